@@ -1,0 +1,112 @@
+/**
+ * Benchmarks, printed as ratios measured side by side in one run (never as absolute pass/fail
+ * timings). Usage: npm run bench [-- --seconds 5 --connections 16 --postgres <url>]
+ *
+ * instance-show: requests/s of ShowLakeFormationInstance (token auth, project scope, rate
+ * limiter, store read) as a ratio of a no-op route of the same server. Target: >= 0.5.
+ */
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import autocannon from 'autocannon';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const { values: args } = parseArgs({
+  options: { seconds: { type: 'string', default: '5' }, connections: { type: 'string', default: '16' }, postgres: { type: 'string' } },
+});
+const SECONDS = Number(args.seconds);
+const CONNECTIONS = Number(args.connections);
+
+const freePort = () => new Promise<number>((resolve) => {
+  const s = net.createServer();
+  s.listen(0, '127.0.0.1', () => { const { port } = s.address() as net.AddressInfo; s.close(() => resolve(port)); });
+});
+
+async function startServer(): Promise<{ url: string; password: string; stop: () => Promise<void> }> {
+  const port = await freePort();
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'lakeform-bench-'));
+  const password = `Bench-${randomBytes(9).toString('hex')}`;
+  const child = spawn(process.execPath, [path.join(ROOT, 'dist/src/cli.js'), 'serve'], {
+    env: {
+      ...process.env, LAKEFORM_PORT: String(port), LAKEFORM_DATA_DIR: dataDir, LAKEFORM_ADMIN_PASSWORD: password, LAKEFORM_LOG_LEVEL: 'warn',
+      ...(args.postgres ? { LAKEFORM_DATABASE_URL: args.postgres } : {}),
+    },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  const url = `http://127.0.0.1:${port}`;
+  for (let i = 0; i < 100; i++) {
+    try { if ((await fetch(`${url}/healthz`)).ok) break; } catch { /* not up yet */ }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  return {
+    url, password,
+    stop: async () => {
+      child.kill('SIGTERM');
+      await new Promise((r) => child.on('exit', r));
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+async function json(url: string, method: string, body: unknown, headers: Record<string, string>) {
+  const r = await fetch(url, { method, headers: { 'Content-Type': 'application/json', ...headers }, body: body === undefined ? undefined : JSON.stringify(body) });
+  const text = await r.text();
+  if (!r.ok) throw new Error(`${method} ${url}: ${r.status} ${text}`);
+  return { headers: r.headers, body: text ? JSON.parse(text) : undefined };
+}
+
+async function load(url: string, headers: Record<string, string>, seconds: number): Promise<{ rps: number; p99: number; non2xx: number }> {
+  const result = await autocannon({ url, connections: CONNECTIONS, duration: seconds, headers });
+  return { rps: result.requests.average, p99: result.latency.p99, non2xx: result.non2xx + result.errors };
+}
+
+async function main(): Promise<void> {
+  const server = await startServer();
+  try {
+    const login = await json(`${server.url}/v3/auth/tokens`, 'POST', { auth: {
+      identity: { methods: ['password'], password: { user: { name: 'admin', password: server.password, domain: { name: 'default' } } } },
+      scope: { project: { name: 'default' } },
+    } }, {});
+    const token = login.headers.get('x-subject-token') as string;
+    const projectId = login.body.token.project.id as string;
+    const auth = { 'X-Auth-Token': token };
+    const created = await json(`${server.url}/v1/${projectId}/instances`, 'POST', { name: 'bench_instance', charge_mode: 'postPaid', shared: true }, auth);
+    const instanceId = created.body.instance_id as string;
+    const showUrl = `${server.url}/v1/${projectId}/instances/${instanceId}`;
+    for (let i = 0; i < 50; i++) { // wait for RUNNING, then lift the QPS limit out of the way
+      if ((await json(showUrl, 'GET', undefined, auth)).body.status === 'RUNNING') break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    await json(`${showUrl}/scale`, 'POST', { specs: [{ spec_code: 'lakeformation.unit.basic.qps', stride_num: 10000 }] }, auth);
+    await new Promise((r) => setTimeout(r, 500));
+
+    const noopUrl = `${server.url}/`;
+    await load(noopUrl, {}, 2); // warm-up
+    await load(showUrl, auth, 2);
+    // Alternate the two so that drift of the machine's load hits both equally.
+    const noop: number[] = [];
+    const show: number[] = [];
+    let errors = 0;
+    for (let round = 0; round < 2; round++) {
+      const a = await load(noopUrl, {}, SECONDS);
+      const b = await load(showUrl, auth, SECONDS);
+      noop.push(a.rps); show.push(b.rps);
+      errors += a.non2xx + b.non2xx;
+    }
+    const mean = (xs: number[]) => xs.reduce((x, y) => x + y, 0) / xs.length;
+    const ratio = mean(show) / mean(noop);
+    console.log(`bench instance-show (${args.postgres ? 'postgres' : 'sqlite'}, ${CONNECTIONS} connections, ${SECONDS}s x2 each)`);
+    console.log(`  no-op route GET /                   ${mean(noop).toFixed(0)} req/s`);
+    console.log(`  ShowLakeFormationInstance (token)   ${mean(show).toFixed(0)} req/s`);
+    console.log(`  ratio ${ratio.toFixed(2)} (target >= 0.50: ${ratio >= 0.5 ? 'met' : 'NOT met'}); non-2xx/errors: ${errors}`);
+  } finally {
+    await server.stop();
+  }
+}
+
+main().catch((err) => { console.error(err); process.exit(1); });

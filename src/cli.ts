@@ -1,0 +1,157 @@
+#!/usr/bin/env node
+import { randomBytes } from 'node:crypto';
+import path from 'node:path';
+import { Command, InvalidArgumentError } from 'commander';
+import { type ConfigOverrides, loadConfig } from './config.js';
+import { createLogger, startServer, VERSION } from './server.js';
+import { createServices, type AppServices } from './services/app-services.js';
+import { ServiceError } from './services/errors.js';
+import type { Principal } from './services/iam/principal.js';
+import { LocalObjectStorage } from './storage/local-storage.js';
+import { openStore } from './store/store.js';
+
+const program = new Command('lakeform')
+  .description('Self-hostable lakehouse catalog speaking the Huawei Cloud LakeFormation API')
+  .version(VERSION)
+  .option('--data-dir <dir>', 'data directory (LAKEFORM_DATA_DIR, default ./data)')
+  .option('--database-url <url>', 'sqlite:<file> or postgres:// URL (LAKEFORM_DATABASE_URL)');
+
+const port = (v: string): number => {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError('a port is an integer from 0 to 65535');
+  return n;
+};
+
+function overrides(extra: ConfigOverrides = {}): ConfigOverrides {
+  const g = program.opts<{ dataDir?: string; databaseUrl?: string }>();
+  return { ...(g.dataDir ? { dataDir: g.dataDir } : {}), ...(g.databaseUrl ? { databaseUrl: g.databaseUrl } : {}), ...extra };
+}
+
+program.command('serve').description('run the HTTP server (the default for npm start)')
+  .option('-p, --port <port>', 'port to listen on; 0 picks a free one (LAKEFORM_PORT, default 8080)', port)
+  .option('--host <host>', 'address to bind (LAKEFORM_HOST, default 127.0.0.1)')
+  .action(async (opts: { port?: number; host?: string }) => {
+    const config = loadConfig(process.env, overrides({ ...(opts.port !== undefined ? { port: opts.port } : {}), ...(opts.host ? { host: opts.host } : {}) }));
+    const log = createLogger(config.logLevel);
+    const server = await startServer(config, log);
+    let signals = 0;
+    const shutdown = (signal: string) => {
+      if (++signals > 1) process.exit(1); // a second signal means: stop now
+      log.info({ signal }, 'shutting down: finishing in-flight requests');
+      server.close().then(() => process.exit(0), (err: unknown) => { log.error({ err }, 'shutdown failed'); process.exit(1); });
+    };
+    process.on('SIGTERM', () => shutdown('SIGTERM'));
+    process.on('SIGINT', () => shutdown('SIGINT'));
+  });
+
+/** Runs an admin task directly against the data directory, as the domain's administrator. */
+async function withServices(fn: (s: AppServices, admin: (domain?: string) => Promise<Principal>) => Promise<unknown>): Promise<void> {
+  const config = loadConfig(process.env, overrides({ logLevel: 'warn' }));
+  const log = createLogger('warn');
+  const store = openStore(config.databaseUrl);
+  try {
+    await store.migrate();
+    const services = await createServices(config, store, new LocalObjectStorage(path.join(config.dataDir, 'warehouse')), log, VERSION);
+    await services.identity.bootstrap(config.adminPassword);
+    const admin = async (domainName = 'default'): Promise<Principal> => {
+      const domain = await services.identity.domainByName(domainName);
+      if (!domain) throw new ServiceError('not_found', `domain ${domainName} does not exist`);
+      return { userId: 'cli', userName: 'cli', domainId: domain.id, domainName, projectId: null, projectName: null, isAdmin: true, via: 'token', methods: ['cli'] };
+    };
+    const out = await fn(services, admin);
+    if (out !== undefined) process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
+  } finally {
+    await store.close();
+  }
+}
+
+const strongPassword = () => `Lf-${randomBytes(18).toString('base64url')}`;
+
+const user = program.command('user').description('manage users of a domain');
+user.command('create <name>').description('create a user; prints a generated password unless --password is given')
+  .option('--password <password>').option('--admin', 'add the user to the admin group').option('--description <text>').option('--domain <name>', 'domain', 'default')
+  .action((name: string, o: { password?: string; admin?: boolean; description?: string; domain: string }) => withServices(async (s, admin) => {
+    const caller = await admin(o.domain);
+    const password = o.password ?? strongPassword();
+    const u = await s.identity.createUser(caller, { name, password, description: o.description });
+    if (o.admin) {
+      const group = (await s.identity.listGroups(caller, { name: 'admin', limit: 1 }))[0];
+      if (group) await s.identity.addUserToGroup(caller, group.id, u.id);
+    }
+    return { id: u.id, name: u.name, domain: o.domain, admin: Boolean(o.admin), ...(o.password ? {} : { password }) };
+  }));
+user.command('list').option('--domain <name>', 'domain', 'default')
+  .action((o: { domain: string }) => withServices(async (s, admin) =>
+    (await s.identity.listUsers(await admin(o.domain), { limit: 1000 })).map((u) => ({ id: u.id, name: u.name, enabled: u.enabled === 1 }))));
+user.command('set-password <name>').description('set a new password (ends the user\'s sessions)').option('--password <password>').option('--domain <name>', 'domain', 'default')
+  .action((name: string, o: { password?: string; domain: string }) => withServices(async (s, admin) => {
+    const caller = await admin(o.domain);
+    const u = await s.identity.userByName(caller.domainId, name);
+    if (!u) throw new ServiceError('not_found', `user ${name} does not exist`);
+    const password = o.password ?? strongPassword();
+    await s.identity.updateUser(caller, u.id, { password });
+    return { name, ...(o.password ? {} : { password }) };
+  }));
+user.command('delete <name>').option('--domain <name>', 'domain', 'default')
+  .action((name: string, o: { domain: string }) => withServices(async (s, admin) => {
+    const caller = await admin(o.domain);
+    const u = await s.identity.userByName(caller.domainId, name);
+    if (!u) throw new ServiceError('not_found', `user ${name} does not exist`);
+    await s.identity.deleteUser(caller, u.id);
+    return { deleted: name };
+  }));
+
+const group = program.command('group').description('manage groups');
+group.command('create <name>').option('--description <text>').option('--domain <name>', 'domain', 'default')
+  .action((name: string, o: { description?: string; domain: string }) => withServices(async (s, admin) => {
+    const g = await s.identity.createGroup(await admin(o.domain), { name, description: o.description });
+    return { id: g.id, name: g.name };
+  }));
+group.command('add-user <group> <user>').option('--domain <name>', 'domain', 'default')
+  .action((groupName: string, userName: string, o: { domain: string }) => withServices(async (s, admin) => {
+    const caller = await admin(o.domain);
+    const g = (await s.identity.listGroups(caller, { name: groupName, limit: 1 }))[0];
+    const u = await s.identity.userByName(caller.domainId, userName);
+    if (!g || !u) throw new ServiceError('not_found', `group ${groupName} or user ${userName} does not exist`);
+    await s.identity.addUserToGroup(caller, g.id, u.id);
+    return { group: groupName, user: userName };
+  }));
+
+const project = program.command('project').description('manage projects');
+project.command('create <name>').option('--description <text>').option('--domain <name>', 'domain', 'default')
+  .action((name: string, o: { description?: string; domain: string }) => withServices(async (s, admin) => {
+    const p = await s.identity.createProject(await admin(o.domain), { name, description: o.description });
+    return { id: p.id, name: p.name };
+  }));
+project.command('list').option('--domain <name>', 'domain', 'default')
+  .action((o: { domain: string }) => withServices(async (s, admin) =>
+    (await s.identity.listProjects(await admin(o.domain), { limit: 1000 })).map((p) => ({ id: p.id, name: p.name }))));
+
+const accessKey = program.command('accesskey').description('manage permanent access keys (AK/SK)');
+accessKey.command('create <user>').description('create an access key; the secret is shown once').option('--description <text>').option('--domain <name>', 'domain', 'default')
+  .action((userName: string, o: { description?: string; domain: string }) => withServices(async (s, admin) => {
+    const caller = await admin(o.domain);
+    const u = await s.identity.userByName(caller.domainId, userName);
+    if (!u) throw new ServiceError('not_found', `user ${userName} does not exist`);
+    return s.accessKeys.create(caller, u.id, o.description ?? '');
+  }));
+accessKey.command('list [user]').option('--domain <name>', 'domain', 'default')
+  .action((userName: string | undefined, o: { domain: string }) => withServices(async (s, admin) => {
+    const caller = await admin(o.domain);
+    const u = userName ? await s.identity.userByName(caller.domainId, userName) : undefined;
+    if (userName && !u) throw new ServiceError('not_found', `user ${userName} does not exist`);
+    return s.accessKeys.list(caller, u?.id);
+  }));
+accessKey.command('delete <access>').option('--domain <name>', 'domain', 'default')
+  .action((access: string, o: { domain: string }) => withServices(async (s, admin) => {
+    await s.accessKeys.delete(await admin(o.domain), access);
+    return { deleted: access };
+  }));
+
+program.command('migrate').description('apply pending schema migrations and exit')
+  .action(() => withServices(async () => ({ migrated: true })));
+
+program.parseAsync(process.argv).catch((err: unknown) => {
+  process.stderr.write(`lakeform: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(err instanceof ServiceError ? 2 : 1);
+});

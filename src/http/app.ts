@@ -1,0 +1,116 @@
+import { randomBytes } from 'node:crypto';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRequest, LogController } from 'fastify';
+import type { Logger } from 'pino';
+import type { AppServices } from '../services/app-services.js';
+import { projectScope, signatureAuthentication, tokenAuthentication } from './auth.js';
+import { handleError, HttpError, sendError } from './errors.js';
+import { type Operation, pathMatcher, toFastifyPath } from './operation.js';
+import { iamOperations } from './routes/iam.js';
+import { instanceOperations } from './routes/instances.js';
+import { QPS_SPEC } from '../services/instances/specs.js';
+
+/** Every operation the server serves: the table routes, hooks and generated tests come from. */
+export function allOperations(services: AppServices): Operation[] {
+  return [...iamOperations(services), ...instanceOperations(services)];
+}
+
+export interface AppOptions { logger: Logger; bodyLimit: number; qpsPerStride: number }
+
+export async function buildApp(services: AppServices, opts: AppOptions): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: opts.logger as FastifyBaseLogger,
+    // One log line per request, written by our onResponse hook with the caller and timing.
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: opts.bodyLimit,
+    genReqId: () => randomBytes(16).toString('hex'),
+    return503OnClosing: true,
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 1024 },
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: true, useDefaults: true, allErrors: false } },
+  });
+
+  // Keep the exact bytes: AK/SK signatures are computed over them.
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body: Buffer, done) => {
+    request.rawBody = body;
+    if (body.length === 0) return done(null, undefined);
+    try {
+      done(null, JSON.parse(body.toString('utf8')));
+    } catch {
+      done(new HttpError(400, 'common.01000001', 'the request body is not valid JSON'), undefined);
+    }
+  });
+  app.addContentTypeParser('*', { parseAs: 'buffer' }, (request, body: Buffer, done) => {
+    request.rawBody = body;
+    if (body.length === 0) return done(null, undefined);
+    done(new HttpError(415, 'common.01000415', `unsupported Content-Type '${request.headers['content-type'] ?? ''}'; send application/json`), undefined);
+  });
+
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('X-Request-Id', request.id);
+  });
+  app.addHook('onResponse', async (request, reply) => {
+    request.log.info({ method: request.method, url: request.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime * 10) / 10, user: request.principal?.userName }, 'request');
+  });
+  app.setErrorHandler((err, request, reply) => handleError(err, request, reply));
+
+  const ops = allOperations(services);
+  const tokenAuth = tokenAuthentication(services.tokens);
+  const signatureAuth = signatureAuthentication(services.accessKeys);
+
+  const rateLimit = async (request: FastifyRequest): Promise<void> => {
+    const instanceId = (request.params as Record<string, string | undefined>).instance_id;
+    if (!instanceId) return;
+    const stride = await services.instances.qpsStride(instanceId);
+    if (stride === undefined) return; // unknown instance: the handler answers 404
+    if (!services.rateLimiter.take(instanceId, stride * opts.qpsPerStride)) {
+      throw new HttpError(429, 'APIG.0308', `the instance's request rate limit (${stride * opts.qpsPerStride} requests/s from its ${QPS_SPEC} spec) is exceeded`, 'Slow down, or scale the instance to a larger QPS spec.');
+    }
+  };
+
+  for (const op of ops) {
+    const schema: Record<string, unknown> = {};
+    if (op.params) schema.params = op.params;
+    if (op.query) schema.querystring = op.query;
+    if (op.body) schema.body = op.body;
+    app.route({
+      method: op.method,
+      url: toFastifyPath(op.path),
+      schema,
+      onRequest: op.auth === 'required' ? [tokenAuth] : [],
+      preValidation: op.auth === 'required' ? [signatureAuth, projectScope, ...(op.rateLimited ? [rateLimit] : [])] : [],
+      handler: async (request, reply) => {
+        if (op.body && op.bodyRequired && request.body === undefined) {
+          throw new HttpError(400, 'common.01000001', 'this operation needs a JSON request body');
+        }
+        const result = await op.handler({
+          principal: request.principal as NonNullable<typeof request.principal>,
+          params: request.params, query: request.query, body: request.body, request, reply,
+        });
+        if (reply.sent) return reply;
+        reply.code(reply.statusCode !== 200 ? reply.statusCode : op.status);
+        if (result === undefined) return reply.send();
+        return reply.type('application/json').send(result);
+      },
+    });
+  }
+
+  // Unknown path → 404; known path with another method → 405 naming the allowed ones.
+  const matchers = ops.map((op) => ({ re: pathMatcher(op.path), method: op.method }));
+  app.setNotFoundHandler((request, reply) => {
+    const path = (request.raw.url ?? '/').split('?')[0] ?? '/';
+    const allowed = [...new Set(matchers.filter((m) => m.re.test(path)).map((m) => m.method))];
+    if (allowed.length) {
+      reply.header('Allow', allowed.join(', '));
+      return sendError(request, reply, 405, 'common.01000405', `method ${request.method} is not allowed here; allowed: ${allowed.join(', ')}`);
+    }
+    return sendError(request, reply, 404, 'common.01000404', `no operation at ${request.method} ${path}`);
+  });
+
+  // Liveness and service identity; also the no-op route the benchmark compares against.
+  app.get('/', async () => ({ service: 'lakeform', version: services.version }));
+  app.get('/healthz', async () => {
+    await services.ping();
+    return { status: 'ok' };
+  });
+
+  return app;
+}

@@ -1,0 +1,59 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { Static, TSchema } from 'typebox';
+import type { Principal } from '../services/iam/principal.js';
+
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'HEAD';
+
+/**
+ * How a caller proves who it is: `required` = an IAM token or an AK/SK signature; `none` = open
+ * (the operation authenticates by other means, e.g. a password in the body).
+ */
+export type AuthMode = 'required' | 'none';
+
+export interface HandlerContext<P, Q, B> {
+  principal: Principal;
+  params: P;
+  query: Q;
+  body: B;
+  request: FastifyRequest;
+  reply: FastifyReply;
+}
+
+/**
+ * One API operation: the single description from which its route, authentication, project
+ * scoping, rate limiting and the generated tests are all derived.
+ */
+export interface Operation<P extends TSchema = TSchema, Q extends TSchema = TSchema, B extends TSchema = TSchema> {
+  name: string;
+  group: string;
+  method: HttpMethod;
+  /** Path as the reference writes it, e.g. `/v1/{project_id}/instances/{instance_id}`. */
+  path: string;
+  /** Success status. */
+  status: number;
+  auth: AuthMode;
+  /** Counted against the instance's QPS spec (operations that address an instance). */
+  rateLimited: boolean;
+  params?: P;
+  query?: Q;
+  body?: B;
+  /** Whether a body is required when `body` is declared. */
+  bodyRequired: boolean;
+  handler(ctx: HandlerContext<Static<P>, Static<Q>, Static<B>>): Promise<unknown>;
+}
+
+type OpInput<P extends TSchema, Q extends TSchema, B extends TSchema> =
+  Omit<Operation<P, Q, B>, 'auth' | 'rateLimited' | 'bodyRequired'> & Partial<Pick<Operation<P, Q, B>, 'auth' | 'rateLimited' | 'bodyRequired'>>;
+
+/** Declares an operation; the type parameters flow from the schemas into the handler. */
+export function operation<P extends TSchema, Q extends TSchema, B extends TSchema>(o: OpInput<P, Q, B>): Operation {
+  return { auth: 'required', rateLimited: false, bodyRequired: true, ...o } as unknown as Operation;
+}
+
+export const pathParams = (path: string): string[] => [...path.matchAll(/\{(\w+)\}/g)].map((m) => m[1] as string);
+
+export const toFastifyPath = (path: string): string => path.replace(/\{(\w+)\}/g, ':$1');
+
+/** A matcher for the 405 check: does a request path fit this operation's template? */
+export const pathMatcher = (path: string): RegExp =>
+  new RegExp(`^${path.replace(/[.*+?^$()|[\]\\]/g, '\\$&').replace(/\\?\{(\w+)\\?\}/g, '[^/]+')}/?$`);

@@ -1,0 +1,64 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import pino, { type Logger } from 'pino';
+import type { Config } from './config.js';
+import { buildApp } from './http/app.js';
+import { createServices, type AppServices } from './services/app-services.js';
+import { LifecycleWorker } from './services/instances/lifecycle-worker.js';
+import { LocalObjectStorage } from './storage/local-storage.js';
+import { openStore } from './store/store.js';
+
+export const VERSION = '0.1.0';
+
+export function createLogger(level: string): Logger {
+  return pino({
+    level,
+    base: { service: 'lakeform' },
+    redact: { paths: ['req.headers["x-auth-token"]', 'req.headers.authorization', 'req.headers["x-security-token"]', '*.password'], censor: '[redacted]' },
+  });
+}
+
+export interface RunningServer { app: FastifyInstance; services: AppServices; url: string; close(): Promise<void> }
+
+/** Opens the store (migrating it), bootstraps identity, and starts listening. */
+export async function startServer(config: Config, log: Logger = createLogger(config.logLevel)): Promise<RunningServer> {
+  fs.mkdirSync(config.dataDir, { recursive: true });
+  const store = openStore(config.databaseUrl);
+  const applied = await store.migrate();
+  if (applied.length) log.info({ migrations: applied }, 'applied schema migrations');
+  const warehouse = path.join(config.dataDir, 'warehouse');
+  fs.mkdirSync(warehouse, { recursive: true });
+  const storage = new LocalObjectStorage(warehouse);
+  const services = await createServices(config, store, storage, log, VERSION);
+
+  const boot = await services.identity.bootstrap(config.adminPassword);
+  if (boot.created) {
+    log.info({ domain: 'default', project: 'default', project_id: boot.projectId, user: 'admin' }, 'bootstrapped the default domain, project and admin user');
+    if (boot.generatedPassword) {
+      // Printed once, to the terminal rather than the structured log.
+      process.stderr.write(`\n  lakeform: generated password for user 'admin' (domain 'default'): ${boot.generatedPassword}\n  Store it now; it is not shown again. Set LAKEFORM_ADMIN_PASSWORD to choose one on first start.\n\n`);
+    }
+  }
+
+  const app = await buildApp(services, { logger: log, bodyLimit: config.bodyLimitBytes, qpsPerStride: config.qpsPerStride });
+  const worker = new LifecycleWorker(services.instances, log);
+  worker.start();
+  const purge = setInterval(() => {
+    Promise.all([services.tokens.purgeExpired(), services.accessKeys.purgeExpired()])
+      .catch((err) => log.warn({ err }, 'purging expired credentials failed'));
+  }, 10 * 60_000);
+  purge.unref();
+
+  const address = await app.listen({ host: config.host, port: config.port });
+  log.info({ address, database: store.dialect, data_dir: config.dataDir }, `lakeform listening on ${address}`);
+
+  let closing: Promise<void> | undefined;
+  const close = () => (closing ??= (async () => {
+    clearInterval(purge);
+    await app.close(); // stops accepting, waits for in-flight requests
+    await worker.stop();
+    await store.close();
+  })());
+  return { app, services, url: address, close };
+}

@@ -1,0 +1,50 @@
+import { sql } from 'kysely';
+import type { Logger } from 'pino';
+import type { Config } from '../config.js';
+import type { Store } from '../store/store.js';
+import { getSetting, putSettingIfAbsent } from '../store/iam/projects-repository.js';
+import type { ObjectStorage } from '../storage/object-storage.js';
+import { AccessKeyService } from './iam/access-key-service.js';
+import { SecretBox } from './iam/crypto-util.js';
+import { IdentityService } from './iam/identity-service.js';
+import { TokenService } from './iam/token-service.js';
+import { InstanceService } from './instances/instance-service.js';
+import { RateLimiter } from './instances/rate-limiter.js';
+
+/** The composition root: every service, wired to the store, storage and configuration. */
+export interface AppServices {
+  version: string;
+  config: Config;
+  store: Store;
+  storage: ObjectStorage;
+  identity: IdentityService;
+  tokens: TokenService;
+  accessKeys: AccessKeyService;
+  instances: InstanceService;
+  rateLimiter: RateLimiter;
+  ping(): Promise<void>;
+}
+
+/**
+ * The key that seals access-key secrets: LAKEFORM_MASTER_KEY when set; otherwise one generated
+ * once and kept in the store, so every replica sharing the database reads the same one.
+ */
+async function masterKey(config: Config, store: Store, log: Logger): Promise<string> {
+  if (config.masterKey) return config.masterKey;
+  const existing = await getSetting(store.db, 'master_key');
+  if (existing) return existing;
+  log.warn('LAKEFORM_MASTER_KEY is not set: generated one and stored it in the metadata database; set it in production to keep secrets sealed apart from the data');
+  return putSettingIfAbsent(store.db, 'master_key', SecretBox.generateKey());
+}
+
+export async function createServices(config: Config, store: Store, storage: ObjectStorage, log: Logger, version: string): Promise<AppServices> {
+  const box = new SecretBox(await masterKey(config, store, log));
+  const identity = new IdentityService(store);
+  const tokens = new TokenService(store, config.tokenTtlSeconds, config.tokenCacheSeconds);
+  const accessKeys = new AccessKeyService(store, box, tokens);
+  const instances = new InstanceService(store, config.instanceQuota, config.recycleBinRetentionDays);
+  return {
+    version, config, store, storage, identity, tokens, accessKeys, instances, rateLimiter: new RateLimiter(),
+    ping: async () => { await sql`SELECT 1`.execute(store.db); },
+  };
+}

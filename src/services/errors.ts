@@ -1,0 +1,26 @@
+/**
+ * Errors a service raises. Services know nothing of HTTP: they name the kind of failure, and
+ * the HTTP layer maps kinds to status codes (see http/errors.ts).
+ */
+export type ErrorKind =
+  | 'invalid' | 'unauthenticated' | 'forbidden' | 'not_found' | 'conflict'
+  | 'quota_exceeded' | 'rate_limited' | 'unavailable';
+
+export class ServiceError extends Error {
+  constructor(
+    readonly kind: ErrorKind,
+    message: string,
+    /** A service error code such as `lakeformation.00010003`; the HTTP layer picks a default per kind. */
+    readonly code?: string,
+    readonly solution?: string,
+  ) {
+    super(message);
+    this.name = 'ServiceError';
+  }
+}
+
+export const invalid = (msg: string, code?: string) => new ServiceError('invalid', msg, code);
+export const notFound = (msg: string, code?: string) => new ServiceError('not_found', msg, code);
+export const conflict = (msg: string, code?: string) => new ServiceError('conflict', msg, code);
+export const forbidden = (msg: string, code?: string) => new ServiceError('forbidden', msg, code);
+export const unauthenticated = (msg: string, code?: string) => new ServiceError('unauthenticated', msg, code);

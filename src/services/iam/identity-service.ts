@@ -1,0 +1,290 @@
+import { randomBytes } from 'node:crypto';
+import type { Store } from '../../store/store.js';
+import { isUniqueViolation, nowIso } from '../../store/store.js';
+import type { GroupRow, ProjectRow, UserRow } from '../../store/schema.js';
+import * as projectsRepo from '../../store/iam/projects-repository.js';
+import * as usersRepo from '../../store/iam/users-repository.js';
+import { deleteUserTokens } from '../../store/iam/tokens-repository.js';
+import { conflict, forbidden, invalid, notFound, ServiceError } from '../errors.js';
+import { hashPassword, newHexId } from './crypto-util.js';
+import { ADMIN_GROUP, type Principal } from './principal.js';
+
+export const NAME_PATTERN = /^[A-Za-z0-9_.-]{1,64}$/;
+
+export function checkPassword(password: string, userName: string): void {
+  const len = [...password].length;
+  if (len < 8 || len > 128) throw invalid('password must be 8 to 128 characters long');
+  if (password.toLowerCase() === userName.toLowerCase()) throw invalid('password must differ from the user name');
+}
+
+function checkName(kind: string, name: string): void {
+  if (!NAME_PATTERN.test(name)) throw invalid(`${kind} name '${name}' is invalid: use 1 to 64 letters, digits, '_', '-' or '.'`);
+}
+
+export interface BootstrapResult { created: boolean; generatedPassword?: string; domainId: string; projectId: string; userId: string }
+
+export interface NewUser { name: string; password: string; domainId?: string; description?: string; email?: string | null; enabled?: boolean }
+export interface UserUpdate { name?: string; password?: string; description?: string; email?: string | null; enabled?: boolean }
+
+/** Domains, projects, users and groups: the identity model behind tokens and access keys. */
+export class IdentityService {
+  constructor(private readonly store: Store) {}
+
+  /** First start: domain `default`, project `default`, group `admin`, user `admin`. Safe to race from several replicas. */
+  async bootstrap(adminPassword: string | undefined): Promise<BootstrapResult> {
+    const existing = await projectsRepo.findDomainByName(this.store.db, 'default');
+    if (existing) {
+      const project = await projectsRepo.findProjectByName(this.store.db, existing.id, 'default');
+      const user = await usersRepo.findUserByName(this.store.db, existing.id, 'admin');
+      return { created: false, domainId: existing.id, projectId: project?.id ?? '', userId: user?.id ?? '' };
+    }
+    const generatedPassword = adminPassword ? undefined : `Lf-${randomBytes(18).toString('base64url')}`;
+    const password = adminPassword ?? generatedPassword ?? '';
+    checkPassword(password, 'admin');
+    const passwordHash = await hashPassword(password);
+    const now = nowIso();
+    const ids = { domainId: newHexId(), projectId: newHexId(), userId: newHexId(), groupId: newHexId() };
+    try {
+      await this.store.transaction(async (trx) => {
+        await projectsRepo.insertDomain(trx, { id: ids.domainId, name: 'default', created_at: now });
+        await projectsRepo.insertProject(trx, { id: ids.projectId, domain_id: ids.domainId, name: 'default', description: 'Default project', enabled: 1, created_at: now, updated_at: now });
+        await usersRepo.insertGroup(trx, { id: ids.groupId, domain_id: ids.domainId, name: ADMIN_GROUP, description: 'Administrators of the domain', created_at: now });
+        await usersRepo.insertUser(trx, this.userRow(ids.userId, ids.domainId, { name: 'admin', password }, passwordHash, now));
+        await usersRepo.addMember(trx, ids.groupId, ids.userId);
+      });
+    } catch (err) {
+      if (isUniqueViolation(err)) return this.bootstrap(adminPassword); // another replica won the race
+      throw err;
+    }
+    return { created: true, generatedPassword, ...ids };
+  }
+
+  private userRow(id: string, domainId: string, u: NewUser, passwordHash: string, now: string): UserRow {
+    return {
+      id, domain_id: domainId, name: u.name, password_hash: passwordHash, enabled: u.enabled === false ? 0 : 1,
+      description: u.description ?? '', email: u.email ?? null, password_expires_at: null,
+      failed_logins: 0, locked_until: null, created_at: now, updated_at: now, last_login_at: null,
+    };
+  }
+
+  requireAdmin(caller: Principal, domainId: string = caller.domainId): void {
+    if (!caller.isAdmin || caller.domainId !== domainId) {
+      throw forbidden('this operation needs an administrator of the domain (member of the admin group)');
+    }
+  }
+
+  // ---- domains and projects
+
+  async domainByName(name: string) { return projectsRepo.findDomainByName(this.store.db, name); }
+  async domainById(id: string) { return projectsRepo.findDomainById(this.store.db, id); }
+  async projectById(id: string) { return projectsRepo.findProjectById(this.store.db, id); }
+  async projectByName(domainId: string, name: string) { return projectsRepo.findProjectByName(this.store.db, domainId, name); }
+
+  async listProjects(caller: Principal, f: { name?: string; domainId?: string; enabled?: boolean; limit: number; marker?: string }): Promise<ProjectRow[]> {
+    if (f.domainId !== undefined && f.domainId !== caller.domainId) return [];
+    return projectsRepo.listProjects(this.store.db, { domainId: caller.domainId, name: f.name, enabled: f.enabled, limit: f.limit, afterId: f.marker });
+  }
+
+  async getProject(caller: Principal, id: string): Promise<ProjectRow> {
+    const p = await projectsRepo.findProjectById(this.store.db, id);
+    if (!p || p.domain_id !== caller.domainId) throw notFound(`project ${id} does not exist`);
+    return p;
+  }
+
+  async createProject(caller: Principal, input: { name: string; description?: string; domainId?: string }): Promise<ProjectRow> {
+    this.requireAdmin(caller, input.domainId ?? caller.domainId);
+    checkName('project', input.name);
+    const now = nowIso();
+    const row: ProjectRow = { id: newHexId(), domain_id: caller.domainId, name: input.name, description: input.description ?? '', enabled: 1, created_at: now, updated_at: now };
+    try {
+      await projectsRepo.insertProject(this.store.db, row);
+    } catch (err) {
+      if (isUniqueViolation(err)) throw conflict(`a project named '${input.name}' already exists`);
+      throw err;
+    }
+    return row;
+  }
+
+  async updateProject(caller: Principal, id: string, patch: { name?: string; description?: string; enabled?: boolean }): Promise<ProjectRow> {
+    const p = await this.getProject(caller, id);
+    this.requireAdmin(caller, p.domain_id);
+    if (patch.name !== undefined) checkName('project', patch.name);
+    try {
+      await projectsRepo.updateProject(this.store.db, id, {
+        ...(patch.name !== undefined ? { name: patch.name } : {}),
+        ...(patch.description !== undefined ? { description: patch.description } : {}),
+        ...(patch.enabled !== undefined ? { enabled: patch.enabled ? 1 : 0 } : {}),
+        updated_at: nowIso(),
+      });
+    } catch (err) {
+      if (isUniqueViolation(err)) throw conflict(`a project named '${patch.name}' already exists`);
+      throw err;
+    }
+    return this.getProject(caller, id);
+  }
+
+  async deleteProject(caller: Principal, id: string): Promise<void> {
+    const p = await this.getProject(caller, id);
+    this.requireAdmin(caller, p.domain_id);
+    await this.store.transaction(async (trx) => {
+      if (await projectsRepo.countProjectInstances(trx, id) > 0) throw conflict(`project ${p.name} still has instances; delete them first`);
+      await projectsRepo.deleteProject(trx, id);
+    });
+  }
+
+  // ---- users
+
+  async listUsers(caller: Principal, f: { name?: string; enabled?: boolean; limit: number; marker?: string }): Promise<UserRow[]> {
+    this.requireAdmin(caller);
+    return usersRepo.listUsers(this.store.db, { domainId: caller.domainId, ...f, afterId: f.marker });
+  }
+
+  async getUser(caller: Principal, id: string): Promise<UserRow> {
+    const u = await usersRepo.findUserById(this.store.db, id);
+    if (!u || u.domain_id !== caller.domainId) throw notFound(`user ${id} does not exist`);
+    if (u.id !== caller.userId) this.requireAdmin(caller);
+    return u;
+  }
+
+  /** Creates a user in the caller's domain (the CLI passes a system principal). */
+  async createUser(caller: Principal, input: NewUser): Promise<UserRow> {
+    const domainId = input.domainId ?? caller.domainId;
+    this.requireAdmin(caller, domainId);
+    checkName('user', input.name);
+    checkPassword(input.password, input.name);
+    const now = nowIso();
+    const row = this.userRow(newHexId(), domainId, input, await hashPassword(input.password), now);
+    try {
+      await usersRepo.insertUser(this.store.db, row);
+    } catch (err) {
+      if (isUniqueViolation(err)) throw conflict(`a user named '${input.name}' already exists`);
+      throw err;
+    }
+    return row;
+  }
+
+  async updateUser(caller: Principal, id: string, patch: UserUpdate): Promise<UserRow> {
+    const u = await this.getUser(caller, id);
+    const self = u.id === caller.userId;
+    // Users may change their own password and description; everything else is for admins.
+    if (!caller.isAdmin && (patch.name !== undefined || patch.enabled !== undefined)) {
+      throw forbidden('only an administrator may rename, enable or disable a user');
+    }
+    if (patch.name !== undefined) checkName('user', patch.name);
+    if (patch.enabled === false && self) throw invalid('you cannot disable your own account');
+    const set: usersRepo.UserPatch = { updated_at: nowIso() };
+    if (patch.name !== undefined) set.name = patch.name;
+    if (patch.description !== undefined) set.description = patch.description;
+    if (patch.email !== undefined) set.email = patch.email;
+    if (patch.enabled !== undefined) set.enabled = patch.enabled ? 1 : 0;
+    if (patch.password !== undefined) {
+      checkPassword(patch.password, patch.name ?? u.name);
+      set.password_hash = await hashPassword(patch.password);
+      set.failed_logins = 0;
+      set.locked_until = null;
+    }
+    try {
+      await this.store.transaction(async (trx) => {
+        await usersRepo.updateUser(trx, id, set);
+        // A new password or a disabled account ends every session the user had.
+        if (patch.password !== undefined || patch.enabled === false) await deleteUserTokens(trx, id);
+      });
+    } catch (err) {
+      if (isUniqueViolation(err)) throw conflict(`a user named '${patch.name}' already exists`);
+      throw err;
+    }
+    return (await usersRepo.findUserById(this.store.db, id)) as UserRow;
+  }
+
+  async deleteUser(caller: Principal, id: string): Promise<void> {
+    const u = await this.getUser(caller, id);
+    this.requireAdmin(caller, u.domain_id);
+    if (u.id === caller.userId) throw invalid('you cannot delete your own account');
+    await usersRepo.deleteUser(this.store.db, id);
+  }
+
+  // ---- groups
+
+  async listGroups(caller: Principal, f: { name?: string; limit: number; marker?: string }): Promise<GroupRow[]> {
+    return usersRepo.listGroups(this.store.db, { domainId: caller.domainId, name: f.name, limit: f.limit, afterId: f.marker });
+  }
+
+  async getGroup(caller: Principal, id: string): Promise<GroupRow> {
+    const g = await usersRepo.findGroupById(this.store.db, id);
+    if (!g || g.domain_id !== caller.domainId) throw notFound(`group ${id} does not exist`);
+    return g;
+  }
+
+  async createGroup(caller: Principal, input: { name: string; description?: string; domainId?: string }): Promise<GroupRow> {
+    this.requireAdmin(caller, input.domainId ?? caller.domainId);
+    checkName('group', input.name);
+    const row: GroupRow = { id: newHexId(), domain_id: caller.domainId, name: input.name, description: input.description ?? '', created_at: nowIso() };
+    try {
+      await usersRepo.insertGroup(this.store.db, row);
+    } catch (err) {
+      if (isUniqueViolation(err)) throw conflict(`a group named '${input.name}' already exists`);
+      throw err;
+    }
+    return row;
+  }
+
+  async updateGroup(caller: Principal, id: string, patch: { name?: string; description?: string }): Promise<GroupRow> {
+    const g = await this.getGroup(caller, id);
+    this.requireAdmin(caller, g.domain_id);
+    if (patch.name !== undefined) {
+      checkName('group', patch.name);
+      if (g.name === ADMIN_GROUP && patch.name !== ADMIN_GROUP) throw invalid('the admin group cannot be renamed');
+    }
+    try {
+      await usersRepo.updateGroup(this.store.db, id, patch);
+    } catch (err) {
+      if (isUniqueViolation(err)) throw conflict(`a group named '${patch.name}' already exists`);
+      throw err;
+    }
+    return this.getGroup(caller, id);
+  }
+
+  async deleteGroup(caller: Principal, id: string): Promise<void> {
+    const g = await this.getGroup(caller, id);
+    this.requireAdmin(caller, g.domain_id);
+    if (g.name === ADMIN_GROUP) throw invalid('the admin group cannot be deleted');
+    await usersRepo.deleteGroup(this.store.db, id);
+  }
+
+  async addUserToGroup(caller: Principal, groupId: string, userId: string): Promise<void> {
+    const g = await this.getGroup(caller, groupId);
+    this.requireAdmin(caller, g.domain_id);
+    const u = await usersRepo.findUserById(this.store.db, userId);
+    if (!u || u.domain_id !== g.domain_id) throw notFound(`user ${userId} does not exist`);
+    await usersRepo.addMember(this.store.db, groupId, userId);
+  }
+
+  async removeUserFromGroup(caller: Principal, groupId: string, userId: string): Promise<void> {
+    const g = await this.getGroup(caller, groupId);
+    this.requireAdmin(caller, g.domain_id);
+    if (g.name === ADMIN_GROUP && userId === caller.userId) throw invalid('you cannot remove yourself from the admin group');
+    const removed = await usersRepo.removeMember(this.store.db, groupId, userId);
+    if (removed === 0) throw notFound(`user ${userId} is not a member of group ${g.name}`);
+  }
+
+  async isUserInGroup(caller: Principal, groupId: string, userId: string): Promise<boolean> {
+    await this.getGroup(caller, groupId);
+    return usersRepo.isMember(this.store.db, groupId, userId);
+  }
+
+  async listGroupUsers(caller: Principal, groupId: string, limit: number, marker?: string): Promise<UserRow[]> {
+    await this.getGroup(caller, groupId);
+    return usersRepo.listGroupMembers(this.store.db, groupId, limit, marker);
+  }
+
+  async listUserGroups(caller: Principal, userId: string): Promise<GroupRow[]> {
+    await this.getUser(caller, userId);
+    return usersRepo.listUserGroups(this.store.db, userId);
+  }
+
+  /** Resolves a user for the CLI and token issuance; never throws on absence. */
+  async userByName(domainId: string, name: string) { return usersRepo.findUserByName(this.store.db, domainId, name); }
+  async userById(id: string) { return usersRepo.findUserById(this.store.db, id); }
+}
+
+export { ServiceError };

@@ -1,0 +1,273 @@
+import { randomUUID } from 'node:crypto';
+import { LRUCache } from 'lru-cache';
+import type { Store } from '../../store/store.js';
+import { isUniqueViolation, nowIso } from '../../store/store.js';
+import type { InstanceRow, InstanceSpecRow, InstanceTagRow } from '../../store/schema.js';
+import * as repo from '../../store/instances/instance-repository.js';
+import { conflict, forbidden, invalid, notFound, ServiceError } from '../errors.js';
+import type { Principal } from '../iam/principal.js';
+import { DEFAULT_QPS_STRIDES, QPS_SPEC, type RequestedSpec, validateSpecs } from './specs.js';
+
+export type InstanceStatus =
+  | 'RESOURCE_PREPARATION' | 'RUNNING' | 'RESOURCE_RELEASE' | 'DELETED' | 'RESOURCE_PREPARATION_FAIL'
+  | 'FROZEN_RELEASABLE' | 'FROZEN_UNRELEASABLE' | 'RECOVERING' | 'DELETING' | 'SCALING' | 'SCALE_FAIL';
+
+/** States the lifecycle worker moves on by itself. */
+export const TRANSITIONAL: InstanceStatus[] = ['RESOURCE_PREPARATION', 'SCALING', 'RECOVERING', 'DELETING'];
+
+export interface Tag { key: string; value?: string }
+
+export interface InstanceView {
+  instance_id: string; name: string; description: string; charge_mode: string; shared: boolean;
+  enterprise_project_id: string; status: InstanceStatus; in_recycle_bin: boolean; default_instance: boolean;
+  create_time: string; update_time: string; specs: { spec_code: string; stride_num: number; product_id?: string }[];
+  tags: { key: string; value: string }[]; resource_progress?: number; scale_progress?: number;
+}
+
+export interface CreateInstanceInput {
+  name: string; description?: string; charge_mode: string; shared: boolean; enterprise_project_id?: string;
+  specs?: RequestedSpec[]; tags?: Tag[];
+}
+
+export interface ListInstancesInput {
+  inRecycleBin: boolean; offset: number; limit: number; name?: string; enterpriseProjectId?: string;
+  tags?: { key: string; values: string[] }[];
+}
+
+/** Work that other modules attach to an instance's lifecycle (e.g. dropping its metadata on release). */
+export interface InstanceLifecycleHooks {
+  provision?(instance: InstanceRow): Promise<void>;
+  release?(instance: InstanceRow): Promise<void>;
+}
+
+function toView(a: repo.InstanceAggregate): InstanceView {
+  const r = a.row;
+  const status = r.status as InstanceStatus;
+  return {
+    instance_id: r.id, name: r.name, description: r.description, charge_mode: r.charge_mode, shared: r.shared === 1,
+    enterprise_project_id: r.enterprise_project_id, status, in_recycle_bin: r.in_recycle_bin === 1,
+    default_instance: r.default_instance === 1, create_time: r.created_at, update_time: r.updated_at,
+    specs: a.specs.map((s) => ({ spec_code: s.spec_code, stride_num: s.stride_num, ...(s.product_id ? { product_id: s.product_id } : {}) })),
+    tags: a.tags.map((t) => ({ key: t.tag_key, value: t.tag_value })),
+    ...(status === 'RESOURCE_PREPARATION' ? { resource_progress: 0 } : {}),
+    ...(status === 'SCALING' ? { scale_progress: 0 } : {}),
+  };
+}
+
+function checkTags(tags: Tag[]): InstanceTagRow[] {
+  if (tags.length > 20) throw invalid('an instance can carry at most 20 tags');
+  const seen = new Set<string>();
+  return tags.map((t) => {
+    if (seen.has(t.key)) throw invalid(`tag key '${t.key}' is given twice`);
+    seen.add(t.key);
+    return { instance_id: '', tag_key: t.key, tag_value: t.value ?? '' };
+  });
+}
+
+/** LakeFormation instances of a project: create, list, change, recycle, recover, delete. */
+export class InstanceService {
+  private readonly hooks: InstanceLifecycleHooks[] = [];
+  /** Instance id → QPS stride, for the rate limiter; refreshed on scale by this replica, by TTL on others. */
+  private readonly strideCache = new LRUCache<string, number>({ max: 100_000, ttl: 5000 });
+  /** Called after every state change so the lifecycle worker can act at once. */
+  onChange: () => void = () => undefined;
+
+  constructor(private readonly store: Store, private readonly instanceQuota: number, private readonly recycleRetentionDays: number) {}
+
+  addHooks(h: InstanceLifecycleHooks): void {
+    this.hooks.push(h);
+  }
+
+  private requireWriter(caller: Principal): void {
+    if (!caller.isAdmin) throw forbidden('managing instances needs an administrator of the domain (member of the admin group)');
+  }
+
+  private async load(projectId: string, instanceId: string): Promise<repo.InstanceAggregate> {
+    const a = await repo.findInstance(this.store.db, projectId, instanceId);
+    if (!a) throw notFound(`instance ${instanceId} does not exist`, 'common.01000001');
+    return a;
+  }
+
+  async create(caller: Principal, projectId: string, input: CreateInstanceInput): Promise<InstanceView> {
+    this.requireWriter(caller);
+    const specs = validateSpecs(input.specs?.length ? input.specs : [{ spec_code: QPS_SPEC, stride_num: DEFAULT_QPS_STRIDES }]);
+    const tagRows = checkTags(input.tags ?? []);
+    const id = randomUUID();
+    const now = nowIso();
+    try {
+      await this.store.transaction(async (trx) => {
+        await repo.lockProject(this.store, trx, projectId);
+        const used = await repo.countProjectInstances(trx, projectId);
+        if (used >= this.instanceQuota) {
+          throw new ServiceError('quota_exceeded', `the project already has ${used} instances, its quota is ${this.instanceQuota}; delete one (the recycle bin counts too) or raise LAKEFORM_INSTANCE_QUOTA`, 'lakeformation.00010429');
+        }
+        // The first instance of a project becomes its default; the project lock makes this check safe.
+        const hasDefault = (await repo.findDefaultInstanceRow(trx, projectId)) !== undefined;
+        await repo.insertInstance(trx, {
+          id, project_id: projectId, name: input.name, description: input.description ?? '', charge_mode: input.charge_mode,
+          shared: input.shared ? 1 : 0, enterprise_project_id: input.enterprise_project_id ?? '0', status: 'RESOURCE_PREPARATION',
+          in_recycle_bin: 0, default_instance: hasDefault ? 0 : 1, created_at: now, updated_at: now, recycled_at: null,
+        }, specs.map((s) => ({ instance_id: id, spec_code: s.spec_code, stride_num: s.stride_num, product_id: s.product_id ?? '' })),
+        tagRows.map((t) => ({ ...t, instance_id: id })));
+      });
+    } catch (err) {
+      if (isUniqueViolation(err)) throw conflict(`an instance named '${input.name}' already exists in this project`, 'lakeformation.00010409');
+      throw err;
+    }
+    this.onChange();
+    return toView(await this.load(projectId, id));
+  }
+
+  async list(_caller: Principal, projectId: string, f: ListInstancesInput): Promise<{ instances: InstanceView[]; total: number }> {
+    const { rows, total } = await repo.listInstances(this.store.db, {
+      projectId, inRecycleBin: f.inRecycleBin, nameContains: f.name, offset: f.offset, limit: f.limit, tags: f.tags,
+      enterpriseProjectId: f.enterpriseProjectId === 'all_granted_eps' ? undefined : f.enterpriseProjectId,
+    });
+    return { instances: rows.map(toView), total };
+  }
+
+  async show(_caller: Principal, projectId: string, instanceId: string): Promise<InstanceView> {
+    return toView(await this.load(projectId, instanceId));
+  }
+
+  /** Applies a guarded change; a concurrent change or a wrong state gives a clear 409, never a lost update. */
+  private async change(
+    caller: Principal, projectId: string, instanceId: string,
+    rule: (row: InstanceRow) => void,
+    apply: (trx: import('../../store/store.js').Tx, row: InstanceRow, now: string) => Promise<boolean>,
+  ): Promise<InstanceView> {
+    this.requireWriter(caller);
+    const now = nowIso();
+    try {
+      await this.store.transaction(async (trx) => {
+        const row = await repo.findInstanceRow(trx, projectId, instanceId);
+        if (!row) throw notFound(`instance ${instanceId} does not exist`, 'common.01000001');
+        rule(row);
+        if (!(await apply(trx, row, now))) throw conflict(`instance ${instanceId} was changed concurrently; retry`);
+      });
+    } catch (err) {
+      if (isUniqueViolation(err)) throw conflict('another instance of this project already has that name', 'lakeformation.00010409');
+      throw err;
+    }
+    this.onChange();
+    return this.show(caller, projectId, instanceId);
+  }
+
+  update(caller: Principal, projectId: string, instanceId: string, input: { name: string; description?: string }): Promise<InstanceView> {
+    return this.change(caller, projectId, instanceId, (row) => {
+      if (row.in_recycle_bin) throw conflict('the instance is in the recycle bin; recover it first');
+    }, (trx, row, now) => repo.updateInstanceIf(trx, row.id, { version: row.version }, {
+      name: input.name, ...(input.description !== undefined ? { description: input.description } : {}), updated_at: now,
+    }));
+  }
+
+  /** Idempotent: making the default instance the default again changes nothing and succeeds. */
+  setDefault(caller: Principal, projectId: string, instanceId: string): Promise<InstanceView> {
+    return this.change(caller, projectId, instanceId, (row) => {
+      if (row.in_recycle_bin || row.status !== 'RUNNING') throw conflict(`only a running instance can become the default; this one is ${row.in_recycle_bin ? 'in the recycle bin' : row.status}`);
+    }, async (trx, row, now) => {
+      if (row.default_instance) return true;
+      await repo.lockProject(this.store, trx, projectId);
+      await repo.clearDefault(trx, projectId, now);
+      return repo.updateInstanceIf(trx, row.id, { version: row.version }, { default_instance: 1, updated_at: now });
+    });
+  }
+
+  scale(caller: Principal, projectId: string, instanceId: string, requested: RequestedSpec[]): Promise<InstanceView> {
+    const specs = validateSpecs(requested);
+    return this.change(caller, projectId, instanceId, (row) => {
+      if (row.in_recycle_bin || (row.status !== 'RUNNING' && row.status !== 'SCALE_FAIL')) {
+        throw conflict(`only a running instance can be scaled; this one is ${row.in_recycle_bin ? 'in the recycle bin' : row.status}`);
+      }
+    }, async (trx, row, now) => {
+      if (!(await repo.updateInstanceIf(trx, row.id, { version: row.version, status: ['RUNNING', 'SCALE_FAIL'] }, { status: 'SCALING', updated_at: now }))) return false;
+      await repo.replaceSpecs(trx, row.id, specs.map((s) => ({ instance_id: row.id, spec_code: s.spec_code, stride_num: s.stride_num, product_id: s.product_id ?? '' })));
+      this.strideCache.delete(row.id);
+      return true;
+    });
+  }
+
+  updateTags(caller: Principal, projectId: string, instanceId: string, tags: Tag[]): Promise<InstanceView> {
+    const rows = checkTags(tags);
+    return this.change(caller, projectId, instanceId, () => undefined, async (trx, row, now) => {
+      await repo.replaceTags(trx, row.id, rows.map((t) => ({ ...t, instance_id: row.id })));
+      return repo.updateInstanceIf(trx, row.id, { version: row.version }, { updated_at: now });
+    });
+  }
+
+  async listProjectTags(_caller: Principal, projectId: string): Promise<{ key: string; values: string[] }[]> {
+    const out = new Map<string, string[]>();
+    for (const r of await repo.projectTags(this.store.db, projectId)) {
+      const values = out.get(r.tag_key) ?? [];
+      values.push(r.tag_value);
+      out.set(r.tag_key, values);
+    }
+    return [...out].map(([key, values]) => ({ key, values }));
+  }
+
+  /** To the recycle bin (recoverable for the retention period), or for good. */
+  delete(caller: Principal, projectId: string, instanceId: string, toRecycleBin: boolean): Promise<InstanceView> {
+    return this.change(caller, projectId, instanceId, (row) => {
+      if (row.status === 'DELETING') throw conflict('the instance is already being deleted');
+      if (toRecycleBin && row.in_recycle_bin) throw conflict('the instance is already in the recycle bin');
+      if (toRecycleBin && row.status !== 'RUNNING') throw conflict(`only a running instance can go to the recycle bin; this one is ${row.status}`);
+    }, (trx, row, now) => repo.updateInstanceIf(trx, row.id, { version: row.version }, toRecycleBin
+      ? { in_recycle_bin: 1, status: 'FROZEN_RELEASABLE', default_instance: 0, recycled_at: now, updated_at: now }
+      : { status: 'DELETING', default_instance: 0, updated_at: now }));
+  }
+
+  recover(caller: Principal, projectId: string, instanceId: string): Promise<InstanceView> {
+    return this.change(caller, projectId, instanceId, (row) => {
+      if (!row.in_recycle_bin) throw conflict('the instance is not in the recycle bin');
+      if (row.status !== 'FROZEN_RELEASABLE') throw conflict(`the instance cannot be recovered while ${row.status}`);
+    }, (trx, row, now) => repo.updateInstanceIf(trx, row.id, { version: row.version, status: ['FROZEN_RELEASABLE'] },
+      { in_recycle_bin: 0, status: 'RECOVERING', recycled_at: null, updated_at: now }));
+  }
+
+  async quotas(_caller: Principal, projectId: string): Promise<{ type: string; quota: number; used: number }[]> {
+    return [{ type: 'instance', quota: this.instanceQuota, used: await repo.countProjectInstances(this.store.db, projectId) }];
+  }
+
+  /** The request-rate stride of an instance, for the limiter; undefined when the instance does not exist. */
+  async qpsStride(instanceId: string): Promise<number | undefined> {
+    const cached = this.strideCache.get(instanceId);
+    if (cached !== undefined) return cached;
+    const stride = await repo.qpsStride(this.store.db, instanceId, QPS_SPEC);
+    if (stride !== undefined) this.strideCache.set(instanceId, stride);
+    return stride;
+  }
+
+  /**
+   * One pass of the lifecycle worker: finish provisioning, scaling, recovery and deletion, and
+   * release instances whose recycle-bin retention has ended. Each step claims its row with a
+   * versioned update, so replicas sharing a database never run one twice.
+   */
+  async advanceLifecycle(): Promise<number> {
+    const cutoff = new Date(Date.now() - this.recycleRetentionDays * 86_400_000).toISOString();
+    const rows = await repo.pendingLifecycle(this.store.db, TRANSITIONAL, cutoff);
+    let done = 0;
+    for (const row of rows) {
+      const now = nowIso();
+      const status = row.status as InstanceStatus;
+      if (status === 'RESOURCE_PREPARATION' || status === 'RECOVERING') {
+        try {
+          for (const h of this.hooks) await h.provision?.(row);
+        } catch {
+          if (status === 'RESOURCE_PREPARATION') await repo.updateInstanceIf(this.store.db, row.id, { version: row.version }, { status: 'RESOURCE_PREPARATION_FAIL', updated_at: now });
+          continue;
+        }
+        if (await repo.updateInstanceIf(this.store.db, row.id, { version: row.version, status: [status] }, { status: 'RUNNING', updated_at: now })) done++;
+      } else if (status === 'SCALING') {
+        this.strideCache.delete(row.id);
+        if (await repo.updateInstanceIf(this.store.db, row.id, { version: row.version, status: ['SCALING'] }, { status: 'RUNNING', updated_at: now })) done++;
+      } else if (status === 'DELETING' || row.in_recycle_bin) {
+        // Claim the release first; only the replica whose claim succeeded deletes.
+        if (status !== 'DELETING' && !(await repo.updateInstanceIf(this.store.db, row.id, { version: row.version, status: [status] }, { status: 'DELETING', updated_at: now }))) continue;
+        for (const h of this.hooks) await h.release?.(row);
+        if (await repo.deleteInstanceRow(this.store.db, row.id, 'DELETING')) done++;
+        this.strideCache.delete(row.id);
+      }
+    }
+    return done;
+  }
+}

@@ -1,0 +1,29 @@
+import { LRUCache } from 'lru-cache';
+
+interface Bucket { tokens: number; capacity: number; rate: number; at: number }
+
+/**
+ * Token buckets keyed by instance: `rate` tokens per second, bursts up to one second's worth.
+ * Each replica enforces the limit for the requests it serves.
+ */
+export class RateLimiter {
+  private readonly buckets = new LRUCache<string, Bucket>({ max: 100_000 });
+
+  /** Takes one token; returns false when the caller is over its rate. */
+  take(key: string, ratePerSecond: number, now = performance.now()): boolean {
+    let b = this.buckets.get(key);
+    if (!b || b.rate !== ratePerSecond) {
+      b = { tokens: ratePerSecond, capacity: ratePerSecond, rate: ratePerSecond, at: now };
+      this.buckets.set(key, b);
+    }
+    b.tokens = Math.min(b.capacity, b.tokens + ((now - b.at) / 1000) * b.rate);
+    b.at = now;
+    if (b.tokens < 1) return false;
+    b.tokens -= 1;
+    return true;
+  }
+
+  forget(key: string): void {
+    this.buckets.delete(key);
+  }
+}

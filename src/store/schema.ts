@@ -1,0 +1,63 @@
+/**
+ * Row types of the metadata store, shared by both dialects. Timestamps are ISO-8601 UTC text
+ * (sortable, identical on SQLite and PostgreSQL); booleans are 0/1 integers for the same reason.
+ */
+
+export interface DomainRow { id: string; name: string; created_at: string }
+
+export interface ProjectRow {
+  id: string; domain_id: string; name: string; description: string; enabled: number;
+  created_at: string; updated_at: string;
+}
+
+export interface UserRow {
+  id: string; domain_id: string; name: string; password_hash: string; enabled: number;
+  description: string; email: string | null; password_expires_at: string | null;
+  failed_logins: number; locked_until: string | null;
+  created_at: string; updated_at: string; last_login_at: string | null;
+}
+
+export interface GroupRow { id: string; domain_id: string; name: string; description: string; created_at: string }
+
+export interface GroupMemberRow { group_id: string; user_id: string }
+
+export interface TokenRow {
+  token_hash: string; user_id: string; domain_id: string; project_id: string | null;
+  methods: string; issued_at: string; expires_at: string;
+}
+
+export interface AccessKeyRow {
+  access: string; user_id: string; secret_enc: string; status: string; description: string;
+  /** 'permanent' or 'temporary'. */
+  kind: string;
+  session_token_hash: string | null; project_id: string | null; expires_at: string | null;
+  created_at: string; last_used_at: string | null;
+}
+
+export interface ServerSettingRow { name: string; value: string }
+
+export interface InstanceRow {
+  id: string; project_id: string; name: string; description: string; charge_mode: string;
+  shared: number; enterprise_project_id: string; status: string; in_recycle_bin: number;
+  default_instance: number; created_at: string; updated_at: string; recycled_at: string | null;
+  /** Bumped on every change so concurrent writers can detect lost updates. */
+  version: number;
+}
+
+export interface InstanceSpecRow { instance_id: string; spec_code: string; stride_num: number; product_id: string }
+
+export interface InstanceTagRow { instance_id: string; tag_key: string; tag_value: string }
+
+export interface Database {
+  domains: DomainRow;
+  projects: ProjectRow;
+  users: UserRow;
+  groups: GroupRow;
+  group_members: GroupMemberRow;
+  tokens: TokenRow;
+  access_keys: AccessKeyRow;
+  server_settings: ServerSettingRow;
+  instances: InstanceRow;
+  instance_specs: InstanceSpecRow;
+  instance_tags: InstanceTagRow;
+}

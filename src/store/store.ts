@@ -1,0 +1,87 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import SqliteDatabase from 'better-sqlite3';
+import pg from 'pg';
+import { Kysely, Migrator, PostgresDialect, SqliteDialect, type Transaction } from 'kysely';
+import type { Database } from './schema.js';
+import { migrationProvider } from './migrations/index.js';
+
+export type Dialect = 'sqlite' | 'postgres';
+export type Db = Kysely<Database>;
+export type Tx = Transaction<Database>;
+
+/** The metadata store: one Kysely instance over SQLite or PostgreSQL, and the few places where they differ. */
+export class Store {
+  constructor(readonly db: Db, readonly dialect: Dialect) {}
+
+  /**
+   * Runs fn in one transaction. On PostgreSQL a serialization failure or deadlock is retried a
+   * bounded number of times; SQLite serialises all access through its single connection.
+   */
+  async transaction<T>(fn: (trx: Tx) => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.db.transaction().execute(fn);
+      } catch (err) {
+        if (attempt < 4 && isRetryableConflict(err)) {
+          await new Promise((r) => setTimeout(r, 5 * attempt + Math.random() * 10));
+          continue;
+        }
+        throw err;
+      }
+    }
+  }
+
+  async migrate(): Promise<string[]> {
+    const migrator = new Migrator({ db: this.db, provider: migrationProvider });
+    const { error, results } = await migrator.migrateToLatest();
+    if (error) throw error instanceof Error ? error : new Error(String(error));
+    return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+  }
+
+  async close(): Promise<void> {
+    await this.db.destroy();
+  }
+}
+
+export function openStore(databaseUrl: string): Store {
+  if (databaseUrl.startsWith('sqlite:')) {
+    const file = databaseUrl.slice('sqlite:'.length);
+    if (file !== ':memory:') fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+    const database = new SqliteDatabase(file);
+    database.pragma('journal_mode = WAL');
+    database.pragma('synchronous = NORMAL');
+    database.pragma('foreign_keys = ON');
+    database.pragma('busy_timeout = 5000');
+    return new Store(new Kysely<Database>({ dialect: new SqliteDialect({ database }) }), 'sqlite');
+  }
+  const pool = new pg.Pool({ connectionString: databaseUrl, max: 10 });
+  return new Store(new Kysely<Database>({ dialect: new PostgresDialect({ pool }) }), 'postgres');
+}
+
+interface DriverError { code?: unknown; errno?: unknown }
+
+function codeOf(err: unknown): string {
+  const c = (err as DriverError | null)?.code;
+  return typeof c === 'string' ? c : '';
+}
+
+/** A unique or primary-key constraint said no: the caller maps it to 409. */
+export function isUniqueViolation(err: unknown): boolean {
+  const code = codeOf(err);
+  return code === '23505' || code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
+}
+
+export function isForeignKeyViolation(err: unknown): boolean {
+  const code = codeOf(err);
+  return code === '23503' || code === 'SQLITE_CONSTRAINT_FOREIGNKEY';
+}
+
+export function isRetryableConflict(err: unknown): boolean {
+  const code = codeOf(err);
+  return code === '40001' || code === '40P01' || code === 'SQLITE_BUSY';
+}
+
+export function nowIso(): string {
+  return new Date().toISOString();
+}
