@@ -56,7 +56,17 @@ export async function startServer(config: Config, log: Logger = createLogger(con
   let closing: Promise<void> | undefined;
   const close = () => (closing ??= (async () => {
     clearInterval(purge);
-    await app.close(); // stops accepting, waits for in-flight requests
+    // Stop accepting and wait for in-flight requests. A keep-alive connection whose request
+    // finishes after close() began would otherwise linger until its idle timeout: close those as
+    // they go idle, and give up on stragglers after a deadline.
+    const idle = setInterval(() => app.server.closeIdleConnections(), 50);
+    const deadline = setTimeout(() => app.server.closeAllConnections(), 15_000);
+    try {
+      await app.close();
+    } finally {
+      clearInterval(idle);
+      clearTimeout(deadline);
+    }
     await worker.stop();
     await store.close();
   })());
