@@ -1,5 +1,5 @@
-import { randomBytes } from 'node:crypto';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRequest, LogController } from 'fastify';
+import { randomUUID } from 'node:crypto';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest, LogController } from 'fastify';
 import type { Logger } from 'pino';
 import type { AppServices } from '../services/app-services.js';
 import { projectScope, signatureAuthentication, tokenAuthentication } from './auth.js';
@@ -22,7 +22,7 @@ export async function buildApp(services: AppServices, opts: AppOptions): Promise
     // One log line per request, written by our onResponse hook with the caller and timing.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: opts.bodyLimit,
-    genReqId: () => randomBytes(16).toString('hex'),
+    genReqId: () => randomUUID().replace(/-/g, ''), // randomUUID draws from a cached entropy pool
     return503OnClosing: true,
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 1024 },
     ajv: { customOptions: { removeAdditional: false, coerceTypes: true, useDefaults: true, allErrors: false } },
@@ -47,8 +47,9 @@ export async function buildApp(services: AppServices, opts: AppOptions): Promise
   app.addHook('onRequest', async (request, reply) => {
     reply.header('X-Request-Id', request.id);
   });
+  const logRequests = opts.logger.isLevelEnabled('info'); // the level is fixed for the process
   app.addHook('onResponse', async (request, reply) => {
-    request.log.info({ method: request.method, url: request.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime * 10) / 10, user: request.principal?.userName }, 'request');
+    if (logRequests) request.log.info({ method: request.method, url: request.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime * 10) / 10, user: request.principal?.userName }, 'request');
   });
   app.setErrorHandler((err, request, reply) => handleError(err, request, reply));
 
@@ -66,6 +67,24 @@ export async function buildApp(services: AppServices, opts: AppOptions): Promise
     }
   };
 
+  // A token is checked as soon as the request is routed, with the scope check and the rate limit,
+  // so a GET costs one hook. A signature needs the body bytes, so it is checked once they are read.
+  const admit = async (request: FastifyRequest, reply: FastifyReply, limited: boolean): Promise<void> => {
+    await projectScope(request, reply);
+    if (limited) await rateLimit(request);
+  };
+  const gate = (limited: boolean) => ({
+    onRequest: async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
+      await tokenAuth(request);
+      if (request.principal) await admit(request, reply, limited);
+    },
+    preValidation: (request: FastifyRequest, reply: FastifyReply, done: (err?: Error) => void): void => {
+      if (!request.signed) return done();
+      signatureAuth(request).then(() => admit(request, reply, limited)).then(() => done(), done);
+    },
+  });
+  const gates = { limited: gate(true), open: gate(false) };
+
   for (const op of ops) {
     const schema: Record<string, unknown> = {};
     if (op.params) schema.params = op.params;
@@ -75,8 +94,7 @@ export async function buildApp(services: AppServices, opts: AppOptions): Promise
       method: op.method,
       url: toFastifyPath(op.path),
       schema,
-      onRequest: op.auth === 'required' ? [tokenAuth] : [],
-      preValidation: op.auth === 'required' ? [signatureAuth, projectScope, ...(op.rateLimited ? [rateLimit] : [])] : [],
+      ...(op.auth === 'required' ? (op.rateLimited ? gates.limited : gates.open) : {}),
       handler: async (request, reply) => {
         if (op.body && op.bodyRequired && request.body === undefined) {
           throw new HttpError(400, 'common.01000001', 'this operation needs a JSON request body');

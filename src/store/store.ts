@@ -5,6 +5,7 @@ import pg from 'pg';
 import { Kysely, Migrator, PostgresDialect, SqliteDialect, type Transaction } from 'kysely';
 import type { Database } from './schema.js';
 import { migrationProvider } from './migrations/index.js';
+import { registerSyncReader } from './prepared.js';
 
 export type Dialect = 'sqlite' | 'postgres';
 export type Db = Kysely<Database>;
@@ -39,8 +40,15 @@ export class Store {
     return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
   }
 
+  private readonly closers: (() => void)[] = [];
+
+  onClose(fn: () => void): void {
+    this.closers.push(fn);
+  }
+
   async close(): Promise<void> {
     await this.db.destroy();
+    for (const fn of this.closers) fn();
   }
 }
 
@@ -53,10 +61,46 @@ export function openStore(databaseUrl: string): Store {
     database.pragma('synchronous = NORMAL');
     database.pragma('foreign_keys = ON');
     database.pragma('busy_timeout = 5000');
-    return new Store(new Kysely<Database>({ dialect: new SqliteDialect({ database }) }), 'sqlite');
+    const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(database) }) });
+    const store = new Store(db, 'sqlite');
+    if (file !== ':memory:') {
+      // A second, read-only connection serves prepared lookups synchronously. In WAL mode it reads
+      // the last committed state, so it never sees a transaction of the main connection half-done.
+      const reader = withStatementCache(new SqliteDatabase(file, { readonly: true }));
+      reader.pragma('busy_timeout = 5000');
+      store.onClose(() => reader.close());
+      registerSyncReader(db, (sql, parameters) => reader.prepare(sql).all(...parameters) as unknown[]);
+    }
+    return store;
   }
   const pool = new pg.Pool({ connectionString: databaseUrl, max: 10 });
   return new Store(new Kysely<Database>({ dialect: new PostgresDialect({ pool }) }), 'postgres');
+}
+
+/**
+ * Kysely prepares every query anew; preparing is the largest cost of a small SQLite query, so
+ * statements are kept by their SQL text (bounded). better-sqlite3 statements are reusable, and
+ * Kysely runs one query at a time on the connection.
+ */
+function withStatementCache(database: SqliteDatabase.Database): SqliteDatabase.Database {
+  const cache = new Map<string, SqliteDatabase.Statement>();
+  const prepare = database.prepare.bind(database);
+  return new Proxy(database, {
+    get(target, prop, receiver) {
+      if (prop !== 'prepare') {
+        const value: unknown = Reflect.get(target, prop, receiver);
+        return typeof value === 'function' ? value.bind(target) : value;
+      }
+      return (source: string) => {
+        let stmt = cache.get(source);
+        if (stmt) return stmt;
+        stmt = prepare(source);
+        if (cache.size >= 1000) cache.delete(cache.keys().next().value as string);
+        cache.set(source, stmt);
+        return stmt;
+      };
+    },
+  });
 }
 
 interface DriverError { code?: unknown; errno?: unknown }

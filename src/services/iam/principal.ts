@@ -12,7 +12,7 @@ export interface Principal {
   via: 'token' | 'access-key';
   methods: string[];
   /** Present when authenticated by a token. */
-  token?: { hash: string; issuedAt: string; expiresAt: string };
+  token?: { hash: string; issuedAt: string; expiresAt: string; expiresAtMs: number };
 }
 
 export const ADMIN_GROUP = 'admin';

@@ -113,24 +113,25 @@ export class TokenService {
       token_hash: sha256Hex(token), user_id: user.id, domain_id: user.domain_id, project_id: project?.id ?? null,
       methods: methods.join(','), issued_at: issuedAt, expires_at: expiresAt,
     });
-    const principal = await this.principalFor(user, project, methods, { hash: sha256Hex(token), issuedAt, expiresAt });
+    const principal = await this.principalFor(user, project, methods, { hash: sha256Hex(token), issuedAt, expiresAt, expiresAtMs: Date.parse(expiresAt) });
     return { token, principal };
   }
 
   /** The principal behind a token, or null when it is unknown, revoked or expired. */
   async validate(token: string): Promise<Principal | null> {
+    // Keyed by the token itself so that a hit costs no hashing; the store only ever sees the hash.
+    const cached = this.cacheEnabled ? this.cache.get(token) : undefined;
+    if (cached) return cached.token && cached.token.expiresAtMs > Date.now() ? cached : null;
     const hash = sha256Hex(token);
-    const cached = this.cacheEnabled ? this.cache.get(hash) : undefined;
     const now = nowIso();
-    if (cached) return cached.token && cached.token.expiresAt > now ? cached : null;
     const row = await tokensRepo.findToken(this.store.db, hash);
     if (!row || row.expires_at <= now) return null;
     const user = await usersRepo.findUserById(this.store.db, row.user_id);
     if (!user || !user.enabled) return null;
     const project = row.project_id ? await projectsRepo.findProjectById(this.store.db, row.project_id) : null;
     if (row.project_id && (!project || !project.enabled)) return null;
-    const principal = await this.principalFor(user, project ?? null, row.methods.split(','), { hash, issuedAt: row.issued_at, expiresAt: row.expires_at });
-    if (this.cacheEnabled) this.cache.set(hash, principal);
+    const principal = await this.principalFor(user, project ?? null, row.methods.split(','), { hash, issuedAt: row.issued_at, expiresAt: row.expires_at, expiresAtMs: Date.parse(row.expires_at) });
+    if (this.cacheEnabled) this.cache.set(token, principal);
     return principal;
   }
 
@@ -141,7 +142,7 @@ export class TokenService {
     const own = row?.user_id === caller.userId;
     if (!row || (!own && !(caller.isAdmin && row.domain_id === caller.domainId))) throw notFound('the token does not exist');
     await tokensRepo.deleteToken(this.store.db, hash);
-    this.cache.delete(hash);
+    this.cache.delete(token);
   }
 
   /** Forgets cached principals, e.g. after a user was disabled or changed groups on this replica. */

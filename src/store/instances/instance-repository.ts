@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import type { Db, Store } from '../store.js';
+import { preparedQuery } from '../prepared.js';
 import type { InstanceRow, InstanceSpecRow, InstanceTagRow } from '../schema.js';
 
 export type NewInstanceRow = Omit<InstanceRow, 'version'>;
@@ -36,9 +37,27 @@ export async function loadAggregate(q: Db, row: InstanceRow): Promise<InstanceAg
   return { row, specs, tags };
 }
 
+/** One round trip: the row joined with its specs and tags (at most 10 × 20 rows), folded back here. */
+const selectInstanceWithChildren = preparedQuery((q: Db, projectId: string, id: string) => q.selectFrom('instances')
+  .leftJoin('instance_specs as s', 's.instance_id', 'instances.id')
+  .leftJoin('instance_tags as t', 't.instance_id', 'instances.id')
+  .selectAll('instances')
+  .select(['s.spec_code', 's.stride_num', 's.product_id', 't.tag_key', 't.tag_value'])
+  .where('instances.project_id', '=', projectId).where('instances.id', '=', id), 2);
+
 export async function findInstance(q: Db, projectId: string, id: string): Promise<InstanceAggregate | undefined> {
-  const row = await findInstanceRow(q, projectId, id);
-  return row ? loadAggregate(q, row) : undefined;
+  const rows = await selectInstanceWithChildren(q, projectId, id);
+  const first = rows[0];
+  if (!first) return undefined;
+  const { spec_code: _s, stride_num: _n, product_id: _p, tag_key: _k, tag_value: _v, ...row } = first;
+  const specs = new Map<string, InstanceSpecRow>();
+  const tags = new Map<string, InstanceTagRow>();
+  for (const r of rows) {
+    if (r.spec_code !== null) specs.set(r.spec_code, { instance_id: id, spec_code: r.spec_code, stride_num: Number(r.stride_num), product_id: r.product_id ?? '' });
+    if (r.tag_key !== null) tags.set(r.tag_key, { instance_id: id, tag_key: r.tag_key, tag_value: r.tag_value ?? '' });
+  }
+  const byKey = <T>(m: Map<string, T>) => [...m].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, v]) => v);
+  return { row: row as InstanceRow, specs: byKey(specs), tags: byKey(tags) };
 }
 
 function filtered(q: Db, f: InstanceFilter) {

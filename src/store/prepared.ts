@@ -1,0 +1,36 @@
+import type { CompiledQuery, Compilable } from 'kysely';
+import type { Db } from './store.js';
+
+type SyncReader = (sql: string, parameters: readonly unknown[]) => unknown[];
+const syncReaders = new WeakMap<object, SyncReader>();
+
+/** Lets prepared queries on this handle (not on its transactions) run on a synchronous read connection. */
+export function registerSyncReader(db: object, reader: SyncReader): void {
+  syncReaders.set(db, reader);
+}
+
+/**
+ * A query whose SQL never changes, compiled once per database handle: building and compiling a
+ * Kysely query costs more than running a small one on SQLite, so hot lookups skip both.
+ * `build` receives placeholder values; the call supplies the real ones in the same order.
+ */
+export function preparedQuery<R, A extends unknown[]>(build: (q: Db, ...args: A) => Compilable<R>, arity: A['length']) {
+  const cache = new WeakMap<Db, { compiled: CompiledQuery<R>; slots: number[] }>();
+  const placeholders = Array.from({ length: arity }, (_, i) => `\u0000lakeform-arg-${i}`);
+  return async (q: Db, ...args: A): Promise<R[]> => {
+    let entry = cache.get(q);
+    if (!entry) {
+      const compiled = build(q, ...(placeholders as unknown as A)).compile();
+      const slots = compiled.parameters.map((p) => placeholders.indexOf(p as string));
+      if (slots.some((s) => s < 0)) throw new Error('a prepared query may only take its arguments as parameters');
+      entry = { compiled, slots };
+      cache.set(q, entry);
+    }
+    const { compiled, slots } = entry;
+    const parameters = slots.map((s) => args[s]);
+    const reader = syncReaders.get(q);
+    if (reader) return reader(compiled.sql, parameters) as R[];
+    const result = await q.executeQuery<R>({ ...compiled, parameters });
+    return result.rows;
+  };
+}
