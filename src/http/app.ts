@@ -90,6 +90,7 @@ export async function buildApp(services: AppServices, opts: AppOptions): Promise
     if (op.params) schema.params = op.params;
     if (op.query) schema.querystring = op.query;
     if (op.body) schema.body = op.body;
+    if (op.response) schema.response = { [op.status]: op.response };
     app.route({
       method: op.method,
       url: toFastifyPath(op.path),

@@ -37,6 +37,8 @@ export interface Operation<P extends TSchema = TSchema, Q extends TSchema = TSch
   params?: P;
   query?: Q;
   body?: B;
+  /** Schema of the success body: serialises it fast and keeps undeclared fields from leaking out. */
+  response?: TSchema;
   /** Whether a body is required when `body` is declared. */
   bodyRequired: boolean;
   handler(ctx: HandlerContext<Static<P>, Static<Q>, Static<B>>): Promise<unknown>;

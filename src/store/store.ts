@@ -66,7 +66,10 @@ export function openStore(databaseUrl: string): Store {
     if (file !== ':memory:') {
       // A second, read-only connection serves prepared lookups synchronously. In WAL mode it reads
       // the last committed state, so it never sees a transaction of the main connection half-done.
-      const reader = withStatementCache(new SqliteDatabase(file, { readonly: true }));
+      // Opened read-write with query_only: a SQLITE_OPEN_READONLY connection cannot share the WAL
+      // index and rebuilds it from the WAL file on every read.
+      const reader = withStatementCache(new SqliteDatabase(file));
+      reader.pragma('query_only = 1');
       reader.pragma('busy_timeout = 5000');
       store.onClose(() => reader.close());
       registerSyncReader(db, (sql, parameters) => reader.prepare(sql).all(...parameters) as unknown[]);

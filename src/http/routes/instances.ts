@@ -3,7 +3,7 @@ import type { AppServices } from '../../services/app-services.js';
 import { invalid } from '../../services/errors.js';
 import { SPEC_CATALOG } from '../../services/instances/specs.js';
 import { operation, type Operation } from '../operation.js';
-import { InstanceParams, ProjectParams, ResourceTag, SpecRequest } from '../schemas/common.js';
+import { InstanceDetail, InstanceParams, ProjectParams, ResourceTag, SpecRequest } from '../schemas/common.js';
 
 const INSTANCE = 'Instance Management';
 
@@ -34,6 +34,7 @@ export function instanceOperations(s: AppServices): Operation[] {
         specs: Type.Optional(Type.Array(SpecRequest, { minItems: 1, maxItems: 10 })),
         tags: Type.Optional(Type.Array(ResourceTag, { maxItems: 20 })),
       }),
+      response: InstanceDetail,
       handler: ({ principal, params, body }) => inst.create(principal, params.project_id, body),
     }),
     operation({
@@ -47,6 +48,7 @@ export function instanceOperations(s: AppServices): Operation[] {
         enterprise_project_id: Type.String({ pattern: '^[a-z0-9A-Z_-]{1,36}$', default: 'all_granted_eps' }),
         tags: Type.Optional(Type.String({ maxLength: 4096 })),
       }),
+      response: Type.Object({ instances: Type.Array(InstanceDetail), total: Type.Integer() }),
       handler: ({ principal, params, query }) => inst.list(principal, params.project_id, {
         inRecycleBin: query.in_recycle_bin, offset: query.offset, limit: query.limit, name: query.name,
         enterpriseProjectId: query.enterprise_project_id, tags: query.tags ? parseTagFilter(query.tags) : undefined,
@@ -54,7 +56,7 @@ export function instanceOperations(s: AppServices): Operation[] {
     }),
     operation({
       name: 'ShowLakeFormationInstance', group: INSTANCE, method: 'GET', path: '/v1/{project_id}/instances/{instance_id}', status: 200,
-      params: InstanceParams, rateLimited: true,
+      params: InstanceParams, rateLimited: true, response: InstanceDetail,
       handler: ({ principal, params }) => inst.show(principal, params.project_id, params.instance_id),
     }),
     operation({
@@ -64,6 +66,7 @@ export function instanceOperations(s: AppServices): Operation[] {
         name: Type.String({ minLength: 4, maxLength: 32, pattern: '^[a-zA-Z0-9_-]{4,32}$' }),
         description: Type.Optional(Type.String({ maxLength: 255 })),
       }),
+      response: InstanceDetail,
       handler: ({ principal, params, body }) => inst.update(principal, params.project_id, params.instance_id, body),
     }),
     operation({

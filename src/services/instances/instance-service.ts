@@ -69,6 +69,7 @@ export class InstanceService {
   private readonly hooks: InstanceLifecycleHooks[] = [];
   /** Instance id → QPS stride, for the rate limiter; refreshed on scale by this replica, by TTL on others. */
   private readonly strideCache = new LRUCache<string, number>({ max: 100_000, ttl: 5000 });
+  private readonly viewCache = new LRUCache<string, { version: number; projectId: string; view: InstanceView }>({ max: 10_000 });
   /** Called after every state change so the lifecycle worker can act at once. */
   onChange: () => void = () => undefined;
 
@@ -126,8 +127,19 @@ export class InstanceService {
     return { instances: rows.map(toView), total };
   }
 
+  /**
+   * Reading the version is a fraction of the cost of reading the aggregate, so views are kept
+   * per instance and reused while the stored version is unchanged: always current, on any replica.
+   */
   async show(_caller: Principal, projectId: string, instanceId: string): Promise<InstanceView> {
-    return toView(await this.load(projectId, instanceId));
+    const version = await repo.findInstanceVersion(this.store.db, projectId, instanceId);
+    if (version === undefined) throw notFound(`instance ${instanceId} does not exist`, 'common.01000001');
+    const hit = this.viewCache.get(instanceId);
+    if (hit && hit.version === version && hit.projectId === projectId) return hit.view;
+    const a = await this.load(projectId, instanceId);
+    const view = toView(a);
+    this.viewCache.set(instanceId, { version: a.row.version, projectId, view });
+    return view;
   }
 
   /** Applies a guarded change; a concurrent change or a wrong state gives a clear 409, never a lost update. */

@@ -37,6 +37,18 @@ export async function loadAggregate(q: Db, row: InstanceRow): Promise<InstanceAg
   return { row, specs, tags };
 }
 
+const selectVersion = preparedQuery((q: Db, projectId: string, id: string) => q.selectFrom('instances')
+  .select('version').where('id', '=', id).where('project_id', '=', projectId), 2);
+
+/**
+ * The version of an instance: every change to the row, its specs or its tags bumps it (in the
+ * same transaction), so an unchanged version means an unchanged aggregate.
+ */
+export async function findInstanceVersion(q: Db, projectId: string, id: string): Promise<number | undefined> {
+  const row = (await selectVersion(q, projectId, id))[0];
+  return row === undefined ? undefined : Number(row.version);
+}
+
 /** One round trip: the row joined with its specs and tags (at most 10 × 20 rows), folded back here. */
 const selectInstanceWithChildren = preparedQuery((q: Db, projectId: string, id: string) => q.selectFrom('instances')
   .leftJoin('instance_specs as s', 's.instance_id', 'instances.id')
