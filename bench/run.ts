@@ -1,6 +1,7 @@
 /**
  * Benchmarks, printed as ratios measured side by side in one run (never as absolute pass/fail
- * timings). Usage: npm run bench [-- --seconds 5 --connections 16 --postgres <url>]
+ * timings). Usage: npm run bench [-- --seconds 3 --connections 16 --postgres <admin url>]
+ * (with --postgres a throwaway database is created through the admin URL and dropped after).
  *
  * instance-show: requests/s of ShowLakeFormationInstance (token auth, project scope, rate
  * limiter, store read) as a ratio of a no-op route of the same server. Target: >= 0.5.
@@ -14,6 +15,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
+import pg from 'pg';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const { values: args } = parseArgs({
@@ -27,14 +29,29 @@ const freePort = () => new Promise<number>((resolve) => {
   s.listen(0, '127.0.0.1', () => { const { port } = s.address() as net.AddressInfo; s.close(() => resolve(port)); });
 });
 
+/** With --postgres ADMIN_URL, a throwaway database is created for the run and dropped after it. */
+async function pgDatabase(adminUrl: string): Promise<{ url: string; drop: () => Promise<void> }> {
+  const name = `lf_bench_${randomBytes(6).toString('hex')}`;
+  const admin = async (statement: string) => {
+    const c = new pg.Client({ connectionString: adminUrl });
+    await c.connect();
+    try { await c.query(statement); } finally { await c.end(); }
+  };
+  await admin(`CREATE DATABASE ${name}`);
+  const u = new URL(adminUrl);
+  u.pathname = `/${name}`;
+  return { url: u.toString(), drop: () => admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`) };
+}
+
 async function startServer(): Promise<{ url: string; password: string; stop: () => Promise<void> }> {
   const port = await freePort();
+  const database = args.postgres ? await pgDatabase(args.postgres) : undefined;
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'lakeform-bench-'));
   const password = `Bench-${randomBytes(9).toString('hex')}`;
   const child = spawn(process.execPath, [path.join(ROOT, 'dist/src/cli.js'), 'serve'], {
     env: {
       ...process.env, LAKEFORM_PORT: String(port), LAKEFORM_DATA_DIR: dataDir, LAKEFORM_ADMIN_PASSWORD: password, LAKEFORM_LOG_LEVEL: 'warn',
-      ...(args.postgres ? { LAKEFORM_DATABASE_URL: args.postgres } : {}),
+      ...(database ? { LAKEFORM_DATABASE_URL: database.url } : {}),
     },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
@@ -49,6 +66,7 @@ async function startServer(): Promise<{ url: string; password: string; stop: () 
       child.kill('SIGTERM');
       await new Promise((r) => child.on('exit', r));
       fs.rmSync(dataDir, { recursive: true, force: true });
+      await database?.drop();
     },
   };
 }
