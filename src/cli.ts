@@ -47,7 +47,7 @@ program.command('serve').description('run the HTTP server (the default for npm s
 /** Runs an admin task directly against the data directory, as the domain's administrator. */
 async function withServices(fn: (s: AppServices, admin: (domain?: string) => Promise<Principal>) => Promise<unknown>): Promise<void> {
   const config = loadConfig(process.env, overrides({ logLevel: 'warn' }));
-  const log = createLogger('warn');
+  const log = createLogger('warn', 2);
   const store = openStore(config.databaseUrl);
   try {
     await store.migrate();
