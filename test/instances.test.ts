@@ -215,15 +215,15 @@ for (const backend of await backends()) {
       const update = await server.request('PUT', `${base()}/${first}`, { token, body: { name: 'inst_binned' } });
       assert.equal(update.status, 409, 'an instance in the recycle bin cannot be changed');
       const twice = await server.request('DELETE', `${base()}/${first}`, { token, query: { to_recycle_bin: true } });
-      assert.equal(twice.status, 409);
+      assert.equal(twice.status, 409, twice.text);
       const rec = await server.request('POST', `${base()}/${first}/recover`, { token });
       assert.equal(rec.status, 200, rec.text);
       const back = await running(first);
       assert.equal(back.json.in_recycle_bin, false);
       const recAgain = await server.request('POST', `${base()}/${first}/recover`, { token });
-      assert.equal(recAgain.status, 409);
+      assert.equal(recAgain.status, 409, recAgain.text);
       const gone = await server.request('DELETE', `${base()}/${first}`, { token, query: { to_recycle_bin: false } });
-      assert.equal(gone.status, 202);
+      assert.equal(gone.status, 202, `${gone.text}\n${server.output().split('\n').filter((l) => l.includes(first)).slice(-12).join('\n')}`);
       const after = await until(() => show(first), (r) => r.status === 404);
       assert.equal(after.status, 404);
       const q = await server.request('GET', `/v1/${project}/quotas`, { token });
