@@ -1,3 +1,4 @@
+import { isUniqueViolation } from '../store/store.js';
 /**
  * Errors a service raises. Services know nothing of HTTP: they name the kind of failure, and
  * the HTTP layer maps kinds to status codes (see http/errors.ts).
@@ -24,3 +25,13 @@ export const notFound = (msg: string, code?: string) => new ServiceError('not_fo
 export const conflict = (msg: string, code?: string) => new ServiceError('conflict', msg, code);
 export const forbidden = (msg: string, code?: string) => new ServiceError('forbidden', msg, code);
 export const unauthenticated = (msg: string, code?: string) => new ServiceError('unauthenticated', msg, code);
+
+/** Runs a write and turns a unique-constraint violation into a 409 with the given message. */
+export async function unlessDuplicate<T>(message: string, write: () => Promise<T>, code?: string): Promise<T> {
+  try {
+    return await write();
+  } catch (err) {
+    if (isUniqueViolation(err)) throw conflict(message, code);
+    throw err;
+  }
+}

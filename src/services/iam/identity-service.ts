@@ -5,7 +5,7 @@ import type { GroupRow, ProjectRow, UserRow } from '../../store/schema.js';
 import * as projectsRepo from '../../store/iam/projects-repository.js';
 import * as usersRepo from '../../store/iam/users-repository.js';
 import { deleteUserTokens } from '../../store/iam/tokens-repository.js';
-import { conflict, forbidden, invalid, notFound, ServiceError } from '../errors.js';
+import { conflict, forbidden, invalid, notFound, unlessDuplicate } from '../errors.js';
 import { hashPassword, newHexId } from './crypto-util.js';
 import { ADMIN_GROUP, type Principal } from './principal.js';
 
@@ -96,12 +96,7 @@ export class IdentityService {
     checkName('project', input.name);
     const now = nowIso();
     const row: ProjectRow = { id: newHexId(), domain_id: caller.domainId, name: input.name, description: input.description ?? '', enabled: 1, created_at: now, updated_at: now };
-    try {
-      await projectsRepo.insertProject(this.store.db, row);
-    } catch (err) {
-      if (isUniqueViolation(err)) throw conflict(`a project named '${input.name}' already exists`);
-      throw err;
-    }
+    await unlessDuplicate(`a project named '${input.name}' already exists`, () => projectsRepo.insertProject(this.store.db, row));
     return row;
   }
 
@@ -109,17 +104,12 @@ export class IdentityService {
     const p = await this.getProject(caller, id);
     this.requireAdmin(caller, p.domain_id);
     if (patch.name !== undefined) checkName('project', patch.name);
-    try {
-      await projectsRepo.updateProject(this.store.db, id, {
-        ...(patch.name !== undefined ? { name: patch.name } : {}),
-        ...(patch.description !== undefined ? { description: patch.description } : {}),
-        ...(patch.enabled !== undefined ? { enabled: patch.enabled ? 1 : 0 } : {}),
-        updated_at: nowIso(),
-      });
-    } catch (err) {
-      if (isUniqueViolation(err)) throw conflict(`a project named '${patch.name}' already exists`);
-      throw err;
-    }
+    await unlessDuplicate(`a project named '${patch.name}' already exists`, () => projectsRepo.updateProject(this.store.db, id, {
+      ...(patch.name !== undefined ? { name: patch.name } : {}),
+      ...(patch.description !== undefined ? { description: patch.description } : {}),
+      ...(patch.enabled !== undefined ? { enabled: patch.enabled ? 1 : 0 } : {}),
+      updated_at: nowIso(),
+    }));
     return this.getProject(caller, id);
   }
 
@@ -154,12 +144,7 @@ export class IdentityService {
     checkPassword(input.password, input.name);
     const now = nowIso();
     const row = this.userRow(newHexId(), domainId, input, await hashPassword(input.password), now);
-    try {
-      await usersRepo.insertUser(this.store.db, row);
-    } catch (err) {
-      if (isUniqueViolation(err)) throw conflict(`a user named '${input.name}' already exists`);
-      throw err;
-    }
+    await unlessDuplicate(`a user named '${input.name}' already exists`, () => usersRepo.insertUser(this.store.db, row));
     return row;
   }
 
@@ -183,16 +168,11 @@ export class IdentityService {
       set.failed_logins = 0;
       set.locked_until = null;
     }
-    try {
-      await this.store.transaction(async (trx) => {
-        await usersRepo.updateUser(trx, id, set);
-        // A new password or a disabled account ends every session the user had.
-        if (patch.password !== undefined || patch.enabled === false) await deleteUserTokens(trx, id);
-      });
-    } catch (err) {
-      if (isUniqueViolation(err)) throw conflict(`a user named '${patch.name}' already exists`);
-      throw err;
-    }
+    await unlessDuplicate(`a user named '${patch.name}' already exists`, () => this.store.transaction(async (trx) => {
+      await usersRepo.updateUser(trx, id, set);
+      // A new password or a disabled account ends every session the user had.
+      if (patch.password !== undefined || patch.enabled === false) await deleteUserTokens(trx, id);
+    }));
     return (await usersRepo.findUserById(this.store.db, id)) as UserRow;
   }
 
@@ -219,12 +199,7 @@ export class IdentityService {
     this.requireAdmin(caller, input.domainId ?? caller.domainId);
     checkName('group', input.name);
     const row: GroupRow = { id: newHexId(), domain_id: caller.domainId, name: input.name, description: input.description ?? '', created_at: nowIso() };
-    try {
-      await usersRepo.insertGroup(this.store.db, row);
-    } catch (err) {
-      if (isUniqueViolation(err)) throw conflict(`a group named '${input.name}' already exists`);
-      throw err;
-    }
+    await unlessDuplicate(`a group named '${input.name}' already exists`, () => usersRepo.insertGroup(this.store.db, row));
     return row;
   }
 
@@ -235,12 +210,7 @@ export class IdentityService {
       checkName('group', patch.name);
       if (g.name === ADMIN_GROUP && patch.name !== ADMIN_GROUP) throw invalid('the admin group cannot be renamed');
     }
-    try {
-      await usersRepo.updateGroup(this.store.db, id, patch);
-    } catch (err) {
-      if (isUniqueViolation(err)) throw conflict(`a group named '${patch.name}' already exists`);
-      throw err;
-    }
+    await unlessDuplicate(`a group named '${patch.name}' already exists`, () => usersRepo.updateGroup(this.store.db, id, patch));
     return this.getGroup(caller, id);
   }
 
@@ -287,4 +257,3 @@ export class IdentityService {
   async userById(id: string) { return usersRepo.findUserById(this.store.db, id); }
 }
 
-export { ServiceError };

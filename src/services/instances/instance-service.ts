@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
 import type { Store } from '../../store/store.js';
-import { isUniqueViolation, nowIso } from '../../store/store.js';
-import type { InstanceRow, InstanceSpecRow, InstanceTagRow } from '../../store/schema.js';
+import { nowIso } from '../../store/store.js';
+import type { InstanceRow, InstanceTagRow } from '../../store/schema.js';
 import * as repo from '../../store/instances/instance-repository.js';
-import { conflict, forbidden, invalid, notFound, ServiceError } from '../errors.js';
+import { conflict, forbidden, invalid, notFound, ServiceError, unlessDuplicate } from '../errors.js';
 import type { Principal } from '../iam/principal.js';
 import { DEFAULT_QPS_STRIDES, QPS_SPEC, type RequestedSpec, validateSpecs } from './specs.js';
 
@@ -95,28 +95,25 @@ export class InstanceService {
     const tagRows = checkTags(input.tags ?? []);
     const id = randomUUID();
     const now = nowIso();
-    try {
-      await this.store.transaction(async (trx) => {
-        await repo.lockProject(this.store, trx, projectId);
-        const used = await repo.countProjectInstances(trx, projectId);
-        if (used >= this.instanceQuota) {
-          throw new ServiceError('quota_exceeded', `the project already has ${used} instances, its quota is ${this.instanceQuota}; delete one (the recycle bin counts too) or raise LAKEFORM_INSTANCE_QUOTA`, 'lakeformation.00010429');
-        }
-        // The first instance of a project becomes its default; the project lock makes this check safe.
-        const hasDefault = (await repo.findDefaultInstanceRow(trx, projectId)) !== undefined;
-        await repo.insertInstance(trx, {
-          id, project_id: projectId, name: input.name, description: input.description ?? '', charge_mode: input.charge_mode,
-          shared: input.shared ? 1 : 0, enterprise_project_id: input.enterprise_project_id ?? '0', status: 'RESOURCE_PREPARATION',
-          in_recycle_bin: 0, default_instance: hasDefault ? 0 : 1, created_at: now, updated_at: now, recycled_at: null,
-        }, specs.map((s) => ({ instance_id: id, spec_code: s.spec_code, stride_num: s.stride_num, product_id: s.product_id ?? '' })),
-        tagRows.map((t) => ({ ...t, instance_id: id })));
-      });
-    } catch (err) {
-      if (isUniqueViolation(err)) throw conflict(`an instance named '${input.name}' already exists in this project`, 'lakeformation.00010409');
-      throw err;
-    }
+    const created = await unlessDuplicate(`an instance named '${input.name}' already exists in this project`, () => this.store.transaction(async (trx) => {
+      await repo.lockProject(this.store, trx, projectId);
+      const used = await repo.countProjectInstances(trx, projectId);
+      if (used >= this.instanceQuota) {
+        throw new ServiceError('quota_exceeded', `the project already has ${used} instances, its quota is ${this.instanceQuota}; delete one (the recycle bin counts too) or raise LAKEFORM_INSTANCE_QUOTA`, 'lakeformation.00010429');
+      }
+      // The first instance of a project becomes its default; the project lock makes this check safe.
+      const hasDefault = (await repo.findDefaultInstanceRow(trx, projectId)) !== undefined;
+      await repo.insertInstance(trx, {
+        id, project_id: projectId, name: input.name, description: input.description ?? '', charge_mode: input.charge_mode,
+        shared: input.shared ? 1 : 0, enterprise_project_id: input.enterprise_project_id ?? '0', status: 'RESOURCE_PREPARATION',
+        in_recycle_bin: 0, default_instance: hasDefault ? 0 : 1, created_at: now, updated_at: now, recycled_at: null,
+      }, specs.map((s) => ({ instance_id: id, spec_code: s.spec_code, stride_num: s.stride_num, product_id: s.product_id ?? '' })),
+      tagRows.map((t) => ({ ...t, instance_id: id })));
+      return repo.findInstance(trx, projectId, id);
+    }), 'lakeformation.00010409');
     this.onChange();
-    return toView(await this.load(projectId, id));
+    if (!created) throw new Error(`instance ${id} vanished inside its own creating transaction`);
+    return toView(created);
   }
 
   async list(_caller: Principal, projectId: string, f: ListInstancesInput): Promise<{ instances: InstanceView[]; total: number }> {
@@ -150,19 +147,18 @@ export class InstanceService {
   ): Promise<InstanceView> {
     this.requireWriter(caller);
     const now = nowIso();
-    try {
-      await this.store.transaction(async (trx) => {
-        const row = await repo.findInstanceRow(trx, projectId, instanceId);
-        if (!row) throw notFound(`instance ${instanceId} does not exist`, 'common.01000001');
-        rule(row);
-        if (!(await apply(trx, row, now))) throw conflict(`instance ${instanceId} was changed concurrently; retry`);
-      });
-    } catch (err) {
-      if (isUniqueViolation(err)) throw conflict('another instance of this project already has that name', 'lakeformation.00010409');
-      throw err;
-    }
+    const changed = await unlessDuplicate('another instance of this project already has that name', () => this.store.transaction(async (trx) => {
+      const row = await repo.findInstanceRow(trx, projectId, instanceId);
+      if (!row) throw notFound(`instance ${instanceId} does not exist`, 'common.01000001');
+      rule(row);
+      if (!(await apply(trx, row, now))) throw conflict(`instance ${instanceId} was changed concurrently; retry`);
+      // Read back inside the transaction: once it commits, the lifecycle worker may move the
+      // instance on (or remove it), and the caller must see what its own request did.
+      return repo.findInstance(trx, projectId, instanceId);
+    }), 'lakeformation.00010409');
     this.onChange();
-    return this.show(caller, projectId, instanceId);
+    if (!changed) throw notFound(`instance ${instanceId} does not exist`, 'common.01000001');
+    return toView(changed);
   }
 
   update(caller: Principal, projectId: string, instanceId: string, input: { name: string; description?: string }): Promise<InstanceView> {
