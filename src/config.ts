@@ -20,6 +20,8 @@ export interface Config {
   /** Key (hex or base64, 32 bytes) that encrypts access-key secrets at rest; generated when absent. */
   masterKey: string | undefined;
   region: string;
+  /** Bucket of the default warehouse (a folder under <data dir>/warehouse on the local backend). */
+  defaultBucket: string;
   /** URL clients use to reach us, for the token catalog; derived from host/port when absent. */
   publicUrl: string | undefined;
 }
@@ -57,6 +59,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Conf
     tokenCacheSeconds: intFrom(env, 'LAKEFORM_TOKEN_CACHE_SECONDS', 5, 0, 300),
     masterKey: env.LAKEFORM_MASTER_KEY || undefined,
     region: env.LAKEFORM_REGION || 'default',
+    defaultBucket: env.LAKEFORM_DEFAULT_BUCKET || 'lakeform',
     publicUrl: env.LAKEFORM_PUBLIC_URL || undefined,
   };
 }

@@ -31,6 +31,7 @@ export async function startServer(config: Config, log: Logger = createLogger(con
   const warehouse = path.join(config.dataDir, 'warehouse');
   fs.mkdirSync(warehouse, { recursive: true });
   const storage = new LocalObjectStorage(warehouse);
+  await storage.createBucket(config.defaultBucket);
   const services = await createServices(config, store, storage, log, VERSION);
 
   const boot = await services.identity.bootstrap(config.adminPassword);

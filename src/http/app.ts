@@ -7,11 +7,12 @@ import { handleError, HttpError, sendError } from './errors.js';
 import { type Operation, pathMatcher, toFastifyPath } from './operation.js';
 import { iamOperations } from './routes/iam.js';
 import { instanceOperations } from './routes/instances.js';
+import { catalogOperations } from './routes/lakecat/catalogs.js';
 import { QPS_SPEC } from '../services/instances/specs.js';
 
 /** Every operation the server serves: the table routes, hooks and generated tests come from. */
 export function allOperations(services: AppServices): Operation[] {
-  return [...iamOperations(services), ...instanceOperations(services)];
+  return [...iamOperations(services), ...instanceOperations(services), ...catalogOperations(services)];
 }
 
 export interface AppOptions { logger: Logger; bodyLimit: number; qpsPerStride: number }
@@ -58,11 +59,12 @@ export async function buildApp(services: AppServices, opts: AppOptions): Promise
   const signatureAuth = signatureAuthentication(services.accessKeys);
 
   const rateLimit = async (request: FastifyRequest): Promise<void> => {
-    const instanceId = (request.params as Record<string, string | undefined>).instance_id;
-    if (!instanceId) return;
-    const stride = await services.instances.qpsStride(instanceId);
-    if (stride === undefined) return; // unknown instance: the handler answers 404
-    if (!services.rateLimiter.take(instanceId, stride * opts.qpsPerStride)) {
+    const params = request.params as Record<string, string | undefined>;
+    if (!params.instance_id || !params.project_id) return;
+    const limit = await services.instances.rateLimitOf(params.project_id, params.instance_id);
+    if (limit === undefined) return; // unknown instance: the handler answers 404
+    const { stride } = limit;
+    if (!services.rateLimiter.take(limit.instanceId, stride * opts.qpsPerStride)) {
       throw new HttpError(429, 'APIG.0308', `the instance's request rate limit (${stride * opts.qpsPerStride} requests/s from its ${QPS_SPEC} spec) is exceeded`, 'Slow down, or scale the instance to a larger QPS spec.');
     }
   };

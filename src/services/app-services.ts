@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { sql } from 'kysely';
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
@@ -10,6 +11,7 @@ import { IdentityService } from './iam/identity-service.js';
 import { TokenService } from './iam/token-service.js';
 import { InstanceService } from './instances/instance-service.js';
 import { RateLimiter } from './instances/rate-limiter.js';
+import { CatalogService } from './lakecat/catalog-service.js';
 
 /** The composition root: every service, wired to the store, storage and configuration. */
 export interface AppServices {
@@ -21,6 +23,7 @@ export interface AppServices {
   tokens: TokenService;
   accessKeys: AccessKeyService;
   instances: InstanceService;
+  catalogs: CatalogService;
   rateLimiter: RateLimiter;
   ping(): Promise<void>;
 }
@@ -43,8 +46,10 @@ export async function createServices(config: Config, store: Store, storage: Obje
   const tokens = new TokenService(store, config.tokenTtlSeconds, config.tokenCacheSeconds);
   const accessKeys = new AccessKeyService(store, box, tokens);
   const instances = new InstanceService(store, config.instanceQuota, config.recycleBinRetentionDays);
+  const catalogs = new CatalogService(store, instances, { defaultBucket: config.defaultBucket, localWarehouse: path.join(config.dataDir, 'warehouse') });
+  instances.addHooks({ provision: (instance) => catalogs.ensureDefaultCatalog(instance) });
   return {
-    version, config, store, storage, identity, tokens, accessKeys, instances, rateLimiter: new RateLimiter(),
+    version, config, store, storage, identity, tokens, accessKeys, instances, catalogs, rateLimiter: new RateLimiter(),
     ping: async () => { await sql`SELECT 1`.execute(store.db); },
   };
 }

@@ -1,43 +1,97 @@
 // The object-storage port: the local warehouse folder and S3-compatible stores implement it.
 
-export interface BucketInfo { name: string; createdAt: Date; location: string }
+export interface BucketInfo { name: string; createdAt: Date; location: string /* 'local' or a region */ }
 export interface ObjectInfo { key: string; size: number; lastModified: Date }
-export interface ListObjectsOptions { prefix?: string; marker?: string; limit: number; delimiter?: string }
-export interface ListObjectsResult { objects: ObjectInfo[]; commonPrefixes: string[]; nextMarker?: string }
+export interface ListObjectsOptions {
+  prefix?: string;
+  /** Only keys strictly after this one. */
+  marker?: string;
+  limit: number;
+  delimiter?: string;
+}
+export interface ListObjectsResult {
+  objects: ObjectInfo[];
+  commonPrefixes: string[];
+  /** Set when truncated: the last key or common prefix returned, to pass as the next marker. */
+  nextMarker?: string;
+}
 
 export interface ObjectStorage {
   readonly kind: 'local' | 's3';
   listBuckets(): Promise<BucketInfo[]>;
+  /** Idempotent. */
   createBucket(name: string): Promise<void>;
   bucketExists(name: string): Promise<boolean>;
   listObjects(bucket: string, opts: ListObjectsOptions): Promise<ListObjectsResult>;
   putObject(bucket: string, key: string, body: Buffer | string): Promise<void>;
+  /** Throws StorageNotFoundError for a missing key. */
   getObject(bucket: string, key: string): Promise<Buffer>;
   headObject(bucket: string, key: string): Promise<ObjectInfo | null>;
+  /** Idempotent. */
   deleteObject(bucket: string, key: string): Promise<void>;
+  /** Returns how many objects were deleted. */
   deletePrefix(bucket: string, prefix: string): Promise<number>;
 }
 
-export class StorageNotFoundError extends Error {}
-export class InvalidStorageNameError extends Error {}
-
-export function parseLocation(uri: string): { scheme: 'obs' | 's3' | 'file'; bucket: string; key: string } | null {
-  const m = /^(obs|s3|file):\/\/([^/]*)(\/.*)?$/.exec(uri);
-  if (!m) return null;
-  const scheme = m[1] as 'obs' | 's3' | 'file';
-  if (scheme === 'file') return m[2] === '' && m[3] ? { scheme, bucket: '', key: m[3] } : null;
-  if (!m[2]) return null;
-  return { scheme, bucket: m[2], key: (m[3] ?? '').replace(/^\//, '') };
+export class StorageNotFoundError extends Error {
+  override name = 'StorageNotFoundError';
+}
+export class InvalidStorageNameError extends Error {
+  override name = 'InvalidStorageNameError';
+}
+/** A key that a backend cannot hold next to an existing one (a folder-based store cannot have both 'a' and 'a/b'). */
+export class StorageConflictError extends InvalidStorageNameError {
+  override name = 'StorageConflictError';
 }
 
+export type StorageLocation = { scheme: 'obs' | 's3' | 'file'; bucket: string; key: string };
+
+/** obs://bucket/a/b and s3://bucket/a give the bucket and the key without its leading '/'; file:///abs gives bucket '' and the absolute path. */
+export function parseLocation(uri: string): StorageLocation | null {
+  const m = /^(obs|s3|file):\/\/([^/]*)(\/.*)?$/.exec(uri);
+  if (!m) return null;
+  const scheme = m[1] as StorageLocation['scheme'];
+  const authority = m[2] ?? '';
+  const rest = m[3] ?? '';
+  if (scheme === 'file') return authority === '' && rest ? { scheme, bucket: '', key: rest } : null;
+  if (!authority) return null;
+  return { scheme, bucket: authority, key: rest.slice(1) };
+}
+
+const IPV4 = /^\d+(\.\d+){3}$/;
+
+/** S3/OBS rules: 3..63 of [a-z0-9.-], alphanumeric at both ends, no '..' nor '.-'/'-.' (OBS), not an IP address. */
 export function validateBucketName(name: string): void {
-  const ok = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(name) && !name.includes('..') && !/^\d+\.\d+\.\d+\.\d+$/.test(name);
+  const ok = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(name)
+    && !name.includes('..') && !name.includes('.-') && !name.includes('-.') && !IPV4.test(name);
   if (!ok) throw new InvalidStorageNameError(`invalid bucket name '${name}'`);
 }
 
+// A lone surrogate cannot be encoded as UTF-8, so it would be stored under another name.
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
 export function validateObjectKey(key: string): void {
   const bytes = Buffer.byteLength(key, 'utf8');
-  const bad = bytes < 1 || bytes > 1024 || key.includes('\0') || key.includes('\\') || key.startsWith('/')
-    || key.split('/').some((seg) => seg === '.' || seg === '..');
-  if (bad) throw new InvalidStorageNameError(`invalid object key '${key}'`);
+  let problem: string | undefined;
+  if (bytes < 1 || bytes > 1024) problem = 'must be 1 to 1024 UTF-8 bytes';
+  else if (key.includes('\0')) problem = 'must not contain NUL';
+  else if (key.includes('\\')) problem = 'must not contain a backslash';
+  else if (key.startsWith('/')) problem = "must not start with '/'";
+  else if (LONE_SURROGATE.test(key)) problem = 'must be valid Unicode';
+  else if (key.split('/').some((seg) => seg === '.' || seg === '..')) problem = "must not have a '.' or '..' segment";
+  if (problem) throw new InvalidStorageNameError(`invalid object key '${key}': ${problem}`);
+}
+
+// Maps UTF-16 units so that comparing them orders strings by code point, which is UTF-8 byte order.
+const rank = (c: number): number => (c < 0xd800 ? c : c >= 0xe000 ? c - 0x800 : c + 0x2000);
+
+/** Orders keys as S3 does (UTF-8 bytes), which differs from `<` for characters above U+FFFF. */
+export function compareKeys(a: string, b: string): number {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    const x = a.charCodeAt(i);
+    const y = b.charCodeAt(i);
+    if (x !== y) return rank(x) - rank(y);
+  }
+  return a.length - b.length;
 }

@@ -1,3 +1,5 @@
+import type { Generated } from 'kysely';
+
 /**
  * Row types of the metadata store, shared by both dialects. Timestamps are ISO-8601 UTC text
  * (sortable, identical on SQLite and PostgreSQL); booleans are 0/1 integers for the same reason.
@@ -48,6 +50,21 @@ export interface InstanceSpecRow { instance_id: string; spec_code: string; strid
 
 export interface InstanceTagRow { instance_id: string; tag_key: string; tag_value: string }
 
+export interface CatalogRow {
+  instance_id: string; name: string; description: string | null; location: string;
+  /** JSON array of storage locations databases of this catalog may use. */
+  database_locations: string;
+  owner: string; owner_type: string; owner_source: string;
+  created_at: string; updated_at: string; version: number;
+}
+
+export interface MetadataEventRow {
+  id: Generated<number>; instance_id: string; event_type: string; catalog_name: string;
+  database_name: string | null; object_name: string | null; principal: string; created_at: string;
+  /** JSON with what changed, for consumers that follow the log. */
+  detail: string | null;
+}
+
 export interface Database {
   domains: DomainRow;
   projects: ProjectRow;
@@ -60,4 +77,6 @@ export interface Database {
   instances: InstanceRow;
   instance_specs: InstanceSpecRow;
   instance_tags: InstanceTagRow;
+  catalogs: CatalogRow;
+  metadata_events: MetadataEventRow;
 }

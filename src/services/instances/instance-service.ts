@@ -67,8 +67,8 @@ function checkTags(tags: Tag[]): InstanceTagRow[] {
 /** LakeFormation instances of a project: create, list, change, recycle, recover, delete. */
 export class InstanceService {
   private readonly hooks: InstanceLifecycleHooks[] = [];
-  /** Instance id → QPS stride, for the rate limiter; refreshed on scale by this replica, by TTL on others. */
-  private readonly strideCache = new LRUCache<string, number>({ max: 100_000, ttl: 5000 });
+  /** Instance reference → rate-limit key and QPS stride; refreshed on scale by this replica, by TTL on others. */
+  private readonly strideCache = new LRUCache<string, { instanceId: string; stride: number }>({ max: 100_000, ttl: 5000 });
   private readonly viewCache = new LRUCache<string, { version: number; projectId: string; view: InstanceView }>({ max: 10_000 });
   /** Called after every state change so the lifecycle worker can act at once. */
   onChange: () => void = () => undefined;
@@ -190,7 +190,7 @@ export class InstanceService {
     }, async (trx, row, now) => {
       if (!(await repo.updateInstanceIf(trx, row.id, { version: row.version, status: ['RUNNING', 'SCALE_FAIL'] }, { status: 'SCALING', updated_at: now }))) return false;
       await repo.replaceSpecs(trx, row.id, specs.map((s) => ({ instance_id: row.id, spec_code: s.spec_code, stride_num: s.stride_num, product_id: s.product_id ?? '' })));
-      this.strideCache.delete(row.id);
+      this.forgetLimit(row);
       return true;
     });
   }
@@ -236,13 +236,42 @@ export class InstanceService {
     return [{ type: 'instance', quota: this.instanceQuota, used: await repo.countProjectInstances(this.store.db, projectId) }];
   }
 
-  /** The request-rate stride of an instance, for the limiter; undefined when the instance does not exist. */
-  async qpsStride(instanceId: string): Promise<number | undefined> {
-    const cached = this.strideCache.get(instanceId);
+  /**
+   * The instance a LakeCat call addresses (`default` names the project's default instance),
+   * which must be serving: not in the recycle bin, not being created or deleted.
+   */
+  async active(projectId: string, instanceIdOrDefault: string): Promise<InstanceRow> {
+    const row = instanceIdOrDefault === 'default'
+      ? await repo.findDefaultInstanceRow(this.store.db, projectId)
+      : await repo.findInstanceRow(this.store.db, projectId, instanceIdOrDefault);
+    if (!row) throw notFound(instanceIdOrDefault === 'default' ? 'the project has no default instance' : `instance ${instanceIdOrDefault} does not exist`, 'common.01000001');
+    if (row.in_recycle_bin || (row.status !== 'RUNNING' && row.status !== 'SCALING')) {
+      throw conflict(`instance ${row.id} is not serving requests (${row.in_recycle_bin ? 'in the recycle bin' : row.status})`);
+    }
+    return row;
+  }
+
+  private forgetLimit(row: InstanceRow): void {
+    this.strideCache.delete(row.id);
+    this.strideCache.delete(`${row.project_id}/default`);
+  }
+
+  /**
+   * The rate-limit key and QPS stride of the instance a request addresses (`default` resolved to
+   * the project's default instance); undefined when there is no such instance. Cached briefly:
+   * a scale on this replica refreshes at once, other replicas within seconds.
+   */
+  async rateLimitOf(projectId: string, instanceRef: string): Promise<{ instanceId: string; stride: number } | undefined> {
+    const key = instanceRef === 'default' ? `${projectId}/default` : instanceRef;
+    const cached = this.strideCache.get(key);
     if (cached !== undefined) return cached;
+    const instanceId = instanceRef === 'default' ? (await repo.findDefaultInstanceRow(this.store.db, projectId))?.id : instanceRef;
+    if (instanceId === undefined) return undefined;
     const stride = await repo.qpsStride(this.store.db, instanceId, QPS_SPEC);
-    if (stride !== undefined) this.strideCache.set(instanceId, stride);
-    return stride;
+    if (stride === undefined) return undefined;
+    const entry = { instanceId, stride };
+    this.strideCache.set(key, entry);
+    return entry;
   }
 
   /**
@@ -266,14 +295,14 @@ export class InstanceService {
         }
         if (await repo.updateInstanceIf(this.store.db, row.id, { version: row.version, status: [status] }, { status: 'RUNNING', updated_at: now })) done++;
       } else if (status === 'SCALING') {
-        this.strideCache.delete(row.id);
+        this.forgetLimit(row);
         if (await repo.updateInstanceIf(this.store.db, row.id, { version: row.version, status: ['SCALING'] }, { status: 'RUNNING', updated_at: now })) done++;
       } else if (status === 'DELETING' || row.in_recycle_bin) {
         // Claim the release first; only the replica whose claim succeeded deletes.
         if (status !== 'DELETING' && !(await repo.updateInstanceIf(this.store.db, row.id, { version: row.version, status: [status] }, { status: 'DELETING', updated_at: now }))) continue;
         for (const h of this.hooks) await h.release?.(row);
         if (await repo.deleteInstanceRow(this.store.db, row.id, 'DELETING')) done++;
-        this.strideCache.delete(row.id);
+        this.forgetLimit(row);
       }
     }
     return done;

@@ -1,11 +1,16 @@
 import type { Migration, MigrationProvider } from 'kysely';
+import type { Dialect } from '../store.js';
 import * as m0001 from './0001-foundation.js';
+import { migration as m0002 } from './0002-catalogs-and-events.js';
 
-/** Versioned migrations, applied in name order on start. Never edit one that has shipped: add the next. */
-export const migrations: Record<string, Migration> = {
-  '0001-foundation': m0001,
-};
-
-export const migrationProvider: MigrationProvider = {
-  getMigrations: async () => migrations,
-};
+/**
+ * Versioned migrations, applied in name order on start. Never edit one that has shipped: add
+ * the next. A migration may depend on the dialect for the few types the two databases spell apart.
+ */
+export function migrationProvider(dialect: Dialect): MigrationProvider {
+  const migrations: Record<string, Migration> = {
+    '0001-foundation': m0001,
+    '0002-catalogs-and-events': m0002(dialect),
+  };
+  return { getMigrations: async () => migrations };
+}

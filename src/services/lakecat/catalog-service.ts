@@ -1,0 +1,162 @@
+import type { Store, Tx } from '../../store/store.js';
+import { nowIso } from '../../store/store.js';
+import type { CatalogRow, InstanceRow } from '../../store/schema.js';
+import * as repo from '../../store/lakecat/catalog-repository.js';
+import { appendEvent } from '../../store/lakecat/event-repository.js';
+import { conflict, forbidden, notFound, ServiceError, unlessDuplicate } from '../errors.js';
+import type { Principal } from '../iam/principal.js';
+import type { InstanceService } from '../instances/instance-service.js';
+import { CATALOG_NAME, normalizeName, validateLocation } from './names.js';
+
+export const DEFAULT_CATALOG = 'hive';
+export const CATALOG_QUOTA = 100;
+
+export interface CatalogInput {
+  catalog_name: string;
+  description?: string;
+  location?: string;
+  database_location_list?: string[];
+  owner?: string;
+  owner_type?: string;
+  owner_source?: string;
+}
+
+export interface CatalogView {
+  catalog_name: string; description?: string; location: string; database_location_list: string[];
+  owner: string; owner_type: string; owner_source: string; create_time: string; update_time: string;
+}
+
+const view = (r: CatalogRow): CatalogView => ({
+  catalog_name: r.name, ...(r.description !== null ? { description: r.description } : {}), location: r.location,
+  database_location_list: JSON.parse(r.database_locations) as string[], owner: r.owner, owner_type: r.owner_type,
+  owner_source: r.owner_source, create_time: r.created_at, update_time: r.updated_at,
+});
+
+export interface CatalogSettings {
+  /** Bucket of the default warehouse: catalogs without a location live under obs://<bucket>/instances/<id>/. */
+  defaultBucket: string;
+  /** Absolute path of the local warehouse folder, the only place file:// locations may point to. */
+  localWarehouse: string;
+}
+
+/** Catalogs of an instance: the top of the LakeCat hierarchy. */
+export class CatalogService {
+  constructor(private readonly store: Store, private readonly instances: InstanceService, private readonly settings: CatalogSettings) {}
+
+  /** Until grants exist (governance), project administrators and the owner may act on a catalog. */
+  private mayManage(caller: Principal, row: CatalogRow): boolean {
+    return caller.isAdmin || (row.owner_type === 'USER' && row.owner === caller.userName);
+  }
+
+  private async load(q: import('../../store/store.js').Db, instanceId: string, name: string, caller: Principal): Promise<CatalogRow> {
+    const row = await repo.findCatalog(q, instanceId, name);
+    // Someone without rights learns nothing, not even that the catalog exists.
+    if (!row || !this.mayManage(caller, row)) throw notFound(`catalog ${name} does not exist`, 'common.01000001');
+    return row;
+  }
+
+  private defaultLocation(instanceId: string, name: string): string {
+    return `obs://${this.settings.defaultBucket}/instances/${instanceId}/${name}`;
+  }
+
+  private checkInput(input: CatalogInput): { location?: string; dbLocations: string[] } {
+    const location = input.location === undefined ? undefined : validateLocation('location', input.location, this.settings.localWarehouse);
+    const dbLocations = (input.database_location_list ?? []).map((l) => validateLocation('database_location_list item', l, this.settings.localWarehouse));
+    return { location, dbLocations };
+  }
+
+  private event(trx: Tx, instance: InstanceRow, type: string, catalog: string, caller: Principal, detail?: unknown) {
+    return appendEvent(trx, {
+      instance_id: instance.id, event_type: type, catalog_name: catalog, database_name: null, object_name: null,
+      principal: caller.userName, created_at: nowIso(), detail: detail === undefined ? null : JSON.stringify(detail),
+    });
+  }
+
+  async create(caller: Principal, projectId: string, instanceRef: string, input: CatalogInput): Promise<CatalogView> {
+    const instance = await this.instances.active(projectId, instanceRef);
+    if (!caller.isAdmin) throw forbidden('creating a catalog needs an administrator of the project');
+    return view(await this.insert(caller, instance, input));
+  }
+
+  private async insert(caller: Principal, instance: InstanceRow, input: CatalogInput): Promise<CatalogRow> {
+    const name = normalizeName('catalog', input.catalog_name, CATALOG_NAME, 256);
+    const { location, dbLocations } = this.checkInput(input);
+    const now = nowIso();
+    const row: CatalogRow = {
+      instance_id: instance.id, name, description: input.description ?? null, location: location ?? this.defaultLocation(instance.id, name),
+      database_locations: JSON.stringify(dbLocations), owner: input.owner ?? caller.userName, owner_type: input.owner_type ?? 'USER',
+      owner_source: input.owner_source ?? 'IAM', created_at: now, updated_at: now, version: 1,
+    };
+    await unlessDuplicate(`catalog ${name} already exists`, () => this.store.transaction(async (trx) => {
+      if (await repo.countCatalogs(trx, instance.id) >= CATALOG_QUOTA) {
+        throw new ServiceError('quota_exceeded', `an instance holds at most ${CATALOG_QUOTA} catalogs`);
+      }
+      await repo.insertCatalog(trx, row);
+      await this.event(trx, instance, 'CREATE_CATALOG', name, caller, { location: row.location });
+    }));
+    return row;
+  }
+
+  async list(caller: Principal, projectId: string, instanceRef: string): Promise<CatalogView[]> {
+    const instance = await this.instances.active(projectId, instanceRef);
+    return (await repo.listCatalogs(this.store.db, instance.id)).filter((r) => this.mayManage(caller, r)).map(view);
+  }
+
+  async show(caller: Principal, projectId: string, instanceRef: string, name: string): Promise<CatalogView> {
+    const instance = await this.instances.active(projectId, instanceRef);
+    return view(await this.load(this.store.db, instance.id, name.toLowerCase(), caller));
+  }
+
+  /** Replaces the catalog's description, locations and owner; a different catalog_name renames it. */
+  async update(caller: Principal, projectId: string, instanceRef: string, name: string, input: CatalogInput): Promise<CatalogView> {
+    const instance = await this.instances.active(projectId, instanceRef);
+    const current = name.toLowerCase();
+    const target = normalizeName('catalog', input.catalog_name, CATALOG_NAME, 256);
+    const { location, dbLocations } = this.checkInput(input);
+    const updated = await unlessDuplicate(`catalog ${target} already exists`, () => this.store.transaction(async (trx) => {
+      const row = await this.load(trx, instance.id, current, caller);
+      if ((input.owner !== undefined && input.owner !== row.owner) && !caller.isAdmin) {
+        throw forbidden('only an administrator may give a catalog to another owner');
+      }
+      const patch = {
+        name: target, description: input.description ?? row.description, location: location ?? row.location,
+        database_locations: input.database_location_list === undefined ? row.database_locations : JSON.stringify(dbLocations),
+        owner: input.owner ?? row.owner, owner_type: input.owner_type ?? row.owner_type, owner_source: input.owner_source ?? row.owner_source,
+        updated_at: nowIso(),
+      };
+      if (!(await repo.updateCatalogIf(trx, instance.id, current, row.version, patch))) {
+        throw conflict(`catalog ${current} was changed concurrently; retry`);
+      }
+      await this.event(trx, instance, target === current ? 'ALTER_CATALOG' : 'RENAME_CATALOG', target, caller, target === current ? undefined : { old_name: current });
+      return repo.findCatalog(trx, instance.id, target);
+    }));
+    if (!updated) throw notFound(`catalog ${target} does not exist`);
+    return view(updated);
+  }
+
+  /** Only an empty catalog can be deleted (the reference offers no cascade for catalogs). */
+  async delete(caller: Principal, projectId: string, instanceRef: string, name: string): Promise<void> {
+    const instance = await this.instances.active(projectId, instanceRef);
+    const current = name.toLowerCase();
+    await this.store.transaction(async (trx) => {
+      await this.load(trx, instance.id, current, caller);
+      if (!(await repo.deleteCatalog(trx, instance.id, current))) throw notFound(`catalog ${current} does not exist`);
+      await this.event(trx, instance, 'DROP_CATALOG', current, caller);
+    });
+  }
+
+  /** Provisioning hook: every instance starts with the catalog engines expect, `hive`. */
+  async ensureDefaultCatalog(instance: InstanceRow): Promise<void> {
+    if (await repo.findCatalog(this.store.db, instance.id, DEFAULT_CATALOG)) return;
+    const system: Principal = {
+      userId: 'system', userName: 'lakeform', domainId: '', domainName: '', projectId: instance.project_id, projectName: null,
+      isAdmin: true, via: 'token', methods: [],
+    };
+    try {
+      await this.insert(system, instance, { catalog_name: DEFAULT_CATALOG, description: 'Default catalog of the instance' });
+    } catch (err) {
+      if (!(err instanceof ServiceError && err.kind === 'conflict')) throw err; // another replica made it
+    }
+  }
+}
+

@@ -1,0 +1,40 @@
+import { invalid } from '../errors.js';
+import { parseLocation, validateBucketName } from '../../storage/object-storage.js';
+
+/** LakeCat names are case-insensitive and kept lower-case, as Hive does. */
+export function normalizeName(kind: string, name: string, pattern: RegExp, max: number): string {
+  if (!pattern.test(name) || [...name].length > max) throw invalid(`${kind} name '${name}' is invalid`);
+  return name.toLowerCase();
+}
+
+export const CATALOG_NAME = /^[a-zA-Z0-9_]+$/;
+
+const SCHEMES = new Set(['obs', 's3', 'file']);
+
+/**
+ * A storage location must name a bucket and a path in it (`obs://bucket/path`, `s3://…`), or a
+ * folder under the local warehouse (`file:///…`). Nothing else can ever be read or written.
+ */
+export function validateLocation(what: string, location: string, localWarehouse: string): string {
+  const har = /^har:\/\//.test(location);
+  const parsed = parseLocation(har ? location.replace(/^har:/, 'obs:') : location);
+  if (!parsed || (!har && !SCHEMES.has(parsed.scheme))) {
+    throw invalid(`${what} '${location}' must be obs://bucket/path, s3://bucket/path or file:// under the local warehouse`);
+  }
+  if (parsed.scheme === 'file') {
+    const root = localWarehouse.endsWith('/') ? localWarehouse : `${localWarehouse}/`;
+    if (!`${parsed.key}/`.startsWith(root) || parsed.key.split('/').includes('..')) {
+      throw invalid(`${what} '${location}' is outside the local warehouse ${localWarehouse}`);
+    }
+    return location;
+  }
+  try {
+    validateBucketName(parsed.bucket);
+  } catch {
+    throw invalid(`${what} '${location}' names an invalid bucket '${parsed.bucket}'`);
+  }
+  if (!parsed.key || parsed.key.split('/').some((seg) => seg === '..' || seg === '.')) {
+    throw invalid(`${what} '${location}' must name a path inside the bucket`);
+  }
+  return location.replace(/\/+$/, '');
+}
