@@ -1,67 +1,308 @@
 import fs from 'node:fs/promises';
+import type { Dirent } from 'node:fs';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import {
   type BucketInfo, type ListObjectsOptions, type ListObjectsResult, type ObjectInfo, type ObjectStorage,
-  InvalidStorageNameError, StorageNotFoundError, validateBucketName, validateObjectKey,
+  InvalidStorageNameError, StorageConflictError, StorageNotFoundError, compareKeys, validateBucketName, validateObjectKey,
 } from './object-storage.js';
 
+/** Names of in-flight writes; never listed, and no key may use them. */
 const TEMP_PREFIX = '.lakeform-tmp-';
+/** Longest file name most filesystems take, in bytes. */
+const NAME_MAX = 255;
 
-/** Buckets are folders under the root; keys are relative paths inside them. */
+function errCode(e: unknown): string | undefined {
+  return e instanceof Error && 'code' in e && typeof e.code === 'string' ? e.code : undefined;
+}
+
+/** Errors meaning "no such object here" (a folder or a file standing where a parent folder should be). */
+function isMissing(e: unknown): boolean {
+  const c = errCode(e);
+  return c === 'ENOENT' || c === 'ENOTDIR' || c === 'EISDIR';
+}
+
+/** Folder-based keys: 'a/' (a folder marker) and 'a//b' (same file as 'a/b') cannot be stored faithfully. */
+function validateLocalKey(key: string): void {
+  validateObjectKey(key);
+  for (const seg of key.split('/')) {
+    let problem: string | undefined;
+    if (seg === '') problem = "must not end with '/' nor contain '//'";
+    else if (seg.startsWith(TEMP_PREFIX)) problem = `must not have a segment starting with '${TEMP_PREFIX}'`;
+    else if (Buffer.byteLength(seg, 'utf8') > NAME_MAX) problem = `segments must be at most ${NAME_MAX} bytes`;
+    if (problem) throw new InvalidStorageNameError(`invalid object key '${key}': ${problem}`);
+  }
+}
+
+/** Sub-folders and regular files of a folder; symlinks are skipped, as following them could loop or leave the bucket. */
+async function readEntries(dir: string): Promise<Dirent[]> {
+  try {
+    const entries = await fs.readdir(dir, { withFileTypes: true });
+    return entries.filter((e) => !e.name.startsWith(TEMP_PREFIX) && (e.isFile() || e.isDirectory()));
+  } catch (e) {
+    if (isMissing(e)) return [];
+    throw e;
+  }
+}
+
+/** Whether a folder holds at least one object, stopping at the first one found. */
+async function hasObject(dir: string): Promise<boolean> {
+  const entries = await readEntries(dir);
+  if (entries.some((e) => e.isFile())) return true;
+  for (const e of entries) if (await hasObject(path.join(dir, e.name))) return true;
+  return false;
+}
+
+/** The common prefix a key rolls up into: up to the first delimiter after the prefix. */
+function rollUp(key: string, prefix: string, delimiter: string | undefined): string | undefined {
+  if (!delimiter || !key.startsWith(prefix)) return undefined;
+  const i = key.indexOf(delimiter, prefix.length);
+  return i < 0 ? undefined : key.slice(0, i + delimiter.length);
+}
+
+async function syncDir(dir: string): Promise<void> {
+  // Makes the rename durable; some platforms cannot fsync a folder, which only weakens durability.
+  const handle = await fs.open(dir, 'r').catch(() => undefined);
+  if (!handle) return;
+  try { await handle.sync(); } catch { /* see above */ } finally { await handle.close(); }
+}
+
+/** Buckets are folders directly under the root; keys are relative paths inside them. */
 export class LocalObjectStorage implements ObjectStorage {
   readonly kind = 'local' as const;
-  constructor(private readonly rootDir: string) {}
+  private readonly root: string;
 
-  private async bucketDir(bucket: string): Promise<string> {
-    validateBucketName(bucket);
-    const dir = path.join(this.rootDir, bucket);
-    try {
-      return await fs.realpath(dir);
-    } catch {
-      throw new StorageNotFoundError(`bucket ${bucket} does not exist`);
-    }
-  }
-
-  private async objectPath(bucket: string, key: string): Promise<{ dir: string; file: string }> {
-    validateObjectKey(key);
-    if (key.endsWith('/')) throw new InvalidStorageNameError(`invalid object key '${key}'`);
-    const dir = await this.bucketDir(bucket);
-    const file = path.resolve(dir, key);
-    if (!file.startsWith(dir + path.sep)) throw new InvalidStorageNameError(`object key '${key}' escapes its bucket`);
-    // A symlinked folder inside the bucket must not lead outside it.
-    const parent = await fs.realpath(path.dirname(file)).catch(() => undefined);
-    if (parent && parent !== dir && !parent.startsWith(dir + path.sep)) throw new InvalidStorageNameError(`object key '${key}' escapes its bucket`);
-    return { dir, file };
+  constructor(rootDir: string) {
+    this.root = path.resolve(rootDir);
   }
 
   async listBuckets(): Promise<BucketInfo[]> {
-    await fs.mkdir(this.rootDir, { recursive: true });
-    const entries = await fs.readdir(this.rootDir, { withFileTypes: true });
+    let entries: Dirent[];
+    try {
+      entries = await fs.readdir(this.root, { withFileTypes: true });
+    } catch (e) {
+      if (errCode(e) === 'ENOENT') return [];
+      throw e;
+    }
     const out: BucketInfo[] = [];
     for (const e of entries) {
-      if (!e.isDirectory() || e.name.startsWith('.')) continue;
-      const st = await fs.stat(path.join(this.rootDir, e.name));
-      out.push({ name: e.name, createdAt: st.birthtime, location: 'local' });
+      try { validateBucketName(e.name); } catch { continue; }
+      // stat follows a bucket symlinked to another disk, as bucketExists does.
+      const st = await fs.stat(path.join(this.root, e.name)).catch(() => undefined);
+      if (!st?.isDirectory()) continue;
+      out.push({ name: e.name, createdAt: st.birthtimeMs > 0 ? st.birthtime : st.mtime, location: 'local' });
     }
-    return out.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    return out.sort((a, b) => compareKeys(a.name, b.name));
   }
 
   async createBucket(name: string): Promise<void> {
     validateBucketName(name);
-    await fs.mkdir(path.join(this.rootDir, name), { recursive: true });
+    try {
+      await fs.mkdir(path.join(this.root, name), { recursive: true });
+    } catch (e) {
+      const c = errCode(e);
+      if (c === 'EEXIST' || c === 'ENOTDIR') throw new StorageConflictError(`bucket '${name}' is taken by a file`);
+      throw e;
+    }
   }
 
   async bucketExists(name: string): Promise<boolean> {
     validateBucketName(name);
-    return fs.stat(path.join(this.rootDir, name)).then((s) => s.isDirectory(), () => false);
+    return fs.stat(path.join(this.root, name)).then((s) => s.isDirectory(), () => false);
+  }
+
+  /** The bucket's real folder: every containment check is made against it. */
+  private async bucketDir(bucket: string): Promise<string> {
+    validateBucketName(bucket);
+    try {
+      const dir = await fs.realpath(path.join(this.root, bucket));
+      if ((await fs.stat(dir)).isDirectory()) return dir;
+    } catch (e) {
+      if (!isMissing(e)) throw e;
+    }
+    throw new StorageNotFoundError(`bucket '${bucket}' does not exist`);
+  }
+
+  private async objectPath(bucket: string, key: string): Promise<{ dir: string; file: string }> {
+    validateLocalKey(key);
+    const dir = await this.bucketDir(bucket);
+    const file = path.join(dir, key);
+    if (!file.startsWith(dir + path.sep)) throw new InvalidStorageNameError(`object key '${key}' leads outside its bucket`);
+    return { dir, file };
+  }
+
+  /** The deepest existing ancestor of `p` (or `p` itself) must really lie in the bucket, whatever symlinks are on the way. */
+  private async assertInside(dir: string, p: string, key: string): Promise<void> {
+    for (let cur = p; ; cur = path.dirname(cur)) {
+      let real: string;
+      try {
+        real = await fs.realpath(cur);
+      } catch (e) {
+        if (isMissing(e) && cur !== dir && cur.startsWith(dir)) continue;
+        if (isMissing(e)) throw new StorageNotFoundError(`bucket folder ${dir} vanished`);
+        throw e;
+      }
+      if (real !== dir && !real.startsWith(dir + path.sep)) {
+        throw new InvalidStorageNameError(`object key '${key}' leads outside its bucket`);
+      }
+      return;
+    }
   }
 
   async putObject(bucket: string, key: string, body: Buffer | string): Promise<void> {
-    const { file } = await this.objectPath(bucket, key);
-    await fs.mkdir(path.dirname(file), { recursive: true });
-    const tmp = path.join(path.dirname(file), `${TEMP_PREFIX}${randomBytes(6).toString('hex')}`);
-    const handle = await fs.open(tmp, 'w');
+    const { dir, file } = await this.objectPath(bucket, key);
+    const parent = path.dirname(file);
+    await this.assertInside(dir, parent, key);
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await writeAtomically(parent, file, body);
+        return;
+      } catch (e) {
+        const c = errCode(e);
+        // A concurrent delete may remove the folder just made, as it was empty: make it again.
+        if (c === 'ENOENT' && attempt < 3) continue;
+        if (c === 'EEXIST' || c === 'ENOTDIR' || c === 'EISDIR') {
+          throw new StorageConflictError(`object key '${key}' conflicts with an existing object or folder in bucket '${bucket}'`);
+        }
+        throw e;
+      }
+    }
+  }
+
+  async getObject(bucket: string, key: string): Promise<Buffer> {
+    const { dir, file } = await this.objectPath(bucket, key);
+    try {
+      await this.assertInside(dir, file, key);
+      return await fs.readFile(file);
+    } catch (e) {
+      if (isMissing(e)) throw new StorageNotFoundError(`object '${key}' does not exist in bucket '${bucket}'`);
+      throw e;
+    }
+  }
+
+  async headObject(bucket: string, key: string): Promise<ObjectInfo | null> {
+    const { dir, file } = await this.objectPath(bucket, key);
+    try {
+      await this.assertInside(dir, file, key);
+      const st = await fs.stat(file);
+      return st.isFile() ? { key, size: st.size, lastModified: st.mtime } : null;
+    } catch (e) {
+      if (isMissing(e)) return null;
+      throw e;
+    }
+  }
+
+  async deleteObject(bucket: string, key: string): Promise<void> {
+    await this.removeObject(bucket, key);
+  }
+
+  /** Whether an object was there to delete. */
+  private async removeObject(bucket: string, key: string): Promise<boolean> {
+    const { dir, file } = await this.objectPath(bucket, key);
+    await this.assertInside(dir, path.dirname(file), key);
+    let removed = true;
+    try {
+      await fs.unlink(file);
+    } catch (e) {
+      // unlink of a folder fails with EISDIR on Linux and EPERM on macOS: no object has that key.
+      const isFolder = errCode(e) === 'EPERM' && (await fs.lstat(file).then((s) => s.isDirectory(), () => false));
+      if (!isMissing(e) && !isFolder) throw e;
+      removed = false;
+    }
+    // An object store has no folders: drop those left empty, up to the bucket.
+    for (let d = path.dirname(file); d !== dir && d.startsWith(dir + path.sep); d = path.dirname(d)) {
+      try { await fs.rmdir(d); } catch { break; }
+    }
+    return removed;
+  }
+
+  async deletePrefix(bucket: string, prefix: string): Promise<number> {
+    let deleted = 0;
+    let marker: string | undefined;
+    for (;;) {
+      const page = await this.listObjects(bucket, { prefix, limit: 1000, ...(marker === undefined ? {} : { marker }) });
+      for (const o of page.objects) if (await this.removeObject(bucket, o.key)) deleted++;
+      if (page.nextMarker === undefined) return deleted;
+      marker = page.nextMarker;
+    }
+  }
+
+  /**
+   * Walks folders in key order, reading one folder at a time, and stops once the page is full (plus one entry
+   * to know it is truncated). Subtrees wholly outside the prefix, at or before the marker, or rolled up into a
+   * common prefix are never entered.
+   */
+  async listObjects(bucket: string, opts: ListObjectsOptions): Promise<ListObjectsResult> {
+    const root = await this.bucketDir(bucket);
+    if (!(opts.limit >= 1)) throw new RangeError(`listObjects limit must be at least 1, not ${opts.limit}`);
+    const prefix = opts.prefix ?? '';
+    const marker = opts.marker ?? '';
+    const delimiter = opts.delimiter || undefined;
+    const objects: ObjectInfo[] = [];
+    const commonPrefixes: string[] = [];
+    let last: string | undefined;
+    let truncated = false;
+    const room = (): boolean => {
+      if (objects.length + commonPrefixes.length < opts.limit) return true;
+      truncated = true;
+      return false;
+    };
+    // A common prefix at or before the marker was returned by an earlier page (its keys all start with it).
+    const fresh = (cp: string): boolean => cp !== last && compareKeys(cp, marker) > 0;
+
+    const walk = async (rel: string): Promise<boolean> => {
+      const entries = (await readEntries(path.join(root, rel)))
+        .map((e) => ({ isDir: e.isDirectory(), key: rel + e.name + (e.isDirectory() ? '/' : '') }))
+        // Sorting 'name/' for folders puts them exactly where their keys fall among their siblings.
+        .sort((a, b) => compareKeys(a.key, b.key));
+      for (const { isDir, key } of entries) {
+        if (isDir) {
+          if (!key.startsWith(prefix) && !prefix.startsWith(key)) continue;
+          if (!marker.startsWith(key) && compareKeys(key, marker) < 0) continue;
+          const cp = rollUp(key, prefix, delimiter);
+          if (cp === undefined) {
+            if (!(await walk(key))) return false;
+          } else if (fresh(cp) && (await hasObject(path.join(root, key)))) {
+            if (!room()) return false;
+            commonPrefixes.push(cp);
+            last = cp;
+          }
+          continue;
+        }
+        if (!key.startsWith(prefix) || compareKeys(key, marker) <= 0) continue;
+        const cp = rollUp(key, prefix, delimiter);
+        if (cp !== undefined) {
+          if (!fresh(cp)) continue;
+          if (!room()) return false;
+          commonPrefixes.push(cp);
+          last = cp;
+          continue;
+        }
+        // Files put there by other means may have names no key can have.
+        if (key.includes('\\') || Buffer.byteLength(key, 'utf8') > 1024) continue;
+        if (!room()) return false;
+        const st = await fs.stat(path.join(root, key)).catch((e: unknown) => {
+          if (isMissing(e)) return undefined; // deleted meanwhile
+          throw e;
+        });
+        if (!st) continue;
+        objects.push({ key, size: st.size, lastModified: st.mtime });
+        last = key;
+      }
+      return true;
+    };
+
+    await walk('');
+    return { objects, commonPrefixes, ...(truncated && last !== undefined ? { nextMarker: last } : {}) };
+  }
+}
+
+async function writeAtomically(parent: string, file: string, body: Buffer | string): Promise<void> {
+  await fs.mkdir(parent, { recursive: true });
+  // In the same folder, so the rename is atomic; readers see the old object or the new one, never a part.
+  const tmp = path.join(parent, TEMP_PREFIX + randomBytes(8).toString('hex'));
+  const handle = await fs.open(tmp, 'wx');
+  try {
     try {
       await handle.writeFile(body);
       await handle.sync();
@@ -69,84 +310,9 @@ export class LocalObjectStorage implements ObjectStorage {
       await handle.close();
     }
     await fs.rename(tmp, file);
+  } catch (e) {
+    await fs.rm(tmp, { force: true });
+    throw e;
   }
-
-  async getObject(bucket: string, key: string): Promise<Buffer> {
-    const { file } = await this.objectPath(bucket, key);
-    try {
-      return await fs.readFile(file);
-    } catch {
-      throw new StorageNotFoundError(`object ${key} does not exist in bucket ${bucket}`);
-    }
-  }
-
-  async headObject(bucket: string, key: string): Promise<ObjectInfo | null> {
-    const { file } = await this.objectPath(bucket, key);
-    const st = await fs.stat(file).catch(() => undefined);
-    return st?.isFile() ? { key, size: st.size, lastModified: st.mtime } : null;
-  }
-
-  async deleteObject(bucket: string, key: string): Promise<void> {
-    const { dir, file } = await this.objectPath(bucket, key);
-    await fs.rm(file, { force: true });
-    // Remove folders left empty, as an object store has no folders of its own.
-    for (let d = path.dirname(file); d.startsWith(dir + path.sep); d = path.dirname(d)) {
-      try { await fs.rmdir(d); } catch { break; }
-    }
-  }
-
-  async deletePrefix(bucket: string, prefix: string): Promise<number> {
-    let deleted = 0;
-    for (;;) {
-      const page = await this.listObjects(bucket, { prefix, limit: 1000 });
-      for (const o of page.objects) { await this.deleteObject(bucket, o.key); deleted++; }
-      if (!page.nextMarker) return deleted;
-    }
-  }
-
-  /** Walks folders in key order and stops once `limit` objects are found: memory stays bounded. */
-  async listObjects(bucket: string, opts: ListObjectsOptions): Promise<ListObjectsResult> {
-    const dir = await this.bucketDir(bucket);
-    const prefix = opts.prefix ?? '';
-    const marker = opts.marker ?? '';
-    const objects: ObjectInfo[] = [];
-    const commonPrefixes: string[] = [];
-    let truncated = false;
-    const full = () => objects.length + commonPrefixes.length >= opts.limit;
-
-    const walk = async (rel: string): Promise<void> => {
-      const entries = await fs.readdir(path.join(dir, rel), { withFileTypes: true }).catch(() => []);
-      const keyed = entries.filter((e) => !e.name.startsWith(TEMP_PREFIX))
-        .map((e) => ({ e, key: rel + e.name + (e.isDirectory() ? '/' : '') }))
-        .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-      for (const { e, key } of keyed) {
-        if (truncated) return;
-        // Skip subtrees that cannot contain a key after the marker and under the prefix.
-        if (e.isDirectory()) {
-          if (!(prefix.startsWith(key) || key.startsWith(prefix))) continue;
-          if (marker && key < marker.slice(0, key.length)) continue;
-          if (opts.delimiter === '/' && key.startsWith(prefix) && key.length > prefix.length) {
-            if (key > marker && !(await isEmpty(path.join(dir, key)))) {
-              if (full()) { truncated = true; return; }
-              commonPrefixes.push(key);
-            }
-            continue;
-          }
-          await walk(key);
-        } else if (e.isFile() && key.startsWith(prefix) && key > marker) {
-          if (full()) { truncated = true; return; }
-          const st = await fs.stat(path.join(dir, key));
-          objects.push({ key, size: st.size, lastModified: st.mtime });
-        }
-      }
-    };
-    await walk('');
-    const last = [...objects.map((o) => o.key), ...commonPrefixes].sort().at(-1);
-    return { objects, commonPrefixes, ...(truncated && last ? { nextMarker: last } : {}) };
-  }
-}
-
-async function isEmpty(dir: string): Promise<boolean> {
-  const entries = await fs.readdir(dir).catch(() => []);
-  return entries.every((n) => n.startsWith(TEMP_PREFIX));
+  await syncDir(parent);
 }
