@@ -12,6 +12,7 @@ import { TokenService } from './iam/token-service.js';
 import { InstanceService } from './instances/instance-service.js';
 import { RateLimiter } from './instances/rate-limiter.js';
 import { CatalogService } from './lakecat/catalog-service.js';
+import { DatabaseService } from './lakecat/database-service.js';
 
 /** The composition root: every service, wired to the store, storage and configuration. */
 export interface AppServices {
@@ -24,6 +25,7 @@ export interface AppServices {
   accessKeys: AccessKeyService;
   instances: InstanceService;
   catalogs: CatalogService;
+  databases: DatabaseService;
   rateLimiter: RateLimiter;
   ping(): Promise<void>;
 }
@@ -46,10 +48,12 @@ export async function createServices(config: Config, store: Store, storage: Obje
   const tokens = new TokenService(store, config.tokenTtlSeconds, config.tokenCacheSeconds);
   const accessKeys = new AccessKeyService(store, box, tokens);
   const instances = new InstanceService(store, config.instanceQuota, config.recycleBinRetentionDays);
-  const catalogs = new CatalogService(store, instances, { defaultBucket: config.defaultBucket, localWarehouse: path.join(config.dataDir, 'warehouse') });
+  const localWarehouse = path.join(config.dataDir, 'warehouse');
+  const catalogs = new CatalogService(store, instances, { defaultBucket: config.defaultBucket, localWarehouse });
+  const databases = new DatabaseService(store, instances, storage, localWarehouse, log);
   instances.addHooks({ provision: (instance) => catalogs.ensureDefaultCatalog(instance) });
   return {
-    version, config, store, storage, identity, tokens, accessKeys, instances, catalogs, rateLimiter: new RateLimiter(),
+    version, config, store, storage, identity, tokens, accessKeys, instances, catalogs, databases, rateLimiter: new RateLimiter(),
     ping: async () => { await sql`SELECT 1`.execute(store.db); },
   };
 }

@@ -58,6 +58,18 @@ export interface CatalogRow {
   created_at: string; updated_at: string; version: number;
 }
 
+export interface DatabaseRow {
+  /** Stable surrogate id: the page marker of listings (markers are at most 32 characters). */
+  id: string;
+  instance_id: string; catalog_name: string; name: string; description: string; location: string;
+  database_type: string; external_database_id: string | null; connection_name: string | null;
+  data_statistic_enable: number; owner: string; owner_type: string; owner_source: string;
+  /** JSON object of string parameters. */
+  parameters: string;
+  function_locations: string; table_locations: string;
+  created_at: string; updated_at: string; version: number;
+}
+
 export interface MetadataEventRow {
   id: Generated<number>; instance_id: string; event_type: string; catalog_name: string;
   database_name: string | null; object_name: string | null; principal: string; created_at: string;
@@ -78,5 +90,6 @@ export interface Database {
   instance_specs: InstanceSpecRow;
   instance_tags: InstanceTagRow;
   catalogs: CatalogRow;
+  databases: DatabaseRow;
   metadata_events: MetadataEventRow;
 }

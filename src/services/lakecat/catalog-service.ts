@@ -3,6 +3,8 @@ import { nowIso } from '../../store/store.js';
 import type { CatalogRow, InstanceRow } from '../../store/schema.js';
 import * as repo from '../../store/lakecat/catalog-repository.js';
 import { appendEvent } from '../../store/lakecat/event-repository.js';
+import { deleteDatabase, insertDatabase, listDatabaseNames } from '../../store/lakecat/database-repository.js';
+import { DEFAULT_DATABASE, defaultDatabaseRow } from './database-service.js';
 import { conflict, forbidden, notFound, ServiceError, unlessDuplicate } from '../errors.js';
 import type { Principal } from '../iam/principal.js';
 import type { InstanceService } from '../instances/instance-service.js';
@@ -92,6 +94,8 @@ export class CatalogService {
         throw new ServiceError('quota_exceeded', `an instance holds at most ${CATALOG_QUOTA} catalogs`);
       }
       await repo.insertCatalog(trx, row);
+      // Like Hive, every catalog has a database named `default`.
+      await insertDatabase(trx, defaultDatabaseRow(row));
       await this.event(trx, instance, 'CREATE_CATALOG', name, caller, { location: row.location });
     }));
     return row;
@@ -134,12 +138,19 @@ export class CatalogService {
     return view(updated);
   }
 
-  /** Only an empty catalog can be deleted (the reference offers no cascade for catalogs). */
+  /**
+   * Only an empty catalog can be deleted (the reference offers no cascade for catalogs): one
+   * whose only database is its `default`, which goes with it.
+   */
   async delete(caller: Principal, projectId: string, instanceRef: string, name: string): Promise<void> {
     const instance = await this.instances.active(projectId, instanceRef);
     const current = name.toLowerCase();
     await this.store.transaction(async (trx) => {
       await this.load(trx, instance.id, current, caller);
+      const scope = { instanceId: instance.id, catalogName: current };
+      const others = (await listDatabaseNames(trx, scope, {}, 2)).map((r) => r.name).filter((n) => n !== DEFAULT_DATABASE);
+      if (others.length) throw conflict(`catalog ${current} is not empty: drop its databases (e.g. ${others[0]}) first`);
+      await deleteDatabase(trx, scope, DEFAULT_DATABASE);
       if (!(await repo.deleteCatalog(trx, instance.id, current))) throw notFound(`catalog ${current} does not exist`);
       await this.event(trx, instance, 'DROP_CATALOG', current, caller);
     });

@@ -2,6 +2,7 @@ import type { Migration, MigrationProvider } from 'kysely';
 import type { Dialect } from '../store.js';
 import * as m0001 from './0001-foundation.js';
 import { migration as m0002 } from './0002-catalogs-and-events.js';
+import { migration as m0003 } from './0003-databases.js';
 
 /**
  * Versioned migrations, applied in name order on start. Never edit one that has shipped: add
@@ -11,6 +12,7 @@ export function migrationProvider(dialect: Dialect): MigrationProvider {
   const migrations: Record<string, Migration> = {
     '0001-foundation': m0001,
     '0002-catalogs-and-events': m0002(dialect),
+    '0003-databases': m0003(dialect),
   };
   return { getMigrations: async () => migrations };
 }

@@ -1,0 +1,219 @@
+import { randomBytes } from 'node:crypto';
+import type { Logger } from 'pino';
+import type { Db, Store, Tx } from '../../store/store.js';
+import { nowIso } from '../../store/store.js';
+import type { CatalogRow, DatabaseRow, InstanceRow } from '../../store/schema.js';
+import { findCatalog } from '../../store/lakecat/catalog-repository.js';
+import * as repo from '../../store/lakecat/database-repository.js';
+import { appendEvent } from '../../store/lakecat/event-repository.js';
+import type { ObjectStorage } from '../../storage/object-storage.js';
+import { conflict, forbidden, invalid, notFound, unlessDuplicate } from '../errors.js';
+import type { Principal } from '../iam/principal.js';
+import type { InstanceService } from '../instances/instance-service.js';
+import { deleteLocationData } from './data-files.js';
+import { normalizeName, validateLocation } from './names.js';
+
+export const DATABASE_NAME = /^[a-zA-Z0-9\u4e00-\u9fa5_-]+$/;
+export const DEFAULT_DATABASE = 'default';
+/** ListDatabaseNames is unpaged in the reference; it still never returns more than this. */
+export const MAX_DATABASE_NAMES = 100_000;
+
+export interface DatabaseInput {
+  database_name: string; description?: string; location?: string; database_type?: string; external_database_id?: string;
+  connection_name?: string; data_statistic_enable?: boolean; owner?: string; owner_type?: string; owner_auth_source_type?: string;
+  parameters?: Record<string, string>; function_location_list?: string[]; table_location_list?: string[];
+}
+
+export interface DatabaseView {
+  catalog_name: string; database_name: string; description: string; location: string; database_type: string;
+  external_database_id?: string; connection_name?: string; data_statistic_enable: boolean; owner: string; owner_type: string;
+  owner_auth_source_type: string; parameters: Record<string, string>; function_location_list: string[]; table_location_list: string[];
+  create_time: string; update_time: string;
+}
+
+export interface PageInfo { current_count: number; next_marker?: string; previous_marker?: string }
+
+const view = (r: DatabaseRow): DatabaseView => ({
+  catalog_name: r.catalog_name, database_name: r.name, description: r.description, location: r.location, database_type: r.database_type,
+  ...(r.external_database_id !== null ? { external_database_id: r.external_database_id } : {}),
+  ...(r.connection_name !== null ? { connection_name: r.connection_name } : {}),
+  data_statistic_enable: r.data_statistic_enable === 1, owner: r.owner, owner_type: r.owner_type, owner_auth_source_type: r.owner_source,
+  parameters: JSON.parse(r.parameters) as Record<string, string>, function_location_list: JSON.parse(r.function_locations) as string[],
+  table_location_list: JSON.parse(r.table_locations) as string[], create_time: r.created_at, update_time: r.updated_at,
+});
+
+const newId = (): string => randomBytes(16).toString('hex');
+
+/** The row of a catalog's `default` database, made with the catalog in the same transaction. */
+export function defaultDatabaseRow(catalog: CatalogRow): DatabaseRow {
+  return {
+    id: newId(), instance_id: catalog.instance_id, catalog_name: catalog.name, name: DEFAULT_DATABASE, description: 'Default database',
+    location: catalog.location, database_type: 'MANAGED_DATABASE', external_database_id: null, connection_name: null,
+    data_statistic_enable: 0, owner: catalog.owner, owner_type: catalog.owner_type, owner_source: catalog.owner_source,
+    parameters: '{}', function_locations: '[]', table_locations: '[]', created_at: catalog.created_at, updated_at: catalog.created_at, version: 1,
+  };
+}
+
+/** Databases of a catalog. */
+export class DatabaseService {
+  constructor(
+    private readonly store: Store, private readonly instances: InstanceService, private readonly storage: ObjectStorage,
+    private readonly localWarehouse: string, private readonly log: Logger,
+  ) {}
+
+  private mayManage(caller: Principal, row: DatabaseRow): boolean {
+    return caller.isAdmin || (row.owner_type === 'USER' && row.owner === caller.userName);
+  }
+
+  private async scope(projectId: string, instanceRef: string, catalogName: string): Promise<{ instance: InstanceRow; catalog: CatalogRow; s: repo.DatabaseScope }> {
+    const instance = await this.instances.active(projectId, instanceRef);
+    const catalog = await findCatalog(this.store.db, instance.id, catalogName.toLowerCase());
+    if (!catalog) throw notFound(`catalog ${catalogName.toLowerCase()} does not exist`, 'common.01000001');
+    return { instance, catalog, s: { instanceId: instance.id, catalogName: catalog.name } };
+  }
+
+  private async load(q: Db, s: repo.DatabaseScope, name: string, caller: Principal): Promise<DatabaseRow> {
+    const row = await repo.findDatabase(q, s, name);
+    if (!row || !this.mayManage(caller, row)) throw notFound(`database ${name} does not exist in catalog ${s.catalogName}`, 'common.01000001');
+    return row;
+  }
+
+  private event(trx: Tx, instanceId: string, type: string, catalog: string, database: string, caller: Principal, detail?: unknown) {
+    return appendEvent(trx, {
+      instance_id: instanceId, event_type: type, catalog_name: catalog, database_name: database, object_name: null,
+      principal: caller.userName, created_at: nowIso(), detail: detail === undefined ? null : JSON.stringify(detail),
+    });
+  }
+
+  private locations(input: DatabaseInput) {
+    const check = (what: string, l: string) => validateLocation(what, l, this.localWarehouse);
+    return {
+      location: input.location === undefined || input.location === '' ? undefined : check('location', input.location),
+      functions: input.function_location_list?.map((l) => check('function_location_list item', l)),
+      tables: input.table_location_list?.map((l) => check('table_location_list item', l)),
+    };
+  }
+
+  async create(caller: Principal, projectId: string, instanceRef: string, catalogName: string, input: DatabaseInput): Promise<DatabaseView> {
+    const { instance, catalog } = await this.scope(projectId, instanceRef, catalogName);
+    const catalogOwner = catalog.owner_type === 'USER' && catalog.owner === caller.userName;
+    if (!caller.isAdmin && !catalogOwner) throw forbidden(`creating a database in catalog ${catalog.name} needs an administrator or the catalog's owner`);
+    if (input.owner !== undefined && input.owner !== '' && input.owner !== caller.userName && !caller.isAdmin) {
+      throw forbidden('only an administrator may create a database for another owner');
+    }
+    const name = normalizeName('database', input.database_name, DATABASE_NAME, 128);
+    const loc = this.locations(input);
+    const now = nowIso();
+    const row: DatabaseRow = {
+      id: newId(), instance_id: instance.id, catalog_name: catalog.name, name, description: input.description ?? '',
+      location: loc.location ?? `${catalog.location}/${name}.db`, database_type: input.database_type ?? 'MANAGED_DATABASE',
+      external_database_id: input.external_database_id ?? null, connection_name: input.connection_name ?? null,
+      data_statistic_enable: input.data_statistic_enable ? 1 : 0, owner: input.owner || caller.userName, owner_type: input.owner_type ?? 'USER',
+      owner_source: input.owner_auth_source_type ?? 'IAM', parameters: JSON.stringify(input.parameters ?? {}),
+      function_locations: JSON.stringify(loc.functions ?? []), table_locations: JSON.stringify(loc.tables ?? []),
+      created_at: now, updated_at: now, version: 1,
+    };
+    if (row.database_type === 'FOREIGN_DATABASE' && !row.connection_name) throw invalid('a FOREIGN_DATABASE needs a connection_name');
+    await unlessDuplicate(`database ${name} already exists in catalog ${catalog.name}`, () => this.store.transaction(async (trx) => {
+      await repo.insertDatabase(trx, row);
+      await this.event(trx, instance.id, 'CREATE_DATABASE', catalog.name, name, caller, { location: row.location });
+    }));
+    return view(row);
+  }
+
+  async list(
+    caller: Principal, projectId: string, instanceRef: string, catalogName: string,
+    q: { pattern?: string; limit: number; marker?: string; reversePage: boolean; externalDatabaseId?: string; deleted: boolean },
+  ): Promise<{ databases: DatabaseView[]; page_info: PageInfo }> {
+    const { s } = await this.scope(projectId, instanceRef, catalogName);
+    // Dropped databases are removed, not kept in a recycle bin: asking for them finds none.
+    if (q.deleted) return { databases: [], page_info: { current_count: 0 } };
+    const filter: repo.DatabaseFilter = { pattern: q.pattern, externalDatabaseId: q.externalDatabaseId, ...(caller.isAdmin ? {} : { ownedBy: caller.userName }) };
+    let cursorName: string | undefined;
+    if (q.marker) {
+      const at = await repo.findDatabaseById(this.store.db, s, q.marker);
+      if (!at) throw invalid(`marker '${q.marker}' does not point at a database of this catalog; list again from the first page`);
+      cursorName = at.name;
+    }
+    const limit = q.limit === 0 ? 1000 : q.limit;
+    const { rows, more } = await repo.pageDatabases(this.store.db, s, filter, limit, q.reversePage && cursorName !== undefined ? { before: cursorName } : { after: cursorName });
+    const first = rows[0];
+    const last = rows[rows.length - 1];
+    const forward = !(q.reversePage && cursorName !== undefined);
+    const hasNext = forward ? more : last !== undefined && await repo.existsBeyond(this.store.db, s, filter, last.name, 'after');
+    const hasPrevious = forward ? first !== undefined && cursorName !== undefined && await repo.existsBeyond(this.store.db, s, filter, first.name, 'before') : more;
+    return {
+      databases: rows.map(view),
+      page_info: {
+        current_count: rows.length,
+        ...(hasNext && last ? { next_marker: last.id } : {}),
+        ...(hasPrevious && first ? { previous_marker: first.id } : {}),
+      },
+    };
+  }
+
+  async names(caller: Principal, projectId: string, instanceRef: string, catalogName: string, pattern?: string): Promise<string[]> {
+    const { s } = await this.scope(projectId, instanceRef, catalogName);
+    const rows = await repo.listDatabaseNames(this.store.db, s, { pattern, ...(caller.isAdmin ? {} : { ownedBy: caller.userName }) }, MAX_DATABASE_NAMES);
+    return rows.map((r) => r.name);
+  }
+
+  async show(caller: Principal, projectId: string, instanceRef: string, catalogName: string, name: string): Promise<DatabaseView> {
+    const { s } = await this.scope(projectId, instanceRef, catalogName);
+    return view(await this.load(this.store.db, s, name.toLowerCase(), caller));
+  }
+
+  /** Replaces the given fields; a different database_name renames the database. */
+  async update(caller: Principal, projectId: string, instanceRef: string, catalogName: string, name: string, input: DatabaseInput): Promise<DatabaseView> {
+    const { instance, s } = await this.scope(projectId, instanceRef, catalogName);
+    const current = name.toLowerCase();
+    const target = normalizeName('database', input.database_name, DATABASE_NAME, 128);
+    const loc = this.locations(input);
+    const updated = await unlessDuplicate(`database ${target} already exists in catalog ${s.catalogName}`, () => this.store.transaction(async (trx) => {
+      const row = await this.load(trx, s, current, caller);
+      if (input.owner !== undefined && input.owner !== '' && input.owner !== row.owner && !caller.isAdmin) {
+        throw forbidden('only an administrator may give a database to another owner');
+      }
+      if (current === DEFAULT_DATABASE && target !== current) throw invalid('the default database cannot be renamed');
+      const ok = await repo.updateDatabaseIf(trx, s, current, row.version, {
+        name: target, description: input.description ?? row.description, location: loc.location ?? row.location,
+        database_type: input.database_type ?? row.database_type,
+        external_database_id: input.external_database_id ?? row.external_database_id, connection_name: input.connection_name ?? row.connection_name,
+        data_statistic_enable: input.data_statistic_enable === undefined ? row.data_statistic_enable : input.data_statistic_enable ? 1 : 0,
+        owner: input.owner || row.owner, owner_type: input.owner_type ?? row.owner_type, owner_source: input.owner_auth_source_type ?? row.owner_source,
+        parameters: input.parameters === undefined ? row.parameters : JSON.stringify(input.parameters),
+        function_locations: loc.functions === undefined ? row.function_locations : JSON.stringify(loc.functions),
+        table_locations: loc.tables === undefined ? row.table_locations : JSON.stringify(loc.tables),
+        updated_at: nowIso(),
+      });
+      if (!ok) throw conflict(`database ${current} was changed concurrently; retry`);
+      await this.event(trx, instance.id, target === current ? 'ALTER_DATABASE' : 'RENAME_DATABASE', s.catalogName, target, caller, target === current ? undefined : { old_name: current });
+      return repo.findDatabase(trx, s, target);
+    }));
+    if (!updated) throw notFound(`database ${target} does not exist`);
+    return view(updated);
+  }
+
+  /**
+   * Drops a database. Its tables and functions go with it only when `cascade` asks (none can
+   * exist yet); `deleteData` also removes the files under a managed database's location.
+   */
+  async delete(
+    caller: Principal, projectId: string, instanceRef: string, catalogName: string, name: string,
+    o: { cascade: boolean; deleteData: boolean; isAsync: boolean },
+  ): Promise<void> {
+    const { instance, s } = await this.scope(projectId, instanceRef, catalogName);
+    const current = name.toLowerCase();
+    const dropped = await this.store.transaction(async (trx) => {
+      const row = await this.load(trx, s, current, caller);
+      if (!(await repo.deleteDatabase(trx, s, current))) throw notFound(`database ${current} does not exist`);
+      await this.event(trx, instance.id, 'DROP_DATABASE', s.catalogName, current, caller, { cascade: o.cascade, delete_data: o.deleteData });
+      return row;
+    });
+    if (o.deleteData && dropped.database_type === 'MANAGED_DATABASE') {
+      const work = deleteLocationData(this.storage, dropped.location, this.localWarehouse);
+      if (o.isAsync) work.catch((err: unknown) => this.log.error({ err, location: dropped.location }, 'deleting the data of a dropped database failed'));
+      else await work;
+    }
+  }
+}

@@ -1,0 +1,98 @@
+import { type ExpressionBuilder, sql } from 'kysely';
+import type { Database, DatabaseRow } from '../schema.js';
+import type { Db } from '../store.js';
+
+export interface DatabaseScope { instanceId: string; catalogName: string }
+
+export const findDatabase = (q: Db, s: DatabaseScope, name: string) =>
+  q.selectFrom('databases').selectAll()
+    .where('instance_id', '=', s.instanceId).where('catalog_name', '=', s.catalogName).where('name', '=', name)
+    .executeTakeFirst();
+
+export const findDatabaseById = (q: Db, s: DatabaseScope, id: string) =>
+  q.selectFrom('databases').selectAll()
+    .where('instance_id', '=', s.instanceId).where('catalog_name', '=', s.catalogName).where('id', '=', id)
+    .executeTakeFirst();
+
+/**
+ * A Hive name pattern (`*` any run of characters, `|` alternatives, case-insensitive) as a SQL
+ * condition with bound parameters. LIKE's own wildcards in the pattern are escaped.
+ */
+export function namePattern(pattern: string | undefined) {
+  return (eb: ExpressionBuilder<Database, 'databases'>) => {
+    if (pattern === undefined || pattern === '' || pattern === '*') return sql<boolean>`1 = 1`;
+    const alternatives = pattern.toLowerCase().split('|').filter((p) => p !== '');
+    return eb.or(alternatives.map((alt) => {
+      const like = alt.replace(/[\\%_]/g, (c) => `\\${c}`).replace(/\*/g, '%');
+      return eb(sql`name`, 'like', sql<string>`${like} ESCAPE '\\'`);
+    }));
+  };
+}
+
+export interface DatabaseFilter {
+  pattern?: string;
+  externalDatabaseId?: string;
+  /** Only databases this user owns (for callers who are not administrators). */
+  ownedBy?: string;
+}
+
+function filtered(q: Db, s: DatabaseScope, f: DatabaseFilter) {
+  let query = q.selectFrom('databases').where('instance_id', '=', s.instanceId).where('catalog_name', '=', s.catalogName).where(namePattern(f.pattern));
+  if (f.externalDatabaseId !== undefined) query = query.where('external_database_id', '=', f.externalDatabaseId);
+  if (f.ownedBy !== undefined) query = query.where('owner_type', '=', 'USER').where('owner', '=', f.ownedBy);
+  return query;
+}
+
+/**
+ * One keyset page in name order: after `afterName` going forward, or before `beforeName`
+ * going backward (returned in name order). Fetches one row more than asked to tell whether
+ * another page follows in the direction of travel.
+ */
+export async function pageDatabases(
+  q: Db, s: DatabaseScope, f: DatabaseFilter, limit: number, cursor: { after?: string; before?: string },
+): Promise<{ rows: DatabaseRow[]; more: boolean }> {
+  let query = filtered(q, s, f).selectAll();
+  if (cursor.before !== undefined) query = query.where('name', '<', cursor.before).orderBy('name', 'desc');
+  else {
+    if (cursor.after !== undefined) query = query.where('name', '>', cursor.after);
+    query = query.orderBy('name', 'asc');
+  }
+  const rows = await query.limit(limit + 1).execute();
+  const more = rows.length > limit;
+  const page = rows.slice(0, limit);
+  if (cursor.before !== undefined) page.reverse();
+  return { rows: page, more };
+}
+
+/** Whether any matching database sorts before (or after) a name: for the other page marker. */
+export async function existsBeyond(q: Db, s: DatabaseScope, f: DatabaseFilter, name: string, side: 'before' | 'after'): Promise<boolean> {
+  const row = await filtered(q, s, f).select('id').where('name', side === 'before' ? '<' : '>', name).limit(1).executeTakeFirst();
+  return row !== undefined;
+}
+
+export const listDatabaseNames = (q: Db, s: DatabaseScope, f: DatabaseFilter, cap: number) =>
+  filtered(q, s, f).select('name').orderBy('name').limit(cap).execute();
+
+export async function countDatabases(q: Db, s: DatabaseScope): Promise<number> {
+  const r = await q.selectFrom('databases').select((eb) => eb.fn.countAll<number | string>().as('n'))
+    .where('instance_id', '=', s.instanceId).where('catalog_name', '=', s.catalogName).executeTakeFirstOrThrow();
+  return Number(r.n);
+}
+
+export async function insertDatabase(q: Db, row: DatabaseRow): Promise<void> {
+  await q.insertInto('databases').values(row).execute();
+}
+
+export async function updateDatabaseIf(
+  q: Db, s: DatabaseScope, name: string, version: number, patch: Partial<Omit<DatabaseRow, 'id' | 'instance_id' | 'catalog_name' | 'created_at' | 'version'>>,
+): Promise<boolean> {
+  const r = await q.updateTable('databases').set((eb) => ({ ...patch, version: eb('version', '+', 1) }))
+    .where('instance_id', '=', s.instanceId).where('catalog_name', '=', s.catalogName).where('name', '=', name).where('version', '=', version)
+    .executeTakeFirst();
+  return Number(r.numUpdatedRows) === 1;
+}
+
+export async function deleteDatabase(q: Db, s: DatabaseScope, name: string): Promise<boolean> {
+  const r = await q.deleteFrom('databases').where('instance_id', '=', s.instanceId).where('catalog_name', '=', s.catalogName).where('name', '=', name).executeTakeFirst();
+  return Number(r.numDeletedRows) === 1;
+}
