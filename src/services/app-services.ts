@@ -13,6 +13,7 @@ import { InstanceService } from './instances/instance-service.js';
 import { RateLimiter } from './instances/rate-limiter.js';
 import { CatalogService } from './lakecat/catalog-service.js';
 import { DatabaseService } from './lakecat/database-service.js';
+import { MetadataService } from './lakecat/metadata-service.js';
 
 /** The composition root: every service, wired to the store, storage and configuration. */
 export interface AppServices {
@@ -26,6 +27,7 @@ export interface AppServices {
   instances: InstanceService;
   catalogs: CatalogService;
   databases: DatabaseService;
+  metadata: MetadataService;
   rateLimiter: RateLimiter;
   ping(): Promise<void>;
 }
@@ -53,7 +55,7 @@ export async function createServices(config: Config, store: Store, storage: Obje
   const databases = new DatabaseService(store, instances, storage, localWarehouse, log);
   instances.addHooks({ provision: (instance) => catalogs.ensureDefaultCatalog(instance) });
   return {
-    version, config, store, storage, identity, tokens, accessKeys, instances, catalogs, databases, rateLimiter: new RateLimiter(),
+    version, config, store, storage, identity, tokens, accessKeys, instances, catalogs, databases, metadata: new MetadataService(store, instances, config), rateLimiter: new RateLimiter(),
     ping: async () => { await sql`SELECT 1`.execute(store.db); },
   };
 }

@@ -67,6 +67,7 @@ export class CatalogService {
     return { location, dbLocations };
   }
 
+  /** Appends to the event log; `detail.object` is the catalog as ShowCatalog returns it. */
   private event(trx: Tx, instance: InstanceRow, type: string, catalog: string, caller: Principal, detail?: unknown) {
     return appendEvent(trx, {
       instance_id: instance.id, event_type: type, catalog_name: catalog, database_name: null, object_name: null,
@@ -96,7 +97,7 @@ export class CatalogService {
       await repo.insertCatalog(trx, row);
       // Like Hive, every catalog has a database named `default`.
       await insertDatabase(trx, defaultDatabaseRow(row));
-      await this.event(trx, instance, 'CREATE_CATALOG', name, caller, { location: row.location });
+      await this.event(trx, instance, 'CREATE_CATALOG', name, caller, { object: view(row) });
     }));
     return row;
   }
@@ -131,8 +132,10 @@ export class CatalogService {
       if (!(await repo.updateCatalogIf(trx, instance.id, current, row.version, patch))) {
         throw conflict(`catalog ${current} was changed concurrently; retry`);
       }
-      await this.event(trx, instance, target === current ? 'ALTER_CATALOG' : 'RENAME_CATALOG', target, caller, target === current ? undefined : { old_name: current });
-      return repo.findCatalog(trx, instance.id, target);
+      const after = await repo.findCatalog(trx, instance.id, target);
+      await this.event(trx, instance, target === current ? 'ALTER_CATALOG' : 'RENAME_CATALOG', target, caller,
+        { ...(after ? { object: view(after) } : {}), ...(target === current ? {} : { old_name: current }) });
+      return after;
     }));
     if (!updated) throw notFound(`catalog ${target} does not exist`);
     return view(updated);
@@ -146,13 +149,13 @@ export class CatalogService {
     const instance = await this.instances.active(projectId, instanceRef);
     const current = name.toLowerCase();
     await this.store.transaction(async (trx) => {
-      await this.load(trx, instance.id, current, caller);
+      const row = await this.load(trx, instance.id, current, caller);
       const scope = { instanceId: instance.id, catalogName: current };
       const others = (await listDatabaseNames(trx, scope, {}, 2)).map((r) => r.name).filter((n) => n !== DEFAULT_DATABASE);
       if (others.length) throw conflict(`catalog ${current} is not empty: drop its databases (e.g. ${others[0]}) first`);
       await deleteDatabase(trx, scope, DEFAULT_DATABASE);
       if (!(await repo.deleteCatalog(trx, instance.id, current))) throw notFound(`catalog ${current} does not exist`);
-      await this.event(trx, instance, 'DROP_CATALOG', current, caller);
+      await this.event(trx, instance, 'DROP_CATALOG', current, caller, { object: view(row) });
     });
   }
 

@@ -116,7 +116,7 @@ export class DatabaseService {
     if (row.database_type === 'FOREIGN_DATABASE' && !row.connection_name) throw invalid('a FOREIGN_DATABASE needs a connection_name');
     await unlessDuplicate(`database ${name} already exists in catalog ${catalog.name}`, () => this.store.transaction(async (trx) => {
       await repo.insertDatabase(trx, row);
-      await this.event(trx, instance.id, 'CREATE_DATABASE', catalog.name, name, caller, { location: row.location });
+      await this.event(trx, instance.id, 'CREATE_DATABASE', catalog.name, name, caller, { object: view(row) });
     }));
     return view(row);
   }
@@ -187,8 +187,10 @@ export class DatabaseService {
         updated_at: nowIso(),
       });
       if (!ok) throw conflict(`database ${current} was changed concurrently; retry`);
-      await this.event(trx, instance.id, target === current ? 'ALTER_DATABASE' : 'RENAME_DATABASE', s.catalogName, target, caller, target === current ? undefined : { old_name: current });
-      return repo.findDatabase(trx, s, target);
+      const after = await repo.findDatabase(trx, s, target);
+      await this.event(trx, instance.id, target === current ? 'ALTER_DATABASE' : 'RENAME_DATABASE', s.catalogName, target, caller,
+        { ...(after ? { object: view(after) } : {}), ...(target === current ? {} : { old_name: current }) });
+      return after;
     }));
     if (!updated) throw notFound(`database ${target} does not exist`);
     return view(updated);
@@ -207,7 +209,7 @@ export class DatabaseService {
     const dropped = await this.store.transaction(async (trx) => {
       const row = await this.load(trx, s, current, caller);
       if (!(await repo.deleteDatabase(trx, s, current))) throw notFound(`database ${current} does not exist`);
-      await this.event(trx, instance.id, 'DROP_DATABASE', s.catalogName, current, caller, { cascade: o.cascade, delete_data: o.deleteData });
+      await this.event(trx, instance.id, 'DROP_DATABASE', s.catalogName, current, caller, { object: view(row), cascade: o.cascade, delete_data: o.deleteData });
       return row;
     });
     if (o.deleteData && dropped.database_type === 'MANAGED_DATABASE') {

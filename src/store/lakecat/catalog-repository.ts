@@ -32,3 +32,12 @@ export async function deleteCatalog(q: Db, instanceId: string, name: string): Pr
   const r = await q.deleteFrom('catalogs').where('instance_id', '=', instanceId).where('name', '=', name).executeTakeFirst();
   return Number(r.numDeletedRows) === 1;
 }
+
+/** Object counts of an instance, straight from the store (index-only counts, no listing). */
+export async function countObjects(q: Db, instanceId: string): Promise<{ catalogs: number; databases: number }> {
+  const [c, d] = await Promise.all([
+    q.selectFrom('catalogs').select((eb) => eb.fn.countAll<number | string>().as('n')).where('instance_id', '=', instanceId).executeTakeFirstOrThrow(),
+    q.selectFrom('databases').select((eb) => eb.fn.countAll<number | string>().as('n')).where('instance_id', '=', instanceId).executeTakeFirstOrThrow(),
+  ]);
+  return { catalogs: Number(c.n), databases: Number(d.n) };
+}

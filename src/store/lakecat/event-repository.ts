@@ -8,6 +8,26 @@ export async function appendEvent(q: Db, event: NewMetadataEvent): Promise<void>
   await q.insertInto('metadata_events').values(event).execute();
 }
 
-export const eventsSince = (q: Db, instanceId: string, afterId: number, limit: number) =>
-  q.selectFrom('metadata_events').selectAll().where('instance_id', '=', instanceId).where('id', '>', afterId)
-    .orderBy('id').limit(limit).execute();
+export interface EventWindow { instanceId: string; beginTime?: string; endTime?: string }
+
+function windowed(q: Db, w: EventWindow) {
+  let query = q.selectFrom('metadata_events').where('instance_id', '=', w.instanceId);
+  if (w.beginTime !== undefined) query = query.where('created_at', '>', w.beginTime);
+  if (w.endTime !== undefined) query = query.where('created_at', '<', w.endTime);
+  return query;
+}
+
+/** One page of events in id order: after `afterId`, or (reverse) before `beforeId`; one extra row tells whether more follow. */
+export async function pageEvents(q: Db, w: EventWindow, limit: number, cursor: { afterId?: number; beforeId?: number }) {
+  let query = windowed(q, w).selectAll();
+  if (cursor.beforeId !== undefined) query = query.where('id', '<', cursor.beforeId).orderBy('id', 'desc');
+  else query = (cursor.afterId !== undefined ? query.where('id', '>', cursor.afterId) : query).orderBy('id', 'asc');
+  const rows = await query.limit(limit + 1).execute();
+  const page = rows.slice(0, limit);
+  if (cursor.beforeId !== undefined) page.reverse();
+  return { rows: page, more: rows.length > limit };
+}
+
+export async function eventExistsBeyond(q: Db, w: EventWindow, id: number, side: 'before' | 'after'): Promise<boolean> {
+  return (await windowed(q, w).select('id').where('id', side === 'before' ? '<' : '>', id).limit(1).executeTakeFirst()) !== undefined;
+}
