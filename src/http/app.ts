@@ -10,11 +10,12 @@ import { instanceOperations } from './routes/instances.js';
 import { catalogOperations } from './routes/lakecat/catalogs.js';
 import { databaseOperations } from './routes/lakecat/databases.js';
 import { metadataOperations } from './routes/lakecat/metadata.js';
+import { functionOperations } from './routes/lakecat/functions.js';
 import { QPS_SPEC } from '../services/instances/specs.js';
 
 /** Every operation the server serves: the table routes, hooks and generated tests come from. */
 export function allOperations(services: AppServices): Operation[] {
-  return [...iamOperations(services), ...instanceOperations(services), ...catalogOperations(services), ...databaseOperations(services), ...metadataOperations(services)];
+  return [...iamOperations(services), ...instanceOperations(services), ...catalogOperations(services), ...databaseOperations(services), ...functionOperations(services), ...metadataOperations(services)];
 }
 
 export interface AppOptions { logger: Logger; bodyLimit: number; qpsPerStride: number }

@@ -14,6 +14,7 @@ import { RateLimiter } from './instances/rate-limiter.js';
 import { CatalogService } from './lakecat/catalog-service.js';
 import { DatabaseService } from './lakecat/database-service.js';
 import { MetadataService } from './lakecat/metadata-service.js';
+import { FunctionService } from './lakecat/function-service.js';
 
 /** The composition root: every service, wired to the store, storage and configuration. */
 export interface AppServices {
@@ -27,6 +28,7 @@ export interface AppServices {
   instances: InstanceService;
   catalogs: CatalogService;
   databases: DatabaseService;
+  functions: FunctionService;
   metadata: MetadataService;
   rateLimiter: RateLimiter;
   ping(): Promise<void>;
@@ -55,7 +57,7 @@ export async function createServices(config: Config, store: Store, storage: Obje
   const databases = new DatabaseService(store, instances, storage, localWarehouse, log);
   instances.addHooks({ provision: (instance) => catalogs.ensureDefaultCatalog(instance) });
   return {
-    version, config, store, storage, identity, tokens, accessKeys, instances, catalogs, databases, metadata: new MetadataService(store, instances, config), rateLimiter: new RateLimiter(),
+    version, config, store, storage, identity, tokens, accessKeys, instances, catalogs, databases, functions: new FunctionService(store, instances), metadata: new MetadataService(store, instances, config), rateLimiter: new RateLimiter(),
     ping: async () => { await sql`SELECT 1`.execute(store.db); },
   };
 }

@@ -70,6 +70,14 @@ export interface DatabaseRow {
   created_at: string; updated_at: string; version: number;
 }
 
+export interface FunctionRow {
+  id: string; instance_id: string; catalog_name: string; database_name: string; name: string;
+  class_name: string; function_type: string; owner: string; owner_type: string; owner_source: string;
+  /** JSON array of {type, uri}. */
+  resource_uris: string;
+  created_at: string; updated_at: string; version: number;
+}
+
 export interface MetadataEventRow {
   id: Generated<number>; instance_id: string; event_type: string; catalog_name: string;
   database_name: string | null; object_name: string | null; principal: string; created_at: string;
@@ -91,5 +99,6 @@ export interface Database {
   instance_tags: InstanceTagRow;
   catalogs: CatalogRow;
   databases: DatabaseRow;
+  functions: FunctionRow;
   metadata_events: MetadataEventRow;
 }

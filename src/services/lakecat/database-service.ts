@@ -6,6 +6,7 @@ import type { CatalogRow, DatabaseRow, InstanceRow } from '../../store/schema.js
 import { findCatalog } from '../../store/lakecat/catalog-repository.js';
 import * as repo from '../../store/lakecat/database-repository.js';
 import { appendEvent } from '../../store/lakecat/event-repository.js';
+import { countFunctions } from '../../store/lakecat/function-repository.js';
 import type { ObjectStorage } from '../../storage/object-storage.js';
 import { conflict, forbidden, invalid, notFound, unlessDuplicate } from '../errors.js';
 import type { Principal } from '../iam/principal.js';
@@ -197,8 +198,8 @@ export class DatabaseService {
   }
 
   /**
-   * Drops a database. Its tables and functions go with it only when `cascade` asks (none can
-   * exist yet); `deleteData` also removes the files under a managed database's location.
+   * Drops a database. Its functions (and, once they exist, tables) go with it only when
+   * `cascade` asks; `deleteData` also removes the files under a managed database's location.
    */
   async delete(
     caller: Principal, projectId: string, instanceRef: string, catalogName: string, name: string,
@@ -208,6 +209,8 @@ export class DatabaseService {
     const current = name.toLowerCase();
     const dropped = await this.store.transaction(async (trx) => {
       const row = await this.load(trx, s, current, caller);
+      const functions = await countFunctions(trx, instance.id, s.catalogName, current);
+      if (functions > 0 && !o.cascade) throw conflict(`database ${current} is not empty (${functions} functions); drop them first or pass cascade=true`);
       if (!(await repo.deleteDatabase(trx, s, current))) throw notFound(`database ${current} does not exist`);
       await this.event(trx, instance.id, 'DROP_DATABASE', s.catalogName, current, caller, { object: view(row), cascade: o.cascade, delete_data: o.deleteData });
       return row;

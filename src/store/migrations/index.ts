@@ -3,6 +3,7 @@ import type { Dialect } from '../store.js';
 import * as m0001 from './0001-foundation.js';
 import { migration as m0002 } from './0002-catalogs-and-events.js';
 import { migration as m0003 } from './0003-databases.js';
+import * as m0004 from './0004-functions.js';
 
 /**
  * Versioned migrations, applied in name order on start. Never edit one that has shipped: add
@@ -13,6 +14,7 @@ export function migrationProvider(dialect: Dialect): MigrationProvider {
     '0001-foundation': m0001,
     '0002-catalogs-and-events': m0002(dialect),
     '0003-databases': m0003(dialect),
+    '0004-functions': m0004,
   };
   return { getMigrations: async () => migrations };
 }

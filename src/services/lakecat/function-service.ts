@@ -1,0 +1,165 @@
+import { randomBytes } from 'node:crypto';
+import type { Db, Store, Tx } from '../../store/store.js';
+import { nowIso } from '../../store/store.js';
+import type { DatabaseRow, FunctionRow } from '../../store/schema.js';
+import { findCatalog } from '../../store/lakecat/catalog-repository.js';
+import { findDatabase } from '../../store/lakecat/database-repository.js';
+import * as repo from '../../store/lakecat/function-repository.js';
+import { appendEvent } from '../../store/lakecat/event-repository.js';
+import { conflict, forbidden, invalid, notFound, unlessDuplicate } from '../errors.js';
+import type { Principal } from '../iam/principal.js';
+import type { InstanceService } from '../instances/instance-service.js';
+import type { PageInfo } from './database-service.js';
+import { normalizeName } from './names.js';
+
+export const FUNCTION_NAME = /^[a-zA-Z0-9_]+$/;
+export const MAX_FUNCTION_NAMES = 100_000;
+
+export interface ResourceUri { type: string; uri: string }
+export interface FunctionInput {
+  function_name: string; class_name: string; function_type?: string; owner?: string; owner_type?: string;
+  owner_auth_source_type?: string; resource_uris?: ResourceUri[];
+}
+export interface FunctionView {
+  catalog_name: string; database_name: string; function_name: string; class_name: string; function_type: string;
+  owner: string; owner_type: string; owner_auth_source_type: string; resource_uris: ResourceUri[]; create_time: string; update_time: string;
+}
+
+const view = (r: FunctionRow): FunctionView => ({
+  catalog_name: r.catalog_name, database_name: r.database_name, function_name: r.name, class_name: r.class_name,
+  function_type: r.function_type, owner: r.owner, owner_type: r.owner_type, owner_auth_source_type: r.owner_source,
+  resource_uris: JSON.parse(r.resource_uris) as ResourceUri[], create_time: r.created_at, update_time: r.updated_at,
+});
+
+interface Paging { limit: number; marker?: string; reversePage: boolean }
+
+/** User-defined functions of a database (Hive's permanent functions). */
+export class FunctionService {
+  constructor(private readonly store: Store, private readonly instances: InstanceService) {}
+
+  private mayManage(caller: Principal, row: { owner: string; owner_type: string }): boolean {
+    return caller.isAdmin || (row.owner_type === 'USER' && row.owner === caller.userName);
+  }
+
+  private async catalogScope(projectId: string, instanceRef: string, catalogName: string) {
+    const instance = await this.instances.active(projectId, instanceRef);
+    const catalog = await findCatalog(this.store.db, instance.id, catalogName.toLowerCase());
+    if (!catalog) throw notFound(`catalog ${catalogName.toLowerCase()} does not exist`, 'common.01000001');
+    return { instanceId: instance.id, catalogName: catalog.name };
+  }
+
+  private async databaseScope(projectId: string, instanceRef: string, catalogName: string, databaseName: string): Promise<{ s: Required<repo.FunctionScope>; database: DatabaseRow }> {
+    const c = await this.catalogScope(projectId, instanceRef, catalogName);
+    const database = await findDatabase(this.store.db, c, databaseName.toLowerCase());
+    if (!database) throw notFound(`database ${databaseName.toLowerCase()} does not exist in catalog ${c.catalogName}`, 'common.01000001');
+    return { s: { ...c, databaseName: database.name }, database };
+  }
+
+  private async load(q: Db, s: Required<repo.FunctionScope>, name: string, caller: Principal): Promise<FunctionRow> {
+    const row = await repo.findFunction(q, s, name);
+    if (!row || !this.mayManage(caller, row)) throw notFound(`function ${name} does not exist in database ${s.databaseName}`, 'common.01000001');
+    return row;
+  }
+
+  private event(trx: Tx, s: Required<repo.FunctionScope>, type: string, name: string, caller: Principal, detail: unknown) {
+    return appendEvent(trx, {
+      instance_id: s.instanceId, event_type: type, catalog_name: s.catalogName, database_name: s.databaseName, object_name: name,
+      principal: caller.userName, created_at: nowIso(), detail: JSON.stringify(detail),
+    });
+  }
+
+  private checkUris(uris: ResourceUri[] | undefined): string {
+    for (const u of uris ?? []) if (!u.uri.trim()) throw invalid('every resource_uris item needs a uri');
+    return JSON.stringify(uris ?? []);
+  }
+
+  async create(caller: Principal, projectId: string, instanceRef: string, catalogName: string, databaseName: string, input: FunctionInput): Promise<FunctionView> {
+    const { s, database } = await this.databaseScope(projectId, instanceRef, catalogName, databaseName);
+    if (!this.mayManage(caller, database)) throw forbidden(`creating a function in database ${database.name} needs an administrator or the database's owner`);
+    if (input.owner !== undefined && input.owner !== caller.userName && !caller.isAdmin) throw forbidden('only an administrator may create a function for another owner');
+    const name = normalizeName('function', input.function_name, FUNCTION_NAME, 256);
+    const now = nowIso();
+    const row: FunctionRow = {
+      id: randomBytes(16).toString('hex'), instance_id: s.instanceId, catalog_name: s.catalogName, database_name: s.databaseName, name,
+      class_name: input.class_name, function_type: input.function_type ?? 'JAVA', owner: input.owner ?? caller.userName,
+      owner_type: input.owner_type ?? 'USER', owner_source: input.owner_auth_source_type ?? 'IAM', resource_uris: this.checkUris(input.resource_uris),
+      created_at: now, updated_at: now, version: 1,
+    };
+    await unlessDuplicate(`function ${name} already exists in database ${s.databaseName}`, () => this.store.transaction(async (trx) => {
+      await repo.insertFunction(trx, row);
+      await this.event(trx, s, 'CREATE_FUNCTION', name, caller, { object: view(row) });
+    }));
+    return view(row);
+  }
+
+  async show(caller: Principal, projectId: string, instanceRef: string, catalogName: string, databaseName: string, name: string): Promise<FunctionView> {
+    const { s } = await this.databaseScope(projectId, instanceRef, catalogName, databaseName);
+    return view(await this.load(this.store.db, s, name.toLowerCase(), caller));
+  }
+
+  /** Replaces the definition; a different function_name renames the function. */
+  async update(caller: Principal, projectId: string, instanceRef: string, catalogName: string, databaseName: string, name: string, input: FunctionInput): Promise<FunctionView> {
+    const { s } = await this.databaseScope(projectId, instanceRef, catalogName, databaseName);
+    const current = name.toLowerCase();
+    const target = normalizeName('function', input.function_name, FUNCTION_NAME, 256);
+    const updated = await unlessDuplicate(`function ${target} already exists in database ${s.databaseName}`, () => this.store.transaction(async (trx) => {
+      const row = await this.load(trx, s, current, caller);
+      if (input.owner !== undefined && input.owner !== row.owner && !caller.isAdmin) throw forbidden('only an administrator may give a function to another owner');
+      const ok = await repo.updateFunctionIf(trx, s, current, row.version, {
+        name: target, class_name: input.class_name, function_type: input.function_type ?? row.function_type, owner: input.owner ?? row.owner,
+        owner_type: input.owner_type ?? row.owner_type, owner_source: input.owner_auth_source_type ?? row.owner_source,
+        resource_uris: input.resource_uris === undefined ? row.resource_uris : this.checkUris(input.resource_uris), updated_at: nowIso(),
+      });
+      if (!ok) throw conflict(`function ${current} was changed concurrently; retry`);
+      const after = await repo.findFunction(trx, s, target);
+      await this.event(trx, s, target === current ? 'ALTER_FUNCTION' : 'RENAME_FUNCTION', target, caller,
+        { ...(after ? { object: view(after) } : {}), ...(target === current ? {} : { old_name: current }) });
+      return after;
+    }));
+    if (!updated) throw notFound(`function ${target} does not exist`);
+    return view(updated);
+  }
+
+  async delete(caller: Principal, projectId: string, instanceRef: string, catalogName: string, databaseName: string, name: string): Promise<void> {
+    const { s } = await this.databaseScope(projectId, instanceRef, catalogName, databaseName);
+    const current = name.toLowerCase();
+    await this.store.transaction(async (trx) => {
+      const row = await this.load(trx, s, current, caller);
+      if (!(await repo.deleteFunction(trx, s, current))) throw notFound(`function ${current} does not exist`);
+      await this.event(trx, s, 'DROP_FUNCTION', current, caller, { object: view(row) });
+    });
+  }
+
+  async names(caller: Principal, projectId: string, instanceRef: string, catalogName: string, databaseName: string, pattern?: string): Promise<string[]> {
+    const { s } = await this.databaseScope(projectId, instanceRef, catalogName, databaseName);
+    return (await repo.listFunctionNames(this.store.db, s, { pattern, ...(caller.isAdmin ? {} : { ownedBy: caller.userName }) }, MAX_FUNCTION_NAMES)).map((r) => r.name);
+  }
+
+  async list(caller: Principal, projectId: string, instanceRef: string, catalogName: string, databaseName: string, p: Paging & { pattern?: string }) {
+    const { s } = await this.databaseScope(projectId, instanceRef, catalogName, databaseName);
+    return this.page(caller, s, { pattern: p.pattern }, p);
+  }
+
+  async listAll(caller: Principal, projectId: string, instanceRef: string, catalogName: string, p: Paging) {
+    return this.page(caller, await this.catalogScope(projectId, instanceRef, catalogName), {}, p);
+  }
+
+  private async page(caller: Principal, s: repo.FunctionScope, f: repo.FunctionFilter, p: Paging): Promise<{ functions: FunctionView[]; page_info: PageInfo }> {
+    const filter = { ...f, ...(caller.isAdmin ? {} : { ownedBy: caller.userName }) };
+    let at: { database_name: string; name: string } | undefined;
+    if (p.marker) {
+      at = await repo.findFunctionById(this.store.db, s, p.marker);
+      if (!at) throw invalid(`marker '${p.marker}' does not point at a function of this listing; list again from the first page`);
+    }
+    const backward = p.reversePage && at !== undefined;
+    const { rows, more } = await repo.pageFunctions(this.store.db, s, filter, p.limit, backward ? { before: at } : { after: at });
+    const first = rows[0];
+    const last = rows[rows.length - 1];
+    const hasNext = backward ? last !== undefined && await repo.functionExistsBeyond(this.store.db, s, filter, last, 'after') : more;
+    const hasPrevious = backward ? more : first !== undefined && at !== undefined && await repo.functionExistsBeyond(this.store.db, s, filter, first, 'before');
+    return {
+      functions: rows.map(view),
+      page_info: { current_count: rows.length, ...(hasNext && last ? { next_marker: last.id } : {}), ...(hasPrevious && first ? { previous_marker: first.id } : {}) },
+    };
+  }
+}
