@@ -1,7 +1,7 @@
 // LakeCat catalogs over HTTP: the top of the metadata hierarchy, on both metadata stores.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { backends, startServer, type TestServer } from './helpers/server.js';
+import { backends, createRunningInstance, startServer, type TestServer } from './helpers/server.js';
 
 for (const backend of await backends()) {
   describe(`catalogs (${backend.name})`, () => {
@@ -14,13 +14,7 @@ for (const backend of await backends()) {
     before(async () => {
       server = await startServer(backend);
       ({ token, projectId: project } = await server.login());
-      const r = await server.request('POST', `/v1/${project}/instances`, { token, body: { name: 'lakecat_one', charge_mode: 'postPaid', shared: true } });
-      assert.equal(r.status, 202, r.text);
-      instance = r.json.instance_id;
-      for (let i = 0; i < 100; i++) {
-        if ((await server.request('GET', `/v1/${project}/instances/${instance}`, { token })).json.status === 'RUNNING') break;
-        await new Promise((res) => setTimeout(res, 50));
-      }
+      instance = await createRunningInstance(server, token, project, 'lakecat_one');
     });
     after(async () => { await server?.stop(); });
 

@@ -4,7 +4,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { backends, startServer, type TestServer } from './helpers/server.js';
+import { backends, createRunningInstance, startServer, type TestServer } from './helpers/server.js';
 
 for (const backend of await backends()) {
   describe(`databases (${backend.name})`, () => {
@@ -18,11 +18,7 @@ for (const backend of await backends()) {
     before(async () => {
       server = await startServer(backend);
       ({ token, projectId: project } = await server.login());
-      const r = await server.request('POST', `/v1/${project}/instances`, { token, body: { name: 'dbs_inst', charge_mode: 'postPaid', shared: true } });
-      instance = r.json.instance_id;
-      for (let i = 0; i < 100 && (await server.request('GET', `/v1/${project}/instances/${instance}`, { token })).json.status !== 'RUNNING'; i++) {
-        await new Promise((res) => setTimeout(res, 50));
-      }
+      instance = await createRunningInstance(server, token, project, 'dbs_inst');
       const c = await server.request('POST', `/v1/${project}/instances/${instance}/catalogs`, { token, body: { catalog_name: 'lake', location: 'obs://lakeform/lake' } });
       assert.equal(c.status, 201, c.text);
     });

@@ -1,7 +1,7 @@
 // LakeCat functions over HTTP on both metadata stores.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { backends, startServer, type TestServer } from './helpers/server.js';
+import { backends, createRunningInstance, startServer, type TestServer } from './helpers/server.js';
 
 for (const backend of await backends()) {
   describe(`functions (${backend.name})`, () => {
@@ -16,8 +16,7 @@ for (const backend of await backends()) {
     before(async () => {
       server = await startServer(backend, { env: { LAKEFORM_QPS_PER_STRIDE: '1000' } });
       ({ token, projectId: project } = await server.login());
-      instance = (await server.request('POST', `/v1/${project}/instances`, { token, body: { name: 'fx_inst', charge_mode: 'postPaid', shared: true } })).json.instance_id;
-      for (let i = 0; i < 100 && (await server.request('GET', `/v1/${project}/instances/${instance}`, { token })).json.status !== 'RUNNING'; i++) await new Promise((r) => setTimeout(r, 50));
+      instance = await createRunningInstance(server, token, project, 'fx_inst');
       assert.equal((await server.request('POST', `/v1/${project}/instances/${instance}/catalogs`, { token, body: { catalog_name: 'fx' } })).status, 201);
       for (const db of ['udfs', 'more']) assert.equal((await server.request('POST', `${cat()}/databases`, { token, body: { database_name: db } })).status, 201);
     });

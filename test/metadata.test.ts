@@ -1,7 +1,7 @@
 // Instance-wide metadata views: object counts, the configuration in force, and the event log.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { backends, startServer, type TestServer } from './helpers/server.js';
+import { backends, createRunningInstance, startServer, type TestServer } from './helpers/server.js';
 
 for (const backend of await backends()) {
   describe(`metadata statistics, configuration and events (${backend.name})`, () => {
@@ -14,8 +14,7 @@ for (const backend of await backends()) {
     before(async () => {
       server = await startServer(backend, { env: { LAKEFORM_QPS_PER_STRIDE: '1000' } });
       ({ token, projectId: project } = await server.login());
-      instance = (await server.request('POST', `/v1/${project}/instances`, { token, body: { name: 'meta_inst', charge_mode: 'postPaid', shared: true } })).json.instance_id;
-      for (let i = 0; i < 100 && (await server.request('GET', inst(), { token })).json.status !== 'RUNNING'; i++) await new Promise((r) => setTimeout(r, 50));
+      instance = await createRunningInstance(server, token, project, 'meta_inst');
     });
     after(async () => { await server?.stop(); });
 

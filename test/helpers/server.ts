@@ -167,3 +167,15 @@ export async function startServer(backend: Backend, o: StartOptions = {}): Promi
   };
   return server;
 }
+
+/** Creates an instance and waits until it is RUNNING; returns its id. */
+export async function createRunningInstance(server: TestServer, token: string, projectId: string, name: string): Promise<string> {
+  const created = await server.request('POST', `/v1/${projectId}/instances`, { token, body: { name, charge_mode: 'postPaid', shared: true } });
+  if (created.status !== 202) throw new Error(`creating instance ${name} failed: ${created.status} ${created.text}`);
+  const id = created.json.instance_id as string;
+  for (let i = 0; i < 200; i++) {
+    if ((await server.request('GET', `/v1/${projectId}/instances/${id}`, { token })).json?.status === 'RUNNING') return id;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`instance ${name} did not become RUNNING`);
+}

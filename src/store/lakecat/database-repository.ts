@@ -1,5 +1,5 @@
-import { type ExpressionBuilder, sql } from 'kysely';
-import type { Database, DatabaseRow } from '../schema.js';
+import type { DatabaseRow } from '../schema.js';
+import { hiveNamePattern } from './name-pattern.js';
 import type { Db } from '../store.js';
 
 export interface DatabaseScope { instanceId: string; catalogName: string }
@@ -14,21 +14,6 @@ export const findDatabaseById = (q: Db, s: DatabaseScope, id: string) =>
     .where('instance_id', '=', s.instanceId).where('catalog_name', '=', s.catalogName).where('id', '=', id)
     .executeTakeFirst();
 
-/**
- * A Hive name pattern (`*` any run of characters, `|` alternatives, case-insensitive) as a SQL
- * condition with bound parameters. LIKE's own wildcards in the pattern are escaped.
- */
-export function namePattern(pattern: string | undefined) {
-  return (eb: ExpressionBuilder<Database, 'databases'>) => {
-    if (pattern === undefined || pattern === '' || pattern === '*') return sql<boolean>`1 = 1`;
-    const alternatives = pattern.toLowerCase().split('|').filter((p) => p !== '');
-    return eb.or(alternatives.map((alt) => {
-      const like = alt.replace(/[\\%_]/g, (c) => `\\${c}`).replace(/\*/g, '%');
-      return eb(sql`name`, 'like', sql<string>`${like} ESCAPE '\\'`);
-    }));
-  };
-}
-
 export interface DatabaseFilter {
   pattern?: string;
   externalDatabaseId?: string;
@@ -37,7 +22,9 @@ export interface DatabaseFilter {
 }
 
 function filtered(q: Db, s: DatabaseScope, f: DatabaseFilter) {
-  let query = q.selectFrom('databases').where('instance_id', '=', s.instanceId).where('catalog_name', '=', s.catalogName).where(namePattern(f.pattern));
+  let query = q.selectFrom('databases').where('instance_id', '=', s.instanceId).where('catalog_name', '=', s.catalogName);
+  const byName = hiveNamePattern('name', f.pattern);
+  if (byName) query = query.where(byName);
   if (f.externalDatabaseId !== undefined) query = query.where('external_database_id', '=', f.externalDatabaseId);
   if (f.ownedBy !== undefined) query = query.where('owner_type', '=', 'USER').where('owner', '=', f.ownedBy);
   return query;

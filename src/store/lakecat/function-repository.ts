@@ -1,21 +1,15 @@
-import { sql } from 'kysely';
 import type { FunctionRow } from '../schema.js';
+import { hiveNamePattern } from './name-pattern.js';
 import type { Db } from '../store.js';
 
 export interface FunctionScope { instanceId: string; catalogName: string; databaseName?: string }
 export interface FunctionFilter { pattern?: string; ownedBy?: string }
 
-/** Hive `*`/`|` pattern over function names, as bound LIKE conditions (see database-repository). */
-function likeAlternatives(pattern: string | undefined): string[] | undefined {
-  if (pattern === undefined || pattern === '' || pattern === '*') return undefined;
-  return pattern.toLowerCase().split('|').filter((p) => p !== '').map((alt) => alt.replace(/[\\%_]/g, (c) => `\\${c}`).replace(/\*/g, '%'));
-}
-
 function filtered(q: Db, s: FunctionScope, f: FunctionFilter) {
   let query = q.selectFrom('functions').where('instance_id', '=', s.instanceId).where('catalog_name', '=', s.catalogName);
   if (s.databaseName !== undefined) query = query.where('database_name', '=', s.databaseName);
-  const likes = likeAlternatives(f.pattern);
-  if (likes) query = query.where((eb) => eb.or(likes.map((l) => eb(sql`name`, 'like', sql<string>`${l} ESCAPE '\\'`))));
+  const byName = hiveNamePattern('name', f.pattern);
+  if (byName) query = query.where(byName);
   if (f.ownedBy !== undefined) query = query.where('owner_type', '=', 'USER').where('owner', '=', f.ownedBy);
   return query;
 }

@@ -1,18 +1,13 @@
 import { Type } from 'typebox';
 import type { AppServices } from '../../../services/app-services.js';
 import { operation, type Operation } from '../../operation.js';
-import { ProjectId } from '../../schemas/common.js';
+import { CatalogName, CatalogPath, InstanceScope, OwnerSource, OwnerType } from '../../schemas/lakecat.js';
 
 const GROUP = 'LakeCat/Catalog';
-/** LakeCat paths also accept `default` for the project's default instance. */
-export const InstanceRef = Type.String({ pattern: '^([a-zA-Z0-9-]{36}|default)$' });
-const CatalogName = Type.String({ minLength: 1, maxLength: 256, pattern: '^[a-zA-Z0-9_]+$' });
-const InstanceScope = Type.Object({ project_id: ProjectId, instance_id: InstanceRef });
-const CatalogPath = Type.Object({ project_id: ProjectId, instance_id: InstanceRef, catalog_name: CatalogName });
 const Owner = {
   owner: Type.Optional(Type.String({ minLength: 1, maxLength: 128, pattern: '^[a-zA-Z0-9_]+$' })),
-  owner_type: Type.Optional(Type.Union([Type.Literal('USER'), Type.Literal('ROLE'), Type.Literal('GROUP')])),
-  owner_source: Type.Optional(Type.Union(['IAM', 'SAML', 'LDAP', 'LOCAL', 'AGENTTENANT', 'OTHER'].map((v) => Type.Literal(v)))),
+  owner_type: Type.Optional(OwnerType),
+  owner_source: Type.Optional(OwnerSource),
 };
 const Location = Type.String({ minLength: 1, maxLength: 4000 });
 const CatalogInput = Type.Object({

@@ -1,17 +1,10 @@
 import { Type } from 'typebox';
 import type { AppServices } from '../../../services/app-services.js';
 import { operation, type Operation } from '../../operation.js';
-import { ProjectId } from '../../schemas/common.js';
-import { InstanceRef } from './catalogs.js';
+import { CatalogPath, DatabaseName, DatabasePath, OwnerSource, OwnerType, PageInfo } from '../../schemas/lakecat.js';
 
 const GROUP = 'LakeCat/Database';
-const CatalogName = Type.String({ minLength: 1, maxLength: 256, pattern: '^[a-zA-Z0-9_]+$' });
-const DatabaseName = Type.String({ minLength: 1, maxLength: 128, pattern: '^[a-zA-Z0-9\\u4e00-\\u9fa5_-]+$' });
-const CatalogPath = Type.Object({ project_id: ProjectId, instance_id: InstanceRef, catalog_name: CatalogName });
-const DatabasePath = Type.Object({ project_id: ProjectId, instance_id: InstanceRef, catalog_name: CatalogName, database_name: DatabaseName });
 const Location = Type.String({ maxLength: 4000 });
-const OwnerSource = Type.Union(['IAM', 'SAML', 'LDAP', 'LOCAL', 'AGENTTENANT', 'OTHER'].map((v) => Type.Literal(v)));
-const OwnerType = Type.Union([Type.Literal('USER'), Type.Literal('ROLE'), Type.Literal('GROUP')]);
 
 const DatabaseInput = Type.Object({
   database_name: DatabaseName,
@@ -37,9 +30,6 @@ const Database = Type.Object({
   table_location_list: Type.Array(Type.String()), create_time: Type.String(), update_time: Type.String(),
 });
 
-export const PageInfo = Type.Object({
-  current_count: Type.Integer(), next_marker: Type.Optional(Type.String()), previous_marker: Type.Optional(Type.String()),
-});
 
 const Pattern = Type.String({ minLength: 1, maxLength: 128, pattern: '^[a-zA-Z0-9\\u4e00-\\u9fa5_|*.-]*$' });
 

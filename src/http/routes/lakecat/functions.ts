@@ -2,15 +2,10 @@ import { Type } from 'typebox';
 import type { AppServices } from '../../../services/app-services.js';
 import { operation, type Operation } from '../../operation.js';
 import { ProjectId } from '../../schemas/common.js';
-import { InstanceRef } from './catalogs.js';
-import { PageInfo } from './databases.js';
+import { CatalogName, CatalogPath, DatabaseName, DatabasePath, InstanceRef, OwnerSource, OwnerType, PageInfo } from '../../schemas/lakecat.js';
 
 const GROUP = 'LakeCat/Function';
-const CatalogName = Type.String({ minLength: 1, maxLength: 256, pattern: '^[a-zA-Z0-9_]+$' });
-const DatabaseName = Type.String({ minLength: 1, maxLength: 128, pattern: '^[a-zA-Z0-9\\u4e00-\\u9fa5_-]+$' });
 const FunctionName = Type.String({ minLength: 1, maxLength: 256, pattern: '^[a-zA-Z0-9_]+$' });
-const CatalogPath = Type.Object({ project_id: ProjectId, instance_id: InstanceRef, catalog_name: CatalogName });
-const DatabasePath = Type.Object({ project_id: ProjectId, instance_id: InstanceRef, catalog_name: CatalogName, database_name: DatabaseName });
 const FunctionPath = Type.Object({ project_id: ProjectId, instance_id: InstanceRef, catalog_name: CatalogName, database_name: DatabaseName, function_name: FunctionName });
 const ResourceUri = Type.Object({ type: Type.Union([Type.Literal('JAR'), Type.Literal('FILE'), Type.Literal('ARCHIVE')]), uri: Type.String({ minLength: 1, maxLength: 4000 }) });
 
@@ -19,8 +14,8 @@ const FunctionInput = Type.Object({
   class_name: Type.String({ minLength: 1, maxLength: 4000 }),
   function_type: Type.Optional(Type.Literal('JAVA')),
   owner: Type.Optional(Type.String({ minLength: 1, maxLength: 256, pattern: '^[a-zA-Z0-9_.-]+$' })),
-  owner_type: Type.Optional(Type.Union([Type.Literal('USER'), Type.Literal('GROUP'), Type.Literal('ROLE')])),
-  owner_auth_source_type: Type.Optional(Type.Union(['IAM', 'SAML', 'LDAP', 'LOCAL', 'AGENTTENANT', 'OTHER'].map((v) => Type.Literal(v)))),
+  owner_type: Type.Optional(OwnerType),
+  owner_auth_source_type: Type.Optional(OwnerSource),
   resource_uris: Type.Optional(Type.Array(ResourceUri, { maxItems: 1000 })),
   create_time: Type.Optional(Type.String()),
 });

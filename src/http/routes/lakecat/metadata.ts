@@ -1,11 +1,7 @@
 import { Type } from 'typebox';
 import type { AppServices } from '../../../services/app-services.js';
 import { operation, type Operation } from '../../operation.js';
-import { ProjectId } from '../../schemas/common.js';
-import { InstanceRef } from './catalogs.js';
-import { PageInfo } from './databases.js';
-
-const InstanceScope = Type.Object({ project_id: ProjectId, instance_id: InstanceRef });
+import { InstanceScope, PageInfo } from '../../schemas/lakecat.js';
 
 export function metadataOperations(s: AppServices): Operation[] {
   const m = s.metadata;
