@@ -11,11 +11,12 @@ import { catalogOperations } from './routes/lakecat/catalogs.js';
 import { databaseOperations } from './routes/lakecat/databases.js';
 import { metadataOperations } from './routes/lakecat/metadata.js';
 import { functionOperations } from './routes/lakecat/functions.js';
+import { tableOperations } from './routes/lakecat/tables.js';
 import { QPS_SPEC } from '../services/instances/specs.js';
 
 /** Every operation the server serves: the table routes, hooks and generated tests come from. */
 export function allOperations(services: AppServices): Operation[] {
-  return [...iamOperations(services), ...instanceOperations(services), ...catalogOperations(services), ...databaseOperations(services), ...functionOperations(services), ...metadataOperations(services)];
+  return [...iamOperations(services), ...instanceOperations(services), ...catalogOperations(services), ...databaseOperations(services), ...tableOperations(services), ...functionOperations(services), ...metadataOperations(services)];
 }
 
 export interface AppOptions { logger: Logger; bodyLimit: number; qpsPerStride: number }
@@ -29,7 +30,7 @@ export async function buildApp(services: AppServices, opts: AppOptions): Promise
     genReqId: () => randomUUID().replace(/-/g, ''), // randomUUID draws from a cached entropy pool
     return503OnClosing: true,
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 1024 },
-    ajv: { customOptions: { removeAdditional: false, coerceTypes: true, useDefaults: true, allErrors: false } },
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: false } },
   });
 
   // Keep the exact bytes: AK/SK signatures are computed over them.

@@ -15,6 +15,7 @@ import { CatalogService } from './lakecat/catalog-service.js';
 import { DatabaseService } from './lakecat/database-service.js';
 import { MetadataService } from './lakecat/metadata-service.js';
 import { FunctionService } from './lakecat/function-service.js';
+import { TableService } from './lakecat/table-service.js';
 
 /** The composition root: every service, wired to the store, storage and configuration. */
 export interface AppServices {
@@ -29,6 +30,7 @@ export interface AppServices {
   catalogs: CatalogService;
   databases: DatabaseService;
   functions: FunctionService;
+  tables: TableService;
   metadata: MetadataService;
   rateLimiter: RateLimiter;
   ping(): Promise<void>;
@@ -57,7 +59,7 @@ export async function createServices(config: Config, store: Store, storage: Obje
   const databases = new DatabaseService(store, instances, storage, localWarehouse, log);
   instances.addHooks({ provision: (instance) => catalogs.ensureDefaultCatalog(instance) });
   return {
-    version, config, store, storage, identity, tokens, accessKeys, instances, catalogs, databases, functions: new FunctionService(store, instances), metadata: new MetadataService(store, instances, config), rateLimiter: new RateLimiter(),
+    version, config, store, storage, identity, tokens, accessKeys, instances, catalogs, databases, functions: new FunctionService(store, instances), tables: new TableService(store, instances, storage, localWarehouse, log), metadata: new MetadataService(store, instances, config), rateLimiter: new RateLimiter(),
     ping: async () => { await sql`SELECT 1`.execute(store.db); },
   };
 }

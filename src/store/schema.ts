@@ -78,6 +78,14 @@ export interface FunctionRow {
   created_at: string; updated_at: string; version: number;
 }
 
+export interface TableRow {
+  id: string; instance_id: string; catalog_name: string; database_name: string; name: string;
+  table_type: string; table_format: string; owner: string; owner_type: string;
+  /** JSON of the table's definition as written (everything but the columns above). */
+  definition: string;
+  created_at: string; updated_at: string; version: number;
+}
+
 export interface MetadataEventRow {
   id: Generated<number>; instance_id: string; event_type: string; catalog_name: string;
   database_name: string | null; object_name: string | null; principal: string; created_at: string;
@@ -100,5 +108,6 @@ export interface Database {
   catalogs: CatalogRow;
   databases: DatabaseRow;
   functions: FunctionRow;
+  tables: TableRow;
   metadata_events: MetadataEventRow;
 }

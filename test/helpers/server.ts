@@ -47,11 +47,13 @@ export async function backends(): Promise<Backend[]> {
 
 export interface Response<T = any> { status: number; headers: Headers; text: string; json: T }
 
-export interface RequestOptions { token?: string; body?: unknown; rawBody?: string | Buffer; headers?: Record<string, string>; query?: Record<string, string | number | boolean | undefined> }
+export interface RequestOptions { token?: string; body?: unknown; rawBody?: string | Buffer; headers?: Record<string, string>; query?: Record<string, string | number | boolean | string[] | undefined> }
 
 export async function request<T = any>(base: string, method: string, urlPath: string, o: RequestOptions = {}): Promise<Response<T>> {
   const url = new URL(base + urlPath);
-  for (const [k, v] of Object.entries(o.query ?? {})) if (v !== undefined) url.searchParams.append(k, String(v));
+  for (const [k, v] of Object.entries(o.query ?? {})) {
+    for (const x of Array.isArray(v) ? v : v === undefined ? [] : [v]) url.searchParams.append(k, String(x));
+  }
   const headers: Record<string, string> = { Accept: 'application/json', ...(o.headers ?? {}) };
   if (o.token) headers['X-Auth-Token'] = o.token;
   let body: string | Buffer | undefined;

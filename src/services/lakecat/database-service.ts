@@ -7,6 +7,7 @@ import { findCatalog } from '../../store/lakecat/catalog-repository.js';
 import * as repo from '../../store/lakecat/database-repository.js';
 import { appendEvent } from '../../store/lakecat/event-repository.js';
 import { countFunctions } from '../../store/lakecat/function-repository.js';
+import { countTables } from '../../store/lakecat/table-repository.js';
 import type { ObjectStorage } from '../../storage/object-storage.js';
 import { conflict, forbidden, invalid, notFound, unlessDuplicate } from '../errors.js';
 import type { Principal } from '../iam/principal.js';
@@ -198,8 +199,7 @@ export class DatabaseService {
   }
 
   /**
-   * Drops a database. Its functions (and, once they exist, tables) go with it only when
-   * `cascade` asks; `deleteData` also removes the files under a managed database's location.
+   * Drops a database. Its tables and functions go with it only when `cascade` asks; `deleteData` also removes the files under a managed database's location.
    */
   async delete(
     caller: Principal, projectId: string, instanceRef: string, catalogName: string, name: string,
@@ -209,8 +209,10 @@ export class DatabaseService {
     const current = name.toLowerCase();
     const dropped = await this.store.transaction(async (trx) => {
       const row = await this.load(trx, s, current, caller);
-      const functions = await countFunctions(trx, instance.id, s.catalogName, current);
-      if (functions > 0 && !o.cascade) throw conflict(`database ${current} is not empty (${functions} functions); drop them first or pass cascade=true`);
+      const [functions, tables] = await Promise.all([countFunctions(trx, instance.id, s.catalogName, current), countTables(trx, instance.id, s.catalogName, current)]);
+      if ((functions > 0 || tables > 0) && !o.cascade) {
+        throw conflict(`database ${current} is not empty (${tables} tables, ${functions} functions); drop them first or pass cascade=true`);
+      }
       if (!(await repo.deleteDatabase(trx, s, current))) throw notFound(`database ${current} does not exist`);
       await this.event(trx, instance.id, 'DROP_DATABASE', s.catalogName, current, caller, { object: view(row), cascade: o.cascade, delete_data: o.deleteData });
       return row;

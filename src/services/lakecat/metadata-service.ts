@@ -3,6 +3,7 @@ import type { Store } from '../../store/store.js';
 import { countObjects } from '../../store/lakecat/catalog-repository.js';
 import { eventExistsBeyond, pageEvents } from '../../store/lakecat/event-repository.js';
 import { countFunctions } from '../../store/lakecat/function-repository.js';
+import { countTables } from '../../store/lakecat/table-repository.js';
 import { forbidden, invalid } from '../errors.js';
 import type { Principal } from '../iam/principal.js';
 import type { InstanceService } from '../instances/instance-service.js';
@@ -21,13 +22,15 @@ export class MetadataService {
   constructor(private readonly store: Store, private readonly instances: InstanceService, private readonly config: Config) {}
 
   /**
-   * Counts come from the store. Tables, partitions and indexes are counted here as their
-   * stores land; until then none can exist.
+   * Counts come from the store. Partitions and indexes are counted here once their stores
+   * land; until then none can exist.
    */
   async count(_caller: Principal, projectId: string, instanceRef: string) {
     const instance = await this.instances.active(projectId, instanceRef);
-    const [{ catalogs, databases }, functions] = await Promise.all([countObjects(this.store.db, instance.id), countFunctions(this.store.db, instance.id)]);
-    const counts = { catalogs_count: catalogs, databases_count: databases, tables_count: 0, partitions_count: 0, functions_count: functions, indexes_count: 0 };
+    const [{ catalogs, databases }, functions, tables] = await Promise.all([
+      countObjects(this.store.db, instance.id), countFunctions(this.store.db, instance.id), countTables(this.store.db, instance.id),
+    ]);
+    const counts = { catalogs_count: catalogs, databases_count: databases, tables_count: tables, partitions_count: 0, functions_count: functions, indexes_count: 0 };
     return { ...counts, total_count: Object.values(counts).reduce((a, b) => a + b, 0) };
   }
 

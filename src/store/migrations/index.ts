@@ -4,6 +4,7 @@ import * as m0001 from './0001-foundation.js';
 import { migration as m0002 } from './0002-catalogs-and-events.js';
 import { migration as m0003 } from './0003-databases.js';
 import * as m0004 from './0004-functions.js';
+import * as m0005 from './0005-tables.js';
 
 /**
  * Versioned migrations, applied in name order on start. Never edit one that has shipped: add
@@ -15,6 +16,7 @@ export function migrationProvider(dialect: Dialect): MigrationProvider {
     '0002-catalogs-and-events': m0002(dialect),
     '0003-databases': m0003(dialect),
     '0004-functions': m0004,
+    '0005-tables': m0005,
   };
   return { getMigrations: async () => migrations };
 }

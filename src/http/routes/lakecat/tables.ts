@@ -1,0 +1,127 @@
+import { Type } from 'typebox';
+import type { AppServices } from '../../../services/app-services.js';
+import { operation, type Operation } from '../../operation.js';
+import { ProjectId } from '../../schemas/common.js';
+import { CatalogName, CatalogPath, DatabaseName, DatabasePath, InstanceRef, OwnerType, PageInfo } from '../../schemas/lakecat.js';
+
+const GROUP = 'LakeCat/Table';
+const TableName = Type.String({ minLength: 1, maxLength: 256, pattern: '^[a-zA-Z0-9\\u4e00-\\u9fa5_]+$' });
+const TablePath = Type.Object({ project_id: ProjectId, instance_id: InstanceRef, catalog_name: CatalogName, database_name: DatabaseName, table_name: TableName });
+const TableType = Type.Union(['MANAGED_TABLE', 'EXTERNAL_TABLE', 'VIRTUAL_VIEW', 'MATERIALIZED_VIEW', 'DICTIONARY_TABLE', 'LAKE_TABLE'].map((v) => Type.Literal(v)));
+const TableFormat = Type.Union(['HIVE', 'ICEBERG', 'LANCE', 'HUDI', 'DELTA', 'PAIMON'].map((v) => Type.Literal(v)));
+const Params = Type.Record(Type.String({ maxLength: 256 }), Type.String({ maxLength: 409600 }), { maxProperties: 2000 });
+const Column = Type.Object({
+  column_name: Type.String({ minLength: 1, maxLength: 256, pattern: '^[a-zA-Z0-9_\\-+*\\\\(), \\u4e00-\\u9fa5]+$' }),
+  column_type: Type.String({ minLength: 1, maxLength: 40000 }),
+  comment: Type.Optional(Type.String({ maxLength: 4000 })),
+});
+const StorageDescriptor = Type.Object({
+  columns: Type.Array(Column, { maxItems: 10000 }),
+  location: Type.Optional(Type.String({ maxLength: 4000 })),
+  input_format: Type.Optional(Type.String({ maxLength: 4000 })),
+  output_format: Type.Optional(Type.String({ maxLength: 4000 })),
+  compressed: Type.Optional(Type.Boolean()),
+  number_of_buckets: Type.Optional(Type.Integer({ minimum: -1 })),
+  bucket_columns: Type.Optional(Type.Array(Type.String({ maxLength: 256 }))),
+  sort_columns: Type.Optional(Type.Array(Type.Object({ column: Type.Optional(Type.String({ maxLength: 256 })), sort_order: Type.Optional(Type.Integer()) }))),
+  parameters: Type.Optional(Params),
+  serde_info: Type.Optional(Type.Object({ name: Type.Optional(Type.String()), serialization_library: Type.Optional(Type.String()), parameters: Type.Optional(Params) })),
+  skewed_info: Type.Optional(Type.Object({
+    skewed_column_names: Type.Array(Type.String()), skewed_column_values: Type.Array(Type.Array(Type.String())),
+    skewed_column_value_location_maps: Type.Record(Type.String(), Type.String()),
+  })),
+  stored_as_sub_directories: Type.Optional(Type.Boolean()),
+});
+const tableFields = {
+  table_type: TableType,
+  table_format: Type.Optional(TableFormat),
+  owner: Type.Optional(Type.String({ maxLength: 128, pattern: '^[a-zA-Z0-9_.-]*$' })),
+  owner_type: Type.Optional(OwnerType),
+  comments: Type.Optional(Type.String({ maxLength: 4000 })),
+  parameters: Type.Optional(Params),
+  partition_keys: Type.Optional(Type.Array(Column, { maxItems: 1000 })),
+  retention: Type.Optional(Type.Integer({ minimum: 0 })),
+  storage_descriptor: StorageDescriptor,
+  view_original_text: Type.Optional(Type.String({ maxLength: 1_000_000 })),
+  view_expanded_text: Type.Optional(Type.String({ maxLength: 1_000_000 })),
+  data_statistic_enable: Type.Optional(Type.Boolean()),
+  ignore_obs_checked: Type.Optional(Type.Boolean()),
+  last_access_time: Type.Optional(Type.String()),
+  last_analyzed_time: Type.Optional(Type.String()),
+  create_time: Type.Optional(Type.String()),
+  external_table_id: Type.Optional(Type.String({ maxLength: 64 })),
+  create_open_table_format_input: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+};
+const CreateTableInput = Type.Object({ table_name: TableName, ...tableFields, owner_type: OwnerType });
+const UpdateTableInput = Type.Object({
+  table_name: Type.Optional(TableName), ...Object.fromEntries(Object.entries(tableFields).map(([k, v]) => [k, Type.Optional(v)])),
+  version_id: Type.Optional(Type.String({ maxLength: 64 })),
+});
+const Pattern = Type.String({ minLength: 1, maxLength: 256, pattern: '^[a-zA-Z0-9\\u4e00-\\u9fa5_|*.-]*$' });
+const Paging = { limit: Type.Integer({ minimum: 1, maximum: 1000, default: 100 }), marker: Type.Optional(Type.String({ maxLength: 256 })), reverse_page: Type.Boolean({ default: false }) };
+
+export function tableOperations(s: AppServices): Operation[] {
+  const t = s.tables;
+  const base = '/v1/{project_id}/instances/{instance_id}/catalogs/{catalog_name}/databases/{database_name}/tables';
+  return [
+    operation({
+      name: 'CreateTable', group: GROUP, method: 'POST', path: base, status: 201, params: DatabasePath, body: CreateTableInput, rateLimited: true,
+      handler: ({ principal, params, body }) => t.create(principal, params.project_id, params.instance_id, params.catalog_name, params.database_name, body),
+    }),
+    operation({
+      name: 'ListTables', group: GROUP, method: 'GET', path: base, status: 200, params: DatabasePath, rateLimited: true,
+      query: Type.Object({
+        table_name_pattern: Type.Optional(Type.String({ maxLength: 256 })), table_format: Type.Optional(TableFormat), table_type: Type.Optional(TableType),
+        filter: Type.Optional(Type.String({ maxLength: 4096 })), deleted: Type.Boolean({ default: false }),
+        include_fields: Type.Optional(Type.String({ maxLength: 1024 })), ...Paging,
+      }),
+      response: Type.Object({ tables: Type.Array(Type.Record(Type.String(), Type.Unknown())), page_info: PageInfo }),
+      handler: ({ principal, params, query }) => t.list(principal, params.project_id, params.instance_id, params.catalog_name, params.database_name, {
+        pattern: query.table_name_pattern || undefined, format: query.table_format, type: query.table_type, filter: query.filter || undefined,
+        deleted: query.deleted, includeFields: query.include_fields ? query.include_fields.split(',').map((f) => f.trim().toLowerCase()) : undefined,
+        limit: query.limit, marker: query.marker || undefined, reversePage: query.reverse_page,
+      }),
+    }),
+    operation({
+      name: 'ListTableNames', group: GROUP, method: 'GET', path: `${base}/names`, status: 200, params: DatabasePath, rateLimited: true,
+      query: Type.Object({ table_pattern: Type.Optional(Pattern), table_type: Type.Optional(TableType) }), response: Type.Array(Type.String()),
+      handler: ({ principal, params, query }) => t.names(principal, params.project_id, params.instance_id, params.catalog_name, params.database_name, query.table_pattern, query.table_type),
+    }),
+    operation({
+      name: 'ListTableMeta', group: GROUP, method: 'GET', path: '/v1/{project_id}/instances/{instance_id}/catalogs/{catalog_name}/databases/tables', status: 200,
+      params: CatalogPath, rateLimited: true,
+      query: Type.Object({
+        database_name_pattern: Type.Optional(Pattern), table_name_pattern: Type.Optional(Pattern),
+        table_types: Type.Optional(Type.Array(TableType, { maxItems: 10 })), ...Paging,
+        limit: Type.Integer({ minimum: 1, maximum: 2000, default: 1000 }),
+      }),
+      handler: ({ principal, params, query }) => t.meta(principal, params.project_id, params.instance_id, params.catalog_name, {
+        databasePattern: query.database_name_pattern, pattern: query.table_name_pattern, types: query.table_types,
+        limit: query.limit, marker: query.marker || undefined, reversePage: query.reverse_page,
+      }),
+    }),
+    operation({
+      name: 'ListTablesByName', group: GROUP, method: 'POST', path: `${base}/list-by-names`, status: 200, params: DatabasePath, rateLimited: true,
+      body: Type.Object({ table_names: Type.Array(TableName, { minItems: 1, maxItems: 1000 }) }),
+      handler: ({ principal, params, body }) => t.byNames(principal, params.project_id, params.instance_id, params.catalog_name, params.database_name, body.table_names),
+    }),
+    operation({
+      name: 'ShowTable', group: GROUP, method: 'GET', path: `${base}/{table_name}`, status: 200, params: TablePath, rateLimited: true,
+      query: Type.Object({ version_id: Type.Optional(Type.String({ maxLength: 64 })) }),
+      handler: ({ principal, params, query }) => t.show(principal, params.project_id, params.instance_id, params.catalog_name, params.database_name, params.table_name, query.version_id),
+    }),
+    operation({
+      name: 'UpdateTable', group: GROUP, method: 'PUT', path: `${base}/{table_name}`, status: 200, params: TablePath, rateLimited: true,
+      body: Type.Object({ table: UpdateTableInput, version_id: Type.Optional(Type.String({ maxLength: 64 })), is_async: Type.Optional(Type.Boolean()), alter_params: Type.Optional(Type.Record(Type.String(), Type.Unknown())) }),
+      handler: ({ principal, params, body }) => t.update(principal, params.project_id, params.instance_id, params.catalog_name, params.database_name, params.table_name,
+        { table: body.table as never, version_id: body.version_id }),
+    }),
+    operation({
+      name: 'DeleteTable', group: GROUP, method: 'DELETE', path: `${base}/{table_name}`, status: 200, params: TablePath, rateLimited: true,
+      query: Type.Object({ delete_data: Type.Boolean({ default: false }), is_async: Type.Boolean({ default: false }) }),
+      handler: async ({ principal, params, query }) => {
+        await t.delete(principal, params.project_id, params.instance_id, params.catalog_name, params.database_name, params.table_name, { deleteData: query.delete_data, isAsync: query.is_async });
+      },
+    }),
+  ];
+}

@@ -1,0 +1,252 @@
+import { randomBytes } from 'node:crypto';
+import type { Logger } from 'pino';
+import type { Db, Store, Tx } from '../../store/store.js';
+import { nowIso } from '../../store/store.js';
+import type { DatabaseRow, TableRow } from '../../store/schema.js';
+import { findCatalog } from '../../store/lakecat/catalog-repository.js';
+import { findDatabase } from '../../store/lakecat/database-repository.js';
+import * as repo from '../../store/lakecat/table-repository.js';
+import { appendEvent } from '../../store/lakecat/event-repository.js';
+import type { ObjectStorage } from '../../storage/object-storage.js';
+import { conflict, forbidden, invalid, notFound, unlessDuplicate } from '../errors.js';
+import type { Principal } from '../iam/principal.js';
+import type { InstanceService } from '../instances/instance-service.js';
+import { deleteLocationData } from './data-files.js';
+import type { PageInfo } from './database-service.js';
+import { normalizeName, validateLocation } from './names.js';
+
+export const TABLE_NAME = /^[a-zA-Z0-9\u4e00-\u9fa5_]+$/;
+export const MAX_TABLE_NAMES = 100_000;
+const VIEW_TYPES = new Set(['VIRTUAL_VIEW', 'MATERIALIZED_VIEW']);
+
+export interface Column { column_name: string; column_type: string; comment?: string }
+export interface StorageDescriptor {
+  columns: Column[]; location?: string; bucket_columns?: string[]; sort_columns?: { column?: string; sort_order?: number }[];
+  [field: string]: unknown;
+}
+export interface TableInput {
+  table_name: string; table_type: string; table_format?: string; owner?: string; owner_type?: string;
+  storage_descriptor: StorageDescriptor; partition_keys?: Column[]; parameters?: Record<string, string>;
+  view_original_text?: string; view_expanded_text?: string; create_open_table_format_input?: Record<string, unknown>;
+  [field: string]: unknown;
+}
+
+/** Fields kept in the definition JSON: everything written except what has a column of its own. */
+const OWN_COLUMNS = new Set(['table_name', 'table_type', 'table_format', 'owner', 'owner_type', 'create_time', 'version_id']);
+
+function view(r: TableRow): Record<string, unknown> {
+  const d = JSON.parse(r.definition) as Record<string, unknown>;
+  return {
+    catalog_name: r.catalog_name, database_name: r.database_name, table_name: r.name, table_type: r.table_type, table_format: r.table_format,
+    owner: r.owner, owner_type: r.owner_type, retention: 0, parameters: {}, partition_keys: [], view_original_text: '', view_expanded_text: '',
+    ...d, create_time: r.created_at, update_time: r.updated_at, last_access_time: (d.last_access_time as string | undefined) ?? r.created_at,
+    version_id: String(r.version),
+  };
+}
+
+/** Only the fields asked for (plus the name), for ListTables' include_fields. */
+function pick(v: Record<string, unknown>, fields: string[] | undefined): Record<string, unknown> {
+  if (!fields) return v;
+  return Object.fromEntries(Object.entries(v).filter(([k]) => k === 'table_name' || fields.includes(k)));
+}
+
+interface Paging { limit: number; marker?: string; reversePage: boolean }
+
+/** Tables of a database: the Hive model of columns, partition keys, storage and views. */
+export class TableService {
+  constructor(
+    private readonly store: Store, private readonly instances: InstanceService, private readonly storage: ObjectStorage,
+    private readonly localWarehouse: string, private readonly log: Logger,
+  ) {}
+
+  private mayManage(caller: Principal, row: { owner: string; owner_type: string }): boolean {
+    return caller.isAdmin || (row.owner_type === 'USER' && row.owner === caller.userName);
+  }
+
+  private async catalogScope(projectId: string, instanceRef: string, catalogName: string): Promise<repo.TableScope> {
+    const instance = await this.instances.active(projectId, instanceRef);
+    const catalog = await findCatalog(this.store.db, instance.id, catalogName.toLowerCase());
+    if (!catalog) throw notFound(`catalog ${catalogName.toLowerCase()} does not exist`, 'common.01000001');
+    return { instanceId: instance.id, catalogName: catalog.name };
+  }
+
+  private async databaseScope(projectId: string, instanceRef: string, catalogName: string, databaseName: string): Promise<{ s: Required<repo.TableScope>; database: DatabaseRow }> {
+    const c = await this.catalogScope(projectId, instanceRef, catalogName);
+    const database = await findDatabase(this.store.db, { instanceId: c.instanceId, catalogName: c.catalogName }, databaseName.toLowerCase());
+    if (!database) throw notFound(`database ${databaseName.toLowerCase()} does not exist in catalog ${c.catalogName}`, 'common.01000001');
+    return { s: { instanceId: c.instanceId, catalogName: c.catalogName, databaseName: database.name }, database };
+  }
+
+  private async load(q: Db, s: Required<repo.TableScope>, name: string, caller: Principal): Promise<TableRow> {
+    const row = await repo.findTable(q, s, name);
+    if (!row || !this.mayManage(caller, row)) throw notFound(`table ${name} does not exist in database ${s.databaseName}`, 'common.01000001');
+    return row;
+  }
+
+  private event(trx: Tx, s: Required<repo.TableScope>, type: string, name: string, caller: Principal, detail: unknown) {
+    return appendEvent(trx, {
+      instance_id: s.instanceId, event_type: type, catalog_name: s.catalogName, database_name: s.databaseName, object_name: name,
+      principal: caller.userName, created_at: nowIso(), detail: JSON.stringify(detail),
+    });
+  }
+
+  /** The rules a table definition must satisfy beyond its schema. Returns the definition to store. */
+  private definition(input: TableInput, name: string, database: DatabaseRow): { format: string; definition: Record<string, unknown> } {
+    const format = input.table_format ?? 'HIVE';
+    const sd = input.storage_descriptor;
+    const seen = new Set<string>();
+    for (const c of [...sd.columns, ...(input.partition_keys ?? [])]) {
+      const key = c.column_name.toLowerCase();
+      if (seen.has(key)) throw invalid(`column ${c.column_name} appears twice among the columns and partition keys`);
+      seen.add(key);
+    }
+    const columnNames = new Set(sd.columns.map((c) => c.column_name.toLowerCase()));
+    for (const b of sd.bucket_columns ?? []) if (!columnNames.has(b.toLowerCase())) throw invalid(`bucket column ${b} is not a column of the table`);
+    for (const o of sd.sort_columns ?? []) if (o.column && !columnNames.has(o.column.toLowerCase())) throw invalid(`sort column ${o.column} is not a column of the table`);
+    const isView = VIEW_TYPES.has(input.table_type);
+    if (isView && !input.view_original_text) throw invalid(`a ${input.table_type} needs view_original_text`);
+    if (!isView && (input.view_original_text || input.view_expanded_text)) throw invalid('only views carry view text');
+    if (input.create_open_table_format_input?.create_iceberg_table_input && format !== 'ICEBERG') throw invalid('an Iceberg definition needs table_format ICEBERG');
+    if (input.create_open_table_format_input?.create_lance_table_input && format !== 'LANCE') throw invalid('a Lance definition needs table_format LANCE');
+    const location = sd.location
+      ? validateLocation('storage_descriptor.location', sd.location, this.localWarehouse)
+      : isView ? undefined : `${database.location}/${name}`;
+    const definition: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(input)) if (!OWN_COLUMNS.has(k) && v !== undefined) definition[k] = v;
+    definition.storage_descriptor = { ...sd, ...(location ? { location } : {}) };
+    return { format, definition };
+  }
+
+  async create(caller: Principal, projectId: string, instanceRef: string, catalogName: string, databaseName: string, input: TableInput) {
+    const { s, database } = await this.databaseScope(projectId, instanceRef, catalogName, databaseName);
+    if (!this.mayManage(caller, database)) throw forbidden(`creating a table in database ${database.name} needs an administrator or the database's owner`);
+    if (input.owner && input.owner !== caller.userName && !caller.isAdmin) throw forbidden('only an administrator may create a table for another owner');
+    const name = normalizeName('table', input.table_name, TABLE_NAME, 256);
+    const { format, definition } = this.definition(input, name, database);
+    const now = nowIso();
+    const row: TableRow = {
+      id: randomBytes(16).toString('hex'), instance_id: s.instanceId, catalog_name: s.catalogName, database_name: s.databaseName, name,
+      table_type: input.table_type, table_format: format, owner: input.owner || caller.userName, owner_type: input.owner_type ?? 'USER',
+      definition: JSON.stringify(definition), created_at: now, updated_at: now, version: 1,
+    };
+    await unlessDuplicate(`table ${name} already exists in database ${s.databaseName}`, () => this.store.transaction(async (trx) => {
+      await repo.insertTable(trx, row);
+      await this.event(trx, s, 'CREATE_TABLE', name, caller, { object: view(row) });
+    }));
+    return view(row);
+  }
+
+  async show(caller: Principal, projectId: string, instanceRef: string, catalogName: string, databaseName: string, name: string, versionId?: string) {
+    const { s } = await this.databaseScope(projectId, instanceRef, catalogName, databaseName);
+    const row = await this.load(this.store.db, s, name.toLowerCase(), caller);
+    // Only the current version is kept: asking for another one finds nothing.
+    if (versionId !== undefined && versionId !== String(row.version)) throw notFound(`table ${row.name} has no version ${versionId}`, 'common.01000001');
+    return view(row);
+  }
+
+  /** Replaces the definition; a different table_name renames; a version_id must match the stored version. */
+  async update(caller: Principal, projectId: string, instanceRef: string, catalogName: string, databaseName: string, name: string,
+    body: { table: Partial<TableInput>; version_id?: string }) {
+    const { s, database } = await this.databaseScope(projectId, instanceRef, catalogName, databaseName);
+    const current = name.toLowerCase();
+    const updated = await this.store.transaction(async (trx) => {
+      const row = await this.load(trx, s, current, caller);
+      const expected = body.version_id ?? (body.table.version_id as string | undefined);
+      if (expected !== undefined && expected !== String(row.version)) {
+        throw conflict(`table ${current} is at version ${row.version}, not ${expected}: it changed since it was read`);
+      }
+      const old = view(row);
+      const merged = { ...old, ...body.table } as unknown as TableInput;
+      const target = normalizeName('table', merged.table_name, TABLE_NAME, 256);
+      if (body.table.owner !== undefined && body.table.owner !== row.owner && !caller.isAdmin) throw forbidden('only an administrator may give a table to another owner');
+      const { format, definition } = this.definition(merged, target, database);
+      for (const k of ['catalog_name', 'database_name', 'update_time']) delete definition[k];
+      const ok = await unlessDuplicate(`table ${target} already exists in database ${s.databaseName}`, () => repo.updateTableIf(trx, s, current, row.version, {
+        name: target, table_type: merged.table_type, table_format: format, owner: merged.owner ?? row.owner, owner_type: merged.owner_type ?? row.owner_type,
+        definition: JSON.stringify(definition), updated_at: nowIso(),
+      }));
+      if (!ok) throw conflict(`table ${current} was changed concurrently; retry`);
+      const after = await repo.findTable(trx, s, target);
+      await this.event(trx, s, target === current ? 'ALTER_TABLE' : 'RENAME_TABLE', target, caller,
+        { ...(after ? { object: view(after) } : {}), ...(target === current ? {} : { old_name: current }) });
+      return after;
+    });
+    if (!updated) throw notFound(`table ${name} does not exist`);
+    return view(updated);
+  }
+
+  async delete(caller: Principal, projectId: string, instanceRef: string, catalogName: string, databaseName: string, name: string, o: { deleteData: boolean; isAsync: boolean }) {
+    const { s } = await this.databaseScope(projectId, instanceRef, catalogName, databaseName);
+    const current = name.toLowerCase();
+    const dropped = await this.store.transaction(async (trx) => {
+      const row = await this.load(trx, s, current, caller);
+      if (!(await repo.deleteTable(trx, s, current))) throw notFound(`table ${current} does not exist`);
+      await this.event(trx, s, 'DROP_TABLE', current, caller, { object: view(row), delete_data: o.deleteData });
+      return row;
+    });
+    const location = (JSON.parse(dropped.definition) as { storage_descriptor?: { location?: string } }).storage_descriptor?.location;
+    // Only a managed table's files are ours to remove; an external table's data belongs to its writer.
+    if (o.deleteData && dropped.table_type === 'MANAGED_TABLE' && location) {
+      const work = deleteLocationData(this.storage, location, this.localWarehouse);
+      if (o.isAsync) work.catch((err: unknown) => this.log.error({ err, location }, 'deleting the data of a dropped table failed'));
+      else await work;
+    }
+  }
+
+  async names(caller: Principal, projectId: string, instanceRef: string, catalogName: string, databaseName: string, pattern?: string, type?: string) {
+    const { s } = await this.databaseScope(projectId, instanceRef, catalogName, databaseName);
+    const rows = await repo.listTableNames(this.store.db, s, { pattern, ...(type ? { types: [type] } : {}), ...this.ownerFilter(caller) }, MAX_TABLE_NAMES);
+    return rows.map((r) => r.name);
+  }
+
+  async byNames(caller: Principal, projectId: string, instanceRef: string, catalogName: string, databaseName: string, names: string[]) {
+    const { s } = await this.databaseScope(projectId, instanceRef, catalogName, databaseName);
+    const rows = await repo.findTablesByName(this.store.db, s, [...new Set(names.map((n) => n.toLowerCase()))], this.ownerFilter(caller));
+    return rows.map(view);
+  }
+
+  private ownerFilter(caller: Principal): repo.TableFilter {
+    return caller.isAdmin ? {} : { ownedBy: caller.userName };
+  }
+
+  async list(caller: Principal, projectId: string, instanceRef: string, catalogName: string, databaseName: string,
+    q: Paging & { pattern?: string; format?: string; type?: string; filter?: string; deleted: boolean; includeFields?: string[] }) {
+    const { s } = await this.databaseScope(projectId, instanceRef, catalogName, databaseName);
+    if (q.filter) throw invalid('the filter expression of ListTables is not supported yet; filter by table_name_pattern, table_type or table_format');
+    if (q.deleted) return { tables: [], page_info: { current_count: 0 } };
+    const page = await this.page(s, { pattern: q.pattern, format: q.format, ...(q.type ? { types: [q.type] } : {}), ...this.ownerFilter(caller) }, q);
+    return { tables: page.rows.map((r) => pick(view(r), q.includeFields)), page_info: page.info };
+  }
+
+  /** Table summaries across the catalog's databases, in (database, table) order. */
+  async meta(caller: Principal, projectId: string, instanceRef: string, catalogName: string,
+    q: Paging & { databasePattern?: string; pattern?: string; types?: string[] }) {
+    const s = await this.catalogScope(projectId, instanceRef, catalogName);
+    const page = await this.page(s, { databasePattern: q.databasePattern, pattern: q.pattern, types: q.types, ...this.ownerFilter(caller) }, q);
+    return {
+      table_metas: page.rows.map((r) => {
+        const d = JSON.parse(r.definition) as { comments?: string; partition_keys?: Column[]; storage_descriptor?: { columns?: Column[] } };
+        return {
+          catalog_name: r.catalog_name, database_name: r.database_name, table_name: r.name, table_type: r.table_type, comments: d.comments ?? '',
+          columns: d.storage_descriptor?.columns ?? [], partition_keys: d.partition_keys ?? [],
+        };
+      }),
+      page_info: page.info,
+    };
+  }
+
+  private async page(s: repo.TableScope, f: repo.TableFilter, p: Paging): Promise<{ rows: TableRow[]; info: PageInfo }> {
+    let at: TableRow | undefined;
+    if (p.marker) {
+      at = await repo.findTableById(this.store.db, s, p.marker);
+      if (!at) throw invalid(`marker '${p.marker}' does not point at a table of this listing; list again from the first page`);
+    }
+    const backward = p.reversePage && at !== undefined;
+    const { rows, more } = await repo.pageTables(this.store.db, s, f, p.limit, backward ? { before: at } : { after: at });
+    const first = rows[0];
+    const last = rows[rows.length - 1];
+    const hasNext = backward ? last !== undefined && await repo.tableExistsBeyond(this.store.db, s, f, last, 'after') : more;
+    const hasPrevious = backward ? more : first !== undefined && at !== undefined && await repo.tableExistsBeyond(this.store.db, s, f, first, 'before');
+    return { rows, info: { current_count: rows.length, ...(hasNext && last ? { next_marker: last.id } : {}), ...(hasPrevious && first ? { previous_marker: first.id } : {}) } };
+  }
+}

@@ -1,0 +1,85 @@
+import type { TableRow } from '../schema.js';
+import type { Db } from '../store.js';
+import { hiveNamePattern } from './name-pattern.js';
+
+export interface TableScope { instanceId: string; catalogName: string; databaseName?: string }
+export interface TableFilter {
+  pattern?: string; databasePattern?: string; types?: string[]; format?: string;
+  /** Only tables this user owns (for callers who are not administrators). */
+  ownedBy?: string;
+}
+type Key = { database_name: string; name: string };
+
+function filtered(q: Db, s: TableScope, f: TableFilter) {
+  let query = q.selectFrom('tables').where('instance_id', '=', s.instanceId).where('catalog_name', '=', s.catalogName);
+  if (s.databaseName !== undefined) query = query.where('database_name', '=', s.databaseName);
+  const byName = hiveNamePattern('name', f.pattern);
+  if (byName) query = query.where(byName);
+  const byDatabase = hiveNamePattern('database_name', f.databasePattern);
+  if (byDatabase) query = query.where(byDatabase);
+  if (f.types?.length) query = query.where('table_type', 'in', f.types);
+  if (f.format !== undefined) query = query.where('table_format', '=', f.format);
+  if (f.ownedBy !== undefined) query = query.where('owner_type', '=', 'USER').where('owner', '=', f.ownedBy);
+  return query;
+}
+
+export const findTable = (q: Db, s: Required<TableScope>, name: string) =>
+  filtered(q, s, {}).selectAll().where('name', '=', name).executeTakeFirst();
+
+export const findTableById = (q: Db, s: TableScope, id: string) =>
+  filtered(q, s, {}).selectAll().where('id', '=', id).executeTakeFirst();
+
+export const findTablesByName = (q: Db, s: Required<TableScope>, names: string[], f: TableFilter) =>
+  names.length === 0 ? Promise.resolve([]) : filtered(q, s, f).selectAll().where('name', 'in', names).orderBy('name').execute();
+
+/** Keyset page in (database_name, name) order, forward or backward; one extra row says whether more follow. */
+export async function pageTables(q: Db, s: TableScope, f: TableFilter, limit: number, cursor: { after?: Key; before?: Key }) {
+  let query = filtered(q, s, f).selectAll();
+  const beyond = (k: Key, op: '>' | '<') => query.where((eb) => eb.or([
+    eb('database_name', op, k.database_name), eb.and([eb('database_name', '=', k.database_name), eb('name', op, k.name)]),
+  ]));
+  if (cursor.before) query = beyond(cursor.before, '<').orderBy('database_name', 'desc').orderBy('name', 'desc');
+  else query = (cursor.after ? beyond(cursor.after, '>') : query).orderBy('database_name', 'asc').orderBy('name', 'asc');
+  const rows = await query.limit(limit + 1).execute();
+  const page = rows.slice(0, limit);
+  if (cursor.before) page.reverse();
+  return { rows: page, more: rows.length > limit };
+}
+
+export async function tableExistsBeyond(q: Db, s: TableScope, f: TableFilter, k: Key, side: 'before' | 'after'): Promise<boolean> {
+  const op = side === 'before' ? '<' : '>';
+  const row = await filtered(q, s, f).select('id').where((eb) => eb.or([
+    eb('database_name', op, k.database_name), eb.and([eb('database_name', '=', k.database_name), eb('name', op, k.name)]),
+  ])).limit(1).executeTakeFirst();
+  return row !== undefined;
+}
+
+export const listTableNames = (q: Db, s: Required<TableScope>, f: TableFilter, cap: number) =>
+  filtered(q, s, f).select('name').orderBy('name').limit(cap).execute();
+
+export async function countTables(q: Db, instanceId: string, catalogName?: string, databaseName?: string): Promise<number> {
+  let query = q.selectFrom('tables').select((eb) => eb.fn.countAll<number | string>().as('n')).where('instance_id', '=', instanceId);
+  if (catalogName !== undefined) query = query.where('catalog_name', '=', catalogName);
+  if (databaseName !== undefined) query = query.where('database_name', '=', databaseName);
+  return Number((await query.executeTakeFirstOrThrow()).n);
+}
+
+export async function insertTable(q: Db, row: TableRow): Promise<void> {
+  await q.insertInto('tables').values(row).execute();
+}
+
+export async function updateTableIf(
+  q: Db, s: Required<TableScope>, name: string, version: number,
+  patch: Partial<Pick<TableRow, 'name' | 'table_type' | 'table_format' | 'owner' | 'owner_type' | 'definition' | 'updated_at'>>,
+): Promise<boolean> {
+  const r = await q.updateTable('tables').set((eb) => ({ ...patch, version: eb('version', '+', 1) }))
+    .where('instance_id', '=', s.instanceId).where('catalog_name', '=', s.catalogName).where('database_name', '=', s.databaseName)
+    .where('name', '=', name).where('version', '=', version).executeTakeFirst();
+  return Number(r.numUpdatedRows) === 1;
+}
+
+export async function deleteTable(q: Db, s: Required<TableScope>, name: string): Promise<boolean> {
+  const r = await q.deleteFrom('tables').where('instance_id', '=', s.instanceId).where('catalog_name', '=', s.catalogName)
+    .where('database_name', '=', s.databaseName).where('name', '=', name).executeTakeFirst();
+  return Number(r.numDeletedRows) === 1;
+}
