@@ -5,6 +5,10 @@
  *
  * instance-show: requests/s of ShowLakeFormationInstance (token auth, project scope, rate
  * limiter, store read) as a ratio of a no-op route of the same server. Target: >= 0.5.
+ * lakecat-tables: ShowTable requests/s against the no-op route; p50 latency of ShowTable, of a
+ * 1,000-name ListTableNames page and of CreateTable; and ShowTable / names-page cost in a
+ * database of --tables tables against one of 10 tables (target: within 2x).
+ * --only instance-show|lakecat-tables runs one of them.
  */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -19,7 +23,10 @@ import pg from 'pg';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const { values: args } = parseArgs({
-  options: { seconds: { type: 'string', default: '3' }, connections: { type: 'string', default: '16' }, postgres: { type: 'string' } },
+  options: {
+    seconds: { type: 'string', default: '3' }, connections: { type: 'string', default: '16' }, postgres: { type: 'string' },
+    tables: { type: 'string', default: '20000' }, only: { type: 'string' },
+  },
 });
 const SECONDS = Number(args.seconds);
 const CONNECTIONS = Number(args.connections);
@@ -83,6 +90,69 @@ async function load(url: string, headers: Record<string, string>, seconds: numbe
   return { rps: result.requests.average, p99: result.latency.p99, non2xx: result.non2xx + result.errors };
 }
 
+const median = (xs: number[]) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)] as number;
+
+async function timed(n: number, fn: (i: number) => Promise<void>): Promise<number[]> {
+  const out: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const t0 = performance.now();
+    await fn(i);
+    out.push(performance.now() - t0);
+  }
+  return out;
+}
+
+/** Runs `count` calls with `parallel` in flight at once. */
+async function inParallel(count: number, parallel: number, fn: (i: number) => Promise<void>): Promise<void> {
+  let next = 0;
+  await Promise.all(Array.from({ length: parallel }, async () => {
+    while (next < count) await fn(next++);
+  }));
+}
+
+async function lakecatTables(server: { url: string }, token: string, projectId: string, instanceId: string): Promise<void> {
+  const auth = { 'X-Auth-Token': token };
+  const cat = `${server.url}/v1/${projectId}/instances/${instanceId}/catalogs/bench`;
+  await json(`${server.url}/v1/${projectId}/instances/${instanceId}/catalogs`, 'POST', { catalog_name: 'bench' }, auth);
+  const table = (name: string) => ({
+    table_name: name, table_type: 'EXTERNAL_TABLE', owner_type: 'USER', parameters: { classification: 'parquet' },
+    partition_keys: [{ column_name: 'dt', column_type: 'string' }],
+    storage_descriptor: { columns: [{ column_name: 'id', column_type: 'bigint' }, { column_name: 'name', column_type: 'string' }], compressed: false, parameters: {},
+      serde_info: { serialization_library: 'org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe' } },
+  });
+  const TOTAL = Number(args.tables);
+  for (const db of ['small', 'large']) await json(`${cat}/databases`, 'POST', { database_name: db }, auth);
+  const createTimes = await timed(10, (i) => json(`${cat}/databases/small/tables`, 'POST', table(`t${String(i).padStart(7, '0')}`), auth).then(() => undefined));
+  const t0 = performance.now();
+  await inParallel(TOTAL, 8, (i) => json(`${cat}/databases/large/tables`, 'POST', table(`t${String(i).padStart(7, '0')}`), auth).then(() => undefined));
+  const seedSeconds = (performance.now() - t0) / 1000;
+  const sample = async (db: string, count: number) => {
+    const show = await timed(300, (i) => json(`${cat}/databases/${db}/tables/t${String(i % count).padStart(7, '0')}`, 'GET', undefined, auth).then(() => undefined));
+    const names = await timed(50, () => json(`${cat}/databases/${db}/tables/names?table_pattern=t000*`, 'GET', undefined, auth).then(() => undefined));
+    const page = await timed(50, () => json(`${cat}/databases/${db}/tables?limit=1000`, 'GET', undefined, auth).then(() => undefined));
+    return { show: median(show), names: median(names), page: median(page) };
+  };
+  await sample('small', 10); // warm-up
+  const small = await sample('small', 10);
+  const large = await sample('large', TOTAL);
+  const created = await timed(200, (i) => json(`${cat}/databases/small/tables`, 'POST', table(`c${i}`), auth).then(() => undefined));
+  const noopUrl = `${server.url}/`;
+  const showUrl = `${cat}/databases/large/tables/t0000001`;
+  const rounds: number[] = [];
+  for (let r = 0; r < 3; r++) {
+    const a = await load(noopUrl, {}, SECONDS);
+    const b = await load(showUrl, auth, SECONDS);
+    rounds.push(b.rps / a.rps);
+  }
+  const ms = (x: number) => `${x.toFixed(2)} ms`;
+  console.log(`bench lakecat-tables (${args.postgres ? 'postgres' : 'sqlite'}; ${TOTAL} tables seeded in ${seedSeconds.toFixed(1)} s = ${(TOTAL / seedSeconds).toFixed(0)} creates/s over 8 connections)`);
+  console.log(`  ShowTable p50           10 tables ${ms(small.show)}   ${TOTAL} tables ${ms(large.show)}   ratio ${(large.show / small.show).toFixed(2)} (target <= 2, p50 <= 1 ms)`);
+  console.log(`  ListTables 1,000 page   10 tables ${ms(small.page)}   ${TOTAL} tables ${ms(large.page)}   (target <= 5 ms)`);
+  console.log(`  ListTableNames t000*    10 tables ${ms(small.names)}   ${TOTAL} tables ${ms(large.names)} (1,000 names when large)`);
+  console.log(`  CreateTable p50         ${ms(median(created))} (first ten: ${ms(median(createTimes))}; target <= 5 ms)`);
+  console.log(`  ShowTable / no-op req/s per round ${rounds.map((r) => r.toFixed(2)).join(' ')}; median ${median(rounds).toFixed(2)} (target >= 0.50)`);
+}
+
 async function main(): Promise<void> {
   const server = await startServer();
   try {
@@ -103,7 +173,16 @@ async function main(): Promise<void> {
     await json(`${showUrl}/scale`, 'POST', { specs: [{ spec_code: 'lakeformation.unit.basic.qps', stride_num: 10000 }] }, auth);
     await new Promise((r) => setTimeout(r, 500));
 
-    const noopUrl = `${server.url}/`;
+    if (args.only === undefined || args.only === 'instance-show') await instanceShow(server.url, showUrl, auth);
+    if (args.only === undefined || args.only === 'lakecat-tables') await lakecatTables(server, token, projectId, instanceId);
+  } finally {
+    await server.stop();
+  }
+}
+
+async function instanceShow(base: string, showUrl: string, auth: Record<string, string>): Promise<void> {
+  {
+    const noopUrl = `${base}/`;
     await load(noopUrl, {}, 2); // warm-up
     await load(showUrl, auth, 2);
     // Alternate the two so that drift of the machine's load hits both equally; report the median
@@ -116,15 +195,12 @@ async function main(): Promise<void> {
       rounds.push({ noop: a.rps, show: b.rps });
       errors += a.non2xx + b.non2xx;
     }
-    const median = (xs: number[]) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)] as number;
     const ratio = median(rounds.map((r) => r.show / r.noop));
     console.log(`bench instance-show (${args.postgres ? 'postgres' : 'sqlite'}, ${CONNECTIONS} connections, 5 alternating rounds of ${SECONDS}s)`);
     console.log(`  no-op route GET /                   ${median(rounds.map((r) => r.noop)).toFixed(0)} req/s (median)`);
     console.log(`  ShowLakeFormationInstance (token)   ${median(rounds.map((r) => r.show)).toFixed(0)} req/s (median)`);
     console.log(`  per-round ratios ${rounds.map((r) => (r.show / r.noop).toFixed(2)).join(' ')}`);
     console.log(`  ratio ${ratio.toFixed(2)} (median; target >= 0.50: ${ratio >= 0.5 ? 'met' : 'NOT met'}); non-2xx/errors: ${errors}`);
-  } finally {
-    await server.stop();
   }
 }
 

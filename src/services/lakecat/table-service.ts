@@ -137,8 +137,11 @@ export class TableService {
   }
 
   async show(caller: Principal, projectId: string, instanceRef: string, catalogName: string, databaseName: string, name: string, versionId?: string) {
-    const { s } = await this.databaseScope(projectId, instanceRef, catalogName, databaseName);
-    const row = await this.load(this.store.db, s, name.toLowerCase(), caller);
+    // Hot path: one prepared read of the table with its instance's state. Anything unusual
+    // (a missing link, an instance not serving, no rights) takes the full path for its exact error.
+    const hit = await repo.findTableByPath(this.store.db, projectId, instanceRef, catalogName.toLowerCase(), databaseName.toLowerCase(), name.toLowerCase());
+    const fast = hit && hit.instance_status === 'RUNNING' && !hit.instance_in_recycle_bin && this.mayManage(caller, hit);
+    const row = fast ? hit : await this.load(this.store.db, (await this.databaseScope(projectId, instanceRef, catalogName, databaseName)).s, name.toLowerCase(), caller);
     // Only the current version is kept: asking for another one finds nothing.
     if (versionId !== undefined && versionId !== String(row.version)) throw notFound(`table ${row.name} has no version ${versionId}`, 'common.01000001');
     return view(row);

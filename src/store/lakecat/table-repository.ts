@@ -1,6 +1,7 @@
 import type { TableRow } from '../schema.js';
 import type { Db } from '../store.js';
 import { hiveNamePattern } from './name-pattern.js';
+import { preparedQuery } from '../prepared.js';
 
 export interface TableScope { instanceId: string; catalogName: string; databaseName?: string }
 export interface TableFilter {
@@ -82,4 +83,29 @@ export async function deleteTable(q: Db, s: Required<TableScope>, name: string):
   const r = await q.deleteFrom('tables').where('instance_id', '=', s.instanceId).where('catalog_name', '=', s.catalogName)
     .where('database_name', '=', s.databaseName).where('name', '=', name).executeTakeFirst();
   return Number(r.numDeletedRows) === 1;
+}
+
+export type TableWithInstance = TableRow & { instance_status: string; instance_in_recycle_bin: number };
+
+const byInstanceId = preparedQuery((q: Db, projectId: string, instanceId: string, catalog: string, database: string, name: string) =>
+  q.selectFrom('tables').innerJoin('instances', 'instances.id', 'tables.instance_id').selectAll('tables')
+    .select(['instances.status as instance_status', 'instances.in_recycle_bin as instance_in_recycle_bin'])
+    .where('instances.project_id', '=', projectId).where('instances.id', '=', instanceId)
+    .where('tables.catalog_name', '=', catalog).where('tables.database_name', '=', database).where('tables.name', '=', name), 5);
+
+const byDefaultInstance = preparedQuery((q: Db, projectId: string, catalog: string, database: string, name: string) =>
+  q.selectFrom('tables').innerJoin('instances', 'instances.id', 'tables.instance_id').selectAll('tables')
+    .select(['instances.status as instance_status', 'instances.in_recycle_bin as instance_in_recycle_bin'])
+    .where('instances.project_id', '=', projectId).where('instances.default_instance', '=', 1)
+    .where('tables.catalog_name', '=', catalog).where('tables.database_name', '=', database).where('tables.name', '=', name), 4);
+
+/**
+ * A table and the state of its instance in one prepared read (the foreign keys guarantee the
+ * catalog and database exist). Undefined when any link of the path is missing.
+ */
+export async function findTableByPath(q: Db, projectId: string, instanceRef: string, catalog: string, database: string, name: string): Promise<TableWithInstance | undefined> {
+  const rows = instanceRef === 'default'
+    ? await byDefaultInstance(q, projectId, catalog, database, name)
+    : await byInstanceId(q, projectId, instanceRef, catalog, database, name);
+  return rows[0] as TableWithInstance | undefined;
 }
