@@ -158,6 +158,15 @@ for (const backend of await backends()) {
       assert.equal((await server.request('GET', `/v3.0/OS-CREDENTIAL/credentials/${c2.json.credential.access}`, { token: admin.token })).status, 404);
     });
 
+    test('the two-key limit holds under concurrent creates', async () => {
+      const u = await server.request('POST', '/v3/users', { token: admin.token, body: { user: { name: 'keyrace', password: 'Key-race-123' } } });
+      assert.equal(u.status, 201, u.text);
+      const all = await Promise.all(Array.from({ length: 8 }, () => server.request('POST', '/v3.0/OS-CREDENTIAL/credentials', { token: admin.token, body: { credential: { user_id: u.json.user.id } } })));
+      const codes = all.map((r) => r.status).sort();
+      assert.equal(codes.filter((c) => c === 201).length, 2, String(codes));
+      assert.equal(codes.filter((c) => c === 429).length, 6, String(codes));
+    });
+
     test('signed requests: a valid SDK-HMAC-SHA256 signature authenticates; bad ones get 401', async () => {
       const c = await server.request('POST', '/v3.0/OS-CREDENTIAL/credentials', { token: admin.token, body: { credential: { user_id: admin.userId } } });
       assert.equal(c.status, 201, c.text);

@@ -46,7 +46,8 @@ export class AccessKeyService {
       kind: 'permanent', session_token_hash: null, project_id: null, expires_at: null, created_at: nowIso(), last_used_at: null,
     };
     await this.store.transaction(async (trx) => {
-      // Counted inside the transaction; the per-user limit is small and creates are rare.
+      // The user's row lock makes the count and the insert one step for concurrent creates.
+      await usersRepo.lockUser(this.store, trx, userId);
       if (await keysRepo.countPermanentKeys(trx, userId) >= MAX_PERMANENT_KEYS_PER_USER) {
         throw new ServiceError('quota_exceeded', `a user may hold at most ${MAX_PERMANENT_KEYS_PER_USER} access keys; delete one first`);
       }

@@ -1,4 +1,5 @@
-import type { Db } from '../store.js';
+import { sql } from 'kysely';
+import type { Db, Store } from '../store.js';
 import type { GroupRow, UserRow } from '../schema.js';
 
 export const findUserById = (q: Db, id: string) =>
@@ -93,3 +94,8 @@ export const listGroupMembers = (q: Db, groupId: string, limit: number, afterId?
 export const listUserGroups = (q: Db, userId: string) =>
   q.selectFrom('groups').innerJoin('group_members', 'group_members.group_id', 'groups.id')
     .selectAll('groups').where('group_members.user_id', '=', userId).orderBy('groups.name').execute();
+
+/** Serialises writers of one user's rows (e.g. the access-key limit). SQLite runs one writer at a time already. */
+export async function lockUser(store: Store, q: Db, userId: string): Promise<void> {
+  if (store.dialect === 'postgres') await sql`SELECT id FROM users WHERE id = ${userId} FOR UPDATE`.execute(q);
+}
