@@ -152,6 +152,22 @@ for (const backend of await backends()) {
       assert.equal(codes.filter((c) => c === 409).length, 9, String(codes));
     });
 
+    test('truncate empties a managed table\'s files and keeps the table; other types are refused', async () => {
+      assert.equal((await server.request('POST', tables(), { token, body: { table_name: 'scratch', table_type: 'MANAGED_TABLE', owner_type: 'USER', storage_descriptor: { columns: [] } } })).status, 201);
+      const dir = path.join(server.dataDir, 'warehouse', 'lakeform', 'tc', 'sales.db', 'scratch');
+      fs.mkdirSync(path.join(dir, 'sub'), { recursive: true });
+      fs.writeFileSync(path.join(dir, 'sub', 'part-0'), 'x');
+      const r = await server.request('POST', `${tables()}/scratch/truncate`, { token });
+      assert.equal(r.status, 204, r.text);
+      assert.ok(!fs.existsSync(path.join(dir, 'sub', 'part-0')));
+      assert.equal((await server.request('GET', `${tables()}/scratch`, { token })).status, 200, 'the definition stays');
+      const ext = await server.request('POST', `${tables()}/t_a/truncate`, { token });
+      assert.equal(ext.status, 400);
+      assert.match(ext.json.error_msg, /MANAGED_TABLE/);
+      assert.equal((await server.request('POST', `${tables()}/nothere/truncate`, { token })).status, 404);
+      assert.equal((await server.request('DELETE', `${tables()}/scratch`, { token })).status, 200);
+    });
+
     test('drop: delete_data removes a managed table\'s files, never an external table\'s; databases with tables need cascade', async () => {
       const dir = path.join(server.dataDir, 'warehouse', 'lakeform', 'tc', 'hr.db', 'staff');
       fs.mkdirSync(dir, { recursive: true });

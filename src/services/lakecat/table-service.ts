@@ -196,6 +196,23 @@ export class TableService {
     }
   }
 
+  /**
+   * Empties a managed table's data and keeps its definition, as Hive's TRUNCATE: an external
+   * table's files belong to whoever writes them, and a view has none.
+   */
+  async truncate(caller: Principal, projectId: string, instanceRef: string, catalogName: string, databaseName: string, name: string): Promise<number> {
+    const { s } = await this.databaseScope(projectId, instanceRef, catalogName, databaseName);
+    const current = name.toLowerCase();
+    const row = await this.store.transaction(async (trx) => {
+      const r = await this.load(trx, s, current, caller);
+      if (r.table_type !== 'MANAGED_TABLE') throw invalid(`table ${current} is a ${r.table_type}; only a MANAGED_TABLE can be truncated`);
+      await this.event(trx, s, 'TRUNCATE_TABLE', current, caller, { object: view(r) });
+      return r;
+    });
+    const location = (JSON.parse(row.definition) as { storage_descriptor?: { location?: string } }).storage_descriptor?.location;
+    return location ? deleteLocationData(this.storage, location, this.localWarehouse) : 0;
+  }
+
   async names(caller: Principal, projectId: string, instanceRef: string, catalogName: string, databaseName: string, pattern?: string, type?: string) {
     const { s } = await this.databaseScope(projectId, instanceRef, catalogName, databaseName);
     const rows = await repo.listTableNames(this.store.db, s, { pattern, ...(type ? { types: [type] } : {}), ...this.ownerFilter(caller) }, MAX_TABLE_NAMES);

@@ -117,6 +117,13 @@ export function tableOperations(s: AppServices): Operation[] {
         { table: body.table as never, version_id: body.version_id }),
     }),
     operation({
+      // The SDKs call it DeleteAllTables; it truncates the one table in the path.
+      name: 'DeleteAllTables', group: GROUP, method: 'POST', path: `${base}/{table_name}/truncate`, status: 204, params: TablePath, rateLimited: true, bodyRequired: false,
+      handler: async ({ principal, params }) => {
+        await t.truncate(principal, params.project_id, params.instance_id, params.catalog_name, params.database_name, params.table_name);
+      },
+    }),
+    operation({
       name: 'DeleteTable', group: GROUP, method: 'DELETE', path: `${base}/{table_name}`, status: 200, params: TablePath, rateLimited: true,
       query: Type.Object({ delete_data: Type.Boolean({ default: false }), is_async: Type.Boolean({ default: false }) }),
       handler: async ({ principal, params, query }) => {
