@@ -61,6 +61,9 @@ export function openStore(databaseUrl: string): Store {
     database.pragma('synchronous = NORMAL');
     database.pragma('foreign_keys = ON');
     database.pragma('busy_timeout = 5000');
+    // Names are stored lower-case and patterns are lower-cased before matching, so a
+    // case-sensitive LIKE gives the same answers and lets SQLite use the name index for a prefix.
+    database.pragma('case_sensitive_like = ON');
     const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(database) }) });
     const store = new Store(db, 'sqlite');
     if (file !== ':memory:') {
@@ -70,6 +73,7 @@ export function openStore(databaseUrl: string): Store {
       // index and rebuilds it from the WAL file on every read.
       const reader = withStatementCache(new SqliteDatabase(file));
       reader.pragma('query_only = 1');
+      reader.pragma('case_sensitive_like = ON');
       reader.pragma('busy_timeout = 5000');
       store.onClose(() => reader.close());
       registerSyncReader(db, (sql, parameters) => reader.prepare(sql).all(...parameters) as unknown[]);
