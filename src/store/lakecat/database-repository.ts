@@ -1,4 +1,5 @@
 import type { DatabaseRow } from '../schema.js';
+import { pageFromRows } from './keyset.js';
 import { hiveNamePattern } from './name-pattern.js';
 import type { Db } from '../store.js';
 
@@ -44,11 +45,7 @@ export async function pageDatabases(
     if (cursor.after !== undefined) query = query.where('name', '>', cursor.after);
     query = query.orderBy('name', 'asc');
   }
-  const rows = await query.limit(limit + 1).execute();
-  const more = rows.length > limit;
-  const page = rows.slice(0, limit);
-  if (cursor.before !== undefined) page.reverse();
-  return { rows: page, more };
+  return pageFromRows(await query.limit(limit + 1).execute(), limit, cursor.before !== undefined);
 }
 
 /** Whether any matching database sorts before (or after) a name: for the other page marker. */

@@ -1,5 +1,6 @@
 import type { Db } from '../store.js';
 import type { MetadataEventRow } from '../schema.js';
+import { pageFromRows } from './keyset.js';
 
 export type NewMetadataEvent = Omit<MetadataEventRow, 'id'>;
 
@@ -22,10 +23,7 @@ export async function pageEvents(q: Db, w: EventWindow, limit: number, cursor: {
   let query = windowed(q, w).selectAll();
   if (cursor.beforeId !== undefined) query = query.where('id', '<', cursor.beforeId).orderBy('id', 'desc');
   else query = (cursor.afterId !== undefined ? query.where('id', '>', cursor.afterId) : query).orderBy('id', 'asc');
-  const rows = await query.limit(limit + 1).execute();
-  const page = rows.slice(0, limit);
-  if (cursor.beforeId !== undefined) page.reverse();
-  return { rows: page, more: rows.length > limit };
+  return pageFromRows(await query.limit(limit + 1).execute(), limit, cursor.beforeId !== undefined);
 }
 
 export async function eventExistsBeyond(q: Db, w: EventWindow, id: number, side: 'before' | 'after'): Promise<boolean> {

@@ -1,4 +1,5 @@
 import type { FunctionRow } from '../schema.js';
+import { beyondKey, type DatabaseNameKey, pageFromRows } from './keyset.js';
 import { hiveNamePattern } from './name-pattern.js';
 import type { Db } from '../store.js';
 
@@ -21,34 +22,16 @@ export const findFunction = (q: Db, s: Required<FunctionScope>, name: string) =>
 export const findFunctionById = (q: Db, s: FunctionScope, id: string) =>
   filtered(q, s, {}).selectAll().where('id', '=', id).executeTakeFirst();
 
-/** Keys in listing order: (database, name) across a catalog, name within a database. */
-type Key = { database_name: string; name: string };
-
-/**
- * A keyset page in (database_name, name) order, forward after `after` or backward before
- * `before`; one extra row says whether more follow in the direction of travel.
- */
-export async function pageFunctions(q: Db, s: FunctionScope, f: FunctionFilter, limit: number, cursor: { after?: Key; before?: Key }) {
+/** A keyset page in (database_name, name) order, forward after `after` or backward before `before`. */
+export async function pageFunctions(q: Db, s: FunctionScope, f: FunctionFilter, limit: number, cursor: { after?: DatabaseNameKey; before?: DatabaseNameKey }) {
   let query = filtered(q, s, f).selectAll();
-  const beyond = (k: Key, op: '>' | '<') => query.where((eb) => eb.or([
-    eb('database_name', op, k.database_name),
-    eb.and([eb('database_name', '=', k.database_name), eb('name', op, k.name)]),
-  ]));
-  if (cursor.before) query = beyond(cursor.before, '<').orderBy('database_name', 'desc').orderBy('name', 'desc');
-  else query = (cursor.after ? beyond(cursor.after, '>') : query).orderBy('database_name', 'asc').orderBy('name', 'asc');
-  const rows = await query.limit(limit + 1).execute();
-  const page = rows.slice(0, limit);
-  if (cursor.before) page.reverse();
-  return { rows: page, more: rows.length > limit };
+  if (cursor.before) query = query.where(beyondKey(cursor.before, 'before')).orderBy('database_name', 'desc').orderBy('name', 'desc');
+  else query = (cursor.after ? query.where(beyondKey(cursor.after, 'after')) : query).orderBy('database_name', 'asc').orderBy('name', 'asc');
+  return pageFromRows(await query.limit(limit + 1).execute(), limit, cursor.before !== undefined);
 }
 
-export async function functionExistsBeyond(q: Db, s: FunctionScope, f: FunctionFilter, k: Key, side: 'before' | 'after'): Promise<boolean> {
-  const op = side === 'before' ? '<' : '>';
-  const row = await filtered(q, s, f).select('id').where((eb) => eb.or([
-    eb('database_name', op, k.database_name),
-    eb.and([eb('database_name', '=', k.database_name), eb('name', op, k.name)]),
-  ])).limit(1).executeTakeFirst();
-  return row !== undefined;
+export async function functionExistsBeyond(q: Db, s: FunctionScope, f: FunctionFilter, k: DatabaseNameKey, side: 'before' | 'after'): Promise<boolean> {
+  return (await filtered(q, s, f).select('id').where(beyondKey(k, side)).limit(1).executeTakeFirst()) !== undefined;
 }
 
 export const listFunctionNames = (q: Db, s: Required<FunctionScope>, f: FunctionFilter, cap: number) =>

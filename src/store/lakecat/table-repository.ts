@@ -1,5 +1,6 @@
 import type { TableRow } from '../schema.js';
 import type { Db } from '../store.js';
+import { beyondKey, type DatabaseNameKey, pageFromRows } from './keyset.js';
 import { hiveNamePattern } from './name-pattern.js';
 import { preparedQuery } from '../prepared.js';
 
@@ -9,7 +10,6 @@ export interface TableFilter {
   /** Only tables this user owns (for callers who are not administrators). */
   ownedBy?: string;
 }
-type Key = { database_name: string; name: string };
 
 function filtered(q: Db, s: TableScope, f: TableFilter) {
   let query = q.selectFrom('tables').where('instance_id', '=', s.instanceId).where('catalog_name', '=', s.catalogName);
@@ -33,26 +33,16 @@ export const findTableById = (q: Db, s: TableScope, id: string) =>
 export const findTablesByName = (q: Db, s: Required<TableScope>, names: string[], f: TableFilter) =>
   names.length === 0 ? Promise.resolve([]) : filtered(q, s, f).selectAll().where('name', 'in', names).orderBy('name').execute();
 
-/** Keyset page in (database_name, name) order, forward or backward; one extra row says whether more follow. */
-export async function pageTables(q: Db, s: TableScope, f: TableFilter, limit: number, cursor: { after?: Key; before?: Key }) {
+/** A keyset page in (database_name, name) order, forward after `after` or backward before `before`. */
+export async function pageTables(q: Db, s: TableScope, f: TableFilter, limit: number, cursor: { after?: DatabaseNameKey; before?: DatabaseNameKey }) {
   let query = filtered(q, s, f).selectAll();
-  const beyond = (k: Key, op: '>' | '<') => query.where((eb) => eb.or([
-    eb('database_name', op, k.database_name), eb.and([eb('database_name', '=', k.database_name), eb('name', op, k.name)]),
-  ]));
-  if (cursor.before) query = beyond(cursor.before, '<').orderBy('database_name', 'desc').orderBy('name', 'desc');
-  else query = (cursor.after ? beyond(cursor.after, '>') : query).orderBy('database_name', 'asc').orderBy('name', 'asc');
-  const rows = await query.limit(limit + 1).execute();
-  const page = rows.slice(0, limit);
-  if (cursor.before) page.reverse();
-  return { rows: page, more: rows.length > limit };
+  if (cursor.before) query = query.where(beyondKey(cursor.before, 'before')).orderBy('database_name', 'desc').orderBy('name', 'desc');
+  else query = (cursor.after ? query.where(beyondKey(cursor.after, 'after')) : query).orderBy('database_name', 'asc').orderBy('name', 'asc');
+  return pageFromRows(await query.limit(limit + 1).execute(), limit, cursor.before !== undefined);
 }
 
-export async function tableExistsBeyond(q: Db, s: TableScope, f: TableFilter, k: Key, side: 'before' | 'after'): Promise<boolean> {
-  const op = side === 'before' ? '<' : '>';
-  const row = await filtered(q, s, f).select('id').where((eb) => eb.or([
-    eb('database_name', op, k.database_name), eb.and([eb('database_name', '=', k.database_name), eb('name', op, k.name)]),
-  ])).limit(1).executeTakeFirst();
-  return row !== undefined;
+export async function tableExistsBeyond(q: Db, s: TableScope, f: TableFilter, k: DatabaseNameKey, side: 'before' | 'after'): Promise<boolean> {
+  return (await filtered(q, s, f).select('id').where(beyondKey(k, side)).limit(1).executeTakeFirst()) !== undefined;
 }
 
 export const listTableNames = (q: Db, s: Required<TableScope>, f: TableFilter, cap: number) =>
