@@ -12,11 +12,12 @@ import { databaseOperations } from './routes/lakecat/databases.js';
 import { metadataOperations } from './routes/lakecat/metadata.js';
 import { functionOperations } from './routes/lakecat/functions.js';
 import { tableOperations } from './routes/lakecat/tables.js';
+import { partitionOperations } from './routes/lakecat/partitions.js';
 import { QPS_SPEC } from '../services/instances/specs.js';
 
 /** Every operation the server serves: the table routes, hooks and generated tests come from. */
 export function allOperations(services: AppServices): Operation[] {
-  return [...iamOperations(services), ...instanceOperations(services), ...catalogOperations(services), ...databaseOperations(services), ...tableOperations(services), ...functionOperations(services), ...metadataOperations(services)];
+  return [...iamOperations(services), ...instanceOperations(services), ...catalogOperations(services), ...databaseOperations(services), ...tableOperations(services), ...partitionOperations(services), ...functionOperations(services), ...metadataOperations(services)];
 }
 
 export interface AppOptions { logger: Logger; bodyLimit: number; qpsPerStride: number }

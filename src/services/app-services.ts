@@ -16,6 +16,8 @@ import { DatabaseService } from './lakecat/database-service.js';
 import { MetadataService } from './lakecat/metadata-service.js';
 import { FunctionService } from './lakecat/function-service.js';
 import { TableService } from './lakecat/table-service.js';
+import { PartitionService } from './lakecat/partition-service.js';
+import { StatisticsService } from './lakecat/statistics-service.js';
 
 /** The composition root: every service, wired to the store, storage and configuration. */
 export interface AppServices {
@@ -31,6 +33,8 @@ export interface AppServices {
   databases: DatabaseService;
   functions: FunctionService;
   tables: TableService;
+  partitions: PartitionService;
+  statistics: StatisticsService;
   metadata: MetadataService;
   rateLimiter: RateLimiter;
   ping(): Promise<void>;
@@ -58,8 +62,11 @@ export async function createServices(config: Config, store: Store, storage: Obje
   const catalogs = new CatalogService(store, instances, { defaultBucket: config.defaultBucket, localWarehouse });
   const databases = new DatabaseService(store, instances, storage, localWarehouse, log);
   instances.addHooks({ provision: (instance) => catalogs.ensureDefaultCatalog(instance) });
+  const tables = new TableService(store, instances, storage, localWarehouse, log);
+  const partitions = new PartitionService(store, tables, storage, localWarehouse, log);
   return {
-    version, config, store, storage, identity, tokens, accessKeys, instances, catalogs, databases, functions: new FunctionService(store, instances), tables: new TableService(store, instances, storage, localWarehouse, log), metadata: new MetadataService(store, instances, config), rateLimiter: new RateLimiter(),
+    version, config, store, storage, identity, tokens, accessKeys, instances, catalogs, databases, functions: new FunctionService(store, instances),
+    tables, partitions, statistics: new StatisticsService(store, partitions), metadata: new MetadataService(store, instances, config), rateLimiter: new RateLimiter(),
     ping: async () => { await sql`SELECT 1`.execute(store.db); },
   };
 }

@@ -93,6 +93,28 @@ export interface MetadataEventRow {
   detail: string | null;
 }
 
+export interface PartitionRow {
+  id: Generated<number>; table_id: string; instance_id: string;
+  /** Hive's partition name, `key=value/…` with values path-escaped; unique per table, the listing order. */
+  name: string;
+  /** JSON array of the values, in partition-key order. */
+  partition_values: string;
+  /** JSON of storage_descriptor and parameters as written. */
+  definition: string;
+  created_at: string; updated_at: string; last_access_time: string;
+}
+
+export interface PartitionValueRow { partition_id: number; table_id: string; key_index: number; value: string; num_value: number | null }
+
+export interface ColumnStatisticsRow {
+  column_name: string; column_type: string; data_type: string;
+  /** JSON of the statistics data of the data_type. */
+  data: string;
+  last_analyzed_time: string;
+}
+export interface TableColumnStatisticsRow extends ColumnStatisticsRow { table_id: string }
+export interface PartitionColumnStatisticsRow extends ColumnStatisticsRow { partition_id: number; table_id: string }
+
 export interface Database {
   domains: DomainRow;
   projects: ProjectRow;
@@ -110,4 +132,8 @@ export interface Database {
   functions: FunctionRow;
   tables: TableRow;
   metadata_events: MetadataEventRow;
+  partitions: PartitionRow;
+  partition_values: PartitionValueRow;
+  table_column_statistics: TableColumnStatisticsRow;
+  partition_column_statistics: PartitionColumnStatisticsRow;
 }

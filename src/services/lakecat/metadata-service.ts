@@ -4,6 +4,7 @@ import { countObjects } from '../../store/lakecat/catalog-repository.js';
 import { eventExistsBeyond, pageEvents } from '../../store/lakecat/event-repository.js';
 import { countFunctions } from '../../store/lakecat/function-repository.js';
 import { countTables } from '../../store/lakecat/table-repository.js';
+import { countPartitions } from '../../store/lakecat/partition-repository.js';
 import { forbidden, invalid } from '../errors.js';
 import type { Principal } from '../iam/principal.js';
 import type { InstanceService } from '../instances/instance-service.js';
@@ -21,16 +22,14 @@ export interface MetadataEventView {
 export class MetadataService {
   constructor(private readonly store: Store, private readonly instances: InstanceService, private readonly config: Config) {}
 
-  /**
-   * Counts come from the store. Partitions and indexes are counted here once their stores
-   * land; until then none can exist.
-   */
+  /** Counts come from the store (indexes have no store yet, so there are none). */
   async count(_caller: Principal, projectId: string, instanceRef: string) {
     const instance = await this.instances.active(projectId, instanceRef);
-    const [{ catalogs, databases }, functions, tables] = await Promise.all([
+    const [{ catalogs, databases }, functions, tables, partitions] = await Promise.all([
       countObjects(this.store.db, instance.id), countFunctions(this.store.db, instance.id), countTables(this.store.db, instance.id),
+      countPartitions(this.store.db, instance.id),
     ]);
-    const counts = { catalogs_count: catalogs, databases_count: databases, tables_count: tables, partitions_count: 0, functions_count: functions, indexes_count: 0 };
+    const counts = { catalogs_count: catalogs, databases_count: databases, tables_count: tables, partitions_count: partitions, functions_count: functions, indexes_count: 0 };
     return { ...counts, total_count: Object.values(counts).reduce((a, b) => a + b, 0) };
   }
 

@@ -7,6 +7,8 @@ import { findCatalog } from '../../store/lakecat/catalog-repository.js';
 import { findDatabase } from '../../store/lakecat/database-repository.js';
 import * as repo from '../../store/lakecat/table-repository.js';
 import { appendEvent } from '../../store/lakecat/event-repository.js';
+import { tableHasPartitions } from '../../store/lakecat/partition-repository.js';
+import { deleteAllPartitionStatistics, deleteStatisticsOfDroppedColumns, deleteTableStatistics } from '../../store/lakecat/statistics-repository.js';
 import type { ObjectStorage } from '../../storage/object-storage.js';
 import { conflict, forbidden, invalid, notFound, unlessDuplicate } from '../errors.js';
 import type { Principal } from '../iam/principal.js';
@@ -136,12 +138,20 @@ export class TableService {
     return view(row);
   }
 
-  async show(caller: Principal, projectId: string, instanceRef: string, catalogName: string, databaseName: string, name: string, versionId?: string) {
+  /**
+   * The table at a path that the caller may act on, or the exact error (instance not serving,
+   * missing catalog, database or table, no rights). Partitions and statistics start here.
+   */
+  async resolve(caller: Principal, projectId: string, instanceRef: string, catalogName: string, databaseName: string, name: string): Promise<TableRow> {
     // Hot path: one prepared read of the table with its instance's state. Anything unusual
     // (a missing link, an instance not serving, no rights) takes the full path for its exact error.
     const hit = await repo.findTableByPath(this.store.db, projectId, instanceRef, catalogName.toLowerCase(), databaseName.toLowerCase(), name.toLowerCase());
     const fast = hit && hit.instance_status === 'RUNNING' && !hit.instance_in_recycle_bin && this.mayManage(caller, hit);
-    const row = fast ? hit : await this.load(this.store.db, (await this.databaseScope(projectId, instanceRef, catalogName, databaseName)).s, name.toLowerCase(), caller);
+    return fast ? hit : this.load(this.store.db, (await this.databaseScope(projectId, instanceRef, catalogName, databaseName)).s, name.toLowerCase(), caller);
+  }
+
+  async show(caller: Principal, projectId: string, instanceRef: string, catalogName: string, databaseName: string, name: string, versionId?: string) {
+    const row = await this.resolve(caller, projectId, instanceRef, catalogName, databaseName, name);
     // Only the current version is kept: asking for another one finds nothing.
     if (versionId !== undefined && versionId !== String(row.version)) throw notFound(`table ${row.name} has no version ${versionId}`, 'common.01000001');
     return view(row);
@@ -164,6 +174,12 @@ export class TableService {
       if (body.table.owner !== undefined && body.table.owner !== row.owner && !caller.isAdmin) throw forbidden('only an administrator may give a table to another owner');
       const { format, definition } = this.definition(merged, target, database);
       for (const k of ['catalog_name', 'database_name', 'update_time']) delete definition[k];
+      // Partitions are named and typed by the keys: they cannot change under existing partitions.
+      const keysOf = (t: Partial<TableInput>) => JSON.stringify((t.partition_keys ?? []).map((c) => [c.column_name.toLowerCase(), c.column_type.toLowerCase()]));
+      if (keysOf(merged) !== keysOf(old as Partial<TableInput>) && await tableHasPartitions(trx, row.id)) {
+        throw invalid(`table ${current} has partitions: its partition keys cannot change`);
+      }
+      await deleteStatisticsOfDroppedColumns(trx, row.id, merged.storage_descriptor.columns.map((c) => c.column_name.toLowerCase()));
       const ok = await unlessDuplicate(`table ${target} already exists in database ${s.databaseName}`, () => repo.updateTableIf(trx, s, current, row.version, {
         name: target, table_type: merged.table_type, table_format: format, owner: merged.owner ?? row.owner, owner_type: merged.owner_type ?? row.owner_type,
         definition: JSON.stringify(definition), updated_at: nowIso(),
@@ -206,6 +222,9 @@ export class TableService {
     const row = await this.store.transaction(async (trx) => {
       const r = await this.load(trx, s, current, caller);
       if (r.table_type !== 'MANAGED_TABLE') throw invalid(`table ${current} is a ${r.table_type}; only a MANAGED_TABLE can be truncated`);
+      // The data goes, so what was measured of it goes too.
+      await deleteTableStatistics(trx, r.id);
+      await deleteAllPartitionStatistics(trx, r.id);
       await this.event(trx, s, 'TRUNCATE_TABLE', current, caller, { object: view(r) });
       return r;
     });

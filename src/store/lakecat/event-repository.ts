@@ -9,6 +9,11 @@ export async function appendEvent(q: Db, event: NewMetadataEvent): Promise<void>
   await q.insertInto('metadata_events').values(event).execute();
 }
 
+/** Appends many events (a batch of partitions) in as few statements as the parameter limits allow. */
+export async function appendEvents(q: Db, events: NewMetadataEvent[]): Promise<void> {
+  for (let i = 0; i < events.length; i += 500) await q.insertInto('metadata_events').values(events.slice(i, i + 500)).execute();
+}
+
 export interface EventWindow { instanceId: string; beginTime?: string; endTime?: string }
 
 function windowed(q: Db, w: EventWindow) {

@@ -5,6 +5,7 @@ import { migration as m0002 } from './0002-catalogs-and-events.js';
 import { migration as m0003 } from './0003-databases.js';
 import * as m0004 from './0004-functions.js';
 import * as m0005 from './0005-tables.js';
+import { migration as m0006 } from './0006-partitions-and-statistics.js';
 
 /**
  * Versioned migrations, applied in name order on start. Never edit one that has shipped: add
@@ -17,6 +18,7 @@ export function migrationProvider(dialect: Dialect): MigrationProvider {
     '0003-databases': m0003(dialect),
     '0004-functions': m0004,
     '0005-tables': m0005,
+    '0006-partitions-and-statistics': m0006(dialect),
   };
   return { getMigrations: async () => migrations };
 }

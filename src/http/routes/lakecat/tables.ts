@@ -5,17 +5,17 @@ import { ProjectId } from '../../schemas/common.js';
 import { CatalogName, CatalogPath, DatabaseName, DatabasePath, InstanceRef, OwnerType, PageInfo } from '../../schemas/lakecat.js';
 
 const GROUP = 'LakeCat/Table';
-const TableName = Type.String({ minLength: 1, maxLength: 256, pattern: '^[a-zA-Z0-9\\u4e00-\\u9fa5_]+$' });
-const TablePath = Type.Object({ project_id: ProjectId, instance_id: InstanceRef, catalog_name: CatalogName, database_name: DatabaseName, table_name: TableName });
+export const TableName = Type.String({ minLength: 1, maxLength: 256, pattern: '^[a-zA-Z0-9\\u4e00-\\u9fa5_]+$' });
+export const TablePath = Type.Object({ project_id: ProjectId, instance_id: InstanceRef, catalog_name: CatalogName, database_name: DatabaseName, table_name: TableName });
 const TableType = Type.Union(['MANAGED_TABLE', 'EXTERNAL_TABLE', 'VIRTUAL_VIEW', 'MATERIALIZED_VIEW', 'DICTIONARY_TABLE', 'LAKE_TABLE'].map((v) => Type.Literal(v)));
 const TableFormat = Type.Union(['HIVE', 'ICEBERG', 'LANCE', 'HUDI', 'DELTA', 'PAIMON'].map((v) => Type.Literal(v)));
-const Params = Type.Record(Type.String({ maxLength: 256 }), Type.String({ maxLength: 409600 }), { maxProperties: 2000 });
-const Column = Type.Object({
+export const Params = Type.Record(Type.String({ maxLength: 256 }), Type.String({ maxLength: 409600 }), { maxProperties: 2000 });
+export const Column = Type.Object({
   column_name: Type.String({ minLength: 1, maxLength: 256, pattern: '^[a-zA-Z0-9_\\-+*\\\\(), \\u4e00-\\u9fa5]+$' }),
   column_type: Type.String({ minLength: 1, maxLength: 40000 }),
   comment: Type.Optional(Type.String({ maxLength: 4000 })),
 });
-const StorageDescriptor = Type.Object({
+export const StorageDescriptor = Type.Object({
   columns: Type.Array(Column, { maxItems: 10000 }),
   location: Type.Optional(Type.String({ maxLength: 4000 })),
   input_format: Type.Optional(Type.String({ maxLength: 4000 })),

@@ -1,0 +1,339 @@
+import { Readable } from 'node:stream';
+import type { Logger } from 'pino';
+import type { TableRow } from '../../store/schema.js';
+import { isForeignKeyViolation, nowIso, type Store, type Tx } from '../../store/store.js';
+import { appendEvents, type NewMetadataEvent } from '../../store/lakecat/event-repository.js';
+import type { TypedFilter } from '../../store/lakecat/partition-filter-sql.js';
+import * as repo from '../../store/lakecat/partition-repository.js';
+import { deletePartitionStatistics } from '../../store/lakecat/statistics-repository.js';
+import type { ObjectStorage } from '../../storage/object-storage.js';
+import { conflict, invalid, notFound, unlessDuplicate } from '../errors.js';
+import type { Principal } from '../iam/principal.js';
+import { deleteLocationData } from './data-files.js';
+import type { PageInfo } from './database-service.js';
+import { validateLocation } from './names.js';
+import { type PartitionKey, parseFilter, partitionValue, typeFilter } from './partition-filter.js';
+import type { Column, StorageDescriptor, TableService } from './table-service.js';
+
+export interface PartitionInput {
+  partition_values: string[]; storage_descriptor: StorageDescriptor; parameters?: Record<string, string>;
+  create_time?: string; last_access_time?: string;
+}
+
+export interface TablePath { projectId: string; instanceRef: string; catalogName: string; databaseName: string; tableName: string }
+
+/** Most partitions one batch call may carry. */
+export const PARTITION_BATCH_MAX = 1000;
+/** Names read per step when ListPartitionNamesWithoutLimit streams every name of a table. */
+const NAME_STREAM_STEP = 5000;
+
+// Characters Hive escapes in partition path names (FileUtils.escapePathName), as %XX.
+const ESCAPED = new Set(['"', '#', '%', "'", '*', '/', ':', '=', '?', '\\', '\u007f', '{', '[', ']', '^']);
+
+export function escapePathName(value: string): string {
+  let out = '';
+  for (const ch of value) {
+    const code = ch.codePointAt(0) as number;
+    out += code < 0x20 || ESCAPED.has(ch) ? `%${code.toString(16).toUpperCase().padStart(2, '0')}` : ch;
+  }
+  return out;
+}
+
+/** Hive's partition name: `key=value/…`, keys lower-case, values path-escaped. */
+export const partitionName = (keys: PartitionKey[], values: string[]) =>
+  keys.map((k, i) => `${k.name.toLowerCase()}=${escapePathName(values[i] as string)}`).join('/');
+
+export function partitionKeys(table: TableRow): PartitionKey[] {
+  const d = JSON.parse(table.definition) as { partition_keys?: Column[] };
+  return (d.partition_keys ?? []).map((c) => ({ name: c.column_name, type: c.column_type }));
+}
+
+function tableLocation(table: TableRow): string | undefined {
+  return (JSON.parse(table.definition) as { storage_descriptor?: { location?: string } }).storage_descriptor?.location;
+}
+
+/** At most a few entries of a list in a message, with how many more there are. */
+export function some(items: string[], max = 10): string {
+  return items.length <= max ? items.join(', ') : `${items.slice(0, max).join(', ')} and ${items.length - max} more`;
+}
+
+interface Paging { limit: number; marker?: string; reversePage: boolean }
+
+/** Partitions of a table: batch writes, filtered keyset listings, and their events. */
+export class PartitionService {
+  constructor(
+    private readonly store: Store, private readonly tables: TableService, private readonly storage: ObjectStorage,
+    private readonly localWarehouse: string, private readonly log: Logger,
+  ) {}
+
+  /** The table at the path (the caller may act on it) and its partition keys; a table without keys has no partitions. */
+  async partitionedTable(caller: Principal, p: TablePath): Promise<{ table: TableRow; keys: PartitionKey[] }> {
+    const table = await this.tables.resolve(caller, p.projectId, p.instanceRef, p.catalogName, p.databaseName, p.tableName);
+    return { table, keys: partitionKeys(table) };
+  }
+
+  view(table: TableRow, p: repo.StoredPartition) {
+    const d = JSON.parse(p.definition) as { storage_descriptor: unknown; parameters?: Record<string, string> };
+    return {
+      catalog_name: table.catalog_name, database_name: table.database_name, table_name: table.name,
+      partition_values: JSON.parse(p.partition_values) as string[], create_time: p.created_at, last_access_time: p.last_access_time,
+      parameters: d.parameters ?? {}, storage_descriptor: d.storage_descriptor,
+    };
+  }
+
+  /** Values checked against the keys (count and type), normalised as stored; or the reason they do not fit. */
+  private checkValues(keys: PartitionKey[], values: string[]): { text: string; num: number | null }[] | string {
+    if (keys.length === 0) return 'the table is not partitioned';
+    if (values.length !== keys.length) return `${values.length} values given; the table has ${keys.length} partition keys (${keys.map((k) => k.name).join(', ')})`;
+    const out: { text: string; num: number | null }[] = [];
+    for (let i = 0; i < keys.length; i++) {
+      const v = partitionValue(keys[i] as PartitionKey, values[i] as string);
+      if (typeof v === 'string') return v;
+      out.push(v);
+    }
+    return out;
+  }
+
+  /** The name partition values address, normalised as stored; undefined when no partition can have them. */
+  nameOf(keys: PartitionKey[], values: string[]): string | undefined {
+    const checked = this.checkValues(keys, values);
+    return typeof checked === 'string' ? undefined : partitionName(keys, checked.map((v) => v.text));
+  }
+
+  private build(table: TableRow, keys: PartitionKey[], input: PartitionInput, now: string, createdAt = now): repo.NewPartition | string {
+    const values = this.checkValues(keys, input.partition_values);
+    if (typeof values === 'string') return values;
+    const texts = values.map((v) => v.text);
+    const name = partitionName(keys, texts);
+    const sd = input.storage_descriptor;
+    let location: string | undefined;
+    try {
+      location = sd.location ? validateLocation('storage_descriptor.location', sd.location, this.localWarehouse) : undefined;
+    } catch (err) {
+      return (err as Error).message;
+    }
+    const base = tableLocation(table);
+    location ??= base ? `${base}/${name}` : undefined;
+    const definition = { storage_descriptor: { ...sd, ...(location ? { location } : {}) }, parameters: input.parameters ?? {} };
+    return {
+      row: {
+        table_id: table.id, instance_id: table.instance_id, name, partition_values: JSON.stringify(texts), definition: JSON.stringify(definition),
+        created_at: createdAt, updated_at: now, last_access_time: input.last_access_time ?? now,
+      },
+      values,
+    };
+  }
+
+  /** Builds a whole batch or fails naming every entry that does not fit (and duplicates within it). */
+  private buildAll(table: TableRow, keys: PartitionKey[], inputs: PartitionInput[], now: string): repo.NewPartition[] {
+    const built: repo.NewPartition[] = [];
+    const errors: string[] = [];
+    const seen = new Set<string>();
+    inputs.forEach((input, i) => {
+      const b = this.build(table, keys, input, now);
+      if (typeof b === 'string') { errors.push(`partitions[${i}] (${input.partition_values.join(', ')}): ${b}`); return; }
+      if (seen.has(b.row.name)) errors.push(`partitions[${i}]: ${b.row.name} appears twice in the batch`);
+      seen.add(b.row.name);
+      built.push(b);
+    });
+    if (errors.length) throw invalid(`no partition was added to table ${table.name}: ${some(errors, 5)}`);
+    return built;
+  }
+
+  private events(table: TableRow, type: string, caller: Principal, views: unknown[], names: string[]): NewMetadataEvent[] {
+    const at = nowIso();
+    return views.map((v, i) => ({
+      instance_id: table.instance_id, event_type: type, catalog_name: table.catalog_name, database_name: table.database_name,
+      object_name: `${table.name}/${names[i] as string}`, principal: caller.userName, created_at: at, detail: JSON.stringify({ object: v }),
+    }));
+  }
+
+  /** Runs a write on the table's partitions; the table vanishing meanwhile is a 404, not a 500. */
+  private async write<T>(table: TableRow, fn: (trx: Tx) => Promise<T>): Promise<T> {
+    try {
+      return await this.store.transaction(fn);
+    } catch (err) {
+      if (isForeignKeyViolation(err)) throw notFound(`table ${table.name} no longer exists`, 'common.01000001');
+      throw err;
+    }
+  }
+
+  /** AddPartitions: all of the batch or none; with ifNotExists, partitions that exist are skipped and only the new ones returned. */
+  async add(caller: Principal, p: TablePath, inputs: PartitionInput[], ifNotExists: boolean) {
+    const { table, keys } = await this.partitionedTable(caller, p);
+    const built = this.buildAll(table, keys, inputs, nowIso());
+    const names = built.map((b) => b.row.name);
+    const inserted = await this.write(table, async (trx) => {
+      if (!ifNotExists) {
+        const existing = await repo.findPartitionsByName(trx, table.id, names);
+        if (existing.length) throw conflict(`no partition was added: table ${table.name} already has ${some(existing.map((e) => e.name))}`);
+      }
+      const rows = await unlessDuplicate(`no partition was added: a partition of the batch was added to table ${table.name} concurrently`,
+        () => repo.insertPartitions(trx, built, ifNotExists));
+      const views = rows.map((r) => this.view(table, r));
+      await appendEvents(trx, this.events(table, 'CREATE_PARTITION', caller, views, rows.map((r) => r.name)));
+      return views;
+    });
+    return inserted;
+  }
+
+  /** Partitions by their full value lists; values that name no partition are left out. */
+  async byValues(caller: Principal, p: TablePath, valueLists: string[][]) {
+    const { table, keys } = await this.partitionedTable(caller, p);
+    const names = valueLists.map((v) => this.nameOf(keys, v)).filter((n): n is string => n !== undefined);
+    const rows = await repo.findPartitionsByName(this.store.db, table.id, names);
+    return rows.map((r) => this.view(table, r));
+  }
+
+  /** Looks up every value list in a transaction; fails naming the missing ones unless they may be skipped. */
+  private async existing(trx: Tx, table: TableRow, keys: PartitionKey[], valueLists: string[][], skipMissing: boolean) {
+    const wanted = valueLists.map((v) => ({ values: v, name: this.nameOf(keys, v) }));
+    const rows = await repo.findPartitionsByName(trx, table.id, wanted.flatMap((w) => (w.name ? [w.name] : [])));
+    const byName = new Map(rows.map((r) => [r.name, r]));
+    const missing = wanted.filter((w) => !w.name || !byName.has(w.name));
+    if (missing.length && !skipMissing) {
+      throw notFound(`nothing was changed: table ${table.name} has no partition ${some(missing.map((m) => `(${m.values.join(', ')})`))}`, 'common.01000001');
+    }
+    return { byName, wanted };
+  }
+
+  /** BatchUpdatePartition: each entry names a partition by its current values and gives its new definition (new values rename it). */
+  async alter(caller: Principal, p: TablePath, entries: { partition_values: string[]; partition: PartitionInput }[]) {
+    const { table, keys } = await this.partitionedTable(caller, p);
+    const now = nowIso();
+    return this.write(table, async (trx) => {
+      const { byName, wanted } = await this.existing(trx, table, keys, entries.map((e) => e.partition_values), false);
+      const views: ReturnType<PartitionService['view']>[] = [];
+      const names: string[] = [];
+      const errors: string[] = [];
+      for (const [i, e] of entries.entries()) {
+        const old = byName.get(wanted[i]?.name as string) as repo.StoredPartition;
+        const b = this.build(table, keys, e.partition, now, old.created_at);
+        if (typeof b === 'string') { errors.push(`partition_inputs[${i}]: ${b}`); continue; }
+        const renamed = b.row.name !== old.name;
+        await unlessDuplicate(`nothing was changed: table ${table.name} already has partition ${b.row.name}`, () => repo.updatePartition(trx, old.id, {
+          name: b.row.name, partition_values: b.row.partition_values, definition: b.row.definition, updated_at: now, last_access_time: b.row.last_access_time,
+        }, renamed ? b.values : undefined, table.id));
+        const updated = { ...old, ...b.row, id: old.id };
+        views.push(this.view(table, updated));
+        names.push(updated.name);
+      }
+      if (errors.length) throw invalid(`nothing was changed: ${some(errors, 5)}`);
+      await appendEvents(trx, this.events(table, 'ALTER_PARTITION', caller, views, names));
+      return views;
+    });
+  }
+
+  /** BatchDeletePartition: all or none (unless ifExists skips the missing); data of a managed table's partitions is removed on request. */
+  async drop(caller: Principal, p: TablePath, valueLists: string[][], o: { ifExists: boolean; deleteData: boolean }) {
+    const { table, keys } = await this.partitionedTable(caller, p);
+    const dropped = await this.write(table, async (trx) => {
+      const { byName } = await this.existing(trx, table, keys, valueLists, o.ifExists);
+      const rows = [...byName.values()];
+      await repo.deletePartitions(trx, table.id, rows.map((r) => r.id));
+      const views = rows.map((r) => this.view(table, r));
+      await appendEvents(trx, this.events(table, 'DROP_PARTITION', caller, views, rows.map((r) => r.name)));
+      return views;
+    });
+    if (o.deleteData && table.table_type === 'MANAGED_TABLE') await this.deleteData(dropped);
+    return dropped;
+  }
+
+  /** Empties the data of partitions of a managed table and drops their statistics; definitions stay. */
+  async truncate(caller: Principal, p: TablePath, valueLists: string[][]): Promise<void> {
+    const { table, keys } = await this.partitionedTable(caller, p);
+    if (table.table_type !== 'MANAGED_TABLE') throw invalid(`table ${table.name} is a ${table.table_type}; only partitions of a MANAGED_TABLE can be truncated`);
+    const rows = await this.write(table, async (trx) => {
+      const { byName } = await this.existing(trx, table, keys, valueLists, false);
+      const found = [...byName.values()];
+      await deletePartitionStatistics(trx, found.map((r) => r.id));
+      await appendEvents(trx, this.events(table, 'TRUNCATE_PARTITION', caller, found.map((r) => this.view(table, r)), found.map((r) => r.name)));
+      return found;
+    });
+    await this.deleteData(rows.map((r) => this.view(table, r)));
+  }
+
+  private async deleteData(views: { storage_descriptor: unknown }[]): Promise<void> {
+    for (const v of views) {
+      const location = (v.storage_descriptor as { location?: string } | undefined)?.location;
+      if (location) await deleteLocationData(this.storage, location, this.localWarehouse);
+    }
+  }
+
+  /** A filter and a partial value list (ListPartitions' partition_values; '' or '*' match anything) as one typed filter. */
+  private query(table: TableRow, keys: PartitionKey[], filter?: string, partial?: string[]): repo.PartitionQuery {
+    let typed: TypedFilter | undefined;
+    if (filter !== undefined) {
+      const parsed = parseFilter(filter);
+      if (parsed) typed = typeFilter(filter, parsed, keys);
+    }
+    if (partial?.length) {
+      if (partial.length > keys.length) throw invalid(`${partial.length} partition values given; the table has ${keys.length} partition keys`);
+      partial.forEach((v, i) => {
+        if (v === '' || v === '*') return;
+        const checked = partitionValue(keys[i] as PartitionKey, v);
+        const leaf: TypedFilter = { kind: 'compare', index: i, as: 'string', op: '=', value: typeof checked === 'string' ? v : checked.text };
+        typed = typed ? { kind: 'and', left: typed, right: leaf } : leaf;
+      });
+    }
+    return { tableId: table.id, filter: typed };
+  }
+
+  private async page(pq: repo.PartitionQuery, tableId: string, p: Paging, namesOnly: boolean): Promise<{ rows: repo.StoredPartition[]; info: PageInfo }> {
+    let at: repo.StoredPartition | undefined;
+    if (p.marker) {
+      at = await repo.findPartitionById(this.store.db, tableId, p.marker);
+      if (!at) throw invalid(`marker '${p.marker}' does not point at a partition of this table; list again from the first page`);
+    }
+    const backward = p.reversePage && at !== undefined;
+    const { rows, more } = await repo.pagePartitions(this.store.db, pq, p.limit, backward ? { before: at?.name } : { after: at?.name }, namesOnly);
+    const first = rows[0];
+    const last = rows[rows.length - 1];
+    const hasNext = backward ? last !== undefined && await repo.partitionExistsBeyond(this.store.db, pq, last.name, 'after') : more;
+    const hasPrevious = backward ? more : first !== undefined && at !== undefined && await repo.partitionExistsBeyond(this.store.db, pq, first.name, 'before');
+    return { rows, info: { current_count: rows.length, ...(hasNext && last ? { next_marker: last.id } : {}), ...(hasPrevious && first ? { previous_marker: first.id } : {}) } };
+  }
+
+  async list(caller: Principal, p: TablePath, q: Paging & { filter?: string; partialValues?: string[] }) {
+    const { table, keys } = await this.partitionedTable(caller, p);
+    const page = await this.page(this.query(table, keys, q.filter, q.partialValues), table.id, q, false);
+    return { partitions: page.rows.map((r) => this.view(table, r)), page_info: page.info };
+  }
+
+  async names(caller: Principal, p: TablePath, q: Paging & { filter?: string }) {
+    const { table, keys } = await this.partitionedTable(caller, p);
+    const page = await this.page(this.query(table, keys, q.filter), table.id, q, true);
+    return { partition_name_list: page.rows.map((r) => r.name), page_info: page.info };
+  }
+
+  /**
+   * Every partition name (or the first `limit`), as a JSON array streamed in keyset steps, so a
+   * table with millions of partitions costs the server one step of memory, not all of it.
+   */
+  async allNames(caller: Principal, p: TablePath, limit: number): Promise<Readable> {
+    const { table } = await this.partitionedTable(caller, p);
+    const max = limit < 0 ? Number.POSITIVE_INFINITY : limit;
+    const db = this.store.db;
+    const log = this.log;
+    async function* chunks() {
+      yield '[';
+      let sent = 0;
+      let after: string | undefined;
+      try {
+        while (sent < max) {
+          const step = Math.min(NAME_STREAM_STEP, max - sent);
+          const { rows, more } = await repo.pagePartitions(db, { tableId: table.id }, step, { after }, true);
+          if (rows.length) yield (sent ? ',' : '') + rows.map((r) => JSON.stringify(r.name)).join(',');
+          sent += rows.length;
+          after = rows[rows.length - 1]?.name;
+          if (!more) break;
+        }
+      } catch (err) {
+        log.error({ err }, 'streaming partition names failed');
+        throw err;
+      }
+      yield ']';
+    }
+    return Readable.from(chunks());
+  }
+}
