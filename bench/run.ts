@@ -8,7 +8,12 @@
  * lakecat-tables: ShowTable requests/s against the no-op route; p50 latency of ShowTable, of a
  * 1,000-name ListTableNames page and of CreateTable; and ShowTable / names-page cost in a
  * database of --tables tables against one of 10 tables (target: within 2x).
- * --only instance-show|lakecat-tables runs one of them.
+ * lakecat-partitions: AddPartitions throughput (1,000 per call) while seeding a table of
+ * --partitions partitions (dt date x hr int, 100 hours a day); p50 of a selective filter (one
+ * day: 100 partitions) on that table against a 10,000-partition table (target: within 2x,
+ * <= 50 ms); the hmsbench figures (1,000 names, 1,000 partitions, a filtered fetch on 10,000,
+ * adding 1,000); and the server's memory before and after streaming every name of the big table.
+ * --only instance-show|lakecat-tables|lakecat-partitions runs one of them.
  */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -25,7 +30,7 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
 const { values: args } = parseArgs({
   options: {
     seconds: { type: 'string', default: '3' }, connections: { type: 'string', default: '16' }, postgres: { type: 'string' },
-    tables: { type: 'string', default: '20000' }, only: { type: 'string' },
+    tables: { type: 'string', default: '20000' }, partitions: { type: 'string', default: '1000000' }, only: { type: 'string' },
   },
 });
 const SECONDS = Number(args.seconds);
@@ -50,7 +55,7 @@ async function pgDatabase(adminUrl: string): Promise<{ url: string; drop: () => 
   return { url: u.toString(), drop: () => admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`) };
 }
 
-async function startServer(): Promise<{ url: string; password: string; stop: () => Promise<void> }> {
+async function startServer(): Promise<{ url: string; password: string; pid: number; stop: () => Promise<void> }> {
   const port = await freePort();
   const database = args.postgres ? await pgDatabase(args.postgres) : undefined;
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'lakeform-bench-'));
@@ -68,7 +73,7 @@ async function startServer(): Promise<{ url: string; password: string; stop: () 
     await new Promise((r) => setTimeout(r, 200));
   }
   return {
-    url, password,
+    url, password, pid: child.pid as number,
     stop: async () => {
       child.kill('SIGTERM');
       await new Promise((r) => child.on('exit', r));
@@ -153,6 +158,66 @@ async function lakecatTables(server: { url: string }, token: string, projectId: 
   console.log(`  ShowTable / no-op req/s per round ${rounds.map((r) => r.toFixed(2)).join(' ')}; median ${median(rounds).toFixed(2)} (target >= 0.50)`);
 }
 
+/** Resident memory of a process, from /proc (Linux). */
+function rssMb(pid: number): number {
+  const m = /VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) / 1024 : Number.NaN;
+}
+
+async function lakecatPartitions(server: { url: string; pid: number }, token: string, projectId: string, instanceId: string): Promise<void> {
+  const auth = { 'X-Auth-Token': token };
+  const db = `${server.url}/v1/${projectId}/instances/${instanceId}/catalogs/hive/databases/default/tables`;
+  const columns = [{ column_name: 'id', column_type: 'bigint' }, { column_name: 'name', column_type: 'string' }, { column_name: 'amount', column_type: 'double' }];
+  const sd = { columns, compressed: false, parameters: {}, input_format: 'org.apache.hadoop.hive.ql.io.parquet.MapredParquetInputFormat',
+    output_format: 'org.apache.hadoop.hive.ql.io.parquet.MapredParquetOutputFormat', serde_info: { serialization_library: 'org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe', parameters: {} } };
+  for (const name of ['small', 'big', 'adds']) {
+    await json(db, 'POST', { table_name: name, table_type: 'EXTERNAL_TABLE', owner_type: 'USER', storage_descriptor: sd,
+      partition_keys: [{ column_name: 'dt', column_type: 'date' }, { column_name: 'hr', column_type: 'int' }] }, auth);
+  }
+  const day = (i: number) => new Date(Date.UTC(2000, 0, 1 + i)).toISOString().slice(0, 10);
+  // Partition i is (day i/100, hour i%100): one day holds 100 partitions.
+  const batch = (from: number, n: number) => ({ if_not_exist: false, partitions: Array.from({ length: n }, (_, k) => ({
+    partition_values: [day(Math.floor((from + k) / 100)), String((from + k) % 100)], parameters: { numRows: '1000' }, storage_descriptor: sd,
+  })) });
+  // The load generator shares the machine: it reads the created partitions back as text only,
+  // as a load tool does, so its own JSON parsing does not take the server's CPU.
+  const post = async (url: string, body: unknown) => {
+    const r = await fetch(url, { method: 'POST', headers: { 'Content-Type': 'application/json', ...auth }, body: JSON.stringify(body) });
+    const text = await r.text();
+    if (r.status !== 201) throw new Error(`POST ${url}: ${r.status} ${text.slice(0, 300)}`);
+  };
+  const seed = async (table: string, total: number) => {
+    const t0 = performance.now();
+    await inParallel(Math.ceil(total / 1000), 2, (b) => post(`${db}/${table}/partitions/batch-create`, batch(b * 1000, Math.min(1000, total - b * 1000))));
+    return total / ((performance.now() - t0) / 1000);
+  };
+  const TOTAL = Number(args.partitions);
+  await seed('small', 10_000);
+  const rate = await seed('big', TOTAL);
+  const days = TOTAL / 100;
+  const filterOn = (table: string, span: number) => timed(40, (i) => json(`${db}/${table}/partitions?limit=1000&filter=${encodeURIComponent(`dt = '${day((i * 37) % span)}'`)}`, 'GET', undefined, auth)
+    .then((r) => { if (r.body.partitions.length !== 100) throw new Error(`filter matched ${r.body.partitions.length}`); }));
+  await filterOn('small', 100); // warm-up
+  const small = median(await filterOn('small', 100));
+  const big = median(await filterOn('big', days));
+  const namesPage = median(await timed(30, () => json(`${db}/big/partitions/partition-names?limit=1000`, 'GET', undefined, auth).then(() => undefined)));
+  const partsPage = median(await timed(30, () => json(`${db}/big/partitions?limit=1000`, 'GET', undefined, auth).then(() => undefined)));
+  const filtered10k = median(await timed(30, () => json(`${db}/small/partitions?limit=1000&filter=${encodeURIComponent("hr < 10 AND dt >= '2000-01-01'")}`, 'GET', undefined, auth)
+    .then((r) => { if (r.body.partitions.length !== 1000) throw new Error(`filter matched ${r.body.partitions.length}`); })));
+  const adds = median(await timed(10, (i) => json(`${db}/adds/partitions/batch-create`, 'POST', batch(i * 1000, 1000), auth).then(() => undefined)));
+  const before = rssMb(server.pid);
+  const t0 = performance.now();
+  const all = await json(`${db}/big/partitions/names?limit=-1`, 'GET', undefined, auth);
+  const streamSeconds = (performance.now() - t0) / 1000;
+  const after = rssMb(server.pid);
+  const ms = (x: number) => `${x.toFixed(1)} ms`;
+  console.log(`bench lakecat-partitions (${args.postgres ? 'postgres' : 'sqlite'}; ${TOTAL} partitions)`);
+  console.log(`  AddPartitions, 1,000 per call, 2 in flight: ${rate.toFixed(0)} partitions/s sustained (target >= 20,000)`);
+  console.log(`  filter dt = <day> (100 matches) p50   10,000 partitions ${ms(small)}   ${TOTAL} partitions ${ms(big)}   ratio ${(big / small).toFixed(2)} (targets: <= 50 ms, ratio <= 2)`);
+  console.log(`  hmsbench: 1,000 names ${ms(namesPage)} (HMS 9 ms); 1,000 partitions ${ms(partsPage)} (HMS 33 ms); filtered fetch on 10,000 ${ms(filtered10k)} (HMS 36 ms); adding 1,000 ${ms(adds)} (HMS 3 s)`);
+  console.log(`  every name streamed: ${(all.body as string[]).length} names in ${streamSeconds.toFixed(1)} s; server RSS ${before.toFixed(0)} MB before, ${after.toFixed(0)} MB after`);
+}
+
 async function main(): Promise<void> {
   const server = await startServer();
   try {
@@ -175,6 +240,7 @@ async function main(): Promise<void> {
 
     if (args.only === undefined || args.only === 'instance-show') await instanceShow(server.url, showUrl, auth);
     if (args.only === undefined || args.only === 'lakecat-tables') await lakecatTables(server, token, projectId, instanceId);
+    if (args.only === undefined || args.only === 'lakecat-partitions') await lakecatPartitions(server, token, projectId, instanceId);
   } finally {
     await server.stop();
   }

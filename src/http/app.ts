@@ -14,6 +14,7 @@ import { functionOperations } from './routes/lakecat/functions.js';
 import { tableOperations } from './routes/lakecat/tables.js';
 import { partitionOperations } from './routes/lakecat/partitions.js';
 import { QPS_SPEC } from '../services/instances/specs.js';
+import { RawJson } from '../services/raw-json.js';
 
 /** Every operation the server serves: the table routes, hooks and generated tests come from. */
 export function allOperations(services: AppServices): Operation[] {
@@ -114,6 +115,7 @@ export async function buildApp(services: AppServices, opts: AppOptions): Promise
         if (reply.sent) return reply;
         reply.code(reply.statusCode !== 200 ? reply.statusCode : op.status);
         if (result === undefined) return reply.send();
+        if (result instanceof RawJson) return reply.type('application/json').send(result.text);
         return reply.type('application/json').send(result);
       },
     });

@@ -94,7 +94,7 @@ export interface MetadataEventRow {
 }
 
 export interface PartitionRow {
-  id: Generated<number>; table_id: string; instance_id: string;
+  id: Generated<number>; table_id: string;
   /** Hive's partition name, `key=value/…` with values path-escaped; unique per table, the listing order. */
   name: string;
   /** JSON array of the values, in partition-key order. */

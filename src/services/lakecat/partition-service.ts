@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream';
 import type { Logger } from 'pino';
 import type { TableRow } from '../../store/schema.js';
-import { isForeignKeyViolation, nowIso, type Store, type Tx } from '../../store/store.js';
+import { isForeignKeyViolation, isUniqueViolation, nowIso, type Store, type Tx } from '../../store/store.js';
 import { appendEvents, type NewMetadataEvent } from '../../store/lakecat/event-repository.js';
 import type { TypedFilter } from '../../store/lakecat/partition-filter-sql.js';
 import * as repo from '../../store/lakecat/partition-repository.js';
@@ -9,10 +9,11 @@ import { deletePartitionStatistics } from '../../store/lakecat/statistics-reposi
 import type { ObjectStorage } from '../../storage/object-storage.js';
 import { conflict, invalid, notFound, unlessDuplicate } from '../errors.js';
 import type { Principal } from '../iam/principal.js';
+import { RawJson } from '../raw-json.js';
 import { deleteLocationData } from './data-files.js';
 import type { PageInfo } from './database-service.js';
 import { validateLocation } from './names.js';
-import { type PartitionKey, parseFilter, partitionValue, typeFilter } from './partition-filter.js';
+import { keyKind, type PartitionKey, parseFilter, partitionValue, typeFilter } from './partition-filter.js';
 import type { Column, StorageDescriptor, TableService } from './table-service.js';
 
 export interface PartitionInput {
@@ -58,6 +59,7 @@ export function some(items: string[], max = 10): string {
 }
 
 interface Paging { limit: number; marker?: string; reversePage: boolean }
+type Built = repo.NewPartition;
 
 /** Partitions of a table: batch writes, filtered keyset listings, and their events. */
 export class PartitionService {
@@ -72,13 +74,14 @@ export class PartitionService {
     return { table, keys: partitionKeys(table) };
   }
 
-  view(table: TableRow, p: repo.StoredPartition) {
-    const d = JSON.parse(p.definition) as { storage_descriptor: unknown; parameters?: Record<string, string> };
-    return {
-      catalog_name: table.catalog_name, database_name: table.database_name, table_name: table.name,
-      partition_values: JSON.parse(p.partition_values) as string[], create_time: p.created_at, last_access_time: p.last_access_time,
-      parameters: d.parameters ?? {}, storage_descriptor: d.storage_descriptor,
-    };
+  /**
+   * The reference's Partition as JSON text: the stored definition (storage descriptor and
+   * parameters, written by `build`) is spliced in as it is, never parsed.
+   */
+  viewJson(table: TableRow, p: repo.StoredPartition): string {
+    const head = `{"catalog_name":${JSON.stringify(table.catalog_name)},"database_name":${JSON.stringify(table.database_name)},"table_name":${JSON.stringify(table.name)},`
+      + `"partition_values":${p.partition_values},"create_time":${JSON.stringify(p.created_at)},"last_access_time":${JSON.stringify(p.last_access_time)},`;
+    return head + p.definition.slice(1);
   }
 
   /** Values checked against the keys (count and type), normalised as stored; or the reason they do not fit. */
@@ -100,7 +103,7 @@ export class PartitionService {
     return typeof checked === 'string' ? undefined : partitionName(keys, checked.map((v) => v.text));
   }
 
-  private build(table: TableRow, keys: PartitionKey[], input: PartitionInput, now: string, createdAt = now): repo.NewPartition | string {
+  private build(table: TableRow, keys: PartitionKey[], input: PartitionInput, now: string, createdAt = now, base = tableLocation(table)): Built | string {
     const values = this.checkValues(keys, input.partition_values);
     if (typeof values === 'string') return values;
     const texts = values.map((v) => v.text);
@@ -112,12 +115,12 @@ export class PartitionService {
     } catch (err) {
       return (err as Error).message;
     }
-    const base = tableLocation(table);
     location ??= base ? `${base}/${name}` : undefined;
-    const definition = { storage_descriptor: { ...sd, ...(location ? { location } : {}) }, parameters: input.parameters ?? {} };
+    // viewJson splices this text into the Partition it returns: it is always a non-empty object.
+    const definition = { parameters: input.parameters ?? {}, storage_descriptor: { ...sd, ...(location ? { location } : {}) } };
     return {
       row: {
-        table_id: table.id, instance_id: table.instance_id, name, partition_values: JSON.stringify(texts), definition: JSON.stringify(definition),
+        table_id: table.id, name, partition_values: JSON.stringify(texts), definition: JSON.stringify(definition),
         created_at: createdAt, updated_at: now, last_access_time: input.last_access_time ?? now,
       },
       values,
@@ -125,12 +128,13 @@ export class PartitionService {
   }
 
   /** Builds a whole batch or fails naming every entry that does not fit (and duplicates within it). */
-  private buildAll(table: TableRow, keys: PartitionKey[], inputs: PartitionInput[], now: string): repo.NewPartition[] {
-    const built: repo.NewPartition[] = [];
+  private buildAll(table: TableRow, keys: PartitionKey[], inputs: PartitionInput[], now: string): Built[] {
+    const built: Built[] = [];
     const errors: string[] = [];
     const seen = new Set<string>();
+    const base = tableLocation(table);
     inputs.forEach((input, i) => {
-      const b = this.build(table, keys, input, now);
+      const b = this.build(table, keys, input, now, now, base);
       if (typeof b === 'string') { errors.push(`partitions[${i}] (${input.partition_values.join(', ')}): ${b}`); return; }
       if (seen.has(b.row.name)) errors.push(`partitions[${i}]: ${b.row.name} appears twice in the batch`);
       seen.add(b.row.name);
@@ -140,12 +144,16 @@ export class PartitionService {
     return built;
   }
 
-  private events(table: TableRow, type: string, caller: Principal, views: unknown[], names: string[]): NewMetadataEvent[] {
+  private events(table: TableRow, type: string, caller: Principal, rows: repo.StoredPartition[]): { events: NewMetadataEvent[]; views: string[] } {
     const at = nowIso();
-    return views.map((v, i) => ({
-      instance_id: table.instance_id, event_type: type, catalog_name: table.catalog_name, database_name: table.database_name,
-      object_name: `${table.name}/${names[i] as string}`, principal: caller.userName, created_at: at, detail: JSON.stringify({ object: v }),
-    }));
+    const views = rows.map((r) => this.viewJson(table, r));
+    return {
+      views,
+      events: rows.map((r, i) => ({
+        instance_id: table.instance_id, event_type: type, catalog_name: table.catalog_name, database_name: table.database_name,
+        object_name: `${table.name}/${r.name}`, principal: caller.userName, created_at: at, detail: `{"object":${views[i] as string}}`,
+      })),
+    };
   }
 
   /** Runs a write on the table's partitions; the table vanishing meanwhile is a 404, not a 500. */
@@ -163,18 +171,23 @@ export class PartitionService {
     const { table, keys } = await this.partitionedTable(caller, p);
     const built = this.buildAll(table, keys, inputs, nowIso());
     const names = built.map((b) => b.row.name);
-    const inserted = await this.write(table, async (trx) => {
-      if (!ifNotExists) {
-        const existing = await repo.findPartitionsByName(trx, table.id, names);
-        if (existing.length) throw conflict(`no partition was added: table ${table.name} already has ${some(existing.map((e) => e.name))}`);
-      }
-      const rows = await unlessDuplicate(`no partition was added: a partition of the batch was added to table ${table.name} concurrently`,
-        () => repo.insertPartitions(trx, built, ifNotExists));
-      const views = rows.map((r) => this.view(table, r));
-      await appendEvents(trx, this.events(table, 'CREATE_PARTITION', caller, views, rows.map((r) => r.name)));
-      return views;
-    });
-    return inserted;
+    let inserted;
+    try {
+      inserted = await this.write(table, async (trx) => {
+        const rows = await repo.insertPartitions(trx, built, ifNotExists);
+        const { events, views } = this.events(table, 'CREATE_PARTITION', caller, rows);
+        await appendEvents(trx, events);
+        return views;
+      });
+    } catch (err) {
+      // The unique (table, name) constraint refused the batch; only now is it worth finding which names exist.
+      if (!isUniqueViolation(err)) throw err;
+      const existing = await repo.findPartitionsByName(this.store.db, table.id, names);
+      throw conflict(`no partition was added: table ${table.name} already has ${existing.length ? some(existing.map((e) => e.name)) : 'a partition of the batch (added concurrently)'}`);
+    }
+    // The planner must know a table grew to pick the value index for a selective filter.
+    this.store.refreshPlannerStatistics().catch((err: unknown) => this.log.warn({ err }, 'refreshing the planner statistics failed'));
+    return RawJson.array(inserted);
   }
 
   /** Partitions by their full value lists; values that name no partition are left out. */
@@ -182,7 +195,7 @@ export class PartitionService {
     const { table, keys } = await this.partitionedTable(caller, p);
     const names = valueLists.map((v) => this.nameOf(keys, v)).filter((n): n is string => n !== undefined);
     const rows = await repo.findPartitionsByName(this.store.db, table.id, names);
-    return rows.map((r) => this.view(table, r));
+    return RawJson.array(rows.map((r) => this.viewJson(table, r)));
   }
 
   /** Looks up every value list in a transaction; fails naming the missing ones unless they may be skipped. */
@@ -203,8 +216,7 @@ export class PartitionService {
     const now = nowIso();
     return this.write(table, async (trx) => {
       const { byName, wanted } = await this.existing(trx, table, keys, entries.map((e) => e.partition_values), false);
-      const views: ReturnType<PartitionService['view']>[] = [];
-      const names: string[] = [];
+      const updated: repo.StoredPartition[] = [];
       const errors: string[] = [];
       for (const [i, e] of entries.entries()) {
         const old = byName.get(wanted[i]?.name as string) as repo.StoredPartition;
@@ -214,13 +226,12 @@ export class PartitionService {
         await unlessDuplicate(`nothing was changed: table ${table.name} already has partition ${b.row.name}`, () => repo.updatePartition(trx, old.id, {
           name: b.row.name, partition_values: b.row.partition_values, definition: b.row.definition, updated_at: now, last_access_time: b.row.last_access_time,
         }, renamed ? b.values : undefined, table.id));
-        const updated = { ...old, ...b.row, id: old.id };
-        views.push(this.view(table, updated));
-        names.push(updated.name);
+        updated.push({ ...old, ...b.row, id: old.id });
       }
       if (errors.length) throw invalid(`nothing was changed: ${some(errors, 5)}`);
-      await appendEvents(trx, this.events(table, 'ALTER_PARTITION', caller, views, names));
-      return views;
+      const { events, views } = this.events(table, 'ALTER_PARTITION', caller, updated);
+      await appendEvents(trx, events);
+      return RawJson.array(views);
     });
   }
 
@@ -231,12 +242,12 @@ export class PartitionService {
       const { byName } = await this.existing(trx, table, keys, valueLists, o.ifExists);
       const rows = [...byName.values()];
       await repo.deletePartitions(trx, table.id, rows.map((r) => r.id));
-      const views = rows.map((r) => this.view(table, r));
-      await appendEvents(trx, this.events(table, 'DROP_PARTITION', caller, views, rows.map((r) => r.name)));
-      return views;
+      const { events, views } = this.events(table, 'DROP_PARTITION', caller, rows);
+      await appendEvents(trx, events);
+      return { rows, views };
     });
-    if (o.deleteData && table.table_type === 'MANAGED_TABLE') await this.deleteData(dropped);
-    return dropped;
+    if (o.deleteData && table.table_type === 'MANAGED_TABLE') await this.deleteData(dropped.rows);
+    return RawJson.array(dropped.views);
   }
 
   /** Empties the data of partitions of a managed table and drops their statistics; definitions stay. */
@@ -247,15 +258,15 @@ export class PartitionService {
       const { byName } = await this.existing(trx, table, keys, valueLists, false);
       const found = [...byName.values()];
       await deletePartitionStatistics(trx, found.map((r) => r.id));
-      await appendEvents(trx, this.events(table, 'TRUNCATE_PARTITION', caller, found.map((r) => this.view(table, r)), found.map((r) => r.name)));
+      await appendEvents(trx, this.events(table, 'TRUNCATE_PARTITION', caller, found).events);
       return found;
     });
-    await this.deleteData(rows.map((r) => this.view(table, r)));
+    await this.deleteData(rows);
   }
 
-  private async deleteData(views: { storage_descriptor: unknown }[]): Promise<void> {
-    for (const v of views) {
-      const location = (v.storage_descriptor as { location?: string } | undefined)?.location;
+  private async deleteData(rows: repo.StoredPartition[]): Promise<void> {
+    for (const r of rows) {
+      const location = (JSON.parse(r.definition) as { storage_descriptor?: { location?: string } }).storage_descriptor?.location;
       if (location) await deleteLocationData(this.storage, location, this.localWarehouse);
     }
   }
@@ -271,8 +282,13 @@ export class PartitionService {
       if (partial.length > keys.length) throw invalid(`${partial.length} partition values given; the table has ${keys.length} partition keys`);
       partial.forEach((v, i) => {
         if (v === '' || v === '*') return;
-        const checked = partitionValue(keys[i] as PartitionKey, v);
-        const leaf: TypedFilter = { kind: 'compare', index: i, as: 'string', op: '=', value: typeof checked === 'string' ? v : checked.text };
+        const key = keys[i] as PartitionKey;
+        const checked = partitionValue(key, v);
+        if (typeof checked === 'string') throw invalid(`partition_values[${i}]: ${checked}`);
+        // Typed keys compare by number (so the number index serves them); the default partition has none.
+        const leaf: TypedFilter = checked.num === null
+          ? { kind: 'compare', index: i, as: 'string', op: '=', value: checked.text }
+          : { kind: 'compare', index: i, as: keyKind(key.type), op: '=', value: checked.num };
         typed = typed ? { kind: 'and', left: typed, right: leaf } : leaf;
       });
     }
@@ -297,7 +313,7 @@ export class PartitionService {
   async list(caller: Principal, p: TablePath, q: Paging & { filter?: string; partialValues?: string[] }) {
     const { table, keys } = await this.partitionedTable(caller, p);
     const page = await this.page(this.query(table, keys, q.filter, q.partialValues), table.id, q, false);
-    return { partitions: page.rows.map((r) => this.view(table, r)), page_info: page.info };
+    return new RawJson(`{"partitions":${RawJson.array(page.rows.map((r) => this.viewJson(table, r))).text},"page_info":${JSON.stringify(page.info)}}`);
   }
 
   async names(caller: Principal, p: TablePath, q: Paging & { filter?: string }) {

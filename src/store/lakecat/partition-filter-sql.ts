@@ -18,9 +18,15 @@ export type TypedFilter =
   | { kind: 'in'; index: number; as: KeyKind; values: TypedValue[]; negated: boolean }
   | { kind: 'between'; index: number; as: KeyKind; low: TypedValue; high: TypedValue; negated: boolean };
 
-/** The keys (by index) a filter reads: the query joins one partition_values row per key. */
-export function keysOf(f: TypedFilter, into = new Set<number>()): Set<number> {
-  if ('index' in f) into.add(f.index);
+/**
+ * The keys (by index) a filter reads, with whether they are compared only as text: the query
+ * joins one partition_values row per key.
+ */
+export function keysOf(f: TypedFilter, into = new Map<number, 'text' | 'typed'>()): Map<number, 'text' | 'typed'> {
+  if ('index' in f) {
+    const how = f.kind === 'like' || f.as === 'string' ? 'text' : 'typed';
+    into.set(f.index, into.get(f.index) === 'typed' ? 'typed' : how);
+  }
   else if (f.kind === 'not') keysOf(f.expr, into);
   else {
     keysOf(f.left, into);

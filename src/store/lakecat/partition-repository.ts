@@ -64,7 +64,8 @@ export interface PartitionQuery { tableId: string; filter?: TypedFilter }
 /** FROM/WHERE of a filtered partition query: one join per key the filter reads, all bound. */
 function fromWhere(pq: PartitionQuery, extra?: RawBuilder<boolean>) {
   const keys = pq.filter ? [...keysOf(pq.filter)] : [];
-  const joins = keys.map((k) => sql`JOIN partition_values ${keyAlias(k)} ON ${keyAlias(k)}.partition_id = p.id AND ${keyAlias(k)}.table_id = ${pq.tableId} AND ${keyAlias(k)}.key_index = ${k}`);
+  // A text key's values have no number: saying so lets the planner use the text index (partial on that).
+  const joins = keys.map(([k, kind]) => sql`JOIN partition_values ${keyAlias(k)} ON ${keyAlias(k)}.partition_id = p.id AND ${keyAlias(k)}.table_id = ${pq.tableId} AND ${keyAlias(k)}.key_index = ${k}${kind === 'text' ? sql` AND ${keyAlias(k)}.num_value IS NULL` : sql``}`);
   const conditions = [sql`p.table_id = ${pq.tableId}`];
   if (pq.filter) conditions.push(filterCondition(pq.filter));
   if (extra) conditions.push(extra);
@@ -92,8 +93,10 @@ export async function partitionExistsBeyond(q: Db, pq: PartitionQuery, name: str
   return rows.length > 0;
 }
 
+/** Partitions of an instance, counted table by table through the (table, name) index. */
 export async function countPartitions(q: Db, instanceId: string): Promise<number> {
-  const r = await q.selectFrom('partitions').select((eb) => eb.fn.countAll<number | string>().as('n')).where('instance_id', '=', instanceId).executeTakeFirstOrThrow();
+  const r = await q.selectFrom('partitions').select((eb) => eb.fn.countAll<number | string>().as('n'))
+    .where('table_id', 'in', q.selectFrom('tables').select('id').where('instance_id', '=', instanceId)).executeTakeFirstOrThrow();
   return Number(r.n);
 }
 
