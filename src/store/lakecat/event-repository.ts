@@ -1,8 +1,10 @@
 import type { Db } from '../store.js';
 import type { MetadataEventRow } from '../schema.js';
 import { pageFromRows } from './keyset.js';
+import { bulkInsert } from '../bulk-insert.js';
 
 export type NewMetadataEvent = Omit<MetadataEventRow, 'id'>;
+const EVENT_COLUMNS = ['instance_id', 'event_type', 'catalog_name', 'database_name', 'object_name', 'principal', 'created_at', 'detail'] satisfies (keyof NewMetadataEvent)[];
 
 /** Appends to the metadata event log; call it inside the transaction of the change it records. */
 export async function appendEvent(q: Db, event: NewMetadataEvent): Promise<void> {
@@ -11,7 +13,7 @@ export async function appendEvent(q: Db, event: NewMetadataEvent): Promise<void>
 
 /** Appends many events (a batch of partitions) in as few statements as the parameter limits allow. */
 export async function appendEvents(q: Db, events: NewMetadataEvent[]): Promise<void> {
-  for (let i = 0; i < events.length; i += 500) await q.insertInto('metadata_events').values(events.slice(i, i + 500)).execute();
+  for (let i = 0; i < events.length; i += 500) await bulkInsert(q, 'metadata_events', EVENT_COLUMNS, events.slice(i, i + 500));
 }
 
 export interface EventWindow { instanceId: string; beginTime?: string; endTime?: string }

@@ -1,5 +1,6 @@
 import { type RawBuilder, sql } from 'kysely';
-import type { PartitionRow } from '../schema.js';
+import type { PartitionRow, PartitionValueRow } from '../schema.js';
+import { bulkInsert } from '../bulk-insert.js';
 import type { Db } from '../store.js';
 import { filterCondition, keyAlias, keysOf, type TypedFilter } from './partition-filter-sql.js';
 
@@ -16,6 +17,9 @@ export interface NewPartition {
 const PARTITION_CHUNK = 400;
 const VALUE_CHUNK = 1500;
 
+const PARTITION_COLUMNS = ['table_id', 'name', 'partition_values', 'definition', 'created_at', 'updated_at', 'last_access_time'] satisfies (keyof PartitionRow)[];
+const VALUE_COLUMNS = ['partition_id', 'table_id', 'key_index', 'value', 'num_value'] satisfies (keyof PartitionValueRow)[];
+
 const asStored = (r: { id: unknown }) => ({ ...r, id: String(r.id) }) as StoredPartition;
 
 /**
@@ -27,17 +31,16 @@ export async function insertPartitions(q: Db, parts: NewPartition[], skipExistin
   const inserted: StoredPartition[] = [];
   for (let i = 0; i < parts.length; i += PARTITION_CHUNK) {
     const chunk = parts.slice(i, i + PARTITION_CHUNK);
-    let query = q.insertInto('partitions').values(chunk.map((p) => p.row));
-    if (skipExisting) query = query.onConflict((oc) => oc.columns(['table_id', 'name']).doNothing());
-    const rows = await query.returning(['id', 'name']).execute();
+    const rows = await bulkInsert<Omit<PartitionRow, 'id'>, { id: number; name: string }>(q, 'partitions', PARTITION_COLUMNS, chunk.map((p) => p.row),
+      { returning: ['id', 'name'], ...(skipExisting ? { onConflictDoNothing: ['table_id', 'name'] } : {}) });
     const byName = new Map(chunk.map((p) => [p.row.name, p]));
-    const values: { partition_id: number; table_id: string; key_index: number; value: string; num_value: number | null }[] = [];
+    const values: PartitionValueRow[] = [];
     for (const r of rows) {
       const p = byName.get(r.name) as NewPartition;
       inserted.push({ ...p.row, id: String(r.id) });
       p.values.forEach((v, k) => values.push({ partition_id: r.id, table_id: p.row.table_id, key_index: k, value: v.text, num_value: v.num }));
     }
-    for (let j = 0; j < values.length; j += VALUE_CHUNK) await q.insertInto('partition_values').values(values.slice(j, j + VALUE_CHUNK)).execute();
+    for (let j = 0; j < values.length; j += VALUE_CHUNK) await bulkInsert(q, 'partition_values', VALUE_COLUMNS, values.slice(j, j + VALUE_CHUNK));
   }
   return inserted;
 }
