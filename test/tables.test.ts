@@ -123,7 +123,22 @@ for (const backend of await backends()) {
       assert.deepEqual(meta.json.table_metas.map((m: { database_name: string; table_name: string }) => `${m.database_name}.${m.table_name}`), ['hr.staff', 'sales.t_a']);
       const managedOnly = await server.request('GET', `${cat()}/databases/tables`, { token, query: { table_types: ['MANAGED_TABLE'] } });
       assert.deepEqual(managedOnly.json.table_metas.map((m: { table_name: string }) => m.table_name), ['staff', 'orders']);
-      assert.equal((await server.request('GET', tables(), { token, query: { filter: 'hive_filter_field_owner__ = "x"' } })).status, 400);
+      const byFilter = async (filter: string) => {
+        const r = await server.request('GET', tables(), { token, query: { filter } });
+        assert.equal(r.status, 200, `${filter}: ${r.text}`);
+        return r.json.tables.map((t: { table_name: string }) => t.table_name);
+      };
+      assert.deepEqual(await byFilter('hive_filter_field_params__classification = "parquet"'), ['orders']);
+      assert.deepEqual(await byFilter('hive_filter_field_params__classification <> "parquet" OR hive_filter_field_owner__ LIKE "adm%"'),
+        ['big_orders', 'events', 'orders', 't_a', 't_b', 't_c'], 'a table without the parameter does not match <>, as NULL in SQL');
+      assert.deepEqual(await byFilter('hive_filter_field_owner__ = "nobody"'), []);
+      assert.deepEqual(await byFilter('hive_filter_field_last_access__ > 0 AND hive_filter_field_params__classification = "parquet"'), ['orders']);
+      assert.deepEqual(await byFilter('hive_filter_field_last_access__ > 4102444800'), [], 'nothing was accessed after 2100');
+      for (const bad of ['owner = "x"', 'hive_filter_field_last_access__ > "yesterday"', 'hive_filter_field_owner__ =']) {
+        const r = await server.request('GET', tables(), { token, query: { filter: bad } });
+        assert.equal(r.status, 400, `${bad}: ${r.text}`);
+        assert.match(r.json.error_msg, /position/);
+      }
     });
 
     test('update replaces the definition, checks version_id, renames, and keeps what is not sent', async () => {

@@ -1,5 +1,5 @@
 import { invalid } from '../errors.js';
-import type { CompareOp, KeyKind, TypedFilter, TypedValue } from '../../store/lakecat/partition-filter-sql.js';
+import type { CompareOp, Filter, KeyKind, TableField, TypedFilter, TypedValue } from '../../store/lakecat/partition-filter-sql.js';
 
 /**
  * Hive metastore partition filters: `dt = '2024-01-01' AND (hr < 12 OR region LIKE 'eu%')`.
@@ -224,53 +224,95 @@ export function partitionValue(key: PartitionKey, value: string): { text: string
   return { text: value, num: null };
 }
 
-export function typeFilter(filter: string, expr: FilterExpr, keys: PartitionKey[]): TypedFilter {
-  const resolve = (name: string, pos: number) => {
-    const index = keys.findIndex((k) => k.name.toLowerCase() === name.toLowerCase());
-    if (index < 0) {
-      fail(filter, pos, keys.length
-        ? `'${name}' is not a partition key of the table (its keys: ${keys.map((k) => k.name).join(', ')})`
-        : `'${name}' is not a partition key: the table is not partitioned`);
-    }
-    return { index, key: keys[index] as PartitionKey, as: keyKind((keys[index] as PartitionKey).type) };
-  };
-  const value = (lit: Literal, as: KeyKind, key: PartitionKey): TypedValue => {
-    if (as === 'number') {
+/** How a filter names a field: what the store compares, how, and what to call it in messages. */
+export interface ResolvedKey<K> { key: K; as: KeyKind; label: string; type: string }
+
+/**
+ * Resolves a parsed filter against the fields it may name: `resolveKey` turns a name into the
+ * store's key (or fails at its position), and literals become the values the store compares.
+ */
+export function resolveFilter<K>(filter: string, expr: FilterExpr, resolveKey: (name: string, pos: number) => ResolvedKey<K>,
+  literal?: (lit: Literal, k: ResolvedKey<K>) => TypedValue | undefined): Filter<K> {
+  const value = (lit: Literal, k: ResolvedKey<K>): TypedValue => {
+    const own = literal?.(lit, k);
+    if (own !== undefined) return own;
+    if (k.as === 'number') {
       const n = Number(lit.text);
-      if (lit.kind === 'date' || lit.text.trim() === '' || !Number.isFinite(n)) fail(filter, lit.pos, `'${lit.text}' is not a number, and ${key.name} is ${key.type}`);
+      if (lit.kind === 'date' || lit.text.trim() === '' || !Number.isFinite(n)) fail(filter, lit.pos, `'${lit.text}' is not a number, and ${k.label} is ${k.type}`);
       return n;
     }
-    if (as === 'date') {
+    if (k.as === 'date') {
       const d = normalizeDate(lit.text);
-      if (!d) fail(filter, lit.pos, `'${lit.text}' is not a date yyyy-mm-dd, and ${key.name} is a date`);
+      if (!d) fail(filter, lit.pos, `'${lit.text}' is not a date yyyy-mm-dd, and ${k.label} is a date`);
       return epochDay(d);
     }
     return lit.text;
   };
-  const walk = (e: FilterExpr): TypedFilter => {
+  const walk = (e: FilterExpr): Filter<K> => {
     switch (e.kind) {
       case 'and': case 'or': return { kind: e.kind, left: walk(e.left), right: walk(e.right) };
       case 'not': return { kind: 'not', expr: walk(e.expr) };
       case 'compare': {
-        const k = resolve(e.key, e.keyPos);
-        return { kind: 'compare', index: k.index, as: k.as, op: e.op, value: value(e.value, k.as, k.key) };
+        const k = resolveKey(e.key, e.keyPos);
+        return { kind: 'compare', key: k.key, as: k.as, op: e.op, value: value(e.value, k) };
       }
       case 'like': {
-        const k = resolve(e.key, e.keyPos);
-        if (k.as !== 'string') fail(filter, e.keyPos, `LIKE needs a string key, and ${k.key.name} is ${k.key.type}`);
+        const k = resolveKey(e.key, e.keyPos);
+        if (k.as !== 'string') fail(filter, e.keyPos, `LIKE needs a string key, and ${k.label} is ${k.type}`);
         if (e.pattern.kind !== 'string') fail(filter, e.pattern.pos, 'LIKE needs a quoted pattern');
-        return { kind: 'like', index: k.index, pattern: e.pattern.text, negated: e.negated };
+        return { kind: 'like', key: k.key, pattern: e.pattern.text, negated: e.negated };
       }
       case 'in': {
-        const k = resolve(e.key, e.keyPos);
-        return { kind: 'in', index: k.index, as: k.as, values: e.values.map((v) => value(v, k.as, k.key)), negated: e.negated };
+        const k = resolveKey(e.key, e.keyPos);
+        return { kind: 'in', key: k.key, as: k.as, values: e.values.map((v) => value(v, k)), negated: e.negated };
       }
       case 'between': {
-        const k = resolve(e.key, e.keyPos);
-        return { kind: 'between', index: k.index, as: k.as, low: value(e.low, k.as, k.key), high: value(e.high, k.as, k.key), negated: e.negated };
+        const k = resolveKey(e.key, e.keyPos);
+        return { kind: 'between', key: k.key, as: k.as, low: value(e.low, k), high: value(e.high, k), negated: e.negated };
       }
     }
   };
   return walk(expr);
 }
 
+/** A partition filter: keys are partition keys, by index. */
+export function typeFilter(filter: string, expr: FilterExpr, keys: PartitionKey[]): TypedFilter {
+  return resolveFilter<number>(filter, expr, (name, pos) => {
+    const index = keys.findIndex((k) => k.name.toLowerCase() === name.toLowerCase());
+    if (index < 0) {
+      fail(filter, pos, keys.length
+        ? `'${name}' is not a partition key of the table (its keys: ${keys.map((k) => k.name).join(', ')})`
+        : `'${name}' is not a partition key: the table is not partitioned`);
+    }
+    const key = keys[index] as PartitionKey;
+    return { key: index, as: keyKind(key.type), label: key.name, type: key.type };
+  });
+}
+
+const TABLE_OWNER = 'hive_filter_field_owner__';
+const TABLE_LAST_ACCESS = 'hive_filter_field_last_access__';
+const TABLE_PARAMS = 'hive_filter_field_params__';
+
+/**
+ * A table filter as Hive's getTableNamesByFilter takes it: `hive_filter_field_owner__`,
+ * `hive_filter_field_params__<key>` (string comparisons and LIKE) and
+ * `hive_filter_field_last_access__` (seconds since the epoch; compared as the time it stands for).
+ */
+export function typeTableFilter(filter: string, expr: FilterExpr): Filter<TableField> {
+  return resolveFilter<TableField>(filter, expr, (name, pos) => {
+    const n = name.toLowerCase();
+    if (n === TABLE_OWNER) return { key: { kind: 'owner' }, as: 'string', label: 'the owner', type: 'string' };
+    if (n === TABLE_LAST_ACCESS) return { key: { kind: 'last_access' }, as: 'string', label: 'the last access time', type: 'a time' };
+    if (n.startsWith(TABLE_PARAMS) && name.length > TABLE_PARAMS.length) {
+      const key = name.slice(TABLE_PARAMS.length);
+      if (/["\\]/.test(key)) fail(filter, pos, `parameter key '${key}' holds a character a filter cannot name`);
+      return { key: { kind: 'param', key }, as: 'string', label: `parameter ${key}`, type: 'string' };
+    }
+    return fail(filter, pos, `'${name}' is not a table field; use ${TABLE_OWNER}, ${TABLE_LAST_ACCESS} or ${TABLE_PARAMS}<key>`);
+  }, (lit, k) => {
+    if ((k.key as TableField).kind !== 'last_access') return undefined;
+    const seconds = Number(lit.text);
+    if (lit.kind !== 'number' || !Number.isInteger(seconds)) fail(filter, lit.pos, `'${lit.text}' is not a time in seconds since the epoch`);
+    return new Date(seconds * 1000).toISOString();
+  });
+}

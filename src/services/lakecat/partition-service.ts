@@ -85,12 +85,18 @@ export class PartitionService {
   }
 
   /** Values checked against the keys (count and type), normalised as stored; or the reason they do not fit. */
-  private checkValues(keys: PartitionKey[], values: string[]): { text: string; num: number | null }[] | string {
+  private checkValues(keys: PartitionKey[], values: string[], memo?: Map<string, ReturnType<typeof partitionValue>>[]): { text: string; num: number | null }[] | string {
     if (keys.length === 0) return 'the table is not partitioned';
     if (values.length !== keys.length) return `${values.length} values given; the table has ${keys.length} partition keys (${keys.map((k) => k.name).join(', ')})`;
     const out: { text: string; num: number | null }[] = [];
     for (let i = 0; i < keys.length; i++) {
-      const v = partitionValue(keys[i] as PartitionKey, values[i] as string);
+      // A batch repeats values (a day's hours): each distinct value of a key is checked once.
+      const seen = memo?.[i];
+      let v = seen?.get(values[i] as string);
+      if (v === undefined) {
+        v = partitionValue(keys[i] as PartitionKey, values[i] as string);
+        seen?.set(values[i] as string, v);
+      }
       if (typeof v === 'string') return v;
       out.push(v);
     }
@@ -103,8 +109,9 @@ export class PartitionService {
     return typeof checked === 'string' ? undefined : partitionName(keys, checked.map((v) => v.text));
   }
 
-  private build(table: TableRow, keys: PartitionKey[], input: PartitionInput, now: string, createdAt = now, base = tableLocation(table)): Built | string {
-    const values = this.checkValues(keys, input.partition_values);
+  private build(table: TableRow, keys: PartitionKey[], input: PartitionInput, now: string, createdAt = now, base = tableLocation(table),
+    memo?: Map<string, ReturnType<typeof partitionValue>>[]): Built | string {
+    const values = this.checkValues(keys, input.partition_values, memo);
     if (typeof values === 'string') return values;
     const texts = values.map((v) => v.text);
     const name = partitionName(keys, texts);
@@ -116,8 +123,9 @@ export class PartitionService {
       return (err as Error).message;
     }
     location ??= base ? `${base}/${name}` : undefined;
+    if (location) sd.location = location; // the request's own object, parsed for this call
     // viewJson splices this text into the Partition it returns: it is always a non-empty object.
-    const definition = { parameters: input.parameters ?? {}, storage_descriptor: { ...sd, ...(location ? { location } : {}) } };
+    const definition = { parameters: input.parameters ?? {}, storage_descriptor: sd };
     return {
       row: {
         table_id: table.id, name, partition_values: JSON.stringify(texts), definition: JSON.stringify(definition),
@@ -133,8 +141,9 @@ export class PartitionService {
     const errors: string[] = [];
     const seen = new Set<string>();
     const base = tableLocation(table);
+    const memo = keys.map(() => new Map<string, ReturnType<typeof partitionValue>>());
     inputs.forEach((input, i) => {
-      const b = this.build(table, keys, input, now, now, base);
+      const b = this.build(table, keys, input, now, now, base, memo);
       if (typeof b === 'string') { errors.push(`partitions[${i}] (${input.partition_values.join(', ')}): ${b}`); return; }
       if (seen.has(b.row.name)) errors.push(`partitions[${i}]: ${b.row.name} appears twice in the batch`);
       seen.add(b.row.name);
@@ -287,8 +296,8 @@ export class PartitionService {
         if (typeof checked === 'string') throw invalid(`partition_values[${i}]: ${checked}`);
         // Typed keys compare by number (so the number index serves them); the default partition has none.
         const leaf: TypedFilter = checked.num === null
-          ? { kind: 'compare', index: i, as: 'string', op: '=', value: checked.text }
-          : { kind: 'compare', index: i, as: keyKind(key.type), op: '=', value: checked.num };
+          ? { kind: 'compare', key: i, as: 'string', op: '=', value: checked.text }
+          : { kind: 'compare', key: i, as: keyKind(key.type), op: '=', value: checked.num };
         typed = typed ? { kind: 'and', left: typed, right: leaf } : leaf;
       });
     }

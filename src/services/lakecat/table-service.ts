@@ -16,6 +16,7 @@ import type { InstanceService } from '../instances/instance-service.js';
 import { deleteLocationData } from './data-files.js';
 import type { PageInfo } from './database-service.js';
 import { normalizeName, validateLocation } from './names.js';
+import { parseFilter, typeTableFilter } from './partition-filter.js';
 
 export const TABLE_NAME = /^[a-zA-Z0-9\u4e00-\u9fa5_]+$/;
 export const MAX_TABLE_NAMES = 100_000;
@@ -251,9 +252,11 @@ export class TableService {
   async list(caller: Principal, projectId: string, instanceRef: string, catalogName: string, databaseName: string,
     q: Paging & { pattern?: string; format?: string; type?: string; filter?: string; deleted: boolean; includeFields?: string[] }) {
     const { s } = await this.databaseScope(projectId, instanceRef, catalogName, databaseName);
-    if (q.filter) throw invalid('the filter expression of ListTables is not supported yet; filter by table_name_pattern, table_type or table_format');
+    const parsed = q.filter ? parseFilter(q.filter) : undefined;
+    const expression = parsed && q.filter ? typeTableFilter(q.filter, parsed) : undefined;
+    // Dropped tables are not kept, so a listing of them is empty.
     if (q.deleted) return { tables: [], page_info: { current_count: 0 } };
-    const page = await this.page(s, { pattern: q.pattern, format: q.format, ...(q.type ? { types: [q.type] } : {}), ...this.ownerFilter(caller) }, q);
+    const page = await this.page(s, { pattern: q.pattern, format: q.format, expression, ...(q.type ? { types: [q.type] } : {}), ...this.ownerFilter(caller) }, q);
     return { tables: page.rows.map((r) => pick(view(r), q.includeFields)), page_info: page.info };
   }
 

@@ -6,28 +6,33 @@ export type KeyKind = 'number' | 'date' | 'string';
 export type TypedValue = string | number;
 
 /**
- * A partition filter resolved against the table's partition keys (see the service's parser).
- * Keys of kind number and date compare by their stored number, which is null for Hive's
- * default partition, so that partition matches no comparison, as NULL does in SQL.
+ * A filter resolved against the fields it names (`K`: a partition key's index, or a table
+ * field). Keys of kind number and date compare by their stored number, which is null for
+ * Hive's default partition, so that partition matches no comparison, as NULL does in SQL.
  */
-export type TypedFilter =
-  | { kind: 'and' | 'or'; left: TypedFilter; right: TypedFilter }
-  | { kind: 'not'; expr: TypedFilter }
-  | { kind: 'compare'; index: number; as: KeyKind; op: CompareOp; value: TypedValue }
-  | { kind: 'like'; index: number; pattern: string; negated: boolean }
-  | { kind: 'in'; index: number; as: KeyKind; values: TypedValue[]; negated: boolean }
-  | { kind: 'between'; index: number; as: KeyKind; low: TypedValue; high: TypedValue; negated: boolean };
+export type Filter<K> =
+  | { kind: 'and' | 'or'; left: Filter<K>; right: Filter<K> }
+  | { kind: 'not'; expr: Filter<K> }
+  | { kind: 'compare'; key: K; as: KeyKind; op: CompareOp; value: TypedValue }
+  | { kind: 'like'; key: K; pattern: string; negated: boolean }
+  | { kind: 'in'; key: K; as: KeyKind; values: TypedValue[]; negated: boolean }
+  | { kind: 'between'; key: K; as: KeyKind; low: TypedValue; high: TypedValue; negated: boolean };
+
+/** A partition filter: keys are partition-key indexes. */
+export type TypedFilter = Filter<number>;
+
+/** What a table filter may name (Hive's table-filter fields). */
+export type TableField = { kind: 'owner' } | { kind: 'last_access' } | { kind: 'param'; key: string };
 
 /**
  * The keys (by index) a filter reads, with whether they are compared only as text: the query
  * joins one partition_values row per key.
  */
 export function keysOf(f: TypedFilter, into = new Map<number, 'text' | 'typed'>()): Map<number, 'text' | 'typed'> {
-  if ('index' in f) {
+  if ('key' in f) {
     const how = f.kind === 'like' || f.as === 'string' ? 'text' : 'typed';
-    into.set(f.index, into.get(f.index) === 'typed' ? 'typed' : how);
-  }
-  else if (f.kind === 'not') keysOf(f.expr, into);
+    into.set(f.key, into.get(f.key) === 'typed' ? 'typed' : how);
+  } else if (f.kind === 'not') keysOf(f.expr, into);
   else {
     keysOf(f.left, into);
     keysOf(f.right, into);
@@ -37,21 +42,20 @@ export function keysOf(f: TypedFilter, into = new Map<number, 'text' | 'typed'>(
 
 export const keyAlias = (index: number) => sql.raw(`v${index}`);
 
-function column(index: number, as: KeyKind): RawBuilder<unknown> {
-  return sql.raw(`v${index}.${as === 'string' ? 'value' : 'num_value'}`);
-}
+/** A partition key's column in its joined alias: the number for typed keys, else the text. */
+export const partitionColumn = (index: number, as: KeyKind): RawBuilder<unknown> => sql.raw(`v${index}.${as === 'string' ? 'value' : 'num_value'}`);
 
 const OPS: Record<CompareOp, string> = { '=': '=', '!=': '<>', '<': '<', '<=': '<=', '>': '>', '>=': '>=' };
 
-/** The filter as one SQL condition over the joined key aliases; every literal is a bound parameter. */
-export function filterCondition(f: TypedFilter): RawBuilder<boolean> {
+/** The filter as one SQL condition, each key read through `column`; every literal is a bound parameter. */
+export function filterCondition<K>(f: Filter<K>, column: (key: K, as: KeyKind) => RawBuilder<unknown>): RawBuilder<boolean> {
   switch (f.kind) {
-    case 'and': return sql<boolean>`(${filterCondition(f.left)} AND ${filterCondition(f.right)})`;
-    case 'or': return sql<boolean>`(${filterCondition(f.left)} OR ${filterCondition(f.right)})`;
-    case 'not': return sql<boolean>`(NOT ${filterCondition(f.expr)})`;
-    case 'compare': return sql<boolean>`${column(f.index, f.as)} ${sql.raw(OPS[f.op])} ${f.value}`;
-    case 'like': return sql<boolean>`${column(f.index, 'string')} ${sql.raw(f.negated ? 'NOT LIKE' : 'LIKE')} ${f.pattern} ESCAPE '\\'`;
-    case 'in': return sql<boolean>`${column(f.index, f.as)} ${sql.raw(f.negated ? 'NOT IN' : 'IN')} (${sql.join(f.values)})`;
-    case 'between': return sql<boolean>`${column(f.index, f.as)} ${sql.raw(f.negated ? 'NOT BETWEEN' : 'BETWEEN')} ${f.low} AND ${f.high}`;
+    case 'and': return sql<boolean>`(${filterCondition(f.left, column)} AND ${filterCondition(f.right, column)})`;
+    case 'or': return sql<boolean>`(${filterCondition(f.left, column)} OR ${filterCondition(f.right, column)})`;
+    case 'not': return sql<boolean>`(NOT ${filterCondition(f.expr, column)})`;
+    case 'compare': return sql<boolean>`${column(f.key, f.as)} ${sql.raw(OPS[f.op])} ${f.value}`;
+    case 'like': return sql<boolean>`${column(f.key, 'string')} ${sql.raw(f.negated ? 'NOT LIKE' : 'LIKE')} ${f.pattern} ESCAPE '\\'`;
+    case 'in': return sql<boolean>`${column(f.key, f.as)} ${sql.raw(f.negated ? 'NOT IN' : 'IN')} (${sql.join(f.values)})`;
+    case 'between': return sql<boolean>`${column(f.key, f.as)} ${sql.raw(f.negated ? 'NOT BETWEEN' : 'BETWEEN')} ${f.low} AND ${f.high}`;
   }
 }

@@ -2,7 +2,7 @@ import { type RawBuilder, sql } from 'kysely';
 import type { PartitionRow, PartitionValueRow } from '../schema.js';
 import { bulkInsert } from '../bulk-insert.js';
 import type { Db } from '../store.js';
-import { filterCondition, keyAlias, keysOf, type TypedFilter } from './partition-filter-sql.js';
+import { filterCondition, keyAlias, keysOf, partitionColumn, type TypedFilter } from './partition-filter-sql.js';
 
 /** A stored partition; ids come back as strings from PostgreSQL's bigint, so they are kept as text. */
 export type StoredPartition = Omit<PartitionRow, 'id'> & { id: string };
@@ -70,7 +70,7 @@ function fromWhere(pq: PartitionQuery, extra?: RawBuilder<boolean>) {
   // A text key's values have no number: saying so lets the planner use the text index (partial on that).
   const joins = keys.map(([k, kind]) => sql`JOIN partition_values ${keyAlias(k)} ON ${keyAlias(k)}.partition_id = p.id AND ${keyAlias(k)}.table_id = ${pq.tableId} AND ${keyAlias(k)}.key_index = ${k}${kind === 'text' ? sql` AND ${keyAlias(k)}.num_value IS NULL` : sql``}`);
   const conditions = [sql`p.table_id = ${pq.tableId}`];
-  if (pq.filter) conditions.push(filterCondition(pq.filter));
+  if (pq.filter) conditions.push(filterCondition(pq.filter, partitionColumn));
   if (extra) conditions.push(extra);
   return sql`FROM partitions p ${sql.join(joins, sql` `)} WHERE ${sql.join(conditions, sql` AND `)}`;
 }

@@ -1,4 +1,6 @@
+import { PostgresAdapter, type RawBuilder, sql } from 'kysely';
 import type { TableRow } from '../schema.js';
+import { type Filter, filterCondition, type TableField } from './partition-filter-sql.js';
 import type { Db } from '../store.js';
 import { beyondKey, type DatabaseNameKey, pageFromRows } from './keyset.js';
 import { hiveNamePattern } from './name-pattern.js';
@@ -7,6 +9,8 @@ import { preparedQuery } from '../prepared.js';
 export interface TableScope { instanceId: string; catalogName: string; databaseName?: string }
 export interface TableFilter {
   pattern?: string; databasePattern?: string; types?: string[]; format?: string;
+  /** Hive's table filter (owner, parameters, last access time). */
+  expression?: Filter<TableField>;
   /** Only tables this user owns (for callers who are not administrators). */
   ownedBy?: string;
 }
@@ -21,7 +25,22 @@ function filtered(q: Db, s: TableScope, f: TableFilter) {
   if (f.types?.length) query = query.where('table_type', 'in', f.types);
   if (f.format !== undefined) query = query.where('table_format', '=', f.format);
   if (f.ownedBy !== undefined) query = query.where('owner_type', '=', 'USER').where('owner', '=', f.ownedBy);
+  if (f.expression) query = query.where(filterCondition(f.expression, tableFieldColumn(q.getExecutor().adapter instanceof PostgresAdapter)));
   return query;
+}
+
+/**
+ * A table-filter field as SQL: parameters and the last access time live in the definition
+ * JSON. On PostgreSQL text compares bytewise (collation "C"), as on SQLite.
+ */
+function tableFieldColumn(postgres: boolean) {
+  return (field: TableField): RawBuilder<unknown> => {
+    const text = field.kind === 'owner' ? sql`owner`
+      : field.kind === 'last_access'
+        ? (postgres ? sql`COALESCE(definition::jsonb ->> 'last_access_time', created_at)` : sql`COALESCE(json_extract(definition, '$.last_access_time'), created_at)`)
+        : (postgres ? sql`(definition::jsonb -> 'parameters' ->> ${field.key})` : sql`json_extract(definition, ${`$.parameters."${field.key}"`})`);
+    return postgres ? sql`(${text} COLLATE "C")` : text;
+  };
 }
 
 export const findTable = (q: Db, s: Required<TableScope>, name: string) =>
