@@ -28,7 +28,6 @@ export async function startServer(config: Config, log: Logger = createLogger(con
   const store = openStore(config.databaseUrl);
   const applied = await store.migrate();
   if (applied.length) log.info({ migrations: applied }, 'applied schema migrations');
-  await store.refreshPlannerStatistics(0);
   const warehouse = path.join(config.dataDir, 'warehouse');
   fs.mkdirSync(warehouse, { recursive: true });
   const storage = new LocalObjectStorage(warehouse);

@@ -40,21 +40,30 @@ export class Store {
     return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
   }
 
-  private plannerStatisticsAt = 0;
+  private analyzedRows = 0;
+  private rowsSinceAnalyze = 0;
+  private analyzing = false;
 
   /**
-   * PostgreSQL: re-samples the partition tables after bulk writes, at most once every
-   * `minIntervalMs` (autovacuum would, later), so a selective filter is planned as one at once.
-   * SQLite plans the partition tables from pinned statistics (see migration 0006): nothing to do.
+   * PostgreSQL plans from sampled statistics, which autovacuum refreshes late: a table that grew
+   * from a thousand partitions to a million is still planned as tiny, and a selective filter as
+   * a scan. So after bulk writes the partition tables are re-sampled once the rows written since
+   * the last time exceed a fifth of what there was then. SQLite plans the partition tables from
+   * pinned statistics (see migration 0006): nothing to do.
    */
-  async refreshPlannerStatistics(minIntervalMs = 10_000): Promise<void> {
+  async notePartitionRowsWritten(rows: number): Promise<void> {
     if (this.dialect !== 'postgres') return;
-    const now = Date.now();
-    if (minIntervalMs > 0) {
-      if (now - this.plannerStatisticsAt < minIntervalMs) return;
-      this.plannerStatisticsAt = now;
+    this.rowsSinceAnalyze += rows;
+    if (this.analyzing || this.rowsSinceAnalyze < Math.max(1000, this.analyzedRows / 5)) return;
+    this.analyzing = true;
+    const written = this.rowsSinceAnalyze;
+    this.rowsSinceAnalyze = 0;
+    try {
+      await sql`ANALYZE partitions, partition_values`.execute(this.db);
+      this.analyzedRows += written;
+    } finally {
+      this.analyzing = false;
     }
-    await sql`ANALYZE partitions, partition_values`.execute(this.db);
   }
 
   private readonly closers: (() => void)[] = [];
