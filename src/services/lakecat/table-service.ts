@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { LRUCache } from 'lru-cache';
 import type { Logger } from 'pino';
 import type { Db, Store, Tx } from '../../store/store.js';
 import { nowIso } from '../../store/store.js';
@@ -11,6 +12,7 @@ import { tableHasPartitions } from '../../store/lakecat/partition-repository.js'
 import { deleteAllPartitionStatistics, deleteStatisticsOfDroppedColumns, deleteTableStatistics } from '../../store/lakecat/statistics-repository.js';
 import type { ObjectStorage } from '../../storage/object-storage.js';
 import { conflict, forbidden, invalid, notFound, unlessDuplicate } from '../errors.js';
+import { RawJson } from '../raw-json.js';
 import type { Principal } from '../iam/principal.js';
 import type { InstanceService } from '../instances/instance-service.js';
 import { deleteLocationData } from './data-files.js';
@@ -151,11 +153,29 @@ export class TableService {
     return fast ? hit : this.load(this.store.db, (await this.databaseScope(projectId, instanceRef, catalogName, databaseName)).s, name.toLowerCase(), caller);
   }
 
+  /**
+   * Serialised views of recently shown tables. The row is still read on every call (so every
+   * replica answers with the stored state); only turning it into JSON is skipped while the
+   * stamp (version and path) is unchanged. Bounded, so memory does not grow with the tables.
+   */
+  private readonly shown = new LRUCache<string, { stamp: string; json: RawJson }>({ max: 10_000 });
+
   async show(caller: Principal, projectId: string, instanceRef: string, catalogName: string, databaseName: string, name: string, versionId?: string) {
+    const [c, d, n] = [catalogName.toLowerCase(), databaseName.toLowerCase(), name.toLowerCase()];
+    if (versionId === undefined) {
+      // Hot path: a narrow read of the table's stamp; a cached view with the same stamp is current.
+      const t = await repo.findTableStampByPath(this.store.db, projectId, instanceRef, c, d, n);
+      if (t && t.instance_status === 'RUNNING' && !t.instance_in_recycle_bin && this.mayManage(caller, t)) {
+        const hit = this.shown.get(t.id);
+        if (hit?.stamp === `${t.version}/${t.updated_at}/${c}/${d}/${n}`) return hit.json;
+      }
+    }
     const row = await this.resolve(caller, projectId, instanceRef, catalogName, databaseName, name);
     // Only the current version is kept: asking for another one finds nothing.
     if (versionId !== undefined && versionId !== String(row.version)) throw notFound(`table ${row.name} has no version ${versionId}`, 'common.01000001');
-    return view(row);
+    const json = new RawJson(JSON.stringify(view(row)));
+    this.shown.set(row.id, { stamp: `${row.version}/${row.updated_at}/${row.catalog_name}/${row.database_name}/${row.name}`, json });
+    return json;
   }
 
   /** Replaces the definition; a different table_name renames; a version_id must match the stored version. */

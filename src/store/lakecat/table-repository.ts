@@ -118,3 +118,29 @@ export async function findTableByPath(q: Db, projectId: string, instanceRef: str
     : await byInstanceId(q, projectId, instanceRef, catalog, database, name);
   return rows[0] as TableWithInstance | undefined;
 }
+
+/** What decides whether a cached view of a table is still current, and who may see it. */
+export interface TableStamp {
+  id: string; version: number; updated_at: string; owner: string; owner_type: string; instance_status: string; instance_in_recycle_bin: number;
+}
+
+const STAMP_COLUMNS = ['tables.id', 'tables.version', 'tables.updated_at', 'tables.owner', 'tables.owner_type',
+  'instances.status as instance_status', 'instances.in_recycle_bin as instance_in_recycle_bin'] as const;
+
+const stampByInstanceId = preparedQuery((q: Db, projectId: string, instanceId: string, catalog: string, database: string, name: string) =>
+  q.selectFrom('tables').innerJoin('instances', 'instances.id', 'tables.instance_id').select(STAMP_COLUMNS)
+    .where('instances.project_id', '=', projectId).where('instances.id', '=', instanceId)
+    .where('tables.catalog_name', '=', catalog).where('tables.database_name', '=', database).where('tables.name', '=', name), 5);
+
+const stampByDefaultInstance = preparedQuery((q: Db, projectId: string, catalog: string, database: string, name: string) =>
+  q.selectFrom('tables').innerJoin('instances', 'instances.id', 'tables.instance_id').select(STAMP_COLUMNS)
+    .where('instances.project_id', '=', projectId).where('instances.default_instance', '=', 1)
+    .where('tables.catalog_name', '=', catalog).where('tables.database_name', '=', database).where('tables.name', '=', name), 4);
+
+/** The stamp of the table at a path (no definition: the read a cached view needs). */
+export async function findTableStampByPath(q: Db, projectId: string, instanceRef: string, catalog: string, database: string, name: string): Promise<TableStamp | undefined> {
+  const rows = instanceRef === 'default'
+    ? await stampByDefaultInstance(q, projectId, catalog, database, name)
+    : await stampByInstanceId(q, projectId, instanceRef, catalog, database, name);
+  return rows[0] as TableStamp | undefined;
+}
