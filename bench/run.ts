@@ -115,7 +115,7 @@ async function inParallel(count: number, parallel: number, fn: (i: number) => Pr
   }));
 }
 
-async function lakecatTables(server: { url: string }, token: string, projectId: string, instanceId: string): Promise<void> {
+async function lakecatTables(server: { url: string; pid: number }, token: string, projectId: string, instanceId: string): Promise<void> {
   const auth = { 'X-Auth-Token': token };
   const cat = `${server.url}/v1/${projectId}/instances/${instanceId}/catalogs/bench`;
   await json(`${server.url}/v1/${projectId}/instances/${instanceId}/catalogs`, 'POST', { catalog_name: 'bench' }, auth);
@@ -128,6 +128,7 @@ async function lakecatTables(server: { url: string }, token: string, projectId: 
   const TOTAL = Number(args.tables);
   for (const db of ['small', 'large']) await json(`${cat}/databases`, 'POST', { database_name: db }, auth);
   const createTimes = await timed(10, (i) => json(`${cat}/databases/small/tables`, 'POST', table(`t${String(i).padStart(7, '0')}`), auth).then(() => undefined));
+  const rssBefore = rssMb(server.pid);
   const t0 = performance.now();
   await inParallel(TOTAL, 8, (i) => json(`${cat}/databases/large/tables`, 'POST', table(`t${String(i).padStart(7, '0')}`), auth).then(() => undefined));
   const seedSeconds = (performance.now() - t0) / 1000;
@@ -140,6 +141,7 @@ async function lakecatTables(server: { url: string }, token: string, projectId: 
   await sample('small', 10); // warm-up
   const small = await sample('small', 10);
   const large = await sample('large', TOTAL);
+  const rssAfter = rssMb(server.pid);
   const created = await timed(200, (i) => json(`${cat}/databases/small/tables`, 'POST', table(`c${i}`), auth).then(() => undefined));
   const noopUrl = `${server.url}/`;
   const showUrl = `${cat}/databases/large/tables/t0000001`;
@@ -157,6 +159,7 @@ async function lakecatTables(server: { url: string }, token: string, projectId: 
   console.log(`  ShowTable p50           10 tables ${ms(small.show)}   ${TOTAL} tables ${ms(large.show)}   ratio ${(large.show / small.show).toFixed(2)} (target <= 2, p50 <= 1 ms)`);
   console.log(`  ListTables 1,000 page   10 tables ${ms(small.page)}   ${TOTAL} tables ${ms(large.page)}   (target <= 5 ms)`);
   console.log(`  ListTableNames t0000*   10 tables ${ms(small.names)}   ${TOTAL} tables ${ms(large.names)} (1,000 names when large)`);
+  console.log(`  server RSS              ${rssBefore.toFixed(0)} MB with 10 tables, ${rssAfter.toFixed(0)} MB after seeding and reading ${TOTAL}`);
   console.log(`  CreateTable p50         ${ms(median(created))} (first ten: ${ms(median(createTimes))}; target <= 5 ms)`);
   console.log(`  ShowTable / no-op req/s per round ${rounds.map((r) => r.toFixed(2)).join(' ')} (${absolute.join(', ')}); median ${median(rounds).toFixed(2)} (target >= 0.50)`);
 }

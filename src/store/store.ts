@@ -40,29 +40,29 @@ export class Store {
     return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
   }
 
-  private analyzedRows = 0;
-  private rowsSinceAnalyze = 0;
-  private analyzing = false;
+  private readonly analyzed = new Map<string, { rows: number; since: number; running: boolean }>();
 
   /**
    * PostgreSQL plans from sampled statistics, which autovacuum refreshes late: a table that grew
-   * from a thousand partitions to a million is still planned as tiny, and a selective filter as
-   * a scan. So after bulk writes the partition tables are re-sampled once the rows written since
-   * the last time exceed a fifth of what there was then. SQLite plans the partition tables from
-   * pinned statistics (see migration 0006): nothing to do.
+   * from a thousand rows to a million is still planned as tiny (a selective filter as a scan).
+   * So a table is re-sampled once the rows written to it since the last time exceed a fifth of
+   * what there was then. SQLite needs none of this: it plans the partition tables from pinned
+   * statistics (see migration 0006) and the others by their indexes.
    */
-  async notePartitionRowsWritten(rows: number): Promise<void> {
+  async noteRowsWritten(table: 'tables' | 'partitions', rows: number): Promise<void> {
     if (this.dialect !== 'postgres') return;
-    this.rowsSinceAnalyze += rows;
-    if (this.analyzing || this.rowsSinceAnalyze < Math.max(1000, this.analyzedRows / 5)) return;
-    this.analyzing = true;
-    const written = this.rowsSinceAnalyze;
-    this.rowsSinceAnalyze = 0;
+    const a = this.analyzed.get(table) ?? { rows: 0, since: 0, running: false };
+    this.analyzed.set(table, a);
+    a.since += rows;
+    if (a.running || a.since < Math.max(1000, a.rows / 5)) return;
+    a.running = true;
+    const written = a.since;
+    a.since = 0;
     try {
-      await sql`ANALYZE partitions, partition_values`.execute(this.db);
-      this.analyzedRows += written;
+      await (table === 'partitions' ? sql`ANALYZE partitions, partition_values` : sql`ANALYZE tables`).execute(this.db);
+      a.rows += written;
     } finally {
-      this.analyzing = false;
+      a.running = false;
     }
   }
 

@@ -195,7 +195,7 @@ export class PartitionService {
       throw conflict(`no partition was added: table ${table.name} already has ${existing.length ? some(existing.map((e) => e.name)) : 'a partition of the batch (added concurrently)'}`);
     }
     // The planner must know a table grew to pick the value index for a selective filter.
-    this.store.notePartitionRowsWritten(inserted.length).catch((err: unknown) => this.log.warn({ err }, 'refreshing the planner statistics failed'));
+    this.store.noteRowsWritten('partitions', inserted.length).catch((err: unknown) => this.log.warn({ err }, 'refreshing the planner statistics failed'));
     return RawJson.array(inserted);
   }
 

@@ -138,6 +138,7 @@ export class TableService {
       await repo.insertTable(trx, row);
       await this.event(trx, s, 'CREATE_TABLE', name, caller, { object: view(row) });
     }));
+    this.store.noteRowsWritten('tables', 1).catch((err: unknown) => this.log.warn({ err }, 'refreshing the planner statistics failed'));
     return view(row);
   }
 

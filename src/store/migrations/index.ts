@@ -6,6 +6,7 @@ import { migration as m0003 } from './0003-databases.js';
 import * as m0004 from './0004-functions.js';
 import * as m0005 from './0005-tables.js';
 import { migration as m0006 } from './0006-partitions-and-statistics.js';
+import { migration as m0007 } from './0007-name-pattern-indexes.js';
 
 /**
  * Versioned migrations, applied in name order on start. Never edit one that has shipped: add
@@ -19,6 +20,7 @@ export function migrationProvider(dialect: Dialect): MigrationProvider {
     '0004-functions': m0004,
     '0005-tables': m0005,
     '0006-partitions-and-statistics': m0006(dialect),
+    '0007-name-pattern-indexes': m0007(dialect),
   };
   return { getMigrations: async () => migrations };
 }
