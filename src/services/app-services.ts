@@ -18,6 +18,7 @@ import { FunctionService } from './lakecat/function-service.js';
 import { TableService } from './lakecat/table-service.js';
 import { PartitionService } from './lakecat/partition-service.js';
 import { StatisticsService } from './lakecat/statistics-service.js';
+import { RoleService } from './governance/role-service.js';
 
 /** The composition root: every service, wired to the store, storage and configuration. */
 export interface AppServices {
@@ -35,6 +36,7 @@ export interface AppServices {
   tables: TableService;
   partitions: PartitionService;
   statistics: StatisticsService;
+  roles: RoleService;
   metadata: MetadataService;
   rateLimiter: RateLimiter;
   ping(): Promise<void>;
@@ -66,7 +68,7 @@ export async function createServices(config: Config, store: Store, storage: Obje
   const partitions = new PartitionService(store, tables, storage, localWarehouse, log);
   return {
     version, config, store, storage, identity, tokens, accessKeys, instances, catalogs, databases, functions: new FunctionService(store, instances),
-    tables, partitions, statistics: new StatisticsService(store, partitions), metadata: new MetadataService(store, instances, config), rateLimiter: new RateLimiter(),
+    tables, partitions, statistics: new StatisticsService(store, partitions), roles: new RoleService(store, instances), metadata: new MetadataService(store, instances, config), rateLimiter: new RateLimiter(),
     ping: async () => { await sql`SELECT 1`.execute(store.db); },
   };
 }

@@ -115,6 +115,18 @@ export interface ColumnStatisticsRow {
 export interface TableColumnStatisticsRow extends ColumnStatisticsRow { table_id: string }
 export interface PartitionColumnStatisticsRow extends ColumnStatisticsRow { partition_id: number; table_id: string }
 
+export interface RoleRow {
+  /** Stable surrogate id: the page marker of listings. */
+  id: string; instance_id: string; name: string; description: string; principal_source: string; created_at: string; updated_at: string;
+}
+
+export interface RoleMemberRow {
+  id: string; instance_id: string; role_name: string;
+  /** `name/type/source`: unique within the role, and the listing order. */
+  member_key: string;
+  principal_type: string; principal_source: string; principal_name: string; created_at: string;
+}
+
 export interface Database {
   domains: DomainRow;
   projects: ProjectRow;
@@ -136,4 +148,6 @@ export interface Database {
   partition_values: PartitionValueRow;
   table_column_statistics: TableColumnStatisticsRow;
   partition_column_statistics: PartitionColumnStatisticsRow;
+  roles: RoleRow;
+  role_members: RoleMemberRow;
 }

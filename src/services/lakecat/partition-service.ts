@@ -11,7 +11,7 @@ import { conflict, invalid, notFound, unlessDuplicate } from '../errors.js';
 import type { Principal } from '../iam/principal.js';
 import { RawJson } from '../raw-json.js';
 import { deleteLocationData } from './data-files.js';
-import type { PageInfo } from './database-service.js';
+import { keysetPage, type Paging } from '../paging.js';
 import { validateLocation } from './names.js';
 import { keyKind, type PartitionKey, parseFilter, partitionValue, typeFilter } from './partition-filter.js';
 import type { Column, StorageDescriptor, TableService } from './table-service.js';
@@ -58,7 +58,6 @@ export function some(items: string[], max = 10): string {
   return items.length <= max ? items.join(', ') : `${items.slice(0, max).join(', ')} and ${items.length - max} more`;
 }
 
-interface Paging { limit: number; marker?: string; reversePage: boolean }
 type Built = repo.NewPartition;
 
 /** Partitions of a table: batch writes, filtered keyset listings, and their events. */
@@ -304,19 +303,16 @@ export class PartitionService {
     return { tableId: table.id, filter: typed };
   }
 
-  private async page(pq: repo.PartitionQuery, tableId: string, p: Paging, namesOnly: boolean): Promise<{ rows: repo.StoredPartition[]; info: PageInfo }> {
-    let at: repo.StoredPartition | undefined;
-    if (p.marker) {
-      at = await repo.findPartitionById(this.store.db, tableId, p.marker);
-      if (!at) throw invalid(`marker '${p.marker}' does not point at a partition of this table; list again from the first page`);
-    }
-    const backward = p.reversePage && at !== undefined;
-    const { rows, more } = await repo.pagePartitions(this.store.db, pq, p.limit, backward ? { before: at?.name } : { after: at?.name }, namesOnly);
-    const first = rows[0];
-    const last = rows[rows.length - 1];
-    const hasNext = backward ? last !== undefined && await repo.partitionExistsBeyond(this.store.db, pq, last.name, 'after') : more;
-    const hasPrevious = backward ? more : first !== undefined && at !== undefined && await repo.partitionExistsBeyond(this.store.db, pq, first.name, 'before');
-    return { rows, info: { current_count: rows.length, ...(hasNext && last ? { next_marker: last.id } : {}), ...(hasPrevious && first ? { previous_marker: first.id } : {}) } };
+  private page(pq: repo.PartitionQuery, tableId: string, p: Paging, namesOnly: boolean) {
+    const db = this.store.db;
+    return keysetPage<repo.StoredPartition, string>(p, {
+      what: 'a partition of this table',
+      locate: async (marker) => (await repo.findPartitionById(db, tableId, marker))?.name,
+      fetch: (limit, c) => repo.pagePartitions(db, pq, limit, c, namesOnly),
+      exists: (name, side) => repo.partitionExistsBeyond(db, pq, name, side),
+      keyOf: (r) => r.name,
+      markerOf: (r) => r.id,
+    });
   }
 
   async list(caller: Principal, p: TablePath, q: Paging & { filter?: string; partialValues?: string[] }) {

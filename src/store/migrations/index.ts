@@ -7,6 +7,7 @@ import * as m0004 from './0004-functions.js';
 import * as m0005 from './0005-tables.js';
 import { migration as m0006 } from './0006-partitions-and-statistics.js';
 import { migration as m0007 } from './0007-name-pattern-indexes.js';
+import * as m0008 from './0008-roles.js';
 
 /**
  * Versioned migrations, applied in name order on start. Never edit one that has shipped: add
@@ -21,6 +22,7 @@ export function migrationProvider(dialect: Dialect): MigrationProvider {
     '0005-tables': m0005,
     '0006-partitions-and-statistics': m0006(dialect),
     '0007-name-pattern-indexes': m0007(dialect),
+    '0008-roles': m0008,
   };
   return { getMigrations: async () => migrations };
 }

@@ -1,0 +1,267 @@
+import { randomBytes } from 'node:crypto';
+import type { RoleMemberRow, RoleRow } from '../../store/schema.js';
+import { type Db, nowIso, type Store, type Tx } from '../../store/store.js';
+import * as repo from '../../store/governance/role-repository.js';
+import { findGroupByName, findUserByName } from '../../store/iam/users-repository.js';
+import { forbidden, notFound, unlessDuplicate } from '../errors.js';
+import type { Principal } from '../iam/principal.js';
+import type { InstanceService } from '../instances/instance-service.js';
+import { keysetPage, type Paging } from '../paging.js';
+
+export interface PrincipalRef { principal_name: string; principal_source: string; principal_type: string }
+export interface RoleRef { role_name: string; principal_source?: string }
+
+/** Roles are LakeCat's own principals: they come from here, not from a directory. */
+export const ROLE_SOURCE = 'LOCAL';
+export const MAX_ROLE_NAMES = 100_000;
+
+const newId = () => randomBytes(16).toString('hex');
+const memberKey = (p: PrincipalRef) => `${p.principal_name}/${p.principal_type}/${p.principal_source}`;
+const roleView = (r: RoleRow) => ({ role_name: r.name, description: r.description, principal_source: r.principal_source });
+const memberView = (m: RoleMemberRow): PrincipalRef => ({ principal_name: m.principal_name, principal_source: m.principal_source, principal_type: m.principal_type });
+
+/**
+ * Roles of an instance and who holds them. Members are IAM users and groups of the project's
+ * domain (checked to exist), users and groups of external directories (SAML, LDAP, LOCAL) by
+ * name, and other roles (checked to exist, never in a cycle). Managing roles is for the
+ * project's administrators; a user may read their own roles.
+ */
+export class RoleService {
+  constructor(private readonly store: Store, private readonly instances: InstanceService) {}
+
+  private async admin(caller: Principal, projectId: string, instanceRef: string): Promise<string> {
+    const instance = await this.instances.active(projectId, instanceRef);
+    if (!caller.isAdmin) throw forbidden('managing roles, users and groups of an instance needs an administrator of the project');
+    return instance.id;
+  }
+
+  private async role(q: Db, instanceId: string, name: string): Promise<RoleRow> {
+    const r = await repo.findRole(q, instanceId, name.toLowerCase());
+    if (!r) throw notFound(`role ${name.toLowerCase()} does not exist`, 'common.01000001');
+    return r;
+  }
+
+  async create(caller: Principal, projectId: string, instanceRef: string, input: { role_name: string; description?: string }) {
+    const instanceId = await this.admin(caller, projectId, instanceRef);
+    const now = nowIso();
+    const row: RoleRow = { id: newId(), instance_id: instanceId, name: input.role_name.toLowerCase(), description: input.description ?? '', principal_source: ROLE_SOURCE, created_at: now, updated_at: now };
+    await unlessDuplicate(`role ${row.name} already exists`, () => repo.insertRole(this.store.db, row));
+    return roleView(row);
+  }
+
+  async show(caller: Principal, projectId: string, instanceRef: string, name: string) {
+    const instanceId = await this.admin(caller, projectId, instanceRef);
+    return roleView(await this.role(this.store.db, instanceId, name));
+  }
+
+  /** A different role_name renames the role; its members and its own memberships follow. */
+  async update(caller: Principal, projectId: string, instanceRef: string, name: string, input: { role_name: string; description?: string }) {
+    const instanceId = await this.admin(caller, projectId, instanceRef);
+    return this.store.transaction(async (trx) => {
+      const current = await this.role(trx, instanceId, name);
+      const patch = { name: input.role_name.toLowerCase(), description: input.description ?? current.description, updated_at: nowIso() };
+      await unlessDuplicate(`role ${patch.name} already exists`, () => repo.updateRole(trx, instanceId, current.name, patch));
+      return roleView({ ...current, ...patch });
+    });
+  }
+
+  async delete(caller: Principal, projectId: string, instanceRef: string, name: string): Promise<void> {
+    const instanceId = await this.admin(caller, projectId, instanceRef);
+    const gone = await this.store.transaction((trx) => repo.deleteRole(trx, instanceId, name.toLowerCase()));
+    if (!gone) throw notFound(`role ${name.toLowerCase()} does not exist`, 'common.01000001');
+  }
+
+  async list(caller: Principal, projectId: string, instanceRef: string, q: Paging & { pattern?: string }) {
+    const instanceId = await this.admin(caller, projectId, instanceRef);
+    return this.pageOfRoles({ instanceId, pattern: q.pattern }, q);
+  }
+
+  private async pageOfRoles(f: repo.RoleFilter, p: Paging) {
+    const db = this.store.db;
+    const page = await keysetPage<RoleRow, string>(p, {
+      what: 'a role of this listing',
+      locate: async (marker) => (await repo.findRoleById(db, f.instanceId, marker))?.name,
+      fetch: (limit, c) => repo.pageRoles(db, f, limit, c),
+      exists: (name, side) => repo.roleExistsBeyond(db, f, name, side),
+      keyOf: (r) => r.name,
+      markerOf: (r) => r.id,
+    });
+    return { roles: page.rows.map(roleView), page_info: page.info };
+  }
+
+  async names(caller: Principal, projectId: string, instanceRef: string): Promise<string[]> {
+    const instanceId = await this.admin(caller, projectId, instanceRef);
+    return (await repo.listRoleNames(this.store.db, instanceId, MAX_ROLE_NAMES)).map((r) => r.name);
+  }
+
+  /** Checks principals before they join a role: directory users and groups must exist, roles too, and no role may contain itself. */
+  private async checkPrincipals(trx: Tx, caller: Principal, instanceId: string, roleName: string, principals: PrincipalRef[]): Promise<void> {
+    const errors: string[] = [];
+    for (const p of principals) {
+      if (p.principal_type === 'USER' && p.principal_source === 'IAM' && !(await findUserByName(trx, caller.domainId, p.principal_name))) errors.push(`IAM user ${p.principal_name} does not exist`);
+      if (p.principal_type === 'GROUP' && p.principal_source === 'IAM' && !(await findGroupByName(trx, caller.domainId, p.principal_name))) errors.push(`IAM group ${p.principal_name} does not exist`);
+      if (p.principal_type === 'ROLE') {
+        const member = p.principal_name.toLowerCase();
+        if (!(await repo.findRole(trx, instanceId, member))) errors.push(`role ${member} does not exist`);
+        else if (await this.reaches(trx, instanceId, roleName, member)) errors.push(`role ${member} would contain role ${roleName}, which contains it: roles may not form a cycle`);
+      }
+    }
+    if (errors.length) throw notFound(`no principal was changed: ${errors.join('; ')}`, 'common.01000001');
+  }
+
+  /** Whether `target` is `from` or a role that (transitively) holds `from` among its members. */
+  private async reaches(trx: Tx, instanceId: string, target: string, from: string): Promise<boolean> {
+    const seen = new Set<string>();
+    const queue = [target];
+    while (queue.length) {
+      const r = queue.shift() as string;
+      if (r === from) return true;
+      if (seen.has(r)) continue;
+      seen.add(r);
+      queue.push(...await repo.rolesOfMember(trx, instanceId, 'ROLE', r));
+    }
+    return false;
+  }
+
+  private normalized(p: PrincipalRef): PrincipalRef {
+    return p.principal_type === 'ROLE' ? { ...p, principal_name: p.principal_name.toLowerCase(), principal_source: ROLE_SOURCE } : p;
+  }
+
+  private memberRows(instanceId: string, roleName: string, principals: PrincipalRef[]): RoleMemberRow[] {
+    const now = nowIso();
+    return principals.map((p) => ({ id: newId(), instance_id: instanceId, role_name: roleName, member_key: memberKey(p), ...p, created_at: now }));
+  }
+
+  async addPrincipals(caller: Principal, projectId: string, instanceRef: string, roleName: string, principals: PrincipalRef[]): Promise<void> {
+    const instanceId = await this.admin(caller, projectId, instanceRef);
+    const wanted = principals.map((p) => this.normalized(p));
+    await this.store.transaction(async (trx) => {
+      const role = await this.role(trx, instanceId, roleName);
+      await this.checkPrincipals(trx, caller, instanceId, role.name, wanted);
+      await repo.addMembers(trx, this.memberRows(instanceId, role.name, wanted));
+    });
+  }
+
+  async removePrincipals(caller: Principal, projectId: string, instanceRef: string, roleName: string, principals: PrincipalRef[]): Promise<void> {
+    const instanceId = await this.admin(caller, projectId, instanceRef);
+    await this.store.transaction(async (trx) => {
+      const role = await this.role(trx, instanceId, roleName);
+      await repo.removeMembers(trx, instanceId, role.name, principals.map((p) => memberKey(this.normalized(p))));
+    });
+  }
+
+  /** Replaces a role's members with exactly these; returns them. */
+  async replacePrincipals(caller: Principal, projectId: string, instanceRef: string, roleName: string, principals: PrincipalRef[]): Promise<PrincipalRef[]> {
+    const instanceId = await this.admin(caller, projectId, instanceRef);
+    const wanted = principals.map((p) => this.normalized(p));
+    return this.store.transaction(async (trx) => {
+      const role = await this.role(trx, instanceId, roleName);
+      await this.checkPrincipals(trx, caller, instanceId, role.name, wanted);
+      await repo.removeAllMembers(trx, instanceId, role.name);
+      await repo.addMembers(trx, this.memberRows(instanceId, role.name, wanted));
+      return (await repo.allMembers(trx, instanceId, role.name)).map(memberView);
+    });
+  }
+
+  async principals(caller: Principal, projectId: string, instanceRef: string, roleName: string, q: Paging & { pattern?: string }) {
+    const instanceId = await this.admin(caller, projectId, instanceRef);
+    const role = await this.role(this.store.db, instanceId, roleName);
+    const f = { instanceId, roleName: role.name, pattern: q.pattern };
+    const db = this.store.db;
+    const page = await keysetPage<RoleMemberRow, string>(q, {
+      what: 'a principal of this role',
+      locate: async (marker) => (await repo.findMemberById(db, f, marker))?.member_key,
+      fetch: (limit, c) => repo.pageMembers(db, f, limit, c),
+      exists: (key, side) => repo.memberExistsBeyond(db, f, key, side),
+      keyOf: (m) => m.member_key,
+      markerOf: (m) => m.id,
+    });
+    return { principals: page.rows.map(memberView), page_info: page.info };
+  }
+
+  // A user's roles. The user is named in the path; an IAM user of the domain must exist.
+
+  private async userScope(caller: Principal, projectId: string, instanceRef: string, userName: string, write: boolean): Promise<string> {
+    const instance = await this.instances.active(projectId, instanceRef);
+    if (!caller.isAdmin && (write || caller.userName !== userName)) {
+      throw forbidden(write ? 'granting roles needs an administrator of the project' : 'a user may list only their own roles; other users\' need an administrator');
+    }
+    if (!(await findUserByName(this.store.db, caller.domainId, userName))) throw notFound(`IAM user ${userName} does not exist`, 'common.01000001');
+    return instance.id;
+  }
+
+  private async rolesNamed(trx: Tx, instanceId: string, refs: RoleRef[]): Promise<RoleRow[]> {
+    const names = [...new Set(refs.map((r) => r.role_name.toLowerCase()))];
+    const found = await repo.findRolesByName(trx, instanceId, names);
+    const missing = names.filter((n) => !found.some((r) => r.name === n));
+    if (missing.length) throw notFound(`no role was changed: role ${missing.join(', ')} does not exist`, 'common.01000001');
+    return found;
+  }
+
+  private userMember(userName: string): PrincipalRef {
+    return { principal_name: userName, principal_source: 'IAM', principal_type: 'USER' };
+  }
+
+  async userRoles(caller: Principal, projectId: string, instanceRef: string, userName: string, q: Paging & { pattern?: string }) {
+    const instanceId = await this.userScope(caller, projectId, instanceRef, userName, false);
+    return this.pageOfRoles({ instanceId, pattern: q.pattern, memberName: userName, memberType: 'USER' }, q);
+  }
+
+  async grantRoles(caller: Principal, projectId: string, instanceRef: string, userName: string, refs: RoleRef[]): Promise<void> {
+    const instanceId = await this.userScope(caller, projectId, instanceRef, userName, true);
+    await this.store.transaction(async (trx) => {
+      for (const role of await this.rolesNamed(trx, instanceId, refs)) await repo.addMembers(trx, this.memberRows(instanceId, role.name, [this.userMember(userName)]));
+    });
+  }
+
+  async revokeRoles(caller: Principal, projectId: string, instanceRef: string, userName: string, refs: RoleRef[]): Promise<void> {
+    const instanceId = await this.userScope(caller, projectId, instanceRef, userName, true);
+    await this.store.transaction(async (trx) => {
+      for (const role of await this.rolesNamed(trx, instanceId, refs)) await repo.removeMembers(trx, instanceId, role.name, [memberKey(this.userMember(userName))]);
+    });
+  }
+
+  /** Replaces the user's roles with exactly these; returns them. */
+  async replaceRoles(caller: Principal, projectId: string, instanceRef: string, userName: string, refs: RoleRef[]) {
+    const instanceId = await this.userScope(caller, projectId, instanceRef, userName, true);
+    return this.store.transaction(async (trx) => {
+      const wanted = await this.rolesNamed(trx, instanceId, refs);
+      await repo.removeMemberEverywhere(trx, instanceId, 'USER', userName, wanted.map((r) => r.name));
+      for (const role of wanted) await repo.addMembers(trx, this.memberRows(instanceId, role.name, [this.userMember(userName)]));
+      return wanted.map(roleView);
+    });
+  }
+
+  // The domain's directory, as LakeCat sees it: IAM users and groups.
+
+  async users(caller: Principal, projectId: string, instanceRef: string, q: Paging & { source: string; pattern?: string }) {
+    await this.admin(caller, projectId, instanceRef);
+    if (q.source !== 'IAM') return { users: [], page_info: { current_count: 0 } }; // no external directory is connected
+    const db = this.store.db;
+    const f = { domainId: caller.domainId, pattern: q.pattern };
+    const page = await keysetPage(q, {
+      what: 'a user of this domain',
+      locate: async (marker) => { const u = await db.selectFrom('users').select('name').where('id', '=', marker).where('domain_id', '=', caller.domainId).executeTakeFirst(); return u?.name; },
+      fetch: (limit, c) => repo.pageDomainUsers(db, f, limit, c),
+      exists: (name, side) => repo.domainUserBeyond(db, f, name, side),
+      keyOf: (u) => u.name,
+      markerOf: (u) => u.id,
+    });
+    return { users: page.rows.map((u) => ({ user_id: u.id, user_name: u.name, user_source: 'IAM' })), page_info: page.info };
+  }
+
+  async groups(caller: Principal, projectId: string, instanceRef: string, q: Paging & { source: string }) {
+    await this.admin(caller, projectId, instanceRef);
+    if (q.source !== 'IAM') return { user_group: [], page_info: { current_count: 0 } };
+    const db = this.store.db;
+    const page = await keysetPage(q, {
+      what: 'a group of this domain',
+      locate: async (marker) => { const g = await db.selectFrom('groups').select('name').where('id', '=', marker).where('domain_id', '=', caller.domainId).executeTakeFirst(); return g?.name; },
+      fetch: (limit, c) => repo.pageDomainGroups(db, caller.domainId, limit, c),
+      exists: (name, side) => repo.domainGroupBeyond(db, caller.domainId, name, side),
+      keyOf: (g) => g.name,
+      markerOf: (g) => g.id,
+    });
+    return { user_group: page.rows.map((g) => ({ group_id: g.id, group_name: g.name, group_source: 'IAM' })), page_info: page.info };
+  }
+}
