@@ -3,6 +3,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
+import SqliteDatabase from 'better-sqlite3';
 import { backends, createRunningInstance, startServer, type TestServer } from './helpers/server.js';
 
 const sd = (location?: string) => ({
@@ -157,6 +158,25 @@ for (const backend of await backends()) {
       assert.equal(renamed.status, 200, renamed.text);
       assert.equal((await server.request('GET', `${tables()}/orders`, { token })).status, 404);
       assert.equal((await server.request('GET', `${tables()}/all_orders`, { token })).json.comments, 'changed');
+    });
+
+    test('ShowTable answers from cache only while nothing changed: own writes at once, another process\'s within 50 ms', async () => {
+      const first = await server.request('GET', `${tables()}/t_b`, { token });
+      assert.equal(first.status, 200, first.text);
+      const up = await server.request('PUT', `${tables()}/t_b`, { token, body: { table: { comments: 'via api' } } });
+      assert.equal(up.status, 200, up.text);
+      assert.equal((await server.request('GET', `${tables()}/t_b`, { token })).json.comments, 'via api');
+      if (backend.name !== 'sqlite') return;
+      // Another process writes the database file directly, as the admin CLI does.
+      const other = new SqliteDatabase(path.join(server.dataDir, 'lakeform.db'));
+      try {
+        other.pragma('busy_timeout = 5000');
+        other.prepare(`UPDATE tables SET version = version + 1, definition = json_set(definition, '$.comments', 'from outside') WHERE name = 't_b'`).run();
+      } finally {
+        other.close();
+      }
+      await new Promise((r) => setTimeout(r, 120));
+      assert.equal((await server.request('GET', `${tables()}/t_b`, { token })).json.comments, 'from outside');
     });
 
     test('concurrent updates with the same version: one wins, the others get 409', async () => {

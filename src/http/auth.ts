@@ -79,6 +79,10 @@ export function signatureAuthentication(accessKeys: AccessKeyService) {
  * lookup, so the answer is the same whether or not that project or its resources exist.
  */
 export async function projectScope(request: FastifyRequest, _reply: FastifyReply): Promise<void> {
+  checkProjectScope(request);
+}
+
+export function checkProjectScope(request: FastifyRequest): void {
   const projectId = (request.params as Record<string, string | undefined>).project_id;
   if (projectId === undefined) return;
   const p = request.principal;

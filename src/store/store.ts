@@ -40,6 +40,13 @@ export class Store {
     return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
   }
 
+  /**
+   * A mark that changes whenever something may have been written to the database (SQLite): a
+   * cached answer taken at one mark is current while the mark is unchanged. Undefined on
+   * PostgreSQL, where other replicas write unseen: callers then read the store.
+   */
+  changeMark: () => string | undefined = () => undefined;
+
   private readonly analyzed = new Map<string, { rows: number; since: number; running: boolean }>();
 
   /**
@@ -95,7 +102,8 @@ export function openStore(databaseUrl: string): Store {
     // Names are stored lower-case and patterns are lower-cased before matching, so a
     // case-sensitive LIKE gives the same answers and lets SQLite use the name index for a prefix.
     database.pragma('case_sensitive_like = ON');
-    const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(database) }) });
+    let localWrites = 0;
+    const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(database, () => { localWrites++; }) }) });
     const store = new Store(db, 'sqlite');
     if (file !== ':memory:') {
       // A second, read-only connection serves prepared lookups synchronously. In WAL mode it reads
@@ -108,6 +116,20 @@ export function openStore(databaseUrl: string): Store {
       reader.pragma('busy_timeout = 5000');
       store.onClose(() => reader.close());
       registerSyncReader(db, (sql, parameters) => reader.prepare(sql).all(...parameters) as unknown[]);
+      // This process's own writes count at once; another process's (the admin CLI on the same
+      // file) through SQLite's data_version, sampled at most every 50 ms: reading it costs
+      // about as much as the reads it saves.
+      const dataVersion = reader.prepare('PRAGMA data_version').pluck();
+      let external = dataVersion.get() as number;
+      let sampledAt = performance.now();
+      store.changeMark = () => {
+        const now = performance.now();
+        if (now - sampledAt > 50) {
+          external = dataVersion.get() as number;
+          sampledAt = now;
+        }
+        return `${localWrites}/${external}`;
+      };
     }
     return store;
   }
@@ -120,8 +142,9 @@ export function openStore(databaseUrl: string): Store {
  * statements are kept by their SQL text (bounded). better-sqlite3 statements are reusable, and
  * Kysely runs one query at a time on the connection.
  */
-function withStatementCache(database: SqliteDatabase.Database): SqliteDatabase.Database {
+function withStatementCache(database: SqliteDatabase.Database, onWrite?: () => void): SqliteDatabase.Database {
   const cache = new Map<string, SqliteDatabase.Statement>();
+  const writes = new WeakSet<SqliteDatabase.Statement>();
   const prepare = database.prepare.bind(database);
   return new Proxy(database, {
     get(target, prop, receiver) {
@@ -131,10 +154,16 @@ function withStatementCache(database: SqliteDatabase.Database): SqliteDatabase.D
       }
       return (source: string) => {
         let stmt = cache.get(source);
-        if (stmt) return stmt;
-        stmt = prepare(source);
-        if (cache.size >= 1000) cache.delete(cache.keys().next().value as string);
-        cache.set(source, stmt);
+        if (!stmt) {
+          stmt = prepare(source);
+          if (cache.size >= 1000) cache.delete(cache.keys().next().value as string);
+          cache.set(source, stmt);
+          // Anything that may change data or end a transaction (COMMIT returns no rows).
+          if (!stmt.readonly || !stmt.reader) writes.add(stmt);
+        }
+        // Kysely runs a statement right after preparing it, in the same tick: counting here
+        // counts the write before any other code of this process can look.
+        if (onWrite && writes.has(stmt)) onWrite();
         return stmt;
       };
     },

@@ -117,6 +117,12 @@ export class TokenService {
     return { token, principal };
   }
 
+  /** The principal of a token this replica validated recently and that has not expired; undefined otherwise. */
+  cached(token: string): Principal | undefined {
+    const p = this.cacheEnabled ? this.cache.get(token) : undefined;
+    return p?.token && p.token.expiresAtMs > Date.now() ? p : undefined;
+  }
+
   /** The principal behind a token, or null when it is unknown, revoked or expired. */
   async validate(token: string): Promise<Principal | null> {
     // Keyed by the token itself so that a hit costs no hashing; the store only ever sees the hash.

@@ -261,6 +261,11 @@ export class InstanceService {
    * the project's default instance); undefined when there is no such instance. Cached briefly:
    * a scale on this replica refreshes at once, other replicas within seconds.
    */
+  /** The rate of an instance this replica looked up moments ago (see rateLimitOf); undefined otherwise. */
+  cachedRateLimit(projectId: string, instanceRef: string): { instanceId: string; stride: number } | undefined {
+    return this.strideCache.get(instanceRef === 'default' ? `${projectId}/default` : instanceRef);
+  }
+
   async rateLimitOf(projectId: string, instanceRef: string): Promise<{ instanceId: string; stride: number } | undefined> {
     const key = instanceRef === 'default' ? `${projectId}/default` : instanceRef;
     const cached = this.strideCache.get(key);

@@ -161,14 +161,25 @@ export class TableService {
    */
   private readonly shown = new LRUCache<string, { stamp: string; json: RawJson }>({ max: 10_000 });
 
+  /** The stamp and view of a path as of a store change mark: while the mark holds, nothing changed (SQLite). */
+  private readonly shownAt = new LRUCache<string, { mark: string; stamp: repo.TableStamp; json: RawJson }>({ max: 10_000 });
+
   async show(caller: Principal, projectId: string, instanceRef: string, catalogName: string, databaseName: string, name: string, versionId?: string) {
     const [c, d, n] = [catalogName.toLowerCase(), databaseName.toLowerCase(), name.toLowerCase()];
     if (versionId === undefined) {
+      // Hottest path (SQLite): nothing was committed since this path was last read.
+      const mark = this.store.changeMark();
+      const path = `${projectId}/${instanceRef}/${c}/${d}/${n}`;
+      const known = mark === undefined ? undefined : this.shownAt.get(path);
+      if (known && known.mark === mark && this.mayManage(caller, known.stamp)) return known.json;
       // Hot path: a narrow read of the table's stamp; a cached view with the same stamp is current.
       const t = await repo.findTableStampByPath(this.store.db, projectId, instanceRef, c, d, n);
       if (t && t.instance_status === 'RUNNING' && !t.instance_in_recycle_bin && this.mayManage(caller, t)) {
         const hit = this.shown.get(t.id);
-        if (hit?.stamp === `${t.version}/${t.updated_at}/${c}/${d}/${n}`) return hit.json;
+        if (hit?.stamp === `${t.version}/${t.updated_at}/${c}/${d}/${n}`) {
+          if (mark !== undefined) this.shownAt.set(path, { mark, stamp: t, json: hit.json });
+          return hit.json;
+        }
       }
     }
     const row = await this.resolve(caller, projectId, instanceRef, catalogName, databaseName, name);
