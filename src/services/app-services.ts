@@ -19,6 +19,7 @@ import { TableService } from './lakecat/table-service.js';
 import { PartitionService } from './lakecat/partition-service.js';
 import { StatisticsService } from './lakecat/statistics-service.js';
 import { RoleService } from './governance/role-service.js';
+import { PolicyService } from './governance/policy-service.js';
 
 /** The composition root: every service, wired to the store, storage and configuration. */
 export interface AppServices {
@@ -37,6 +38,7 @@ export interface AppServices {
   partitions: PartitionService;
   statistics: StatisticsService;
   roles: RoleService;
+  policies: PolicyService;
   metadata: MetadataService;
   rateLimiter: RateLimiter;
   ping(): Promise<void>;
@@ -68,7 +70,7 @@ export async function createServices(config: Config, store: Store, storage: Obje
   const partitions = new PartitionService(store, tables, storage, localWarehouse, log);
   return {
     version, config, store, storage, identity, tokens, accessKeys, instances, catalogs, databases, functions: new FunctionService(store, instances),
-    tables, partitions, statistics: new StatisticsService(store, partitions), roles: new RoleService(store, instances), metadata: new MetadataService(store, instances, config), rateLimiter: new RateLimiter(),
+    tables, partitions, statistics: new StatisticsService(store, partitions), roles: new RoleService(store, instances), policies: new PolicyService(store, instances), metadata: new MetadataService(store, instances, config), rateLimiter: new RateLimiter(),
     ping: async () => { await sql`SELECT 1`.execute(store.db); },
   };
 }

@@ -127,6 +127,23 @@ export interface RoleMemberRow {
   principal_type: string; principal_source: string; principal_name: string; created_at: string;
 }
 
+export interface PolicyRow {
+  id: Generated<number>; instance_id: string; principal_type: string; principal_source: string; principal_name: string;
+  resource_type: string;
+  /** Dotted path of the resource (catalog.database.table[.columns]) or its URI. */
+  resource_name: string;
+  /** JSON: the resource as the reference's ResourceInfo models it. */
+  resource: string;
+  /** 1 allow, 0 deny. */
+  effect: number;
+  /** JSON arrays of permission names. */
+  permissions: string; grantable: string;
+  condition: string | null; data_filter: string | null; data_mask: string | null;
+  created_by: string; created_at: string; updated_at: string;
+}
+
+export interface PolicyChangeRow { id: Generated<number>; instance_id: string; policy_id: number; change_type: number; policy: string; created_at: string }
+
 export interface Database {
   domains: DomainRow;
   projects: ProjectRow;
@@ -150,4 +167,6 @@ export interface Database {
   partition_column_statistics: PartitionColumnStatisticsRow;
   roles: RoleRow;
   role_members: RoleMemberRow;
+  policies: PolicyRow;
+  policy_changes: PolicyChangeRow;
 }

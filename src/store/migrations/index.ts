@@ -8,6 +8,7 @@ import * as m0005 from './0005-tables.js';
 import { migration as m0006 } from './0006-partitions-and-statistics.js';
 import { migration as m0007 } from './0007-name-pattern-indexes.js';
 import * as m0008 from './0008-roles.js';
+import { migration as m0009 } from './0009-policies.js';
 
 /**
  * Versioned migrations, applied in name order on start. Never edit one that has shipped: add
@@ -23,6 +24,7 @@ export function migrationProvider(dialect: Dialect): MigrationProvider {
     '0006-partitions-and-statistics': m0006(dialect),
     '0007-name-pattern-indexes': m0007(dialect),
     '0008-roles': m0008,
+    '0009-policies': m0009(dialect),
   };
   return { getMigrations: async () => migrations };
 }

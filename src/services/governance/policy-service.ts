@@ -1,0 +1,345 @@
+import { nowIso, type Db, type Store, type Tx } from '../../store/store.js';
+import * as repo from '../../store/governance/policy-repository.js';
+import { rolesOfMember } from '../../store/governance/role-repository.js';
+import { findCatalog } from '../../store/lakecat/catalog-repository.js';
+import { findDatabase } from '../../store/lakecat/database-repository.js';
+import { findFunction } from '../../store/lakecat/function-repository.js';
+import { findTable } from '../../store/lakecat/table-repository.js';
+import { findGroupByName, findUserByName, listUserGroups } from '../../store/iam/users-repository.js';
+import { forbidden, invalid, notFound } from '../errors.js';
+import type { Principal } from '../iam/principal.js';
+import type { InstanceService } from '../instances/instance-service.js';
+import { keysetPage, type Paging } from '../paging.js';
+import type { PrincipalRef } from './role-service.js';
+
+export interface ColumnSpec { column_name: string[]; filter: 'Include' | 'Exclude' }
+export interface ResourceInfo {
+  type: string;
+  catalogs?: { name: string; databases?: { name: string; tables?: { name: string; columns?: ColumnSpec }[]; functions?: { name: string }[] }[] }[];
+  uris?: string[];
+}
+export interface PolicyInput {
+  principal_list: PrincipalRef[]; resource: ResourceInfo; permissions: string[]; grant_able_permissions?: string[];
+  effect: boolean; conditions?: string; data_filter?: string; data_mask?: string;
+}
+export interface AccessRequest {
+  action: string; principal: PrincipalRef[];
+  resource: { resource_type: string; catalog?: string; database?: string; table?: string; function?: string; column?: string; columns?: string[]; uri?: string };
+}
+
+/** One resource a grant names: a path of names (catalog, database, table or function) or a URI. */
+interface Leaf { type: string; path: string[]; columns?: ColumnSpec; uri?: string }
+
+const leafName = (l: Leaf): string => (l.uri !== undefined ? l.uri
+  : `${l.path.join('.')}${l.columns ? `[${l.columns.filter}:${[...l.columns.column_name].map((c) => c.toLowerCase()).sort().join(',')}]` : ''}`);
+
+function leafResource(l: Leaf): ResourceInfo {
+  if (l.uri !== undefined) return { type: 'URI', uris: [l.uri] };
+  const [c, d, o] = l.path;
+  const object = o === undefined ? {} : l.type === 'FUNC' ? { functions: [{ name: o }] } : { tables: [{ name: o, ...(l.columns ? { columns: l.columns } : {}) }] };
+  return { type: l.type, catalogs: [{ name: c as string, ...(d === undefined ? {} : { databases: [{ name: d, ...object }] }) }] };
+}
+
+/** The resources of a grant's tree at the level its type names. */
+function leaves(r: ResourceInfo): Leaf[] {
+  const out: Leaf[] = [];
+  const lower = (s: string) => s.toLowerCase();
+  if (r.type === 'URI') {
+    if (!r.uris?.length) throw invalid('a URI resource needs uris');
+    return r.uris.map((uri) => ({ type: 'URI', path: [], uri }));
+  }
+  if (r.type === 'MODEL') throw invalid('MODEL resources are not supported: this catalog has no models');
+  for (const c of r.catalogs ?? []) {
+    if (r.type === 'CATALOG') { out.push({ type: 'CATALOG', path: [lower(c.name)] }); continue; }
+    for (const d of c.databases ?? []) {
+      if (r.type === 'DATABASE') { out.push({ type: 'DATABASE', path: [lower(c.name), lower(d.name)] }); continue; }
+      if (r.type === 'FUNC') { for (const f of d.functions ?? []) out.push({ type: 'FUNC', path: [lower(c.name), lower(d.name), lower(f.name)] }); continue; }
+      for (const t of d.tables ?? []) {
+        if (r.type === 'COLUMN' && !t.columns?.column_name.length) throw invalid(`a COLUMN resource needs columns for table ${t.name}`);
+        out.push({ type: r.type, path: [lower(c.name), lower(d.name), lower(t.name)], ...(r.type === 'COLUMN' ? { columns: t.columns } : {}) });
+      }
+    }
+  }
+  if (out.length === 0) throw invalid(`the resource names no ${r.type.toLowerCase()}: fill catalogs down to the level of its type`);
+  return out;
+}
+
+const wildcard = (pattern: string, value: string): boolean =>
+  pattern === '*' || (pattern.includes('*') ? new RegExp(`^${pattern.split('*').map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`).test(value) : pattern === value);
+
+/**
+ * Whether a policy covers a requested resource: a grant on a catalog or database covers what
+ * lies beneath it; a table grant covers the table (and its columns); a column grant covers only
+ * requests for columns it includes (or does not exclude); a function grant only the function.
+ */
+function covers(p: repo.StoredPolicy, req: AccessRequest['resource']): boolean {
+  const leaf = JSON.parse(p.resource) as ResourceInfo;
+  if (p.resource_type === 'URI' || req.resource_type === 'URI') {
+    if (p.resource_type !== 'URI' || req.resource_type !== 'URI' || !req.uri) return false;
+    const base = (leaf.uris?.[0] ?? '').replace(/\/+$/, '');
+    return req.uri === base || req.uri.startsWith(`${base}/`) || wildcard(base, req.uri);
+  }
+  const c = leaf.catalogs?.[0];
+  const d = c?.databases?.[0];
+  const t = d?.tables?.[0];
+  const f = d?.functions?.[0];
+  const want = [req.catalog, req.database, req.table ?? req.function].map((x) => x?.toLowerCase());
+  const have = [c?.name, d?.name, t?.name ?? f?.name];
+  for (let i = 0; i < 3; i++) {
+    if (have[i] === undefined) return true; // a parent grant covers everything below it
+    if (want[i] === undefined || !wildcard(have[i] as string, want[i] as string)) return false;
+  }
+  if (f && req.resource_type !== 'FUNC') return false;
+  if (t && req.resource_type === 'FUNC') return false;
+  if (p.resource_type !== 'COLUMN') return true;
+  const asked = [...(req.columns ?? []), ...(req.column ? [req.column] : [])].map((x) => x.toLowerCase());
+  if (req.resource_type !== 'COLUMN' || asked.length === 0) return false;
+  const listed = new Set((t?.columns?.column_name ?? []).map((x) => x.toLowerCase()));
+  return t?.columns?.filter === 'Exclude' ? asked.every((x) => !listed.has(x)) : asked.every((x) => listed.has(x));
+}
+
+const includes = (perms: string[], action: string) => perms.includes('ALL') || perms.includes(action);
+
+/**
+ * Grants (policies) of an instance: grant and revoke, list, the Ranger-style policy download
+ * with deltas, and the decision procedure (deny overrides allow; a grant reaches a user directly,
+ * through the user's IAM groups, and through roles held by any of them, roles nested in roles).
+ */
+export class PolicyService {
+  constructor(private readonly store: Store, private readonly instances: InstanceService) {}
+
+  private async admin(caller: Principal, projectId: string, instanceRef: string): Promise<string> {
+    const instance = await this.instances.active(projectId, instanceRef);
+    if (!caller.isAdmin) throw forbidden('granting, revoking and reading policies needs an administrator of the project');
+    return instance.id;
+  }
+
+  /** Checks that named objects exist (wildcards cannot be checked) and that principals exist. */
+  private async checkGrant(trx: Tx, caller: Principal, instanceId: string, input: PolicyInput, ls: Leaf[]): Promise<void> {
+    const errors: string[] = [];
+    for (const l of ls) {
+      if (l.uri !== undefined || l.path.some((n) => n.includes('*'))) continue;
+      const [c, d, o] = l.path as [string, string?, string?];
+      if (!(await findCatalog(trx, instanceId, c))) { errors.push(`catalog ${c} does not exist`); continue; }
+      if (d === undefined) continue;
+      if (!(await findDatabase(trx, { instanceId, catalogName: c }, d))) { errors.push(`database ${c}.${d} does not exist`); continue; }
+      if (o === undefined) continue;
+      const s = { instanceId, catalogName: c, databaseName: d };
+      if (l.type === 'FUNC' ? !(await findFunction(trx, s, o)) : !(await findTable(trx, s, o))) errors.push(`${l.type === 'FUNC' ? 'function' : 'table'} ${c}.${d}.${o} does not exist`);
+    }
+    for (const p of input.principal_list) {
+      if (p.principal_type === 'USER' && p.principal_source === 'IAM' && !(await findUserByName(trx, caller.domainId, p.principal_name))) errors.push(`IAM user ${p.principal_name} does not exist`);
+      if (p.principal_type === 'GROUP' && p.principal_source === 'IAM' && !(await findGroupByName(trx, caller.domainId, p.principal_name))) errors.push(`IAM group ${p.principal_name} does not exist`);
+      if (p.principal_type === 'ROLE' && !(await trx.selectFrom('roles').select('id').where('instance_id', '=', instanceId).where('name', '=', p.principal_name.toLowerCase()).executeTakeFirst())) {
+        errors.push(`role ${p.principal_name.toLowerCase()} does not exist`);
+      }
+    }
+    if (errors.length) throw notFound(`nothing was granted: ${errors.join('; ')}`, 'common.01000001');
+  }
+
+  private principalOf(p: PrincipalRef): PrincipalRef {
+    return p.principal_type === 'ROLE' ? { ...p, principal_name: p.principal_name.toLowerCase(), principal_source: 'LOCAL' } : p;
+  }
+
+  private async change(trx: Tx, instanceId: string, policy: repo.StoredPolicy, type: 0 | 1 | 2, projectId: string): Promise<void> {
+    await repo.appendPolicyChange(trx, { instance_id: instanceId, policy_id: policy.id, change_type: type, policy: JSON.stringify(this.rangerView(policy, projectId)), created_at: nowIso() });
+  }
+
+  /** Adds the permissions to each principal's policy on each resource (creating it when new); returns the policies as they now stand. */
+  async grant(caller: Principal, projectId: string, instanceRef: string, input: PolicyInput) {
+    const instanceId = await this.admin(caller, projectId, instanceRef);
+    const ls = leaves(input.resource);
+    if (input.permissions.length === 0) throw invalid('permissions is empty: name what to grant');
+    const result = await this.store.transaction(async (trx) => {
+      await this.checkGrant(trx, caller, instanceId, input, ls);
+      const out: repo.StoredPolicy[] = [];
+      const now = nowIso();
+      for (const raw of input.principal_list) {
+        const p = this.principalOf(raw);
+        for (const l of ls) {
+          const identity: repo.PolicyIdentity = {
+            instance_id: instanceId, principal_type: p.principal_type, principal_source: p.principal_source, principal_name: p.principal_name,
+            resource_type: l.type, resource_name: leafName(l), effect: input.effect ? 1 : 0,
+          };
+          const existing = await repo.findPolicy(trx, identity);
+          const union = (a: string[], b: string[]) => [...new Set([...a, ...b])].sort();
+          if (existing) {
+            const patch = {
+              permissions: JSON.stringify(union(JSON.parse(existing.permissions) as string[], input.permissions)),
+              grantable: JSON.stringify(union(JSON.parse(existing.grantable) as string[], input.grant_able_permissions ?? [])),
+              condition: input.conditions ?? existing.condition, data_filter: input.data_filter ?? existing.data_filter, data_mask: input.data_mask ?? existing.data_mask,
+              updated_at: now,
+            };
+            await repo.updatePolicy(trx, existing.id, patch);
+            const updated = { ...existing, ...patch };
+            await this.change(trx, instanceId, updated, 1, projectId);
+            out.push(updated);
+          } else {
+            const row = {
+              ...identity, resource: JSON.stringify(leafResource(l)), permissions: JSON.stringify([...new Set(input.permissions)].sort()),
+              grantable: JSON.stringify([...new Set(input.grant_able_permissions ?? [])].sort()), condition: input.conditions ?? null,
+              data_filter: input.data_filter ?? null, data_mask: input.data_mask ?? null, created_by: caller.userName, created_at: now, updated_at: now,
+            };
+            const created = { ...row, id: await repo.insertPolicy(trx, row) };
+            await this.change(trx, instanceId, created, 0, projectId);
+            out.push(created);
+          }
+        }
+      }
+      return out;
+    });
+    return { policies: result.map((r) => this.view(r, projectId)), page_info: { current_count: result.length } };
+  }
+
+  /** Removes the permissions from each principal's policy on each resource; a policy left with none is deleted. Revoking what was never granted changes nothing. */
+  async revoke(caller: Principal, projectId: string, instanceRef: string, input: PolicyInput): Promise<void> {
+    const instanceId = await this.admin(caller, projectId, instanceRef);
+    const ls = leaves(input.resource);
+    await this.store.transaction(async (trx) => {
+      const now = nowIso();
+      for (const raw of input.principal_list) {
+        const p = this.principalOf(raw);
+        for (const l of ls) {
+          const existing = await repo.findPolicy(trx, {
+            instance_id: instanceId, principal_type: p.principal_type, principal_source: p.principal_source, principal_name: p.principal_name,
+            resource_type: l.type, resource_name: leafName(l), effect: input.effect ? 1 : 0,
+          });
+          if (!existing) continue;
+          const drop = new Set(input.permissions.includes('ALL') ? JSON.parse(existing.permissions) as string[] : input.permissions);
+          const permissions = (JSON.parse(existing.permissions) as string[]).filter((x) => !drop.has(x));
+          const grantable = (JSON.parse(existing.grantable) as string[]).filter((x) => !drop.has(x) && !(input.grant_able_permissions ?? []).includes(x));
+          if (permissions.length === 0) {
+            await repo.deletePolicy(trx, existing.id);
+            await this.change(trx, instanceId, existing, 2, projectId);
+          } else {
+            const patch = { permissions: JSON.stringify(permissions), grantable: JSON.stringify(grantable), updated_at: now };
+            await repo.updatePolicy(trx, existing.id, patch);
+            await this.change(trx, instanceId, { ...existing, ...patch }, 1, projectId);
+          }
+        }
+      }
+    });
+  }
+
+  /** The reference's LakeFormationPolicy. */
+  view(p: repo.StoredPolicy, projectId: string) {
+    const obligation = [p.data_filter ? `DATAFILTER:${p.data_filter}` : '', p.data_mask ? `DATAMASK:${p.data_mask}` : ''].filter(Boolean).join(';');
+    const resource = JSON.parse(p.resource) as ResourceInfo;
+    return {
+      project_id: projectId, instance_id: p.instance_id, principal_type: p.principal_type, principal_source: p.principal_source, principal_name: p.principal_name,
+      resource, resource_name: p.resource_name, permissions: JSON.parse(p.permissions) as string[], grant_able_permissions: JSON.parse(p.grantable) as string[],
+      created_time: Date.parse(p.created_at), ...(p.condition ? { condition: p.condition } : {}), ...(obligation ? { obligation } : {}),
+      ...(resource.uris ? { authorization_paths: resource.uris } : {}), effect: p.effect === 1,
+    };
+  }
+
+  /** The policy as Apache Ranger models it, for engine plugins (ListPolicy and the sync download). */
+  rangerView(p: repo.StoredPolicy, projectId: string) {
+    const r = JSON.parse(p.resource) as ResourceInfo;
+    const values = (v: string[] | undefined, excludes = false) => ({ values: v ?? [], is_excludes: excludes, is_recursive: false });
+    const c = r.catalogs?.[0];
+    const d = c?.databases?.[0];
+    const t = d?.tables?.[0];
+    const f = d?.functions?.[0];
+    const resources: Record<string, unknown> = r.uris ? { url: values(r.uris) } : {
+      catalog: values([c?.name ?? '*']), database: values([d?.name ?? '*']),
+      ...(f ? { udf: values([f.name]) } : { table: values([t?.name ?? '*']), column: t?.columns ? values(t.columns.column_name, t.columns.filter === 'Exclude') : values(['*']) }),
+    };
+    const who = { users: p.principal_type === 'USER' ? [p.principal_name] : [], groups: p.principal_type === 'GROUP' ? [p.principal_name] : [], roles: p.principal_type === 'ROLE' ? [p.principal_name] : [] };
+    const item = { accesses: (JSON.parse(p.permissions) as string[]).map((type) => ({ type: type.toLowerCase(), is_allowed: true })), ...who, conditions: [], delegate_admin: (JSON.parse(p.grantable) as string[]).length > 0 };
+    return {
+      id: p.id, guid: `${p.instance_id}-${p.id}`, name: `${p.principal_type.toLowerCase()}:${p.principal_name}@${p.resource_name}`, service: `lakeformation-${projectId}`,
+      service_type: 'hive', is_enabled: true, is_audit_enabled: true, is_deny_all_else: false, is_default_policy: false, policy_type: 0, policy_priority: 0,
+      description: '', resources, resource_signature: `${p.resource_type}:${p.resource_name}`,
+      policy_items: p.effect === 1 ? [item] : [], deny_policy_items: p.effect === 1 ? [] : [item], allow_exceptions: [], deny_exceptions: [],
+      data_mask_policy_items: p.data_mask ? [{ ...item, data_mask_info: { data_mask_type: p.data_mask } }] : [],
+      row_filter_policy_items: p.data_filter ? [{ ...item, row_filter_info: { filter_expr: p.data_filter } }] : [],
+      conditions: p.condition ? [{ type: 'expression', values: [p.condition] }] : [], policy_labels: [], validity_schedules: [], options: {},
+      created_by: p.created_by, updated_by: p.created_by, create_time: p.created_at, update_time: p.updated_at,
+    };
+  }
+
+  private pageOf(db: Db, f: repo.PolicyFilter, q: Paging) {
+    return keysetPage<repo.StoredPolicy, number>(q, {
+      what: 'a policy of this listing',
+      locate: async (marker) => (/^\d{1,15}$/.test(marker) ? (await repo.findPolicyById(db, f, Number(marker)))?.id : undefined),
+      fetch: (limit, c) => repo.pagePolicies(db, f, limit, c),
+      exists: (id, side) => repo.policyExistsBeyond(db, f, id, side),
+      keyOf: (p) => p.id,
+      markerOf: (p) => String(p.id),
+    });
+  }
+
+  /** ListInterfaces (policies/show): the grants, filtered by principal and resource. */
+  async show(caller: Principal, projectId: string, instanceRef: string, q: Paging & Omit<repo.PolicyFilter, 'instanceId'>) {
+    const instanceId = await this.admin(caller, projectId, instanceRef);
+    const page = await this.pageOf(this.store.db, { ...q, instanceId, ...(q.principalType === 'ROLE' && q.principalName ? { principalName: q.principalName.toLowerCase() } : {}) }, q);
+    return { policies: page.rows.map((r) => this.view(r, projectId)), page_info: page.info };
+  }
+
+  /** ListPolicy: the grants as Ranger policies, paged. */
+  async list(caller: Principal, projectId: string, instanceRef: string, q: Paging) {
+    const instanceId = await this.admin(caller, projectId, instanceRef);
+    const page = await this.pageOf(this.store.db, { instanceId }, q);
+    return { policies: page.rows.map((r) => this.rangerView(r, projectId)), page_info: page.info };
+  }
+
+  /**
+   * The policy download: the version, and either every policy or, when the caller supports
+   * deltas and knows a version this server still has the changes after, only those changes.
+   */
+  async sync(caller: Principal, projectId: string, instanceRef: string, q: { lastKnownVersion?: number; supportsDeltas: boolean; returnPolicies: boolean }) {
+    const instanceId = await this.admin(caller, projectId, instanceRef);
+    return this.store.transaction(async (trx) => {
+      const version = await repo.policyVersion(trx, instanceId);
+      const base = { policy_version: version, policy_updateTime: nowIso() };
+      if (q.lastKnownVersion === version) return { ...base, policies: [], policy_deltas: [] };
+      if (q.supportsDeltas && q.lastKnownVersion !== undefined && q.lastKnownVersion >= 0 && q.lastKnownVersion < version) {
+        const changes = await repo.changesSince(trx, instanceId, q.lastKnownVersion);
+        return { ...base, policies: [], policy_deltas: changes.map((c) => ({ change_type: c.change_type, policy: { ...JSON.parse(c.policy), version: Number(c.id) } })) };
+      }
+      const policies = q.returnPolicies ? (await repo.allPolicies(trx, instanceId)).map((p) => this.rangerView(p, projectId)) : [];
+      return { ...base, policies, policy_deltas: [] };
+    });
+  }
+
+  /** Every principal whose grants reach the given one: itself, its IAM groups (for an IAM user), and the roles holding any of them, transitively. */
+  private async expand(db: Db, caller: Principal, instanceId: string, p: PrincipalRef): Promise<repo.PrincipalKey[]> {
+    const found = new Map<string, repo.PrincipalKey>();
+    const add = (type: string, name: string) => found.set(`${type}/${name}`, { type, name });
+    const name = p.principal_type === 'ROLE' ? p.principal_name.toLowerCase() : p.principal_name;
+    add(p.principal_type, name);
+    if (p.principal_type === 'USER' && p.principal_source === 'IAM') {
+      const user = await findUserByName(db, caller.domainId, name);
+      if (user) for (const g of await listUserGroups(db, user.id)) add('GROUP', g.name);
+    }
+    const queue = [...found.values()];
+    while (queue.length) {
+      const m = queue.shift() as repo.PrincipalKey;
+      for (const role of await rolesOfMember(db, instanceId, m.type, m.name)) {
+        if (found.has(`ROLE/${role}`)) continue;
+        add('ROLE', role);
+        queue.push({ type: 'ROLE', name: role });
+      }
+    }
+    return [...found.values()];
+  }
+
+  /** Whether the principals may perform the action on the resource: any matching deny refuses; otherwise any matching allow permits. */
+  private async decide(db: Db, caller: Principal, instanceId: string, r: AccessRequest): Promise<{ check_result: boolean; error_message?: string }> {
+    const keys = new Map<string, repo.PrincipalKey>();
+    for (const p of r.principal) for (const k of await this.expand(db, caller, instanceId, p)) keys.set(`${k.type}/${k.name}`, k);
+    const policies = (await repo.policiesOf(db, instanceId, [...keys.values()])).filter((p) => covers(p, r.resource));
+    const denied = policies.find((p) => p.effect === 0 && includes(JSON.parse(p.permissions) as string[], r.action));
+    if (denied) return { check_result: false, error_message: `denied by policy ${denied.principal_type.toLowerCase()}:${denied.principal_name}@${denied.resource_name}` };
+    if (policies.some((p) => p.effect === 1 && includes(JSON.parse(p.permissions) as string[], r.action))) return { check_result: true };
+    return { check_result: false, error_message: `no policy grants ${r.action} on this ${r.resource.resource_type.toLowerCase()}` };
+  }
+
+  async check(caller: Principal, projectId: string, instanceRef: string, requests: AccessRequest[]) {
+    const instanceId = await this.admin(caller, projectId, instanceRef);
+    const out = [];
+    for (const r of requests) out.push(await this.decide(this.store.db, caller, instanceId, r));
+    return out;
+  }
+}

@@ -1,0 +1,91 @@
+import type { PolicyChangeRow, PolicyRow } from '../schema.js';
+import type { Db } from '../store.js';
+
+export type StoredPolicy = Omit<PolicyRow, 'id'> & { id: number };
+const asStored = (r: { id: unknown }) => ({ ...r, id: Number(r.id) }) as StoredPolicy;
+
+export interface PolicyIdentity {
+  instance_id: string; principal_type: string; principal_source: string; principal_name: string; resource_type: string; resource_name: string; effect: number;
+}
+
+export async function findPolicy(q: Db, k: PolicyIdentity): Promise<StoredPolicy | undefined> {
+  const r = await q.selectFrom('policies').selectAll().where('instance_id', '=', k.instance_id).where('principal_type', '=', k.principal_type)
+    .where('principal_source', '=', k.principal_source).where('principal_name', '=', k.principal_name).where('resource_type', '=', k.resource_type)
+    .where('resource_name', '=', k.resource_name).where('effect', '=', k.effect).executeTakeFirst();
+  return r && asStored(r);
+}
+
+export async function insertPolicy(q: Db, row: Omit<PolicyRow, 'id'>): Promise<number> {
+  const r = await q.insertInto('policies').values(row).returning('id').executeTakeFirstOrThrow();
+  return Number(r.id);
+}
+
+export async function updatePolicy(q: Db, id: number, patch: Partial<Pick<PolicyRow, 'permissions' | 'grantable' | 'condition' | 'data_filter' | 'data_mask' | 'updated_at'>>): Promise<void> {
+  await q.updateTable('policies').set(patch).where('id', '=', id).execute();
+}
+
+export async function deletePolicy(q: Db, id: number): Promise<void> {
+  await q.deleteFrom('policies').where('id', '=', id).execute();
+}
+
+/** Appends a change; its id is the new policy version of the instance. */
+export async function appendPolicyChange(q: Db, c: Omit<PolicyChangeRow, 'id'>): Promise<void> {
+  await q.insertInto('policy_changes').values(c).execute();
+}
+
+export async function policyVersion(q: Db, instanceId: string): Promise<number> {
+  const r = await q.selectFrom('policy_changes').select((eb) => eb.fn.max('id').as('v')).where('instance_id', '=', instanceId).executeTakeFirst();
+  return r?.v === null || r?.v === undefined ? 0 : Number(r.v);
+}
+
+export async function changesSince(q: Db, instanceId: string, version: number): Promise<(Omit<PolicyChangeRow, 'id'> & { id: number })[]> {
+  return q.selectFrom('policy_changes').selectAll().where('instance_id', '=', instanceId).where('id', '>', version).orderBy('id').execute();
+}
+
+export interface PrincipalKey { type: string; name: string }
+
+/** Every policy held by any of these principals (by type and name; any source). */
+export async function policiesOf(q: Db, instanceId: string, principals: PrincipalKey[]): Promise<StoredPolicy[]> {
+  if (principals.length === 0) return [];
+  const rows = await q.selectFrom('policies').selectAll().where('instance_id', '=', instanceId)
+    .where((eb) => eb.or(principals.map((p) => eb.and([eb('principal_type', '=', p.type), eb('principal_name', '=', p.name)])))).execute();
+  return rows.map(asStored);
+}
+
+export interface PolicyFilter {
+  instanceId: string; principalType?: string; principalSource?: string; principalName?: string; resourceType?: string; resourceName?: string;
+}
+
+function filtered(q: Db, f: PolicyFilter) {
+  let query = q.selectFrom('policies').where('instance_id', '=', f.instanceId);
+  if (f.principalType) query = query.where('principal_type', '=', f.principalType);
+  if (f.principalSource) query = query.where('principal_source', '=', f.principalSource);
+  if (f.principalName) query = query.where('principal_name', '=', f.principalName);
+  if (f.resourceType) query = query.where('resource_type', '=', f.resourceType);
+  if (f.resourceName) query = query.where('resource_name', '=', f.resourceName);
+  return query;
+}
+
+/** A keyset page in id order (ids are the markers). */
+export async function pagePolicies(q: Db, f: PolicyFilter, limit: number, cursor: { after?: number; before?: number }) {
+  let query = filtered(q, f).selectAll();
+  if (cursor.before !== undefined) query = query.where('id', '<', cursor.before).orderBy('id', 'desc');
+  else query = (cursor.after !== undefined ? query.where('id', '>', cursor.after) : query).orderBy('id', 'asc');
+  const rows = (await query.limit(limit + 1).execute()).map(asStored);
+  const page = rows.slice(0, limit);
+  if (cursor.before !== undefined) page.reverse();
+  return { rows: page, more: rows.length > limit };
+}
+
+export async function policyExistsBeyond(q: Db, f: PolicyFilter, id: number, side: 'before' | 'after'): Promise<boolean> {
+  return (await filtered(q, f).select('id').where('id', side === 'before' ? '<' : '>', id).limit(1).executeTakeFirst()) !== undefined;
+}
+
+export async function findPolicyById(q: Db, f: PolicyFilter, id: number): Promise<StoredPolicy | undefined> {
+  const r = await filtered(q, f).selectAll().where('id', '=', id).executeTakeFirst();
+  return r && asStored(r);
+}
+
+export async function allPolicies(q: Db, instanceId: string): Promise<StoredPolicy[]> {
+  return (await q.selectFrom('policies').selectAll().where('instance_id', '=', instanceId).orderBy('id').execute()).map(asStored);
+}
