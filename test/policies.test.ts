@@ -139,6 +139,34 @@ for (const backend of await backends()) {
       assert.deepEqual(deny.deny_policy_items[0].groups, ['bi']);
     });
 
+    test('grants are enforced on tables: what a grant reaches is visible, actions it lacks are 403, the rest stays invisible', async () => {
+      const dana = (await server.login('dana', 'Pass-word-123')).token;
+      const t = `${base()}/catalogs/pc/databases/sales/tables`;
+      // From the tests above, dana holds ALTER on tables order* directly, and nothing else that reaches sales.
+      const names = await server.request('GET', `${t}/names`, { token: dana });
+      assert.equal(names.status, 200, names.text);
+      assert.deepEqual(names.json, ['order_lines', 'orders']);
+      const listed = await server.request('GET', t, { token: dana });
+      assert.deepEqual(listed.json.tables.map((x: { table_name: string }) => x.table_name), ['order_lines', 'orders']);
+      assert.equal((await server.request('GET', `${t}/orders`, { token: dana })).status, 200);
+      assert.equal((await server.request('GET', `${t}/refunds`, { token: dana })).status, 404, 'no grant reaches it: invisible');
+      const altered = await server.request('PUT', `${t}/order_lines`, { token: dana, body: { table: { comments: 'by dana' } } });
+      assert.equal(altered.status, 200, altered.text);
+      const drop = await server.request('DELETE', `${t}/orders`, { token: dana });
+      assert.equal(drop.status, 403, drop.text);
+      assert.match(drop.json.error_msg, /DROP/);
+      const body = { table_name: 'dana_t', table_type: 'EXTERNAL_TABLE', owner_type: 'USER', storage_descriptor: { columns: [] } };
+      assert.equal((await server.request('POST', t, { token: dana, body })).status, 403);
+      assert.equal((await grant({ principal_list: [user('dana')], resource: dbRes('sales'), permissions: ['CREATE_TABLE'] })).status, 200);
+      const created = await server.request('POST', t, { token: dana, body });
+      assert.equal(created.status, 201, created.text);
+      assert.equal(created.json.owner, 'dana');
+      assert.equal((await server.request('DELETE', `${t}/dana_t`, { token: dana })).status, 200, 'the owner may drop what it owns');
+      assert.equal((await revoke({ principal_list: [user('dana')], resource: tableRes('order*'), permissions: ['ALTER'] })).status, 200);
+      assert.equal((await server.request('PUT', `${t}/order_lines`, { token: dana, body: { table: { comments: 'again' } } })).status, 404, 'a revoke takes effect on the next request');
+      assert.deepEqual((await server.request('GET', `${t}/names`, { token: dana })).json, []);
+    });
+
     test('property: replaying the deltas from any earlier version gives the full policy set', async () => {
       const sync = (q: Record<string, string | number | boolean>) => server.request('GET', `${base()}/policies/policy`, { token, query: q });
       const full = async () => {

@@ -66,11 +66,12 @@ export async function createServices(config: Config, store: Store, storage: Obje
   const catalogs = new CatalogService(store, instances, { defaultBucket: config.defaultBucket, localWarehouse });
   const databases = new DatabaseService(store, instances, storage, localWarehouse, log);
   instances.addHooks({ provision: (instance) => catalogs.ensureDefaultCatalog(instance) });
-  const tables = new TableService(store, instances, storage, localWarehouse, log);
+  const policies = new PolicyService(store, instances);
+  const tables = new TableService(store, instances, storage, localWarehouse, log, policies);
   const partitions = new PartitionService(store, tables, storage, localWarehouse, log);
   return {
     version, config, store, storage, identity, tokens, accessKeys, instances, catalogs, databases, functions: new FunctionService(store, instances),
-    tables, partitions, statistics: new StatisticsService(store, partitions), roles: new RoleService(store, instances), policies: new PolicyService(store, instances), metadata: new MetadataService(store, instances, config), rateLimiter: new RateLimiter(),
+    tables, partitions, statistics: new StatisticsService(store, partitions), roles: new RoleService(store, instances), policies, metadata: new MetadataService(store, instances, config), rateLimiter: new RateLimiter(),
     ping: async () => { await sql`SELECT 1`.execute(store.db); },
   };
 }

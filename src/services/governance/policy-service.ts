@@ -1,3 +1,4 @@
+import { LRUCache } from 'lru-cache';
 import { nowIso, type Db, type Store, type Tx } from '../../store/store.js';
 import * as repo from '../../store/governance/policy-repository.js';
 import { rolesOfMember } from '../../store/governance/role-repository.js';
@@ -99,6 +100,23 @@ function covers(p: repo.StoredPolicy, req: AccessRequest['resource']): boolean {
 }
 
 const includes = (perms: string[], action: string) => perms.includes('ALL') || perms.includes(action);
+
+/** Privileges over a catalog or database itself: they let the holder create or list in it, not see its tables. */
+const CONTAINER_ONLY = new Set(['CREATE_DATABASE', 'CREATE_TABLE', 'CREATE_FUNC', 'LIST_DATABASE', 'LIST_FUNC', 'REGISTER_MODEL', 'LIST_MODEL']);
+const reachesObjects = (p: repo.StoredPolicy) => (JSON.parse(p.permissions) as string[]).some((x) => !CONTAINER_ONLY.has(x));
+
+/** Whether a policy lets its holder see a table or function at all: a column grant on a table does; CREATE_TABLE on its database does not. */
+function touches(p: repo.StoredPolicy, req: AccessRequest['resource']): boolean {
+  if (!reachesObjects(p)) return false;
+  if (p.resource_type === 'COLUMN') return covers({ ...p, resource_type: 'TABLE' }, req);
+  return covers(p, req);
+}
+
+/** A resource an operation addresses, as the decision procedure reads it. */
+export type Resource = AccessRequest['resource'];
+
+/** The access rule for an action: 'read' is satisfied by any permission on the object (to see it). */
+export type Action = string | 'read';
 
 /**
  * Grants (policies) of an instance: grant and revoke, list, the Ranger-style policy download
@@ -334,6 +352,45 @@ export class PolicyService {
     if (denied) return { check_result: false, error_message: `denied by policy ${denied.principal_type.toLowerCase()}:${denied.principal_name}@${denied.resource_name}` };
     if (policies.some((p) => p.effect === 1 && includes(JSON.parse(p.permissions) as string[], r.action))) return { check_result: true };
     return { check_result: false, error_message: `no policy grants ${r.action} on this ${r.resource.resource_type.toLowerCase()}` };
+  }
+
+  /** The caller's grants (as an IAM user: with its groups and roles) in an instance; cached while the store is unchanged (SQLite). */
+  private readonly effectiveCache = new LRUCache<string, { mark: string; policies: repo.StoredPolicy[] }>({ max: 10_000 });
+
+  async effectiveFor(caller: Principal, instanceId: string): Promise<repo.StoredPolicy[]> {
+    const mark = this.store.changeMark();
+    const key = `${instanceId}/${caller.userId}`;
+    const hit = mark === undefined ? undefined : this.effectiveCache.get(key);
+    if (hit && hit.mark === mark) return hit.policies;
+    const keys = await this.expand(this.store.db, caller, instanceId, { principal_type: 'USER', principal_source: 'IAM', principal_name: caller.userName });
+    const policies = await repo.policiesOf(this.store.db, instanceId, keys);
+    if (mark !== undefined) this.effectiveCache.set(key, { mark, policies });
+    return policies;
+  }
+
+  /** Deny overrides allow; 'read' is met by any allowing policy that touches the resource. */
+  static permits(policies: repo.StoredPolicy[], action: Action, r: Resource): boolean {
+    if (action === 'read') return policies.some((p) => p.effect === 1 && touches(p, r));
+    const matching = policies.filter((p) => covers(p, r));
+    if (matching.some((p) => p.effect === 0 && includes(JSON.parse(p.permissions) as string[], action))) return false;
+    return matching.some((p) => p.effect === 1 && includes(JSON.parse(p.permissions) as string[], action));
+  }
+
+  /**
+   * The tables of a catalog the grants let the caller see, as (database, table) name patterns
+   * (`*` wildcards; an absent part means any): what a listing filters by, in SQL.
+   */
+  static visibleTables(policies: repo.StoredPolicy[], catalog: string): { database?: string; table?: string }[] {
+    const out: { database?: string; table?: string }[] = [];
+    for (const p of policies) {
+      if (p.effect !== 1 || p.resource_type === 'FUNC' || p.resource_type === 'URI' || !reachesObjects(p)) continue;
+      const c = (JSON.parse(p.resource) as ResourceInfo).catalogs?.[0];
+      if (!c || !wildcard(c.name, catalog)) continue;
+      const d = c.databases?.[0];
+      const t = d?.tables?.[0];
+      out.push({ ...(d ? { database: d.name } : {}), ...(t ? { table: t.name } : {}) });
+    }
+    return out;
   }
 
   async check(caller: Principal, projectId: string, instanceRef: string, requests: AccessRequest[]) {

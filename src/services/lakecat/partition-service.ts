@@ -10,6 +10,7 @@ import type { ObjectStorage } from '../../storage/object-storage.js';
 import { conflict, invalid, notFound, unlessDuplicate } from '../errors.js';
 import type { Principal } from '../iam/principal.js';
 import { RawJson } from '../raw-json.js';
+import type { Action } from '../governance/policy-service.js';
 import { deleteLocationData } from './data-files.js';
 import { keysetPage, type Paging } from '../paging.js';
 import { validateLocation } from './names.js';
@@ -68,8 +69,8 @@ export class PartitionService {
   ) {}
 
   /** The table at the path (the caller may act on it) and its partition keys; a table without keys has no partitions. */
-  async partitionedTable(caller: Principal, p: TablePath): Promise<{ table: TableRow; keys: PartitionKey[] }> {
-    const table = await this.tables.resolve(caller, p.projectId, p.instanceRef, p.catalogName, p.databaseName, p.tableName);
+  async partitionedTable(caller: Principal, p: TablePath, action: Action = 'read'): Promise<{ table: TableRow; keys: PartitionKey[] }> {
+    const table = await this.tables.resolve(caller, p.projectId, p.instanceRef, p.catalogName, p.databaseName, p.tableName, action);
     return { table, keys: partitionKeys(table) };
   }
 
@@ -176,7 +177,7 @@ export class PartitionService {
 
   /** AddPartitions: all of the batch or none; with ifNotExists, partitions that exist are skipped and only the new ones returned. */
   async add(caller: Principal, p: TablePath, inputs: PartitionInput[], ifNotExists: boolean) {
-    const { table, keys } = await this.partitionedTable(caller, p);
+    const { table, keys } = await this.partitionedTable(caller, p, 'ALTER');
     const built = this.buildAll(table, keys, inputs, nowIso());
     const names = built.map((b) => b.row.name);
     let inserted;
@@ -220,7 +221,7 @@ export class PartitionService {
 
   /** BatchUpdatePartition: each entry names a partition by its current values and gives its new definition (new values rename it). */
   async alter(caller: Principal, p: TablePath, entries: { partition_values: string[]; partition: PartitionInput }[]) {
-    const { table, keys } = await this.partitionedTable(caller, p);
+    const { table, keys } = await this.partitionedTable(caller, p, 'ALTER');
     const now = nowIso();
     return this.write(table, async (trx) => {
       const { byName, wanted } = await this.existing(trx, table, keys, entries.map((e) => e.partition_values), false);
@@ -245,7 +246,7 @@ export class PartitionService {
 
   /** BatchDeletePartition: all or none (unless ifExists skips the missing); data of a managed table's partitions is removed on request. */
   async drop(caller: Principal, p: TablePath, valueLists: string[][], o: { ifExists: boolean; deleteData: boolean }) {
-    const { table, keys } = await this.partitionedTable(caller, p);
+    const { table, keys } = await this.partitionedTable(caller, p, 'DROP');
     const dropped = await this.write(table, async (trx) => {
       const { byName } = await this.existing(trx, table, keys, valueLists, o.ifExists);
       const rows = [...byName.values()];
@@ -260,7 +261,7 @@ export class PartitionService {
 
   /** Empties the data of partitions of a managed table and drops their statistics; definitions stay. */
   async truncate(caller: Principal, p: TablePath, valueLists: string[][]): Promise<void> {
-    const { table, keys } = await this.partitionedTable(caller, p);
+    const { table, keys } = await this.partitionedTable(caller, p, 'DELETE');
     if (table.table_type !== 'MANAGED_TABLE') throw invalid(`table ${table.name} is a ${table.table_type}; only partitions of a MANAGED_TABLE can be truncated`);
     const rows = await this.write(table, async (trx) => {
       const { byName } = await this.existing(trx, table, keys, valueLists, false);

@@ -129,7 +129,7 @@ export class StatisticsService {
   }
 
   async setTable(caller: Principal, p: TablePath, input: ColumnStatisticsInput, merge: boolean) {
-    const { table } = await this.partitions.partitionedTable(caller, p);
+    const { table } = await this.partitions.partitionedTable(caller, p, 'ALTER');
     const analyzedAt = input.column_statistics_desc.last_analyzed_time ?? nowIso();
     const fresh = this.rows(table, input.column_statistics_objects, analyzedAt, 'column_statistics_objects');
     const written = await this.store.transaction(async (trx) => {
@@ -147,7 +147,7 @@ export class StatisticsService {
   }
 
   async deleteTable(caller: Principal, p: TablePath, columnName?: string): Promise<void> {
-    const { table } = await this.partitions.partitionedTable(caller, p);
+    const { table } = await this.partitions.partitionedTable(caller, p, 'ALTER');
     const column = columnName?.toLowerCase();
     if (column !== undefined && !this.columnsOf(table).has(column)) throw notFound(`${columnName} is not a column of table ${table.name}`, 'common.01000001');
     const n = await repo.deleteTableStatistics(this.store.db, table.id, column);
@@ -164,7 +164,7 @@ export class StatisticsService {
   }
 
   async setPartitions(caller: Principal, p: TablePath, inputs: ColumnStatisticsInput[], merge: boolean): Promise<void> {
-    const { table, keys } = await this.partitions.partitionedTable(caller, p);
+    const { table, keys } = await this.partitions.partitionedTable(caller, p, 'ALTER');
     const lists = inputs.map((s, i) => {
       if (!s.column_statistics_desc.partition_values?.length) throw invalid(`statistics[${i}].column_statistics_desc needs partition_values`);
       return s.column_statistics_desc.partition_values;
@@ -207,7 +207,7 @@ export class StatisticsService {
   }
 
   async deletePartition(caller: Principal, p: TablePath, values: string[], columnName?: string): Promise<void> {
-    const { table, keys } = await this.partitions.partitionedTable(caller, p);
+    const { table, keys } = await this.partitions.partitionedTable(caller, p, 'ALTER');
     const { byName, missing } = await this.findPartitions(table.id, keys, [values], table.name);
     if (missing.length) throw notFound(`table ${table.name} has no partition ${some(missing)}`, 'common.01000001');
     const column = columnName?.toLowerCase();

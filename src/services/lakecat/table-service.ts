@@ -13,6 +13,8 @@ import { deleteAllPartitionStatistics, deleteStatisticsOfDroppedColumns, deleteT
 import type { ObjectStorage } from '../../storage/object-storage.js';
 import { conflict, forbidden, invalid, notFound, unlessDuplicate } from '../errors.js';
 import { RawJson } from '../raw-json.js';
+import { type Action, PolicyService } from '../governance/policy-service.js';
+import type { StoredPolicy } from '../../store/governance/policy-repository.js';
 import type { Principal } from '../iam/principal.js';
 import type { InstanceService } from '../instances/instance-service.js';
 import { deleteLocationData } from './data-files.js';
@@ -61,8 +63,28 @@ interface Paging { limit: number; marker?: string; reversePage: boolean }
 export class TableService {
   constructor(
     private readonly store: Store, private readonly instances: InstanceService, private readonly storage: ObjectStorage,
-    private readonly localWarehouse: string, private readonly log: Logger,
+    private readonly localWarehouse: string, private readonly log: Logger, private readonly policies: PolicyService,
   ) {}
+
+  /** The caller's grants in an instance; none are needed (nor read) for administrators. Read outside any transaction. */
+  private grantsOf(caller: Principal, instanceId: string): Promise<StoredPolicy[]> {
+    return caller.isAdmin ? Promise.resolve([]) : this.policies.effectiveFor(caller, instanceId);
+  }
+
+  /**
+   * Administrators and the owner may do anything with a table; anyone else needs a grant:
+   * without any grant touching it the table stays invisible (404, as if absent); with one, an
+   * action it does not grant is a 403 naming the privilege.
+   */
+  private authorize(caller: Principal, row: TableRow, action: Action, grants: StoredPolicy[]): boolean {
+    if (this.mayManage(caller, row)) return true;
+    const r = { resource_type: 'TABLE', catalog: row.catalog_name, database: row.database_name, table: row.name };
+    if (!PolicyService.permits(grants, 'read', r)) return false;
+    if (action !== 'read' && !PolicyService.permits(grants, action, r)) {
+      throw forbidden(`${action} on table ${row.catalog_name}.${row.database_name}.${row.name} needs a grant of ${action} (or ALL) on it, its database or its catalog`);
+    }
+    return true;
+  }
 
   private mayManage(caller: Principal, row: { owner: string; owner_type: string }): boolean {
     return caller.isAdmin || (row.owner_type === 'USER' && row.owner === caller.userName);
@@ -82,9 +104,9 @@ export class TableService {
     return { s: { instanceId: c.instanceId, catalogName: c.catalogName, databaseName: database.name }, database };
   }
 
-  private async load(q: Db, s: Required<repo.TableScope>, name: string, caller: Principal): Promise<TableRow> {
+  private async load(q: Db, s: Required<repo.TableScope>, name: string, caller: Principal, action: Action = 'read', grants: StoredPolicy[] = []): Promise<TableRow> {
     const row = await repo.findTable(q, s, name);
-    if (!row || !this.mayManage(caller, row)) throw notFound(`table ${name} does not exist in database ${s.databaseName}`, 'common.01000001');
+    if (!row || !this.authorize(caller, row, action, grants)) throw notFound(`table ${name} does not exist in database ${s.databaseName}`, 'common.01000001');
     return row;
   }
 
@@ -124,7 +146,10 @@ export class TableService {
 
   async create(caller: Principal, projectId: string, instanceRef: string, catalogName: string, databaseName: string, input: TableInput) {
     const { s, database } = await this.databaseScope(projectId, instanceRef, catalogName, databaseName);
-    if (!this.mayManage(caller, database)) throw forbidden(`creating a table in database ${database.name} needs an administrator or the database's owner`);
+    if (!this.mayManage(caller, database)
+      && !PolicyService.permits(await this.grantsOf(caller, s.instanceId), 'CREATE_TABLE', { resource_type: 'DATABASE', catalog: s.catalogName, database: database.name })) {
+      throw forbidden(`creating a table in database ${database.name} needs an administrator, the database's owner, or a grant of CREATE_TABLE on the database or its catalog`);
+    }
     if (input.owner && input.owner !== caller.userName && !caller.isAdmin) throw forbidden('only an administrator may create a table for another owner');
     const name = normalizeName('table', input.table_name, TABLE_NAME, 256);
     const { format, definition } = this.definition(input, name, database);
@@ -146,12 +171,14 @@ export class TableService {
    * The table at a path that the caller may act on, or the exact error (instance not serving,
    * missing catalog, database or table, no rights). Partitions and statistics start here.
    */
-  async resolve(caller: Principal, projectId: string, instanceRef: string, catalogName: string, databaseName: string, name: string): Promise<TableRow> {
+  async resolve(caller: Principal, projectId: string, instanceRef: string, catalogName: string, databaseName: string, name: string, action: Action = 'read'): Promise<TableRow> {
     // Hot path: one prepared read of the table with its instance's state. Anything unusual
-    // (a missing link, an instance not serving, no rights) takes the full path for its exact error.
+    // (a missing link, an instance not serving, no ownership) takes the full path for its exact answer.
     const hit = await repo.findTableByPath(this.store.db, projectId, instanceRef, catalogName.toLowerCase(), databaseName.toLowerCase(), name.toLowerCase());
     const fast = hit && hit.instance_status === 'RUNNING' && !hit.instance_in_recycle_bin && this.mayManage(caller, hit);
-    return fast ? hit : this.load(this.store.db, (await this.databaseScope(projectId, instanceRef, catalogName, databaseName)).s, name.toLowerCase(), caller);
+    if (fast) return hit;
+    const { s } = await this.databaseScope(projectId, instanceRef, catalogName, databaseName);
+    return this.load(this.store.db, s, name.toLowerCase(), caller, action, await this.grantsOf(caller, s.instanceId));
   }
 
   /**
@@ -195,8 +222,9 @@ export class TableService {
     body: { table: Partial<TableInput>; version_id?: string }) {
     const { s, database } = await this.databaseScope(projectId, instanceRef, catalogName, databaseName);
     const current = name.toLowerCase();
+    const grants = await this.grantsOf(caller, s.instanceId);
     const updated = await this.store.transaction(async (trx) => {
-      const row = await this.load(trx, s, current, caller);
+      const row = await this.load(trx, s, current, caller, 'ALTER', grants);
       const expected = body.version_id ?? (body.table.version_id as string | undefined);
       if (expected !== undefined && expected !== String(row.version)) {
         throw conflict(`table ${current} is at version ${row.version}, not ${expected}: it changed since it was read`);
@@ -230,8 +258,9 @@ export class TableService {
   async delete(caller: Principal, projectId: string, instanceRef: string, catalogName: string, databaseName: string, name: string, o: { deleteData: boolean; isAsync: boolean }) {
     const { s } = await this.databaseScope(projectId, instanceRef, catalogName, databaseName);
     const current = name.toLowerCase();
+    const grants = await this.grantsOf(caller, s.instanceId);
     const dropped = await this.store.transaction(async (trx) => {
-      const row = await this.load(trx, s, current, caller);
+      const row = await this.load(trx, s, current, caller, 'DROP', grants);
       if (!(await repo.deleteTable(trx, s, current))) throw notFound(`table ${current} does not exist`);
       await this.event(trx, s, 'DROP_TABLE', current, caller, { object: view(row), delete_data: o.deleteData });
       return row;
@@ -252,8 +281,9 @@ export class TableService {
   async truncate(caller: Principal, projectId: string, instanceRef: string, catalogName: string, databaseName: string, name: string): Promise<number> {
     const { s } = await this.databaseScope(projectId, instanceRef, catalogName, databaseName);
     const current = name.toLowerCase();
+    const grants = await this.grantsOf(caller, s.instanceId);
     const row = await this.store.transaction(async (trx) => {
-      const r = await this.load(trx, s, current, caller);
+      const r = await this.load(trx, s, current, caller, 'DELETE', grants);
       if (r.table_type !== 'MANAGED_TABLE') throw invalid(`table ${current} is a ${r.table_type}; only a MANAGED_TABLE can be truncated`);
       // The data goes, so what was measured of it goes too.
       await deleteTableStatistics(trx, r.id);
@@ -267,18 +297,20 @@ export class TableService {
 
   async names(caller: Principal, projectId: string, instanceRef: string, catalogName: string, databaseName: string, pattern?: string, type?: string) {
     const { s } = await this.databaseScope(projectId, instanceRef, catalogName, databaseName);
-    const rows = await repo.listTableNames(this.store.db, s, { pattern, ...(type ? { types: [type] } : {}), ...this.ownerFilter(caller) }, MAX_TABLE_NAMES);
+    const rows = await repo.listTableNames(this.store.db, s, { pattern, ...(type ? { types: [type] } : {}), ...await this.visibility(caller, s) }, MAX_TABLE_NAMES);
     return rows.map((r) => r.name);
   }
 
   async byNames(caller: Principal, projectId: string, instanceRef: string, catalogName: string, databaseName: string, names: string[]) {
     const { s } = await this.databaseScope(projectId, instanceRef, catalogName, databaseName);
-    const rows = await repo.findTablesByName(this.store.db, s, [...new Set(names.map((n) => n.toLowerCase()))], this.ownerFilter(caller));
+    const rows = await repo.findTablesByName(this.store.db, s, [...new Set(names.map((n) => n.toLowerCase()))], await this.visibility(caller, s));
     return rows.map(view);
   }
 
-  private ownerFilter(caller: Principal): repo.TableFilter {
-    return caller.isAdmin ? {} : { ownedBy: caller.userName };
+  /** What a listing may show the caller: everything for administrators; else what they own or a grant reaches. */
+  private async visibility(caller: Principal, s: repo.TableScope): Promise<repo.TableFilter> {
+    if (caller.isAdmin) return {};
+    return { ownedBy: caller.userName, grantedBy: PolicyService.visibleTables(await this.grantsOf(caller, s.instanceId), s.catalogName) };
   }
 
   async list(caller: Principal, projectId: string, instanceRef: string, catalogName: string, databaseName: string,
@@ -288,7 +320,7 @@ export class TableService {
     const expression = parsed && q.filter ? typeTableFilter(q.filter, parsed) : undefined;
     // Dropped tables are not kept, so a listing of them is empty.
     if (q.deleted) return { tables: [], page_info: { current_count: 0 } };
-    const page = await this.page(s, { pattern: q.pattern, format: q.format, expression, ...(q.type ? { types: [q.type] } : {}), ...this.ownerFilter(caller) }, q);
+    const page = await this.page(s, { pattern: q.pattern, format: q.format, expression, ...(q.type ? { types: [q.type] } : {}), ...await this.visibility(caller, s) }, q);
     return { tables: page.rows.map((r) => pick(view(r), q.includeFields)), page_info: page.info };
   }
 
@@ -296,7 +328,7 @@ export class TableService {
   async meta(caller: Principal, projectId: string, instanceRef: string, catalogName: string,
     q: Paging & { databasePattern?: string; pattern?: string; types?: string[] }) {
     const s = await this.catalogScope(projectId, instanceRef, catalogName);
-    const page = await this.page(s, { databasePattern: q.databasePattern, pattern: q.pattern, types: q.types, ...this.ownerFilter(caller) }, q);
+    const page = await this.page(s, { databasePattern: q.databasePattern, pattern: q.pattern, types: q.types, ...await this.visibility(caller, s) }, q);
     return {
       table_metas: page.rows.map((r) => {
         const d = JSON.parse(r.definition) as { comments?: string; partition_keys?: Column[]; storage_descriptor?: { columns?: Column[] } };

@@ -11,8 +11,10 @@ export interface TableFilter {
   pattern?: string; databasePattern?: string; types?: string[]; format?: string;
   /** Hive's table filter (owner, parameters, last access time). */
   expression?: Filter<TableField>;
-  /** Only tables this user owns (for callers who are not administrators). */
+  /** Only tables this user owns (for callers who are not administrators)... */
   ownedBy?: string;
+  /** ...or that these grants reach: (database, table) name patterns, `*` a wildcard, an absent part any. */
+  grantedBy?: { database?: string; table?: string }[];
 }
 
 function filtered(q: Db, s: TableScope, f: TableFilter) {
@@ -24,7 +26,15 @@ function filtered(q: Db, s: TableScope, f: TableFilter) {
   if (byDatabase) query = query.where(byDatabase);
   if (f.types?.length) query = query.where('table_type', 'in', f.types);
   if (f.format !== undefined) query = query.where('table_format', '=', f.format);
-  if (f.ownedBy !== undefined) query = query.where('owner_type', '=', 'USER').where('owner', '=', f.ownedBy);
+  if (f.ownedBy !== undefined) {
+    const owned = sql<boolean>`(owner_type = 'USER' AND owner = ${f.ownedBy})`;
+    const granted = (f.grantedBy ?? []).map((g) => {
+      const parts = [g.database !== undefined ? sql`database_name LIKE ${likeOf(g.database)} ESCAPE '\\'` : sql`1 = 1`,
+        g.table !== undefined ? sql`name LIKE ${likeOf(g.table)} ESCAPE '\\'` : sql`1 = 1`];
+      return sql<boolean>`(${sql.join(parts, sql` AND `)})`;
+    });
+    query = query.where(sql<boolean>`(${sql.join([owned, ...granted], sql` OR `)})`);
+  }
   if (f.expression) query = query.where(filterCondition(f.expression, tableFieldColumn(q.getExecutor().adapter instanceof PostgresAdapter)));
   return query;
 }
@@ -33,6 +43,9 @@ function filtered(q: Db, s: TableScope, f: TableFilter) {
  * A table-filter field as SQL: parameters and the last access time live in the definition
  * JSON. On PostgreSQL text compares bytewise (collation "C"), as on SQLite.
  */
+/** A grant's name pattern as LIKE: `*` any run, LIKE's own wildcards literal. */
+const likeOf = (pattern: string) => pattern.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`).replace(/\*/g, '%');
+
 function tableFieldColumn(postgres: boolean) {
   return (field: TableField): RawBuilder<unknown> => {
     const text = field.kind === 'owner' ? sql`owner`
