@@ -167,6 +167,30 @@ for (const backend of await backends()) {
       assert.deepEqual((await server.request('GET', `${t}/names`, { token: dana })).json, []);
     });
 
+    test('grants are enforced on databases: a grant inside a database makes it visible, ALTER and DROP need their own, CREATE_DATABASE on the catalog creates', async () => {
+      assert.equal((await server.request('POST', '/v3/users', { token, body: { user: { name: 'erik', password: 'Pass-word-123' } } })).status, 201);
+      const erik = (await server.login('erik', 'Pass-word-123')).token;
+      const dbs = `${base()}/catalogs/pc/databases`;
+      assert.deepEqual((await server.request('GET', `${dbs}/names`, { token: erik })).json, []);
+      assert.equal((await server.request('GET', `${dbs}/sales`, { token: erik })).status, 404);
+      assert.equal((await grant({ principal_list: [user('erik')], resource: tableRes('orders'), permissions: ['SELECT'] })).status, 200);
+      assert.deepEqual((await server.request('GET', `${dbs}/names`, { token: erik })).json, ['sales']);
+      assert.deepEqual((await server.request('GET', dbs, { token: erik })).json.databases.map((d: { database_name: string }) => d.database_name), ['sales']);
+      assert.equal((await server.request('GET', `${dbs}/sales`, { token: erik })).status, 200);
+      const alter = await server.request('PUT', `${dbs}/sales`, { token: erik, body: { database_name: 'sales', description: 'x' } });
+      assert.equal(alter.status, 403, alter.text);
+      assert.match(alter.json.error_msg, /ALTER/);
+      assert.equal((await grant({ principal_list: [user('erik')], resource: dbRes('sales'), permissions: ['ALTER'] })).status, 200);
+      assert.equal((await server.request('PUT', `${dbs}/sales`, { token: erik, body: { database_name: 'sales', description: 'by erik' } })).status, 200);
+      assert.equal((await server.request('DELETE', `${dbs}/hr`, { token: erik })).status, 404, 'no grant reaches hr');
+      assert.equal((await server.request('POST', dbs, { token: erik, body: { database_name: 'erik_db' } })).status, 403);
+      assert.equal((await grant({ principal_list: [user('erik')], resource: { type: 'CATALOG', catalogs: [{ name: 'pc' }] }, permissions: ['CREATE_DATABASE'] })).status, 200);
+      const created = await server.request('POST', dbs, { token: erik, body: { database_name: 'erik_db' } });
+      assert.equal(created.status, 201, created.text);
+      assert.deepEqual((await server.request('GET', `${dbs}/names`, { token: erik })).json, ['erik_db', 'sales'], 'CREATE_DATABASE does not reveal the other databases');
+      assert.equal((await server.request('DELETE', `${dbs}/erik_db`, { token: erik })).status, 200, 'the owner drops what it owns');
+    });
+
     test('property: replaying the deltas from any earlier version gives the full policy set', async () => {
       const sync = (q: Record<string, string | number | boolean>) => server.request('GET', `${base()}/policies/policy`, { token, query: q });
       const full = async () => {

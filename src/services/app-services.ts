@@ -64,9 +64,9 @@ export async function createServices(config: Config, store: Store, storage: Obje
   const instances = new InstanceService(store, config.instanceQuota, config.recycleBinRetentionDays);
   const localWarehouse = path.join(config.dataDir, 'warehouse');
   const catalogs = new CatalogService(store, instances, { defaultBucket: config.defaultBucket, localWarehouse });
-  const databases = new DatabaseService(store, instances, storage, localWarehouse, log);
-  instances.addHooks({ provision: (instance) => catalogs.ensureDefaultCatalog(instance) });
   const policies = new PolicyService(store, instances);
+  const databases = new DatabaseService(store, instances, storage, localWarehouse, log, policies);
+  instances.addHooks({ provision: (instance) => catalogs.ensureDefaultCatalog(instance) });
   const tables = new TableService(store, instances, storage, localWarehouse, log, policies);
   const partitions = new PartitionService(store, tables, storage, localWarehouse, log);
   return {

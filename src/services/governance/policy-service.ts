@@ -103,6 +103,7 @@ const includes = (perms: string[], action: string) => perms.includes('ALL') || p
 
 /** Privileges over a catalog or database itself: they let the holder create or list in it, not see its tables. */
 const CONTAINER_ONLY = new Set(['CREATE_DATABASE', 'CREATE_TABLE', 'CREATE_FUNC', 'LIST_DATABASE', 'LIST_FUNC', 'REGISTER_MODEL', 'LIST_MODEL']);
+const CATALOG_ONLY = new Set(['CREATE_DATABASE', 'REGISTER_MODEL', 'LIST_MODEL']);
 const reachesObjects = (p: repo.StoredPolicy) => (JSON.parse(p.permissions) as string[]).some((x) => !CONTAINER_ONLY.has(x));
 
 /** Whether a policy lets its holder see a table or function at all: a column grant on a table does; CREATE_TABLE on its database does not. */
@@ -391,6 +392,29 @@ export class PolicyService {
       out.push({ ...(d ? { database: d.name } : {}), ...(t ? { table: t.name } : {}) });
     }
     return out;
+  }
+
+  /** Names (patterns) of a catalog's databases that any grant reaches into; 'all' for a grant on the catalog. */
+  static visibleDatabases(policies: repo.StoredPolicy[], catalog: string): 'all' | string[] {
+    const names: string[] = [];
+    for (const p of policies) {
+      if (p.effect !== 1 || p.resource_type === 'URI') continue;
+      const c = (JSON.parse(p.resource) as ResourceInfo).catalogs?.[0];
+      if (!c || !wildcard(c.name, catalog)) continue;
+      const d = c.databases?.[0];
+      // CREATE_DATABASE on a catalog lets its holder add databases, not see the others.
+      if (!d) {
+        if ((JSON.parse(p.permissions) as string[]).some((x) => !CATALOG_ONLY.has(x))) return 'all';
+        continue;
+      }
+      names.push(d.name);
+    }
+    return names;
+  }
+
+  static seesDatabase(policies: repo.StoredPolicy[], catalog: string, database: string): boolean {
+    const v = PolicyService.visibleDatabases(policies, catalog);
+    return v === 'all' || v.some((pattern) => wildcard(pattern, database));
   }
 
   async check(caller: Principal, projectId: string, instanceRef: string, requests: AccessRequest[]) {

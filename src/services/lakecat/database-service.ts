@@ -14,6 +14,8 @@ import type { Principal } from '../iam/principal.js';
 import type { InstanceService } from '../instances/instance-service.js';
 import { deleteLocationData } from './data-files.js';
 import { normalizeName, validateLocation } from './names.js';
+import { type Action, PolicyService } from '../governance/policy-service.js';
+import type { StoredPolicy } from '../../store/governance/policy-repository.js';
 
 export const DATABASE_NAME = /^[a-zA-Z0-9\u4e00-\u9fa5_-]+$/;
 export const DEFAULT_DATABASE = 'default';
@@ -60,8 +62,19 @@ export function defaultDatabaseRow(catalog: CatalogRow): DatabaseRow {
 export class DatabaseService {
   constructor(
     private readonly store: Store, private readonly instances: InstanceService, private readonly storage: ObjectStorage,
-    private readonly localWarehouse: string, private readonly log: Logger,
+    private readonly localWarehouse: string, private readonly log: Logger, private readonly policies: PolicyService,
   ) {}
+
+  private grantsOf(caller: Principal, instanceId: string): Promise<StoredPolicy[]> {
+    return caller.isAdmin ? Promise.resolve([]) : this.policies.effectiveFor(caller, instanceId);
+  }
+
+  /** What a listing shows the caller: everything for administrators; else what they own or a grant reaches into. */
+  private async visibility(caller: Principal, s: repo.DatabaseScope): Promise<Pick<repo.DatabaseFilter, 'ownedBy' | 'grantedNames'>> {
+    if (caller.isAdmin) return {};
+    const v = PolicyService.visibleDatabases(await this.grantsOf(caller, s.instanceId), s.catalogName);
+    return v === 'all' ? {} : { ownedBy: caller.userName, grantedNames: v };
+  }
 
   private mayManage(caller: Principal, row: DatabaseRow): boolean {
     return caller.isAdmin || (row.owner_type === 'USER' && row.owner === caller.userName);
@@ -74,9 +87,19 @@ export class DatabaseService {
     return { instance, catalog, s: { instanceId: instance.id, catalogName: catalog.name } };
   }
 
-  private async load(q: Db, s: repo.DatabaseScope, name: string, caller: Principal): Promise<DatabaseRow> {
+  /**
+   * A database the caller may act on: administrators and the owner always; others when a grant
+   * reaches into it (else it stays invisible: 404), and the action needs its own grant (403).
+   */
+  private async load(q: Db, s: repo.DatabaseScope, name: string, caller: Principal, action: Action = 'read', grants: StoredPolicy[] = []): Promise<DatabaseRow> {
     const row = await repo.findDatabase(q, s, name);
-    if (!row || !this.mayManage(caller, row)) throw notFound(`database ${name} does not exist in catalog ${s.catalogName}`, 'common.01000001');
+    const missing = () => notFound(`database ${name} does not exist in catalog ${s.catalogName}`, 'common.01000001');
+    if (!row) throw missing();
+    if (this.mayManage(caller, row)) return row;
+    if (!PolicyService.seesDatabase(grants, s.catalogName, row.name)) throw missing();
+    if (action !== 'read' && !PolicyService.permits(grants, action, { resource_type: 'DATABASE', catalog: s.catalogName, database: row.name })) {
+      throw forbidden(`${action} on database ${s.catalogName}.${row.name} needs a grant of ${action} (or ALL) on it or its catalog`);
+    }
     return row;
   }
 
@@ -99,7 +122,10 @@ export class DatabaseService {
   async create(caller: Principal, projectId: string, instanceRef: string, catalogName: string, input: DatabaseInput): Promise<DatabaseView> {
     const { instance, catalog } = await this.scope(projectId, instanceRef, catalogName);
     const catalogOwner = catalog.owner_type === 'USER' && catalog.owner === caller.userName;
-    if (!caller.isAdmin && !catalogOwner) throw forbidden(`creating a database in catalog ${catalog.name} needs an administrator or the catalog's owner`);
+    if (!caller.isAdmin && !catalogOwner
+      && !PolicyService.permits(await this.grantsOf(caller, instance.id), 'CREATE_DATABASE', { resource_type: 'CATALOG', catalog: catalog.name })) {
+      throw forbidden(`creating a database in catalog ${catalog.name} needs an administrator, the catalog's owner, or a grant of CREATE_DATABASE on the catalog`);
+    }
     if (input.owner !== undefined && input.owner !== '' && input.owner !== caller.userName && !caller.isAdmin) {
       throw forbidden('only an administrator may create a database for another owner');
     }
@@ -130,7 +156,7 @@ export class DatabaseService {
     const { s } = await this.scope(projectId, instanceRef, catalogName);
     // Dropped databases are removed, not kept in a recycle bin: asking for them finds none.
     if (q.deleted) return { databases: [], page_info: { current_count: 0 } };
-    const filter: repo.DatabaseFilter = { pattern: q.pattern, externalDatabaseId: q.externalDatabaseId, ...(caller.isAdmin ? {} : { ownedBy: caller.userName }) };
+    const filter: repo.DatabaseFilter = { pattern: q.pattern, externalDatabaseId: q.externalDatabaseId, ...await this.visibility(caller, s) };
     let cursorName: string | undefined;
     if (q.marker) {
       const at = await repo.findDatabaseById(this.store.db, s, q.marker);
@@ -156,13 +182,13 @@ export class DatabaseService {
 
   async names(caller: Principal, projectId: string, instanceRef: string, catalogName: string, pattern?: string): Promise<string[]> {
     const { s } = await this.scope(projectId, instanceRef, catalogName);
-    const rows = await repo.listDatabaseNames(this.store.db, s, { pattern, ...(caller.isAdmin ? {} : { ownedBy: caller.userName }) }, MAX_DATABASE_NAMES);
+    const rows = await repo.listDatabaseNames(this.store.db, s, { pattern, ...await this.visibility(caller, s) }, MAX_DATABASE_NAMES);
     return rows.map((r) => r.name);
   }
 
   async show(caller: Principal, projectId: string, instanceRef: string, catalogName: string, name: string): Promise<DatabaseView> {
     const { s } = await this.scope(projectId, instanceRef, catalogName);
-    return view(await this.load(this.store.db, s, name.toLowerCase(), caller));
+    return view(await this.load(this.store.db, s, name.toLowerCase(), caller, 'read', await this.grantsOf(caller, s.instanceId)));
   }
 
   /** Replaces the given fields; a different database_name renames the database. */
@@ -171,8 +197,9 @@ export class DatabaseService {
     const current = name.toLowerCase();
     const target = normalizeName('database', input.database_name, DATABASE_NAME, 128);
     const loc = this.locations(input);
+    const grants = await this.grantsOf(caller, s.instanceId);
     const updated = await unlessDuplicate(`database ${target} already exists in catalog ${s.catalogName}`, () => this.store.transaction(async (trx) => {
-      const row = await this.load(trx, s, current, caller);
+      const row = await this.load(trx, s, current, caller, 'ALTER', grants);
       if (input.owner !== undefined && input.owner !== '' && input.owner !== row.owner && !caller.isAdmin) {
         throw forbidden('only an administrator may give a database to another owner');
       }
@@ -207,8 +234,9 @@ export class DatabaseService {
   ): Promise<void> {
     const { instance, s } = await this.scope(projectId, instanceRef, catalogName);
     const current = name.toLowerCase();
+    const grants = await this.grantsOf(caller, s.instanceId);
     const dropped = await this.store.transaction(async (trx) => {
-      const row = await this.load(trx, s, current, caller);
+      const row = await this.load(trx, s, current, caller, 'DROP', grants);
       const [functions, tables] = await Promise.all([countFunctions(trx, instance.id, s.catalogName, current), countTables(trx, instance.id, s.catalogName, current)]);
       if ((functions > 0 || tables > 0) && !o.cascade) {
         throw conflict(`database ${current} is not empty (${tables} tables, ${functions} functions); drop them first or pass cascade=true`);

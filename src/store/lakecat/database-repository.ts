@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import type { DatabaseRow } from '../schema.js';
 import { pageFromRows } from './keyset.js';
 import { hiveNamePattern } from './name-pattern.js';
@@ -18,8 +19,10 @@ export const findDatabaseById = (q: Db, s: DatabaseScope, id: string) =>
 export interface DatabaseFilter {
   pattern?: string;
   externalDatabaseId?: string;
-  /** Only databases this user owns (for callers who are not administrators). */
+  /** Only databases this user owns (for callers who are not administrators)... */
   ownedBy?: string;
+  /** ...or whose names match these granted patterns (`*` a wildcard). */
+  grantedNames?: string[];
 }
 
 function filtered(q: Db, s: DatabaseScope, f: DatabaseFilter) {
@@ -27,7 +30,11 @@ function filtered(q: Db, s: DatabaseScope, f: DatabaseFilter) {
   const byName = hiveNamePattern('name', f.pattern);
   if (byName) query = query.where(byName);
   if (f.externalDatabaseId !== undefined) query = query.where('external_database_id', '=', f.externalDatabaseId);
-  if (f.ownedBy !== undefined) query = query.where('owner_type', '=', 'USER').where('owner', '=', f.ownedBy);
+  if (f.ownedBy !== undefined) {
+    const owned = sql<boolean>`(owner_type = 'USER' AND owner = ${f.ownedBy})`;
+    const granted = (f.grantedNames ?? []).map((n) => sql<boolean>`name LIKE ${n.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`).replace(/\*/g, '%')} ESCAPE '\\'`);
+    query = query.where(sql<boolean>`(${sql.join([owned, ...granted], sql` OR `)})`);
+  }
   return query;
 }
 
