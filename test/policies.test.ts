@@ -191,6 +191,29 @@ for (const backend of await backends()) {
       assert.equal((await server.request('DELETE', `${dbs}/erik_db`, { token: erik })).status, 200, 'the owner drops what it owns');
     });
 
+    test('grants are enforced on functions: FUNC grants make a function visible, DROP needs its own, CREATE_FUNC on the database creates', async () => {
+      const fns = `${base()}/catalogs/pc/databases/sales/functions`;
+      const fn = (name: string) => ({ function_name: name, class_name: 'com.example.Udf', function_type: 'JAVA', owner_type: 'USER', resource_uris: [{ type: 'JAR', uri: 'obs://lakeform/udf.jar' }] });
+      assert.equal((await server.request('POST', fns, { token, body: fn('mask_pii') })).status, 201);
+      assert.equal((await server.request('POST', fns, { token, body: fn('hash_id') })).status, 201);
+      assert.equal((await server.request('POST', '/v3/users', { token, body: { user: { name: 'fay', password: 'Pass-word-123' } } })).status, 201);
+      const fay = (await server.login('fay', 'Pass-word-123')).token;
+      assert.deepEqual((await server.request('GET', `${fns}/names`, { token: fay })).json, []);
+      assert.equal((await server.request('GET', `${fns}/mask_pii`, { token: fay })).status, 404);
+      const funcRes = (name: string) => ({ type: 'FUNC', catalogs: [{ name: 'pc', databases: [{ name: 'sales', functions: [{ name }] }] }] });
+      assert.equal((await grant({ principal_list: [user('fay')], resource: funcRes('mask*'), permissions: ['EXEC', 'DESCRIBE'] })).status, 200);
+      assert.deepEqual((await server.request('GET', `${fns}/names`, { token: fay })).json, ['mask_pii']);
+      assert.equal((await server.request('GET', `${fns}/mask_pii`, { token: fay })).status, 200);
+      assert.equal((await server.request('GET', `${fns}/hash_id`, { token: fay })).status, 404);
+      const drop = await server.request('DELETE', `${fns}/mask_pii`, { token: fay });
+      assert.equal(drop.status, 403, drop.text);
+      assert.match(drop.json.error_msg, /DROP/);
+      assert.equal((await server.request('GET', `${base()}/catalogs/pc/databases/sales/tables/names`, { token: fay })).json.length, 0, 'a function grant shows no tables');
+      assert.equal((await server.request('POST', fns, { token: fay, body: fn('fay_fn') })).status, 403);
+      assert.equal((await grant({ principal_list: [user('fay')], resource: dbRes('sales'), permissions: ['CREATE_FUNC'] })).status, 200);
+      assert.equal((await server.request('POST', fns, { token: fay, body: fn('fay_fn') })).status, 201);
+    });
+
     test('property: replaying the deltas from any earlier version gives the full policy set', async () => {
       const sync = (q: Record<string, string | number | boolean>) => server.request('GET', `${base()}/policies/policy`, { token, query: q });
       const full = async () => {

@@ -378,18 +378,21 @@ export class PolicyService {
   }
 
   /**
-   * The tables of a catalog the grants let the caller see, as (database, table) name patterns
-   * (`*` wildcards; an absent part means any): what a listing filters by, in SQL.
+   * The tables (or functions) of a catalog the grants let the caller see, as (database, name)
+   * patterns (`*` wildcards; an absent part means any): what a listing filters by, in SQL.
    */
-  static visibleTables(policies: repo.StoredPolicy[], catalog: string): { database?: string; table?: string }[] {
-    const out: { database?: string; table?: string }[] = [];
+  static visibleObjects(policies: repo.StoredPolicy[], catalog: string, kind: 'TABLE' | 'FUNC'): { database?: string; name?: string }[] {
+    const out: { database?: string; name?: string }[] = [];
     for (const p of policies) {
-      if (p.effect !== 1 || p.resource_type === 'FUNC' || p.resource_type === 'URI' || !reachesObjects(p)) continue;
+      if (p.effect !== 1 || p.resource_type === 'URI' || !reachesObjects(p)) continue;
       const c = (JSON.parse(p.resource) as ResourceInfo).catalogs?.[0];
       if (!c || !wildcard(c.name, catalog)) continue;
       const d = c.databases?.[0];
       const t = d?.tables?.[0];
-      out.push({ ...(d ? { database: d.name } : {}), ...(t ? { table: t.name } : {}) });
+      const f = d?.functions?.[0];
+      if ((kind === 'TABLE' && f) || (kind === 'FUNC' && t)) continue;
+      const o = t ?? f;
+      out.push({ ...(d ? { database: d.name } : {}), ...(o ? { name: o.name } : {}) });
     }
     return out;
   }

@@ -11,6 +11,8 @@ import type { Principal } from '../iam/principal.js';
 import type { InstanceService } from '../instances/instance-service.js';
 import type { PageInfo } from './database-service.js';
 import { normalizeName } from './names.js';
+import { type Action, PolicyService } from '../governance/policy-service.js';
+import type { StoredPolicy } from '../../store/governance/policy-repository.js';
 
 export const FUNCTION_NAME = /^[a-zA-Z0-9_]+$/;
 export const MAX_FUNCTION_NAMES = 100_000;
@@ -35,7 +37,11 @@ interface Paging { limit: number; marker?: string; reversePage: boolean }
 
 /** User-defined functions of a database (Hive's permanent functions). */
 export class FunctionService {
-  constructor(private readonly store: Store, private readonly instances: InstanceService) {}
+  constructor(private readonly store: Store, private readonly instances: InstanceService, private readonly policies: PolicyService) {}
+
+  private grantsOf(caller: Principal, instanceId: string): Promise<StoredPolicy[]> {
+    return caller.isAdmin ? Promise.resolve([]) : this.policies.effectiveFor(caller, instanceId);
+  }
 
   private mayManage(caller: Principal, row: { owner: string; owner_type: string }): boolean {
     return caller.isAdmin || (row.owner_type === 'USER' && row.owner === caller.userName);
@@ -55,10 +61,23 @@ export class FunctionService {
     return { s: { ...c, databaseName: database.name }, database };
   }
 
-  private async load(q: Db, s: Required<repo.FunctionScope>, name: string, caller: Principal): Promise<FunctionRow> {
+  /** As for tables: owners and administrators always; others when a grant reaches the function (else 404), and the action needs its own grant (403). */
+  private async load(q: Db, s: Required<repo.FunctionScope>, name: string, caller: Principal, action: Action = 'read', grants: StoredPolicy[] = []): Promise<FunctionRow> {
     const row = await repo.findFunction(q, s, name);
-    if (!row || !this.mayManage(caller, row)) throw notFound(`function ${name} does not exist in database ${s.databaseName}`, 'common.01000001');
+    const missing = () => notFound(`function ${name} does not exist in database ${s.databaseName}`, 'common.01000001');
+    if (!row) throw missing();
+    if (this.mayManage(caller, row)) return row;
+    const r = { resource_type: 'FUNC', catalog: s.catalogName, database: s.databaseName, function: row.name };
+    if (!PolicyService.permits(grants, 'read', r)) throw missing();
+    if (action !== 'read' && !PolicyService.permits(grants, action, r)) {
+      throw forbidden(`${action} on function ${s.catalogName}.${s.databaseName}.${row.name} needs a grant of ${action} (or ALL) on it, its database or its catalog`);
+    }
     return row;
+  }
+
+  private async visibility(caller: Principal, s: repo.FunctionScope): Promise<Pick<repo.FunctionFilter, 'ownedBy' | 'grantedBy'>> {
+    if (caller.isAdmin) return {};
+    return { ownedBy: caller.userName, grantedBy: PolicyService.visibleObjects(await this.grantsOf(caller, s.instanceId), s.catalogName, 'FUNC') };
   }
 
   private event(trx: Tx, s: Required<repo.FunctionScope>, type: string, name: string, caller: Principal, detail: unknown) {
@@ -75,7 +94,10 @@ export class FunctionService {
 
   async create(caller: Principal, projectId: string, instanceRef: string, catalogName: string, databaseName: string, input: FunctionInput): Promise<FunctionView> {
     const { s, database } = await this.databaseScope(projectId, instanceRef, catalogName, databaseName);
-    if (!this.mayManage(caller, database)) throw forbidden(`creating a function in database ${database.name} needs an administrator or the database's owner`);
+    if (!this.mayManage(caller, database)
+      && !PolicyService.permits(await this.grantsOf(caller, s.instanceId), 'CREATE_FUNC', { resource_type: 'DATABASE', catalog: s.catalogName, database: database.name })) {
+      throw forbidden(`creating a function in database ${database.name} needs an administrator, the database's owner, or a grant of CREATE_FUNC on the database or its catalog`);
+    }
     if (input.owner !== undefined && input.owner !== caller.userName && !caller.isAdmin) throw forbidden('only an administrator may create a function for another owner');
     const name = normalizeName('function', input.function_name, FUNCTION_NAME, 256);
     const now = nowIso();
@@ -94,7 +116,7 @@ export class FunctionService {
 
   async show(caller: Principal, projectId: string, instanceRef: string, catalogName: string, databaseName: string, name: string): Promise<FunctionView> {
     const { s } = await this.databaseScope(projectId, instanceRef, catalogName, databaseName);
-    return view(await this.load(this.store.db, s, name.toLowerCase(), caller));
+    return view(await this.load(this.store.db, s, name.toLowerCase(), caller, 'read', await this.grantsOf(caller, s.instanceId)));
   }
 
   /** Replaces the definition; a different function_name renames the function. */
@@ -102,8 +124,9 @@ export class FunctionService {
     const { s } = await this.databaseScope(projectId, instanceRef, catalogName, databaseName);
     const current = name.toLowerCase();
     const target = normalizeName('function', input.function_name, FUNCTION_NAME, 256);
+    const grants = await this.grantsOf(caller, s.instanceId);
     const updated = await unlessDuplicate(`function ${target} already exists in database ${s.databaseName}`, () => this.store.transaction(async (trx) => {
-      const row = await this.load(trx, s, current, caller);
+      const row = await this.load(trx, s, current, caller, 'ALTER', grants);
       if (input.owner !== undefined && input.owner !== row.owner && !caller.isAdmin) throw forbidden('only an administrator may give a function to another owner');
       const ok = await repo.updateFunctionIf(trx, s, current, row.version, {
         name: target, class_name: input.class_name, function_type: input.function_type ?? row.function_type, owner: input.owner ?? row.owner,
@@ -123,8 +146,9 @@ export class FunctionService {
   async delete(caller: Principal, projectId: string, instanceRef: string, catalogName: string, databaseName: string, name: string): Promise<void> {
     const { s } = await this.databaseScope(projectId, instanceRef, catalogName, databaseName);
     const current = name.toLowerCase();
+    const grants = await this.grantsOf(caller, s.instanceId);
     await this.store.transaction(async (trx) => {
-      const row = await this.load(trx, s, current, caller);
+      const row = await this.load(trx, s, current, caller, 'DROP', grants);
       if (!(await repo.deleteFunction(trx, s, current))) throw notFound(`function ${current} does not exist`);
       await this.event(trx, s, 'DROP_FUNCTION', current, caller, { object: view(row) });
     });
@@ -132,7 +156,7 @@ export class FunctionService {
 
   async names(caller: Principal, projectId: string, instanceRef: string, catalogName: string, databaseName: string, pattern?: string): Promise<string[]> {
     const { s } = await this.databaseScope(projectId, instanceRef, catalogName, databaseName);
-    return (await repo.listFunctionNames(this.store.db, s, { pattern, ...(caller.isAdmin ? {} : { ownedBy: caller.userName }) }, MAX_FUNCTION_NAMES)).map((r) => r.name);
+    return (await repo.listFunctionNames(this.store.db, s, { pattern, ...await this.visibility(caller, s) }, MAX_FUNCTION_NAMES)).map((r) => r.name);
   }
 
   async list(caller: Principal, projectId: string, instanceRef: string, catalogName: string, databaseName: string, p: Paging & { pattern?: string }) {
@@ -145,7 +169,7 @@ export class FunctionService {
   }
 
   private async page(caller: Principal, s: repo.FunctionScope, f: repo.FunctionFilter, p: Paging): Promise<{ functions: FunctionView[]; page_info: PageInfo }> {
-    const filter = { ...f, ...(caller.isAdmin ? {} : { ownedBy: caller.userName }) };
+    const filter = { ...f, ...await this.visibility(caller, s) };
     let at: { database_name: string; name: string } | undefined;
     if (p.marker) {
       at = await repo.findFunctionById(this.store.db, s, p.marker);

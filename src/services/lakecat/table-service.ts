@@ -310,7 +310,7 @@ export class TableService {
   /** What a listing may show the caller: everything for administrators; else what they own or a grant reaches. */
   private async visibility(caller: Principal, s: repo.TableScope): Promise<repo.TableFilter> {
     if (caller.isAdmin) return {};
-    return { ownedBy: caller.userName, grantedBy: PolicyService.visibleTables(await this.grantsOf(caller, s.instanceId), s.catalogName) };
+    return { ownedBy: caller.userName, grantedBy: PolicyService.visibleObjects(await this.grantsOf(caller, s.instanceId), s.catalogName, 'TABLE').map((g) => ({ database: g.database, table: g.name })) };
   }
 
   async list(caller: Principal, projectId: string, instanceRef: string, catalogName: string, databaseName: string,

@@ -1,17 +1,21 @@
 import type { FunctionRow } from '../schema.js';
 import { beyondKey, type DatabaseNameKey, pageFromRows } from './keyset.js';
-import { hiveNamePattern } from './name-pattern.js';
+import { hiveNamePattern, ownedOrGranted } from './name-pattern.js';
 import type { Db } from '../store.js';
 
 export interface FunctionScope { instanceId: string; catalogName: string; databaseName?: string }
-export interface FunctionFilter { pattern?: string; ownedBy?: string }
+export interface FunctionFilter {
+  pattern?: string;
+  /** Only functions this user owns or that these grants reach ((database, function) patterns). */
+  ownedBy?: string; grantedBy?: { database?: string; name?: string }[];
+}
 
 function filtered(q: Db, s: FunctionScope, f: FunctionFilter) {
   let query = q.selectFrom('functions').where('instance_id', '=', s.instanceId).where('catalog_name', '=', s.catalogName);
   if (s.databaseName !== undefined) query = query.where('database_name', '=', s.databaseName);
   const byName = hiveNamePattern('name', f.pattern);
   if (byName) query = query.where(byName);
-  if (f.ownedBy !== undefined) query = query.where('owner_type', '=', 'USER').where('owner', '=', f.ownedBy);
+  if (f.ownedBy !== undefined) query = query.where(ownedOrGranted(f.ownedBy, f.grantedBy ?? []));
   return query;
 }
 

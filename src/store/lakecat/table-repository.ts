@@ -3,7 +3,7 @@ import type { TableRow } from '../schema.js';
 import { type Filter, filterCondition, type TableField } from './partition-filter-sql.js';
 import type { Db } from '../store.js';
 import { beyondKey, type DatabaseNameKey, pageFromRows } from './keyset.js';
-import { hiveNamePattern } from './name-pattern.js';
+import { hiveNamePattern, ownedOrGranted } from './name-pattern.js';
 import { preparedQuery } from '../prepared.js';
 
 export interface TableScope { instanceId: string; catalogName: string; databaseName?: string }
@@ -26,15 +26,7 @@ function filtered(q: Db, s: TableScope, f: TableFilter) {
   if (byDatabase) query = query.where(byDatabase);
   if (f.types?.length) query = query.where('table_type', 'in', f.types);
   if (f.format !== undefined) query = query.where('table_format', '=', f.format);
-  if (f.ownedBy !== undefined) {
-    const owned = sql<boolean>`(owner_type = 'USER' AND owner = ${f.ownedBy})`;
-    const granted = (f.grantedBy ?? []).map((g) => {
-      const parts = [g.database !== undefined ? sql`database_name LIKE ${likeOf(g.database)} ESCAPE '\\'` : sql`1 = 1`,
-        g.table !== undefined ? sql`name LIKE ${likeOf(g.table)} ESCAPE '\\'` : sql`1 = 1`];
-      return sql<boolean>`(${sql.join(parts, sql` AND `)})`;
-    });
-    query = query.where(sql<boolean>`(${sql.join([owned, ...granted], sql` OR `)})`);
-  }
+  if (f.ownedBy !== undefined) query = query.where(ownedOrGranted(f.ownedBy, (f.grantedBy ?? []).map((g) => ({ database: g.database, name: g.table }))));
   if (f.expression) query = query.where(filterCondition(f.expression, tableFieldColumn(q.getExecutor().adapter instanceof PostgresAdapter)));
   return query;
 }
@@ -43,9 +35,6 @@ function filtered(q: Db, s: TableScope, f: TableFilter) {
  * A table-filter field as SQL: parameters and the last access time live in the definition
  * JSON. On PostgreSQL text compares bytewise (collation "C"), as on SQLite.
  */
-/** A grant's name pattern as LIKE: `*` any run, LIKE's own wildcards literal. */
-const likeOf = (pattern: string) => pattern.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`).replace(/\*/g, '%');
-
 function tableFieldColumn(postgres: boolean) {
   return (field: TableField): RawBuilder<unknown> => {
     const text = field.kind === 'owner' ? sql`owner`
