@@ -214,6 +214,17 @@ for (const backend of await backends()) {
       assert.equal((await server.request('POST', fns, { token: fay, body: fn('fay_fn') })).status, 201);
     });
 
+    test('grants are enforced on catalogs: visible when a grant reaches into them; ALTER and DROP need their own grant', async () => {
+      assert.equal((await server.request('POST', `${base()}/catalogs`, { token, body: { catalog_name: 'other' } })).status, 201);
+      const fay = (await server.login('fay', 'Pass-word-123')).token;
+      const names = async () => (await server.request('GET', `${base()}/catalogs`, { token: fay })).json.map((c: { catalog_name: string }) => c.catalog_name);
+      assert.deepEqual(await names(), ['pc'], 'fay holds grants inside pc only');
+      assert.equal((await server.request('GET', `${base()}/catalogs/other`, { token: fay })).status, 404);
+      const alter = await server.request('PUT', `${base()}/catalogs/pc`, { token: fay, body: { catalog_name: 'pc', description: 'x' } });
+      assert.equal(alter.status, 403, alter.text);
+      assert.match(alter.json.error_msg, /ALTER/);
+    });
+
     test('property: replaying the deltas from any earlier version gives the full policy set', async () => {
       const sync = (q: Record<string, string | number | boolean>) => server.request('GET', `${base()}/policies/policy`, { token, query: q });
       const full = async () => {

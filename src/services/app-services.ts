@@ -63,8 +63,8 @@ export async function createServices(config: Config, store: Store, storage: Obje
   const accessKeys = new AccessKeyService(store, box, tokens);
   const instances = new InstanceService(store, config.instanceQuota, config.recycleBinRetentionDays);
   const localWarehouse = path.join(config.dataDir, 'warehouse');
-  const catalogs = new CatalogService(store, instances, { defaultBucket: config.defaultBucket, localWarehouse });
   const policies = new PolicyService(store, instances);
+  const catalogs = new CatalogService(store, instances, { defaultBucket: config.defaultBucket, localWarehouse }, policies);
   const databases = new DatabaseService(store, instances, storage, localWarehouse, log, policies);
   instances.addHooks({ provision: (instance) => catalogs.ensureDefaultCatalog(instance) });
   const tables = new TableService(store, instances, storage, localWarehouse, log, policies);

@@ -9,6 +9,8 @@ import { countTables } from '../../store/lakecat/table-repository.js';
 import { DEFAULT_DATABASE, defaultDatabaseRow } from './database-service.js';
 import { conflict, forbidden, notFound, ServiceError, unlessDuplicate } from '../errors.js';
 import type { Principal } from '../iam/principal.js';
+import { type Action, PolicyService } from '../governance/policy-service.js';
+import type { StoredPolicy } from '../../store/governance/policy-repository.js';
 import type { InstanceService } from '../instances/instance-service.js';
 import { CATALOG_NAME, normalizeName, validateLocation } from './names.js';
 
@@ -45,17 +47,29 @@ export interface CatalogSettings {
 
 /** Catalogs of an instance: the top of the LakeCat hierarchy. */
 export class CatalogService {
-  constructor(private readonly store: Store, private readonly instances: InstanceService, private readonly settings: CatalogSettings) {}
+  constructor(private readonly store: Store, private readonly instances: InstanceService, private readonly settings: CatalogSettings, private readonly policies: PolicyService) {}
 
-  /** Until grants exist (governance), project administrators and the owner may act on a catalog. */
+  private grantsOf(caller: Principal, instanceId: string): Promise<StoredPolicy[]> {
+    return caller.isAdmin ? Promise.resolve([]) : this.policies.effectiveFor(caller, instanceId);
+  }
+
+  /** Administrators and the owner may act on a catalog; others see it when a grant reaches into it. */
   private mayManage(caller: Principal, row: CatalogRow): boolean {
     return caller.isAdmin || (row.owner_type === 'USER' && row.owner === caller.userName);
   }
 
-  private async load(q: import('../../store/store.js').Db, instanceId: string, name: string, caller: Principal): Promise<CatalogRow> {
+  private sees(row: CatalogRow, grants: StoredPolicy[]): boolean {
+    return PolicyService.visibleDatabases(grants, row.name) === 'all' || PolicyService.visibleDatabases(grants, row.name).length > 0
+      || grants.some((p) => p.effect === 1 && p.resource_type === 'CATALOG' && p.resource_name === row.name);
+  }
+
+  private async load(q: import('../../store/store.js').Db, instanceId: string, name: string, caller: Principal, action: Action = 'read', grants: StoredPolicy[] = []): Promise<CatalogRow> {
     const row = await repo.findCatalog(q, instanceId, name);
     // Someone without rights learns nothing, not even that the catalog exists.
-    if (!row || !this.mayManage(caller, row)) throw notFound(`catalog ${name} does not exist`, 'common.01000001');
+    if (!row || (!this.mayManage(caller, row) && !this.sees(row, grants))) throw notFound(`catalog ${name} does not exist`, 'common.01000001');
+    if (!this.mayManage(caller, row) && action !== 'read' && !PolicyService.permits(grants, action, { resource_type: 'CATALOG', catalog: row.name })) {
+      throw forbidden(`${action} on catalog ${row.name} needs a grant of ${action} (or ALL) on it`);
+    }
     return row;
   }
 
@@ -106,12 +120,13 @@ export class CatalogService {
 
   async list(caller: Principal, projectId: string, instanceRef: string): Promise<CatalogView[]> {
     const instance = await this.instances.active(projectId, instanceRef);
-    return (await repo.listCatalogs(this.store.db, instance.id)).filter((r) => this.mayManage(caller, r)).map(view);
+    const grants = await this.grantsOf(caller, instance.id);
+    return (await repo.listCatalogs(this.store.db, instance.id)).filter((r) => this.mayManage(caller, r) || this.sees(r, grants)).map(view);
   }
 
   async show(caller: Principal, projectId: string, instanceRef: string, name: string): Promise<CatalogView> {
     const instance = await this.instances.active(projectId, instanceRef);
-    return view(await this.load(this.store.db, instance.id, name.toLowerCase(), caller));
+    return view(await this.load(this.store.db, instance.id, name.toLowerCase(), caller, 'read', await this.grantsOf(caller, instance.id)));
   }
 
   /** Replaces the catalog's description, locations and owner; a different catalog_name renames it. */
@@ -120,8 +135,9 @@ export class CatalogService {
     const current = name.toLowerCase();
     const target = normalizeName('catalog', input.catalog_name, CATALOG_NAME, 256);
     const { location, dbLocations } = this.checkInput(input);
+    const grants = await this.grantsOf(caller, instance.id);
     const updated = await unlessDuplicate(`catalog ${target} already exists`, () => this.store.transaction(async (trx) => {
-      const row = await this.load(trx, instance.id, current, caller);
+      const row = await this.load(trx, instance.id, current, caller, 'ALTER', grants);
       if ((input.owner !== undefined && input.owner !== row.owner) && !caller.isAdmin) {
         throw forbidden('only an administrator may give a catalog to another owner');
       }
@@ -150,8 +166,9 @@ export class CatalogService {
   async delete(caller: Principal, projectId: string, instanceRef: string, name: string): Promise<void> {
     const instance = await this.instances.active(projectId, instanceRef);
     const current = name.toLowerCase();
+    const grants = await this.grantsOf(caller, instance.id);
     await this.store.transaction(async (trx) => {
-      const row = await this.load(trx, instance.id, current, caller);
+      const row = await this.load(trx, instance.id, current, caller, 'DROP', grants);
       const scope = { instanceId: instance.id, catalogName: current };
       const others = (await listDatabaseNames(trx, scope, {}, 2)).map((r) => r.name).filter((n) => n !== DEFAULT_DATABASE);
       if (others.length) throw conflict(`catalog ${current} is not empty: drop its databases (e.g. ${others[0]}) first`);
