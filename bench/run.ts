@@ -13,7 +13,9 @@
  * day: 100 partitions) on that table against a 10,000-partition table (target: within 2x,
  * <= 50 ms); the hmsbench figures (1,000 names, 1,000 partitions, a filtered fetch on 10,000,
  * adding 1,000); and the server's memory before and after streaming every name of the big table.
- * --only instance-show|lakecat-tables|lakecat-partitions runs one of them.
+ * governance: ShowTable p50 for a user whose 1,000 grants reach it through 10 roles, against
+ * the administrator's (target: at most 1.2x).
+ * --only instance-show|lakecat-tables|lakecat-partitions|governance runs one of them.
  */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -228,6 +230,49 @@ async function lakecatPartitions(server: { url: string; pid: number }, token: st
   console.log(`  every name streamed: ${(all.body as string[]).length} names in ${streamSeconds.toFixed(1)} s; server RSS ${before.toFixed(0)} MB before, ${after.toFixed(0)} MB after`);
 }
 
+async function governance(server: { url: string }, token: string, projectId: string, instanceId: string): Promise<void> {
+  const admin = { 'X-Auth-Token': token };
+  const base = `${server.url}/v1/${projectId}/instances/${instanceId}`;
+  const tables = `${base}/catalogs/hive/databases/gov/tables`;
+  await json(`${base}/catalogs/hive/databases`, 'POST', { database_name: 'gov' }, admin);
+  const name = (i: number) => `g${String(i).padStart(4, '0')}`;
+  await inParallel(1000, 8, (i) => json(tables, 'POST', { table_name: name(i), table_type: 'EXTERNAL_TABLE', owner_type: 'USER',
+    storage_descriptor: { columns: [{ column_name: 'id', column_type: 'bigint' }] } }, admin).then(() => undefined));
+  const password = `Bench-${randomBytes(6).toString('hex')}`;
+  await json(`${server.url}/v3/users`, 'POST', { user: { name: 'gov_user', password } }, admin);
+  for (let r = 0; r < 10; r++) {
+    await json(`${base}/roles`, 'POST', { role_name: `gov_role_${r}` }, admin);
+    // 100 tables per role, ten to a database entry as the API takes them: 1,000 grants in all.
+    for (let chunk = 0; chunk < 10; chunk++) {
+      const first = r * 100 + chunk * 10;
+      await json(`${base}/policies/grant`, 'POST', {
+        effect: true, permissions: ['SELECT', 'DESCRIBE'], principal_list: [{ principal_name: `gov_role_${r}`, principal_source: 'LOCAL', principal_type: 'ROLE' }],
+        resource: { type: 'TABLE', catalogs: [{ name: 'hive', databases: [{ name: 'gov', tables: Array.from({ length: 10 }, (_, k) => ({ name: name(first + k) })) }] }] },
+      }, admin);
+    }
+  }
+  await json(`${base}/users/gov_user/grant-roles`, 'POST', Array.from({ length: 10 }, (_, r) => ({ role_name: `gov_role_${r}`, principal_source: 'LOCAL' })), admin);
+  const login = await json(`${server.url}/v3/auth/tokens`, 'POST', { auth: {
+    identity: { methods: ['password'], password: { user: { name: 'gov_user', password, domain: { name: 'default' } } } }, scope: { project: { name: 'default' } },
+  } }, {});
+  const user = { 'X-Auth-Token': login.headers.get('x-subject-token') as string };
+  const show = (headers: Record<string, string>) => timed(1000, (i) => json(`${tables}/${name((i * 7) % 1000)}`, 'GET', undefined, headers).then(() => undefined));
+  await show(admin);
+  await show(user); // warm-up of both paths
+  const rounds: number[] = [];
+  const figures: string[] = [];
+  for (let r = 0; r < 5; r++) {
+    const a = median(await show(admin));
+    const u = median(await show(user));
+    rounds.push(u / a);
+    figures.push(`${u.toFixed(3)}/${a.toFixed(3)} ms`);
+  }
+  const refused = await fetch(`${base}/catalogs/hive/databases/default/tables/none`, { headers: user });
+  console.log(`bench governance (${args.postgres ? 'postgres' : 'sqlite'}; a user holding 1,000 grants through 10 roles)`);
+  console.log(`  ShowTable p50 user/admin per round ${figures.join(', ')}; ratios ${rounds.map((x) => x.toFixed(2)).join(' ')}; median ${median(rounds).toFixed(2)} (target <= 1.20)`);
+  console.log(`  a table no grant reaches: ${refused.status}`);
+}
+
 async function main(): Promise<void> {
   const server = await startServer();
   try {
@@ -251,6 +296,7 @@ async function main(): Promise<void> {
     if (args.only === undefined || args.only === 'instance-show') await instanceShow(server.url, showUrl, auth);
     if (args.only === undefined || args.only === 'lakecat-tables') await lakecatTables(server, token, projectId, instanceId);
     if (args.only === undefined || args.only === 'lakecat-partitions') await lakecatPartitions(server, token, projectId, instanceId);
+    if (args.only === undefined || args.only === 'governance') await governance(server, token, projectId, instanceId);
   } finally {
     await server.stop();
   }

@@ -225,6 +225,27 @@ for (const backend of await backends()) {
       assert.match(alter.json.error_msg, /ALTER/);
     });
 
+    test('renaming a role carries its grants; deleting it removes them; an IAM group change takes effect on the next request', async () => {
+      assert.equal((await server.request('POST', `${base()}/roles`, { token, body: { role_name: 'temp_role' } })).status, 201);
+      assert.equal((await grant({ principal_list: [role('temp_role')], resource: tableRes('refunds'), permissions: ['SELECT'] })).status, 200);
+      assert.equal((await server.request('PUT', `${base()}/roles/temp_role`, { token, body: { role_name: 'renamed_role' } })).status, 200);
+      assert.deepEqual(await check({ action: 'SELECT', principal: [role('renamed_role')], resource: onTable('refunds') }), [true]);
+      assert.equal((await server.request('POST', '/v3/users', { token, body: { user: { name: 'gil', password: 'Pass-word-123' } } })).status, 201);
+      const gil = (await server.login('gil', 'Pass-word-123')).token;
+      const g = await server.request('POST', '/v3/groups', { token, body: { group: { name: 'finance' } } });
+      assert.equal((await server.request('POST', `${base()}/roles/renamed_role/grant-principals`, { token, body: [group('finance')] })).status, 200);
+      const t = `${base()}/catalogs/pc/databases/sales/tables/refunds`;
+      assert.equal((await server.request('GET', t, { token: gil })).status, 404);
+      const u = await server.request('GET', '/v3/users', { token, query: { name: 'gil' } });
+      assert.equal((await server.request('PUT', `/v3/groups/${g.json.group.id}/users/${u.json.users[0].id}`, { token })).status, 204);
+      assert.equal((await server.request('GET', t, { token: gil })).status, 200, 'joining the group grants at once');
+      assert.equal((await server.request('DELETE', `/v3/groups/${g.json.group.id}/users/${u.json.users[0].id}`, { token })).status, 204);
+      assert.equal((await server.request('GET', t, { token: gil })).status, 404, 'leaving it revokes at once');
+      assert.equal((await server.request('DELETE', `${base()}/roles/renamed_role`, { token })).status, 204);
+      const left = await server.request('GET', `${base()}/policies/show`, { token, query: { principal_type: 'ROLE', principal_name: 'renamed_role' } });
+      assert.deepEqual(left.json.policies, []);
+    });
+
     test('property: replaying the deltas from any earlier version gives the full policy set', async () => {
       const sync = (q: Record<string, string | number | boolean>) => server.request('GET', `${base()}/policies/policy`, { token, query: q });
       const full = async () => {

@@ -71,7 +71,7 @@ export async function createServices(config: Config, store: Store, storage: Obje
   const partitions = new PartitionService(store, tables, storage, localWarehouse, log);
   return {
     version, config, store, storage, identity, tokens, accessKeys, instances, catalogs, databases, functions: new FunctionService(store, instances, policies),
-    tables, partitions, statistics: new StatisticsService(store, partitions), roles: new RoleService(store, instances), policies, metadata: new MetadataService(store, instances, config), rateLimiter: new RateLimiter(),
+    tables, partitions, statistics: new StatisticsService(store, partitions), roles: new RoleService(store, instances, policies), policies, metadata: new MetadataService(store, instances, config), rateLimiter: new RateLimiter(),
     ping: async () => { await sql`SELECT 1`.execute(store.db); },
   };
 }

@@ -44,6 +44,8 @@ export interface InstanceRow {
   default_instance: number; created_at: string; updated_at: string; recycled_at: string | null;
   /** Bumped on every change so concurrent writers can detect lost updates. */
   version: number;
+  /** Moves with every change to grants, role members or IAM group members: cached grant sets check it. */
+  governance_version: number;
 }
 
 export interface InstanceSpecRow { instance_id: string; spec_code: string; stride_num: number; product_id: string }

@@ -65,8 +65,88 @@ function leaves(r: ResourceInfo): Leaf[] {
   return out;
 }
 
-const wildcard = (pattern: string, value: string): boolean =>
-  pattern === '*' || (pattern.includes('*') ? new RegExp(`^${pattern.split('*').map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`).test(value) : pattern === value);
+const patterns = new Map<string, RegExp>();
+const wildcard = (pattern: string, value: string): boolean => {
+  if (pattern === '*') return true;
+  if (!pattern.includes('*')) return pattern === value;
+  let re = patterns.get(pattern);
+  if (!re) {
+    re = new RegExp(`^${pattern.split('*').map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`);
+    if (patterns.size > 10_000) patterns.clear();
+    patterns.set(pattern, re);
+  }
+  return re.test(value);
+};
+
+// Parsed JSON of stored policies, kept as long as the policy objects live (a cached grant set).
+const parsedResources = new WeakMap<repo.StoredPolicy, ResourceInfo>();
+const parsedPermissions = new WeakMap<repo.StoredPolicy, string[]>();
+const resourceOf = (p: repo.StoredPolicy): ResourceInfo => {
+  let r = parsedResources.get(p);
+  if (!r) parsedResources.set(p, (r = JSON.parse(p.resource) as ResourceInfo));
+  return r;
+};
+const permissionsOf = (p: repo.StoredPolicy): string[] => {
+  let r = parsedPermissions.get(p);
+  if (!r) parsedPermissions.set(p, (r = JSON.parse(p.permissions) as string[]));
+  return r;
+};
+
+/**
+ * Policies by resource path (catalog, database, object), exact names in maps and wildcard
+ * names in lists, so a decision looks at the few policies that can match, not at all of a
+ * user's grants.
+ */
+interface PathNode { here: repo.StoredPolicy[]; exact: Map<string, PathNode>; wild: { pattern: string; node: PathNode }[] }
+const newNode = (): PathNode => ({ here: [], exact: new Map(), wild: [] });
+interface GrantIndex { root: PathNode; uris: repo.StoredPolicy[] }
+const indexes = new WeakMap<repo.StoredPolicy[], GrantIndex>();
+
+function indexOf(policies: repo.StoredPolicy[]): GrantIndex {
+  let idx = indexes.get(policies);
+  if (idx) return idx;
+  idx = { root: newNode(), uris: [] };
+  for (const p of policies) {
+    if (p.resource_type === 'URI') { idx.uris.push(p); continue; }
+    const c = resourceOf(p).catalogs?.[0];
+    const d = c?.databases?.[0];
+    const o = d?.tables?.[0] ?? d?.functions?.[0];
+    let node = idx.root;
+    for (const name of [c?.name, d?.name, o?.name]) {
+      if (name === undefined) break;
+      if (name.includes('*')) {
+        let w = node.wild.find((x) => x.pattern === name);
+        if (!w) node.wild.push((w = { pattern: name, node: newNode() }));
+        node = w.node;
+      } else {
+        let next = node.exact.get(name);
+        if (!next) node.exact.set(name, (next = newNode()));
+        node = next;
+      }
+    }
+    node.here.push(p);
+  }
+  indexes.set(policies, idx);
+  return idx;
+}
+
+/** The policies whose resource path can cover a request's path (the exact checks follow). */
+function candidates(policies: repo.StoredPolicy[], r: AccessRequest['resource']): repo.StoredPolicy[] {
+  const idx = indexOf(policies);
+  if (r.resource_type === 'URI') return idx.uris;
+  const path = [r.catalog, r.database, r.table ?? r.function].map((x) => x?.toLowerCase());
+  const out: repo.StoredPolicy[] = [];
+  const visit = (node: PathNode, i: number) => {
+    out.push(...node.here);
+    const name = path[i];
+    if (i >= path.length || name === undefined) return;
+    const next = node.exact.get(name);
+    if (next) visit(next, i + 1);
+    for (const w of node.wild) if (wildcard(w.pattern, name)) visit(w.node, i + 1);
+  };
+  visit(idx.root, 0);
+  return out;
+}
 
 /**
  * Whether a policy covers a requested resource: a grant on a catalog or database covers what
@@ -74,7 +154,7 @@ const wildcard = (pattern: string, value: string): boolean =>
  * requests for columns it includes (or does not exclude); a function grant only the function.
  */
 function covers(p: repo.StoredPolicy, req: AccessRequest['resource']): boolean {
-  const leaf = JSON.parse(p.resource) as ResourceInfo;
+  const leaf = resourceOf(p);
   if (p.resource_type === 'URI' || req.resource_type === 'URI') {
     if (p.resource_type !== 'URI' || req.resource_type !== 'URI' || !req.uri) return false;
     const base = (leaf.uris?.[0] ?? '').replace(/\/+$/, '');
@@ -104,7 +184,7 @@ const includes = (perms: string[], action: string) => perms.includes('ALL') || p
 /** Privileges over a catalog or database itself: they let the holder create or list in it, not see its tables. */
 const CONTAINER_ONLY = new Set(['CREATE_DATABASE', 'CREATE_TABLE', 'CREATE_FUNC', 'LIST_DATABASE', 'LIST_FUNC', 'REGISTER_MODEL', 'LIST_MODEL']);
 const CATALOG_ONLY = new Set(['CREATE_DATABASE', 'REGISTER_MODEL', 'LIST_MODEL']);
-const reachesObjects = (p: repo.StoredPolicy) => (JSON.parse(p.permissions) as string[]).some((x) => !CONTAINER_ONLY.has(x));
+const reachesObjects = (p: repo.StoredPolicy) => permissionsOf(p).some((x) => !CONTAINER_ONLY.has(x));
 
 /** Whether a policy lets its holder see a table or function at all: a column grant on a table does; CREATE_TABLE on its database does not. */
 function touches(p: repo.StoredPolicy, req: AccessRequest['resource']): boolean {
@@ -171,6 +251,7 @@ export class PolicyService {
     if (input.permissions.length === 0) throw invalid('permissions is empty: name what to grant');
     const result = await this.store.transaction(async (trx) => {
       await this.checkGrant(trx, caller, instanceId, input, ls);
+      await repo.bumpGovernance(trx, instanceId);
       const out: repo.StoredPolicy[] = [];
       const now = nowIso();
       for (const raw of input.principal_list) {
@@ -215,6 +296,7 @@ export class PolicyService {
     const instanceId = await this.admin(caller, projectId, instanceRef);
     const ls = leaves(input.resource);
     await this.store.transaction(async (trx) => {
+      await repo.bumpGovernance(trx, instanceId);
       const now = nowIso();
       for (const raw of input.principal_list) {
         const p = this.principalOf(raw);
@@ -238,6 +320,16 @@ export class PolicyService {
         }
       }
     });
+  }
+
+  /** A role was renamed (in this transaction): its grants follow, and engines hear of it. */
+  async roleRenamed(trx: Tx, projectId: string, instanceId: string, from: string, to: string): Promise<void> {
+    for (const p of await repo.renameRolePrincipal(trx, instanceId, from, to)) await this.change(trx, instanceId, p, 1, projectId);
+  }
+
+  /** A role was deleted (in this transaction): so are its grants. */
+  async roleDeleted(trx: Tx, projectId: string, instanceId: string, role: string): Promise<void> {
+    for (const p of await repo.deleteRolePolicies(trx, instanceId, role)) await this.change(trx, instanceId, p, 2, projectId);
   }
 
   /** The reference's LakeFormationPolicy. */
@@ -356,25 +448,36 @@ export class PolicyService {
   }
 
   /** The caller's grants (as an IAM user: with its groups and roles) in an instance; cached while the store is unchanged (SQLite). */
-  private readonly effectiveCache = new LRUCache<string, { mark: string; policies: repo.StoredPolicy[] }>({ max: 10_000 });
+  private readonly effectiveCache = new LRUCache<string, { mark?: string; version: number; policies: repo.StoredPolicy[] }>({ max: 10_000 });
 
+  /**
+   * Valid while the instance's governance version holds (every grant, role-member and IAM
+   * group-member change moves it, in its own transaction, on any replica). On SQLite an
+   * unchanged store mark spares even reading the version.
+   */
   async effectiveFor(caller: Principal, instanceId: string): Promise<repo.StoredPolicy[]> {
     const mark = this.store.changeMark();
     const key = `${instanceId}/${caller.userId}`;
-    const hit = mark === undefined ? undefined : this.effectiveCache.get(key);
-    if (hit && hit.mark === mark) return hit.policies;
+    const hit = this.effectiveCache.get(key);
+    if (hit && mark !== undefined && hit.mark === mark) return hit.policies;
+    const version = await repo.governanceVersion(this.store.db, instanceId);
+    if (hit && hit.version === version) {
+      hit.mark = mark;
+      return hit.policies;
+    }
     const keys = await this.expand(this.store.db, caller, instanceId, { principal_type: 'USER', principal_source: 'IAM', principal_name: caller.userName });
     const policies = await repo.policiesOf(this.store.db, instanceId, keys);
-    if (mark !== undefined) this.effectiveCache.set(key, { mark, policies });
+    this.effectiveCache.set(key, { mark, version, policies });
     return policies;
   }
 
   /** Deny overrides allow; 'read' is met by any allowing policy that touches the resource. */
   static permits(policies: repo.StoredPolicy[], action: Action, r: Resource): boolean {
-    if (action === 'read') return policies.some((p) => p.effect === 1 && touches(p, r));
-    const matching = policies.filter((p) => covers(p, r));
-    if (matching.some((p) => p.effect === 0 && includes(JSON.parse(p.permissions) as string[], action))) return false;
-    return matching.some((p) => p.effect === 1 && includes(JSON.parse(p.permissions) as string[], action));
+    const near = candidates(policies, r);
+    if (action === 'read') return near.some((p) => p.effect === 1 && touches(p, r));
+    const matching = near.filter((p) => covers(p, r));
+    if (matching.some((p) => p.effect === 0 && includes(permissionsOf(p), action))) return false;
+    return matching.some((p) => p.effect === 1 && includes(permissionsOf(p), action));
   }
 
   /**

@@ -7,6 +7,8 @@ import { forbidden, notFound, unlessDuplicate } from '../errors.js';
 import type { Principal } from '../iam/principal.js';
 import type { InstanceService } from '../instances/instance-service.js';
 import { keysetPage, type Paging } from '../paging.js';
+import type { PolicyService } from './policy-service.js';
+import { bumpGovernance } from '../../store/governance/policy-repository.js';
 
 export interface PrincipalRef { principal_name: string; principal_source: string; principal_type: string }
 export interface RoleRef { role_name: string; principal_source?: string }
@@ -27,7 +29,7 @@ const memberView = (m: RoleMemberRow): PrincipalRef => ({ principal_name: m.prin
  * project's administrators; a user may read their own roles.
  */
 export class RoleService {
-  constructor(private readonly store: Store, private readonly instances: InstanceService) {}
+  constructor(private readonly store: Store, private readonly instances: InstanceService, private readonly policies: PolicyService) {}
 
   private async admin(caller: Principal, projectId: string, instanceRef: string): Promise<string> {
     const instance = await this.instances.active(projectId, instanceRef);
@@ -61,13 +63,22 @@ export class RoleService {
       const current = await this.role(trx, instanceId, name);
       const patch = { name: input.role_name.toLowerCase(), description: input.description ?? current.description, updated_at: nowIso() };
       await unlessDuplicate(`role ${patch.name} already exists`, () => repo.updateRole(trx, instanceId, current.name, patch));
+      if (patch.name !== current.name) {
+        await this.policies.roleRenamed(trx, projectId, instanceId, current.name, patch.name);
+        await bumpGovernance(trx, instanceId);
+      }
       return roleView({ ...current, ...patch });
     });
   }
 
   async delete(caller: Principal, projectId: string, instanceRef: string, name: string): Promise<void> {
     const instanceId = await this.admin(caller, projectId, instanceRef);
-    const gone = await this.store.transaction((trx) => repo.deleteRole(trx, instanceId, name.toLowerCase()));
+    const gone = await this.store.transaction(async (trx) => {
+      if (!(await repo.deleteRole(trx, instanceId, name.toLowerCase()))) return false;
+      await this.policies.roleDeleted(trx, projectId, instanceId, name.toLowerCase());
+      await bumpGovernance(trx, instanceId);
+      return true;
+    });
     if (!gone) throw notFound(`role ${name.toLowerCase()} does not exist`, 'common.01000001');
   }
 
@@ -139,6 +150,7 @@ export class RoleService {
       const role = await this.role(trx, instanceId, roleName);
       await this.checkPrincipals(trx, caller, instanceId, role.name, wanted);
       await repo.addMembers(trx, this.memberRows(instanceId, role.name, wanted));
+      await bumpGovernance(trx, instanceId);
     });
   }
 
@@ -147,6 +159,7 @@ export class RoleService {
     await this.store.transaction(async (trx) => {
       const role = await this.role(trx, instanceId, roleName);
       await repo.removeMembers(trx, instanceId, role.name, principals.map((p) => memberKey(this.normalized(p))));
+      await bumpGovernance(trx, instanceId);
     });
   }
 
@@ -159,6 +172,7 @@ export class RoleService {
       await this.checkPrincipals(trx, caller, instanceId, role.name, wanted);
       await repo.removeAllMembers(trx, instanceId, role.name);
       await repo.addMembers(trx, this.memberRows(instanceId, role.name, wanted));
+      await bumpGovernance(trx, instanceId);
       return (await repo.allMembers(trx, instanceId, role.name)).map(memberView);
     });
   }
@@ -211,6 +225,7 @@ export class RoleService {
     const instanceId = await this.userScope(caller, projectId, instanceRef, userName, true);
     await this.store.transaction(async (trx) => {
       for (const role of await this.rolesNamed(trx, instanceId, refs)) await repo.addMembers(trx, this.memberRows(instanceId, role.name, [this.userMember(userName)]));
+      await bumpGovernance(trx, instanceId);
     });
   }
 
@@ -218,6 +233,7 @@ export class RoleService {
     const instanceId = await this.userScope(caller, projectId, instanceRef, userName, true);
     await this.store.transaction(async (trx) => {
       for (const role of await this.rolesNamed(trx, instanceId, refs)) await repo.removeMembers(trx, instanceId, role.name, [memberKey(this.userMember(userName))]);
+      await bumpGovernance(trx, instanceId);
     });
   }
 
@@ -228,6 +244,7 @@ export class RoleService {
       const wanted = await this.rolesNamed(trx, instanceId, refs);
       await repo.removeMemberEverywhere(trx, instanceId, 'USER', userName, wanted.map((r) => r.name));
       for (const role of wanted) await repo.addMembers(trx, this.memberRows(instanceId, role.name, [this.userMember(userName)]));
+      await bumpGovernance(trx, instanceId);
       return wanted.map(roleView);
     });
   }

@@ -3,6 +3,7 @@ import type { Store } from '../../store/store.js';
 import { isUniqueViolation, nowIso } from '../../store/store.js';
 import type { GroupRow, ProjectRow, UserRow } from '../../store/schema.js';
 import * as projectsRepo from '../../store/iam/projects-repository.js';
+import { bumpGovernanceOfDomain } from '../../store/governance/policy-repository.js';
 import * as usersRepo from '../../store/iam/users-repository.js';
 import { deleteUserTokens } from '../../store/iam/tokens-repository.js';
 import { conflict, forbidden, invalid, notFound, unlessDuplicate } from '../errors.js';
@@ -180,7 +181,10 @@ export class IdentityService {
     const u = await this.getUser(caller, id);
     this.requireAdmin(caller, u.domain_id);
     if (u.id === caller.userId) throw invalid('you cannot delete your own account');
-    await usersRepo.deleteUser(this.store.db, id);
+    await this.store.transaction(async (trx) => {
+      await usersRepo.deleteUser(trx, id);
+      await bumpGovernanceOfDomain(trx, u.domain_id);
+    });
   }
 
   // ---- groups
@@ -218,7 +222,10 @@ export class IdentityService {
     const g = await this.getGroup(caller, id);
     this.requireAdmin(caller, g.domain_id);
     if (g.name === ADMIN_GROUP) throw invalid('the admin group cannot be deleted');
-    await usersRepo.deleteGroup(this.store.db, id);
+    await this.store.transaction(async (trx) => {
+      await usersRepo.deleteGroup(trx, id);
+      await bumpGovernanceOfDomain(trx, g.domain_id);
+    });
   }
 
   async addUserToGroup(caller: Principal, groupId: string, userId: string): Promise<void> {
@@ -226,14 +233,21 @@ export class IdentityService {
     this.requireAdmin(caller, g.domain_id);
     const u = await usersRepo.findUserById(this.store.db, userId);
     if (!u || u.domain_id !== g.domain_id) throw notFound(`user ${userId} does not exist`);
-    await usersRepo.addMember(this.store.db, groupId, userId);
+    await this.store.transaction(async (trx) => {
+      await usersRepo.addMember(trx, groupId, userId);
+      await bumpGovernanceOfDomain(trx, g.domain_id); // grants held by the group now reach the user
+    });
   }
 
   async removeUserFromGroup(caller: Principal, groupId: string, userId: string): Promise<void> {
     const g = await this.getGroup(caller, groupId);
     this.requireAdmin(caller, g.domain_id);
     if (g.name === ADMIN_GROUP && userId === caller.userId) throw invalid('you cannot remove yourself from the admin group');
-    const removed = await usersRepo.removeMember(this.store.db, groupId, userId);
+    const removed = await this.store.transaction(async (trx) => {
+      const n = await usersRepo.removeMember(trx, groupId, userId);
+      if (n > 0) await bumpGovernanceOfDomain(trx, g.domain_id);
+      return n;
+    });
     if (removed === 0) throw notFound(`user ${userId} is not a member of group ${g.name}`);
   }
 

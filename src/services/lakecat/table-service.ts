@@ -198,10 +198,10 @@ export class TableService {
       const mark = this.store.changeMark();
       const path = `${projectId}/${instanceRef}/${c}/${d}/${n}`;
       const known = mark === undefined ? undefined : this.shownAt.get(path);
-      if (known && known.mark === mark && this.mayManage(caller, known.stamp)) return known.json;
+      if (known && known.mark === mark && await this.maySee(caller, known.stamp, c, d, n)) return known.json;
       // Hot path: a narrow read of the table's stamp; a cached view with the same stamp is current.
       const t = await repo.findTableStampByPath(this.store.db, projectId, instanceRef, c, d, n);
-      if (t && t.instance_status === 'RUNNING' && !t.instance_in_recycle_bin && this.mayManage(caller, t)) {
+      if (t && t.instance_status === 'RUNNING' && !t.instance_in_recycle_bin && await this.maySee(caller, t, c, d, n)) {
         const hit = this.shown.get(t.id);
         if (hit?.stamp === `${t.version}/${t.updated_at}/${c}/${d}/${n}`) {
           if (mark !== undefined) this.shownAt.set(path, { mark, stamp: t, json: hit.json });
@@ -215,6 +215,12 @@ export class TableService {
     const json = new RawJson(JSON.stringify(view(row)));
     this.shown.set(row.id, { stamp: `${row.version}/${row.updated_at}/${row.catalog_name}/${row.database_name}/${row.name}`, json });
     return json;
+  }
+
+  /** Whether the caller may see a table known by its stamp: its owner, an administrator, or a grant reaching it (the grant set is cached while the store is unchanged). */
+  private async maySee(caller: Principal, t: repo.TableStamp, catalog: string, database: string, name: string): Promise<boolean> {
+    if (this.mayManage(caller, t)) return true;
+    return PolicyService.permits(await this.grantsOf(caller, t.instance_id), 'read', { resource_type: 'TABLE', catalog, database, table: name });
   }
 
   /** Replaces the definition; a different table_name renames; a version_id must match the stored version. */

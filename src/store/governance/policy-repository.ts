@@ -1,5 +1,6 @@
 import type { PolicyChangeRow, PolicyRow } from '../schema.js';
 import type { Db } from '../store.js';
+import { preparedQuery } from '../prepared.js';
 
 export type StoredPolicy = Omit<PolicyRow, 'id'> & { id: number };
 const asStored = (r: { id: unknown }) => ({ ...r, id: Number(r.id) }) as StoredPolicy;
@@ -88,4 +89,36 @@ export async function findPolicyById(q: Db, f: PolicyFilter, id: number): Promis
 
 export async function allPolicies(q: Db, instanceId: string): Promise<StoredPolicy[]> {
   return (await q.selectFrom('policies').selectAll().where('instance_id', '=', instanceId).orderBy('id').execute()).map(asStored);
+}
+
+/** Moves an instance's governance version: call it in the transaction of the change. */
+export async function bumpGovernance(q: Db, instanceId: string): Promise<void> {
+  await q.updateTable('instances').set((eb) => ({ governance_version: eb('governance_version', '+', 1) })).where('id', '=', instanceId).execute();
+}
+
+/** An IAM group changed members: every instance of the domain's projects may grant differently now. */
+export async function bumpGovernanceOfDomain(q: Db, domainId: string): Promise<void> {
+  await q.updateTable('instances').set((eb) => ({ governance_version: eb('governance_version', '+', 1) }))
+    .where('project_id', 'in', q.selectFrom('projects').select('id').where('domain_id', '=', domainId)).execute();
+}
+
+const selectGovernanceVersion = preparedQuery((q: Db, instanceId: string) =>
+  q.selectFrom('instances').select('governance_version').where('id', '=', instanceId), 1);
+
+export async function governanceVersion(q: Db, instanceId: string): Promise<number> {
+  const rows = await selectGovernanceVersion(q, instanceId);
+  return Number(rows[0]?.governance_version ?? 0);
+}
+
+/** A role was renamed: its grants follow it. Returns the policies changed. */
+export async function renameRolePrincipal(q: Db, instanceId: string, from: string, to: string): Promise<StoredPolicy[]> {
+  await q.updateTable('policies').set({ principal_name: to }).where('instance_id', '=', instanceId).where('principal_type', '=', 'ROLE').where('principal_name', '=', from).execute();
+  return (await q.selectFrom('policies').selectAll().where('instance_id', '=', instanceId).where('principal_type', '=', 'ROLE').where('principal_name', '=', to).execute()).map(asStored);
+}
+
+/** A role was deleted: so are its grants. Returns the policies deleted. */
+export async function deleteRolePolicies(q: Db, instanceId: string, role: string): Promise<StoredPolicy[]> {
+  const rows = (await q.selectFrom('policies').selectAll().where('instance_id', '=', instanceId).where('principal_type', '=', 'ROLE').where('principal_name', '=', role).execute()).map(asStored);
+  await q.deleteFrom('policies').where('instance_id', '=', instanceId).where('principal_type', '=', 'ROLE').where('principal_name', '=', role).execute();
+  return rows;
 }

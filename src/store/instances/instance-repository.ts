@@ -3,7 +3,7 @@ import type { Db, Store } from '../store.js';
 import { preparedQuery } from '../prepared.js';
 import type { InstanceRow, InstanceSpecRow, InstanceTagRow } from '../schema.js';
 
-export type NewInstanceRow = Omit<InstanceRow, 'version'>;
+export type NewInstanceRow = Omit<InstanceRow, 'version' | 'governance_version'>;
 
 export interface InstanceAggregate { row: InstanceRow; specs: InstanceSpecRow[]; tags: InstanceTagRow[] }
 
@@ -113,7 +113,7 @@ export async function countProjectInstances(q: Db, projectId: string): Promise<n
 }
 
 export async function insertInstance(q: Db, row: NewInstanceRow, specs: InstanceSpecRow[], tags: InstanceTagRow[]): Promise<void> {
-  await q.insertInto('instances').values({ ...row, version: 1 }).execute();
+  await q.insertInto('instances').values({ ...row, version: 1, governance_version: 0 }).execute();
   if (specs.length) await q.insertInto('instance_specs').values(specs).execute();
   if (tags.length) await q.insertInto('instance_tags').values(tags).execute();
 }

@@ -9,6 +9,7 @@ import { migration as m0006 } from './0006-partitions-and-statistics.js';
 import { migration as m0007 } from './0007-name-pattern-indexes.js';
 import * as m0008 from './0008-roles.js';
 import { migration as m0009 } from './0009-policies.js';
+import * as m0010 from './0010-governance-version.js';
 
 /**
  * Versioned migrations, applied in name order on start. Never edit one that has shipped: add
@@ -25,6 +26,7 @@ export function migrationProvider(dialect: Dialect): MigrationProvider {
     '0007-name-pattern-indexes': m0007(dialect),
     '0008-roles': m0008,
     '0009-policies': m0009(dialect),
+    '0010-governance-version': m0010,
   };
   return { getMigrations: async () => migrations };
 }
