@@ -246,6 +246,28 @@ for (const backend of await backends()) {
       assert.deepEqual(left.json.policies, []);
     });
 
+    test('the audit trail records grants, revokes, role changes and refused requests, newest first, for administrators', async () => {
+      const fay = (await server.login('fay', 'Pass-word-123')).token;
+      const refused = await server.request('DELETE', `${base()}/catalogs/pc/databases/sales/functions/mask_pii`, { token: fay });
+      assert.equal(refused.status, 403);
+      await new Promise((r) => setTimeout(r, 100)); // the refusal is recorded after the answer
+      const all = await server.request('GET', `${base()}/audit-events`, { token, query: { limit: 1000 } });
+      assert.equal(all.status, 200, all.text);
+      const actions = new Set(all.json.audit_events.map((e: { action: string }) => e.action));
+      for (const a of ['GRANT', 'REVOKE', 'CREATE_ROLE', 'UPDATE_ROLE', 'DELETE_ROLE', 'GRANT_PRINCIPALS', 'REVOKE_PRINCIPALS']) assert.ok(actions.has(a), a);
+      const denied = await server.request('GET', `${base()}/audit-events`, { token, query: { result: 'denied', limit: 5 } });
+      const last = denied.json.audit_events[0];
+      assert.equal(last.principal, 'fay');
+      assert.equal(last.action, 'DeleteFunction');
+      assert.match(last.detail, /DROP/);
+      const ids = all.json.audit_events.map((e: { id: number }) => e.id);
+      assert.deepEqual(ids, [...ids].sort((a: number, b: number) => b - a), 'newest first');
+      const page = await server.request('GET', `${base()}/audit-events`, { token, query: { limit: 2 } });
+      const next = await server.request('GET', `${base()}/audit-events`, { token, query: { limit: 2, marker: page.json.page_info.next_marker } });
+      assert.deepEqual([...page.json.audit_events, ...next.json.audit_events].map((e: { id: number }) => e.id), ids.slice(0, 4));
+      assert.equal((await server.request('GET', `${base()}/audit-events`, { token: fay })).status, 403);
+    });
+
     test('property: replaying the deltas from any earlier version gives the full policy set', async () => {
       const sync = (q: Record<string, string | number | boolean>) => server.request('GET', `${base()}/policies/policy`, { token, query: q });
       const full = async () => {

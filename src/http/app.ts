@@ -15,12 +15,14 @@ import { tableOperations } from './routes/lakecat/tables.js';
 import { partitionOperations } from './routes/lakecat/partitions.js';
 import { roleOperations } from './routes/governance/roles.js';
 import { policyOperations } from './routes/governance/policies.js';
+import { auditOperations } from './routes/governance/audit.js';
+import { ServiceError } from '../services/errors.js';
 import { QPS_SPEC } from '../services/instances/specs.js';
 import { RawJson } from '../services/raw-json.js';
 
 /** Every operation the server serves: the table routes, hooks and generated tests come from. */
 export function allOperations(services: AppServices): Operation[] {
-  return [...iamOperations(services), ...instanceOperations(services), ...catalogOperations(services), ...databaseOperations(services), ...tableOperations(services), ...partitionOperations(services), ...functionOperations(services), ...metadataOperations(services), ...roleOperations(services), ...policyOperations(services)];
+  return [...iamOperations(services), ...instanceOperations(services), ...catalogOperations(services), ...databaseOperations(services), ...tableOperations(services), ...partitionOperations(services), ...functionOperations(services), ...metadataOperations(services), ...roleOperations(services), ...policyOperations(services), ...auditOperations(services)];
 }
 
 export interface AppOptions { logger: Logger; bodyLimit: number; qpsPerStride: number }
@@ -60,7 +62,19 @@ export async function buildApp(services: AppServices, opts: AppOptions): Promise
   app.addHook('onResponse', async (request, reply) => {
     if (logRequests) request.log.info({ method: request.method, url: request.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime * 10) / 10, user: request.principal?.userName }, 'request');
   });
-  app.setErrorHandler((err, request, reply) => handleError(err, request, reply));
+  app.setErrorHandler((err, request, reply) => {
+    // A service refusing an authenticated caller for want of a privilege is audited and logged.
+    if (err instanceof ServiceError && err.kind === 'forbidden' && request.principal) {
+      const params = (request.params ?? {}) as Record<string, string | undefined>;
+      const operationName = (request.routeOptions.config as { operation?: string } | undefined)?.operation ?? request.method;
+      request.log.warn({ user: request.principal.userName, operation: operationName, url: request.url, reason: err.message }, 'request denied');
+      if (params.project_id && params.project_id === request.principal.projectId) {
+        services.audit.denied(request.principal, params.project_id, params.instance_id, operationName, (request.raw.url ?? request.url).split('?')[0] as string, err.message)
+          .catch((e: unknown) => request.log.error({ err: e }, 'could not audit a denied request'));
+      }
+    }
+    return handleError(err, request, reply);
+  });
 
   const ops = allOperations(services);
   const tokenAuth = tokenAuthentication(services.tokens);
@@ -131,6 +145,7 @@ export async function buildApp(services: AppServices, opts: AppOptions): Promise
       method: op.method,
       url: toFastifyPath(op.path),
       schema,
+      config: { operation: op.name },
       ...(op.auth === 'required' ? (op.rateLimited ? gates.limited : gates.open) : {}),
       handler: async (request, reply) => {
         if (op.body && op.bodyRequired && request.body === undefined) {

@@ -146,6 +146,16 @@ export interface PolicyRow {
 
 export interface PolicyChangeRow { id: Generated<number>; instance_id: string; policy_id: number; change_type: number; policy: string; created_at: string }
 
+export interface AuditEventRow {
+  id: Generated<number>; project_id: string; instance_id: string | null; principal: string;
+  /** What was done or attempted: GRANT, REVOKE, CREATE_ROLE, …, or the refused operation. */
+  action: string;
+  resource: string;
+  /** 'success' or 'denied'. */
+  result: string;
+  detail: string | null; created_at: string;
+}
+
 export interface Database {
   domains: DomainRow;
   projects: ProjectRow;
@@ -171,4 +181,5 @@ export interface Database {
   role_members: RoleMemberRow;
   policies: PolicyRow;
   policy_changes: PolicyChangeRow;
+  audit_events: AuditEventRow;
 }

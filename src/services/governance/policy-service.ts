@@ -1,6 +1,7 @@
 import { LRUCache } from 'lru-cache';
 import { nowIso, type Db, type Store, type Tx } from '../../store/store.js';
 import * as repo from '../../store/governance/policy-repository.js';
+import { appendAudit } from '../../store/governance/audit-repository.js';
 import { rolesOfMember } from '../../store/governance/role-repository.js';
 import { findCatalog } from '../../store/lakecat/catalog-repository.js';
 import { findDatabase } from '../../store/lakecat/database-repository.js';
@@ -252,6 +253,7 @@ export class PolicyService {
     const result = await this.store.transaction(async (trx) => {
       await this.checkGrant(trx, caller, instanceId, input, ls);
       await repo.bumpGovernance(trx, instanceId);
+      await this.audit(trx, caller, projectId, instanceId, 'GRANT', ls, input);
       const out: repo.StoredPolicy[] = [];
       const now = nowIso();
       for (const raw of input.principal_list) {
@@ -297,6 +299,7 @@ export class PolicyService {
     const ls = leaves(input.resource);
     await this.store.transaction(async (trx) => {
       await repo.bumpGovernance(trx, instanceId);
+      await this.audit(trx, caller, projectId, instanceId, 'REVOKE', ls, input);
       const now = nowIso();
       for (const raw of input.principal_list) {
         const p = this.principalOf(raw);
@@ -319,6 +322,13 @@ export class PolicyService {
           }
         }
       }
+    });
+  }
+
+  private audit(trx: Tx, caller: Principal, projectId: string, instanceId: string, action: string, ls: Leaf[], input: PolicyInput) {
+    return appendAudit(trx, {
+      project_id: projectId, instance_id: instanceId, principal: caller.userName, action, resource: ls.map(leafName).join(', ').slice(0, 4000), result: 'success',
+      detail: JSON.stringify({ principals: input.principal_list, permissions: input.permissions, grant_able_permissions: input.grant_able_permissions ?? [], effect: input.effect }),
     });
   }
 

@@ -9,6 +9,7 @@ import type { InstanceService } from '../instances/instance-service.js';
 import { keysetPage, type Paging } from '../paging.js';
 import type { PolicyService } from './policy-service.js';
 import { bumpGovernance } from '../../store/governance/policy-repository.js';
+import { appendAudit } from '../../store/governance/audit-repository.js';
 
 export interface PrincipalRef { principal_name: string; principal_source: string; principal_type: string }
 export interface RoleRef { role_name: string; principal_source?: string }
@@ -37,6 +38,10 @@ export class RoleService {
     return instance.id;
   }
 
+  private audit(q: Db, caller: Principal, projectId: string, instanceId: string, action: string, resource: string, detail?: unknown) {
+    return appendAudit(q, { project_id: projectId, instance_id: instanceId, principal: caller.userName, action, resource, result: 'success', detail: detail === undefined ? null : JSON.stringify(detail) });
+  }
+
   private async role(q: Db, instanceId: string, name: string): Promise<RoleRow> {
     const r = await repo.findRole(q, instanceId, name.toLowerCase());
     if (!r) throw notFound(`role ${name.toLowerCase()} does not exist`, 'common.01000001');
@@ -47,7 +52,10 @@ export class RoleService {
     const instanceId = await this.admin(caller, projectId, instanceRef);
     const now = nowIso();
     const row: RoleRow = { id: newId(), instance_id: instanceId, name: input.role_name.toLowerCase(), description: input.description ?? '', principal_source: ROLE_SOURCE, created_at: now, updated_at: now };
-    await unlessDuplicate(`role ${row.name} already exists`, () => repo.insertRole(this.store.db, row));
+    await unlessDuplicate(`role ${row.name} already exists`, () => this.store.transaction(async (trx) => {
+      await repo.insertRole(trx, row);
+      await this.audit(trx, caller, projectId, instanceId, 'CREATE_ROLE', `role ${row.name}`);
+    }));
     return roleView(row);
   }
 
@@ -67,6 +75,7 @@ export class RoleService {
         await this.policies.roleRenamed(trx, projectId, instanceId, current.name, patch.name);
         await bumpGovernance(trx, instanceId);
       }
+      await this.audit(trx, caller, projectId, instanceId, 'UPDATE_ROLE', `role ${current.name}`, { role_name: patch.name, description: patch.description });
       return roleView({ ...current, ...patch });
     });
   }
@@ -77,6 +86,7 @@ export class RoleService {
       if (!(await repo.deleteRole(trx, instanceId, name.toLowerCase()))) return false;
       await this.policies.roleDeleted(trx, projectId, instanceId, name.toLowerCase());
       await bumpGovernance(trx, instanceId);
+      await this.audit(trx, caller, projectId, instanceId, 'DELETE_ROLE', `role ${name.toLowerCase()}`);
       return true;
     });
     if (!gone) throw notFound(`role ${name.toLowerCase()} does not exist`, 'common.01000001');
@@ -151,6 +161,7 @@ export class RoleService {
       await this.checkPrincipals(trx, caller, instanceId, role.name, wanted);
       await repo.addMembers(trx, this.memberRows(instanceId, role.name, wanted));
       await bumpGovernance(trx, instanceId);
+      await this.audit(trx, caller, projectId, instanceId, 'GRANT_PRINCIPALS', `role ${role.name}`, wanted);
     });
   }
 
@@ -160,6 +171,7 @@ export class RoleService {
       const role = await this.role(trx, instanceId, roleName);
       await repo.removeMembers(trx, instanceId, role.name, principals.map((p) => memberKey(this.normalized(p))));
       await bumpGovernance(trx, instanceId);
+      await this.audit(trx, caller, projectId, instanceId, 'REVOKE_PRINCIPALS', `role ${role.name}`, principals);
     });
   }
 
@@ -173,6 +185,7 @@ export class RoleService {
       await repo.removeAllMembers(trx, instanceId, role.name);
       await repo.addMembers(trx, this.memberRows(instanceId, role.name, wanted));
       await bumpGovernance(trx, instanceId);
+      await this.audit(trx, caller, projectId, instanceId, 'UPDATE_PRINCIPALS', `role ${role.name}`, wanted);
       return (await repo.allMembers(trx, instanceId, role.name)).map(memberView);
     });
   }
@@ -226,6 +239,7 @@ export class RoleService {
     await this.store.transaction(async (trx) => {
       for (const role of await this.rolesNamed(trx, instanceId, refs)) await repo.addMembers(trx, this.memberRows(instanceId, role.name, [this.userMember(userName)]));
       await bumpGovernance(trx, instanceId);
+      await this.audit(trx, caller, projectId, instanceId, 'GRANT_ROLES', `user ${userName}`, refs);
     });
   }
 
@@ -234,6 +248,7 @@ export class RoleService {
     await this.store.transaction(async (trx) => {
       for (const role of await this.rolesNamed(trx, instanceId, refs)) await repo.removeMembers(trx, instanceId, role.name, [memberKey(this.userMember(userName))]);
       await bumpGovernance(trx, instanceId);
+      await this.audit(trx, caller, projectId, instanceId, 'REVOKE_ROLES', `user ${userName}`, refs);
     });
   }
 
@@ -245,6 +260,7 @@ export class RoleService {
       await repo.removeMemberEverywhere(trx, instanceId, 'USER', userName, wanted.map((r) => r.name));
       for (const role of wanted) await repo.addMembers(trx, this.memberRows(instanceId, role.name, [this.userMember(userName)]));
       await bumpGovernance(trx, instanceId);
+      await this.audit(trx, caller, projectId, instanceId, 'UPDATE_ROLES', `user ${userName}`, refs);
       return wanted.map(roleView);
     });
   }

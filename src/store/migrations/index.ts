@@ -10,6 +10,7 @@ import { migration as m0007 } from './0007-name-pattern-indexes.js';
 import * as m0008 from './0008-roles.js';
 import { migration as m0009 } from './0009-policies.js';
 import * as m0010 from './0010-governance-version.js';
+import { migration as m0011 } from './0011-audit.js';
 
 /**
  * Versioned migrations, applied in name order on start. Never edit one that has shipped: add
@@ -27,6 +28,7 @@ export function migrationProvider(dialect: Dialect): MigrationProvider {
     '0008-roles': m0008,
     '0009-policies': m0009(dialect),
     '0010-governance-version': m0010,
+    '0011-audit': m0011(dialect),
   };
   return { getMigrations: async () => migrations };
 }
