@@ -491,6 +491,28 @@ export class PolicyService {
   }
 
   /**
+   * Which columns of a table a caller's grants let it read: all of them when a grant reaches
+   * the table itself (or its database or catalog), else those column grants include (or do
+   * not exclude). An empty set when nothing reaches it.
+   */
+  static permitsWholeTable(policies: repo.StoredPolicy[], r: Resource): boolean {
+    return candidates(policies, r).some((p) => p.effect === 1 && reachesObjects(p) && p.resource_type !== 'COLUMN' && covers(p, r));
+  }
+
+  static visibleColumns(policies: repo.StoredPolicy[], r: Resource, columns: string[]): 'all' | Set<string> {
+    if (PolicyService.permitsWholeTable(policies, r)) return 'all';
+    const near = candidates(policies, r).filter((p) => p.effect === 1 && reachesObjects(p));
+    const out = new Set<string>();
+    for (const p of near) {
+      if (p.resource_type !== 'COLUMN' || !touches(p, r)) continue;
+      const spec = resourceOf(p).catalogs?.[0]?.databases?.[0]?.tables?.[0]?.columns;
+      const listed = new Set((spec?.column_name ?? []).map((c) => c.toLowerCase()));
+      for (const c of columns) if (spec?.filter === 'Exclude' ? !listed.has(c.toLowerCase()) : listed.has(c.toLowerCase())) out.add(c);
+    }
+    return out;
+  }
+
+  /**
    * The tables (or functions) of a catalog the grants let the caller see, as (database, name)
    * patterns (`*` wildcards; an absent part means any): what a listing filters by, in SQL.
    */

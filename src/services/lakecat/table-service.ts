@@ -198,14 +198,14 @@ export class TableService {
       const mark = this.store.changeMark();
       const path = `${projectId}/${instanceRef}/${c}/${d}/${n}`;
       const known = mark === undefined ? undefined : this.shownAt.get(path);
-      if (known && known.mark === mark && await this.maySee(caller, known.stamp, c, d, n)) return known.json;
+      if (known && known.mark === mark && await this.maySee(caller, known.stamp, c, d, n)) return this.forCaller(caller, known.stamp.instance_id, known.json, c, d, n, known.stamp);
       // Hot path: a narrow read of the table's stamp; a cached view with the same stamp is current.
       const t = await repo.findTableStampByPath(this.store.db, projectId, instanceRef, c, d, n);
       if (t && t.instance_status === 'RUNNING' && !t.instance_in_recycle_bin && await this.maySee(caller, t, c, d, n)) {
         const hit = this.shown.get(t.id);
         if (hit?.stamp === `${t.version}/${t.updated_at}/${c}/${d}/${n}`) {
           if (mark !== undefined) this.shownAt.set(path, { mark, stamp: t, json: hit.json });
-          return hit.json;
+          return this.forCaller(caller, t.instance_id, hit.json, c, d, n, t);
         }
       }
     }
@@ -214,7 +214,25 @@ export class TableService {
     if (versionId !== undefined && versionId !== String(row.version)) throw notFound(`table ${row.name} has no version ${versionId}`, 'common.01000001');
     const json = new RawJson(JSON.stringify(view(row)));
     this.shown.set(row.id, { stamp: `${row.version}/${row.updated_at}/${row.catalog_name}/${row.database_name}/${row.name}`, json });
-    return json;
+    return this.forCaller(caller, row.instance_id, json, row.catalog_name, row.database_name, row.name, row);
+  }
+
+  /**
+   * The table as this caller may read it: whole for its owner, administrators and grants on
+   * the table or above; with only the columns its column grants allow otherwise.
+   */
+  private async forCaller(caller: Principal, instanceId: string, json: RawJson, catalog: string, database: string, name: string, owner?: { owner: string; owner_type: string }): Promise<RawJson> {
+    if (caller.isAdmin || (owner && this.mayManage(caller, owner))) return json;
+    const grants = await this.grantsOf(caller, instanceId);
+    const r = { resource_type: 'TABLE', catalog, database, table: name };
+    if (PolicyService.permitsWholeTable(grants, r)) return json;
+    const table = JSON.parse(json.text) as { owner: string; owner_type: string; storage_descriptor?: { columns?: Column[] } };
+    if (this.mayManage(caller, table)) return json;
+    const columns = table.storage_descriptor?.columns ?? [];
+    const visible = PolicyService.visibleColumns(grants, r, columns.map((x) => x.column_name));
+    if (visible === 'all') return json;
+    if (table.storage_descriptor) table.storage_descriptor.columns = columns.filter((x) => visible.has(x.column_name));
+    return new RawJson(JSON.stringify(table));
   }
 
   /** Whether the caller may see a table known by its stamp: its owner, an administrator, or a grant reaching it (the grant set is cached while the store is unchanged). */
