@@ -285,6 +285,29 @@ for (const backend of await backends()) {
       assert.equal((await server.request('GET', `${t}/staff`, { token: hal })).json.storage_descriptor.columns.length, 3, 'a table grant reads every column');
     });
 
+    test('grant option: a holder may pass on what it holds with grant option, an owner what it owns, nobody else', async () => {
+      for (const name of ['ivy', 'jay']) assert.equal((await server.request('POST', '/v3/users', { token, body: { user: { name, password: 'Pass-word-123' } } })).status, 201);
+      const ivy = (await server.login('ivy', 'Pass-word-123')).token;
+      const pass = (body: Record<string, unknown>) => server.request('POST', `${base()}/policies/grant`, { token: ivy, body: { effect: true, ...body } });
+      assert.equal((await grant({ principal_list: [user('ivy')], resource: tableRes('orders'), permissions: ['SELECT', 'DROP'], grant_able_permissions: ['SELECT'] })).status, 200);
+      const ok = await pass({ principal_list: [user('jay')], resource: tableRes('orders'), permissions: ['SELECT'] });
+      assert.equal(ok.status, 200, ok.text);
+      assert.deepEqual(await check({ action: 'SELECT', principal: [user('jay')], resource: onTable('orders') }), [true]);
+      const drop = await pass({ principal_list: [user('jay')], resource: tableRes('orders'), permissions: ['DROP'] });
+      assert.equal(drop.status, 403, 'DROP is held without grant option');
+      assert.match(drop.json.error_msg, /DROP/);
+      assert.equal((await pass({ principal_list: [user('jay')], resource: tableRes('refunds'), permissions: ['SELECT'] })).status, 403);
+      assert.equal((await pass({ principal_list: [user('jay')], resource: tableRes('ord*'), permissions: ['SELECT'] })).status, 403, 'wildcards are for administrators');
+      const revoked = await server.request('POST', `${base()}/policies/revoke`, { token: ivy, body: { effect: true, principal_list: [user('jay')], resource: tableRes('orders'), permissions: ['SELECT'] } });
+      assert.equal(revoked.status, 200, revoked.text);
+      assert.deepEqual(await check({ action: 'SELECT', principal: [user('jay')], resource: onTable('orders') }), [false]);
+      // An owner grants on what it owns.
+      assert.equal((await grant({ principal_list: [user('ivy')], resource: dbRes('hr'), permissions: ['CREATE_TABLE'] })).status, 200);
+      const t = `${base()}/catalogs/pc/databases/hr/tables`;
+      assert.equal((await server.request('POST', t, { token: ivy, body: { table_name: 'ivy_t', table_type: 'EXTERNAL_TABLE', owner_type: 'USER', storage_descriptor: { columns: [] } } })).status, 201);
+      assert.equal((await pass({ principal_list: [user('jay')], resource: tableRes('ivy_t', 'hr'), permissions: ['SELECT', 'ALTER'] })).status, 200);
+    });
+
     test('property: replaying the deltas from any earlier version gives the full policy set', async () => {
       const sync = (q: Record<string, string | number | boolean>) => server.request('GET', `${base()}/policies/policy`, { token, query: q });
       const full = async () => {

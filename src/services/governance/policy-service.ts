@@ -214,6 +214,30 @@ export class PolicyService {
     return instance.id;
   }
 
+  /**
+   * Who may grant (or revoke) on resources: administrators; an object's owner, on it; and
+   * anyone holding each permission with grant option on it (or a parent), as Hive's grant
+   * option works. Wildcard resources are for administrators only. Returns the instance id.
+   */
+  private async delegate(caller: Principal, projectId: string, instanceRef: string, ls: Leaf[], permissions: string[], verb: string): Promise<string> {
+    const instance = await this.instances.active(projectId, instanceRef);
+    if (caller.isAdmin) return instance.id;
+    const grants = await this.effectiveFor(caller, instance.id);
+    const db = this.store.db;
+    for (const l of ls) {
+      if (l.uri !== undefined || l.path.some((n) => n.includes('*'))) throw forbidden(`to ${verb} on ${leafName(l)} needs an administrator of the project`);
+      const [c, d, o] = l.path as [string, string?, string?];
+      const s = { instanceId: instance.id, catalogName: c, databaseName: d ?? '' };
+      const row = o !== undefined && d !== undefined ? (l.type === 'FUNC' ? await findFunction(db, s, o) : await findTable(db, s, o))
+        : d !== undefined ? await findDatabase(db, { instanceId: instance.id, catalogName: c }, d) : await findCatalog(db, instance.id, c);
+      if (row && row.owner_type === 'USER' && row.owner === caller.userName) continue;
+      const r: Resource = { resource_type: l.type === 'COLUMN' ? 'COLUMN' : l.type, catalog: c, database: d, ...(l.type === 'FUNC' ? { function: o } : { table: o }), ...(l.columns && l.columns.filter === 'Include' ? { columns: l.columns.column_name } : {}) };
+      const missing = [...new Set(permissions)].filter((x) => !candidates(grants, r).some((p) => p.effect === 1 && covers(p, r) && includes(JSON.parse(p.grantable) as string[], x)));
+      if (missing.length) throw forbidden(`to ${verb} ${missing.join(', ')} on ${leafName(l)} needs an administrator, its owner, or those permissions with grant option`);
+    }
+    return instance.id;
+  }
+
   /** Checks that named objects exist (wildcards cannot be checked) and that principals exist. */
   private async checkGrant(trx: Tx, caller: Principal, instanceId: string, input: PolicyInput, ls: Leaf[]): Promise<void> {
     const errors: string[] = [];
@@ -247,8 +271,8 @@ export class PolicyService {
 
   /** Adds the permissions to each principal's policy on each resource (creating it when new); returns the policies as they now stand. */
   async grant(caller: Principal, projectId: string, instanceRef: string, input: PolicyInput) {
-    const instanceId = await this.admin(caller, projectId, instanceRef);
     const ls = leaves(input.resource);
+    const instanceId = await this.delegate(caller, projectId, instanceRef, ls, [...input.permissions, ...(input.grant_able_permissions ?? [])], 'grant');
     if (input.permissions.length === 0) throw invalid('permissions is empty: name what to grant');
     const result = await this.store.transaction(async (trx) => {
       await this.checkGrant(trx, caller, instanceId, input, ls);
@@ -295,8 +319,8 @@ export class PolicyService {
 
   /** Removes the permissions from each principal's policy on each resource; a policy left with none is deleted. Revoking what was never granted changes nothing. */
   async revoke(caller: Principal, projectId: string, instanceRef: string, input: PolicyInput): Promise<void> {
-    const instanceId = await this.admin(caller, projectId, instanceRef);
     const ls = leaves(input.resource);
+    const instanceId = await this.delegate(caller, projectId, instanceRef, ls, input.permissions, 'revoke');
     await this.store.transaction(async (trx) => {
       await repo.bumpGovernance(trx, instanceId);
       await this.audit(trx, caller, projectId, instanceId, 'REVOKE', ls, input);
