@@ -4,23 +4,13 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { backends, createRunningInstance, startServer, type TestServer } from './helpers/server.js';
+import { prng } from './helpers/prng.js';
 
 const COLUMNS = [{ column_name: 'id', column_type: 'bigint' }, { column_name: 'amount', column_type: 'double' }];
 const sd = (location?: string) => ({ columns: COLUMNS, ...(location ? { location } : {}), compressed: false, parameters: {}, serde_info: { serialization_library: 'parquet' } });
 const part = (values: string[], extra: Record<string, unknown> = {}) => ({ partition_values: values, parameters: { src: 't' }, storage_descriptor: sd(), ...extra });
 const names = (r: { json: { partition_name_list: string[] } }) => r.json.partition_name_list;
 
-// A small deterministic generator, so a failing case can be replayed from its seed.
-function prng(seed: number) {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 // The property test's own model of a filter, rendered to text for the server and evaluated here
 // with SQL's three-valued logic (a default partition of a typed key compares as NULL).

@@ -2,6 +2,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { backends, createRunningInstance, startServer, type TestServer } from './helpers/server.js';
+import { prng } from './helpers/prng.js';
 
 const role = (name: string) => ({ principal_name: name, principal_source: 'LOCAL', principal_type: 'ROLE' });
 const user = (name: string) => ({ principal_name: name, principal_source: 'IAM', principal_type: 'USER' });
@@ -11,16 +12,6 @@ const tableRes = (table: string, db = 'sales', columns?: { column_name: string[]
 const dbRes = (db: string) => ({ type: 'DATABASE', catalogs: [{ name: 'pc', databases: [{ name: db }] }] });
 const onTable = (table: string, extra: Record<string, unknown> = {}) => ({ resource_type: 'TABLE', catalog: 'pc', database: 'sales', table, ...extra });
 
-function prng(seed: number) {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 for (const backend of await backends()) {
   describe(`policies (${backend.name})`, () => {
