@@ -489,12 +489,13 @@ export class PolicyService {
    * group-member change moves it, in its own transaction, on any replica). On SQLite an
    * unchanged store mark spares even reading the version.
    */
-  async effectiveFor(caller: Principal, instanceId: string): Promise<repo.StoredPolicy[]> {
+  async effectiveFor(caller: Principal, instanceId: string, knownVersion?: number): Promise<repo.StoredPolicy[]> {
     const mark = this.store.changeMark();
     const key = `${instanceId}/${caller.userId}`;
     const hit = this.effectiveCache.get(key);
     if (hit && mark !== undefined && hit.mark === mark) return hit.policies;
-    const version = await repo.governanceVersion(this.store.db, instanceId);
+    // A caller that has just read the instance row passes its version along: no second read.
+    const version = knownVersion ?? await repo.governanceVersion(this.store.db, instanceId);
     if (hit && hit.version === version) {
       hit.mark = mark;
       return hit.policies;

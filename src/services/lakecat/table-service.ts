@@ -67,8 +67,8 @@ export class TableService {
   ) {}
 
   /** The caller's grants in an instance; none are needed (nor read) for administrators. Read outside any transaction. */
-  private grantsOf(caller: Principal, instanceId: string): Promise<StoredPolicy[]> {
-    return caller.isAdmin ? Promise.resolve([]) : this.policies.effectiveFor(caller, instanceId);
+  private grantsOf(caller: Principal, instanceId: string, knownVersion?: number): Promise<StoredPolicy[]> {
+    return caller.isAdmin ? Promise.resolve([]) : this.policies.effectiveFor(caller, instanceId, knownVersion);
   }
 
   /**
@@ -221,9 +221,10 @@ export class TableService {
    * The table as this caller may read it: whole for its owner, administrators and grants on
    * the table or above; with only the columns its column grants allow otherwise.
    */
-  private async forCaller(caller: Principal, instanceId: string, json: RawJson, catalog: string, database: string, name: string, owner?: { owner: string; owner_type: string }): Promise<RawJson> {
+  private async forCaller(caller: Principal, instanceId: string, json: RawJson, catalog: string, database: string, name: string,
+    owner?: { owner: string; owner_type: string; governance_version?: number }): Promise<RawJson> {
     if (caller.isAdmin || (owner && this.mayManage(caller, owner))) return json;
-    const grants = await this.grantsOf(caller, instanceId);
+    const grants = await this.grantsOf(caller, instanceId, owner?.governance_version);
     const r = { resource_type: 'TABLE', catalog, database, table: name };
     if (PolicyService.permitsWholeTable(grants, r)) return json;
     const table = JSON.parse(json.text) as { owner: string; owner_type: string; storage_descriptor?: { columns?: Column[] } };
@@ -238,7 +239,7 @@ export class TableService {
   /** Whether the caller may see a table known by its stamp: its owner, an administrator, or a grant reaching it (the grant set is cached while the store is unchanged). */
   private async maySee(caller: Principal, t: repo.TableStamp, catalog: string, database: string, name: string): Promise<boolean> {
     if (this.mayManage(caller, t)) return true;
-    return PolicyService.permits(await this.grantsOf(caller, t.instance_id), 'read', { resource_type: 'TABLE', catalog, database, table: name });
+    return PolicyService.permits(await this.grantsOf(caller, t.instance_id, t.governance_version), 'read', { resource_type: 'TABLE', catalog, database, table: name });
   }
 
   /** Replaces the definition; a different table_name renames; a version_id must match the stored version. */

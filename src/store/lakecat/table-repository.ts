@@ -123,11 +123,11 @@ export async function findTableByPath(q: Db, projectId: string, instanceRef: str
 
 /** What decides whether a cached view of a table is still current, and who may see it. */
 export interface TableStamp {
-  id: string; instance_id: string; version: number; updated_at: string; owner: string; owner_type: string; instance_status: string; instance_in_recycle_bin: number;
+  id: string; instance_id: string; governance_version: number; version: number; updated_at: string; owner: string; owner_type: string; instance_status: string; instance_in_recycle_bin: number;
 }
 
 const STAMP_COLUMNS = ['tables.id', 'tables.instance_id', 'tables.version', 'tables.updated_at', 'tables.owner', 'tables.owner_type',
-  'instances.status as instance_status', 'instances.in_recycle_bin as instance_in_recycle_bin'] as const;
+  'instances.status as instance_status', 'instances.in_recycle_bin as instance_in_recycle_bin', 'instances.governance_version'] as const;
 
 const stampByInstanceId = preparedQuery((q: Db, projectId: string, instanceId: string, catalog: string, database: string, name: string) =>
   q.selectFrom('tables').innerJoin('instances', 'instances.id', 'tables.instance_id').select(STAMP_COLUMNS)
