@@ -35,7 +35,8 @@ export interface DatabaseView {
   create_time: string; update_time: string;
 }
 
-export interface PageInfo { current_count: number; next_marker?: string; previous_marker?: string }
+export type { PageInfo } from '../paging.js';
+import { keysetPage, type PageInfo } from '../paging.js';
 
 const view = (r: DatabaseRow): DatabaseView => ({
   catalog_name: r.catalog_name, database_name: r.name, description: r.description, location: r.location, database_type: r.database_type,
@@ -157,27 +158,16 @@ export class DatabaseService {
     // Dropped databases are removed, not kept in a recycle bin: asking for them finds none.
     if (q.deleted) return { databases: [], page_info: { current_count: 0 } };
     const filter: repo.DatabaseFilter = { pattern: q.pattern, externalDatabaseId: q.externalDatabaseId, ...await this.visibility(caller, s) };
-    let cursorName: string | undefined;
-    if (q.marker) {
-      const at = await repo.findDatabaseById(this.store.db, s, q.marker);
-      if (!at) throw invalid(`marker '${q.marker}' does not point at a database of this catalog; list again from the first page`);
-      cursorName = at.name;
-    }
-    const limit = q.limit === 0 ? 1000 : q.limit;
-    const { rows, more } = await repo.pageDatabases(this.store.db, s, filter, limit, q.reversePage && cursorName !== undefined ? { before: cursorName } : { after: cursorName });
-    const first = rows[0];
-    const last = rows[rows.length - 1];
-    const forward = !(q.reversePage && cursorName !== undefined);
-    const hasNext = forward ? more : last !== undefined && await repo.existsBeyond(this.store.db, s, filter, last.name, 'after');
-    const hasPrevious = forward ? first !== undefined && cursorName !== undefined && await repo.existsBeyond(this.store.db, s, filter, first.name, 'before') : more;
-    return {
-      databases: rows.map(view),
-      page_info: {
-        current_count: rows.length,
-        ...(hasNext && last ? { next_marker: last.id } : {}),
-        ...(hasPrevious && first ? { previous_marker: first.id } : {}),
-      },
-    };
+    const db = this.store.db;
+    const page = await keysetPage<DatabaseRow, string>({ limit: q.limit === 0 ? 1000 : q.limit, marker: q.marker, reversePage: q.reversePage }, {
+      what: 'a database of this catalog',
+      locate: async (marker) => (await repo.findDatabaseById(db, s, marker))?.name,
+      fetch: (limit, c) => repo.pageDatabases(db, s, filter, limit, c),
+      exists: (name, side) => repo.existsBeyond(db, s, filter, name, side),
+      keyOf: (r) => r.name,
+      markerOf: (r) => r.id,
+    });
+    return { databases: page.rows.map(view), page_info: page.info };
   }
 
   async names(caller: Principal, projectId: string, instanceRef: string, catalogName: string, pattern?: string): Promise<string[]> {

@@ -9,7 +9,8 @@ import { appendEvent } from '../../store/lakecat/event-repository.js';
 import { conflict, forbidden, invalid, notFound, unlessDuplicate } from '../errors.js';
 import type { Principal } from '../iam/principal.js';
 import type { InstanceService } from '../instances/instance-service.js';
-import type { PageInfo } from './database-service.js';
+import { keysetPage, type PageInfo, type Paging } from '../paging.js';
+import type { DatabaseNameKey } from '../../store/lakecat/keyset.js';
 import { normalizeName } from './names.js';
 import { type Action, PolicyService } from '../governance/policy-service.js';
 import type { StoredPolicy } from '../../store/governance/policy-repository.js';
@@ -33,7 +34,6 @@ const view = (r: FunctionRow): FunctionView => ({
   resource_uris: JSON.parse(r.resource_uris) as ResourceUri[], create_time: r.created_at, update_time: r.updated_at,
 });
 
-interface Paging { limit: number; marker?: string; reversePage: boolean }
 
 /** User-defined functions of a database (Hive's permanent functions). */
 export class FunctionService {
@@ -170,20 +170,16 @@ export class FunctionService {
 
   private async page(caller: Principal, s: repo.FunctionScope, f: repo.FunctionFilter, p: Paging): Promise<{ functions: FunctionView[]; page_info: PageInfo }> {
     const filter = { ...f, ...await this.visibility(caller, s) };
-    let at: { database_name: string; name: string } | undefined;
-    if (p.marker) {
-      at = await repo.findFunctionById(this.store.db, s, p.marker);
-      if (!at) throw invalid(`marker '${p.marker}' does not point at a function of this listing; list again from the first page`);
-    }
-    const backward = p.reversePage && at !== undefined;
-    const { rows, more } = await repo.pageFunctions(this.store.db, s, filter, p.limit, backward ? { before: at } : { after: at });
-    const first = rows[0];
-    const last = rows[rows.length - 1];
-    const hasNext = backward ? last !== undefined && await repo.functionExistsBeyond(this.store.db, s, filter, last, 'after') : more;
-    const hasPrevious = backward ? more : first !== undefined && at !== undefined && await repo.functionExistsBeyond(this.store.db, s, filter, first, 'before');
-    return {
-      functions: rows.map(view),
-      page_info: { current_count: rows.length, ...(hasNext && last ? { next_marker: last.id } : {}), ...(hasPrevious && first ? { previous_marker: first.id } : {}) },
-    };
+    const db = this.store.db;
+    const page = await keysetPage<FunctionRow, DatabaseNameKey>(p, {
+      what: 'a function of this listing',
+      locate: (marker) => repo.findFunctionById(db, s, marker),
+      fetch: (limit, c) => repo.pageFunctions(db, s, filter, limit, c),
+      exists: (k, side) => repo.functionExistsBeyond(db, s, filter, k, side),
+      keyOf: (r) => r,
+      markerOf: (r) => r.id,
+    });
+    return { functions: page.rows.map(view), page_info: page.info };
   }
+
 }

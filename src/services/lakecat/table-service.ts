@@ -18,7 +18,7 @@ import type { StoredPolicy } from '../../store/governance/policy-repository.js';
 import type { Principal } from '../iam/principal.js';
 import type { InstanceService } from '../instances/instance-service.js';
 import { deleteLocationData } from './data-files.js';
-import type { PageInfo } from './database-service.js';
+import { keysetPage, type Paging } from '../paging.js';
 import { normalizeName, validateLocation } from './names.js';
 import { parseFilter, typeTableFilter } from './partition-filter.js';
 
@@ -57,7 +57,6 @@ function pick(v: Record<string, unknown>, fields: string[] | undefined): Record<
   return Object.fromEntries(Object.entries(v).filter(([k]) => k === 'table_name' || fields.includes(k)));
 }
 
-interface Paging { limit: number; marker?: string; reversePage: boolean }
 
 /** Tables of a database: the Hive model of columns, partition keys, storage and views. */
 export class TableService {
@@ -366,18 +365,16 @@ export class TableService {
     };
   }
 
-  private async page(s: repo.TableScope, f: repo.TableFilter, p: Paging): Promise<{ rows: TableRow[]; info: PageInfo }> {
-    let at: TableRow | undefined;
-    if (p.marker) {
-      at = await repo.findTableById(this.store.db, s, p.marker);
-      if (!at) throw invalid(`marker '${p.marker}' does not point at a table of this listing; list again from the first page`);
-    }
-    const backward = p.reversePage && at !== undefined;
-    const { rows, more } = await repo.pageTables(this.store.db, s, f, p.limit, backward ? { before: at } : { after: at });
-    const first = rows[0];
-    const last = rows[rows.length - 1];
-    const hasNext = backward ? last !== undefined && await repo.tableExistsBeyond(this.store.db, s, f, last, 'after') : more;
-    const hasPrevious = backward ? more : first !== undefined && at !== undefined && await repo.tableExistsBeyond(this.store.db, s, f, first, 'before');
-    return { rows, info: { current_count: rows.length, ...(hasNext && last ? { next_marker: last.id } : {}), ...(hasPrevious && first ? { previous_marker: first.id } : {}) } };
+  private page(s: repo.TableScope, f: repo.TableFilter, p: Paging) {
+    const db = this.store.db;
+    return keysetPage<TableRow, TableRow>(p, {
+      what: 'a table of this listing',
+      locate: (marker) => repo.findTableById(db, s, marker),
+      fetch: (limit, c) => repo.pageTables(db, s, f, limit, c),
+      exists: (k, side) => repo.tableExistsBeyond(db, s, f, k, side),
+      keyOf: (r) => r,
+      markerOf: (r) => r.id,
+    });
   }
+
 }
