@@ -58,8 +58,10 @@ export class CatalogService {
     return caller.isAdmin || (row.owner_type === 'USER' && row.owner === caller.userName);
   }
 
+  /** A grant reaching into the catalog (or on it, even one that only lets its holder create databases there) shows it. */
   private sees(row: CatalogRow, grants: StoredPolicy[]): boolean {
-    return PolicyService.visibleDatabases(grants, row.name) === 'all' || PolicyService.visibleDatabases(grants, row.name).length > 0
+    const databases = PolicyService.visibleDatabases(grants, row.name);
+    return databases === 'all' || databases.length > 0
       || grants.some((p) => p.effect === 1 && p.resource_type === 'CATALOG' && p.resource_name === row.name);
   }
 
