@@ -7,12 +7,12 @@ import { findCatalog } from '../../store/lakecat/catalog-repository.js';
 import { findDatabase } from '../../store/lakecat/database-repository.js';
 import { findFunction } from '../../store/lakecat/function-repository.js';
 import { findTable } from '../../store/lakecat/table-repository.js';
-import { findGroupByName, findUserByName, listUserGroups } from '../../store/iam/users-repository.js';
+import { findUserByName, listUserGroups } from '../../store/iam/users-repository.js';
 import { forbidden, invalid, notFound } from '../errors.js';
 import type { Principal } from '../iam/principal.js';
 import type { InstanceService } from '../instances/instance-service.js';
 import { keysetPage, type Paging } from '../paging.js';
-import type { PrincipalRef } from './role-service.js';
+import { missingPrincipals, type PrincipalRef } from './role-service.js';
 
 export interface ColumnSpec { column_name: string[]; filter: 'Include' | 'Exclude' }
 export interface ResourceInfo {
@@ -251,13 +251,7 @@ export class PolicyService {
       const s = { instanceId, catalogName: c, databaseName: d };
       if (l.type === 'FUNC' ? !(await findFunction(trx, s, o)) : !(await findTable(trx, s, o))) errors.push(`${l.type === 'FUNC' ? 'function' : 'table'} ${c}.${d}.${o} does not exist`);
     }
-    for (const p of input.principal_list) {
-      if (p.principal_type === 'USER' && p.principal_source === 'IAM' && !(await findUserByName(trx, caller.domainId, p.principal_name))) errors.push(`IAM user ${p.principal_name} does not exist`);
-      if (p.principal_type === 'GROUP' && p.principal_source === 'IAM' && !(await findGroupByName(trx, caller.domainId, p.principal_name))) errors.push(`IAM group ${p.principal_name} does not exist`);
-      if (p.principal_type === 'ROLE' && !(await trx.selectFrom('roles').select('id').where('instance_id', '=', instanceId).where('name', '=', p.principal_name.toLowerCase()).executeTakeFirst())) {
-        errors.push(`role ${p.principal_name.toLowerCase()} does not exist`);
-      }
-    }
+    errors.push(...await missingPrincipals(trx, caller.domainId, instanceId, input.principal_list));
     if (errors.length) throw notFound(`nothing was granted: ${errors.join('; ')}`, 'common.01000001');
   }
 

@@ -23,6 +23,17 @@ const memberKey = (p: PrincipalRef) => `${p.principal_name}/${p.principal_type}/
 const roleView = (r: RoleRow) => ({ role_name: r.name, description: r.description, principal_source: r.principal_source });
 const memberView = (m: RoleMemberRow): PrincipalRef => ({ principal_name: m.principal_name, principal_source: m.principal_source, principal_type: m.principal_type });
 
+/** What of these principals does not exist: IAM users and groups of the domain, and roles of the instance (external directories cannot be checked). */
+export async function missingPrincipals(q: Db, domainId: string, instanceId: string, principals: PrincipalRef[]): Promise<string[]> {
+  const errors: string[] = [];
+  for (const p of principals) {
+    if (p.principal_type === 'USER' && p.principal_source === 'IAM' && !(await findUserByName(q, domainId, p.principal_name))) errors.push(`IAM user ${p.principal_name} does not exist`);
+    if (p.principal_type === 'GROUP' && p.principal_source === 'IAM' && !(await findGroupByName(q, domainId, p.principal_name))) errors.push(`IAM group ${p.principal_name} does not exist`);
+    if (p.principal_type === 'ROLE' && !(await repo.findRole(q, instanceId, p.principal_name.toLowerCase()))) errors.push(`role ${p.principal_name.toLowerCase()} does not exist`);
+  }
+  return errors;
+}
+
 /**
  * Roles of an instance and who holds them. Members are IAM users and groups of the project's
  * domain (checked to exist), users and groups of external directories (SAML, LDAP, LOCAL) by
@@ -117,14 +128,11 @@ export class RoleService {
 
   /** Checks principals before they join a role: directory users and groups must exist, roles too, and no role may contain itself. */
   private async checkPrincipals(trx: Tx, caller: Principal, instanceId: string, roleName: string, principals: PrincipalRef[]): Promise<void> {
-    const errors: string[] = [];
+    const errors = await missingPrincipals(trx, caller.domainId, instanceId, principals);
     for (const p of principals) {
-      if (p.principal_type === 'USER' && p.principal_source === 'IAM' && !(await findUserByName(trx, caller.domainId, p.principal_name))) errors.push(`IAM user ${p.principal_name} does not exist`);
-      if (p.principal_type === 'GROUP' && p.principal_source === 'IAM' && !(await findGroupByName(trx, caller.domainId, p.principal_name))) errors.push(`IAM group ${p.principal_name} does not exist`);
-      if (p.principal_type === 'ROLE') {
-        const member = p.principal_name.toLowerCase();
-        if (!(await repo.findRole(trx, instanceId, member))) errors.push(`role ${member} does not exist`);
-        else if (await this.reaches(trx, instanceId, roleName, member)) errors.push(`role ${member} would contain role ${roleName}, which contains it: roles may not form a cycle`);
+      const member = p.principal_name.toLowerCase();
+      if (p.principal_type === 'ROLE' && !errors.some((e) => e === `role ${member} does not exist`) && await this.reaches(trx, instanceId, roleName, member)) {
+        errors.push(`role ${member} would contain role ${roleName}, which contains it: roles may not form a cycle`);
       }
     }
     if (errors.length) throw notFound(`no principal was changed: ${errors.join('; ')}`, 'common.01000001');
