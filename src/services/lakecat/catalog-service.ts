@@ -13,6 +13,7 @@ import { type Action, PolicyService } from '../governance/policy-service.js';
 import type { StoredPolicy } from '../../store/governance/policy-repository.js';
 import type { InstanceService } from '../instances/instance-service.js';
 import { CATALOG_NAME, normalizeName, validateLocation } from './names.js';
+import { Containers, mayManage } from './containers.js';
 
 export const DEFAULT_CATALOG = 'hive';
 export const CATALOG_QUOTA = 100;
@@ -47,29 +48,21 @@ export interface CatalogSettings {
 
 /** Catalogs of an instance: the top of the LakeCat hierarchy. */
 export class CatalogService {
-  constructor(private readonly store: Store, private readonly instances: InstanceService, private readonly settings: CatalogSettings, private readonly policies: PolicyService) {}
+  private readonly containers: Containers;
+
+  constructor(private readonly store: Store, private readonly instances: InstanceService, private readonly settings: CatalogSettings, policies: PolicyService) {
+    this.containers = new Containers(store, instances, policies);
+  }
 
   private grantsOf(caller: Principal, instanceId: string): Promise<StoredPolicy[]> {
-    return caller.isAdmin ? Promise.resolve([]) : this.policies.effectiveFor(caller, instanceId);
-  }
-
-  /** Administrators and the owner may act on a catalog; others see it when a grant reaches into it. */
-  private mayManage(caller: Principal, row: CatalogRow): boolean {
-    return caller.isAdmin || (row.owner_type === 'USER' && row.owner === caller.userName);
-  }
-
-  /** A grant reaching into the catalog (or on it, even one that only lets its holder create databases there) shows it. */
-  private sees(row: CatalogRow, grants: StoredPolicy[]): boolean {
-    const databases = PolicyService.visibleDatabases(grants, row.name);
-    return databases === 'all' || databases.length > 0
-      || grants.some((p) => p.effect === 1 && p.resource_type === 'CATALOG' && p.resource_name === row.name);
+    return this.containers.grantsOf(caller, instanceId);
   }
 
   private async load(q: import('../../store/store.js').Db, instanceId: string, name: string, caller: Principal, action: Action = 'read', grants: StoredPolicy[] = []): Promise<CatalogRow> {
     const row = await repo.findCatalog(q, instanceId, name);
     // Someone without rights learns nothing, not even that the catalog exists.
-    if (!row || (!this.mayManage(caller, row) && !this.sees(row, grants))) throw notFound(`catalog ${name} does not exist`, 'common.01000001');
-    if (!this.mayManage(caller, row) && action !== 'read' && !PolicyService.permits(grants, action, { resource_type: 'CATALOG', catalog: row.name })) {
+    if (!row || !await this.containers.catalogVisible(caller, row, grants, q)) throw notFound(`catalog ${name} does not exist`, 'common.01000001');
+    if (!mayManage(caller, row) && action !== 'read' && !PolicyService.permits(grants, action, { resource_type: 'CATALOG', catalog: row.name })) {
       throw forbidden(`${action} on catalog ${row.name} needs a grant of ${action} (or ALL) on it`);
     }
     return row;
@@ -123,7 +116,9 @@ export class CatalogService {
   async list(caller: Principal, projectId: string, instanceRef: string): Promise<CatalogView[]> {
     const instance = await this.instances.active(projectId, instanceRef);
     const grants = await this.grantsOf(caller, instance.id);
-    return (await repo.listCatalogs(this.store.db, instance.id)).filter((r) => this.mayManage(caller, r) || this.sees(r, grants)).map(view);
+    const rows = await repo.listCatalogs(this.store.db, instance.id);
+    const visible = await Promise.all(rows.map((r) => this.containers.catalogVisible(caller, r, grants)));
+    return rows.filter((_, i) => visible[i]).map(view);
   }
 
   async show(caller: Principal, projectId: string, instanceRef: string, name: string): Promise<CatalogView> {

@@ -3,7 +3,6 @@ import type { Logger } from 'pino';
 import type { Db, Store, Tx } from '../../store/store.js';
 import { nowIso } from '../../store/store.js';
 import type { CatalogRow, DatabaseRow, InstanceRow } from '../../store/schema.js';
-import { findCatalog } from '../../store/lakecat/catalog-repository.js';
 import * as repo from '../../store/lakecat/database-repository.js';
 import { appendEvent } from '../../store/lakecat/event-repository.js';
 import { countFunctions } from '../../store/lakecat/function-repository.js';
@@ -13,6 +12,7 @@ import { conflict, forbidden, invalid, notFound, unlessDuplicate } from '../erro
 import type { Principal } from '../iam/principal.js';
 import type { InstanceService } from '../instances/instance-service.js';
 import { deleteLocationData } from './data-files.js';
+import { Containers, mayManage } from './containers.js';
 import { normalizeName, validateLocation } from './names.js';
 import { type Action, PolicyService } from '../governance/policy-service.js';
 import type { StoredPolicy } from '../../store/governance/policy-repository.js';
@@ -61,13 +61,17 @@ export function defaultDatabaseRow(catalog: CatalogRow): DatabaseRow {
 
 /** Databases of a catalog. */
 export class DatabaseService {
+  private readonly containers: Containers;
+
   constructor(
-    private readonly store: Store, private readonly instances: InstanceService, private readonly storage: ObjectStorage,
-    private readonly localWarehouse: string, private readonly log: Logger, private readonly policies: PolicyService,
-  ) {}
+    private readonly store: Store, instances: InstanceService, private readonly storage: ObjectStorage,
+    private readonly localWarehouse: string, private readonly log: Logger, policies: PolicyService,
+  ) {
+    this.containers = new Containers(store, instances, policies);
+  }
 
   private grantsOf(caller: Principal, instanceId: string): Promise<StoredPolicy[]> {
-    return caller.isAdmin ? Promise.resolve([]) : this.policies.effectiveFor(caller, instanceId);
+    return this.containers.grantsOf(caller, instanceId);
   }
 
   /** What a listing shows the caller: everything for administrators; else what they own or a grant reaches into. */
@@ -77,14 +81,9 @@ export class DatabaseService {
     return v === 'all' ? {} : { ownedBy: caller.userName, grantedNames: v };
   }
 
-  private mayManage(caller: Principal, row: DatabaseRow): boolean {
-    return caller.isAdmin || (row.owner_type === 'USER' && row.owner === caller.userName);
-  }
-
-  private async scope(projectId: string, instanceRef: string, catalogName: string): Promise<{ instance: InstanceRow; catalog: CatalogRow; s: repo.DatabaseScope }> {
-    const instance = await this.instances.active(projectId, instanceRef);
-    const catalog = await findCatalog(this.store.db, instance.id, catalogName.toLowerCase());
-    if (!catalog) throw notFound(`catalog ${catalogName.toLowerCase()} does not exist`, 'common.01000001');
+  /** The catalog an operation works in; `caller` given (listings and creates), it must be visible to them. */
+  private async scope(projectId: string, instanceRef: string, catalogName: string, caller?: Principal): Promise<{ instance: InstanceRow; catalog: CatalogRow; s: repo.DatabaseScope }> {
+    const { instance, catalog } = await this.containers.catalog(projectId, instanceRef, catalogName, caller);
     return { instance, catalog, s: { instanceId: instance.id, catalogName: catalog.name } };
   }
 
@@ -96,8 +95,8 @@ export class DatabaseService {
     const row = await repo.findDatabase(q, s, name);
     const missing = () => notFound(`database ${name} does not exist in catalog ${s.catalogName}`, 'common.01000001');
     if (!row) throw missing();
-    if (this.mayManage(caller, row)) return row;
-    if (!PolicyService.seesDatabase(grants, s.catalogName, row.name)) throw missing();
+    if (mayManage(caller, row)) return row;
+    if (!await this.containers.databaseVisible(caller, row, grants, q)) throw missing();
     if (action !== 'read' && !PolicyService.permits(grants, action, { resource_type: 'DATABASE', catalog: s.catalogName, database: row.name })) {
       throw forbidden(`${action} on database ${s.catalogName}.${row.name} needs a grant of ${action} (or ALL) on it or its catalog`);
     }
@@ -121,7 +120,7 @@ export class DatabaseService {
   }
 
   async create(caller: Principal, projectId: string, instanceRef: string, catalogName: string, input: DatabaseInput): Promise<DatabaseView> {
-    const { instance, catalog } = await this.scope(projectId, instanceRef, catalogName);
+    const { instance, catalog } = await this.scope(projectId, instanceRef, catalogName, caller);
     const catalogOwner = catalog.owner_type === 'USER' && catalog.owner === caller.userName;
     if (!caller.isAdmin && !catalogOwner
       && !PolicyService.permits(await this.grantsOf(caller, instance.id), 'CREATE_DATABASE', { resource_type: 'CATALOG', catalog: catalog.name })) {
@@ -154,7 +153,7 @@ export class DatabaseService {
     caller: Principal, projectId: string, instanceRef: string, catalogName: string,
     q: { pattern?: string; limit: number; marker?: string; reversePage: boolean; externalDatabaseId?: string; deleted: boolean },
   ): Promise<{ databases: DatabaseView[]; page_info: PageInfo }> {
-    const { s } = await this.scope(projectId, instanceRef, catalogName);
+    const { s } = await this.scope(projectId, instanceRef, catalogName, caller);
     // Dropped databases are removed, not kept in a recycle bin: asking for them finds none.
     if (q.deleted) return { databases: [], page_info: { current_count: 0 } };
     const filter: repo.DatabaseFilter = { pattern: q.pattern, externalDatabaseId: q.externalDatabaseId, ...await this.visibility(caller, s) };
@@ -171,7 +170,7 @@ export class DatabaseService {
   }
 
   async names(caller: Principal, projectId: string, instanceRef: string, catalogName: string, pattern?: string): Promise<string[]> {
-    const { s } = await this.scope(projectId, instanceRef, catalogName);
+    const { s } = await this.scope(projectId, instanceRef, catalogName, caller);
     const rows = await repo.listDatabaseNames(this.store.db, s, { pattern, ...await this.visibility(caller, s) }, MAX_DATABASE_NAMES);
     return rows.map((r) => r.name);
   }

@@ -2,8 +2,6 @@ import { randomBytes } from 'node:crypto';
 import type { Db, Store, Tx } from '../../store/store.js';
 import { nowIso } from '../../store/store.js';
 import type { DatabaseRow, FunctionRow } from '../../store/schema.js';
-import { findCatalog } from '../../store/lakecat/catalog-repository.js';
-import { findDatabase } from '../../store/lakecat/database-repository.js';
 import * as repo from '../../store/lakecat/function-repository.js';
 import { appendEvent } from '../../store/lakecat/event-repository.js';
 import { conflict, forbidden, invalid, notFound, unlessDuplicate } from '../errors.js';
@@ -12,6 +10,7 @@ import type { InstanceService } from '../instances/instance-service.js';
 import { keysetPage, type PageInfo, type Paging } from '../paging.js';
 import type { DatabaseNameKey } from '../../store/lakecat/keyset.js';
 import { normalizeName } from './names.js';
+import { Containers, mayManage } from './containers.js';
 import { type Action, PolicyService } from '../governance/policy-service.js';
 import type { StoredPolicy } from '../../store/governance/policy-repository.js';
 
@@ -37,28 +36,26 @@ const view = (r: FunctionRow): FunctionView => ({
 
 /** User-defined functions of a database (Hive's permanent functions). */
 export class FunctionService {
-  constructor(private readonly store: Store, private readonly instances: InstanceService, private readonly policies: PolicyService) {}
+  private readonly containers: Containers;
+
+  constructor(private readonly store: Store, instances: InstanceService, policies: PolicyService) {
+    this.containers = new Containers(store, instances, policies);
+  }
 
   private grantsOf(caller: Principal, instanceId: string): Promise<StoredPolicy[]> {
-    return caller.isAdmin ? Promise.resolve([]) : this.policies.effectiveFor(caller, instanceId);
+    return this.containers.grantsOf(caller, instanceId);
   }
 
-  private mayManage(caller: Principal, row: { owner: string; owner_type: string }): boolean {
-    return caller.isAdmin || (row.owner_type === 'USER' && row.owner === caller.userName);
+  /** The catalog beneath which a listing works; `caller` given, it must be visible to them. */
+  private async catalogScope(projectId: string, instanceRef: string, catalogName: string, caller?: Principal): Promise<repo.FunctionScope> {
+    const c = await this.containers.catalog(projectId, instanceRef, catalogName, caller);
+    return { instanceId: c.instance.id, catalogName: c.catalog.name };
   }
 
-  private async catalogScope(projectId: string, instanceRef: string, catalogName: string) {
-    const instance = await this.instances.active(projectId, instanceRef);
-    const catalog = await findCatalog(this.store.db, instance.id, catalogName.toLowerCase());
-    if (!catalog) throw notFound(`catalog ${catalogName.toLowerCase()} does not exist`, 'common.01000001');
-    return { instanceId: instance.id, catalogName: catalog.name };
-  }
-
-  private async databaseScope(projectId: string, instanceRef: string, catalogName: string, databaseName: string): Promise<{ s: Required<repo.FunctionScope>; database: DatabaseRow }> {
-    const c = await this.catalogScope(projectId, instanceRef, catalogName);
-    const database = await findDatabase(this.store.db, c, databaseName.toLowerCase());
-    if (!database) throw notFound(`database ${databaseName.toLowerCase()} does not exist in catalog ${c.catalogName}`, 'common.01000001');
-    return { s: { ...c, databaseName: database.name }, database };
+  /** The database an operation works in; `caller` given (listings and creates), it must be visible to them. */
+  private async databaseScope(projectId: string, instanceRef: string, catalogName: string, databaseName: string, caller?: Principal): Promise<{ s: Required<repo.FunctionScope>; database: DatabaseRow }> {
+    const d = await this.containers.database(projectId, instanceRef, catalogName, databaseName, caller);
+    return { s: { instanceId: d.instance.id, catalogName: d.catalog.name, databaseName: d.database.name }, database: d.database };
   }
 
   /** As for tables: owners and administrators always; others when a grant reaches the function (else 404), and the action needs its own grant (403). */
@@ -66,7 +63,7 @@ export class FunctionService {
     const row = await repo.findFunction(q, s, name);
     const missing = () => notFound(`function ${name} does not exist in database ${s.databaseName}`, 'common.01000001');
     if (!row) throw missing();
-    if (this.mayManage(caller, row)) return row;
+    if (mayManage(caller, row)) return row;
     const r = { resource_type: 'FUNC', catalog: s.catalogName, database: s.databaseName, function: row.name };
     if (!PolicyService.permits(grants, 'read', r)) throw missing();
     if (action !== 'read' && !PolicyService.permits(grants, action, r)) {
@@ -93,8 +90,8 @@ export class FunctionService {
   }
 
   async create(caller: Principal, projectId: string, instanceRef: string, catalogName: string, databaseName: string, input: FunctionInput): Promise<FunctionView> {
-    const { s, database } = await this.databaseScope(projectId, instanceRef, catalogName, databaseName);
-    if (!this.mayManage(caller, database)
+    const { s, database } = await this.databaseScope(projectId, instanceRef, catalogName, databaseName, caller);
+    if (!mayManage(caller, database)
       && !PolicyService.permits(await this.grantsOf(caller, s.instanceId), 'CREATE_FUNC', { resource_type: 'DATABASE', catalog: s.catalogName, database: database.name })) {
       throw forbidden(`creating a function in database ${database.name} needs an administrator, the database's owner, or a grant of CREATE_FUNC on the database or its catalog`);
     }
@@ -155,17 +152,17 @@ export class FunctionService {
   }
 
   async names(caller: Principal, projectId: string, instanceRef: string, catalogName: string, databaseName: string, pattern?: string): Promise<string[]> {
-    const { s } = await this.databaseScope(projectId, instanceRef, catalogName, databaseName);
+    const { s } = await this.databaseScope(projectId, instanceRef, catalogName, databaseName, caller);
     return (await repo.listFunctionNames(this.store.db, s, { pattern, ...await this.visibility(caller, s) }, MAX_FUNCTION_NAMES)).map((r) => r.name);
   }
 
   async list(caller: Principal, projectId: string, instanceRef: string, catalogName: string, databaseName: string, p: Paging & { pattern?: string }) {
-    const { s } = await this.databaseScope(projectId, instanceRef, catalogName, databaseName);
+    const { s } = await this.databaseScope(projectId, instanceRef, catalogName, databaseName, caller);
     return this.page(caller, s, { pattern: p.pattern }, p);
   }
 
   async listAll(caller: Principal, projectId: string, instanceRef: string, catalogName: string, p: Paging) {
-    return this.page(caller, await this.catalogScope(projectId, instanceRef, catalogName), {}, p);
+    return this.page(caller, await this.catalogScope(projectId, instanceRef, catalogName, caller), {}, p);
   }
 
   private async page(caller: Principal, s: repo.FunctionScope, f: repo.FunctionFilter, p: Paging): Promise<{ functions: FunctionView[]; page_info: PageInfo }> {

@@ -4,8 +4,6 @@ import type { Logger } from 'pino';
 import type { Db, Store, Tx } from '../../store/store.js';
 import { nowIso } from '../../store/store.js';
 import type { DatabaseRow, TableRow } from '../../store/schema.js';
-import { findCatalog } from '../../store/lakecat/catalog-repository.js';
-import { findDatabase } from '../../store/lakecat/database-repository.js';
 import * as repo from '../../store/lakecat/table-repository.js';
 import { appendEvent } from '../../store/lakecat/event-repository.js';
 import { tableHasPartitions } from '../../store/lakecat/partition-repository.js';
@@ -18,6 +16,7 @@ import type { StoredPolicy } from '../../store/governance/policy-repository.js';
 import type { Principal } from '../iam/principal.js';
 import type { InstanceService } from '../instances/instance-service.js';
 import { deleteLocationData } from './data-files.js';
+import { Containers, mayManage } from './containers.js';
 import { keysetPage, type Paging } from '../paging.js';
 import { normalizeName, validateLocation } from './names.js';
 import { parseFilter, typeTableFilter } from './partition-filter.js';
@@ -61,13 +60,16 @@ function pick(v: Record<string, unknown>, fields: string[] | undefined): Record<
 /** Tables of a database: the Hive model of columns, partition keys, storage and views. */
 export class TableService {
   constructor(
-    private readonly store: Store, private readonly instances: InstanceService, private readonly storage: ObjectStorage,
-    private readonly localWarehouse: string, private readonly log: Logger, private readonly policies: PolicyService,
-  ) {}
+    private readonly store: Store, instances: InstanceService, private readonly storage: ObjectStorage,
+    private readonly localWarehouse: string, private readonly log: Logger, policies: PolicyService,
+  ) {
+    this.containers = new Containers(store, instances, policies);
+  }
 
-  /** The caller's grants in an instance; none are needed (nor read) for administrators. Read outside any transaction. */
+  private readonly containers: Containers;
+
   private grantsOf(caller: Principal, instanceId: string, knownVersion?: number): Promise<StoredPolicy[]> {
-    return caller.isAdmin ? Promise.resolve([]) : this.policies.effectiveFor(caller, instanceId, knownVersion);
+    return this.containers.grantsOf(caller, instanceId, knownVersion);
   }
 
   /**
@@ -76,7 +78,7 @@ export class TableService {
    * action it does not grant is a 403 naming the privilege.
    */
   private authorize(caller: Principal, row: TableRow, action: Action, grants: StoredPolicy[]): boolean {
-    if (this.mayManage(caller, row)) return true;
+    if (mayManage(caller, row)) return true;
     const r = { resource_type: 'TABLE', catalog: row.catalog_name, database: row.database_name, table: row.name };
     if (!PolicyService.permits(grants, 'read', r)) return false;
     if (action !== 'read' && !PolicyService.permits(grants, action, r)) {
@@ -85,22 +87,16 @@ export class TableService {
     return true;
   }
 
-  private mayManage(caller: Principal, row: { owner: string; owner_type: string }): boolean {
-    return caller.isAdmin || (row.owner_type === 'USER' && row.owner === caller.userName);
+  /** The catalog beneath which a listing works; `caller` given, it must be visible to them. */
+  private async catalogScope(projectId: string, instanceRef: string, catalogName: string, caller?: Principal): Promise<repo.TableScope> {
+    const c = await this.containers.catalog(projectId, instanceRef, catalogName, caller);
+    return { instanceId: c.instance.id, catalogName: c.catalog.name };
   }
 
-  private async catalogScope(projectId: string, instanceRef: string, catalogName: string): Promise<repo.TableScope> {
-    const instance = await this.instances.active(projectId, instanceRef);
-    const catalog = await findCatalog(this.store.db, instance.id, catalogName.toLowerCase());
-    if (!catalog) throw notFound(`catalog ${catalogName.toLowerCase()} does not exist`, 'common.01000001');
-    return { instanceId: instance.id, catalogName: catalog.name };
-  }
-
-  private async databaseScope(projectId: string, instanceRef: string, catalogName: string, databaseName: string): Promise<{ s: Required<repo.TableScope>; database: DatabaseRow }> {
-    const c = await this.catalogScope(projectId, instanceRef, catalogName);
-    const database = await findDatabase(this.store.db, { instanceId: c.instanceId, catalogName: c.catalogName }, databaseName.toLowerCase());
-    if (!database) throw notFound(`database ${databaseName.toLowerCase()} does not exist in catalog ${c.catalogName}`, 'common.01000001');
-    return { s: { instanceId: c.instanceId, catalogName: c.catalogName, databaseName: database.name }, database };
+  /** The database an operation works in; `caller` given (listings and creates), it must be visible to them. */
+  private async databaseScope(projectId: string, instanceRef: string, catalogName: string, databaseName: string, caller?: Principal): Promise<{ s: Required<repo.TableScope>; database: DatabaseRow }> {
+    const d = await this.containers.database(projectId, instanceRef, catalogName, databaseName, caller);
+    return { s: { instanceId: d.instance.id, catalogName: d.catalog.name, databaseName: d.database.name }, database: d.database };
   }
 
   private async load(q: Db, s: Required<repo.TableScope>, name: string, caller: Principal, action: Action = 'read', grants: StoredPolicy[] = []): Promise<TableRow> {
@@ -144,8 +140,8 @@ export class TableService {
   }
 
   async create(caller: Principal, projectId: string, instanceRef: string, catalogName: string, databaseName: string, input: TableInput) {
-    const { s, database } = await this.databaseScope(projectId, instanceRef, catalogName, databaseName);
-    if (!this.mayManage(caller, database)
+    const { s, database } = await this.databaseScope(projectId, instanceRef, catalogName, databaseName, caller);
+    if (!mayManage(caller, database)
       && !PolicyService.permits(await this.grantsOf(caller, s.instanceId), 'CREATE_TABLE', { resource_type: 'DATABASE', catalog: s.catalogName, database: database.name })) {
       throw forbidden(`creating a table in database ${database.name} needs an administrator, the database's owner, or a grant of CREATE_TABLE on the database or its catalog`);
     }
@@ -174,7 +170,7 @@ export class TableService {
     // Hot path: one prepared read of the table with its instance's state. Anything unusual
     // (a missing link, an instance not serving, no ownership) takes the full path for its exact answer.
     const hit = await repo.findTableByPath(this.store.db, projectId, instanceRef, catalogName.toLowerCase(), databaseName.toLowerCase(), name.toLowerCase());
-    const fast = hit && hit.instance_status === 'RUNNING' && !hit.instance_in_recycle_bin && this.mayManage(caller, hit);
+    const fast = hit && hit.instance_status === 'RUNNING' && !hit.instance_in_recycle_bin && mayManage(caller, hit);
     if (fast) return hit;
     const { s } = await this.databaseScope(projectId, instanceRef, catalogName, databaseName);
     return this.load(this.store.db, s, name.toLowerCase(), caller, action, await this.grantsOf(caller, s.instanceId));
@@ -222,12 +218,12 @@ export class TableService {
    */
   private async forCaller(caller: Principal, instanceId: string, json: RawJson, catalog: string, database: string, name: string,
     owner?: { owner: string; owner_type: string; governance_version?: number }): Promise<RawJson> {
-    if (caller.isAdmin || (owner && this.mayManage(caller, owner))) return json;
+    if (caller.isAdmin || (owner && mayManage(caller, owner))) return json;
     const grants = await this.grantsOf(caller, instanceId, owner?.governance_version);
     const r = { resource_type: 'TABLE', catalog, database, table: name };
     if (PolicyService.permitsWholeTable(grants, r)) return json;
     const table = JSON.parse(json.text) as { owner: string; owner_type: string; storage_descriptor?: { columns?: Column[] } };
-    if (this.mayManage(caller, table)) return json;
+    if (mayManage(caller, table)) return json;
     const columns = table.storage_descriptor?.columns ?? [];
     const visible = PolicyService.visibleColumns(grants, r, columns.map((x) => x.column_name));
     if (visible === 'all') return json;
@@ -237,7 +233,7 @@ export class TableService {
 
   /** Whether the caller may see a table known by its stamp: its owner, an administrator, or a grant reaching it (the grant set is cached while the store is unchanged). */
   private async maySee(caller: Principal, t: repo.TableStamp, catalog: string, database: string, name: string): Promise<boolean> {
-    if (this.mayManage(caller, t)) return true;
+    if (mayManage(caller, t)) return true;
     return PolicyService.permits(await this.grantsOf(caller, t.instance_id, t.governance_version), 'read', { resource_type: 'TABLE', catalog, database, table: name });
   }
 
@@ -320,13 +316,13 @@ export class TableService {
   }
 
   async names(caller: Principal, projectId: string, instanceRef: string, catalogName: string, databaseName: string, pattern?: string, type?: string) {
-    const { s } = await this.databaseScope(projectId, instanceRef, catalogName, databaseName);
+    const { s } = await this.databaseScope(projectId, instanceRef, catalogName, databaseName, caller);
     const rows = await repo.listTableNames(this.store.db, s, { pattern, ...(type ? { types: [type] } : {}), ...await this.visibility(caller, s) }, MAX_TABLE_NAMES);
     return rows.map((r) => r.name);
   }
 
   async byNames(caller: Principal, projectId: string, instanceRef: string, catalogName: string, databaseName: string, names: string[]) {
-    const { s } = await this.databaseScope(projectId, instanceRef, catalogName, databaseName);
+    const { s } = await this.databaseScope(projectId, instanceRef, catalogName, databaseName, caller);
     const rows = await repo.findTablesByName(this.store.db, s, [...new Set(names.map((n) => n.toLowerCase()))], await this.visibility(caller, s));
     return rows.map(view);
   }
@@ -339,7 +335,7 @@ export class TableService {
 
   async list(caller: Principal, projectId: string, instanceRef: string, catalogName: string, databaseName: string,
     q: Paging & { pattern?: string; format?: string; type?: string; filter?: string; deleted: boolean; includeFields?: string[] }) {
-    const { s } = await this.databaseScope(projectId, instanceRef, catalogName, databaseName);
+    const { s } = await this.databaseScope(projectId, instanceRef, catalogName, databaseName, caller);
     const parsed = q.filter ? parseFilter(q.filter) : undefined;
     const expression = parsed && q.filter ? typeTableFilter(q.filter, parsed) : undefined;
     // Dropped tables are not kept, so a listing of them is empty.
@@ -351,7 +347,7 @@ export class TableService {
   /** Table summaries across the catalog's databases, in (database, table) order. */
   async meta(caller: Principal, projectId: string, instanceRef: string, catalogName: string,
     q: Paging & { databasePattern?: string; pattern?: string; types?: string[] }) {
-    const s = await this.catalogScope(projectId, instanceRef, catalogName);
+    const s = await this.catalogScope(projectId, instanceRef, catalogName, caller);
     const page = await this.page(s, { databasePattern: q.databasePattern, pattern: q.pattern, types: q.types, ...await this.visibility(caller, s) }, q);
     return {
       table_metas: page.rows.map((r) => {

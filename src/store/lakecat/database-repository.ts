@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import type { DatabaseRow } from '../schema.js';
 import { pageFromRows } from './keyset.js';
-import { hiveNamePattern } from './name-pattern.js';
+import { grantLike, hiveNamePattern } from './name-pattern.js';
 import type { Db } from '../store.js';
 
 export interface DatabaseScope { instanceId: string; catalogName: string }
@@ -32,8 +32,12 @@ function filtered(q: Db, s: DatabaseScope, f: DatabaseFilter) {
   if (f.externalDatabaseId !== undefined) query = query.where('external_database_id', '=', f.externalDatabaseId);
   if (f.ownedBy !== undefined) {
     const owned = sql<boolean>`(owner_type = 'USER' AND owner = ${f.ownedBy})`;
-    const granted = (f.grantedNames ?? []).map((n) => sql<boolean>`name LIKE ${n.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`).replace(/\*/g, '%')} ESCAPE '\\'`);
-    query = query.where(sql<boolean>`(${sql.join([owned, ...granted], sql` OR `)})`);
+    // Owning a table or function inside shows the database too (index seeks: migration 0012).
+    const ownsInside = (['tables', 'functions'] as const).map((t) => sql<boolean>`EXISTS (SELECT 1 FROM ${sql.table(t)} o
+      WHERE o.instance_id = databases.instance_id AND o.owner = ${f.ownedBy} AND o.owner_type = 'USER'
+        AND o.catalog_name = databases.catalog_name AND o.database_name = databases.name)`);
+    const granted = (f.grantedNames ?? []).map((n) => sql<boolean>`name LIKE ${grantLike(n)} ESCAPE '\\'`);
+    query = query.where(sql<boolean>`(${sql.join([owned, ...granted, ...ownsInside], sql` OR `)})`);
   }
   return query;
 }

@@ -11,6 +11,7 @@ import * as m0008 from './0008-roles.js';
 import { migration as m0009 } from './0009-policies.js';
 import * as m0010 from './0010-governance-version.js';
 import { migration as m0011 } from './0011-audit.js';
+import * as m0012 from './0012-owner-indexes.js';
 
 /**
  * Versioned migrations, applied in name order on start. Never edit one that has shipped: add
@@ -29,6 +30,7 @@ export function migrationProvider(dialect: Dialect): MigrationProvider {
     '0009-policies': m0009(dialect),
     '0010-governance-version': m0010,
     '0011-audit': m0011(dialect),
+    '0012-owner-indexes': m0012,
   };
   return { getMigrations: async () => migrations };
 }
