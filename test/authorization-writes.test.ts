@@ -1,0 +1,244 @@
+// Enforcement of every LakeCat write, generated from the operation table: each operation that
+// is not a GET beneath /catalogs is called, on fresh objects, by users reached directly,
+// through an IAM group and through a role. With no grant it is refused (404 or 403) and changes
+// nothing; with exactly the one privilege it needs it succeeds; after the revoke it is refused
+// again on the next request. check-permission answers the same at every step. The operations
+// no grant opens (catalog creation, roles, policies) refuse a user holding ALL on everything.
+// Foreign projects are the tenancy test's matrix, over the same table.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { allOperations } from '../src/http/app.js';
+import type { AppServices } from '../src/services/app-services.js';
+import { backends, createRunningInstance, startServer, type Response, type TestServer } from './helpers/server.js';
+
+const table = allOperations({} as AppServices);
+const lakecatWrites = table.filter((op) => op.method !== 'GET' && op.path.includes('/catalogs'));
+
+type Level = 'CATALOG' | 'DATABASE' | 'TABLE' | 'FUNC';
+interface WriteCase {
+  /** The one privilege that opens the operation, and what it is granted on. */
+  privilege: string; on: Level;
+  body?: unknown; query?: Record<string, string | string[]>;
+  /** It removes the object it acts on: the refusal after the revoke needs the fixture again. */
+  destroys?: boolean;
+  /** A read over POST: refused means 404, or an answer without the objects. */
+  reads?: boolean;
+  /** The fixture holds no database of its own (a catalog is dropped only when empty). */
+  bare?: boolean;
+}
+
+const stats = (name: string) => ({ column_name: name, column_type: 'int', data_type: 'longStats', long_statistics_data: { minimum_value: 1, maximum_value: 9, number_of_distinct_value: 9, number_of_null: 0 } });
+const partition = (v: string, extra: Record<string, unknown> = {}) => ({ partition_values: [v], storage_descriptor: { columns: [] }, ...extra });
+
+/** Every LakeCat write: a new one without a case here fails the test below. */
+const CASES: Record<string, WriteCase> = {
+  CreateCatalog: { privilege: '', on: 'CATALOG' }, // administrators only: see adminOnly
+  UpdateCatalog: { privilege: 'ALTER', on: 'CATALOG', body: { catalog_name: '{c}', description: 'changed' } },
+  DeleteCatalog: { privilege: 'DROP', on: 'CATALOG', destroys: true, bare: true },
+  CreateDatabase: { privilege: 'CREATE_DATABASE', on: 'CATALOG', body: { database_name: 'made' } },
+  UpdateDatabase: { privilege: 'ALTER', on: 'DATABASE', body: { database_name: 'd', description: 'changed' } },
+  DeleteDatabase: { privilege: 'DROP', on: 'DATABASE', destroys: true, query: { cascade: 'true' } },
+  CreateTable: { privilege: 'CREATE_TABLE', on: 'DATABASE', body: { table_name: 'made', table_type: 'EXTERNAL_TABLE', owner_type: 'USER', storage_descriptor: { columns: [] } } },
+  ListTablesByName: { privilege: 'DESCRIBE', on: 'TABLE', reads: true, body: { table_names: ['t'] } },
+  UpdateTable: { privilege: 'ALTER', on: 'TABLE', body: { table: { comments: 'changed' } } },
+  DeleteAllTables: { privilege: 'DELETE', on: 'TABLE' },
+  DeleteTable: { privilege: 'DROP', on: 'TABLE', destroys: true },
+  AddPartitions: { privilege: 'ALTER', on: 'TABLE', body: { if_not_exist: false, partitions: [partition('new')] } },
+  BatchListPartitionByValues: { privilege: 'DESCRIBE', on: 'TABLE', reads: true, body: { values: [['a']] } },
+  BatchUpdatePartition: { privilege: 'ALTER', on: 'TABLE', body: { partition_inputs: [{ partition_values: ['a'], partition: partition('a', { parameters: { changed: 'yes' } }) }] } },
+  BatchDeletePartition: { privilege: 'DROP', on: 'TABLE', body: { partition_values: [['a']] }, destroys: true },
+  BatchDeletePartitionedStatistics: { privilege: 'DELETE', on: 'TABLE', body: { partition_values: [['a']] } },
+  SetTableColumnStatistics: { privilege: 'ALTER', on: 'TABLE', body: { merge: false, table_column_statistics: { column_statistics_desc: {}, column_statistics_objects: [stats('id')] } } },
+  ListTableColumnStatistics: { privilege: 'DESCRIBE', on: 'TABLE', reads: true, body: { column_names: ['id'] } },
+  DeleteTableColumnStatistics: { privilege: 'ALTER', on: 'TABLE', query: { column_name: 'id' }, destroys: true },
+  SetPartitionColumnStatistics: { privilege: 'ALTER', on: 'TABLE', body: { need_merge: false, statistics: [{ column_statistics_desc: { partition_values: ['a'] }, column_statistics_objects: [stats('id')] }] } },
+  BatchShowPartitionColumnStatistics: { privilege: 'DESCRIBE', on: 'TABLE', reads: true, body: { aggregate_statics: false, column_names: ['id'], partition_values_list: [['a']] } },
+  DeletePartitionColumnStatistics: { privilege: 'ALTER', on: 'TABLE', query: { partition_values: ['a'], column_name: 'id' }, destroys: true },
+  CreateFunction: { privilege: 'CREATE_FUNC', on: 'DATABASE', body: { function_name: 'made', class_name: 'x.Made', function_type: 'JAVA', owner_type: 'USER', resource_uris: [] } },
+  UpdateFunction: { privilege: 'ALTER', on: 'FUNC', body: { function_name: 'f', class_name: 'x.Changed', function_type: 'JAVA', owner_type: 'USER', resource_uris: [] } },
+  DeleteFunction: { privilege: 'DROP', on: 'FUNC', destroys: true },
+};
+
+/** Operations no grant opens, with a valid request each (so the refusal is authorization, not validation). */
+const ADMIN_ONLY: Record<string, { body?: unknown; query?: Record<string, string> }> = {
+  CreateCatalog: { body: { catalog_name: 'by_user' } },
+  CreateRole: { body: { role_name: 'by_user' } },
+  UpdateRole: { body: { role_name: 'a_role', description: 'x' } },
+  DeleteRole: {},
+  AssociatePrincipals: { body: [{ principal_name: 'a_user', principal_source: 'IAM', principal_type: 'USER' }] },
+  RevokePrincipals: { body: [{ principal_name: 'a_user', principal_source: 'IAM', principal_type: 'USER' }] },
+  UpdatePrincipals: { body: [] },
+  AssociateRoles: { body: [{ role_name: 'a_role', principal_source: 'LOCAL' }] },
+  RevokeRoles: { body: [{ role_name: 'a_role', principal_source: 'LOCAL' }] },
+  UpdateRoles: { body: [] },
+  BatchAuthorizeInterface: { body: { effect: true, principal_list: [{ principal_name: 'a_user', principal_source: 'IAM', principal_type: 'USER' }], resource: { type: 'CATALOG', catalogs: [{ name: '*' }] }, permissions: ['ALL'] } },
+  BatchCancelAuthorizationInterface: { body: { effect: true, principal_list: [{ principal_name: 'a_user', principal_source: 'IAM', principal_type: 'USER' }], resource: { type: 'CATALOG', catalogs: [{ name: '*' }] }, permissions: ['ALL'] } },
+  BatchCheckPermission: { body: { access_request: [] } },
+};
+
+for (const backend of await backends()) {
+  describe(`authorization of writes (${backend.name})`, () => {
+    let server: TestServer;
+    let token: string;
+    let project: string;
+    let instance: string;
+    const tokens: Record<string, string> = {};
+    const base = () => `/v1/${project}/instances/${instance}`;
+    const principals = {
+      direct: { principal_name: 'w_direct', principal_source: 'IAM', principal_type: 'USER' },
+      group: { principal_name: 'w_group', principal_source: 'IAM', principal_type: 'GROUP' },
+      role: { principal_name: 'w_role', principal_source: 'LOCAL', principal_type: 'ROLE' },
+    };
+    const users = { direct: 'w_direct', group: 'w_grp_user', role: 'w_role_user' };
+
+    const ok = async (method: string, path: string, body?: unknown, query?: Record<string, string>) => {
+      const r = await server.request(method, path, { token, body, query });
+      assert.ok(r.status < 300, `${method} ${path}: ${r.status} ${r.text}`);
+      return r;
+    };
+
+    before(async () => {
+      // Thousands of requests in a few seconds: a QPS spec well above the default's 500/s.
+      server = await startServer(backend, { env: { LAKEFORM_QPS_PER_STRIDE: '10000' } });
+      ({ token, projectId: project } = await server.login());
+      instance = await createRunningInstance(server, token, project, 'writes_inst');
+      for (const name of [...Object.values(users), 'a_user']) await ok('POST', '/v3/users', { user: { name, password: 'Pass-word-123' } });
+      const g = await ok('POST', '/v3/groups', { group: { name: 'w_group' } });
+      const u = await ok('GET', `/v3/users?name=${users.group}`);
+      await ok('PUT', `/v3/groups/${g.json.group.id}/users/${u.json.users[0].id}`);
+      await ok('POST', `${base()}/roles`, { role_name: 'w_role' });
+      await ok('POST', `${base()}/roles`, { role_name: 'a_role' });
+      await ok('POST', `${base()}/users/${users.role}/grant-roles`, [{ role_name: 'w_role', principal_source: 'LOCAL' }]);
+      for (const [how, name] of Object.entries(users)) tokens[how] = (await server.login(name, 'Pass-word-123')).token;
+    });
+    after(async () => { await server?.stop(); });
+
+    test('every LakeCat write of the operation table has a case, and there are writes to check', () => {
+      assert.ok(lakecatWrites.length >= 20, `only ${lakecatWrites.length} writes`);
+      for (const op of lakecatWrites) assert.ok(CASES[op.name], `${op.name} has no case in this matrix`);
+    });
+
+    /** Catalog `c`, database `d`, partitioned managed table `t` (partition a, statistics on id) and function `f`; what exists already stays. */
+    async function fixture(c: string, bare: boolean) {
+      const quietly = async (method: string, path: string, body?: unknown) => {
+        const r = await server.request(method, path, { token, body });
+        assert.ok(r.status < 300 || r.status === 409, `${method} ${path}: ${r.status} ${r.text}`);
+      };
+      await quietly('POST', `${base()}/catalogs`, { catalog_name: c });
+      if (bare) return;
+      const d = `${base()}/catalogs/${c}/databases`;
+      await quietly('POST', d, { database_name: 'd' });
+      await quietly('POST', `${d}/d/tables`, {
+        table_name: 't', table_type: 'MANAGED_TABLE', owner_type: 'USER', storage_descriptor: { columns: [{ column_name: 'id', column_type: 'int' }] },
+        partition_keys: [{ column_name: 'dt', column_type: 'string' }],
+      });
+      await quietly('POST', `${d}/d/tables/t/partitions/batch-create`, { if_not_exist: true, partitions: [partition('a')] });
+      await ok('POST', `${d}/d/tables/t/column-statistics`, CASES.SetTableColumnStatistics?.body);
+      await ok('POST', `${d}/d/tables/t/partitions/column-statistics`, CASES.SetPartitionColumnStatistics?.body);
+      await quietly('POST', `${d}/d/functions`, { function_name: 'f', class_name: 'x.F', function_type: 'JAVA', owner_type: 'USER', resource_uris: [] });
+    }
+
+    /** What an administrator reads of the fixture: a refused call must leave all of it as it was. */
+    async function snapshot(c: string): Promise<string> {
+      const d = `${base()}/catalogs/${c}/databases`;
+      const reads = [`${base()}/catalogs/${c}`, `${d}/d`, `${d}/d/tables/t`, `${d}/d/tables/t/partitions`, `${d}/d/functions/f`];
+      const out: unknown[] = [];
+      for (const path of reads) {
+        const r = await server.request('GET', path, { token });
+        out.push(r.status, r.json);
+      }
+      const st = await server.request('POST', `${d}/d/tables/t/column-statistics/batch-get`, { token, body: { column_names: ['id'] } });
+      out.push(st.status, st.json);
+      return JSON.stringify(out);
+    }
+
+    function resourceOf(level: Level, c: string) {
+      if (level === 'CATALOG') return { type: 'CATALOG', catalogs: [{ name: c }] };
+      if (level === 'DATABASE') return { type: 'DATABASE', catalogs: [{ name: c, databases: [{ name: 'd' }] }] };
+      if (level === 'TABLE') return { type: 'TABLE', catalogs: [{ name: c, databases: [{ name: 'd', tables: [{ name: 't' }] }] }] };
+      return { type: 'FUNC', catalogs: [{ name: c, databases: [{ name: 'd', functions: [{ name: 'f' }] }] }] };
+    }
+
+    function checkedResource(level: Level, c: string) {
+      if (level === 'CATALOG') return { resource_type: 'CATALOG', catalog: c };
+      if (level === 'DATABASE') return { resource_type: 'DATABASE', catalog: c, database: 'd' };
+      if (level === 'TABLE') return { resource_type: 'TABLE', catalog: c, database: 'd', table: 't' };
+      return { resource_type: 'FUNC', catalog: c, database: 'd', function: 'f' };
+    }
+
+    const pathOf = (template: string, c: string) => template.replace('{project_id}', project).replace('{instance_id}', instance)
+      .replace('{catalog_name}', c).replace('{database_name}', 'd').replace('{table_name}', 't').replace('{function_name}', 'f');
+
+    const fill = (v: unknown, c: string): unknown => JSON.parse(JSON.stringify(v ?? null).replaceAll('{c}', c)) ?? undefined;
+
+    async function callAs(who: string, op: { method: string; path: string; name: string }, c: string): Promise<Response> {
+      const k = CASES[op.name] as WriteCase;
+      return server.request(op.method, pathOf(op.path, c), { token: tokens[who], body: fill(k.body, c), query: k.query });
+    }
+
+    /** Refused: 403/404, or (a read) an answer without the fixture's objects; and nothing changed. */
+    async function assertRefused(who: string, op: { method: string; path: string; name: string }, c: string, when: string) {
+      const k = CASES[op.name] as WriteCase;
+      const before = await snapshot(c);
+      const r = await callAs(who, op, c);
+      const refused = r.status === 403 || r.status === 404 || (k.reads === true && r.status === 200 && !/"(t|id|a)"/.test(r.text));
+      assert.ok(refused, `${op.name} as ${who} ${when}: ${r.status} ${r.text}`);
+      if (r.status === 403) assert.match(r.json.error_msg, new RegExp(k.privilege || 'administrator'), `${op.name}: the refusal names what is missing`);
+      assert.equal(await snapshot(c), before, `${op.name} as ${who} ${when}: a refused call changed nothing`);
+    }
+
+    async function checkAs(who: keyof typeof users, k: WriteCase, c: string): Promise<boolean> {
+      const r = await server.request('POST', `${base()}/policies/check-permission`, { token, body: { access_request: [
+        { action: k.privilege, principal: [{ principal_name: users[who], principal_source: 'IAM', principal_type: 'USER' }], resource: checkedResource(k.on, c) },
+      ] } });
+      assert.equal(r.status, 200, r.text);
+      return r.json[0].check_result as boolean;
+    }
+
+    const hows = ['direct', 'group', 'role'] as const;
+    for (const [index, how] of hows.entries()) {
+      test(`every write, granted ${how === 'direct' ? 'to the user' : `through ${how === 'group' ? 'an IAM group' : 'a role'}`}: refused, then allowed by exactly its privilege, then refused after the revoke`, async () => {
+        let n = 0;
+        for (const op of lakecatWrites) {
+          const k = CASES[op.name] as WriteCase;
+          if (!k.privilege) continue;
+          const c = `w${index}_${n++}`;
+          await fixture(c, k.bare === true);
+          await assertRefused(how, op, c, 'with no grant');
+          assert.equal(await checkAs(how, k, c), false, `${op.name}: check-permission before the grant`);
+          const policy = { effect: true, principal_list: [principals[how]], resource: resourceOf(k.on, c), permissions: [k.privilege] };
+          await ok('POST', `${base()}/policies/grant`, policy);
+          assert.equal(await checkAs(how, k, c), true, `${op.name}: check-permission with the grant`);
+          const r = await callAs(how, op, c);
+          assert.ok(r.status < 300, `${op.name} as ${how} with ${k.privilege} on the ${k.on.toLowerCase()}: ${r.status} ${r.text}`);
+          if (k.reads) assert.match(r.text, /"(t|id|a)"/, `${op.name}: the granted read shows the object`);
+          await ok('POST', `${base()}/policies/revoke`, policy);
+          assert.equal(await checkAs(how, k, c), false, `${op.name}: check-permission after the revoke`);
+          if (k.destroys) await fixture(c, k.bare === true);
+          await assertRefused(how, op, c, 'after the revoke');
+        }
+      });
+    }
+
+    test('operations no grant opens refuse a user holding ALL on every catalog, and an administrator may call them', async () => {
+      const everything = { effect: true, principal_list: [principals.direct], resource: { type: 'CATALOG', catalogs: [{ name: '*' }] }, permissions: ['ALL'] };
+      await ok('POST', `${base()}/policies/grant`, everything);
+      const adminOnly = table.filter((op) => ADMIN_ONLY[op.name]);
+      assert.equal(adminOnly.length, Object.keys(ADMIN_ONLY).length, 'every admin-only case names an operation of the table');
+      for (const op of adminOnly) {
+        const k = ADMIN_ONLY[op.name] as { body?: unknown; query?: Record<string, string> };
+        const path = op.path.replace('{project_id}', project).replace('{instance_id}', instance).replace('{role_name}', 'a_role').replace('{user_name}', 'a_user');
+        const r = await server.request(op.method, path, { token: tokens.direct, body: k.body, query: k.query });
+        assert.equal(r.status, 403, `${op.name} as a holder of ALL: ${r.status} ${r.text}`);
+        assert.ok(r.json.error_code && r.json.error_msg, `${op.name}: a JSON error`);
+      }
+      // The same requests from an administrator pass authorization (in an order where each finds what it needs).
+      for (const name of ['CreateCatalog', 'BatchCheckPermission', 'UpdateRole', 'AssociatePrincipals', 'RevokePrincipals', 'AssociateRoles', 'RevokeRoles', 'BatchCancelAuthorizationInterface']) {
+        const op = adminOnly.find((o) => o.name === name) as { method: string; path: string };
+        const k = ADMIN_ONLY[name] as { body?: unknown };
+        await ok(op.method, op.path.replace('{project_id}', project).replace('{instance_id}', instance).replace('{role_name}', 'a_role').replace('{user_name}', 'a_user'), k.body);
+      }
+      await ok('POST', `${base()}/policies/revoke`, everything);
+    });
+  });
+}
