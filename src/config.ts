@@ -24,6 +24,8 @@ export interface Config {
   defaultBucket: string;
   /** URL clients use to reach us, for the token catalog; derived from host/port when absent. */
   publicUrl: string | undefined;
+  /** Where the terms a project signs (ShowAgreementRule) can be read. */
+  agreementUrl: string;
 }
 
 export type ConfigOverrides = Partial<Pick<Config, 'host' | 'port' | 'dataDir' | 'databaseUrl' | 'logLevel'>>;
@@ -61,5 +63,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Conf
     region: env.LAKEFORM_REGION || 'default',
     defaultBucket: env.LAKEFORM_DEFAULT_BUCKET || 'lakeform',
     publicUrl: env.LAKEFORM_PUBLIC_URL || undefined,
+    agreementUrl: env.LAKEFORM_AGREEMENT_URL || 'https://www.apache.org/licenses/LICENSE-2.0',
   };
 }

@@ -21,6 +21,11 @@ import { StatisticsService } from './lakecat/statistics-service.js';
 import { RoleService } from './governance/role-service.js';
 import { PolicyService } from './governance/policy-service.js';
 import { AuditService } from './governance/audit-service.js';
+import { agreementRules, ServiceAuthorizationService } from './console/service-authorization-service.js';
+import { AgencyService } from './console/agency-service.js';
+import { LocationService } from './console/location-service.js';
+import { ObsService } from './console/obs-service.js';
+import { AccessService } from './console/access-service.js';
 
 /** The composition root: every service, wired to the store, storage and configuration. */
 export interface AppServices {
@@ -42,6 +47,11 @@ export interface AppServices {
   policies: PolicyService;
   audit: AuditService;
   metadata: MetadataService;
+  serviceAuthorization: ServiceAuthorizationService;
+  agencies: AgencyService;
+  locations: LocationService;
+  obs: ObsService;
+  access: AccessService;
   rateLimiter: RateLimiter;
   ping(): Promise<void>;
 }
@@ -71,9 +81,13 @@ export async function createServices(config: Config, store: Store, storage: Obje
   instances.addHooks({ provision: (instance) => catalogs.ensureDefaultCatalog(instance) });
   const tables = new TableService(store, instances, storage, localWarehouse, log, policies);
   const partitions = new PartitionService(store, tables, storage, localWarehouse, log);
+  const locations = new LocationService(store, storage, localWarehouse, config.defaultBucket);
   return {
     version, config, store, storage, identity, tokens, accessKeys, instances, catalogs, databases, functions: new FunctionService(store, instances, policies),
     tables, partitions, statistics: new StatisticsService(store, partitions), roles: new RoleService(store, instances, policies), policies, audit: new AuditService(store, instances), metadata: new MetadataService(store, instances, config), rateLimiter: new RateLimiter(),
+    serviceAuthorization: new ServiceAuthorizationService(store, agreementRules(config.agreementUrl)),
+    agencies: new AgencyService(store, accessKeys), locations, obs: new ObsService(store, storage, locations, config.defaultBucket, config.region),
+    access: new AccessService(store, instances),
     ping: async () => { await sql`SELECT 1`.execute(store.db); },
   };
 }

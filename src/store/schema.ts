@@ -156,6 +156,17 @@ export interface AuditEventRow {
   detail: string | null; created_at: string;
 }
 
+export interface AgreementRow { project_id: string; name: string; version: string; signed_by: string; signed_at: string }
+export interface AccessServiceRow { project_id: string; name: string; granted: number; description: string; updated_at: string }
+export interface AgencyRow { domain_id: string; agency_type: string; name: string; created_by: string; created_at: string }
+export interface AuthorizedLocationRow { domain_id: string; location: string; created_by: string; created_at: string }
+export interface AccessInfoRow { instance_id: string; domain: string; vpcep_id: string; created_at: string }
+export interface AccessClientRow {
+  id: string; instance_id: string; name: string; access_mode: string; vpc_id: string | null; subnet_id: string | null;
+  /** JSON array of the client's connections. */
+  connections: string; status: string; ready_at: string; created_by: string; created_at: string;
+}
+
 export interface Database {
   domains: DomainRow;
   projects: ProjectRow;
@@ -182,4 +193,10 @@ export interface Database {
   policies: PolicyRow;
   policy_changes: PolicyChangeRow;
   audit_events: AuditEventRow;
+  agreements: AgreementRow;
+  access_services: AccessServiceRow;
+  agencies: AgencyRow;
+  authorized_locations: AuthorizedLocationRow;
+  access_infos: AccessInfoRow;
+  access_clients: AccessClientRow;
 }

@@ -5,6 +5,7 @@ import { invalid, notFound } from '../../services/errors.js';
 import type { Principal } from '../../services/iam/principal.js';
 import type { GroupRow, ProjectRow, UserRow } from '../../store/schema.js';
 import { HttpError } from '../errors.js';
+import { baseUrl } from '../base-url.js';
 import { operation, type Operation } from '../operation.js';
 
 const IAM = 'IAM';
@@ -17,11 +18,6 @@ const Paging = { limit: Type.Integer({ minimum: 1, maximum: 1000, default: 1000 
 const Id = Type.String({ minLength: 1, maxLength: 64 });
 const Description = Type.String({ maxLength: 255 });
 
-function baseUrl(request: FastifyRequest, configured: string | undefined): string {
-  if (configured) return configured.replace(/\/$/, '');
-  const proto = (request.headers['x-forwarded-proto'] as string | undefined) ?? request.protocol;
-  return `${proto}://${request.headers.host ?? 'localhost'}`;
-}
 
 /** The Keystone token body the reference's IAM files describe. */
 function tokenBody(p: Principal, catalogUrl: string | undefined, region: string) {

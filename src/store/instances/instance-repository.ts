@@ -169,3 +169,7 @@ export const pendingLifecycle = (q: Db, transitional: string[], recycledBefore: 
 /** Current QPS stride of an instance for the rate limiter, without loading the aggregate. */
 export const qpsStride = async (q: Db, instanceId: string, specCode: string): Promise<number | undefined> =>
   (await q.selectFrom('instance_specs').select('stride_num').where('instance_id', '=', instanceId).where('spec_code', '=', specCode).executeTakeFirst())?.stride_num;
+
+/** Ids of a project's instances, recycled ones included (their data is still theirs). */
+export const instanceIdsOf = async (q: Db, projectId: string): Promise<string[]> =>
+  (await q.selectFrom('instances').select('id').where('project_id', '=', projectId).orderBy('id').execute()).map((r) => r.id);

@@ -1,0 +1,100 @@
+import type { Store } from '../../store/store.js';
+import { nowIso } from '../../store/store.js';
+import * as repo from '../../store/console/location-repository.js';
+import type { ObjectStorage } from '../../storage/object-storage.js';
+import { parseLocation } from '../../storage/object-storage.js';
+import { conflict, forbidden, invalid, notFound } from '../errors.js';
+import type { Principal } from '../iam/principal.js';
+import { validateLocation } from '../lakecat/names.js';
+
+/** Whether `location` is `root` or lies below it, by whole path segments (`a/b` is not under `a/bc`). */
+export function isWithin(location: string, root: string): boolean {
+  return location === root || location.startsWith(`${root}/`);
+}
+
+/**
+ * Storage paths the service may manage for an account. Once an account has authorized any,
+ * its catalogs, databases and tables may only be placed inside them (or in the service's own
+ * warehouse folders).
+ */
+export class LocationService {
+  constructor(private readonly store: Store, private readonly storage: ObjectStorage, private readonly localWarehouse: string, private readonly defaultBucket: string) {}
+
+  /** A location in its one stored spelling; wildcards and relative segments never pass. */
+  private normalize(location: string): string {
+    if (/[*?[\]{}]/.test(location)) throw invalid(`location '${location}' must be a plain path: wildcards are not allowed`);
+    const clean = validateLocation('location', location, this.localWarehouse).replace(/\/+$/, '');
+    const parsed = parseLocation(clean);
+    if (!parsed || (parsed.scheme !== 'file' && !parsed.key)) throw invalid(`location '${location}' must name a path inside a bucket`);
+    return clean;
+  }
+
+  async authorize(caller: Principal, locations: string[]): Promise<{ locations: string[] }> {
+    if (!caller.isAdmin) throw forbidden('authorizing storage locations needs an administrator of the account');
+    const clean = [...new Set(locations.map((l) => this.normalize(l)))];
+    for (const l of clean) {
+      const parsed = parseLocation(l);
+      if (parsed && parsed.scheme !== 'file' && !(await this.storage.bucketExists(parsed.bucket))) {
+        throw notFound(`bucket ${parsed.bucket} of location ${l} does not exist in the object storage`, 'common.01000001');
+      }
+    }
+    const now = nowIso();
+    await this.store.transaction((trx) => repo.insertLocations(trx, clean.map((location) => ({ domain_id: caller.domainId, location, created_by: caller.userName, created_at: now }))));
+    return { locations: clean };
+  }
+
+  async list(caller: Principal, q: { location?: string; offset: number; limit: number }) {
+    return repo.pageLocations(this.store.db, caller.domainId, q.location || undefined, q.offset, q.limit);
+  }
+
+  /** Withdraws authorizations; one that a catalog, database or table still uses stays, and the call fails whole. */
+  async cancel(caller: Principal, locations: string[]): Promise<{ locations: string[] }> {
+    if (!caller.isAdmin) throw forbidden('withdrawing storage locations needs an administrator of the account');
+    const clean = [...new Set(locations.map((l) => this.normalize(l)))];
+    await this.store.transaction(async (trx) => {
+      for (const l of clean) {
+        const user = await repo.objectUnder(trx, caller.domainId, l);
+        if (user) throw conflict(`location ${l} is used by ${user}: move or drop it first`);
+        if (!(await repo.deleteLocation(trx, caller.domainId, l))) throw notFound(`location ${l} is not authorized`, 'common.01000001');
+      }
+    });
+    return { locations: clean };
+  }
+
+  /**
+   * Refuses a location outside the account's authorized ones, once it has any. The service's
+   * own folders (the default bucket's instance folders, the local warehouse) are always allowed.
+   */
+  async assertAuthorized(domainId: string, location: string): Promise<void> {
+    const parsed = parseLocation(location);
+    if (!parsed || parsed.scheme === 'file') return;
+    if (parsed.bucket === this.defaultBucket && isWithin(parsed.key, 'instances')) return;
+    const authorized = (await repo.allLocations(this.store.db, domainId)).map((r) => r.location);
+    if (authorized.length === 0) return;
+    const bucketPath = `${parsed.bucket}/${parsed.key}`.replace(/\/+$/, '');
+    const inside = authorized.some((a) => {
+      const p = parseLocation(a);
+      return p !== null && p.scheme !== 'file' && isWithin(bucketPath, `${p.bucket}/${p.key}`);
+    });
+    if (!inside) throw forbidden(`location ${location} is outside the account's authorized locations (ListAuthorizedLocation lists them)`);
+  }
+
+  /** Key prefixes of a bucket the account's authorized locations open ('' for the whole bucket). */
+  async prefixesIn(domainId: string, bucket: string): Promise<string[]> {
+    const out: string[] = [];
+    for (const { location } of await repo.allLocations(this.store.db, domainId)) {
+      const p = parseLocation(location);
+      if (p && p.scheme !== 'file' && p.bucket === bucket) out.push(p.key === '' ? '' : `${p.key}/`);
+    }
+    return out;
+  }
+
+  async buckets(domainId: string): Promise<Set<string>> {
+    const out = new Set<string>();
+    for (const { location } of await repo.allLocations(this.store.db, domainId)) {
+      const p = parseLocation(location);
+      if (p && p.scheme !== 'file') out.add(p.bucket);
+    }
+    return out;
+  }
+}
