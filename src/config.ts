@@ -26,6 +26,8 @@ export interface Config {
   publicUrl: string | undefined;
   /** Where the terms a project signs (ShowAgreementRule) can be read. */
   agreementUrl: string;
+  /** Refuse new instances in a project until it has signed the agreements (off by default: a laptop needs no ceremony). */
+  requireAgreement: boolean;
 }
 
 export type ConfigOverrides = Partial<Pick<Config, 'host' | 'port' | 'dataDir' | 'databaseUrl' | 'logLevel'>>;
@@ -64,5 +66,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Conf
     defaultBucket: env.LAKEFORM_DEFAULT_BUCKET || 'lakeform',
     publicUrl: env.LAKEFORM_PUBLIC_URL || undefined,
     agreementUrl: env.LAKEFORM_AGREEMENT_URL || 'https://www.apache.org/licenses/LICENSE-2.0',
+    requireAgreement: env.LAKEFORM_REQUIRE_AGREEMENT === 'true',
   };
 }

@@ -2,7 +2,8 @@ import path from 'node:path';
 import { sql } from 'kysely';
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
-import type { Store } from '../store/store.js';
+import type { Db, Store } from '../store/store.js';
+import type { Principal } from './iam/principal.js';
 import { getSetting, putSettingIfAbsent } from '../store/iam/projects-repository.js';
 import type { ObjectStorage } from '../storage/object-storage.js';
 import { AccessKeyService } from './iam/access-key-service.js';
@@ -76,16 +77,19 @@ export async function createServices(config: Config, store: Store, storage: Obje
   const instances = new InstanceService(store, config.instanceQuota, config.recycleBinRetentionDays);
   const localWarehouse = path.join(config.dataDir, 'warehouse');
   const policies = new PolicyService(store, instances);
-  const catalogs = new CatalogService(store, instances, { defaultBucket: config.defaultBucket, localWarehouse }, policies);
-  const databases = new DatabaseService(store, instances, storage, localWarehouse, log, policies);
-  instances.addHooks({ provision: (instance) => catalogs.ensureDefaultCatalog(instance) });
-  const tables = new TableService(store, instances, storage, localWarehouse, log, policies);
-  const partitions = new PartitionService(store, tables, storage, localWarehouse, log);
   const locations = new LocationService(store, storage, localWarehouse, config.defaultBucket);
+  const guard = (caller: Principal, location: string, q?: Db) => locations.assertAuthorized(caller.domainId, location, q);
+  const catalogs = new CatalogService(store, instances, { defaultBucket: config.defaultBucket, localWarehouse }, policies, guard);
+  const databases = new DatabaseService(store, instances, storage, localWarehouse, log, policies, guard);
+  instances.addHooks({ provision: (instance) => catalogs.ensureDefaultCatalog(instance) });
+  const serviceAuthorization = new ServiceAuthorizationService(store, agreementRules(config.agreementUrl));
+  if (config.requireAgreement) instances.addHooks({ admit: (projectId) => serviceAuthorization.admit(projectId) });
+  const tables = new TableService(store, instances, storage, localWarehouse, log, policies, guard);
+  const partitions = new PartitionService(store, tables, storage, localWarehouse, log);
   return {
     version, config, store, storage, identity, tokens, accessKeys, instances, catalogs, databases, functions: new FunctionService(store, instances, policies),
     tables, partitions, statistics: new StatisticsService(store, partitions), roles: new RoleService(store, instances, policies), policies, audit: new AuditService(store, instances), metadata: new MetadataService(store, instances, config), rateLimiter: new RateLimiter(),
-    serviceAuthorization: new ServiceAuthorizationService(store, agreementRules(config.agreementUrl)),
+    serviceAuthorization,
     agencies: new AgencyService(store, accessKeys), locations, obs: new ObsService(store, storage, locations, config.defaultBucket, config.region),
     access: new AccessService(store, instances),
     ping: async () => { await sql`SELECT 1`.execute(store.db); },

@@ -1,4 +1,4 @@
-import type { Store } from '../../store/store.js';
+import type { Db, Store } from '../../store/store.js';
 import { nowIso } from '../../store/store.js';
 import * as repo from '../../store/console/location-repository.js';
 import type { ObjectStorage } from '../../storage/object-storage.js';
@@ -65,11 +65,11 @@ export class LocationService {
    * Refuses a location outside the account's authorized ones, once it has any. The service's
    * own folders (the default bucket's instance folders, the local warehouse) are always allowed.
    */
-  async assertAuthorized(domainId: string, location: string): Promise<void> {
+  async assertAuthorized(domainId: string, location: string, q: Db = this.store.db): Promise<void> {
     const parsed = parseLocation(location);
     if (!parsed || parsed.scheme === 'file') return;
     if (parsed.bucket === this.defaultBucket && isWithin(parsed.key, 'instances')) return;
-    const authorized = (await repo.allLocations(this.store.db, domainId)).map((r) => r.location);
+    const authorized = (await repo.allLocations(q, domainId)).map((r) => r.location);
     if (authorized.length === 0) return;
     const bucketPath = `${parsed.bucket}/${parsed.key}`.replace(/\/+$/, '');
     const inside = authorized.some((a) => {

@@ -62,10 +62,13 @@ export class ServiceAuthorizationService {
     await repo.deleteAgreements(this.store.db, projectId);
   }
 
-  /** Whether the project has signed every agreement the rules ask for. */
-  async signedAll(projectId: string): Promise<boolean> {
+  /** Refuses work in a project that has not signed every agreement the rules ask for. */
+  async admit(projectId: string): Promise<void> {
     const signed = await repo.listAgreements(this.store.db, projectId);
-    return this.rules.every((r) => signed.some((s) => s.name === r.agreement_name && s.version === r.agreement_version));
+    const missing = this.rules.filter((r) => !signed.some((s) => s.name === r.agreement_name && s.version === r.agreement_version));
+    if (missing.length) {
+      throw forbidden(`the project has not signed ${missing.map((r) => `${r.agreement_name} ${r.agreement_version}`).join(', ')}: sign with CreateAgreement first (ShowAgreementRule lists the terms)`, 'lakeformation.00010004');
+    }
   }
 
   async authorizeAccessServices(caller: Principal, projectId: string, services: { name: string; grant?: boolean; description?: string }[]): Promise<void> {

@@ -36,6 +36,8 @@ export interface ListInstancesInput {
 
 /** Work that other modules attach to an instance's lifecycle (e.g. dropping its metadata on release). */
 export interface InstanceLifecycleHooks {
+  /** May refuse a new instance before anything is written (e.g. agreements not signed). */
+  admit?(projectId: string): Promise<void>;
   provision?(instance: InstanceRow): Promise<void>;
   release?(instance: InstanceRow): Promise<void>;
 }
@@ -91,6 +93,7 @@ export class InstanceService {
 
   async create(caller: Principal, projectId: string, input: CreateInstanceInput): Promise<InstanceView> {
     this.requireWriter(caller);
+    for (const h of this.hooks) await h.admit?.(projectId);
     const specs = validateSpecs(input.specs?.length ? input.specs : [{ spec_code: QPS_SPEC, stride_num: DEFAULT_QPS_STRIDES }]);
     const tagRows = checkTags(input.tags ?? []);
     const id = randomUUID();

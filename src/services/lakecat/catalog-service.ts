@@ -12,7 +12,7 @@ import type { Principal } from '../iam/principal.js';
 import { type Action, PolicyService } from '../governance/policy-service.js';
 import type { StoredPolicy } from '../../store/governance/policy-repository.js';
 import type { InstanceService } from '../instances/instance-service.js';
-import { CATALOG_NAME, normalizeName, validateLocation } from './names.js';
+import { allowAnyLocation, CATALOG_NAME, type LocationGuard, normalizeName, validateLocation } from './names.js';
 import { Containers, mayManage } from './containers.js';
 
 export const DEFAULT_CATALOG = 'hive';
@@ -50,7 +50,8 @@ export interface CatalogSettings {
 export class CatalogService {
   private readonly containers: Containers;
 
-  constructor(private readonly store: Store, private readonly instances: InstanceService, private readonly settings: CatalogSettings, policies: PolicyService) {
+  constructor(private readonly store: Store, private readonly instances: InstanceService, private readonly settings: CatalogSettings, policies: PolicyService,
+    private readonly guard: LocationGuard = allowAnyLocation) {
     this.containers = new Containers(store, instances, policies);
   }
 
@@ -95,6 +96,7 @@ export class CatalogService {
   private async insert(caller: Principal, instance: InstanceRow, input: CatalogInput): Promise<CatalogRow> {
     const name = normalizeName('catalog', input.catalog_name, CATALOG_NAME, 256);
     const { location, dbLocations } = this.checkInput(input);
+    for (const l of [...(location ? [location] : []), ...dbLocations]) await this.guard(caller, l);
     const now = nowIso();
     const row: CatalogRow = {
       instance_id: instance.id, name, description: input.description ?? null, location: location ?? this.defaultLocation(instance.id, name),
@@ -135,6 +137,8 @@ export class CatalogService {
     const grants = await this.grantsOf(caller, instance.id);
     const updated = await unlessDuplicate(`catalog ${target} already exists`, () => this.store.transaction(async (trx) => {
       const row = await this.load(trx, instance.id, current, caller, 'ALTER', grants);
+      const before = new Set([row.location, ...JSON.parse(row.database_locations) as string[]]);
+      for (const l of [...(location ? [location] : []), ...dbLocations]) if (!before.has(l)) await this.guard(caller, l, trx);
       if ((input.owner !== undefined && input.owner !== row.owner) && !caller.isAdmin) {
         throw forbidden('only an administrator may give a catalog to another owner');
       }

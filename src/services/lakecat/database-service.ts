@@ -13,7 +13,7 @@ import type { Principal } from '../iam/principal.js';
 import type { InstanceService } from '../instances/instance-service.js';
 import { deleteLocationData } from './data-files.js';
 import { Containers, mayManage } from './containers.js';
-import { normalizeName, validateLocation } from './names.js';
+import { allowAnyLocation, type LocationGuard, normalizeName, validateLocation } from './names.js';
 import { type Action, PolicyService } from '../governance/policy-service.js';
 import type { StoredPolicy } from '../../store/governance/policy-repository.js';
 
@@ -66,6 +66,7 @@ export class DatabaseService {
   constructor(
     private readonly store: Store, instances: InstanceService, private readonly storage: ObjectStorage,
     private readonly localWarehouse: string, private readonly log: Logger, policies: PolicyService,
+    private readonly guard: LocationGuard = allowAnyLocation,
   ) {
     this.containers = new Containers(store, instances, policies);
   }
@@ -131,6 +132,7 @@ export class DatabaseService {
     }
     const name = normalizeName('database', input.database_name, DATABASE_NAME, 128);
     const loc = this.locations(input);
+    for (const l of [...(loc.location ? [loc.location] : []), ...(loc.functions ?? []), ...(loc.tables ?? [])]) await this.guard(caller, l);
     const now = nowIso();
     const row: DatabaseRow = {
       id: newId(), instance_id: instance.id, catalog_name: catalog.name, name, description: input.description ?? '',
@@ -189,6 +191,8 @@ export class DatabaseService {
     const grants = await this.grantsOf(caller, s.instanceId);
     const updated = await unlessDuplicate(`database ${target} already exists in catalog ${s.catalogName}`, () => this.store.transaction(async (trx) => {
       const row = await this.load(trx, s, current, caller, 'ALTER', grants);
+      const before = new Set([row.location, ...JSON.parse(row.function_locations) as string[], ...JSON.parse(row.table_locations) as string[]]);
+      for (const l of [...(loc.location ? [loc.location] : []), ...(loc.functions ?? []), ...(loc.tables ?? [])]) if (!before.has(l)) await this.guard(caller, l, trx);
       if (input.owner !== undefined && input.owner !== '' && input.owner !== row.owner && !caller.isAdmin) {
         throw forbidden('only an administrator may give a database to another owner');
       }

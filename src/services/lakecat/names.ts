@@ -1,3 +1,5 @@
+import type { Principal } from '../iam/principal.js';
+import type { Db } from '../../store/store.js';
 import { invalid } from '../errors.js';
 import { parseLocation, validateBucketName } from '../../storage/object-storage.js';
 
@@ -15,6 +17,13 @@ const SCHEMES = new Set(['obs', 's3', 'file']);
  * A storage location must name a bucket and a path in it (`obs://bucket/path`, `s3://…`), or a
  * folder under the local warehouse (`file:///…`). Nothing else can ever be read or written.
  */
+/**
+ * Refuses a storage location the caller's account has not authorized (see LocationService);
+ * `q` is the transaction the caller works in, if any.
+ */
+export type LocationGuard = (caller: Principal, location: string, q?: Db) => Promise<void>;
+export const allowAnyLocation: LocationGuard = async () => {};
+
 export function validateLocation(what: string, location: string, localWarehouse: string): string {
   const har = /^har:\/\//.test(location);
   const parsed = parseLocation(har ? location.replace(/^har:/, 'obs:') : location);

@@ -18,7 +18,7 @@ import type { InstanceService } from '../instances/instance-service.js';
 import { deleteLocationData } from './data-files.js';
 import { Containers, mayManage } from './containers.js';
 import { keysetPage, type Paging } from '../paging.js';
-import { normalizeName, validateLocation } from './names.js';
+import { allowAnyLocation, type LocationGuard, normalizeName, validateLocation } from './names.js';
 import { parseFilter, typeTableFilter } from './partition-filter.js';
 
 export const TABLE_NAME = /^[a-zA-Z0-9\u4e00-\u9fa5_]+$/;
@@ -62,6 +62,7 @@ export class TableService {
   constructor(
     private readonly store: Store, instances: InstanceService, private readonly storage: ObjectStorage,
     private readonly localWarehouse: string, private readonly log: Logger, policies: PolicyService,
+    private readonly guard: LocationGuard = allowAnyLocation,
   ) {
     this.containers = new Containers(store, instances, policies);
   }
@@ -148,6 +149,7 @@ export class TableService {
     if (input.owner && input.owner !== caller.userName && !caller.isAdmin) throw forbidden('only an administrator may create a table for another owner');
     const name = normalizeName('table', input.table_name, TABLE_NAME, 256);
     const { format, definition } = this.definition(input, name, database);
+    if (input.storage_descriptor.location) await this.guard(caller, (definition.storage_descriptor as StorageDescriptor).location as string);
     const now = nowIso();
     const row: TableRow = {
       id: randomBytes(16).toString('hex'), instance_id: s.instanceId, catalog_name: s.catalogName, database_name: s.databaseName, name,
@@ -254,6 +256,8 @@ export class TableService {
       const target = normalizeName('table', merged.table_name, TABLE_NAME, 256);
       if (body.table.owner !== undefined && body.table.owner !== row.owner && !caller.isAdmin) throw forbidden('only an administrator may give a table to another owner');
       const { format, definition } = this.definition(merged, target, database);
+      const location = (definition.storage_descriptor as StorageDescriptor).location;
+      if (location && location !== (old.storage_descriptor as StorageDescriptor | undefined)?.location) await this.guard(caller, location, trx);
       for (const k of ['catalog_name', 'database_name', 'update_time']) delete definition[k];
       // Partitions are named and typed by the keys: they cannot change under existing partitions.
       const keysOf = (t: Partial<TableInput>) => JSON.stringify((t.partition_keys ?? []).map((c) => [c.column_name.toLowerCase(), c.column_type.toLowerCase()]));
