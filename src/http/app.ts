@@ -149,6 +149,9 @@ export async function buildApp(services: AppServices, opts: AppOptions): Promise
       config: { operation: op.name },
       ...(op.auth === 'required' ? (op.rateLimited ? gates.limited : gates.open) : {}),
       handler: async (request, reply) => {
+        if (request.principal?.storageScope && !op.storageCredential) {
+          throw new HttpError(403, 'common.01000003', 'a vended storage credential reaches only its storage prefix: it cannot call this operation');
+        }
         if (op.body && op.bodyRequired && request.body === undefined) {
           throw new HttpError(400, 'common.01000001', 'this operation needs a JSON request body');
         }

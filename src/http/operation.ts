@@ -41,6 +41,8 @@ export interface Operation<P extends TSchema = TSchema, Q extends TSchema = TSch
   response?: TSchema;
   /** Whether a body is required when `body` is declared. */
   bodyRequired: boolean;
+  /** Whether a vended storage credential may call it (every other operation refuses one). */
+  storageCredential?: boolean;
   handler(ctx: HandlerContext<Static<P>, Static<Q>, Static<B>>): Promise<unknown>;
 }
 

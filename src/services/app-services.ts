@@ -27,6 +27,7 @@ import { AgencyService } from './console/agency-service.js';
 import { LocationService } from './console/location-service.js';
 import { ObsService } from './console/obs-service.js';
 import { AccessService } from './console/access-service.js';
+import { CredentialService } from './console/credential-service.js';
 
 /** The composition root: every service, wired to the store, storage and configuration. */
 export interface AppServices {
@@ -53,6 +54,7 @@ export interface AppServices {
   locations: LocationService;
   obs: ObsService;
   access: AccessService;
+  credentials: CredentialService;
   rateLimiter: RateLimiter;
   ping(): Promise<void>;
 }
@@ -78,7 +80,7 @@ export async function createServices(config: Config, store: Store, storage: Obje
   const localWarehouse = path.join(config.dataDir, 'warehouse');
   const policies = new PolicyService(store, instances);
   const locations = new LocationService(store, storage, localWarehouse, config.defaultBucket);
-  const guard = (caller: Principal, location: string, q?: Db) => locations.assertAuthorized(caller.domainId, location, q);
+  const guard = (caller: Principal, instanceId: string, location: string, q?: Db) => locations.assertAuthorized(caller, instanceId, location, q);
   const catalogs = new CatalogService(store, instances, { defaultBucket: config.defaultBucket, localWarehouse }, policies, guard);
   const databases = new DatabaseService(store, instances, storage, localWarehouse, log, policies, guard);
   instances.addHooks({ provision: (instance) => catalogs.ensureDefaultCatalog(instance) });
@@ -92,6 +94,7 @@ export async function createServices(config: Config, store: Store, storage: Obje
     serviceAuthorization,
     agencies: new AgencyService(store, accessKeys), locations, obs: new ObsService(store, storage, locations, config.defaultBucket, config.region),
     access: new AccessService(store, instances),
+    credentials: new CredentialService(store, instances, tables, policies, locations, accessKeys, config.defaultBucket, localWarehouse),
     ping: async () => { await sql`SELECT 1`.execute(store.db); },
   };
 }

@@ -34,6 +34,8 @@ export interface AccessKeyRow {
   kind: string;
   session_token_hash: string | null; project_id: string | null; expires_at: string | null;
   created_at: string; last_used_at: string | null;
+  /** JSON StorageScope of a vended storage credential; null for keys that act as their user. */
+  storage_scope?: string | null;
 }
 
 export interface ServerSettingRow { name: string; value: string }

@@ -4,6 +4,8 @@ import { AGENCY_TYPES } from '../../services/console/agency-service.js';
 import { baseUrl } from '../base-url.js';
 import { operation, type Operation } from '../operation.js';
 import { InstanceParams, ProjectParams } from '../schemas/common.js';
+import { CatalogName, DatabaseName, InstanceScope } from '../schemas/lakecat.js';
+import { TableName } from './lakecat/tables.js';
 
 const Offset = Type.Integer({ minimum: 0, maximum: 1000, default: 0 });
 const Limit = (fallback: number) => Type.Integer({ minimum: 1, maximum: 1000, default: fallback });
@@ -11,6 +13,7 @@ const AgencyType = Type.Union(AGENCY_TYPES.map((t) => Type.Literal(t)));
 const ClientName = Type.String({ minLength: 4, maxLength: 32, pattern: '^[A-Za-z0-9_-]{4,32}$' });
 const Uuid = Type.String({ pattern: '^[a-zA-Z0-9-]{36}$' });
 const ClientPath = Type.Object({ ...InstanceParams.properties, client_id: Uuid });
+const PrincipalName = Type.String({ minLength: 1, maxLength: 256, pattern: '^[a-zA-Z_0-9]+$' });
 const Locations = Type.Object({ locations: Type.Array(Type.String({ minLength: 1, maxLength: 1024 }), { minItems: 1, maxItems: 100 }) });
 
 // The console's services around instances: agreements and access services (Service
@@ -90,6 +93,7 @@ export function consoleOperations(s: AppServices): Operation[] {
     }),
     operation({
       name: 'ListObsObject', group: 'OBS Management', method: 'GET', path: '/v1/{project_id}/obs/buckets/{bucket_name}', status: 200,
+      storageCredential: true,
       params: Type.Object({ ...ProjectParams.properties, bucket_name: Type.String({ pattern: '^[a-z0-9A-Z._-]{1,64}$' }) }),
       query: Type.Object({ marker: Type.Optional(Type.String({ maxLength: 4096 })), limit: Type.Integer({ minimum: 1, maximum: 1000 }), prefix: Type.Optional(Type.String({ maxLength: 4096 })) }),
       handler: ({ principal, params, query }) => s.obs.listObjects(principal, params.project_id, params.bucket_name, { prefix: query.prefix, marker: query.marker || undefined, limit: query.limit }),
@@ -137,6 +141,21 @@ export function consoleOperations(s: AppServices): Operation[] {
       name: 'DeleteAccessClient', group: 'Access Management', method: 'DELETE', path: '/v1/{project_id}/instances/{instance_id}/access-clients/{client_id}', status: 200,
       params: ClientPath, rateLimited: true,
       handler: async ({ principal, params }) => { await s.access.delete(principal, params.project_id, params.instance_id, params.client_id); },
+    }),
+    operation({
+      name: 'ShowCredential', group: 'LakeCat/Credential', method: 'POST', path: '/v1/{project_id}/instances/{instance_id}/credential', status: 200,
+      params: InstanceScope, rateLimited: true,
+      body: Type.Object({
+        user_names: Type.Optional(Type.Array(PrincipalName, { maxItems: 50 })),
+        groups: Type.Optional(Type.Array(PrincipalName, { maxItems: 50 })),
+        roles: Type.Optional(Type.Array(PrincipalName, { maxItems: 50 })),
+        // lakeform's additions (see the README): the table or location to reach, how, and for how long.
+        table: Type.Optional(Type.Object({ catalog_name: CatalogName, database_name: DatabaseName, table_name: TableName })),
+        location: Type.Optional(Type.String({ minLength: 1, maxLength: 1024 })),
+        access: Type.Optional(Type.Union([Type.Literal('READ'), Type.Literal('READ_WRITE')])),
+        duration_seconds: Type.Optional(Type.Integer({ minimum: 900, maximum: 43200 })),
+      }),
+      handler: ({ principal, params, body }) => s.credentials.vend(principal, params.project_id, params.instance_id, body),
     }),
   ];
 }

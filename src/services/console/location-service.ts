@@ -1,3 +1,4 @@
+import path from 'node:path';
 import type { Db, Store } from '../../store/store.js';
 import { nowIso } from '../../store/store.js';
 import * as repo from '../../store/console/location-repository.js';
@@ -6,6 +7,20 @@ import { parseLocation } from '../../storage/object-storage.js';
 import { conflict, forbidden, invalid, notFound } from '../errors.js';
 import type { Principal } from '../iam/principal.js';
 import { validateLocation } from '../lakecat/names.js';
+
+/**
+ * The bucket and key a location names: obs:// and s3:// name the same storage, and a file
+ * under the local warehouse is <warehouse>/<bucket>/<key>. Null for anything else.
+ */
+export function storageCoordinates(location: string, localWarehouse: string): { bucket: string; key: string; file?: string } | null {
+  const parsed = parseLocation(location);
+  if (!parsed) return null;
+  if (parsed.scheme !== 'file') return { bucket: parsed.bucket, key: parsed.key.replace(/\/+$/, '') };
+  const rel = path.relative(localWarehouse, path.resolve(parsed.key));
+  if (rel === '' || rel.startsWith('..') || path.isAbsolute(rel)) return null;
+  const parts = rel.split(path.sep);
+  return { bucket: parts[0] ?? '', key: parts.slice(1).join('/'), file: parsed.key.replace(/\/+$/, '') };
+}
 
 /** Whether `location` is `root` or lies below it, by whole path segments (`a/b` is not under `a/bc`). */
 export function isWithin(location: string, root: string): boolean {
@@ -65,18 +80,29 @@ export class LocationService {
    * Refuses a location outside the account's authorized ones, once it has any. The service's
    * own folders (the default bucket's instance folders, the local warehouse) are always allowed.
    */
-  async assertAuthorized(domainId: string, location: string, q: Db = this.store.db): Promise<void> {
-    const parsed = parseLocation(location);
-    if (!parsed || parsed.scheme === 'file') return;
-    if (parsed.bucket === this.defaultBucket && isWithin(parsed.key, 'instances')) return;
+  async assertAuthorized(caller: Principal, instanceId: string, location: string, q: Db = this.store.db): Promise<void> {
+    const parsed = storageCoordinates(location, this.localWarehouse);
+    if (!parsed) return; // validateLocation has refused what is neither storage nor the warehouse
+    // The default bucket's instance folders each belong to their instance: another's is never allowed.
+    if (parsed.bucket === this.defaultBucket && isWithin(parsed.key, 'instances')) {
+      if (isWithin(parsed.key, `instances/${instanceId}`)) return;
+      throw forbidden(`location ${location} is inside another instance's warehouse folder`);
+    }
+    if (!(await this.isAuthorized(caller.domainId, parsed, q, true))) {
+      throw forbidden(`location ${location} is outside the account's authorized locations (ListAuthorizedLocation lists them)`);
+    }
+  }
+
+  /** Whether a bucket path lies inside one of the account's authorized locations; `unlessNone`: true when it has none. */
+  async isAuthorized(domainId: string, parsed: { bucket: string; key: string }, q: Db = this.store.db, unlessNone = false): Promise<boolean> {
     const authorized = (await repo.allLocations(q, domainId)).map((r) => r.location);
-    if (authorized.length === 0) return;
+    if (authorized.length === 0) return unlessNone;
     const bucketPath = `${parsed.bucket}/${parsed.key}`.replace(/\/+$/, '');
     const inside = authorized.some((a) => {
       const p = parseLocation(a);
       return p !== null && p.scheme !== 'file' && isWithin(bucketPath, `${p.bucket}/${p.key}`);
     });
-    if (!inside) throw forbidden(`location ${location} is outside the account's authorized locations (ListAuthorizedLocation lists them)`);
+    return inside;
   }
 
   /** Key prefixes of a bucket the account's authorized locations open ('' for the whole bucket). */

@@ -41,8 +41,10 @@ export class ObsService {
   }
 
   async listObjects(caller: Principal, projectId: string, bucket: string, q: { prefix?: string; marker?: string; limit: number }) {
-    if (!caller.isAdmin) throw forbidden('browsing object storage needs an administrator of the project');
-    const allowed = await this.prefixes(caller, projectId, bucket);
+    // A vended storage credential lists its own prefixes and nothing else.
+    const scope = caller.storageScope;
+    if (!scope && !caller.isAdmin) throw forbidden('browsing object storage needs an administrator of the project');
+    const allowed = scope ? (scope.bucket === bucket ? disjoint(scope.prefixes) : undefined) : await this.prefixes(caller, projectId, bucket);
     if (!allowed || !(await this.storage.bucketExists(bucket))) throw notFound(`bucket ${bucket} does not exist`, 'common.01000001');
     const prefix = q.prefix ?? '';
     // The requested prefix inside an allowed one lists as asked; above several, each allowed one below it is listed in turn.

@@ -7,7 +7,7 @@ import * as usersRepo from '../../store/iam/users-repository.js';
 import * as projectsRepo from '../../store/iam/projects-repository.js';
 import { forbidden, invalid, notFound, ServiceError } from '../errors.js';
 import { newAccessKeyId, newOpaqueToken, newSecretKey, type SecretBox, sha256Hex } from './crypto-util.js';
-import type { Principal } from './principal.js';
+import type { Principal, StorageScope } from './principal.js';
 import type { TokenService } from './token-service.js';
 
 export const MAX_PERMANENT_KEYS_PER_USER = 2;
@@ -90,8 +90,9 @@ export class AccessKeyService {
   }
 
   /** A short-lived AK/SK + security token carrying the caller's identity and project scope. */
-  async createTemporary(caller: Principal, durationSeconds = 900): Promise<TemporaryCredential> {
-    if (caller.via !== 'token') throw forbidden('temporary access keys are issued against a token');
+  async createTemporary(caller: Principal, durationSeconds = 900, storageScope?: StorageScope): Promise<TemporaryCredential> {
+    // A storage credential may also be asked for with a signature: it reaches far less than its asker.
+    if (caller.via !== 'token' && !storageScope) throw forbidden('temporary access keys are issued against a token');
     if (!Number.isInteger(durationSeconds) || durationSeconds < 900 || durationSeconds > 86400) {
       throw invalid('duration_seconds must be an integer from 900 to 86400');
     }
@@ -107,6 +108,7 @@ export class AccessKeyService {
         await keysRepo.insertAccessKey(this.store.db, {
           access, user_id: caller.userId, secret_enc: this.box.seal(secret), status: 'active', description: '',
           kind: 'temporary', session_token_hash: sha256Hex(securitytoken), project_id: caller.projectId, expires_at, created_at: nowIso(), last_used_at: null,
+          storage_scope: storageScope ? JSON.stringify(storageScope) : null,
         });
         return { access, secret, securitytoken, expires_at };
       } catch (err) {
@@ -134,6 +136,7 @@ export class AccessKeyService {
     // A project outside the user's domain leaves the principal unscoped: the scope check then says 403.
     const project = found && found.domain_id === user.domain_id && found.enabled ? found : null;
     const principal = await this.tokens.principalFor(user, project, ['aksk'], undefined, 'access-key');
+    if (key.storage_scope) principal.storageScope = JSON.parse(key.storage_scope) as StorageScope;
     return { secret: this.box.open(key.secret_enc), principal };
   }
 

@@ -13,6 +13,11 @@ export interface Principal {
   methods: string[];
   /** Present when authenticated by a token. */
   token?: { hash: string; issuedAt: string; expiresAt: string; expiresAtMs: number };
+  /** Set for a vended storage credential: it may only list and read (or write) these prefixes, and call nothing else. */
+  storageScope?: StorageScope;
 }
+
+/** What a vended storage credential reaches: key prefixes (each ending in '/') of one bucket. */
+export interface StorageScope { bucket: string; prefixes: string[]; access: 'READ' | 'READ_WRITE'; instanceId: string }
 
 export const ADMIN_GROUP = 'admin';

@@ -96,7 +96,7 @@ export class CatalogService {
   private async insert(caller: Principal, instance: InstanceRow, input: CatalogInput): Promise<CatalogRow> {
     const name = normalizeName('catalog', input.catalog_name, CATALOG_NAME, 256);
     const { location, dbLocations } = this.checkInput(input);
-    for (const l of [...(location ? [location] : []), ...dbLocations]) await this.guard(caller, l);
+    for (const l of [...(location ? [location] : []), ...dbLocations]) await this.guard(caller, instance.id, l);
     const now = nowIso();
     const row: CatalogRow = {
       instance_id: instance.id, name, description: input.description ?? null, location: location ?? this.defaultLocation(instance.id, name),
@@ -138,7 +138,7 @@ export class CatalogService {
     const updated = await unlessDuplicate(`catalog ${target} already exists`, () => this.store.transaction(async (trx) => {
       const row = await this.load(trx, instance.id, current, caller, 'ALTER', grants);
       const before = new Set([row.location, ...JSON.parse(row.database_locations) as string[]]);
-      for (const l of [...(location ? [location] : []), ...dbLocations]) if (!before.has(l)) await this.guard(caller, l, trx);
+      for (const l of [...(location ? [location] : []), ...dbLocations]) if (!before.has(l)) await this.guard(caller, instance.id, l, trx);
       if ((input.owner !== undefined && input.owner !== row.owner) && !caller.isAdmin) {
         throw forbidden('only an administrator may give a catalog to another owner');
       }

@@ -132,7 +132,7 @@ export class DatabaseService {
     }
     const name = normalizeName('database', input.database_name, DATABASE_NAME, 128);
     const loc = this.locations(input);
-    for (const l of [...(loc.location ? [loc.location] : []), ...(loc.functions ?? []), ...(loc.tables ?? [])]) await this.guard(caller, l);
+    for (const l of [...(loc.location ? [loc.location] : []), ...(loc.functions ?? []), ...(loc.tables ?? [])]) await this.guard(caller, instance.id, l);
     const now = nowIso();
     const row: DatabaseRow = {
       id: newId(), instance_id: instance.id, catalog_name: catalog.name, name, description: input.description ?? '',
@@ -192,7 +192,7 @@ export class DatabaseService {
     const updated = await unlessDuplicate(`database ${target} already exists in catalog ${s.catalogName}`, () => this.store.transaction(async (trx) => {
       const row = await this.load(trx, s, current, caller, 'ALTER', grants);
       const before = new Set([row.location, ...JSON.parse(row.function_locations) as string[], ...JSON.parse(row.table_locations) as string[]]);
-      for (const l of [...(loc.location ? [loc.location] : []), ...(loc.functions ?? []), ...(loc.tables ?? [])]) if (!before.has(l)) await this.guard(caller, l, trx);
+      for (const l of [...(loc.location ? [loc.location] : []), ...(loc.functions ?? []), ...(loc.tables ?? [])]) if (!before.has(l)) await this.guard(caller, s.instanceId, l, trx);
       if (input.owner !== undefined && input.owner !== '' && input.owner !== row.owner && !caller.isAdmin) {
         throw forbidden('only an administrator may give a database to another owner');
       }

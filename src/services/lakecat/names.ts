@@ -18,10 +18,10 @@ const SCHEMES = new Set(['obs', 's3', 'file']);
  * folder under the local warehouse (`file:///…`). Nothing else can ever be read or written.
  */
 /**
- * Refuses a storage location the caller's account has not authorized (see LocationService);
+ * Refuses a storage location the caller's account has not authorized for an instance's objects (see LocationService);
  * `q` is the transaction the caller works in, if any.
  */
-export type LocationGuard = (caller: Principal, location: string, q?: Db) => Promise<void>;
+export type LocationGuard = (caller: Principal, instanceId: string, location: string, q?: Db) => Promise<void>;
 export const allowAnyLocation: LocationGuard = async () => {};
 
 export function validateLocation(what: string, location: string, localWarehouse: string): string {

@@ -149,7 +149,7 @@ export class TableService {
     if (input.owner && input.owner !== caller.userName && !caller.isAdmin) throw forbidden('only an administrator may create a table for another owner');
     const name = normalizeName('table', input.table_name, TABLE_NAME, 256);
     const { format, definition } = this.definition(input, name, database);
-    if (input.storage_descriptor.location) await this.guard(caller, (definition.storage_descriptor as StorageDescriptor).location as string);
+    if (input.storage_descriptor.location) await this.guard(caller, s.instanceId, (definition.storage_descriptor as StorageDescriptor).location as string);
     const now = nowIso();
     const row: TableRow = {
       id: randomBytes(16).toString('hex'), instance_id: s.instanceId, catalog_name: s.catalogName, database_name: s.databaseName, name,
@@ -257,7 +257,7 @@ export class TableService {
       if (body.table.owner !== undefined && body.table.owner !== row.owner && !caller.isAdmin) throw forbidden('only an administrator may give a table to another owner');
       const { format, definition } = this.definition(merged, target, database);
       const location = (definition.storage_descriptor as StorageDescriptor).location;
-      if (location && location !== (old.storage_descriptor as StorageDescriptor | undefined)?.location) await this.guard(caller, location, trx);
+      if (location && location !== (old.storage_descriptor as StorageDescriptor | undefined)?.location) await this.guard(caller, s.instanceId, location, trx);
       for (const k of ['catalog_name', 'database_name', 'update_time']) delete definition[k];
       // Partitions are named and typed by the keys: they cannot change under existing partitions.
       const keysOf = (t: Partial<TableInput>) => JSON.stringify((t.partition_keys ?? []).map((c) => [c.column_name.toLowerCase(), c.column_type.toLowerCase()]));

@@ -146,3 +146,15 @@ export async function findTableStampByPath(q: Db, projectId: string, instanceRef
     : await stampByInstanceId(q, projectId, instanceRef, catalog, database, name);
   return rows[0] as TableStamp | undefined;
 }
+
+/**
+ * A table of the instance, other than `exceptId`, whose storage location lies under `root`
+ * (a bucket path `bucket/key`), in any of the spellings a location may take; undefined if none.
+ */
+export async function otherTableUnder(q: Db, instanceId: string, root: { bucket: string; key: string; file?: string }, exceptId: string) {
+  const escape = (v: string) => v.replace(/[\\%_]/g, (c) => `\\${c}`);
+  const spellings = [`obs://${root.bucket}/${root.key}`, `s3://${root.bucket}/${root.key}`, ...(root.file ? [`file://${root.file}`] : [])];
+  const likes = spellings.flatMap((l) => [`%"location":"${escape(l)}"%`, `%"location":"${escape(l)}/%`]);
+  return q.selectFrom('tables').select(['catalog_name', 'database_name', 'name']).where('instance_id', '=', instanceId).where('id', '!=', exceptId)
+    .where((eb) => eb.or(likes.map((l) => eb('definition', 'like', sql<string>`${l} ESCAPE '\\'`)))).limit(1).executeTakeFirst();
+}

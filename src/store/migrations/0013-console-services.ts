@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 
 // The console's account and project services: signed agreements and authorized access
 // services per project; agencies and authorized storage locations per account (domain);
@@ -56,10 +56,13 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('created_by', 'text', (c) => c.notNull())
     .addColumn('created_at', 'text', (c) => c.notNull())
     .execute();
+  // A vended storage credential: a temporary key that only reaches these storage prefixes.
+  await db.schema.alterTable('access_keys').addColumn('storage_scope', 'text').execute();
   await db.schema.createIndex('access_clients_name_idx').on('access_clients').columns(['instance_id', 'name']).unique().execute();
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {
+  await sql`ALTER TABLE access_keys DROP COLUMN storage_scope`.execute(db);
   for (const t of ['access_clients', 'access_infos', 'authorized_locations', 'agencies', 'access_services', 'agreements']) {
     await db.schema.dropTable(t).ifExists().execute();
   }
