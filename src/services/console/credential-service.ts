@@ -6,7 +6,7 @@ import type { AccessKeyService } from '../iam/access-key-service.js';
 import type { InstanceService } from '../instances/instance-service.js';
 import type { PolicyService } from '../governance/policy-service.js';
 import type { TableService } from '../lakecat/table-service.js';
-import { isWithin, type LocationService, storageCoordinates } from './location-service.js';
+import { type LocationService, storageCoordinates } from './location-service.js';
 
 export interface CredentialRequest {
   user_names?: string[]; groups?: string[]; roles?: string[];
@@ -73,7 +73,8 @@ export class CredentialService {
     }
 
     const target = this.coordinates(location);
-    await this.assertOwnSpace(caller, instance.id, target, location);
+    // Only the instance's own folder or an authorized location of the account: never another instance's or project's data.
+    await this.locations.assertAuthorized(caller, instance.id, location, undefined, true);
     const overlapping = await otherTableUnder(this.store.db, instance.id, target, tableId);
     if (req.table && overlapping) {
       throw forbidden(`location ${location} also holds table ${overlapping.catalog_name}.${overlapping.database_name}.${overlapping.name}: no credential is issued for it`);
@@ -92,16 +93,5 @@ export class CredentialService {
       throw invalid(`location ${location} must be a plain path inside a bucket: no wildcards, policy characters or relative segments`);
     }
     return c;
-  }
-
-  /** Only the instance's own warehouse folder or an authorized location of the account: never another project's data. */
-  private async assertOwnSpace(caller: Principal, instanceId: string, target: { bucket: string; key: string }, location: string): Promise<void> {
-    if (target.bucket === this.defaultBucket && isWithin(target.key, 'instances')) {
-      if (isWithin(target.key, `instances/${instanceId}`)) return;
-      throw forbidden(`location ${location} lies outside this instance's warehouse folder`);
-    }
-    if (!(await this.locations.isAuthorized(caller.domainId, target))) {
-      throw forbidden(`location ${location} is neither in this instance's warehouse folder nor inside an authorized location`);
-    }
   }
 }

@@ -77,10 +77,11 @@ export class LocationService {
   }
 
   /**
-   * Refuses a location outside the account's authorized ones, once it has any. The service's
-   * own folders (the default bucket's instance folders, the local warehouse) are always allowed.
+   * Refuses a location for an instance's objects outside the account's authorized ones, once it
+   * has any (`strict`: even when it has none). The instance's own folder of the default bucket
+   * is always allowed, another instance's never.
    */
-  async assertAuthorized(caller: Principal, instanceId: string, location: string, q: Db = this.store.db): Promise<void> {
+  async assertAuthorized(caller: Principal, instanceId: string, location: string, q: Db = this.store.db, strict = false): Promise<void> {
     const parsed = storageCoordinates(location, this.localWarehouse);
     if (!parsed) return; // validateLocation has refused what is neither storage nor the warehouse
     // The default bucket's instance folders each belong to their instance: another's is never allowed.
@@ -88,7 +89,7 @@ export class LocationService {
       if (isWithin(parsed.key, `instances/${instanceId}`)) return;
       throw forbidden(`location ${location} is inside another instance's warehouse folder`);
     }
-    if (!(await this.isAuthorized(caller.domainId, parsed, q, true))) {
+    if (!(await this.isAuthorized(caller.domainId, parsed, q, !strict))) {
       throw forbidden(`location ${location} is outside the account's authorized locations (ListAuthorizedLocation lists them)`);
     }
   }
