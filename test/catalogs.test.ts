@@ -1,6 +1,8 @@
 // LakeCat catalogs over HTTP: the top of the metadata hierarchy, on both metadata stores.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
 import { backends, createRunningInstance, startServer, type TestServer } from './helpers/server.js';
 
 for (const backend of await backends()) {
@@ -15,6 +17,8 @@ for (const backend of await backends()) {
       server = await startServer(backend);
       ({ token, projectId: project } = await server.login());
       instance = await createRunningInstance(server, token, project, 'lakecat_one');
+      // A second bucket of the local storage: a folder under the warehouse.
+      fs.mkdirSync(path.join(server.dataDir, 'warehouse', 'datalake'));
     });
     after(async () => { await server?.stop(); });
 
@@ -52,7 +56,7 @@ for (const backend of await backends()) {
     });
 
     test('locations are validated: scheme, bucket, path, and file:// only under the local warehouse', async () => {
-      for (const location of ['http://x/y', 'obs://', 'obs://Bad_Bucket/x', 'obs://bucket/../x', 'file:///etc/passwd', 'file:///tmp/x']) {
+      for (const location of ['http://x/y', 'obs://', 'obs://Bad_Bucket/x', 'obs://bucket/../x', 'obs://no-such-bucket/x', 'file:///etc/passwd', 'file:///tmp/x']) {
         const r = await server.request('POST', base(), { token, body: { catalog_name: 'badloc', location } });
         assert.equal(r.status, 400, `${location}: ${r.text}`);
       }

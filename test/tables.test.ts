@@ -31,6 +31,7 @@ for (const backend of await backends()) {
       server = await startServer(backend, { env: { LAKEFORM_QPS_PER_STRIDE: '1000' } });
       ({ token, projectId: project } = await server.login());
       instance = await createRunningInstance(server, token, project, 'tables_inst');
+      fs.mkdirSync(path.join(server.dataDir, 'warehouse', 'datalake'));
       assert.equal((await server.request('POST', `/v1/${project}/instances/${instance}/catalogs`, { token, body: { catalog_name: 'tc', location: 'obs://lakeform/tc' } })).status, 201);
       for (const db of ['sales', 'hr']) assert.equal((await server.request('POST', `${cat()}/databases`, { token, body: { database_name: db } })).status, 201);
     });

@@ -80,7 +80,7 @@ export async function createServices(config: Config, store: Store, storage: Obje
   const localWarehouse = path.join(config.dataDir, 'warehouse');
   const policies = new PolicyService(store, instances);
   const locations = new LocationService(store, storage, localWarehouse, config.defaultBucket);
-  const guard = (caller: Principal, instanceId: string, location: string, q?: Db) => locations.assertAuthorized(caller, instanceId, location, q);
+  const guard = (caller: Principal, instanceId: string, location: string, q?: Db) => locations.assertUsable(caller, instanceId, location, q);
   const catalogs = new CatalogService(store, instances, { defaultBucket: config.defaultBucket, localWarehouse }, policies, guard);
   const databases = new DatabaseService(store, instances, storage, localWarehouse, log, policies, guard);
   instances.addHooks({ provision: (instance) => catalogs.ensureDefaultCatalog(instance) });

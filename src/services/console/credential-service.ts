@@ -74,7 +74,7 @@ export class CredentialService {
 
     const target = this.coordinates(location);
     // Only the instance's own folder or an authorized location of the account: never another instance's or project's data.
-    await this.locations.assertAuthorized(caller, instance.id, location, undefined, true);
+    await this.locations.assertUsable(caller, instance.id, location, undefined, true);
     const overlapping = await otherTableUnder(this.store.db, instance.id, target, tableId);
     if (req.table && overlapping) {
       throw forbidden(`location ${location} also holds table ${overlapping.catalog_name}.${overlapping.database_name}.${overlapping.name}: no credential is issued for it`);

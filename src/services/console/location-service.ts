@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { LRUCache } from 'lru-cache';
 import type { Db, Store } from '../../store/store.js';
 import { nowIso } from '../../store/store.js';
 import * as repo from '../../store/console/location-repository.js';
@@ -44,6 +45,16 @@ export class LocationService {
     return clean;
   }
 
+  /** Buckets seen to exist recently: a location check costs no storage call on the hot path. */
+  private readonly knownBuckets = new LRUCache<string, true>({ max: 1000, ttl: 10_000 });
+
+  private async bucketExists(bucket: string): Promise<boolean> {
+    if (this.knownBuckets.get(bucket)) return true;
+    const exists = await this.storage.bucketExists(bucket).catch(() => false);
+    if (exists) this.knownBuckets.set(bucket, true);
+    return exists;
+  }
+
   async authorize(caller: Principal, locations: string[]): Promise<{ locations: string[] }> {
     if (!caller.isAdmin) throw forbidden('authorizing storage locations needs an administrator of the account');
     const clean = [...new Set(locations.map((l) => this.normalize(l)))];
@@ -77,13 +88,15 @@ export class LocationService {
   }
 
   /**
-   * Refuses a location for an instance's objects outside the account's authorized ones, once it
-   * has any (`strict`: even when it has none). The instance's own folder of the default bucket
-   * is always allowed, another instance's never.
+   * Refuses a location for an instance's objects that the storage does not have (its bucket
+   * must exist: a path inside one can always be written), or outside the account's authorized
+   * locations once it has any (`strict`: even when it has none). The instance's own folder of
+   * the default bucket is always allowed, another instance's never.
    */
-  async assertAuthorized(caller: Principal, instanceId: string, location: string, q: Db = this.store.db, strict = false): Promise<void> {
+  async assertUsable(caller: Principal, instanceId: string, location: string, q: Db = this.store.db, strict = false): Promise<void> {
     const parsed = storageCoordinates(location, this.localWarehouse);
     if (!parsed) return; // validateLocation has refused what is neither storage nor the warehouse
+    if (!(await this.bucketExists(parsed.bucket))) throw invalid(`location ${location} is in bucket ${parsed.bucket}, which the object storage does not have`);
     // The default bucket's instance folders each belong to their instance: another's is never allowed.
     if (parsed.bucket === this.defaultBucket && isWithin(parsed.key, 'instances')) {
       if (isWithin(parsed.key, `instances/${instanceId}`)) return;
