@@ -28,6 +28,8 @@ export interface Config {
   agreementUrl: string;
   /** Refuse new instances in a project until it has signed the agreements (off by default: a laptop needs no ceremony). */
   requireAgreement: boolean;
+  /** How long a job run's lease lasts without a heartbeat: a dead replica's run fails after it. */
+  jobLeaseSeconds: number;
 }
 
 export type ConfigOverrides = Partial<Pick<Config, 'host' | 'port' | 'dataDir' | 'databaseUrl' | 'logLevel'>>;
@@ -67,5 +69,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Conf
     publicUrl: env.LAKEFORM_PUBLIC_URL || undefined,
     agreementUrl: env.LAKEFORM_AGREEMENT_URL || 'https://www.apache.org/licenses/LICENSE-2.0',
     requireAgreement: env.LAKEFORM_REQUIRE_AGREEMENT === 'true',
+    jobLeaseSeconds: intFrom(env, 'LAKEFORM_JOB_LEASE_SECONDS', 15, 2, 3600),
   };
 }

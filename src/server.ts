@@ -46,6 +46,7 @@ export async function startServer(config: Config, log: Logger = createLogger(con
   const app = await buildApp(services, { logger: log, bodyLimit: config.bodyLimitBytes, qpsPerStride: config.qpsPerStride });
   const worker = new LifecycleWorker(services.instances, log);
   worker.start();
+  services.jobRunner.start();
   const purge = setInterval(() => {
     Promise.all([services.tokens.purgeExpired(), services.accessKeys.purgeExpired()])
       .catch((err) => log.warn({ err }, 'purging expired credentials failed'));
@@ -70,6 +71,8 @@ export async function startServer(config: Config, log: Logger = createLogger(con
       clearTimeout(deadline);
     }
     await worker.stop();
+    // Running jobs stop at their next safe point, keeping what they wrote consistent.
+    await services.jobRunner.stop();
     await store.close();
   })());
   return { app, services, url: address, close };

@@ -17,13 +17,14 @@ import { roleOperations } from './routes/governance/roles.js';
 import { policyOperations } from './routes/governance/policies.js';
 import { auditOperations } from './routes/governance/audit.js';
 import { consoleOperations } from './routes/console.js';
+import { jobOperations } from './routes/jobs.js';
 import { ServiceError } from '../services/errors.js';
 import { QPS_SPEC } from '../services/instances/specs.js';
 import { RawJson } from '../services/raw-json.js';
 
 /** Every operation the server serves: the table routes, hooks and generated tests come from. */
 export function allOperations(services: AppServices): Operation[] {
-  return [...iamOperations(services), ...instanceOperations(services), ...catalogOperations(services), ...databaseOperations(services), ...tableOperations(services), ...partitionOperations(services), ...functionOperations(services), ...metadataOperations(services), ...roleOperations(services), ...policyOperations(services), ...auditOperations(services), ...consoleOperations(services)];
+  return [...iamOperations(services), ...instanceOperations(services), ...catalogOperations(services), ...databaseOperations(services), ...tableOperations(services), ...partitionOperations(services), ...functionOperations(services), ...metadataOperations(services), ...roleOperations(services), ...policyOperations(services), ...auditOperations(services), ...consoleOperations(services), ...jobOperations(services)];
 }
 
 export interface AppOptions { logger: Logger; bodyLimit: number; qpsPerStride: number }

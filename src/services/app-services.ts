@@ -28,6 +28,10 @@ import { LocationService } from './console/location-service.js';
 import { ObsService } from './console/obs-service.js';
 import { AccessService } from './console/access-service.js';
 import { CredentialService } from './console/credential-service.js';
+import { JobService } from './jobs/job-service.js';
+import { JobRunner } from './jobs/job-runner.js';
+import { discoveryJob } from './jobs/discovery/discovery-job.js';
+import { storageCoordinates } from './console/location-service.js';
 
 /** The composition root: every service, wired to the store, storage and configuration. */
 export interface AppServices {
@@ -55,6 +59,8 @@ export interface AppServices {
   obs: ObsService;
   access: AccessService;
   credentials: CredentialService;
+  jobs: JobService;
+  jobRunner: JobRunner;
   rateLimiter: RateLimiter;
   ping(): Promise<void>;
 }
@@ -88,12 +94,29 @@ export async function createServices(config: Config, store: Store, storage: Obje
   if (config.requireAgreement) instances.addHooks({ admit: (projectId) => serviceAuthorization.admit(projectId) });
   const tables = new TableService(store, instances, storage, localWarehouse, log, policies, guard);
   const partitions = new PartitionService(store, tables, storage, localWarehouse, log);
+  const jobHandlers = {
+    METADATA_DISCOVERY: discoveryJob({ storage, localWarehouse, locations, databases, tables, partitions }),
+  };
+  // The runner needs the service for a run's job and the service the runner to kick it: tied here.
+  let jobs: JobService | undefined;
+  const jobRunner = new JobRunner(store, {
+    prepare: (run) => (jobs as JobService).prepare(run, (userId, projectId) => tokens.principalOfUser(userId, projectId, ['job'])),
+    handlers: jobHandlers,
+    finished: async (job, run, text) => {
+      const p = JSON.parse(job.parameter) as Record<string, { log_location?: string } | undefined>;
+      const logLocation = Object.values(p).find((v) => typeof v === 'object' && v?.log_location)?.log_location;
+      const target = logLocation ? storageCoordinates(logLocation, localWarehouse) : null;
+      if (target) await storage.putObject(target.bucket, `${target.key ? `${target.key}/` : ''}${job.name}/${run.id}.log`, text);
+    },
+  }, log.child({ component: 'jobs' }), config.jobLeaseSeconds * 1000);
+  jobs = new JobService(store, instances, box, jobRunner);
   return {
     version, config, store, storage, identity, tokens, accessKeys, instances, catalogs, databases, functions: new FunctionService(store, instances, policies),
     tables, partitions, statistics: new StatisticsService(store, partitions), roles: new RoleService(store, instances, policies), policies, audit: new AuditService(store, instances), metadata: new MetadataService(store, instances, config), rateLimiter: new RateLimiter(),
     serviceAuthorization,
     agencies: new AgencyService(store, accessKeys), locations, obs: new ObsService(store, storage, locations, config.defaultBucket, config.region),
     access: new AccessService(store, instances),
+    jobs, jobRunner,
     credentials: new CredentialService(store, instances, tables, policies, locations, accessKeys, config.defaultBucket, localWarehouse),
     ping: async () => { await sql`SELECT 1`.execute(store.db); },
   };

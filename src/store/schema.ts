@@ -169,6 +169,17 @@ export interface AccessClientRow {
   connections: string; status: string; ready_at: string; created_by: string; created_at: string;
 }
 
+export interface JobRow {
+  id: string; instance_id: string; name: string; description: string; type: string; parameter: string;
+  creator_id: string; creator_name: string; project_id: string; created_at: string; updated_at: string;
+}
+export interface JobRunRow {
+  id: string; job_id: string; instance_id: string; status: string; mode: string; lease_owner: string | null; lease_expires_at: string | null;
+  stop_requested: number; current_step: string; done: number; total: number; created: number; updated: number; skipped: number; failed: number;
+  message: string; submitted_at: string; started_at: string | null; ended_at: string | null;
+}
+export interface JobRunLogRow { id: Generated<number>; run_id: string; at: string; level: string; message: string }
+
 export interface Database {
   domains: DomainRow;
   projects: ProjectRow;
@@ -201,4 +212,7 @@ export interface Database {
   authorized_locations: AuthorizedLocationRow;
   access_infos: AccessInfoRow;
   access_clients: AccessClientRow;
+  lf_jobs: JobRow;
+  lf_job_runs: JobRunRow;
+  lf_job_run_logs: JobRunLogRow;
 }

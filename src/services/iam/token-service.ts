@@ -166,6 +166,14 @@ export class TokenService {
     };
   }
 
+  /** A user's identity in a project, as background work acting for them sees it now; undefined once they are gone or disabled. */
+  async principalOfUser(userId: string, projectId: string, methods: string[]): Promise<Principal | undefined> {
+    const user = await usersRepo.findUserById(this.store.db, userId);
+    const project = await projectsRepo.findProjectById(this.store.db, projectId);
+    if (!user || !user.enabled || !project || project.domain_id !== user.domain_id) return undefined;
+    return this.principalFor(user, project, methods, undefined, 'token');
+  }
+
   async purgeExpired(): Promise<number> {
     return tokensRepo.deleteExpiredTokens(this.store.db, nowIso());
   }
