@@ -15,7 +15,10 @@
  * adding 1,000); and the server's memory before and after streaming every name of the big table.
  * governance: ShowTable p50 for a user whose 1,000 grants reach it through 10 roles, against
  * the administrator's (target: at most 1.2x).
- * --only instance-show|lakecat-tables|lakecat-partitions|governance runs one of them.
+ * discovery: a METADATA_DISCOVERY job over 10,000 Parquet files in 1,000 partitions of one
+ * table (written with hyparquet-writer to the local warehouse): files read per second, and
+ * the same per second for 1,000 files in 100 partitions (target: throughput within 2x).
+ * --only instance-show|lakecat-tables|lakecat-partitions|governance|discovery runs one of them.
  */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -27,6 +30,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import pg from 'pg';
+import { parquetWriteBuffer } from 'hyparquet-writer';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const { values: args } = parseArgs({
@@ -57,7 +61,7 @@ async function pgDatabase(adminUrl: string): Promise<{ url: string; drop: () => 
   return { url: u.toString(), drop: () => admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`) };
 }
 
-async function startServer(): Promise<{ url: string; password: string; pid: number; stop: () => Promise<void> }> {
+async function startServer(): Promise<{ url: string; password: string; pid: number; dataDir: string; stop: () => Promise<void> }> {
   const port = await freePort();
   const database = args.postgres ? await pgDatabase(args.postgres) : undefined;
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'lakeform-bench-'));
@@ -75,7 +79,7 @@ async function startServer(): Promise<{ url: string; password: string; pid: numb
     await new Promise((r) => setTimeout(r, 200));
   }
   return {
-    url, password, pid: child.pid as number,
+    url, password, pid: child.pid as number, dataDir,
     stop: async () => {
       child.kill('SIGTERM');
       await new Promise((r) => child.on('exit', r));
@@ -273,6 +277,45 @@ async function governance(server: { url: string }, token: string, projectId: str
   console.log(`  a table no grant reaches: ${refused.status}`);
 }
 
+async function discovery(server: { url: string; dataDir: string }, token: string, projectId: string, instanceId: string): Promise<void> {
+  const admin = { 'X-Auth-Token': token };
+  const base = `${server.url}/v1/${projectId}/instances/${instanceId}`;
+  const file = Buffer.from(parquetWriteBuffer({ columnData: [
+    { name: 'id', data: new Int32Array([1, 2, 3]), type: 'INT32' }, { name: 'amount', data: [1.5, 2.5, 3.5], type: 'DOUBLE' }, { name: 'note', data: ['a', 'b', 'c'], type: 'STRING' },
+  ] }));
+  const layout = (name: string, files: number, partitions: number) => {
+    for (let i = 0; i < files; i++) {
+      const p = i % partitions;
+      const dir = path.join(server.dataDir, 'warehouse', 'lakeform', 'instances', instanceId, name, 'facts', `day=${Math.floor(p / 10)}`, `shard=${p % 10}`);
+      fs.mkdirSync(dir, { recursive: true });
+      fs.writeFileSync(path.join(dir, `part-${i}.parquet`), file);
+    }
+  };
+  const discover = async (name: string): Promise<{ seconds: number; job: Record<string, any> }> => {
+    const created = await json(`${base}/lf-jobs`, 'POST', { name: `bench_${name}`, type: 'METADATA_DISCOVERY', parameter: { metadata_discovery_parameter: {
+      data_location: `obs://lakeform/instances/${instanceId}/${name}`, target_catalog: 'hive', target_database: name,
+    } } }, admin);
+    const id = created.body.id as string;
+    await json(`${base}/lf-jobs/${id}/start`, 'POST', undefined, admin);
+    for (;;) {
+      const job = (await json(`${base}/lf-jobs/${id}`, 'GET', undefined, admin)).body;
+      if (!['SUBMITTED', 'RUNNING'].includes(job.status)) {
+        return { seconds: (Date.parse(job.last_run.end_time) - Date.parse(job.last_run.start_time)) / 1000, job };
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  };
+  layout('small', 1000, 100);
+  layout('large', 10_000, 1000);
+  const small = await discover('small');
+  const large = await discover('large');
+  const rate = (files: number, s: number) => files / s;
+  console.log(`bench discovery (${args.postgres ? 'postgres' : 'sqlite'}; Parquet files in the local warehouse)`);
+  console.log(`  1,000 files in 100 partitions: ${small.seconds.toFixed(2)} s, ${rate(1000, small.seconds).toFixed(0)} files/s (${small.job.status})`);
+  console.log(`  10,000 files in 1,000 partitions: ${large.seconds.toFixed(2)} s, ${rate(10_000, large.seconds).toFixed(0)} files/s (${large.job.status}, ${large.job.last_run.created} table)`);
+  console.log(`  throughput ratio large/small ${(rate(10_000, large.seconds) / rate(1000, small.seconds)).toFixed(2)} (target >= 0.5)`);
+}
+
 async function main(): Promise<void> {
   const server = await startServer();
   try {
@@ -297,6 +340,7 @@ async function main(): Promise<void> {
     if (args.only === undefined || args.only === 'lakecat-tables') await lakecatTables(server, token, projectId, instanceId);
     if (args.only === undefined || args.only === 'lakecat-partitions') await lakecatPartitions(server, token, projectId, instanceId);
     if (args.only === undefined || args.only === 'governance') await governance(server, token, projectId, instanceId);
+    if (args.only === undefined || args.only === 'discovery') await discovery(server, token, projectId, instanceId);
   } finally {
     await server.stop();
   }
