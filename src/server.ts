@@ -1,12 +1,11 @@
 import fs from 'node:fs';
-import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import pino, { type Logger } from 'pino';
 import type { Config } from './config.js';
 import { buildApp } from './http/app.js';
 import { createServices, type AppServices } from './services/app-services.js';
 import { LifecycleWorker } from './services/instances/lifecycle-worker.js';
-import { LocalObjectStorage } from './storage/local-storage.js';
+import { createObjectStorage, localWarehouse } from './storage/index.js';
 import { openStore } from './store/store.js';
 
 export const VERSION = '0.1.0';
@@ -28,9 +27,9 @@ export async function startServer(config: Config, log: Logger = createLogger(con
   const store = openStore(config.databaseUrl);
   const applied = await store.migrate();
   if (applied.length) log.info({ migrations: applied }, 'applied schema migrations');
-  const warehouse = path.join(config.dataDir, 'warehouse');
-  fs.mkdirSync(warehouse, { recursive: true });
-  const storage = new LocalObjectStorage(warehouse);
+  if (config.storage.kind === 'local') fs.mkdirSync(localWarehouse(config), { recursive: true });
+  const storage = await createObjectStorage(config);
+  // Also a start-up check of the store: a wrong endpoint or key fails here rather than on the first DROP.
   await storage.createBucket(config.defaultBucket);
   const services = await createServices(config, store, storage, log, VERSION);
 
@@ -53,7 +52,8 @@ export async function startServer(config: Config, log: Logger = createLogger(con
   purge.unref();
 
   const address = await app.listen({ host: config.host, port: config.port });
-  log.info({ address, database: store.dialect, data_dir: config.dataDir }, `lakeform listening on ${address}`);
+  const s = config.storage;
+  log.info({ address, database: store.dialect, data_dir: config.dataDir, storage: s.kind, ...(s.kind === 's3' ? { s3_endpoint: s.endpoint } : {}) }, `lakeform listening on ${address}`);
 
   let closing: Promise<void> | undefined;
   const close = () => (closing ??= (async () => {
@@ -70,6 +70,7 @@ export async function startServer(config: Config, log: Logger = createLogger(con
       clearTimeout(deadline);
     }
     await worker.stop();
+    storage.close?.();
     await store.close();
   })());
   return { app, services, url: address, close };

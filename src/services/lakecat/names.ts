@@ -13,15 +13,17 @@ const SCHEMES = new Set(['obs', 's3', 'file']);
 
 /**
  * A storage location must name a bucket and a path in it (`obs://bucket/path`, `s3://…`), or a
- * folder under the local warehouse (`file:///…`). Nothing else can ever be read or written.
+ * folder under the local warehouse (`file:///…`, only when the local backend serves it). Nothing
+ * else can ever be read or written.
  */
-export function validateLocation(what: string, location: string, localWarehouse: string): string {
+export function validateLocation(what: string, location: string, localWarehouse: string | undefined): string {
   const har = /^har:\/\//.test(location);
   const parsed = parseLocation(har ? location.replace(/^har:/, 'obs:') : location);
   if (!parsed || (!har && !SCHEMES.has(parsed.scheme))) {
     throw invalid(`${what} '${location}' must be obs://bucket/path, s3://bucket/path or file:// under the local warehouse`);
   }
   if (parsed.scheme === 'file') {
+    if (localWarehouse === undefined) throw invalid(`${what} '${location}': file:// locations need the local storage backend; use obs:// or s3://`);
     const root = localWarehouse.endsWith('/') ? localWarehouse : `${localWarehouse}/`;
     if (!`${parsed.key}/`.startsWith(root) || parsed.key.split('/').includes('..')) {
       throw invalid(`${what} '${location}' is outside the local warehouse ${localWarehouse}`);
