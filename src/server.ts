@@ -29,8 +29,9 @@ export async function startServer(config: Config, log: Logger = createLogger(con
   if (applied.length) log.info({ migrations: applied }, 'applied schema migrations');
   if (config.storage.kind === 'local') fs.mkdirSync(localWarehouse(config), { recursive: true });
   const storage = await createObjectStorage(config);
-  // Also a start-up check of the store: a wrong endpoint or key fails here rather than on the first DROP.
-  await storage.createBucket(config.defaultBucket);
+  // Also a start-up check of the store: a wrong endpoint or key fails here rather than on the first DROP. Asked first
+  // because a deployment may grant access to a bucket it made itself without the right to create buckets.
+  if (!(await storage.bucketExists(config.defaultBucket))) await storage.createBucket(config.defaultBucket);
   const services = await createServices(config, store, storage, log, VERSION);
 
   const boot = await services.identity.bootstrap(config.adminPassword);
