@@ -48,9 +48,10 @@ async function withServices(fn: (s: AppServices, admin: (domain?: string) => Pro
   const config = loadConfig(process.env, overrides({ logLevel: 'warn' }));
   const log = createLogger('warn', 2);
   const store = openStore(config.databaseUrl);
+  const storage = await createObjectStorage(config);
   try {
     await store.migrate();
-    const services = await createServices(config, store, await createObjectStorage(config), log, VERSION);
+    const services = await createServices(config, store, storage, log, VERSION);
     await services.identity.bootstrap(config.adminPassword);
     const admin = async (domainName = 'default'): Promise<Principal> => {
       const domain = await services.identity.domainByName(domainName);
@@ -60,6 +61,7 @@ async function withServices(fn: (s: AppServices, admin: (domain?: string) => Pro
     const out = await fn(services, admin);
     if (out !== undefined) process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
   } finally {
+    storage.close?.();
     await store.close();
   }
 }
