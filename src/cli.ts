@@ -1,13 +1,12 @@
 #!/usr/bin/env node
 import { randomBytes } from 'node:crypto';
-import path from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import { type ConfigOverrides, loadConfig } from './config.js';
 import { createLogger, startServer, VERSION } from './server.js';
 import { createServices, type AppServices } from './services/app-services.js';
 import { ServiceError } from './services/errors.js';
 import type { Principal } from './services/iam/principal.js';
-import { LocalObjectStorage } from './storage/local-storage.js';
+import { createObjectStorage } from './storage/index.js';
 import { openStore } from './store/store.js';
 
 const program = new Command('lakeform')
@@ -49,9 +48,10 @@ async function withServices(fn: (s: AppServices, admin: (domain?: string) => Pro
   const config = loadConfig(process.env, overrides({ logLevel: 'warn' }));
   const log = createLogger('warn', 2);
   const store = openStore(config.databaseUrl);
+  const storage = await createObjectStorage(config);
   try {
     await store.migrate();
-    const services = await createServices(config, store, new LocalObjectStorage(path.join(config.dataDir, 'warehouse')), log, VERSION);
+    const services = await createServices(config, store, storage, log, VERSION);
     await services.identity.bootstrap(config.adminPassword);
     const admin = async (domainName = 'default'): Promise<Principal> => {
       const domain = await services.identity.domainByName(domainName);
@@ -61,6 +61,7 @@ async function withServices(fn: (s: AppServices, admin: (domain?: string) => Pro
     const out = await fn(services, admin);
     if (out !== undefined) process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
   } finally {
+    storage.close?.();
     await store.close();
   }
 }

@@ -1,4 +1,8 @@
 import path from 'node:path';
+import type { S3Settings } from './storage/s3-storage.js';
+
+/** Where table data lives: the local warehouse folder, or an S3-compatible store. */
+export type StorageConfig = { kind: 'local' } | ({ kind: 's3' } & S3Settings);
 
 /** Everything the server reads from its environment, resolved once at start. */
 export interface Config {
@@ -30,6 +34,7 @@ export interface Config {
   requireAgreement: boolean;
   /** How long a job run's lease lasts without a heartbeat: a dead replica's run fails after it. */
   jobLeaseSeconds: number;
+  storage: StorageConfig;
 }
 
 export type ConfigOverrides = Partial<Pick<Config, 'host' | 'port' | 'dataDir' | 'databaseUrl' | 'logLevel'>>;
@@ -42,6 +47,42 @@ function intFrom(env: NodeJS.ProcessEnv, name: string, fallback: number, min: nu
     throw new Error(`${name} must be an integer between ${min} and ${max}, got '${raw}'`);
   }
   return n;
+}
+
+function boolFrom(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boolean {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (raw === 'true' || raw === '1') return true;
+  if (raw === 'false' || raw === '0') return false;
+  throw new Error(`${name} must be true or false, got '${raw}'`);
+}
+
+/** LAKEFORM_STORAGE and, for s3, the LAKEFORM_S3_* settings; errors name the variable but never print a secret. */
+function storageFrom(env: NodeJS.ProcessEnv): StorageConfig {
+  const kind = env.LAKEFORM_STORAGE || 'local';
+  if (kind === 'local') return { kind };
+  if (kind !== 's3') throw new Error(`LAKEFORM_STORAGE must be local or s3, got '${kind}'`);
+  const missing = ['LAKEFORM_S3_ENDPOINT', 'LAKEFORM_S3_ACCESS_KEY_ID', 'LAKEFORM_S3_SECRET_ACCESS_KEY'].filter((n) => !env[n]);
+  if (missing.length) throw new Error(`LAKEFORM_STORAGE=s3 needs ${missing.join(', ')}`);
+  const endpoint = env.LAKEFORM_S3_ENDPOINT as string;
+  let url: URL;
+  try {
+    url = new URL(endpoint);
+  } catch {
+    throw new Error(`LAKEFORM_S3_ENDPOINT must be an http:// or https:// URL, got '${endpoint}'`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error(`LAKEFORM_S3_ENDPOINT must be an http:// or https:// URL, got '${endpoint}'`);
+  // A URL with user info would put a credential in every log line that names the endpoint.
+  if (url.username || url.password) throw new Error('LAKEFORM_S3_ENDPOINT must not carry credentials; use LAKEFORM_S3_ACCESS_KEY_ID and LAKEFORM_S3_SECRET_ACCESS_KEY');
+  return {
+    kind,
+    endpoint,
+    region: env.LAKEFORM_S3_REGION || 'us-east-1',
+    forcePathStyle: boolFrom(env, 'LAKEFORM_S3_FORCE_PATH_STYLE', false),
+    accessKeyId: env.LAKEFORM_S3_ACCESS_KEY_ID as string,
+    secretAccessKey: env.LAKEFORM_S3_SECRET_ACCESS_KEY as string,
+    sessionToken: env.LAKEFORM_S3_SESSION_TOKEN || undefined,
+  };
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: ConfigOverrides = {}): Config {
@@ -70,5 +111,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Conf
     agreementUrl: env.LAKEFORM_AGREEMENT_URL || 'https://www.apache.org/licenses/LICENSE-2.0',
     requireAgreement: env.LAKEFORM_REQUIRE_AGREEMENT === 'true',
     jobLeaseSeconds: intFrom(env, 'LAKEFORM_JOB_LEASE_SECONDS', 15, 2, 3600),
+    storage: storageFrom(env),
   };
 }

@@ -1,12 +1,11 @@
 import fs from 'node:fs';
-import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import pino, { type Logger } from 'pino';
 import type { Config } from './config.js';
 import { buildApp } from './http/app.js';
 import { createServices, type AppServices } from './services/app-services.js';
 import { LifecycleWorker } from './services/instances/lifecycle-worker.js';
-import { LocalObjectStorage } from './storage/local-storage.js';
+import { createObjectStorage, localWarehouse } from './storage/index.js';
 import { openStore } from './store/store.js';
 
 export const VERSION = '0.1.0';
@@ -28,10 +27,11 @@ export async function startServer(config: Config, log: Logger = createLogger(con
   const store = openStore(config.databaseUrl);
   const applied = await store.migrate();
   if (applied.length) log.info({ migrations: applied }, 'applied schema migrations');
-  const warehouse = path.join(config.dataDir, 'warehouse');
-  fs.mkdirSync(warehouse, { recursive: true });
-  const storage = new LocalObjectStorage(warehouse);
-  await storage.createBucket(config.defaultBucket);
+  if (config.storage.kind === 'local') fs.mkdirSync(localWarehouse(config), { recursive: true });
+  const storage = await createObjectStorage(config);
+  // Also a start-up check of the store: a wrong endpoint or key fails here rather than on the first DROP. Asked first
+  // because a deployment may grant access to a bucket it made itself without the right to create buckets.
+  if (!(await storage.bucketExists(config.defaultBucket))) await storage.createBucket(config.defaultBucket);
   const services = await createServices(config, store, storage, log, VERSION);
 
   const boot = await services.identity.bootstrap(config.adminPassword);
@@ -54,7 +54,8 @@ export async function startServer(config: Config, log: Logger = createLogger(con
   purge.unref();
 
   const address = await app.listen({ host: config.host, port: config.port });
-  log.info({ address, database: store.dialect, data_dir: config.dataDir }, `lakeform listening on ${address}`);
+  const s = config.storage;
+  log.info({ address, database: store.dialect, data_dir: config.dataDir, storage: s.kind, ...(s.kind === 's3' ? { s3_endpoint: s.endpoint } : {}) }, `lakeform listening on ${address}`);
 
   let closing: Promise<void> | undefined;
   const close = () => (closing ??= (async () => {
@@ -73,6 +74,7 @@ export async function startServer(config: Config, log: Logger = createLogger(con
     await worker.stop();
     // Running jobs stop at their next safe point, keeping what they wrote consistent.
     await services.jobRunner.stop();
+    storage.close?.();
     await store.close();
   })());
   return { app, services, url: address, close };

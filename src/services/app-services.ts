@@ -83,7 +83,8 @@ export async function createServices(config: Config, store: Store, storage: Obje
   const tokens = new TokenService(store, config.tokenTtlSeconds, config.tokenCacheSeconds);
   const accessKeys = new AccessKeyService(store, box, tokens);
   const instances = new InstanceService(store, config.instanceQuota, config.recycleBinRetentionDays);
-  const localWarehouse = path.join(config.dataDir, 'warehouse');
+  // file:// locations name the local warehouse folder, which only the local backend serves.
+  const localWarehouse = storage.kind === 'local' ? path.join(config.dataDir, 'warehouse') : undefined;
   const policies = new PolicyService(store, instances);
   const locations = new LocationService(store, storage, localWarehouse, config.defaultBucket);
   const guard = (caller: Principal, instanceId: string, location: string, q?: Db) => locations.assertUsable(caller, instanceId, location, q);

@@ -31,6 +31,8 @@ export interface ObjectStorage {
   deleteObject(bucket: string, key: string): Promise<void>;
   /** Returns how many objects were deleted. */
   deletePrefix(bucket: string, prefix: string): Promise<number>;
+  /** Releases connections, if the backend holds any. */
+  close?(): void;
 }
 
 export class StorageNotFoundError extends Error {
@@ -42,6 +44,14 @@ export class InvalidStorageNameError extends Error {
 /** A key that a backend cannot hold next to an existing one (a folder-based store cannot have both 'a' and 'a/b'). */
 export class StorageConflictError extends InvalidStorageNameError {
   override name = 'StorageConflictError';
+}
+
+/** The store failed or refused a request (unreachable, access denied, …); the message never carries credentials. */
+export class StorageBackendError extends Error {
+  override name = 'StorageBackendError';
+  constructor(message: string, readonly code: string, readonly status: number | undefined) {
+    super(message);
+  }
 }
 
 export type StorageLocation = { scheme: 'obs' | 's3' | 'file'; bucket: string; key: string };

@@ -31,7 +31,7 @@ export class CredentialService {
   constructor(
     private readonly store: Store, private readonly instances: InstanceService, private readonly tables: TableService,
     private readonly policies: PolicyService, private readonly locations: LocationService, private readonly accessKeys: AccessKeyService,
-    private readonly defaultBucket: string, private readonly localWarehouse: string,
+    private readonly defaultBucket: string, private readonly localWarehouse: string | undefined,
   ) {}
 
   async vend(caller: Principal, projectId: string, instanceRef: string, req: CredentialRequest) {

@@ -13,10 +13,12 @@ import { validateLocation } from '../lakecat/names.js';
  * The bucket and key a location names: obs:// and s3:// name the same storage, and a file
  * under the local warehouse is <warehouse>/<bucket>/<key>. Null for anything else.
  */
-export function storageCoordinates(location: string, localWarehouse: string): { bucket: string; key: string; file?: string } | null {
+export function storageCoordinates(location: string, localWarehouse: string | undefined): { bucket: string; key: string; file?: string } | null {
   const parsed = parseLocation(location);
   if (!parsed) return null;
   if (parsed.scheme !== 'file') return { bucket: parsed.bucket, key: parsed.key.replace(/\/+$/, '') };
+  // file:// names the local warehouse, which only the local backend has.
+  if (localWarehouse === undefined) return null;
   const rel = path.relative(localWarehouse, path.resolve(parsed.key));
   if (rel === '' || rel.startsWith('..') || path.isAbsolute(rel)) return null;
   const parts = rel.split(path.sep);
@@ -34,7 +36,7 @@ export function isWithin(location: string, root: string): boolean {
  * warehouse folders).
  */
 export class LocationService {
-  constructor(private readonly store: Store, private readonly storage: ObjectStorage, private readonly localWarehouse: string, private readonly defaultBucket: string) {}
+  constructor(private readonly store: Store, private readonly storage: ObjectStorage, private readonly localWarehouse: string | undefined, private readonly defaultBucket: string) {}
 
   /** A location in its one stored spelling; wildcards and relative segments never pass. */
   private normalize(location: string): string {

@@ -42,8 +42,8 @@ const view = (r: CatalogRow): CatalogView => ({
 export interface CatalogSettings {
   /** Bucket of the default warehouse: catalogs without a location live under obs://<bucket>/instances/<id>/. */
   defaultBucket: string;
-  /** Absolute path of the local warehouse folder, the only place file:// locations may point to. */
-  localWarehouse: string;
+  /** Absolute path of the local warehouse folder, the only place file:// locations may point to; none on other backends. */
+  localWarehouse: string | undefined;
 }
 
 /** Catalogs of an instance: the top of the LakeCat hierarchy. */

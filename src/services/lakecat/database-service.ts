@@ -65,7 +65,7 @@ export class DatabaseService {
 
   constructor(
     private readonly store: Store, instances: InstanceService, private readonly storage: ObjectStorage,
-    private readonly localWarehouse: string, private readonly log: Logger, policies: PolicyService,
+    private readonly localWarehouse: string | undefined, private readonly log: Logger, policies: PolicyService,
     private readonly guard: LocationGuard = allowAnyLocation,
   ) {
     this.containers = new Containers(store, instances, policies);

@@ -14,23 +14,25 @@ export const CATALOG_NAME = /^[a-zA-Z0-9_]+$/;
 const SCHEMES = new Set(['obs', 's3', 'file']);
 
 /**
- * A storage location must name a bucket and a path in it (`obs://bucket/path`, `s3://…`), or a
- * folder under the local warehouse (`file:///…`). Nothing else can ever be read or written.
- */
-/**
  * Refuses a storage location the caller's account has not authorized for an instance's objects (see LocationService);
  * `q` is the transaction the caller works in, if any.
  */
 export type LocationGuard = (caller: Principal, instanceId: string, location: string, q?: Db) => Promise<void>;
 export const allowAnyLocation: LocationGuard = async () => {};
 
-export function validateLocation(what: string, location: string, localWarehouse: string): string {
+/**
+ * A storage location must name a bucket and a path in it (`obs://bucket/path`, `s3://…`), or a
+ * folder under the local warehouse (`file:///…`, only when the local backend serves it). Nothing
+ * else can ever be read or written.
+ */
+export function validateLocation(what: string, location: string, localWarehouse: string | undefined): string {
   const har = /^har:\/\//.test(location);
   const parsed = parseLocation(har ? location.replace(/^har:/, 'obs:') : location);
   if (!parsed || (!har && !SCHEMES.has(parsed.scheme))) {
     throw invalid(`${what} '${location}' must be obs://bucket/path, s3://bucket/path or file:// under the local warehouse`);
   }
   if (parsed.scheme === 'file') {
+    if (localWarehouse === undefined) throw invalid(`${what} '${location}': file:// locations need the local storage backend; use obs:// or s3://`);
     const root = localWarehouse.endsWith('/') ? localWarehouse : `${localWarehouse}/`;
     if (!`${parsed.key}/`.startsWith(root) || parsed.key.split('/').includes('..')) {
       throw invalid(`${what} '${location}' is outside the local warehouse ${localWarehouse}`);

@@ -65,7 +65,7 @@ type Built = repo.NewPartition;
 export class PartitionService {
   constructor(
     private readonly store: Store, private readonly tables: TableService, private readonly storage: ObjectStorage,
-    private readonly localWarehouse: string, private readonly log: Logger,
+    private readonly localWarehouse: string | undefined, private readonly log: Logger,
   ) {}
 
   /** The table at the path (the caller may act on it) and its partition keys; a table without keys has no partitions. */

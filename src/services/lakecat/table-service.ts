@@ -61,7 +61,7 @@ function pick(v: Record<string, unknown>, fields: string[] | undefined): Record<
 export class TableService {
   constructor(
     private readonly store: Store, instances: InstanceService, private readonly storage: ObjectStorage,
-    private readonly localWarehouse: string, private readonly log: Logger, policies: PolicyService,
+    private readonly localWarehouse: string | undefined, private readonly log: Logger, policies: PolicyService,
     private readonly guard: LocationGuard = allowAnyLocation,
   ) {
     this.containers = new Containers(store, instances, policies);

@@ -47,7 +47,7 @@ const tableName = (folder: string) => folder.toLowerCase().replace(/[^a-z0-9_]/g
  * through the LakeCat services as the job's creator, honouring the conflict strategy.
  */
 export function discoveryJob(deps: {
-  storage: ObjectStorage; localWarehouse: string; locations: LocationService;
+  storage: ObjectStorage; localWarehouse: string | undefined; locations: LocationService;
   databases: DatabaseService; tables: TableService; partitions: PartitionService;
 }): JobHandler {
   return async (ctx: JobContext) => {
