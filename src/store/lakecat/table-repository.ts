@@ -146,3 +146,13 @@ export async function findTableStampByPath(q: Db, projectId: string, instanceRef
     : await stampByInstanceId(q, projectId, instanceRef, catalog, database, name);
   return rows[0] as TableStamp | undefined;
 }
+
+/**
+ * Holds the table's row lock until the transaction ends, changing nothing: a write that depends
+ * on the table's columns (a constraint) then serialises with updates of the table (PostgreSQL;
+ * SQLite has one writer). False when the table is gone.
+ */
+export async function lockTable(q: Db, id: string): Promise<boolean> {
+  const r = await q.updateTable('tables').set((eb) => ({ version: eb.ref('version') })).where('id', '=', id).executeTakeFirst();
+  return Number(r.numUpdatedRows) === 1;
+}

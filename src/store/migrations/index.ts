@@ -12,6 +12,7 @@ import { migration as m0009 } from './0009-policies.js';
 import * as m0010 from './0010-governance-version.js';
 import { migration as m0011 } from './0011-audit.js';
 import * as m0012 from './0012-owner-indexes.js';
+import { migration as m0014 } from './0014-datasets-and-constraints.js';
 
 /**
  * Versioned migrations, applied in name order on start. Never edit one that has shipped: add
@@ -31,6 +32,7 @@ export function migrationProvider(dialect: Dialect): MigrationProvider {
     '0010-governance-version': m0010,
     '0011-audit': m0011(dialect),
     '0012-owner-indexes': m0012,
+    '0014-datasets-and-constraints': m0014(dialect),
   };
   return { getMigrations: async () => migrations };
 }
