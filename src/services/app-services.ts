@@ -18,6 +18,7 @@ import { FunctionService } from './lakecat/function-service.js';
 import { TableService } from './lakecat/table-service.js';
 import { PartitionService } from './lakecat/partition-service.js';
 import { StatisticsService } from './lakecat/statistics-service.js';
+import { DatasetService } from './lakecat/dataset-service.js';
 import { RoleService } from './governance/role-service.js';
 import { PolicyService } from './governance/policy-service.js';
 import { AuditService } from './governance/audit-service.js';
@@ -38,6 +39,7 @@ export interface AppServices {
   tables: TableService;
   partitions: PartitionService;
   statistics: StatisticsService;
+  datasets: DatasetService;
   roles: RoleService;
   policies: PolicyService;
   audit: AuditService;
@@ -73,7 +75,8 @@ export async function createServices(config: Config, store: Store, storage: Obje
   const partitions = new PartitionService(store, tables, storage, localWarehouse, log);
   return {
     version, config, store, storage, identity, tokens, accessKeys, instances, catalogs, databases, functions: new FunctionService(store, instances, policies),
-    tables, partitions, statistics: new StatisticsService(store, partitions), roles: new RoleService(store, instances, policies), policies, audit: new AuditService(store, instances), metadata: new MetadataService(store, instances, config), rateLimiter: new RateLimiter(),
+    tables, partitions, statistics: new StatisticsService(store, partitions),
+    datasets: new DatasetService(store, instances, storage, localWarehouse, log, policies), roles: new RoleService(store, instances, policies), policies, audit: new AuditService(store, instances), metadata: new MetadataService(store, instances, config), rateLimiter: new RateLimiter(),
     ping: async () => { await sql`SELECT 1`.execute(store.db); },
   };
 }
