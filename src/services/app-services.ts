@@ -19,6 +19,7 @@ import { TableService } from './lakecat/table-service.js';
 import { PartitionService } from './lakecat/partition-service.js';
 import { StatisticsService } from './lakecat/statistics-service.js';
 import { DatasetService } from './lakecat/dataset-service.js';
+import { ConstraintService } from './lakecat/constraint-service.js';
 import { RoleService } from './governance/role-service.js';
 import { PolicyService } from './governance/policy-service.js';
 import { AuditService } from './governance/audit-service.js';
@@ -40,6 +41,7 @@ export interface AppServices {
   partitions: PartitionService;
   statistics: StatisticsService;
   datasets: DatasetService;
+  constraints: ConstraintService;
   roles: RoleService;
   policies: PolicyService;
   audit: AuditService;
@@ -76,7 +78,7 @@ export async function createServices(config: Config, store: Store, storage: Obje
   return {
     version, config, store, storage, identity, tokens, accessKeys, instances, catalogs, databases, functions: new FunctionService(store, instances, policies),
     tables, partitions, statistics: new StatisticsService(store, partitions),
-    datasets: new DatasetService(store, instances, storage, localWarehouse, log, policies), roles: new RoleService(store, instances, policies), policies, audit: new AuditService(store, instances), metadata: new MetadataService(store, instances, config), rateLimiter: new RateLimiter(),
+    datasets: new DatasetService(store, instances, storage, localWarehouse, log, policies), constraints: new ConstraintService(store, tables), roles: new RoleService(store, instances, policies), policies, audit: new AuditService(store, instances), metadata: new MetadataService(store, instances, config), rateLimiter: new RateLimiter(),
     ping: async () => { await sql`SELECT 1`.execute(store.db); },
   };
 }
