@@ -4,7 +4,6 @@ import { type Db, isForeignKeyViolation, nowIso, type Store, type Tx } from '../
 import type { DatabaseRow, DatasetRow } from '../../store/schema.js';
 import * as repo from '../../store/lakecat/dataset-repository.js';
 import { appendEvent } from '../../store/lakecat/event-repository.js';
-import type { DatabaseNameKey } from '../../store/lakecat/keyset.js';
 import type { StoredPolicy } from '../../store/governance/policy-repository.js';
 import type { ObjectStorage } from '../../storage/object-storage.js';
 import { conflict, forbidden, invalid, notFound, unlessDuplicate } from '../errors.js';
@@ -198,12 +197,12 @@ export class DatasetService {
     const { s, d } = await this.scope(caller, projectId, instanceRef, catalogName, databaseName);
     const filter: repo.DatasetFilter = { pattern: p.pattern, format: p.format };
     const db = this.store.db;
-    const page = await keysetPage<DatasetRow, DatabaseNameKey>({ ...p, limit: p.limit === 0 ? 1000 : p.limit }, {
+    const page = await keysetPage<DatasetRow, string>({ ...p, limit: p.limit === 0 ? 1000 : p.limit }, {
       what: 'a dataset of this listing',
-      locate: (marker) => repo.findDatasetById(db, s, marker),
+      locate: async (marker) => (await repo.findDatasetById(db, s, marker))?.name,
       fetch: (limit, c) => repo.pageDatasets(db, s, filter, limit, c),
       exists: (k, side) => repo.datasetExistsBeyond(db, s, filter, k, side),
-      keyOf: (r) => ({ database_name: r.database_name, name: r.name }),
+      keyOf: (r) => r.name,
       markerOf: (r) => r.id,
     });
     return { datasets: page.rows.map((r) => view(r, d.database.id)), page_info: page.info };

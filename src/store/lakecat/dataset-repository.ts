@@ -1,5 +1,5 @@
 import type { DatasetRow } from '../schema.js';
-import { beyondKey, type DatabaseNameKey, pageFromRows } from './keyset.js';
+import { pageFromRows } from './keyset.js';
 import { hiveNamePattern } from './name-pattern.js';
 import type { Db } from '../store.js';
 
@@ -21,16 +21,19 @@ export const findDataset = (q: Db, s: DatasetScope, name: string) =>
 export const findDatasetById = (q: Db, s: DatasetScope, id: string) =>
   filtered(q, s, {}).selectAll().where('id', '=', id).executeTakeFirst();
 
-/** A keyset page in (database_name, name) order, forward after `after` or backward before `before`. */
-export async function pageDatasets(q: Db, s: DatasetScope, f: DatasetFilter, limit: number, cursor: { after?: DatabaseNameKey; before?: DatabaseNameKey }) {
+/**
+ * A keyset page in name order within the database, forward after `after` or backward before
+ * `before`. The bound is on the name alone, so both the primary key and the format index seek to it.
+ */
+export async function pageDatasets(q: Db, s: DatasetScope, f: DatasetFilter, limit: number, cursor: { after?: string; before?: string }) {
   let query = filtered(q, s, f).selectAll();
-  if (cursor.before) query = query.where(beyondKey(cursor.before, 'before')).orderBy('database_name', 'desc').orderBy('name', 'desc');
-  else query = (cursor.after ? query.where(beyondKey(cursor.after, 'after')) : query).orderBy('database_name', 'asc').orderBy('name', 'asc');
+  if (cursor.before !== undefined) query = query.where('name', '<', cursor.before).orderBy('name', 'desc');
+  else query = (cursor.after !== undefined ? query.where('name', '>', cursor.after) : query).orderBy('name', 'asc');
   return pageFromRows(await query.limit(limit + 1).execute(), limit, cursor.before !== undefined);
 }
 
-export async function datasetExistsBeyond(q: Db, s: DatasetScope, f: DatasetFilter, k: DatabaseNameKey, side: 'before' | 'after'): Promise<boolean> {
-  return (await filtered(q, s, f).select('id').where(beyondKey(k, side)).limit(1).executeTakeFirst()) !== undefined;
+export async function datasetExistsBeyond(q: Db, s: DatasetScope, f: DatasetFilter, name: string, side: 'before' | 'after'): Promise<boolean> {
+  return (await filtered(q, s, f).select('id').where('name', side === 'before' ? '<' : '>', name).limit(1).executeTakeFirst()) !== undefined;
 }
 
 export async function countDatasets(q: Db, instanceId: string, catalogName?: string, databaseName?: string): Promise<number> {
