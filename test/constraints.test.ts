@@ -231,8 +231,17 @@ for (const backend of await backends()) {
       assert.equal((await server.request('GET', cons('shop', 'orders'), { token: dev, query: { type: 'PRIMARY_KEY' } })).status, 404);
       assert.equal((await add('shop', 'orders', uq, dev)).status, 404);
       assert.equal((await server.request('DELETE', `${cons('shop', 'orders')}/ck_amount`, { token: dev })).status, 404);
+      // Through a column grant only, the constraints on other columns stay hidden, as those columns do.
+      const columns = { effect: true, principal_list: [{ principal_name: 'k_user', principal_source: 'IAM', principal_type: 'USER' }], permissions: ['SELECT'],
+        resource: { type: 'COLUMN', catalogs: [{ name: 'kc', databases: [{ name: 'shop', tables: [{ name: 'orders', columns: { column_name: ['id', 'amount'], filter: 'Include' } }] }] }] } };
+      assert.equal((await server.request('POST', `/v1/${project}/instances/${instance}/policies/grant`, { token, body: columns })).status, 200);
+      assert.deepEqual(namesOf((await list('shop', 'orders', 'PRIMARY_KEY', {}, dev)).primary_keys), ['orders_pk'], 'on id and the partition key dt');
+      assert.deepEqual(namesOf((await list('shop', 'orders', 'CHECK_CSTR', {}, dev)).check_constraints), ['ck_amount']);
+      assert.deepEqual((await list('shop', 'orders', 'NOT_NULL_CSTR', {}, dev)).not_null_constraints, [], 'customer_id is not granted');
+      assert.deepEqual((await list('shop', 'orders', 'NOT_NULL_CSTR')).not_null_constraints.length, 1);
       await grant('shop', 'orders', ['DESCRIBE']);
       assert.equal((await list('shop', 'orders', 'PRIMARY_KEY', {}, dev)).primary_keys.length, 2);
+      assert.deepEqual(namesOf((await list('shop', 'orders', 'NOT_NULL_CSTR', {}, dev)).not_null_constraints), ['nn_customer'], 'a table grant shows them all');
       await refused(await add('shop', 'orders', uq, dev), 403, /ALTER/);
       await refused(await server.request('DELETE', `${cons('shop', 'orders')}/ck_amount`, { token: dev }), 403, /ALTER/);
       await grant('shop', 'orders', ['ALTER']);

@@ -257,13 +257,18 @@ export class ConstraintService {
     return { ...row, parent_constraint_id: key.id, parent_columns: JSON.stringify((d.parentColumns ?? []).map((c) => theirs.get(c.toLowerCase()))) };
   }
 
-  /** ListConstraints: the constraints of one kind; foreign keys optionally only those into a parent database or table. Needs the table visible. */
+  /**
+   * ListConstraints: the constraints of one kind; foreign keys optionally only those into a
+   * parent database or table. Needs the table visible; a caller reaching it through column
+   * grants only sees the constraints on columns it may read.
+   */
   async list(caller: Principal, p: TablePath, q: { type: ConstraintType; parentDatabase?: string; parentTable?: string }) {
     const table = await this.tables.resolve(caller, p.projectId, p.instanceRef, p.catalogName, p.databaseName, p.tableName);
     const rows = await repo.listConstraints(this.store.db, table.id, {
       type: q.type, ...(q.type === 'FOREIGN_KEY' ? { parentDatabase: q.parentDatabase?.toLowerCase(), parentTable: q.parentTable?.toLowerCase() } : {}),
     });
-    return listView(q.type, rows);
+    const readable = await this.tables.readableColumns(caller, table);
+    return listView(q.type, readable === 'all' ? rows : rows.filter((c) => (JSON.parse(c.columns) as string[]).every((x) => readable.has(x))));
   }
 
   /** DeleteConstraint: needs ALTER on the table; a key another foreign key references stays until that is dropped. */

@@ -233,6 +233,21 @@ export class TableService {
     return new RawJson(JSON.stringify(table));
   }
 
+  /**
+   * The columns of a table the caller may read, as ShowTable shows them: all for its owner,
+   * administrators and grants on the table or above; else those its column grants allow
+   * (partition keys always show).
+   */
+  async readableColumns(caller: Principal, table: TableRow): Promise<'all' | Set<string>> {
+    if (mayManage(caller, table)) return 'all';
+    const grants = await this.grantsOf(caller, table.instance_id);
+    const r = { resource_type: 'TABLE', catalog: table.catalog_name, database: table.database_name, table: table.name };
+    if (PolicyService.permitsWholeTable(grants, r)) return 'all';
+    const d = JSON.parse(table.definition) as { storage_descriptor?: { columns?: Column[] }; partition_keys?: Column[] };
+    const visible = PolicyService.visibleColumns(grants, r, (d.storage_descriptor?.columns ?? []).map((c) => c.column_name));
+    return visible === 'all' ? visible : new Set([...visible, ...(d.partition_keys ?? []).map((c) => c.column_name)]);
+  }
+
   /** Whether the caller may see a table known by its stamp: its owner, an administrator, or a grant reaching it (the grant set is cached while the store is unchanged). */
   private async maySee(caller: Principal, t: repo.TableStamp, catalog: string, database: string, name: string): Promise<boolean> {
     if (mayManage(caller, t)) return true;
