@@ -100,7 +100,7 @@ export function draftsOf(input: ConstraintsInput): Draft[] {
     const sequenced = d.entries.filter((e) => e.sequence !== undefined).length;
     if (sequenced !== 0 && sequenced !== d.entries.length) throw invalid(`${d.type} ${d.name}: give key_sequence on every entry or on none`);
     const ordered = sequenced ? [...d.entries].sort((a, b) => (a.sequence as number) - (b.sequence as number)) : d.entries;
-    if (new Set(ordered.map((e) => e.sequence)).size !== ordered.length && sequenced) throw invalid(`${d.type} ${d.name}: a key_sequence appears twice`);
+    if (sequenced && new Set(ordered.map((e) => e.sequence)).size !== ordered.length) throw invalid(`${d.type} ${d.name}: a key_sequence appears twice`);
     const columns = ordered.map((e) => e.column);
     if (new Set(columns.map((c) => c.toLowerCase())).size !== columns.length) throw invalid(`${d.type} ${d.name} names a column twice`);
     if (d.type === 'CHECK_CSTR' && !first.check?.trim()) throw invalid(`CHECK_CSTR ${d.name} needs a check_expression`);
