@@ -12,9 +12,11 @@ import { backends, createRunningInstance, startServer, type TestServer } from '.
 const reads = allOperations({} as AppServices)
   .filter((op) => op.method === 'GET' && op.path.startsWith('/v1/{project_id}/instances/{instance_id}/catalogs'));
 
-const NAMES: Record<string, string> = { catalog_name: 'mx', database_name: 'dx', table_name: 'tx', function_name: 'fx' };
+const NAMES: Record<string, string> = { catalog_name: 'mx', database_name: 'dx', table_name: 'tx', function_name: 'fx', dataset_name: 'sx' };
 // A list shows the objects below its path; which of them depends on the operation.
-const LISTED = ['tx', 'fx', 'dx', 'mx', 'dt=a'];
+const LISTED = ['tx', 'fx', 'dx', 'mx', 'dt=a', 'sx'];
+// Reads that need a query parameter to be a valid request.
+const QUERIES: Record<string, Record<string, string>> = { ListConstraints: { type: 'PRIMARY_KEY' } };
 
 for (const backend of await backends()) {
   describe(`authorization matrix (${backend.name})`, () => {
@@ -50,8 +52,11 @@ for (const backend of await backends()) {
         table_name: 'tx', table_type: 'EXTERNAL_TABLE', owner_type: 'USER', storage_descriptor: { columns: [{ column_name: 'id', column_type: 'int' }] },
         partition_keys: [{ column_name: 'dt', column_type: 'string' }],
       });
+      await ok('POST', `${base()}/catalogs/mx/databases/dx/tables/tx/constraints`, { primary_keys: [{ column_name: 'id', primary_key_name: 'kx', enable_constraint: true, validate_constraint: false, rely_constraint: false }] });
       await ok('POST', `${base()}/catalogs/mx/databases/dx/tables/tx/partitions/batch-create`, { if_not_exist: false, partitions: [{ partition_values: ['a'], storage_descriptor: { columns: [] } }] });
       await ok('POST', `${base()}/catalogs/mx/databases/dx/functions`, { function_name: 'fx', class_name: 'x.F', function_type: 'JAVA', owner_type: 'USER', resource_uris: [] });
+      // Datasets have no grants of their own: the table grant below shows their database, and so them.
+      await ok('POST', `${base()}/catalogs/mx/databases/dx/datasets`, { dataset_name: 'sx', storage_type: 'MANAGED' });
       for (const name of Object.values(users)) await ok('POST', '/v3/users', { user: { name, password: 'Pass-word-123' } });
       const g = await ok('POST', '/v3/groups', { group: { name: 'm_group' } });
       const u = await ok('GET', `/v3/users?name=${users.group}`);
@@ -73,8 +78,8 @@ for (const backend of await backends()) {
     async function readsAs(who: string): Promise<boolean> {
       const outcome: string[] = [];
       for (const op of reads) {
-        const r = await server.request('GET', pathOf(op.path), { token: tokens[who] });
-        const named = /\{(catalog|database|table|function)_name\}$/.test(op.path);
+        const r = await server.request('GET', pathOf(op.path), { token: tokens[who], query: QUERIES[op.name] });
+        const named = /\{(catalog|database|table|function|dataset)_name\}$/.test(op.path);
         let allowed: boolean;
         if (named) {
           assert.ok(r.status === 200 || r.status === 404, `${op.name} as ${who}: ${r.status} ${r.text}`);

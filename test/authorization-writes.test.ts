@@ -57,6 +57,11 @@ const CASES: Record<string, WriteCase> = {
   CreateFunction: { privilege: 'CREATE_FUNC', on: 'DATABASE', body: { function_name: 'made', class_name: 'x.Made', function_type: 'JAVA', owner_type: 'USER', resource_uris: [] } },
   UpdateFunction: { privilege: 'ALTER', on: 'FUNC', body: { function_name: 'f', class_name: 'x.Changed', function_type: 'JAVA', owner_type: 'USER', resource_uris: [] } },
   DeleteFunction: { privilege: 'DROP', on: 'FUNC', destroys: true },
+  BatchCreateConstraint: { privilege: 'ALTER', on: 'TABLE', body: { unique_constraints: [{ column_name: 'id', constraint_name: 'made_uq', enable_constraint: true, validate_constraint: false, rely_constraint: false }] } },
+  DeleteConstraint: { privilege: 'ALTER', on: 'TABLE', destroys: true },
+  CreateDataset: { privilege: 'CREATE_TABLE', on: 'DATABASE', body: { dataset_name: 'made', storage_type: 'MANAGED' } },
+  UpdateDataset: { privilege: 'ALTER', on: 'DATABASE', body: { description: 'changed' } },
+  DeleteDataset: { privilege: 'DROP', on: 'DATABASE', destroys: true },
 };
 
 /** Operations no grant opens, with a valid request each (so the refusal is authorization, not validation). */
@@ -118,7 +123,7 @@ for (const backend of await backends()) {
       for (const op of lakecatWrites) assert.ok(CASES[op.name], `${op.name} has no case in this matrix`);
     });
 
-    /** Catalog `c`, database `d`, partitioned managed table `t` (partition a, statistics on id) and function `f`; what exists already stays. */
+    /** Catalog `c`, database `d`, partitioned managed table `t` (partition a, statistics on id, primary key k), function `f` and dataset `s`; what exists already stays. */
     async function fixture(c: string, bare: boolean) {
       const quietly = async (method: string, path: string, body?: unknown) => {
         const r = await server.request(method, path, { token, body });
@@ -135,13 +140,16 @@ for (const backend of await backends()) {
       await quietly('POST', `${d}/d/tables/t/partitions/batch-create`, { if_not_exist: true, partitions: [partition('a')] });
       await ok('POST', `${d}/d/tables/t/column-statistics`, CASES.SetTableColumnStatistics?.body);
       await ok('POST', `${d}/d/tables/t/partitions/column-statistics`, CASES.SetPartitionColumnStatistics?.body);
+      await quietly('POST', `${d}/d/tables/t/constraints`, { primary_keys: [{ column_name: 'id', primary_key_name: 'k', enable_constraint: true, validate_constraint: false, rely_constraint: false }] });
       await quietly('POST', `${d}/d/functions`, { function_name: 'f', class_name: 'x.F', function_type: 'JAVA', owner_type: 'USER', resource_uris: [] });
+      await quietly('POST', `${d}/d/datasets`, { dataset_name: 's', storage_type: 'MANAGED', description: 'fixture' });
     }
 
     /** What an administrator reads of the fixture: a refused call must leave all of it as it was. */
     async function snapshot(c: string): Promise<string> {
       const d = `${base()}/catalogs/${c}/databases`;
-      const reads = [`${base()}/catalogs/${c}`, `${d}/d`, `${d}/d/tables/t`, `${d}/d/tables/t/partitions`, `${d}/d/functions/f`];
+      const reads = [`${base()}/catalogs/${c}`, `${d}/d`, `${d}/d/tables/t`, `${d}/d/tables/t/partitions`, `${d}/d/functions/f`, `${d}/d/datasets`,
+        `${d}/d/tables/t/constraints?type=PRIMARY_KEY`, `${d}/d/tables/t/constraints?type=UNIQUE_CSTR`];
       const out: unknown[] = [];
       for (const path of reads) {
         const r = await server.request('GET', path, { token });
@@ -167,7 +175,8 @@ for (const backend of await backends()) {
     }
 
     const pathOf = (template: string, c: string) => template.replace('{project_id}', project).replace('{instance_id}', instance)
-      .replace('{catalog_name}', c).replace('{database_name}', 'd').replace('{table_name}', 't').replace('{function_name}', 'f');
+      .replace('{catalog_name}', c).replace('{database_name}', 'd').replace('{table_name}', 't').replace('{function_name}', 'f')
+      .replace('{dataset_name}', 's').replace('{constraint_name}', 'k');
 
     const fill = (v: unknown, c: string): unknown => JSON.parse(JSON.stringify(v ?? null).replaceAll('{c}', c)) ?? undefined;
 

@@ -13,6 +13,8 @@ import { metadataOperations } from './routes/lakecat/metadata.js';
 import { functionOperations } from './routes/lakecat/functions.js';
 import { tableOperations } from './routes/lakecat/tables.js';
 import { partitionOperations } from './routes/lakecat/partitions.js';
+import { constraintOperations } from './routes/lakecat/constraints.js';
+import { datasetOperations } from './routes/lakecat/datasets.js';
 import { roleOperations } from './routes/governance/roles.js';
 import { policyOperations } from './routes/governance/policies.js';
 import { auditOperations } from './routes/governance/audit.js';
@@ -24,7 +26,7 @@ import { RawJson } from '../services/raw-json.js';
 
 /** Every operation the server serves: the table routes, hooks and generated tests come from. */
 export function allOperations(services: AppServices): Operation[] {
-  return [...iamOperations(services), ...instanceOperations(services), ...catalogOperations(services), ...databaseOperations(services), ...tableOperations(services), ...partitionOperations(services), ...functionOperations(services), ...metadataOperations(services), ...roleOperations(services), ...policyOperations(services), ...auditOperations(services), ...consoleOperations(services), ...jobOperations(services)];
+  return [...iamOperations(services), ...instanceOperations(services), ...catalogOperations(services), ...databaseOperations(services), ...tableOperations(services), ...partitionOperations(services), ...constraintOperations(services), ...functionOperations(services), ...datasetOperations(services), ...metadataOperations(services), ...roleOperations(services), ...policyOperations(services), ...auditOperations(services), ...consoleOperations(services), ...jobOperations(services)];
 }
 
 export interface AppOptions { logger: Logger; bodyLimit: number; qpsPerStride: number }

@@ -19,6 +19,8 @@ import { FunctionService } from './lakecat/function-service.js';
 import { TableService } from './lakecat/table-service.js';
 import { PartitionService } from './lakecat/partition-service.js';
 import { StatisticsService } from './lakecat/statistics-service.js';
+import { DatasetService } from './lakecat/dataset-service.js';
+import { ConstraintService } from './lakecat/constraint-service.js';
 import { RoleService } from './governance/role-service.js';
 import { PolicyService } from './governance/policy-service.js';
 import { AuditService } from './governance/audit-service.js';
@@ -49,6 +51,8 @@ export interface AppServices {
   tables: TableService;
   partitions: PartitionService;
   statistics: StatisticsService;
+  datasets: DatasetService;
+  constraints: ConstraintService;
   roles: RoleService;
   policies: PolicyService;
   audit: AuditService;
@@ -113,7 +117,8 @@ export async function createServices(config: Config, store: Store, storage: Obje
   jobs = new JobService(store, instances, box, jobRunner);
   return {
     version, config, store, storage, identity, tokens, accessKeys, instances, catalogs, databases, functions: new FunctionService(store, instances, policies),
-    tables, partitions, statistics: new StatisticsService(store, partitions), roles: new RoleService(store, instances, policies), policies, audit: new AuditService(store, instances), metadata: new MetadataService(store, instances, config), rateLimiter: new RateLimiter(),
+    tables, partitions, statistics: new StatisticsService(store, partitions),
+    datasets: new DatasetService(store, instances, storage, localWarehouse, log, policies, guard), constraints: new ConstraintService(store, tables), roles: new RoleService(store, instances, policies), policies, audit: new AuditService(store, instances), metadata: new MetadataService(store, instances, config), rateLimiter: new RateLimiter(),
     serviceAuthorization,
     agencies: new AgencyService(store, accessKeys), locations, obs: new ObsService(store, storage, locations, config.defaultBucket, config.region),
     access: new AccessService(store, instances),

@@ -90,6 +90,32 @@ export interface TableRow {
   created_at: string; updated_at: string; version: number;
 }
 
+export interface DatasetRow {
+  /** Stable surrogate id: the dataset_id of the API and the page marker of listings. */
+  id: string; instance_id: string; catalog_name: string; database_name: string; name: string;
+  description: string; storage_type: string;
+  /** dataset_format.format (null when none was given) and its content_types as a JSON array. */
+  format: string | null; content_types: string | null;
+  location: string; owner: string; owner_type: string; owner_source: string;
+  /** JSON object of string properties. */
+  properties: string;
+  created_at: string; updated_at: string; version: number;
+}
+
+export interface TableConstraintRow {
+  id: string; table_id: string; name: string;
+  /** PRIMARY_KEY, FOREIGN_KEY, NOT_NULL_CSTR, UNIQUE_CSTR, CHECK_CSTR or DEFAULT_CSTR. */
+  constraint_type: string;
+  /** JSON array of column names, in key order. */
+  columns: string;
+  /** A foreign key's referenced primary key or unique constraint, and its columns (JSON) matching `columns` one to one. */
+  parent_constraint_id: string | null; parent_columns: string | null;
+  update_rule: number | null; delete_rule: number | null;
+  check_expression: string | null; default_value: string | null;
+  enable_constraint: number; validate_constraint: number; rely_constraint: number;
+  created_at: string;
+}
+
 export interface MetadataEventRow {
   id: Generated<number>; instance_id: string; event_type: string; catalog_name: string;
   database_name: string | null; object_name: string | null; principal: string; created_at: string;
@@ -196,6 +222,8 @@ export interface Database {
   databases: DatabaseRow;
   functions: FunctionRow;
   tables: TableRow;
+  datasets: DatasetRow;
+  table_constraints: TableConstraintRow;
   metadata_events: MetadataEventRow;
   partitions: PartitionRow;
   partition_values: PartitionValueRow;

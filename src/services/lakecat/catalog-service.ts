@@ -6,6 +6,7 @@ import { appendEvent } from '../../store/lakecat/event-repository.js';
 import { deleteDatabase, insertDatabase, listDatabaseNames } from '../../store/lakecat/database-repository.js';
 import { countFunctions } from '../../store/lakecat/function-repository.js';
 import { countTables } from '../../store/lakecat/table-repository.js';
+import { countDatasets } from '../../store/lakecat/dataset-repository.js';
 import { DEFAULT_DATABASE, defaultDatabaseRow } from './database-service.js';
 import { conflict, forbidden, notFound, ServiceError, unlessDuplicate } from '../errors.js';
 import type { Principal } from '../iam/principal.js';
@@ -173,8 +174,8 @@ export class CatalogService {
       const scope = { instanceId: instance.id, catalogName: current };
       const others = (await listDatabaseNames(trx, scope, {}, 2)).map((r) => r.name).filter((n) => n !== DEFAULT_DATABASE);
       if (others.length) throw conflict(`catalog ${current} is not empty: drop its databases (e.g. ${others[0]}) first`);
-      if (await countFunctions(trx, instance.id, current) > 0 || await countTables(trx, instance.id, current) > 0) {
-        throw conflict(`catalog ${current} is not empty: its default database holds tables or functions`);
+      if (await countFunctions(trx, instance.id, current) > 0 || await countTables(trx, instance.id, current) > 0 || await countDatasets(trx, instance.id, current) > 0) {
+        throw conflict(`catalog ${current} is not empty: its default database holds tables, functions or datasets`);
       }
       await deleteDatabase(trx, scope, DEFAULT_DATABASE);
       if (!(await repo.deleteCatalog(trx, instance.id, current))) throw notFound(`catalog ${current} does not exist`);

@@ -1,12 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Db, Store, Tx } from '../../store/store.js';
-import { nowIso } from '../../store/store.js';
+import { isForeignKeyViolation, nowIso } from '../../store/store.js';
 import type { CatalogRow, DatabaseRow, InstanceRow } from '../../store/schema.js';
 import * as repo from '../../store/lakecat/database-repository.js';
 import { appendEvent } from '../../store/lakecat/event-repository.js';
 import { countFunctions } from '../../store/lakecat/function-repository.js';
 import { countTables } from '../../store/lakecat/table-repository.js';
+import { countDatasets } from '../../store/lakecat/dataset-repository.js';
+import { foreignKeysIntoDatabase } from '../../store/lakecat/constraint-repository.js';
 import type { ObjectStorage } from '../../storage/object-storage.js';
 import { conflict, forbidden, invalid, notFound, unlessDuplicate } from '../errors.js';
 import type { Principal } from '../iam/principal.js';
@@ -219,7 +221,7 @@ export class DatabaseService {
   }
 
   /**
-   * Drops a database. Its tables and functions go with it only when `cascade` asks; `deleteData` also removes the files under a managed database's location.
+   * Drops a database. Its tables, functions and datasets go with it only when `cascade` asks; `deleteData` also removes the files under a managed database's location.
    */
   async delete(
     caller: Principal, projectId: string, instanceRef: string, catalogName: string, name: string,
@@ -230,13 +232,23 @@ export class DatabaseService {
     const grants = await this.grantsOf(caller, s.instanceId);
     const dropped = await this.store.transaction(async (trx) => {
       const row = await this.load(trx, s, current, caller, 'DROP', grants);
-      const [functions, tables] = await Promise.all([countFunctions(trx, instance.id, s.catalogName, current), countTables(trx, instance.id, s.catalogName, current)]);
-      if ((functions > 0 || tables > 0) && !o.cascade) {
-        throw conflict(`database ${current} is not empty (${tables} tables, ${functions} functions); drop them first or pass cascade=true`);
+      const [functions, tables, datasets] = await Promise.all([
+        countFunctions(trx, instance.id, s.catalogName, current), countTables(trx, instance.id, s.catalogName, current), countDatasets(trx, instance.id, s.catalogName, current),
+      ]);
+      if ((functions > 0 || tables > 0 || datasets > 0) && !o.cascade) {
+        throw conflict(`database ${current} is not empty (${tables} tables, ${functions} functions, ${datasets} datasets); drop them first or pass cascade=true`);
+      }
+      // Its tables go with it, but not from under foreign keys of tables elsewhere.
+      const refs = tables > 0 ? await foreignKeysIntoDatabase(trx, instance.id, s.catalogName, current, 5) : [];
+      if (refs.length) {
+        throw conflict(`database ${current} holds tables referenced by ${refs.map((r) => `foreign key ${r.name} of table ${r.database_name}.${r.table_name}`).join(', ')}; drop those first`);
       }
       if (!(await repo.deleteDatabase(trx, s, current))) throw notFound(`database ${current} does not exist`);
       await this.event(trx, instance.id, 'DROP_DATABASE', s.catalogName, current, caller, { object: view(row), cascade: o.cascade, delete_data: o.deleteData });
       return row;
+    }).catch((err: unknown) => {
+      if (isForeignKeyViolation(err)) throw conflict(`a table of database ${current} was just referenced by a foreign key elsewhere; drop that first`);
+      throw err;
     });
     if (o.deleteData && dropped.database_type === 'MANAGED_DATABASE') {
       const work = deleteLocationData(this.storage, dropped.location, this.localWarehouse);

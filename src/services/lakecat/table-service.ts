@@ -2,12 +2,13 @@ import { randomBytes } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
 import type { Logger } from 'pino';
 import type { Db, Store, Tx } from '../../store/store.js';
-import { nowIso } from '../../store/store.js';
+import { isForeignKeyViolation, nowIso } from '../../store/store.js';
 import type { DatabaseRow, TableRow } from '../../store/schema.js';
 import * as repo from '../../store/lakecat/table-repository.js';
 import { appendEvent } from '../../store/lakecat/event-repository.js';
 import { tableHasPartitions } from '../../store/lakecat/partition-repository.js';
 import { deleteAllPartitionStatistics, deleteStatisticsOfDroppedColumns, deleteTableStatistics } from '../../store/lakecat/statistics-repository.js';
+import { foreignKeysIntoTable, listConstraints } from '../../store/lakecat/constraint-repository.js';
 import type { ObjectStorage } from '../../storage/object-storage.js';
 import { conflict, forbidden, invalid, notFound, unlessDuplicate } from '../errors.js';
 import { RawJson } from '../raw-json.js';
@@ -20,6 +21,7 @@ import { Containers, mayManage } from './containers.js';
 import { keysetPage, type Paging } from '../paging.js';
 import { allowAnyLocation, type LocationGuard, normalizeName, validateLocation } from './names.js';
 import { parseFilter, typeTableFilter } from './partition-filter.js';
+import { some } from './partition-service.js';
 
 export const TABLE_NAME = /^[a-zA-Z0-9\u4e00-\u9fa5_]+$/;
 export const MAX_TABLE_NAMES = 100_000;
@@ -233,6 +235,21 @@ export class TableService {
     return new RawJson(JSON.stringify(table));
   }
 
+  /**
+   * The columns of a table the caller may read, as ShowTable shows them: all for its owner,
+   * administrators and grants on the table or above; else those its column grants allow
+   * (partition keys always show).
+   */
+  async readableColumns(caller: Principal, table: TableRow): Promise<'all' | Set<string>> {
+    if (mayManage(caller, table)) return 'all';
+    const grants = await this.grantsOf(caller, table.instance_id);
+    const r = { resource_type: 'TABLE', catalog: table.catalog_name, database: table.database_name, table: table.name };
+    if (PolicyService.permitsWholeTable(grants, r)) return 'all';
+    const d = JSON.parse(table.definition) as { storage_descriptor?: { columns?: Column[] }; partition_keys?: Column[] };
+    const visible = PolicyService.visibleColumns(grants, r, (d.storage_descriptor?.columns ?? []).map((c) => c.column_name));
+    return visible === 'all' ? visible : new Set([...visible, ...(d.partition_keys ?? []).map((c) => c.column_name)]);
+  }
+
   /** Whether the caller may see a table known by its stamp: its owner, an administrator, or a grant reaching it (the grant set is cached while the store is unchanged). */
   private async maySee(caller: Principal, t: repo.TableStamp, catalog: string, database: string, name: string): Promise<boolean> {
     if (mayManage(caller, t)) return true;
@@ -270,6 +287,12 @@ export class TableService {
         definition: JSON.stringify(definition), updated_at: nowIso(),
       }));
       if (!ok) throw conflict(`table ${current} was changed concurrently; retry`);
+      // Checked under the row lock the update took, which constraint writes take too.
+      const kept = new Set([...merged.storage_descriptor.columns, ...(merged.partition_keys ?? [])].map((c) => c.column_name.toLowerCase()));
+      for (const c of await listConstraints(trx, row.id)) {
+        const gone = (JSON.parse(c.columns) as string[]).filter((x) => !kept.has(x.toLowerCase()));
+        if (gone.length) throw conflict(`column ${gone.join(', ')} of table ${current} is used by ${c.constraint_type} ${c.name}; drop the constraint first`);
+      }
       const after = await repo.findTable(trx, s, target);
       await this.event(trx, s, target === current ? 'ALTER_TABLE' : 'RENAME_TABLE', target, caller,
         { ...(after ? { object: view(after) } : {}), ...(target === current ? {} : { old_name: current }) });
@@ -285,9 +308,16 @@ export class TableService {
     const grants = await this.grantsOf(caller, s.instanceId);
     const dropped = await this.store.transaction(async (trx) => {
       const row = await this.load(trx, s, current, caller, 'DROP', grants);
+      // As Hive: a table other tables' foreign keys reference stays until they are dropped (its own constraints go with it).
+      const refs = await foreignKeysIntoTable(trx, row.id, 5);
+      if (refs.length) throw conflict(`table ${current} is referenced by ${some(refs.map((r) => `foreign key ${r.name} of table ${r.database_name}.${r.table_name}`), 4)}; drop those first`);
       if (!(await repo.deleteTable(trx, s, current))) throw notFound(`table ${current} does not exist`);
       await this.event(trx, s, 'DROP_TABLE', current, caller, { object: view(row), delete_data: o.deleteData });
       return row;
+    }).catch((err: unknown) => {
+      // A foreign key into the table was added after the check above (the database's own key refused the drop).
+      if (isForeignKeyViolation(err)) throw conflict(`table ${current} was just referenced by a foreign key of another table; drop that first`);
+      throw err;
     });
     const location = (JSON.parse(dropped.definition) as { storage_descriptor?: { location?: string } }).storage_descriptor?.location;
     // Only a managed table's files are ours to remove; an external table's data belongs to its writer.

@@ -32,8 +32,8 @@ function filtered(q: Db, s: DatabaseScope, f: DatabaseFilter) {
   if (f.externalDatabaseId !== undefined) query = query.where('external_database_id', '=', f.externalDatabaseId);
   if (f.ownedBy !== undefined) {
     const owned = sql<boolean>`(owner_type = 'USER' AND owner = ${f.ownedBy})`;
-    // Owning a table or function inside shows the database too (index seeks: migration 0012).
-    const ownsInside = (['tables', 'functions'] as const).map((t) => sql<boolean>`EXISTS (SELECT 1 FROM ${sql.table(t)} o
+    // Owning a table, function or dataset inside shows the database too (index seeks: migrations 0012 and 0014).
+    const ownsInside = (['tables', 'functions', 'datasets'] as const).map((t) => sql<boolean>`EXISTS (SELECT 1 FROM ${sql.table(t)} o
       WHERE o.instance_id = databases.instance_id AND o.owner = ${f.ownedBy} AND o.owner_type = 'USER'
         AND o.catalog_name = databases.catalog_name AND o.database_name = databases.name)`);
     const granted = (f.grantedNames ?? []).map((n) => sql<boolean>`name LIKE ${grantLike(n)} ESCAPE '\\'`);

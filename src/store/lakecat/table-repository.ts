@@ -158,3 +158,13 @@ export async function otherTableUnder(q: Db, instanceId: string, root: { bucket:
   return q.selectFrom('tables').select(['catalog_name', 'database_name', 'name']).where('instance_id', '=', instanceId).where('id', '!=', exceptId)
     .where((eb) => eb.or(likes.map((l) => eb('definition', 'like', sql<string>`${l} ESCAPE '\\'`)))).limit(1).executeTakeFirst();
 }
+
+/**
+ * Holds the table's row lock until the transaction ends, changing nothing: a write that depends
+ * on the table's columns (a constraint) then serialises with updates of the table (PostgreSQL;
+ * SQLite has one writer). False when the table is gone.
+ */
+export async function lockTable(q: Db, id: string): Promise<boolean> {
+  const r = await q.updateTable('tables').set((eb) => ({ version: eb.ref('version') })).where('id', '=', id).executeTakeFirst();
+  return Number(r.numUpdatedRows) === 1;
+}
