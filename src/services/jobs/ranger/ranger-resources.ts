@@ -6,9 +6,11 @@ import { MalformedPolicy, type RangerResource } from './ranger-model.js';
  * become on them.
  *
  * Resources (names lower-cased, as Hive's are):
- * - database D, table T (absent: `*`), column C (absent: `*`):
+ * - database D, table T, column C (absent: `*`):
  *   T `*` and C `*` → DATABASE D (D `*`: every database of the catalog); C `*` → TABLE D.T;
  *   other columns → COLUMN D.T with filter Include, or Exclude when `isExcludes`.
+ * - database D alone → DATABASE D, for create only: Ranger means the database itself, and
+ *   lakeform's other database grants also reach its tables.
  *   Ranger's `*` wildcard carries over in database and table names; its `?` and `{USER}`
  *   macros do not exist here, nor wildcards inside column names (the policy is skipped).
  * - database D, udf F → FUNC D.F.
@@ -29,7 +31,7 @@ import { MalformedPolicy, type RangerResource } from './ranger-model.js';
 export const MAX_RESOURCES = 1000;
 
 export type Plan =
-  | { kind: 'tables'; databases: string[]; tables: string[]; columns: ColumnSpec | 'all' }
+  | { kind: 'tables'; databases: string[]; tables: string[]; columns: ColumnSpec | 'all'; databaseOnly: boolean }
   | { kind: 'functions'; databases: string[]; functions: string[] }
   | { kind: 'uris'; uris: string[] };
 
@@ -40,6 +42,10 @@ const OBJECT_NAME = /^[a-z0-9_*\u4e00-\u9fa5]{1,256}$/;
 const COLUMN_NAME = /^[a-z0-9_\-+\\(), \u4e00-\u9fa5]{1,767}$/;
 const URI = /^(obs|har|s3|file):\/\/.+\/.+$/;
 const UNSUPPORTED_ACCESS = new Set(['index', 'lock', 'refresh', 'repladmin', 'serviceadmin', 'tempudfadmin']);
+const KNOWN_ACCESS = new Set(['select', 'read', 'update', 'write', 'drop', 'alter', 'create', 'all']);
+const TABLE_ACCESS = new Map([['select', ['SELECT']], ['read', ['SELECT']], ['update', ['INSERT', 'UPDATE', 'DELETE']], ['write', ['INSERT']], ['drop', ['DROP']], ['alter', ['ALTER']]]);
+const FUNCTION_ACCESS = new Map([['select', ['EXEC']], ['drop', ['DROP']], ['alter', ['ALTER']]]);
+const URI_ACCESS = new Map([['read', ['READ']], ['write', ['WRITE']]]);
 
 function names(what: string, r: RangerResource, valid: RegExp): string[] {
   return [...new Set(r.values.map((raw) => {
@@ -86,7 +92,7 @@ export function planResources(resources: Record<string, RangerResource>): Plan {
   notExcluded('table', table);
   const tables = table ? names('table', table, OBJECT_NAME) : ['*'];
   bound(databases.length * tables.length);
-  return { kind: 'tables', databases, tables, columns: columnSpec(column) };
+  return { kind: 'tables', databases, tables, columns: columnSpec(column), databaseOnly: !table };
 }
 
 function bound(n: number): void {
@@ -138,27 +144,28 @@ export function targetsFor(plan: Plan, catalog: string, r: ReturnType<typeof res
   const onCatalog = new Set<string>();
   const notes: string[] = [];
   const where = plan.kind === 'uris' ? 'urls' : plan.kind === 'functions' ? 'functions' : 'tables';
-  for (const a of accesses) {
-    if (UNSUPPORTED_ACCESS.has(a)) { notes.push(`access ${a} has no lakeform equivalent: not imported`); continue; }
-    if (a === 'all') {
-      own.add('ALL');
-      if (plan.kind === 'functions' && r.wholeDatabase) onDatabase.add('CREATE_FUNC');
-      if (plan.kind === 'tables' && r.wholeDatabase && r.database === '*') onCatalog.add('CREATE_DATABASE');
-      continue;
-    }
-    const perms = plan.kind === 'uris' ? ({ read: ['READ'], write: ['WRITE'] } as Record<string, string[]>)[a]
-      : plan.kind === 'functions' ? ({ select: ['EXEC'], drop: ['DROP'], alter: ['ALTER'] } as Record<string, string[]>)[a]
-        : ({ select: ['SELECT'], read: ['SELECT'], update: ['INSERT', 'UPDATE', 'DELETE'], write: ['INSERT'], drop: ['DROP'], alter: ['ALTER'] } as Record<string, string[]>)[a];
-    if (perms) { for (const p of perms) own.add(p); continue; }
-    if (a === 'create' && plan.kind !== 'uris') {
-      if (!r.wholeDatabase) { notes.push(`create on named ${where} cannot be limited to those names in lakeform (it is granted on a database): not imported`); continue; }
-      if (plan.kind === 'functions') { onDatabase.add('CREATE_FUNC'); continue; }
+  const simple = plan.kind === 'uris' ? URI_ACCESS : plan.kind === 'functions' ? FUNCTION_ACCESS : TABLE_ACCESS;
+  const create = () => {
+    if (plan.kind === 'uris') return false;
+    if (!r.wholeDatabase) notes.push(`create on named ${where} cannot be limited to those names in lakeform (it is granted on a database): not imported`);
+    else if (plan.kind === 'functions') onDatabase.add('CREATE_FUNC');
+    else {
       own.add('CREATE_TABLE');
       if (r.database === '*') onCatalog.add('CREATE_DATABASE');
-      continue;
     }
-    const known = ['select', 'read', 'update', 'write', 'drop', 'alter', 'create'].includes(a);
-    notes.push(known ? `access ${a} has no meaning on ${where} in lakeform: not imported` : `unknown access type ${a}: not imported`);
+    return true;
+  };
+  for (const a of accesses) {
+    if (UNSUPPORTED_ACCESS.has(a)) notes.push(`access ${a} has no lakeform equivalent: not imported`);
+    else if (plan.kind === 'tables' && plan.databaseOnly && a !== 'create' && KNOWN_ACCESS.has(a)) {
+      notes.push(`${a} on a database alone (no table resource) ${a === 'all' ? 'is imported as its create part' : 'is not imported'}: lakeform's database grants also reach the tables`);
+      if (a === 'all') create();
+    } else if (a === 'all') {
+      own.add('ALL');
+      if (r.wholeDatabase && plan.kind === 'functions') onDatabase.add('CREATE_FUNC');
+      if (r.wholeDatabase && plan.kind === 'tables' && r.database === '*') onCatalog.add('CREATE_DATABASE');
+    } else if (simple.has(a)) for (const p of simple.get(a) as string[]) own.add(p);
+    else if (!(a === 'create' && create())) notes.push(KNOWN_ACCESS.has(a) ? `access ${a} has no meaning on ${where} in lakeform: not imported` : `unknown access type ${a}: not imported`);
   }
   const sorted = (s: Set<string>) => [...s].sort();
   const targets: Target[] = [];
