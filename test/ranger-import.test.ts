@@ -225,7 +225,7 @@ describe('Ranger import: mapping', () => {
         item(['update'], { groups: ['bi'] }, { dataMaskInfo: { dataMaskType: 'MASK' } }),
         item(['select'], { groups: ['bi'] }),
         item(['select'], { groups: ['bi'] }, { dataMaskInfo: { dataMaskType: 'CUSTOM' } }),
-        item(['select'], { groups: ['bi'] }, { dataMaskInfo: { dataMaskType: 'mask_hash' } }),
+        item(['select'], { groups: ['bi'] }, { dataMaskInfo: { dataMaskType: 'mask_hash', conditionExpr: "dept <> 'HR'" } }),
       ]),
     ]));
     const direct = "which no access policy of the export grants directly (lakeform carries a row filter on a SELECT grant; Ranger's grant nothing): check their access through groups and roles";
@@ -249,6 +249,7 @@ describe('Ranger import: mapping', () => {
       ['warn', 9, 'dataMaskPolicyItems[1] does not apply to select: not imported'],
       ['error', 9, 'dataMaskPolicyItems[2] has no dataMaskInfo: not imported'],
       ['warn', 9, 'dataMaskPolicyItems[3] is a custom mask without valueExpr: not imported'],
+      ['warn', 9, `dataMaskPolicyItems[4] ${CONDITIONAL}: the mask always applies (stricter)`],
       // eu_team and analysts hold SELECT on the table through policy 1; us_team does not
       ['warn', 3, `this row filter grants SELECT on lake.sales.orders to group us_team, ${direct}`],
       ['warn', 9, `this mask grants SELECT on lake.hr.employees[ssn] to group bi, ${direct.replace('a row filter', 'a mask')}`],

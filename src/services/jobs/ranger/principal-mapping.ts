@@ -3,7 +3,7 @@ import type { PrincipalRef } from '../../governance/role-service.js';
 /**
  * How Ranger's users, groups and roles become lakeform principals (the job's
  * `ranger_permission_migration_principal_relas`). `*_prefix`/`*_suffix` wrap the name;
- * `*_to` picks the target as `<SOURCE>_<TYPE>`: source IAM, SAML, LDAP or LOCAL, type USER,
+ * `*_to` picks the target as `<SOURCE>_<TYPE>` (any case): source IAM, SAML, LDAP or LOCAL, type USER,
  * GROUP or ROLE (roles are lakeform's own, so only `LOCAL_ROLE`, also spelled `ROLE`).
  * Unset or empty means IAM_USER for users, IAM_GROUP for groups, LOCAL_ROLE for roles.
  */

@@ -36,6 +36,7 @@ export interface RangerImportResult { grants: GrantInput[]; report: RangerImport
  *   (MASK_NONE, an empty filter) have no equivalent; one principal gets one filter or mask per
  *   object (a second, different one is reported and left out, as Ranger's first match wins).
  * - Each grant names one resource and at most 20 principals (the operation's limits).
+ * - zoneName, isAuditEnabled, policyLabels and options grant nothing and are not read.
  */
 
 const MAX_PRINCIPALS = 20;
@@ -47,7 +48,7 @@ const principalKey = (p: PrincipalRef) => `${p.principal_type}/${p.principal_sou
 const principalText = (p: PrincipalRef) => `${p.principal_type.toLowerCase()} ${p.principal_name}`;
 
 /** A resource as a person reads it: catalog.database.table[columns], or the URI. */
-export function resourceText(r: ResourceInfo): string {
+function resourceText(r: ResourceInfo): string {
   if (r.uris) return r.uris.join(', ');
   const c = r.catalogs?.[0];
   const d = c?.databases?.[0];

@@ -10,6 +10,7 @@ export interface RangerItem {
   /** Access types whose `isAllowed` is not false, as written (lower-cased). */
   accesses: string[];
   users: string[]; groups: string[]; roles: string[];
+  /** How many conditions it has (its own, and a mask's conditionExpr): lakeform evaluates none. */
   conditions: number;
   delegateAdmin: boolean;
   dataMask?: { type: string; valueExpr?: string };
@@ -95,6 +96,8 @@ function readItem(list: string, i: number, raw: unknown): RangerItem {
       if (!isObj(mask) || !isString(mask.dataMaskType)) throw new MalformedPolicy('dataMaskInfo has no dataMaskType');
       const valueExpr = field(mask, 'valueExpr', isString, 'a string', '');
       item.dataMask = { type: mask.dataMaskType, ...(valueExpr ? { valueExpr } : {}) };
+      // A mask applied only when its condition holds is a conditional item like any other.
+      if (field(mask, 'conditionExpr', isString, 'a string', '')) item.conditions++;
     }
     const filter = raw.rowFilterInfo;
     if (filter !== undefined && filter !== null) {
