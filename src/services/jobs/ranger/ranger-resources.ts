@@ -5,14 +5,14 @@ import { MalformedPolicy, type RangerResource } from './ranger-model.js';
  * The objects a Ranger hive policy names, as lakeform resources, and what its access types
  * become on them.
  *
- * Resources (names lower-cased, as Hive's are):
+ * Resources (names lower-cased, as Hive's are). Ranger's `*` wildcard carries over in
+ * database, table and udf names; its `?`, its `{USER}` macros and wildcards inside column
+ * names have no equivalent (the policy is skipped).
  * - database D, table T, column C (absent: `*`):
  *   T `*` and C `*` → DATABASE D (D `*`: every database of the catalog); C `*` → TABLE D.T;
  *   other columns → COLUMN D.T with filter Include, or Exclude when `isExcludes`.
  * - database D alone → DATABASE D, for create only: Ranger means the database itself, and
  *   lakeform's other database grants also reach its tables.
- *   Ranger's `*` wildcard carries over in database and table names; its `?` and `{USER}`
- *   macros do not exist here, nor wildcards inside column names (the policy is skipped).
  * - database D, udf F → FUNC D.F.
  * - url U → URI U, when U is a location lakeform accepts (obs, s3, har, file) and recursive
  *   (lakeform's URI grants always reach below the path).
