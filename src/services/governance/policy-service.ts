@@ -391,7 +391,8 @@ export class PolicyService {
       service_type: 'hive', is_enabled: true, is_audit_enabled: true, is_deny_all_else: false, is_default_policy: false, policy_type: 0, policy_priority: 0,
       description: '', resources, resource_signature: `${p.resource_type}:${p.resource_name}`,
       policy_items: p.effect === 1 ? [item] : [], deny_policy_items: p.effect === 1 ? [] : [item], allow_exceptions: [], deny_exceptions: [],
-      data_mask_policy_items: p.data_mask ? [{ ...item, data_mask_info: { data_mask_type: p.data_mask } }] : [],
+      // A custom mask is stored as CUSTOM:<expression>; Ranger spells it as a type and a value expression.
+      data_mask_policy_items: p.data_mask ? [{ ...item, data_mask_info: p.data_mask.startsWith('CUSTOM:') ? { data_mask_type: 'CUSTOM', value_expr: p.data_mask.slice(7) } : { data_mask_type: p.data_mask } }] : [],
       row_filter_policy_items: p.data_filter ? [{ ...item, row_filter_info: { filter_expr: p.data_filter } }] : [],
       conditions: p.condition ? [{ type: 'expression', values: [p.condition] }] : [], policy_labels: [], validity_schedules: [], options: {},
       created_by: p.created_by, updated_by: p.created_by, create_time: p.created_at, update_time: p.updated_at,
