@@ -12,6 +12,7 @@ import avro from 'avsc';
 import { stringify } from 'csv-stringify/sync';
 import { parquetWriteBuffer } from 'hyparquet-writer';
 import { backends, createRunningInstance, startServer, type TestServer } from './helpers/server.js';
+import { item, policy, rangerExport, res, tableRes } from './helpers/ranger-export.js';
 
 for (const backend of await backends()) {
   describe(`jobs (${backend.name})`, () => {
@@ -253,6 +254,47 @@ for (const backend of await backends()) {
       assert.equal(shown.status, 'FAILED');
       assert.match(shown.last_run.message, /lease expired/);
       assert.equal((await run(id)).status, 'SUCCESS', 'started again');
+    });
+
+    test('permission migration applies a Ranger export from storage as grants, reporting what it cannot express', async () => {
+      const lake = `/v1/${project}/instances/${instance}`;
+      assert.equal((await server.request('POST', `${lake}/catalogs/hive/databases`, { token, body: { database_name: 'sales' } })).status, 201);
+      assert.equal((await server.request('POST', `${lake}/catalogs/hive/databases/sales/tables`, { token, body: {
+        table_name: 'orders', table_type: 'EXTERNAL_TABLE', owner_type: 'USER', storage_descriptor: { columns: [{ column_name: 'id', column_type: 'int' }, { column_name: 'card', column_type: 'string' }] },
+      } })).status, 201);
+      for (const name of ['ext_ana', 'ext_bob']) assert.equal((await server.request('POST', '/v3/users', { token, body: { user: { name, password: 'Pass-word-123' } } })).status, 201);
+      put('policies/export.json', JSON.stringify(rangerExport([
+        policy(1, 'orders readers', { resources: tableRes(['sales'], ['orders']), policyItems: [item(['select'], { users: ['ana'] })] }),
+        policy(2, 'orders writers', { resources: tableRes(['sales'], ['orders']), policyItems: [item(['update', 'alter'], { users: ['bob'] })], denyPolicyItems: [item(['drop'], { users: ['bob'] })] }),
+        policy(3, 'locks', { resources: tableRes(['sales'], ['orders']), policyItems: [item(['lock'], { users: ['ana'] })] }),
+        policy(4, 'hdfs one', { serviceType: 'hdfs', resources: { path: res('/data') }, policyItems: [item(['read'], { users: ['ana'] })] }),
+        policy(5, 'ghost', { resources: tableRes(['sales'], ['orders']), policyItems: [item(['select'], { users: ['nobody_here'] })] }),
+      ])));
+      const id = await create({ name: 'ranger_import', type: 'PERMISSION_MIGRATION', parameter: { permission_migration_parameter: {
+        location: `obs://lakeform/instances/${instance}/policies`, file_name: 'export.json', policy_type: 'RANGER',
+        ranger_permission_migration_principal_relas: { user_to: 'IAM_USER', user_prefix: 'ext_' },
+      } } });
+      const job = await run(id);
+      assert.equal(job.status, 'PARTIAL_SUCCESS', JSON.stringify(job));
+      assert.equal(job.last_run.failed, 1, 'the grant to a user that does not exist');
+      const check = async (user: string, action: string) => (await server.request('POST', `${lake}/policies/check-permission`, { token, body: { access_request: [
+        { action, principal: [{ principal_name: user, principal_source: 'IAM', principal_type: 'USER' }], resource: { resource_type: 'TABLE', catalog: 'hive', database: 'sales', table: 'orders' } },
+      ] } })).json[0].check_result as boolean;
+      assert.equal(await check('ext_ana', 'SELECT'), true);
+      assert.equal(await check('ext_ana', 'INSERT'), false);
+      assert.equal(await check('ext_bob', 'ALTER'), true);
+      assert.equal(await check('ext_bob', 'DROP'), false, 'the deny item came over as a deny');
+      const text = await logsOf(id, job.last_run.run_id);
+      assert.match(text, /lock/);
+      assert.match(text, /hdfs/);
+      assert.match(text, /ext_nobody_here/);
+      // A missing file fails the run with the reason.
+      const missing = await create({ name: 'ranger_missing', type: 'PERMISSION_MIGRATION', parameter: { permission_migration_parameter: {
+        location: `obs://lakeform/instances/${instance}/policies`, file_name: 'none.json',
+      } } });
+      const failed = await run(missing);
+      assert.equal(failed.status, 'FAILED');
+      assert.match(failed.last_run.message, /does not exist/);
     });
 
     test('a job acts as its creator: once the creator is disabled, its runs fail with the reason', async () => {

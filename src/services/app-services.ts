@@ -33,6 +33,7 @@ import { CredentialService } from './console/credential-service.js';
 import { JobService } from './jobs/job-service.js';
 import { JobRunner } from './jobs/job-runner.js';
 import { discoveryJob } from './jobs/discovery/discovery-job.js';
+import { permissionJob } from './jobs/ranger/permission-job.js';
 import { storageCoordinates } from './console/location-service.js';
 
 /** The composition root: every service, wired to the store, storage and configuration. */
@@ -101,6 +102,7 @@ export async function createServices(config: Config, store: Store, storage: Obje
   const partitions = new PartitionService(store, tables, storage, localWarehouse, log);
   const jobHandlers = {
     METADATA_DISCOVERY: discoveryJob({ storage, localWarehouse, locations, databases, tables, partitions }),
+    PERMISSION_MIGRATION: permissionJob({ storage, localWarehouse, locations, policies }),
   };
   // The runner needs the service for a run's job and the service the runner to kick it: tied here.
   let jobs: JobService | undefined;
