@@ -82,6 +82,9 @@ function storageFrom(env: NodeJS.ProcessEnv): StorageConfig {
     accessKeyId: env.LAKEFORM_S3_ACCESS_KEY_ID as string,
     secretAccessKey: env.LAKEFORM_S3_SECRET_ACCESS_KEY as string,
     sessionToken: env.LAKEFORM_S3_SESSION_TOKEN || undefined,
+    sts: env.LAKEFORM_S3_STS_ROLE_ARN
+      ? { endpoint: env.LAKEFORM_S3_STS_ENDPOINT || endpoint, roleArn: env.LAKEFORM_S3_STS_ROLE_ARN }
+      : undefined,
   };
 }
 

@@ -82,6 +82,15 @@ async function masterKey(config: Config, store: Store, log: Logger): Promise<str
   return putSettingIfAbsent(store.db, 'master_key', SecretBox.generateKey());
 }
 
+/** With S3 storage and an STS role configured, vended credentials come from the store's STS (the SDK loads only then). */
+function stsVend(config: Config) {
+  const s = config.storage;
+  if (s.kind !== 's3' || !s.sts) return undefined;
+  const settings = { ...s, sts: s.sts };
+  return async (bucket: string, prefix: string, write: boolean, seconds: number, session: string) =>
+    (await import('../storage/sts.js')).assumeRoleForPrefix(settings, bucket, prefix, write, seconds, session);
+}
+
 export async function createServices(config: Config, store: Store, storage: ObjectStorage, log: Logger, version: string): Promise<AppServices> {
   const box = new SecretBox(await masterKey(config, store, log));
   const identity = new IdentityService(store);
@@ -125,7 +134,7 @@ export async function createServices(config: Config, store: Store, storage: Obje
     agencies: new AgencyService(store, accessKeys), locations, obs: new ObsService(store, storage, locations, config.defaultBucket, config.region),
     access: new AccessService(store, instances),
     jobs, jobRunner,
-    credentials: new CredentialService(store, instances, tables, policies, locations, accessKeys, config.defaultBucket, localWarehouse),
+    credentials: new CredentialService(store, instances, tables, policies, locations, accessKeys, config.defaultBucket, localWarehouse, stsVend(config)),
     ping: async () => { await sql`SELECT 1`.execute(store.db); },
   };
 }

@@ -16,6 +16,8 @@ export interface S3Settings {
   accessKeyId: string;
   secretAccessKey: string;
   sessionToken?: string | undefined;
+  /** With a role, vended credentials come from the store's STS (AssumeRole with a session policy); without, from lakeform. */
+  sts?: { endpoint: string; roleArn: string } | undefined;
 }
 
 export interface S3StorageOptions {

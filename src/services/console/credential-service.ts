@@ -3,6 +3,7 @@ import { otherTableUnder } from '../../store/lakecat/table-repository.js';
 import { forbidden, invalid } from '../errors.js';
 import type { Principal, StorageScope } from '../iam/principal.js';
 import type { AccessKeyService } from '../iam/access-key-service.js';
+import type { PrefixCredential } from '../../storage/sts.js';
 import type { InstanceService } from '../instances/instance-service.js';
 import type { PolicyService } from '../governance/policy-service.js';
 import type { TableService } from '../lakecat/table-service.js';
@@ -32,6 +33,8 @@ export class CredentialService {
     private readonly store: Store, private readonly instances: InstanceService, private readonly tables: TableService,
     private readonly policies: PolicyService, private readonly locations: LocationService, private readonly accessKeys: AccessKeyService,
     private readonly defaultBucket: string, private readonly localWarehouse: string | undefined,
+    /** The object store's STS, when it has one: credentials then work against the store itself. */
+    private readonly stsVend?: (bucket: string, prefix: string, write: boolean, durationSeconds: number, sessionName: string) => Promise<PrefixCredential>,
   ) {}
 
   async vend(caller: Principal, projectId: string, instanceRef: string, req: CredentialRequest) {
@@ -79,9 +82,14 @@ export class CredentialService {
     if (req.table && overlapping) {
       throw forbidden(`location ${location} also holds table ${overlapping.catalog_name}.${overlapping.database_name}.${overlapping.name}: no credential is issued for it`);
     }
+    const location_ = `obs://${target.bucket}/${target.key}`;
+    if (this.stsVend) {
+      const c = await this.stsVend(target.bucket, `${target.key}/`, access === 'READ_WRITE', duration, `lakeform-${caller.userName}`);
+      return { access: c.access, secret: c.secret, security_token: c.sessionToken, expires_at: c.expiresAt, location: location_ };
+    }
     const scope: StorageScope = { bucket: target.bucket, prefixes: [`${target.key}/`], access, instanceId: instance.id };
     const t = await this.accessKeys.createTemporary(caller, duration, scope);
-    return { access: t.access, secret: t.secret, security_token: t.securitytoken, expires_at: t.expires_at, location: `obs://${target.bucket}/${target.key}` };
+    return { access: t.access, secret: t.secret, security_token: t.securitytoken, expires_at: t.expires_at, location: location_ };
   }
 
   /** The bucket and key a location names, for either storage spelling or a file under the local warehouse. */
