@@ -156,6 +156,37 @@ export interface AuditEventRow {
   detail: string | null; created_at: string;
 }
 
+export interface AlarmRuleRow {
+  /** 32 hex characters. */
+  id: string; project_id: string; instance_id: string;
+  /** Unique per instance, stored lower-case. */
+  name: string; description: string;
+  metric: string;
+  /** One of > >= < <= =. */
+  comparison: string; threshold: number; period_seconds: number; enabled: number;
+  webhook_url: string | null;
+  created_by: string; created_at: string; updated_at: string; version: number;
+}
+
+export interface AlarmRecordRow {
+  id: string; project_id: string; instance_id: string; rule_id: string;
+  /** The rule as it was when the record opened. */
+  rule_name: string; metric: string; comparison: string; threshold: number; period_seconds: number;
+  /** OPEN, ACKNOWLEDGED or RESOLVED; at most one record per rule is not RESOLVED (a unique partial index). */
+  status: string;
+  /** The metric's value when the record opened. */
+  value: number;
+  opened_at: string;
+  acknowledged_by: string | null; acknowledged_at: string | null; ack_comment: string | null;
+  resolved_at: string | null;
+  /** CONDITION_CLEARED, RULE_CHANGED, RULE_DISABLED or RULE_DELETED. */
+  resolve_reason: string | null;
+  /** NONE (no webhook), PENDING, SENT or FAILED. */
+  notification_status: string; notification_error: string | null; notified_at: string | null;
+}
+
+export interface AlarmRequestSampleRow { instance_id: string; replica_id: string; sampled_at: string; requests: number }
+
 export interface Database {
   domains: DomainRow;
   projects: ProjectRow;
@@ -182,4 +213,7 @@ export interface Database {
   policies: PolicyRow;
   policy_changes: PolicyChangeRow;
   audit_events: AuditEventRow;
+  alarm_rules: AlarmRuleRow;
+  alarm_records: AlarmRecordRow;
+  alarm_request_samples: AlarmRequestSampleRow;
 }

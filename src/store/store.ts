@@ -34,7 +34,9 @@ export class Store {
   }
 
   async migrate(): Promise<string[]> {
-    const migrator = new Migrator({ db: this.db, provider: migrationProvider(this.dialect) });
+    // Numbers are reserved per branch (0015 may ship before 0013): a database that applied a
+    // later one still takes an earlier one that arrives afterwards.
+    const migrator = new Migrator({ db: this.db, provider: migrationProvider(this.dialect), allowUnorderedMigrations: true });
     const { error, results } = await migrator.migrateToLatest();
     if (error) throw error instanceof Error ? error : new Error(String(error));
     return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);

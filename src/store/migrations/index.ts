@@ -12,6 +12,8 @@ import { migration as m0009 } from './0009-policies.js';
 import * as m0010 from './0010-governance-version.js';
 import { migration as m0011 } from './0011-audit.js';
 import * as m0012 from './0012-owner-indexes.js';
+// 0013 and 0014 are reserved for work on other branches.
+import * as m0015 from './0015-alarms.js';
 
 /**
  * Versioned migrations, applied in name order on start. Never edit one that has shipped: add
@@ -31,6 +33,7 @@ export function migrationProvider(dialect: Dialect): MigrationProvider {
     '0010-governance-version': m0010,
     '0011-audit': m0011(dialect),
     '0012-owner-indexes': m0012,
+    '0015-alarms': m0015,
   };
   return { getMigrations: async () => migrations };
 }
