@@ -24,6 +24,10 @@ export interface Config {
   defaultBucket: string;
   /** URL clients use to reach us, for the token catalog; derived from host/port when absent. */
   publicUrl: string | undefined;
+  /** Seconds between two passes of the alarm evaluator. */
+  alarmIntervalSeconds: number;
+  /** How long an alarm webhook may take to answer. */
+  alarmWebhookTimeoutSeconds: number;
 }
 
 export type ConfigOverrides = Partial<Pick<Config, 'host' | 'port' | 'dataDir' | 'databaseUrl' | 'logLevel'>>;
@@ -61,5 +65,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Conf
     region: env.LAKEFORM_REGION || 'default',
     defaultBucket: env.LAKEFORM_DEFAULT_BUCKET || 'lakeform',
     publicUrl: env.LAKEFORM_PUBLIC_URL || undefined,
+    alarmIntervalSeconds: intFrom(env, 'LAKEFORM_ALARM_INTERVAL_SECONDS', 10, 1, 3600),
+    alarmWebhookTimeoutSeconds: intFrom(env, 'LAKEFORM_ALARM_WEBHOOK_TIMEOUT_SECONDS', 5, 1, 60),
   };
 }

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
@@ -6,6 +7,8 @@ import type { Config } from './config.js';
 import { buildApp } from './http/app.js';
 import { createServices, type AppServices } from './services/app-services.js';
 import { LifecycleWorker } from './services/instances/lifecycle-worker.js';
+import { AlarmEvaluator } from './services/alarms/evaluator.js';
+import { WebhookNotifier } from './services/alarms/webhook.js';
 import { LocalObjectStorage } from './storage/local-storage.js';
 import { openStore } from './store/store.js';
 
@@ -46,6 +49,10 @@ export async function startServer(config: Config, log: Logger = createLogger(con
   const app = await buildApp(services, { logger: log, bodyLimit: config.bodyLimitBytes, qpsPerStride: config.qpsPerStride });
   const worker = new LifecycleWorker(services.instances, log);
   worker.start();
+  const alarms = new AlarmEvaluator(services.store, services.instances, services.requestCounter,
+    new WebhookNotifier(services.store, log, config.alarmWebhookTimeoutSeconds * 1000, `lakeform/${VERSION}`), log,
+    { intervalMs: config.alarmIntervalSeconds * 1000, qpsPerStride: config.qpsPerStride, replicaId: randomUUID() });
+  alarms.start();
   const purge = setInterval(() => {
     Promise.all([services.tokens.purgeExpired(), services.accessKeys.purgeExpired()])
       .catch((err) => log.warn({ err }, 'purging expired credentials failed'));
@@ -70,6 +77,7 @@ export async function startServer(config: Config, log: Logger = createLogger(con
       clearTimeout(deadline);
     }
     await worker.stop();
+    await alarms.stop();
     await store.close();
   })());
   return { app, services, url: address, close };

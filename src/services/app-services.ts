@@ -21,6 +21,8 @@ import { StatisticsService } from './lakecat/statistics-service.js';
 import { RoleService } from './governance/role-service.js';
 import { PolicyService } from './governance/policy-service.js';
 import { AuditService } from './governance/audit-service.js';
+import { AlarmService } from './alarms/alarm-service.js';
+import { RequestCounter } from './alarms/request-counter.js';
 
 /** The composition root: every service, wired to the store, storage and configuration. */
 export interface AppServices {
@@ -42,7 +44,10 @@ export interface AppServices {
   policies: PolicyService;
   audit: AuditService;
   metadata: MetadataService;
+  alarms: AlarmService;
   rateLimiter: RateLimiter;
+  /** Requests per instance, for REQUEST_RATE_RATIO alarms: counted where the rate limit is applied. */
+  requestCounter: RequestCounter;
   ping(): Promise<void>;
 }
 
@@ -73,7 +78,8 @@ export async function createServices(config: Config, store: Store, storage: Obje
   const partitions = new PartitionService(store, tables, storage, localWarehouse, log);
   return {
     version, config, store, storage, identity, tokens, accessKeys, instances, catalogs, databases, functions: new FunctionService(store, instances, policies),
-    tables, partitions, statistics: new StatisticsService(store, partitions), roles: new RoleService(store, instances, policies), policies, audit: new AuditService(store, instances), metadata: new MetadataService(store, instances, config), rateLimiter: new RateLimiter(),
+    tables, partitions, statistics: new StatisticsService(store, partitions), roles: new RoleService(store, instances, policies), policies, audit: new AuditService(store, instances), metadata: new MetadataService(store, instances, config),
+    alarms: new AlarmService(store, instances), rateLimiter: new RateLimiter(), requestCounter: new RequestCounter(),
     ping: async () => { await sql`SELECT 1`.execute(store.db); },
   };
 }
