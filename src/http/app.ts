@@ -16,13 +16,14 @@ import { partitionOperations } from './routes/lakecat/partitions.js';
 import { roleOperations } from './routes/governance/roles.js';
 import { policyOperations } from './routes/governance/policies.js';
 import { auditOperations } from './routes/governance/audit.js';
+import { alarmOperations } from './routes/alarms.js';
 import { ServiceError } from '../services/errors.js';
 import { QPS_SPEC } from '../services/instances/specs.js';
 import { RawJson } from '../services/raw-json.js';
 
 /** Every operation the server serves: the table routes, hooks and generated tests come from. */
 export function allOperations(services: AppServices): Operation[] {
-  return [...iamOperations(services), ...instanceOperations(services), ...catalogOperations(services), ...databaseOperations(services), ...tableOperations(services), ...partitionOperations(services), ...functionOperations(services), ...metadataOperations(services), ...roleOperations(services), ...policyOperations(services), ...auditOperations(services)];
+  return [...iamOperations(services), ...instanceOperations(services), ...catalogOperations(services), ...databaseOperations(services), ...tableOperations(services), ...partitionOperations(services), ...functionOperations(services), ...metadataOperations(services), ...roleOperations(services), ...policyOperations(services), ...auditOperations(services), ...alarmOperations(services)];
 }
 
 export interface AppOptions { logger: Logger; bodyLimit: number; qpsPerStride: number }
@@ -82,6 +83,8 @@ export async function buildApp(services: AppServices, opts: AppOptions): Promise
 
   const overLimit = (limit: { instanceId: string; stride: number }): void => {
     const rate = limit.stride * opts.qpsPerStride;
+    // Offered load, refused requests included: the alarm ratio shows how far over its limit an instance is asked to go.
+    services.requestCounter.hit(limit.instanceId);
     if (!services.rateLimiter.take(limit.instanceId, rate)) {
       throw new HttpError(429, 'APIG.0308', `the instance's request rate limit (${rate} requests/s from its ${QPS_SPEC} spec) is exceeded`, 'Slow down, or scale the instance to a larger QPS spec.');
     }
@@ -135,6 +138,15 @@ export async function buildApp(services: AppServices, opts: AppOptions): Promise
   });
   const gates = { limited: gate(true), open: gate(false) };
 
+  // An optional body left out is validated as an empty object (a schema would refuse undefined).
+  type Hook = (request: FastifyRequest, reply: FastifyReply, done: (err?: Error) => void) => void;
+  const absentBodyIsEmpty: Hook = (request, _reply, done) => {
+    if (request.body === undefined) request.body = {};
+    done();
+  };
+  const withOptionalBody = (op: Operation, hooks: { onRequest?: Hook; preValidation?: Hook }) =>
+    (op.body && !op.bodyRequired ? { ...hooks, preValidation: hooks.preValidation ? [hooks.preValidation, absentBodyIsEmpty] : absentBodyIsEmpty } : hooks);
+
   for (const op of ops) {
     const schema: Record<string, unknown> = {};
     if (op.params) schema.params = op.params;
@@ -146,7 +158,7 @@ export async function buildApp(services: AppServices, opts: AppOptions): Promise
       url: toFastifyPath(op.path),
       schema,
       config: { operation: op.name },
-      ...(op.auth === 'required' ? (op.rateLimited ? gates.limited : gates.open) : {}),
+      ...withOptionalBody(op, op.auth === 'required' ? (op.rateLimited ? gates.limited : gates.open) : {}),
       handler: async (request, reply) => {
         if (op.body && op.bodyRequired && request.body === undefined) {
           throw new HttpError(400, 'common.01000001', 'this operation needs a JSON request body');
