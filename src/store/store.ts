@@ -192,7 +192,9 @@ export function isForeignKeyViolation(err: unknown): boolean {
 
 export function isRetryableConflict(err: unknown): boolean {
   const code = codeOf(err);
-  return code === '40001' || code === '40P01' || code === 'SQLITE_BUSY';
+  // SQLITE_BUSY_SNAPSHOT too: a transaction that read before another process (the admin CLI,
+  // a second server on the file) wrote cannot upgrade to a write; only starting over helps.
+  return code === '40001' || code === '40P01' || code.startsWith('SQLITE_BUSY');
 }
 
 export function nowIso(): string {
