@@ -138,14 +138,21 @@ export async function buildApp(services: AppServices, opts: AppOptions): Promise
   });
   const gates = { limited: gate(true), open: gate(false) };
 
-  // An optional body left out is validated as an empty object (a schema would refuse undefined).
+  // A body left out: refused by name when required (the schema would only say "must be object"),
+  // validated as an empty object when optional.
   type Hook = (request: FastifyRequest, reply: FastifyReply, done: (err?: Error) => void) => void;
-  const absentBodyIsEmpty: Hook = (request, _reply, done) => {
-    if (request.body === undefined) request.body = {};
+  const absentBody = (required: boolean): Hook => (request, _reply, done) => {
+    if (request.body !== undefined) return done();
+    if (required) return done(new HttpError(400, 'common.01000001', 'this operation needs a JSON request body'));
+    request.body = {};
     done();
   };
-  const withOptionalBody = (op: Operation, hooks: { onRequest?: Hook; preValidation?: Hook }) =>
-    (op.body && !op.bodyRequired ? { ...hooks, preValidation: hooks.preValidation ? [hooks.preValidation, absentBodyIsEmpty] : absentBodyIsEmpty } : hooks);
+  const bodyHooks = { required: absentBody(true), optional: absentBody(false) };
+  const withBodyCheck = (op: Operation, hooks: { onRequest?: Hook; preValidation?: Hook }) => {
+    if (!op.body) return hooks;
+    const check = op.bodyRequired ? bodyHooks.required : bodyHooks.optional;
+    return { ...hooks, preValidation: hooks.preValidation ? [hooks.preValidation, check] : check };
+  };
 
   for (const op of ops) {
     const schema: Record<string, unknown> = {};
@@ -158,11 +165,8 @@ export async function buildApp(services: AppServices, opts: AppOptions): Promise
       url: toFastifyPath(op.path),
       schema,
       config: { operation: op.name },
-      ...withOptionalBody(op, op.auth === 'required' ? (op.rateLimited ? gates.limited : gates.open) : {}),
+      ...withBodyCheck(op, op.auth === 'required' ? (op.rateLimited ? gates.limited : gates.open) : {}),
       handler: async (request, reply) => {
-        if (op.body && op.bodyRequired && request.body === undefined) {
-          throw new HttpError(400, 'common.01000001', 'this operation needs a JSON request body');
-        }
         const result = await op.handler({
           principal: request.principal as NonNullable<typeof request.principal>,
           params: request.params, query: request.query, body: request.body, request, reply,
