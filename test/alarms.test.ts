@@ -155,6 +155,10 @@ describe('alarms', { concurrency: true }, async () => {
           assert.equal((await server.request('DELETE', `${base(i)}/rules/${created.rule_id}`, { token })).status, 404);
           assert.equal((await server.request('GET', `${base(i)}/rules/${created.rule_id}`, { token })).status, 404);
           assert.equal((await server.request('GET', `${base(i)}/rules`, { token })).json.total, 3);
+          // Changes that took effect are in the audit trail (the refused rename and the empty update are not).
+          const audit = await server.request('GET', `/v1/${project}/instances/${i}/audit-events`, { token, query: { result: 'success' } });
+          const actions = audit.json.audit_events.filter((e: { resource: string }) => e.resource.includes(created.rule_id)).map((e: { action: string; principal: string }) => `${e.action} by ${e.principal}`);
+          assert.deepEqual(actions, ['DELETE_ALARM_RULE by admin', 'UPDATE_ALARM_RULE by admin', 'CREATE_ALARM_RULE by admin']);
         });
 
         test('bad input gets 400 naming what is wrong, and creates nothing', async () => {
@@ -317,9 +321,13 @@ describe('alarms', { concurrency: true }, async () => {
           const late = await server.request('POST', `${base(i)}/records/${opened.record_id}/acknowledge`, { token });
           assert.equal(late.status, 409, late.text);
           assert.match(late.json.error_msg, /already resolved/);
-          // The refusals are in the audit trail the metric reads.
+          // The refusals are in the audit trail the metric reads; the acknowledgement too, once.
           const audit = await server.request('GET', `/v1/${project}/instances/${i}/audit-events`, { token, query: { result: 'denied' } });
           assert.equal(audit.json.audit_events.filter((e: { principal: string }) => e.principal === 'olga').length, 8);
+          const acks = (await server.request('GET', `/v1/${project}/instances/${i}/audit-events`, { token, query: { result: 'success' } })).json.audit_events
+            .filter((e: { action: string }) => e.action === 'ACKNOWLEDGE_ALARM');
+          assert.equal(acks.length, 1);
+          assert.deepEqual(JSON.parse(acks[0].detail), { record_id: opened.record_id, comment: 'looking into it' });
         });
 
         test('opening is one conditional insert: concurrent opens for one rule open one record; a changed rule opens none', async () => {
