@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type { AlarmRecordRow, AlarmRuleRow } from '../../store/schema.js';
 import type { Store } from '../../store/store.js';
 import { enabledRules } from '../../store/alarms/rule-repository.js';
-import { openRecord, resolveOfRule } from '../../store/alarms/record-repository.js';
+import { openRecord, resolveOfRule, rulesWithUnresolved } from '../../store/alarms/record-repository.js';
 import { deniedSince, insertRequestSamples, pruneRequestSamples, requestsSince } from '../../store/alarms/metric-repository.js';
 import { countCatalogs } from '../../store/lakecat/catalog-repository.js';
 import { newHexId } from '../iam/crypto-util.js';
@@ -64,7 +64,7 @@ export class AlarmEvaluator {
     const db = this.store.db;
     const rules = await enabledRules(db);
     await this.storeRequestCounts(rules, now);
-    const unresolved = new Set((await db.selectFrom('alarm_records').select('rule_id').where('status', '<>', 'RESOLVED').execute()).map((r) => r.rule_id));
+    const unresolved = await rulesWithUnresolved(db);
     const measured = new Map<string, Promise<number>>();
     let opened = 0;
     let resolved = 0;

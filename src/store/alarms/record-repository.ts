@@ -2,7 +2,9 @@ import { sql } from 'kysely';
 import type { AlarmRecordRow } from '../schema.js';
 import type { Db } from '../store.js';
 
-const NOT_RESOLVED = 'RESOLVED';
+// Unresolved is status <> 'RESOLVED', written as a literal: the databases use a partial index
+// only for a query whose condition they can match to its predicate, which a parameter hides.
+const RESOLVED = sql.lit('RESOLVED');
 
 export interface OpenRecord { id: string; ruleId: string; ruleVersion: number; value: number; openedAt: string; notificationStatus: string }
 
@@ -30,16 +32,15 @@ export async function openRecord(q: Db, r: OpenRecord): Promise<boolean> {
   return Number(result.numInsertedOrUpdatedRows ?? 0) === 1;
 }
 
-/** Records not yet resolved of these rules (at most one each). */
-export async function unresolvedOf(q: Db, ruleIds: string[]): Promise<AlarmRecordRow[]> {
-  if (ruleIds.length === 0) return [];
-  return q.selectFrom('alarm_records').selectAll().where('rule_id', 'in', ruleIds).where('status', '<>', NOT_RESOLVED).execute();
+/** Rules that have a record not yet resolved (read through the partial unique index). */
+export async function rulesWithUnresolved(q: Db): Promise<Set<string>> {
+  return new Set((await q.selectFrom('alarm_records').select('rule_id').where('status', '<>', RESOLVED).execute()).map((r) => r.rule_id));
 }
 
 /** Resolves a rule's unresolved record, if it has one; true when this call resolved it. */
 export async function resolveOfRule(q: Db, ruleId: string, at: string, reason: string): Promise<boolean> {
   const r = await q.updateTable('alarm_records').set({ status: 'RESOLVED', resolved_at: at, resolve_reason: reason })
-    .where('rule_id', '=', ruleId).where('status', '<>', NOT_RESOLVED).executeTakeFirst();
+    .where('rule_id', '=', ruleId).where('status', '<>', RESOLVED).executeTakeFirst();
   return Number(r.numUpdatedRows) > 0;
 }
 
