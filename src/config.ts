@@ -35,6 +35,10 @@ export interface Config {
   /** How long a job run's lease lasts without a heartbeat: a dead replica's run fails after it. */
   jobLeaseSeconds: number;
   storage: StorageConfig;
+  /** Seconds between two passes of the alarm evaluator. */
+  alarmIntervalSeconds: number;
+  /** How long an alarm webhook may take to answer. */
+  alarmWebhookTimeoutSeconds: number;
 }
 
 export type ConfigOverrides = Partial<Pick<Config, 'host' | 'port' | 'dataDir' | 'databaseUrl' | 'logLevel'>>;
@@ -115,5 +119,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Conf
     requireAgreement: env.LAKEFORM_REQUIRE_AGREEMENT === 'true',
     jobLeaseSeconds: intFrom(env, 'LAKEFORM_JOB_LEASE_SECONDS', 15, 2, 3600),
     storage: storageFrom(env),
+    alarmIntervalSeconds: intFrom(env, 'LAKEFORM_ALARM_INTERVAL_SECONDS', 10, 1, 3600),
+    alarmWebhookTimeoutSeconds: intFrom(env, 'LAKEFORM_ALARM_WEBHOOK_TIMEOUT_SECONDS', 5, 1, 60),
   };
 }

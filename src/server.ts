@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import type { FastifyInstance } from 'fastify';
 import pino, { type Logger } from 'pino';
@@ -6,6 +7,8 @@ import { buildApp } from './http/app.js';
 import { createServices, type AppServices } from './services/app-services.js';
 import { LifecycleWorker } from './services/instances/lifecycle-worker.js';
 import { createObjectStorage, localWarehouse } from './storage/index.js';
+import { AlarmEvaluator } from './services/alarms/evaluator.js';
+import { WebhookNotifier } from './services/alarms/webhook.js';
 import { openStore } from './store/store.js';
 
 export const VERSION = '0.1.0';
@@ -47,6 +50,10 @@ export async function startServer(config: Config, log: Logger = createLogger(con
   const worker = new LifecycleWorker(services.instances, log);
   worker.start();
   services.jobRunner.start();
+  const alarms = new AlarmEvaluator(services.store, services.instances, services.requestCounter,
+    new WebhookNotifier(services.store, log, config.alarmWebhookTimeoutSeconds * 1000, `lakeform/${VERSION}`), log,
+    { intervalMs: config.alarmIntervalSeconds * 1000, qpsPerStride: config.qpsPerStride, replicaId: randomUUID() });
+  alarms.start();
   const purge = setInterval(() => {
     Promise.all([services.tokens.purgeExpired(), services.accessKeys.purgeExpired()])
       .catch((err) => log.warn({ err }, 'purging expired credentials failed'));
@@ -75,6 +82,7 @@ export async function startServer(config: Config, log: Logger = createLogger(con
     // Running jobs stop at their next safe point, keeping what they wrote consistent.
     await services.jobRunner.stop();
     storage.close?.();
+    await alarms.stop();
     await store.close();
   })());
   return { app, services, url: address, close };

@@ -61,7 +61,7 @@ for (const backend of await backends()) {
     };
 
     before(async () => {
-      server = await startServer(backend, { env: { LAKEFORM_JOB_LEASE_SECONDS: '2', LAKEFORM_QPS_PER_STRIDE: '10000' } });
+      server = await startServer(backend, { env: { LAKEFORM_JOB_LEASE_SECONDS: '2', LAKEFORM_QPS_PER_STRIDE: '10000', LAKEFORM_ALARM_INTERVAL_SECONDS: '1' } });
       ({ token, projectId: project } = await server.login());
       instance = await createRunningInstance(server, token, project, 'jobs_inst');
     });
@@ -310,6 +310,19 @@ for (const backend of await backends()) {
       const job = await run(created.json.id);
       assert.equal(job.status, 'FAILED');
       assert.match(job.last_run.message, /ops_admin no longer exists or is disabled/);
+    });
+
+    test('failed runs feed the JOB_FAILURES alarm metric', async () => {
+      const rules = `/v1/${project}/instances/${instance}/alarms/rules`;
+      const rule = await server.request('POST', rules, { token, body: { rule_name: 'jobs_failing', metric: 'JOB_FAILURES', comparison_operator: '>', threshold: 0, evaluation_period: 3600 } });
+      assert.equal(rule.status, 201, rule.text);
+      let records: { value: number; status: string }[] = [];
+      for (let i = 0; i < 100 && records.length === 0; i++) {
+        await new Promise((r) => setTimeout(r, 100));
+        records = (await server.request('GET', `/v1/${project}/instances/${instance}/alarms/records`, { token, query: { rule_id: rule.json.rule_id } })).json.records ?? [];
+      }
+      assert.equal(records.length, 1, 'the failed runs of the tests above opened a record');
+      assert.ok((records[0] as { value: number }).value >= 2, `value ${(records[0] as { value: number }).value}`);
     });
   });
 }

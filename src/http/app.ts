@@ -20,13 +20,14 @@ import { policyOperations } from './routes/governance/policies.js';
 import { auditOperations } from './routes/governance/audit.js';
 import { consoleOperations } from './routes/console.js';
 import { jobOperations } from './routes/jobs.js';
+import { alarmOperations } from './routes/alarms.js';
 import { ServiceError } from '../services/errors.js';
 import { QPS_SPEC } from '../services/instances/specs.js';
 import { RawJson } from '../services/raw-json.js';
 
 /** Every operation the server serves: the table routes, hooks and generated tests come from. */
 export function allOperations(services: AppServices): Operation[] {
-  return [...iamOperations(services), ...instanceOperations(services), ...catalogOperations(services), ...databaseOperations(services), ...tableOperations(services), ...partitionOperations(services), ...constraintOperations(services), ...functionOperations(services), ...datasetOperations(services), ...metadataOperations(services), ...roleOperations(services), ...policyOperations(services), ...auditOperations(services), ...consoleOperations(services), ...jobOperations(services)];
+  return [...iamOperations(services), ...instanceOperations(services), ...catalogOperations(services), ...databaseOperations(services), ...tableOperations(services), ...partitionOperations(services), ...constraintOperations(services), ...functionOperations(services), ...datasetOperations(services), ...metadataOperations(services), ...roleOperations(services), ...policyOperations(services), ...auditOperations(services), ...consoleOperations(services), ...jobOperations(services), ...alarmOperations(services)];
 }
 
 export interface AppOptions { logger: Logger; bodyLimit: number; qpsPerStride: number }
@@ -86,6 +87,8 @@ export async function buildApp(services: AppServices, opts: AppOptions): Promise
 
   const overLimit = (limit: { instanceId: string; stride: number }): void => {
     const rate = limit.stride * opts.qpsPerStride;
+    // Offered load, refused requests included: the alarm ratio shows how far over its limit an instance is asked to go.
+    services.requestCounter.hit(limit.instanceId);
     if (!services.rateLimiter.take(limit.instanceId, rate)) {
       throw new HttpError(429, 'APIG.0308', `the instance's request rate limit (${rate} requests/s from its ${QPS_SPEC} spec) is exceeded`, 'Slow down, or scale the instance to a larger QPS spec.');
     }
@@ -139,6 +142,22 @@ export async function buildApp(services: AppServices, opts: AppOptions): Promise
   });
   const gates = { limited: gate(true), open: gate(false) };
 
+  // A body left out: refused by name when required (the schema would only say "must be object"),
+  // validated as an empty object when optional.
+  type Hook = (request: FastifyRequest, reply: FastifyReply, done: (err?: Error) => void) => void;
+  const absentBody = (required: boolean): Hook => (request, _reply, done) => {
+    if (request.body !== undefined) return done();
+    if (required) return done(new HttpError(400, 'common.01000001', 'this operation needs a JSON request body'));
+    request.body = {};
+    done();
+  };
+  const bodyHooks = { required: absentBody(true), optional: absentBody(false) };
+  const withBodyCheck = (op: Operation, hooks: { onRequest?: Hook; preValidation?: Hook }) => {
+    if (!op.body) return hooks;
+    const check = op.bodyRequired ? bodyHooks.required : bodyHooks.optional;
+    return { ...hooks, preValidation: hooks.preValidation ? [hooks.preValidation, check] : check };
+  };
+
   for (const op of ops) {
     const schema: Record<string, unknown> = {};
     if (op.params) schema.params = op.params;
@@ -150,13 +169,10 @@ export async function buildApp(services: AppServices, opts: AppOptions): Promise
       url: toFastifyPath(op.path),
       schema,
       config: { operation: op.name },
-      ...(op.auth === 'required' ? (op.rateLimited ? gates.limited : gates.open) : {}),
+      ...withBodyCheck(op, op.auth === 'required' ? (op.rateLimited ? gates.limited : gates.open) : {}),
       handler: async (request, reply) => {
         if (request.principal?.storageScope && !op.storageCredential) {
           throw new HttpError(403, 'common.01000003', 'a vended storage credential reaches only its storage prefix: it cannot call this operation');
-        }
-        if (op.body && op.bodyRequired && request.body === undefined) {
-          throw new HttpError(400, 'common.01000001', 'this operation needs a JSON request body');
         }
         const result = await op.handler({
           principal: request.principal as NonNullable<typeof request.principal>,

@@ -44,6 +44,7 @@ function describeValidation(err: FastifyError & { validation?: AjvIssue[]; valid
     const field = `${where}${(v.instancePath ?? '').replace(/\//g, '.')}`;
     const p = v.params ?? {};
     if (typeof p.missingProperty === 'string') return `${field}.${p.missingProperty} is required`;
+    if (typeof p.additionalProperty === 'string') return `${field}.${p.additionalProperty} is not a field of this request`;
     if (Array.isArray(p.allowedValues)) return `${field} must be one of ${p.allowedValues.join(', ')}`;
     if (typeof p.pattern === 'string') return `${field} does not match the pattern ${p.pattern}`;
     return `${field} ${v.message ?? 'is invalid'}`;

@@ -35,6 +35,8 @@ import { JobRunner } from './jobs/job-runner.js';
 import { discoveryJob } from './jobs/discovery/discovery-job.js';
 import { permissionJob } from './jobs/ranger/permission-job.js';
 import { storageCoordinates } from './console/location-service.js';
+import { AlarmService } from './alarms/alarm-service.js';
+import { RequestCounter } from './alarms/request-counter.js';
 
 /** The composition root: every service, wired to the store, storage and configuration. */
 export interface AppServices {
@@ -66,7 +68,10 @@ export interface AppServices {
   credentials: CredentialService;
   jobs: JobService;
   jobRunner: JobRunner;
+  alarms: AlarmService;
   rateLimiter: RateLimiter;
+  /** Requests per instance, for REQUEST_RATE_RATIO alarms: counted where the rate limit is applied. */
+  requestCounter: RequestCounter;
   ping(): Promise<void>;
 }
 
@@ -135,6 +140,7 @@ export async function createServices(config: Config, store: Store, storage: Obje
     access: new AccessService(store, instances),
     jobs, jobRunner,
     credentials: new CredentialService(store, instances, tables, policies, locations, accessKeys, config.defaultBucket, localWarehouse, stsVend(config)),
+    alarms: new AlarmService(store, instances), requestCounter: new RequestCounter(),
     ping: async () => { await sql`SELECT 1`.execute(store.db); },
   };
 }

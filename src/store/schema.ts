@@ -206,6 +206,37 @@ export interface JobRunRow {
 }
 export interface JobRunLogRow { id: Generated<number>; run_id: string; at: string; level: string; message: string }
 
+export interface AlarmRuleRow {
+  /** 32 hex characters. */
+  id: string; project_id: string; instance_id: string;
+  /** Unique per instance, stored lower-case. */
+  name: string; description: string;
+  metric: string;
+  /** One of > >= < <= =. */
+  comparison: string; threshold: number; period_seconds: number; enabled: number;
+  webhook_url: string | null;
+  created_by: string; created_at: string; updated_at: string; version: number;
+}
+
+export interface AlarmRecordRow {
+  id: string; project_id: string; instance_id: string; rule_id: string;
+  /** The rule as it was when the record opened. */
+  rule_name: string; metric: string; comparison: string; threshold: number; period_seconds: number;
+  /** OPEN, ACKNOWLEDGED or RESOLVED; at most one record per rule is not RESOLVED (a unique partial index). */
+  status: string;
+  /** The metric's value when the record opened. */
+  value: number;
+  opened_at: string;
+  acknowledged_by: string | null; acknowledged_at: string | null; ack_comment: string | null;
+  resolved_at: string | null;
+  /** CONDITION_CLEARED, RULE_CHANGED, RULE_DISABLED or RULE_DELETED. */
+  resolve_reason: string | null;
+  /** NONE (no webhook), PENDING, SENT or FAILED. */
+  notification_status: string; notification_error: string | null; notified_at: string | null;
+}
+
+export interface AlarmRequestSampleRow { instance_id: string; replica_id: string; sampled_at: string; requests: number }
+
 export interface Database {
   domains: DomainRow;
   projects: ProjectRow;
@@ -243,4 +274,7 @@ export interface Database {
   lf_jobs: JobRow;
   lf_job_runs: JobRunRow;
   lf_job_run_logs: JobRunLogRow;
+  alarm_rules: AlarmRuleRow;
+  alarm_records: AlarmRecordRow;
+  alarm_request_samples: AlarmRequestSampleRow;
 }

@@ -34,7 +34,9 @@ export class Store {
   }
 
   async migrate(): Promise<string[]> {
-    const migrator = new Migrator({ db: this.db, provider: migrationProvider(this.dialect) });
+    // Numbers are reserved per branch (0015 may ship before 0013): a database that applied a
+    // later one still takes an earlier one that arrives afterwards.
+    const migrator = new Migrator({ db: this.db, provider: migrationProvider(this.dialect), allowUnorderedMigrations: true });
     const { error, results } = await migrator.migrateToLatest();
     if (error) throw error instanceof Error ? error : new Error(String(error));
     return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
@@ -190,7 +192,9 @@ export function isForeignKeyViolation(err: unknown): boolean {
 
 export function isRetryableConflict(err: unknown): boolean {
   const code = codeOf(err);
-  return code === '40001' || code === '40P01' || code === 'SQLITE_BUSY';
+  // SQLITE_BUSY_SNAPSHOT too: a transaction that read before another process (the admin CLI,
+  // a second server on the file) wrote cannot upgrade to a write; only starting over helps.
+  return code === '40001' || code === '40P01' || code.startsWith('SQLITE_BUSY');
 }
 
 export function nowIso(): string {

@@ -9,6 +9,7 @@ import { forbidden, invalid } from '../errors.js';
 import type { Principal } from '../iam/principal.js';
 import type { InstanceService } from '../instances/instance-service.js';
 import { CATALOG_QUOTA, DEFAULT_CATALOG } from './catalog-service.js';
+import { ALARM_RULE_QUOTA } from '../alarms/rules.js';
 import { DEFAULT_DATABASE, MAX_DATABASE_NAMES, type PageInfo } from './database-service.js';
 
 export interface ConfigEntry { key: string; value: string; description: string }
@@ -45,6 +46,9 @@ export class MetadataService {
       { key: 'lakecat.database.names.max', value: String(MAX_DATABASE_NAMES), description: 'Most names ListDatabaseNames returns' },
       { key: 'lakecat.list.page.max', value: '1000', description: 'Largest page of a paged LakeCat listing' },
       { key: 'lakecat.names.case-sensitive', value: 'false', description: 'Names are compared and stored lower-case' },
+      { key: 'lakeform.alarm.interval-seconds', value: String(c.alarmIntervalSeconds), description: 'Seconds between two passes of the alarm evaluator' },
+      { key: 'lakeform.alarm.rules.max-per-instance', value: String(ALARM_RULE_QUOTA), description: 'Most alarm rules one instance may hold' },
+      { key: 'lakeform.alarm.webhook-timeout-seconds', value: String(c.alarmWebhookTimeoutSeconds), description: 'How long an alarm webhook may take to answer' },
       { key: 'lakeform.instance.qps-per-stride', value: String(c.qpsPerStride), description: 'Requests per second one stride of the QPS spec grants' },
       { key: 'lakeform.instance.quota', value: String(c.instanceQuota), description: 'Instances a project may hold' },
       { key: 'lakeform.instance.recycle-bin-days', value: String(c.recycleBinRetentionDays), description: 'Days a deleted instance stays recoverable' },

@@ -119,3 +119,10 @@ export async function appendLogs(q: Db, rows: { run_id: string; at: string; leve
 
 export const pageLogs = (q: Db, runId: string, afterId: number, limit: number) =>
   q.selectFrom('lf_job_run_logs').selectAll().where('run_id', '=', runId).where('id', '>', afterId).orderBy('id').limit(limit).execute();
+
+/** Runs of an instance's jobs that ended FAILED since a time (for the JOB_FAILURES alarm metric). */
+export async function failedRunsSince(q: Db, instanceId: string, since: string): Promise<number> {
+  const r = await q.selectFrom('lf_job_runs').select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('instance_id', '=', instanceId).where('status', '=', 'FAILED').where('ended_at', '>=', since).executeTakeFirstOrThrow();
+  return Number(r.n);
+}

@@ -14,6 +14,7 @@ import { migration as m0011 } from './0011-audit.js';
 import * as m0012 from './0012-owner-indexes.js';
 import * as m0013 from './0013-console-services.js';
 import { migration as m0014 } from './0014-datasets-and-constraints.js';
+import * as m0015 from './0015-alarms.js';
 import { migration as m0016 } from './0016-jobs.js';
 
 /**
@@ -36,6 +37,7 @@ export function migrationProvider(dialect: Dialect): MigrationProvider {
     '0012-owner-indexes': m0012,
     '0013-console-services': m0013,
     '0014-datasets-and-constraints': m0014(dialect),
+    '0015-alarms': m0015,
     '0016-jobs': m0016(dialect),
   };
   return { getMigrations: async () => migrations };
