@@ -33,8 +33,11 @@ describe('storage configuration', () => {
     const config = loadConfig({ LAKEFORM_DATA_DIR: '/tmp/lakeform-config-test', ...S3 });
     assert.deepEqual(config.storage, {
       kind: 's3', endpoint: 'https://obs.example.test', region: 'us-east-1', forcePathStyle: false,
-      accessKeyId: 'AKIDCONFIGTEST0001', secretAccessKey: 'config-secret-never-printed', sessionToken: undefined,
+      accessKeyId: 'AKIDCONFIGTEST0001', secretAccessKey: 'config-secret-never-printed', sessionToken: undefined, sts: undefined,
     });
+    const withSts = loadConfig({ ...S3, LAKEFORM_S3_STS_ROLE_ARN: 'arn:aws:iam::1:role/r' }).storage;
+    assert.ok(withSts.kind === 's3');
+    assert.deepEqual(withSts.sts, { endpoint: 'https://obs.example.test', roleArn: 'arn:aws:iam::1:role/r' }, 'the STS answers at the S3 endpoint unless set');
     const storage = await createObjectStorage(config);
     assert.equal(storage.kind, 's3');
     storage.close?.();
