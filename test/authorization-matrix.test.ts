@@ -7,6 +7,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { allOperations } from '../src/http/app.js';
 import type { AppServices } from '../src/services/app-services.js';
+import { createGrantees, type Grantees, type How } from './helpers/grantees.js';
 import { backends, createRunningInstance, startServer, type TestServer } from './helpers/server.js';
 
 const reads = allOperations({} as AppServices)
@@ -24,14 +25,10 @@ for (const backend of await backends()) {
     let token: string;
     let project: string;
     let instance: string;
-    const tokens: Record<string, string> = {};
+    let tokens: Grantees['tokens'];
+    let principals: Grantees['principals'];
+    let users: Grantees['users'];
     const base = () => `/v1/${project}/instances/${instance}`;
-    const principals = {
-      direct: { principal_name: 'm_direct', principal_source: 'IAM', principal_type: 'USER' },
-      group: { principal_name: 'm_group', principal_source: 'IAM', principal_type: 'GROUP' },
-      role: { principal_name: 'm_role', principal_source: 'LOCAL', principal_type: 'ROLE' },
-    };
-    const users = { direct: 'm_direct', group: 'm_grp_user', role: 'm_role_user' };
     const resource = {
       type: 'TABLE', catalogs: [{ name: 'mx', databases: [{ name: 'dx', tables: [{ name: 'tx' }] }] }],
     };
@@ -57,13 +54,7 @@ for (const backend of await backends()) {
       await ok('POST', `${base()}/catalogs/mx/databases/dx/functions`, { function_name: 'fx', class_name: 'x.F', function_type: 'JAVA', owner_type: 'USER', resource_uris: [] });
       // Datasets have no grants of their own: the table grant below shows their database, and so them.
       await ok('POST', `${base()}/catalogs/mx/databases/dx/datasets`, { dataset_name: 'sx', storage_type: 'MANAGED' });
-      for (const name of Object.values(users)) await ok('POST', '/v3/users', { user: { name, password: 'Pass-word-123' } });
-      const g = await ok('POST', '/v3/groups', { group: { name: 'm_group' } });
-      const u = await ok('GET', `/v3/users?name=${users.group}`);
-      await ok('PUT', `/v3/groups/${g.json.group.id}/users/${u.json.users[0].id}`);
-      await ok('POST', `${base()}/roles`, { role_name: 'm_role' });
-      await ok('POST', `${base()}/users/${users.role}/grant-roles`, [{ role_name: 'm_role', principal_source: 'LOCAL' }]);
-      for (const [how, name] of Object.entries(users)) tokens[how] = (await server.login(name, 'Pass-word-123')).token;
+      ({ tokens, principals, users } = await createGrantees(server, token, base(), 'm'));
     });
     after(async () => { await server?.stop(); });
 
@@ -75,7 +66,7 @@ for (const backend of await backends()) {
       .replace(/\{(\w+)\}/g, (_, k: string) => NAMES[k] as string);
 
     /** Whether a user can read through every operation: all allowed (true), all denied (false), or a mix (an error). */
-    async function readsAs(who: string): Promise<boolean> {
+    async function readsAs(who: How): Promise<boolean> {
       const outcome: string[] = [];
       for (const op of reads) {
         const r = await server.request('GET', pathOf(op.path), { token: tokens[who], query: QUERIES[op.name] });

@@ -9,6 +9,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { allOperations } from '../src/http/app.js';
 import type { AppServices } from '../src/services/app-services.js';
+import { createGrantees, type Grantees, type How } from './helpers/grantees.js';
 import { backends, createRunningInstance, startServer, type Response, type TestServer } from './helpers/server.js';
 
 const table = allOperations({} as AppServices);
@@ -87,14 +88,10 @@ for (const backend of await backends()) {
     let token: string;
     let project: string;
     let instance: string;
-    const tokens: Record<string, string> = {};
+    let tokens: Grantees['tokens'];
+    let principals: Grantees['principals'];
+    let users: Grantees['users'];
     const base = () => `/v1/${project}/instances/${instance}`;
-    const principals = {
-      direct: { principal_name: 'w_direct', principal_source: 'IAM', principal_type: 'USER' },
-      group: { principal_name: 'w_group', principal_source: 'IAM', principal_type: 'GROUP' },
-      role: { principal_name: 'w_role', principal_source: 'LOCAL', principal_type: 'ROLE' },
-    };
-    const users = { direct: 'w_direct', group: 'w_grp_user', role: 'w_role_user' };
 
     const ok = async (method: string, path: string, body?: unknown, query?: Record<string, string>) => {
       const r = await server.request(method, path, { token, body, query });
@@ -107,14 +104,9 @@ for (const backend of await backends()) {
       server = await startServer(backend, { env: { LAKEFORM_QPS_PER_STRIDE: '10000' } });
       ({ token, projectId: project } = await server.login());
       instance = await createRunningInstance(server, token, project, 'writes_inst');
-      for (const name of [...Object.values(users), 'a_user']) await ok('POST', '/v3/users', { user: { name, password: 'Pass-word-123' } });
-      const g = await ok('POST', '/v3/groups', { group: { name: 'w_group' } });
-      const u = await ok('GET', `/v3/users?name=${users.group}`);
-      await ok('PUT', `/v3/groups/${g.json.group.id}/users/${u.json.users[0].id}`);
-      await ok('POST', `${base()}/roles`, { role_name: 'w_role' });
+      ({ tokens, principals, users } = await createGrantees(server, token, base(), 'w'));
+      await ok('POST', '/v3/users', { user: { name: 'a_user', password: 'Pass-word-123' } });
       await ok('POST', `${base()}/roles`, { role_name: 'a_role' });
-      await ok('POST', `${base()}/users/${users.role}/grant-roles`, [{ role_name: 'w_role', principal_source: 'LOCAL' }]);
-      for (const [how, name] of Object.entries(users)) tokens[how] = (await server.login(name, 'Pass-word-123')).token;
     });
     after(async () => { await server?.stop(); });
 
@@ -180,13 +172,13 @@ for (const backend of await backends()) {
 
     const fill = (v: unknown, c: string): unknown => JSON.parse(JSON.stringify(v ?? null).replaceAll('{c}', c)) ?? undefined;
 
-    async function callAs(who: string, op: { method: string; path: string; name: string }, c: string): Promise<Response> {
+    async function callAs(who: How, op: { method: string; path: string; name: string }, c: string): Promise<Response> {
       const k = CASES[op.name] as WriteCase;
       return server.request(op.method, pathOf(op.path, c), { token: tokens[who], body: fill(k.body, c), query: k.query });
     }
 
     /** Refused: 403/404, or (a read) an answer without the fixture's objects; and nothing changed. */
-    async function assertRefused(who: string, op: { method: string; path: string; name: string }, c: string, when: string) {
+    async function assertRefused(who: How, op: { method: string; path: string; name: string }, c: string, when: string) {
       const k = CASES[op.name] as WriteCase;
       const before = await snapshot(c);
       const r = await callAs(who, op, c);
