@@ -99,6 +99,7 @@ function storageOf(r: Row, d: StorageDetails): HmsStorage {
   };
 }
 
+/** Page and batch sizes are bounded, so no call can ask for a whole metastore at once. */
 export function checkSize(what: string, n: number): void {
   if (!Number.isSafeInteger(n) || n < 1 || n > MAX_BATCH) throw new RangeError(`${what} must be an integer from 1 to ${MAX_BATCH}, not ${n}`);
 }
@@ -128,9 +129,8 @@ export async function inspectSchema(port: SqlPort, where: string): Promise<Schem
 export class SqlHmsSource implements HmsSource {
   readonly schemaGeneration: '2.x' | '3.x';
   readonly schemaVersion?: string;
-  private closed?: Promise<void>;
-
   private readonly pages: { databases: number; tables: number; functions: number };
+  private closed?: Promise<void>;
 
   constructor(private readonly port: SqlPort, private readonly catalog: string, private readonly schema: SchemaInfo, listPageSize?: number) {
     this.schemaGeneration = schema.generation;
