@@ -34,6 +34,7 @@ import { JobService } from './jobs/job-service.js';
 import { JobRunner } from './jobs/job-runner.js';
 import { discoveryJob } from './jobs/discovery/discovery-job.js';
 import { permissionJob } from './jobs/ranger/permission-job.js';
+import { migrationJob } from './jobs/hms/migration-job.js';
 import { storageCoordinates } from './console/location-service.js';
 import { AlarmService } from './alarms/alarm-service.js';
 import { RequestCounter } from './alarms/request-counter.js';
@@ -114,7 +115,9 @@ export async function createServices(config: Config, store: Store, storage: Obje
   if (config.requireAgreement) instances.addHooks({ admit: (projectId) => serviceAuthorization.admit(projectId) });
   const tables = new TableService(store, instances, storage, localWarehouse, log, policies, guard);
   const partitions = new PartitionService(store, tables, storage, localWarehouse, log);
+  const functions = new FunctionService(store, instances, policies);
   const jobHandlers = {
+    METADATA_MIGRATION: migrationJob({ catalogs, databases, tables, partitions, functions }),
     METADATA_DISCOVERY: discoveryJob({ storage, localWarehouse, locations, databases, tables, partitions }),
     PERMISSION_MIGRATION: permissionJob({ storage, localWarehouse, locations, policies }),
   };
@@ -132,7 +135,7 @@ export async function createServices(config: Config, store: Store, storage: Obje
   }, log.child({ component: 'jobs' }), config.jobLeaseSeconds * 1000);
   jobs = new JobService(store, instances, box, jobRunner);
   return {
-    version, config, store, storage, identity, tokens, accessKeys, instances, catalogs, databases, functions: new FunctionService(store, instances, policies),
+    version, config, store, storage, identity, tokens, accessKeys, instances, catalogs, databases, functions,
     tables, partitions, statistics: new StatisticsService(store, partitions),
     datasets: new DatasetService(store, instances, storage, localWarehouse, log, policies, guard), constraints: new ConstraintService(store, tables), roles: new RoleService(store, instances, policies), policies, audit: new AuditService(store, instances), metadata: new MetadataService(store, instances, config), rateLimiter: new RateLimiter(),
     serviceAuthorization,
