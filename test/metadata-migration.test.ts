@@ -97,7 +97,7 @@ for (const source of sources) {
 
       const parts = await server.request('GET', `${lake()}/migrated/databases/sales/tables/orders/partitions`, { token, query: { limit: 2 } });
       assert.equal(parts.json.partitions[0].storage_descriptor.location.startsWith(`${target()}/warehouse/sales.db/orders/dt=`), true);
-      const names1500 = await server.request('GET', `${lake()}/migrated/databases/sales/tables/orders/partition-names`, { token, query: { limit: 2000 } });
+      const names1500 = await server.request('GET', `${lake()}/migrated/databases/sales/tables/orders/partitions/partition-names`, { token, query: { limit: 2000 } });
       assert.equal(names1500.status, 200, names1500.text);
       assert.equal(names1500.json.partition_name_list.length, ORDERS_PARTITIONS);
       assert.equal(job.last_run.created >= ORDERS_PARTITIONS, true, `partitions counted as created (${job.last_run.created})`);
