@@ -324,5 +324,31 @@ for (const backend of await backends()) {
       assert.equal(records.length, 1, 'the failed runs of the tests above opened a record');
       assert.ok((records[0] as { value: number }).value >= 2, `value ${(records[0] as { value: number }).value}`);
     });
+
+    test('two replicas on one store never run a job twice', { skip: backend.name === 'sqlite' ? 'replicas share a PostgreSQL' : undefined }, async () => {
+      // A second server on the same database and warehouse: both runners sweep for submitted runs.
+      const second = await startServer(backend, { dataDir: server.dataDir, databaseUrl: server.databaseUrl, adminPassword: server.adminPassword, env: { LAKEFORM_JOB_LEASE_SECONDS: '2', LAKEFORM_QPS_PER_STRIDE: '10000' } });
+      try {
+        for (let t = 0; t < 3; t++) put(`replicas/t${t}/a.csv`, stringify([['id'], [t]]));
+        const ids: string[] = [];
+        for (let j = 0; j < 8; j++) ids.push(await create(discovery(`disc_replica_${j}`, 'replicas', `replicas_${j}`)));
+        // Started through both servers, so each replica's runner is kicked too.
+        await Promise.all(ids.map((id, j) => (j % 2 ? second : server).request('POST', `${base()}/${id}/start`, { token })));
+        for (const id of ids) {
+          let job;
+          for (let i = 0; i < 300; i++) {
+            job = (await server.request('GET', `${base()}/${id}`, { token })).json;
+            if (!['SUBMITTED', 'RUNNING'].includes(job.status)) break;
+            await new Promise((r) => setTimeout(r, 50));
+          }
+          assert.equal(job.status, 'SUCCESS', JSON.stringify(job));
+          assert.equal(job.last_run.created, 3, 'each table written once');
+          const text = await logsOf(id, job.last_run.run_id);
+          assert.equal(text.match(/ started as /g)?.length, 1, `one replica ran it:\n${text}`);
+        }
+      } finally {
+        await second.stop();
+      }
+    });
   });
 }
