@@ -1,42 +1,20 @@
 import mysql from 'mysql2/promise';
-import { describeTarget, type JdbcTarget } from './jdbc-url.js';
+import type { JdbcTarget } from './jdbc-url.js';
 import type { Row, SqlPort } from './sql-reader.js';
-import { driverMessage, HmsSourceError, type HmsSourceErrorKind } from './errors.js';
+import { type DriverCodes, mapDriverError } from './errors.js';
 
 const NETWORK = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ECONNRESET', 'EPIPE',
   'PROTOCOL_CONNECTION_LOST', 'PROTOCOL_SEQUENCE_TIMEOUT', 'HANDSHAKE_NO_SSL_SUPPORT', 'HANDSHAKE_SSL_ERROR']);
 const AUTH = new Set(['ER_ACCESS_DENIED_ERROR', 'ER_ACCESS_DENIED_NO_PASSWORD_ERROR', 'ER_DBACCESS_DENIED_ERROR', 'ER_NOT_SUPPORTED_AUTH_MODE',
   'ER_MUST_CHANGE_PASSWORD_LOGIN', 'ER_ACCOUNT_HAS_BEEN_LOCKED', 'AUTH_SWITCH_PLUGIN_ERROR']);
 
-function codeOf(err: unknown): string | undefined {
-  const c = (err as { code?: unknown })?.code;
-  return typeof c === 'string' ? c : undefined;
-}
-
-/** A driver failure as a typed error whose message names the server and user but never the password. */
-function mapError(err: unknown, t: JdbcTarget, phase: 'connect' | 'query'): HmsSourceError {
-  const code = codeOf(err);
-  const where = `MySQL ${describeTarget(t)}`;
-  const detail = driverMessage(err, t.password);
-  let kind: HmsSourceErrorKind;
-  let message: string;
-  if (code && AUTH.has(code)) {
-    kind = 'authentication_failed';
-    message = code === 'ER_DBACCESS_DENIED_ERROR'
-      ? `user ${t.user ?? '(none)'} may not use database ${t.database} on ${where}`
-      : `${where} refused the user name or password of ${t.user ?? '(no user)'}`;
-  } else if (code === 'ER_BAD_DB_ERROR') {
-    kind = 'unknown_database';
-    message = `${where}: the server has no database ${t.database}`;
-  } else if ((code && NETWORK.has(code)) || phase === 'connect') {
-    kind = 'connection_failed';
-    message = `cannot ${phase === 'connect' ? 'connect to' : 'keep the connection to'} ${where}: ${detail}`;
-  } else {
-    kind = 'read_failed';
-    message = `reading the metastore in ${where} failed: ${detail}`;
-  }
-  return new HmsSourceError(kind, message, code);
-}
+const MYSQL: DriverCodes = {
+  product: 'MySQL', unknownDatabase: 'ER_BAD_DB_ERROR', network: NETWORK,
+  authentication: (code, where, t) => (!code || !AUTH.has(code) ? undefined : code === 'ER_DBACCESS_DENIED_ERROR'
+    ? `user ${t.user ?? '(none)'} may not use database ${t.database} on ${where}`
+    : `${where} refused the user name or password of ${t.user ?? '(no user)'}`),
+};
+const mapError = (err: unknown, t: JdbcTarget, phase: 'connect' | 'query') => mapDriverError(err, t, phase, MYSQL);
 
 /** One mysql2 connection (MySQL or MariaDB), read-only for the session. */
 export async function connectMysql(t: JdbcTarget, connectTimeoutMs: number): Promise<SqlPort> {

@@ -1,34 +1,16 @@
 import pg from 'pg';
-import { describeTarget, type JdbcTarget } from './jdbc-url.js';
+import type { JdbcTarget } from './jdbc-url.js';
 import type { Row, SqlPort } from './sql-reader.js';
-import { driverMessage, HmsSourceError, type HmsSourceErrorKind } from './errors.js';
+import { type DriverCodes, mapDriverError } from './errors.js';
 
 const NETWORK = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ECONNRESET', 'EPIPE',
   '57P01', '57P02', '57P03', '08000', '08003', '08006', '08001', '08004']);
 
-/** A driver failure as a typed error whose message names the server and user but never the password. */
-function mapError(err: unknown, t: JdbcTarget, phase: 'connect' | 'query'): HmsSourceError {
-  const raw = (err as { code?: unknown })?.code;
-  const code = typeof raw === 'string' ? raw : undefined;
-  const where = `PostgreSQL ${describeTarget(t)}`;
-  const detail = driverMessage(err, t.password);
-  let kind: HmsSourceErrorKind;
-  let message: string;
-  if (code === '28P01' || code === '28000') {
-    kind = 'authentication_failed';
-    message = `${where} refused the user name or password of ${t.user ?? '(no user)'} (${detail})`;
-  } else if (code === '3D000') {
-    kind = 'unknown_database';
-    message = `${where}: the server has no database ${t.database}`;
-  } else if ((code && NETWORK.has(code)) || phase === 'connect' || /connection terminated/i.test(detail)) {
-    kind = 'connection_failed';
-    message = `cannot ${phase === 'connect' ? 'connect to' : 'keep the connection to'} ${where}: ${detail}`;
-  } else {
-    kind = 'read_failed';
-    message = `reading the metastore in ${where} failed: ${detail}`;
-  }
-  return new HmsSourceError(kind, message, code);
-}
+const POSTGRES: DriverCodes = {
+  product: 'PostgreSQL', unknownDatabase: '3D000', network: NETWORK, lost: /connection terminated/i,
+  authentication: (code, where, t, detail) => (code === '28P01' || code === '28000' ? `${where} refused the user name or password of ${t.user ?? '(no user)'} (${detail})` : undefined),
+};
+const mapError = (err: unknown, t: JdbcTarget, phase: 'connect' | 'query') => mapDriverError(err, t, phase, POSTGRES);
 
 /** One pg connection, read-only for the session, reading the metastore's quoted upper-case tables. */
 export async function connectPostgres(t: JdbcTarget, connectTimeoutMs: number): Promise<SqlPort> {
