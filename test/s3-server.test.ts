@@ -9,6 +9,7 @@ import { parseLocation } from '../src/storage/object-storage.js';
 import { S3ObjectStorage } from '../src/storage/s3-storage.js';
 import { backends, createRunningInstance, startServer, type TestServer } from './helpers/server.js';
 import { startS3Server } from './helpers/s3-server.js';
+import { parquetWriteBuffer } from 'hyparquet-writer';
 
 const s3 = await startS3Server();
 // The test's own view of the S3 server, to put data files and see what is left.
@@ -31,6 +32,8 @@ for (const backend of await backends()) {
     let server: TestServer;
     let token: string;
     let db: string;
+    let jobs: string;
+    let instanceId: string;
 
     before(async () => {
       existedBefore = await storage.bucketExists(bucket);
@@ -38,6 +41,8 @@ for (const backend of await backends()) {
       const login = await server.login();
       token = login.token;
       const instance = await createRunningInstance(server, token, login.projectId, 's3_inst');
+      instanceId = instance;
+      jobs = `/v1/${login.projectId}/instances/${instance}/lf-jobs`;
       db = `/v1/${login.projectId}/instances/${instance}/catalogs/hive/databases/sales`;
       const created = await server.request('POST', `/v1/${login.projectId}/instances/${instance}/catalogs/hive/databases`, { token, body: { database_name: 'sales' } });
       assert.equal(created.status, 201, created.text);
@@ -78,6 +83,35 @@ for (const backend of await backends()) {
       const r = await server.request('POST', `${db}/tables`, { token, body: table('local_one', 'MANAGED_TABLE', `file://${server.dataDir}/warehouse/${bucket}/t`) });
       assert.equal(r.status, 400, r.text);
       assert.match(r.json.error_msg, /file:\/\/ locations need the local storage backend/);
+    });
+
+    test('metadata discovery scans S3: Parquet files in partition folders become a partitioned table', async () => {
+      const root = `instances/${instanceId}/landing`;
+      for (const dt of ['2024-01-01', '2024-01-02']) {
+        await storage.putObject(bucket, `${root}/clicks/dt=${dt}/part-0.parquet`, Buffer.from(parquetWriteBuffer({ columnData: [
+          { name: 'id', data: new Int32Array([1, 2]), type: 'INT32' }, { name: 'url', data: ['a', 'b'], type: 'STRING' },
+        ] })));
+      }
+      await storage.putObject(bucket, `${root}/clicks/_SUCCESS`, '');
+      const created = await server.request('POST', jobs, { token, body: { name: 'disc_s3', type: 'METADATA_DISCOVERY', parameter: { metadata_discovery_parameter: {
+        data_location: `s3://${bucket}/${root}`, target_catalog: 'hive', target_database: 'landing',
+      } } } });
+      assert.equal(created.status, 200, created.text);
+      assert.equal((await server.request('POST', `${jobs}/${created.json.id}/start`, { token })).status, 200);
+      let job;
+      for (let i = 0; i < 200; i++) {
+        job = (await server.request('GET', `${jobs}/${created.json.id}`, { token })).json;
+        if (!['SUBMITTED', 'RUNNING'].includes(job.status)) break;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      assert.equal(job.status, 'SUCCESS', JSON.stringify(job));
+      const t = await server.request('GET', `${db.replace(/sales$/, 'landing')}/tables/clicks`, { token });
+      assert.equal(t.status, 200, t.text);
+      assert.equal(t.json.storage_descriptor.location, `s3://${bucket}/${root}/clicks`);
+      assert.deepEqual(t.json.storage_descriptor.columns, [{ column_name: 'id', column_type: 'int' }, { column_name: 'url', column_type: 'string' }]);
+      assert.deepEqual(t.json.partition_keys, [{ column_name: 'dt', column_type: 'date' }]);
+      const parts = await server.request('GET', `${db.replace(/sales$/, 'landing')}/tables/clicks/partitions`, { token });
+      assert.equal(parts.json.partitions.length, 2);
     });
   });
 }
