@@ -76,6 +76,17 @@ for (const backend of BACKENDS) {
       assert.equal(await storage.bucketExists('beta'), false);
     });
 
+    test('ranged reads return exactly the bytes asked for, clamped to the object', async () => {
+      const storage = backend.fresh();
+      await storage.createBucket('bkr');
+      await storage.putObject('bkr', 'd/ten.bin', 'abcdefghij');
+      assert.equal((await storage.getObjectRange('bkr', 'd/ten.bin', 2, 5)).toString(), 'cde');
+      assert.equal((await storage.getObjectRange('bkr', 'd/ten.bin', 0, 10)).toString(), 'abcdefghij');
+      assert.equal((await storage.getObjectRange('bkr', 'd/ten.bin', 8, 100)).toString(), 'ij', 'the end is clamped');
+      assert.equal((await storage.getObjectRange('bkr', 'd/ten.bin', 20, 30)).length, 0, 'past the end: nothing');
+      await assert.rejects(storage.getObjectRange('bkr', 'd/nope', 0, 4), StorageNotFoundError);
+    });
+
     test('put, get, head, overwrite and delete', async () => {
       const storage = backend.fresh();
       await storage.createBucket('bk1');

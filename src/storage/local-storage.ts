@@ -180,6 +180,26 @@ export class LocalObjectStorage implements ObjectStorage {
     }
   }
 
+  async getObjectRange(bucket: string, key: string, start: number, end: number): Promise<Buffer> {
+    const { dir, file } = await this.objectPath(bucket, key);
+    let handle: fs.FileHandle | undefined;
+    try {
+      await this.assertInside(dir, file, key);
+      handle = await fs.open(file, 'r');
+      const size = (await handle.stat()).size;
+      const from = Math.min(Math.max(0, start), size);
+      const length = Math.max(0, Math.min(end, size) - from);
+      const buffer = Buffer.alloc(length);
+      if (length) await handle.read(buffer, 0, length, from);
+      return buffer;
+    } catch (e) {
+      if (isMissing(e)) throw new StorageNotFoundError(`object '${key}' does not exist in bucket '${bucket}'`);
+      throw e;
+    } finally {
+      await handle?.close();
+    }
+  }
+
   async headObject(bucket: string, key: string): Promise<ObjectInfo | null> {
     const { dir, file } = await this.objectPath(bucket, key);
     try {

@@ -26,6 +26,8 @@ export interface ObjectStorage {
   putObject(bucket: string, key: string, body: Buffer | string): Promise<void>;
   /** Throws StorageNotFoundError for a missing key. */
   getObject(bucket: string, key: string): Promise<Buffer>;
+  /** Bytes [start, end) of an object (end clamped to its size): a file's footer without reading it whole. */
+  getObjectRange(bucket: string, key: string, start: number, end: number): Promise<Buffer>;
   headObject(bucket: string, key: string): Promise<ObjectInfo | null>;
   /** Idempotent. */
   deleteObject(bucket: string, key: string): Promise<void>;

@@ -158,6 +158,21 @@ export class S3ObjectStorage implements ObjectStorage {
     }
   }
 
+  async getObjectRange(bucket: string, key: string, start: number, end: number): Promise<Buffer> {
+    validateBucketName(bucket);
+    validateS3Key(key);
+    if (end <= start) return Buffer.alloc(0);
+    try {
+      const res = await this.client.send(new GetObjectCommand({ Bucket: bucket, Key: key, Range: `bytes=${Math.max(0, start)}-${end - 1}` }));
+      const bytes = await (res.Body as { transformToByteArray(): Promise<Uint8Array> }).transformToByteArray();
+      return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    } catch (e) {
+      // A range past the end of the object: nothing there.
+      if ((e as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 416) return Buffer.alloc(0);
+      throw mapError(e, 'GetObject', bucket, key);
+    }
+  }
+
   async headObject(bucket: string, key: string): Promise<ObjectInfo | null> {
     validateBucketName(bucket);
     validateS3Key(key);

@@ -64,9 +64,10 @@ export function discoveryJob(deps: {
 
     ctx.progress({ step: 'listing files' });
     const keys: string[] = [];
+    const sizes = new Map<string, number>();
     for (let marker: string | undefined; ;) {
       const page = await deps.storage.listObjects(root.bucket, { prefix: base, marker, limit: LIST_PAGE });
-      keys.push(...page.objects.map((o) => o.key));
+      for (const o of page.objects) { keys.push(o.key); sizes.set(o.key, o.size); }
       if (ctx.stopped) return;
       if (!page.nextMarker) break;
       marker = page.nextMarker;
@@ -98,7 +99,7 @@ export function discoveryJob(deps: {
       if (t.format && t.format !== format) { ctx.log('error', `${key}: a ${format} file in a ${t.format} table; skipped`); ctx.count('failed'); continue; }
       let columns: Column[];
       try {
-        columns = await readSchema(format, await deps.storage.getObject(root.bucket, key));
+        columns = await readSchema(format, { size: sizes.get(key) ?? 0, range: (start, end) => deps.storage.getObjectRange(root.bucket, key, start, end) });
       } catch (err) {
         ctx.log('error', `${key}: cannot read its schema: ${err instanceof Error ? err.message : String(err)}`);
         ctx.count('failed'); continue;

@@ -1,4 +1,4 @@
-import { parquetMetadata, parquetSchema } from 'hyparquet';
+import { parquetMetadataAsync, parquetSchema } from 'hyparquet';
 import type { SchemaTree } from 'hyparquet';
 import avro from 'avsc';
 import { parse as parseCsv } from 'csv-parse/sync';
@@ -21,12 +21,28 @@ export function formatOf(key: string): FileFormat | undefined {
   return undefined;
 }
 
-export async function readSchema(format: FileFormat, bytes: Buffer): Promise<Column[]> {
+/** A file read in pieces: large data files are never loaded whole. */
+export interface FileBytes { size: number; range(start: number, end: number): Promise<Buffer> }
+
+/** How much of a text file is read for its sample: the first rows, not the whole file. */
+const TEXT_SAMPLE_BYTES = 8 * 1024 * 1024;
+/** An Avro header (its schema) sits at the start; this is far more than any schema needs. */
+const AVRO_HEADER_BYTES = 4 * 1024 * 1024;
+
+/** The start of a text file, cut at its last whole line when the file goes on. */
+async function textSample(file: FileBytes): Promise<Buffer> {
+  const bytes = await file.range(0, Math.min(file.size, TEXT_SAMPLE_BYTES));
+  if (file.size <= TEXT_SAMPLE_BYTES) return bytes;
+  const lastLine = bytes.lastIndexOf(0x0a);
+  return lastLine > 0 ? bytes.subarray(0, lastLine) : bytes;
+}
+
+export async function readSchema(format: FileFormat, file: FileBytes): Promise<Column[]> {
   switch (format) {
-    case 'parquet': return parquetColumns(bytes);
-    case 'csv': return csvColumns(bytes);
-    case 'json': return jsonColumns(bytes);
-    case 'avro': return avroColumns(bytes);
+    case 'parquet': return parquetColumns(file);
+    case 'csv': return csvColumns(await textSample(file));
+    case 'json': return jsonColumns(await textSample(file));
+    case 'avro': return avroColumns(await file.range(0, Math.min(file.size, AVRO_HEADER_BYTES)));
   }
 }
 
@@ -67,9 +83,11 @@ function parquetType(t: SchemaTree): string {
   }
 }
 
-function parquetColumns(bytes: Buffer): Column[] {
-  const buffer = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
-  const tree = parquetSchema(parquetMetadata(buffer));
+/** Only the footer is read: its length is in the last 8 bytes, the schema just before them. */
+async function parquetColumns(file: FileBytes): Promise<Column[]> {
+  const asArrayBuffer = (b: Buffer) => b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer;
+  const metadata = await parquetMetadataAsync({ byteLength: file.size, slice: async (start: number, end?: number) => asArrayBuffer(await file.range(start, end ?? file.size)) });
+  const tree = parquetSchema(metadata);
   return tree.children.map((c) => ({ column_name: c.element.name, column_type: parquetType(c) }));
 }
 
