@@ -125,6 +125,17 @@ for (const backend of await backends()) {
       assert.equal((await ice('POST', `${ns()}/nothing/properties`, { body: { updates: { x: '1' } } })).status, 404);
     });
 
+    test('parallel property updates never lose one: each answered 200 is stored, the rest are 409', async () => {
+      assert.equal((await ice('POST', ns(), { body: { namespace: ['raced'] } })).status, 200);
+      const keys = Array.from({ length: 12 }, (_, i) => `k${i}`);
+      const answers = await Promise.all(keys.map((k) => ice('POST', `${ns()}/raced/properties`, { body: { updates: { [k]: 'v' } } })));
+      const ok = keys.filter((_, i) => answers[i]?.status === 200);
+      assert.ok(ok.length >= 1);
+      for (const a of answers) if (a.status !== 200) assert.equal(a.json.error.code, 409, a.text);
+      const stored = (await ice('GET', `${ns()}/raced`)).json.properties;
+      assert.deepEqual(Object.keys(stored).sort(), ok.sort());
+    });
+
     test('a namespace holding a table is not dropped: 409 NamespaceNotEmptyException', async () => {
       assert.equal((await ice('POST', ns(), { body: { namespace: ['full'] } })).status, 200);
       const t = await server.request('POST', `${lf()}/full/tables`, { token, body: {

@@ -250,15 +250,20 @@ export function icebergRoutes(s: AppServices) {
       const both = (removals as string[]).filter((k) => Object.hasOwn(updates, k));
       if (both.length) throw new IcebergError(422, 'UnprocessableEntityException', `properties both updated and removed: ${both.join(', ')}`);
       const { w, p, db } = await loadNamespace(request);
-      const next = { ...db.parameters };
-      const removed: string[] = [];
-      const missing: string[] = [];
-      for (const k of removals as string[]) {
-        if (Object.hasOwn(next, k)) { delete next[k]; removed.push(k); } else missing.push(k);
-      }
-      Object.assign(next, updates);
-      await as(s.databases.update(p, p.projectId, w.instanceId, w.catalog, db.database_name, { database_name: db.database_name, parameters: next }),
-        { not_found: 'NoSuchNamespaceException' });
+      let removed: string[] = [];
+      let missing: string[] = [];
+      // Applied to the stored parameters inside the update's transaction (it may run again on a retry).
+      const patch = (current: Record<string, string>): Record<string, string> => {
+        const next = { ...current };
+        removed = [];
+        missing = [];
+        for (const k of removals as string[]) {
+          if (Object.hasOwn(next, k)) { delete next[k]; removed.push(k); } else missing.push(k);
+        }
+        return Object.assign(next, updates);
+      };
+      await as(s.databases.update(p, p.projectId, w.instanceId, w.catalog, db.database_name, { database_name: db.database_name }, patch),
+        { not_found: 'NoSuchNamespaceException', conflict: 'CommitFailedException' });
       return { updated: Object.keys(updates), removed, missing };
     });
   };
