@@ -2,6 +2,7 @@
 // stores; namespaces are LakeCat databases, so both APIs must agree.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { IcebergRestCatalog } from 'iceberg-js';
 import { backends, createRunningInstance, startServer, type TestServer } from './helpers/server.js';
 
 const user = (name: string) => ({ principal_name: name, principal_source: 'IAM', principal_type: 'USER' });
@@ -213,6 +214,26 @@ for (const backend of await backends()) {
       assert.equal(drop.json.error.type, 'ForbiddenException');
       const alter = await ice('POST', `${ns()}/props/properties`, { t: u.token, body: { updates: { x: '1' } } });
       assert.equal(alter.status, 403);
+    });
+
+    test('iceberg-js, a third-party client, drives config and namespaces', async () => {
+      const catalog = new IcebergRestCatalog({ baseUrl: `${server.url}/iceberg/`, warehouse: `${instance}/lake`, auth: { type: 'bearer', token } });
+      const config = await catalog.loadConfig();
+      assert.equal(config.overrides?.prefix, prefix);
+      await catalog.createNamespace({ namespace: ['via_js'] }, { properties: { source: 'iceberg-js' } });
+      assert.equal(await catalog.namespaceExists({ namespace: ['via_js'] }), true);
+      assert.equal(await catalog.namespaceExists({ namespace: ['not_there'] }), false);
+      assert.deepEqual(await catalog.loadNamespaceMetadata({ namespace: ['via_js'] }), { properties: { source: 'iceberg-js' } });
+      const first = await catalog.listNamespaces({ pageSize: 3 });
+      assert.equal(first.namespaces.length, 3);
+      assert.ok(first.nextPageToken);
+      const all = (await catalog.listNamespaces()).namespaces.map((n) => n.namespace.join('.'));
+      assert.ok(all.includes('via_js') && all.includes('from_lf'), all.join(','));
+      const changed = await catalog.updateNamespaceProperties({ namespace: ['via_js'] }, { removals: ['source', 'nope'], updates: { team: 'x' } });
+      assert.deepEqual(changed, { updated: ['team'], removed: ['source'], missing: ['nope'] });
+      await catalog.dropNamespace({ namespace: ['via_js'] });
+      assert.equal(await catalog.namespaceExists({ namespace: ['via_js'] }), false);
+      await assert.rejects(catalog.dropNamespace({ namespace: ['full'] }), (err: Error & { status?: number; icebergType?: string }) => err.status === 409 && err.icebergType === 'NamespaceNotEmptyException');
     });
 
     test('a token of another project learns nothing of this instance', async () => {
