@@ -214,6 +214,14 @@ for (const backend of await backends()) {
       assert.equal(drop.json.error.type, 'ForbiddenException');
       const alter = await ice('POST', `${ns()}/props/properties`, { t: u.token, body: { updates: { x: '1' } } });
       assert.equal(alter.status, 403);
+      // Refusals land in the instance's audit trail, as on the LakeFormation routes (written after the answer: poll briefly).
+      let mine: string[] = [];
+      for (let i = 0; i < 50 && mine.length < 2; i++) {
+        if (i) await new Promise((r) => setTimeout(r, 20));
+        const audit = await server.request('GET', `/v1/${project}/instances/${instance}/audit-events`, { token, query: { result: 'denied' } });
+        mine = audit.json.audit_events.filter((e: { principal: string }) => e.principal === 'iceuser').map((e: { action: string }) => e.action).sort();
+      }
+      assert.deepEqual(mine, ['IcebergDropNamespace', 'IcebergUpdateNamespaceProperties']);
     });
 
     test('iceberg-js, a third-party client, drives config and namespaces', async () => {
@@ -248,6 +256,36 @@ for (const backend of await backends()) {
       assert.equal((await ice('GET', `${ns()}/props`, { t: other.token })).status, 404);
       assert.equal((await ice('DELETE', `${ns()}/props`, { t: other.token })).status, 404);
       assert.equal((await ice('HEAD', `${ns()}/props`)).status, 204, 'still there');
+    });
+  });
+}
+
+for (const backend of await backends()) {
+  describe(`iceberg request rate (${backend.name})`, () => {
+    let server: TestServer;
+    before(async () => { server = await startServer(backend, { env: { LAKEFORM_QPS_PER_STRIDE: '3' } }); });
+    after(async () => { await server?.stop(); });
+
+    test("Iceberg calls count against the instance's QPS spec; another project's calls do not spend it", async () => {
+      const { token, projectId } = await server.login();
+      const instance = await createRunningInstance(server, token, projectId, 'ice_rate');
+      const prefix = `${instance}~hive`;
+      const list = (t: string) => server.request('GET', `/iceberg/v1/${prefix}/namespaces`, { headers: { Authorization: `Bearer ${t}` } });
+      assert.equal((await server.request('POST', '/v3/projects', { token, body: { project: { name: 'rate-other' } } })).status, 201);
+      const other = await server.login('admin', server.adminPassword, 'rate-other');
+      await new Promise((r) => setTimeout(r, 1100)); // a full bucket: 5 strides × 3 = 15 calls
+      const foreign = await Promise.all(Array.from({ length: 30 }, () => list(other.token)));
+      assert.deepEqual([...new Set(foreign.map((r) => r.status))], [404]);
+      const started = performance.now();
+      const mine = await Promise.all(Array.from({ length: 25 }, () => list(token)));
+      const refill = Math.ceil(((performance.now() - started) / 1000) * 15);
+      const codes = mine.map((r) => r.status);
+      // 15 in the bucket, plus what refills (15/s) while the burst is served.
+      const ok = codes.filter((c) => c === 200).length;
+      assert.ok(ok >= 15 && ok <= 15 + refill && ok < 25, `${codes} (refill ${refill})`);
+      assert.equal(codes.filter((c) => c === 429).length, 25 - ok, String(codes));
+      const refused = mine.find((r) => r.status === 429);
+      assert.equal(refused?.json.error.type, 'TooManyRequestsException');
     });
   });
 }

@@ -188,7 +188,7 @@ export async function buildApp(services: AppServices, opts: AppOptions): Promise
     });
   }
 
-  await app.register(icebergRoutes(services), { prefix: '/iceberg' });
+  await app.register(icebergRoutes(services, { qpsPerStride: opts.qpsPerStride }), { prefix: '/iceberg' });
 
   // Unknown path → 404; known path with another method → 405 naming the allowed ones.
   const matchers = ops.map((op) => ({ re: pathMatcher(op.path), method: op.method }));

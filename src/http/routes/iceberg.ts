@@ -85,16 +85,28 @@ function sameSecret(a: string, b: string): boolean {
   return x.length === y.length && timingSafeEqual(x, y);
 }
 
-/** Registered with the prefix `/iceberg`. */
-export function icebergRoutes(s: AppServices) {
+/** Registered with the prefix `/iceberg`; `qpsPerStride` as for the LakeFormation routes. */
+export function icebergRoutes(s: AppServices, opts: { qpsPerStride: number }) {
   return async (app: FastifyInstance): Promise<void> => {
     app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_request, body: string, done) => {
       done(null, Object.fromEntries(new URLSearchParams(body)));
     });
 
+    // A refusal for want of a privilege is audited against the instance, as on the LakeFormation routes.
+    const audit = (request: FastifyRequest, reason: string): void => {
+      const prefix = (request.params as { prefix?: string } | undefined)?.prefix;
+      const at = prefix?.indexOf(PREFIX_SEPARATOR) ?? -1;
+      const operation = (request.routeOptions.config as { operation?: string } | undefined)?.operation ?? request.method;
+      const p = request.principal as Principal;
+      request.log.warn({ user: p.userName, operation, url: request.url, reason }, 'request denied');
+      s.audit.denied(p, p.projectId as string, at > 0 ? prefix?.slice(0, at) : undefined, operation, request.url.split('?')[0] as string, reason)
+        .catch((e: unknown) => request.log.error({ err: e }, 'could not audit a denied request'));
+    };
+
     app.setErrorHandler((err, request, reply) => {
       if (err instanceof IcebergError) return sendIceberg(reply, err.status, err.type, err.message);
       if (err instanceof ServiceError) {
+        if (err.kind === 'forbidden' && request.principal?.projectId) audit(request, err.message);
         const [status, type] = KIND[err.kind];
         return sendIceberg(reply, status, type, err.message);
       }
@@ -144,14 +156,29 @@ export function icebergRoutes(s: AppServices) {
       });
     });
 
+    /**
+     * Counts a call against the instance's QPS spec, like the LakeFormation routes. Only once the
+     * instance is known to be the caller's, so another project cannot spend this one's rate.
+     */
+    const rateLimit = async (projectId: string, instanceId: string): Promise<void> => {
+      const limit = await s.instances.rateLimitOf(projectId, instanceId);
+      if (!limit) return;
+      s.requestCounter.hit(limit.instanceId);
+      const rate = limit.stride * opts.qpsPerStride;
+      if (!s.rateLimiter.take(limit.instanceId, rate)) {
+        throw new IcebergError(429, 'TooManyRequestsException', `the instance's request rate limit (${rate} requests/s) is exceeded; slow down or scale the instance`);
+      }
+    };
+
     /** The catalog a prefix names, checked visible to the caller; a foreign or unknown instance is 404 alike. */
     const warehouseOf = async (request: FastifyRequest, prefix: string): Promise<Warehouse> => {
       const w = parsePrefix(prefix);
       await as(s.catalogs.show(who(request), who(request).projectId, w.instanceId, w.catalog), { not_found: 'NoSuchWarehouseException' });
+      await rateLimit(who(request).projectId, w.instanceId);
       return w;
     };
 
-    app.get('/v1/config', async (request) => {
+    app.get('/v1/config', { config: { operation: 'IcebergGetConfig' } }, async (request) => {
       const warehouse = (request.query as Record<string, string | undefined>).warehouse;
       if (!warehouse) throw new IcebergError(400, 'BadRequestException', 'warehouse is required: <instance_id>/<catalog> or <catalog> for the project\'s default instance');
       const parts = warehouse.split('/');
@@ -162,13 +189,14 @@ export function icebergRoutes(s: AppServices) {
         : (await as(s.instances.active(p.projectId, 'default'), { not_found: 'NoSuchWarehouseException' })).id;
       const catalog = (parts[parts.length - 1] as string).toLowerCase();
       await as(s.catalogs.show(p, p.projectId, instanceId, catalog), { not_found: 'NoSuchWarehouseException' });
+      await rateLimit(p.projectId, instanceId);
       return { defaults: {}, overrides: { prefix: `${instanceId}${PREFIX_SEPARATOR}${catalog}` }, endpoints: ICEBERG_ENDPOINTS };
     });
 
     const ns = '/v1/:prefix/namespaces';
     type NsParams = { prefix: string; namespace: string };
 
-    app.get(ns, async (request) => {
+    app.get(ns, { config: { operation: 'IcebergListNamespaces' } }, async (request) => {
       const { prefix } = request.params as NsParams;
       const q = request.query as Record<string, string | undefined>;
       const w = await warehouseOf(request, prefix);
@@ -190,7 +218,7 @@ export function icebergRoutes(s: AppServices) {
       };
     });
 
-    app.post(ns, async (request) => {
+    app.post(ns, { config: { operation: 'IcebergCreateNamespace' } }, async (request) => {
       const { prefix } = request.params as NsParams;
       const body = request.body as { namespace?: unknown; properties?: unknown } | undefined;
       if (!body || !Array.isArray(body.namespace) || !body.namespace.every((l) => typeof l === 'string')) {
@@ -222,24 +250,24 @@ export function icebergRoutes(s: AppServices) {
     };
 
     // HEAD is its own route (204, no body), so the automatic HEAD of this GET is turned off.
-    app.get(`${ns}/:namespace`, { exposeHeadRoute: false }, async (request) => {
+    app.get(`${ns}/:namespace`, { exposeHeadRoute: false, config: { operation: 'IcebergLoadNamespace' } }, async (request) => {
       const { db } = await loadNamespace(request);
       return { namespace: [db.database_name], properties: db.parameters };
     });
 
-    app.head(`${ns}/:namespace`, async (request, reply) => {
+    app.head(`${ns}/:namespace`, { config: { operation: 'IcebergNamespaceExists' } }, async (request, reply) => {
       await loadNamespace(request);
       return reply.code(204).send();
     });
 
-    app.delete(`${ns}/:namespace`, async (request, reply) => {
+    app.delete(`${ns}/:namespace`, { config: { operation: 'IcebergDropNamespace' } }, async (request, reply) => {
       const { w, p, db } = await loadNamespace(request);
       await as(s.databases.delete(p, p.projectId, w.instanceId, w.catalog, db.database_name, { cascade: false, deleteData: false, isAsync: false }),
         { not_found: 'NoSuchNamespaceException', conflict: 'NamespaceNotEmptyException' });
       return reply.code(204).send();
     });
 
-    app.post(`${ns}/:namespace/properties`, async (request) => {
+    app.post(`${ns}/:namespace/properties`, { config: { operation: 'IcebergUpdateNamespaceProperties' } }, async (request) => {
       const body = (request.body ?? {}) as { removals?: unknown; updates?: unknown };
       const removals = body.removals ?? [];
       const updates = body.updates ?? {};
