@@ -21,6 +21,7 @@ import { auditOperations } from './routes/governance/audit.js';
 import { consoleOperations } from './routes/console.js';
 import { jobOperations } from './routes/jobs.js';
 import { alarmOperations } from './routes/alarms.js';
+import { icebergRoutes } from './routes/iceberg.js';
 import { ServiceError } from '../services/errors.js';
 import { QPS_SPEC } from '../services/instances/specs.js';
 import { RawJson } from '../services/raw-json.js';
@@ -186,6 +187,8 @@ export async function buildApp(services: AppServices, opts: AppOptions): Promise
       },
     });
   }
+
+  await app.register(icebergRoutes(services, { qpsPerStride: opts.qpsPerStride }), { prefix: '/iceberg' });
 
   // Unknown path → 404; known path with another method → 405 naming the allowed ones.
   const matchers = ops.map((op) => ({ re: pathMatcher(op.path), method: op.method }));

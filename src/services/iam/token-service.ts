@@ -117,6 +117,21 @@ export class TokenService {
     return { token, principal };
   }
 
+  /**
+   * A token for a user who proved itself by other means (an access key's secret, in the OAuth2
+   * client-credentials exchange), scoped to a project of its domain: the one named, else the
+   * project named `fallbackProjectName` (the region, as SDKs discover it).
+   */
+  async issueForUser(userId: string, projectId: string | undefined, fallbackProjectName: string, method: string): Promise<IssuedToken | undefined> {
+    const user = await usersRepo.findUserById(this.store.db, userId);
+    if (!user || !user.enabled) return undefined;
+    const project = projectId
+      ? await projectsRepo.findProjectById(this.store.db, projectId)
+      : await projectsRepo.findProjectByName(this.store.db, user.domain_id, fallbackProjectName);
+    if (!project || project.domain_id !== user.domain_id || !project.enabled) return undefined;
+    return this.issue(user, project, [method], new Date());
+  }
+
   /** The principal of a token this replica validated recently and that has not expired; undefined otherwise. */
   cached(token: string): Principal | undefined {
     const p = this.cacheEnabled ? this.cache.get(token) : undefined;

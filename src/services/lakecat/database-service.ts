@@ -184,8 +184,15 @@ export class DatabaseService {
     return view(await this.load(this.store.db, s, name.toLowerCase(), caller, 'read', await this.grantsOf(caller, s.instanceId)));
   }
 
-  /** Replaces the given fields; a different database_name renames the database. */
-  async update(caller: Principal, projectId: string, instanceRef: string, catalogName: string, name: string, input: DatabaseInput): Promise<DatabaseView> {
+  /**
+   * Replaces the given fields; a different database_name renames the database. `patchParameters`
+   * derives the new parameters from the stored ones inside the transaction (Iceberg's property
+   * updates), so a concurrent change is a 409, never a lost update.
+   */
+  async update(
+    caller: Principal, projectId: string, instanceRef: string, catalogName: string, name: string, input: DatabaseInput,
+    patchParameters?: (current: Record<string, string>) => Record<string, string>,
+  ): Promise<DatabaseView> {
     const { instance, s } = await this.scope(projectId, instanceRef, catalogName);
     const current = name.toLowerCase();
     const target = normalizeName('database', input.database_name, DATABASE_NAME, 128);
@@ -205,7 +212,8 @@ export class DatabaseService {
         external_database_id: input.external_database_id ?? row.external_database_id, connection_name: input.connection_name ?? row.connection_name,
         data_statistic_enable: input.data_statistic_enable === undefined ? row.data_statistic_enable : input.data_statistic_enable ? 1 : 0,
         owner: input.owner || row.owner, owner_type: input.owner_type ?? row.owner_type, owner_source: input.owner_auth_source_type ?? row.owner_source,
-        parameters: input.parameters === undefined ? row.parameters : JSON.stringify(input.parameters),
+        parameters: patchParameters ? JSON.stringify(patchParameters(JSON.parse(row.parameters) as Record<string, string>))
+          : input.parameters === undefined ? row.parameters : JSON.stringify(input.parameters),
         function_locations: loc.functions === undefined ? row.function_locations : JSON.stringify(loc.functions),
         table_locations: loc.tables === undefined ? row.table_locations : JSON.stringify(loc.tables),
         updated_at: nowIso(),

@@ -1,0 +1,298 @@
+// The Apache Iceberg REST catalog protocol under /iceberg: config, namespaces and the OAuth2
+// client-credentials exchange. A namespace is a LakeCat database, so every call goes through
+// DatabaseService and gets the same authorization, visibility and events as the LakeFormation API.
+// These routes keep their own hooks and error shape (Iceberg clients read {"error":{message,type,code}}),
+// so they live in an encapsulated plugin rather than in the LakeFormation operation table.
+import { timingSafeEqual } from 'node:crypto';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { AppServices } from '../../services/app-services.js';
+import { ServiceError, type ErrorKind } from '../../services/errors.js';
+import type { Principal } from '../../services/iam/principal.js';
+import { HttpError } from '../errors.js';
+
+/** Separates the instance id from the catalog name in the prefix the config endpoint hands out. */
+export const PREFIX_SEPARATOR = '~';
+/** Joins the levels of a multi-level namespace in a path (the spec's unit separator). */
+const LEVEL_SEPARATOR = '\u001f';
+const MAX_PAGE = 1000;
+
+/** The endpoints served now; the config answer lists exactly these so clients do not try others. */
+export const ICEBERG_ENDPOINTS = [
+  'GET /v1/{prefix}/namespaces',
+  'POST /v1/{prefix}/namespaces',
+  'GET /v1/{prefix}/namespaces/{namespace}',
+  'HEAD /v1/{prefix}/namespaces/{namespace}',
+  'DELETE /v1/{prefix}/namespaces/{namespace}',
+  'POST /v1/{prefix}/namespaces/{namespace}/properties',
+];
+
+class IcebergError extends Error {
+  constructor(readonly status: number, readonly type: string, message: string) { super(message); }
+}
+
+const KIND: Record<ErrorKind, [number, string]> = {
+  invalid: [400, 'BadRequestException'], unauthenticated: [401, 'NotAuthorizedException'], forbidden: [403, 'ForbiddenException'],
+  not_found: [404, 'NotFoundException'], conflict: [409, 'AlreadyExistsException'], quota_exceeded: [429, 'TooManyRequestsException'],
+  rate_limited: [429, 'TooManyRequestsException'], unavailable: [503, 'ServiceUnavailableException'],
+};
+
+function sendIceberg(reply: FastifyReply, status: number, type: string, message: string): FastifyReply {
+  return reply.code(status).type('application/json').send({ error: { message, type, code: status } });
+}
+
+/** Runs a service call, naming its not-found and conflict failures as the operation means them. */
+async function as<T>(call: Promise<T>, names: { not_found?: string; conflict?: string }): Promise<T> {
+  try {
+    return await call;
+  } catch (err) {
+    if (err instanceof ServiceError && (err.kind === 'not_found' || err.kind === 'conflict') && names[err.kind]) {
+      throw new IcebergError(err.kind === 'not_found' ? 404 : 409, names[err.kind] as string, err.message);
+    }
+    throw err;
+  }
+}
+
+interface Warehouse { instanceId: string; catalog: string }
+
+/** `<instance_id>~<catalog>`, as built by the config endpoint. */
+function parsePrefix(prefix: string): Warehouse {
+  const at = prefix.indexOf(PREFIX_SEPARATOR);
+  if (at <= 0 || at === prefix.length - 1) throw new IcebergError(400, 'BadRequestException', `prefix ${prefix} is not <instance_id>${PREFIX_SEPARATOR}<catalog>; get it from GET /iceberg/v1/config`);
+  return { instanceId: prefix.slice(0, at), catalog: prefix.slice(at + 1) };
+}
+
+/** One namespace level; nested namespaces are refused until LakeCat has a place for them. */
+function singleLevel(levels: string[]): string {
+  if (levels.length !== 1 || !levels[0]) {
+    throw new IcebergError(400, 'BadRequestException', 'only single-level namespaces are supported: a namespace is one LakeCat database');
+  }
+  return levels[0];
+}
+
+const pathLevels = (encoded: string): string[] => encoded.split(LEVEL_SEPARATOR);
+
+function bearer(request: FastifyRequest): string | undefined {
+  const auth = request.headers.authorization;
+  const m = typeof auth === 'string' ? /^Bearer\s+(\S+)$/i.exec(auth) : null;
+  if (m) return m[1];
+  const t = request.headers['x-auth-token'];
+  return typeof t === 'string' ? t : undefined;
+}
+
+function sameSecret(a: string, b: string): boolean {
+  const x = Buffer.from(a, 'utf8');
+  const y = Buffer.from(b, 'utf8');
+  return x.length === y.length && timingSafeEqual(x, y);
+}
+
+/** Registered with the prefix `/iceberg`; `qpsPerStride` as for the LakeFormation routes. */
+export function icebergRoutes(s: AppServices, opts: { qpsPerStride: number }) {
+  return async (app: FastifyInstance): Promise<void> => {
+    app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_request, body: string, done) => {
+      done(null, Object.fromEntries(new URLSearchParams(body)));
+    });
+
+    // A refusal for want of a privilege is audited against the instance, as on the LakeFormation routes.
+    const audit = (request: FastifyRequest, reason: string): void => {
+      const prefix = (request.params as { prefix?: string } | undefined)?.prefix;
+      const at = prefix?.indexOf(PREFIX_SEPARATOR) ?? -1;
+      const operation = (request.routeOptions.config as { operation?: string } | undefined)?.operation ?? request.method;
+      const p = request.principal as Principal;
+      request.log.warn({ user: p.userName, operation, url: request.url, reason }, 'request denied');
+      s.audit.denied(p, p.projectId as string, at > 0 ? prefix?.slice(0, at) : undefined, operation, request.url.split('?')[0] as string, reason)
+        .catch((e: unknown) => request.log.error({ err: e }, 'could not audit a denied request'));
+    };
+
+    app.setErrorHandler((err, request, reply) => {
+      if (err instanceof IcebergError) return sendIceberg(reply, err.status, err.type, err.message);
+      if (err instanceof ServiceError) {
+        if (err.kind === 'forbidden' && request.principal?.projectId) audit(request, err.message);
+        const [status, type] = KIND[err.kind];
+        return sendIceberg(reply, status, type, err.message);
+      }
+      if (err instanceof HttpError) return sendIceberg(reply, err.status, err.status === 415 ? 'UnsupportedMediaTypeException' : 'BadRequestException', err.message);
+      const fe = err as { validation?: unknown; statusCode?: number; message: string };
+      if (fe.validation) return sendIceberg(reply, 400, 'BadRequestException', `invalid request: ${fe.message}`);
+      if (typeof fe.statusCode === 'number' && fe.statusCode >= 400 && fe.statusCode < 500) return sendIceberg(reply, fe.statusCode, 'BadRequestException', fe.message);
+      request.log.error({ err }, 'unhandled error');
+      return sendIceberg(reply, 500, 'InternalServerError', 'internal server error; the request id in X-Request-Id identifies it in the server log');
+    });
+    app.setNotFoundHandler((request, reply) => sendIceberg(reply, 404, 'NotFoundException', `no Iceberg endpoint at ${request.method} ${request.url.split('?')[0]}`));
+
+    // Every route but the token exchange needs a project-scoped IAM token.
+    app.addHook('onRequest', async (request) => {
+      if (request.routeOptions.url === '/iceberg/v1/oauth/tokens') return;
+      const token = bearer(request);
+      if (!token) throw new IcebergError(401, 'NotAuthorizedException', 'send Authorization: Bearer <token> (an IAM token, or one from POST /iceberg/v1/oauth/tokens)');
+      const principal = s.tokens.cached(token) ?? await s.tokens.validate(token);
+      if (!principal) throw new IcebergError(401, 'NotAuthorizedException', 'the bearer token is invalid, expired or revoked');
+      if (!principal.projectId) throw new IcebergError(403, 'ForbiddenException', 'the token is not scoped to a project');
+      request.principal = principal;
+    });
+
+    const who = (request: FastifyRequest): Principal & { projectId: string } => request.principal as Principal & { projectId: string };
+
+    // OAuth2 client credentials: client_id/client_secret are the AK/SK of a permanent access key.
+    app.post('/v1/oauth/tokens', async (request, reply) => {
+      const oauthError = (status: number, error: string, description: string) =>
+        reply.code(status).type('application/json').send({ error, error_description: description });
+      const form = (request.body ?? {}) as Record<string, string | undefined>;
+      if (form.grant_type !== 'client_credentials') return oauthError(400, 'unsupported_grant_type', 'only grant_type=client_credentials is supported');
+      const ak = form.client_id ?? '';
+      const sk = form.client_secret ?? '';
+      if (!ak || !sk) return oauthError(400, 'invalid_request', 'client_id and client_secret are required');
+      // `scope` may name the project (`project:<id>`); other scope words (PyIceberg sends `catalog`) are ignored.
+      const projectId = (form.scope ?? '').split(/\s+/).find((w) => w.startsWith('project:'))?.slice('project:'.length);
+      const creds = await s.accessKeys.credentialsFor(ak, undefined, null);
+      if (!creds || !sameSecret(creds.secret, sk)) return oauthError(401, 'invalid_client', 'the client credentials are not a valid access key and secret');
+      if (creds.principal.storageScope) return oauthError(401, 'invalid_client', 'a vended storage credential cannot obtain a catalog token');
+      const issued = await s.tokens.issueForUser(creds.principal.userId, projectId, s.config.region, 'aksk');
+      if (!issued?.principal.token) return oauthError(400, 'invalid_scope', 'the project asked for does not exist in the access key\'s domain');
+      void s.accessKeys.touch(ak).catch((err) => request.log.warn({ err }, 'could not record access key use'));
+      return reply.type('application/json').send({
+        access_token: issued.token, token_type: 'bearer',
+        expires_in: Math.max(0, Math.floor((issued.principal.token.expiresAtMs - Date.now()) / 1000)),
+        issued_token_type: 'urn:ietf:params:oauth:token-type:access_token',
+      });
+    });
+
+    /**
+     * Counts a call against the instance's QPS spec, like the LakeFormation routes. Only once the
+     * instance is known to be the caller's, so another project cannot spend this one's rate.
+     */
+    const rateLimit = async (projectId: string, instanceId: string): Promise<void> => {
+      const limit = await s.instances.rateLimitOf(projectId, instanceId);
+      if (!limit) return;
+      s.requestCounter.hit(limit.instanceId);
+      const rate = limit.stride * opts.qpsPerStride;
+      if (!s.rateLimiter.take(limit.instanceId, rate)) {
+        throw new IcebergError(429, 'TooManyRequestsException', `the instance's request rate limit (${rate} requests/s) is exceeded; slow down or scale the instance`);
+      }
+    };
+
+    /** The catalog a prefix names, checked visible to the caller; a foreign or unknown instance is 404 alike. */
+    const warehouseOf = async (request: FastifyRequest, prefix: string): Promise<Warehouse> => {
+      const w = parsePrefix(prefix);
+      await as(s.catalogs.show(who(request), who(request).projectId, w.instanceId, w.catalog), { not_found: 'NoSuchWarehouseException' });
+      await rateLimit(who(request).projectId, w.instanceId);
+      return w;
+    };
+
+    app.get('/v1/config', { config: { operation: 'IcebergGetConfig' } }, async (request) => {
+      const warehouse = (request.query as Record<string, string | undefined>).warehouse;
+      if (!warehouse) throw new IcebergError(400, 'BadRequestException', 'warehouse is required: <instance_id>/<catalog> or <catalog> for the project\'s default instance');
+      const parts = warehouse.split('/');
+      if (parts.length > 2 || parts.some((p) => !p)) throw new IcebergError(400, 'BadRequestException', 'warehouse must be <instance_id>/<catalog> or <catalog>');
+      const p = who(request);
+      const instanceId = parts.length === 2
+        ? parts[0] as string
+        : (await as(s.instances.active(p.projectId, 'default'), { not_found: 'NoSuchWarehouseException' })).id;
+      const catalog = (parts[parts.length - 1] as string).toLowerCase();
+      await as(s.catalogs.show(p, p.projectId, instanceId, catalog), { not_found: 'NoSuchWarehouseException' });
+      await rateLimit(p.projectId, instanceId);
+      return { defaults: {}, overrides: { prefix: `${instanceId}${PREFIX_SEPARATOR}${catalog}` }, endpoints: ICEBERG_ENDPOINTS };
+    });
+
+    const ns = '/v1/:prefix/namespaces';
+    type NsParams = { prefix: string; namespace: string };
+
+    app.get(ns, { config: { operation: 'IcebergListNamespaces' } }, async (request) => {
+      const { prefix } = request.params as NsParams;
+      const q = request.query as Record<string, string | undefined>;
+      const w = await warehouseOf(request, prefix);
+      const pageSize = q.pageSize === undefined ? MAX_PAGE : Number(q.pageSize);
+      if (!Number.isInteger(pageSize) || pageSize < 1) throw new IcebergError(400, 'BadRequestException', 'pageSize must be a positive integer');
+      const p = who(request);
+      if (q.parent !== undefined && q.parent !== '') {
+        // Namespaces are single-level: an existing parent has no children.
+        const parent = singleLevel(pathLevels(q.parent));
+        await as(s.databases.show(p, p.projectId, w.instanceId, w.catalog, parent), { not_found: 'NoSuchNamespaceException' });
+        return { namespaces: [] };
+      }
+      const page = await s.databases.list(p, p.projectId, w.instanceId, w.catalog, {
+        limit: Math.min(pageSize, MAX_PAGE), marker: q.pageToken || undefined, reversePage: false, deleted: false,
+      });
+      return {
+        namespaces: page.databases.map((d) => [d.database_name]),
+        ...(page.page_info.next_marker ? { 'next-page-token': page.page_info.next_marker } : {}),
+      };
+    });
+
+    app.post(ns, { config: { operation: 'IcebergCreateNamespace' } }, async (request) => {
+      const { prefix } = request.params as NsParams;
+      const body = request.body as { namespace?: unknown; properties?: unknown } | undefined;
+      if (!body || !Array.isArray(body.namespace) || !body.namespace.every((l) => typeof l === 'string')) {
+        throw new IcebergError(400, 'BadRequestException', 'namespace must be an array of strings');
+      }
+      const props = body.properties ?? {};
+      if (typeof props !== 'object' || props === null || Array.isArray(props) || !Object.values(props).every((v) => typeof v === 'string')) {
+        throw new IcebergError(400, 'BadRequestException', 'properties must map strings to strings');
+      }
+      const name = singleLevel(body.namespace as string[]);
+      const w = await warehouseOf(request, prefix);
+      const p = who(request);
+      const properties = props as Record<string, string>;
+      const created = await as(s.databases.create(p, p.projectId, w.instanceId, w.catalog, {
+        database_name: name, parameters: properties,
+        ...(properties.location ? { location: properties.location } : {}),
+        ...(properties.comment ? { description: properties.comment } : {}),
+      }), { conflict: 'AlreadyExistsException' });
+      return { namespace: [created.database_name], properties: created.parameters };
+    });
+
+    const loadNamespace = async (request: FastifyRequest) => {
+      const { prefix, namespace } = request.params as NsParams;
+      const name = singleLevel(pathLevels(namespace));
+      const w = await warehouseOf(request, prefix);
+      const p = who(request);
+      const db = await as(s.databases.show(p, p.projectId, w.instanceId, w.catalog, name), { not_found: 'NoSuchNamespaceException' });
+      return { w, p, db };
+    };
+
+    // HEAD is its own route (204, no body), so the automatic HEAD of this GET is turned off.
+    app.get(`${ns}/:namespace`, { exposeHeadRoute: false, config: { operation: 'IcebergLoadNamespace' } }, async (request) => {
+      const { db } = await loadNamespace(request);
+      return { namespace: [db.database_name], properties: db.parameters };
+    });
+
+    app.head(`${ns}/:namespace`, { config: { operation: 'IcebergNamespaceExists' } }, async (request, reply) => {
+      await loadNamespace(request);
+      return reply.code(204).send();
+    });
+
+    app.delete(`${ns}/:namespace`, { config: { operation: 'IcebergDropNamespace' } }, async (request, reply) => {
+      const { w, p, db } = await loadNamespace(request);
+      await as(s.databases.delete(p, p.projectId, w.instanceId, w.catalog, db.database_name, { cascade: false, deleteData: false, isAsync: false }),
+        { not_found: 'NoSuchNamespaceException', conflict: 'NamespaceNotEmptyException' });
+      return reply.code(204).send();
+    });
+
+    app.post(`${ns}/:namespace/properties`, { config: { operation: 'IcebergUpdateNamespaceProperties' } }, async (request) => {
+      const body = (request.body ?? {}) as { removals?: unknown; updates?: unknown };
+      const removals = body.removals ?? [];
+      const updates = body.updates ?? {};
+      if (!Array.isArray(removals) || !removals.every((k) => typeof k === 'string')) throw new IcebergError(400, 'BadRequestException', 'removals must be an array of strings');
+      if (typeof updates !== 'object' || updates === null || Array.isArray(updates) || !Object.values(updates).every((v) => typeof v === 'string')) {
+        throw new IcebergError(400, 'BadRequestException', 'updates must map strings to strings');
+      }
+      const both = (removals as string[]).filter((k) => Object.hasOwn(updates, k));
+      if (both.length) throw new IcebergError(422, 'UnprocessableEntityException', `properties both updated and removed: ${both.join(', ')}`);
+      const { w, p, db } = await loadNamespace(request);
+      let removed: string[] = [];
+      let missing: string[] = [];
+      // Applied to the stored parameters inside the update's transaction (it may run again on a retry).
+      const patch = (current: Record<string, string>): Record<string, string> => {
+        const next = { ...current };
+        removed = [];
+        missing = [];
+        for (const k of removals as string[]) {
+          if (Object.hasOwn(next, k)) { delete next[k]; removed.push(k); } else missing.push(k);
+        }
+        return Object.assign(next, updates);
+      };
+      await as(s.databases.update(p, p.projectId, w.instanceId, w.catalog, db.database_name, { database_name: db.database_name }, patch),
+        { not_found: 'NoSuchNamespaceException', conflict: 'CommitFailedException' });
+      return { updated: Object.keys(updates), removed, missing };
+    });
+  };
+}
