@@ -1,0 +1,240 @@
+// Iceberg table metadata as the REST catalog's commit changes it: the requirements a commit
+// asserts against the current metadata, and the updates it applies, as the Iceberg REST spec
+// defines them. Pure functions: the commit endpoint runs them inside its compare-and-swap.
+
+export interface IcebergField { id: number; name: string; required: boolean; type: unknown; doc?: string; [k: string]: unknown }
+export interface IcebergSchema { 'schema-id': number; type: 'struct'; fields: IcebergField[]; 'identifier-field-ids'?: number[] }
+export interface PartitionField { 'field-id'?: number; 'source-id': number; name: string; transform: string }
+export interface PartitionSpec { 'spec-id': number; fields: PartitionField[] }
+export interface SortOrder { 'order-id': number; fields: { 'source-id': number; transform: string; direction: string; 'null-order': string }[] }
+export interface Snapshot { 'snapshot-id': number; 'parent-snapshot-id'?: number; 'sequence-number'?: number; 'timestamp-ms': number; 'manifest-list'?: string; summary: Record<string, string>; 'schema-id'?: number }
+export interface SnapshotRef { 'snapshot-id': number; type: 'branch' | 'tag'; 'max-ref-age-ms'?: number; 'max-snapshot-age-ms'?: number; 'min-snapshots-to-keep'?: number }
+export interface StatisticsFile { 'snapshot-id': number; 'statistics-path': string; [k: string]: unknown }
+export interface PartitionStatisticsFile { 'snapshot-id': number; 'statistics-path': string; 'file-size-in-bytes': number }
+
+export interface TableMetadata {
+  'format-version': number; 'table-uuid': string; location: string; 'last-sequence-number'?: number; 'last-updated-ms': number;
+  'last-column-id': number; 'current-schema-id': number; schemas: IcebergSchema[];
+  'default-spec-id': number; 'partition-specs': PartitionSpec[]; 'last-partition-id': number;
+  'default-sort-order-id': number; 'sort-orders': SortOrder[]; properties: Record<string, string>;
+  'current-snapshot-id'?: number | null; snapshots: Snapshot[]; 'snapshot-log': { 'snapshot-id': number; 'timestamp-ms': number }[];
+  'metadata-log': { 'metadata-file': string; 'timestamp-ms': number }[]; refs: Record<string, SnapshotRef>;
+  statistics?: StatisticsFile[]; 'partition-statistics'?: PartitionStatisticsFile[];
+  [k: string]: unknown;
+}
+
+export type Requirement =
+  | { type: 'assert-create' }
+  | { type: 'assert-table-uuid'; uuid: string }
+  | { type: 'assert-ref-snapshot-id'; ref: string; 'snapshot-id': number | null }
+  | { type: 'assert-last-assigned-field-id'; 'last-assigned-field-id': number }
+  | { type: 'assert-current-schema-id'; 'current-schema-id': number }
+  | { type: 'assert-last-assigned-partition-id'; 'last-assigned-partition-id': number }
+  | { type: 'assert-default-spec-id'; 'default-spec-id': number }
+  | { type: 'assert-default-sort-order-id'; 'default-sort-order-id': number };
+
+export type Update =
+  | { action: 'assign-uuid'; uuid: string }
+  | { action: 'upgrade-format-version'; 'format-version': number }
+  | { action: 'add-schema'; schema: IcebergSchema; 'last-column-id'?: number }
+  | { action: 'set-current-schema'; 'schema-id': number }
+  | { action: 'add-spec'; spec: PartitionSpec }
+  | { action: 'set-default-spec'; 'spec-id': number }
+  | { action: 'add-sort-order'; 'sort-order': SortOrder }
+  | { action: 'set-default-sort-order'; 'sort-order-id': number }
+  | { action: 'add-snapshot'; snapshot: Snapshot }
+  | ({ action: 'set-snapshot-ref'; 'ref-name': string } & SnapshotRef)
+  | { action: 'remove-snapshots'; 'snapshot-ids': number[] }
+  | { action: 'remove-snapshot-ref'; 'ref-name': string }
+  | { action: 'set-location'; location: string }
+  | { action: 'set-properties'; updates: Record<string, string> }
+  | { action: 'remove-properties'; removals: string[] }
+  | { action: 'set-statistics'; statistics: StatisticsFile; 'snapshot-id'?: number }
+  | { action: 'remove-statistics'; 'snapshot-id': number }
+  | { action: 'set-partition-statistics'; 'partition-statistics': PartitionStatisticsFile }
+  | { action: 'remove-partition-statistics'; 'snapshot-id': number };
+
+/** A requirement the current metadata does not meet: the commit lost a race (409 CommitFailedException). */
+export class CommitConflict extends Error { override name = 'CommitConflict'; }
+/** An update that cannot apply to any metadata (400 BadRequestException). */
+export class InvalidUpdate extends Error { override name = 'InvalidUpdate'; }
+
+const MAIN = 'main';
+
+/** Checks every requirement against the metadata the commit is based on (undefined: no table yet). */
+export function checkRequirements(base: TableMetadata | undefined, requirements: Requirement[]): void {
+  for (const r of requirements) {
+    if (r.type === 'assert-create') {
+      if (base) throw new CommitConflict('the table already exists');
+      continue;
+    }
+    if (!base) throw new CommitConflict(`${r.type}: the table does not exist`);
+    const fail = (what: string, expected: unknown, found: unknown) => {
+      throw new CommitConflict(`${r.type}: ${what} is ${JSON.stringify(found ?? null)}, expected ${JSON.stringify(expected)}`);
+    };
+    switch (r.type) {
+      case 'assert-table-uuid': if (base['table-uuid'] !== r.uuid) fail('the table uuid', r.uuid, base['table-uuid']); break;
+      case 'assert-ref-snapshot-id': {
+        const found = base.refs[r.ref]?.['snapshot-id'] ?? null;
+        if (found !== r['snapshot-id']) fail(`ref ${r.ref}`, r['snapshot-id'], found);
+        break;
+      }
+      case 'assert-last-assigned-field-id': if (base['last-column-id'] !== r['last-assigned-field-id']) fail('the last assigned field id', r['last-assigned-field-id'], base['last-column-id']); break;
+      case 'assert-current-schema-id': if (base['current-schema-id'] !== r['current-schema-id']) fail('the current schema id', r['current-schema-id'], base['current-schema-id']); break;
+      case 'assert-last-assigned-partition-id': if (base['last-partition-id'] !== r['last-assigned-partition-id']) fail('the last assigned partition id', r['last-assigned-partition-id'], base['last-partition-id']); break;
+      case 'assert-default-spec-id': if (base['default-spec-id'] !== r['default-spec-id']) fail('the default spec id', r['default-spec-id'], base['default-spec-id']); break;
+      case 'assert-default-sort-order-id': if (base['default-sort-order-id'] !== r['default-sort-order-id']) fail('the default sort order id', r['default-sort-order-id'], base['default-sort-order-id']); break;
+      default: throw new InvalidUpdate(`unknown requirement ${(r as { type: string }).type}`);
+    }
+  }
+}
+
+/** The highest field id in a schema, nested fields included (list elements, map keys and values). */
+function maxFieldId(type: unknown): number {
+  if (!type || typeof type !== 'object') return 0;
+  const t = type as { fields?: IcebergField[]; 'element-id'?: number; element?: unknown; 'key-id'?: number; 'value-id'?: number; key?: unknown; value?: unknown };
+  let max = 0;
+  for (const f of t.fields ?? []) max = Math.max(max, f.id, maxFieldId(f.type));
+  if (t['element-id'] !== undefined) max = Math.max(max, t['element-id'], maxFieldId(t.element));
+  if (t['key-id'] !== undefined) max = Math.max(max, t['key-id'], maxFieldId(t.key));
+  if (t['value-id'] !== undefined) max = Math.max(max, t['value-id'], maxFieldId(t.value));
+  return max;
+}
+
+/**
+ * Applies the updates in order to a copy of the metadata. `-1` in set-current-schema,
+ * set-default-spec and set-default-sort-order means "the one added last in this commit".
+ */
+export function applyUpdates(base: TableMetadata, updates: Update[], nowMs: number): TableMetadata {
+  const m = structuredClone(base);
+  let lastSchema: number | undefined;
+  let lastSpec: number | undefined;
+  let lastOrder: number | undefined;
+  for (const u of updates) {
+    switch (u.action) {
+      case 'assign-uuid':
+        if (m['table-uuid'] && m['table-uuid'] !== u.uuid) throw new InvalidUpdate('a table uuid cannot change once assigned');
+        m['table-uuid'] = u.uuid;
+        break;
+      case 'upgrade-format-version':
+        if (u['format-version'] < m['format-version']) throw new InvalidUpdate(`format version ${m['format-version']} cannot be downgraded to ${u['format-version']}`);
+        if (u['format-version'] > 3) throw new InvalidUpdate(`format version ${u['format-version']} is not supported`);
+        m['format-version'] = u['format-version'];
+        break;
+      case 'add-schema': {
+        // A schema equal to an existing one is reused, as the reference implementation does.
+        const same = m.schemas.find((s) => JSON.stringify(s.fields) === JSON.stringify(u.schema.fields) && JSON.stringify(s['identifier-field-ids'] ?? []) === JSON.stringify(u.schema['identifier-field-ids'] ?? []));
+        if (same) { lastSchema = same['schema-id']; break; }
+        const id = Math.max(-1, ...m.schemas.map((s) => s['schema-id'])) + 1;
+        m.schemas.push({ ...u.schema, 'schema-id': id });
+        m['last-column-id'] = Math.max(m['last-column-id'], u['last-column-id'] ?? 0, maxFieldId(u.schema));
+        lastSchema = id;
+        break;
+      }
+      case 'set-current-schema': {
+        const id = u['schema-id'] === -1 ? lastSchema : u['schema-id'];
+        if (id === undefined) throw new InvalidUpdate('set-current-schema -1 needs a schema added in the same commit');
+        if (!m.schemas.some((s) => s['schema-id'] === id)) throw new InvalidUpdate(`there is no schema ${id}`);
+        m['current-schema-id'] = id;
+        break;
+      }
+      case 'add-spec': {
+        const same = m['partition-specs'].find((s) => JSON.stringify(s.fields) === JSON.stringify(u.spec.fields));
+        if (same) { lastSpec = same['spec-id']; break; }
+        const id = Math.max(-1, ...m['partition-specs'].map((s) => s['spec-id'])) + 1;
+        let next = m['last-partition-id'];
+        const fields = u.spec.fields.map((f) => ({ ...f, 'field-id': f['field-id'] ?? ++next }));
+        m['partition-specs'].push({ 'spec-id': id, fields });
+        m['last-partition-id'] = Math.max(m['last-partition-id'], ...fields.map((f) => f['field-id'] as number));
+        lastSpec = id;
+        break;
+      }
+      case 'set-default-spec': {
+        const id = u['spec-id'] === -1 ? lastSpec : u['spec-id'];
+        if (id === undefined || !m['partition-specs'].some((s) => s['spec-id'] === id)) throw new InvalidUpdate(`there is no partition spec ${u['spec-id']}`);
+        m['default-spec-id'] = id;
+        break;
+      }
+      case 'add-sort-order': {
+        const same = m['sort-orders'].find((o) => JSON.stringify(o.fields) === JSON.stringify(u['sort-order'].fields));
+        if (same) { lastOrder = same['order-id']; break; }
+        // Order 0 is reserved for "unsorted".
+        const id = u['sort-order'].fields.length === 0 ? 0 : Math.max(0, ...m['sort-orders'].map((o) => o['order-id'])) + 1;
+        m['sort-orders'].push({ ...u['sort-order'], 'order-id': id });
+        lastOrder = id;
+        break;
+      }
+      case 'set-default-sort-order': {
+        const id = u['sort-order-id'] === -1 ? lastOrder : u['sort-order-id'];
+        if (id === undefined || !m['sort-orders'].some((o) => o['order-id'] === id)) throw new InvalidUpdate(`there is no sort order ${u['sort-order-id']}`);
+        m['default-sort-order-id'] = id;
+        break;
+      }
+      case 'add-snapshot': {
+        const s = u.snapshot;
+        if (m.snapshots.some((x) => x['snapshot-id'] === s['snapshot-id'])) throw new InvalidUpdate(`snapshot ${s['snapshot-id']} already exists`);
+        const last = m['last-sequence-number'] ?? 0;
+        if (m['format-version'] > 1 && s['sequence-number'] !== undefined && s['sequence-number'] <= last) {
+          throw new InvalidUpdate(`snapshot ${s['snapshot-id']} has sequence number ${s['sequence-number']}, not above the table's ${last}`);
+        }
+        m.snapshots.push(s);
+        m['last-sequence-number'] = Math.max(last, s['sequence-number'] ?? 0);
+        break;
+      }
+      case 'set-snapshot-ref': {
+        const { action: _a, 'ref-name': name, ...ref } = u;
+        if (!m.snapshots.some((s) => s['snapshot-id'] === ref['snapshot-id'])) throw new InvalidUpdate(`ref ${name} points at snapshot ${ref['snapshot-id']}, which the table does not have`);
+        if (name === MAIN && ref.type !== 'branch') throw new InvalidUpdate('main must be a branch');
+        m.refs[name] = ref;
+        if (name === MAIN && m['current-snapshot-id'] !== ref['snapshot-id']) {
+          m['current-snapshot-id'] = ref['snapshot-id'];
+          m['snapshot-log'].push({ 'snapshot-id': ref['snapshot-id'], 'timestamp-ms': nowMs });
+        }
+        break;
+      }
+      case 'remove-snapshots': {
+        const gone = new Set(u['snapshot-ids']);
+        m.snapshots = m.snapshots.filter((s) => !gone.has(s['snapshot-id']));
+        for (const [name, ref] of Object.entries(m.refs)) if (gone.has(ref['snapshot-id'])) delete m.refs[name];
+        if (m['current-snapshot-id'] != null && gone.has(m['current-snapshot-id'])) m['current-snapshot-id'] = null;
+        m.statistics = (m.statistics ?? []).filter((s) => !gone.has(s['snapshot-id']));
+        m['partition-statistics'] = (m['partition-statistics'] ?? []).filter((s) => !gone.has(s['snapshot-id']));
+        break;
+      }
+      case 'remove-snapshot-ref':
+        delete m.refs[u['ref-name']];
+        if (u['ref-name'] === MAIN) m['current-snapshot-id'] = null;
+        break;
+      case 'set-location':
+        if (!u.location) throw new InvalidUpdate('set-location needs a location');
+        m.location = u.location.replace(/\/+$/, '');
+        break;
+      case 'set-properties':
+        Object.assign(m.properties, u.updates);
+        break;
+      case 'remove-properties':
+        for (const k of u.removals) delete m.properties[k];
+        break;
+      case 'set-statistics': {
+        const id = u.statistics['snapshot-id'];
+        m.statistics = [...(m.statistics ?? []).filter((s) => s['snapshot-id'] !== id), u.statistics];
+        break;
+      }
+      case 'remove-statistics':
+        m.statistics = (m.statistics ?? []).filter((s) => s['snapshot-id'] !== u['snapshot-id']);
+        break;
+      case 'set-partition-statistics': {
+        const id = u['partition-statistics']['snapshot-id'];
+        m['partition-statistics'] = [...(m['partition-statistics'] ?? []).filter((s) => s['snapshot-id'] !== id), u['partition-statistics']];
+        break;
+      }
+      case 'remove-partition-statistics':
+        m['partition-statistics'] = (m['partition-statistics'] ?? []).filter((s) => s['snapshot-id'] !== u['snapshot-id']);
+        break;
+      default:
+        throw new InvalidUpdate(`unknown update action ${(u as { action: string }).action}`);
+    }
+  }
+  m['last-updated-ms'] = Math.max(nowMs, base['last-updated-ms']);
+  return m;
+}

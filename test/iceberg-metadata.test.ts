@@ -1,0 +1,117 @@
+// Commit semantics of Iceberg table metadata, as pure functions: each requirement refuses the
+// metadata it does not match, and each update changes exactly what the REST spec says.
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { applyUpdates, checkRequirements, CommitConflict, InvalidUpdate, type TableMetadata, type Update } from '../src/services/iceberg/table-metadata.js';
+
+function base(): TableMetadata {
+  return {
+    'format-version': 2, 'table-uuid': '9c12d441-03fe-4693-9a96-a0705ddf69c1', location: 'obs://lakeform/w/db/t', 'last-sequence-number': 0,
+    'last-updated-ms': 1_700_000_000_000, 'last-column-id': 2, 'current-schema-id': 0,
+    schemas: [{ 'schema-id': 0, type: 'struct', fields: [{ id: 1, name: 'id', required: true, type: 'long' }, { id: 2, name: 'data', required: false, type: 'string' }] }],
+    'default-spec-id': 0, 'partition-specs': [{ 'spec-id': 0, fields: [] }], 'last-partition-id': 999,
+    'default-sort-order-id': 0, 'sort-orders': [{ 'order-id': 0, fields: [] }], properties: { owner: 'etl' },
+    'current-snapshot-id': null, snapshots: [], 'snapshot-log': [], 'metadata-log': [], refs: {},
+  };
+}
+const snapshot = (id: number, seq: number, parent?: number) => ({
+  'snapshot-id': id, ...(parent ? { 'parent-snapshot-id': parent } : {}), 'sequence-number': seq, 'timestamp-ms': 1_700_000_000_000 + seq,
+  'manifest-list': `obs://lakeform/w/db/t/metadata/snap-${id}.avro`, summary: { operation: 'append' }, 'schema-id': 0,
+});
+
+describe('Iceberg commit requirements', () => {
+  test('each requirement passes on matching metadata and fails with CommitConflict otherwise', () => {
+    const m = base();
+    checkRequirements(undefined, [{ type: 'assert-create' }]);
+    assert.throws(() => checkRequirements(m, [{ type: 'assert-create' }]), CommitConflict);
+    const matching = [
+      { type: 'assert-table-uuid', uuid: m['table-uuid'] }, { type: 'assert-ref-snapshot-id', ref: 'main', 'snapshot-id': null },
+      { type: 'assert-last-assigned-field-id', 'last-assigned-field-id': 2 }, { type: 'assert-current-schema-id', 'current-schema-id': 0 },
+      { type: 'assert-last-assigned-partition-id', 'last-assigned-partition-id': 999 }, { type: 'assert-default-spec-id', 'default-spec-id': 0 },
+      { type: 'assert-default-sort-order-id', 'default-sort-order-id': 0 },
+    ] as const;
+    checkRequirements(m, [...matching]);
+    const stale = [
+      { type: 'assert-table-uuid', uuid: '00000000-0000-0000-0000-000000000000' }, { type: 'assert-ref-snapshot-id', ref: 'main', 'snapshot-id': 5 },
+      { type: 'assert-last-assigned-field-id', 'last-assigned-field-id': 3 }, { type: 'assert-current-schema-id', 'current-schema-id': 1 },
+      { type: 'assert-last-assigned-partition-id', 'last-assigned-partition-id': 1000 }, { type: 'assert-default-spec-id', 'default-spec-id': 1 },
+      { type: 'assert-default-sort-order-id', 'default-sort-order-id': 1 },
+    ] as const;
+    for (const r of stale) assert.throws(() => checkRequirements(m, [r]), CommitConflict, r.type);
+    assert.throws(() => checkRequirements(undefined, [{ type: 'assert-current-schema-id', 'current-schema-id': 0 }]), CommitConflict, 'no table yet');
+  });
+});
+
+describe('Iceberg commit updates', () => {
+  test('an append: add-snapshot then set-snapshot-ref main moves the current snapshot and logs it; the base is not touched', () => {
+    const m = base();
+    const after = applyUpdates(m, [
+      { action: 'add-snapshot', snapshot: snapshot(101, 1) },
+      { action: 'set-snapshot-ref', 'ref-name': 'main', type: 'branch', 'snapshot-id': 101 },
+    ], 1_800_000_000_000);
+    assert.equal(after['current-snapshot-id'], 101);
+    assert.deepEqual(after.refs.main, { type: 'branch', 'snapshot-id': 101 });
+    assert.equal(after['last-sequence-number'], 1);
+    assert.deepEqual(after['snapshot-log'], [{ 'snapshot-id': 101, 'timestamp-ms': 1_800_000_000_000 }]);
+    assert.equal(after['last-updated-ms'], 1_800_000_000_000);
+    assert.equal(m.snapshots.length, 0, 'applied to a copy');
+    assert.throws(() => applyUpdates(after, [{ action: 'add-snapshot', snapshot: snapshot(102, 1, 101) }], 1), InvalidUpdate, 'a sequence number must grow');
+    assert.throws(() => applyUpdates(after, [{ action: 'set-snapshot-ref', 'ref-name': 'main', type: 'branch', 'snapshot-id': 999 }], 1), InvalidUpdate);
+    assert.throws(() => applyUpdates(after, [{ action: 'set-snapshot-ref', 'ref-name': 'main', type: 'tag', 'snapshot-id': 101 }], 1), InvalidUpdate);
+  });
+
+  test('schema evolution: add-schema assigns the next id and raises last-column-id (nested ids count); -1 means the one just added', () => {
+    const evolved: Update[] = [
+      { action: 'add-schema', schema: { 'schema-id': 7, type: 'struct', fields: [...base().schemas[0]!.fields, { id: 3, name: 'tags', required: false, type: { type: 'list', 'element-id': 4, element: 'string', 'element-required': false } }] } },
+      { action: 'set-current-schema', 'schema-id': -1 },
+    ];
+    const after = applyUpdates(base(), evolved, 2);
+    assert.equal(after['current-schema-id'], 1, 'ids are assigned by the table, not taken from the request');
+    assert.equal(after['last-column-id'], 4);
+    const again = applyUpdates(after, evolved, 3);
+    assert.equal(again.schemas.length, 2, 'an identical schema is reused');
+    assert.throws(() => applyUpdates(base(), [{ action: 'set-current-schema', 'schema-id': -1 }], 1), InvalidUpdate);
+    assert.throws(() => applyUpdates(base(), [{ action: 'set-current-schema', 'schema-id': 9 }], 1), InvalidUpdate);
+  });
+
+  test('partition specs and sort orders get fresh ids; defaults follow -1', () => {
+    const after = applyUpdates(base(), [
+      { action: 'add-spec', spec: { 'spec-id': 0, fields: [{ 'source-id': 1, name: 'id_bucket', transform: 'bucket[16]' }] } },
+      { action: 'set-default-spec', 'spec-id': -1 },
+      { action: 'add-sort-order', 'sort-order': { 'order-id': 0, fields: [{ 'source-id': 1, transform: 'identity', direction: 'asc', 'null-order': 'nulls-first' }] } },
+      { action: 'set-default-sort-order', 'sort-order-id': -1 },
+    ], 5);
+    assert.equal(after['default-spec-id'], 1);
+    assert.equal(after['partition-specs'][1]?.fields[0]?.['field-id'], 1000);
+    assert.equal(after['last-partition-id'], 1000);
+    assert.equal(after['default-sort-order-id'], 1);
+  });
+
+  test('properties, location, format version, uuid, refs, snapshots and statistics', () => {
+    let m = applyUpdates(base(), [
+      { action: 'set-properties', updates: { 'write.format.default': 'parquet', owner: 'bi' } },
+      { action: 'remove-properties', removals: ['missing-key'] },
+      { action: 'set-location', location: 'obs://lakeform/w2/t/' },
+      { action: 'upgrade-format-version', 'format-version': 3 },
+      { action: 'add-snapshot', snapshot: snapshot(1, 1) }, { action: 'add-snapshot', snapshot: snapshot(2, 2, 1) },
+      { action: 'set-snapshot-ref', 'ref-name': 'main', type: 'branch', 'snapshot-id': 2 },
+      { action: 'set-snapshot-ref', 'ref-name': 'v1', type: 'tag', 'snapshot-id': 1, 'max-ref-age-ms': 1000 },
+      { action: 'set-statistics', statistics: { 'snapshot-id': 1, 'statistics-path': 'obs://x/1.stats', 'file-size-in-bytes': 10, 'file-footer-size-in-bytes': 2, 'blob-metadata': [] } },
+      { action: 'set-partition-statistics', 'partition-statistics': { 'snapshot-id': 2, 'statistics-path': 'obs://x/2.pstats', 'file-size-in-bytes': 5 } },
+    ], 10);
+    assert.deepEqual(m.properties, { owner: 'bi', 'write.format.default': 'parquet' });
+    assert.equal(m.location, 'obs://lakeform/w2/t');
+    assert.equal(m['format-version'], 3);
+    assert.throws(() => applyUpdates(m, [{ action: 'upgrade-format-version', 'format-version': 2 }], 11), InvalidUpdate, 'no downgrade');
+    assert.throws(() => applyUpdates(m, [{ action: 'assign-uuid', uuid: 'another' }], 11), InvalidUpdate);
+    m = applyUpdates(m, [{ action: 'remove-snapshots', 'snapshot-ids': [1] }], 12);
+    assert.deepEqual(m.snapshots.map((s) => s['snapshot-id']), [2]);
+    assert.equal(m.refs.v1, undefined, 'a ref to a removed snapshot goes with it');
+    assert.deepEqual(m.statistics, []);
+    assert.equal(m['partition-statistics']?.length, 1);
+    m = applyUpdates(m, [{ action: 'remove-snapshot-ref', 'ref-name': 'main' }, { action: 'remove-partition-statistics', 'snapshot-id': 2 }], 13);
+    assert.equal(m['current-snapshot-id'], null);
+    assert.deepEqual(m['partition-statistics'], []);
+    assert.throws(() => applyUpdates(m, [{ action: 'no-such-action' } as unknown as Update], 14), InvalidUpdate);
+  });
+});
