@@ -127,6 +127,21 @@ for (const backend of await backends()) {
       assert.equal(shown.json.storage_descriptor.location, loaded.json.metadata.location);
     });
 
+    test('create honours a location in the request, and refuses one outside the storage', async () => {
+      const db = (await server.request('GET', `${lf()}/other`, { token })).json;
+      const location = `${db.location}/elsewhere/placed`;
+      const r = await create('other', 'placed', { location: `${location}/` });
+      assert.equal(r.status, 200, r.text);
+      assert.equal(r.json.metadata.location, location);
+      assert.ok(r.json['metadata-location'].startsWith(`${location}/metadata/`));
+      assert.ok(fs.existsSync(fileOf(r.json['metadata-location'])));
+      assert.equal((await server.request('GET', `${lf()}/other/tables/placed`, { token })).json.storage_descriptor.location, location);
+      const outside = await create('other', 'outside', { location: 'hdfs://nn/x' });
+      assert.equal(outside.status, 400, outside.text);
+      assert.equal((await ice('HEAD', `${tables('other')}/outside`)).status, 404);
+      assert.equal((await ice('DELETE', `${tables('other')}/placed`)).status, 204);
+    });
+
     test('create refuses an existing table, a missing namespace, staging and bad schemas', async () => {
       const again = await create('sales', 'orders');
       assert.equal(again.status, 409, again.text);

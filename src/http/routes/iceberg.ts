@@ -377,17 +377,19 @@ export function icebergRoutes(s: AppServices, opts: { qpsPerStride: number }) {
       const location = ((body.location as string | undefined) || `${db.location}/${name}`).replace(/\/+$/, '');
       const metadata = newTableMetadata(body, location);
       const metadataLocation = `${location}/metadata/00000-${randomUUID()}.metadata.json`;
-      await writeFile(metadataLocation, JSON.stringify(metadata));
+      coordinates(metadataLocation); // a location outside our storage is refused before the table exists
+      // The table first: the table service checks grants, the location and the name before anything is written.
+      await as(s.tables.create(p, p.projectId, w.instanceId, w.catalog, db.database_name, {
+        table_name: name, table_type: 'EXTERNAL_TABLE', table_format: 'ICEBERG',
+        storage_descriptor: { columns: hiveColumns((metadata.schemas as IcebergSchema[])[0] as IcebergSchema), ...(body.location ? { location } : {}) },
+        parameters: { ...(metadata.properties as Record<string, string>), table_type: 'ICEBERG', metadata_location: metadataLocation },
+      }), { conflict: 'AlreadyExistsException', not_found: 'NoSuchNamespaceException' });
       try {
-        await as(s.tables.create(p, p.projectId, w.instanceId, w.catalog, db.database_name, {
-          table_name: name, table_type: 'EXTERNAL_TABLE', table_format: 'ICEBERG',
-          storage_descriptor: { columns: hiveColumns((metadata.schemas as IcebergSchema[])[0] as IcebergSchema), ...(body.location ? { location } : {}) },
-          parameters: { ...(metadata.properties as Record<string, string>), table_type: 'ICEBERG', metadata_location: metadataLocation },
-        }), { conflict: 'AlreadyExistsException', not_found: 'NoSuchNamespaceException' });
+        await writeFile(metadataLocation, JSON.stringify(metadata));
       } catch (err) {
-        // The file belongs to no table: do not leave it behind.
-        const c = coordinates(metadataLocation);
-        await s.storage.deleteObject(c.bucket, c.key).catch((e: unknown) => request.log.warn({ err: e }, 'could not remove an unused metadata file'));
+        // A table whose metadata could not be written must not stay behind.
+        await s.tables.delete(p, p.projectId, w.instanceId, w.catalog, db.database_name, name, { deleteData: false, isAsync: false })
+          .catch((e: unknown) => request.log.error({ err: e }, 'could not remove an Iceberg table whose metadata was not written'));
         throw err;
       }
       return { 'metadata-location': metadataLocation, metadata, config: {} };
