@@ -142,6 +142,18 @@ for (const backend of await backends()) {
       assert.equal((await ice('DELETE', `${tables('other')}/placed`)).status, 204);
     });
 
+    test('every primitive type has its Hive column type', async () => {
+      const types: [string, string][] = [['boolean', 'boolean'], ['int', 'int'], ['float', 'float'], ['double', 'double'], ['date', 'date'],
+        ['timestamp', 'timestamp'], ['time', 'string'], ['string', 'string'], ['uuid', 'string'], ['binary', 'binary'], ['fixed[16]', 'binary'],
+        ['decimal(38, 0)', 'decimal(38,0)']];
+      const r = await ice('POST', tables('other'), { body: { name: 'typed', schema: { type: 'struct',
+        fields: types.map(([t], i) => ({ id: i + 1, name: `c${i}`, required: false, type: t })) } } });
+      assert.equal(r.status, 200, r.text);
+      const shown = await server.request('GET', `${lf()}/other/tables/typed`, { token });
+      assert.deepEqual(shown.json.storage_descriptor.columns.map((c: { column_type: string }) => c.column_type), types.map(([, h]) => h));
+      assert.equal((await ice('DELETE', `${tables('other')}/typed`, { query: { purgeRequested: 'true' } })).status, 204);
+    });
+
     test('create refuses an existing table, a missing namespace, staging and bad schemas', async () => {
       const again = await create('sales', 'orders');
       assert.equal(again.status, 409, again.text);
