@@ -30,14 +30,18 @@ for (const backend of await backends()) {
     });
     after(async () => { await server?.stop(); });
 
-    test('config resolves the warehouse to a prefix and lists exactly the namespace endpoints', async () => {
+    test('config resolves the warehouse to a prefix and lists exactly the endpoints served', async () => {
       const r = await ice('GET', '/config', { query: { warehouse: `${instance}/LAKE` } });
       assert.equal(r.status, 200, r.text);
       assert.deepEqual(r.json.defaults, {});
       assert.deepEqual(r.json.overrides, { prefix });
       assert.deepEqual([...r.json.endpoints].sort(), [
-        'DELETE /v1/{prefix}/namespaces/{namespace}', 'GET /v1/{prefix}/namespaces', 'GET /v1/{prefix}/namespaces/{namespace}',
-        'HEAD /v1/{prefix}/namespaces/{namespace}', 'POST /v1/{prefix}/namespaces', 'POST /v1/{prefix}/namespaces/{namespace}/properties',
+        'DELETE /v1/{prefix}/namespaces/{namespace}', 'DELETE /v1/{prefix}/namespaces/{namespace}/tables/{table}',
+        'GET /v1/{prefix}/namespaces', 'GET /v1/{prefix}/namespaces/{namespace}',
+        'GET /v1/{prefix}/namespaces/{namespace}/tables', 'GET /v1/{prefix}/namespaces/{namespace}/tables/{table}',
+        'HEAD /v1/{prefix}/namespaces/{namespace}', 'HEAD /v1/{prefix}/namespaces/{namespace}/tables/{table}',
+        'POST /v1/{prefix}/namespaces', 'POST /v1/{prefix}/namespaces/{namespace}/properties',
+        'POST /v1/{prefix}/namespaces/{namespace}/tables', 'POST /v1/{prefix}/tables/rename',
       ]);
       const missing = await ice('GET', '/config', { query: { warehouse: `${instance}/nope` } });
       assert.equal(missing.status, 404);

@@ -3,12 +3,19 @@
 // DatabaseService and gets the same authorization, visibility and events as the LakeFormation API.
 // These routes keep their own hooks and error shape (Iceberg clients read {"error":{message,type,code}}),
 // so they live in an encapsulated plugin rather than in the LakeFormation operation table.
-import { timingSafeEqual } from 'node:crypto';
+import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
+import path from 'node:path';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AppServices } from '../../services/app-services.js';
 import { ServiceError, type ErrorKind } from '../../services/errors.js';
 import type { Principal } from '../../services/iam/principal.js';
 import { HttpError } from '../errors.js';
+import { storageCoordinates } from '../../services/console/location-service.js';
+import { deleteLocationData } from '../../services/lakecat/data-files.js';
+import { hiveColumns, newTableMetadata, type CreateRequest, type IcebergSchema } from '../../services/lakecat/iceberg-metadata.js';
+import { normalizeName } from '../../services/lakecat/names.js';
+import { TABLE_NAME } from '../../services/lakecat/table-service.js';
+import { StorageNotFoundError } from '../../storage/object-storage.js';
 
 /** Separates the instance id from the catalog name in the prefix the config endpoint hands out. */
 export const PREFIX_SEPARATOR = '~';
@@ -24,6 +31,12 @@ export const ICEBERG_ENDPOINTS = [
   'HEAD /v1/{prefix}/namespaces/{namespace}',
   'DELETE /v1/{prefix}/namespaces/{namespace}',
   'POST /v1/{prefix}/namespaces/{namespace}/properties',
+  'GET /v1/{prefix}/namespaces/{namespace}/tables',
+  'POST /v1/{prefix}/namespaces/{namespace}/tables',
+  'GET /v1/{prefix}/namespaces/{namespace}/tables/{table}',
+  'HEAD /v1/{prefix}/namespaces/{namespace}/tables/{table}',
+  'DELETE /v1/{prefix}/namespaces/{namespace}/tables/{table}',
+  'POST /v1/{prefix}/tables/rename',
 ];
 
 class IcebergError extends Error {
@@ -293,6 +306,139 @@ export function icebergRoutes(s: AppServices, opts: { qpsPerStride: number }) {
       await as(s.databases.update(p, p.projectId, w.instanceId, w.catalog, db.database_name, { database_name: db.database_name }, patch),
         { not_found: 'NoSuchNamespaceException', conflict: 'CommitFailedException' });
       return { updated: Object.keys(updates), removed, missing };
+    });
+
+    // Tables. An Iceberg table is a LakeCat EXTERNAL_TABLE of format ICEBERG whose parameters
+    // point at its current metadata file (the Hive convention), so both APIs see one table.
+    const localWarehouse = s.storage.kind === 'local' ? path.join(s.config.dataDir, 'warehouse') : undefined;
+
+    const coordinates = (location: string) => {
+      const c = storageCoordinates(location, localWarehouse);
+      if (!c || !c.bucket) throw new IcebergError(400, 'BadRequestException', `location ${location} is not in the object storage this service writes`);
+      return c;
+    };
+    const writeFile = async (location: string, body: string): Promise<void> => {
+      const c = coordinates(location);
+      await s.storage.putObject(c.bucket, c.key, body);
+    };
+    const readMetadata = async (location: string): Promise<Record<string, unknown>> => {
+      const c = coordinates(location);
+      try {
+        return JSON.parse((await s.storage.getObject(c.bucket, c.key)).toString('utf8')) as Record<string, unknown>;
+      } catch (err) {
+        if (err instanceof StorageNotFoundError) throw new IcebergError(404, 'NoSuchTableException', `the metadata file ${location} of the table is missing`);
+        throw err;
+      }
+    };
+
+    type TableParams = NsParams & { table: string };
+    interface IcebergTable { w: Warehouse; p: Principal & { projectId: string }; namespace: string; name: string; location: string; metadataLocation: string }
+
+    /** The LakeCat table behind an Iceberg identifier; a table of another format is not an Iceberg table (404). */
+    const icebergTable = async (request: FastifyRequest, prefix: string, namespace: string, table: string): Promise<IcebergTable> => {
+      const w = await warehouseOf(request, prefix);
+      const p = who(request);
+      await as(s.databases.show(p, p.projectId, w.instanceId, w.catalog, namespace), { not_found: 'NoSuchNamespaceException' });
+      const shown = await as(s.tables.show(p, p.projectId, w.instanceId, w.catalog, namespace, table), { not_found: 'NoSuchTableException' });
+      const t = JSON.parse(shown.text) as { table_name: string; table_format: string; parameters?: Record<string, string>; storage_descriptor?: { location?: string } };
+      const metadataLocation = t.parameters?.metadata_location;
+      if (t.table_format !== 'ICEBERG' || !metadataLocation) {
+        throw new IcebergError(404, 'NoSuchTableException', `table ${namespace}.${t.table_name} is a ${t.table_format} table, not an Iceberg table with a metadata_location`);
+      }
+      return { w, p, namespace, name: t.table_name, location: t.storage_descriptor?.location ?? '', metadataLocation };
+    };
+    const fromPath = (request: FastifyRequest) => {
+      const { prefix, namespace, table } = request.params as TableParams;
+      return icebergTable(request, prefix, singleLevel(pathLevels(namespace)), table);
+    };
+    const etagOf = (metadataLocation: string) => `"${createHash('sha256').update(metadataLocation).digest('hex')}"`;
+
+    app.get(`${ns}/:namespace/tables`, { config: { operation: 'IcebergListTables' } }, async (request) => {
+      const q = request.query as Record<string, string | undefined>;
+      const pageSize = q.pageSize === undefined ? MAX_PAGE : Number(q.pageSize);
+      if (!Number.isInteger(pageSize) || pageSize < 1) throw new IcebergError(400, 'BadRequestException', 'pageSize must be a positive integer');
+      const { w, p, db } = await loadNamespace(request);
+      const page = await as(s.tables.list(p, p.projectId, w.instanceId, w.catalog, db.database_name, {
+        limit: Math.min(pageSize, MAX_PAGE), marker: q.pageToken || undefined, reversePage: false, deleted: false, format: 'ICEBERG', includeFields: [],
+      }), { not_found: 'NoSuchNamespaceException' });
+      return {
+        identifiers: page.tables.map((t) => ({ namespace: [db.database_name], name: t.table_name as string })),
+        ...(page.page_info.next_marker ? { 'next-page-token': page.page_info.next_marker } : {}),
+      };
+    });
+
+    app.post(`${ns}/:namespace/tables`, { config: { operation: 'IcebergCreateTable' } }, async (request) => {
+      const body = request.body as (CreateRequest & { name?: unknown; location?: unknown; 'stage-create'?: unknown }) | undefined;
+      if (!body || typeof body.name !== 'string') throw new IcebergError(400, 'BadRequestException', 'name is required');
+      if (body['stage-create'] === true) throw new IcebergError(400, 'BadRequestException', 'staged table creation (stage-create) is not supported yet');
+      if (body.location !== undefined && typeof body.location !== 'string') throw new IcebergError(400, 'BadRequestException', 'location must be a string');
+      const name = normalizeName('table', body.name, TABLE_NAME, 256);
+      const { w, p, db } = await loadNamespace(request);
+      const location = ((body.location as string | undefined) || `${db.location}/${name}`).replace(/\/+$/, '');
+      const metadata = newTableMetadata(body, location);
+      const metadataLocation = `${location}/metadata/00000-${randomUUID()}.metadata.json`;
+      coordinates(metadataLocation); // a location outside our storage is refused before the table exists
+      // The table first: the table service checks grants, the location and the name before anything is written.
+      await as(s.tables.create(p, p.projectId, w.instanceId, w.catalog, db.database_name, {
+        table_name: name, table_type: 'EXTERNAL_TABLE', table_format: 'ICEBERG',
+        storage_descriptor: { columns: hiveColumns((metadata.schemas as IcebergSchema[])[0] as IcebergSchema), ...(body.location ? { location } : {}) },
+        parameters: { ...(metadata.properties as Record<string, string>), table_type: 'ICEBERG', metadata_location: metadataLocation },
+      }), { conflict: 'AlreadyExistsException', not_found: 'NoSuchNamespaceException' });
+      try {
+        await writeFile(metadataLocation, JSON.stringify(metadata));
+      } catch (err) {
+        // A table whose metadata could not be written must not stay behind.
+        await s.tables.delete(p, p.projectId, w.instanceId, w.catalog, db.database_name, name, { deleteData: false, isAsync: false })
+          .catch((e: unknown) => request.log.error({ err: e }, 'could not remove an Iceberg table whose metadata was not written'));
+        throw err;
+      }
+      return { 'metadata-location': metadataLocation, metadata, config: {} };
+    });
+
+    app.get(`${ns}/:namespace/tables/:table`, { exposeHeadRoute: false, config: { operation: 'IcebergLoadTable' } }, async (request, reply) => {
+      const t = await fromPath(request);
+      const etag = etagOf(t.metadataLocation);
+      const match = request.headers['if-none-match'];
+      if (typeof match === 'string' && match.split(',').some((m) => m.trim().replace(/^W\//, '') === etag)) return reply.code(304).header('ETag', etag).send();
+      const metadata = await readMetadata(t.metadataLocation);
+      return reply.header('ETag', etag).send({ 'metadata-location': t.metadataLocation, metadata, config: {} });
+    });
+
+    app.head(`${ns}/:namespace/tables/:table`, { config: { operation: 'IcebergTableExists' } }, async (request, reply) => {
+      await fromPath(request);
+      return reply.code(204).send();
+    });
+
+    app.delete(`${ns}/:namespace/tables/:table`, { config: { operation: 'IcebergDropTable' } }, async (request, reply) => {
+      const purge = (request.query as Record<string, string | undefined>).purgeRequested === 'true';
+      const t = await fromPath(request);
+      await as(s.tables.delete(t.p, t.p.projectId, t.w.instanceId, t.w.catalog, t.namespace, t.name, { deleteData: false, isAsync: false }),
+        { not_found: 'NoSuchTableException' });
+      // TableService removes only a managed table's files; a purge asks for this external table's too.
+      if (purge && t.location) await deleteLocationData(s.storage, t.location, localWarehouse);
+      return reply.code(204).send();
+    });
+
+    app.post('/v1/:prefix/tables/rename', { config: { operation: 'IcebergRenameTable' } }, async (request, reply) => {
+      const { prefix } = request.params as { prefix: string };
+      const body = (request.body ?? {}) as { source?: { namespace?: unknown; name?: unknown }; destination?: { namespace?: unknown; name?: unknown } };
+      const ident = (x: { namespace?: unknown; name?: unknown } | undefined, what: string) => {
+        if (!x || !Array.isArray(x.namespace) || !x.namespace.every((l) => typeof l === 'string') || typeof x.name !== 'string') {
+          throw new IcebergError(400, 'BadRequestException', `${what} must be {namespace: [string], name: string}`);
+        }
+        return { namespace: singleLevel(x.namespace as string[]), name: x.name };
+      };
+      const src = ident(body.source, 'source');
+      const dst = ident(body.destination, 'destination');
+      const t = await icebergTable(request, prefix, src.namespace, src.name);
+      await as(s.databases.show(t.p, t.p.projectId, t.w.instanceId, t.w.catalog, dst.namespace), { not_found: 'NoSuchNamespaceException' });
+      if (dst.namespace.toLowerCase() !== src.namespace.toLowerCase()) {
+        throw new IcebergError(400, 'BadRequestException', 'renaming a table into another namespace is not supported yet');
+      }
+      const target = normalizeName('table', dst.name, TABLE_NAME, 256);
+      await as(s.tables.update(t.p, t.p.projectId, t.w.instanceId, t.w.catalog, t.namespace, t.name, { table: { table_name: target } }),
+        { not_found: 'NoSuchTableException', conflict: 'AlreadyExistsException' });
+      return reply.code(204).send();
     });
   };
 }
