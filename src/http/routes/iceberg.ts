@@ -12,7 +12,7 @@ import type { Principal } from '../../services/iam/principal.js';
 import { HttpError } from '../errors.js';
 import { storageCoordinates } from '../../services/console/location-service.js';
 import { deleteLocationData } from '../../services/lakecat/data-files.js';
-import { hiveColumns, newTableMetadata, type CreateRequest, type IcebergSchema } from '../../services/lakecat/iceberg-metadata.js';
+import { hiveColumns, newTableMetadata, type CreateRequest, type IcebergSchema } from '../../services/iceberg/new-table.js';
 import { normalizeName } from '../../services/lakecat/names.js';
 import { TABLE_NAME } from '../../services/lakecat/table-service.js';
 import { StorageNotFoundError } from '../../storage/object-storage.js';

@@ -2,9 +2,10 @@
 // asserts against the current metadata, and the updates it applies, as the Iceberg REST spec
 // defines them. Pure functions: the commit endpoint runs them inside its compare-and-swap.
 
-export interface IcebergField { id: number; name: string; required: boolean; type: unknown; doc?: string; [k: string]: unknown }
-export interface IcebergSchema { 'schema-id': number; type: 'struct'; fields: IcebergField[]; 'identifier-field-ids'?: number[] }
-export interface PartitionField { 'field-id'?: number; 'source-id': number; name: string; transform: string }
+import type { IcebergSchema as SchemaFields, PartitionField } from './new-table.js';
+
+/** A schema as stored in table metadata: with its id. */
+export interface IcebergSchema extends SchemaFields { 'schema-id': number }
 export interface PartitionSpec { 'spec-id': number; fields: PartitionField[] }
 export interface SortOrder { 'order-id': number; fields: { 'source-id': number; transform: string; direction: string; 'null-order': string }[] }
 export interface Snapshot { 'snapshot-id': number; 'parent-snapshot-id'?: number; 'sequence-number'?: number; 'timestamp-ms': number; 'manifest-list'?: string; summary: Record<string, string>; 'schema-id'?: number }
@@ -92,7 +93,7 @@ export function checkRequirements(base: TableMetadata | undefined, requirements:
 /** The highest field id in a schema, nested fields included (list elements, map keys and values). */
 function maxFieldId(type: unknown): number {
   if (!type || typeof type !== 'object') return 0;
-  const t = type as { fields?: IcebergField[]; 'element-id'?: number; element?: unknown; 'key-id'?: number; 'value-id'?: number; key?: unknown; value?: unknown };
+  const t = type as { fields?: { id: number; type: unknown }[]; 'element-id'?: number; element?: unknown; 'key-id'?: number; 'value-id'?: number; key?: unknown; value?: unknown };
   let max = 0;
   for (const f of t.fields ?? []) max = Math.max(max, f.id, maxFieldId(f.type));
   if (t['element-id'] !== undefined) max = Math.max(max, t['element-id'], maxFieldId(t.element));

@@ -2,7 +2,7 @@
 // LakeCat stores as columns. Pure functions: the routes write and read the files.
 import { randomUUID } from 'node:crypto';
 import { invalid } from '../errors.js';
-import type { Column } from './table-service.js';
+import type { Column } from '../lakecat/table-service.js';
 
 export type IcebergType = string | IcebergStruct | IcebergList | IcebergMap;
 export interface IcebergField { id: number; name: string; required: boolean; type: IcebergType; doc?: string; [k: string]: unknown }
