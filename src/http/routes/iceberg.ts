@@ -16,12 +16,15 @@ import { hiveColumns, newTableMetadata, type CreateRequest, type IcebergSchema }
 import { normalizeName } from '../../services/lakecat/names.js';
 import { TABLE_NAME } from '../../services/lakecat/table-service.js';
 import { StorageNotFoundError } from '../../storage/object-storage.js';
+import { applyUpdates, checkRequirements, CommitConflict, InvalidUpdate, type Requirement, type TableMetadata, type Update } from '../../services/iceberg/table-metadata.js';
 
 /** Separates the instance id from the catalog name in the prefix the config endpoint hands out. */
 export const PREFIX_SEPARATOR = '~';
 /** Joins the levels of a multi-level namespace in a path (the spec's unit separator). */
 const LEVEL_SEPARATOR = '\u001f';
 const MAX_PAGE = 1000;
+/** How often a commit that lost the race to a compatible one is redone before the client is told to retry. */
+const COMMIT_ATTEMPTS = 20;
 
 /** The endpoints served now; the config answer lists exactly these so clients do not try others. */
 export const ICEBERG_ENDPOINTS = [
@@ -36,6 +39,7 @@ export const ICEBERG_ENDPOINTS = [
   'GET /v1/{prefix}/namespaces/{namespace}/tables/{table}',
   'HEAD /v1/{prefix}/namespaces/{namespace}/tables/{table}',
   'DELETE /v1/{prefix}/namespaces/{namespace}/tables/{table}',
+  'POST /v1/{prefix}/namespaces/{namespace}/tables/{table}',
   'POST /v1/{prefix}/tables/rename',
 ];
 
@@ -332,7 +336,11 @@ export function icebergRoutes(s: AppServices, opts: { qpsPerStride: number }) {
     };
 
     type TableParams = NsParams & { table: string };
-    interface IcebergTable { w: Warehouse; p: Principal & { projectId: string }; namespace: string; name: string; location: string; metadataLocation: string }
+    interface IcebergTable {
+      w: Warehouse; p: Principal & { projectId: string }; namespace: string; name: string; location: string; metadataLocation: string;
+      /** The LakeCat table's version and parameters: the commit's compare-and-swap is on them. */
+      version: string; parameters: Record<string, string>;
+    }
 
     /** The LakeCat table behind an Iceberg identifier; a table of another format is not an Iceberg table (404). */
     const icebergTable = async (request: FastifyRequest, prefix: string, namespace: string, table: string): Promise<IcebergTable> => {
@@ -340,12 +348,12 @@ export function icebergRoutes(s: AppServices, opts: { qpsPerStride: number }) {
       const p = who(request);
       await as(s.databases.show(p, p.projectId, w.instanceId, w.catalog, namespace), { not_found: 'NoSuchNamespaceException' });
       const shown = await as(s.tables.show(p, p.projectId, w.instanceId, w.catalog, namespace, table), { not_found: 'NoSuchTableException' });
-      const t = JSON.parse(shown.text) as { table_name: string; table_format: string; parameters?: Record<string, string>; storage_descriptor?: { location?: string } };
+      const t = JSON.parse(shown.text) as { table_name: string; table_format: string; version_id: string; parameters?: Record<string, string>; storage_descriptor?: { location?: string } };
       const metadataLocation = t.parameters?.metadata_location;
       if (t.table_format !== 'ICEBERG' || !metadataLocation) {
         throw new IcebergError(404, 'NoSuchTableException', `table ${namespace}.${t.table_name} is a ${t.table_format} table, not an Iceberg table with a metadata_location`);
       }
-      return { w, p, namespace, name: t.table_name, location: t.storage_descriptor?.location ?? '', metadataLocation };
+      return { w, p, namespace, name: t.table_name, location: t.storage_descriptor?.location ?? '', metadataLocation, version: t.version_id, parameters: t.parameters ?? {} };
     };
     const fromPath = (request: FastifyRequest) => {
       const { prefix, namespace, table } = request.params as TableParams;
@@ -402,6 +410,56 @@ export function icebergRoutes(s: AppServices, opts: { qpsPerStride: number }) {
       if (typeof match === 'string' && match.split(',').some((m) => m.trim().replace(/^W\//, '') === etag)) return reply.code(304).header('ETag', etag).send();
       const metadata = await readMetadata(t.metadataLocation);
       return reply.header('ETag', etag).send({ 'metadata-location': t.metadataLocation, metadata, config: {} });
+    });
+
+    /**
+     * Commit: the requirements are checked and the updates applied to the current metadata, a
+     * new metadata file is written, and the table's pointer moves to it only if the LakeCat
+     * table is still at the version read (compare-and-swap). A commit that lost the race to a
+     * change its requirements do not reject is redone on the new metadata, a bounded number of
+     * times; one whose requirements no longer hold fails with CommitFailedException.
+     */
+    app.post(`${ns}/:namespace/tables/:table`, { config: { operation: 'IcebergCommitTable' } }, async (request) => {
+      const body = request.body as { requirements?: unknown; updates?: unknown } | undefined;
+      const requirements = (body?.requirements ?? []) as Requirement[];
+      const updates = body?.updates as Update[] | undefined;
+      if (!Array.isArray(requirements) || !Array.isArray(updates)) throw new IcebergError(400, 'BadRequestException', 'a commit needs requirements and updates arrays');
+      for (let attempt = 0; attempt < COMMIT_ATTEMPTS; attempt++) {
+        const t = await fromPath(request);
+        const base = await readMetadata(t.metadataLocation) as TableMetadata;
+        let next: TableMetadata;
+        try {
+          checkRequirements(base, requirements);
+          next = applyUpdates(base, updates, Date.now());
+        } catch (err) {
+          if (err instanceof CommitConflict) throw new IcebergError(409, 'CommitFailedException', `commit of ${t.namespace}.${t.name} refused: ${err.message}`);
+          if (err instanceof InvalidUpdate) throw new IcebergError(400, 'BadRequestException', err.message);
+          throw err;
+        }
+        next['metadata-log'] = [...(base['metadata-log'] ?? []), { 'metadata-file': t.metadataLocation, 'timestamp-ms': base['last-updated-ms'] }];
+        const version = Number(/\/(\d+)-[^/]*\.metadata\.json$/.exec(t.metadataLocation)?.[1] ?? 0) + 1;
+        const metadataLocation = `${next.location}/metadata/${String(version).padStart(5, '0')}-${randomUUID()}.metadata.json`;
+        // Written before the swap: a file no pointer names is harmless if the swap loses.
+        await writeFile(metadataLocation, JSON.stringify(next));
+        const schema = next.schemas.find((x) => x['schema-id'] === next['current-schema-id']) ?? next.schemas[0];
+        try {
+          await s.tables.update(t.p, t.p.projectId, t.w.instanceId, t.w.catalog, t.namespace, t.name, {
+            version_id: t.version,
+            table: {
+              storage_descriptor: { columns: schema ? hiveColumns(schema) : [], location: next.location },
+              parameters: { ...t.parameters, ...next.properties, table_type: 'ICEBERG', metadata_location: metadataLocation, previous_metadata_location: t.metadataLocation },
+            },
+          });
+          return { 'metadata-location': metadataLocation, metadata: next };
+        } catch (err) {
+          const file = coordinates(metadataLocation);
+          await s.storage.deleteObject(file.bucket, file.key).catch(() => undefined);
+          if (!(err instanceof ServiceError && err.kind === 'conflict')) throw err;
+          // Another commit moved the pointer: try again on its metadata, after a short random pause.
+          await new Promise((r) => setTimeout(r, 2 + Math.random() * 15));
+        }
+      }
+      throw new IcebergError(409, 'CommitFailedException', `commit of the table kept losing to concurrent commits; retry`);
     });
 
     app.head(`${ns}/:namespace/tables/:table`, { config: { operation: 'IcebergTableExists' } }, async (request, reply) => {
