@@ -18,7 +18,10 @@
  * discovery: a METADATA_DISCOVERY job over 10,000 Parquet files in 1,000 partitions of one
  * table (written with hyparquet-writer to the local warehouse): files read per second, and
  * the same per second for 1,000 files in 100 partitions (target: throughput within 2x).
- * --only instance-show|lakecat-tables|lakecat-partitions|governance|discovery runs one of them.
+ * iceberg: loadTable p50 through the Iceberg REST catalog; commits per second on one table
+ * (sequential appends, each asserting the previous snapshot) and spread over 100 tables (16 at
+ * a time), against Project Nessie's design goal of 333 commits/s.
+ * --only instance-show|lakecat-tables|lakecat-partitions|governance|discovery|iceberg runs one of them.
  */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -316,6 +319,40 @@ async function discovery(server: { url: string; dataDir: string }, token: string
   console.log(`  throughput ratio large/small ${(rate(10_000, large.seconds) / rate(1000, small.seconds)).toFixed(2)} (target >= 0.5)`);
 }
 
+async function iceberg(server: { url: string }, token: string, instanceId: string): Promise<void> {
+  const auth = { Authorization: `Bearer ${token}` };
+  const base = `${server.url}/iceberg/v1/${instanceId}~hive`;
+  await json(`${base}/namespaces`, 'POST', { namespace: ['bench'] }, auth);
+  const create = (name: string) => json(`${base}/namespaces/bench/tables`, 'POST', { name, schema: { type: 'struct', fields: [{ id: 1, name: 'id', required: true, type: 'long' }] } }, auth);
+  const snapshot = (id: number, seq: number) => ({ 'snapshot-id': id, 'sequence-number': seq, 'timestamp-ms': Date.now(), 'manifest-list': `s3://b/snap-${id}.avro`, summary: { operation: 'append' } });
+  const append = async (table: string, id: number, seq: number, parent: number | null) => {
+    const r = await json(`${base}/namespaces/bench/tables/${table}`, 'POST', {
+      requirements: [{ type: 'assert-ref-snapshot-id', ref: 'main', 'snapshot-id': parent }],
+      updates: [{ action: 'add-snapshot', snapshot: snapshot(id, seq) }, { action: 'set-snapshot-ref', 'ref-name': 'main', type: 'branch', 'snapshot-id': id }],
+    }, auth);
+    if (r.body?.error) throw new Error(`commit failed: ${JSON.stringify(r.body)}`);
+  };
+  await create('hot');
+  const load = await timed(500, () => json(`${base}/namespaces/bench/tables/hot`, 'GET', undefined, auth).then(() => undefined));
+  const N = 300;
+  const t0 = performance.now();
+  for (let i = 1; i <= N; i++) await append('hot', i, i, i === 1 ? null : i - 1);
+  const oneTable = N / ((performance.now() - t0) / 1000);
+  for (let t = 0; t < 100; t++) await create(`t${t}`);
+  const M = 1000;
+  const t1 = performance.now();
+  await inParallel(M, 16, async (i) => {
+    const table = `t${i % 100}`;
+    const round = Math.floor(i / 100);
+    await append(table, round + 1, round + 1, round === 0 ? null : round);
+  });
+  const spread = M / ((performance.now() - t1) / 1000);
+  console.log(`bench iceberg (${args.postgres ? 'postgres' : 'sqlite'})`);
+  console.log(`  loadTable p50 ${median(load).toFixed(2)} ms`);
+  console.log(`  commits on one table, one after another: ${oneTable.toFixed(0)}/s (Nessie's goal 333/s: ratio ${(oneTable / 333).toFixed(2)})`);
+  console.log(`  commits spread over 100 tables, 16 at a time: ${spread.toFixed(0)}/s (ratio ${(spread / 333).toFixed(2)})`);
+}
+
 async function main(): Promise<void> {
   const server = await startServer();
   try {
@@ -341,6 +378,7 @@ async function main(): Promise<void> {
     if (args.only === undefined || args.only === 'lakecat-partitions') await lakecatPartitions(server, token, projectId, instanceId);
     if (args.only === undefined || args.only === 'governance') await governance(server, token, projectId, instanceId);
     if (args.only === undefined || args.only === 'discovery') await discovery(server, token, projectId, instanceId);
+    if (args.only === undefined || args.only === 'iceberg') await iceberg(server, token, instanceId);
   } finally {
     await server.stop();
   }
