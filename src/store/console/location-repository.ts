@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import type { AuthorizedLocationRow } from '../schema.js';
 import type { Db } from '../store.js';
+import { tableLocationAtOrUnder } from '../lakecat/table-repository.js';
 
 export const allLocations = (q: Db, domainId: string) =>
   q.selectFrom('authorized_locations').select('location').where('domain_id', '=', domainId).orderBy('location').execute();
@@ -40,11 +41,7 @@ export async function objectUnder(q: Db, domainId: string, location: string): Pr
   const database = await q.selectFrom('databases as d').select(['d.catalog_name', 'd.name']).where(inDomain('d'))
     .where((eb) => eb.or([eb('d.location', '=', location), eb('d.location', 'like', sql<string>`${like} ESCAPE '\\'`)])).limit(1).executeTakeFirst();
   if (database) return `database ${database.catalog_name}.${database.name}`;
-  const quoted = JSON.stringify(location).slice(0, -1);
   const table = await q.selectFrom('tables as t').select(['t.catalog_name', 't.database_name', 't.name']).where(inDomain('t'))
-    .where((eb) => eb.or([
-      eb('t.definition', 'like', sql<string>`${`%"location":${quoted.replace(/[\\%_]/g, (c) => `\\${c}`)}"%`} ESCAPE '\\'`),
-      eb('t.definition', 'like', sql<string>`${`%"location":${quoted.replace(/[\\%_]/g, (c) => `\\${c}`)}/%`} ESCAPE '\\'`),
-    ])).limit(1).executeTakeFirst();
+    .where(tableLocationAtOrUnder('t.definition', [location])).limit(1).executeTakeFirst();
   return table ? `table ${table.catalog_name}.${table.database_name}.${table.name}` : undefined;
 }

@@ -152,11 +152,21 @@ export async function findTableStampByPath(q: Db, projectId: string, instanceRef
  * (a bucket path `bucket/key`), in any of the spellings a location may take; undefined if none.
  */
 export async function otherTableUnder(q: Db, instanceId: string, root: { bucket: string; key: string; file?: string }, exceptId: string) {
-  const escape = (v: string) => v.replace(/[\\%_]/g, (c) => `\\${c}`);
   const spellings = [`obs://${root.bucket}/${root.key}`, `s3://${root.bucket}/${root.key}`, ...(root.file ? [`file://${root.file}`] : [])];
-  const likes = spellings.flatMap((l) => [`%"location":"${escape(l)}"%`, `%"location":"${escape(l)}/%`]);
   return q.selectFrom('tables').select(['catalog_name', 'database_name', 'name']).where('instance_id', '=', instanceId).where('id', '!=', exceptId)
-    .where((eb) => eb.or(likes.map((l) => eb('definition', 'like', sql<string>`${l} ESCAPE '\\'`)))).limit(1).executeTakeFirst();
+    .where(tableLocationAtOrUnder('definition', spellings)).limit(1).executeTakeFirst();
+}
+
+/**
+ * A condition on a table's definition JSON: its storage location is one of `locations`, or
+ * lies below one. The location sits in the JSON as a JSON string, so it is matched as one.
+ */
+export function tableLocationAtOrUnder(definition: string, locations: string[]): RawBuilder<boolean> {
+  const likes = locations.flatMap((l) => {
+    const escaped = JSON.stringify(l).slice(1, -1).replace(/[\\%_]/g, (c) => `\\${c}`);
+    return [`%"location":"${escaped}"%`, `%"location":"${escaped}/%`];
+  });
+  return sql<boolean>`(${sql.join(likes.map((l) => sql`${sql.ref(definition)} LIKE ${l} ESCAPE '\\'`), sql` OR `)})`;
 }
 
 /**
