@@ -21,7 +21,7 @@ import { auditOperations } from './routes/governance/audit.js';
 import { consoleOperations } from './routes/console.js';
 import { jobOperations } from './routes/jobs.js';
 import { alarmOperations } from './routes/alarms.js';
-import { icebergRoutes } from './routes/iceberg.js';
+import { icebergRoutes } from './routes/iceberg/index.js';
 import { ServiceError } from '../services/errors.js';
 import { QPS_SPEC } from '../services/instances/specs.js';
 import { RawJson } from '../services/raw-json.js';

@@ -37,6 +37,7 @@ import { permissionJob } from './jobs/ranger/permission-job.js';
 import { migrationJob } from './jobs/hms/migration-job.js';
 import { storageCoordinates } from './console/location-service.js';
 import { AlarmService } from './alarms/alarm-service.js';
+import { IcebergCatalog } from './iceberg/catalog-service.js';
 import { RequestCounter } from './alarms/request-counter.js';
 
 /** The composition root: every service, wired to the store, storage and configuration. */
@@ -70,6 +71,7 @@ export interface AppServices {
   jobs: JobService;
   jobRunner: JobRunner;
   alarms: AlarmService;
+  iceberg: IcebergCatalog;
   rateLimiter: RateLimiter;
   /** Requests per instance, for REQUEST_RATE_RATIO alarms: counted where the rate limit is applied. */
   requestCounter: RequestCounter;
@@ -144,6 +146,7 @@ export async function createServices(config: Config, store: Store, storage: Obje
     jobs, jobRunner,
     credentials: new CredentialService(store, instances, tables, policies, locations, accessKeys, config.defaultBucket, localWarehouse, stsVend(config)),
     alarms: new AlarmService(store, instances), requestCounter: new RequestCounter(),
+    iceberg: new IcebergCatalog(instances, catalogs, databases, tables, storage, localWarehouse),
     ping: async () => { await sql`SELECT 1`.execute(store.db); },
   };
 }
