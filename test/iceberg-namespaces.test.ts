@@ -4,6 +4,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { IcebergRestCatalog } from 'iceberg-js';
 import { backends, createRunningInstance, startServer, type TestServer } from './helpers/server.js';
+import { ICEBERG_ENDPOINTS } from '../src/http/routes/iceberg/index.js';
 
 const user = (name: string) => ({ principal_name: name, principal_source: 'IAM', principal_type: 'USER' });
 
@@ -35,14 +36,15 @@ for (const backend of await backends()) {
       assert.equal(r.status, 200, r.text);
       assert.deepEqual(r.json.defaults, {});
       assert.deepEqual(r.json.overrides, { prefix });
-      assert.deepEqual([...r.json.endpoints].sort(), [
-        'DELETE /v1/{prefix}/namespaces/{namespace}', 'DELETE /v1/{prefix}/namespaces/{namespace}/tables/{table}',
-        'GET /v1/{prefix}/namespaces', 'GET /v1/{prefix}/namespaces/{namespace}',
-        'GET /v1/{prefix}/namespaces/{namespace}/tables', 'GET /v1/{prefix}/namespaces/{namespace}/tables/{table}',
-        'HEAD /v1/{prefix}/namespaces/{namespace}', 'HEAD /v1/{prefix}/namespaces/{namespace}/tables/{table}',
-        'POST /v1/{prefix}/namespaces', 'POST /v1/{prefix}/namespaces/{namespace}/properties',
-        'POST /v1/{prefix}/namespaces/{namespace}/tables', 'POST /v1/{prefix}/namespaces/{namespace}/tables/{table}', 'POST /v1/{prefix}/tables/rename',
-      ]);
+      assert.deepEqual([...r.json.endpoints].sort(), [...ICEBERG_ENDPOINTS].sort());
+      assert.equal(r.json['idempotency-key-lifetime'], 'PT30M');
+      // Everything advertised is routed: none falls through to the not-found handler.
+      for (const e of r.json.endpoints as string[]) {
+        const [method, path] = e.split(' ') as [string, string];
+        const url = path.replace('/v1/{prefix}', `/${prefix}`).replace('{namespace}', 'no_ns').replace(/\{\w+\}/g, 'x');
+        const probe = await ice(method, url, method === 'GET' || method === 'HEAD' || method === 'DELETE' ? {} : { body: {} });
+        assert.ok(!(probe.status === 404 && /no Iceberg endpoint/.test(probe.text)), `${e} is advertised but not served`);
+      }
       const missing = await ice('GET', '/config', { query: { warehouse: `${instance}/nope` } });
       assert.equal(missing.status, 404);
       assert.equal(missing.json.error.type, 'NoSuchWarehouseException');
@@ -86,11 +88,16 @@ for (const backend of await backends()) {
       assert.equal((await server.request('GET', `${lf()}/events`, { token })).status, 404);
     });
 
-    test('nested namespaces and bad bodies are 400 in the Iceberg shape', async () => {
-      const nested = await ice('POST', ns(), { body: { namespace: ['a', 'b'] } });
-      assert.equal(nested.status, 400);
-      assert.equal(nested.json.error.type, 'BadRequestException');
-      assert.equal((await ice('GET', `${ns()}/a%1Fb`)).status, 400);
+    test('a nested namespace needs its parent; levels with dots and bad bodies are 400 in the Iceberg shape', async () => {
+      const orphan = await ice('POST', ns(), { body: { namespace: ['a', 'b'] } });
+      assert.equal(orphan.status, 404);
+      assert.equal(orphan.json.error.type, 'NoSuchNamespaceException');
+      assert.equal((await ice('GET', `${ns()}/a%1Fb`)).status, 404);
+      const dotted = await ice('POST', ns(), { body: { namespace: ['a.b'] } });
+      assert.equal(dotted.status, 400);
+      assert.equal(dotted.json.error.type, 'BadRequestException');
+      assert.match(dotted.json.error.message, /joined with '\.'/);
+      assert.equal((await ice('POST', ns(), { body: { namespace: [] } })).status, 400);
       assert.equal((await ice('POST', ns(), { body: { namespace: 'flat' } })).status, 400);
       assert.equal((await ice('POST', ns(), { body: { namespace: ['bad name'] } })).status, 400);
       assert.equal((await ice('GET', '/nosep/namespaces')).status, 400);

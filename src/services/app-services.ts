@@ -38,6 +38,7 @@ import { migrationJob } from './jobs/hms/migration-job.js';
 import { storageCoordinates } from './console/location-service.js';
 import { AlarmService } from './alarms/alarm-service.js';
 import { IcebergCatalog } from './iceberg/catalog-service.js';
+import { Idempotency } from './iceberg/idempotency.js';
 import { RequestCounter } from './alarms/request-counter.js';
 
 /** The composition root: every service, wired to the store, storage and configuration. */
@@ -72,6 +73,8 @@ export interface AppServices {
   jobRunner: JobRunner;
   alarms: AlarmService;
   iceberg: IcebergCatalog;
+  /** Iceberg Idempotency-Key answers. */
+  idempotency: Idempotency;
   rateLimiter: RateLimiter;
   /** Requests per instance, for REQUEST_RATE_RATIO alarms: counted where the rate limit is applied. */
   requestCounter: RequestCounter;
@@ -146,7 +149,7 @@ export async function createServices(config: Config, store: Store, storage: Obje
     jobs, jobRunner,
     credentials: new CredentialService(store, instances, tables, policies, locations, accessKeys, config.defaultBucket, localWarehouse, stsVend(config)),
     alarms: new AlarmService(store, instances), requestCounter: new RequestCounter(),
-    iceberg: new IcebergCatalog(instances, catalogs, databases, tables, storage, localWarehouse),
+    iceberg: new IcebergCatalog(instances, catalogs, databases, tables, storage, localWarehouse), idempotency: new Idempotency(store),
     ping: async () => { await sql`SELECT 1`.execute(store.db); },
   };
 }

@@ -237,6 +237,10 @@ export interface AlarmRecordRow {
 
 export interface AlarmRequestSampleRow { instance_id: string; replica_id: string; sampled_at: string; requests: number }
 
+export interface IcebergIdempotencyRow {
+  project_id: string; idempotency_key: string; fingerprint: string; status: number; body: string | null; created_at: string; expires_at: string;
+}
+
 export interface Database {
   domains: DomainRow;
   projects: ProjectRow;
@@ -275,6 +279,7 @@ export interface Database {
   lf_job_runs: JobRunRow;
   lf_job_run_logs: JobRunLogRow;
   alarm_rules: AlarmRuleRow;
+  iceberg_idempotency_keys: IcebergIdempotencyRow;
   alarm_records: AlarmRecordRow;
   alarm_request_samples: AlarmRequestSampleRow;
 }

@@ -6,16 +6,20 @@ import { createHash, randomUUID } from 'node:crypto';
 import type { Principal } from '../iam/principal.js';
 import type { InstanceService } from '../instances/instance-service.js';
 import type { CatalogService } from '../lakecat/catalog-service.js';
-import type { DatabaseService, DatabaseView } from '../lakecat/database-service.js';
-import { TABLE_NAME, type TableService } from '../lakecat/table-service.js';
+import { DATABASE_NAME, type DatabaseService, type DatabaseView } from '../lakecat/database-service.js';
+import { ICEBERG_TABLE_NAME, type TableService } from '../lakecat/table-service.js';
 import { normalizeName } from '../lakecat/names.js';
 import { deleteLocationData } from '../lakecat/data-files.js';
 import { storageCoordinates } from '../console/location-service.js';
 import { ServiceError } from '../errors.js';
 import { StorageNotFoundError, type ObjectStorage } from '../../storage/object-storage.js';
 import { badRequest, IcebergError, named } from './errors.js';
-import { hiveColumns, newTableMetadata, type CreateRequest, type IcebergSchema } from './new-table.js';
-import { applyUpdates, checkRequirements, CommitConflict, InvalidUpdate, type Requirement, type TableMetadata, type Update } from './table-metadata.js';
+import { hiveColumns, newTableMetadata, type CreateRequest } from './new-table.js';
+import {
+  applyUpdates, checkCreated, checkRequirements, CommitConflict, emptyMetadata, InvalidUpdate, withRefSnapshotsOnly,
+  type Requirement, type TableMetadata, type Update,
+} from './table-metadata.js';
+import type { Recorder } from './idempotency.js';
 
 /** Separates the instance id from the catalog name in the prefix the config endpoint hands out. */
 export const PREFIX_SEPARATOR = '~';
@@ -46,12 +50,23 @@ export function parsePrefix(prefix: string): Warehouse {
   return { instanceId: prefix.slice(0, at), catalog: prefix.slice(at + 1) };
 }
 
-/** One namespace level; nested namespaces are refused until LakeCat has a place for them. */
-export function singleLevel(levels: string[]): string {
-  if (levels.length !== 1 || !levels[0]) throw badRequest('only single-level namespaces are supported: a namespace is one LakeCat database');
-  return levels[0];
+/**
+ * The LakeCat database of a namespace: its levels joined by `.` (["sales", "eu"] is database
+ * `sales.eu`), so a level may not itself contain a dot. Levels are LakeCat database names.
+ */
+export function databaseNameOf(levels: string[]): string {
+  if (!levels.length) throw badRequest('a namespace needs at least one level');
+  for (const l of levels) {
+    if (!DATABASE_NAME.test(l)) {
+      throw badRequest(`namespace level '${l}' is invalid: a level is letters, digits, '_' or '-' (nested namespaces are stored as LakeCat databases named by their levels joined with '.')`);
+    }
+  }
+  const name = levels.join('.');
+  if ([...name].length > 128) throw badRequest('a namespace is at most 128 characters, its levels joined with \'.\'');
+  return name;
 }
 
+export const levelsOf = (database: string): string[] => database.split('.');
 export const pathLevels = (encoded: string): string[] => encoded.split(LEVEL_SEPARATOR);
 
 /** The strong ETag of a table's state: its metadata file names it exactly. */
@@ -66,7 +81,38 @@ const pageSizeOf = (q: Page): number => {
 const isStringMap = (v: unknown): v is Record<string, string> =>
   typeof v === 'object' && v !== null && !Array.isArray(v) && Object.values(v).every((x) => typeof x === 'string');
 
+const tableName = (name: string): string => {
+  try {
+    return normalizeName('table', name, ICEBERG_TABLE_NAME, 256);
+  } catch {
+    throw badRequest(`table name '${name}' is invalid: letters, digits, '_', '-' and '.', not starting with '.', at most 256 characters`);
+  }
+};
+
+/** The number in a metadata file's name (`00003-<uuid>.metadata.json`), to name the next one. */
+const fileVersion = (metadataLocation: string): number => Number(/\/(\d+)-[^/]*\.metadata\.json$/.exec(metadataLocation)?.[1] ?? 0);
+
+/** Parsed metadata files by location. A metadata file never changes once written, so an entry never goes stale. */
+class MetadataCache {
+  private readonly entries = new Map<string, TableMetadata>();
+  constructor(private readonly max: number) {}
+  get(location: string): TableMetadata | undefined {
+    const m = this.entries.get(location);
+    if (m) { this.entries.delete(location); this.entries.set(location, m); }
+    return m;
+  }
+  set(location: string, m: TableMetadata): void {
+    this.entries.delete(location);
+    this.entries.set(location, m);
+    if (this.entries.size > this.max) this.entries.delete(this.entries.keys().next().value as string);
+  }
+}
+
+export interface CommitRequest { identifier?: unknown; requirements?: unknown; updates?: unknown }
+
 export class IcebergCatalog {
+  private readonly cache = new MetadataCache(256);
+
   constructor(
     private readonly instances: InstanceService,
     private readonly catalogs: CatalogService,
@@ -100,49 +146,52 @@ export class IcebergCatalog {
 
   async listNamespaces(p: Caller, w: Warehouse, q: Page & { parent?: string }): Promise<{ namespaces: string[][]; 'next-page-token'?: string }> {
     const limit = pageSizeOf(q);
-    if (q.parent !== undefined && q.parent !== '') {
-      // Namespaces are single-level: an existing parent has no children.
-      await this.namespace(p, w, pathLevels(q.parent));
-      return { namespaces: [] };
-    }
-    const page = await this.databases.list(p, p.projectId, w.instanceId, w.catalog, { limit, marker: q.pageToken || undefined, reversePage: false, deleted: false });
+    const parent = q.parent !== undefined && q.parent !== '' ? (await this.namespace(p, w, pathLevels(q.parent))).database_name : null;
+    const page = await this.databases.list(p, p.projectId, w.instanceId, w.catalog, {
+      limit, marker: q.pageToken || undefined, reversePage: false, deleted: false, childrenOf: parent,
+    });
     return {
-      namespaces: page.databases.map((d) => [d.database_name]),
+      namespaces: page.databases.map((d) => levelsOf(d.database_name)),
       ...(page.page_info.next_marker ? { 'next-page-token': page.page_info.next_marker } : {}),
     };
   }
 
-  async createNamespace(p: Caller, w: Warehouse, body: { namespace?: unknown; properties?: unknown } | undefined) {
+  async createNamespace(p: Caller, w: Warehouse, body: { namespace?: unknown; properties?: unknown } | undefined, record?: Recorder) {
     if (!body || !Array.isArray(body.namespace) || !body.namespace.every((l) => typeof l === 'string')) throw badRequest('namespace must be an array of strings');
     const properties = body.properties ?? {};
     if (!isStringMap(properties)) throw badRequest('properties must map strings to strings');
-    const name = singleLevel(body.namespace as string[]);
-    const created = await named(this.databases.create(p, p.projectId, w.instanceId, w.catalog, {
+    const levels = body.namespace as string[];
+    const name = databaseNameOf(levels);
+    // A nested namespace lives inside an existing one, so dropping a parent can be refused while it has children.
+    if (levels.length > 1) await this.namespace(p, w, levels.slice(0, -1));
+    const answer = { namespace: levelsOf(name.toLowerCase()), properties };
+    await named(this.databases.create(p, p.projectId, w.instanceId, w.catalog, {
       database_name: name, parameters: properties,
       ...(properties.location ? { location: properties.location } : {}),
       ...(properties.comment ? { description: properties.comment } : {}),
-    }), { conflict: 'AlreadyExistsException' });
-    return { namespace: [created.database_name], properties: created.parameters };
+    }, { nested: true, within: record?.(answer) }), { conflict: 'AlreadyExistsException' });
+    return answer;
   }
 
   /** The database behind a namespace, visible to the caller. */
   async namespace(p: Caller, w: Warehouse, levels: string[]): Promise<DatabaseView> {
-    return named(this.databases.show(p, p.projectId, w.instanceId, w.catalog, singleLevel(levels)), { not_found: 'NoSuchNamespaceException' });
+    return named(this.databases.show(p, p.projectId, w.instanceId, w.catalog, databaseNameOf(levels)), { not_found: 'NoSuchNamespaceException' });
   }
 
   async loadNamespace(p: Caller, w: Warehouse, levels: string[]) {
     const db = await this.namespace(p, w, levels);
-    return { namespace: [db.database_name], properties: db.parameters };
+    return { namespace: levelsOf(db.database_name), properties: db.parameters };
   }
 
-  async dropNamespace(p: Caller, w: Warehouse, levels: string[]): Promise<void> {
+  async dropNamespace(p: Caller, w: Warehouse, levels: string[], record?: Recorder): Promise<void> {
     const db = await this.namespace(p, w, levels);
-    await named(this.databases.delete(p, p.projectId, w.instanceId, w.catalog, db.database_name, { cascade: false, deleteData: false, isAsync: false }),
-      { not_found: 'NoSuchNamespaceException', conflict: 'NamespaceNotEmptyException' });
+    await named(this.databases.delete(p, p.projectId, w.instanceId, w.catalog, db.database_name,
+      { cascade: false, deleteData: false, isAsync: false, refuseWithChildren: true, within: record?.(undefined) }),
+    { not_found: 'NoSuchNamespaceException', conflict: 'NamespaceNotEmptyException' });
   }
 
   /** Removals and updates applied to the stored properties inside one transaction: a concurrent change is a 409, never a lost update. */
-  async updateNamespaceProperties(p: Caller, w: Warehouse, levels: string[], body: { removals?: unknown; updates?: unknown }) {
+  async updateNamespaceProperties(p: Caller, w: Warehouse, levels: string[], body: { removals?: unknown; updates?: unknown }, record?: Recorder) {
     const removals = body.removals ?? [];
     const updates = body.updates ?? {};
     if (!Array.isArray(removals) || !removals.every((k) => typeof k === 'string')) throw badRequest('removals must be an array of strings');
@@ -150,21 +199,22 @@ export class IcebergCatalog {
     const both = (removals as string[]).filter((k) => Object.hasOwn(updates, k));
     if (both.length) throw new IcebergError(422, 'UnprocessableEntityException', `properties both updated and removed: ${both.join(', ')}`);
     const db = await this.namespace(p, w, levels);
-    let removed: string[] = [];
-    let missing: string[] = [];
+    const answer = { updated: Object.keys(updates), removed: [] as string[], missing: [] as string[] };
     // Runs inside the update's transaction, and again if that transaction is retried.
     const patch = (current: Record<string, string>): Record<string, string> => {
       const next = { ...current };
-      removed = [];
-      missing = [];
+      answer.removed = [];
+      answer.missing = [];
       for (const k of removals as string[]) {
-        if (Object.hasOwn(next, k)) { delete next[k]; removed.push(k); } else missing.push(k);
+        if (Object.hasOwn(next, k)) { delete next[k]; answer.removed.push(k); } else answer.missing.push(k);
       }
       return Object.assign(next, updates);
     };
-    await named(this.databases.update(p, p.projectId, w.instanceId, w.catalog, db.database_name, { database_name: db.database_name }, patch),
-      { not_found: 'NoSuchNamespaceException', conflict: 'CommitFailedException' });
-    return { updated: Object.keys(updates), removed, missing };
+    // The answer is recorded after the patch ran, in the same transaction.
+    await named(this.databases.update(p, p.projectId, w.instanceId, w.catalog, db.database_name, { database_name: db.database_name }, patch,
+      { within: record ? (trx) => (record(answer))(trx) : undefined }),
+    { not_found: 'NoSuchNamespaceException', conflict: 'CommitFailedException' });
+    return answer;
   }
 
   // Object storage
@@ -185,14 +235,26 @@ export class IcebergCatalog {
     await this.storage.deleteObject(c.bucket, c.key).catch(() => undefined);
   }
 
+  /** A metadata file, parsed. The object returned may be shared: never change it (applyUpdates works on a copy). */
   async readMetadata(location: string): Promise<TableMetadata> {
+    const cached = this.cache.get(location);
+    if (cached) return cached;
     const c = this.coordinates(location);
+    let m: TableMetadata;
     try {
-      return JSON.parse((await this.storage.getObject(c.bucket, c.key)).toString('utf8')) as TableMetadata;
+      m = JSON.parse((await this.storage.getObject(c.bucket, c.key)).toString('utf8')) as TableMetadata;
     } catch (err) {
       if (err instanceof StorageNotFoundError) throw new IcebergError(404, 'NoSuchTableException', `the metadata file ${location} of the table is missing`);
+      if (err instanceof SyntaxError) throw badRequest(`the file ${location} is not JSON table metadata`);
       throw err;
     }
+    this.cache.set(location, m);
+    return m;
+  }
+
+  private async writeMetadata(location: string, m: TableMetadata): Promise<void> {
+    await this.writeFile(location, JSON.stringify(m));
+    this.cache.set(location, m);
   }
 
   // Tables
@@ -201,10 +263,10 @@ export class IcebergCatalog {
   async table(p: Caller, w: Warehouse, levels: string[], table: string): Promise<IcebergTable> {
     const db = await this.namespace(p, w, levels);
     const shown = await named(this.tables.show(p, p.projectId, w.instanceId, w.catalog, db.database_name, table), { not_found: 'NoSuchTableException' });
-    const t = JSON.parse(shown.text) as { table_name: string; table_format: string; version_id: string; parameters?: Record<string, string>; storage_descriptor?: { location?: string } };
+    const t = JSON.parse(shown.text) as { table_name: string; table_type: string; table_format: string; version_id: string; parameters?: Record<string, string>; storage_descriptor?: { location?: string } };
     const metadataLocation = t.parameters?.metadata_location;
-    if (t.table_format !== 'ICEBERG' || !metadataLocation) {
-      throw new IcebergError(404, 'NoSuchTableException', `table ${db.database_name}.${t.table_name} is a ${t.table_format} table, not an Iceberg table with a metadata_location`);
+    if (t.table_format !== 'ICEBERG' || !metadataLocation || t.table_type === 'VIRTUAL_VIEW') {
+      throw new IcebergError(404, 'NoSuchTableException', `${db.database_name}.${t.table_name} is not an Iceberg table`);
     }
     return { w, namespace: db.database_name, name: t.table_name, location: t.storage_descriptor?.location ?? '', metadataLocation, version: t.version_id, parameters: t.parameters ?? {} };
   }
@@ -216,40 +278,133 @@ export class IcebergCatalog {
       limit, marker: q.pageToken || undefined, reversePage: false, deleted: false, format: 'ICEBERG', includeFields: [],
     }), { not_found: 'NoSuchNamespaceException' });
     return {
-      identifiers: page.tables.map((t) => ({ namespace: [db.database_name], name: t.table_name as string })),
+      identifiers: page.tables.map((t) => ({ namespace: levelsOf(db.database_name), name: t.table_name as string })),
       ...(page.page_info.next_marker ? { 'next-page-token': page.page_info.next_marker } : {}),
     };
   }
 
-  async createTable(p: Caller, w: Warehouse, levels: string[], body: (CreateRequest & { name?: unknown; location?: unknown; 'stage-create'?: unknown }) | undefined): Promise<LoadResult> {
+  /** The LakeCat definition of an Iceberg table at a metadata file. */
+  private definition(name: string, metadata: TableMetadata, metadataLocation: string, previous?: IcebergTable) {
+    const schema = metadata.schemas.find((x) => x['schema-id'] === metadata['current-schema-id']) ?? metadata.schemas[0];
+    return {
+      table_name: name, table_type: 'EXTERNAL_TABLE', table_format: 'ICEBERG',
+      storage_descriptor: { columns: schema ? hiveColumns(schema) : [], location: metadata.location },
+      parameters: {
+        ...(previous?.parameters ?? {}), ...metadata.properties, table_type: 'ICEBERG', metadata_location: metadataLocation,
+        ...(previous ? { previous_metadata_location: previous.metadataLocation } : {}),
+      },
+    };
+  }
+
+  async createTable(p: Caller, w: Warehouse, levels: string[],
+    body: (CreateRequest & { name?: unknown; location?: unknown; 'stage-create'?: unknown }) | undefined, record?: Recorder): Promise<LoadResult> {
     if (!body || typeof body.name !== 'string') throw badRequest('name is required');
-    if (body['stage-create'] === true) throw badRequest('staged table creation (stage-create) is not supported yet');
     if (body.location !== undefined && typeof body.location !== 'string') throw badRequest('location must be a string');
-    const name = normalizeName('table', body.name, TABLE_NAME, 256);
+    const name = tableName(body.name);
     const db = await this.namespace(p, w, levels);
     const location = ((body.location as string | undefined) || `${db.location}/${name}`).replace(/\/+$/, '');
     const metadata = newTableMetadata(body, location) as unknown as TableMetadata;
+    if (body['stage-create'] === true) {
+      // Nothing exists until the client commits with assert-create; only a name already taken is refused now.
+      const taken = await this.tables.show(p, p.projectId, w.instanceId, w.catalog, db.database_name, name).then(() => true, () => false);
+      if (taken) throw new IcebergError(409, 'AlreadyExistsException', `table ${db.database_name}.${name} already exists`);
+      return { metadata, config: {} } as unknown as LoadResult;
+    }
     const metadataLocation = `${location}/metadata/00000-${randomUUID()}.metadata.json`;
-    this.coordinates(metadataLocation); // a location outside our storage is refused before the table exists
-    // The table first: the table service checks grants, the location and the name before anything is written.
-    await named(this.tables.create(p, p.projectId, w.instanceId, w.catalog, db.database_name, {
-      table_name: name, table_type: 'EXTERNAL_TABLE', table_format: 'ICEBERG',
-      storage_descriptor: { columns: hiveColumns((metadata.schemas as IcebergSchema[])[0] as IcebergSchema), ...(body.location ? { location } : {}) },
-      parameters: { ...metadata.properties, table_type: 'ICEBERG', metadata_location: metadataLocation },
-    }), { conflict: 'AlreadyExistsException', not_found: 'NoSuchNamespaceException' });
+    this.coordinates(metadataLocation); // a location outside our storage is refused before anything is written
+    await this.writeMetadata(metadataLocation, metadata);
+    const answer: LoadResult = { 'metadata-location': metadataLocation, metadata, config: {} };
     try {
-      await this.writeFile(metadataLocation, JSON.stringify(metadata));
+      // The table service checks grants, the location and the name in the transaction that creates it.
+      const definition = this.definition(name, metadata, metadataLocation);
+      if (!body.location) delete (definition.storage_descriptor as { location?: string }).location;
+      await named(this.tables.create(p, p.projectId, w.instanceId, w.catalog, db.database_name, definition, { icebergNames: true, within: record?.(answer) }),
+        { conflict: 'AlreadyExistsException', not_found: 'NoSuchNamespaceException' });
     } catch (err) {
-      // A table whose metadata could not be written must not stay behind.
-      await this.tables.delete(p, p.projectId, w.instanceId, w.catalog, db.database_name, name, { deleteData: false, isAsync: false }).catch(() => undefined);
+      await this.removeFile(metadataLocation);
       throw err;
     }
-    return { 'metadata-location': metadataLocation, metadata, config: {} };
+    return answer;
   }
 
-  async loadTable(p: Caller, w: Warehouse, levels: string[], name: string): Promise<LoadResult> {
+  /** Registers an existing metadata file as a table (or, with overwrite, points an existing table at it). */
+  async registerTable(p: Caller, w: Warehouse, levels: string[], body: { name?: unknown; 'metadata-location'?: unknown; overwrite?: unknown } | undefined, record?: Recorder): Promise<LoadResult> {
+    if (!body || typeof body.name !== 'string' || typeof body['metadata-location'] !== 'string' || !body['metadata-location']) {
+      throw badRequest('register needs a name and a metadata-location');
+    }
+    const name = tableName(body.name);
+    const metadataLocation = body['metadata-location'];
+    const db = await this.namespace(p, w, levels);
+    const metadata = await this.readMetadata(metadataLocation).catch((err: unknown) => {
+      if (err instanceof IcebergError && err.code === 404) throw badRequest(`there is no metadata file at ${metadataLocation}`);
+      throw err;
+    });
+    if (typeof metadata.location !== 'string' || !metadata['table-uuid'] || !Array.isArray(metadata.schemas)) throw badRequest(`${metadataLocation} is not Iceberg table metadata`);
+    const answer: LoadResult = { 'metadata-location': metadataLocation, metadata, config: {} };
+    if (body.overwrite === true) {
+      const existing = await this.table(p, w, levels, name).catch((err: unknown) => {
+        if (err instanceof IcebergError && err.type === 'NoSuchTableException') return undefined;
+        throw err;
+      });
+      if (existing) {
+        await named(this.tables.update(p, p.projectId, w.instanceId, w.catalog, existing.namespace, existing.name,
+          { version_id: existing.version, table: this.definition(existing.name, metadata, metadataLocation, existing) }, { within: record?.(answer) }),
+        { conflict: 'CommitFailedException', not_found: 'NoSuchTableException' });
+        return answer;
+      }
+    }
+    // The location guard of the table service checks the metadata's location like any explicit table location.
+    await named(this.tables.create(p, p.projectId, w.instanceId, w.catalog, db.database_name, this.definition(name, metadata, metadataLocation), { icebergNames: true, within: record?.(answer) }),
+      { conflict: 'AlreadyExistsException', not_found: 'NoSuchNamespaceException' });
+    return answer;
+  }
+
+  async loadTable(p: Caller, w: Warehouse, levels: string[], name: string, snapshots?: string): Promise<LoadResult & { etag: string }> {
+    if (snapshots !== undefined && snapshots !== 'all' && snapshots !== 'refs') throw badRequest('snapshots must be all or refs');
     const t = await this.table(p, w, levels, name);
-    return { 'metadata-location': t.metadataLocation, metadata: await this.readMetadata(t.metadataLocation), config: {} };
+    const metadata = await this.readMetadata(t.metadataLocation);
+    return { 'metadata-location': t.metadataLocation, metadata: snapshots === 'refs' ? withRefSnapshotsOnly(metadata) : metadata, config: {}, etag: etagOf(t.metadataLocation) };
+  }
+
+  /**
+   * The next metadata of one table of a commit: requirements checked, updates applied, and the
+   * new metadata file written (before any pointer moves: a file no pointer names is harmless).
+   * A table that does not exist is created by a commit that asserts it must not (a staged create).
+   */
+  private async prepare(p: Caller, w: Warehouse, c: { levels: string[]; name: string; requirements: Requirement[]; updates: Update[] }): Promise<PreparedCommit> {
+    const current = await this.table(p, w, c.levels, c.name).catch((err: unknown) => {
+      if (err instanceof IcebergError && err.type === 'NoSuchTableException' && c.requirements.some((r) => r.type === 'assert-create')) return undefined;
+      throw err;
+    });
+    const now = Date.now();
+    let base: TableMetadata;
+    let next: TableMetadata;
+    let db: DatabaseView | undefined;
+    try {
+      if (current) {
+        base = await this.readMetadata(current.metadataLocation);
+        checkRequirements(base, c.requirements);
+      } else {
+        db = await this.namespace(p, w, c.levels);
+        checkRequirements(undefined, c.requirements);
+        base = emptyMetadata(`${db.location}/${tableName(c.name)}`, now);
+      }
+      next = applyUpdates(base, c.updates, now);
+      if (!current) {
+        checkCreated(next);
+        if (!next['table-uuid']) next['table-uuid'] = randomUUID();
+      }
+    } catch (err) {
+      if (err instanceof CommitConflict) throw new IcebergError(409, 'CommitFailedException', `commit of ${c.levels.join('.')}.${c.name} refused: ${err.message}`);
+      if (err instanceof InvalidUpdate) throw badRequest(err.message);
+      throw err;
+    }
+    if (current) next['metadata-log'] = [...(base['metadata-log'] ?? []), { 'metadata-file': current.metadataLocation, 'timestamp-ms': base['last-updated-ms'] }];
+    const version = current ? fileVersion(current.metadataLocation) + 1 : 0;
+    const metadataLocation = `${next.location}/metadata/${String(version).padStart(5, '0')}-${randomUUID()}.metadata.json`;
+    this.coordinates(metadataLocation);
+    await this.writeMetadata(metadataLocation, next);
+    return { levels: c.levels, name: current?.name ?? tableName(c.name), current, database: current?.namespace ?? (db as DatabaseView).database_name, next, metadataLocation };
   }
 
   /**
@@ -259,65 +414,100 @@ export class IcebergCatalog {
    * change its requirements do not reject is redone on the new metadata, a bounded number of
    * times; one whose requirements no longer hold fails with CommitFailedException.
    */
-  async commitTable(p: Caller, w: Warehouse, levels: string[], name: string, body: { requirements?: unknown; updates?: unknown } | undefined) {
-    const requirements = (body?.requirements ?? []) as Requirement[];
-    const updates = body?.updates as Update[] | undefined;
-    if (!Array.isArray(requirements) || !Array.isArray(updates)) throw badRequest('a commit needs requirements and updates arrays');
+  async commitTable(p: Caller, w: Warehouse, levels: string[], name: string, body: CommitRequest | undefined, record?: Recorder) {
+    const [change] = commitChanges([{ identifier: { namespace: levels, name }, requirements: body?.requirements ?? [], updates: body?.updates }]);
+    const [done] = await this.commit(p, w, [change as TableChange], (prepared) => {
+      const c = prepared[0] as PreparedCommit;
+      return { 'metadata-location': c.metadataLocation, metadata: c.next };
+    }, record);
+    return done;
+  }
+
+  /** Iceberg's multi-table transaction: every table's change lands, or none does. */
+  async commitTransaction(p: Caller, w: Warehouse, body: { 'table-changes'?: unknown } | undefined, record?: Recorder): Promise<void> {
+    if (!body || !Array.isArray(body['table-changes']) || body['table-changes'].length === 0) throw badRequest('table-changes must be a non-empty array');
+    const changes = commitChanges(body['table-changes'] as CommitRequest[]);
+    const seen = new Set<string>();
+    for (const c of changes) {
+      const key = `${databaseNameOf(c.levels)}\u0000${c.name.toLowerCase()}`;
+      if (seen.has(key)) throw badRequest(`table ${c.levels.join('.')}.${c.name} appears twice in the transaction`);
+      seen.add(key);
+    }
+    await this.commit(p, w, changes, () => undefined, record);
+  }
+
+  private async commit<T>(p: Caller, w: Warehouse, changes: TableChange[], answerOf: (prepared: PreparedCommit[]) => T, record?: Recorder): Promise<T[]> {
     for (let attempt = 0; attempt < COMMIT_ATTEMPTS; attempt++) {
-      const t = await this.table(p, w, levels, name);
-      const base = await this.readMetadata(t.metadataLocation);
-      let next: TableMetadata;
+      const prepared: PreparedCommit[] = [];
       try {
-        checkRequirements(base, requirements);
-        next = applyUpdates(base, updates, Date.now());
+        for (const c of changes) prepared.push(await this.prepare(p, w, c));
+        const answer = answerOf(prepared);
+        const within = record?.(answer);
+        const creates = prepared.filter((c) => !c.current);
+        if (creates.length > 1 || (creates.length === 1 && prepared.length > 1)) {
+          throw badRequest('a staged create commits on its own, not inside a transaction with other tables');
+        }
+        const created = creates[0];
+        if (created) {
+          await named(this.tables.create(p, p.projectId, w.instanceId, w.catalog, created.database,
+            this.definition(created.name, created.next, created.metadataLocation), { icebergNames: true, within }),
+          { conflict: 'CommitFailedException', not_found: 'NoSuchNamespaceException' });
+        } else {
+          await this.tables.updateMany(p, p.projectId, w.instanceId, w.catalog, prepared.map((c) => {
+            const t = c.current as IcebergTable;
+            return { databaseName: t.namespace, name: t.name, body: { version_id: t.version, table: this.definition(t.name, c.next, c.metadataLocation, t) } };
+          }), { within });
+        }
+        return [answer];
       } catch (err) {
-        if (err instanceof CommitConflict) throw new IcebergError(409, 'CommitFailedException', `commit of ${t.namespace}.${t.name} refused: ${err.message}`);
-        if (err instanceof InvalidUpdate) throw badRequest(err.message);
-        throw err;
-      }
-      next['metadata-log'] = [...(base['metadata-log'] ?? []), { 'metadata-file': t.metadataLocation, 'timestamp-ms': base['last-updated-ms'] }];
-      const version = Number(/\/(\d+)-[^/]*\.metadata\.json$/.exec(t.metadataLocation)?.[1] ?? 0) + 1;
-      const metadataLocation = `${next.location}/metadata/${String(version).padStart(5, '0')}-${randomUUID()}.metadata.json`;
-      // Written before the swap: a file no pointer names is harmless if the swap loses.
-      await this.writeFile(metadataLocation, JSON.stringify(next));
-      const schema = next.schemas.find((x) => x['schema-id'] === next['current-schema-id']) ?? next.schemas[0];
-      try {
-        await this.tables.update(p, p.projectId, w.instanceId, w.catalog, t.namespace, t.name, {
-          version_id: t.version,
-          table: {
-            storage_descriptor: { columns: schema ? hiveColumns(schema) : [], location: next.location },
-            parameters: { ...t.parameters, ...next.properties, table_type: 'ICEBERG', metadata_location: metadataLocation, previous_metadata_location: t.metadataLocation },
-          },
-        });
-        return { 'metadata-location': metadataLocation, metadata: next };
-      } catch (err) {
-        await this.removeFile(metadataLocation);
-        if (!(err instanceof ServiceError && err.kind === 'conflict')) throw err;
-        // Another commit moved the pointer: try again on its metadata, after a short random pause.
+        await Promise.all(prepared.map((c) => this.removeFile(c.metadataLocation)));
+        const raced = err instanceof ServiceError && err.kind === 'conflict' && /changed/.test(err.message);
+        if (!raced) throw err;
+        // Another commit moved a pointer: try again on its metadata, after a short random pause.
         await new Promise((r) => setTimeout(r, 2 + Math.random() * 15));
       }
     }
-    throw new IcebergError(409, 'CommitFailedException', 'commit of the table kept losing to concurrent commits; retry');
+    throw new IcebergError(409, 'CommitFailedException', 'the commit kept losing to concurrent commits; retry');
   }
 
-  async dropTable(p: Caller, w: Warehouse, levels: string[], name: string, purge: boolean): Promise<void> {
+  async dropTable(p: Caller, w: Warehouse, levels: string[], name: string, purge: boolean, record?: Recorder): Promise<void> {
     const t = await this.table(p, w, levels, name);
-    await named(this.tables.delete(p, p.projectId, w.instanceId, w.catalog, t.namespace, t.name, { deleteData: false, isAsync: false }),
+    await named(this.tables.delete(p, p.projectId, w.instanceId, w.catalog, t.namespace, t.name, { deleteData: false, isAsync: false, within: record?.(undefined) }),
       { not_found: 'NoSuchTableException' });
     // TableService removes only a managed table's files; a purge asks for this external table's too.
     if (purge && t.location) await deleteLocationData(this.storage, t.location, this.localWarehouse);
   }
 
-  async renameTable(p: Caller, w: Warehouse, body: { source?: unknown; destination?: unknown }): Promise<void> {
+  /** Renames a table, into another namespace of the catalog too; its files stay where they are. */
+  async renameTable(p: Caller, w: Warehouse, body: { source?: unknown; destination?: unknown }, record?: Recorder): Promise<void> {
     const src = identifier(body.source, 'source');
     const dst = identifier(body.destination, 'destination');
     const t = await this.table(p, w, src.namespace, src.name);
     const target = await this.namespace(p, w, dst.namespace);
-    if (target.database_name !== t.namespace) throw badRequest('renaming a table into another namespace is not supported yet');
-    const name = normalizeName('table', dst.name, TABLE_NAME, 256);
-    await named(this.tables.update(p, p.projectId, w.instanceId, w.catalog, t.namespace, t.name, { table: { table_name: name } }),
-      { not_found: 'NoSuchTableException', conflict: 'AlreadyExistsException' });
+    const name = tableName(dst.name);
+    await named(this.tables.update(p, p.projectId, w.instanceId, w.catalog, t.namespace, t.name,
+      { table: { table_name: name }, ...(target.database_name !== t.namespace ? { moveTo: target.database_name } : {}) },
+      { icebergNames: true, within: record?.(undefined) }),
+    { not_found: 'NoSuchTableException', conflict: 'AlreadyExistsException' });
   }
+}
+
+interface TableChange { levels: string[]; name: string; requirements: Requirement[]; updates: Update[] }
+interface PreparedCommit {
+  levels: string[]; name: string; database: string; next: TableMetadata; metadataLocation: string;
+  /** Absent for a staged create. */
+  current?: IcebergTable;
+}
+
+/** The changes of a commit or transaction request, shape-checked. */
+function commitChanges(items: CommitRequest[]): TableChange[] {
+  return items.map((c, i) => {
+    const id = identifier(c?.identifier, `table-changes[${i}].identifier`);
+    const requirements = c?.requirements ?? [];
+    if (!Array.isArray(requirements) || !Array.isArray(c?.updates)) throw badRequest('a commit needs requirements and updates arrays');
+    if (![...requirements, ...c.updates].every((x) => typeof x === 'object' && x !== null)) throw badRequest('requirements and updates must be objects');
+    return { levels: id.namespace, name: id.name, requirements: requirements as Requirement[], updates: c.updates as Update[] };
+  });
 }
 
 /** A `{namespace, name}` table identifier of a request body. */

@@ -239,3 +239,30 @@ export function applyUpdates(base: TableMetadata, updates: Update[], nowMs: numb
   m['last-updated-ms'] = Math.max(nowMs, base['last-updated-ms']);
   return m;
 }
+
+/**
+ * The metadata a staged create's commit starts from: nothing yet. The client's updates assign
+ * the uuid, upgrade the format, and add the schema, spec and sort order (format 1 is the floor
+ * an upgrade starts from, since a format never goes down).
+ */
+export function emptyMetadata(location: string, nowMs: number): TableMetadata {
+  return {
+    'format-version': 1, 'table-uuid': '', location, 'last-sequence-number': 0, 'last-updated-ms': nowMs,
+    'last-column-id': 0, 'current-schema-id': -1, schemas: [], 'default-spec-id': -1, 'partition-specs': [], 'last-partition-id': 999,
+    'default-sort-order-id': -1, 'sort-orders': [], properties: {}, 'current-snapshot-id': -1, snapshots: [], 'snapshot-log': [], 'metadata-log': [], refs: {},
+  };
+}
+
+/** What a staged create's updates must have produced before the table can exist. */
+export function checkCreated(m: TableMetadata): void {
+  if (!m.schemas.some((s) => s['schema-id'] === m['current-schema-id'])) throw new InvalidUpdate('a new table needs a schema and a current schema');
+  if (!m['partition-specs'].some((s) => s['spec-id'] === m['default-spec-id'])) throw new InvalidUpdate('a new table needs a default partition spec');
+  if (!m['sort-orders'].some((o) => o['order-id'] === m['default-sort-order-id'])) throw new InvalidUpdate('a new table needs a default sort order');
+}
+
+/** The metadata with only the snapshots a ref points at (loadTable's `snapshots=refs`). */
+export function withRefSnapshotsOnly(m: TableMetadata): TableMetadata {
+  const kept = new Set(Object.values(m.refs ?? {}).map((r) => r['snapshot-id']));
+  if (m['current-snapshot-id'] != null) kept.add(m['current-snapshot-id']);
+  return { ...m, snapshots: m.snapshots.filter((s) => kept.has(s['snapshot-id'])) };
+}

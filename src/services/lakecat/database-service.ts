@@ -16,10 +16,13 @@ import type { InstanceService } from '../instances/instance-service.js';
 import { deleteLocationData } from './data-files.js';
 import { Containers, mayManage } from './containers.js';
 import { allowAnyLocation, type LocationGuard, normalizeName, validateLocation } from './names.js';
+import type { WriteOptions } from './table-service.js';
 import { type Action, PolicyService } from '../governance/policy-service.js';
 import type { StoredPolicy } from '../../store/governance/policy-repository.js';
 
 export const DATABASE_NAME = /^[a-zA-Z0-9\u4e00-\u9fa5_-]+$/;
+/** A nested Iceberg namespace: LakeCat database names joined by `.` (`sales.eu` is `eu` inside `sales`). */
+export const NESTED_DATABASE_NAME = /^[a-zA-Z0-9\u4e00-\u9fa5_-]+(\.[a-zA-Z0-9\u4e00-\u9fa5_-]+)*$/;
 export const DEFAULT_DATABASE = 'default';
 /** ListDatabaseNames is unpaged in the reference; it still never returns more than this. */
 export const MAX_DATABASE_NAMES = 100_000;
@@ -122,7 +125,7 @@ export class DatabaseService {
     };
   }
 
-  async create(caller: Principal, projectId: string, instanceRef: string, catalogName: string, input: DatabaseInput): Promise<DatabaseView> {
+  async create(caller: Principal, projectId: string, instanceRef: string, catalogName: string, input: DatabaseInput, o: WriteOptions & { nested?: boolean } = {}): Promise<DatabaseView> {
     const { instance, catalog } = await this.scope(projectId, instanceRef, catalogName, caller);
     const catalogOwner = catalog.owner_type === 'USER' && catalog.owner === caller.userName;
     if (!caller.isAdmin && !catalogOwner
@@ -132,7 +135,7 @@ export class DatabaseService {
     if (input.owner !== undefined && input.owner !== '' && input.owner !== caller.userName && !caller.isAdmin) {
       throw forbidden('only an administrator may create a database for another owner');
     }
-    const name = normalizeName('database', input.database_name, DATABASE_NAME, 128);
+    const name = normalizeName('database', input.database_name, o.nested ? NESTED_DATABASE_NAME : DATABASE_NAME, 128);
     const loc = this.locations(input);
     for (const l of [...(loc.location ? [loc.location] : []), ...(loc.functions ?? []), ...(loc.tables ?? [])]) await this.guard(caller, instance.id, l);
     const now = nowIso();
@@ -149,18 +152,19 @@ export class DatabaseService {
     await unlessDuplicate(`database ${name} already exists in catalog ${catalog.name}`, () => this.store.transaction(async (trx) => {
       await repo.insertDatabase(trx, row);
       await this.event(trx, instance.id, 'CREATE_DATABASE', catalog.name, name, caller, { object: view(row) });
+      await o.within?.(trx);
     }));
     return view(row);
   }
 
   async list(
     caller: Principal, projectId: string, instanceRef: string, catalogName: string,
-    q: { pattern?: string; limit: number; marker?: string; reversePage: boolean; externalDatabaseId?: string; deleted: boolean },
+    q: { pattern?: string; limit: number; marker?: string; reversePage: boolean; externalDatabaseId?: string; deleted: boolean; childrenOf?: string | null },
   ): Promise<{ databases: DatabaseView[]; page_info: PageInfo }> {
     const { s } = await this.scope(projectId, instanceRef, catalogName, caller);
     // Dropped databases are removed, not kept in a recycle bin: asking for them finds none.
     if (q.deleted) return { databases: [], page_info: { current_count: 0 } };
-    const filter: repo.DatabaseFilter = { pattern: q.pattern, externalDatabaseId: q.externalDatabaseId, ...await this.visibility(caller, s) };
+    const filter: repo.DatabaseFilter = { pattern: q.pattern, externalDatabaseId: q.externalDatabaseId, childrenOf: q.childrenOf, ...await this.visibility(caller, s) };
     const db = this.store.db;
     const page = await keysetPage<DatabaseRow, string>({ limit: q.limit === 0 ? 1000 : q.limit, marker: q.marker, reversePage: q.reversePage }, {
       what: 'a database of this catalog',
@@ -191,7 +195,7 @@ export class DatabaseService {
    */
   async update(
     caller: Principal, projectId: string, instanceRef: string, catalogName: string, name: string, input: DatabaseInput,
-    patchParameters?: (current: Record<string, string>) => Record<string, string>,
+    patchParameters?: (current: Record<string, string>) => Record<string, string>, o: WriteOptions = {},
   ): Promise<DatabaseView> {
     const { instance, s } = await this.scope(projectId, instanceRef, catalogName);
     const current = name.toLowerCase();
@@ -219,6 +223,7 @@ export class DatabaseService {
         updated_at: nowIso(),
       });
       if (!ok) throw conflict(`database ${current} was changed concurrently; retry`);
+      await o.within?.(trx);
       const after = await repo.findDatabase(trx, s, target);
       await this.event(trx, instance.id, target === current ? 'ALTER_DATABASE' : 'RENAME_DATABASE', s.catalogName, target, caller,
         { ...(after ? { object: view(after) } : {}), ...(target === current ? {} : { old_name: current }) });
@@ -233,7 +238,7 @@ export class DatabaseService {
    */
   async delete(
     caller: Principal, projectId: string, instanceRef: string, catalogName: string, name: string,
-    o: { cascade: boolean; deleteData: boolean; isAsync: boolean },
+    o: { cascade: boolean; deleteData: boolean; isAsync: boolean; refuseWithChildren?: boolean } & WriteOptions,
   ): Promise<void> {
     const { instance, s } = await this.scope(projectId, instanceRef, catalogName);
     const current = name.toLowerCase();
@@ -243,6 +248,10 @@ export class DatabaseService {
       const [functions, tables, datasets] = await Promise.all([
         countFunctions(trx, instance.id, s.catalogName, current), countTables(trx, instance.id, s.catalogName, current), countDatasets(trx, instance.id, s.catalogName, current),
       ]);
+      // An Iceberg namespace with nested namespaces is not empty (whoever may see them).
+      if (o.refuseWithChildren && (await repo.pageDatabases(trx, s, { childrenOf: current }, 1, {})).rows.length) {
+        throw conflict(`namespace ${current} has nested namespaces; drop them first`);
+      }
       if ((functions > 0 || tables > 0 || datasets > 0) && !o.cascade) {
         throw conflict(`database ${current} is not empty (${tables} tables, ${functions} functions, ${datasets} datasets); drop them first or pass cascade=true`);
       }
@@ -253,6 +262,7 @@ export class DatabaseService {
       }
       if (!(await repo.deleteDatabase(trx, s, current))) throw notFound(`database ${current} does not exist`);
       await this.event(trx, instance.id, 'DROP_DATABASE', s.catalogName, current, caller, { object: view(row), cascade: o.cascade, delete_data: o.deleteData });
+      await o.within?.(trx);
       return row;
     }).catch((err: unknown) => {
       if (isForeignKeyViolation(err)) throw conflict(`a table of database ${current} was just referenced by a foreign key elsewhere; drop that first`);

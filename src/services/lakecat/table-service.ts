@@ -24,6 +24,27 @@ import { parseFilter, typeTableFilter } from './partition-filter.js';
 import { some } from './partition-service.js';
 
 export const TABLE_NAME = /^[a-zA-Z0-9\u4e00-\u9fa5_]+$/;
+/**
+ * Names an Iceberg client may give: letters and digits of any script, `_`, `-` and `.` (the
+ * compatibility kit's "names with dots"), never starting with a dot, so no name is `.` or `..`.
+ */
+export const ICEBERG_TABLE_NAME = /^(?!\.)[\p{L}\p{N}_.-]+$/u;
+
+/** Work a write does inside its transaction, such as recording an Iceberg idempotency key with the change. */
+export interface WriteOptions { within?: (trx: Tx) => Promise<void> }
+export interface TableWriteOptions extends WriteOptions { icebergNames?: boolean }
+export interface TableUpdate {
+  table: Partial<TableInput>; version_id?: string;
+  /** Another database of the same catalog to move the table into (Iceberg's rename across namespaces). */
+  moveTo?: string;
+}
+interface PreparedUpdate {
+  s: Required<repo.TableScope>; database: DatabaseRow; name: string; body: TableUpdate;
+  target?: { s: Required<repo.TableScope>; database: DatabaseRow };
+}
+
+const tableName = (name: string, o: TableWriteOptions): string =>
+  o.icebergNames ? normalizeName('table', name, ICEBERG_TABLE_NAME, 256) : normalizeName('table', name, TABLE_NAME, 256);
 export const MAX_TABLE_NAMES = 100_000;
 const VIEW_TYPES = new Set(['VIRTUAL_VIEW', 'MATERIALIZED_VIEW']);
 
@@ -142,14 +163,14 @@ export class TableService {
     return { format, definition };
   }
 
-  async create(caller: Principal, projectId: string, instanceRef: string, catalogName: string, databaseName: string, input: TableInput) {
+  async create(caller: Principal, projectId: string, instanceRef: string, catalogName: string, databaseName: string, input: TableInput, o: TableWriteOptions = {}) {
     const { s, database } = await this.databaseScope(projectId, instanceRef, catalogName, databaseName, caller);
     if (!mayManage(caller, database)
       && !PolicyService.permits(await this.grantsOf(caller, s.instanceId), 'CREATE_TABLE', { resource_type: 'DATABASE', catalog: s.catalogName, database: database.name })) {
       throw forbidden(`creating a table in database ${database.name} needs an administrator, the database's owner, or a grant of CREATE_TABLE on the database or its catalog`);
     }
     if (input.owner && input.owner !== caller.userName && !caller.isAdmin) throw forbidden('only an administrator may create a table for another owner');
-    const name = normalizeName('table', input.table_name, TABLE_NAME, 256);
+    const name = tableName(input.table_name, o);
     const { format, definition } = this.definition(input, name, database);
     if (input.storage_descriptor.location) await this.guard(caller, s.instanceId, (definition.storage_descriptor as StorageDescriptor).location as string);
     const now = nowIso();
@@ -161,6 +182,7 @@ export class TableService {
     await unlessDuplicate(`table ${name} already exists in database ${s.databaseName}`, () => this.store.transaction(async (trx) => {
       await repo.insertTable(trx, row);
       await this.event(trx, s, 'CREATE_TABLE', name, caller, { object: view(row) });
+      await o.within?.(trx);
     }));
     this.store.noteRowsWritten('tables', 1).catch((err: unknown) => this.log.warn({ err }, 'refreshing the planner statistics failed'));
     return view(row);
@@ -258,51 +280,85 @@ export class TableService {
 
   /** Replaces the definition; a different table_name renames; a version_id must match the stored version. */
   async update(caller: Principal, projectId: string, instanceRef: string, catalogName: string, databaseName: string, name: string,
-    body: { table: Partial<TableInput>; version_id?: string }) {
-    const { s, database } = await this.databaseScope(projectId, instanceRef, catalogName, databaseName);
-    const current = name.toLowerCase();
-    const grants = await this.grantsOf(caller, s.instanceId);
-    const updated = await this.store.transaction(async (trx) => {
-      const row = await this.load(trx, s, current, caller, 'ALTER', grants);
-      const expected = body.version_id ?? (body.table.version_id as string | undefined);
-      if (expected !== undefined && expected !== String(row.version)) {
-        throw conflict(`table ${current} is at version ${row.version}, not ${expected}: it changed since it was read`);
-      }
-      const old = view(row);
-      const merged = { ...old, ...body.table } as unknown as TableInput;
-      const target = normalizeName('table', merged.table_name, TABLE_NAME, 256);
-      if (body.table.owner !== undefined && body.table.owner !== row.owner && !caller.isAdmin) throw forbidden('only an administrator may give a table to another owner');
-      const { format, definition } = this.definition(merged, target, database);
-      const location = (definition.storage_descriptor as StorageDescriptor).location;
-      if (location && location !== (old.storage_descriptor as StorageDescriptor | undefined)?.location) await this.guard(caller, s.instanceId, location, trx);
-      for (const k of ['catalog_name', 'database_name', 'update_time']) delete definition[k];
-      // Partitions are named and typed by the keys: they cannot change under existing partitions.
-      const keysOf = (t: Partial<TableInput>) => JSON.stringify((t.partition_keys ?? []).map((c) => [c.column_name.toLowerCase(), c.column_type.toLowerCase()]));
-      if (keysOf(merged) !== keysOf(old as Partial<TableInput>) && await tableHasPartitions(trx, row.id)) {
-        throw invalid(`table ${current} has partitions: its partition keys cannot change`);
-      }
-      await deleteStatisticsOfDroppedColumns(trx, row.id, merged.storage_descriptor.columns.map((c) => c.column_name.toLowerCase()));
-      const ok = await unlessDuplicate(`table ${target} already exists in database ${s.databaseName}`, () => repo.updateTableIf(trx, s, current, row.version, {
-        name: target, table_type: merged.table_type, table_format: format, owner: merged.owner ?? row.owner, owner_type: merged.owner_type ?? row.owner_type,
-        definition: JSON.stringify(definition), updated_at: nowIso(),
-      }));
-      if (!ok) throw conflict(`table ${current} was changed concurrently; retry`);
-      // Checked under the row lock the update took, which constraint writes take too.
-      const kept = new Set([...merged.storage_descriptor.columns, ...(merged.partition_keys ?? [])].map((c) => c.column_name.toLowerCase()));
-      for (const c of await listConstraints(trx, row.id)) {
-        const gone = (JSON.parse(c.columns) as string[]).filter((x) => !kept.has(x.toLowerCase()));
-        if (gone.length) throw conflict(`column ${gone.join(', ')} of table ${current} is used by ${c.constraint_type} ${c.name}; drop the constraint first`);
-      }
-      const after = await repo.findTable(trx, s, target);
-      await this.event(trx, s, target === current ? 'ALTER_TABLE' : 'RENAME_TABLE', target, caller,
-        { ...(after ? { object: view(after) } : {}), ...(target === current ? {} : { old_name: current }) });
-      return after;
-    });
-    if (!updated) throw notFound(`table ${name} does not exist`);
-    return view(updated);
+    body: TableUpdate, o: TableWriteOptions = {}) {
+    const [updated] = await this.updateMany(caller, projectId, instanceRef, catalogName, [{ databaseName, name, body }], o);
+    return updated as Record<string, unknown>;
   }
 
-  async delete(caller: Principal, projectId: string, instanceRef: string, catalogName: string, databaseName: string, name: string, o: { deleteData: boolean; isAsync: boolean }) {
+  /**
+   * Several table updates in one transaction: all land or none (Iceberg's multi-table commit).
+   * Each is checked exactly as a single update is.
+   */
+  async updateMany(caller: Principal, projectId: string, instanceRef: string, catalogName: string,
+    items: { databaseName: string; name: string; body: TableUpdate }[], o: TableWriteOptions = {}) {
+    const prepared: PreparedUpdate[] = [];
+    for (const it of items) {
+      const { s, database } = await this.databaseScope(projectId, instanceRef, catalogName, it.databaseName);
+      const target = it.body.moveTo !== undefined && it.body.moveTo.toLowerCase() !== s.databaseName
+        ? await this.databaseScope(projectId, instanceRef, catalogName, it.body.moveTo, caller) : undefined;
+      prepared.push({ s, database, name: it.name.toLowerCase(), body: it.body, target });
+    }
+    if (!prepared.length) return [];
+    const grants = await this.grantsOf(caller, (prepared[0] as PreparedUpdate).s.instanceId);
+    const updated = await this.store.transaction(async (trx) => {
+      const out: TableRow[] = [];
+      for (const it of prepared) out.push(await this.updateIn(trx, caller, it, grants, o));
+      await o.within?.(trx);
+      return out;
+    });
+    return updated.map(view);
+  }
+
+  private async updateIn(trx: Tx, caller: Principal, it: PreparedUpdate, grants: StoredPolicy[], o: TableWriteOptions): Promise<TableRow> {
+    const { s, database, name: current, body } = it;
+    const row = await this.load(trx, s, current, caller, 'ALTER', grants);
+    const expected = body.version_id ?? (body.table.version_id as string | undefined);
+    if (expected !== undefined && expected !== String(row.version)) {
+      throw conflict(`table ${current} is at version ${row.version}, not ${expected}: it changed since it was read`);
+    }
+    const old = view(row);
+    const merged = { ...old, ...body.table } as unknown as TableInput;
+    // A name the table already has stays valid (an Iceberg name may be wider than LakeCat's own).
+    const target = merged.table_name.toLowerCase() === current ? current : tableName(merged.table_name, o);
+    if (body.table.owner !== undefined && body.table.owner !== row.owner && !caller.isAdmin) throw forbidden('only an administrator may give a table to another owner');
+    // Moving to another database: the caller must be allowed to create tables there.
+    const to = it.target;
+    if (to && !mayManage(caller, to.database)
+      && !PolicyService.permits(grants, 'CREATE_TABLE', { resource_type: 'DATABASE', catalog: to.s.catalogName, database: to.database.name })) {
+      throw forbidden(`moving table ${current} into database ${to.database.name} needs a grant of CREATE_TABLE on that database`);
+    }
+    const { format, definition } = this.definition(merged, target, to?.database ?? database);
+    const location = (definition.storage_descriptor as StorageDescriptor).location;
+    if (location && location !== (old.storage_descriptor as StorageDescriptor | undefined)?.location) await this.guard(caller, s.instanceId, location, trx);
+    for (const k of ['catalog_name', 'database_name', 'update_time']) delete definition[k];
+    // Partitions are named and typed by the keys: they cannot change under existing partitions.
+    const keysOf = (t: Partial<TableInput>) => JSON.stringify((t.partition_keys ?? []).map((c) => [c.column_name.toLowerCase(), c.column_type.toLowerCase()]));
+    if (keysOf(merged) !== keysOf(old as Partial<TableInput>) && await tableHasPartitions(trx, row.id)) {
+      throw invalid(`table ${current} has partitions: its partition keys cannot change`);
+    }
+    await deleteStatisticsOfDroppedColumns(trx, row.id, merged.storage_descriptor.columns.map((c) => c.column_name.toLowerCase()));
+    const where = to?.s ?? s;
+    const ok = await unlessDuplicate(`table ${target} already exists in database ${where.databaseName}`, () => repo.updateTableIf(trx, s, current, row.version, {
+      name: target, table_type: merged.table_type, table_format: format, owner: merged.owner ?? row.owner, owner_type: merged.owner_type ?? row.owner_type,
+      definition: JSON.stringify(definition), updated_at: nowIso(), ...(to ? { database_name: to.s.databaseName } : {}),
+    }));
+    if (!ok) throw conflict(`table ${current} was changed concurrently; retry`);
+    // Checked under the row lock the update took, which constraint writes take too.
+    const kept = new Set([...merged.storage_descriptor.columns, ...(merged.partition_keys ?? [])].map((c) => c.column_name.toLowerCase()));
+    for (const c of await listConstraints(trx, row.id)) {
+      const gone = (JSON.parse(c.columns) as string[]).filter((x) => !kept.has(x.toLowerCase()));
+      if (gone.length) throw conflict(`column ${gone.join(', ')} of table ${current} is used by ${c.constraint_type} ${c.name}; drop the constraint first`);
+    }
+    const after = await repo.findTable(trx, where, target);
+    if (!after) throw notFound(`table ${current} does not exist`);
+    const renamed = target !== current || to !== undefined;
+    await this.event(trx, where, renamed ? 'RENAME_TABLE' : 'ALTER_TABLE', target, caller,
+      { object: view(after), ...(renamed ? { old_name: current, ...(to ? { old_database: s.databaseName } : {}) } : {}) });
+    return after;
+  }
+
+  async delete(caller: Principal, projectId: string, instanceRef: string, catalogName: string, databaseName: string, name: string,
+    o: { deleteData: boolean; isAsync: boolean } & WriteOptions) {
     const { s } = await this.databaseScope(projectId, instanceRef, catalogName, databaseName);
     const current = name.toLowerCase();
     const grants = await this.grantsOf(caller, s.instanceId);
@@ -313,6 +369,7 @@ export class TableService {
       if (refs.length) throw conflict(`table ${current} is referenced by ${some(refs.map((r) => `foreign key ${r.name} of table ${r.database_name}.${r.table_name}`), 4)}; drop those first`);
       if (!(await repo.deleteTable(trx, s, current))) throw notFound(`table ${current} does not exist`);
       await this.event(trx, s, 'DROP_TABLE', current, caller, { object: view(row), delete_data: o.deleteData });
+      await o.within?.(trx);
       return row;
     }).catch((err: unknown) => {
       // A foreign key into the table was added after the check above (the database's own key refused the drop).

@@ -23,6 +23,8 @@ export interface DatabaseFilter {
   ownedBy?: string;
   /** ...or whose names match these granted patterns (`*` a wildcard). */
   grantedNames?: string[];
+  /** Iceberg nesting (names joined by `.`): null, top-level databases only; a name, its direct children. */
+  childrenOf?: string | null;
 }
 
 function filtered(q: Db, s: DatabaseScope, f: DatabaseFilter) {
@@ -30,6 +32,12 @@ function filtered(q: Db, s: DatabaseScope, f: DatabaseFilter) {
   const byName = hiveNamePattern('name', f.pattern);
   if (byName) query = query.where(byName);
   if (f.externalDatabaseId !== undefined) query = query.where('external_database_id', '=', f.externalDatabaseId);
+  if (f.childrenOf === null) query = query.where(sql<boolean>`name NOT LIKE '%.%'`);
+  else if (f.childrenOf !== undefined) {
+    // One level down only; LIKE (not a range) because a database's collation may ignore punctuation.
+    const parent = grantLike(f.childrenOf);
+    query = query.where(sql<boolean>`name LIKE ${`${parent}.%`} ESCAPE '\\' AND name NOT LIKE ${`${parent}.%.%`} ESCAPE '\\'`);
+  }
   if (f.ownedBy !== undefined) {
     const owned = sql<boolean>`(owner_type = 'USER' AND owner = ${f.ownedBy})`;
     // Owning a table, function or dataset inside shows the database too (index seeks: migrations 0012 and 0014).

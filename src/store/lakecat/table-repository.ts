@@ -82,7 +82,7 @@ export async function insertTable(q: Db, row: TableRow): Promise<void> {
 
 export async function updateTableIf(
   q: Db, s: Required<TableScope>, name: string, version: number,
-  patch: Partial<Pick<TableRow, 'name' | 'table_type' | 'table_format' | 'owner' | 'owner_type' | 'definition' | 'updated_at'>>,
+  patch: Partial<Pick<TableRow, 'name' | 'database_name' | 'table_type' | 'table_format' | 'owner' | 'owner_type' | 'definition' | 'updated_at'>>,
 ): Promise<boolean> {
   const r = await q.updateTable('tables').set((eb) => ({ ...patch, version: eb('version', '+', 1) }))
     .where('instance_id', '=', s.instanceId).where('catalog_name', '=', s.catalogName).where('database_name', '=', s.databaseName)

@@ -1,7 +1,7 @@
 // The Apache Iceberg REST catalog protocol under /iceberg. These routes keep their own hooks and
 // error shape (Iceberg clients read {"error":{message,type,code}}), so they live in an encapsulated
 // plugin rather than in the LakeFormation operation table; what they do is IcebergCatalog's.
-import { timingSafeEqual } from 'node:crypto';
+import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AppServices } from '../../../services/app-services.js';
 import { ServiceError } from '../../../services/errors.js';
@@ -9,6 +9,7 @@ import type { Principal } from '../../../services/iam/principal.js';
 import { HttpError } from '../../errors.js';
 import { IcebergError, KIND_TYPES } from '../../../services/iceberg/errors.js';
 import { PREFIX_SEPARATOR, type Caller, type Warehouse } from '../../../services/iceberg/catalog-service.js';
+import { IDEMPOTENCY_LIFETIME, type Recorder } from '../../../services/iceberg/idempotency.js';
 import { namespaceRoutes } from './namespaces.js';
 import { tableRoutes } from './tables.js';
 
@@ -27,6 +28,8 @@ export const ICEBERG_ENDPOINTS = [
   'DELETE /v1/{prefix}/namespaces/{namespace}/tables/{table}',
   'POST /v1/{prefix}/namespaces/{namespace}/tables/{table}',
   'POST /v1/{prefix}/tables/rename',
+  'POST /v1/{prefix}/namespaces/{namespace}/register',
+  'POST /v1/{prefix}/transactions/commit',
 ];
 
 /** What the route modules share: the services, the caller, and the checked, rate-counted warehouse of a prefixed path. */
@@ -34,6 +37,16 @@ export interface IcebergContext {
   s: AppServices;
   caller(request: FastifyRequest): Caller;
   warehouse(request: FastifyRequest): Promise<{ p: Caller; w: Warehouse }>;
+  /**
+   * Runs a mutation under the request's Idempotency-Key, if it has one, and sends its answer
+   * (the first answer again, for a retry). `status` is the success status of the operation.
+   */
+  idempotent(request: FastifyRequest, reply: FastifyReply, p: Caller, status: number, op: (record: Recorder | undefined) => Promise<unknown>): Promise<FastifyReply>;
+}
+
+/** What a request was, for telling a retry from another request that reuses its key. */
+function fingerprint(request: FastifyRequest, p: Caller): string {
+  return createHash('sha256').update(`${p.userId}\n${request.method} ${request.url}\n${JSON.stringify(request.body ?? null)}`).digest('hex');
 }
 
 function sendIceberg(reply: FastifyReply, status: number, type: string, message: string): FastifyReply {
@@ -143,7 +156,10 @@ export function icebergRoutes(s: AppServices, opts: { qpsPerStride: number }) {
       const p = who(request);
       const w = await s.iceberg.configure(p, (request.query as Record<string, string | undefined>).warehouse);
       await rateLimit(p.projectId, w.instanceId);
-      return { defaults: {}, overrides: { prefix: `${w.instanceId}${PREFIX_SEPARATOR}${w.catalog}` }, endpoints: ICEBERG_ENDPOINTS };
+      return {
+        defaults: {}, overrides: { prefix: `${w.instanceId}${PREFIX_SEPARATOR}${w.catalog}` }, endpoints: ICEBERG_ENDPOINTS,
+        'idempotency-key-lifetime': IDEMPOTENCY_LIFETIME,
+      };
     });
 
     const ctx: IcebergContext = { s, caller: who, warehouse: async (request) => {
@@ -151,6 +167,12 @@ export function icebergRoutes(s: AppServices, opts: { qpsPerStride: number }) {
       const w = await s.iceberg.warehouse(p, (request.params as { prefix: string }).prefix);
       await rateLimit(p.projectId, w.instanceId);
       return { p, w };
+    },
+    idempotent: async (request, reply, p, status, op) => {
+      const key = request.headers['idempotency-key'];
+      const answer = await s.idempotency.run(p.projectId, typeof key === 'string' ? key : undefined, fingerprint(request, p), status, op);
+      reply.code(answer.status);
+      return answer.body === undefined ? reply.send() : reply.send(answer.body);
     } };
     namespaceRoutes(app, ctx);
     tableRoutes(app, ctx);

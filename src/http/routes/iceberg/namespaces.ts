@@ -1,4 +1,4 @@
-// Iceberg namespaces: LakeCat databases of the prefix's catalog.
+// Iceberg namespaces: LakeCat databases of the prefix's catalog (nested ones named by their levels joined with '.').
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { pathLevels } from '../../../services/iceberg/catalog-service.js';
 import type { IcebergContext } from './index.js';
@@ -13,9 +13,10 @@ export function namespaceRoutes(app: FastifyInstance, c: IcebergContext): void {
     return s.iceberg.listNamespaces(p, w, request.query as Record<string, string | undefined>);
   });
 
-  app.post(NAMESPACES, { config: { operation: 'IcebergCreateNamespace' } }, async (request) => {
+  app.post(NAMESPACES, { config: { operation: 'IcebergCreateNamespace' } }, async (request, reply) => {
     const { p, w } = await c.warehouse(request);
-    return s.iceberg.createNamespace(p, w, request.body as { namespace?: unknown; properties?: unknown } | undefined);
+    return c.idempotent(request, reply, p, 200, (record) =>
+      s.iceberg.createNamespace(p, w, request.body as { namespace?: unknown; properties?: unknown } | undefined, record));
   });
 
   // HEAD is its own route (204, no body), so the automatic HEAD of this GET is turned off.
@@ -32,12 +33,12 @@ export function namespaceRoutes(app: FastifyInstance, c: IcebergContext): void {
 
   app.delete(`${NAMESPACES}/:namespace`, { config: { operation: 'IcebergDropNamespace' } }, async (request, reply) => {
     const { p, w } = await c.warehouse(request);
-    await s.iceberg.dropNamespace(p, w, levelsOf(request));
-    return reply.code(204).send();
+    return c.idempotent(request, reply, p, 204, (record) => s.iceberg.dropNamespace(p, w, levelsOf(request), record));
   });
 
-  app.post(`${NAMESPACES}/:namespace/properties`, { config: { operation: 'IcebergUpdateNamespaceProperties' } }, async (request) => {
+  app.post(`${NAMESPACES}/:namespace/properties`, { config: { operation: 'IcebergUpdateNamespaceProperties' } }, async (request, reply) => {
     const { p, w } = await c.warehouse(request);
-    return s.iceberg.updateNamespaceProperties(p, w, levelsOf(request), (request.body ?? {}) as { removals?: unknown; updates?: unknown });
+    return c.idempotent(request, reply, p, 200, (record) =>
+      s.iceberg.updateNamespaceProperties(p, w, levelsOf(request), (request.body ?? {}) as { removals?: unknown; updates?: unknown }, record));
   });
 }

@@ -1,0 +1,76 @@
+// Iceberg's Idempotency-Key: a mutation sent again with the same key gets the first answer and
+// changes nothing more. A success is recorded inside the transaction of the change, so a retry
+// finds either the change with its answer or neither; a deterministic refusal (400, 404, 409,
+// 422) is recorded after it, and a server failure not at all, so it can be retried.
+import type { Store, Tx } from '../../store/store.js';
+import { nowIso } from '../../store/store.js';
+import { deleteExpiredAnswer, deleteExpiredAnswers, findAnswer, insertAnswer } from '../../store/iceberg/idempotency-repository.js';
+import type { IcebergIdempotencyRow } from '../../store/schema.js';
+import { ServiceError } from '../errors.js';
+import { badRequest, IcebergError, KIND_TYPES } from './errors.js';
+
+/** The reuse window clients are told (GET /v1/config); answers are kept twice as long, for clock skew and slow retries. */
+export const IDEMPOTENCY_LIFETIME = 'PT30M';
+const KEEP_MS = 60 * 60 * 1000;
+const FINAL_CODES = new Set([400, 404, 409, 422]);
+const KEY = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
+
+export interface Answer { status: number; body: unknown }
+/** Given the answer a mutation will give, the work that records it inside the mutation's transaction. */
+export type Recorder = (body: unknown) => (trx: Tx) => Promise<void>;
+
+export class Idempotency {
+  constructor(private readonly store: Store) {}
+
+  /**
+   * Runs `op` at most once per (project, key). `fingerprint` names the request (caller, method,
+   * path, body): the same key on another request is refused rather than answered wrongly.
+   */
+  async run(projectId: string, key: string | undefined, fingerprint: string, status: number,
+    op: (record: Recorder | undefined) => Promise<unknown>): Promise<Answer> {
+    if (key === undefined) return { status, body: await op(undefined) };
+    if (!KEY.test(key)) throw badRequest('Idempotency-Key must be a UUID (36 characters, UUIDv7 recommended)');
+    const row = (s: number, body: unknown): IcebergIdempotencyRow => {
+      const now = new Date();
+      return {
+        project_id: projectId, idempotency_key: key.toLowerCase(), fingerprint, status: s, body: body === undefined ? null : JSON.stringify(body),
+        created_at: now.toISOString(), expires_at: new Date(now.getTime() + KEEP_MS).toISOString(),
+      };
+    };
+    const prior = await findAnswer(this.store.db, projectId, key.toLowerCase(), nowIso());
+    if (prior) return replay(prior, fingerprint);
+    await deleteExpiredAnswer(this.store.db, projectId, key.toLowerCase(), nowIso());
+    if (Math.random() < 0.01) void deleteExpiredAnswers(this.store.db, nowIso(), 1000).catch(() => undefined);
+    try {
+      return { status, body: await op((body) => (trx) => insertAnswer(trx, row(status, body))) };
+    } catch (err) {
+      // A concurrent request with the same key may have finished first: its answer is the answer.
+      const again = await findAnswer(this.store.db, projectId, key.toLowerCase(), nowIso()).catch(() => undefined);
+      if (again) return replay(again, fingerprint);
+      const refusal = finalRefusal(err);
+      if (refusal) await insertAnswer(this.store.db, row(refusal.code, { error: refusal })).catch(() => undefined);
+      throw err;
+    }
+  }
+}
+
+function replay(prior: IcebergIdempotencyRow, fingerprint: string): Answer {
+  if (prior.fingerprint !== fingerprint) {
+    throw new IcebergError(422, 'UnprocessableEntityException', 'this Idempotency-Key was used for a different request; use a new key for a new operation');
+  }
+  const body = prior.body === null ? undefined : JSON.parse(prior.body) as unknown;
+  if (prior.status >= 400) {
+    const e = (body as { error: { message: string; type: string; code: number } }).error;
+    throw new IcebergError(e.code, e.type, e.message);
+  }
+  return { status: prior.status, body };
+}
+
+function finalRefusal(err: unknown): { message: string; type: string; code: number } | undefined {
+  if (err instanceof IcebergError) return FINAL_CODES.has(err.code) ? { message: err.message, type: err.type, code: err.code } : undefined;
+  if (err instanceof ServiceError) {
+    const [code, type] = KIND_TYPES[err.kind];
+    return FINAL_CODES.has(code) ? { message: err.message, type, code } : undefined;
+  }
+  return undefined;
+}
