@@ -3,11 +3,11 @@ import type { AppServices } from '../../../services/app-services.js';
 import { DATASET_FORMATS, STORAGE_TYPES } from '../../../services/lakecat/dataset-service.js';
 import { operation, type Operation } from '../../operation.js';
 import { ProjectId } from '../../schemas/common.js';
-import { CatalogName, DatabaseName, DatabasePath, InstanceRef, OwnerSource, OwnerType, PageInfo } from '../../schemas/lakecat.js';
+import { CatalogName, DatabasePath, DatabaseRef, InstanceRef, OwnerSource, OwnerType, PageInfo } from '../../schemas/lakecat.js';
 
 const GROUP = 'LakeCat/Dataset';
 const DatasetName = Type.String({ minLength: 1, maxLength: 256, pattern: '^[a-zA-Z0-9\\u4e00-\\u9fa5_-]+$' });
-const DatasetPath = Type.Object({ project_id: ProjectId, instance_id: InstanceRef, catalog_name: CatalogName, database_name: DatabaseName, dataset_name: DatasetName });
+const DatasetPath = Type.Object({ project_id: ProjectId, instance_id: InstanceRef, catalog_name: CatalogName, database_name: DatabaseRef, dataset_name: DatasetName });
 const StorageType = Type.Union(STORAGE_TYPES.map((v) => Type.Literal(v)));
 const Format = Type.Union(DATASET_FORMATS.map((v) => Type.Literal(v)));
 const DatasetFormat = Type.Object({ format: Format, content_types: Type.Array(Type.String({ minLength: 1, maxLength: 64 }), { maxItems: 100 }) });

@@ -2,11 +2,11 @@ import { Type } from 'typebox';
 import type { AppServices } from '../../../services/app-services.js';
 import { operation, type Operation } from '../../operation.js';
 import { ProjectId } from '../../schemas/common.js';
-import { CatalogName, CatalogPath, DatabaseName, DatabasePath, InstanceRef, OwnerSource, OwnerType, PageInfo } from '../../schemas/lakecat.js';
+import { CatalogName, CatalogPath, DatabasePath, DatabaseRef, InstanceRef, OwnerSource, OwnerType, PageInfo } from '../../schemas/lakecat.js';
 
 const GROUP = 'LakeCat/Function';
 const FunctionName = Type.String({ minLength: 1, maxLength: 256, pattern: '^[a-zA-Z0-9_]+$' });
-const FunctionPath = Type.Object({ project_id: ProjectId, instance_id: InstanceRef, catalog_name: CatalogName, database_name: DatabaseName, function_name: FunctionName });
+const FunctionPath = Type.Object({ project_id: ProjectId, instance_id: InstanceRef, catalog_name: CatalogName, database_name: DatabaseRef, function_name: FunctionName });
 const ResourceUri = Type.Object({ type: Type.Union([Type.Literal('JAR'), Type.Literal('FILE'), Type.Literal('ARCHIVE')]), uri: Type.String({ minLength: 1, maxLength: 4000 }) });
 
 const FunctionInput = Type.Object({

@@ -2,11 +2,11 @@ import { Type } from 'typebox';
 import type { AppServices } from '../../../services/app-services.js';
 import { operation, type Operation } from '../../operation.js';
 import { ProjectId } from '../../schemas/common.js';
-import { CatalogName, CatalogPath, DatabaseName, DatabasePath, InstanceRef, OwnerType, PageInfo } from '../../schemas/lakecat.js';
+import { CatalogName, CatalogPath, DatabasePath, DatabaseRef, InstanceRef, OwnerType, PageInfo, TableRef } from '../../schemas/lakecat.js';
 
 const GROUP = 'LakeCat/Table';
 export const TableName = Type.String({ minLength: 1, maxLength: 256, pattern: '^[a-zA-Z0-9\\u4e00-\\u9fa5_]+$' });
-export const TablePath = Type.Object({ project_id: ProjectId, instance_id: InstanceRef, catalog_name: CatalogName, database_name: DatabaseName, table_name: TableName });
+export const TablePath = Type.Object({ project_id: ProjectId, instance_id: InstanceRef, catalog_name: CatalogName, database_name: DatabaseRef, table_name: TableRef });
 const TableType = Type.Union(['MANAGED_TABLE', 'EXTERNAL_TABLE', 'VIRTUAL_VIEW', 'MATERIALIZED_VIEW', 'DICTIONARY_TABLE', 'LAKE_TABLE'].map((v) => Type.Literal(v)));
 const TableFormat = Type.Union(['HIVE', 'ICEBERG', 'LANCE', 'HUDI', 'DELTA', 'PAIMON'].map((v) => Type.Literal(v)));
 export const Params = Type.Record(Type.String({ maxLength: 256 }), Type.String({ maxLength: 409600 }), { maxProperties: 2000 });
