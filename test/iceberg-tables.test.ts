@@ -290,7 +290,7 @@ for (const backend of await backends()) {
       assert.equal((await ice('HEAD', `${tables('sales')}/orders`)).status, 204, 'still there');
     });
 
-    test('iceberg-js, a third-party client, creates, loads, lists, renames and drops a table', async () => {
+    test('iceberg-js, a third-party client, creates, loads, commits, lists, renames across namespaces, registers and drops a table', async () => {
       const catalog = new IcebergRestCatalog({ baseUrl: `${server.url}/iceberg/`, warehouse: `${instance}/lake`, auth: { type: 'bearer', token } });
       const created = await catalog.createTable({ namespace: ['sales'] }, {
         name: 'via_js', schema: { type: 'struct', fields: [{ id: 1, name: 'id', type: 'long', required: true }, { id: 2, name: 'name', type: 'string', required: false }] },
@@ -302,10 +302,32 @@ for (const backend of await backends()) {
       assert.equal(await catalog.tableExists({ namespace: ['sales'], name: 'via_js' }), true);
       const names = (await catalog.listTables({ namespace: ['sales'] })).identifiers.map((i) => i.name);
       assert.ok(names.includes('via_js') && names.includes('orders') && !names.includes('hive_t'), names.join(','));
-      await catalog.renameTable({ source: { namespace: ['sales'], name: 'via_js' }, destination: { namespace: ['sales'], name: 'via_js2' } });
+      // A commit through the client: an appended snapshot and a property, guarded by the table's uuid.
+      const committed = await catalog.commitTable({ namespace: ['sales'], name: 'via_js' }, {
+        requirements: [{ type: 'assert-table-uuid', uuid: created['table-uuid'] }, { type: 'assert-ref-snapshot-id', ref: 'main', 'snapshot-id': null }],
+        updates: [
+          { action: 'add-snapshot', snapshot: { 'snapshot-id': 42, 'sequence-number': 1, 'timestamp-ms': Date.now(), 'manifest-list': 'obs://x/snap-42.avro', summary: { operation: 'append' }, 'schema-id': 0 } },
+          { action: 'set-snapshot-ref', 'ref-name': 'main', type: 'branch', 'snapshot-id': 42 },
+          { action: 'set-properties', updates: { 'written.by': 'iceberg-js' } },
+        ],
+      } as Parameters<typeof catalog.commitTable>[1]);
+      assert.equal(committed.metadata['current-snapshot-id'], 42);
+      const reloaded = await catalog.loadTable({ namespace: ['sales'], name: 'via_js' });
+      assert.equal(reloaded.properties?.['written.by'], 'iceberg-js');
+      // A nested namespace and a rename into it, then register the table's metadata under another name.
+      await catalog.createNamespace({ namespace: ['sales', 'archive'] });
+      const children = await catalog.listNamespaces({ parent: { namespace: ['sales'] } });
+      assert.deepEqual(children.namespaces, [{ namespace: ['sales', 'archive'] }]);
+      await catalog.renameTable({ source: { namespace: ['sales'], name: 'via_js' }, destination: { namespace: ['sales', 'archive'], name: 'via_js2' } });
       assert.equal(await catalog.tableExists({ namespace: ['sales'], name: 'via_js' }), false);
-      await catalog.dropTable({ namespace: ['sales'], name: 'via_js2' }, { purge: true });
-      assert.equal(await catalog.tableExists({ namespace: ['sales'], name: 'via_js2' }), false);
+      assert.equal(await catalog.tableExists({ namespace: ['sales', 'archive'], name: 'via_js2' }), true);
+      const location = (await ice('GET', `/${prefix}/namespaces/sales%1Farchive/tables/via_js2`)).json['metadata-location'];
+      const registered = await catalog.registerTable({ namespace: ['sales', 'archive'] }, { name: 'via_js_copy', 'metadata-location': location });
+      assert.equal(registered['table-uuid'], created['table-uuid']);
+      await catalog.dropTable({ namespace: ['sales', 'archive'], name: 'via_js_copy' });
+      await catalog.dropTable({ namespace: ['sales', 'archive'], name: 'via_js2' }, { purge: true });
+      assert.equal(await catalog.tableExists({ namespace: ['sales', 'archive'], name: 'via_js2' }), false);
+      await catalog.dropNamespace({ namespace: ['sales', 'archive'] });
     });
   });
 }
