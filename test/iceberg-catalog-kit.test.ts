@@ -192,6 +192,23 @@ for (const backend of await backends()) {
       const twice = await ice('POST', `/${prefix}/transactions/commit`, { 'table-changes': [change('a', a.metadata['table-uuid'], []), change('a', a.metadata['table-uuid'], [])] });
       assert.equal(twice.status, 400);
       assert.equal((await ice('POST', `/${prefix}/transactions/commit`, { 'table-changes': [] })).status, 400);
+      // A staged create inside a transaction lands with the other changes, or not at all.
+      const stagedIn = async (name: string) => {
+        const r = await ice('POST', tables('tx'), { name, schema: SCHEMA, 'stage-create': true });
+        assert.equal(r.status, 200, r.text);
+        return { identifier: { namespace: ['tx'], name }, requirements: [{ type: 'assert-create' }], updates: createUpdates(randomUUID(), r.json.metadata.location) };
+      };
+      const doomed = await ice('POST', `/${prefix}/transactions/commit`, {
+        'table-changes': [await stagedIn('c'), change('a', randomUUID(), [{ action: 'set-properties', updates: { k: 'never' } }])],
+      });
+      assert.equal(doomed.status, 409);
+      assert.equal((await ice('HEAD', `${tables('tx')}/c`)).status, 404, 'the failed transaction created nothing');
+      const together = await ice('POST', `/${prefix}/transactions/commit`, {
+        'table-changes': [await stagedIn('c'), change('a', a.metadata['table-uuid'], [{ action: 'set-properties', updates: { k: 'with-c' } }])],
+      });
+      assert.equal(together.status, 204, together.text);
+      assert.equal((await ice('GET', `${tables('tx')}/c`)).json.metadata['current-snapshot-id'], 7);
+      assert.equal(await props('a'), 'with-c');
       // Concurrent transactions on the same two tables: all compatible, so all land.
       const results = await Promise.all(Array.from({ length: 8 }, (_, i) => ice('POST', `/${prefix}/transactions/commit`, {
         'table-changes': [{ identifier: { namespace: ['tx'], name: 'a' }, requirements: [], updates: [{ action: 'set-properties', updates: { [`p${i}`]: 'x' } }] },

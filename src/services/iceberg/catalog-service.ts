@@ -443,26 +443,20 @@ export class IcebergCatalog {
         for (const c of changes) prepared.push(await this.prepare(p, w, c));
         const answer = answerOf(prepared);
         const within = record?.(answer);
-        const creates = prepared.filter((c) => !c.current);
-        if (creates.length > 1 || (creates.length === 1 && prepared.length > 1)) {
-          throw badRequest('a staged create commits on its own, not inside a transaction with other tables');
-        }
-        const created = creates[0];
-        if (created) {
-          await named(this.tables.create(p, p.projectId, w.instanceId, w.catalog, created.database,
-            this.definition(created.name, created.next, created.metadataLocation), { icebergNames: true, within }),
-          { conflict: 'CommitFailedException', not_found: 'NoSuchNamespaceException' });
-        } else {
-          await this.tables.updateMany(p, p.projectId, w.instanceId, w.catalog, prepared.map((c) => {
-            const t = c.current as IcebergTable;
-            return { databaseName: t.namespace, name: t.name, body: { version_id: t.version, table: this.definition(t.name, c.next, c.metadataLocation, t) } };
-          }), { within });
-        }
+        // Staged creates (no current table) are inserted in the same transaction as the updates.
+        await this.tables.updateMany(p, p.projectId, w.instanceId, w.catalog, prepared.filter((c) => c.current).map((c) => {
+          const t = c.current as IcebergTable;
+          return { databaseName: t.namespace, name: t.name, body: { version_id: t.version, table: this.definition(t.name, c.next, c.metadataLocation, t) } };
+        }), {
+          icebergNames: true, within,
+          creates: prepared.filter((c) => !c.current).map((c) => ({ databaseName: c.database, input: this.definition(c.name, c.next, c.metadataLocation) })),
+        });
         return [answer];
       } catch (err) {
         await Promise.all(prepared.map((c) => this.removeFile(c.metadataLocation)));
-        const raced = err instanceof ServiceError && err.kind === 'conflict' && /changed/.test(err.message);
-        if (!raced) throw err;
+        if (!(err instanceof ServiceError && err.kind === 'conflict')) throw err;
+        // A name taken by a staged create's rival, or a constraint: final. A version race: redone.
+        if (!/changed/.test(err.message)) throw new IcebergError(409, 'CommitFailedException', err.message);
         // Another commit moved a pointer: try again on its metadata, after a short random pause.
         await new Promise((r) => setTimeout(r, 2 + Math.random() * 15));
       }

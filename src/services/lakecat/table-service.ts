@@ -164,6 +164,17 @@ export class TableService {
   }
 
   async create(caller: Principal, projectId: string, instanceRef: string, catalogName: string, databaseName: string, input: TableInput, o: TableWriteOptions = {}) {
+    const { s, row } = await this.prepareCreate(caller, projectId, instanceRef, catalogName, databaseName, input, o);
+    await unlessDuplicate(`table ${row.name} already exists in database ${s.databaseName}`, () => this.store.transaction(async (trx) => {
+      await this.insertIn(trx, caller, s, row);
+      await o.within?.(trx);
+    }));
+    this.store.noteRowsWritten('tables', 1).catch((err: unknown) => this.log.warn({ err }, 'refreshing the planner statistics failed'));
+    return view(row);
+  }
+
+  /** Everything a create checks before its transaction, and the row it will insert. */
+  private async prepareCreate(caller: Principal, projectId: string, instanceRef: string, catalogName: string, databaseName: string, input: TableInput, o: TableWriteOptions) {
     const { s, database } = await this.databaseScope(projectId, instanceRef, catalogName, databaseName, caller);
     if (!mayManage(caller, database)
       && !PolicyService.permits(await this.grantsOf(caller, s.instanceId), 'CREATE_TABLE', { resource_type: 'DATABASE', catalog: s.catalogName, database: database.name })) {
@@ -179,13 +190,12 @@ export class TableService {
       table_type: input.table_type, table_format: format, owner: input.owner || caller.userName, owner_type: input.owner_type ?? 'USER',
       definition: JSON.stringify(definition), created_at: now, updated_at: now, version: 1,
     };
-    await unlessDuplicate(`table ${name} already exists in database ${s.databaseName}`, () => this.store.transaction(async (trx) => {
-      await repo.insertTable(trx, row);
-      await this.event(trx, s, 'CREATE_TABLE', name, caller, { object: view(row) });
-      await o.within?.(trx);
-    }));
-    this.store.noteRowsWritten('tables', 1).catch((err: unknown) => this.log.warn({ err }, 'refreshing the planner statistics failed'));
-    return view(row);
+    return { s, row };
+  }
+
+  private async insertIn(trx: Tx, caller: Principal, s: Required<repo.TableScope>, row: TableRow): Promise<void> {
+    await repo.insertTable(trx, row);
+    await this.event(trx, s, 'CREATE_TABLE', row.name, caller, { object: view(row) });
   }
 
   /**
@@ -286,11 +296,13 @@ export class TableService {
   }
 
   /**
-   * Several table updates in one transaction: all land or none (Iceberg's multi-table commit).
-   * Each is checked exactly as a single update is.
+   * Several table updates (and creates) in one transaction: all land or none (Iceberg's
+   * multi-table commit). Each is checked exactly as a single update or create is.
    */
   async updateMany(caller: Principal, projectId: string, instanceRef: string, catalogName: string,
-    items: { databaseName: string; name: string; body: TableUpdate }[], o: TableWriteOptions = {}) {
+    items: { databaseName: string; name: string; body: TableUpdate }[], o: TableWriteOptions & { creates?: { databaseName: string; input: TableInput }[] } = {}) {
+    const creates: { s: Required<repo.TableScope>; row: TableRow }[] = [];
+    for (const c of o.creates ?? []) creates.push(await this.prepareCreate(caller, projectId, instanceRef, catalogName, c.databaseName, c.input, o));
     const prepared: PreparedUpdate[] = [];
     for (const it of items) {
       const { s, database } = await this.databaseScope(projectId, instanceRef, catalogName, it.databaseName);
@@ -298,15 +310,17 @@ export class TableService {
         ? await this.databaseScope(projectId, instanceRef, catalogName, it.body.moveTo, caller) : undefined;
       prepared.push({ s, database, name: it.name.toLowerCase(), body: it.body, target });
     }
-    if (!prepared.length) return [];
-    const grants = await this.grantsOf(caller, (prepared[0] as PreparedUpdate).s.instanceId);
+    const first = prepared[0]?.s ?? creates[0]?.s;
+    if (!first) return [];
+    const grants = await this.grantsOf(caller, first.instanceId);
     const updated = await this.store.transaction(async (trx) => {
+      for (const c of creates) await unlessDuplicate(`table ${c.row.name} already exists in database ${c.s.databaseName}`, () => this.insertIn(trx, caller, c.s, c.row));
       const out: TableRow[] = [];
       for (const it of prepared) out.push(await this.updateIn(trx, caller, it, grants, o));
       await o.within?.(trx);
       return out;
     });
-    return updated.map(view);
+    return [...creates.map((c) => c.row), ...updated].map(view);
   }
 
   private async updateIn(trx: Tx, caller: Principal, it: PreparedUpdate, grants: StoredPolicy[], o: TableWriteOptions): Promise<TableRow> {
