@@ -115,5 +115,20 @@ for (const backend of await backends()) {
       const lf = await server.request('GET', `/v1/${project}/instances/${instance}/catalogs/lake/databases/sales/tables/evolve`, { token });
       assert.deepEqual(lf.json.storage_descriptor.columns.map((c: { column_name: string; column_type: string }) => `${c.column_name}:${c.column_type}`), ['id:bigint', 'note:string']);
     });
+
+    test('the metadata log keeps write.metadata.previous-versions-max files; delete-after-commit removes the older ones', async () => {
+      const created = await createTable('logged');
+      const props = { 'write.metadata.previous-versions-max': '2', 'write.metadata.delete-after-commit.enabled': 'true' };
+      const files = [created['metadata-location'] as string];
+      for (let i = 0; i < 5; i++) {
+        const r = await commit('logged', [], [{ action: 'set-properties', updates: { ...props, round: String(i) } }]);
+        assert.equal(r.status, 200, r.text);
+        files.push(r.json['metadata-location']);
+      }
+      const m = (await ice('GET', table('logged'))).json.metadata;
+      assert.deepEqual(m['metadata-log'].map((e: { 'metadata-file': string }) => e['metadata-file']), files.slice(-3, -1));
+      for (const f of files.slice(0, -3)) assert.ok(!fs.existsSync(fileOf(f)), `${f} is gone`);
+      for (const f of files.slice(-3)) assert.ok(fs.existsSync(fileOf(f)), `${f} stays`);
+    });
   });
 }

@@ -230,9 +230,10 @@ export class IcebergCatalog {
     await this.storage.putObject(c.bucket, c.key, body);
   }
 
+  /** Best effort: a file left behind is harmless, a failed cleanup must not fail the call. */
   async removeFile(location: string): Promise<void> {
-    const c = this.coordinates(location);
-    await this.storage.deleteObject(c.bucket, c.key).catch(() => undefined);
+    const c = storageCoordinates(location, this.localWarehouse);
+    if (c?.bucket) await this.storage.deleteObject(c.bucket, c.key).catch(() => undefined);
   }
 
   /** A metadata file, parsed. The object returned may be shared: never change it (applyUpdates works on a copy). */
@@ -399,12 +400,19 @@ export class IcebergCatalog {
       if (err instanceof InvalidUpdate) throw badRequest(err.message);
       throw err;
     }
-    if (current) next['metadata-log'] = [...(base['metadata-log'] ?? []), { 'metadata-file': current.metadataLocation, 'timestamp-ms': base['last-updated-ms'] }];
+    let expired: string[] = [];
+    if (current) {
+      // The log keeps the last `write.metadata.previous-versions-max` files (100 by default), as Iceberg's own writers do.
+      const log = [...(base['metadata-log'] ?? []), { 'metadata-file': current.metadataLocation, 'timestamp-ms': base['last-updated-ms'] }];
+      const max = Math.max(1, Number.parseInt(next.properties['write.metadata.previous-versions-max'] ?? '', 10) || 100);
+      next['metadata-log'] = log.slice(-max);
+      if (next.properties['write.metadata.delete-after-commit.enabled'] === 'true') expired = log.slice(0, -max).map((e) => e['metadata-file']);
+    }
     const version = current ? fileVersion(current.metadataLocation) + 1 : 0;
     const metadataLocation = `${next.location}/metadata/${String(version).padStart(5, '0')}-${randomUUID()}.metadata.json`;
     this.coordinates(metadataLocation);
     await this.writeMetadata(metadataLocation, next);
-    return { levels: c.levels, name: current?.name ?? tableName(c.name), current, database: current?.namespace ?? (db as DatabaseView).database_name, next, metadataLocation };
+    return { levels: c.levels, name: current?.name ?? tableName(c.name), current, database: current?.namespace ?? (db as DatabaseView).database_name, next, metadataLocation, expired };
   }
 
   /**
@@ -451,6 +459,8 @@ export class IcebergCatalog {
           icebergNames: true, within,
           creates: prepared.filter((c) => !c.current).map((c) => ({ databaseName: c.database, input: this.definition(c.name, c.next, c.metadataLocation) })),
         });
+        // Only files of this table's own location: a log entry pointing elsewhere is not ours to delete.
+        for (const c of prepared) for (const f of c.expired) if (f.startsWith(`${c.next.location}/metadata/`)) await this.removeFile(f);
         return [answer];
       } catch (err) {
         await Promise.all(prepared.map((c) => this.removeFile(c.metadataLocation)));
@@ -489,6 +499,8 @@ export class IcebergCatalog {
 interface TableChange { levels: string[]; name: string; requirements: Requirement[]; updates: Update[] }
 interface PreparedCommit {
   levels: string[]; name: string; database: string; next: TableMetadata; metadataLocation: string;
+  /** Metadata files dropped from the log, to delete once the commit landed (write.metadata.delete-after-commit.enabled). */
+  expired: string[];
   /** Absent for a staged create. */
   current?: IcebergTable;
 }
