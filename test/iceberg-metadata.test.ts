@@ -55,7 +55,7 @@ describe('Iceberg commit updates', () => {
     assert.deepEqual(after['snapshot-log'], [{ 'snapshot-id': 101, 'timestamp-ms': 1_800_000_000_000 }]);
     assert.equal(after['last-updated-ms'], 1_800_000_000_000);
     assert.equal(m.snapshots.length, 0, 'applied to a copy');
-    assert.throws(() => applyUpdates(after, [{ action: 'add-snapshot', snapshot: snapshot(102, 1, 101) }], 1), InvalidUpdate, 'a sequence number must grow');
+    assert.throws(() => applyUpdates(after, [{ action: 'add-snapshot', snapshot: snapshot(102, 1, 101) }], 1), CommitConflict, 'a sequence number behind the table lost a race: retryable');
     assert.throws(() => applyUpdates(after, [{ action: 'set-snapshot-ref', 'ref-name': 'main', type: 'branch', 'snapshot-id': 999 }], 1), InvalidUpdate);
     assert.throws(() => applyUpdates(after, [{ action: 'set-snapshot-ref', 'ref-name': 'main', type: 'tag', 'snapshot-id': 101 }], 1), InvalidUpdate);
   });
@@ -93,7 +93,7 @@ describe('Iceberg commit updates', () => {
       { action: 'remove-properties', removals: ['missing-key'] },
       { action: 'set-location', location: 'obs://lakeform/w2/t/' },
       { action: 'upgrade-format-version', 'format-version': 3 },
-      { action: 'add-snapshot', snapshot: snapshot(1, 1) }, { action: 'add-snapshot', snapshot: snapshot(2, 2, 1) },
+      { action: 'add-snapshot', snapshot: { ...snapshot(1, 1), 'first-row-id': 0, 'added-rows': 3 } }, { action: 'add-snapshot', snapshot: { ...snapshot(2, 2, 1), 'first-row-id': 3, 'added-rows': 1 } },
       { action: 'set-snapshot-ref', 'ref-name': 'main', type: 'branch', 'snapshot-id': 2 },
       { action: 'set-snapshot-ref', 'ref-name': 'v1', type: 'tag', 'snapshot-id': 1, 'max-ref-age-ms': 1000 },
       { action: 'set-statistics', statistics: { 'snapshot-id': 1, 'statistics-path': 'obs://x/1.stats', 'file-size-in-bytes': 10, 'file-footer-size-in-bytes': 2, 'blob-metadata': [] } },
@@ -113,5 +113,18 @@ describe('Iceberg commit updates', () => {
     assert.equal(m['current-snapshot-id'], null);
     assert.deepEqual(m['partition-statistics'], []);
     assert.throws(() => applyUpdates(m, [{ action: 'no-such-action' } as unknown as Update], 14), InvalidUpdate);
+  });
+
+  test('format 3 row lineage: upgrading starts next-row-id at 0, each snapshot must start at or after it and advances it', () => {
+    let m = applyUpdates(base(), [{ action: 'upgrade-format-version', 'format-version': 3 }], 1);
+    assert.equal(m['next-row-id'], 0);
+    assert.throws(() => applyUpdates(m, [{ action: 'add-snapshot', snapshot: snapshot(1, 1) }], 2), InvalidUpdate, 'first-row-id is required');
+    m = applyUpdates(m, [{ action: 'add-snapshot', snapshot: { ...snapshot(1, 1), 'first-row-id': 0, 'added-rows': 25 } }], 2);
+    assert.equal(m['next-row-id'], 25);
+    assert.throws(() => applyUpdates(m, [{ action: 'add-snapshot', snapshot: { ...snapshot(2, 2, 1), 'first-row-id': 10, 'added-rows': 5 } }], 3), CommitConflict);
+    m = applyUpdates(m, [{ action: 'add-snapshot', snapshot: { ...snapshot(2, 2, 1), 'first-row-id': 25, 'added-rows': 5 } }], 3);
+    assert.equal(m['next-row-id'], 30);
+    // Format 2 tables carry no row lineage.
+    assert.equal(applyUpdates(base(), [{ action: 'add-snapshot', snapshot: snapshot(1, 1) }], 1)['next-row-id'], undefined);
   });
 });

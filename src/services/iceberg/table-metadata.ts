@@ -8,7 +8,12 @@ import type { IcebergSchema as SchemaFields, PartitionField } from './new-table.
 export interface IcebergSchema extends SchemaFields { 'schema-id': number }
 export interface PartitionSpec { 'spec-id': number; fields: PartitionField[] }
 export interface SortOrder { 'order-id': number; fields: { 'source-id': number; transform: string; direction: string; 'null-order': string }[] }
-export interface Snapshot { 'snapshot-id': number; 'parent-snapshot-id'?: number; 'sequence-number'?: number; 'timestamp-ms': number; 'manifest-list'?: string; summary: Record<string, string>; 'schema-id'?: number }
+export interface Snapshot {
+  'snapshot-id': number; 'parent-snapshot-id'?: number | null; 'sequence-number'?: number; 'timestamp-ms': number; 'manifest-list'?: string;
+  summary: Record<string, string>; 'schema-id'?: number;
+  /** Format 3 row lineage. */
+  'first-row-id'?: number; 'added-rows'?: number;
+}
 export interface SnapshotRef { 'snapshot-id': number; type: 'branch' | 'tag'; 'max-ref-age-ms'?: number; 'max-snapshot-age-ms'?: number; 'min-snapshots-to-keep'?: number }
 export interface StatisticsFile { 'snapshot-id': number; 'statistics-path': string; [k: string]: unknown }
 export interface PartitionStatisticsFile { 'snapshot-id': number; 'statistics-path': string; 'file-size-in-bytes': number }
@@ -21,6 +26,8 @@ export interface TableMetadata {
   'current-snapshot-id'?: number | null; snapshots: Snapshot[]; 'snapshot-log': { 'snapshot-id': number; 'timestamp-ms': number }[];
   'metadata-log': { 'metadata-file': string; 'timestamp-ms': number }[]; refs: Record<string, SnapshotRef>;
   statistics?: StatisticsFile[]; 'partition-statistics'?: PartitionStatisticsFile[];
+  /** Format 3: the first row id the next snapshot's rows take. */
+  'next-row-id'?: number;
   [k: string]: unknown;
 }
 
@@ -120,6 +127,7 @@ export function applyUpdates(base: TableMetadata, updates: Update[], nowMs: numb
       case 'upgrade-format-version':
         if (u['format-version'] < m['format-version']) throw new InvalidUpdate(`format version ${m['format-version']} cannot be downgraded to ${u['format-version']}`);
         if (u['format-version'] > 3) throw new InvalidUpdate(`format version ${u['format-version']} is not supported`);
+        if (u['format-version'] >= 3 && m['format-version'] < 3) m['next-row-id'] = 0;
         m['format-version'] = u['format-version'];
         break;
       case 'add-schema': {
@@ -173,10 +181,19 @@ export function applyUpdates(base: TableMetadata, updates: Update[], nowMs: numb
       }
       case 'add-snapshot': {
         const s = u.snapshot;
+        if (!m.schemas.length || !m['partition-specs'].length || !m['sort-orders'].length) throw new InvalidUpdate('a snapshot needs a schema, a partition spec and a sort order first');
         if (m.snapshots.some((x) => x['snapshot-id'] === s['snapshot-id'])) throw new InvalidUpdate(`snapshot ${s['snapshot-id']} already exists`);
         const last = m['last-sequence-number'] ?? 0;
-        if (m['format-version'] > 1 && s['sequence-number'] !== undefined && s['sequence-number'] <= last) {
-          throw new InvalidUpdate(`snapshot ${s['snapshot-id']} has sequence number ${s['sequence-number']}, not above the table's ${last}`);
+        // Behind the table: another commit got there first, so the client retries on fresh metadata (409, not 400).
+        if (m['format-version'] > 1 && s['parent-snapshot-id'] != null && (s['sequence-number'] ?? 0) <= last) {
+          throw new CommitConflict(`snapshot ${s['snapshot-id']} has sequence number ${s['sequence-number'] ?? 0}, not above the table's ${last}`);
+        }
+        if (m['format-version'] >= 3) {
+          // Row lineage: each snapshot's rows get ids from the table's next-row-id on.
+          if (typeof s['first-row-id'] !== 'number') throw new InvalidUpdate(`snapshot ${s['snapshot-id']} needs a first-row-id in format version 3`);
+          const nextRowId = m['next-row-id'] ?? 0;
+          if (s['first-row-id'] < nextRowId) throw new CommitConflict(`snapshot ${s['snapshot-id']} has first-row-id ${s['first-row-id']}, behind the table's next-row-id ${nextRowId}`);
+          m['next-row-id'] = nextRowId + (s['added-rows'] ?? 0);
         }
         m.snapshots.push(s);
         m['last-sequence-number'] = Math.max(last, s['sequence-number'] ?? 0);
