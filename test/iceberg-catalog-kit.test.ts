@@ -260,6 +260,27 @@ for (const backend of await backends()) {
       assert.equal((await ice('GET', `${tables('snaps')}/history?snapshots=some`)).status, 400);
     });
 
+    test('one metadata, two views: Iceberg changes are in the LakeCat event log, and LakeCat changes show through Iceberg', async () => {
+      await createNs('events');
+      const t = await createTable('events', 'logged');
+      assert.equal((await ice('POST', `${tables('events')}/logged`, { requirements: [], updates: [{ action: 'set-properties', updates: { x: '1' } }] })).status, 200);
+      assert.equal((await ice('POST', `/${prefix}/tables/rename`, { source: { namespace: ['events'], name: 'logged' }, destination: { namespace: ['events'], name: 'logged2' } })).status, 204);
+      assert.equal((await ice('DELETE', `${tables('events')}/logged2`)).status, 204);
+      const r = await server.request('GET', `/v1/${project}/instances/${instance}/metadata-event`, { token, query: { limit: 1000 } });
+      assert.equal(r.status, 200, r.text);
+      const mine = r.json.metadata_events.filter((e: { database_name?: string }) => e.database_name === 'events')
+        .map((e: { metadata_action_type: string; object_name?: string; database_name: string }) => `${e.metadata_action_type} ${e.object_name ?? e.database_name}`);
+      assert.deepEqual(mine, ['CREATE_DATABASE events', 'CREATE_TABLE logged', 'ALTER_TABLE logged', 'RENAME_TABLE logged2', 'DROP_TABLE logged2']);
+      const created = r.json.metadata_events.find((e: { metadata_action_type: string; object_name: string }) => e.metadata_action_type === 'CREATE_TABLE' && e.object_name === 'logged');
+      assert.equal(created.metadata_object.parameters.metadata_location, t['metadata-location']);
+      // The other way: a database made through LakeFormation is a namespace; its drop is seen at once.
+      const lfDb = await server.request('POST', `/v1/${project}/instances/${instance}/catalogs/lake/databases`, { token, body: { database_name: 'from_lf' } });
+      assert.equal(lfDb.status, 201, lfDb.text);
+      assert.equal((await ice('HEAD', ns('from_lf'))).status, 204);
+      assert.equal((await server.request('DELETE', `/v1/${project}/instances/${instance}/catalogs/lake/databases/from_lf`, { token })).status, 200);
+      assert.equal((await ice('HEAD', ns('from_lf'))).status, 404);
+    });
+
     test('Idempotency-Key: a retry gets the first answer and changes nothing more; another request under the key is refused', async () => {
       await createNs('idem');
       const key = () => ({ 'Idempotency-Key': randomUUID() });
