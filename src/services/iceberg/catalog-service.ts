@@ -262,14 +262,19 @@ export class IcebergCatalog {
 
   /** The LakeCat table behind an Iceberg identifier; a table of another format is not an Iceberg table (404). */
   async table(p: Caller, w: Warehouse, levels: string[], table: string): Promise<IcebergTable> {
-    const db = await this.namespace(p, w, levels);
-    const shown = await named(this.tables.show(p, p.projectId, w.instanceId, w.catalog, db.database_name, table), { not_found: 'NoSuchTableException' });
+    const database = databaseNameOf(levels);
+    // The table first (one read on the hot path); only a miss asks whether the namespace is there, to name the error.
+    const shown = await this.tables.show(p, p.projectId, w.instanceId, w.catalog, database, table).catch(async (err: unknown) => {
+      if (!(err instanceof ServiceError && err.kind === 'not_found')) throw err;
+      await this.namespace(p, w, levels);
+      throw new IcebergError(404, 'NoSuchTableException', err.message);
+    });
     const t = JSON.parse(shown.text) as { table_name: string; table_type: string; table_format: string; version_id: string; parameters?: Record<string, string>; storage_descriptor?: { location?: string } };
     const metadataLocation = t.parameters?.metadata_location;
     if (t.table_format !== 'ICEBERG' || !metadataLocation || t.table_type === 'VIRTUAL_VIEW') {
-      throw new IcebergError(404, 'NoSuchTableException', `${db.database_name}.${t.table_name} is not an Iceberg table`);
+      throw new IcebergError(404, 'NoSuchTableException', `${database}.${t.table_name} is not an Iceberg table`);
     }
-    return { w, namespace: db.database_name, name: t.table_name, location: t.storage_descriptor?.location ?? '', metadataLocation, version: t.version_id, parameters: t.parameters ?? {} };
+    return { w, namespace: database.toLowerCase(), name: t.table_name, location: t.storage_descriptor?.location ?? '', metadataLocation, version: t.version_id, parameters: t.parameters ?? {} };
   }
 
   async listTables(p: Caller, w: Warehouse, levels: string[], q: Page) {
