@@ -203,6 +203,21 @@ for (const backend of await backends()) {
       const scoped = await form({ grant_type: 'client_credentials', client_id: access, client_secret: secret, scope: `catalog project:${project}` });
       assert.equal(scoped.status, 200, scoped.text);
       assert.equal((await form({ grant_type: 'client_credentials', client_id: access, client_secret: secret, scope: 'project:0123456789abcdef0123456789abcdef' })).status, 400);
+      // Token exchange, as clients refresh a session: a valid token becomes a fresh one of the same user and project.
+      const exchange = (subject: string) => form({
+        grant_type: 'urn:ietf:params:oauth:grant-type:token-exchange', subject_token: subject,
+        subject_token_type: 'urn:ietf:params:oauth:token-type:access_token', scope: 'catalog',
+      });
+      const refreshed = await exchange(r.json.access_token);
+      assert.equal(refreshed.status, 200, refreshed.text);
+      assert.notEqual(refreshed.json.access_token, r.json.access_token);
+      assert.equal((await ice('GET', ns(), { t: refreshed.json.access_token })).status, 200);
+      const bogus = await exchange('not-a-token');
+      assert.equal(bogus.status, 400);
+      assert.equal(bogus.json.error, 'invalid_request');
+      const revoked = await server.request('DELETE', '/v3/auth/tokens', { token, headers: { 'X-Subject-Token': refreshed.json.access_token } });
+      assert.ok(revoked.status === 204 || revoked.status === 200, revoked.text);
+      assert.equal((await exchange(refreshed.json.access_token)).status, 400, 'a revoked token cannot be exchanged');
     });
 
     test('a user without grants sees nothing; a database grant shows that namespace only; DROP needs its own grant', async () => {

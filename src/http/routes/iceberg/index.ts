@@ -32,6 +32,9 @@ export const ICEBERG_ENDPOINTS = [
   'POST /v1/{prefix}/transactions/commit',
 ];
 
+const ACCESS_TOKEN_TYPE = 'urn:ietf:params:oauth:token-type:access_token';
+const TOKEN_EXCHANGE = 'urn:ietf:params:oauth:grant-type:token-exchange';
+
 /** What the route modules share: the services, the caller, and the checked, rate-counted warehouse of a prefixed path. */
 export interface IcebergContext {
   s: AppServices;
@@ -119,7 +122,23 @@ export function icebergRoutes(s: AppServices, opts: { qpsPerStride: number }) {
       const oauthError = (status: number, error: string, description: string) =>
         reply.code(status).type('application/json').send({ error, error_description: description });
       const form = (request.body ?? {}) as Record<string, string | undefined>;
-      if (form.grant_type !== 'client_credentials') return oauthError(400, 'unsupported_grant_type', 'only grant_type=client_credentials is supported');
+      const answer = (issued: Awaited<ReturnType<typeof s.tokens.issueForUser>>) => reply.type('application/json').send({
+        access_token: issued?.token, token_type: 'bearer',
+        expires_in: Math.max(0, Math.floor(((issued?.principal.token?.expiresAtMs ?? 0) - Date.now()) / 1000)),
+        issued_token_type: ACCESS_TOKEN_TYPE,
+      });
+      if (form.grant_type === TOKEN_EXCHANGE) {
+        // A client refreshing its session trades a valid token for a fresh one of the same user and project (RFC 8693).
+        if (!form.subject_token) return oauthError(400, 'invalid_request', 'subject_token is required');
+        if (form.subject_token_type && form.subject_token_type !== ACCESS_TOKEN_TYPE) return oauthError(400, 'invalid_request', `subject_token_type must be ${ACCESS_TOKEN_TYPE}`);
+        const subject = await s.tokens.validate(form.subject_token);
+        if (!subject?.projectId) return oauthError(400, 'invalid_request', 'the subject token is invalid, expired, revoked or not scoped to a project');
+        if (subject.storageScope) return oauthError(400, 'invalid_request', 'a vended storage credential cannot obtain a catalog token');
+        const issued = await s.tokens.issueForUser(subject.userId, subject.projectId, s.config.region, 'token');
+        if (!issued?.principal.token) return oauthError(400, 'invalid_request', 'the subject token\'s user or project is no longer enabled');
+        return answer(issued);
+      }
+      if (form.grant_type !== 'client_credentials') return oauthError(400, 'unsupported_grant_type', 'grant_type must be client_credentials or token exchange');
       const ak = form.client_id ?? '';
       const sk = form.client_secret ?? '';
       if (!ak || !sk) return oauthError(400, 'invalid_request', 'client_id and client_secret are required');
@@ -131,11 +150,7 @@ export function icebergRoutes(s: AppServices, opts: { qpsPerStride: number }) {
       const issued = await s.tokens.issueForUser(creds.principal.userId, projectId, s.config.region, 'aksk');
       if (!issued?.principal.token) return oauthError(400, 'invalid_scope', 'the project asked for does not exist in the access key\'s domain');
       void s.accessKeys.touch(ak).catch((err) => request.log.warn({ err }, 'could not record access key use'));
-      return reply.type('application/json').send({
-        access_token: issued.token, token_type: 'bearer',
-        expires_in: Math.max(0, Math.floor((issued.principal.token.expiresAtMs - Date.now()) / 1000)),
-        issued_token_type: 'urn:ietf:params:oauth:token-type:access_token',
-      });
+      return answer(issued);
     });
 
     /**
