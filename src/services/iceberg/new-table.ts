@@ -66,6 +66,9 @@ export function freshSchema(schema: unknown): { schema: IcebergSchema; lastColum
         return {
           id: ids[i] as number, name: o.name as string, required: o.required === true, type: copy(o.type, `${where}.${o.name as string}`),
           ...(typeof o.doc === 'string' ? { doc: o.doc } : {}),
+          // Format 3 column defaults travel with the field.
+          ...(o['initial-default'] !== undefined ? { 'initial-default': o['initial-default'] } : {}),
+          ...(o['write-default'] !== undefined ? { 'write-default': o['write-default'] } : {}),
         };
       }),
     };
