@@ -7,7 +7,7 @@ import type { Principal } from '../iam/principal.js';
 import type { InstanceService } from '../instances/instance-service.js';
 import type { CatalogService } from '../lakecat/catalog-service.js';
 import type { DatabaseService, DatabaseView } from '../lakecat/database-service.js';
-import { TABLE_NAME, type TableService } from '../lakecat/table-service.js';
+import { TABLE_NAME, VIEW_TYPES, type TableService } from '../lakecat/table-service.js';
 import { normalizeName } from '../lakecat/names.js';
 import { deleteLocationData } from '../lakecat/data-files.js';
 import { storageCoordinates } from '../console/location-service.js';
@@ -201,8 +201,10 @@ export class IcebergCatalog {
   async table(p: Caller, w: Warehouse, levels: string[], table: string): Promise<IcebergTable> {
     const db = await this.namespace(p, w, levels);
     const shown = await named(this.tables.show(p, p.projectId, w.instanceId, w.catalog, db.database_name, table), { not_found: 'NoSuchTableException' });
-    const t = JSON.parse(shown.text) as { table_name: string; table_format: string; version_id: string; parameters?: Record<string, string>; storage_descriptor?: { location?: string } };
+    const t = JSON.parse(shown.text) as { table_name: string; table_type: string; table_format: string; version_id: string; parameters?: Record<string, string>; storage_descriptor?: { location?: string } };
     const metadataLocation = t.parameters?.metadata_location;
+    // An Iceberg view has a metadata_location too, but it is not a table.
+    if (VIEW_TYPES.has(t.table_type)) throw new IcebergError(404, 'NoSuchTableException', `${db.database_name}.${t.table_name} is a view, not a table`);
     if (t.table_format !== 'ICEBERG' || !metadataLocation) {
       throw new IcebergError(404, 'NoSuchTableException', `table ${db.database_name}.${t.table_name} is a ${t.table_format} table, not an Iceberg table with a metadata_location`);
     }
@@ -213,7 +215,7 @@ export class IcebergCatalog {
     const limit = pageSizeOf(q);
     const db = await this.namespace(p, w, levels);
     const page = await named(this.tables.list(p, p.projectId, w.instanceId, w.catalog, db.database_name, {
-      limit, marker: q.pageToken || undefined, reversePage: false, deleted: false, format: 'ICEBERG', includeFields: [],
+      limit, marker: q.pageToken || undefined, reversePage: false, deleted: false, format: 'ICEBERG', excludeTypes: [...VIEW_TYPES], includeFields: [],
     }), { not_found: 'NoSuchNamespaceException' });
     return {
       identifiers: page.tables.map((t) => ({ namespace: [db.database_name], name: t.table_name as string })),
