@@ -11,6 +11,7 @@ import { IcebergError, KIND_TYPES } from '../../../services/iceberg/errors.js';
 import { PREFIX_SEPARATOR, type Caller, type Warehouse } from '../../../services/iceberg/catalog-service.js';
 import { namespaceRoutes } from './namespaces.js';
 import { tableRoutes } from './tables.js';
+import { viewRoutes } from './views.js';
 
 /** The endpoints served now; the config answer lists exactly these so clients do not try others. */
 export const ICEBERG_ENDPOINTS = [
@@ -27,6 +28,13 @@ export const ICEBERG_ENDPOINTS = [
   'DELETE /v1/{prefix}/namespaces/{namespace}/tables/{table}',
   'POST /v1/{prefix}/namespaces/{namespace}/tables/{table}',
   'POST /v1/{prefix}/tables/rename',
+  'GET /v1/{prefix}/namespaces/{namespace}/views',
+  'POST /v1/{prefix}/namespaces/{namespace}/views',
+  'GET /v1/{prefix}/namespaces/{namespace}/views/{view}',
+  'HEAD /v1/{prefix}/namespaces/{namespace}/views/{view}',
+  'POST /v1/{prefix}/namespaces/{namespace}/views/{view}',
+  'DELETE /v1/{prefix}/namespaces/{namespace}/views/{view}',
+  'POST /v1/{prefix}/views/rename',
 ];
 
 /** What the route modules share: the services, the caller, and the checked, rate-counted warehouse of a prefixed path. */
@@ -154,5 +162,6 @@ export function icebergRoutes(s: AppServices, opts: { qpsPerStride: number }) {
     } };
     namespaceRoutes(app, ctx);
     tableRoutes(app, ctx);
+    viewRoutes(app, ctx);
   };
 }
