@@ -282,6 +282,31 @@ for (const backend of await backends()) {
       assert.equal(t.json.parameters.c, '3');
     });
 
+    test('a user granted SELECT on a view loads it but may not replace or drop it; without grants it is invisible', async () => {
+      const created = await createView('guarded');
+      assert.equal((await server.request('POST', '/v3/users', { token, body: { user: { name: 'icev', password: 'Ice-views-pass-1' } } })).status, 201);
+      const u = await server.login('icev', 'Ice-views-pass-1');
+      const as = (method: string, p: string, body?: unknown) => server.request(method, `/iceberg/v1${p}`, { headers: { Authorization: `Bearer ${u.token}` }, body });
+      assert.equal((await as('GET', `${views()}/guarded`)).status, 404);
+      assert.equal((await as('DELETE', `${views()}/guarded`)).status, 404);
+      const g = await server.request('POST', `/v1/${project}/instances/${instance}/policies/grant`, { token, body: {
+        effect: true, principal_list: [{ principal_name: 'icev', principal_source: 'IAM', principal_type: 'USER' }],
+        resource: { type: 'TABLE', catalogs: [{ name: 'lake', databases: [{ name: 'sales', tables: [{ name: 'guarded' }] }] }] }, permissions: ['SELECT'],
+      } });
+      assert.equal(g.status, 200, g.text);
+      assert.equal((await as('GET', `${views()}/guarded`)).status, 200);
+      assert.deepEqual((await as('GET', views())).json.identifiers, [{ namespace: ['sales'], name: 'guarded' }]);
+      const rep = await as('POST', `${views()}/guarded`, { requirements: [], updates: [{ action: 'set-location', location: 'obs://lakeform/elsewhere/guarded' }] });
+      assert.equal(rep.status, 403, rep.text);
+      assert.equal(rep.json.error.type, 'ForbiddenException');
+      assert.equal((await as('DELETE', `${views()}/guarded`)).status, 403);
+      const now = await ice('GET', `${views()}/guarded`);
+      assert.equal(now.json['metadata-location'], created.json['metadata-location'], 'unchanged');
+      const dir = path.dirname(fileOf(created.json['metadata-location']));
+      assert.deepEqual(fs.readdirSync(dir).length, 1, 'no file is left behind by the refused replace');
+      assert.ok(!fs.existsSync(path.join(server.dataDir, 'warehouse', 'lakeform', 'elsewhere')), 'nothing is left at the asked location');
+    });
+
     test('rename: to a new name, onto a view or table (409), of a missing view (404), to a missing namespace (404)', async () => {
       assert.equal((await createView('ren_a')).status, 200);
       assert.equal((await createView('ren_b')).status, 200);

@@ -104,19 +104,20 @@ export class IcebergViews {
     }
     const metadataLocation = nextMetadataLocation(metadata, undefined);
     this.catalog.coordinates(metadataLocation); // a location outside our storage is refused before anything is written
-    // The file first: a file no view points at is harmless, a view pointing at no file is not.
-    await this.catalog.writeFile(metadataLocation, JSON.stringify(metadata));
     const schema = currentSchema(metadata);
     const text = hiveViewText(metadata);
+    // The view first: the table service checks grants, the location and the name before anything is written.
+    await named(this.tables.create(p, p.projectId, w.instanceId, w.catalog, db.database_name, {
+      table_name: name, table_type: VIEW_TABLE_TYPE, table_format: 'ICEBERG',
+      storage_descriptor: { columns: schema ? hiveColumns(schema) : [], ...(body.location ? { location } : {}) },
+      view_original_text: text, view_expanded_text: text,
+      parameters: { ...metadata.properties, table_type: VIEW_MARKER, metadata_location: metadataLocation },
+    }), { conflict: 'AlreadyExistsException', not_found: 'NoSuchNamespaceException' });
     try {
-      await named(this.tables.create(p, p.projectId, w.instanceId, w.catalog, db.database_name, {
-        table_name: name, table_type: VIEW_TABLE_TYPE, table_format: 'ICEBERG',
-        storage_descriptor: { columns: schema ? hiveColumns(schema) : [], ...(body.location ? { location } : {}) },
-        view_original_text: text, view_expanded_text: text,
-        parameters: { ...metadata.properties, table_type: VIEW_MARKER, metadata_location: metadataLocation },
-      }), { conflict: 'AlreadyExistsException', not_found: 'NoSuchNamespaceException' });
+      await this.catalog.writeFile(metadataLocation, JSON.stringify(metadata));
     } catch (err) {
-      await this.catalog.removeFile(metadataLocation);
+      // A view whose metadata could not be written must not stay behind.
+      await this.tables.delete(p, p.projectId, w.instanceId, w.catalog, db.database_name, name, { deleteData: false, isAsync: false }).catch(() => undefined);
       throw err;
     }
     return { 'metadata-location': metadataLocation, metadata, config: {} };
@@ -138,6 +139,9 @@ export class IcebergViews {
     const requirements = body?.requirements ?? [];
     const updates = body?.updates;
     if (!Array.isArray(requirements) || !Array.isArray(updates)) throw badRequest('a view commit needs requirements and updates arrays');
+    // ALTER is checked before any file is written, so a caller who may only read the view writes nothing.
+    const first = await this.view(p, w, levels, name);
+    await named(this.tables.resolve(p, p.projectId, w.instanceId, w.catalog, first.namespace, first.name, 'ALTER'), { not_found: 'NoSuchViewException' });
     for (let attempt = 0; attempt < COMMIT_ATTEMPTS; attempt++) {
       const v = await this.view(p, w, levels, name);
       const base = await this.readMetadata(v, v.metadataLocation);
