@@ -42,7 +42,10 @@ for (const backend of await backends()) {
         'HEAD /v1/{prefix}/namespaces/{namespace}', 'HEAD /v1/{prefix}/namespaces/{namespace}/tables/{table}',
         'POST /v1/{prefix}/namespaces', 'POST /v1/{prefix}/namespaces/{namespace}/properties',
         'POST /v1/{prefix}/namespaces/{namespace}/tables', 'POST /v1/{prefix}/namespaces/{namespace}/tables/{table}', 'POST /v1/{prefix}/tables/rename',
-      ]);
+        'GET /v1/{prefix}/namespaces/{namespace}/views', 'POST /v1/{prefix}/namespaces/{namespace}/views',
+        'GET /v1/{prefix}/namespaces/{namespace}/views/{view}', 'HEAD /v1/{prefix}/namespaces/{namespace}/views/{view}',
+        'POST /v1/{prefix}/namespaces/{namespace}/views/{view}', 'DELETE /v1/{prefix}/namespaces/{namespace}/views/{view}', 'POST /v1/{prefix}/views/rename',
+      ].sort());
       const missing = await ice('GET', '/config', { query: { warehouse: `${instance}/nope` } });
       assert.equal(missing.status, 404);
       assert.equal(missing.json.error.type, 'NoSuchWarehouseException');
