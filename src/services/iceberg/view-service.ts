@@ -143,7 +143,7 @@ export class IcebergViews {
     const first = await this.view(p, w, levels, name);
     await named(this.tables.resolve(p, p.projectId, w.instanceId, w.catalog, first.namespace, first.name, 'ALTER'), { not_found: 'NoSuchViewException' });
     for (let attempt = 0; attempt < COMMIT_ATTEMPTS; attempt++) {
-      const v = await this.view(p, w, levels, name);
+      const v = attempt === 0 ? first : await this.view(p, w, levels, name);
       const base = await this.readMetadata(v, v.metadataLocation);
       let next: ViewMetadata;
       try {
