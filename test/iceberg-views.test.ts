@@ -98,6 +98,9 @@ for (const backend of await backends()) {
       const dropMissing = await ice('DELETE', `${views()}/basic`);
       assert.equal(dropMissing.status, 404);
       assert.equal(dropMissing.json.error.type, 'NoSuchViewException');
+      const dropNoNs = await ice('DELETE', `${views('nosuch')}/basic`);
+      assert.equal(dropNoNs.status, 404);
+      assert.equal(dropNoNs.json.error.type, 'NoSuchViewException', 'a view in a missing namespace is a missing view');
     });
 
     test('bad creates: missing namespace is 404, two queries for one dialect and bad schemas are 400', async () => {
@@ -323,6 +326,9 @@ for (const backend of await backends()) {
       const missing = await rename('ren_none', 'ren_x');
       assert.equal(missing.status, 404);
       assert.equal(missing.json.error.type, 'NoSuchViewException');
+      const missingSrcNs = await rename('ren_a', 'ren_x', 'sales', 'nosuch');
+      assert.equal(missingSrcNs.status, 404);
+      assert.equal(missingSrcNs.json.error.type, 'NoSuchViewException');
       const missingNs = await rename('ren_a', 'ren_x', 'nosuch');
       assert.equal(missingNs.status, 404);
       assert.equal(missingNs.json.error.type, 'NoSuchNamespaceException');

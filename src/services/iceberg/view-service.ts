@@ -77,6 +77,14 @@ export class IcebergViews {
     };
   }
 
+  /** As view(), but a view in a missing namespace is a missing view (Iceberg's drop and rename answer so). */
+  private existing(p: Caller, w: Warehouse, levels: string[], name: string): Promise<IcebergView> {
+    return this.view(p, w, levels, name).catch((err: unknown) => {
+      if (err instanceof IcebergError && err.type === 'NoSuchNamespaceException') throw noSuchView(levels.join('.'), name);
+      throw err;
+    });
+  }
+
   async listViews(p: Caller, w: Warehouse, levels: string[], q: Page) {
     const limit = pageSizeOf(q);
     const db = await this.catalog.namespace(p, w, levels);
@@ -184,7 +192,7 @@ export class IcebergViews {
 
   /** Drops the view from the catalog; its metadata files stay, as readers may hold them. */
   async dropView(p: Caller, w: Warehouse, levels: string[], name: string): Promise<void> {
-    const v = await this.view(p, w, levels, name);
+    const v = await this.existing(p, w, levels, name);
     await named(this.tables.delete(p, p.projectId, w.instanceId, w.catalog, v.namespace, v.name, { deleteData: false, isAsync: false }),
       { not_found: 'NoSuchViewException' });
   }
@@ -192,11 +200,8 @@ export class IcebergViews {
   async renameView(p: Caller, w: Warehouse, body: { source?: unknown; destination?: unknown }): Promise<void> {
     const src = identifier(body.source, 'source');
     const dst = identifier(body.destination, 'destination');
-    // A source in a missing namespace is a missing view; a missing destination namespace is named as such.
-    const v = await this.view(p, w, src.namespace, src.name).catch((err: unknown) => {
-      if (err instanceof IcebergError && err.type === 'NoSuchNamespaceException') throw noSuchView(src.namespace.join('.'), src.name);
-      throw err;
-    });
+    const v = await this.existing(p, w, src.namespace, src.name);
+    // Unlike the source's, a missing destination namespace is named as such.
     const target = await this.catalog.namespace(p, w, dst.namespace);
     if (target.database_name !== v.namespace) throw badRequest('renaming a view into another namespace is not supported yet');
     const name = normalizeName('view', dst.name, TABLE_NAME, 256);
