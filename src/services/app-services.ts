@@ -39,6 +39,7 @@ import { storageCoordinates } from './console/location-service.js';
 import { AlarmService } from './alarms/alarm-service.js';
 import { IcebergCatalog } from './iceberg/catalog-service.js';
 import { Idempotency } from './iceberg/idempotency.js';
+import { IcebergViews } from './iceberg/view-service.js';
 import { RequestCounter } from './alarms/request-counter.js';
 
 /** The composition root: every service, wired to the store, storage and configuration. */
@@ -75,6 +76,7 @@ export interface AppServices {
   iceberg: IcebergCatalog;
   /** Iceberg Idempotency-Key answers. */
   idempotency: Idempotency;
+  icebergViews: IcebergViews;
   rateLimiter: RateLimiter;
   /** Requests per instance, for REQUEST_RATE_RATIO alarms: counted where the rate limit is applied. */
   requestCounter: RequestCounter;
@@ -139,6 +141,7 @@ export async function createServices(config: Config, store: Store, storage: Obje
     },
   }, log.child({ component: 'jobs' }), config.jobLeaseSeconds * 1000);
   jobs = new JobService(store, instances, box, jobRunner);
+  const iceberg = new IcebergCatalog(instances, catalogs, databases, tables, storage, localWarehouse);
   return {
     version, config, store, storage, identity, tokens, accessKeys, instances, catalogs, databases, functions,
     tables, partitions, statistics: new StatisticsService(store, partitions),
@@ -149,7 +152,7 @@ export async function createServices(config: Config, store: Store, storage: Obje
     jobs, jobRunner,
     credentials: new CredentialService(store, instances, tables, policies, locations, accessKeys, config.defaultBucket, localWarehouse, stsVend(config)),
     alarms: new AlarmService(store, instances), requestCounter: new RequestCounter(),
-    iceberg: new IcebergCatalog(instances, catalogs, databases, tables, storage, localWarehouse), idempotency: new Idempotency(store),
+    iceberg, icebergViews: new IcebergViews(iceberg, tables), idempotency: new Idempotency(store),
     ping: async () => { await sql`SELECT 1`.execute(store.db); },
   };
 }

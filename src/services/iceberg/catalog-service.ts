@@ -7,7 +7,7 @@ import type { Principal } from '../iam/principal.js';
 import type { InstanceService } from '../instances/instance-service.js';
 import type { CatalogService } from '../lakecat/catalog-service.js';
 import { DATABASE_NAME, type DatabaseService, type DatabaseView } from '../lakecat/database-service.js';
-import { ICEBERG_TABLE_NAME, type TableService } from '../lakecat/table-service.js';
+import { ICEBERG_TABLE_NAME, VIEW_TYPES, type TableService } from '../lakecat/table-service.js';
 import { normalizeName } from '../lakecat/names.js';
 import { deleteLocationData } from '../lakecat/data-files.js';
 import { storageCoordinates } from '../console/location-service.js';
@@ -81,13 +81,15 @@ const pageSizeOf = (q: Page): number => {
 const isStringMap = (v: unknown): v is Record<string, string> =>
   typeof v === 'object' && v !== null && !Array.isArray(v) && Object.values(v).every((x) => typeof x === 'string');
 
-const tableName = (name: string): string => {
+/** A table or view name as Iceberg clients may give it (see ICEBERG_TABLE_NAME). */
+export const icebergName = (kind: 'table' | 'view', name: string): string => {
   try {
-    return normalizeName('table', name, ICEBERG_TABLE_NAME, 256);
+    return normalizeName(kind, name, ICEBERG_TABLE_NAME, 256);
   } catch {
-    throw badRequest(`table name '${name}' is invalid: letters, digits, '_', '-' and '.', not starting with '.', at most 256 characters`);
+    throw badRequest(`${kind} name '${name}' is invalid: letters, digits, '_', '-' and '.', not starting with '.', at most 256 characters`);
   }
 };
+const tableName = (name: string): string => icebergName('table', name);
 
 /** The number in a metadata file's name (`00003-<uuid>.metadata.json`), to name the next one. */
 const fileVersion = (metadataLocation: string): number => Number(/\/(\d+)-[^/]*\.metadata\.json$/.exec(metadataLocation)?.[1] ?? 0);
@@ -271,8 +273,10 @@ export class IcebergCatalog {
     });
     const t = JSON.parse(shown.text) as { table_name: string; table_type: string; table_format: string; version_id: string; parameters?: Record<string, string>; storage_descriptor?: { location?: string } };
     const metadataLocation = t.parameters?.metadata_location;
-    if (t.table_format !== 'ICEBERG' || !metadataLocation || t.table_type === 'VIRTUAL_VIEW') {
-      throw new IcebergError(404, 'NoSuchTableException', `${database}.${t.table_name} is not an Iceberg table`);
+    // An Iceberg view has a metadata_location too, but it is not a table.
+    if (VIEW_TYPES.has(t.table_type)) throw new IcebergError(404, 'NoSuchTableException', `${database}.${t.table_name} is a view, not a table`);
+    if (t.table_format !== 'ICEBERG' || !metadataLocation) {
+      throw new IcebergError(404, 'NoSuchTableException', `${database}.${t.table_name} is a ${t.table_format} table, not an Iceberg table with a metadata_location`);
     }
     return { w, namespace: database.toLowerCase(), name: t.table_name, location: t.storage_descriptor?.location ?? '', metadataLocation, version: t.version_id, parameters: t.parameters ?? {} };
   }
@@ -281,7 +285,7 @@ export class IcebergCatalog {
     const limit = pageSizeOf(q);
     const db = await this.namespace(p, w, levels);
     const page = await named(this.tables.list(p, p.projectId, w.instanceId, w.catalog, db.database_name, {
-      limit, marker: q.pageToken || undefined, reversePage: false, deleted: false, format: 'ICEBERG', includeFields: [],
+      limit, marker: q.pageToken || undefined, reversePage: false, deleted: false, format: 'ICEBERG', excludeTypes: [...VIEW_TYPES], includeFields: [],
     }), { not_found: 'NoSuchNamespaceException' });
     return {
       identifiers: page.tables.map((t) => ({ namespace: levelsOf(db.database_name), name: t.table_name as string })),

@@ -46,7 +46,7 @@ interface PreparedUpdate {
 const tableName = (name: string, o: TableWriteOptions): string =>
   o.icebergNames ? normalizeName('table', name, ICEBERG_TABLE_NAME, 256) : normalizeName('table', name, TABLE_NAME, 256);
 export const MAX_TABLE_NAMES = 100_000;
-const VIEW_TYPES = new Set(['VIRTUAL_VIEW', 'MATERIALIZED_VIEW']);
+export const VIEW_TYPES = new Set(['VIRTUAL_VIEW', 'MATERIALIZED_VIEW']);
 
 export interface Column { column_name: string; column_type: string; comment?: string }
 export interface StorageDescriptor {
@@ -439,13 +439,15 @@ export class TableService {
   }
 
   async list(caller: Principal, projectId: string, instanceRef: string, catalogName: string, databaseName: string,
-    q: Paging & { pattern?: string; format?: string; type?: string; filter?: string; deleted: boolean; includeFields?: string[] }) {
+    q: Paging & { pattern?: string; format?: string; type?: string; excludeTypes?: string[]; filter?: string; deleted: boolean; includeFields?: string[] }) {
     const { s } = await this.databaseScope(projectId, instanceRef, catalogName, databaseName, caller);
     const parsed = q.filter ? parseFilter(q.filter) : undefined;
     const expression = parsed && q.filter ? typeTableFilter(q.filter, parsed) : undefined;
     // Dropped tables are not kept, so a listing of them is empty.
     if (q.deleted) return { tables: [], page_info: { current_count: 0 } };
-    const page = await this.page(s, { pattern: q.pattern, format: q.format, expression, ...(q.type ? { types: [q.type] } : {}), ...await this.visibility(caller, s) }, q);
+    const page = await this.page(s, {
+      pattern: q.pattern, format: q.format, expression, ...(q.type ? { types: [q.type] } : {}), ...(q.excludeTypes ? { excludeTypes: q.excludeTypes } : {}), ...await this.visibility(caller, s),
+    }, q);
     return { tables: page.rows.map((r) => pick(view(r), q.includeFields)), page_info: page.info };
   }
 

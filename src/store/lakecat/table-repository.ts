@@ -9,6 +9,8 @@ import { preparedQuery } from '../prepared.js';
 export interface TableScope { instanceId: string; catalogName: string; databaseName?: string }
 export interface TableFilter {
   pattern?: string; databasePattern?: string; types?: string[]; format?: string;
+  /** Table types left out (the Iceberg catalog lists tables without views). */
+  excludeTypes?: string[];
   /** Hive's table filter (owner, parameters, last access time). */
   expression?: Filter<TableField>;
   /** Only tables this user owns (for callers who are not administrators)... */
@@ -25,6 +27,7 @@ function filtered(q: Db, s: TableScope, f: TableFilter) {
   const byDatabase = hiveNamePattern('database_name', f.databasePattern);
   if (byDatabase) query = query.where(byDatabase);
   if (f.types?.length) query = query.where('table_type', 'in', f.types);
+  if (f.excludeTypes?.length) query = query.where('table_type', 'not in', f.excludeTypes);
   if (f.format !== undefined) query = query.where('table_format', '=', f.format);
   if (f.ownedBy !== undefined) query = query.where(ownedOrGranted(f.ownedBy, (f.grantedBy ?? []).map((g) => ({ database: g.database, name: g.table }))));
   if (f.expression) query = query.where(filterCondition(f.expression, tableFieldColumn(q.getExecutor().adapter instanceof PostgresAdapter)));

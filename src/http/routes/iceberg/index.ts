@@ -12,6 +12,7 @@ import { PREFIX_SEPARATOR, type Caller, type Warehouse } from '../../../services
 import { IDEMPOTENCY_LIFETIME, type Recorder } from '../../../services/iceberg/idempotency.js';
 import { namespaceRoutes } from './namespaces.js';
 import { tableRoutes } from './tables.js';
+import { viewRoutes } from './views.js';
 
 /** The endpoints served now; the config answer lists exactly these so clients do not try others. */
 export const ICEBERG_ENDPOINTS = [
@@ -30,6 +31,13 @@ export const ICEBERG_ENDPOINTS = [
   'POST /v1/{prefix}/tables/rename',
   'POST /v1/{prefix}/namespaces/{namespace}/register',
   'POST /v1/{prefix}/transactions/commit',
+  'GET /v1/{prefix}/namespaces/{namespace}/views',
+  'POST /v1/{prefix}/namespaces/{namespace}/views',
+  'GET /v1/{prefix}/namespaces/{namespace}/views/{view}',
+  'HEAD /v1/{prefix}/namespaces/{namespace}/views/{view}',
+  'POST /v1/{prefix}/namespaces/{namespace}/views/{view}',
+  'DELETE /v1/{prefix}/namespaces/{namespace}/views/{view}',
+  'POST /v1/{prefix}/views/rename',
 ];
 
 const ACCESS_TOKEN_TYPE = 'urn:ietf:params:oauth:token-type:access_token';
@@ -191,5 +199,6 @@ export function icebergRoutes(s: AppServices, opts: { qpsPerStride: number }) {
     } };
     namespaceRoutes(app, ctx);
     tableRoutes(app, ctx);
+    viewRoutes(app, ctx);
   };
 }
