@@ -41,7 +41,8 @@ for (const backend of await backends()) {
         'GET /v1/{prefix}/namespaces/{namespace}/tables', 'GET /v1/{prefix}/namespaces/{namespace}/tables/{table}',
         'HEAD /v1/{prefix}/namespaces/{namespace}', 'HEAD /v1/{prefix}/namespaces/{namespace}/tables/{table}',
         'POST /v1/{prefix}/namespaces', 'POST /v1/{prefix}/namespaces/{namespace}/properties',
-        'POST /v1/{prefix}/namespaces/{namespace}/tables', 'POST /v1/{prefix}/namespaces/{namespace}/tables/{table}', 'POST /v1/{prefix}/tables/rename',
+        'POST /v1/{prefix}/namespaces/{namespace}/tables', 'POST /v1/{prefix}/namespaces/{namespace}/tables/{table}', 'POST /v1/{prefix}/namespaces/{namespace}/tables/{table}/metrics',
+        'POST /v1/{prefix}/tables/rename',
       ]);
       const missing = await ice('GET', '/config', { query: { warehouse: `${instance}/nope` } });
       assert.equal(missing.status, 404);

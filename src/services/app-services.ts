@@ -38,6 +38,7 @@ import { migrationJob } from './jobs/hms/migration-job.js';
 import { storageCoordinates } from './console/location-service.js';
 import { AlarmService } from './alarms/alarm-service.js';
 import { IcebergCatalog } from './iceberg/catalog-service.js';
+import { IcebergMetricsService } from './iceberg/metrics-service.js';
 import { RequestCounter } from './alarms/request-counter.js';
 
 /** The composition root: every service, wired to the store, storage and configuration. */
@@ -72,6 +73,7 @@ export interface AppServices {
   jobRunner: JobRunner;
   alarms: AlarmService;
   iceberg: IcebergCatalog;
+  icebergMetrics: IcebergMetricsService;
   rateLimiter: RateLimiter;
   /** Requests per instance, for REQUEST_RATE_RATIO alarms: counted where the rate limit is applied. */
   requestCounter: RequestCounter;
@@ -136,6 +138,7 @@ export async function createServices(config: Config, store: Store, storage: Obje
     },
   }, log.child({ component: 'jobs' }), config.jobLeaseSeconds * 1000);
   jobs = new JobService(store, instances, box, jobRunner);
+  const iceberg = new IcebergCatalog(instances, catalogs, databases, tables, storage, localWarehouse);
   return {
     version, config, store, storage, identity, tokens, accessKeys, instances, catalogs, databases, functions,
     tables, partitions, statistics: new StatisticsService(store, partitions),
@@ -146,7 +149,7 @@ export async function createServices(config: Config, store: Store, storage: Obje
     jobs, jobRunner,
     credentials: new CredentialService(store, instances, tables, policies, locations, accessKeys, config.defaultBucket, localWarehouse, stsVend(config)),
     alarms: new AlarmService(store, instances), requestCounter: new RequestCounter(),
-    iceberg: new IcebergCatalog(instances, catalogs, databases, tables, storage, localWarehouse),
+    iceberg, icebergMetrics: new IcebergMetricsService(store, iceberg, { days: config.icebergMetricsRetentionDays, maxPerTable: config.icebergMetricsMaxPerTable }),
     ping: async () => { await sql`SELECT 1`.execute(store.db); },
   };
 }

@@ -16,6 +16,7 @@ import * as m0013 from './0013-console-services.js';
 import { migration as m0014 } from './0014-datasets-and-constraints.js';
 import * as m0015 from './0015-alarms.js';
 import { migration as m0016 } from './0016-jobs.js';
+import { migration as m0018 } from './0018-iceberg-metrics.js';
 
 /**
  * Versioned migrations, applied in name order on start. Never edit one that has shipped: add
@@ -39,6 +40,7 @@ export function migrationProvider(dialect: Dialect): MigrationProvider {
     '0014-datasets-and-constraints': m0014(dialect),
     '0015-alarms': m0015,
     '0016-jobs': m0016(dialect),
+    '0018-iceberg-metrics': m0018(dialect),
   };
   return { getMigrations: async () => migrations };
 }

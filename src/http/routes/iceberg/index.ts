@@ -11,6 +11,7 @@ import { IcebergError, KIND_TYPES } from '../../../services/iceberg/errors.js';
 import { PREFIX_SEPARATOR, type Caller, type Warehouse } from '../../../services/iceberg/catalog-service.js';
 import { namespaceRoutes } from './namespaces.js';
 import { tableRoutes } from './tables.js';
+import { metricsRoutes } from './metrics.js';
 
 /** The endpoints served now; the config answer lists exactly these so clients do not try others. */
 export const ICEBERG_ENDPOINTS = [
@@ -26,6 +27,7 @@ export const ICEBERG_ENDPOINTS = [
   'HEAD /v1/{prefix}/namespaces/{namespace}/tables/{table}',
   'DELETE /v1/{prefix}/namespaces/{namespace}/tables/{table}',
   'POST /v1/{prefix}/namespaces/{namespace}/tables/{table}',
+  'POST /v1/{prefix}/namespaces/{namespace}/tables/{table}/metrics',
   'POST /v1/{prefix}/tables/rename',
 ];
 
@@ -154,5 +156,6 @@ export function icebergRoutes(s: AppServices, opts: { qpsPerStride: number }) {
     } };
     namespaceRoutes(app, ctx);
     tableRoutes(app, ctx);
+    metricsRoutes(app, ctx);
   };
 }
