@@ -3,6 +3,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { applyUpdates, checkRequirements, CommitConflict, InvalidUpdate, type TableMetadata, type Update } from '../src/services/iceberg/table-metadata.js';
+import { newTableMetadata } from '../src/services/iceberg/new-table.js';
 
 function base(): TableMetadata {
   return {
@@ -126,5 +127,41 @@ describe('Iceberg commit updates', () => {
     assert.equal(m['next-row-id'], 30);
     // Format 2 tables carry no row lineage.
     assert.equal(applyUpdates(base(), [{ action: 'add-snapshot', snapshot: snapshot(1, 1) }], 1)['next-row-id'], undefined);
+  });
+
+  test('no current snapshot is -1 before format version 3, as the reference writer spells it', () => {
+    let m = applyUpdates(base(), [{ action: 'add-snapshot', snapshot: snapshot(1, 1) }, { action: 'set-snapshot-ref', 'ref-name': 'main', type: 'branch', 'snapshot-id': 1 }], 2);
+    assert.equal(applyUpdates(m, [{ action: 'remove-snapshot-ref', 'ref-name': 'main' }], 3)['current-snapshot-id'], -1);
+    m = applyUpdates(m, [{ action: 'remove-snapshots', 'snapshot-ids': [1] }], 3);
+    assert.equal(m['current-snapshot-id'], -1);
+    assert.equal(applyUpdates(m, [{ action: 'upgrade-format-version', 'format-version': 3 }], 4)['current-snapshot-id'], null);
+  });
+
+  test('a v2 snapshot needs a sequence number, a manifest list and a known schema', () => {
+    const { 'sequence-number': _s, ...noSequence } = snapshot(1, 1);
+    const { 'manifest-list': _l, ...noList } = snapshot(1, 1);
+    for (const s of [noSequence, noList, { ...snapshot(1, 1), 'schema-id': 9 }]) {
+      assert.throws(() => applyUpdates(base(), [{ action: 'add-snapshot', snapshot: s as never }], 2), InvalidUpdate);
+    }
+  });
+
+  test('format version 1 on request: v1 fields kept in step with the current schema and spec, dropped by the upgrade', () => {
+    const created = newTableMetadata({ schema: { type: 'struct', fields: [{ id: 1, name: 'id', required: true, type: 'long' }] }, properties: { 'format-version': '1', a: 'b' } }, 'obs://b/t', 1) as unknown as TableMetadata;
+    assert.equal(created['format-version'], 1);
+    assert.deepEqual(created.properties, { a: 'b' });
+    assert.equal(created['last-sequence-number'], undefined);
+    assert.deepEqual(created['partition-spec'], []);
+    const evolved = applyUpdates(created, [
+      { action: 'add-schema', schema: { 'schema-id': 1, type: 'struct', fields: [{ id: 1, name: 'id', required: true, type: 'long' }, { id: 2, name: 'x', required: false, type: 'int' }] } },
+      { action: 'set-current-schema', 'schema-id': -1 },
+      { action: 'add-spec', spec: { 'spec-id': 1, fields: [{ name: 'x', transform: 'identity', 'source-id': 2 }] } }, { action: 'set-default-spec', 'spec-id': -1 },
+    ], 2);
+    assert.deepEqual((evolved.schema as { fields: unknown[] }).fields, evolved.schemas[1]?.fields);
+    assert.deepEqual(evolved['partition-spec'], evolved['partition-specs'][1]?.fields);
+    const upgraded = applyUpdates(evolved, [{ action: 'upgrade-format-version', 'format-version': 2 }], 3);
+    assert.deepEqual([upgraded.schema, upgraded['partition-spec'], upgraded['last-sequence-number']], [undefined, undefined, 0]);
+    assert.throws(() => newTableMetadata({ schema: { type: 'struct', fields: [] }, properties: { 'format-version': '4' } }, 'obs://b/t'), /format-version 4/);
+    const v3 = newTableMetadata({ schema: { type: 'struct', fields: [] }, properties: { 'format-version': '3' } }, 'obs://b/t');
+    assert.deepEqual([v3['format-version'], v3['next-row-id'], v3['current-snapshot-id']], [3, 0, null]);
   });
 });

@@ -40,6 +40,7 @@ import { AlarmService } from './alarms/alarm-service.js';
 import { IcebergCatalog } from './iceberg/catalog-service.js';
 import { Idempotency } from './iceberg/idempotency.js';
 import { IcebergViews } from './iceberg/view-service.js';
+import { IcebergMetricsService } from './iceberg/metrics-service.js';
 import { RequestCounter } from './alarms/request-counter.js';
 
 /** The composition root: every service, wired to the store, storage and configuration. */
@@ -77,6 +78,7 @@ export interface AppServices {
   /** Iceberg Idempotency-Key answers. */
   idempotency: Idempotency;
   icebergViews: IcebergViews;
+  icebergMetrics: IcebergMetricsService;
   rateLimiter: RateLimiter;
   /** Requests per instance, for REQUEST_RATE_RATIO alarms: counted where the rate limit is applied. */
   requestCounter: RequestCounter;
@@ -153,6 +155,7 @@ export async function createServices(config: Config, store: Store, storage: Obje
     credentials: new CredentialService(store, instances, tables, policies, locations, accessKeys, config.defaultBucket, localWarehouse, stsVend(config)),
     alarms: new AlarmService(store, instances), requestCounter: new RequestCounter(),
     iceberg, icebergViews: new IcebergViews(iceberg, tables), idempotency: new Idempotency(store),
+    icebergMetrics: new IcebergMetricsService(store, iceberg, { days: config.icebergMetricsRetentionDays, maxPerTable: config.icebergMetricsMaxPerTable }),
     ping: async () => { await sql`SELECT 1`.execute(store.db); },
   };
 }

@@ -206,6 +206,11 @@ export interface JobRunRow {
 }
 export interface JobRunLogRow { id: Generated<number>; run_id: string; at: string; level: string; message: string }
 
+export interface IcebergMetricsReportRow {
+  id: Generated<number>; instance_id: string; catalog_name: string; database_name: string; table_name: string;
+  report_type: string; snapshot_id: string | null; report: string; created_at: string;
+}
+
 export interface AlarmRuleRow {
   /** 32 hex characters. */
   id: string; project_id: string; instance_id: string;
@@ -282,4 +287,5 @@ export interface Database {
   iceberg_idempotency_keys: IcebergIdempotencyRow;
   alarm_records: AlarmRecordRow;
   alarm_request_samples: AlarmRequestSampleRow;
+  lf_iceberg_metrics_reports: IcebergMetricsReportRow;
 }

@@ -1,4 +1,4 @@
-// Iceberg table metadata (format v2) for a new table, and the Hive view of its schema that
+// Iceberg table metadata (format v2, or v1 or v3 when asked) for a new table, and the Hive view of its schema that
 // LakeCat stores as columns. Pure functions: the routes write and read the files.
 import { randomUUID } from 'node:crypto';
 import { invalid } from '../errors.js';
@@ -147,15 +147,22 @@ export function newTableMetadata(req: CreateRequest, location: string, now = Dat
     if (nullOrder !== 'nulls-first' && nullOrder !== 'nulls-last') throw invalid('null-order must be nulls-first or nulls-last');
     return { transform: f.transform, 'source-id': sourceOf(f, mapping, types, 'sort field'), direction, 'null-order': nullOrder };
   });
-  const props = req.properties ?? {};
-  if (!isObject(props) || !Object.values(props).every((v) => typeof v === 'string')) throw invalid('properties must map strings to strings');
+  const given = req.properties ?? {};
+  if (!isObject(given) || !Object.values(given).every((v) => typeof v === 'string')) throw invalid('properties must map strings to strings');
+  // `format-version` chooses the table's format, as in the reference catalog, and is not kept as a property.
+  const { 'format-version': format = '2', ...props } = given as Record<string, string>;
+  if (format !== '1' && format !== '2' && format !== '3') throw invalid(`format-version ${format} is not supported for a new table: use 1, 2 or 3`);
   // Order id 0 is reserved for "unsorted".
   const sortOrderId = sortFields.length ? 1 : 0;
   return {
-    'format-version': 2, 'table-uuid': randomUUID(), location, 'last-sequence-number': 0, 'last-updated-ms': now,
-    'last-column-id': lastColumnId, 'current-schema-id': 0, schemas: [schema],
+    'format-version': Number(format), 'table-uuid': randomUUID(), location,
+    // v2 tracks sequence numbers; v1 has none, and keeps its current schema and spec in fields of their own.
+    ...(format === '1' ? { schema, 'partition-spec': partitionFields } : { 'last-sequence-number': 0 }),
+    // v3 numbers rows from 0 (row lineage).
+    ...(format === '3' ? { 'next-row-id': 0 } : {}),
+    'last-updated-ms': now, 'last-column-id': lastColumnId, 'current-schema-id': 0, schemas: [schema],
     'default-spec-id': 0, 'partition-specs': [{ 'spec-id': 0, fields: partitionFields }], 'last-partition-id': lastPartitionId,
     'default-sort-order-id': sortOrderId, 'sort-orders': [{ 'order-id': sortOrderId, fields: sortFields }],
-    properties: props, 'current-snapshot-id': -1, snapshots: [], 'snapshot-log': [], 'metadata-log': [], refs: {},
+    properties: props, 'current-snapshot-id': format === '3' ? null : -1, snapshots: [], 'snapshot-log': [], 'metadata-log': [], refs: {},
   };
 }

@@ -184,6 +184,11 @@ export function applyUpdates(base: TableMetadata, updates: Update[], nowMs: numb
         if (!m.schemas.length || !m['partition-specs'].length || !m['sort-orders'].length) throw new InvalidUpdate('a snapshot needs a schema, a partition spec and a sort order first');
         if (m.snapshots.some((x) => x['snapshot-id'] === s['snapshot-id'])) throw new InvalidUpdate(`snapshot ${s['snapshot-id']} already exists`);
         const last = m['last-sequence-number'] ?? 0;
+        // The table spec requires both of a v2 snapshot; a v1 snapshot may list its manifests inline instead.
+        if (m['format-version'] > 1 && (typeof s['sequence-number'] !== 'number' || typeof s['manifest-list'] !== 'string')) {
+          throw new InvalidUpdate(`snapshot ${s['snapshot-id']} needs a sequence-number and a manifest-list in a format version ${m['format-version']} table`);
+        }
+        if (s['schema-id'] !== undefined && !m.schemas.some((x) => x['schema-id'] === s['schema-id'])) throw new InvalidUpdate(`snapshot ${s['snapshot-id']} names schema ${s['schema-id']}, which the table does not have`);
         // Behind the table: another commit got there first, so the client retries on fresh metadata (409, not 400).
         if (m['format-version'] > 1 && s['parent-snapshot-id'] != null && (s['sequence-number'] ?? 0) <= last) {
           throw new CommitConflict(`snapshot ${s['snapshot-id']} has sequence number ${s['sequence-number'] ?? 0}, not above the table's ${last}`);
@@ -214,14 +219,14 @@ export function applyUpdates(base: TableMetadata, updates: Update[], nowMs: numb
         const gone = new Set(u['snapshot-ids']);
         m.snapshots = m.snapshots.filter((s) => !gone.has(s['snapshot-id']));
         for (const [name, ref] of Object.entries(m.refs)) if (gone.has(ref['snapshot-id'])) delete m.refs[name];
-        if (m['current-snapshot-id'] != null && gone.has(m['current-snapshot-id'])) m['current-snapshot-id'] = null;
+        if (m['current-snapshot-id'] != null && gone.has(m['current-snapshot-id'])) m['current-snapshot-id'] = NO_SNAPSHOT;
         m.statistics = (m.statistics ?? []).filter((s) => !gone.has(s['snapshot-id']));
         m['partition-statistics'] = (m['partition-statistics'] ?? []).filter((s) => !gone.has(s['snapshot-id']));
         break;
       }
       case 'remove-snapshot-ref':
         delete m.refs[u['ref-name']];
-        if (u['ref-name'] === MAIN) m['current-snapshot-id'] = null;
+        if (u['ref-name'] === MAIN) m['current-snapshot-id'] = NO_SNAPSHOT;
         break;
       case 'set-location':
         if (!u.location) throw new InvalidUpdate('set-location needs a location');
@@ -252,6 +257,30 @@ export function applyUpdates(base: TableMetadata, updates: Update[], nowMs: numb
       default:
         throw new InvalidUpdate(`unknown update action ${(u as { action: string }).action}`);
     }
+  }
+  return finish(m, base, nowMs);
+}
+
+/** Marks "no current snapshot" until the end of an update; finish() spells it for the format version. */
+const NO_SNAPSHOT = -1;
+
+/**
+ * What the table spec asks of the metadata as a whole after the updates: "no current snapshot"
+ * is -1 before format version 3 and null from it (as the reference writer spells them); a v1
+ * table also carries its current schema and default spec in the v1 fields `schema` and
+ * `partition-spec`, which v2 dropped; v2 requires `last-sequence-number`.
+ */
+function finish(m: TableMetadata, base: TableMetadata, nowMs: number): TableMetadata {
+  if (m['current-snapshot-id'] === null || m['current-snapshot-id'] === undefined || m['current-snapshot-id'] === NO_SNAPSHOT) {
+    m['current-snapshot-id'] = m['format-version'] >= 3 ? null : NO_SNAPSHOT;
+  }
+  if (m['format-version'] === 1) {
+    m.schema = structuredClone(m.schemas.find((s) => s['schema-id'] === m['current-schema-id']));
+    m['partition-spec'] = m['partition-specs'].find((s) => s['spec-id'] === m['default-spec-id'])?.fields ?? [];
+  } else {
+    delete m.schema;
+    delete m['partition-spec'];
+    m['last-sequence-number'] ??= 0;
   }
   m['last-updated-ms'] = Math.max(nowMs, base['last-updated-ms']);
   return m;

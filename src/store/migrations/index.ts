@@ -17,6 +17,7 @@ import { migration as m0014 } from './0014-datasets-and-constraints.js';
 import * as m0015 from './0015-alarms.js';
 import { migration as m0016 } from './0016-jobs.js';
 import * as m0017 from './0017-iceberg-idempotency.js';
+import { migration as m0018 } from './0018-iceberg-metrics.js';
 
 /**
  * Versioned migrations, applied in name order on start. Never edit one that has shipped: add
@@ -41,6 +42,7 @@ export function migrationProvider(dialect: Dialect): MigrationProvider {
     '0015-alarms': m0015,
     '0016-jobs': m0016(dialect),
     '0017-iceberg-idempotency': m0017,
+    '0018-iceberg-metrics': m0018(dialect),
   };
   return { getMigrations: async () => migrations };
 }

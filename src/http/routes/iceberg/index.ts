@@ -13,6 +13,7 @@ import { IDEMPOTENCY_LIFETIME, type Recorder } from '../../../services/iceberg/i
 import { namespaceRoutes } from './namespaces.js';
 import { tableRoutes } from './tables.js';
 import { viewRoutes } from './views.js';
+import { metricsRoutes } from './metrics.js';
 
 /** The endpoints served now; the config answer lists exactly these so clients do not try others. */
 export const ICEBERG_ENDPOINTS = [
@@ -28,6 +29,7 @@ export const ICEBERG_ENDPOINTS = [
   'HEAD /v1/{prefix}/namespaces/{namespace}/tables/{table}',
   'DELETE /v1/{prefix}/namespaces/{namespace}/tables/{table}',
   'POST /v1/{prefix}/namespaces/{namespace}/tables/{table}',
+  'POST /v1/{prefix}/namespaces/{namespace}/tables/{table}/metrics',
   'POST /v1/{prefix}/tables/rename',
   'POST /v1/{prefix}/namespaces/{namespace}/register',
   'POST /v1/{prefix}/transactions/commit',
@@ -200,5 +202,6 @@ export function icebergRoutes(s: AppServices, opts: { qpsPerStride: number }) {
     namespaceRoutes(app, ctx);
     tableRoutes(app, ctx);
     viewRoutes(app, ctx);
+    metricsRoutes(app, ctx);
   };
 }
