@@ -2,6 +2,7 @@
 // table is a LakeCat EXTERNAL_TABLE of format ICEBERG whose parameters point at its current
 // metadata file (the Hive convention), so both APIs see one catalog. Every call goes through the
 // LakeCat services and gets their authorization, visibility, locations and metadata events.
+import { parseIceberg, stringifyIceberg } from './json.js';
 import { createHash, randomUUID } from 'node:crypto';
 import type { Principal } from '../iam/principal.js';
 import type { InstanceService } from '../instances/instance-service.js';
@@ -245,7 +246,7 @@ export class IcebergCatalog {
     const c = this.coordinates(location);
     let m: TableMetadata;
     try {
-      m = JSON.parse((await this.storage.getObject(c.bucket, c.key)).toString('utf8')) as TableMetadata;
+      m = parseIceberg<TableMetadata>((await this.storage.getObject(c.bucket, c.key)).toString('utf8'));
     } catch (err) {
       if (err instanceof StorageNotFoundError) throw new IcebergError(404, 'NoSuchTableException', `the metadata file ${location} of the table is missing`);
       if (err instanceof SyntaxError) throw badRequest(`the file ${location} is not JSON table metadata`);
@@ -256,7 +257,7 @@ export class IcebergCatalog {
   }
 
   private async writeMetadata(location: string, m: TableMetadata): Promise<void> {
-    await this.writeFile(location, JSON.stringify(m));
+    await this.writeFile(location, stringifyIceberg(m));
     this.cache.set(location, m);
   }
 

@@ -2,6 +2,7 @@
 // changes nothing more. A success is recorded inside the transaction of the change, so a retry
 // finds either the change with its answer or neither; a deterministic refusal (400, 404, 409,
 // 422) is recorded after it, and a server failure not at all, so it can be retried.
+import { parseIceberg, stringifyIceberg } from './json.js';
 import type { Store, Tx } from '../../store/store.js';
 import { nowIso } from '../../store/store.js';
 import { deleteExpiredAnswer, deleteExpiredAnswers, findAnswer, insertAnswer } from '../../store/iceberg/idempotency-repository.js';
@@ -33,7 +34,7 @@ export class Idempotency {
     const row = (s: number, body: unknown): IcebergIdempotencyRow => {
       const now = new Date();
       return {
-        project_id: projectId, idempotency_key: key.toLowerCase(), fingerprint, status: s, body: body === undefined ? null : JSON.stringify(body),
+        project_id: projectId, idempotency_key: key.toLowerCase(), fingerprint, status: s, body: body === undefined ? null : stringifyIceberg(body),
         created_at: now.toISOString(), expires_at: new Date(now.getTime() + KEEP_MS).toISOString(),
       };
     };
@@ -58,7 +59,7 @@ function replay(prior: IcebergIdempotencyRow, fingerprint: string): Answer {
   if (prior.fingerprint !== fingerprint) {
     throw new IcebergError(422, 'UnprocessableEntityException', 'this Idempotency-Key was used for a different request; use a new key for a new operation');
   }
-  const body = prior.body === null ? undefined : JSON.parse(prior.body) as unknown;
+  const body = prior.body === null ? undefined : parseIceberg(prior.body);
   if (prior.status >= 400) {
     const e = (body as { error: { message: string; type: string; code: number } }).error;
     throw new IcebergError(e.code, e.type, e.message);

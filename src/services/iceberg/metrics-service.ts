@@ -1,6 +1,7 @@
 // Metrics reports of Iceberg clients (POST .../tables/{table}/metrics): a ScanReport or a
 // CommitReport as the REST spec shapes them, accepted only for a table the caller can see, and
 // kept for a bounded time and number per table.
+import { stringifyIceberg } from './json.js';
 import type { Store } from '../../store/store.js';
 import { insertReport, pruneBeyond, pruneOlderThan } from '../../store/iceberg/metrics-repository.js';
 import type { Caller, IcebergCatalog, Warehouse } from './catalog-service.js';
@@ -15,7 +16,7 @@ export interface MetricsRetention {
 
 type Json = Record<string, unknown>;
 const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
-const isInt = (v: unknown): boolean => typeof v === 'number' && Number.isInteger(v);
+const isInt = (v: unknown): boolean => (typeof v === 'number' && Number.isInteger(v)) || typeof v === 'bigint';
 const isStringMap = (v: unknown): boolean => isObject(v) && Object.values(v).every((x) => typeof x === 'string');
 
 /** Why a metric result is neither a counter ({unit, value}) nor a timer ({time-unit, count, total-duration}), or undefined. */
@@ -67,7 +68,7 @@ export class IcebergMetricsService {
     const key = { instanceId: w.instanceId, catalog: w.catalog, database: t.namespace, table: t.name };
     const now = this.now();
     await this.store.transaction(async (trx) => {
-      await insertReport(trx, { ...key, reportType, snapshotId, report: JSON.stringify(body), createdAt: new Date(now).toISOString() });
+      await insertReport(trx, { ...key, reportType, snapshotId, report: stringifyIceberg(body), createdAt: new Date(now).toISOString() });
       await pruneOlderThan(trx, new Date(now - this.retention.days * 86_400_000).toISOString());
       await pruneBeyond(trx, key, this.retention.maxPerTable);
     });

@@ -2,6 +2,7 @@
 // asserts against the current metadata, and the updates it applies, as the Iceberg REST spec
 // defines them. Pure functions: the commit endpoint runs them inside its compare-and-swap.
 
+import { stringifyIceberg } from './json.js';
 import type { IcebergSchema as SchemaFields, PartitionField } from './new-table.js';
 
 /** A schema as stored in table metadata: with its id. */
@@ -78,7 +79,7 @@ export function checkRequirements(base: TableMetadata | undefined, requirements:
     }
     if (!base) throw new CommitConflict(`${r.type}: the table does not exist`);
     const fail = (what: string, expected: unknown, found: unknown) => {
-      throw new CommitConflict(`${r.type}: ${what} is ${JSON.stringify(found ?? null)}, expected ${JSON.stringify(expected)}`);
+      throw new CommitConflict(`${r.type}: ${what} is ${stringifyIceberg(found ?? null)}, expected ${stringifyIceberg(expected)}`);
     };
     switch (r.type) {
       case 'assert-table-uuid': if (base['table-uuid'] !== r.uuid) fail('the table uuid', r.uuid, base['table-uuid']); break;
@@ -132,7 +133,7 @@ export function applyUpdates(base: TableMetadata, updates: Update[], nowMs: numb
         break;
       case 'add-schema': {
         // A schema equal to an existing one is reused, as the reference implementation does.
-        const same = m.schemas.find((s) => JSON.stringify(s.fields) === JSON.stringify(u.schema.fields) && JSON.stringify(s['identifier-field-ids'] ?? []) === JSON.stringify(u.schema['identifier-field-ids'] ?? []));
+        const same = m.schemas.find((s) => stringifyIceberg(s.fields) === stringifyIceberg(u.schema.fields) && stringifyIceberg(s['identifier-field-ids'] ?? []) === stringifyIceberg(u.schema['identifier-field-ids'] ?? []));
         if (same) { lastSchema = same['schema-id']; break; }
         const id = Math.max(-1, ...m.schemas.map((s) => s['schema-id'])) + 1;
         m.schemas.push({ ...u.schema, 'schema-id': id });
@@ -148,7 +149,7 @@ export function applyUpdates(base: TableMetadata, updates: Update[], nowMs: numb
         break;
       }
       case 'add-spec': {
-        const same = m['partition-specs'].find((s) => JSON.stringify(s.fields) === JSON.stringify(u.spec.fields));
+        const same = m['partition-specs'].find((s) => stringifyIceberg(s.fields) === stringifyIceberg(u.spec.fields));
         if (same) { lastSpec = same['spec-id']; break; }
         const id = Math.max(-1, ...m['partition-specs'].map((s) => s['spec-id'])) + 1;
         let next = m['last-partition-id'];
@@ -165,7 +166,7 @@ export function applyUpdates(base: TableMetadata, updates: Update[], nowMs: numb
         break;
       }
       case 'add-sort-order': {
-        const same = m['sort-orders'].find((o) => JSON.stringify(o.fields) === JSON.stringify(u['sort-order'].fields));
+        const same = m['sort-orders'].find((o) => stringifyIceberg(o.fields) === stringifyIceberg(u['sort-order'].fields));
         if (same) { lastOrder = same['order-id']; break; }
         // Order 0 is reserved for "unsorted".
         const id = u['sort-order'].fields.length === 0 ? 0 : Math.max(0, ...m['sort-orders'].map((o) => o['order-id'])) + 1;

@@ -3,6 +3,7 @@
 // see a view with its SQL and columns, and Iceberg clients see the view metadata. Tables and views
 // share LakeCat's names, so one cannot shadow the other. A replace moves the pointer by the same
 // compare-and-swap on the LakeCat table's version as a table commit.
+import { parseIceberg, stringifyIceberg } from './json.js';
 import { randomUUID } from 'node:crypto';
 import type { TableService } from '../lakecat/table-service.js';
 import { ServiceError } from '../errors.js';
@@ -53,7 +54,7 @@ export class IcebergViews {
   private async readMetadata(v: { namespace: string; name: string }, location: string): Promise<ViewMetadata> {
     const c = this.catalog.coordinates(location);
     try {
-      return JSON.parse((await this.catalog.storage.getObject(c.bucket, c.key)).toString('utf8')) as ViewMetadata;
+      return parseIceberg<ViewMetadata>((await this.catalog.storage.getObject(c.bucket, c.key)).toString('utf8'));
     } catch (err) {
       if (err instanceof StorageNotFoundError) throw new IcebergError(404, 'NoSuchViewException', `the metadata file ${location} of view ${v.namespace}.${v.name} is missing`);
       throw err;
@@ -115,7 +116,7 @@ export class IcebergViews {
     const text = hiveViewText(metadata);
     // The file first, then the view and (with an Idempotency-Key) its answer in one transaction;
     // a refused create removes the file again.
-    await this.catalog.writeFile(metadataLocation, JSON.stringify(metadata));
+    await this.catalog.writeFile(metadataLocation, stringifyIceberg(metadata));
     const answer: LoadViewResult = { 'metadata-location': metadataLocation, metadata, config: {} };
     try {
       await named(this.tables.create(p, p.projectId, w.instanceId, w.catalog, db.database_name, {
@@ -163,7 +164,7 @@ export class IcebergViews {
         throw err;
       }
       const metadataLocation = nextMetadataLocation(next, v.metadataLocation);
-      await this.catalog.writeFile(metadataLocation, JSON.stringify(next));
+      await this.catalog.writeFile(metadataLocation, stringifyIceberg(next));
       const schema = currentSchema(next);
       const text = hiveViewText(next);
       // Properties the replace removed leave the LakeCat parameters too; others set there stay.

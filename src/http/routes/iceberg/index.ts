@@ -8,6 +8,7 @@ import { ServiceError } from '../../../services/errors.js';
 import type { Principal } from '../../../services/iam/principal.js';
 import { HttpError } from '../../errors.js';
 import { IcebergError, KIND_TYPES } from '../../../services/iceberg/errors.js';
+import { parseIceberg, stringifyIceberg } from '../../../services/iceberg/json.js';
 import { PREFIX_SEPARATOR, type Caller, type Warehouse } from '../../../services/iceberg/catalog-service.js';
 import { IDEMPOTENCY_LIFETIME, type Recorder } from '../../../services/iceberg/idempotency.js';
 import { namespaceRoutes } from './namespaces.js';
@@ -59,7 +60,7 @@ export interface IcebergContext {
 
 /** What a request was, for telling a retry from another request that reuses its key. */
 function fingerprint(request: FastifyRequest, p: Caller): string {
-  return createHash('sha256').update(`${p.userId}\n${request.method} ${request.url}\n${JSON.stringify(request.body ?? null)}`).digest('hex');
+  return createHash('sha256').update(`${p.userId}\n${request.method} ${request.url}\n${stringifyIceberg(request.body ?? null)}`).digest('hex');
 }
 
 function sendIceberg(reply: FastifyReply, status: number, type: string, message: string): FastifyReply {
@@ -83,6 +84,17 @@ function sameSecret(a: string, b: string): boolean {
 /** Registered with the prefix `/iceberg`; `qpsPerStride` as for the LakeFormation routes. */
 export function icebergRoutes(s: AppServices, opts: { qpsPerStride: number }) {
   return async (app: FastifyInstance): Promise<void> => {
+    // Iceberg bodies carry 64-bit ids: parsed and written without rounding them (services/iceberg/json.ts).
+    app.removeContentTypeParser('application/json');
+    app.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body: string, done) => {
+      if (body.length === 0) return done(null, undefined);
+      try {
+        done(null, parseIceberg(body));
+      } catch {
+        done(new HttpError(400, 'common.01000001', 'the request body is not valid JSON'), undefined);
+      }
+    });
+    app.setReplySerializer((payload) => stringifyIceberg(payload));
     app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_request, body: string, done) => {
       done(null, Object.fromEntries(new URLSearchParams(body)));
     });
