@@ -146,7 +146,7 @@ export async function createServices(config: Config, store: Store, storage: Obje
     jobs, jobRunner,
     credentials: new CredentialService(store, instances, tables, policies, locations, accessKeys, config.defaultBucket, localWarehouse, stsVend(config)),
     alarms: new AlarmService(store, instances), requestCounter: new RequestCounter(),
-    iceberg: new IcebergCatalog(instances, catalogs, databases, tables, storage, localWarehouse),
+    iceberg: new IcebergCatalog(instances, catalogs, databases, tables, storage, localWarehouse, guard),
     ping: async () => { await sql`SELECT 1`.execute(store.db); },
   };
 }

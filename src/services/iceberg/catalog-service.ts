@@ -16,6 +16,8 @@ import { StorageNotFoundError, type ObjectStorage } from '../../storage/object-s
 import { badRequest, IcebergError, named } from './errors.js';
 import { hiveColumns, newTableMetadata, type CreateRequest, type IcebergSchema } from './new-table.js';
 import { applyUpdates, checkRequirements, CommitConflict, InvalidUpdate, type Requirement, type TableMetadata, type Update } from './table-metadata.js';
+import { allowAnyLocation, type LocationGuard } from '../lakecat/names.js';
+import { assertTablePaths } from './paths.js';
 
 /** Separates the instance id from the catalog name in the prefix the config endpoint hands out. */
 export const PREFIX_SEPARATOR = '~';
@@ -74,6 +76,8 @@ export class IcebergCatalog {
     private readonly tables: TableService,
     readonly storage: ObjectStorage,
     readonly localWarehouse: string | undefined,
+    /** The LakeCat services' location guard: a table's location and write paths pass it before anything is written. */
+    private readonly guard: LocationGuard = allowAnyLocation,
   ) {}
 
   /** The catalog a `warehouse` setting names (`<instance_id>/<catalog>`, or `<catalog>` of the default instance). */
@@ -231,6 +235,7 @@ export class IcebergCatalog {
     const metadata = newTableMetadata(body, location) as unknown as TableMetadata;
     const metadataLocation = `${location}/metadata/00000-${randomUUID()}.metadata.json`;
     this.coordinates(metadataLocation); // a location outside our storage is refused before the table exists
+    await assertTablePaths(this.guard, p, w.instanceId, this.localWarehouse, metadata);
     // The table first: the table service checks grants, the location and the name before anything is written.
     await named(this.tables.create(p, p.projectId, w.instanceId, w.catalog, db.database_name, {
       table_name: name, table_type: 'EXTERNAL_TABLE', table_format: 'ICEBERG',
@@ -275,6 +280,8 @@ export class IcebergCatalog {
         if (err instanceof InvalidUpdate) throw badRequest(err.message);
         throw err;
       }
+      // A moved location or write path is checked before the new metadata file is written there.
+      await assertTablePaths(this.guard, p, w.instanceId, this.localWarehouse, next, base);
       next['metadata-log'] = [...(base['metadata-log'] ?? []), { 'metadata-file': t.metadataLocation, 'timestamp-ms': base['last-updated-ms'] }];
       const version = Number(/\/(\d+)-[^/]*\.metadata\.json$/.exec(t.metadataLocation)?.[1] ?? 0) + 1;
       const metadataLocation = `${next.location}/metadata/${String(version).padStart(5, '0')}-${randomUUID()}.metadata.json`;
