@@ -39,6 +39,7 @@ for (const backend of await backends()) {
         'DELETE /v1/{prefix}/namespaces/{namespace}', 'DELETE /v1/{prefix}/namespaces/{namespace}/tables/{table}',
         'GET /v1/{prefix}/namespaces', 'GET /v1/{prefix}/namespaces/{namespace}',
         'GET /v1/{prefix}/namespaces/{namespace}/tables', 'GET /v1/{prefix}/namespaces/{namespace}/tables/{table}',
+        'GET /v1/{prefix}/namespaces/{namespace}/tables/{table}/credentials',
         'HEAD /v1/{prefix}/namespaces/{namespace}', 'HEAD /v1/{prefix}/namespaces/{namespace}/tables/{table}',
         'POST /v1/{prefix}/namespaces', 'POST /v1/{prefix}/namespaces/{namespace}/properties',
         'POST /v1/{prefix}/namespaces/{namespace}/tables', 'POST /v1/{prefix}/namespaces/{namespace}/tables/{table}', 'POST /v1/{prefix}/tables/rename',

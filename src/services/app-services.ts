@@ -38,6 +38,7 @@ import { migrationJob } from './jobs/hms/migration-job.js';
 import { storageCoordinates } from './console/location-service.js';
 import { AlarmService } from './alarms/alarm-service.js';
 import { IcebergCatalog } from './iceberg/catalog-service.js';
+import { IcebergCredentials, type VendingStorage } from './iceberg/credential-vending.js';
 import { RequestCounter } from './alarms/request-counter.js';
 
 /** The composition root: every service, wired to the store, storage and configuration. */
@@ -72,6 +73,7 @@ export interface AppServices {
   jobRunner: JobRunner;
   alarms: AlarmService;
   iceberg: IcebergCatalog;
+  icebergCredentials: IcebergCredentials;
   rateLimiter: RateLimiter;
   /** Requests per instance, for REQUEST_RATE_RATIO alarms: counted where the rate limit is applied. */
   requestCounter: RequestCounter;
@@ -97,6 +99,12 @@ function stsVend(config: Config) {
   const settings = { ...s, sts: s.sts };
   return async (bucket: string, prefix: string, write: boolean, seconds: number, session: string) =>
     (await import('../storage/sts.js')).assumeRoleForPrefix(settings, bucket, prefix, write, seconds, session);
+}
+
+/** What Iceberg credential vending tells engines of the storage: S3's endpoint, and whether its STS vends. */
+function vendingStorage(config: Config): VendingStorage {
+  const s = config.storage;
+  return s.kind === 's3' ? { kind: 's3', sts: Boolean(s.sts), endpoint: s.endpoint, region: s.region, pathStyle: s.forcePathStyle } : { kind: 'local' };
 }
 
 export async function createServices(config: Config, store: Store, storage: ObjectStorage, log: Logger, version: string): Promise<AppServices> {
@@ -136,6 +144,7 @@ export async function createServices(config: Config, store: Store, storage: Obje
     },
   }, log.child({ component: 'jobs' }), config.jobLeaseSeconds * 1000);
   jobs = new JobService(store, instances, box, jobRunner);
+  const credentials = new CredentialService(store, instances, tables, policies, locations, accessKeys, config.defaultBucket, localWarehouse, stsVend(config));
   return {
     version, config, store, storage, identity, tokens, accessKeys, instances, catalogs, databases, functions,
     tables, partitions, statistics: new StatisticsService(store, partitions),
@@ -144,9 +153,10 @@ export async function createServices(config: Config, store: Store, storage: Obje
     agencies: new AgencyService(store, accessKeys), locations, obs: new ObsService(store, storage, locations, config.defaultBucket, config.region),
     access: new AccessService(store, instances),
     jobs, jobRunner,
-    credentials: new CredentialService(store, instances, tables, policies, locations, accessKeys, config.defaultBucket, localWarehouse, stsVend(config)),
+    credentials,
     alarms: new AlarmService(store, instances), requestCounter: new RequestCounter(),
     iceberg: new IcebergCatalog(instances, catalogs, databases, tables, storage, localWarehouse, guard),
+    icebergCredentials: new IcebergCredentials(credentials, vendingStorage(config), log.child({ component: 'iceberg' })),
     ping: async () => { await sql`SELECT 1`.execute(store.db); },
   };
 }

@@ -26,6 +26,7 @@ export const ICEBERG_ENDPOINTS = [
   'HEAD /v1/{prefix}/namespaces/{namespace}/tables/{table}',
   'DELETE /v1/{prefix}/namespaces/{namespace}/tables/{table}',
   'POST /v1/{prefix}/namespaces/{namespace}/tables/{table}',
+  'GET /v1/{prefix}/namespaces/{namespace}/tables/{table}/credentials',
   'POST /v1/{prefix}/tables/rename',
 ];
 
