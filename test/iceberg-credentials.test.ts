@@ -158,6 +158,19 @@ for (const backend of await backends()) {
       assert.equal((await env.ice('GET', `${env.table('orders2')}/credentials`, { t: env.tokens.reader })).status, 404);
     });
 
+    test('a grant on some columns only is no grant of the files: the table loads, nothing is vended', async () => {
+      await env.ok('POST', '/v3/users', { user: { name: 'partial', password: 'Pass-word-123' } });
+      const partial = (await env.server.login('partial', 'Pass-word-123')).token;
+      await env.ok('POST', `/v1/${env.project}/instances/${env.instance}/policies/grant`, { effect: true, principal_list: [user('partial')], permissions: ['SELECT'],
+        resource: { type: 'COLUMN', catalogs: [{ name: 'lake', databases: [{ name: 'sales', tables: [{ name: 'orders', columns: { column_name: ['id'], filter: 'Include' } }] }] }] } });
+      const r = await env.ice('GET', env.table('orders'), { headers: VENDED, t: partial });
+      assert.equal(r.status, 200, r.text);
+      assert.equal(r.json['storage-credentials'], undefined, 'data files hold every column');
+      const c = await env.ice('GET', `${env.table('orders')}/credentials`, { t: partial });
+      assert.equal(c.status, 403, c.text);
+      assert.equal(c.json.error.type, 'ForbiddenException');
+    });
+
     test('loadCredentials refreshes: a new key for the same prefix, expiring no earlier, and both work', async () => {
       const loaded = credsOf((await env.ice('GET', env.table('orders'), { headers: VENDED, t: env.tokens.reader })).json);
       await new Promise((r) => setTimeout(r, 5));
@@ -320,5 +333,27 @@ describe('iceberg vended credentials, S3 storage without an STS (sqlite)', () =>
     assert.equal(c.status, 501, c.text);
     assert.equal(c.json.error.type, 'UnsupportedOperationException');
     assert.match(c.json.error.message, /LAKEFORM_S3_STS_ROLE_ARN/);
+  });
+});
+
+describe('iceberg vended credentials, S3 storage whose STS is down (sqlite)', () => {
+  let s3: TestS3Server;
+  let env: Awaited<ReturnType<typeof setUp>>;
+  before(async () => {
+    s3 = await startS3Server();
+    const sts = await startSts();
+    await sts.stop(); // its port now refuses connections
+    env = await setUp({ name: 'sqlite' }, { ...s3.env, LAKEFORM_DEFAULT_BUCKET: 'ice-vend-stsdown', LAKEFORM_S3_STS_ENDPOINT: sts.endpoint, LAKEFORM_S3_STS_ROLE_ARN: 'arn:aws:iam::000000000000:role/lakeform' });
+  });
+  after(async () => { await env?.server.stop(); await s3?.stop(); });
+
+  test('a load still succeeds, without credentials, and the failure is logged; loadCredentials fails', async () => {
+    const r = await env.ice('GET', env.table('orders'), { headers: VENDED });
+    assert.equal(r.status, 200, r.text);
+    assert.equal(r.json['storage-credentials'], undefined);
+    assert.match(env.server.output(), /STS refused AssumeRole[^\n]*|no vended credentials for an Iceberg table load/);
+    const c = await env.ice('GET', `${env.table('orders')}/credentials`);
+    assert.ok(c.status >= 500, c.text);
+    assert.doesNotMatch(c.text, /S3RVER/, 'the store\'s own key never appears');
   });
 });
