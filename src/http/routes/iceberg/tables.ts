@@ -50,7 +50,7 @@ export function tableRoutes(app: FastifyInstance, c: IcebergContext): void {
     return reply.header('ETag', etag).send(await loadResult(request, reply, p, t, { 'metadata-location': t.metadataLocation, metadata, config: {} }));
   });
 
-  app.get(`${TABLE}/credentials`, { config: { operation: 'IcebergLoadCredentials' } }, async (request, reply) => {
+  app.get(`${TABLE}/credentials`, { exposeHeadRoute: false, config: { operation: 'IcebergLoadCredentials' } }, async (request, reply) => {
     const { p, w } = await c.warehouse(request);
     const t = await s.iceberg.table(p, w, levelsOf(request), tableOf(request));
     const credentials = await s.icebergCredentials.vend(p, t);
