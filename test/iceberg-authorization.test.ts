@@ -64,6 +64,7 @@ const CASES: Record<string, IcebergCase> = {
     privilege: 'CREATE_TABLE', on: 'DATABASE', lakeFormation: 'CreateTable', ok: 200,
     makeBody: async (admin, prefix) => ({ name: 'registered', 'metadata-location': (await admin('GET', `${prefix}/namespaces/d/tables/t`)).json['metadata-location'] }),
   },
+  'GET /v1/{prefix}/namespaces/{namespace}/tables/{table}/credentials': { privilege: 'SELECT', on: 'TABLE', lakeFormation: 'ShowCredential', ok: 200 },
   'POST /v1/{prefix}/transactions/commit': {
     privilege: 'ALTER', on: 'TABLE', lakeFormation: 'UpdateTable', ok: 204,
     body: { 'table-changes': [{ identifier: id('t'), requirements: [], updates: [{ action: 'set-properties', updates: { changed: 'yes' } }] }] },

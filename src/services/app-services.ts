@@ -41,6 +41,7 @@ import { IcebergCatalog } from './iceberg/catalog-service.js';
 import { Idempotency } from './iceberg/idempotency.js';
 import { IcebergViews } from './iceberg/view-service.js';
 import { IcebergMetricsService } from './iceberg/metrics-service.js';
+import { IcebergCredentials, type VendingStorage } from './iceberg/credential-vending.js';
 import { RequestCounter } from './alarms/request-counter.js';
 
 /** The composition root: every service, wired to the store, storage and configuration. */
@@ -79,6 +80,7 @@ export interface AppServices {
   idempotency: Idempotency;
   icebergViews: IcebergViews;
   icebergMetrics: IcebergMetricsService;
+  icebergCredentials: IcebergCredentials;
   rateLimiter: RateLimiter;
   /** Requests per instance, for REQUEST_RATE_RATIO alarms: counted where the rate limit is applied. */
   requestCounter: RequestCounter;
@@ -104,6 +106,12 @@ function stsVend(config: Config) {
   const settings = { ...s, sts: s.sts };
   return async (bucket: string, prefix: string, write: boolean, seconds: number, session: string) =>
     (await import('../storage/sts.js')).assumeRoleForPrefix(settings, bucket, prefix, write, seconds, session);
+}
+
+/** What Iceberg credential vending tells engines of the storage: S3's endpoint, and whether its STS vends. */
+function vendingStorage(config: Config): VendingStorage {
+  const s = config.storage;
+  return s.kind === 's3' ? { kind: 's3', sts: Boolean(s.sts), endpoint: s.endpoint, region: s.region, pathStyle: s.forcePathStyle } : { kind: 'local' };
 }
 
 export async function createServices(config: Config, store: Store, storage: ObjectStorage, log: Logger, version: string): Promise<AppServices> {
@@ -143,7 +151,8 @@ export async function createServices(config: Config, store: Store, storage: Obje
     },
   }, log.child({ component: 'jobs' }), config.jobLeaseSeconds * 1000);
   jobs = new JobService(store, instances, box, jobRunner);
-  const iceberg = new IcebergCatalog(instances, catalogs, databases, tables, storage, localWarehouse);
+  const iceberg = new IcebergCatalog(instances, catalogs, databases, tables, storage, localWarehouse, guard);
+  const credentials = new CredentialService(store, instances, tables, policies, locations, accessKeys, config.defaultBucket, localWarehouse, stsVend(config));
   return {
     version, config, store, storage, identity, tokens, accessKeys, instances, catalogs, databases, functions,
     tables, partitions, statistics: new StatisticsService(store, partitions),
@@ -152,10 +161,11 @@ export async function createServices(config: Config, store: Store, storage: Obje
     agencies: new AgencyService(store, accessKeys), locations, obs: new ObsService(store, storage, locations, config.defaultBucket, config.region),
     access: new AccessService(store, instances),
     jobs, jobRunner,
-    credentials: new CredentialService(store, instances, tables, policies, locations, accessKeys, config.defaultBucket, localWarehouse, stsVend(config)),
+    credentials,
     alarms: new AlarmService(store, instances), requestCounter: new RequestCounter(),
     iceberg, icebergViews: new IcebergViews(iceberg, tables), idempotency: new Idempotency(store),
     icebergMetrics: new IcebergMetricsService(store, iceberg, { days: config.icebergMetricsRetentionDays, maxPerTable: config.icebergMetricsMaxPerTable }),
+    icebergCredentials: new IcebergCredentials(credentials, vendingStorage(config), log.child({ component: 'iceberg' })),
     ping: async () => { await sql`SELECT 1`.execute(store.db); },
   };
 }

@@ -21,6 +21,8 @@ import {
   type Requirement, type TableMetadata, type Update,
 } from './table-metadata.js';
 import type { Recorder } from './idempotency.js';
+import { allowAnyLocation, type LocationGuard } from '../lakecat/names.js';
+import { assertTablePaths } from './paths.js';
 
 /** Separates the instance id from the catalog name in the prefix the config endpoint hands out. */
 export const PREFIX_SEPARATOR = '~';
@@ -123,6 +125,8 @@ export class IcebergCatalog {
     private readonly tables: TableService,
     readonly storage: ObjectStorage,
     readonly localWarehouse: string | undefined,
+    /** The LakeCat services' location guard: a table's location and write paths pass it before anything is written. */
+    private readonly guard: LocationGuard = allowAnyLocation,
   ) {}
 
   /** The catalog a `warehouse` setting names (`<instance_id>/<catalog>`, or `<catalog>` of the default instance). */
@@ -323,6 +327,7 @@ export class IcebergCatalog {
     }
     const metadataLocation = `${location}/metadata/00000-${randomUUID()}.metadata.json`;
     this.coordinates(metadataLocation); // a location outside our storage is refused before anything is written
+    await assertTablePaths(this.guard, p, w.instanceId, this.localWarehouse, metadata);
     await this.writeMetadata(metadataLocation, metadata);
     const answer: LoadResult = { 'metadata-location': metadataLocation, metadata, config: {} };
     try {
@@ -351,6 +356,7 @@ export class IcebergCatalog {
       throw err;
     });
     if (typeof metadata.location !== 'string' || !metadata['table-uuid'] || !Array.isArray(metadata.schemas)) throw badRequest(`${metadataLocation} is not Iceberg table metadata`);
+    await assertTablePaths(this.guard, p, w.instanceId, this.localWarehouse, metadata);
     const answer: LoadResult = { 'metadata-location': metadataLocation, metadata, config: {} };
     if (body.overwrite === true) {
       const existing = await this.table(p, w, levels, name).catch((err: unknown) => {
@@ -370,11 +376,14 @@ export class IcebergCatalog {
     return answer;
   }
 
-  async loadTable(p: Caller, w: Warehouse, levels: string[], name: string, snapshots?: string): Promise<LoadResult & { etag: string }> {
+  async loadTable(p: Caller, w: Warehouse, levels: string[], name: string, snapshots?: string): Promise<LoadResult & { etag: string; table: IcebergTable }> {
     if (snapshots !== undefined && snapshots !== 'all' && snapshots !== 'refs') throw badRequest('snapshots must be all or refs');
     const t = await this.table(p, w, levels, name);
     const metadata = await this.readMetadata(t.metadataLocation);
-    return { 'metadata-location': t.metadataLocation, metadata: snapshots === 'refs' ? withRefSnapshotsOnly(metadata) : metadata, config: {}, etag: etagOf(t.metadataLocation) };
+    return {
+      'metadata-location': t.metadataLocation, metadata: snapshots === 'refs' ? withRefSnapshotsOnly(metadata) : metadata, config: {},
+      etag: etagOf(t.metadataLocation), table: t,
+    };
   }
 
   /**
@@ -410,6 +419,8 @@ export class IcebergCatalog {
       if (err instanceof InvalidUpdate) throw badRequest(err.message);
       throw err;
     }
+    // A new or moved location or write path is checked before the new metadata file is written there.
+    await assertTablePaths(this.guard, p, w.instanceId, this.localWarehouse, next, current ? base : undefined);
     let expired: string[] = [];
     if (current) {
       // The log keeps the last `write.metadata.previous-versions-max` files (100 by default), as Iceberg's own writers do.

@@ -31,6 +31,7 @@ export const ICEBERG_ENDPOINTS = [
   'DELETE /v1/{prefix}/namespaces/{namespace}/tables/{table}',
   'POST /v1/{prefix}/namespaces/{namespace}/tables/{table}',
   'POST /v1/{prefix}/namespaces/{namespace}/tables/{table}/metrics',
+  'GET /v1/{prefix}/namespaces/{namespace}/tables/{table}/credentials',
   'POST /v1/{prefix}/tables/rename',
   'POST /v1/{prefix}/namespaces/{namespace}/register',
   'POST /v1/{prefix}/transactions/commit',
@@ -55,7 +56,9 @@ export interface IcebergContext {
    * Runs a mutation under the request's Idempotency-Key, if it has one, and sends its answer
    * (the first answer again, for a retry). `status` is the success status of the operation.
    */
-  idempotent(request: FastifyRequest, reply: FastifyReply, p: Caller, status: number, op: (record: Recorder | undefined) => Promise<unknown>): Promise<FastifyReply>;
+  idempotent(request: FastifyRequest, reply: FastifyReply, p: Caller, status: number, op: (record: Recorder | undefined) => Promise<unknown>,
+    /** What is added to a success on its way out and never recorded (vended credentials). */
+    decorate?: (body: unknown) => Promise<unknown>): Promise<FastifyReply>;
 }
 
 /** What a request was, for telling a retry from another request that reuses its key. */
@@ -205,11 +208,12 @@ export function icebergRoutes(s: AppServices, opts: { qpsPerStride: number }) {
       await rateLimit(p.projectId, w.instanceId);
       return { p, w };
     },
-    idempotent: async (request, reply, p, status, op) => {
+    idempotent: async (request, reply, p, status, op, decorate) => {
       const key = request.headers['idempotency-key'];
       const answer = await s.idempotency.run(p.projectId, typeof key === 'string' ? key : undefined, fingerprint(request, p), status, op);
       reply.code(answer.status);
-      return answer.body === undefined ? reply.send() : reply.send(answer.body);
+      if (answer.body === undefined) return reply.send();
+      return reply.send(decorate ? await decorate(answer.body) : answer.body);
     } };
     namespaceRoutes(app, ctx);
     tableRoutes(app, ctx);
