@@ -1,8 +1,8 @@
 // Tenancy and authorization of every Iceberg route, generated from ICEBERG_ENDPOINTS (the list
 // the config endpoint advertises), as test/tenancy.test.ts and the authorization matrices do for
 // the LakeFormation operation table. For each endpoint: (a) a token of another project gets the
-// same 404 as for a warehouse that does not exist, and changes nothing; and for users reached
-// directly, through an IAM group and through a role: (b) with no grant, and with a grant on a
+// same 404 as for a warehouse that does not exist, and changes nothing; and for a user granted
+// directly (and, for a few endpoints, through an IAM group and a role): (b) with no grant, and with a grant on a
 // neighbouring namespace only, the call is refused (403, or 404 as for what the caller cannot
 // see) and changes nothing; (c) with the one LakeCat privilege the equivalent LakeFormation
 // operation needs, it succeeds; (d) after the revoke it is refused again on the next request.
@@ -81,6 +81,15 @@ const CASES: Record<string, IcebergCase> = {
 };
 
 const HOWS = ['direct', 'group', 'role'] as const;
+/**
+ * Grants reach users through groups and roles by one mechanism, which the LakeFormation matrices
+ * test for every operation; here every endpoint runs for a user granted directly, and these for
+ * all three (a read, a write and a create), to keep the suite's time in bounds.
+ */
+const ALL_HOWS = new Set([
+  'GET /v1/{prefix}/namespaces/{namespace}/tables/{table}', 'POST /v1/{prefix}/namespaces/{namespace}/tables/{table}',
+  'POST /v1/{prefix}/namespaces/{namespace}/views',
+]);
 const MISSING_INSTANCE = '00000000-0000-4000-8000-000000000000';
 
 for (const backend of await backends()) {
@@ -201,10 +210,10 @@ for (const backend of await backends()) {
     });
 
     for (const [index, endpoint] of ICEBERG_ENDPOINTS.entries()) {
-      test(`${endpoint}: refused without a grant, allowed by exactly its privilege (directly, through a group, through a role), refused after the revoke`, async () => {
+      test(`${endpoint}: refused without a grant, allowed by exactly its privilege, refused after the revoke`, async () => {
         const k = CASES[endpoint];
         assert.ok(k, `${endpoint} has no case: add one to CASES in test/iceberg-authorization.test.ts (the LakeCat privilege of the equivalent LakeFormation operation, and a valid request)`);
-        for (const how of HOWS) {
+        for (const how of ALL_HOWS.has(endpoint) ? HOWS : (['direct'] as const)) {
           const c = `ia${index}_${how}`;
           await fixture(c, k.bare === true);
           await assertRefused(endpoint, c, tokens[how], `as ${how} with no grant`);
