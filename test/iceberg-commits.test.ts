@@ -4,8 +4,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import path from 'node:path';
-import { backends, createRunningInstance, startServer, type TestServer } from './helpers/server.js';
+import { backends, createRunningInstance, startServer, type TestServer, warehouseFile } from './helpers/server.js';
 
 const snapshot = (id: number, seq: number, parent?: number) => ({
   'snapshot-id': id, ...(parent ? { 'parent-snapshot-id': parent } : {}), 'sequence-number': seq, 'timestamp-ms': 1_700_000_000_000 + seq,
@@ -23,11 +22,7 @@ for (const backend of await backends()) {
       server.request(method, `/iceberg/v1${p}`, { headers: { Authorization: `Bearer ${token}` }, body });
     const table = (name: string) => `/${prefix}/namespaces/sales/tables/${name}`;
     const commit = (name: string, requirements: unknown[], updates: unknown[]) => ice('POST', table(name), { requirements, updates });
-    const fileOf = (location: string) => {
-      const m = /^obs:\/\/([^/]*)\/(.*)$/.exec(location);
-      assert.ok(m, location);
-      return path.join(server.dataDir, 'warehouse', m[1] as string, m[2] as string);
-    };
+    const fileOf = (location: string) => warehouseFile(server.dataDir, location);
 
     before(async () => {
       server = await startServer(backend, { env: { LAKEFORM_QPS_PER_STRIDE: '10000' } });

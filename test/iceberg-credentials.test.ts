@@ -10,7 +10,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { signRequest } from '../src/services/iam/request-signature.js';
 import { startS3Server, type TestS3Server } from './helpers/s3-server.js';
-import { backends, createRunningInstance, startServer, type Backend } from './helpers/server.js';
+import { backends, createRunningInstance, startServer, type Backend, warehouseFile } from './helpers/server.js';
 import { startSts, type AssumeRoleCall } from './helpers/sts-server.js';
 
 const VENDED = { 'X-Iceberg-Access-Delegation': 'vended-credentials' };
@@ -63,11 +63,7 @@ for (const backend of await backends()) {
   describe(`iceberg vended credentials, local storage (${backend.name})`, () => {
     let env: Awaited<ReturnType<typeof setUp>>;
     let other: string;
-    const fileOf = (location: string) => {
-      const m = /^obs:\/\/([^/]*)\/(.*)$/.exec(location);
-      assert.ok(m, location);
-      return path.join(env.server.dataDir, 'warehouse', m[1] as string, m[2] as string);
-    };
+    const fileOf = (location: string) => warehouseFile(env.server.dataDir, location);
     /** Lists a bucket with a vended credential through lakeform's own storage listing (the only place its key works). */
     async function listWith(c: Record<string, string>, prefix: string) {
       const url = `${env.server.url}/v1/${env.project}/obs/buckets/lakeform?limit=1000&prefix=${encodeURIComponent(prefix)}`;

@@ -12,7 +12,7 @@ import { Ajv } from 'ajv';
 import avro from 'avsc';
 import { parquetWriteBuffer } from 'hyparquet-writer';
 import { icebergMetadata, icebergRead } from 'icebird';
-import { backends, createRunningInstance, ROOT, startServer, type TestServer } from './helpers/server.js';
+import { backends, createRunningInstance, ROOT, startServer, type TestServer, warehouseFile } from './helpers/server.js';
 
 type Json = Record<string, any>;
 
@@ -110,11 +110,7 @@ for (const backend of await backends()) {
     const ice = (method: string, p: string, body?: unknown) => server.request(method, `/iceberg/v1${p}`, { headers: { Authorization: `Bearer ${token}` }, body });
     const tablesPath = () => `/${prefix}/namespaces/lab/tables`;
     /** Where the local backend keeps an object of a storage location. */
-    const fileOf = (location: string): string => {
-      const m = /^obs:\/\/([^/]+)\/(.*)$/.exec(location);
-      assert.ok(m, location);
-      return path.join(server.dataDir, 'warehouse', m[1] as string, m[2] as string);
-    };
+    const fileOf = (location: string) => warehouseFile(server.dataDir, location);
 
     before(async () => {
       server = await startServer(backend, { env: { LAKEFORM_QPS_PER_STRIDE: '10000' } });

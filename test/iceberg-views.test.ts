@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { backends, createRunningInstance, startServer, type TestServer } from './helpers/server.js';
+import { backends, createRunningInstance, startServer, type TestServer, warehouseFile } from './helpers/server.js';
 
 const SCHEMA = { type: 'struct', 'schema-id': 0, fields: [{ id: 1, name: 'id', required: true, type: 'long' }, { id: 2, name: 'city', required: false, type: 'string', doc: 'where' }] };
 const OTHER_SCHEMA = { type: 'struct', 'schema-id': 0, fields: [{ id: 1, name: 'total', required: false, type: 'long' }] };
@@ -27,11 +27,7 @@ for (const backend of await backends()) {
     const views = (ns = 'sales') => `/${prefix}/namespaces/${ns}/views`;
     const tables = (ns = 'sales') => `/${prefix}/namespaces/${ns}/tables`;
     const lf = (ns: string, name: string) => `/v1/${project}/instances/${instance}/catalogs/lake/databases/${ns}/tables/${name}`;
-    const fileOf = (location: string) => {
-      const m = /^obs:\/\/([^/]*)\/(.*)$/.exec(location);
-      assert.ok(m, location);
-      return path.join(server.dataDir, 'warehouse', m[1] as string, m[2] as string);
-    };
+    const fileOf = (location: string) => warehouseFile(server.dataDir, location);
     const createView = (name: string, o: Record<string, unknown> = {}, ns = 'sales') =>
       ice('POST', views(ns), { name, schema: SCHEMA, 'view-version': version(`select id, city from ${ns}.t`), properties: {}, ...o });
     const createTable = (name: string) => ice('POST', tables(), { name, schema: { type: 'struct', fields: [{ id: 1, name: 'id', required: true, type: 'int' }] } });

@@ -181,3 +181,10 @@ export async function createRunningInstance(server: TestServer, token: string, p
   }
   throw new Error(`instance ${name} did not become RUNNING`);
 }
+
+/** The file behind an `obs://bucket/key` location of a server on the local storage backend. */
+export function warehouseFile(dataDir: string, location: string): string {
+  const m = /^obs:\/\/([^/]+)\/(.*)$/.exec(location);
+  if (!m) throw new Error(`${location} is not an obs:// location of the local warehouse`);
+  return path.join(dataDir, 'warehouse', m[1] as string, m[2] as string);
+}
