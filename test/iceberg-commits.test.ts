@@ -4,6 +4,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
+import path from 'node:path';
 import { backends, createRunningInstance, startServer, type TestServer, warehouseFile } from './helpers/server.js';
 
 const snapshot = (id: number, seq: number, parent?: number) => ({
@@ -109,6 +110,27 @@ for (const backend of await backends()) {
       assert.equal(r.json.metadata['last-column-id'], 2);
       const lf = await server.request('GET', `/v1/${project}/instances/${instance}/catalogs/lake/databases/sales/tables/evolve`, { token });
       assert.deepEqual(lf.json.storage_descriptor.columns.map((c: { column_name: string; column_type: string }) => `${c.column_name}:${c.column_type}`), ['id:bigint', 'note:string']);
+    });
+
+    test('a user who may only read the table commits nothing: 403 before any metadata file is written', async () => {
+      const created = await createTable('guarded');
+      assert.equal((await server.request('POST', '/v3/users', { token, body: { user: { name: 'reader', password: 'Reader-pass-1' } } })).status, 201);
+      const reader = (await server.login('reader', 'Reader-pass-1')).token;
+      const g = await server.request('POST', `/v1/${project}/instances/${instance}/policies/grant`, { token, body: {
+        effect: true, principal_list: [{ principal_name: 'reader', principal_source: 'IAM', principal_type: 'USER' }],
+        resource: { type: 'TABLE', catalogs: [{ name: 'lake', databases: [{ name: 'sales', tables: [{ name: 'guarded' }] }] }] }, permissions: ['SELECT'],
+      } });
+      assert.equal(g.status, 200, g.text);
+      const folder = path.dirname(fileOf(created['metadata-location']));
+      const before = fs.readdirSync(folder).sort();
+      const touched = fs.statSync(folder).mtimeMs;
+      await new Promise((r) => setTimeout(r, 20)); // a later write would give the folder a later mtime
+      const r = await server.request('POST', `/iceberg/v1${table('guarded')}`, { headers: { Authorization: `Bearer ${reader}` }, body: { requirements: [], updates: [{ action: 'set-properties', updates: { x: 'y' } }] } });
+      assert.equal(r.status, 403, r.text);
+      assert.equal(r.json.error.type, 'ForbiddenException');
+      assert.deepEqual(fs.readdirSync(folder).sort(), before, 'no file was left');
+      assert.equal(fs.statSync(folder).mtimeMs, touched, 'no file was written and removed either: the folder is untouched');
+      assert.equal((await server.request('GET', `/iceberg/v1${table('guarded')}`, { headers: { Authorization: `Bearer ${reader}` } })).status, 200, 'reading is allowed');
     });
 
     test('the metadata log keeps write.metadata.previous-versions-max files; delete-after-commit removes the older ones', async () => {

@@ -267,16 +267,26 @@ export class IcebergCatalog {
 
   // Tables
 
-  /** The LakeCat table behind an Iceberg identifier; a table of another format is not an Iceberg table (404). */
-  async table(p: Caller, w: Warehouse, levels: string[], table: string): Promise<IcebergTable> {
+  /**
+   * The LakeCat table behind an Iceberg identifier; a table of another format is not an Iceberg
+   * table (404). `ALTER` for a change: refused (403) before anything is written.
+   */
+  async table(p: Caller, w: Warehouse, levels: string[], table: string, action: 'read' | 'ALTER' = 'read'): Promise<IcebergTable> {
     const database = databaseNameOf(levels);
     // The table first (one read on the hot path); only a miss asks whether the namespace is there, to name the error.
-    const shown = await this.tables.show(p, p.projectId, w.instanceId, w.catalog, database, table).catch(async (err: unknown) => {
+    const missing = async (err: unknown): Promise<never> => {
       if (!(err instanceof ServiceError && err.kind === 'not_found')) throw err;
       await this.namespace(p, w, levels);
       throw new IcebergError(404, 'NoSuchTableException', err.message);
-    });
-    const t = JSON.parse(shown.text) as { table_name: string; table_type: string; table_format: string; version_id: string; parameters?: Record<string, string>; storage_descriptor?: { location?: string } };
+    };
+    type Shown = { table_name: string; table_type: string; table_format: string; version_id: string; parameters?: Record<string, string>; storage_descriptor?: { location?: string } };
+    let t: Shown;
+    if (action === 'read') {
+      t = JSON.parse((await this.tables.show(p, p.projectId, w.instanceId, w.catalog, database, table).catch(missing)).text) as Shown;
+    } else {
+      const row = await this.tables.resolve(p, p.projectId, w.instanceId, w.catalog, database, table, action).catch(missing);
+      t = { ...JSON.parse(row.definition) as Shown, table_name: row.name, table_type: row.table_type, table_format: row.table_format, version_id: String(row.version) };
+    }
     const metadataLocation = t.parameters?.metadata_location;
     // An Iceberg view has a metadata_location too, but it is not a table.
     if (VIEW_TYPES.has(t.table_type)) throw new IcebergError(404, 'NoSuchTableException', `${database}.${t.table_name} is a view, not a table`);
@@ -392,7 +402,7 @@ export class IcebergCatalog {
    * A table that does not exist is created by a commit that asserts it must not (a staged create).
    */
   private async prepare(p: Caller, w: Warehouse, c: { levels: string[]; name: string; requirements: Requirement[]; updates: Update[] }): Promise<PreparedCommit> {
-    const current = await this.table(p, w, c.levels, c.name).catch((err: unknown) => {
+    const current = await this.table(p, w, c.levels, c.name, 'ALTER').catch((err: unknown) => {
       if (err instanceof IcebergError && err.type === 'NoSuchTableException' && c.requirements.some((r) => r.type === 'assert-create')) return undefined;
       throw err;
     });
