@@ -20,6 +20,14 @@ export class ServiceError extends Error {
   }
 }
 
+/** A conflict that is a lost race on a row's version: the same request may succeed on a fresh read. */
+export class ConcurrentChange extends ServiceError {
+  constructor(message: string) {
+    super('conflict', message);
+    this.name = 'ConcurrentChange';
+  }
+}
+
 export const invalid = (msg: string, code?: string) => new ServiceError('invalid', msg, code);
 export const notFound = (msg: string, code?: string) => new ServiceError('not_found', msg, code);
 export const conflict = (msg: string, code?: string) => new ServiceError('conflict', msg, code);

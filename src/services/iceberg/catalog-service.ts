@@ -12,7 +12,7 @@ import { ICEBERG_TABLE_NAME, VIEW_TYPES, type TableService } from '../lakecat/ta
 import { normalizeName } from '../lakecat/names.js';
 import { deleteLocationData } from '../lakecat/data-files.js';
 import { storageCoordinates } from '../console/location-service.js';
-import { ServiceError } from '../errors.js';
+import { ConcurrentChange, ServiceError } from '../errors.js';
 import { StorageNotFoundError, type ObjectStorage } from '../../storage/object-storage.js';
 import { badRequest, IcebergError, named } from './errors.js';
 import { hiveColumns, newTableMetadata, type CreateRequest } from './new-table.js';
@@ -497,7 +497,7 @@ export class IcebergCatalog {
         await Promise.all(prepared.map((c) => this.removeFile(c.metadataLocation)));
         if (!(err instanceof ServiceError && err.kind === 'conflict')) throw err;
         // A name taken by a staged create's rival, or a constraint: final. A version race: redone.
-        if (!/changed/.test(err.message)) throw new IcebergError(409, 'CommitFailedException', err.message);
+        if (!(err instanceof ConcurrentChange)) throw new IcebergError(409, 'CommitFailedException', err.message);
         // Another commit moved a pointer: try again on its metadata, after a short random pause.
         await new Promise((r) => setTimeout(r, 2 + Math.random() * 15));
       }

@@ -6,7 +6,7 @@
 import { parseIceberg, stringifyIceberg } from './json.js';
 import { randomUUID } from 'node:crypto';
 import type { TableService } from '../lakecat/table-service.js';
-import { ServiceError } from '../errors.js';
+import { ConcurrentChange, ServiceError } from '../errors.js';
 import { StorageNotFoundError } from '../../storage/object-storage.js';
 import { badRequest, IcebergError, named } from './errors.js';
 import { icebergName, identifier, levelsOf, type Caller, type IcebergCatalog, type Page, type Warehouse } from './catalog-service.js';
@@ -184,7 +184,7 @@ export class IcebergViews {
         return answer;
       } catch (err) {
         await this.catalog.removeFile(metadataLocation);
-        if (!(err instanceof ServiceError && err.kind === 'conflict')) throw err;
+        if (!(err instanceof ConcurrentChange)) throw err;
         // Another replace moved the pointer: redo this one on its metadata, after a short random pause.
         await new Promise((r) => setTimeout(r, 2 + Math.random() * 15));
       }

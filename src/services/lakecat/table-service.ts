@@ -10,7 +10,7 @@ import { tableHasPartitions } from '../../store/lakecat/partition-repository.js'
 import { deleteAllPartitionStatistics, deleteStatisticsOfDroppedColumns, deleteTableStatistics } from '../../store/lakecat/statistics-repository.js';
 import { foreignKeysIntoTable, listConstraints } from '../../store/lakecat/constraint-repository.js';
 import type { ObjectStorage } from '../../storage/object-storage.js';
-import { conflict, forbidden, invalid, notFound, unlessDuplicate } from '../errors.js';
+import { ConcurrentChange, conflict, forbidden, invalid, notFound, unlessDuplicate } from '../errors.js';
 import { RawJson } from '../raw-json.js';
 import { type Action, PolicyService } from '../governance/policy-service.js';
 import type { StoredPolicy } from '../../store/governance/policy-repository.js';
@@ -328,7 +328,7 @@ export class TableService {
     const row = await this.load(trx, s, current, caller, 'ALTER', grants);
     const expected = body.version_id ?? (body.table.version_id as string | undefined);
     if (expected !== undefined && expected !== String(row.version)) {
-      throw conflict(`table ${current} is at version ${row.version}, not ${expected}: it changed since it was read`);
+      throw new ConcurrentChange(`table ${current} is at version ${row.version}, not ${expected}: it changed since it was read`);
     }
     const old = view(row);
     const merged = { ...old, ...body.table } as unknown as TableInput;
@@ -356,7 +356,7 @@ export class TableService {
       name: target, table_type: merged.table_type, table_format: format, owner: merged.owner ?? row.owner, owner_type: merged.owner_type ?? row.owner_type,
       definition: JSON.stringify(definition), updated_at: nowIso(), ...(to ? { database_name: to.s.databaseName } : {}),
     }));
-    if (!ok) throw conflict(`table ${current} was changed concurrently; retry`);
+    if (!ok) throw new ConcurrentChange(`table ${current} was changed concurrently; retry`);
     // Checked under the row lock the update took, which constraint writes take too.
     const kept = new Set([...merged.storage_descriptor.columns, ...(merged.partition_keys ?? [])].map((c) => c.column_name.toLowerCase()));
     for (const c of await listConstraints(trx, row.id)) {
