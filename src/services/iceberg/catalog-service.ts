@@ -4,6 +4,7 @@
 // LakeCat services and gets their authorization, visibility, locations and metadata events.
 import { parseIceberg, stringifyIceberg } from './json.js';
 import { createHash, randomUUID } from 'node:crypto';
+import { LRUCache } from 'lru-cache';
 import type { Principal } from '../iam/principal.js';
 import type { InstanceService } from '../instances/instance-service.js';
 import type { CatalogService } from '../lakecat/catalog-service.js';
@@ -97,26 +98,17 @@ const tableName = (name: string): string => icebergName('table', name);
 /** The number in a metadata file's name (`00003-<uuid>.metadata.json`), to name the next one. */
 const fileVersion = (metadataLocation: string): number => Number(/\/(\d+)-[^/]*\.metadata\.json$/.exec(metadataLocation)?.[1] ?? 0);
 
-/** Parsed metadata files by location. A metadata file never changes once written, so an entry never goes stale. */
-class MetadataCache {
-  private readonly entries = new Map<string, TableMetadata>();
-  constructor(private readonly max: number) {}
-  get(location: string): TableMetadata | undefined {
-    const m = this.entries.get(location);
-    if (m) { this.entries.delete(location); this.entries.set(location, m); }
-    return m;
-  }
-  set(location: string, m: TableMetadata): void {
-    this.entries.delete(location);
-    this.entries.set(location, m);
-    if (this.entries.size > this.max) this.entries.delete(this.entries.keys().next().value as string);
-  }
-}
+/**
+ * Parsed metadata files by location. A metadata file never changes once written, so an entry
+ * never goes stale; the cache is bounded by the files' total size (a table with many snapshots
+ * has a large file), and a file above a quarter of it is not kept.
+ */
+const METADATA_CACHE_BYTES = 64 * 1024 * 1024;
 
 export interface CommitRequest { identifier?: unknown; requirements?: unknown; updates?: unknown }
 
 export class IcebergCatalog {
-  private readonly cache = new MetadataCache(256);
+  private readonly cache = new LRUCache<string, TableMetadata>({ max: 1024, maxSize: METADATA_CACHE_BYTES, maxEntrySize: METADATA_CACHE_BYTES / 4 });
 
   constructor(
     private readonly instances: InstanceService,
@@ -249,20 +241,24 @@ export class IcebergCatalog {
     if (cached) return cached;
     const c = this.coordinates(location);
     let m: TableMetadata;
+    let size: number;
     try {
-      m = parseIceberg<TableMetadata>((await this.storage.getObject(c.bucket, c.key)).toString('utf8'));
+      const text = (await this.storage.getObject(c.bucket, c.key)).toString('utf8');
+      size = Math.max(1, text.length);
+      m = parseIceberg<TableMetadata>(text);
     } catch (err) {
       if (err instanceof StorageNotFoundError) throw new IcebergError(404, 'NoSuchTableException', `the metadata file ${location} of the table is missing`);
       if (err instanceof SyntaxError) throw badRequest(`the file ${location} is not JSON table metadata`);
       throw err;
     }
-    this.cache.set(location, m);
+    this.cache.set(location, m, { size });
     return m;
   }
 
   private async writeMetadata(location: string, m: TableMetadata): Promise<void> {
-    await this.writeFile(location, stringifyIceberg(m));
-    this.cache.set(location, m);
+    const text = stringifyIceberg(m);
+    await this.writeFile(location, text);
+    this.cache.set(location, m, { size: Math.max(1, text.length) });
   }
 
   // Tables
