@@ -135,12 +135,12 @@ export class JobRunner {
     }
     log('info', `run ended ${status}: created ${progress.created}, updated ${progress.updated}, skipped ${progress.skipped}, failed ${progress.failed}`);
     await flush();
+    // The log is in storage before the run shows as finished, so whoever sees the end can read it.
+    if (held && job && this.deps.finished) {
+      await this.deps.finished(job, { ...run, status }, `${all.join('\n')}\n`).catch((err: unknown) => this.log.warn({ err, run: run.id }, 'writing the job log to storage failed'));
+    }
     if (!held || !(await repo.finishRun(this.store.db, run.id, this.owner, status, message, nowIso(), progress))) {
       this.log.warn({ run: run.id }, 'a job run lost its lease before it finished');
-      return;
-    }
-    if (job && this.deps.finished) {
-      await this.deps.finished(job, { ...run, status }, `${all.join('\n')}\n`).catch((err: unknown) => this.log.warn({ err, run: run.id }, 'writing the job log to storage failed'));
     }
   }
 
