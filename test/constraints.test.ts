@@ -3,7 +3,7 @@
 // events and access.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { backends, createRunningInstance, startServer, type TestServer } from './helpers/server.js';
+import { backends, createRunningInstance, startServer, type TestServer, waitUntilGone } from './helpers/server.js';
 
 const flags = { enable_constraint: true, validate_constraint: false, rely_constraint: true };
 const col = (column_name: string, column_type = 'string') => ({ column_name, column_type });
@@ -271,12 +271,7 @@ for (const backend of await backends()) {
       assert.equal((await add('again', 'p', { primary_keys: [pk('p_pk', 'id')] })).status, 200);
       assert.equal((await add('again', 'c', { foreign_keys: [fk('c_fk', 'pid', { db: 'again', table: 'p', column: 'id' })] })).status, 200);
       assert.equal((await server.request('DELETE', `/v1/${project}/instances/${instance}`, { token, query: { to_recycle_bin: false } })).status, 202);
-      let status = 0;
-      for (let i = 0; i < 100; i++) {
-        status = (await server.request('GET', `/v1/${project}/instances/${instance}`, { token })).status;
-        if (status === 404) break;
-        await new Promise((res) => setTimeout(res, 50));
-      }
+      const status = await waitUntilGone(server, token, `/v1/${project}/instances/${instance}`);
       assert.equal(status, 404, `the instance is purged: ${server.output().split('\n').filter((l) => /lifecycle|error/i.test(l)).slice(-3).join('\n')}`);
     });
   });

@@ -4,7 +4,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { backends, createRunningInstance, startServer, type TestServer } from './helpers/server.js';
+import { backends, createRunningInstance, startServer, type TestServer, waitUntilGone } from './helpers/server.js';
 
 for (const backend of await backends()) {
   describe(`databases (${backend.name})`, () => {
@@ -170,12 +170,7 @@ for (const backend of await backends()) {
 
     test('dropping the instance for good removes its catalogs and databases with it', async () => {
       assert.equal((await server.request('DELETE', `/v1/${project}/instances/${instance}`, { token, query: { to_recycle_bin: false } })).status, 202);
-      let status = 0;
-      for (let i = 0; i < 100; i++) {
-        status = (await server.request('GET', `/v1/${project}/instances/${instance}`, { token })).status;
-        if (status === 404) break;
-        await new Promise((res) => setTimeout(res, 50));
-      }
+      const status = await waitUntilGone(server, token, `/v1/${project}/instances/${instance}`);
       assert.equal(status, 404, `the instance is purged: ${server.output().split('\n').filter((l) => /lifecycle/.test(l)).slice(-2).join('\n')}`);
     });
   });

@@ -188,3 +188,14 @@ export function warehouseFile(dataDir: string, location: string): string {
   if (!m) throw new Error(`${location} is not an obs:// location of the local warehouse`);
   return path.join(dataDir, 'warehouse', m[1] as string, m[2] as string);
 }
+
+/** Waits (up to 5 s) until GET `url` answers 404, as an instance purged by the lifecycle worker does; returns the last status. */
+export async function waitUntilGone(server: TestServer, token: string, url: string): Promise<number> {
+  let status = 0;
+  for (let i = 0; i < 100; i++) {
+    status = (await server.request('GET', url, { token })).status;
+    if (status === 404) break;
+    await new Promise((res) => setTimeout(res, 50));
+  }
+  return status;
+}

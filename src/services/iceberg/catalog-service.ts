@@ -239,20 +239,22 @@ export class IcebergCatalog {
   async readMetadata(location: string): Promise<TableMetadata> {
     const cached = this.cache.get(location);
     if (cached) return cached;
+    const { value, size } = await this.readJson<TableMetadata>(location, 'NoSuchTableException', 'table');
+    this.cache.set(location, value, { size });
+    return value;
+  }
+
+  /** A JSON file of our storage (lossless integers); a missing one is a 404 of `missingType`. */
+  async readJson<T>(location: string, missingType: string, what: string): Promise<{ value: T; size: number }> {
     const c = this.coordinates(location);
-    let m: TableMetadata;
-    let size: number;
     try {
       const text = (await this.storage.getObject(c.bucket, c.key)).toString('utf8');
-      size = Math.max(1, text.length);
-      m = parseIceberg<TableMetadata>(text);
+      return { value: parseIceberg<T>(text), size: Math.max(1, text.length) };
     } catch (err) {
-      if (err instanceof StorageNotFoundError) throw new IcebergError(404, 'NoSuchTableException', `the metadata file ${location} of the table is missing`);
-      if (err instanceof SyntaxError) throw badRequest(`the file ${location} is not JSON table metadata`);
+      if (err instanceof StorageNotFoundError) throw new IcebergError(404, missingType, `the metadata file ${location} of the ${what} is missing`);
+      if (err instanceof SyntaxError) throw badRequest(`the file ${location} is not JSON ${what} metadata`);
       throw err;
     }
-    this.cache.set(location, m, { size });
-    return m;
   }
 
   private async writeMetadata(location: string, m: TableMetadata): Promise<void> {

@@ -3,11 +3,10 @@
 // see a view with its SQL and columns, and Iceberg clients see the view metadata. Tables and views
 // share LakeCat's names, so one cannot shadow the other. A replace moves the pointer by the same
 // compare-and-swap on the LakeCat table's version as a table commit.
-import { parseIceberg, stringifyIceberg } from './json.js';
+import { stringifyIceberg } from './json.js';
 import { randomUUID } from 'node:crypto';
 import type { TableService } from '../lakecat/table-service.js';
 import { ConcurrentChange, ServiceError } from '../errors.js';
-import { StorageNotFoundError } from '../../storage/object-storage.js';
 import { badRequest, IcebergError, named } from './errors.js';
 import { icebergName, identifier, levelsOf, type Caller, type IcebergCatalog, type Page, type Warehouse } from './catalog-service.js';
 import type { Recorder } from './idempotency.js';
@@ -52,13 +51,7 @@ export class IcebergViews {
   constructor(private readonly catalog: IcebergCatalog, private readonly tables: TableService) {}
 
   private async readMetadata(v: { namespace: string; name: string }, location: string): Promise<ViewMetadata> {
-    const c = this.catalog.coordinates(location);
-    try {
-      return parseIceberg<ViewMetadata>((await this.catalog.storage.getObject(c.bucket, c.key)).toString('utf8'));
-    } catch (err) {
-      if (err instanceof StorageNotFoundError) throw new IcebergError(404, 'NoSuchViewException', `the metadata file ${location} of view ${v.namespace}.${v.name} is missing`);
-      throw err;
-    }
+    return (await this.catalog.readJson<ViewMetadata>(location, 'NoSuchViewException', `view ${v.namespace}.${v.name}`)).value;
   }
 
   /** The LakeCat view behind an identifier; a table, or a view that is not an Iceberg view, is no view here (404). */
