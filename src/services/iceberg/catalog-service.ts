@@ -15,7 +15,7 @@ import { deleteLocationData } from '../lakecat/data-files.js';
 import { storageCoordinates } from '../console/location-service.js';
 import { ConcurrentChange, ServiceError } from '../errors.js';
 import { StorageNotFoundError, type ObjectStorage } from '../../storage/object-storage.js';
-import { badRequest, IcebergError, named } from './errors.js';
+import { badRequest, commitFailed, exists, isMissing, missing, named, unprocessable } from './errors.js';
 import { hiveColumns, newTableMetadata, type CreateRequest } from './new-table.js';
 import {
   applyUpdates, checkCreated, checkRequirements, CommitConflict, emptyMetadata, InvalidUpdate, withRefSnapshotsOnly,
@@ -128,16 +128,16 @@ export class IcebergCatalog {
     if (parts.length > 2 || parts.some((x) => !x)) throw badRequest('warehouse must be <instance_id>/<catalog> or <catalog>');
     const instanceId = parts.length === 2
       ? parts[0] as string
-      : (await named(this.instances.active(p.projectId, 'default'), { not_found: 'NoSuchWarehouseException' })).id;
+      : (await named(this.instances.active(p.projectId, 'default'), { not_found: 'warehouse' })).id;
     const catalog = (parts[parts.length - 1] as string).toLowerCase();
-    await named(this.catalogs.show(p, p.projectId, instanceId, catalog), { not_found: 'NoSuchWarehouseException' });
+    await named(this.catalogs.show(p, p.projectId, instanceId, catalog), { not_found: 'warehouse' });
     return { instanceId, catalog };
   }
 
   /** The catalog a prefix names, checked visible to the caller; a foreign or unknown instance is 404 alike. */
   async warehouse(p: Caller, prefix: string): Promise<Warehouse> {
     const w = parsePrefix(prefix);
-    await named(this.catalogs.show(p, p.projectId, w.instanceId, w.catalog), { not_found: 'NoSuchWarehouseException' });
+    await named(this.catalogs.show(p, p.projectId, w.instanceId, w.catalog), { not_found: 'warehouse' });
     return w;
   }
 
@@ -168,13 +168,13 @@ export class IcebergCatalog {
       database_name: name, parameters: properties,
       ...(properties.location ? { location: properties.location } : {}),
       ...(properties.comment ? { description: properties.comment } : {}),
-    }, { nested: true, within: record?.(answer) }), { conflict: 'AlreadyExistsException' });
+    }, { nested: true, within: record?.(answer) }), { conflict: 'exists' });
     return answer;
   }
 
   /** The database behind a namespace, visible to the caller. */
   async namespace(p: Caller, w: Warehouse, levels: string[]): Promise<DatabaseView> {
-    return named(this.databases.show(p, p.projectId, w.instanceId, w.catalog, databaseNameOf(levels)), { not_found: 'NoSuchNamespaceException' });
+    return named(this.databases.show(p, p.projectId, w.instanceId, w.catalog, databaseNameOf(levels)), { not_found: 'namespace' });
   }
 
   async loadNamespace(p: Caller, w: Warehouse, levels: string[]) {
@@ -186,7 +186,7 @@ export class IcebergCatalog {
     const db = await this.namespace(p, w, levels);
     await named(this.databases.delete(p, p.projectId, w.instanceId, w.catalog, db.database_name,
       { cascade: false, deleteData: false, isAsync: false, refuseWithChildren: true, within: record?.(undefined) }),
-    { not_found: 'NoSuchNamespaceException', conflict: 'NamespaceNotEmptyException' });
+    { not_found: 'namespace', conflict: 'not_empty' });
   }
 
   /** Removals and updates applied to the stored properties inside one transaction: a concurrent change is a 409, never a lost update. */
@@ -196,7 +196,7 @@ export class IcebergCatalog {
     if (!Array.isArray(removals) || !removals.every((k) => typeof k === 'string')) throw badRequest('removals must be an array of strings');
     if (!isStringMap(updates)) throw badRequest('updates must map strings to strings');
     const both = (removals as string[]).filter((k) => Object.hasOwn(updates, k));
-    if (both.length) throw new IcebergError(422, 'UnprocessableEntityException', `properties both updated and removed: ${both.join(', ')}`);
+    if (both.length) throw unprocessable(`properties both updated and removed: ${both.join(', ')}`);
     const db = await this.namespace(p, w, levels);
     const answer = { updated: Object.keys(updates), removed: [] as string[], missing: [] as string[] };
     // Runs inside the update's transaction, and again if that transaction is retried.
@@ -212,7 +212,7 @@ export class IcebergCatalog {
     // The answer is recorded after the patch ran, in the same transaction.
     await named(this.databases.update(p, p.projectId, w.instanceId, w.catalog, db.database_name, { database_name: db.database_name }, patch,
       { within: record ? (trx) => (record(answer))(trx) : undefined }),
-    { not_found: 'NoSuchNamespaceException', conflict: 'CommitFailedException' });
+    { not_found: 'namespace', conflict: 'commit_failed' });
     return answer;
   }
 
@@ -239,19 +239,19 @@ export class IcebergCatalog {
   async readMetadata(location: string): Promise<TableMetadata> {
     const cached = this.cache.get(location);
     if (cached) return cached;
-    const { value, size } = await this.readJson<TableMetadata>(location, 'NoSuchTableException', 'table');
+    const { value, size } = await this.readJson<TableMetadata>(location, 'table', 'table');
     this.cache.set(location, value, { size });
     return value;
   }
 
   /** A JSON file of our storage (lossless integers); a missing one is a 404 of `missingType`. */
-  async readJson<T>(location: string, missingType: string, what: string): Promise<{ value: T; size: number }> {
+  async readJson<T>(location: string, subject: 'table' | 'view', what: string): Promise<{ value: T; size: number }> {
     const c = this.coordinates(location);
     try {
       const text = (await this.storage.getObject(c.bucket, c.key)).toString('utf8');
       return { value: parseIceberg<T>(text), size: Math.max(1, text.length) };
     } catch (err) {
-      if (err instanceof StorageNotFoundError) throw new IcebergError(404, missingType, `the metadata file ${location} of the ${what} is missing`);
+      if (err instanceof StorageNotFoundError) throw missing(subject, `the metadata file ${location} of the ${what} is missing`);
       if (err instanceof SyntaxError) throw badRequest(`the file ${location} is not JSON ${what} metadata`);
       throw err;
     }
@@ -272,24 +272,24 @@ export class IcebergCatalog {
   async table(p: Caller, w: Warehouse, levels: string[], table: string, action: 'read' | 'ALTER' = 'read'): Promise<IcebergTable> {
     const database = databaseNameOf(levels);
     // The table first (one read on the hot path); only a miss asks whether the namespace is there, to name the error.
-    const missing = async (err: unknown): Promise<never> => {
+    const absent = async (err: unknown): Promise<never> => {
       if (!(err instanceof ServiceError && err.kind === 'not_found')) throw err;
       await this.namespace(p, w, levels);
-      throw new IcebergError(404, 'NoSuchTableException', err.message);
+      throw missing('table', err.message);
     };
     type Shown = { table_name: string; table_type: string; table_format: string; version_id: string; parameters?: Record<string, string>; storage_descriptor?: { location?: string } };
     let t: Shown;
     if (action === 'read') {
-      t = JSON.parse((await this.tables.show(p, p.projectId, w.instanceId, w.catalog, database, table).catch(missing)).text) as Shown;
+      t = JSON.parse((await this.tables.show(p, p.projectId, w.instanceId, w.catalog, database, table).catch(absent)).text) as Shown;
     } else {
-      const row = await this.tables.resolve(p, p.projectId, w.instanceId, w.catalog, database, table, action).catch(missing);
+      const row = await this.tables.resolve(p, p.projectId, w.instanceId, w.catalog, database, table, action).catch(absent);
       t = { ...JSON.parse(row.definition) as Shown, table_name: row.name, table_type: row.table_type, table_format: row.table_format, version_id: String(row.version) };
     }
     const metadataLocation = t.parameters?.metadata_location;
     // An Iceberg view has a metadata_location too, but it is not a table.
-    if (VIEW_TYPES.has(t.table_type)) throw new IcebergError(404, 'NoSuchTableException', `${database}.${t.table_name} is a view, not a table`);
+    if (VIEW_TYPES.has(t.table_type)) throw missing('table', `${database}.${t.table_name} is a view, not a table`);
     if (t.table_format !== 'ICEBERG' || !metadataLocation) {
-      throw new IcebergError(404, 'NoSuchTableException', `${database}.${t.table_name} is a ${t.table_format} table, not an Iceberg table with a metadata_location`);
+      throw missing('table', `${database}.${t.table_name} is a ${t.table_format} table, not an Iceberg table with a metadata_location`);
     }
     return { w, namespace: database.toLowerCase(), name: t.table_name, location: t.storage_descriptor?.location ?? '', metadataLocation, version: t.version_id, parameters: t.parameters ?? {} };
   }
@@ -299,7 +299,7 @@ export class IcebergCatalog {
     const db = await this.namespace(p, w, levels);
     const page = await named(this.tables.list(p, p.projectId, w.instanceId, w.catalog, db.database_name, {
       limit, marker: q.pageToken || undefined, reversePage: false, deleted: false, format: 'ICEBERG', excludeTypes: [...VIEW_TYPES], includeFields: [],
-    }), { not_found: 'NoSuchNamespaceException' });
+    }), { not_found: 'namespace' });
     return {
       identifiers: page.tables.map((t) => ({ namespace: levelsOf(db.database_name), name: t.table_name as string })),
       ...(page.page_info.next_marker ? { 'next-page-token': page.page_info.next_marker } : {}),
@@ -330,7 +330,7 @@ export class IcebergCatalog {
     if (body['stage-create'] === true) {
       // Nothing exists until the client commits with assert-create; only a name already taken is refused now.
       const taken = await this.tables.show(p, p.projectId, w.instanceId, w.catalog, db.database_name, name).then(() => true, () => false);
-      if (taken) throw new IcebergError(409, 'AlreadyExistsException', `table ${db.database_name}.${name} already exists`);
+      if (taken) throw exists(`table ${db.database_name}.${name} already exists`);
       return { metadata, config: {} } as unknown as LoadResult;
     }
     const metadataLocation = `${location}/metadata/00000-${randomUUID()}.metadata.json`;
@@ -343,7 +343,7 @@ export class IcebergCatalog {
       const definition = this.definition(name, metadata, metadataLocation);
       if (!body.location) delete (definition.storage_descriptor as { location?: string }).location;
       await named(this.tables.create(p, p.projectId, w.instanceId, w.catalog, db.database_name, definition, { icebergNames: true, within: record?.(answer) }),
-        { conflict: 'AlreadyExistsException', not_found: 'NoSuchNamespaceException' });
+        { conflict: 'exists', not_found: 'namespace' });
     } catch (err) {
       await this.removeFile(metadataLocation);
       throw err;
@@ -360,7 +360,7 @@ export class IcebergCatalog {
     const metadataLocation = body['metadata-location'];
     const db = await this.namespace(p, w, levels);
     const metadata = await this.readMetadata(metadataLocation).catch((err: unknown) => {
-      if (err instanceof IcebergError && err.code === 404) throw badRequest(`there is no metadata file at ${metadataLocation}`);
+      if (isMissing(err)) throw badRequest(`there is no metadata file at ${metadataLocation}`);
       throw err;
     });
     if (typeof metadata.location !== 'string' || !metadata['table-uuid'] || !Array.isArray(metadata.schemas)) throw badRequest(`${metadataLocation} is not Iceberg table metadata`);
@@ -368,19 +368,19 @@ export class IcebergCatalog {
     const answer: LoadResult = { 'metadata-location': metadataLocation, metadata, config: {} };
     if (body.overwrite === true) {
       const existing = await this.table(p, w, levels, name).catch((err: unknown) => {
-        if (err instanceof IcebergError && err.type === 'NoSuchTableException') return undefined;
+        if (isMissing(err, 'table')) return undefined;
         throw err;
       });
       if (existing) {
         await named(this.tables.update(p, p.projectId, w.instanceId, w.catalog, existing.namespace, existing.name,
           { version_id: existing.version, table: this.definition(existing.name, metadata, metadataLocation, existing) }, { within: record?.(answer) }),
-        { conflict: 'CommitFailedException', not_found: 'NoSuchTableException' });
+        { conflict: 'commit_failed', not_found: 'table' });
         return answer;
       }
     }
     // The location guard of the table service checks the metadata's location like any explicit table location.
     await named(this.tables.create(p, p.projectId, w.instanceId, w.catalog, db.database_name, this.definition(name, metadata, metadataLocation), { icebergNames: true, within: record?.(answer) }),
-      { conflict: 'AlreadyExistsException', not_found: 'NoSuchNamespaceException' });
+      { conflict: 'exists', not_found: 'namespace' });
     return answer;
   }
 
@@ -401,7 +401,7 @@ export class IcebergCatalog {
    */
   private async prepare(p: Caller, w: Warehouse, c: { levels: string[]; name: string; requirements: Requirement[]; updates: Update[] }): Promise<PreparedCommit> {
     const current = await this.table(p, w, c.levels, c.name, 'ALTER').catch((err: unknown) => {
-      if (err instanceof IcebergError && err.type === 'NoSuchTableException' && c.requirements.some((r) => r.type === 'assert-create')) return undefined;
+      if (isMissing(err, 'table') && c.requirements.some((r) => r.type === 'assert-create')) return undefined;
       throw err;
     });
     const now = Date.now();
@@ -423,7 +423,7 @@ export class IcebergCatalog {
         if (!next['table-uuid']) next['table-uuid'] = randomUUID();
       }
     } catch (err) {
-      if (err instanceof CommitConflict) throw new IcebergError(409, 'CommitFailedException', `commit of ${c.levels.join('.')}.${c.name} refused: ${err.message}`);
+      if (err instanceof CommitConflict) throw commitFailed(`commit of ${c.levels.join('.')}.${c.name} refused: ${err.message}`);
       if (err instanceof InvalidUpdate) throw badRequest(err.message);
       throw err;
     }
@@ -495,18 +495,18 @@ export class IcebergCatalog {
         await Promise.all(prepared.map((c) => this.removeFile(c.metadataLocation)));
         if (!(err instanceof ServiceError && err.kind === 'conflict')) throw err;
         // A name taken by a staged create's rival, or a constraint: final. A version race: redone.
-        if (!(err instanceof ConcurrentChange)) throw new IcebergError(409, 'CommitFailedException', err.message);
+        if (!(err instanceof ConcurrentChange)) throw commitFailed(err.message);
         // Another commit moved a pointer: try again on its metadata, after a short random pause.
         await new Promise((r) => setTimeout(r, 2 + Math.random() * 15));
       }
     }
-    throw new IcebergError(409, 'CommitFailedException', 'the commit kept losing to concurrent commits; retry');
+    throw commitFailed('the commit kept losing to concurrent commits; retry');
   }
 
   async dropTable(p: Caller, w: Warehouse, levels: string[], name: string, purge: boolean, record?: Recorder): Promise<void> {
     const t = await this.table(p, w, levels, name);
     await named(this.tables.delete(p, p.projectId, w.instanceId, w.catalog, t.namespace, t.name, { deleteData: false, isAsync: false, within: record?.(undefined) }),
-      { not_found: 'NoSuchTableException' });
+      { not_found: 'table' });
     // TableService removes only a managed table's files; a purge asks for this external table's too.
     if (purge && t.location) await deleteLocationData(this.storage, t.location, this.localWarehouse);
   }
@@ -521,7 +521,7 @@ export class IcebergCatalog {
     await named(this.tables.update(p, p.projectId, w.instanceId, w.catalog, t.namespace, t.name,
       { table: { table_name: name }, ...(target.database_name !== t.namespace ? { moveTo: target.database_name } : {}) },
       { icebergNames: true, within: record?.(undefined) }),
-    { not_found: 'NoSuchTableException', conflict: 'AlreadyExistsException' });
+    { not_found: 'table', conflict: 'exists' });
   }
 }
 

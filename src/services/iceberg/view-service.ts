@@ -7,7 +7,7 @@ import { stringifyIceberg } from './json.js';
 import { randomUUID } from 'node:crypto';
 import type { TableService } from '../lakecat/table-service.js';
 import { ConcurrentChange, ServiceError } from '../errors.js';
-import { badRequest, IcebergError, named } from './errors.js';
+import { badRequest, commitFailed, isMissing, missing, named } from './errors.js';
 import { icebergName, identifier, levelsOf, type Caller, type IcebergCatalog, type Page, type Warehouse } from './catalog-service.js';
 import type { Recorder } from './idempotency.js';
 import { hiveColumns } from './new-table.js';
@@ -38,7 +38,7 @@ const pageSizeOf = (q: Page): number => {
   return Math.min(n, MAX_PAGE);
 };
 
-const noSuchView = (namespace: string, name: string) => new IcebergError(404, 'NoSuchViewException', `view ${namespace}.${name} does not exist`);
+const noSuchView = (namespace: string, name: string) => missing('view', `view ${namespace}.${name} does not exist`);
 
 /** The metadata file after `previous` (numbered as table metadata files are). */
 function nextMetadataLocation(m: ViewMetadata, previous: string | undefined): string {
@@ -51,7 +51,7 @@ export class IcebergViews {
   constructor(private readonly catalog: IcebergCatalog, private readonly tables: TableService) {}
 
   private async readMetadata(v: { namespace: string; name: string }, location: string): Promise<ViewMetadata> {
-    return (await this.catalog.readJson<ViewMetadata>(location, 'NoSuchViewException', `view ${v.namespace}.${v.name}`)).value;
+    return (await this.catalog.readJson<ViewMetadata>(location, 'view', `view ${v.namespace}.${v.name}`)).value;
   }
 
   /** The LakeCat view behind an identifier; a table, or a view that is not an Iceberg view, is no view here (404). */
@@ -73,7 +73,7 @@ export class IcebergViews {
   /** As view(), but a view in a missing namespace is a missing view (Iceberg's drop and rename answer so). */
   private existing(p: Caller, w: Warehouse, levels: string[], name: string): Promise<IcebergView> {
     return this.view(p, w, levels, name).catch((err: unknown) => {
-      if (err instanceof IcebergError && err.type === 'NoSuchNamespaceException') throw noSuchView(levels.join('.'), name);
+      if (isMissing(err, 'namespace')) throw noSuchView(levels.join('.'), name);
       throw err;
     });
   }
@@ -83,7 +83,7 @@ export class IcebergViews {
     const db = await this.catalog.namespace(p, w, levels);
     const page = await named(this.tables.list(p, p.projectId, w.instanceId, w.catalog, db.database_name, {
       limit, marker: q.pageToken || undefined, reversePage: false, deleted: false, format: 'ICEBERG', type: VIEW_TABLE_TYPE, includeFields: [],
-    }), { not_found: 'NoSuchNamespaceException' });
+    }), { not_found: 'namespace' });
     return {
       identifiers: page.tables.map((t) => ({ namespace: levelsOf(db.database_name), name: t.table_name as string })),
       ...(page.page_info.next_marker ? { 'next-page-token': page.page_info.next_marker } : {}),
@@ -117,7 +117,7 @@ export class IcebergViews {
         storage_descriptor: { columns: schema ? hiveColumns(schema) : [], ...(body.location ? { location } : {}) },
         view_original_text: text, view_expanded_text: text,
         parameters: { ...metadata.properties, table_type: VIEW_MARKER, metadata_location: metadataLocation },
-      }, { icebergNames: true, within: record?.(answer) }), { conflict: 'AlreadyExistsException', not_found: 'NoSuchNamespaceException' });
+      }, { icebergNames: true, within: record?.(answer) }), { conflict: 'exists', not_found: 'namespace' });
     } catch (err) {
       await this.catalog.removeFile(metadataLocation);
       throw err;
@@ -143,7 +143,7 @@ export class IcebergViews {
     if (!Array.isArray(requirements) || !Array.isArray(updates)) throw badRequest('a view commit needs requirements and updates arrays');
     // ALTER is checked before any file is written, so a caller who may only read the view writes nothing.
     const first = await this.view(p, w, levels, name);
-    await named(this.tables.resolve(p, p.projectId, w.instanceId, w.catalog, first.namespace, first.name, 'ALTER'), { not_found: 'NoSuchViewException' });
+    await named(this.tables.resolve(p, p.projectId, w.instanceId, w.catalog, first.namespace, first.name, 'ALTER'), { not_found: 'view' });
     for (let attempt = 0; attempt < COMMIT_ATTEMPTS; attempt++) {
       const v = attempt === 0 ? first : await this.view(p, w, levels, name);
       const base = await this.readMetadata(v, v.metadataLocation);
@@ -152,7 +152,7 @@ export class IcebergViews {
         checkViewRequirements(base, requirements);
         next = applyViewUpdates(base, updates, Date.now());
       } catch (err) {
-        if (err instanceof CommitConflict) throw new IcebergError(409, 'CommitFailedException', `replace of view ${v.namespace}.${v.name} refused: ${err.message}`);
+        if (err instanceof CommitConflict) throw commitFailed(`replace of view ${v.namespace}.${v.name} refused: ${err.message}`);
         if (err instanceof InvalidUpdate) throw badRequest(err.message);
         throw err;
       }
@@ -182,14 +182,14 @@ export class IcebergViews {
         await new Promise((r) => setTimeout(r, 2 + Math.random() * 15));
       }
     }
-    throw new IcebergError(409, 'CommitFailedException', 'replace of the view kept losing to concurrent replaces; retry');
+    throw commitFailed('replace of the view kept losing to concurrent replaces; retry');
   }
 
   /** Drops the view from the catalog; its metadata files stay, as readers may hold them. */
   async dropView(p: Caller, w: Warehouse, levels: string[], name: string, record?: Recorder): Promise<void> {
     const v = await this.existing(p, w, levels, name);
     await named(this.tables.delete(p, p.projectId, w.instanceId, w.catalog, v.namespace, v.name, { deleteData: false, isAsync: false, within: record?.(undefined) }),
-      { not_found: 'NoSuchViewException' });
+      { not_found: 'view' });
   }
 
   /** Renames a view, into another namespace of the catalog too. */
@@ -203,6 +203,6 @@ export class IcebergViews {
     await named(this.tables.update(p, p.projectId, w.instanceId, w.catalog, v.namespace, v.name,
       { table: { table_name: name }, ...(target.database_name !== v.namespace ? { moveTo: target.database_name } : {}) },
       { icebergNames: true, within: record?.(undefined) }),
-      { not_found: 'NoSuchViewException', conflict: 'AlreadyExistsException' });
+      { not_found: 'view', conflict: 'exists' });
   }
 }

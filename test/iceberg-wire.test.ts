@@ -1,0 +1,182 @@
+// The Iceberg routes as entries of the operation table: a wrong method is 405, a repeated query
+// parameter is 400, every body is checked against its schema (never a 500), bodies nested too deep
+// are refused before anything reads them, and 64-bit ids still pass exactly; all in Iceberg's
+// error shape, on both metadata stores.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { allOperations } from '../src/http/app.js';
+import { MAX_BODY_DEPTH } from '../src/http/json-depth.js';
+import type { AppServices } from '../src/services/app-services.js';
+import { backends, createRunningInstance, startServer, type Response, type TestServer } from './helpers/server.js';
+
+const SCHEMA = { type: 'struct', 'schema-id': 0, fields: [{ id: 1, name: 'id', required: true, type: 'long' }] };
+const snapshot = (id: number | string, seq: number) => ({
+  'snapshot-id': id, 'sequence-number': seq, 'timestamp-ms': 1_700_000_000_000 + seq,
+  'manifest-list': `s3://x/snap-${seq}.avro`, summary: { operation: 'append' }, 'schema-id': 0,
+});
+const nested = (depth: number): string => '{"a":'.repeat(depth - 1) + '{}' + '}'.repeat(depth - 1);
+
+const assertIcebergError = (r: Response, status: number, type: string, what: string): void => {
+  assert.equal(r.status, status, `${what}: ${r.status} ${r.text}`);
+  assert.deepEqual(Object.keys(r.json?.error ?? {}).sort(), ['code', 'message', 'type'], `${what}: ${r.text}`);
+  assert.equal(r.json.error.type, type, `${what}: ${r.text}`);
+  assert.equal(r.json.error.code, status, what);
+};
+
+describe('the Iceberg operations in the table', () => {
+  const iceberg = allOperations({} as AppServices).filter((op) => op.wire === 'iceberg');
+  test('all 26 are there, on the Iceberg wire, each naming its action and declaring its path and body schemas', () => {
+    assert.equal(iceberg.length, 26);
+    for (const op of iceberg) {
+      assert.match(op.action ?? '', /^[a-z]+\.[a-z]+$/, `${op.name} names its action`);
+      assert.ok(op.path.startsWith('/iceberg/v1/'), op.path);
+      if (op.path.includes('{')) assert.ok(op.params, `${op.name} declares its path parameters`);
+      if (op.method === 'POST') assert.ok(op.body, `${op.name} declares its body`);
+      if (op.status === 200) assert.ok(op.response, `${op.name} declares its answer`);
+    }
+  });
+});
+
+for (const backend of await backends()) {
+  describe(`iceberg wire (${backend.name})`, () => {
+    let server: TestServer;
+    let token: string;
+    let prefix: string;
+    const ice = (method: string, path: string, o: { body?: unknown; rawBody?: string; query?: Record<string, string | string[]>; headers?: Record<string, string> } = {}) =>
+      server.request(method, `/iceberg/v1${path}`, {
+        headers: { Authorization: `Bearer ${token}`, ...(o.rawBody !== undefined ? { 'Content-Type': 'application/json' } : {}), ...o.headers },
+        body: o.body, rawBody: o.rawBody, query: o.query,
+      });
+    const table = (name: string) => `/${prefix}/namespaces/wire/tables/${name}`;
+
+    before(async () => {
+      server = await startServer(backend);
+      const login = await server.login();
+      token = login.token;
+      const instance = await createRunningInstance(server, token, login.projectId, 'wire_inst');
+      const c = await server.request('POST', `/v1/${login.projectId}/instances/${instance}/catalogs`, { token, body: { catalog_name: 'lake' } });
+      assert.equal(c.status, 201, c.text);
+      prefix = `${instance}~lake`;
+      assert.equal((await ice('POST', `/${prefix}/namespaces`, { body: { namespace: ['wire'] } })).status, 200);
+      const t = await ice('POST', `/${prefix}/namespaces/wire/tables`, { body: { name: 't', schema: SCHEMA } });
+      assert.equal(t.status, 200, t.text);
+    });
+    after(async () => { await server?.stop(); });
+
+    test('a wrong method on an Iceberg path is 405 in the Iceberg shape, naming the allowed ones', async () => {
+      for (const [method, path, allowed] of [
+        ['PUT', `/${prefix}/namespaces`, 'GET, POST'],
+        ['PATCH', table('t'), 'GET, POST, HEAD, DELETE'],
+        ['GET', `/${prefix}/tables/rename`, 'POST'],
+        ['DELETE', '/config', 'GET'],
+      ] as const) {
+        const r = await ice(method, path, method === 'PUT' || method === 'PATCH' ? { body: {} } : {});
+        assertIcebergError(r, 405, 'MethodNotAllowedException', `${method} ${path}`);
+        assert.deepEqual(r.headers.get('allow')?.split(', ').sort(), allowed.split(', ').sort());
+      }
+      assertIcebergError(await ice('GET', `/${prefix}/nothing/here`), 404, 'NotFoundException', 'an unknown path');
+    });
+
+    test('a repeated query parameter is 400, never a 500', async () => {
+      const cases: [string, string, Record<string, string[]>][] = [
+        ['GET', '/config', { warehouse: ['lake', 'lake'] }],
+        ['GET', `/${prefix}/namespaces`, { pageToken: ['a', 'b'] }],
+        ['GET', `/${prefix}/namespaces`, { parent: ['wire', 'wire'] }],
+        ['GET', `/${prefix}/namespaces`, { pageSize: ['1', '2'] }],
+        ['GET', `/${prefix}/namespaces/wire/tables`, { pageToken: ['a', 'b'] }],
+        ['GET', `/${prefix}/namespaces/wire/views`, { pageSize: ['1', '2'] }],
+        ['GET', table('t'), { snapshots: ['all', 'refs'] }],
+        ['DELETE', table('t'), { purgeRequested: ['true', 'true'] }],
+      ];
+      for (const [method, path, query] of cases) {
+        assertIcebergError(await ice(method, path, { query }), 400, 'BadRequestException', `${method} ${path} ${JSON.stringify(query)}`);
+      }
+      assert.equal((await ice('HEAD', table('t'))).status, 204, 'the refused drop dropped nothing');
+    });
+
+    test('malformed commits, creates and renames are 400 BadRequestException and change nothing', async () => {
+      const before = (await ice('GET', table('t'))).json['metadata-location'];
+      const commits: [string, unknown][] = [
+        ['add-snapshot without a snapshot', { updates: [{ action: 'add-snapshot' }] }],
+        ['add-snapshot with a null snapshot', { updates: [{ action: 'add-snapshot', snapshot: null }] }],
+        ['a snapshot id that is a string', { updates: [{ action: 'add-snapshot', snapshot: snapshot('7', 1) }] }],
+        ['add-schema without a schema', { updates: [{ action: 'add-schema' }] }],
+        ['add-schema with a null schema', { updates: [{ action: 'add-schema', schema: null }] }],
+        ['add-schema with fields: 0', { updates: [{ action: 'add-schema', schema: { type: 'struct', fields: 0 } }] }],
+        ['add-schema with a null field', { updates: [{ action: 'add-schema', schema: { type: 'struct', fields: [null] } }] }],
+        ['add-schema with a field id beyond 2^53', { updates: [{ action: 'add-schema', schema: { type: 'struct', fields: [{ id: '9007199254740993', name: 'x', required: true, type: 'long' }] } }] }],
+        ['an unknown action', { updates: [{ action: 'explode' }] }],
+        ['an update that is not an object', { updates: [7] }],
+        ['updates that are not an array', { updates: { action: 'set-properties', updates: {} } }],
+        ['no updates', { requirements: [] }],
+        ['a requirement without its field', { requirements: [{ type: 'assert-table-uuid' }], updates: [] }],
+        ['set-properties with a number value', { updates: [{ action: 'set-properties', updates: { a: 1 } }] }],
+      ];
+      for (const [what, body] of commits) {
+        const text = JSON.stringify(body).replace('"9007199254740993"', '9007199254740993');
+        assertIcebergError(await ice('POST', table('t'), { rawBody: text }), 400, 'BadRequestException', what);
+      }
+      assert.equal((await ice('GET', table('t'))).json['metadata-location'], before, 'no refused commit moved the table');
+
+      const creates: [string, unknown][] = [
+        ['no name', { schema: SCHEMA }], ['a null name', { name: null, schema: SCHEMA }], ['no schema', { name: 'x' }],
+        ['fields: 0', { name: 'x', schema: { type: 'struct', fields: 0 } }], ['a null field', { name: 'x', schema: { type: 'struct', fields: [null] } }],
+        ['stage-create as a string', { name: 'x', schema: SCHEMA, 'stage-create': 'yes' }],
+      ];
+      for (const [what, body] of creates) {
+        assertIcebergError(await ice('POST', `/${prefix}/namespaces/wire/tables`, { body }), 400, 'BadRequestException', `create with ${what}`);
+      }
+      const bigId = '{"name":"x","schema":{"type":"struct","fields":[{"id":9007199254740993,"name":"x","required":true,"type":"long"}]}}';
+      assertIcebergError(await ice('POST', `/${prefix}/namespaces/wire/tables`, { rawBody: bigId }), 400, 'BadRequestException', 'a field id beyond 2^53');
+      assert.equal((await ice('HEAD', table('x'))).status, 404, 'no refused create made a table');
+
+      for (const [what, body] of [
+        ['a namespace that is a string', { namespace: 'flat' }], ['a null namespace', { namespace: null }],
+        ['a property that is not a string', { namespace: ['n1'], properties: { a: 1 } }],
+      ] as const) {
+        assertIcebergError(await ice('POST', `/${prefix}/namespaces`, { body }), 400, 'BadRequestException', `create namespace with ${what}`);
+      }
+      for (const body of [{}, { source: { namespace: ['wire'], name: 't' } }, { source: null, destination: null }]) {
+        assertIcebergError(await ice('POST', `/${prefix}/tables/rename`, { body }), 400, 'BadRequestException', `rename ${JSON.stringify(body)}`);
+      }
+      for (const body of [{ 'table-changes': [] }, { 'table-changes': [{ updates: [] }] }, { 'table-changes': null }]) {
+        assertIcebergError(await ice('POST', `/${prefix}/transactions/commit`, { body }), 400, 'BadRequestException', `transaction ${JSON.stringify(body)}`);
+      }
+      assert.equal((await ice('HEAD', table('t'))).status, 204, 'the table is still there');
+    });
+
+    test(`bodies nested deeper than ${MAX_BODY_DEPTH} levels are 400 on every mutation, Idempotency-Key or not`, async () => {
+      const deep = nested(5000);
+      const targets: [string, string][] = [
+        ['POST', table('t')], ['POST', `/${prefix}/namespaces`], ['POST', `${table('t')}/metrics`],
+        ['POST', `/${prefix}/transactions/commit`], ['POST', `/${prefix}/namespaces/wire/views`], ['POST', '/oauth/tokens'],
+      ];
+      for (const [method, path] of targets) {
+        for (const headers of [{}, { 'Idempotency-Key': '0190a6b4-7d7e-7c3a-9f00-6f6a1b2c3d4e' }] as Record<string, string>[]) {
+          const r = await ice(method, path, { rawBody: deep, headers });
+          assertIcebergError(r, 400, 'BadRequestException', `${method} ${path}`);
+          assert.match(r.json.error.message, new RegExp(`deeper than ${MAX_BODY_DEPTH}`));
+        }
+      }
+      // At the limit a body is read as usual (here refused for its shape, not its depth).
+      const r = await ice('POST', table('t'), { rawBody: `{"updates":[],"identifier":${nested(MAX_BODY_DEPTH - 1)}}` });
+      assertIcebergError(r, 400, 'BadRequestException', 'a body at the limit');
+      assert.doesNotMatch(r.json.error.message, /deeper than/);
+      // The LakeFormation routes share the limit, in their own shape.
+      const lf = await server.request('POST', '/v3/auth/tokens', { rawBody: deep, headers: { 'Content-Type': 'application/json' } });
+      assert.equal(lf.status, 400, lf.text);
+      assert.equal(typeof lf.json.error_code, 'string');
+    });
+
+    test('a 64-bit snapshot id passes the schemas and comes back digit for digit', async () => {
+      const id = '9007199254740993';
+      const body = JSON.stringify({ updates: [{ action: 'add-snapshot', snapshot: snapshot(id, 1) }, { action: 'set-snapshot-ref', 'ref-name': 'main', type: 'branch', 'snapshot-id': id }] })
+        .replaceAll(`"${id}"`, id);
+      const r = await ice('POST', table('t'), { rawBody: body });
+      assert.equal(r.status, 200, r.text);
+      assert.match(r.text, new RegExp(`"current-snapshot-id":${id}[,}]`));
+      const loaded = await ice('GET', table('t'));
+      assert.match(loaded.text, new RegExp(`"snapshot-id":${id}[,}]`));
+    });
+  });
+}
