@@ -23,7 +23,7 @@ import { jobOperations } from './routes/jobs.js';
 import { alarmOperations } from './routes/alarms.js';
 import { icebergOperations } from './routes/iceberg/index.js';
 import { ServiceError } from '../services/errors.js';
-import { PREFIX_SEPARATOR } from '../services/iceberg/catalog-service.js';
+import { PREFIX_SEPARATOR } from '../services/iceberg/names.js';
 import { parseIceberg, stringifyIceberg } from '../services/iceberg/json.js';
 import { bearerAuthentication, handleIcebergError, icebergValidator, sendIcebergError } from './iceberg-wire.js';
 import { MAX_BODY_DEPTH, nestsDeeperThan } from './json-depth.js';

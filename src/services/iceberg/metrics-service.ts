@@ -64,7 +64,7 @@ export class IcebergMetricsService {
   /** Stores a report on a table the caller can see, and prunes what retention no longer keeps. */
   async report(p: Caller, w: Warehouse, levels: string[], table: string, body: unknown): Promise<void> {
     const { reportType, snapshotId } = checkReport(body);
-    const t = await this.catalog.table(p, w, levels, table);
+    const t = await this.catalog.tables.table(p, w, levels, table);
     const key = { instanceId: w.instanceId, catalog: w.catalog, database: t.namespace, table: t.name };
     const now = this.now();
     await this.store.transaction(async (trx) => {

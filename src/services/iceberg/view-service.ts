@@ -8,7 +8,8 @@ import { randomUUID } from 'node:crypto';
 import type { TableService } from '../lakecat/table-service.js';
 import { ConcurrentChange, ServiceError } from '../errors.js';
 import { badRequest, commitFailed, isMissing, missing, named } from './errors.js';
-import { icebergName, identifier, levelsOf, type Caller, type IcebergCatalog, type Page, type Warehouse } from './catalog-service.js';
+import type { IcebergCatalog } from './catalog-service.js';
+import { icebergName, identifier, levelsOf, pageSizeOf, type Caller, type Page, type Warehouse } from './names.js';
 import type { Recorder } from './idempotency.js';
 import { hiveColumns } from './new-table.js';
 import {
@@ -21,7 +22,6 @@ export const VIEW_TABLE_TYPE = 'VIRTUAL_VIEW';
 export const VIEW_MARKER = 'ICEBERG-VIEW';
 /** A property that moves a view's metadata files away from `<location>/metadata`. */
 const METADATA_PATH_PROPERTY = 'write.metadata.path';
-const MAX_PAGE = 1000;
 /** How often a replace that lost the race to a compatible one is redone before the client is told to retry. */
 const COMMIT_ATTEMPTS = 20;
 
@@ -31,12 +31,6 @@ export interface IcebergView {
   version: string; parameters: Record<string, string>; storedLocation?: string;
 }
 export interface LoadViewResult { 'metadata-location': string; metadata: ViewMetadata; config: Record<string, string> }
-
-const pageSizeOf = (q: Page): number => {
-  const n = q.pageSize === undefined ? MAX_PAGE : Number(q.pageSize);
-  if (!Number.isInteger(n) || n < 1) throw badRequest('pageSize must be a positive integer');
-  return Math.min(n, MAX_PAGE);
-};
 
 const noSuchView = (namespace: string, name: string) => missing('view', `view ${namespace}.${name} does not exist`);
 
@@ -51,12 +45,12 @@ export class IcebergViews {
   constructor(private readonly catalog: IcebergCatalog, private readonly tables: TableService) {}
 
   private async readMetadata(v: { namespace: string; name: string }, location: string): Promise<ViewMetadata> {
-    return (await this.catalog.readJson<ViewMetadata>(location, 'view', `view ${v.namespace}.${v.name}`)).value;
+    return (await this.catalog.files.readJson<ViewMetadata>(location, 'view', `view ${v.namespace}.${v.name}`)).value;
   }
 
   /** The LakeCat view behind an identifier; a table, or a view that is not an Iceberg view, is no view here (404). */
   async view(p: Caller, w: Warehouse, levels: string[], name: string): Promise<IcebergView> {
-    const db = await this.catalog.namespace(p, w, levels);
+    const db = await this.catalog.namespaces.namespace(p, w, levels);
     const shown = await this.tables.show(p, p.projectId, w.instanceId, w.catalog, db.database_name, name).catch((err: unknown) => {
       if (err instanceof ServiceError && err.kind === 'not_found') throw noSuchView(db.database_name, name);
       throw err;
@@ -80,7 +74,7 @@ export class IcebergViews {
 
   async listViews(p: Caller, w: Warehouse, levels: string[], q: Page) {
     const limit = pageSizeOf(q);
-    const db = await this.catalog.namespace(p, w, levels);
+    const db = await this.catalog.namespaces.namespace(p, w, levels);
     const page = await named(this.tables.list(p, p.projectId, w.instanceId, w.catalog, db.database_name, {
       limit, marker: q.pageToken || undefined, reversePage: false, deleted: false, format: 'ICEBERG', type: VIEW_TABLE_TYPE, includeFields: [],
     }), { not_found: 'namespace' });
@@ -94,7 +88,7 @@ export class IcebergViews {
     if (!body || typeof body.name !== 'string') throw badRequest('name is required');
     if (body.location !== undefined && body.location !== null && typeof body.location !== 'string') throw badRequest('location must be a string');
     const name = icebergName('view', body.name);
-    const db = await this.catalog.namespace(p, w, levels);
+    const db = await this.catalog.namespaces.namespace(p, w, levels);
     const location = ((body.location as string | undefined) || `${db.location}/${name}`).replace(/\/+$/, '');
     let metadata: ViewMetadata;
     try {
@@ -104,12 +98,12 @@ export class IcebergViews {
       throw err;
     }
     const metadataLocation = nextMetadataLocation(metadata, undefined);
-    this.catalog.coordinates(metadataLocation); // a location outside our storage is refused before anything is written
+    this.catalog.files.coordinates(metadataLocation); // a location outside our storage is refused before anything is written
     const schema = currentSchema(metadata);
     const text = hiveViewText(metadata);
     // The file first, then the view and (with an Idempotency-Key) its answer in one transaction;
     // a refused create removes the file again.
-    await this.catalog.writeFile(metadataLocation, stringifyIceberg(metadata));
+    await this.catalog.files.writeFile(metadataLocation, stringifyIceberg(metadata));
     const answer: LoadViewResult = { 'metadata-location': metadataLocation, metadata, config: {} };
     try {
       await named(this.tables.create(p, p.projectId, w.instanceId, w.catalog, db.database_name, {
@@ -119,7 +113,7 @@ export class IcebergViews {
         parameters: { ...metadata.properties, table_type: VIEW_MARKER, metadata_location: metadataLocation },
       }, { icebergNames: true, within: record?.(answer) }), { conflict: 'exists', not_found: 'namespace' });
     } catch (err) {
-      await this.catalog.removeFile(metadataLocation);
+      await this.catalog.files.removeFile(metadataLocation);
       throw err;
     }
     return answer;
@@ -157,7 +151,7 @@ export class IcebergViews {
         throw err;
       }
       const metadataLocation = nextMetadataLocation(next, v.metadataLocation);
-      await this.catalog.writeFile(metadataLocation, stringifyIceberg(next));
+      await this.catalog.files.writeFile(metadataLocation, stringifyIceberg(next));
       const schema = currentSchema(next);
       const text = hiveViewText(next);
       // Properties the replace removed leave the LakeCat parameters too; others set there stay.
@@ -176,7 +170,7 @@ export class IcebergViews {
         }, { icebergNames: true, within: record?.(answer) });
         return answer;
       } catch (err) {
-        await this.catalog.removeFile(metadataLocation);
+        await this.catalog.files.removeFile(metadataLocation);
         if (!(err instanceof ConcurrentChange)) throw err;
         // Another replace moved the pointer: redo this one on its metadata, after a short random pause.
         await new Promise((r) => setTimeout(r, 2 + Math.random() * 15));
@@ -198,7 +192,7 @@ export class IcebergViews {
     const dst = identifier(body.destination, 'destination');
     const v = await this.existing(p, w, src.namespace, src.name);
     // Unlike the source's, a missing destination namespace is named as such.
-    const target = await this.catalog.namespace(p, w, dst.namespace);
+    const target = await this.catalog.namespaces.namespace(p, w, dst.namespace);
     const name = icebergName('view', dst.name);
     await named(this.tables.update(p, p.projectId, w.instanceId, w.catalog, v.namespace, v.name,
       { table: { table_name: name }, ...(target.database_name !== v.namespace ? { moveTo: target.database_name } : {}) },

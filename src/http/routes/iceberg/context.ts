@@ -32,7 +32,7 @@ export const levelsOf = (ctx: { params: { namespace: string } }): string[] => pa
  */
 export async function warehouseOf(s: AppServices, ctx: Ctx & { params: { prefix: string } }): Promise<{ p: Caller; w: Warehouse }> {
   const p = ctx.principal as Caller;
-  const w = await s.iceberg.warehouse(p, ctx.params.prefix);
+  const w = await s.iceberg.namespaces.warehouse(p, ctx.params.prefix);
   await ctx.rateLimit(p.projectId, w.instanceId);
   return { p, w };
 }

@@ -37,7 +37,7 @@ export function icebergOperations(s: AppServices): Operation[] {
       name: 'IcebergGetConfig', action: 'catalog.show', method: 'GET', path: CONFIG, status: 200, query: ConfigQuery, response: CatalogConfig,
       handler: async (ctx) => {
         const p = ctx.principal as Caller;
-        const w = await s.iceberg.configure(p, ctx.query.warehouse);
+        const w = await s.iceberg.namespaces.configure(p, ctx.query.warehouse);
         await ctx.rateLimit(p.projectId, w.instanceId);
         return {
           defaults: {}, overrides: { prefix: `${w.instanceId}${PREFIX_SEPARATOR}${w.catalog}` }, endpoints,

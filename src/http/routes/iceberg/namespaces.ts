@@ -14,7 +14,7 @@ export function namespaceOperations(s: AppServices): Operation[] {
       params: PrefixPath, query: ListNamespacesQuery, response: ListNamespacesResponse,
       handler: async (ctx) => {
         const { p, w } = await warehouseOf(s, ctx);
-        return s.iceberg.listNamespaces(p, w, ctx.query);
+        return s.iceberg.namespaces.listNamespaces(p, w, ctx.query);
       },
     }),
     icebergOperation({
@@ -22,7 +22,7 @@ export function namespaceOperations(s: AppServices): Operation[] {
       params: PrefixPath, body: CreateNamespaceRequest, response: NamespaceResponse,
       handler: async (ctx) => {
         const { p, w } = await warehouseOf(s, ctx);
-        return idempotent(s, ctx, p, 200, (record) => s.iceberg.createNamespace(p, w, ctx.body, record));
+        return idempotent(s, ctx, p, 200, (record) => s.iceberg.namespaces.createNamespace(p, w, ctx.body, record));
       },
     }),
     icebergOperation({
@@ -30,21 +30,21 @@ export function namespaceOperations(s: AppServices): Operation[] {
       params: NamespacePath, response: NamespaceResponse,
       handler: async (ctx) => {
         const { p, w } = await warehouseOf(s, ctx);
-        return s.iceberg.loadNamespace(p, w, levelsOf(ctx));
+        return s.iceberg.namespaces.loadNamespace(p, w, levelsOf(ctx));
       },
     }),
     icebergOperation({
       name: 'IcebergNamespaceExists', action: 'database.show', method: 'HEAD', path: NAMESPACE, status: 204, params: NamespacePath,
       handler: async (ctx) => {
         const { p, w } = await warehouseOf(s, ctx);
-        await s.iceberg.namespace(p, w, levelsOf(ctx));
+        await s.iceberg.namespaces.namespace(p, w, levelsOf(ctx));
       },
     }),
     icebergOperation({
       name: 'IcebergDropNamespace', action: 'database.drop', method: 'DELETE', path: NAMESPACE, status: 204, params: NamespacePath,
       handler: async (ctx) => {
         const { p, w } = await warehouseOf(s, ctx);
-        return idempotent(s, ctx, p, 204, (record) => s.iceberg.dropNamespace(p, w, levelsOf(ctx), record));
+        return idempotent(s, ctx, p, 204, (record) => s.iceberg.namespaces.dropNamespace(p, w, levelsOf(ctx), record));
       },
     }),
     icebergOperation({
@@ -52,7 +52,7 @@ export function namespaceOperations(s: AppServices): Operation[] {
       params: NamespacePath, body: UpdateNamespacePropertiesRequest, response: UpdateNamespacePropertiesResponse,
       handler: async (ctx) => {
         const { p, w } = await warehouseOf(s, ctx);
-        return idempotent(s, ctx, p, 200, (record) => s.iceberg.updateNamespaceProperties(p, w, levelsOf(ctx), ctx.body, record));
+        return idempotent(s, ctx, p, 200, (record) => s.iceberg.namespaces.updateNamespaceProperties(p, w, levelsOf(ctx), ctx.body, record));
       },
     }),
   ];

@@ -42,7 +42,7 @@ export function tableOperations(s: AppServices): Operation[] {
       params: NamespacePath, query: PageQuery, response: ListTablesResponse,
       handler: async (ctx) => {
         const { p, w } = await warehouseOf(s, ctx);
-        return s.iceberg.listTables(p, w, levelsOf(ctx), ctx.query);
+        return s.iceberg.tables.listTables(p, w, levelsOf(ctx), ctx.query);
       },
     }),
     icebergOperation({
@@ -52,8 +52,8 @@ export function tableOperations(s: AppServices): Operation[] {
         const { p, w } = await warehouseOf(s, ctx);
         const { body, request, reply } = ctx;
         // A staged create makes no table yet: there is nothing to vend for.
-        const vend = body['stage-create'] === true ? undefined : withCredentials(request, reply, p, () => s.iceberg.table(p, w, levelsOf(ctx), body.name));
-        return idempotent(s, ctx, p, 200, (record) => s.iceberg.createTable(p, w, levelsOf(ctx), body, record), vend);
+        const vend = body['stage-create'] === true ? undefined : withCredentials(request, reply, p, () => s.iceberg.tables.table(p, w, levelsOf(ctx), body.name));
+        return idempotent(s, ctx, p, 200, (record) => s.iceberg.tables.createTable(p, w, levelsOf(ctx), body, record), vend);
       },
     }),
     icebergOperation({
@@ -61,8 +61,8 @@ export function tableOperations(s: AppServices): Operation[] {
       params: NamespacePath, body: RegisterTableRequest, response: LoadTableResult,
       handler: async (ctx) => {
         const { p, w } = await warehouseOf(s, ctx);
-        const vend = withCredentials(ctx.request, ctx.reply, p, () => s.iceberg.table(p, w, levelsOf(ctx), ctx.body.name));
-        return idempotent(s, ctx, p, 200, (record) => s.iceberg.registerTable(p, w, levelsOf(ctx), ctx.body, record), vend);
+        const vend = withCredentials(ctx.request, ctx.reply, p, () => s.iceberg.tables.table(p, w, levelsOf(ctx), ctx.body.name));
+        return idempotent(s, ctx, p, 200, (record) => s.iceberg.registration.registerTable(p, w, levelsOf(ctx), ctx.body, record), vend);
       },
     }),
     icebergOperation({
@@ -71,7 +71,7 @@ export function tableOperations(s: AppServices): Operation[] {
       handler: async (ctx) => {
         const { p, w } = await warehouseOf(s, ctx);
         const { request, reply } = ctx;
-        const { etag, table, ...loaded } = await s.iceberg.loadTable(p, w, levelsOf(ctx), ctx.params.table, ctx.query.snapshots);
+        const { etag, table, ...loaded } = await s.iceberg.tables.loadTable(p, w, levelsOf(ctx), ctx.params.table, ctx.query.snapshots);
         const match = request.headers['if-none-match'];
         if (typeof match === 'string' && match.split(',').some((m) => m.trim().replace(/^W\//, '') === etag)) {
           reply.code(304).header('ETag', etag).header('Vary', 'X-Iceberg-Access-Delegation');
@@ -87,7 +87,7 @@ export function tableOperations(s: AppServices): Operation[] {
       params: TablePath, query: CredentialsQuery, response: LoadCredentialsResponse,
       handler: async (ctx) => {
         const { p, w } = await warehouseOf(s, ctx);
-        const t = await s.iceberg.table(p, w, levelsOf(ctx), ctx.params.table);
+        const t = await s.iceberg.tables.table(p, w, levelsOf(ctx), ctx.params.table);
         const credentials = await s.icebergCredentials.vend(p, t);
         ctx.reply.header('Cache-Control', 'no-store');
         return { 'storage-credentials': credentials };
@@ -98,14 +98,14 @@ export function tableOperations(s: AppServices): Operation[] {
       params: TablePath, body: CommitTableRequest, response: CommitTableResponse,
       handler: async (ctx) => {
         const { p, w } = await warehouseOf(s, ctx);
-        return idempotent(s, ctx, p, 200, (record) => s.iceberg.commitTable(p, w, levelsOf(ctx), ctx.params.table, ctx.body, record));
+        return idempotent(s, ctx, p, 200, (record) => s.iceberg.commits.commitTable(p, w, levelsOf(ctx), ctx.params.table, ctx.body, record));
       },
     }),
     icebergOperation({
       name: 'IcebergTableExists', action: 'table.show', method: 'HEAD', path: TABLE, status: 204, params: TablePath,
       handler: async (ctx) => {
         const { p, w } = await warehouseOf(s, ctx);
-        await s.iceberg.table(p, w, levelsOf(ctx), ctx.params.table);
+        await s.iceberg.tables.table(p, w, levelsOf(ctx), ctx.params.table);
       },
     }),
     icebergOperation({
@@ -113,7 +113,7 @@ export function tableOperations(s: AppServices): Operation[] {
       handler: async (ctx) => {
         const { p, w } = await warehouseOf(s, ctx);
         const purge = ctx.query.purgeRequested === 'true';
-        return idempotent(s, ctx, p, 204, (record) => s.iceberg.dropTable(p, w, levelsOf(ctx), ctx.params.table, purge, record));
+        return idempotent(s, ctx, p, 204, (record) => s.iceberg.tables.dropTable(p, w, levelsOf(ctx), ctx.params.table, purge, record));
       },
     }),
     icebergOperation({
@@ -121,7 +121,7 @@ export function tableOperations(s: AppServices): Operation[] {
       params: PrefixPath, body: RenameTableRequest,
       handler: async (ctx) => {
         const { p, w } = await warehouseOf(s, ctx);
-        return idempotent(s, ctx, p, 204, (record) => s.iceberg.renameTable(p, w, ctx.body, record));
+        return idempotent(s, ctx, p, 204, (record) => s.iceberg.tables.renameTable(p, w, ctx.body, record));
       },
     }),
     icebergOperation({
@@ -129,7 +129,7 @@ export function tableOperations(s: AppServices): Operation[] {
       params: PrefixPath, body: CommitTransactionRequest,
       handler: async (ctx) => {
         const { p, w } = await warehouseOf(s, ctx);
-        return idempotent(s, ctx, p, 204, (record) => s.iceberg.commitTransaction(p, w, ctx.body, record));
+        return idempotent(s, ctx, p, 204, (record) => s.iceberg.commits.commitTransaction(p, w, ctx.body, record));
       },
     }),
     // Metrics reports of Iceberg clients: accepted (204) and kept by the metrics service.
