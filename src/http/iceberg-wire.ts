@@ -2,11 +2,12 @@
 // exception type clients branch on) and its bearer authentication. The services raise domain
 // errors (services/errors.ts); this is the one place that names them as Iceberg does.
 import { Ajv } from 'ajv';
-import type { FastifyError, FastifyReply, FastifyRequest, FastifySchema } from 'fastify';
+import type { FastifyError, FastifyReply, FastifyRequest, FastifySchema, FastifySchemaValidationError } from 'fastify';
 import { type ErrorDetail, type ErrorKind, ServiceError, unauthenticated, forbidden } from '../services/errors.js';
 import type { TokenService } from '../services/iam/token-service.js';
 import type { Answer } from '../services/iceberg/idempotency.js';
 import { HttpError } from './errors.js';
+import { SHARED_SCHEMAS } from './schemas/iceberg.js';
 
 /**
  * The validator of Iceberg requests. Unlike the LakeFormation routes' it coerces nothing: a
@@ -16,12 +17,33 @@ import { HttpError } from './errors.js';
  */
 const ajv = new Ajv({
   coerceTypes: false, useDefaults: true, removeAdditional: false, allErrors: false, discriminator: true, strict: false,
+  // Shared shapes are compiled once and called, not copied into every request's validator.
+  inlineRefs: false,
   keywords: [{
     keyword: 'iceberg-long', schemaType: 'boolean', errors: false,
     validate: (_schema: boolean, data: unknown) => typeof data === 'bigint' || Number.isSafeInteger(data),
   }],
 });
-export const icebergValidator = ({ schema }: { schema: FastifySchema }) => ajv.compile(schema as object);
+for (const [id, schema] of Object.entries(SHARED_SCHEMAS)) ajv.addSchema(schema, id);
+/**
+ * A validator per schema object (routes share their path and query schemas), compiled when it is
+ * first used: a server starts without paying for the Iceberg shapes until an Iceberg client calls.
+ */
+type Validate = ((data: unknown) => boolean) & { errors?: FastifySchemaValidationError[] | null };
+const compiled = new WeakMap<object, Validate>();
+export const icebergValidator = ({ schema }: { schema: FastifySchema }): Validate => {
+  const known = compiled.get(schema);
+  if (known) return known;
+  let inner: ReturnType<typeof ajv.compile> | undefined;
+  const validate: Validate = (data) => {
+    inner ??= ajv.compile(schema as object);
+    const ok = inner(data) as boolean; // no schema here is asynchronous
+    validate.errors = inner.errors as FastifySchemaValidationError[] | null | undefined;
+    return ok;
+  };
+  compiled.set(schema, validate);
+  return validate;
+};
 
 export interface IcebergErrorBody { error: { message: string; type: string; code: number } }
 

@@ -1,10 +1,20 @@
-import { type TSchema, Type } from 'typebox';
+import { type Static, type TSchema, type TUnsafe, Type } from 'typebox';
 
 // Shapes of the Apache Iceberg REST catalog (open-api/rest-catalog-open-api.yaml): names and
 // types are the spec's. Objects accept fields this server does not know, as newer clients send
 // them; what a field is when present is checked. Ids drawn from the whole 64-bit range (snapshot
 // ids, sequence numbers, timestamps) arrive as bigint beyond 2^53 (services/iceberg/json.ts), so
 // they are `Long`: an integer of either representation (the `iceberg-long` keyword of app.ts).
+
+/**
+ * Shapes several requests share, compiled once by the Iceberg validator (http/iceberg-wire.ts)
+ * and referred to by `$ref` from each request that holds them.
+ */
+export const SHARED_SCHEMAS: Record<string, TSchema> = {};
+function shared<T extends TSchema>(id: string, schema: T): TUnsafe<Static<T>> {
+  SHARED_SCHEMAS[id] = schema;
+  return Type.Unsafe<Static<T>>({ $ref: id });
+}
 
 /** A 64-bit integer: a safe-integer number, or a bigint from the lossless parser. */
 export const Long = Type.Unsafe<number | bigint>({ 'iceberg-long': true });
@@ -37,10 +47,11 @@ const IcebergType = Type.Union([Type.String(), Type.Object({ type: Type.String()
 export const StructField = Type.Object({
   id: Int, name: Type.String({ minLength: 1 }), type: IcebergType, required: Type.Optional(Type.Boolean()), doc: Type.Optional(Type.String()),
 });
-export const Schema = Type.Object({
+const SchemaShape = Type.Object({
   type: Type.Literal('struct'), fields: Type.Array(StructField), 'schema-id': Type.Optional(Int),
   'identifier-field-ids': Type.Optional(Type.Array(Int)),
 });
+export const Schema = shared('iceberg-Schema.json', SchemaShape);
 const PartitionField = Type.Object({
   'field-id': Type.Optional(Int), 'source-id': Int, name: Type.String({ minLength: 1 }), transform: Type.String(),
 });
@@ -65,11 +76,11 @@ const StatisticsFile = Type.Object({
 const PartitionStatisticsFile = Type.Object({ 'snapshot-id': Long, 'statistics-path': Type.String(), 'file-size-in-bytes': Long });
 
 /**
- * One of several objects told apart by `tag` (the `discriminator` keyword of app.ts's validator):
- * an unknown tag is named as such, and a known one is checked against its own shape only.
+ * One of several objects told apart by `tag` (the `discriminator` keyword of the Iceberg
+ * validator): an unknown tag is named as such, and a known one is checked against its own shape only.
  */
 function tagged<T extends TSchema>(tag: string, variants: T[], description: string): TSchema {
-  return Type.Unsafe({ type: 'object', required: [tag], discriminator: { propertyName: tag }, oneOf: variants, description });
+  return shared(`iceberg-${description}.json`, Type.Unsafe({ type: 'object', required: [tag], discriminator: { propertyName: tag }, oneOf: variants }));
 }
 const action = <P extends Record<string, TSchema>>(name: string, props: P) => Type.Object({ action: Type.Literal(name), ...props });
 const requirement = <P extends Record<string, TSchema>>(name: string, props: P) => Type.Object({ type: Type.Literal(name), ...props });
