@@ -201,8 +201,10 @@ export async function buildApp(services: AppServices, opts: AppOptions): Promise
     return { ...hooks, preValidation: hooks.preValidation ? [hooks.preValidation, check] : check };
   };
 
-  // A GET whose path has its own HEAD operation does not get Fastify's automatic HEAD.
+  // A GET whose path has its own HEAD operation does not get Fastify's automatic HEAD, nor does an
+  // Iceberg GET: the spec's HEADs are operations of their own (a HEAD on loadCredentials would vend).
   const heads = new Set(ops.filter((op) => op.method === 'HEAD').map((op) => op.path));
+  const autoHead = (op: Operation): boolean => op.method === 'GET' && !heads.has(op.path) && op.wire !== 'iceberg';
   const icebergSerializer = () => (data: unknown) => stringifyIceberg(data);
   for (const op of ops) {
     const schema: Record<string, unknown> = {};
@@ -215,7 +217,7 @@ export async function buildApp(services: AppServices, opts: AppOptions): Promise
       url: toFastifyPath(op.path),
       schema,
       config: { operation: op.name, wire: op.wire ?? 'lakeformation' },
-      ...(op.method === 'GET' && heads.has(op.path) ? { exposeHeadRoute: false } : {}),
+      ...(op.method === 'GET' && !autoHead(op) ? { exposeHeadRoute: false } : {}),
       // The lossless codec writes Iceberg answers, so 64-bit ids reach the client digit for digit.
       ...(op.wire === 'iceberg' ? { serializerCompiler: icebergSerializer, validatorCompiler: icebergValidator } : {}),
       ...withBodyCheck(op, gateOf(op)),

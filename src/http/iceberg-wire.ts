@@ -16,13 +16,22 @@ import { SHARED_SCHEMAS } from './schemas/iceberg.js';
  * and update actions and requirements are told apart by their tag (`discriminator`).
  */
 const ajv = new Ajv({
-  coerceTypes: false, useDefaults: true, removeAdditional: false, allErrors: false, discriminator: true, strict: false,
+  coerceTypes: false,
+  useDefaults: true,
+  removeAdditional: false,
+  allErrors: false,
+  discriminator: true,
+  strict: false,
   // Shared shapes are compiled once and called, not copied into every request's validator.
   inlineRefs: false,
-  keywords: [{
-    keyword: 'iceberg-long', schemaType: 'boolean', errors: false,
-    validate: (_schema: boolean, data: unknown) => typeof data === 'bigint' || Number.isSafeInteger(data),
-  }],
+  keywords: [
+    {
+      keyword: 'iceberg-long',
+      schemaType: 'boolean',
+      errors: false,
+      validate: (_schema: boolean, data: unknown) => typeof data === 'bigint' || Number.isSafeInteger(data),
+    },
+  ],
 });
 for (const [id, schema] of Object.entries(SHARED_SCHEMAS)) ajv.addSchema(schema, id);
 /**
@@ -45,25 +54,45 @@ export const icebergValidator = ({ schema }: { schema: FastifySchema }): Validat
   return validate;
 };
 
-export interface IcebergErrorBody { error: { message: string; type: string; code: number } }
+export interface IcebergErrorBody {
+  error: { message: string; type: string; code: number };
+}
 
 const KIND: Record<ErrorKind, [number, string]> = {
-  invalid: [400, 'BadRequestException'], unauthenticated: [401, 'NotAuthorizedException'], forbidden: [403, 'ForbiddenException'],
-  not_found: [404, 'NotFoundException'], conflict: [409, 'AlreadyExistsException'], unprocessable: [422, 'UnprocessableEntityException'],
-  quota_exceeded: [429, 'TooManyRequestsException'], rate_limited: [429, 'TooManyRequestsException'],
-  unavailable: [503, 'ServiceUnavailableException'], unsupported: [501, 'UnsupportedOperationException'],
+  invalid: [400, 'BadRequestException'],
+  unauthenticated: [401, 'NotAuthorizedException'],
+  forbidden: [403, 'ForbiddenException'],
+  not_found: [404, 'NotFoundException'],
+  conflict: [409, 'AlreadyExistsException'],
+  unprocessable: [422, 'UnprocessableEntityException'],
+  quota_exceeded: [429, 'TooManyRequestsException'],
+  rate_limited: [429, 'TooManyRequestsException'],
+  unavailable: [503, 'ServiceUnavailableException'],
+  unsupported: [501, 'UnsupportedOperationException'],
 };
 const MISSING: Record<NonNullable<ErrorDetail['subject']>, string> = {
-  warehouse: 'NoSuchWarehouseException', namespace: 'NoSuchNamespaceException', table: 'NoSuchTableException', view: 'NoSuchViewException',
+  warehouse: 'NoSuchWarehouseException',
+  namespace: 'NoSuchNamespaceException',
+  table: 'NoSuchTableException',
+  view: 'NoSuchViewException',
 };
 const CONFLICT: Record<NonNullable<ErrorDetail['reason']>, string> = {
-  exists: 'AlreadyExistsException', not_empty: 'NamespaceNotEmptyException', commit_failed: 'CommitFailedException',
+  exists: 'AlreadyExistsException',
+  not_empty: 'NamespaceNotEmptyException',
+  commit_failed: 'CommitFailedException',
 };
 /** Types for refusals decided by the HTTP layer itself (hooks, parsers, routing). */
 const STATUS_TYPES: Record<number, string> = {
-  400: 'BadRequestException', 401: 'NotAuthorizedException', 403: 'ForbiddenException', 404: 'NotFoundException',
-  405: 'MethodNotAllowedException', 406: 'UnsupportedOperationException', 413: 'BadRequestException',
-  415: 'UnsupportedMediaTypeException', 429: 'TooManyRequestsException', 503: 'ServiceUnavailableException',
+  400: 'BadRequestException',
+  401: 'NotAuthorizedException',
+  403: 'ForbiddenException',
+  404: 'NotFoundException',
+  405: 'MethodNotAllowedException',
+  406: 'UnsupportedOperationException',
+  413: 'BadRequestException',
+  415: 'UnsupportedMediaTypeException',
+  429: 'TooManyRequestsException',
+  503: 'ServiceUnavailableException',
 };
 
 /** The Iceberg status and type of a domain error. */
@@ -74,7 +103,9 @@ export function icebergTypeOf(err: ServiceError): [number, string] {
   return [status, type];
 }
 
-const body = (status: number, type: string, message: string): IcebergErrorBody => ({ error: { message, type, code: status } });
+const body = (status: number, type: string, message: string): IcebergErrorBody => ({
+  error: { message, type, code: status },
+});
 
 /** The Iceberg answer to anything thrown, or undefined for a failure of the server itself (a 500). */
 export function icebergAnswerOf(err: unknown): Answer | undefined {
@@ -82,11 +113,18 @@ export function icebergAnswerOf(err: unknown): Answer | undefined {
     const [status, type] = icebergTypeOf(err);
     return { status, body: body(status, type, err.message) };
   }
-  if (err instanceof HttpError) return { status: err.status, body: body(err.status, STATUS_TYPES[err.status] ?? 'BadRequestException', err.message) };
+  if (err instanceof HttpError)
+    return {
+      status: err.status,
+      body: body(err.status, STATUS_TYPES[err.status] ?? 'BadRequestException', err.message),
+    };
   const fe = err as FastifyError & { validation?: unknown };
   if (fe.validation) return { status: 400, body: body(400, 'BadRequestException', `invalid request: ${fe.message}`) };
   if (typeof fe.statusCode === 'number' && fe.statusCode >= 400 && fe.statusCode < 500) {
-    return { status: fe.statusCode, body: body(fe.statusCode, STATUS_TYPES[fe.statusCode] ?? 'BadRequestException', fe.message) };
+    return {
+      status: fe.statusCode,
+      body: body(fe.statusCode, STATUS_TYPES[fe.statusCode] ?? 'BadRequestException', fe.message),
+    };
   }
   return undefined;
 }
@@ -99,7 +137,10 @@ export function finalRefusal(err: unknown): Answer | undefined {
 }
 
 export function sendIcebergError(reply: FastifyReply, status: number, type: string, message: string): FastifyReply {
-  return reply.code(status).type('application/json').send(body(status, type, message));
+  return reply
+    .code(status)
+    .type('application/json')
+    .send(body(status, type, message));
 }
 
 /** The one place where anything thrown on an Iceberg route becomes an answer. Never leaks stack traces. */
@@ -107,7 +148,12 @@ export function handleIcebergError(err: unknown, request: FastifyRequest, reply:
   const answer = icebergAnswerOf(err);
   if (answer) return reply.code(answer.status).type('application/json').send(answer.body);
   request.log.error({ err }, 'unhandled error');
-  return sendIcebergError(reply, 500, 'InternalServerError', 'internal server error; the request id in X-Request-Id identifies it in the server log');
+  return sendIcebergError(
+    reply,
+    500,
+    'InternalServerError',
+    'internal server error; the request id in X-Request-Id identifies it in the server log',
+  );
 }
 
 function bearer(request: FastifyRequest): string | undefined {
@@ -122,8 +168,11 @@ function bearer(request: FastifyRequest): string | undefined {
 export function bearerAuthentication(tokens: TokenService) {
   return async (request: FastifyRequest): Promise<void> => {
     const token = bearer(request);
-    if (!token) throw unauthenticated('send Authorization: Bearer <token> (an IAM token, or one from POST /iceberg/v1/oauth/tokens)');
-    const principal = tokens.cached(token) ?? await tokens.validate(token);
+    if (!token)
+      throw unauthenticated(
+        'send Authorization: Bearer <token> (an IAM token, or one from POST /iceberg/v1/oauth/tokens)',
+      );
+    const principal = tokens.cached(token) ?? (await tokens.validate(token));
     if (!principal) throw unauthenticated('the bearer token is invalid, expired or revoked');
     if (!principal.projectId) throw forbidden('the token is not scoped to a project');
     request.principal = principal;

@@ -27,8 +27,12 @@ export class IcebergCatalog {
   readonly registration: IcebergRegistration;
 
   constructor(
-    instances: InstanceService, catalogs: CatalogService, databases: DatabaseService, tables: TableService,
-    storage: ObjectStorage, localWarehouse: string | undefined,
+    instances: InstanceService,
+    catalogs: CatalogService,
+    databases: DatabaseService,
+    tables: TableService,
+    storage: ObjectStorage,
+    localWarehouse: string | undefined,
     /** The LakeCat services' location guard: a table's location and write paths pass it before anything is written. */
     guard: LocationGuard = allowAnyLocation,
   ) {

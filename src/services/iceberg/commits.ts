@@ -13,7 +13,15 @@ import { databaseNameOf, identifier, tableName, type Caller, type Warehouse } fr
 import type { IcebergNamespaces } from './namespaces.js';
 import { assertTablePaths } from './paths.js';
 import {
-  applyUpdates, checkCreated, checkRequirements, CommitConflict, emptyMetadata, InvalidUpdate, type Requirement, type TableMetadata, type Update,
+  applyUpdates,
+  checkCreated,
+  checkRequirements,
+  CommitConflict,
+  emptyMetadata,
+  InvalidUpdate,
+  type Requirement,
+  type TableMetadata,
+  type Update,
 } from './table-metadata.js';
 import type { IcebergTable, IcebergTables } from './tables.js';
 
@@ -21,9 +29,14 @@ import type { IcebergTable, IcebergTables } from './tables.js';
 const COMMIT_ATTEMPTS = 20;
 
 /** The number in a metadata file's name (`00003-<uuid>.metadata.json`), to name the next one. */
-const fileVersion = (metadataLocation: string): number => Number(/\/(\d+)-[^/]*\.metadata\.json$/.exec(metadataLocation)?.[1] ?? 0);
+const fileVersion = (metadataLocation: string): number =>
+  Number(/\/(\d+)-[^/]*\.metadata\.json$/.exec(metadataLocation)?.[1] ?? 0);
 
-export interface CommitRequest { identifier?: unknown; requirements?: unknown; updates?: unknown }
+export interface CommitRequest {
+  identifier?: unknown;
+  requirements?: unknown;
+  updates?: unknown;
+}
 
 export class IcebergCommits {
   constructor(
@@ -39,7 +52,11 @@ export class IcebergCommits {
    * new metadata file written (before any pointer moves: a file no pointer names is harmless).
    * A table that does not exist is created by a commit that asserts it must not (a staged create).
    */
-  private async prepare(p: Caller, w: Warehouse, c: { levels: string[]; name: string; requirements: Requirement[]; updates: Update[] }): Promise<PreparedCommit> {
+  private async prepare(
+    p: Caller,
+    w: Warehouse,
+    c: { levels: string[]; name: string; requirements: Requirement[]; updates: Update[] },
+  ): Promise<PreparedCommit> {
     const current = await this.icebergTables.table(p, w, c.levels, c.name, 'ALTER').catch((err: unknown) => {
       if (isMissing(err, 'table') && c.requirements.some((r) => r.type === 'assert-create')) return undefined;
       throw err;
@@ -63,7 +80,8 @@ export class IcebergCommits {
         if (!next['table-uuid']) next['table-uuid'] = randomUUID();
       }
     } catch (err) {
-      if (err instanceof CommitConflict) throw commitFailed(`commit of ${c.levels.join('.')}.${c.name} refused: ${err.message}`);
+      if (err instanceof CommitConflict)
+        throw commitFailed(`commit of ${c.levels.join('.')}.${c.name} refused: ${err.message}`);
       if (err instanceof InvalidUpdate) throw badRequest(err.message);
       throw err;
     }
@@ -72,16 +90,31 @@ export class IcebergCommits {
     let expired: string[] = [];
     if (current) {
       // The log keeps the last `write.metadata.previous-versions-max` files (100 by default), as Iceberg's own writers do.
-      const log = [...(base['metadata-log'] ?? []), { 'metadata-file': current.metadataLocation, 'timestamp-ms': base['last-updated-ms'] }];
-      const max = Math.max(1, Number.parseInt(next.properties['write.metadata.previous-versions-max'] ?? '', 10) || 100);
+      const log = [
+        ...(base['metadata-log'] ?? []),
+        { 'metadata-file': current.metadataLocation, 'timestamp-ms': base['last-updated-ms'] },
+      ];
+      const max = Math.max(
+        1,
+        Number.parseInt(next.properties['write.metadata.previous-versions-max'] ?? '', 10) || 100,
+      );
       next['metadata-log'] = log.slice(-max);
-      if (next.properties['write.metadata.delete-after-commit.enabled'] === 'true') expired = log.slice(0, -max).map((e) => e['metadata-file']);
+      if (next.properties['write.metadata.delete-after-commit.enabled'] === 'true')
+        expired = log.slice(0, -max).map((e) => e['metadata-file']);
     }
     const version = current ? fileVersion(current.metadataLocation) + 1 : 0;
     const metadataLocation = `${next.location}/metadata/${String(version).padStart(5, '0')}-${randomUUID()}.metadata.json`;
     this.files.coordinates(metadataLocation);
     await this.files.writeMetadata(metadataLocation, next);
-    return { levels: c.levels, name: current?.name ?? tableName(c.name), current, database: current?.namespace ?? (db as DatabaseView).database_name, next, metadataLocation, expired };
+    return {
+      levels: c.levels,
+      name: current?.name ?? tableName(c.name),
+      current,
+      database: current?.namespace ?? (db as DatabaseView).database_name,
+      next,
+      metadataLocation,
+      expired,
+    };
   }
 
   /**
@@ -89,20 +122,41 @@ export class IcebergCommits {
    * new metadata file is written, and the table's pointer moves to it only if the LakeCat
    * table is still at the version read (compare-and-swap). A commit that lost the race to a
    * change its requirements do not reject is redone on the new metadata, a bounded number of
-   * times; one whose requirements no longer hold fails with CommitFailedException.
+   * times; one whose requirements no longer hold fails (a conflict: commit_failed).
    */
-  async commitTable(p: Caller, w: Warehouse, levels: string[], name: string, body: CommitRequest | undefined, record?: Recorder) {
-    const [change] = commitChanges([{ identifier: { namespace: levels, name }, requirements: body?.requirements ?? [], updates: body?.updates }]);
-    const [done] = await this.commit(p, w, [change as TableChange], (prepared) => {
-      const c = prepared[0] as PreparedCommit;
-      return { 'metadata-location': c.metadataLocation, metadata: c.next };
-    }, record);
+  async commitTable(
+    p: Caller,
+    w: Warehouse,
+    levels: string[],
+    name: string,
+    body: CommitRequest | undefined,
+    record?: Recorder,
+  ) {
+    const [change] = commitChanges([
+      { identifier: { namespace: levels, name }, requirements: body?.requirements ?? [], updates: body?.updates },
+    ]);
+    const [done] = await this.commit(
+      p,
+      w,
+      [change as TableChange],
+      (prepared) => {
+        const c = prepared[0] as PreparedCommit;
+        return { 'metadata-location': c.metadataLocation, metadata: c.next };
+      },
+      record,
+    );
     return done;
   }
 
   /** Iceberg's multi-table transaction: every table's change lands, or none does. */
-  async commitTransaction(p: Caller, w: Warehouse, body: { 'table-changes'?: unknown } | undefined, record?: Recorder): Promise<void> {
-    if (!body || !Array.isArray(body['table-changes']) || body['table-changes'].length === 0) throw badRequest('table-changes must be a non-empty array');
+  async commitTransaction(
+    p: Caller,
+    w: Warehouse,
+    body: { 'table-changes'?: unknown } | undefined,
+    record?: Recorder,
+  ): Promise<void> {
+    if (!body || !Array.isArray(body['table-changes']) || body['table-changes'].length === 0)
+      throw badRequest('table-changes must be a non-empty array');
     const changes = commitChanges(body['table-changes'] as CommitRequest[]);
     const seen = new Set<string>();
     for (const c of changes) {
@@ -113,7 +167,13 @@ export class IcebergCommits {
     await this.commit(p, w, changes, () => undefined, record);
   }
 
-  private async commit<T>(p: Caller, w: Warehouse, changes: TableChange[], answerOf: (prepared: PreparedCommit[]) => T, record?: Recorder): Promise<T[]> {
+  private async commit<T>(
+    p: Caller,
+    w: Warehouse,
+    changes: TableChange[],
+    answerOf: (prepared: PreparedCommit[]) => T,
+    record?: Recorder,
+  ): Promise<T[]> {
     for (let attempt = 0; attempt < COMMIT_ATTEMPTS; attempt++) {
       const prepared: PreparedCommit[] = [];
       try {
@@ -121,15 +181,38 @@ export class IcebergCommits {
         const answer = answerOf(prepared);
         const within = record?.(answer);
         // Staged creates (no current table) are inserted in the same transaction as the updates.
-        await this.tables.updateMany(p, p.projectId, w.instanceId, w.catalog, prepared.filter((c) => c.current).map((c) => {
-          const t = c.current as IcebergTable;
-          return { databaseName: t.namespace, name: t.name, body: { version_id: t.version, table: this.icebergTables.definition(t.name, c.next, c.metadataLocation, t) } };
-        }), {
-          icebergNames: true, within,
-          creates: prepared.filter((c) => !c.current).map((c) => ({ databaseName: c.database, input: this.icebergTables.definition(c.name, c.next, c.metadataLocation) })),
-        });
+        await this.tables.updateMany(
+          p,
+          p.projectId,
+          w.instanceId,
+          w.catalog,
+          prepared
+            .filter((c) => c.current)
+            .map((c) => {
+              const t = c.current as IcebergTable;
+              return {
+                databaseName: t.namespace,
+                name: t.name,
+                body: {
+                  version_id: t.version,
+                  table: this.icebergTables.definition(t.name, c.next, c.metadataLocation, t),
+                },
+              };
+            }),
+          {
+            icebergNames: true,
+            within,
+            creates: prepared
+              .filter((c) => !c.current)
+              .map((c) => ({
+                databaseName: c.database,
+                input: this.icebergTables.definition(c.name, c.next, c.metadataLocation),
+              })),
+          },
+        );
         // Only files of this table's own location: a log entry pointing elsewhere is not ours to delete.
-        for (const c of prepared) for (const f of c.expired) if (f.startsWith(`${c.next.location}/metadata/`)) await this.files.removeFile(f);
+        for (const c of prepared)
+          for (const f of c.expired) if (f.startsWith(`${c.next.location}/metadata/`)) await this.files.removeFile(f);
         return [answer];
       } catch (err) {
         await Promise.all(prepared.map((c) => this.files.removeFile(c.metadataLocation)));
@@ -144,9 +227,18 @@ export class IcebergCommits {
   }
 }
 
-interface TableChange { levels: string[]; name: string; requirements: Requirement[]; updates: Update[] }
+interface TableChange {
+  levels: string[];
+  name: string;
+  requirements: Requirement[];
+  updates: Update[];
+}
 interface PreparedCommit {
-  levels: string[]; name: string; database: string; next: TableMetadata; metadataLocation: string;
+  levels: string[];
+  name: string;
+  database: string;
+  next: TableMetadata;
+  metadataLocation: string;
   /** Metadata files dropped from the log, to delete once the commit landed (write.metadata.delete-after-commit.enabled). */
   expired: string[];
   /** Absent for a staged create. */
@@ -158,8 +250,15 @@ function commitChanges(items: CommitRequest[]): TableChange[] {
   return items.map((c, i) => {
     const id = identifier(c?.identifier, `table-changes[${i}].identifier`);
     const requirements = c?.requirements ?? [];
-    if (!Array.isArray(requirements) || !Array.isArray(c?.updates)) throw badRequest('a commit needs requirements and updates arrays');
-    if (![...requirements, ...c.updates].every((x) => typeof x === 'object' && x !== null)) throw badRequest('requirements and updates must be objects');
-    return { levels: id.namespace, name: id.name, requirements: requirements as Requirement[], updates: c.updates as Update[] };
+    if (!Array.isArray(requirements) || !Array.isArray(c?.updates))
+      throw badRequest('a commit needs requirements and updates arrays');
+    if (![...requirements, ...c.updates].every((x) => typeof x === 'object' && x !== null))
+      throw badRequest('requirements and updates must be objects');
+    return {
+      levels: id.namespace,
+      name: id.name,
+      requirements: requirements as Requirement[],
+      updates: c.updates as Update[],
+    };
   });
 }

@@ -7,7 +7,6 @@ import { badRequest, missing } from './errors.js';
 import { parseIceberg, stringifyIceberg } from './json.js';
 import type { TableMetadata } from './table-metadata.js';
 
-
 /**
  * Parsed metadata files by location. A metadata file never changes once written, so an entry
  * never goes stale; the cache is bounded by the files' total size (a table with many snapshots
@@ -16,9 +15,16 @@ import type { TableMetadata } from './table-metadata.js';
 const METADATA_CACHE_BYTES = 64 * 1024 * 1024;
 
 export class MetadataFiles {
-  private readonly cache = new LRUCache<string, TableMetadata>({ max: 1024, maxSize: METADATA_CACHE_BYTES, maxEntrySize: METADATA_CACHE_BYTES / 4 });
+  private readonly cache = new LRUCache<string, TableMetadata>({
+    max: 1024,
+    maxSize: METADATA_CACHE_BYTES,
+    maxEntrySize: METADATA_CACHE_BYTES / 4,
+  });
 
-  constructor(readonly storage: ObjectStorage, readonly localWarehouse: string | undefined) {}
+  constructor(
+    readonly storage: ObjectStorage,
+    readonly localWarehouse: string | undefined,
+  ) {}
 
   coordinates(location: string) {
     const c = storageCoordinates(location, this.localWarehouse);
@@ -46,14 +52,15 @@ export class MetadataFiles {
     return value;
   }
 
-  /** A JSON file of our storage (lossless integers); a missing one is a 404 of `missingType`. */
+  /** A JSON file of our storage (lossless integers); a missing one is a not-found of `subject`. */
   async readJson<T>(location: string, subject: 'table' | 'view', what: string): Promise<{ value: T; size: number }> {
     const c = this.coordinates(location);
     try {
       const text = (await this.storage.getObject(c.bucket, c.key)).toString('utf8');
       return { value: parseIceberg<T>(text), size: Math.max(1, text.length) };
     } catch (err) {
-      if (err instanceof StorageNotFoundError) throw missing(subject, `the metadata file ${location} of the ${what} is missing`);
+      if (err instanceof StorageNotFoundError)
+        throw missing(subject, `the metadata file ${location} of the ${what} is missing`);
       if (err instanceof SyntaxError) throw badRequest(`the file ${location} is not JSON ${what} metadata`);
       throw err;
     }

@@ -14,14 +14,26 @@ export const LEVEL_SEPARATOR = '\u001f';
 export const MAX_PAGE = 1000;
 
 export type Caller = Principal & { projectId: string };
-export interface Warehouse { instanceId: string; catalog: string }
-export interface Identifier { namespace: string[]; name: string }
-export interface Page { pageSize?: string; pageToken?: string }
+export interface Warehouse {
+  instanceId: string;
+  catalog: string;
+}
+export interface Identifier {
+  namespace: string[];
+  name: string;
+}
+export interface Page {
+  pageSize?: string;
+  pageToken?: string;
+}
 
 /** `<instance_id>~<catalog>`, as built by the config endpoint. */
 export function parsePrefix(prefix: string): Warehouse {
   const at = prefix.indexOf(PREFIX_SEPARATOR);
-  if (at <= 0 || at === prefix.length - 1) throw badRequest(`prefix ${prefix} is not <instance_id>${PREFIX_SEPARATOR}<catalog>; get it from GET /iceberg/v1/config`);
+  if (at <= 0 || at === prefix.length - 1)
+    throw badRequest(
+      `prefix ${prefix} is not <instance_id>${PREFIX_SEPARATOR}<catalog>; get it from GET /iceberg/v1/config`,
+    );
   return { instanceId: prefix.slice(0, at), catalog: prefix.slice(at + 1) };
 }
 
@@ -33,11 +45,13 @@ export function databaseNameOf(levels: string[]): string {
   if (!levels.length) throw badRequest('a namespace needs at least one level');
   for (const l of levels) {
     if (!DATABASE_NAME.test(l)) {
-      throw badRequest(`namespace level '${l}' is invalid: a level is letters, digits, '_' or '-' (nested namespaces are stored as LakeCat databases named by their levels joined with '.')`);
+      throw badRequest(
+        `namespace level '${l}' is invalid: a level is letters, digits, '_' or '-' (nested namespaces are stored as LakeCat databases named by their levels joined with '.')`,
+      );
     }
   }
   const name = levels.join('.');
-  if ([...name].length > 128) throw badRequest('a namespace is at most 128 characters, its levels joined with \'.\'');
+  if ([...name].length > 128) throw badRequest("a namespace is at most 128 characters, its levels joined with '.'");
   return name;
 }
 
@@ -58,7 +72,9 @@ export const icebergName = (kind: 'table' | 'view', name: string): string => {
   try {
     return normalizeName(kind, name, ICEBERG_TABLE_NAME, 256);
   } catch {
-    throw badRequest(`${kind} name '${name}' is invalid: letters, digits, '_', '-' and '.', not starting with '.', at most 256 characters`);
+    throw badRequest(
+      `${kind} name '${name}' is invalid: letters, digits, '_', '-' and '.', not starting with '.', at most 256 characters`,
+    );
   }
 };
 export const tableName = (name: string): string => icebergName('table', name);
@@ -66,7 +82,12 @@ export const tableName = (name: string): string => icebergName('table', name);
 /** A `{namespace, name}` table identifier of a request body. */
 export function identifier(x: unknown, what: string): Identifier {
   const o = x as { namespace?: unknown; name?: unknown } | undefined;
-  if (!o || !Array.isArray(o.namespace) || !o.namespace.every((l) => typeof l === 'string') || typeof o.name !== 'string') {
+  if (
+    !o ||
+    !Array.isArray(o.namespace) ||
+    !o.namespace.every((l) => typeof l === 'string') ||
+    typeof o.name !== 'string'
+  ) {
     throw badRequest(`${what} must be {namespace: [string], name: string}`);
   }
   return { namespace: o.namespace as string[], name: o.name };

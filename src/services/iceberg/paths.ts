@@ -32,7 +32,7 @@ export async function assertTablePaths(guard: LocationGuard, caller: Principal, 
     if (!c || !c.bucket || !c.key || METACHARACTERS.test(path) || path.split('/').some((s) => s === '.' || s === '..')) {
       throw badRequest(`${what} ${path} must be a plain path inside a bucket of this service's object storage: no wildcards, policy characters or relative segments`);
     }
-    // The guard's refusals stay LakeCat errors: the Iceberg error handler answers 403/400 and audits a 403.
+    // The guard's refusals stay LakeCat errors (forbidden or invalid); a forbidden one is audited.
     await guard(caller, instanceId, path.replace(/\/+$/, ''));
   }
 }

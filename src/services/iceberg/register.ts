@@ -20,8 +20,19 @@ export class IcebergRegistration {
   ) {}
 
   /** Registers an existing metadata file as a table (or, with overwrite, points an existing table at it). */
-  async registerTable(p: Caller, w: Warehouse, levels: string[], body: { name?: unknown; 'metadata-location'?: unknown; overwrite?: unknown } | undefined, record?: Recorder): Promise<LoadResult> {
-    if (!body || typeof body.name !== 'string' || typeof body['metadata-location'] !== 'string' || !body['metadata-location']) {
+  async registerTable(
+    p: Caller,
+    w: Warehouse,
+    levels: string[],
+    body: { name?: unknown; 'metadata-location'?: unknown; overwrite?: unknown } | undefined,
+    record?: Recorder,
+  ): Promise<LoadResult> {
+    if (
+      !body ||
+      typeof body.name !== 'string' ||
+      typeof body['metadata-location'] !== 'string' ||
+      !body['metadata-location']
+    ) {
       throw badRequest('register needs a name and a metadata-location');
     }
     const name = tableName(body.name);
@@ -31,7 +42,8 @@ export class IcebergRegistration {
       if (isMissing(err)) throw badRequest(`there is no metadata file at ${metadataLocation}`);
       throw err;
     });
-    if (typeof metadata.location !== 'string' || !metadata['table-uuid'] || !Array.isArray(metadata.schemas)) throw badRequest(`${metadataLocation} is not Iceberg table metadata`);
+    if (typeof metadata.location !== 'string' || !metadata['table-uuid'] || !Array.isArray(metadata.schemas))
+      throw badRequest(`${metadataLocation} is not Iceberg table metadata`);
     await assertTablePaths(this.guard, p, w.instanceId, this.files.localWarehouse, metadata);
     const answer: LoadResult = { 'metadata-location': metadataLocation, metadata, config: {} };
     if (body.overwrite === true) {
@@ -40,15 +52,38 @@ export class IcebergRegistration {
         throw err;
       });
       if (existing) {
-        await named(this.tables.update(p, p.projectId, w.instanceId, w.catalog, existing.namespace, existing.name,
-          { version_id: existing.version, table: this.icebergTables.definition(existing.name, metadata, metadataLocation, existing) }, { within: record?.(answer) }),
-        { conflict: 'commit_failed', not_found: 'table' });
+        await named(
+          this.tables.update(
+            p,
+            p.projectId,
+            w.instanceId,
+            w.catalog,
+            existing.namespace,
+            existing.name,
+            {
+              version_id: existing.version,
+              table: this.icebergTables.definition(existing.name, metadata, metadataLocation, existing),
+            },
+            { within: record?.(answer) },
+          ),
+          { conflict: 'commit_failed', not_found: 'table' },
+        );
         return answer;
       }
     }
     // The location guard of the table service checks the metadata's location like any explicit table location.
-    await named(this.tables.create(p, p.projectId, w.instanceId, w.catalog, db.database_name, this.icebergTables.definition(name, metadata, metadataLocation), { icebergNames: true, within: record?.(answer) }),
-      { conflict: 'exists', not_found: 'namespace' });
+    await named(
+      this.tables.create(
+        p,
+        p.projectId,
+        w.instanceId,
+        w.catalog,
+        db.database_name,
+        this.icebergTables.definition(name, metadata, metadataLocation),
+        { icebergNames: true, within: record?.(answer) },
+      ),
+      { conflict: 'exists', not_found: 'namespace' },
+    );
     return answer;
   }
 }

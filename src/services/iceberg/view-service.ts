@@ -48,7 +48,7 @@ export class IcebergViews {
     return (await this.catalog.files.readJson<ViewMetadata>(location, 'view', `view ${v.namespace}.${v.name}`)).value;
   }
 
-  /** The LakeCat view behind an identifier; a table, or a view that is not an Iceberg view, is no view here (404). */
+  /** The LakeCat view behind an identifier; a table, or a view that is not an Iceberg view, is no view here (not found). */
   async view(p: Caller, w: Warehouse, levels: string[], name: string): Promise<IcebergView> {
     const db = await this.catalog.namespaces.namespace(p, w, levels);
     const shown = await this.tables.show(p, p.projectId, w.instanceId, w.catalog, db.database_name, name).catch((err: unknown) => {

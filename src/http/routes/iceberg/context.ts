@@ -18,7 +18,8 @@ type OpInput<P extends TSchema, Q extends TSchema, B extends TSchema> = Paramete
 
 /** An Iceberg operation: the Iceberg wire, a project-scoped bearer token, rate-counted in its handler. */
 export function icebergOperation<P extends TSchema, Q extends TSchema, B extends TSchema>(
-  o: Omit<OpInput<P, Q, B>, 'group'> & { group?: string }): Operation {
+  o: Omit<OpInput<P, Q, B>, 'group'> & { group?: string },
+): Operation {
   return operation<P, Q, B>({ group: 'iceberg', wire: 'iceberg', auth: 'bearer', ...o });
 }
 
@@ -30,7 +31,10 @@ export const levelsOf = (ctx: { params: { namespace: string } }): string[] => pa
  * The caller and the catalog the path's prefix names, checked visible; the call is counted
  * against the instance's QPS spec only then, so another project cannot spend this one's rate.
  */
-export async function warehouseOf(s: AppServices, ctx: Ctx & { params: { prefix: string } }): Promise<{ p: Caller; w: Warehouse }> {
+export async function warehouseOf(
+  s: AppServices,
+  ctx: Ctx & { params: { prefix: string } },
+): Promise<{ p: Caller; w: Warehouse }> {
   const p = ctx.principal as Caller;
   const w = await s.iceberg.namespaces.warehouse(p, ctx.params.prefix);
   await ctx.rateLimit(p.projectId, w.instanceId);
@@ -39,7 +43,9 @@ export async function warehouseOf(s: AppServices, ctx: Ctx & { params: { prefix:
 
 /** What a request was, for telling a retry from another request that reuses its key. */
 function fingerprint(request: FastifyRequest, p: Caller): string {
-  return createHash('sha256').update(`${p.userId}\n${request.method} ${request.url}\n${stringifyIceberg(request.body ?? null)}`).digest('hex');
+  return createHash('sha256')
+    .update(`${p.userId}\n${request.method} ${request.url}\n${stringifyIceberg(request.body ?? null)}`)
+    .digest('hex');
 }
 
 /**
@@ -47,10 +53,23 @@ function fingerprint(request: FastifyRequest, p: Caller): string {
  * first answer again, refusals included, for a retry). `status` is the operation's success status;
  * `decorate` adds to a success on its way out what is never recorded (vended credentials).
  */
-export async function idempotent(s: AppServices, ctx: Ctx, p: Caller, status: number, op: (record: Recorder | undefined) => Promise<unknown>,
-  decorate?: (body: unknown) => Promise<unknown>): Promise<unknown> {
+export async function idempotent(
+  s: AppServices,
+  ctx: Ctx,
+  p: Caller,
+  status: number,
+  op: (record: Recorder | undefined) => Promise<unknown>,
+  decorate?: (body: unknown) => Promise<unknown>,
+): Promise<unknown> {
   const key = ctx.request.headers['idempotency-key'];
-  const answer = await s.idempotency.run(p.projectId, typeof key === 'string' ? key : undefined, fingerprint(ctx.request, p), status, op, finalRefusal);
+  const answer = await s.idempotency.run(
+    p.projectId,
+    typeof key === 'string' ? key : undefined,
+    fingerprint(ctx.request, p),
+    status,
+    op,
+    finalRefusal,
+  );
   ctx.reply.code(answer.status);
   if (answer.status >= 400 || answer.body === undefined || !decorate) return answer.body;
   return decorate(answer.body);

@@ -25,7 +25,8 @@ function sameSecret(a: string, b: string): boolean {
 
 /** The endpoints a client may call on a catalog, as the config answer names them (`GET /v1/{prefix}/namespaces`). */
 export function icebergEndpoints(ops: Operation[]): string[] {
-  return ops.filter((op) => op.wire === 'iceberg' && op.path.startsWith(`${V1}/{prefix}/`))
+  return ops
+    .filter((op) => op.wire === 'iceberg' && op.path.startsWith(`${V1}/{prefix}/`))
     .map((op) => `${op.method} ${op.path.slice('/iceberg'.length)}`);
 }
 
@@ -34,53 +35,85 @@ export function icebergOperations(s: AppServices): Operation[] {
   const endpoints = icebergEndpoints(catalog);
   return [
     icebergOperation({
-      name: 'IcebergGetConfig', action: 'catalog.show', method: 'GET', path: CONFIG, status: 200, query: ConfigQuery, response: CatalogConfig,
+      name: 'IcebergGetConfig',
+      action: 'catalog.show',
+      method: 'GET',
+      path: CONFIG,
+      status: 200,
+      query: ConfigQuery,
+      response: CatalogConfig,
       handler: async (ctx) => {
         const p = ctx.principal as Caller;
         const w = await s.iceberg.namespaces.configure(p, ctx.query.warehouse);
         await ctx.rateLimit(p.projectId, w.instanceId);
         return {
-          defaults: {}, overrides: { prefix: `${w.instanceId}${PREFIX_SEPARATOR}${w.catalog}` }, endpoints,
+          defaults: {},
+          overrides: { prefix: `${w.instanceId}${PREFIX_SEPARATOR}${w.catalog}` },
+          endpoints,
           'idempotency-key-lifetime': IDEMPOTENCY_LIFETIME,
         };
       },
     }),
     // OAuth2 client credentials: client_id/client_secret are the AK/SK of a permanent access key.
     icebergOperation({
-      name: 'IcebergOAuthToken', action: 'token.create', method: 'POST', path: OAUTH_TOKENS, status: 200, auth: 'none',
-      body: OAuthTokenRequest, bodyRequired: false, response: OAuthTokenResponse,
+      name: 'IcebergOAuthToken',
+      action: 'token.create',
+      method: 'POST',
+      path: OAUTH_TOKENS,
+      status: 200,
+      auth: 'none',
+      body: OAuthTokenRequest,
+      bodyRequired: false,
+      response: OAuthTokenResponse,
       handler: async ({ body: form, reply, request }) => {
         const oauthError = (status: number, error: string, description: string) => {
           reply.code(status);
           return { error, error_description: description };
         };
         const answer = (issued: Awaited<ReturnType<typeof s.tokens.issueForUser>>) => ({
-          access_token: issued?.token, token_type: 'bearer',
+          access_token: issued?.token,
+          token_type: 'bearer',
           expires_in: Math.max(0, Math.floor(((issued?.principal.token?.expiresAtMs ?? 0) - Date.now()) / 1000)),
           issued_token_type: ACCESS_TOKEN_TYPE,
         });
         if (form.grant_type === TOKEN_EXCHANGE) {
-          // A client refreshing its session trades a valid token for a fresh one of the same user and project (RFC 8693).
+          // A client refreshing its session trades a valid token for a fresh one of the same user and
+          // project (RFC 8693).
           if (!form.subject_token) return oauthError(400, 'invalid_request', 'subject_token is required');
-          if (form.subject_token_type && form.subject_token_type !== ACCESS_TOKEN_TYPE) return oauthError(400, 'invalid_request', `subject_token_type must be ${ACCESS_TOKEN_TYPE}`);
+          if (form.subject_token_type && form.subject_token_type !== ACCESS_TOKEN_TYPE)
+            return oauthError(400, 'invalid_request', `subject_token_type must be ${ACCESS_TOKEN_TYPE}`);
           const subject = await s.tokens.validate(form.subject_token);
-          if (!subject?.projectId) return oauthError(400, 'invalid_request', 'the subject token is invalid, expired, revoked or not scoped to a project');
-          if (subject.storageScope) return oauthError(400, 'invalid_request', 'a vended storage credential cannot obtain a catalog token');
+          if (!subject?.projectId)
+            return oauthError(
+              400,
+              'invalid_request',
+              'the subject token is invalid, expired, revoked or not scoped to a project',
+            );
+          if (subject.storageScope)
+            return oauthError(400, 'invalid_request', 'a vended storage credential cannot obtain a catalog token');
           const issued = await s.tokens.issueForUser(subject.userId, subject.projectId, s.config.region, 'token');
-          if (!issued?.principal.token) return oauthError(400, 'invalid_request', 'the subject token\'s user or project is no longer enabled');
+          if (!issued?.principal.token)
+            return oauthError(400, 'invalid_request', "the subject token's user or project is no longer enabled");
           return answer(issued);
         }
-        if (form.grant_type !== 'client_credentials') return oauthError(400, 'unsupported_grant_type', 'grant_type must be client_credentials or token exchange');
+        if (form.grant_type !== 'client_credentials')
+          return oauthError(400, 'unsupported_grant_type', 'grant_type must be client_credentials or token exchange');
         const ak = form.client_id ?? '';
         const sk = form.client_secret ?? '';
         if (!ak || !sk) return oauthError(400, 'invalid_request', 'client_id and client_secret are required');
         // `scope` may name the project (`project:<id>`); other scope words (PyIceberg sends `catalog`) are ignored.
-        const projectId = (form.scope ?? '').split(/\s+/).find((w) => w.startsWith('project:'))?.slice('project:'.length);
+        const projectId = (form.scope ?? '')
+          .split(/\s+/)
+          .find((w) => w.startsWith('project:'))
+          ?.slice('project:'.length);
         const creds = await s.accessKeys.credentialsFor(ak, undefined, null);
-        if (!creds || !sameSecret(creds.secret, sk)) return oauthError(401, 'invalid_client', 'the client credentials are not a valid access key and secret');
-        if (creds.principal.storageScope) return oauthError(401, 'invalid_client', 'a vended storage credential cannot obtain a catalog token');
+        if (!creds || !sameSecret(creds.secret, sk))
+          return oauthError(401, 'invalid_client', 'the client credentials are not a valid access key and secret');
+        if (creds.principal.storageScope)
+          return oauthError(401, 'invalid_client', 'a vended storage credential cannot obtain a catalog token');
         const issued = await s.tokens.issueForUser(creds.principal.userId, projectId, s.config.region, 'aksk');
-        if (!issued?.principal.token) return oauthError(400, 'invalid_scope', 'the project asked for does not exist in the access key\'s domain');
+        if (!issued?.principal.token)
+          return oauthError(400, 'invalid_scope', "the project asked for does not exist in the access key's domain");
         void s.accessKeys.touch(ak).catch((err) => request.log.warn({ err }, 'could not record access key use'));
         return answer(issued);
       },

@@ -3,7 +3,15 @@ import type { AppServices } from '../../../services/app-services.js';
 import type { CreateViewRequest as ServiceCreateView } from '../../../services/iceberg/view-metadata.js';
 import type { Operation } from '../../operation.js';
 import {
-  CommitViewRequest, CreateViewRequest, ListTablesResponse, LoadViewResult, NamespacePath, PageQuery, PrefixPath, RenameTableRequest, ViewPath,
+  CommitViewRequest,
+  CreateViewRequest,
+  ListTablesResponse,
+  LoadViewResult,
+  NamespacePath,
+  PageQuery,
+  PrefixPath,
+  RenameTableRequest,
+  ViewPath,
 } from '../../schemas/iceberg.js';
 import { icebergOperation, idempotent, levelsOf, NAMESPACE, V1, warehouseOf } from './context.js';
 
@@ -13,53 +21,98 @@ const VIEW = `${VIEWS}/{view}`;
 export function viewOperations(s: AppServices): Operation[] {
   return [
     icebergOperation({
-      name: 'IcebergListViews', action: 'table.list', method: 'GET', path: VIEWS, status: 200,
-      params: NamespacePath, query: PageQuery, response: ListTablesResponse,
+      name: 'IcebergListViews',
+      action: 'table.list',
+      method: 'GET',
+      path: VIEWS,
+      status: 200,
+      params: NamespacePath,
+      query: PageQuery,
+      response: ListTablesResponse,
       handler: async (ctx) => {
         const { p, w } = await warehouseOf(s, ctx);
         return s.icebergViews.listViews(p, w, levelsOf(ctx), ctx.query);
       },
     }),
     icebergOperation({
-      name: 'IcebergCreateView', action: 'table.create', method: 'POST', path: VIEWS, status: 200,
-      params: NamespacePath, body: CreateViewRequest, response: LoadViewResult,
+      name: 'IcebergCreateView',
+      action: 'table.create',
+      method: 'POST',
+      path: VIEWS,
+      status: 200,
+      params: NamespacePath,
+      body: CreateViewRequest,
+      response: LoadViewResult,
       handler: async (ctx) => {
         const { p, w } = await warehouseOf(s, ctx);
-        return idempotent(s, ctx, p, 200, (record) => s.icebergViews.createView(p, w, levelsOf(ctx), ctx.body as ServiceCreateView, record));
+        return idempotent(s, ctx, p, 200, (record) =>
+          s.icebergViews.createView(p, w, levelsOf(ctx), ctx.body as ServiceCreateView, record),
+        );
       },
     }),
     icebergOperation({
-      name: 'IcebergLoadView', action: 'table.show', method: 'GET', path: VIEW, status: 200, params: ViewPath, response: LoadViewResult,
+      name: 'IcebergLoadView',
+      action: 'table.show',
+      method: 'GET',
+      path: VIEW,
+      status: 200,
+      params: ViewPath,
+      response: LoadViewResult,
       handler: async (ctx) => {
         const { p, w } = await warehouseOf(s, ctx);
         return s.icebergViews.loadView(p, w, levelsOf(ctx), ctx.params.view);
       },
     }),
     icebergOperation({
-      name: 'IcebergViewExists', action: 'table.show', method: 'HEAD', path: VIEW, status: 204, params: ViewPath,
+      name: 'IcebergViewExists',
+      action: 'table.show',
+      method: 'HEAD',
+      path: VIEW,
+      status: 204,
+      params: ViewPath,
       handler: async (ctx) => {
         const { p, w } = await warehouseOf(s, ctx);
         await s.icebergViews.view(p, w, levelsOf(ctx), ctx.params.view);
       },
     }),
     icebergOperation({
-      name: 'IcebergReplaceView', action: 'table.alter', method: 'POST', path: VIEW, status: 200,
-      params: ViewPath, body: CommitViewRequest, response: LoadViewResult,
+      name: 'IcebergReplaceView',
+      action: 'table.alter',
+      method: 'POST',
+      path: VIEW,
+      status: 200,
+      params: ViewPath,
+      body: CommitViewRequest,
+      response: LoadViewResult,
       handler: async (ctx) => {
         const { p, w } = await warehouseOf(s, ctx);
-        return idempotent(s, ctx, p, 200, (record) => s.icebergViews.replaceView(p, w, levelsOf(ctx), ctx.params.view, ctx.body, record));
+        return idempotent(s, ctx, p, 200, (record) =>
+          s.icebergViews.replaceView(p, w, levelsOf(ctx), ctx.params.view, ctx.body, record),
+        );
       },
     }),
     icebergOperation({
-      name: 'IcebergDropView', action: 'table.drop', method: 'DELETE', path: VIEW, status: 204, params: ViewPath,
+      name: 'IcebergDropView',
+      action: 'table.drop',
+      method: 'DELETE',
+      path: VIEW,
+      status: 204,
+      params: ViewPath,
       handler: async (ctx) => {
         const { p, w } = await warehouseOf(s, ctx);
-        return idempotent(s, ctx, p, 204, (record) => s.icebergViews.dropView(p, w, levelsOf(ctx), ctx.params.view, record));
+        return idempotent(s, ctx, p, 204, (record) =>
+          s.icebergViews.dropView(p, w, levelsOf(ctx), ctx.params.view, record),
+        );
       },
     }),
     icebergOperation({
-      name: 'IcebergRenameView', action: 'table.alter', method: 'POST', path: `${V1}/{prefix}/views/rename`, status: 204,
-      params: PrefixPath, body: RenameTableRequest,
+      name: 'IcebergRenameView',
+      action: 'table.alter',
+      method: 'POST',
+      path: `${V1}/{prefix}/views/rename`,
+      status: 204,
+      params: PrefixPath,
+      body: RenameTableRequest,
       handler: async (ctx) => {
         const { p, w } = await warehouseOf(s, ctx);
         return idempotent(s, ctx, p, 204, (record) => s.icebergViews.renameView(p, w, ctx.body, record));
