@@ -5,7 +5,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { allOperations } from '../src/http/app.js';
-import { finalRefusal, icebergAnswerOf } from '../src/http/iceberg-wire.js';
+import { finalRefusal, icebergAnswerOf, icebergValidator } from '../src/http/iceberg-wire.js';
 import { MAX_BODY_DEPTH, nestsDeeperThan } from '../src/http/json-depth.js';
 import { ServiceError } from '../src/services/errors.js';
 import {
@@ -325,6 +325,27 @@ for (const backend of await backends()) {
       });
       assert.equal(lf.status, 400, lf.text);
       assert.equal(typeof lf.json.error_code, 'string');
+    });
+
+    test('answers match the response schemas the table declares', async () => {
+      const ops = allOperations({} as AppServices);
+      const check = async (name: string, r: Response) => {
+        const op = ops.find((o) => o.name === name);
+        assert.ok(op?.response, name);
+        assert.equal(r.status, op.status, `${name}: ${r.text}`);
+        const validate = icebergValidator({ schema: op.response });
+        assert.ok(validate(r.json), `${name}: ${JSON.stringify(validate.errors)} in ${r.text}`);
+      };
+      await check('IcebergGetConfig', await ice('GET', '/config', { query: { warehouse: prefix.replace('~', '/') } }));
+      await check('IcebergListNamespaces', await ice('GET', `/${prefix}/namespaces`));
+      await check('IcebergLoadNamespace', await ice('GET', `/${prefix}/namespaces/wire`));
+      await check('IcebergListTables', await ice('GET', `/${prefix}/namespaces/wire/tables`));
+      await check('IcebergLoadTable', await ice('GET', table('t')));
+      const props = { updates: { checked: 'yes' }, removals: ['absent'] };
+      await check('IcebergUpdateNamespaceProperties', await ice('POST', `/${prefix}/namespaces/wire/properties`, { body: props }));
+      const commit = { updates: [{ action: 'set-properties', updates: { checked: 'yes' } }] };
+      await check('IcebergCommitTable', await ice('POST', table('t'), { body: commit }));
+      await check('IcebergListViews', await ice('GET', `/${prefix}/namespaces/wire/views`));
     });
 
     test('a 64-bit snapshot id passes the schemas and comes back digit for digit', async () => {
