@@ -66,12 +66,14 @@ async function pgDatabase(adminUrl: string): Promise<{ url: string; drop: () => 
 
 async function startServer(): Promise<{ url: string; password: string; pid: number; dataDir: string; stop: () => Promise<void> }> {
   const port = await freePort();
+  const hmsPort = await freePort();
   const database = args.postgres ? await pgDatabase(args.postgres) : undefined;
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'lakeform-bench-'));
   const password = `Bench-${randomBytes(9).toString('hex')}`;
   const child = spawn(process.execPath, [path.join(ROOT, 'dist/src/cli.js'), 'serve'], {
     env: {
       ...process.env, LAKEFORM_PORT: String(port), LAKEFORM_DATA_DIR: dataDir, LAKEFORM_ADMIN_PASSWORD: password, LAKEFORM_LOG_LEVEL: 'warn',
+      LAKEFORM_HMS_PORT: String(hmsPort),
       ...(database ? { LAKEFORM_DATABASE_URL: database.url } : {}),
     },
     stdio: ['ignore', 'ignore', 'inherit'],
