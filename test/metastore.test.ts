@@ -288,3 +288,52 @@ for (const backend of await backends()) {
     });
   });
 }
+
+describe('metastore endpoint with SASL PLAIN', { skip }, () => {
+  let server: TestServer;
+  let port: number;
+  let genDir: string;
+  const clients: HmsClient[] = [];
+  const bridge = () => {
+    const c = new HmsClient((tooling as { python: string }).python, genDir);
+    clients.push(c);
+    return c;
+  };
+
+  before(async () => {
+    const [backend] = await backends();
+    genDir = generatePythonClient();
+    port = await freePort();
+    server = await startServer(backend!, { env: { LAKEFORM_HMS_PORT: String(port), LAKEFORM_HMS_AUTH: 'sasl', LAKEFORM_HMS_IDLE_TIMEOUT_SECONDS: '2' } });
+    const { token, projectId } = await server.login();
+    await createRunningInstance(server, token, projectId, 'hms_sasl');
+  });
+  after(async () => {
+    for (const c of clients) c.close();
+    await server?.stop();
+    if (genDir) fs.rmSync(genDir, { recursive: true, force: true });
+  });
+
+  test('IAM user and password, or AK and SK; anything else is refused; idle connections close', async () => {
+    const c = bridge();
+    assert.deepEqual(await c.open(port, { sasl: ['admin', server.adminPassword] }), { ok: true });
+    assert.ok((await c.ok('get_all_databases')).includes('default'));
+    assert.equal((await c.call('set_ugi', { user_name: 'someone_else', group_names: [] })).error?.type, 'MetaException', 'set_ugi cannot switch users');
+
+    const wrong = bridge();
+    assert.match((await wrong.open(port, { sasl: ['admin', 'not-the-password'] })).transport_error ?? '', /SASL status 3/);
+    const plain = bridge();
+    await plain.open(port);
+    assert.ok('transport_error' in await plain.call('get_all_databases'), 'an unauthenticated connection is closed');
+
+    const { token, userId } = await server.login();
+    const key = await server.request('POST', '/v3.0/OS-CREDENTIAL/credentials', { token, body: { credential: { user_id: userId } } });
+    assert.equal(key.status, 201, key.text);
+    const ak = bridge();
+    assert.deepEqual(await ak.open(port, { sasl: [key.json.credential.access, key.json.credential.secret] }), { ok: true });
+    assert.equal((await ak.ok('get_database', { name: 'default' })).name, 'default');
+
+    await new Promise((r) => setTimeout(r, 3000));
+    assert.ok('transport_error' in await ak.call('get_all_databases'), 'closed after the idle timeout');
+  });
+});
