@@ -50,3 +50,6 @@ export function num(v: unknown): number {
     output.writeStructEnd();
   };
 }
+
+/** The generated client (benchmarks and tools; the tests use an independent Python client). */
+export const ThriftHiveMetastoreClient = (require('./ThriftHiveMetastore.js') as { Client: unknown }).Client;

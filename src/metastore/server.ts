@@ -12,6 +12,7 @@ import { LocationMap } from './locations.js';
 import { type Ctx, type MethodEntry, METHODS } from './methods.js';
 import { T, thrift, ThriftHiveMetastore } from './runtime.js';
 import { SaslPlain } from './sasl.js';
+import { BinaryWriter } from './writer.js';
 
 /**
  * The Hive Metastore Thrift endpoint: TBinaryProtocol on plain sockets, unframed or framed
@@ -242,7 +243,7 @@ function serve(sh: Shared, socket: net.Socket, remote: string, sasl?: SaslPlain)
         const frame = pending.subarray(4, 4 + size);
         pending = pending.subarray(4 + size);
         const input = new thrift.TBinaryProtocol(new thrift.TFramedTransport(frame));
-        const output = new thrift.TBinaryProtocol(new thrift.TFramedTransport(undefined, (buf: Buffer) => write(buf)));
+        const output = new BinaryWriter(write, true);
         try {
           conn.process(input, output);
         } catch (err) {
@@ -259,7 +260,7 @@ function serve(sh: Shared, socket: net.Socket, remote: string, sasl?: SaslPlain)
       reader = r;
       while (r.readCursor < r.writeCursor) {
         const input = new thrift.TBinaryProtocol(r);
-        const output = new thrift.TBinaryProtocol(new thrift.TBufferedTransport(undefined, (buf: Buffer) => write(buf)));
+        const output = new BinaryWriter(write, false);
         try {
           conn.process(input, output);
           r.commitPosition();
@@ -269,9 +270,21 @@ function serve(sh: Shared, socket: net.Socket, remote: string, sasl?: SaslPlain)
         }
       }
     });
+    // A large message arrives in many chunks: parsing after each one would re-read it from the
+    // start every time, so the chunks that arrive together are gathered first.
+    const chunks: Buffer[] = [];
+    let scheduled = false;
     return (data: Buffer) => {
-      receive(data);
-      if (reader && reader.writeCursor - reader.readCursor > max) fail(`message larger than ${max} bytes`);
+      chunks.push(data);
+      if (scheduled) return;
+      scheduled = true;
+      setImmediate(() => {
+        scheduled = false;
+        const all = chunks.length === 1 ? chunks[0] as Buffer : Buffer.concat(chunks);
+        chunks.length = 0;
+        receive(all);
+        if (reader && reader.writeCursor - reader.readCursor > max) fail(`message larger than ${max} bytes`);
+      });
     };
   };
 
