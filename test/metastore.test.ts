@@ -184,6 +184,28 @@ for (const backend of await backends()) {
       assert.deepEqual(aggr.colStats[0].statsData.longStats, { lowValue: 0, highValue: 15, numNulls: 2, numDVs: 7 });
     });
 
+    test("Hive 4's request forms: create_table_req, by_names_req, partitions_req, alter/truncate/drop_table_req, drop_database_req", async () => {
+      const c = await client();
+      await c.ok('create_database', { database: { name: 'h4', description: '', locationUri: '', parameters: {}, catalogName: 'hive' } });
+      const t = { ...table('m1', { dbName: 'h4', tableType: 'MANAGED_TABLE' }), catName: 'hive' };
+      assert.deepEqual(await c.call('create_table_req', { request: { table: t, envContext: { properties: {} } } }), { ok: null });
+      await c.ok('add_partitions', { new_parts: [partition('m1', '2024-05-01', 1), partition('m1', '2024-05-02', 2)].map((p) => ({ ...p, dbName: 'h4' })) });
+      const byNames = await c.ok('get_partitions_by_names_req', { req: { db_name: '@hive#h4', tbl_name: 'm1', names: ['dt=2024-05-02/hr=2', 'dt=2024-05-09/hr=2'] } });
+      assert.deepEqual(byNames.partitions.map((p: { values: string[] }) => p.values), [['2024-05-02', '2']]);
+      assert.equal((await c.ok('get_partitions_req', { req: { dbName: 'h4', tblName: 'm1', maxParts: 1 } })).partitions.length, 1);
+      assert.deepEqual((await c.ok('get_schema_req', { req: { dbName: 'h4', tblName: 'm1' } })).fields.map((f: { name: string }) => f.name), ['id', 'amount', 'dt', 'hr']);
+      const got = await c.ok('get_table_req', { req: { dbName: 'h4', tblName: 'm1', catName: 'hive' } });
+      const altered = { ...got.table, parameters: { ...got.table.parameters, note: 'altered by alter_table_req' } };
+      assert.deepEqual(await c.ok('alter_table_req', { req: { catName: 'hive', dbName: 'h4', tableName: 'm1', table: altered } }), {});
+      assert.equal((await c.ok('get_table', { dbname: 'h4', tbl_name: 'm1' })).parameters.note, 'altered by alter_table_req');
+      assert.deepEqual(await c.ok('truncate_table_req', { req: { dbName: 'h4', tableName: 'm1' } }), {});
+      assert.deepEqual(await c.call('drop_table_req', { dropTableReq: { dbName: 'h4', tableName: 'm1', deleteData: true } }), { ok: null });
+      assert.equal((await c.call('get_table_req', { req: { dbName: 'h4', tblName: 'm1' } })).error?.type, 'NoSuchObjectException');
+      assert.deepEqual(await c.call('drop_database_req', { req: { name: 'h4', ignoreUnknownDb: false, deleteData: false, cascade: false } }), { ok: null });
+      assert.deepEqual(await c.call('drop_database_req', { req: { name: 'h4', ignoreUnknownDb: true, deleteData: false, cascade: false } }), { ok: null });
+      assert.equal((await c.call('drop_database_req', { req: { name: 'h4', ignoreUnknownDb: false, deleteData: false, cascade: false } })).error?.type, 'NoSuchObjectException');
+    });
+
     test('a grant and a revoke are seen through the metastore; refusals name the privilege', async () => {
       const c = await client();
       await c.ok('create_table', { tbl: table('secret') });

@@ -1,4 +1,4 @@
-import { invalid, notFound } from '../services/errors.js';
+import { invalid, notFound, ServiceError } from '../services/errors.js';
 import type { AppServices } from '../services/app-services.js';
 import type { Principal } from '../services/iam/principal.js';
 import type { DatabaseView } from '../services/lakecat/database-service.js';
@@ -257,6 +257,18 @@ export const METHODS: Record<string, MethodEntry> = {
       await c.s.databases.update(c.caller, c.projectId, c.instance, r.catalog, r.database, databaseIn({ ...a.db, name: a.db?.name || r.database }, c.loc));
     },
   },
+  drop_database_req: {
+    action: 'database.drop',
+    run: async (c, a) => {
+      const r = a.req as H.DropDatabaseRequest;
+      const db = dbRef(r?.name, r?.catalogName);
+      try {
+        await c.s.databases.delete(c.caller, c.projectId, c.instance, db.catalog, db.database, { cascade: Boolean(r.cascade), deleteData: Boolean(r.deleteData), isAsync: false });
+      } catch (err) {
+        if (!(r.ignoreUnknownDb && err instanceof ServiceError && err.kind === 'not_found')) throw err;
+      }
+    },
+  },
   drop_database: {
     action: 'database.drop',
     run: async (c, a) => {
@@ -317,6 +329,37 @@ export const METHODS: Record<string, MethodEntry> = {
   get_schema: { action: 'table.show', run: (c, a) => fields(c, a.db_name, a.table_name, true) },
   get_schema_with_environment_context: { action: 'table.show', run: (c, a) => fields(c, a.db_name, a.table_name, true) },
   create_table: { action: 'table.create', run: (c, a) => createTable(c, a.tbl) },
+  create_table_req: { action: 'table.create', run: (c, a) => createTable(c, a.request?.table) },
+  alter_table_req: {
+    action: 'table.alter',
+    run: async (c, a) => {
+      const r = a.req as H.AlterTableRequest;
+      await alterTable(c, r?.catName ? `@${r.catName}#${r.dbName}` : r?.dbName, r?.tableName, r?.table);
+      return new T.AlterTableResponse();
+    },
+  },
+  drop_table_req: {
+    action: 'table.drop',
+    run: (c, a) => {
+      const r = a.dropTableReq as H.DropTableRequest;
+      return dropTable(c, r?.catalogName ? `@${r.catalogName}#${r.dbName}` : r?.dbName, r?.tableName, Boolean(r?.deleteData));
+    },
+  },
+  truncate_table_req: {
+    action: 'table.truncate',
+    run: async (c, a) => {
+      await (METHODS.truncate_table as MethodEntry).run(c, { dbName: a.req?.dbName, tableName: a.req?.tableName, partNames: a.req?.partNames });
+      return new T.TruncateTableResponse();
+    },
+  },
+  get_fields_req: {
+    action: 'table.show',
+    run: async (c, a) => new T.GetFieldsResponse({ fields: await fields(c, a.req?.catName ? `@${a.req.catName}#${a.req.dbName}` : a.req?.dbName, a.req?.tblName, false) }),
+  },
+  get_schema_req: {
+    action: 'table.show',
+    run: async (c, a) => new T.GetSchemaResponse({ fields: await fields(c, a.req?.catName ? `@${a.req.catName}#${a.req.dbName}` : a.req?.dbName, a.req?.tblName, true) }),
+  },
   create_table_with_environment_context: { action: 'table.create', run: (c, a) => createTable(c, a.tbl) },
   alter_table: { action: 'table.alter', run: (c, a) => alterTable(c, a.dbname, a.tbl_name, a.new_tbl) },
   alter_table_with_environment_context: { action: 'table.alter', run: (c, a) => alterTable(c, a.dbname, a.tbl_name, a.new_tbl) },
@@ -350,6 +393,21 @@ export const METHODS: Record<string, MethodEntry> = {
   get_partition_with_auth: { action: 'partition.list', run: (c, a) => onePartition(c, path(c, a.db_name, a.tbl_name), a.part_vals ?? []) },
   get_partition_by_name: { action: 'partition.list', run: (c, a) => onePartition(c, path(c, a.db_name, a.tbl_name), partitionValuesOf(a.part_name)) },
   get_partitions: { action: 'partition.list', run: (c, a) => partitions(c, path(c, a.db_name, a.tbl_name), {}, int16(a.max_parts)) },
+  get_partitions_req: {
+    action: 'partition.list',
+    run: async (c, a) => {
+      const r = a.req as H.PartitionsRequest;
+      const parts = await partitions(c, path(c, r?.dbName, r?.tblName, r?.catName), {}, int16(r?.maxParts));
+      return new T.PartitionsResponse({ partitions: parts });
+    },
+  },
+  get_partitions_by_names_req: {
+    action: 'partition.list',
+    run: async (c, a) => {
+      const r = a.req as H.GetPartitionsByNamesRequest;
+      return new T.GetPartitionsByNamesResult({ partitions: await byValues(c, path(c, r?.db_name, r?.tbl_name), (r?.names ?? []).map(partitionValuesOf)) });
+    },
+  },
   get_partitions_with_auth: { action: 'partition.list', run: (c, a) => partitions(c, path(c, a.db_name, a.tbl_name), {}, int16(a.max_parts)) },
   get_partitions_ps: {
     action: 'partition.list', run: (c, a) => partitions(c, path(c, a.db_name, a.tbl_name), { partial: a.part_vals ?? [] }, int16(a.max_parts)),

@@ -45,9 +45,24 @@ import GetTableResult = ttypes.GetTableResult
 import GetTablesRequest = ttypes.GetTablesRequest
 import GetTablesResult = ttypes.GetTablesResult
 import TableMeta = ttypes.TableMeta
+import CreateTableRequest = ttypes.CreateTableRequest
+import DropTableRequest = ttypes.DropTableRequest
+import AlterTableRequest = ttypes.AlterTableRequest
+import AlterTableResponse = ttypes.AlterTableResponse
+import TruncateTableRequest = ttypes.TruncateTableRequest
+import TruncateTableResponse = ttypes.TruncateTableResponse
+import DropDatabaseRequest = ttypes.DropDatabaseRequest
+import GetFieldsRequest = ttypes.GetFieldsRequest
+import GetFieldsResponse = ttypes.GetFieldsResponse
+import GetSchemaRequest = ttypes.GetSchemaRequest
+import GetSchemaResponse = ttypes.GetSchemaResponse
 import Partition = ttypes.Partition
 import AddPartitionsRequest = ttypes.AddPartitionsRequest
 import AddPartitionsResult = ttypes.AddPartitionsResult
+import GetPartitionsByNamesRequest = ttypes.GetPartitionsByNamesRequest
+import GetPartitionsByNamesResult = ttypes.GetPartitionsByNamesResult
+import PartitionsRequest = ttypes.PartitionsRequest
+import PartitionsResponse = ttypes.PartitionsResponse
 import BooleanColumnStatsData = ttypes.BooleanColumnStatsData
 import DoubleColumnStatsData = ttypes.DoubleColumnStatsData
 import LongColumnStatsData = ttypes.LongColumnStatsData
@@ -135,6 +150,10 @@ declare class Client extends FacebookService.Client {
 
   drop_database(name: string, deleteData: boolean, cascade: boolean, callback?: (error: ttypes.NoSuchObjectException | ttypes.InvalidOperationException | ttypes.MetaException, response: void)=>void): void;
 
+  drop_database_req(req: DropDatabaseRequest): void;
+
+  drop_database_req(req: DropDatabaseRequest, callback?: (error: ttypes.NoSuchObjectException | ttypes.InvalidOperationException | ttypes.MetaException, response: void)=>void): void;
+
   get_databases(pattern: string): string[];
 
   get_databases(pattern: string, callback?: (error: ttypes.MetaException, response: string[])=>void): void;
@@ -162,6 +181,30 @@ declare class Client extends FacebookService.Client {
   get_schema_with_environment_context(db_name: string, table_name: string, environment_context: EnvironmentContext): FieldSchema[];
 
   get_schema_with_environment_context(db_name: string, table_name: string, environment_context: EnvironmentContext, callback?: (error: ttypes.MetaException | ttypes.UnknownTableException | ttypes.UnknownDBException, response: FieldSchema[])=>void): void;
+
+  get_fields_req(req: GetFieldsRequest): GetFieldsResponse;
+
+  get_fields_req(req: GetFieldsRequest, callback?: (error: ttypes.MetaException | ttypes.UnknownTableException | ttypes.UnknownDBException, response: GetFieldsResponse)=>void): void;
+
+  get_schema_req(req: GetSchemaRequest): GetSchemaResponse;
+
+  get_schema_req(req: GetSchemaRequest, callback?: (error: ttypes.MetaException | ttypes.UnknownTableException | ttypes.UnknownDBException, response: GetSchemaResponse)=>void): void;
+
+  create_table_req(request: CreateTableRequest): void;
+
+  create_table_req(request: CreateTableRequest, callback?: (error: ttypes.AlreadyExistsException | ttypes.InvalidObjectException | ttypes.MetaException | ttypes.NoSuchObjectException, response: void)=>void): void;
+
+  drop_table_req(dropTableReq: DropTableRequest): void;
+
+  drop_table_req(dropTableReq: DropTableRequest, callback?: (error: ttypes.NoSuchObjectException | ttypes.MetaException, response: void)=>void): void;
+
+  truncate_table_req(req: TruncateTableRequest): TruncateTableResponse;
+
+  truncate_table_req(req: TruncateTableRequest, callback?: (error: ttypes.MetaException, response: TruncateTableResponse)=>void): void;
+
+  alter_table_req(req: AlterTableRequest): AlterTableResponse;
+
+  alter_table_req(req: AlterTableRequest, callback?: (error: ttypes.InvalidOperationException | ttypes.MetaException, response: AlterTableResponse)=>void): void;
 
   create_table(tbl: Table): void;
 
@@ -274,6 +317,14 @@ declare class Client extends FacebookService.Client {
   get_partitions(db_name: string, tbl_name: string, max_parts?: number): Partition[];
 
   get_partitions(db_name: string, tbl_name: string, max_parts?: number, callback?: (error: ttypes.NoSuchObjectException | ttypes.MetaException, response: Partition[])=>void): void;
+
+  get_partitions_req(req: PartitionsRequest): PartitionsResponse;
+
+  get_partitions_req(req: PartitionsRequest, callback?: (error: ttypes.NoSuchObjectException | ttypes.MetaException, response: PartitionsResponse)=>void): void;
+
+  get_partitions_by_names_req(req: GetPartitionsByNamesRequest): GetPartitionsByNamesResult;
+
+  get_partitions_by_names_req(req: GetPartitionsByNamesRequest, callback?: (error: ttypes.MetaException | ttypes.NoSuchObjectException, response: GetPartitionsByNamesResult)=>void): void;
 
   get_partitions_with_auth(db_name: string, tbl_name: string, max_parts?: number, user_name?: string, group_names?: string[]): Partition[];
 
@@ -451,6 +502,7 @@ declare class Processor extends FacebookService.Processor {
   process_get_database(seqid: number, input: thrift.TProtocol, output: thrift.TProtocol): void;
   process_get_database_req(seqid: number, input: thrift.TProtocol, output: thrift.TProtocol): void;
   process_drop_database(seqid: number, input: thrift.TProtocol, output: thrift.TProtocol): void;
+  process_drop_database_req(seqid: number, input: thrift.TProtocol, output: thrift.TProtocol): void;
   process_get_databases(seqid: number, input: thrift.TProtocol, output: thrift.TProtocol): void;
   process_get_all_databases(seqid: number, input: thrift.TProtocol, output: thrift.TProtocol): void;
   process_alter_database(seqid: number, input: thrift.TProtocol, output: thrift.TProtocol): void;
@@ -458,6 +510,12 @@ declare class Processor extends FacebookService.Processor {
   process_get_fields_with_environment_context(seqid: number, input: thrift.TProtocol, output: thrift.TProtocol): void;
   process_get_schema(seqid: number, input: thrift.TProtocol, output: thrift.TProtocol): void;
   process_get_schema_with_environment_context(seqid: number, input: thrift.TProtocol, output: thrift.TProtocol): void;
+  process_get_fields_req(seqid: number, input: thrift.TProtocol, output: thrift.TProtocol): void;
+  process_get_schema_req(seqid: number, input: thrift.TProtocol, output: thrift.TProtocol): void;
+  process_create_table_req(seqid: number, input: thrift.TProtocol, output: thrift.TProtocol): void;
+  process_drop_table_req(seqid: number, input: thrift.TProtocol, output: thrift.TProtocol): void;
+  process_truncate_table_req(seqid: number, input: thrift.TProtocol, output: thrift.TProtocol): void;
+  process_alter_table_req(seqid: number, input: thrift.TProtocol, output: thrift.TProtocol): void;
   process_create_table(seqid: number, input: thrift.TProtocol, output: thrift.TProtocol): void;
   process_create_table_with_environment_context(seqid: number, input: thrift.TProtocol, output: thrift.TProtocol): void;
   process_drop_table(seqid: number, input: thrift.TProtocol, output: thrift.TProtocol): void;
@@ -486,6 +544,8 @@ declare class Processor extends FacebookService.Processor {
   process_get_partition_with_auth(seqid: number, input: thrift.TProtocol, output: thrift.TProtocol): void;
   process_get_partition_by_name(seqid: number, input: thrift.TProtocol, output: thrift.TProtocol): void;
   process_get_partitions(seqid: number, input: thrift.TProtocol, output: thrift.TProtocol): void;
+  process_get_partitions_req(seqid: number, input: thrift.TProtocol, output: thrift.TProtocol): void;
+  process_get_partitions_by_names_req(seqid: number, input: thrift.TProtocol, output: thrift.TProtocol): void;
   process_get_partitions_with_auth(seqid: number, input: thrift.TProtocol, output: thrift.TProtocol): void;
   process_get_partition_names(seqid: number, input: thrift.TProtocol, output: thrift.TProtocol): void;
   process_get_partitions_ps(seqid: number, input: thrift.TProtocol, output: thrift.TProtocol): void;

@@ -52,12 +52,12 @@ ThriftHiveMetastore_set_ugi_args.prototype.read = function(input) {
       case 2:
       if (ftype == Thrift.Type.LIST) {
         this.group_names = [];
-        var _rtmp3237 = input.readListBegin();
-        var _size236 = _rtmp3237.size || 0;
-        for (var _i238 = 0; _i238 < _size236; ++_i238) {
-          var elem239 = null;
-          elem239 = input.readString();
-          this.group_names.push(elem239);
+        var _rtmp3267 = input.readListBegin();
+        var _size266 = _rtmp3267.size || 0;
+        for (var _i268 = 0; _i268 < _size266; ++_i268) {
+          var elem269 = null;
+          elem269 = input.readString();
+          this.group_names.push(elem269);
         }
         input.readListEnd();
       } else {
@@ -83,10 +83,10 @@ ThriftHiveMetastore_set_ugi_args.prototype.write = function(output) {
   if (this.group_names !== null && this.group_names !== undefined) {
     output.writeFieldBegin('group_names', Thrift.Type.LIST, 2);
     output.writeListBegin(Thrift.Type.STRING, this.group_names.length);
-    for (var iter240 in this.group_names) {
-      if (this.group_names.hasOwnProperty(iter240)) {
-        iter240 = this.group_names[iter240];
-        output.writeString(iter240);
+    for (var iter270 in this.group_names) {
+      if (this.group_names.hasOwnProperty(iter270)) {
+        iter270 = this.group_names[iter270];
+        output.writeString(iter270);
       }
     }
     output.writeListEnd();
@@ -127,12 +127,12 @@ ThriftHiveMetastore_set_ugi_result.prototype.read = function(input) {
       case 0:
       if (ftype == Thrift.Type.LIST) {
         this.success = [];
-        var _rtmp3242 = input.readListBegin();
-        var _size241 = _rtmp3242.size || 0;
-        for (var _i243 = 0; _i243 < _size241; ++_i243) {
-          var elem244 = null;
-          elem244 = input.readString();
-          this.success.push(elem244);
+        var _rtmp3272 = input.readListBegin();
+        var _size271 = _rtmp3272.size || 0;
+        for (var _i273 = 0; _i273 < _size271; ++_i273) {
+          var elem274 = null;
+          elem274 = input.readString();
+          this.success.push(elem274);
         }
         input.readListEnd();
       } else {
@@ -161,10 +161,10 @@ ThriftHiveMetastore_set_ugi_result.prototype.write = function(output) {
   if (this.success !== null && this.success !== undefined) {
     output.writeFieldBegin('success', Thrift.Type.LIST, 0);
     output.writeListBegin(Thrift.Type.STRING, this.success.length);
-    for (var iter245 in this.success) {
-      if (this.success.hasOwnProperty(iter245)) {
-        iter245 = this.success[iter245];
-        output.writeString(iter245);
+    for (var iter275 in this.success) {
+      if (this.success.hasOwnProperty(iter275)) {
+        iter275 = this.success[iter275];
+        output.writeString(iter275);
       }
     }
     output.writeListEnd();
@@ -1145,6 +1145,151 @@ ThriftHiveMetastore_drop_database_result.prototype.write = function(output) {
   return;
 };
 
+var ThriftHiveMetastore_drop_database_req_args = function(args) {
+  this.req = null;
+  if (args) {
+    if (args.req !== undefined && args.req !== null) {
+      this.req = new ttypes.DropDatabaseRequest(args.req);
+    }
+  }
+};
+ThriftHiveMetastore_drop_database_req_args.prototype = {};
+ThriftHiveMetastore_drop_database_req_args.prototype.read = function(input) {
+  input.readStructBegin();
+  while (true) {
+    var ret = input.readFieldBegin();
+    var ftype = ret.ftype;
+    var fid = ret.fid;
+    if (ftype == Thrift.Type.STOP) {
+      break;
+    }
+    switch (fid) {
+      case 1:
+      if (ftype == Thrift.Type.STRUCT) {
+        this.req = new ttypes.DropDatabaseRequest();
+        this.req.read(input);
+      } else {
+        input.skip(ftype);
+      }
+      break;
+      case 0:
+        input.skip(ftype);
+        break;
+      default:
+        input.skip(ftype);
+    }
+    input.readFieldEnd();
+  }
+  input.readStructEnd();
+  return;
+};
+
+ThriftHiveMetastore_drop_database_req_args.prototype.write = function(output) {
+  output.writeStructBegin('ThriftHiveMetastore_drop_database_req_args');
+  if (this.req !== null && this.req !== undefined) {
+    output.writeFieldBegin('req', Thrift.Type.STRUCT, 1);
+    this.req.write(output);
+    output.writeFieldEnd();
+  }
+  output.writeFieldStop();
+  output.writeStructEnd();
+  return;
+};
+
+var ThriftHiveMetastore_drop_database_req_result = function(args) {
+  this.o1 = null;
+  this.o2 = null;
+  this.o3 = null;
+  if (args instanceof ttypes.NoSuchObjectException) {
+    this.o1 = args;
+    return;
+  }
+  if (args instanceof ttypes.InvalidOperationException) {
+    this.o2 = args;
+    return;
+  }
+  if (args instanceof ttypes.MetaException) {
+    this.o3 = args;
+    return;
+  }
+  if (args) {
+    if (args.o1 !== undefined && args.o1 !== null) {
+      this.o1 = args.o1;
+    }
+    if (args.o2 !== undefined && args.o2 !== null) {
+      this.o2 = args.o2;
+    }
+    if (args.o3 !== undefined && args.o3 !== null) {
+      this.o3 = args.o3;
+    }
+  }
+};
+ThriftHiveMetastore_drop_database_req_result.prototype = {};
+ThriftHiveMetastore_drop_database_req_result.prototype.read = function(input) {
+  input.readStructBegin();
+  while (true) {
+    var ret = input.readFieldBegin();
+    var ftype = ret.ftype;
+    var fid = ret.fid;
+    if (ftype == Thrift.Type.STOP) {
+      break;
+    }
+    switch (fid) {
+      case 1:
+      if (ftype == Thrift.Type.STRUCT) {
+        this.o1 = new ttypes.NoSuchObjectException();
+        this.o1.read(input);
+      } else {
+        input.skip(ftype);
+      }
+      break;
+      case 2:
+      if (ftype == Thrift.Type.STRUCT) {
+        this.o2 = new ttypes.InvalidOperationException();
+        this.o2.read(input);
+      } else {
+        input.skip(ftype);
+      }
+      break;
+      case 3:
+      if (ftype == Thrift.Type.STRUCT) {
+        this.o3 = new ttypes.MetaException();
+        this.o3.read(input);
+      } else {
+        input.skip(ftype);
+      }
+      break;
+      default:
+        input.skip(ftype);
+    }
+    input.readFieldEnd();
+  }
+  input.readStructEnd();
+  return;
+};
+
+ThriftHiveMetastore_drop_database_req_result.prototype.write = function(output) {
+  output.writeStructBegin('ThriftHiveMetastore_drop_database_req_result');
+  if (this.o1 !== null && this.o1 !== undefined) {
+    output.writeFieldBegin('o1', Thrift.Type.STRUCT, 1);
+    this.o1.write(output);
+    output.writeFieldEnd();
+  }
+  if (this.o2 !== null && this.o2 !== undefined) {
+    output.writeFieldBegin('o2', Thrift.Type.STRUCT, 2);
+    this.o2.write(output);
+    output.writeFieldEnd();
+  }
+  if (this.o3 !== null && this.o3 !== undefined) {
+    output.writeFieldBegin('o3', Thrift.Type.STRUCT, 3);
+    this.o3.write(output);
+    output.writeFieldEnd();
+  }
+  output.writeFieldStop();
+  output.writeStructEnd();
+  return;
+};
+
 var ThriftHiveMetastore_get_databases_args = function(args) {
   this.pattern = null;
   if (args) {
@@ -1225,12 +1370,12 @@ ThriftHiveMetastore_get_databases_result.prototype.read = function(input) {
       case 0:
       if (ftype == Thrift.Type.LIST) {
         this.success = [];
-        var _rtmp3247 = input.readListBegin();
-        var _size246 = _rtmp3247.size || 0;
-        for (var _i248 = 0; _i248 < _size246; ++_i248) {
-          var elem249 = null;
-          elem249 = input.readString();
-          this.success.push(elem249);
+        var _rtmp3277 = input.readListBegin();
+        var _size276 = _rtmp3277.size || 0;
+        for (var _i278 = 0; _i278 < _size276; ++_i278) {
+          var elem279 = null;
+          elem279 = input.readString();
+          this.success.push(elem279);
         }
         input.readListEnd();
       } else {
@@ -1259,10 +1404,10 @@ ThriftHiveMetastore_get_databases_result.prototype.write = function(output) {
   if (this.success !== null && this.success !== undefined) {
     output.writeFieldBegin('success', Thrift.Type.LIST, 0);
     output.writeListBegin(Thrift.Type.STRING, this.success.length);
-    for (var iter250 in this.success) {
-      if (this.success.hasOwnProperty(iter250)) {
-        iter250 = this.success[iter250];
-        output.writeString(iter250);
+    for (var iter280 in this.success) {
+      if (this.success.hasOwnProperty(iter280)) {
+        iter280 = this.success[iter280];
+        output.writeString(iter280);
       }
     }
     output.writeListEnd();
@@ -1333,12 +1478,12 @@ ThriftHiveMetastore_get_all_databases_result.prototype.read = function(input) {
       case 0:
       if (ftype == Thrift.Type.LIST) {
         this.success = [];
-        var _rtmp3252 = input.readListBegin();
-        var _size251 = _rtmp3252.size || 0;
-        for (var _i253 = 0; _i253 < _size251; ++_i253) {
-          var elem254 = null;
-          elem254 = input.readString();
-          this.success.push(elem254);
+        var _rtmp3282 = input.readListBegin();
+        var _size281 = _rtmp3282.size || 0;
+        for (var _i283 = 0; _i283 < _size281; ++_i283) {
+          var elem284 = null;
+          elem284 = input.readString();
+          this.success.push(elem284);
         }
         input.readListEnd();
       } else {
@@ -1367,10 +1512,10 @@ ThriftHiveMetastore_get_all_databases_result.prototype.write = function(output) 
   if (this.success !== null && this.success !== undefined) {
     output.writeFieldBegin('success', Thrift.Type.LIST, 0);
     output.writeListBegin(Thrift.Type.STRING, this.success.length);
-    for (var iter255 in this.success) {
-      if (this.success.hasOwnProperty(iter255)) {
-        iter255 = this.success[iter255];
-        output.writeString(iter255);
+    for (var iter285 in this.success) {
+      if (this.success.hasOwnProperty(iter285)) {
+        iter285 = this.success[iter285];
+        output.writeString(iter285);
       }
     }
     output.writeListEnd();
@@ -1632,13 +1777,13 @@ ThriftHiveMetastore_get_fields_result.prototype.read = function(input) {
       case 0:
       if (ftype == Thrift.Type.LIST) {
         this.success = [];
-        var _rtmp3257 = input.readListBegin();
-        var _size256 = _rtmp3257.size || 0;
-        for (var _i258 = 0; _i258 < _size256; ++_i258) {
-          var elem259 = null;
-          elem259 = new ttypes.FieldSchema();
-          elem259.read(input);
-          this.success.push(elem259);
+        var _rtmp3287 = input.readListBegin();
+        var _size286 = _rtmp3287.size || 0;
+        for (var _i288 = 0; _i288 < _size286; ++_i288) {
+          var elem289 = null;
+          elem289 = new ttypes.FieldSchema();
+          elem289.read(input);
+          this.success.push(elem289);
         }
         input.readListEnd();
       } else {
@@ -1683,10 +1828,10 @@ ThriftHiveMetastore_get_fields_result.prototype.write = function(output) {
   if (this.success !== null && this.success !== undefined) {
     output.writeFieldBegin('success', Thrift.Type.LIST, 0);
     output.writeListBegin(Thrift.Type.STRUCT, this.success.length);
-    for (var iter260 in this.success) {
-      if (this.success.hasOwnProperty(iter260)) {
-        iter260 = this.success[iter260];
-        iter260.write(output);
+    for (var iter290 in this.success) {
+      if (this.success.hasOwnProperty(iter290)) {
+        iter290 = this.success[iter290];
+        iter290.write(output);
       }
     }
     output.writeListEnd();
@@ -1838,13 +1983,13 @@ ThriftHiveMetastore_get_fields_with_environment_context_result.prototype.read = 
       case 0:
       if (ftype == Thrift.Type.LIST) {
         this.success = [];
-        var _rtmp3262 = input.readListBegin();
-        var _size261 = _rtmp3262.size || 0;
-        for (var _i263 = 0; _i263 < _size261; ++_i263) {
-          var elem264 = null;
-          elem264 = new ttypes.FieldSchema();
-          elem264.read(input);
-          this.success.push(elem264);
+        var _rtmp3292 = input.readListBegin();
+        var _size291 = _rtmp3292.size || 0;
+        for (var _i293 = 0; _i293 < _size291; ++_i293) {
+          var elem294 = null;
+          elem294 = new ttypes.FieldSchema();
+          elem294.read(input);
+          this.success.push(elem294);
         }
         input.readListEnd();
       } else {
@@ -1889,10 +2034,10 @@ ThriftHiveMetastore_get_fields_with_environment_context_result.prototype.write =
   if (this.success !== null && this.success !== undefined) {
     output.writeFieldBegin('success', Thrift.Type.LIST, 0);
     output.writeListBegin(Thrift.Type.STRUCT, this.success.length);
-    for (var iter265 in this.success) {
-      if (this.success.hasOwnProperty(iter265)) {
-        iter265 = this.success[iter265];
-        iter265.write(output);
+    for (var iter295 in this.success) {
+      if (this.success.hasOwnProperty(iter295)) {
+        iter295 = this.success[iter295];
+        iter295.write(output);
       }
     }
     output.writeListEnd();
@@ -2027,13 +2172,13 @@ ThriftHiveMetastore_get_schema_result.prototype.read = function(input) {
       case 0:
       if (ftype == Thrift.Type.LIST) {
         this.success = [];
-        var _rtmp3267 = input.readListBegin();
-        var _size266 = _rtmp3267.size || 0;
-        for (var _i268 = 0; _i268 < _size266; ++_i268) {
-          var elem269 = null;
-          elem269 = new ttypes.FieldSchema();
-          elem269.read(input);
-          this.success.push(elem269);
+        var _rtmp3297 = input.readListBegin();
+        var _size296 = _rtmp3297.size || 0;
+        for (var _i298 = 0; _i298 < _size296; ++_i298) {
+          var elem299 = null;
+          elem299 = new ttypes.FieldSchema();
+          elem299.read(input);
+          this.success.push(elem299);
         }
         input.readListEnd();
       } else {
@@ -2078,10 +2223,10 @@ ThriftHiveMetastore_get_schema_result.prototype.write = function(output) {
   if (this.success !== null && this.success !== undefined) {
     output.writeFieldBegin('success', Thrift.Type.LIST, 0);
     output.writeListBegin(Thrift.Type.STRUCT, this.success.length);
-    for (var iter270 in this.success) {
-      if (this.success.hasOwnProperty(iter270)) {
-        iter270 = this.success[iter270];
-        iter270.write(output);
+    for (var iter300 in this.success) {
+      if (this.success.hasOwnProperty(iter300)) {
+        iter300 = this.success[iter300];
+        iter300.write(output);
       }
     }
     output.writeListEnd();
@@ -2233,13 +2378,13 @@ ThriftHiveMetastore_get_schema_with_environment_context_result.prototype.read = 
       case 0:
       if (ftype == Thrift.Type.LIST) {
         this.success = [];
-        var _rtmp3272 = input.readListBegin();
-        var _size271 = _rtmp3272.size || 0;
-        for (var _i273 = 0; _i273 < _size271; ++_i273) {
-          var elem274 = null;
-          elem274 = new ttypes.FieldSchema();
-          elem274.read(input);
-          this.success.push(elem274);
+        var _rtmp3302 = input.readListBegin();
+        var _size301 = _rtmp3302.size || 0;
+        for (var _i303 = 0; _i303 < _size301; ++_i303) {
+          var elem304 = null;
+          elem304 = new ttypes.FieldSchema();
+          elem304.read(input);
+          this.success.push(elem304);
         }
         input.readListEnd();
       } else {
@@ -2284,10 +2429,10 @@ ThriftHiveMetastore_get_schema_with_environment_context_result.prototype.write =
   if (this.success !== null && this.success !== undefined) {
     output.writeFieldBegin('success', Thrift.Type.LIST, 0);
     output.writeListBegin(Thrift.Type.STRUCT, this.success.length);
-    for (var iter275 in this.success) {
-      if (this.success.hasOwnProperty(iter275)) {
-        iter275 = this.success[iter275];
-        iter275.write(output);
+    for (var iter305 in this.success) {
+      if (this.success.hasOwnProperty(iter305)) {
+        iter305 = this.success[iter305];
+        iter305.write(output);
       }
     }
     output.writeListEnd();
@@ -2306,6 +2451,881 @@ ThriftHiveMetastore_get_schema_with_environment_context_result.prototype.write =
   if (this.o3 !== null && this.o3 !== undefined) {
     output.writeFieldBegin('o3', Thrift.Type.STRUCT, 3);
     this.o3.write(output);
+    output.writeFieldEnd();
+  }
+  output.writeFieldStop();
+  output.writeStructEnd();
+  return;
+};
+
+var ThriftHiveMetastore_get_fields_req_args = function(args) {
+  this.req = null;
+  if (args) {
+    if (args.req !== undefined && args.req !== null) {
+      this.req = new ttypes.GetFieldsRequest(args.req);
+    }
+  }
+};
+ThriftHiveMetastore_get_fields_req_args.prototype = {};
+ThriftHiveMetastore_get_fields_req_args.prototype.read = function(input) {
+  input.readStructBegin();
+  while (true) {
+    var ret = input.readFieldBegin();
+    var ftype = ret.ftype;
+    var fid = ret.fid;
+    if (ftype == Thrift.Type.STOP) {
+      break;
+    }
+    switch (fid) {
+      case 1:
+      if (ftype == Thrift.Type.STRUCT) {
+        this.req = new ttypes.GetFieldsRequest();
+        this.req.read(input);
+      } else {
+        input.skip(ftype);
+      }
+      break;
+      case 0:
+        input.skip(ftype);
+        break;
+      default:
+        input.skip(ftype);
+    }
+    input.readFieldEnd();
+  }
+  input.readStructEnd();
+  return;
+};
+
+ThriftHiveMetastore_get_fields_req_args.prototype.write = function(output) {
+  output.writeStructBegin('ThriftHiveMetastore_get_fields_req_args');
+  if (this.req !== null && this.req !== undefined) {
+    output.writeFieldBegin('req', Thrift.Type.STRUCT, 1);
+    this.req.write(output);
+    output.writeFieldEnd();
+  }
+  output.writeFieldStop();
+  output.writeStructEnd();
+  return;
+};
+
+var ThriftHiveMetastore_get_fields_req_result = function(args) {
+  this.success = null;
+  this.o1 = null;
+  this.o2 = null;
+  this.o3 = null;
+  if (args instanceof ttypes.MetaException) {
+    this.o1 = args;
+    return;
+  }
+  if (args instanceof ttypes.UnknownTableException) {
+    this.o2 = args;
+    return;
+  }
+  if (args instanceof ttypes.UnknownDBException) {
+    this.o3 = args;
+    return;
+  }
+  if (args) {
+    if (args.success !== undefined && args.success !== null) {
+      this.success = new ttypes.GetFieldsResponse(args.success);
+    }
+    if (args.o1 !== undefined && args.o1 !== null) {
+      this.o1 = args.o1;
+    }
+    if (args.o2 !== undefined && args.o2 !== null) {
+      this.o2 = args.o2;
+    }
+    if (args.o3 !== undefined && args.o3 !== null) {
+      this.o3 = args.o3;
+    }
+  }
+};
+ThriftHiveMetastore_get_fields_req_result.prototype = {};
+ThriftHiveMetastore_get_fields_req_result.prototype.read = function(input) {
+  input.readStructBegin();
+  while (true) {
+    var ret = input.readFieldBegin();
+    var ftype = ret.ftype;
+    var fid = ret.fid;
+    if (ftype == Thrift.Type.STOP) {
+      break;
+    }
+    switch (fid) {
+      case 0:
+      if (ftype == Thrift.Type.STRUCT) {
+        this.success = new ttypes.GetFieldsResponse();
+        this.success.read(input);
+      } else {
+        input.skip(ftype);
+      }
+      break;
+      case 1:
+      if (ftype == Thrift.Type.STRUCT) {
+        this.o1 = new ttypes.MetaException();
+        this.o1.read(input);
+      } else {
+        input.skip(ftype);
+      }
+      break;
+      case 2:
+      if (ftype == Thrift.Type.STRUCT) {
+        this.o2 = new ttypes.UnknownTableException();
+        this.o2.read(input);
+      } else {
+        input.skip(ftype);
+      }
+      break;
+      case 3:
+      if (ftype == Thrift.Type.STRUCT) {
+        this.o3 = new ttypes.UnknownDBException();
+        this.o3.read(input);
+      } else {
+        input.skip(ftype);
+      }
+      break;
+      default:
+        input.skip(ftype);
+    }
+    input.readFieldEnd();
+  }
+  input.readStructEnd();
+  return;
+};
+
+ThriftHiveMetastore_get_fields_req_result.prototype.write = function(output) {
+  output.writeStructBegin('ThriftHiveMetastore_get_fields_req_result');
+  if (this.success !== null && this.success !== undefined) {
+    output.writeFieldBegin('success', Thrift.Type.STRUCT, 0);
+    this.success.write(output);
+    output.writeFieldEnd();
+  }
+  if (this.o1 !== null && this.o1 !== undefined) {
+    output.writeFieldBegin('o1', Thrift.Type.STRUCT, 1);
+    this.o1.write(output);
+    output.writeFieldEnd();
+  }
+  if (this.o2 !== null && this.o2 !== undefined) {
+    output.writeFieldBegin('o2', Thrift.Type.STRUCT, 2);
+    this.o2.write(output);
+    output.writeFieldEnd();
+  }
+  if (this.o3 !== null && this.o3 !== undefined) {
+    output.writeFieldBegin('o3', Thrift.Type.STRUCT, 3);
+    this.o3.write(output);
+    output.writeFieldEnd();
+  }
+  output.writeFieldStop();
+  output.writeStructEnd();
+  return;
+};
+
+var ThriftHiveMetastore_get_schema_req_args = function(args) {
+  this.req = null;
+  if (args) {
+    if (args.req !== undefined && args.req !== null) {
+      this.req = new ttypes.GetSchemaRequest(args.req);
+    }
+  }
+};
+ThriftHiveMetastore_get_schema_req_args.prototype = {};
+ThriftHiveMetastore_get_schema_req_args.prototype.read = function(input) {
+  input.readStructBegin();
+  while (true) {
+    var ret = input.readFieldBegin();
+    var ftype = ret.ftype;
+    var fid = ret.fid;
+    if (ftype == Thrift.Type.STOP) {
+      break;
+    }
+    switch (fid) {
+      case 1:
+      if (ftype == Thrift.Type.STRUCT) {
+        this.req = new ttypes.GetSchemaRequest();
+        this.req.read(input);
+      } else {
+        input.skip(ftype);
+      }
+      break;
+      case 0:
+        input.skip(ftype);
+        break;
+      default:
+        input.skip(ftype);
+    }
+    input.readFieldEnd();
+  }
+  input.readStructEnd();
+  return;
+};
+
+ThriftHiveMetastore_get_schema_req_args.prototype.write = function(output) {
+  output.writeStructBegin('ThriftHiveMetastore_get_schema_req_args');
+  if (this.req !== null && this.req !== undefined) {
+    output.writeFieldBegin('req', Thrift.Type.STRUCT, 1);
+    this.req.write(output);
+    output.writeFieldEnd();
+  }
+  output.writeFieldStop();
+  output.writeStructEnd();
+  return;
+};
+
+var ThriftHiveMetastore_get_schema_req_result = function(args) {
+  this.success = null;
+  this.o1 = null;
+  this.o2 = null;
+  this.o3 = null;
+  if (args instanceof ttypes.MetaException) {
+    this.o1 = args;
+    return;
+  }
+  if (args instanceof ttypes.UnknownTableException) {
+    this.o2 = args;
+    return;
+  }
+  if (args instanceof ttypes.UnknownDBException) {
+    this.o3 = args;
+    return;
+  }
+  if (args) {
+    if (args.success !== undefined && args.success !== null) {
+      this.success = new ttypes.GetSchemaResponse(args.success);
+    }
+    if (args.o1 !== undefined && args.o1 !== null) {
+      this.o1 = args.o1;
+    }
+    if (args.o2 !== undefined && args.o2 !== null) {
+      this.o2 = args.o2;
+    }
+    if (args.o3 !== undefined && args.o3 !== null) {
+      this.o3 = args.o3;
+    }
+  }
+};
+ThriftHiveMetastore_get_schema_req_result.prototype = {};
+ThriftHiveMetastore_get_schema_req_result.prototype.read = function(input) {
+  input.readStructBegin();
+  while (true) {
+    var ret = input.readFieldBegin();
+    var ftype = ret.ftype;
+    var fid = ret.fid;
+    if (ftype == Thrift.Type.STOP) {
+      break;
+    }
+    switch (fid) {
+      case 0:
+      if (ftype == Thrift.Type.STRUCT) {
+        this.success = new ttypes.GetSchemaResponse();
+        this.success.read(input);
+      } else {
+        input.skip(ftype);
+      }
+      break;
+      case 1:
+      if (ftype == Thrift.Type.STRUCT) {
+        this.o1 = new ttypes.MetaException();
+        this.o1.read(input);
+      } else {
+        input.skip(ftype);
+      }
+      break;
+      case 2:
+      if (ftype == Thrift.Type.STRUCT) {
+        this.o2 = new ttypes.UnknownTableException();
+        this.o2.read(input);
+      } else {
+        input.skip(ftype);
+      }
+      break;
+      case 3:
+      if (ftype == Thrift.Type.STRUCT) {
+        this.o3 = new ttypes.UnknownDBException();
+        this.o3.read(input);
+      } else {
+        input.skip(ftype);
+      }
+      break;
+      default:
+        input.skip(ftype);
+    }
+    input.readFieldEnd();
+  }
+  input.readStructEnd();
+  return;
+};
+
+ThriftHiveMetastore_get_schema_req_result.prototype.write = function(output) {
+  output.writeStructBegin('ThriftHiveMetastore_get_schema_req_result');
+  if (this.success !== null && this.success !== undefined) {
+    output.writeFieldBegin('success', Thrift.Type.STRUCT, 0);
+    this.success.write(output);
+    output.writeFieldEnd();
+  }
+  if (this.o1 !== null && this.o1 !== undefined) {
+    output.writeFieldBegin('o1', Thrift.Type.STRUCT, 1);
+    this.o1.write(output);
+    output.writeFieldEnd();
+  }
+  if (this.o2 !== null && this.o2 !== undefined) {
+    output.writeFieldBegin('o2', Thrift.Type.STRUCT, 2);
+    this.o2.write(output);
+    output.writeFieldEnd();
+  }
+  if (this.o3 !== null && this.o3 !== undefined) {
+    output.writeFieldBegin('o3', Thrift.Type.STRUCT, 3);
+    this.o3.write(output);
+    output.writeFieldEnd();
+  }
+  output.writeFieldStop();
+  output.writeStructEnd();
+  return;
+};
+
+var ThriftHiveMetastore_create_table_req_args = function(args) {
+  this.request = null;
+  if (args) {
+    if (args.request !== undefined && args.request !== null) {
+      this.request = new ttypes.CreateTableRequest(args.request);
+    }
+  }
+};
+ThriftHiveMetastore_create_table_req_args.prototype = {};
+ThriftHiveMetastore_create_table_req_args.prototype.read = function(input) {
+  input.readStructBegin();
+  while (true) {
+    var ret = input.readFieldBegin();
+    var ftype = ret.ftype;
+    var fid = ret.fid;
+    if (ftype == Thrift.Type.STOP) {
+      break;
+    }
+    switch (fid) {
+      case 1:
+      if (ftype == Thrift.Type.STRUCT) {
+        this.request = new ttypes.CreateTableRequest();
+        this.request.read(input);
+      } else {
+        input.skip(ftype);
+      }
+      break;
+      case 0:
+        input.skip(ftype);
+        break;
+      default:
+        input.skip(ftype);
+    }
+    input.readFieldEnd();
+  }
+  input.readStructEnd();
+  return;
+};
+
+ThriftHiveMetastore_create_table_req_args.prototype.write = function(output) {
+  output.writeStructBegin('ThriftHiveMetastore_create_table_req_args');
+  if (this.request !== null && this.request !== undefined) {
+    output.writeFieldBegin('request', Thrift.Type.STRUCT, 1);
+    this.request.write(output);
+    output.writeFieldEnd();
+  }
+  output.writeFieldStop();
+  output.writeStructEnd();
+  return;
+};
+
+var ThriftHiveMetastore_create_table_req_result = function(args) {
+  this.o1 = null;
+  this.o2 = null;
+  this.o3 = null;
+  this.o4 = null;
+  if (args instanceof ttypes.AlreadyExistsException) {
+    this.o1 = args;
+    return;
+  }
+  if (args instanceof ttypes.InvalidObjectException) {
+    this.o2 = args;
+    return;
+  }
+  if (args instanceof ttypes.MetaException) {
+    this.o3 = args;
+    return;
+  }
+  if (args instanceof ttypes.NoSuchObjectException) {
+    this.o4 = args;
+    return;
+  }
+  if (args) {
+    if (args.o1 !== undefined && args.o1 !== null) {
+      this.o1 = args.o1;
+    }
+    if (args.o2 !== undefined && args.o2 !== null) {
+      this.o2 = args.o2;
+    }
+    if (args.o3 !== undefined && args.o3 !== null) {
+      this.o3 = args.o3;
+    }
+    if (args.o4 !== undefined && args.o4 !== null) {
+      this.o4 = args.o4;
+    }
+  }
+};
+ThriftHiveMetastore_create_table_req_result.prototype = {};
+ThriftHiveMetastore_create_table_req_result.prototype.read = function(input) {
+  input.readStructBegin();
+  while (true) {
+    var ret = input.readFieldBegin();
+    var ftype = ret.ftype;
+    var fid = ret.fid;
+    if (ftype == Thrift.Type.STOP) {
+      break;
+    }
+    switch (fid) {
+      case 1:
+      if (ftype == Thrift.Type.STRUCT) {
+        this.o1 = new ttypes.AlreadyExistsException();
+        this.o1.read(input);
+      } else {
+        input.skip(ftype);
+      }
+      break;
+      case 2:
+      if (ftype == Thrift.Type.STRUCT) {
+        this.o2 = new ttypes.InvalidObjectException();
+        this.o2.read(input);
+      } else {
+        input.skip(ftype);
+      }
+      break;
+      case 3:
+      if (ftype == Thrift.Type.STRUCT) {
+        this.o3 = new ttypes.MetaException();
+        this.o3.read(input);
+      } else {
+        input.skip(ftype);
+      }
+      break;
+      case 4:
+      if (ftype == Thrift.Type.STRUCT) {
+        this.o4 = new ttypes.NoSuchObjectException();
+        this.o4.read(input);
+      } else {
+        input.skip(ftype);
+      }
+      break;
+      default:
+        input.skip(ftype);
+    }
+    input.readFieldEnd();
+  }
+  input.readStructEnd();
+  return;
+};
+
+ThriftHiveMetastore_create_table_req_result.prototype.write = function(output) {
+  output.writeStructBegin('ThriftHiveMetastore_create_table_req_result');
+  if (this.o1 !== null && this.o1 !== undefined) {
+    output.writeFieldBegin('o1', Thrift.Type.STRUCT, 1);
+    this.o1.write(output);
+    output.writeFieldEnd();
+  }
+  if (this.o2 !== null && this.o2 !== undefined) {
+    output.writeFieldBegin('o2', Thrift.Type.STRUCT, 2);
+    this.o2.write(output);
+    output.writeFieldEnd();
+  }
+  if (this.o3 !== null && this.o3 !== undefined) {
+    output.writeFieldBegin('o3', Thrift.Type.STRUCT, 3);
+    this.o3.write(output);
+    output.writeFieldEnd();
+  }
+  if (this.o4 !== null && this.o4 !== undefined) {
+    output.writeFieldBegin('o4', Thrift.Type.STRUCT, 4);
+    this.o4.write(output);
+    output.writeFieldEnd();
+  }
+  output.writeFieldStop();
+  output.writeStructEnd();
+  return;
+};
+
+var ThriftHiveMetastore_drop_table_req_args = function(args) {
+  this.dropTableReq = null;
+  if (args) {
+    if (args.dropTableReq !== undefined && args.dropTableReq !== null) {
+      this.dropTableReq = new ttypes.DropTableRequest(args.dropTableReq);
+    }
+  }
+};
+ThriftHiveMetastore_drop_table_req_args.prototype = {};
+ThriftHiveMetastore_drop_table_req_args.prototype.read = function(input) {
+  input.readStructBegin();
+  while (true) {
+    var ret = input.readFieldBegin();
+    var ftype = ret.ftype;
+    var fid = ret.fid;
+    if (ftype == Thrift.Type.STOP) {
+      break;
+    }
+    switch (fid) {
+      case 1:
+      if (ftype == Thrift.Type.STRUCT) {
+        this.dropTableReq = new ttypes.DropTableRequest();
+        this.dropTableReq.read(input);
+      } else {
+        input.skip(ftype);
+      }
+      break;
+      case 0:
+        input.skip(ftype);
+        break;
+      default:
+        input.skip(ftype);
+    }
+    input.readFieldEnd();
+  }
+  input.readStructEnd();
+  return;
+};
+
+ThriftHiveMetastore_drop_table_req_args.prototype.write = function(output) {
+  output.writeStructBegin('ThriftHiveMetastore_drop_table_req_args');
+  if (this.dropTableReq !== null && this.dropTableReq !== undefined) {
+    output.writeFieldBegin('dropTableReq', Thrift.Type.STRUCT, 1);
+    this.dropTableReq.write(output);
+    output.writeFieldEnd();
+  }
+  output.writeFieldStop();
+  output.writeStructEnd();
+  return;
+};
+
+var ThriftHiveMetastore_drop_table_req_result = function(args) {
+  this.o1 = null;
+  this.o3 = null;
+  if (args instanceof ttypes.NoSuchObjectException) {
+    this.o1 = args;
+    return;
+  }
+  if (args instanceof ttypes.MetaException) {
+    this.o3 = args;
+    return;
+  }
+  if (args) {
+    if (args.o1 !== undefined && args.o1 !== null) {
+      this.o1 = args.o1;
+    }
+    if (args.o3 !== undefined && args.o3 !== null) {
+      this.o3 = args.o3;
+    }
+  }
+};
+ThriftHiveMetastore_drop_table_req_result.prototype = {};
+ThriftHiveMetastore_drop_table_req_result.prototype.read = function(input) {
+  input.readStructBegin();
+  while (true) {
+    var ret = input.readFieldBegin();
+    var ftype = ret.ftype;
+    var fid = ret.fid;
+    if (ftype == Thrift.Type.STOP) {
+      break;
+    }
+    switch (fid) {
+      case 1:
+      if (ftype == Thrift.Type.STRUCT) {
+        this.o1 = new ttypes.NoSuchObjectException();
+        this.o1.read(input);
+      } else {
+        input.skip(ftype);
+      }
+      break;
+      case 2:
+      if (ftype == Thrift.Type.STRUCT) {
+        this.o3 = new ttypes.MetaException();
+        this.o3.read(input);
+      } else {
+        input.skip(ftype);
+      }
+      break;
+      default:
+        input.skip(ftype);
+    }
+    input.readFieldEnd();
+  }
+  input.readStructEnd();
+  return;
+};
+
+ThriftHiveMetastore_drop_table_req_result.prototype.write = function(output) {
+  output.writeStructBegin('ThriftHiveMetastore_drop_table_req_result');
+  if (this.o1 !== null && this.o1 !== undefined) {
+    output.writeFieldBegin('o1', Thrift.Type.STRUCT, 1);
+    this.o1.write(output);
+    output.writeFieldEnd();
+  }
+  if (this.o3 !== null && this.o3 !== undefined) {
+    output.writeFieldBegin('o3', Thrift.Type.STRUCT, 2);
+    this.o3.write(output);
+    output.writeFieldEnd();
+  }
+  output.writeFieldStop();
+  output.writeStructEnd();
+  return;
+};
+
+var ThriftHiveMetastore_truncate_table_req_args = function(args) {
+  this.req = null;
+  if (args) {
+    if (args.req !== undefined && args.req !== null) {
+      this.req = new ttypes.TruncateTableRequest(args.req);
+    }
+  }
+};
+ThriftHiveMetastore_truncate_table_req_args.prototype = {};
+ThriftHiveMetastore_truncate_table_req_args.prototype.read = function(input) {
+  input.readStructBegin();
+  while (true) {
+    var ret = input.readFieldBegin();
+    var ftype = ret.ftype;
+    var fid = ret.fid;
+    if (ftype == Thrift.Type.STOP) {
+      break;
+    }
+    switch (fid) {
+      case 1:
+      if (ftype == Thrift.Type.STRUCT) {
+        this.req = new ttypes.TruncateTableRequest();
+        this.req.read(input);
+      } else {
+        input.skip(ftype);
+      }
+      break;
+      case 0:
+        input.skip(ftype);
+        break;
+      default:
+        input.skip(ftype);
+    }
+    input.readFieldEnd();
+  }
+  input.readStructEnd();
+  return;
+};
+
+ThriftHiveMetastore_truncate_table_req_args.prototype.write = function(output) {
+  output.writeStructBegin('ThriftHiveMetastore_truncate_table_req_args');
+  if (this.req !== null && this.req !== undefined) {
+    output.writeFieldBegin('req', Thrift.Type.STRUCT, 1);
+    this.req.write(output);
+    output.writeFieldEnd();
+  }
+  output.writeFieldStop();
+  output.writeStructEnd();
+  return;
+};
+
+var ThriftHiveMetastore_truncate_table_req_result = function(args) {
+  this.success = null;
+  this.o1 = null;
+  if (args instanceof ttypes.MetaException) {
+    this.o1 = args;
+    return;
+  }
+  if (args) {
+    if (args.success !== undefined && args.success !== null) {
+      this.success = new ttypes.TruncateTableResponse(args.success);
+    }
+    if (args.o1 !== undefined && args.o1 !== null) {
+      this.o1 = args.o1;
+    }
+  }
+};
+ThriftHiveMetastore_truncate_table_req_result.prototype = {};
+ThriftHiveMetastore_truncate_table_req_result.prototype.read = function(input) {
+  input.readStructBegin();
+  while (true) {
+    var ret = input.readFieldBegin();
+    var ftype = ret.ftype;
+    var fid = ret.fid;
+    if (ftype == Thrift.Type.STOP) {
+      break;
+    }
+    switch (fid) {
+      case 0:
+      if (ftype == Thrift.Type.STRUCT) {
+        this.success = new ttypes.TruncateTableResponse();
+        this.success.read(input);
+      } else {
+        input.skip(ftype);
+      }
+      break;
+      case 1:
+      if (ftype == Thrift.Type.STRUCT) {
+        this.o1 = new ttypes.MetaException();
+        this.o1.read(input);
+      } else {
+        input.skip(ftype);
+      }
+      break;
+      default:
+        input.skip(ftype);
+    }
+    input.readFieldEnd();
+  }
+  input.readStructEnd();
+  return;
+};
+
+ThriftHiveMetastore_truncate_table_req_result.prototype.write = function(output) {
+  output.writeStructBegin('ThriftHiveMetastore_truncate_table_req_result');
+  if (this.success !== null && this.success !== undefined) {
+    output.writeFieldBegin('success', Thrift.Type.STRUCT, 0);
+    this.success.write(output);
+    output.writeFieldEnd();
+  }
+  if (this.o1 !== null && this.o1 !== undefined) {
+    output.writeFieldBegin('o1', Thrift.Type.STRUCT, 1);
+    this.o1.write(output);
+    output.writeFieldEnd();
+  }
+  output.writeFieldStop();
+  output.writeStructEnd();
+  return;
+};
+
+var ThriftHiveMetastore_alter_table_req_args = function(args) {
+  this.req = null;
+  if (args) {
+    if (args.req !== undefined && args.req !== null) {
+      this.req = new ttypes.AlterTableRequest(args.req);
+    }
+  }
+};
+ThriftHiveMetastore_alter_table_req_args.prototype = {};
+ThriftHiveMetastore_alter_table_req_args.prototype.read = function(input) {
+  input.readStructBegin();
+  while (true) {
+    var ret = input.readFieldBegin();
+    var ftype = ret.ftype;
+    var fid = ret.fid;
+    if (ftype == Thrift.Type.STOP) {
+      break;
+    }
+    switch (fid) {
+      case 1:
+      if (ftype == Thrift.Type.STRUCT) {
+        this.req = new ttypes.AlterTableRequest();
+        this.req.read(input);
+      } else {
+        input.skip(ftype);
+      }
+      break;
+      case 0:
+        input.skip(ftype);
+        break;
+      default:
+        input.skip(ftype);
+    }
+    input.readFieldEnd();
+  }
+  input.readStructEnd();
+  return;
+};
+
+ThriftHiveMetastore_alter_table_req_args.prototype.write = function(output) {
+  output.writeStructBegin('ThriftHiveMetastore_alter_table_req_args');
+  if (this.req !== null && this.req !== undefined) {
+    output.writeFieldBegin('req', Thrift.Type.STRUCT, 1);
+    this.req.write(output);
+    output.writeFieldEnd();
+  }
+  output.writeFieldStop();
+  output.writeStructEnd();
+  return;
+};
+
+var ThriftHiveMetastore_alter_table_req_result = function(args) {
+  this.success = null;
+  this.o1 = null;
+  this.o2 = null;
+  if (args instanceof ttypes.InvalidOperationException) {
+    this.o1 = args;
+    return;
+  }
+  if (args instanceof ttypes.MetaException) {
+    this.o2 = args;
+    return;
+  }
+  if (args) {
+    if (args.success !== undefined && args.success !== null) {
+      this.success = new ttypes.AlterTableResponse(args.success);
+    }
+    if (args.o1 !== undefined && args.o1 !== null) {
+      this.o1 = args.o1;
+    }
+    if (args.o2 !== undefined && args.o2 !== null) {
+      this.o2 = args.o2;
+    }
+  }
+};
+ThriftHiveMetastore_alter_table_req_result.prototype = {};
+ThriftHiveMetastore_alter_table_req_result.prototype.read = function(input) {
+  input.readStructBegin();
+  while (true) {
+    var ret = input.readFieldBegin();
+    var ftype = ret.ftype;
+    var fid = ret.fid;
+    if (ftype == Thrift.Type.STOP) {
+      break;
+    }
+    switch (fid) {
+      case 0:
+      if (ftype == Thrift.Type.STRUCT) {
+        this.success = new ttypes.AlterTableResponse();
+        this.success.read(input);
+      } else {
+        input.skip(ftype);
+      }
+      break;
+      case 1:
+      if (ftype == Thrift.Type.STRUCT) {
+        this.o1 = new ttypes.InvalidOperationException();
+        this.o1.read(input);
+      } else {
+        input.skip(ftype);
+      }
+      break;
+      case 2:
+      if (ftype == Thrift.Type.STRUCT) {
+        this.o2 = new ttypes.MetaException();
+        this.o2.read(input);
+      } else {
+        input.skip(ftype);
+      }
+      break;
+      default:
+        input.skip(ftype);
+    }
+    input.readFieldEnd();
+  }
+  input.readStructEnd();
+  return;
+};
+
+ThriftHiveMetastore_alter_table_req_result.prototype.write = function(output) {
+  output.writeStructBegin('ThriftHiveMetastore_alter_table_req_result');
+  if (this.success !== null && this.success !== undefined) {
+    output.writeFieldBegin('success', Thrift.Type.STRUCT, 0);
+    this.success.write(output);
+    output.writeFieldEnd();
+  }
+  if (this.o1 !== null && this.o1 !== undefined) {
+    output.writeFieldBegin('o1', Thrift.Type.STRUCT, 1);
+    this.o1.write(output);
+    output.writeFieldEnd();
+  }
+  if (this.o2 !== null && this.o2 !== undefined) {
+    output.writeFieldBegin('o2', Thrift.Type.STRUCT, 2);
+    this.o2.write(output);
     output.writeFieldEnd();
   }
   output.writeFieldStop();
@@ -3024,12 +4044,12 @@ ThriftHiveMetastore_truncate_table_args.prototype.read = function(input) {
       case 3:
       if (ftype == Thrift.Type.LIST) {
         this.partNames = [];
-        var _rtmp3277 = input.readListBegin();
-        var _size276 = _rtmp3277.size || 0;
-        for (var _i278 = 0; _i278 < _size276; ++_i278) {
-          var elem279 = null;
-          elem279 = input.readString();
-          this.partNames.push(elem279);
+        var _rtmp3307 = input.readListBegin();
+        var _size306 = _rtmp3307.size || 0;
+        for (var _i308 = 0; _i308 < _size306; ++_i308) {
+          var elem309 = null;
+          elem309 = input.readString();
+          this.partNames.push(elem309);
         }
         input.readListEnd();
       } else {
@@ -3060,10 +4080,10 @@ ThriftHiveMetastore_truncate_table_args.prototype.write = function(output) {
   if (this.partNames !== null && this.partNames !== undefined) {
     output.writeFieldBegin('partNames', Thrift.Type.LIST, 3);
     output.writeListBegin(Thrift.Type.STRING, this.partNames.length);
-    for (var iter280 in this.partNames) {
-      if (this.partNames.hasOwnProperty(iter280)) {
-        iter280 = this.partNames[iter280];
-        output.writeString(iter280);
+    for (var iter310 in this.partNames) {
+      if (this.partNames.hasOwnProperty(iter310)) {
+        iter310 = this.partNames[iter310];
+        output.writeString(iter310);
       }
     }
     output.writeListEnd();
@@ -3222,12 +4242,12 @@ ThriftHiveMetastore_get_tables_result.prototype.read = function(input) {
       case 0:
       if (ftype == Thrift.Type.LIST) {
         this.success = [];
-        var _rtmp3282 = input.readListBegin();
-        var _size281 = _rtmp3282.size || 0;
-        for (var _i283 = 0; _i283 < _size281; ++_i283) {
-          var elem284 = null;
-          elem284 = input.readString();
-          this.success.push(elem284);
+        var _rtmp3312 = input.readListBegin();
+        var _size311 = _rtmp3312.size || 0;
+        for (var _i313 = 0; _i313 < _size311; ++_i313) {
+          var elem314 = null;
+          elem314 = input.readString();
+          this.success.push(elem314);
         }
         input.readListEnd();
       } else {
@@ -3256,10 +4276,10 @@ ThriftHiveMetastore_get_tables_result.prototype.write = function(output) {
   if (this.success !== null && this.success !== undefined) {
     output.writeFieldBegin('success', Thrift.Type.LIST, 0);
     output.writeListBegin(Thrift.Type.STRING, this.success.length);
-    for (var iter285 in this.success) {
-      if (this.success.hasOwnProperty(iter285)) {
-        iter285 = this.success[iter285];
-        output.writeString(iter285);
+    for (var iter315 in this.success) {
+      if (this.success.hasOwnProperty(iter315)) {
+        iter315 = this.success[iter315];
+        output.writeString(iter315);
       }
     }
     output.writeListEnd();
@@ -3384,12 +4404,12 @@ ThriftHiveMetastore_get_tables_by_type_result.prototype.read = function(input) {
       case 0:
       if (ftype == Thrift.Type.LIST) {
         this.success = [];
-        var _rtmp3287 = input.readListBegin();
-        var _size286 = _rtmp3287.size || 0;
-        for (var _i288 = 0; _i288 < _size286; ++_i288) {
-          var elem289 = null;
-          elem289 = input.readString();
-          this.success.push(elem289);
+        var _rtmp3317 = input.readListBegin();
+        var _size316 = _rtmp3317.size || 0;
+        for (var _i318 = 0; _i318 < _size316; ++_i318) {
+          var elem319 = null;
+          elem319 = input.readString();
+          this.success.push(elem319);
         }
         input.readListEnd();
       } else {
@@ -3418,10 +4438,10 @@ ThriftHiveMetastore_get_tables_by_type_result.prototype.write = function(output)
   if (this.success !== null && this.success !== undefined) {
     output.writeFieldBegin('success', Thrift.Type.LIST, 0);
     output.writeListBegin(Thrift.Type.STRING, this.success.length);
-    for (var iter290 in this.success) {
-      if (this.success.hasOwnProperty(iter290)) {
-        iter290 = this.success[iter290];
-        output.writeString(iter290);
+    for (var iter320 in this.success) {
+      if (this.success.hasOwnProperty(iter320)) {
+        iter320 = this.success[iter320];
+        output.writeString(iter320);
       }
     }
     output.writeListEnd();
@@ -3481,12 +4501,12 @@ ThriftHiveMetastore_get_table_meta_args.prototype.read = function(input) {
       case 3:
       if (ftype == Thrift.Type.LIST) {
         this.tbl_types = [];
-        var _rtmp3292 = input.readListBegin();
-        var _size291 = _rtmp3292.size || 0;
-        for (var _i293 = 0; _i293 < _size291; ++_i293) {
-          var elem294 = null;
-          elem294 = input.readString();
-          this.tbl_types.push(elem294);
+        var _rtmp3322 = input.readListBegin();
+        var _size321 = _rtmp3322.size || 0;
+        for (var _i323 = 0; _i323 < _size321; ++_i323) {
+          var elem324 = null;
+          elem324 = input.readString();
+          this.tbl_types.push(elem324);
         }
         input.readListEnd();
       } else {
@@ -3517,10 +4537,10 @@ ThriftHiveMetastore_get_table_meta_args.prototype.write = function(output) {
   if (this.tbl_types !== null && this.tbl_types !== undefined) {
     output.writeFieldBegin('tbl_types', Thrift.Type.LIST, 3);
     output.writeListBegin(Thrift.Type.STRING, this.tbl_types.length);
-    for (var iter295 in this.tbl_types) {
-      if (this.tbl_types.hasOwnProperty(iter295)) {
-        iter295 = this.tbl_types[iter295];
-        output.writeString(iter295);
+    for (var iter325 in this.tbl_types) {
+      if (this.tbl_types.hasOwnProperty(iter325)) {
+        iter325 = this.tbl_types[iter325];
+        output.writeString(iter325);
       }
     }
     output.writeListEnd();
@@ -3561,13 +4581,13 @@ ThriftHiveMetastore_get_table_meta_result.prototype.read = function(input) {
       case 0:
       if (ftype == Thrift.Type.LIST) {
         this.success = [];
-        var _rtmp3297 = input.readListBegin();
-        var _size296 = _rtmp3297.size || 0;
-        for (var _i298 = 0; _i298 < _size296; ++_i298) {
-          var elem299 = null;
-          elem299 = new ttypes.TableMeta();
-          elem299.read(input);
-          this.success.push(elem299);
+        var _rtmp3327 = input.readListBegin();
+        var _size326 = _rtmp3327.size || 0;
+        for (var _i328 = 0; _i328 < _size326; ++_i328) {
+          var elem329 = null;
+          elem329 = new ttypes.TableMeta();
+          elem329.read(input);
+          this.success.push(elem329);
         }
         input.readListEnd();
       } else {
@@ -3596,10 +4616,10 @@ ThriftHiveMetastore_get_table_meta_result.prototype.write = function(output) {
   if (this.success !== null && this.success !== undefined) {
     output.writeFieldBegin('success', Thrift.Type.LIST, 0);
     output.writeListBegin(Thrift.Type.STRUCT, this.success.length);
-    for (var iter300 in this.success) {
-      if (this.success.hasOwnProperty(iter300)) {
-        iter300 = this.success[iter300];
-        iter300.write(output);
+    for (var iter330 in this.success) {
+      if (this.success.hasOwnProperty(iter330)) {
+        iter330 = this.success[iter330];
+        iter330.write(output);
       }
     }
     output.writeListEnd();
@@ -3695,12 +4715,12 @@ ThriftHiveMetastore_get_all_tables_result.prototype.read = function(input) {
       case 0:
       if (ftype == Thrift.Type.LIST) {
         this.success = [];
-        var _rtmp3302 = input.readListBegin();
-        var _size301 = _rtmp3302.size || 0;
-        for (var _i303 = 0; _i303 < _size301; ++_i303) {
-          var elem304 = null;
-          elem304 = input.readString();
-          this.success.push(elem304);
+        var _rtmp3332 = input.readListBegin();
+        var _size331 = _rtmp3332.size || 0;
+        for (var _i333 = 0; _i333 < _size331; ++_i333) {
+          var elem334 = null;
+          elem334 = input.readString();
+          this.success.push(elem334);
         }
         input.readListEnd();
       } else {
@@ -3729,10 +4749,10 @@ ThriftHiveMetastore_get_all_tables_result.prototype.write = function(output) {
   if (this.success !== null && this.success !== undefined) {
     output.writeFieldBegin('success', Thrift.Type.LIST, 0);
     output.writeListBegin(Thrift.Type.STRING, this.success.length);
-    for (var iter305 in this.success) {
-      if (this.success.hasOwnProperty(iter305)) {
-        iter305 = this.success[iter305];
-        output.writeString(iter305);
+    for (var iter335 in this.success) {
+      if (this.success.hasOwnProperty(iter335)) {
+        iter335 = this.success[iter335];
+        output.writeString(iter335);
       }
     }
     output.writeListEnd();
@@ -3934,12 +4954,12 @@ ThriftHiveMetastore_get_table_objects_by_name_args.prototype.read = function(inp
       case 2:
       if (ftype == Thrift.Type.LIST) {
         this.tbl_names = [];
-        var _rtmp3307 = input.readListBegin();
-        var _size306 = _rtmp3307.size || 0;
-        for (var _i308 = 0; _i308 < _size306; ++_i308) {
-          var elem309 = null;
-          elem309 = input.readString();
-          this.tbl_names.push(elem309);
+        var _rtmp3337 = input.readListBegin();
+        var _size336 = _rtmp3337.size || 0;
+        for (var _i338 = 0; _i338 < _size336; ++_i338) {
+          var elem339 = null;
+          elem339 = input.readString();
+          this.tbl_names.push(elem339);
         }
         input.readListEnd();
       } else {
@@ -3965,10 +4985,10 @@ ThriftHiveMetastore_get_table_objects_by_name_args.prototype.write = function(ou
   if (this.tbl_names !== null && this.tbl_names !== undefined) {
     output.writeFieldBegin('tbl_names', Thrift.Type.LIST, 2);
     output.writeListBegin(Thrift.Type.STRING, this.tbl_names.length);
-    for (var iter310 in this.tbl_names) {
-      if (this.tbl_names.hasOwnProperty(iter310)) {
-        iter310 = this.tbl_names[iter310];
-        output.writeString(iter310);
+    for (var iter340 in this.tbl_names) {
+      if (this.tbl_names.hasOwnProperty(iter340)) {
+        iter340 = this.tbl_names[iter340];
+        output.writeString(iter340);
       }
     }
     output.writeListEnd();
@@ -4001,13 +5021,13 @@ ThriftHiveMetastore_get_table_objects_by_name_result.prototype.read = function(i
       case 0:
       if (ftype == Thrift.Type.LIST) {
         this.success = [];
-        var _rtmp3312 = input.readListBegin();
-        var _size311 = _rtmp3312.size || 0;
-        for (var _i313 = 0; _i313 < _size311; ++_i313) {
-          var elem314 = null;
-          elem314 = new ttypes.Table();
-          elem314.read(input);
-          this.success.push(elem314);
+        var _rtmp3342 = input.readListBegin();
+        var _size341 = _rtmp3342.size || 0;
+        for (var _i343 = 0; _i343 < _size341; ++_i343) {
+          var elem344 = null;
+          elem344 = new ttypes.Table();
+          elem344.read(input);
+          this.success.push(elem344);
         }
         input.readListEnd();
       } else {
@@ -4031,10 +5051,10 @@ ThriftHiveMetastore_get_table_objects_by_name_result.prototype.write = function(
   if (this.success !== null && this.success !== undefined) {
     output.writeFieldBegin('success', Thrift.Type.LIST, 0);
     output.writeListBegin(Thrift.Type.STRUCT, this.success.length);
-    for (var iter315 in this.success) {
-      if (this.success.hasOwnProperty(iter315)) {
-        iter315 = this.success[iter315];
-        iter315.write(output);
+    for (var iter345 in this.success) {
+      if (this.success.hasOwnProperty(iter345)) {
+        iter345 = this.success[iter345];
+        iter345.write(output);
       }
     }
     output.writeListEnd();
@@ -4473,12 +5493,12 @@ ThriftHiveMetastore_get_table_names_by_filter_result.prototype.read = function(i
       case 0:
       if (ftype == Thrift.Type.LIST) {
         this.success = [];
-        var _rtmp3317 = input.readListBegin();
-        var _size316 = _rtmp3317.size || 0;
-        for (var _i318 = 0; _i318 < _size316; ++_i318) {
-          var elem319 = null;
-          elem319 = input.readString();
-          this.success.push(elem319);
+        var _rtmp3347 = input.readListBegin();
+        var _size346 = _rtmp3347.size || 0;
+        for (var _i348 = 0; _i348 < _size346; ++_i348) {
+          var elem349 = null;
+          elem349 = input.readString();
+          this.success.push(elem349);
         }
         input.readListEnd();
       } else {
@@ -4523,10 +5543,10 @@ ThriftHiveMetastore_get_table_names_by_filter_result.prototype.write = function(
   if (this.success !== null && this.success !== undefined) {
     output.writeFieldBegin('success', Thrift.Type.LIST, 0);
     output.writeListBegin(Thrift.Type.STRING, this.success.length);
-    for (var iter320 in this.success) {
-      if (this.success.hasOwnProperty(iter320)) {
-        iter320 = this.success[iter320];
-        output.writeString(iter320);
+    for (var iter350 in this.success) {
+      if (this.success.hasOwnProperty(iter350)) {
+        iter350 = this.success[iter350];
+        output.writeString(iter350);
       }
     }
     output.writeListEnd();
@@ -5235,13 +6255,13 @@ ThriftHiveMetastore_add_partitions_args.prototype.read = function(input) {
       case 1:
       if (ftype == Thrift.Type.LIST) {
         this.new_parts = [];
-        var _rtmp3322 = input.readListBegin();
-        var _size321 = _rtmp3322.size || 0;
-        for (var _i323 = 0; _i323 < _size321; ++_i323) {
-          var elem324 = null;
-          elem324 = new ttypes.Partition();
-          elem324.read(input);
-          this.new_parts.push(elem324);
+        var _rtmp3352 = input.readListBegin();
+        var _size351 = _rtmp3352.size || 0;
+        for (var _i353 = 0; _i353 < _size351; ++_i353) {
+          var elem354 = null;
+          elem354 = new ttypes.Partition();
+          elem354.read(input);
+          this.new_parts.push(elem354);
         }
         input.readListEnd();
       } else {
@@ -5265,10 +6285,10 @@ ThriftHiveMetastore_add_partitions_args.prototype.write = function(output) {
   if (this.new_parts !== null && this.new_parts !== undefined) {
     output.writeFieldBegin('new_parts', Thrift.Type.LIST, 1);
     output.writeListBegin(Thrift.Type.STRUCT, this.new_parts.length);
-    for (var iter325 in this.new_parts) {
-      if (this.new_parts.hasOwnProperty(iter325)) {
-        iter325 = this.new_parts[iter325];
-        iter325.write(output);
+    for (var iter355 in this.new_parts) {
+      if (this.new_parts.hasOwnProperty(iter355)) {
+        iter355 = this.new_parts[iter355];
+        iter355.write(output);
       }
     }
     output.writeListEnd();
@@ -5599,12 +6619,12 @@ ThriftHiveMetastore_drop_partition_args.prototype.read = function(input) {
       case 3:
       if (ftype == Thrift.Type.LIST) {
         this.part_vals = [];
-        var _rtmp3327 = input.readListBegin();
-        var _size326 = _rtmp3327.size || 0;
-        for (var _i328 = 0; _i328 < _size326; ++_i328) {
-          var elem329 = null;
-          elem329 = input.readString();
-          this.part_vals.push(elem329);
+        var _rtmp3357 = input.readListBegin();
+        var _size356 = _rtmp3357.size || 0;
+        for (var _i358 = 0; _i358 < _size356; ++_i358) {
+          var elem359 = null;
+          elem359 = input.readString();
+          this.part_vals.push(elem359);
         }
         input.readListEnd();
       } else {
@@ -5642,10 +6662,10 @@ ThriftHiveMetastore_drop_partition_args.prototype.write = function(output) {
   if (this.part_vals !== null && this.part_vals !== undefined) {
     output.writeFieldBegin('part_vals', Thrift.Type.LIST, 3);
     output.writeListBegin(Thrift.Type.STRING, this.part_vals.length);
-    for (var iter330 in this.part_vals) {
-      if (this.part_vals.hasOwnProperty(iter330)) {
-        iter330 = this.part_vals[iter330];
-        output.writeString(iter330);
+    for (var iter360 in this.part_vals) {
+      if (this.part_vals.hasOwnProperty(iter360)) {
+        iter360 = this.part_vals[iter360];
+        output.writeString(iter360);
       }
     }
     output.writeListEnd();
@@ -5802,12 +6822,12 @@ ThriftHiveMetastore_drop_partition_with_environment_context_args.prototype.read 
       case 3:
       if (ftype == Thrift.Type.LIST) {
         this.part_vals = [];
-        var _rtmp3332 = input.readListBegin();
-        var _size331 = _rtmp3332.size || 0;
-        for (var _i333 = 0; _i333 < _size331; ++_i333) {
-          var elem334 = null;
-          elem334 = input.readString();
-          this.part_vals.push(elem334);
+        var _rtmp3362 = input.readListBegin();
+        var _size361 = _rtmp3362.size || 0;
+        for (var _i363 = 0; _i363 < _size361; ++_i363) {
+          var elem364 = null;
+          elem364 = input.readString();
+          this.part_vals.push(elem364);
         }
         input.readListEnd();
       } else {
@@ -5853,10 +6873,10 @@ ThriftHiveMetastore_drop_partition_with_environment_context_args.prototype.write
   if (this.part_vals !== null && this.part_vals !== undefined) {
     output.writeFieldBegin('part_vals', Thrift.Type.LIST, 3);
     output.writeListBegin(Thrift.Type.STRING, this.part_vals.length);
-    for (var iter335 in this.part_vals) {
-      if (this.part_vals.hasOwnProperty(iter335)) {
-        iter335 = this.part_vals[iter335];
-        output.writeString(iter335);
+    for (var iter365 in this.part_vals) {
+      if (this.part_vals.hasOwnProperty(iter365)) {
+        iter365 = this.part_vals[iter365];
+        output.writeString(iter365);
       }
     }
     output.writeListEnd();
@@ -6395,12 +7415,12 @@ ThriftHiveMetastore_get_partition_args.prototype.read = function(input) {
       case 3:
       if (ftype == Thrift.Type.LIST) {
         this.part_vals = [];
-        var _rtmp3337 = input.readListBegin();
-        var _size336 = _rtmp3337.size || 0;
-        for (var _i338 = 0; _i338 < _size336; ++_i338) {
-          var elem339 = null;
-          elem339 = input.readString();
-          this.part_vals.push(elem339);
+        var _rtmp3367 = input.readListBegin();
+        var _size366 = _rtmp3367.size || 0;
+        for (var _i368 = 0; _i368 < _size366; ++_i368) {
+          var elem369 = null;
+          elem369 = input.readString();
+          this.part_vals.push(elem369);
         }
         input.readListEnd();
       } else {
@@ -6431,10 +7451,10 @@ ThriftHiveMetastore_get_partition_args.prototype.write = function(output) {
   if (this.part_vals !== null && this.part_vals !== undefined) {
     output.writeFieldBegin('part_vals', Thrift.Type.LIST, 3);
     output.writeListBegin(Thrift.Type.STRING, this.part_vals.length);
-    for (var iter340 in this.part_vals) {
-      if (this.part_vals.hasOwnProperty(iter340)) {
-        iter340 = this.part_vals[iter340];
-        output.writeString(iter340);
+    for (var iter370 in this.part_vals) {
+      if (this.part_vals.hasOwnProperty(iter370)) {
+        iter370 = this.part_vals[iter370];
+        output.writeString(iter370);
       }
     }
     output.writeListEnd();
@@ -6587,12 +7607,12 @@ ThriftHiveMetastore_get_partition_with_auth_args.prototype.read = function(input
       case 3:
       if (ftype == Thrift.Type.LIST) {
         this.part_vals = [];
-        var _rtmp3342 = input.readListBegin();
-        var _size341 = _rtmp3342.size || 0;
-        for (var _i343 = 0; _i343 < _size341; ++_i343) {
-          var elem344 = null;
-          elem344 = input.readString();
-          this.part_vals.push(elem344);
+        var _rtmp3372 = input.readListBegin();
+        var _size371 = _rtmp3372.size || 0;
+        for (var _i373 = 0; _i373 < _size371; ++_i373) {
+          var elem374 = null;
+          elem374 = input.readString();
+          this.part_vals.push(elem374);
         }
         input.readListEnd();
       } else {
@@ -6609,12 +7629,12 @@ ThriftHiveMetastore_get_partition_with_auth_args.prototype.read = function(input
       case 5:
       if (ftype == Thrift.Type.LIST) {
         this.group_names = [];
-        var _rtmp3346 = input.readListBegin();
-        var _size345 = _rtmp3346.size || 0;
-        for (var _i347 = 0; _i347 < _size345; ++_i347) {
-          var elem348 = null;
-          elem348 = input.readString();
-          this.group_names.push(elem348);
+        var _rtmp3376 = input.readListBegin();
+        var _size375 = _rtmp3376.size || 0;
+        for (var _i377 = 0; _i377 < _size375; ++_i377) {
+          var elem378 = null;
+          elem378 = input.readString();
+          this.group_names.push(elem378);
         }
         input.readListEnd();
       } else {
@@ -6645,10 +7665,10 @@ ThriftHiveMetastore_get_partition_with_auth_args.prototype.write = function(outp
   if (this.part_vals !== null && this.part_vals !== undefined) {
     output.writeFieldBegin('part_vals', Thrift.Type.LIST, 3);
     output.writeListBegin(Thrift.Type.STRING, this.part_vals.length);
-    for (var iter349 in this.part_vals) {
-      if (this.part_vals.hasOwnProperty(iter349)) {
-        iter349 = this.part_vals[iter349];
-        output.writeString(iter349);
+    for (var iter379 in this.part_vals) {
+      if (this.part_vals.hasOwnProperty(iter379)) {
+        iter379 = this.part_vals[iter379];
+        output.writeString(iter379);
       }
     }
     output.writeListEnd();
@@ -6662,10 +7682,10 @@ ThriftHiveMetastore_get_partition_with_auth_args.prototype.write = function(outp
   if (this.group_names !== null && this.group_names !== undefined) {
     output.writeFieldBegin('group_names', Thrift.Type.LIST, 5);
     output.writeListBegin(Thrift.Type.STRING, this.group_names.length);
-    for (var iter350 in this.group_names) {
-      if (this.group_names.hasOwnProperty(iter350)) {
-        iter350 = this.group_names[iter350];
-        output.writeString(iter350);
+    for (var iter380 in this.group_names) {
+      if (this.group_names.hasOwnProperty(iter380)) {
+        iter380 = this.group_names[iter380];
+        output.writeString(iter380);
       }
     }
     output.writeListEnd();
@@ -7052,13 +8072,13 @@ ThriftHiveMetastore_get_partitions_result.prototype.read = function(input) {
       case 0:
       if (ftype == Thrift.Type.LIST) {
         this.success = [];
-        var _rtmp3352 = input.readListBegin();
-        var _size351 = _rtmp3352.size || 0;
-        for (var _i353 = 0; _i353 < _size351; ++_i353) {
-          var elem354 = null;
-          elem354 = new ttypes.Partition();
-          elem354.read(input);
-          this.success.push(elem354);
+        var _rtmp3382 = input.readListBegin();
+        var _size381 = _rtmp3382.size || 0;
+        for (var _i383 = 0; _i383 < _size381; ++_i383) {
+          var elem384 = null;
+          elem384 = new ttypes.Partition();
+          elem384.read(input);
+          this.success.push(elem384);
         }
         input.readListEnd();
       } else {
@@ -7095,13 +8115,295 @@ ThriftHiveMetastore_get_partitions_result.prototype.write = function(output) {
   if (this.success !== null && this.success !== undefined) {
     output.writeFieldBegin('success', Thrift.Type.LIST, 0);
     output.writeListBegin(Thrift.Type.STRUCT, this.success.length);
-    for (var iter355 in this.success) {
-      if (this.success.hasOwnProperty(iter355)) {
-        iter355 = this.success[iter355];
-        iter355.write(output);
+    for (var iter385 in this.success) {
+      if (this.success.hasOwnProperty(iter385)) {
+        iter385 = this.success[iter385];
+        iter385.write(output);
       }
     }
     output.writeListEnd();
+    output.writeFieldEnd();
+  }
+  if (this.o1 !== null && this.o1 !== undefined) {
+    output.writeFieldBegin('o1', Thrift.Type.STRUCT, 1);
+    this.o1.write(output);
+    output.writeFieldEnd();
+  }
+  if (this.o2 !== null && this.o2 !== undefined) {
+    output.writeFieldBegin('o2', Thrift.Type.STRUCT, 2);
+    this.o2.write(output);
+    output.writeFieldEnd();
+  }
+  output.writeFieldStop();
+  output.writeStructEnd();
+  return;
+};
+
+var ThriftHiveMetastore_get_partitions_req_args = function(args) {
+  this.req = null;
+  if (args) {
+    if (args.req !== undefined && args.req !== null) {
+      this.req = new ttypes.PartitionsRequest(args.req);
+    }
+  }
+};
+ThriftHiveMetastore_get_partitions_req_args.prototype = {};
+ThriftHiveMetastore_get_partitions_req_args.prototype.read = function(input) {
+  input.readStructBegin();
+  while (true) {
+    var ret = input.readFieldBegin();
+    var ftype = ret.ftype;
+    var fid = ret.fid;
+    if (ftype == Thrift.Type.STOP) {
+      break;
+    }
+    switch (fid) {
+      case 1:
+      if (ftype == Thrift.Type.STRUCT) {
+        this.req = new ttypes.PartitionsRequest();
+        this.req.read(input);
+      } else {
+        input.skip(ftype);
+      }
+      break;
+      case 0:
+        input.skip(ftype);
+        break;
+      default:
+        input.skip(ftype);
+    }
+    input.readFieldEnd();
+  }
+  input.readStructEnd();
+  return;
+};
+
+ThriftHiveMetastore_get_partitions_req_args.prototype.write = function(output) {
+  output.writeStructBegin('ThriftHiveMetastore_get_partitions_req_args');
+  if (this.req !== null && this.req !== undefined) {
+    output.writeFieldBegin('req', Thrift.Type.STRUCT, 1);
+    this.req.write(output);
+    output.writeFieldEnd();
+  }
+  output.writeFieldStop();
+  output.writeStructEnd();
+  return;
+};
+
+var ThriftHiveMetastore_get_partitions_req_result = function(args) {
+  this.success = null;
+  this.o1 = null;
+  this.o2 = null;
+  if (args instanceof ttypes.NoSuchObjectException) {
+    this.o1 = args;
+    return;
+  }
+  if (args instanceof ttypes.MetaException) {
+    this.o2 = args;
+    return;
+  }
+  if (args) {
+    if (args.success !== undefined && args.success !== null) {
+      this.success = new ttypes.PartitionsResponse(args.success);
+    }
+    if (args.o1 !== undefined && args.o1 !== null) {
+      this.o1 = args.o1;
+    }
+    if (args.o2 !== undefined && args.o2 !== null) {
+      this.o2 = args.o2;
+    }
+  }
+};
+ThriftHiveMetastore_get_partitions_req_result.prototype = {};
+ThriftHiveMetastore_get_partitions_req_result.prototype.read = function(input) {
+  input.readStructBegin();
+  while (true) {
+    var ret = input.readFieldBegin();
+    var ftype = ret.ftype;
+    var fid = ret.fid;
+    if (ftype == Thrift.Type.STOP) {
+      break;
+    }
+    switch (fid) {
+      case 0:
+      if (ftype == Thrift.Type.STRUCT) {
+        this.success = new ttypes.PartitionsResponse();
+        this.success.read(input);
+      } else {
+        input.skip(ftype);
+      }
+      break;
+      case 1:
+      if (ftype == Thrift.Type.STRUCT) {
+        this.o1 = new ttypes.NoSuchObjectException();
+        this.o1.read(input);
+      } else {
+        input.skip(ftype);
+      }
+      break;
+      case 2:
+      if (ftype == Thrift.Type.STRUCT) {
+        this.o2 = new ttypes.MetaException();
+        this.o2.read(input);
+      } else {
+        input.skip(ftype);
+      }
+      break;
+      default:
+        input.skip(ftype);
+    }
+    input.readFieldEnd();
+  }
+  input.readStructEnd();
+  return;
+};
+
+ThriftHiveMetastore_get_partitions_req_result.prototype.write = function(output) {
+  output.writeStructBegin('ThriftHiveMetastore_get_partitions_req_result');
+  if (this.success !== null && this.success !== undefined) {
+    output.writeFieldBegin('success', Thrift.Type.STRUCT, 0);
+    this.success.write(output);
+    output.writeFieldEnd();
+  }
+  if (this.o1 !== null && this.o1 !== undefined) {
+    output.writeFieldBegin('o1', Thrift.Type.STRUCT, 1);
+    this.o1.write(output);
+    output.writeFieldEnd();
+  }
+  if (this.o2 !== null && this.o2 !== undefined) {
+    output.writeFieldBegin('o2', Thrift.Type.STRUCT, 2);
+    this.o2.write(output);
+    output.writeFieldEnd();
+  }
+  output.writeFieldStop();
+  output.writeStructEnd();
+  return;
+};
+
+var ThriftHiveMetastore_get_partitions_by_names_req_args = function(args) {
+  this.req = null;
+  if (args) {
+    if (args.req !== undefined && args.req !== null) {
+      this.req = new ttypes.GetPartitionsByNamesRequest(args.req);
+    }
+  }
+};
+ThriftHiveMetastore_get_partitions_by_names_req_args.prototype = {};
+ThriftHiveMetastore_get_partitions_by_names_req_args.prototype.read = function(input) {
+  input.readStructBegin();
+  while (true) {
+    var ret = input.readFieldBegin();
+    var ftype = ret.ftype;
+    var fid = ret.fid;
+    if (ftype == Thrift.Type.STOP) {
+      break;
+    }
+    switch (fid) {
+      case 1:
+      if (ftype == Thrift.Type.STRUCT) {
+        this.req = new ttypes.GetPartitionsByNamesRequest();
+        this.req.read(input);
+      } else {
+        input.skip(ftype);
+      }
+      break;
+      case 0:
+        input.skip(ftype);
+        break;
+      default:
+        input.skip(ftype);
+    }
+    input.readFieldEnd();
+  }
+  input.readStructEnd();
+  return;
+};
+
+ThriftHiveMetastore_get_partitions_by_names_req_args.prototype.write = function(output) {
+  output.writeStructBegin('ThriftHiveMetastore_get_partitions_by_names_req_args');
+  if (this.req !== null && this.req !== undefined) {
+    output.writeFieldBegin('req', Thrift.Type.STRUCT, 1);
+    this.req.write(output);
+    output.writeFieldEnd();
+  }
+  output.writeFieldStop();
+  output.writeStructEnd();
+  return;
+};
+
+var ThriftHiveMetastore_get_partitions_by_names_req_result = function(args) {
+  this.success = null;
+  this.o1 = null;
+  this.o2 = null;
+  if (args instanceof ttypes.MetaException) {
+    this.o1 = args;
+    return;
+  }
+  if (args instanceof ttypes.NoSuchObjectException) {
+    this.o2 = args;
+    return;
+  }
+  if (args) {
+    if (args.success !== undefined && args.success !== null) {
+      this.success = new ttypes.GetPartitionsByNamesResult(args.success);
+    }
+    if (args.o1 !== undefined && args.o1 !== null) {
+      this.o1 = args.o1;
+    }
+    if (args.o2 !== undefined && args.o2 !== null) {
+      this.o2 = args.o2;
+    }
+  }
+};
+ThriftHiveMetastore_get_partitions_by_names_req_result.prototype = {};
+ThriftHiveMetastore_get_partitions_by_names_req_result.prototype.read = function(input) {
+  input.readStructBegin();
+  while (true) {
+    var ret = input.readFieldBegin();
+    var ftype = ret.ftype;
+    var fid = ret.fid;
+    if (ftype == Thrift.Type.STOP) {
+      break;
+    }
+    switch (fid) {
+      case 0:
+      if (ftype == Thrift.Type.STRUCT) {
+        this.success = new ttypes.GetPartitionsByNamesResult();
+        this.success.read(input);
+      } else {
+        input.skip(ftype);
+      }
+      break;
+      case 1:
+      if (ftype == Thrift.Type.STRUCT) {
+        this.o1 = new ttypes.MetaException();
+        this.o1.read(input);
+      } else {
+        input.skip(ftype);
+      }
+      break;
+      case 2:
+      if (ftype == Thrift.Type.STRUCT) {
+        this.o2 = new ttypes.NoSuchObjectException();
+        this.o2.read(input);
+      } else {
+        input.skip(ftype);
+      }
+      break;
+      default:
+        input.skip(ftype);
+    }
+    input.readFieldEnd();
+  }
+  input.readStructEnd();
+  return;
+};
+
+ThriftHiveMetastore_get_partitions_by_names_req_result.prototype.write = function(output) {
+  output.writeStructBegin('ThriftHiveMetastore_get_partitions_by_names_req_result');
+  if (this.success !== null && this.success !== undefined) {
+    output.writeFieldBegin('success', Thrift.Type.STRUCT, 0);
+    this.success.write(output);
     output.writeFieldEnd();
   }
   if (this.o1 !== null && this.o1 !== undefined) {
@@ -7185,12 +8487,12 @@ ThriftHiveMetastore_get_partitions_with_auth_args.prototype.read = function(inpu
       case 5:
       if (ftype == Thrift.Type.LIST) {
         this.group_names = [];
-        var _rtmp3357 = input.readListBegin();
-        var _size356 = _rtmp3357.size || 0;
-        for (var _i358 = 0; _i358 < _size356; ++_i358) {
-          var elem359 = null;
-          elem359 = input.readString();
-          this.group_names.push(elem359);
+        var _rtmp3387 = input.readListBegin();
+        var _size386 = _rtmp3387.size || 0;
+        for (var _i388 = 0; _i388 < _size386; ++_i388) {
+          var elem389 = null;
+          elem389 = input.readString();
+          this.group_names.push(elem389);
         }
         input.readListEnd();
       } else {
@@ -7231,10 +8533,10 @@ ThriftHiveMetastore_get_partitions_with_auth_args.prototype.write = function(out
   if (this.group_names !== null && this.group_names !== undefined) {
     output.writeFieldBegin('group_names', Thrift.Type.LIST, 5);
     output.writeListBegin(Thrift.Type.STRING, this.group_names.length);
-    for (var iter360 in this.group_names) {
-      if (this.group_names.hasOwnProperty(iter360)) {
-        iter360 = this.group_names[iter360];
-        output.writeString(iter360);
+    for (var iter390 in this.group_names) {
+      if (this.group_names.hasOwnProperty(iter390)) {
+        iter390 = this.group_names[iter390];
+        output.writeString(iter390);
       }
     }
     output.writeListEnd();
@@ -7283,13 +8585,13 @@ ThriftHiveMetastore_get_partitions_with_auth_result.prototype.read = function(in
       case 0:
       if (ftype == Thrift.Type.LIST) {
         this.success = [];
-        var _rtmp3362 = input.readListBegin();
-        var _size361 = _rtmp3362.size || 0;
-        for (var _i363 = 0; _i363 < _size361; ++_i363) {
-          var elem364 = null;
-          elem364 = new ttypes.Partition();
-          elem364.read(input);
-          this.success.push(elem364);
+        var _rtmp3392 = input.readListBegin();
+        var _size391 = _rtmp3392.size || 0;
+        for (var _i393 = 0; _i393 < _size391; ++_i393) {
+          var elem394 = null;
+          elem394 = new ttypes.Partition();
+          elem394.read(input);
+          this.success.push(elem394);
         }
         input.readListEnd();
       } else {
@@ -7326,10 +8628,10 @@ ThriftHiveMetastore_get_partitions_with_auth_result.prototype.write = function(o
   if (this.success !== null && this.success !== undefined) {
     output.writeFieldBegin('success', Thrift.Type.LIST, 0);
     output.writeListBegin(Thrift.Type.STRUCT, this.success.length);
-    for (var iter365 in this.success) {
-      if (this.success.hasOwnProperty(iter365)) {
-        iter365 = this.success[iter365];
-        iter365.write(output);
+    for (var iter395 in this.success) {
+      if (this.success.hasOwnProperty(iter395)) {
+        iter395 = this.success[iter395];
+        iter395.write(output);
       }
     }
     output.writeListEnd();
@@ -7467,12 +8769,12 @@ ThriftHiveMetastore_get_partition_names_result.prototype.read = function(input) 
       case 0:
       if (ftype == Thrift.Type.LIST) {
         this.success = [];
-        var _rtmp3367 = input.readListBegin();
-        var _size366 = _rtmp3367.size || 0;
-        for (var _i368 = 0; _i368 < _size366; ++_i368) {
-          var elem369 = null;
-          elem369 = input.readString();
-          this.success.push(elem369);
+        var _rtmp3397 = input.readListBegin();
+        var _size396 = _rtmp3397.size || 0;
+        for (var _i398 = 0; _i398 < _size396; ++_i398) {
+          var elem399 = null;
+          elem399 = input.readString();
+          this.success.push(elem399);
         }
         input.readListEnd();
       } else {
@@ -7509,10 +8811,10 @@ ThriftHiveMetastore_get_partition_names_result.prototype.write = function(output
   if (this.success !== null && this.success !== undefined) {
     output.writeFieldBegin('success', Thrift.Type.LIST, 0);
     output.writeListBegin(Thrift.Type.STRING, this.success.length);
-    for (var iter370 in this.success) {
-      if (this.success.hasOwnProperty(iter370)) {
-        iter370 = this.success[iter370];
-        output.writeString(iter370);
+    for (var iter400 in this.success) {
+      if (this.success.hasOwnProperty(iter400)) {
+        iter400 = this.success[iter400];
+        output.writeString(iter400);
       }
     }
     output.writeListEnd();
@@ -7581,12 +8883,12 @@ ThriftHiveMetastore_get_partitions_ps_args.prototype.read = function(input) {
       case 3:
       if (ftype == Thrift.Type.LIST) {
         this.part_vals = [];
-        var _rtmp3372 = input.readListBegin();
-        var _size371 = _rtmp3372.size || 0;
-        for (var _i373 = 0; _i373 < _size371; ++_i373) {
-          var elem374 = null;
-          elem374 = input.readString();
-          this.part_vals.push(elem374);
+        var _rtmp3402 = input.readListBegin();
+        var _size401 = _rtmp3402.size || 0;
+        for (var _i403 = 0; _i403 < _size401; ++_i403) {
+          var elem404 = null;
+          elem404 = input.readString();
+          this.part_vals.push(elem404);
         }
         input.readListEnd();
       } else {
@@ -7624,10 +8926,10 @@ ThriftHiveMetastore_get_partitions_ps_args.prototype.write = function(output) {
   if (this.part_vals !== null && this.part_vals !== undefined) {
     output.writeFieldBegin('part_vals', Thrift.Type.LIST, 3);
     output.writeListBegin(Thrift.Type.STRING, this.part_vals.length);
-    for (var iter375 in this.part_vals) {
-      if (this.part_vals.hasOwnProperty(iter375)) {
-        iter375 = this.part_vals[iter375];
-        output.writeString(iter375);
+    for (var iter405 in this.part_vals) {
+      if (this.part_vals.hasOwnProperty(iter405)) {
+        iter405 = this.part_vals[iter405];
+        output.writeString(iter405);
       }
     }
     output.writeListEnd();
@@ -7681,13 +8983,13 @@ ThriftHiveMetastore_get_partitions_ps_result.prototype.read = function(input) {
       case 0:
       if (ftype == Thrift.Type.LIST) {
         this.success = [];
-        var _rtmp3377 = input.readListBegin();
-        var _size376 = _rtmp3377.size || 0;
-        for (var _i378 = 0; _i378 < _size376; ++_i378) {
-          var elem379 = null;
-          elem379 = new ttypes.Partition();
-          elem379.read(input);
-          this.success.push(elem379);
+        var _rtmp3407 = input.readListBegin();
+        var _size406 = _rtmp3407.size || 0;
+        for (var _i408 = 0; _i408 < _size406; ++_i408) {
+          var elem409 = null;
+          elem409 = new ttypes.Partition();
+          elem409.read(input);
+          this.success.push(elem409);
         }
         input.readListEnd();
       } else {
@@ -7724,10 +9026,10 @@ ThriftHiveMetastore_get_partitions_ps_result.prototype.write = function(output) 
   if (this.success !== null && this.success !== undefined) {
     output.writeFieldBegin('success', Thrift.Type.LIST, 0);
     output.writeListBegin(Thrift.Type.STRUCT, this.success.length);
-    for (var iter380 in this.success) {
-      if (this.success.hasOwnProperty(iter380)) {
-        iter380 = this.success[iter380];
-        iter380.write(output);
+    for (var iter410 in this.success) {
+      if (this.success.hasOwnProperty(iter410)) {
+        iter410 = this.success[iter410];
+        iter410.write(output);
       }
     }
     output.writeListEnd();
@@ -7804,12 +9106,12 @@ ThriftHiveMetastore_get_partitions_ps_with_auth_args.prototype.read = function(i
       case 3:
       if (ftype == Thrift.Type.LIST) {
         this.part_vals = [];
-        var _rtmp3382 = input.readListBegin();
-        var _size381 = _rtmp3382.size || 0;
-        for (var _i383 = 0; _i383 < _size381; ++_i383) {
-          var elem384 = null;
-          elem384 = input.readString();
-          this.part_vals.push(elem384);
+        var _rtmp3412 = input.readListBegin();
+        var _size411 = _rtmp3412.size || 0;
+        for (var _i413 = 0; _i413 < _size411; ++_i413) {
+          var elem414 = null;
+          elem414 = input.readString();
+          this.part_vals.push(elem414);
         }
         input.readListEnd();
       } else {
@@ -7833,12 +9135,12 @@ ThriftHiveMetastore_get_partitions_ps_with_auth_args.prototype.read = function(i
       case 6:
       if (ftype == Thrift.Type.LIST) {
         this.group_names = [];
-        var _rtmp3386 = input.readListBegin();
-        var _size385 = _rtmp3386.size || 0;
-        for (var _i387 = 0; _i387 < _size385; ++_i387) {
-          var elem388 = null;
-          elem388 = input.readString();
-          this.group_names.push(elem388);
+        var _rtmp3416 = input.readListBegin();
+        var _size415 = _rtmp3416.size || 0;
+        for (var _i417 = 0; _i417 < _size415; ++_i417) {
+          var elem418 = null;
+          elem418 = input.readString();
+          this.group_names.push(elem418);
         }
         input.readListEnd();
       } else {
@@ -7869,10 +9171,10 @@ ThriftHiveMetastore_get_partitions_ps_with_auth_args.prototype.write = function(
   if (this.part_vals !== null && this.part_vals !== undefined) {
     output.writeFieldBegin('part_vals', Thrift.Type.LIST, 3);
     output.writeListBegin(Thrift.Type.STRING, this.part_vals.length);
-    for (var iter389 in this.part_vals) {
-      if (this.part_vals.hasOwnProperty(iter389)) {
-        iter389 = this.part_vals[iter389];
-        output.writeString(iter389);
+    for (var iter419 in this.part_vals) {
+      if (this.part_vals.hasOwnProperty(iter419)) {
+        iter419 = this.part_vals[iter419];
+        output.writeString(iter419);
       }
     }
     output.writeListEnd();
@@ -7891,10 +9193,10 @@ ThriftHiveMetastore_get_partitions_ps_with_auth_args.prototype.write = function(
   if (this.group_names !== null && this.group_names !== undefined) {
     output.writeFieldBegin('group_names', Thrift.Type.LIST, 6);
     output.writeListBegin(Thrift.Type.STRING, this.group_names.length);
-    for (var iter390 in this.group_names) {
-      if (this.group_names.hasOwnProperty(iter390)) {
-        iter390 = this.group_names[iter390];
-        output.writeString(iter390);
+    for (var iter420 in this.group_names) {
+      if (this.group_names.hasOwnProperty(iter420)) {
+        iter420 = this.group_names[iter420];
+        output.writeString(iter420);
       }
     }
     output.writeListEnd();
@@ -7943,13 +9245,13 @@ ThriftHiveMetastore_get_partitions_ps_with_auth_result.prototype.read = function
       case 0:
       if (ftype == Thrift.Type.LIST) {
         this.success = [];
-        var _rtmp3392 = input.readListBegin();
-        var _size391 = _rtmp3392.size || 0;
-        for (var _i393 = 0; _i393 < _size391; ++_i393) {
-          var elem394 = null;
-          elem394 = new ttypes.Partition();
-          elem394.read(input);
-          this.success.push(elem394);
+        var _rtmp3422 = input.readListBegin();
+        var _size421 = _rtmp3422.size || 0;
+        for (var _i423 = 0; _i423 < _size421; ++_i423) {
+          var elem424 = null;
+          elem424 = new ttypes.Partition();
+          elem424.read(input);
+          this.success.push(elem424);
         }
         input.readListEnd();
       } else {
@@ -7986,10 +9288,10 @@ ThriftHiveMetastore_get_partitions_ps_with_auth_result.prototype.write = functio
   if (this.success !== null && this.success !== undefined) {
     output.writeFieldBegin('success', Thrift.Type.LIST, 0);
     output.writeListBegin(Thrift.Type.STRUCT, this.success.length);
-    for (var iter395 in this.success) {
-      if (this.success.hasOwnProperty(iter395)) {
-        iter395 = this.success[iter395];
-        iter395.write(output);
+    for (var iter425 in this.success) {
+      if (this.success.hasOwnProperty(iter425)) {
+        iter425 = this.success[iter425];
+        iter425.write(output);
       }
     }
     output.writeListEnd();
@@ -8058,12 +9360,12 @@ ThriftHiveMetastore_get_partition_names_ps_args.prototype.read = function(input)
       case 3:
       if (ftype == Thrift.Type.LIST) {
         this.part_vals = [];
-        var _rtmp3397 = input.readListBegin();
-        var _size396 = _rtmp3397.size || 0;
-        for (var _i398 = 0; _i398 < _size396; ++_i398) {
-          var elem399 = null;
-          elem399 = input.readString();
-          this.part_vals.push(elem399);
+        var _rtmp3427 = input.readListBegin();
+        var _size426 = _rtmp3427.size || 0;
+        for (var _i428 = 0; _i428 < _size426; ++_i428) {
+          var elem429 = null;
+          elem429 = input.readString();
+          this.part_vals.push(elem429);
         }
         input.readListEnd();
       } else {
@@ -8101,10 +9403,10 @@ ThriftHiveMetastore_get_partition_names_ps_args.prototype.write = function(outpu
   if (this.part_vals !== null && this.part_vals !== undefined) {
     output.writeFieldBegin('part_vals', Thrift.Type.LIST, 3);
     output.writeListBegin(Thrift.Type.STRING, this.part_vals.length);
-    for (var iter400 in this.part_vals) {
-      if (this.part_vals.hasOwnProperty(iter400)) {
-        iter400 = this.part_vals[iter400];
-        output.writeString(iter400);
+    for (var iter430 in this.part_vals) {
+      if (this.part_vals.hasOwnProperty(iter430)) {
+        iter430 = this.part_vals[iter430];
+        output.writeString(iter430);
       }
     }
     output.writeListEnd();
@@ -8158,12 +9460,12 @@ ThriftHiveMetastore_get_partition_names_ps_result.prototype.read = function(inpu
       case 0:
       if (ftype == Thrift.Type.LIST) {
         this.success = [];
-        var _rtmp3402 = input.readListBegin();
-        var _size401 = _rtmp3402.size || 0;
-        for (var _i403 = 0; _i403 < _size401; ++_i403) {
-          var elem404 = null;
-          elem404 = input.readString();
-          this.success.push(elem404);
+        var _rtmp3432 = input.readListBegin();
+        var _size431 = _rtmp3432.size || 0;
+        for (var _i433 = 0; _i433 < _size431; ++_i433) {
+          var elem434 = null;
+          elem434 = input.readString();
+          this.success.push(elem434);
         }
         input.readListEnd();
       } else {
@@ -8200,10 +9502,10 @@ ThriftHiveMetastore_get_partition_names_ps_result.prototype.write = function(out
   if (this.success !== null && this.success !== undefined) {
     output.writeFieldBegin('success', Thrift.Type.LIST, 0);
     output.writeListBegin(Thrift.Type.STRING, this.success.length);
-    for (var iter405 in this.success) {
-      if (this.success.hasOwnProperty(iter405)) {
-        iter405 = this.success[iter405];
-        output.writeString(iter405);
+    for (var iter435 in this.success) {
+      if (this.success.hasOwnProperty(iter435)) {
+        iter435 = this.success[iter435];
+        output.writeString(iter435);
       }
     }
     output.writeListEnd();
@@ -8357,13 +9659,13 @@ ThriftHiveMetastore_get_partitions_by_filter_result.prototype.read = function(in
       case 0:
       if (ftype == Thrift.Type.LIST) {
         this.success = [];
-        var _rtmp3407 = input.readListBegin();
-        var _size406 = _rtmp3407.size || 0;
-        for (var _i408 = 0; _i408 < _size406; ++_i408) {
-          var elem409 = null;
-          elem409 = new ttypes.Partition();
-          elem409.read(input);
-          this.success.push(elem409);
+        var _rtmp3437 = input.readListBegin();
+        var _size436 = _rtmp3437.size || 0;
+        for (var _i438 = 0; _i438 < _size436; ++_i438) {
+          var elem439 = null;
+          elem439 = new ttypes.Partition();
+          elem439.read(input);
+          this.success.push(elem439);
         }
         input.readListEnd();
       } else {
@@ -8400,10 +9702,10 @@ ThriftHiveMetastore_get_partitions_by_filter_result.prototype.write = function(o
   if (this.success !== null && this.success !== undefined) {
     output.writeFieldBegin('success', Thrift.Type.LIST, 0);
     output.writeListBegin(Thrift.Type.STRUCT, this.success.length);
-    for (var iter410 in this.success) {
-      if (this.success.hasOwnProperty(iter410)) {
-        iter410 = this.success[iter410];
-        iter410.write(output);
+    for (var iter440 in this.success) {
+      if (this.success.hasOwnProperty(iter440)) {
+        iter440 = this.success[iter440];
+        iter440.write(output);
       }
     }
     output.writeListEnd();
@@ -8636,12 +9938,12 @@ ThriftHiveMetastore_get_partitions_by_names_args.prototype.read = function(input
       case 3:
       if (ftype == Thrift.Type.LIST) {
         this.names = [];
-        var _rtmp3412 = input.readListBegin();
-        var _size411 = _rtmp3412.size || 0;
-        for (var _i413 = 0; _i413 < _size411; ++_i413) {
-          var elem414 = null;
-          elem414 = input.readString();
-          this.names.push(elem414);
+        var _rtmp3442 = input.readListBegin();
+        var _size441 = _rtmp3442.size || 0;
+        for (var _i443 = 0; _i443 < _size441; ++_i443) {
+          var elem444 = null;
+          elem444 = input.readString();
+          this.names.push(elem444);
         }
         input.readListEnd();
       } else {
@@ -8672,10 +9974,10 @@ ThriftHiveMetastore_get_partitions_by_names_args.prototype.write = function(outp
   if (this.names !== null && this.names !== undefined) {
     output.writeFieldBegin('names', Thrift.Type.LIST, 3);
     output.writeListBegin(Thrift.Type.STRING, this.names.length);
-    for (var iter415 in this.names) {
-      if (this.names.hasOwnProperty(iter415)) {
-        iter415 = this.names[iter415];
-        output.writeString(iter415);
+    for (var iter445 in this.names) {
+      if (this.names.hasOwnProperty(iter445)) {
+        iter445 = this.names[iter445];
+        output.writeString(iter445);
       }
     }
     output.writeListEnd();
@@ -8724,13 +10026,13 @@ ThriftHiveMetastore_get_partitions_by_names_result.prototype.read = function(inp
       case 0:
       if (ftype == Thrift.Type.LIST) {
         this.success = [];
-        var _rtmp3417 = input.readListBegin();
-        var _size416 = _rtmp3417.size || 0;
-        for (var _i418 = 0; _i418 < _size416; ++_i418) {
-          var elem419 = null;
-          elem419 = new ttypes.Partition();
-          elem419.read(input);
-          this.success.push(elem419);
+        var _rtmp3447 = input.readListBegin();
+        var _size446 = _rtmp3447.size || 0;
+        for (var _i448 = 0; _i448 < _size446; ++_i448) {
+          var elem449 = null;
+          elem449 = new ttypes.Partition();
+          elem449.read(input);
+          this.success.push(elem449);
         }
         input.readListEnd();
       } else {
@@ -8767,10 +10069,10 @@ ThriftHiveMetastore_get_partitions_by_names_result.prototype.write = function(ou
   if (this.success !== null && this.success !== undefined) {
     output.writeFieldBegin('success', Thrift.Type.LIST, 0);
     output.writeListBegin(Thrift.Type.STRUCT, this.success.length);
-    for (var iter420 in this.success) {
-      if (this.success.hasOwnProperty(iter420)) {
-        iter420 = this.success[iter420];
-        iter420.write(output);
+    for (var iter450 in this.success) {
+      if (this.success.hasOwnProperty(iter450)) {
+        iter450 = this.success[iter450];
+        iter450.write(output);
       }
     }
     output.writeListEnd();
@@ -8988,13 +10290,13 @@ ThriftHiveMetastore_alter_partitions_args.prototype.read = function(input) {
       case 3:
       if (ftype == Thrift.Type.LIST) {
         this.new_parts = [];
-        var _rtmp3422 = input.readListBegin();
-        var _size421 = _rtmp3422.size || 0;
-        for (var _i423 = 0; _i423 < _size421; ++_i423) {
-          var elem424 = null;
-          elem424 = new ttypes.Partition();
-          elem424.read(input);
-          this.new_parts.push(elem424);
+        var _rtmp3452 = input.readListBegin();
+        var _size451 = _rtmp3452.size || 0;
+        for (var _i453 = 0; _i453 < _size451; ++_i453) {
+          var elem454 = null;
+          elem454 = new ttypes.Partition();
+          elem454.read(input);
+          this.new_parts.push(elem454);
         }
         input.readListEnd();
       } else {
@@ -9025,10 +10327,10 @@ ThriftHiveMetastore_alter_partitions_args.prototype.write = function(output) {
   if (this.new_parts !== null && this.new_parts !== undefined) {
     output.writeFieldBegin('new_parts', Thrift.Type.LIST, 3);
     output.writeListBegin(Thrift.Type.STRUCT, this.new_parts.length);
-    for (var iter425 in this.new_parts) {
-      if (this.new_parts.hasOwnProperty(iter425)) {
-        iter425 = this.new_parts[iter425];
-        iter425.write(output);
+    for (var iter455 in this.new_parts) {
+      if (this.new_parts.hasOwnProperty(iter455)) {
+        iter455 = this.new_parts[iter455];
+        iter455.write(output);
       }
     }
     output.writeListEnd();
@@ -9160,13 +10462,13 @@ ThriftHiveMetastore_alter_partitions_with_environment_context_args.prototype.rea
       case 3:
       if (ftype == Thrift.Type.LIST) {
         this.new_parts = [];
-        var _rtmp3427 = input.readListBegin();
-        var _size426 = _rtmp3427.size || 0;
-        for (var _i428 = 0; _i428 < _size426; ++_i428) {
-          var elem429 = null;
-          elem429 = new ttypes.Partition();
-          elem429.read(input);
-          this.new_parts.push(elem429);
+        var _rtmp3457 = input.readListBegin();
+        var _size456 = _rtmp3457.size || 0;
+        for (var _i458 = 0; _i458 < _size456; ++_i458) {
+          var elem459 = null;
+          elem459 = new ttypes.Partition();
+          elem459.read(input);
+          this.new_parts.push(elem459);
         }
         input.readListEnd();
       } else {
@@ -9205,10 +10507,10 @@ ThriftHiveMetastore_alter_partitions_with_environment_context_args.prototype.wri
   if (this.new_parts !== null && this.new_parts !== undefined) {
     output.writeFieldBegin('new_parts', Thrift.Type.LIST, 3);
     output.writeListBegin(Thrift.Type.STRUCT, this.new_parts.length);
-    for (var iter430 in this.new_parts) {
-      if (this.new_parts.hasOwnProperty(iter430)) {
-        iter430 = this.new_parts[iter430];
-        iter430.write(output);
+    for (var iter460 in this.new_parts) {
+      if (this.new_parts.hasOwnProperty(iter460)) {
+        iter460 = this.new_parts[iter460];
+        iter460.write(output);
       }
     }
     output.writeListEnd();
@@ -9515,12 +10817,12 @@ ThriftHiveMetastore_rename_partition_args.prototype.read = function(input) {
       case 3:
       if (ftype == Thrift.Type.LIST) {
         this.part_vals = [];
-        var _rtmp3432 = input.readListBegin();
-        var _size431 = _rtmp3432.size || 0;
-        for (var _i433 = 0; _i433 < _size431; ++_i433) {
-          var elem434 = null;
-          elem434 = input.readString();
-          this.part_vals.push(elem434);
+        var _rtmp3462 = input.readListBegin();
+        var _size461 = _rtmp3462.size || 0;
+        for (var _i463 = 0; _i463 < _size461; ++_i463) {
+          var elem464 = null;
+          elem464 = input.readString();
+          this.part_vals.push(elem464);
         }
         input.readListEnd();
       } else {
@@ -9559,10 +10861,10 @@ ThriftHiveMetastore_rename_partition_args.prototype.write = function(output) {
   if (this.part_vals !== null && this.part_vals !== undefined) {
     output.writeFieldBegin('part_vals', Thrift.Type.LIST, 3);
     output.writeListBegin(Thrift.Type.STRING, this.part_vals.length);
-    for (var iter435 in this.part_vals) {
-      if (this.part_vals.hasOwnProperty(iter435)) {
-        iter435 = this.part_vals[iter435];
-        output.writeString(iter435);
+    for (var iter465 in this.part_vals) {
+      if (this.part_vals.hasOwnProperty(iter465)) {
+        iter465 = this.part_vals[iter465];
+        output.writeString(iter465);
       }
     }
     output.writeListEnd();
@@ -9731,12 +11033,12 @@ ThriftHiveMetastore_partition_name_to_vals_result.prototype.read = function(inpu
       case 0:
       if (ftype == Thrift.Type.LIST) {
         this.success = [];
-        var _rtmp3437 = input.readListBegin();
-        var _size436 = _rtmp3437.size || 0;
-        for (var _i438 = 0; _i438 < _size436; ++_i438) {
-          var elem439 = null;
-          elem439 = input.readString();
-          this.success.push(elem439);
+        var _rtmp3467 = input.readListBegin();
+        var _size466 = _rtmp3467.size || 0;
+        for (var _i468 = 0; _i468 < _size466; ++_i468) {
+          var elem469 = null;
+          elem469 = input.readString();
+          this.success.push(elem469);
         }
         input.readListEnd();
       } else {
@@ -9765,10 +11067,10 @@ ThriftHiveMetastore_partition_name_to_vals_result.prototype.write = function(out
   if (this.success !== null && this.success !== undefined) {
     output.writeFieldBegin('success', Thrift.Type.LIST, 0);
     output.writeListBegin(Thrift.Type.STRING, this.success.length);
-    for (var iter440 in this.success) {
-      if (this.success.hasOwnProperty(iter440)) {
-        iter440 = this.success[iter440];
-        output.writeString(iter440);
+    for (var iter470 in this.success) {
+      if (this.success.hasOwnProperty(iter470)) {
+        iter470 = this.success[iter470];
+        output.writeString(iter470);
       }
     }
     output.writeListEnd();
@@ -9864,14 +11166,14 @@ ThriftHiveMetastore_partition_name_to_spec_result.prototype.read = function(inpu
       case 0:
       if (ftype == Thrift.Type.MAP) {
         this.success = {};
-        var _rtmp3442 = input.readMapBegin();
-        var _size441 = _rtmp3442.size || 0;
-        for (var _i443 = 0; _i443 < _size441; ++_i443) {
-          var key444 = null;
-          var val445 = null;
-          key444 = input.readString();
-          val445 = input.readString();
-          this.success[key444] = val445;
+        var _rtmp3472 = input.readMapBegin();
+        var _size471 = _rtmp3472.size || 0;
+        for (var _i473 = 0; _i473 < _size471; ++_i473) {
+          var key474 = null;
+          var val475 = null;
+          key474 = input.readString();
+          val475 = input.readString();
+          this.success[key474] = val475;
         }
         input.readMapEnd();
       } else {
@@ -9900,11 +11202,11 @@ ThriftHiveMetastore_partition_name_to_spec_result.prototype.write = function(out
   if (this.success !== null && this.success !== undefined) {
     output.writeFieldBegin('success', Thrift.Type.MAP, 0);
     output.writeMapBegin(Thrift.Type.STRING, Thrift.Type.STRING, Thrift.objectLength(this.success));
-    for (var kiter446 in this.success) {
-      if (this.success.hasOwnProperty(kiter446)) {
-        var viter447 = this.success[kiter446];
-        output.writeString(kiter446);
-        output.writeString(viter447);
+    for (var kiter476 in this.success) {
+      if (this.success.hasOwnProperty(kiter476)) {
+        var viter477 = this.success[kiter476];
+        output.writeString(kiter476);
+        output.writeString(viter477);
       }
     }
     output.writeMapEnd();
@@ -13157,12 +14459,12 @@ ThriftHiveMetastore_get_functions_result.prototype.read = function(input) {
       case 0:
       if (ftype == Thrift.Type.LIST) {
         this.success = [];
-        var _rtmp3449 = input.readListBegin();
-        var _size448 = _rtmp3449.size || 0;
-        for (var _i450 = 0; _i450 < _size448; ++_i450) {
-          var elem451 = null;
-          elem451 = input.readString();
-          this.success.push(elem451);
+        var _rtmp3479 = input.readListBegin();
+        var _size478 = _rtmp3479.size || 0;
+        for (var _i480 = 0; _i480 < _size478; ++_i480) {
+          var elem481 = null;
+          elem481 = input.readString();
+          this.success.push(elem481);
         }
         input.readListEnd();
       } else {
@@ -13191,10 +14493,10 @@ ThriftHiveMetastore_get_functions_result.prototype.write = function(output) {
   if (this.success !== null && this.success !== undefined) {
     output.writeFieldBegin('success', Thrift.Type.LIST, 0);
     output.writeListBegin(Thrift.Type.STRING, this.success.length);
-    for (var iter452 in this.success) {
-      if (this.success.hasOwnProperty(iter452)) {
-        iter452 = this.success[iter452];
-        output.writeString(iter452);
+    for (var iter482 in this.success) {
+      if (this.success.hasOwnProperty(iter482)) {
+        iter482 = this.success[iter482];
+        output.writeString(iter482);
       }
     }
     output.writeListEnd();
@@ -14361,6 +15663,71 @@ ThriftHiveMetastoreClient.prototype.recv_drop_database = function(input,mtype,rs
   callback(null);
 };
 
+ThriftHiveMetastoreClient.prototype.drop_database_req = function(req, callback) {
+  this._seqid = this.new_seqid();
+  if (callback === undefined) {
+    var _defer = Q.defer();
+    this._reqs[this.seqid()] = function(error, result) {
+      if (error) {
+        _defer.reject(error);
+      } else {
+        _defer.resolve(result);
+      }
+    };
+    this.send_drop_database_req(req);
+    return _defer.promise;
+  } else {
+    this._reqs[this.seqid()] = callback;
+    this.send_drop_database_req(req);
+  }
+};
+
+ThriftHiveMetastoreClient.prototype.send_drop_database_req = function(req) {
+  var output = new this.pClass(this.output);
+  var params = {
+    req: req
+  };
+  var args = new ThriftHiveMetastore_drop_database_req_args(params);
+  try {
+    output.writeMessageBegin('drop_database_req', Thrift.MessageType.CALL, this.seqid());
+    args.write(output);
+    output.writeMessageEnd();
+    return this.output.flush();
+  }
+  catch (e) {
+    delete this._reqs[this.seqid()];
+    if (typeof output.reset === 'function') {
+      output.reset();
+    }
+    throw e;
+  }
+};
+
+ThriftHiveMetastoreClient.prototype.recv_drop_database_req = function(input,mtype,rseqid) {
+  var callback = this._reqs[rseqid] || function() {};
+  delete this._reqs[rseqid];
+  if (mtype == Thrift.MessageType.EXCEPTION) {
+    var x = new Thrift.TApplicationException();
+    x.read(input);
+    input.readMessageEnd();
+    return callback(x);
+  }
+  var result = new ThriftHiveMetastore_drop_database_req_result();
+  result.read(input);
+  input.readMessageEnd();
+
+  if (null !== result.o1) {
+    return callback(result.o1);
+  }
+  if (null !== result.o2) {
+    return callback(result.o2);
+  }
+  if (null !== result.o3) {
+    return callback(result.o3);
+  }
+  callback(null);
+};
+
 ThriftHiveMetastoreClient.prototype.get_databases = function(pattern, callback) {
   this._seqid = this.new_seqid();
   if (callback === undefined) {
@@ -14821,6 +16188,399 @@ ThriftHiveMetastoreClient.prototype.recv_get_schema_with_environment_context = f
     return callback(null, result.success);
   }
   return callback('get_schema_with_environment_context failed: unknown result');
+};
+
+ThriftHiveMetastoreClient.prototype.get_fields_req = function(req, callback) {
+  this._seqid = this.new_seqid();
+  if (callback === undefined) {
+    var _defer = Q.defer();
+    this._reqs[this.seqid()] = function(error, result) {
+      if (error) {
+        _defer.reject(error);
+      } else {
+        _defer.resolve(result);
+      }
+    };
+    this.send_get_fields_req(req);
+    return _defer.promise;
+  } else {
+    this._reqs[this.seqid()] = callback;
+    this.send_get_fields_req(req);
+  }
+};
+
+ThriftHiveMetastoreClient.prototype.send_get_fields_req = function(req) {
+  var output = new this.pClass(this.output);
+  var params = {
+    req: req
+  };
+  var args = new ThriftHiveMetastore_get_fields_req_args(params);
+  try {
+    output.writeMessageBegin('get_fields_req', Thrift.MessageType.CALL, this.seqid());
+    args.write(output);
+    output.writeMessageEnd();
+    return this.output.flush();
+  }
+  catch (e) {
+    delete this._reqs[this.seqid()];
+    if (typeof output.reset === 'function') {
+      output.reset();
+    }
+    throw e;
+  }
+};
+
+ThriftHiveMetastoreClient.prototype.recv_get_fields_req = function(input,mtype,rseqid) {
+  var callback = this._reqs[rseqid] || function() {};
+  delete this._reqs[rseqid];
+  if (mtype == Thrift.MessageType.EXCEPTION) {
+    var x = new Thrift.TApplicationException();
+    x.read(input);
+    input.readMessageEnd();
+    return callback(x);
+  }
+  var result = new ThriftHiveMetastore_get_fields_req_result();
+  result.read(input);
+  input.readMessageEnd();
+
+  if (null !== result.o1) {
+    return callback(result.o1);
+  }
+  if (null !== result.o2) {
+    return callback(result.o2);
+  }
+  if (null !== result.o3) {
+    return callback(result.o3);
+  }
+  if (null !== result.success) {
+    return callback(null, result.success);
+  }
+  return callback('get_fields_req failed: unknown result');
+};
+
+ThriftHiveMetastoreClient.prototype.get_schema_req = function(req, callback) {
+  this._seqid = this.new_seqid();
+  if (callback === undefined) {
+    var _defer = Q.defer();
+    this._reqs[this.seqid()] = function(error, result) {
+      if (error) {
+        _defer.reject(error);
+      } else {
+        _defer.resolve(result);
+      }
+    };
+    this.send_get_schema_req(req);
+    return _defer.promise;
+  } else {
+    this._reqs[this.seqid()] = callback;
+    this.send_get_schema_req(req);
+  }
+};
+
+ThriftHiveMetastoreClient.prototype.send_get_schema_req = function(req) {
+  var output = new this.pClass(this.output);
+  var params = {
+    req: req
+  };
+  var args = new ThriftHiveMetastore_get_schema_req_args(params);
+  try {
+    output.writeMessageBegin('get_schema_req', Thrift.MessageType.CALL, this.seqid());
+    args.write(output);
+    output.writeMessageEnd();
+    return this.output.flush();
+  }
+  catch (e) {
+    delete this._reqs[this.seqid()];
+    if (typeof output.reset === 'function') {
+      output.reset();
+    }
+    throw e;
+  }
+};
+
+ThriftHiveMetastoreClient.prototype.recv_get_schema_req = function(input,mtype,rseqid) {
+  var callback = this._reqs[rseqid] || function() {};
+  delete this._reqs[rseqid];
+  if (mtype == Thrift.MessageType.EXCEPTION) {
+    var x = new Thrift.TApplicationException();
+    x.read(input);
+    input.readMessageEnd();
+    return callback(x);
+  }
+  var result = new ThriftHiveMetastore_get_schema_req_result();
+  result.read(input);
+  input.readMessageEnd();
+
+  if (null !== result.o1) {
+    return callback(result.o1);
+  }
+  if (null !== result.o2) {
+    return callback(result.o2);
+  }
+  if (null !== result.o3) {
+    return callback(result.o3);
+  }
+  if (null !== result.success) {
+    return callback(null, result.success);
+  }
+  return callback('get_schema_req failed: unknown result');
+};
+
+ThriftHiveMetastoreClient.prototype.create_table_req = function(request, callback) {
+  this._seqid = this.new_seqid();
+  if (callback === undefined) {
+    var _defer = Q.defer();
+    this._reqs[this.seqid()] = function(error, result) {
+      if (error) {
+        _defer.reject(error);
+      } else {
+        _defer.resolve(result);
+      }
+    };
+    this.send_create_table_req(request);
+    return _defer.promise;
+  } else {
+    this._reqs[this.seqid()] = callback;
+    this.send_create_table_req(request);
+  }
+};
+
+ThriftHiveMetastoreClient.prototype.send_create_table_req = function(request) {
+  var output = new this.pClass(this.output);
+  var params = {
+    request: request
+  };
+  var args = new ThriftHiveMetastore_create_table_req_args(params);
+  try {
+    output.writeMessageBegin('create_table_req', Thrift.MessageType.CALL, this.seqid());
+    args.write(output);
+    output.writeMessageEnd();
+    return this.output.flush();
+  }
+  catch (e) {
+    delete this._reqs[this.seqid()];
+    if (typeof output.reset === 'function') {
+      output.reset();
+    }
+    throw e;
+  }
+};
+
+ThriftHiveMetastoreClient.prototype.recv_create_table_req = function(input,mtype,rseqid) {
+  var callback = this._reqs[rseqid] || function() {};
+  delete this._reqs[rseqid];
+  if (mtype == Thrift.MessageType.EXCEPTION) {
+    var x = new Thrift.TApplicationException();
+    x.read(input);
+    input.readMessageEnd();
+    return callback(x);
+  }
+  var result = new ThriftHiveMetastore_create_table_req_result();
+  result.read(input);
+  input.readMessageEnd();
+
+  if (null !== result.o1) {
+    return callback(result.o1);
+  }
+  if (null !== result.o2) {
+    return callback(result.o2);
+  }
+  if (null !== result.o3) {
+    return callback(result.o3);
+  }
+  if (null !== result.o4) {
+    return callback(result.o4);
+  }
+  callback(null);
+};
+
+ThriftHiveMetastoreClient.prototype.drop_table_req = function(dropTableReq, callback) {
+  this._seqid = this.new_seqid();
+  if (callback === undefined) {
+    var _defer = Q.defer();
+    this._reqs[this.seqid()] = function(error, result) {
+      if (error) {
+        _defer.reject(error);
+      } else {
+        _defer.resolve(result);
+      }
+    };
+    this.send_drop_table_req(dropTableReq);
+    return _defer.promise;
+  } else {
+    this._reqs[this.seqid()] = callback;
+    this.send_drop_table_req(dropTableReq);
+  }
+};
+
+ThriftHiveMetastoreClient.prototype.send_drop_table_req = function(dropTableReq) {
+  var output = new this.pClass(this.output);
+  var params = {
+    dropTableReq: dropTableReq
+  };
+  var args = new ThriftHiveMetastore_drop_table_req_args(params);
+  try {
+    output.writeMessageBegin('drop_table_req', Thrift.MessageType.CALL, this.seqid());
+    args.write(output);
+    output.writeMessageEnd();
+    return this.output.flush();
+  }
+  catch (e) {
+    delete this._reqs[this.seqid()];
+    if (typeof output.reset === 'function') {
+      output.reset();
+    }
+    throw e;
+  }
+};
+
+ThriftHiveMetastoreClient.prototype.recv_drop_table_req = function(input,mtype,rseqid) {
+  var callback = this._reqs[rseqid] || function() {};
+  delete this._reqs[rseqid];
+  if (mtype == Thrift.MessageType.EXCEPTION) {
+    var x = new Thrift.TApplicationException();
+    x.read(input);
+    input.readMessageEnd();
+    return callback(x);
+  }
+  var result = new ThriftHiveMetastore_drop_table_req_result();
+  result.read(input);
+  input.readMessageEnd();
+
+  if (null !== result.o1) {
+    return callback(result.o1);
+  }
+  if (null !== result.o3) {
+    return callback(result.o3);
+  }
+  callback(null);
+};
+
+ThriftHiveMetastoreClient.prototype.truncate_table_req = function(req, callback) {
+  this._seqid = this.new_seqid();
+  if (callback === undefined) {
+    var _defer = Q.defer();
+    this._reqs[this.seqid()] = function(error, result) {
+      if (error) {
+        _defer.reject(error);
+      } else {
+        _defer.resolve(result);
+      }
+    };
+    this.send_truncate_table_req(req);
+    return _defer.promise;
+  } else {
+    this._reqs[this.seqid()] = callback;
+    this.send_truncate_table_req(req);
+  }
+};
+
+ThriftHiveMetastoreClient.prototype.send_truncate_table_req = function(req) {
+  var output = new this.pClass(this.output);
+  var params = {
+    req: req
+  };
+  var args = new ThriftHiveMetastore_truncate_table_req_args(params);
+  try {
+    output.writeMessageBegin('truncate_table_req', Thrift.MessageType.CALL, this.seqid());
+    args.write(output);
+    output.writeMessageEnd();
+    return this.output.flush();
+  }
+  catch (e) {
+    delete this._reqs[this.seqid()];
+    if (typeof output.reset === 'function') {
+      output.reset();
+    }
+    throw e;
+  }
+};
+
+ThriftHiveMetastoreClient.prototype.recv_truncate_table_req = function(input,mtype,rseqid) {
+  var callback = this._reqs[rseqid] || function() {};
+  delete this._reqs[rseqid];
+  if (mtype == Thrift.MessageType.EXCEPTION) {
+    var x = new Thrift.TApplicationException();
+    x.read(input);
+    input.readMessageEnd();
+    return callback(x);
+  }
+  var result = new ThriftHiveMetastore_truncate_table_req_result();
+  result.read(input);
+  input.readMessageEnd();
+
+  if (null !== result.o1) {
+    return callback(result.o1);
+  }
+  if (null !== result.success) {
+    return callback(null, result.success);
+  }
+  return callback('truncate_table_req failed: unknown result');
+};
+
+ThriftHiveMetastoreClient.prototype.alter_table_req = function(req, callback) {
+  this._seqid = this.new_seqid();
+  if (callback === undefined) {
+    var _defer = Q.defer();
+    this._reqs[this.seqid()] = function(error, result) {
+      if (error) {
+        _defer.reject(error);
+      } else {
+        _defer.resolve(result);
+      }
+    };
+    this.send_alter_table_req(req);
+    return _defer.promise;
+  } else {
+    this._reqs[this.seqid()] = callback;
+    this.send_alter_table_req(req);
+  }
+};
+
+ThriftHiveMetastoreClient.prototype.send_alter_table_req = function(req) {
+  var output = new this.pClass(this.output);
+  var params = {
+    req: req
+  };
+  var args = new ThriftHiveMetastore_alter_table_req_args(params);
+  try {
+    output.writeMessageBegin('alter_table_req', Thrift.MessageType.CALL, this.seqid());
+    args.write(output);
+    output.writeMessageEnd();
+    return this.output.flush();
+  }
+  catch (e) {
+    delete this._reqs[this.seqid()];
+    if (typeof output.reset === 'function') {
+      output.reset();
+    }
+    throw e;
+  }
+};
+
+ThriftHiveMetastoreClient.prototype.recv_alter_table_req = function(input,mtype,rseqid) {
+  var callback = this._reqs[rseqid] || function() {};
+  delete this._reqs[rseqid];
+  if (mtype == Thrift.MessageType.EXCEPTION) {
+    var x = new Thrift.TApplicationException();
+    x.read(input);
+    input.readMessageEnd();
+    return callback(x);
+  }
+  var result = new ThriftHiveMetastore_alter_table_req_result();
+  result.read(input);
+  input.readMessageEnd();
+
+  if (null !== result.o1) {
+    return callback(result.o1);
+  }
+  if (null !== result.o2) {
+    return callback(result.o2);
+  }
+  if (null !== result.success) {
+    return callback(null, result.success);
+  }
+  return callback('alter_table_req failed: unknown result');
 };
 
 ThriftHiveMetastoreClient.prototype.create_table = function(tbl, callback) {
@@ -16676,6 +18436,136 @@ ThriftHiveMetastoreClient.prototype.recv_get_partitions = function(input,mtype,r
     return callback(null, result.success);
   }
   return callback('get_partitions failed: unknown result');
+};
+
+ThriftHiveMetastoreClient.prototype.get_partitions_req = function(req, callback) {
+  this._seqid = this.new_seqid();
+  if (callback === undefined) {
+    var _defer = Q.defer();
+    this._reqs[this.seqid()] = function(error, result) {
+      if (error) {
+        _defer.reject(error);
+      } else {
+        _defer.resolve(result);
+      }
+    };
+    this.send_get_partitions_req(req);
+    return _defer.promise;
+  } else {
+    this._reqs[this.seqid()] = callback;
+    this.send_get_partitions_req(req);
+  }
+};
+
+ThriftHiveMetastoreClient.prototype.send_get_partitions_req = function(req) {
+  var output = new this.pClass(this.output);
+  var params = {
+    req: req
+  };
+  var args = new ThriftHiveMetastore_get_partitions_req_args(params);
+  try {
+    output.writeMessageBegin('get_partitions_req', Thrift.MessageType.CALL, this.seqid());
+    args.write(output);
+    output.writeMessageEnd();
+    return this.output.flush();
+  }
+  catch (e) {
+    delete this._reqs[this.seqid()];
+    if (typeof output.reset === 'function') {
+      output.reset();
+    }
+    throw e;
+  }
+};
+
+ThriftHiveMetastoreClient.prototype.recv_get_partitions_req = function(input,mtype,rseqid) {
+  var callback = this._reqs[rseqid] || function() {};
+  delete this._reqs[rseqid];
+  if (mtype == Thrift.MessageType.EXCEPTION) {
+    var x = new Thrift.TApplicationException();
+    x.read(input);
+    input.readMessageEnd();
+    return callback(x);
+  }
+  var result = new ThriftHiveMetastore_get_partitions_req_result();
+  result.read(input);
+  input.readMessageEnd();
+
+  if (null !== result.o1) {
+    return callback(result.o1);
+  }
+  if (null !== result.o2) {
+    return callback(result.o2);
+  }
+  if (null !== result.success) {
+    return callback(null, result.success);
+  }
+  return callback('get_partitions_req failed: unknown result');
+};
+
+ThriftHiveMetastoreClient.prototype.get_partitions_by_names_req = function(req, callback) {
+  this._seqid = this.new_seqid();
+  if (callback === undefined) {
+    var _defer = Q.defer();
+    this._reqs[this.seqid()] = function(error, result) {
+      if (error) {
+        _defer.reject(error);
+      } else {
+        _defer.resolve(result);
+      }
+    };
+    this.send_get_partitions_by_names_req(req);
+    return _defer.promise;
+  } else {
+    this._reqs[this.seqid()] = callback;
+    this.send_get_partitions_by_names_req(req);
+  }
+};
+
+ThriftHiveMetastoreClient.prototype.send_get_partitions_by_names_req = function(req) {
+  var output = new this.pClass(this.output);
+  var params = {
+    req: req
+  };
+  var args = new ThriftHiveMetastore_get_partitions_by_names_req_args(params);
+  try {
+    output.writeMessageBegin('get_partitions_by_names_req', Thrift.MessageType.CALL, this.seqid());
+    args.write(output);
+    output.writeMessageEnd();
+    return this.output.flush();
+  }
+  catch (e) {
+    delete this._reqs[this.seqid()];
+    if (typeof output.reset === 'function') {
+      output.reset();
+    }
+    throw e;
+  }
+};
+
+ThriftHiveMetastoreClient.prototype.recv_get_partitions_by_names_req = function(input,mtype,rseqid) {
+  var callback = this._reqs[rseqid] || function() {};
+  delete this._reqs[rseqid];
+  if (mtype == Thrift.MessageType.EXCEPTION) {
+    var x = new Thrift.TApplicationException();
+    x.read(input);
+    input.readMessageEnd();
+    return callback(x);
+  }
+  var result = new ThriftHiveMetastore_get_partitions_by_names_req_result();
+  result.read(input);
+  input.readMessageEnd();
+
+  if (null !== result.o1) {
+    return callback(result.o1);
+  }
+  if (null !== result.o2) {
+    return callback(result.o2);
+  }
+  if (null !== result.success) {
+    return callback(null, result.success);
+  }
+  return callback('get_partitions_by_names_req failed: unknown result');
 };
 
 ThriftHiveMetastoreClient.prototype.get_partitions_with_auth = function(db_name, tbl_name, max_parts, user_name, group_names, callback) {
@@ -19733,6 +21623,48 @@ ThriftHiveMetastoreProcessor.prototype.process_drop_database = function(seqid, i
     });
   }
 };
+ThriftHiveMetastoreProcessor.prototype.process_drop_database_req = function(seqid, input, output) {
+  var args = new ThriftHiveMetastore_drop_database_req_args();
+  args.read(input);
+  input.readMessageEnd();
+  if (this._handler.drop_database_req.length === 1) {
+    Q.fcall(this._handler.drop_database_req.bind(this._handler),
+      args.req
+    ).then(function(result) {
+      var result_obj = new ThriftHiveMetastore_drop_database_req_result({success: result});
+      output.writeMessageBegin("drop_database_req", Thrift.MessageType.REPLY, seqid);
+      result_obj.write(output);
+      output.writeMessageEnd();
+      output.flush();
+    }).catch(function (err) {
+      var result;
+      if (err instanceof ttypes.NoSuchObjectException || err instanceof ttypes.InvalidOperationException || err instanceof ttypes.MetaException) {
+        result = new ThriftHiveMetastore_drop_database_req_result(err);
+        output.writeMessageBegin("drop_database_req", Thrift.MessageType.REPLY, seqid);
+      } else {
+        result = new Thrift.TApplicationException(Thrift.TApplicationExceptionType.UNKNOWN, err.message);
+        output.writeMessageBegin("drop_database_req", Thrift.MessageType.EXCEPTION, seqid);
+      }
+      result.write(output);
+      output.writeMessageEnd();
+      output.flush();
+    });
+  } else {
+    this._handler.drop_database_req(args.req, function (err, result) {
+      var result_obj;
+      if ((err === null || typeof err === 'undefined') || err instanceof ttypes.NoSuchObjectException || err instanceof ttypes.InvalidOperationException || err instanceof ttypes.MetaException) {
+        result_obj = new ThriftHiveMetastore_drop_database_req_result((err !== null || typeof err === 'undefined') ? err : {success: result});
+        output.writeMessageBegin("drop_database_req", Thrift.MessageType.REPLY, seqid);
+      } else {
+        result_obj = new Thrift.TApplicationException(Thrift.TApplicationExceptionType.UNKNOWN, err.message);
+        output.writeMessageBegin("drop_database_req", Thrift.MessageType.EXCEPTION, seqid);
+      }
+      result_obj.write(output);
+      output.writeMessageEnd();
+      output.flush();
+    });
+  }
+};
 ThriftHiveMetastoreProcessor.prototype.process_get_databases = function(seqid, input, output) {
   var args = new ThriftHiveMetastore_get_databases_args();
   args.read(input);
@@ -20026,6 +21958,258 @@ ThriftHiveMetastoreProcessor.prototype.process_get_schema_with_environment_conte
       } else {
         result_obj = new Thrift.TApplicationException(Thrift.TApplicationExceptionType.UNKNOWN, err.message);
         output.writeMessageBegin("get_schema_with_environment_context", Thrift.MessageType.EXCEPTION, seqid);
+      }
+      result_obj.write(output);
+      output.writeMessageEnd();
+      output.flush();
+    });
+  }
+};
+ThriftHiveMetastoreProcessor.prototype.process_get_fields_req = function(seqid, input, output) {
+  var args = new ThriftHiveMetastore_get_fields_req_args();
+  args.read(input);
+  input.readMessageEnd();
+  if (this._handler.get_fields_req.length === 1) {
+    Q.fcall(this._handler.get_fields_req.bind(this._handler),
+      args.req
+    ).then(function(result) {
+      var result_obj = new ThriftHiveMetastore_get_fields_req_result({success: result});
+      output.writeMessageBegin("get_fields_req", Thrift.MessageType.REPLY, seqid);
+      result_obj.write(output);
+      output.writeMessageEnd();
+      output.flush();
+    }).catch(function (err) {
+      var result;
+      if (err instanceof ttypes.MetaException || err instanceof ttypes.UnknownTableException || err instanceof ttypes.UnknownDBException) {
+        result = new ThriftHiveMetastore_get_fields_req_result(err);
+        output.writeMessageBegin("get_fields_req", Thrift.MessageType.REPLY, seqid);
+      } else {
+        result = new Thrift.TApplicationException(Thrift.TApplicationExceptionType.UNKNOWN, err.message);
+        output.writeMessageBegin("get_fields_req", Thrift.MessageType.EXCEPTION, seqid);
+      }
+      result.write(output);
+      output.writeMessageEnd();
+      output.flush();
+    });
+  } else {
+    this._handler.get_fields_req(args.req, function (err, result) {
+      var result_obj;
+      if ((err === null || typeof err === 'undefined') || err instanceof ttypes.MetaException || err instanceof ttypes.UnknownTableException || err instanceof ttypes.UnknownDBException) {
+        result_obj = new ThriftHiveMetastore_get_fields_req_result((err !== null || typeof err === 'undefined') ? err : {success: result});
+        output.writeMessageBegin("get_fields_req", Thrift.MessageType.REPLY, seqid);
+      } else {
+        result_obj = new Thrift.TApplicationException(Thrift.TApplicationExceptionType.UNKNOWN, err.message);
+        output.writeMessageBegin("get_fields_req", Thrift.MessageType.EXCEPTION, seqid);
+      }
+      result_obj.write(output);
+      output.writeMessageEnd();
+      output.flush();
+    });
+  }
+};
+ThriftHiveMetastoreProcessor.prototype.process_get_schema_req = function(seqid, input, output) {
+  var args = new ThriftHiveMetastore_get_schema_req_args();
+  args.read(input);
+  input.readMessageEnd();
+  if (this._handler.get_schema_req.length === 1) {
+    Q.fcall(this._handler.get_schema_req.bind(this._handler),
+      args.req
+    ).then(function(result) {
+      var result_obj = new ThriftHiveMetastore_get_schema_req_result({success: result});
+      output.writeMessageBegin("get_schema_req", Thrift.MessageType.REPLY, seqid);
+      result_obj.write(output);
+      output.writeMessageEnd();
+      output.flush();
+    }).catch(function (err) {
+      var result;
+      if (err instanceof ttypes.MetaException || err instanceof ttypes.UnknownTableException || err instanceof ttypes.UnknownDBException) {
+        result = new ThriftHiveMetastore_get_schema_req_result(err);
+        output.writeMessageBegin("get_schema_req", Thrift.MessageType.REPLY, seqid);
+      } else {
+        result = new Thrift.TApplicationException(Thrift.TApplicationExceptionType.UNKNOWN, err.message);
+        output.writeMessageBegin("get_schema_req", Thrift.MessageType.EXCEPTION, seqid);
+      }
+      result.write(output);
+      output.writeMessageEnd();
+      output.flush();
+    });
+  } else {
+    this._handler.get_schema_req(args.req, function (err, result) {
+      var result_obj;
+      if ((err === null || typeof err === 'undefined') || err instanceof ttypes.MetaException || err instanceof ttypes.UnknownTableException || err instanceof ttypes.UnknownDBException) {
+        result_obj = new ThriftHiveMetastore_get_schema_req_result((err !== null || typeof err === 'undefined') ? err : {success: result});
+        output.writeMessageBegin("get_schema_req", Thrift.MessageType.REPLY, seqid);
+      } else {
+        result_obj = new Thrift.TApplicationException(Thrift.TApplicationExceptionType.UNKNOWN, err.message);
+        output.writeMessageBegin("get_schema_req", Thrift.MessageType.EXCEPTION, seqid);
+      }
+      result_obj.write(output);
+      output.writeMessageEnd();
+      output.flush();
+    });
+  }
+};
+ThriftHiveMetastoreProcessor.prototype.process_create_table_req = function(seqid, input, output) {
+  var args = new ThriftHiveMetastore_create_table_req_args();
+  args.read(input);
+  input.readMessageEnd();
+  if (this._handler.create_table_req.length === 1) {
+    Q.fcall(this._handler.create_table_req.bind(this._handler),
+      args.request
+    ).then(function(result) {
+      var result_obj = new ThriftHiveMetastore_create_table_req_result({success: result});
+      output.writeMessageBegin("create_table_req", Thrift.MessageType.REPLY, seqid);
+      result_obj.write(output);
+      output.writeMessageEnd();
+      output.flush();
+    }).catch(function (err) {
+      var result;
+      if (err instanceof ttypes.AlreadyExistsException || err instanceof ttypes.InvalidObjectException || err instanceof ttypes.MetaException || err instanceof ttypes.NoSuchObjectException) {
+        result = new ThriftHiveMetastore_create_table_req_result(err);
+        output.writeMessageBegin("create_table_req", Thrift.MessageType.REPLY, seqid);
+      } else {
+        result = new Thrift.TApplicationException(Thrift.TApplicationExceptionType.UNKNOWN, err.message);
+        output.writeMessageBegin("create_table_req", Thrift.MessageType.EXCEPTION, seqid);
+      }
+      result.write(output);
+      output.writeMessageEnd();
+      output.flush();
+    });
+  } else {
+    this._handler.create_table_req(args.request, function (err, result) {
+      var result_obj;
+      if ((err === null || typeof err === 'undefined') || err instanceof ttypes.AlreadyExistsException || err instanceof ttypes.InvalidObjectException || err instanceof ttypes.MetaException || err instanceof ttypes.NoSuchObjectException) {
+        result_obj = new ThriftHiveMetastore_create_table_req_result((err !== null || typeof err === 'undefined') ? err : {success: result});
+        output.writeMessageBegin("create_table_req", Thrift.MessageType.REPLY, seqid);
+      } else {
+        result_obj = new Thrift.TApplicationException(Thrift.TApplicationExceptionType.UNKNOWN, err.message);
+        output.writeMessageBegin("create_table_req", Thrift.MessageType.EXCEPTION, seqid);
+      }
+      result_obj.write(output);
+      output.writeMessageEnd();
+      output.flush();
+    });
+  }
+};
+ThriftHiveMetastoreProcessor.prototype.process_drop_table_req = function(seqid, input, output) {
+  var args = new ThriftHiveMetastore_drop_table_req_args();
+  args.read(input);
+  input.readMessageEnd();
+  if (this._handler.drop_table_req.length === 1) {
+    Q.fcall(this._handler.drop_table_req.bind(this._handler),
+      args.dropTableReq
+    ).then(function(result) {
+      var result_obj = new ThriftHiveMetastore_drop_table_req_result({success: result});
+      output.writeMessageBegin("drop_table_req", Thrift.MessageType.REPLY, seqid);
+      result_obj.write(output);
+      output.writeMessageEnd();
+      output.flush();
+    }).catch(function (err) {
+      var result;
+      if (err instanceof ttypes.NoSuchObjectException || err instanceof ttypes.MetaException) {
+        result = new ThriftHiveMetastore_drop_table_req_result(err);
+        output.writeMessageBegin("drop_table_req", Thrift.MessageType.REPLY, seqid);
+      } else {
+        result = new Thrift.TApplicationException(Thrift.TApplicationExceptionType.UNKNOWN, err.message);
+        output.writeMessageBegin("drop_table_req", Thrift.MessageType.EXCEPTION, seqid);
+      }
+      result.write(output);
+      output.writeMessageEnd();
+      output.flush();
+    });
+  } else {
+    this._handler.drop_table_req(args.dropTableReq, function (err, result) {
+      var result_obj;
+      if ((err === null || typeof err === 'undefined') || err instanceof ttypes.NoSuchObjectException || err instanceof ttypes.MetaException) {
+        result_obj = new ThriftHiveMetastore_drop_table_req_result((err !== null || typeof err === 'undefined') ? err : {success: result});
+        output.writeMessageBegin("drop_table_req", Thrift.MessageType.REPLY, seqid);
+      } else {
+        result_obj = new Thrift.TApplicationException(Thrift.TApplicationExceptionType.UNKNOWN, err.message);
+        output.writeMessageBegin("drop_table_req", Thrift.MessageType.EXCEPTION, seqid);
+      }
+      result_obj.write(output);
+      output.writeMessageEnd();
+      output.flush();
+    });
+  }
+};
+ThriftHiveMetastoreProcessor.prototype.process_truncate_table_req = function(seqid, input, output) {
+  var args = new ThriftHiveMetastore_truncate_table_req_args();
+  args.read(input);
+  input.readMessageEnd();
+  if (this._handler.truncate_table_req.length === 1) {
+    Q.fcall(this._handler.truncate_table_req.bind(this._handler),
+      args.req
+    ).then(function(result) {
+      var result_obj = new ThriftHiveMetastore_truncate_table_req_result({success: result});
+      output.writeMessageBegin("truncate_table_req", Thrift.MessageType.REPLY, seqid);
+      result_obj.write(output);
+      output.writeMessageEnd();
+      output.flush();
+    }).catch(function (err) {
+      var result;
+      if (err instanceof ttypes.MetaException) {
+        result = new ThriftHiveMetastore_truncate_table_req_result(err);
+        output.writeMessageBegin("truncate_table_req", Thrift.MessageType.REPLY, seqid);
+      } else {
+        result = new Thrift.TApplicationException(Thrift.TApplicationExceptionType.UNKNOWN, err.message);
+        output.writeMessageBegin("truncate_table_req", Thrift.MessageType.EXCEPTION, seqid);
+      }
+      result.write(output);
+      output.writeMessageEnd();
+      output.flush();
+    });
+  } else {
+    this._handler.truncate_table_req(args.req, function (err, result) {
+      var result_obj;
+      if ((err === null || typeof err === 'undefined') || err instanceof ttypes.MetaException) {
+        result_obj = new ThriftHiveMetastore_truncate_table_req_result((err !== null || typeof err === 'undefined') ? err : {success: result});
+        output.writeMessageBegin("truncate_table_req", Thrift.MessageType.REPLY, seqid);
+      } else {
+        result_obj = new Thrift.TApplicationException(Thrift.TApplicationExceptionType.UNKNOWN, err.message);
+        output.writeMessageBegin("truncate_table_req", Thrift.MessageType.EXCEPTION, seqid);
+      }
+      result_obj.write(output);
+      output.writeMessageEnd();
+      output.flush();
+    });
+  }
+};
+ThriftHiveMetastoreProcessor.prototype.process_alter_table_req = function(seqid, input, output) {
+  var args = new ThriftHiveMetastore_alter_table_req_args();
+  args.read(input);
+  input.readMessageEnd();
+  if (this._handler.alter_table_req.length === 1) {
+    Q.fcall(this._handler.alter_table_req.bind(this._handler),
+      args.req
+    ).then(function(result) {
+      var result_obj = new ThriftHiveMetastore_alter_table_req_result({success: result});
+      output.writeMessageBegin("alter_table_req", Thrift.MessageType.REPLY, seqid);
+      result_obj.write(output);
+      output.writeMessageEnd();
+      output.flush();
+    }).catch(function (err) {
+      var result;
+      if (err instanceof ttypes.InvalidOperationException || err instanceof ttypes.MetaException) {
+        result = new ThriftHiveMetastore_alter_table_req_result(err);
+        output.writeMessageBegin("alter_table_req", Thrift.MessageType.REPLY, seqid);
+      } else {
+        result = new Thrift.TApplicationException(Thrift.TApplicationExceptionType.UNKNOWN, err.message);
+        output.writeMessageBegin("alter_table_req", Thrift.MessageType.EXCEPTION, seqid);
+      }
+      result.write(output);
+      output.writeMessageEnd();
+      output.flush();
+    });
+  } else {
+    this._handler.alter_table_req(args.req, function (err, result) {
+      var result_obj;
+      if ((err === null || typeof err === 'undefined') || err instanceof ttypes.InvalidOperationException || err instanceof ttypes.MetaException) {
+        result_obj = new ThriftHiveMetastore_alter_table_req_result((err !== null || typeof err === 'undefined') ? err : {success: result});
+        output.writeMessageBegin("alter_table_req", Thrift.MessageType.REPLY, seqid);
+      } else {
+        result_obj = new Thrift.TApplicationException(Thrift.TApplicationExceptionType.UNKNOWN, err.message);
+        output.writeMessageBegin("alter_table_req", Thrift.MessageType.EXCEPTION, seqid);
       }
       result_obj.write(output);
       output.writeMessageEnd();
@@ -21244,6 +23428,90 @@ ThriftHiveMetastoreProcessor.prototype.process_get_partitions = function(seqid, 
       } else {
         result_obj = new Thrift.TApplicationException(Thrift.TApplicationExceptionType.UNKNOWN, err.message);
         output.writeMessageBegin("get_partitions", Thrift.MessageType.EXCEPTION, seqid);
+      }
+      result_obj.write(output);
+      output.writeMessageEnd();
+      output.flush();
+    });
+  }
+};
+ThriftHiveMetastoreProcessor.prototype.process_get_partitions_req = function(seqid, input, output) {
+  var args = new ThriftHiveMetastore_get_partitions_req_args();
+  args.read(input);
+  input.readMessageEnd();
+  if (this._handler.get_partitions_req.length === 1) {
+    Q.fcall(this._handler.get_partitions_req.bind(this._handler),
+      args.req
+    ).then(function(result) {
+      var result_obj = new ThriftHiveMetastore_get_partitions_req_result({success: result});
+      output.writeMessageBegin("get_partitions_req", Thrift.MessageType.REPLY, seqid);
+      result_obj.write(output);
+      output.writeMessageEnd();
+      output.flush();
+    }).catch(function (err) {
+      var result;
+      if (err instanceof ttypes.NoSuchObjectException || err instanceof ttypes.MetaException) {
+        result = new ThriftHiveMetastore_get_partitions_req_result(err);
+        output.writeMessageBegin("get_partitions_req", Thrift.MessageType.REPLY, seqid);
+      } else {
+        result = new Thrift.TApplicationException(Thrift.TApplicationExceptionType.UNKNOWN, err.message);
+        output.writeMessageBegin("get_partitions_req", Thrift.MessageType.EXCEPTION, seqid);
+      }
+      result.write(output);
+      output.writeMessageEnd();
+      output.flush();
+    });
+  } else {
+    this._handler.get_partitions_req(args.req, function (err, result) {
+      var result_obj;
+      if ((err === null || typeof err === 'undefined') || err instanceof ttypes.NoSuchObjectException || err instanceof ttypes.MetaException) {
+        result_obj = new ThriftHiveMetastore_get_partitions_req_result((err !== null || typeof err === 'undefined') ? err : {success: result});
+        output.writeMessageBegin("get_partitions_req", Thrift.MessageType.REPLY, seqid);
+      } else {
+        result_obj = new Thrift.TApplicationException(Thrift.TApplicationExceptionType.UNKNOWN, err.message);
+        output.writeMessageBegin("get_partitions_req", Thrift.MessageType.EXCEPTION, seqid);
+      }
+      result_obj.write(output);
+      output.writeMessageEnd();
+      output.flush();
+    });
+  }
+};
+ThriftHiveMetastoreProcessor.prototype.process_get_partitions_by_names_req = function(seqid, input, output) {
+  var args = new ThriftHiveMetastore_get_partitions_by_names_req_args();
+  args.read(input);
+  input.readMessageEnd();
+  if (this._handler.get_partitions_by_names_req.length === 1) {
+    Q.fcall(this._handler.get_partitions_by_names_req.bind(this._handler),
+      args.req
+    ).then(function(result) {
+      var result_obj = new ThriftHiveMetastore_get_partitions_by_names_req_result({success: result});
+      output.writeMessageBegin("get_partitions_by_names_req", Thrift.MessageType.REPLY, seqid);
+      result_obj.write(output);
+      output.writeMessageEnd();
+      output.flush();
+    }).catch(function (err) {
+      var result;
+      if (err instanceof ttypes.MetaException || err instanceof ttypes.NoSuchObjectException) {
+        result = new ThriftHiveMetastore_get_partitions_by_names_req_result(err);
+        output.writeMessageBegin("get_partitions_by_names_req", Thrift.MessageType.REPLY, seqid);
+      } else {
+        result = new Thrift.TApplicationException(Thrift.TApplicationExceptionType.UNKNOWN, err.message);
+        output.writeMessageBegin("get_partitions_by_names_req", Thrift.MessageType.EXCEPTION, seqid);
+      }
+      result.write(output);
+      output.writeMessageEnd();
+      output.flush();
+    });
+  } else {
+    this._handler.get_partitions_by_names_req(args.req, function (err, result) {
+      var result_obj;
+      if ((err === null || typeof err === 'undefined') || err instanceof ttypes.MetaException || err instanceof ttypes.NoSuchObjectException) {
+        result_obj = new ThriftHiveMetastore_get_partitions_by_names_req_result((err !== null || typeof err === 'undefined') ? err : {success: result});
+        output.writeMessageBegin("get_partitions_by_names_req", Thrift.MessageType.REPLY, seqid);
+      } else {
+        result_obj = new Thrift.TApplicationException(Thrift.TApplicationExceptionType.UNKNOWN, err.message);
+        output.writeMessageBegin("get_partitions_by_names_req", Thrift.MessageType.EXCEPTION, seqid);
       }
       result_obj.write(output);
       output.writeMessageEnd();

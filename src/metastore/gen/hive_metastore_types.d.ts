@@ -204,6 +204,88 @@ declare class TableMeta {
     constructor(args?: { dbName: string; tableName: string; tableType: string; comments?: string; catName?: string; });
 }
 
+declare class CreateTableRequest {
+  public table: Table;
+  public envContext?: EnvironmentContext;
+
+    constructor(args?: { table: Table; envContext?: EnvironmentContext; });
+}
+
+declare class DropTableRequest {
+  public catalogName?: string;
+  public dbName: string;
+  public tableName: string;
+  public deleteData?: boolean;
+  public envContext?: EnvironmentContext;
+  public dropPartitions?: boolean;
+
+    constructor(args?: { catalogName?: string; dbName: string; tableName: string; deleteData?: boolean; envContext?: EnvironmentContext; dropPartitions?: boolean; });
+}
+
+declare class AlterTableRequest {
+  public catName?: string;
+  public dbName: string;
+  public tableName: string;
+  public table: Table;
+  public environmentContext?: EnvironmentContext;
+
+    constructor(args?: { catName?: string; dbName: string; tableName: string; table: Table; environmentContext?: EnvironmentContext; });
+}
+
+declare class AlterTableResponse {
+}
+
+declare class TruncateTableRequest {
+  public dbName: string;
+  public tableName: string;
+  public partNames?: string[];
+
+    constructor(args?: { dbName: string; tableName: string; partNames?: string[]; });
+}
+
+declare class TruncateTableResponse {
+}
+
+declare class DropDatabaseRequest {
+  public name: string;
+  public catalogName?: string;
+  public ignoreUnknownDb: boolean;
+  public deleteData: boolean;
+  public cascade: boolean;
+
+    constructor(args?: { name: string; catalogName?: string; ignoreUnknownDb: boolean; deleteData: boolean; cascade: boolean; });
+}
+
+declare class GetFieldsRequest {
+  public catName?: string;
+  public dbName: string;
+  public tblName: string;
+  public envContext?: EnvironmentContext;
+
+    constructor(args?: { catName?: string; dbName: string; tblName: string; envContext?: EnvironmentContext; });
+}
+
+declare class GetFieldsResponse {
+  public fields: FieldSchema[];
+
+    constructor(args?: { fields: FieldSchema[]; });
+}
+
+declare class GetSchemaRequest {
+  public catName?: string;
+  public dbName: string;
+  public tblName: string;
+  public envContext?: EnvironmentContext;
+
+    constructor(args?: { catName?: string; dbName: string; tblName: string; envContext?: EnvironmentContext; });
+}
+
+declare class GetSchemaResponse {
+  public fields: FieldSchema[];
+
+    constructor(args?: { fields: FieldSchema[]; });
+}
+
 declare class Partition {
   public values: string[];
   public dbName: string;
@@ -232,6 +314,35 @@ declare class AddPartitionsResult {
   public partitions?: Partition[];
 
     constructor(args?: { partitions?: Partition[]; });
+}
+
+declare class GetPartitionsByNamesRequest {
+  public db_name: string;
+  public tbl_name: string;
+  public names?: string[];
+
+    constructor(args?: { db_name: string; tbl_name: string; names?: string[]; });
+}
+
+declare class GetPartitionsByNamesResult {
+  public partitions: Partition[];
+
+    constructor(args?: { partitions: Partition[]; });
+}
+
+declare class PartitionsRequest {
+  public catName?: string;
+  public dbName: string;
+  public tblName: string;
+  public maxParts?: number;
+
+    constructor(args?: { catName?: string; dbName: string; tblName: string; maxParts?: number; });
+}
+
+declare class PartitionsResponse {
+  public partitions: Partition[];
+
+    constructor(args?: { partitions: Partition[]; });
 }
 
 declare class BooleanColumnStatsData {

@@ -2199,6 +2199,927 @@ TableMeta.prototype.write = function(output) {
   return;
 };
 
+var CreateTableRequest = module.exports.CreateTableRequest = function(args) {
+  this.table = null;
+  this.envContext = null;
+  if (args) {
+    if (args.table !== undefined && args.table !== null) {
+      this.table = new ttypes.Table(args.table);
+    } else {
+      throw new Thrift.TProtocolException(Thrift.TProtocolExceptionType.UNKNOWN, 'Required field table is unset!');
+    }
+    if (args.envContext !== undefined && args.envContext !== null) {
+      this.envContext = new ttypes.EnvironmentContext(args.envContext);
+    }
+  }
+};
+CreateTableRequest.prototype = {};
+CreateTableRequest.prototype.read = function(input) {
+  input.readStructBegin();
+  while (true) {
+    var ret = input.readFieldBegin();
+    var ftype = ret.ftype;
+    var fid = ret.fid;
+    if (ftype == Thrift.Type.STOP) {
+      break;
+    }
+    switch (fid) {
+      case 1:
+      if (ftype == Thrift.Type.STRUCT) {
+        this.table = new ttypes.Table();
+        this.table.read(input);
+      } else {
+        input.skip(ftype);
+      }
+      break;
+      case 2:
+      if (ftype == Thrift.Type.STRUCT) {
+        this.envContext = new ttypes.EnvironmentContext();
+        this.envContext.read(input);
+      } else {
+        input.skip(ftype);
+      }
+      break;
+      default:
+        input.skip(ftype);
+    }
+    input.readFieldEnd();
+  }
+  input.readStructEnd();
+  return;
+};
+
+CreateTableRequest.prototype.write = function(output) {
+  output.writeStructBegin('CreateTableRequest');
+  if (this.table !== null && this.table !== undefined) {
+    output.writeFieldBegin('table', Thrift.Type.STRUCT, 1);
+    this.table.write(output);
+    output.writeFieldEnd();
+  }
+  if (this.envContext !== null && this.envContext !== undefined) {
+    output.writeFieldBegin('envContext', Thrift.Type.STRUCT, 2);
+    this.envContext.write(output);
+    output.writeFieldEnd();
+  }
+  output.writeFieldStop();
+  output.writeStructEnd();
+  return;
+};
+
+var DropTableRequest = module.exports.DropTableRequest = function(args) {
+  this.catalogName = null;
+  this.dbName = null;
+  this.tableName = null;
+  this.deleteData = null;
+  this.envContext = null;
+  this.dropPartitions = null;
+  if (args) {
+    if (args.catalogName !== undefined && args.catalogName !== null) {
+      this.catalogName = args.catalogName;
+    }
+    if (args.dbName !== undefined && args.dbName !== null) {
+      this.dbName = args.dbName;
+    } else {
+      throw new Thrift.TProtocolException(Thrift.TProtocolExceptionType.UNKNOWN, 'Required field dbName is unset!');
+    }
+    if (args.tableName !== undefined && args.tableName !== null) {
+      this.tableName = args.tableName;
+    } else {
+      throw new Thrift.TProtocolException(Thrift.TProtocolExceptionType.UNKNOWN, 'Required field tableName is unset!');
+    }
+    if (args.deleteData !== undefined && args.deleteData !== null) {
+      this.deleteData = args.deleteData;
+    }
+    if (args.envContext !== undefined && args.envContext !== null) {
+      this.envContext = new ttypes.EnvironmentContext(args.envContext);
+    }
+    if (args.dropPartitions !== undefined && args.dropPartitions !== null) {
+      this.dropPartitions = args.dropPartitions;
+    }
+  }
+};
+DropTableRequest.prototype = {};
+DropTableRequest.prototype.read = function(input) {
+  input.readStructBegin();
+  while (true) {
+    var ret = input.readFieldBegin();
+    var ftype = ret.ftype;
+    var fid = ret.fid;
+    if (ftype == Thrift.Type.STOP) {
+      break;
+    }
+    switch (fid) {
+      case 1:
+      if (ftype == Thrift.Type.STRING) {
+        this.catalogName = input.readString();
+      } else {
+        input.skip(ftype);
+      }
+      break;
+      case 2:
+      if (ftype == Thrift.Type.STRING) {
+        this.dbName = input.readString();
+      } else {
+        input.skip(ftype);
+      }
+      break;
+      case 3:
+      if (ftype == Thrift.Type.STRING) {
+        this.tableName = input.readString();
+      } else {
+        input.skip(ftype);
+      }
+      break;
+      case 4:
+      if (ftype == Thrift.Type.BOOL) {
+        this.deleteData = input.readBool();
+      } else {
+        input.skip(ftype);
+      }
+      break;
+      case 5:
+      if (ftype == Thrift.Type.STRUCT) {
+        this.envContext = new ttypes.EnvironmentContext();
+        this.envContext.read(input);
+      } else {
+        input.skip(ftype);
+      }
+      break;
+      case 6:
+      if (ftype == Thrift.Type.BOOL) {
+        this.dropPartitions = input.readBool();
+      } else {
+        input.skip(ftype);
+      }
+      break;
+      default:
+        input.skip(ftype);
+    }
+    input.readFieldEnd();
+  }
+  input.readStructEnd();
+  return;
+};
+
+DropTableRequest.prototype.write = function(output) {
+  output.writeStructBegin('DropTableRequest');
+  if (this.catalogName !== null && this.catalogName !== undefined) {
+    output.writeFieldBegin('catalogName', Thrift.Type.STRING, 1);
+    output.writeString(this.catalogName);
+    output.writeFieldEnd();
+  }
+  if (this.dbName !== null && this.dbName !== undefined) {
+    output.writeFieldBegin('dbName', Thrift.Type.STRING, 2);
+    output.writeString(this.dbName);
+    output.writeFieldEnd();
+  }
+  if (this.tableName !== null && this.tableName !== undefined) {
+    output.writeFieldBegin('tableName', Thrift.Type.STRING, 3);
+    output.writeString(this.tableName);
+    output.writeFieldEnd();
+  }
+  if (this.deleteData !== null && this.deleteData !== undefined) {
+    output.writeFieldBegin('deleteData', Thrift.Type.BOOL, 4);
+    output.writeBool(this.deleteData);
+    output.writeFieldEnd();
+  }
+  if (this.envContext !== null && this.envContext !== undefined) {
+    output.writeFieldBegin('envContext', Thrift.Type.STRUCT, 5);
+    this.envContext.write(output);
+    output.writeFieldEnd();
+  }
+  if (this.dropPartitions !== null && this.dropPartitions !== undefined) {
+    output.writeFieldBegin('dropPartitions', Thrift.Type.BOOL, 6);
+    output.writeBool(this.dropPartitions);
+    output.writeFieldEnd();
+  }
+  output.writeFieldStop();
+  output.writeStructEnd();
+  return;
+};
+
+var AlterTableRequest = module.exports.AlterTableRequest = function(args) {
+  this.catName = null;
+  this.dbName = null;
+  this.tableName = null;
+  this.table = null;
+  this.environmentContext = null;
+  if (args) {
+    if (args.catName !== undefined && args.catName !== null) {
+      this.catName = args.catName;
+    }
+    if (args.dbName !== undefined && args.dbName !== null) {
+      this.dbName = args.dbName;
+    } else {
+      throw new Thrift.TProtocolException(Thrift.TProtocolExceptionType.UNKNOWN, 'Required field dbName is unset!');
+    }
+    if (args.tableName !== undefined && args.tableName !== null) {
+      this.tableName = args.tableName;
+    } else {
+      throw new Thrift.TProtocolException(Thrift.TProtocolExceptionType.UNKNOWN, 'Required field tableName is unset!');
+    }
+    if (args.table !== undefined && args.table !== null) {
+      this.table = new ttypes.Table(args.table);
+    } else {
+      throw new Thrift.TProtocolException(Thrift.TProtocolExceptionType.UNKNOWN, 'Required field table is unset!');
+    }
+    if (args.environmentContext !== undefined && args.environmentContext !== null) {
+      this.environmentContext = new ttypes.EnvironmentContext(args.environmentContext);
+    }
+  }
+};
+AlterTableRequest.prototype = {};
+AlterTableRequest.prototype.read = function(input) {
+  input.readStructBegin();
+  while (true) {
+    var ret = input.readFieldBegin();
+    var ftype = ret.ftype;
+    var fid = ret.fid;
+    if (ftype == Thrift.Type.STOP) {
+      break;
+    }
+    switch (fid) {
+      case 1:
+      if (ftype == Thrift.Type.STRING) {
+        this.catName = input.readString();
+      } else {
+        input.skip(ftype);
+      }
+      break;
+      case 2:
+      if (ftype == Thrift.Type.STRING) {
+        this.dbName = input.readString();
+      } else {
+        input.skip(ftype);
+      }
+      break;
+      case 3:
+      if (ftype == Thrift.Type.STRING) {
+        this.tableName = input.readString();
+      } else {
+        input.skip(ftype);
+      }
+      break;
+      case 4:
+      if (ftype == Thrift.Type.STRUCT) {
+        this.table = new ttypes.Table();
+        this.table.read(input);
+      } else {
+        input.skip(ftype);
+      }
+      break;
+      case 5:
+      if (ftype == Thrift.Type.STRUCT) {
+        this.environmentContext = new ttypes.EnvironmentContext();
+        this.environmentContext.read(input);
+      } else {
+        input.skip(ftype);
+      }
+      break;
+      default:
+        input.skip(ftype);
+    }
+    input.readFieldEnd();
+  }
+  input.readStructEnd();
+  return;
+};
+
+AlterTableRequest.prototype.write = function(output) {
+  output.writeStructBegin('AlterTableRequest');
+  if (this.catName !== null && this.catName !== undefined) {
+    output.writeFieldBegin('catName', Thrift.Type.STRING, 1);
+    output.writeString(this.catName);
+    output.writeFieldEnd();
+  }
+  if (this.dbName !== null && this.dbName !== undefined) {
+    output.writeFieldBegin('dbName', Thrift.Type.STRING, 2);
+    output.writeString(this.dbName);
+    output.writeFieldEnd();
+  }
+  if (this.tableName !== null && this.tableName !== undefined) {
+    output.writeFieldBegin('tableName', Thrift.Type.STRING, 3);
+    output.writeString(this.tableName);
+    output.writeFieldEnd();
+  }
+  if (this.table !== null && this.table !== undefined) {
+    output.writeFieldBegin('table', Thrift.Type.STRUCT, 4);
+    this.table.write(output);
+    output.writeFieldEnd();
+  }
+  if (this.environmentContext !== null && this.environmentContext !== undefined) {
+    output.writeFieldBegin('environmentContext', Thrift.Type.STRUCT, 5);
+    this.environmentContext.write(output);
+    output.writeFieldEnd();
+  }
+  output.writeFieldStop();
+  output.writeStructEnd();
+  return;
+};
+
+var AlterTableResponse = module.exports.AlterTableResponse = function(args) {
+};
+AlterTableResponse.prototype = {};
+AlterTableResponse.prototype.read = function(input) {
+  input.readStructBegin();
+  while (true) {
+    var ret = input.readFieldBegin();
+    var ftype = ret.ftype;
+    if (ftype == Thrift.Type.STOP) {
+      break;
+    }
+    input.skip(ftype);
+    input.readFieldEnd();
+  }
+  input.readStructEnd();
+  return;
+};
+
+AlterTableResponse.prototype.write = function(output) {
+  output.writeStructBegin('AlterTableResponse');
+  output.writeFieldStop();
+  output.writeStructEnd();
+  return;
+};
+
+var TruncateTableRequest = module.exports.TruncateTableRequest = function(args) {
+  this.dbName = null;
+  this.tableName = null;
+  this.partNames = null;
+  if (args) {
+    if (args.dbName !== undefined && args.dbName !== null) {
+      this.dbName = args.dbName;
+    } else {
+      throw new Thrift.TProtocolException(Thrift.TProtocolExceptionType.UNKNOWN, 'Required field dbName is unset!');
+    }
+    if (args.tableName !== undefined && args.tableName !== null) {
+      this.tableName = args.tableName;
+    } else {
+      throw new Thrift.TProtocolException(Thrift.TProtocolExceptionType.UNKNOWN, 'Required field tableName is unset!');
+    }
+    if (args.partNames !== undefined && args.partNames !== null) {
+      this.partNames = Thrift.copyList(args.partNames, [null]);
+    }
+  }
+};
+TruncateTableRequest.prototype = {};
+TruncateTableRequest.prototype.read = function(input) {
+  input.readStructBegin();
+  while (true) {
+    var ret = input.readFieldBegin();
+    var ftype = ret.ftype;
+    var fid = ret.fid;
+    if (ftype == Thrift.Type.STOP) {
+      break;
+    }
+    switch (fid) {
+      case 1:
+      if (ftype == Thrift.Type.STRING) {
+        this.dbName = input.readString();
+      } else {
+        input.skip(ftype);
+      }
+      break;
+      case 2:
+      if (ftype == Thrift.Type.STRING) {
+        this.tableName = input.readString();
+      } else {
+        input.skip(ftype);
+      }
+      break;
+      case 3:
+      if (ftype == Thrift.Type.LIST) {
+        this.partNames = [];
+        var _rtmp3103 = input.readListBegin();
+        var _size102 = _rtmp3103.size || 0;
+        for (var _i104 = 0; _i104 < _size102; ++_i104) {
+          var elem105 = null;
+          elem105 = input.readString();
+          this.partNames.push(elem105);
+        }
+        input.readListEnd();
+      } else {
+        input.skip(ftype);
+      }
+      break;
+      default:
+        input.skip(ftype);
+    }
+    input.readFieldEnd();
+  }
+  input.readStructEnd();
+  return;
+};
+
+TruncateTableRequest.prototype.write = function(output) {
+  output.writeStructBegin('TruncateTableRequest');
+  if (this.dbName !== null && this.dbName !== undefined) {
+    output.writeFieldBegin('dbName', Thrift.Type.STRING, 1);
+    output.writeString(this.dbName);
+    output.writeFieldEnd();
+  }
+  if (this.tableName !== null && this.tableName !== undefined) {
+    output.writeFieldBegin('tableName', Thrift.Type.STRING, 2);
+    output.writeString(this.tableName);
+    output.writeFieldEnd();
+  }
+  if (this.partNames !== null && this.partNames !== undefined) {
+    output.writeFieldBegin('partNames', Thrift.Type.LIST, 3);
+    output.writeListBegin(Thrift.Type.STRING, this.partNames.length);
+    for (var iter106 in this.partNames) {
+      if (this.partNames.hasOwnProperty(iter106)) {
+        iter106 = this.partNames[iter106];
+        output.writeString(iter106);
+      }
+    }
+    output.writeListEnd();
+    output.writeFieldEnd();
+  }
+  output.writeFieldStop();
+  output.writeStructEnd();
+  return;
+};
+
+var TruncateTableResponse = module.exports.TruncateTableResponse = function(args) {
+};
+TruncateTableResponse.prototype = {};
+TruncateTableResponse.prototype.read = function(input) {
+  input.readStructBegin();
+  while (true) {
+    var ret = input.readFieldBegin();
+    var ftype = ret.ftype;
+    if (ftype == Thrift.Type.STOP) {
+      break;
+    }
+    input.skip(ftype);
+    input.readFieldEnd();
+  }
+  input.readStructEnd();
+  return;
+};
+
+TruncateTableResponse.prototype.write = function(output) {
+  output.writeStructBegin('TruncateTableResponse');
+  output.writeFieldStop();
+  output.writeStructEnd();
+  return;
+};
+
+var DropDatabaseRequest = module.exports.DropDatabaseRequest = function(args) {
+  this.name = null;
+  this.catalogName = null;
+  this.ignoreUnknownDb = null;
+  this.deleteData = null;
+  this.cascade = null;
+  if (args) {
+    if (args.name !== undefined && args.name !== null) {
+      this.name = args.name;
+    } else {
+      throw new Thrift.TProtocolException(Thrift.TProtocolExceptionType.UNKNOWN, 'Required field name is unset!');
+    }
+    if (args.catalogName !== undefined && args.catalogName !== null) {
+      this.catalogName = args.catalogName;
+    }
+    if (args.ignoreUnknownDb !== undefined && args.ignoreUnknownDb !== null) {
+      this.ignoreUnknownDb = args.ignoreUnknownDb;
+    } else {
+      throw new Thrift.TProtocolException(Thrift.TProtocolExceptionType.UNKNOWN, 'Required field ignoreUnknownDb is unset!');
+    }
+    if (args.deleteData !== undefined && args.deleteData !== null) {
+      this.deleteData = args.deleteData;
+    } else {
+      throw new Thrift.TProtocolException(Thrift.TProtocolExceptionType.UNKNOWN, 'Required field deleteData is unset!');
+    }
+    if (args.cascade !== undefined && args.cascade !== null) {
+      this.cascade = args.cascade;
+    } else {
+      throw new Thrift.TProtocolException(Thrift.TProtocolExceptionType.UNKNOWN, 'Required field cascade is unset!');
+    }
+  }
+};
+DropDatabaseRequest.prototype = {};
+DropDatabaseRequest.prototype.read = function(input) {
+  input.readStructBegin();
+  while (true) {
+    var ret = input.readFieldBegin();
+    var ftype = ret.ftype;
+    var fid = ret.fid;
+    if (ftype == Thrift.Type.STOP) {
+      break;
+    }
+    switch (fid) {
+      case 1:
+      if (ftype == Thrift.Type.STRING) {
+        this.name = input.readString();
+      } else {
+        input.skip(ftype);
+      }
+      break;
+      case 2:
+      if (ftype == Thrift.Type.STRING) {
+        this.catalogName = input.readString();
+      } else {
+        input.skip(ftype);
+      }
+      break;
+      case 3:
+      if (ftype == Thrift.Type.BOOL) {
+        this.ignoreUnknownDb = input.readBool();
+      } else {
+        input.skip(ftype);
+      }
+      break;
+      case 4:
+      if (ftype == Thrift.Type.BOOL) {
+        this.deleteData = input.readBool();
+      } else {
+        input.skip(ftype);
+      }
+      break;
+      case 5:
+      if (ftype == Thrift.Type.BOOL) {
+        this.cascade = input.readBool();
+      } else {
+        input.skip(ftype);
+      }
+      break;
+      default:
+        input.skip(ftype);
+    }
+    input.readFieldEnd();
+  }
+  input.readStructEnd();
+  return;
+};
+
+DropDatabaseRequest.prototype.write = function(output) {
+  output.writeStructBegin('DropDatabaseRequest');
+  if (this.name !== null && this.name !== undefined) {
+    output.writeFieldBegin('name', Thrift.Type.STRING, 1);
+    output.writeString(this.name);
+    output.writeFieldEnd();
+  }
+  if (this.catalogName !== null && this.catalogName !== undefined) {
+    output.writeFieldBegin('catalogName', Thrift.Type.STRING, 2);
+    output.writeString(this.catalogName);
+    output.writeFieldEnd();
+  }
+  if (this.ignoreUnknownDb !== null && this.ignoreUnknownDb !== undefined) {
+    output.writeFieldBegin('ignoreUnknownDb', Thrift.Type.BOOL, 3);
+    output.writeBool(this.ignoreUnknownDb);
+    output.writeFieldEnd();
+  }
+  if (this.deleteData !== null && this.deleteData !== undefined) {
+    output.writeFieldBegin('deleteData', Thrift.Type.BOOL, 4);
+    output.writeBool(this.deleteData);
+    output.writeFieldEnd();
+  }
+  if (this.cascade !== null && this.cascade !== undefined) {
+    output.writeFieldBegin('cascade', Thrift.Type.BOOL, 5);
+    output.writeBool(this.cascade);
+    output.writeFieldEnd();
+  }
+  output.writeFieldStop();
+  output.writeStructEnd();
+  return;
+};
+
+var GetFieldsRequest = module.exports.GetFieldsRequest = function(args) {
+  this.catName = null;
+  this.dbName = null;
+  this.tblName = null;
+  this.envContext = null;
+  if (args) {
+    if (args.catName !== undefined && args.catName !== null) {
+      this.catName = args.catName;
+    }
+    if (args.dbName !== undefined && args.dbName !== null) {
+      this.dbName = args.dbName;
+    } else {
+      throw new Thrift.TProtocolException(Thrift.TProtocolExceptionType.UNKNOWN, 'Required field dbName is unset!');
+    }
+    if (args.tblName !== undefined && args.tblName !== null) {
+      this.tblName = args.tblName;
+    } else {
+      throw new Thrift.TProtocolException(Thrift.TProtocolExceptionType.UNKNOWN, 'Required field tblName is unset!');
+    }
+    if (args.envContext !== undefined && args.envContext !== null) {
+      this.envContext = new ttypes.EnvironmentContext(args.envContext);
+    }
+  }
+};
+GetFieldsRequest.prototype = {};
+GetFieldsRequest.prototype.read = function(input) {
+  input.readStructBegin();
+  while (true) {
+    var ret = input.readFieldBegin();
+    var ftype = ret.ftype;
+    var fid = ret.fid;
+    if (ftype == Thrift.Type.STOP) {
+      break;
+    }
+    switch (fid) {
+      case 1:
+      if (ftype == Thrift.Type.STRING) {
+        this.catName = input.readString();
+      } else {
+        input.skip(ftype);
+      }
+      break;
+      case 2:
+      if (ftype == Thrift.Type.STRING) {
+        this.dbName = input.readString();
+      } else {
+        input.skip(ftype);
+      }
+      break;
+      case 3:
+      if (ftype == Thrift.Type.STRING) {
+        this.tblName = input.readString();
+      } else {
+        input.skip(ftype);
+      }
+      break;
+      case 4:
+      if (ftype == Thrift.Type.STRUCT) {
+        this.envContext = new ttypes.EnvironmentContext();
+        this.envContext.read(input);
+      } else {
+        input.skip(ftype);
+      }
+      break;
+      default:
+        input.skip(ftype);
+    }
+    input.readFieldEnd();
+  }
+  input.readStructEnd();
+  return;
+};
+
+GetFieldsRequest.prototype.write = function(output) {
+  output.writeStructBegin('GetFieldsRequest');
+  if (this.catName !== null && this.catName !== undefined) {
+    output.writeFieldBegin('catName', Thrift.Type.STRING, 1);
+    output.writeString(this.catName);
+    output.writeFieldEnd();
+  }
+  if (this.dbName !== null && this.dbName !== undefined) {
+    output.writeFieldBegin('dbName', Thrift.Type.STRING, 2);
+    output.writeString(this.dbName);
+    output.writeFieldEnd();
+  }
+  if (this.tblName !== null && this.tblName !== undefined) {
+    output.writeFieldBegin('tblName', Thrift.Type.STRING, 3);
+    output.writeString(this.tblName);
+    output.writeFieldEnd();
+  }
+  if (this.envContext !== null && this.envContext !== undefined) {
+    output.writeFieldBegin('envContext', Thrift.Type.STRUCT, 4);
+    this.envContext.write(output);
+    output.writeFieldEnd();
+  }
+  output.writeFieldStop();
+  output.writeStructEnd();
+  return;
+};
+
+var GetFieldsResponse = module.exports.GetFieldsResponse = function(args) {
+  this.fields = null;
+  if (args) {
+    if (args.fields !== undefined && args.fields !== null) {
+      this.fields = Thrift.copyList(args.fields, [ttypes.FieldSchema]);
+    } else {
+      throw new Thrift.TProtocolException(Thrift.TProtocolExceptionType.UNKNOWN, 'Required field fields is unset!');
+    }
+  }
+};
+GetFieldsResponse.prototype = {};
+GetFieldsResponse.prototype.read = function(input) {
+  input.readStructBegin();
+  while (true) {
+    var ret = input.readFieldBegin();
+    var ftype = ret.ftype;
+    var fid = ret.fid;
+    if (ftype == Thrift.Type.STOP) {
+      break;
+    }
+    switch (fid) {
+      case 1:
+      if (ftype == Thrift.Type.LIST) {
+        this.fields = [];
+        var _rtmp3108 = input.readListBegin();
+        var _size107 = _rtmp3108.size || 0;
+        for (var _i109 = 0; _i109 < _size107; ++_i109) {
+          var elem110 = null;
+          elem110 = new ttypes.FieldSchema();
+          elem110.read(input);
+          this.fields.push(elem110);
+        }
+        input.readListEnd();
+      } else {
+        input.skip(ftype);
+      }
+      break;
+      case 0:
+        input.skip(ftype);
+        break;
+      default:
+        input.skip(ftype);
+    }
+    input.readFieldEnd();
+  }
+  input.readStructEnd();
+  return;
+};
+
+GetFieldsResponse.prototype.write = function(output) {
+  output.writeStructBegin('GetFieldsResponse');
+  if (this.fields !== null && this.fields !== undefined) {
+    output.writeFieldBegin('fields', Thrift.Type.LIST, 1);
+    output.writeListBegin(Thrift.Type.STRUCT, this.fields.length);
+    for (var iter111 in this.fields) {
+      if (this.fields.hasOwnProperty(iter111)) {
+        iter111 = this.fields[iter111];
+        iter111.write(output);
+      }
+    }
+    output.writeListEnd();
+    output.writeFieldEnd();
+  }
+  output.writeFieldStop();
+  output.writeStructEnd();
+  return;
+};
+
+var GetSchemaRequest = module.exports.GetSchemaRequest = function(args) {
+  this.catName = null;
+  this.dbName = null;
+  this.tblName = null;
+  this.envContext = null;
+  if (args) {
+    if (args.catName !== undefined && args.catName !== null) {
+      this.catName = args.catName;
+    }
+    if (args.dbName !== undefined && args.dbName !== null) {
+      this.dbName = args.dbName;
+    } else {
+      throw new Thrift.TProtocolException(Thrift.TProtocolExceptionType.UNKNOWN, 'Required field dbName is unset!');
+    }
+    if (args.tblName !== undefined && args.tblName !== null) {
+      this.tblName = args.tblName;
+    } else {
+      throw new Thrift.TProtocolException(Thrift.TProtocolExceptionType.UNKNOWN, 'Required field tblName is unset!');
+    }
+    if (args.envContext !== undefined && args.envContext !== null) {
+      this.envContext = new ttypes.EnvironmentContext(args.envContext);
+    }
+  }
+};
+GetSchemaRequest.prototype = {};
+GetSchemaRequest.prototype.read = function(input) {
+  input.readStructBegin();
+  while (true) {
+    var ret = input.readFieldBegin();
+    var ftype = ret.ftype;
+    var fid = ret.fid;
+    if (ftype == Thrift.Type.STOP) {
+      break;
+    }
+    switch (fid) {
+      case 1:
+      if (ftype == Thrift.Type.STRING) {
+        this.catName = input.readString();
+      } else {
+        input.skip(ftype);
+      }
+      break;
+      case 2:
+      if (ftype == Thrift.Type.STRING) {
+        this.dbName = input.readString();
+      } else {
+        input.skip(ftype);
+      }
+      break;
+      case 3:
+      if (ftype == Thrift.Type.STRING) {
+        this.tblName = input.readString();
+      } else {
+        input.skip(ftype);
+      }
+      break;
+      case 4:
+      if (ftype == Thrift.Type.STRUCT) {
+        this.envContext = new ttypes.EnvironmentContext();
+        this.envContext.read(input);
+      } else {
+        input.skip(ftype);
+      }
+      break;
+      default:
+        input.skip(ftype);
+    }
+    input.readFieldEnd();
+  }
+  input.readStructEnd();
+  return;
+};
+
+GetSchemaRequest.prototype.write = function(output) {
+  output.writeStructBegin('GetSchemaRequest');
+  if (this.catName !== null && this.catName !== undefined) {
+    output.writeFieldBegin('catName', Thrift.Type.STRING, 1);
+    output.writeString(this.catName);
+    output.writeFieldEnd();
+  }
+  if (this.dbName !== null && this.dbName !== undefined) {
+    output.writeFieldBegin('dbName', Thrift.Type.STRING, 2);
+    output.writeString(this.dbName);
+    output.writeFieldEnd();
+  }
+  if (this.tblName !== null && this.tblName !== undefined) {
+    output.writeFieldBegin('tblName', Thrift.Type.STRING, 3);
+    output.writeString(this.tblName);
+    output.writeFieldEnd();
+  }
+  if (this.envContext !== null && this.envContext !== undefined) {
+    output.writeFieldBegin('envContext', Thrift.Type.STRUCT, 4);
+    this.envContext.write(output);
+    output.writeFieldEnd();
+  }
+  output.writeFieldStop();
+  output.writeStructEnd();
+  return;
+};
+
+var GetSchemaResponse = module.exports.GetSchemaResponse = function(args) {
+  this.fields = null;
+  if (args) {
+    if (args.fields !== undefined && args.fields !== null) {
+      this.fields = Thrift.copyList(args.fields, [ttypes.FieldSchema]);
+    } else {
+      throw new Thrift.TProtocolException(Thrift.TProtocolExceptionType.UNKNOWN, 'Required field fields is unset!');
+    }
+  }
+};
+GetSchemaResponse.prototype = {};
+GetSchemaResponse.prototype.read = function(input) {
+  input.readStructBegin();
+  while (true) {
+    var ret = input.readFieldBegin();
+    var ftype = ret.ftype;
+    var fid = ret.fid;
+    if (ftype == Thrift.Type.STOP) {
+      break;
+    }
+    switch (fid) {
+      case 1:
+      if (ftype == Thrift.Type.LIST) {
+        this.fields = [];
+        var _rtmp3113 = input.readListBegin();
+        var _size112 = _rtmp3113.size || 0;
+        for (var _i114 = 0; _i114 < _size112; ++_i114) {
+          var elem115 = null;
+          elem115 = new ttypes.FieldSchema();
+          elem115.read(input);
+          this.fields.push(elem115);
+        }
+        input.readListEnd();
+      } else {
+        input.skip(ftype);
+      }
+      break;
+      case 0:
+        input.skip(ftype);
+        break;
+      default:
+        input.skip(ftype);
+    }
+    input.readFieldEnd();
+  }
+  input.readStructEnd();
+  return;
+};
+
+GetSchemaResponse.prototype.write = function(output) {
+  output.writeStructBegin('GetSchemaResponse');
+  if (this.fields !== null && this.fields !== undefined) {
+    output.writeFieldBegin('fields', Thrift.Type.LIST, 1);
+    output.writeListBegin(Thrift.Type.STRUCT, this.fields.length);
+    for (var iter116 in this.fields) {
+      if (this.fields.hasOwnProperty(iter116)) {
+        iter116 = this.fields[iter116];
+        iter116.write(output);
+      }
+    }
+    output.writeListEnd();
+    output.writeFieldEnd();
+  }
+  output.writeFieldStop();
+  output.writeStructEnd();
+  return;
+};
+
 var Partition = module.exports.Partition = function(args) {
   this.values = null;
   this.dbName = null;
@@ -2249,12 +3170,12 @@ Partition.prototype.read = function(input) {
       case 1:
       if (ftype == Thrift.Type.LIST) {
         this.values = [];
-        var _rtmp3103 = input.readListBegin();
-        var _size102 = _rtmp3103.size || 0;
-        for (var _i104 = 0; _i104 < _size102; ++_i104) {
-          var elem105 = null;
-          elem105 = input.readString();
-          this.values.push(elem105);
+        var _rtmp3118 = input.readListBegin();
+        var _size117 = _rtmp3118.size || 0;
+        for (var _i119 = 0; _i119 < _size117; ++_i119) {
+          var elem120 = null;
+          elem120 = input.readString();
+          this.values.push(elem120);
         }
         input.readListEnd();
       } else {
@@ -2300,14 +3221,14 @@ Partition.prototype.read = function(input) {
       case 7:
       if (ftype == Thrift.Type.MAP) {
         this.parameters = {};
-        var _rtmp3107 = input.readMapBegin();
-        var _size106 = _rtmp3107.size || 0;
-        for (var _i108 = 0; _i108 < _size106; ++_i108) {
-          var key109 = null;
-          var val110 = null;
-          key109 = input.readString();
-          val110 = input.readString();
-          this.parameters[key109] = val110;
+        var _rtmp3122 = input.readMapBegin();
+        var _size121 = _rtmp3122.size || 0;
+        for (var _i123 = 0; _i123 < _size121; ++_i123) {
+          var key124 = null;
+          var val125 = null;
+          key124 = input.readString();
+          val125 = input.readString();
+          this.parameters[key124] = val125;
         }
         input.readMapEnd();
       } else {
@@ -2335,10 +3256,10 @@ Partition.prototype.write = function(output) {
   if (this.values !== null && this.values !== undefined) {
     output.writeFieldBegin('values', Thrift.Type.LIST, 1);
     output.writeListBegin(Thrift.Type.STRING, this.values.length);
-    for (var iter111 in this.values) {
-      if (this.values.hasOwnProperty(iter111)) {
-        iter111 = this.values[iter111];
-        output.writeString(iter111);
+    for (var iter126 in this.values) {
+      if (this.values.hasOwnProperty(iter126)) {
+        iter126 = this.values[iter126];
+        output.writeString(iter126);
       }
     }
     output.writeListEnd();
@@ -2372,11 +3293,11 @@ Partition.prototype.write = function(output) {
   if (this.parameters !== null && this.parameters !== undefined) {
     output.writeFieldBegin('parameters', Thrift.Type.MAP, 7);
     output.writeMapBegin(Thrift.Type.STRING, Thrift.Type.STRING, Thrift.objectLength(this.parameters));
-    for (var kiter112 in this.parameters) {
-      if (this.parameters.hasOwnProperty(kiter112)) {
-        var viter113 = this.parameters[kiter112];
-        output.writeString(kiter112);
-        output.writeString(viter113);
+    for (var kiter127 in this.parameters) {
+      if (this.parameters.hasOwnProperty(kiter127)) {
+        var viter128 = this.parameters[kiter127];
+        output.writeString(kiter127);
+        output.writeString(viter128);
       }
     }
     output.writeMapEnd();
@@ -2456,13 +3377,13 @@ AddPartitionsRequest.prototype.read = function(input) {
       case 3:
       if (ftype == Thrift.Type.LIST) {
         this.parts = [];
-        var _rtmp3115 = input.readListBegin();
-        var _size114 = _rtmp3115.size || 0;
-        for (var _i116 = 0; _i116 < _size114; ++_i116) {
-          var elem117 = null;
-          elem117 = new ttypes.Partition();
-          elem117.read(input);
-          this.parts.push(elem117);
+        var _rtmp3130 = input.readListBegin();
+        var _size129 = _rtmp3130.size || 0;
+        for (var _i131 = 0; _i131 < _size129; ++_i131) {
+          var elem132 = null;
+          elem132 = new ttypes.Partition();
+          elem132.read(input);
+          this.parts.push(elem132);
         }
         input.readListEnd();
       } else {
@@ -2514,10 +3435,10 @@ AddPartitionsRequest.prototype.write = function(output) {
   if (this.parts !== null && this.parts !== undefined) {
     output.writeFieldBegin('parts', Thrift.Type.LIST, 3);
     output.writeListBegin(Thrift.Type.STRUCT, this.parts.length);
-    for (var iter118 in this.parts) {
-      if (this.parts.hasOwnProperty(iter118)) {
-        iter118 = this.parts[iter118];
-        iter118.write(output);
+    for (var iter133 in this.parts) {
+      if (this.parts.hasOwnProperty(iter133)) {
+        iter133 = this.parts[iter133];
+        iter133.write(output);
       }
     }
     output.writeListEnd();
@@ -2565,13 +3486,13 @@ AddPartitionsResult.prototype.read = function(input) {
       case 1:
       if (ftype == Thrift.Type.LIST) {
         this.partitions = [];
-        var _rtmp3120 = input.readListBegin();
-        var _size119 = _rtmp3120.size || 0;
-        for (var _i121 = 0; _i121 < _size119; ++_i121) {
-          var elem122 = null;
-          elem122 = new ttypes.Partition();
-          elem122.read(input);
-          this.partitions.push(elem122);
+        var _rtmp3135 = input.readListBegin();
+        var _size134 = _rtmp3135.size || 0;
+        for (var _i136 = 0; _i136 < _size134; ++_i136) {
+          var elem137 = null;
+          elem137 = new ttypes.Partition();
+          elem137.read(input);
+          this.partitions.push(elem137);
         }
         input.readListEnd();
       } else {
@@ -2595,10 +3516,343 @@ AddPartitionsResult.prototype.write = function(output) {
   if (this.partitions !== null && this.partitions !== undefined) {
     output.writeFieldBegin('partitions', Thrift.Type.LIST, 1);
     output.writeListBegin(Thrift.Type.STRUCT, this.partitions.length);
-    for (var iter123 in this.partitions) {
-      if (this.partitions.hasOwnProperty(iter123)) {
-        iter123 = this.partitions[iter123];
-        iter123.write(output);
+    for (var iter138 in this.partitions) {
+      if (this.partitions.hasOwnProperty(iter138)) {
+        iter138 = this.partitions[iter138];
+        iter138.write(output);
+      }
+    }
+    output.writeListEnd();
+    output.writeFieldEnd();
+  }
+  output.writeFieldStop();
+  output.writeStructEnd();
+  return;
+};
+
+var GetPartitionsByNamesRequest = module.exports.GetPartitionsByNamesRequest = function(args) {
+  this.db_name = null;
+  this.tbl_name = null;
+  this.names = null;
+  if (args) {
+    if (args.db_name !== undefined && args.db_name !== null) {
+      this.db_name = args.db_name;
+    } else {
+      throw new Thrift.TProtocolException(Thrift.TProtocolExceptionType.UNKNOWN, 'Required field db_name is unset!');
+    }
+    if (args.tbl_name !== undefined && args.tbl_name !== null) {
+      this.tbl_name = args.tbl_name;
+    } else {
+      throw new Thrift.TProtocolException(Thrift.TProtocolExceptionType.UNKNOWN, 'Required field tbl_name is unset!');
+    }
+    if (args.names !== undefined && args.names !== null) {
+      this.names = Thrift.copyList(args.names, [null]);
+    }
+  }
+};
+GetPartitionsByNamesRequest.prototype = {};
+GetPartitionsByNamesRequest.prototype.read = function(input) {
+  input.readStructBegin();
+  while (true) {
+    var ret = input.readFieldBegin();
+    var ftype = ret.ftype;
+    var fid = ret.fid;
+    if (ftype == Thrift.Type.STOP) {
+      break;
+    }
+    switch (fid) {
+      case 1:
+      if (ftype == Thrift.Type.STRING) {
+        this.db_name = input.readString();
+      } else {
+        input.skip(ftype);
+      }
+      break;
+      case 2:
+      if (ftype == Thrift.Type.STRING) {
+        this.tbl_name = input.readString();
+      } else {
+        input.skip(ftype);
+      }
+      break;
+      case 3:
+      if (ftype == Thrift.Type.LIST) {
+        this.names = [];
+        var _rtmp3140 = input.readListBegin();
+        var _size139 = _rtmp3140.size || 0;
+        for (var _i141 = 0; _i141 < _size139; ++_i141) {
+          var elem142 = null;
+          elem142 = input.readString();
+          this.names.push(elem142);
+        }
+        input.readListEnd();
+      } else {
+        input.skip(ftype);
+      }
+      break;
+      default:
+        input.skip(ftype);
+    }
+    input.readFieldEnd();
+  }
+  input.readStructEnd();
+  return;
+};
+
+GetPartitionsByNamesRequest.prototype.write = function(output) {
+  output.writeStructBegin('GetPartitionsByNamesRequest');
+  if (this.db_name !== null && this.db_name !== undefined) {
+    output.writeFieldBegin('db_name', Thrift.Type.STRING, 1);
+    output.writeString(this.db_name);
+    output.writeFieldEnd();
+  }
+  if (this.tbl_name !== null && this.tbl_name !== undefined) {
+    output.writeFieldBegin('tbl_name', Thrift.Type.STRING, 2);
+    output.writeString(this.tbl_name);
+    output.writeFieldEnd();
+  }
+  if (this.names !== null && this.names !== undefined) {
+    output.writeFieldBegin('names', Thrift.Type.LIST, 3);
+    output.writeListBegin(Thrift.Type.STRING, this.names.length);
+    for (var iter143 in this.names) {
+      if (this.names.hasOwnProperty(iter143)) {
+        iter143 = this.names[iter143];
+        output.writeString(iter143);
+      }
+    }
+    output.writeListEnd();
+    output.writeFieldEnd();
+  }
+  output.writeFieldStop();
+  output.writeStructEnd();
+  return;
+};
+
+var GetPartitionsByNamesResult = module.exports.GetPartitionsByNamesResult = function(args) {
+  this.partitions = null;
+  if (args) {
+    if (args.partitions !== undefined && args.partitions !== null) {
+      this.partitions = Thrift.copyList(args.partitions, [ttypes.Partition]);
+    } else {
+      throw new Thrift.TProtocolException(Thrift.TProtocolExceptionType.UNKNOWN, 'Required field partitions is unset!');
+    }
+  }
+};
+GetPartitionsByNamesResult.prototype = {};
+GetPartitionsByNamesResult.prototype.read = function(input) {
+  input.readStructBegin();
+  while (true) {
+    var ret = input.readFieldBegin();
+    var ftype = ret.ftype;
+    var fid = ret.fid;
+    if (ftype == Thrift.Type.STOP) {
+      break;
+    }
+    switch (fid) {
+      case 1:
+      if (ftype == Thrift.Type.LIST) {
+        this.partitions = [];
+        var _rtmp3145 = input.readListBegin();
+        var _size144 = _rtmp3145.size || 0;
+        for (var _i146 = 0; _i146 < _size144; ++_i146) {
+          var elem147 = null;
+          elem147 = new ttypes.Partition();
+          elem147.read(input);
+          this.partitions.push(elem147);
+        }
+        input.readListEnd();
+      } else {
+        input.skip(ftype);
+      }
+      break;
+      case 0:
+        input.skip(ftype);
+        break;
+      default:
+        input.skip(ftype);
+    }
+    input.readFieldEnd();
+  }
+  input.readStructEnd();
+  return;
+};
+
+GetPartitionsByNamesResult.prototype.write = function(output) {
+  output.writeStructBegin('GetPartitionsByNamesResult');
+  if (this.partitions !== null && this.partitions !== undefined) {
+    output.writeFieldBegin('partitions', Thrift.Type.LIST, 1);
+    output.writeListBegin(Thrift.Type.STRUCT, this.partitions.length);
+    for (var iter148 in this.partitions) {
+      if (this.partitions.hasOwnProperty(iter148)) {
+        iter148 = this.partitions[iter148];
+        iter148.write(output);
+      }
+    }
+    output.writeListEnd();
+    output.writeFieldEnd();
+  }
+  output.writeFieldStop();
+  output.writeStructEnd();
+  return;
+};
+
+var PartitionsRequest = module.exports.PartitionsRequest = function(args) {
+  this.catName = null;
+  this.dbName = null;
+  this.tblName = null;
+  this.maxParts = -1;
+  if (args) {
+    if (args.catName !== undefined && args.catName !== null) {
+      this.catName = args.catName;
+    }
+    if (args.dbName !== undefined && args.dbName !== null) {
+      this.dbName = args.dbName;
+    } else {
+      throw new Thrift.TProtocolException(Thrift.TProtocolExceptionType.UNKNOWN, 'Required field dbName is unset!');
+    }
+    if (args.tblName !== undefined && args.tblName !== null) {
+      this.tblName = args.tblName;
+    } else {
+      throw new Thrift.TProtocolException(Thrift.TProtocolExceptionType.UNKNOWN, 'Required field tblName is unset!');
+    }
+    if (args.maxParts !== undefined && args.maxParts !== null) {
+      this.maxParts = args.maxParts;
+    }
+  }
+};
+PartitionsRequest.prototype = {};
+PartitionsRequest.prototype.read = function(input) {
+  input.readStructBegin();
+  while (true) {
+    var ret = input.readFieldBegin();
+    var ftype = ret.ftype;
+    var fid = ret.fid;
+    if (ftype == Thrift.Type.STOP) {
+      break;
+    }
+    switch (fid) {
+      case 1:
+      if (ftype == Thrift.Type.STRING) {
+        this.catName = input.readString();
+      } else {
+        input.skip(ftype);
+      }
+      break;
+      case 2:
+      if (ftype == Thrift.Type.STRING) {
+        this.dbName = input.readString();
+      } else {
+        input.skip(ftype);
+      }
+      break;
+      case 3:
+      if (ftype == Thrift.Type.STRING) {
+        this.tblName = input.readString();
+      } else {
+        input.skip(ftype);
+      }
+      break;
+      case 4:
+      if (ftype == Thrift.Type.I16) {
+        this.maxParts = input.readI16();
+      } else {
+        input.skip(ftype);
+      }
+      break;
+      default:
+        input.skip(ftype);
+    }
+    input.readFieldEnd();
+  }
+  input.readStructEnd();
+  return;
+};
+
+PartitionsRequest.prototype.write = function(output) {
+  output.writeStructBegin('PartitionsRequest');
+  if (this.catName !== null && this.catName !== undefined) {
+    output.writeFieldBegin('catName', Thrift.Type.STRING, 1);
+    output.writeString(this.catName);
+    output.writeFieldEnd();
+  }
+  if (this.dbName !== null && this.dbName !== undefined) {
+    output.writeFieldBegin('dbName', Thrift.Type.STRING, 2);
+    output.writeString(this.dbName);
+    output.writeFieldEnd();
+  }
+  if (this.tblName !== null && this.tblName !== undefined) {
+    output.writeFieldBegin('tblName', Thrift.Type.STRING, 3);
+    output.writeString(this.tblName);
+    output.writeFieldEnd();
+  }
+  if (this.maxParts !== null && this.maxParts !== undefined) {
+    output.writeFieldBegin('maxParts', Thrift.Type.I16, 4);
+    output.writeI16(this.maxParts);
+    output.writeFieldEnd();
+  }
+  output.writeFieldStop();
+  output.writeStructEnd();
+  return;
+};
+
+var PartitionsResponse = module.exports.PartitionsResponse = function(args) {
+  this.partitions = null;
+  if (args) {
+    if (args.partitions !== undefined && args.partitions !== null) {
+      this.partitions = Thrift.copyList(args.partitions, [ttypes.Partition]);
+    } else {
+      throw new Thrift.TProtocolException(Thrift.TProtocolExceptionType.UNKNOWN, 'Required field partitions is unset!');
+    }
+  }
+};
+PartitionsResponse.prototype = {};
+PartitionsResponse.prototype.read = function(input) {
+  input.readStructBegin();
+  while (true) {
+    var ret = input.readFieldBegin();
+    var ftype = ret.ftype;
+    var fid = ret.fid;
+    if (ftype == Thrift.Type.STOP) {
+      break;
+    }
+    switch (fid) {
+      case 1:
+      if (ftype == Thrift.Type.LIST) {
+        this.partitions = [];
+        var _rtmp3150 = input.readListBegin();
+        var _size149 = _rtmp3150.size || 0;
+        for (var _i151 = 0; _i151 < _size149; ++_i151) {
+          var elem152 = null;
+          elem152 = new ttypes.Partition();
+          elem152.read(input);
+          this.partitions.push(elem152);
+        }
+        input.readListEnd();
+      } else {
+        input.skip(ftype);
+      }
+      break;
+      case 0:
+        input.skip(ftype);
+        break;
+      default:
+        input.skip(ftype);
+    }
+    input.readFieldEnd();
+  }
+  input.readStructEnd();
+  return;
+};
+
+PartitionsResponse.prototype.write = function(output) {
+  output.writeStructBegin('PartitionsResponse');
+  if (this.partitions !== null && this.partitions !== undefined) {
+    output.writeFieldBegin('partitions', Thrift.Type.LIST, 1);
+    output.writeListBegin(Thrift.Type.STRUCT, this.partitions.length);
+    for (var iter153 in this.partitions) {
+      if (this.partitions.hasOwnProperty(iter153)) {
+        iter153 = this.partitions[iter153];
+        iter153.write(output);
       }
     }
     output.writeListEnd();
@@ -3928,13 +5182,13 @@ ColumnStatistics.prototype.read = function(input) {
       case 2:
       if (ftype == Thrift.Type.LIST) {
         this.statsObj = [];
-        var _rtmp3125 = input.readListBegin();
-        var _size124 = _rtmp3125.size || 0;
-        for (var _i126 = 0; _i126 < _size124; ++_i126) {
-          var elem127 = null;
-          elem127 = new ttypes.ColumnStatisticsObj();
-          elem127.read(input);
-          this.statsObj.push(elem127);
+        var _rtmp3155 = input.readListBegin();
+        var _size154 = _rtmp3155.size || 0;
+        for (var _i156 = 0; _i156 < _size154; ++_i156) {
+          var elem157 = null;
+          elem157 = new ttypes.ColumnStatisticsObj();
+          elem157.read(input);
+          this.statsObj.push(elem157);
         }
         input.readListEnd();
       } else {
@@ -3974,10 +5228,10 @@ ColumnStatistics.prototype.write = function(output) {
   if (this.statsObj !== null && this.statsObj !== undefined) {
     output.writeFieldBegin('statsObj', Thrift.Type.LIST, 2);
     output.writeListBegin(Thrift.Type.STRUCT, this.statsObj.length);
-    for (var iter128 in this.statsObj) {
-      if (this.statsObj.hasOwnProperty(iter128)) {
-        iter128 = this.statsObj[iter128];
-        iter128.write(output);
+    for (var iter158 in this.statsObj) {
+      if (this.statsObj.hasOwnProperty(iter158)) {
+        iter158 = this.statsObj[iter158];
+        iter158.write(output);
       }
     }
     output.writeListEnd();
@@ -4032,13 +5286,13 @@ AggrStats.prototype.read = function(input) {
       case 1:
       if (ftype == Thrift.Type.LIST) {
         this.colStats = [];
-        var _rtmp3130 = input.readListBegin();
-        var _size129 = _rtmp3130.size || 0;
-        for (var _i131 = 0; _i131 < _size129; ++_i131) {
-          var elem132 = null;
-          elem132 = new ttypes.ColumnStatisticsObj();
-          elem132.read(input);
-          this.colStats.push(elem132);
+        var _rtmp3160 = input.readListBegin();
+        var _size159 = _rtmp3160.size || 0;
+        for (var _i161 = 0; _i161 < _size159; ++_i161) {
+          var elem162 = null;
+          elem162 = new ttypes.ColumnStatisticsObj();
+          elem162.read(input);
+          this.colStats.push(elem162);
         }
         input.readListEnd();
       } else {
@@ -4073,10 +5327,10 @@ AggrStats.prototype.write = function(output) {
   if (this.colStats !== null && this.colStats !== undefined) {
     output.writeFieldBegin('colStats', Thrift.Type.LIST, 1);
     output.writeListBegin(Thrift.Type.STRUCT, this.colStats.length);
-    for (var iter133 in this.colStats) {
-      if (this.colStats.hasOwnProperty(iter133)) {
-        iter133 = this.colStats[iter133];
-        iter133.write(output);
+    for (var iter163 in this.colStats) {
+      if (this.colStats.hasOwnProperty(iter163)) {
+        iter163 = this.colStats[iter163];
+        iter163.write(output);
       }
     }
     output.writeListEnd();
@@ -4137,13 +5391,13 @@ SetPartitionsStatsRequest.prototype.read = function(input) {
       case 1:
       if (ftype == Thrift.Type.LIST) {
         this.colStats = [];
-        var _rtmp3135 = input.readListBegin();
-        var _size134 = _rtmp3135.size || 0;
-        for (var _i136 = 0; _i136 < _size134; ++_i136) {
-          var elem137 = null;
-          elem137 = new ttypes.ColumnStatistics();
-          elem137.read(input);
-          this.colStats.push(elem137);
+        var _rtmp3165 = input.readListBegin();
+        var _size164 = _rtmp3165.size || 0;
+        for (var _i166 = 0; _i166 < _size164; ++_i166) {
+          var elem167 = null;
+          elem167 = new ttypes.ColumnStatistics();
+          elem167.read(input);
+          this.colStats.push(elem167);
         }
         input.readListEnd();
       } else {
@@ -4192,10 +5446,10 @@ SetPartitionsStatsRequest.prototype.write = function(output) {
   if (this.colStats !== null && this.colStats !== undefined) {
     output.writeFieldBegin('colStats', Thrift.Type.LIST, 1);
     output.writeListBegin(Thrift.Type.STRUCT, this.colStats.length);
-    for (var iter138 in this.colStats) {
-      if (this.colStats.hasOwnProperty(iter138)) {
-        iter138 = this.colStats[iter138];
-        iter138.write(output);
+    for (var iter168 in this.colStats) {
+      if (this.colStats.hasOwnProperty(iter168)) {
+        iter168 = this.colStats[iter168];
+        iter168.write(output);
       }
     }
     output.writeListEnd();
@@ -4288,12 +5542,12 @@ TableStatsRequest.prototype.read = function(input) {
       case 3:
       if (ftype == Thrift.Type.LIST) {
         this.colNames = [];
-        var _rtmp3140 = input.readListBegin();
-        var _size139 = _rtmp3140.size || 0;
-        for (var _i141 = 0; _i141 < _size139; ++_i141) {
-          var elem142 = null;
-          elem142 = input.readString();
-          this.colNames.push(elem142);
+        var _rtmp3170 = input.readListBegin();
+        var _size169 = _rtmp3170.size || 0;
+        for (var _i171 = 0; _i171 < _size169; ++_i171) {
+          var elem172 = null;
+          elem172 = input.readString();
+          this.colNames.push(elem172);
         }
         input.readListEnd();
       } else {
@@ -4345,10 +5599,10 @@ TableStatsRequest.prototype.write = function(output) {
   if (this.colNames !== null && this.colNames !== undefined) {
     output.writeFieldBegin('colNames', Thrift.Type.LIST, 3);
     output.writeListBegin(Thrift.Type.STRING, this.colNames.length);
-    for (var iter143 in this.colNames) {
-      if (this.colNames.hasOwnProperty(iter143)) {
-        iter143 = this.colNames[iter143];
-        output.writeString(iter143);
+    for (var iter173 in this.colNames) {
+      if (this.colNames.hasOwnProperty(iter173)) {
+        iter173 = this.colNames[iter173];
+        output.writeString(iter173);
       }
     }
     output.writeListEnd();
@@ -4402,13 +5656,13 @@ TableStatsResult.prototype.read = function(input) {
       case 1:
       if (ftype == Thrift.Type.LIST) {
         this.tableStats = [];
-        var _rtmp3145 = input.readListBegin();
-        var _size144 = _rtmp3145.size || 0;
-        for (var _i146 = 0; _i146 < _size144; ++_i146) {
-          var elem147 = null;
-          elem147 = new ttypes.ColumnStatisticsObj();
-          elem147.read(input);
-          this.tableStats.push(elem147);
+        var _rtmp3175 = input.readListBegin();
+        var _size174 = _rtmp3175.size || 0;
+        for (var _i176 = 0; _i176 < _size174; ++_i176) {
+          var elem177 = null;
+          elem177 = new ttypes.ColumnStatisticsObj();
+          elem177.read(input);
+          this.tableStats.push(elem177);
         }
         input.readListEnd();
       } else {
@@ -4436,10 +5690,10 @@ TableStatsResult.prototype.write = function(output) {
   if (this.tableStats !== null && this.tableStats !== undefined) {
     output.writeFieldBegin('tableStats', Thrift.Type.LIST, 1);
     output.writeListBegin(Thrift.Type.STRUCT, this.tableStats.length);
-    for (var iter148 in this.tableStats) {
-      if (this.tableStats.hasOwnProperty(iter148)) {
-        iter148 = this.tableStats[iter148];
-        iter148.write(output);
+    for (var iter178 in this.tableStats) {
+      if (this.tableStats.hasOwnProperty(iter178)) {
+        iter178 = this.tableStats[iter178];
+        iter178.write(output);
       }
     }
     output.writeListEnd();
@@ -4523,12 +5777,12 @@ PartitionsStatsRequest.prototype.read = function(input) {
       case 3:
       if (ftype == Thrift.Type.LIST) {
         this.colNames = [];
-        var _rtmp3150 = input.readListBegin();
-        var _size149 = _rtmp3150.size || 0;
-        for (var _i151 = 0; _i151 < _size149; ++_i151) {
-          var elem152 = null;
-          elem152 = input.readString();
-          this.colNames.push(elem152);
+        var _rtmp3180 = input.readListBegin();
+        var _size179 = _rtmp3180.size || 0;
+        for (var _i181 = 0; _i181 < _size179; ++_i181) {
+          var elem182 = null;
+          elem182 = input.readString();
+          this.colNames.push(elem182);
         }
         input.readListEnd();
       } else {
@@ -4538,12 +5792,12 @@ PartitionsStatsRequest.prototype.read = function(input) {
       case 4:
       if (ftype == Thrift.Type.LIST) {
         this.partNames = [];
-        var _rtmp3154 = input.readListBegin();
-        var _size153 = _rtmp3154.size || 0;
-        for (var _i155 = 0; _i155 < _size153; ++_i155) {
-          var elem156 = null;
-          elem156 = input.readString();
-          this.partNames.push(elem156);
+        var _rtmp3184 = input.readListBegin();
+        var _size183 = _rtmp3184.size || 0;
+        for (var _i185 = 0; _i185 < _size183; ++_i185) {
+          var elem186 = null;
+          elem186 = input.readString();
+          this.partNames.push(elem186);
         }
         input.readListEnd();
       } else {
@@ -4595,10 +5849,10 @@ PartitionsStatsRequest.prototype.write = function(output) {
   if (this.colNames !== null && this.colNames !== undefined) {
     output.writeFieldBegin('colNames', Thrift.Type.LIST, 3);
     output.writeListBegin(Thrift.Type.STRING, this.colNames.length);
-    for (var iter157 in this.colNames) {
-      if (this.colNames.hasOwnProperty(iter157)) {
-        iter157 = this.colNames[iter157];
-        output.writeString(iter157);
+    for (var iter187 in this.colNames) {
+      if (this.colNames.hasOwnProperty(iter187)) {
+        iter187 = this.colNames[iter187];
+        output.writeString(iter187);
       }
     }
     output.writeListEnd();
@@ -4607,10 +5861,10 @@ PartitionsStatsRequest.prototype.write = function(output) {
   if (this.partNames !== null && this.partNames !== undefined) {
     output.writeFieldBegin('partNames', Thrift.Type.LIST, 4);
     output.writeListBegin(Thrift.Type.STRING, this.partNames.length);
-    for (var iter158 in this.partNames) {
-      if (this.partNames.hasOwnProperty(iter158)) {
-        iter158 = this.partNames[iter158];
-        output.writeString(iter158);
+    for (var iter188 in this.partNames) {
+      if (this.partNames.hasOwnProperty(iter188)) {
+        iter188 = this.partNames[iter188];
+        output.writeString(iter188);
       }
     }
     output.writeListEnd();
@@ -4664,23 +5918,23 @@ PartitionsStatsResult.prototype.read = function(input) {
       case 1:
       if (ftype == Thrift.Type.MAP) {
         this.partStats = {};
-        var _rtmp3160 = input.readMapBegin();
-        var _size159 = _rtmp3160.size || 0;
-        for (var _i161 = 0; _i161 < _size159; ++_i161) {
-          var key162 = null;
-          var val163 = null;
-          key162 = input.readString();
-          val163 = [];
-          var _rtmp3165 = input.readListBegin();
-          var _size164 = _rtmp3165.size || 0;
-          for (var _i166 = 0; _i166 < _size164; ++_i166) {
-            var elem167 = null;
-            elem167 = new ttypes.ColumnStatisticsObj();
-            elem167.read(input);
-            val163.push(elem167);
+        var _rtmp3190 = input.readMapBegin();
+        var _size189 = _rtmp3190.size || 0;
+        for (var _i191 = 0; _i191 < _size189; ++_i191) {
+          var key192 = null;
+          var val193 = null;
+          key192 = input.readString();
+          val193 = [];
+          var _rtmp3195 = input.readListBegin();
+          var _size194 = _rtmp3195.size || 0;
+          for (var _i196 = 0; _i196 < _size194; ++_i196) {
+            var elem197 = null;
+            elem197 = new ttypes.ColumnStatisticsObj();
+            elem197.read(input);
+            val193.push(elem197);
           }
           input.readListEnd();
-          this.partStats[key162] = val163;
+          this.partStats[key192] = val193;
         }
         input.readMapEnd();
       } else {
@@ -4708,15 +5962,15 @@ PartitionsStatsResult.prototype.write = function(output) {
   if (this.partStats !== null && this.partStats !== undefined) {
     output.writeFieldBegin('partStats', Thrift.Type.MAP, 1);
     output.writeMapBegin(Thrift.Type.STRING, Thrift.Type.LIST, Thrift.objectLength(this.partStats));
-    for (var kiter168 in this.partStats) {
-      if (this.partStats.hasOwnProperty(kiter168)) {
-        var viter169 = this.partStats[kiter168];
-        output.writeString(kiter168);
-        output.writeListBegin(Thrift.Type.STRUCT, viter169.length);
-        for (var iter170 in viter169) {
-          if (viter169.hasOwnProperty(iter170)) {
-            iter170 = viter169[iter170];
-            iter170.write(output);
+    for (var kiter198 in this.partStats) {
+      if (this.partStats.hasOwnProperty(kiter198)) {
+        var viter199 = this.partStats[kiter198];
+        output.writeString(kiter198);
+        output.writeListBegin(Thrift.Type.STRUCT, viter199.length);
+        for (var iter200 in viter199) {
+          if (viter199.hasOwnProperty(iter200)) {
+            iter200 = viter199[iter200];
+            iter200.write(output);
           }
         }
         output.writeListEnd();
@@ -4901,13 +6155,13 @@ Function.prototype.read = function(input) {
       case 8:
       if (ftype == Thrift.Type.LIST) {
         this.resourceUris = [];
-        var _rtmp3172 = input.readListBegin();
-        var _size171 = _rtmp3172.size || 0;
-        for (var _i173 = 0; _i173 < _size171; ++_i173) {
-          var elem174 = null;
-          elem174 = new ttypes.ResourceUri();
-          elem174.read(input);
-          this.resourceUris.push(elem174);
+        var _rtmp3202 = input.readListBegin();
+        var _size201 = _rtmp3202.size || 0;
+        for (var _i203 = 0; _i203 < _size201; ++_i203) {
+          var elem204 = null;
+          elem204 = new ttypes.ResourceUri();
+          elem204.read(input);
+          this.resourceUris.push(elem204);
         }
         input.readListEnd();
       } else {
@@ -4970,10 +6224,10 @@ Function.prototype.write = function(output) {
   if (this.resourceUris !== null && this.resourceUris !== undefined) {
     output.writeFieldBegin('resourceUris', Thrift.Type.LIST, 8);
     output.writeListBegin(Thrift.Type.STRUCT, this.resourceUris.length);
-    for (var iter175 in this.resourceUris) {
-      if (this.resourceUris.hasOwnProperty(iter175)) {
-        iter175 = this.resourceUris[iter175];
-        iter175.write(output);
+    for (var iter205 in this.resourceUris) {
+      if (this.resourceUris.hasOwnProperty(iter205)) {
+        iter205 = this.resourceUris[iter205];
+        iter205.write(output);
       }
     }
     output.writeListEnd();
@@ -5011,13 +6265,13 @@ GetAllFunctionsResponse.prototype.read = function(input) {
       case 1:
       if (ftype == Thrift.Type.LIST) {
         this.functions = [];
-        var _rtmp3177 = input.readListBegin();
-        var _size176 = _rtmp3177.size || 0;
-        for (var _i178 = 0; _i178 < _size176; ++_i178) {
-          var elem179 = null;
-          elem179 = new ttypes.Function();
-          elem179.read(input);
-          this.functions.push(elem179);
+        var _rtmp3207 = input.readListBegin();
+        var _size206 = _rtmp3207.size || 0;
+        for (var _i208 = 0; _i208 < _size206; ++_i208) {
+          var elem209 = null;
+          elem209 = new ttypes.Function();
+          elem209.read(input);
+          this.functions.push(elem209);
         }
         input.readListEnd();
       } else {
@@ -5041,10 +6295,10 @@ GetAllFunctionsResponse.prototype.write = function(output) {
   if (this.functions !== null && this.functions !== undefined) {
     output.writeFieldBegin('functions', Thrift.Type.LIST, 1);
     output.writeListBegin(Thrift.Type.STRUCT, this.functions.length);
-    for (var iter180 in this.functions) {
-      if (this.functions.hasOwnProperty(iter180)) {
-        iter180 = this.functions[iter180];
-        iter180.write(output);
+    for (var iter210 in this.functions) {
+      if (this.functions.hasOwnProperty(iter210)) {
+        iter210 = this.functions[iter210];
+        iter210.write(output);
       }
     }
     output.writeListEnd();
@@ -6292,13 +7546,13 @@ PrimaryKeysResponse.prototype.read = function(input) {
       case 1:
       if (ftype == Thrift.Type.LIST) {
         this.primaryKeys = [];
-        var _rtmp3182 = input.readListBegin();
-        var _size181 = _rtmp3182.size || 0;
-        for (var _i183 = 0; _i183 < _size181; ++_i183) {
-          var elem184 = null;
-          elem184 = new ttypes.SQLPrimaryKey();
-          elem184.read(input);
-          this.primaryKeys.push(elem184);
+        var _rtmp3212 = input.readListBegin();
+        var _size211 = _rtmp3212.size || 0;
+        for (var _i213 = 0; _i213 < _size211; ++_i213) {
+          var elem214 = null;
+          elem214 = new ttypes.SQLPrimaryKey();
+          elem214.read(input);
+          this.primaryKeys.push(elem214);
         }
         input.readListEnd();
       } else {
@@ -6322,10 +7576,10 @@ PrimaryKeysResponse.prototype.write = function(output) {
   if (this.primaryKeys !== null && this.primaryKeys !== undefined) {
     output.writeFieldBegin('primaryKeys', Thrift.Type.LIST, 1);
     output.writeListBegin(Thrift.Type.STRUCT, this.primaryKeys.length);
-    for (var iter185 in this.primaryKeys) {
-      if (this.primaryKeys.hasOwnProperty(iter185)) {
-        iter185 = this.primaryKeys[iter185];
-        iter185.write(output);
+    for (var iter215 in this.primaryKeys) {
+      if (this.primaryKeys.hasOwnProperty(iter215)) {
+        iter215 = this.primaryKeys[iter215];
+        iter215.write(output);
       }
     }
     output.writeListEnd();
@@ -6471,13 +7725,13 @@ ForeignKeysResponse.prototype.read = function(input) {
       case 1:
       if (ftype == Thrift.Type.LIST) {
         this.foreignKeys = [];
-        var _rtmp3187 = input.readListBegin();
-        var _size186 = _rtmp3187.size || 0;
-        for (var _i188 = 0; _i188 < _size186; ++_i188) {
-          var elem189 = null;
-          elem189 = new ttypes.SQLForeignKey();
-          elem189.read(input);
-          this.foreignKeys.push(elem189);
+        var _rtmp3217 = input.readListBegin();
+        var _size216 = _rtmp3217.size || 0;
+        for (var _i218 = 0; _i218 < _size216; ++_i218) {
+          var elem219 = null;
+          elem219 = new ttypes.SQLForeignKey();
+          elem219.read(input);
+          this.foreignKeys.push(elem219);
         }
         input.readListEnd();
       } else {
@@ -6501,10 +7755,10 @@ ForeignKeysResponse.prototype.write = function(output) {
   if (this.foreignKeys !== null && this.foreignKeys !== undefined) {
     output.writeFieldBegin('foreignKeys', Thrift.Type.LIST, 1);
     output.writeListBegin(Thrift.Type.STRUCT, this.foreignKeys.length);
-    for (var iter190 in this.foreignKeys) {
-      if (this.foreignKeys.hasOwnProperty(iter190)) {
-        iter190 = this.foreignKeys[iter190];
-        iter190.write(output);
+    for (var iter220 in this.foreignKeys) {
+      if (this.foreignKeys.hasOwnProperty(iter220)) {
+        iter220 = this.foreignKeys[iter220];
+        iter220.write(output);
       }
     }
     output.writeListEnd();
@@ -6624,13 +7878,13 @@ UniqueConstraintsResponse.prototype.read = function(input) {
       case 1:
       if (ftype == Thrift.Type.LIST) {
         this.uniqueConstraints = [];
-        var _rtmp3192 = input.readListBegin();
-        var _size191 = _rtmp3192.size || 0;
-        for (var _i193 = 0; _i193 < _size191; ++_i193) {
-          var elem194 = null;
-          elem194 = new ttypes.SQLUniqueConstraint();
-          elem194.read(input);
-          this.uniqueConstraints.push(elem194);
+        var _rtmp3222 = input.readListBegin();
+        var _size221 = _rtmp3222.size || 0;
+        for (var _i223 = 0; _i223 < _size221; ++_i223) {
+          var elem224 = null;
+          elem224 = new ttypes.SQLUniqueConstraint();
+          elem224.read(input);
+          this.uniqueConstraints.push(elem224);
         }
         input.readListEnd();
       } else {
@@ -6654,10 +7908,10 @@ UniqueConstraintsResponse.prototype.write = function(output) {
   if (this.uniqueConstraints !== null && this.uniqueConstraints !== undefined) {
     output.writeFieldBegin('uniqueConstraints', Thrift.Type.LIST, 1);
     output.writeListBegin(Thrift.Type.STRUCT, this.uniqueConstraints.length);
-    for (var iter195 in this.uniqueConstraints) {
-      if (this.uniqueConstraints.hasOwnProperty(iter195)) {
-        iter195 = this.uniqueConstraints[iter195];
-        iter195.write(output);
+    for (var iter225 in this.uniqueConstraints) {
+      if (this.uniqueConstraints.hasOwnProperty(iter225)) {
+        iter225 = this.uniqueConstraints[iter225];
+        iter225.write(output);
       }
     }
     output.writeListEnd();
@@ -6777,13 +8031,13 @@ NotNullConstraintsResponse.prototype.read = function(input) {
       case 1:
       if (ftype == Thrift.Type.LIST) {
         this.notNullConstraints = [];
-        var _rtmp3197 = input.readListBegin();
-        var _size196 = _rtmp3197.size || 0;
-        for (var _i198 = 0; _i198 < _size196; ++_i198) {
-          var elem199 = null;
-          elem199 = new ttypes.SQLNotNullConstraint();
-          elem199.read(input);
-          this.notNullConstraints.push(elem199);
+        var _rtmp3227 = input.readListBegin();
+        var _size226 = _rtmp3227.size || 0;
+        for (var _i228 = 0; _i228 < _size226; ++_i228) {
+          var elem229 = null;
+          elem229 = new ttypes.SQLNotNullConstraint();
+          elem229.read(input);
+          this.notNullConstraints.push(elem229);
         }
         input.readListEnd();
       } else {
@@ -6807,10 +8061,10 @@ NotNullConstraintsResponse.prototype.write = function(output) {
   if (this.notNullConstraints !== null && this.notNullConstraints !== undefined) {
     output.writeFieldBegin('notNullConstraints', Thrift.Type.LIST, 1);
     output.writeListBegin(Thrift.Type.STRUCT, this.notNullConstraints.length);
-    for (var iter200 in this.notNullConstraints) {
-      if (this.notNullConstraints.hasOwnProperty(iter200)) {
-        iter200 = this.notNullConstraints[iter200];
-        iter200.write(output);
+    for (var iter230 in this.notNullConstraints) {
+      if (this.notNullConstraints.hasOwnProperty(iter230)) {
+        iter230 = this.notNullConstraints[iter230];
+        iter230.write(output);
       }
     }
     output.writeListEnd();
@@ -6930,13 +8184,13 @@ DefaultConstraintsResponse.prototype.read = function(input) {
       case 1:
       if (ftype == Thrift.Type.LIST) {
         this.defaultConstraints = [];
-        var _rtmp3202 = input.readListBegin();
-        var _size201 = _rtmp3202.size || 0;
-        for (var _i203 = 0; _i203 < _size201; ++_i203) {
-          var elem204 = null;
-          elem204 = new ttypes.SQLDefaultConstraint();
-          elem204.read(input);
-          this.defaultConstraints.push(elem204);
+        var _rtmp3232 = input.readListBegin();
+        var _size231 = _rtmp3232.size || 0;
+        for (var _i233 = 0; _i233 < _size231; ++_i233) {
+          var elem234 = null;
+          elem234 = new ttypes.SQLDefaultConstraint();
+          elem234.read(input);
+          this.defaultConstraints.push(elem234);
         }
         input.readListEnd();
       } else {
@@ -6960,10 +8214,10 @@ DefaultConstraintsResponse.prototype.write = function(output) {
   if (this.defaultConstraints !== null && this.defaultConstraints !== undefined) {
     output.writeFieldBegin('defaultConstraints', Thrift.Type.LIST, 1);
     output.writeListBegin(Thrift.Type.STRUCT, this.defaultConstraints.length);
-    for (var iter205 in this.defaultConstraints) {
-      if (this.defaultConstraints.hasOwnProperty(iter205)) {
-        iter205 = this.defaultConstraints[iter205];
-        iter205.write(output);
+    for (var iter235 in this.defaultConstraints) {
+      if (this.defaultConstraints.hasOwnProperty(iter235)) {
+        iter235 = this.defaultConstraints[iter235];
+        iter235.write(output);
       }
     }
     output.writeListEnd();
@@ -7083,13 +8337,13 @@ CheckConstraintsResponse.prototype.read = function(input) {
       case 1:
       if (ftype == Thrift.Type.LIST) {
         this.checkConstraints = [];
-        var _rtmp3207 = input.readListBegin();
-        var _size206 = _rtmp3207.size || 0;
-        for (var _i208 = 0; _i208 < _size206; ++_i208) {
-          var elem209 = null;
-          elem209 = new ttypes.SQLCheckConstraint();
-          elem209.read(input);
-          this.checkConstraints.push(elem209);
+        var _rtmp3237 = input.readListBegin();
+        var _size236 = _rtmp3237.size || 0;
+        for (var _i238 = 0; _i238 < _size236; ++_i238) {
+          var elem239 = null;
+          elem239 = new ttypes.SQLCheckConstraint();
+          elem239.read(input);
+          this.checkConstraints.push(elem239);
         }
         input.readListEnd();
       } else {
@@ -7113,10 +8367,10 @@ CheckConstraintsResponse.prototype.write = function(output) {
   if (this.checkConstraints !== null && this.checkConstraints !== undefined) {
     output.writeFieldBegin('checkConstraints', Thrift.Type.LIST, 1);
     output.writeListBegin(Thrift.Type.STRUCT, this.checkConstraints.length);
-    for (var iter210 in this.checkConstraints) {
-      if (this.checkConstraints.hasOwnProperty(iter210)) {
-        iter210 = this.checkConstraints[iter210];
-        iter210.write(output);
+    for (var iter240 in this.checkConstraints) {
+      if (this.checkConstraints.hasOwnProperty(iter240)) {
+        iter240 = this.checkConstraints[iter240];
+        iter240.write(output);
       }
     }
     output.writeListEnd();
@@ -7173,12 +8427,12 @@ NotificationEventRequest.prototype.read = function(input) {
       case 3:
       if (ftype == Thrift.Type.LIST) {
         this.eventTypeSkipList = [];
-        var _rtmp3212 = input.readListBegin();
-        var _size211 = _rtmp3212.size || 0;
-        for (var _i213 = 0; _i213 < _size211; ++_i213) {
-          var elem214 = null;
-          elem214 = input.readString();
-          this.eventTypeSkipList.push(elem214);
+        var _rtmp3242 = input.readListBegin();
+        var _size241 = _rtmp3242.size || 0;
+        for (var _i243 = 0; _i243 < _size241; ++_i243) {
+          var elem244 = null;
+          elem244 = input.readString();
+          this.eventTypeSkipList.push(elem244);
         }
         input.readListEnd();
       } else {
@@ -7209,10 +8463,10 @@ NotificationEventRequest.prototype.write = function(output) {
   if (this.eventTypeSkipList !== null && this.eventTypeSkipList !== undefined) {
     output.writeFieldBegin('eventTypeSkipList', Thrift.Type.LIST, 3);
     output.writeListBegin(Thrift.Type.STRING, this.eventTypeSkipList.length);
-    for (var iter215 in this.eventTypeSkipList) {
-      if (this.eventTypeSkipList.hasOwnProperty(iter215)) {
-        iter215 = this.eventTypeSkipList[iter215];
-        output.writeString(iter215);
+    for (var iter245 in this.eventTypeSkipList) {
+      if (this.eventTypeSkipList.hasOwnProperty(iter245)) {
+        iter245 = this.eventTypeSkipList[iter245];
+        output.writeString(iter245);
       }
     }
     output.writeListEnd();
@@ -7414,13 +8668,13 @@ NotificationEventResponse.prototype.read = function(input) {
       case 1:
       if (ftype == Thrift.Type.LIST) {
         this.events = [];
-        var _rtmp3217 = input.readListBegin();
-        var _size216 = _rtmp3217.size || 0;
-        for (var _i218 = 0; _i218 < _size216; ++_i218) {
-          var elem219 = null;
-          elem219 = new ttypes.NotificationEvent();
-          elem219.read(input);
-          this.events.push(elem219);
+        var _rtmp3247 = input.readListBegin();
+        var _size246 = _rtmp3247.size || 0;
+        for (var _i248 = 0; _i248 < _size246; ++_i248) {
+          var elem249 = null;
+          elem249 = new ttypes.NotificationEvent();
+          elem249.read(input);
+          this.events.push(elem249);
         }
         input.readListEnd();
       } else {
@@ -7444,10 +8698,10 @@ NotificationEventResponse.prototype.write = function(output) {
   if (this.events !== null && this.events !== undefined) {
     output.writeFieldBegin('events', Thrift.Type.LIST, 1);
     output.writeListBegin(Thrift.Type.STRUCT, this.events.length);
-    for (var iter220 in this.events) {
-      if (this.events.hasOwnProperty(iter220)) {
-        iter220 = this.events[iter220];
-        iter220.write(output);
+    for (var iter250 in this.events) {
+      if (this.events.hasOwnProperty(iter250)) {
+        iter250 = this.events[iter250];
+        iter250.write(output);
       }
     }
     output.writeListEnd();
@@ -7716,12 +8970,12 @@ InsertEventRequestData.prototype.read = function(input) {
       case 2:
       if (ftype == Thrift.Type.LIST) {
         this.filesAdded = [];
-        var _rtmp3222 = input.readListBegin();
-        var _size221 = _rtmp3222.size || 0;
-        for (var _i223 = 0; _i223 < _size221; ++_i223) {
-          var elem224 = null;
-          elem224 = input.readString();
-          this.filesAdded.push(elem224);
+        var _rtmp3252 = input.readListBegin();
+        var _size251 = _rtmp3252.size || 0;
+        for (var _i253 = 0; _i253 < _size251; ++_i253) {
+          var elem254 = null;
+          elem254 = input.readString();
+          this.filesAdded.push(elem254);
         }
         input.readListEnd();
       } else {
@@ -7731,12 +8985,12 @@ InsertEventRequestData.prototype.read = function(input) {
       case 3:
       if (ftype == Thrift.Type.LIST) {
         this.filesAddedChecksum = [];
-        var _rtmp3226 = input.readListBegin();
-        var _size225 = _rtmp3226.size || 0;
-        for (var _i227 = 0; _i227 < _size225; ++_i227) {
-          var elem228 = null;
-          elem228 = input.readString();
-          this.filesAddedChecksum.push(elem228);
+        var _rtmp3256 = input.readListBegin();
+        var _size255 = _rtmp3256.size || 0;
+        for (var _i257 = 0; _i257 < _size255; ++_i257) {
+          var elem258 = null;
+          elem258 = input.readString();
+          this.filesAddedChecksum.push(elem258);
         }
         input.readListEnd();
       } else {
@@ -7762,10 +9016,10 @@ InsertEventRequestData.prototype.write = function(output) {
   if (this.filesAdded !== null && this.filesAdded !== undefined) {
     output.writeFieldBegin('filesAdded', Thrift.Type.LIST, 2);
     output.writeListBegin(Thrift.Type.STRING, this.filesAdded.length);
-    for (var iter229 in this.filesAdded) {
-      if (this.filesAdded.hasOwnProperty(iter229)) {
-        iter229 = this.filesAdded[iter229];
-        output.writeString(iter229);
+    for (var iter259 in this.filesAdded) {
+      if (this.filesAdded.hasOwnProperty(iter259)) {
+        iter259 = this.filesAdded[iter259];
+        output.writeString(iter259);
       }
     }
     output.writeListEnd();
@@ -7774,10 +9028,10 @@ InsertEventRequestData.prototype.write = function(output) {
   if (this.filesAddedChecksum !== null && this.filesAddedChecksum !== undefined) {
     output.writeFieldBegin('filesAddedChecksum', Thrift.Type.LIST, 3);
     output.writeListBegin(Thrift.Type.STRING, this.filesAddedChecksum.length);
-    for (var iter230 in this.filesAddedChecksum) {
-      if (this.filesAddedChecksum.hasOwnProperty(iter230)) {
-        iter230 = this.filesAddedChecksum[iter230];
-        output.writeString(iter230);
+    for (var iter260 in this.filesAddedChecksum) {
+      if (this.filesAddedChecksum.hasOwnProperty(iter260)) {
+        iter260 = this.filesAddedChecksum[iter260];
+        output.writeString(iter260);
       }
     }
     output.writeListEnd();
@@ -7914,12 +9168,12 @@ FireEventRequest.prototype.read = function(input) {
       case 5:
       if (ftype == Thrift.Type.LIST) {
         this.partitionVals = [];
-        var _rtmp3232 = input.readListBegin();
-        var _size231 = _rtmp3232.size || 0;
-        for (var _i233 = 0; _i233 < _size231; ++_i233) {
-          var elem234 = null;
-          elem234 = input.readString();
-          this.partitionVals.push(elem234);
+        var _rtmp3262 = input.readListBegin();
+        var _size261 = _rtmp3262.size || 0;
+        for (var _i263 = 0; _i263 < _size261; ++_i263) {
+          var elem264 = null;
+          elem264 = input.readString();
+          this.partitionVals.push(elem264);
         }
         input.readListEnd();
       } else {
@@ -7967,10 +9221,10 @@ FireEventRequest.prototype.write = function(output) {
   if (this.partitionVals !== null && this.partitionVals !== undefined) {
     output.writeFieldBegin('partitionVals', Thrift.Type.LIST, 5);
     output.writeListBegin(Thrift.Type.STRING, this.partitionVals.length);
-    for (var iter235 in this.partitionVals) {
-      if (this.partitionVals.hasOwnProperty(iter235)) {
-        iter235 = this.partitionVals[iter235];
-        output.writeString(iter235);
+    for (var iter265 in this.partitionVals) {
+      if (this.partitionVals.hasOwnProperty(iter265)) {
+        iter265 = this.partitionVals[iter265];
+        output.writeString(iter265);
       }
     }
     output.writeListEnd();

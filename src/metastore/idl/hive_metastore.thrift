@@ -162,6 +162,72 @@ struct TableMeta {
   5: optional string catName,
 }
 
+# Hive 4's request forms of table calls (the fields lakeform reads; the rest are skipped).
+
+struct CreateTableRequest {
+  1: required Table table,
+  2: optional EnvironmentContext envContext,
+}
+
+struct DropTableRequest {
+  1: optional string catalogName,
+  2: required string dbName,
+  3: required string tableName,
+  4: optional bool deleteData,
+  5: optional EnvironmentContext envContext,
+  6: optional bool dropPartitions,
+}
+
+struct AlterTableRequest {
+  1: optional string catName,
+  2: required string dbName,
+  3: required string tableName,
+  4: required Table table,
+  5: optional EnvironmentContext environmentContext,
+}
+
+struct AlterTableResponse {
+}
+
+struct TruncateTableRequest {
+  1: required string dbName,
+  2: required string tableName,
+  3: optional list<string> partNames,
+}
+
+struct TruncateTableResponse {
+}
+
+struct DropDatabaseRequest {
+  1: required string name,
+  2: optional string catalogName,
+  3: required bool ignoreUnknownDb,
+  4: required bool deleteData,
+  5: required bool cascade,
+}
+
+struct GetFieldsRequest {
+  1: optional string catName,
+  2: required string dbName,
+  3: required string tblName,
+  4: optional EnvironmentContext envContext,
+}
+
+struct GetFieldsResponse {
+  1: required list<FieldSchema> fields,
+}
+
+struct GetSchemaRequest {
+  1: optional string catName,
+  2: required string dbName,
+  3: required string tblName,
+  4: optional EnvironmentContext envContext,
+}
+
+struct GetSchemaResponse {
+  1: required list<FieldSchema> fields,
+}
+
 # ---- partitions ----
 
 struct Partition {
@@ -186,6 +252,27 @@ struct AddPartitionsRequest {
 
 struct AddPartitionsResult {
   1: optional list<Partition> partitions,
+}
+
+struct GetPartitionsByNamesRequest {
+  1: required string db_name,
+  2: required string tbl_name,
+  3: optional list<string> names,
+}
+
+struct GetPartitionsByNamesResult {
+  1: required list<Partition> partitions,
+}
+
+struct PartitionsRequest {
+  1: optional string catName,
+  2: required string dbName,
+  3: required string tblName,
+  4: optional i16 maxParts = -1,
+}
+
+struct PartitionsResponse {
+  1: required list<Partition> partitions,
 }
 
 # ---- column statistics ----
@@ -595,6 +682,8 @@ service ThriftHiveMetastore extends fb303.FacebookService {
   Database get_database_req(1: GetDatabaseRequest request) throws (1: NoSuchObjectException o1, 2: MetaException o2),
   void drop_database(1: string name, 2: bool deleteData, 3: bool cascade)
     throws (1: NoSuchObjectException o1, 2: InvalidOperationException o2, 3: MetaException o3),
+  void drop_database_req(1: DropDatabaseRequest req)
+    throws (1: NoSuchObjectException o1, 2: InvalidOperationException o2, 3: MetaException o3),
   list<string> get_databases(1: string pattern) throws (1: MetaException o1),
   list<string> get_all_databases() throws (1: MetaException o1),
   void alter_database(1: string dbname, 2: Database db) throws (1: MetaException o1, 2: NoSuchObjectException o2),
@@ -610,6 +699,15 @@ service ThriftHiveMetastore extends fb303.FacebookService {
   list<FieldSchema> get_schema_with_environment_context(1: string db_name, 2: string table_name,
     3: EnvironmentContext environment_context)
     throws (1: MetaException o1, 2: UnknownTableException o2, 3: UnknownDBException o3),
+  GetFieldsResponse get_fields_req(1: GetFieldsRequest req)
+    throws (1: MetaException o1, 2: UnknownTableException o2, 3: UnknownDBException o3),
+  GetSchemaResponse get_schema_req(1: GetSchemaRequest req)
+    throws (1: MetaException o1, 2: UnknownTableException o2, 3: UnknownDBException o3),
+  void create_table_req(1: CreateTableRequest request)
+    throws (1: AlreadyExistsException o1, 2: InvalidObjectException o2, 3: MetaException o3, 4: NoSuchObjectException o4),
+  void drop_table_req(1: DropTableRequest dropTableReq) throws (1: NoSuchObjectException o1, 2: MetaException o3),
+  TruncateTableResponse truncate_table_req(1: TruncateTableRequest req) throws (1: MetaException o1),
+  AlterTableResponse alter_table_req(1: AlterTableRequest req) throws (1: InvalidOperationException o1, 2: MetaException o2),
   void create_table(1: Table tbl)
     throws (1: AlreadyExistsException o1, 2: InvalidObjectException o2, 3: MetaException o3, 4: NoSuchObjectException o4),
   void create_table_with_environment_context(1: Table tbl, 2: EnvironmentContext environment_context)
@@ -664,6 +762,9 @@ service ThriftHiveMetastore extends fb303.FacebookService {
     throws (1: MetaException o1, 2: NoSuchObjectException o2),
   list<Partition> get_partitions(1: string db_name, 2: string tbl_name, 3: i16 max_parts = -1)
     throws (1: NoSuchObjectException o1, 2: MetaException o2),
+  PartitionsResponse get_partitions_req(1: PartitionsRequest req) throws (1: NoSuchObjectException o1, 2: MetaException o2),
+  GetPartitionsByNamesResult get_partitions_by_names_req(1: GetPartitionsByNamesRequest req)
+    throws (1: MetaException o1, 2: NoSuchObjectException o2),
   list<Partition> get_partitions_with_auth(1: string db_name, 2: string tbl_name, 3: i16 max_parts = -1,
     4: string user_name, 5: list<string> group_names) throws (1: NoSuchObjectException o1, 2: MetaException o2),
   list<string> get_partition_names(1: string db_name, 2: string tbl_name, 3: i16 max_parts = -1)
