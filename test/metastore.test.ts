@@ -77,7 +77,7 @@ for (const backend of await backends()) {
     before(async () => {
       genDir = generatePythonClient();
       port = await freePort();
-      server = await startServer(backend, { env: { LAKEFORM_HMS_PORT: String(port), LAKEFORM_HMS_IDLE_TIMEOUT_SECONDS: '30' } });
+      server = await startServer(backend, { env: { LAKEFORM_HMS_PORT: String(port), LAKEFORM_HMS_IDLE_TIMEOUT_SECONDS: '30', LAKEFORM_HMS_MAX_PARTITIONS: '40' } });
       ({ token, projectId: project } = await server.login());
       instance = await createRunningInstance(server, token, project, 'hms_inst');
       assert.match(server.output(), new RegExp(`metastore listening on thrift://127\\.0\\.0\\.1:${port}`));
@@ -162,6 +162,11 @@ for (const backend of await backends()) {
       }
       assert.deepEqual(fetched.map((p: { values: string[] }) => `dt=${p.values[0]}/hr=${p.values[1]}`).sort(), [...names].sort());
       assert.equal((await c.ok('get_partition_names', { db_name: 'default', tbl_name: 'sales', max_parts: 5 })).length, 5);
+      // An answer larger than LAKEFORM_HMS_MAX_PARTITIONS (40 here) is refused, never cut short.
+      const tooMany = await c.call('get_partitions', { db_name: 'default', tbl_name: 'sales', max_parts: -1 });
+      assert.equal(tooMany.error?.type, 'MetaException');
+      assert.match(tooMany.error?.message ?? '', /more than 40 partitions/);
+      assert.equal((await c.ok('get_partitions', { db_name: 'default', tbl_name: 'sales', max_parts: 40 })).length, 40);
 
       const longStats = (col: string, lo: number, hi: number) => ({ colName: col, colType: 'bigint', statsData: { longStats: { lowValue: lo, highValue: hi, numNulls: 1, numDVs: 7 } } });
       assert.equal(await c.ok('update_table_column_statistics', { stats_obj: {
@@ -223,6 +228,10 @@ for (const backend of await backends()) {
       const denied = await bob.call('drop_table', { dbname: 'default', name: 'secret', deleteData: false });
       assert.equal(denied.error?.type, 'MetaException');
       assert.match(denied.error?.message ?? '', /DROP/);
+      const audit = await server.request('GET', `/v1/${project}/instances/${instance}/audit-events`, { token, query: { result: 'denied' } });
+      assert.equal(audit.status, 200, audit.text);
+      assert.ok(audit.json.audit_events.some((e: { action: string; principal: string }) => e.action === 'hms:drop_table' && e.principal === 'bob'),
+        'the refusal is audited as REST refusals are');
       assert.equal((await server.request('POST', `${base}/revoke`, { token, body: { effect: true, principal_list: principal, resource: res, permissions: ['SELECT'] } })).status, 200);
       assert.equal((await bob.call('get_table', { dbname: 'default', tbl_name: 'secret' })).error?.type, 'NoSuchObjectException', 'invisible again after the revoke');
       const unknown = await client('');
@@ -264,6 +273,21 @@ for (const backend of await backends()) {
       await c.call('shutdown');
       assert.ok('transport_error' in await c.call('get_all_databases'), 'shutdown ends that connection');
       assert.ok((await other.ok('get_all_databases')).includes('analytics'), 'and no other');
+    });
+
+    test('an Iceberg table registered through the metastore is served by the Iceberg REST catalog', async () => {
+      const ice = (method: string, p: string, body?: unknown) => server.request(method, `/iceberg/v1/${instance}~hive${p}`, { headers: { Authorization: `Bearer ${token}` }, body });
+      const made = await ice('POST', '/namespaces/default/tables', { name: 'ice_src', schema: { type: 'struct', fields: [{ id: 1, name: 'id', required: true, type: 'int' }] } });
+      assert.equal(made.status, 200, made.text);
+      const c = await client();
+      const src = await c.ok('get_table', { dbname: 'default', tbl_name: 'ice_src' });
+      const metadata = src.parameters.metadata_location as string;
+      assert.ok(metadata.startsWith(`file://${path.join(server.dataDir, 'warehouse')}/`), `engines see file:// locations: ${metadata}`);
+      await c.ok('create_table', { tbl: table('ice_reg', { partitionKeys: [], parameters: { table_type: 'ICEBERG', metadata_location: metadata, EXTERNAL: 'TRUE' },
+        sd: { ...table('x').sd, cols: [{ name: 'id', type: 'int', comment: '' }], location: src.sd.location } }) });
+      const loaded = await ice('GET', '/namespaces/default/tables/ice_reg');
+      assert.equal(loaded.status, 200, loaded.text);
+      assert.equal(loaded.json['metadata-location'], (await ice('GET', '/namespaces/default/tables/ice_src')).json['metadata-location']);
     });
 
     test('50 concurrent connections', async () => {
@@ -357,5 +381,26 @@ describe('metastore endpoint with SASL PLAIN', { skip }, () => {
 
     await new Promise((r) => setTimeout(r, 3000));
     assert.ok('transport_error' in await ak.call('get_all_databases'), 'closed after the idle timeout');
+  });
+
+  test('trust mode refuses connections from other addresses than loopback unless allowed', async (t) => {
+    const address = Object.values(os.networkInterfaces()).flat().find((i) => i && i.family === 'IPv4' && !i.internal)?.address;
+    if (!address) return t.skip('no non-loopback IPv4 address on this machine');
+    const [backend] = await backends();
+    const trustPort = await freePort();
+    const trusting = await startServer(backend!, { env: { LAKEFORM_HMS_PORT: String(trustPort), LAKEFORM_HMS_HOST: '0.0.0.0', LAKEFORM_HMS_DEFAULT_USER: 'admin' } });
+    try {
+      const { token, projectId } = await trusting.login();
+      await createRunningInstance(trusting, token, projectId, 'hms_trust');
+      const local = bridge();
+      await local.open(trustPort);
+      assert.ok((await local.ok('get_all_databases')).includes('default'), 'loopback, with the default user');
+      const remote = bridge();
+      await remote.send({ op: 'open', port: trustPort, host: address });
+      assert.ok('transport_error' in await remote.call('get_all_databases'), `a connection from ${address} is refused`);
+      assert.match(trusting.output(), /refused a trust-mode connection/);
+    } finally {
+      await trusting.stop();
+    }
   });
 });
