@@ -38,11 +38,15 @@ describe('metastore location rule', () => {
   const local = new LocationMap('local', '/data/warehouse');
   const s3 = new LocationMap('s3', undefined);
   test('stored obs:// becomes file:// in the warehouse (local) or s3:// (S3), and back', () => {
-    assert.equal(local.toEngine('obs://lakeform/instances/x/hive/default.db/t'), 'file:///data/warehouse/lakeform/instances/x/hive/default.db/t');
+    assert.equal(
+      local.toEngine('obs://lakeform/instances/x/hive/default.db/t'),
+      'file:///data/warehouse/lakeform/instances/x/hive/default.db/t',
+    );
     assert.equal(s3.toEngine('obs://lakeform/a/b'), 's3://lakeform/a/b');
     assert.equal(local.fromEngine('l', 'file:///data/warehouse/lakeform/a/b/'), 'obs://lakeform/a/b');
     assert.equal(local.fromEngine('l', 'file:/data/warehouse/lakeform/a'), 'obs://lakeform/a');
-    for (const scheme of ['s3', 's3a', 's3n', 'obs']) assert.equal(s3.fromEngine('l', `${scheme}://bucket/k/x`), 'obs://bucket/k/x');
+    for (const scheme of ['s3', 's3a', 's3n', 'obs'])
+      assert.equal(s3.fromEngine('l', `${scheme}://bucket/k/x`), 'obs://bucket/k/x');
     assert.equal(local.fromEngine('l', ''), undefined);
   });
   test('nothing escapes through file://, s3a:// or ..', () => {
@@ -69,7 +73,9 @@ describe('metastore method table', () => {
     assert.ok(methods.size >= 95, `the IDL reader found only ${methods.size} methods`);
   });
   test("the generated processor's arity for each method is the IDL's (it calls promise-style only then)", () => {
-    const gen = ['ThriftHiveMetastore.js', 'FacebookService.js'].map((f) => fs.readFileSync(path.join(ROOT, 'src/metastore/gen', f), 'utf8')).join('\n');
+    const gen = ['ThriftHiveMetastore.js', 'FacebookService.js']
+      .map((f) => fs.readFileSync(path.join(ROOT, 'src/metastore/gen', f), 'utf8'))
+      .join('\n');
     for (const m of methods.values()) {
       if (m.oneway) continue;
       const found = new RegExp(`_handler\\.${m.name}\\.length === (\\d+)`).exec(gen);
@@ -78,20 +84,49 @@ describe('metastore method table', () => {
   });
   test('the reply writer writes the bytes the runtime writes', () => {
     const table = new T.Table({
-      tableName: 't', dbName: 'd', owner: 'ü', createTime: 5, lastAccessTime: 0, retention: 0, tableType: 'EXTERNAL_TABLE',
-      sd: new T.StorageDescriptor({ cols: [new T.FieldSchema({ name: 'a', type: 'int', comment: '' })], location: 'file:///x', inputFormat: 'i', outputFormat: 'o', compressed: true, numBuckets: -1, parameters: { x: 'y' },
-        serdeInfo: new T.SerDeInfo({ name: '', serializationLib: 's', parameters: {} }), bucketCols: [], sortCols: [new T.Order({ col: 'a', order: 1 })] }),
-      partitionKeys: [], parameters: { big: 'x'.repeat(10_000) }, viewOriginalText: '', viewExpandedText: '',
+      tableName: 't',
+      dbName: 'd',
+      owner: 'ü',
+      createTime: 5,
+      lastAccessTime: 0,
+      retention: 0,
+      tableType: 'EXTERNAL_TABLE',
+      sd: new T.StorageDescriptor({
+        cols: [new T.FieldSchema({ name: 'a', type: 'int', comment: '' })],
+        location: 'file:///x',
+        inputFormat: 'i',
+        outputFormat: 'o',
+        compressed: true,
+        numBuckets: -1,
+        parameters: { x: 'y' },
+        serdeInfo: new T.SerDeInfo({ name: '', serializationLib: 's', parameters: {} }),
+        bucketCols: [],
+        sortCols: [new T.Order({ col: 'a', order: 1 })],
+      }),
+      partitionKeys: [],
+      parameters: { big: 'x'.repeat(10_000) },
+      viewOriginalText: '',
+      viewExpandedText: '',
     });
-    const stats = new T.LongColumnStatsData({ lowValue: -5, highValue: 2 ** 40, numNulls: 0, numDVs: 3, bitVectors: Buffer.from([1, 2, 3]) });
+    const stats = new T.LongColumnStatsData({
+      lowValue: -5,
+      highValue: 2 ** 40,
+      numNulls: 0,
+      numDVs: 3,
+      bitVectors: Buffer.from([1, 2, 3]),
+    });
     for (const obj of [table, stats] as unknown as { write(p: unknown): void }[]) {
       let ours: Buffer | undefined;
-      const w = new BinaryWriter((b) => { ours = b; }, false);
+      const w = new BinaryWriter((b) => {
+        ours = b;
+      }, false);
       w.writeMessageBegin('m', 2, 7);
       obj.write(w);
       w.flush();
       let theirs: Buffer | undefined;
-      const trans = new thrift.TBufferedTransport(undefined, (b: Buffer) => { theirs = b; });
+      const trans = new thrift.TBufferedTransport(undefined, (b: Buffer) => {
+        theirs = b;
+      });
       const p = new thrift.TBinaryProtocol(trans);
       p.writeMessageBegin('m', 2, 7);
       obj.write(p);

@@ -11,24 +11,48 @@ import { backends, createRunningInstance, ROOT, startServer, type TestServer } f
 
 const tooling = thriftTooling();
 const required = process.env.LAKEFORM_TEST_REQUIRE_THRIFT === '1';
-if ('missing' in tooling && required) throw new Error(`LAKEFORM_TEST_REQUIRE_THRIFT=1 but ${tooling.missing} is missing`);
-const skip = 'missing' in tooling ? `metastore tests skipped: ${tooling.missing} not installed (apt-get install thrift-compiler python3-thrift)` : false;
+if ('missing' in tooling && required)
+  throw new Error(`LAKEFORM_TEST_REQUIRE_THRIFT=1 but ${tooling.missing} is missing`);
+const skip =
+  'missing' in tooling
+    ? `metastore tests skipped: ${tooling.missing} not installed (apt-get install thrift-compiler python3-thrift)`
+    : false;
 
 const table = (name: string, extra: Record<string, unknown> = {}) => ({
-  tableName: name, dbName: 'default', owner: 'someone', tableType: 'EXTERNAL_TABLE',
+  tableName: name,
+  dbName: 'default',
+  owner: 'someone',
+  tableType: 'EXTERNAL_TABLE',
   parameters: { 'spark.sql.sources.provider': 'parquet', EXTERNAL: 'TRUE' },
-  partitionKeys: [{ name: 'dt', type: 'string', comment: '' }, { name: 'hr', type: 'int', comment: '' }],
+  partitionKeys: [
+    { name: 'dt', type: 'string', comment: '' },
+    { name: 'hr', type: 'int', comment: '' },
+  ],
   sd: {
-    cols: [{ name: 'id', type: 'bigint', comment: 'the id' }, { name: 'amount', type: 'double', comment: '' }],
+    cols: [
+      { name: 'id', type: 'bigint', comment: 'the id' },
+      { name: 'amount', type: 'double', comment: '' },
+    ],
     inputFormat: 'org.apache.hadoop.hive.ql.io.parquet.MapredParquetInputFormat',
     outputFormat: 'org.apache.hadoop.hive.ql.io.parquet.MapredParquetOutputFormat',
-    serdeInfo: { name: '', serializationLib: 'org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe', parameters: { 'serialization.format': '1' } },
-    compressed: false, numBuckets: -1, bucketCols: [], sortCols: [], parameters: {},
+    serdeInfo: {
+      name: '',
+      serializationLib: 'org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe',
+      parameters: { 'serialization.format': '1' },
+    },
+    compressed: false,
+    numBuckets: -1,
+    bucketCols: [],
+    sortCols: [],
+    parameters: {},
   },
   ...extra,
 });
 const partition = (tbl: string, dt: string, hr: number) => ({
-  values: [dt, String(hr)], dbName: 'default', tableName: tbl, parameters: { numFiles: '1' },
+  values: [dt, String(hr)],
+  dbName: 'default',
+  tableName: tbl,
+  parameters: { numFiles: '1' },
   sd: { ...table(tbl).sd, location: '' },
 });
 
@@ -50,7 +74,11 @@ describe('metastore IDL and generated code', { skip }, () => {
     const out = fs.mkdtempSync(path.join(os.tmpdir(), 'lakeform-hmsgen-'));
     execFileSync(path.join(ROOT, 'scripts/gen-metastore.sh'), [out], { stdio: 'pipe' });
     for (const f of fs.readdirSync(out)) {
-      assert.equal(fs.readFileSync(path.join(out, f), 'utf8'), fs.readFileSync(path.join(ROOT, 'src/metastore/gen', f), 'utf8'), `${f} differs: run scripts/gen-metastore.sh`);
+      assert.equal(
+        fs.readFileSync(path.join(out, f), 'utf8'),
+        fs.readFileSync(path.join(ROOT, 'src/metastore/gen', f), 'utf8'),
+        `${f} differs: run scripts/gen-metastore.sh`,
+      );
     }
     fs.rmSync(out, { recursive: true, force: true });
   });
@@ -72,12 +100,19 @@ for (const backend of await backends()) {
       if (user) await c.ok('set_ugi', { user_name: user, group_names: [] });
       return c;
     };
-    const rest = (method: string, p: string, body?: unknown) => server.request(method, `/v1/${project}/instances/${instance}/catalogs/hive/databases${p}`, { token, body });
+    const rest = (method: string, p: string, body?: unknown) =>
+      server.request(method, `/v1/${project}/instances/${instance}/catalogs/hive/databases${p}`, { token, body });
 
     before(async () => {
       genDir = generatePythonClient();
       port = await freePort();
-      server = await startServer(backend, { env: { LAKEFORM_HMS_PORT: String(port), LAKEFORM_HMS_IDLE_TIMEOUT_SECONDS: '30', LAKEFORM_HMS_MAX_PARTITIONS: '40' } });
+      server = await startServer(backend, {
+        env: {
+          LAKEFORM_HMS_PORT: String(port),
+          LAKEFORM_HMS_IDLE_TIMEOUT_SECONDS: '30',
+          LAKEFORM_HMS_MAX_PARTITIONS: '40',
+        },
+      });
       ({ token, projectId: project } = await server.login());
       instance = await createRunningInstance(server, token, project, 'hms_inst');
       assert.match(server.output(), new RegExp(`metastore listening on thrift://127\\.0\\.0\\.1:${port}`));
@@ -97,14 +132,30 @@ for (const backend of await backends()) {
       assert.ok(db.locationUri.startsWith(`file://${warehouse}/`), `engine location ${db.locationUri}`);
 
       // Spark keeps its schema in table parameters: large values come back verbatim.
-      const schema = JSON.stringify({ type: 'struct', fields: Array.from({ length: 1500 }, (_, i) => ({ name: `c${i}`, type: 'string', nullable: true, metadata: {} })) });
+      const schema = JSON.stringify({
+        type: 'struct',
+        fields: Array.from({ length: 1500 }, (_, i) => ({
+          name: `c${i}`,
+          type: 'string',
+          nullable: true,
+          metadata: {},
+        })),
+      });
       assert.ok(schema.length > 60_000);
-      assert.deepEqual(await c.call('create_table_with_environment_context', { tbl: table('events', { parameters: { 'spark.sql.sources.schema': schema, 'é "q"': 'ü\n' } }) }), { ok: null });
+      assert.deepEqual(
+        await c.call('create_table_with_environment_context', {
+          tbl: table('events', { parameters: { 'spark.sql.sources.schema': schema, 'é "q"': 'ü\n' } }),
+        }),
+        { ok: null },
+      );
       const created = await c.ok('get_table', { dbname: 'default', tbl_name: 'events' });
       assert.equal(created.parameters['spark.sql.sources.schema'], schema);
       assert.equal(created.parameters['é "q"'], 'ü\n');
       assert.equal(created.sd.location, `${db.locationUri}/events`);
-      assert.deepEqual(created.partitionKeys.map((k: { name: string }) => k.name), ['dt', 'hr']);
+      assert.deepEqual(
+        created.partitionKeys.map((k: { name: string }) => k.name),
+        ['dt', 'hr'],
+      );
       // The same table through the LakeFormation API, which keeps obs:// locations.
       const shown = await rest('GET', '/default/tables/events');
       assert.equal(shown.status, 200, shown.text);
@@ -112,137 +163,339 @@ for (const backend of await backends()) {
       assert.equal(shown.json.parameters['spark.sql.sources.schema'], schema);
 
       const parts = [];
-      for (const dt of ['2024-01-01', '2024-01-02', '2024-01-03']) for (const hr of [1, 3, 12]) parts.push(partition('events', dt, hr));
-      const added = await c.ok('add_partitions_req', { request: { dbName: 'default', tblName: 'events', parts, ifNotExists: true, needResult: true } });
+      for (const dt of ['2024-01-01', '2024-01-02', '2024-01-03'])
+        for (const hr of [1, 3, 12]) parts.push(partition('events', dt, hr));
+      const added = await c.ok('add_partitions_req', {
+        request: { dbName: 'default', tblName: 'events', parts, ifNotExists: true, needResult: true },
+      });
       assert.equal(added.partitions.length, 9);
       assert.equal(added.partitions[0].sd.location, `${created.sd.location}/dt=2024-01-01/hr=1`);
-      const again = await c.ok('add_partitions_req', { request: { dbName: 'default', tblName: 'events', parts: parts.slice(0, 2), ifNotExists: true, needResult: true } });
+      const again = await c.ok('add_partitions_req', {
+        request: {
+          dbName: 'default',
+          tblName: 'events',
+          parts: parts.slice(0, 2),
+          ifNotExists: true,
+          needResult: true,
+        },
+      });
       assert.deepEqual(again.partitions ?? [], [], 'existing partitions are skipped with ifNotExists');
       const listed = await rest('GET', '/default/tables/events/partitions');
       assert.equal(listed.json.partitions.length, 9, 'ListPartitions sees what add_partitions_req added');
 
-      const byFilter = async (filter: string, max = -1) => (await c.ok('get_partitions_by_filter', { db_name: 'default', tbl_name: 'events', filter, max_parts: max }))
-        .map((p: { values: string[] }) => p.values.join('/')).sort();
+      const byFilter = async (filter: string, max = -1) =>
+        (await c.ok('get_partitions_by_filter', { db_name: 'default', tbl_name: 'events', filter, max_parts: max }))
+          .map((p: { values: string[] }) => p.values.join('/'))
+          .sort();
       assert.deepEqual(await byFilter('dt >= "2024-01-02" and hr = 3'), ['2024-01-02/3', '2024-01-03/3']);
       // hr is integral: 3 < 12 numerically (as text '12' < '3').
       assert.deepEqual(await byFilter("dt = '2024-01-01' and hr > 2"), ['2024-01-01/12', '2024-01-01/3']);
-      assert.deepEqual(await byFilter('(hr between 2 and 5 or dt in ("2024-01-03")) and not dt like "2024-01-01%"'), ['2024-01-02/3', '2024-01-03/1', '2024-01-03/12', '2024-01-03/3']);
+      assert.deepEqual(await byFilter('(hr between 2 and 5 or dt in ("2024-01-03")) and not dt like "2024-01-01%"'), [
+        '2024-01-02/3',
+        '2024-01-03/1',
+        '2024-01-03/12',
+        '2024-01-03/3',
+      ]);
       assert.equal((await byFilter('hr >= 1', 4)).length, 4, 'max_parts is honoured');
       assert.equal((await byFilter('')).length, 9, 'no filter: every partition');
-      const bad = await c.call('get_partitions_by_filter', { db_name: 'default', tbl_name: 'events', filter: 'nokey = 1', max_parts: -1 });
+      const bad = await c.call('get_partitions_by_filter', {
+        db_name: 'default',
+        tbl_name: 'events',
+        filter: 'nokey = 1',
+        max_parts: -1,
+      });
       assert.equal(bad.error?.type, 'MetaException', JSON.stringify(bad));
 
       const altered = { ...created, parameters: { ...created.parameters, 'spark.sql.statistics.numRows': '42' } };
-      assert.deepEqual(await c.call('alter_table_with_environment_context', { dbname: 'default', tbl_name: 'events', new_tbl: altered, environment_context: { properties: { CASCADE: 'false' } } }), { ok: null });
+      assert.deepEqual(
+        await c.call('alter_table_with_environment_context', {
+          dbname: 'default',
+          tbl_name: 'events',
+          new_tbl: altered,
+          environment_context: { properties: { CASCADE: 'false' } },
+        }),
+        { ok: null },
+      );
       assert.equal((await rest('GET', '/default/tables/events')).json.parameters['spark.sql.statistics.numRows'], '42');
-      assert.deepEqual(await c.call('drop_table_with_environment_context', { dbname: 'default', name: 'events', deleteData: false, environment_context: null }), { ok: null });
+      assert.deepEqual(
+        await c.call('drop_table_with_environment_context', {
+          dbname: 'default',
+          name: 'events',
+          deleteData: false,
+          environment_context: null,
+        }),
+        { ok: null },
+      );
       assert.equal((await rest('GET', '/default/tables/events')).status, 404);
-      assert.equal((await c.call('get_table', { dbname: 'default', tbl_name: 'events' })).error?.type, 'NoSuchObjectException');
+      assert.equal(
+        (await c.call('get_table', { dbname: 'default', tbl_name: 'events' })).error?.type,
+        'NoSuchObjectException',
+      );
     });
 
-    test("Trino's order: get_table_req then get_table, names_ps with batched by_names, the _req statistics", async () => {
+    test("Trino's order: get_table_req then get_table, names_ps, batched by_names, _req statistics", async () => {
       const c = await client();
       await c.ok('create_table', { tbl: table('sales') });
       const parts = [];
-      for (let d = 1; d <= 30; d++) for (const hr of [0, 6]) parts.push(partition('sales', `2024-02-${String(d).padStart(2, '0')}`, hr));
+      for (let d = 1; d <= 30; d++)
+        for (const hr of [0, 6]) parts.push(partition('sales', `2024-02-${String(d).padStart(2, '0')}`, hr));
       assert.equal(await c.ok('add_partitions', { new_parts: parts }), 60);
 
-      const req = await c.ok('get_table_req', { req: { dbName: 'default', tblName: 'sales', capabilities: { values: [2] } } });
+      const req = await c.ok('get_table_req', {
+        req: { dbName: 'default', tblName: 'sales', capabilities: { values: [2] } },
+      });
       assert.equal(req.table.tableName, 'sales');
       const old = await c.ok('get_table', { dbname: 'default', tbl_name: 'sales' });
       assert.deepEqual(old, req.table, 'get_table and get_table_req answer the same table');
-      assert.equal((await c.call('get_table_req', { req: { dbName: 'default', tblName: 'nope' } })).error?.type, 'NoSuchObjectException');
+      assert.equal(
+        (await c.call('get_table_req', { req: { dbName: 'default', tblName: 'nope' } })).error?.type,
+        'NoSuchObjectException',
+      );
 
-      const names: string[] = await c.ok('get_partition_names_ps', { db_name: 'default', tbl_name: 'sales', part_vals: ['', '6'], max_parts: -1 });
+      const names: string[] = await c.ok('get_partition_names_ps', {
+        db_name: 'default',
+        tbl_name: 'sales',
+        part_vals: ['', '6'],
+        max_parts: -1,
+      });
       assert.equal(names.length, 30);
-      assert.ok(names.every((n) => /^dt=2024-02-\d\d\/hr=6$/.test(n)), names[0]);
+      assert.ok(
+        names.every((n) => /^dt=2024-02-\d\d\/hr=6$/.test(n)),
+        names[0],
+      );
       const fetched = [];
       for (let i = 0; i < names.length; i += 8) {
-        fetched.push(...await c.ok('get_partitions_by_names', { db_name: 'default', tbl_name: 'sales', names: names.slice(i, i + 8) }));
+        fetched.push(
+          ...(await c.ok('get_partitions_by_names', {
+            db_name: 'default',
+            tbl_name: 'sales',
+            names: names.slice(i, i + 8),
+          })),
+        );
       }
-      assert.deepEqual(fetched.map((p: { values: string[] }) => `dt=${p.values[0]}/hr=${p.values[1]}`).sort(), [...names].sort());
-      assert.equal((await c.ok('get_partition_names', { db_name: 'default', tbl_name: 'sales', max_parts: 5 })).length, 5);
+      assert.deepEqual(
+        fetched.map((p: { values: string[] }) => `dt=${p.values[0]}/hr=${p.values[1]}`).sort(),
+        [...names].sort(),
+      );
+      assert.equal(
+        (await c.ok('get_partition_names', { db_name: 'default', tbl_name: 'sales', max_parts: 5 })).length,
+        5,
+      );
       // An answer larger than LAKEFORM_HMS_MAX_PARTITIONS (40 here) is refused, never cut short.
       const tooMany = await c.call('get_partitions', { db_name: 'default', tbl_name: 'sales', max_parts: -1 });
       assert.equal(tooMany.error?.type, 'MetaException');
       assert.match(tooMany.error?.message ?? '', /more than 40 partitions/);
       assert.equal((await c.ok('get_partitions', { db_name: 'default', tbl_name: 'sales', max_parts: 40 })).length, 40);
 
-      const longStats = (col: string, lo: number, hi: number) => ({ colName: col, colType: 'bigint', statsData: { longStats: { lowValue: lo, highValue: hi, numNulls: 1, numDVs: 7 } } });
-      assert.equal(await c.ok('update_table_column_statistics', { stats_obj: {
-        statsDesc: { isTblLevel: true, dbName: 'default', tableName: 'sales', lastAnalyzed: 1_700_000_000 },
-        statsObj: [longStats('id', 1, 100), { colName: 'amount', colType: 'double', statsData: { doubleStats: { lowValue: 0.5, highValue: 9.5, numNulls: 0, numDVs: 3 } } }],
-      } }), true);
-      const ts = await c.ok('get_table_statistics_req', { request: { dbName: 'default', tblName: 'sales', colNames: ['id', 'amount'] } });
-      const byCol = Object.fromEntries(ts.tableStats.map((o: { colName: string; statsData: unknown }) => [o.colName, o.statsData]));
+      const longStats = (col: string, lo: number, hi: number) => ({
+        colName: col,
+        colType: 'bigint',
+        statsData: { longStats: { lowValue: lo, highValue: hi, numNulls: 1, numDVs: 7 } },
+      });
+      assert.equal(
+        await c.ok('update_table_column_statistics', {
+          stats_obj: {
+            statsDesc: { isTblLevel: true, dbName: 'default', tableName: 'sales', lastAnalyzed: 1_700_000_000 },
+            statsObj: [
+              longStats('id', 1, 100),
+              {
+                colName: 'amount',
+                colType: 'double',
+                statsData: { doubleStats: { lowValue: 0.5, highValue: 9.5, numNulls: 0, numDVs: 3 } },
+              },
+            ],
+          },
+        }),
+        true,
+      );
+      const ts = await c.ok('get_table_statistics_req', {
+        request: { dbName: 'default', tblName: 'sales', colNames: ['id', 'amount'] },
+      });
+      const byCol = Object.fromEntries(
+        ts.tableStats.map((o: { colName: string; statsData: unknown }) => [o.colName, o.statsData]),
+      );
       assert.deepEqual(byCol.id, { longStats: { lowValue: 1, highValue: 100, numNulls: 1, numDVs: 7 } });
       assert.deepEqual(byCol.amount, { doubleStats: { lowValue: 0.5, highValue: 9.5, numNulls: 0, numDVs: 3 } });
       for (const [i, name] of names.slice(0, 2).entries()) {
-        assert.equal(await c.ok('update_partition_column_statistics', { stats_obj: {
-          statsDesc: { isTblLevel: false, dbName: 'default', tableName: 'sales', partName: name }, statsObj: [longStats('id', i * 10, i * 10 + 5)],
-        } }), true);
+        assert.equal(
+          await c.ok('update_partition_column_statistics', {
+            stats_obj: {
+              statsDesc: { isTblLevel: false, dbName: 'default', tableName: 'sales', partName: name },
+              statsObj: [longStats('id', i * 10, i * 10 + 5)],
+            },
+          }),
+          true,
+        );
       }
-      const ps = await c.ok('get_partitions_statistics_req', { request: { dbName: 'default', tblName: 'sales', colNames: ['id'], partNames: names.slice(0, 3) } });
+      const ps = await c.ok('get_partitions_statistics_req', {
+        request: { dbName: 'default', tblName: 'sales', colNames: ['id'], partNames: names.slice(0, 3) },
+      });
       assert.deepEqual(Object.keys(ps.partStats).sort(), names.slice(0, 2).sort());
-      const aggr = await c.ok('get_aggr_stats_for', { request: { dbName: 'default', tblName: 'sales', colNames: ['id'], partNames: names.slice(0, 2) } });
+      const aggr = await c.ok('get_aggr_stats_for', {
+        request: { dbName: 'default', tblName: 'sales', colNames: ['id'], partNames: names.slice(0, 2) },
+      });
       assert.equal(aggr.partsFound, 2);
       assert.deepEqual(aggr.colStats[0].statsData.longStats, { lowValue: 0, highValue: 15, numNulls: 2, numDVs: 7 });
     });
 
-    test("Hive 4's request forms: create_table_req, by_names_req, partitions_req, alter/truncate/drop_table_req, drop_database_req", async () => {
+    test("Hive 4's request forms: create/alter/truncate/drop_table_req, by_names_req, drop_database_req", async () => {
       const c = await client();
-      await c.ok('create_database', { database: { name: 'h4', description: '', locationUri: '', parameters: {}, catalogName: 'hive' } });
+      await c.ok('create_database', {
+        database: { name: 'h4', description: '', locationUri: '', parameters: {}, catalogName: 'hive' },
+      });
       const t = { ...table('m1', { dbName: 'h4', tableType: 'MANAGED_TABLE' }), catName: 'hive' };
-      assert.deepEqual(await c.call('create_table_req', { request: { table: t, envContext: { properties: {} } } }), { ok: null });
-      await c.ok('add_partitions', { new_parts: [partition('m1', '2024-05-01', 1), partition('m1', '2024-05-02', 2)].map((p) => ({ ...p, dbName: 'h4' })) });
-      const byNames = await c.ok('get_partitions_by_names_req', { req: { db_name: '@hive#h4', tbl_name: 'm1', names: ['dt=2024-05-02/hr=2', 'dt=2024-05-09/hr=2'] } });
-      assert.deepEqual(byNames.partitions.map((p: { values: string[] }) => p.values), [['2024-05-02', '2']]);
-      assert.equal((await c.ok('get_partitions_req', { req: { dbName: 'h4', tblName: 'm1', maxParts: 1 } })).partitions.length, 1);
-      assert.deepEqual((await c.ok('get_schema_req', { req: { dbName: 'h4', tblName: 'm1' } })).fields.map((f: { name: string }) => f.name), ['id', 'amount', 'dt', 'hr']);
+      assert.deepEqual(await c.call('create_table_req', { request: { table: t, envContext: { properties: {} } } }), {
+        ok: null,
+      });
+      await c.ok('add_partitions', {
+        new_parts: [partition('m1', '2024-05-01', 1), partition('m1', '2024-05-02', 2)].map((p) => ({
+          ...p,
+          dbName: 'h4',
+        })),
+      });
+      const byNames = await c.ok('get_partitions_by_names_req', {
+        req: { db_name: '@hive#h4', tbl_name: 'm1', names: ['dt=2024-05-02/hr=2', 'dt=2024-05-09/hr=2'] },
+      });
+      assert.deepEqual(
+        byNames.partitions.map((p: { values: string[] }) => p.values),
+        [['2024-05-02', '2']],
+      );
+      assert.equal(
+        (await c.ok('get_partitions_req', { req: { dbName: 'h4', tblName: 'm1', maxParts: 1 } })).partitions.length,
+        1,
+      );
+      assert.deepEqual(
+        (await c.ok('get_schema_req', { req: { dbName: 'h4', tblName: 'm1' } })).fields.map(
+          (f: { name: string }) => f.name,
+        ),
+        ['id', 'amount', 'dt', 'hr'],
+      );
       const got = await c.ok('get_table_req', { req: { dbName: 'h4', tblName: 'm1', catName: 'hive' } });
       const altered = { ...got.table, parameters: { ...got.table.parameters, note: 'altered by alter_table_req' } };
-      assert.deepEqual(await c.ok('alter_table_req', { req: { catName: 'hive', dbName: 'h4', tableName: 'm1', table: altered } }), {});
-      assert.equal((await c.ok('get_table', { dbname: 'h4', tbl_name: 'm1' })).parameters.note, 'altered by alter_table_req');
+      assert.deepEqual(
+        await c.ok('alter_table_req', { req: { catName: 'hive', dbName: 'h4', tableName: 'm1', table: altered } }),
+        {},
+      );
+      assert.equal(
+        (await c.ok('get_table', { dbname: 'h4', tbl_name: 'm1' })).parameters.note,
+        'altered by alter_table_req',
+      );
       assert.deepEqual(await c.ok('truncate_table_req', { req: { dbName: 'h4', tableName: 'm1' } }), {});
-      assert.deepEqual(await c.call('drop_table_req', { dropTableReq: { dbName: 'h4', tableName: 'm1', deleteData: true } }), { ok: null });
-      assert.equal((await c.call('get_table_req', { req: { dbName: 'h4', tblName: 'm1' } })).error?.type, 'NoSuchObjectException');
-      assert.deepEqual(await c.call('drop_database_req', { req: { name: 'h4', ignoreUnknownDb: false, deleteData: false, cascade: false } }), { ok: null });
-      assert.deepEqual(await c.call('drop_database_req', { req: { name: 'h4', ignoreUnknownDb: true, deleteData: false, cascade: false } }), { ok: null });
-      assert.equal((await c.call('drop_database_req', { req: { name: 'h4', ignoreUnknownDb: false, deleteData: false, cascade: false } })).error?.type, 'NoSuchObjectException');
+      assert.deepEqual(
+        await c.call('drop_table_req', { dropTableReq: { dbName: 'h4', tableName: 'm1', deleteData: true } }),
+        { ok: null },
+      );
+      assert.equal(
+        (await c.call('get_table_req', { req: { dbName: 'h4', tblName: 'm1' } })).error?.type,
+        'NoSuchObjectException',
+      );
+      assert.deepEqual(
+        await c.call('drop_database_req', {
+          req: { name: 'h4', ignoreUnknownDb: false, deleteData: false, cascade: false },
+        }),
+        { ok: null },
+      );
+      assert.deepEqual(
+        await c.call('drop_database_req', {
+          req: { name: 'h4', ignoreUnknownDb: true, deleteData: false, cascade: false },
+        }),
+        { ok: null },
+      );
+      assert.equal(
+        (
+          await c.call('drop_database_req', {
+            req: { name: 'h4', ignoreUnknownDb: false, deleteData: false, cascade: false },
+          })
+        ).error?.type,
+        'NoSuchObjectException',
+      );
     });
 
     test('a grant and a revoke are seen through the metastore; refusals name the privilege', async () => {
       const c = await client();
       await c.ok('create_table', { tbl: table('secret') });
-      assert.equal((await server.request('POST', '/v3/users', { token, body: { user: { name: 'bob', password: 'Pass-word-123' } } })).status, 201);
+      assert.equal(
+        (
+          await server.request('POST', '/v3/users', {
+            token,
+            body: { user: { name: 'bob', password: 'Pass-word-123' } },
+          })
+        ).status,
+        201,
+      );
       const bob = await client('bob');
-      assert.equal((await bob.call('get_table', { dbname: 'default', tbl_name: 'secret' })).error?.type, 'NoSuchObjectException', 'invisible without a grant');
+      assert.equal(
+        (await bob.call('get_table', { dbname: 'default', tbl_name: 'secret' })).error?.type,
+        'NoSuchObjectException',
+        'invisible without a grant',
+      );
       const listed = await bob.call('get_all_tables', { db_name: 'default' });
-      assert.ok(listed.error?.type === 'MetaException' || !listed.ok.includes('secret'), 'nor listed (nothing of the catalog is visible)');
-      const res = { type: 'TABLE', catalogs: [{ name: 'hive', databases: [{ name: 'default', tables: [{ name: 'secret' }] }] }] };
+      assert.ok(
+        listed.error?.type === 'MetaException' || !listed.ok.includes('secret'),
+        'nor listed (nothing of the catalog is visible)',
+      );
+      const res = {
+        type: 'TABLE',
+        catalogs: [{ name: 'hive', databases: [{ name: 'default', tables: [{ name: 'secret' }] }] }],
+      };
       const principal = [{ principal_name: 'bob', principal_source: 'IAM', principal_type: 'USER' }];
       const base = `/v1/${project}/instances/${instance}/policies`;
-      assert.equal((await server.request('POST', `${base}/grant`, { token, body: { effect: true, principal_list: principal, resource: res, permissions: ['SELECT'] } })).status, 200);
+      assert.equal(
+        (
+          await server.request('POST', `${base}/grant`, {
+            token,
+            body: { effect: true, principal_list: principal, resource: res, permissions: ['SELECT'] },
+          })
+        ).status,
+        200,
+      );
       assert.equal((await bob.ok('get_table', { dbname: 'default', tbl_name: 'secret' })).tableName, 'secret');
       assert.ok((await bob.ok('get_all_tables', { db_name: 'default' })).includes('secret'));
       const denied = await bob.call('drop_table', { dbname: 'default', name: 'secret', deleteData: false });
       assert.equal(denied.error?.type, 'MetaException');
       assert.match(denied.error?.message ?? '', /DROP/);
-      const audit = await server.request('GET', `/v1/${project}/instances/${instance}/audit-events`, { token, query: { result: 'denied' } });
+      const audit = await server.request('GET', `/v1/${project}/instances/${instance}/audit-events`, {
+        token,
+        query: { result: 'denied' },
+      });
       assert.equal(audit.status, 200, audit.text);
-      assert.ok(audit.json.audit_events.some((e: { action: string; principal: string }) => e.action === 'hms:drop_table' && e.principal === 'bob'),
-        'the refusal is audited as REST refusals are');
-      assert.equal((await server.request('POST', `${base}/revoke`, { token, body: { effect: true, principal_list: principal, resource: res, permissions: ['SELECT'] } })).status, 200);
-      assert.equal((await bob.call('get_table', { dbname: 'default', tbl_name: 'secret' })).error?.type, 'NoSuchObjectException', 'invisible again after the revoke');
+      assert.ok(
+        audit.json.audit_events.some(
+          (e: { action: string; principal: string }) => e.action === 'hms:drop_table' && e.principal === 'bob',
+        ),
+        'the refusal is audited as REST refusals are',
+      );
+      assert.equal(
+        (
+          await server.request('POST', `${base}/revoke`, {
+            token,
+            body: { effect: true, principal_list: principal, resource: res, permissions: ['SELECT'] },
+          })
+        ).status,
+        200,
+      );
+      assert.equal(
+        (await bob.call('get_table', { dbname: 'default', tbl_name: 'secret' })).error?.type,
+        'NoSuchObjectException',
+        'invisible again after the revoke',
+      );
       const unknown = await client('');
-      assert.equal((await unknown.call('set_ugi', { user_name: 'nobody', group_names: [] })).error?.type, 'MetaException');
+      assert.equal(
+        (await unknown.call('set_ugi', { user_name: 'nobody', group_names: [] })).error?.type,
+        'MetaException',
+      );
       assert.equal((await unknown.call('get_all_databases')).error?.type, 'MetaException', 'no user, no metadata');
     });
 
     test('unserved methods answer UNKNOWN_METHOD, on both transports', async () => {
       const c = await client();
       for (const framed of [false, true]) {
-        const r = await c.send({ op: 'raw', port, bytes: rawCall('get_partitions_by_expr', framed).toString('base64'), wait: 2 });
+        const r = await c.send({
+          op: 'raw',
+          port,
+          bytes: rawCall('get_partitions_by_expr', framed).toString('base64'),
+          wait: 2,
+        });
         const buf = Buffer.from(r.ok as string, 'base64').subarray(framed ? 4 : 0);
         assert.equal(buf.readUInt32BE(0), 0x80010003, 'an EXCEPTION message');
         // The TApplicationException struct holds field 2 (i32 type) = 1, UNKNOWN_METHOD.
@@ -253,50 +506,87 @@ for (const backend of await backends()) {
 
     test('@cat#db names, get_databases patterns, the framed transport and fb303 shutdown', async () => {
       const c = await client('admin', { framed: true });
-      await c.ok('create_database', { database: { name: 'analytics', description: 'a', locationUri: '', parameters: { k: 'v' } } });
-      assert.deepEqual((await c.ok('get_databases', { pattern: '@hive#anal*' })), ['analytics']);
+      await c.ok('create_database', {
+        database: { name: 'analytics', description: 'a', locationUri: '', parameters: { k: 'v' } },
+      });
+      assert.deepEqual(await c.ok('get_databases', { pattern: '@hive#anal*' }), ['analytics']);
       assert.ok((await c.ok('get_all_databases')).includes('analytics'));
       await c.ok('create_table', { tbl: table('t1', { dbName: '@hive#analytics' }) });
       assert.deepEqual(await c.ok('get_all_tables', { db_name: '@hive#analytics' }), ['t1']);
       assert.equal((await c.ok('get_table', { dbname: '@hive#analytics', tbl_name: 't1' })).dbName, 'analytics');
-      assert.equal((await c.call('get_table', { dbname: '@nocat#analytics', tbl_name: 't1' })).error?.type, 'NoSuchObjectException');
+      assert.equal(
+        (await c.call('get_table', { dbname: '@nocat#analytics', tbl_name: 't1' })).error?.type,
+        'NoSuchObjectException',
+      );
       assert.deepEqual(await c.ok('get_catalogs'), { names: ['hive'] });
       const meta = await c.ok('get_table_meta', { db_patterns: '@hive#anal*', tbl_patterns: '*', tbl_types: [] });
-      assert.deepEqual(meta.map((m: { tableName: string }) => m.tableName), ['t1']);
+      assert.deepEqual(
+        meta.map((m: { tableName: string }) => m.tableName),
+        ['t1'],
+      );
       // An escape through file:// or .. is refused.
-      const escape = await c.call('create_table', { tbl: table('t2', { dbName: 'analytics', sd: { ...table('t2').sd, location: 'file:///etc' } }) });
+      const escape = await c.call('create_table', {
+        tbl: table('t2', { dbName: 'analytics', sd: { ...table('t2').sd, location: 'file:///etc' } }),
+      });
       assert.equal(escape.error?.type, 'InvalidObjectException', JSON.stringify(escape));
-      const dots = await c.call('create_table', { tbl: table('t3', { dbName: 'analytics', sd: { ...table('t3').sd, location: 's3a://lakeform/a/../../b' } }) });
+      const dots = await c.call('create_table', {
+        tbl: table('t3', { dbName: 'analytics', sd: { ...table('t3').sd, location: 's3a://lakeform/a/../../b' } }),
+      });
       assert.equal(dots.error?.type, 'InvalidObjectException', JSON.stringify(dots));
 
       const other = await client('admin');
       await c.call('shutdown');
-      assert.ok('transport_error' in await c.call('get_all_databases'), 'shutdown ends that connection');
+      assert.ok('transport_error' in (await c.call('get_all_databases')), 'shutdown ends that connection');
       assert.ok((await other.ok('get_all_databases')).includes('analytics'), 'and no other');
     });
 
     test('an Iceberg table registered through the metastore is served by the Iceberg REST catalog', async () => {
-      const ice = (method: string, p: string, body?: unknown) => server.request(method, `/iceberg/v1/${instance}~hive${p}`, { headers: { Authorization: `Bearer ${token}` }, body });
-      const made = await ice('POST', '/namespaces/default/tables', { name: 'ice_src', schema: { type: 'struct', fields: [{ id: 1, name: 'id', required: true, type: 'int' }] } });
+      const ice = (method: string, p: string, body?: unknown) =>
+        server.request(method, `/iceberg/v1/${instance}~hive${p}`, {
+          headers: { Authorization: `Bearer ${token}` },
+          body,
+        });
+      const made = await ice('POST', '/namespaces/default/tables', {
+        name: 'ice_src',
+        schema: { type: 'struct', fields: [{ id: 1, name: 'id', required: true, type: 'int' }] },
+      });
       assert.equal(made.status, 200, made.text);
       const c = await client();
       const src = await c.ok('get_table', { dbname: 'default', tbl_name: 'ice_src' });
       const metadata = src.parameters.metadata_location as string;
-      assert.ok(metadata.startsWith(`file://${path.join(server.dataDir, 'warehouse')}/`), `engines see file:// locations: ${metadata}`);
-      await c.ok('create_table', { tbl: table('ice_reg', { partitionKeys: [], parameters: { table_type: 'ICEBERG', metadata_location: metadata, EXTERNAL: 'TRUE' },
-        sd: { ...table('x').sd, cols: [{ name: 'id', type: 'int', comment: '' }], location: src.sd.location } }) });
+      assert.ok(
+        metadata.startsWith(`file://${path.join(server.dataDir, 'warehouse')}/`),
+        `engines see file:// locations: ${metadata}`,
+      );
+      await c.ok('create_table', {
+        tbl: table('ice_reg', {
+          partitionKeys: [],
+          parameters: { table_type: 'ICEBERG', metadata_location: metadata, EXTERNAL: 'TRUE' },
+          sd: { ...table('x').sd, cols: [{ name: 'id', type: 'int', comment: '' }], location: src.sd.location },
+        }),
+      });
       const loaded = await ice('GET', '/namespaces/default/tables/ice_reg');
       assert.equal(loaded.status, 200, loaded.text);
-      assert.equal(loaded.json['metadata-location'], (await ice('GET', '/namespaces/default/tables/ice_src')).json['metadata-location']);
+      assert.equal(
+        loaded.json['metadata-location'],
+        (await ice('GET', '/namespaces/default/tables/ice_src')).json['metadata-location'],
+      );
     });
 
     test('50 concurrent connections', async () => {
       const c = await client();
       await c.ok('create_table', { tbl: table('busy') });
-      const r = await c.send({ op: 'parallel', port, connections: 50, calls: [
-        ['set_ugi', { user_name: 'admin', group_names: [] }], ['get_database', { name: 'default' }], ['get_table', { dbname: 'default', tbl_name: 'busy' }],
-        ['get_all_tables', { db_name: 'default' }],
-      ] });
+      const r = await c.send({
+        op: 'parallel',
+        port,
+        connections: 50,
+        calls: [
+          ['set_ugi', { user_name: 'admin', group_names: [] }],
+          ['get_database', { name: 'default' }],
+          ['get_table', { dbname: 'default', tbl_name: 'busy' }],
+          ['get_all_tables', { db_name: 'default' }],
+        ],
+      });
       assert.equal(r.ok.length, 50);
       for (const conn of r.ok as { ok?: unknown }[][]) {
         assert.equal(conn.length, 4, JSON.stringify(conn));
@@ -309,11 +599,25 @@ for (const backend of await backends()) {
       const first = (await c.ok('get_current_notificationEventId')).eventId as number;
       await c.ok('create_table', { tbl: table('watched') });
       await c.ok('add_partition', { new_part: partition('watched', '2024-03-01', 1) });
-      assert.deepEqual(await c.ok('fire_listener_event', { rqst: { successful: true, data: { insertData: { replace: false, filesAdded: ['file:///x/part-0.parquet'] } }, dbName: 'default', tableName: 'watched' } }), {});
+      assert.deepEqual(
+        await c.ok('fire_listener_event', {
+          rqst: {
+            successful: true,
+            data: { insertData: { replace: false, filesAdded: ['file:///x/part-0.parquet'] } },
+            dbName: 'default',
+            tableName: 'watched',
+          },
+        }),
+        {},
+      );
       const now = (await c.ok('get_current_notificationEventId')).eventId as number;
       assert.ok(now >= first + 3, `${first} -> ${now}`);
-      const events = (await c.ok('get_next_notification', { rqst: { lastEvent: first, maxEvents: 100 } })).events as Record<string, any>[];
-      assert.deepEqual(events.map((e) => e.eventType), ['CREATE_TABLE', 'ADD_PARTITION', 'INSERT']);
+      const events = (await c.ok('get_next_notification', { rqst: { lastEvent: first, maxEvents: 100 } }))
+        .events as Record<string, any>[];
+      assert.deepEqual(
+        events.map((e) => e.eventType),
+        ['CREATE_TABLE', 'ADD_PARTITION', 'INSERT'],
+      );
       assert.ok(events.every((e, i) => i === 0 || e.eventId > (events[i - 1] as { eventId: number }).eventId));
       const msg = JSON.parse(events[0]!.message);
       assert.equal(events[0]!.messageFormat, 'json-0.2');
@@ -322,15 +626,35 @@ for (const backend of await backends()) {
       const embedded = await c.send({ op: 'decode', struct: 'Table', json: msg.tableObjJson });
       assert.equal(embedded.ok.tableName, 'watched');
       assert.equal(embedded.ok.sd.cols[0].name, 'id');
-      const part = await c.send({ op: 'decode', struct: 'Partition', json: JSON.parse(events[1]!.message).partitionListJson[0] });
+      const part = await c.send({
+        op: 'decode',
+        struct: 'Partition',
+        json: JSON.parse(events[1]!.message).partitionListJson[0],
+      });
       assert.deepEqual(part.ok.values, ['2024-03-01', '1']);
-      const skipped = (await c.ok('get_next_notification', { rqst: { lastEvent: first, maxEvents: 100, eventTypeSkipList: ['ADD_PARTITION'] } })).events;
-      assert.deepEqual(skipped.map((e: { eventType: string }) => e.eventType), ['CREATE_TABLE', 'INSERT']);
-      assert.equal((await c.ok('get_notification_events_count', { rqst: { fromEventId: first, dbName: 'default' } })).eventsCount, now - first);
+      const skipped = (
+        await c.ok('get_next_notification', {
+          rqst: { lastEvent: first, maxEvents: 100, eventTypeSkipList: ['ADD_PARTITION'] },
+        })
+      ).events;
+      assert.deepEqual(
+        skipped.map((e: { eventType: string }) => e.eventType),
+        ['CREATE_TABLE', 'INSERT'],
+      );
+      assert.equal(
+        (await c.ok('get_notification_events_count', { rqst: { fromEventId: first, dbName: 'default' } })).eventsCount,
+        now - first,
+      );
       // The same events through ShowMetadataEvents.
-      const log = await server.request('GET', `/v1/${project}/instances/${instance}/metadata-event`, { token, query: { marker: String(first) } });
+      const log = await server.request('GET', `/v1/${project}/instances/${instance}/metadata-event`, {
+        token,
+        query: { marker: String(first) },
+      });
       assert.equal(log.status, 200, log.text);
-      assert.deepEqual(log.json.metadata_events.map((e: { event_id: number }) => e.event_id), events.map((e) => e.eventId));
+      assert.deepEqual(
+        log.json.metadata_events.map((e: { event_id: number }) => e.event_id),
+        events.map((e) => e.eventId),
+      );
     });
   });
 }
@@ -350,7 +674,9 @@ describe('metastore endpoint with SASL PLAIN', { skip }, () => {
     const [backend] = await backends();
     genDir = generatePythonClient();
     port = await freePort();
-    server = await startServer(backend!, { env: { LAKEFORM_HMS_PORT: String(port), LAKEFORM_HMS_AUTH: 'sasl', LAKEFORM_HMS_IDLE_TIMEOUT_SECONDS: '2' } });
+    server = await startServer(backend!, {
+      env: { LAKEFORM_HMS_PORT: String(port), LAKEFORM_HMS_AUTH: 'sasl', LAKEFORM_HMS_IDLE_TIMEOUT_SECONDS: '2' },
+    });
     const { token, projectId } = await server.login();
     await createRunningInstance(server, token, projectId, 'hms_sasl');
   });
@@ -364,31 +690,47 @@ describe('metastore endpoint with SASL PLAIN', { skip }, () => {
     const c = bridge();
     assert.deepEqual(await c.open(port, { sasl: ['admin', server.adminPassword] }), { ok: true });
     assert.ok((await c.ok('get_all_databases')).includes('default'));
-    assert.equal((await c.call('set_ugi', { user_name: 'someone_else', group_names: [] })).error?.type, 'MetaException', 'set_ugi cannot switch users');
+    assert.equal(
+      (await c.call('set_ugi', { user_name: 'someone_else', group_names: [] })).error?.type,
+      'MetaException',
+      'set_ugi cannot switch users',
+    );
 
     const wrong = bridge();
-    assert.match((await wrong.open(port, { sasl: ['admin', 'not-the-password'] })).transport_error ?? '', /SASL status 3/);
+    assert.match(
+      (await wrong.open(port, { sasl: ['admin', 'not-the-password'] })).transport_error ?? '',
+      /SASL status 3/,
+    );
     const plain = bridge();
     await plain.open(port);
-    assert.ok('transport_error' in await plain.call('get_all_databases'), 'an unauthenticated connection is closed');
+    assert.ok('transport_error' in (await plain.call('get_all_databases')), 'an unauthenticated connection is closed');
 
     const { token, userId } = await server.login();
-    const key = await server.request('POST', '/v3.0/OS-CREDENTIAL/credentials', { token, body: { credential: { user_id: userId } } });
+    const key = await server.request('POST', '/v3.0/OS-CREDENTIAL/credentials', {
+      token,
+      body: { credential: { user_id: userId } },
+    });
     assert.equal(key.status, 201, key.text);
     const ak = bridge();
-    assert.deepEqual(await ak.open(port, { sasl: [key.json.credential.access, key.json.credential.secret] }), { ok: true });
+    assert.deepEqual(await ak.open(port, { sasl: [key.json.credential.access, key.json.credential.secret] }), {
+      ok: true,
+    });
     assert.equal((await ak.ok('get_database', { name: 'default' })).name, 'default');
 
     await new Promise((r) => setTimeout(r, 3000));
-    assert.ok('transport_error' in await ak.call('get_all_databases'), 'closed after the idle timeout');
+    assert.ok('transport_error' in (await ak.call('get_all_databases')), 'closed after the idle timeout');
   });
 
   test('trust mode refuses connections from other addresses than loopback unless allowed', async (t) => {
-    const address = Object.values(os.networkInterfaces()).flat().find((i) => i && i.family === 'IPv4' && !i.internal)?.address;
+    const address = Object.values(os.networkInterfaces())
+      .flat()
+      .find((i) => i && i.family === 'IPv4' && !i.internal)?.address;
     if (!address) return t.skip('no non-loopback IPv4 address on this machine');
     const [backend] = await backends();
     const trustPort = await freePort();
-    const trusting = await startServer(backend!, { env: { LAKEFORM_HMS_PORT: String(trustPort), LAKEFORM_HMS_HOST: '0.0.0.0', LAKEFORM_HMS_DEFAULT_USER: 'admin' } });
+    const trusting = await startServer(backend!, {
+      env: { LAKEFORM_HMS_PORT: String(trustPort), LAKEFORM_HMS_HOST: '0.0.0.0', LAKEFORM_HMS_DEFAULT_USER: 'admin' },
+    });
     try {
       const { token, projectId } = await trusting.login();
       await createRunningInstance(trusting, token, projectId, 'hms_trust');
@@ -397,7 +739,10 @@ describe('metastore endpoint with SASL PLAIN', { skip }, () => {
       assert.ok((await local.ok('get_all_databases')).includes('default'), 'loopback, with the default user');
       const remote = bridge();
       await remote.send({ op: 'open', port: trustPort, host: address });
-      assert.ok('transport_error' in await remote.call('get_all_databases'), `a connection from ${address} is refused`);
+      assert.ok(
+        'transport_error' in (await remote.call('get_all_databases')),
+        `a connection from ${address} is refused`,
+      );
       assert.match(trusting.output(), /refused a trust-mode connection/);
     } finally {
       await trusting.stop();

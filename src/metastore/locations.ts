@@ -12,13 +12,17 @@ import { invalid } from '../services/errors.js';
  * refused; the services' location guards then apply to the stored form as for every other caller.
  */
 export class LocationMap {
-  constructor(private readonly kind: 'local' | 's3', private readonly warehouse: string | undefined) {}
+  constructor(
+    private readonly kind: 'local' | 's3',
+    private readonly warehouse: string | undefined,
+  ) {}
 
   toEngine(stored: string | undefined | null): string {
     if (!stored) return '';
     const m = /^obs:\/\/([^/]+)(\/.*)?$/.exec(stored);
     if (!m) return stored;
-    if (this.kind === 'local' && this.warehouse) return `file://${path.posix.join(this.warehouse, m[1] as string)}${m[2] ?? ''}`;
+    if (this.kind === 'local' && this.warehouse)
+      return `file://${path.posix.join(this.warehouse, m[1] as string)}${m[2] ?? ''}`;
     return `s3://${m[1] as string}${m[2] ?? ''}`;
   }
 
@@ -29,9 +33,11 @@ export class LocationMap {
     const file = /^file:(\/\/)?(\/.*)$/.exec(loc);
     if (file) {
       const p = file[2] as string;
-      if (segments(p).some((s) => s === '..' || s === '.')) throw invalid(`${what} '${loc}' must not hold . or .. segments`);
+      if (segments(p).some((s) => s === '..' || s === '.'))
+        throw invalid(`${what} '${loc}' must not hold . or .. segments`);
       const root = this.warehouse;
-      if (this.kind !== 'local' || !root) throw invalid(`${what} '${loc}': file:// locations need the local storage backend; use s3://`);
+      if (this.kind !== 'local' || !root)
+        throw invalid(`${what} '${loc}': file:// locations need the local storage backend; use s3://`);
       const rel = path.posix.relative(root, p.replace(/\/+$/, ''));
       if (rel === '' || rel.startsWith('..') || path.posix.isAbsolute(rel)) {
         throw invalid(`${what} '${loc}' is outside the warehouse folder ${root}`);
@@ -39,9 +45,13 @@ export class LocationMap {
       return `obs://${rel}`;
     }
     const s3 = /^(s3|s3a|s3n|obs):\/\/([^/]+)(\/.*)?$/.exec(loc);
-    if (!s3) throw invalid(`${what} '${loc}' must be s3://bucket/path${this.kind === 'local' ? ' or file:// inside the warehouse' : ''}`);
+    if (!s3)
+      throw invalid(
+        `${what} '${loc}' must be s3://bucket/path${this.kind === 'local' ? ' or file:// inside the warehouse' : ''}`,
+      );
     const key = s3[3] ?? '';
-    if (segments(key).some((s) => s === '..' || s === '.')) throw invalid(`${what} '${loc}' must not hold . or .. segments`);
+    if (segments(key).some((s) => s === '..' || s === '.'))
+      throw invalid(`${what} '${loc}' must not hold . or .. segments`);
     return `obs://${s3[2] as string}${key}`.replace(/\/+$/, '');
   }
 }

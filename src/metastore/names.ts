@@ -6,7 +6,10 @@ import { DEFAULT_CATALOG } from '../services/lakecat/catalog-service.js';
  * (`!` for an empty database, as in a pattern over every database). Everything else names a
  * database of the default catalog, `hive`.
  */
-export interface DbRef { catalog: string; database: string }
+export interface DbRef {
+  catalog: string;
+  database: string;
+}
 
 export function parseDbName(raw: string | null | undefined, catalogField?: string | null): DbRef {
   const s = raw ?? '';

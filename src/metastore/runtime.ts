@@ -11,15 +11,22 @@ import type * as HmsTypes from './gen/hive_metastore_types.js';
  */
 const here = path.dirname(fileURLToPath(import.meta.url));
 /** src/metastore whether this module runs from src (tsx) or dist/src (tsc). */
-export const METASTORE_SRC = fs.existsSync(path.join(here, 'idl')) ? here : path.resolve(here, '../../../src/metastore');
+export const METASTORE_SRC = fs.existsSync(path.join(here, 'idl'))
+  ? here
+  : path.resolve(here, '../../../src/metastore');
 const require = createRequire(path.join(METASTORE_SRC, 'gen', 'index.js'));
 
-/* eslint-disable @typescript-eslint/no-explicit-any */
 export const thrift = require('thrift') as any;
-export const Int64 = require('node-int64') as new (v: number | Buffer) => { toNumber(allowImprecise?: boolean): number };
+export const Int64 = require('node-int64') as new (v: number | Buffer) => {
+  toNumber(allowImprecise?: boolean): number;
+};
 export const T = require('./hive_metastore_types.js') as typeof HmsTypes;
-export const ThriftHiveMetastore = require('./ThriftHiveMetastore.js') as { Processor: new (handler: object) => Processor };
-export interface Processor { process(input: unknown, output: unknown): void }
+export const ThriftHiveMetastore = require('./ThriftHiveMetastore.js') as {
+  Processor: new (handler: object) => Processor;
+};
+export interface Processor {
+  process(input: unknown, output: unknown): void;
+}
 export type { HmsTypes };
 
 /** An i64 read from the wire (node-int64) or a number, as a number (exact up to 2^53). */
@@ -36,7 +43,10 @@ export function num(v: unknown): number {
  */
 {
   const Type = thrift.Thrift.Type;
-  thrift.Thrift.TApplicationException.prototype.write = function write(this: { message?: string; type?: number }, output: any) {
+  thrift.Thrift.TApplicationException.prototype.write = function write(
+    this: { message?: string; type?: number },
+    output: any,
+  ) {
     output.writeStructBegin('TApplicationException');
     if (this.message) {
       output.writeFieldBegin('message', Type.STRING, 1);

@@ -18,7 +18,10 @@ const COMPLETE = 5;
 const MAX_NEGOTIATION_BYTES = 64 * 1024;
 
 export class SaslPlain {
-  constructor(private readonly s: AppServices, private readonly project: () => Promise<{ project: ProjectRow; domainId: string }>) {}
+  constructor(
+    private readonly s: AppServices,
+    private readonly project: () => Promise<{ project: ProjectRow; domainId: string }>,
+  ) {}
 
   /** The IAM user name a PLAIN response authenticates, or undefined. */
   async verify(authcid: string, password: string): Promise<string | undefined> {
@@ -28,13 +31,21 @@ export class SaslPlain {
       const a = Buffer.from(key.secret);
       const b = Buffer.from(password);
       // A vended storage credential may only reach storage, never the catalog.
-      if (a.length === b.length && timingSafeEqual(a, b) && !key.principal.storageScope && key.principal.projectId === project.id) {
+      if (
+        a.length === b.length &&
+        timingSafeEqual(a, b) &&
+        !key.principal.storageScope &&
+        key.principal.projectId === project.id
+      ) {
         return key.principal.userName;
       }
       return undefined;
     }
     try {
-      const issued = await this.s.tokens.issueWithPassword({ user: { name: authcid, password, domain: { id: domainId } }, scope: { project: { id: project.id } } });
+      const issued = await this.s.tokens.issueWithPassword({
+        user: { name: authcid, password, domain: { id: domainId } },
+        scope: { project: { id: project.id } },
+      });
       return issued.principal.userName;
     } catch {
       return undefined;
@@ -45,7 +56,12 @@ export class SaslPlain {
    * Reads the negotiation; on success calls `done` with the user, which returns the reader of
    * the framed messages that follow (bytes already received are passed on to it).
    */
-  negotiate(socket: net.Socket, remote: string, done: (user: string) => (data: Buffer) => void, fail: (why: string) => void): (data: Buffer) => void {
+  negotiate(
+    socket: net.Socket,
+    remote: string,
+    done: (user: string) => (data: Buffer) => void,
+    fail: (why: string) => void,
+  ): (data: Buffer) => void {
     let pending: Buffer = Buffer.alloc(0);
     let mechanism: string | undefined;
     let next: ((data: Buffer) => void) | undefined;
@@ -61,21 +77,39 @@ export class SaslPlain {
       while (!next && pending.length >= 5) {
         const status = pending.readUInt8(0);
         const size = pending.readUInt32BE(1);
-        if (size > MAX_NEGOTIATION_BYTES) { send(ERROR, 'negotiation message too large'); return fail('SASL message too large'); }
+        if (size > MAX_NEGOTIATION_BYTES) {
+          send(ERROR, 'negotiation message too large');
+          return fail('SASL message too large');
+        }
         if (pending.length < 5 + size) return;
         const payload = pending.subarray(5, 5 + size);
         pending = pending.subarray(5 + size);
         if (mechanism === undefined) {
-          if (status !== START) { send(ERROR, 'expected START'); return fail('SASL without START'); }
+          if (status !== START) {
+            send(ERROR, 'expected START');
+            return fail('SASL without START');
+          }
           mechanism = payload.toString();
-          if (mechanism !== 'PLAIN') { send(BAD, `mechanism ${mechanism} is not supported; use PLAIN`); return fail(`SASL mechanism ${mechanism}`); }
+          if (mechanism !== 'PLAIN') {
+            send(BAD, `mechanism ${mechanism} is not supported; use PLAIN`);
+            return fail(`SASL mechanism ${mechanism}`);
+          }
           continue;
         }
-        if (status !== OK && status !== COMPLETE) { send(ERROR, 'unexpected negotiation status'); return fail(`SASL status ${status}`); }
+        if (status !== OK && status !== COMPLETE) {
+          send(ERROR, 'unexpected negotiation status');
+          return fail(`SASL status ${status}`);
+        }
         const parts = payload.toString('utf8').split('\u0000');
-        if (parts.length !== 3) { send(BAD, 'malformed PLAIN response'); return fail('malformed PLAIN response'); }
+        if (parts.length !== 3) {
+          send(BAD, 'malformed PLAIN response');
+          return fail('malformed PLAIN response');
+        }
         const user = await this.verify(parts[1] as string, parts[2] as string);
-        if (!user) { send(BAD, 'authentication failed'); return fail(`SASL PLAIN authentication of '${parts[1]}' from ${remote} failed`); }
+        if (!user) {
+          send(BAD, 'authentication failed');
+          return fail(`SASL PLAIN authentication of '${parts[1]}' from ${remote} failed`);
+        }
         send(COMPLETE, '');
         next = done(user);
         if (pending.length) next(pending);
@@ -87,10 +121,12 @@ export class SaslPlain {
       pending = pending.length ? Buffer.concat([pending, data]) : data;
       if (busy) return;
       busy = true;
-      step().catch((err: unknown) => fail(`SASL negotiation failed: ${(err as Error).message}`)).finally(() => {
-        busy = false;
-        if (!next && pending.length >= 5 && !socket.destroyed) step().catch(() => fail('SASL negotiation failed'));
-      });
+      step()
+        .catch((err: unknown) => fail(`SASL negotiation failed: ${(err as Error).message}`))
+        .finally(() => {
+          busy = false;
+          if (!next && pending.length >= 5 && !socket.destroyed) step().catch(() => fail('SASL negotiation failed'));
+        });
     };
   }
 }

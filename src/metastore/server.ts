@@ -21,11 +21,22 @@ import { BinaryWriter } from './writer.js';
  * dispatched through METHODS onto the services, so the same grants decide as on the REST API.
  */
 
-export interface MetastoreEndpoint { address: string; port: number; close(): Promise<void> }
+export interface MetastoreEndpoint {
+  address: string;
+  port: number;
+  close(): Promise<void>;
+}
 
 /** Exception type names in the order a service failure of each kind is reported, among those a method declares. */
 const PREFERENCE: Record<string, string[]> = {
-  not_found: ['NoSuchObjectException', 'UnknownTableException', 'UnknownDBException', 'InvalidOperationException', 'InvalidObjectException', 'MetaException'],
+  not_found: [
+    'NoSuchObjectException',
+    'UnknownTableException',
+    'UnknownDBException',
+    'InvalidOperationException',
+    'InvalidObjectException',
+    'MetaException',
+  ],
   conflict: ['AlreadyExistsException', 'InvalidOperationException', 'InvalidObjectException', 'MetaException'],
   invalid: ['InvalidObjectException', 'InvalidOperationException', 'InvalidInputException', 'MetaException'],
 };
@@ -37,7 +48,10 @@ const SASL_START = 0x01;
 /** The project and IAM users a metastore endpoint acts in, resolved once from configuration. */
 class Tenant {
   private resolved?: Promise<{ project: ProjectRow; domainId: string }>;
-  constructor(private readonly s: AppServices, private readonly cfg: HmsConfig) {}
+  constructor(
+    private readonly s: AppServices,
+    private readonly cfg: HmsConfig,
+  ) {}
 
   project(): Promise<{ project: ProjectRow; domainId: string }> {
     this.resolved ??= (async () => {
@@ -45,10 +59,13 @@ class Tenant {
       if (byId) return { project: byId, domainId: byId.domain_id };
       const domain = await this.s.identity.domainByName(this.cfg.domain);
       const project = domain ? await this.s.identity.projectByName(domain.id, this.cfg.project) : undefined;
-      if (!domain || !project) throw new Error(`LAKEFORM_HMS_PROJECT: no project ${this.cfg.project} in domain ${this.cfg.domain}`);
+      if (!domain || !project)
+        throw new Error(`LAKEFORM_HMS_PROJECT: no project ${this.cfg.project} in domain ${this.cfg.domain}`);
       return { project, domainId: domain.id };
     })();
-    this.resolved.catch(() => { this.resolved = undefined; });
+    this.resolved.catch(() => {
+      this.resolved = undefined;
+    });
     return this.resolved;
   }
 
@@ -66,7 +83,7 @@ class Tenant {
     return row.id;
   }
 
-  /** The IAM user of that name in the project's domain, as a principal scoped to the project; undefined if unknown or disabled. */
+  /** The IAM user of that name in the project's domain, as a principal in the project; undefined if unknown. */
   async principal(name: string): Promise<Principal | undefined> {
     const { project, domainId } = await this.project();
     const user = await this.s.identity.userByName(domainId, name);
@@ -76,8 +93,14 @@ class Tenant {
 }
 
 interface Shared {
-  s: AppServices; cfg: HmsConfig; log: Logger; tenant: Tenant; loc: LocationMap; eventLog: EventLog;
-  methods: Map<string, MethodInfo>; instance: string;
+  s: AppServices;
+  cfg: HmsConfig;
+  log: Logger;
+  tenant: Tenant;
+  loc: LocationMap;
+  eventLog: EventLog;
+  methods: Map<string, MethodInfo>;
+  instance: string;
 }
 
 /** How long a connection's principal (admin membership) is reused before it is read again. */
@@ -90,8 +113,12 @@ class Connection {
   private readonly processor;
   private ended = false;
 
-  constructor(private readonly sh: Shared, private readonly socket: net.Socket, private readonly remote: string,
-    private readonly authenticated?: string) {
+  constructor(
+    private readonly sh: Shared,
+    private readonly socket: net.Socket,
+    private readonly remote: string,
+    private readonly authenticated?: string,
+  ) {
     this.user = authenticated;
     for (const info of sh.methods.values()) {
       const entry = METHODS[info.name] as MethodEntry;
@@ -112,7 +139,8 @@ class Connection {
 
   async setUser(name: string, groups: string[]): Promise<string[]> {
     if (this.authenticated !== undefined) {
-      if (name !== this.authenticated) throw invalid(`set_ugi cannot change the authenticated user ${this.authenticated}`);
+      if (name !== this.authenticated)
+        throw invalid(`set_ugi cannot change the authenticated user ${this.authenticated}`);
       return groups;
     }
     const p = await this.sh.tenant.principal(name ?? '');
@@ -125,7 +153,11 @@ class Connection {
   private async caller(): Promise<Principal> {
     if (this.principal && Date.now() - this.principal.at < PRINCIPAL_TTL_MS) return this.principal.p;
     const name = this.user ?? (this.sh.cfg.defaultUser || undefined);
-    if (name === undefined) throw new ServiceError('unauthenticated', 'no user: call set_ugi with an IAM user name or set LAKEFORM_HMS_DEFAULT_USER');
+    if (name === undefined)
+      throw new ServiceError(
+        'unauthenticated',
+        'no user: call set_ugi with an IAM user name or set LAKEFORM_HMS_DEFAULT_USER',
+      );
     const p = await this.sh.tenant.principal(name);
     if (!p) throw new ServiceError('unauthenticated', `IAM user ${name} does not exist or is disabled`);
     this.principal = { p, at: Date.now() };
@@ -139,12 +171,20 @@ class Connection {
     try {
       caller = entry.open ? undefined : await this.caller();
       const c: Ctx = {
-        s: this.sh.s, caller: caller as Principal, projectId: (await this.sh.tenant.project()).project.id,
+        s: this.sh.s,
+        caller: caller as Principal,
+        projectId: (await this.sh.tenant.project()).project.id,
         instance: entry.open ? this.sh.instance : await this.sh.tenant.instanceId(this.sh.instance),
-        loc: this.sh.loc, eventLog: this.sh.eventLog, maxPartitions: this.sh.cfg.maxPartitions, session: this,
+        loc: this.sh.loc,
+        eventLog: this.sh.eventLog,
+        maxPartitions: this.sh.cfg.maxPartitions,
+        session: this,
       };
       const out = await entry.run(c, named);
-      this.sh.log.debug({ method: info.name, action: entry.action, ms: Math.round(performance.now() - started) }, 'metastore call');
+      this.sh.log.debug(
+        { method: info.name, action: entry.action, ms: Math.round(performance.now() - started) },
+        'metastore call',
+      );
       return out;
     } catch (err) {
       if (info.oneway) {
@@ -157,23 +197,35 @@ class Connection {
 
   /** A service failure as the exception the method declares for it; a refusal is audited as on the REST API. */
   private async thriftError(err: unknown, info: MethodInfo, entry: MethodEntry, caller?: Principal): Promise<Error> {
-    const make = (type: string, message: string) => new (T as unknown as Record<string, new (a: object) => Error>)[type]!({ message });
+    const make = (type: string, message: string) =>
+      new (T as unknown as Record<string, new (a: object) => Error>)[type]!({ message });
     if (err instanceof ServiceError) {
       if (err.kind === 'forbidden' && caller) {
         const project = (await this.sh.tenant.project()).project.id;
-        await this.sh.s.audit.denied(caller, project, this.sh.instance, `hms:${info.name}`, `thrift://${entry.action ?? info.name}`, err.message)
+        await this.sh.s.audit
+          .denied(
+            caller,
+            project,
+            this.sh.instance,
+            `hms:${info.name}`,
+            `thrift://${entry.action ?? info.name}`,
+            err.message,
+          )
           .catch((e: unknown) => this.sh.log.error({ err: e }, 'could not audit a denied metastore call'));
       }
-      const prefs = err instanceof ConcurrentChange ? ['MetaException'] : PREFERENCE[err.kind] ?? ['MetaException'];
+      const prefs = err instanceof ConcurrentChange ? ['MetaException'] : (PREFERENCE[err.kind] ?? ['MetaException']);
       const type = prefs.find((t) => info.throws.includes(t));
       if (type) return make(type, err.message);
       return new Error(err.message);
     }
     if (err && typeof err === 'object' && (err as { name?: string }).name === 'TException') return err as Error;
-    if (Object.values(T).some((cls) => typeof cls === 'function' && err instanceof (cls as new () => object))) return err as Error;
+    if (Object.values(T).some((cls) => typeof cls === 'function' && err instanceof (cls as new () => object)))
+      return err as Error;
     this.sh.log.error({ err, method: info.name, remote: this.remote }, 'metastore call failed');
     const type = info.throws.includes('MetaException') ? 'MetaException' : undefined;
-    return type ? make(type, `internal error in ${info.name}; see the server log`) : new Error(`internal error in ${info.name}`);
+    return type
+      ? make(type, `internal error in ${info.name}; see the server log`)
+      : new Error(`internal error in ${info.name}`);
   }
 
   /** Runs the message at the head of `input` (its reply goes to `output`). */
@@ -182,13 +234,24 @@ class Connection {
   }
 }
 
-export async function startMetastore(s: AppServices, cfg: HmsConfig, log: Logger, storage: { kind: 'local' | 's3'; localWarehouse?: string }): Promise<MetastoreEndpoint> {
+export async function startMetastore(
+  s: AppServices,
+  cfg: HmsConfig,
+  log: Logger,
+  storage: { kind: 'local' | 's3'; localWarehouse?: string },
+): Promise<MetastoreEndpoint> {
   const methods = readMethods();
   const missing = [...methods.keys()].filter((m) => !METHODS[m]);
   if (missing.length) throw new Error(`metastore: IDL methods without a handler: ${missing.join(', ')}`);
   const sh: Shared = {
-    s, cfg, log: log.child({ component: 'metastore' }), tenant: new Tenant(s, cfg), loc: new LocationMap(storage.kind, storage.localWarehouse),
-    eventLog: new EventLog(s.store, s.instances, s.tables), methods, instance: cfg.instance,
+    s,
+    cfg,
+    log: log.child({ component: 'metastore' }),
+    tenant: new Tenant(s, cfg),
+    loc: new LocationMap(storage.kind, storage.localWarehouse),
+    eventLog: new EventLog(s.store, s.instances, s.tables),
+    methods,
+    instance: cfg.instance,
   };
   const sockets = new Set<net.Socket>();
   const sasl = cfg.auth === 'sasl' ? new SaslPlain(s, sh.tenant.project.bind(sh.tenant)) : undefined;
@@ -199,8 +262,16 @@ export async function startMetastore(s: AppServices, cfg: HmsConfig, log: Logger
     socket.setNoDelay(true);
     socket.setTimeout(cfg.idleTimeoutSeconds * 1000, () => socket.destroy());
     const remote = socket.remoteAddress ?? '';
-    if (cfg.auth === 'trust' && !LOOPBACK(remote) && !cfg.trustFrom.includes('*') && !cfg.trustFrom.includes(remote.replace(/^::ffff:/, ''))) {
-      sh.log.warn({ remote }, 'metastore: refused a trust-mode connection from a non-loopback address (see LAKEFORM_HMS_TRUST_FROM)');
+    if (
+      cfg.auth === 'trust' &&
+      !LOOPBACK(remote) &&
+      !cfg.trustFrom.includes('*') &&
+      !cfg.trustFrom.includes(remote.replace(/^::ffff:/, ''))
+    ) {
+      sh.log.warn(
+        { remote },
+        'metastore: refused a trust-mode connection from a non-loopback address (see LAKEFORM_HMS_TRUST_FROM)',
+      );
       socket.destroy();
       return;
     }
@@ -208,17 +279,25 @@ export async function startMetastore(s: AppServices, cfg: HmsConfig, log: Logger
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(cfg.port, cfg.host, () => { server.off('error', reject); resolve(); });
+    server.listen(cfg.port, cfg.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
   });
   const a = server.address() as net.AddressInfo;
   const address = `thrift://${a.family === 'IPv6' ? `[${a.address}]` : a.address}:${a.port}`;
-  sh.log.info({ address, auth: cfg.auth, instance: cfg.instance, project: cfg.project }, `metastore listening on ${address}`);
+  sh.log.info(
+    { address, auth: cfg.auth, instance: cfg.instance, project: cfg.project },
+    `metastore listening on ${address}`,
+  );
   return {
-    address, port: a.port,
-    close: () => new Promise<void>((resolve) => {
-      server.close(() => resolve());
-      for (const sock of sockets) sock.destroy();
-    }),
+    address,
+    port: a.port,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        for (const sock of sockets) sock.destroy();
+      }),
   };
 }
 
@@ -256,20 +335,25 @@ function serve(sh: Shared, socket: net.Socket, remote: string, sasl?: SaslPlain)
   /** Unframed messages: read as they complete; a partial one waits for more bytes. */
   const unframed = (conn: Connection) => {
     let reader: { readCursor: number; writeCursor: number } | undefined;
-    const receive = thrift.TBufferedTransport.receiver((r: { readCursor: number; writeCursor: number; commitPosition(): void; rollbackPosition(): void }) => {
-      reader = r;
-      while (r.readCursor < r.writeCursor) {
-        const input = new thrift.TBinaryProtocol(r);
-        const output = new BinaryWriter(write, false);
-        try {
-          conn.process(input, output);
-          r.commitPosition();
-        } catch (err) {
-          if (err instanceof thrift.InputBufferUnderrunError) { r.rollbackPosition(); return; }
-          return fail(`unreadable message: ${(err as Error).message}`);
+    const receive = thrift.TBufferedTransport.receiver(
+      (r: { readCursor: number; writeCursor: number; commitPosition(): void; rollbackPosition(): void }) => {
+        reader = r;
+        while (r.readCursor < r.writeCursor) {
+          const input = new thrift.TBinaryProtocol(r);
+          const output = new BinaryWriter(write, false);
+          try {
+            conn.process(input, output);
+            r.commitPosition();
+          } catch (err) {
+            if (err instanceof thrift.InputBufferUnderrunError) {
+              r.rollbackPosition();
+              return;
+            }
+            return fail(`unreadable message: ${(err as Error).message}`);
+          }
         }
-      }
-    });
+      },
+    );
     // A large message arrives in many chunks: parsing after each one would re-read it from the
     // start every time, so the chunks that arrive together are gathered first.
     const chunks: Buffer[] = [];
@@ -280,7 +364,7 @@ function serve(sh: Shared, socket: net.Socket, remote: string, sasl?: SaslPlain)
       scheduled = true;
       setImmediate(() => {
         scheduled = false;
-        const all = chunks.length === 1 ? chunks[0] as Buffer : Buffer.concat(chunks);
+        const all = chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks);
         chunks.length = 0;
         receive(all);
         if (reader && reader.writeCursor - reader.readCursor > max) fail(`message larger than ${max} bytes`);
@@ -297,11 +381,16 @@ function serve(sh: Shared, socket: net.Socket, remote: string, sasl?: SaslPlain)
       const first = data[0] as number;
       if (sasl) {
         if (first !== SASL_START) return fail('the metastore requires SASL PLAIN (LAKEFORM_HMS_AUTH=sasl)');
-        feed = sasl.negotiate(socket, remote, (user) => {
-          const next = framed(new Connection(sh, socket, remote, user));
-          feed = next;
-          return next;
-        }, fail);
+        feed = sasl.negotiate(
+          socket,
+          remote,
+          (user) => {
+            const next = framed(new Connection(sh, socket, remote, user));
+            feed = next;
+            return next;
+          },
+          fail,
+        );
       } else if (first === STRICT_BINARY) {
         feed = unframed(new Connection(sh, socket, remote));
       } else if (first === 0x00) {

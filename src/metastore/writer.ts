@@ -11,7 +11,10 @@ export class BinaryWriter {
   private pos = 0;
 
   /** `framed` puts the 4-byte length first, as TFramedTransport does. */
-  constructor(private readonly onFlush: (b: Buffer) => void, private readonly framed: boolean) {
+  constructor(
+    private readonly onFlush: (b: Buffer) => void,
+    private readonly framed: boolean,
+  ) {
     if (framed) this.pos = 4;
   }
 
@@ -37,7 +40,9 @@ export class BinaryWriter {
     this.writeI16(id);
   }
   writeFieldEnd(): void {}
-  writeFieldStop(): void { this.writeByte(0); }
+  writeFieldStop(): void {
+    this.writeByte(0);
+  }
   writeMapBegin(ktype: number, vtype: number, size: number): void {
     this.writeByte(ktype);
     this.writeByte(vtype);
@@ -49,9 +54,13 @@ export class BinaryWriter {
     this.writeI32(size);
   }
   writeListEnd(): void {}
-  writeSetBegin(etype: number, size: number): void { this.writeListBegin(etype, size); }
+  writeSetBegin(etype: number, size: number): void {
+    this.writeListBegin(etype, size);
+  }
   writeSetEnd(): void {}
-  writeBool(b: boolean): void { this.writeByte(b ? 1 : 0); }
+  writeBool(b: boolean): void {
+    this.writeByte(b ? 1 : 0);
+  }
   writeByte(b: number): void {
     this.room(1);
     this.buf.writeInt8(((b & 0xff) << 24) >> 24, this.pos);

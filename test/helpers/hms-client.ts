@@ -11,18 +11,33 @@ import { ROOT } from './server.js';
 /** A python3 that imports thrift, and thrift-compiler; or why the metastore tests cannot run. */
 export function thriftTooling(): { python: string; thrift: string } | { missing: string } {
   let thrift: string | undefined;
-  try { execFileSync('thrift', ['--version'], { stdio: 'pipe' }); thrift = 'thrift'; } catch { /* absent */ }
+  try {
+    execFileSync('thrift', ['--version'], { stdio: 'pipe' });
+    thrift = 'thrift';
+  } catch {
+    /* absent */
+  }
   const python = ['python3', '/usr/bin/python3'].find((p) => {
-    try { execFileSync(p, ['-c', 'import thrift'], { stdio: 'pipe' }); return true; } catch { return false; }
+    try {
+      execFileSync(p, ['-c', 'import thrift'], { stdio: 'pipe' });
+      return true;
+    } catch {
+      return false;
+    }
   });
-  if (!thrift || !python) return { missing: [!thrift && 'thrift-compiler', !python && 'python3-thrift'].filter(Boolean).join(' and ') };
+  if (!thrift || !python)
+    return { missing: [!thrift && 'thrift-compiler', !python && 'python3-thrift'].filter(Boolean).join(' and ') };
   return { python, thrift };
 }
 
 /** Generates the Python client from src/metastore/idl into a fresh folder. */
 export function generatePythonClient(): string {
   const out = fs.mkdtempSync(path.join(os.tmpdir(), 'lakeform-hmspy-'));
-  execFileSync('thrift', ['-r', '--gen', 'py', '-out', out, path.join(ROOT, 'src/metastore/idl/hive_metastore.thrift')], { stdio: 'pipe' });
+  execFileSync(
+    'thrift',
+    ['-r', '--gen', 'py', '-out', out, path.join(ROOT, 'src/metastore/idl/hive_metastore.thrift')],
+    { stdio: 'pipe' },
+  );
   return out;
 }
 
@@ -37,7 +52,12 @@ export async function freePort(): Promise<number> {
   });
 }
 
-export type Answer = { ok?: any; error?: { type: string; message: string }; app_error?: { type: number; message: string }; transport_error?: string };
+export type Answer = {
+  ok?: any;
+  error?: { type: string; message: string };
+  app_error?: { type: number; message: string };
+  transport_error?: string;
+};
 
 /** One bridge process, holding one metastore connection at a time. */
 export class HmsClient {
@@ -46,15 +66,25 @@ export class HmsClient {
   private stderr = '';
 
   constructor(python: string, genDir: string) {
-    this.child = spawn(python, [path.join(ROOT, 'test/fixtures/hms_bridge.py'), genDir], { stdio: ['pipe', 'pipe', 'pipe'] });
+    this.child = spawn(python, [path.join(ROOT, 'test/fixtures/hms_bridge.py'), genDir], {
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
     createInterface({ input: this.child.stdout! }).on('line', (line) => this.waiting.shift()?.(line));
-    this.child.stderr!.on('data', (d: Buffer) => { this.stderr += d.toString(); });
+    this.child.stderr!.on('data', (d: Buffer) => {
+      this.stderr += d.toString();
+    });
   }
 
   send(req: Record<string, unknown>): Promise<Answer> {
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`bridge did not answer ${JSON.stringify(req).slice(0, 200)}: ${this.stderr}`)), 120_000);
-      this.waiting.push((line) => { clearTimeout(timer); resolve(JSON.parse(line) as Answer); });
+      const timer = setTimeout(
+        () => reject(new Error(`bridge did not answer ${JSON.stringify(req).slice(0, 200)}: ${this.stderr}`)),
+        120_000,
+      );
+      this.waiting.push((line) => {
+        clearTimeout(timer);
+        resolve(JSON.parse(line) as Answer);
+      });
       this.child.stdin!.write(`${JSON.stringify(req)}\n`);
     });
   }
