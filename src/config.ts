@@ -65,6 +65,8 @@ export interface HmsConfig {
   maxMessageBytes: number;
   /** Most partitions one answer carries; a larger match is refused (as Hive's limit.partition.request). */
   maxPartitions: number;
+  /** More endpoints on other ports, each serving another project's or instance's metadata. */
+  extra: { port: number; project: string; instance: string }[];
 }
 
 export type ConfigOverrides = Partial<Pick<Config, 'host' | 'port' | 'dataDir' | 'databaseUrl' | 'logLevel'>>;
@@ -118,6 +120,18 @@ function storageFrom(env: NodeJS.ProcessEnv): StorageConfig {
   };
 }
 
+/** LAKEFORM_HMS_ENDPOINTS: `<port>=<project>/<instance>` entries, comma-separated. */
+function hmsEndpoints(raw: string): HmsConfig['extra'] {
+  return raw.split(',').map((e) => e.trim()).filter((e) => e !== '').map((e) => {
+    const m = /^(\d{1,5})=([^/\s]+)\/([^/\s]+)$/.exec(e);
+    const port = m ? Number(m[1]) : Number.NaN;
+    if (!m || port < 1 || port > 65535) {
+      throw new Error(`LAKEFORM_HMS_ENDPOINTS entries are <port>=<project>/<instance>, got '${e}'`);
+    }
+    return { port, project: m[2] as string, instance: m[3] as string };
+  });
+}
+
 function hmsFrom(env: NodeJS.ProcessEnv, host: string): HmsConfig {
   const auth = env.LAKEFORM_HMS_AUTH || 'trust';
   if (auth !== 'trust' && auth !== 'sasl') throw new Error(`LAKEFORM_HMS_AUTH must be trust or sasl, got '${auth}'`);
@@ -133,6 +147,7 @@ function hmsFrom(env: NodeJS.ProcessEnv, host: string): HmsConfig {
     idleTimeoutSeconds: intFrom(env, 'LAKEFORM_HMS_IDLE_TIMEOUT_SECONDS', 600, 1, 86_400),
     maxMessageBytes: intFrom(env, 'LAKEFORM_HMS_MAX_MESSAGE_BYTES', 100 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
     maxPartitions: intFrom(env, 'LAKEFORM_HMS_MAX_PARTITIONS', 100_000, 1, 10_000_000),
+    extra: hmsEndpoints(env.LAKEFORM_HMS_ENDPOINTS ?? ''),
   };
 }
 

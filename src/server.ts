@@ -63,16 +63,27 @@ export async function startServer(config: Config, log: Logger = createLogger(con
 
   const address = await app.listen({ host: config.host, port: config.port });
   // The Hive Metastore Thrift endpoint over the same services (LAKEFORM_HMS_PORT=0 turns it off).
-  const metastore = config.hms.port === 0 ? undefined : await startMetastore(services, config.hms, log,
-    { kind: config.storage.kind, localWarehouse: config.storage.kind === 'local' ? localWarehouse(config) : undefined })
-    .catch(async (err: unknown) => { await app.close(); throw err; });
+  // LAKEFORM_HMS_ENDPOINTS adds one port per further project or instance served.
+  const metastores: MetastoreEndpoint[] = [];
+  const warehouse = {
+    kind: config.storage.kind, localWarehouse: config.storage.kind === 'local' ? localWarehouse(config) : undefined,
+  };
+  try {
+    if (config.hms.port !== 0) metastores.push(await startMetastore(services, config.hms, log, warehouse));
+    for (const e of config.hms.extra) metastores.push(await startMetastore(services, { ...config.hms, ...e, extra: [] }, log, warehouse));
+  } catch (err) {
+    for (const m of metastores) await m.close();
+    await app.close();
+    throw err;
+  }
+  const metastore = metastores[0];
   const s = config.storage;
   log.info({ address, database: store.dialect, data_dir: config.dataDir, storage: s.kind, ...(s.kind === 's3' ? { s3_endpoint: s.endpoint } : {}) }, `lakeform listening on ${address}`);
 
   let closing: Promise<void> | undefined;
   const close = () => (closing ??= (async () => {
     clearInterval(purge);
-    await metastore?.close();
+    for (const m of metastores) await m.close();
     // Stop accepting and wait for in-flight requests. A keep-alive connection whose request
     // finishes after close() began would otherwise linger until its idle timeout: close those as
     // they go idle, and give up on stragglers after a deadline.

@@ -728,8 +728,12 @@ describe('metastore endpoint with SASL PLAIN', { skip }, () => {
     if (!address) return t.skip('no non-loopback IPv4 address on this machine');
     const [backend] = await backends();
     const trustPort = await freePort();
+    const otherPort = await freePort();
     const trusting = await startServer(backend!, {
-      env: { LAKEFORM_HMS_PORT: String(trustPort), LAKEFORM_HMS_HOST: '0.0.0.0', LAKEFORM_HMS_DEFAULT_USER: 'admin' },
+      env: {
+        LAKEFORM_HMS_PORT: String(trustPort), LAKEFORM_HMS_HOST: '0.0.0.0', LAKEFORM_HMS_DEFAULT_USER: 'admin',
+        LAKEFORM_HMS_ENDPOINTS: `${otherPort}=other/default`,
+      },
     });
     try {
       const { token, projectId } = await trusting.login();
@@ -744,6 +748,19 @@ describe('metastore endpoint with SASL PLAIN', { skip }, () => {
         `a connection from ${address} is refused`,
       );
       assert.match(trusting.output(), /refused a trust-mode connection/);
+
+      // A second endpoint (LAKEFORM_HMS_ENDPOINTS) serves another project's instance, and only that.
+      const p = await trusting.request('POST', '/v3/projects', { token, body: { project: { name: 'other' } } });
+      assert.equal(p.status, 201, p.text);
+      const other = await trusting.login('admin', trusting.adminPassword, 'other');
+      await createRunningInstance(trusting, other.token, other.projectId, 'hms_other');
+      await local.ok('create_table', { tbl: table('only_here', { partitionKeys: [] }) });
+      const second = bridge();
+      await second.open(otherPort);
+      assert.ok((await second.ok('get_all_databases')).includes('default'));
+      assert.deepEqual(await second.ok('get_all_tables', { db_name: 'default' }), []);
+      const hidden = await second.call('get_table', { dbname: 'default', tbl_name: 'only_here' });
+      assert.equal(hidden.error?.type, 'NoSuchObjectException');
     } finally {
       await trusting.stop();
     }
