@@ -22,6 +22,7 @@ import { consoleOperations } from './routes/console.js';
 import { jobOperations } from './routes/jobs.js';
 import { alarmOperations } from './routes/alarms.js';
 import { icebergRoutes } from './routes/iceberg/index.js';
+import { serveConsole } from './console-static.js';
 import { ServiceError } from '../services/errors.js';
 import { QPS_SPEC } from '../services/instances/specs.js';
 import { RawJson } from '../services/raw-json.js';
@@ -189,6 +190,7 @@ export async function buildApp(services: AppServices, opts: AppOptions): Promise
   }
 
   await app.register(icebergRoutes(services, { qpsPerStride: opts.qpsPerStride }), { prefix: '/iceberg' });
+  if (!(await serveConsole(app))) opts.logger.debug('the web console is not built: /console is not served');
 
   // Unknown path → 404; known path with another method → 405 naming the allowed ones.
   const matchers = ops.map((op) => ({ re: pathMatcher(op.path), method: op.method }));
