@@ -1,5 +1,6 @@
 import '@mantine/core/styles.css';
-import { MantineProvider } from '@mantine/core';
+import './contrast.css';
+import { createTheme, type CSSVariablesResolver, MantineProvider } from '@mantine/core';
 import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
 import { lazy, StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
@@ -7,6 +8,21 @@ import { createBrowserRouter, Navigate, RouterProvider } from 'react-router';
 import { ApiError } from './api';
 import { Layout } from './Layout';
 import { SignIn } from './SignIn';
+
+// Mantine's dimmed grey and error red are below WCAG AA contrast on white; a darker grey keeps secondary text readable.
+const resolver: CSSVariablesResolver = () => ({
+  variables: {}, light: { '--mantine-color-dimmed': 'var(--mantine-color-gray-7)',
+    '--mantine-color-error': 'var(--mantine-color-red-8)' }, dark: {},
+});
+
+// Shade 8 keeps white on filled colours, and coloured text on light ones, above WCAG AA contrast.
+const theme = createTheme({
+  primaryShade: 8,
+  components: {
+    Badge: { defaultProps: { variant: 'light' } },
+    Alert: { styles: { title: { color: 'var(--mantine-color-text)' } } },
+  },
+});
 
 const queryClient = new QueryClient({
   defaultOptions: {
@@ -55,7 +71,7 @@ const router = createBrowserRouter([
 
 createRoot(document.getElementById('root') as HTMLElement).render(
   <StrictMode>
-    <MantineProvider>
+    <MantineProvider theme={theme} cssVariablesResolver={resolver}>
       <QueryClientProvider client={queryClient}>
         <RouterProvider router={router} />
       </QueryClientProvider>

@@ -16,8 +16,7 @@ const PRINCIPAL_TYPES = ['USER', 'GROUP', 'ROLE'];
 interface Principal { principal_name: string; principal_type: string; principal_source: string }
 interface Resource { type: string; catalog: string; database: string; table: string; columns: string; func: string;
   uri: string }
-interface Policy { principal: Principal; resource: Record<string, unknown>; resource_type?: string;
-  resource_name?: string; permissions: string[]; grant_able_permissions?: string[]; effect?: boolean }
+interface Policy extends Principal { resource: Record<string, unknown> & { type?: string }; resource_name?: string; permissions: string[]; grant_able_permissions?: string[]; effect?: boolean }
 
 export default function Access() {
   const { instance = 'default' } = useParams();
@@ -137,8 +136,8 @@ function Grants({ instance }: { instance: string }) {
             <Table.Th>Permissions</Table.Th><Table.Th>Effect</Table.Th><Table.Th>Actions</Table.Th></Table.Tr></Table.Thead>
           <Table.Tbody>{(q.data?.policies ?? []).map((p, i) => (
             <Table.Tr key={i}>
-              <Table.Td>{p.principal.principal_type} {p.principal.principal_name}</Table.Td>
-              <Table.Td>{p.resource_type ?? ''} {p.resource_name ?? JSON.stringify(p.resource)}</Table.Td>
+              <Table.Td>{p.principal_type} {p.principal_name}</Table.Td>
+              <Table.Td>{p.resource.type} {p.resource_name ?? JSON.stringify(p.resource)}</Table.Td>
               <Table.Td>{p.permissions.map((x) => <Badge key={x} mr={4} variant="light">{x}</Badge>)}</Table.Td>
               <Table.Td>{p.effect === false ? <Badge color="red">deny</Badge> : 'allow'}</Table.Td>
               <Table.Td><Button size="compact-xs" variant="subtle" color="red" onClick={() => setRevoking(p)}>
@@ -161,9 +160,10 @@ function Grants({ instance }: { instance: string }) {
       <ActionModal opened={revoking !== null} onClose={() => setRevoking(null)} title="Revoke grant" color="red"
         submitLabel="Revoke" invalidate={[['grants', instance]]}
         submit={() => api(inst(instance, '/policies/revoke'), { method: 'POST', body: {
-          principal_list: [revoking?.principal], resource: revoking?.resource, permissions: revoking?.permissions,
+          principal_list: revoking ? [{ principal_name: revoking.principal_name, principal_type: revoking.principal_type,
+            principal_source: revoking.principal_source }] : [], resource: revoking?.resource, permissions: revoking?.permissions,
           effect: revoking?.effect ?? true } })}>
-        <Text>Revoke {revoking?.permissions.join(', ')} from {revoking?.principal.principal_name}?</Text>
+        <Text>Revoke {revoking?.permissions.join(', ')} on {revoking?.resource_name} from {revoking?.principal_name}?</Text>
       </ActionModal>
     </Stack>
   );
@@ -223,7 +223,7 @@ function Why({ instance }: { instance: string }) {
             {relevant.length === 0 ? <Text size="sm" c="dimmed">None (grants through groups and roles are checked too,
               but not listed here).</Text> : (
               <List size="sm">{relevant.map((p, i) => (
-                <List.Item key={i}>{p.effect === false ? 'DENY ' : ''}{p.permissions.join(', ')} on {p.resource_type}{' '}
+                <List.Item key={i}>{p.effect === false ? 'DENY ' : ''}{p.permissions.join(', ')} on {p.resource.type}{' '}
                   {p.resource_name ?? JSON.stringify(p.resource)}</List.Item>
               ))}</List>
             )}

@@ -24,7 +24,7 @@ export default function Activity() {
 }
 
 interface MetadataEvent { event_id: number; event_time: string; metadata_action_type: string; catalog_name?: string;
-  database_name?: string; table_name?: string; principal?: string; metadata_object?: Record<string, unknown> }
+  database_name?: string; object_name?: string; principal?: string; metadata_object?: Record<string, unknown> }
 
 const iso = (local: string) => (local ? new Date(local).toISOString() : undefined);
 
@@ -40,7 +40,7 @@ function Events({ instance }: { instance: string }) {
       { query: { limit: 100, begin_time: iso(range.begin), end_time: iso(range.end), ...keyset.query } }),
   });
   const events = (q.data?.metadata_events ?? []).filter((e) => (!action || e.metadata_action_type === action) &&
-    (!object || [e.catalog_name, e.database_name, e.table_name].join('.').includes(object)));
+    (!object || [e.catalog_name, e.database_name, e.object_name].join('.').includes(object)));
   const actions = [...new Set((q.data?.metadata_events ?? []).map((e) => e.metadata_action_type))].sort();
   return (
     <Stack>
@@ -67,9 +67,7 @@ function Events({ instance }: { instance: string }) {
             <Table.Tr key={e.event_id}>
               <Table.Td>{e.event_id}</Table.Td><Table.Td>{when(e.event_time)}</Table.Td>
               <Table.Td><Badge variant="light">{e.metadata_action_type}</Badge></Table.Td>
-              <Table.Td><Code>{[e.catalog_name, e.database_name, e.table_name].filter(Boolean).join('.')}</Code>
-                {Array.isArray(e.metadata_object?.partition_values) &&
-                  <Text span size="xs"> ({(e.metadata_object.partition_values as string[]).join(', ')})</Text>}</Table.Td>
+              <Table.Td><Code>{[e.catalog_name, e.database_name, e.object_name].filter(Boolean).join('.')}</Code></Table.Td>
               <Table.Td>{e.principal}</Table.Td>
             </Table.Tr>
           ))}</Table.Tbody>

@@ -94,7 +94,7 @@ interface LogLine { time: string; level: string; message: string }
 
 function RunLog({ instanceId, jobId, runId, live }: { instanceId: string; jobId: string; runId: string; live: boolean }) {
   const q = useInfiniteQuery({
-    queryKey: ['job-log', instanceId, jobId, runId],
+    queryKey: ['job-log', instanceId, jobId, runId, live], // read again once the run ends
     queryFn: ({ pageParam }) => api<{ logs: LogLine[]; page_info?: { next_marker?: string }; next_marker?: string }>(
       inst(instanceId, `/lf-jobs/${enc(jobId)}/runs/${enc(runId)}/logs`), { query: { limit: 200, marker: pageParam } }),
     initialPageParam: undefined as string | undefined,
