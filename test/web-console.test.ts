@@ -299,6 +299,7 @@ for (const backend of missing ? [] : await backends()) {
       await page.getByRole('progressbar').first().waitFor();
       await page.getByTestId('job-status').filter({ hasText: 'SUCCESS' }).waitFor();
       await page.getByText(/6 created/).waitFor();
+      await page.getByRole('table', { name: 'Runs' }).getByText('SUCCESS').waitFor();
       await page.getByLabel('Run log').filter({ hasText: 'table clicks0: created' }).waitFor();
       await axe(page, 'job');
       await shot(page, 'jobs');

@@ -26,7 +26,7 @@ export default function JobPage() {
     refetchInterval: (q) => (active(q.state.data?.last_run?.status) ? 500 : false),
   });
   const history = useQuery({
-    queryKey: ['job-history', id, jobId, offset], enabled: Boolean(id),
+    queryKey: ['job-history', id, jobId, offset, job.data?.last_run?.status], enabled: Boolean(id), // again as it ends
     queryFn: () => api<{ jobs: Run[]; total: number }>(inst(id!, `${base}/history`), { query: { offset, limit: 10 } }),
     refetchInterval: active(job.data?.last_run?.status) ? 1000 : false,
   });
