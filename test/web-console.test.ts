@@ -31,7 +31,7 @@ async function launch(): Promise<{ context: BrowserContext; close(): Promise<voi
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
       '--disable-background-networking', '--disable-component-update', '--disable-sync'],
   });
-  context.setDefaultTimeout(15_000);
+  context.setDefaultTimeout(30_000); // generous: the suite shares two cores with the other tests
   return { context, async close() { await context.close(); fs.rmSync(profile, { recursive: true, force: true }); } };
 }
 
@@ -94,7 +94,7 @@ async function pick(page: Page, label: string, option: string, scope: Page | Ret
 
 /** Waits until the locator matches exactly n elements (a list being replaced by the next answer). */
 async function rowCount(rows: ReturnType<Page['locator']>, n: number): Promise<void> {
-  const deadline = Date.now() + 15_000;
+  const deadline = Date.now() + 30_000;
   let count = -1;
   while (Date.now() < deadline) {
     if ((count = await rows.count()) === n) return;

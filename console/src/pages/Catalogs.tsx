@@ -74,8 +74,11 @@ function DatabaseTree({ instance, catalog, selected, search }:
     <>
       {dbs.length === 0 && <Text size="xs" c="dimmed" pl="sm">no databases</Text>}
       {dbs.map((d) => (
-        <NavLink key={d.database_name} label={d.database_name} component={Link}
-          to={`/i/${instance}/catalogs/${catalog}/${d.database_name}`} active={d.database_name === selected} />
+        <NavLink key={d.database_name} label={d.database_name} component={Link} childrenOffset={16}
+          to={`/i/${instance}/catalogs/${catalog}/${d.database_name}`} active={d.database_name === selected}
+          opened={d.database_name === selected}>
+          {d.database_name === selected && <TableTree instance={instance} catalog={catalog} database={d.database_name} />}
+        </NavLink>
       ))}
       {q.hasNextPage && (
         <Button size="compact-xs" variant="subtle" loading={q.isFetchingNextPage} onClick={() => q.fetchNextPage()}>
@@ -244,19 +247,42 @@ function DatabaseDetail({ instance, catalog, database }: { instance: string; cat
 
 const TABLE_PAGE = 50;
 
+/** One page of a database's tables; the tree and the list share the first page (same key: one request). */
+function tablesPage(instance: string, catalog: string, database: string, search: string, type: string | null,
+  keyset: { key: readonly unknown[]; query: Record<string, unknown> }) {
+  return {
+    queryKey: ['tables', instance, catalog, database, search, type, ...keyset.key],
+    queryFn: ({ signal }: { signal: AbortSignal }) => api<{ tables: TableDef[]; page_info: PageInfo }>(
+      inst(instance, `/catalogs/${enc(catalog)}/databases/${enc(database)}/tables`), { signal, query: {
+        limit: TABLE_PAGE, table_name_pattern: pattern(search), table_type: type ?? undefined, ...keyset.query,
+        include_fields: 'table_name,table_type,table_format,owner,comments,create_time' } }),
+  };
+}
+const FIRST_PAGE = { key: ['', false] as const, query: {} };
+
+function TableTree({ instance, catalog, database }: { instance: string; catalog: string; database: string }) {
+  const q = useQuery(tablesPage(instance, catalog, database, '', null, FIRST_PAGE));
+  if (q.isPending) return <Loading label="Loading tables" />;
+  if (q.error) return <ErrorAlert error={q.error} />;
+  return (
+    <>
+      {q.data.tables.map((t) => (
+        <NavLink key={t.table_name} component={Link} label={t.table_name}
+          description={t.table_type === 'VIRTUAL_VIEW' ? 'view' : undefined}
+          to={`/i/${instance}/catalogs/${catalog}/${database}/tables/${t.table_name}`} />
+      ))}
+      {q.data.page_info?.next_marker && <Text size="xs" pl="sm">more in the list →</Text>}
+    </>
+  );
+}
+
 function TableList({ instance, catalog, database }: { instance: string; catalog: string; database: string }) {
   const [search, setSearch] = useState('');
   const [type, setType] = useState<string | null>(null);
   const keyset = useKeyset();
   const [creating, openCreate, closeCreate] = useToggle();
-  const q = useQuery({
-    queryKey: ['tables', instance, catalog, database, search, type, ...keyset.key],
-    queryFn: ({ signal }) => api<{ tables: TableDef[]; page_info: PageInfo }>(
-      inst(instance, `/catalogs/${enc(catalog)}/databases/${enc(database)}/tables`), { signal, query: {
-        limit: TABLE_PAGE, table_name_pattern: pattern(search), table_type: type ?? undefined, ...keyset.query,
-        include_fields: 'table_name,table_type,table_format,owner,comments,create_time' } }),
-    placeholderData: (prev) => prev,
-  });
+  const q = useQuery({ ...tablesPage(instance, catalog, database, search, type, keyset),
+    placeholderData: (prev) => prev });
   return (
     <Stack>
       <Group align="flex-end">
