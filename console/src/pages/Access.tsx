@@ -187,17 +187,14 @@ function Why({ instance }: { instance: string }) {
         } }] } });
     },
   });
-  // The grants that decide it: those of the principal on this catalog, as the policy list shows them.
+  // The grants that decide it: the principal's own, and for a user those of its IAM groups and roles, on the
+  // object or anything above it (wildcards included), as the grant list shows them.
   const grants = useQuery({
     queryKey: ['grants', instance, 'why', asked], enabled: asked !== null,
-    queryFn: () => api<{ policies: Policy[] }>(inst(instance, '/policies/show'), { query: {
-      limit: 100, principal_name: asked!.principal.principal_name, principal_type: asked!.principal.principal_type } }),
+    queryFn: () => decidingGrants(instance, asked!.principal),
   });
-  const relevant = (grants.data?.policies ?? []).filter((p) => {
-    const cat = asked?.resource.catalog;
-    const text = JSON.stringify(p.resource);
-    return !cat || text.includes(`"${cat}"`) || text.includes('"*"');
-  });
+  const path = asked ? objectPath(asked.resource) : [];
+  const relevant = (grants.data ?? []).filter((p) => covers(p.resource_name ?? '', path));
   const answer = check.data?.[0];
   return (
     <form onSubmit={(e: FormEvent) => { e.preventDefault(); setAsked({ principal, resource, action }); }}>
@@ -220,11 +217,12 @@ function Why({ instance }: { instance: string }) {
         {answer && (
           <Stack gap={4}>
             <Text fw={600}>Grants of this principal that bear on it</Text>
-            {relevant.length === 0 ? <Text size="sm" c="dimmed">None (grants through groups and roles are checked too,
-              but not listed here).</Text> : (
+            {grants.isPending ? <Loading label="Loading grants" /> : relevant.length === 0
+              ? <Text size="sm" c="dimmed">None: no grant reaches this object for this principal.</Text> : (
               <List size="sm">{relevant.map((p, i) => (
                 <List.Item key={i}>{p.effect === false ? 'DENY ' : ''}{p.permissions.join(', ')} on {p.resource.type}{' '}
-                  {p.resource_name ?? JSON.stringify(p.resource)}</List.Item>
+                  {p.resource_name ?? JSON.stringify(p.resource)} (to {p.principal_type.toLowerCase()}{' '}
+                  {p.principal_name})</List.Item>
               ))}</List>
             )}
           </Stack>
@@ -232,6 +230,42 @@ function Why({ instance }: { instance: string }) {
       </Stack>
     </form>
   );
+}
+
+/** The object's path as grant names spell it: catalog, database, table (or function). */
+function objectPath(r: Resource): string[] {
+  if (r.type === 'URI') return [r.uri];
+  return [r.catalog, r.database, r.type === 'FUNC' ? r.func : r.table].filter(Boolean);
+}
+
+/** Whether a grant on `name` (dot-separated, `*` wildcards) reaches the object at `path` or lies above it. */
+function covers(name: string, path: string[]): boolean {
+  const parts = name.split('.');
+  if (parts.length > path.length) return false;
+  return parts.every((part, i) => new RegExp(`^${part.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*')}$`,
+    'i').test(path[i] ?? ''));
+}
+
+/** The grants of a principal and, for an IAM user, of its groups and roles (first 100 of each). */
+async function decidingGrants(instance: string, p: Principal): Promise<Policy[]> {
+  const principals: Principal[] = [p];
+  if (p.principal_type === 'USER') {
+    const roles = await api<{ roles: { role_name: string }[] }>(inst(instance, `/users/${enc(p.principal_name)}/roles`),
+      { query: { limit: 100 } }).catch(() => ({ roles: [] }));
+    principals.push(...roles.roles.map((r) => ({ principal_name: r.role_name, principal_type: 'ROLE',
+      principal_source: 'LOCAL' })));
+    const users = await api<{ users: { id: string }[] }>('/v3/users', { query: { name: p.principal_name } })
+      .catch(() => ({ users: [] }));
+    const id = users.users[0]?.id;
+    if (id) {
+      const groups = await api<{ groups: { name: string }[] }>(`/v3/users/${enc(id)}/groups`).catch(() => ({ groups: [] }));
+      principals.push(...groups.groups.slice(0, 100).map((g) => ({ principal_name: g.name, principal_type: 'GROUP',
+        principal_source: 'IAM' })));
+    }
+  }
+  const pages = await Promise.all(principals.map((x) => api<{ policies: Policy[] }>(inst(instance, '/policies/show'),
+    { query: { limit: 100, principal_name: x.principal_name, principal_type: x.principal_type } })));
+  return pages.flatMap((page) => page.policies);
 }
 
 interface Role { role_name: string; description?: string; create_time?: string }
