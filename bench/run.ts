@@ -25,9 +25,13 @@
  * names, 1,000 partitions, get_partitions_by_filter on 10,000 and on --partitions partitions,
  * adding 1,000) beside the same operations over the REST API in the same run (target: within
  * 1.5x) and the published Hive Metastore figures (target: at most 1/4 of them).
- * --only instance-show|lakecat-tables|lakecat-partitions|governance|discovery|iceberg|hms runs one of them.
+ * console: the web console in Debian's chromium (skipped without /usr/bin/chromium): the gzipped JavaScript and CSS
+ * the first screen loads (target: <= 300 KB) and time to interactive of the sign-in page and of the catalog browser
+ * (signed in), each the median of 5 cold loads, against loading a trivial page of the server (GET /) in the same browser.
+ * --only instance-show|lakecat-tables|lakecat-partitions|governance|discovery|iceberg|hms|console runs one of them.
  */
 import { spawn } from 'node:child_process';
+import zlib from 'node:zlib';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import net from 'node:net';
@@ -386,6 +390,7 @@ async function main(): Promise<void> {
     if (args.only === undefined || args.only === 'discovery') await discovery(server, token, projectId, instanceId);
     if (args.only === undefined || args.only === 'iceberg') await iceberg(server, token, instanceId);
     if (args.only === undefined || args.only === 'hms') await hms(server, token, projectId, instanceId);
+    if (args.only === undefined || args.only === 'console') await webConsole(server, token, projectId, instanceId);
   } finally {
     await server.stop();
   }
@@ -483,6 +488,70 @@ async function instanceShow(base: string, showUrl: string, auth: Record<string, 
     console.log(`  ShowLakeFormationInstance (token)   ${median(rounds.map((r) => r.show)).toFixed(0)} req/s (median)`);
     console.log(`  per-round ratios ${rounds.map((r) => (r.show / r.noop).toFixed(2)).join(' ')}`);
     console.log(`  ratio ${ratio.toFixed(2)} (median; target >= 0.50: ${ratio >= 0.5 ? 'met' : 'NOT met'}); non-2xx/errors: ${errors}`);
+  }
+}
+
+async function webConsole(server: { url: string; password: string }, token: string, projectId: string,
+  instanceId: string): Promise<void> {
+  const CHROMIUM = '/usr/bin/chromium';
+  if (!fs.existsSync(CHROMIUM)) {
+    console.log(`bench console: skipped, ${CHROMIUM} is absent (apt-get install chromium)`);
+    return;
+  }
+  const { chromium } = await import('playwright-core');
+  const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'lakeform-bench-chromium-'));
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM, headless: true, viewport: { width: 1280, height: 800 },
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+  try {
+    const page = context.pages()[0] ?? await context.newPage();
+    const session = JSON.stringify({ token, expiresAt: new Date(Date.now() + 3600_000).toISOString(), userName: 'admin',
+      domainName: 'default', projectId, projectName: 'default' });
+    await json(`${server.url}/v1/${projectId}/instances/${instanceId}/catalogs`, 'POST', { catalog_name: 'console_bench' },
+      { 'X-Auth-Token': token });
+    // A cold load: empty cache, then until the page's own content is on screen and takes input. The session is set
+    // from a page of the same origin that loads none of the console.
+    const cold = async (url: string, ready: () => Promise<unknown>, signedIn: boolean) => {
+      await page.goto(`${server.url}/healthz`);
+      await page.evaluate(signedIn ? `sessionStorage.setItem('lakeform.console.session', ${JSON.stringify(session)})`
+        : 'sessionStorage.clear()');
+      const cdp = await context.newCDPSession(page);
+      await cdp.send('Network.clearBrowserCache');
+      await cdp.detach();
+      const t0 = performance.now();
+      await page.goto(url, { waitUntil: 'commit' });
+      await ready();
+      return performance.now() - t0;
+    };
+    const bytes: { url: string; gz: number }[] = [];
+    const onResponse = async (r: import('playwright-core').Response) => {
+      if (!/\.(js|css)$/.test(new URL(r.url()).pathname)) return;
+      bytes.push({ url: r.url(), gz: zlib.gzipSync(await r.body(), { level: 9 }).length });
+    };
+    page.on('response', onResponse);
+    await cold(`${server.url}/console/signin`, () => page.getByRole('button', { name: 'Sign in' }).waitFor(), false);
+    page.off('response', onResponse);
+    const firstScreen = bytes.reduce((n, b) => n + b.gz, 0);
+    const times = { bare: [] as number[], signin: [] as number[], catalogs: [] as number[] };
+    for (let i = 0; i < 5; i++) {
+      times.bare.push(await cold(`${server.url}/`, () => page.waitForLoadState('load'), false));
+      times.signin.push(await cold(`${server.url}/console/signin`,
+        () => page.getByRole('button', { name: 'Sign in' }).waitFor(), false));
+      times.catalogs.push(await cold(`${server.url}/console/i/${instanceId}/catalogs`,
+        () => page.getByRole('link', { name: 'console_bench' }).first().waitFor(), true));
+    }
+    const bare = median(times.bare);
+    console.log('bench console (chromium, localhost, cold cache, median of 5)');
+    console.log(`  first screen: ${(firstScreen / 1024).toFixed(1)} KB of gzipped JS and CSS in ${bytes.length} files ` +
+      `(target <= 300 KB: ${firstScreen <= 300 * 1024 ? 'met' : 'NOT met'})`);
+    console.log(`  a trivial page (GET /)           ${bare.toFixed(0)} ms`);
+    console.log(`  sign-in page interactive         ${median(times.signin).toFixed(0)} ms (ratio ${(median(times.signin) / bare).toFixed(1)})`);
+    console.log(`  catalog browser interactive      ${median(times.catalogs).toFixed(0)} ms (ratio ${(median(times.catalogs) / bare).toFixed(1)})`);
+  } finally {
+    await context.close();
+    fs.rmSync(profile, { recursive: true, force: true });
   }
 }
 

@@ -1,7 +1,10 @@
 #!/usr/bin/env node
 import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import { type ConfigOverrides, loadConfig } from './config.js';
+import { CONSOLE_DIR } from './http/console-static.js';
 import { createLogger, startServer, VERSION } from './server.js';
 import { createServices, type AppServices } from './services/app-services.js';
 import { ServiceError } from './services/errors.js';
@@ -33,6 +36,8 @@ program.command('serve').description('run the HTTP server (the default for npm s
     const config = loadConfig(process.env, overrides({ ...(opts.port !== undefined ? { port: opts.port } : {}), ...(opts.host ? { host: opts.host } : {}) }));
     const log = createLogger(config.logLevel);
     const server = await startServer(config, log);
+    // For the person at the terminal, like the generated password: the structured log stays on stdout.
+    if (fs.existsSync(path.join(CONSOLE_DIR, 'index.html'))) process.stderr.write(`\n  lakeform console: ${server.url}/console/\n\n`);
     let signals = 0;
     const shutdown = (signal: string) => {
       if (++signals > 1) process.exit(1); // a second signal means: stop now

@@ -22,6 +22,7 @@ import { consoleOperations } from './routes/console.js';
 import { jobOperations } from './routes/jobs.js';
 import { alarmOperations } from './routes/alarms.js';
 import { icebergOperations } from './routes/iceberg/index.js';
+import { serveConsole } from './console-static.js';
 import { ServiceError } from '../services/errors.js';
 import { PREFIX_SEPARATOR } from '../services/iceberg/names.js';
 import { parseIceberg, stringifyIceberg } from '../services/iceberg/json.js';
@@ -237,6 +238,8 @@ export async function buildApp(services: AppServices, opts: AppOptions): Promise
       },
     });
   }
+
+  if (!(await serveConsole(app))) opts.logger.debug('the web console is not built: /console is not served');
 
   // Unknown path → 404; known path with another method → 405 naming the allowed ones.
   const matchers = ops.map((op) => ({ re: pathMatcher(op.path), method: op.method }));

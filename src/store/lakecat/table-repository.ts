@@ -110,7 +110,7 @@ const byInstanceId = preparedQuery((q: Db, projectId: string, instanceId: string
 const byDefaultInstance = preparedQuery((q: Db, projectId: string, catalog: string, database: string, name: string) =>
   q.selectFrom('tables').innerJoin('instances', 'instances.id', 'tables.instance_id').selectAll('tables')
     .select(['instances.status as instance_status', 'instances.in_recycle_bin as instance_in_recycle_bin'])
-    .where('instances.project_id', '=', projectId).where('instances.default_instance', '=', 1)
+    .where('instances.project_id', '=', projectId).where('instances.default_instance', '=', sql.lit(1)) // a literal: prepared queries take only their arguments
     .where('tables.catalog_name', '=', catalog).where('tables.database_name', '=', database).where('tables.name', '=', name), 4);
 
 /**
@@ -139,7 +139,7 @@ const stampByInstanceId = preparedQuery((q: Db, projectId: string, instanceId: s
 
 const stampByDefaultInstance = preparedQuery((q: Db, projectId: string, catalog: string, database: string, name: string) =>
   q.selectFrom('tables').innerJoin('instances', 'instances.id', 'tables.instance_id').select(STAMP_COLUMNS)
-    .where('instances.project_id', '=', projectId).where('instances.default_instance', '=', 1)
+    .where('instances.project_id', '=', projectId).where('instances.default_instance', '=', sql.lit(1)) // a literal: prepared queries take only their arguments
     .where('tables.catalog_name', '=', catalog).where('tables.database_name', '=', database).where('tables.name', '=', name), 4);
 
 /** The stamp of the table at a path (no definition: the read a cached view needs). */
