@@ -1,7 +1,8 @@
 // The web console at /console, driven in Debian's chromium through playwright-core: sign-in, the catalog browser and
 // table page, partitions and their filter, a grant and what the grantee may do, a discovery job, Activity, and a
 // database of 100,000 tables. Every page visited is checked with axe-core and for browser console errors, and the
-// main pages are saved as docs/console-*.png.
+// main pages are saved as console-*.png: into docs/ with LAKEFORM_SCREENSHOTS=1 (how the README's are made), else a
+// temporary folder, so a test run leaves the tracked files alone.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -20,7 +21,7 @@ if (missing) console.log(`# skipping the web console tests: ${missing}`);
 if (!fs.existsSync(path.join(ROOT, 'dist/console/index.html'))) throw new Error('the console is not built: npm run build');
 
 const AXE = fs.readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
-const DOCS = path.join(ROOT, 'docs');
+const DOCS = process.env.LAKEFORM_SCREENSHOTS === '1' ? path.join(ROOT, 'docs') : fs.mkdtempSync(path.join(os.tmpdir(), 'lakeform-shots-'));
 const READER_PASSWORD = 'Reader-pass-123';
 
 /** A fresh chromium profile, headless, with nothing reaching out. */
