@@ -9,12 +9,15 @@ import type { Principal } from '../../../services/iam/principal.js';
 import { HttpError } from '../../errors.js';
 import { IcebergError, KIND_TYPES } from '../../../services/iceberg/errors.js';
 import { parseIceberg, stringifyIceberg } from '../../../services/iceberg/json.js';
-import { PREFIX_SEPARATOR, type Caller, type Warehouse } from '../../../services/iceberg/catalog-service.js';
-import { IDEMPOTENCY_LIFETIME, type Recorder } from '../../../services/iceberg/idempotency.js';
+import { PREFIX_SEPARATOR, type Caller } from '../../../services/iceberg/catalog-service.js';
+import { IDEMPOTENCY_LIFETIME } from '../../../services/iceberg/idempotency.js';
 import { namespaceRoutes } from './namespaces.js';
 import { tableRoutes } from './tables.js';
 import { viewRoutes } from './views.js';
 import { metricsRoutes } from './metrics.js';
+import type { IcebergContext } from './context.js';
+
+export type { IcebergContext } from './context.js';
 
 /** The endpoints served now; the config answer lists exactly these so clients do not try others. */
 export const ICEBERG_ENDPOINTS = [
@@ -46,20 +49,6 @@ export const ICEBERG_ENDPOINTS = [
 
 const ACCESS_TOKEN_TYPE = 'urn:ietf:params:oauth:token-type:access_token';
 const TOKEN_EXCHANGE = 'urn:ietf:params:oauth:grant-type:token-exchange';
-
-/** What the route modules share: the services, the caller, and the checked, rate-counted warehouse of a prefixed path. */
-export interface IcebergContext {
-  s: AppServices;
-  caller(request: FastifyRequest): Caller;
-  warehouse(request: FastifyRequest): Promise<{ p: Caller; w: Warehouse }>;
-  /**
-   * Runs a mutation under the request's Idempotency-Key, if it has one, and sends its answer
-   * (the first answer again, for a retry). `status` is the success status of the operation.
-   */
-  idempotent(request: FastifyRequest, reply: FastifyReply, p: Caller, status: number, op: (record: Recorder | undefined) => Promise<unknown>,
-    /** What is added to a success on its way out and never recorded (vended credentials). */
-    decorate?: (body: unknown) => Promise<unknown>): Promise<FastifyReply>;
-}
 
 /** What a request was, for telling a retry from another request that reuses its key. */
 function fingerprint(request: FastifyRequest, p: Caller): string {

@@ -1,6 +1,6 @@
 // Metrics reports of Iceberg clients: accepted (204) and kept by the metrics service.
 import type { FastifyInstance } from 'fastify';
-import type { IcebergContext } from './index.js';
+import type { IcebergContext } from './context.js';
 import { levelsOf, NAMESPACES } from './namespaces.js';
 
 export function metricsRoutes(app: FastifyInstance, c: IcebergContext): void {

@@ -1,7 +1,7 @@
 // Iceberg namespaces: LakeCat databases of the prefix's catalog (nested ones named by their levels joined with '.').
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { pathLevels } from '../../../services/iceberg/catalog-service.js';
-import type { IcebergContext } from './index.js';
+import type { IcebergContext } from './context.js';
 
 export const NAMESPACES = '/v1/:prefix/namespaces';
 export const levelsOf = (request: FastifyRequest): string[] => pathLevels((request.params as { namespace: string }).namespace);

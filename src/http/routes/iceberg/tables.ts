@@ -1,7 +1,7 @@
 // Iceberg tables: LakeCat tables of format ICEBERG whose parameters point at their metadata file.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Caller, IcebergTable, LoadResult } from '../../../services/iceberg/catalog-service.js';
-import type { IcebergContext } from './index.js';
+import type { IcebergContext } from './context.js';
 import { levelsOf, NAMESPACES } from './namespaces.js';
 
 const TABLE = `${NAMESPACES}/:namespace/tables/:table`;

@@ -1,7 +1,7 @@
 // Iceberg views: LakeCat VIRTUAL_VIEWs of format ICEBERG whose parameters point at their view metadata file.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { CreateViewRequest } from '../../../services/iceberg/view-metadata.js';
-import type { IcebergContext } from './index.js';
+import type { IcebergContext } from './context.js';
 import { levelsOf, NAMESPACES } from './namespaces.js';
 
 const VIEW = `${NAMESPACES}/:namespace/views/:view`;
