@@ -220,7 +220,7 @@ export class IcebergCatalog {
 
   coordinates(location: string) {
     const c = storageCoordinates(location, this.localWarehouse);
-    if (!c || !c.bucket) throw badRequest(`location ${location} is not in the object storage this service writes`);
+    if (!c?.bucket) throw badRequest(`location ${location} is not in the object storage this service writes`);
     return c;
   }
 

@@ -29,7 +29,7 @@ export async function assertTablePaths(guard: LocationGuard, caller: Principal, 
   for (const [what, path, before] of named) {
     if (path === undefined || (base && path === before)) continue;
     const c = storageCoordinates(path, localWarehouse);
-    if (!c || !c.bucket || !c.key || METACHARACTERS.test(path) || path.split('/').some((s) => s === '.' || s === '..')) {
+    if (!c?.bucket || !c.key || METACHARACTERS.test(path) || path.split('/').some((s) => s === '.' || s === '..')) {
       throw new IcebergError(400, 'BadRequestException', `${what} ${path} must be a plain path inside a bucket of this service's object storage: no wildcards, policy characters or relative segments`);
     }
     // The guard's refusals stay LakeCat errors: the Iceberg error handler answers 403/400 and audits a 403.
