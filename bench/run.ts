@@ -304,7 +304,7 @@ async function discovery(server: { url: string; dataDir: string }, token: string
       fs.writeFileSync(path.join(dir, `part-${i}.parquet`), file);
     }
   };
-  const discover = async (name: string): Promise<{ seconds: number; job: Record<string, any> }> => {
+  const discover = async (name: string): Promise<{ seconds: number; job: { status: string; last_run: { created: unknown } } }> => {
     const created = await json(`${base}/lf-jobs`, 'POST', { name: `bench_${name}`, type: 'METADATA_DISCOVERY', parameter: { metadata_discovery_parameter: {
       data_location: `obs://lakeform/instances/${instanceId}/${name}`, target_catalog: 'hive', target_database: name,
     } } }, admin);

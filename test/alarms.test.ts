@@ -213,7 +213,8 @@ describe('alarms', { concurrency: true }, async () => {
           // Disabled and never true: the evaluator has nothing to do with them.
           const names = Array.from({ length: 100 }, (_, n) => `z_cap_${n}`);
           for (let n = 0; n < names.length; n += 20) {
-            await Promise.all(names.slice(n, n + 20).map((name) => createRule(i, rule({ rule_name: name, metric: 'JOB_FAILURES', comparison_operator: '>', threshold: 0, enabled: false }))));
+            const spec = { metric: 'JOB_FAILURES', comparison_operator: '>', threshold: 0, enabled: false };
+            await Promise.all(names.slice(n, n + 20).map((name) => createRule(i, rule({ rule_name: name, ...spec }))));
           }
           const over = await server.request('POST', `${base(i)}/rules`, { token, body: rule({ rule_name: 'one_too_many' }) });
           assert.equal(over.status, 429, over.text);

@@ -4,7 +4,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { backends, createRunningInstance, startServer, type TestServer, waitUntilGone } from './helpers/server.js';
+import { backends, createRunningInstance, type Response, startServer, type TestServer, waitUntilGone } from './helpers/server.js';
 
 for (const backend of await backends()) {
   describe(`databases (${backend.name})`, () => {
@@ -85,7 +85,7 @@ for (const backend of await backends()) {
       const seen: string[] = [];
       const markers: (string | undefined)[] = [];
       let marker: string | undefined;
-      let page;
+      let page: Response;
       do {
         page = await server.request('GET', dbs(), { token, query: { limit: 3, marker } });
         assert.equal(page.status, 200, page.text);

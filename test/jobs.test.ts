@@ -245,7 +245,7 @@ for (const backend of await backends()) {
         await client.connect();
         try { await client.query(`${insert} VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`, row); } finally { await client.end(); }
       }
-      let shown;
+      let shown: any;
       for (let i = 0; i < 100; i++) {
         shown = (await server.request('GET', `${base()}/${id}`, { token })).json;
         if (shown.status !== 'RUNNING') break;
@@ -335,7 +335,7 @@ for (const backend of await backends()) {
         // Started through both servers, so each replica's runner is kicked too.
         await Promise.all(ids.map((id, j) => (j % 2 ? second : server).request('POST', `${base()}/${id}/start`, { token })));
         for (const id of ids) {
-          let job;
+          let job: any;
           for (let i = 0; i < 300; i++) {
             job = (await server.request('GET', `${base()}/${id}`, { token })).json;
             if (!['SUBMITTED', 'RUNNING'].includes(job.status)) break;

@@ -98,7 +98,7 @@ for (const backend of await backends()) {
       } } } });
       assert.equal(created.status, 200, created.text);
       assert.equal((await server.request('POST', `${jobs}/${created.json.id}/start`, { token })).status, 200);
-      let job;
+      let job: any;
       for (let i = 0; i < 200; i++) {
         job = (await server.request('GET', `${jobs}/${created.json.id}`, { token })).json;
         if (!['SUBMITTED', 'RUNNING'].includes(job.status)) break;

@@ -156,14 +156,21 @@ export async function buildApp(services: AppServices, opts: AppOptions): Promise
   const gate = (limited: boolean) => ({
     onRequest: (request: FastifyRequest, reply: FastifyReply, done: (err?: Error) => void): void => {
       try {
-        if (admitCached(request, limited)) return done();
+        if (admitCached(request, limited)) {
+          done();
+          return;
+        }
       } catch (err) {
-        return done(err as Error);
+        done(err as Error);
+        return;
       }
       tokenAuth(request).then(() => (request.principal ? admit(request, reply, limited) : undefined)).then(() => done(), done);
     },
     preValidation: (request: FastifyRequest, reply: FastifyReply, done: (err?: Error) => void): void => {
-      if (!request.signed) return done();
+      if (!request.signed) {
+        done();
+        return;
+      }
       signatureAuth(request).then(() => admit(request, reply, limited)).then(() => done(), done);
     },
   });

@@ -1,5 +1,4 @@
 import path from 'node:path';
-import { sql } from 'kysely';
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
 import type { Db, Store } from '../store/store.js';
@@ -166,6 +165,6 @@ export async function createServices(config: Config, store: Store, storage: Obje
     iceberg, icebergViews: new IcebergViews(iceberg, tables), idempotency: new Idempotency(store),
     icebergMetrics: new IcebergMetricsService(store, iceberg, { days: config.icebergMetricsRetentionDays, maxPerTable: config.icebergMetricsMaxPerTable }),
     icebergCredentials: new IcebergCredentials(credentials, vendingStorage(config), log.child({ component: 'iceberg' })),
-    ping: async () => { await sql`SELECT 1`.execute(store.db); },
+    ping: () => store.ping(),
   };
 }

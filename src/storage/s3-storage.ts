@@ -29,6 +29,7 @@ export interface S3StorageOptions {
 const S3_MAX_KEYS = 1000;
 
 // A listing is XML, which cannot carry these characters (and normalises '\r'): such a key could be written but never listed.
+// biome-ignore lint/suspicious/noControlCharactersInRegex: these control characters are what it looks for
 const XML_UNSAFE = /[\u0000-\u001f\u007f\ufffe\uffff]/;
 
 const NOT_FOUND_CODES = new Set(['NoSuchBucket', 'NoSuchKey', 'NotFound']);

@@ -19,13 +19,18 @@ export async function bulkInsert<T extends object, R = unknown>(q: Db, table: Ta
   if (rows.length === 0) return [];
   const adapter = q.getExecutor().adapter;
   let byShape = compiled.get(adapter);
-  if (!byShape) compiled.set(adapter, (byShape = new Map()));
+  if (!byShape) {
+    byShape = new Map();
+    compiled.set(adapter, byShape);
+  }
   const key = `${table}|${columns.join(',')}|${rows.length}|${o.returning?.join(',') ?? ''}|${o.onConflictDoNothing?.join(',') ?? ''}`;
   let text = byShape.get(key);
   if (text === undefined) {
     const template = Array.from({ length: rows.length }, () => Object.fromEntries(columns.map((c) => [c, '\u0000slot'])));
     // Typed loosely: the shape comes from the caller's row type, checked where rows are built.
+    // biome-ignore lint/suspicious/noExplicitAny: the table is chosen at run time; rows are typed where they are built
     let query = (q.insertInto(table) as any).values(template);
+    // biome-ignore lint/suspicious/noExplicitAny: as above
     if (o.onConflictDoNothing) query = query.onConflict((oc: any) => oc.columns(o.onConflictDoNothing).doNothing());
     if (o.returning) query = query.returning(o.returning);
     const c = query.compile() as CompiledQuery;

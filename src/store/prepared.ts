@@ -1,5 +1,5 @@
 import type { CompiledQuery, Compilable } from 'kysely';
-import type { Db } from './store.js';
+import type { Db } from './dialect.js';
 
 type SyncReader = (sql: string, parameters: readonly unknown[]) => unknown[];
 const syncReaders = new WeakMap<object, SyncReader>();

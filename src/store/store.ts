@@ -2,18 +2,27 @@ import fs from 'node:fs';
 import path from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
 import pg from 'pg';
-import { Kysely, Migrator, PostgresDialect, sql, SqliteDialect, type Transaction } from 'kysely';
+import { Kysely, Migrator, PostgresDialect, sql, SqliteDialect } from 'kysely';
 import type { Database } from './schema.js';
+import { type Db, type Dialect, DIALECTS, type SqlDialect, type Tx } from './dialect.js';
 import { migrationProvider } from './migrations/index.js';
 import { registerSyncReader } from './prepared.js';
 
-export type Dialect = 'sqlite' | 'postgres';
-export type Db = Kysely<Database>;
-export type Tx = Transaction<Database>;
+export type { Db, Dialect, Tx } from './dialect.js';
 
-/** The metadata store: one Kysely instance over SQLite or PostgreSQL, and the few places where they differ. */
+/** The metadata store: one Kysely instance over SQLite or PostgreSQL; where they differ is `sql` (see dialect.ts). */
 export class Store {
-  constructor(readonly db: Db, readonly dialect: Dialect) {}
+  /** The statements this store's database spells its own way. */
+  readonly sql: SqlDialect;
+
+  constructor(readonly db: Db, readonly dialect: Dialect) {
+    this.sql = DIALECTS[dialect];
+  }
+
+  /** Is the database reachable (a health check)? Throws when it is not. */
+  async ping(): Promise<void> {
+    await sql`SELECT 1`.execute(this.db);
+  }
 
   /**
    * Runs fn in one transaction. On PostgreSQL a serialization failure or deadlock is retried a
@@ -68,7 +77,7 @@ export class Store {
     const written = a.since;
     a.since = 0;
     try {
-      await (table === 'partitions' ? sql`ANALYZE partitions, partition_values` : sql`ANALYZE tables`).execute(this.db);
+      await this.sql.analyze(this.db, table === 'partitions' ? ['partitions', 'partition_values'] : ['tables']);
       a.rows += written;
     } finally {
       a.running = false;

@@ -223,7 +223,11 @@ export class HmsFixture {
   async load(model: HmsModel, variant: HmsVariant): Promise<void> {
     const v3 = variant === '3.x';
     const rows = new Map<string, unknown[][]>();
-    const add = (table: string, row: unknown[]) => { let r = rows.get(table); if (!r) rows.set(table, r = []); r.push(row); };
+    const add = (table: string, row: unknown[]) => {
+      const r = rows.get(table) ?? [];
+      rows.set(table, r);
+      r.push(row);
+    };
     const next: Record<string, number> = {};
     const newId = (kind: string) => (next[kind] = (next[kind] ?? 0) + 1);
     const params = (table: string, owner: number, p: Record<string, string>) => { for (const [k, v] of Object.entries(p)) add(table, [owner, k, v]); };
@@ -243,7 +247,8 @@ export class HmsFixture {
       const cdKey = `${scope}|${JSON.stringify(s.columns)}`;
       let cd = cds.get(cdKey);
       if (cd === undefined) {
-        cds.set(cdKey, cd = newId('cd'));
+        cd = newId('cd');
+        cds.set(cdKey, cd);
         add('CDS', [cd]);
         eachReversed(s.columns, (c, i) => add('COLUMNS_V2', [cd, c.comment ?? null, c.name, c.type, i]));
       }

@@ -82,7 +82,7 @@ export function iamOperations(s: AppServices): Operation[] {
       }),
       handler: async ({ body, query, request, reply }) => {
         const { identity, scope } = body.auth;
-        let issued;
+        let issued: { token: string; principal: Principal };
         if (identity.methods.includes('password')) {
           if (!identity.password) throw invalid('auth.identity.password is required for the password method');
           issued = await s.tokens.issueWithPassword({ user: identity.password.user, scope });

@@ -75,7 +75,10 @@ export class AlarmEvaluator {
         const windowSeconds = this.windowOf(rule);
         const key = `${rule.metric}/${rule.instance_id}/${windowSeconds}`;
         let m = measured.get(key);
-        if (!m) measured.set(key, m = this.measure(rule, windowSeconds, now));
+        if (!m) {
+          m = this.measure(rule, windowSeconds, now);
+          measured.set(key, m);
+        }
         value = await m;
       } catch (err) {
         this.log.error({ err, rule_id: rule.id }, 'could not measure the metric of an alarm rule');

@@ -54,7 +54,7 @@ export class ObsService {
     for (const range of ranges) {
       if (q.marker && compareKeys(q.marker, range) >= 0 && !q.marker.startsWith(range)) continue;
       const want = q.limit - names.length;
-      const r = await this.storage.listObjects(bucket, { prefix: range, marker: q.marker && q.marker.startsWith(range) ? q.marker : undefined, limit: want });
+      const r = await this.storage.listObjects(bucket, { prefix: range, marker: q.marker?.startsWith(range) ? q.marker || undefined : undefined, limit: want });
       names.push(...r.objects.map((o) => o.key));
       if (r.nextMarker) { next = r.nextMarker; break; }
       if (names.length >= q.limit) {

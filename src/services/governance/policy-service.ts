@@ -12,7 +12,7 @@ import { forbidden, invalid, notFound } from '../errors.js';
 import type { Principal } from '../iam/principal.js';
 import type { InstanceService } from '../instances/instance-service.js';
 import { keysetPage, type Paging } from '../paging.js';
-import { missingPrincipals, type PrincipalRef } from './role-service.js';
+import { missingPrincipals, type PrincipalRef } from './principals.js';
 
 export interface ColumnSpec { column_name: string[]; filter: 'Include' | 'Exclude' }
 export interface ResourceInfo {
@@ -84,12 +84,18 @@ const parsedResources = new WeakMap<repo.StoredPolicy, ResourceInfo>();
 const parsedPermissions = new WeakMap<repo.StoredPolicy, string[]>();
 const resourceOf = (p: repo.StoredPolicy): ResourceInfo => {
   let r = parsedResources.get(p);
-  if (!r) parsedResources.set(p, (r = JSON.parse(p.resource) as ResourceInfo));
+  if (!r) {
+    r = JSON.parse(p.resource) as ResourceInfo;
+    parsedResources.set(p, r);
+  }
   return r;
 };
 const permissionsOf = (p: repo.StoredPolicy): string[] => {
   let r = parsedPermissions.get(p);
-  if (!r) parsedPermissions.set(p, (r = JSON.parse(p.permissions) as string[]));
+  if (!r) {
+    r = JSON.parse(p.permissions) as string[];
+    parsedPermissions.set(p, r);
+  }
   return r;
 };
 
@@ -117,11 +123,17 @@ function indexOf(policies: repo.StoredPolicy[]): GrantIndex {
       if (name === undefined) break;
       if (name.includes('*')) {
         let w = node.wild.find((x) => x.pattern === name);
-        if (!w) node.wild.push((w = { pattern: name, node: newNode() }));
+        if (!w) {
+          w = { pattern: name, node: newNode() };
+          node.wild.push(w);
+        }
         node = w.node;
       } else {
         let next = node.exact.get(name);
-        if (!next) node.exact.set(name, (next = newNode()));
+        if (!next) {
+          next = newNode();
+          node.exact.set(name, next);
+        }
         node = next;
       }
     }

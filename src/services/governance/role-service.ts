@@ -2,16 +2,16 @@ import { randomBytes } from 'node:crypto';
 import type { RoleMemberRow, RoleRow } from '../../store/schema.js';
 import { type Db, nowIso, type Store, type Tx } from '../../store/store.js';
 import * as repo from '../../store/governance/role-repository.js';
-import { findGroupByName, findUserByName } from '../../store/iam/users-repository.js';
+import { findUserByName } from '../../store/iam/users-repository.js';
 import { forbidden, notFound, unlessDuplicate } from '../errors.js';
 import type { Principal } from '../iam/principal.js';
 import type { InstanceService } from '../instances/instance-service.js';
 import { keysetPage, type Paging } from '../paging.js';
 import type { PolicyService } from './policy-service.js';
+import { missingPrincipals, type PrincipalRef } from './principals.js';
 import { bumpGovernance } from '../../store/governance/policy-repository.js';
 import { appendAudit } from '../../store/governance/audit-repository.js';
 
-export interface PrincipalRef { principal_name: string; principal_source: string; principal_type: string }
 export interface RoleRef { role_name: string; principal_source?: string }
 
 /** Roles are LakeCat's own principals: they come from here, not from a directory. */
@@ -22,17 +22,6 @@ const newId = () => randomBytes(16).toString('hex');
 const memberKey = (p: PrincipalRef) => `${p.principal_name}/${p.principal_type}/${p.principal_source}`;
 const roleView = (r: RoleRow) => ({ role_name: r.name, description: r.description, principal_source: r.principal_source });
 const memberView = (m: RoleMemberRow): PrincipalRef => ({ principal_name: m.principal_name, principal_source: m.principal_source, principal_type: m.principal_type });
-
-/** What of these principals does not exist: IAM users and groups of the domain, and roles of the instance (external directories cannot be checked). */
-export async function missingPrincipals(q: Db, domainId: string, instanceId: string, principals: PrincipalRef[]): Promise<string[]> {
-  const errors: string[] = [];
-  for (const p of principals) {
-    if (p.principal_type === 'USER' && p.principal_source === 'IAM' && !(await findUserByName(q, domainId, p.principal_name))) errors.push(`IAM user ${p.principal_name} does not exist`);
-    if (p.principal_type === 'GROUP' && p.principal_source === 'IAM' && !(await findGroupByName(q, domainId, p.principal_name))) errors.push(`IAM group ${p.principal_name} does not exist`);
-    if (p.principal_type === 'ROLE' && !(await repo.findRole(q, instanceId, p.principal_name.toLowerCase()))) errors.push(`role ${p.principal_name.toLowerCase()} does not exist`);
-  }
-  return errors;
-}
 
 /**
  * Roles of an instance and who holds them. Members are IAM users and groups of the project's
@@ -282,7 +271,7 @@ export class RoleService {
     const f = { domainId: caller.domainId, pattern: q.pattern };
     const page = await keysetPage(q, {
       what: 'a user of this domain',
-      locate: async (marker) => { const u = await db.selectFrom('users').select('name').where('id', '=', marker).where('domain_id', '=', caller.domainId).executeTakeFirst(); return u?.name; },
+      locate: (marker) => repo.domainUserName(db, caller.domainId, marker),
       fetch: (limit, c) => repo.pageDomainUsers(db, f, limit, c),
       exists: (name, side) => repo.domainUserBeyond(db, f, name, side),
       keyOf: (u) => u.name,
@@ -297,7 +286,7 @@ export class RoleService {
     const db = this.store.db;
     const page = await keysetPage(q, {
       what: 'a group of this domain',
-      locate: async (marker) => { const g = await db.selectFrom('groups').select('name').where('id', '=', marker).where('domain_id', '=', caller.domainId).executeTakeFirst(); return g?.name; },
+      locate: (marker) => repo.domainGroupName(db, caller.domainId, marker),
       fetch: (limit, c) => repo.pageDomainGroups(db, caller.domainId, limit, c),
       exists: (name, side) => repo.domainGroupBeyond(db, caller.domainId, name, side),
       keyOf: (g) => g.name,

@@ -64,7 +64,7 @@ export class AccessKeyService {
 
   private async ownedKey(caller: Principal, access: string): Promise<AccessKeyRow> {
     const key = await keysRepo.findAccessKey(this.store.db, access);
-    if (!key || key.kind !== 'permanent') throw notFound(`access key ${access} does not exist`);
+    if (key?.kind !== 'permanent') throw notFound(`access key ${access} does not exist`);
     const user = await usersRepo.findUserById(this.store.db, key.user_id);
     if (!user || user.domain_id !== caller.domainId || (user.id !== caller.userId && !caller.isAdmin)) {
       throw notFound(`access key ${access} does not exist`);
@@ -123,13 +123,13 @@ export class AccessKeyService {
    */
   async credentialsFor(access: string, securityToken: string | undefined, projectId: string | null): Promise<KeyCredentials | null> {
     const key = await keysRepo.findAccessKey(this.store.db, access);
-    if (!key || key.status !== 'active') return null;
+    if (key?.status !== 'active') return null;
     if (key.kind === 'temporary') {
       if (!key.expires_at || key.expires_at <= nowIso()) return null;
       if (!securityToken || key.session_token_hash !== sha256Hex(securityToken)) return null;
     }
     const user = await usersRepo.findUserById(this.store.db, key.user_id);
-    if (!user || !user.enabled) return null;
+    if (!user?.enabled) return null;
     // A temporary key keeps the project of the token it came from; a permanent key may address any project of its domain.
     const wantedProject = key.kind === 'temporary' ? key.project_id : projectId;
     const found = wantedProject ? await projectsRepo.findProjectById(this.store.db, wantedProject) : undefined;

@@ -124,7 +124,7 @@ export class TokenService {
    */
   async issueForUser(userId: string, projectId: string | undefined, fallbackProjectName: string, method: string): Promise<IssuedToken | undefined> {
     const user = await usersRepo.findUserById(this.store.db, userId);
-    if (!user || !user.enabled) return undefined;
+    if (!user?.enabled) return undefined;
     const project = projectId
       ? await projectsRepo.findProjectById(this.store.db, projectId)
       : await projectsRepo.findProjectByName(this.store.db, user.domain_id, fallbackProjectName);
@@ -148,9 +148,9 @@ export class TokenService {
     const row = await tokensRepo.findToken(this.store.db, hash);
     if (!row || row.expires_at <= now) return null;
     const user = await usersRepo.findUserById(this.store.db, row.user_id);
-    if (!user || !user.enabled) return null;
+    if (!user?.enabled) return null;
     const project = row.project_id ? await projectsRepo.findProjectById(this.store.db, row.project_id) : null;
-    if (row.project_id && (!project || !project.enabled)) return null;
+    if (row.project_id && !project?.enabled) return null;
     const principal = await this.principalFor(user, project ?? null, row.methods.split(','), { hash, issuedAt: row.issued_at, expiresAt: row.expires_at, expiresAtMs: Date.parse(row.expires_at) });
     if (this.cacheEnabled) this.cache.set(token, principal);
     return principal;
@@ -185,7 +185,7 @@ export class TokenService {
   async principalOfUser(userId: string, projectId: string, methods: string[]): Promise<Principal | undefined> {
     const user = await usersRepo.findUserById(this.store.db, userId);
     const project = await projectsRepo.findProjectById(this.store.db, projectId);
-    if (!user || !user.enabled || !project || project.domain_id !== user.domain_id) return undefined;
+    if (!user?.enabled || !project || project.domain_id !== user.domain_id) return undefined;
     return this.principalFor(user, project, methods, undefined, 'token');
   }
 

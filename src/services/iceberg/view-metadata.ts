@@ -131,7 +131,7 @@ class Builder {
     const existing = this.m.schemas.find((s) => sameSchema(s, schema));
     if (existing) { this.lastSchema = existing['schema-id']; return existing['schema-id']; }
     // The requested id unless taken; else one past the highest.
-    let id = schema['schema-id'] < 0 ? 0 : schema['schema-id'];
+    let id = Math.max(0, schema['schema-id']);
     if (this.m.schemas.some((s) => s['schema-id'] === id)) id = Math.max(...this.m.schemas.map((s) => s['schema-id'])) + 1;
     this.m.schemas.push({ ...schema, 'schema-id': id });
     this.lastSchema = id;

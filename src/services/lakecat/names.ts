@@ -49,3 +49,8 @@ export function validateLocation(what: string, location: string, localWarehouse:
   }
   return location.replace(/\/+$/, '');
 }
+
+/** At most a few entries of a list in a message, with how many more there are. */
+export function some(items: string[], max = 10): string {
+  return items.length <= max ? items.join(', ') : `${items.slice(0, max).join(', ')} and ${items.length - max} more`;
+}

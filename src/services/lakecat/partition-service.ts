@@ -13,7 +13,7 @@ import { RawJson } from '../raw-json.js';
 import type { Action } from '../governance/policy-service.js';
 import { deleteLocationData } from './data-files.js';
 import { keysetPage, type Paging } from '../paging.js';
-import { validateLocation } from './names.js';
+import { some, validateLocation } from './names.js';
 import { keyKind, type PartitionKey, parseFilter, partitionValue, typeFilter } from './partition-filter.js';
 import type { Column, StorageDescriptor, TableService } from './table-service.js';
 
@@ -54,10 +54,7 @@ function tableLocation(table: TableRow): string | undefined {
   return (JSON.parse(table.definition) as { storage_descriptor?: { location?: string } }).storage_descriptor?.location;
 }
 
-/** At most a few entries of a list in a message, with how many more there are. */
-export function some(items: string[], max = 10): string {
-  return items.length <= max ? items.join(', ') : `${items.slice(0, max).join(', ')} and ${items.length - max} more`;
-}
+export { some } from './names.js';
 
 type Built = repo.NewPartition;
 
@@ -180,7 +177,7 @@ export class PartitionService {
     const { table, keys } = await this.partitionedTable(caller, p, 'ALTER');
     const built = this.buildAll(table, keys, inputs, nowIso());
     const names = built.map((b) => b.row.name);
-    let inserted;
+    let inserted: string[];
     try {
       inserted = await this.write(table, async (trx) => {
         const rows = await repo.insertPartitions(trx, built, ifNotExists);

@@ -201,7 +201,12 @@ export class StatisticsService {
       }
       if (byColumn.size) columnStatistics[AGGREGATED] = [...byColumn.values()].sort((a, b) => (a.column_name < b.column_name ? -1 : 1)).map((r) => this.objectOf(r));
     } else {
-      for (const r of rows) (columnStatistics[nameOf.get(Number(r.partition_id)) as string] ??= []).push(this.objectOf(r));
+      for (const r of rows) {
+        const name = nameOf.get(Number(r.partition_id)) as string;
+        const list = columnStatistics[name] ?? [];
+        list.push(this.objectOf(r));
+        columnStatistics[name] = list;
+      }
     }
     return { column_statistics: columnStatistics, found_partition_number: parts.length };
   }

@@ -21,7 +21,7 @@ import { Containers, mayManage } from './containers.js';
 import { keysetPage, type Paging } from '../paging.js';
 import { allowAnyLocation, type LocationGuard, normalizeName, validateLocation } from './names.js';
 import { parseFilter, typeTableFilter } from './partition-filter.js';
-import { some } from './partition-service.js';
+import { some } from './names.js';
 
 export const TABLE_NAME = /^[a-zA-Z0-9\u4e00-\u9fa5_]+$/;
 /**

@@ -1,4 +1,3 @@
-import { sql } from 'kysely';
 import type { AlarmRuleRow } from '../schema.js';
 import type { Db, Store } from '../store.js';
 
@@ -16,7 +15,7 @@ export async function countRules(q: Db, instanceId: string): Promise<number> {
 
 /** Serialises rule creation per instance on PostgreSQL, so the quota check and the insert are one decision (SQLite has one writer anyway). */
 export async function lockInstance(store: Store, q: Db, instanceId: string): Promise<void> {
-  if (store.dialect === 'postgres') await sql`SELECT id FROM instances WHERE id = ${instanceId} FOR UPDATE`.execute(q);
+  await store.sql.lockRow(q, 'instances', instanceId);
 }
 
 export interface RuleFilter { projectId: string; instanceId: string; metric?: string; enabled?: boolean }

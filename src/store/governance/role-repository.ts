@@ -120,6 +120,16 @@ export async function removeMemberEverywhere(q: Db, instanceId: string, type: st
 
 export interface DirectoryFilter { domainId: string; pattern?: string }
 
+/** The name of a user of the domain by id (a page marker), or undefined when the domain has none such. */
+export async function domainUserName(q: Db, domainId: string, id: string): Promise<string | undefined> {
+  return (await q.selectFrom('users').select('name').where('id', '=', id).where('domain_id', '=', domainId).executeTakeFirst())?.name;
+}
+
+/** The name of a group of the domain by id (a page marker), or undefined when the domain has none such. */
+export async function domainGroupName(q: Db, domainId: string, id: string): Promise<string | undefined> {
+  return (await q.selectFrom('groups').select('name').where('id', '=', id).where('domain_id', '=', domainId).executeTakeFirst())?.name;
+}
+
 export async function pageDomainUsers(q: Db, f: DirectoryFilter, limit: number, cursor: { after?: string; before?: string }) {
   let query = q.selectFrom('users').selectAll().where('domain_id', '=', f.domainId);
   const byName = hiveNamePattern(sql`lower(name)`, f.pattern);

@@ -1,4 +1,3 @@
-import { sql } from 'kysely';
 import type { Db, Store } from '../store.js';
 import type { GroupRow, UserRow } from '../schema.js';
 
@@ -97,5 +96,5 @@ export const listUserGroups = (q: Db, userId: string) =>
 
 /** Serialises writers of one user's rows (e.g. the access-key limit). SQLite runs one writer at a time already. */
 export async function lockUser(store: Store, q: Db, userId: string): Promise<void> {
-  if (store.dialect === 'postgres') await sql`SELECT id FROM users WHERE id = ${userId} FOR UPDATE`.execute(q);
+  await store.sql.lockRow(q, 'users', userId);
 }

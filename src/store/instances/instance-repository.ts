@@ -20,7 +20,7 @@ export interface InstanceFilter {
 
 /** Serialises writers of one project (quota, default flag). SQLite already runs one writer at a time. */
 export async function lockProject(store: Store, q: Db, projectId: string): Promise<void> {
-  if (store.dialect === 'postgres') await sql`SELECT id FROM projects WHERE id = ${projectId} FOR UPDATE`.execute(q);
+  await store.sql.lockRow(q, 'projects', projectId);
 }
 
 export const findInstanceRow = (q: Db, projectId: string, id: string) =>

@@ -38,7 +38,9 @@ export async function insertPartitions(q: Db, parts: NewPartition[], skipExistin
     for (const r of rows) {
       const p = byName.get(r.name) as NewPartition;
       inserted.push({ ...p.row, id: String(r.id) });
-      p.values.forEach((v, k) => values.push({ partition_id: r.id, table_id: p.row.table_id, key_index: k, value: v.text, num_value: v.num }));
+      p.values.forEach((v, k) => {
+        values.push({ partition_id: r.id, table_id: p.row.table_id, key_index: k, value: v.text, num_value: v.num });
+      });
     }
     for (let j = 0; j < values.length; j += VALUE_CHUNK) await bulkInsert(q, 'partition_values', VALUE_COLUMNS, values.slice(j, j + VALUE_CHUNK));
   }

@@ -1,7 +1,7 @@
-import { PostgresAdapter, type RawBuilder, sql } from 'kysely';
+import { type RawBuilder, sql } from 'kysely';
 import type { TableRow } from '../schema.js';
 import { type Filter, filterCondition, type TableField } from './partition-filter-sql.js';
-import type { Db } from '../store.js';
+import { type Db, dialectOf, type SqlDialect } from '../dialect.js';
 import { beyondKey, type DatabaseNameKey, pageFromRows } from './keyset.js';
 import { hiveNamePattern, ownedOrGranted } from './name-pattern.js';
 import { preparedQuery } from '../prepared.js';
@@ -30,21 +30,21 @@ function filtered(q: Db, s: TableScope, f: TableFilter) {
   if (f.excludeTypes?.length) query = query.where('table_type', 'not in', f.excludeTypes);
   if (f.format !== undefined) query = query.where('table_format', '=', f.format);
   if (f.ownedBy !== undefined) query = query.where(ownedOrGranted(f.ownedBy, (f.grantedBy ?? []).map((g) => ({ database: g.database, name: g.table }))));
-  if (f.expression) query = query.where(filterCondition(f.expression, tableFieldColumn(q.getExecutor().adapter instanceof PostgresAdapter)));
+  if (f.expression) query = query.where(filterCondition(f.expression, tableFieldColumn(dialectOf(q))));
   return query;
 }
 
 /**
  * A table-filter field as SQL: parameters and the last access time live in the definition
- * JSON. On PostgreSQL text compares bytewise (collation "C"), as on SQLite.
+ * JSON. Text compares bytewise on both databases.
  */
-function tableFieldColumn(postgres: boolean) {
+function tableFieldColumn(d: SqlDialect) {
   return (field: TableField): RawBuilder<unknown> => {
     const text = field.kind === 'owner' ? sql`owner`
       : field.kind === 'last_access'
-        ? (postgres ? sql`COALESCE(definition::jsonb ->> 'last_access_time', created_at)` : sql`COALESCE(json_extract(definition, '$.last_access_time'), created_at)`)
-        : (postgres ? sql`(definition::jsonb -> 'parameters' ->> ${field.key})` : sql`json_extract(definition, ${`$.parameters."${field.key}"`})`);
-    return postgres ? sql`(${text} COLLATE "C")` : text;
+        ? sql`COALESCE(${d.jsonText('definition', ['last_access_time'])}, created_at)`
+        : d.jsonText('definition', ['parameters', field.key]);
+    return d.bytewise(text);
   };
 }
 

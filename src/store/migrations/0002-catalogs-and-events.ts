@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import type { Dialect } from '../store.js';
+import type { Dialect } from '../dialect.js';
 
 // LakeCat catalogs, and the metadata event log every LakeCat change appends to.
 export function migration(dialect: Dialect) {

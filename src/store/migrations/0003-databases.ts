@@ -1,5 +1,5 @@
 import { type Kysely, sql } from 'kysely';
-import type { Dialect } from '../store.js';
+import type { Dialect } from '../dialect.js';
 
 // LakeCat databases. The composite foreign key keeps every database under an existing catalog,
 // carries catalog renames down to it, and lets an instance's purge remove everything below it.

@@ -1,5 +1,5 @@
 import { type Kysely, sql } from 'kysely';
-import type { Dialect } from '../store.js';
+import type { Dialect } from '../dialect.js';
 
 // Partitions and column statistics. A partition belongs to its table by the table's stable id,
 // so renaming a table touches no partition. Each partition value also has a row of its own in

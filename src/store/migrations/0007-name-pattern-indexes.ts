@@ -1,5 +1,5 @@
 import { type Kysely, sql } from 'kysely';
-import type { Dialect } from '../store.js';
+import type { Dialect } from '../dialect.js';
 
 // Name lookups and Hive name patterns (`LIKE 'prefix%'`) must use an index on both databases.
 // PostgreSQL uses a btree for LIKE only under the C collation or with text_pattern_ops, so the

@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import type { Dialect } from '../store.js';
+import type { Dialect } from '../dialect.js';
 
 // Grants (LakeCat policies): one row per principal, resource and effect, holding the granted
 // permissions. Every change also appends to policy_changes, whose id is the policy version

@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import type { Dialect } from '../store.js';
+import type { Dialect } from '../dialect.js';
 
 // The audit trail of governance: grants, revokes, role changes, and requests refused for want
 // of a privilege. Kept per project (and instance where there is one), in time order.

@@ -1,5 +1,5 @@
 import { type Kysely, sql } from 'kysely';
-import type { Dialect } from '../store.js';
+import type { Dialect } from '../dialect.js';
 
 // Jobs of an instance and their runs. A run is claimed through its lease: the replica that
 // holds an unexpired lease runs it, so replicas sharing one database never run a job twice,

@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import type { Dialect } from '../store.js';
+import type { Dialect } from '../dialect.js';
 
 // Metrics reports that Iceberg clients send after a scan or a commit, kept for a while per
 // table. The id grows with every report, so "the newest N of a table" is an index range.

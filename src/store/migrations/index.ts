@@ -1,5 +1,5 @@
 import type { Migration, MigrationProvider } from 'kysely';
-import type { Dialect } from '../store.js';
+import type { Dialect } from '../dialect.js';
 import * as m0001 from './0001-foundation.js';
 import { migration as m0002 } from './0002-catalogs-and-events.js';
 import { migration as m0003 } from './0003-databases.js';

@@ -56,7 +56,7 @@ export function discoveryJob(deps: {
     const projectId = ctx.job.project_id;
     const instance = ctx.job.instance_id;
     const root = storageCoordinates(p.data_location, deps.localWarehouse);
-    if (!root || !root.bucket) throw new Error(`data_location ${p.data_location} is not a location of the object storage`);
+    if (!root?.bucket) throw new Error(`data_location ${p.data_location} is not a location of the object storage`);
     // Reading is held to the same rule as placing objects: the instance's own space or an authorized location.
     await deps.locations.assertUsable(ctx.actor, instance, p.data_location);
     const base = root.key ? `${root.key}/` : '';

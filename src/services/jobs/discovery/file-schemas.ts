@@ -138,7 +138,11 @@ function csvColumns(bytes: Buffer): Column[] {
   if (!header || header.length === 0) throw new Error('the CSV file has no header row');
   const types = new Map<string, string | undefined>();
   for (const name of header) types.set(name, undefined);
-  for (const row of rows.slice(1)) header.forEach((name, i) => fold(types, name, row[i] === undefined || row[i] === '' ? undefined : textType(row[i] as string)));
+  for (const row of rows.slice(1)) {
+    header.forEach((name, i) => {
+      fold(types, name, row[i] === undefined || row[i] === '' ? undefined : textType(row[i] as string));
+    });
+  }
   return header.map((name) => ({ column_name: name, column_type: types.get(name) ?? 'string' }));
 }
 

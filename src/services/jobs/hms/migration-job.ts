@@ -62,7 +62,10 @@ export function migrationJob(deps: {
       const total = (kinds.has('DATABASE') ? counts.databases : 0) + (kinds.has('TABLE') ? counts.tables : 0)
         + (kinds.has('PARTITION') ? counts.partitions : 0) + (kinds.has('FUNCTION') ? counts.functions : 0);
       let done = 0;
-      const step = (n = 1) => ctx.progress({ done: (done += n) });
+      const step = (n = 1) => {
+        done += n;
+        ctx.progress({ done });
+      };
       ctx.progress({ step: 'migrating', done: 0, total });
       ctx.log('info', `source catalog ${p.source_catalog} (HMS ${source.schemaGeneration}${source.schemaVersion ? ` ${source.schemaVersion}` : ''}): ${counts.databases} database(s), ${counts.tables} table(s), ${counts.partitions} partition(s), ${counts.functions} function(s)`);
       const owner = (o: string | undefined) => o || p.default_owner || undefined;

@@ -1,7 +1,7 @@
 import mysql from 'mysql2/promise';
 import type { JdbcTarget } from './jdbc-url.js';
 import type { Row, SqlPort } from './sql-reader.js';
-import { type DriverCodes, mapDriverError } from './errors.js';
+import { type DriverCodes, mapDriverError } from './driver-errors.js';
 
 const NETWORK = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ECONNRESET', 'EPIPE',
   'PROTOCOL_CONNECTION_LOST', 'PROTOCOL_SEQUENCE_TIMEOUT', 'HANDSHAKE_NO_SSL_SUPPORT', 'HANDSHAKE_SSL_ERROR']);
@@ -36,7 +36,10 @@ export async function connectMysql(t: JdbcTarget, connectTimeoutMs: number): Pro
     dialect: 'mysql',
     async query(sql, params) {
       let text = rewritten.get(sql);
-      if (text === undefined) rewritten.set(sql, text = sql.replace(/"/g, '`'));
+      if (text === undefined) {
+        text = sql.replace(/"/g, '`');
+        rewritten.set(sql, text);
+      }
       try {
         // execute: server-side prepared statements, reused per connection, so values never enter the SQL text.
         const [rows] = await conn.execute(text, params as mysql.ExecuteValues[]);
@@ -53,7 +56,10 @@ export async function connectMysql(t: JdbcTarget, connectTimeoutMs: number): Pro
       for (const r of rows) {
         const name = String(r.t).toUpperCase();
         let cols = out.get(name);
-        if (!cols) out.set(name, cols = new Set());
+        if (!cols) {
+          cols = new Set();
+          out.set(name, cols);
+        }
         cols.add(String(r.c).toUpperCase());
       }
       return out;

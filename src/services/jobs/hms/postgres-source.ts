@@ -1,7 +1,7 @@
 import pg from 'pg';
 import type { JdbcTarget } from './jdbc-url.js';
 import type { Row, SqlPort } from './sql-reader.js';
-import { type DriverCodes, mapDriverError } from './errors.js';
+import { type DriverCodes, mapDriverError } from './driver-errors.js';
 
 const NETWORK = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ECONNRESET', 'EPIPE',
   '57P01', '57P02', '57P03', '08000', '08003', '08006', '08001', '08004']);
@@ -42,7 +42,8 @@ export async function connectPostgres(t: JdbcTarget, connectTimeoutMs: number): 
       if (!stmt) {
         let n = 0;
         // Named statements are parsed once per connection, then only bound: partition batches repeat the same few.
-        prepared.set(sql, stmt = { name: `hms_${prepared.size}`, text: sql.replace(/\?/g, () => `$${++n}`) });
+        stmt = { name: `hms_${prepared.size}`, text: sql.replace(/\?/g, () => `$${++n}`) };
+        prepared.set(sql, stmt);
       }
       const { name, text } = stmt;
       try {
@@ -58,7 +59,10 @@ export async function connectPostgres(t: JdbcTarget, connectTimeoutMs: number): 
       for (const r of rows) {
         const name = String(r.t);
         let cols = out.get(name);
-        if (!cols) out.set(name, cols = new Set());
+        if (!cols) {
+          cols = new Set();
+          out.set(name, cols);
+        }
         cols.add(String(r.c));
       }
       return out;

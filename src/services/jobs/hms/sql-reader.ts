@@ -52,7 +52,10 @@ function group<V>(rows: Row[], value: (r: Row) => V): Map<number, V[]> {
   for (const r of rows) {
     const k = id(r.id);
     let list = out.get(k);
-    if (!list) out.set(k, list = []);
+    if (!list) {
+      list = [];
+      out.set(k, list);
+    }
     list.push(value(r));
   }
   return out;
@@ -62,7 +65,10 @@ function paramsBy(rows: Row[]): Map<number, Record<string, string>> {
   for (const r of rows) {
     const k = id(r.id);
     let p = out.get(k);
-    if (!p) out.set(k, p = {});
+    if (!p) {
+      p = {};
+      out.set(k, p);
+    }
     p[text(r.k) ?? ''] = text(r.v) ?? '';
   }
   return out;
@@ -334,6 +340,7 @@ export class SqlHmsSource implements HmsSource {
   }
 
   close(): Promise<void> {
-    return (this.closed ??= this.port.close());
+    this.closed ??= this.port.close();
+    return this.closed;
   }
 }

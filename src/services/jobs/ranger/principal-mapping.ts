@@ -1,4 +1,4 @@
-import type { PrincipalRef } from '../../governance/role-service.js';
+import type { PrincipalRef } from '../../governance/principals.js';
 
 /**
  * How Ranger's users, groups and roles become lakeform principals (the job's

@@ -1,5 +1,5 @@
 import type { PolicyInput, ResourceInfo } from '../../governance/policy-service.js';
-import type { PrincipalRef } from '../../governance/role-service.js';
+import type { PrincipalRef } from '../../governance/principals.js';
 import { PrincipalMapper, type PrincipalMappingRules, type RangerPrincipalKind } from './principal-mapping.js';
 import { exportedPolicies, MalformedPolicy, policyRef, readPolicy, type RangerItem, type RangerPolicy } from './ranger-model.js';
 import { type Plan, planResources, resourcesOf, targetsFor, type Target, Unrepresentable } from './ranger-resources.js';
@@ -61,7 +61,10 @@ const patternCache = new Map<string, RegExp>();
 function matches(pattern: string, name: string): boolean {
   if (!pattern.includes('*')) return pattern === name;
   let re = patternCache.get(pattern);
-  if (!re) patternCache.set(pattern, (re = new RegExp(`^${pattern.split('*').map((s) => s.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`)));
+  if (!re) {
+    re = new RegExp(`^${pattern.split('*').map((s) => s.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`);
+    patternCache.set(pattern, re);
+  }
   return re.test(name);
 }
 

@@ -1,0 +1,56 @@
+import { type Kysely, PostgresAdapter, type RawBuilder, sql, type Transaction } from 'kysely';
+import type { Database } from './schema.js';
+
+export type Dialect = 'sqlite' | 'postgres';
+export type Db = Kysely<Database>;
+export type Tx = Transaction<Database>;
+
+/** Tables whose rows serialise writers (quotas, default flags, per-user limits). */
+export type LockableTable = 'instances' | 'projects' | 'users';
+
+/**
+ * Every runtime statement SQLite and PostgreSQL spell apart, behind one interface: repositories
+ * ask `dialectOf(q)` instead of testing which database they run on. (Migrations are shipped
+ * history and keep their own per-dialect DDL.)
+ */
+export interface SqlDialect {
+  readonly name: Dialect;
+  /** Locks one row until the transaction ends; SQLite runs one writer at a time, so it needs none. */
+  lockRow(q: Db, table: LockableTable, id: string): Promise<void>;
+  /** The text at a path of object keys inside a JSON document held in a text column. */
+  jsonText(column: string, keys: readonly string[]): RawBuilder<unknown>;
+  /** Text that compares and orders by code point, as SQLite does by default. */
+  bytewise(text: RawBuilder<unknown>): RawBuilder<unknown>;
+  /** Refreshes the planner's statistics of these tables; SQLite plans from pinned statistics. */
+  analyze(q: Db, tables: readonly ('tables' | 'partitions' | 'partition_values')[]): Promise<void>;
+}
+
+const sqlite: SqlDialect = {
+  name: 'sqlite',
+  lockRow: async () => {},
+  jsonText: (column, keys) => sql`json_extract(${sql.ref(column)}, ${`$${keys.map((k) => `."${k}"`).join('')}`})`,
+  bytewise: (text) => text,
+  analyze: async () => {},
+};
+
+const postgres: SqlDialect = {
+  name: 'postgres',
+  lockRow: async (q, table, id) => {
+    await sql`SELECT id FROM ${sql.table(table)} WHERE id = ${id} FOR UPDATE`.execute(q);
+  },
+  jsonText: (column, keys) => {
+    const path = keys.slice(0, -1).reduce((acc, k) => sql`${acc} -> ${k}`, sql`${sql.ref(column)}::jsonb`);
+    return sql`(${path} ->> ${keys[keys.length - 1]})`;
+  },
+  bytewise: (text) => sql`(${text} COLLATE "C")`,
+  analyze: async (q, tables) => {
+    await sql`ANALYZE ${sql.join(tables.map((t) => sql.table(t)))}`.execute(q);
+  },
+};
+
+export const DIALECTS: Record<Dialect, SqlDialect> = { sqlite, postgres };
+
+/** The dialect of a database handle or of a transaction on it. */
+export function dialectOf(q: Db): SqlDialect {
+  return q.getExecutor().adapter instanceof PostgresAdapter ? postgres : sqlite;
+}
