@@ -13,13 +13,16 @@ import { openStore } from './store/store.js';
 
 export const VERSION = '0.1.0';
 
-/** Structured logs to stdout (the server) or stderr (the admin commands, whose stdout is their JSON result). */
-export function createLogger(level: string, fd: 1 | 2 = 1): Logger {
+/**
+ * Structured logs to stdout (the server) or stderr (the admin commands, whose stdout is their JSON result), or to
+ * a given stream (a server the tests run in their own process).
+ */
+export function createLogger(level: string, to: 1 | 2 | pino.DestinationStream = 1): Logger {
   return pino({
     level,
     base: { service: 'lakeform' },
     redact: { paths: ['req.headers["x-auth-token"]', 'req.headers.authorization', 'req.headers["x-security-token"]', '*.password'], censor: '[redacted]' },
-  }, pino.destination({ fd, sync: true }));
+  }, typeof to === 'number' ? pino.destination({ fd: to, sync: true }) : to);
 }
 
 export interface RunningServer { app: FastifyInstance; services: AppServices; url: string; close(): Promise<void> }
