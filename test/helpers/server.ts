@@ -121,8 +121,13 @@ export interface TestServer {
   adminPassword: string;
   dataDir: string;
   databaseUrl: string;
-  /** Everything the process printed so far. */
+  /** Everything the server logged (or the process printed) so far. */
   output(): string;
+  /**
+   * Lets `ms` of the server's time pass, for what reads the injected clock (token expiry, the console's settling):
+   * an in-process server's clock moves on at once; for a process, this waits.
+   */
+  passTime(ms: number): Promise<void>;
   request<T = any>(method: string, urlPath: string, o?: RequestOptions): Promise<Response<T>>;
   /** Password login; returns the token and the project id it is scoped to. */
   login(user?: string, password?: string, project?: string, domain?: string): Promise<{ token: string; projectId: string; userId: string }>;
@@ -182,6 +187,7 @@ export async function startServer(backend: Backend, o: StartOptions = {}): Promi
   const server: TestServer = {
     url: running.url, process: asProcess, backend, adminPassword, dataDir, databaseUrl,
     output: running.output,
+    passTime: running.passTime,
     request: (method, urlPath, ro) => running.app ? injectRequest(running.app, running.url, method, urlPath, ro) : request(running.url, method, urlPath, ro),
     async login(user = 'admin', password = adminPassword, project = 'default', domain = 'default') {
       const r = await server.request('POST', '/v3/auth/tokens', { body: { auth: {
@@ -208,7 +214,10 @@ export async function startServer(backend: Backend, o: StartOptions = {}): Promi
   return server;
 }
 
-interface Running { url: string; app?: FastifyInstance; output(): string; stop(signal?: NodeJS.Signals): Promise<number | null> }
+interface Running {
+  url: string; app?: FastifyInstance; output(): string; passTime(ms: number): Promise<void>;
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
+}
 
 /** `lakeform serve --port 0` as a child process; resolves once it listens. */
 async function spawnServer(env: Record<string, string | undefined>): Promise<Running> {
@@ -235,7 +244,7 @@ async function spawnServer(env: Record<string, string | undefined>): Promise<Run
     clearTimeout(timer);
     return code;
   })());
-  return { url, output: () => out, stop };
+  return { url, output: () => out, passTime: (ms) => new Promise((r) => setTimeout(r, ms)), stop };
 }
 
 /** The server's own start-up (config from the environment, migrations, bootstrap, workers) in this process. */
@@ -246,10 +255,13 @@ async function startInProcess(env: Record<string, string | undefined>, databaseU
   const config = loadConfig(env, { port: 0 });
   let out = '';
   const log = createLogger(config.logLevel, { write: (line: string) => { out += line; } });
+  // The system's time plus what the test let pass.
+  let skipped = 0;
+  const clock = { now: () => Date.now() + skipped };
   inProcessDatabases.add(databaseUrl);
   let running: Awaited<ReturnType<typeof start>>;
   try {
-    running = await start(config, log);
+    running = await start(config, log, clock);
   } catch (err) {
     inProcessDatabases.delete(databaseUrl);
     throw err;
@@ -265,7 +277,8 @@ async function startInProcess(env: Record<string, string | undefined>, databaseU
     }
     return 0;
   })());
-  return { url: running.url, app: running.app, output: () => out, stop };
+  const passTime = async (ms: number) => { skipped += ms; };
+  return { url: running.url, app: running.app, output: () => out, passTime, stop };
 }
 
 /** Creates an instance and waits until it is RUNNING; returns its id. */
