@@ -39,8 +39,8 @@ async function probePostgres(): Promise<boolean> {
  * LAKEFORM_TEST_POSTGRES=all runs every file on PostgreSQL too (a slow, thorough run).
  */
 export const POSTGRES_FILES = new Set([
-  'alarms', 'authorization-matrix', 'credentials', 'iam', 'iceberg-commits', 'instances', 'jobs', 'metadata-migration',
-  'migrations', 'partitions', 'policies', 'store', 'tables', 'tenancy',
+  'alarms', 'authorization-matrix', 'constraints', 'credentials', 'iam', 'iceberg-commits', 'instances', 'jobs',
+  'metadata-migration', 'migrations', 'partitions', 'policies', 'store', 'tables', 'tenancy',
 ]);
 
 /** The test file this process runs (node --test runs each file in a process of its own). */
