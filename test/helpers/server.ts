@@ -227,7 +227,8 @@ async function spawnServer(env: Record<string, string | undefined>): Promise<Run
   child.stderr?.on('data', (d: Buffer) => { out += d.toString(); });
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not start in 20 s:\n${out}`)), 20_000);
+    // A server that never listens is killed: left running, it would keep the test's process alive.
+    const timer = setTimeout(() => { child.kill('SIGKILL'); reject(new Error(`server did not start in 60 s:\n${out}`)); }, 60_000);
     const check = () => {
       const m = out.match(/lakeform listening on (http:\/\/[^\s"]+)/);
       if (m) { clearTimeout(timer); resolve(m[1] as string); }
