@@ -30,17 +30,26 @@ async function probePostgres(): Promise<boolean> {
 }
 
 /**
- * Test files whose servers also run on PostgreSQL, through real `lakeform serve` processes. Every other HTTP suite
- * runs on SQLite only, in the test's own process, which is what makes the suite fast. The set is chosen so every
- * PostgreSQL-specific path stays covered: row locks taken only there (instance quota, access keys per user, alarm
- * rules per instance), retried serialization failures under concurrent writers, ANALYZE after bulk partition writes,
- * caches that read the store because other replicas write unseen (tokens, grants), jobs leased across two replicas,
- * alarms evaluated by two replicas, keyset paging and filters compiled to SQL, and the store suite and migrations.
- * LAKEFORM_TEST_POSTGRES=all runs every file on PostgreSQL too (a slow, thorough run).
+ * Test files that also run on PostgreSQL, their servers as real `lakeform serve` processes, and what of PostgreSQL
+ * each keeps covered. Every other HTTP suite runs on SQLite only, in the test's own process: that is what makes the
+ * suite fast. LAKEFORM_TEST_POSTGRES=all runs every file on PostgreSQL too (a slow, thorough run).
  */
-export const POSTGRES_FILES = new Set([
-  'alarms', 'authorization-matrix', 'constraints', 'credentials', 'iam', 'iceberg-commits', 'instances', 'jobs',
-  'metadata-migration', 'migrations', 'partitions', 'policies', 'store', 'tables', 'tenancy',
+export const POSTGRES_FILES = new Map([
+  ['store', 'compare-and-swap, unique and foreign-key violations by SQLSTATE, retried serialization failures, keyset pages, filters'],
+  ['migrations', 'every migration step on PostgreSQL types, indexes and constraints'],
+  ['alarms', 'the row lock capping rules per instance; two replicas evaluating one store'],
+  ['jobs', 'runs leased across two replicas; a dead replica\'s lease'],
+  ['instances', 'the row lock behind the instance quota; unique names under concurrency'],
+  ['iam', 'the row lock behind the access-key limit, under concurrent creates; token expiry and revocation'],
+  ['constraints', 'unique and foreign-key violations decided by PostgreSQL under concurrency'],
+  ['iceberg-commits', 'concurrent commits on one table version, with interleaving transactions'],
+  ['tables', 'version checks under concurrency; reads that cannot trust a cache on PostgreSQL'],
+  ['partitions', 'bulk inserts and ANALYZE after them; partition filters compiled to PostgreSQL SQL'],
+  ['metadata-migration', 'a PostgreSQL Hive Metastore migrated into a PostgreSQL store (1,500 partitions)'],
+  ['authorization-matrix', 'grant patterns as LIKE under PostgreSQL collation, for every read'],
+  ['policies', 'grants read without the SQLite change mark (other replicas write unseen); groups, roles, columns'],
+  ['tenancy', 'project scoping of every write on PostgreSQL'],
+  ['credentials', 'location prefixes matched in PostgreSQL SQL'],
 ]);
 
 /** The test file this process runs (node --test runs each file in a process of its own). */
