@@ -12,6 +12,8 @@ import { sql } from 'kysely';
 import type { DatabaseRow } from '../src/store/schema.js';
 import { findCatalog, insertCatalog, updateCatalogIf } from '../src/store/lakecat/catalog-repository.js';
 import { existsBeyond, insertDatabase, pageDatabases, type DatabaseFilter } from '../src/store/lakecat/database-repository.js';
+import { deleteExpiredTemporaryKeys } from '../src/store/iam/access-keys-repository.js';
+import { deleteExpiredTokens } from '../src/store/iam/tokens-repository.js';
 import { isForeignKeyViolation, isRetryableConflict, isUniqueViolation, nowIso, openStore, type Store } from '../src/store/store.js';
 import { backends, createPgDatabase, dropPgDatabase, type Backend } from './helpers/server.js';
 
@@ -19,6 +21,7 @@ for (const backend of await backends()) {
   describe(`store (${backend.name})`, () => {
     let store: Store;
     let url: string;
+    let domain: string;
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lakeform-store-'));
     const instance = randomUUID();
     const scope = { instanceId: instance, catalogName: 'c' };
@@ -28,7 +31,7 @@ for (const backend of await backends()) {
       url = backend.name === 'postgres' ? await createPgDatabase((backend as Required<Backend>).adminUrl) : `sqlite:${path.join(dir, 'store.db')}`;
       store = openStore(url);
       await store.migrate();
-      const domain = randomUUID();
+      domain = randomUUID();
       const project = randomUUID();
       await store.db.insertInto('domains').values({ id: domain, name: `d_${domain}`, created_at: at } as never).execute();
       await store.db.insertInto('projects').values({ id: project, domain_id: domain, name: 'p', created_at: at, updated_at: at } as never).execute();
@@ -153,6 +156,24 @@ for (const backend of await backends()) {
       assert.deepEqual(await names({ childrenOf: 'g' }), ['g.h', 'g.j'], 'one level down only');
       assert.deepEqual(await names({ pattern: 'f*|g*', ownedBy: 'olga' }), ['fax1']);
       assert.deepEqual(await names({ pattern: 'f*|g*', ownedBy: 'olga', grantedNames: ['g.*', 'f_*'] }), ['f_x1', 'fax1', 'g.h', 'g.h.i', 'g.j']);
+    });
+
+    test('the purge of expired credentials deletes expired tokens and temporary keys, and nothing else', async () => {
+      const user = randomUUID();
+      await store.db.insertInto('users').values({ id: user, domain_id: domain, name: 'u', password_hash: 'x', created_at: at, updated_at: at } as never).execute();
+      const now = new Date();
+      const iso = (seconds: number) => new Date(now.getTime() + seconds * 1000).toISOString();
+      const token = (hash: string, expires: string) => ({ token_hash: hash, user_id: user, domain_id: domain, project_id: null, methods: 'password', issued_at: at, expires_at: expires });
+      await store.db.insertInto('tokens').values([token('expired', iso(-1)), token('live', iso(60))] as never).execute();
+      const key = (access: string, kind: string, expires: string | null) => ({
+        access, user_id: user, secret_enc: 's', status: 'active', kind, session_token_hash: null, project_id: null, expires_at: expires, created_at: at,
+      });
+      await store.db.insertInto('access_keys').values([key('OLD', 'temporary', iso(-1)), key('NEW', 'temporary', iso(60)), key('PERM', 'permanent', null)] as never).execute();
+      assert.equal(await deleteExpiredTokens(store.db, now.toISOString()), 1);
+      assert.equal(await deleteExpiredTemporaryKeys(store.db, now.toISOString()), 1);
+      assert.deepEqual((await store.db.selectFrom('tokens').select('token_hash').where('user_id', '=', user).execute()).map((r) => r.token_hash), ['live']);
+      const left = await store.db.selectFrom('access_keys').select('access').where('user_id', '=', user).orderBy('access').execute();
+      assert.deepEqual(left.map((r) => r.access), ['NEW', 'PERM']);
     });
   });
 }
