@@ -188,7 +188,7 @@ export async function startServer(backend: Backend, o: StartOptions = {}): Promi
   const adminPassword = o.adminPassword ?? `Test-${randomBytes(9).toString('hex')}`;
   const env: Record<string, string | undefined> = {
     ...process.env, LAKEFORM_DATA_DIR: dataDir, LAKEFORM_DATABASE_URL: databaseUrl, LAKEFORM_ADMIN_PASSWORD: adminPassword,
-    LAKEFORM_LOG_LEVEL: 'info', LAKEFORM_PORT: '', LAKEFORM_HOST: '127.0.0.1', ...(o.env ?? {}),
+    LAKEFORM_LOG_LEVEL: 'info', LAKEFORM_PORT: '', LAKEFORM_HOST: '127.0.0.1', LAKEFORM_HMS_PORT: '0', ...(o.env ?? {}),
   };
   const asProcess = o.process || process.env.LAKEFORM_TEST_PROCESS === '1' || backend.name === 'postgres' || inProcessDatabases.has(databaseUrl);
   const running = asProcess ? await spawnServer(env) : await startInProcess(env, databaseUrl);
