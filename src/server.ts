@@ -4,6 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import pino, { type Logger } from 'pino';
 import type { Config } from './config.js';
 import { buildApp } from './http/app.js';
+import type { Clock } from './services/clock.js';
 import { createServices, type AppServices } from './services/app-services.js';
 import { LifecycleWorker } from './services/instances/lifecycle-worker.js';
 import { createObjectStorage, localWarehouse } from './storage/index.js';
@@ -14,19 +15,25 @@ import { type MetastoreEndpoint, startMetastore } from './metastore/server.js';
 
 export const VERSION = '0.1.0';
 
-/** Structured logs to stdout (the server) or stderr (the admin commands, whose stdout is their JSON result). */
-export function createLogger(level: string, fd: 1 | 2 = 1): Logger {
+/**
+ * Structured logs to stdout (the server) or stderr (the admin commands, whose stdout is their JSON result), or to
+ * a given stream (a server the tests run in their own process).
+ */
+export function createLogger(level: string, to: 1 | 2 | pino.DestinationStream = 1): Logger {
   return pino({
     level,
     base: { service: 'lakeform' },
     redact: { paths: ['req.headers["x-auth-token"]', 'req.headers.authorization', 'req.headers["x-security-token"]', '*.password'], censor: '[redacted]' },
-  }, pino.destination({ fd, sync: true }));
+  }, typeof to === 'number' ? pino.destination({ fd: to, sync: true }) : to);
 }
 
 export interface RunningServer { app: FastifyInstance; services: AppServices; url: string; metastore?: MetastoreEndpoint; close(): Promise<void> }
 
-/** Opens the store (migrating it), bootstraps identity, and starts listening. */
-export async function startServer(config: Config, log: Logger = createLogger(config.logLevel)): Promise<RunningServer> {
+/**
+ * Opens the store (migrating it), bootstraps identity, and starts listening. A test running the server in its own
+ * process may give the clock that token expiry and the console's settling read.
+ */
+export async function startServer(config: Config, log: Logger = createLogger(config.logLevel), clock?: Clock): Promise<RunningServer> {
   fs.mkdirSync(config.dataDir, { recursive: true });
   const store = openStore(config.databaseUrl);
   const applied = await store.migrate();
@@ -36,7 +43,7 @@ export async function startServer(config: Config, log: Logger = createLogger(con
   // Also a start-up check of the store: a wrong endpoint or key fails here rather than on the first DROP. Asked first
   // because a deployment may grant access to a bucket it made itself without the right to create buckets.
   if (!(await storage.bucketExists(config.defaultBucket))) await storage.createBucket(config.defaultBucket);
-  const services = await createServices(config, store, storage, log, VERSION);
+  const services = await createServices(config, store, storage, log, VERSION, clock);
 
   const boot = await services.identity.bootstrap(config.adminPassword);
   if (boot.created) {

@@ -81,7 +81,7 @@ describe('alarms', { concurrency: true }, async () => {
         waitFor(`a record of rule ${ruleId}`, async () => (await recordsOf(i, ruleId))[0], timeoutMs);
 
       before(async () => {
-        server = await startServer(backend, { env: ENV });
+        server = await startServer(backend, { env: ENV, process: true });
         ({ token, projectId: project } = await server.login());
         // Created one after the other: the first is the project's default instance.
         for (const k of Object.keys(inst) as (keyof typeof inst)[]) inst[k] = await createRunningInstance(server, token, project, `alarm_${k}`);
@@ -438,8 +438,8 @@ describe('alarms', { concurrency: true }, async () => {
         });
         test('two replicas on one store open one record per rule between them, and notify once', async () => {
           // A store of their own: the other tests' records are opened by one evaluator only.
-          const a = await startServer(backend, { env: ENV });
-          const b = await startServer(backend, { env: ENV, dataDir: a.dataDir, databaseUrl: a.databaseUrl, adminPassword: a.adminPassword });
+          const a = await startServer(backend, { env: ENV, process: true });
+          const b = await startServer(backend, { env: ENV, dataDir: a.dataDir, databaseUrl: a.databaseUrl, adminPassword: a.adminPassword, process: true });
           try {
             const { token: t, projectId: p } = await a.login();
             const i = await createRunningInstance(a, t, p, 'replicated');

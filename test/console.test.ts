@@ -178,7 +178,7 @@ for (const backend of await backends()) {
       assert.equal((await server.request('POST', `${base}/access-clients`, { token, body: { name: 'spark_prod' } })).status, 409);
       assert.equal((await server.request('POST', `${base}/access-clients`, { token, body: { name: 'x' } })).status, 400);
       assert.equal((await server.request('POST', `${base}/access-clients`, { token, body: { name: 'trino_adhoc' } })).status, 202);
-      await new Promise((r) => setTimeout(r, 1100));
+      await server.passTime(1100);
       const shown = await server.request('GET', `${base}/access-clients/${created.json.id}`, { token });
       assert.equal(shown.json.status, 'RUNNING');
       const byName = await server.request('GET', `${base}/access-clients`, { token, query: { name: 'spark' } });

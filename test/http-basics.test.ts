@@ -13,7 +13,7 @@ for (const backend of await backends()) {
     let token: string;
     let project: string;
     before(async () => {
-      server = await startServer(backend, { env: { LAKEFORM_BODY_LIMIT_BYTES: '4096' } });
+      server = await startServer(backend, { env: { LAKEFORM_BODY_LIMIT_BYTES: '4096' }, process: true });
       ({ token, projectId: project } = await server.login());
     });
     after(async () => { await server?.stop(); });

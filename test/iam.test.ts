@@ -81,7 +81,7 @@ for (const backend of await backends()) {
       try {
         const { token, projectId } = await short.login();
         assert.equal((await short.request('GET', `/v1/${projectId}/instances`, { token })).status, 200);
-        await new Promise((r) => setTimeout(r, 1300));
+        await short.passTime(1300);
         assert.equal((await short.request('GET', `/v1/${projectId}/instances`, { token })).status, 401);
       } finally {
         await short.stop();

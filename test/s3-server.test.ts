@@ -125,7 +125,7 @@ test('a store that cannot be reached stops the start, with an error that names n
   const secret = 'e2e-secret-never-printed';
   try {
     await assert.rejects(
-      startServer({ name: 'sqlite' }, { dataDir, env: { ...s3.env, LAKEFORM_S3_ENDPOINT: `http://127.0.0.1:${port}`, LAKEFORM_S3_SECRET_ACCESS_KEY: secret } }),
+      startServer({ name: 'sqlite' }, { dataDir, process: true, env: { ...s3.env, LAKEFORM_S3_ENDPOINT: `http://127.0.0.1:${port}`, LAKEFORM_S3_SECRET_ACCESS_KEY: secret } }),
       (e: Error) => /exited with 1 before listening/.test(e.message) && /HeadBucket on bucket 'lakeform' failed: .*ECONNREFUSED/.test(e.message) && !e.message.includes(secret),
     );
   } finally {

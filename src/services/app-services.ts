@@ -42,6 +42,7 @@ import { IcebergViews } from './iceberg/view-service.js';
 import { IcebergMetricsService } from './iceberg/metrics-service.js';
 import { IcebergCredentials, type VendingStorage } from './iceberg/credential-vending.js';
 import { RequestCounter } from './alarms/request-counter.js';
+import { systemClock, type Clock } from './clock.js';
 
 /** The composition root: every service, wired to the store, storage and configuration. */
 export interface AppServices {
@@ -113,10 +114,12 @@ function vendingStorage(config: Config): VendingStorage {
   return s.kind === 's3' ? { kind: 's3', sts: Boolean(s.sts), endpoint: s.endpoint, region: s.region, pathStyle: s.forcePathStyle } : { kind: 'local' };
 }
 
-export async function createServices(config: Config, store: Store, storage: ObjectStorage, log: Logger, version: string): Promise<AppServices> {
+export async function createServices(
+  config: Config, store: Store, storage: ObjectStorage, log: Logger, version: string, clock: Clock = systemClock,
+): Promise<AppServices> {
   const box = new SecretBox(await masterKey(config, store, log));
   const identity = new IdentityService(store);
-  const tokens = new TokenService(store, config.tokenTtlSeconds, config.tokenCacheSeconds);
+  const tokens = new TokenService(store, config.tokenTtlSeconds, config.tokenCacheSeconds, clock);
   const accessKeys = new AccessKeyService(store, box, tokens);
   const instances = new InstanceService(store, config.instanceQuota, config.recycleBinRetentionDays);
   // file:// locations name the local warehouse folder, which only the local backend serves.
@@ -158,7 +161,7 @@ export async function createServices(config: Config, store: Store, storage: Obje
     datasets: new DatasetService(store, instances, storage, localWarehouse, log, policies, guard), constraints: new ConstraintService(store, tables), roles: new RoleService(store, instances, policies), policies, audit: new AuditService(store, instances), metadata: new MetadataService(store, instances, config), rateLimiter: new RateLimiter(),
     serviceAuthorization,
     agencies: new AgencyService(store, accessKeys), locations, obs: new ObsService(store, storage, locations, config.defaultBucket, config.region),
-    access: new AccessService(store, instances),
+    access: new AccessService(store, instances, clock),
     jobs, jobRunner,
     credentials,
     alarms: new AlarmService(store, instances), requestCounter: new RequestCounter(),

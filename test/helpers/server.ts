@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { FastifyInstance } from 'fastify';
 import pg from 'pg';
 
 /** dist/test/helpers → the project root. */
@@ -29,15 +30,46 @@ async function probePostgres(): Promise<boolean> {
 }
 
 /**
- * The metadata stores every test runs against: SQLite always, PostgreSQL when reachable.
- * LAKEFORM_TEST_REQUIRE_PG=1 (set by CI) turns an unreachable PostgreSQL into a failure;
- * LAKEFORM_TEST_BACKENDS=sqlite limits a local run.
+ * Test files that also run on PostgreSQL, their servers as real `lakeform serve` processes, and what of PostgreSQL
+ * each keeps covered. Every other HTTP suite runs on SQLite only, in the test's own process: that is what makes the
+ * suite fast. LAKEFORM_TEST_POSTGRES=all runs every file on PostgreSQL too (a slow, thorough run).
+ */
+export const POSTGRES_FILES = new Map([
+  ['store', 'compare-and-swap, unique and foreign-key violations by SQLSTATE, retried serialization failures, keyset pages, filters'],
+  ['migrations', 'every migration step on PostgreSQL types, indexes and constraints'],
+  ['alarms', 'the row lock capping rules per instance; two replicas evaluating one store'],
+  ['jobs', 'runs leased across two replicas; a dead replica\'s lease'],
+  ['instances', 'the row lock behind the instance quota; unique names under concurrency'],
+  ['iam', 'the row lock behind the access-key limit, under concurrent creates; token expiry and revocation'],
+  ['constraints', 'unique and foreign-key violations decided by PostgreSQL under concurrency'],
+  ['iceberg-commits', 'concurrent commits on one table version, with interleaving transactions'],
+  ['tables', 'version checks under concurrency; reads that cannot trust a cache on PostgreSQL'],
+  ['partitions', 'bulk inserts and ANALYZE after them; partition filters compiled to PostgreSQL SQL'],
+  ['metadata-migration', 'a PostgreSQL Hive Metastore migrated into a PostgreSQL store (1,500 partitions)'],
+  ['authorization-matrix', 'grant patterns as LIKE under PostgreSQL collation, for every read'],
+  ['policies', 'grants read without the SQLite change mark (other replicas write unseen); groups, roles, columns'],
+  ['tenancy', 'project scoping of every write on PostgreSQL'],
+  ['credentials', 'location prefixes matched in PostgreSQL SQL'],
+  ['metastore', 'every metastore call, the partition filter and the notification log over PostgreSQL'],
+  ['web-console', "the console's main scenario on a PostgreSQL store"],
+]);
+
+/** The test file this process runs (node --test runs each file in a process of its own). */
+function testFile(): string {
+  return path.basename(process.argv[1] ?? '').replace(/\.test\.[jt]s$/, '');
+}
+
+/**
+ * The metadata stores a test file runs against: SQLite always; PostgreSQL too, when reachable, for the files of
+ * POSTGRES_FILES (or all with LAKEFORM_TEST_POSTGRES=all). LAKEFORM_TEST_REQUIRE_PG=1 (set by CI) turns an
+ * unreachable PostgreSQL into a failure; LAKEFORM_TEST_BACKENDS=sqlite limits a local run.
  */
 export async function backends(): Promise<Backend[]> {
   const only = process.env.LAKEFORM_TEST_BACKENDS?.split(',');
   const list: Backend[] = [];
   if (!only || only.includes('sqlite')) list.push({ name: 'sqlite' });
-  if (!only || only.includes('postgres')) {
+  const wanted = process.env.LAKEFORM_TEST_POSTGRES === 'all' || POSTGRES_FILES.has(testFile());
+  if ((!only || only.includes('postgres')) && wanted) {
     pgAvailable ??= probePostgres();
     if (await pgAvailable) list.push({ name: 'postgres', adminUrl: PG_ADMIN_URL });
     else if (process.env.LAKEFORM_TEST_REQUIRE_PG === '1') throw new Error(`PostgreSQL is required (LAKEFORM_TEST_REQUIRE_PG=1) but ${PG_ADMIN_URL} is unreachable`);
@@ -49,7 +81,8 @@ export interface Response<T = any> { status: number; headers: Headers; text: str
 
 export interface RequestOptions { token?: string; body?: unknown; rawBody?: string | Buffer; headers?: Record<string, string>; query?: Record<string, string | number | boolean | string[] | undefined> }
 
-export async function request<T = any>(base: string, method: string, urlPath: string, o: RequestOptions = {}): Promise<Response<T>> {
+/** The URL, headers and body of a request as `fetch` sends them. */
+function prepare(base: string, urlPath: string, o: RequestOptions): { url: URL; headers: Record<string, string>; body?: string | Buffer } {
   const url = new URL(base + urlPath);
   for (const [k, v] of Object.entries(o.query ?? {})) {
     for (const x of Array.isArray(v) ? v : v === undefined ? [] : [v]) url.searchParams.append(k, String(x));
@@ -59,21 +92,53 @@ export async function request<T = any>(base: string, method: string, urlPath: st
   let body: string | Buffer | undefined;
   if (o.rawBody !== undefined) body = o.rawBody;
   else if (o.body !== undefined) { body = JSON.stringify(o.body); headers['Content-Type'] ??= 'application/json'; }
-  const res = await fetch(url, { method, headers, body });
-  const text = await res.text();
+  return { url, headers, body };
+}
+
+function answer<T>(status: number, headers: Headers, text: string): Response<T> {
   let json: any;
   try { json = text ? JSON.parse(text) : undefined; } catch { json = undefined; }
-  return { status: res.status, headers: res.headers, text, json };
+  return { status, headers, text, json };
+}
+
+export async function request<T = any>(base: string, method: string, urlPath: string, o: RequestOptions = {}): Promise<Response<T>> {
+  const { url, headers, body } = prepare(base, urlPath, o);
+  const res = await fetch(url, { method, headers, body });
+  return answer(res.status, res.headers, await res.text());
+}
+
+/**
+ * The same request through Fastify's inject: every hook, parser, schema and serializer of the app, without a socket
+ * (and without fetch's cost in the test's own thread). Headers a fetch would send are sent as well.
+ */
+async function injectRequest<T>(app: FastifyInstance, base: string, method: string, urlPath: string, o: RequestOptions = {}): Promise<Response<T>> {
+  const { url, headers, body } = prepare(base, urlPath, o);
+  const sent: Record<string, string> = { host: url.host, 'user-agent': 'node', ...headers };
+  // fetch labels a string body it was given without a type as text.
+  if (typeof body === 'string' && !Object.keys(sent).some((k) => k.toLowerCase() === 'content-type')) sent['content-type'] = 'text/plain;charset=UTF-8';
+  const res = await app.inject({ method: method as 'GET', url: url.pathname + url.search, headers: sent, ...(body !== undefined ? { payload: body } : {}) });
+  const h = new Headers();
+  for (const [k, v] of Object.entries(res.headers)) {
+    for (const x of Array.isArray(v) ? v : v === undefined ? [] : [v]) h.append(k, String(x));
+  }
+  return answer(res.statusCode, h, res.body);
 }
 
 export interface TestServer {
   url: string;
+  /** Whether the server is a `lakeform serve` child process rather than an app in the test's process. */
+  process: boolean;
   backend: Backend;
   adminPassword: string;
   dataDir: string;
   databaseUrl: string;
-  /** Everything the process printed so far. */
+  /** Everything the server logged (or the process printed) so far. */
   output(): string;
+  /**
+   * Lets `ms` of the server's time pass, for what reads the injected clock (token expiry, the console's settling):
+   * an in-process server's clock moves on at once; for a process, this waits.
+   */
+  passTime(ms: number): Promise<void>;
   request<T = any>(method: string, urlPath: string, o?: RequestOptions): Promise<Response<T>>;
   /** Password login; returns the token and the project id it is scoped to. */
   login(user?: string, password?: string, project?: string, domain?: string): Promise<{ token: string; projectId: string; userId: string }>;
@@ -86,9 +151,17 @@ export interface StartOptions {
   env?: Record<string, string>; dataDir?: string; databaseUrl?: string; adminPassword?: string;
   /** Remove the data dir (and PostgreSQL database) on stop even though it was passed in: set by restart(). */
   ownsData?: boolean;
+  /**
+   * Run `lakeform serve` as a child process (for signals, exit codes, the CLI's own start-up). Otherwise SQLite servers
+   * run in the test's process and PostgreSQL ones as processes; LAKEFORM_TEST_PROCESS=1 makes every server a process.
+   */
+  process?: boolean;
 }
 
-async function createPgDatabase(adminUrl: string): Promise<string> {
+/** Database URLs of the servers running in this process: a second server on one of them must be a process. */
+const inProcessDatabases = new Set<string>();
+
+export async function createPgDatabase(adminUrl: string): Promise<string> {
   const name = `lf_test_${randomBytes(6).toString('hex')}`;
   const client = new pg.Client({ connectionString: adminUrl });
   await client.connect();
@@ -98,55 +171,37 @@ async function createPgDatabase(adminUrl: string): Promise<string> {
   return u.toString();
 }
 
-async function dropPgDatabase(adminUrl: string, databaseUrl: string): Promise<void> {
+export async function dropPgDatabase(adminUrl: string, databaseUrl: string): Promise<void> {
   const name = new URL(databaseUrl).pathname.slice(1);
   const client = new pg.Client({ connectionString: adminUrl });
   await client.connect();
   try { await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`); } finally { await client.end(); }
 }
 
-/** Starts `lakeform serve --port 0` as a real process on a fresh data dir (and a fresh PostgreSQL database). */
+/**
+ * Starts a lakeform server on a fresh data dir (and a fresh PostgreSQL database), listening on a free port of
+ * 127.0.0.1: the production start-up (src/server.ts) in this process, or `lakeform serve --port 0` as a child process
+ * when asked, on PostgreSQL, or when another server of this process has the same SQLite file open (better-sqlite3 is
+ * synchronous: two connections of one thread waiting on each other's lock would stall until the busy timeout).
+ */
 export async function startServer(backend: Backend, o: StartOptions = {}): Promise<TestServer> {
   const dataDir = o.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'lakeform-test-'));
   const databaseUrl = o.databaseUrl ?? (backend.name === 'postgres' ? await createPgDatabase(backend.adminUrl as string) : `sqlite:${path.join(dataDir, 'lakeform.db')}`);
   const adminPassword = o.adminPassword ?? `Test-${randomBytes(9).toString('hex')}`;
-  const child: ChildProcess = spawn(process.execPath, [CLI, 'serve', '--port', '0'], {
-    env: {
-      ...process.env, LAKEFORM_DATA_DIR: dataDir, LAKEFORM_DATABASE_URL: databaseUrl, LAKEFORM_ADMIN_PASSWORD: adminPassword,
-      LAKEFORM_LOG_LEVEL: 'info', LAKEFORM_PORT: '', LAKEFORM_HOST: '127.0.0.1', LAKEFORM_HMS_PORT: '0', ...(o.env ?? {}),
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  child.stdout?.on('data', (d: Buffer) => { out += d.toString(); });
-  child.stderr?.on('data', (d: Buffer) => { out += d.toString(); });
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not start in 20 s:\n${out}`)), 20_000);
-    const check = () => {
-      const m = out.match(/lakeform listening on (http:\/\/[^\s"]+)/);
-      if (m) { clearTimeout(timer); resolve(m[1] as string); }
-    };
-    child.stdout?.on('data', check);
-    child.stderr?.on('data', check);
-    void exited.then((code) => { clearTimeout(timer); reject(new Error(`server exited with ${code} before listening:\n${out}`)); });
-  });
-
-  let stopped: Promise<number | null> | undefined;
-  const stopProcess = (signal: NodeJS.Signals = 'SIGTERM') => (stopped ??= (async () => {
-    if (child.exitCode === null) child.kill(signal);
-    const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-    const code = await exited;
-    clearTimeout(timer);
-    return code;
-  })());
+  const env: Record<string, string | undefined> = {
+    ...process.env, LAKEFORM_DATA_DIR: dataDir, LAKEFORM_DATABASE_URL: databaseUrl, LAKEFORM_ADMIN_PASSWORD: adminPassword,
+    LAKEFORM_LOG_LEVEL: 'info', LAKEFORM_PORT: '', LAKEFORM_HOST: '127.0.0.1', LAKEFORM_HMS_PORT: '0', ...(o.env ?? {}),
+  };
+  const asProcess = o.process || process.env.LAKEFORM_TEST_PROCESS === '1' || backend.name === 'postgres' || inProcessDatabases.has(databaseUrl);
+  const running = asProcess ? await spawnServer(env) : await startInProcess(env, databaseUrl);
 
   const server: TestServer = {
-    url, backend, adminPassword, dataDir, databaseUrl,
-    output: () => out,
-    request: (method, urlPath, ro) => request(url, method, urlPath, ro),
+    url: running.url, process: asProcess, backend, adminPassword, dataDir, databaseUrl,
+    output: running.output,
+    passTime: running.passTime,
+    request: (method, urlPath, ro) => running.app ? injectRequest(running.app, running.url, method, urlPath, ro) : request(running.url, method, urlPath, ro),
     async login(user = 'admin', password = adminPassword, project = 'default', domain = 'default') {
-      const r = await request(url, 'POST', '/v3/auth/tokens', { body: { auth: {
+      const r = await server.request('POST', '/v3/auth/tokens', { body: { auth: {
         identity: { methods: ['password'], password: { user: { name: user, password, domain: { name: domain } } } },
         scope: { project: { name: project } },
       } } });
@@ -155,7 +210,7 @@ export async function startServer(backend: Backend, o: StartOptions = {}): Promi
       return { token, projectId: r.json.token.project.id as string, userId: r.json.token.user.id as string };
     },
     async stop(signal) {
-      const code = await stopProcess(signal);
+      const code = await running.stop(signal);
       if (!o.dataDir || o.ownsData) {
         if (backend.name === 'postgres') await dropPgDatabase(backend.adminUrl as string, databaseUrl);
         fs.rmSync(dataDir, { recursive: true, force: true });
@@ -163,11 +218,79 @@ export async function startServer(backend: Backend, o: StartOptions = {}): Promi
       return code;
     },
     async restart() {
-      await stopProcess();
+      await running.stop();
       return startServer(backend, { ...o, dataDir, databaseUrl, adminPassword, ownsData: !o.dataDir || o.ownsData });
     },
   };
   return server;
+}
+
+interface Running {
+  url: string; app?: FastifyInstance; output(): string; passTime(ms: number): Promise<void>;
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
+}
+
+/** `lakeform serve --port 0` as a child process; resolves once it listens. */
+async function spawnServer(env: Record<string, string | undefined>): Promise<Running> {
+  const child: ChildProcess = spawn(process.execPath, [CLI, 'serve', '--port', '0'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout?.on('data', (d: Buffer) => { out += d.toString(); });
+  child.stderr?.on('data', (d: Buffer) => { out += d.toString(); });
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  const url = await new Promise<string>((resolve, reject) => {
+    // A server that never listens is killed: left running, it would keep the test's process alive.
+    const timer = setTimeout(() => { child.kill('SIGKILL'); reject(new Error(`server did not start in 60 s:\n${out}`)); }, 60_000);
+    const check = () => {
+      const m = out.match(/lakeform listening on (http:\/\/[^\s"]+)/);
+      if (m) { clearTimeout(timer); resolve(m[1] as string); }
+    };
+    child.stdout?.on('data', check);
+    child.stderr?.on('data', check);
+    void exited.then((code) => { clearTimeout(timer); reject(new Error(`server exited with ${code} before listening:\n${out}`)); });
+  });
+  let stopped: Promise<number | null> | undefined;
+  const stop = (signal: NodeJS.Signals = 'SIGTERM') => (stopped ??= (async () => {
+    if (child.exitCode === null) child.kill(signal);
+    const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+    const code = await exited;
+    clearTimeout(timer);
+    return code;
+  })());
+  return { url, output: () => out, passTime: (ms) => new Promise((r) => setTimeout(r, ms)), stop };
+}
+
+/** The server's own start-up (config from the environment, migrations, bootstrap, workers) in this process. */
+async function startInProcess(env: Record<string, string | undefined>, databaseUrl: string): Promise<Running> {
+  const [{ loadConfig }, { createLogger, startServer: start }] = await Promise.all([
+    import('../../src/config.js'), import('../../src/server.js'),
+  ]);
+  const config = loadConfig(env, { port: 0 });
+  let out = '';
+  const log = createLogger(config.logLevel, { write: (line: string) => { out += line; } });
+  // The system's time plus what the test let pass.
+  let skipped = 0;
+  const clock = { now: () => Date.now() + skipped };
+  inProcessDatabases.add(databaseUrl);
+  let running: Awaited<ReturnType<typeof start>>;
+  try {
+    running = await start(config, log, clock);
+  } catch (err) {
+    inProcessDatabases.delete(databaseUrl);
+    throw err;
+  }
+  let stopped: Promise<number | null> | undefined;
+  const stop = (signal?: NodeJS.Signals) => (stopped ??= (async () => {
+    // A signal is for a process; a test that sends one needs `process: true`.
+    if (signal) throw new Error(`an in-process server cannot take ${signal}; start it with process: true`);
+    try {
+      await running.close();
+    } finally {
+      inProcessDatabases.delete(databaseUrl);
+    }
+    return 0;
+  })());
+  const passTime = async (ms: number) => { skipped += ms; };
+  return { url: running.url, app: running.app, output: () => out, passTime, stop };
 }
 
 /** Creates an instance and waits until it is RUNNING; returns its id. */

@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import type { Store } from '../../store/store.js';
-import { nowIso } from '../../store/store.js';
 import type { AccessClientRow } from '../../store/schema.js';
 import * as repo from '../../store/console/access-repository.js';
 import { forbidden, notFound, unlessDuplicate } from '../errors.js';
 import type { Principal } from '../iam/principal.js';
 import type { InstanceService } from '../instances/instance-service.js';
+import { isoNow, systemClock, type Clock } from '../clock.js';
 
 /** How long a new access client stays CREATING: the reference's create is asynchronous (202). */
 const SETTLE_MS = 1000;
@@ -26,7 +26,7 @@ function view(r: AccessClientRow) {
  * endpoints it serves); access infos map a custom domain to them.
  */
 export class AccessService {
-  constructor(private readonly store: Store, private readonly instances: InstanceService) {}
+  constructor(private readonly store: Store, private readonly instances: InstanceService, private readonly clock: Clock = systemClock) {}
 
   private async instance(caller: Principal, projectId: string, instanceRef: string, write: boolean) {
     const instance = await this.instances.active(projectId, instanceRef);
@@ -43,7 +43,7 @@ export class AccessService {
 
   async applyForAccess(caller: Principal, projectId: string, instanceRef: string, items: { domain: string; vpcep_id: string }[]): Promise<void> {
     const instance = await this.instance(caller, projectId, instanceRef, true);
-    const now = nowIso();
+    const now = isoNow(this.clock);
     await this.store.transaction(async (trx) => {
       for (const i of items) await repo.upsertAccessInfo(trx, { instance_id: instance.id, domain: i.domain.toLowerCase(), vpcep_id: i.vpcep_id, created_at: now });
     });
@@ -60,7 +60,7 @@ export class AccessService {
     name: string; access_mode?: string; vpc_id?: string; subnet_id?: string; access_connections?: { domain?: string; vpcep_id?: string }[];
   }, baseUrl: string) {
     const instance = await this.instance(caller, projectId, instanceRef, true);
-    const now = new Date();
+    const now = new Date(this.clock.now());
     const row: AccessClientRow = {
       id: randomUUID(), instance_id: instance.id, name: input.name, access_mode: input.access_mode ?? 'SYSTEM',
       vpc_id: input.vpc_id ?? null, subnet_id: input.subnet_id ?? null,
@@ -73,14 +73,14 @@ export class AccessService {
 
   async list(caller: Principal, projectId: string, instanceRef: string, f: { id?: string; name?: string }, offset: number, limit: number) {
     const instance = await this.instance(caller, projectId, instanceRef, false);
-    await repo.settleAccessClients(this.store.db, instance.id, nowIso());
+    await repo.settleAccessClients(this.store.db, instance.id, isoNow(this.clock));
     const { rows, total } = await repo.pageAccessClients(this.store.db, instance.id, f, offset, limit);
     return { access_client_infos: rows.map(view), total };
   }
 
   async show(caller: Principal, projectId: string, instanceRef: string, id: string) {
     const instance = await this.instance(caller, projectId, instanceRef, false);
-    await repo.settleAccessClients(this.store.db, instance.id, nowIso());
+    await repo.settleAccessClients(this.store.db, instance.id, isoNow(this.clock));
     const row = await repo.findAccessClient(this.store.db, instance.id, id);
     if (!row) throw notFound(`access client ${id} does not exist`, 'common.01000001');
     return view(row);

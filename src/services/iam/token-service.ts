@@ -1,6 +1,5 @@
 import { LRUCache } from 'lru-cache';
 import type { Store } from '../../store/store.js';
-import { nowIso } from '../../store/store.js';
 import type { ProjectRow, UserRow } from '../../store/schema.js';
 import * as projectsRepo from '../../store/iam/projects-repository.js';
 import * as usersRepo from '../../store/iam/users-repository.js';
@@ -8,6 +7,7 @@ import * as tokensRepo from '../../store/iam/tokens-repository.js';
 import { invalid, notFound, unauthenticated } from '../errors.js';
 import { DUMMY_PASSWORD_HASH, newOpaqueToken, sha256Hex, verifyPassword } from './crypto-util.js';
 import { ADMIN_GROUP, type Principal } from './principal.js';
+import { isoNow, systemClock, type Clock } from '../clock.js';
 
 export interface NameOrId { id?: string; name?: string }
 export interface PasswordLogin {
@@ -26,7 +26,7 @@ export class TokenService {
   private readonly cache: LRUCache<string, Principal>;
   private readonly cacheEnabled: boolean;
 
-  constructor(private readonly store: Store, private readonly ttlSeconds: number, cacheSeconds: number) {
+  constructor(private readonly store: Store, private readonly ttlSeconds: number, cacheSeconds: number, private readonly clock: Clock = systemClock) {
     // A replica may serve a validated token from memory for a few seconds; revocation on this
     // replica evicts at once, other replicas notice within cacheSeconds.
     this.cache = new LRUCache({ max: 10_000, ttl: Math.max(1, cacheSeconds) * 1000, ttlAutopurge: false });
@@ -35,7 +35,7 @@ export class TokenService {
 
   async issueWithPassword(login: PasswordLogin): Promise<IssuedToken> {
     const user = await this.findLoginUser(login.user);
-    const now = new Date();
+    const now = new Date(this.clock.now());
     if (!user) {
       await verifyPassword(login.user.password, DUMMY_PASSWORD_HASH); // same work as a real check
       throw unauthenticated(WRONG_CREDENTIALS, 'IAM.0006');
@@ -101,7 +101,7 @@ export class TokenService {
     const user = await usersRepo.findUserById(this.store.db, current.userId);
     if (!user) throw unauthenticated('the token is invalid, expired or revoked');
     const project = await this.resolveScope(user, scope);
-    return this.issue(user, project, ['token'], new Date(), current.token.expiresAt);
+    return this.issue(user, project, ['token'], new Date(this.clock.now()), current.token.expiresAt);
   }
 
   private async issue(user: UserRow, project: ProjectRow | null, methods: string[], now: Date, notAfter?: string): Promise<IssuedToken> {
@@ -129,22 +129,22 @@ export class TokenService {
       ? await projectsRepo.findProjectById(this.store.db, projectId)
       : await projectsRepo.findProjectByName(this.store.db, user.domain_id, fallbackProjectName);
     if (!project || project.domain_id !== user.domain_id || !project.enabled) return undefined;
-    return this.issue(user, project, [method], new Date());
+    return this.issue(user, project, [method], new Date(this.clock.now()));
   }
 
   /** The principal of a token this replica validated recently and that has not expired; undefined otherwise. */
   cached(token: string): Principal | undefined {
     const p = this.cacheEnabled ? this.cache.get(token) : undefined;
-    return p?.token && p.token.expiresAtMs > Date.now() ? p : undefined;
+    return p?.token && p.token.expiresAtMs > this.clock.now() ? p : undefined;
   }
 
   /** The principal behind a token, or null when it is unknown, revoked or expired. */
   async validate(token: string): Promise<Principal | null> {
     // Keyed by the token itself so that a hit costs no hashing; the store only ever sees the hash.
     const cached = this.cacheEnabled ? this.cache.get(token) : undefined;
-    if (cached) return cached.token && cached.token.expiresAtMs > Date.now() ? cached : null;
+    if (cached) return cached.token && cached.token.expiresAtMs > this.clock.now() ? cached : null;
     const hash = sha256Hex(token);
-    const now = nowIso();
+    const now = isoNow(this.clock);
     const row = await tokensRepo.findToken(this.store.db, hash);
     if (!row || row.expires_at <= now) return null;
     const user = await usersRepo.findUserById(this.store.db, row.user_id);
@@ -190,6 +190,6 @@ export class TokenService {
   }
 
   async purgeExpired(): Promise<number> {
-    return tokensRepo.deleteExpiredTokens(this.store.db, nowIso());
+    return tokensRepo.deleteExpiredTokens(this.store.db, isoNow(this.clock));
   }
 }
