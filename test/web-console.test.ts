@@ -132,7 +132,16 @@ for (const backend of missing ? [] : await backends()) {
     });
 
     test('npm start prints the console URL, and client routes load the app', async () => {
-      assert.match(server.output(), new RegExp(`lakeform console: ${server.url}/console/`));
+      // The line comes from the command line's serve, so a real process prints it.
+      const proc = server.process ? server : await startServer(backend, { process: true });
+      try {
+        // It is written just after the server listens, so it may trail the start by a moment.
+        const line = new RegExp(`lakeform console: ${proc.url}/console/`);
+        for (let i = 0; i < 100 && !line.test(proc.output()); i++) await new Promise((r) => setTimeout(r, 50));
+        assert.match(proc.output(), line);
+      } finally {
+        if (proc !== server) await proc.stop();
+      }
       const deep = await server.request('GET', '/console/i/default/catalogs/x/y');
       assert.equal(deep.status, 200);
       assert.match(deep.text, /<div id="root">/);
