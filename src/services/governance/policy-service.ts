@@ -511,6 +511,35 @@ export class PolicyService {
   }
 
   /**
+   * The same decision as `permits`, with the grants that made it: the denying grant, or the
+   * allowing ones (for 'read', those that touch the resource). Pure: for explanations.
+   */
+  static explain(policies: repo.StoredPolicy[], action: Action, r: Resource): { allowed: boolean; grants: repo.StoredPolicy[] } {
+    const near = candidates(policies, r);
+    if (action === 'read') {
+      const grants = near.filter((p) => p.effect === 1 && touches(p, r));
+      return { allowed: grants.length > 0, grants };
+    }
+    const matching = near.filter((p) => covers(p, r) && includes(permissionsOf(p), action));
+    const denied = matching.filter((p) => p.effect === 0);
+    if (denied.length) return { allowed: false, grants: denied };
+    const grants = matching.filter((p) => p.effect === 1);
+    return { allowed: grants.length > 0, grants };
+  }
+
+  /** The allowing grants that reach into a catalog (or one of its databases), as visibleDatabases counts them. */
+  static reachingInto(policies: repo.StoredPolicy[], catalog: string, database?: string): repo.StoredPolicy[] {
+    return policies.filter((p) => {
+      if (p.effect !== 1 || p.resource_type === 'URI') return false;
+      const c = resourceOf(p).catalogs?.[0];
+      if (!c || !wildcard(c.name, catalog)) return false;
+      const d = c.databases?.[0];
+      if (!d) return permissionsOf(p).some((x) => !CATALOG_ONLY.has(x)) || (database === undefined && p.resource_type === 'CATALOG' && p.resource_name === catalog);
+      return database === undefined || wildcard(d.name, database);
+    });
+  }
+
+  /**
    * Which columns of a table a caller's grants let it read: all of them when a grant reaches
    * the table itself (or its database or catalog), else those column grants include (or do
    * not exclude). An empty set when nothing reaches it.
