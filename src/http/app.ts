@@ -1,3 +1,4 @@
+import { assertDeclarations } from '../services/authz/actions.js';
 import { randomUUID } from 'node:crypto';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest, LogController } from 'fastify';
 import type { Logger } from 'pino';
@@ -83,6 +84,8 @@ export async function buildApp(services: AppServices, opts: AppOptions): Promise
   });
 
   const ops = allOperations(services);
+  // An entry without a declared action would be served unchecked: refuse to start instead.
+  assertDeclarations(ops);
   const tokenAuth = tokenAuthentication(services.tokens);
   const signatureAuth = signatureAuthentication(services.accessKeys);
 

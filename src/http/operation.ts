@@ -1,6 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Static, TSchema } from 'typebox';
 import type { Principal } from '../services/iam/principal.js';
+import type { ActionName } from '../services/authz/actions.js';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'HEAD';
 
@@ -25,6 +26,8 @@ export interface HandlerContext<P, Q, B> {
  */
 export interface Operation<P extends TSchema = TSchema, Q extends TSchema = TSchema, B extends TSchema = TSchema> {
   name: string;
+  /** The domain action it performs (services/authz/actions.ts): what it needs, on which object. */
+  action: ActionName;
   group: string;
   method: HttpMethod;
   /** Path as the reference writes it, e.g. `/v1/{project_id}/instances/{instance_id}`. */
