@@ -72,8 +72,16 @@ export function policyOperations(s: AppServices): Operation[] {
     operation({
       name: 'BatchCheckPermission', action: 'policy.check', group: GROUP, method: 'POST', path: `${base}/check-permission`, status: 200, params: InstanceScope, rateLimited: true,
       body: Type.Object({ access_request: Type.Array(AccessRequest, { maxItems: 100 }) }),
-      response: Type.Array(Type.Object({ check_result: Type.Boolean(), error_message: Type.Optional(Type.String()) })),
-      handler: ({ principal, params, body }) => p.check(principal, params.project_id, params.instance_id, body.access_request),
+      // explain=true (a lakeform extension): each answer also names the policies that decided it.
+      query: Type.Object({ explain: Type.Boolean({ default: false }) }),
+      response: Type.Array(Type.Object({
+        check_result: Type.Boolean(), error_message: Type.Optional(Type.String()),
+        deciding_policies: Type.Optional(Type.Array(Type.Object({
+          principal_type: Type.String(), principal_source: Type.String(), principal_name: Type.String(), resource_type: Type.String(),
+          resource_name: Type.String(), permissions: Type.Array(Type.String()), effect: Type.Boolean(),
+        }))),
+      })),
+      handler: ({ principal, params, query, body }) => p.check(principal, params.project_id, params.instance_id, body.access_request, { explain: query.explain }),
     }),
     operation({
       name: 'ListInterfaces', action: 'policy.list', group: GROUP, method: 'GET', path: `${base}/show`, status: 200, params: InstanceScope, rateLimited: true,
