@@ -21,7 +21,11 @@
  * iceberg: loadTable p50 through the Iceberg REST catalog; commits per second on one table
  * (sequential appends, each asserting the previous snapshot) and spread over 100 tables (16 at
  * a time), against Project Nessie's design goal of 333 commits/s.
- * --only instance-show|lakecat-tables|lakecat-partitions|governance|discovery|iceberg runs one of them.
+ * hms: the hmsbench operations over the Hive Metastore Thrift endpoint (getTable, 1,000 table
+ * names, 1,000 partitions, get_partitions_by_filter on 10,000 and on --partitions partitions,
+ * adding 1,000) beside the same operations over the REST API in the same run (target: within
+ * 1.5x) and the published Hive Metastore figures (target: at most 1/4 of them).
+ * --only instance-show|lakecat-tables|lakecat-partitions|governance|discovery|iceberg|hms runs one of them.
  */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -64,14 +68,16 @@ async function pgDatabase(adminUrl: string): Promise<{ url: string; drop: () => 
   return { url: u.toString(), drop: () => admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`) };
 }
 
-async function startServer(): Promise<{ url: string; password: string; pid: number; dataDir: string; stop: () => Promise<void> }> {
+async function startServer(): Promise<{ url: string; password: string; pid: number; dataDir: string; hmsPort: number; stop: () => Promise<void> }> {
   const port = await freePort();
+  const hmsPort = await freePort();
   const database = args.postgres ? await pgDatabase(args.postgres) : undefined;
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'lakeform-bench-'));
   const password = `Bench-${randomBytes(9).toString('hex')}`;
   const child = spawn(process.execPath, [path.join(ROOT, 'dist/src/cli.js'), 'serve'], {
     env: {
       ...process.env, LAKEFORM_PORT: String(port), LAKEFORM_DATA_DIR: dataDir, LAKEFORM_ADMIN_PASSWORD: password, LAKEFORM_LOG_LEVEL: 'warn',
+      LAKEFORM_HMS_PORT: String(hmsPort),
       ...(database ? { LAKEFORM_DATABASE_URL: database.url } : {}),
     },
     stdio: ['ignore', 'ignore', 'inherit'],
@@ -82,7 +88,7 @@ async function startServer(): Promise<{ url: string; password: string; pid: numb
     await new Promise((r) => setTimeout(r, 200));
   }
   return {
-    url, password, pid: child.pid as number, dataDir,
+    url, password, pid: child.pid as number, dataDir, hmsPort,
     stop: async () => {
       child.kill('SIGTERM');
       await new Promise((r) => child.on('exit', r));
@@ -379,9 +385,81 @@ async function main(): Promise<void> {
     if (args.only === undefined || args.only === 'governance') await governance(server, token, projectId, instanceId);
     if (args.only === undefined || args.only === 'discovery') await discovery(server, token, projectId, instanceId);
     if (args.only === undefined || args.only === 'iceberg') await iceberg(server, token, instanceId);
+    if (args.only === undefined || args.only === 'hms') await hms(server, token, projectId, instanceId);
   } finally {
     await server.stop();
   }
+}
+
+/** The hmsbench operations over Thrift (the generated Node client) and over REST, p50 of each, in one run. */
+async function hms(server: { url: string; hmsPort: number }, token: string, projectId: string, instanceId: string): Promise<void> {
+  const { thrift, ThriftHiveMetastoreClient } = await import('../src/metastore/runtime.js');
+  const { BinaryWriter } = await import('../src/metastore/writer.js');
+  // The runtime's writer allocates a Buffer per field (see src/metastore/writer.ts); the client
+  // writes with the server's fast writer so the figures measure the server, not the Node client.
+  class ClientProtocol extends thrift.TBinaryProtocol {
+    private readonly w: InstanceType<typeof BinaryWriter>;
+    constructor(trans: { write(b: Buffer): void; setCurrSeqId?(id: number): void }) {
+      super(trans);
+      this.w = new BinaryWriter((b) => trans.write(b), false);
+      for (const m of ['writeStructBegin', 'writeStructEnd', 'writeFieldBegin', 'writeFieldEnd', 'writeFieldStop', 'writeMapBegin', 'writeMapEnd',
+        'writeListBegin', 'writeListEnd', 'writeSetBegin', 'writeSetEnd', 'writeBool', 'writeByte', 'writeI16', 'writeI32', 'writeI64', 'writeDouble',
+        'writeString', 'writeBinary'] as const) (this as unknown as Record<string, unknown>)[m] = (...a: unknown[]) => (this.w[m] as (...x: unknown[]) => void)(...a);
+      (this as unknown as Record<string, unknown>).writeMessageBegin = (name: string, type: number, seqid: number) => {
+        trans.setCurrSeqId?.(seqid);
+        this.w.writeMessageBegin(name, type, seqid);
+      };
+      (this as unknown as Record<string, unknown>).writeMessageEnd = () => this.w.flush();
+    }
+  }
+  const auth = { 'X-Auth-Token': token };
+  const base = `${server.url}/v1/${projectId}/instances/${instanceId}/catalogs/hive/databases`;
+  const columns = [{ column_name: 'id', column_type: 'bigint' }, { column_name: 'amount', column_type: 'double' }];
+  const sd = { columns, compressed: false, parameters: {}, serde_info: { serialization_library: 'org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe', parameters: {} } };
+  await json(base, 'POST', { database_name: 'hmsbench' }, auth);
+  const tables = `${base}/hmsbench/tables`;
+  await inParallel(1000, 8, (i) => json(tables, 'POST', { table_name: `t${i}`, table_type: 'EXTERNAL_TABLE', owner_type: 'USER', storage_descriptor: sd }, auth).then(() => undefined));
+  const day = (i: number) => new Date(Date.UTC(2000, 0, 1 + i)).toISOString().slice(0, 10);
+  const batch = (from: number, n: number) => ({ if_not_exist: false, partitions: Array.from({ length: n }, (_, k) => ({
+    partition_values: [day(Math.floor((from + k) / 100)), String((from + k) % 100)], parameters: { numRows: '1000' }, storage_descriptor: sd,
+  })) });
+  const TOTAL = Number(args.partitions);
+  for (const [name, total] of [['small', 10_000], ['big', TOTAL], ['adds_rest', 0], ['adds_thrift', 0]] as const) {
+    await json(tables, 'POST', { table_name: name, table_type: 'EXTERNAL_TABLE', owner_type: 'USER', storage_descriptor: sd,
+      partition_keys: [{ column_name: 'dt', column_type: 'date' }, { column_name: 'hr', column_type: 'int' }] }, auth);
+    await inParallel(Math.ceil(total / 1000), 2, (b) => json(`${tables}/${name}/partitions/batch-create`, 'POST', batch(b * 1000, Math.min(1000, total - b * 1000)), auth).then(() => undefined));
+  }
+
+  // Framed, so that the Node client parses an answer once it is whole rather than after every chunk.
+  const conn = thrift.createConnection('127.0.0.1', server.hmsPort, { transport: thrift.TFramedTransport, protocol: ClientProtocol });
+  await new Promise<void>((resolve, reject) => { conn.once('connect', resolve); conn.once('error', reject); });
+  const c = thrift.createClient(ThriftHiveMetastoreClient, conn);
+  await c.set_ugi('admin', []);
+  const thriftPart = (i: number) => ({ values: [day(Math.floor(i / 100)), String(i % 100)], dbName: 'hmsbench', tableName: 'adds_thrift', parameters: { numRows: '1000' },
+    sd: { cols: [{ name: 'id', type: 'bigint', comment: '' }, { name: 'amount', type: 'double', comment: '' }], serdeInfo: { name: '', serializationLib: 'x', parameters: {} }, parameters: {} } });
+  const count = (n: number, what: string) => (r: { length: number } | undefined) => { if ((r?.length ?? 0) !== n) throw new Error(`${what}: ${r?.length} instead of ${n}`); };
+  const ops: { name: string; hms: number; n: number; thrift: (i: number) => Promise<void>; rest: (i: number) => Promise<void> }[] = [
+    { name: 'getTable', hms: 4.1, n: 200, thrift: () => c.get_table('hmsbench', 'small').then(() => undefined), rest: () => json(`${tables}/small`, 'GET', undefined, auth).then(() => undefined) },
+    { name: '1,000 table names', hms: 4.3, n: 40, thrift: () => c.get_all_tables('hmsbench').then(count(1004, 'names')),
+      rest: () => json(`${tables}/names`, 'GET', undefined, auth).then((r) => count(1004, 'names')(r.body)) },
+    { name: '1,000 partitions', hms: 33, n: 30, thrift: () => c.get_partitions('hmsbench', 'big', 1000).then(count(1000, 'partitions')),
+      rest: () => json(`${tables}/big/partitions?limit=1000`, 'GET', undefined, auth).then((r) => count(1000, 'partitions')(r.body.partitions)) },
+    { name: 'by_filter on 10,000', hms: 36, n: 30, thrift: () => c.get_partitions_by_filter('hmsbench', 'small', "hr < 10 AND dt >= '2000-01-01'", -1).then(count(1000, 'filter')),
+      rest: () => json(`${tables}/small/partitions?limit=1000&filter=${encodeURIComponent("hr < 10 AND dt >= '2000-01-01'")}`, 'GET', undefined, auth).then((r) => count(1000, 'filter')(r.body.partitions)) },
+    { name: `by_filter on ${TOTAL}`, hms: Number.NaN, n: 30, thrift: (i) => c.get_partitions_by_filter('hmsbench', 'big', `dt = '${day((i * 37) % (TOTAL / 100))}'`, -1).then(count(100, 'filter')),
+      rest: (i) => json(`${tables}/big/partitions?limit=1000&filter=${encodeURIComponent(`dt = '${day((i * 37) % (TOTAL / 100))}'`)}`, 'GET', undefined, auth).then((r) => count(100, 'filter')(r.body.partitions)) },
+    { name: 'adding 1,000 partitions', hms: 3000, n: 8, thrift: (i) => c.add_partitions(Array.from({ length: 1000 }, (_, k) => thriftPart(i * 1000 + k))).then(() => undefined),
+      rest: (i) => json(`${tables}/adds_rest/partitions/batch-create`, 'POST', batch(i * 1000, 1000), auth).then(() => undefined) },
+  ];
+  console.log(`bench hms (${args.postgres ? 'postgres' : 'sqlite'}; Thrift p50 beside REST p50, same run; Hive Metastore's published figures)`);
+  for (const op of ops) {
+    await op.thrift(0); await op.rest(0); // warm-up (the adds warm up on partitions 0..999, measured from 1 on)
+    const t = median(await timed(op.n, (i) => op.thrift(i + 1)));
+    const r = median(await timed(op.n, (i) => op.rest(i + 1)));
+    const vsHms = Number.isNaN(op.hms) ? '' : `; HMS ${op.hms} ms, ratio ${(t / op.hms).toFixed(2)} (target <= 0.25)`;
+    console.log(`  ${op.name.padEnd(26)} thrift ${t.toFixed(1)} ms  rest ${r.toFixed(1)} ms  thrift/rest ${(t / r).toFixed(2)} (target <= 1.5)${vsHms}`);
+  }
+  conn.end();
 }
 
 async function instanceShow(base: string, showUrl: string, auth: Record<string, string>): Promise<void> {

@@ -43,6 +43,30 @@ export interface Config {
   icebergMetricsRetentionDays: number;
   /** The most Iceberg metrics reports kept per table (the newest). */
   icebergMetricsMaxPerTable: number;
+  /** The Hive Metastore Thrift endpoint (src/metastore); port 0 turns it off. */
+  hms: HmsConfig;
+}
+
+/** Settings of the Hive Metastore Thrift endpoint (LAKEFORM_HMS_*), documented in docs/metastore.md. */
+export interface HmsConfig {
+  host: string;
+  port: number;
+  /** The project (name in domain `domain`, or id) and instance (id, or `default`) whose LakeCat metadata is served. */
+  domain: string;
+  project: string;
+  instance: string;
+  /** trust: set_ugi (or defaultUser) names the IAM user; sasl: SASL PLAIN with user and password or AK and SK. */
+  auth: 'trust' | 'sasl';
+  /** The IAM user of a trust-mode connection that sent no (or an unknown) set_ugi; none when empty. */
+  defaultUser: string;
+  /** Non-loopback client addresses trust mode accepts (exact IPs, or `*`); loopback always. */
+  trustFrom: string[];
+  idleTimeoutSeconds: number;
+  maxMessageBytes: number;
+  /** Most partitions one answer carries; a larger match is refused (as Hive's limit.partition.request). */
+  maxPartitions: number;
+  /** More endpoints on other ports, each serving another project's or instance's metadata. */
+  extra: { port: number; project: string; instance: string }[];
 }
 
 export type ConfigOverrides = Partial<Pick<Config, 'host' | 'port' | 'dataDir' | 'databaseUrl' | 'logLevel'>>;
@@ -96,6 +120,37 @@ function storageFrom(env: NodeJS.ProcessEnv): StorageConfig {
   };
 }
 
+/** LAKEFORM_HMS_ENDPOINTS: `<port>=<project>/<instance>` entries, comma-separated. */
+function hmsEndpoints(raw: string): HmsConfig['extra'] {
+  return raw.split(',').map((e) => e.trim()).filter((e) => e !== '').map((e) => {
+    const m = /^(\d{1,5})=([^/\s]+)\/([^/\s]+)$/.exec(e);
+    const port = m ? Number(m[1]) : Number.NaN;
+    if (!m || port < 1 || port > 65535) {
+      throw new Error(`LAKEFORM_HMS_ENDPOINTS entries are <port>=<project>/<instance>, got '${e}'`);
+    }
+    return { port, project: m[2] as string, instance: m[3] as string };
+  });
+}
+
+function hmsFrom(env: NodeJS.ProcessEnv, host: string): HmsConfig {
+  const auth = env.LAKEFORM_HMS_AUTH || 'trust';
+  if (auth !== 'trust' && auth !== 'sasl') throw new Error(`LAKEFORM_HMS_AUTH must be trust or sasl, got '${auth}'`);
+  return {
+    host: env.LAKEFORM_HMS_HOST || host,
+    port: intFrom(env, 'LAKEFORM_HMS_PORT', 9083, 0, 65535),
+    domain: env.LAKEFORM_HMS_DOMAIN || 'default',
+    project: env.LAKEFORM_HMS_PROJECT || 'default',
+    instance: env.LAKEFORM_HMS_INSTANCE || 'default',
+    auth,
+    defaultUser: env.LAKEFORM_HMS_DEFAULT_USER ?? '',
+    trustFrom: (env.LAKEFORM_HMS_TRUST_FROM || '').split(',').map((a) => a.trim()).filter((a) => a !== ''),
+    idleTimeoutSeconds: intFrom(env, 'LAKEFORM_HMS_IDLE_TIMEOUT_SECONDS', 600, 1, 86_400),
+    maxMessageBytes: intFrom(env, 'LAKEFORM_HMS_MAX_MESSAGE_BYTES', 100 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
+    maxPartitions: intFrom(env, 'LAKEFORM_HMS_MAX_PARTITIONS', 100_000, 1, 10_000_000),
+    extra: hmsEndpoints(env.LAKEFORM_HMS_ENDPOINTS ?? ''),
+  };
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: ConfigOverrides = {}): Config {
   const dataDir = path.resolve(overrides.dataDir ?? (env.LAKEFORM_DATA_DIR || './data'));
   const databaseUrl = overrides.databaseUrl ?? (env.LAKEFORM_DATABASE_URL || undefined) ?? `sqlite:${path.join(dataDir, 'lakeform.db')}`;
@@ -127,5 +182,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Conf
     alarmWebhookTimeoutSeconds: intFrom(env, 'LAKEFORM_ALARM_WEBHOOK_TIMEOUT_SECONDS', 5, 1, 60),
     icebergMetricsRetentionDays: intFrom(env, 'LAKEFORM_ICEBERG_METRICS_RETENTION_DAYS', 7, 1, 3650),
     icebergMetricsMaxPerTable: intFrom(env, 'LAKEFORM_ICEBERG_METRICS_MAX_PER_TABLE', 1000, 1, 1_000_000),
+    hms: hmsFrom(env, overrides.host ?? (env.LAKEFORM_HOST || '127.0.0.1')),
   };
 }

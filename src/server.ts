@@ -10,6 +10,7 @@ import { createObjectStorage, localWarehouse } from './storage/index.js';
 import { AlarmEvaluator } from './services/alarms/evaluator.js';
 import { WebhookNotifier } from './services/alarms/webhook.js';
 import { openStore } from './store/store.js';
+import { type MetastoreEndpoint, startMetastore } from './metastore/server.js';
 
 export const VERSION = '0.1.0';
 
@@ -22,7 +23,7 @@ export function createLogger(level: string, fd: 1 | 2 = 1): Logger {
   }, pino.destination({ fd, sync: true }));
 }
 
-export interface RunningServer { app: FastifyInstance; services: AppServices; url: string; close(): Promise<void> }
+export interface RunningServer { app: FastifyInstance; services: AppServices; url: string; metastore?: MetastoreEndpoint; close(): Promise<void> }
 
 /** Opens the store (migrating it), bootstraps identity, and starts listening. */
 export async function startServer(config: Config, log: Logger = createLogger(config.logLevel)): Promise<RunningServer> {
@@ -61,12 +62,28 @@ export async function startServer(config: Config, log: Logger = createLogger(con
   purge.unref();
 
   const address = await app.listen({ host: config.host, port: config.port });
+  // The Hive Metastore Thrift endpoint over the same services (LAKEFORM_HMS_PORT=0 turns it off).
+  // LAKEFORM_HMS_ENDPOINTS adds one port per further project or instance served.
+  const metastores: MetastoreEndpoint[] = [];
+  const warehouse = {
+    kind: config.storage.kind, localWarehouse: config.storage.kind === 'local' ? localWarehouse(config) : undefined,
+  };
+  try {
+    if (config.hms.port !== 0) metastores.push(await startMetastore(services, config.hms, log, warehouse));
+    for (const e of config.hms.extra) metastores.push(await startMetastore(services, { ...config.hms, ...e, extra: [] }, log, warehouse));
+  } catch (err) {
+    for (const m of metastores) await m.close();
+    await app.close();
+    throw err;
+  }
+  const metastore = metastores[0];
   const s = config.storage;
   log.info({ address, database: store.dialect, data_dir: config.dataDir, storage: s.kind, ...(s.kind === 's3' ? { s3_endpoint: s.endpoint } : {}) }, `lakeform listening on ${address}`);
 
   let closing: Promise<void> | undefined;
   const close = () => (closing ??= (async () => {
     clearInterval(purge);
+    for (const m of metastores) await m.close();
     // Stop accepting and wait for in-flight requests. A keep-alive connection whose request
     // finishes after close() began would otherwise linger until its idle timeout: close those as
     // they go idle, and give up on stragglers after a deadline.
@@ -85,5 +102,5 @@ export async function startServer(config: Config, log: Logger = createLogger(con
     await alarms.stop();
     await store.close();
   })());
-  return { app, services, url: address, close };
+  return { app, services, url: address, metastore, close };
 }

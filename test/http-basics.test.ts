@@ -114,7 +114,7 @@ describe('first start without LAKEFORM_ADMIN_PASSWORD', () => {
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'lakeform-gen-'));
     const run = () => new Promise<string>((resolve, reject) => {
       const child = spawn(process.execPath, [CLI, 'serve', '--port', '0'], {
-        env: { ...process.env, LAKEFORM_DATA_DIR: dataDir, LAKEFORM_ADMIN_PASSWORD: '', LAKEFORM_DATABASE_URL: '', LAKEFORM_LOG_LEVEL: 'info' },
+        env: { ...process.env, LAKEFORM_DATA_DIR: dataDir, LAKEFORM_ADMIN_PASSWORD: '', LAKEFORM_DATABASE_URL: '', LAKEFORM_LOG_LEVEL: 'info', LAKEFORM_HMS_PORT: '0' },
         stdio: ['ignore', 'pipe', 'pipe'],
       });
       let out = '';

@@ -179,7 +179,7 @@ for (const backend of await backends()) {
       assert.ok(Number(fresh.config['s3.session-token-expires-at-ms']) >= Number(loaded.config['s3.session-token-expires-at-ms']));
       assert.equal(r.headers.get('cache-control'), 'no-store');
       for (const c of [loaded, fresh]) assert.equal((await listWith(c.config, `${keyOf(c.prefix)}/`)).status, 200);
-      assert.equal((await env.ice('HEAD', `${env.table('orders')}/credentials`)).status, 404, 'a HEAD vends nothing');
+      assert.equal((await env.ice('HEAD', `${env.table('orders')}/credentials`)).status, 405, 'a HEAD vends nothing');
       const config = await env.ice('GET', `/config?warehouse=${env.instance}/lake`);
       assert.ok(config.json.endpoints.includes('GET /v1/{prefix}/namespaces/{namespace}/tables/{table}/credentials'));
     });

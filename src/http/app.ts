@@ -22,14 +22,18 @@ import { auditOperations } from './routes/governance/audit.js';
 import { consoleOperations } from './routes/console.js';
 import { jobOperations } from './routes/jobs.js';
 import { alarmOperations } from './routes/alarms.js';
-import { icebergRoutes } from './routes/iceberg/index.js';
+import { icebergOperations } from './routes/iceberg/index.js';
 import { ServiceError } from '../services/errors.js';
+import { PREFIX_SEPARATOR } from '../services/iceberg/names.js';
+import { parseIceberg, stringifyIceberg } from '../services/iceberg/json.js';
+import { bearerAuthentication, handleIcebergError, icebergValidator, sendIcebergError } from './iceberg-wire.js';
+import { MAX_BODY_DEPTH, nestsDeeperThan } from './json-depth.js';
 import { QPS_SPEC } from '../services/instances/specs.js';
 import { RawJson } from '../services/raw-json.js';
 
 /** Every operation the server serves: the table routes, hooks and generated tests come from. */
 export function allOperations(services: AppServices): Operation[] {
-  return [...iamOperations(services), ...instanceOperations(services), ...catalogOperations(services), ...databaseOperations(services), ...tableOperations(services), ...partitionOperations(services), ...constraintOperations(services), ...functionOperations(services), ...datasetOperations(services), ...metadataOperations(services), ...roleOperations(services), ...policyOperations(services), ...auditOperations(services), ...consoleOperations(services), ...jobOperations(services), ...alarmOperations(services)];
+  return [...iamOperations(services), ...instanceOperations(services), ...catalogOperations(services), ...databaseOperations(services), ...tableOperations(services), ...partitionOperations(services), ...constraintOperations(services), ...functionOperations(services), ...datasetOperations(services), ...metadataOperations(services), ...roleOperations(services), ...policyOperations(services), ...auditOperations(services), ...consoleOperations(services), ...jobOperations(services), ...alarmOperations(services), ...icebergOperations(services)];
 }
 
 export interface AppOptions { logger: Logger; bodyLimit: number; qpsPerStride: number }
@@ -45,16 +49,31 @@ export async function buildApp(services: AppServices, opts: AppOptions): Promise
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 1024 },
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: false } },
   });
+  type RouteConfig = { operation?: string; wire?: Operation['wire'] } | undefined;
+  const wireOf = (request: FastifyRequest): Operation['wire'] => (request.routeOptions.config as RouteConfig)?.wire;
 
   // Keep the exact bytes: AK/SK signatures are computed over them.
+  // Iceberg bodies carry 64-bit ids: parsed without rounding them (services/iceberg/json.ts).
   app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body: Buffer, done) => {
     request.rawBody = body;
     if (body.length === 0) return done(null, undefined);
+    const text = body.toString('utf8');
+    if (nestsDeeperThan(text, MAX_BODY_DEPTH)) {
+      return done(new HttpError(400, 'common.01000001', `the request body nests deeper than ${MAX_BODY_DEPTH} levels`), undefined);
+    }
     try {
-      done(null, JSON.parse(body.toString('utf8')));
+      done(null, wireOf(request) === 'iceberg' ? parseIceberg(text) : JSON.parse(text));
     } catch {
       done(new HttpError(400, 'common.01000001', 'the request body is not valid JSON'), undefined);
     }
+  });
+  // Forms only where the protocol uses them (the Iceberg OAuth token endpoint); a repeated field keeps its last value.
+  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'buffer' }, (request, body: Buffer, done) => {
+    request.rawBody = body;
+    if (wireOf(request) !== 'iceberg') {
+      return done(new HttpError(415, 'common.01000415', 'unsupported Content-Type \'application/x-www-form-urlencoded\'; send application/json'), undefined);
+    }
+    done(null, body.length === 0 ? undefined : Object.fromEntries(new URLSearchParams(body.toString('utf8'))));
   });
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (request, body: Buffer, done) => {
     request.rawBody = body;
@@ -70,23 +89,29 @@ export async function buildApp(services: AppServices, opts: AppOptions): Promise
     if (logRequests) request.log.info({ method: request.method, url: request.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime * 10) / 10, user: request.principal?.userName }, 'request');
   });
   app.setErrorHandler((err, request, reply) => {
+    const iceberg = wireOf(request) === 'iceberg';
     // A service refusing an authenticated caller for want of a privilege is audited and logged.
     if (err instanceof ServiceError && err.kind === 'forbidden' && request.principal) {
       const params = (request.params ?? {}) as Record<string, string | undefined>;
-      const operationName = (request.routeOptions.config as { operation?: string } | undefined)?.operation ?? request.method;
+      const operationName = (request.routeOptions.config as RouteConfig)?.operation ?? request.method;
       request.log.warn({ user: request.principal.userName, operation: operationName, url: request.url, reason: err.message }, 'request denied');
-      if (params.project_id && params.project_id === request.principal.projectId) {
-        services.audit.denied(request.principal, params.project_id, params.instance_id, operationName, (request.raw.url ?? request.url).split('?')[0] as string, err.message)
+      // An Iceberg path names the instance in its prefix (`<instance_id>~<catalog>`); its project is the token's.
+      const at = params.prefix?.indexOf(PREFIX_SEPARATOR) ?? -1;
+      const projectId = iceberg ? request.principal.projectId : params.project_id;
+      const instanceId = iceberg ? (at > 0 ? params.prefix?.slice(0, at) : undefined) : params.instance_id;
+      if (projectId && projectId === request.principal.projectId) {
+        services.audit.denied(request.principal, projectId, instanceId, operationName, (request.raw.url ?? request.url).split('?')[0] as string, err.message)
           .catch((e: unknown) => request.log.error({ err: e }, 'could not audit a denied request'));
       }
     }
-    return handleError(err, request, reply);
+    return iceberg ? handleIcebergError(err, request, reply) : handleError(err, request, reply);
   });
 
   const ops = allOperations(services);
   // An entry without a declared action would be served unchecked: refuse to start instead.
   assertDeclarations(ops);
   const tokenAuth = tokenAuthentication(services.tokens);
+  const bearerAuth = bearerAuthentication(services.tokens);
   const signatureAuth = signatureAuthentication(services.accessKeys);
 
   const overLimit = (limit: { instanceId: string; stride: number }): void => {
@@ -144,7 +169,24 @@ export async function buildApp(services: AppServices, opts: AppOptions): Promise
       signatureAuth(request).then(() => admit(request, reply, limited)).then(() => done(), done);
     },
   });
-  const gates = { limited: gate(true), open: gate(false) };
+  const gates = {
+    limited: gate(true), open: gate(false),
+    bearer: {
+      onRequest: (request: FastifyRequest, _reply: FastifyReply, done: (err?: Error) => void): void => {
+        bearerAuth(request).then(() => done(), done);
+      },
+    },
+  };
+  const gateOf = (op: Operation) => {
+    if (op.auth === 'bearer') return gates.bearer;
+    if (op.auth === 'required') return op.rateLimited ? gates.limited : gates.open;
+    return {};
+  };
+  /** For operations that learn their instance in the handler: counted once it is known to be the caller's. */
+  const rateLimitInstance = async (projectId: string, instanceId: string): Promise<void> => {
+    const limit = await services.instances.rateLimitOf(projectId, instanceId);
+    if (limit) overLimit(limit);
+  };
 
   // A body left out: refused by name when required (the schema would only say "must be object"),
   // validated as an empty object when optional.
@@ -162,6 +204,11 @@ export async function buildApp(services: AppServices, opts: AppOptions): Promise
     return { ...hooks, preValidation: hooks.preValidation ? [hooks.preValidation, check] : check };
   };
 
+  // A GET whose path has its own HEAD operation does not get Fastify's automatic HEAD, nor does an
+  // Iceberg GET: the spec's HEADs are operations of their own (a HEAD on loadCredentials would vend).
+  const heads = new Set(ops.filter((op) => op.method === 'HEAD').map((op) => op.path));
+  const autoHead = (op: Operation): boolean => op.method === 'GET' && !heads.has(op.path) && op.wire !== 'iceberg';
+  const icebergSerializer = () => (data: unknown) => stringifyIceberg(data);
   for (const op of ops) {
     const schema: Record<string, unknown> = {};
     if (op.params) schema.params = op.params;
@@ -172,15 +219,18 @@ export async function buildApp(services: AppServices, opts: AppOptions): Promise
       method: op.method,
       url: toFastifyPath(op.path),
       schema,
-      config: { operation: op.name },
-      ...withBodyCheck(op, op.auth === 'required' ? (op.rateLimited ? gates.limited : gates.open) : {}),
+      config: { operation: op.name, wire: op.wire ?? 'lakeformation' },
+      ...(op.method === 'GET' && !autoHead(op) ? { exposeHeadRoute: false } : {}),
+      // The lossless codec writes Iceberg answers, so 64-bit ids reach the client digit for digit.
+      ...(op.wire === 'iceberg' ? { serializerCompiler: icebergSerializer, validatorCompiler: icebergValidator } : {}),
+      ...withBodyCheck(op, gateOf(op)),
       handler: async (request, reply) => {
         if (request.principal?.storageScope && !op.storageCredential) {
           throw new HttpError(403, 'common.01000003', 'a vended storage credential reaches only its storage prefix: it cannot call this operation');
         }
         const result = await op.handler({
           principal: request.principal as NonNullable<typeof request.principal>,
-          params: request.params, query: request.query, body: request.body, request, reply,
+          params: request.params, query: request.query, body: request.body, request, reply, rateLimit: rateLimitInstance,
         });
         if (reply.sent) return reply;
         reply.code(reply.statusCode !== 200 ? reply.statusCode : op.status);
@@ -191,17 +241,18 @@ export async function buildApp(services: AppServices, opts: AppOptions): Promise
     });
   }
 
-  await app.register(icebergRoutes(services, { qpsPerStride: opts.qpsPerStride }), { prefix: '/iceberg' });
-
   // Unknown path → 404; known path with another method → 405 naming the allowed ones.
   const matchers = ops.map((op) => ({ re: pathMatcher(op.path), method: op.method }));
   app.setNotFoundHandler((request, reply) => {
     const path = (request.raw.url ?? '/').split('?')[0] ?? '/';
+    const iceberg = path === '/iceberg' || path.startsWith('/iceberg/');
     const allowed = [...new Set(matchers.filter((m) => m.re.test(path)).map((m) => m.method))];
     if (allowed.length) {
       reply.header('Allow', allowed.join(', '));
-      return sendError(request, reply, 405, 'common.01000405', `method ${request.method} is not allowed here; allowed: ${allowed.join(', ')}`);
+      const message = `method ${request.method} is not allowed here; allowed: ${allowed.join(', ')}`;
+      return iceberg ? sendIcebergError(reply, 405, 'MethodNotAllowedException', message) : sendError(request, reply, 405, 'common.01000405', message);
     }
+    if (iceberg) return sendIcebergError(reply, 404, 'NotFoundException', `no Iceberg endpoint at ${request.method} ${path}`);
     return sendError(request, reply, 404, 'common.01000404', `no operation at ${request.method} ${path}`);
   });
 

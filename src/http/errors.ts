@@ -5,18 +5,19 @@ export interface ErrorBody { error_code: string; error_msg: string; solution_msg
 
 const STATUS: Record<ErrorKind, number> = {
   invalid: 400, unauthenticated: 401, forbidden: 403, not_found: 404, conflict: 409,
-  quota_exceeded: 429, rate_limited: 429, unavailable: 503,
+  quota_exceeded: 429, rate_limited: 429, unavailable: 503, unprocessable: 422, unsupported: 501,
 };
 
 // Codes the reference uses for each class of failure (common.* for the service, APIG.* for the gateway).
 const DEFAULT_CODE: Record<ErrorKind, string> = {
   invalid: 'common.01000001', unauthenticated: 'APIG.0301', forbidden: 'common.01000003', not_found: 'common.01000001',
   conflict: 'common.01000009', quota_exceeded: 'common.01000429', rate_limited: 'APIG.0308', unavailable: 'common.00000503',
+  unprocessable: 'common.01000422', unsupported: 'common.01000501',
 };
 
 const TITLES: Record<number, string> = {
   400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 405: 'Method Not Allowed',
-  409: 'Conflict', 413: 'Payload Too Large', 415: 'Unsupported Media Type', 429: 'Too Many Requests', 500: 'Internal Server Error', 503: 'Service Unavailable',
+  409: 'Conflict', 413: 'Payload Too Large', 415: 'Unsupported Media Type', 422: 'Unprocessable Entity', 429: 'Too Many Requests', 500: 'Internal Server Error', 501: 'Not Implemented', 503: 'Service Unavailable',
 };
 
 /** An error already decided at the HTTP level (status and code), e.g. by a hook. */

@@ -6,10 +6,18 @@ import type { ActionName } from '../services/authz/actions.js';
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'HEAD';
 
 /**
- * How a caller proves who it is: `required` = an IAM token or an AK/SK signature; `none` = open
- * (the operation authenticates by other means, e.g. a password in the body).
+ * How a caller proves who it is: `required` = an IAM token or an AK/SK signature; `bearer` = an
+ * IAM token scoped to a project, as `Authorization: Bearer` or X-Auth-Token (the Iceberg REST
+ * catalog); `none` = open (the operation authenticates by other means, e.g. a password in the body).
  */
-export type AuthMode = 'required' | 'none';
+export type AuthMode = 'required' | 'bearer' | 'none';
+
+/**
+ * The protocol an operation speaks on the wire: its error shape and JSON codec. `lakeformation`
+ * (the default): {error_code, error_msg}, standard JSON. `iceberg`: {"error":{message,type,code}}
+ * with Iceberg's exception types, and the lossless codec that keeps 64-bit ids exact.
+ */
+export type Wire = 'lakeformation' | 'iceberg';
 
 export interface HandlerContext<P, Q, B> {
   principal: Principal;
@@ -18,6 +26,11 @@ export interface HandlerContext<P, Q, B> {
   body: B;
   request: FastifyRequest;
   reply: FastifyReply;
+  /**
+   * Counts the call against an instance's QPS spec (429 beyond it), for operations that learn
+   * their instance only in the handler, once it is known to be the caller's.
+   */
+  rateLimit(projectId: string, instanceId: string): Promise<void>;
 }
 
 /**
@@ -29,6 +42,10 @@ export interface Operation<P extends TSchema = TSchema, Q extends TSchema = TSch
   /** The domain action it performs (services/authz/actions.ts): what it needs, on which object. */
   action: ActionName;
   group: string;
+  /** The authorizable domain action it performs, `<object>.<verb>` (e.g. `table.show`). */
+  action?: string;
+  /** Its error shape and JSON codec; `lakeformation` when left out. */
+  wire?: Wire;
   method: HttpMethod;
   /** Path as the reference writes it, e.g. `/v1/{project_id}/instances/{instance_id}`. */
   path: string;

@@ -5,7 +5,18 @@ import { isUniqueViolation } from '../store/store.js';
  */
 export type ErrorKind =
   | 'invalid' | 'unauthenticated' | 'forbidden' | 'not_found' | 'conflict'
-  | 'quota_exceeded' | 'rate_limited' | 'unavailable';
+  | 'quota_exceeded' | 'rate_limited' | 'unavailable'
+  /** Well-formed but not applicable as asked (a property both set and removed, a key reused for another request). */
+  | 'unprocessable'
+  /** A feature this deployment does not offer (e.g. credential vending without an STS). */
+  | 'unsupported';
+
+/** What a not-found is about, for protocols that name it (Iceberg: NoSuchTableException, ...). */
+export type Subject = 'warehouse' | 'namespace' | 'table' | 'view';
+/** Why a conflict is one: a name taken, a container not empty, a commit whose requirements failed. */
+export type ConflictReason = 'exists' | 'not_empty' | 'commit_failed';
+
+export interface ErrorDetail { subject?: Subject; reason?: ConflictReason }
 
 export class ServiceError extends Error {
   constructor(
@@ -14,6 +25,8 @@ export class ServiceError extends Error {
     /** A service error code such as `lakeformation.00010003`; the HTTP layer picks a default per kind. */
     readonly code?: string,
     readonly solution?: string,
+    /** What the failure is about, when a protocol names it more exactly than the kind does. */
+    readonly detail: ErrorDetail = {},
   ) {
     super(message);
     this.name = 'ServiceError';

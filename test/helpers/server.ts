@@ -113,7 +113,7 @@ export async function startServer(backend: Backend, o: StartOptions = {}): Promi
   const child: ChildProcess = spawn(process.execPath, [CLI, 'serve', '--port', '0'], {
     env: {
       ...process.env, LAKEFORM_DATA_DIR: dataDir, LAKEFORM_DATABASE_URL: databaseUrl, LAKEFORM_ADMIN_PASSWORD: adminPassword,
-      LAKEFORM_LOG_LEVEL: 'info', LAKEFORM_PORT: '', LAKEFORM_HOST: '127.0.0.1', ...(o.env ?? {}),
+      LAKEFORM_LOG_LEVEL: 'info', LAKEFORM_PORT: '', LAKEFORM_HOST: '127.0.0.1', LAKEFORM_HMS_PORT: '0', ...(o.env ?? {}),
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -5,7 +5,7 @@
 import type { Logger } from 'pino';
 import type { CredentialService } from '../console/credential-service.js';
 import { ServiceError } from '../errors.js';
-import { IcebergError } from './errors.js';
+import { unsupported } from './errors.js';
 import type { Caller, Warehouse } from './catalog-service.js';
 
 export interface StorageCredential { prefix: string; config: Record<string, string> }
@@ -42,7 +42,7 @@ export class IcebergCredentials {
    */
   async vend(p: Caller, t: VendTarget): Promise<StorageCredential[]> {
     if (!this.vends()) {
-      throw new IcebergError(501, 'UnsupportedOperationException', 'credential vending on S3 storage needs the store\'s STS: set LAKEFORM_S3_STS_ROLE_ARN (and LAKEFORM_S3_STS_ENDPOINT)');
+      throw unsupported('credential vending on S3 storage needs the store\'s STS: set LAKEFORM_S3_STS_ROLE_ARN (and LAKEFORM_S3_STS_ENDPOINT)');
     }
     const table = { catalog_name: t.w.catalog, database_name: t.namespace, table_name: t.name };
     const ask = (access: 'READ' | 'READ_WRITE') =>
@@ -78,7 +78,7 @@ export class IcebergCredentials {
       return { ...result, config: { ...result.config, ...first?.config }, 'storage-credentials': credentials };
     } catch (err) {
       // A refusal is expected (warn); anything else, an STS that failed, is the operator's to see (error).
-      const expected = err instanceof ServiceError || err instanceof IcebergError;
+      const expected = err instanceof ServiceError;
       this.log[expected ? 'warn' : 'error']({ user: p.userName, table: `${t.w.instanceId}/${t.w.catalog}.${t.namespace}.${t.name}`, ...(expected ? { reason: (err as Error).message } : { err }) },
         'no vended credentials for an Iceberg table load');
       return result;

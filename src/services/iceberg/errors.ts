@@ -1,31 +1,34 @@
-// Iceberg's error model: every failure names an exception type that clients branch on
-// (NoSuchTableException, CommitFailedException, ...) and carries the HTTP code of the answer.
-import { ServiceError, type ErrorKind } from '../errors.js';
+// The domain errors of the Iceberg catalog: kinds of ServiceError with what they are about (a
+// missing table, a taken name, a failed commit). The protocol layer names them for the wire
+// (src/http/iceberg/errors.ts maps them to Iceberg's exception types and statuses).
+import { type ConflictReason, ServiceError, type Subject } from '../errors.js';
 
-export class IcebergError extends Error {
-  constructor(readonly code: number, readonly type: string, message: string) {
-    super(message);
-    this.name = 'IcebergError';
-  }
-}
+export const badRequest = (message: string) => new ServiceError('invalid', message);
+export const unprocessable = (message: string) => new ServiceError('unprocessable', message);
+export const unsupported = (message: string) => new ServiceError('unsupported', message);
+export const missing = (subject: Subject, message: string) =>
+  new ServiceError('not_found', message, undefined, undefined, { subject });
+export const refused = (reason: ConflictReason, message: string) =>
+  new ServiceError('conflict', message, undefined, undefined, { reason });
+export const exists = (message: string) => refused('exists', message);
+export const commitFailed = (message: string) => refused('commit_failed', message);
 
-export const badRequest = (message: string) => new IcebergError(400, 'BadRequestException', message);
+/** Whether `err` is a not-found, about `subject` if given. */
+export const isMissing = (err: unknown, subject?: Subject): err is ServiceError =>
+  err instanceof ServiceError && err.kind === 'not_found' && (subject === undefined || err.detail.subject === subject);
 
-/** The Iceberg type and code for a LakeCat service failure that no operation named more exactly. */
-export const KIND_TYPES: Record<ErrorKind, [number, string]> = {
-  invalid: [400, 'BadRequestException'], unauthenticated: [401, 'NotAuthorizedException'], forbidden: [403, 'ForbiddenException'],
-  not_found: [404, 'NotFoundException'], conflict: [409, 'AlreadyExistsException'], quota_exceeded: [429, 'TooManyRequestsException'],
-  rate_limited: [429, 'TooManyRequestsException'], unavailable: [503, 'ServiceUnavailableException'],
-};
-
-/** Runs a LakeCat call, naming its not-found and conflict failures as the Iceberg operation means them. */
-export async function named<T>(call: Promise<T>, names: { not_found?: string; conflict?: string }): Promise<T> {
+/** Runs a LakeCat call, naming what its not-found and conflict failures mean to the Iceberg operation. */
+export async function named<T>(
+  call: Promise<T>,
+  names: { not_found?: Subject; conflict?: ConflictReason },
+): Promise<T> {
   try {
     return await call;
   } catch (err) {
-    if (err instanceof ServiceError && (err.kind === 'not_found' || err.kind === 'conflict') && names[err.kind]) {
-      throw new IcebergError(err.kind === 'not_found' ? 404 : 409, names[err.kind] as string, err.message);
-    }
+    if (err instanceof ServiceError && err.kind === 'not_found' && names.not_found)
+      throw missing(names.not_found, err.message);
+    if (err instanceof ServiceError && err.kind === 'conflict' && names.conflict)
+      throw refused(names.conflict, err.message);
     throw err;
   }
 }

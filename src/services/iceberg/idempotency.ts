@@ -1,22 +1,24 @@
 // Iceberg's Idempotency-Key: a mutation sent again with the same key gets the first answer and
 // changes nothing more. A success is recorded inside the transaction of the change, so a retry
-// finds either the change with its answer or neither; a deterministic refusal (400, 404, 409,
-// 422) is recorded after it, and a server failure not at all, so it can be retried.
+// finds either the change with its answer or neither; a deterministic refusal (the protocol says
+// which: invalid, not found, conflict) is recorded after it, and a server failure not at all, so
+// it can be retried. Answers are the protocol's (status and body); this service only keeps them.
 import { parseIceberg, stringifyIceberg } from './json.js';
 import type { Store, Tx } from '../../store/store.js';
 import { nowIso } from '../../store/store.js';
 import { deleteExpiredAnswer, deleteExpiredAnswers, findAnswer, insertAnswer } from '../../store/iceberg/idempotency-repository.js';
 import type { IcebergIdempotencyRow } from '../../store/schema.js';
-import { ServiceError } from '../errors.js';
-import { badRequest, IcebergError, KIND_TYPES } from './errors.js';
+import { badRequest, unprocessable } from './errors.js';
 
 /** The reuse window clients are told (GET /v1/config); answers are kept twice as long, for clock skew and slow retries. */
 export const IDEMPOTENCY_LIFETIME = 'PT30M';
 const KEEP_MS = 60 * 60 * 1000;
-const FINAL_CODES = new Set([400, 404, 409, 422]);
 const KEY = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
 
+/** An answer as the protocol gives it: a status of 400 or above is a recorded refusal. */
 export interface Answer { status: number; body: unknown }
+/** The protocol's answer to a refusal that a retry would get again, or undefined (not recorded). */
+export type RefusalAnswer = (err: unknown) => Answer | undefined;
 /** Given the answer a mutation will give, the work that records it inside the mutation's transaction. */
 export type Recorder = (body: unknown) => (trx: Tx) => Promise<void>;
 
@@ -26,9 +28,10 @@ export class Idempotency {
   /**
    * Runs `op` at most once per (project, key). `fingerprint` names the request (caller, method,
    * path, body): the same key on another request is refused rather than answered wrongly.
+   * A replayed refusal comes back as an answer whose status is 400 or above.
    */
   async run(projectId: string, key: string | undefined, fingerprint: string, status: number,
-    op: (record: Recorder | undefined) => Promise<unknown>): Promise<Answer> {
+    op: (record: Recorder | undefined) => Promise<unknown>, refusal: RefusalAnswer): Promise<Answer> {
     if (key === undefined) return { status, body: await op(undefined) };
     if (!KEY.test(key)) throw badRequest('Idempotency-Key must be a UUID (36 characters, UUIDv7 recommended)');
     const row = (s: number, body: unknown): IcebergIdempotencyRow => {
@@ -48,8 +51,8 @@ export class Idempotency {
       // A concurrent request with the same key may have finished first: its answer is the answer.
       const again = await findAnswer(this.store.db, projectId, key.toLowerCase(), nowIso()).catch(() => undefined);
       if (again) return replay(again, fingerprint);
-      const refusal = finalRefusal(err);
-      if (refusal) await insertAnswer(this.store.db, row(refusal.code, { error: refusal })).catch(() => undefined);
+      const refused = refusal(err);
+      if (refused) await insertAnswer(this.store.db, row(refused.status, refused.body)).catch(() => undefined);
       throw err;
     }
   }
@@ -57,21 +60,7 @@ export class Idempotency {
 
 function replay(prior: IcebergIdempotencyRow, fingerprint: string): Answer {
   if (prior.fingerprint !== fingerprint) {
-    throw new IcebergError(422, 'UnprocessableEntityException', 'this Idempotency-Key was used for a different request; use a new key for a new operation');
+    throw unprocessable('this Idempotency-Key was used for a different request; use a new key for a new operation');
   }
-  const body = prior.body === null ? undefined : parseIceberg(prior.body);
-  if (prior.status >= 400) {
-    const e = (body as { error: { message: string; type: string; code: number } }).error;
-    throw new IcebergError(e.code, e.type, e.message);
-  }
-  return { status: prior.status, body };
-}
-
-function finalRefusal(err: unknown): { message: string; type: string; code: number } | undefined {
-  if (err instanceof IcebergError) return FINAL_CODES.has(err.code) ? { message: err.message, type: err.type, code: err.code } : undefined;
-  if (err instanceof ServiceError) {
-    const [code, type] = KIND_TYPES[err.kind];
-    return FINAL_CODES.has(code) ? { message: err.message, type, code } : undefined;
-  }
-  return undefined;
+  return { status: prior.status, body: prior.body === null ? undefined : parseIceberg(prior.body) };
 }

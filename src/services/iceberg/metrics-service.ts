@@ -27,7 +27,7 @@ function metricProblem(name: string, m: unknown): string | undefined {
   return counter || timer ? undefined : `metric ${name} must be a counter {unit, value} or a timer {time-unit, count, total-duration}`;
 }
 
-/** The report's type and snapshot, once its shape is the spec's; a 400 naming the first problem otherwise. */
+/** The report's type and snapshot, once its shape is the spec's; invalid, naming the first problem, otherwise. */
 export function checkReport(body: unknown): { reportType: 'scan-report' | 'commit-report'; snapshotId: string } {
   if (!isObject(body)) throw badRequest('a metrics report must be a JSON object');
   const type = body['report-type'];
@@ -64,7 +64,7 @@ export class IcebergMetricsService {
   /** Stores a report on a table the caller can see, and prunes what retention no longer keeps. */
   async report(p: Caller, w: Warehouse, levels: string[], table: string, body: unknown): Promise<void> {
     const { reportType, snapshotId } = checkReport(body);
-    const t = await this.catalog.table(p, w, levels, table);
+    const t = await this.catalog.tables.table(p, w, levels, table);
     const key = { instanceId: w.instanceId, catalog: w.catalog, database: t.namespace, table: t.name };
     const now = this.now();
     await this.store.transaction(async (trx) => {

@@ -5,7 +5,7 @@
 import type { Principal } from '../iam/principal.js';
 import type { LocationGuard } from '../lakecat/names.js';
 import { storageCoordinates } from '../console/location-service.js';
-import { IcebergError } from './errors.js';
+import { badRequest } from './errors.js';
 
 /** Table properties that redirect where engines write a table's files. */
 export const PATH_PROPERTIES = ['write.data.path', 'write.metadata.path', 'write.object-storage.path', 'write.folder-storage.path'] as const;
@@ -16,7 +16,7 @@ const METACHARACTERS = /[*?[\]{}$%"\\\s]/;
 interface Paths { location: string; properties?: Record<string, string> | undefined }
 
 /**
- * Refuses (400 or 403, as Iceberg errors) a location or path property of `next` that is new or
+ * Refuses (invalid or forbidden) a location or path property of `next` that is new or
  * changed since `base` (all of them without a base: a table being created) unless it is a plain
  * path inside the storage this service writes and the guard lets the instance use it.
  */
@@ -30,9 +30,9 @@ export async function assertTablePaths(guard: LocationGuard, caller: Principal, 
     if (path === undefined || (base && path === before)) continue;
     const c = storageCoordinates(path, localWarehouse);
     if (!c || !c.bucket || !c.key || METACHARACTERS.test(path) || path.split('/').some((s) => s === '.' || s === '..')) {
-      throw new IcebergError(400, 'BadRequestException', `${what} ${path} must be a plain path inside a bucket of this service's object storage: no wildcards, policy characters or relative segments`);
+      throw badRequest(`${what} ${path} must be a plain path inside a bucket of this service's object storage: no wildcards, policy characters or relative segments`);
     }
-    // The guard's refusals stay LakeCat errors: the Iceberg error handler answers 403/400 and audits a 403.
+    // The guard's refusals stay LakeCat errors (forbidden or invalid); a forbidden one is audited.
     await guard(caller, instanceId, path.replace(/\/+$/, ''));
   }
 }

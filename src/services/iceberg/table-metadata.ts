@@ -63,9 +63,9 @@ export type Update =
   | { action: 'set-partition-statistics'; 'partition-statistics': PartitionStatisticsFile }
   | { action: 'remove-partition-statistics'; 'snapshot-id': number };
 
-/** A requirement the current metadata does not meet: the commit lost a race (409 CommitFailedException). */
+/** A requirement the current metadata does not meet: the commit lost a race (a failed commit, retryable). */
 export class CommitConflict extends Error { override name = 'CommitConflict'; }
-/** An update that cannot apply to any metadata (400 BadRequestException). */
+/** An update that cannot apply to any metadata (invalid). */
 export class InvalidUpdate extends Error { override name = 'InvalidUpdate'; }
 
 const MAIN = 'main';
@@ -190,7 +190,7 @@ export function applyUpdates(base: TableMetadata, updates: Update[], nowMs: numb
           throw new InvalidUpdate(`snapshot ${s['snapshot-id']} needs a sequence-number and a manifest-list in a format version ${m['format-version']} table`);
         }
         if (s['schema-id'] !== undefined && !m.schemas.some((x) => x['schema-id'] === s['schema-id'])) throw new InvalidUpdate(`snapshot ${s['snapshot-id']} names schema ${s['schema-id']}, which the table does not have`);
-        // Behind the table: another commit got there first, so the client retries on fresh metadata (409, not 400).
+        // Behind the table: another commit got there first, so the client retries on fresh metadata (a failed commit, not an invalid one).
         if (m['format-version'] > 1 && s['parent-snapshot-id'] != null && (s['sequence-number'] ?? 0) <= last) {
           throw new CommitConflict(`snapshot ${s['snapshot-id']} has sequence number ${s['sequence-number'] ?? 0}, not above the table's ${last}`);
         }

@@ -7,8 +7,9 @@ import { stringifyIceberg } from './json.js';
 import { randomUUID } from 'node:crypto';
 import type { TableService } from '../lakecat/table-service.js';
 import { ConcurrentChange, ServiceError } from '../errors.js';
-import { badRequest, IcebergError, named } from './errors.js';
-import { icebergName, identifier, levelsOf, type Caller, type IcebergCatalog, type Page, type Warehouse } from './catalog-service.js';
+import { badRequest, commitFailed, isMissing, missing, named } from './errors.js';
+import type { IcebergCatalog } from './catalog-service.js';
+import { icebergName, identifier, levelsOf, pageSizeOf, type Caller, type Page, type Warehouse } from './names.js';
 import type { Recorder } from './idempotency.js';
 import { hiveColumns } from './new-table.js';
 import {
@@ -21,7 +22,6 @@ export const VIEW_TABLE_TYPE = 'VIRTUAL_VIEW';
 export const VIEW_MARKER = 'ICEBERG-VIEW';
 /** A property that moves a view's metadata files away from `<location>/metadata`. */
 const METADATA_PATH_PROPERTY = 'write.metadata.path';
-const MAX_PAGE = 1000;
 /** How often a replace that lost the race to a compatible one is redone before the client is told to retry. */
 const COMMIT_ATTEMPTS = 20;
 
@@ -32,13 +32,7 @@ export interface IcebergView {
 }
 export interface LoadViewResult { 'metadata-location': string; metadata: ViewMetadata; config: Record<string, string> }
 
-const pageSizeOf = (q: Page): number => {
-  const n = q.pageSize === undefined ? MAX_PAGE : Number(q.pageSize);
-  if (!Number.isInteger(n) || n < 1) throw badRequest('pageSize must be a positive integer');
-  return Math.min(n, MAX_PAGE);
-};
-
-const noSuchView = (namespace: string, name: string) => new IcebergError(404, 'NoSuchViewException', `view ${namespace}.${name} does not exist`);
+const noSuchView = (namespace: string, name: string) => missing('view', `view ${namespace}.${name} does not exist`);
 
 /** The metadata file after `previous` (numbered as table metadata files are). */
 function nextMetadataLocation(m: ViewMetadata, previous: string | undefined): string {
@@ -51,12 +45,12 @@ export class IcebergViews {
   constructor(private readonly catalog: IcebergCatalog, private readonly tables: TableService) {}
 
   private async readMetadata(v: { namespace: string; name: string }, location: string): Promise<ViewMetadata> {
-    return (await this.catalog.readJson<ViewMetadata>(location, 'NoSuchViewException', `view ${v.namespace}.${v.name}`)).value;
+    return (await this.catalog.files.readJson<ViewMetadata>(location, 'view', `view ${v.namespace}.${v.name}`)).value;
   }
 
-  /** The LakeCat view behind an identifier; a table, or a view that is not an Iceberg view, is no view here (404). */
+  /** The LakeCat view behind an identifier; a table, or a view that is not an Iceberg view, is no view here (not found). */
   async view(p: Caller, w: Warehouse, levels: string[], name: string): Promise<IcebergView> {
-    const db = await this.catalog.namespace(p, w, levels);
+    const db = await this.catalog.namespaces.namespace(p, w, levels);
     const shown = await this.tables.show(p, p.projectId, w.instanceId, w.catalog, db.database_name, name).catch((err: unknown) => {
       if (err instanceof ServiceError && err.kind === 'not_found') throw noSuchView(db.database_name, name);
       throw err;
@@ -73,17 +67,17 @@ export class IcebergViews {
   /** As view(), but a view in a missing namespace is a missing view (Iceberg's drop and rename answer so). */
   private existing(p: Caller, w: Warehouse, levels: string[], name: string): Promise<IcebergView> {
     return this.view(p, w, levels, name).catch((err: unknown) => {
-      if (err instanceof IcebergError && err.type === 'NoSuchNamespaceException') throw noSuchView(levels.join('.'), name);
+      if (isMissing(err, 'namespace')) throw noSuchView(levels.join('.'), name);
       throw err;
     });
   }
 
   async listViews(p: Caller, w: Warehouse, levels: string[], q: Page) {
     const limit = pageSizeOf(q);
-    const db = await this.catalog.namespace(p, w, levels);
+    const db = await this.catalog.namespaces.namespace(p, w, levels);
     const page = await named(this.tables.list(p, p.projectId, w.instanceId, w.catalog, db.database_name, {
       limit, marker: q.pageToken || undefined, reversePage: false, deleted: false, format: 'ICEBERG', type: VIEW_TABLE_TYPE, includeFields: [],
-    }), { not_found: 'NoSuchNamespaceException' });
+    }), { not_found: 'namespace' });
     return {
       identifiers: page.tables.map((t) => ({ namespace: levelsOf(db.database_name), name: t.table_name as string })),
       ...(page.page_info.next_marker ? { 'next-page-token': page.page_info.next_marker } : {}),
@@ -94,7 +88,7 @@ export class IcebergViews {
     if (!body || typeof body.name !== 'string') throw badRequest('name is required');
     if (body.location !== undefined && body.location !== null && typeof body.location !== 'string') throw badRequest('location must be a string');
     const name = icebergName('view', body.name);
-    const db = await this.catalog.namespace(p, w, levels);
+    const db = await this.catalog.namespaces.namespace(p, w, levels);
     const location = ((body.location as string | undefined) || `${db.location}/${name}`).replace(/\/+$/, '');
     let metadata: ViewMetadata;
     try {
@@ -104,12 +98,12 @@ export class IcebergViews {
       throw err;
     }
     const metadataLocation = nextMetadataLocation(metadata, undefined);
-    this.catalog.coordinates(metadataLocation); // a location outside our storage is refused before anything is written
+    this.catalog.files.coordinates(metadataLocation); // a location outside our storage is refused before anything is written
     const schema = currentSchema(metadata);
     const text = hiveViewText(metadata);
     // The file first, then the view and (with an Idempotency-Key) its answer in one transaction;
     // a refused create removes the file again.
-    await this.catalog.writeFile(metadataLocation, stringifyIceberg(metadata));
+    await this.catalog.files.writeFile(metadataLocation, stringifyIceberg(metadata));
     const answer: LoadViewResult = { 'metadata-location': metadataLocation, metadata, config: {} };
     try {
       await named(this.tables.create(p, p.projectId, w.instanceId, w.catalog, db.database_name, {
@@ -117,9 +111,9 @@ export class IcebergViews {
         storage_descriptor: { columns: schema ? hiveColumns(schema) : [], ...(body.location ? { location } : {}) },
         view_original_text: text, view_expanded_text: text,
         parameters: { ...metadata.properties, table_type: VIEW_MARKER, metadata_location: metadataLocation },
-      }, { icebergNames: true, within: record?.(answer) }), { conflict: 'AlreadyExistsException', not_found: 'NoSuchNamespaceException' });
+      }, { icebergNames: true, within: record?.(answer) }), { conflict: 'exists', not_found: 'namespace' });
     } catch (err) {
-      await this.catalog.removeFile(metadataLocation);
+      await this.catalog.files.removeFile(metadataLocation);
       throw err;
     }
     return answer;
@@ -143,7 +137,7 @@ export class IcebergViews {
     if (!Array.isArray(requirements) || !Array.isArray(updates)) throw badRequest('a view commit needs requirements and updates arrays');
     // ALTER is checked before any file is written, so a caller who may only read the view writes nothing.
     const first = await this.view(p, w, levels, name);
-    await named(this.tables.resolve(p, p.projectId, w.instanceId, w.catalog, first.namespace, first.name, 'ALTER'), { not_found: 'NoSuchViewException' });
+    await named(this.tables.resolve(p, p.projectId, w.instanceId, w.catalog, first.namespace, first.name, 'ALTER'), { not_found: 'view' });
     for (let attempt = 0; attempt < COMMIT_ATTEMPTS; attempt++) {
       const v = attempt === 0 ? first : await this.view(p, w, levels, name);
       const base = await this.readMetadata(v, v.metadataLocation);
@@ -152,12 +146,12 @@ export class IcebergViews {
         checkViewRequirements(base, requirements);
         next = applyViewUpdates(base, updates, Date.now());
       } catch (err) {
-        if (err instanceof CommitConflict) throw new IcebergError(409, 'CommitFailedException', `replace of view ${v.namespace}.${v.name} refused: ${err.message}`);
+        if (err instanceof CommitConflict) throw commitFailed(`replace of view ${v.namespace}.${v.name} refused: ${err.message}`);
         if (err instanceof InvalidUpdate) throw badRequest(err.message);
         throw err;
       }
       const metadataLocation = nextMetadataLocation(next, v.metadataLocation);
-      await this.catalog.writeFile(metadataLocation, stringifyIceberg(next));
+      await this.catalog.files.writeFile(metadataLocation, stringifyIceberg(next));
       const schema = currentSchema(next);
       const text = hiveViewText(next);
       // Properties the replace removed leave the LakeCat parameters too; others set there stay.
@@ -176,20 +170,20 @@ export class IcebergViews {
         }, { icebergNames: true, within: record?.(answer) });
         return answer;
       } catch (err) {
-        await this.catalog.removeFile(metadataLocation);
+        await this.catalog.files.removeFile(metadataLocation);
         if (!(err instanceof ConcurrentChange)) throw err;
         // Another replace moved the pointer: redo this one on its metadata, after a short random pause.
         await new Promise((r) => setTimeout(r, 2 + Math.random() * 15));
       }
     }
-    throw new IcebergError(409, 'CommitFailedException', 'replace of the view kept losing to concurrent replaces; retry');
+    throw commitFailed('replace of the view kept losing to concurrent replaces; retry');
   }
 
   /** Drops the view from the catalog; its metadata files stay, as readers may hold them. */
   async dropView(p: Caller, w: Warehouse, levels: string[], name: string, record?: Recorder): Promise<void> {
     const v = await this.existing(p, w, levels, name);
     await named(this.tables.delete(p, p.projectId, w.instanceId, w.catalog, v.namespace, v.name, { deleteData: false, isAsync: false, within: record?.(undefined) }),
-      { not_found: 'NoSuchViewException' });
+      { not_found: 'view' });
   }
 
   /** Renames a view, into another namespace of the catalog too. */
@@ -198,11 +192,11 @@ export class IcebergViews {
     const dst = identifier(body.destination, 'destination');
     const v = await this.existing(p, w, src.namespace, src.name);
     // Unlike the source's, a missing destination namespace is named as such.
-    const target = await this.catalog.namespace(p, w, dst.namespace);
+    const target = await this.catalog.namespaces.namespace(p, w, dst.namespace);
     const name = icebergName('view', dst.name);
     await named(this.tables.update(p, p.projectId, w.instanceId, w.catalog, v.namespace, v.name,
       { table: { table_name: name }, ...(target.database_name !== v.namespace ? { moveTo: target.database_name } : {}) },
       { icebergNames: true, within: record?.(undefined) }),
-      { not_found: 'NoSuchViewException', conflict: 'AlreadyExistsException' });
+      { not_found: 'view', conflict: 'exists' });
   }
 }

@@ -36,3 +36,19 @@ export async function pageEvents(q: Db, w: EventWindow, limit: number, cursor: {
 export async function eventExistsBeyond(q: Db, w: EventWindow, id: number, side: 'before' | 'after'): Promise<boolean> {
   return (await windowed(q, w).select('id').where('id', side === 'before' ? '<' : '>', id).limit(1).executeTakeFirst()) !== undefined;
 }
+
+/** The newest event id of an instance's log (0 when empty). */
+export async function lastEventId(q: Db, instanceId: string): Promise<number> {
+  const r = await q.selectFrom('metadata_events').select('id').where('instance_id', '=', instanceId).orderBy('id', 'desc').limit(1).executeTakeFirst();
+  return r ? Number(r.id) : 0;
+}
+
+/** How many events follow `afterId` (up to `toId`), of one catalog and database when given. */
+export async function countEventsAfter(q: Db, instanceId: string, afterId: number, f: { catalog?: string; database?: string; toId?: number } = {}): Promise<number> {
+  let query = q.selectFrom('metadata_events').where('instance_id', '=', instanceId).where('id', '>', afterId);
+  if (f.toId !== undefined) query = query.where('id', '<=', f.toId);
+  if (f.catalog !== undefined) query = query.where('catalog_name', '=', f.catalog);
+  if (f.database !== undefined) query = query.where('database_name', '=', f.database);
+  const r = await query.select((eb) => eb.fn.countAll<string | number>().as('n')).executeTakeFirst();
+  return Number(r?.n ?? 0);
+}

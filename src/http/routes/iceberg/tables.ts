@@ -1,12 +1,32 @@
-// Iceberg tables: LakeCat tables of format ICEBERG whose parameters point at their metadata file.
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+// Iceberg tables: LakeCat tables of format ICEBERG whose parameters point at their metadata file;
+// and the metrics reports clients send about them.
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { AppServices } from '../../../services/app-services.js';
 import type { Caller, IcebergTable, LoadResult } from '../../../services/iceberg/catalog-service.js';
-import type { IcebergContext } from './index.js';
-import { levelsOf, NAMESPACES } from './namespaces.js';
+import type { Operation } from '../../operation.js';
+import {
+  CommitTableRequest,
+  CommitTableResponse,
+  CommitTransactionRequest,
+  CreateTableRequest,
+  CredentialsQuery,
+  DropTableQuery,
+  ListTablesResponse,
+  LoadCredentialsResponse,
+  LoadTableQuery,
+  LoadTableResult,
+  NamespacePath,
+  PageQuery,
+  PrefixPath,
+  RegisterTableRequest,
+  RenameTableRequest,
+  ReportMetricsRequest,
+  TablePath,
+} from '../../schemas/iceberg.js';
+import { icebergOperation, idempotent, levelsOf, NAMESPACE, V1, warehouseOf } from './context.js';
 
-const TABLE = `${NAMESPACES}/:namespace/tables/:table`;
-const tableOf = (request: FastifyRequest): string => (request.params as { table: string }).table;
-type Body<T> = T | undefined;
+const TABLES = `${NAMESPACE}/tables`;
+const TABLE = `${TABLES}/{table}`;
 
 /**
  * Whether the client accepts vended credentials. The header is a comma-separated list of the
@@ -15,87 +35,232 @@ type Body<T> = T | undefined;
  */
 const asksVended = (request: FastifyRequest): boolean => {
   const h = request.headers['x-iceberg-access-delegation'];
-  return (Array.isArray(h) ? h.join(',') : h ?? '').split(',').some((m) => m.trim().toLowerCase() === 'vended-credentials');
+  return (Array.isArray(h) ? h.join(',') : (h ?? ''))
+    .split(',')
+    .some((m) => m.trim().toLowerCase() === 'vended-credentials');
 };
 
-export function tableRoutes(app: FastifyInstance, c: IcebergContext): void {
-  const { s } = c;
+export function tableOperations(s: AppServices): Operation[] {
   /** A LoadTableResult with vended credentials when asked for; secrets are never stored by an HTTP cache. */
-  const loadResult = async <R extends { config: Record<string, string> }>(request: FastifyRequest, reply: FastifyReply, p: Caller, t: IcebergTable, result: R) => {
+  const loadResult = async <R extends { config: Record<string, string> }>(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    p: Caller,
+    t: IcebergTable,
+    result: R,
+  ) => {
     void reply.header('Vary', 'X-Iceberg-Access-Delegation');
     if (!asksVended(request)) return result;
     void reply.header('Cache-Control', 'no-store');
     return s.icebergCredentials.attach(p, t, result);
   };
   /** For a create or register: credentials for the table just made, added to its (recorded) answer. */
-  const withCredentials = (request: FastifyRequest, reply: FastifyReply, p: Caller, find: () => Promise<IcebergTable>) =>
-    asksVended(request) ? async (body: unknown) => loadResult(request, reply, p, await find(), body as LoadResult) : undefined;
+  const withCredentials = (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    p: Caller,
+    find: () => Promise<IcebergTable>,
+  ) =>
+    asksVended(request)
+      ? async (body: unknown) => loadResult(request, reply, p, await find(), body as LoadResult)
+      : undefined;
 
-  app.get(`${NAMESPACES}/:namespace/tables`, { config: { operation: 'IcebergListTables' } }, async (request) => {
-    const { p, w } = await c.warehouse(request);
-    return s.iceberg.listTables(p, w, levelsOf(request), request.query as Record<string, string | undefined>);
-  });
-
-  app.post(`${NAMESPACES}/:namespace/tables`, { config: { operation: 'IcebergCreateTable' } }, async (request, reply) => {
-    const { p, w } = await c.warehouse(request);
-    const body = request.body as Parameters<typeof s.iceberg.createTable>[3];
-    // A staged create makes no table yet: there is nothing to vend for.
-    const vend = body?.['stage-create'] === true ? undefined : withCredentials(request, reply, p, () => s.iceberg.table(p, w, levelsOf(request), body?.name as string));
-    return c.idempotent(request, reply, p, 200, (record) => s.iceberg.createTable(p, w, levelsOf(request), body, record), vend);
-  });
-
-  app.post(`${NAMESPACES}/:namespace/register`, { config: { operation: 'IcebergRegisterTable' } }, async (request, reply) => {
-    const { p, w } = await c.warehouse(request);
-    const body = request.body as Parameters<typeof s.iceberg.registerTable>[3];
-    const vend = withCredentials(request, reply, p, () => s.iceberg.table(p, w, levelsOf(request), body?.name as string));
-    return c.idempotent(request, reply, p, 200, (record) => s.iceberg.registerTable(p, w, levelsOf(request), body, record), vend);
-  });
-
-  app.get(TABLE, { exposeHeadRoute: false, config: { operation: 'IcebergLoadTable' } }, async (request, reply) => {
-    const { p, w } = await c.warehouse(request);
-    const { etag, table, ...loaded } = await s.iceberg.loadTable(p, w, levelsOf(request), tableOf(request), (request.query as Record<string, string | undefined>).snapshots);
-    const match = request.headers['if-none-match'];
-    if (typeof match === 'string' && match.split(',').some((m) => m.trim().replace(/^W\//, '') === etag)) {
-      return reply.code(304).header('ETag', etag).header('Vary', 'X-Iceberg-Access-Delegation').send();
-    }
-    // The ETag names the metadata only: a 304 leaves the client its credentials, which it refreshes through loadCredentials.
-    return reply.header('ETag', etag).send(await loadResult(request, reply, p, table, loaded));
-  });
-
-  app.get(`${TABLE}/credentials`, { exposeHeadRoute: false, config: { operation: 'IcebergLoadCredentials' } }, async (request, reply) => {
-    const { p, w } = await c.warehouse(request);
-    const t = await s.iceberg.table(p, w, levelsOf(request), tableOf(request));
-    const credentials = await s.icebergCredentials.vend(p, t);
-    return reply.header('Cache-Control', 'no-store').send({ 'storage-credentials': credentials });
-  });
-
-  app.post(TABLE, { config: { operation: 'IcebergCommitTable' } }, async (request, reply) => {
-    const { p, w } = await c.warehouse(request);
-    return c.idempotent(request, reply, p, 200, (record) =>
-      s.iceberg.commitTable(p, w, levelsOf(request), tableOf(request), request.body as Body<{ requirements?: unknown; updates?: unknown }>, record));
-  });
-
-  app.head(TABLE, { config: { operation: 'IcebergTableExists' } }, async (request, reply) => {
-    const { p, w } = await c.warehouse(request);
-    await s.iceberg.table(p, w, levelsOf(request), tableOf(request));
-    return reply.code(204).send();
-  });
-
-  app.delete(TABLE, { config: { operation: 'IcebergDropTable' } }, async (request, reply) => {
-    const { p, w } = await c.warehouse(request);
-    const purge = (request.query as Record<string, string | undefined>).purgeRequested === 'true';
-    return c.idempotent(request, reply, p, 204, (record) => s.iceberg.dropTable(p, w, levelsOf(request), tableOf(request), purge, record));
-  });
-
-  app.post('/v1/:prefix/tables/rename', { config: { operation: 'IcebergRenameTable' } }, async (request, reply) => {
-    const { p, w } = await c.warehouse(request);
-    return c.idempotent(request, reply, p, 204, (record) =>
-      s.iceberg.renameTable(p, w, (request.body ?? {}) as { source?: unknown; destination?: unknown }, record));
-  });
-
-  app.post('/v1/:prefix/transactions/commit', { config: { operation: 'IcebergCommitTransaction' } }, async (request, reply) => {
-    const { p, w } = await c.warehouse(request);
-    return c.idempotent(request, reply, p, 204, (record) =>
-      s.iceberg.commitTransaction(p, w, request.body as Body<{ 'table-changes'?: unknown }>, record));
-  });
+  return [
+    icebergOperation({
+      name: 'IcebergListTables',
+      action: 'table.list',
+      method: 'GET',
+      path: TABLES,
+      status: 200,
+      params: NamespacePath,
+      query: PageQuery,
+      response: ListTablesResponse,
+      handler: async (ctx) => {
+        const { p, w } = await warehouseOf(s, ctx);
+        return s.iceberg.tables.listTables(p, w, levelsOf(ctx), ctx.query);
+      },
+    }),
+    icebergOperation({
+      name: 'IcebergCreateTable',
+      action: 'table.create',
+      method: 'POST',
+      path: TABLES,
+      status: 200,
+      params: NamespacePath,
+      body: CreateTableRequest,
+      response: LoadTableResult,
+      handler: async (ctx) => {
+        const { p, w } = await warehouseOf(s, ctx);
+        const { body, request, reply } = ctx;
+        // A staged create makes no table yet: there is nothing to vend for.
+        const vend =
+          body['stage-create'] === true
+            ? undefined
+            : withCredentials(request, reply, p, () => s.iceberg.tables.table(p, w, levelsOf(ctx), body.name));
+        return idempotent(
+          s,
+          ctx,
+          p,
+          200,
+          (record) => s.iceberg.tables.createTable(p, w, levelsOf(ctx), body, record),
+          vend,
+        );
+      },
+    }),
+    icebergOperation({
+      name: 'IcebergRegisterTable',
+      action: 'table.create',
+      method: 'POST',
+      path: `${NAMESPACE}/register`,
+      status: 200,
+      params: NamespacePath,
+      body: RegisterTableRequest,
+      response: LoadTableResult,
+      handler: async (ctx) => {
+        const { p, w } = await warehouseOf(s, ctx);
+        const vend = withCredentials(ctx.request, ctx.reply, p, () =>
+          s.iceberg.tables.table(p, w, levelsOf(ctx), ctx.body.name),
+        );
+        return idempotent(
+          s,
+          ctx,
+          p,
+          200,
+          (record) => s.iceberg.registration.registerTable(p, w, levelsOf(ctx), ctx.body, record),
+          vend,
+        );
+      },
+    }),
+    icebergOperation({
+      name: 'IcebergLoadTable',
+      action: 'table.show',
+      method: 'GET',
+      path: TABLE,
+      status: 200,
+      params: TablePath,
+      query: LoadTableQuery,
+      response: LoadTableResult,
+      handler: async (ctx) => {
+        const { p, w } = await warehouseOf(s, ctx);
+        const { request, reply } = ctx;
+        const { etag, table, ...loaded } = await s.iceberg.tables.loadTable(
+          p,
+          w,
+          levelsOf(ctx),
+          ctx.params.table,
+          ctx.query.snapshots,
+        );
+        const match = request.headers['if-none-match'];
+        if (typeof match === 'string' && match.split(',').some((m) => m.trim().replace(/^W\//, '') === etag)) {
+          reply.code(304).header('ETag', etag).header('Vary', 'X-Iceberg-Access-Delegation');
+          return undefined;
+        }
+        // The ETag names the metadata only: a 304 leaves the client its credentials, which it
+        // refreshes through loadCredentials.
+        reply.header('ETag', etag);
+        return loadResult(request, reply, p, table, loaded);
+      },
+    }),
+    icebergOperation({
+      name: 'IcebergLoadCredentials',
+      action: 'credential.show',
+      method: 'GET',
+      path: `${TABLE}/credentials`,
+      status: 200,
+      params: TablePath,
+      query: CredentialsQuery,
+      response: LoadCredentialsResponse,
+      handler: async (ctx) => {
+        const { p, w } = await warehouseOf(s, ctx);
+        const t = await s.iceberg.tables.table(p, w, levelsOf(ctx), ctx.params.table);
+        const credentials = await s.icebergCredentials.vend(p, t);
+        ctx.reply.header('Cache-Control', 'no-store');
+        return { 'storage-credentials': credentials };
+      },
+    }),
+    icebergOperation({
+      name: 'IcebergCommitTable',
+      action: 'table.alter',
+      method: 'POST',
+      path: TABLE,
+      status: 200,
+      params: TablePath,
+      body: CommitTableRequest,
+      response: CommitTableResponse,
+      handler: async (ctx) => {
+        const { p, w } = await warehouseOf(s, ctx);
+        return idempotent(s, ctx, p, 200, (record) =>
+          s.iceberg.commits.commitTable(p, w, levelsOf(ctx), ctx.params.table, ctx.body, record),
+        );
+      },
+    }),
+    icebergOperation({
+      name: 'IcebergTableExists',
+      action: 'table.show',
+      method: 'HEAD',
+      path: TABLE,
+      status: 204,
+      params: TablePath,
+      handler: async (ctx) => {
+        const { p, w } = await warehouseOf(s, ctx);
+        await s.iceberg.tables.table(p, w, levelsOf(ctx), ctx.params.table);
+      },
+    }),
+    icebergOperation({
+      name: 'IcebergDropTable',
+      action: 'table.drop',
+      method: 'DELETE',
+      path: TABLE,
+      status: 204,
+      params: TablePath,
+      query: DropTableQuery,
+      handler: async (ctx) => {
+        const { p, w } = await warehouseOf(s, ctx);
+        const purge = ctx.query.purgeRequested === 'true';
+        return idempotent(s, ctx, p, 204, (record) =>
+          s.iceberg.tables.dropTable(p, w, levelsOf(ctx), ctx.params.table, purge, record),
+        );
+      },
+    }),
+    icebergOperation({
+      name: 'IcebergRenameTable',
+      action: 'table.alter',
+      method: 'POST',
+      path: `${V1}/{prefix}/tables/rename`,
+      status: 204,
+      params: PrefixPath,
+      body: RenameTableRequest,
+      handler: async (ctx) => {
+        const { p, w } = await warehouseOf(s, ctx);
+        return idempotent(s, ctx, p, 204, (record) => s.iceberg.tables.renameTable(p, w, ctx.body, record));
+      },
+    }),
+    icebergOperation({
+      name: 'IcebergCommitTransaction',
+      action: 'table.alter',
+      method: 'POST',
+      path: `${V1}/{prefix}/transactions/commit`,
+      status: 204,
+      params: PrefixPath,
+      body: CommitTransactionRequest,
+      handler: async (ctx) => {
+        const { p, w } = await warehouseOf(s, ctx);
+        return idempotent(s, ctx, p, 204, (record) => s.iceberg.commits.commitTransaction(p, w, ctx.body, record));
+      },
+    }),
+    // Metrics reports of Iceberg clients: accepted (204) and kept by the metrics service.
+    icebergOperation({
+      name: 'IcebergReportMetrics',
+      action: 'table.show',
+      method: 'POST',
+      path: `${TABLE}/metrics`,
+      status: 204,
+      params: TablePath,
+      body: ReportMetricsRequest,
+      handler: async (ctx) => {
+        const { p, w } = await warehouseOf(s, ctx);
+        await s.icebergMetrics.report(p, w, levelsOf(ctx), ctx.params.table, ctx.body);
+      },
+    }),
+  ];
 }

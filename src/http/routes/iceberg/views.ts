@@ -1,48 +1,122 @@
 // Iceberg views: LakeCat VIRTUAL_VIEWs of format ICEBERG whose parameters point at their view metadata file.
-import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { CreateViewRequest } from '../../../services/iceberg/view-metadata.js';
-import type { IcebergContext } from './index.js';
-import { levelsOf, NAMESPACES } from './namespaces.js';
+import type { AppServices } from '../../../services/app-services.js';
+import type { CreateViewRequest as ServiceCreateView } from '../../../services/iceberg/view-metadata.js';
+import type { Operation } from '../../operation.js';
+import {
+  CommitViewRequest,
+  CreateViewRequest,
+  ListTablesResponse,
+  LoadViewResult,
+  NamespacePath,
+  PageQuery,
+  PrefixPath,
+  RenameTableRequest,
+  ViewPath,
+} from '../../schemas/iceberg.js';
+import { icebergOperation, idempotent, levelsOf, NAMESPACE, V1, warehouseOf } from './context.js';
 
-const VIEW = `${NAMESPACES}/:namespace/views/:view`;
-const viewOf = (request: FastifyRequest): string => (request.params as { view: string }).view;
+const VIEWS = `${NAMESPACE}/views`;
+const VIEW = `${VIEWS}/{view}`;
 
-export function viewRoutes(app: FastifyInstance, c: IcebergContext): void {
-  const { s } = c;
-  app.get(`${NAMESPACES}/:namespace/views`, { config: { operation: 'IcebergListViews' } }, async (request) => {
-    const { p, w } = await c.warehouse(request);
-    return s.icebergViews.listViews(p, w, levelsOf(request), request.query as Record<string, string | undefined>);
-  });
-
-  app.post(`${NAMESPACES}/:namespace/views`, { config: { operation: 'IcebergCreateView' } }, async (request, reply) => {
-    const { p, w } = await c.warehouse(request);
-    return c.idempotent(request, reply, p, 200, (record) => s.icebergViews.createView(p, w, levelsOf(request), request.body as CreateViewRequest | undefined, record));
-  });
-
-  app.get(VIEW, { exposeHeadRoute: false, config: { operation: 'IcebergLoadView' } }, async (request) => {
-    const { p, w } = await c.warehouse(request);
-    return s.icebergViews.loadView(p, w, levelsOf(request), viewOf(request));
-  });
-
-  app.head(VIEW, { config: { operation: 'IcebergViewExists' } }, async (request, reply) => {
-    const { p, w } = await c.warehouse(request);
-    await s.icebergViews.view(p, w, levelsOf(request), viewOf(request));
-    return reply.code(204).send();
-  });
-
-  app.post(VIEW, { config: { operation: 'IcebergReplaceView' } }, async (request, reply) => {
-    const { p, w } = await c.warehouse(request);
-    return c.idempotent(request, reply, p, 200, (record) =>
-      s.icebergViews.replaceView(p, w, levelsOf(request), viewOf(request), request.body as { requirements?: unknown; updates?: unknown } | undefined, record));
-  });
-
-  app.delete(VIEW, { config: { operation: 'IcebergDropView' } }, async (request, reply) => {
-    const { p, w } = await c.warehouse(request);
-    return c.idempotent(request, reply, p, 204, (record) => s.icebergViews.dropView(p, w, levelsOf(request), viewOf(request), record));
-  });
-
-  app.post('/v1/:prefix/views/rename', { config: { operation: 'IcebergRenameView' } }, async (request, reply) => {
-    const { p, w } = await c.warehouse(request);
-    return c.idempotent(request, reply, p, 204, (record) => s.icebergViews.renameView(p, w, (request.body ?? {}) as { source?: unknown; destination?: unknown }, record));
-  });
+export function viewOperations(s: AppServices): Operation[] {
+  return [
+    icebergOperation({
+      name: 'IcebergListViews',
+      action: 'table.list',
+      method: 'GET',
+      path: VIEWS,
+      status: 200,
+      params: NamespacePath,
+      query: PageQuery,
+      response: ListTablesResponse,
+      handler: async (ctx) => {
+        const { p, w } = await warehouseOf(s, ctx);
+        return s.icebergViews.listViews(p, w, levelsOf(ctx), ctx.query);
+      },
+    }),
+    icebergOperation({
+      name: 'IcebergCreateView',
+      action: 'table.create',
+      method: 'POST',
+      path: VIEWS,
+      status: 200,
+      params: NamespacePath,
+      body: CreateViewRequest,
+      response: LoadViewResult,
+      handler: async (ctx) => {
+        const { p, w } = await warehouseOf(s, ctx);
+        return idempotent(s, ctx, p, 200, (record) =>
+          s.icebergViews.createView(p, w, levelsOf(ctx), ctx.body as ServiceCreateView, record),
+        );
+      },
+    }),
+    icebergOperation({
+      name: 'IcebergLoadView',
+      action: 'table.show',
+      method: 'GET',
+      path: VIEW,
+      status: 200,
+      params: ViewPath,
+      response: LoadViewResult,
+      handler: async (ctx) => {
+        const { p, w } = await warehouseOf(s, ctx);
+        return s.icebergViews.loadView(p, w, levelsOf(ctx), ctx.params.view);
+      },
+    }),
+    icebergOperation({
+      name: 'IcebergViewExists',
+      action: 'table.show',
+      method: 'HEAD',
+      path: VIEW,
+      status: 204,
+      params: ViewPath,
+      handler: async (ctx) => {
+        const { p, w } = await warehouseOf(s, ctx);
+        await s.icebergViews.view(p, w, levelsOf(ctx), ctx.params.view);
+      },
+    }),
+    icebergOperation({
+      name: 'IcebergReplaceView',
+      action: 'table.alter',
+      method: 'POST',
+      path: VIEW,
+      status: 200,
+      params: ViewPath,
+      body: CommitViewRequest,
+      response: LoadViewResult,
+      handler: async (ctx) => {
+        const { p, w } = await warehouseOf(s, ctx);
+        return idempotent(s, ctx, p, 200, (record) =>
+          s.icebergViews.replaceView(p, w, levelsOf(ctx), ctx.params.view, ctx.body, record),
+        );
+      },
+    }),
+    icebergOperation({
+      name: 'IcebergDropView',
+      action: 'table.drop',
+      method: 'DELETE',
+      path: VIEW,
+      status: 204,
+      params: ViewPath,
+      handler: async (ctx) => {
+        const { p, w } = await warehouseOf(s, ctx);
+        return idempotent(s, ctx, p, 204, (record) =>
+          s.icebergViews.dropView(p, w, levelsOf(ctx), ctx.params.view, record),
+        );
+      },
+    }),
+    icebergOperation({
+      name: 'IcebergRenameView',
+      action: 'table.alter',
+      method: 'POST',
+      path: `${V1}/{prefix}/views/rename`,
+      status: 204,
+      params: PrefixPath,
+      body: RenameTableRequest,
+      handler: async (ctx) => {
+        const { p, w } = await warehouseOf(s, ctx);
+        return idempotent(s, ctx, p, 204, (record) => s.icebergViews.renameView(p, w, ctx.body, record));
+      },
+    }),
+  ];
 }

@@ -1,0 +1,83 @@
+import { invalid } from '../services/errors.js';
+import type { AppServices } from '../services/app-services.js';
+import type { Principal } from '../services/iam/principal.js';
+import type { EventLog } from '../services/lakecat/event-log.js';
+import { type TablePath } from '../services/lakecat/partition-service.js';
+import { tableOut } from './convert.js';
+import type { LocationMap } from './locations.js';
+import { dbRef } from './names.js';
+import { type HmsTypes as H } from './runtime.js';
+
+/** What a method runs with: the services, the caller, the instance served and the location rule. */
+export interface Ctx {
+  s: AppServices;
+  caller: Principal;
+  projectId: string;
+  instance: string;
+  loc: LocationMap;
+  eventLog: EventLog;
+  /** Most partitions one answer may carry (a larger match is refused, as Hive's limit.partition.request). */
+  maxPartitions: number;
+  session: { setUser(user: string, groups: string[]): Promise<string[]>; end(): void };
+}
+
+export type Args = Record<string, any>;
+
+/**
+ * One served Thrift method: the domain action it performs (names per the action catalog; null
+ * for protocol housekeeping that touches no metadata) and the one place it calls the services.
+ * `open` methods run before a user is known (identity and connection housekeeping).
+ */
+export interface MethodEntry {
+  action: string | null;
+  open?: boolean;
+  run(c: Ctx, a: Args): Promise<unknown> | unknown;
+}
+
+export const PAGE = 1000;
+
+export const path = (c: Ctx, db: string, table: string, catName?: string | null): TablePath => {
+  const r = dbRef(db, catName);
+  if (!table) throw invalid('a table name is required');
+  return {
+    projectId: c.projectId,
+    instanceRef: c.instance,
+    catalogName: r.catalog,
+    databaseName: r.database,
+    tableName: table,
+  };
+};
+export const lower = (xs: string[] | null | undefined) => (xs ?? []).map((x) => x.toLowerCase());
+export const int16 = (v: unknown) => (typeof v === 'number' && v >= 0 ? v : Number.POSITIVE_INFINITY);
+
+export function tableInfo(c: Ctx, db: string, name: string, catName?: string | null) {
+  const p = path(c, db, name, catName);
+  return c.s.tables
+    .show(c.caller, p.projectId, p.instanceRef, p.catalogName, p.databaseName, p.tableName)
+    .then((raw) => JSON.parse((raw as { text: string }).text) as Record<string, unknown>);
+}
+export const getTable = async (c: Ctx, db: string, name: string, catName?: string | null) =>
+  tableOut(await tableInfo(c, db, name, catName), c.loc);
+
+export async function tablesByName(
+  c: Ctx,
+  db: string,
+  names: string[] | null | undefined,
+  catName?: string | null,
+): Promise<H.Table[]> {
+  const r = dbRef(db, catName);
+  const out: H.Table[] = [];
+  const unique = [...new Set(lower(names))];
+  for (let i = 0; i < unique.length; i += PAGE) {
+    const views = await c.s.tables.byNames(
+      c.caller,
+      c.projectId,
+      c.instance,
+      r.catalog,
+      r.database,
+      unique.slice(i, i + PAGE),
+    );
+    out.push(...views.map((v) => tableOut(v, c.loc)));
+  }
+  return out;
+}

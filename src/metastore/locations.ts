@@ -1,0 +1,57 @@
+import path from 'node:path';
+import { invalid } from '../services/errors.js';
+
+/**
+ * The one rule mapping stored locations to the ones engines use, and back.
+ *
+ * LakeCat stores `obs://<bucket>/<key>` (the LakeFormation API shows it as is). Engines get:
+ * - on the local backend, `file://<data dir>/warehouse/<bucket>/<key>` — the folder that holds it;
+ * - on S3, `s3://<bucket>/<key>`.
+ * Engines may send either of those, `s3a://` / `s3n://` (Hadoop's S3 schemes) or `obs://`; all
+ * come back to `obs://`. A `.` or `..` segment, or a file:// path outside the warehouse, is
+ * refused; the services' location guards then apply to the stored form as for every other caller.
+ */
+export class LocationMap {
+  constructor(
+    private readonly kind: 'local' | 's3',
+    private readonly warehouse: string | undefined,
+  ) {}
+
+  toEngine(stored: string | undefined | null): string {
+    if (!stored) return '';
+    const m = /^obs:\/\/([^/]+)(\/.*)?$/.exec(stored);
+    if (!m) return stored;
+    if (this.kind === 'local' && this.warehouse)
+      return `file://${path.posix.join(this.warehouse, m[1] as string)}${m[2] ?? ''}`;
+    return `s3://${m[1] as string}${m[2] ?? ''}`;
+  }
+
+  fromEngine(what: string, loc: string | undefined | null): string | undefined {
+    if (loc === undefined || loc === null || loc === '') return undefined;
+    if (loc.length > 4000) throw invalid(`${what} is longer than 4000 characters`);
+    const segments = (p: string) => p.split('/');
+    const file = /^file:(\/\/)?(\/.*)$/.exec(loc);
+    if (file) {
+      const p = file[2] as string;
+      if (segments(p).some((s) => s === '..' || s === '.'))
+        throw invalid(`${what} '${loc}' must not hold . or .. segments`);
+      const root = this.warehouse;
+      if (this.kind !== 'local' || !root)
+        throw invalid(`${what} '${loc}': file:// locations need the local storage backend; use s3://`);
+      const rel = path.posix.relative(root, p.replace(/\/+$/, ''));
+      if (rel === '' || rel.startsWith('..') || path.posix.isAbsolute(rel)) {
+        throw invalid(`${what} '${loc}' is outside the warehouse folder ${root}`);
+      }
+      return `obs://${rel}`;
+    }
+    const s3 = /^(s3|s3a|s3n|obs):\/\/([^/]+)(\/.*)?$/.exec(loc);
+    if (!s3)
+      throw invalid(
+        `${what} '${loc}' must be s3://bucket/path${this.kind === 'local' ? ' or file:// inside the warehouse' : ''}`,
+      );
+    const key = s3[3] ?? '';
+    if (segments(key).some((s) => s === '..' || s === '.'))
+      throw invalid(`${what} '${loc}' must not hold . or .. segments`);
+    return `obs://${s3[2] as string}${key}`.replace(/\/+$/, '');
+  }
+}

@@ -1,0 +1,276 @@
+import { invalid, notFound } from '../services/errors.js';
+import { PARTITION_BATCH_MAX, partitionName, type TablePath } from '../services/lakecat/partition-service.js';
+import { partitionIn, partitionOut } from './convert.js';
+import { partitionSpecOf, partitionValuesOf } from './names.js';
+import { type HmsTypes as H, T } from './runtime.js';
+import { type Ctx, type MethodEntry, PAGE, path, int16, getTable } from './context.js';
+
+/** Partitions page by page (keyset, 1,000 a step) up to `max`; more than the server's cap is refused, not truncated. */
+async function partitions(
+  c: Ctx,
+  p: TablePath,
+  q: { filter?: string; partial?: string[] },
+  max: number,
+): Promise<H.Partition[]> {
+  if (q.filter !== undefined && q.filter.length > 65_536)
+    throw invalid('the partition filter is longer than 65536 characters');
+  const out: H.Partition[] = [];
+  let marker: string | undefined;
+  for (;;) {
+    const want = Math.min(PAGE, max - out.length, c.maxPartitions + 1 - out.length);
+    if (want <= 0) break;
+    const raw = await c.s.partitions.list(c.caller, p, {
+      filter: q.filter,
+      partialValues: q.partial,
+      limit: want,
+      marker,
+      reversePage: false,
+    });
+    const page = JSON.parse(raw.text) as { partitions: Record<string, unknown>[]; page_info: { next_marker?: string } };
+    for (const v of page.partitions) out.push(partitionOut(v, c.loc));
+    if (out.length > c.maxPartitions) {
+      throw invalid(
+        `more than ${c.maxPartitions} partitions of ${p.tableName} match; pass max_parts or a narrower filter`,
+      );
+    }
+    marker = page.page_info.next_marker;
+    if (!marker) break;
+  }
+  return out;
+}
+
+async function partitionNames(c: Ctx, p: TablePath, max: number): Promise<string[]> {
+  const out: string[] = [];
+  let marker: string | undefined;
+  while (out.length < max) {
+    const page = await c.s.partitions.names(c.caller, p, {
+      limit: Math.min(2000, max - out.length),
+      marker,
+      reversePage: false,
+    });
+    out.push(...page.partition_name_list);
+    marker = page.page_info.next_marker;
+    if (!marker) break;
+  }
+  return out;
+}
+
+async function byValues(c: Ctx, p: TablePath, lists: string[][]): Promise<H.Partition[]> {
+  const out: H.Partition[] = [];
+  for (let i = 0; i < lists.length; i += PARTITION_BATCH_MAX) {
+    const raw = await c.s.partitions.byValues(c.caller, p, lists.slice(i, i + PARTITION_BATCH_MAX));
+    out.push(...(JSON.parse(raw.text) as Record<string, unknown>[]).map((v) => partitionOut(v, c.loc)));
+  }
+  return out;
+}
+
+async function onePartition(c: Ctx, p: TablePath, values: string[]): Promise<H.Partition> {
+  const [found] = await byValues(c, p, [values]);
+  if (!found) throw notFound(`table ${p.tableName} has no partition (${values.join(', ')})`);
+  return found;
+}
+
+/** Adds partitions of one or more tables (grouped per table, each group all or nothing). */
+async function addPartitions(
+  c: Ctx,
+  parts: H.Partition[],
+  ifNotExists: boolean,
+  catName?: string | null,
+): Promise<Record<string, unknown>[]> {
+  const groups = new Map<string, { p: TablePath; inputs: ReturnType<typeof partitionIn>[] }>();
+  parts.forEach((part, i) => {
+    const p = path(c, part.dbName, part.tableName, part.catName ?? catName);
+    const key = `${p.catalogName}\u0000${p.databaseName.toLowerCase()}\u0000${p.tableName.toLowerCase()}`;
+    const g = groups.get(key) ?? { p, inputs: [] };
+    g.inputs.push(partitionIn(part, c.loc, `parts[${i}]`));
+    groups.set(key, g);
+  });
+  const out: Record<string, unknown>[] = [];
+  for (const g of groups.values()) {
+    for (let i = 0; i < g.inputs.length; i += PARTITION_BATCH_MAX) {
+      const raw = await c.s.partitions.add(c.caller, g.p, g.inputs.slice(i, i + PARTITION_BATCH_MAX), ifNotExists);
+      out.push(...(JSON.parse(raw.text) as Record<string, unknown>[]));
+    }
+  }
+  return out;
+}
+
+async function alterPartitions(c: Ctx, db: string, table: string, parts: H.Partition[]): Promise<void> {
+  const p = path(c, db, table);
+  const entries = parts.map((part, i) => ({
+    partition_values: part.values,
+    partition: partitionIn(part, c.loc, `new_parts[${i}]`),
+  }));
+  for (let i = 0; i < entries.length; i += PARTITION_BATCH_MAX)
+    await c.s.partitions.alter(c.caller, p, entries.slice(i, i + PARTITION_BATCH_MAX));
+}
+
+async function dropPartition(
+  c: Ctx,
+  db: string,
+  table: string,
+  values: string[],
+  deleteData: boolean,
+): Promise<boolean> {
+  await c.s.partitions.drop(c.caller, path(c, db, table), [values], {
+    ifExists: false,
+    deleteData: Boolean(deleteData),
+  });
+  return true;
+}
+
+/** Partitions. */
+export const PARTITION_METHODS: Record<string, MethodEntry> = {
+  // partitions
+  add_partition: {
+    action: 'partition.add',
+    run: async (c, a) =>
+      partitionOut((await addPartitions(c, [a.new_part], false))[0] as Record<string, unknown>, c.loc),
+  },
+  add_partition_with_environment_context: {
+    action: 'partition.add',
+    run: async (c, a) =>
+      partitionOut((await addPartitions(c, [a.new_part], false))[0] as Record<string, unknown>, c.loc),
+  },
+  add_partitions: {
+    action: 'partition.add',
+    run: async (c, a) => (await addPartitions(c, a.new_parts ?? [], false)).length,
+  },
+  add_partitions_req: {
+    action: 'partition.add',
+    run: async (c, a) => {
+      const r = a.request as H.AddPartitionsRequest;
+      const parts = (r?.parts ?? []).map((p) =>
+        Object.assign(p, { dbName: p.dbName || r.dbName, tableName: p.tableName || r.tblName }),
+      );
+      const added = await addPartitions(c, parts, Boolean(r?.ifNotExists), r?.catName);
+      return new T.AddPartitionsResult(
+        r?.needResult === false ? {} : { partitions: added.map((v) => partitionOut(v, c.loc)) },
+      );
+    },
+  },
+  get_partition: {
+    action: 'partition.list',
+    run: (c, a) => onePartition(c, path(c, a.db_name, a.tbl_name), a.part_vals ?? []),
+  },
+  get_partition_with_auth: {
+    action: 'partition.list',
+    run: (c, a) => onePartition(c, path(c, a.db_name, a.tbl_name), a.part_vals ?? []),
+  },
+  get_partition_by_name: {
+    action: 'partition.list',
+    run: (c, a) => onePartition(c, path(c, a.db_name, a.tbl_name), partitionValuesOf(a.part_name)),
+  },
+  get_partitions: {
+    action: 'partition.list',
+    run: (c, a) => partitions(c, path(c, a.db_name, a.tbl_name), {}, int16(a.max_parts)),
+  },
+  get_partitions_req: {
+    action: 'partition.list',
+    run: async (c, a) => {
+      const r = a.req as H.PartitionsRequest;
+      const parts = await partitions(c, path(c, r?.dbName, r?.tblName, r?.catName), {}, int16(r?.maxParts));
+      return new T.PartitionsResponse({ partitions: parts });
+    },
+  },
+  get_partitions_by_names_req: {
+    action: 'partition.list',
+    run: async (c, a) => {
+      const r = a.req as H.GetPartitionsByNamesRequest;
+      return new T.GetPartitionsByNamesResult({
+        partitions: await byValues(c, path(c, r?.db_name, r?.tbl_name), (r?.names ?? []).map(partitionValuesOf)),
+      });
+    },
+  },
+  get_partitions_with_auth: {
+    action: 'partition.list',
+    run: (c, a) => partitions(c, path(c, a.db_name, a.tbl_name), {}, int16(a.max_parts)),
+  },
+  get_partitions_ps: {
+    action: 'partition.list',
+    run: (c, a) => partitions(c, path(c, a.db_name, a.tbl_name), { partial: a.part_vals ?? [] }, int16(a.max_parts)),
+  },
+  get_partitions_ps_with_auth: {
+    action: 'partition.list',
+    run: (c, a) => partitions(c, path(c, a.db_name, a.tbl_name), { partial: a.part_vals ?? [] }, int16(a.max_parts)),
+  },
+  get_partition_names: {
+    action: 'partition.list',
+    run: (c, a) => partitionNames(c, path(c, a.db_name, a.tbl_name), int16(a.max_parts)),
+  },
+  get_partition_names_ps: {
+    action: 'partition.list',
+    run: async (c, a) => {
+      const p = path(c, a.db_name, a.tbl_name);
+      const partial = (a.part_vals ?? []) as string[];
+      if (!partial.some((v) => v !== '' && v !== '*')) return partitionNames(c, p, int16(a.max_parts));
+      const keys = (await getTable(c, a.db_name, a.tbl_name)).partitionKeys.map((k) => ({
+        name: k.name,
+        type: k.type,
+      }));
+      const parts = await partitions(c, p, { partial }, int16(a.max_parts));
+      return parts.map((x) => partitionName(keys, x.values));
+    },
+  },
+  get_partitions_by_filter: {
+    action: 'partition.list',
+    run: (c, a) => partitions(c, path(c, a.db_name, a.tbl_name), { filter: a.filter ?? '' }, int16(a.max_parts)),
+  },
+  get_num_partitions_by_filter: {
+    action: 'partition.list',
+    run: async (c, a) =>
+      (await partitions(c, path(c, a.db_name, a.tbl_name), { filter: a.filter ?? '' }, Number.POSITIVE_INFINITY))
+        .length,
+  },
+  get_partitions_by_names: {
+    action: 'partition.list',
+    run: (c, a) => byValues(c, path(c, a.db_name, a.tbl_name), ((a.names ?? []) as string[]).map(partitionValuesOf)),
+  },
+  alter_partition: {
+    action: 'partition.alter',
+    run: (c, a) => alterPartitions(c, a.db_name, a.tbl_name, [a.new_part]),
+  },
+  alter_partition_with_environment_context: {
+    action: 'partition.alter',
+    run: (c, a) => alterPartitions(c, a.db_name, a.tbl_name, [a.new_part]),
+  },
+  alter_partitions: {
+    action: 'partition.alter',
+    run: (c, a) => alterPartitions(c, a.db_name, a.tbl_name, a.new_parts ?? []),
+  },
+  alter_partitions_with_environment_context: {
+    action: 'partition.alter',
+    run: (c, a) => alterPartitions(c, a.db_name, a.tbl_name, a.new_parts ?? []),
+  },
+  rename_partition: {
+    action: 'partition.alter',
+    run: async (c, a) => {
+      const p = path(c, a.db_name, a.tbl_name);
+      await c.s.partitions.alter(c.caller, p, [
+        { partition_values: a.part_vals ?? [], partition: partitionIn(a.new_part, c.loc, 'new_part') },
+      ]);
+    },
+  },
+  drop_partition: {
+    action: 'partition.drop',
+    run: (c, a) => dropPartition(c, a.db_name, a.tbl_name, a.part_vals ?? [], a.deleteData),
+  },
+  drop_partition_with_environment_context: {
+    action: 'partition.drop',
+    run: (c, a) => dropPartition(c, a.db_name, a.tbl_name, a.part_vals ?? [], a.deleteData),
+  },
+  drop_partition_by_name: {
+    action: 'partition.drop',
+    run: (c, a) => dropPartition(c, a.db_name, a.tbl_name, partitionValuesOf(a.part_name), a.deleteData),
+  },
+  drop_partition_by_name_with_environment_context: {
+    action: 'partition.drop',
+    run: (c, a) => dropPartition(c, a.db_name, a.tbl_name, partitionValuesOf(a.part_name), a.deleteData),
+  },
+  partition_name_to_vals: { action: null, open: true, run: (_c, a) => partitionValuesOf(a.part_name) },
+  partition_name_to_spec: {
+    action: null,
+    open: true,
+    run: (_c, a) => new Map(Object.entries(partitionSpecOf(a.part_name))),
+  },
+};

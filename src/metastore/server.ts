@@ -1,0 +1,406 @@
+import net from 'node:net';
+import { performance } from 'node:perf_hooks';
+import type { Logger } from 'pino';
+import type { HmsConfig } from '../config.js';
+import type { AppServices } from '../services/app-services.js';
+import { ConcurrentChange, invalid, ServiceError } from '../services/errors.js';
+import type { Principal } from '../services/iam/principal.js';
+import { EventLog } from '../services/lakecat/event-log.js';
+import type { ProjectRow } from '../store/schema.js';
+import { type MethodInfo, readMethods } from './idl-info.js';
+import { LocationMap } from './locations.js';
+import { type Ctx, type MethodEntry, METHODS } from './methods.js';
+import { T, thrift, ThriftHiveMetastore } from './runtime.js';
+import { SaslPlain } from './sasl.js';
+import { BinaryWriter } from './writer.js';
+
+/**
+ * The Hive Metastore Thrift endpoint: TBinaryProtocol on plain sockets, unframed or framed
+ * (told apart by a connection's first byte: strict binary starts 0x80, a frame with its length),
+ * or SASL PLAIN (first byte 0x01, then framed). Each connection has its own identity; calls are
+ * dispatched through METHODS onto the services, so the same grants decide as on the REST API.
+ */
+
+export interface MetastoreEndpoint {
+  address: string;
+  port: number;
+  close(): Promise<void>;
+}
+
+/** Exception type names in the order a service failure of each kind is reported, among those a method declares. */
+const PREFERENCE: Record<string, string[]> = {
+  not_found: [
+    'NoSuchObjectException',
+    'UnknownTableException',
+    'UnknownDBException',
+    'InvalidOperationException',
+    'InvalidObjectException',
+    'MetaException',
+  ],
+  conflict: ['AlreadyExistsException', 'InvalidOperationException', 'InvalidObjectException', 'MetaException'],
+  invalid: ['InvalidObjectException', 'InvalidOperationException', 'InvalidInputException', 'MetaException'],
+};
+
+const LOOPBACK = (a: string) => a === '::1' || a.startsWith('127.') || a.startsWith('::ffff:127.');
+const STRICT_BINARY = 0x80;
+const SASL_START = 0x01;
+
+/** The project and IAM users a metastore endpoint acts in, resolved once from configuration. */
+class Tenant {
+  private resolved?: Promise<{ project: ProjectRow; domainId: string }>;
+  constructor(
+    private readonly s: AppServices,
+    private readonly cfg: HmsConfig,
+  ) {}
+
+  project(): Promise<{ project: ProjectRow; domainId: string }> {
+    this.resolved ??= (async () => {
+      const byId = await this.s.identity.projectById(this.cfg.project);
+      if (byId) return { project: byId, domainId: byId.domain_id };
+      const domain = await this.s.identity.domainByName(this.cfg.domain);
+      const project = domain ? await this.s.identity.projectByName(domain.id, this.cfg.project) : undefined;
+      if (!domain || !project)
+        throw new Error(`LAKEFORM_HMS_PROJECT: no project ${this.cfg.project} in domain ${this.cfg.domain}`);
+      return { project, domainId: domain.id };
+    })();
+    this.resolved.catch(() => {
+      this.resolved = undefined;
+    });
+    return this.resolved;
+  }
+
+  private instanceAt: { id: string; at: number } | undefined;
+
+  /**
+   * The served instance's id: `default` is resolved here (briefly cached), so every service call
+   * names the instance by id and a change of the project's default is noticed within seconds.
+   */
+  async instanceId(ref: string): Promise<string> {
+    if (ref !== 'default') return ref;
+    if (this.instanceAt && Date.now() - this.instanceAt.at < 5_000) return this.instanceAt.id;
+    const row = await this.s.instances.active((await this.project()).project.id, 'default');
+    this.instanceAt = { id: row.id, at: Date.now() };
+    return row.id;
+  }
+
+  /** The IAM user of that name in the project's domain, as a principal in the project; undefined if unknown. */
+  async principal(name: string): Promise<Principal | undefined> {
+    const { project, domainId } = await this.project();
+    const user = await this.s.identity.userByName(domainId, name);
+    if (!user || !user.enabled) return undefined;
+    return this.s.tokens.principalFor(user, project, ['hms']);
+  }
+}
+
+interface Shared {
+  s: AppServices;
+  cfg: HmsConfig;
+  log: Logger;
+  tenant: Tenant;
+  loc: LocationMap;
+  eventLog: EventLog;
+  methods: Map<string, MethodInfo>;
+  instance: string;
+}
+
+/** How long a connection's principal (admin membership) is reused before it is read again. */
+const PRINCIPAL_TTL_MS = 5_000;
+
+class Connection {
+  private user: string | undefined;
+  private principal: { p: Principal; at: number } | undefined;
+  private readonly handler: Record<string, unknown> = {};
+  private readonly processor;
+  private ended = false;
+
+  constructor(
+    private readonly sh: Shared,
+    private readonly socket: net.Socket,
+    private readonly remote: string,
+    private readonly authenticated?: string,
+  ) {
+    this.user = authenticated;
+    for (const info of sh.methods.values()) {
+      const entry = METHODS[info.name] as MethodEntry;
+      const fn = (...args: unknown[]) => this.invoke(info, entry, args);
+      // The generated processor calls a handler promise-style only when its arity matches the IDL's.
+      Object.defineProperty(fn, 'length', { value: info.args.length });
+      this.handler[info.name] = fn;
+    }
+    this.processor = new ThriftHiveMetastore.Processor(this.handler);
+  }
+
+  end(): void {
+    if (this.ended) return;
+    this.ended = true;
+    // After the replies already written; a Hive client's close() sends shutdown and hangs up.
+    setImmediate(() => this.socket.end());
+  }
+
+  async setUser(name: string, groups: string[]): Promise<string[]> {
+    if (this.authenticated !== undefined) {
+      if (name !== this.authenticated)
+        throw invalid(`set_ugi cannot change the authenticated user ${this.authenticated}`);
+      return groups;
+    }
+    const p = await this.sh.tenant.principal(name ?? '');
+    if (!p) throw invalid(`set_ugi: no enabled IAM user named '${name}' in domain ${this.sh.cfg.domain}`);
+    this.user = name;
+    this.principal = { p, at: Date.now() };
+    return groups;
+  }
+
+  private async caller(): Promise<Principal> {
+    if (this.principal && Date.now() - this.principal.at < PRINCIPAL_TTL_MS) return this.principal.p;
+    const name = this.user ?? (this.sh.cfg.defaultUser || undefined);
+    if (name === undefined)
+      throw new ServiceError(
+        'unauthenticated',
+        'no user: call set_ugi with an IAM user name or set LAKEFORM_HMS_DEFAULT_USER',
+      );
+    const p = await this.sh.tenant.principal(name);
+    if (!p) throw new ServiceError('unauthenticated', `IAM user ${name} does not exist or is disabled`);
+    this.principal = { p, at: Date.now() };
+    return p;
+  }
+
+  private async invoke(info: MethodInfo, entry: MethodEntry, args: unknown[]): Promise<unknown> {
+    const named = Object.fromEntries(info.args.map((a, i) => [a, args[i]]));
+    const started = performance.now();
+    let caller: Principal | undefined;
+    try {
+      caller = entry.open ? undefined : await this.caller();
+      const c: Ctx = {
+        s: this.sh.s,
+        caller: caller as Principal,
+        projectId: (await this.sh.tenant.project()).project.id,
+        instance: entry.open ? this.sh.instance : await this.sh.tenant.instanceId(this.sh.instance),
+        loc: this.sh.loc,
+        eventLog: this.sh.eventLog,
+        maxPartitions: this.sh.cfg.maxPartitions,
+        session: this,
+      };
+      const out = await entry.run(c, named);
+      this.sh.log.debug(
+        { method: info.name, action: entry.action, ms: Math.round(performance.now() - started) },
+        'metastore call',
+      );
+      return out;
+    } catch (err) {
+      if (info.oneway) {
+        this.sh.log.warn({ err, method: info.name }, 'oneway metastore call failed');
+        return undefined;
+      }
+      throw await this.thriftError(err, info, entry, caller);
+    }
+  }
+
+  /** A service failure as the exception the method declares for it; a refusal is audited as on the REST API. */
+  private async thriftError(err: unknown, info: MethodInfo, entry: MethodEntry, caller?: Principal): Promise<Error> {
+    const make = (type: string, message: string) =>
+      new (T as unknown as Record<string, new (a: object) => Error>)[type]!({ message });
+    if (err instanceof ServiceError) {
+      if (err.kind === 'forbidden' && caller) {
+        const project = (await this.sh.tenant.project()).project.id;
+        await this.sh.s.audit
+          .denied(
+            caller,
+            project,
+            this.sh.instance,
+            `hms:${info.name}`,
+            `thrift://${entry.action ?? info.name}`,
+            err.message,
+          )
+          .catch((e: unknown) => this.sh.log.error({ err: e }, 'could not audit a denied metastore call'));
+      }
+      const prefs = err instanceof ConcurrentChange ? ['MetaException'] : (PREFERENCE[err.kind] ?? ['MetaException']);
+      const type = prefs.find((t) => info.throws.includes(t));
+      if (type) return make(type, err.message);
+      return new Error(err.message);
+    }
+    if (err && typeof err === 'object' && (err as { name?: string }).name === 'TException') return err as Error;
+    if (Object.values(T).some((cls) => typeof cls === 'function' && err instanceof (cls as new () => object)))
+      return err as Error;
+    this.sh.log.error({ err, method: info.name, remote: this.remote }, 'metastore call failed');
+    const type = info.throws.includes('MetaException') ? 'MetaException' : undefined;
+    return type
+      ? make(type, `internal error in ${info.name}; see the server log`)
+      : new Error(`internal error in ${info.name}`);
+  }
+
+  /** Runs the message at the head of `input` (its reply goes to `output`). */
+  process(input: unknown, output: unknown): void {
+    this.processor.process(input, output);
+  }
+}
+
+export async function startMetastore(
+  s: AppServices,
+  cfg: HmsConfig,
+  log: Logger,
+  storage: { kind: 'local' | 's3'; localWarehouse?: string },
+): Promise<MetastoreEndpoint> {
+  const methods = readMethods();
+  const missing = [...methods.keys()].filter((m) => !METHODS[m]);
+  if (missing.length) throw new Error(`metastore: IDL methods without a handler: ${missing.join(', ')}`);
+  const sh: Shared = {
+    s,
+    cfg,
+    log: log.child({ component: 'metastore' }),
+    tenant: new Tenant(s, cfg),
+    loc: new LocationMap(storage.kind, storage.localWarehouse),
+    eventLog: new EventLog(s.store, s.instances, s.tables),
+    methods,
+    instance: cfg.instance,
+  };
+  const sockets = new Set<net.Socket>();
+  const sasl = cfg.auth === 'sasl' ? new SaslPlain(s, sh.tenant.project.bind(sh.tenant)) : undefined;
+  const server = net.createServer((socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+    socket.on('error', (err) => sh.log.debug({ err }, 'metastore connection error'));
+    socket.setNoDelay(true);
+    socket.setTimeout(cfg.idleTimeoutSeconds * 1000, () => socket.destroy());
+    const remote = socket.remoteAddress ?? '';
+    if (
+      cfg.auth === 'trust' &&
+      !LOOPBACK(remote) &&
+      !cfg.trustFrom.includes('*') &&
+      !cfg.trustFrom.includes(remote.replace(/^::ffff:/, ''))
+    ) {
+      sh.log.warn(
+        { remote },
+        'metastore: refused a trust-mode connection from a non-loopback address (see LAKEFORM_HMS_TRUST_FROM)',
+      );
+      socket.destroy();
+      return;
+    }
+    serve(sh, socket, remote, sasl);
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(cfg.port, cfg.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const a = server.address() as net.AddressInfo;
+  const address = `thrift://${a.family === 'IPv6' ? `[${a.address}]` : a.address}:${a.port}`;
+  sh.log.info(
+    { address, auth: cfg.auth, instance: cfg.instance, project: cfg.project },
+    `metastore listening on ${address}`,
+  );
+  return {
+    address,
+    port: a.port,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        for (const sock of sockets) sock.destroy();
+      }),
+  };
+}
+
+/** Reads a connection: sniffs its transport on the first byte, then feeds complete messages to the processor. */
+function serve(sh: Shared, socket: net.Socket, remote: string, sasl?: SaslPlain): void {
+  const max = sh.cfg.maxMessageBytes;
+  let feed: ((data: Buffer) => void) | undefined;
+  const fail = (why: string) => {
+    sh.log.warn({ remote, why }, 'metastore: closing a connection');
+    socket.destroy();
+  };
+
+  /** Framed messages: a 4-byte length then the message; each frame is one call. */
+  const framed = (conn: Connection) => {
+    let pending: Buffer = Buffer.alloc(0);
+    return (data: Buffer) => {
+      pending = pending.length ? Buffer.concat([pending, data]) : data;
+      while (pending.length >= 4) {
+        const size = pending.readInt32BE(0);
+        if (size < 0 || size > max) return fail(`frame of ${size} bytes (the most is ${max})`);
+        if (pending.length < 4 + size) return;
+        const frame = pending.subarray(4, 4 + size);
+        pending = pending.subarray(4 + size);
+        const input = new thrift.TBinaryProtocol(new thrift.TFramedTransport(frame));
+        const output = new BinaryWriter(write, true);
+        try {
+          conn.process(input, output);
+        } catch (err) {
+          return fail(`unreadable message: ${(err as Error).message}`);
+        }
+      }
+    };
+  };
+
+  /** Unframed messages: read as they complete; a partial one waits for more bytes. */
+  const unframed = (conn: Connection) => {
+    let reader: { readCursor: number; writeCursor: number } | undefined;
+    const receive = thrift.TBufferedTransport.receiver(
+      (r: { readCursor: number; writeCursor: number; commitPosition(): void; rollbackPosition(): void }) => {
+        reader = r;
+        while (r.readCursor < r.writeCursor) {
+          const input = new thrift.TBinaryProtocol(r);
+          const output = new BinaryWriter(write, false);
+          try {
+            conn.process(input, output);
+            r.commitPosition();
+          } catch (err) {
+            if (err instanceof thrift.InputBufferUnderrunError) {
+              r.rollbackPosition();
+              return;
+            }
+            return fail(`unreadable message: ${(err as Error).message}`);
+          }
+        }
+      },
+    );
+    // A large message arrives in many chunks: parsing after each one would re-read it from the
+    // start every time, so the chunks that arrive together are gathered first.
+    const chunks: Buffer[] = [];
+    let scheduled = false;
+    return (data: Buffer) => {
+      chunks.push(data);
+      if (scheduled) return;
+      scheduled = true;
+      setImmediate(() => {
+        scheduled = false;
+        const all = chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks);
+        chunks.length = 0;
+        receive(all);
+        if (reader && reader.writeCursor - reader.readCursor > max) fail(`message larger than ${max} bytes`);
+      });
+    };
+  };
+
+  const write = (buf: Buffer) => {
+    if (!socket.destroyed) socket.write(buf);
+  };
+
+  socket.on('data', (data: Buffer) => {
+    if (!feed) {
+      const first = data[0] as number;
+      if (sasl) {
+        if (first !== SASL_START) return fail('the metastore requires SASL PLAIN (LAKEFORM_HMS_AUTH=sasl)');
+        feed = sasl.negotiate(
+          socket,
+          remote,
+          (user) => {
+            const next = framed(new Connection(sh, socket, remote, user));
+            feed = next;
+            return next;
+          },
+          fail,
+        );
+      } else if (first === STRICT_BINARY) {
+        feed = unframed(new Connection(sh, socket, remote));
+      } else if (first === 0x00) {
+        feed = framed(new Connection(sh, socket, remote));
+      } else if (first === SASL_START) {
+        return fail('SASL is not enabled on this endpoint (LAKEFORM_HMS_AUTH=trust)');
+      } else {
+        return fail(`unsupported protocol (first byte 0x${first.toString(16)}); use TBinaryProtocol`);
+      }
+    }
+    feed(data);
+  });
+}

@@ -1,0 +1,275 @@
+// Iceberg tables: LakeCat EXTERNAL_TABLEs of format ICEBERG whose parameters point at their
+// current metadata file (the Hive convention): finding, listing, creating, loading, dropping and
+// renaming them. Commits are in commits.ts, registering an existing file in register.ts.
+import { createHash, randomUUID } from 'node:crypto';
+import { VIEW_TYPES, type TableService } from '../lakecat/table-service.js';
+import { deleteLocationData } from '../lakecat/data-files.js';
+import type { LocationGuard } from '../lakecat/names.js';
+import { ServiceError } from '../errors.js';
+import { badRequest, exists, missing, named } from './errors.js';
+import type { Recorder } from './idempotency.js';
+import type { MetadataFiles } from './metadata-files.js';
+import {
+  databaseNameOf,
+  identifier,
+  levelsOf,
+  pageSizeOf,
+  tableName,
+  type Caller,
+  type Page,
+  type Warehouse,
+} from './names.js';
+import type { IcebergNamespaces } from './namespaces.js';
+import { hiveColumns, newTableMetadata, type CreateRequest } from './new-table.js';
+import { assertTablePaths } from './paths.js';
+import { withRefSnapshotsOnly, type TableMetadata } from './table-metadata.js';
+
+/** An Iceberg table as found in LakeCat, with what a commit compares and swaps. */
+export interface IcebergTable {
+  w: Warehouse;
+  namespace: string;
+  name: string;
+  location: string;
+  metadataLocation: string;
+  /** The LakeCat table's version and parameters: the commit's compare-and-swap is on them. */
+  version: string;
+  parameters: Record<string, string>;
+}
+
+export interface LoadResult {
+  'metadata-location': string;
+  metadata: TableMetadata;
+  config: Record<string, string>;
+}
+
+/** The strong ETag of a table's state: its metadata file names it exactly. */
+export const etagOf = (metadataLocation: string) => `"${createHash('sha256').update(metadataLocation).digest('hex')}"`;
+
+export class IcebergTables {
+  constructor(
+    private readonly namespaces: IcebergNamespaces,
+    private readonly tables: TableService,
+    private readonly files: MetadataFiles,
+    /** The LakeCat services' location guard: a table's location and write paths pass it before anything is written. */
+    private readonly guard: LocationGuard,
+  ) {}
+
+  /**
+   * The LakeCat table behind an Iceberg identifier; a table of another format is not an Iceberg
+   * table (not found). `ALTER` for a change: refused (forbidden) before anything is written.
+   */
+  async table(
+    p: Caller,
+    w: Warehouse,
+    levels: string[],
+    table: string,
+    action: 'read' | 'ALTER' = 'read',
+  ): Promise<IcebergTable> {
+    const database = databaseNameOf(levels);
+    // The table first (one read on the hot path); only a miss asks whether the namespace is there, to name the error.
+    const absent = async (err: unknown): Promise<never> => {
+      if (!(err instanceof ServiceError && err.kind === 'not_found')) throw err;
+      await this.namespaces.namespace(p, w, levels);
+      throw missing('table', err.message);
+    };
+    type Shown = {
+      table_name: string;
+      table_type: string;
+      table_format: string;
+      version_id: string;
+      parameters?: Record<string, string>;
+      storage_descriptor?: { location?: string };
+    };
+    let t: Shown;
+    if (action === 'read') {
+      t = JSON.parse(
+        (await this.tables.show(p, p.projectId, w.instanceId, w.catalog, database, table).catch(absent)).text,
+      ) as Shown;
+    } else {
+      const row = await this.tables
+        .resolve(p, p.projectId, w.instanceId, w.catalog, database, table, action)
+        .catch(absent);
+      t = {
+        ...(JSON.parse(row.definition) as Shown),
+        table_name: row.name,
+        table_type: row.table_type,
+        table_format: row.table_format,
+        version_id: String(row.version),
+      };
+    }
+    const metadataLocation = t.parameters?.metadata_location;
+    // An Iceberg view has a metadata_location too, but it is not a table.
+    if (VIEW_TYPES.has(t.table_type)) throw missing('table', `${database}.${t.table_name} is a view, not a table`);
+    if (t.table_format !== 'ICEBERG' || !metadataLocation) {
+      throw missing(
+        'table',
+        `${database}.${t.table_name} is a ${t.table_format} table, not an Iceberg table with a metadata_location`,
+      );
+    }
+    return {
+      w,
+      namespace: database.toLowerCase(),
+      name: t.table_name,
+      location: t.storage_descriptor?.location ?? '',
+      metadataLocation,
+      version: t.version_id,
+      parameters: t.parameters ?? {},
+    };
+  }
+
+  async listTables(p: Caller, w: Warehouse, levels: string[], q: Page) {
+    const limit = pageSizeOf(q);
+    const db = await this.namespaces.namespace(p, w, levels);
+    const page = await named(
+      this.tables.list(p, p.projectId, w.instanceId, w.catalog, db.database_name, {
+        limit,
+        marker: q.pageToken || undefined,
+        reversePage: false,
+        deleted: false,
+        format: 'ICEBERG',
+        excludeTypes: [...VIEW_TYPES],
+        includeFields: [],
+      }),
+      { not_found: 'namespace' },
+    );
+    return {
+      identifiers: page.tables.map((t) => ({ namespace: levelsOf(db.database_name), name: t.table_name as string })),
+      ...(page.page_info.next_marker ? { 'next-page-token': page.page_info.next_marker } : {}),
+    };
+  }
+
+  /** The LakeCat definition of an Iceberg table at a metadata file. */
+  definition(name: string, metadata: TableMetadata, metadataLocation: string, previous?: IcebergTable) {
+    const schema =
+      metadata.schemas.find((x) => x['schema-id'] === metadata['current-schema-id']) ?? metadata.schemas[0];
+    return {
+      table_name: name,
+      table_type: 'EXTERNAL_TABLE',
+      table_format: 'ICEBERG',
+      storage_descriptor: { columns: schema ? hiveColumns(schema) : [], location: metadata.location },
+      parameters: {
+        ...(previous?.parameters ?? {}),
+        ...metadata.properties,
+        table_type: 'ICEBERG',
+        metadata_location: metadataLocation,
+        ...(previous ? { previous_metadata_location: previous.metadataLocation } : {}),
+      },
+    };
+  }
+
+  async createTable(
+    p: Caller,
+    w: Warehouse,
+    levels: string[],
+    body: (CreateRequest & { name?: unknown; location?: unknown; 'stage-create'?: unknown }) | undefined,
+    record?: Recorder,
+  ): Promise<LoadResult> {
+    if (!body || typeof body.name !== 'string') throw badRequest('name is required');
+    if (body.location !== undefined && typeof body.location !== 'string') throw badRequest('location must be a string');
+    const name = tableName(body.name);
+    const db = await this.namespaces.namespace(p, w, levels);
+    const location = ((body.location as string | undefined) || `${db.location}/${name}`).replace(/\/+$/, '');
+    const metadata = newTableMetadata(body, location) as unknown as TableMetadata;
+    if (body['stage-create'] === true) {
+      // Nothing exists until the client commits with assert-create; only a name already taken is refused now.
+      const taken = await this.tables.show(p, p.projectId, w.instanceId, w.catalog, db.database_name, name).then(
+        () => true,
+        () => false,
+      );
+      if (taken) throw exists(`table ${db.database_name}.${name} already exists`);
+      return { metadata, config: {} } as unknown as LoadResult;
+    }
+    const metadataLocation = `${location}/metadata/00000-${randomUUID()}.metadata.json`;
+    this.files.coordinates(metadataLocation); // a location outside our storage is refused before anything is written
+    await assertTablePaths(this.guard, p, w.instanceId, this.files.localWarehouse, metadata);
+    await this.files.writeMetadata(metadataLocation, metadata);
+    const answer: LoadResult = { 'metadata-location': metadataLocation, metadata, config: {} };
+    try {
+      // The table service checks grants, the location and the name in the transaction that creates it.
+      const definition = this.definition(name, metadata, metadataLocation);
+      if (!body.location) delete (definition.storage_descriptor as { location?: string }).location;
+      await named(
+        this.tables.create(p, p.projectId, w.instanceId, w.catalog, db.database_name, definition, {
+          icebergNames: true,
+          within: record?.(answer),
+        }),
+        { conflict: 'exists', not_found: 'namespace' },
+      );
+    } catch (err) {
+      await this.files.removeFile(metadataLocation);
+      throw err;
+    }
+    return answer;
+  }
+
+  async loadTable(
+    p: Caller,
+    w: Warehouse,
+    levels: string[],
+    name: string,
+    snapshots?: string,
+  ): Promise<LoadResult & { etag: string; table: IcebergTable }> {
+    if (snapshots !== undefined && snapshots !== 'all' && snapshots !== 'refs')
+      throw badRequest('snapshots must be all or refs');
+    const t = await this.table(p, w, levels, name);
+    const metadata = await this.files.readMetadata(t.metadataLocation);
+    return {
+      'metadata-location': t.metadataLocation,
+      metadata: snapshots === 'refs' ? withRefSnapshotsOnly(metadata) : metadata,
+      config: {},
+      etag: etagOf(t.metadataLocation),
+      table: t,
+    };
+  }
+
+  async dropTable(
+    p: Caller,
+    w: Warehouse,
+    levels: string[],
+    name: string,
+    purge: boolean,
+    record?: Recorder,
+  ): Promise<void> {
+    const t = await this.table(p, w, levels, name);
+    await named(
+      this.tables.delete(p, p.projectId, w.instanceId, w.catalog, t.namespace, t.name, {
+        deleteData: false,
+        isAsync: false,
+        within: record?.(undefined),
+      }),
+      { not_found: 'table' },
+    );
+    // TableService removes only a managed table's files; a purge asks for this external table's too.
+    if (purge && t.location) await deleteLocationData(this.files.storage, t.location, this.files.localWarehouse);
+  }
+
+  /** Renames a table, into another namespace of the catalog too; its files stay where they are. */
+  async renameTable(
+    p: Caller,
+    w: Warehouse,
+    body: { source?: unknown; destination?: unknown },
+    record?: Recorder,
+  ): Promise<void> {
+    const src = identifier(body.source, 'source');
+    const dst = identifier(body.destination, 'destination');
+    const t = await this.table(p, w, src.namespace, src.name);
+    const target = await this.namespaces.namespace(p, w, dst.namespace);
+    const name = tableName(dst.name);
+    await named(
+      this.tables.update(
+        p,
+        p.projectId,
+        w.instanceId,
+        w.catalog,
+        t.namespace,
+        t.name,
+        {
+          table: { table_name: name },
+          ...(target.database_name !== t.namespace ? { moveTo: target.database_name } : {}),
+        },
+        { icebergNames: true, within: record?.(undefined) },
+      ),
+      { not_found: 'table', conflict: 'exists' },
+    );
+  }
+}

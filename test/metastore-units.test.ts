@@ -1,0 +1,142 @@
+// The metastore endpoint's pure parts: names, the location rule, the method table against the IDL
+// and the generated code, and the reply writer against the runtime's.
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { readMethods } from '../src/metastore/idl-info.js';
+import { LocationMap } from '../src/metastore/locations.js';
+import { METHODS } from '../src/metastore/methods.js';
+import { namePattern, parseDbName, partitionSpecOf, partitionValuesOf } from '../src/metastore/names.js';
+import { tjson } from '../src/metastore/notifications.js';
+import { T, thrift } from '../src/metastore/runtime.js';
+import { BinaryWriter } from '../src/metastore/writer.js';
+import { ROOT } from './helpers/server.js';
+
+describe('metastore names', () => {
+  test('@cat#db in legacy arguments', () => {
+    assert.deepEqual(parseDbName('sales'), { catalog: 'hive', database: 'sales' });
+    assert.deepEqual(parseDbName('@hive#sales'), { catalog: 'hive', database: 'sales' });
+    assert.deepEqual(parseDbName('@other#sa*'), { catalog: 'other', database: 'sa*' });
+    assert.deepEqual(parseDbName('@other#!'), { catalog: 'other', database: '' });
+    assert.deepEqual(parseDbName('@other'), { catalog: 'other', database: '' });
+    assert.deepEqual(parseDbName('x', 'cat2'), { catalog: 'cat2', database: 'x' });
+  });
+  test('patterns: Hive wildcards kept, regex "anything" mapped', () => {
+    assert.equal(namePattern('.*'), undefined);
+    assert.equal(namePattern('*'), undefined);
+    assert.equal(namePattern('sales_.*|hr'), 'sales_*|hr');
+  });
+  test('partition names unescape; malformed names are refused', () => {
+    assert.deepEqual(partitionValuesOf('dt=2024-01-01/path=a%2Fb%3Dc'), ['2024-01-01', 'a/b=c']);
+    assert.deepEqual(partitionSpecOf('dt=1/hr=2'), { dt: '1', hr: '2' });
+    assert.throws(() => partitionValuesOf('novalue'), /key=value/);
+  });
+});
+
+describe('metastore location rule', () => {
+  const local = new LocationMap('local', '/data/warehouse');
+  const s3 = new LocationMap('s3', undefined);
+  test('stored obs:// becomes file:// in the warehouse (local) or s3:// (S3), and back', () => {
+    assert.equal(
+      local.toEngine('obs://lakeform/instances/x/hive/default.db/t'),
+      'file:///data/warehouse/lakeform/instances/x/hive/default.db/t',
+    );
+    assert.equal(s3.toEngine('obs://lakeform/a/b'), 's3://lakeform/a/b');
+    assert.equal(local.fromEngine('l', 'file:///data/warehouse/lakeform/a/b/'), 'obs://lakeform/a/b');
+    assert.equal(local.fromEngine('l', 'file:/data/warehouse/lakeform/a'), 'obs://lakeform/a');
+    for (const scheme of ['s3', 's3a', 's3n', 'obs'])
+      assert.equal(s3.fromEngine('l', `${scheme}://bucket/k/x`), 'obs://bucket/k/x');
+    assert.equal(local.fromEngine('l', ''), undefined);
+  });
+  test('nothing escapes through file://, s3a:// or ..', () => {
+    assert.throws(() => local.fromEngine('l', 'file:///etc/passwd'), /outside the warehouse/);
+    assert.throws(() => local.fromEngine('l', 'file:///data/warehouse'), /outside the warehouse/);
+    assert.throws(() => local.fromEngine('l', 'file:///data/warehouse/../etc'), /\.\./);
+    assert.throws(() => local.fromEngine('l', 'file:///data/warehouse2/x'), /outside the warehouse/);
+    assert.throws(() => s3.fromEngine('l', 's3a://bucket/a/../../b'), /\.\./);
+    assert.throws(() => s3.fromEngine('l', 'file:///data/warehouse/x'), /local storage/);
+    assert.throws(() => s3.fromEngine('l', 'hdfs://nn/x'), /must be/);
+  });
+});
+
+describe('metastore method table', () => {
+  const methods = readMethods();
+  test('every IDL method has a handler with a domain action name, and every handler a method', () => {
+    for (const name of methods.keys()) {
+      const entry = METHODS[name];
+      assert.ok(entry, `${name} has no handler`);
+      if (entry.action !== null) assert.match(entry.action, /^[a-z]+(\.[a-z]+)+$/, `${name}: ${entry.action}`);
+      else assert.ok(entry.open, `${name}: housekeeping without an action runs before a user is known`);
+    }
+    for (const name of Object.keys(METHODS)) assert.ok(methods.has(name), `${name} is not in the IDL`);
+    assert.ok(methods.size >= 95, `the IDL reader found only ${methods.size} methods`);
+  });
+  test("the generated processor's arity for each method is the IDL's (it calls promise-style only then)", () => {
+    const gen = ['ThriftHiveMetastore.js', 'FacebookService.js']
+      .map((f) => fs.readFileSync(path.join(ROOT, 'src/metastore/gen', f), 'utf8'))
+      .join('\n');
+    for (const m of methods.values()) {
+      if (m.oneway) continue;
+      const found = new RegExp(`_handler\\.${m.name}\\.length === (\\d+)`).exec(gen);
+      assert.equal(Number(found?.[1]), m.args.length, m.name);
+    }
+  });
+  test('the reply writer writes the bytes the runtime writes', () => {
+    const table = new T.Table({
+      tableName: 't',
+      dbName: 'd',
+      owner: 'ü',
+      createTime: 5,
+      lastAccessTime: 0,
+      retention: 0,
+      tableType: 'EXTERNAL_TABLE',
+      sd: new T.StorageDescriptor({
+        cols: [new T.FieldSchema({ name: 'a', type: 'int', comment: '' })],
+        location: 'file:///x',
+        inputFormat: 'i',
+        outputFormat: 'o',
+        compressed: true,
+        numBuckets: -1,
+        parameters: { x: 'y' },
+        serdeInfo: new T.SerDeInfo({ name: '', serializationLib: 's', parameters: {} }),
+        bucketCols: [],
+        sortCols: [new T.Order({ col: 'a', order: 1 })],
+      }),
+      partitionKeys: [],
+      parameters: { big: 'x'.repeat(10_000) },
+      viewOriginalText: '',
+      viewExpandedText: '',
+    });
+    const stats = new T.LongColumnStatsData({
+      lowValue: -5,
+      highValue: 2 ** 40,
+      numNulls: 0,
+      numDVs: 3,
+      bitVectors: Buffer.from([1, 2, 3]),
+    });
+    for (const obj of [table, stats] as unknown as { write(p: unknown): void }[]) {
+      let ours: Buffer | undefined;
+      const w = new BinaryWriter((b) => {
+        ours = b;
+      }, false);
+      w.writeMessageBegin('m', 2, 7);
+      obj.write(w);
+      w.flush();
+      let theirs: Buffer | undefined;
+      const trans = new thrift.TBufferedTransport(undefined, (b: Buffer) => {
+        theirs = b;
+      });
+      const p = new thrift.TBinaryProtocol(trans);
+      p.writeMessageBegin('m', 2, 7);
+      obj.write(p);
+      p.writeMessageEnd();
+      trans.flush();
+      assert.ok(ours && theirs && ours.equals(theirs));
+    }
+  });
+  test('embedded objects are TJSONProtocol text', () => {
+    const json = JSON.parse(tjson(new T.FieldSchema({ name: 'a', type: 'int', comment: '' })));
+    assert.deepEqual(json, { 1: { str: 'a' }, 2: { str: 'int' }, 3: { str: '' } });
+  });
+});
