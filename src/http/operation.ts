@@ -42,8 +42,6 @@ export interface Operation<P extends TSchema = TSchema, Q extends TSchema = TSch
   /** The domain action it performs (services/authz/actions.ts): what it needs, on which object. */
   action: ActionName;
   group: string;
-  /** The authorizable domain action it performs, `<object>.<verb>` (e.g. `table.show`). */
-  action?: string;
   /** Its error shape and JSON codec; `lakeformation` when left out. */
   wire?: Wire;
   method: HttpMethod;

@@ -68,6 +68,8 @@ export const ACTIONS = {
   'table.truncate': priv('table', 'DELETE'),
   'table.select': priv('table', 'SELECT'),
   'table.insert': priv('table', 'INSERT'),
+  // Iceberg's loadCredentials: the table must show; what the credential reaches follows SELECT and INSERT.
+  'credential.show': see('table'),
   'partition.add': priv('table', 'ALTER'),
   'partition.list': see('table'),
   'partition.alter': priv('table', 'ALTER'),
