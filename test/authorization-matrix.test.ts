@@ -1,17 +1,22 @@
-// Enforcement, generated from the operation table: every read (GET) of the LakeCat object tree
-// is called by users who reach a table and a function directly, through an IAM group and
-// through a role. Before the grant each is denied (404, or a list of catalogs without them), with
+// Enforcement, generated from the operation table and the declarations of its actions: every
+// read (GET) of the LakeCat object tree, each declared to need its object shown (or its
+// container, for a listing), is called by users who reach a table and a function directly,
+// through an IAM group and through a role. Before the grant each is denied (404, or a list of catalogs without them), with
 // it each succeeds and sees them, after the revoke each is denied again; check-permission
 // answers the same at every step.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { allOperations } from '../src/http/app.js';
 import type { AppServices } from '../src/services/app-services.js';
+import { ACTIONS } from '../src/services/authz/actions.js';
 import { createGrantees, type Grantees, type How } from './helpers/grantees.js';
 import { backends, createRunningInstance, startServer, type TestServer } from './helpers/server.js';
 
-const reads = allOperations({} as AppServices)
+const lakecatGets = allOperations({} as AppServices)
   .filter((op) => op.method === 'GET' && op.path.startsWith('/v1/{project_id}/instances/{instance_id}/catalogs'));
+/** Reads by declaration: the object must show (or its container, for a listing); the list of catalogs shows what the grants reach. */
+const isRead = (action: keyof typeof ACTIONS) => ['see', 'within'].includes(ACTIONS[action].kind) || action === 'catalog.list';
+const reads = lakecatGets.filter((op) => isRead(op.action));
 
 const NAMES: Record<string, string> = { catalog_name: 'mx', database_name: 'dx', table_name: 'tx', function_name: 'fx', dataset_name: 'sx' };
 // A list shows the objects below its path; which of them depends on the operation.
@@ -58,8 +63,9 @@ for (const backend of await backends()) {
     });
     after(async () => { await server?.stop(); });
 
-    test('the table has LakeCat reads to check', () => {
+    test('the table has LakeCat reads to check, and every GET of the object tree is declared a read', () => {
       assert.ok(reads.length >= 12, `only ${reads.length} reads`);
+      for (const op of lakecatGets) assert.ok(isRead(op.action), `${op.name} (${op.action}) is a GET not declared as a read`);
     });
 
     const pathOf = (template: string) => template.replace('{project_id}', project).replace('{instance_id}', instance)
@@ -91,10 +97,23 @@ for (const backend of await backends()) {
     }
 
     async function checkAs(who: keyof typeof principals): Promise<boolean> {
-      const r = await server.request('POST', `${base()}/policies/check-permission`, { token, body: { access_request: [
+      const body = { access_request: [
         { action: 'DESCRIBE', principal: [{ principal_name: users[who], principal_source: 'IAM', principal_type: 'USER' }], resource: { resource_type: 'TABLE', catalog: 'mx', database: 'dx', table: 'tx' } },
-      ] } });
+      ] };
+      const r = await server.request('POST', `${base()}/policies/check-permission`, { token, body });
       assert.equal(r.status, 200, r.text);
+      assert.equal(r.json[0].deciding_policies, undefined, 'the reference answer, unless an explanation is asked for');
+      // The lakeform extension: the same answer, with the policies that decided it (the grant to the user, its group or its role).
+      const explained = await server.request('POST', `${base()}/policies/check-permission`, { token, body, query: { explain: true } });
+      assert.equal(explained.status, 200, explained.text);
+      assert.equal(explained.json[0].check_result, r.json[0].check_result);
+      const deciding = explained.json[0].deciding_policies as { principal_type: string; principal_name: string; permissions: string[]; effect: boolean }[];
+      if (r.json[0].check_result) {
+        assert.deepEqual(deciding.map((p) => [p.principal_type, p.principal_name, p.permissions, p.effect]),
+          [[principals[who].principal_type, principals[who].principal_name, ['DESCRIBE'], true]]);
+      } else {
+        assert.deepEqual(deciding, []);
+      }
       return r.json[0].check_result as boolean;
     }
 

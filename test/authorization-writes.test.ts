@@ -1,14 +1,16 @@
-// Enforcement of every LakeCat write, generated from the operation table: each operation that
-// is not a GET beneath /catalogs is called, on fresh objects, by users reached directly,
-// through an IAM group and through a role. With no grant it is refused (404 or 403) and changes
-// nothing; with exactly the one privilege it needs it succeeds; after the revoke it is refused
-// again on the next request. check-permission answers the same at every step. The operations
-// no grant opens (catalog creation, roles, policies) refuse a user holding ALL on everything.
+// Enforcement of every LakeCat write, generated from the operation table and the declarations
+// of the actions its entries name: each operation that is not a GET beneath /catalogs is called,
+// on fresh objects, by users reached directly, through an IAM group and through a role. With no
+// grant it is refused (404 or 403) and changes nothing; with exactly the one privilege its
+// declaration names it succeeds; after the revoke it is refused again on the next request.
+// check-permission answers the same at every step. Every instance's operation declared for
+// administrators only refuses a user holding ALL on everything, reached each of the three ways.
 // Foreign projects are the tenancy test's matrix, over the same table.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { allOperations } from '../src/http/app.js';
 import type { AppServices } from '../src/services/app-services.js';
+import { ACTIONS, type Requirement } from '../src/services/authz/actions.js';
 import { createGrantees, type Grantees, type How } from './helpers/grantees.js';
 import { backends, createRunningInstance, startServer, type Response, type TestServer } from './helpers/server.js';
 
@@ -16,57 +18,74 @@ const table = allOperations({} as AppServices);
 const lakecatWrites = table.filter((op) => op.method !== 'GET' && op.path.includes('/catalogs'));
 
 type Level = 'CATALOG' | 'DATABASE' | 'TABLE' | 'FUNC';
-interface WriteCase {
-  /** The one privilege that opens the operation, and what it is granted on. */
-  privilege: string; on: Level;
+/** How to call an operation on the fixture: the request only; what it needs comes from its declaration. */
+interface Request {
   body?: unknown; query?: Record<string, string | string[]>;
   /** It removes the object it acts on: the refusal after the revoke needs the fixture again. */
   destroys?: boolean;
-  /** A read over POST: refused means 404, or an answer without the objects. */
-  reads?: boolean;
   /** The fixture holds no database of its own (a catalog is dropped only when empty). */
   bare?: boolean;
+}
+interface WriteCase extends Request {
+  /** The one privilege that opens the operation ('' when none does), and what it is granted on. */
+  privilege: string; on: Level;
+  /** A read over POST: refused means 404, or an answer without the objects. */
+  reads?: boolean;
+}
+
+const LEVEL = { catalog: 'CATALOG', database: 'DATABASE', table: 'TABLE', function: 'FUNC', dataset: 'DATABASE' } as const;
+
+/** What the declaration says opens an operation: its privilege on its object, or (a read) DESCRIBE on the table it shows. */
+function needs(d: Requirement): Pick<WriteCase, 'privilege' | 'on' | 'reads'> {
+  if (d.kind === 'privilege') return { privilege: d.privileges[0], on: LEVEL[d.object] };
+  if (d.kind === 'create') return { privilege: d.privilege, on: LEVEL[d.object] };
+  if (d.kind === 'see' || d.kind === 'within') return { privilege: 'DESCRIBE', on: 'TABLE', reads: true };
+  return { privilege: '', on: 'CATALOG' };
 }
 
 const stats = (name: string) => ({ column_name: name, column_type: 'int', data_type: 'longStats', long_statistics_data: { minimum_value: 1, maximum_value: 9, number_of_distinct_value: 9, number_of_null: 0 } });
 const partition = (v: string, extra: Record<string, unknown> = {}) => ({ partition_values: [v], storage_descriptor: { columns: [] }, ...extra });
 
-/** Every LakeCat write: a new one without a case here fails the test below. */
-const CASES: Record<string, WriteCase> = {
-  CreateCatalog: { privilege: '', on: 'CATALOG' }, // administrators only: see adminOnly
-  UpdateCatalog: { privilege: 'ALTER', on: 'CATALOG', body: { catalog_name: '{c}', description: 'changed' } },
-  DeleteCatalog: { privilege: 'DROP', on: 'CATALOG', destroys: true, bare: true },
-  CreateDatabase: { privilege: 'CREATE_DATABASE', on: 'CATALOG', body: { database_name: 'made' } },
-  UpdateDatabase: { privilege: 'ALTER', on: 'DATABASE', body: { database_name: 'd', description: 'changed' } },
-  DeleteDatabase: { privilege: 'DROP', on: 'DATABASE', destroys: true, query: { cascade: 'true' } },
-  CreateTable: { privilege: 'CREATE_TABLE', on: 'DATABASE', body: { table_name: 'made', table_type: 'EXTERNAL_TABLE', owner_type: 'USER', storage_descriptor: { columns: [] } } },
-  ListTablesByName: { privilege: 'DESCRIBE', on: 'TABLE', reads: true, body: { table_names: ['t'] } },
-  UpdateTable: { privilege: 'ALTER', on: 'TABLE', body: { table: { comments: 'changed' } } },
-  DeleteAllTables: { privilege: 'DELETE', on: 'TABLE' },
-  DeleteTable: { privilege: 'DROP', on: 'TABLE', destroys: true },
-  AddPartitions: { privilege: 'ALTER', on: 'TABLE', body: { if_not_exist: false, partitions: [partition('new')] } },
-  BatchListPartitionByValues: { privilege: 'DESCRIBE', on: 'TABLE', reads: true, body: { values: [['a']] } },
-  BatchUpdatePartition: { privilege: 'ALTER', on: 'TABLE', body: { partition_inputs: [{ partition_values: ['a'], partition: partition('a', { parameters: { changed: 'yes' } }) }] } },
-  BatchDeletePartition: { privilege: 'DROP', on: 'TABLE', body: { partition_values: [['a']] }, destroys: true },
-  BatchDeletePartitionedStatistics: { privilege: 'DELETE', on: 'TABLE', body: { partition_values: [['a']] } },
-  SetTableColumnStatistics: { privilege: 'ALTER', on: 'TABLE', body: { merge: false, table_column_statistics: { column_statistics_desc: {}, column_statistics_objects: [stats('id')] } } },
-  ListTableColumnStatistics: { privilege: 'DESCRIBE', on: 'TABLE', reads: true, body: { column_names: ['id'] } },
-  DeleteTableColumnStatistics: { privilege: 'ALTER', on: 'TABLE', query: { column_name: 'id' }, destroys: true },
-  SetPartitionColumnStatistics: { privilege: 'ALTER', on: 'TABLE', body: { need_merge: false, statistics: [{ column_statistics_desc: { partition_values: ['a'] }, column_statistics_objects: [stats('id')] }] } },
-  BatchShowPartitionColumnStatistics: { privilege: 'DESCRIBE', on: 'TABLE', reads: true, body: { aggregate_statics: false, column_names: ['id'], partition_values_list: [['a']] } },
-  DeletePartitionColumnStatistics: { privilege: 'ALTER', on: 'TABLE', query: { partition_values: ['a'], column_name: 'id' }, destroys: true },
-  CreateFunction: { privilege: 'CREATE_FUNC', on: 'DATABASE', body: { function_name: 'made', class_name: 'x.Made', function_type: 'JAVA', owner_type: 'USER', resource_uris: [] } },
-  UpdateFunction: { privilege: 'ALTER', on: 'FUNC', body: { function_name: 'f', class_name: 'x.Changed', function_type: 'JAVA', owner_type: 'USER', resource_uris: [] } },
-  DeleteFunction: { privilege: 'DROP', on: 'FUNC', destroys: true },
-  BatchCreateConstraint: { privilege: 'ALTER', on: 'TABLE', body: { unique_constraints: [{ column_name: 'id', constraint_name: 'made_uq', enable_constraint: true, validate_constraint: false, rely_constraint: false }] } },
-  DeleteConstraint: { privilege: 'ALTER', on: 'TABLE', destroys: true },
-  CreateDataset: { privilege: 'CREATE_TABLE', on: 'DATABASE', body: { dataset_name: 'made', storage_type: 'MANAGED' } },
-  UpdateDataset: { privilege: 'ALTER', on: 'DATABASE', body: { description: 'changed' } },
-  DeleteDataset: { privilege: 'DROP', on: 'DATABASE', destroys: true },
+/** How to call every LakeCat write: a new one without a request here fails the test below. */
+const REQUESTS: Record<string, Request> = {
+  CreateCatalog: {}, // administrators only: see the last test
+  UpdateCatalog: { body: { catalog_name: '{c}', description: 'changed' } },
+  DeleteCatalog: { destroys: true, bare: true },
+  CreateDatabase: { body: { database_name: 'made' } },
+  UpdateDatabase: { body: { database_name: 'd', description: 'changed' } },
+  DeleteDatabase: { destroys: true, query: { cascade: 'true' } },
+  CreateTable: { body: { table_name: 'made', table_type: 'EXTERNAL_TABLE', owner_type: 'USER', storage_descriptor: { columns: [] } } },
+  ListTablesByName: { body: { table_names: ['t'] } },
+  UpdateTable: { body: { table: { comments: 'changed' } } },
+  DeleteAllTables: {},
+  DeleteTable: { destroys: true },
+  AddPartitions: { body: { if_not_exist: false, partitions: [partition('new')] } },
+  BatchListPartitionByValues: { body: { values: [['a']] } },
+  BatchUpdatePartition: { body: { partition_inputs: [{ partition_values: ['a'], partition: partition('a', { parameters: { changed: 'yes' } }) }] } },
+  BatchDeletePartition: { body: { partition_values: [['a']] }, destroys: true },
+  BatchDeletePartitionedStatistics: { body: { partition_values: [['a']] } },
+  SetTableColumnStatistics: { body: { merge: false, table_column_statistics: { column_statistics_desc: {}, column_statistics_objects: [stats('id')] } } },
+  ListTableColumnStatistics: { body: { column_names: ['id'] } },
+  DeleteTableColumnStatistics: { query: { column_name: 'id' }, destroys: true },
+  SetPartitionColumnStatistics: { body: { need_merge: false, statistics: [{ column_statistics_desc: { partition_values: ['a'] }, column_statistics_objects: [stats('id')] }] } },
+  BatchShowPartitionColumnStatistics: { body: { aggregate_statics: false, column_names: ['id'], partition_values_list: [['a']] } },
+  DeletePartitionColumnStatistics: { query: { partition_values: ['a'], column_name: 'id' }, destroys: true },
+  CreateFunction: { body: { function_name: 'made', class_name: 'x.Made', function_type: 'JAVA', owner_type: 'USER', resource_uris: [] } },
+  UpdateFunction: { body: { function_name: 'f', class_name: 'x.Changed', function_type: 'JAVA', owner_type: 'USER', resource_uris: [] } },
+  DeleteFunction: { destroys: true },
+  BatchCreateConstraint: { body: { unique_constraints: [{ column_name: 'id', constraint_name: 'made_uq', enable_constraint: true, validate_constraint: false, rely_constraint: false }] } },
+  DeleteConstraint: { destroys: true },
+  CreateDataset: { body: { dataset_name: 'made', storage_type: 'MANAGED' } },
+  UpdateDataset: { body: { description: 'changed' } },
+  DeleteDataset: { destroys: true },
 };
 
-/** Operations no grant opens, with a valid request each (so the refusal is authorization, not validation). */
-const ADMIN_ONLY: Record<string, { body?: unknown; query?: Record<string, string> }> = {
+/** The cases, from the declarations: an operation whose action is undeclared or has no request fails by name. */
+const CASES: Record<string, WriteCase> = Object.fromEntries(lakecatWrites.filter((op) => REQUESTS[op.name]).map((op) => [op.name, { ...REQUESTS[op.name], ...needs(ACTIONS[op.action]) }]));
+
+/** The instance's operations declared for administrators only; a valid request each (so the refusal is authorization, not validation). */
+const adminOnly = table.filter((op) => ACTIONS[op.action].kind === 'admin' && op.path.includes('/instances/{instance_id}'));
+const ADMIN_REQUESTS: Record<string, { body?: unknown; query?: Record<string, string> }> = {
   CreateCatalog: { body: { catalog_name: 'by_user' } },
   CreateRole: { body: { role_name: 'by_user' } },
   UpdateRole: { body: { role_name: 'a_role', description: 'x' } },
@@ -80,6 +99,19 @@ const ADMIN_ONLY: Record<string, { body?: unknown; query?: Record<string, string
   BatchAuthorizeInterface: { body: { effect: true, principal_list: [{ principal_name: 'a_user', principal_source: 'IAM', principal_type: 'USER' }], resource: { type: 'CATALOG', catalogs: [{ name: '*' }] }, permissions: ['ALL'] } },
   BatchCancelAuthorizationInterface: { body: { effect: true, principal_list: [{ principal_name: 'a_user', principal_source: 'IAM', principal_type: 'USER' }], resource: { type: 'CATALOG', catalogs: [{ name: '*' }] }, permissions: ['ALL'] } },
   BatchCheckPermission: { body: { access_request: [] } },
+  UpdateLakeFormationInstance: { body: { name: 'by_user' } },
+  UpdateLakeFormationInstanceScale: { body: { specs: [{ spec_code: 'lakeformation.unit.basic.qps', stride_num: 8 }] } },
+  BatchUpdateLakeFormationInstanceTags: { body: { tags: [{ key: 'by', value: 'user' }] } },
+  CreateAccessClient: { body: { name: 'by_user', access_mode: 'SYSTEM' } },
+  UpdateAccessClient: { body: { name: 'by_user' } },
+  CreateJobByInstance: { body: { name: 'by_user', type: 'METADATA_DISCOVERY', parameter: {} } },
+  UpdateJobByInstance: { body: { name: 'by_user', parameter: {} } },
+  CreateAlarmRule: { body: { rule_name: 'by_user', metric: 'REQUEST_RATE_RATIO', comparison_operator: '>', threshold: 1, evaluation_period: 1 } },
+  UpdateAlarmRule: { body: {} },
+  AcknowledgeAlarmRecord: { body: {} },
+  ListJobsByInstance: { query: { type: 'METADATA_DISCOVERY' } },
+  ListUsers: { query: { user_source: 'IAM' } },
+  ListGroupsForDomain: { query: { group_source: 'IAM' } },
 };
 
 for (const backend of await backends()) {
@@ -112,7 +144,9 @@ for (const backend of await backends()) {
 
     test('every LakeCat write of the operation table has a case, and there are writes to check', () => {
       assert.ok(lakecatWrites.length >= 20, `only ${lakecatWrites.length} writes`);
-      for (const op of lakecatWrites) assert.ok(CASES[op.name], `${op.name} has no case in this matrix`);
+      for (const op of lakecatWrites) assert.ok(CASES[op.name], `${op.name} has no request in this matrix`);
+      // The cases no grant opens are those declared for administrators, and the last test calls each.
+      for (const op of lakecatWrites) assert.equal(CASES[op.name]?.privilege === '', adminOnly.includes(op), op.name);
     });
 
     /** Catalog `c`, database `d`, partitioned managed table `t` (partition a, statistics on id, primary key k), function `f` and dataset `s`; what exists already stays. */
@@ -221,25 +255,35 @@ for (const backend of await backends()) {
       });
     }
 
-    test('operations no grant opens refuse a user holding ALL on every catalog, and an administrator may call them', async () => {
-      const everything = { effect: true, principal_list: [principals.direct], resource: { type: 'CATALOG', catalogs: [{ name: '*' }] }, permissions: ['ALL'] };
-      await ok('POST', `${base()}/policies/grant`, everything);
-      const adminOnly = table.filter((op) => ADMIN_ONLY[op.name]);
-      assert.equal(adminOnly.length, Object.keys(ADMIN_ONLY).length, 'every admin-only case names an operation of the table');
-      for (const op of adminOnly) {
-        const k = ADMIN_ONLY[op.name] as { body?: unknown; query?: Record<string, string> };
-        const path = op.path.replace('{project_id}', project).replace('{instance_id}', instance).replace('{role_name}', 'a_role').replace('{user_name}', 'a_user');
-        const r = await server.request(op.method, path, { token: tokens.direct, body: k.body, query: k.query });
-        assert.equal(r.status, 403, `${op.name} as a holder of ALL: ${r.status} ${r.text}`);
-        assert.ok(r.json.error_code && r.json.error_msg, `${op.name}: a JSON error`);
+    // Granting with a wildcard is for administrators too, though granting as such is open to owners and grant options.
+    const refusedToAll = [...adminOnly, ...table.filter((op) => op.name === 'BatchAuthorizeInterface' || op.name === 'BatchCancelAuthorizationInterface')];
+    const adminPath = (op: { path: string }) => op.path.replace('{project_id}', project).replace('{instance_id}', instance)
+      .replace('{role_name}', 'a_role').replace('{user_name}', 'a_user').replace(/\{(rule|record)_id\}/g, '0'.repeat(32))
+      .replace(/\{\w+\}/g, '00000000-0000-4000-8000-000000000000');
+
+    test('every operation declared for administrators has a valid request here', () => {
+      assert.ok(adminOnly.length >= 30, `only ${adminOnly.length} administrator-only operations`);
+      for (const op of adminOnly) assert.ok(!op.body || ADMIN_REQUESTS[op.name], `${op.name} has no request in this matrix`);
+    });
+
+    test('operations no grant opens refuse a user holding ALL on every catalog (directly, through a group, through a role), and an administrator may call them', async () => {
+      for (const how of hows) {
+        const everything = { effect: true, principal_list: [principals[how]], resource: { type: 'CATALOG', catalogs: [{ name: '*' }] }, permissions: ['ALL'] };
+        await ok('POST', `${base()}/policies/grant`, everything);
+        for (const op of refusedToAll) {
+          const k = ADMIN_REQUESTS[op.name] ?? {};
+          const r = await server.request(op.method, adminPath(op), { token: tokens[how], body: k.body, query: k.query });
+          assert.equal(r.status, 403, `${op.name} as a holder of ALL (${how}): ${r.status} ${r.text}`);
+          assert.ok(r.json.error_code && r.json.error_msg, `${op.name}: a JSON error`);
+        }
+        await ok('POST', `${base()}/policies/revoke`, everything);
       }
       // The same requests from an administrator pass authorization (in an order where each finds what it needs).
       for (const name of ['CreateCatalog', 'BatchCheckPermission', 'UpdateRole', 'AssociatePrincipals', 'RevokePrincipals', 'AssociateRoles', 'RevokeRoles', 'BatchCancelAuthorizationInterface']) {
-        const op = adminOnly.find((o) => o.name === name) as { method: string; path: string };
-        const k = ADMIN_ONLY[name] as { body?: unknown };
-        await ok(op.method, op.path.replace('{project_id}', project).replace('{instance_id}', instance).replace('{role_name}', 'a_role').replace('{user_name}', 'a_user'), k.body);
+        const op = refusedToAll.find((o) => o.name === name) as { method: string; path: string };
+        const k = ADMIN_REQUESTS[name] as { body?: unknown };
+        await ok(op.method, adminPath(op), k.body);
       }
-      await ok('POST', `${base()}/policies/revoke`, everything);
     });
   });
 }

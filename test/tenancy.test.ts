@@ -1,11 +1,12 @@
 // Multi-tenancy is a security boundary: generated from the operation table, every operation
-// whose path names a project is called with a token of another project, for an instance that
-// exists and one that does not. Each call must be refused with the same 403, change nothing,
-// and reveal nothing.
+// whose path names a project (each declared an action that needs a caller) is called with a
+// token of another project, for an instance that exists and one that does not. Each call must
+// be refused with the same 403, change nothing, and reveal nothing.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { allOperations } from '../src/http/app.js';
 import type { AppServices } from '../src/services/app-services.js';
+import { ACTIONS } from '../src/services/authz/actions.js';
 import { backends, startServer, type TestServer } from './helpers/server.js';
 
 const table = allOperations({} as AppServices);
@@ -31,8 +32,9 @@ for (const backend of await backends()) {
     });
     after(async () => { await server?.stop(); });
 
-    test('the table has project-scoped operations to check', () => {
+    test('the table has project-scoped operations to check, each declared an action that needs a caller', () => {
       assert.ok(projectScoped.length >= 12, `only ${projectScoped.length} project-scoped operations`);
+      for (const op of projectScoped) assert.notEqual(ACTIONS[op.action].kind, 'public', `${op.name} is project-scoped but declared public`);
     });
 
     for (const op of projectScoped) {

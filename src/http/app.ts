@@ -1,3 +1,4 @@
+import { assertDeclarations } from '../services/authz/actions.js';
 import { randomUUID } from 'node:crypto';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest, LogController } from 'fastify';
 import type { Logger } from 'pino';
@@ -108,6 +109,8 @@ export async function buildApp(services: AppServices, opts: AppOptions): Promise
   });
 
   const ops = allOperations(services);
+  // An entry without a declared action would be served unchecked: refuse to start instead.
+  assertDeclarations(ops);
   const tokenAuth = tokenAuthentication(services.tokens);
   const bearerAuth = bearerAuthentication(services.tokens);
   const signatureAuth = signatureAuthentication(services.accessKeys);

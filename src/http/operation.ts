@@ -1,6 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Static, TSchema } from 'typebox';
 import type { Principal } from '../services/iam/principal.js';
+import type { ActionName } from '../services/authz/actions.js';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'HEAD';
 
@@ -38,9 +39,9 @@ export interface HandlerContext<P, Q, B> {
  */
 export interface Operation<P extends TSchema = TSchema, Q extends TSchema = TSchema, B extends TSchema = TSchema> {
   name: string;
+  /** The domain action it performs (services/authz/actions.ts): what it needs, on which object. */
+  action: ActionName;
   group: string;
-  /** The authorizable domain action it performs, `<object>.<verb>` (e.g. `table.show`). */
-  action?: string;
   /** Its error shape and JSON codec; `lakeformation` when left out. */
   wire?: Wire;
   method: HttpMethod;

@@ -158,7 +158,7 @@ export async function createServices(
   return {
     version, config, store, storage, identity, tokens, accessKeys, instances, catalogs, databases, functions,
     tables, partitions, statistics: new StatisticsService(store, partitions),
-    datasets: new DatasetService(store, instances, storage, localWarehouse, log, policies, guard), constraints: new ConstraintService(store, tables), roles: new RoleService(store, instances, policies), policies, audit: new AuditService(store, instances), metadata: new MetadataService(store, instances, config), rateLimiter: new RateLimiter(),
+    datasets: new DatasetService(store, instances, storage, localWarehouse, log, policies, guard), constraints: new ConstraintService(store, tables), roles: new RoleService(store, instances, policies), policies, audit: new AuditService(store, instances), metadata: new MetadataService(store, instances, config, policies), rateLimiter: new RateLimiter(),
     serviceAuthorization,
     agencies: new AgencyService(store, accessKeys), locations, obs: new ObsService(store, storage, locations, config.defaultBucket, config.region),
     access: new AccessService(store, instances, clock),

@@ -63,7 +63,7 @@ export function iamOperations(s: AppServices): Operation[] {
 
   return [
     operation({
-      name: 'KeystoneCreateUserToken', group: IAM, method: 'POST', path: '/v3/auth/tokens', status: 201, auth: 'none',
+      name: 'KeystoneCreateUserToken', action: 'token.create', group: IAM, method: 'POST', path: '/v3/auth/tokens', status: 201, auth: 'none',
       query: Type.Object({ nocatalog: Type.Optional(Type.String()) }),
       body: Type.Object({
         auth: Type.Object({
@@ -100,7 +100,7 @@ export function iamOperations(s: AppServices): Operation[] {
       },
     }),
     operation({
-      name: 'KeystoneValidateToken', group: IAM, method: 'GET', path: '/v3/auth/tokens', status: 200,
+      name: 'KeystoneValidateToken', action: 'token.validate', group: IAM, method: 'GET', path: '/v3/auth/tokens', status: 200,
       query: Type.Object({ nocatalog: Type.Optional(Type.String()) }),
       handler: async ({ principal, query, request, reply }) => {
         const token = subjectToken(request);
@@ -114,13 +114,13 @@ export function iamOperations(s: AppServices): Operation[] {
       },
     }),
     operation({
-      name: 'KeystoneRevokeToken', group: IAM, method: 'DELETE', path: '/v3/auth/tokens', status: 204,
+      name: 'KeystoneRevokeToken', action: 'token.revoke', group: IAM, method: 'DELETE', path: '/v3/auth/tokens', status: 204,
       handler: async ({ principal, request }) => { await s.tokens.revoke(principal, subjectToken(request)); },
     }),
 
     // ---- projects
     operation({
-      name: 'KeystoneListProjects', group: IAM, method: 'GET', path: '/v3/projects', status: 200,
+      name: 'KeystoneListProjects', action: 'project.list', group: IAM, method: 'GET', path: '/v3/projects', status: 200,
       query: Type.Object({ name: Type.Optional(Type.String({ maxLength: 255 })), domain_id: Type.Optional(Id), enabled: Type.Optional(Type.Boolean()), ...Paging }),
       handler: async ({ principal, query }) => ({
         projects: (await s.identity.listProjects(principal, { name: query.name, domainId: query.domain_id, enabled: query.enabled, limit: query.limit, marker: query.marker })).map(projectView),
@@ -128,34 +128,34 @@ export function iamOperations(s: AppServices): Operation[] {
       }),
     }),
     operation({
-      name: 'KeystoneListAuthProjects', group: IAM, method: 'GET', path: '/v3/auth/projects', status: 200,
+      name: 'KeystoneListAuthProjects', action: 'project.list-own', group: IAM, method: 'GET', path: '/v3/auth/projects', status: 200,
       handler: async ({ principal }) => ({ projects: (await s.identity.listProjects(principal, { enabled: true, limit: 1000 })).map(projectView), links: { self: '/v3/auth/projects' } }),
     }),
     operation({
-      name: 'KeystoneCreateProject', group: IAM, method: 'POST', path: '/v3/projects', status: 201,
+      name: 'KeystoneCreateProject', action: 'project.create', group: IAM, method: 'POST', path: '/v3/projects', status: 201,
       body: Type.Object({ project: Type.Object({ name: Type.String({ minLength: 1, maxLength: 64 }), description: Type.Optional(Description), domain_id: Type.Optional(Id) }) }),
       handler: async ({ principal, body }) => ({ project: projectView(await s.identity.createProject(principal, { name: body.project.name, description: body.project.description, domainId: body.project.domain_id })) }),
     }),
     operation({
-      name: 'KeystoneShowProject', group: IAM, method: 'GET', path: '/v3/projects/{id}', status: 200,
+      name: 'KeystoneShowProject', action: 'project.show', group: IAM, method: 'GET', path: '/v3/projects/{id}', status: 200,
       params: Type.Object({ id: Id }),
       handler: async ({ principal, params }) => ({ project: projectView(await s.identity.getProject(principal, params.id)) }),
     }),
     operation({
-      name: 'KeystoneUpdateProject', group: IAM, method: 'PATCH', path: '/v3/projects/{id}', status: 200,
+      name: 'KeystoneUpdateProject', action: 'project.alter', group: IAM, method: 'PATCH', path: '/v3/projects/{id}', status: 200,
       params: Type.Object({ id: Id }),
       body: Type.Object({ project: Type.Object({ name: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })), description: Type.Optional(Description), enabled: Type.Optional(Type.Boolean()) }) }),
       handler: async ({ principal, params, body }) => ({ project: projectView(await s.identity.updateProject(principal, params.id, body.project)) }),
     }),
     operation({
-      name: 'KeystoneDeleteProject', group: IAM, method: 'DELETE', path: '/v3/projects/{id}', status: 204,
+      name: 'KeystoneDeleteProject', action: 'project.drop', group: IAM, method: 'DELETE', path: '/v3/projects/{id}', status: 204,
       params: Type.Object({ id: Id }),
       handler: async ({ principal, params }) => { await s.identity.deleteProject(principal, params.id); },
     }),
 
     // ---- users
     operation({
-      name: 'KeystoneListUsers', group: IAM, method: 'GET', path: '/v3/users', status: 200,
+      name: 'KeystoneListUsers', action: 'user.list', group: IAM, method: 'GET', path: '/v3/users', status: 200,
       query: Type.Object({ name: Type.Optional(Type.String({ maxLength: 255 })), domain_id: Type.Optional(Id), enabled: Type.Optional(Type.Boolean()), ...Paging }),
       handler: async ({ principal, query }) => ({
         users: query.domain_id && query.domain_id !== principal.domainId ? []
@@ -164,7 +164,7 @@ export function iamOperations(s: AppServices): Operation[] {
       }),
     }),
     operation({
-      name: 'KeystoneCreateUser', group: IAM, method: 'POST', path: '/v3/users', status: 201,
+      name: 'KeystoneCreateUser', action: 'user.create', group: IAM, method: 'POST', path: '/v3/users', status: 201,
       body: Type.Object({
         user: Type.Object({
           name: Type.String({ minLength: 1, maxLength: 64 }), password: Type.String({ minLength: 1, maxLength: 1024 }),
@@ -176,12 +176,12 @@ export function iamOperations(s: AppServices): Operation[] {
       }),
     }),
     operation({
-      name: 'KeystoneShowUser', group: IAM, method: 'GET', path: '/v3/users/{user_id}', status: 200,
+      name: 'KeystoneShowUser', action: 'user.show', group: IAM, method: 'GET', path: '/v3/users/{user_id}', status: 200,
       params: Type.Object({ user_id: Id }),
       handler: async ({ principal, params }) => ({ user: userView(await s.identity.getUser(principal, params.user_id)) }),
     }),
     operation({
-      name: 'KeystoneUpdateUser', group: IAM, method: 'PATCH', path: '/v3/users/{user_id}', status: 200,
+      name: 'KeystoneUpdateUser', action: 'user.alter', group: IAM, method: 'PATCH', path: '/v3/users/{user_id}', status: 200,
       params: Type.Object({ user_id: Id }),
       body: Type.Object({
         user: Type.Object({
@@ -196,19 +196,19 @@ export function iamOperations(s: AppServices): Operation[] {
       },
     }),
     operation({
-      name: 'KeystoneDeleteUser', group: IAM, method: 'DELETE', path: '/v3/users/{user_id}', status: 204,
+      name: 'KeystoneDeleteUser', action: 'user.drop', group: IAM, method: 'DELETE', path: '/v3/users/{user_id}', status: 204,
       params: Type.Object({ user_id: Id }),
       handler: async ({ principal, params }) => { await s.identity.deleteUser(principal, params.user_id); s.tokens.forgetCached(); },
     }),
     operation({
-      name: 'KeystoneListGroupsForUser', group: IAM, method: 'GET', path: '/v3/users/{user_id}/groups', status: 200,
+      name: 'KeystoneListGroupsForUser', action: 'user.list-groups', group: IAM, method: 'GET', path: '/v3/users/{user_id}/groups', status: 200,
       params: Type.Object({ user_id: Id }),
       handler: async ({ principal, params }) => ({ groups: (await s.identity.listUserGroups(principal, params.user_id)).map(groupView), links: { self: `/v3/users/${params.user_id}/groups` } }),
     }),
 
     // ---- groups
     operation({
-      name: 'KeystoneListGroups', group: IAM, method: 'GET', path: '/v3/groups', status: 200,
+      name: 'KeystoneListGroups', action: 'group.list', group: IAM, method: 'GET', path: '/v3/groups', status: 200,
       query: Type.Object({ name: Type.Optional(Type.String({ maxLength: 255 })), domain_id: Type.Optional(Id), ...Paging }),
       handler: async ({ principal, query }) => ({
         groups: query.domain_id && query.domain_id !== principal.domainId ? []
@@ -217,78 +217,78 @@ export function iamOperations(s: AppServices): Operation[] {
       }),
     }),
     operation({
-      name: 'KeystoneCreateGroup', group: IAM, method: 'POST', path: '/v3/groups', status: 201,
+      name: 'KeystoneCreateGroup', action: 'group.create', group: IAM, method: 'POST', path: '/v3/groups', status: 201,
       body: Type.Object({ group: Type.Object({ name: Type.String({ minLength: 1, maxLength: 64 }), description: Type.Optional(Description), domain_id: Type.Optional(Id) }) }),
       handler: async ({ principal, body }) => ({ group: groupView(await s.identity.createGroup(principal, { name: body.group.name, description: body.group.description, domainId: body.group.domain_id })) }),
     }),
     operation({
-      name: 'KeystoneShowGroup', group: IAM, method: 'GET', path: '/v3/groups/{group_id}', status: 200,
+      name: 'KeystoneShowGroup', action: 'group.show', group: IAM, method: 'GET', path: '/v3/groups/{group_id}', status: 200,
       params: Type.Object({ group_id: Id }),
       handler: async ({ principal, params }) => ({ group: groupView(await s.identity.getGroup(principal, params.group_id)) }),
     }),
     operation({
-      name: 'KeystoneUpdateGroup', group: IAM, method: 'PATCH', path: '/v3/groups/{group_id}', status: 200,
+      name: 'KeystoneUpdateGroup', action: 'group.alter', group: IAM, method: 'PATCH', path: '/v3/groups/{group_id}', status: 200,
       params: Type.Object({ group_id: Id }),
       body: Type.Object({ group: Type.Object({ name: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })), description: Type.Optional(Description) }) }),
       handler: async ({ principal, params, body }) => ({ group: groupView(await s.identity.updateGroup(principal, params.group_id, body.group)) }),
     }),
     operation({
-      name: 'KeystoneDeleteGroup', group: IAM, method: 'DELETE', path: '/v3/groups/{group_id}', status: 204,
+      name: 'KeystoneDeleteGroup', action: 'group.drop', group: IAM, method: 'DELETE', path: '/v3/groups/{group_id}', status: 204,
       params: Type.Object({ group_id: Id }),
       handler: async ({ principal, params }) => { await s.identity.deleteGroup(principal, params.group_id); s.tokens.forgetCached(); },
     }),
     operation({
-      name: 'KeystoneListUsersForGroup', group: IAM, method: 'GET', path: '/v3/groups/{group_id}/users', status: 200,
+      name: 'KeystoneListUsersForGroup', action: 'group.list-members', group: IAM, method: 'GET', path: '/v3/groups/{group_id}/users', status: 200,
       params: Type.Object({ group_id: Id }), query: Type.Object(Paging),
       handler: async ({ principal, params, query }) => ({ users: (await s.identity.listGroupUsers(principal, params.group_id, query.limit, query.marker)).map(userView), links: { self: `/v3/groups/${params.group_id}/users` } }),
     }),
     operation({
-      name: 'KeystoneAddUserToGroup', group: IAM, method: 'PUT', path: '/v3/groups/{group_id}/users/{user_id}', status: 204,
+      name: 'KeystoneAddUserToGroup', action: 'group.add-member', group: IAM, method: 'PUT', path: '/v3/groups/{group_id}/users/{user_id}', status: 204,
       params: Type.Object({ group_id: Id, user_id: Id }),
       handler: async ({ principal, params }) => { await s.identity.addUserToGroup(principal, params.group_id, params.user_id); s.tokens.forgetCached(); },
     }),
     operation({
-      name: 'KeystoneCheckUserInGroup', group: IAM, method: 'HEAD', path: '/v3/groups/{group_id}/users/{user_id}', status: 204,
+      name: 'KeystoneCheckUserInGroup', action: 'group.check-member', group: IAM, method: 'HEAD', path: '/v3/groups/{group_id}/users/{user_id}', status: 204,
       params: Type.Object({ group_id: Id, user_id: Id }),
       handler: async ({ principal, params }) => {
         if (!(await s.identity.isUserInGroup(principal, params.group_id, params.user_id))) throw notFound(`user ${params.user_id} is not in the group`);
       },
     }),
     operation({
-      name: 'KeystoneRemoveUserFromGroup', group: IAM, method: 'DELETE', path: '/v3/groups/{group_id}/users/{user_id}', status: 204,
+      name: 'KeystoneRemoveUserFromGroup', action: 'group.remove-member', group: IAM, method: 'DELETE', path: '/v3/groups/{group_id}/users/{user_id}', status: 204,
       params: Type.Object({ group_id: Id, user_id: Id }),
       handler: async ({ principal, params }) => { await s.identity.removeUserFromGroup(principal, params.group_id, params.user_id); s.tokens.forgetCached(); },
     }),
 
     // ---- access keys
     operation({
-      name: 'CreatePermanentAccessKey', group: IAM, method: 'POST', path: '/v3.0/OS-CREDENTIAL/credentials', status: 201,
+      name: 'CreatePermanentAccessKey', action: 'access-key.create', group: IAM, method: 'POST', path: '/v3.0/OS-CREDENTIAL/credentials', status: 201,
       body: Type.Object({ credential: Type.Object({ user_id: Id, description: Type.Optional(Description) }) }),
       handler: async ({ principal, body }) => ({ credential: await s.accessKeys.create(principal, body.credential.user_id, body.credential.description ?? '') }),
     }),
     operation({
-      name: 'ListPermanentAccessKeys', group: IAM, method: 'GET', path: '/v3.0/OS-CREDENTIAL/credentials', status: 200,
+      name: 'ListPermanentAccessKeys', action: 'access-key.list', group: IAM, method: 'GET', path: '/v3.0/OS-CREDENTIAL/credentials', status: 200,
       query: Type.Object({ user_id: Type.Optional(Id) }),
       handler: async ({ principal, query }) => ({ credentials: await s.accessKeys.list(principal, query.user_id) }),
     }),
     operation({
-      name: 'ShowPermanentAccessKey', group: IAM, method: 'GET', path: '/v3.0/OS-CREDENTIAL/credentials/{access_key}', status: 200,
+      name: 'ShowPermanentAccessKey', action: 'access-key.show', group: IAM, method: 'GET', path: '/v3.0/OS-CREDENTIAL/credentials/{access_key}', status: 200,
       params: Type.Object({ access_key: Id }),
       handler: async ({ principal, params }) => ({ credential: await s.accessKeys.show(principal, params.access_key) }),
     }),
     operation({
-      name: 'UpdatePermanentAccessKey', group: IAM, method: 'PUT', path: '/v3.0/OS-CREDENTIAL/credentials/{access_key}', status: 200,
+      name: 'UpdatePermanentAccessKey', action: 'access-key.alter', group: IAM, method: 'PUT', path: '/v3.0/OS-CREDENTIAL/credentials/{access_key}', status: 200,
       params: Type.Object({ access_key: Id }),
       body: Type.Object({ credential: Type.Object({ status: Type.Optional(Type.Union([Type.Literal('active'), Type.Literal('inactive')])), description: Type.Optional(Description) }) }),
       handler: async ({ principal, params, body }) => ({ credential: await s.accessKeys.update(principal, params.access_key, body.credential) }),
     }),
     operation({
-      name: 'DeletePermanentAccessKey', group: IAM, method: 'DELETE', path: '/v3.0/OS-CREDENTIAL/credentials/{access_key}', status: 204,
+      name: 'DeletePermanentAccessKey', action: 'access-key.drop', group: IAM, method: 'DELETE', path: '/v3.0/OS-CREDENTIAL/credentials/{access_key}', status: 204,
       params: Type.Object({ access_key: Id }),
       handler: async ({ principal, params }) => { await s.accessKeys.delete(principal, params.access_key); },
     }),
     operation({
-      name: 'CreateTemporaryAccessKeyByToken', group: IAM, method: 'POST', path: '/v3.0/OS-CREDENTIAL/securitytokens', status: 201,
+      name: 'CreateTemporaryAccessKeyByToken', action: 'access-key.create-temporary', group: IAM, method: 'POST', path: '/v3.0/OS-CREDENTIAL/securitytokens', status: 201,
       body: Type.Object({
         auth: Type.Object({
           identity: Type.Object({

@@ -23,7 +23,7 @@ export function instanceOperations(s: AppServices): Operation[] {
   const inst = s.instances;
   return [
     operation({
-      name: 'CreateLakeFormationInstance', group: INSTANCE, method: 'POST', path: '/v1/{project_id}/instances', status: 202,
+      name: 'CreateLakeFormationInstance', action: 'instance.create', group: INSTANCE, method: 'POST', path: '/v1/{project_id}/instances', status: 202,
       params: ProjectParams,
       body: Type.Object({
         name: Type.String({ minLength: 4, maxLength: 32, pattern: '^[A-Za-z0-9_-]{4,32}$' }),
@@ -38,7 +38,7 @@ export function instanceOperations(s: AppServices): Operation[] {
       handler: ({ principal, params, body }) => inst.create(principal, params.project_id, body),
     }),
     operation({
-      name: 'ListLakeFormationInstances', group: INSTANCE, method: 'GET', path: '/v1/{project_id}/instances', status: 200,
+      name: 'ListLakeFormationInstances', action: 'instance.list', group: INSTANCE, method: 'GET', path: '/v1/{project_id}/instances', status: 200,
       params: ProjectParams,
       query: Type.Object({
         in_recycle_bin: Type.Boolean({ default: false }),
@@ -55,12 +55,12 @@ export function instanceOperations(s: AppServices): Operation[] {
       }),
     }),
     operation({
-      name: 'ShowLakeFormationInstance', group: INSTANCE, method: 'GET', path: '/v1/{project_id}/instances/{instance_id}', status: 200,
+      name: 'ShowLakeFormationInstance', action: 'instance.show', group: INSTANCE, method: 'GET', path: '/v1/{project_id}/instances/{instance_id}', status: 200,
       params: InstanceParams, rateLimited: true, response: InstanceDetail,
       handler: ({ principal, params }) => inst.show(principal, params.project_id, params.instance_id),
     }),
     operation({
-      name: 'UpdateLakeFormationInstance', group: INSTANCE, method: 'PUT', path: '/v1/{project_id}/instances/{instance_id}', status: 200,
+      name: 'UpdateLakeFormationInstance', action: 'instance.alter', group: INSTANCE, method: 'PUT', path: '/v1/{project_id}/instances/{instance_id}', status: 200,
       params: InstanceParams, rateLimited: true,
       body: Type.Object({
         name: Type.String({ minLength: 4, maxLength: 32, pattern: '^[a-zA-Z0-9_-]{4,32}$' }),
@@ -71,7 +71,7 @@ export function instanceOperations(s: AppServices): Operation[] {
     }),
     operation({
       // Not rate limited: deleting must stay possible for an instance that is over its limit.
-      name: 'DeleteLakeFormationInstance', group: INSTANCE, method: 'DELETE', path: '/v1/{project_id}/instances/{instance_id}', status: 202,
+      name: 'DeleteLakeFormationInstance', action: 'instance.drop', group: INSTANCE, method: 'DELETE', path: '/v1/{project_id}/instances/{instance_id}', status: 202,
       params: InstanceParams,
       query: Type.Object({ to_recycle_bin: Type.Boolean({ default: false }) }),
       handler: async ({ principal, params, query }) => {
@@ -80,7 +80,7 @@ export function instanceOperations(s: AppServices): Operation[] {
       },
     }),
     operation({
-      name: 'UpdateLakeFormationInstanceDefault', group: INSTANCE, method: 'POST', path: '/v1/{project_id}/instances/{instance_id}/default', status: 200,
+      name: 'UpdateLakeFormationInstanceDefault', action: 'instance.alter', group: INSTANCE, method: 'POST', path: '/v1/{project_id}/instances/{instance_id}/default', status: 200,
       params: InstanceParams, rateLimited: true,
       handler: async ({ principal, params }) => {
         await inst.setDefault(principal, params.project_id, params.instance_id);
@@ -89,7 +89,7 @@ export function instanceOperations(s: AppServices): Operation[] {
     }),
     operation({
       // Not rate limited: scaling is how an instance over its limit gets a larger one.
-      name: 'UpdateLakeFormationInstanceScale', group: INSTANCE, method: 'POST', path: '/v1/{project_id}/instances/{instance_id}/scale', status: 200,
+      name: 'UpdateLakeFormationInstanceScale', action: 'instance.alter', group: INSTANCE, method: 'POST', path: '/v1/{project_id}/instances/{instance_id}/scale', status: 200,
       params: InstanceParams,
       body: Type.Object({ specs: Type.Array(SpecRequest, { minItems: 1, maxItems: 10 }) }),
       handler: async ({ principal, params, body }) => {
@@ -98,7 +98,7 @@ export function instanceOperations(s: AppServices): Operation[] {
       },
     }),
     operation({
-      name: 'MoveLakeFormationInstanceOutRecycleBin', group: INSTANCE, method: 'POST', path: '/v1/{project_id}/instances/{instance_id}/recover', status: 200,
+      name: 'MoveLakeFormationInstanceOutRecycleBin', action: 'instance.restore', group: INSTANCE, method: 'POST', path: '/v1/{project_id}/instances/{instance_id}/recover', status: 200,
       params: InstanceParams,
       handler: async ({ principal, params }) => {
         await inst.recover(principal, params.project_id, params.instance_id);
@@ -106,7 +106,7 @@ export function instanceOperations(s: AppServices): Operation[] {
       },
     }),
     operation({
-      name: 'ListSpecs', group: 'Specification Management', method: 'GET', path: '/v1/{project_id}/specs', status: 200,
+      name: 'ListSpecs', action: 'spec.list', group: 'Specification Management', method: 'GET', path: '/v1/{project_id}/specs', status: 200,
       params: ProjectParams,
       query: Type.Object({
         spec_code: Type.Optional(Type.String({ minLength: 1, maxLength: 32, pattern: '^[a-z.]+$' })),
@@ -119,12 +119,12 @@ export function instanceOperations(s: AppServices): Operation[] {
       },
     }),
     operation({
-      name: 'ListQuotas', group: 'Quota Management', method: 'GET', path: '/v1/{project_id}/quotas', status: 200,
+      name: 'ListQuotas', action: 'quota.list', group: 'Quota Management', method: 'GET', path: '/v1/{project_id}/quotas', status: 200,
       params: ProjectParams,
       handler: async ({ principal, params }) => ({ quotas: { resources: await inst.quotas(principal, params.project_id) } }),
     }),
     operation({
-      name: 'BatchUpdateLakeFormationInstanceTags', group: 'Tag Management', method: 'PUT', path: '/v1/{project_id}/instances/{instance_id}/tags', status: 200,
+      name: 'BatchUpdateLakeFormationInstanceTags', action: 'instance.tag', group: 'Tag Management', method: 'PUT', path: '/v1/{project_id}/instances/{instance_id}/tags', status: 200,
       params: InstanceParams, rateLimited: true,
       body: Type.Object({ tags: Type.Array(ResourceTag, { maxItems: 20 }) }),
       handler: async ({ principal, params, body }) => {
@@ -133,7 +133,7 @@ export function instanceOperations(s: AppServices): Operation[] {
       },
     }),
     operation({
-      name: 'ListLakeFormationInstanceTags', group: 'Tag Management', method: 'GET', path: '/v1/{project_id}/lakeformation-instance/tags', status: 200,
+      name: 'ListLakeFormationInstanceTags', action: 'instance.list-tags', group: 'Tag Management', method: 'GET', path: '/v1/{project_id}/lakeformation-instance/tags', status: 200,
       params: ProjectParams,
       query: Type.Object({ use_predefine_tags: Type.Boolean({ default: false }) }),
       // Predefined tags live in a cloud tag service; a self-hosted server has none, so both answers are the project's own tags.

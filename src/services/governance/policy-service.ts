@@ -206,6 +206,17 @@ function touches(p: repo.StoredPolicy, req: AccessRequest['resource']): boolean 
   return covers(p, req);
 }
 
+/** A policy that decided a check, as check-permission's explanation shows it. */
+export interface DecidingPolicy {
+  principal_type: string; principal_source: string; principal_name: string; resource_type: string; resource_name: string;
+  permissions: string[]; effect: boolean;
+}
+const decidingView = (p: repo.StoredPolicy): DecidingPolicy => ({
+  principal_type: p.principal_type, principal_source: p.principal_source, principal_name: p.principal_name, resource_type: p.resource_type,
+  resource_name: p.resource_name, permissions: JSON.parse(p.permissions) as string[], effect: p.effect === 1,
+});
+export interface CheckAnswer { check_result: boolean; error_message?: string; deciding_policies?: DecidingPolicy[] }
+
 /** A resource an operation addresses, as the decision procedure reads it. */
 export type Resource = AccessRequest['resource'];
 
@@ -477,15 +488,21 @@ export class PolicyService {
     return [...found.values()];
   }
 
-  /** Whether the principals may perform the action on the resource: any matching deny refuses; otherwise any matching allow permits. */
-  private async decide(db: Db, caller: Principal, instanceId: string, r: AccessRequest): Promise<{ check_result: boolean; error_message?: string }> {
+  /**
+   * Whether the principals may perform the action on the resource: any matching deny refuses;
+   * otherwise any matching allow permits. `explain`: with the policies that decided (the deny,
+   * or every matching allow), a lakeform extension for consoles showing why.
+   */
+  private async decide(db: Db, caller: Principal, instanceId: string, r: AccessRequest, explain: boolean): Promise<CheckAnswer> {
     const keys = new Map<string, repo.PrincipalKey>();
     for (const p of r.principal) for (const k of await this.expand(db, caller, instanceId, p)) keys.set(`${k.type}/${k.name}`, k);
     const policies = (await repo.policiesOf(db, instanceId, [...keys.values()])).filter((p) => covers(p, r.resource));
+    const why = (ps: repo.StoredPolicy[]) => (explain ? { deciding_policies: ps.map(decidingView) } : {});
     const denied = policies.find((p) => p.effect === 0 && includes(JSON.parse(p.permissions) as string[], r.action));
-    if (denied) return { check_result: false, error_message: `denied by policy ${denied.principal_type.toLowerCase()}:${denied.principal_name}@${denied.resource_name}` };
-    if (policies.some((p) => p.effect === 1 && includes(JSON.parse(p.permissions) as string[], r.action))) return { check_result: true };
-    return { check_result: false, error_message: `no policy grants ${r.action} on this ${r.resource.resource_type.toLowerCase()}` };
+    if (denied) return { check_result: false, error_message: `denied by policy ${denied.principal_type.toLowerCase()}:${denied.principal_name}@${denied.resource_name}`, ...why([denied]) };
+    const allowing = policies.filter((p) => p.effect === 1 && includes(JSON.parse(p.permissions) as string[], r.action));
+    if (allowing.length) return { check_result: true, ...why(allowing) };
+    return { check_result: false, error_message: `no policy grants ${r.action} on this ${r.resource.resource_type.toLowerCase()}`, ...why([]) };
   }
 
   /** The caller's grants (as an IAM user: with its groups and roles) in an instance; cached while the store is unchanged (SQLite). */
@@ -520,6 +537,35 @@ export class PolicyService {
     const matching = near.filter((p) => covers(p, r));
     if (matching.some((p) => p.effect === 0 && includes(permissionsOf(p), action))) return false;
     return matching.some((p) => p.effect === 1 && includes(permissionsOf(p), action));
+  }
+
+  /**
+   * The same decision as `permits`, with the grants that made it: the denying grant, or the
+   * allowing ones (for 'read', those that touch the resource). Pure: for explanations.
+   */
+  static explain(policies: repo.StoredPolicy[], action: Action, r: Resource): { allowed: boolean; grants: repo.StoredPolicy[] } {
+    const near = candidates(policies, r);
+    if (action === 'read') {
+      const grants = near.filter((p) => p.effect === 1 && touches(p, r));
+      return { allowed: grants.length > 0, grants };
+    }
+    const matching = near.filter((p) => covers(p, r) && includes(permissionsOf(p), action));
+    const denied = matching.filter((p) => p.effect === 0);
+    if (denied.length) return { allowed: false, grants: denied };
+    const grants = matching.filter((p) => p.effect === 1);
+    return { allowed: grants.length > 0, grants };
+  }
+
+  /** The allowing grants that reach into a catalog (or one of its databases), as visibleDatabases counts them. */
+  static reachingInto(policies: repo.StoredPolicy[], catalog: string, database?: string): repo.StoredPolicy[] {
+    return policies.filter((p) => {
+      if (p.effect !== 1 || p.resource_type === 'URI') return false;
+      const c = resourceOf(p).catalogs?.[0];
+      if (!c || !wildcard(c.name, catalog)) return false;
+      const d = c.databases?.[0];
+      if (!d) return permissionsOf(p).some((x) => !CATALOG_ONLY.has(x)) || (database === undefined && p.resource_type === 'CATALOG' && p.resource_name === catalog);
+      return database === undefined || wildcard(d.name, database);
+    });
   }
 
   /**
@@ -587,10 +633,10 @@ export class PolicyService {
     return v === 'all' || v.some((pattern) => wildcard(pattern, database));
   }
 
-  async check(caller: Principal, projectId: string, instanceRef: string, requests: AccessRequest[]) {
+  async check(caller: Principal, projectId: string, instanceRef: string, requests: AccessRequest[], o: { explain?: boolean } = {}): Promise<CheckAnswer[]> {
     const instanceId = await this.admin(caller, projectId, instanceRef);
     const out = [];
-    for (const r of requests) out.push(await this.decide(this.store.db, caller, instanceId, r));
+    for (const r of requests) out.push(await this.decide(this.store.db, caller, instanceId, r, o.explain === true));
     return out;
   }
 }

@@ -10,11 +10,10 @@ import { countDatasets } from '../../store/lakecat/dataset-repository.js';
 import { DEFAULT_DATABASE, defaultDatabaseRow } from './database-service.js';
 import { conflict, forbidden, notFound, ServiceError, unlessDuplicate } from '../errors.js';
 import type { Principal } from '../iam/principal.js';
-import { type Action, PolicyService } from '../governance/policy-service.js';
-import type { StoredPolicy } from '../../store/governance/policy-repository.js';
+import type { PolicyService } from '../governance/policy-service.js';
 import type { InstanceService } from '../instances/instance-service.js';
 import { allowAnyLocation, CATALOG_NAME, type LocationGuard, normalizeName, validateLocation } from './names.js';
-import { Containers, mayManage } from './containers.js';
+import { Authorizer } from '../authz/authorizer.js';
 
 export const DEFAULT_CATALOG = 'hive';
 export const CATALOG_QUOTA = 100;
@@ -49,25 +48,11 @@ export interface CatalogSettings {
 
 /** Catalogs of an instance: the top of the LakeCat hierarchy. */
 export class CatalogService {
-  private readonly containers: Containers;
+  private readonly authz: Authorizer;
 
-  constructor(private readonly store: Store, private readonly instances: InstanceService, private readonly settings: CatalogSettings, policies: PolicyService,
+  constructor(private readonly store: Store, instances: InstanceService, private readonly settings: CatalogSettings, policies: PolicyService,
     private readonly guard: LocationGuard = allowAnyLocation) {
-    this.containers = new Containers(store, instances, policies);
-  }
-
-  private grantsOf(caller: Principal, instanceId: string): Promise<StoredPolicy[]> {
-    return this.containers.grantsOf(caller, instanceId);
-  }
-
-  private async load(q: import('../../store/store.js').Db, instanceId: string, name: string, caller: Principal, action: Action = 'read', grants: StoredPolicy[] = []): Promise<CatalogRow> {
-    const row = await repo.findCatalog(q, instanceId, name);
-    // Someone without rights learns nothing, not even that the catalog exists.
-    if (!row || !await this.containers.catalogVisible(caller, row, grants, q)) throw notFound(`catalog ${name} does not exist`, 'common.01000001');
-    if (!mayManage(caller, row) && action !== 'read' && !PolicyService.permits(grants, action, { resource_type: 'CATALOG', catalog: row.name })) {
-      throw forbidden(`${action} on catalog ${row.name} needs a grant of ${action} (or ALL) on it`);
-    }
-    return row;
+    this.authz = new Authorizer(store, instances, policies);
   }
 
   private defaultLocation(instanceId: string, name: string): string {
@@ -89,8 +74,7 @@ export class CatalogService {
   }
 
   async create(caller: Principal, projectId: string, instanceRef: string, input: CatalogInput): Promise<CatalogView> {
-    const instance = await this.instances.active(projectId, instanceRef);
-    if (!caller.isAdmin) throw forbidden('creating a catalog needs an administrator of the project');
+    const { instance } = await this.authz.check(caller, 'catalog.create', { kind: 'instance', projectId, instance: instanceRef });
     return view(await this.insert(caller, instance, input));
   }
 
@@ -117,27 +101,25 @@ export class CatalogService {
   }
 
   async list(caller: Principal, projectId: string, instanceRef: string): Promise<CatalogView[]> {
-    const instance = await this.instances.active(projectId, instanceRef);
-    const grants = await this.grantsOf(caller, instance.id);
+    const { instance } = await this.authz.check(caller, 'catalog.list', { kind: 'instance', projectId, instance: instanceRef });
+    const grants = await this.authz.grantsOf(caller, instance.id);
     const rows = await repo.listCatalogs(this.store.db, instance.id);
-    const visible = await Promise.all(rows.map((r) => this.containers.catalogVisible(caller, r, grants)));
+    const visible = await Promise.all(rows.map((r) => this.authz.shows(caller, { kind: 'catalog', catalog: r.name, row: r }, grants)));
     return rows.filter((_, i) => visible[i]).map(view);
   }
 
   async show(caller: Principal, projectId: string, instanceRef: string, name: string): Promise<CatalogView> {
-    const instance = await this.instances.active(projectId, instanceRef);
-    return view(await this.load(this.store.db, instance.id, name.toLowerCase(), caller, 'read', await this.grantsOf(caller, instance.id)));
+    return view((await this.authz.check(caller, 'catalog.show', { kind: 'catalog', projectId, instance: instanceRef, catalog: name })).catalog);
   }
 
   /** Replaces the catalog's description, locations and owner; a different catalog_name renames it. */
   async update(caller: Principal, projectId: string, instanceRef: string, name: string, input: CatalogInput): Promise<CatalogView> {
-    const instance = await this.instances.active(projectId, instanceRef);
+    const authorized = await this.authz.prepare(caller, 'catalog.alter', { kind: 'catalog', projectId, instance: instanceRef, catalog: name }, false);
     const current = name.toLowerCase();
     const target = normalizeName('catalog', input.catalog_name, CATALOG_NAME, 256);
     const { location, dbLocations } = this.checkInput(input);
-    const grants = await this.grantsOf(caller, instance.id);
     const updated = await unlessDuplicate(`catalog ${target} already exists`, () => this.store.transaction(async (trx) => {
-      const row = await this.load(trx, instance.id, current, caller, 'ALTER', grants);
+      const { instance, catalog: row } = await authorized.resolve(trx);
       const before = new Set([row.location, ...JSON.parse(row.database_locations) as string[]]);
       for (const l of [...(location ? [location] : []), ...dbLocations]) if (!before.has(l)) await this.guard(caller, instance.id, l, trx);
       if ((input.owner !== undefined && input.owner !== row.owner) && !caller.isAdmin) {
@@ -166,11 +148,8 @@ export class CatalogService {
    * whose only database is its `default`, which goes with it.
    */
   async delete(caller: Principal, projectId: string, instanceRef: string, name: string): Promise<void> {
-    const instance = await this.instances.active(projectId, instanceRef);
     const current = name.toLowerCase();
-    const grants = await this.grantsOf(caller, instance.id);
-    await this.store.transaction(async (trx) => {
-      const row = await this.load(trx, instance.id, current, caller, 'DROP', grants);
+    await this.authz.transact(caller, 'catalog.drop', { kind: 'catalog', projectId, instance: instanceRef, catalog: name }, async ({ instance, catalog: row }, trx) => {
       const scope = { instanceId: instance.id, catalogName: current };
       const others = (await listDatabaseNames(trx, scope, {}, 2)).map((r) => r.name).filter((n) => n !== DEFAULT_DATABASE);
       if (others.length) throw conflict(`catalog ${current} is not empty: drop its databases (e.g. ${others[0]}) first`);

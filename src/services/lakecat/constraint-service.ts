@@ -180,13 +180,13 @@ export class ConstraintService {
 
   /** BatchCreateConstraint: all of the batch or none. Needs ALTER on the table; a foreign key's parent table must be visible to the caller. */
   async create(caller: Principal, p: TablePath, input: ConstraintsInput): Promise<void> {
-    const table = await this.tables.resolve(caller, p.projectId, p.instanceRef, p.catalogName, p.databaseName, p.tableName, 'ALTER');
+    const table = await this.tables.authorized(caller, 'constraint.create', p);
     const drafts = draftsOf(input);
     // Parents are found before the transaction: on SQLite a read beside it would wait for it.
     for (const d of drafts) {
       if (!d.parent) continue;
       const same = d.parent.database === table.database_name && d.parent.table === table.name;
-      d.parent.row = same ? table : await this.tables.resolve(caller, p.projectId, p.instanceRef, p.catalogName, d.parent.database, d.parent.table);
+      d.parent.row = same ? table : await this.tables.authorized(caller, 'table.show', { ...p, databaseName: d.parent.database, tableName: d.parent.table });
     }
     await this.write(table, async (trx) => {
       if (!(await lockTable(trx, table.id))) throw notFound(`table ${table.name} does not exist in database ${table.database_name}`, 'common.01000001');
@@ -263,7 +263,7 @@ export class ConstraintService {
    * grants only sees the constraints on columns it may read.
    */
   async list(caller: Principal, p: TablePath, q: { type: ConstraintType; parentDatabase?: string; parentTable?: string }) {
-    const table = await this.tables.resolve(caller, p.projectId, p.instanceRef, p.catalogName, p.databaseName, p.tableName);
+    const table = await this.tables.authorized(caller, 'constraint.list', p);
     const rows = await repo.listConstraints(this.store.db, table.id, {
       type: q.type, ...(q.type === 'FOREIGN_KEY' ? { parentDatabase: q.parentDatabase?.toLowerCase(), parentTable: q.parentTable?.toLowerCase() } : {}),
     });
@@ -273,7 +273,7 @@ export class ConstraintService {
 
   /** DeleteConstraint: needs ALTER on the table; a key another foreign key references stays until that is dropped. */
   async delete(caller: Principal, p: TablePath, name: string): Promise<void> {
-    const table = await this.tables.resolve(caller, p.projectId, p.instanceRef, p.catalogName, p.databaseName, p.tableName, 'ALTER');
+    const table = await this.tables.authorized(caller, 'constraint.drop', p);
     const current = name.toLowerCase();
     await this.write(table, async (trx) => {
       if (!(await lockTable(trx, table.id))) throw notFound(`table ${table.name} does not exist in database ${table.database_name}`, 'common.01000001');

@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
-import type { Db, Store, Tx } from '../../store/store.js';
+import type { Store, Tx } from '../../store/store.js';
 import { isForeignKeyViolation, nowIso } from '../../store/store.js';
-import type { CatalogRow, DatabaseRow, InstanceRow } from '../../store/schema.js';
+import type { CatalogRow, DatabaseRow } from '../../store/schema.js';
 import * as repo from '../../store/lakecat/database-repository.js';
 import { appendEvent } from '../../store/lakecat/event-repository.js';
 import { countFunctions } from '../../store/lakecat/function-repository.js';
@@ -14,11 +14,10 @@ import { conflict, forbidden, invalid, notFound, unlessDuplicate } from '../erro
 import type { Principal } from '../iam/principal.js';
 import type { InstanceService } from '../instances/instance-service.js';
 import { deleteLocationData } from './data-files.js';
-import { Containers, mayManage } from './containers.js';
+import { Authorizer } from '../authz/authorizer.js';
 import { allowAnyLocation, type LocationGuard, normalizeName, validateLocation } from './names.js';
 import type { WriteOptions } from './table-service.js';
-import { type Action, PolicyService } from '../governance/policy-service.js';
-import type { StoredPolicy } from '../../store/governance/policy-repository.js';
+import { PolicyService } from '../governance/policy-service.js';
 
 export const DATABASE_NAME = /^[a-zA-Z0-9\u4e00-\u9fa5_-]+$/;
 /** A nested Iceberg namespace: LakeCat database names joined by `.` (`sales.eu` is `eu` inside `sales`). */
@@ -66,47 +65,29 @@ export function defaultDatabaseRow(catalog: CatalogRow): DatabaseRow {
 
 /** Databases of a catalog. */
 export class DatabaseService {
-  private readonly containers: Containers;
+  private readonly authz: Authorizer;
 
   constructor(
     private readonly store: Store, instances: InstanceService, private readonly storage: ObjectStorage,
     private readonly localWarehouse: string | undefined, private readonly log: Logger, policies: PolicyService,
     private readonly guard: LocationGuard = allowAnyLocation,
   ) {
-    this.containers = new Containers(store, instances, policies);
-  }
-
-  private grantsOf(caller: Principal, instanceId: string): Promise<StoredPolicy[]> {
-    return this.containers.grantsOf(caller, instanceId);
+    this.authz = new Authorizer(store, instances, policies);
   }
 
   /** What a listing shows the caller: everything for administrators; else what they own or a grant reaches into. */
   private async visibility(caller: Principal, s: repo.DatabaseScope): Promise<Pick<repo.DatabaseFilter, 'ownedBy' | 'grantedNames'>> {
     if (caller.isAdmin) return {};
-    const v = PolicyService.visibleDatabases(await this.grantsOf(caller, s.instanceId), s.catalogName);
+    const v = PolicyService.visibleDatabases(await this.authz.grantsOf(caller, s.instanceId), s.catalogName);
     return v === 'all' ? {} : { ownedBy: caller.userName, grantedNames: v };
   }
 
-  /** The catalog an operation works in; `caller` given (listings and creates), it must be visible to them. */
-  private async scope(projectId: string, instanceRef: string, catalogName: string, caller?: Principal): Promise<{ instance: InstanceRow; catalog: CatalogRow; s: repo.DatabaseScope }> {
-    const { instance, catalog } = await this.containers.catalog(projectId, instanceRef, catalogName, caller);
-    return { instance, catalog, s: { instanceId: instance.id, catalogName: catalog.name } };
+  private ref(projectId: string, instanceRef: string, catalogName: string) {
+    return { kind: 'catalog', projectId, instance: instanceRef, catalog: catalogName } as const;
   }
 
-  /**
-   * A database the caller may act on: administrators and the owner always; others when a grant
-   * reaches into it (else it stays invisible: 404), and the action needs its own grant (403).
-   */
-  private async load(q: Db, s: repo.DatabaseScope, name: string, caller: Principal, action: Action = 'read', grants: StoredPolicy[] = []): Promise<DatabaseRow> {
-    const row = await repo.findDatabase(q, s, name);
-    const missing = () => notFound(`database ${name} does not exist in catalog ${s.catalogName}`, 'common.01000001');
-    if (!row) throw missing();
-    if (mayManage(caller, row)) return row;
-    if (!await this.containers.databaseVisible(caller, row, grants, q)) throw missing();
-    if (action !== 'read' && !PolicyService.permits(grants, action, { resource_type: 'DATABASE', catalog: s.catalogName, database: row.name })) {
-      throw forbidden(`${action} on database ${s.catalogName}.${row.name} needs a grant of ${action} (or ALL) on it or its catalog`);
-    }
-    return row;
+  private dbRef(projectId: string, instanceRef: string, catalogName: string, name: string) {
+    return { kind: 'database', projectId, instance: instanceRef, catalog: catalogName, database: name } as const;
   }
 
   private event(trx: Tx, instanceId: string, type: string, catalog: string, database: string, caller: Principal, detail?: unknown) {
@@ -126,12 +107,7 @@ export class DatabaseService {
   }
 
   async create(caller: Principal, projectId: string, instanceRef: string, catalogName: string, input: DatabaseInput, o: WriteOptions & { nested?: boolean } = {}): Promise<DatabaseView> {
-    const { instance, catalog } = await this.scope(projectId, instanceRef, catalogName, caller);
-    const catalogOwner = catalog.owner_type === 'USER' && catalog.owner === caller.userName;
-    if (!caller.isAdmin && !catalogOwner
-      && !PolicyService.permits(await this.grantsOf(caller, instance.id), 'CREATE_DATABASE', { resource_type: 'CATALOG', catalog: catalog.name })) {
-      throw forbidden(`creating a database in catalog ${catalog.name} needs an administrator, the catalog's owner, or a grant of CREATE_DATABASE on the catalog`);
-    }
+    const { instance, catalog } = await this.authz.check(caller, 'database.create', this.ref(projectId, instanceRef, catalogName));
     if (input.owner !== undefined && input.owner !== '' && input.owner !== caller.userName && !caller.isAdmin) {
       throw forbidden('only an administrator may create a database for another owner');
     }
@@ -161,7 +137,8 @@ export class DatabaseService {
     caller: Principal, projectId: string, instanceRef: string, catalogName: string,
     q: { pattern?: string; limit: number; marker?: string; reversePage: boolean; externalDatabaseId?: string; deleted: boolean; childrenOf?: string | null },
   ): Promise<{ databases: DatabaseView[]; page_info: PageInfo }> {
-    const { s } = await this.scope(projectId, instanceRef, catalogName, caller);
+    const { instance, catalog } = await this.authz.check(caller, 'database.list', this.ref(projectId, instanceRef, catalogName));
+    const s = { instanceId: instance.id, catalogName: catalog.name };
     // Dropped databases are removed, not kept in a recycle bin: asking for them finds none.
     if (q.deleted) return { databases: [], page_info: { current_count: 0 } };
     const filter: repo.DatabaseFilter = { pattern: q.pattern, externalDatabaseId: q.externalDatabaseId, childrenOf: q.childrenOf, ...await this.visibility(caller, s) };
@@ -178,14 +155,14 @@ export class DatabaseService {
   }
 
   async names(caller: Principal, projectId: string, instanceRef: string, catalogName: string, pattern?: string): Promise<string[]> {
-    const { s } = await this.scope(projectId, instanceRef, catalogName, caller);
+    const { instance, catalog } = await this.authz.check(caller, 'database.list', this.ref(projectId, instanceRef, catalogName));
+    const s = { instanceId: instance.id, catalogName: catalog.name };
     const rows = await repo.listDatabaseNames(this.store.db, s, { pattern, ...await this.visibility(caller, s) }, MAX_DATABASE_NAMES);
     return rows.map((r) => r.name);
   }
 
   async show(caller: Principal, projectId: string, instanceRef: string, catalogName: string, name: string): Promise<DatabaseView> {
-    const { s } = await this.scope(projectId, instanceRef, catalogName);
-    return view(await this.load(this.store.db, s, name.toLowerCase(), caller, 'read', await this.grantsOf(caller, s.instanceId)));
+    return view((await this.authz.check(caller, 'database.show', this.dbRef(projectId, instanceRef, catalogName, name))).database);
   }
 
   /**
@@ -197,13 +174,14 @@ export class DatabaseService {
     caller: Principal, projectId: string, instanceRef: string, catalogName: string, name: string, input: DatabaseInput,
     patchParameters?: (current: Record<string, string>) => Record<string, string>, o: WriteOptions = {},
   ): Promise<DatabaseView> {
-    const { instance, s } = await this.scope(projectId, instanceRef, catalogName);
+    const authorized = await this.authz.prepare(caller, 'database.alter', this.dbRef(projectId, instanceRef, catalogName, name), false);
     const current = name.toLowerCase();
     const target = normalizeName('database', input.database_name, DATABASE_NAME, 128);
     const loc = this.locations(input);
-    const grants = await this.grantsOf(caller, s.instanceId);
-    const updated = await unlessDuplicate(`database ${target} already exists in catalog ${s.catalogName}`, () => this.store.transaction(async (trx) => {
-      const row = await this.load(trx, s, current, caller, 'ALTER', grants);
+    const c = catalogName.toLowerCase();
+    const updated = await unlessDuplicate(`database ${target} already exists in catalog ${c}`, () => this.store.transaction(async (trx) => {
+      const { instance, database: row } = await authorized.resolve(trx);
+      const s = { instanceId: instance.id, catalogName: row.catalog_name };
       const before = new Set([row.location, ...JSON.parse(row.function_locations) as string[], ...JSON.parse(row.table_locations) as string[]]);
       for (const l of [...(loc.location ? [loc.location] : []), ...(loc.functions ?? []), ...(loc.tables ?? [])]) if (!before.has(l)) await this.guard(caller, s.instanceId, l, trx);
       if (input.owner !== undefined && input.owner !== '' && input.owner !== row.owner && !caller.isAdmin) {
@@ -240,11 +218,9 @@ export class DatabaseService {
     caller: Principal, projectId: string, instanceRef: string, catalogName: string, name: string,
     o: { cascade: boolean; deleteData: boolean; isAsync: boolean; refuseWithChildren?: boolean } & WriteOptions,
   ): Promise<void> {
-    const { instance, s } = await this.scope(projectId, instanceRef, catalogName);
     const current = name.toLowerCase();
-    const grants = await this.grantsOf(caller, s.instanceId);
-    const dropped = await this.store.transaction(async (trx) => {
-      const row = await this.load(trx, s, current, caller, 'DROP', grants);
+    const dropped = await this.authz.transact(caller, 'database.drop', this.dbRef(projectId, instanceRef, catalogName, name), async ({ instance, database: row }, trx) => {
+      const s = { instanceId: instance.id, catalogName: row.catalog_name };
       const [functions, tables, datasets] = await Promise.all([
         countFunctions(trx, instance.id, s.catalogName, current), countTables(trx, instance.id, s.catalogName, current), countDatasets(trx, instance.id, s.catalogName, current),
       ]);

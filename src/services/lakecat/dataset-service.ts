@@ -1,17 +1,16 @@
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import { type Db, isForeignKeyViolation, nowIso, type Store, type Tx } from '../../store/store.js';
-import type { DatabaseRow, DatasetRow } from '../../store/schema.js';
+import type { DatasetRow } from '../../store/schema.js';
 import * as repo from '../../store/lakecat/dataset-repository.js';
 import { appendEvent } from '../../store/lakecat/event-repository.js';
-import type { StoredPolicy } from '../../store/governance/policy-repository.js';
 import type { ObjectStorage } from '../../storage/object-storage.js';
 import { conflict, forbidden, invalid, notFound, unlessDuplicate } from '../errors.js';
 import type { Principal } from '../iam/principal.js';
 import type { InstanceService } from '../instances/instance-service.js';
-import { PolicyService } from '../governance/policy-service.js';
+import type { PolicyService } from '../governance/policy-service.js';
 import { keysetPage, type PageInfo, type Paging } from '../paging.js';
-import { Containers, type DatabaseScope, mayManage } from './containers.js';
+import { Authorizer, type DatabaseScope } from '../authz/authorizer.js';
 import { deleteLocationData } from './data-files.js';
 import { allowAnyLocation, type LocationGuard, normalizeName, validateLocation } from './names.js';
 
@@ -62,33 +61,35 @@ function checkedFormat(f: DatasetFormat | undefined): { format: string | null; c
  * dropping one its owner, the database's owner, or ALTER or DROP on the database.
  */
 export class DatasetService {
-  private readonly containers: Containers;
+  private readonly authz: Authorizer;
 
   constructor(
     private readonly store: Store, instances: InstanceService, private readonly storage: ObjectStorage,
     private readonly localWarehouse: string | undefined, private readonly log: Logger, policies: PolicyService,
     private readonly guard: LocationGuard = allowAnyLocation,
   ) {
-    this.containers = new Containers(store, instances, policies);
+    this.authz = new Authorizer(store, instances, policies);
   }
 
   /** The database at the path; it must be visible to the caller (else 404, as if absent). */
-  private async scope(caller: Principal, projectId: string, instanceRef: string, catalogName: string, databaseName: string): Promise<{ s: repo.DatasetScope; d: DatabaseScope }> {
-    const d = await this.containers.database(projectId, instanceRef, catalogName, databaseName, caller);
+  private async scope(caller: Principal, action: 'dataset.create' | 'dataset.list', projectId: string, instanceRef: string, catalogName: string,
+    databaseName: string): Promise<{ s: repo.DatasetScope; d: DatabaseScope }> {
+    const d = await this.authz.check(caller, action, { kind: 'database', projectId, instance: instanceRef, catalog: catalogName, database: databaseName });
     return { s: { instanceId: d.instance.id, catalogName: d.catalog.name, databaseName: d.database.name }, d };
+  }
+
+  private ref(projectId: string, instanceRef: string, catalogName: string, databaseName: string, name: string) {
+    return { kind: 'dataset', projectId, instance: instanceRef, catalog: catalogName, database: databaseName, dataset: name } as const;
+  }
+
+  private scopeOf(d: DatabaseScope): repo.DatasetScope {
+    return { instanceId: d.instance.id, catalogName: d.catalog.name, databaseName: d.database.name };
   }
 
   private async load(q: Db, s: repo.DatasetScope, name: string): Promise<DatasetRow> {
     const row = await repo.findDataset(q, s, name);
     if (!row) throw notFound(`dataset ${name} does not exist in database ${s.databaseName}`, 'common.01000001');
     return row;
-  }
-
-  /** Changing or dropping a dataset: its owner, the database's owner, administrators, or the action granted on the database. */
-  private mayChange(caller: Principal, database: DatabaseRow, row: DatasetRow, action: 'ALTER' | 'DROP', grants: StoredPolicy[]): void {
-    if (mayManage(caller, row) || mayManage(caller, database)) return;
-    if (PolicyService.permits(grants, action, { resource_type: 'DATABASE', catalog: database.catalog_name, database: database.name })) return;
-    throw forbidden(`${action} on dataset ${database.catalog_name}.${database.name}.${row.name} needs its owner, the database's owner, or a grant of ${action} (or ALL) on the database or its catalog`);
   }
 
   private event(trx: Tx, s: repo.DatasetScope, type: string, name: string, caller: Principal, detail: unknown) {
@@ -109,11 +110,8 @@ export class DatasetService {
   }
 
   async create(caller: Principal, projectId: string, instanceRef: string, catalogName: string, databaseName: string, input: DatasetInput): Promise<DatasetView> {
-    const { s, d } = await this.scope(caller, projectId, instanceRef, catalogName, databaseName);
+    const { s, d } = await this.scope(caller, 'dataset.create', projectId, instanceRef, catalogName, databaseName);
     const database = d.database;
-    if (!mayManage(caller, database) && !PolicyService.permits(d.grants, 'CREATE_TABLE', { resource_type: 'DATABASE', catalog: s.catalogName, database: database.name })) {
-      throw forbidden(`creating a dataset in database ${database.name} needs an administrator, the database's owner, or a grant of CREATE_TABLE on the database or its catalog`);
-    }
     if (input.owner !== undefined && input.owner !== caller.userName && !caller.isAdmin) throw forbidden('only an administrator may create a dataset for another owner');
     const name = normalizeName('dataset', input.dataset_name, DATASET_NAME, 256);
     const format = checkedFormat(input.dataset_format);
@@ -142,18 +140,20 @@ export class DatasetService {
   }
 
   async show(caller: Principal, projectId: string, instanceRef: string, catalogName: string, databaseName: string, name: string): Promise<DatasetView> {
-    const { s, d } = await this.scope(caller, projectId, instanceRef, catalogName, databaseName);
-    return view(await this.load(this.store.db, s, name.toLowerCase()), d.database.id);
+    const r = await this.authz.check(caller, 'dataset.show', this.ref(projectId, instanceRef, catalogName, databaseName, name));
+    return view(r.dataset, r.database.id);
   }
 
   /** Replaces the description, format and properties given; the rest of a dataset is fixed once created. */
   async update(caller: Principal, projectId: string, instanceRef: string, catalogName: string, databaseName: string, name: string, input: DatasetChanges): Promise<DatasetView> {
-    const { s, d } = await this.scope(caller, projectId, instanceRef, catalogName, databaseName);
+    const authorized = await this.authz.prepare(caller, 'dataset.alter', this.ref(projectId, instanceRef, catalogName, databaseName, name), false);
     const current = name.toLowerCase();
     const format = input.dataset_format === undefined ? undefined : checkedFormat(input.dataset_format);
+    const s = { instanceId: '', catalogName: catalogName.toLowerCase(), databaseName: databaseName.toLowerCase() };
     return this.write(s, async (trx) => {
-      const row = await this.load(trx, s, current);
-      this.mayChange(caller, d.database, row, 'ALTER', d.grants);
+      const d = await authorized.resolve(trx);
+      const row = d.dataset;
+      const s = this.scopeOf(d);
       const fixed: [string, unknown, unknown][] = [
         ['dataset_name', input.dataset_name?.toLowerCase(), row.name], ['storage_type', input.storage_type, row.storage_type], ['location', input.location, row.location],
         ['owner', input.owner, row.owner], ['owner_type', input.owner_type, row.owner_type], ['owner_source', input.owner_source, row.owner_source],
@@ -176,11 +176,13 @@ export class DatasetService {
    * only in storage this server serves); an EXTERNAL dataset's files belong to whoever wrote them.
    */
   async delete(caller: Principal, projectId: string, instanceRef: string, catalogName: string, databaseName: string, name: string, o: { deleteData: boolean }): Promise<void> {
-    const { s, d } = await this.scope(caller, projectId, instanceRef, catalogName, databaseName);
+    const authorized = await this.authz.prepare(caller, 'dataset.drop', this.ref(projectId, instanceRef, catalogName, databaseName, name), false);
     const current = name.toLowerCase();
+    let s = { instanceId: '', catalogName: catalogName.toLowerCase(), databaseName: databaseName.toLowerCase() };
     const dropped = await this.write(s, async (trx) => {
-      const row = await this.load(trx, s, current);
-      this.mayChange(caller, d.database, row, 'DROP', d.grants);
+      const d = await authorized.resolve(trx);
+      const row = d.dataset;
+      s = this.scopeOf(d);
       if (o.deleteData && row.storage_type !== 'MANAGED') {
         throw invalid(`dataset ${current} is EXTERNAL: its files are not the catalog's to delete; drop it without delete_data`);
       }
@@ -196,7 +198,7 @@ export class DatasetService {
 
   async list(caller: Principal, projectId: string, instanceRef: string, catalogName: string, databaseName: string,
     p: Paging & { pattern?: string; format?: string }): Promise<{ datasets: DatasetView[]; page_info: PageInfo }> {
-    const { s, d } = await this.scope(caller, projectId, instanceRef, catalogName, databaseName);
+    const { s, d } = await this.scope(caller, 'dataset.list', projectId, instanceRef, catalogName, databaseName);
     const filter: repo.DatasetFilter = { pattern: p.pattern, format: p.format };
     const db = this.store.db;
     const page = await keysetPage<DatasetRow, string>({ ...p, limit: p.limit === 0 ? 1000 : p.limit }, {

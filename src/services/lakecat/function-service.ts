@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { Db, Store, Tx } from '../../store/store.js';
+import type { Store, Tx } from '../../store/store.js';
 import { nowIso } from '../../store/store.js';
 import type { DatabaseRow, FunctionRow } from '../../store/schema.js';
 import * as repo from '../../store/lakecat/function-repository.js';
@@ -10,9 +10,8 @@ import type { InstanceService } from '../instances/instance-service.js';
 import { keysetPage, type PageInfo, type Paging } from '../paging.js';
 import type { DatabaseNameKey } from '../../store/lakecat/keyset.js';
 import { normalizeName } from './names.js';
-import { Containers, mayManage } from './containers.js';
-import { type Action, PolicyService } from '../governance/policy-service.js';
-import type { StoredPolicy } from '../../store/governance/policy-repository.js';
+import { Authorizer } from '../authz/authorizer.js';
+import { PolicyService } from '../governance/policy-service.js';
 
 export const FUNCTION_NAME = /^[a-zA-Z0-9_]+$/;
 export const MAX_FUNCTION_NAMES = 100_000;
@@ -36,45 +35,30 @@ const view = (r: FunctionRow): FunctionView => ({
 
 /** User-defined functions of a database (Hive's permanent functions). */
 export class FunctionService {
-  private readonly containers: Containers;
+  private readonly authz: Authorizer;
 
   constructor(private readonly store: Store, instances: InstanceService, policies: PolicyService) {
-    this.containers = new Containers(store, instances, policies);
+    this.authz = new Authorizer(store, instances, policies);
   }
 
-  private grantsOf(caller: Principal, instanceId: string): Promise<StoredPolicy[]> {
-    return this.containers.grantsOf(caller, instanceId);
-  }
-
-  /** The catalog beneath which a listing works; `caller` given, it must be visible to them. */
-  private async catalogScope(projectId: string, instanceRef: string, catalogName: string, caller?: Principal): Promise<repo.FunctionScope> {
-    const c = await this.containers.catalog(projectId, instanceRef, catalogName, caller);
-    return { instanceId: c.instance.id, catalogName: c.catalog.name };
-  }
-
-  /** The database an operation works in; `caller` given (listings and creates), it must be visible to them. */
-  private async databaseScope(projectId: string, instanceRef: string, catalogName: string, databaseName: string, caller?: Principal): Promise<{ s: Required<repo.FunctionScope>; database: DatabaseRow }> {
-    const d = await this.containers.database(projectId, instanceRef, catalogName, databaseName, caller);
+  /** The database an action works in (a listing or a create: it must show to the caller). */
+  private async databaseScope(caller: Principal, action: 'function.create' | 'function.list', projectId: string, instanceRef: string, catalogName: string,
+    databaseName: string): Promise<{ s: Required<repo.FunctionScope>; database: DatabaseRow }> {
+    const d = await this.authz.check(caller, action, { kind: 'database', projectId, instance: instanceRef, catalog: catalogName, database: databaseName });
     return { s: { instanceId: d.instance.id, catalogName: d.catalog.name, databaseName: d.database.name }, database: d.database };
   }
 
-  /** As for tables: owners and administrators always; others when a grant reaches the function (else 404), and the action needs its own grant (403). */
-  private async load(q: Db, s: Required<repo.FunctionScope>, name: string, caller: Principal, action: Action = 'read', grants: StoredPolicy[] = []): Promise<FunctionRow> {
-    const row = await repo.findFunction(q, s, name);
-    const missing = () => notFound(`function ${name} does not exist in database ${s.databaseName}`, 'common.01000001');
-    if (!row) throw missing();
-    if (mayManage(caller, row)) return row;
-    const r = { resource_type: 'FUNC', catalog: s.catalogName, database: s.databaseName, function: row.name };
-    if (!PolicyService.permits(grants, 'read', r)) throw missing();
-    if (action !== 'read' && !PolicyService.permits(grants, action, r)) {
-      throw forbidden(`${action} on function ${s.catalogName}.${s.databaseName}.${row.name} needs a grant of ${action} (or ALL) on it, its database or its catalog`);
-    }
-    return row;
+  private ref(projectId: string, instanceRef: string, catalogName: string, databaseName: string, name: string) {
+    return { kind: 'function', projectId, instance: instanceRef, catalog: catalogName, database: databaseName, function: name } as const;
+  }
+
+  private scopeOf(f: FunctionRow): Required<repo.FunctionScope> {
+    return { instanceId: f.instance_id, catalogName: f.catalog_name, databaseName: f.database_name };
   }
 
   private async visibility(caller: Principal, s: repo.FunctionScope): Promise<Pick<repo.FunctionFilter, 'ownedBy' | 'grantedBy'>> {
     if (caller.isAdmin) return {};
-    return { ownedBy: caller.userName, grantedBy: PolicyService.visibleObjects(await this.grantsOf(caller, s.instanceId), s.catalogName, 'FUNC') };
+    return { ownedBy: caller.userName, grantedBy: PolicyService.visibleObjects(await this.authz.grantsOf(caller, s.instanceId), s.catalogName, 'FUNC') };
   }
 
   private event(trx: Tx, s: Required<repo.FunctionScope>, type: string, name: string, caller: Principal, detail: unknown) {
@@ -90,11 +74,7 @@ export class FunctionService {
   }
 
   async create(caller: Principal, projectId: string, instanceRef: string, catalogName: string, databaseName: string, input: FunctionInput): Promise<FunctionView> {
-    const { s, database } = await this.databaseScope(projectId, instanceRef, catalogName, databaseName, caller);
-    if (!mayManage(caller, database)
-      && !PolicyService.permits(await this.grantsOf(caller, s.instanceId), 'CREATE_FUNC', { resource_type: 'DATABASE', catalog: s.catalogName, database: database.name })) {
-      throw forbidden(`creating a function in database ${database.name} needs an administrator, the database's owner, or a grant of CREATE_FUNC on the database or its catalog`);
-    }
+    const { s } = await this.databaseScope(caller, 'function.create', projectId, instanceRef, catalogName, databaseName);
     if (input.owner !== undefined && input.owner !== caller.userName && !caller.isAdmin) throw forbidden('only an administrator may create a function for another owner');
     const name = normalizeName('function', input.function_name, FUNCTION_NAME, 256);
     const now = nowIso();
@@ -112,18 +92,17 @@ export class FunctionService {
   }
 
   async show(caller: Principal, projectId: string, instanceRef: string, catalogName: string, databaseName: string, name: string): Promise<FunctionView> {
-    const { s } = await this.databaseScope(projectId, instanceRef, catalogName, databaseName);
-    return view(await this.load(this.store.db, s, name.toLowerCase(), caller, 'read', await this.grantsOf(caller, s.instanceId)));
+    return view((await this.authz.check(caller, 'function.show', this.ref(projectId, instanceRef, catalogName, databaseName, name))).function);
   }
 
   /** Replaces the definition; a different function_name renames the function. */
   async update(caller: Principal, projectId: string, instanceRef: string, catalogName: string, databaseName: string, name: string, input: FunctionInput): Promise<FunctionView> {
-    const { s } = await this.databaseScope(projectId, instanceRef, catalogName, databaseName);
+    const authorized = await this.authz.prepare(caller, 'function.alter', this.ref(projectId, instanceRef, catalogName, databaseName, name), false);
     const current = name.toLowerCase();
     const target = normalizeName('function', input.function_name, FUNCTION_NAME, 256);
-    const grants = await this.grantsOf(caller, s.instanceId);
-    const updated = await unlessDuplicate(`function ${target} already exists in database ${s.databaseName}`, () => this.store.transaction(async (trx) => {
-      const row = await this.load(trx, s, current, caller, 'ALTER', grants);
+    const updated = await unlessDuplicate(`function ${target} already exists in database ${databaseName.toLowerCase()}`, () => this.store.transaction(async (trx) => {
+      const { function: row } = await authorized.resolve(trx);
+      const s = this.scopeOf(row);
       if (input.owner !== undefined && input.owner !== row.owner && !caller.isAdmin) throw forbidden('only an administrator may give a function to another owner');
       const ok = await repo.updateFunctionIf(trx, s, current, row.version, {
         name: target, class_name: input.class_name, function_type: input.function_type ?? row.function_type, owner: input.owner ?? row.owner,
@@ -141,28 +120,27 @@ export class FunctionService {
   }
 
   async delete(caller: Principal, projectId: string, instanceRef: string, catalogName: string, databaseName: string, name: string): Promise<void> {
-    const { s } = await this.databaseScope(projectId, instanceRef, catalogName, databaseName);
     const current = name.toLowerCase();
-    const grants = await this.grantsOf(caller, s.instanceId);
-    await this.store.transaction(async (trx) => {
-      const row = await this.load(trx, s, current, caller, 'DROP', grants);
+    await this.authz.transact(caller, 'function.drop', this.ref(projectId, instanceRef, catalogName, databaseName, name), async ({ function: row }, trx) => {
+      const s = this.scopeOf(row);
       if (!(await repo.deleteFunction(trx, s, current))) throw notFound(`function ${current} does not exist`);
       await this.event(trx, s, 'DROP_FUNCTION', current, caller, { object: view(row) });
     });
   }
 
   async names(caller: Principal, projectId: string, instanceRef: string, catalogName: string, databaseName: string, pattern?: string): Promise<string[]> {
-    const { s } = await this.databaseScope(projectId, instanceRef, catalogName, databaseName, caller);
+    const { s } = await this.databaseScope(caller, 'function.list', projectId, instanceRef, catalogName, databaseName);
     return (await repo.listFunctionNames(this.store.db, s, { pattern, ...await this.visibility(caller, s) }, MAX_FUNCTION_NAMES)).map((r) => r.name);
   }
 
   async list(caller: Principal, projectId: string, instanceRef: string, catalogName: string, databaseName: string, p: Paging & { pattern?: string }) {
-    const { s } = await this.databaseScope(projectId, instanceRef, catalogName, databaseName, caller);
+    const { s } = await this.databaseScope(caller, 'function.list', projectId, instanceRef, catalogName, databaseName);
     return this.page(caller, s, { pattern: p.pattern }, p);
   }
 
   async listAll(caller: Principal, projectId: string, instanceRef: string, catalogName: string, p: Paging) {
-    return this.page(caller, await this.catalogScope(projectId, instanceRef, catalogName, caller), {}, p);
+    const c = await this.authz.check(caller, 'function.search', { kind: 'catalog', projectId, instance: instanceRef, catalog: catalogName });
+    return this.page(caller, { instanceId: c.instance.id, catalogName: c.catalog.name }, {}, p);
   }
 
   private async page(caller: Principal, s: repo.FunctionScope, f: repo.FunctionFilter, p: Paging): Promise<{ functions: FunctionView[]; page_info: PageInfo }> {

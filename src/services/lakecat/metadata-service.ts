@@ -5,7 +5,9 @@ import { eventExistsBeyond, pageEvents } from '../../store/lakecat/event-reposit
 import { countFunctions } from '../../store/lakecat/function-repository.js';
 import { countTables } from '../../store/lakecat/table-repository.js';
 import { countPartitions } from '../../store/lakecat/partition-repository.js';
-import { forbidden, invalid } from '../errors.js';
+import { invalid } from '../errors.js';
+import { Authorizer } from '../authz/authorizer.js';
+import type { PolicyService } from '../governance/policy-service.js';
 import type { Principal } from '../iam/principal.js';
 import type { InstanceService } from '../instances/instance-service.js';
 import { CATALOG_QUOTA, DEFAULT_CATALOG } from './catalog-service.js';
@@ -21,11 +23,15 @@ export interface MetadataEventView {
 
 /** Instance-wide views of the metadata: counts, the settings in force, and the event log. */
 export class MetadataService {
-  constructor(private readonly store: Store, private readonly instances: InstanceService, private readonly config: Config) {}
+  private readonly authz: Authorizer;
+
+  constructor(private readonly store: Store, instances: InstanceService, private readonly config: Config, policies: PolicyService) {
+    this.authz = new Authorizer(store, instances, policies);
+  }
 
   /** Counts come from the store (indexes have no store yet, so there are none). */
-  async count(_caller: Principal, projectId: string, instanceRef: string) {
-    const instance = await this.instances.active(projectId, instanceRef);
+  async count(caller: Principal, projectId: string, instanceRef: string) {
+    const { instance } = await this.authz.check(caller, 'metadata.count', { kind: 'instance', projectId, instance: instanceRef });
     const [{ catalogs, databases }, functions, tables, partitions] = await Promise.all([
       countObjects(this.store.db, instance.id), countFunctions(this.store.db, instance.id), countTables(this.store.db, instance.id),
       countPartitions(this.store.db, instance.id),
@@ -56,8 +62,8 @@ export class MetadataService {
     ];
   }
 
-  async configs(_caller: Principal, projectId: string, instanceRef: string, limit: number, marker?: string): Promise<{ configs: ConfigEntry[]; page_info: PageInfo }> {
-    await this.instances.active(projectId, instanceRef);
+  async configs(caller: Principal, projectId: string, instanceRef: string, limit: number, marker?: string): Promise<{ configs: ConfigEntry[]; page_info: PageInfo }> {
+    await this.authz.check(caller, 'metadata.configs', { kind: 'instance', projectId, instance: instanceRef });
     const all = this.settings().sort((a, b) => (a.key < b.key ? -1 : 1));
     const start = marker ? Number(marker) : 0;
     if (!Number.isInteger(start) || start < 0 || start > all.length) throw invalid(`marker '${marker}' is not a position of this listing`);
@@ -75,8 +81,7 @@ export class MetadataService {
     caller: Principal, projectId: string, instanceRef: string,
     q: { beginTime?: string; endTime?: string; limit: number; marker?: string; reversePage: boolean },
   ): Promise<{ metadata_events: MetadataEventView[]; page_info: PageInfo }> {
-    const instance = await this.instances.active(projectId, instanceRef);
-    if (!caller.isAdmin) throw forbidden('reading the metadata event log needs an administrator of the project');
+    const { instance } = await this.authz.check(caller, 'metadata.events', { kind: 'instance', projectId, instance: instanceRef });
     const iso = (what: string, v?: string) => {
       if (v === undefined) return undefined;
       const t = Date.parse(v);

@@ -10,12 +10,11 @@ import type { ObjectStorage } from '../../storage/object-storage.js';
 import { conflict, invalid, notFound, unlessDuplicate } from '../errors.js';
 import type { Principal } from '../iam/principal.js';
 import { RawJson } from '../raw-json.js';
-import type { Action } from '../governance/policy-service.js';
 import { deleteLocationData } from './data-files.js';
 import { keysetPage, type Paging } from '../paging.js';
 import { some, validateLocation } from './names.js';
 import { keyKind, type PartitionKey, parseFilter, partitionValue, typeFilter } from './partition-filter.js';
-import type { Column, StorageDescriptor, TableService } from './table-service.js';
+import type { Column, StorageDescriptor, TableAction, TableService } from './table-service.js';
 
 export interface PartitionInput {
   partition_values: string[]; storage_descriptor: StorageDescriptor; parameters?: Record<string, string>;
@@ -66,8 +65,8 @@ export class PartitionService {
   ) {}
 
   /** The table at the path (the caller may act on it) and its partition keys; a table without keys has no partitions. */
-  async partitionedTable(caller: Principal, p: TablePath, action: Action = 'read'): Promise<{ table: TableRow; keys: PartitionKey[] }> {
-    const table = await this.tables.resolve(caller, p.projectId, p.instanceRef, p.catalogName, p.databaseName, p.tableName, action);
+  async partitionedTable(caller: Principal, p: TablePath, action: TableAction): Promise<{ table: TableRow; keys: PartitionKey[] }> {
+    const table = await this.tables.authorized(caller, action, p);
     return { table, keys: partitionKeys(table) };
   }
 
@@ -174,7 +173,7 @@ export class PartitionService {
 
   /** AddPartitions: all of the batch or none; with ifNotExists, partitions that exist are skipped and only the new ones returned. */
   async add(caller: Principal, p: TablePath, inputs: PartitionInput[], ifNotExists: boolean) {
-    const { table, keys } = await this.partitionedTable(caller, p, 'ALTER');
+    const { table, keys } = await this.partitionedTable(caller, p, 'partition.add');
     const built = this.buildAll(table, keys, inputs, nowIso());
     const names = built.map((b) => b.row.name);
     let inserted: string[];
@@ -198,7 +197,7 @@ export class PartitionService {
 
   /** Partitions by their full value lists; values that name no partition are left out. */
   async byValues(caller: Principal, p: TablePath, valueLists: string[][]) {
-    const { table, keys } = await this.partitionedTable(caller, p);
+    const { table, keys } = await this.partitionedTable(caller, p, 'partition.list');
     const names = valueLists.map((v) => this.nameOf(keys, v)).filter((n): n is string => n !== undefined);
     const rows = await repo.findPartitionsByName(this.store.db, table.id, names);
     return RawJson.array(rows.map((r) => this.viewJson(table, r)));
@@ -218,7 +217,7 @@ export class PartitionService {
 
   /** BatchUpdatePartition: each entry names a partition by its current values and gives its new definition (new values rename it). */
   async alter(caller: Principal, p: TablePath, entries: { partition_values: string[]; partition: PartitionInput }[]) {
-    const { table, keys } = await this.partitionedTable(caller, p, 'ALTER');
+    const { table, keys } = await this.partitionedTable(caller, p, 'partition.alter');
     const now = nowIso();
     return this.write(table, async (trx) => {
       const { byName, wanted } = await this.existing(trx, table, keys, entries.map((e) => e.partition_values), false);
@@ -243,7 +242,7 @@ export class PartitionService {
 
   /** BatchDeletePartition: all or none (unless ifExists skips the missing); data of a managed table's partitions is removed on request. */
   async drop(caller: Principal, p: TablePath, valueLists: string[][], o: { ifExists: boolean; deleteData: boolean }) {
-    const { table, keys } = await this.partitionedTable(caller, p, 'DROP');
+    const { table, keys } = await this.partitionedTable(caller, p, 'partition.drop');
     const dropped = await this.write(table, async (trx) => {
       const { byName } = await this.existing(trx, table, keys, valueLists, o.ifExists);
       const rows = [...byName.values()];
@@ -258,7 +257,7 @@ export class PartitionService {
 
   /** Empties the data of partitions of a managed table and drops their statistics; definitions stay. */
   async truncate(caller: Principal, p: TablePath, valueLists: string[][]): Promise<void> {
-    const { table, keys } = await this.partitionedTable(caller, p, 'DELETE');
+    const { table, keys } = await this.partitionedTable(caller, p, 'partition.truncate');
     if (table.table_type !== 'MANAGED_TABLE') throw invalid(`table ${table.name} is a ${table.table_type}; only partitions of a MANAGED_TABLE can be truncated`);
     const rows = await this.write(table, async (trx) => {
       const { byName } = await this.existing(trx, table, keys, valueLists, false);
@@ -314,13 +313,13 @@ export class PartitionService {
   }
 
   async list(caller: Principal, p: TablePath, q: Paging & { filter?: string; partialValues?: string[] }) {
-    const { table, keys } = await this.partitionedTable(caller, p);
+    const { table, keys } = await this.partitionedTable(caller, p, 'partition.list');
     const page = await this.page(this.query(table, keys, q.filter, q.partialValues), table.id, q, false);
     return new RawJson(`{"partitions":${RawJson.array(page.rows.map((r) => this.viewJson(table, r))).text},"page_info":${JSON.stringify(page.info)}}`);
   }
 
   async names(caller: Principal, p: TablePath, q: Paging & { filter?: string }) {
-    const { table, keys } = await this.partitionedTable(caller, p);
+    const { table, keys } = await this.partitionedTable(caller, p, 'partition.list');
     const page = await this.page(this.query(table, keys, q.filter), table.id, q, true);
     return { partition_name_list: page.rows.map((r) => r.name), page_info: page.info };
   }
@@ -330,7 +329,7 @@ export class PartitionService {
    * table with millions of partitions costs the server one step of memory, not all of it.
    */
   async allNames(caller: Principal, p: TablePath, limit: number): Promise<Readable> {
-    const { table } = await this.partitionedTable(caller, p);
+    const { table } = await this.partitionedTable(caller, p, 'partition.list');
     const max = limit < 0 ? Number.POSITIVE_INFINITY : limit;
     const db = this.store.db;
     const log = this.log;

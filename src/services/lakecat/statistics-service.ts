@@ -129,7 +129,7 @@ export class StatisticsService {
   }
 
   async setTable(caller: Principal, p: TablePath, input: ColumnStatisticsInput, merge: boolean) {
-    const { table } = await this.partitions.partitionedTable(caller, p, 'ALTER');
+    const { table } = await this.partitions.partitionedTable(caller, p, 'statistics.update');
     const analyzedAt = input.column_statistics_desc.last_analyzed_time ?? nowIso();
     const fresh = this.rows(table, input.column_statistics_objects, analyzedAt, 'column_statistics_objects');
     const written = await this.store.transaction(async (trx) => {
@@ -141,13 +141,13 @@ export class StatisticsService {
   }
 
   async listTable(caller: Principal, p: TablePath, columnNames: string[]) {
-    const { table } = await this.partitions.partitionedTable(caller, p);
+    const { table } = await this.partitions.partitionedTable(caller, p, 'statistics.show');
     const rows = await repo.findTableStatistics(this.store.db, table.id, [...new Set(columnNames.map((c) => c.toLowerCase()))]);
     return rows.map((r) => this.objectOf(r));
   }
 
   async deleteTable(caller: Principal, p: TablePath, columnName?: string): Promise<void> {
-    const { table } = await this.partitions.partitionedTable(caller, p, 'ALTER');
+    const { table } = await this.partitions.partitionedTable(caller, p, 'statistics.delete');
     const column = columnName?.toLowerCase();
     if (column !== undefined && !this.columnsOf(table).has(column)) throw notFound(`${columnName} is not a column of table ${table.name}`, 'common.01000001');
     const n = await repo.deleteTableStatistics(this.store.db, table.id, column);
@@ -164,7 +164,7 @@ export class StatisticsService {
   }
 
   async setPartitions(caller: Principal, p: TablePath, inputs: ColumnStatisticsInput[], merge: boolean): Promise<void> {
-    const { table, keys } = await this.partitions.partitionedTable(caller, p, 'ALTER');
+    const { table, keys } = await this.partitions.partitionedTable(caller, p, 'statistics.update');
     const lists = inputs.map((s, i) => {
       if (!s.column_statistics_desc.partition_values?.length) throw invalid(`statistics[${i}].column_statistics_desc needs partition_values`);
       return s.column_statistics_desc.partition_values;
@@ -185,7 +185,7 @@ export class StatisticsService {
 
   /** Statistics per partition name; or, aggregated, one merged entry per column over the partitions found. */
   async showPartitions(caller: Principal, p: TablePath, q: { columnNames: string[]; partitionValues: string[][]; aggregate: boolean }) {
-    const { table, keys } = await this.partitions.partitionedTable(caller, p);
+    const { table, keys } = await this.partitions.partitionedTable(caller, p, 'statistics.show');
     const { byName } = await this.findPartitions(table.id, keys, q.partitionValues, table.name);
     const parts = [...byName.values()];
     const rows = await repo.findPartitionStatistics(this.store.db, parts.map((r) => r.id), [...new Set(q.columnNames.map((c) => c.toLowerCase()))]);
@@ -212,7 +212,7 @@ export class StatisticsService {
   }
 
   async deletePartition(caller: Principal, p: TablePath, values: string[], columnName?: string): Promise<void> {
-    const { table, keys } = await this.partitions.partitionedTable(caller, p, 'ALTER');
+    const { table, keys } = await this.partitions.partitionedTable(caller, p, 'statistics.delete');
     const { byName, missing } = await this.findPartitions(table.id, keys, [values], table.name);
     if (missing.length) throw notFound(`table ${table.name} has no partition ${some(missing)}`, 'common.01000001');
     const column = columnName?.toLowerCase();

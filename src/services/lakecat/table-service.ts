@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
 import type { Logger } from 'pino';
-import type { Db, Store, Tx } from '../../store/store.js';
+import type { Store, Tx } from '../../store/store.js';
 import { isForeignKeyViolation, nowIso } from '../../store/store.js';
 import type { DatabaseRow, TableRow } from '../../store/schema.js';
 import * as repo from '../../store/lakecat/table-repository.js';
@@ -13,11 +13,13 @@ import type { ObjectStorage } from '../../storage/object-storage.js';
 import { ConcurrentChange, conflict, forbidden, invalid, notFound, unlessDuplicate } from '../errors.js';
 import { RawJson } from '../raw-json.js';
 import { type Action, PolicyService } from '../governance/policy-service.js';
+import { ACTIONS, type ActionName } from '../authz/actions.js';
+import { Authorizer, type Prepared, type TargetOf } from '../authz/authorizer.js';
+import { decide, manages, visibility } from '../authz/decision.js';
 import type { StoredPolicy } from '../../store/governance/policy-repository.js';
 import type { Principal } from '../iam/principal.js';
 import type { InstanceService } from '../instances/instance-service.js';
 import { deleteLocationData } from './data-files.js';
-import { Containers, mayManage } from './containers.js';
 import { keysetPage, type Paging } from '../paging.js';
 import { allowAnyLocation, type LocationGuard, normalizeName, validateLocation } from './names.js';
 import { parseFilter, typeTableFilter } from './partition-filter.js';
@@ -39,9 +41,13 @@ export interface TableUpdate {
   moveTo?: string;
 }
 interface PreparedUpdate {
-  s: Required<repo.TableScope>; database: DatabaseRow; name: string; body: TableUpdate;
-  target?: { s: Required<repo.TableScope>; database: DatabaseRow };
+  authorized: Prepared<'table.alter'>; name: string; body: TableUpdate;
+  target?: { s: Required<repo.TableScope>; database: DatabaseRow; grants: StoredPolicy[] };
 }
+
+/** Actions on a table by the privilege they need (for callers that name the privilege: Iceberg, credential vending). */
+export type TableAction = { [A in ActionName]: TargetOf<A> extends 'table' ? A : never }[ActionName];
+const BY_PRIVILEGE: Record<string, TableAction> = { read: 'table.show', ALTER: 'table.alter', DROP: 'table.drop', DELETE: 'table.truncate', SELECT: 'table.select', INSERT: 'table.insert' };
 
 const tableName = (name: string, o: TableWriteOptions): string =>
   o.icebergNames ? normalizeName('table', name, ICEBERG_TABLE_NAME, 256) : normalizeName('table', name, TABLE_NAME, 256);
@@ -87,46 +93,24 @@ export class TableService {
     private readonly localWarehouse: string | undefined, private readonly log: Logger, policies: PolicyService,
     private readonly guard: LocationGuard = allowAnyLocation,
   ) {
-    this.containers = new Containers(store, instances, policies);
+    this.authz = new Authorizer(store, instances, policies);
   }
 
-  private readonly containers: Containers;
+  private readonly authz: Authorizer;
 
   private grantsOf(caller: Principal, instanceId: string, knownVersion?: number): Promise<StoredPolicy[]> {
-    return this.containers.grantsOf(caller, instanceId, knownVersion);
+    return this.authz.grantsOf(caller, instanceId, knownVersion);
   }
 
-  /**
-   * Administrators and the owner may do anything with a table; anyone else needs a grant:
-   * without any grant touching it the table stays invisible (404, as if absent); with one, an
-   * action it does not grant is a 403 naming the privilege.
-   */
-  private authorize(caller: Principal, row: TableRow, action: Action, grants: StoredPolicy[]): boolean {
-    if (mayManage(caller, row)) return true;
-    const r = { resource_type: 'TABLE', catalog: row.catalog_name, database: row.database_name, table: row.name };
-    if (!PolicyService.permits(grants, 'read', r)) return false;
-    if (action !== 'read' && !PolicyService.permits(grants, action, r)) {
-      throw forbidden(`${action} on table ${row.catalog_name}.${row.database_name}.${row.name} needs a grant of ${action} (or ALL) on it, its database or its catalog`);
-    }
-    return true;
+  /** The database a listing or a create works in: it must show to the caller. */
+  private async databaseScope(caller: Principal, action: 'table.list' | 'table.create', projectId: string, instanceRef: string, catalogName: string,
+    databaseName: string): Promise<{ s: Required<repo.TableScope>; database: DatabaseRow; grants: StoredPolicy[] }> {
+    const d = await this.authz.check(caller, action, { kind: 'database', projectId, instance: instanceRef, catalog: catalogName, database: databaseName });
+    return { s: { instanceId: d.instance.id, catalogName: d.catalog.name, databaseName: d.database.name }, database: d.database, grants: d.grants };
   }
 
-  /** The catalog beneath which a listing works; `caller` given, it must be visible to them. */
-  private async catalogScope(projectId: string, instanceRef: string, catalogName: string, caller?: Principal): Promise<repo.TableScope> {
-    const c = await this.containers.catalog(projectId, instanceRef, catalogName, caller);
-    return { instanceId: c.instance.id, catalogName: c.catalog.name };
-  }
-
-  /** The database an operation works in; `caller` given (listings and creates), it must be visible to them. */
-  private async databaseScope(projectId: string, instanceRef: string, catalogName: string, databaseName: string, caller?: Principal): Promise<{ s: Required<repo.TableScope>; database: DatabaseRow }> {
-    const d = await this.containers.database(projectId, instanceRef, catalogName, databaseName, caller);
-    return { s: { instanceId: d.instance.id, catalogName: d.catalog.name, databaseName: d.database.name }, database: d.database };
-  }
-
-  private async load(q: Db, s: Required<repo.TableScope>, name: string, caller: Principal, action: Action = 'read', grants: StoredPolicy[] = []): Promise<TableRow> {
-    const row = await repo.findTable(q, s, name);
-    if (!row || !this.authorize(caller, row, action, grants)) throw notFound(`table ${name} does not exist in database ${s.databaseName}`, 'common.01000001');
-    return row;
+  private ref(projectId: string, instanceRef: string, catalogName: string, databaseName: string, name: string) {
+    return { kind: 'table', projectId, instance: instanceRef, catalog: catalogName, database: databaseName, table: name } as const;
   }
 
   private event(trx: Tx, s: Required<repo.TableScope>, type: string, name: string, caller: Principal, detail: unknown) {
@@ -175,11 +159,7 @@ export class TableService {
 
   /** Everything a create checks before its transaction, and the row it will insert. */
   private async prepareCreate(caller: Principal, projectId: string, instanceRef: string, catalogName: string, databaseName: string, input: TableInput, o: TableWriteOptions) {
-    const { s, database } = await this.databaseScope(projectId, instanceRef, catalogName, databaseName, caller);
-    if (!mayManage(caller, database)
-      && !PolicyService.permits(await this.grantsOf(caller, s.instanceId), 'CREATE_TABLE', { resource_type: 'DATABASE', catalog: s.catalogName, database: database.name })) {
-      throw forbidden(`creating a table in database ${database.name} needs an administrator, the database's owner, or a grant of CREATE_TABLE on the database or its catalog`);
-    }
+    const { s, database } = await this.databaseScope(caller, 'table.create', projectId, instanceRef, catalogName, databaseName);
     if (input.owner && input.owner !== caller.userName && !caller.isAdmin) throw forbidden('only an administrator may create a table for another owner');
     const name = tableName(input.table_name, o);
     const { format, definition } = this.definition(input, name, database);
@@ -202,14 +182,13 @@ export class TableService {
    * The table at a path that the caller may act on, or the exact error (instance not serving,
    * missing catalog, database or table, no rights). Partitions and statistics start here.
    */
-  async resolve(caller: Principal, projectId: string, instanceRef: string, catalogName: string, databaseName: string, name: string, action: Action = 'read'): Promise<TableRow> {
-    // Hot path: one prepared read of the table with its instance's state. Anything unusual
-    // (a missing link, an instance not serving, no ownership) takes the full path for its exact answer.
-    const hit = await repo.findTableByPath(this.store.db, projectId, instanceRef, catalogName.toLowerCase(), databaseName.toLowerCase(), name.toLowerCase());
-    const fast = hit && hit.instance_status === 'RUNNING' && !hit.instance_in_recycle_bin && mayManage(caller, hit);
-    if (fast) return hit;
-    const { s } = await this.databaseScope(projectId, instanceRef, catalogName, databaseName);
-    return this.load(this.store.db, s, name.toLowerCase(), caller, action, await this.grantsOf(caller, s.instanceId));
+  async resolve(caller: Principal, projectId: string, instanceRef: string, catalogName: string, databaseName: string, name: string, privilege: Action = 'read'): Promise<TableRow> {
+    return this.authorized(caller, BY_PRIVILEGE[privilege] ?? 'table.show', { projectId, instanceRef, catalogName, databaseName, tableName: name });
+  }
+
+  /** The table at a path after the wrapper authorized the action on it (partitions, statistics and constraints start here). */
+  async authorized(caller: Principal, action: TableAction, p: { projectId: string; instanceRef: string; catalogName: string; databaseName: string; tableName: string }): Promise<TableRow> {
+    return (await this.authz.check(caller, action, this.ref(p.projectId, p.instanceRef, p.catalogName, p.databaseName, p.tableName))).table;
   }
 
   /**
@@ -254,12 +233,12 @@ export class TableService {
    */
   private async forCaller(caller: Principal, instanceId: string, json: RawJson, catalog: string, database: string, name: string,
     owner?: { owner: string; owner_type: string; governance_version?: number }): Promise<RawJson> {
-    if (caller.isAdmin || (owner && mayManage(caller, owner))) return json;
+    if (caller.isAdmin || (owner && manages(caller, owner))) return json;
     const grants = await this.grantsOf(caller, instanceId, owner?.governance_version);
     const r = { resource_type: 'TABLE', catalog, database, table: name };
     if (PolicyService.permitsWholeTable(grants, r)) return json;
     const table = JSON.parse(json.text) as { owner: string; owner_type: string; storage_descriptor?: { columns?: Column[] } };
-    if (mayManage(caller, table)) return json;
+    if (manages(caller, table)) return json;
     const columns = table.storage_descriptor?.columns ?? [];
     const visible = PolicyService.visibleColumns(grants, r, columns.map((x) => x.column_name));
     if (visible === 'all') return json;
@@ -273,7 +252,7 @@ export class TableService {
    * (partition keys always show).
    */
   async readableColumns(caller: Principal, table: TableRow): Promise<'all' | Set<string>> {
-    if (mayManage(caller, table)) return 'all';
+    if (manages(caller, table)) return 'all';
     const grants = await this.grantsOf(caller, table.instance_id);
     const r = { resource_type: 'TABLE', catalog: table.catalog_name, database: table.database_name, table: table.name };
     if (PolicyService.permitsWholeTable(grants, r)) return 'all';
@@ -284,8 +263,9 @@ export class TableService {
 
   /** Whether the caller may see a table known by its stamp: its owner, an administrator, or a grant reaching it (the grant set is cached while the store is unchanged). */
   private async maySee(caller: Principal, t: repo.TableStamp, catalog: string, database: string, name: string): Promise<boolean> {
-    if (mayManage(caller, t)) return true;
-    return PolicyService.permits(await this.grantsOf(caller, t.instance_id, t.governance_version), 'read', { resource_type: 'TABLE', catalog, database, table: name });
+    if (manages(caller, t)) return true;
+    const grants = await this.grantsOf(caller, t.instance_id, t.governance_version);
+    return visibility(caller, { kind: 'table', catalog, database, name, row: t }, grants).visible;
   }
 
   /** Replaces the definition; a different table_name renames; a version_id must match the stored version. */
@@ -305,27 +285,27 @@ export class TableService {
     for (const c of o.creates ?? []) creates.push(await this.prepareCreate(caller, projectId, instanceRef, catalogName, c.databaseName, c.input, o));
     const prepared: PreparedUpdate[] = [];
     for (const it of items) {
-      const { s, database } = await this.databaseScope(projectId, instanceRef, catalogName, it.databaseName);
-      const target = it.body.moveTo !== undefined && it.body.moveTo.toLowerCase() !== s.databaseName
-        ? await this.databaseScope(projectId, instanceRef, catalogName, it.body.moveTo, caller) : undefined;
-      prepared.push({ s, database, name: it.name.toLowerCase(), body: it.body, target });
+      const authorized = await this.authz.prepare(caller, 'table.alter', this.ref(projectId, instanceRef, catalogName, it.databaseName, it.name), false);
+      const target = it.body.moveTo !== undefined && it.body.moveTo.toLowerCase() !== it.databaseName.toLowerCase()
+        ? await this.databaseScope(caller, 'table.list', projectId, instanceRef, catalogName, it.body.moveTo) : undefined;
+      prepared.push({ authorized, name: it.name.toLowerCase(), body: it.body, target });
     }
-    const first = prepared[0]?.s ?? creates[0]?.s;
-    if (!first) return [];
-    const grants = await this.grantsOf(caller, first.instanceId);
+    if (!prepared.length && !creates.length) return [];
     const updated = await this.store.transaction(async (trx) => {
       for (const c of creates) await unlessDuplicate(`table ${c.row.name} already exists in database ${c.s.databaseName}`, () => this.insertIn(trx, caller, c.s, c.row));
       const out: TableRow[] = [];
-      for (const it of prepared) out.push(await this.updateIn(trx, caller, it, grants, o));
+      for (const it of prepared) out.push(await this.updateIn(trx, caller, it, o));
       await o.within?.(trx);
       return out;
     });
     return [...creates.map((c) => c.row), ...updated].map(view);
   }
 
-  private async updateIn(trx: Tx, caller: Principal, it: PreparedUpdate, grants: StoredPolicy[], o: TableWriteOptions): Promise<TableRow> {
-    const { s, database, name: current, body } = it;
-    const row = await this.load(trx, s, current, caller, 'ALTER', grants);
+  private async updateIn(trx: Tx, caller: Principal, it: PreparedUpdate, o: TableWriteOptions): Promise<TableRow> {
+    const { name: current, body } = it;
+    const { table: row, database } = await it.authorized.resolve(trx);
+    const s = { instanceId: row.instance_id, catalogName: row.catalog_name, databaseName: row.database_name };
+    if (!database) throw new Error('a table resolved outside the hot path carries its database');
     const expected = body.version_id ?? (body.table.version_id as string | undefined);
     if (expected !== undefined && expected !== String(row.version)) {
       throw new ConcurrentChange(`table ${current} is at version ${row.version}, not ${expected}: it changed since it was read`);
@@ -337,8 +317,8 @@ export class TableService {
     if (body.table.owner !== undefined && body.table.owner !== row.owner && !caller.isAdmin) throw forbidden('only an administrator may give a table to another owner');
     // Moving to another database: the caller must be allowed to create tables there.
     const to = it.target;
-    if (to && !mayManage(caller, to.database)
-      && !PolicyService.permits(grants, 'CREATE_TABLE', { resource_type: 'DATABASE', catalog: to.s.catalogName, database: to.database.name })) {
+    if (to && !decide(ACTIONS['table.create'], caller, { kind: 'database', catalog: to.s.catalogName, database: to.database.name, row: to.database, ownsInside: true },
+      to.grants).allowed) {
       throw forbidden(`moving table ${current} into database ${to.database.name} needs a grant of CREATE_TABLE on that database`);
     }
     const { format, definition } = this.definition(merged, target, to?.database ?? database);
@@ -373,11 +353,9 @@ export class TableService {
 
   async delete(caller: Principal, projectId: string, instanceRef: string, catalogName: string, databaseName: string, name: string,
     o: { deleteData: boolean; isAsync: boolean } & WriteOptions) {
-    const { s } = await this.databaseScope(projectId, instanceRef, catalogName, databaseName);
     const current = name.toLowerCase();
-    const grants = await this.grantsOf(caller, s.instanceId);
-    const dropped = await this.store.transaction(async (trx) => {
-      const row = await this.load(trx, s, current, caller, 'DROP', grants);
+    const dropped = await this.authz.transact(caller, 'table.drop', this.ref(projectId, instanceRef, catalogName, databaseName, name), async ({ table: row }, trx) => {
+      const s = { instanceId: row.instance_id, catalogName: row.catalog_name, databaseName: row.database_name };
       // As Hive: a table other tables' foreign keys reference stays until they are dropped (its own constraints go with it).
       const refs = await foreignKeysIntoTable(trx, row.id, 5);
       if (refs.length) throw conflict(`table ${current} is referenced by ${some(refs.map((r) => `foreign key ${r.name} of table ${r.database_name}.${r.table_name}`), 4)}; drop those first`);
@@ -404,11 +382,9 @@ export class TableService {
    * table's files belong to whoever writes them, and a view has none.
    */
   async truncate(caller: Principal, projectId: string, instanceRef: string, catalogName: string, databaseName: string, name: string): Promise<number> {
-    const { s } = await this.databaseScope(projectId, instanceRef, catalogName, databaseName);
     const current = name.toLowerCase();
-    const grants = await this.grantsOf(caller, s.instanceId);
-    const row = await this.store.transaction(async (trx) => {
-      const r = await this.load(trx, s, current, caller, 'DELETE', grants);
+    const row = await this.authz.transact(caller, 'table.truncate', this.ref(projectId, instanceRef, catalogName, databaseName, name), async ({ table: r }, trx) => {
+      const s = { instanceId: r.instance_id, catalogName: r.catalog_name, databaseName: r.database_name };
       if (r.table_type !== 'MANAGED_TABLE') throw invalid(`table ${current} is a ${r.table_type}; only a MANAGED_TABLE can be truncated`);
       // The data goes, so what was measured of it goes too.
       await deleteTableStatistics(trx, r.id);
@@ -421,13 +397,13 @@ export class TableService {
   }
 
   async names(caller: Principal, projectId: string, instanceRef: string, catalogName: string, databaseName: string, pattern?: string, type?: string) {
-    const { s } = await this.databaseScope(projectId, instanceRef, catalogName, databaseName, caller);
+    const { s } = await this.databaseScope(caller, 'table.list', projectId, instanceRef, catalogName, databaseName);
     const rows = await repo.listTableNames(this.store.db, s, { pattern, ...(type ? { types: [type] } : {}), ...await this.visibility(caller, s) }, MAX_TABLE_NAMES);
     return rows.map((r) => r.name);
   }
 
   async byNames(caller: Principal, projectId: string, instanceRef: string, catalogName: string, databaseName: string, names: string[]) {
-    const { s } = await this.databaseScope(projectId, instanceRef, catalogName, databaseName, caller);
+    const { s } = await this.databaseScope(caller, 'table.list', projectId, instanceRef, catalogName, databaseName);
     const rows = await repo.findTablesByName(this.store.db, s, [...new Set(names.map((n) => n.toLowerCase()))], await this.visibility(caller, s));
     return rows.map(view);
   }
@@ -440,7 +416,7 @@ export class TableService {
 
   async list(caller: Principal, projectId: string, instanceRef: string, catalogName: string, databaseName: string,
     q: Paging & { pattern?: string; format?: string; type?: string; excludeTypes?: string[]; filter?: string; deleted: boolean; includeFields?: string[] }) {
-    const { s } = await this.databaseScope(projectId, instanceRef, catalogName, databaseName, caller);
+    const { s } = await this.databaseScope(caller, 'table.list', projectId, instanceRef, catalogName, databaseName);
     const parsed = q.filter ? parseFilter(q.filter) : undefined;
     const expression = parsed && q.filter ? typeTableFilter(q.filter, parsed) : undefined;
     // Dropped tables are not kept, so a listing of them is empty.
@@ -454,7 +430,8 @@ export class TableService {
   /** Table summaries across the catalog's databases, in (database, table) order. */
   async meta(caller: Principal, projectId: string, instanceRef: string, catalogName: string,
     q: Paging & { databasePattern?: string; pattern?: string; types?: string[] }) {
-    const s = await this.catalogScope(projectId, instanceRef, catalogName, caller);
+    const c = await this.authz.check(caller, 'table.search', { kind: 'catalog', projectId, instance: instanceRef, catalog: catalogName });
+    const s = { instanceId: c.instance.id, catalogName: c.catalog.name };
     const page = await this.page(s, { databasePattern: q.databasePattern, pattern: q.pattern, types: q.types, ...await this.visibility(caller, s) }, q);
     return {
       table_metas: page.rows.map((r) => {

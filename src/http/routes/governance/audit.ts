@@ -8,7 +8,7 @@ import { InstanceScope } from '../../schemas/lakecat.js';
 export function auditOperations(s: AppServices): Operation[] {
   return [
     operation({
-      name: 'ListAuditEvents', group: 'lakeform/Audit', method: 'GET', path: '/v1/{project_id}/instances/{instance_id}/audit-events', status: 200,
+      name: 'ListAuditEvents', action: 'audit.list', group: 'lakeform/Audit', method: 'GET', path: '/v1/{project_id}/instances/{instance_id}/audit-events', status: 200,
       params: InstanceScope, rateLimited: true,
       query: Type.Object({
         limit: Type.Integer({ minimum: 1, maximum: 1000, default: 100 }), marker: Type.Optional(Type.String({ maxLength: 32 })),

@@ -62,21 +62,29 @@ export function policyOperations(s: AppServices): Operation[] {
   const base = '/v1/{project_id}/instances/{instance_id}/policies';
   return [
     operation({
-      name: 'BatchAuthorizeInterface', group: GROUP, method: 'POST', path: `${base}/grant`, status: 200, params: InstanceScope, rateLimited: true, body: PolicyInput,
+      name: 'BatchAuthorizeInterface', action: 'policy.grant', group: GROUP, method: 'POST', path: `${base}/grant`, status: 200, params: InstanceScope, rateLimited: true, body: PolicyInput,
       handler: ({ principal, params, body }) => p.grant(principal, params.project_id, params.instance_id, body),
     }),
     operation({
-      name: 'BatchCancelAuthorizationInterface', group: GROUP, method: 'POST', path: `${base}/revoke`, status: 200, params: InstanceScope, rateLimited: true, body: PolicyInput,
+      name: 'BatchCancelAuthorizationInterface', action: 'policy.revoke', group: GROUP, method: 'POST', path: `${base}/revoke`, status: 200, params: InstanceScope, rateLimited: true, body: PolicyInput,
       handler: async ({ principal, params, body }) => { await p.revoke(principal, params.project_id, params.instance_id, body); },
     }),
     operation({
-      name: 'BatchCheckPermission', group: GROUP, method: 'POST', path: `${base}/check-permission`, status: 200, params: InstanceScope, rateLimited: true,
+      name: 'BatchCheckPermission', action: 'policy.check', group: GROUP, method: 'POST', path: `${base}/check-permission`, status: 200, params: InstanceScope, rateLimited: true,
       body: Type.Object({ access_request: Type.Array(AccessRequest, { maxItems: 100 }) }),
-      response: Type.Array(Type.Object({ check_result: Type.Boolean(), error_message: Type.Optional(Type.String()) })),
-      handler: ({ principal, params, body }) => p.check(principal, params.project_id, params.instance_id, body.access_request),
+      // explain=true (a lakeform extension): each answer also names the policies that decided it.
+      query: Type.Object({ explain: Type.Boolean({ default: false }) }),
+      response: Type.Array(Type.Object({
+        check_result: Type.Boolean(), error_message: Type.Optional(Type.String()),
+        deciding_policies: Type.Optional(Type.Array(Type.Object({
+          principal_type: Type.String(), principal_source: Type.String(), principal_name: Type.String(), resource_type: Type.String(),
+          resource_name: Type.String(), permissions: Type.Array(Type.String()), effect: Type.Boolean(),
+        }))),
+      })),
+      handler: ({ principal, params, query, body }) => p.check(principal, params.project_id, params.instance_id, body.access_request, { explain: query.explain }),
     }),
     operation({
-      name: 'ListInterfaces', group: GROUP, method: 'GET', path: `${base}/show`, status: 200, params: InstanceScope, rateLimited: true,
+      name: 'ListInterfaces', action: 'policy.list', group: GROUP, method: 'GET', path: `${base}/show`, status: 200, params: InstanceScope, rateLimited: true,
       query: Type.Object({
         filter: Type.Optional(Type.String({ minLength: 1, maxLength: 256 })),
         resource_name: Type.Optional(Type.String({ minLength: 1, maxLength: 4000 })), resource_type: Type.Optional(ResourceType),
@@ -92,12 +100,12 @@ export function policyOperations(s: AppServices): Operation[] {
       }),
     }),
     operation({
-      name: 'ListPolicy', group: GROUP, method: 'GET', path: base, status: 200, params: InstanceScope, rateLimited: true,
+      name: 'ListPolicy', action: 'policy.list', group: GROUP, method: 'GET', path: base, status: 200, params: InstanceScope, rateLimited: true,
       query: Type.Object({ limit: Type.Integer({ minimum: 1, maximum: 10000, default: 5000 }), marker: Type.Optional(Type.String({ maxLength: 1024 })), reverse_page: Type.Boolean({ default: false }) }),
       handler: ({ principal, params, query }) => p.list(principal, params.project_id, params.instance_id, { limit: query.limit, marker: query.marker || undefined, reversePage: query.reverse_page }),
     }),
     operation({
-      name: 'ShowSyncPolicy', group: GROUP, method: 'GET', path: `${base}/policy`, status: 200, params: InstanceScope, rateLimited: true,
+      name: 'ShowSyncPolicy', action: 'policy.sync', group: GROUP, method: 'GET', path: `${base}/policy`, status: 200, params: InstanceScope, rateLimited: true,
       query: Type.Object({
         last_known_version: Type.Optional(Type.Integer({ minimum: -1 })), supports_policy_deltas: Type.Boolean({ default: false }),
         is_return_policy_data: Type.Boolean({ default: true }),

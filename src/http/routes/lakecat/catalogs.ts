@@ -28,27 +28,27 @@ export function catalogOperations(s: AppServices): Operation[] {
   const c = s.catalogs;
   return [
     operation({
-      name: 'CreateCatalog', group: GROUP, method: 'POST', path: '/v1/{project_id}/instances/{instance_id}/catalogs', status: 201,
+      name: 'CreateCatalog', action: 'catalog.create', group: GROUP, method: 'POST', path: '/v1/{project_id}/instances/{instance_id}/catalogs', status: 201,
       params: InstanceScope, body: CatalogInput, response: Catalog, rateLimited: true,
       handler: ({ principal, params, body }) => c.create(principal, params.project_id, params.instance_id, body),
     }),
     operation({
-      name: 'ListCatalogs', group: GROUP, method: 'GET', path: '/v1/{project_id}/instances/{instance_id}/catalogs', status: 200,
+      name: 'ListCatalogs', action: 'catalog.list', group: GROUP, method: 'GET', path: '/v1/{project_id}/instances/{instance_id}/catalogs', status: 200,
       params: InstanceScope, response: Type.Array(Catalog), rateLimited: true,
       handler: ({ principal, params }) => c.list(principal, params.project_id, params.instance_id),
     }),
     operation({
-      name: 'ShowCatalog', group: GROUP, method: 'GET', path: '/v1/{project_id}/instances/{instance_id}/catalogs/{catalog_name}', status: 200,
+      name: 'ShowCatalog', action: 'catalog.show', group: GROUP, method: 'GET', path: '/v1/{project_id}/instances/{instance_id}/catalogs/{catalog_name}', status: 200,
       params: CatalogPath, response: Catalog, rateLimited: true,
       handler: ({ principal, params }) => c.show(principal, params.project_id, params.instance_id, params.catalog_name),
     }),
     operation({
-      name: 'UpdateCatalog', group: GROUP, method: 'PUT', path: '/v1/{project_id}/instances/{instance_id}/catalogs/{catalog_name}', status: 200,
+      name: 'UpdateCatalog', action: 'catalog.alter', group: GROUP, method: 'PUT', path: '/v1/{project_id}/instances/{instance_id}/catalogs/{catalog_name}', status: 200,
       params: CatalogPath, body: CatalogInput, response: Catalog, rateLimited: true,
       handler: ({ principal, params, body }) => c.update(principal, params.project_id, params.instance_id, params.catalog_name, body),
     }),
     operation({
-      name: 'DeleteCatalog', group: GROUP, method: 'DELETE', path: '/v1/{project_id}/instances/{instance_id}/catalogs/{catalog_name}', status: 200,
+      name: 'DeleteCatalog', action: 'catalog.drop', group: GROUP, method: 'DELETE', path: '/v1/{project_id}/instances/{instance_id}/catalogs/{catalog_name}', status: 200,
       params: CatalogPath, rateLimited: true,
       handler: async ({ principal, params }) => { await c.delete(principal, params.project_id, params.instance_id, params.catalog_name); },
     }),

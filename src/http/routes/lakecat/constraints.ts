@@ -61,11 +61,11 @@ export function constraintOperations(s: AppServices): Operation[] {
   const base = '/v1/{project_id}/instances/{instance_id}/catalogs/{catalog_name}/databases/{database_name}/tables/{table_name}/constraints';
   return [
     operation({
-      name: 'BatchCreateConstraint', group: GROUP, method: 'POST', path: base, status: 200, params: TablePath, body: TableConstraintsInput, rateLimited: true,
+      name: 'BatchCreateConstraint', action: 'constraint.create', group: GROUP, method: 'POST', path: base, status: 200, params: TablePath, body: TableConstraintsInput, rateLimited: true,
       handler: async ({ principal, params, body }) => { await c.create(principal, at(params), body); },
     }),
     operation({
-      name: 'ListConstraints', group: GROUP, method: 'GET', path: base, status: 200, params: TablePath, rateLimited: true,
+      name: 'ListConstraints', action: 'constraint.list', group: GROUP, method: 'GET', path: base, status: 200, params: TablePath, rateLimited: true,
       // parent_db and parent_tbl narrow the foreign keys to those referencing that database or table.
       query: Type.Object({ type: ConstraintType, parent_db: Type.Optional(Type.String({ maxLength: 128 })), parent_tbl: Type.Optional(Type.String({ maxLength: 256 })) }),
       response: TableConstraints,
@@ -74,7 +74,7 @@ export function constraintOperations(s: AppServices): Operation[] {
       }),
     }),
     operation({
-      name: 'DeleteConstraint', group: GROUP, method: 'DELETE', path: `${base}/{constraint_name}`, status: 200, params: ConstraintPath, rateLimited: true,
+      name: 'DeleteConstraint', action: 'constraint.drop', group: GROUP, method: 'DELETE', path: `${base}/{constraint_name}`, status: 200, params: ConstraintPath, rateLimited: true,
       handler: async ({ principal, params }) => { await c.delete(principal, at(params), params.constraint_name); },
     }),
   ];

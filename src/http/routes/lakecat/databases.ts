@@ -38,12 +38,12 @@ export function databaseOperations(s: AppServices): Operation[] {
   const base = '/v1/{project_id}/instances/{instance_id}/catalogs/{catalog_name}/databases';
   return [
     operation({
-      name: 'CreateDatabase', group: GROUP, method: 'POST', path: base, status: 201,
+      name: 'CreateDatabase', action: 'database.create', group: GROUP, method: 'POST', path: base, status: 201,
       params: CatalogPath, body: DatabaseInput, response: Database, rateLimited: true,
       handler: ({ principal, params, body }) => d.create(principal, params.project_id, params.instance_id, params.catalog_name, body),
     }),
     operation({
-      name: 'ListDatabases', group: GROUP, method: 'GET', path: base, status: 200,
+      name: 'ListDatabases', action: 'database.list', group: GROUP, method: 'GET', path: base, status: 200,
       params: CatalogPath, rateLimited: true,
       query: Type.Object({
         database_name_pattern: Type.Optional(Pattern),
@@ -60,23 +60,23 @@ export function databaseOperations(s: AppServices): Operation[] {
       }),
     }),
     operation({
-      name: 'ListDatabaseNames', group: GROUP, method: 'GET', path: `${base}/names`, status: 200,
+      name: 'ListDatabaseNames', action: 'database.list', group: GROUP, method: 'GET', path: `${base}/names`, status: 200,
       params: CatalogPath, rateLimited: true, query: Type.Object({ database_pattern: Type.Optional(Pattern) }),
       response: Type.Array(Type.String()),
       handler: ({ principal, params, query }) => d.names(principal, params.project_id, params.instance_id, params.catalog_name, query.database_pattern),
     }),
     operation({
-      name: 'ShowDatabase', group: GROUP, method: 'GET', path: `${base}/{database_name}`, status: 200,
+      name: 'ShowDatabase', action: 'database.show', group: GROUP, method: 'GET', path: `${base}/{database_name}`, status: 200,
       params: DatabasePath, response: Database, rateLimited: true,
       handler: ({ principal, params }) => d.show(principal, params.project_id, params.instance_id, params.catalog_name, params.database_name),
     }),
     operation({
-      name: 'UpdateDatabase', group: GROUP, method: 'PUT', path: `${base}/{database_name}`, status: 200,
+      name: 'UpdateDatabase', action: 'database.alter', group: GROUP, method: 'PUT', path: `${base}/{database_name}`, status: 200,
       params: DatabasePath, body: DatabaseInput, response: Database, rateLimited: true,
       handler: ({ principal, params, body }) => d.update(principal, params.project_id, params.instance_id, params.catalog_name, params.database_name, body),
     }),
     operation({
-      name: 'DeleteDatabase', group: GROUP, method: 'DELETE', path: `${base}/{database_name}`, status: 200,
+      name: 'DeleteDatabase', action: 'database.drop', group: GROUP, method: 'DELETE', path: `${base}/{database_name}`, status: 200,
       params: DatabasePath, rateLimited: true,
       query: Type.Object({ delete_data: Type.Boolean({ default: false }), cascade: Type.Boolean({ default: false }), is_async: Type.Boolean({ default: false }) }),
       handler: async ({ principal, params, query }) => {

@@ -39,11 +39,11 @@ export function datasetOperations(s: AppServices): Operation[] {
   const base = '/v1/{project_id}/instances/{instance_id}/catalogs/{catalog_name}/databases/{database_name}/datasets';
   return [
     operation({
-      name: 'CreateDataset', group: GROUP, method: 'POST', path: base, status: 201, params: DatabasePath, body: AddDatasetInput, response: Dataset, rateLimited: true,
+      name: 'CreateDataset', action: 'dataset.create', group: GROUP, method: 'POST', path: base, status: 201, params: DatabasePath, body: AddDatasetInput, response: Dataset, rateLimited: true,
       handler: ({ principal, params, body }) => d.create(principal, params.project_id, params.instance_id, params.catalog_name, params.database_name, body),
     }),
     operation({
-      name: 'ListDatasets', group: GROUP, method: 'GET', path: base, status: 200, params: DatabasePath, rateLimited: true,
+      name: 'ListDatasets', action: 'dataset.list', group: GROUP, method: 'GET', path: base, status: 200, params: DatabasePath, rateLimited: true,
       query: Type.Object({
         limit: Type.Integer({ minimum: 0, maximum: 1000, default: 1000 }), marker: Type.Optional(Type.String({ maxLength: 256 })),
         reverse_page: Type.Boolean({ default: false }),
@@ -57,15 +57,15 @@ export function datasetOperations(s: AppServices): Operation[] {
       }),
     }),
     operation({
-      name: 'ShowDataset', group: GROUP, method: 'GET', path: `${base}/{dataset_name}`, status: 200, params: DatasetPath, response: Dataset, rateLimited: true,
+      name: 'ShowDataset', action: 'dataset.show', group: GROUP, method: 'GET', path: `${base}/{dataset_name}`, status: 200, params: DatasetPath, response: Dataset, rateLimited: true,
       handler: ({ principal, params }) => d.show(principal, params.project_id, params.instance_id, params.catalog_name, params.database_name, params.dataset_name),
     }),
     operation({
-      name: 'UpdateDataset', group: GROUP, method: 'PUT', path: `${base}/{dataset_name}`, status: 200, params: DatasetPath, body: AlterDatasetInput, response: Dataset, rateLimited: true,
+      name: 'UpdateDataset', action: 'dataset.alter', group: GROUP, method: 'PUT', path: `${base}/{dataset_name}`, status: 200, params: DatasetPath, body: AlterDatasetInput, response: Dataset, rateLimited: true,
       handler: ({ principal, params, body }) => d.update(principal, params.project_id, params.instance_id, params.catalog_name, params.database_name, params.dataset_name, body),
     }),
     operation({
-      name: 'DeleteDataset', group: GROUP, method: 'DELETE', path: `${base}/{dataset_name}`, status: 200, params: DatasetPath, rateLimited: true,
+      name: 'DeleteDataset', action: 'dataset.drop', group: GROUP, method: 'DELETE', path: `${base}/{dataset_name}`, status: 200, params: DatasetPath, rateLimited: true,
       query: Type.Object({ delete_data: Type.Boolean({ default: false }) }),
       handler: async ({ principal, params, query }) => {
         await d.delete(principal, params.project_id, params.instance_id, params.catalog_name, params.database_name, params.dataset_name, { deleteData: query.delete_data });

@@ -32,11 +32,11 @@ export function functionOperations(s: AppServices): Operation[] {
   const base = '/v1/{project_id}/instances/{instance_id}/catalogs/{catalog_name}/databases/{database_name}/functions';
   return [
     operation({
-      name: 'CreateFunction', group: GROUP, method: 'POST', path: base, status: 201, params: DatabasePath, body: FunctionInput, response: Fn, rateLimited: true,
+      name: 'CreateFunction', action: 'function.create', group: GROUP, method: 'POST', path: base, status: 201, params: DatabasePath, body: FunctionInput, response: Fn, rateLimited: true,
       handler: ({ principal, params, body }) => f.create(principal, params.project_id, params.instance_id, params.catalog_name, params.database_name, body),
     }),
     operation({
-      name: 'ListFunctions', group: GROUP, method: 'GET', path: base, status: 200, params: DatabasePath, response: FnPage, rateLimited: true,
+      name: 'ListFunctions', action: 'function.list', group: GROUP, method: 'GET', path: base, status: 200, params: DatabasePath, response: FnPage, rateLimited: true,
       query: Type.Object({
         function_name_pattern: Type.Optional(Pattern), limit: Type.Integer({ minimum: 1, maximum: 1000, default: 1000 }),
         marker: Type.Optional(Type.String({ maxLength: 256 })), reverse_page: Type.Boolean({ default: false }),
@@ -45,28 +45,28 @@ export function functionOperations(s: AppServices): Operation[] {
         { pattern: query.function_name_pattern, limit: query.limit, marker: query.marker || undefined, reversePage: query.reverse_page }),
     }),
     operation({
-      name: 'ListAllFunctions', group: GROUP, method: 'GET', path: '/v1/{project_id}/instances/{instance_id}/catalogs/{catalog_name}/functions', status: 200,
+      name: 'ListAllFunctions', action: 'function.search', group: GROUP, method: 'GET', path: '/v1/{project_id}/instances/{instance_id}/catalogs/{catalog_name}/functions', status: 200,
       params: CatalogPath, response: FnPage, rateLimited: true,
       query: Type.Object({ limit: Type.Integer({ minimum: 1, maximum: 2000, default: 1000 }), marker: Type.Optional(Type.String({ maxLength: 256 })), reverse_page: Type.Boolean({ default: false }) }),
       handler: ({ principal, params, query }) => f.listAll(principal, params.project_id, params.instance_id, params.catalog_name,
         { limit: query.limit, marker: query.marker || undefined, reversePage: query.reverse_page }),
     }),
     operation({
-      name: 'ListFunctionNames', group: GROUP, method: 'GET', path: `${base}/names`, status: 200, params: DatabasePath, rateLimited: true,
+      name: 'ListFunctionNames', action: 'function.list', group: GROUP, method: 'GET', path: `${base}/names`, status: 200, params: DatabasePath, rateLimited: true,
       query: Type.Object({ function_pattern: Type.Optional(Pattern) }), response: Type.Array(Type.String()),
       handler: ({ principal, params, query }) => f.names(principal, params.project_id, params.instance_id, params.catalog_name, params.database_name, query.function_pattern),
     }),
     operation({
-      name: 'ShowFunction', group: GROUP, method: 'GET', path: `${base}/{function_name}`, status: 200, params: FunctionPath, response: Fn, rateLimited: true,
+      name: 'ShowFunction', action: 'function.show', group: GROUP, method: 'GET', path: `${base}/{function_name}`, status: 200, params: FunctionPath, response: Fn, rateLimited: true,
       handler: ({ principal, params }) => f.show(principal, params.project_id, params.instance_id, params.catalog_name, params.database_name, params.function_name),
     }),
     operation({
       // The reference updates functions with POST on the function's own path.
-      name: 'UpdateFunction', group: GROUP, method: 'POST', path: `${base}/{function_name}`, status: 200, params: FunctionPath, body: FunctionInput, response: Fn, rateLimited: true,
+      name: 'UpdateFunction', action: 'function.alter', group: GROUP, method: 'POST', path: `${base}/{function_name}`, status: 200, params: FunctionPath, body: FunctionInput, response: Fn, rateLimited: true,
       handler: ({ principal, params, body }) => f.update(principal, params.project_id, params.instance_id, params.catalog_name, params.database_name, params.function_name, body),
     }),
     operation({
-      name: 'DeleteFunction', group: GROUP, method: 'DELETE', path: `${base}/{function_name}`, status: 200, params: FunctionPath, rateLimited: true,
+      name: 'DeleteFunction', action: 'function.drop', group: GROUP, method: 'DELETE', path: `${base}/{function_name}`, status: 200, params: FunctionPath, rateLimited: true,
       handler: async ({ principal, params }) => { await f.delete(principal, params.project_id, params.instance_id, params.catalog_name, params.database_name, params.function_name); },
     }),
   ];

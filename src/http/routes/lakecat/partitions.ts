@@ -58,12 +58,12 @@ export function partitionOperations(s: AppServices): Operation[] {
   const base = `${table}/partitions`;
   return [
     operation({
-      name: 'AddPartitions', group: GROUP, method: 'POST', path: `${base}/batch-create`, status: 201, params: TablePath, rateLimited: true,
+      name: 'AddPartitions', action: 'partition.add', group: GROUP, method: 'POST', path: `${base}/batch-create`, status: 201, params: TablePath, rateLimited: true,
       body: Type.Object({ if_not_exist: Type.Boolean({ default: false }), partitions: Type.Array(PartitionInput, { minItems: 1, maxItems: PARTITION_BATCH_MAX }) }),
       handler: ({ principal, params, body }) => parts.add(principal, at(params), body.partitions, body.if_not_exist),
     }),
     operation({
-      name: 'ListPartitions', group: GROUP, method: 'GET', path: base, status: 200, params: TablePath, rateLimited: true,
+      name: 'ListPartitions', action: 'partition.list', group: GROUP, method: 'GET', path: base, status: 200, params: TablePath, rateLimited: true,
       query: Type.Object({
         filter: Type.Optional(Filter), partition_values: Type.Optional(Type.Array(Value, { maxItems: 1000 })),
         limit: Type.Integer({ minimum: 1, maximum: 1000, default: 500 }), marker: Type.Optional(Type.String({ maxLength: 256 })), reverse_page: Type.Boolean({ default: false }),
@@ -73,7 +73,7 @@ export function partitionOperations(s: AppServices): Operation[] {
       }),
     }),
     operation({
-      name: 'ListPartitionNames', group: GROUP, method: 'GET', path: `${base}/partition-names`, status: 200, params: TablePath, rateLimited: true,
+      name: 'ListPartitionNames', action: 'partition.list', group: GROUP, method: 'GET', path: `${base}/partition-names`, status: 200, params: TablePath, rateLimited: true,
       query: Type.Object({
         filter: Type.Optional(Filter), limit: Type.Integer({ minimum: 1, maximum: 2000, default: 1000 }),
         marker: Type.Optional(Type.String({ maxLength: 256 })), reverse_page: Type.Boolean({ default: false }),
@@ -84,28 +84,28 @@ export function partitionOperations(s: AppServices): Operation[] {
       }),
     }),
     operation({
-      name: 'ListPartitionNamesWithoutLimit', group: GROUP, method: 'GET', path: `${base}/names`, status: 200, params: TablePath, rateLimited: true,
+      name: 'ListPartitionNamesWithoutLimit', action: 'partition.list', group: GROUP, method: 'GET', path: `${base}/names`, status: 200, params: TablePath, rateLimited: true,
       query: Type.Object({ limit: Type.Integer({ minimum: -1, maximum: 9999999, default: -1 }) }),
       handler: ({ principal, params, query }) => parts.allNames(principal, at(params), query.limit),
     }),
     operation({
-      name: 'BatchListPartitionByValues', group: GROUP, method: 'POST', path: `${base}/batch-get`, status: 200, params: TablePath, rateLimited: true,
+      name: 'BatchListPartitionByValues', action: 'partition.list', group: GROUP, method: 'POST', path: `${base}/batch-get`, status: 200, params: TablePath, rateLimited: true,
       // As the reference: each value must hold a letter, digit or underscore.
       body: Type.Object({ values: Type.Array(Type.Array(Type.String({ minLength: 1, maxLength: 256, pattern: '[a-zA-Z0-9_]' }), { minItems: 1, maxItems: 1000 }), { maxItems: PARTITION_BATCH_MAX }) }),
       handler: ({ principal, params, body }) => parts.byValues(principal, at(params), body.values),
     }),
     operation({
-      name: 'BatchUpdatePartition', group: GROUP, method: 'POST', path: `${base}/batch-alter`, status: 200, params: TablePath, rateLimited: true,
+      name: 'BatchUpdatePartition', action: 'partition.alter', group: GROUP, method: 'POST', path: `${base}/batch-alter`, status: 200, params: TablePath, rateLimited: true,
       body: Type.Object({ partition_inputs: Type.Array(Type.Object({ partition_values: Values, partition: PartitionInput }), { minItems: 1, maxItems: PARTITION_BATCH_MAX }) }),
       handler: ({ principal, params, body }) => parts.alter(principal, at(params), body.partition_inputs),
     }),
     operation({
-      name: 'BatchDeletePartition', group: GROUP, method: 'POST', path: `${base}/batch-drop`, status: 200, params: TablePath, rateLimited: true,
+      name: 'BatchDeletePartition', action: 'partition.drop', group: GROUP, method: 'POST', path: `${base}/batch-drop`, status: 200, params: TablePath, rateLimited: true,
       body: Type.Object({ partition_values: ValueLists, if_exist: Type.Boolean({ default: false }), delete_data: Type.Boolean({ default: false }) }),
       handler: ({ principal, params, body }) => parts.drop(principal, at(params), body.partition_values, { ifExists: body.if_exist, deleteData: body.delete_data }),
     }),
     operation({
-      name: 'BatchDeletePartitionedStatistics', group: GROUP, method: 'POST', path: `${base}/batch-truncate`, status: 204, params: TablePath, rateLimited: true,
+      name: 'BatchDeletePartitionedStatistics', action: 'partition.truncate', group: GROUP, method: 'POST', path: `${base}/batch-truncate`, status: 204, params: TablePath, rateLimited: true,
       body: Type.Object({ partition_values: Type.Optional(ValueLists) }),
       handler: async ({ principal, params, body }) => {
         await parts.truncate(principal, at(params), body.partition_values ?? []);
@@ -113,7 +113,7 @@ export function partitionOperations(s: AppServices): Operation[] {
     }),
 
     operation({
-      name: 'SetTableColumnStatistics', group: TABLE_STATS_GROUP, method: 'POST', path: `${table}/column-statistics`, status: 200, params: TablePath, rateLimited: true,
+      name: 'SetTableColumnStatistics', action: 'statistics.update', group: TABLE_STATS_GROUP, method: 'POST', path: `${table}/column-statistics`, status: 200, params: TablePath, rateLimited: true,
       body: Type.Object({
         merge: Type.Boolean({ default: false }),
         table_column_statistics: Type.Object({
@@ -124,19 +124,19 @@ export function partitionOperations(s: AppServices): Operation[] {
       handler: ({ principal, params, body }) => stats.setTable(principal, at(params), body.table_column_statistics, body.merge),
     }),
     operation({
-      name: 'ListTableColumnStatistics', group: TABLE_STATS_GROUP, method: 'POST', path: `${table}/column-statistics/batch-get`, status: 200, params: TablePath, rateLimited: true,
+      name: 'ListTableColumnStatistics', action: 'statistics.show', group: TABLE_STATS_GROUP, method: 'POST', path: `${table}/column-statistics/batch-get`, status: 200, params: TablePath, rateLimited: true,
       body: Type.Object({ column_names: ColumnNames }),
       handler: ({ principal, params, body }) => stats.listTable(principal, at(params), body.column_names),
     }),
     operation({
-      name: 'DeleteTableColumnStatistics', group: TABLE_STATS_GROUP, method: 'DELETE', path: `${table}/column-statistics`, status: 204, params: TablePath, rateLimited: true,
+      name: 'DeleteTableColumnStatistics', action: 'statistics.delete', group: TABLE_STATS_GROUP, method: 'DELETE', path: `${table}/column-statistics`, status: 204, params: TablePath, rateLimited: true,
       query: Type.Object({ column_name: Type.Optional(Type.String({ minLength: 1, maxLength: 767, pattern: ColumnNamePattern })) }),
       handler: async ({ principal, params, query }) => {
         await stats.deleteTable(principal, at(params), query.column_name);
       },
     }),
     operation({
-      name: 'SetPartitionColumnStatistics', group: STATS_GROUP, method: 'POST', path: `${base}/column-statistics`, status: 200, params: TablePath, rateLimited: true,
+      name: 'SetPartitionColumnStatistics', action: 'statistics.update', group: STATS_GROUP, method: 'POST', path: `${base}/column-statistics`, status: 200, params: TablePath, rateLimited: true,
       body: Type.Object({
         need_merge: Type.Boolean(),
         statistics: Type.Array(Type.Object({
@@ -149,14 +149,14 @@ export function partitionOperations(s: AppServices): Operation[] {
       },
     }),
     operation({
-      name: 'BatchShowPartitionColumnStatistics', group: STATS_GROUP, method: 'POST', path: `${base}/column-statistics/batch-get`, status: 200, params: TablePath, rateLimited: true,
+      name: 'BatchShowPartitionColumnStatistics', action: 'statistics.show', group: STATS_GROUP, method: 'POST', path: `${base}/column-statistics/batch-get`, status: 200, params: TablePath, rateLimited: true,
       body: Type.Object({ aggregate_statics: Type.Boolean(), column_names: ColumnNames, partition_values_list: ValueLists }),
       handler: ({ principal, params, body }) => stats.showPartitions(principal, at(params), {
         columnNames: body.column_names, partitionValues: body.partition_values_list, aggregate: body.aggregate_statics,
       }),
     }),
     operation({
-      name: 'DeletePartitionColumnStatistics', group: STATS_GROUP, method: 'DELETE', path: `${base}/column-statistics`, status: 204, params: TablePath, rateLimited: true,
+      name: 'DeletePartitionColumnStatistics', action: 'statistics.delete', group: STATS_GROUP, method: 'DELETE', path: `${base}/column-statistics`, status: 204, params: TablePath, rateLimited: true,
       query: Type.Object({ partition_values: Values, column_name: Type.Optional(Type.String({ minLength: 1, maxLength: 767, pattern: ColumnNamePattern })) }),
       handler: async ({ principal, params, query }) => {
         await stats.deletePartition(principal, at(params), query.partition_values, query.column_name);

@@ -65,11 +65,11 @@ export function tableOperations(s: AppServices): Operation[] {
   const base = '/v1/{project_id}/instances/{instance_id}/catalogs/{catalog_name}/databases/{database_name}/tables';
   return [
     operation({
-      name: 'CreateTable', group: GROUP, method: 'POST', path: base, status: 201, params: DatabasePath, body: CreateTableInput, rateLimited: true,
+      name: 'CreateTable', action: 'table.create', group: GROUP, method: 'POST', path: base, status: 201, params: DatabasePath, body: CreateTableInput, rateLimited: true,
       handler: ({ principal, params, body }) => t.create(principal, params.project_id, params.instance_id, params.catalog_name, params.database_name, body),
     }),
     operation({
-      name: 'ListTables', group: GROUP, method: 'GET', path: base, status: 200, params: DatabasePath, rateLimited: true,
+      name: 'ListTables', action: 'table.list', group: GROUP, method: 'GET', path: base, status: 200, params: DatabasePath, rateLimited: true,
       query: Type.Object({
         table_name_pattern: Type.Optional(Type.String({ maxLength: 256 })), table_format: Type.Optional(TableFormat), table_type: Type.Optional(TableType),
         filter: Type.Optional(Type.String({ maxLength: 4096 })), deleted: Type.Boolean({ default: false }),
@@ -83,12 +83,12 @@ export function tableOperations(s: AppServices): Operation[] {
       }),
     }),
     operation({
-      name: 'ListTableNames', group: GROUP, method: 'GET', path: `${base}/names`, status: 200, params: DatabasePath, rateLimited: true,
+      name: 'ListTableNames', action: 'table.list', group: GROUP, method: 'GET', path: `${base}/names`, status: 200, params: DatabasePath, rateLimited: true,
       query: Type.Object({ table_pattern: Type.Optional(Pattern), table_type: Type.Optional(TableType) }), response: Type.Array(Type.String()),
       handler: ({ principal, params, query }) => t.names(principal, params.project_id, params.instance_id, params.catalog_name, params.database_name, query.table_pattern, query.table_type),
     }),
     operation({
-      name: 'ListTableMeta', group: GROUP, method: 'GET', path: '/v1/{project_id}/instances/{instance_id}/catalogs/{catalog_name}/databases/tables', status: 200,
+      name: 'ListTableMeta', action: 'table.search', group: GROUP, method: 'GET', path: '/v1/{project_id}/instances/{instance_id}/catalogs/{catalog_name}/databases/tables', status: 200,
       params: CatalogPath, rateLimited: true,
       query: Type.Object({
         database_name_pattern: Type.Optional(Pattern), table_name_pattern: Type.Optional(Pattern),
@@ -101,30 +101,30 @@ export function tableOperations(s: AppServices): Operation[] {
       }),
     }),
     operation({
-      name: 'ListTablesByName', group: GROUP, method: 'POST', path: `${base}/list-by-names`, status: 200, params: DatabasePath, rateLimited: true,
+      name: 'ListTablesByName', action: 'table.list', group: GROUP, method: 'POST', path: `${base}/list-by-names`, status: 200, params: DatabasePath, rateLimited: true,
       body: Type.Object({ table_names: Type.Array(TableName, { minItems: 1, maxItems: 1000 }) }),
       handler: ({ principal, params, body }) => t.byNames(principal, params.project_id, params.instance_id, params.catalog_name, params.database_name, body.table_names),
     }),
     operation({
-      name: 'ShowTable', group: GROUP, method: 'GET', path: `${base}/{table_name}`, status: 200, params: TablePath, rateLimited: true,
+      name: 'ShowTable', action: 'table.show', group: GROUP, method: 'GET', path: `${base}/{table_name}`, status: 200, params: TablePath, rateLimited: true,
       query: Type.Object({ version_id: Type.Optional(Type.String({ maxLength: 64 })) }),
       handler: ({ principal, params, query }) => t.show(principal, params.project_id, params.instance_id, params.catalog_name, params.database_name, params.table_name, query.version_id),
     }),
     operation({
-      name: 'UpdateTable', group: GROUP, method: 'PUT', path: `${base}/{table_name}`, status: 200, params: TablePath, rateLimited: true,
+      name: 'UpdateTable', action: 'table.alter', group: GROUP, method: 'PUT', path: `${base}/{table_name}`, status: 200, params: TablePath, rateLimited: true,
       body: Type.Object({ table: UpdateTableInput, version_id: Type.Optional(Type.String({ maxLength: 64 })), is_async: Type.Optional(Type.Boolean()), alter_params: Type.Optional(Type.Record(Type.String(), Type.Unknown())) }),
       handler: ({ principal, params, body }) => t.update(principal, params.project_id, params.instance_id, params.catalog_name, params.database_name, params.table_name,
         { table: body.table as never, version_id: body.version_id }),
     }),
     operation({
       // The SDKs call it DeleteAllTables; it truncates the one table in the path.
-      name: 'DeleteAllTables', group: GROUP, method: 'POST', path: `${base}/{table_name}/truncate`, status: 204, params: TablePath, rateLimited: true, bodyRequired: false,
+      name: 'DeleteAllTables', action: 'table.truncate', group: GROUP, method: 'POST', path: `${base}/{table_name}/truncate`, status: 204, params: TablePath, rateLimited: true, bodyRequired: false,
       handler: async ({ principal, params }) => {
         await t.truncate(principal, params.project_id, params.instance_id, params.catalog_name, params.database_name, params.table_name);
       },
     }),
     operation({
-      name: 'DeleteTable', group: GROUP, method: 'DELETE', path: `${base}/{table_name}`, status: 200, params: TablePath, rateLimited: true,
+      name: 'DeleteTable', action: 'table.drop', group: GROUP, method: 'DELETE', path: `${base}/{table_name}`, status: 200, params: TablePath, rateLimited: true,
       query: Type.Object({ delete_data: Type.Boolean({ default: false }), is_async: Type.Boolean({ default: false }) }),
       handler: async ({ principal, params, query }) => {
         await t.delete(principal, params.project_id, params.instance_id, params.catalog_name, params.database_name, params.table_name, { deleteData: query.delete_data, isAsync: query.is_async });
