@@ -9,8 +9,18 @@ import { ACTIONS, assertDeclarations, checkDeclarations, declarationOf } from '.
 import { decide, decideCaller, type ObjectFacts } from '../src/services/authz/decision.js';
 import type { StoredPolicy } from '../src/store/governance/policy-repository.js';
 import type { Principal } from '../src/services/iam/principal.js';
+import { metastoreEntries } from '../src/metastore/methods.js';
 
 const ops = allOperations({} as AppServices);
+
+describe('every metastore Thrift method names a declared action', () => {
+  for (const m of metastoreEntries()) {
+    test(m.name, () => {
+      assert.ok(m.action, `${m.name} names no action`);
+      assert.ok(declarationOf(m.action), `${m.name} names ${m.action}, which has no declaration`);
+    });
+  }
+});
 
 describe('every operation names a declared action', () => {
   for (const op of ops) {

@@ -52,14 +52,14 @@ function configValue(name: string, fallback: string): string {
 /** Connection housekeeping, catalogs, databases and functions. */
 export const CATALOG_METHODS: Record<string, MethodEntry> = {
   // fb303 and connection housekeeping
-  getName: { action: null, open: true, run: () => 'lakeform' },
-  getVersion: { action: null, open: true, run: (c) => c.s.version },
-  getStatus: { action: null, open: true, run: () => 2 },
-  getStatusDetails: { action: null, open: true, run: () => 'serving' },
-  aliveSince: { action: null, open: true, run: () => STARTED },
-  shutdown: { action: null, open: true, run: (c) => c.session.end() },
-  set_ugi: { action: null, open: true, run: (c, a) => c.session.setUser(a.user_name, a.group_names ?? []) },
-  get_config_value: { action: null, open: true, run: (_c, a) => configValue(a.name, a.defaultValue) },
+  getName: { action: 'service.status', open: true, run: () => 'lakeform' },
+  getVersion: { action: 'service.status', open: true, run: (c) => c.s.version },
+  getStatus: { action: 'service.status', open: true, run: () => 2 },
+  getStatusDetails: { action: 'service.status', open: true, run: () => 'serving' },
+  aliveSince: { action: 'service.status', open: true, run: () => STARTED },
+  shutdown: { action: 'session.identify', open: true, run: (c) => c.session.end() },
+  set_ugi: { action: 'session.identify', open: true, run: (c, a) => c.session.setUser(a.user_name, a.group_names ?? []) },
+  get_config_value: { action: 'service.status', open: true, run: (_c, a) => configValue(a.name, a.defaultValue) },
 
   // catalogs
   get_catalogs: {

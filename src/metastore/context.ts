@@ -24,12 +24,12 @@ export interface Ctx {
 export type Args = Record<string, any>;
 
 /**
- * One served Thrift method: the domain action it performs (names per the action catalog; null
- * for protocol housekeeping that touches no metadata) and the one place it calls the services.
+ * One served Thrift method: the domain action it performs (a name of the action catalog, checked at
+ * start-up) and the one place it calls the services.
  * `open` methods run before a user is known (identity and connection housekeeping).
  */
 export interface MethodEntry {
-  action: string | null;
+  action: string;
   open?: boolean;
   run(c: Ctx, a: Args): Promise<unknown> | unknown;
 }

@@ -19,3 +19,6 @@ export const METHODS: Record<string, MethodEntry> = {
   ...STATISTICS_METHODS,
   ...notifications,
 };
+
+/** The method table as the action catalog's start-up check reads it. */
+export const metastoreEntries = () => Object.entries(METHODS).map(([name, e]) => ({ name, action: e.action }));

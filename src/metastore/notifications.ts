@@ -140,12 +140,12 @@ const log = (c: Ctx) => c.eventLog;
 
 export const notifications: Record<string, MethodEntry> = {
   get_current_notificationEventId: {
-    action: 'metadata.event.list',
+    action: 'metadata.events',
     run: async (c) =>
       new T.CurrentNotificationEventId({ eventId: await log(c).last(c.caller, c.projectId, c.instance) }),
   },
   get_next_notification: {
-    action: 'metadata.event.list',
+    action: 'metadata.events',
     run: async (c, a) => {
       const r = a.rqst as H.NotificationEventRequest;
       const max = r?.maxEvents && r.maxEvents > 0 ? Math.min(r.maxEvents, 10_000) : 10_000;
@@ -167,7 +167,7 @@ export const notifications: Record<string, MethodEntry> = {
     },
   },
   get_notification_events_count: {
-    action: 'metadata.event.list',
+    action: 'metadata.events',
     run: async (c, a) => {
       const r = a.rqst as H.NotificationEventsCountRequest;
       const db = parseDbName(r?.dbName, r?.catName);

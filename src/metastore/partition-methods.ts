@@ -267,9 +267,9 @@ export const PARTITION_METHODS: Record<string, MethodEntry> = {
     action: 'partition.drop',
     run: (c, a) => dropPartition(c, a.db_name, a.tbl_name, partitionValuesOf(a.part_name), a.deleteData),
   },
-  partition_name_to_vals: { action: null, open: true, run: (_c, a) => partitionValuesOf(a.part_name) },
+  partition_name_to_vals: { action: 'service.status', open: true, run: (_c, a) => partitionValuesOf(a.part_name) },
   partition_name_to_spec: {
-    action: null,
+    action: 'service.status',
     open: true,
     run: (_c, a) => new Map(Object.entries(partitionSpecOf(a.part_name))),
   },

@@ -9,7 +9,8 @@ import { EventLog } from '../services/lakecat/event-log.js';
 import type { ProjectRow } from '../store/schema.js';
 import { type MethodInfo, readMethods } from './idl-info.js';
 import { LocationMap } from './locations.js';
-import { type Ctx, type MethodEntry, METHODS } from './methods.js';
+import { assertDeclarations } from '../services/authz/actions.js';
+import { type Ctx, type MethodEntry, METHODS, metastoreEntries } from './methods.js';
 import { T, thrift, ThriftHiveMetastore } from './runtime.js';
 import { SaslPlain } from './sasl.js';
 import { BinaryWriter } from './writer.js';
@@ -243,6 +244,7 @@ export async function startMetastore(
   const methods = readMethods();
   const missing = [...methods.keys()].filter((m) => !METHODS[m]);
   if (missing.length) throw new Error(`metastore: IDL methods without a handler: ${missing.join(', ')}`);
+  assertDeclarations(metastoreEntries(), 'metastore method');
   const sh: Shared = {
     s,
     cfg,

@@ -95,6 +95,9 @@ export const ACTIONS = {
   'metadata.count': authenticated,
   'metadata.configs': authenticated,
   'metadata.events': admin(`reading the metadata event log needs ${PROJECT_ADMIN}`),
+  // Protocol housekeeping that reads or writes no metadata: service status, identity assertion, name parsing.
+  'service.status': open,
+  'session.identify': open,
 
   // Governance (checked by the role and policy services).
   'role.create': admin(`managing roles, users and groups of an instance needs ${PROJECT_ADMIN}`),
