@@ -30,7 +30,7 @@ const snapshot = (id: number | string, seq: number) => ({
   summary: { operation: 'append' },
   'schema-id': 0,
 });
-const nested = (depth: number): string => '{"a":'.repeat(depth - 1) + '{}' + '}'.repeat(depth - 1);
+const nested = (depth: number): string => `${'{"a":'.repeat(depth - 1)}{}${'}'.repeat(depth - 1)}`;
 
 const assertIcebergError = (r: Response, status: number, type: string, what: string): void => {
   assert.equal(r.status, status, `${what}: ${r.status} ${r.text}`);

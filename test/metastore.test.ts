@@ -525,10 +525,10 @@ for (const backend of await backends()) {
         ['t1'],
       );
       // An escape through file:// or .. is refused.
-      const escape = await c.call('create_table', {
+      const escaped = await c.call('create_table', {
         tbl: table('t2', { dbName: 'analytics', sd: { ...table('t2').sd, location: 'file:///etc' } }),
       });
-      assert.equal(escape.error?.type, 'InvalidObjectException', JSON.stringify(escape));
+      assert.equal(escaped.error?.type, 'InvalidObjectException', JSON.stringify(escaped));
       const dots = await c.call('create_table', {
         tbl: table('t3', { dbName: 'analytics', sd: { ...table('t3').sd, location: 's3a://lakeform/a/../../b' } }),
       });

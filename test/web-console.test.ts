@@ -98,7 +98,8 @@ async function rowCount(rows: ReturnType<Page['locator']>, n: number): Promise<v
   const deadline = Date.now() + 30_000;
   let count = -1;
   while (Date.now() < deadline) {
-    if ((count = await rows.count()) === n) return;
+    count = await rows.count();
+    if (count === n) return;
     await new Promise((r) => setTimeout(r, 50));
   }
   assert.fail(`expected ${n} rows, saw ${count}`);

@@ -306,7 +306,7 @@ export function functionOut(v: FunctionView): H.Function {
 
 // ---- column statistics ----
 
-const b64 = (b: Buffer | null | undefined) => (b && b.length ? { bit_vector: b.toString('base64') } : {});
+const b64 = (b: Buffer | null | undefined) => (b?.length ? { bit_vector: b.toString('base64') } : {});
 const bytes = (s: unknown) => (typeof s === 'string' && s ? Buffer.from(s, 'base64') : null);
 const EPOCH_DAY = 86_400_000;
 

@@ -88,7 +88,7 @@ class Tenant {
   async principal(name: string): Promise<Principal | undefined> {
     const { project, domainId } = await this.project();
     const user = await this.s.identity.userByName(domainId, name);
-    if (!user || !user.enabled) return undefined;
+    if (!user?.enabled) return undefined;
     return this.s.tokens.principalFor(user, project, ['hms']);
   }
 }
@@ -198,8 +198,11 @@ class Connection {
 
   /** A service failure as the exception the method declares for it; a refusal is audited as on the REST API. */
   private async thriftError(err: unknown, info: MethodInfo, entry: MethodEntry, caller?: Principal): Promise<Error> {
-    const make = (type: string, message: string) =>
-      new (T as unknown as Record<string, new (a: object) => Error>)[type]!({ message });
+    const make = (type: string, message: string) => {
+      const Exception = (T as unknown as Record<string, new (a: object) => Error>)[type];
+      if (!Exception) throw new Error(`metastore: no exception type ${type} in the IDL`);
+      return new Exception({ message });
+    };
     if (err instanceof ServiceError) {
       if (err.kind === 'forbidden' && caller) {
         const project = (await this.sh.tenant.project()).project.id;

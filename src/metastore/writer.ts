@@ -88,7 +88,10 @@ export class BinaryWriter {
     this.pos += 8;
   }
   writeString(s: string | Buffer): void {
-    if (typeof s !== 'string') return this.writeBinary(s);
+    if (typeof s !== 'string') {
+      this.writeBinary(s);
+      return;
+    }
     const n = Buffer.byteLength(s, 'utf8');
     this.writeI32(n);
     this.room(n);
@@ -96,7 +99,10 @@ export class BinaryWriter {
     this.pos += n;
   }
   writeBinary(b: Buffer | Uint8Array | string): void {
-    if (typeof b === 'string') return this.writeString(b);
+    if (typeof b === 'string') {
+      this.writeString(b);
+      return;
+    }
     this.writeI32(b.length);
     this.room(b.length);
     Buffer.from(b.buffer, b.byteOffset, b.length).copy(this.buf, this.pos);

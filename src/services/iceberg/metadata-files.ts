@@ -28,7 +28,7 @@ export class MetadataFiles {
 
   coordinates(location: string) {
     const c = storageCoordinates(location, this.localWarehouse);
-    if (!c || !c.bucket) throw badRequest(`location ${location} is not in the object storage this service writes`);
+    if (!c?.bucket) throw badRequest(`location ${location} is not in the object storage this service writes`);
     return c;
   }
 

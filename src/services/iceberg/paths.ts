@@ -29,7 +29,7 @@ export async function assertTablePaths(guard: LocationGuard, caller: Principal, 
   for (const [what, path, before] of named) {
     if (path === undefined || (base && path === before)) continue;
     const c = storageCoordinates(path, localWarehouse);
-    if (!c || !c.bucket || !c.key || METACHARACTERS.test(path) || path.split('/').some((s) => s === '.' || s === '..')) {
+    if (!c?.bucket || !c.key || METACHARACTERS.test(path) || path.split('/').some((s) => s === '.' || s === '..')) {
       throw badRequest(`${what} ${path} must be a plain path inside a bucket of this service's object storage: no wildcards, policy characters or relative segments`);
     }
     // The guard's refusals stay LakeCat errors (forbidden or invalid); a forbidden one is audited.
