@@ -3,6 +3,7 @@
 // defines them. Pure functions: the commit endpoint runs them inside its compare-and-swap.
 
 import { stringifyIceberg } from './json.js';
+import { checkProperties, checkSchema, checkSortFields, checkSpecFields } from './metadata-rules.js';
 import type { IcebergSchema as SchemaFields, PartitionField } from './new-table.js';
 
 /** A schema as stored in table metadata: with its id. */
@@ -110,6 +111,13 @@ function maxFieldId(type: unknown): number {
   return max;
 }
 
+/** The fields of the current schema, as the sources a new spec or sort order may take. */
+function currentFields(m: TableMetadata) {
+  const s = m.schemas.find((x) => x['schema-id'] === m['current-schema-id']);
+  if (!s) throw new InvalidUpdate('there is no current schema to take sources from');
+  return checkSchema(s, m['format-version'], `schema ${s['schema-id']}`);
+}
+
 /**
  * Applies the updates in order to a copy of the metadata. `-1` in set-current-schema,
  * set-default-spec and set-default-sort-order means "the one added last in this commit".
@@ -132,6 +140,9 @@ export function applyUpdates(base: TableMetadata, updates: Update[], nowMs: numb
         m['format-version'] = u['format-version'];
         break;
       case 'add-schema': {
+        checkSchema(u.schema, m['format-version'], 'add-schema');
+        if (u['last-column-id'] !== undefined && u['last-column-id'] < m['last-column-id'])
+          throw new InvalidUpdate(`add-schema: last-column-id cannot go back from ${m['last-column-id']} to ${u['last-column-id']}`);
         // A schema equal to an existing one is reused, as the reference implementation does.
         const same = m.schemas.find((s) => stringifyIceberg(s.fields) === stringifyIceberg(u.schema.fields) && stringifyIceberg(s['identifier-field-ids'] ?? []) === stringifyIceberg(u.schema['identifier-field-ids'] ?? []));
         if (same) { lastSchema = same['schema-id']; break; }
@@ -149,6 +160,8 @@ export function applyUpdates(base: TableMetadata, updates: Update[], nowMs: numb
         break;
       }
       case 'add-spec': {
+        // A new spec takes its sources from the current schema; field ids it leaves out are assigned below.
+        checkSpecFields(u.spec?.fields, currentFields(m), 1, 'add-spec');
         const same = m['partition-specs'].find((s) => stringifyIceberg(s.fields) === stringifyIceberg(u.spec.fields));
         if (same) { lastSpec = same['spec-id']; break; }
         const id = Math.max(-1, ...m['partition-specs'].map((s) => s['spec-id'])) + 1;
@@ -166,6 +179,7 @@ export function applyUpdates(base: TableMetadata, updates: Update[], nowMs: numb
         break;
       }
       case 'add-sort-order': {
+        checkSortFields(u['sort-order']?.fields, currentFields(m), 'add-sort-order');
         const same = m['sort-orders'].find((o) => stringifyIceberg(o.fields) === stringifyIceberg(u['sort-order'].fields));
         if (same) { lastOrder = same['order-id']; break; }
         // Order 0 is reserved for "unsorted".
@@ -234,6 +248,7 @@ export function applyUpdates(base: TableMetadata, updates: Update[], nowMs: numb
         m.location = u.location.replace(/\/+$/, '');
         break;
       case 'set-properties':
+        checkProperties(u.updates, 'set-properties updates');
         Object.assign(m.properties, u.updates);
         break;
       case 'remove-properties':
