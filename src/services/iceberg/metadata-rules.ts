@@ -210,6 +210,20 @@ const nonNegative = (v: unknown, what: string) => {
   if (!isLong(v) || v < 0) bad(`${what} must be a non-negative integer, not ${String(v)}`);
 };
 
+/** A ref's own rules: its type, and retention fields that are non-negative and fit its type. */
+export function checkRef(name: string, ref: unknown): void {
+  const where = `ref ${name}`;
+  if (!isObject(ref)) return bad(`${where} must be an object`);
+  if (ref.type !== 'branch' && ref.type !== 'tag') bad(`${where}: type must be branch or tag, not ${String(ref.type)}`);
+  if (name === 'main' && ref.type !== 'branch') bad('main must be a branch');
+  if (!isLong(ref['snapshot-id'])) bad(`${where}: snapshot-id must be an integer`);
+  nonNegative(ref['max-ref-age-ms'], `${where}: max-ref-age-ms`);
+  nonNegative(ref['max-snapshot-age-ms'], `${where}: max-snapshot-age-ms`);
+  nonNegative(ref['min-snapshots-to-keep'], `${where}: min-snapshots-to-keep`);
+  if (ref.type === 'tag' && (ref['max-snapshot-age-ms'] != null || ref['min-snapshots-to-keep'] != null))
+    bad(`${where}: a tag keeps no snapshots; max-snapshot-age-ms and min-snapshots-to-keep are for branches`);
+}
+
 /** The whole-metadata rules; `base`, when given, is the metadata this one replaces. */
 export function checkTableMetadata(m: TableMetadata, base?: TableMetadata): void {
   const v = m['format-version'];
@@ -288,15 +302,9 @@ export function checkTableMetadata(m: TableMetadata, base?: TableMetadata): void
 
   if (!isObject(m.refs)) bad('refs must be an object');
   for (const [name, ref] of Object.entries(m.refs)) {
-    const where = `ref ${name}`;
-    if (!isObject(ref)) return bad(`${where} must be an object`);
-    if (ref.type !== 'branch' && ref.type !== 'tag') bad(`${where}: type must be branch or tag, not ${String(ref.type)}`);
-    if (!snapshotIds.has(ref['snapshot-id'])) bad(`${where} points at snapshot ${String(ref['snapshot-id'])}, which the table does not have`);
-    nonNegative(ref['max-ref-age-ms'], `${where}: max-ref-age-ms`);
-    nonNegative(ref['max-snapshot-age-ms'], `${where}: max-snapshot-age-ms`);
-    nonNegative(ref['min-snapshots-to-keep'], `${where}: min-snapshots-to-keep`);
-    if (ref.type === 'tag' && (ref['max-snapshot-age-ms'] != null || ref['min-snapshots-to-keep'] != null))
-      bad(`${where}: a tag keeps no snapshots; max-snapshot-age-ms and min-snapshots-to-keep are for branches`);
+    checkRef(name, ref);
+    if (!snapshotIds.has(ref['snapshot-id']))
+      bad(`ref ${name} points at snapshot ${String(ref['snapshot-id'])}, which the table does not have`);
   }
   for (const st of m.statistics ?? [])
     if (!snapshotIds.has(st['snapshot-id']))

@@ -3,7 +3,7 @@
 // defines them. Pure functions: the commit endpoint runs them inside its compare-and-swap.
 
 import { stringifyIceberg } from './json.js';
-import { checkProperties, checkSchema, checkSortFields, checkSpecFields } from './metadata-rules.js';
+import { checkProperties, checkRef, checkSchema, checkSortFields, checkSpecFields } from './metadata-rules.js';
 import type { IcebergSchema as SchemaFields, PartitionField } from './new-table.js';
 
 /** A schema as stored in table metadata: with its id. */
@@ -221,6 +221,7 @@ export function applyUpdates(base: TableMetadata, updates: Update[], nowMs: numb
       }
       case 'set-snapshot-ref': {
         const { action: _a, 'ref-name': name, ...ref } = u;
+        checkRef(name, ref);
         if (!m.snapshots.some((s) => s['snapshot-id'] === ref['snapshot-id'])) throw new InvalidUpdate(`ref ${name} points at snapshot ${ref['snapshot-id']}, which the table does not have`);
         if (name === MAIN && ref.type !== 'branch') throw new InvalidUpdate('main must be a branch');
         m.refs[name] = ref;
