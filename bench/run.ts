@@ -71,7 +71,10 @@ async function startServer(): Promise<{ url: string; password: string; pid: numb
   const database = args.postgres ? await pgDatabase(args.postgres) : undefined;
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'lakeform-bench-'));
   const password = `Bench-${randomBytes(9).toString('hex')}`;
-  const child = spawn(process.execPath, [path.join(ROOT, 'dist/src/cli.js'), 'serve'], {
+  // LAKEFORM_BENCH_PROFILE_DIR: the server writes a CPU profile there when it stops (node --cpu-prof).
+  const profile = process.env.LAKEFORM_BENCH_PROFILE_DIR;
+  const nodeArgs = profile ? ['--cpu-prof', `--cpu-prof-dir=${profile}`] : [];
+  const child = spawn(process.execPath, [...nodeArgs, path.join(ROOT, 'dist/src/cli.js'), 'serve'], {
     env: {
       ...process.env, LAKEFORM_PORT: String(port), LAKEFORM_DATA_DIR: dataDir, LAKEFORM_ADMIN_PASSWORD: password, LAKEFORM_LOG_LEVEL: 'warn',
       ...(database ? { LAKEFORM_DATABASE_URL: database.url } : {}),

@@ -123,7 +123,15 @@ function currentFields(m: TableMetadata) {
  * set-default-spec and set-default-sort-order means "the one added last in this commit".
  */
 export function applyUpdates(base: TableMetadata, updates: Update[], nowMs: number): TableMetadata {
-  const m = structuredClone(base);
+  // A copy of the containers the updates change; their items are never changed in place, so they
+  // are shared with `base` (a deep clone of a table with thousands of snapshots dominated a commit).
+  const m: TableMetadata = {
+    ...base,
+    schemas: [...base.schemas], 'partition-specs': [...base['partition-specs']], 'sort-orders': [...base['sort-orders']],
+    snapshots: [...(base.snapshots ?? [])], 'snapshot-log': [...(base['snapshot-log'] ?? [])],
+    'metadata-log': [...(base['metadata-log'] ?? [])], refs: { ...base.refs }, properties: { ...base.properties },
+  };
+  let snapshotIds: Set<unknown> | undefined;
   let lastSchema: number | undefined;
   let lastSpec: number | undefined;
   let lastOrder: number | undefined;
@@ -197,7 +205,8 @@ export function applyUpdates(base: TableMetadata, updates: Update[], nowMs: numb
       case 'add-snapshot': {
         const s = u.snapshot;
         if (!m.schemas.length || !m['partition-specs'].length || !m['sort-orders'].length) throw new InvalidUpdate('a snapshot needs a schema, a partition spec and a sort order first');
-        if (m.snapshots.some((x) => x['snapshot-id'] === s['snapshot-id'])) throw new InvalidUpdate(`snapshot ${s['snapshot-id']} already exists`);
+        snapshotIds ??= new Set(m.snapshots.map((x) => x['snapshot-id']));
+        if (snapshotIds.has(s['snapshot-id'])) throw new InvalidUpdate(`snapshot ${s['snapshot-id']} already exists`);
         const last = m['last-sequence-number'] ?? 0;
         // The table spec requires both of a v2 snapshot; a v1 snapshot may list its manifests inline instead.
         if (m['format-version'] > 1 && (typeof s['sequence-number'] !== 'number' || typeof s['manifest-list'] !== 'string')) {
@@ -216,6 +225,7 @@ export function applyUpdates(base: TableMetadata, updates: Update[], nowMs: numb
           m['next-row-id'] = nextRowId + (s['added-rows'] ?? 0);
         }
         m.snapshots.push(s);
+        snapshotIds.add(s['snapshot-id']);
         m['last-sequence-number'] = Math.max(last, s['sequence-number'] ?? 0);
         break;
       }
@@ -233,6 +243,7 @@ export function applyUpdates(base: TableMetadata, updates: Update[], nowMs: numb
       }
       case 'remove-snapshots': {
         const gone = new Set(u['snapshot-ids']);
+        snapshotIds = undefined;
         m.snapshots = m.snapshots.filter((s) => !gone.has(s['snapshot-id']));
         for (const [name, ref] of Object.entries(m.refs)) if (gone.has(ref['snapshot-id'])) delete m.refs[name];
         if (m['current-snapshot-id'] != null && gone.has(m['current-snapshot-id'])) m['current-snapshot-id'] = NO_SNAPSHOT;
