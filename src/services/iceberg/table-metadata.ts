@@ -113,7 +113,8 @@ function maxFieldId(type: unknown): number {
 
 /** The fields of the current schema, as the sources a new spec or sort order may take. */
 function currentFields(m: TableMetadata) {
-  const s = m.schemas.find((x) => x['schema-id'] === m['current-schema-id']);
+  // A staged create may add its spec before it sets the current schema: then the schema added last.
+  const s = m.schemas.find((x) => x['schema-id'] === m['current-schema-id']) ?? m.schemas.at(-1);
   if (!s) throw new InvalidUpdate('there is no current schema to take sources from');
   return checkSchema(s, m['format-version'], `schema ${s['schema-id']}`);
 }
