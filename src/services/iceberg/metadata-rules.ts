@@ -58,7 +58,8 @@ export function checkSchema(schema: unknown, formatVersion: number, where: strin
   const ids = new Map<number, FieldInfo>();
   const take = (id: unknown, info: FieldInfo) => {
     if (!isInt(id) || id < 0) bad(`${info.path}: a field id must be a non-negative integer, not ${String(id)}`);
-    if (ids.has(id as number)) bad(`${where}: field id ${String(id)} is used by ${ids.get(id as number)?.path} and ${info.path}`);
+    const other = ids.get(id as number);
+    if (other) bad(`${where}: field id ${String(id)} is used by ${other.path} and ${info.path}`);
     ids.set(id as number, info);
   };
   const kindOf = (t: unknown, path: string): string => {
@@ -150,7 +151,8 @@ export function checkTransform(transform: unknown, kind: string, where: string):
     case 'year':
     case 'month':
     case 'day':
-      if (kind !== 'date' && !TIME_KINDS.has(kind)) bad(`${where}: ${transform} needs a date or timestamp source, not ${kind}`);
+      if (kind !== 'date' && !TIME_KINDS.has(kind))
+        bad(`${where}: ${transform} needs a date or timestamp source, not ${kind}`);
       return;
     case 'hour':
       if (!TIME_KINDS.has(kind)) bad(`${where}: hour needs a timestamp source, not ${kind}`);
@@ -161,7 +163,12 @@ export function checkTransform(transform: unknown, kind: string, where: string):
 }
 
 /** Checks partition fields against the fields they may take their source from. */
-export function checkSpecFields(fields: unknown, sources: Map<number, FieldInfo>, formatVersion: number, where: string) {
+export function checkSpecFields(
+  fields: unknown,
+  sources: Map<number, FieldInfo>,
+  formatVersion: number,
+  where: string,
+): void {
   if (!Array.isArray(fields)) return bad(`${where}: fields must be an array`);
   const names = new Set<string>();
   const ids = new Set<number>();
@@ -253,7 +260,8 @@ export function checkTableMetadata(m: TableMetadata, base?: TableMetadata): void
   if (!current) bad(`current-schema-id ${String(m['current-schema-id'])} is not a schema of the table`);
 
   const specIds = new Set<number>();
-  if (!Array.isArray(m['partition-specs']) || m['partition-specs'].length === 0) bad('the table needs a partition spec');
+  if (!Array.isArray(m['partition-specs']) || m['partition-specs'].length === 0)
+    bad('the table needs a partition spec');
   if (!isInt(m['last-partition-id'])) bad('last-partition-id must be an integer');
   for (const spec of m['partition-specs']) {
     const where = `partition spec ${String(spec?.['spec-id'])}`;
@@ -266,7 +274,8 @@ export function checkTableMetadata(m: TableMetadata, base?: TableMetadata): void
       if (isInt(f['field-id']) && f['field-id'] > m['last-partition-id'])
         bad(`${where} field ${f.name}: field id ${f['field-id']} is above last-partition-id ${m['last-partition-id']}`);
   }
-  if (!specIds.has(m['default-spec-id'])) bad(`default-spec-id ${String(m['default-spec-id'])} is not a partition spec`);
+  if (!specIds.has(m['default-spec-id']))
+    bad(`default-spec-id ${String(m['default-spec-id'])} is not a partition spec`);
   if (base && m['last-partition-id'] < base['last-partition-id'])
     bad(`last-partition-id cannot go back from ${base['last-partition-id']} to ${m['last-partition-id']}`);
 
@@ -293,7 +302,8 @@ export function checkTableMetadata(m: TableMetadata, base?: TableMetadata): void
       bad(`${where} names schema ${String(s['schema-id'])}, which the table does not have`);
     if (!isLong(s['timestamp-ms'])) bad(`${where}: timestamp-ms must be an integer`);
     nonNegative(s['sequence-number'], `${where}: sequence-number`);
-    if (!isObject(s.summary) || typeof s.summary.operation !== 'string') bad(`${where}: the summary needs an operation`);
+    if (!isObject(s.summary) || typeof s.summary.operation !== 'string')
+      bad(`${where}: the summary needs an operation`);
     checkProperties(s.summary, `${where} summary`);
   }
   const current_ = m['current-snapshot-id'];
@@ -308,10 +318,10 @@ export function checkTableMetadata(m: TableMetadata, base?: TableMetadata): void
   }
   for (const st of m.statistics ?? [])
     if (!snapshotIds.has(st['snapshot-id']))
-      bad(`statistics file ${st['statistics-path']} is for snapshot ${String(st['snapshot-id'])}, which the table does not have`);
+      bad(`statistics file ${st['statistics-path']} names snapshot ${String(st['snapshot-id'])}, not in the table`);
   for (const st of m['partition-statistics'] ?? [])
     if (!snapshotIds.has(st['snapshot-id']))
-      bad(`partition statistics file ${st['statistics-path']} is for snapshot ${String(st['snapshot-id'])}, which the table does not have`);
+      bad(`partition statistics ${st['statistics-path']} name snapshot ${String(st['snapshot-id'])}, not in the table`);
 }
 
 /** checkTableMetadata for a service: a broken rule is a bad request (400) naming it. */
