@@ -11,6 +11,7 @@ import type { Recorder } from './idempotency.js';
 import type { MetadataFiles } from './metadata-files.js';
 import { databaseNameOf, identifier, tableName, type Caller, type Warehouse } from './names.js';
 import type { IcebergNamespaces } from './namespaces.js';
+import { checkTableMetadata } from './metadata-rules.js';
 import { assertTablePaths } from './paths.js';
 import {
   applyUpdates,
@@ -79,6 +80,7 @@ export class IcebergCommits {
         checkCreated(next);
         if (!next['table-uuid']) next['table-uuid'] = randomUUID();
       }
+      checkTableMetadata(next, current ? base : undefined);
     } catch (err) {
       if (err instanceof CommitConflict)
         throw commitFailed(`commit of ${c.levels.join('.')}.${c.name} refused: ${err.message}`);

@@ -7,6 +7,7 @@ import type { Recorder } from './idempotency.js';
 import type { MetadataFiles } from './metadata-files.js';
 import { tableName, type Caller, type Warehouse } from './names.js';
 import type { IcebergNamespaces } from './namespaces.js';
+import { checkMetadata } from './metadata-rules.js';
 import { assertTablePaths } from './paths.js';
 import type { IcebergTables, LoadResult } from './tables.js';
 
@@ -44,6 +45,7 @@ export class IcebergRegistration {
     });
     if (typeof metadata.location !== 'string' || !metadata['table-uuid'] || !Array.isArray(metadata.schemas))
       throw badRequest(`${metadataLocation} is not Iceberg table metadata`);
+    checkMetadata(metadata, undefined, `${metadataLocation} is not valid Iceberg table metadata`);
     await assertTablePaths(this.guard, p, w.instanceId, this.files.localWarehouse, metadata);
     const answer: LoadResult = { 'metadata-location': metadataLocation, metadata, config: {} };
     if (body.overwrite === true) {

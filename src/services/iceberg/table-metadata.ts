@@ -3,6 +3,7 @@
 // defines them. Pure functions: the commit endpoint runs them inside its compare-and-swap.
 
 import { stringifyIceberg } from './json.js';
+import { checkProperties, checkRef, checkSchema, checkSortFields, checkSpecFields } from './metadata-rules.js';
 import type { IcebergSchema as SchemaFields, PartitionField } from './new-table.js';
 
 /** A schema as stored in table metadata: with its id. */
@@ -110,12 +111,28 @@ function maxFieldId(type: unknown): number {
   return max;
 }
 
+/** The fields of the current schema, as the sources a new spec or sort order may take. */
+function currentFields(m: TableMetadata) {
+  // A staged create may add its spec before it sets the current schema: then the schema added last.
+  const s = m.schemas.find((x) => x['schema-id'] === m['current-schema-id']) ?? m.schemas.at(-1);
+  if (!s) throw new InvalidUpdate('there is no current schema to take sources from');
+  return checkSchema(s, m['format-version'], `schema ${s['schema-id']}`);
+}
+
 /**
  * Applies the updates in order to a copy of the metadata. `-1` in set-current-schema,
  * set-default-spec and set-default-sort-order means "the one added last in this commit".
  */
 export function applyUpdates(base: TableMetadata, updates: Update[], nowMs: number): TableMetadata {
-  const m = structuredClone(base);
+  // A copy of the containers the updates change; their items are never changed in place, so they
+  // are shared with `base` (a deep clone of a table with thousands of snapshots dominated a commit).
+  const m: TableMetadata = {
+    ...base,
+    schemas: [...base.schemas], 'partition-specs': [...base['partition-specs']], 'sort-orders': [...base['sort-orders']],
+    snapshots: [...(base.snapshots ?? [])], 'snapshot-log': [...(base['snapshot-log'] ?? [])],
+    'metadata-log': [...(base['metadata-log'] ?? [])], refs: { ...base.refs }, properties: { ...base.properties },
+  };
+  let snapshotIds: Set<unknown> | undefined;
   let lastSchema: number | undefined;
   let lastSpec: number | undefined;
   let lastOrder: number | undefined;
@@ -132,6 +149,9 @@ export function applyUpdates(base: TableMetadata, updates: Update[], nowMs: numb
         m['format-version'] = u['format-version'];
         break;
       case 'add-schema': {
+        checkSchema(u.schema, m['format-version'], 'add-schema');
+        if (u['last-column-id'] !== undefined && u['last-column-id'] < m['last-column-id'])
+          throw new InvalidUpdate(`add-schema: last-column-id cannot go back from ${m['last-column-id']} to ${u['last-column-id']}`);
         // A schema equal to an existing one is reused, as the reference implementation does.
         const same = m.schemas.find((s) => stringifyIceberg(s.fields) === stringifyIceberg(u.schema.fields) && stringifyIceberg(s['identifier-field-ids'] ?? []) === stringifyIceberg(u.schema['identifier-field-ids'] ?? []));
         if (same) { lastSchema = same['schema-id']; break; }
@@ -149,6 +169,8 @@ export function applyUpdates(base: TableMetadata, updates: Update[], nowMs: numb
         break;
       }
       case 'add-spec': {
+        // A new spec takes its sources from the current schema; field ids it leaves out are assigned below.
+        checkSpecFields(u.spec?.fields, currentFields(m), 1, 'add-spec');
         const same = m['partition-specs'].find((s) => stringifyIceberg(s.fields) === stringifyIceberg(u.spec.fields));
         if (same) { lastSpec = same['spec-id']; break; }
         const id = Math.max(-1, ...m['partition-specs'].map((s) => s['spec-id'])) + 1;
@@ -166,6 +188,7 @@ export function applyUpdates(base: TableMetadata, updates: Update[], nowMs: numb
         break;
       }
       case 'add-sort-order': {
+        checkSortFields(u['sort-order']?.fields, currentFields(m), 'add-sort-order');
         const same = m['sort-orders'].find((o) => stringifyIceberg(o.fields) === stringifyIceberg(u['sort-order'].fields));
         if (same) { lastOrder = same['order-id']; break; }
         // Order 0 is reserved for "unsorted".
@@ -183,7 +206,8 @@ export function applyUpdates(base: TableMetadata, updates: Update[], nowMs: numb
       case 'add-snapshot': {
         const s = u.snapshot;
         if (!m.schemas.length || !m['partition-specs'].length || !m['sort-orders'].length) throw new InvalidUpdate('a snapshot needs a schema, a partition spec and a sort order first');
-        if (m.snapshots.some((x) => x['snapshot-id'] === s['snapshot-id'])) throw new InvalidUpdate(`snapshot ${s['snapshot-id']} already exists`);
+        snapshotIds ??= new Set(m.snapshots.map((x) => x['snapshot-id']));
+        if (snapshotIds.has(s['snapshot-id'])) throw new InvalidUpdate(`snapshot ${s['snapshot-id']} already exists`);
         const last = m['last-sequence-number'] ?? 0;
         // The table spec requires both of a v2 snapshot; a v1 snapshot may list its manifests inline instead.
         if (m['format-version'] > 1 && (typeof s['sequence-number'] !== 'number' || typeof s['manifest-list'] !== 'string')) {
@@ -202,11 +226,13 @@ export function applyUpdates(base: TableMetadata, updates: Update[], nowMs: numb
           m['next-row-id'] = nextRowId + (s['added-rows'] ?? 0);
         }
         m.snapshots.push(s);
+        snapshotIds.add(s['snapshot-id']);
         m['last-sequence-number'] = Math.max(last, s['sequence-number'] ?? 0);
         break;
       }
       case 'set-snapshot-ref': {
         const { action: _a, 'ref-name': name, ...ref } = u;
+        checkRef(name, ref);
         if (!m.snapshots.some((s) => s['snapshot-id'] === ref['snapshot-id'])) throw new InvalidUpdate(`ref ${name} points at snapshot ${ref['snapshot-id']}, which the table does not have`);
         if (name === MAIN && ref.type !== 'branch') throw new InvalidUpdate('main must be a branch');
         m.refs[name] = ref;
@@ -218,6 +244,7 @@ export function applyUpdates(base: TableMetadata, updates: Update[], nowMs: numb
       }
       case 'remove-snapshots': {
         const gone = new Set(u['snapshot-ids']);
+        snapshotIds = undefined;
         m.snapshots = m.snapshots.filter((s) => !gone.has(s['snapshot-id']));
         for (const [name, ref] of Object.entries(m.refs)) if (gone.has(ref['snapshot-id'])) delete m.refs[name];
         if (m['current-snapshot-id'] != null && gone.has(m['current-snapshot-id'])) m['current-snapshot-id'] = NO_SNAPSHOT;
@@ -234,6 +261,7 @@ export function applyUpdates(base: TableMetadata, updates: Update[], nowMs: numb
         m.location = u.location.replace(/\/+$/, '');
         break;
       case 'set-properties':
+        checkProperties(u.updates, 'set-properties updates');
         Object.assign(m.properties, u.updates);
         break;
       case 'remove-properties':

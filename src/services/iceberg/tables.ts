@@ -21,6 +21,7 @@ import {
 } from './names.js';
 import type { IcebergNamespaces } from './namespaces.js';
 import { hiveColumns, newTableMetadata, type CreateRequest } from './new-table.js';
+import { checkMetadata } from './metadata-rules.js';
 import { assertTablePaths } from './paths.js';
 import { withRefSnapshotsOnly, type TableMetadata } from './table-metadata.js';
 
@@ -170,6 +171,7 @@ export class IcebergTables {
     const db = await this.namespaces.namespace(p, w, levels);
     const location = ((body.location as string | undefined) || `${db.location}/${name}`).replace(/\/+$/, '');
     const metadata = newTableMetadata(body, location) as unknown as TableMetadata;
+    checkMetadata(metadata);
     if (body['stage-create'] === true) {
       // Nothing exists until the client commits with assert-create; only a name already taken is refused now.
       const taken = await this.tables.show(p, p.projectId, w.instanceId, w.catalog, db.database_name, name).then(

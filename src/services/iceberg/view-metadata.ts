@@ -3,6 +3,7 @@
 // spec and the REST spec's CommitViewRequest. Pure functions: the view service does the IO.
 import { randomUUID } from 'node:crypto';
 import { freshSchema, type IcebergSchema as SchemaFields } from './new-table.js';
+import { checkSchema } from './metadata-rules.js';
 import { CommitConflict, InvalidUpdate } from './table-metadata.js';
 
 export { CommitConflict, InvalidUpdate };
@@ -53,6 +54,8 @@ function checkedSchema(s: unknown, where: string): ViewSchema {
   } catch (err) {
     throw bad(`${where}: ${(err as Error).message}`);
   }
+  // The client's ids are kept, so they are checked as a table's are (views have no format of their own for types).
+  checkSchema(s, 3, where);
   const id = s['schema-id'] ?? 0;
   if (!isInt(id)) throw bad(`${where} schema-id must be an integer`);
   return { ...(s as unknown as ViewSchema), 'schema-id': id };
