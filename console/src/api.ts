@@ -66,8 +66,9 @@ function queryString(query: Query | undefined): string {
   const q = new URLSearchParams();
   for (const [k, v] of Object.entries(query)) {
     if (v === undefined || v === null || v === '') continue;
-    if (Array.isArray(v)) v.forEach((x) => q.append(k, String(x)));
-    else q.append(k, String(v));
+    if (Array.isArray(v)) {
+      for (const x of v) q.append(k, String(x));
+    } else q.append(k, String(v));
   }
   const s = q.toString();
   return s ? `?${s}` : '';

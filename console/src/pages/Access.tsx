@@ -1,6 +1,6 @@
 import { Alert, Badge, Button, Checkbox, Group, List, MultiSelect, Select, SimpleGrid, Stack, Table, Tabs, Text,
   TextInput, Title } from '@mantine/core';
-import { useQuery } from '@tanstack/react-query';
+import { skipToken, useQuery } from '@tanstack/react-query';
 import { type FormEvent, useState } from 'react';
 import { useParams } from 'react-router';
 import { api, enc, inst } from '../api';
@@ -17,6 +17,9 @@ interface Principal { principal_name: string; principal_type: string; principal_
 interface Resource { type: string; catalog: string; database: string; table: string; columns: string; func: string;
   uri: string }
 interface Policy extends Principal { resource: Record<string, unknown> & { type?: string }; resource_name?: string; permissions: string[]; grant_able_permissions?: string[]; effect?: boolean }
+// A grant has no id of its own: who, on what, allow or deny, and which permissions tell two rows apart.
+const policyKey = (p: Policy) => JSON.stringify([p.principal_type, p.principal_source, p.principal_name,
+  p.resource_name ?? p.resource, p.effect, p.permissions]);
 
 export default function Access() {
   const { instance = 'default' } = useParams();
@@ -134,8 +137,8 @@ function Grants({ instance }: { instance: string }) {
         <Table striped withTableBorder aria-label="Grants">
           <Table.Thead><Table.Tr><Table.Th>Principal</Table.Th><Table.Th>Resource</Table.Th>
             <Table.Th>Permissions</Table.Th><Table.Th>Effect</Table.Th><Table.Th>Actions</Table.Th></Table.Tr></Table.Thead>
-          <Table.Tbody>{(q.data?.policies ?? []).map((p, i) => (
-            <Table.Tr key={i}>
+          <Table.Tbody>{(q.data?.policies ?? []).map((p) => (
+            <Table.Tr key={policyKey(p)}>
               <Table.Td>{p.principal_type} {p.principal_name}</Table.Td>
               <Table.Td>{p.resource.type} {p.resource_name ?? JSON.stringify(p.resource)}</Table.Td>
               <Table.Td>{p.permissions.map((x) => <Badge key={x} mr={4} variant="light">{x}</Badge>)}</Table.Td>
@@ -175,11 +178,11 @@ function Why({ instance }: { instance: string }) {
   const [action, setAction] = useState('SELECT');
   const [asked, setAsked] = useState<{ principal: Principal; resource: Resource; action: string } | null>(null);
   const check = useQuery({
-    queryKey: ['check', instance, asked], enabled: asked !== null,
-    queryFn: () => {
-      const r = asked!.resource;
+    queryKey: ['check', instance, asked],
+    queryFn: asked === null ? skipToken : () => {
+      const r = asked.resource;
       return api<{ check_result: boolean; error_message?: string }[]>(inst(instance, '/policies/check-permission'), {
-        method: 'POST', body: { access_request: [{ action: asked!.action, principal: [asked!.principal], resource: {
+        method: 'POST', body: { access_request: [{ action: asked.action, principal: [asked.principal], resource: {
           resource_type: r.type, ...(r.type === 'URI' ? { uri: r.uri } : { catalog: r.catalog }),
           ...(r.database ? { database: r.database } : {}), ...(r.table ? { table: r.table } : {}),
           ...(r.type === 'FUNC' ? { function: r.func } : {}),
@@ -190,8 +193,8 @@ function Why({ instance }: { instance: string }) {
   // The grants that decide it: the principal's own, and for a user those of its IAM groups and roles, on the
   // object or anything above it (wildcards included), as the grant list shows them.
   const grants = useQuery({
-    queryKey: ['grants', instance, 'why', asked], enabled: asked !== null,
-    queryFn: () => decidingGrants(instance, asked!.principal),
+    queryKey: ['grants', instance, 'why', asked],
+    queryFn: asked === null ? skipToken : () => decidingGrants(instance, asked.principal),
   });
   const path = asked ? objectPath(asked.resource) : [];
   const relevant = (grants.data ?? []).filter((p) => covers(p.resource_name ?? '', path));
@@ -219,8 +222,8 @@ function Why({ instance }: { instance: string }) {
             <Text fw={600}>Grants of this principal that bear on it</Text>
             {grants.isPending ? <Loading label="Loading grants" /> : relevant.length === 0
               ? <Text size="sm" c="dimmed">None: no grant reaches this object for this principal.</Text> : (
-              <List size="sm">{relevant.map((p, i) => (
-                <List.Item key={i}>{p.effect === false ? 'DENY ' : ''}{p.permissions.join(', ')} on {p.resource.type}{' '}
+              <List size="sm">{relevant.map((p) => (
+                <List.Item key={policyKey(p)}>{p.effect === false ? 'DENY ' : ''}{p.permissions.join(', ')} on {p.resource.type}{' '}
                   {p.resource_name ?? JSON.stringify(p.resource)} (to {p.principal_type.toLowerCase()}{' '}
                   {p.principal_name})</List.Item>
               ))}</List>

@@ -92,7 +92,9 @@ function Audit({ instance }: { instance: string }) {
       { query: { limit: 50, result: result ?? undefined, marker } }),
   });
   const rows = q.data?.audit_events ?? [];
-  const cols = rows.length ? Object.keys(rows[0]!).filter((k) => typeof rows[0]![k] !== 'object').slice(0, 8) : [];
+  const first = rows[0];
+  const cols = first ? Object.keys(first).filter((k) => typeof first[k] !== 'object').slice(0, 8) : [];
+  const next = q.data?.page_info?.next_marker;
   return (
     <Stack>
       <Select label="Result" clearable placeholder="any" w={200} data={['success', 'denied']} value={result}
@@ -103,16 +105,17 @@ function Audit({ instance }: { instance: string }) {
           <Table striped withTableBorder aria-label="Audit events">
             <Table.Thead><Table.Tr>{cols.map((c) => <Table.Th key={c}>{c.replace(/_/g, ' ')}</Table.Th>)}</Table.Tr>
             </Table.Thead>
-            <Table.Tbody>{rows.map((r, i) => (
-              <Table.Tr key={i}>{cols.map((c) => <Table.Td key={c}>{String(r[c] ?? '')}</Table.Td>)}</Table.Tr>
+            <Table.Tbody>{rows.map((r) => (
+              <Table.Tr key={String(r.id ?? r.event_id ?? JSON.stringify(r))}>
+                {cols.map((c) => <Table.Td key={c}>{String(r[c] ?? '')}</Table.Td>)}</Table.Tr>
             ))}</Table.Tbody>
           </Table>
         )}
       <Group gap="xs" role="group" aria-label="Audit pages">
         <Button size="xs" variant="default" disabled={!markers.length} onClick={() => setMarkers(markers.slice(0, -1))}>
           Newer</Button>
-        <Button size="xs" variant="default" disabled={!q.data?.page_info?.next_marker}
-          onClick={() => setMarkers([...markers, q.data!.page_info.next_marker!])}>Older</Button>
+        <Button size="xs" variant="default" disabled={!next}
+          onClick={() => next && setMarkers([...markers, next])}>Older</Button>
       </Group>
     </Stack>
   );

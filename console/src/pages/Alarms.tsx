@@ -116,6 +116,7 @@ function Records({ instance }: { instance: string }) {
       { query: { limit: 50, status: status ?? undefined, marker } }),
     refetchInterval: 10_000,
   });
+  const next = q.data?.page_info?.next_marker;
   return (
     <Stack>
       <Select label="Status" clearable placeholder="any" w={200} data={['OPEN', 'ACKNOWLEDGED', 'RESOLVED']}
@@ -147,8 +148,8 @@ function Records({ instance }: { instance: string }) {
       <Group gap="xs" role="group" aria-label="Record pages">
         <Button size="xs" variant="default" disabled={!markers.length} onClick={() => setMarkers(markers.slice(0, -1))}>
           Newer</Button>
-        <Button size="xs" variant="default" disabled={!q.data?.page_info?.next_marker}
-          onClick={() => setMarkers([...markers, q.data!.page_info.next_marker!])}>Older</Button>
+        <Button size="xs" variant="default" disabled={!next}
+          onClick={() => next && setMarkers([...markers, next])}>Older</Button>
       </Group>
       <ActionModal opened={acking !== null} onClose={() => setAcking(null)} title="Acknowledge alarm"
         submitLabel="Acknowledge" invalidate={[['alarm-records', instance]]}

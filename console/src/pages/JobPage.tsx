@@ -1,6 +1,6 @@
 import { Anchor, Badge, Breadcrumbs, Button, Code, Group, Progress, ScrollArea, Stack, Table, Text,
   Title } from '@mantine/core';
-import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { skipToken, useInfiniteQuery, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { Link, useParams } from 'react-router';
 import { api, enc, inst } from '../api';
@@ -21,17 +21,22 @@ export default function JobPage() {
   const [run, setRun] = useState<string | null>(null);
   const base = `/lf-jobs/${enc(jobId)}`;
   const job = useQuery({
-    queryKey: ['job', id, jobId], enabled: Boolean(id),
-    queryFn: () => api<Job & { last_run?: Run }>(inst(id!, base)),
+    queryKey: ['job', id, jobId],
+    queryFn: id ? () => api<Job & { last_run?: Run }>(inst(id, base)) : skipToken,
     refetchInterval: (q) => (active(q.state.data?.last_run?.status) ? 500 : false),
   });
   const history = useQuery({
-    queryKey: ['job-history', id, jobId, offset, job.data?.last_run?.status], enabled: Boolean(id), // again as it ends
-    queryFn: () => api<{ jobs: Run[]; total: number }>(inst(id!, `${base}/history`), { query: { offset, limit: 10 } }),
+    queryKey: ['job-history', id, jobId, offset, job.data?.last_run?.status], // again as it ends
+    queryFn: id
+      ? () => api<{ jobs: Run[]; total: number }>(inst(id, `${base}/history`), { query: { offset, limit: 10 } })
+      : skipToken,
     refetchInterval: active(job.data?.last_run?.status) ? 1000 : false,
   });
   const act = useMutation({
-    mutationFn: (what: 'start' | 'stop') => api(inst(id!, `${base}/${what}`), { method: 'POST' }),
+    mutationFn: (what: 'start' | 'stop') => {
+      if (!id) throw new Error('The instance is not known yet.');
+      return api(inst(id, `${base}/${what}`), { method: 'POST' });
+    },
     onSuccess: () => queryClient.invalidateQueries({ queryKey: ['job', id, jobId] })
       .then(() => queryClient.invalidateQueries({ queryKey: ['job-history', id, jobId] })),
   });

@@ -1,5 +1,5 @@
 import { Badge, Button, Group, Select, Stack, Table, Text, TextInput, Title } from '@mantine/core';
-import { useQuery } from '@tanstack/react-query';
+import { skipToken, useQuery } from '@tanstack/react-query';
 import { useState } from 'react';
 import { Link, useParams } from 'react-router';
 import { api, inst } from '../api';
@@ -22,8 +22,10 @@ export default function Jobs() {
   const [offset, setOffset] = useState(0);
   const [creating, openCreate, closeCreate] = useToggle();
   const q = useQuery({
-    queryKey: ['jobs', id, type, offset], enabled: Boolean(id),
-    queryFn: () => api<{ jobs: Job[]; total: number }>(inst(id!, '/lf-jobs'), { query: { type, offset, limit: PAGE } }),
+    queryKey: ['jobs', id, type, offset],
+    queryFn: id
+      ? () => api<{ jobs: Job[]; total: number }>(inst(id, '/lf-jobs'), { query: { type, offset, limit: PAGE } })
+      : skipToken,
     refetchInterval: (query) => query.state.data?.jobs.some((j) => ['RUNNING', 'SUBMITTED'].includes(j.status))
       ? 1000 : false,
   });

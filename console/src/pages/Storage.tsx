@@ -1,6 +1,6 @@
 import { Alert, Anchor, Breadcrumbs, Button, Code, Group, Select, Stack, Table, Tabs, Text, TextInput,
   Title } from '@mantine/core';
-import { useMutation, useQuery } from '@tanstack/react-query';
+import { skipToken, useMutation, useQuery } from '@tanstack/react-query';
 import { type FormEvent, useState } from 'react';
 import { useParams } from 'react-router';
 import { api, enc, inst, lf } from '../api';
@@ -36,11 +36,14 @@ function Browse() {
   });
   const marker = markers[markers.length - 1];
   const objects = useQuery({
-    queryKey: ['objects', bucket, prefix, marker], enabled: Boolean(bucket),
-    queryFn: () => api<{ object_names: string[]; next_marker?: string }>(lf(`/obs/buckets/${enc(bucket!)}`),
-      { query: { prefix, marker, limit: 100 } }),
+    queryKey: ['objects', bucket, prefix, marker],
+    queryFn: bucket ? () => api<{ object_names: string[]; next_marker?: string }>(lf(`/obs/buckets/${enc(bucket)}`),
+      { query: { prefix, marker, limit: 100 } }) : skipToken,
   });
+  const next = objects.data?.next_marker;
+  // Each breadcrumb is the prefix up to and including its part.
   const parts = prefix.split('/').filter(Boolean);
+  const crumbs = parts.map((name, i) => ({ name, path: `${parts.slice(0, i + 1).join('/')}/` }));
   return (
     <Stack>
       <ErrorAlert error={buckets.error} />
@@ -53,9 +56,9 @@ function Browse() {
       {bucket && (
         <Breadcrumbs aria-label="Prefix">
           <Anchor component="button" type="button" onClick={() => { setPrefix(''); setMarkers([]); }}>{bucket}</Anchor>
-          {parts.map((p, i) => (
-            <Anchor key={i} component="button" type="button"
-              onClick={() => { setPrefix(`${parts.slice(0, i + 1).join('/')}/`); setMarkers([]); }}>{p}</Anchor>
+          {crumbs.map((c) => (
+            <Anchor key={c.path} component="button" type="button"
+              onClick={() => { setPrefix(c.path); setMarkers([]); }}>{c.name}</Anchor>
           ))}
         </Breadcrumbs>
       )}
@@ -79,8 +82,8 @@ function Browse() {
       {bucket && <Group gap="xs" role="group" aria-label="Object pages">
         <Button size="xs" variant="default" disabled={!markers.length} onClick={() => setMarkers(markers.slice(0, -1))}>
           Previous page</Button>
-        <Button size="xs" variant="default" disabled={!objects.data?.next_marker}
-          onClick={() => setMarkers([...markers, objects.data!.next_marker!])}>Next page</Button>
+        <Button size="xs" variant="default" disabled={!next}
+          onClick={() => next && setMarkers([...markers, next])}>Next page</Button>
       </Group>}
     </Stack>
   );

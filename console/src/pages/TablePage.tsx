@@ -127,7 +127,7 @@ function Partitions({ instance, path, t }: { instance: string; path: string; t: 
   const filterError = q.error instanceof ApiError && q.error.status === 400 ? q.error : null;
   return (
     <Stack>
-      <form onSubmit={apply} role="search" aria-label="Partition filter">
+      <search aria-label="Partition filter"><form onSubmit={apply}>
         <Group align="flex-end">
           <TextInput label="Filter" style={{ flex: 1 }} value={draft} onChange={(e) => setDraft(e.currentTarget.value)}
             placeholder={`e.g. ${keys[0]?.column_name ?? 'key'} = '2024-01-01'`} maxLength={256}
@@ -136,7 +136,7 @@ function Partitions({ instance, path, t }: { instance: string; path: string; t: 
           <Button type="submit">Apply filter</Button>
           <Button variant="light" onClick={openAdd}>Add partitions</Button>
         </Group>
-      </form>
+      </form></search>
       {q.error && !filterError && <ErrorAlert error={q.error} />}
       {q.isPending ? <Loading label="Loading partitions" /> : (
         <Table striped withTableBorder aria-label="Partitions" aria-busy={q.isFetching}>
@@ -144,7 +144,7 @@ function Partitions({ instance, path, t }: { instance: string; path: string; t: 
             <Table.Th>Location</Table.Th><Table.Th>Created</Table.Th></Table.Tr></Table.Thead>
           <Table.Tbody>{(filterError ? [] : q.data?.partitions ?? []).map((p) => (
             <Table.Tr key={p.partition_values.join('/')}>
-              {p.partition_values.map((v, i) => <Table.Td key={i}>{v}</Table.Td>)}
+              {keys.map((k, i) => <Table.Td key={k.column_name}>{p.partition_values[i]}</Table.Td>)}
               <Table.Td style={{ wordBreak: 'break-all' }}>{p.storage_descriptor?.location}</Table.Td>
               <Table.Td>{when(p.create_time)}</Table.Td>
             </Table.Tr>
@@ -215,8 +215,10 @@ function Constraints({ instance, path }: { instance: string; path: string }) {
         <Table striped withTableBorder aria-label="Constraints">
           <Table.Thead><Table.Tr>{Object.keys(rows[0] ?? {}).map((k) => <Table.Th key={k}>{k}</Table.Th>)}
           </Table.Tr></Table.Thead>
-          <Table.Tbody>{rows.map((r, i) => (
-            <Table.Tr key={i}>{Object.values(r).map((v, j) => <Table.Td key={j}>{String(v)}</Table.Td>)}</Table.Tr>
+          <Table.Tbody>{rows.map((r) => (
+            // A constraint row has no id field common to all types; its content is unique within the answer.
+            <Table.Tr key={JSON.stringify(r)}>
+              {Object.entries(r).map(([k, v]) => <Table.Td key={k}>{String(v)}</Table.Td>)}</Table.Tr>
           ))}</Table.Tbody>
         </Table>
       ) : <Text size="sm" c="dimmed">No constraints of this type.</Text>)}
