@@ -3,7 +3,12 @@
 // that no engine is ever handed a table it cannot load. Pure functions; a broken rule throws
 // InvalidUpdate naming it, before anything is written.
 import { badRequest } from './errors.js';
-import { InvalidUpdate, type TableMetadata } from './table-metadata.js';
+import type { TableMetadata } from './metadata-types.js';
+
+/** An update the spec or the table's state does not allow: a 400 once it reaches the protocol. */
+export class InvalidUpdate extends Error {
+  override name = 'InvalidUpdate';
+}
 
 type Json = Record<string, unknown>;
 const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);

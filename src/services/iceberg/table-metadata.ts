@@ -3,35 +3,9 @@
 // defines them. Pure functions: the commit endpoint runs them inside its compare-and-swap.
 
 import { stringifyIceberg } from './json.js';
-import { checkProperties, checkRef, checkSchema, checkSortFields, checkSpecFields } from './metadata-rules.js';
-import type { IcebergSchema as SchemaFields, PartitionField } from './new-table.js';
-
-/** A schema as stored in table metadata: with its id. */
-export interface IcebergSchema extends SchemaFields { 'schema-id': number }
-export interface PartitionSpec { 'spec-id': number; fields: PartitionField[] }
-export interface SortOrder { 'order-id': number; fields: { 'source-id': number; transform: string; direction: string; 'null-order': string }[] }
-export interface Snapshot {
-  'snapshot-id': number; 'parent-snapshot-id'?: number | null; 'sequence-number'?: number; 'timestamp-ms': number; 'manifest-list'?: string;
-  summary: Record<string, string>; 'schema-id'?: number;
-  /** Format 3 row lineage. */
-  'first-row-id'?: number; 'added-rows'?: number;
-}
-export interface SnapshotRef { 'snapshot-id': number; type: 'branch' | 'tag'; 'max-ref-age-ms'?: number; 'max-snapshot-age-ms'?: number; 'min-snapshots-to-keep'?: number }
-export interface StatisticsFile { 'snapshot-id': number; 'statistics-path': string; [k: string]: unknown }
-export interface PartitionStatisticsFile { 'snapshot-id': number; 'statistics-path': string; 'file-size-in-bytes': number }
-
-export interface TableMetadata {
-  'format-version': number; 'table-uuid': string; location: string; 'last-sequence-number'?: number; 'last-updated-ms': number;
-  'last-column-id': number; 'current-schema-id': number; schemas: IcebergSchema[];
-  'default-spec-id': number; 'partition-specs': PartitionSpec[]; 'last-partition-id': number;
-  'default-sort-order-id': number; 'sort-orders': SortOrder[]; properties: Record<string, string>;
-  'current-snapshot-id'?: number | null; snapshots: Snapshot[]; 'snapshot-log': { 'snapshot-id': number; 'timestamp-ms': number }[];
-  'metadata-log': { 'metadata-file': string; 'timestamp-ms': number }[]; refs: Record<string, SnapshotRef>;
-  statistics?: StatisticsFile[]; 'partition-statistics'?: PartitionStatisticsFile[];
-  /** Format 3: the first row id the next snapshot's rows take. */
-  'next-row-id'?: number;
-  [k: string]: unknown;
-}
+import { checkProperties, checkRef, checkSchema, checkSortFields, checkSpecFields, InvalidUpdate } from './metadata-rules.js';
+import type { IcebergSchema, PartitionSpec, SortOrder, Snapshot, SnapshotRef, StatisticsFile, PartitionStatisticsFile, TableMetadata } from './metadata-types.js';
+export type { IcebergSchema, PartitionSpec, SortOrder, Snapshot, SnapshotRef, StatisticsFile, PartitionStatisticsFile, TableMetadata } from './metadata-types.js';
 
 export type Requirement =
   | { type: 'assert-create' }
@@ -67,7 +41,7 @@ export type Update =
 /** A requirement the current metadata does not meet: the commit lost a race (a failed commit, retryable). */
 export class CommitConflict extends Error { override name = 'CommitConflict'; }
 /** An update that cannot apply to any metadata (invalid). */
-export class InvalidUpdate extends Error { override name = 'InvalidUpdate'; }
+export { InvalidUpdate };
 
 const MAIN = 'main';
 
