@@ -30,13 +30,19 @@ import { bearerAuthentication, handleIcebergError, icebergValidator, sendIceberg
 import { MAX_BODY_DEPTH, nestsDeeperThan } from './json-depth.js';
 import { QPS_SPEC } from '../services/instances/specs.js';
 import { RawJson } from '../services/raw-json.js';
+import { Metrics } from './metrics.js';
+import { registerOpsRoutes } from './ops-routes.js';
 
 /** Every operation the server serves: the table routes, hooks and generated tests come from. */
 export function allOperations(services: AppServices): Operation[] {
   return [...iamOperations(services), ...instanceOperations(services), ...catalogOperations(services), ...databaseOperations(services), ...tableOperations(services), ...partitionOperations(services), ...constraintOperations(services), ...functionOperations(services), ...datasetOperations(services), ...metadataOperations(services), ...roleOperations(services), ...policyOperations(services), ...auditOperations(services), ...consoleOperations(services), ...jobOperations(services), ...alarmOperations(services), ...icebergOperations(services)];
 }
 
-export interface AppOptions { logger: Logger; bodyLimit: number; qpsPerStride: number }
+export interface AppOptions {
+  logger: Logger; bodyLimit: number; qpsPerStride: number;
+  /** The process's metrics (one is made when left out); GET /metrics serves them unless serveMetrics is false. */
+  metrics?: Metrics; serveMetrics?: boolean;
+}
 
 export async function buildApp(services: AppServices, opts: AppOptions): Promise<FastifyInstance> {
   const app = Fastify({
@@ -49,8 +55,11 @@ export async function buildApp(services: AppServices, opts: AppOptions): Promise
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 1024 },
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: false } },
   });
-  type RouteConfig = { operation?: string; wire?: Operation['wire'] } | undefined;
-  const wireOf = (request: FastifyRequest): Operation['wire'] => (request.routeOptions.config as RouteConfig)?.wire;
+  type RouteConfig = { operation?: string; wire?: Operation['wire'] | 'ops'; action?: string } | undefined;
+  const wireOf = (request: FastifyRequest) => (request.routeOptions.config as RouteConfig)?.wire;
+  const metrics = opts.metrics ?? new Metrics(services.store);
+  app.decorate('metrics', metrics);
+  if (!opts.metrics) app.addHook('onClose', async () => metrics.close());
 
   // Keep the exact bytes: AK/SK signatures are computed over them.
   // Iceberg bodies carry 64-bit ids: parsed without rounding them (services/iceberg/json.ts).
@@ -86,7 +95,20 @@ export async function buildApp(services: AppServices, opts: AppOptions): Promise
   });
   const logRequests = opts.logger.isLevelEnabled('info'); // the level is fixed for the process
   app.addHook('onResponse', async (request, reply) => {
-    if (logRequests) request.log.info({ method: request.method, url: request.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime * 10) / 10, user: request.principal?.userName }, 'request');
+    const config = request.routeOptions.config as RouteConfig;
+    const operation = config?.operation ?? (request.routeOptions.url ? request.routeOptions.url : 'unmatched');
+    const status = reply.statusCode;
+    if (logRequests) {
+      request.log.info({
+        operation, method: request.method, url: request.url, status, ms: Math.round(reply.elapsedTime * 10) / 10,
+        user: request.principal?.userName, user_id: request.principal?.userId,
+      }, 'request');
+    }
+    metrics.observeRequest({ wire: config?.wire ?? 'ops', operation, status, seconds: reply.elapsedTime / 1000 });
+    // Authenticated calls of operations: allowed when answered, denied on 403 (a missing privilege).
+    if (request.principal && config?.operation && (status < 400 || status === 403)) {
+      metrics.observeDecision(status === 403 ? 'deny' : 'allow', config.action ?? config.operation);
+    }
   });
   app.setErrorHandler((err, request, reply) => {
     const iceberg = wireOf(request) === 'iceberg';
@@ -224,7 +246,7 @@ export async function buildApp(services: AppServices, opts: AppOptions): Promise
       method: op.method,
       url: toFastifyPath(op.path),
       schema,
-      config: { operation: op.name, wire: op.wire ?? 'lakeformation' },
+      config: { operation: op.name, wire: op.wire ?? 'lakeformation', ...(op.action ? { action: op.action } : {}) },
       ...(op.method === 'GET' && !autoHead(op) ? { exposeHeadRoute: false } : {}),
       // The lossless codec writes Iceberg answers, so 64-bit ids reach the client digit for digit.
       ...(op.wire === 'iceberg' ? { serializerCompiler: icebergSerializer, validatorCompiler: icebergValidator } : {}),
@@ -263,12 +285,9 @@ export async function buildApp(services: AppServices, opts: AppOptions): Promise
     return sendError(request, reply, 404, 'common.01000404', `no operation at ${request.method} ${path}`);
   });
 
-  // Liveness and service identity; also the no-op route the benchmark compares against.
+  // Service identity; also the no-op route the benchmark compares against.
   app.get('/', async () => ({ service: 'lakeform', version: services.version }));
-  app.get('/healthz', async () => {
-    await services.ping();
-    return { status: 'ok' };
-  });
+  registerOpsRoutes(app, services, metrics, opts.serveMetrics ?? true);
 
   return app;
 }
