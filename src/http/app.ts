@@ -56,6 +56,12 @@ export async function buildApp(services: AppServices, opts: AppOptions): Promise
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: false } },
   });
   type RouteConfig = { operation?: string; wire?: Operation['wire'] | 'ops'; action?: string } | undefined;
+  // Every route as registered, for the OpenAPI coverage test.
+  const servedRoutes: { method: string; url: string }[] = [];
+  app.decorate('servedRoutes', servedRoutes);
+  app.addHook('onRoute', (r) => {
+    for (const method of [r.method].flat()) servedRoutes.push({ method, url: r.url });
+  });
   const wireOf = (request: FastifyRequest) => (request.routeOptions.config as RouteConfig)?.wire;
   const metrics = opts.metrics ?? new Metrics(services.store);
   app.decorate('metrics', metrics);
@@ -287,7 +293,7 @@ export async function buildApp(services: AppServices, opts: AppOptions): Promise
 
   // Service identity; also the no-op route the benchmark compares against.
   app.get('/', async () => ({ service: 'lakeform', version: services.version }));
-  registerOpsRoutes(app, services, metrics, opts.serveMetrics ?? true);
+  registerOpsRoutes(app, services, metrics, opts.serveMetrics ?? true, ops);
 
   return app;
 }

@@ -128,5 +128,6 @@ export class Metrics {
 declare module 'fastify' {
   interface FastifyInstance {
     metrics: Metrics;
+    servedRoutes: { method: string; url: string }[];
   }
 }
