@@ -147,7 +147,6 @@ export function restoreSqlite(file: string, databaseUrl: string): void {
  * transaction: all or nothing. Serial columns continue after the restored ids.
  */
 export async function restorePostgres(store: Store, file: string, known: string[]): Promise<{ tables: number; rows: number }> {
-  const lines = readline.createInterface({ input: fs.createReadStream(file), crlfDelay: Infinity });
   type Header = { format?: string; dialect?: string; migrations?: string[] };
   let header: Header | undefined;
   let tables = 0;
@@ -162,6 +161,8 @@ export async function restorePostgres(store: Store, file: string, known: string[
       rows += batch.length;
       batch = [];
     };
+    // Opened here, after the transaction began: lines read before iteration starts would be lost.
+    const lines = readline.createInterface({ input: fs.createReadStream(file), crlfDelay: Infinity });
     for await (const line of lines) {
       if (!line) continue;
       if (!header) {
