@@ -165,8 +165,8 @@ describe('alarms', { concurrency: true }, async () => {
           const i = inst.valid;
           const cases: [Record<string, unknown> | undefined, RegExp][] = [
             [{ ...rule(), metric: undefined }, /body\.metric is required/],
-            [rule({ metric: 'CPU' }), /body\.metric must be one of REQUEST_RATE_RATIO, QUOTA_USAGE_RATIO, DENIED_REQUEST_RATE, JOB_FAILURES/],
-            [rule({ comparison_operator: '>>' }), /body\.comparison_operator must be one of/],
+            [rule({ metric: 'CPU' }), /metric must be one of REQUEST_RATE_RATIO, QUOTA_USAGE_RATIO, DENIED_REQUEST_RATE, JOB_FAILURES/],
+            [rule({ comparison_operator: '>>' }), /comparison_operator must be one of/],
             [rule({ threshold: -1 }), /body\.threshold/],
             [rule({ threshold: 'high' }), /body\.threshold/],
             [rule({ evaluation_period: 0 }), /body\.evaluation_period/],
@@ -174,7 +174,7 @@ describe('alarms', { concurrency: true }, async () => {
             [rule({ evaluation_period: 1.5 }), /body\.evaluation_period/],
             [rule({ rule_name: 'has space' }), /body\.rule_name does not match/],
             [rule({ rule_name: 'x'.repeat(65) }), /body\.rule_name/],
-            [rule({ treshold: 2 }), /body\.treshold is not a field of this request/],
+            [rule({ treshold: 2 }), /treshold is not a field of this request/],
             [rule({ webhook_url: 'ftp://files.example.com/x' }), /webhook_url must use http or https, not ftp/],
             [rule({ webhook_url: 'not a url' }), /webhook_url 'not a url' is not an absolute URL/],
             [rule({ webhook_url: 'https://user:secret@hooks.example.com/x' }), /webhook_url must not carry credentials/],

@@ -52,8 +52,24 @@ export async function buildApp(services: AppServices, opts: AppOptions): Promise
     bodyLimit: opts.bodyLimit,
     genReqId: () => randomUUID().replace(/-/g, ''), // randomUUID draws from a cached entropy pool
     return503OnClosing: true,
+    // A URL the router cannot decode, in the protocol's error shape (Fastify's own otherwise).
+    frameworkErrors: (err, request, reply) => {
+      const path = (request.raw.url ?? '/').split('?')[0] ?? '/';
+      if (path === '/iceberg' || path.startsWith('/iceberg/')) return sendIcebergError(reply, 400, 'BadRequestException', err.message);
+      return handleError(err, request, reply);
+    },
+    // Errors Node's HTTP parser raises before routing (431, a malformed request) in our error shape.
+    clientErrorHandler: (err: NodeJS.ErrnoException, socket) => {
+      if (!socket.writable) return socket.destroy();
+      const [status, message] = err.code === 'HPE_HEADER_OVERFLOW'
+        ? [431, 'the request headers are larger than the server accepts']
+        : [400, `malformed HTTP request (${err.code ?? 'parse error'})`];
+      const body = JSON.stringify({ error_code: `common.01000${status}`, error_msg: message });
+      const title = status === 431 ? 'Request Header Fields Too Large' : 'Bad Request';
+      socket.end(`HTTP/1.1 ${status} ${title}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+    },
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 1024 },
-    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: false } },
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: true, verbose: true } },
   });
   type RouteConfig = { operation?: string; wire?: Operation['wire'] | 'ops'; action?: string } | undefined;
   // Every route as registered, for the OpenAPI coverage test.
@@ -90,6 +106,8 @@ export async function buildApp(services: AppServices, opts: AppOptions): Promise
     }
     done(null, body.length === 0 ? undefined : Object.fromEntries(new URLSearchParams(body.toString('utf8'))));
   });
+  // Fastify parses text/plain by itself: a JSON body sent as text would reach validation as a string.
+  app.removeContentTypeParser('text/plain');
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (request, body: Buffer, done) => {
     request.rawBody = body;
     if (body.length === 0) return done(null, undefined);
@@ -231,10 +249,24 @@ export async function buildApp(services: AppServices, opts: AppOptions): Promise
     done();
   };
   const bodyHooks = { required: absentBody(true), optional: absentBody(false) };
+  // A query parameter the operation does not take is refused by name, not silently ignored (a
+  // misspelt filter would otherwise answer everything). Iceberg clients send parameters of newer
+  // spec versions, which the spec says to ignore: not checked there.
+  const queryCheck = (op: Operation): Hook | undefined => {
+    if (op.wire === 'iceberg') return undefined;
+    const known = new Set(Object.keys(((op.query as { properties?: object } | undefined)?.properties) ?? {}));
+    const takes = known.size ? `; this operation takes ${[...known].join(', ')}` : '; this operation takes none';
+    return (request, _reply, done) => {
+      const unknown = Object.keys((request.query ?? {}) as object).filter((k) => !known.has(k));
+      if (!unknown.length) return done();
+      const names = unknown.map((k) => (k.length > 64 ? `${k.slice(0, 64)}…` : k)).join(', ');
+      done(new HttpError(400, 'common.01000001', `unknown query parameter${unknown.length > 1 ? 's' : ''} ${names}${takes}`));
+    };
+  };
   const withBodyCheck = (op: Operation, hooks: { onRequest?: Hook; preValidation?: Hook }) => {
-    if (!op.body) return hooks;
-    const check = op.bodyRequired ? bodyHooks.required : bodyHooks.optional;
-    return { ...hooks, preValidation: hooks.preValidation ? [hooks.preValidation, check] : check };
+    const checks = [hooks.preValidation, queryCheck(op), op.body ? (op.bodyRequired ? bodyHooks.required : bodyHooks.optional) : undefined]
+      .filter((h): h is Hook => h !== undefined);
+    return checks.length ? { ...hooks, preValidation: checks } : hooks;
   };
 
   // A GET whose path has its own HEAD operation does not get Fastify's automatic HEAD, nor does an
