@@ -13,19 +13,19 @@ function newest(dir) {
   let t = 0;
   for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
     const p = path.join(dir, e.name);
+    if (e.isDirectory() && e.name === 'node_modules') continue;
     if (e.isDirectory()) t = Math.max(t, newest(p));
-    else if (e.name.endsWith('.ts') || e.name.endsWith('.json')) t = Math.max(t, fs.statSync(p).mtimeMs);
+    else if (/\.(ts|tsx|json|css|html)$/.test(e.name)) t = Math.max(t, fs.statSync(p).mtimeMs);
   }
   return t;
 }
 
 const built = fs.existsSync(stamp) && fs.existsSync(path.join(root, 'dist/src/cli.js')) ? fs.statSync(stamp).mtimeMs : 0;
 const sources = Math.max(
-  ...['src', 'test', 'bench'].filter((d) => fs.existsSync(path.join(root, d))).map((d) => newest(path.join(root, d))),
+  ...['src', 'test', 'bench', 'console'].filter((d) => fs.existsSync(path.join(root, d))).map((d) => newest(path.join(root, d))),
   ...['tsconfig.json', 'package.json', 'package-lock.json'].map((f) => fs.statSync(path.join(root, f)).mtimeMs),
 );
 if (built && sources <= built) process.exit(0);
-const tsc = spawnSync(process.execPath, [path.join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.json'],
-  { cwd: root, stdio: 'inherit' });
+const tsc = spawnSync('npm', ['run', 'build'], { cwd: root, stdio: 'inherit' });
 if (tsc.status === 0 && fs.existsSync(stamp)) fs.utimesSync(stamp, new Date(), new Date()); // tsc leaves the file alone when nothing changed
 process.exit(tsc.status ?? 1);

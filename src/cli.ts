@@ -9,8 +9,6 @@ import { createLogger, startServer, VERSION } from './server.js';
 import { createServices, type AppServices } from './services/app-services.js';
 import { ServiceError } from './services/errors.js';
 import type { Principal } from './services/iam/principal.js';
-import fs from 'node:fs';
-import path from 'node:path';
 import type { Config } from './config.js';
 import { createObjectStorage, localWarehouse } from './storage/index.js';
 import { openStore, type Store } from './store/store.js';
