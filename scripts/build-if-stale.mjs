@@ -20,9 +20,12 @@ function newest(dir) {
   return t;
 }
 
-const built = fs.existsSync(stamp) && fs.existsSync(path.join(root, 'dist/src/cli.js')) ? fs.statSync(stamp).mtimeMs : 0;
+const built =
+  fs.existsSync(stamp) && fs.existsSync(path.join(root, 'dist/src/cli.js')) ? fs.statSync(stamp).mtimeMs : 0;
 const sources = Math.max(
-  ...['src', 'test', 'bench', 'console'].filter((d) => fs.existsSync(path.join(root, d))).map((d) => newest(path.join(root, d))),
+  ...['src', 'test', 'bench', 'console']
+    .filter((d) => fs.existsSync(path.join(root, d)))
+    .map((d) => newest(path.join(root, d))),
   ...['tsconfig.json', 'package.json', 'package-lock.json'].map((f) => fs.statSync(path.join(root, f)).mtimeMs),
 );
 if (built && sources <= built) process.exit(0);

@@ -1,12 +1,13 @@
 // Backups under write load: every write acknowledged before `lakeform backup` began is in the
 // restored store, on both backends; restore refuses a data dir that holds a store.
-import { describe, test } from 'node:test';
+
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { describe, test } from 'node:test';
 import { promisify } from 'node:util';
 import pg from 'pg';
 import { backends, CLI, createRunningInstance, startServer } from './helpers/server.js';
@@ -18,7 +19,11 @@ async function freshPgDatabase(adminUrl: string): Promise<{ url: string; drop: (
   const admin = async (q: string) => {
     const c = new pg.Client({ connectionString: adminUrl });
     await c.connect();
-    try { await c.query(q); } finally { await c.end(); }
+    try {
+      await c.query(q);
+    } finally {
+      await c.end();
+    }
   };
   await admin(`CREATE DATABASE ${name}`);
   const u = new URL(adminUrl);
@@ -62,19 +67,27 @@ for (const backend of await backends()) {
         assert.equal(taken.dialect, backend.name);
         assert.ok(duringBackup > 0 || backend.name === 'sqlite', 'writes went on while the backup ran');
         // A second backup to the same file is refused rather than overwriting it.
-        const again = await run(process.execPath, [CLI, 'backup', file], { env }).then(() => null, (e: { code: number; stderr: string }) => e);
+        const again = await run(process.execPath, [CLI, 'backup', file], { env }).then(
+          () => null,
+          (e: { code: number; stderr: string }) => e,
+        );
         assert.equal(again?.code, 2);
         assert.match(again?.stderr ?? '', /exists/);
 
         target = backend.name === 'postgres' ? await freshPgDatabase(backend.adminUrl as string) : undefined;
         const restoreEnv = { ...process.env, LAKEFORM_DATA_DIR: restoredDir, LAKEFORM_DATABASE_URL: target?.url ?? '' };
         await run(process.execPath, [CLI, 'restore', file], { env: restoreEnv });
-        const refused = await run(process.execPath, [CLI, 'restore', file], { env: restoreEnv }).then(() => null, (e: { code: number; stderr: string }) => e);
+        const refused = await run(process.execPath, [CLI, 'restore', file], { env: restoreEnv }).then(
+          () => null,
+          (e: { code: number; stderr: string }) => e,
+        );
         assert.equal(refused?.code, 2, 'a second restore into the same store is refused');
         assert.match(refused?.stderr ?? '', /already holds a store/);
 
         const restored = await startServer(backend, {
-          dataDir: restoredDir, adminPassword: server.adminPassword, ownsData: false,
+          dataDir: restoredDir,
+          adminPassword: server.adminPassword,
+          ownsData: false,
           ...(target ? { databaseUrl: target.url } : {}),
         });
         try {
@@ -82,14 +95,23 @@ for (const backend of await backends()) {
           assert.equal(login.projectId, projectId);
           const list = await restored.request('GET', base, { token: login.token });
           assert.equal(list.status, 200, list.text);
-          const names = new Set((list.json.databases as { database_name: string }[]).map((c) => c.database_name)
-            .filter((n) => n !== 'default'));
+          const names = new Set(
+            (list.json.databases as { database_name: string }[])
+              .map((c) => c.database_name)
+              .filter((n) => n !== 'default'),
+          );
           const lost = before.filter((n) => !names.has(n));
           assert.deepEqual(lost, [], 'writes acknowledged before the backup are restored');
           const all = new Set(acked);
-          assert.ok([...names].every((n) => all.has(n)), 'nothing appears that was never written');
+          assert.ok(
+            [...names].every((n) => all.has(n)),
+            'nothing appears that was never written',
+          );
           // Serial ids continue after the restored ones: the restored store takes new writes.
-          const more = await restored.request('POST', base, { token: login.token, body: { database_name: 'after_restore' } });
+          const more = await restored.request('POST', base, {
+            token: login.token,
+            body: { database_name: 'after_restore' },
+          });
           assert.equal(more.status, 201, more.text);
         } finally {
           await restored.stop();

@@ -1,14 +1,15 @@
 // The OpenAPI document: valid OpenAPI 3.1 by a real validator, every served route in it, examples
 // that the server accepts, and the browsable reference served without a network.
-import { after, before, describe, test } from 'node:test';
+
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
 import { Validator } from '@seriousme/openapi-schema-validator';
 import { loadConfig } from '../src/config.js';
-import { createLogger, startServer, type RunningServer } from '../src/server.js';
 import { toFastifyPath } from '../src/http/operation.js';
+import { createLogger, type RunningServer, startServer } from '../src/server.js';
 
 describe('OpenAPI document', () => {
   let server: RunningServer;
@@ -16,7 +17,11 @@ describe('OpenAPI document', () => {
   let doc: any;
   before(async () => {
     dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'lakeform-openapi-'));
-    const config = loadConfig({ LAKEFORM_DATA_DIR: dataDir, LAKEFORM_ADMIN_PASSWORD: 'Openapi-Test-1', LAKEFORM_PORT: '0' });
+    const config = loadConfig({
+      LAKEFORM_DATA_DIR: dataDir,
+      LAKEFORM_ADMIN_PASSWORD: 'Openapi-Test-1',
+      LAKEFORM_PORT: '0',
+    });
     server = await startServer(config, createLogger('warn', 2));
     const r = await fetch(`${server.url}/openapi.json`);
     assert.equal(r.status, 200);
@@ -57,7 +62,8 @@ describe('OpenAPI document', () => {
     assert.equal(create.requestBody.content['application/json'].schema.required[0], 'catalog_name');
     assert.ok(create.requestBody.content['application/json'].example.catalog_name);
     assert.deepEqual(op('/v3/auth/tokens', 'post').security, []);
-    const commit = Object.values(doc.paths as Record<string, any>).flatMap((i) => Object.values(i))
+    const commit = Object.values(doc.paths as Record<string, any>)
+      .flatMap((i) => Object.values(i))
       .find((o: any) => o.operationId === 'IcebergCommitTable') as any;
     assert.ok(commit, 'IcebergCommitTable is documented');
     assert.deepEqual(commit.security, [{ bearer: [] }, { token: [] }]);

@@ -1,8 +1,9 @@
 // Bad input answered in words: every problem at once with its field path, allowed values named,
 // no regex dumps; unknown query parameters named; wrong Content-Type 415; 431 and bad URLs in our shape.
-import { after, before, describe, test } from 'node:test';
+
 import assert from 'node:assert/strict';
 import net from 'node:net';
+import { after, before, describe, test } from 'node:test';
 import { patternInWords } from '../src/http/errors.js';
 import { backends, startServer, type TestServer } from './helpers/server.js';
 
@@ -11,7 +12,9 @@ async function rawRequest(url: string, text: string): Promise<string> {
   return new Promise((resolve, reject) => {
     const socket = net.connect(Number(u.port), u.hostname, () => socket.write(text));
     let out = '';
-    socket.on('data', (d) => { out += d.toString(); });
+    socket.on('data', (d) => {
+      out += d.toString();
+    });
     socket.on('end', () => resolve(out));
     socket.on('error', reject);
   });
@@ -19,8 +22,14 @@ async function rawRequest(url: string, text: string): Promise<string> {
 
 test('character-class patterns read as words', () => {
   assert.equal(patternInWords('^[a-zA-Z0-9_]+$'), 'may contain only letters, digits and the characters _');
-  assert.equal(patternInWords('^[A-Za-z0-9_-]{1,64}$'), 'may contain only letters, digits and the characters _ - (1 to 64 of them)');
-  assert.equal(patternInWords('^[a-zA-Z0-9\\u4e00-\\u9fa5_-]+$'), 'may contain only letters, digits, Chinese characters and the characters _ -');
+  assert.equal(
+    patternInWords('^[A-Za-z0-9_-]{1,64}$'),
+    'may contain only letters, digits and the characters _ - (1 to 64 of them)',
+  );
+  assert.equal(
+    patternInWords('^[a-zA-Z0-9\\u4e00-\\u9fa5_-]+$'),
+    'may contain only letters, digits, Chinese characters and the characters _ -',
+  );
   assert.equal(patternInWords('^(?:[A-Za-z0-9+/]{4})*$'), undefined);
 });
 
@@ -33,10 +42,15 @@ describe(`validation errors (${backend?.name})`, () => {
     server = await startServer(backend as NonNullable<typeof backend>);
     ({ token, projectId: project } = await server.login());
   });
-  after(async () => { await server?.stop(); });
+  after(async () => {
+    await server?.stop();
+  });
 
   test('every problem is listed at once, in words, with the allowed values of an enum', async () => {
-    const r = await server.request('POST', `/v1/${project}/instances`, { token, body: { name: 'bad name!', charge_mode: 'monthly', shared: 'yes' } });
+    const r = await server.request('POST', `/v1/${project}/instances`, {
+      token,
+      body: { name: 'bad name!', charge_mode: 'monthly', shared: 'yes' },
+    });
     assert.equal(r.status, 400);
     assert.equal(r.json.error_code, 'common.01000001');
     const msg: string = r.json.error_msg;
@@ -55,7 +69,11 @@ describe(`validation errors (${backend?.name})`, () => {
   });
 
   test('a JSON body with another Content-Type is 415', async () => {
-    const r = await server.request('POST', `/v1/${project}/instances`, { token, rawBody: '{"name":"x"}', headers: { 'Content-Type': 'text/plain' } });
+    const r = await server.request('POST', `/v1/${project}/instances`, {
+      token,
+      rawBody: '{"name":"x"}',
+      headers: { 'Content-Type': 'text/plain' },
+    });
     assert.equal(r.status, 415);
     assert.equal(r.json.error_code, 'common.01000415');
   });

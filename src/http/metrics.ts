@@ -1,6 +1,6 @@
 import client from 'prom-client';
-import type { Store } from '../store/store.js';
 import { cacheStats, onJobRunEnded } from '../services/telemetry.js';
+import type { Store } from '../store/store.js';
 
 /** The protocols whose requests are counted; the metastore endpoint reports as `metastore`. */
 export type MetricsWire = 'lakeformation' | 'iceberg' | 'metastore' | 'ops';
@@ -32,25 +32,36 @@ export class Metrics {
     const registers = [this.registry];
     client.collectDefaultMetrics({ register: this.registry });
     this.requests = new client.Counter({
-      name: 'lakeform_requests_total', help: 'Requests answered, by protocol, operation and status class',
-      labelNames: ['wire', 'operation', 'status_class'], registers,
+      name: 'lakeform_requests_total',
+      help: 'Requests answered, by protocol, operation and status class',
+      labelNames: ['wire', 'operation', 'status_class'],
+      registers,
     });
     this.latency = new client.Histogram({
-      name: 'lakeform_request_duration_seconds', help: 'Time to answer a request, by protocol, operation and status class',
-      labelNames: ['wire', 'operation', 'status_class'], buckets: LATENCY_BUCKETS, registers,
+      name: 'lakeform_request_duration_seconds',
+      help: 'Time to answer a request, by protocol, operation and status class',
+      labelNames: ['wire', 'operation', 'status_class'],
+      buckets: LATENCY_BUCKETS,
+      registers,
     });
     this.decisions = new client.Counter({
       name: 'lakeform_authorization_decisions_total',
       help: 'Authorization decisions on authenticated calls of authorizable actions: allow, or deny (403)',
-      labelNames: ['decision', 'action'], registers,
+      labelNames: ['decision', 'action'],
+      registers,
     });
     this.storeLatency = new client.Histogram({
-      name: 'lakeform_store_query_duration_seconds', help: 'Metadata store query time', labelNames: ['result'],
-      buckets: LATENCY_BUCKETS, registers,
+      name: 'lakeform_store_query_duration_seconds',
+      help: 'Metadata store query time',
+      labelNames: ['result'],
+      buckets: LATENCY_BUCKETS,
+      registers,
     });
     new client.Gauge({
-      name: 'lakeform_store_pool_connections', help: 'PostgreSQL pool connections by state (absent on SQLite)',
-      labelNames: ['state'], registers,
+      name: 'lakeform_store_pool_connections',
+      help: 'PostgreSQL pool connections by state (absent on SQLite)',
+      labelNames: ['state'],
+      registers,
       collect() {
         const p = store?.poolStats();
         if (!p) return;
@@ -61,17 +72,22 @@ export class Metrics {
       },
     });
     this.jobRuns = new client.Counter({
-      name: 'lakeform_job_runs_total', help: 'Job runs finished on this server, by job type and final status',
-      labelNames: ['type', 'status'], registers,
+      name: 'lakeform_job_runs_total',
+      help: 'Job runs finished on this server, by job type and final status',
+      labelNames: ['type', 'status'],
+      registers,
     });
     this.commits = new client.Counter({
       name: 'lakeform_iceberg_commits_total',
       help: 'Iceberg commits (commitTable, commitTransaction) by result: committed, conflict (409) or failed',
-      labelNames: ['result'], registers,
+      labelNames: ['result'],
+      registers,
     });
     new client.Counter({
-      name: 'lakeform_cache_lookups_total', help: 'Lookups in the in-memory caches of the services, by cache and result',
-      labelNames: ['cache', 'result'], registers,
+      name: 'lakeform_cache_lookups_total',
+      help: 'Lookups in the in-memory caches of the services, by cache and result',
+      labelNames: ['cache', 'result'],
+      registers,
       collect() {
         this.reset();
         for (const [cache, s] of cacheStats()) {
@@ -81,8 +97,10 @@ export class Metrics {
       },
     });
     new client.Gauge({
-      name: 'lakeform_cache_hit_ratio', help: 'Share of lookups that found an entry, since the process started',
-      labelNames: ['cache'], registers,
+      name: 'lakeform_cache_hit_ratio',
+      help: 'Share of lookups that found an entry, since the process started',
+      labelNames: ['cache'],
+      registers,
       collect() {
         for (const [cache, s] of cacheStats()) {
           const n = s.hits + s.misses;

@@ -19,14 +19,28 @@ function toOpenApi(schema: unknown): unknown {
   if (s['iceberg-long'] === true) return { type: 'integer', format: 'int64' };
   const out: Json = {};
   for (const [k, v] of Object.entries(s)) {
-    out[k] = k === '$ref' && typeof v === 'string' && !v.startsWith('#') ? `#/components/schemas/${componentName(v)}` : toOpenApi(v);
+    out[k] =
+      k === '$ref' && typeof v === 'string' && !v.startsWith('#')
+        ? `#/components/schemas/${componentName(v)}`
+        : toOpenApi(v);
   }
   return out;
 }
 
-const ajv = new Ajv({ strict: false, allErrors: false, discriminator: true, inlineRefs: false,
-  keywords: [{ keyword: 'iceberg-long', schemaType: 'boolean', errors: false,
-    validate: (_s: boolean, data: unknown) => Number.isSafeInteger(data) }] });
+const ajv = new Ajv({
+  strict: false,
+  allErrors: false,
+  discriminator: true,
+  inlineRefs: false,
+  keywords: [
+    {
+      keyword: 'iceberg-long',
+      schemaType: 'boolean',
+      errors: false,
+      validate: (_s: boolean, data: unknown) => Number.isSafeInteger(data),
+    },
+  ],
+});
 addFormats.default(ajv);
 for (const [id, schema] of Object.entries(SHARED_SCHEMAS)) ajv.addSchema(schema, id);
 
@@ -102,14 +116,25 @@ const SECURITY: Record<Operation['auth'], Json[]> = {
 };
 
 const LAKEFORMATION_ERROR = {
-  type: 'object', required: ['error_code', 'error_msg'],
+  type: 'object',
+  required: ['error_code', 'error_msg'],
   properties: { error_code: { type: 'string' }, error_msg: { type: 'string' }, solution_msg: { type: 'string' } },
 };
 const ICEBERG_ERROR = {
-  type: 'object', required: ['error'],
-  properties: { error: { type: 'object', required: ['message', 'type', 'code'], properties: {
-    message: { type: 'string' }, type: { type: 'string' }, code: { type: 'integer' }, stack: { type: 'array', items: { type: 'string' } },
-  } } },
+  type: 'object',
+  required: ['error'],
+  properties: {
+    error: {
+      type: 'object',
+      required: ['message', 'type', 'code'],
+      properties: {
+        message: { type: 'string' },
+        type: { type: 'string' },
+        code: { type: 'integer' },
+        stack: { type: 'array', items: { type: 'string' } },
+      },
+    },
+  },
 };
 
 function parameters(op: Operation): Json[] {
@@ -128,19 +153,63 @@ function parameters(op: Operation): Json[] {
 
 /** Routes outside the table that the server also answers (health, metrics, this document). */
 const OPS_PATHS: Json = {
-  '/': { get: { operationId: 'ServiceInfo', tags: ['Operations'], summary: 'Service name and version', security: [],
-    responses: { 200: { description: 'service and version' } } } },
-  '/healthz': { get: { operationId: 'Liveness', tags: ['Operations'], summary: 'Alive while the process answers',
-    security: [], responses: { 200: { description: 'alive' } } } },
-  '/readyz': { get: { operationId: 'Readiness', tags: ['Operations'], security: [],
-    summary: 'Store reachable, migrations applied, object storage reachable',
-    responses: { 200: { description: 'ready' }, 503: { description: 'not ready; `failed` names the checks that failed' } } } },
-  '/metrics': { get: { operationId: 'Metrics', tags: ['Operations'], summary: 'Prometheus text format', security: [],
-    responses: { 200: { description: 'metrics', content: { 'text/plain': { schema: { type: 'string' } } } } } } },
-  '/openapi.json': { get: { operationId: 'OpenApiDocument', tags: ['Operations'], summary: 'This document', security: [],
-    responses: { 200: { description: 'OpenAPI 3.1' } } } },
-  '/docs': { get: { operationId: 'ApiReference', tags: ['Operations'], summary: 'Browsable API reference', security: [],
-    responses: { 200: { description: 'HTML', content: { 'text/html': { schema: { type: 'string' } } } } } } },
+  '/': {
+    get: {
+      operationId: 'ServiceInfo',
+      tags: ['Operations'],
+      summary: 'Service name and version',
+      security: [],
+      responses: { 200: { description: 'service and version' } },
+    },
+  },
+  '/healthz': {
+    get: {
+      operationId: 'Liveness',
+      tags: ['Operations'],
+      summary: 'Alive while the process answers',
+      security: [],
+      responses: { 200: { description: 'alive' } },
+    },
+  },
+  '/readyz': {
+    get: {
+      operationId: 'Readiness',
+      tags: ['Operations'],
+      security: [],
+      summary: 'Store reachable, migrations applied, object storage reachable',
+      responses: {
+        200: { description: 'ready' },
+        503: { description: 'not ready; `failed` names the checks that failed' },
+      },
+    },
+  },
+  '/metrics': {
+    get: {
+      operationId: 'Metrics',
+      tags: ['Operations'],
+      summary: 'Prometheus text format',
+      security: [],
+      responses: { 200: { description: 'metrics', content: { 'text/plain': { schema: { type: 'string' } } } } },
+    },
+  },
+  '/openapi.json': {
+    get: {
+      operationId: 'OpenApiDocument',
+      tags: ['Operations'],
+      summary: 'This document',
+      security: [],
+      responses: { 200: { description: 'OpenAPI 3.1' } },
+    },
+  },
+  '/docs': {
+    get: {
+      operationId: 'ApiReference',
+      tags: ['Operations'],
+      summary: 'Browsable API reference',
+      security: [],
+      responses: { 200: { description: 'HTML', content: { 'text/html': { schema: { type: 'string' } } } } },
+    },
+  },
 };
 
 export function openApiDocument(ops: Operation[], version: string): Json {
@@ -148,7 +217,9 @@ export function openApiDocument(ops: Operation[], version: string): Json {
   for (const op of ops) {
     const iceberg = op.wire === 'iceberg';
     const entry: Json = {
-      operationId: op.name, tags: [op.group], summary: op.name,
+      operationId: op.name,
+      tags: [op.group],
+      summary: op.name,
       ...(op.action ? { 'x-lakeform-action': op.action } : {}),
       security: SECURITY[op.auth],
       parameters: parameters(op),
@@ -157,27 +228,44 @@ export function openApiDocument(ops: Operation[], version: string): Json {
           description: 'success',
           ...(op.response ? { content: { 'application/json': { schema: toOpenApi(op.response) } } } : {}),
         },
-        default: { description: 'an error', content: { 'application/json': {
-          schema: { $ref: iceberg ? '#/components/schemas/IcebergError' : '#/components/schemas/LakeFormationError' },
-        } } },
+        default: {
+          description: 'an error',
+          content: {
+            'application/json': {
+              schema: {
+                $ref: iceberg ? '#/components/schemas/IcebergError' : '#/components/schemas/LakeFormationError',
+              },
+            },
+          },
+        },
       },
     };
     if (op.body) {
       const example = exampleFor(op.body);
-      entry.requestBody = { required: op.bodyRequired, content: { 'application/json': {
-        schema: toOpenApi(op.body), ...(example !== undefined ? { example } : {}),
-      } } };
+      entry.requestBody = {
+        required: op.bodyRequired,
+        content: {
+          'application/json': {
+            schema: toOpenApi(op.body),
+            ...(example !== undefined ? { example } : {}),
+          },
+        },
+      };
     }
-    (paths[op.path] ??= {})[op.method.toLowerCase()] = entry;
+    const item = paths[op.path] ?? {};
+    item[op.method.toLowerCase()] = entry;
+    paths[op.path] = item;
   }
   const schemas: Json = { LakeFormationError: LAKEFORMATION_ERROR, IcebergError: ICEBERG_ERROR };
   for (const [id, schema] of Object.entries(SHARED_SCHEMAS)) schemas[componentName(id)] = toOpenApi(schema);
   return {
     openapi: '3.1.0',
     info: {
-      title: 'lakeform', version,
-      description: 'The Huawei Cloud LakeFormation REST API, an IAM-compatible identity API and the Apache Iceberg '
-        + 'REST catalog. Get a token with KeystoneCreateUserToken (POST /v3/auth/tokens) and send it as X-Auth-Token.',
+      title: 'lakeform',
+      version,
+      description:
+        'The Huawei Cloud LakeFormation REST API, an IAM-compatible identity API and the Apache Iceberg ' +
+        'REST catalog. Get a token with KeystoneCreateUserToken (POST /v3/auth/tokens) and send it as X-Auth-Token.',
     },
     servers: [{ url: '/' }],
     tags: [...new Set(ops.map((o) => o.group)), 'Operations'].map((name) => ({ name })),
@@ -185,9 +273,18 @@ export function openApiDocument(ops: Operation[], version: string): Json {
     components: {
       schemas,
       securitySchemes: {
-        token: { type: 'apiKey', in: 'header', name: 'X-Auth-Token', description: 'an IAM token from POST /v3/auth/tokens' },
-        signature: { type: 'apiKey', in: 'header', name: 'Authorization',
-          description: 'an AK/SK signature (SDK-HMAC-SHA256) with X-Sdk-Date, as the Huawei Cloud SDKs send it' },
+        token: {
+          type: 'apiKey',
+          in: 'header',
+          name: 'X-Auth-Token',
+          description: 'an IAM token from POST /v3/auth/tokens',
+        },
+        signature: {
+          type: 'apiKey',
+          in: 'header',
+          name: 'Authorization',
+          description: 'an AK/SK signature (SDK-HMAC-SHA256) with X-Sdk-Date, as the Huawei Cloud SDKs send it',
+        },
         bearer: { type: 'http', scheme: 'bearer', description: 'an IAM token (Iceberg REST clients)' },
       },
     },

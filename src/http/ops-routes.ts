@@ -10,7 +10,9 @@ import type { Operation } from './operation.js';
 const require = createRequire(import.meta.url);
 const swaggerUiPath = (): string => (require('swagger-ui-dist/absolute-path.js') as () => string)();
 const UI_FILES: Record<string, string> = {
-  'swagger-ui.css': 'text/css', 'swagger-ui-bundle.js': 'text/javascript', 'favicon-32x32.png': 'image/png',
+  'swagger-ui.css': 'text/css',
+  'swagger-ui-bundle.js': 'text/javascript',
+  'favicon-32x32.png': 'image/png',
 };
 const DOCS_PAGE = `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>lakeform API reference</title>
@@ -39,7 +41,10 @@ async function timed(name: string, check: () => Promise<string | undefined>): Pr
 /** The checks behind /readyz: each answers undefined when fine, or what is wrong. */
 export async function readiness(services: AppServices): Promise<Record<string, string | undefined>> {
   const checks = await Promise.all([
-    timed('store', async () => { await services.ping(); return undefined; }),
+    timed('store', async () => {
+      await services.ping();
+      return undefined;
+    }),
     timed('migrations', async () => {
       const pending = await services.store.pendingMigrations();
       return pending.length ? `pending migrations: ${pending.join(', ')}` : undefined;
@@ -53,8 +58,13 @@ export async function readiness(services: AppServices): Promise<Record<string, s
 }
 
 /** Health, readiness and metrics: the operator's routes, outside the operation table and without credentials. */
-export function registerOpsRoutes(app: FastifyInstance, services: AppServices, metrics: Metrics, serveMetrics: boolean,
-  ops: Operation[]): void {
+export function registerOpsRoutes(
+  app: FastifyInstance,
+  services: AppServices,
+  metrics: Metrics,
+  serveMetrics: boolean,
+  ops: Operation[],
+): void {
   const config = { wire: 'ops' };
   let document: string | undefined; // made on first request: a server starts without paying for it
   app.get('/openapi.json', { config }, async (_request, reply) => {
@@ -75,12 +85,16 @@ export function registerOpsRoutes(app: FastifyInstance, services: AppServices, m
   app.get('/healthz', { config }, async () => ({ status: 'ok' }));
   app.get('/readyz', { config }, async (_request, reply) => {
     const results = await readiness(services);
-    const failed = Object.entries(results).filter(([, problem]) => problem !== undefined).map(([name]) => name);
+    const failed = Object.entries(results)
+      .filter(([, problem]) => problem !== undefined)
+      .map(([name]) => name);
     const checks = Object.fromEntries(Object.entries(results).map(([name, problem]) => [name, problem ?? 'ok']));
     if (failed.length) return reply.code(503).send({ status: 'not ready', failed, checks });
     return { status: 'ready', checks };
   });
   if (serveMetrics) {
-    app.get('/metrics', { config }, async (_request, reply) => reply.type(metrics.contentType).send(await metrics.text()));
+    app.get('/metrics', { config }, async (_request, reply) =>
+      reply.type(metrics.contentType).send(await metrics.text()),
+    );
   }
 }

@@ -4,14 +4,20 @@ import type { LRUCache } from 'lru-cache';
  * What the services tell the operator, without knowing who listens: plain counters and hooks the
  * protocol layer's metrics read (src/ops/metrics.ts). Process-wide, as the caches are.
  */
-export interface CacheStats { hits: number; misses: number }
+export interface CacheStats {
+  hits: number;
+  misses: number;
+}
 
 const caches = new Map<string, CacheStats>();
 type JobListener = (type: string, status: string) => void;
 const jobListeners = new Set<JobListener>();
 
 /** Counts hits and misses of a cache's get() under a name; returns the same cache. */
-export function countedCache<K extends {}, V extends {}, C = unknown>(name: string, cache: LRUCache<K, V, C>): LRUCache<K, V, C> {
+export function countedCache<K extends {}, V extends {}, C = unknown>(
+  name: string,
+  cache: LRUCache<K, V, C>,
+): LRUCache<K, V, C> {
   const stats = caches.get(name) ?? { hits: 0, misses: 0 };
   caches.set(name, stats);
   const get = cache.get.bind(cache);

@@ -16,7 +16,13 @@ const BATCH = 1000;
 /** Kysely's own bookkeeping: restored by running the migrations, not copied. */
 const MIGRATION_TABLES = new Set(['kysely_migration', 'kysely_migration_lock']);
 
-export interface BackupResult { file: string; dialect: 'sqlite' | 'postgres'; bytes: number; tables?: number; rows?: number }
+export interface BackupResult {
+  file: string;
+  dialect: 'sqlite' | 'postgres';
+  bytes: number;
+  tables?: number;
+  rows?: number;
+}
 
 export function sqliteFileOf(databaseUrl: string): string | undefined {
   return databaseUrl.startsWith('sqlite:') ? databaseUrl.slice('sqlite:'.length) : undefined;
@@ -30,12 +36,7 @@ export function sqliteStoreExists(databaseUrl: string): boolean {
 
 /** Whether the database holds any table of ours (or of anything else) in its public schema. */
 export async function hasSchema(store: Store): Promise<boolean> {
-  if (store.dialect === 'sqlite') {
-    const r = await sql<{ n: number }>`SELECT count(*) AS n FROM sqlite_master WHERE type = 'table'`.execute(store.db);
-    return Number(r.rows[0]?.n ?? 0) > 0;
-  }
-  const r = await sql<{ n: string }>`SELECT count(*) AS n FROM information_schema.tables WHERE table_schema = 'public'`.execute(store.db);
-  return Number(r.rows[0]?.n ?? 0) > 0;
+  return (await store.db.introspection.getTables({ withInternalKyselyTables: true })).length > 0;
 }
 
 /** SQLite's online backup of the file behind databaseUrl into `dest` (refuses to overwrite). */
@@ -56,14 +57,19 @@ export async function backupSqlite(databaseUrl: string, dest: string): Promise<B
 }
 
 async function tablesInDependencyOrder(store: Store): Promise<string[]> {
-  const tables = (await sql<{ name: string }>`SELECT table_name AS name FROM information_schema.tables
-    WHERE table_schema = 'public' AND table_type = 'BASE TABLE' ORDER BY table_name`.execute(store.db)).rows.map((r) => r.name);
-  const edges = (await sql<{ child: string; parent: string }>`SELECT c.conrelid::regclass::text AS child,
+  const tables = (
+    await sql<{ name: string }>`SELECT table_name AS name FROM information_schema.tables
+    WHERE table_schema = 'public' AND table_type = 'BASE TABLE' ORDER BY table_name`.execute(store.db)
+  ).rows.map((r) => r.name);
+  const edges = (
+    await sql<{ child: string; parent: string }>`SELECT c.conrelid::regclass::text AS child,
     c.confrelid::regclass::text AS parent FROM pg_constraint c JOIN pg_namespace n ON n.oid = c.connamespace
-    WHERE c.contype = 'f' AND n.nspname = 'public'`.execute(store.db)).rows;
+    WHERE c.contype = 'f' AND n.nspname = 'public'`.execute(store.db)
+  ).rows;
   const unquote = (t: string) => t.replace(/^"|"$/g, '');
   const parents = new Map(tables.map((t) => [t, new Set<string>()]));
-  for (const e of edges) if (unquote(e.child) !== unquote(e.parent)) parents.get(unquote(e.child))?.add(unquote(e.parent));
+  for (const e of edges)
+    if (unquote(e.child) !== unquote(e.parent)) parents.get(unquote(e.child))?.add(unquote(e.parent));
   const order: string[] = [];
   const seen = new Set<string>();
   const visit = (t: string) => {
@@ -80,30 +86,45 @@ async function tablesInDependencyOrder(store: Store): Promise<string[]> {
 export async function backupPostgres(store: Store, dest: string, migrations: string[]): Promise<BackupResult> {
   const partial = `${dest}.partial`;
   const out = fs.createWriteStream(partial);
-  const write = (line: string) => new Promise<void>((resolve, reject) => {
-    if (out.write(`${line}\n`)) resolve();
-    else out.once('drain', resolve).once('error', reject);
-  });
+  const write = (line: string) =>
+    new Promise<void>((resolve, reject) => {
+      if (out.write(`${line}\n`)) resolve();
+      else out.once('drain', resolve).once('error', reject);
+    });
   let rows = 0;
   let tables = 0;
   try {
-    await store.db.transaction().setIsolationLevel('repeatable read').execute(async (trx) => {
-      await sql`SET TRANSACTION READ ONLY`.execute(trx);
-      await write(JSON.stringify({ format: FORMAT, version: 1, dialect: 'postgres', migrations, taken_at: new Date().toISOString() }));
-      for (const table of await tablesInDependencyOrder(store)) {
-        tables++;
-        await write(JSON.stringify({ table }));
-        // A cursor of the snapshot: memory stays bounded whatever the table's size.
-        await sql`DECLARE backup_rows NO SCROLL CURSOR FOR SELECT row_to_json(t)::text AS r FROM ${sql.table(table)} t`.execute(trx);
-        for (;;) {
-          const batch = (await sql<{ r: string }>`FETCH ${sql.raw(String(BATCH))} FROM backup_rows`.execute(trx)).rows;
-          for (const b of batch) await write(b.r);
-          rows += batch.length;
-          if (batch.length < BATCH) break;
+    await store.db
+      .transaction()
+      .setIsolationLevel('repeatable read')
+      .execute(async (trx) => {
+        await sql`SET TRANSACTION READ ONLY`.execute(trx);
+        await write(
+          JSON.stringify({
+            format: FORMAT,
+            version: 1,
+            dialect: 'postgres',
+            migrations,
+            taken_at: new Date().toISOString(),
+          }),
+        );
+        for (const table of await tablesInDependencyOrder(store)) {
+          tables++;
+          await write(JSON.stringify({ table }));
+          // A cursor of the snapshot: memory stays bounded whatever the table's size.
+          await sql`DECLARE backup_rows NO SCROLL CURSOR FOR SELECT row_to_json(t)::text AS r FROM ${sql.table(table)} t`.execute(
+            trx,
+          );
+          for (;;) {
+            const batch = (await sql<{ r: string }>`FETCH ${sql.raw(String(BATCH))} FROM backup_rows`.execute(trx))
+              .rows;
+            for (const b of batch) await write(b.r);
+            rows += batch.length;
+            if (batch.length < BATCH) break;
+          }
+          await sql`CLOSE backup_rows`.execute(trx);
         }
-        await sql`CLOSE backup_rows`.execute(trx);
-      }
-    });
+      });
     await new Promise<void>((resolve, reject) => out.end((err?: Error | null) => (err ? reject(err) : resolve())));
     fs.renameSync(partial, dest);
   } catch (err) {
@@ -146,8 +167,12 @@ export function restoreSqlite(file: string, databaseUrl: string): void {
  * Loads a PostgreSQL export into a store whose schema the caller has just migrated (empty), in one
  * transaction: all or nothing. Serial columns continue after the restored ids.
  */
-export async function restorePostgres(store: Store, file: string, known: string[]): Promise<{ tables: number; rows: number }> {
-  type Header = { format?: string; dialect?: string; migrations?: string[] };
+export async function restorePostgres(
+  store: Store,
+  file: string,
+  known: string[],
+): Promise<{ tables: number; rows: number }> {
+  type Header = { format?: string; database?: string; migrations?: string[] };
   let header: Header | undefined;
   let tables = 0;
   let rows = 0;
@@ -168,9 +193,13 @@ export async function restorePostgres(store: Store, file: string, known: string[
       if (!header) {
         const h = JSON.parse(line) as Header;
         header = h;
-        if (h.format !== FORMAT || h.dialect !== 'postgres') throw new Error(`${file} is not a PostgreSQL export of lakeform`);
+        if (h.format !== FORMAT || h.database !== 'postgresql')
+          throw new Error(`${file} is not a PostgreSQL export of lakeform`);
         const unknown = (h.migrations ?? []).filter((m) => !known.includes(m));
-        if (unknown.length) throw new Error(`the backup comes from a newer lakeform (migrations ${unknown.join(', ')}); restore it with that version`);
+        if (unknown.length)
+          throw new Error(
+            `the backup comes from a newer lakeform (migrations ${unknown.join(', ')}); restore it with that version`,
+          );
         continue;
       }
       if (line.startsWith('{"table":')) {
@@ -184,10 +213,14 @@ export async function restorePostgres(store: Store, file: string, known: string[
     }
     await flush();
     if (!header) throw new Error(`${file} is empty`);
-    const serials = (await sql<{ t: string; c: string }>`SELECT table_name AS t, column_name AS c FROM information_schema.columns
-      WHERE table_schema = 'public' AND column_default LIKE 'nextval(%'`.execute(trx)).rows;
+    const serials = (
+      await sql<{ t: string; c: string }>`SELECT table_name AS t, column_name AS c FROM information_schema.columns
+      WHERE table_schema = 'public' AND column_default LIKE 'nextval(%'`.execute(trx)
+    ).rows;
     for (const s of serials) {
-      await sql`SELECT setval(pg_get_serial_sequence(${s.t}, ${s.c}), coalesce((SELECT max(${sql.ref(s.c)}) FROM ${sql.table(s.t)}), 0) + 1, false)`.execute(trx);
+      await sql`SELECT setval(pg_get_serial_sequence(${s.t}, ${s.c}), coalesce((SELECT max(${sql.ref(s.c)}) FROM ${sql.table(s.t)}), 0) + 1, false)`.execute(
+        trx,
+      );
     }
   });
   return { tables, rows };
