@@ -164,22 +164,22 @@ describe('alarms', { concurrency: true }, async () => {
         test('bad input gets 400 naming what is wrong, and creates nothing', async () => {
           const i = inst.valid;
           const cases: [Record<string, unknown> | undefined, RegExp][] = [
-            [{ ...rule(), metric: undefined }, /body\.metric is required/],
+            [{ ...rule(), metric: undefined }, /metric is required/],
             [rule({ metric: 'CPU' }), /metric must be one of REQUEST_RATE_RATIO, QUOTA_USAGE_RATIO, DENIED_REQUEST_RATE, JOB_FAILURES/],
             [rule({ comparison_operator: '>>' }), /comparison_operator must be one of/],
-            [rule({ threshold: -1 }), /body\.threshold/],
-            [rule({ threshold: 'high' }), /body\.threshold/],
-            [rule({ evaluation_period: 0 }), /body\.evaluation_period/],
-            [rule({ evaluation_period: 86_401 }), /body\.evaluation_period/],
-            [rule({ evaluation_period: 1.5 }), /body\.evaluation_period/],
-            [rule({ rule_name: 'has space' }), /body\.rule_name does not match/],
-            [rule({ rule_name: 'x'.repeat(65) }), /body\.rule_name/],
+            [rule({ threshold: -1 }), /threshold/],
+            [rule({ threshold: 'high' }), /threshold/],
+            [rule({ evaluation_period: 0 }), /evaluation_period/],
+            [rule({ evaluation_period: 86_401 }), /evaluation_period/],
+            [rule({ evaluation_period: 1.5 }), /evaluation_period/],
+            [rule({ rule_name: 'has space' }), /rule_name may contain only/],
+            [rule({ rule_name: 'x'.repeat(65) }), /rule_name/],
             [rule({ treshold: 2 }), /treshold is not a field of this request/],
             [rule({ webhook_url: 'ftp://files.example.com/x' }), /webhook_url must use http or https, not ftp/],
             [rule({ webhook_url: 'not a url' }), /webhook_url 'not a url' is not an absolute URL/],
             [rule({ webhook_url: 'https://user:secret@hooks.example.com/x' }), /webhook_url must not carry credentials/],
             [rule({ webhook_url: 'https://hooks.example.com/x#part' }), /webhook_url must not have a #fragment/],
-            [rule({ webhook_url: `https://h.example.com/${'x'.repeat(2048)}` }), /body\.webhook_url/],
+            [rule({ webhook_url: `https://h.example.com/${'x'.repeat(2048)}` }), /webhook_url/],
             [undefined, /needs a JSON request body/],
           ];
           for (const [body, message] of cases) {

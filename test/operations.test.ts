@@ -151,6 +151,7 @@ describe('operations: configuration', () => {
     for (const format of ['json', 'pretty']) {
       const server = await startServer(backend as NonNullable<typeof backend>, {
         env: { LAKEFORM_LOG_FORMAT: format },
+        process: true,
       });
       try {
         const { token, projectId } = await server.login();
