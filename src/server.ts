@@ -105,8 +105,15 @@ export async function startServer(config: Config, log: Logger = createLogger(con
     kind: config.storage.kind, localWarehouse: config.storage.kind === 'local' ? localWarehouse(config) : undefined,
   };
   try {
-    if (config.hms.port !== 0) metastores.push(await startMetastore(services, config.hms, log, warehouse));
-    for (const e of config.hms.extra) metastores.push(await startMetastore(services, { ...config.hms, ...e, extra: [] }, log, warehouse));
+    // Metastore calls count in the same metrics as HTTP requests (wire `metastore`).
+    const observe = (c: { operation: string; status: number; seconds: number; denied: boolean }) => {
+      metrics.observeRequest({ wire: 'metastore', operation: c.operation, status: c.status, seconds: c.seconds });
+      if (c.status < 400 || c.denied) metrics.observeDecision(c.denied ? 'deny' : 'allow', `hms:${c.operation}`);
+    };
+    if (config.hms.port !== 0) metastores.push(await startMetastore(services, config.hms, log, warehouse, observe));
+    for (const e of config.hms.extra) {
+      metastores.push(await startMetastore(services, { ...config.hms, ...e, extra: [] }, log, warehouse, observe));
+    }
   } catch (err) {
     for (const m of metastores) await m.close();
     await app.close();

@@ -9,8 +9,8 @@ import { EventLog } from '../services/lakecat/event-log.js';
 import type { ProjectRow } from '../store/schema.js';
 import { type MethodInfo, readMethods } from './idl-info.js';
 import { LocationMap } from './locations.js';
-import { type Ctx, type MethodEntry, METHODS } from './methods.js';
-import { T, thrift, ThriftHiveMetastore } from './runtime.js';
+import { type Ctx, METHODS, type MethodEntry } from './methods.js';
+import { T, ThriftHiveMetastore, thrift } from './runtime.js';
 import { SaslPlain } from './sasl.js';
 import { BinaryWriter } from './writer.js';
 
@@ -101,7 +101,17 @@ interface Shared {
   eventLog: EventLog;
   methods: Map<string, MethodInfo>;
   instance: string;
+  /** Reports each call to the metrics (wire `metastore`), its outcome as an HTTP status class would. */
+  observe?: (call: { operation: string; status: number; seconds: number; denied: boolean }) => void;
 }
+
+const OUTCOME: Record<string, number> = {
+  invalid: 400,
+  unauthenticated: 401,
+  forbidden: 403,
+  not_found: 404,
+  conflict: 409,
+};
 
 /** How long a connection's principal (admin membership) is reused before it is read again. */
 const PRINCIPAL_TTL_MS = 5_000;
@@ -185,8 +195,21 @@ class Connection {
         { method: info.name, action: entry.action, ms: Math.round(performance.now() - started) },
         'metastore call',
       );
+      this.sh.observe?.({
+        operation: info.name,
+        status: 200,
+        seconds: (performance.now() - started) / 1000,
+        denied: false,
+      });
       return out;
     } catch (err) {
+      const kind = err instanceof ServiceError ? err.kind : '';
+      this.sh.observe?.({
+        operation: info.name,
+        status: OUTCOME[kind] ?? 500,
+        seconds: (performance.now() - started) / 1000,
+        denied: kind === 'forbidden',
+      });
       if (info.oneway) {
         this.sh.log.warn({ err, method: info.name }, 'oneway metastore call failed');
         return undefined;
@@ -239,6 +262,7 @@ export async function startMetastore(
   cfg: HmsConfig,
   log: Logger,
   storage: { kind: 'local' | 's3'; localWarehouse?: string },
+  observe?: Shared['observe'],
 ): Promise<MetastoreEndpoint> {
   const methods = readMethods();
   const missing = [...methods.keys()].filter((m) => !METHODS[m]);
@@ -250,6 +274,7 @@ export async function startMetastore(
     tenant: new Tenant(s, cfg),
     loc: new LocationMap(storage.kind, storage.localWarehouse),
     eventLog: new EventLog(s.store, s.instances, s.tables),
+    observe,
     methods,
     instance: cfg.instance,
   };
