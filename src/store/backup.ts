@@ -103,7 +103,7 @@ export async function backupPostgres(store: Store, dest: string, migrations: str
           JSON.stringify({
             format: FORMAT,
             version: 1,
-            dialect: 'postgres',
+            database: 'postgresql',
             migrations,
             taken_at: new Date().toISOString(),
           }),
