@@ -9,8 +9,12 @@ import { createLogger, startServer, VERSION } from './server.js';
 import { createServices, type AppServices } from './services/app-services.js';
 import { ServiceError } from './services/errors.js';
 import type { Principal } from './services/iam/principal.js';
-import { createObjectStorage } from './storage/index.js';
-import { openStore } from './store/store.js';
+import type { Config } from './config.js';
+import { createObjectStorage, localWarehouse } from './storage/index.js';
+import { openStore, type Store } from './store/store.js';
+import { backupKind, backupPostgres, backupSqlite, hasSchema, restorePostgres, restoreSqlite, sqliteFileOf,
+  sqliteStoreExists } from './store/backup.js';
+import { storeCounts } from './store/status.js';
 
 const program = new Command('lakeform')
   .description('Self-hostable lakehouse catalog speaking the Huawei Cloud LakeFormation API')
@@ -48,11 +52,38 @@ program.command('serve').description('run the HTTP server (the default for npm s
     process.on('SIGINT', () => shutdown('SIGINT'));
   });
 
+/** The store's URL as it may be printed: a PostgreSQL password is left out. */
+function shownUrl(databaseUrl: string): string {
+  if (!databaseUrl.startsWith('postgres')) return databaseUrl;
+  const u = new URL(databaseUrl);
+  if (u.password) u.password = '***';
+  return u.toString();
+}
+
+/**
+ * Opens the store of the data dir an admin command works on, and says which on stderr. Only
+ * `serve` creates a store: a command pointed at a dir without one would otherwise make a second,
+ * empty store beside the server's and write there unseen.
+ */
+async function openExistingStore(config: Config): Promise<Store> {
+  process.stderr.write(`lakeform: data dir ${config.dataDir}, store ${shownUrl(config.databaseUrl)}\n`);
+  const missing = () => new ServiceError('not_found', `there is no lakeform store in ${config.dataDir} `
+    + `(${shownUrl(config.databaseUrl)}); start the server once with \`lakeform serve\` to create it, or point `
+    + '--data-dir / LAKEFORM_DATA_DIR (or --database-url) at the one the server uses');
+  if (sqliteFileOf(config.databaseUrl) !== undefined && !sqliteStoreExists(config.databaseUrl)) throw missing();
+  const store = openStore(config.databaseUrl);
+  if (!(await hasSchema(store))) {
+    await store.close();
+    throw missing();
+  }
+  return store;
+}
+
 /** Runs an admin task directly against the data directory, as the domain's administrator. */
 async function withServices(fn: (s: AppServices, admin: (domain?: string) => Promise<Principal>) => Promise<unknown>): Promise<void> {
   const config = loadConfig(process.env, overrides({ logLevel: 'warn' }));
   const log = createLogger('warn', 2);
-  const store = openStore(config.databaseUrl);
+  const store = await openExistingStore(config);
   const storage = await createObjectStorage(config);
   try {
     await store.migrate();
@@ -154,8 +185,100 @@ accessKey.command('delete <access>').option('--domain <name>', 'domain', 'defaul
     return { deleted: access };
   }));
 
-program.command('migrate').description('apply pending schema migrations and exit')
+program.command('migrate').description('apply pending schema migrations to an existing store and exit')
   .action(() => withServices(async () => ({ migrated: true })));
+
+program.command('backup <file>').description('write a consistent copy of the metadata store to <file> while the server runs')
+  .action(async (file: string) => {
+    const config = loadConfig(process.env, overrides({ logLevel: 'warn' }));
+    const dest = path.resolve(file);
+    if (fs.existsSync(dest)) throw new ServiceError('conflict', `${dest} exists; a backup never overwrites a file`);
+    const store = await openExistingStore(config);
+    try {
+      const pending = await store.pendingMigrations();
+      if (pending.length) throw new ServiceError('conflict', `the store has pending migrations (${pending.join(', ')}); start the server or run \`lakeform migrate\` first`);
+      const result = store.dialect === 'sqlite'
+        ? await backupSqlite(config.databaseUrl, dest)
+        : await backupPostgres(store, dest, await appliedMigrations(store));
+      process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+    } finally {
+      await store.close();
+    }
+  });
+
+program.command('restore <file>').description('restore a backup into a data dir (or database) that holds no store yet')
+  .action(async (file: string) => {
+    const config = loadConfig(process.env, overrides({ logLevel: 'warn' }));
+    const source = path.resolve(file);
+    if (!fs.existsSync(source)) throw new ServiceError('not_found', `${source} does not exist`);
+    const kind = await backupKind(source);
+    process.stderr.write(`lakeform: restoring into data dir ${config.dataDir}, store ${shownUrl(config.databaseUrl)}\n`);
+    const sqliteTarget = sqliteFileOf(config.databaseUrl) !== undefined;
+    if (kind !== (sqliteTarget ? 'sqlite' : 'postgres')) {
+      throw new ServiceError('invalid', `${source} is a ${kind} backup but the target store is ${sqliteTarget ? 'SQLite' : 'PostgreSQL'}`);
+    }
+    const occupied = () => new ServiceError('conflict', `${shownUrl(config.databaseUrl)} already holds a store; restore only into an empty data dir or database`);
+    if (sqliteTarget) {
+      if (sqliteStoreExists(config.databaseUrl)) throw occupied();
+      restoreSqlite(source, config.databaseUrl);
+      const store = openStore(config.databaseUrl);
+      try {
+        await store.migrate(); // a backup of an older build is brought up to this one
+      } finally {
+        await store.close();
+      }
+      process.stdout.write(`${JSON.stringify({ restored: source, into: config.databaseUrl }, null, 2)}\n`);
+      return;
+    }
+    const store = openStore(config.databaseUrl);
+    try {
+      if (await hasSchema(store)) throw occupied();
+      await store.migrate();
+      const loaded = await restorePostgres(store, source, await appliedMigrations(store));
+      process.stdout.write(`${JSON.stringify({ restored: source, into: shownUrl(config.databaseUrl), ...loaded }, null, 2)}\n`);
+    } finally {
+      await store.close();
+    }
+  });
+
+program.command('status').description('show the server, store, storage and counts of a data dir')
+  .action(async () => {
+    const config = loadConfig(process.env, overrides({ logLevel: 'warn' }));
+    const store = await openExistingStore(config);
+    try {
+      const base = config.publicUrl ?? `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${config.port}`;
+      const server = await fetch(`${base}/readyz`, { signal: AbortSignal.timeout(2000) })
+        .then(async (r) => ({ url: base, running: true, ...(await r.json() as object) }))
+        .catch(() => ({ url: base, running: false }));
+      const storage = await createObjectStorage(config);
+      let bucket: boolean | string;
+      try {
+        bucket = await storage.bucketExists(config.defaultBucket);
+      } catch (err) {
+        bucket = err instanceof Error ? err.message : String(err);
+      } finally {
+        storage.close?.();
+      }
+      const s = config.storage;
+      process.stdout.write(`${JSON.stringify({
+        data_dir: config.dataDir,
+        server,
+        store: { dialect: store.dialect, url: shownUrl(config.databaseUrl), migrations_applied: (await appliedMigrations(store)).length,
+          migrations_pending: await store.pendingMigrations() },
+        storage: { kind: s.kind, ...(s.kind === 'local' ? { warehouse: localWarehouse(config) } : { endpoint: s.endpoint }),
+          default_bucket: config.defaultBucket, default_bucket_exists: bucket },
+        counts: await storeCounts(store.db),
+      }, null, 2)}\n`);
+    } finally {
+      await store.close();
+    }
+  });
+
+async function appliedMigrations(store: Store): Promise<string[]> {
+  const pending = new Set(await store.pendingMigrations());
+  const { migrationProvider } = await import('./store/migrations/index.js');
+  return Object.keys(await migrationProvider(store.dialect).getMigrations()).filter((m) => !pending.has(m));
+}
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   process.stderr.write(`lakeform: ${err instanceof Error ? err.message : String(err)}\n`);

@@ -43,6 +43,10 @@ export interface Config {
   icebergMetricsRetentionDays: number;
   /** The most Iceberg metrics reports kept per table (the newest). */
   icebergMetricsMaxPerTable: number;
+  /** GET /metrics served (LAKEFORM_METRICS=on, the default) or not (off). */
+  metrics: boolean;
+  /** Serve /metrics on this port (on the same host) instead of the API's, when set. */
+  metricsPort: number | undefined;
   /** The Hive Metastore Thrift endpoint (src/metastore); port 0 turns it off. */
   hms: HmsConfig;
 }
@@ -87,6 +91,14 @@ function boolFrom(env: NodeJS.ProcessEnv, name: string, fallback: boolean): bool
   if (raw === 'true' || raw === '1') return true;
   if (raw === 'false' || raw === '0') return false;
   throw new Error(`${name} must be true or false, got '${raw}'`);
+}
+
+function onOff(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boolean {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (raw === 'on') return true;
+  if (raw === 'off') return false;
+  throw new Error(`${name} must be on or off, got '${raw}'`);
 }
 
 /** LAKEFORM_STORAGE and, for s3, the LAKEFORM_S3_* settings; errors name the variable but never print a secret. */
@@ -183,5 +195,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Conf
     icebergMetricsRetentionDays: intFrom(env, 'LAKEFORM_ICEBERG_METRICS_RETENTION_DAYS', 7, 1, 3650),
     icebergMetricsMaxPerTable: intFrom(env, 'LAKEFORM_ICEBERG_METRICS_MAX_PER_TABLE', 1000, 1, 1_000_000),
     hms: hmsFrom(env, overrides.host ?? (env.LAKEFORM_HOST || '127.0.0.1')),
+    metrics: onOff(env, 'LAKEFORM_METRICS', true),
+    metricsPort: env.LAKEFORM_METRICS_PORT ? intFrom(env, 'LAKEFORM_METRICS_PORT', 0, 0, 65535) : undefined,
   };
 }

@@ -1,10 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
+import http from 'node:http';
 import type { FastifyInstance } from 'fastify';
 import pino, { type Logger } from 'pino';
+import pretty from 'pino-pretty';
 import type { Config } from './config.js';
 import { buildApp } from './http/app.js';
 import type { Clock } from './services/clock.js';
+import { Metrics } from './http/metrics.js';
 import { createServices, type AppServices } from './services/app-services.js';
 import { LifecycleWorker } from './services/instances/lifecycle-worker.js';
 import { createObjectStorage, localWarehouse } from './storage/index.js';
@@ -15,16 +18,36 @@ import { type MetastoreEndpoint, startMetastore } from './metastore/server.js';
 
 export const VERSION = '0.1.0';
 
+/** GET /metrics on a port of its own (LAKEFORM_METRICS_PORT), e.g. one only the scraper's network reaches. */
+async function serveMetricsApart(metrics: Metrics, host: string, port: number, log: Logger): Promise<http.Server> {
+  const server = http.createServer((req, res) => {
+    if (req.method !== 'GET' || (req.url ?? '').split('?')[0] !== '/metrics') {
+      res.writeHead(404, { 'Content-Type': 'text/plain' }).end('only GET /metrics is served here\n');
+      return;
+    }
+    metrics.text().then((text) => res.writeHead(200, { 'Content-Type': metrics.contentType }).end(text),
+      (err: unknown) => { log.error({ err }, 'collecting metrics failed'); res.writeHead(500).end(); });
+  });
+  await new Promise<void>((resolve, reject) => server.once('error', reject).listen(port, host, resolve));
+  const a = server.address();
+  log.info({ metrics_address: typeof a === 'object' && a ? `http://${host}:${a.port}/metrics` : String(a) }, 'metrics served apart');
+  return server;
+}
+
 /**
  * Structured logs to stdout (the server) or stderr (the admin commands, whose stdout is their JSON result), or to
- * a given stream (a server the tests run in their own process).
+ * a given stream (a server the tests run in their own process). LAKEFORM_LOG_FORMAT=pretty: one human line per entry.
  */
-export function createLogger(level: string, to: 1 | 2 | pino.DestinationStream = 1): Logger {
+export function createLogger(level: string, to: 1 | 2 | pino.DestinationStream = 1, format = process.env.LAKEFORM_LOG_FORMAT || 'json'): Logger {
+  if (format !== 'json' && format !== 'pretty') throw new Error(`LAKEFORM_LOG_FORMAT must be json or pretty, got '${format}'`);
+  const destination = typeof to !== 'number' ? to : format === 'pretty'
+    ? pretty({ destination: to, sync: true, colorize: false, singleLine: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname,service' })
+    : pino.destination({ fd: to, sync: true });
   return pino({
     level,
     base: { service: 'lakeform' },
     redact: { paths: ['req.headers["x-auth-token"]', 'req.headers.authorization', 'req.headers["x-security-token"]', '*.password'], censor: '[redacted]' },
-  }, typeof to === 'number' ? pino.destination({ fd: to, sync: true }) : to);
+  }, destination);
 }
 
 export interface RunningServer { app: FastifyInstance; services: AppServices; url: string; metastore?: MetastoreEndpoint; close(): Promise<void> }
@@ -54,7 +77,13 @@ export async function startServer(config: Config, log: Logger = createLogger(con
     }
   }
 
-  const app = await buildApp(services, { logger: log, bodyLimit: config.bodyLimitBytes, qpsPerStride: config.qpsPerStride });
+  const metrics = new Metrics(store);
+  const app = await buildApp(services, {
+    logger: log, bodyLimit: config.bodyLimitBytes, qpsPerStride: config.qpsPerStride, metrics,
+    serveMetrics: config.metrics && config.metricsPort === undefined,
+  });
+  const metricsServer = config.metrics && config.metricsPort !== undefined
+    ? await serveMetricsApart(metrics, config.host, config.metricsPort, log) : undefined;
   const worker = new LifecycleWorker(services.instances, log);
   worker.start();
   services.jobRunner.start();
@@ -76,8 +105,15 @@ export async function startServer(config: Config, log: Logger = createLogger(con
     kind: config.storage.kind, localWarehouse: config.storage.kind === 'local' ? localWarehouse(config) : undefined,
   };
   try {
-    if (config.hms.port !== 0) metastores.push(await startMetastore(services, config.hms, log, warehouse));
-    for (const e of config.hms.extra) metastores.push(await startMetastore(services, { ...config.hms, ...e, extra: [] }, log, warehouse));
+    // Metastore calls count in the same metrics as HTTP requests (wire `metastore`).
+    const observe = (c: { operation: string; status: number; seconds: number; denied: boolean }) => {
+      metrics.observeRequest({ wire: 'metastore', operation: c.operation, status: c.status, seconds: c.seconds });
+      if (c.status < 400 || c.denied) metrics.observeDecision(c.denied ? 'deny' : 'allow', `hms:${c.operation}`);
+    };
+    if (config.hms.port !== 0) metastores.push(await startMetastore(services, config.hms, log, warehouse, observe));
+    for (const e of config.hms.extra) {
+      metastores.push(await startMetastore(services, { ...config.hms, ...e, extra: [] }, log, warehouse, observe));
+    }
   } catch (err) {
     for (const m of metastores) await m.close();
     await app.close();
@@ -91,6 +127,8 @@ export async function startServer(config: Config, log: Logger = createLogger(con
   const close = () => (closing ??= (async () => {
     clearInterval(purge);
     for (const m of metastores) await m.close();
+    metricsServer?.close();
+    metrics.close();
     // Stop accepting and wait for in-flight requests. A keep-alive connection whose request
     // finishes after close() began would otherwise linger until its idle timeout: close those as
     // they go idle, and give up on stragglers after a deadline.

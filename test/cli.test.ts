@@ -16,6 +16,8 @@ describe('lakeform CLI', () => {
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'lakeform-cli-'));
     const env = { ...process.env, LAKEFORM_DATA_DIR: dataDir, LAKEFORM_ADMIN_PASSWORD: 'Cli-admin-pass-1', LAKEFORM_DATABASE_URL: '' };
     const cli = async (...args: string[]) => JSON.parse((await run(process.execPath, [CLI, ...args], { env })).stdout);
+    // Only `serve` creates a store: the admin commands then work on the server's, beside it.
+    const server = await startServer({ name: 'sqlite' }, { dataDir, adminPassword: 'Cli-admin-pass-1', ownsData: true });
     try {
       const user = await cli('user', 'create', 'erin', '--admin');
       assert.equal(user.name, 'erin');
@@ -31,9 +33,7 @@ describe('lakeform CLI', () => {
       assert.deepEqual(listed.map((k: { access: string }) => k.access), [key.access]);
       assert.equal(JSON.stringify(listed).includes(key.secret), false);
       assert.ok((await cli('user', 'list')).some((u: { name: string }) => u.name === 'erin'));
-
-      const server = await startServer({ name: 'sqlite' }, { dataDir, adminPassword: 'Cli-admin-pass-1', ownsData: true });
-      try {
+      {
         const login = await server.login('erin', user.password, 'etl');
         assert.equal(login.projectId, project.id);
         const created = await server.request('POST', `/v1/${project.id}/instances`, { token: login.token, body: { name: 'cli_made', charge_mode: 'postPaid', shared: true } });
@@ -44,9 +44,32 @@ describe('lakeform CLI', () => {
         assert.equal(signed.status, 200);
         const unknown = signRequest({ method: 'GET', url, accessKey: 'UNKNOWNKEY0000000000', secretKey: key.secret, headers: { 'X-Project-Id': project.id } });
         assert.equal((await fetch(url, { headers: unknown })).status, 401);
-      } finally {
-        await server.stop();
       }
+      const status = await cli('status');
+      assert.equal(status.data_dir, dataDir);
+      assert.equal(status.store.dialect, 'sqlite');
+      assert.deepEqual(status.store.migrations_pending, []);
+      assert.equal(status.storage.kind, 'local');
+      assert.equal(status.storage.default_bucket_exists, true);
+      assert.ok(status.counts.users >= 2);
+      assert.equal(status.counts.instances, 1);
+    } finally {
+      await server.stop();
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+
+  test('admin commands refuse a data dir without a store, name the dir, and create nothing', async () => {
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'lakeform-cli-empty-'));
+    const env = { ...process.env, LAKEFORM_DATA_DIR: dataDir, LAKEFORM_DATABASE_URL: '' };
+    try {
+      for (const args of [['user', 'list'], ['status'], ['migrate'], ['backup', path.join(dataDir, 'b.db')]]) {
+        const e = await run(process.execPath, [CLI, ...args], { env }).then(() => null, (x: { code: number; stderr: string }) => x);
+        assert.equal(e?.code, 2, args.join(' '));
+        assert.match(e?.stderr ?? '', new RegExp(`data dir ${dataDir.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`));
+        assert.match(e?.stderr ?? '', /no lakeform store in .*lakeform serve/);
+      }
+      assert.deepEqual(fs.readdirSync(dataDir), []);
     } finally {
       fs.rmSync(dataDir, { recursive: true, force: true });
     }

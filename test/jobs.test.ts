@@ -350,5 +350,25 @@ for (const backend of await backends()) {
         await second.stop();
       }
     });
+
+    test('discovery of a missing or empty location fails and says so; the run is counted in the metrics', async () => {
+      const missing = await run(await create(discovery('disc_missing', 'no_such_folder', 'db_missing')));
+      assert.equal(missing.last_run.status, 'FAILED');
+      assert.match(missing.last_run.message, /nothing to discover: .*no_such_folder does not exist or holds no files/);
+      fs.mkdirSync(folder('empty_folder/t1'), { recursive: true });
+      put('empty_folder/t1/_SUCCESS', '');
+      const empty = await run(await create(discovery('disc_empty', 'empty_folder', 'db_empty')));
+      assert.equal(empty.last_run.status, 'FAILED');
+      assert.match(empty.last_run.message, /holds only hidden files/);
+      put('junk_folder/t1/readme.txt', 'not data');
+      const junk = await run(await create(discovery('disc_junk', 'junk_folder', 'db_junk')));
+      assert.equal(junk.last_run.status, 'FAILED');
+      assert.match(junk.last_run.message, /no table found under .*junk_folder/);
+      const dbs = await server.request('GET', `/v1/${project}/instances/${instance}/catalogs/hive/databases/db_missing`, { token });
+      assert.equal(dbs.status, 404, 'no empty database is left behind');
+      const m = (await server.request('GET', '/metrics')).text;
+      const line = m.split('\n').find((l) => l.startsWith('lakeform_job_runs_total{') && l.includes('type="METADATA_DISCOVERY"') && l.includes('status="FAILED"'));
+      assert.ok(line && Number(line.split(' ').pop()) >= 3, line);
+    });
   });
 }

@@ -465,6 +465,12 @@ for (const backend of await backends()) {
         ),
         'the refusal is audited as REST refusals are',
       );
+      // Metastore calls count in the server's metrics, the refusal as a deny.
+      const metrics = (await server.request('GET', '/metrics')).text.split('\n');
+      const has = (...parts: string[]) => metrics.some((l) => parts.every((p) => l.includes(p)) && !l.endsWith(' 0'));
+      assert.ok(has('lakeform_requests_total{', 'wire="metastore"', 'operation="get_table"', 'status_class="2xx"'));
+      assert.ok(has('lakeform_requests_total{', 'wire="metastore"', 'operation="drop_table"', 'status_class="4xx"'));
+      assert.ok(has('lakeform_authorization_decisions_total{', 'decision="deny"', 'action="hms:drop_table"'));
       assert.equal(
         (
           await server.request('POST', `${base}/revoke`, {

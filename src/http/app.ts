@@ -31,13 +31,19 @@ import { bearerAuthentication, handleIcebergError, icebergValidator, sendIceberg
 import { MAX_BODY_DEPTH, nestsDeeperThan } from './json-depth.js';
 import { QPS_SPEC } from '../services/instances/specs.js';
 import { RawJson } from '../services/raw-json.js';
+import { Metrics } from './metrics.js';
+import { registerOpsRoutes } from './ops-routes.js';
 
 /** Every operation the server serves: the table routes, hooks and generated tests come from. */
 export function allOperations(services: AppServices): Operation[] {
   return [...iamOperations(services), ...instanceOperations(services), ...catalogOperations(services), ...databaseOperations(services), ...tableOperations(services), ...partitionOperations(services), ...constraintOperations(services), ...functionOperations(services), ...datasetOperations(services), ...metadataOperations(services), ...roleOperations(services), ...policyOperations(services), ...auditOperations(services), ...consoleOperations(services), ...jobOperations(services), ...alarmOperations(services), ...icebergOperations(services)];
 }
 
-export interface AppOptions { logger: Logger; bodyLimit: number; qpsPerStride: number }
+export interface AppOptions {
+  logger: Logger; bodyLimit: number; qpsPerStride: number;
+  /** The process's metrics (one is made when left out); GET /metrics serves them unless serveMetrics is false. */
+  metrics?: Metrics; serveMetrics?: boolean;
+}
 
 export async function buildApp(services: AppServices, opts: AppOptions): Promise<FastifyInstance> {
   const app = Fastify({
@@ -47,11 +53,36 @@ export async function buildApp(services: AppServices, opts: AppOptions): Promise
     bodyLimit: opts.bodyLimit,
     genReqId: () => randomUUID().replace(/-/g, ''), // randomUUID draws from a cached entropy pool
     return503OnClosing: true,
+    // A URL the router cannot decode, in the protocol's error shape (Fastify's own otherwise).
+    frameworkErrors: (err, request, reply) => {
+      const path = (request.raw.url ?? '/').split('?')[0] ?? '/';
+      if (path === '/iceberg' || path.startsWith('/iceberg/')) return sendIcebergError(reply, 400, 'BadRequestException', err.message);
+      return handleError(err, request, reply);
+    },
+    // Errors Node's HTTP parser raises before routing (431, a malformed request) in our error shape.
+    clientErrorHandler: (err: NodeJS.ErrnoException, socket) => {
+      if (!socket.writable) return socket.destroy();
+      const [status, message] = err.code === 'HPE_HEADER_OVERFLOW'
+        ? [431, 'the request headers are larger than the server accepts']
+        : [400, `malformed HTTP request (${err.code ?? 'parse error'})`];
+      const body = JSON.stringify({ error_code: `common.01000${status}`, error_msg: message });
+      const title = status === 431 ? 'Request Header Fields Too Large' : 'Bad Request';
+      socket.end(`HTTP/1.1 ${status} ${title}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+    },
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 1024 },
-    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: false } },
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: true, verbose: true } },
   });
-  type RouteConfig = { operation?: string; wire?: Operation['wire'] } | undefined;
-  const wireOf = (request: FastifyRequest): Operation['wire'] => (request.routeOptions.config as RouteConfig)?.wire;
+  type RouteConfig = { operation?: string; wire?: Operation['wire'] | 'ops'; action?: string } | undefined;
+  // Every route as registered, for the OpenAPI coverage test.
+  const servedRoutes: { method: string; url: string }[] = [];
+  app.decorate('servedRoutes', servedRoutes);
+  app.addHook('onRoute', (r) => {
+    for (const method of [r.method].flat()) servedRoutes.push({ method, url: r.url });
+  });
+  const wireOf = (request: FastifyRequest) => (request.routeOptions.config as RouteConfig)?.wire;
+  const metrics = opts.metrics ?? new Metrics(services.store);
+  app.decorate('metrics', metrics);
+  if (!opts.metrics) app.addHook('onClose', async () => metrics.close());
 
   // Keep the exact bytes: AK/SK signatures are computed over them.
   // Iceberg bodies carry 64-bit ids: parsed without rounding them (services/iceberg/json.ts).
@@ -76,6 +107,8 @@ export async function buildApp(services: AppServices, opts: AppOptions): Promise
     }
     done(null, body.length === 0 ? undefined : Object.fromEntries(new URLSearchParams(body.toString('utf8'))));
   });
+  // Fastify parses text/plain by itself: a JSON body sent as text would reach validation as a string.
+  app.removeContentTypeParser('text/plain');
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (request, body: Buffer, done) => {
     request.rawBody = body;
     if (body.length === 0) return done(null, undefined);
@@ -87,7 +120,20 @@ export async function buildApp(services: AppServices, opts: AppOptions): Promise
   });
   const logRequests = opts.logger.isLevelEnabled('info'); // the level is fixed for the process
   app.addHook('onResponse', async (request, reply) => {
-    if (logRequests) request.log.info({ method: request.method, url: request.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime * 10) / 10, user: request.principal?.userName }, 'request');
+    const config = request.routeOptions.config as RouteConfig;
+    const operation = config?.operation ?? (request.routeOptions.url ? request.routeOptions.url : 'unmatched');
+    const status = reply.statusCode;
+    if (logRequests) {
+      request.log.info({
+        operation, method: request.method, url: request.url, status, ms: Math.round(reply.elapsedTime * 10) / 10,
+        user: request.principal?.userName, user_id: request.principal?.userId,
+      }, 'request');
+    }
+    metrics.observeRequest({ wire: config?.wire ?? 'ops', operation, status, seconds: reply.elapsedTime / 1000 });
+    // Authenticated calls of operations: allowed when answered, denied on 403 (a missing privilege).
+    if (request.principal && config?.operation && (status < 400 || status === 403)) {
+      metrics.observeDecision(status === 403 ? 'deny' : 'allow', config.action ?? config.operation);
+    }
   });
   app.setErrorHandler((err, request, reply) => {
     const iceberg = wireOf(request) === 'iceberg';
@@ -206,10 +252,24 @@ export async function buildApp(services: AppServices, opts: AppOptions): Promise
     done();
   };
   const bodyHooks = { required: absentBody(true), optional: absentBody(false) };
+  // A query parameter the operation does not take is refused by name, not silently ignored (a
+  // misspelt filter would otherwise answer everything). Iceberg clients send parameters of newer
+  // spec versions, which the spec says to ignore: not checked there.
+  const queryCheck = (op: Operation): Hook | undefined => {
+    if (op.wire === 'iceberg') return undefined;
+    const known = new Set(Object.keys(((op.query as { properties?: object } | undefined)?.properties) ?? {}));
+    const takes = known.size ? `; this operation takes ${[...known].join(', ')}` : '; this operation takes none';
+    return (request, _reply, done) => {
+      const unknown = Object.keys((request.query ?? {}) as object).filter((k) => !known.has(k));
+      if (!unknown.length) return done();
+      const names = unknown.map((k) => (k.length > 64 ? `${k.slice(0, 64)}…` : k)).join(', ');
+      done(new HttpError(400, 'common.01000001', `unknown query parameter${unknown.length > 1 ? 's' : ''} ${names}${takes}`));
+    };
+  };
   const withBodyCheck = (op: Operation, hooks: { onRequest?: Hook; preValidation?: Hook }) => {
-    if (!op.body) return hooks;
-    const check = op.bodyRequired ? bodyHooks.required : bodyHooks.optional;
-    return { ...hooks, preValidation: hooks.preValidation ? [hooks.preValidation, check] : check };
+    const checks = [hooks.preValidation, queryCheck(op), op.body ? (op.bodyRequired ? bodyHooks.required : bodyHooks.optional) : undefined]
+      .filter((h): h is Hook => h !== undefined);
+    return checks.length ? { ...hooks, preValidation: checks } : hooks;
   };
 
   // A GET whose path has its own HEAD operation does not get Fastify's automatic HEAD, nor does an
@@ -227,7 +287,7 @@ export async function buildApp(services: AppServices, opts: AppOptions): Promise
       method: op.method,
       url: toFastifyPath(op.path),
       schema,
-      config: { operation: op.name, wire: op.wire ?? 'lakeformation' },
+      config: { operation: op.name, wire: op.wire ?? 'lakeformation', ...(op.action ? { action: op.action } : {}) },
       ...(op.method === 'GET' && !autoHead(op) ? { exposeHeadRoute: false } : {}),
       // The lossless codec writes Iceberg answers, so 64-bit ids reach the client digit for digit.
       ...(op.wire === 'iceberg' ? { serializerCompiler: icebergSerializer, validatorCompiler: icebergValidator } : {}),
@@ -266,12 +326,9 @@ export async function buildApp(services: AppServices, opts: AppOptions): Promise
     return sendError(request, reply, 404, 'common.01000404', `no operation at ${request.method} ${path}`);
   });
 
-  // Liveness and service identity; also the no-op route the benchmark compares against.
+  // Service identity; also the no-op route the benchmark compares against.
   app.get('/', async () => ({ service: 'lakeform', version: services.version }));
-  app.get('/healthz', async () => {
-    await services.ping();
-    return { status: 'ok' };
-  });
+  registerOpsRoutes(app, services, metrics, opts.serveMetrics ?? true, ops);
 
   return app;
 }

@@ -102,7 +102,17 @@ interface Shared {
   eventLog: EventLog;
   methods: Map<string, MethodInfo>;
   instance: string;
+  /** Reports each call to the metrics (wire `metastore`), its outcome as an HTTP status class would. */
+  observe?: (call: { operation: string; status: number; seconds: number; denied: boolean }) => void;
 }
+
+const OUTCOME: Record<string, number> = {
+  invalid: 400,
+  unauthenticated: 401,
+  forbidden: 403,
+  not_found: 404,
+  conflict: 409,
+};
 
 /** How long a connection's principal (admin membership) is reused before it is read again. */
 const PRINCIPAL_TTL_MS = 5_000;
@@ -186,8 +196,21 @@ class Connection {
         { method: info.name, action: entry.action, ms: Math.round(performance.now() - started) },
         'metastore call',
       );
+      this.sh.observe?.({
+        operation: info.name,
+        status: 200,
+        seconds: (performance.now() - started) / 1000,
+        denied: false,
+      });
       return out;
     } catch (err) {
+      const kind = err instanceof ServiceError ? err.kind : '';
+      this.sh.observe?.({
+        operation: info.name,
+        status: OUTCOME[kind] ?? 500,
+        seconds: (performance.now() - started) / 1000,
+        denied: kind === 'forbidden',
+      });
       if (info.oneway) {
         this.sh.log.warn({ err, method: info.name }, 'oneway metastore call failed');
         return undefined;
@@ -243,6 +266,7 @@ export async function startMetastore(
   cfg: HmsConfig,
   log: Logger,
   storage: { kind: 'local' | 's3'; localWarehouse?: string },
+  observe?: Shared['observe'],
 ): Promise<MetastoreEndpoint> {
   const methods = readMethods();
   const missing = [...methods.keys()].filter((m) => !METHODS[m]);
@@ -255,6 +279,7 @@ export async function startMetastore(
     tenant: new Tenant(s, cfg),
     loc: new LocationMap(storage.kind, storage.localWarehouse),
     eventLog: new EventLog(s.store, s.instances, s.tables),
+    observe,
     methods,
     instance: cfg.instance,
   };

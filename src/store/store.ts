@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
 import pg from 'pg';
-import { Kysely, Migrator, PostgresDialect, sql, SqliteDialect } from 'kysely';
+import { Kysely, type LogEvent, Migrator, PostgresDialect, sql, SqliteDialect } from 'kysely';
 import type { Database } from './schema.js';
 import { type Db, type Dialect, DIALECTS, type SqlDialect, type Tx } from './dialect.js';
 import { migrationProvider } from './migrations/index.js';
@@ -86,6 +86,18 @@ export class Store {
 
   private readonly closers: (() => void)[] = [];
 
+  /** Called with each query's duration in seconds and whether it failed (the metrics' store latency). */
+  queryObserver: ((seconds: number, failed: boolean) => void) | undefined;
+
+  /** Connections of the PostgreSQL pool (undefined on SQLite, which has one connection). */
+  poolStats: () => { total: number; idle: number; waiting: number } | undefined = () => undefined;
+
+  /** Names of migrations known to this build but not applied to the database. */
+  async pendingMigrations(): Promise<string[]> {
+    const migrator = new Migrator({ db: this.db, provider: migrationProvider(this.dialect), allowUnorderedMigrations: true });
+    return (await migrator.getMigrations()).filter((m) => !m.executedAt).map((m) => m.name);
+  }
+
   onClose(fn: () => void): void {
     this.closers.push(fn);
   }
@@ -114,8 +126,12 @@ export function openStore(databaseUrl: string): Store {
     // case-sensitive LIKE gives the same answers and lets SQLite use the name index for a prefix.
     database.pragma('case_sensitive_like = ON');
     let localWrites = 0;
-    const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(database, () => { localWrites++; }) }) });
+    const observed = observer();
+    const db = new Kysely<Database>({
+      dialect: new SqliteDialect({ database: withStatementCache(database, () => { localWrites++; }) }), log: observed.log,
+    });
     const store = new Store(db, 'sqlite');
+    observed.store = store;
     if (file !== ':memory:') {
       // A second, read-only connection serves prepared lookups synchronously. In WAL mode it reads
       // the last committed state, so it never sees a transaction of the main connection half-done.
@@ -145,7 +161,19 @@ export function openStore(databaseUrl: string): Store {
     return store;
   }
   const pool = new pg.Pool({ connectionString: databaseUrl, max: 10 });
-  return new Store(new Kysely<Database>({ dialect: new PostgresDialect({ pool }) }), 'postgres');
+  const observed = observer();
+  const store = new Store(new Kysely<Database>({ dialect: new PostgresDialect({ pool }), log: observed.log }), 'postgres');
+  observed.store = store;
+  store.poolStats = () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount });
+  return store;
+}
+
+/** Kysely's query log, forwarded to the store's observer once one is set (Kysely times each query). */
+function observer(): { store?: Store; log: (event: LogEvent) => void } {
+  const o: { store?: Store; log: (event: LogEvent) => void } = {
+    log: (event) => o.store?.queryObserver?.(event.queryDurationMillis / 1000, event.level === 'error'),
+  };
+  return o;
 }
 
 /**

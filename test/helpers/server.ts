@@ -52,6 +52,8 @@ export const POSTGRES_FILES = new Map([
   ['credentials', 'location prefixes matched in PostgreSQL SQL'],
   ['metastore', 'every metastore call, the partition filter and the notification log over PostgreSQL'],
   ['web-console', "the console's main scenario on a PostgreSQL store"],
+  ['backup', 'the export of one REPEATABLE READ snapshot under write load, restored into an empty database'],
+  ['operations', 'the readiness checks, store query metrics and pool gauges over PostgreSQL'],
 ]);
 
 /** The test file this process runs (node --test runs each file in a process of its own). */

@@ -1,4 +1,5 @@
 import { LRUCache } from 'lru-cache';
+import { countedCache } from '../telemetry.js';
 import type { Store } from '../../store/store.js';
 import type { ProjectRow, UserRow } from '../../store/schema.js';
 import * as projectsRepo from '../../store/iam/projects-repository.js';
@@ -29,7 +30,7 @@ export class TokenService {
   constructor(private readonly store: Store, private readonly ttlSeconds: number, cacheSeconds: number, private readonly clock: Clock = systemClock) {
     // A replica may serve a validated token from memory for a few seconds; revocation on this
     // replica evicts at once, other replicas notice within cacheSeconds.
-    this.cache = new LRUCache({ max: 10_000, ttl: Math.max(1, cacheSeconds) * 1000, ttlAutopurge: false });
+    this.cache = countedCache('tokens', new LRUCache({ max: 10_000, ttl: Math.max(1, cacheSeconds) * 1000, ttlAutopurge: false }));
     this.cacheEnabled = cacheSeconds > 0;
   }
 

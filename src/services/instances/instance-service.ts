@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
+import { countedCache } from '../telemetry.js';
 import type { Store } from '../../store/store.js';
 import { nowIso } from '../../store/store.js';
 import type { InstanceRow, InstanceTagRow } from '../../store/schema.js';
@@ -70,8 +71,10 @@ function checkTags(tags: Tag[]): InstanceTagRow[] {
 export class InstanceService {
   private readonly hooks: InstanceLifecycleHooks[] = [];
   /** Instance reference → rate-limit key and QPS stride; refreshed on scale by this replica, by TTL on others. */
-  private readonly strideCache = new LRUCache<string, { instanceId: string; stride: number }>({ max: 100_000, ttl: 5000 });
-  private readonly viewCache = new LRUCache<string, { version: number; projectId: string; view: InstanceView }>({ max: 10_000 });
+  private readonly strideCache = countedCache('instance_rate_limits',
+    new LRUCache<string, { instanceId: string; stride: number }>({ max: 100_000, ttl: 5000 }));
+  private readonly viewCache = countedCache('instance_views',
+    new LRUCache<string, { version: number; projectId: string; view: InstanceView }>({ max: 10_000 }));
   /** Called after every state change so the lifecycle worker can act at once. */
   onChange: () => void = () => undefined;
 

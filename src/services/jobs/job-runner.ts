@@ -5,6 +5,7 @@ import { nowIso } from '../../store/store.js';
 import type { JobRow, JobRunRow } from '../../store/schema.js';
 import * as repo from '../../store/jobs/job-repository.js';
 import type { Principal } from '../iam/principal.js';
+import { jobRunEnded } from '../telemetry.js';
 
 export type RunCounter = 'created' | 'updated' | 'skipped' | 'failed';
 
@@ -142,6 +143,7 @@ export class JobRunner {
     if (!held || !(await repo.finishRun(this.store.db, run.id, this.owner, status, message, nowIso(), progress))) {
       this.log.warn({ run: run.id }, 'a job run lost its lease before it finished');
     }
+    jobRunEnded(job?.type ?? 'UNKNOWN', held ? status : 'LOST_LEASE');
   }
 
   async stop(): Promise<void> {

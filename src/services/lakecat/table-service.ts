@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
+import { countedCache } from '../telemetry.js';
 import type { Logger } from 'pino';
 import type { Store, Tx } from '../../store/store.js';
 import { isForeignKeyViolation, nowIso } from '../../store/store.js';
@@ -196,7 +197,7 @@ export class TableService {
    * replica answers with the stored state); only turning it into JSON is skipped while the
    * stamp (version and path) is unchanged. Bounded, so memory does not grow with the tables.
    */
-  private readonly shown = new LRUCache<string, { stamp: string; json: RawJson }>({ max: 10_000 });
+  private readonly shown = countedCache('table_answers', new LRUCache<string, { stamp: string; json: RawJson }>({ max: 10_000 }));
 
   /** The stamp and view of a path as of a store change mark: while the mark holds, nothing changed (SQLite). */
   private readonly shownAt = new LRUCache<string, { mark: string; stamp: repo.TableStamp; json: RawJson }>({ max: 10_000 });

@@ -7,6 +7,7 @@ import type { LocationService } from '../../console/location-service.js';
 import { storageCoordinates } from '../../console/location-service.js';
 import type { JobContext, JobHandler } from '../job-runner.js';
 import { type Column, type FileFormat, formatOf, readSchema, storageOf, widen } from './file-schemas.js';
+import { StorageNotFoundError } from '../../../storage/object-storage.js';
 
 export interface DiscoveryParameter { data_location: string; target_catalog: string; target_database: string; conflict_strategy?: string }
 
@@ -66,7 +67,10 @@ export function discoveryJob(deps: {
     const keys: string[] = [];
     const sizes = new Map<string, number>();
     for (let marker: string | undefined; ;) {
-      const page = await deps.storage.listObjects(root.bucket, { prefix: base, marker, limit: LIST_PAGE });
+      const page = await deps.storage.listObjects(root.bucket, { prefix: base, marker, limit: LIST_PAGE }).catch((err: unknown) => {
+        if (err instanceof StorageNotFoundError) throw new Error(`data_location ${p.data_location}: bucket ${root.bucket} does not exist`);
+        throw err;
+      });
       for (const o of page.objects) { keys.push(o.key); sizes.set(o.key, o.size); }
       if (ctx.stopped) return;
       if (!page.nextMarker) break;
@@ -75,6 +79,10 @@ export function discoveryJob(deps: {
     const dataKeys = keys.filter((k) => !k.slice(base.length).split('/').some((s) => s.startsWith('_') || s.startsWith('.')));
     ctx.progress({ step: 'reading schemas', done: 0, total: dataKeys.length });
     ctx.log('info', `found ${dataKeys.length} data file(s) under ${p.data_location}`);
+    // An empty or missing location is a mistake to report, not a success with an empty database.
+    if (!dataKeys.length) {
+      throw new Error(`nothing to discover: ${p.data_location} ${keys.length ? `holds only hidden files (${keys.length})` : 'does not exist or holds no files'}`);
+    }
 
     const tables = new Map<string, FoundTable>();
     let done = 0;
@@ -117,6 +125,8 @@ export function discoveryJob(deps: {
     }
     ctx.progress({ done: dataKeys.length });
 
+    const usable = [...tables.values()].filter((t) => t.format && t.columns.length > 0);
+    if (!usable.length) throw new Error(`no table found under ${p.data_location}: none of its ${dataKeys.length} file(s) could be read as a table (see the log)`);
     ctx.progress({ step: 'writing metadata' });
     try {
       await deps.databases.create(ctx.actor, projectId, instance, p.target_catalog, { database_name: p.target_database, description: `discovered from ${p.data_location}` });
