@@ -72,7 +72,7 @@ for (const backend of await backends()) {
         sample(m.text, 'lakeform_requests_total', ok),
       );
       assert.ok(
-        sample(m.text, 'lakeform_authorization_decisions_total', { decision: 'allow', action: 'ListCatalogs' }) >= 3,
+        sample(m.text, 'lakeform_authorization_decisions_total', { decision: 'allow', action: 'catalog.list' }) >= 3,
       );
       assert.ok(sample(m.text, 'lakeform_store_query_duration_seconds_count', { result: 'ok' }) > 0);
       assert.ok(sample(m.text, 'lakeform_cache_lookups_total', { cache: 'tokens', result: 'hit' }) > 0);
@@ -99,7 +99,7 @@ for (const backend of await backends()) {
       assert.equal(denied.status, 403, denied.text);
       const m = (await server.request('GET', '/metrics')).text;
       assert.equal(
-        sample(m, 'lakeform_authorization_decisions_total', { decision: 'deny', action: 'CreateCatalog' }),
+        sample(m, 'lakeform_authorization_decisions_total', { decision: 'deny', action: 'catalog.create' }),
         1,
       );
     });
