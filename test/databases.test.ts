@@ -32,6 +32,15 @@ for (const backend of await backends()) {
       assert.deepEqual(names.json, ['default']);
     });
 
+    test('the default database cannot be deleted, even with cascade (400, as the reference says)', async () => {
+      for (const query of [{}, { cascade: 'true', delete_data: 'true' }]) {
+        const r = await server.request('DELETE', `${dbs()}/default`, { token, query });
+        assert.equal(r.status, 400, r.text);
+        assert.match(r.json.error_msg, /default database .*cannot be deleted/);
+      }
+      assert.equal((await server.request('GET', `${dbs()}/default`, { token })).status, 200);
+    });
+
     test('create round-trips every field; names are lower-cased; the default location is <catalog>/<name>.db', async () => {
       const body = {
         database_name: 'Sales', description: 'sales data', owner: 'admin', owner_type: 'USER', owner_auth_source_type: 'IAM',

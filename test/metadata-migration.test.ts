@@ -52,11 +52,11 @@ for (const source of sources) {
       locations: [{ key: 'hdfs://nn:8020', value: target() }, { key: 's3a://web-bucket', value: `${target()}/web-bucket` }],
       ...extra,
     } });
-    async function run(name: string, p: unknown) {
+    async function run(name: string, p: unknown, query?: Record<string, string>) {
       const created = await server.request('POST', jobs(), { token, body: { name, type: 'METADATA_MIGRATION', parameter: p } });
       assert.equal(created.status, 200, created.text);
       const id = created.json.id as string;
-      assert.equal((await server.request('POST', `${jobs()}/${id}/start`, { token })).status, 200);
+      assert.equal((await server.request('POST', `${jobs()}/${id}/start`, { token, ...(query ? { query } : {}) })).status, 200);
       for (let i = 0; i < 600; i++) {
         const s = await server.request('GET', `${jobs()}/${id}`, { token });
         if (!['SUBMITTED', 'RUNNING'].includes(s.json.status)) return { id, job: s.json, text: s.text };
@@ -131,6 +131,78 @@ for (const source of sources) {
       assert.equal(dbsOnly.job.status, 'SUCCESS', dbsOnly.text);
       assert.deepEqual((await server.request('GET', `${lake()}/only_dbs/databases/sales/tables/names`, { token })).json, []);
       assert.equal((await server.request('GET', `${lake()}/only_dbs/databases/sales`, { token })).json.owner, 'etl');
+    });
+
+    async function logOf(id: string) {
+      const history = await server.request('GET', `${jobs()}/${id}/history`, { token });
+      const logs = await server.request('GET', `${jobs()}/${id}/runs/${history.json.jobs[0].id}/logs`, { token, query: { limit: 1000 } });
+      return (logs.json.logs as { message: string }[]).map((l) => l.message).join('\n');
+    }
+
+    test('COMPARISON compares source and target, writes nothing, and logs each difference and a summary', async () => {
+      const orders = `${lake()}/migrated/databases/sales/tables/orders`;
+      const first = (await server.request('GET', `${orders}/partitions`, { token, query: { limit: 1 } })).json.partitions[0];
+      const dropped = first.partition_values as string[];
+      assert.equal((await server.request('POST', `${orders}/partitions/batch-drop`, { token, body: { partition_values: [dropped] } })).status, 200);
+      const extra = { table_name: 'only_here', table_type: 'EXTERNAL_TABLE', owner_type: 'USER', storage_descriptor: { columns: [] } };
+      assert.equal((await server.request('POST', `${lake()}/migrated/databases/sales/tables`, { token, body: extra })).status, 201);
+      const pages = `${lake()}/migrated/databases/web/tables/pages`;
+      const changed = await server.request('PUT', pages, { token, body: { table: { parameters: { changed: 'in the target' } } } });
+      assert.equal(changed.status, 200, changed.text);
+      const before = (await server.request('GET', pages, { token })).json;
+
+      const r = await run('hms_compare', parameter('migrated'), { mode: 'COMPARISON' });
+      assert.equal(r.job.status, 'SUCCESS', r.text);
+      assert.equal(r.job.last_run.mode, 'COMPARISON');
+      assert.equal(r.job.last_run.created + r.job.last_run.updated, 0, 'a comparison writes nothing');
+      const log = await logOf(r.id);
+      assert.match(log, /missing_in_target: table sales\.events_ext/);
+      assert.match(log, /missing_in_source: table sales\.only_here/);
+      assert.match(log, new RegExp(`partition_missing_in_target: table sales\\.orders: partition \\(${dropped.join(', ')}\\)`));
+      assert.match(log, /parameters_differ: table web\.pages: parameters .*changed/);
+      assert.doesNotMatch(log, /columns_differ: |location_differs: /, "a migrated table compares equal");
+      assert.match(log, /comparison summary: 4 difference\(s\); missing_in_target 1, missing_in_source 1, columns_differ 0, .*parameters_differ 1, .*partition_missing_in_target 1, partition_missing_in_source 0/);
+      // Nothing was written: the dropped partition, the changed table and the missing table stay as they were.
+      const again = await server.request('POST', `${orders}/partitions/batch-get`, { token, body: { values: [dropped] } });
+      assert.equal(again.status, 200, again.text);
+      assert.deepEqual(again.json, []);
+      assert.deepEqual((await server.request('GET', pages, { token })).json, before);
+      assert.equal((await server.request('GET', `${lake()}/migrated/databases/sales/tables/events_ext`, { token })).status, 404);
+    });
+
+    test('COMPARISON into an empty catalog reports every source object missing and creates none', async () => {
+      assert.equal((await server.request('POST', lake(), { token, body: { catalog_name: 'compare_empty' } })).status, 201);
+      const r = await run('hms_compare_empty', parameter('compare_empty', { sync_objects: ['DATABASE'] }), { mode: 'COMPARISON' });
+      assert.equal(r.job.status, 'SUCCESS', r.text);
+      // Every catalog has its `default` database: it is compared; the others are missing.
+      const others = model.databases.filter((d) => d.catalog === 'hive' && d.database.name !== 'default').map((d) => d.database.name);
+      const log = await logOf(r.id);
+      for (const name of others) assert.match(log, new RegExp(`missing_in_target: database ${name}\\n`));
+      assert.match(log, new RegExp(`missing_in_target ${others.length}, missing_in_source 0,`));
+      assert.match(log, /location_differs: database default: location .*\/hms\/warehouse in the source/);
+      assert.deepEqual((await server.request('GET', `${lake()}/compare_empty/databases/names`, { token })).json, ['default']);
+    });
+
+    test('cascade=true brings the child metadata of the kinds sync_objects names', async () => {
+      assert.equal((await server.request('POST', lake(), { token, body: { catalog_name: 'cascaded' } })).status, 201);
+      const r = await run('hms_cascade', parameter('cascaded', { sync_objects: ['DATABASE'] }), { cascade: 'true' });
+      assert.equal(r.job.last_run.cascade, true);
+      const tables = (await server.request('GET', `${lake()}/cascaded/databases/sales/tables/names`, { token })).json as string[];
+      assert.ok(tables.includes('orders'), `tables came with their database: ${tables.join(', ')}`);
+      const names = await server.request('GET', `${lake()}/cascaded/databases/sales/tables/orders/partitions/partition-names`,
+        { token, query: { limit: 2000 } });
+      assert.equal(names.json.partition_name_list.length, ORDERS_PARTITIONS, 'and the tables their partitions');
+      const fns = (await server.request('GET', `${lake()}/cascaded/databases/sales/functions`, { token })).json.functions as unknown[];
+      assert.ok(fns.length > 0, 'and functions');
+    });
+
+    test('COMPARISON is refused for a job kind that has no target to compare', async () => {
+      const created = await server.request('POST', jobs(), { token, body: { name: 'discover_cmp', type: 'METADATA_DISCOVERY',
+        parameter: { metadata_discovery_parameter: { data_location: 'obs://x/y', target_catalog: 'migrated', target_database: 'sales' } } } });
+      assert.equal(created.status, 200, created.text);
+      const r = await server.request('POST', `${jobs()}/${created.json.id}/start`, { token, query: { mode: 'COMPARISON' } });
+      assert.equal(r.status, 400, r.text);
+      assert.match(r.text, /COMPARISON applies to METADATA_MIGRATION/);
     });
 
     test('a wrong password fails the run with a clear reason that does not show it', async () => {

@@ -305,5 +305,34 @@ for (const backend of await backends()) {
         assert.deepEqual(names(r), want, `seed ${seed}, filter ${filter}`);
       }
     });
+
+    test('a caller-supplied create_time is kept by CreateTable, CreateFunction and AddPartitions; a bad one is a 400', async () => {
+      const when = '2019-03-04T05:06:07.000Z';
+      const tbl = { table_name: 'dated', table_type: 'MANAGED_TABLE', owner_type: 'USER', storage_descriptor: { columns: COLUMNS },
+        partition_keys: [{ column_name: 'dt', column_type: 'string' }] };
+      const created = await server.request('POST', `${db()}/tables`, { token, body: { ...tbl, create_time: '2019-03-04T05:06:07Z' } });
+      assert.equal(created.status, 201, created.text);
+      assert.equal((await server.request('GET', t('dated'), { token })).json.create_time, when);
+      const added = await server.request('POST', `${parts('dated')}/batch-create`, { token, body: { if_not_exist: false,
+        partitions: [{ ...part(['2019-03-04']), create_time: when }, part(['2024-01-01'])] } });
+      assert.equal(added.status, 201, added.text);
+      const listed = (await server.request('GET', parts('dated'), { token })).json.partitions as { partition_values: string[]; create_time: string }[];
+      assert.equal(listed.find((x) => x.partition_values[0] === '2019-03-04')?.create_time, when);
+      assert.notEqual(listed.find((x) => x.partition_values[0] === '2024-01-01')?.create_time, when, 'without one, the time of the add');
+      const fn = { function_name: 'dated_fn', class_name: 'com.example.Dated', function_type: 'JAVA', owner_type: 'USER', create_time: when };
+      const f = await server.request('POST', `${db()}/functions`, { token, body: fn });
+      assert.equal(f.status, 201, f.text);
+      assert.equal((await server.request('GET', `${db()}/functions/dated_fn`, { token })).json.create_time, when);
+      for (const bad of ['yesterday', '2999-01-01T00:00:00Z']) {
+        const r = await server.request('POST', `${db()}/tables`, { token, body: { ...tbl, table_name: 'bad_time', create_time: bad } });
+        assert.equal(r.status, 400, r.text);
+        assert.match(r.json.error_msg, /create_time/);
+        const fr = await server.request('POST', `${db()}/functions`, { token, body: { ...fn, function_name: 'bad_time', create_time: bad } });
+        assert.equal(fr.status, 400, fr.text);
+        const pr = await server.request('POST', `${parts('dated')}/batch-create`, { token, body: { if_not_exist: false,
+          partitions: [{ ...part(['2020-01-01']), create_time: bad }] } });
+        assert.equal(pr.status, 400, pr.text);
+      }
+    });
   });
 }

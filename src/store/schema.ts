@@ -200,7 +200,7 @@ export interface JobRow {
   creator_id: string; creator_name: string; project_id: string; created_at: string; updated_at: string;
 }
 export interface JobRunRow {
-  id: string; job_id: string; instance_id: string; status: string; mode: string; lease_owner: string | null; lease_expires_at: string | null;
+  id: string; job_id: string; instance_id: string; status: string; mode: string; cascade: number; lease_owner: string | null; lease_expires_at: string | null;
   stop_requested: number; current_step: string; done: number; total: number; created: number; updated: number; skipped: number; failed: number;
   message: string; submitted_at: string; started_at: string | null; ended_at: string | null;
 }

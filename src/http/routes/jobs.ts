@@ -51,7 +51,7 @@ export function jobOperations(s: AppServices): Operation[] {
       name: 'StartJobByInstance', action: 'job.start', group: GROUP, method: 'POST', path: `${base}/{job_id}/start`, status: 200, params: JobPath, rateLimited: true,
       query: Type.Object({ mode: Type.Optional(Type.Union([Type.Literal('NORMAL'), Type.Literal('COMPARISON')])), cascade: Type.Optional(Type.Boolean()) }),
       bodyRequired: false,
-      handler: ({ principal, params, query }) => j.start(principal, params.project_id, params.instance_id, params.job_id, query.mode),
+      handler: ({ principal, params, query }) => j.start(principal, params.project_id, params.instance_id, params.job_id, query.mode, query.cascade),
     }),
     operation({
       name: 'StopJobByInstance', action: 'job.stop', group: GROUP, method: 'POST', path: `${base}/{job_id}/stop`, status: 200, params: JobPath, rateLimited: true, bodyRequired: false,

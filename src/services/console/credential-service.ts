@@ -9,6 +9,8 @@ import type { PolicyService } from '../governance/policy-service.js';
 import type { TableService } from '../lakecat/table-service.js';
 import { type LocationService, storageCoordinates } from './location-service.js';
 
+const DEFAULT_DURATION_SECONDS = 3600;
+
 export interface CredentialRequest {
   user_names?: string[]; groups?: string[]; roles?: string[];
   /** lakeform's additions: what the credential reaches, how, and for how long. */
@@ -43,7 +45,8 @@ export class CredentialService {
     if (others.length && !caller.isAdmin) throw forbidden('only an administrator may ask for credentials on behalf of other principals');
     const access = req.access ?? 'READ';
     const action = access === 'READ' ? 'SELECT' : 'INSERT';
-    const duration = req.duration_seconds ?? 900;
+    // The reference's ShowCredential lasts an hour unless asked otherwise.
+    const duration = req.duration_seconds ?? DEFAULT_DURATION_SECONDS;
     if (!Number.isInteger(duration) || duration < 900 || duration > 43_200) throw invalid('duration_seconds must be an integer from 900 to 43200');
 
     let location: string;

@@ -23,7 +23,7 @@ export interface JobInput { name: string; description?: string; type?: string; p
 /** The run's figures as the API shows them. */
 function runView(r: JobRunRow) {
   return {
-    run_id: r.id, status: r.status, mode: r.mode, current_step: r.current_step, done: r.done, total: r.total,
+    run_id: r.id, status: r.status, mode: r.mode, cascade: r.cascade === 1, current_step: r.current_step, done: r.done, total: r.total,
     created: r.created, updated: r.updated, skipped: r.skipped, failed: r.failed, message: r.message,
     submitted_time: r.submitted_at, ...(r.started_at ? { start_time: r.started_at } : {}), ...(r.ended_at ? { end_time: r.ended_at } : {}),
   };
@@ -154,10 +154,14 @@ export class JobService {
   }
 
   /** Submits a run; one run at a time per job (the database decides). */
-  async start(caller: Principal, projectId: string, instanceRef: string, id: string, mode = 'NORMAL') {
+  async start(caller: Principal, projectId: string, instanceRef: string, id: string, mode = 'NORMAL', cascade = false) {
     const job = await this.load(caller, projectId, instanceRef, id);
+    // Only a metadata migration can compare: the other kinds have no target to read back.
+    if (mode === 'COMPARISON' && job.type !== 'METADATA_MIGRATION') {
+      throw invalid(`mode COMPARISON applies to METADATA_MIGRATION jobs only; job ${job.name} is ${job.type}`);
+    }
     const run: JobRunRow = {
-      id: randomUUID(), job_id: job.id, instance_id: job.instance_id, status: 'SUBMITTED', mode, lease_owner: null, lease_expires_at: null,
+      id: randomUUID(), job_id: job.id, instance_id: job.instance_id, status: 'SUBMITTED', mode, cascade: cascade ? 1 : 0, lease_owner: null, lease_expires_at: null,
       stop_requested: 0, current_step: '', done: 0, total: 0, created: 0, updated: 0, skipped: 0, failed: 0, message: '',
       submitted_at: nowIso(), started_at: null, ended_at: null,
     };

@@ -221,6 +221,8 @@ export class DatabaseService {
     const current = name.toLowerCase();
     const dropped = await this.authz.transact(caller, 'database.drop', this.dbRef(projectId, instanceRef, catalogName, name), async ({ instance, database: row }, trx) => {
       const s = { instanceId: instance.id, catalogName: row.catalog_name };
+      // As the reference: a catalog's default database lives as long as the catalog.
+      if (current === DEFAULT_DATABASE) throw invalid(`the default database of catalog ${s.catalogName} cannot be deleted`);
       const [functions, tables, datasets] = await Promise.all([
         countFunctions(trx, instance.id, s.catalogName, current), countTables(trx, instance.id, s.catalogName, current), countDatasets(trx, instance.id, s.catalogName, current),
       ]);

@@ -9,6 +9,7 @@ import type { Principal } from '../iam/principal.js';
 import type { InstanceService } from '../instances/instance-service.js';
 import { keysetPage, type PageInfo, type Paging } from '../paging.js';
 import type { DatabaseNameKey } from '../../store/lakecat/keyset.js';
+import { createTimeOf } from './create-time.js';
 import { normalizeName } from './names.js';
 import { Authorizer } from '../authz/authorizer.js';
 import { PolicyService } from '../governance/policy-service.js';
@@ -20,6 +21,8 @@ export interface ResourceUri { type: string; uri: string }
 export interface FunctionInput {
   function_name: string; class_name: string; function_type?: string; owner?: string; owner_type?: string;
   owner_auth_source_type?: string; resource_uris?: ResourceUri[];
+  /** Kept when given (a migration keeps the source's); else the time of the create. */
+  create_time?: string;
 }
 export interface FunctionView {
   catalog_name: string; database_name: string; function_name: string; class_name: string; function_type: string;
@@ -82,7 +85,7 @@ export class FunctionService {
       id: randomBytes(16).toString('hex'), instance_id: s.instanceId, catalog_name: s.catalogName, database_name: s.databaseName, name,
       class_name: input.class_name, function_type: input.function_type ?? 'JAVA', owner: input.owner ?? caller.userName,
       owner_type: input.owner_type ?? 'USER', owner_source: input.owner_auth_source_type ?? 'IAM', resource_uris: this.checkUris(input.resource_uris),
-      created_at: now, updated_at: now, version: 1,
+      created_at: createTimeOf(input.create_time, now), updated_at: now, version: 1,
     };
     await unlessDuplicate(`function ${name} already exists in database ${s.databaseName}`, () => this.store.transaction(async (trx) => {
       await repo.insertFunction(trx, row);

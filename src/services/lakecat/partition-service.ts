@@ -10,6 +10,7 @@ import type { ObjectStorage } from '../../storage/object-storage.js';
 import { conflict, invalid, notFound, unlessDuplicate } from '../errors.js';
 import type { Principal } from '../iam/principal.js';
 import { RawJson } from '../raw-json.js';
+import { createTimeOf } from './create-time.js';
 import { deleteLocationData } from './data-files.js';
 import { keysetPage, type Paging } from '../paging.js';
 import { some, validateLocation } from './names.js';
@@ -139,7 +140,14 @@ export class PartitionService {
     const base = tableLocation(table);
     const memo = keys.map(() => new Map<string, ReturnType<typeof partitionValue>>());
     inputs.forEach((input, i) => {
-      const b = this.build(table, keys, input, now, now, base, memo);
+      let created: string;
+      try {
+        created = createTimeOf(input.create_time, now);
+      } catch (err) {
+        errors.push(`partitions[${i}] (${input.partition_values.join(', ')}): ${(err as Error).message}`);
+        return;
+      }
+      const b = this.build(table, keys, input, now, created, base, memo);
       if (typeof b === 'string') { errors.push(`partitions[${i}] (${input.partition_values.join(', ')}): ${b}`); return; }
       if (seen.has(b.row.name)) errors.push(`partitions[${i}]: ${b.row.name} appears twice in the batch`);
       seen.add(b.row.name);

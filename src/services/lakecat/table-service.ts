@@ -20,6 +20,7 @@ import { decide, manages, visibility } from '../authz/decision.js';
 import type { StoredPolicy } from '../../store/governance/policy-repository.js';
 import type { Principal } from '../iam/principal.js';
 import type { InstanceService } from '../instances/instance-service.js';
+import { createTimeOf } from './create-time.js';
 import { deleteLocationData } from './data-files.js';
 import { keysetPage, type Paging } from '../paging.js';
 import { allowAnyLocation, type LocationGuard, normalizeName, validateLocation } from './names.js';
@@ -169,7 +170,7 @@ export class TableService {
     const row: TableRow = {
       id: randomBytes(16).toString('hex'), instance_id: s.instanceId, catalog_name: s.catalogName, database_name: s.databaseName, name,
       table_type: input.table_type, table_format: format, owner: input.owner || caller.userName, owner_type: input.owner_type ?? 'USER',
-      definition: JSON.stringify(definition), created_at: now, updated_at: now, version: 1,
+      definition: JSON.stringify(definition), created_at: createTimeOf(input.create_time, now), updated_at: now, version: 1,
     };
     return { s, row };
   }

@@ -5,6 +5,7 @@ import type { FunctionService } from '../../lakecat/function-service.js';
 import type { PartitionService, PartitionInput } from '../../lakecat/partition-service.js';
 import type { StorageDescriptor, TableInput, TableService } from '../../lakecat/table-service.js';
 import type { JobContext, JobHandler } from '../job-runner.js';
+import { compareCatalogs } from './comparison.js';
 import { type HmsDatasourceType, type HmsStorage, type HmsTable, openHmsSource } from './hms-source.js';
 
 interface MigrationParameter {
@@ -17,11 +18,18 @@ const KINDS = ['DATABASE', 'TABLE', 'PARTITION', 'FUNCTION'];
 const TABLE_TYPES = new Set(['MANAGED_TABLE', 'EXTERNAL_TABLE', 'VIRTUAL_VIEW', 'MATERIALIZED_VIEW']);
 const isoOf = (seconds: number) => (seconds > 0 ? new Date(seconds * 1000).toISOString() : undefined);
 
-/** What to migrate: `sync_objects` names kinds (or ALL); a table's partitions need the table. */
-function kindsOf(p: MigrationParameter): Set<string> {
+/**
+ * What to migrate: `sync_objects` names kinds (or ALL); a table's partitions need the table.
+ * With `cascade` (StartJob) a kind brings its child metadata: a database its tables and
+ * functions, a table its partitions.
+ */
+export function kindsOf(p: MigrationParameter, cascade = false): Set<string> {
   const asked = (p.sync_objects ?? []).map((k) => k.toUpperCase());
   if (asked.length === 0 || asked.includes('ALL')) return new Set(KINDS);
-  return new Set(asked.filter((k) => KINDS.includes(k)));
+  const kinds = new Set(asked.filter((k) => KINDS.includes(k)));
+  if (cascade && kinds.has('DATABASE')) { kinds.add('TABLE'); kinds.add('FUNCTION'); }
+  if (cascade && kinds.has('TABLE')) kinds.add('PARTITION');
+  return kinds;
 }
 
 /** The first matching `locations` pair rewrites a source prefix (hdfs://…) to a target one (obs://…). */
@@ -41,7 +49,8 @@ const isKind = (err: unknown, kind: string) => err instanceof ServiceError && er
  * and writes its databases, tables, partitions and functions into the target catalog through
  * the LakeCat services as the job's creator: locations rewritten by the `locations` pairs,
  * owners kept (or `default_owner` where the source has none), the conflict strategy applied
- * to each object. A failing object is logged and counted; the run goes on.
+ * to each object. A failing object is logged and counted; the run goes on. In COMPARISON mode
+ * it compares instead (comparison.ts) and writes nothing.
  */
 export function migrationJob(deps: {
   catalogs: CatalogService; databases: DatabaseService; tables: TableService; partitions: PartitionService; functions: FunctionService;
@@ -49,7 +58,8 @@ export function migrationJob(deps: {
   return async (ctx: JobContext) => {
     const p = ctx.parameter.metadata_migration_parameter as MigrationParameter;
     const strategy = p.conflict_strategy ?? 'UPSERT';
-    const kinds = kindsOf(p);
+    const kinds = kindsOf(p, ctx.run.cascade === 1);
+    const comparing = ctx.run.mode === 'COMPARISON';
     const rewrite = rewriter(p.locations);
     const projectId = ctx.job.project_id;
     const instance = ctx.job.instance_id;
@@ -66,8 +76,17 @@ export function migrationJob(deps: {
         done += n;
         ctx.progress({ done });
       };
-      ctx.progress({ step: 'migrating', done: 0, total });
+      ctx.progress({ step: comparing ? 'comparing' : 'migrating', done: 0, total });
       ctx.log('info', `source catalog ${p.source_catalog} (HMS ${source.schemaGeneration}${source.schemaVersion ? ` ${source.schemaVersion}` : ''}): ${counts.databases} database(s), ${counts.tables} table(s), ${counts.partitions} partition(s), ${counts.functions} function(s)`);
+      if (comparing) {
+        // Reads both sides and writes nothing to the target.
+        const summary = await compareCatalogs(deps, ctx, source, { catalog, kinds, rewrite, step });
+        if (summary) {
+          const total = Object.values(summary).reduce((a, b) => a + b, 0);
+          ctx.log('info', `comparison summary: ${total} difference(s); ${Object.entries(summary).map(([k, n]) => `${k} ${n}`).join(', ')}`);
+        }
+        return;
+      }
       const owner = (o: string | undefined) => o || p.default_owner || undefined;
 
       /** Creates, or applies the strategy to an existing object; returns whether the object now holds the source's version. */
