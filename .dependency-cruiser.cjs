@@ -56,7 +56,8 @@ module.exports = {
     {
       name: 'console-is-another-app',
       severity: 'error',
-      comment: 'The web console is a separate app: it reaches the server through its HTTP API, and the server never imports it.',
+      comment:
+        'The web console is a separate app: it reaches the server through its HTTP API, and the server never imports it.',
       from: { path: '^src/' },
       to: { path: '^console/' },
     },

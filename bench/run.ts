@@ -33,7 +33,6 @@
  * --only instance-show|lakecat-tables|lakecat-partitions|governance|discovery|iceberg|hms|console runs one of them.
  */
 import { spawn } from 'node:child_process';
-import zlib from 'node:zlib';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import net from 'node:net';
@@ -41,24 +40,33 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import zlib from 'node:zlib';
 import autocannon from 'autocannon';
-import pg from 'pg';
 import { parquetWriteBuffer } from 'hyparquet-writer';
+import pg from 'pg';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const { values: args } = parseArgs({
   options: {
-    seconds: { type: 'string', default: '3' }, connections: { type: 'string', default: '16' }, postgres: { type: 'string' },
-    tables: { type: 'string', default: '20000' }, partitions: { type: 'string', default: '1000000' }, only: { type: 'string' },
+    seconds: { type: 'string', default: '3' },
+    connections: { type: 'string', default: '16' },
+    postgres: { type: 'string' },
+    tables: { type: 'string', default: '20000' },
+    partitions: { type: 'string', default: '1000000' },
+    only: { type: 'string' },
   },
 });
 const SECONDS = Number(args.seconds);
 const CONNECTIONS = Number(args.connections);
 
-const freePort = () => new Promise<number>((resolve) => {
-  const s = net.createServer();
-  s.listen(0, '127.0.0.1', () => { const { port } = s.address() as net.AddressInfo; s.close(() => resolve(port)); });
-});
+const freePort = () =>
+  new Promise<number>((resolve) => {
+    const s = net.createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as net.AddressInfo;
+      s.close(() => resolve(port));
+    });
+  });
 
 /** With --postgres ADMIN_URL, a throwaway database is created for the run and dropped after it. */
 async function pgDatabase(adminUrl: string): Promise<{ url: string; drop: () => Promise<void> }> {
@@ -66,7 +74,11 @@ async function pgDatabase(adminUrl: string): Promise<{ url: string; drop: () => 
   const admin = async (statement: string) => {
     const c = new pg.Client({ connectionString: adminUrl });
     await c.connect();
-    try { await c.query(statement); } finally { await c.end(); }
+    try {
+      await c.query(statement);
+    } finally {
+      await c.end();
+    }
   };
   await admin(`CREATE DATABASE ${name}`);
   const u = new URL(adminUrl);
@@ -74,7 +86,14 @@ async function pgDatabase(adminUrl: string): Promise<{ url: string; drop: () => 
   return { url: u.toString(), drop: () => admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`) };
 }
 
-async function startServer(): Promise<{ url: string; password: string; pid: number; dataDir: string; hmsPort: number; stop: () => Promise<void> }> {
+async function startServer(): Promise<{
+  url: string;
+  password: string;
+  pid: number;
+  dataDir: string;
+  hmsPort: number;
+  stop: () => Promise<void>;
+}> {
   const port = await freePort();
   const hmsPort = await freePort();
   const database = args.postgres ? await pgDatabase(args.postgres) : undefined;
@@ -85,7 +104,11 @@ async function startServer(): Promise<{ url: string; password: string; pid: numb
   const nodeArgs = profile ? ['--cpu-prof', `--cpu-prof-dir=${profile}`] : [];
   const child = spawn(process.execPath, [...nodeArgs, path.join(ROOT, 'dist/src/cli.js'), 'serve'], {
     env: {
-      ...process.env, LAKEFORM_PORT: String(port), LAKEFORM_DATA_DIR: dataDir, LAKEFORM_ADMIN_PASSWORD: password, LAKEFORM_LOG_LEVEL: 'warn',
+      ...process.env,
+      LAKEFORM_PORT: String(port),
+      LAKEFORM_DATA_DIR: dataDir,
+      LAKEFORM_ADMIN_PASSWORD: password,
+      LAKEFORM_LOG_LEVEL: 'warn',
       LAKEFORM_HMS_PORT: String(hmsPort),
       ...(database ? { LAKEFORM_DATABASE_URL: database.url } : {}),
     },
@@ -93,11 +116,19 @@ async function startServer(): Promise<{ url: string; password: string; pid: numb
   });
   const url = `http://127.0.0.1:${port}`;
   for (let i = 0; i < 100; i++) {
-    try { if ((await fetch(`${url}/healthz`)).ok) break; } catch { /* not up yet */ }
+    try {
+      if ((await fetch(`${url}/healthz`)).ok) break;
+    } catch {
+      /* not up yet */
+    }
     await new Promise((r) => setTimeout(r, 200));
   }
   return {
-    url, password, pid: child.pid as number, dataDir, hmsPort,
+    url,
+    password,
+    pid: child.pid as number,
+    dataDir,
+    hmsPort,
     stop: async () => {
       child.kill('SIGTERM');
       await new Promise((r) => child.on('exit', r));
@@ -108,13 +139,21 @@ async function startServer(): Promise<{ url: string; password: string; pid: numb
 }
 
 async function json(url: string, method: string, body: unknown, headers: Record<string, string>) {
-  const r = await fetch(url, { method, headers: { 'Content-Type': 'application/json', ...headers }, body: body === undefined ? undefined : JSON.stringify(body) });
+  const r = await fetch(url, {
+    method,
+    headers: { 'Content-Type': 'application/json', ...headers },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
   const text = await r.text();
   if (!r.ok) throw new Error(`${method} ${url}: ${r.status} ${text}`);
   return { headers: r.headers, body: text ? JSON.parse(text) : undefined };
 }
 
-async function load(url: string, headers: Record<string, string>, seconds: number): Promise<{ rps: number; p99: number; non2xx: number }> {
+async function load(
+  url: string,
+  headers: Record<string, string>,
+  seconds: number,
+): Promise<{ rps: number; p99: number; non2xx: number }> {
   const result = await autocannon({ url, connections: CONNECTIONS, duration: seconds, headers });
   return { rps: result.requests.average, p99: result.latency.p99, non2xx: result.non2xx + result.errors };
 }
@@ -134,35 +173,66 @@ async function timed(n: number, fn: (i: number) => Promise<void>): Promise<numbe
 /** Runs `count` calls with `parallel` in flight at once. */
 async function inParallel(count: number, parallel: number, fn: (i: number) => Promise<void>): Promise<void> {
   let next = 0;
-  await Promise.all(Array.from({ length: parallel }, async () => {
-    while (next < count) await fn(next++);
-  }));
+  await Promise.all(
+    Array.from({ length: parallel }, async () => {
+      while (next < count) await fn(next++);
+    }),
+  );
 }
 
-async function lakecatTables(server: { url: string; pid: number }, token: string, projectId: string, instanceId: string): Promise<void> {
+async function lakecatTables(
+  server: { url: string; pid: number },
+  token: string,
+  projectId: string,
+  instanceId: string,
+): Promise<void> {
   const auth = { 'X-Auth-Token': token };
   const cat = `${server.url}/v1/${projectId}/instances/${instanceId}/catalogs/bench`;
   await json(`${server.url}/v1/${projectId}/instances/${instanceId}/catalogs`, 'POST', { catalog_name: 'bench' }, auth);
   const table = (name: string) => ({
-    table_name: name, table_type: 'EXTERNAL_TABLE', owner_type: 'USER', parameters: { classification: 'parquet' },
+    table_name: name,
+    table_type: 'EXTERNAL_TABLE',
+    owner_type: 'USER',
+    parameters: { classification: 'parquet' },
     partition_keys: [{ column_name: 'dt', column_type: 'string' }],
-    storage_descriptor: { columns: [{ column_name: 'id', column_type: 'bigint' }, { column_name: 'name', column_type: 'string' }], compressed: false, parameters: {},
-      serde_info: { serialization_library: 'org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe' } },
+    storage_descriptor: {
+      columns: [
+        { column_name: 'id', column_type: 'bigint' },
+        { column_name: 'name', column_type: 'string' },
+      ],
+      compressed: false,
+      parameters: {},
+      serde_info: { serialization_library: 'org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe' },
+    },
   });
   const TOTAL = Number(args.tables);
   for (const db of ['small', 'mid', 'large']) await json(`${cat}/databases`, 'POST', { database_name: db }, auth);
   // A database of exactly 1,000 tables: its whole name list is the same 1,000-name page the
   // large database answers for the pattern t0000*, so the two compare like for like.
-  await inParallel(1000, 8, (i) => json(`${cat}/databases/mid/tables`, 'POST', table(`t${String(i).padStart(7, '0')}`), auth).then(() => undefined));
-  const createTimes = await timed(10, (i) => json(`${cat}/databases/small/tables`, 'POST', table(`t${String(i).padStart(7, '0')}`), auth).then(() => undefined));
+  await inParallel(1000, 8, (i) =>
+    json(`${cat}/databases/mid/tables`, 'POST', table(`t${String(i).padStart(7, '0')}`), auth).then(() => undefined),
+  );
+  const createTimes = await timed(10, (i) =>
+    json(`${cat}/databases/small/tables`, 'POST', table(`t${String(i).padStart(7, '0')}`), auth).then(() => undefined),
+  );
   const rssBefore = rssMb(server.pid);
   const t0 = performance.now();
-  await inParallel(TOTAL, 8, (i) => json(`${cat}/databases/large/tables`, 'POST', table(`t${String(i).padStart(7, '0')}`), auth).then(() => undefined));
+  await inParallel(TOTAL, 8, (i) =>
+    json(`${cat}/databases/large/tables`, 'POST', table(`t${String(i).padStart(7, '0')}`), auth).then(() => undefined),
+  );
   const seedSeconds = (performance.now() - t0) / 1000;
   const sample = async (db: string, count: number) => {
-    const show = await timed(300, (i) => json(`${cat}/databases/${db}/tables/t${String(i % count).padStart(7, '0')}`, 'GET', undefined, auth).then(() => undefined));
-    const names = await timed(50, () => json(`${cat}/databases/${db}/tables/names?table_pattern=t0000*`, 'GET', undefined, auth).then(() => undefined));
-    const page = await timed(50, () => json(`${cat}/databases/${db}/tables?limit=1000`, 'GET', undefined, auth).then(() => undefined));
+    const show = await timed(300, (i) =>
+      json(`${cat}/databases/${db}/tables/t${String(i % count).padStart(7, '0')}`, 'GET', undefined, auth).then(
+        () => undefined,
+      ),
+    );
+    const names = await timed(50, () =>
+      json(`${cat}/databases/${db}/tables/names?table_pattern=t0000*`, 'GET', undefined, auth).then(() => undefined),
+    );
+    const page = await timed(50, () =>
+      json(`${cat}/databases/${db}/tables?limit=1000`, 'GET', undefined, auth).then(() => undefined),
+    );
     return { show: median(show), names: median(names), page: median(page) };
   };
   await sample('small', 10); // warm-up
@@ -170,26 +240,43 @@ async function lakecatTables(server: { url: string; pid: number }, token: string
   const mid = await sample('mid', 1000);
   const large = await sample('large', TOTAL);
   const rssAfter = rssMb(server.pid);
-  const created = await timed(200, (i) => json(`${cat}/databases/small/tables`, 'POST', table(`c${i}`), auth).then(() => undefined));
+  const created = await timed(200, (i) =>
+    json(`${cat}/databases/small/tables`, 'POST', table(`c${i}`), auth).then(() => undefined),
+  );
   const noopUrl = `${server.url}/`;
   const showUrl = `${cat}/databases/large/tables/t0000001`;
   const rounds: number[] = [];
   const absolute: string[] = [];
   await load(showUrl, auth, 2); // warm-up: the first seconds of a route run before the JIT has compiled it
-  for (let r = 0; r < 5; r++) { // five alternating rounds, as instance-show: the no-op route's rate drifts most
+  for (let r = 0; r < 5; r++) {
+    // five alternating rounds, as instance-show: the no-op route's rate drifts most
     const a = await load(noopUrl, {}, SECONDS);
     const b = await load(showUrl, auth, SECONDS);
     rounds.push(b.rps / a.rps);
     absolute.push(`${b.rps.toFixed(0)}/${a.rps.toFixed(0)}`);
   }
   const ms = (x: number) => `${x.toFixed(2)} ms`;
-  console.log(`bench lakecat-tables (${args.postgres ? 'postgres' : 'sqlite'}; ${TOTAL} tables seeded in ${seedSeconds.toFixed(1)} s = ${(TOTAL / seedSeconds).toFixed(0)} creates/s over 8 connections)`);
-  console.log(`  ShowTable p50           10 tables ${ms(small.show)}   ${TOTAL} tables ${ms(large.show)}   ratio ${(large.show / small.show).toFixed(2)} (target <= 2, p50 <= 1 ms)`);
-  console.log(`  ListTables 1,000 page   10 tables ${ms(small.page)}   ${TOTAL} tables ${ms(large.page)}   (target <= 5 ms)`);
-  console.log(`  ListTableNames, 1,000 names   1,000 tables ${ms(mid.names)}   ${TOTAL} tables ${ms(large.names)}   ratio ${(large.names / mid.names).toFixed(2)} (target <= 2, <= 5 ms)`);
-  console.log(`  server RSS              ${rssBefore.toFixed(0)} MB with 10 tables, ${rssAfter.toFixed(0)} MB after seeding and reading ${TOTAL}`);
-  console.log(`  CreateTable p50         ${ms(median(created))} (first ten: ${ms(median(createTimes))}; target <= 5 ms)`);
-  console.log(`  ShowTable / no-op req/s per round ${rounds.map((r) => r.toFixed(2)).join(' ')} (${absolute.join(', ')}); median ${median(rounds).toFixed(2)} (target >= 0.50)`);
+  console.log(
+    `bench lakecat-tables (${args.postgres ? 'postgres' : 'sqlite'}; ${TOTAL} tables seeded in ${seedSeconds.toFixed(1)} s = ${(TOTAL / seedSeconds).toFixed(0)} creates/s over 8 connections)`,
+  );
+  console.log(
+    `  ShowTable p50           10 tables ${ms(small.show)}   ${TOTAL} tables ${ms(large.show)}   ratio ${(large.show / small.show).toFixed(2)} (target <= 2, p50 <= 1 ms)`,
+  );
+  console.log(
+    `  ListTables 1,000 page   10 tables ${ms(small.page)}   ${TOTAL} tables ${ms(large.page)}   (target <= 5 ms)`,
+  );
+  console.log(
+    `  ListTableNames, 1,000 names   1,000 tables ${ms(mid.names)}   ${TOTAL} tables ${ms(large.names)}   ratio ${(large.names / mid.names).toFixed(2)} (target <= 2, <= 5 ms)`,
+  );
+  console.log(
+    `  server RSS              ${rssBefore.toFixed(0)} MB with 10 tables, ${rssAfter.toFixed(0)} MB after seeding and reading ${TOTAL}`,
+  );
+  console.log(
+    `  CreateTable p50         ${ms(median(created))} (first ten: ${ms(median(createTimes))}; target <= 5 ms)`,
+  );
+  console.log(
+    `  ShowTable / no-op req/s per round ${rounds.map((r) => r.toFixed(2)).join(' ')} (${absolute.join(', ')}); median ${median(rounds).toFixed(2)} (target >= 0.50)`,
+  );
 }
 
 /** Resident memory of a process, from /proc (Linux). */
@@ -198,47 +285,118 @@ function rssMb(pid: number): number {
   return m ? Number(m[1]) / 1024 : Number.NaN;
 }
 
-async function lakecatPartitions(server: { url: string; pid: number }, token: string, projectId: string, instanceId: string): Promise<void> {
+async function lakecatPartitions(
+  server: { url: string; pid: number },
+  token: string,
+  projectId: string,
+  instanceId: string,
+): Promise<void> {
   const auth = { 'X-Auth-Token': token };
   const db = `${server.url}/v1/${projectId}/instances/${instanceId}/catalogs/hive/databases/default/tables`;
-  const columns = [{ column_name: 'id', column_type: 'bigint' }, { column_name: 'name', column_type: 'string' }, { column_name: 'amount', column_type: 'double' }];
-  const sd = { columns, compressed: false, parameters: {}, input_format: 'org.apache.hadoop.hive.ql.io.parquet.MapredParquetInputFormat',
-    output_format: 'org.apache.hadoop.hive.ql.io.parquet.MapredParquetOutputFormat', serde_info: { serialization_library: 'org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe', parameters: {} } };
+  const columns = [
+    { column_name: 'id', column_type: 'bigint' },
+    { column_name: 'name', column_type: 'string' },
+    { column_name: 'amount', column_type: 'double' },
+  ];
+  const sd = {
+    columns,
+    compressed: false,
+    parameters: {},
+    input_format: 'org.apache.hadoop.hive.ql.io.parquet.MapredParquetInputFormat',
+    output_format: 'org.apache.hadoop.hive.ql.io.parquet.MapredParquetOutputFormat',
+    serde_info: {
+      serialization_library: 'org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe',
+      parameters: {},
+    },
+  };
   for (const name of ['small', 'big', 'adds']) {
-    await json(db, 'POST', { table_name: name, table_type: 'EXTERNAL_TABLE', owner_type: 'USER', storage_descriptor: sd,
-      partition_keys: [{ column_name: 'dt', column_type: 'date' }, { column_name: 'hr', column_type: 'int' }] }, auth);
+    await json(
+      db,
+      'POST',
+      {
+        table_name: name,
+        table_type: 'EXTERNAL_TABLE',
+        owner_type: 'USER',
+        storage_descriptor: sd,
+        partition_keys: [
+          { column_name: 'dt', column_type: 'date' },
+          { column_name: 'hr', column_type: 'int' },
+        ],
+      },
+      auth,
+    );
   }
   const day = (i: number) => new Date(Date.UTC(2000, 0, 1 + i)).toISOString().slice(0, 10);
   // Partition i is (day i/100, hour i%100): one day holds 100 partitions.
-  const batch = (from: number, n: number) => ({ if_not_exist: false, partitions: Array.from({ length: n }, (_, k) => ({
-    partition_values: [day(Math.floor((from + k) / 100)), String((from + k) % 100)], parameters: { numRows: '1000' }, storage_descriptor: sd,
-  })) });
+  const batch = (from: number, n: number) => ({
+    if_not_exist: false,
+    partitions: Array.from({ length: n }, (_, k) => ({
+      partition_values: [day(Math.floor((from + k) / 100)), String((from + k) % 100)],
+      parameters: { numRows: '1000' },
+      storage_descriptor: sd,
+    })),
+  });
   // The load generator shares the machine: it reads the created partitions back as text only,
   // as a load tool does, so its own JSON parsing does not take the server's CPU.
   const post = async (url: string, body: unknown) => {
-    const r = await fetch(url, { method: 'POST', headers: { 'Content-Type': 'application/json', ...auth }, body: JSON.stringify(body) });
+    const r = await fetch(url, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', ...auth },
+      body: JSON.stringify(body),
+    });
     const text = await r.text();
     if (r.status !== 201) throw new Error(`POST ${url}: ${r.status} ${text.slice(0, 300)}`);
   };
   const seed = async (table: string, total: number) => {
     const t0 = performance.now();
-    await inParallel(Math.ceil(total / 1000), 2, (b) => post(`${db}/${table}/partitions/batch-create`, batch(b * 1000, Math.min(1000, total - b * 1000))));
+    await inParallel(Math.ceil(total / 1000), 2, (b) =>
+      post(`${db}/${table}/partitions/batch-create`, batch(b * 1000, Math.min(1000, total - b * 1000))),
+    );
     return total / ((performance.now() - t0) / 1000);
   };
   const TOTAL = Number(args.partitions);
   await seed('small', 10_000);
   const rate = await seed('big', TOTAL);
   const days = TOTAL / 100;
-  const filterOn = (table: string, span: number) => timed(40, (i) => json(`${db}/${table}/partitions?limit=1000&filter=${encodeURIComponent(`dt = '${day((i * 37) % span)}'`)}`, 'GET', undefined, auth)
-    .then((r) => { if (r.body.partitions.length !== 100) throw new Error(`filter matched ${r.body.partitions.length}`); }));
+  const filterOn = (table: string, span: number) =>
+    timed(40, (i) =>
+      json(
+        `${db}/${table}/partitions?limit=1000&filter=${encodeURIComponent(`dt = '${day((i * 37) % span)}'`)}`,
+        'GET',
+        undefined,
+        auth,
+      ).then((r) => {
+        if (r.body.partitions.length !== 100) throw new Error(`filter matched ${r.body.partitions.length}`);
+      }),
+    );
   await filterOn('small', 100); // warm-up
   const small = median(await filterOn('small', 100));
   const big = median(await filterOn('big', days));
-  const namesPage = median(await timed(30, () => json(`${db}/big/partitions/partition-names?limit=1000`, 'GET', undefined, auth).then(() => undefined)));
-  const partsPage = median(await timed(30, () => json(`${db}/big/partitions?limit=1000`, 'GET', undefined, auth).then(() => undefined)));
-  const filtered10k = median(await timed(30, () => json(`${db}/small/partitions?limit=1000&filter=${encodeURIComponent("hr < 10 AND dt >= '2000-01-01'")}`, 'GET', undefined, auth)
-    .then((r) => { if (r.body.partitions.length !== 1000) throw new Error(`filter matched ${r.body.partitions.length}`); })));
-  const adds = median(await timed(10, (i) => json(`${db}/adds/partitions/batch-create`, 'POST', batch(i * 1000, 1000), auth).then(() => undefined)));
+  const namesPage = median(
+    await timed(30, () =>
+      json(`${db}/big/partitions/partition-names?limit=1000`, 'GET', undefined, auth).then(() => undefined),
+    ),
+  );
+  const partsPage = median(
+    await timed(30, () => json(`${db}/big/partitions?limit=1000`, 'GET', undefined, auth).then(() => undefined)),
+  );
+  const filtered10k = median(
+    await timed(30, () =>
+      json(
+        `${db}/small/partitions?limit=1000&filter=${encodeURIComponent("hr < 10 AND dt >= '2000-01-01'")}`,
+        'GET',
+        undefined,
+        auth,
+      ).then((r) => {
+        if (r.body.partitions.length !== 1000) throw new Error(`filter matched ${r.body.partitions.length}`);
+      }),
+    ),
+  );
+  const adds = median(
+    await timed(10, (i) =>
+      json(`${db}/adds/partitions/batch-create`, 'POST', batch(i * 1000, 1000), auth).then(() => undefined),
+    ),
+  );
   const before = rssMb(server.pid);
   const t0 = performance.now();
   const all = await json(`${db}/big/partitions/names?limit=-1`, 'GET', undefined, auth);
@@ -246,20 +404,44 @@ async function lakecatPartitions(server: { url: string; pid: number }, token: st
   const after = rssMb(server.pid);
   const ms = (x: number) => `${x.toFixed(1)} ms`;
   console.log(`bench lakecat-partitions (${args.postgres ? 'postgres' : 'sqlite'}; ${TOTAL} partitions)`);
-  console.log(`  AddPartitions, 1,000 per call, 2 in flight: ${rate.toFixed(0)} partitions/s sustained (target >= 20,000)`);
-  console.log(`  filter dt = <day> (100 matches) p50   10,000 partitions ${ms(small)}   ${TOTAL} partitions ${ms(big)}   ratio ${(big / small).toFixed(2)} (targets: <= 50 ms, ratio <= 2)`);
-  console.log(`  hmsbench: 1,000 names ${ms(namesPage)} (HMS 9 ms); 1,000 partitions ${ms(partsPage)} (HMS 33 ms); filtered fetch on 10,000 ${ms(filtered10k)} (HMS 36 ms); adding 1,000 ${ms(adds)} (HMS 3 s)`);
-  console.log(`  every name streamed: ${(all.body as string[]).length} names in ${streamSeconds.toFixed(1)} s; server RSS ${before.toFixed(0)} MB before, ${after.toFixed(0)} MB after`);
+  console.log(
+    `  AddPartitions, 1,000 per call, 2 in flight: ${rate.toFixed(0)} partitions/s sustained (target >= 20,000)`,
+  );
+  console.log(
+    `  filter dt = <day> (100 matches) p50   10,000 partitions ${ms(small)}   ${TOTAL} partitions ${ms(big)}   ratio ${(big / small).toFixed(2)} (targets: <= 50 ms, ratio <= 2)`,
+  );
+  console.log(
+    `  hmsbench: 1,000 names ${ms(namesPage)} (HMS 9 ms); 1,000 partitions ${ms(partsPage)} (HMS 33 ms); filtered fetch on 10,000 ${ms(filtered10k)} (HMS 36 ms); adding 1,000 ${ms(adds)} (HMS 3 s)`,
+  );
+  console.log(
+    `  every name streamed: ${(all.body as string[]).length} names in ${streamSeconds.toFixed(1)} s; server RSS ${before.toFixed(0)} MB before, ${after.toFixed(0)} MB after`,
+  );
 }
 
-async function governance(server: { url: string }, token: string, projectId: string, instanceId: string): Promise<void> {
+async function governance(
+  server: { url: string },
+  token: string,
+  projectId: string,
+  instanceId: string,
+): Promise<void> {
   const admin = { 'X-Auth-Token': token };
   const base = `${server.url}/v1/${projectId}/instances/${instanceId}`;
   const tables = `${base}/catalogs/hive/databases/gov/tables`;
   await json(`${base}/catalogs/hive/databases`, 'POST', { database_name: 'gov' }, admin);
   const name = (i: number) => `g${String(i).padStart(4, '0')}`;
-  await inParallel(1000, 8, (i) => json(tables, 'POST', { table_name: name(i), table_type: 'EXTERNAL_TABLE', owner_type: 'USER',
-    storage_descriptor: { columns: [{ column_name: 'id', column_type: 'bigint' }] } }, admin).then(() => undefined));
+  await inParallel(1000, 8, (i) =>
+    json(
+      tables,
+      'POST',
+      {
+        table_name: name(i),
+        table_type: 'EXTERNAL_TABLE',
+        owner_type: 'USER',
+        storage_descriptor: { columns: [{ column_name: 'id', column_type: 'bigint' }] },
+      },
+      admin,
+    ).then(() => undefined),
+  );
   const password = `Bench-${randomBytes(6).toString('hex')}`;
   await json(`${server.url}/v3/users`, 'POST', { user: { name: 'gov_user', password } }, admin);
   for (let r = 0; r < 10; r++) {
@@ -267,18 +449,50 @@ async function governance(server: { url: string }, token: string, projectId: str
     // 100 tables per role, ten to a database entry as the API takes them: 1,000 grants in all.
     for (let chunk = 0; chunk < 10; chunk++) {
       const first = r * 100 + chunk * 10;
-      await json(`${base}/policies/grant`, 'POST', {
-        effect: true, permissions: ['SELECT', 'DESCRIBE'], principal_list: [{ principal_name: `gov_role_${r}`, principal_source: 'LOCAL', principal_type: 'ROLE' }],
-        resource: { type: 'TABLE', catalogs: [{ name: 'hive', databases: [{ name: 'gov', tables: Array.from({ length: 10 }, (_, k) => ({ name: name(first + k) })) }] }] },
-      }, admin);
+      await json(
+        `${base}/policies/grant`,
+        'POST',
+        {
+          effect: true,
+          permissions: ['SELECT', 'DESCRIBE'],
+          principal_list: [{ principal_name: `gov_role_${r}`, principal_source: 'LOCAL', principal_type: 'ROLE' }],
+          resource: {
+            type: 'TABLE',
+            catalogs: [
+              {
+                name: 'hive',
+                databases: [{ name: 'gov', tables: Array.from({ length: 10 }, (_, k) => ({ name: name(first + k) })) }],
+              },
+            ],
+          },
+        },
+        admin,
+      );
     }
   }
-  await json(`${base}/users/gov_user/grant-roles`, 'POST', Array.from({ length: 10 }, (_, r) => ({ role_name: `gov_role_${r}`, principal_source: 'LOCAL' })), admin);
-  const login = await json(`${server.url}/v3/auth/tokens`, 'POST', { auth: {
-    identity: { methods: ['password'], password: { user: { name: 'gov_user', password, domain: { name: 'default' } } } }, scope: { project: { name: 'default' } },
-  } }, {});
+  await json(
+    `${base}/users/gov_user/grant-roles`,
+    'POST',
+    Array.from({ length: 10 }, (_, r) => ({ role_name: `gov_role_${r}`, principal_source: 'LOCAL' })),
+    admin,
+  );
+  const login = await json(
+    `${server.url}/v3/auth/tokens`,
+    'POST',
+    {
+      auth: {
+        identity: {
+          methods: ['password'],
+          password: { user: { name: 'gov_user', password, domain: { name: 'default' } } },
+        },
+        scope: { project: { name: 'default' } },
+      },
+    },
+    {},
+  );
   const user = { 'X-Auth-Token': login.headers.get('x-subject-token') as string };
-  const show = (headers: Record<string, string>) => timed(1000, (i) => json(`${tables}/${name((i * 7) % 1000)}`, 'GET', undefined, headers).then(() => undefined));
+  const show = (headers: Record<string, string>) =>
+    timed(1000, (i) => json(`${tables}/${name((i * 7) % 1000)}`, 'GET', undefined, headers).then(() => undefined));
   await show(admin);
   await show(user); // warm-up of both paths
   const rounds: number[] = [];
@@ -290,29 +504,69 @@ async function governance(server: { url: string }, token: string, projectId: str
     figures.push(`${u.toFixed(3)}/${a.toFixed(3)} ms`);
   }
   const refused = await fetch(`${base}/catalogs/hive/databases/default/tables/none`, { headers: user });
-  console.log(`bench governance (${args.postgres ? 'postgres' : 'sqlite'}; a user holding 1,000 grants through 10 roles)`);
-  console.log(`  ShowTable p50 user/admin per round ${figures.join(', ')}; ratios ${rounds.map((x) => x.toFixed(2)).join(' ')}; median ${median(rounds).toFixed(2)} (target <= 1.20)`);
+  console.log(
+    `bench governance (${args.postgres ? 'postgres' : 'sqlite'}; a user holding 1,000 grants through 10 roles)`,
+  );
+  console.log(
+    `  ShowTable p50 user/admin per round ${figures.join(', ')}; ratios ${rounds.map((x) => x.toFixed(2)).join(' ')}; median ${median(rounds).toFixed(2)} (target <= 1.20)`,
+  );
   console.log(`  a table no grant reaches: ${refused.status}`);
 }
 
-async function discovery(server: { url: string; dataDir: string }, token: string, projectId: string, instanceId: string): Promise<void> {
+async function discovery(
+  server: { url: string; dataDir: string },
+  token: string,
+  projectId: string,
+  instanceId: string,
+): Promise<void> {
   const admin = { 'X-Auth-Token': token };
   const base = `${server.url}/v1/${projectId}/instances/${instanceId}`;
-  const file = Buffer.from(parquetWriteBuffer({ columnData: [
-    { name: 'id', data: new Int32Array([1, 2, 3]), type: 'INT32' }, { name: 'amount', data: [1.5, 2.5, 3.5], type: 'DOUBLE' }, { name: 'note', data: ['a', 'b', 'c'], type: 'STRING' },
-  ] }));
+  const file = Buffer.from(
+    parquetWriteBuffer({
+      columnData: [
+        { name: 'id', data: new Int32Array([1, 2, 3]), type: 'INT32' },
+        { name: 'amount', data: [1.5, 2.5, 3.5], type: 'DOUBLE' },
+        { name: 'note', data: ['a', 'b', 'c'], type: 'STRING' },
+      ],
+    }),
+  );
   const layout = (name: string, files: number, partitions: number) => {
     for (let i = 0; i < files; i++) {
       const p = i % partitions;
-      const dir = path.join(server.dataDir, 'warehouse', 'lakeform', 'instances', instanceId, name, 'facts', `day=${Math.floor(p / 10)}`, `shard=${p % 10}`);
+      const dir = path.join(
+        server.dataDir,
+        'warehouse',
+        'lakeform',
+        'instances',
+        instanceId,
+        name,
+        'facts',
+        `day=${Math.floor(p / 10)}`,
+        `shard=${p % 10}`,
+      );
       fs.mkdirSync(dir, { recursive: true });
       fs.writeFileSync(path.join(dir, `part-${i}.parquet`), file);
     }
   };
-  const discover = async (name: string): Promise<{ seconds: number; job: { status: string; last_run: { created: unknown } } }> => {
-    const created = await json(`${base}/lf-jobs`, 'POST', { name: `bench_${name}`, type: 'METADATA_DISCOVERY', parameter: { metadata_discovery_parameter: {
-      data_location: `obs://lakeform/instances/${instanceId}/${name}`, target_catalog: 'hive', target_database: name,
-    } } }, admin);
+  const discover = async (
+    name: string,
+  ): Promise<{ seconds: number; job: { status: string; last_run: { created: unknown } } }> => {
+    const created = await json(
+      `${base}/lf-jobs`,
+      'POST',
+      {
+        name: `bench_${name}`,
+        type: 'METADATA_DISCOVERY',
+        parameter: {
+          metadata_discovery_parameter: {
+            data_location: `obs://lakeform/instances/${instanceId}/${name}`,
+            target_catalog: 'hive',
+            target_database: name,
+          },
+        },
+      },
+      admin,
+    );
     const id = created.body.id as string;
     await json(`${base}/lf-jobs/${id}/start`, 'POST', undefined, admin);
     for (;;) {
@@ -329,9 +583,15 @@ async function discovery(server: { url: string; dataDir: string }, token: string
   const large = await discover('large');
   const rate = (files: number, s: number) => files / s;
   console.log(`bench discovery (${args.postgres ? 'postgres' : 'sqlite'}; Parquet files in the local warehouse)`);
-  console.log(`  1,000 files in 100 partitions: ${small.seconds.toFixed(2)} s, ${rate(1000, small.seconds).toFixed(0)} files/s (${small.job.status})`);
-  console.log(`  10,000 files in 1,000 partitions: ${large.seconds.toFixed(2)} s, ${rate(10_000, large.seconds).toFixed(0)} files/s (${large.job.status}, ${large.job.last_run.created} table)`);
-  console.log(`  throughput ratio large/small ${(rate(10_000, large.seconds) / rate(1000, small.seconds)).toFixed(2)} (target >= 0.5)`);
+  console.log(
+    `  1,000 files in 100 partitions: ${small.seconds.toFixed(2)} s, ${rate(1000, small.seconds).toFixed(0)} files/s (${small.job.status})`,
+  );
+  console.log(
+    `  10,000 files in 1,000 partitions: ${large.seconds.toFixed(2)} s, ${rate(10_000, large.seconds).toFixed(0)} files/s (${large.job.status}, ${large.job.last_run.created} table)`,
+  );
+  console.log(
+    `  throughput ratio large/small ${(rate(10_000, large.seconds) / rate(1000, small.seconds)).toFixed(2)} (target >= 0.5)`,
+  );
 }
 
 /** Files of `size` bytes written and fsynced per second in `dir`, each a new file (as a commit's metadata file is). */
@@ -354,17 +614,39 @@ async function iceberg(server: { url: string; dataDir: string }, token: string, 
   const auth = { Authorization: `Bearer ${token}` };
   const base = `${server.url}/iceberg/v1/${instanceId}~hive`;
   await json(`${base}/namespaces`, 'POST', { namespace: ['bench'] }, auth);
-  const create = (name: string) => json(`${base}/namespaces/bench/tables`, 'POST', { name, schema: { type: 'struct', fields: [{ id: 1, name: 'id', required: true, type: 'long' }] } }, auth);
-  const snapshot = (id: number, seq: number) => ({ 'snapshot-id': id, 'sequence-number': seq, 'timestamp-ms': Date.now(), 'manifest-list': `s3://b/snap-${id}.avro`, summary: { operation: 'append' } });
+  const create = (name: string) =>
+    json(
+      `${base}/namespaces/bench/tables`,
+      'POST',
+      { name, schema: { type: 'struct', fields: [{ id: 1, name: 'id', required: true, type: 'long' }] } },
+      auth,
+    );
+  const snapshot = (id: number, seq: number) => ({
+    'snapshot-id': id,
+    'sequence-number': seq,
+    'timestamp-ms': Date.now(),
+    'manifest-list': `s3://b/snap-${id}.avro`,
+    summary: { operation: 'append' },
+  });
   const append = async (table: string, id: number, seq: number, parent: number | null) => {
-    const r = await json(`${base}/namespaces/bench/tables/${table}`, 'POST', {
-      requirements: [{ type: 'assert-ref-snapshot-id', ref: 'main', 'snapshot-id': parent }],
-      updates: [{ action: 'add-snapshot', snapshot: snapshot(id, seq) }, { action: 'set-snapshot-ref', 'ref-name': 'main', type: 'branch', 'snapshot-id': id }],
-    }, auth);
+    const r = await json(
+      `${base}/namespaces/bench/tables/${table}`,
+      'POST',
+      {
+        requirements: [{ type: 'assert-ref-snapshot-id', ref: 'main', 'snapshot-id': parent }],
+        updates: [
+          { action: 'add-snapshot', snapshot: snapshot(id, seq) },
+          { action: 'set-snapshot-ref', 'ref-name': 'main', type: 'branch', 'snapshot-id': id },
+        ],
+      },
+      auth,
+    );
     if (r.body?.error) throw new Error(`commit failed: ${JSON.stringify(r.body)}`);
   };
   await create('hot');
-  const load = await timed(500, () => json(`${base}/namespaces/bench/tables/hot`, 'GET', undefined, auth).then(() => undefined));
+  const load = await timed(500, () =>
+    json(`${base}/namespaces/bench/tables/hot`, 'GET', undefined, auth).then(() => undefined),
+  );
   const N = 300;
   const t0 = performance.now();
   for (let i = 1; i <= N; i++) await append('hot', i, i, i === 1 ? null : i - 1);
@@ -389,11 +671,18 @@ async function iceberg(server: { url: string; dataDir: string }, token: string, 
   const fill = async (upTo: number) => {
     while (next <= upTo) {
       const ids = Array.from({ length: Math.min(1000, upTo - next + 1) }, (_, i) => next + i);
-      const r = await json(`${base}/namespaces/bench/tables/deep`, 'POST', {
-        requirements: [],
-        updates: [...ids.map((id) => ({ action: 'add-snapshot', snapshot: snapshot(id, id) })),
-          { action: 'set-snapshot-ref', 'ref-name': 'main', type: 'branch', 'snapshot-id': ids[ids.length - 1] }],
-      }, auth);
+      const r = await json(
+        `${base}/namespaces/bench/tables/deep`,
+        'POST',
+        {
+          requirements: [],
+          updates: [
+            ...ids.map((id) => ({ action: 'add-snapshot', snapshot: snapshot(id, id) })),
+            { action: 'set-snapshot-ref', 'ref-name': 'main', type: 'branch', 'snapshot-id': ids[ids.length - 1] },
+          ],
+        },
+        auth,
+      );
       if (r.body?.error) throw new Error(`fill failed: ${JSON.stringify(r.body).slice(0, 300)}`);
       next += ids.length;
     }
@@ -410,36 +699,65 @@ async function iceberg(server: { url: string; dataDir: string }, token: string, 
   console.log(`bench iceberg (${sqlite ? 'sqlite' : 'postgres'})`);
   console.log(`  disk limit: ${limit.toFixed(0)} files of ${metadataBytes} bytes written+fsynced per second`);
   console.log(`  loadTable p50 ${median(load).toFixed(2)} ms${sqlite ? ' (target <= 0.5 ms)' : ''}`);
-  console.log(`  commits on one table, one after another: ${oneTable.toFixed(0)}/s, ${(oneTable / limit).toFixed(2)} of the disk limit`
-    + (sqlite ? ' (target >= 0.3)' : ` (Nessie's goal 333/s: ratio ${(oneTable / 333).toFixed(2)})`));
-  console.log(`  commits spread over 100 tables, 16 at a time: ${spread.toFixed(0)}/s, ${(spread / limit).toFixed(2)} of the disk limit`
-    + (sqlite ? ' (target >= 0.6)' : ''));
-  console.log(`  commits at 100 snapshots ${at100.toFixed(0)}/s, at 10,000 ${at10k.toFixed(0)}/s: ratio ${(at10k / at100).toFixed(2)} (target >= 0.7)`);
+  console.log(
+    `  commits on one table, one after another: ${oneTable.toFixed(0)}/s, ${(oneTable / limit).toFixed(2)} of the disk limit` +
+      (sqlite ? ' (target >= 0.3)' : ` (Nessie's goal 333/s: ratio ${(oneTable / 333).toFixed(2)})`),
+  );
+  console.log(
+    `  commits spread over 100 tables, 16 at a time: ${spread.toFixed(0)}/s, ${(spread / limit).toFixed(2)} of the disk limit` +
+      (sqlite ? ' (target >= 0.6)' : ''),
+  );
+  console.log(
+    `  commits at 100 snapshots ${at100.toFixed(0)}/s, at 10,000 ${at10k.toFixed(0)}/s: ratio ${(at10k / at100).toFixed(2)} (target >= 0.7)`,
+  );
 }
 
 async function main(): Promise<void> {
   const server = await startServer();
   try {
-    const login = await json(`${server.url}/v3/auth/tokens`, 'POST', { auth: {
-      identity: { methods: ['password'], password: { user: { name: 'admin', password: server.password, domain: { name: 'default' } } } },
-      scope: { project: { name: 'default' } },
-    } }, {});
+    const login = await json(
+      `${server.url}/v3/auth/tokens`,
+      'POST',
+      {
+        auth: {
+          identity: {
+            methods: ['password'],
+            password: { user: { name: 'admin', password: server.password, domain: { name: 'default' } } },
+          },
+          scope: { project: { name: 'default' } },
+        },
+      },
+      {},
+    );
     const token = login.headers.get('x-subject-token') as string;
     const projectId = login.body.token.project.id as string;
     const auth = { 'X-Auth-Token': token };
-    const created = await json(`${server.url}/v1/${projectId}/instances`, 'POST', { name: 'bench_instance', charge_mode: 'postPaid', shared: true }, auth);
+    const created = await json(
+      `${server.url}/v1/${projectId}/instances`,
+      'POST',
+      { name: 'bench_instance', charge_mode: 'postPaid', shared: true },
+      auth,
+    );
     const instanceId = created.body.instance_id as string;
     const showUrl = `${server.url}/v1/${projectId}/instances/${instanceId}`;
-    for (let i = 0; i < 50; i++) { // wait for RUNNING, then lift the QPS limit out of the way
+    for (let i = 0; i < 50; i++) {
+      // wait for RUNNING, then lift the QPS limit out of the way
       if ((await json(showUrl, 'GET', undefined, auth)).body.status === 'RUNNING') break;
       await new Promise((r) => setTimeout(r, 100));
     }
-    await json(`${showUrl}/scale`, 'POST', { specs: [{ spec_code: 'lakeformation.unit.basic.qps', stride_num: 10000 }] }, auth);
+    await json(
+      `${showUrl}/scale`,
+      'POST',
+      { specs: [{ spec_code: 'lakeformation.unit.basic.qps', stride_num: 10000 }] },
+      auth,
+    );
     await new Promise((r) => setTimeout(r, 500));
 
     if (args.only === undefined || args.only === 'instance-show') await instanceShow(server.url, showUrl, auth);
-    if (args.only === undefined || args.only === 'lakecat-tables') await lakecatTables(server, token, projectId, instanceId);
-    if (args.only === undefined || args.only === 'lakecat-partitions') await lakecatPartitions(server, token, projectId, instanceId);
+    if (args.only === undefined || args.only === 'lakecat-tables')
+      await lakecatTables(server, token, projectId, instanceId);
+    if (args.only === undefined || args.only === 'lakecat-partitions')
+      await lakecatPartitions(server, token, projectId, instanceId);
     if (args.only === undefined || args.only === 'governance') await governance(server, token, projectId, instanceId);
     if (args.only === undefined || args.only === 'discovery') await discovery(server, token, projectId, instanceId);
     if (args.only === undefined || args.only === 'iceberg') await iceberg(server, token, instanceId);
@@ -451,7 +769,12 @@ async function main(): Promise<void> {
 }
 
 /** The hmsbench operations over Thrift (the generated Node client) and over REST, p50 of each, in one run. */
-async function hms(server: { url: string; hmsPort: number }, token: string, projectId: string, instanceId: string): Promise<void> {
+async function hms(
+  server: { url: string; hmsPort: number },
+  token: string,
+  projectId: string,
+  instanceId: string,
+): Promise<void> {
   const { thrift, ThriftHiveMetastoreClient } = await import('../src/metastore/runtime.js');
   const { BinaryWriter } = await import('../src/metastore/writer.js');
   // The runtime's writer allocates a Buffer per field (see src/metastore/writer.ts); the client
@@ -461,9 +784,29 @@ async function hms(server: { url: string; hmsPort: number }, token: string, proj
     constructor(trans: { write(b: Buffer): void; setCurrSeqId?(id: number): void }) {
       super(trans);
       this.w = new BinaryWriter((b) => trans.write(b), false);
-      for (const m of ['writeStructBegin', 'writeStructEnd', 'writeFieldBegin', 'writeFieldEnd', 'writeFieldStop', 'writeMapBegin', 'writeMapEnd',
-        'writeListBegin', 'writeListEnd', 'writeSetBegin', 'writeSetEnd', 'writeBool', 'writeByte', 'writeI16', 'writeI32', 'writeI64', 'writeDouble',
-        'writeString', 'writeBinary'] as const) (this as unknown as Record<string, unknown>)[m] = (...a: unknown[]) => (this.w[m] as (...x: unknown[]) => void)(...a);
+      for (const m of [
+        'writeStructBegin',
+        'writeStructEnd',
+        'writeFieldBegin',
+        'writeFieldEnd',
+        'writeFieldStop',
+        'writeMapBegin',
+        'writeMapEnd',
+        'writeListBegin',
+        'writeListEnd',
+        'writeSetBegin',
+        'writeSetEnd',
+        'writeBool',
+        'writeByte',
+        'writeI16',
+        'writeI32',
+        'writeI64',
+        'writeDouble',
+        'writeString',
+        'writeBinary',
+      ] as const)
+        (this as unknown as Record<string, unknown>)[m] = (...a: unknown[]) =>
+          (this.w[m] as (...x: unknown[]) => void)(...a);
       (this as unknown as Record<string, unknown>).writeMessageBegin = (name: string, type: number, seqid: number) => {
         trans.setCurrSeqId?.(seqid);
         this.w.writeMessageBegin(name, type, seqid);
@@ -473,50 +816,183 @@ async function hms(server: { url: string; hmsPort: number }, token: string, proj
   }
   const auth = { 'X-Auth-Token': token };
   const base = `${server.url}/v1/${projectId}/instances/${instanceId}/catalogs/hive/databases`;
-  const columns = [{ column_name: 'id', column_type: 'bigint' }, { column_name: 'amount', column_type: 'double' }];
-  const sd = { columns, compressed: false, parameters: {}, serde_info: { serialization_library: 'org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe', parameters: {} } };
+  const columns = [
+    { column_name: 'id', column_type: 'bigint' },
+    { column_name: 'amount', column_type: 'double' },
+  ];
+  const sd = {
+    columns,
+    compressed: false,
+    parameters: {},
+    serde_info: {
+      serialization_library: 'org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe',
+      parameters: {},
+    },
+  };
   await json(base, 'POST', { database_name: 'hmsbench' }, auth);
   const tables = `${base}/hmsbench/tables`;
-  await inParallel(1000, 8, (i) => json(tables, 'POST', { table_name: `t${i}`, table_type: 'EXTERNAL_TABLE', owner_type: 'USER', storage_descriptor: sd }, auth).then(() => undefined));
+  await inParallel(1000, 8, (i) =>
+    json(
+      tables,
+      'POST',
+      { table_name: `t${i}`, table_type: 'EXTERNAL_TABLE', owner_type: 'USER', storage_descriptor: sd },
+      auth,
+    ).then(() => undefined),
+  );
   const day = (i: number) => new Date(Date.UTC(2000, 0, 1 + i)).toISOString().slice(0, 10);
-  const batch = (from: number, n: number) => ({ if_not_exist: false, partitions: Array.from({ length: n }, (_, k) => ({
-    partition_values: [day(Math.floor((from + k) / 100)), String((from + k) % 100)], parameters: { numRows: '1000' }, storage_descriptor: sd,
-  })) });
+  const batch = (from: number, n: number) => ({
+    if_not_exist: false,
+    partitions: Array.from({ length: n }, (_, k) => ({
+      partition_values: [day(Math.floor((from + k) / 100)), String((from + k) % 100)],
+      parameters: { numRows: '1000' },
+      storage_descriptor: sd,
+    })),
+  });
   const TOTAL = Number(args.partitions);
-  for (const [name, total] of [['small', 10_000], ['big', TOTAL], ['adds_rest', 0], ['adds_thrift', 0]] as const) {
-    await json(tables, 'POST', { table_name: name, table_type: 'EXTERNAL_TABLE', owner_type: 'USER', storage_descriptor: sd,
-      partition_keys: [{ column_name: 'dt', column_type: 'date' }, { column_name: 'hr', column_type: 'int' }] }, auth);
-    await inParallel(Math.ceil(total / 1000), 2, (b) => json(`${tables}/${name}/partitions/batch-create`, 'POST', batch(b * 1000, Math.min(1000, total - b * 1000)), auth).then(() => undefined));
+  for (const [name, total] of [
+    ['small', 10_000],
+    ['big', TOTAL],
+    ['adds_rest', 0],
+    ['adds_thrift', 0],
+  ] as const) {
+    await json(
+      tables,
+      'POST',
+      {
+        table_name: name,
+        table_type: 'EXTERNAL_TABLE',
+        owner_type: 'USER',
+        storage_descriptor: sd,
+        partition_keys: [
+          { column_name: 'dt', column_type: 'date' },
+          { column_name: 'hr', column_type: 'int' },
+        ],
+      },
+      auth,
+    );
+    await inParallel(Math.ceil(total / 1000), 2, (b) =>
+      json(
+        `${tables}/${name}/partitions/batch-create`,
+        'POST',
+        batch(b * 1000, Math.min(1000, total - b * 1000)),
+        auth,
+      ).then(() => undefined),
+    );
   }
 
   // Framed, so that the Node client parses an answer once it is whole rather than after every chunk.
-  const conn = thrift.createConnection('127.0.0.1', server.hmsPort, { transport: thrift.TFramedTransport, protocol: ClientProtocol });
-  await new Promise<void>((resolve, reject) => { conn.once('connect', resolve); conn.once('error', reject); });
+  const conn = thrift.createConnection('127.0.0.1', server.hmsPort, {
+    transport: thrift.TFramedTransport,
+    protocol: ClientProtocol,
+  });
+  await new Promise<void>((resolve, reject) => {
+    conn.once('connect', resolve);
+    conn.once('error', reject);
+  });
   const c = thrift.createClient(ThriftHiveMetastoreClient, conn);
   await c.set_ugi('admin', []);
-  const thriftPart = (i: number) => ({ values: [day(Math.floor(i / 100)), String(i % 100)], dbName: 'hmsbench', tableName: 'adds_thrift', parameters: { numRows: '1000' },
-    sd: { cols: [{ name: 'id', type: 'bigint', comment: '' }, { name: 'amount', type: 'double', comment: '' }], serdeInfo: { name: '', serializationLib: 'x', parameters: {} }, parameters: {} } });
-  const count = (n: number, what: string) => (r: { length: number } | undefined) => { if ((r?.length ?? 0) !== n) throw new Error(`${what}: ${r?.length} instead of ${n}`); };
-  const ops: { name: string; hms: number; n: number; thrift: (i: number) => Promise<void>; rest: (i: number) => Promise<void> }[] = [
-    { name: 'getTable', hms: 4.1, n: 200, thrift: () => c.get_table('hmsbench', 'small').then(() => undefined), rest: () => json(`${tables}/small`, 'GET', undefined, auth).then(() => undefined) },
-    { name: '1,000 table names', hms: 4.3, n: 40, thrift: () => c.get_all_tables('hmsbench').then(count(1004, 'names')),
-      rest: () => json(`${tables}/names`, 'GET', undefined, auth).then((r) => count(1004, 'names')(r.body)) },
-    { name: '1,000 partitions', hms: 33, n: 30, thrift: () => c.get_partitions('hmsbench', 'big', 1000).then(count(1000, 'partitions')),
-      rest: () => json(`${tables}/big/partitions?limit=1000`, 'GET', undefined, auth).then((r) => count(1000, 'partitions')(r.body.partitions)) },
-    { name: 'by_filter on 10,000', hms: 36, n: 30, thrift: () => c.get_partitions_by_filter('hmsbench', 'small', "hr < 10 AND dt >= '2000-01-01'", -1).then(count(1000, 'filter')),
-      rest: () => json(`${tables}/small/partitions?limit=1000&filter=${encodeURIComponent("hr < 10 AND dt >= '2000-01-01'")}`, 'GET', undefined, auth).then((r) => count(1000, 'filter')(r.body.partitions)) },
-    { name: `by_filter on ${TOTAL}`, hms: Number.NaN, n: 30, thrift: (i) => c.get_partitions_by_filter('hmsbench', 'big', `dt = '${day((i * 37) % (TOTAL / 100))}'`, -1).then(count(100, 'filter')),
-      rest: (i) => json(`${tables}/big/partitions?limit=1000&filter=${encodeURIComponent(`dt = '${day((i * 37) % (TOTAL / 100))}'`)}`, 'GET', undefined, auth).then((r) => count(100, 'filter')(r.body.partitions)) },
-    { name: 'adding 1,000 partitions', hms: 3000, n: 8, thrift: (i) => c.add_partitions(Array.from({ length: 1000 }, (_, k) => thriftPart(i * 1000 + k))).then(() => undefined),
-      rest: (i) => json(`${tables}/adds_rest/partitions/batch-create`, 'POST', batch(i * 1000, 1000), auth).then(() => undefined) },
+  const thriftPart = (i: number) => ({
+    values: [day(Math.floor(i / 100)), String(i % 100)],
+    dbName: 'hmsbench',
+    tableName: 'adds_thrift',
+    parameters: { numRows: '1000' },
+    sd: {
+      cols: [
+        { name: 'id', type: 'bigint', comment: '' },
+        { name: 'amount', type: 'double', comment: '' },
+      ],
+      serdeInfo: { name: '', serializationLib: 'x', parameters: {} },
+      parameters: {},
+    },
+  });
+  const count = (n: number, what: string) => (r: { length: number } | undefined) => {
+    if ((r?.length ?? 0) !== n) throw new Error(`${what}: ${r?.length} instead of ${n}`);
+  };
+  const ops: {
+    name: string;
+    hms: number;
+    n: number;
+    thrift: (i: number) => Promise<void>;
+    rest: (i: number) => Promise<void>;
+  }[] = [
+    {
+      name: 'getTable',
+      hms: 4.1,
+      n: 200,
+      thrift: () => c.get_table('hmsbench', 'small').then(() => undefined),
+      rest: () => json(`${tables}/small`, 'GET', undefined, auth).then(() => undefined),
+    },
+    {
+      name: '1,000 table names',
+      hms: 4.3,
+      n: 40,
+      thrift: () => c.get_all_tables('hmsbench').then(count(1004, 'names')),
+      rest: () => json(`${tables}/names`, 'GET', undefined, auth).then((r) => count(1004, 'names')(r.body)),
+    },
+    {
+      name: '1,000 partitions',
+      hms: 33,
+      n: 30,
+      thrift: () => c.get_partitions('hmsbench', 'big', 1000).then(count(1000, 'partitions')),
+      rest: () =>
+        json(`${tables}/big/partitions?limit=1000`, 'GET', undefined, auth).then((r) =>
+          count(1000, 'partitions')(r.body.partitions),
+        ),
+    },
+    {
+      name: 'by_filter on 10,000',
+      hms: 36,
+      n: 30,
+      thrift: () =>
+        c
+          .get_partitions_by_filter('hmsbench', 'small', "hr < 10 AND dt >= '2000-01-01'", -1)
+          .then(count(1000, 'filter')),
+      rest: () =>
+        json(
+          `${tables}/small/partitions?limit=1000&filter=${encodeURIComponent("hr < 10 AND dt >= '2000-01-01'")}`,
+          'GET',
+          undefined,
+          auth,
+        ).then((r) => count(1000, 'filter')(r.body.partitions)),
+    },
+    {
+      name: `by_filter on ${TOTAL}`,
+      hms: Number.NaN,
+      n: 30,
+      thrift: (i) =>
+        c
+          .get_partitions_by_filter('hmsbench', 'big', `dt = '${day((i * 37) % (TOTAL / 100))}'`, -1)
+          .then(count(100, 'filter')),
+      rest: (i) =>
+        json(
+          `${tables}/big/partitions?limit=1000&filter=${encodeURIComponent(`dt = '${day((i * 37) % (TOTAL / 100))}'`)}`,
+          'GET',
+          undefined,
+          auth,
+        ).then((r) => count(100, 'filter')(r.body.partitions)),
+    },
+    {
+      name: 'adding 1,000 partitions',
+      hms: 3000,
+      n: 8,
+      thrift: (i) =>
+        c.add_partitions(Array.from({ length: 1000 }, (_, k) => thriftPart(i * 1000 + k))).then(() => undefined),
+      rest: (i) =>
+        json(`${tables}/adds_rest/partitions/batch-create`, 'POST', batch(i * 1000, 1000), auth).then(() => undefined),
+    },
   ];
-  console.log(`bench hms (${args.postgres ? 'postgres' : 'sqlite'}; Thrift p50 beside REST p50, same run; Hive Metastore's published figures)`);
+  console.log(
+    `bench hms (${args.postgres ? 'postgres' : 'sqlite'}; Thrift p50 beside REST p50, same run; Hive Metastore's published figures)`,
+  );
   for (const op of ops) {
-    await op.thrift(0); await op.rest(0); // warm-up (the adds warm up on partitions 0..999, measured from 1 on)
+    await op.thrift(0);
+    await op.rest(0); // warm-up (the adds warm up on partitions 0..999, measured from 1 on)
     const t = median(await timed(op.n, (i) => op.thrift(i + 1)));
     const r = median(await timed(op.n, (i) => op.rest(i + 1)));
     const vsHms = Number.isNaN(op.hms) ? '' : `; HMS ${op.hms} ms, ratio ${(t / op.hms).toFixed(2)} (target <= 0.25)`;
-    console.log(`  ${op.name.padEnd(26)} thrift ${t.toFixed(1)} ms  rest ${r.toFixed(1)} ms  thrift/rest ${(t / r).toFixed(2)} (target <= 1.5)${vsHms}`);
+    console.log(
+      `  ${op.name.padEnd(26)} thrift ${t.toFixed(1)} ms  rest ${r.toFixed(1)} ms  thrift/rest ${(t / r).toFixed(2)} (target <= 1.5)${vsHms}`,
+    );
   }
   conn.end();
 }
@@ -537,16 +1013,24 @@ async function instanceShow(base: string, showUrl: string, auth: Record<string, 
       errors += a.non2xx + b.non2xx;
     }
     const ratio = median(rounds.map((r) => r.show / r.noop));
-    console.log(`bench instance-show (${args.postgres ? 'postgres' : 'sqlite'}, ${CONNECTIONS} connections, 5 alternating rounds of ${SECONDS}s)`);
+    console.log(
+      `bench instance-show (${args.postgres ? 'postgres' : 'sqlite'}, ${CONNECTIONS} connections, 5 alternating rounds of ${SECONDS}s)`,
+    );
     console.log(`  no-op route GET /                   ${median(rounds.map((r) => r.noop)).toFixed(0)} req/s (median)`);
     console.log(`  ShowLakeFormationInstance (token)   ${median(rounds.map((r) => r.show)).toFixed(0)} req/s (median)`);
     console.log(`  per-round ratios ${rounds.map((r) => (r.show / r.noop).toFixed(2)).join(' ')}`);
-    console.log(`  ratio ${ratio.toFixed(2)} (median; target >= 0.50: ${ratio >= 0.5 ? 'met' : 'NOT met'}); non-2xx/errors: ${errors}`);
+    console.log(
+      `  ratio ${ratio.toFixed(2)} (median; target >= 0.50: ${ratio >= 0.5 ? 'met' : 'NOT met'}); non-2xx/errors: ${errors}`,
+    );
   }
 }
 
-async function webConsole(server: { url: string; password: string }, token: string, projectId: string,
-  instanceId: string): Promise<void> {
+async function webConsole(
+  server: { url: string; password: string },
+  token: string,
+  projectId: string,
+  instanceId: string,
+): Promise<void> {
   const CHROMIUM = '/usr/bin/chromium';
   if (!fs.existsSync(CHROMIUM)) {
     console.log(`bench console: skipped, ${CHROMIUM} is absent (apt-get install chromium)`);
@@ -555,22 +1039,45 @@ async function webConsole(server: { url: string; password: string }, token: stri
   const { chromium } = await import('playwright-core');
   const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'lakeform-bench-chromium-'));
   const context = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM, headless: true, viewport: { width: 1280, height: 800 },
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    executablePath: CHROMIUM,
+    headless: true,
+    viewport: { width: 1280, height: 800 },
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
   });
   try {
-    const page = context.pages()[0] ?? await context.newPage();
-    const session = JSON.stringify({ token, expiresAt: new Date(Date.now() + 3600_000).toISOString(), userName: 'admin',
-      domainName: 'default', projectId, projectName: 'default' });
-    await json(`${server.url}/v1/${projectId}/instances/${instanceId}/catalogs`, 'POST', { catalog_name: 'console_bench' },
-      { 'X-Auth-Token': token });
+    const page = context.pages()[0] ?? (await context.newPage());
+    const session = JSON.stringify({
+      token,
+      expiresAt: new Date(Date.now() + 3600_000).toISOString(),
+      userName: 'admin',
+      domainName: 'default',
+      projectId,
+      projectName: 'default',
+    });
+    await json(
+      `${server.url}/v1/${projectId}/instances/${instanceId}/catalogs`,
+      'POST',
+      { catalog_name: 'console_bench' },
+      { 'X-Auth-Token': token },
+    );
     // A cold load: empty cache, then until the page's own content is on screen and takes input. The session is set
     // from a page of the same origin that loads none of the console.
     const cold = async (url: string, ready: () => Promise<unknown>, signedIn: boolean) => {
       await page.goto(`${server.url}/healthz`);
-      await page.evaluate(signedIn ? `sessionStorage.setItem('lakeform.console.session', ${JSON.stringify(session)})`
-        : 'sessionStorage.clear()');
+      await page.evaluate(
+        signedIn
+          ? `sessionStorage.setItem('lakeform.console.session', ${JSON.stringify(session)})`
+          : 'sessionStorage.clear()',
+      );
       const cdp = await context.newCDPSession(page);
       await cdp.send('Network.clearBrowserCache');
       await cdp.detach();
@@ -591,22 +1098,41 @@ async function webConsole(server: { url: string; password: string }, token: stri
     const times = { bare: [] as number[], signin: [] as number[], catalogs: [] as number[] };
     for (let i = 0; i < 5; i++) {
       times.bare.push(await cold(`${server.url}/`, () => page.waitForLoadState('load'), false));
-      times.signin.push(await cold(`${server.url}/console/signin`,
-        () => page.getByRole('button', { name: 'Sign in' }).waitFor(), false));
-      times.catalogs.push(await cold(`${server.url}/console/i/${instanceId}/catalogs`,
-        () => page.getByRole('link', { name: 'console_bench' }).first().waitFor(), true));
+      times.signin.push(
+        await cold(
+          `${server.url}/console/signin`,
+          () => page.getByRole('button', { name: 'Sign in' }).waitFor(),
+          false,
+        ),
+      );
+      times.catalogs.push(
+        await cold(
+          `${server.url}/console/i/${instanceId}/catalogs`,
+          () => page.getByRole('link', { name: 'console_bench' }).first().waitFor(),
+          true,
+        ),
+      );
     }
     const bare = median(times.bare);
     console.log('bench console (chromium, localhost, cold cache, median of 5)');
-    console.log(`  first screen: ${(firstScreen / 1024).toFixed(1)} KB of gzipped JS and CSS in ${bytes.length} files ` +
-      `(target <= 300 KB: ${firstScreen <= 300 * 1024 ? 'met' : 'NOT met'})`);
+    console.log(
+      `  first screen: ${(firstScreen / 1024).toFixed(1)} KB of gzipped JS and CSS in ${bytes.length} files ` +
+        `(target <= 300 KB: ${firstScreen <= 300 * 1024 ? 'met' : 'NOT met'})`,
+    );
     console.log(`  a trivial page (GET /)           ${bare.toFixed(0)} ms`);
-    console.log(`  sign-in page interactive         ${median(times.signin).toFixed(0)} ms (ratio ${(median(times.signin) / bare).toFixed(1)})`);
-    console.log(`  catalog browser interactive      ${median(times.catalogs).toFixed(0)} ms (ratio ${(median(times.catalogs) / bare).toFixed(1)})`);
+    console.log(
+      `  sign-in page interactive         ${median(times.signin).toFixed(0)} ms (ratio ${(median(times.signin) / bare).toFixed(1)})`,
+    );
+    console.log(
+      `  catalog browser interactive      ${median(times.catalogs).toFixed(0)} ms (ratio ${(median(times.catalogs) / bare).toFixed(1)})`,
+    );
   } finally {
     await context.close();
     fs.rmSync(profile, { recursive: true, force: true });
   }
 }
 
-main().catch((err) => { console.error(err); process.exit(1); });
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});

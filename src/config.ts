@@ -106,7 +106,9 @@ function storageFrom(env: NodeJS.ProcessEnv): StorageConfig {
   const kind = env.LAKEFORM_STORAGE || 'local';
   if (kind === 'local') return { kind };
   if (kind !== 's3') throw new Error(`LAKEFORM_STORAGE must be local or s3, got '${kind}'`);
-  const missing = ['LAKEFORM_S3_ENDPOINT', 'LAKEFORM_S3_ACCESS_KEY_ID', 'LAKEFORM_S3_SECRET_ACCESS_KEY'].filter((n) => !env[n]);
+  const missing = ['LAKEFORM_S3_ENDPOINT', 'LAKEFORM_S3_ACCESS_KEY_ID', 'LAKEFORM_S3_SECRET_ACCESS_KEY'].filter(
+    (n) => !env[n],
+  );
   if (missing.length) throw new Error(`LAKEFORM_STORAGE=s3 needs ${missing.join(', ')}`);
   const endpoint = env.LAKEFORM_S3_ENDPOINT as string;
   let url: URL;
@@ -115,9 +117,13 @@ function storageFrom(env: NodeJS.ProcessEnv): StorageConfig {
   } catch {
     throw new Error(`LAKEFORM_S3_ENDPOINT must be an http:// or https:// URL, got '${endpoint}'`);
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error(`LAKEFORM_S3_ENDPOINT must be an http:// or https:// URL, got '${endpoint}'`);
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    throw new Error(`LAKEFORM_S3_ENDPOINT must be an http:// or https:// URL, got '${endpoint}'`);
   // A URL with user info would put a credential in every log line that names the endpoint.
-  if (url.username || url.password) throw new Error('LAKEFORM_S3_ENDPOINT must not carry credentials; use LAKEFORM_S3_ACCESS_KEY_ID and LAKEFORM_S3_SECRET_ACCESS_KEY');
+  if (url.username || url.password)
+    throw new Error(
+      'LAKEFORM_S3_ENDPOINT must not carry credentials; use LAKEFORM_S3_ACCESS_KEY_ID and LAKEFORM_S3_SECRET_ACCESS_KEY',
+    );
   return {
     kind,
     endpoint,
@@ -134,14 +140,18 @@ function storageFrom(env: NodeJS.ProcessEnv): StorageConfig {
 
 /** LAKEFORM_HMS_ENDPOINTS: `<port>=<project>/<instance>` entries, comma-separated. */
 function hmsEndpoints(raw: string): HmsConfig['extra'] {
-  return raw.split(',').map((e) => e.trim()).filter((e) => e !== '').map((e) => {
-    const m = /^(\d{1,5})=([^/\s]+)\/([^/\s]+)$/.exec(e);
-    const port = m ? Number(m[1]) : Number.NaN;
-    if (!m || port < 1 || port > 65535) {
-      throw new Error(`LAKEFORM_HMS_ENDPOINTS entries are <port>=<project>/<instance>, got '${e}'`);
-    }
-    return { port, project: m[2] as string, instance: m[3] as string };
-  });
+  return raw
+    .split(',')
+    .map((e) => e.trim())
+    .filter((e) => e !== '')
+    .map((e) => {
+      const m = /^(\d{1,5})=([^/\s]+)\/([^/\s]+)$/.exec(e);
+      const port = m ? Number(m[1]) : Number.NaN;
+      if (!m || port < 1 || port > 65535) {
+        throw new Error(`LAKEFORM_HMS_ENDPOINTS entries are <port>=<project>/<instance>, got '${e}'`);
+      }
+      return { port, project: m[2] as string, instance: m[3] as string };
+    });
 }
 
 function hmsFrom(env: NodeJS.ProcessEnv, host: string): HmsConfig {
@@ -155,7 +165,10 @@ function hmsFrom(env: NodeJS.ProcessEnv, host: string): HmsConfig {
     instance: env.LAKEFORM_HMS_INSTANCE || 'default',
     auth,
     defaultUser: env.LAKEFORM_HMS_DEFAULT_USER ?? '',
-    trustFrom: (env.LAKEFORM_HMS_TRUST_FROM || '').split(',').map((a) => a.trim()).filter((a) => a !== ''),
+    trustFrom: (env.LAKEFORM_HMS_TRUST_FROM || '')
+      .split(',')
+      .map((a) => a.trim())
+      .filter((a) => a !== ''),
     idleTimeoutSeconds: intFrom(env, 'LAKEFORM_HMS_IDLE_TIMEOUT_SECONDS', 600, 1, 86_400),
     maxMessageBytes: intFrom(env, 'LAKEFORM_HMS_MAX_MESSAGE_BYTES', 100 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
     maxPartitions: intFrom(env, 'LAKEFORM_HMS_MAX_PARTITIONS', 100_000, 1, 10_000_000),
@@ -165,7 +178,8 @@ function hmsFrom(env: NodeJS.ProcessEnv, host: string): HmsConfig {
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: ConfigOverrides = {}): Config {
   const dataDir = path.resolve(overrides.dataDir ?? (env.LAKEFORM_DATA_DIR || './data'));
-  const databaseUrl = overrides.databaseUrl ?? (env.LAKEFORM_DATABASE_URL || undefined) ?? `sqlite:${path.join(dataDir, 'lakeform.db')}`;
+  const databaseUrl =
+    overrides.databaseUrl ?? (env.LAKEFORM_DATABASE_URL || undefined) ?? `sqlite:${path.join(dataDir, 'lakeform.db')}`;
   if (!/^(sqlite:|postgres(ql)?:\/\/)/.test(databaseUrl)) {
     throw new Error(`LAKEFORM_DATABASE_URL must start with sqlite: or postgres://, got '${databaseUrl}'`);
   }

@@ -6,15 +6,15 @@ import pino, { type Logger } from 'pino';
 import pretty from 'pino-pretty';
 import type { Config } from './config.js';
 import { buildApp } from './http/app.js';
-import type { Clock } from './services/clock.js';
 import { Metrics } from './http/metrics.js';
-import { createServices, type AppServices } from './services/app-services.js';
-import { LifecycleWorker } from './services/instances/lifecycle-worker.js';
-import { createObjectStorage, localWarehouse } from './storage/index.js';
+import { type MetastoreEndpoint, startMetastore } from './metastore/server.js';
 import { AlarmEvaluator } from './services/alarms/evaluator.js';
 import { WebhookNotifier } from './services/alarms/webhook.js';
+import { type AppServices, createServices } from './services/app-services.js';
+import type { Clock } from './services/clock.js';
+import { LifecycleWorker } from './services/instances/lifecycle-worker.js';
+import { createObjectStorage, localWarehouse } from './storage/index.js';
 import { openStore } from './store/store.js';
-import { type MetastoreEndpoint, startMetastore } from './metastore/server.js';
 
 export const VERSION = '0.1.0';
 
@@ -25,12 +25,20 @@ async function serveMetricsApart(metrics: Metrics, host: string, port: number, l
       res.writeHead(404, { 'Content-Type': 'text/plain' }).end('only GET /metrics is served here\n');
       return;
     }
-    metrics.text().then((text) => res.writeHead(200, { 'Content-Type': metrics.contentType }).end(text),
-      (err: unknown) => { log.error({ err }, 'collecting metrics failed'); res.writeHead(500).end(); });
+    metrics.text().then(
+      (text) => res.writeHead(200, { 'Content-Type': metrics.contentType }).end(text),
+      (err: unknown) => {
+        log.error({ err }, 'collecting metrics failed');
+        res.writeHead(500).end();
+      },
+    );
   });
   await new Promise<void>((resolve, reject) => server.once('error', reject).listen(port, host, resolve));
   const a = server.address();
-  log.info({ metrics_address: typeof a === 'object' && a ? `http://${host}:${a.port}/metrics` : String(a) }, 'metrics served apart');
+  log.info(
+    { metrics_address: typeof a === 'object' && a ? `http://${host}:${a.port}/metrics` : String(a) },
+    'metrics served apart',
+  );
   return server;
 }
 
@@ -38,25 +46,61 @@ async function serveMetricsApart(metrics: Metrics, host: string, port: number, l
  * Structured logs to stdout (the server) or stderr (the admin commands, whose stdout is their JSON result), or to
  * a given stream (a server the tests run in their own process). LAKEFORM_LOG_FORMAT=pretty: one human line per entry.
  */
-export function createLogger(level: string, to: 1 | 2 | pino.DestinationStream = 1, format = process.env.LAKEFORM_LOG_FORMAT || 'json'): Logger {
-  if (format !== 'json' && format !== 'pretty') throw new Error(`LAKEFORM_LOG_FORMAT must be json or pretty, got '${format}'`);
-  const destination = typeof to !== 'number' ? to : format === 'pretty'
-    ? pretty({ destination: to, sync: true, colorize: false, singleLine: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname,service' })
-    : pino.destination({ fd: to, sync: true });
-  return pino({
-    level,
-    base: { service: 'lakeform' },
-    redact: { paths: ['req.headers["x-auth-token"]', 'req.headers.authorization', 'req.headers["x-security-token"]', '*.password'], censor: '[redacted]' },
-  }, destination);
+export function createLogger(
+  level: string,
+  to: 1 | 2 | pino.DestinationStream = 1,
+  format = process.env.LAKEFORM_LOG_FORMAT || 'json',
+): Logger {
+  if (format !== 'json' && format !== 'pretty')
+    throw new Error(`LAKEFORM_LOG_FORMAT must be json or pretty, got '${format}'`);
+  const destination =
+    typeof to !== 'number'
+      ? to
+      : format === 'pretty'
+        ? pretty({
+            destination: to,
+            sync: true,
+            colorize: false,
+            singleLine: true,
+            translateTime: 'SYS:HH:MM:ss.l',
+            ignore: 'pid,hostname,service',
+          })
+        : pino.destination({ fd: to, sync: true });
+  return pino(
+    {
+      level,
+      base: { service: 'lakeform' },
+      redact: {
+        paths: [
+          'req.headers["x-auth-token"]',
+          'req.headers.authorization',
+          'req.headers["x-security-token"]',
+          '*.password',
+        ],
+        censor: '[redacted]',
+      },
+    },
+    destination,
+  );
 }
 
-export interface RunningServer { app: FastifyInstance; services: AppServices; url: string; metastore?: MetastoreEndpoint; close(): Promise<void> }
+export interface RunningServer {
+  app: FastifyInstance;
+  services: AppServices;
+  url: string;
+  metastore?: MetastoreEndpoint;
+  close(): Promise<void>;
+}
 
 /**
  * Opens the store (migrating it), bootstraps identity, and starts listening. A test running the server in its own
  * process may give the clock that token expiry and the console's settling read.
  */
-export async function startServer(config: Config, log: Logger = createLogger(config.logLevel), clock?: Clock): Promise<RunningServer> {
+export async function startServer(
+  config: Config,
+  log: Logger = createLogger(config.logLevel),
+  clock?: Clock,
+): Promise<RunningServer> {
   fs.mkdirSync(config.dataDir, { recursive: true });
   const store = openStore(config.databaseUrl);
   const applied = await store.migrate();
@@ -70,30 +114,46 @@ export async function startServer(config: Config, log: Logger = createLogger(con
 
   const boot = await services.identity.bootstrap(config.adminPassword);
   if (boot.created) {
-    log.info({ domain: 'default', project: 'default', project_id: boot.projectId, user: 'admin' }, 'bootstrapped the default domain, project and admin user');
+    log.info(
+      { domain: 'default', project: 'default', project_id: boot.projectId, user: 'admin' },
+      'bootstrapped the default domain, project and admin user',
+    );
     if (boot.generatedPassword) {
       // Printed once, to the terminal rather than the structured log.
-      process.stderr.write(`\n  lakeform: generated password for user 'admin' (domain 'default'): ${boot.generatedPassword}\n  Store it now; it is not shown again. Set LAKEFORM_ADMIN_PASSWORD to choose one on first start.\n\n`);
+      process.stderr.write(
+        `\n  lakeform: generated password for user 'admin' (domain 'default'): ${boot.generatedPassword}\n  Store it now; it is not shown again. Set LAKEFORM_ADMIN_PASSWORD to choose one on first start.\n\n`,
+      );
     }
   }
 
   const metrics = new Metrics(store);
   const app = await buildApp(services, {
-    logger: log, bodyLimit: config.bodyLimitBytes, qpsPerStride: config.qpsPerStride, metrics,
+    logger: log,
+    bodyLimit: config.bodyLimitBytes,
+    qpsPerStride: config.qpsPerStride,
+    metrics,
     serveMetrics: config.metrics && config.metricsPort === undefined,
   });
-  const metricsServer = config.metrics && config.metricsPort !== undefined
-    ? await serveMetricsApart(metrics, config.host, config.metricsPort, log) : undefined;
+  const metricsServer =
+    config.metrics && config.metricsPort !== undefined
+      ? await serveMetricsApart(metrics, config.host, config.metricsPort, log)
+      : undefined;
   const worker = new LifecycleWorker(services.instances, log);
   worker.start();
   services.jobRunner.start();
-  const alarms = new AlarmEvaluator(services.store, services.instances, services.requestCounter,
-    new WebhookNotifier(services.store, log, config.alarmWebhookTimeoutSeconds * 1000, `lakeform/${VERSION}`), log,
-    { intervalMs: config.alarmIntervalSeconds * 1000, qpsPerStride: config.qpsPerStride, replicaId: randomUUID() });
+  const alarms = new AlarmEvaluator(
+    services.store,
+    services.instances,
+    services.requestCounter,
+    new WebhookNotifier(services.store, log, config.alarmWebhookTimeoutSeconds * 1000, `lakeform/${VERSION}`),
+    log,
+    { intervalMs: config.alarmIntervalSeconds * 1000, qpsPerStride: config.qpsPerStride, replicaId: randomUUID() },
+  );
   alarms.start();
   const purge = setInterval(() => {
-    Promise.all([services.tokens.purgeExpired(), services.accessKeys.purgeExpired()])
-      .catch((err) => log.warn({ err }, 'purging expired credentials failed'));
+    Promise.all([services.tokens.purgeExpired(), services.accessKeys.purgeExpired()]).catch((err) =>
+      log.warn({ err }, 'purging expired credentials failed'),
+    );
   }, 10 * 60_000);
   purge.unref();
 
@@ -102,7 +162,8 @@ export async function startServer(config: Config, log: Logger = createLogger(con
   // LAKEFORM_HMS_ENDPOINTS adds one port per further project or instance served.
   const metastores: MetastoreEndpoint[] = [];
   const warehouse = {
-    kind: config.storage.kind, localWarehouse: config.storage.kind === 'local' ? localWarehouse(config) : undefined,
+    kind: config.storage.kind,
+    localWarehouse: config.storage.kind === 'local' ? localWarehouse(config) : undefined,
   };
   try {
     // Metastore calls count in the same metrics as HTTP requests (wire `metastore`).
@@ -121,31 +182,41 @@ export async function startServer(config: Config, log: Logger = createLogger(con
   }
   const metastore = metastores[0];
   const s = config.storage;
-  log.info({ address, database: store.dialect, data_dir: config.dataDir, storage: s.kind, ...(s.kind === 's3' ? { s3_endpoint: s.endpoint } : {}) }, `lakeform listening on ${address}`);
+  log.info(
+    {
+      address,
+      database: store.dialect,
+      data_dir: config.dataDir,
+      storage: s.kind,
+      ...(s.kind === 's3' ? { s3_endpoint: s.endpoint } : {}),
+    },
+    `lakeform listening on ${address}`,
+  );
 
   let closing: Promise<void> | undefined;
-  const close = () => (closing ??= (async () => {
-    clearInterval(purge);
-    for (const m of metastores) await m.close();
-    metricsServer?.close();
-    metrics.close();
-    // Stop accepting and wait for in-flight requests. A keep-alive connection whose request
-    // finishes after close() began would otherwise linger until its idle timeout: close those as
-    // they go idle, and give up on stragglers after a deadline.
-    const idle = setInterval(() => app.server.closeIdleConnections(), 50);
-    const deadline = setTimeout(() => app.server.closeAllConnections(), 15_000);
-    try {
-      await app.close();
-    } finally {
-      clearInterval(idle);
-      clearTimeout(deadline);
-    }
-    await worker.stop();
-    // Running jobs stop at their next safe point, keeping what they wrote consistent.
-    await services.jobRunner.stop();
-    storage.close?.();
-    await alarms.stop();
-    await store.close();
-  })());
+  const close = () =>
+    (closing ??= (async () => {
+      clearInterval(purge);
+      for (const m of metastores) await m.close();
+      metricsServer?.close();
+      metrics.close();
+      // Stop accepting and wait for in-flight requests. A keep-alive connection whose request
+      // finishes after close() began would otherwise linger until its idle timeout: close those as
+      // they go idle, and give up on stragglers after a deadline.
+      const idle = setInterval(() => app.server.closeIdleConnections(), 50);
+      const deadline = setTimeout(() => app.server.closeAllConnections(), 15_000);
+      try {
+        await app.close();
+      } finally {
+        clearInterval(idle);
+        clearTimeout(deadline);
+      }
+      await worker.stop();
+      // Running jobs stop at their next safe point, keeping what they wrote consistent.
+      await services.jobRunner.stop();
+      storage.close?.();
+      await alarms.stop();
+      await store.close();
+    })());
   return { app, services, url: address, metastore, close };
 }

@@ -1,36 +1,58 @@
 // Alarms: rules (CRUD, validation), the evaluator opening and resolving records for each metric,
 // webhook notifications, acknowledgement, administrators only, and one unresolved record per
 // rule even with two replicas racing. Servers run the evaluator every second.
+
+import assert from 'node:assert/strict';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
-import assert from 'node:assert/strict';
-import { findRule } from '../src/store/alarms/rule-repository.js';
 import { sql } from 'kysely';
 import { openRecord, resolveOfRule } from '../src/store/alarms/record-repository.js';
+import { findRule } from '../src/store/alarms/rule-repository.js';
 import { openStore } from '../src/store/store.js';
 import { backends, createRunningInstance, startServer, type TestServer } from './helpers/server.js';
 
 // A QPS spec of 5 strides × 2 = 10 requests/s per instance, so a small burst goes over it.
-const ENV = { LAKEFORM_ALARM_INTERVAL_SECONDS: '1', LAKEFORM_QPS_PER_STRIDE: '2', LAKEFORM_ALARM_WEBHOOK_TIMEOUT_SECONDS: '1' };
+const ENV = {
+  LAKEFORM_ALARM_INTERVAL_SECONDS: '1',
+  LAKEFORM_QPS_PER_STRIDE: '2',
+  LAKEFORM_ALARM_WEBHOOK_TIMEOUT_SECONDS: '1',
+};
 const MISSING_ID = '0123456789abcdef0123456789abcdef';
 
-interface Call { headers: http.IncomingHttpHeaders; body: any }
-interface Hook { url: string; calls: Call[]; close(): Promise<void> }
+interface Call {
+  headers: http.IncomingHttpHeaders;
+  body: any;
+}
+interface Hook {
+  url: string;
+  calls: Call[];
+  close(): Promise<void>;
+}
 
 /** A webhook receiver; `respond` decides what it answers (or never answers). */
 async function hookServer(respond: (res: http.ServerResponse) => void): Promise<Hook> {
   const calls: Call[] = [];
   const srv = http.createServer((req, res) => {
     let text = '';
-    req.on('data', (d: Buffer) => { text += d.toString(); });
-    req.on('end', () => { calls.push({ headers: req.headers, body: JSON.parse(text) }); respond(res); });
+    req.on('data', (d: Buffer) => {
+      text += d.toString();
+    });
+    req.on('end', () => {
+      calls.push({ headers: req.headers, body: JSON.parse(text) });
+      respond(res);
+    });
   });
   await new Promise<void>((resolve) => srv.listen(0, '127.0.0.1', resolve));
   const { port } = srv.address() as AddressInfo;
   return {
-    url: `http://127.0.0.1:${port}/hook?token=t0k3n`, calls,
-    close: () => new Promise<void>((resolve) => { srv.closeAllConnections(); srv.close(() => resolve()); }),
+    url: `http://127.0.0.1:${port}/hook?token=t0k3n`,
+    calls,
+    close: () =>
+      new Promise<void>((resolve) => {
+        srv.closeAllConnections();
+        srv.close(() => resolve());
+      }),
   };
 }
 
@@ -44,12 +66,18 @@ async function waitFor<T>(what: string, probe: () => Promise<T | undefined | fal
   }
 }
 
-const omit = (o: Record<string, unknown>, ...keys: string[]) => Object.fromEntries(Object.entries(o).filter(([k]) => !keys.includes(k)));
+const omit = (o: Record<string, unknown>, ...keys: string[]) =>
+  Object.fromEntries(Object.entries(o).filter(([k]) => !keys.includes(k)));
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 const rule = (over: Record<string, unknown> = {}) => ({
-  rule_name: 'quota_any', metric: 'QUOTA_USAGE_RATIO', comparison_operator: '>=', threshold: 0.01, evaluation_period: 1, ...over,
+  rule_name: 'quota_any',
+  metric: 'QUOTA_USAGE_RATIO',
+  comparison_operator: '>=',
+  threshold: 0.01,
+  evaluation_period: 1,
+  ...over,
 });
 
 // Both stores at once: each run waits mostly on the evaluator's clock.
@@ -60,7 +88,16 @@ describe('alarms', { concurrency: true }, async () => {
       let token: string;
       let project: string;
       let userToken: string;
-      const inst: Record<'crud' | 'valid' | 'cap' | 'burst' | 'denied' | 'race' | 'notify' | 'life', string> = { crud: '', valid: '', cap: '', burst: '', denied: '', race: '', notify: '', life: '' };
+      const inst: Record<'crud' | 'valid' | 'cap' | 'burst' | 'denied' | 'race' | 'notify' | 'life', string> = {
+        crud: '',
+        valid: '',
+        cap: '',
+        burst: '',
+        denied: '',
+        race: '',
+        notify: '',
+        life: '',
+      };
       let ok: Hook;
       let failing: Hook;
       let hanging: Hook;
@@ -84,8 +121,17 @@ describe('alarms', { concurrency: true }, async () => {
         server = await startServer(backend, { env: ENV, process: true });
         ({ token, projectId: project } = await server.login());
         // Created one after the other: the first is the project's default instance.
-        for (const k of Object.keys(inst) as (keyof typeof inst)[]) inst[k] = await createRunningInstance(server, token, project, `alarm_${k}`);
-        assert.equal((await server.request('POST', '/v3/users', { token, body: { user: { name: 'olga', password: 'Olga-pass-123' } } })).status, 201);
+        for (const k of Object.keys(inst) as (keyof typeof inst)[])
+          inst[k] = await createRunningInstance(server, token, project, `alarm_${k}`);
+        assert.equal(
+          (
+            await server.request('POST', '/v3/users', {
+              token,
+              body: { user: { name: 'olga', password: 'Olga-pass-123' } },
+            })
+          ).status,
+          201,
+        );
         userToken = (await server.login('olga', 'Olga-pass-123')).token;
         ok = await hookServer((res) => res.writeHead(204).end());
         failing = await hookServer((res) => res.writeHead(500).end('boom'));
@@ -103,13 +149,37 @@ describe('alarms', { concurrency: true }, async () => {
       describe('rules and records', { concurrency: true }, () => {
         test('rules: create, show, list in pages, update, delete; names unique per instance; `default` names the default instance', async () => {
           const i = inst.crud;
-          const created = await createRule(i, { rule_name: 'Rate_Hot', description: 'too busy', metric: 'REQUEST_RATE_RATIO', comparison_operator: '>', threshold: 0.8, evaluation_period: 60, webhook_url: 'https://hooks.example.com/a?k=1' });
-          assert.match(created.rule_id, /^[0-9a-f]{32}$/);
-          assert.deepEqual({ ...created, rule_id: undefined, create_time: undefined, update_time: undefined }, {
-            rule_id: undefined, rule_name: 'rate_hot', description: 'too busy', metric: 'REQUEST_RATE_RATIO', comparison_operator: '>', threshold: 0.8,
-            evaluation_period: 60, enabled: true, webhook_url: 'https://hooks.example.com/a?k=1', created_by: 'admin', create_time: undefined, update_time: undefined,
+          const created = await createRule(i, {
+            rule_name: 'Rate_Hot',
+            description: 'too busy',
+            metric: 'REQUEST_RATE_RATIO',
+            comparison_operator: '>',
+            threshold: 0.8,
+            evaluation_period: 60,
+            webhook_url: 'https://hooks.example.com/a?k=1',
           });
-          const dup = await server.request('POST', `${base(i)}/rules`, { token, body: { ...rule({ rule_name: 'RATE_HOT' }) } });
+          assert.match(created.rule_id, /^[0-9a-f]{32}$/);
+          assert.deepEqual(
+            { ...created, rule_id: undefined, create_time: undefined, update_time: undefined },
+            {
+              rule_id: undefined,
+              rule_name: 'rate_hot',
+              description: 'too busy',
+              metric: 'REQUEST_RATE_RATIO',
+              comparison_operator: '>',
+              threshold: 0.8,
+              evaluation_period: 60,
+              enabled: true,
+              webhook_url: 'https://hooks.example.com/a?k=1',
+              created_by: 'admin',
+              create_time: undefined,
+              update_time: undefined,
+            },
+          );
+          const dup = await server.request('POST', `${base(i)}/rules`, {
+            token,
+            body: { ...rule({ rule_name: 'RATE_HOT' }) },
+          });
           assert.equal(dup.status, 409, dup.text);
           assert.match(dup.json.error_msg, /rate_hot already exists/);
           // The same name in another instance is another rule.
@@ -118,35 +188,73 @@ describe('alarms', { concurrency: true }, async () => {
           const shown = await server.request('GET', `${base(i)}/rules/${created.rule_id}`, { token });
           assert.equal(shown.status, 200, shown.text);
           assert.deepEqual(shown.json, created);
-          const viaDefault = await server.request('GET', `/v1/${project}/instances/default/alarms/rules/${created.rule_id}`, { token });
+          const viaDefault = await server.request(
+            'GET',
+            `/v1/${project}/instances/default/alarms/rules/${created.rule_id}`,
+            { token },
+          );
           assert.deepEqual(viaDefault.json, created);
-          assert.equal((await server.request('GET', `${base(inst.burst)}/rules/${created.rule_id}`, { token })).status, 404, 'a rule is found through its own instance only');
+          assert.equal(
+            (await server.request('GET', `${base(inst.burst)}/rules/${created.rule_id}`, { token })).status,
+            404,
+            'a rule is found through its own instance only',
+          );
           assert.equal((await server.request('GET', `${base(i)}/rules/${MISSING_ID}`, { token })).status, 404);
 
           for (const n of ['b_denied', 'c_jobs', 'd_quota']) {
-            await createRule(i, rule({ rule_name: n, metric: n === 'b_denied' ? 'DENIED_REQUEST_RATE' : n === 'c_jobs' ? 'JOB_FAILURES' : 'QUOTA_USAGE_RATIO', enabled: n !== 'c_jobs', threshold: 1000 }));
+            await createRule(
+              i,
+              rule({
+                rule_name: n,
+                metric:
+                  n === 'b_denied' ? 'DENIED_REQUEST_RATE' : n === 'c_jobs' ? 'JOB_FAILURES' : 'QUOTA_USAGE_RATIO',
+                enabled: n !== 'c_jobs',
+                threshold: 1000,
+              }),
+            );
           }
           const page1 = await server.request('GET', `${base(i)}/rules`, { token, query: { limit: 2 } });
           assert.equal(page1.status, 200, page1.text);
           assert.equal(page1.json.total, 4);
-          assert.deepEqual(page1.json.rules.map((r: { rule_name: string }) => r.rule_name), ['b_denied', 'c_jobs']);
+          assert.deepEqual(
+            page1.json.rules.map((r: { rule_name: string }) => r.rule_name),
+            ['b_denied', 'c_jobs'],
+          );
           const page2 = await server.request('GET', `${base(i)}/rules`, { token, query: { limit: 2, offset: 2 } });
-          assert.deepEqual(page2.json.rules.map((r: { rule_name: string }) => r.rule_name), ['d_quota', 'rate_hot']);
+          assert.deepEqual(
+            page2.json.rules.map((r: { rule_name: string }) => r.rule_name),
+            ['d_quota', 'rate_hot'],
+          );
           const disabled = await server.request('GET', `${base(i)}/rules`, { token, query: { enabled: false } });
           assert.deepEqual([disabled.json.total, disabled.json.rules[0].rule_name], [1, 'c_jobs']);
-          const byMetric = await server.request('GET', `${base(i)}/rules`, { token, query: { metric: 'REQUEST_RATE_RATIO' } });
-          assert.deepEqual(byMetric.json.rules.map((r: { rule_id: string }) => r.rule_id), [created.rule_id]);
+          const byMetric = await server.request('GET', `${base(i)}/rules`, {
+            token,
+            query: { metric: 'REQUEST_RATE_RATIO' },
+          });
+          assert.deepEqual(
+            byMetric.json.rules.map((r: { rule_id: string }) => r.rule_id),
+            [created.rule_id],
+          );
 
-          const renamedAway = await server.request('PUT', `${base(i)}/rules/${created.rule_id}`, { token, body: { rule_name: 'D_QUOTA' } });
+          const renamedAway = await server.request('PUT', `${base(i)}/rules/${created.rule_id}`, {
+            token,
+            body: { rule_name: 'D_QUOTA' },
+          });
           assert.equal(renamedAway.status, 409, renamedAway.text);
-          const updated = await server.request('PUT', `${base(i)}/rules/${created.rule_id}`, { token, body: { threshold: 0.9, webhook_url: null, rule_name: 'rate_warm' } });
+          const updated = await server.request('PUT', `${base(i)}/rules/${created.rule_id}`, {
+            token,
+            body: { threshold: 0.9, webhook_url: null, rule_name: 'rate_warm' },
+          });
           assert.equal(updated.status, 200, updated.text);
           assert.equal(updated.json.threshold, 0.9);
           assert.equal(updated.json.rule_name, 'rate_warm');
           assert.equal(updated.json.webhook_url, undefined, 'null removes the webhook');
           assert.equal(updated.json.description, 'too busy', 'fields not given keep their value');
           assert.equal(updated.json.evaluation_period, 60);
-          assert.deepEqual((await server.request('GET', `${base(i)}/rules/${created.rule_id}`, { token })).json, updated.json);
+          assert.deepEqual(
+            (await server.request('GET', `${base(i)}/rules/${created.rule_id}`, { token })).json,
+            updated.json,
+          );
           const empty = await server.request('PUT', `${base(i)}/rules/${created.rule_id}`, { token, body: {} });
           assert.equal(empty.status, 400, empty.text);
           assert.match(empty.json.error_msg, /at least one field/);
@@ -156,16 +264,28 @@ describe('alarms', { concurrency: true }, async () => {
           assert.equal((await server.request('GET', `${base(i)}/rules/${created.rule_id}`, { token })).status, 404);
           assert.equal((await server.request('GET', `${base(i)}/rules`, { token })).json.total, 3);
           // Changes that took effect are in the audit trail (the refused rename and the empty update are not).
-          const audit = await server.request('GET', `/v1/${project}/instances/${i}/audit-events`, { token, query: { result: 'success' } });
-          const actions = audit.json.audit_events.filter((e: { resource: string }) => e.resource.includes(created.rule_id)).map((e: { action: string; principal: string }) => `${e.action} by ${e.principal}`);
-          assert.deepEqual(actions, ['DELETE_ALARM_RULE by admin', 'UPDATE_ALARM_RULE by admin', 'CREATE_ALARM_RULE by admin']);
+          const audit = await server.request('GET', `/v1/${project}/instances/${i}/audit-events`, {
+            token,
+            query: { result: 'success' },
+          });
+          const actions = audit.json.audit_events
+            .filter((e: { resource: string }) => e.resource.includes(created.rule_id))
+            .map((e: { action: string; principal: string }) => `${e.action} by ${e.principal}`);
+          assert.deepEqual(actions, [
+            'DELETE_ALARM_RULE by admin',
+            'UPDATE_ALARM_RULE by admin',
+            'CREATE_ALARM_RULE by admin',
+          ]);
         });
 
         test('bad input gets 400 naming what is wrong, and creates nothing', async () => {
           const i = inst.valid;
           const cases: [Record<string, unknown> | undefined, RegExp][] = [
             [{ ...rule(), metric: undefined }, /metric is required/],
-            [rule({ metric: 'CPU' }), /metric must be one of REQUEST_RATE_RATIO, QUOTA_USAGE_RATIO, DENIED_REQUEST_RATE, JOB_FAILURES/],
+            [
+              rule({ metric: 'CPU' }),
+              /metric must be one of REQUEST_RATE_RATIO, QUOTA_USAGE_RATIO, DENIED_REQUEST_RATE, JOB_FAILURES/,
+            ],
             [rule({ comparison_operator: '>>' }), /comparison_operator must be one of/],
             [rule({ threshold: -1 }), /threshold/],
             [rule({ threshold: 'high' }), /threshold/],
@@ -177,7 +297,10 @@ describe('alarms', { concurrency: true }, async () => {
             [rule({ treshold: 2 }), /treshold is not a field of this request/],
             [rule({ webhook_url: 'ftp://files.example.com/x' }), /webhook_url must use http or https, not ftp/],
             [rule({ webhook_url: 'not a url' }), /webhook_url 'not a url' is not an absolute URL/],
-            [rule({ webhook_url: 'https://user:secret@hooks.example.com/x' }), /webhook_url must not carry credentials/],
+            [
+              rule({ webhook_url: 'https://user:secret@hooks.example.com/x' }),
+              /webhook_url must not carry credentials/,
+            ],
             [rule({ webhook_url: 'https://hooks.example.com/x#part' }), /webhook_url must not have a #fragment/],
             [rule({ webhook_url: `https://h.example.com/${'x'.repeat(2048)}` }), /webhook_url/],
             [undefined, /needs a JSON request body/],
@@ -187,24 +310,45 @@ describe('alarms', { concurrency: true }, async () => {
             assert.equal(r.status, 400, `${JSON.stringify(body)}: ${r.text}`);
             assert.match(r.json.error_msg, message, JSON.stringify(body));
           }
-          const notJson = await server.request('POST', `${base(i)}/rules`, { token, rawBody: '{"rule_name":', headers: { 'Content-Type': 'application/json' } });
+          const notJson = await server.request('POST', `${base(i)}/rules`, {
+            token,
+            rawBody: '{"rule_name":',
+            headers: { 'Content-Type': 'application/json' },
+          });
           assert.equal(notJson.status, 400, notJson.text);
-          assert.equal((await server.request('GET', `${base(i)}/rules`, { token })).json.total, 0, 'nothing was created');
+          assert.equal(
+            (await server.request('GET', `${base(i)}/rules`, { token })).json.total,
+            0,
+            'nothing was created',
+          );
 
           const id = (await createRule(i, rule({ rule_name: 'to_update', enabled: false }))).rule_id;
-          const badUpdate = await server.request('PUT', `${base(i)}/rules/${id}`, { token, body: { webhook_url: 'gopher://x' } });
+          const badUpdate = await server.request('PUT', `${base(i)}/rules/${id}`, {
+            token,
+            body: { webhook_url: 'gopher://x' },
+          });
           assert.equal(badUpdate.status, 400, badUpdate.text);
           assert.equal((await server.request('GET', `${base(i)}/rules/${id}`, { token })).json.webhook_url, undefined);
 
           assert.equal((await server.request('GET', `${base(i)}/rules/not-an-id`, { token })).status, 400);
           assert.equal((await server.request('GET', `${base(i)}/rules`, { token, query: { limit: 0 } })).status, 400);
-          assert.equal((await server.request('GET', `${base(i)}/records`, { token, query: { status: 'BOGUS' } })).status, 400);
+          assert.equal(
+            (await server.request('GET', `${base(i)}/records`, { token, query: { status: 'BOGUS' } })).status,
+            400,
+          );
           const marker = await server.request('GET', `${base(i)}/records`, { token, query: { marker: MISSING_ID } });
           assert.equal(marker.status, 400, marker.text);
           assert.match(marker.json.error_msg, /marker/);
           assert.equal((await server.request('GET', `${base(i)}/records/${MISSING_ID}`, { token })).status, 404);
-          assert.equal((await server.request('POST', `${base(i)}/records/${MISSING_ID}/acknowledge`, { token })).status, 404);
-          const noInstance = await server.request('GET', `/v1/${project}/instances/00000000-0000-4000-8000-000000000000/alarms/rules`, { token });
+          assert.equal(
+            (await server.request('POST', `${base(i)}/records/${MISSING_ID}/acknowledge`, { token })).status,
+            404,
+          );
+          const noInstance = await server.request(
+            'GET',
+            `/v1/${project}/instances/00000000-0000-4000-8000-000000000000/alarms/rules`,
+            { token },
+          );
           assert.equal(noInstance.status, 404, noInstance.text);
         });
 
@@ -216,10 +360,16 @@ describe('alarms', { concurrency: true }, async () => {
             const spec = { metric: 'JOB_FAILURES', comparison_operator: '>', threshold: 0, enabled: false };
             await Promise.all(names.slice(n, n + 20).map((name) => createRule(i, rule({ rule_name: name, ...spec }))));
           }
-          const over = await server.request('POST', `${base(i)}/rules`, { token, body: rule({ rule_name: 'one_too_many' }) });
+          const over = await server.request('POST', `${base(i)}/rules`, {
+            token,
+            body: rule({ rule_name: 'one_too_many' }),
+          });
           assert.equal(over.status, 429, over.text);
           assert.match(over.json.error_msg, /at most 100 alarm rules/);
-          assert.equal((await server.request('GET', `${base(i)}/rules`, { token, query: { limit: 1 } })).json.total, 100);
+          assert.equal(
+            (await server.request('GET', `${base(i)}/rules`, { token, query: { limit: 1 } })).json.total,
+            100,
+          );
           // Deleting one makes room for one.
           const first = (await server.request('GET', `${base(i)}/rules`, { token, query: { limit: 1 } })).json.rules[0];
           assert.equal((await server.request('DELETE', `${base(i)}/rules/${first.rule_id}`, { token })).status, 204);
@@ -228,22 +378,44 @@ describe('alarms', { concurrency: true }, async () => {
 
         test('REQUEST_RATE_RATIO: a burst over the QPS limit opens a record, the webhook hears of it, and it resolves when traffic stops', async () => {
           const i = inst.burst;
-          const hot = await createRule(i, { rule_name: 'hot', metric: 'REQUEST_RATE_RATIO', comparison_operator: '>=', threshold: 0.5, evaluation_period: 3, webhook_url: ok.url });
-          const never = await createRule(i, { rule_name: 'never', metric: 'REQUEST_RATE_RATIO', comparison_operator: '>', threshold: 50, evaluation_period: 3 });
+          const hot = await createRule(i, {
+            rule_name: 'hot',
+            metric: 'REQUEST_RATE_RATIO',
+            comparison_operator: '>=',
+            threshold: 0.5,
+            evaluation_period: 3,
+            webhook_url: ok.url,
+          });
+          const never = await createRule(i, {
+            rule_name: 'never',
+            metric: 'REQUEST_RATE_RATIO',
+            comparison_operator: '>',
+            threshold: 50,
+            evaluation_period: 3,
+          });
           await sleep(1300);
           assert.deepEqual(await recordsOf(i, hot.rule_id), [], 'no traffic, no alarm');
 
           // 60 requests at once to a rate-limited LakeCat route: the limit is 10/s, so most are refused, and all count.
-          const burst = await Promise.all(Array.from({ length: 60 }, () => server.request('GET', `/v1/${project}/instances/${i}/catalogs`, { token })));
+          const burst = await Promise.all(
+            Array.from({ length: 60 }, () =>
+              server.request('GET', `/v1/${project}/instances/${i}/catalogs`, { token }),
+            ),
+          );
           const statuses = burst.map((r) => r.status);
-          assert.ok(statuses.includes(429) && statuses.includes(200), `expected both 200 and 429: ${statuses.join(',')}`);
+          assert.ok(
+            statuses.includes(429) && statuses.includes(200),
+            `expected both 200 and 429: ${statuses.join(',')}`,
+          );
 
           const opened = await firstRecord(i, hot.rule_id, 5000);
           assert.equal(opened.status, 'OPEN');
           assert.equal(opened.metric, 'REQUEST_RATE_RATIO');
           // 60 requests over a 3 s window at 10 req/s = 2.0 (less if the burst straddled two samples).
           assert.ok(opened.value >= 0.5 && opened.value <= 2.2, `value ${opened.value}`);
-          const call = await waitFor('the webhook call', async () => ok.calls.find((c) => c.body.record.rule_id === hot.rule_id));
+          const call = await waitFor('the webhook call', async () =>
+            ok.calls.find((c) => c.body.record.rule_id === hot.rule_id),
+          );
           assert.equal(call.headers['content-type'], 'application/json');
           assert.equal(call.headers['x-lakeform-event'], 'ALARM_OPENED');
           assert.equal(call.headers['x-lakeform-delivery'], opened.record_id);
@@ -251,32 +423,66 @@ describe('alarms', { concurrency: true }, async () => {
           assert.equal(call.body.project_id, project);
           assert.equal(call.body.instance_id, i);
           assert.equal(call.body.record.notification_status, 'PENDING');
-          assert.deepEqual(omit(call.body.record, 'notification_status'), omit(opened, 'notification_status', 'notification_time'));
-          const sent = await waitFor('notification SENT', async () => { const r = (await recordsOf(i, hot.rule_id))[0]; return r?.notification_status === 'SENT' && r; });
+          assert.deepEqual(
+            omit(call.body.record, 'notification_status'),
+            omit(opened, 'notification_status', 'notification_time'),
+          );
+          const sent = await waitFor('notification SENT', async () => {
+            const r = (await recordsOf(i, hot.rule_id))[0];
+            return r?.notification_status === 'SENT' && r;
+          });
           assert.equal(sent.notification_error, undefined);
           assert.deepEqual(await recordsOf(i, never.rule_id), [], 'a ratio of 50 was never reached');
 
           // Reading alarms is not counted against the instance: this polling cannot keep the alarm open.
-          const done = await waitFor('the record to resolve', async () => { const r = (await recordsOf(i, hot.rule_id))[0]; return r?.status === 'RESOLVED' && r; }, 7000);
+          const done = await waitFor(
+            'the record to resolve',
+            async () => {
+              const r = (await recordsOf(i, hot.rule_id))[0];
+              return r?.status === 'RESOLVED' && r;
+            },
+            7000,
+          );
           assert.equal(done.resolve_reason, 'CONDITION_CLEARED');
           assert.ok(done.resolve_time > done.open_time);
           await sleep(1200);
           assert.equal((await recordsOf(i, hot.rule_id)).length, 1, 'resolved, and not opened again');
-          assert.equal(ok.calls.filter((c) => c.body.record.rule_id === hot.rule_id).length, 1, 'one notification per record');
+          assert.equal(
+            ok.calls.filter((c) => c.body.record.rule_id === hot.rule_id).length,
+            1,
+            'one notification per record',
+          );
         });
 
         test('DENIED_REQUEST_RATE: refusals of a non-administrator open a record; acknowledged, it stays the one record until the condition clears', async () => {
           const i = inst.denied;
-          const denied = await createRule(i, { rule_name: 'denials', metric: 'DENIED_REQUEST_RATE', comparison_operator: '>=', threshold: 20, evaluation_period: 8 });
-          const flood = await createRule(i, { rule_name: 'denial_flood', metric: 'DENIED_REQUEST_RATE', comparison_operator: '>=', threshold: 1000, evaluation_period: 8 });
+          const denied = await createRule(i, {
+            rule_name: 'denials',
+            metric: 'DENIED_REQUEST_RATE',
+            comparison_operator: '>=',
+            threshold: 20,
+            evaluation_period: 8,
+          });
+          const flood = await createRule(i, {
+            rule_name: 'denial_flood',
+            metric: 'DENIED_REQUEST_RATE',
+            comparison_operator: '>=',
+            threshold: 1000,
+            evaluation_period: 8,
+          });
           await sleep(1300);
           assert.deepEqual(await recordsOf(i, denied.rule_id), [], 'nothing refused yet');
 
           // Every alarm operation refuses a user who is not an administrator, and changes nothing.
           const calls: [string, string, unknown?][] = [
-            ['GET', '/rules'], ['POST', '/rules', rule({ rule_name: 'sneaky' })], ['GET', `/rules/${denied.rule_id}`],
-            ['PUT', `/rules/${denied.rule_id}`, { enabled: false }], ['DELETE', `/rules/${denied.rule_id}`],
-            ['GET', '/records'], ['GET', `/records/${MISSING_ID}`], ['POST', `/records/${MISSING_ID}/acknowledge`, {}],
+            ['GET', '/rules'],
+            ['POST', '/rules', rule({ rule_name: 'sneaky' })],
+            ['GET', `/rules/${denied.rule_id}`],
+            ['PUT', `/rules/${denied.rule_id}`, { enabled: false }],
+            ['DELETE', `/rules/${denied.rule_id}`],
+            ['GET', '/records'],
+            ['GET', `/records/${MISSING_ID}`],
+            ['POST', `/records/${MISSING_ID}/acknowledge`, {}],
           ];
           for (const [method, path, body] of calls) {
             const r = await server.request(method, `${base(i)}${path}`, { token: userToken, body });
@@ -294,7 +500,10 @@ describe('alarms', { concurrency: true }, async () => {
           assert.equal(opened.notification_status, 'NONE');
           assert.deepEqual(await recordsOf(i, flood.rule_id), []);
 
-          const ack = await server.request('POST', `${base(i)}/records/${opened.record_id}/acknowledge`, { token, body: { comment: 'looking into it' } });
+          const ack = await server.request('POST', `${base(i)}/records/${opened.record_id}/acknowledge`, {
+            token,
+            body: { comment: 'looking into it' },
+          });
           assert.equal(ack.status, 200, ack.text);
           assert.equal(ack.json.status, 'ACKNOWLEDGED');
           assert.equal(ack.json.acknowledged_by, 'admin');
@@ -305,17 +514,27 @@ describe('alarms', { concurrency: true }, async () => {
           const shown = await server.request('GET', `${base(i)}/records/${opened.record_id}`, { token });
           assert.deepEqual(shown.json, ack.json);
 
-          const byStatus = await server.request('GET', `${base(i)}/records`, { token, query: { status: 'ACKNOWLEDGED' } });
-          assert.deepEqual(byStatus.json.records.map((r: { record_id: string }) => r.record_id), [opened.record_id]);
+          const byStatus = await server.request('GET', `${base(i)}/records`, {
+            token,
+            query: { status: 'ACKNOWLEDGED' },
+          });
+          assert.deepEqual(
+            byStatus.json.records.map((r: { record_id: string }) => r.record_id),
+            [opened.record_id],
+          );
 
           // Passes go on while the refusals are in the window: the acknowledged record stays the only one until it resolves.
           let passesWhileAcknowledged = 0;
-          const resolved = await waitFor('the acknowledged record to resolve', async () => {
-            const rs = await recordsOf(i, denied.rule_id);
-            assert.equal(rs.length, 1, `one record while the condition holds: ${JSON.stringify(rs)}`);
-            if (rs[0]?.status === 'ACKNOWLEDGED') passesWhileAcknowledged++;
-            return rs[0]?.status === 'RESOLVED' && rs[0];
-          }, 12_000);
+          const resolved = await waitFor(
+            'the acknowledged record to resolve',
+            async () => {
+              const rs = await recordsOf(i, denied.rule_id);
+              assert.equal(rs.length, 1, `one record while the condition holds: ${JSON.stringify(rs)}`);
+              if (rs[0]?.status === 'ACKNOWLEDGED') passesWhileAcknowledged++;
+              return rs[0]?.status === 'RESOLVED' && rs[0];
+            },
+            12_000,
+          );
           assert.ok(passesWhileAcknowledged >= 5, `looked ${passesWhileAcknowledged} times while it was acknowledged`);
           assert.equal(resolved.acknowledged_by, 'admin', 'who acknowledged it is kept');
           assert.equal(resolved.resolve_reason, 'CONDITION_CLEARED');
@@ -323,10 +542,17 @@ describe('alarms', { concurrency: true }, async () => {
           assert.equal(late.status, 409, late.text);
           assert.match(late.json.error_msg, /already resolved/);
           // The refusals are in the audit trail the metric reads; the acknowledgement too, once.
-          const audit = await server.request('GET', `/v1/${project}/instances/${i}/audit-events`, { token, query: { result: 'denied' } });
+          const audit = await server.request('GET', `/v1/${project}/instances/${i}/audit-events`, {
+            token,
+            query: { result: 'denied' },
+          });
           assert.equal(audit.json.audit_events.filter((e: { principal: string }) => e.principal === 'olga').length, 8);
-          const acks = (await server.request('GET', `/v1/${project}/instances/${i}/audit-events`, { token, query: { result: 'success' } })).json.audit_events
-            .filter((e: { action: string }) => e.action === 'ACKNOWLEDGE_ALARM');
+          const acks = (
+            await server.request('GET', `/v1/${project}/instances/${i}/audit-events`, {
+              token,
+              query: { result: 'success' },
+            })
+          ).json.audit_events.filter((e: { action: string }) => e.action === 'ACKNOWLEDGE_ALARM');
           assert.equal(acks.length, 1);
           assert.deepEqual(JSON.parse(acks[0].detail), { record_id: opened.record_id, comment: 'looking into it' });
         });
@@ -334,17 +560,42 @@ describe('alarms', { concurrency: true }, async () => {
         test('opening is one conditional insert: concurrent opens for one rule open one record; a changed rule opens none', async () => {
           // Never true (no evaluator opens it), on an instance in the recycle bin (no evaluator resolves it): only this test opens and resolves.
           const i = inst.race;
-          const r = await createRule(i, rule({ rule_name: 'race', metric: 'JOB_FAILURES', comparison_operator: '>', threshold: 0 }));
-          assert.equal((await server.request('DELETE', `/v1/${project}/instances/${i}`, { token, query: { to_recycle_bin: true } })).status, 202);
+          const r = await createRule(
+            i,
+            rule({ rule_name: 'race', metric: 'JOB_FAILURES', comparison_operator: '>', threshold: 0 }),
+          );
+          assert.equal(
+            (
+              await server.request('DELETE', `/v1/${project}/instances/${i}`, {
+                token,
+                query: { to_recycle_bin: true },
+              })
+            ).status,
+            202,
+          );
           const store = openStore(server.databaseUrl);
           try {
             await Promise.all(Array.from({ length: 10 }, () => sql`SELECT 1`.execute(store.db))); // every pooled connection open: the attempts run at once
             const row = await findRule(store.db, project, i, r.rule_id);
             assert.ok(row);
-            const attempt = (n: number, version = row.version) => openRecord(store.db, {
-              id: `${'f'.repeat(30)}${String(n).padStart(2, '0')}`, ruleId: r.rule_id, ruleVersion: version, value: 1, openedAt: new Date().toISOString(), notificationStatus: 'NONE',
-            });
-            const unresolved = async () => (await store.db.selectFrom('alarm_records').select('id').where('rule_id', '=', r.rule_id).where('status', '<>', 'RESOLVED').execute()).length;
+            const attempt = (n: number, version = row.version) =>
+              openRecord(store.db, {
+                id: `${'f'.repeat(30)}${String(n).padStart(2, '0')}`,
+                ruleId: r.rule_id,
+                ruleVersion: version,
+                value: 1,
+                openedAt: new Date().toISOString(),
+                notificationStatus: 'NONE',
+              });
+            const unresolved = async () =>
+              (
+                await store.db
+                  .selectFrom('alarm_records')
+                  .select('id')
+                  .where('rule_id', '=', r.rule_id)
+                  .where('status', '<>', 'RESOLVED')
+                  .execute()
+              ).length;
             const wins = await Promise.all(Array.from({ length: 10 }, (_, n) => attempt(n)));
             assert.equal(wins.filter(Boolean).length, 1, `opened: ${wins.join(',')}`);
             assert.equal(await unresolved(), 1);
@@ -362,7 +613,8 @@ describe('alarms', { concurrency: true }, async () => {
         test('webhook failures are stored on the record, and a slow webhook never holds up the evaluator', async () => {
           const i = inst.notify;
           // False until a second catalog exists (1 of 100 < 0.02); then all four hold at the same instant.
-          const at2 = (name: string, webhook?: string) => rule({ rule_name: name, threshold: 0.02, ...(webhook ? { webhook_url: webhook } : {}) });
+          const at2 = (name: string, webhook?: string) =>
+            rule({ rule_name: name, threshold: 0.02, ...(webhook ? { webhook_url: webhook } : {}) });
           const ids = {
             hang: (await createRule(i, at2('a_hang', hanging.url))).rule_id,
             error: (await createRule(i, at2('b_error', failing.url))).rule_id,
@@ -371,26 +623,60 @@ describe('alarms', { concurrency: true }, async () => {
           };
           await sleep(1200);
           assert.deepEqual(await recordsOf(i, ids.hang), [], 'the condition does not hold yet');
-          assert.equal((await server.request('POST', `/v1/${project}/instances/${i}/catalogs`, { token, body: { catalog_name: 'second' } })).status, 201);
-          const settled = async (id: string) => waitFor(`notification outcome of ${id}`, async () => {
-            const r = (await recordsOf(i, id))[0];
-            return r && r.notification_status !== 'PENDING' && r;
-          }, 6000);
-          const [hang, error, refused, none] = await Promise.all([settled(ids.hang), settled(ids.error), settled(ids.refused), settled(ids.none)]);
+          assert.equal(
+            (
+              await server.request('POST', `/v1/${project}/instances/${i}/catalogs`, {
+                token,
+                body: { catalog_name: 'second' },
+              })
+            ).status,
+            201,
+          );
+          const settled = async (id: string) =>
+            waitFor(
+              `notification outcome of ${id}`,
+              async () => {
+                const r = (await recordsOf(i, id))[0];
+                return r && r.notification_status !== 'PENDING' && r;
+              },
+              6000,
+            );
+          const [hang, error, refused, none] = await Promise.all([
+            settled(ids.hang),
+            settled(ids.error),
+            settled(ids.refused),
+            settled(ids.none),
+          ]);
           assert.deepEqual([hang.notification_status, hang.notification_error], ['FAILED', 'no answer within 1 s']);
-          assert.deepEqual([error.notification_status, error.notification_error], ['FAILED', 'the webhook answered HTTP 500']);
+          assert.deepEqual(
+            [error.notification_status, error.notification_error],
+            ['FAILED', 'the webhook answered HTTP 500'],
+          );
           assert.equal(refused.notification_status, 'FAILED');
           assert.match(refused.notification_error, /ECONNREFUSED/);
-          assert.deepEqual([none.notification_status, none.notification_error, none.notification_time], ['NONE', undefined, undefined]);
+          assert.deepEqual(
+            [none.notification_status, none.notification_error, none.notification_time],
+            ['NONE', undefined, undefined],
+          );
           assert.equal(new Set([hang, error, refused, none].map((r) => r.open_time)).size, 1, 'opened in one pass');
           const took = (r: Record<string, any>) => Date.parse(r.notification_time) - Date.parse(r.open_time);
-          assert.ok(took(hang) >= 990 && took(hang) < 3000, `the timeout ended the hanging call after ${took(hang)} ms`);
+          assert.ok(
+            took(hang) >= 990 && took(hang) < 3000,
+            `the timeout ended the hanging call after ${took(hang)} ms`,
+          );
           // Rules are evaluated in name order: had the pass waited on a_hang's webhook, the others would have been sent after its
           // timeout ended. An order, not a number of milliseconds, so a loaded machine cannot fail it.
-          assert.ok(took(error) < took(hang) && took(refused) < took(hang), `the others were sent after ${took(error)} and ${took(refused)} ms, the hanging one ended after ${took(hang)} ms`);
+          assert.ok(
+            took(error) < took(hang) && took(refused) < took(hang),
+            `the others were sent after ${took(error)} and ${took(refused)} ms, the hanging one ended after ${took(hang)} ms`,
+          );
           assert.equal(hanging.calls.length, 1, 'one attempt, no retries');
           assert.equal(failing.calls.length, 1, 'one attempt, no retries');
-          await waitFor('the failures in the log', async () => /alarm webhook notification failed/.test(server.output()), 2000);
+          await waitFor(
+            'the failures in the log',
+            async () => /alarm webhook notification failed/.test(server.output()),
+            2000,
+          );
         });
 
         test('changing the condition, disabling or deleting a rule resolves its open record; records stay, newest first, paged', async () => {
@@ -398,16 +684,44 @@ describe('alarms', { concurrency: true }, async () => {
           const a = await createRule(i, rule({ rule_name: 'life_a' }));
           const b = await createRule(i, rule({ rule_name: 'life_b' }));
           const c = await createRule(i, rule({ rule_name: 'life_c' }));
-          const [ra, rb, rc] = await Promise.all([firstRecord(i, a.rule_id), firstRecord(i, b.rule_id), firstRecord(i, c.rule_id)]);
+          const [ra, rb, rc] = await Promise.all([
+            firstRecord(i, a.rule_id),
+            firstRecord(i, b.rule_id),
+            firstRecord(i, c.rule_id),
+          ]);
 
-          assert.equal((await server.request('PUT', `${base(i)}/rules/${a.rule_id}`, { token, body: { description: 'only words' } })).status, 200);
-          assert.equal((await recordsOf(i, a.rule_id))[0]?.status, 'OPEN', 'a description does not change the condition');
-          assert.equal((await server.request('PUT', `${base(i)}/rules/${a.rule_id}`, { token, body: { threshold: 0.02 } })).status, 200);
-          assert.equal((await server.request('PUT', `${base(i)}/rules/${b.rule_id}`, { token, body: { enabled: false } })).status, 200);
+          assert.equal(
+            (
+              await server.request('PUT', `${base(i)}/rules/${a.rule_id}`, {
+                token,
+                body: { description: 'only words' },
+              })
+            ).status,
+            200,
+          );
+          assert.equal(
+            (await recordsOf(i, a.rule_id))[0]?.status,
+            'OPEN',
+            'a description does not change the condition',
+          );
+          assert.equal(
+            (await server.request('PUT', `${base(i)}/rules/${a.rule_id}`, { token, body: { threshold: 0.02 } })).status,
+            200,
+          );
+          assert.equal(
+            (await server.request('PUT', `${base(i)}/rules/${b.rule_id}`, { token, body: { enabled: false } })).status,
+            200,
+          );
           assert.equal((await server.request('DELETE', `${base(i)}/rules/${c.rule_id}`, { token })).status, 204);
           const after = async (id: string) => (await server.request('GET', `${base(i)}/records/${id}`, { token })).json;
-          assert.deepEqual([(await after(ra.record_id)).status, (await after(ra.record_id)).resolve_reason], ['RESOLVED', 'RULE_CHANGED']);
-          assert.deepEqual([(await after(rb.record_id)).status, (await after(rb.record_id)).resolve_reason], ['RESOLVED', 'RULE_DISABLED']);
+          assert.deepEqual(
+            [(await after(ra.record_id)).status, (await after(ra.record_id)).resolve_reason],
+            ['RESOLVED', 'RULE_CHANGED'],
+          );
+          assert.deepEqual(
+            [(await after(rb.record_id)).status, (await after(rb.record_id)).resolve_reason],
+            ['RESOLVED', 'RULE_DISABLED'],
+          );
           const gone = await after(rc.record_id);
           assert.deepEqual([gone.status, gone.resolve_reason, gone.rule_name], ['RESOLVED', 'RULE_DELETED', 'life_c']);
           await sleep(1300);
@@ -415,13 +729,32 @@ describe('alarms', { concurrency: true }, async () => {
           assert.equal((await recordsOf(i, b.rule_id)).length, 1, 'a disabled rule is not evaluated');
 
           // Back to a condition that holds: a second record opens; the first keeps its snapshot of the rule.
-          assert.equal((await server.request('PUT', `${base(i)}/rules/${a.rule_id}`, { token, body: { threshold: 0.005 } })).status, 200);
-          const second = await waitFor('a second record', async () => { const rs = await recordsOf(i, a.rule_id); return rs.length === 2 && rs; });
-          assert.deepEqual(second.map((r) => [r.status, r.threshold]), [['OPEN', 0.005], ['RESOLVED', 0.01]]);
+          assert.equal(
+            (await server.request('PUT', `${base(i)}/rules/${a.rule_id}`, { token, body: { threshold: 0.005 } }))
+              .status,
+            200,
+          );
+          const second = await waitFor('a second record', async () => {
+            const rs = await recordsOf(i, a.rule_id);
+            return rs.length === 2 && rs;
+          });
+          assert.deepEqual(
+            second.map((r) => [r.status, r.threshold]),
+            [
+              ['OPEN', 0.005],
+              ['RESOLVED', 0.01],
+            ],
+          );
           const open = await server.request('GET', `${base(i)}/records`, { token, query: { status: 'OPEN' } });
-          assert.deepEqual(open.json.records.map((r: { record_id: string }) => r.record_id), [second[0]?.record_id]);
+          assert.deepEqual(
+            open.json.records.map((r: { record_id: string }) => r.record_id),
+            [second[0]?.record_id],
+          );
 
-          const all = (await server.request('GET', `${base(i)}/records`, { token })).json.records as { record_id: string; open_time: string }[];
+          const all = (await server.request('GET', `${base(i)}/records`, { token })).json.records as {
+            record_id: string;
+            open_time: string;
+          }[];
           assert.equal(all.length, 4);
           const times = all.map((r) => r.open_time);
           assert.deepEqual(times, [...times].sort().reverse(), 'newest first');
@@ -434,29 +767,49 @@ describe('alarms', { concurrency: true }, async () => {
             seen.push(...page.json.records.map((r: { record_id: string }) => r.record_id));
             marker = page.json.page_info.next_marker;
           } while (marker);
-          assert.deepEqual(seen, all.map((r) => r.record_id));
+          assert.deepEqual(
+            seen,
+            all.map((r) => r.record_id),
+          );
         });
         test('two replicas on one store open one record per rule between them, and notify once', async () => {
           // A store of their own: the other tests' records are opened by one evaluator only.
           const a = await startServer(backend, { env: ENV, process: true });
-          const b = await startServer(backend, { env: ENV, dataDir: a.dataDir, databaseUrl: a.databaseUrl, adminPassword: a.adminPassword, process: true });
+          const b = await startServer(backend, {
+            env: ENV,
+            dataDir: a.dataDir,
+            databaseUrl: a.databaseUrl,
+            adminPassword: a.adminPassword,
+            process: true,
+          });
           try {
             const { token: t, projectId: p } = await a.login();
             const i = await createRunningInstance(a, t, p, 'replicated');
             const path = `/v1/${p}/instances/${i}/alarms`;
             // False until a second catalog exists; then both replicas find it true on their next pass.
-            const created = await a.request('POST', `${path}/rules`, { token: t, body: rule({ rule_name: 'catalogs_used', threshold: 0.02, webhook_url: ok.url }) });
+            const created = await a.request('POST', `${path}/rules`, {
+              token: t,
+              body: rule({ rule_name: 'catalogs_used', threshold: 0.02, webhook_url: ok.url }),
+            });
             assert.equal(created.status, 201, created.text);
             await sleep(1200);
-            assert.equal((await b.request('POST', `/v1/${p}/instances/${i}/catalogs`, { token: t, body: { catalog_name: 'two' } })).status, 201);
-            const list = async (s: TestServer) => (await s.request('GET', `${path}/records`, { token: t, query: { rule_id: created.json.rule_id } })).json.records as Record<string, any>[];
+            assert.equal(
+              (await b.request('POST', `/v1/${p}/instances/${i}/catalogs`, { token: t, body: { catalog_name: 'two' } }))
+                .status,
+              201,
+            );
+            const list = async (s: TestServer) =>
+              (await s.request('GET', `${path}/records`, { token: t, query: { rule_id: created.json.rule_id } })).json
+                .records as Record<string, any>[];
             const first = await waitFor('a record', async () => (await list(a))[0], 4000);
             assert.equal(first.value, 0.02, 'two catalogs of 100');
             await sleep(2500); // several passes of both replicas while the condition holds
             const viaA = await list(a);
             assert.equal(viaA.length, 1, JSON.stringify(viaA));
             assert.deepEqual(await list(b), viaA);
-            await waitFor('the webhook call', async () => ok.calls.some((c) => c.body.record.rule_id === created.json.rule_id));
+            await waitFor('the webhook call', async () =>
+              ok.calls.some((c) => c.body.record.rule_id === created.json.rule_id),
+            );
             await sleep(300);
             assert.equal(ok.calls.filter((c) => c.body.record.rule_id === created.json.rule_id).length, 1);
           } finally {

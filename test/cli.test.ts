@@ -1,10 +1,11 @@
 // The lakeform command's admin tasks, run on a data directory that a server then serves.
-import { describe, test } from 'node:test';
+
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { describe, test } from 'node:test';
 import { promisify } from 'node:util';
 import { signRequest } from '../src/services/iam/request-signature.js';
 import { CLI, startServer } from './helpers/server.js';
@@ -14,15 +15,26 @@ const run = promisify(execFile);
 describe('lakeform CLI', () => {
   test('users, groups, projects and access keys created by the CLI work against the server', async () => {
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'lakeform-cli-'));
-    const env = { ...process.env, LAKEFORM_DATA_DIR: dataDir, LAKEFORM_ADMIN_PASSWORD: 'Cli-admin-pass-1', LAKEFORM_DATABASE_URL: '' };
+    const env = {
+      ...process.env,
+      LAKEFORM_DATA_DIR: dataDir,
+      LAKEFORM_ADMIN_PASSWORD: 'Cli-admin-pass-1',
+      LAKEFORM_DATABASE_URL: '',
+    };
     const cli = async (...args: string[]) => JSON.parse((await run(process.execPath, [CLI, ...args], { env })).stdout);
     // Only `serve` creates a store: the admin commands then work on the server's, beside it.
-    const server = await startServer({ name: 'sqlite' }, { dataDir, adminPassword: 'Cli-admin-pass-1', ownsData: true });
+    const server = await startServer(
+      { name: 'sqlite' },
+      { dataDir, adminPassword: 'Cli-admin-pass-1', ownsData: true },
+    );
     try {
       const user = await cli('user', 'create', 'erin', '--admin');
       assert.equal(user.name, 'erin');
       assert.ok(user.password.length >= 20, 'a generated password is printed once');
-      const dup = await run(process.execPath, [CLI, 'user', 'create', 'erin'], { env }).then(() => null, (e: { code: number; stderr: string }) => e);
+      const dup = await run(process.execPath, [CLI, 'user', 'create', 'erin'], { env }).then(
+        () => null,
+        (e: { code: number; stderr: string }) => e,
+      );
       assert.equal(dup?.code, 2);
       assert.match(dup?.stderr ?? '', /already exists/);
       const project = await cli('project', 'create', 'etl');
@@ -30,19 +42,37 @@ describe('lakeform CLI', () => {
       const key = await cli('accesskey', 'create', 'erin');
       assert.match(key.secret, /^[A-Za-z0-9]{40}$/);
       const listed = await cli('accesskey', 'list', 'erin');
-      assert.deepEqual(listed.map((k: { access: string }) => k.access), [key.access]);
+      assert.deepEqual(
+        listed.map((k: { access: string }) => k.access),
+        [key.access],
+      );
       assert.equal(JSON.stringify(listed).includes(key.secret), false);
       assert.ok((await cli('user', 'list')).some((u: { name: string }) => u.name === 'erin'));
       {
         const login = await server.login('erin', user.password, 'etl');
         assert.equal(login.projectId, project.id);
-        const created = await server.request('POST', `/v1/${project.id}/instances`, { token: login.token, body: { name: 'cli_made', charge_mode: 'postPaid', shared: true } });
+        const created = await server.request('POST', `/v1/${project.id}/instances`, {
+          token: login.token,
+          body: { name: 'cli_made', charge_mode: 'postPaid', shared: true },
+        });
         assert.equal(created.status, 202, 'a CLI-made admin may manage instances');
         const url = `${server.url}/v1/${project.id}/instances`;
-        const headers = signRequest({ method: 'GET', url, accessKey: key.access, secretKey: key.secret, headers: { 'X-Project-Id': project.id } });
+        const headers = signRequest({
+          method: 'GET',
+          url,
+          accessKey: key.access,
+          secretKey: key.secret,
+          headers: { 'X-Project-Id': project.id },
+        });
         const signed = await fetch(url, { headers });
         assert.equal(signed.status, 200);
-        const unknown = signRequest({ method: 'GET', url, accessKey: 'UNKNOWNKEY0000000000', secretKey: key.secret, headers: { 'X-Project-Id': project.id } });
+        const unknown = signRequest({
+          method: 'GET',
+          url,
+          accessKey: 'UNKNOWNKEY0000000000',
+          secretKey: key.secret,
+          headers: { 'X-Project-Id': project.id },
+        });
         assert.equal((await fetch(url, { headers: unknown })).status, 401);
       }
       const status = await cli('status');
@@ -64,7 +94,10 @@ describe('lakeform CLI', () => {
     const env = { ...process.env, LAKEFORM_DATA_DIR: dataDir, LAKEFORM_DATABASE_URL: '' };
     try {
       for (const args of [['user', 'list'], ['status'], ['migrate'], ['backup', path.join(dataDir, 'b.db')]]) {
-        const e = await run(process.execPath, [CLI, ...args], { env }).then(() => null, (x: { code: number; stderr: string }) => x);
+        const e = await run(process.execPath, [CLI, ...args], { env }).then(
+          () => null,
+          (x: { code: number; stderr: string }) => x,
+        );
         assert.equal(e?.code, 2, args.join(' '));
         assert.match(e?.stderr ?? '', new RegExp(`data dir ${dataDir.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`));
         assert.match(e?.stderr ?? '', /no lakeform store in .*lakeform serve/);

@@ -2,10 +2,11 @@
 // exactly one prefix, never widened by names or locations, and usable for nothing else. Each
 // test is an attack of a known class (vending before validation, wildcard names, locations
 // that reach other tables' or other projects' data) or the proof that the scope holds.
-import { after, before, describe, test } from 'node:test';
+
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
 import { signRequest } from '../src/services/iam/request-signature.js';
 import { backends, createRunningInstance, startServer, type TestServer } from './helpers/server.js';
 
@@ -19,8 +20,12 @@ for (const backend of await backends()) {
     const users: Record<string, string> = {};
     const base = () => `/v1/${project}/instances/${instance}`;
     const tables = () => `${base()}/catalogs/c/databases/d/tables`;
-    const vend = (body: Record<string, unknown>, as = token) => server.request('POST', `${base()}/credential`, { token: as, body });
-    const onTable = (table_name: string, extra: Record<string, unknown> = {}) => ({ table: { catalog_name: 'c', database_name: 'd', table_name }, ...extra });
+    const vend = (body: Record<string, unknown>, as = token) =>
+      server.request('POST', `${base()}/credential`, { token: as, body });
+    const onTable = (table_name: string, extra: Record<string, unknown> = {}) => ({
+      table: { catalog_name: 'c', database_name: 'd', table_name },
+      ...extra,
+    });
     const put = (key: string) => {
       const file = path.join(server.dataDir, 'warehouse', 'lakeform', key);
       fs.mkdirSync(path.dirname(file), { recursive: true });
@@ -30,12 +35,21 @@ for (const backend of await backends()) {
     /** Calls an operation signed with a vended credential. */
     async function withCredential(cred: { access: string; secret: string; security_token: string }, urlPath: string) {
       const url = `${server.url}${urlPath}`;
-      const headers = signRequest({ method: 'GET', url, accessKey: cred.access, secretKey: cred.secret, headers: { 'X-Project-Id': project, 'X-Security-Token': cred.security_token } });
+      const headers = signRequest({
+        method: 'GET',
+        url,
+        accessKey: cred.access,
+        secretKey: cred.secret,
+        headers: { 'X-Project-Id': project, 'X-Security-Token': cred.security_token },
+      });
       const r = await fetch(url, { headers });
-      return { status: r.status, json: await r.json() as Record<string, unknown> };
+      return { status: r.status, json: (await r.json()) as Record<string, unknown> };
     }
     const listWith = async (cred: { access: string; secret: string; security_token: string }, prefix = '') =>
-      withCredential(cred, `/v1/${project}/obs/buckets/lakeform?limit=1000${prefix ? `&prefix=${encodeURIComponent(prefix)}` : ''}`);
+      withCredential(
+        cred,
+        `/v1/${project}/obs/buckets/lakeform?limit=1000${prefix ? `&prefix=${encodeURIComponent(prefix)}` : ''}`,
+      );
 
     before(async () => {
       server = await startServer(backend);
@@ -49,26 +63,49 @@ for (const backend of await backends()) {
       };
       await ok('POST', `${base()}/catalogs`, { catalog_name: 'c' });
       await ok('POST', `${base()}/catalogs/c/databases`, { database_name: 'd' });
-      const table = (name: string, extra: Record<string, unknown> = {}) => ok('POST', tables(), {
-        table_name: name, table_type: 'MANAGED_TABLE', owner_type: 'USER', storage_descriptor: { columns: [{ column_name: 'id', column_type: 'int' }] }, ...extra,
-      });
+      const table = (name: string, extra: Record<string, unknown> = {}) =>
+        ok('POST', tables(), {
+          table_name: name,
+          table_type: 'MANAGED_TABLE',
+          owner_type: 'USER',
+          storage_descriptor: { columns: [{ column_name: 'id', column_type: 'int' }] },
+          ...extra,
+        });
       await table('orders');
       await table('orders2');
-      await table('view1', { table_type: 'VIRTUAL_VIEW', view_original_text: 'select 1', storage_descriptor: { columns: [] } });
+      await table('view1', {
+        table_type: 'VIRTUAL_VIEW',
+        view_original_text: 'select 1',
+        storage_descriptor: { columns: [] },
+      });
       const dbLocation = (await ok('GET', `${base()}/catalogs/c/databases/d`)).json.location as string;
       await table('wide', { table_type: 'EXTERNAL_TABLE', storage_descriptor: { columns: [], location: dbLocation } });
       for (const name of ['reader', 'nobody']) {
         await ok('POST', '/v3/users', { user: { name, password: 'Pass-word-123' } });
         users[name] = (await server.login(name, 'Pass-word-123')).token;
       }
-      await ok('POST', `${base()}/policies/grant`, { effect: true, principal_list: [{ principal_name: 'reader', principal_source: 'IAM', principal_type: 'USER' }],
-        resource: { type: 'TABLE', catalogs: [{ name: 'c', databases: [{ name: 'd', tables: [{ name: 'orders' }] }] }] }, permissions: ['SELECT'] });
-      for (const key of ['c/d.db/orders/part-0.parquet', 'c/d.db/orders/dt=1/part-1.parquet', 'c/d.db/orders2/part-0.parquet']) put(`instances/${instance}/${key}`);
+      await ok('POST', `${base()}/policies/grant`, {
+        effect: true,
+        principal_list: [{ principal_name: 'reader', principal_source: 'IAM', principal_type: 'USER' }],
+        resource: {
+          type: 'TABLE',
+          catalogs: [{ name: 'c', databases: [{ name: 'd', tables: [{ name: 'orders' }] }] }],
+        },
+        permissions: ['SELECT'],
+      });
+      for (const key of [
+        'c/d.db/orders/part-0.parquet',
+        'c/d.db/orders/dt=1/part-1.parquet',
+        'c/d.db/orders2/part-0.parquet',
+      ])
+        put(`instances/${instance}/${key}`);
       put(`instances/${other}/secret.parquet`);
     });
-    after(async () => { await server?.stop(); });
+    after(async () => {
+      await server?.stop();
+    });
 
-    test('a reader of a table gets a temporary credential that lists exactly that table\'s prefix, not its sibling orders2', async () => {
+    test("a reader of a table gets a temporary credential that lists exactly that table's prefix, not its sibling orders2", async () => {
       const r = await vend(onTable('orders', { user_names: ['reader'] }), users.reader);
       assert.equal(r.status, 200, r.text);
       for (const k of ['access', 'secret', 'security_token', 'expires_at']) assert.ok(r.json[k], k);
@@ -77,8 +114,15 @@ for (const backend of await backends()) {
       assert.ok(ttl > 3_540_000 && ttl <= 3_600_000 + 5000, `by default it lasts the reference's hour (${ttl} ms)`);
       const everything = await listWith(r.json);
       assert.equal(everything.status, 200, JSON.stringify(everything.json));
-      assert.deepEqual(everything.json.object_names, [`instances/${instance}/c/d.db/orders/dt=1/part-1.parquet`, `instances/${instance}/c/d.db/orders/part-0.parquet`]);
-      assert.deepEqual((await listWith(r.json, `instances/${instance}/c/d.db/orders2`)).json.object_names, [], 'a sibling prefix is outside the scope');
+      assert.deepEqual(everything.json.object_names, [
+        `instances/${instance}/c/d.db/orders/dt=1/part-1.parquet`,
+        `instances/${instance}/c/d.db/orders/part-0.parquet`,
+      ]);
+      assert.deepEqual(
+        (await listWith(r.json, `instances/${instance}/c/d.db/orders2`)).json.object_names,
+        [],
+        'a sibling prefix is outside the scope',
+      );
       assert.deepEqual((await listWith(r.json, `instances/${other}/`)).json.object_names, []);
       assert.equal((await withCredential(r.json, `/v1/${project}/obs/buckets/elsewhere?limit=10`)).status, 404);
       // The credential is for storage only: no other operation accepts it.
@@ -96,7 +140,11 @@ for (const backend of await backends()) {
       const invisible = await vend(onTable('orders'), users.nobody);
       assert.equal(invisible.status, 404, invisible.text);
       assert.equal(invisible.json.access, undefined);
-      assert.deepEqual(await vend(onTable('orders2'), users.reader).then((r) => r.status), 404, 'no grant reaches orders2');
+      assert.deepEqual(
+        await vend(onTable('orders2'), users.reader).then((r) => r.status),
+        404,
+        'no grant reaches orders2',
+      );
       const write = await vend(onTable('orders', { access: 'READ_WRITE' }), users.reader);
       assert.equal(write.status, 403, write.text);
       assert.match(write.json.error_msg, /INSERT/);
@@ -108,7 +156,10 @@ for (const backend of await backends()) {
         const r = await vend(onTable(name), users.reader);
         assert.equal(r.status, 400, `${name}: ${r.status} ${r.text}`);
       }
-      assert.equal((await vend({ table: { catalog_name: '*', database_name: 'd', table_name: 'orders' } }, users.reader)).status, 400);
+      assert.equal(
+        (await vend({ table: { catalog_name: '*', database_name: 'd', table_name: 'orders' } }, users.reader)).status,
+        400,
+      );
     });
 
     test('principals: a user asks only for itself; an administrator asking for others needs them to hold the privilege', async () => {
@@ -121,26 +172,44 @@ for (const backend of await backends()) {
       assert.match(refused.json.error_msg, /reader lack SELECT/);
     });
 
-    test('locations: a view has none; a table whose location holds other tables gets nothing; bare locations stay in the project\'s own space', async () => {
+    test("locations: a view has none; a table whose location holds other tables gets nothing; bare locations stay in the project's own space", async () => {
       assert.equal((await vend(onTable('view1'))).status, 400);
       const wide = await vend(onTable('wide'));
       assert.equal(wide.status, 403, wide.text);
       assert.match(wide.json.error_msg, /also holds table c\.d\.orders/);
       const foreign = await vend({ location: `obs://lakeform/instances/${other}` });
-      assert.equal(foreign.status, 403, 'another instance\'s folder');
+      assert.equal(foreign.status, 403, "another instance's folder");
       assert.equal((await vend({ location: `obs://lakeform/instances/${instance}/c/*` })).status, 400);
       assert.equal((await vend({ location: `obs://lakeform/instances/${instance}/c/../../${other}` })).status, 400);
       assert.equal((await vend({ location: 'obs://lakeform/elsewhere' })).status, 403, 'not authorized');
-      assert.equal((await vend({ location: 'obs://lakeform/elsewhere' }, users.reader)).status, 403, 'bare locations are for administrators');
+      assert.equal(
+        (await vend({ location: 'obs://lakeform/elsewhere' }, users.reader)).status,
+        403,
+        'bare locations are for administrators',
+      );
       // Creating a table that points into another instance's folder is refused up front.
-      const sneaky = await server.request('POST', tables(), { token, body: {
-        table_name: 'sneaky', table_type: 'EXTERNAL_TABLE', owner_type: 'USER', storage_descriptor: { columns: [], location: `obs://lakeform/instances/${other}` },
-      } });
+      const sneaky = await server.request('POST', tables(), {
+        token,
+        body: {
+          table_name: 'sneaky',
+          table_type: 'EXTERNAL_TABLE',
+          owner_type: 'USER',
+          storage_descriptor: { columns: [], location: `obs://lakeform/instances/${other}` },
+        },
+      });
       assert.equal(sneaky.status, 403, sneaky.text);
-      const viaFile = await server.request('POST', tables(), { token, body: {
-        table_name: 'sneaky2', table_type: 'EXTERNAL_TABLE', owner_type: 'USER',
-        storage_descriptor: { columns: [], location: `file://${path.join(server.dataDir, 'warehouse', 'lakeform', 'instances', other, 'x')}` },
-      } });
+      const viaFile = await server.request('POST', tables(), {
+        token,
+        body: {
+          table_name: 'sneaky2',
+          table_type: 'EXTERNAL_TABLE',
+          owner_type: 'USER',
+          storage_descriptor: {
+            columns: [],
+            location: `file://${path.join(server.dataDir, 'warehouse', 'lakeform', 'instances', other, 'x')}`,
+          },
+        },
+      });
       assert.equal(viaFile.status, 403, `the same folder spelled as a file: ${viaFile.text}`);
     });
 

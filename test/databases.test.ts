@@ -1,10 +1,18 @@
 // LakeCat databases over HTTP on both metadata stores: fields, names, patterns, keyset paging,
 // renames, cascade rules, data deletion and access.
-import { after, before, describe, test } from 'node:test';
+
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { backends, createRunningInstance, type Response, startServer, type TestServer, waitUntilGone } from './helpers/server.js';
+import { after, before, describe, test } from 'node:test';
+import {
+  backends,
+  createRunningInstance,
+  type Response,
+  startServer,
+  type TestServer,
+  waitUntilGone,
+} from './helpers/server.js';
 
 for (const backend of await backends()) {
   describe(`databases (${backend.name})`, () => {
@@ -19,10 +27,15 @@ for (const backend of await backends()) {
       server = await startServer(backend);
       ({ token, projectId: project } = await server.login());
       instance = await createRunningInstance(server, token, project, 'dbs_inst');
-      const c = await server.request('POST', `/v1/${project}/instances/${instance}/catalogs`, { token, body: { catalog_name: 'lake', location: 'obs://lakeform/lake' } });
+      const c = await server.request('POST', `/v1/${project}/instances/${instance}/catalogs`, {
+        token,
+        body: { catalog_name: 'lake', location: 'obs://lakeform/lake' },
+      });
       assert.equal(c.status, 201, c.text);
     });
-    after(async () => { await server?.stop(); });
+    after(async () => {
+      await server?.stop();
+    });
 
     test('a new catalog has a database named default at the catalog location', async () => {
       const r = await server.request('GET', `${dbs()}/default`, { token });
@@ -43,9 +56,16 @@ for (const backend of await backends()) {
 
     test('create round-trips every field; names are lower-cased; the default location is <catalog>/<name>.db', async () => {
       const body = {
-        database_name: 'Sales', description: 'sales data', owner: 'admin', owner_type: 'USER', owner_auth_source_type: 'IAM',
-        parameters: { team: 'finance', 'retention.days': '30' }, external_database_id: 'ext-1', data_statistic_enable: true,
-        function_location_list: ['obs://lakeform/lake/udf'], table_location_list: ['obs://lakeform/lake/tables'],
+        database_name: 'Sales',
+        description: 'sales data',
+        owner: 'admin',
+        owner_type: 'USER',
+        owner_auth_source_type: 'IAM',
+        parameters: { team: 'finance', 'retention.days': '30' },
+        external_database_id: 'ext-1',
+        data_statistic_enable: true,
+        function_location_list: ['obs://lakeform/lake/udf'],
+        table_location_list: ['obs://lakeform/lake/tables'],
       };
       const r = await server.request('POST', dbs(), { token, body });
       assert.equal(r.status, 201, r.text);
@@ -62,13 +82,34 @@ for (const backend of await backends()) {
       assert.deepEqual(shown.json, r.json);
       assert.equal((await server.request('POST', dbs(), { token, body: { database_name: 'SALES' } })).status, 409);
       assert.equal((await server.request('POST', dbs(), { token, body: { database_name: 'bad name' } })).status, 400);
-      assert.equal((await server.request('POST', dbs(), { token, body: { database_name: 'x', location: 'ftp://x/y' } })).status, 400);
-      assert.equal((await server.request('POST', dbs(), { token, body: { database_name: 'f', database_type: 'FOREIGN_DATABASE' } })).status, 400);
-      assert.equal((await server.request('POST', `/v1/${project}/instances/${instance}/catalogs/nope/databases`, { token, body: { database_name: 'x' } })).status, 404);
+      assert.equal(
+        (await server.request('POST', dbs(), { token, body: { database_name: 'x', location: 'ftp://x/y' } })).status,
+        400,
+      );
+      assert.equal(
+        (
+          await server.request('POST', dbs(), {
+            token,
+            body: { database_name: 'f', database_type: 'FOREIGN_DATABASE' },
+          })
+        ).status,
+        400,
+      );
+      assert.equal(
+        (
+          await server.request('POST', `/v1/${project}/instances/${instance}/catalogs/nope/databases`, {
+            token,
+            body: { database_name: 'x' },
+          })
+        ).status,
+        404,
+      );
     });
 
     test('fifty parallel creates of one database: one 201, forty-nine 409', async () => {
-      const all = await Promise.all(Array.from({ length: 50 }, () => server.request('POST', dbs(), { token, body: { database_name: 'raced' } })));
+      const all = await Promise.all(
+        Array.from({ length: 50 }, () => server.request('POST', dbs(), { token, body: { database_name: 'raced' } })),
+      );
       const codes = all.map((r) => r.status);
       assert.equal(codes.filter((c) => c === 201).length, 1, String(codes));
       assert.equal(codes.filter((c) => c === 409).length, 49, String(codes));
@@ -78,15 +119,22 @@ for (const backend of await backends()) {
       for (const n of ['sales_eu', 'sales_us', 'hr', 'ops_2024', 'under_score', 'underXscore']) {
         assert.equal((await server.request('POST', dbs(), { token, body: { database_name: n } })).status, 201);
       }
-      const names = async (p: string) => (await server.request('GET', `${dbs()}/names`, { token, query: { database_pattern: p } })).json as string[];
+      const names = async (p: string) =>
+        (await server.request('GET', `${dbs()}/names`, { token, query: { database_pattern: p } })).json as string[];
       assert.deepEqual(await names('sales*'), ['sales', 'sales_eu', 'sales_us']);
       assert.deepEqual(await names('SALES_*|hr'), ['hr', 'sales_eu', 'sales_us']);
       assert.deepEqual(await names('under_score'), ['under_score'], "'_' is literal, not LIKE's any-character");
       assert.deepEqual(await names('*2024'), ['ops_2024']);
       const listed = await server.request('GET', dbs(), { token, query: { database_name_pattern: 'sales*' } });
-      assert.deepEqual(listed.json.databases.map((d: { database_name: string }) => d.database_name), ['sales', 'sales_eu', 'sales_us']);
+      assert.deepEqual(
+        listed.json.databases.map((d: { database_name: string }) => d.database_name),
+        ['sales', 'sales_eu', 'sales_us'],
+      );
       const ext = await server.request('GET', dbs(), { token, query: { external_database_id: 'ext-1' } });
-      assert.deepEqual(ext.json.databases.map((d: { database_name: string }) => d.database_name), ['sales']);
+      assert.deepEqual(
+        ext.json.databases.map((d: { database_name: string }) => d.database_name),
+        ['sales'],
+      );
     });
 
     test('keyset paging visits every database once, forward and back, with page_info markers', async () => {
@@ -109,9 +157,18 @@ for (const backend of await backends()) {
       // The first page has no previous marker; a later page's previous marker leads back.
       const first = await server.request('GET', dbs(), { token, query: { limit: 3 } });
       assert.equal(first.json.page_info.previous_marker, undefined);
-      const second = await server.request('GET', dbs(), { token, query: { limit: 3, marker: first.json.page_info.next_marker } });
-      const back = await server.request('GET', dbs(), { token, query: { limit: 3, marker: second.json.page_info.previous_marker, reverse_page: true } });
-      assert.deepEqual(back.json.databases.map((d: { database_name: string }) => d.database_name), first.json.databases.map((d: { database_name: string }) => d.database_name));
+      const second = await server.request('GET', dbs(), {
+        token,
+        query: { limit: 3, marker: first.json.page_info.next_marker },
+      });
+      const back = await server.request('GET', dbs(), {
+        token,
+        query: { limit: 3, marker: second.json.page_info.previous_marker, reverse_page: true },
+      });
+      assert.deepEqual(
+        back.json.databases.map((d: { database_name: string }) => d.database_name),
+        first.json.databases.map((d: { database_name: string }) => d.database_name),
+      );
       assert.equal(back.json.page_info.previous_marker, undefined, 'nothing before the first page');
       assert.ok(back.json.page_info.next_marker);
       assert.equal((await server.request('GET', dbs(), { token, query: { marker: 'not-a-marker' } })).status, 400);
@@ -121,26 +178,47 @@ for (const backend of await backends()) {
     });
 
     test('update replaces given fields, keeps the rest, renames, and refuses a taken name', async () => {
-      const r = await server.request('PUT', `${dbs()}/sales`, { token, body: { database_name: 'sales', description: 'changed', parameters: { team: 'fin' } } });
+      const r = await server.request('PUT', `${dbs()}/sales`, {
+        token,
+        body: { database_name: 'sales', description: 'changed', parameters: { team: 'fin' } },
+      });
       assert.equal(r.status, 200, r.text);
       assert.equal(r.json.description, 'changed');
       assert.deepEqual(r.json.parameters, { team: 'fin' });
       assert.equal(r.json.external_database_id, 'ext-1', 'fields not sent are kept');
-      assert.equal((await server.request('PUT', `${dbs()}/sales`, { token, body: { database_name: 'hr' } })).status, 409);
+      assert.equal(
+        (await server.request('PUT', `${dbs()}/sales`, { token, body: { database_name: 'hr' } })).status,
+        409,
+      );
       const renamed = await server.request('PUT', `${dbs()}/sales`, { token, body: { database_name: 'revenue' } });
       assert.equal(renamed.status, 200);
       assert.equal((await server.request('GET', `${dbs()}/sales`, { token })).status, 404);
       assert.equal((await server.request('GET', `${dbs()}/revenue`, { token })).json.description, 'changed');
-      assert.equal((await server.request('PUT', `${dbs()}/default`, { token, body: { database_name: 'other' } })).status, 400);
+      assert.equal(
+        (await server.request('PUT', `${dbs()}/default`, { token, body: { database_name: 'other' } })).status,
+        400,
+      );
     });
 
     test('a catalog rename carries its databases; a non-empty catalog cannot be deleted', async () => {
       const renamed = await server.request('PUT', cat(), { token, body: { catalog_name: 'lake2' } });
       assert.equal(renamed.status, 200, renamed.text);
-      const moved = await server.request('GET', `/v1/${project}/instances/${instance}/catalogs/lake2/databases/revenue`, { token });
+      const moved = await server.request(
+        'GET',
+        `/v1/${project}/instances/${instance}/catalogs/lake2/databases/revenue`,
+        { token },
+      );
       assert.equal(moved.status, 200);
       assert.equal(moved.json.catalog_name, 'lake2');
-      assert.equal((await server.request('PUT', `/v1/${project}/instances/${instance}/catalogs/lake2`, { token, body: { catalog_name: 'lake' } })).status, 200);
+      assert.equal(
+        (
+          await server.request('PUT', `/v1/${project}/instances/${instance}/catalogs/lake2`, {
+            token,
+            body: { catalog_name: 'lake' },
+          })
+        ).status,
+        200,
+      );
       const del = await server.request('DELETE', cat(), { token });
       assert.equal(del.status, 409, del.text);
       assert.match(del.json.error_msg, /not empty/);
@@ -155,32 +233,86 @@ for (const backend of await backends()) {
       }
       assert.equal((await server.request('DELETE', `${dbs()}/keepdata`, { token })).status, 200);
       assert.ok(fs.existsSync(path.join(warehouse, 'keepdata.db', 't1', 'part-0.parquet')));
-      assert.equal((await server.request('DELETE', `${dbs()}/dropdata`, { token, query: { delete_data: true, cascade: true } })).status, 200);
+      assert.equal(
+        (await server.request('DELETE', `${dbs()}/dropdata`, { token, query: { delete_data: true, cascade: true } }))
+          .status,
+        200,
+      );
       assert.ok(!fs.existsSync(path.join(warehouse, 'dropdata.db', 't1', 'part-0.parquet')));
       assert.equal((await server.request('GET', `${dbs()}/dropdata`, { token })).status, 404);
       assert.equal((await server.request('DELETE', `${dbs()}/dropdata`, { token })).status, 404);
     });
 
     test('a user who is neither admin nor owner sees and changes nothing; an owner manages its own', async () => {
-      assert.equal((await server.request('POST', '/v3/users', { token, body: { user: { name: 'analyst', password: 'Analyst-pass-1' } } })).status, 201);
+      assert.equal(
+        (
+          await server.request('POST', '/v3/users', {
+            token,
+            body: { user: { name: 'analyst', password: 'Analyst-pass-1' } },
+          })
+        ).status,
+        201,
+      );
       const analyst = await server.login('analyst', 'Analyst-pass-1');
       // The catalog itself is invisible: listing or creating in it is as for a catalog that does not exist.
       const names = await server.request('GET', `${dbs()}/names`, { token: analyst.token });
       assert.equal(names.status, 404, names.text);
       assert.deepEqual(names.json, { error_code: 'common.01000001', error_msg: 'catalog lake does not exist' });
       assert.equal((await server.request('GET', `${dbs()}/hr`, { token: analyst.token })).status, 404);
-      assert.equal((await server.request('POST', dbs(), { token: analyst.token, body: { database_name: 'mine' } })).status, 404);
-      assert.equal((await server.request('PUT', `${dbs()}/hr`, { token, body: { database_name: 'hr', owner: 'analyst' } })).status, 200);
+      assert.equal(
+        (await server.request('POST', dbs(), { token: analyst.token, body: { database_name: 'mine' } })).status,
+        404,
+      );
+      assert.equal(
+        (await server.request('PUT', `${dbs()}/hr`, { token, body: { database_name: 'hr', owner: 'analyst' } })).status,
+        200,
+      );
       const list = await server.request('GET', dbs(), { token: analyst.token });
-      assert.deepEqual(list.json.databases.map((d: { database_name: string }) => d.database_name), ['hr']);
-      assert.equal((await server.request('PUT', `${dbs()}/hr`, { token: analyst.token, body: { database_name: 'hr', description: 'mine now' } })).status, 200);
-      assert.equal((await server.request('PUT', `${dbs()}/hr`, { token: analyst.token, body: { database_name: 'hr', owner: 'admin' } })).status, 403);
+      assert.deepEqual(
+        list.json.databases.map((d: { database_name: string }) => d.database_name),
+        ['hr'],
+      );
+      assert.equal(
+        (
+          await server.request('PUT', `${dbs()}/hr`, {
+            token: analyst.token,
+            body: { database_name: 'hr', description: 'mine now' },
+          })
+        ).status,
+        200,
+      );
+      assert.equal(
+        (
+          await server.request('PUT', `${dbs()}/hr`, {
+            token: analyst.token,
+            body: { database_name: 'hr', owner: 'admin' },
+          })
+        ).status,
+        403,
+      );
     });
 
     test('dropping the instance for good removes its catalogs and databases with it', async () => {
-      assert.equal((await server.request('DELETE', `/v1/${project}/instances/${instance}`, { token, query: { to_recycle_bin: false } })).status, 202);
+      assert.equal(
+        (
+          await server.request('DELETE', `/v1/${project}/instances/${instance}`, {
+            token,
+            query: { to_recycle_bin: false },
+          })
+        ).status,
+        202,
+      );
       const status = await waitUntilGone(server, token, `/v1/${project}/instances/${instance}`);
-      assert.equal(status, 404, `the instance is purged: ${server.output().split('\n').filter((l) => /lifecycle/.test(l)).slice(-2).join('\n')}`);
+      assert.equal(
+        status,
+        404,
+        `the instance is purged: ${server
+          .output()
+          .split('\n')
+          .filter((l) => /lifecycle/.test(l))
+          .slice(-2)
+          .join('\n')}`,
+      );
     });
   });
 }

@@ -1,7 +1,8 @@
 // LakeCat paths accept `default` for the project's default instance: the table-level operations resolve a table
 // through it as through the instance id (the prepared lookups once failed there with a 500).
-import { after, before, describe, test } from 'node:test';
+
 import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
 import { backends, createRunningInstance, startServer, type TestServer } from './helpers/server.js';
 
 for (const backend of await backends()) {
@@ -17,10 +18,16 @@ for (const backend of await backends()) {
       instanceId = await createRunningInstance(server, token, projectId, 'default_paths');
       const db = `/v1/${projectId}/instances/${instanceId}/catalogs/hive/databases`;
       assert.equal((await server.request('POST', db, { token, body: { database_name: 'd' } })).status, 201);
-      const t = await server.request('POST', `${db}/d/tables`, { token, body: {
-        table_name: 't', table_type: 'MANAGED_TABLE', owner_type: 'USER',
-        partition_keys: [{ column_name: 'dt', column_type: 'string' }],
-        storage_descriptor: { columns: [{ column_name: 'a', column_type: 'int' }] } } });
+      const t = await server.request('POST', `${db}/d/tables`, {
+        token,
+        body: {
+          table_name: 't',
+          table_type: 'MANAGED_TABLE',
+          owner_type: 'USER',
+          partition_keys: [{ column_name: 'dt', column_type: 'string' }],
+          storage_descriptor: { columns: [{ column_name: 'a', column_type: 'int' }] },
+        },
+      });
       assert.equal(t.status, 201, t.text);
     });
     after(() => server?.stop());
@@ -31,13 +38,24 @@ for (const backend of await backends()) {
         const shown = await server.request('GET', table, { token });
         assert.equal(shown.status, 200, `${ref}: ${shown.text}`);
         assert.equal(shown.json.table_name, 't');
-        const added = await server.request('POST', `${table}/partitions/batch-create`, { token, body: {
-          if_not_exist: true, partitions: [{ partition_values: ['2024'], storage_descriptor: { columns: [] } }] } });
+        const added = await server.request('POST', `${table}/partitions/batch-create`, {
+          token,
+          body: {
+            if_not_exist: true,
+            partitions: [{ partition_values: ['2024'], storage_descriptor: { columns: [] } }],
+          },
+        });
         assert.equal(added.status, 201, `${ref}: ${added.text}`);
         const parts = await server.request('GET', `${table}/partitions`, { token, query: { filter: "dt = '2024'" } });
         assert.equal(parts.status, 200, parts.text);
-        assert.deepEqual(parts.json.partitions.map((p: { partition_values: string[] }) => p.partition_values), [['2024']]);
-        const stats = await server.request('POST', `${table}/column-statistics/batch-get`, { token, body: { column_names: ['a'] } });
+        assert.deepEqual(
+          parts.json.partitions.map((p: { partition_values: string[] }) => p.partition_values),
+          [['2024']],
+        );
+        const stats = await server.request('POST', `${table}/column-statistics/batch-get`, {
+          token,
+          body: { column_names: ['a'] },
+        });
         assert.equal(stats.status, 200, stats.text);
         const pk = await server.request('GET', `${table}/constraints`, { token, query: { type: 'PRIMARY_KEY' } });
         assert.equal(pk.status, 200, pk.text);

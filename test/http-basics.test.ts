@@ -1,10 +1,11 @@
 // The server as a process: start-up, errors at the HTTP level, request ids, limits, restart and shutdown.
-import { after, before, describe, test } from 'node:test';
+
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
 import { backends, CLI, request, startServer, type TestServer } from './helpers/server.js';
 
 for (const backend of await backends()) {
@@ -16,7 +17,9 @@ for (const backend of await backends()) {
       server = await startServer(backend, { env: { LAKEFORM_BODY_LIMIT_BYTES: '4096' }, process: true });
       ({ token, projectId: project } = await server.login());
     });
-    after(async () => { await server?.stop(); });
+    after(async () => {
+      await server?.stop();
+    });
 
     test('port 0 picks a free port and the log names it', () => {
       assert.match(server.url, /^http:\/\/127\.0\.0\.1:\d+$/);
@@ -25,7 +28,11 @@ for (const backend of await backends()) {
 
     test('every response carries a fresh X-Request-Id, errors included', async () => {
       const ids = new Set<string>();
-      for (const [method, p] of [['GET', '/'], ['GET', '/nope'], ['GET', `/v1/${project}/instances`]] as const) {
+      for (const [method, p] of [
+        ['GET', '/'],
+        ['GET', '/nope'],
+        ['GET', `/v1/${project}/instances`],
+      ] as const) {
         const r = await server.request(method, p, { token });
         const id = r.headers.get('x-request-id');
         assert.match(id ?? '', /^[0-9a-f]{32}$/);
@@ -60,12 +67,23 @@ for (const backend of await backends()) {
     });
 
     test('malformed JSON, a wrong content type and an oversized body get 400, 415 and 413', async () => {
-      const malformed = await server.request('POST', `/v1/${project}/instances`, { token, rawBody: '{not json', headers: { 'Content-Type': 'application/json' } });
+      const malformed = await server.request('POST', `/v1/${project}/instances`, {
+        token,
+        rawBody: '{not json',
+        headers: { 'Content-Type': 'application/json' },
+      });
       assert.equal(malformed.status, 400);
       assert.match(malformed.json.error_msg, /JSON/);
-      const xml = await server.request('POST', `/v1/${project}/instances`, { token, rawBody: '<a/>', headers: { 'Content-Type': 'application/xml' } });
+      const xml = await server.request('POST', `/v1/${project}/instances`, {
+        token,
+        rawBody: '<a/>',
+        headers: { 'Content-Type': 'application/xml' },
+      });
       assert.equal(xml.status, 415);
-      const big = await server.request('POST', `/v1/${project}/instances`, { token, body: { name: 'big_one', charge_mode: 'postPaid', shared: true, description: 'x'.repeat(5000) } });
+      const big = await server.request('POST', `/v1/${project}/instances`, {
+        token,
+        body: { name: 'big_one', charge_mode: 'postPaid', shared: true, description: 'x'.repeat(5000) },
+      });
       assert.equal(big.status, 413);
       assert.equal(typeof big.json.error_code, 'string');
       const empty = await server.request('POST', `/v1/${project}/instances`, { token });
@@ -82,10 +100,17 @@ for (const backend of await backends()) {
     });
 
     test('IAM errors also carry the Keystone error object', async () => {
-      const r = await server.request('POST', '/v3/auth/tokens', { body: { auth: {
-        identity: { methods: ['password'], password: { user: { name: 'admin', password: 'wrong-password', domain: { name: 'default' } } } },
-        scope: { project: { name: 'default' } },
-      } } });
+      const r = await server.request('POST', '/v3/auth/tokens', {
+        body: {
+          auth: {
+            identity: {
+              methods: ['password'],
+              password: { user: { name: 'admin', password: 'wrong-password', domain: { name: 'default' } } },
+            },
+            scope: { project: { name: 'default' } },
+          },
+        },
+      });
       assert.equal(r.status, 401);
       assert.equal(typeof r.json.error_code, 'string');
       assert.equal(r.json.error.code, 401);
@@ -99,7 +124,10 @@ for (const backend of await backends()) {
     });
 
     test('SIGTERM lets an in-flight request finish, then the process exits 0', async () => {
-      const pending = server.request('POST', `/v1/${project}/instances`, { token, body: { name: 'during_shutdown', charge_mode: 'postPaid', shared: true } });
+      const pending = server.request('POST', `/v1/${project}/instances`, {
+        token,
+        body: { name: 'during_shutdown', charge_mode: 'postPaid', shared: true },
+      });
       await new Promise((r) => setTimeout(r, 5));
       const code = server.stop('SIGTERM');
       const r = await pending.catch((e: Error) => ({ status: 0, text: e.message }));
@@ -112,34 +140,49 @@ for (const backend of await backends()) {
 describe('first start without LAKEFORM_ADMIN_PASSWORD', () => {
   test('generates a strong password, prints it once, and it logs in; the second start prints none', async () => {
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'lakeform-gen-'));
-    const run = () => new Promise<string>((resolve, reject) => {
-      const child = spawn(process.execPath, [CLI, 'serve', '--port', '0'], {
-        env: { ...process.env, LAKEFORM_DATA_DIR: dataDir, LAKEFORM_ADMIN_PASSWORD: '', LAKEFORM_DATABASE_URL: '', LAKEFORM_LOG_LEVEL: 'info', LAKEFORM_HMS_PORT: '0' },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      let out = '';
-      const onData = async (d: Buffer) => {
-        out += d.toString();
-        const m = out.match(/lakeform listening on (http:\/\/[^\s"]+)/);
-        if (m && !out.includes('__done__')) {
-          out += '__done__';
-          const pw = out.match(/generated password for user 'admin' \(domain 'default'\): (\S+)/)?.[1];
-          if (pw) {
-            const r = await request(m[1] as string, 'POST', '/v3/auth/tokens', { body: { auth: {
-              identity: { methods: ['password'], password: { user: { name: 'admin', password: pw, domain: { name: 'default' } } } },
-              scope: { project: { name: 'default' } },
-            } } });
-            out += `\nlogin:${r.status}\n`;
-            assert.ok(pw.length >= 20);
+    const run = () =>
+      new Promise<string>((resolve, reject) => {
+        const child = spawn(process.execPath, [CLI, 'serve', '--port', '0'], {
+          env: {
+            ...process.env,
+            LAKEFORM_DATA_DIR: dataDir,
+            LAKEFORM_ADMIN_PASSWORD: '',
+            LAKEFORM_DATABASE_URL: '',
+            LAKEFORM_LOG_LEVEL: 'info',
+            LAKEFORM_HMS_PORT: '0',
+          },
+          stdio: ['ignore', 'pipe', 'pipe'],
+        });
+        let out = '';
+        const onData = async (d: Buffer) => {
+          out += d.toString();
+          const m = out.match(/lakeform listening on (http:\/\/[^\s"]+)/);
+          if (m && !out.includes('__done__')) {
+            out += '__done__';
+            const pw = out.match(/generated password for user 'admin' \(domain 'default'\): (\S+)/)?.[1];
+            if (pw) {
+              const r = await request(m[1] as string, 'POST', '/v3/auth/tokens', {
+                body: {
+                  auth: {
+                    identity: {
+                      methods: ['password'],
+                      password: { user: { name: 'admin', password: pw, domain: { name: 'default' } } },
+                    },
+                    scope: { project: { name: 'default' } },
+                  },
+                },
+              });
+              out += `\nlogin:${r.status}\n`;
+              assert.ok(pw.length >= 20);
+            }
+            child.kill('SIGTERM');
           }
-          child.kill('SIGTERM');
-        }
-      };
-      child.stdout.on('data', onData);
-      child.stderr.on('data', onData);
-      child.on('exit', () => resolve(out));
-      child.on('error', reject);
-    });
+        };
+        child.stdout.on('data', onData);
+        child.stderr.on('data', onData);
+        child.on('exit', () => resolve(out));
+        child.on('error', reject);
+      });
     try {
       const first = await run();
       assert.match(first, /generated password for user 'admin'/);

@@ -1,15 +1,21 @@
 // Iceberg table commits over HTTP: requirements checked against the current metadata, updates
 // applied, a new metadata file written and the pointer swapped atomically. Conflicting commits
 // fail with CommitFailedException and lose nothing; compatible concurrent ones all land.
-import { after, before, describe, test } from 'node:test';
+
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
 import { backends, createRunningInstance, startServer, type TestServer, warehouseFile } from './helpers/server.js';
 
 const snapshot = (id: number, seq: number, parent?: number) => ({
-  'snapshot-id': id, ...(parent ? { 'parent-snapshot-id': parent } : {}), 'sequence-number': seq, 'timestamp-ms': 1_700_000_000_000 + seq,
-  'manifest-list': `s3://x/snap-${id}.avro`, summary: { operation: 'append' }, 'schema-id': 0,
+  'snapshot-id': id,
+  ...(parent ? { 'parent-snapshot-id': parent } : {}),
+  'sequence-number': seq,
+  'timestamp-ms': 1_700_000_000_000 + seq,
+  'manifest-list': `s3://x/snap-${id}.avro`,
+  summary: { operation: 'append' },
+  'schema-id': 0,
 });
 
 for (const backend of await backends()) {
@@ -22,43 +28,75 @@ for (const backend of await backends()) {
     const ice = (method: string, p: string, body?: unknown) =>
       server.request(method, `/iceberg/v1${p}`, { headers: { Authorization: `Bearer ${token}` }, body });
     const table = (name: string) => `/${prefix}/namespaces/sales/tables/${name}`;
-    const commit = (name: string, requirements: unknown[], updates: unknown[]) => ice('POST', table(name), { requirements, updates });
+    const commit = (name: string, requirements: unknown[], updates: unknown[]) =>
+      ice('POST', table(name), { requirements, updates });
     const fileOf = (location: string) => warehouseFile(server.dataDir, location);
 
     before(async () => {
       server = await startServer(backend, { env: { LAKEFORM_QPS_PER_STRIDE: '10000' } });
       ({ token, projectId: project } = await server.login());
       instance = await createRunningInstance(server, token, project, 'ice_commits');
-      assert.equal((await server.request('POST', `/v1/${project}/instances/${instance}/catalogs`, { token, body: { catalog_name: 'lake' } })).status, 201);
+      assert.equal(
+        (
+          await server.request('POST', `/v1/${project}/instances/${instance}/catalogs`, {
+            token,
+            body: { catalog_name: 'lake' },
+          })
+        ).status,
+        201,
+      );
       prefix = `${instance}~lake`;
       assert.equal((await ice('POST', `/${prefix}/namespaces`, { namespace: ['sales'] })).status, 200);
     });
-    after(async () => { await server?.stop(); });
+    after(async () => {
+      await server?.stop();
+    });
 
     const createTable = async (name: string) => {
-      const r = await ice('POST', `/${prefix}/namespaces/sales/tables`, { name, schema: { type: 'struct', fields: [{ id: 1, name: 'id', required: true, type: 'long' }] } });
+      const r = await ice('POST', `/${prefix}/namespaces/sales/tables`, {
+        name,
+        schema: { type: 'struct', fields: [{ id: 1, name: 'id', required: true, type: 'long' }] },
+      });
       assert.equal(r.status, 200, r.text);
       return r.json;
     };
 
     test('an append commits: the pointer moves to a new metadata file, the old one is logged, load sees it', async () => {
       const created = await createTable('orders');
-      const r = await commit('orders', [{ type: 'assert-table-uuid', uuid: created.metadata['table-uuid'] }, { type: 'assert-ref-snapshot-id', ref: 'main', 'snapshot-id': null }], [
-        { action: 'add-snapshot', snapshot: snapshot(11, 1) }, { action: 'set-snapshot-ref', 'ref-name': 'main', type: 'branch', 'snapshot-id': 11 },
-        { action: 'set-properties', updates: { 'commit.by': 'test' } },
-      ]);
+      const r = await commit(
+        'orders',
+        [
+          { type: 'assert-table-uuid', uuid: created.metadata['table-uuid'] },
+          { type: 'assert-ref-snapshot-id', ref: 'main', 'snapshot-id': null },
+        ],
+        [
+          { action: 'add-snapshot', snapshot: snapshot(11, 1) },
+          { action: 'set-snapshot-ref', 'ref-name': 'main', type: 'branch', 'snapshot-id': 11 },
+          { action: 'set-properties', updates: { 'commit.by': 'test' } },
+        ],
+      );
       assert.equal(r.status, 200, r.text);
       assert.match(r.json['metadata-location'], /\/metadata\/00001-[0-9a-f-]+\.metadata\.json$/);
       assert.equal(r.json.metadata['current-snapshot-id'], 11);
-      assert.deepEqual(r.json.metadata['metadata-log'].map((e: { 'metadata-file': string }) => e['metadata-file']), [created['metadata-location']]);
+      assert.deepEqual(
+        r.json.metadata['metadata-log'].map((e: { 'metadata-file': string }) => e['metadata-file']),
+        [created['metadata-location']],
+      );
       const onDisk = JSON.parse(fs.readFileSync(fileOf(r.json['metadata-location']), 'utf8'));
       assert.equal(onDisk['current-snapshot-id'], 11);
-      assert.ok(fs.existsSync(fileOf(created['metadata-location'])), 'the old file stays for readers of the previous version');
+      assert.ok(
+        fs.existsSync(fileOf(created['metadata-location'])),
+        'the old file stays for readers of the previous version',
+      );
       const loaded = await ice('GET', table('orders'));
       assert.equal(loaded.json['metadata-location'], r.json['metadata-location']);
       assert.equal(loaded.json.metadata.properties['commit.by'], 'test');
       // Both views: the LakeFormation table points at the new file and carries the property.
-      const lf = await server.request('GET', `/v1/${project}/instances/${instance}/catalogs/lake/databases/sales/tables/orders`, { token });
+      const lf = await server.request(
+        'GET',
+        `/v1/${project}/instances/${instance}/catalogs/lake/databases/sales/tables/orders`,
+        { token },
+      );
       assert.equal(lf.json.parameters.metadata_location, r.json['metadata-location']);
       assert.equal(lf.json.parameters.previous_metadata_location, created['metadata-location']);
       assert.equal(lf.json.parameters['commit.by'], 'test');
@@ -66,7 +104,11 @@ for (const backend of await backends()) {
 
     test('a stale requirement fails with CommitFailedException and changes nothing; a bad update is 400', async () => {
       const before = await ice('GET', table('orders'));
-      const stale = await commit('orders', [{ type: 'assert-ref-snapshot-id', ref: 'main', 'snapshot-id': null }], [{ action: 'add-snapshot', snapshot: snapshot(12, 2, 11) }]);
+      const stale = await commit(
+        'orders',
+        [{ type: 'assert-ref-snapshot-id', ref: 'main', 'snapshot-id': null }],
+        [{ action: 'add-snapshot', snapshot: snapshot(12, 2, 11) }],
+      );
       assert.equal(stale.status, 409, stale.text);
       assert.equal(stale.json.error.type, 'CommitFailedException');
       assert.equal((await ice('GET', table('orders'))).json['metadata-location'], before.json['metadata-location']);
@@ -78,12 +120,23 @@ for (const backend of await backends()) {
 
     test('50 concurrent appends on one base: exactly one wins, the others get CommitFailedException, nothing is lost', async () => {
       const created = await createTable('race');
-      const answers = await Promise.all(Array.from({ length: 50 }, (_, i) => commit('race', [{ type: 'assert-ref-snapshot-id', ref: 'main', 'snapshot-id': null }], [
-        { action: 'add-snapshot', snapshot: snapshot(1000 + i, 1) }, { action: 'set-snapshot-ref', 'ref-name': 'main', type: 'branch', 'snapshot-id': 1000 + i },
-      ])));
+      const answers = await Promise.all(
+        Array.from({ length: 50 }, (_, i) =>
+          commit(
+            'race',
+            [{ type: 'assert-ref-snapshot-id', ref: 'main', 'snapshot-id': null }],
+            [
+              { action: 'add-snapshot', snapshot: snapshot(1000 + i, 1) },
+              { action: 'set-snapshot-ref', 'ref-name': 'main', type: 'branch', 'snapshot-id': 1000 + i },
+            ],
+          ),
+        ),
+      );
       const won = answers.filter((a) => a.status === 200);
       assert.equal(won.length, 1, answers.map((a) => a.status).join(','));
-      assert.ok(answers.every((a) => a.status === 200 || (a.status === 409 && a.json.error.type === 'CommitFailedException')));
+      assert.ok(
+        answers.every((a) => a.status === 200 || (a.status === 409 && a.json.error.type === 'CommitFailedException')),
+      );
       const loaded = (await ice('GET', table('race'))).json;
       assert.equal(loaded.metadata['current-snapshot-id'], won[0]?.json.metadata['current-snapshot-id']);
       assert.equal(loaded.metadata.snapshots.length, 1);
@@ -93,8 +146,16 @@ for (const backend of await backends()) {
 
     test('compatible concurrent commits all land: the server redoes a commit that lost to one its requirements allow', async () => {
       await createTable('props');
-      const answers = await Promise.all(Array.from({ length: 10 }, (_, i) => commit('props', [], [{ action: 'set-properties', updates: { [`k${i}`]: String(i) } }])));
-      assert.deepEqual(answers.map((a) => a.status), Array(10).fill(200), answers.map((a) => a.text).join('\n'));
+      const answers = await Promise.all(
+        Array.from({ length: 10 }, (_, i) =>
+          commit('props', [], [{ action: 'set-properties', updates: { [`k${i}`]: String(i) } }]),
+        ),
+      );
+      assert.deepEqual(
+        answers.map((a) => a.status),
+        Array(10).fill(200),
+        answers.map((a) => a.text).join('\n'),
+      );
       const loaded = (await ice('GET', table('props'))).json;
       for (let i = 0; i < 10; i++) assert.equal(loaded.metadata.properties[`k${i}`], String(i));
       assert.equal(loaded.metadata['metadata-log'].length, 10, 'each commit wrote one new version');
@@ -102,40 +163,98 @@ for (const backend of await backends()) {
 
     test('schema evolution through a commit shows in the LakeFormation columns', async () => {
       const created = await createTable('evolve');
-      const r = await commit('evolve', [{ type: 'assert-current-schema-id', 'current-schema-id': created.metadata['current-schema-id'] }], [
-        { action: 'add-schema', schema: { type: 'struct', 'schema-id': 1, fields: [{ id: 1, name: 'id', required: true, type: 'long' }, { id: 2, name: 'note', required: false, type: 'string' }] }, 'last-column-id': 2 },
-        { action: 'set-current-schema', 'schema-id': -1 },
-      ]);
+      const r = await commit(
+        'evolve',
+        [{ type: 'assert-current-schema-id', 'current-schema-id': created.metadata['current-schema-id'] }],
+        [
+          {
+            action: 'add-schema',
+            schema: {
+              type: 'struct',
+              'schema-id': 1,
+              fields: [
+                { id: 1, name: 'id', required: true, type: 'long' },
+                { id: 2, name: 'note', required: false, type: 'string' },
+              ],
+            },
+            'last-column-id': 2,
+          },
+          { action: 'set-current-schema', 'schema-id': -1 },
+        ],
+      );
       assert.equal(r.status, 200, r.text);
       assert.equal(r.json.metadata['last-column-id'], 2);
-      const lf = await server.request('GET', `/v1/${project}/instances/${instance}/catalogs/lake/databases/sales/tables/evolve`, { token });
-      assert.deepEqual(lf.json.storage_descriptor.columns.map((c: { column_name: string; column_type: string }) => `${c.column_name}:${c.column_type}`), ['id:bigint', 'note:string']);
+      const lf = await server.request(
+        'GET',
+        `/v1/${project}/instances/${instance}/catalogs/lake/databases/sales/tables/evolve`,
+        { token },
+      );
+      assert.deepEqual(
+        lf.json.storage_descriptor.columns.map(
+          (c: { column_name: string; column_type: string }) => `${c.column_name}:${c.column_type}`,
+        ),
+        ['id:bigint', 'note:string'],
+      );
     });
 
     test('a user who may only read the table commits nothing: 403 before any metadata file is written', async () => {
       const created = await createTable('guarded');
-      assert.equal((await server.request('POST', '/v3/users', { token, body: { user: { name: 'reader', password: 'Reader-pass-1' } } })).status, 201);
+      assert.equal(
+        (
+          await server.request('POST', '/v3/users', {
+            token,
+            body: { user: { name: 'reader', password: 'Reader-pass-1' } },
+          })
+        ).status,
+        201,
+      );
       const reader = (await server.login('reader', 'Reader-pass-1')).token;
-      const g = await server.request('POST', `/v1/${project}/instances/${instance}/policies/grant`, { token, body: {
-        effect: true, principal_list: [{ principal_name: 'reader', principal_source: 'IAM', principal_type: 'USER' }],
-        resource: { type: 'TABLE', catalogs: [{ name: 'lake', databases: [{ name: 'sales', tables: [{ name: 'guarded' }] }] }] }, permissions: ['SELECT'],
-      } });
+      const g = await server.request('POST', `/v1/${project}/instances/${instance}/policies/grant`, {
+        token,
+        body: {
+          effect: true,
+          principal_list: [{ principal_name: 'reader', principal_source: 'IAM', principal_type: 'USER' }],
+          resource: {
+            type: 'TABLE',
+            catalogs: [{ name: 'lake', databases: [{ name: 'sales', tables: [{ name: 'guarded' }] }] }],
+          },
+          permissions: ['SELECT'],
+        },
+      });
       assert.equal(g.status, 200, g.text);
       const folder = path.dirname(fileOf(created['metadata-location']));
       const before = fs.readdirSync(folder).sort();
       const touched = fs.statSync(folder).mtimeMs;
       await new Promise((r) => setTimeout(r, 20)); // a later write would give the folder a later mtime
-      const r = await server.request('POST', `/iceberg/v1${table('guarded')}`, { headers: { Authorization: `Bearer ${reader}` }, body: { requirements: [], updates: [{ action: 'set-properties', updates: { x: 'y' } }] } });
+      const r = await server.request('POST', `/iceberg/v1${table('guarded')}`, {
+        headers: { Authorization: `Bearer ${reader}` },
+        body: { requirements: [], updates: [{ action: 'set-properties', updates: { x: 'y' } }] },
+      });
       assert.equal(r.status, 403, r.text);
       assert.equal(r.json.error.type, 'ForbiddenException');
       assert.deepEqual(fs.readdirSync(folder).sort(), before, 'no file was left');
-      assert.equal(fs.statSync(folder).mtimeMs, touched, 'no file was written and removed either: the folder is untouched');
-      assert.equal((await server.request('GET', `/iceberg/v1${table('guarded')}`, { headers: { Authorization: `Bearer ${reader}` } })).status, 200, 'reading is allowed');
+      assert.equal(
+        fs.statSync(folder).mtimeMs,
+        touched,
+        'no file was written and removed either: the folder is untouched',
+      );
+      assert.equal(
+        (
+          await server.request('GET', `/iceberg/v1${table('guarded')}`, {
+            headers: { Authorization: `Bearer ${reader}` },
+          })
+        ).status,
+        200,
+        'reading is allowed',
+      );
     });
 
     test('the metadata log keeps write.metadata.previous-versions-max files; delete-after-commit removes the older ones', async () => {
       const created = await createTable('logged');
-      const props = { 'write.metadata.previous-versions-max': '2', 'write.metadata.delete-after-commit.enabled': 'true' };
+      const props = {
+        'write.metadata.previous-versions-max': '2',
+        'write.metadata.delete-after-commit.enabled': 'true',
+      };
       const files = [created['metadata-location'] as string];
       for (let i = 0; i < 5; i++) {
         const r = await commit('logged', [], [{ action: 'set-properties', updates: { ...props, round: String(i) } }]);
@@ -143,7 +262,10 @@ for (const backend of await backends()) {
         files.push(r.json['metadata-location']);
       }
       const m = (await ice('GET', table('logged'))).json.metadata;
-      assert.deepEqual(m['metadata-log'].map((e: { 'metadata-file': string }) => e['metadata-file']), files.slice(-3, -1));
+      assert.deepEqual(
+        m['metadata-log'].map((e: { 'metadata-file': string }) => e['metadata-file']),
+        files.slice(-3, -1),
+      );
       for (const f of files.slice(0, -3)) assert.ok(!fs.existsSync(fileOf(f)), `${f} is gone`);
       for (const f of files.slice(-3)) assert.ok(fs.existsSync(fileOf(f)), `${f} stays`);
     });

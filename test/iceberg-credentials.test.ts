@@ -4,21 +4,25 @@
 // later credentials reach) to storage the instance may not use. On the local backend the
 // credential is lakeform's own scoped key, checked against lakeform's storage listing; on S3 it
 // comes from the store's STS with a session policy naming exactly the table's prefix.
-import { after, before, describe, test } from 'node:test';
+
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
 import { signRequest } from '../src/services/iam/request-signature.js';
 import { startS3Server, type TestS3Server } from './helpers/s3-server.js';
-import { backends, createRunningInstance, startServer, type Backend, warehouseFile } from './helpers/server.js';
-import { startSts, type AssumeRoleCall } from './helpers/sts-server.js';
+import { type Backend, backends, createRunningInstance, startServer, warehouseFile } from './helpers/server.js';
+import { type AssumeRoleCall, startSts } from './helpers/sts-server.js';
 
 const VENDED = { 'X-Iceberg-Access-Delegation': 'vended-credentials' };
 const KEYS = ['s3.access-key-id', 's3.secret-access-key', 's3.session-token', 's3.session-token-expires-at-ms'];
 const SCHEMA = { type: 'struct', fields: [{ id: 1, name: 'id', required: true, type: 'long' }] };
 const user = (name: string) => ({ principal_name: name, principal_source: 'IAM', principal_type: 'USER' });
 
-interface Cred { prefix: string; config: Record<string, string> }
+interface Cred {
+  prefix: string;
+  config: Record<string, string>;
+}
 
 /** A running server with an instance, catalog `lake`, namespace `sales` and users `reader` (SELECT on orders), `writer` (SELECT, INSERT) and `nobody`. */
 async function setUp(backend: Backend, env: Record<string, string> = {}) {
@@ -27,7 +31,10 @@ async function setUp(backend: Backend, env: Record<string, string> = {}) {
   const instance = await createRunningInstance(server, token, project, 'ice_vend');
   const prefix = `${instance}~lake`;
   const ice = (method: string, p: string, o: { body?: unknown; t?: string; headers?: Record<string, string> } = {}) =>
-    server.request(method, `/iceberg/v1${p}`, { headers: { Authorization: `Bearer ${o.t ?? token}`, ...o.headers }, body: o.body });
+    server.request(method, `/iceberg/v1${p}`, {
+      headers: { Authorization: `Bearer ${o.t ?? token}`, ...o.headers },
+      body: o.body,
+    });
   const ok = async (method: string, p: string, body?: unknown) => {
     const r = await server.request(method, p, { token, body });
     assert.ok(r.status < 300, `${method} ${p}: ${r.status} ${r.text}`);
@@ -44,9 +51,16 @@ async function setUp(backend: Backend, env: Record<string, string> = {}) {
     await ok('POST', '/v3/users', { user: { name, password: 'Pass-word-123' } });
     tokens[name] = (await server.login(name, 'Pass-word-123')).token;
   }
-  const grant = (name: string, permissions: string[]) => ok('POST', `/v1/${project}/instances/${instance}/policies/grant`, {
-    effect: true, principal_list: [user(name)], resource: { type: 'TABLE', catalogs: [{ name: 'lake', databases: [{ name: 'sales', tables: [{ name: 'orders' }] }] }] }, permissions,
-  });
+  const grant = (name: string, permissions: string[]) =>
+    ok('POST', `/v1/${project}/instances/${instance}/policies/grant`, {
+      effect: true,
+      principal_list: [user(name)],
+      resource: {
+        type: 'TABLE',
+        catalogs: [{ name: 'lake', databases: [{ name: 'sales', tables: [{ name: 'orders' }] }] }],
+      },
+      permissions,
+    });
   await grant('reader', ['SELECT']);
   await grant('writer', ['SELECT', 'INSERT']);
   const table = (name: string) => `/${prefix}/namespaces/sales/tables/${name}`;
@@ -67,10 +81,15 @@ for (const backend of await backends()) {
     /** Lists a bucket with a vended credential through lakeform's own storage listing (the only place its key works). */
     async function listWith(c: Record<string, string>, prefix: string) {
       const url = `${env.server.url}/v1/${env.project}/obs/buckets/lakeform?limit=1000&prefix=${encodeURIComponent(prefix)}`;
-      const headers = signRequest({ method: 'GET', url, accessKey: c['s3.access-key-id'] as string, secretKey: c['s3.secret-access-key'] as string,
-        headers: { 'X-Project-Id': env.project, 'X-Security-Token': c['s3.session-token'] as string } });
+      const headers = signRequest({
+        method: 'GET',
+        url,
+        accessKey: c['s3.access-key-id'] as string,
+        secretKey: c['s3.secret-access-key'] as string,
+        headers: { 'X-Project-Id': env.project, 'X-Security-Token': c['s3.session-token'] as string },
+      });
       const r = await fetch(url, { headers });
-      return { status: r.status, json: await r.json() as { object_names?: string[] } };
+      return { status: r.status, json: (await r.json()) as { object_names?: string[] } };
     }
     const keyOf = (location: string) => location.replace(/^obs:\/\/lakeform\//, '');
 
@@ -83,9 +102,11 @@ for (const backend of await backends()) {
         fs.writeFileSync(fileOf(f), 'rows');
       }
     });
-    after(async () => { await env?.server.stop(); });
+    after(async () => {
+      await env?.server.stop();
+    });
 
-    test('a load with the header carries one credential for exactly the table\'s location, with a future expiry, that reaches orders and not orders2', async () => {
+    test("a load with the header carries one credential for exactly the table's location, with a future expiry, that reaches orders and not orders2", async () => {
       const r = await env.ice('GET', env.table('orders'), { headers: VENDED });
       assert.equal(r.status, 200, r.text);
       const c = credsOf(r.json);
@@ -93,7 +114,8 @@ for (const backend of await backends()) {
       assert.equal(c.prefix, location);
       assert.match(location, new RegExp(`^obs://lakeform/instances/${env.instance}/.*/orders$`));
       for (const k of KEYS) assert.ok(c.config[k], k);
-      for (const k of KEYS) assert.equal(r.json.config[k], c.config[k], `config mirrors ${k} for clients that read only config`);
+      for (const k of KEYS)
+        assert.equal(r.json.config[k], c.config[k], `config mirrors ${k} for clients that read only config`);
       const ttl = Number(c.config['s3.session-token-expires-at-ms']) - Date.now();
       assert.ok(ttl > 60_000 && ttl <= 3_600_000 + 5000, `expires within the hour (${ttl} ms)`);
       assert.equal(r.headers.get('cache-control'), 'no-store');
@@ -102,14 +124,31 @@ for (const backend of await backends()) {
       const mine = await listWith(c.config, `${keyOf(location)}/`);
       assert.equal(mine.status, 200, JSON.stringify(mine.json));
       assert.ok(mine.json.object_names?.includes(`${keyOf(location)}/data/part-0.parquet`), JSON.stringify(mine.json));
-      assert.ok(mine.json.object_names?.some((n) => n.startsWith(`${keyOf(location)}/metadata/`)), 'the metadata files too');
-      assert.ok(mine.json.object_names?.every((n) => n.startsWith(`${keyOf(location)}/`)), JSON.stringify(mine.json));
-      assert.deepEqual((await listWith(c.config, `${keyOf(location)}2/`)).json.object_names, [], 'the sibling orders2 is outside the scope');
+      assert.ok(
+        mine.json.object_names?.some((n) => n.startsWith(`${keyOf(location)}/metadata/`)),
+        'the metadata files too',
+      );
+      assert.ok(
+        mine.json.object_names?.every((n) => n.startsWith(`${keyOf(location)}/`)),
+        JSON.stringify(mine.json),
+      );
+      assert.deepEqual(
+        (await listWith(c.config, `${keyOf(location)}2/`)).json.object_names,
+        [],
+        'the sibling orders2 is outside the scope',
+      );
       assert.deepEqual((await listWith(c.config, `instances/${other}/`)).json.object_names, []);
       // A storage credential calls no catalog operation.
       const url = `${env.server.url}/v1/${env.project}/instances/${env.instance}/catalogs`;
-      const api = await fetch(url, { headers: signRequest({ method: 'GET', url, accessKey: c.config['s3.access-key-id'] as string, secretKey: c.config['s3.secret-access-key'] as string,
-        headers: { 'X-Project-Id': env.project, 'X-Security-Token': c.config['s3.session-token'] as string } }) });
+      const api = await fetch(url, {
+        headers: signRequest({
+          method: 'GET',
+          url,
+          accessKey: c.config['s3.access-key-id'] as string,
+          secretKey: c.config['s3.secret-access-key'] as string,
+          headers: { 'X-Project-Id': env.project, 'X-Security-Token': c.config['s3.session-token'] as string },
+        }),
+      });
       assert.equal(api.status, 403);
     });
 
@@ -120,12 +159,17 @@ for (const backend of await backends()) {
         assert.equal(r.json['storage-credentials'], undefined);
         assert.deepEqual(r.json.config, {});
       }
-      const both = await env.ice('GET', env.table('orders'), { headers: { 'X-Iceberg-Access-Delegation': 'remote-signing, vended-credentials' } });
+      const both = await env.ice('GET', env.table('orders'), {
+        headers: { 'X-Iceberg-Access-Delegation': 'remote-signing, vended-credentials' },
+      });
       assert.equal(credsOf(both.json).prefix, both.json.metadata.location);
     });
 
     test('a created table carries credentials for its new location when asked', async () => {
-      const r = await env.ice('POST', `/${env.prefix}/namespaces/sales/tables`, { body: { name: 'fresh', schema: SCHEMA }, headers: VENDED });
+      const r = await env.ice('POST', `/${env.prefix}/namespaces/sales/tables`, {
+        body: { name: 'fresh', schema: SCHEMA },
+        headers: VENDED,
+      });
       assert.equal(r.status, 200, r.text);
       const c = credsOf(r.json);
       assert.equal(c.prefix, r.json.metadata.location);
@@ -133,7 +177,9 @@ for (const backend of await backends()) {
       const listed = await listWith(c.config, `${keyOf(c.prefix)}/`);
       assert.equal(listed.status, 200);
       assert.equal(listed.json.object_names?.length, 1, 'its first metadata file');
-      const plain = await env.ice('POST', `/${env.prefix}/namespaces/sales/tables`, { body: { name: 'fresh_plain', schema: SCHEMA } });
+      const plain = await env.ice('POST', `/${env.prefix}/namespaces/sales/tables`, {
+        body: { name: 'fresh_plain', schema: SCHEMA },
+      });
       assert.equal(plain.json['storage-credentials'], undefined);
     });
 
@@ -144,7 +190,12 @@ for (const backend of await backends()) {
         const c = credsOf(r.json);
         assert.equal((await listWith(c.config, `${keyOf(c.prefix)}/`)).status, 200, who);
       }
-      for (const p of [env.table('orders'), `${env.table('orders')}/credentials`, env.table('orders2'), `${env.table('orders2')}/credentials`]) {
+      for (const p of [
+        env.table('orders'),
+        `${env.table('orders')}/credentials`,
+        env.table('orders2'),
+        `${env.table('orders2')}/credentials`,
+      ]) {
         const r = await env.ice('GET', p, { headers: VENDED, t: env.tokens.nobody });
         assert.equal(r.status, 404, `${p}: ${r.text}`);
         assert.match(r.json.error.type, /^NoSuch(Warehouse|Table)Exception$/, p);
@@ -157,8 +208,22 @@ for (const backend of await backends()) {
     test('a grant on some columns only is no grant of the files: the table loads, nothing is vended', async () => {
       await env.ok('POST', '/v3/users', { user: { name: 'partial', password: 'Pass-word-123' } });
       const partial = (await env.server.login('partial', 'Pass-word-123')).token;
-      await env.ok('POST', `/v1/${env.project}/instances/${env.instance}/policies/grant`, { effect: true, principal_list: [user('partial')], permissions: ['SELECT'],
-        resource: { type: 'COLUMN', catalogs: [{ name: 'lake', databases: [{ name: 'sales', tables: [{ name: 'orders', columns: { column_name: ['id'], filter: 'Include' } }] }] }] } });
+      await env.ok('POST', `/v1/${env.project}/instances/${env.instance}/policies/grant`, {
+        effect: true,
+        principal_list: [user('partial')],
+        permissions: ['SELECT'],
+        resource: {
+          type: 'COLUMN',
+          catalogs: [
+            {
+              name: 'lake',
+              databases: [
+                { name: 'sales', tables: [{ name: 'orders', columns: { column_name: ['id'], filter: 'Include' } }] },
+              ],
+            },
+          ],
+        },
+      });
       const r = await env.ice('GET', env.table('orders'), { headers: VENDED, t: partial });
       assert.equal(r.status, 200, r.text);
       assert.equal(r.json['storage-credentials'], undefined, 'data files hold every column');
@@ -168,7 +233,9 @@ for (const backend of await backends()) {
     });
 
     test('loadCredentials refreshes: a new key for the same prefix, expiring no earlier, and both work', async () => {
-      const loaded = credsOf((await env.ice('GET', env.table('orders'), { headers: VENDED, t: env.tokens.reader })).json);
+      const loaded = credsOf(
+        (await env.ice('GET', env.table('orders'), { headers: VENDED, t: env.tokens.reader })).json,
+      );
       await new Promise((r) => setTimeout(r, 5));
       const r = await env.ice('GET', `${env.table('orders')}/credentials`, { t: env.tokens.reader });
       assert.equal(r.status, 200, r.text);
@@ -176,7 +243,10 @@ for (const backend of await backends()) {
       const fresh = credsOf(r.json);
       assert.equal(fresh.prefix, loaded.prefix);
       assert.notEqual(fresh.config['s3.access-key-id'], loaded.config['s3.access-key-id']);
-      assert.ok(Number(fresh.config['s3.session-token-expires-at-ms']) >= Number(loaded.config['s3.session-token-expires-at-ms']));
+      assert.ok(
+        Number(fresh.config['s3.session-token-expires-at-ms']) >=
+          Number(loaded.config['s3.session-token-expires-at-ms']),
+      );
       assert.equal(r.headers.get('cache-control'), 'no-store');
       for (const c of [loaded, fresh]) assert.equal((await listWith(c.config, `${keyOf(c.prefix)}/`)).status, 200);
       assert.equal((await env.ice('HEAD', `${env.table('orders')}/credentials`)).status, 405, 'a HEAD vends nothing');
@@ -184,7 +254,7 @@ for (const backend of await backends()) {
       assert.ok(config.json.endpoints.includes('GET /v1/{prefix}/namespaces/{namespace}/tables/{table}/credentials'));
     });
 
-    test('a commit moving the location or a write path to another instance\'s folder, an unauthorized bucket or a pattern is refused and the pointer stays', async () => {
+    test("a commit moving the location or a write path to another instance's folder, an unauthorized bucket or a pattern is refused and the pointer stays", async () => {
       fs.mkdirSync(path.join(env.server.dataDir, 'warehouse', 'authorized', 'ok'), { recursive: true });
       fs.mkdirSync(path.join(env.server.dataDir, 'warehouse', 'elsewhere'), { recursive: true });
       await env.ok('POST', '/v1/authorize-location', { locations: ['obs://authorized/ok'] });
@@ -196,10 +266,25 @@ for (const backend of await backends()) {
         [{ action: 'set-properties', updates: { 'write.metadata.path': 'obs://elsewhere/meta' } }, 403],
         [{ action: 'set-properties', updates: { 'write.object-storage.path': 's3://elsewhere/objects' } }, 403],
         [{ action: 'set-properties', updates: { 'write.folder-storage.path': 'obs://nosuchbucket/x' } }, 400],
-        [{ action: 'set-properties', updates: { 'write.data.path': `obs://lakeform/instances/${env.instance}/*` } }, 400],
-        [{ action: 'set-properties', updates: { 'write.data.path': `obs://lakeform/instances/${env.instance}/../${other}` } }, 400],
+        [
+          { action: 'set-properties', updates: { 'write.data.path': `obs://lakeform/instances/${env.instance}/*` } },
+          400,
+        ],
+        [
+          {
+            action: 'set-properties',
+            updates: { 'write.data.path': `obs://lakeform/instances/${env.instance}/../${other}` },
+          },
+          400,
+        ],
         [{ action: 'set-properties', updates: { 'write.data.path': 'hdfs://namenode/x' } }, 400],
-        [{ action: 'set-location', location: `file://${path.join(env.server.dataDir, 'warehouse', 'lakeform', 'instances', other, 'x')}` }, 403],
+        [
+          {
+            action: 'set-location',
+            location: `file://${path.join(env.server.dataDir, 'warehouse', 'lakeform', 'instances', other, 'x')}`,
+          },
+          403,
+        ],
       ];
       for (const [update, status] of refused) {
         const r = await env.ice('POST', env.table('orders'), { body: { requirements: [], updates: [update] } });
@@ -208,11 +293,21 @@ for (const backend of await backends()) {
       }
       const afterwards = (await env.ice('GET', env.table('orders'))).json;
       assert.equal(afterwards['metadata-location'], before['metadata-location'], 'the pointer did not move');
-      assert.ok(!fs.existsSync(path.join(env.server.dataDir, 'warehouse', 'lakeform', 'instances', other, 'stolen')), 'nothing was written there');
+      assert.ok(
+        !fs.existsSync(path.join(env.server.dataDir, 'warehouse', 'lakeform', 'instances', other, 'stolen')),
+        'nothing was written there',
+      );
       // Inside an authorized location, or unchanged paths, commit as before.
-      const allowed = await env.ice('POST', env.table('orders'), { body: { requirements: [], updates: [{ action: 'set-properties', updates: { 'write.data.path': 'obs://authorized/ok/orders-data' } }] } });
+      const allowed = await env.ice('POST', env.table('orders'), {
+        body: {
+          requirements: [],
+          updates: [{ action: 'set-properties', updates: { 'write.data.path': 'obs://authorized/ok/orders-data' } }],
+        },
+      });
       assert.equal(allowed.status, 200, allowed.text);
-      const unrelated = await env.ice('POST', env.table('orders'), { body: { requirements: [], updates: [{ action: 'set-properties', updates: { owner: 'x' } }] } });
+      const unrelated = await env.ice('POST', env.table('orders'), {
+        body: { requirements: [], updates: [{ action: 'set-properties', updates: { owner: 'x' } }] },
+      });
       assert.equal(unrelated.status, 200, unrelated.text);
     });
 
@@ -222,19 +317,30 @@ for (const backend of await backends()) {
         [{ 'write.metadata.path': 'obs://elsewhere/m' }, 403],
         [{ 'write.data.path': `obs://lakeform/instances/${env.instance}/x*` }, 400],
       ] as [Record<string, string>, number][]) {
-        const r = await env.ice('POST', `/${env.prefix}/namespaces/sales/tables`, { body: { name: 'sneaky', schema: SCHEMA, properties } });
+        const r = await env.ice('POST', `/${env.prefix}/namespaces/sales/tables`, {
+          body: { name: 'sneaky', schema: SCHEMA, properties },
+        });
         assert.equal(r.status, status, `${JSON.stringify(properties)}: ${r.text}`);
       }
-      const located = await env.ice('POST', `/${env.prefix}/namespaces/sales/tables`, { body: { name: 'sneaky', schema: SCHEMA, location: `obs://lakeform/instances/${other}/t` } });
+      const located = await env.ice('POST', `/${env.prefix}/namespaces/sales/tables`, {
+        body: { name: 'sneaky', schema: SCHEMA, location: `obs://lakeform/instances/${other}/t` },
+      });
       assert.equal(located.status, 403, located.text);
       assert.equal((await env.ice('HEAD', env.table('sneaky'))).status, 404);
     });
 
     test('a table whose location holds another table loads without credentials, and loadCredentials says why', async () => {
       const namespace = (await env.ice('GET', `/${env.prefix}/namespaces/sales`)).json;
-      const dbLocation = (await env.server.request('GET', `/v1/${env.project}/instances/${env.instance}/catalogs/lake/databases/sales`, { token: env.token })).json.location as string;
+      const dbLocation = (
+        await env.server.request('GET', `/v1/${env.project}/instances/${env.instance}/catalogs/lake/databases/sales`, {
+          token: env.token,
+        })
+      ).json.location as string;
       assert.ok(namespace);
-      const wide = await env.ice('POST', `/${env.prefix}/namespaces/sales/tables`, { body: { name: 'wide', schema: SCHEMA, location: dbLocation }, headers: VENDED });
+      const wide = await env.ice('POST', `/${env.prefix}/namespaces/sales/tables`, {
+        body: { name: 'wide', schema: SCHEMA, location: dbLocation },
+        headers: VENDED,
+      });
       assert.equal(wide.status, 200, wide.text);
       assert.equal(wide.json['storage-credentials'], undefined, 'created, but nothing vended');
       const loaded = await env.ice('GET', env.table('wide'), { headers: VENDED });
@@ -254,16 +360,26 @@ for (const backend of await backends()) {
     let sts: Awaited<ReturnType<typeof startSts>>;
     let env: Awaited<ReturnType<typeof setUp>>;
     const bucket = `ice-vend-${backend.name}`;
-    const policyOf = (call: AssumeRoleCall) => JSON.parse(call.Policy) as { Statement: { Action: string[]; Resource: string[] }[] };
+    const policyOf = (call: AssumeRoleCall) =>
+      JSON.parse(call.Policy) as { Statement: { Action: string[]; Resource: string[] }[] };
 
     before(async () => {
       s3 = await startS3Server();
       sts = await startSts();
-      env = await setUp(backend, { ...s3.env, LAKEFORM_DEFAULT_BUCKET: bucket, LAKEFORM_S3_STS_ENDPOINT: sts.endpoint, LAKEFORM_S3_STS_ROLE_ARN: 'arn:aws:iam::000000000000:role/lakeform' });
+      env = await setUp(backend, {
+        ...s3.env,
+        LAKEFORM_DEFAULT_BUCKET: bucket,
+        LAKEFORM_S3_STS_ENDPOINT: sts.endpoint,
+        LAKEFORM_S3_STS_ROLE_ARN: 'arn:aws:iam::000000000000:role/lakeform',
+      });
     });
-    after(async () => { await env?.server.stop(); await sts?.stop(); await s3?.stop(); });
+    after(async () => {
+      await env?.server.stop();
+      await sts?.stop();
+      await s3?.stop();
+    });
 
-    test('the STS\'s credential is vended with the store\'s endpoint, path style and region, under a policy of exactly the table\'s prefix', async () => {
+    test("the STS's credential is vended with the store's endpoint, path style and region, under a policy of exactly the table's prefix", async () => {
       const before = sts.calls.length;
       const r = await env.ice('GET', env.table('orders'), { headers: VENDED });
       assert.equal(r.status, 200, r.text);
@@ -288,7 +404,10 @@ for (const backend of await backends()) {
       const read = await env.ice('GET', env.table('orders'), { headers: VENDED, t: env.tokens.reader });
       assert.equal(read.status, 200, read.text);
       credsOf(read.json);
-      assert.deepEqual(policyOf(sts.calls[sts.calls.length - 1] as AssumeRoleCall).Statement[0]?.Action, ['s3:GetObject', 's3:GetObjectVersion']);
+      assert.deepEqual(policyOf(sts.calls[sts.calls.length - 1] as AssumeRoleCall).Statement[0]?.Action, [
+        's3:GetObject',
+        's3:GetObjectVersion',
+      ]);
       assert.equal(sts.calls.length, at + 1, 'a refused READ_WRITE never reached the STS');
       at = sts.calls.length;
       const write = await env.ice('GET', `${env.table('orders')}/credentials`, { t: env.tokens.writer });
@@ -300,13 +419,19 @@ for (const backend of await backends()) {
       assert.equal(sts.calls.length, at + 1, 'nothing asked for a user without a privilege');
     });
 
-    test('a commit moving the table into another instance\'s folder is refused before any object is written there', async () => {
+    test("a commit moving the table into another instance's folder is refused before any object is written there", async () => {
       const before = (await env.ice('GET', env.table('orders'))).json['metadata-location'];
       const seen = s3.requests.length;
       const foreign = `obs://${bucket}/instances/not-${env.instance}/stolen`;
-      const r = await env.ice('POST', env.table('orders'), { body: { requirements: [], updates: [{ action: 'set-location', location: foreign }] } });
+      const r = await env.ice('POST', env.table('orders'), {
+        body: { requirements: [], updates: [{ action: 'set-location', location: foreign }] },
+      });
       assert.equal(r.status, 403, r.text);
-      assert.deepEqual(s3.requests.slice(seen).filter((q) => q.includes('/stolen')), [], 'not even a metadata file later removed');
+      assert.deepEqual(
+        s3.requests.slice(seen).filter((q) => q.includes('/stolen')),
+        [],
+        'not even a metadata file later removed',
+      );
       assert.equal((await env.ice('GET', env.table('orders'))).json['metadata-location'], before);
     });
   });
@@ -319,9 +444,12 @@ describe('iceberg vended credentials, S3 storage without an STS (sqlite)', () =>
     s3 = await startS3Server();
     env = await setUp({ name: 'sqlite' }, { ...s3.env, LAKEFORM_DEFAULT_BUCKET: 'ice-vend-nosts' });
   });
-  after(async () => { await env?.server.stop(); await s3?.stop(); });
+  after(async () => {
+    await env?.server.stop();
+    await s3?.stop();
+  });
 
-  test('lakeform\'s own key is not an S3 key: a load vends nothing (the engine keeps its own access) and loadCredentials says what to configure', async () => {
+  test("lakeform's own key is not an S3 key: a load vends nothing (the engine keeps its own access) and loadCredentials says what to configure", async () => {
     const r = await env.ice('GET', env.table('orders'), { headers: VENDED });
     assert.equal(r.status, 200, r.text);
     assert.equal(r.json['storage-credentials'], undefined);
@@ -340,9 +468,20 @@ describe('iceberg vended credentials, S3 storage whose STS is down (sqlite)', ()
     s3 = await startS3Server();
     const sts = await startSts();
     await sts.stop(); // its port now refuses connections
-    env = await setUp({ name: 'sqlite' }, { ...s3.env, LAKEFORM_DEFAULT_BUCKET: 'ice-vend-stsdown', LAKEFORM_S3_STS_ENDPOINT: sts.endpoint, LAKEFORM_S3_STS_ROLE_ARN: 'arn:aws:iam::000000000000:role/lakeform' });
+    env = await setUp(
+      { name: 'sqlite' },
+      {
+        ...s3.env,
+        LAKEFORM_DEFAULT_BUCKET: 'ice-vend-stsdown',
+        LAKEFORM_S3_STS_ENDPOINT: sts.endpoint,
+        LAKEFORM_S3_STS_ROLE_ARN: 'arn:aws:iam::000000000000:role/lakeform',
+      },
+    );
   });
-  after(async () => { await env?.server.stop(); await s3?.stop(); });
+  after(async () => {
+    await env?.server.stop();
+    await s3?.stop();
+  });
 
   test('a load still succeeds, without credentials, and the failure is logged; loadCredentials fails', async () => {
     const r = await env.ice('GET', env.table('orders'), { headers: VENDED });
@@ -351,6 +490,6 @@ describe('iceberg vended credentials, S3 storage whose STS is down (sqlite)', ()
     assert.match(env.server.output(), /STS refused AssumeRole[^\n]*|no vended credentials for an Iceberg table load/);
     const c = await env.ice('GET', `${env.table('orders')}/credentials`);
     assert.ok(c.status >= 500, c.text);
-    assert.doesNotMatch(c.text, /S3RVER/, 'the store\'s own key never appears');
+    assert.doesNotMatch(c.text, /S3RVER/, "the store's own key never appears");
   });
 });

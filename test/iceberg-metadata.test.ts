@@ -1,23 +1,58 @@
 // Commit semantics of Iceberg table metadata, as pure functions: each requirement refuses the
 // metadata it does not match, and each update changes exactly what the REST spec says.
-import { describe, test } from 'node:test';
+
 import assert from 'node:assert/strict';
-import { applyUpdates, checkRequirements, CommitConflict, InvalidUpdate, type TableMetadata, type Update } from '../src/services/iceberg/table-metadata.js';
+import { describe, test } from 'node:test';
 import { newTableMetadata } from '../src/services/iceberg/new-table.js';
+import {
+  applyUpdates,
+  CommitConflict,
+  checkRequirements,
+  InvalidUpdate,
+  type TableMetadata,
+  type Update,
+} from '../src/services/iceberg/table-metadata.js';
 
 function base(): TableMetadata {
   return {
-    'format-version': 2, 'table-uuid': '9c12d441-03fe-4693-9a96-a0705ddf69c1', location: 'obs://lakeform/w/db/t', 'last-sequence-number': 0,
-    'last-updated-ms': 1_700_000_000_000, 'last-column-id': 2, 'current-schema-id': 0,
-    schemas: [{ 'schema-id': 0, type: 'struct', fields: [{ id: 1, name: 'id', required: true, type: 'long' }, { id: 2, name: 'data', required: false, type: 'string' }] }],
-    'default-spec-id': 0, 'partition-specs': [{ 'spec-id': 0, fields: [] }], 'last-partition-id': 999,
-    'default-sort-order-id': 0, 'sort-orders': [{ 'order-id': 0, fields: [] }], properties: { owner: 'etl' },
-    'current-snapshot-id': null, snapshots: [], 'snapshot-log': [], 'metadata-log': [], refs: {},
+    'format-version': 2,
+    'table-uuid': '9c12d441-03fe-4693-9a96-a0705ddf69c1',
+    location: 'obs://lakeform/w/db/t',
+    'last-sequence-number': 0,
+    'last-updated-ms': 1_700_000_000_000,
+    'last-column-id': 2,
+    'current-schema-id': 0,
+    schemas: [
+      {
+        'schema-id': 0,
+        type: 'struct',
+        fields: [
+          { id: 1, name: 'id', required: true, type: 'long' },
+          { id: 2, name: 'data', required: false, type: 'string' },
+        ],
+      },
+    ],
+    'default-spec-id': 0,
+    'partition-specs': [{ 'spec-id': 0, fields: [] }],
+    'last-partition-id': 999,
+    'default-sort-order-id': 0,
+    'sort-orders': [{ 'order-id': 0, fields: [] }],
+    properties: { owner: 'etl' },
+    'current-snapshot-id': null,
+    snapshots: [],
+    'snapshot-log': [],
+    'metadata-log': [],
+    refs: {},
   };
 }
 const snapshot = (id: number, seq: number, parent?: number) => ({
-  'snapshot-id': id, ...(parent ? { 'parent-snapshot-id': parent } : {}), 'sequence-number': seq, 'timestamp-ms': 1_700_000_000_000 + seq,
-  'manifest-list': `obs://lakeform/w/db/t/metadata/snap-${id}.avro`, summary: { operation: 'append' }, 'schema-id': 0,
+  'snapshot-id': id,
+  ...(parent ? { 'parent-snapshot-id': parent } : {}),
+  'sequence-number': seq,
+  'timestamp-ms': 1_700_000_000_000 + seq,
+  'manifest-list': `obs://lakeform/w/db/t/metadata/snap-${id}.avro`,
+  summary: { operation: 'append' },
+  'schema-id': 0,
 });
 
 describe('Iceberg commit requirements', () => {
@@ -26,44 +61,89 @@ describe('Iceberg commit requirements', () => {
     checkRequirements(undefined, [{ type: 'assert-create' }]);
     assert.throws(() => checkRequirements(m, [{ type: 'assert-create' }]), CommitConflict);
     const matching = [
-      { type: 'assert-table-uuid', uuid: m['table-uuid'] }, { type: 'assert-ref-snapshot-id', ref: 'main', 'snapshot-id': null },
-      { type: 'assert-last-assigned-field-id', 'last-assigned-field-id': 2 }, { type: 'assert-current-schema-id', 'current-schema-id': 0 },
-      { type: 'assert-last-assigned-partition-id', 'last-assigned-partition-id': 999 }, { type: 'assert-default-spec-id', 'default-spec-id': 0 },
+      { type: 'assert-table-uuid', uuid: m['table-uuid'] },
+      { type: 'assert-ref-snapshot-id', ref: 'main', 'snapshot-id': null },
+      { type: 'assert-last-assigned-field-id', 'last-assigned-field-id': 2 },
+      { type: 'assert-current-schema-id', 'current-schema-id': 0 },
+      { type: 'assert-last-assigned-partition-id', 'last-assigned-partition-id': 999 },
+      { type: 'assert-default-spec-id', 'default-spec-id': 0 },
       { type: 'assert-default-sort-order-id', 'default-sort-order-id': 0 },
     ] as const;
     checkRequirements(m, [...matching]);
     const stale = [
-      { type: 'assert-table-uuid', uuid: '00000000-0000-0000-0000-000000000000' }, { type: 'assert-ref-snapshot-id', ref: 'main', 'snapshot-id': 5 },
-      { type: 'assert-last-assigned-field-id', 'last-assigned-field-id': 3 }, { type: 'assert-current-schema-id', 'current-schema-id': 1 },
-      { type: 'assert-last-assigned-partition-id', 'last-assigned-partition-id': 1000 }, { type: 'assert-default-spec-id', 'default-spec-id': 1 },
+      { type: 'assert-table-uuid', uuid: '00000000-0000-0000-0000-000000000000' },
+      { type: 'assert-ref-snapshot-id', ref: 'main', 'snapshot-id': 5 },
+      { type: 'assert-last-assigned-field-id', 'last-assigned-field-id': 3 },
+      { type: 'assert-current-schema-id', 'current-schema-id': 1 },
+      { type: 'assert-last-assigned-partition-id', 'last-assigned-partition-id': 1000 },
+      { type: 'assert-default-spec-id', 'default-spec-id': 1 },
       { type: 'assert-default-sort-order-id', 'default-sort-order-id': 1 },
     ] as const;
     for (const r of stale) assert.throws(() => checkRequirements(m, [r]), CommitConflict, r.type);
-    assert.throws(() => checkRequirements(undefined, [{ type: 'assert-current-schema-id', 'current-schema-id': 0 }]), CommitConflict, 'no table yet');
+    assert.throws(
+      () => checkRequirements(undefined, [{ type: 'assert-current-schema-id', 'current-schema-id': 0 }]),
+      CommitConflict,
+      'no table yet',
+    );
   });
 });
 
 describe('Iceberg commit updates', () => {
   test('an append: add-snapshot then set-snapshot-ref main moves the current snapshot and logs it; the base is not touched', () => {
     const m = base();
-    const after = applyUpdates(m, [
-      { action: 'add-snapshot', snapshot: snapshot(101, 1) },
-      { action: 'set-snapshot-ref', 'ref-name': 'main', type: 'branch', 'snapshot-id': 101 },
-    ], 1_800_000_000_000);
+    const after = applyUpdates(
+      m,
+      [
+        { action: 'add-snapshot', snapshot: snapshot(101, 1) },
+        { action: 'set-snapshot-ref', 'ref-name': 'main', type: 'branch', 'snapshot-id': 101 },
+      ],
+      1_800_000_000_000,
+    );
     assert.equal(after['current-snapshot-id'], 101);
     assert.deepEqual(after.refs.main, { type: 'branch', 'snapshot-id': 101 });
     assert.equal(after['last-sequence-number'], 1);
     assert.deepEqual(after['snapshot-log'], [{ 'snapshot-id': 101, 'timestamp-ms': 1_800_000_000_000 }]);
     assert.equal(after['last-updated-ms'], 1_800_000_000_000);
     assert.equal(m.snapshots.length, 0, 'applied to a copy');
-    assert.throws(() => applyUpdates(after, [{ action: 'add-snapshot', snapshot: snapshot(102, 1, 101) }], 1), CommitConflict, 'a sequence number behind the table lost a race: retryable');
-    assert.throws(() => applyUpdates(after, [{ action: 'set-snapshot-ref', 'ref-name': 'main', type: 'branch', 'snapshot-id': 999 }], 1), InvalidUpdate);
-    assert.throws(() => applyUpdates(after, [{ action: 'set-snapshot-ref', 'ref-name': 'main', type: 'tag', 'snapshot-id': 101 }], 1), InvalidUpdate);
+    assert.throws(
+      () => applyUpdates(after, [{ action: 'add-snapshot', snapshot: snapshot(102, 1, 101) }], 1),
+      CommitConflict,
+      'a sequence number behind the table lost a race: retryable',
+    );
+    assert.throws(
+      () =>
+        applyUpdates(
+          after,
+          [{ action: 'set-snapshot-ref', 'ref-name': 'main', type: 'branch', 'snapshot-id': 999 }],
+          1,
+        ),
+      InvalidUpdate,
+    );
+    assert.throws(
+      () =>
+        applyUpdates(after, [{ action: 'set-snapshot-ref', 'ref-name': 'main', type: 'tag', 'snapshot-id': 101 }], 1),
+      InvalidUpdate,
+    );
   });
 
   test('schema evolution: add-schema assigns the next id and raises last-column-id (nested ids count); -1 means the one just added', () => {
     const evolved: Update[] = [
-      { action: 'add-schema', schema: { 'schema-id': 7, type: 'struct', fields: [...base().schemas[0]!.fields, { id: 3, name: 'tags', required: false, type: { type: 'list', 'element-id': 4, element: 'string', 'element-required': false } }] } },
+      {
+        action: 'add-schema',
+        schema: {
+          'schema-id': 7,
+          type: 'struct',
+          fields: [
+            ...base().schemas[0]!.fields,
+            {
+              id: 3,
+              name: 'tags',
+              required: false,
+              type: { type: 'list', 'element-id': 4, element: 'string', 'element-required': false },
+            },
+          ],
+        },
+      },
       { action: 'set-current-schema', 'schema-id': -1 },
     ];
     const after = applyUpdates(base(), evolved, 2);
@@ -76,12 +156,25 @@ describe('Iceberg commit updates', () => {
   });
 
   test('partition specs and sort orders get fresh ids; defaults follow -1', () => {
-    const after = applyUpdates(base(), [
-      { action: 'add-spec', spec: { 'spec-id': 0, fields: [{ 'source-id': 1, name: 'id_bucket', transform: 'bucket[16]' }] } },
-      { action: 'set-default-spec', 'spec-id': -1 },
-      { action: 'add-sort-order', 'sort-order': { 'order-id': 0, fields: [{ 'source-id': 1, transform: 'identity', direction: 'asc', 'null-order': 'nulls-first' }] } },
-      { action: 'set-default-sort-order', 'sort-order-id': -1 },
-    ], 5);
+    const after = applyUpdates(
+      base(),
+      [
+        {
+          action: 'add-spec',
+          spec: { 'spec-id': 0, fields: [{ 'source-id': 1, name: 'id_bucket', transform: 'bucket[16]' }] },
+        },
+        { action: 'set-default-spec', 'spec-id': -1 },
+        {
+          action: 'add-sort-order',
+          'sort-order': {
+            'order-id': 0,
+            fields: [{ 'source-id': 1, transform: 'identity', direction: 'asc', 'null-order': 'nulls-first' }],
+          },
+        },
+        { action: 'set-default-sort-order', 'sort-order-id': -1 },
+      ],
+      5,
+    );
     assert.equal(after['default-spec-id'], 1);
     assert.equal(after['partition-specs'][1]?.fields[0]?.['field-id'], 1000);
     assert.equal(after['last-partition-id'], 1000);
@@ -89,28 +182,59 @@ describe('Iceberg commit updates', () => {
   });
 
   test('properties, location, format version, uuid, refs, snapshots and statistics', () => {
-    let m = applyUpdates(base(), [
-      { action: 'set-properties', updates: { 'write.format.default': 'parquet', owner: 'bi' } },
-      { action: 'remove-properties', removals: ['missing-key'] },
-      { action: 'set-location', location: 'obs://lakeform/w2/t/' },
-      { action: 'upgrade-format-version', 'format-version': 3 },
-      { action: 'add-snapshot', snapshot: { ...snapshot(1, 1), 'first-row-id': 0, 'added-rows': 3 } }, { action: 'add-snapshot', snapshot: { ...snapshot(2, 2, 1), 'first-row-id': 3, 'added-rows': 1 } },
-      { action: 'set-snapshot-ref', 'ref-name': 'main', type: 'branch', 'snapshot-id': 2 },
-      { action: 'set-snapshot-ref', 'ref-name': 'v1', type: 'tag', 'snapshot-id': 1, 'max-ref-age-ms': 1000 },
-      { action: 'set-statistics', statistics: { 'snapshot-id': 1, 'statistics-path': 'obs://x/1.stats', 'file-size-in-bytes': 10, 'file-footer-size-in-bytes': 2, 'blob-metadata': [] } },
-      { action: 'set-partition-statistics', 'partition-statistics': { 'snapshot-id': 2, 'statistics-path': 'obs://x/2.pstats', 'file-size-in-bytes': 5 } },
-    ], 10);
+    let m = applyUpdates(
+      base(),
+      [
+        { action: 'set-properties', updates: { 'write.format.default': 'parquet', owner: 'bi' } },
+        { action: 'remove-properties', removals: ['missing-key'] },
+        { action: 'set-location', location: 'obs://lakeform/w2/t/' },
+        { action: 'upgrade-format-version', 'format-version': 3 },
+        { action: 'add-snapshot', snapshot: { ...snapshot(1, 1), 'first-row-id': 0, 'added-rows': 3 } },
+        { action: 'add-snapshot', snapshot: { ...snapshot(2, 2, 1), 'first-row-id': 3, 'added-rows': 1 } },
+        { action: 'set-snapshot-ref', 'ref-name': 'main', type: 'branch', 'snapshot-id': 2 },
+        { action: 'set-snapshot-ref', 'ref-name': 'v1', type: 'tag', 'snapshot-id': 1, 'max-ref-age-ms': 1000 },
+        {
+          action: 'set-statistics',
+          statistics: {
+            'snapshot-id': 1,
+            'statistics-path': 'obs://x/1.stats',
+            'file-size-in-bytes': 10,
+            'file-footer-size-in-bytes': 2,
+            'blob-metadata': [],
+          },
+        },
+        {
+          action: 'set-partition-statistics',
+          'partition-statistics': { 'snapshot-id': 2, 'statistics-path': 'obs://x/2.pstats', 'file-size-in-bytes': 5 },
+        },
+      ],
+      10,
+    );
     assert.deepEqual(m.properties, { owner: 'bi', 'write.format.default': 'parquet' });
     assert.equal(m.location, 'obs://lakeform/w2/t');
     assert.equal(m['format-version'], 3);
-    assert.throws(() => applyUpdates(m, [{ action: 'upgrade-format-version', 'format-version': 2 }], 11), InvalidUpdate, 'no downgrade');
+    assert.throws(
+      () => applyUpdates(m, [{ action: 'upgrade-format-version', 'format-version': 2 }], 11),
+      InvalidUpdate,
+      'no downgrade',
+    );
     assert.throws(() => applyUpdates(m, [{ action: 'assign-uuid', uuid: 'another' }], 11), InvalidUpdate);
     m = applyUpdates(m, [{ action: 'remove-snapshots', 'snapshot-ids': [1] }], 12);
-    assert.deepEqual(m.snapshots.map((s) => s['snapshot-id']), [2]);
+    assert.deepEqual(
+      m.snapshots.map((s) => s['snapshot-id']),
+      [2],
+    );
     assert.equal(m.refs.v1, undefined, 'a ref to a removed snapshot goes with it');
     assert.deepEqual(m.statistics, []);
     assert.equal(m['partition-statistics']?.length, 1);
-    m = applyUpdates(m, [{ action: 'remove-snapshot-ref', 'ref-name': 'main' }, { action: 'remove-partition-statistics', 'snapshot-id': 2 }], 13);
+    m = applyUpdates(
+      m,
+      [
+        { action: 'remove-snapshot-ref', 'ref-name': 'main' },
+        { action: 'remove-partition-statistics', 'snapshot-id': 2 },
+      ],
+      13,
+    );
     assert.equal(m['current-snapshot-id'], null);
     assert.deepEqual(m['partition-statistics'], []);
     assert.throws(() => applyUpdates(m, [{ action: 'no-such-action' } as unknown as Update], 14), InvalidUpdate);
@@ -119,22 +243,58 @@ describe('Iceberg commit updates', () => {
   test('format 3 row lineage: upgrading starts next-row-id at 0, each snapshot must start at or after it and advances it', () => {
     let m = applyUpdates(base(), [{ action: 'upgrade-format-version', 'format-version': 3 }], 1);
     assert.equal(m['next-row-id'], 0);
-    assert.throws(() => applyUpdates(m, [{ action: 'add-snapshot', snapshot: snapshot(1, 1) }], 2), InvalidUpdate, 'first-row-id is required');
-    m = applyUpdates(m, [{ action: 'add-snapshot', snapshot: { ...snapshot(1, 1), 'first-row-id': 0, 'added-rows': 25 } }], 2);
+    assert.throws(
+      () => applyUpdates(m, [{ action: 'add-snapshot', snapshot: snapshot(1, 1) }], 2),
+      InvalidUpdate,
+      'first-row-id is required',
+    );
+    m = applyUpdates(
+      m,
+      [{ action: 'add-snapshot', snapshot: { ...snapshot(1, 1), 'first-row-id': 0, 'added-rows': 25 } }],
+      2,
+    );
     assert.equal(m['next-row-id'], 25);
-    assert.throws(() => applyUpdates(m, [{ action: 'add-snapshot', snapshot: { ...snapshot(2, 2, 1), 'first-row-id': 10, 'added-rows': 5 } }], 3), CommitConflict);
-    m = applyUpdates(m, [{ action: 'add-snapshot', snapshot: { ...snapshot(2, 2, 1), 'first-row-id': 25, 'added-rows': 5 } }], 3);
+    assert.throws(
+      () =>
+        applyUpdates(
+          m,
+          [{ action: 'add-snapshot', snapshot: { ...snapshot(2, 2, 1), 'first-row-id': 10, 'added-rows': 5 } }],
+          3,
+        ),
+      CommitConflict,
+    );
+    m = applyUpdates(
+      m,
+      [{ action: 'add-snapshot', snapshot: { ...snapshot(2, 2, 1), 'first-row-id': 25, 'added-rows': 5 } }],
+      3,
+    );
     assert.equal(m['next-row-id'], 30);
     // Format 2 tables carry no row lineage.
-    assert.equal(applyUpdates(base(), [{ action: 'add-snapshot', snapshot: snapshot(1, 1) }], 1)['next-row-id'], undefined);
+    assert.equal(
+      applyUpdates(base(), [{ action: 'add-snapshot', snapshot: snapshot(1, 1) }], 1)['next-row-id'],
+      undefined,
+    );
   });
 
   test('no current snapshot is -1 before format version 3, as the reference writer spells it', () => {
-    let m = applyUpdates(base(), [{ action: 'add-snapshot', snapshot: snapshot(1, 1) }, { action: 'set-snapshot-ref', 'ref-name': 'main', type: 'branch', 'snapshot-id': 1 }], 2);
-    assert.equal(applyUpdates(m, [{ action: 'remove-snapshot-ref', 'ref-name': 'main' }], 3)['current-snapshot-id'], -1);
+    let m = applyUpdates(
+      base(),
+      [
+        { action: 'add-snapshot', snapshot: snapshot(1, 1) },
+        { action: 'set-snapshot-ref', 'ref-name': 'main', type: 'branch', 'snapshot-id': 1 },
+      ],
+      2,
+    );
+    assert.equal(
+      applyUpdates(m, [{ action: 'remove-snapshot-ref', 'ref-name': 'main' }], 3)['current-snapshot-id'],
+      -1,
+    );
     m = applyUpdates(m, [{ action: 'remove-snapshots', 'snapshot-ids': [1] }], 3);
     assert.equal(m['current-snapshot-id'], -1);
-    assert.equal(applyUpdates(m, [{ action: 'upgrade-format-version', 'format-version': 3 }], 4)['current-snapshot-id'], null);
+    assert.equal(
+      applyUpdates(m, [{ action: 'upgrade-format-version', 'format-version': 3 }], 4)['current-snapshot-id'],
+      null,
+    );
   });
 
   test('a v2 snapshot needs a sequence number, a manifest list and a known schema', () => {
@@ -146,22 +306,57 @@ describe('Iceberg commit updates', () => {
   });
 
   test('format version 1 on request: v1 fields kept in step with the current schema and spec, dropped by the upgrade', () => {
-    const created = newTableMetadata({ schema: { type: 'struct', fields: [{ id: 1, name: 'id', required: true, type: 'long' }] }, properties: { 'format-version': '1', a: 'b' } }, 'obs://b/t', 1) as unknown as TableMetadata;
+    const created = newTableMetadata(
+      {
+        schema: { type: 'struct', fields: [{ id: 1, name: 'id', required: true, type: 'long' }] },
+        properties: { 'format-version': '1', a: 'b' },
+      },
+      'obs://b/t',
+      1,
+    ) as unknown as TableMetadata;
     assert.equal(created['format-version'], 1);
     assert.deepEqual(created.properties, { a: 'b' });
     assert.equal(created['last-sequence-number'], undefined);
     assert.deepEqual(created['partition-spec'], []);
-    const evolved = applyUpdates(created, [
-      { action: 'add-schema', schema: { 'schema-id': 1, type: 'struct', fields: [{ id: 1, name: 'id', required: true, type: 'long' }, { id: 2, name: 'x', required: false, type: 'int' }] } },
-      { action: 'set-current-schema', 'schema-id': -1 },
-      { action: 'add-spec', spec: { 'spec-id': 1, fields: [{ name: 'x', transform: 'identity', 'source-id': 2 }] } }, { action: 'set-default-spec', 'spec-id': -1 },
-    ], 2);
+    const evolved = applyUpdates(
+      created,
+      [
+        {
+          action: 'add-schema',
+          schema: {
+            'schema-id': 1,
+            type: 'struct',
+            fields: [
+              { id: 1, name: 'id', required: true, type: 'long' },
+              { id: 2, name: 'x', required: false, type: 'int' },
+            ],
+          },
+        },
+        { action: 'set-current-schema', 'schema-id': -1 },
+        { action: 'add-spec', spec: { 'spec-id': 1, fields: [{ name: 'x', transform: 'identity', 'source-id': 2 }] } },
+        { action: 'set-default-spec', 'spec-id': -1 },
+      ],
+      2,
+    );
     assert.deepEqual((evolved.schema as { fields: unknown[] }).fields, evolved.schemas[1]?.fields);
     assert.deepEqual(evolved['partition-spec'], evolved['partition-specs'][1]?.fields);
     const upgraded = applyUpdates(evolved, [{ action: 'upgrade-format-version', 'format-version': 2 }], 3);
-    assert.deepEqual([upgraded.schema, upgraded['partition-spec'], upgraded['last-sequence-number']], [undefined, undefined, 0]);
-    assert.throws(() => newTableMetadata({ schema: { type: 'struct', fields: [] }, properties: { 'format-version': '4' } }, 'obs://b/t'), /format-version 4/);
-    const v3 = newTableMetadata({ schema: { type: 'struct', fields: [] }, properties: { 'format-version': '3' } }, 'obs://b/t');
+    assert.deepEqual(
+      [upgraded.schema, upgraded['partition-spec'], upgraded['last-sequence-number']],
+      [undefined, undefined, 0],
+    );
+    assert.throws(
+      () =>
+        newTableMetadata(
+          { schema: { type: 'struct', fields: [] }, properties: { 'format-version': '4' } },
+          'obs://b/t',
+        ),
+      /format-version 4/,
+    );
+    const v3 = newTableMetadata(
+      { schema: { type: 'struct', fields: [] }, properties: { 'format-version': '3' } },
+      'obs://b/t',
+    );
     assert.deepEqual([v3['format-version'], v3['next-row-id'], v3['current-snapshot-id']], [3, 0, null]);
   });
 });

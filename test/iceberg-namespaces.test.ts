@@ -1,10 +1,11 @@
 // The Iceberg REST catalog's config, namespaces and authentication over HTTP on both metadata
 // stores; namespaces are LakeCat databases, so both APIs must agree.
-import { after, before, describe, test } from 'node:test';
+
 import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
 import { IcebergRestCatalog } from 'iceberg-js';
-import { backends, createRunningInstance, startServer, type TestServer } from './helpers/server.js';
 import { ICEBERG_ENDPOINTS } from '../src/http/routes/iceberg/index.js';
+import { backends, createRunningInstance, startServer, type TestServer } from './helpers/server.js';
 
 const user = (name: string) => ({ principal_name: name, principal_source: 'IAM', principal_type: 'USER' });
 
@@ -16,8 +17,11 @@ for (const backend of await backends()) {
     let instance: string;
     let prefix: string;
     const bearer = (t: string) => ({ headers: { Authorization: `Bearer ${t}` } });
-    const ice = (method: string, path: string, o: { body?: unknown; query?: Record<string, string | number>; t?: string } = {}) =>
-      server.request(method, `/iceberg/v1${path}`, { ...bearer(o.t ?? token), body: o.body, query: o.query });
+    const ice = (
+      method: string,
+      path: string,
+      o: { body?: unknown; query?: Record<string, string | number>; t?: string } = {},
+    ) => server.request(method, `/iceberg/v1${path}`, { ...bearer(o.t ?? token), body: o.body, query: o.query });
     const ns = (p = prefix) => `/${p}/namespaces`;
     const lf = () => `/v1/${project}/instances/${instance}/catalogs/lake/databases`;
 
@@ -25,11 +29,16 @@ for (const backend of await backends()) {
       server = await startServer(backend);
       ({ token, projectId: project } = await server.login());
       instance = await createRunningInstance(server, token, project, 'ice_inst');
-      const c = await server.request('POST', `/v1/${project}/instances/${instance}/catalogs`, { token, body: { catalog_name: 'lake' } });
+      const c = await server.request('POST', `/v1/${project}/instances/${instance}/catalogs`, {
+        token,
+        body: { catalog_name: 'lake' },
+      });
       assert.equal(c.status, 201, c.text);
       prefix = `${instance}~lake`;
     });
-    after(async () => { await server?.stop(); });
+    after(async () => {
+      await server?.stop();
+    });
 
     test('config resolves the warehouse to a prefix and lists exactly the endpoints served', async () => {
       const r = await ice('GET', '/config', { query: { warehouse: `${instance}/LAKE` } });
@@ -41,9 +50,19 @@ for (const backend of await backends()) {
       // Everything advertised is routed: none falls through to the not-found handler.
       for (const e of r.json.endpoints as string[]) {
         const [method, path] = e.split(' ') as [string, string];
-        const url = path.replace('/v1/{prefix}', `/${prefix}`).replace('{namespace}', 'no_ns').replace(/\{\w+\}/g, 'x');
-        const probe = await ice(method, url, method === 'GET' || method === 'HEAD' || method === 'DELETE' ? {} : { body: {} });
-        assert.ok(!(probe.status === 404 && /no Iceberg endpoint/.test(probe.text)), `${e} is advertised but not served`);
+        const url = path
+          .replace('/v1/{prefix}', `/${prefix}`)
+          .replace('{namespace}', 'no_ns')
+          .replace(/\{\w+\}/g, 'x');
+        const probe = await ice(
+          method,
+          url,
+          method === 'GET' || method === 'HEAD' || method === 'DELETE' ? {} : { body: {} },
+        );
+        assert.ok(
+          !(probe.status === 404 && /no Iceberg endpoint/.test(probe.text)),
+          `${e} is advertised but not served`,
+        );
       }
       const missing = await ice('GET', '/config', { query: { warehouse: `${instance}/nope` } });
       assert.equal(missing.status, 404);
@@ -56,14 +75,19 @@ for (const backend of await backends()) {
     });
 
     test('a catalog name alone names the default instance', async () => {
-      assert.equal((await server.request('POST', `/v1/${project}/instances/${instance}/default`, { token })).status, 200);
+      assert.equal(
+        (await server.request('POST', `/v1/${project}/instances/${instance}/default`, { token })).status,
+        200,
+      );
       const r = await ice('GET', '/config', { query: { warehouse: 'lake' } });
       assert.equal(r.status, 200, r.text);
       assert.equal(r.json.overrides.prefix, prefix);
     });
 
     test('namespace lifecycle: create, load, exists, list, drop', async () => {
-      const created = await ice('POST', ns(), { body: { namespace: ['Events'], properties: { owner_team: 'data', comment: 'clicks' } } });
+      const created = await ice('POST', ns(), {
+        body: { namespace: ['Events'], properties: { owner_team: 'data', comment: 'clicks' } },
+      });
       assert.equal(created.status, 200, created.text);
       assert.deepEqual(created.json, { namespace: ['events'], properties: { owner_team: 'data', comment: 'clicks' } });
       const again = await ice('POST', ns(), { body: { namespace: ['events'] } });
@@ -104,7 +128,8 @@ for (const backend of await backends()) {
     });
 
     test('listing pages with pageSize and pageToken; a parent has no children', async () => {
-      for (const n of ['p1', 'p2', 'p3', 'p4', 'p5']) assert.equal((await ice('POST', ns(), { body: { namespace: [n] } })).status, 200);
+      for (const n of ['p1', 'p2', 'p3', 'p4', 'p5'])
+        assert.equal((await ice('POST', ns(), { body: { namespace: [n] } })).status, 200);
       const seen: string[] = [];
       let pageToken: string | undefined;
       let pages = 0;
@@ -125,8 +150,13 @@ for (const backend of await backends()) {
     });
 
     test('properties: updates and removals, with missing keys reported; both at once is 422', async () => {
-      assert.equal((await ice('POST', ns(), { body: { namespace: ['props'], properties: { a: '1', b: '2' } } })).status, 200);
-      const r = await ice('POST', `${ns()}/props/properties`, { body: { removals: ['a', 'zz'], updates: { b: '3', c: '4' } } });
+      assert.equal(
+        (await ice('POST', ns(), { body: { namespace: ['props'], properties: { a: '1', b: '2' } } })).status,
+        200,
+      );
+      const r = await ice('POST', `${ns()}/props/properties`, {
+        body: { removals: ['a', 'zz'], updates: { b: '3', c: '4' } },
+      });
       assert.equal(r.status, 200, r.text);
       assert.deepEqual(r.json, { updated: ['b', 'c'], removed: ['a'], missing: ['zz'] });
       assert.deepEqual((await ice('GET', `${ns()}/props`)).json.properties, { b: '3', c: '4' });
@@ -140,7 +170,9 @@ for (const backend of await backends()) {
     test('parallel property updates never lose one: each answered 200 is stored, the rest are 409', async () => {
       assert.equal((await ice('POST', ns(), { body: { namespace: ['raced'] } })).status, 200);
       const keys = Array.from({ length: 12 }, (_, i) => `k${i}`);
-      const answers = await Promise.all(keys.map((k) => ice('POST', `${ns()}/raced/properties`, { body: { updates: { [k]: 'v' } } })));
+      const answers = await Promise.all(
+        keys.map((k) => ice('POST', `${ns()}/raced/properties`, { body: { updates: { [k]: 'v' } } })),
+      );
       const ok = keys.filter((_, i) => answers[i]?.status === 200);
       assert.ok(ok.length >= 1);
       for (const a of answers) if (a.status !== 200) assert.equal(a.json.error.code, 409, a.text);
@@ -150,9 +182,15 @@ for (const backend of await backends()) {
 
     test('a namespace holding a table is not dropped: 409 NamespaceNotEmptyException', async () => {
       assert.equal((await ice('POST', ns(), { body: { namespace: ['full'] } })).status, 200);
-      const t = await server.request('POST', `${lf()}/full/tables`, { token, body: {
-        table_name: 't', table_type: 'EXTERNAL_TABLE', owner_type: 'USER', storage_descriptor: { columns: [{ column_name: 'id', column_type: 'int' }] },
-      } });
+      const t = await server.request('POST', `${lf()}/full/tables`, {
+        token,
+        body: {
+          table_name: 't',
+          table_type: 'EXTERNAL_TABLE',
+          owner_type: 'USER',
+          storage_descriptor: { columns: [{ column_name: 'id', column_type: 'int' }] },
+        },
+      });
       assert.equal(t.status, 201, t.text);
       const r = await ice('DELETE', `${ns()}/full`);
       assert.equal(r.status, 409);
@@ -162,7 +200,11 @@ for (const backend of await backends()) {
     });
 
     test('a database created through LakeFormation is a namespace, with its parameters as properties', async () => {
-      assert.equal((await server.request('POST', lf(), { token, body: { database_name: 'from_lf', parameters: { k: 'v' } } })).status, 201);
+      assert.equal(
+        (await server.request('POST', lf(), { token, body: { database_name: 'from_lf', parameters: { k: 'v' } } }))
+          .status,
+        201,
+      );
       const r = await ice('GET', `${ns()}/from_lf`);
       assert.deepEqual(r.json, { namespace: ['from_lf'], properties: { k: 'v' } });
       const names = await server.request('GET', `${lf()}/names`, { token });
@@ -180,13 +222,23 @@ for (const backend of await backends()) {
 
     test('OAuth2 client credentials: an AK/SK becomes a bearer token; a wrong secret is 401 invalid_client', async () => {
       const me = await server.login();
-      const key = await server.request('POST', '/v3.0/OS-CREDENTIAL/credentials', { token, body: { credential: { user_id: me.userId } } });
+      const key = await server.request('POST', '/v3.0/OS-CREDENTIAL/credentials', {
+        token,
+        body: { credential: { user_id: me.userId } },
+      });
       assert.equal(key.status, 201, key.text);
       const { access, secret } = key.json.credential;
-      const form = (fields: Record<string, string>) => server.request('POST', '/iceberg/v1/oauth/tokens', {
-        rawBody: new URLSearchParams(fields).toString(), headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+      const form = (fields: Record<string, string>) =>
+        server.request('POST', '/iceberg/v1/oauth/tokens', {
+          rawBody: new URLSearchParams(fields).toString(),
+          headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+        });
+      const r = await form({
+        grant_type: 'client_credentials',
+        client_id: access,
+        client_secret: secret,
+        scope: 'catalog',
       });
-      const r = await form({ grant_type: 'client_credentials', client_id: access, client_secret: secret, scope: 'catalog' });
       assert.equal(r.status, 200, r.text);
       assert.equal(r.json.token_type, 'bearer');
       assert.equal(r.json.issued_token_type, 'urn:ietf:params:oauth:token-type:access_token');
@@ -200,14 +252,32 @@ for (const backend of await backends()) {
       const unknown = await form({ grant_type: 'client_credentials', client_id: 'NOSUCHKEY', client_secret: secret });
       assert.equal(unknown.status, 401);
       assert.equal((await form({ grant_type: 'password', client_id: access, client_secret: secret })).status, 400);
-      const scoped = await form({ grant_type: 'client_credentials', client_id: access, client_secret: secret, scope: `catalog project:${project}` });
-      assert.equal(scoped.status, 200, scoped.text);
-      assert.equal((await form({ grant_type: 'client_credentials', client_id: access, client_secret: secret, scope: 'project:0123456789abcdef0123456789abcdef' })).status, 400);
-      // Token exchange, as clients refresh a session: a valid token becomes a fresh one of the same user and project.
-      const exchange = (subject: string) => form({
-        grant_type: 'urn:ietf:params:oauth:grant-type:token-exchange', subject_token: subject,
-        subject_token_type: 'urn:ietf:params:oauth:token-type:access_token', scope: 'catalog',
+      const scoped = await form({
+        grant_type: 'client_credentials',
+        client_id: access,
+        client_secret: secret,
+        scope: `catalog project:${project}`,
       });
+      assert.equal(scoped.status, 200, scoped.text);
+      assert.equal(
+        (
+          await form({
+            grant_type: 'client_credentials',
+            client_id: access,
+            client_secret: secret,
+            scope: 'project:0123456789abcdef0123456789abcdef',
+          })
+        ).status,
+        400,
+      );
+      // Token exchange, as clients refresh a session: a valid token becomes a fresh one of the same user and project.
+      const exchange = (subject: string) =>
+        form({
+          grant_type: 'urn:ietf:params:oauth:grant-type:token-exchange',
+          subject_token: subject,
+          subject_token_type: 'urn:ietf:params:oauth:token-type:access_token',
+          scope: 'catalog',
+        });
       const refreshed = await exchange(r.json.access_token);
       assert.equal(refreshed.status, 200, refreshed.text);
       assert.notEqual(refreshed.json.access_token, r.json.access_token);
@@ -215,21 +285,38 @@ for (const backend of await backends()) {
       const bogus = await exchange('not-a-token');
       assert.equal(bogus.status, 400);
       assert.equal(bogus.json.error, 'invalid_request');
-      const revoked = await server.request('DELETE', '/v3/auth/tokens', { token, headers: { 'X-Subject-Token': refreshed.json.access_token } });
+      const revoked = await server.request('DELETE', '/v3/auth/tokens', {
+        token,
+        headers: { 'X-Subject-Token': refreshed.json.access_token },
+      });
       assert.ok(revoked.status === 204 || revoked.status === 200, revoked.text);
       assert.equal((await exchange(refreshed.json.access_token)).status, 400, 'a revoked token cannot be exchanged');
     });
 
     test('a user without grants sees nothing; a database grant shows that namespace only; DROP needs its own grant', async () => {
-      assert.equal((await server.request('POST', '/v3/users', { token, body: { user: { name: 'iceuser', password: 'Ice-user-pass-1' } } })).status, 201);
+      assert.equal(
+        (
+          await server.request('POST', '/v3/users', {
+            token,
+            body: { user: { name: 'iceuser', password: 'Ice-user-pass-1' } },
+          })
+        ).status,
+        201,
+      );
       const u = await server.login('iceuser', 'Ice-user-pass-1');
       const hidden = await ice('GET', ns(), { t: u.token });
       assert.equal(hidden.status, 404, hidden.text);
       assert.equal((await ice('GET', `${ns()}/props`, { t: u.token })).status, 404);
       assert.equal((await ice('POST', ns(), { t: u.token, body: { namespace: ['mine'] } })).status, 404);
-      const g = await server.request('POST', `/v1/${project}/instances/${instance}/policies/grant`, { token, body: {
-        effect: true, principal_list: [user('iceuser')], resource: { type: 'DATABASE', catalogs: [{ name: 'lake', databases: [{ name: 'props' }] }] }, permissions: ['SELECT'],
-      } });
+      const g = await server.request('POST', `/v1/${project}/instances/${instance}/policies/grant`, {
+        token,
+        body: {
+          effect: true,
+          principal_list: [user('iceuser')],
+          resource: { type: 'DATABASE', catalogs: [{ name: 'lake', databases: [{ name: 'props' }] }] },
+          permissions: ['SELECT'],
+        },
+      });
       assert.equal(g.status, 200, g.text);
       const visible = await ice('GET', ns(), { t: u.token });
       assert.equal(visible.status, 200, visible.text);
@@ -244,30 +331,49 @@ for (const backend of await backends()) {
       let mine: string[] = [];
       for (let i = 0; i < 50 && mine.length < 2; i++) {
         if (i) await new Promise((r) => setTimeout(r, 20));
-        const audit = await server.request('GET', `/v1/${project}/instances/${instance}/audit-events`, { token, query: { result: 'denied' } });
-        mine = audit.json.audit_events.filter((e: { principal: string }) => e.principal === 'iceuser').map((e: { action: string }) => e.action).sort();
+        const audit = await server.request('GET', `/v1/${project}/instances/${instance}/audit-events`, {
+          token,
+          query: { result: 'denied' },
+        });
+        mine = audit.json.audit_events
+          .filter((e: { principal: string }) => e.principal === 'iceuser')
+          .map((e: { action: string }) => e.action)
+          .sort();
       }
       assert.deepEqual(mine, ['IcebergDropNamespace', 'IcebergUpdateNamespaceProperties']);
     });
 
     test('iceberg-js, a third-party client, drives config and namespaces', async () => {
-      const catalog = new IcebergRestCatalog({ baseUrl: `${server.url}/iceberg/`, warehouse: `${instance}/lake`, auth: { type: 'bearer', token } });
+      const catalog = new IcebergRestCatalog({
+        baseUrl: `${server.url}/iceberg/`,
+        warehouse: `${instance}/lake`,
+        auth: { type: 'bearer', token },
+      });
       const config = await catalog.loadConfig();
       assert.equal(config.overrides?.prefix, prefix);
       await catalog.createNamespace({ namespace: ['via_js'] }, { properties: { source: 'iceberg-js' } });
       assert.equal(await catalog.namespaceExists({ namespace: ['via_js'] }), true);
       assert.equal(await catalog.namespaceExists({ namespace: ['not_there'] }), false);
-      assert.deepEqual(await catalog.loadNamespaceMetadata({ namespace: ['via_js'] }), { properties: { source: 'iceberg-js' } });
+      assert.deepEqual(await catalog.loadNamespaceMetadata({ namespace: ['via_js'] }), {
+        properties: { source: 'iceberg-js' },
+      });
       const first = await catalog.listNamespaces({ pageSize: 3 });
       assert.equal(first.namespaces.length, 3);
       assert.ok(first.nextPageToken);
       const all = (await catalog.listNamespaces()).namespaces.map((n) => n.namespace.join('.'));
       assert.ok(all.includes('via_js') && all.includes('from_lf'), all.join(','));
-      const changed = await catalog.updateNamespaceProperties({ namespace: ['via_js'] }, { removals: ['source', 'nope'], updates: { team: 'x' } });
+      const changed = await catalog.updateNamespaceProperties(
+        { namespace: ['via_js'] },
+        { removals: ['source', 'nope'], updates: { team: 'x' } },
+      );
       assert.deepEqual(changed, { updated: ['team'], removed: ['source'], missing: ['nope'] });
       await catalog.dropNamespace({ namespace: ['via_js'] });
       assert.equal(await catalog.namespaceExists({ namespace: ['via_js'] }), false);
-      await assert.rejects(catalog.dropNamespace({ namespace: ['full'] }), (err: Error & { status?: number; icebergType?: string }) => err.status === 409 && err.icebergType === 'NamespaceNotEmptyException');
+      await assert.rejects(
+        catalog.dropNamespace({ namespace: ['full'] }),
+        (err: Error & { status?: number; icebergType?: string }) =>
+          err.status === 409 && err.icebergType === 'NamespaceNotEmptyException',
+      );
     });
 
     test('a token of another project learns nothing of this instance', async () => {
@@ -277,7 +383,10 @@ for (const backend of await backends()) {
       const cfg = await ice('GET', '/config', { t: other.token, query: { warehouse: `${instance}/lake` } });
       assert.equal(cfg.status, 404);
       const nope = await ice('GET', '/config', { t: other.token, query: { warehouse: `${instance}/nothing` } });
-      assert.deepEqual({ status: nope.status, type: nope.json.error.type }, { status: cfg.status, type: cfg.json.error.type });
+      assert.deepEqual(
+        { status: nope.status, type: nope.json.error.type },
+        { status: cfg.status, type: cfg.json.error.type },
+      );
       assert.equal((await ice('GET', ns(), { t: other.token })).status, 404);
       assert.equal((await ice('GET', `${ns()}/props`, { t: other.token })).status, 404);
       assert.equal((await ice('DELETE', `${ns()}/props`, { t: other.token })).status, 404);
@@ -289,15 +398,23 @@ for (const backend of await backends()) {
 for (const backend of await backends()) {
   describe(`iceberg request rate (${backend.name})`, () => {
     let server: TestServer;
-    before(async () => { server = await startServer(backend, { env: { LAKEFORM_QPS_PER_STRIDE: '3' } }); });
-    after(async () => { await server?.stop(); });
+    before(async () => {
+      server = await startServer(backend, { env: { LAKEFORM_QPS_PER_STRIDE: '3' } });
+    });
+    after(async () => {
+      await server?.stop();
+    });
 
     test("Iceberg calls count against the instance's QPS spec; another project's calls do not spend it", async () => {
       const { token, projectId } = await server.login();
       const instance = await createRunningInstance(server, token, projectId, 'ice_rate');
       const prefix = `${instance}~hive`;
-      const list = (t: string) => server.request('GET', `/iceberg/v1/${prefix}/namespaces`, { headers: { Authorization: `Bearer ${t}` } });
-      assert.equal((await server.request('POST', '/v3/projects', { token, body: { project: { name: 'rate-other' } } })).status, 201);
+      const list = (t: string) =>
+        server.request('GET', `/iceberg/v1/${prefix}/namespaces`, { headers: { Authorization: `Bearer ${t}` } });
+      assert.equal(
+        (await server.request('POST', '/v3/projects', { token, body: { project: { name: 'rate-other' } } })).status,
+        201,
+      );
       const other = await server.login('admin', server.adminPassword, 'rate-other');
       await new Promise((r) => setTimeout(r, 1100)); // a full bucket: 5 strides × 3 = 15 calls
       const foreign = await Promise.all(Array.from({ length: 30 }, () => list(other.token)));

@@ -4,10 +4,11 @@
 // property-based test: generated commits, valid or with one invalid update among valid ones,
 // either write metadata the independent judges accept (the REST spec's JSON Schema, the table
 // spec's rules, icebird) or are refused with nothing written.
-import { after, before, describe, test } from 'node:test';
+
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
 import fc from 'fast-check';
 import { icebergMetadata } from 'icebird';
 import { ajv, specViolations, validSchema } from './helpers/iceberg-spec.js';
@@ -45,9 +46,26 @@ const REFUSED: Record<number, string[]> = {
 };
 
 /** Type trees without ids; ids are numbered when a schema is built. */
-type Shape = string | { struct: [string, boolean, Shape][] } | { list: Shape; req: boolean } | { map: [string, Shape]; req: boolean };
+type Shape =
+  | string
+  | { struct: [string, boolean, Shape][] }
+  | { list: Shape; req: boolean }
+  | { map: [string, Shape]; req: boolean };
 const primitive = fc.oneof(
-  fc.constantFrom('boolean', 'int', 'long', 'float', 'double', 'date', 'time', 'timestamp', 'timestamptz', 'string', 'uuid', 'binary'),
+  fc.constantFrom(
+    'boolean',
+    'int',
+    'long',
+    'float',
+    'double',
+    'date',
+    'time',
+    'timestamp',
+    'timestamptz',
+    'string',
+    'uuid',
+    'binary',
+  ),
   fc.integer({ min: 1, max: 38 }).chain((p) => fc.integer({ min: 0, max: p }).map((s) => `decimal(${p},${s})`)),
   fc.integer({ min: 1, max: 64 }).map((l) => `fixed[${l}]`),
 );
@@ -57,7 +75,13 @@ const { shape } = fc.letrec<{ shape: Shape }>((tie) => ({
     primitive,
     fc.record({ list: tie('shape'), req: fc.boolean() }),
     fc.record({ map: fc.tuple(primitive, tie('shape')), req: fc.boolean() }),
-    fc.record({ struct: fc.uniqueArray(fc.tuple(fc.stringMatching(/^[a-z]{1,6}$/), fc.boolean(), tie('shape')), { minLength: 1, maxLength: 3, selector: (f) => f[0] }) }),
+    fc.record({
+      struct: fc.uniqueArray(fc.tuple(fc.stringMatching(/^[a-z]{1,6}$/), fc.boolean(), tie('shape')), {
+        minLength: 1,
+        maxLength: 3,
+        selector: (f) => f[0],
+      }),
+    }),
   ),
 }));
 
@@ -70,10 +94,20 @@ function typeOf(s: Shape, next: () => number): unknown {
   }
   if ('map' in s) {
     const [k, v] = [next(), next()];
-    return { type: 'map', 'key-id': k, key: s.map[0], 'value-id': v, value: typeOf(s.map[1], next), 'value-required': s.req };
+    return {
+      type: 'map',
+      'key-id': k,
+      key: s.map[0],
+      'value-id': v,
+      value: typeOf(s.map[1], next),
+      'value-required': s.req,
+    };
   }
   const ids = s.struct.map(() => next());
-  return { type: 'struct', fields: s.struct.map(([name, req, t], i) => ({ id: ids[i], name, required: req, type: typeOf(t, next) })) };
+  return {
+    type: 'struct',
+    fields: s.struct.map(([name, req, t], i) => ({ id: ids[i], name, required: req, type: typeOf(t, next) })),
+  };
 }
 
 /** A commit's plan: the valid updates to make, and at most one invalid update among them. */
@@ -89,7 +123,10 @@ interface Plan {
   invalid: null | { kind: number; pick: number; at: number };
 }
 const plan: fc.Arbitrary<Plan> = fc.record({
-  columns: fc.uniqueArray(fc.tuple(fc.stringMatching(/^c[a-z]{1,5}$/), fc.boolean(), shape), { maxLength: 3, selector: (c) => c[0] }),
+  columns: fc.uniqueArray(fc.tuple(fc.stringMatching(/^c[a-z]{1,5}$/), fc.boolean(), shape), {
+    maxLength: 3,
+    selector: (c) => c[0],
+  }),
   giveLastColumnId: fc.boolean(),
   properties: fc.dictionary(fc.stringMatching(/^[a-z.]{1,10}$/), fc.string({ maxLength: 8 }), { maxKeys: 3 }),
   spec: fc.uniqueArray(fc.tuple(fc.integer({ min: 1, max: 6 }), fc.nat()), { maxLength: 3, selector: (f) => f[0] }),
@@ -100,36 +137,58 @@ const plan: fc.Arbitrary<Plan> = fc.record({
   invalid: fc.option(fc.record({ kind: fc.nat({ max: INVALID_KINDS() - 1 }), pick: fc.nat(), at: fc.nat() })),
 });
 
-function INVALID_KINDS() { return 15; }
+function INVALID_KINDS() {
+  return 15;
+}
 
 /** One invalid update of kind `kind`, for a base table at `location`; with what the refusal must name. */
 function invalidUpdate(kind: number, pick: number, location: string): { update: Json; names: RegExp } {
-  const schema = (fields: unknown[], extra: Json = {}) => ({ action: 'add-schema', schema: { type: 'struct', fields: [...BASE_FIELDS, ...fields], ...extra } });
+  const schema = (fields: unknown[], extra: Json = {}) => ({
+    action: 'add-schema',
+    schema: { type: 'struct', fields: [...BASE_FIELDS, ...fields], ...extra },
+  });
   const field = (type: unknown, extra: Json = {}) => ({ id: 50, name: 'x', required: false, type, ...extra });
   const snap = (extra: Json = {}) => ({
-    'snapshot-id': 777, 'sequence-number': 1, 'timestamp-ms': 1, 'manifest-list': `${location}/metadata/snap-777.avro`,
-    summary: { operation: 'append' }, ...extra,
+    'snapshot-id': 777,
+    'sequence-number': 1,
+    'timestamp-ms': 1,
+    'manifest-list': `${location}/metadata/snap-777.avro`,
+    summary: { operation: 'append' },
+    ...extra,
   });
   const choose = <T>(xs: T[]): T => xs[pick % xs.length] as T;
   switch (kind) {
     case 0: {
       const [type, names] = choose<[string, RegExp]>([
-        ['decimal(39,1)', /precision/], ['decimal(5,6)', /scale/], ['fixed[0]', /fixed length/], ['varchar', /unknown Iceberg type/],
-        ['timestamp_ns', /format version 3/], ['decimal(0,0)', /precision/],
+        ['decimal(39,1)', /precision/],
+        ['decimal(5,6)', /scale/],
+        ['fixed[0]', /fixed length/],
+        ['varchar', /unknown Iceberg type/],
+        ['timestamp_ns', /format version 3/],
+        ['decimal(0,0)', /precision/],
       ]);
       return { update: schema([field(type)]), names };
     }
     case 1:
       return choose([
-        { update: schema([field({ type: 'list', 'element-id': 51, 'element-required': false })]), names: /list needs an element/ },
-        { update: schema([field({ type: 'map', 'key-id': 51, key: 'string', value: 'int', 'value-required': false })]), names: /field id/ },
+        {
+          update: schema([field({ type: 'list', 'element-id': 51, 'element-required': false })]),
+          names: /list needs an element/,
+        },
+        {
+          update: schema([field({ type: 'map', 'key-id': 51, key: 'string', value: 'int', 'value-required': false })]),
+          names: /field id/,
+        },
         { update: schema([field({ type: 'struct' })]), names: /struct needs fields/ },
         { update: schema([field({ type: 'list', 'element-id': 51, element: 'int' })]), names: /element-required/ },
       ]);
     case 2: // an id used twice, at the top or nested
       return choose([
         { update: schema([field('int', { id: 3 })]), names: /field id 3/ },
-        { update: schema([field({ type: 'list', 'element-id': 50, element: 'int', 'element-required': true })]), names: /field id 50/ },
+        {
+          update: schema([field({ type: 'list', 'element-id': 50, element: 'int', 'element-required': true })]),
+          names: /field id 50/,
+        },
       ]);
     case 3:
       return { update: { ...schema([]), 'last-column-id': 2 }, names: /last-column-id/ };
@@ -140,34 +199,93 @@ function invalidUpdate(kind: number, pick: number, location: string): { update: 
     case 6: {
       const source = (pick % 6) + 1;
       const transform = choose(REFUSED[source] as string[]);
-      return { update: { action: 'add-spec', spec: { fields: [{ name: 'bad_p', transform, 'source-id': source }] } }, names: /transform|accept|needs|width/ };
+      return {
+        update: { action: 'add-spec', spec: { fields: [{ name: 'bad_p', transform, 'source-id': source }] } },
+        names: /transform|accept|needs|width/,
+      };
     }
     case 7:
-      return { update: { action: 'add-spec', spec: { fields: [{ name: 'bad_p', transform: 'identity', 'source-id': 99 }] } }, names: /source-id 99/ };
+      return {
+        update: { action: 'add-spec', spec: { fields: [{ name: 'bad_p', transform: 'identity', 'source-id': 99 }] } },
+        names: /source-id 99/,
+      };
     case 8:
       return choose([
-        { update: { action: 'add-sort-order', 'sort-order': { fields: [{ 'source-id': 98, transform: 'identity', direction: 'asc', 'null-order': 'nulls-first' }] } }, names: /source-id 98/ },
-        { update: { action: 'add-sort-order', 'sort-order': { fields: [{ 'source-id': 1, transform: 'day', direction: 'asc', 'null-order': 'nulls-first' }] } }, names: /day/ },
-        { update: { action: 'add-sort-order', 'sort-order': { fields: [{ 'source-id': 1, transform: 'identity', direction: 'up', 'null-order': 'nulls-first' }] } }, names: /direction/ },
+        {
+          update: {
+            action: 'add-sort-order',
+            'sort-order': {
+              fields: [{ 'source-id': 98, transform: 'identity', direction: 'asc', 'null-order': 'nulls-first' }],
+            },
+          },
+          names: /source-id 98/,
+        },
+        {
+          update: {
+            action: 'add-sort-order',
+            'sort-order': {
+              fields: [{ 'source-id': 1, transform: 'day', direction: 'asc', 'null-order': 'nulls-first' }],
+            },
+          },
+          names: /day/,
+        },
+        {
+          update: {
+            action: 'add-sort-order',
+            'sort-order': {
+              fields: [{ 'source-id': 1, transform: 'identity', direction: 'up', 'null-order': 'nulls-first' }],
+            },
+          },
+          names: /direction/,
+        },
       ]);
     case 9:
-      return { update: { action: 'set-properties', updates: { good: 'yes', b: choose<unknown>([1, true, null, { x: '1' }]) } }, names: /b|updates|propert/ };
+      return {
+        update: { action: 'set-properties', updates: { good: 'yes', b: choose<unknown>([1, true, null, { x: '1' }]) } },
+        names: /b|updates|propert/,
+      };
     case 10:
-      return { update: { action: 'set-snapshot-ref', 'ref-name': 'ghost', type: 'branch', 'snapshot-id': 424242 }, names: /424242/ };
+      return {
+        update: { action: 'set-snapshot-ref', 'ref-name': 'ghost', type: 'branch', 'snapshot-id': 424242 },
+        names: /424242/,
+      };
     case 11:
       return choose([
-        { update: { action: 'set-snapshot-ref', 'ref-name': 'main', type: 'leaf', 'snapshot-id': 1 }, names: /type|branch/ },
-        { update: { action: 'set-snapshot-ref', 'ref-name': 'old', type: 'tag', 'snapshot-id': 1, 'max-ref-age-ms': -5 }, names: /max-ref-age-ms/ },
+        {
+          update: { action: 'set-snapshot-ref', 'ref-name': 'main', type: 'leaf', 'snapshot-id': 1 },
+          names: /type|branch/,
+        },
+        {
+          update: {
+            action: 'set-snapshot-ref',
+            'ref-name': 'old',
+            type: 'tag',
+            'snapshot-id': 1,
+            'max-ref-age-ms': -5,
+          },
+          names: /max-ref-age-ms/,
+        },
       ]);
     case 12:
       return {
-        update: { action: 'set-statistics', 'snapshot-id': 31337, statistics: {
-          'snapshot-id': 31337, 'statistics-path': `${location}/metadata/stats.puffin`, 'file-size-in-bytes': 10, 'file-footer-size-in-bytes': 4, 'blob-metadata': [],
-        } },
+        update: {
+          action: 'set-statistics',
+          'snapshot-id': 31337,
+          statistics: {
+            'snapshot-id': 31337,
+            'statistics-path': `${location}/metadata/stats.puffin`,
+            'file-size-in-bytes': 10,
+            'file-footer-size-in-bytes': 4,
+            'blob-metadata': [],
+          },
+        },
         names: /31337/,
       };
     case 13:
-      return { update: { action: 'add-snapshot', snapshot: snap({ 'snapshot-id': 778, 'schema-id': 42 }) }, names: /schema 42/ };
+      return {
+        update: { action: 'add-snapshot', snapshot: snap({ 'snapshot-id': 778, 'schema-id': 42 }) },
+        names: /schema 42/,
+      };
     default:
       return { update: schema([field('int', { required: 'yes' })]), names: /required/ };
   }
@@ -178,31 +296,85 @@ function validUpdates(p: Plan, location: string): Json[] {
   const out: Json[] = [];
   if (p.columns.length) {
     let next = LAST_COLUMN;
-    const fields = p.columns.map(([name, req, s]) => ({ id: ++next, name, required: false, type: null as unknown, _req: req, _s: s }));
+    const fields = p.columns.map(([name, req, s]) => ({
+      id: ++next,
+      name,
+      required: false,
+      type: null as unknown,
+      _req: req,
+      _s: s,
+    }));
     for (const f of fields) f.type = typeOf(f._s, () => ++next);
     const clean = fields.map(({ _req, _s, ...f }) => f);
-    out.push({ action: 'add-schema', schema: { type: 'struct', fields: [...BASE_FIELDS, ...clean] }, ...(p.giveLastColumnId ? { 'last-column-id': next } : {}) });
+    out.push({
+      action: 'add-schema',
+      schema: { type: 'struct', fields: [...BASE_FIELDS, ...clean] },
+      ...(p.giveLastColumnId ? { 'last-column-id': next } : {}),
+    });
   }
   if (Object.keys(p.properties).length) out.push({ action: 'set-properties', updates: p.properties });
   if (p.spec.length) {
-    out.push({ action: 'add-spec', spec: { fields: p.spec.map(([source, i], n) => ({ name: `p${n}`, transform: (ACCEPTED[source] as string[])[i % (ACCEPTED[source] as string[]).length], 'source-id': source })) } });
+    out.push({
+      action: 'add-spec',
+      spec: {
+        fields: p.spec.map(([source, i], n) => ({
+          name: `p${n}`,
+          transform: (ACCEPTED[source] as string[])[i % (ACCEPTED[source] as string[]).length],
+          'source-id': source,
+        })),
+      },
+    });
     out.push({ action: 'set-default-spec', 'spec-id': -1 });
   }
   if (p.order.length) {
-    out.push({ action: 'add-sort-order', 'sort-order': { fields: p.order.map(([source, i, asc, first]) => ({
-      'source-id': source, transform: (ACCEPTED[source] as string[])[i % (ACCEPTED[source] as string[]).length],
-      direction: asc ? 'asc' : 'desc', 'null-order': first ? 'nulls-first' : 'nulls-last',
-    })) } });
+    out.push({
+      action: 'add-sort-order',
+      'sort-order': {
+        fields: p.order.map(([source, i, asc, first]) => ({
+          'source-id': source,
+          transform: (ACCEPTED[source] as string[])[i % (ACCEPTED[source] as string[]).length],
+          direction: asc ? 'asc' : 'desc',
+          'null-order': first ? 'nulls-first' : 'nulls-last',
+        })),
+      },
+    });
     out.push({ action: 'set-default-sort-order', 'sort-order-id': -1 });
   }
   if (p.snapshot) {
-    out.push({ action: 'add-snapshot', snapshot: { 'snapshot-id': 1, 'sequence-number': 1, 'timestamp-ms': Date.now(), 'manifest-list': `${location}/metadata/snap-1.avro`, summary: { operation: 'append' }, 'schema-id': 0 } });
+    out.push({
+      action: 'add-snapshot',
+      snapshot: {
+        'snapshot-id': 1,
+        'sequence-number': 1,
+        'timestamp-ms': Date.now(),
+        'manifest-list': `${location}/metadata/snap-1.avro`,
+        summary: { operation: 'append' },
+        'schema-id': 0,
+      },
+    });
     // main is always a branch; other names may be tags.
-    if (p.ref) out.push({ action: 'set-snapshot-ref', 'ref-name': p.ref[0], type: p.ref[0] === 'main' ? 'branch' : p.ref[1], 'snapshot-id': 1, ...(p.ref[1] === 'branch' ? { 'min-snapshots-to-keep': 1 } : { 'max-ref-age-ms': 0 }) });
-    if (p.statistics) out.push({ action: 'set-statistics', 'snapshot-id': 1, statistics: {
-      'snapshot-id': 1, 'statistics-path': `${location}/metadata/stats-1.puffin`, 'file-size-in-bytes': 100, 'file-footer-size-in-bytes': 20,
-      'blob-metadata': [{ type: 'apache-datasketches-theta-v1', 'snapshot-id': 1, 'sequence-number': 1, fields: [1] }],
-    } });
+    if (p.ref)
+      out.push({
+        action: 'set-snapshot-ref',
+        'ref-name': p.ref[0],
+        type: p.ref[0] === 'main' ? 'branch' : p.ref[1],
+        'snapshot-id': 1,
+        ...(p.ref[1] === 'branch' ? { 'min-snapshots-to-keep': 1 } : { 'max-ref-age-ms': 0 }),
+      });
+    if (p.statistics)
+      out.push({
+        action: 'set-statistics',
+        'snapshot-id': 1,
+        statistics: {
+          'snapshot-id': 1,
+          'statistics-path': `${location}/metadata/stats-1.puffin`,
+          'file-size-in-bytes': 100,
+          'file-footer-size-in-bytes': 20,
+          'blob-metadata': [
+            { type: 'apache-datasketches-theta-v1', 'snapshot-id': 1, 'sequence-number': 1, fields: [1] },
+          ],
+        },
+      });
   }
   return out;
 }
@@ -214,7 +386,8 @@ for (const backend of await backends()) {
     let prefix: string;
     let realFetch: typeof fetch;
     let tableNo = 0;
-    const ice = (method: string, p: string, body?: unknown) => server.request(method, `/iceberg/v1${p}`, { headers: { Authorization: `Bearer ${token}` }, body });
+    const ice = (method: string, p: string, body?: unknown) =>
+      server.request(method, `/iceberg/v1${p}`, { headers: { Authorization: `Bearer ${token}` }, body });
     const tablesPath = () => `/${prefix}/namespaces/lab/tables`;
     const fileOf = (location: string) => warehouseFile(server.dataDir, location);
 
@@ -232,14 +405,26 @@ for (const backend of await backends()) {
       let project: string;
       ({ token, projectId: project } = await server.login());
       const instance = await createRunningInstance(server, token, project, 'ice_strict');
-      assert.equal((await server.request('POST', `/v1/${project}/instances/${instance}/catalogs`, { token, body: { catalog_name: 'lake' } })).status, 201);
+      assert.equal(
+        (
+          await server.request('POST', `/v1/${project}/instances/${instance}/catalogs`, {
+            token,
+            body: { catalog_name: 'lake' },
+          })
+        ).status,
+        201,
+      );
       prefix = `${instance}~lake`;
       assert.equal((await ice('POST', `/${prefix}/namespaces`, { namespace: ['lab'] })).status, 200);
       realFetch = globalThis.fetch;
       globalThis.fetch = (async (input: string | URL | Request, init?: RequestInit) => {
         const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
         if (!url.startsWith('obs://')) return realFetch(input, init);
-        try { return new Response(fs.readFileSync(fileOf(url)), { status: 200 }); } catch { return new Response('not found', { status: 404 }); }
+        try {
+          return new Response(fs.readFileSync(fileOf(url)), { status: 200 });
+        } catch {
+          return new Response('not found', { status: 404 });
+        }
       }) as typeof fetch;
     });
     after(async () => {
@@ -251,7 +436,11 @@ for (const backend of await backends()) {
       const name = `t${++tableNo}`;
       const r = await ice('POST', tablesPath(), { name, schema: { type: 'struct', fields: BASE_FIELDS }, ...extra });
       assert.equal(r.status, 200, r.text);
-      return { name, location: r.json.metadata.location as string, metadataLocation: r.json['metadata-location'] as string };
+      return {
+        name,
+        location: r.json.metadata.location as string,
+        metadataLocation: r.json['metadata-location'] as string,
+      };
     };
 
     /** Posts a commit that must be refused; checks the status, the type, the message and that nothing changed. */
@@ -265,16 +454,26 @@ for (const backend of await backends()) {
       assert.equal(r.json.error.type, status === 409 ? 'CommitFailedException' : 'BadRequestException', r.text);
       assert.match(r.json.error.message, names, `${what}: the message names the problem`);
       assert.deepEqual(listing(folder), before, `${what}: the table's folder is unchanged`);
-      assert.equal((await ice('GET', `${tablesPath()}/${t.name}`)).json['metadata-location'], loaded, `${what}: the table is unchanged`);
+      assert.equal(
+        (await ice('GET', `${tablesPath()}/${t.name}`)).json['metadata-location'],
+        loaded,
+        `${what}: the table is unchanged`,
+      );
       return r;
     }
 
     /** The file an answer names, judged by the JSON Schema, the spec's rules and icebird. */
     async function judge(answer: Json, what: string) {
       const onDisk = JSON.parse(fs.readFileSync(fileOf(answer['metadata-location']), 'utf8')) as Json;
-      assert.ok(validSchema(onDisk), `${what}: not a TableMetadata of the REST spec: ${ajv.errorsText(validSchema.errors)}`);
+      assert.ok(
+        validSchema(onDisk),
+        `${what}: not a TableMetadata of the REST spec: ${ajv.errorsText(validSchema.errors)}`,
+      );
       assert.deepEqual(specViolations(onDisk), [], `${what}: breaks the table spec`);
-      const read = await icebergMetadata({ tableUrl: onDisk.location, metadataFileName: path.basename(answer['metadata-location']) });
+      const read = await icebergMetadata({
+        tableUrl: onDisk.location,
+        metadataFileName: path.basename(answer['metadata-location']),
+      });
       assert.deepEqual(read, onDisk, `${what}: icebird reads the same metadata`);
     }
 
@@ -287,12 +486,57 @@ for (const backend of await backends()) {
         }
       }
       // The issue's two examples, exactly.
-      await refused(t, { requirements: [], updates: [{ action: 'add-schema', schema: { type: 'struct', fields: [...BASE_FIELDS, { id: 7, name: 'l', required: false, type: { type: 'list', 'element-id': 8, 'element-required': false } }] } }] }, 400, /list needs an element/);
-      await refused(t, { requirements: [], updates: [{ action: 'set-properties', updates: { b: 1 } }] }, 400, /b|updates/);
+      await refused(
+        t,
+        {
+          requirements: [],
+          updates: [
+            {
+              action: 'add-schema',
+              schema: {
+                type: 'struct',
+                fields: [
+                  ...BASE_FIELDS,
+                  {
+                    id: 7,
+                    name: 'l',
+                    required: false,
+                    type: { type: 'list', 'element-id': 8, 'element-required': false },
+                  },
+                ],
+              },
+            },
+          ],
+        },
+        400,
+        /list needs an element/,
+      );
+      await refused(
+        t,
+        { requirements: [], updates: [{ action: 'set-properties', updates: { b: 1 } }] },
+        400,
+        /b|updates/,
+      );
       // A failed requirement is a conflict, 409, with nothing written either.
-      await refused(t, { requirements: [{ type: 'assert-current-schema-id', 'current-schema-id': 9 }], updates: [{ action: 'set-properties', updates: { a: 'b' } }] }, 409, /current schema id/);
+      await refused(
+        t,
+        {
+          requirements: [{ type: 'assert-current-schema-id', 'current-schema-id': 9 }],
+          updates: [{ action: 'set-properties', updates: { a: 'b' } }],
+        },
+        409,
+        /current schema id/,
+      );
       // An invalid update after valid ones refuses the whole commit.
-      await refused(t, { requirements: [], updates: [{ action: 'set-properties', updates: { a: 'b' } }, invalidUpdate(6, 0, t.location).update] }, 400, /day/);
+      await refused(
+        t,
+        {
+          requirements: [],
+          updates: [{ action: 'set-properties', updates: { a: 'b' } }, invalidUpdate(6, 0, t.location).update],
+        },
+        400,
+        /day/,
+      );
     });
 
     test('a create or register of invalid metadata is refused and writes nothing', async () => {
@@ -304,7 +548,11 @@ for (const backend of await backends()) {
         assert.equal(r.status, 400, r.text);
         assert.match(r.json.error.message, names);
       }
-      const dayOnLong = await ice('POST', tablesPath(), { name: 'never', schema: { type: 'struct', fields: BASE_FIELDS }, 'partition-spec': { fields: [{ name: 'p', transform: 'day', 'source-id': 1 }] } });
+      const dayOnLong = await ice('POST', tablesPath(), {
+        name: 'never',
+        schema: { type: 'struct', fields: BASE_FIELDS },
+        'partition-spec': { fields: [{ name: 'p', transform: 'day', 'source-id': 1 }] },
+      });
       assert.equal(dayOnLong.status, 400, dayOnLong.text);
       assert.match(dayOnLong.json.error.message, /day needs a date or timestamp/);
       assert.equal((await ice('GET', `${tablesPath()}/never`)).status, 404);
@@ -312,14 +560,19 @@ for (const backend of await backends()) {
       // A metadata file another writer left behind, broken in one way each: register refuses it.
       const t = await create();
       const good = JSON.parse(fs.readFileSync(fileOf(t.metadataLocation), 'utf8')) as Json;
-      for (const [i, [broken, names]] of ([
-        [{ ...good, properties: { a: 1 } }, /property a/],
-        [{ ...good, refs: { main: { type: 'branch', 'snapshot-id': 5 } } }, /snapshot 5/],
-        [{ ...good, 'last-column-id': 2 }, /last-column-id/],
-      ] as const).entries()) {
+      for (const [i, [broken, names]] of (
+        [
+          [{ ...good, properties: { a: 1 } }, /property a/],
+          [{ ...good, refs: { main: { type: 'branch', 'snapshot-id': 5 } } }, /snapshot 5/],
+          [{ ...good, 'last-column-id': 2 }, /last-column-id/],
+        ] as const
+      ).entries()) {
         const location = `${t.location}/metadata/broken-${i}.metadata.json`;
         fs.writeFileSync(fileOf(location), JSON.stringify(broken));
-        const r = await ice('POST', `/${prefix}/namespaces/lab/register`, { name: `reg${i}`, 'metadata-location': location });
+        const r = await ice('POST', `/${prefix}/namespaces/lab/register`, {
+          name: `reg${i}`,
+          'metadata-location': location,
+        });
         assert.equal(r.status, 400, r.text);
         assert.match(r.json.error.message, names);
         assert.equal((await ice('GET', `${tablesPath()}/reg${i}`)).status, 404);

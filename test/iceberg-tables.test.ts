@@ -1,9 +1,10 @@
 // Iceberg tables over the REST catalog on both metadata stores: each is a LakeCat table of format
 // ICEBERG whose metadata file lives in the local warehouse, so both APIs and the files must agree.
-import { after, before, describe, test } from 'node:test';
+
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
 import { IcebergRestCatalog } from 'iceberg-js';
 import { backends, createRunningInstance, startServer, type TestServer } from './helpers/server.js';
 
@@ -11,16 +12,37 @@ const user = (name: string) => ({ principal_name: name, principal_source: 'IAM',
 
 // Ids in the request are the client's own; the server must renumber them.
 const SCHEMA = {
-  type: 'struct', 'schema-id': 7, 'identifier-field-ids': [50],
+  type: 'struct',
+  'schema-id': 7,
+  'identifier-field-ids': [50],
   fields: [
     { id: 50, name: 'id', required: true, type: 'long' },
     { id: 51, name: 'ts', required: false, type: 'timestamptz' },
     { id: 52, name: 'price', required: false, type: 'decimal(10,2)', doc: 'in euros' },
-    { id: 53, name: 'address', required: false, type: { type: 'struct', fields: [
-      { id: 60, name: 'city', required: false, type: 'string' }, { id: 61, name: 'zip', required: false, type: 'int' },
-    ] } },
-    { id: 54, name: 'tags', required: false, type: { type: 'list', 'element-id': 70, element: 'string', 'element-required': false } },
-    { id: 55, name: 'attrs', required: false, type: { type: 'map', 'key-id': 80, key: 'string', 'value-id': 81, value: 'double', 'value-required': true } },
+    {
+      id: 53,
+      name: 'address',
+      required: false,
+      type: {
+        type: 'struct',
+        fields: [
+          { id: 60, name: 'city', required: false, type: 'string' },
+          { id: 61, name: 'zip', required: false, type: 'int' },
+        ],
+      },
+    },
+    {
+      id: 54,
+      name: 'tags',
+      required: false,
+      type: { type: 'list', 'element-id': 70, element: 'string', 'element-required': false },
+    },
+    {
+      id: 55,
+      name: 'attrs',
+      required: false,
+      type: { type: 'map', 'key-id': 80, key: 'string', 'value-id': 81, value: 'double', 'value-required': true },
+    },
   ],
 };
 
@@ -31,45 +53,90 @@ for (const backend of await backends()) {
     let project: string;
     let instance: string;
     let prefix: string;
-    const ice = (method: string, p: string, o: { body?: unknown; query?: Record<string, string | number>; t?: string; headers?: Record<string, string> } = {}) =>
-      server.request(method, `/iceberg/v1${p}`, { headers: { Authorization: `Bearer ${o.t ?? token}`, ...o.headers }, body: o.body, query: o.query });
+    const ice = (
+      method: string,
+      p: string,
+      o: { body?: unknown; query?: Record<string, string | number>; t?: string; headers?: Record<string, string> } = {},
+    ) =>
+      server.request(method, `/iceberg/v1${p}`, {
+        headers: { Authorization: `Bearer ${o.t ?? token}`, ...o.headers },
+        body: o.body,
+        query: o.query,
+      });
     const tables = (namespace: string) => `/${prefix}/namespaces/${namespace}/tables`;
     const lf = () => `/v1/${project}/instances/${instance}/catalogs/lake/databases`;
     /** Where the local backend keeps an object of a storage location. */
     const fileOf = (location: string): string => {
       const m = /^(obs|s3|file):\/\/([^/]*)(\/.*)$/.exec(location);
       assert.ok(m, location);
-      return m[1] === 'file' ? m[3] as string : path.join(server.dataDir, 'warehouse', m[2] as string, (m[3] as string).slice(1));
+      return m[1] === 'file'
+        ? (m[3] as string)
+        : path.join(server.dataDir, 'warehouse', m[2] as string, (m[3] as string).slice(1));
     };
     const create = (namespace: string, name: string, extra: Record<string, unknown> = {}) =>
-      ice('POST', tables(namespace), { body: { name, schema: { type: 'struct', fields: [{ id: 1, name: 'id', required: true, type: 'int' }] }, ...extra } });
+      ice('POST', tables(namespace), {
+        body: {
+          name,
+          schema: { type: 'struct', fields: [{ id: 1, name: 'id', required: true, type: 'int' }] },
+          ...extra,
+        },
+      });
 
     before(async () => {
       server = await startServer(backend);
       ({ token, projectId: project } = await server.login());
       instance = await createRunningInstance(server, token, project, 'ice_tables');
-      assert.equal((await server.request('POST', `/v1/${project}/instances/${instance}/catalogs`, { token, body: { catalog_name: 'lake' } })).status, 201);
+      assert.equal(
+        (
+          await server.request('POST', `/v1/${project}/instances/${instance}/catalogs`, {
+            token,
+            body: { catalog_name: 'lake' },
+          })
+        ).status,
+        201,
+      );
       prefix = `${instance}~lake`;
-      for (const n of ['sales', 'other']) assert.equal((await ice('POST', `/${prefix}/namespaces`, { body: { namespace: [n] } })).status, 200);
+      for (const n of ['sales', 'other'])
+        assert.equal((await ice('POST', `/${prefix}/namespaces`, { body: { namespace: [n] } })).status, 200);
     });
-    after(async () => { await server?.stop(); });
+    after(async () => {
+      await server?.stop();
+    });
 
     test('config advertises the table endpoints', async () => {
       const r = await ice('GET', '/config', { query: { warehouse: `${instance}/lake` } });
-      for (const e of ['GET /v1/{prefix}/namespaces/{namespace}/tables', 'POST /v1/{prefix}/namespaces/{namespace}/tables',
-        'GET /v1/{prefix}/namespaces/{namespace}/tables/{table}', 'HEAD /v1/{prefix}/namespaces/{namespace}/tables/{table}',
-        'DELETE /v1/{prefix}/namespaces/{namespace}/tables/{table}', 'POST /v1/{prefix}/tables/rename']) {
+      for (const e of [
+        'GET /v1/{prefix}/namespaces/{namespace}/tables',
+        'POST /v1/{prefix}/namespaces/{namespace}/tables',
+        'GET /v1/{prefix}/namespaces/{namespace}/tables/{table}',
+        'HEAD /v1/{prefix}/namespaces/{namespace}/tables/{table}',
+        'DELETE /v1/{prefix}/namespaces/{namespace}/tables/{table}',
+        'POST /v1/{prefix}/tables/rename',
+      ]) {
         assert.ok(r.json.endpoints.includes(e), e);
       }
       assert.ok(r.json.endpoints.includes('POST /v1/{prefix}/namespaces/{namespace}/tables/{table}'), 'commits');
     });
 
     test('create writes v2 metadata with fresh ids, and load reads it back', async () => {
-      const r = await ice('POST', tables('sales'), { body: {
-        name: 'Orders', schema: SCHEMA, properties: { owner_team: 'sales' },
-        'partition-spec': { 'spec-id': 3, fields: [{ name: 'ts_day', transform: 'day', 'source-id': 51, 'field-id': 4000 }, { name: 'zip_b', transform: 'bucket[8]', 'source-id': 61 }] },
-        'write-order': { 'order-id': 5, fields: [{ transform: 'identity', 'source-id': 50, direction: 'desc', 'null-order': 'nulls-last' }] },
-      } });
+      const r = await ice('POST', tables('sales'), {
+        body: {
+          name: 'Orders',
+          schema: SCHEMA,
+          properties: { owner_team: 'sales' },
+          'partition-spec': {
+            'spec-id': 3,
+            fields: [
+              { name: 'ts_day', transform: 'day', 'source-id': 51, 'field-id': 4000 },
+              { name: 'zip_b', transform: 'bucket[8]', 'source-id': 61 },
+            ],
+          },
+          'write-order': {
+            'order-id': 5,
+            fields: [{ transform: 'identity', 'source-id': 50, direction: 'desc', 'null-order': 'nulls-last' }],
+          },
+        },
+      });
       assert.equal(r.status, 200, r.text);
       const m = r.json.metadata;
       assert.equal(m['format-version'], 2);
@@ -79,31 +146,69 @@ for (const backend of await backends()) {
       assert.equal(schema['schema-id'], 0);
       assert.equal(m['current-schema-id'], 0);
       // Top-level fields first, then nested ones in order.
-      assert.deepEqual(ids(schema), [['id', 1], ['ts', 2], ['price', 3], ['address', 4], ['tags', 5], ['attrs', 6]]);
-      assert.deepEqual(ids(schema.fields[3].type), [['city', 7], ['zip', 8]]);
+      assert.deepEqual(ids(schema), [
+        ['id', 1],
+        ['ts', 2],
+        ['price', 3],
+        ['address', 4],
+        ['tags', 5],
+        ['attrs', 6],
+      ]);
+      assert.deepEqual(ids(schema.fields[3].type), [
+        ['city', 7],
+        ['zip', 8],
+      ]);
       assert.equal(schema.fields[4].type['element-id'], 9);
       assert.deepEqual([schema.fields[5].type['key-id'], schema.fields[5].type['value-id']], [10, 11]);
       assert.deepEqual(schema['identifier-field-ids'], [1]);
       assert.equal(m['last-column-id'], 11);
-      assert.deepEqual(m['partition-specs'], [{ 'spec-id': 0, fields: [
-        { name: 'ts_day', transform: 'day', 'source-id': 2, 'field-id': 1000 }, { name: 'zip_b', transform: 'bucket[8]', 'source-id': 8, 'field-id': 1001 },
-      ] }]);
+      assert.deepEqual(m['partition-specs'], [
+        {
+          'spec-id': 0,
+          fields: [
+            { name: 'ts_day', transform: 'day', 'source-id': 2, 'field-id': 1000 },
+            { name: 'zip_b', transform: 'bucket[8]', 'source-id': 8, 'field-id': 1001 },
+          ],
+        },
+      ]);
       assert.equal(m['default-spec-id'], 0);
       assert.equal(m['last-partition-id'], 1001);
-      assert.deepEqual(m['sort-orders'], [{ 'order-id': 1, fields: [{ transform: 'identity', 'source-id': 1, direction: 'desc', 'null-order': 'nulls-last' }] }]);
+      assert.deepEqual(m['sort-orders'], [
+        {
+          'order-id': 1,
+          fields: [{ transform: 'identity', 'source-id': 1, direction: 'desc', 'null-order': 'nulls-last' }],
+        },
+      ]);
       assert.equal(m['default-sort-order-id'], 1);
       assert.deepEqual(m.properties, { owner_team: 'sales' });
       assert.equal(m['current-snapshot-id'], -1);
       assert.deepEqual([m.snapshots, m['snapshot-log'], m['metadata-log'], m.refs], [[], [], [], {}]);
       const db = (await server.request('GET', `${lf()}/sales`, { token })).json;
       assert.equal(m.location, `${db.location}/orders`);
-      assert.match(r.json['metadata-location'], new RegExp(`^${m.location}/metadata/00000-[0-9a-f-]{36}\\.metadata\\.json$`));
+      assert.match(
+        r.json['metadata-location'],
+        new RegExp(`^${m.location}/metadata/00000-[0-9a-f-]{36}\\.metadata\\.json$`),
+      );
       assert.deepEqual(r.json.config, {});
 
       const onDisk = JSON.parse(fs.readFileSync(fileOf(r.json['metadata-location']), 'utf8'));
       assert.deepEqual(onDisk, m);
-      for (const k of ['format-version', 'table-uuid', 'location', 'last-sequence-number', 'last-updated-ms', 'last-column-id', 'current-schema-id', 'schemas',
-        'default-spec-id', 'partition-specs', 'last-partition-id', 'default-sort-order-id', 'sort-orders']) assert.ok(k in onDisk, k);
+      for (const k of [
+        'format-version',
+        'table-uuid',
+        'location',
+        'last-sequence-number',
+        'last-updated-ms',
+        'last-column-id',
+        'current-schema-id',
+        'schemas',
+        'default-spec-id',
+        'partition-specs',
+        'last-partition-id',
+        'default-sort-order-id',
+        'sort-orders',
+      ])
+        assert.ok(k in onDisk, k);
 
       const loaded = await ice('GET', `${tables('sales')}/orders`);
       assert.equal(loaded.status, 200, loaded.text);
@@ -116,9 +221,11 @@ for (const backend of await backends()) {
       assert.equal(shown.json.table_format, 'ICEBERG');
       assert.equal(shown.json.table_type, 'EXTERNAL_TABLE');
       assert.deepEqual(shown.json.storage_descriptor.columns, [
-        { column_name: 'id', column_type: 'bigint' }, { column_name: 'ts', column_type: 'timestamp' },
+        { column_name: 'id', column_type: 'bigint' },
+        { column_name: 'ts', column_type: 'timestamp' },
         { column_name: 'price', column_type: 'decimal(10,2)', comment: 'in euros' },
-        { column_name: 'address', column_type: 'struct<city:string,zip:int>' }, { column_name: 'tags', column_type: 'array<string>' },
+        { column_name: 'address', column_type: 'struct<city:string,zip:int>' },
+        { column_name: 'tags', column_type: 'array<string>' },
         { column_name: 'attrs', column_type: 'map<string,double>' },
       ]);
       const loaded = await ice('GET', `${tables('sales')}/orders`);
@@ -135,7 +242,10 @@ for (const backend of await backends()) {
       assert.equal(r.json.metadata.location, location);
       assert.ok(r.json['metadata-location'].startsWith(`${location}/metadata/`));
       assert.ok(fs.existsSync(fileOf(r.json['metadata-location'])));
-      assert.equal((await server.request('GET', `${lf()}/other/tables/placed`, { token })).json.storage_descriptor.location, location);
+      assert.equal(
+        (await server.request('GET', `${lf()}/other/tables/placed`, { token })).json.storage_descriptor.location,
+        location,
+      );
       const outside = await create('other', 'outside', { location: 'hdfs://nn/x' });
       assert.equal(outside.status, 400, outside.text);
       assert.equal((await ice('HEAD', `${tables('other')}/outside`)).status, 404);
@@ -143,15 +253,39 @@ for (const backend of await backends()) {
     });
 
     test('every primitive type has its Hive column type', async () => {
-      const types: [string, string][] = [['boolean', 'boolean'], ['int', 'int'], ['float', 'float'], ['double', 'double'], ['date', 'date'],
-        ['timestamp', 'timestamp'], ['time', 'string'], ['string', 'string'], ['uuid', 'string'], ['binary', 'binary'], ['fixed[16]', 'binary'],
-        ['decimal(38, 0)', 'decimal(38,0)']];
-      const r = await ice('POST', tables('other'), { body: { name: 'typed', schema: { type: 'struct',
-        fields: types.map(([t], i) => ({ id: i + 1, name: `c${i}`, required: false, type: t })) } } });
+      const types: [string, string][] = [
+        ['boolean', 'boolean'],
+        ['int', 'int'],
+        ['float', 'float'],
+        ['double', 'double'],
+        ['date', 'date'],
+        ['timestamp', 'timestamp'],
+        ['time', 'string'],
+        ['string', 'string'],
+        ['uuid', 'string'],
+        ['binary', 'binary'],
+        ['fixed[16]', 'binary'],
+        ['decimal(38, 0)', 'decimal(38,0)'],
+      ];
+      const r = await ice('POST', tables('other'), {
+        body: {
+          name: 'typed',
+          schema: {
+            type: 'struct',
+            fields: types.map(([t], i) => ({ id: i + 1, name: `c${i}`, required: false, type: t })),
+          },
+        },
+      });
       assert.equal(r.status, 200, r.text);
       const shown = await server.request('GET', `${lf()}/other/tables/typed`, { token });
-      assert.deepEqual(shown.json.storage_descriptor.columns.map((c: { column_type: string }) => c.column_type), types.map(([, h]) => h));
-      assert.equal((await ice('DELETE', `${tables('other')}/typed`, { query: { purgeRequested: 'true' } })).status, 204);
+      assert.deepEqual(
+        shown.json.storage_descriptor.columns.map((c: { column_type: string }) => c.column_type),
+        types.map(([, h]) => h),
+      );
+      assert.equal(
+        (await ice('DELETE', `${tables('other')}/typed`, { query: { purgeRequested: 'true' } })).status,
+        204,
+      );
     });
 
     test('create refuses an existing table, a missing namespace and bad schemas; staging creates nothing', async () => {
@@ -165,17 +299,32 @@ for (const backend of await backends()) {
       const staged = await create('sales', 'staged', { 'stage-create': true });
       assert.equal(staged.status, 200, staged.text);
       assert.equal(staged.json['metadata-location'], undefined);
-      assert.equal((await ice('POST', tables('sales'), { body: { name: 'bad', schema: { type: 'struct', fields: [{ id: 1, name: 'x', type: 'nonsense' }] } } })).status, 400);
-      const badSource = await create('sales', 'bad', { 'partition-spec': { fields: [{ name: 'p', transform: 'identity', 'source-id': 99 }] } });
+      assert.equal(
+        (
+          await ice('POST', tables('sales'), {
+            body: { name: 'bad', schema: { type: 'struct', fields: [{ id: 1, name: 'x', type: 'nonsense' }] } },
+          })
+        ).status,
+        400,
+      );
+      const badSource = await create('sales', 'bad', {
+        'partition-spec': { fields: [{ name: 'p', transform: 'identity', 'source-id': 99 }] },
+      });
       assert.equal(badSource.status, 400, badSource.text);
       assert.equal((await ice('HEAD', `${tables('sales')}/bad`)).status, 404);
       assert.equal((await ice('HEAD', `${tables('sales')}/staged`)).status, 404);
     });
 
     test('a table created through LakeFormation is not an Iceberg table', async () => {
-      const t = await server.request('POST', `${lf()}/sales/tables`, { token, body: {
-        table_name: 'hive_t', table_type: 'EXTERNAL_TABLE', owner_type: 'USER', storage_descriptor: { columns: [{ column_name: 'id', column_type: 'int' }] },
-      } });
+      const t = await server.request('POST', `${lf()}/sales/tables`, {
+        token,
+        body: {
+          table_name: 'hive_t',
+          table_type: 'EXTERNAL_TABLE',
+          owner_type: 'USER',
+          storage_descriptor: { columns: [{ column_name: 'id', column_type: 'int' }] },
+        },
+      });
       assert.equal(t.status, 201, t.text);
       const listed = await ice('GET', tables('sales'));
       assert.equal(listed.status, 200, listed.text);
@@ -219,7 +368,11 @@ for (const backend of await backends()) {
       assert.equal(same.text, '');
       const other = await ice('GET', `${tables('sales')}/orders`, { headers: { 'If-None-Match': '"something-else"' } });
       assert.equal(other.status, 200);
-      assert.equal((await ice('GET', `${tables('other')}/l1`)).headers.get('etag') === etag, false, 'each metadata file has its own tag');
+      assert.equal(
+        (await ice('GET', `${tables('other')}/l1`)).headers.get('etag') === etag,
+        false,
+        'each metadata file has its own tag',
+      );
     });
 
     test('drop without purge keeps the files; with purge removes them', async () => {
@@ -229,7 +382,10 @@ for (const backend of await backends()) {
       const purgedFile = fileOf(purged.json['metadata-location']);
       assert.ok(fs.existsSync(keptFile) && fs.existsSync(purgedFile));
       assert.equal((await ice('DELETE', `${tables('other')}/kept`)).status, 204);
-      assert.equal((await ice('DELETE', `${tables('other')}/purged`, { query: { purgeRequested: 'true' } })).status, 204);
+      assert.equal(
+        (await ice('DELETE', `${tables('other')}/purged`, { query: { purgeRequested: 'true' } })).status,
+        204,
+      );
       assert.ok(fs.existsSync(keptFile), 'a plain drop leaves the files');
       assert.ok(!fs.existsSync(purgedFile), 'a purge removes them');
       for (const n of ['kept', 'purged']) {
@@ -244,34 +400,62 @@ for (const backend of await backends()) {
     test('rename within a namespace; 404 and 409 as the spec says', async () => {
       assert.equal((await create('other', 'before')).status, 200);
       const id = (namespace: string, name: string) => ({ namespace: [namespace], name });
-      const r = await ice('POST', `/${prefix}/tables/rename`, { body: { source: id('other', 'before'), destination: id('other', 'after') } });
+      const r = await ice('POST', `/${prefix}/tables/rename`, {
+        body: { source: id('other', 'before'), destination: id('other', 'after') },
+      });
       assert.equal(r.status, 204, r.text);
       assert.equal((await ice('HEAD', `${tables('other')}/before`)).status, 404);
       const loaded = await ice('GET', `${tables('other')}/after`);
       assert.equal(loaded.status, 200, loaded.text);
       assert.ok(fs.existsSync(fileOf(loaded.json['metadata-location'])));
-      const missing = await ice('POST', `/${prefix}/tables/rename`, { body: { source: id('other', 'before'), destination: id('other', 'x') } });
+      const missing = await ice('POST', `/${prefix}/tables/rename`, {
+        body: { source: id('other', 'before'), destination: id('other', 'x') },
+      });
       assert.equal(missing.status, 404);
       assert.equal(missing.json.error.type, 'NoSuchTableException');
-      const taken = await ice('POST', `/${prefix}/tables/rename`, { body: { source: id('other', 'after'), destination: id('other', 'l1') } });
+      const taken = await ice('POST', `/${prefix}/tables/rename`, {
+        body: { source: id('other', 'after'), destination: id('other', 'l1') },
+      });
       assert.equal(taken.status, 409, taken.text);
       assert.equal(taken.json.error.type, 'AlreadyExistsException');
-      const noNs = await ice('POST', `/${prefix}/tables/rename`, { body: { source: id('other', 'after'), destination: id('nowhere', 'x') } });
+      const noNs = await ice('POST', `/${prefix}/tables/rename`, {
+        body: { source: id('other', 'after'), destination: id('nowhere', 'x') },
+      });
       assert.equal(noNs.status, 404);
       assert.equal(noNs.json.error.type, 'NoSuchNamespaceException');
-      assert.equal((await ice('POST', `/${prefix}/tables/rename`, { body: { source: id('other', 'after') } })).status, 400);
+      assert.equal(
+        (await ice('POST', `/${prefix}/tables/rename`, { body: { source: id('other', 'after') } })).status,
+        400,
+      );
     });
 
     test('a user without grants sees nothing; a table grant shows that table; another project sees nothing', async () => {
-      assert.equal((await server.request('POST', '/v3/users', { token, body: { user: { name: 'icet', password: 'Ice-tables-pass-1' } } })).status, 201);
+      assert.equal(
+        (
+          await server.request('POST', '/v3/users', {
+            token,
+            body: { user: { name: 'icet', password: 'Ice-tables-pass-1' } },
+          })
+        ).status,
+        201,
+      );
       const u = await server.login('icet', 'Ice-tables-pass-1');
       assert.equal((await ice('GET', tables('sales'), { t: u.token })).status, 404);
       assert.equal((await ice('GET', `${tables('sales')}/orders`, { t: u.token })).status, 404);
       assert.equal((await ice('HEAD', `${tables('sales')}/orders`, { t: u.token })).status, 404);
       assert.equal((await ice('DELETE', `${tables('sales')}/orders`, { t: u.token })).status, 404);
-      const g = await server.request('POST', `/v1/${project}/instances/${instance}/policies/grant`, { token, body: {
-        effect: true, principal_list: [user('icet')], resource: { type: 'TABLE', catalogs: [{ name: 'lake', databases: [{ name: 'other', tables: [{ name: 'l1' }] }] }] }, permissions: ['SELECT'],
-      } });
+      const g = await server.request('POST', `/v1/${project}/instances/${instance}/policies/grant`, {
+        token,
+        body: {
+          effect: true,
+          principal_list: [user('icet')],
+          resource: {
+            type: 'TABLE',
+            catalogs: [{ name: 'lake', databases: [{ name: 'other', tables: [{ name: 'l1' }] }] }],
+          },
+          permissions: ['SELECT'],
+        },
+      });
       assert.equal(g.status, 200, g.text);
       const listed = await ice('GET', tables('other'), { t: u.token });
       assert.equal(listed.status, 200, listed.text);
@@ -282,7 +466,11 @@ for (const backend of await backends()) {
       assert.equal(drop.json.error.type, 'ForbiddenException');
       assert.equal((await ice('HEAD', `${tables('other')}/l1`)).status, 204, 'still there');
 
-      assert.equal((await server.request('POST', '/v3/projects', { token, body: { project: { name: 'ice-tables-other' } } })).status, 201);
+      assert.equal(
+        (await server.request('POST', '/v3/projects', { token, body: { project: { name: 'ice-tables-other' } } }))
+          .status,
+        201,
+      );
       const other = await server.login('admin', server.adminPassword, 'ice-tables-other');
       assert.equal((await ice('GET', tables('sales'), { t: other.token })).status, 404);
       assert.equal((await ice('GET', `${tables('sales')}/orders`, { t: other.token })).status, 404);
@@ -291,9 +479,20 @@ for (const backend of await backends()) {
     });
 
     test('iceberg-js, a third-party client, creates, loads, commits, lists, renames across namespaces, registers and drops a table', async () => {
-      const catalog = new IcebergRestCatalog({ baseUrl: `${server.url}/iceberg/`, warehouse: `${instance}/lake`, auth: { type: 'bearer', token } });
+      const catalog = new IcebergRestCatalog({
+        baseUrl: `${server.url}/iceberg/`,
+        warehouse: `${instance}/lake`,
+        auth: { type: 'bearer', token },
+      });
       const created = await catalog.createTable({ namespace: ['sales'] }, {
-        name: 'via_js', schema: { type: 'struct', fields: [{ id: 1, name: 'id', type: 'long', required: true }, { id: 2, name: 'name', type: 'string', required: false }] },
+        name: 'via_js',
+        schema: {
+          type: 'struct',
+          fields: [
+            { id: 1, name: 'id', type: 'long', required: true },
+            { id: 2, name: 'name', type: 'string', required: false },
+          ],
+        },
         'partition-spec': { 'spec-id': 0, fields: [{ name: 'id_bucket', transform: 'bucket[4]', 'source-id': 1 }] },
       } as Parameters<typeof catalog.createTable>[1]);
       assert.equal(created['format-version'], 2);
@@ -304,9 +503,22 @@ for (const backend of await backends()) {
       assert.ok(names.includes('via_js') && names.includes('orders') && !names.includes('hive_t'), names.join(','));
       // A commit through the client: an appended snapshot and a property, guarded by the table's uuid.
       const committed = await catalog.commitTable({ namespace: ['sales'], name: 'via_js' }, {
-        requirements: [{ type: 'assert-table-uuid', uuid: created['table-uuid'] }, { type: 'assert-ref-snapshot-id', ref: 'main', 'snapshot-id': null }],
+        requirements: [
+          { type: 'assert-table-uuid', uuid: created['table-uuid'] },
+          { type: 'assert-ref-snapshot-id', ref: 'main', 'snapshot-id': null },
+        ],
         updates: [
-          { action: 'add-snapshot', snapshot: { 'snapshot-id': 42, 'sequence-number': 1, 'timestamp-ms': Date.now(), 'manifest-list': 'obs://x/snap-42.avro', summary: { operation: 'append' }, 'schema-id': 0 } },
+          {
+            action: 'add-snapshot',
+            snapshot: {
+              'snapshot-id': 42,
+              'sequence-number': 1,
+              'timestamp-ms': Date.now(),
+              'manifest-list': 'obs://x/snap-42.avro',
+              summary: { operation: 'append' },
+              'schema-id': 0,
+            },
+          },
           { action: 'set-snapshot-ref', 'ref-name': 'main', type: 'branch', 'snapshot-id': 42 },
           { action: 'set-properties', updates: { 'written.by': 'iceberg-js' } },
         ],
@@ -318,11 +530,19 @@ for (const backend of await backends()) {
       await catalog.createNamespace({ namespace: ['sales', 'archive'] });
       const children = await catalog.listNamespaces({ parent: { namespace: ['sales'] } });
       assert.deepEqual(children.namespaces, [{ namespace: ['sales', 'archive'] }]);
-      await catalog.renameTable({ source: { namespace: ['sales'], name: 'via_js' }, destination: { namespace: ['sales', 'archive'], name: 'via_js2' } });
+      await catalog.renameTable({
+        source: { namespace: ['sales'], name: 'via_js' },
+        destination: { namespace: ['sales', 'archive'], name: 'via_js2' },
+      });
       assert.equal(await catalog.tableExists({ namespace: ['sales'], name: 'via_js' }), false);
       assert.equal(await catalog.tableExists({ namespace: ['sales', 'archive'], name: 'via_js2' }), true);
-      const location = (await ice('GET', `/${prefix}/namespaces/sales%1Farchive/tables/via_js2`)).json['metadata-location'];
-      const registered = await catalog.registerTable({ namespace: ['sales', 'archive'] }, { name: 'via_js_copy', 'metadata-location': location });
+      const location = (await ice('GET', `/${prefix}/namespaces/sales%1Farchive/tables/via_js2`)).json[
+        'metadata-location'
+      ];
+      const registered = await catalog.registerTable(
+        { namespace: ['sales', 'archive'] },
+        { name: 'via_js_copy', 'metadata-location': location },
+      );
       assert.equal(registered['table-uuid'], created['table-uuid']);
       await catalog.dropTable({ namespace: ['sales', 'archive'], name: 'via_js_copy' });
       await catalog.dropTable({ namespace: ['sales', 'archive'], name: 'via_js2' }, { purge: true });

@@ -1,6 +1,7 @@
 // Instance management, specs, quotas and tags over HTTP against a real server process.
-import { after, before, describe, test } from 'node:test';
+
 import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
 import { backends, startServer, type TestServer } from './helpers/server.js';
 
 const QPS = 'lakeformation.unit.basic.qps';
@@ -20,15 +21,22 @@ for (const backend of await backends()) {
     let token: string;
     let project: string;
     const base = () => `/v1/${project}/instances`;
-    const create = (body: Record<string, unknown>) => server.request('POST', base(), { token, body: { charge_mode: 'postPaid', shared: true, ...body } });
+    const create = (body: Record<string, unknown>) =>
+      server.request('POST', base(), { token, body: { charge_mode: 'postPaid', shared: true, ...body } });
     const show = (id: string) => server.request('GET', `${base()}/${id}`, { token });
-    const running = (id: string) => until(() => show(id), (r) => r.json?.status === 'RUNNING');
+    const running = (id: string) =>
+      until(
+        () => show(id),
+        (r) => r.json?.status === 'RUNNING',
+      );
 
     before(async () => {
       server = await startServer(backend, { env: { LAKEFORM_INSTANCE_QUOTA: '4', LAKEFORM_QPS_PER_STRIDE: '2' } });
       ({ token, projectId: project } = await server.login());
     });
-    after(async () => { await server?.stop(); });
+    after(async () => {
+      await server?.stop();
+    });
 
     let first: string;
     test('create answers 202 with the new instance, which becomes RUNNING and the default', async () => {
@@ -58,7 +66,10 @@ for (const backend of await backends()) {
       const racers = await Promise.all(Array.from({ length: 8 }, () => create({ name: 'inst_race' })));
       const statuses = racers.map((r) => r.status).sort();
       assert.equal(statuses.filter((s) => s === 202).length, 1, `exactly one create wins: ${statuses}`);
-      assert.ok(statuses.every((s) => s === 202 || s === 409), `losers get 409: ${statuses}`);
+      assert.ok(
+        statuses.every((s) => s === 202 || s === 409),
+        `losers get 409: ${statuses}`,
+      );
     });
 
     test('invalid bodies get 400 naming the problem', async () => {
@@ -69,7 +80,16 @@ for (const backend of await backends()) {
         [{ name: 'okname', shared: 'yes' }, /shared/],
         [{ name: 'okname', specs: [{ spec_code: 'no.such.spec', stride_num: 5 }] }, /spec_code/],
         [{ name: 'okname', specs: [{ spec_code: QPS, stride_num: 1 }] }, /stride_num/],
-        [{ name: 'okname', tags: [{ key: 'a', value: '1' }, { key: 'a', value: '2' }] }, /twice/],
+        [
+          {
+            name: 'okname',
+            tags: [
+              { key: 'a', value: '1' },
+              { key: 'a', value: '2' },
+            ],
+          },
+          /twice/,
+        ],
         [{ name: 'okname', tags: [{ key: 'bad#key' }] }, /key/],
       ];
       for (const [body, why] of cases) {
@@ -80,7 +100,11 @@ for (const backend of await backends()) {
       const missing = await server.request('POST', base(), { token, body: { charge_mode: 'postPaid', shared: true } });
       assert.equal(missing.status, 400);
       assert.match(missing.json.error_msg, /name/);
-      const malformed = await server.request('POST', base(), { token, rawBody: '{"name": ', headers: { 'Content-Type': 'application/json' } });
+      const malformed = await server.request('POST', base(), {
+        token,
+        rawBody: '{"name": ',
+        headers: { 'Content-Type': 'application/json' },
+      });
       assert.equal(malformed.status, 400);
     });
 
@@ -110,12 +134,20 @@ for (const backend of await backends()) {
       assert.equal(page1.json.instances.length, 3);
       assert.equal(page2.json.instances.length, 1);
       assert.equal(page2.json.total, 4);
-      const seen = [...page1.json.instances, ...page2.json.instances].map((i: { instance_id: string }) => i.instance_id);
+      const seen = [...page1.json.instances, ...page2.json.instances].map(
+        (i: { instance_id: string }) => i.instance_id,
+      );
       assert.equal(new Set(seen).size, 4, 'pages do not overlap');
       const byName = await server.request('GET', base(), { token, query: { name: 'inst_on' } });
-      assert.deepEqual(byName.json.instances.map((i: { name: string }) => i.name), ['inst_one']);
+      assert.deepEqual(
+        byName.json.instances.map((i: { name: string }) => i.name),
+        ['inst_one'],
+      );
       const byTag = await server.request('GET', base(), { token, query: { tags: '[{key:env,values:[dev]}]' } });
-      assert.deepEqual(byTag.json.instances.map((i: { name: string }) => i.name), ['inst_one']);
+      assert.deepEqual(
+        byTag.json.instances.map((i: { name: string }) => i.name),
+        ['inst_one'],
+      );
       const byTagNoMatch = await server.request('GET', base(), { token, query: { tags: '[{key:env,values:[prod]}]' } });
       assert.equal(byTagNoMatch.json.total, 0);
       const badTag = await server.request('GET', base(), { token, query: { tags: 'env=dev' } });
@@ -127,14 +159,20 @@ for (const backend of await backends()) {
     });
 
     test('update changes name and description; a taken name gets 409; an unknown instance 404', async () => {
-      const r = await server.request('PUT', `${base()}/${first}`, { token, body: { name: 'inst_renamed', description: 'changed' } });
+      const r = await server.request('PUT', `${base()}/${first}`, {
+        token,
+        body: { name: 'inst_renamed', description: 'changed' },
+      });
       assert.equal(r.status, 200, r.text);
       assert.equal(r.json.name, 'inst_renamed');
       assert.equal(r.json.description, 'changed');
       assert.equal((await show(first)).json.description, 'changed');
       const taken = await server.request('PUT', `${base()}/${first}`, { token, body: { name: 'inst_three' } });
       assert.equal(taken.status, 409, taken.text);
-      const ghost = await server.request('PUT', `${base()}/00000000-0000-4000-8000-000000000000`, { token, body: { name: 'whatever' } });
+      const ghost = await server.request('PUT', `${base()}/00000000-0000-4000-8000-000000000000`, {
+        token,
+        body: { name: 'whatever' },
+      });
       assert.equal(ghost.status, 404);
       assert.equal(ghost.json.error_code, 'common.01000001');
     });
@@ -149,14 +187,22 @@ for (const backend of await backends()) {
       assert.equal((await show(first)).json.default_instance, false);
       const again = await server.request('POST', `${base()}/${other}/default`, { token });
       assert.equal(again.status, 200, 'setting the default again is idempotent');
-      const defaults = (await server.request('GET', base(), { token, query: { limit: 100 } })).json.instances.filter((i: { default_instance: boolean }) => i.default_instance);
+      const defaults = (await server.request('GET', base(), { token, query: { limit: 100 } })).json.instances.filter(
+        (i: { default_instance: boolean }) => i.default_instance,
+      );
       assert.equal(defaults.length, 1);
     });
 
     test('scale validates specs, passes through SCALING and stores the new spec', async () => {
-      const bad = await server.request('POST', `${base()}/${first}/scale`, { token, body: { specs: [{ spec_code: QPS, stride_num: 100000 }] } });
+      const bad = await server.request('POST', `${base()}/${first}/scale`, {
+        token,
+        body: { specs: [{ spec_code: QPS, stride_num: 100000 }] },
+      });
       assert.equal(bad.status, 400);
-      const r = await server.request('POST', `${base()}/${first}/scale`, { token, body: { specs: [{ spec_code: QPS, stride_num: 8 }] } });
+      const r = await server.request('POST', `${base()}/${first}/scale`, {
+        token,
+        body: { specs: [{ spec_code: QPS, stride_num: 8 }] },
+      });
       assert.equal(r.status, 200, r.text);
       const s = await running(first);
       assert.deepEqual(s.json.specs, [{ spec_code: QPS, stride_num: 8 }]);
@@ -169,10 +215,16 @@ for (const backend of await backends()) {
       await running(id);
       const burst = await Promise.all(Array.from({ length: 30 }, () => show(id)));
       const limited = burst.filter((r) => r.status === 429);
-      assert.ok(limited.length >= 15, `expected most of 30 requests over a 10/s limit to be refused, got ${limited.length}`);
+      assert.ok(
+        limited.length >= 15,
+        `expected most of 30 requests over a 10/s limit to be refused, got ${limited.length}`,
+      );
       assert.equal(limited[0]?.json.error_code, 'APIG.0308');
       assert.ok(burst.some((r) => r.status === 200));
-      const scaled = await server.request('POST', `${base()}/${id}/scale`, { token, body: { specs: [{ spec_code: QPS, stride_num: 1000 }] } });
+      const scaled = await server.request('POST', `${base()}/${id}/scale`, {
+        token,
+        body: { specs: [{ spec_code: QPS, stride_num: 1000 }] },
+      });
       assert.equal(scaled.status, 200, 'scale stays reachable while the instance is over its limit');
       await running(id);
       const after = await Promise.all(Array.from({ length: 30 }, () => show(id)));
@@ -180,13 +232,33 @@ for (const backend of await backends()) {
     });
 
     test('tags: batch update replaces the set, the project tag list aggregates keys and values', async () => {
-      const r = await server.request('PUT', `${base()}/${first}/tags`, { token, body: { tags: [{ key: 'env', value: 'prod' }, { key: 'team', value: 'data' }] } });
+      const r = await server.request('PUT', `${base()}/${first}/tags`, {
+        token,
+        body: {
+          tags: [
+            { key: 'env', value: 'prod' },
+            { key: 'team', value: 'data' },
+          ],
+        },
+      });
       assert.equal(r.status, 200, r.text);
-      assert.deepEqual((await show(first)).json.tags, [{ key: 'env', value: 'prod' }, { key: 'team', value: 'data' }]);
-      const list = await server.request('GET', `/v1/${project}/lakeformation-instance/tags`, { token, query: { use_predefine_tags: false } });
+      assert.deepEqual((await show(first)).json.tags, [
+        { key: 'env', value: 'prod' },
+        { key: 'team', value: 'data' },
+      ]);
+      const list = await server.request('GET', `/v1/${project}/lakeformation-instance/tags`, {
+        token,
+        query: { use_predefine_tags: false },
+      });
       assert.equal(list.status, 200);
-      assert.deepEqual(list.json.tags, [{ key: 'env', values: ['prod'] }, { key: 'team', values: ['data'] }]);
-      const tooMany = await server.request('PUT', `${base()}/${first}/tags`, { token, body: { tags: Array.from({ length: 21 }, (_, i) => ({ key: `k${i}` })) } });
+      assert.deepEqual(list.json.tags, [
+        { key: 'env', values: ['prod'] },
+        { key: 'team', values: ['data'] },
+      ]);
+      const tooMany = await server.request('PUT', `${base()}/${first}/tags`, {
+        token,
+        body: { tags: Array.from({ length: 21 }, (_, i) => ({ key: `k${i}` })) },
+      });
       assert.equal(tooMany.status, 400);
       assert.deepEqual((await show(first)).json.tags.length, 2, 'a refused update changes nothing');
     });
@@ -197,7 +269,10 @@ for (const backend of await backends()) {
       assert.equal(r.json.total, 1);
       assert.equal(r.json.spec_codes[0].spec_code, QPS);
       assert.equal(r.json.spec_codes[0].min_stride_num, 5);
-      const none = await server.request('GET', `/v1/${project}/specs`, { token, query: { spec_code: 'lakeformation.none' } });
+      const none = await server.request('GET', `/v1/${project}/specs`, {
+        token,
+        query: { spec_code: 'lakeformation.none' },
+      });
       assert.equal(none.json.total, 0);
       assert.deepEqual(none.json.spec_codes, []);
     });
@@ -209,7 +284,10 @@ for (const backend of await backends()) {
       assert.equal(binned.json.in_recycle_bin, true);
       assert.equal(binned.json.status, 'FROZEN_RELEASABLE');
       const inBin = await server.request('GET', base(), { token, query: { in_recycle_bin: true } });
-      assert.deepEqual(inBin.json.instances.map((i: { instance_id: string }) => i.instance_id), [first]);
+      assert.deepEqual(
+        inBin.json.instances.map((i: { instance_id: string }) => i.instance_id),
+        [first],
+      );
       const notInMain = await server.request('GET', base(), { token, query: { in_recycle_bin: false, limit: 100 } });
       assert.ok(!notInMain.json.instances.some((i: { instance_id: string }) => i.instance_id === first));
       const update = await server.request('PUT', `${base()}/${first}`, { token, body: { name: 'inst_binned' } });
@@ -223,20 +301,38 @@ for (const backend of await backends()) {
       const recAgain = await server.request('POST', `${base()}/${first}/recover`, { token });
       assert.equal(recAgain.status, 409, recAgain.text);
       const gone = await server.request('DELETE', `${base()}/${first}`, { token, query: { to_recycle_bin: false } });
-      assert.equal(gone.status, 202, `${gone.text}\n${server.output().split('\n').filter((l) => l.includes(first)).slice(-12).join('\n')}`);
-      const after = await until(() => show(first), (r) => r.status === 404);
+      assert.equal(
+        gone.status,
+        202,
+        `${gone.text}\n${server
+          .output()
+          .split('\n')
+          .filter((l) => l.includes(first))
+          .slice(-12)
+          .join('\n')}`,
+      );
+      const after = await until(
+        () => show(first),
+        (r) => r.status === 404,
+      );
       assert.equal(after.status, 404);
       const q = await server.request('GET', `/v1/${project}/quotas`, { token });
       assert.equal(q.json.quotas.resources[0].used, 3, 'a deleted instance frees its quota');
     });
 
     test('a user outside the admin group may read instances but not change them', async () => {
-      const u = await server.request('POST', '/v3/users', { token, body: { user: { name: 'reader', password: 'Reader-pass-1' } } });
+      const u = await server.request('POST', '/v3/users', {
+        token,
+        body: { user: { name: 'reader', password: 'Reader-pass-1' } },
+      });
       assert.equal(u.status, 201, u.text);
       const reader = await server.login('reader', 'Reader-pass-1');
       const list = await server.request('GET', base(), { token: reader.token });
       assert.equal(list.status, 200);
-      const c = await server.request('POST', base(), { token: reader.token, body: { name: 'by_reader', charge_mode: 'postPaid', shared: true } });
+      const c = await server.request('POST', base(), {
+        token: reader.token,
+        body: { name: 'by_reader', charge_mode: 'postPaid', shared: true },
+      });
       assert.equal(c.status, 403, c.text);
     });
 
@@ -246,8 +342,10 @@ for (const backend of await backends()) {
       const again = await server.login();
       token = again.token;
       const afterList = await server.request('GET', base(), { token, query: { limit: 100 } });
-      assert.deepEqual(afterList.json.instances.map((i: { instance_id: string }) => i.instance_id).sort(),
-        beforeList.json.instances.map((i: { instance_id: string }) => i.instance_id).sort());
+      assert.deepEqual(
+        afterList.json.instances.map((i: { instance_id: string }) => i.instance_id).sort(),
+        beforeList.json.instances.map((i: { instance_id: string }) => i.instance_id).sort(),
+      );
     });
   });
 }

@@ -1,17 +1,20 @@
 // What only the local-folder object store can get wrong: stray files, folders and temp files, keys a folder tree
 // cannot hold, paths and links that would leave a bucket, durability under concurrent writers. The behaviour every
 // backend shares is in object-storage.test.ts.
-import { test, describe, after } from 'node:test';
+
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { after, describe, test } from 'node:test';
 import { LocalObjectStorage } from '../src/storage/local-storage.js';
 import { InvalidStorageNameError, StorageConflictError, StorageNotFoundError } from '../src/storage/object-storage.js';
 import { listAll } from './helpers/storage.js';
 
 const made: string[] = [];
-after(() => { for (const dir of made) fs.rmSync(dir, { recursive: true, force: true }); });
+after(() => {
+  for (const dir of made) fs.rmSync(dir, { recursive: true, force: true });
+});
 
 /** A fresh folder holding the warehouse root (`root`) and a sibling (`outside`) that must never be touched. */
 function fresh(): { base: string; root: string; outside: string; storage: LocalObjectStorage } {
@@ -27,7 +30,8 @@ function fresh(): { base: string; root: string; outside: string; storage: LocalO
 
 /** Every file under a folder, as relative paths, temp files included. */
 function filesUnder(dir: string): string[] {
-  return fs.readdirSync(dir, { recursive: true, withFileTypes: true })
+  return fs
+    .readdirSync(dir, { recursive: true, withFileTypes: true })
     .filter((e) => !e.isDirectory())
     .map((e) => path.relative(dir, path.join(e.parentPath, e.name)))
     .sort();
@@ -40,7 +44,10 @@ describe('LocalObjectStorage', () => {
     await storage.createBucket('alpha');
     fs.mkdirSync(path.join(root, 'Not_A_Bucket'));
     fs.writeFileSync(path.join(root, 'file-bucket'), 'x');
-    assert.deepEqual((await storage.listBuckets()).map((b) => b.name), ['alpha']);
+    assert.deepEqual(
+      (await storage.listBuckets()).map((b) => b.name),
+      ['alpha'],
+    );
     assert.equal(await storage.bucketExists('file-bucket'), false);
     await assert.rejects(storage.createBucket('file-bucket'), StorageConflictError);
     assert.equal(storage.kind, 'local');
@@ -68,13 +75,23 @@ describe('LocalObjectStorage', () => {
     await storage.createBucket('bk1');
     await storage.putObject('bk1', 'a/b/c', '1');
     await assert.rejects(storage.putObject('bk1', 'a/b', '2'), StorageConflictError);
-    await assert.rejects(storage.putObject('bk1', 'a/b/c/d', '2'), (e) => e instanceof StorageConflictError && e instanceof InvalidStorageNameError);
+    await assert.rejects(
+      storage.putObject('bk1', 'a/b/c/d', '2'),
+      (e) => e instanceof StorageConflictError && e instanceof InvalidStorageNameError,
+    );
     await storage.deleteObject('bk1', 'a/b');
     assert.equal((await storage.getObject('bk1', 'a/b/c')).toString(), '1', 'deleting a folder name deletes nothing');
     for (const key of ['n/', 'n//m', '.lakeform-tmp-x', 'n/.lakeform-tmp-1/m', `${'x'.repeat(256)}/y`]) {
-      await assert.rejects(storage.putObject('bk1', key, 'v'), (e) => e instanceof InvalidStorageNameError && !(e instanceof StorageConflictError), key);
+      await assert.rejects(
+        storage.putObject('bk1', key, 'v'),
+        (e) => e instanceof InvalidStorageNameError && !(e instanceof StorageConflictError),
+        key,
+      );
     }
-    assert.deepEqual((await storage.listObjects('bk1', { limit: 10 })).objects.map((o) => o.key), ['a/b/c']);
+    assert.deepEqual(
+      (await storage.listObjects('bk1', { limit: 10 })).objects.map((o) => o.key),
+      ['a/b/c'],
+    );
   });
 
   test('temp files and folders without objects are never listed', async () => {
@@ -88,9 +105,16 @@ describe('LocalObjectStorage', () => {
     fs.writeFileSync(path.join(root, 'bk1', 'tmponly', '.lakeform-tmp-1'), 'x');
     for (const limit of [1, 2, 1000]) {
       assert.deepEqual((await listAll(storage, 'bk1', { limit })).items, keys, `limit ${limit}`);
-      assert.deepEqual((await listAll(storage, 'bk1', { limit, delimiter: '/' })).items, ['a/', 'deep/', 'z'], `limit ${limit}, '/'`);
+      assert.deepEqual(
+        (await listAll(storage, 'bk1', { limit, delimiter: '/' })).items,
+        ['a/', 'deep/', 'z'],
+        `limit ${limit}, '/'`,
+      );
     }
-    assert.deepEqual(await storage.listObjects('bk1', { prefix: 'empty/', delimiter: '/', limit: 10 }), { objects: [], commonPrefixes: [] });
+    assert.deepEqual(await storage.listObjects('bk1', { prefix: 'empty/', delimiter: '/', limit: 10 }), {
+      objects: [],
+      commonPrefixes: [],
+    });
   });
 
   test('keys and bucket names cannot traverse out of a bucket', async () => {
@@ -99,10 +123,29 @@ describe('LocalObjectStorage', () => {
     await storage.createBucket('bk2');
     await storage.putObject('bk2', 'x', 'other bucket');
     const before = filesUnder(base);
-    const badKeys = ['../x', '../bk2/x', 'a/../../x', 'a/../x', '/etc/passwd', path.join(outside, 'secret'), '..', '.', './a',
-      'a/./b', 'a\\..\\..\\x', '', 'nul\0byte', '\uD800lone', 'x'.repeat(1025)];
+    const badKeys = [
+      '../x',
+      '../bk2/x',
+      'a/../../x',
+      'a/../x',
+      '/etc/passwd',
+      path.join(outside, 'secret'),
+      '..',
+      '.',
+      './a',
+      'a/./b',
+      'a\\..\\..\\x',
+      '',
+      'nul\0byte',
+      '\uD800lone',
+      'x'.repeat(1025),
+    ];
     for (const key of badKeys) {
-      await assert.rejects(storage.putObject('bk1', key, 'pwned'), InvalidStorageNameError, `put ${JSON.stringify(key)}`);
+      await assert.rejects(
+        storage.putObject('bk1', key, 'pwned'),
+        InvalidStorageNameError,
+        `put ${JSON.stringify(key)}`,
+      );
       await assert.rejects(storage.getObject('bk1', key), InvalidStorageNameError, `get ${JSON.stringify(key)}`);
       await assert.rejects(storage.headObject('bk1', key), InvalidStorageNameError);
       await assert.rejects(storage.deleteObject('bk1', key), InvalidStorageNameError);
@@ -189,7 +232,9 @@ describe('LocalObjectStorage', () => {
     }
     // In-flight temp files never show in a listing.
     let done = false;
-    const written = Promise.all(writes).finally(() => { done = true; });
+    const written = Promise.all(writes).finally(() => {
+      done = true;
+    });
     const seen = new Set<string>();
     while (!done) for (const o of (await storage.listObjects('bk1', { limit: 10 })).objects) seen.add(o.key);
     await written;

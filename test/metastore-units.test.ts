@@ -1,9 +1,10 @@
 // The metastore endpoint's pure parts: names, the location rule, the method table against the IDL
 // and the generated code, and the reply writer against the runtime's.
-import { describe, test } from 'node:test';
+
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
+import { describe, test } from 'node:test';
 import { readMethods } from '../src/metastore/idl-info.js';
 import { LocationMap } from '../src/metastore/locations.js';
 import { METHODS } from '../src/metastore/methods.js';

@@ -1,18 +1,24 @@
 // The object-storage port: the contract every backend meets (the local folder, and S3 against a test S3 server), and
 // the port's pure helpers. What only a folder can get wrong (paths, links, temp files) is in local-storage.test.ts.
-import { test, describe, after } from 'node:test';
+
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { after, describe, test } from 'node:test';
 import { LocalObjectStorage } from '../src/storage/local-storage.js';
 import {
-  InvalidStorageNameError, StorageNotFoundError, compareKeys, parseLocation, validateBucketName, validateObjectKey,
+  compareKeys,
+  InvalidStorageNameError,
   type ObjectStorage,
+  parseLocation,
+  StorageNotFoundError,
+  validateBucketName,
+  validateObjectKey,
 } from '../src/storage/object-storage.js';
 import { S3ObjectStorage } from '../src/storage/s3-storage.js';
 import { startS3Server } from './helpers/s3-server.js';
-import { TRICKY, byteOrder, listAll } from './helpers/storage.js';
+import { byteOrder, listAll, TRICKY } from './helpers/storage.js';
 
 interface Backend {
   name: string;
@@ -33,13 +39,16 @@ after(async () => {
   for (const dir of dirs) fs.rmSync(dir, { recursive: true, force: true });
 });
 
-const S3RVER_ORDER = 's3rver lists keys in the order of its folder walk and skips folders named with the delimiter; S3 lists by UTF-8 bytes';
-const freshS3 = (options = {}) => () => {
-  s3.reset();
-  const storage = new S3ObjectStorage(s3.settings, options);
-  opened.push(storage);
-  return storage;
-};
+const S3RVER_ORDER =
+  's3rver lists keys in the order of its folder walk and skips folders named with the delimiter; S3 lists by UTF-8 bytes';
+const freshS3 =
+  (options = {}) =>
+  () => {
+    s3.reset();
+    const storage = new S3ObjectStorage(s3.settings, options);
+    opened.push(storage);
+    return storage;
+  };
 const BACKENDS: Backend[] = [
   {
     name: 'local',
@@ -52,12 +61,28 @@ const BACKENDS: Backend[] = [
   },
   { name: 's3', fresh: freshS3(), location: 'us-east-1', inexactListing: S3RVER_ORDER },
   // Two keys per ListObjects request: every page takes several requests, as with a store that returns short pages.
-  { name: 's3, 2 keys per request', fresh: freshS3({ maxKeysPerRequest: 2 }), location: 'us-east-1', inexactListing: S3RVER_ORDER },
+  {
+    name: 's3, 2 keys per request',
+    fresh: freshS3({ maxKeysPerRequest: 2 }),
+    location: 'us-east-1',
+    inexactListing: S3RVER_ORDER,
+  },
 ];
 
 /** Nested keys that a folder walk visits in S3 order too (no segment is a prefix of a sibling followed by a byte below '/'). */
 const PLAIN = [
-  'a/b', 'a/c/d', 'b/x/1', 'b/x/2', 'b/y', 'c', 'd/e/f/g', 'dt=2024-01-01/x', 'dt=2024-01-02/x', 'dt=2024-01-02/y', 'é/ü', 'z',
+  'a/b',
+  'a/c/d',
+  'b/x/1',
+  'b/x/2',
+  'b/y',
+  'c',
+  'd/e/f/g',
+  'dt=2024-01-01/x',
+  'dt=2024-01-02/x',
+  'dt=2024-01-02/y',
+  'é/ü',
+  'z',
   ...Array.from({ length: 12 }, (_, i) => `deep/${i % 3}/${i}/leaf`),
 ];
 
@@ -70,8 +95,15 @@ for (const backend of BACKENDS) {
       assert.deepEqual(await storage.listBuckets(), []);
       for (const b of ['zeta', 'alpha', 'm-1', 'alpha']) await storage.createBucket(b);
       const buckets = await storage.listBuckets();
-      assert.deepEqual(buckets.map((b) => b.name), ['alpha', 'm-1', 'zeta']);
-      assert.ok(buckets.every((b) => b.location === backend.location && b.createdAt instanceof Date && !Number.isNaN(b.createdAt.getTime())));
+      assert.deepEqual(
+        buckets.map((b) => b.name),
+        ['alpha', 'm-1', 'zeta'],
+      );
+      assert.ok(
+        buckets.every(
+          (b) => b.location === backend.location && b.createdAt instanceof Date && !Number.isNaN(b.createdAt.getTime()),
+        ),
+      );
       assert.equal(await storage.bucketExists('alpha'), true);
       assert.equal(await storage.bucketExists('beta'), false);
     });
@@ -113,7 +145,10 @@ for (const backend of BACKENDS) {
       await storage.deleteObject('bk1', 'never/was/here');
       assert.equal(await storage.headObject('bk1', 'dir/sub/blob.bin'), null);
       await assert.rejects(storage.getObject('bk1', 'dir/sub/blob.bin'), StorageNotFoundError);
-      assert.deepEqual((await storage.listObjects('bk1', { limit: 10 })).objects.map((o) => o.key), ['dir/keep', 'hello.txt']);
+      assert.deepEqual(
+        (await storage.listObjects('bk1', { limit: 10 })).objects.map((o) => o.key),
+        ['dir/keep', 'hello.txt'],
+      );
       assert.equal(await storage.bucketExists('bk1'), true, 'the bucket itself stays');
     });
 
@@ -134,7 +169,21 @@ for (const backend of BACKENDS) {
     test('names no bucket or key may have are refused', async () => {
       const storage = backend.fresh();
       await storage.createBucket('bk1');
-      for (const key of ['../x', 'a/../../x', 'a/../x', '/etc/passwd', '..', '.', './a', 'a/./b', 'a\\..\\..\\x', '', 'nul\0byte', '\uD800lone', 'x'.repeat(1025)]) {
+      for (const key of [
+        '../x',
+        'a/../../x',
+        'a/../x',
+        '/etc/passwd',
+        '..',
+        '.',
+        './a',
+        'a/./b',
+        'a\\..\\..\\x',
+        '',
+        'nul\0byte',
+        '\uD800lone',
+        'x'.repeat(1025),
+      ]) {
         await assert.rejects(storage.putObject('bk1', key, 'v'), InvalidStorageNameError, `put ${JSON.stringify(key)}`);
         await assert.rejects(storage.getObject('bk1', key), InvalidStorageNameError);
         await assert.rejects(storage.headObject('bk1', key), InvalidStorageNameError);
@@ -148,7 +197,10 @@ for (const backend of BACKENDS) {
         await assert.rejects(storage.deletePrefix(bucket, ''), InvalidStorageNameError);
       }
       assert.deepEqual((await storage.listObjects('bk1', { limit: 10 })).objects, []);
-      assert.deepEqual((await storage.listBuckets()).map((b) => b.name), ['bk1']);
+      assert.deepEqual(
+        (await storage.listBuckets()).map((b) => b.name),
+        ['bk1'],
+      );
     });
 
     test('listing follows UTF-8 byte order with tricky keys', exactOnly, async () => {
@@ -163,25 +215,40 @@ for (const backend of BACKENDS) {
       // JavaScript's own `<` puts U+1F600 before U+FFFD; S3 (and UTF-8) puts it after.
       assert.ok(keys.indexOf('\uFFFD') < keys.indexOf('😀'));
       assert.ok(keys.indexOf('\uE000') < keys.indexOf('😀'));
-      assert.deepEqual(keys.filter((k) => /^a[-./0b]/.test(k)), ['a-b', 'a.b', 'a/b', 'a/c/d', 'a0', 'ab']);
+      assert.deepEqual(
+        keys.filter((k) => /^a[-./0b]/.test(k)),
+        ['a-b', 'a.b', 'a/b', 'a/c/d', 'a0', 'ab'],
+      );
       assert.equal(page.objects.find((o) => o.key === 'ünï/cödé')?.size, Buffer.byteLength('ünï/cödé'));
     });
 
     /** Every prefix × limit, and markers, page through exactly the expected keys. */
-    async function checkPaging(storage: ObjectStorage, keys: string[], prefixes: string[], markers: string[]): Promise<void> {
+    async function checkPaging(
+      storage: ObjectStorage,
+      keys: string[],
+      prefixes: string[],
+      markers: string[],
+    ): Promise<void> {
       for (const prefix of prefixes) {
         const expected = keys.filter((k) => k.startsWith(prefix)).sort(byteOrder);
         for (const limit of [1, 2, 3, 7, 1000]) {
           const { items, pages } = await listAll(storage, 'bk1', { prefix, limit });
           assert.deepEqual(items, expected, `prefix '${prefix}' limit ${limit}`);
-          assert.equal(pages, Math.max(1, Math.ceil(expected.length / limit)), 'a full last page is not reported as truncated');
+          assert.equal(
+            pages,
+            Math.max(1, Math.ceil(expected.length / limit)),
+            'a full last page is not reported as truncated',
+          );
         }
       }
       for (const marker of markers) {
         const { items } = await listAll(storage, 'bk1', { marker, limit: 4 });
         assert.deepEqual(items, keys.filter((k) => byteOrder(k, marker) > 0).sort(byteOrder), `marker '${marker}'`);
       }
-      assert.deepEqual(await storage.listObjects('bk1', { marker: '\u{10FFFF}', limit: 5 }), { objects: [], commonPrefixes: [] });
+      assert.deepEqual(await storage.listObjects('bk1', { marker: '\u{10FFFF}', limit: 5 }), {
+        objects: [],
+        commonPrefixes: [],
+      });
       await assert.rejects(storage.listObjects('bk1', { limit: 0 }), RangeError);
     }
 
@@ -189,7 +256,12 @@ for (const backend of BACKENDS) {
       const storage = backend.fresh();
       await storage.createBucket('bk1');
       for (const k of PLAIN) await storage.putObject('bk1', k, 'v');
-      await checkPaging(storage, PLAIN, ['', 'a', 'b/', 'deep/', 'deep/1', 'dt=2024-01', 'nothing'], ['a/c', 'b/x/1', 'deep/', 'dt=2024-01-02/x', 'é', '\uFFFF']);
+      await checkPaging(
+        storage,
+        PLAIN,
+        ['', 'a', 'b/', 'deep/', 'deep/1', 'dt=2024-01', 'nothing'],
+        ['a/c', 'b/x/1', 'deep/', 'dt=2024-01-02/x', 'é', '\uFFFF'],
+      );
     });
 
     test('prefix + marker + limit paging visits every tricky key exactly once', exactOnly, async () => {
@@ -198,13 +270,19 @@ for (const backend of BACKENDS) {
       const keys = [...TRICKY];
       for (let i = 0; i < 12; i++) keys.push(`deep/${i % 3}/${i}/leaf`, `deep/${i % 3}-${i}`);
       for (const k of keys) await storage.putObject('bk1', k, 'v');
-      await checkPaging(storage, keys, ['', 'a', 'b/', 'deep/', 'deep/1', 'dt=2024-01', 'nothing'], ['a/c', 'b/😀', 'dt=2024-01-02/x', 'deep/', '\uFFFF', '😀']);
+      await checkPaging(
+        storage,
+        keys,
+        ['', 'a', 'b/', 'deep/', 'deep/1', 'dt=2024-01', 'nothing'],
+        ['a/c', 'b/😀', 'dt=2024-01-02/x', 'deep/', '\uFFFF', '😀'],
+      );
     });
 
     test("delimiter '/' rolls keys up into common prefixes like S3", async () => {
       const storage = backend.fresh();
       await storage.createBucket('bk1');
-      for (const k of ['a/b/c', 'a/b/d', 'a/x', 'a-1', 'b', 'c/d', 'c/e/f', 'cat']) await storage.putObject('bk1', k, 'v');
+      for (const k of ['a/b/c', 'a/b/d', 'a/x', 'a-1', 'b', 'c/d', 'c/e/f', 'cat'])
+        await storage.putObject('bk1', k, 'v');
       const list = async (prefix: string) => {
         const r = await storage.listObjects('bk1', { prefix, delimiter: '/', limit: 100 });
         return { objects: r.objects.map((o) => o.key), prefixes: r.commonPrefixes, next: r.nextMarker };
@@ -232,7 +310,10 @@ for (const backend of BACKENDS) {
       for (const k of ['x-1', 'x-2/y', 'x/z', 'x/q-r/s', 'y']) await storage.putObject('bk1', k, 'v');
       const r = await storage.listObjects('bk1', { delimiter: '-', limit: 10 });
       assert.deepEqual(r.commonPrefixes, ['x-', 'x/q-']);
-      assert.deepEqual(r.objects.map((o) => o.key), ['x/z', 'y']);
+      assert.deepEqual(
+        r.objects.map((o) => o.key),
+        ['x/z', 'y'],
+      );
       const { items } = await listAll(storage, 'bk1', { delimiter: '-', limit: 1 });
       assert.deepEqual(items, ['x-', 'x/q-', 'x/z', 'y']);
     });
@@ -261,8 +342,20 @@ describe('parseLocation', () => {
     assert.deepEqual(parseLocation('obs://bucket/'), { scheme: 'obs', bucket: 'bucket', key: '' });
     assert.deepEqual(parseLocation('obs://bucket/db/t/'), { scheme: 'obs', bucket: 'bucket', key: 'db/t/' });
     assert.deepEqual(parseLocation('file:///abs/path'), { scheme: 'file', bucket: '', key: '/abs/path' });
-    for (const bad of ['', 'bucket/a', '/abs/path', 'obs:/bucket/a', 'obs:///a', 'http://b/a', 'OBS://b/a', 'hdfs://nn/a',
-      'file://host/path', 'file://', 'file:/abs', 's3://b/a\nb']) {
+    for (const bad of [
+      '',
+      'bucket/a',
+      '/abs/path',
+      'obs:/bucket/a',
+      'obs:///a',
+      'http://b/a',
+      'OBS://b/a',
+      'hdfs://nn/a',
+      'file://host/path',
+      'file://',
+      'file:/abs',
+      's3://b/a\nb',
+    ]) {
       assert.equal(parseLocation(bad), null, JSON.stringify(bad));
     }
   });
@@ -273,8 +366,27 @@ describe('validateBucketName', () => {
     for (const ok of ['abc', 'my-bucket', 'my.bucket.1', '1bucket', 'a'.repeat(63), 'a1-b2.c3']) {
       assert.doesNotThrow(() => validateBucketName(ok), ok);
     }
-    for (const bad of ['ab', 'a'.repeat(64), 'My-bucket', 'my_bucket', '-abc', 'abc-', '.abc', 'abc.', 'a..b', 'a.-b', 'a-.b',
-      '192.168.1.1', '10.0.0.255', 'a/b', '..', 'a b', 'ab\0', 'bücket', '']) {
+    for (const bad of [
+      'ab',
+      'a'.repeat(64),
+      'My-bucket',
+      'my_bucket',
+      '-abc',
+      'abc-',
+      '.abc',
+      'abc.',
+      'a..b',
+      'a.-b',
+      'a-.b',
+      '192.168.1.1',
+      '10.0.0.255',
+      'a/b',
+      '..',
+      'a b',
+      'ab\0',
+      'bücket',
+      '',
+    ]) {
       assert.throws(() => validateBucketName(bad), InvalidStorageNameError, JSON.stringify(bad));
     }
   });
@@ -282,11 +394,39 @@ describe('validateBucketName', () => {
 
 describe('validateObjectKey', () => {
   test('accepts ordinary keys and rejects unsafe ones', () => {
-    for (const ok of ['a', 'a/b/c', 'a/', '.hidden', 'a/..b', '...', 'a.b/c..', 'dt=2024-01-01/part 0.parquet', '😀', 'x'.repeat(1024), 'é'.repeat(512)]) {
+    for (const ok of [
+      'a',
+      'a/b/c',
+      'a/',
+      '.hidden',
+      'a/..b',
+      '...',
+      'a.b/c..',
+      'dt=2024-01-01/part 0.parquet',
+      '😀',
+      'x'.repeat(1024),
+      'é'.repeat(512),
+    ]) {
       assert.doesNotThrow(() => validateObjectKey(ok), ok);
     }
-    for (const bad of ['', 'x'.repeat(1025), 'é'.repeat(513), '/a', 'a\0b', 'a\\b', '.', '..', './a', 'a/.', 'a/./b', 'a/..', '../a',
-      'a/../b', '\uDC00', 'a\uD800']) {
+    for (const bad of [
+      '',
+      'x'.repeat(1025),
+      'é'.repeat(513),
+      '/a',
+      'a\0b',
+      'a\\b',
+      '.',
+      '..',
+      './a',
+      'a/.',
+      'a/./b',
+      'a/..',
+      '../a',
+      'a/../b',
+      '\uDC00',
+      'a\uD800',
+    ]) {
       assert.throws(() => validateObjectKey(bad), InvalidStorageNameError, JSON.stringify(bad));
     }
   });
@@ -294,14 +434,36 @@ describe('validateObjectKey', () => {
 
 describe('compareKeys', () => {
   test('agrees with UTF-8 byte order', () => {
-    const alphabet = ['a', 'b', '/', '-', '.', 'é', '\u0800', '\uD7FF', '\uE000', '\uFFFD', '\uFFFF', '😀', '\u{10000}', '\u{10FFFF}'];
+    const alphabet = [
+      'a',
+      'b',
+      '/',
+      '-',
+      '.',
+      'é',
+      '\u0800',
+      '\uD7FF',
+      '\uE000',
+      '\uFFFD',
+      '\uFFFF',
+      '😀',
+      '\u{10000}',
+      '\u{10FFFF}',
+    ];
     let seed = 7;
-    const rand = (n: number) => { seed = (seed * 1103515245 + 12345) % 2 ** 31; return seed % n; };
+    const rand = (n: number) => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed % n;
+    };
     const word = () => Array.from({ length: rand(4) }, () => alphabet[rand(alphabet.length)]).join('');
     for (let i = 0; i < 2000; i++) {
       const a = word();
       const b = word();
-      assert.equal(Math.sign(compareKeys(a, b)), Math.sign(byteOrder(a, b)), `${JSON.stringify(a)} vs ${JSON.stringify(b)}`);
+      assert.equal(
+        Math.sign(compareKeys(a, b)),
+        Math.sign(byteOrder(a, b)),
+        `${JSON.stringify(a)} vs ${JSON.stringify(b)}`,
+      );
     }
   });
 });

@@ -1,15 +1,16 @@
 // The server on LAKEFORM_STORAGE=s3, end to end: a lakeform process against a test S3 server, driven over HTTP.
-import { after, before, describe, test } from 'node:test';
+
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { parquetWriteBuffer } from 'hyparquet-writer';
 import { parseLocation } from '../src/storage/object-storage.js';
 import { S3ObjectStorage } from '../src/storage/s3-storage.js';
-import { backends, createRunningInstance, startServer, type TestServer } from './helpers/server.js';
 import { startS3Server } from './helpers/s3-server.js';
-import { parquetWriteBuffer } from 'hyparquet-writer';
+import { backends, createRunningInstance, startServer, type TestServer } from './helpers/server.js';
 
 const s3 = await startS3Server();
 // The test's own view of the S3 server, to put data files and see what is left.
@@ -19,11 +20,19 @@ after(async () => {
   await s3.stop();
 });
 
-const columns = [{ column_name: 'id', column_type: 'bigint' }, { column_name: 'name', column_type: 'string' }];
+const columns = [
+  { column_name: 'id', column_type: 'bigint' },
+  { column_name: 'name', column_type: 'string' },
+];
 const table = (name: string, type: string, location?: string) => ({
-  table_name: name, table_type: type, owner: 'admin', owner_type: 'USER', storage_descriptor: { columns, ...(location ? { location } : {}) },
+  table_name: name,
+  table_type: type,
+  owner: 'admin',
+  owner_type: 'USER',
+  storage_descriptor: { columns, ...(location ? { location } : {}) },
 });
-const keysUnder = async (bucket: string, prefix: string) => (await storage.listObjects(bucket, { prefix, limit: 1000 })).objects.map((o) => o.key);
+const keysUnder = async (bucket: string, prefix: string) =>
+  (await storage.listObjects(bucket, { prefix, limit: 1000 })).objects.map((o) => o.key);
 
 for (const backend of await backends()) {
   describe(`s3 storage end to end (${backend.name})`, () => {
@@ -44,10 +53,16 @@ for (const backend of await backends()) {
       instanceId = instance;
       jobs = `/v1/${login.projectId}/instances/${instance}/lf-jobs`;
       db = `/v1/${login.projectId}/instances/${instance}/catalogs/hive/databases/sales`;
-      const created = await server.request('POST', `/v1/${login.projectId}/instances/${instance}/catalogs/hive/databases`, { token, body: { database_name: 'sales' } });
+      const created = await server.request(
+        'POST',
+        `/v1/${login.projectId}/instances/${instance}/catalogs/hive/databases`,
+        { token, body: { database_name: 'sales' } },
+      );
       assert.equal(created.status, 201, created.text);
     });
-    after(async () => { await server?.stop(); });
+    after(async () => {
+      await server?.stop();
+    });
 
     test('the default bucket is created at start', async () => {
       assert.equal(existedBefore, false);
@@ -55,7 +70,7 @@ for (const backend of await backends()) {
       assert.match(server.output(), /"storage":"s3".*lakeform listening/);
     });
 
-    test('DeleteTable with delete_data removes a managed table\'s objects from S3, and nothing else', async () => {
+    test("DeleteTable with delete_data removes a managed table's objects from S3, and nothing else", async () => {
       const r = await server.request('POST', `${db}/tables`, { token, body: table('orders', 'MANAGED_TABLE') });
       assert.equal(r.status, 201, r.text);
       const loc = parseLocation(r.json.storage_descriptor.location as string);
@@ -66,7 +81,10 @@ for (const backend of await backends()) {
       for (const k of [...data, ...neighbours]) await storage.putObject(bucket, k, 'rows');
       assert.deepEqual(await keysUnder(bucket, `${loc.key}/`), [...data].sort());
 
-      const ext = await server.request('POST', `${db}/tables`, { token, body: table('ext', 'EXTERNAL_TABLE', `s3://${bucket}/external/ext`) });
+      const ext = await server.request('POST', `${db}/tables`, {
+        token,
+        body: table('ext', 'EXTERNAL_TABLE', `s3://${bucket}/external/ext`),
+      });
       assert.equal(ext.status, 201, ext.text);
       await storage.putObject(bucket, 'external/ext/part-0', 'theirs');
 
@@ -74,13 +92,16 @@ for (const backend of await backends()) {
         const dropped = await server.request('DELETE', `${db}/tables/${name}`, { token, query: { delete_data: true } });
         assert.equal(dropped.status, 200, dropped.text);
       }
-      assert.deepEqual(await keysUnder(bucket, `${loc.key}/`), [], 'the managed table\'s objects are gone');
+      assert.deepEqual(await keysUnder(bucket, `${loc.key}/`), [], "the managed table's objects are gone");
       assert.deepEqual(await keysUnder(bucket, loc.key), [...neighbours].sort(), 'its neighbours stay');
-      assert.deepEqual(await keysUnder(bucket, 'external/'), ['external/ext/part-0'], 'an external table\'s data stays');
+      assert.deepEqual(await keysUnder(bucket, 'external/'), ['external/ext/part-0'], "an external table's data stays");
     });
 
     test('file:// locations are refused: no local warehouse backs them', async () => {
-      const r = await server.request('POST', `${db}/tables`, { token, body: table('local_one', 'MANAGED_TABLE', `file://${server.dataDir}/warehouse/${bucket}/t`) });
+      const r = await server.request('POST', `${db}/tables`, {
+        token,
+        body: table('local_one', 'MANAGED_TABLE', `file://${server.dataDir}/warehouse/${bucket}/t`),
+      });
       assert.equal(r.status, 400, r.text);
       assert.match(r.json.error_msg, /file:\/\/ locations need the local storage backend/);
     });
@@ -88,14 +109,34 @@ for (const backend of await backends()) {
     test('metadata discovery scans S3: Parquet files in partition folders become a partitioned table', async () => {
       const root = `instances/${instanceId}/landing`;
       for (const dt of ['2024-01-01', '2024-01-02']) {
-        await storage.putObject(bucket, `${root}/clicks/dt=${dt}/part-0.parquet`, Buffer.from(parquetWriteBuffer({ columnData: [
-          { name: 'id', data: new Int32Array([1, 2]), type: 'INT32' }, { name: 'url', data: ['a', 'b'], type: 'STRING' },
-        ] })));
+        await storage.putObject(
+          bucket,
+          `${root}/clicks/dt=${dt}/part-0.parquet`,
+          Buffer.from(
+            parquetWriteBuffer({
+              columnData: [
+                { name: 'id', data: new Int32Array([1, 2]), type: 'INT32' },
+                { name: 'url', data: ['a', 'b'], type: 'STRING' },
+              ],
+            }),
+          ),
+        );
       }
       await storage.putObject(bucket, `${root}/clicks/_SUCCESS`, '');
-      const created = await server.request('POST', jobs, { token, body: { name: 'disc_s3', type: 'METADATA_DISCOVERY', parameter: { metadata_discovery_parameter: {
-        data_location: `s3://${bucket}/${root}`, target_catalog: 'hive', target_database: 'landing',
-      } } } });
+      const created = await server.request('POST', jobs, {
+        token,
+        body: {
+          name: 'disc_s3',
+          type: 'METADATA_DISCOVERY',
+          parameter: {
+            metadata_discovery_parameter: {
+              data_location: `s3://${bucket}/${root}`,
+              target_catalog: 'hive',
+              target_database: 'landing',
+            },
+          },
+        },
+      });
       assert.equal(created.status, 200, created.text);
       assert.equal((await server.request('POST', `${jobs}/${created.json.id}/start`, { token })).status, 200);
       let job: any;
@@ -108,9 +149,14 @@ for (const backend of await backends()) {
       const t = await server.request('GET', `${db.replace(/sales$/, 'landing')}/tables/clicks`, { token });
       assert.equal(t.status, 200, t.text);
       assert.equal(t.json.storage_descriptor.location, `s3://${bucket}/${root}/clicks`);
-      assert.deepEqual(t.json.storage_descriptor.columns, [{ column_name: 'id', column_type: 'int' }, { column_name: 'url', column_type: 'string' }]);
+      assert.deepEqual(t.json.storage_descriptor.columns, [
+        { column_name: 'id', column_type: 'int' },
+        { column_name: 'url', column_type: 'string' },
+      ]);
       assert.deepEqual(t.json.partition_keys, [{ column_name: 'dt', column_type: 'date' }]);
-      const parts = await server.request('GET', `${db.replace(/sales$/, 'landing')}/tables/clicks/partitions`, { token });
+      const parts = await server.request('GET', `${db.replace(/sales$/, 'landing')}/tables/clicks/partitions`, {
+        token,
+      });
       assert.equal(parts.json.partitions.length, 2);
     });
   });
@@ -125,8 +171,18 @@ test('a store that cannot be reached stops the start, with an error that names n
   const secret = 'e2e-secret-never-printed';
   try {
     await assert.rejects(
-      startServer({ name: 'sqlite' }, { dataDir, process: true, env: { ...s3.env, LAKEFORM_S3_ENDPOINT: `http://127.0.0.1:${port}`, LAKEFORM_S3_SECRET_ACCESS_KEY: secret } }),
-      (e: Error) => /exited with 1 before listening/.test(e.message) && /HeadBucket on bucket 'lakeform' failed: .*ECONNREFUSED/.test(e.message) && !e.message.includes(secret),
+      startServer(
+        { name: 'sqlite' },
+        {
+          dataDir,
+          process: true,
+          env: { ...s3.env, LAKEFORM_S3_ENDPOINT: `http://127.0.0.1:${port}`, LAKEFORM_S3_SECRET_ACCESS_KEY: secret },
+        },
+      ),
+      (e: Error) =>
+        /exited with 1 before listening/.test(e.message) &&
+        /HeadBucket on bucket 'lakeform' failed: .*ECONNREFUSED/.test(e.message) &&
+        !e.message.includes(secret),
     );
   } finally {
     fs.rmSync(dataDir, { recursive: true, force: true });

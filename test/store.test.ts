@@ -2,20 +2,33 @@
 // violations recognised as such (the services answer 409 / 404 from them), transactions retried after a
 // serialization failure and rolled back on any other error, keyset pages forward and backward, and name filters
 // compiled to SQL (Hive patterns, LIKE's own wildcards literal, grants, Iceberg nesting).
+
+import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import assert from 'node:assert/strict';
 import { sql } from 'kysely';
-import type { DatabaseRow } from '../src/store/schema.js';
-import { findCatalog, insertCatalog, updateCatalogIf } from '../src/store/lakecat/catalog-repository.js';
-import { existsBeyond, insertDatabase, pageDatabases, type DatabaseFilter } from '../src/store/lakecat/database-repository.js';
 import { deleteExpiredTemporaryKeys } from '../src/store/iam/access-keys-repository.js';
 import { deleteExpiredTokens } from '../src/store/iam/tokens-repository.js';
-import { isForeignKeyViolation, isRetryableConflict, isUniqueViolation, nowIso, openStore, type Store } from '../src/store/store.js';
-import { backends, createPgDatabase, dropPgDatabase, type Backend } from './helpers/server.js';
+import { findCatalog, insertCatalog, updateCatalogIf } from '../src/store/lakecat/catalog-repository.js';
+import {
+  type DatabaseFilter,
+  existsBeyond,
+  insertDatabase,
+  pageDatabases,
+} from '../src/store/lakecat/database-repository.js';
+import type { DatabaseRow } from '../src/store/schema.js';
+import {
+  isForeignKeyViolation,
+  isRetryableConflict,
+  isUniqueViolation,
+  nowIso,
+  openStore,
+  type Store,
+} from '../src/store/store.js';
+import { type Backend, backends, createPgDatabase, dropPgDatabase } from './helpers/server.js';
 
 for (const backend of await backends()) {
   describe(`store (${backend.name})`, () => {
@@ -28,16 +41,36 @@ for (const backend of await backends()) {
     const at = nowIso();
 
     before(async () => {
-      url = backend.name === 'postgres' ? await createPgDatabase((backend as Required<Backend>).adminUrl) : `sqlite:${path.join(dir, 'store.db')}`;
+      url =
+        backend.name === 'postgres'
+          ? await createPgDatabase((backend as Required<Backend>).adminUrl)
+          : `sqlite:${path.join(dir, 'store.db')}`;
       store = openStore(url);
       await store.migrate();
       domain = randomUUID();
       const project = randomUUID();
-      await store.db.insertInto('domains').values({ id: domain, name: `d_${domain}`, created_at: at } as never).execute();
-      await store.db.insertInto('projects').values({ id: project, domain_id: domain, name: 'p', created_at: at, updated_at: at } as never).execute();
-      await store.db.insertInto('instances').values({
-        id: instance, project_id: project, name: 'i', charge_mode: 'postPaid', shared: 1, enterprise_project_id: '0', status: 'RUNNING', created_at: at, updated_at: at,
-      } as never).execute();
+      await store.db
+        .insertInto('domains')
+        .values({ id: domain, name: `d_${domain}`, created_at: at } as never)
+        .execute();
+      await store.db
+        .insertInto('projects')
+        .values({ id: project, domain_id: domain, name: 'p', created_at: at, updated_at: at } as never)
+        .execute();
+      await store.db
+        .insertInto('instances')
+        .values({
+          id: instance,
+          project_id: project,
+          name: 'i',
+          charge_mode: 'postPaid',
+          shared: 1,
+          enterprise_project_id: '0',
+          status: 'RUNNING',
+          created_at: at,
+          updated_at: at,
+        } as never)
+        .execute();
       await insertCatalog(store.db, catalog('c'));
     });
     after(async () => {
@@ -47,21 +80,48 @@ for (const backend of await backends()) {
     });
 
     const catalog = (name: string) => ({
-      instance_id: instance, name, description: null, location: `obs://b/${name}`, database_locations: '[]',
-      owner: 'admin', owner_type: 'USER', owner_source: 'IAM', created_at: at, updated_at: at, version: 1,
+      instance_id: instance,
+      name,
+      description: null,
+      location: `obs://b/${name}`,
+      database_locations: '[]',
+      owner: 'admin',
+      owner_type: 'USER',
+      owner_source: 'IAM',
+      created_at: at,
+      updated_at: at,
+      version: 1,
     });
     const database = (name: string, over: Partial<DatabaseRow> = {}): DatabaseRow => ({
-      id: randomUUID().replaceAll('-', ''), instance_id: instance, catalog_name: 'c', name, description: '', location: `obs://b/c/${name}`,
-      database_type: 'HIVE', external_database_id: null, connection_name: null, data_statistic_enable: 0, owner: 'admin',
-      owner_type: 'USER', owner_source: 'IAM', parameters: '{}', function_locations: '[]', table_locations: '[]',
-      created_at: at, updated_at: at, version: 1, ...over,
+      id: randomUUID().replaceAll('-', ''),
+      instance_id: instance,
+      catalog_name: 'c',
+      name,
+      description: '',
+      location: `obs://b/c/${name}`,
+      database_type: 'HIVE',
+      external_database_id: null,
+      connection_name: null,
+      data_statistic_enable: 0,
+      owner: 'admin',
+      owner_type: 'USER',
+      owner_source: 'IAM',
+      parameters: '{}',
+      function_locations: '[]',
+      table_locations: '[]',
+      created_at: at,
+      updated_at: at,
+      version: 1,
+      ...over,
     });
 
     test('compare-and-swap: an update at the version read wins once; the loser of a race changes nothing', async () => {
       await insertCatalog(store.db, catalog('cas'));
       const read = await findCatalog(store.db, instance, 'cas');
       assert.equal(read?.version, 1);
-      const racers = await Promise.all(['one', 'two', 'three'].map((d) => updateCatalogIf(store.db, instance, 'cas', 1, { description: d })));
+      const racers = await Promise.all(
+        ['one', 'two', 'three'].map((d) => updateCatalogIf(store.db, instance, 'cas', 1, { description: d })),
+      );
       assert.deepEqual(racers.filter(Boolean).length, 1, `exactly one wins: ${racers}`);
       const after1 = await findCatalog(store.db, instance, 'cas');
       assert.equal(after1?.version, 2);
@@ -72,29 +132,41 @@ for (const backend of await backends()) {
     });
 
     test('a taken name is a unique violation, a missing parent a foreign-key violation, told apart from each other', async () => {
-      const taken = await insertCatalog(store.db, catalog('c')).then(() => undefined, (e: unknown) => e);
+      const taken = await insertCatalog(store.db, catalog('c')).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
       assert.ok(taken, 'the second insert of a name fails');
       assert.equal(isUniqueViolation(taken), true, String(taken));
       assert.equal(isForeignKeyViolation(taken), false);
       assert.equal(isRetryableConflict(taken), false);
-      const orphan = await insertDatabase(store.db, database('orphan', { catalog_name: 'no_such_catalog' })).then(() => undefined, (e: unknown) => e);
+      const orphan = await insertDatabase(store.db, database('orphan', { catalog_name: 'no_such_catalog' })).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
       assert.ok(orphan, 'a database of a missing catalog is refused');
       assert.equal(isForeignKeyViolation(orphan), true, String(orphan));
       assert.equal(isUniqueViolation(orphan), false);
     });
 
     test('a transaction is all or nothing, and one that lost a serialization race is retried', async () => {
-      await assert.rejects(store.transaction(async (trx) => {
-        await insertDatabase(trx, database('rolled_back'));
-        throw new Error('boom');
-      }), /boom/);
+      await assert.rejects(
+        store.transaction(async (trx) => {
+          await insertDatabase(trx, database('rolled_back'));
+          throw new Error('boom');
+        }),
+        /boom/,
+      );
       assert.equal((await pageDatabases(store.db, scope, { pattern: 'rolled_back' }, 10, {})).rows.length, 0);
       // A failure the database reports as retryable (SQLSTATE 40001 / SQLITE_BUSY) is retried; others are not.
       let attempts = 0;
       const result = await store.transaction(async (trx) => {
         attempts++;
         await insertDatabase(trx, database(`retried_${attempts}`));
-        if (attempts < 3) throw Object.assign(new Error('could not serialize access'), { code: backend.name === 'postgres' ? '40001' : 'SQLITE_BUSY_SNAPSHOT' });
+        if (attempts < 3)
+          throw Object.assign(new Error('could not serialize access'), {
+            code: backend.name === 'postgres' ? '40001' : 'SQLITE_BUSY_SNAPSHOT',
+          });
         return 'done';
       });
       assert.equal(result, 'done');
@@ -102,20 +174,39 @@ for (const backend of await backends()) {
       const kept = (await pageDatabases(store.db, scope, { pattern: 'retried_*' }, 10, {})).rows.map((r) => r.name);
       assert.deepEqual(kept, ['retried_3'], 'the failed attempts left nothing');
       let once = 0;
-      await assert.rejects(store.transaction(async () => { once++; throw Object.assign(new Error('x'), { code: '23505' }); }));
+      await assert.rejects(
+        store.transaction(async () => {
+          once++;
+          throw Object.assign(new Error('x'), { code: '23505' });
+        }),
+      );
       assert.equal(once, 1);
     });
 
     if (backend.name === 'postgres') {
       test('two transactions updating the same rows in opposite orders: the deadlock is retried and both commit', async () => {
         for (const n of ['dl_a', 'dl_b']) await insertCatalog(store.db, catalog(n));
-        const touch = (first: string, second: string) => store.transaction(async (trx) => {
-          await trx.updateTable('catalogs').set({ description: first }).where('instance_id', '=', instance).where('name', '=', first).execute();
-          await sql`SELECT pg_sleep(0.2)`.execute(trx);
-          await trx.updateTable('catalogs').set({ description: first }).where('instance_id', '=', instance).where('name', '=', second).execute();
-        });
+        const touch = (first: string, second: string) =>
+          store.transaction(async (trx) => {
+            await trx
+              .updateTable('catalogs')
+              .set({ description: first })
+              .where('instance_id', '=', instance)
+              .where('name', '=', first)
+              .execute();
+            await sql`SELECT pg_sleep(0.2)`.execute(trx);
+            await trx
+              .updateTable('catalogs')
+              .set({ description: first })
+              .where('instance_id', '=', instance)
+              .where('name', '=', second)
+              .execute();
+          });
         await Promise.all([touch('dl_a', 'dl_b'), touch('dl_b', 'dl_a')]);
-        const names = [(await findCatalog(store.db, instance, 'dl_a'))?.description, (await findCatalog(store.db, instance, 'dl_b'))?.description];
+        const names = [
+          (await findCatalog(store.db, instance, 'dl_a'))?.description,
+          (await findCatalog(store.db, instance, 'dl_b'))?.description,
+        ];
         assert.ok(names[0] === names[1], `one transaction's writes won both rows: ${names}`);
       });
     }
@@ -123,7 +214,9 @@ for (const backend of await backends()) {
     test('keyset pages walk forward and back in code-point order, with a correct "more" at each end', async () => {
       const names = ['a_1', 'a_2', 'ab', 'b', 'b.x', 'b.x.y', 'b.z', 'c%d', 'z', 'ä'];
       for (const n of names) await insertDatabase(store.db, database(n));
-      const all = (await pageDatabases(store.db, scope, {}, 100, {})).rows.map((r) => r.name).filter((n) => names.includes(n));
+      const all = (await pageDatabases(store.db, scope, {}, 100, {})).rows
+        .map((r) => r.name)
+        .filter((n) => names.includes(n));
       assert.deepEqual(all, [...names].sort(), 'code-point order on both databases');
       const f: DatabaseFilter = { pattern: names.join('|') };
       const forward: string[] = [];
@@ -138,42 +231,98 @@ for (const backend of await backends()) {
       }
       assert.deepEqual(forward, [...names].sort());
       const back = await pageDatabases(store.db, scope, f, 3, { before: 'b.z' });
-      assert.deepEqual(back.rows.map((r) => r.name), ['b', 'b.x', 'b.x.y']);
+      assert.deepEqual(
+        back.rows.map((r) => r.name),
+        ['b', 'b.x', 'b.x.y'],
+      );
       assert.equal(back.more, true);
       const first = await pageDatabases(store.db, scope, f, 3, { before: 'ab' });
-      assert.deepEqual(first.rows.map((r) => r.name), ['a_1', 'a_2']);
+      assert.deepEqual(
+        first.rows.map((r) => r.name),
+        ['a_1', 'a_2'],
+      );
       assert.equal(first.more, false);
       assert.equal(await existsBeyond(store.db, scope, f, 'a_1', 'before'), false);
     });
 
     test('filters compile to SQL: Hive patterns, LIKE wildcards taken literally, grants, ownership and nesting', async () => {
-      const names = async (f: DatabaseFilter) => (await pageDatabases(store.db, scope, f, 100, {})).rows.map((r) => r.name);
-      for (const n of ['f_x1', 'fax1', 'f%y', 'g.h', 'g.h.i', 'g.j']) await insertDatabase(store.db, database(n, { owner: n === 'fax1' ? 'olga' : 'admin' }));
+      const names = async (f: DatabaseFilter) =>
+        (await pageDatabases(store.db, scope, f, 100, {})).rows.map((r) => r.name);
+      for (const n of ['f_x1', 'fax1', 'f%y', 'g.h', 'g.h.i', 'g.j'])
+        await insertDatabase(store.db, database(n, { owner: n === 'fax1' ? 'olga' : 'admin' }));
       assert.deepEqual(await names({ pattern: 'f_*' }), ['f_x1'], '_ is no wildcard');
       assert.deepEqual(await names({ pattern: 'F%*' }), ['f%y'], '% is no wildcard; patterns ignore case');
       assert.deepEqual(await names({ pattern: 'fax1|g.j' }), ['fax1', 'g.j']);
       assert.deepEqual(await names({ pattern: 'f*|g*', childrenOf: null }), ['f%y', 'f_x1', 'fax1']);
       assert.deepEqual(await names({ childrenOf: 'g' }), ['g.h', 'g.j'], 'one level down only');
       assert.deepEqual(await names({ pattern: 'f*|g*', ownedBy: 'olga' }), ['fax1']);
-      assert.deepEqual(await names({ pattern: 'f*|g*', ownedBy: 'olga', grantedNames: ['g.*', 'f_*'] }), ['f_x1', 'fax1', 'g.h', 'g.h.i', 'g.j']);
+      assert.deepEqual(await names({ pattern: 'f*|g*', ownedBy: 'olga', grantedNames: ['g.*', 'f_*'] }), [
+        'f_x1',
+        'fax1',
+        'g.h',
+        'g.h.i',
+        'g.j',
+      ]);
     });
 
     test('the purge of expired credentials deletes expired tokens and temporary keys, and nothing else', async () => {
       const user = randomUUID();
-      await store.db.insertInto('users').values({ id: user, domain_id: domain, name: 'u', password_hash: 'x', created_at: at, updated_at: at } as never).execute();
+      await store.db
+        .insertInto('users')
+        .values({ id: user, domain_id: domain, name: 'u', password_hash: 'x', created_at: at, updated_at: at } as never)
+        .execute();
       const now = new Date();
       const iso = (seconds: number) => new Date(now.getTime() + seconds * 1000).toISOString();
-      const token = (hash: string, expires: string) => ({ token_hash: hash, user_id: user, domain_id: domain, project_id: null, methods: 'password', issued_at: at, expires_at: expires });
-      await store.db.insertInto('tokens').values([token('expired', iso(-1)), token('live', iso(60))] as never).execute();
-      const key = (access: string, kind: string, expires: string | null) => ({
-        access, user_id: user, secret_enc: 's', status: 'active', kind, session_token_hash: null, project_id: null, expires_at: expires, created_at: at,
+      const token = (hash: string, expires: string) => ({
+        token_hash: hash,
+        user_id: user,
+        domain_id: domain,
+        project_id: null,
+        methods: 'password',
+        issued_at: at,
+        expires_at: expires,
       });
-      await store.db.insertInto('access_keys').values([key('OLD', 'temporary', iso(-1)), key('NEW', 'temporary', iso(60)), key('PERM', 'permanent', null)] as never).execute();
+      await store.db
+        .insertInto('tokens')
+        .values([token('expired', iso(-1)), token('live', iso(60))] as never)
+        .execute();
+      const key = (access: string, kind: string, expires: string | null) => ({
+        access,
+        user_id: user,
+        secret_enc: 's',
+        status: 'active',
+        kind,
+        session_token_hash: null,
+        project_id: null,
+        expires_at: expires,
+        created_at: at,
+      });
+      await store.db
+        .insertInto('access_keys')
+        .values([
+          key('OLD', 'temporary', iso(-1)),
+          key('NEW', 'temporary', iso(60)),
+          key('PERM', 'permanent', null),
+        ] as never)
+        .execute();
       assert.equal(await deleteExpiredTokens(store.db, now.toISOString()), 1);
       assert.equal(await deleteExpiredTemporaryKeys(store.db, now.toISOString()), 1);
-      assert.deepEqual((await store.db.selectFrom('tokens').select('token_hash').where('user_id', '=', user).execute()).map((r) => r.token_hash), ['live']);
-      const left = await store.db.selectFrom('access_keys').select('access').where('user_id', '=', user).orderBy('access').execute();
-      assert.deepEqual(left.map((r) => r.access), ['NEW', 'PERM']);
+      assert.deepEqual(
+        (await store.db.selectFrom('tokens').select('token_hash').where('user_id', '=', user).execute()).map(
+          (r) => r.token_hash,
+        ),
+        ['live'],
+      );
+      const left = await store.db
+        .selectFrom('access_keys')
+        .select('access')
+        .where('user_id', '=', user)
+        .orderBy('access')
+        .execute();
+      assert.deepEqual(
+        left.map((r) => r.access),
+        ['NEW', 'PERM'],
+      );
     });
   });
 }

@@ -1,20 +1,36 @@
 // LakeCat tables over HTTP on both metadata stores.
-import { after, before, describe, test } from 'node:test';
+
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
 import SqliteDatabase from 'better-sqlite3';
 import { backends, createRunningInstance, startServer, type TestServer } from './helpers/server.js';
 
 const sd = (location?: string) => ({
-  columns: [{ column_name: 'id', column_type: 'bigint', comment: 'row id' }, { column_name: 'name', column_type: 'string' }, { column_name: 'price', column_type: 'decimal(10,2)' }],
+  columns: [
+    { column_name: 'id', column_type: 'bigint', comment: 'row id' },
+    { column_name: 'name', column_type: 'string' },
+    { column_name: 'price', column_type: 'decimal(10,2)' },
+  ],
   ...(location ? { location } : {}),
   input_format: 'org.apache.hadoop.hive.ql.io.parquet.MapredParquetInputFormat',
   output_format: 'org.apache.hadoop.hive.ql.io.parquet.MapredParquetOutputFormat',
-  compressed: false, number_of_buckets: 4, bucket_columns: ['id'], sort_columns: [{ column: 'id', sort_order: 1 }],
+  compressed: false,
+  number_of_buckets: 4,
+  bucket_columns: ['id'],
+  sort_columns: [{ column: 'id', sort_order: 1 }],
   parameters: { 'parquet.compression': 'ZSTD' },
-  serde_info: { name: 'pq', serialization_library: 'org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe', parameters: { 'serialization.format': '1' } },
-  skewed_info: { skewed_column_names: ['name'], skewed_column_values: [['a'], ['b']], skewed_column_value_location_maps: { a: 'obs://lakeform/skew/a' } },
+  serde_info: {
+    name: 'pq',
+    serialization_library: 'org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe',
+    parameters: { 'serialization.format': '1' },
+  },
+  skewed_info: {
+    skewed_column_names: ['name'],
+    skewed_column_values: [['a'], ['b']],
+    skewed_column_value_location_maps: { a: 'obs://lakeform/skew/a' },
+  },
   stored_as_sub_directories: false,
 });
 
@@ -32,16 +48,40 @@ for (const backend of await backends()) {
       ({ token, projectId: project } = await server.login());
       instance = await createRunningInstance(server, token, project, 'tables_inst');
       fs.mkdirSync(path.join(server.dataDir, 'warehouse', 'datalake'));
-      assert.equal((await server.request('POST', `/v1/${project}/instances/${instance}/catalogs`, { token, body: { catalog_name: 'tc', location: 'obs://lakeform/tc' } })).status, 201);
-      for (const db of ['sales', 'hr']) assert.equal((await server.request('POST', `${cat()}/databases`, { token, body: { database_name: db } })).status, 201);
+      assert.equal(
+        (
+          await server.request('POST', `/v1/${project}/instances/${instance}/catalogs`, {
+            token,
+            body: { catalog_name: 'tc', location: 'obs://lakeform/tc' },
+          })
+        ).status,
+        201,
+      );
+      for (const db of ['sales', 'hr'])
+        assert.equal(
+          (await server.request('POST', `${cat()}/databases`, { token, body: { database_name: db } })).status,
+          201,
+        );
     });
-    after(async () => { await server?.stop(); });
+    after(async () => {
+      await server?.stop();
+    });
 
     test('a partitioned table round-trips field for field; its location defaults under the database', async () => {
       const body = {
-        table_name: 'Orders', table_type: 'MANAGED_TABLE', table_format: 'HIVE', owner: 'admin', owner_type: 'USER', comments: 'all orders',
-        retention: 7, parameters: { classification: 'parquet' }, storage_descriptor: sd(),
-        partition_keys: [{ column_name: 'dt', column_type: 'date', comment: 'day' }, { column_name: 'region', column_type: 'string' }],
+        table_name: 'Orders',
+        table_type: 'MANAGED_TABLE',
+        table_format: 'HIVE',
+        owner: 'admin',
+        owner_type: 'USER',
+        comments: 'all orders',
+        retention: 7,
+        parameters: { classification: 'parquet' },
+        storage_descriptor: sd(),
+        partition_keys: [
+          { column_name: 'dt', column_type: 'date', comment: 'day' },
+          { column_name: 'region', column_type: 'string' },
+        ],
       };
       const r = await server.request('POST', tables(), { token, body });
       assert.equal(r.status, 201, r.text);
@@ -56,18 +96,59 @@ for (const backend of await backends()) {
       assert.equal(r.json.version_id, '1');
       const shown = await server.request('GET', `${tables()}/ORDERS`, { token });
       assert.deepEqual(shown.json, r.json);
-      assert.equal((await server.request('POST', tables(), { token, body: { ...body, table_name: 'orders' } })).status, 409);
+      assert.equal(
+        (await server.request('POST', tables(), { token, body: { ...body, table_name: 'orders' } })).status,
+        409,
+      );
     });
 
     test('bad definitions are refused with 400', async () => {
       const base = { table_type: 'EXTERNAL_TABLE', owner_type: 'USER' };
       const cases: [Record<string, unknown>, RegExp][] = [
-        [{ ...base, table_name: 'dup_cols', storage_descriptor: { columns: [{ column_name: 'a', column_type: 'int' }, { column_name: 'A', column_type: 'int' }] } }, /twice/],
-        [{ ...base, table_name: 'dup_part', storage_descriptor: { columns: [{ column_name: 'dt', column_type: 'int' }] }, partition_keys: [{ column_name: 'dt', column_type: 'string' }] }, /twice/],
-        [{ ...base, table_name: 'bad_bucket', storage_descriptor: { columns: [{ column_name: 'a', column_type: 'int' }], bucket_columns: ['zz'] } }, /bucket/],
+        [
+          {
+            ...base,
+            table_name: 'dup_cols',
+            storage_descriptor: {
+              columns: [
+                { column_name: 'a', column_type: 'int' },
+                { column_name: 'A', column_type: 'int' },
+              ],
+            },
+          },
+          /twice/,
+        ],
+        [
+          {
+            ...base,
+            table_name: 'dup_part',
+            storage_descriptor: { columns: [{ column_name: 'dt', column_type: 'int' }] },
+            partition_keys: [{ column_name: 'dt', column_type: 'string' }],
+          },
+          /twice/,
+        ],
+        [
+          {
+            ...base,
+            table_name: 'bad_bucket',
+            storage_descriptor: { columns: [{ column_name: 'a', column_type: 'int' }], bucket_columns: ['zz'] },
+          },
+          /bucket/,
+        ],
         [{ ...base, table_name: 'bad_loc', storage_descriptor: { columns: [], location: 'hdfs://nn/x' } }, /location/],
-        [{ ...base, table_type: 'VIRTUAL_VIEW', table_name: 'no_text', storage_descriptor: { columns: [] } }, /view_original_text/],
-        [{ ...base, table_name: 'ice_no_format', storage_descriptor: { columns: [] }, create_open_table_format_input: { create_iceberg_table_input: { schema: {} } } }, /ICEBERG/],
+        [
+          { ...base, table_type: 'VIRTUAL_VIEW', table_name: 'no_text', storage_descriptor: { columns: [] } },
+          /view_original_text/,
+        ],
+        [
+          {
+            ...base,
+            table_name: 'ice_no_format',
+            storage_descriptor: { columns: [] },
+            create_open_table_format_input: { create_iceberg_table_input: { schema: {} } },
+          },
+          /ICEBERG/,
+        ],
         [{ ...base, table_name: 'bad-name', storage_descriptor: { columns: [] } }, /table_name/],
         [{ ...base, table_name: 'bad_type', table_type: 'TEMP', storage_descriptor: { columns: [] } }, /table_type/],
       ];
@@ -76,67 +157,182 @@ for (const backend of await backends()) {
         assert.equal(r.status, 400, `${JSON.stringify(body)} → ${r.text}`);
         assert.match(r.json.error_msg, why);
       }
-      assert.equal((await server.request('POST', tables('nodb'), { token, body: { ...base, table_name: 'x', storage_descriptor: { columns: [] } } })).status, 404);
+      assert.equal(
+        (
+          await server.request('POST', tables('nodb'), {
+            token,
+            body: { ...base, table_name: 'x', storage_descriptor: { columns: [] } },
+          })
+        ).status,
+        404,
+      );
     });
 
     test('views, Iceberg definitions and external tables are stored as written', async () => {
-      const v = await server.request('POST', tables(), { token, body: {
-        table_name: 'big_orders', table_type: 'VIRTUAL_VIEW', owner_type: 'USER', storage_descriptor: { columns: [{ column_name: 'id', column_type: 'bigint' }] },
-        view_original_text: 'select id from orders where price > 100', view_expanded_text: 'SELECT `orders`.`id` FROM `tc`.`sales`.`orders` WHERE `price` > 100',
-      } });
+      const v = await server.request('POST', tables(), {
+        token,
+        body: {
+          table_name: 'big_orders',
+          table_type: 'VIRTUAL_VIEW',
+          owner_type: 'USER',
+          storage_descriptor: { columns: [{ column_name: 'id', column_type: 'bigint' }] },
+          view_original_text: 'select id from orders where price > 100',
+          view_expanded_text: 'SELECT `orders`.`id` FROM `tc`.`sales`.`orders` WHERE `price` > 100',
+        },
+      });
       assert.equal(v.status, 201, v.text);
       assert.equal(v.json.view_original_text, 'select id from orders where price > 100');
       assert.equal(v.json.storage_descriptor.location, undefined, 'a view has no location');
-      const iceberg = { create_iceberg_table_input: { schema: { schema_id: 0, type: 'struct', identifier_field_ids: [1], fields: [{ id: 1, name: 'id', required: true, type: 'LONG' }] },
-        partition_spec: { spec_id: 0, fields: [{ field_id: 1000, name: 'id_bucket', source_id: 1, transform: 'bucket[16]' }] } } };
-      const i = await server.request('POST', tables(), { token, body: {
-        table_name: 'events', table_type: 'EXTERNAL_TABLE', table_format: 'ICEBERG', owner_type: 'USER',
-        storage_descriptor: { columns: [{ column_name: 'id', column_type: 'bigint' }], location: 'obs://datalake/events' }, create_open_table_format_input: iceberg,
-      } });
+      const iceberg = {
+        create_iceberg_table_input: {
+          schema: {
+            schema_id: 0,
+            type: 'struct',
+            identifier_field_ids: [1],
+            fields: [{ id: 1, name: 'id', required: true, type: 'LONG' }],
+          },
+          partition_spec: {
+            spec_id: 0,
+            fields: [{ field_id: 1000, name: 'id_bucket', source_id: 1, transform: 'bucket[16]' }],
+          },
+        },
+      };
+      const i = await server.request('POST', tables(), {
+        token,
+        body: {
+          table_name: 'events',
+          table_type: 'EXTERNAL_TABLE',
+          table_format: 'ICEBERG',
+          owner_type: 'USER',
+          storage_descriptor: {
+            columns: [{ column_name: 'id', column_type: 'bigint' }],
+            location: 'obs://datalake/events',
+          },
+          create_open_table_format_input: iceberg,
+        },
+      });
       assert.equal(i.status, 201, i.text);
-      assert.deepEqual((await server.request('GET', `${tables()}/events`, { token })).json.create_open_table_format_input, iceberg);
+      assert.deepEqual(
+        (await server.request('GET', `${tables()}/events`, { token })).json.create_open_table_format_input,
+        iceberg,
+      );
       assert.equal(i.json.table_format, 'ICEBERG');
     });
 
     test('names, by-name lookup, filtered keyset pages and table meta across databases', async () => {
       for (const n of ['t_a', 't_b', 't_c']) {
-        assert.equal((await server.request('POST', tables(), { token, body: { table_name: n, table_type: 'EXTERNAL_TABLE', owner_type: 'USER', storage_descriptor: { columns: [] } } })).status, 201);
+        assert.equal(
+          (
+            await server.request('POST', tables(), {
+              token,
+              body: {
+                table_name: n,
+                table_type: 'EXTERNAL_TABLE',
+                owner_type: 'USER',
+                storage_descriptor: { columns: [] },
+              },
+            })
+          ).status,
+          201,
+        );
       }
-      assert.equal((await server.request('POST', tables('hr'), { token, body: { table_name: 'staff', table_type: 'MANAGED_TABLE', owner_type: 'USER', storage_descriptor: { columns: [] } } })).status, 201);
-      assert.deepEqual((await server.request('GET', `${tables()}/names`, { token, query: { table_pattern: 't_*' } })).json, ['t_a', 't_b', 't_c']);
-      assert.deepEqual((await server.request('GET', `${tables()}/names`, { token, query: { table_type: 'VIRTUAL_VIEW' } })).json, ['big_orders']);
-      const byName = await server.request('POST', `${tables()}/list-by-names`, { token, body: { table_names: ['T_B', 'orders', 'missing'] } });
+      assert.equal(
+        (
+          await server.request('POST', tables('hr'), {
+            token,
+            body: {
+              table_name: 'staff',
+              table_type: 'MANAGED_TABLE',
+              owner_type: 'USER',
+              storage_descriptor: { columns: [] },
+            },
+          })
+        ).status,
+        201,
+      );
+      assert.deepEqual(
+        (await server.request('GET', `${tables()}/names`, { token, query: { table_pattern: 't_*' } })).json,
+        ['t_a', 't_b', 't_c'],
+      );
+      assert.deepEqual(
+        (await server.request('GET', `${tables()}/names`, { token, query: { table_type: 'VIRTUAL_VIEW' } })).json,
+        ['big_orders'],
+      );
+      const byName = await server.request('POST', `${tables()}/list-by-names`, {
+        token,
+        body: { table_names: ['T_B', 'orders', 'missing'] },
+      });
       assert.equal(byName.status, 200, byName.text);
-      assert.deepEqual(byName.json.map((t: { table_name: string }) => t.table_name), ['orders', 't_b']);
+      assert.deepEqual(
+        byName.json.map((t: { table_name: string }) => t.table_name),
+        ['orders', 't_b'],
+      );
       const seen: string[] = [];
       let marker: string | undefined;
       do {
-        const page: { json: { tables: { table_name: string }[]; page_info: { next_marker?: string } } } = await server.request('GET', tables(), { token, query: { limit: 2, marker, table_type: 'EXTERNAL_TABLE' } });
+        const page: { json: { tables: { table_name: string }[]; page_info: { next_marker?: string } } } =
+          await server.request('GET', tables(), { token, query: { limit: 2, marker, table_type: 'EXTERNAL_TABLE' } });
         seen.push(...page.json.tables.map((t) => t.table_name));
         marker = page.json.page_info.next_marker;
       } while (marker);
       assert.deepEqual(seen, ['events', 't_a', 't_b', 't_c']);
       const iceOnly = await server.request('GET', tables(), { token, query: { table_format: 'ICEBERG' } });
-      assert.deepEqual(iceOnly.json.tables.map((t: { table_name: string }) => t.table_name), ['events']);
-      const slim = await server.request('GET', tables(), { token, query: { table_name_pattern: 'orders', include_fields: 'table_type' } });
+      assert.deepEqual(
+        iceOnly.json.tables.map((t: { table_name: string }) => t.table_name),
+        ['events'],
+      );
+      const slim = await server.request('GET', tables(), {
+        token,
+        query: { table_name_pattern: 'orders', include_fields: 'table_type' },
+      });
       assert.deepEqual(slim.json.tables, [{ table_name: 'orders', table_type: 'MANAGED_TABLE' }]);
-      const meta = await server.request('GET', `${cat()}/databases/tables`, { token, query: { database_name_pattern: '*', table_name_pattern: 's*|t_a' } });
+      const meta = await server.request('GET', `${cat()}/databases/tables`, {
+        token,
+        query: { database_name_pattern: '*', table_name_pattern: 's*|t_a' },
+      });
       assert.equal(meta.status, 200, meta.text);
-      assert.deepEqual(meta.json.table_metas.map((m: { database_name: string; table_name: string }) => `${m.database_name}.${m.table_name}`), ['hr.staff', 'sales.t_a']);
-      const managedOnly = await server.request('GET', `${cat()}/databases/tables`, { token, query: { table_types: ['MANAGED_TABLE'] } });
-      assert.deepEqual(managedOnly.json.table_metas.map((m: { table_name: string }) => m.table_name), ['staff', 'orders']);
+      assert.deepEqual(
+        meta.json.table_metas.map(
+          (m: { database_name: string; table_name: string }) => `${m.database_name}.${m.table_name}`,
+        ),
+        ['hr.staff', 'sales.t_a'],
+      );
+      const managedOnly = await server.request('GET', `${cat()}/databases/tables`, {
+        token,
+        query: { table_types: ['MANAGED_TABLE'] },
+      });
+      assert.deepEqual(
+        managedOnly.json.table_metas.map((m: { table_name: string }) => m.table_name),
+        ['staff', 'orders'],
+      );
       const byFilter = async (filter: string) => {
         const r = await server.request('GET', tables(), { token, query: { filter } });
         assert.equal(r.status, 200, `${filter}: ${r.text}`);
         return r.json.tables.map((t: { table_name: string }) => t.table_name);
       };
       assert.deepEqual(await byFilter('hive_filter_field_params__classification = "parquet"'), ['orders']);
-      assert.deepEqual(await byFilter('hive_filter_field_params__classification <> "parquet" OR hive_filter_field_owner__ LIKE "adm%"'),
-        ['big_orders', 'events', 'orders', 't_a', 't_b', 't_c'], 'a table without the parameter does not match <>, as NULL in SQL');
+      assert.deepEqual(
+        await byFilter(
+          'hive_filter_field_params__classification <> "parquet" OR hive_filter_field_owner__ LIKE "adm%"',
+        ),
+        ['big_orders', 'events', 'orders', 't_a', 't_b', 't_c'],
+        'a table without the parameter does not match <>, as NULL in SQL',
+      );
       assert.deepEqual(await byFilter('hive_filter_field_owner__ = "nobody"'), []);
-      assert.deepEqual(await byFilter('hive_filter_field_last_access__ > 0 AND hive_filter_field_params__classification = "parquet"'), ['orders']);
-      assert.deepEqual(await byFilter('hive_filter_field_last_access__ > 4102444800'), [], 'nothing was accessed after 2100');
-      for (const bad of ['owner = "x"', 'hive_filter_field_last_access__ > "yesterday"', 'hive_filter_field_owner__ =']) {
+      assert.deepEqual(
+        await byFilter('hive_filter_field_last_access__ > 0 AND hive_filter_field_params__classification = "parquet"'),
+        ['orders'],
+      );
+      assert.deepEqual(
+        await byFilter('hive_filter_field_last_access__ > 4102444800'),
+        [],
+        'nothing was accessed after 2100',
+      );
+      for (const bad of [
+        'owner = "x"',
+        'hive_filter_field_last_access__ > "yesterday"',
+        'hive_filter_field_owner__ =',
+      ]) {
         const r = await server.request('GET', tables(), { token, query: { filter: bad } });
         assert.equal(r.status, 400, `${bad}: ${r.text}`);
         assert.match(r.json.error_msg, /position/);
@@ -145,23 +341,38 @@ for (const backend of await backends()) {
 
     test('update replaces the definition, checks version_id, renames, and keeps what is not sent', async () => {
       const current = (await server.request('GET', `${tables()}/orders`, { token })).json;
-      const stale = await server.request('PUT', `${tables()}/orders`, { token, body: { table: { comments: 'x' }, version_id: '99' } });
+      const stale = await server.request('PUT', `${tables()}/orders`, {
+        token,
+        body: { table: { comments: 'x' }, version_id: '99' },
+      });
       assert.equal(stale.status, 409, stale.text);
-      const r = await server.request('PUT', `${tables()}/orders`, { token, body: { table: { comments: 'changed', parameters: { a: 'b' } }, version_id: current.version_id } });
+      const r = await server.request('PUT', `${tables()}/orders`, {
+        token,
+        body: { table: { comments: 'changed', parameters: { a: 'b' } }, version_id: current.version_id },
+      });
       assert.equal(r.status, 200, r.text);
       assert.equal(r.json.comments, 'changed');
       assert.deepEqual(r.json.parameters, { a: 'b' });
       assert.deepEqual(r.json.partition_keys, current.partition_keys, 'fields not sent are kept');
       assert.equal(r.json.version_id, '2');
-      assert.equal((await server.request('GET', `${tables()}/orders`, { token, query: { version_id: '1' } })).status, 404);
-      assert.equal((await server.request('PUT', `${tables()}/orders`, { token, body: { table: { table_name: 't_a' } } })).status, 409);
-      const renamed = await server.request('PUT', `${tables()}/orders`, { token, body: { table: { table_name: 'all_orders' } } });
+      assert.equal(
+        (await server.request('GET', `${tables()}/orders`, { token, query: { version_id: '1' } })).status,
+        404,
+      );
+      assert.equal(
+        (await server.request('PUT', `${tables()}/orders`, { token, body: { table: { table_name: 't_a' } } })).status,
+        409,
+      );
+      const renamed = await server.request('PUT', `${tables()}/orders`, {
+        token,
+        body: { table: { table_name: 'all_orders' } },
+      });
       assert.equal(renamed.status, 200, renamed.text);
       assert.equal((await server.request('GET', `${tables()}/orders`, { token })).status, 404);
       assert.equal((await server.request('GET', `${tables()}/all_orders`, { token })).json.comments, 'changed');
     });
 
-    test('ShowTable answers from cache only while nothing changed: own writes at once, another process\'s within 50 ms', async () => {
+    test("ShowTable answers from cache only while nothing changed: own writes at once, another process's within 50 ms", async () => {
       const first = await server.request('GET', `${tables()}/t_b`, { token });
       assert.equal(first.status, 200, first.text);
       const up = await server.request('PUT', `${tables()}/t_b`, { token, body: { table: { comments: 'via api' } } });
@@ -172,7 +383,11 @@ for (const backend of await backends()) {
       const other = new SqliteDatabase(path.join(server.dataDir, 'lakeform.db'));
       try {
         other.pragma('busy_timeout = 5000');
-        other.prepare(`UPDATE tables SET version = version + 1, definition = json_set(definition, '$.comments', 'from outside') WHERE name = 't_b'`).run();
+        other
+          .prepare(
+            `UPDATE tables SET version = version + 1, definition = json_set(definition, '$.comments', 'from outside') WHERE name = 't_b'`,
+          )
+          .run();
       } finally {
         other.close();
       }
@@ -182,14 +397,31 @@ for (const backend of await backends()) {
 
     test('concurrent updates with the same version: one wins, the others get 409', async () => {
       const v = (await server.request('GET', `${tables()}/t_a`, { token })).json.version_id;
-      const all = await Promise.all(Array.from({ length: 10 }, (_, i) => server.request('PUT', `${tables()}/t_a`, { token, body: { table: { comments: `w${i}` }, version_id: v } })));
+      const all = await Promise.all(
+        Array.from({ length: 10 }, (_, i) =>
+          server.request('PUT', `${tables()}/t_a`, { token, body: { table: { comments: `w${i}` }, version_id: v } }),
+        ),
+      );
       const codes = all.map((r) => r.status);
       assert.equal(codes.filter((c) => c === 200).length, 1, String(codes));
       assert.equal(codes.filter((c) => c === 409).length, 9, String(codes));
     });
 
-    test('truncate empties a managed table\'s files and keeps the table; other types are refused', async () => {
-      assert.equal((await server.request('POST', tables(), { token, body: { table_name: 'scratch', table_type: 'MANAGED_TABLE', owner_type: 'USER', storage_descriptor: { columns: [] } } })).status, 201);
+    test("truncate empties a managed table's files and keeps the table; other types are refused", async () => {
+      assert.equal(
+        (
+          await server.request('POST', tables(), {
+            token,
+            body: {
+              table_name: 'scratch',
+              table_type: 'MANAGED_TABLE',
+              owner_type: 'USER',
+              storage_descriptor: { columns: [] },
+            },
+          })
+        ).status,
+        201,
+      );
       const dir = path.join(server.dataDir, 'warehouse', 'lakeform', 'tc', 'sales.db', 'scratch');
       fs.mkdirSync(path.join(dir, 'sub'), { recursive: true });
       fs.writeFileSync(path.join(dir, 'sub', 'part-0'), 'x');
@@ -204,22 +436,35 @@ for (const backend of await backends()) {
       assert.equal((await server.request('DELETE', `${tables()}/scratch`, { token })).status, 200);
     });
 
-    test('drop: delete_data removes a managed table\'s files, never an external table\'s; databases with tables need cascade', async () => {
+    test("drop: delete_data removes a managed table's files, never an external table's; databases with tables need cascade", async () => {
       const dir = path.join(server.dataDir, 'warehouse', 'lakeform', 'tc', 'hr.db', 'staff');
       fs.mkdirSync(dir, { recursive: true });
       fs.writeFileSync(path.join(dir, 'part-0'), 'x');
       const ext = path.join(server.dataDir, 'warehouse', 'lakeform', 'tc', 'sales.db', 't_b');
       fs.mkdirSync(ext, { recursive: true });
       fs.writeFileSync(path.join(ext, 'part-0'), 'x');
-      assert.equal((await server.request('DELETE', `${tables()}/t_b`, { token, query: { delete_data: true } })).status, 200);
+      assert.equal(
+        (await server.request('DELETE', `${tables()}/t_b`, { token, query: { delete_data: true } })).status,
+        200,
+      );
       assert.ok(fs.existsSync(path.join(ext, 'part-0')), 'external data stays');
       assert.equal((await server.request('DELETE', `${cat()}/databases/hr`, { token })).status, 409);
-      assert.equal((await server.request('DELETE', `${tables('hr')}/staff`, { token, query: { delete_data: true } })).status, 200);
+      assert.equal(
+        (await server.request('DELETE', `${tables('hr')}/staff`, { token, query: { delete_data: true } })).status,
+        200,
+      );
       assert.ok(!fs.existsSync(path.join(dir, 'part-0')), 'managed data goes');
       const count = await server.request('POST', `/v1/${project}/instances/${instance}/metaobj/count`, { token });
       assert.equal(count.json.tables_count, 5);
-      assert.equal((await server.request('DELETE', `${cat()}/databases/sales`, { token, query: { cascade: true } })).status, 200);
-      assert.equal((await server.request('POST', `/v1/${project}/instances/${instance}/metaobj/count`, { token })).json.tables_count, 0);
+      assert.equal(
+        (await server.request('DELETE', `${cat()}/databases/sales`, { token, query: { cascade: true } })).status,
+        200,
+      );
+      assert.equal(
+        (await server.request('POST', `/v1/${project}/instances/${instance}/metaobj/count`, { token })).json
+          .tables_count,
+        0,
+      );
     });
   });
 }

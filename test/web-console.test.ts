@@ -3,12 +3,13 @@
 // database of 100,000 tables. Every page visited is checked with axe-core and for browser console errors, and the
 // main pages are saved as console-*.png: into docs/ with LAKEFORM_SCREENSHOTS=1 (how the README's are made), else a
 // temporary folder, so a test run leaves the tracked files alone.
-import { after, before, describe, test } from 'node:test';
+
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
+import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
-import { createRequire } from 'node:module';
+import { after, before, describe, test } from 'node:test';
 import SqliteDatabase from 'better-sqlite3';
 import { type BrowserContext, chromium, type Page } from 'playwright-core';
 import { backends, ROOT, startServer, type TestServer } from './helpers/server.js';
@@ -18,22 +19,42 @@ const required = process.env.LAKEFORM_TEST_REQUIRE_CHROMIUM === '1';
 const missing = fs.existsSync(CHROMIUM) ? undefined : `${CHROMIUM} is absent (apt-get install chromium)`;
 if (missing && required) throw new Error(`chromium is required (LAKEFORM_TEST_REQUIRE_CHROMIUM=1) but ${missing}`);
 if (missing) console.log(`# skipping the web console tests: ${missing}`);
-if (!fs.existsSync(path.join(ROOT, 'dist/console/index.html'))) throw new Error('the console is not built: npm run build');
+if (!fs.existsSync(path.join(ROOT, 'dist/console/index.html')))
+  throw new Error('the console is not built: npm run build');
 
 const AXE = fs.readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
-const DOCS = process.env.LAKEFORM_SCREENSHOTS === '1' ? path.join(ROOT, 'docs') : fs.mkdtempSync(path.join(os.tmpdir(), 'lakeform-shots-'));
+const DOCS =
+  process.env.LAKEFORM_SCREENSHOTS === '1'
+    ? path.join(ROOT, 'docs')
+    : fs.mkdtempSync(path.join(os.tmpdir(), 'lakeform-shots-'));
 const READER_PASSWORD = 'Reader-pass-123';
 
 /** A fresh chromium profile, headless, with nothing reaching out. */
 async function launch(): Promise<{ context: BrowserContext; close(): Promise<void> }> {
   const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'lakeform-chromium-'));
   const context = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM, headless: true, viewport: { width: 1280, height: 800 },
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    executablePath: CHROMIUM,
+    headless: true,
+    viewport: { width: 1280, height: 800 },
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
   });
   context.setDefaultTimeout(30_000); // generous: the suite shares two cores with the other tests
-  return { context, async close() { await context.close(); fs.rmSync(profile, { recursive: true, force: true }); } };
+  return {
+    context,
+    async close() {
+      await context.close();
+      fs.rmSync(profile, { recursive: true, force: true });
+    },
+  };
 }
 
 /** Console errors and uncaught exceptions of a page; a refused API call the test provokes is expected. */
@@ -61,7 +82,8 @@ async function axe(page: Page, where: string): Promise<void> {
 /** The page fits the window: no horizontal scrolling. */
 async function fits(page: Page, where: string): Promise<void> {
   const { scroll, width } = await page.evaluate<{ scroll: number; width: number }>(
-    '({ scroll: document.documentElement.scrollWidth, width: window.innerWidth })');
+    '({ scroll: document.documentElement.scrollWidth, width: window.innerWidth })',
+  );
   assert.ok(scroll <= width, `${where} overflows: ${scroll} > ${width}`);
 }
 
@@ -87,8 +109,12 @@ async function signOut(page: Page): Promise<void> {
   await page.getByRole('heading', { name: 'Sign in to lakeform' }).waitFor();
 }
 
-async function pick(page: Page, label: string, option: string, scope: Page | ReturnType<Page['locator']> = page):
-  Promise<void> {
+async function pick(
+  page: Page,
+  label: string,
+  option: string,
+  scope: Page | ReturnType<Page['locator']> = page,
+): Promise<void> {
   await scope.getByRole('combobox', { name: label, exact: true }).click();
   await page.getByRole('option', { name: option, exact: true }).click();
 }
@@ -120,11 +146,13 @@ for (const backend of missing ? [] : await backends()) {
     before(async () => {
       server = await startServer(backend);
       admin = await server.login();
-      const r = await server.request('POST', '/v3/users', { token: admin.token,
-        body: { user: { name: 'reader', password: READER_PASSWORD } } });
+      const r = await server.request('POST', '/v3/users', {
+        token: admin.token,
+        body: { user: { name: 'reader', password: READER_PASSWORD } },
+      });
       assert.equal(r.status, 201, r.text);
       browser = await launch();
-      page = browser.context.pages()[0] ?? await browser.context.newPage();
+      page = browser.context.pages()[0] ?? (await browser.context.newPage());
       errors = watchErrors(page);
     });
     after(async () => {
@@ -157,7 +185,10 @@ for (const backend of missing ? [] : await backends()) {
       await page.getByLabel('User name').fill('admin');
       await page.getByRole('textbox', { name: 'Password' }).fill('wrong-password');
       await page.getByRole('button', { name: 'Sign in' }).click();
-      await page.getByRole('alert').filter({ hasText: /password|credential|authenticat/i }).waitFor();
+      await page
+        .getByRole('alert')
+        .filter({ hasText: /password|credential|authenticat/i })
+        .waitFor();
       await signIn(page, server, 'admin', server.adminPassword);
       assert.equal(await page.evaluate<boolean>('sessionStorage.length > 0'), true);
     });
@@ -181,7 +212,10 @@ for (const backend of missing ? [] : await backends()) {
       await page.getByRole('button', { name: 'Create catalog' }).click();
       await dialog(page).getByLabel('Catalog name').fill('bad name!');
       await dialog(page).getByRole('button', { name: 'Save' }).click();
-      await dialog(page).getByRole('alert').filter({ hasText: /catalog_name/ }).waitFor();
+      await dialog(page)
+        .getByRole('alert')
+        .filter({ hasText: /catalog_name/ })
+        .waitFor();
       await dialog(page).getByLabel('Catalog name').fill('sales');
       await dialog(page).getByRole('button', { name: 'Save' }).click();
       await page.getByRole('heading', { name: 'Catalog sales' }).waitFor();
@@ -215,7 +249,9 @@ for (const backend of missing ? [] : await backends()) {
       await page.getByRole('table', { name: 'Tables' }).getByRole('link', { name: 'orders' }).click();
       await page.getByRole('tab', { name: 'Partitions' }).click();
       await page.getByRole('button', { name: 'Add partitions' }).click();
-      await dialog(page).getByLabel('Partition values').fill('2024-01-01, eu\n2024-01-02, eu\n2024-01-02, us\n2024-01-03, us');
+      await dialog(page)
+        .getByLabel('Partition values')
+        .fill('2024-01-01, eu\n2024-01-02, eu\n2024-01-02, us\n2024-01-03, us');
       await dialog(page).getByRole('button', { name: 'Add' }).click();
       const rows = page.getByRole('table', { name: 'Partitions' }).locator('tbody tr');
       await rowCount(rows, 4);
@@ -223,7 +259,7 @@ for (const backend of missing ? [] : await backends()) {
       await filter.fill("dt = '2024-01-02' AND region = 'us'");
       await page.getByRole('button', { name: 'Apply filter' }).click();
       await rowCount(rows, 1);
-      assert.match(await rows.first().textContent() ?? '', /2024-01-02\s*us/);
+      assert.match((await rows.first().textContent()) ?? '', /2024-01-02\s*us/);
       await filter.fill("dt >= '2024-01-02'");
       await page.getByRole('button', { name: 'Apply filter' }).click();
       await rowCount(rows, 3);
@@ -270,8 +306,11 @@ for (const backend of missing ? [] : await backends()) {
       await dialog(page).getByRole('button', { name: 'Drop' }).click();
       const refusal = await dialog(page).getByRole('alert').textContent();
       const reader = await server.login('reader', READER_PASSWORD);
-      const api = await server.request('DELETE',
-        `/v1/${reader.projectId}/instances/${instanceId}/catalogs/sales/databases/shop/tables/orders`, { token: reader.token });
+      const api = await server.request(
+        'DELETE',
+        `/v1/${reader.projectId}/instances/${instanceId}/catalogs/sales/databases/shop/tables/orders`,
+        { token: reader.token },
+      );
       assert.equal(api.status, 403);
       assert.ok(refusal?.includes(api.json.error_msg), `${refusal} shows ${api.json.error_msg}`);
       await dialog(page).getByRole('button', { name: 'Cancel' }).click();
@@ -281,7 +320,10 @@ for (const backend of missing ? [] : await backends()) {
     test('an expired session returns to sign-in with a message', async () => {
       await signIn(page, server, 'admin', server.adminPassword);
       const token = await page.evaluate<string>("JSON.parse(sessionStorage.getItem('lakeform.console.session')).token");
-      const revoked = await server.request('DELETE', '/v3/auth/tokens', { token, headers: { 'X-Subject-Token': token } });
+      const revoked = await server.request('DELETE', '/v3/auth/tokens', {
+        token,
+        headers: { 'X-Subject-Token': token },
+      });
       assert.equal(revoked.status, 204, revoked.text);
       // The next call with it (whichever query of the page comes first) ends the session.
       await page.goto(`${server.url}/console/i/${instanceId}/alarms`);
@@ -342,7 +384,11 @@ for (const backend of missing ? [] : await backends()) {
       await axe(page, 'alarms');
       await page.goto(`${server.url}/console/i/${instanceId}/storage`);
       await pick(page, 'Bucket', 'lakeform');
-      await page.getByRole('table', { name: 'Objects' }).getByText(/raw\/clicks0/).first().waitFor();
+      await page
+        .getByRole('table', { name: 'Objects' })
+        .getByText(/raw\/clicks0/)
+        .first()
+        .waitFor();
       await axe(page, 'storage');
       await page.setViewportSize({ width: 1920, height: 1080 });
       await page.goto(`${server.url}/console/i/${instanceId}/catalogs/sales/shop/tables/orders`);
@@ -354,22 +400,34 @@ for (const backend of missing ? [] : await backends()) {
     if (backend.name === 'sqlite') {
       test('a database of 100,000 tables: the first page arrives without the rest loading', async () => {
         const base = `/v1/${admin.projectId}/instances/${instanceId}/catalogs/sales/databases`;
-        assert.equal((await server.request('POST', base, { token: admin.token, body: { database_name: 'big' } })).status, 201);
-        const one = await server.request('POST', `${base}/big/tables`, { token: admin.token, body: {
-          table_name: 't000000', table_type: 'EXTERNAL_TABLE', owner_type: 'USER',
-          storage_descriptor: { columns: [{ column_name: 'id', column_type: 'bigint' }] } } });
+        assert.equal(
+          (await server.request('POST', base, { token: admin.token, body: { database_name: 'big' } })).status,
+          201,
+        );
+        const one = await server.request('POST', `${base}/big/tables`, {
+          token: admin.token,
+          body: {
+            table_name: 't000000',
+            table_type: 'EXTERNAL_TABLE',
+            owner_type: 'USER',
+            storage_descriptor: { columns: [{ column_name: 'id', column_type: 'bigint' }] },
+          },
+        });
         assert.equal(one.status, 201, one.text);
         // Copies of that row under new names and ids, in one statement on the server's database file.
         const db = new SqliteDatabase(server.databaseUrl.replace(/^sqlite:/, ''));
         db.pragma('busy_timeout = 10000');
         const cols = (db.pragma('table_info(tables)') as { name: string }[]).map((c) => c.name);
-        const pick = cols.map((c) => (c === 'id' ? 'lower(hex(randomblob(16)))' : c === 'name'
-          ? "printf('t%06d', n)" : c)).join(', ');
+        const pick = cols
+          .map((c) => (c === 'id' ? 'lower(hex(randomblob(16)))' : c === 'name' ? "printf('t%06d', n)" : c))
+          .join(', ');
         db.prepare(`WITH RECURSIVE seq(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM seq WHERE n < 99999)
           INSERT INTO tables (${cols.join(', ')}) SELECT ${pick} FROM seq, tables
           WHERE tables.database_name = 'big' AND tables.name = 't000000'`).run();
-        assert.equal((db.prepare("SELECT count(*) AS n FROM tables WHERE database_name = 'big'").get() as { n: number }).n,
-          100_000);
+        assert.equal(
+          (db.prepare("SELECT count(*) AS n FROM tables WHERE database_name = 'big'").get() as { n: number }).n,
+          100_000,
+        );
         db.close();
 
         const calls: string[] = [];

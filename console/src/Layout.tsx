@@ -46,39 +46,73 @@ export function Layout() {
 
   if (!s) return <Navigate to="/signin" replace state={{ from: location.pathname }} />;
   const section = location.pathname.split('/')[3];
-  const options = [{ value: 'default', label: 'default instance' },
-    ...(instances.data?.instances ?? []).filter((i) => !i.in_recycle_bin)
-      .map((i) => ({ value: i.instance_id, label: i.name }))];
+  const options = [
+    { value: 'default', label: 'default instance' },
+    ...(instances.data?.instances ?? [])
+      .filter((i) => !i.in_recycle_bin)
+      .map((i) => ({ value: i.instance_id, label: i.name })),
+  ];
 
   return (
-    <AppShell header={{ height: 56 }} navbar={{ width: 220, breakpoint: 'sm', collapsed: { mobile: !opened } }}
-      padding="md">
+    <AppShell
+      header={{ height: 56 }}
+      navbar={{ width: 220, breakpoint: 'sm', collapsed: { mobile: !opened } }}
+      padding="md"
+    >
       <AppShell.Header>
         <Group h="100%" px="md" justify="space-between" wrap="nowrap">
           <Group wrap="nowrap">
             <Burger opened={opened} onClick={toggle} hiddenFrom="sm" size="sm" aria-label="Toggle navigation" />
-            <Title order={2} size="h4"><Link to="/instances" style={{ color: 'inherit', textDecoration: 'none' }}>
-              lakeform</Link></Title>
-            <Select aria-label="Instance" size="xs" w={220} data={options} value={instance} allowDeselect={false}
-              onChange={(v) => v && navigate(`/i/${v}/${section && sections.some((x) => x.path === section)
-                ? section : 'catalogs'}`)} />
+            <Title order={2} size="h4">
+              <Link to="/instances" style={{ color: 'inherit', textDecoration: 'none' }}>
+                lakeform
+              </Link>
+            </Title>
+            <Select
+              aria-label="Instance"
+              size="xs"
+              w={220}
+              data={options}
+              value={instance}
+              allowDeselect={false}
+              onChange={(v) =>
+                v && navigate(`/i/${v}/${section && sections.some((x) => x.path === section) ? section : 'catalogs'}`)
+              }
+            />
           </Group>
           <Group wrap="nowrap">
-            <Text size="sm" c="dimmed" data-testid="whoami">{s.userName} · project {s.projectName}</Text>
-            <Button size="xs" variant="default" onClick={async () => {
-              await signOut();
-              queryClient.clear();
-              navigate('/signin', { replace: true });
-            }}>Sign out</Button>
+            <Text size="sm" c="dimmed" data-testid="whoami">
+              {s.userName} · project {s.projectName}
+            </Text>
+            <Button
+              size="xs"
+              variant="default"
+              onClick={async () => {
+                await signOut();
+                queryClient.clear();
+                navigate('/signin', { replace: true });
+              }}
+            >
+              Sign out
+            </Button>
           </Group>
         </Group>
       </AppShell.Header>
       <AppShell.Navbar p="xs" component="nav" aria-label="Console">
-        <NavLink component={Link} to="/instances" label="Instances"
-          active={location.pathname.startsWith('/instances')} />
+        <NavLink
+          component={Link}
+          to="/instances"
+          label="Instances"
+          active={location.pathname.startsWith('/instances')}
+        />
         {sections.map((x) => (
-          <NavLink key={x.path} component={Link} to={`/i/${instance}/${x.path}`} label={x.label}
-            active={location.pathname.startsWith('/i/') && section === x.path} />
+          <NavLink
+            key={x.path}
+            component={Link}
+            to={`/i/${instance}/${x.path}`}
+            label={x.label}
+            active={location.pathname.startsWith('/i/') && section === x.path}
+          />
         ))}
       </AppShell.Navbar>
       <AppShell.Main>

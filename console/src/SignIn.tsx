@@ -35,17 +35,45 @@ export function SignIn() {
       <Paper withBorder shadow="sm" p="xl" w={400}>
         <form onSubmit={submit} aria-labelledby="signin-title">
           <Stack>
-            <Title order={1} size="h3" id="signin-title">Sign in to lakeform</Title>
-            {state?.message && !error && <Alert color="yellow" role="status">{state.message}</Alert>}
-            {error && <Alert color="red" role="alert">{error}</Alert>}
-            <TextInput label="User name" required autoComplete="username" autoFocus
-              value={form.userName} onChange={set('userName')} />
-            <PasswordInput label="Password" required autoComplete="current-password"
-              value={form.password} onChange={set('password')} />
+            <Title order={1} size="h3" id="signin-title">
+              Sign in to lakeform
+            </Title>
+            {state?.message && !error && (
+              <Alert color="yellow" role="status">
+                {state.message}
+              </Alert>
+            )}
+            {error && (
+              <Alert color="red" role="alert">
+                {error}
+              </Alert>
+            )}
+            <TextInput
+              label="User name"
+              required
+              autoComplete="username"
+              autoFocus
+              value={form.userName}
+              onChange={set('userName')}
+            />
+            <PasswordInput
+              label="Password"
+              required
+              autoComplete="current-password"
+              value={form.password}
+              onChange={set('password')}
+            />
             <TextInput label="Domain" required value={form.domainName} onChange={set('domainName')} />
-            <TextInput label="Project" required description="The IAM project to work in"
-              value={form.projectName} onChange={set('projectName')} />
-            <Button type="submit" loading={busy}>Sign in</Button>
+            <TextInput
+              label="Project"
+              required
+              description="The IAM project to work in"
+              value={form.projectName}
+              onChange={set('projectName')}
+            />
+            <Button type="submit" loading={busy}>
+              Sign in
+            </Button>
           </Stack>
         </form>
       </Paper>

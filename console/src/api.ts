@@ -45,7 +45,12 @@ function expire(): void {
 }
 
 export class ApiError extends Error {
-  constructor(readonly status: number, readonly code: string, message: string, readonly solution?: string) {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly solution?: string,
+  ) {
     super(message);
   }
 }
@@ -80,7 +85,9 @@ async function request(path: string, call: Call = {}): Promise<Response> {
   if (token) headers['X-Auth-Token'] = token;
   if (call.body !== undefined) headers['Content-Type'] = 'application/json';
   const res = await fetch(path + queryString(call.query), {
-    method: call.method ?? 'GET', headers, signal: call.signal,
+    method: call.method ?? 'GET',
+    headers,
+    signal: call.signal,
     body: call.body === undefined ? undefined : JSON.stringify(call.body),
   });
   if (res.ok) return res;
@@ -89,15 +96,22 @@ async function request(path: string, call: Call = {}): Promise<Response> {
   let message = text || res.statusText;
   let solution: string | undefined;
   try {
-    const j = JSON.parse(text) as { error_code?: string; error_msg?: string; solution_msg?: string;
-      error?: { message?: string; type?: string } | string; message?: string };
+    const j = JSON.parse(text) as {
+      error_code?: string;
+      error_msg?: string;
+      solution_msg?: string;
+      error?: { message?: string; type?: string } | string;
+      message?: string;
+    };
     if (j.error_msg) {
       message = j.error_msg;
       code = j.error_code ?? code;
       solution = j.solution_msg;
     } else if (typeof j.error === 'object' && j.error?.message) message = j.error.message;
     else if (j.message) message = j.message;
-  } catch { /* not JSON: the text is the message */ }
+  } catch {
+    /* not JSON: the text is the message */
+  }
   if (res.status === 401 && token && call.token === undefined) expire();
   throw new ApiError(res.status, code, message, solution);
 }
@@ -115,22 +129,41 @@ export const lf = (path: string) => `/v1/${requireSession().projectId}${path}`;
 /** A path under one instance. */
 export const inst = (instance: string, path: string) => lf(`/instances/${enc(instance)}${path}`);
 
-export async function signIn(input: { userName: string; password: string; domainName: string; projectName: string }):
-  Promise<Session> {
+export async function signIn(input: {
+  userName: string;
+  password: string;
+  domainName: string;
+  projectName: string;
+}): Promise<Session> {
   const res = await request('/v3/auth/tokens', {
-    method: 'POST', token: false,
-    body: { auth: {
-      identity: { methods: ['password'], password: { user: {
-        name: input.userName, password: input.password, domain: { name: input.domainName } } } },
-      scope: { project: { name: input.projectName, domain: { name: input.domainName } } },
-    } },
+    method: 'POST',
+    token: false,
+    body: {
+      auth: {
+        identity: {
+          methods: ['password'],
+          password: {
+            user: {
+              name: input.userName,
+              password: input.password,
+              domain: { name: input.domainName },
+            },
+          },
+        },
+        scope: { project: { name: input.projectName, domain: { name: input.domainName } } },
+      },
+    },
   });
   const body = (await res.json()) as { token: { expires_at: string; project?: { id: string; name: string } } };
   const token = res.headers.get('X-Subject-Token');
   if (!token || !body.token.project) throw new ApiError(500, 'console', 'the server returned no project-scoped token');
   current = {
-    token, expiresAt: body.token.expires_at, userName: input.userName, domainName: input.domainName,
-    projectId: body.token.project.id, projectName: body.token.project.name,
+    token,
+    expiresAt: body.token.expires_at,
+    userName: input.userName,
+    domainName: input.domainName,
+    projectId: body.token.project.id,
+    projectName: body.token.project.name,
   };
   sessionStorage.setItem(KEY, JSON.stringify(current));
   return current;
@@ -139,11 +172,17 @@ export async function signIn(input: { userName: string; password: string; domain
 export async function signOut(): Promise<void> {
   const s = current;
   forget();
-  if (s) await request('/v3/auth/tokens', { method: 'DELETE', token: s.token, headers: { 'X-Subject-Token': s.token }, signal: AbortSignal.timeout(3000) })
-    .catch(() => undefined);
+  if (s)
+    await request('/v3/auth/tokens', {
+      method: 'DELETE',
+      token: s.token,
+      headers: { 'X-Subject-Token': s.token },
+      signal: AbortSignal.timeout(3000),
+    }).catch(() => undefined);
 }
 
 export function errorText(err: unknown): string {
-  if (err instanceof ApiError) return `${err.message}${err.code && err.code !== String(err.status) ? ` (${err.code})` : ''}`;
+  if (err instanceof ApiError)
+    return `${err.message}${err.code && err.code !== String(err.status) ? ` (${err.code})` : ''}`;
   return err instanceof Error ? err.message : String(err);
 }

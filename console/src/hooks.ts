@@ -8,7 +8,8 @@ import type { Instance } from './types';
  */
 export function useInstanceId(instance: string): { id?: string; error: unknown; pending: boolean } {
   const q = useQuery({
-    queryKey: ['instances', 'default-id'], enabled: instance === 'default',
+    queryKey: ['instances', 'default-id'],
+    enabled: instance === 'default',
     queryFn: async () => {
       const r = await api<{ instances: Instance[] }>(lf('/instances'), { query: { limit: 100 } });
       const d = r.instances.find((i) => i.default_instance);

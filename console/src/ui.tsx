@@ -6,11 +6,22 @@ import type { PageInfo } from './types';
 
 export function ErrorAlert({ error, title }: { error: unknown; title?: string }) {
   if (!error) return null;
-  return <Alert color="red" role="alert" title={title}>{errorText(error)}</Alert>;
+  return (
+    <Alert color="red" role="alert" title={title}>
+      {errorText(error)}
+    </Alert>
+  );
 }
 
 export function Loading({ label = 'Loading' }: { label?: string }) {
-  return <Center p="md"><Loader size="sm" aria-label={label} /><Text ml="sm" size="sm">{label}…</Text></Center>;
+  return (
+    <Center p="md">
+      <Loader size="sm" aria-label={label} />
+      <Text ml="sm" size="sm">
+        {label}…
+      </Text>
+    </Center>
+  );
 }
 
 /** Keyset paging state: a page is fetched by marker; the server says whether a next or previous page exists. */
@@ -25,59 +36,127 @@ export function useKeyset() {
   };
 }
 
-export function Pager({ info, keyset, label }: { info?: PageInfo; keyset: ReturnType<typeof useKeyset>; label: string }) {
+export function Pager({
+  info,
+  keyset,
+  label,
+}: {
+  info?: PageInfo;
+  keyset: ReturnType<typeof useKeyset>;
+  label: string;
+}) {
   return (
     <Group gap="xs" aria-label={`${label} pages`} role="group">
       <Button size="xs" variant="default" disabled={!info?.previous_marker} onClick={() => keyset.prev(info)}>
-        Previous page</Button>
+        Previous page
+      </Button>
       <Button size="xs" variant="default" disabled={!info?.next_marker} onClick={() => keyset.next(info)}>
-        Next page</Button>
+        Next page
+      </Button>
     </Group>
   );
 }
 
 /** Offset paging for the operations that page by offset and give a total. */
-export function OffsetPager({ offset, limit, total, onChange, label }:
-  { offset: number; limit: number; total?: number; onChange: (o: number) => void; label: string }) {
+export function OffsetPager({
+  offset,
+  limit,
+  total,
+  onChange,
+  label,
+}: {
+  offset: number;
+  limit: number;
+  total?: number;
+  onChange: (o: number) => void;
+  label: string;
+}) {
   return (
     <Group gap="xs" role="group" aria-label={`${label} pages`}>
       <Button size="xs" variant="default" disabled={offset === 0} onClick={() => onChange(Math.max(0, offset - limit))}>
-        Previous page</Button>
-      <Text size="sm">{total === undefined ? '' : total === 0 ? 'none' :
-        `${offset + 1}–${Math.min(offset + limit, total)} of ${total}`}</Text>
-      <Button size="xs" variant="default" disabled={total === undefined || offset + limit >= total}
-        onClick={() => onChange(offset + limit)}>Next page</Button>
+        Previous page
+      </Button>
+      <Text size="sm">
+        {total === undefined
+          ? ''
+          : total === 0
+            ? 'none'
+            : `${offset + 1}–${Math.min(offset + limit, total)} of ${total}`}
+      </Text>
+      <Button
+        size="xs"
+        variant="default"
+        disabled={total === undefined || offset + limit >= total}
+        onClick={() => onChange(offset + limit)}
+      >
+        Next page
+      </Button>
     </Group>
   );
 }
 
 export function KeyValues({ data, label }: { data: Record<string, unknown> | undefined; label: string }) {
   const entries = Object.entries(data ?? {});
-  if (!entries.length) return <Text size="sm" c="dimmed">No {label.toLowerCase()}.</Text>;
+  if (!entries.length)
+    return (
+      <Text size="sm" c="dimmed">
+        No {label.toLowerCase()}.
+      </Text>
+    );
   return (
     <Table striped withTableBorder aria-label={label}>
-      <Table.Thead><Table.Tr><Table.Th>Key</Table.Th><Table.Th>Value</Table.Th></Table.Tr></Table.Thead>
-      <Table.Tbody>{entries.map(([k, v]) => (
-        <Table.Tr key={k}><Table.Td><Code>{k}</Code></Table.Td>
-          <Table.Td style={{ wordBreak: 'break-all' }}>{typeof v === 'string' ? v : JSON.stringify(v)}</Table.Td></Table.Tr>
-      ))}</Table.Tbody>
+      <Table.Thead>
+        <Table.Tr>
+          <Table.Th>Key</Table.Th>
+          <Table.Th>Value</Table.Th>
+        </Table.Tr>
+      </Table.Thead>
+      <Table.Tbody>
+        {entries.map(([k, v]) => (
+          <Table.Tr key={k}>
+            <Table.Td>
+              <Code>{k}</Code>
+            </Table.Td>
+            <Table.Td style={{ wordBreak: 'break-all' }}>{typeof v === 'string' ? v : JSON.stringify(v)}</Table.Td>
+          </Table.Tr>
+        ))}
+      </Table.Tbody>
     </Table>
   );
 }
 
 export function Json({ value, label }: { value: unknown; label: string }) {
-  return <Code block aria-label={label} style={{ maxHeight: 400, overflow: 'auto' }} tabIndex={0}>
-    {JSON.stringify(value, null, 2)}</Code>;
+  return (
+    <Code block aria-label={label} style={{ maxHeight: 400, overflow: 'auto' }} tabIndex={0}>
+      {JSON.stringify(value, null, 2)}
+    </Code>
+  );
 }
 
 /**
  * A dialog whose form calls the API; the API's own error message shows in it as it comes, and on success the
  * listed query keys are refreshed.
  */
-export function ActionModal({ opened, onClose, title, submit, children, invalidate, submitLabel = 'Save', color,
-  onDone }: {
-  opened: boolean; onClose: () => void; title: string; submit: () => Promise<unknown>; children?: ReactNode;
-  invalidate?: unknown[][]; submitLabel?: string; color?: string; onDone?: (result: unknown) => void;
+export function ActionModal({
+  opened,
+  onClose,
+  title,
+  submit,
+  children,
+  invalidate,
+  submitLabel = 'Save',
+  color,
+  onDone,
+}: {
+  opened: boolean;
+  onClose: () => void;
+  title: string;
+  submit: () => Promise<unknown>;
+  children?: ReactNode;
+  invalidate?: unknown[][];
+  submitLabel?: string;
+  color?: string;
+  onDone?: (result: unknown) => void;
 }) {
   const queryClient = useQueryClient();
   const m = useMutation({
@@ -88,16 +167,28 @@ export function ActionModal({ opened, onClose, title, submit, children, invalida
       onDone?.(result);
     },
   });
-  const close = () => { m.reset(); onClose(); };
+  const close = () => {
+    m.reset();
+    onClose();
+  };
   return (
     <Modal opened={opened} onClose={close} title={title} size="lg">
-      <form onSubmit={(e: FormEvent) => { e.preventDefault(); m.mutate(); }}>
+      <form
+        onSubmit={(e: FormEvent) => {
+          e.preventDefault();
+          m.mutate();
+        }}
+      >
         <Stack>
           {children}
           {m.error && <ErrorAlert error={m.error} />}
           <Group justify="flex-end">
-            <Button variant="default" onClick={close}>Cancel</Button>
-            <Button type="submit" loading={m.isPending} color={color}>{submitLabel}</Button>
+            <Button variant="default" onClick={close}>
+              Cancel
+            </Button>
+            <Button type="submit" loading={m.isPending} color={color}>
+              {submitLabel}
+            </Button>
           </Group>
         </Stack>
       </form>
@@ -123,7 +214,9 @@ export function parseProps(text: string): Record<string, string> {
   return out;
 }
 export const formatProps = (p?: Record<string, string>) =>
-  Object.entries(p ?? {}).map(([k, v]) => `${k}=${v}`).join('\n');
+  Object.entries(p ?? {})
+    .map(([k, v]) => `${k}=${v}`)
+    .join('\n');
 
 export function when(iso?: string | number) {
   if (iso === undefined || iso === '') return '';

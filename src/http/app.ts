@@ -1,48 +1,75 @@
-import { assertDeclarations } from '../services/authz/actions.js';
 import { randomUUID } from 'node:crypto';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest, LogController } from 'fastify';
+import Fastify, {
+  type FastifyBaseLogger,
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+  LogController,
+} from 'fastify';
 import type { Logger } from 'pino';
 import type { AppServices } from '../services/app-services.js';
-import { checkProjectScope, projectScope, signatureAuthentication, tokenAuthentication } from './auth.js';
-import { handleError, HttpError, sendError } from './errors.js';
-import { type Operation, pathMatcher, toFastifyPath } from './operation.js';
-import { iamOperations } from './routes/iam.js';
-import { instanceOperations } from './routes/instances.js';
-import { catalogOperations } from './routes/lakecat/catalogs.js';
-import { databaseOperations } from './routes/lakecat/databases.js';
-import { metadataOperations } from './routes/lakecat/metadata.js';
-import { functionOperations } from './routes/lakecat/functions.js';
-import { tableOperations } from './routes/lakecat/tables.js';
-import { partitionOperations } from './routes/lakecat/partitions.js';
-import { constraintOperations } from './routes/lakecat/constraints.js';
-import { datasetOperations } from './routes/lakecat/datasets.js';
-import { roleOperations } from './routes/governance/roles.js';
-import { policyOperations } from './routes/governance/policies.js';
-import { auditOperations } from './routes/governance/audit.js';
-import { consoleOperations } from './routes/console.js';
-import { jobOperations } from './routes/jobs.js';
-import { alarmOperations } from './routes/alarms.js';
-import { icebergOperations } from './routes/iceberg/index.js';
-import { serveConsole } from './console-static.js';
+import { assertDeclarations } from '../services/authz/actions.js';
 import { ServiceError } from '../services/errors.js';
-import { PREFIX_SEPARATOR } from '../services/iceberg/names.js';
 import { parseIceberg, stringifyIceberg } from '../services/iceberg/json.js';
-import { bearerAuthentication, handleIcebergError, icebergValidator, sendIcebergError } from './iceberg-wire.js';
-import { MAX_BODY_DEPTH, nestsDeeperThan } from './json-depth.js';
+import { PREFIX_SEPARATOR } from '../services/iceberg/names.js';
 import { QPS_SPEC } from '../services/instances/specs.js';
 import { RawJson } from '../services/raw-json.js';
+import { checkProjectScope, projectScope, signatureAuthentication, tokenAuthentication } from './auth.js';
+import { serveConsole } from './console-static.js';
+import { HttpError, handleError, sendError } from './errors.js';
+import { bearerAuthentication, handleIcebergError, icebergValidator, sendIcebergError } from './iceberg-wire.js';
+import { MAX_BODY_DEPTH, nestsDeeperThan } from './json-depth.js';
 import { Metrics } from './metrics.js';
+import { type Operation, pathMatcher, toFastifyPath } from './operation.js';
 import { registerOpsRoutes } from './ops-routes.js';
+import { alarmOperations } from './routes/alarms.js';
+import { consoleOperations } from './routes/console.js';
+import { auditOperations } from './routes/governance/audit.js';
+import { policyOperations } from './routes/governance/policies.js';
+import { roleOperations } from './routes/governance/roles.js';
+import { iamOperations } from './routes/iam.js';
+import { icebergOperations } from './routes/iceberg/index.js';
+import { instanceOperations } from './routes/instances.js';
+import { jobOperations } from './routes/jobs.js';
+import { catalogOperations } from './routes/lakecat/catalogs.js';
+import { constraintOperations } from './routes/lakecat/constraints.js';
+import { databaseOperations } from './routes/lakecat/databases.js';
+import { datasetOperations } from './routes/lakecat/datasets.js';
+import { functionOperations } from './routes/lakecat/functions.js';
+import { metadataOperations } from './routes/lakecat/metadata.js';
+import { partitionOperations } from './routes/lakecat/partitions.js';
+import { tableOperations } from './routes/lakecat/tables.js';
 
 /** Every operation the server serves: the table routes, hooks and generated tests come from. */
 export function allOperations(services: AppServices): Operation[] {
-  return [...iamOperations(services), ...instanceOperations(services), ...catalogOperations(services), ...databaseOperations(services), ...tableOperations(services), ...partitionOperations(services), ...constraintOperations(services), ...functionOperations(services), ...datasetOperations(services), ...metadataOperations(services), ...roleOperations(services), ...policyOperations(services), ...auditOperations(services), ...consoleOperations(services), ...jobOperations(services), ...alarmOperations(services), ...icebergOperations(services)];
+  return [
+    ...iamOperations(services),
+    ...instanceOperations(services),
+    ...catalogOperations(services),
+    ...databaseOperations(services),
+    ...tableOperations(services),
+    ...partitionOperations(services),
+    ...constraintOperations(services),
+    ...functionOperations(services),
+    ...datasetOperations(services),
+    ...metadataOperations(services),
+    ...roleOperations(services),
+    ...policyOperations(services),
+    ...auditOperations(services),
+    ...consoleOperations(services),
+    ...jobOperations(services),
+    ...alarmOperations(services),
+    ...icebergOperations(services),
+  ];
 }
 
 export interface AppOptions {
-  logger: Logger; bodyLimit: number; qpsPerStride: number;
+  logger: Logger;
+  bodyLimit: number;
+  qpsPerStride: number;
   /** The process's metrics (one is made when left out); GET /metrics serves them unless serveMetrics is false. */
-  metrics?: Metrics; serveMetrics?: boolean;
+  metrics?: Metrics;
+  serveMetrics?: boolean;
 }
 
 export async function buildApp(services: AppServices, opts: AppOptions): Promise<FastifyInstance> {
@@ -56,21 +83,33 @@ export async function buildApp(services: AppServices, opts: AppOptions): Promise
     // A URL the router cannot decode, in the protocol's error shape (Fastify's own otherwise).
     frameworkErrors: (err, request, reply) => {
       const path = (request.raw.url ?? '/').split('?')[0] ?? '/';
-      if (path === '/iceberg' || path.startsWith('/iceberg/')) return sendIcebergError(reply, 400, 'BadRequestException', err.message);
+      if (path === '/iceberg' || path.startsWith('/iceberg/'))
+        return sendIcebergError(reply, 400, 'BadRequestException', err.message);
       return handleError(err, request, reply);
     },
     // Errors Node's HTTP parser raises before routing (431, a malformed request) in our error shape.
     clientErrorHandler: (err: NodeJS.ErrnoException, socket) => {
       if (!socket.writable) return socket.destroy();
-      const [status, message] = err.code === 'HPE_HEADER_OVERFLOW'
-        ? [431, 'the request headers are larger than the server accepts']
-        : [400, `malformed HTTP request (${err.code ?? 'parse error'})`];
+      const [status, message] =
+        err.code === 'HPE_HEADER_OVERFLOW'
+          ? [431, 'the request headers are larger than the server accepts']
+          : [400, `malformed HTTP request (${err.code ?? 'parse error'})`];
       const body = JSON.stringify({ error_code: `common.01000${status}`, error_msg: message });
       const title = status === 431 ? 'Request Header Fields Too Large' : 'Bad Request';
-      socket.end(`HTTP/1.1 ${status} ${title}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+      socket.end(
+        `HTTP/1.1 ${status} ${title}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+      );
     },
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 1024 },
-    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: true, verbose: true } },
+    ajv: {
+      customOptions: {
+        removeAdditional: false,
+        coerceTypes: 'array',
+        useDefaults: true,
+        allErrors: true,
+        verbose: true,
+      },
+    },
   });
   type RouteConfig = { operation?: string; wire?: Operation['wire'] | 'ops'; action?: string } | undefined;
   // Every route as registered, for the OpenAPI coverage test.
@@ -91,7 +130,10 @@ export async function buildApp(services: AppServices, opts: AppOptions): Promise
     if (body.length === 0) return done(null, undefined);
     const text = body.toString('utf8');
     if (nestsDeeperThan(text, MAX_BODY_DEPTH)) {
-      return done(new HttpError(400, 'common.01000001', `the request body nests deeper than ${MAX_BODY_DEPTH} levels`), undefined);
+      return done(
+        new HttpError(400, 'common.01000001', `the request body nests deeper than ${MAX_BODY_DEPTH} levels`),
+        undefined,
+      );
     }
     try {
       done(null, wireOf(request) === 'iceberg' ? parseIceberg(text) : JSON.parse(text));
@@ -100,19 +142,37 @@ export async function buildApp(services: AppServices, opts: AppOptions): Promise
     }
   });
   // Forms only where the protocol uses them (the Iceberg OAuth token endpoint); a repeated field keeps its last value.
-  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'buffer' }, (request, body: Buffer, done) => {
-    request.rawBody = body;
-    if (wireOf(request) !== 'iceberg') {
-      return done(new HttpError(415, 'common.01000415', 'unsupported Content-Type \'application/x-www-form-urlencoded\'; send application/json'), undefined);
-    }
-    done(null, body.length === 0 ? undefined : Object.fromEntries(new URLSearchParams(body.toString('utf8'))));
-  });
+  app.addContentTypeParser(
+    'application/x-www-form-urlencoded',
+    { parseAs: 'buffer' },
+    (request, body: Buffer, done) => {
+      request.rawBody = body;
+      if (wireOf(request) !== 'iceberg') {
+        return done(
+          new HttpError(
+            415,
+            'common.01000415',
+            "unsupported Content-Type 'application/x-www-form-urlencoded'; send application/json",
+          ),
+          undefined,
+        );
+      }
+      done(null, body.length === 0 ? undefined : Object.fromEntries(new URLSearchParams(body.toString('utf8'))));
+    },
+  );
   // Fastify parses text/plain by itself: a JSON body sent as text would reach validation as a string.
   app.removeContentTypeParser('text/plain');
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (request, body: Buffer, done) => {
     request.rawBody = body;
     if (body.length === 0) return done(null, undefined);
-    done(new HttpError(415, 'common.01000415', `unsupported Content-Type '${request.headers['content-type'] ?? ''}'; send application/json`), undefined);
+    done(
+      new HttpError(
+        415,
+        'common.01000415',
+        `unsupported Content-Type '${request.headers['content-type'] ?? ''}'; send application/json`,
+      ),
+      undefined,
+    );
   });
 
   app.addHook('onRequest', async (request, reply) => {
@@ -124,10 +184,18 @@ export async function buildApp(services: AppServices, opts: AppOptions): Promise
     const operation = config?.operation ?? (request.routeOptions.url ? request.routeOptions.url : 'unmatched');
     const status = reply.statusCode;
     if (logRequests) {
-      request.log.info({
-        operation, method: request.method, url: request.url, status, ms: Math.round(reply.elapsedTime * 10) / 10,
-        user: request.principal?.userName, user_id: request.principal?.userId,
-      }, 'request');
+      request.log.info(
+        {
+          operation,
+          method: request.method,
+          url: request.url,
+          status,
+          ms: Math.round(reply.elapsedTime * 10) / 10,
+          user: request.principal?.userName,
+          user_id: request.principal?.userId,
+        },
+        'request',
+      );
     }
     metrics.observeRequest({ wire: config?.wire ?? 'ops', operation, status, seconds: reply.elapsedTime / 1000 });
     // Authenticated calls of operations: allowed when answered, denied on 403 (a missing privilege).
@@ -141,13 +209,24 @@ export async function buildApp(services: AppServices, opts: AppOptions): Promise
     if (err instanceof ServiceError && err.kind === 'forbidden' && request.principal) {
       const params = (request.params ?? {}) as Record<string, string | undefined>;
       const operationName = (request.routeOptions.config as RouteConfig)?.operation ?? request.method;
-      request.log.warn({ user: request.principal.userName, operation: operationName, url: request.url, reason: err.message }, 'request denied');
+      request.log.warn(
+        { user: request.principal.userName, operation: operationName, url: request.url, reason: err.message },
+        'request denied',
+      );
       // An Iceberg path names the instance in its prefix (`<instance_id>~<catalog>`); its project is the token's.
       const at = params.prefix?.indexOf(PREFIX_SEPARATOR) ?? -1;
       const projectId = iceberg ? request.principal.projectId : params.project_id;
       const instanceId = iceberg ? (at > 0 ? params.prefix?.slice(0, at) : undefined) : params.instance_id;
       if (projectId && projectId === request.principal.projectId) {
-        services.audit.denied(request.principal, projectId, instanceId, operationName, (request.raw.url ?? request.url).split('?')[0] as string, err.message)
+        services.audit
+          .denied(
+            request.principal,
+            projectId,
+            instanceId,
+            operationName,
+            (request.raw.url ?? request.url).split('?')[0] as string,
+            err.message,
+          )
           .catch((e: unknown) => request.log.error({ err: e }, 'could not audit a denied request'));
       }
     }
@@ -166,7 +245,12 @@ export async function buildApp(services: AppServices, opts: AppOptions): Promise
     // Offered load, refused requests included: the alarm ratio shows how far over its limit an instance is asked to go.
     services.requestCounter.hit(limit.instanceId);
     if (!services.rateLimiter.take(limit.instanceId, rate)) {
-      throw new HttpError(429, 'APIG.0308', `the instance's request rate limit (${rate} requests/s from its ${QPS_SPEC} spec) is exceeded`, 'Slow down, or scale the instance to a larger QPS spec.');
+      throw new HttpError(
+        429,
+        'APIG.0308',
+        `the instance's request rate limit (${rate} requests/s from its ${QPS_SPEC} spec) is exceeded`,
+        'Slow down, or scale the instance to a larger QPS spec.',
+      );
     }
   };
   const rateLimit = async (request: FastifyRequest): Promise<void> => {
@@ -213,18 +297,23 @@ export async function buildApp(services: AppServices, opts: AppOptions): Promise
         done(err as Error);
         return;
       }
-      tokenAuth(request).then(() => (request.principal ? admit(request, reply, limited) : undefined)).then(() => done(), done);
+      tokenAuth(request)
+        .then(() => (request.principal ? admit(request, reply, limited) : undefined))
+        .then(() => done(), done);
     },
     preValidation: (request: FastifyRequest, reply: FastifyReply, done: (err?: Error) => void): void => {
       if (!request.signed) {
         done();
         return;
       }
-      signatureAuth(request).then(() => admit(request, reply, limited)).then(() => done(), done);
+      signatureAuth(request)
+        .then(() => admit(request, reply, limited))
+        .then(() => done(), done);
     },
   });
   const gates = {
-    limited: gate(true), open: gate(false),
+    limited: gate(true),
+    open: gate(false),
     bearer: {
       onRequest: (request: FastifyRequest, _reply: FastifyReply, done: (err?: Error) => void): void => {
         bearerAuth(request).then(() => done(), done);
@@ -245,30 +334,41 @@ export async function buildApp(services: AppServices, opts: AppOptions): Promise
   // A body left out: refused by name when required (the schema would only say "must be object"),
   // validated as an empty object when optional.
   type Hook = (request: FastifyRequest, reply: FastifyReply, done: (err?: Error) => void) => void;
-  const absentBody = (required: boolean): Hook => (request, _reply, done) => {
-    if (request.body !== undefined) return done();
-    if (required) return done(new HttpError(400, 'common.01000001', 'this operation needs a JSON request body'));
-    request.body = {};
-    done();
-  };
+  const absentBody =
+    (required: boolean): Hook =>
+    (request, _reply, done) => {
+      if (request.body !== undefined) return done();
+      if (required) return done(new HttpError(400, 'common.01000001', 'this operation needs a JSON request body'));
+      request.body = {};
+      done();
+    };
   const bodyHooks = { required: absentBody(true), optional: absentBody(false) };
   // A query parameter the operation does not take is refused by name, not silently ignored (a
   // misspelt filter would otherwise answer everything). Iceberg clients send parameters of newer
   // spec versions, which the spec says to ignore: not checked there.
   const queryCheck = (op: Operation): Hook | undefined => {
     if (op.wire === 'iceberg') return undefined;
-    const known = new Set(Object.keys(((op.query as { properties?: object } | undefined)?.properties) ?? {}));
+    const known = new Set(Object.keys((op.query as { properties?: object } | undefined)?.properties ?? {}));
     const takes = known.size ? `; this operation takes ${[...known].join(', ')}` : '; this operation takes none';
     return (request, _reply, done) => {
       const unknown = Object.keys((request.query ?? {}) as object).filter((k) => !known.has(k));
       if (!unknown.length) return done();
       const names = unknown.map((k) => (k.length > 64 ? `${k.slice(0, 64)}…` : k)).join(', ');
-      done(new HttpError(400, 'common.01000001', `unknown query parameter${unknown.length > 1 ? 's' : ''} ${names}${takes}`));
+      done(
+        new HttpError(
+          400,
+          'common.01000001',
+          `unknown query parameter${unknown.length > 1 ? 's' : ''} ${names}${takes}`,
+        ),
+      );
     };
   };
   const withBodyCheck = (op: Operation, hooks: { onRequest?: Hook; preValidation?: Hook }) => {
-    const checks = [hooks.preValidation, queryCheck(op), op.body ? (op.bodyRequired ? bodyHooks.required : bodyHooks.optional) : undefined]
-      .filter((h): h is Hook => h !== undefined);
+    const checks = [
+      hooks.preValidation,
+      queryCheck(op),
+      op.body ? (op.bodyRequired ? bodyHooks.required : bodyHooks.optional) : undefined,
+    ].filter((h): h is Hook => h !== undefined);
     return checks.length ? { ...hooks, preValidation: checks } : hooks;
   };
 
@@ -294,11 +394,20 @@ export async function buildApp(services: AppServices, opts: AppOptions): Promise
       ...withBodyCheck(op, gateOf(op)),
       handler: async (request, reply) => {
         if (request.principal?.storageScope && !op.storageCredential) {
-          throw new HttpError(403, 'common.01000003', 'a vended storage credential reaches only its storage prefix: it cannot call this operation');
+          throw new HttpError(
+            403,
+            'common.01000003',
+            'a vended storage credential reaches only its storage prefix: it cannot call this operation',
+          );
         }
         const result = await op.handler({
           principal: request.principal as NonNullable<typeof request.principal>,
-          params: request.params, query: request.query, body: request.body, request, reply, rateLimit: rateLimitInstance,
+          params: request.params,
+          query: request.query,
+          body: request.body,
+          request,
+          reply,
+          rateLimit: rateLimitInstance,
         });
         if (reply.sent) return reply;
         reply.code(reply.statusCode !== 200 ? reply.statusCode : op.status);
@@ -320,9 +429,12 @@ export async function buildApp(services: AppServices, opts: AppOptions): Promise
     if (allowed.length) {
       reply.header('Allow', allowed.join(', '));
       const message = `method ${request.method} is not allowed here; allowed: ${allowed.join(', ')}`;
-      return iceberg ? sendIcebergError(reply, 405, 'MethodNotAllowedException', message) : sendError(request, reply, 405, 'common.01000405', message);
+      return iceberg
+        ? sendIcebergError(reply, 405, 'MethodNotAllowedException', message)
+        : sendError(request, reply, 405, 'common.01000405', message);
     }
-    if (iceberg) return sendIcebergError(reply, 404, 'NotFoundException', `no Iceberg endpoint at ${request.method} ${path}`);
+    if (iceberg)
+      return sendIcebergError(reply, 404, 'NotFoundException', `no Iceberg endpoint at ${request.method} ${path}`);
     return sendError(request, reply, 404, 'common.01000404', `no operation at ${request.method} ${path}`);
   });
 

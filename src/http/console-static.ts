@@ -23,8 +23,10 @@ export async function serveConsole(app: FastifyInstance, root = CONSOLE_DIR): Pr
     index: false,
     cacheControl: false, // set below, per file
     setHeaders: (res, file) => {
-      res.setHeader('Cache-Control', file.includes(`${path.sep}assets${path.sep}`)
-        ? 'public, max-age=31536000, immutable' : 'no-cache');
+      res.setHeader(
+        'Cache-Control',
+        file.includes(`${path.sep}assets${path.sep}`) ? 'public, max-age=31536000, immutable' : 'no-cache',
+      );
     },
   });
   const html = (_request: unknown, reply: { header(k: string, v: string): unknown; sendFile(f: string): unknown }) => {

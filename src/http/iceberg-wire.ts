@@ -3,7 +3,7 @@
 // errors (services/errors.ts); this is the one place that names them as Iceberg does.
 import { Ajv } from 'ajv';
 import type { FastifyError, FastifyReply, FastifyRequest, FastifySchema, FastifySchemaValidationError } from 'fastify';
-import { type ErrorDetail, type ErrorKind, ServiceError, unauthenticated, forbidden } from '../services/errors.js';
+import { type ErrorDetail, type ErrorKind, forbidden, ServiceError, unauthenticated } from '../services/errors.js';
 import type { TokenService } from '../services/iam/token-service.js';
 import type { Answer } from '../services/iceberg/idempotency.js';
 import { HttpError } from './errors.js';

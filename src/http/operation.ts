@@ -1,7 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Static, TSchema } from 'typebox';
-import type { Principal } from '../services/iam/principal.js';
 import type { ActionName } from '../services/authz/actions.js';
+import type { Principal } from '../services/iam/principal.js';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'HEAD';
 
@@ -64,8 +64,11 @@ export interface Operation<P extends TSchema = TSchema, Q extends TSchema = TSch
   handler(ctx: HandlerContext<Static<P>, Static<Q>, Static<B>>): Promise<unknown>;
 }
 
-type OpInput<P extends TSchema, Q extends TSchema, B extends TSchema> =
-  Omit<Operation<P, Q, B>, 'auth' | 'rateLimited' | 'bodyRequired'> & Partial<Pick<Operation<P, Q, B>, 'auth' | 'rateLimited' | 'bodyRequired'>>;
+type OpInput<P extends TSchema, Q extends TSchema, B extends TSchema> = Omit<
+  Operation<P, Q, B>,
+  'auth' | 'rateLimited' | 'bodyRequired'
+> &
+  Partial<Pick<Operation<P, Q, B>, 'auth' | 'rateLimited' | 'bodyRequired'>>;
 
 /** Declares an operation; the type parameters flow from the schemas into the handler. */
 export function operation<P extends TSchema, Q extends TSchema, B extends TSchema>(o: OpInput<P, Q, B>): Operation {

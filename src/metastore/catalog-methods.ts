@@ -1,10 +1,10 @@
 import { ServiceError } from '../services/errors.js';
 import type { DatabaseView } from '../services/lakecat/database-service.js';
 import type { FunctionView } from '../services/lakecat/function-service.js';
+import { type Ctx, type MethodEntry, PAGE } from './context.js';
 import { databaseIn, databaseOut, functionIn, functionOut } from './convert.js';
 import { dbRef, namePattern, parseDbName } from './names.js';
 import { type HmsTypes as H, T } from './runtime.js';
-import { type Ctx, type MethodEntry, PAGE } from './context.js';
 
 async function allDatabases(c: Ctx, pattern?: string | null): Promise<string[]> {
   const r = parseDbName(pattern);
@@ -58,7 +58,11 @@ export const CATALOG_METHODS: Record<string, MethodEntry> = {
   getStatusDetails: { action: 'service.status', open: true, run: () => 'serving' },
   aliveSince: { action: 'service.status', open: true, run: () => STARTED },
   shutdown: { action: 'session.identify', open: true, run: (c) => c.session.end() },
-  set_ugi: { action: 'session.identify', open: true, run: (c, a) => c.session.setUser(a.user_name, a.group_names ?? []) },
+  set_ugi: {
+    action: 'session.identify',
+    open: true,
+    run: (c, a) => c.session.setUser(a.user_name, a.group_names ?? []),
+  },
   get_config_value: { action: 'service.status', open: true, run: (_c, a) => configValue(a.name, a.defaultValue) },
 
   // catalogs

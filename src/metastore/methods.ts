@@ -1,9 +1,9 @@
 import { CATALOG_METHODS } from './catalog-methods.js';
+import type { MethodEntry } from './context.js';
 import { notifications } from './notifications.js';
 import { PARTITION_METHODS } from './partition-methods.js';
 import { STATISTICS_METHODS } from './statistics-methods.js';
 import { TABLE_METHODS } from './table-methods.js';
-import type { MethodEntry } from './context.js';
 
 export type { Ctx, MethodEntry } from './context.js';
 

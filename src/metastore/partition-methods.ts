@@ -1,9 +1,9 @@
 import { invalid, notFound } from '../services/errors.js';
 import { PARTITION_BATCH_MAX, partitionName, type TablePath } from '../services/lakecat/partition-service.js';
+import { type Ctx, getTable, int16, type MethodEntry, PAGE, path } from './context.js';
 import { partitionIn, partitionOut } from './convert.js';
 import { partitionSpecOf, partitionValuesOf } from './names.js';
 import { type HmsTypes as H, T } from './runtime.js';
-import { type Ctx, type MethodEntry, PAGE, path, int16, getTable } from './context.js';
 
 /** Partitions page by page (keyset, 1,000 a step) up to `max`; more than the server's cap is refused, not truncated. */
 async function partitions(

@@ -17,7 +17,9 @@ export const METASTORE_SRC = fs.existsSync(path.join(here, 'idl'))
 const require = createRequire(path.join(METASTORE_SRC, 'gen', 'index.js'));
 
 export const thrift = require('thrift') as any;
-export const Int64 = require('node-int64') as new (v: number | Buffer) => {
+export const Int64 = require('node-int64') as new (
+  v: number | Buffer,
+) => {
   toNumber(allowImprecise?: boolean): number;
 };
 export const T = require('./hive_metastore_types.js') as typeof HmsTypes;

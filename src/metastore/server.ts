@@ -3,15 +3,15 @@ import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
 import type { HmsConfig } from '../config.js';
 import type { AppServices } from '../services/app-services.js';
+import { assertDeclarations } from '../services/authz/actions.js';
 import { ConcurrentChange, invalid, ServiceError } from '../services/errors.js';
 import type { Principal } from '../services/iam/principal.js';
 import { EventLog } from '../services/lakecat/event-log.js';
 import type { ProjectRow } from '../store/schema.js';
 import { type MethodInfo, readMethods } from './idl-info.js';
 import { LocationMap } from './locations.js';
-import { assertDeclarations } from '../services/authz/actions.js';
-import { type Ctx, type MethodEntry, METHODS, metastoreEntries } from './methods.js';
-import { T, thrift, ThriftHiveMetastore } from './runtime.js';
+import { type Ctx, METHODS, type MethodEntry, metastoreEntries } from './methods.js';
+import { T, ThriftHiveMetastore, thrift } from './runtime.js';
 import { SaslPlain } from './sasl.js';
 import { BinaryWriter } from './writer.js';
 

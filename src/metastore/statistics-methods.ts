@@ -1,9 +1,9 @@
 import { invalid, notFound } from '../services/errors.js';
 import type { ColumnStatisticsObject } from '../services/lakecat/statistics-service.js';
+import { type Ctx, type MethodEntry, path } from './context.js';
 import { statsObjectIn, statsObjectOut } from './convert.js';
 import { partitionValuesOf } from './names.js';
 import { type HmsTypes as H, num, T } from './runtime.js';
-import { type Ctx, type MethodEntry, path } from './context.js';
 
 /** Statistics of a table or one partition, from a ColumnStatistics. */
 async function setStatistics(c: Ctx, cs: H.ColumnStatistics, merge: boolean): Promise<boolean> {

@@ -1,7 +1,7 @@
+import { type Ctx, getTable, int16, type MethodEntry, PAGE, path, tableInfo, tablesByName } from './context.js';
 import { tableIn } from './convert.js';
 import { dbRef, namePattern, parseDbName, partitionValuesOf } from './names.js';
 import { type HmsTypes as H, T } from './runtime.js';
-import { type Ctx, type MethodEntry, PAGE, path, int16, tableInfo, getTable, tablesByName } from './context.js';
 
 async function createTable(c: Ctx, t: H.Table): Promise<void> {
   const r = dbRef(t?.dbName, t?.catName);

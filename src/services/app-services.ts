@@ -1,48 +1,47 @@
 import path from 'node:path';
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
-import type { Db, Store } from '../store/store.js';
-import type { Principal } from './iam/principal.js';
-import { getSetting, putSettingIfAbsent } from '../store/iam/projects-repository.js';
 import type { ObjectStorage } from '../storage/object-storage.js';
+import { getSetting, putSettingIfAbsent } from '../store/iam/projects-repository.js';
+import type { Db, Store } from '../store/store.js';
+import { AlarmService } from './alarms/alarm-service.js';
+import { RequestCounter } from './alarms/request-counter.js';
+import { type Clock, systemClock } from './clock.js';
+import { AccessService } from './console/access-service.js';
+import { AgencyService } from './console/agency-service.js';
+import { CredentialService } from './console/credential-service.js';
+import { LocationService, storageCoordinates } from './console/location-service.js';
+import { ObsService } from './console/obs-service.js';
+import { agreementRules, ServiceAuthorizationService } from './console/service-authorization-service.js';
+import { AuditService } from './governance/audit-service.js';
+import { PolicyService } from './governance/policy-service.js';
+import { RoleService } from './governance/role-service.js';
 import { AccessKeyService } from './iam/access-key-service.js';
 import { SecretBox } from './iam/crypto-util.js';
 import { IdentityService } from './iam/identity-service.js';
+import type { Principal } from './iam/principal.js';
 import { TokenService } from './iam/token-service.js';
+import { IcebergCatalog } from './iceberg/catalog-service.js';
+import { IcebergCredentials, type VendingStorage } from './iceberg/credential-vending.js';
+import { Idempotency } from './iceberg/idempotency.js';
+import { IcebergMetricsService } from './iceberg/metrics-service.js';
+import { IcebergViews } from './iceberg/view-service.js';
 import { InstanceService } from './instances/instance-service.js';
 import { RateLimiter } from './instances/rate-limiter.js';
+import { discoveryJob } from './jobs/discovery/discovery-job.js';
+import { migrationJob } from './jobs/hms/migration-job.js';
+import { JobRunner } from './jobs/job-runner.js';
+import { JobService } from './jobs/job-service.js';
+import { permissionJob } from './jobs/ranger/permission-job.js';
 import { CatalogService } from './lakecat/catalog-service.js';
+import { ConstraintService } from './lakecat/constraint-service.js';
 import { DatabaseService } from './lakecat/database-service.js';
-import { MetadataService } from './lakecat/metadata-service.js';
+import { DatasetService } from './lakecat/dataset-service.js';
 import { FunctionService } from './lakecat/function-service.js';
-import { TableService } from './lakecat/table-service.js';
+import { MetadataService } from './lakecat/metadata-service.js';
 import { PartitionService } from './lakecat/partition-service.js';
 import { StatisticsService } from './lakecat/statistics-service.js';
-import { DatasetService } from './lakecat/dataset-service.js';
-import { ConstraintService } from './lakecat/constraint-service.js';
-import { RoleService } from './governance/role-service.js';
-import { PolicyService } from './governance/policy-service.js';
-import { AuditService } from './governance/audit-service.js';
-import { agreementRules, ServiceAuthorizationService } from './console/service-authorization-service.js';
-import { AgencyService } from './console/agency-service.js';
-import { LocationService } from './console/location-service.js';
-import { ObsService } from './console/obs-service.js';
-import { AccessService } from './console/access-service.js';
-import { CredentialService } from './console/credential-service.js';
-import { JobService } from './jobs/job-service.js';
-import { JobRunner } from './jobs/job-runner.js';
-import { discoveryJob } from './jobs/discovery/discovery-job.js';
-import { permissionJob } from './jobs/ranger/permission-job.js';
-import { migrationJob } from './jobs/hms/migration-job.js';
-import { storageCoordinates } from './console/location-service.js';
-import { AlarmService } from './alarms/alarm-service.js';
-import { IcebergCatalog } from './iceberg/catalog-service.js';
-import { Idempotency } from './iceberg/idempotency.js';
-import { IcebergViews } from './iceberg/view-service.js';
-import { IcebergMetricsService } from './iceberg/metrics-service.js';
-import { IcebergCredentials, type VendingStorage } from './iceberg/credential-vending.js';
-import { RequestCounter } from './alarms/request-counter.js';
-import { systemClock, type Clock } from './clock.js';
+import { TableService } from './lakecat/table-service.js';
 
 /** The composition root: every service, wired to the store, storage and configuration. */
 export interface AppServices {
@@ -95,7 +94,9 @@ async function masterKey(config: Config, store: Store, log: Logger): Promise<str
   if (config.masterKey) return config.masterKey;
   const existing = await getSetting(store.db, 'master_key');
   if (existing) return existing;
-  log.warn('LAKEFORM_MASTER_KEY is not set: generated one and stored it in the metadata database; set it in production to keep secrets sealed apart from the data');
+  log.warn(
+    'LAKEFORM_MASTER_KEY is not set: generated one and stored it in the metadata database; set it in production to keep secrets sealed apart from the data',
+  );
   return putSettingIfAbsent(store.db, 'master_key', SecretBox.generateKey());
 }
 
@@ -111,11 +112,18 @@ function stsVend(config: Config) {
 /** What Iceberg credential vending tells engines of the storage: S3's endpoint, and whether its STS vends. */
 function vendingStorage(config: Config): VendingStorage {
   const s = config.storage;
-  return s.kind === 's3' ? { kind: 's3', sts: Boolean(s.sts), endpoint: s.endpoint, region: s.region, pathStyle: s.forcePathStyle } : { kind: 'local' };
+  return s.kind === 's3'
+    ? { kind: 's3', sts: Boolean(s.sts), endpoint: s.endpoint, region: s.region, pathStyle: s.forcePathStyle }
+    : { kind: 'local' };
 }
 
 export async function createServices(
-  config: Config, store: Store, storage: ObjectStorage, log: Logger, version: string, clock: Clock = systemClock,
+  config: Config,
+  store: Store,
+  storage: ObjectStorage,
+  log: Logger,
+  version: string,
+  clock: Clock = systemClock,
 ): Promise<AppServices> {
   const box = new SecretBox(await masterKey(config, store, log));
   const identity = new IdentityService(store);
@@ -126,8 +134,15 @@ export async function createServices(
   const localWarehouse = storage.kind === 'local' ? path.join(config.dataDir, 'warehouse') : undefined;
   const policies = new PolicyService(store, instances);
   const locations = new LocationService(store, storage, localWarehouse, config.defaultBucket);
-  const guard = (caller: Principal, instanceId: string, location: string, q?: Db) => locations.assertUsable(caller, instanceId, location, q);
-  const catalogs = new CatalogService(store, instances, { defaultBucket: config.defaultBucket, localWarehouse }, policies, guard);
+  const guard = (caller: Principal, instanceId: string, location: string, q?: Db) =>
+    locations.assertUsable(caller, instanceId, location, q);
+  const catalogs = new CatalogService(
+    store,
+    instances,
+    { defaultBucket: config.defaultBucket, localWarehouse },
+    policies,
+    guard,
+  );
   const databases = new DatabaseService(store, instances, storage, localWarehouse, log, policies, guard);
   instances.addHooks({ provision: (instance) => catalogs.ensureDefaultCatalog(instance) });
   const serviceAuthorization = new ServiceAuthorizationService(store, agreementRules(config.agreementUrl));
@@ -142,32 +157,84 @@ export async function createServices(
   };
   // The runner needs the service for a run's job and the service the runner to kick it: tied here.
   let jobs: JobService | undefined;
-  const jobRunner = new JobRunner(store, {
-    prepare: (run) => (jobs as JobService).prepare(run, (userId, projectId) => tokens.principalOfUser(userId, projectId, ['job'])),
-    handlers: jobHandlers,
-    finished: async (job, run, text) => {
-      const p = JSON.parse(job.parameter) as Record<string, { log_location?: string } | undefined>;
-      const logLocation = Object.values(p).find((v) => typeof v === 'object' && v?.log_location)?.log_location;
-      const target = logLocation ? storageCoordinates(logLocation, localWarehouse) : null;
-      if (target) await storage.putObject(target.bucket, `${target.key ? `${target.key}/` : ''}${job.name}/${run.id}.log`, text);
+  const jobRunner = new JobRunner(
+    store,
+    {
+      prepare: (run) =>
+        (jobs as JobService).prepare(run, (userId, projectId) => tokens.principalOfUser(userId, projectId, ['job'])),
+      handlers: jobHandlers,
+      finished: async (job, run, text) => {
+        const p = JSON.parse(job.parameter) as Record<string, { log_location?: string } | undefined>;
+        const logLocation = Object.values(p).find((v) => typeof v === 'object' && v?.log_location)?.log_location;
+        const target = logLocation ? storageCoordinates(logLocation, localWarehouse) : null;
+        if (target)
+          await storage.putObject(
+            target.bucket,
+            `${target.key ? `${target.key}/` : ''}${job.name}/${run.id}.log`,
+            text,
+          );
+      },
     },
-  }, log.child({ component: 'jobs' }), config.jobLeaseSeconds * 1000);
+    log.child({ component: 'jobs' }),
+    config.jobLeaseSeconds * 1000,
+  );
   jobs = new JobService(store, instances, box, jobRunner);
   const iceberg = new IcebergCatalog(instances, catalogs, databases, tables, storage, localWarehouse, guard);
-  const credentials = new CredentialService(store, instances, tables, policies, locations, accessKeys, config.defaultBucket, localWarehouse, stsVend(config));
+  const credentials = new CredentialService(
+    store,
+    instances,
+    tables,
+    policies,
+    locations,
+    accessKeys,
+    config.defaultBucket,
+    localWarehouse,
+    stsVend(config),
+  );
   return {
-    version, config, store, storage, identity, tokens, accessKeys, instances, catalogs, databases, functions,
-    tables, partitions, statistics: new StatisticsService(store, partitions),
-    datasets: new DatasetService(store, instances, storage, localWarehouse, log, policies, guard), constraints: new ConstraintService(store, tables), roles: new RoleService(store, instances, policies), policies, audit: new AuditService(store, instances), metadata: new MetadataService(store, instances, config, policies), rateLimiter: new RateLimiter(),
+    version,
+    config,
+    store,
+    storage,
+    identity,
+    tokens,
+    accessKeys,
+    instances,
+    catalogs,
+    databases,
+    functions,
+    tables,
+    partitions,
+    statistics: new StatisticsService(store, partitions),
+    datasets: new DatasetService(store, instances, storage, localWarehouse, log, policies, guard),
+    constraints: new ConstraintService(store, tables),
+    roles: new RoleService(store, instances, policies),
+    policies,
+    audit: new AuditService(store, instances),
+    metadata: new MetadataService(store, instances, config, policies),
+    rateLimiter: new RateLimiter(),
     serviceAuthorization,
-    agencies: new AgencyService(store, accessKeys), locations, obs: new ObsService(store, storage, locations, config.defaultBucket, config.region),
+    agencies: new AgencyService(store, accessKeys),
+    locations,
+    obs: new ObsService(store, storage, locations, config.defaultBucket, config.region),
     access: new AccessService(store, instances, clock),
-    jobs, jobRunner,
+    jobs,
+    jobRunner,
     credentials,
-    alarms: new AlarmService(store, instances), requestCounter: new RequestCounter(),
-    iceberg, icebergViews: new IcebergViews(iceberg, tables), idempotency: new Idempotency(store),
-    icebergMetrics: new IcebergMetricsService(store, iceberg, { days: config.icebergMetricsRetentionDays, maxPerTable: config.icebergMetricsMaxPerTable }),
-    icebergCredentials: new IcebergCredentials(credentials, vendingStorage(config), log.child({ component: 'iceberg' })),
+    alarms: new AlarmService(store, instances),
+    requestCounter: new RequestCounter(),
+    iceberg,
+    icebergViews: new IcebergViews(iceberg, tables),
+    idempotency: new Idempotency(store),
+    icebergMetrics: new IcebergMetricsService(store, iceberg, {
+      days: config.icebergMetricsRetentionDays,
+      maxPerTable: config.icebergMetricsMaxPerTable,
+    }),
+    icebergCredentials: new IcebergCredentials(
+      credentials,
+      vendingStorage(config),
+      log.child({ component: 'iceberg' }),
+    ),
     ping: () => store.ping(),
   };
 }

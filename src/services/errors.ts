@@ -4,8 +4,14 @@ import { isUniqueViolation } from '../store/store.js';
  * the HTTP layer maps kinds to status codes (see http/errors.ts).
  */
 export type ErrorKind =
-  | 'invalid' | 'unauthenticated' | 'forbidden' | 'not_found' | 'conflict'
-  | 'quota_exceeded' | 'rate_limited' | 'unavailable'
+  | 'invalid'
+  | 'unauthenticated'
+  | 'forbidden'
+  | 'not_found'
+  | 'conflict'
+  | 'quota_exceeded'
+  | 'rate_limited'
+  | 'unavailable'
   /** Well-formed but not applicable as asked (a property both set and removed, a key reused for another request). */
   | 'unprocessable'
   /** A feature this deployment does not offer (e.g. credential vending without an STS). */
@@ -16,7 +22,10 @@ export type Subject = 'warehouse' | 'namespace' | 'table' | 'view';
 /** Why a conflict is one: a name taken, a container not empty, a commit whose requirements failed. */
 export type ConflictReason = 'exists' | 'not_empty' | 'commit_failed';
 
-export interface ErrorDetail { subject?: Subject; reason?: ConflictReason }
+export interface ErrorDetail {
+  subject?: Subject;
+  reason?: ConflictReason;
+}
 
 export class ServiceError extends Error {
   constructor(

@@ -1,9 +1,17 @@
 import { invalid } from './errors.js';
 
 /** `page_info` of keyset-paged listings: markers are present only when such a page exists. */
-export interface PageInfo { current_count: number; next_marker?: string; previous_marker?: string }
+export interface PageInfo {
+  current_count: number;
+  next_marker?: string;
+  previous_marker?: string;
+}
 
-export interface Paging { limit: number; marker?: string; reversePage: boolean }
+export interface Paging {
+  limit: number;
+  marker?: string;
+  reversePage: boolean;
+}
 
 export interface KeysetSource<R, K> {
   /** What the listing holds, for the error on a marker that points nowhere. */
@@ -27,16 +35,23 @@ export async function keysetPage<R, K>(p: Paging, s: KeysetSource<R, K>): Promis
   let at: K | undefined;
   if (p.marker) {
     at = await s.locate(p.marker);
-    if (at === undefined) throw invalid(`marker '${p.marker}' does not point at ${s.what}; list again from the first page`);
+    if (at === undefined)
+      throw invalid(`marker '${p.marker}' does not point at ${s.what}; list again from the first page`);
   }
   const backward = p.reversePage && at !== undefined;
   const { rows, more } = await s.fetch(p.limit, backward ? { before: at } : { after: at });
   const first = rows[0];
   const last = rows[rows.length - 1];
-  const hasNext = backward ? last !== undefined && await s.exists(s.keyOf(last), 'after') : more;
-  const hasPrevious = backward ? more : first !== undefined && at !== undefined && await s.exists(s.keyOf(first), 'before');
+  const hasNext = backward ? last !== undefined && (await s.exists(s.keyOf(last), 'after')) : more;
+  const hasPrevious = backward
+    ? more
+    : first !== undefined && at !== undefined && (await s.exists(s.keyOf(first), 'before'));
   return {
     rows,
-    info: { current_count: rows.length, ...(hasNext && last ? { next_marker: s.markerOf(last) } : {}), ...(hasPrevious && first ? { previous_marker: s.markerOf(first) } : {}) },
+    info: {
+      current_count: rows.length,
+      ...(hasNext && last ? { next_marker: s.markerOf(last) } : {}),
+      ...(hasPrevious && first ? { previous_marker: s.markerOf(first) } : {}),
+    },
   };
 }

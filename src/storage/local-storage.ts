@@ -1,10 +1,19 @@
-import fs from 'node:fs/promises';
-import type { Dirent } from 'node:fs';
-import path from 'node:path';
 import { randomBytes } from 'node:crypto';
+import type { Dirent } from 'node:fs';
+import fs from 'node:fs/promises';
+import path from 'node:path';
 import {
-  type BucketInfo, type ListObjectsOptions, type ListObjectsResult, type ObjectInfo, type ObjectStorage,
-  InvalidStorageNameError, StorageConflictError, StorageNotFoundError, compareKeys, validateBucketName, validateObjectKey,
+  type BucketInfo,
+  compareKeys,
+  InvalidStorageNameError,
+  type ListObjectsOptions,
+  type ListObjectsResult,
+  type ObjectInfo,
+  type ObjectStorage,
+  StorageConflictError,
+  StorageNotFoundError,
+  validateBucketName,
+  validateObjectKey,
 } from './object-storage.js';
 
 /** Names of in-flight writes; never listed, and no key may use them. */
@@ -64,7 +73,13 @@ async function syncDir(dir: string): Promise<void> {
   // Makes the rename durable; some platforms cannot fsync a folder, which only weakens durability.
   const handle = await fs.open(dir, 'r').catch(() => undefined);
   if (!handle) return;
-  try { await handle.sync(); } catch { /* see above */ } finally { await handle.close(); }
+  try {
+    await handle.sync();
+  } catch {
+    /* see above */
+  } finally {
+    await handle.close();
+  }
 }
 
 /** Buckets are folders directly under the root; keys are relative paths inside them. */
@@ -86,7 +101,11 @@ export class LocalObjectStorage implements ObjectStorage {
     }
     const out: BucketInfo[] = [];
     for (const e of entries) {
-      try { validateBucketName(e.name); } catch { continue; }
+      try {
+        validateBucketName(e.name);
+      } catch {
+        continue;
+      }
       // stat follows a bucket symlinked to another disk, as bucketExists does.
       const st = await fs.stat(path.join(this.root, e.name)).catch(() => undefined);
       if (!st?.isDirectory()) continue;
@@ -108,7 +127,10 @@ export class LocalObjectStorage implements ObjectStorage {
 
   async bucketExists(name: string): Promise<boolean> {
     validateBucketName(name);
-    return fs.stat(path.join(this.root, name)).then((s) => s.isDirectory(), () => false);
+    return fs.stat(path.join(this.root, name)).then(
+      (s) => s.isDirectory(),
+      () => false,
+    );
   }
 
   /** The bucket's real folder: every containment check is made against it. */
@@ -127,7 +149,8 @@ export class LocalObjectStorage implements ObjectStorage {
     validateLocalKey(key);
     const dir = await this.bucketDir(bucket);
     const file = path.join(dir, key);
-    if (!file.startsWith(dir + path.sep)) throw new InvalidStorageNameError(`object key '${key}' leads outside its bucket`);
+    if (!file.startsWith(dir + path.sep))
+      throw new InvalidStorageNameError(`object key '${key}' leads outside its bucket`);
     return { dir, file };
   }
 
@@ -162,7 +185,9 @@ export class LocalObjectStorage implements ObjectStorage {
         // A concurrent delete may remove the folder just made, as it was empty: make it again.
         if (c === 'ENOENT' && attempt < 3) continue;
         if (c === 'EEXIST' || c === 'ENOTDIR' || c === 'EISDIR') {
-          throw new StorageConflictError(`object key '${key}' conflicts with an existing object or folder in bucket '${bucket}'`);
+          throw new StorageConflictError(
+            `object key '${key}' conflicts with an existing object or folder in bucket '${bucket}'`,
+          );
         }
         throw e;
       }
@@ -225,13 +250,22 @@ export class LocalObjectStorage implements ObjectStorage {
       await fs.unlink(file);
     } catch (e) {
       // unlink of a folder fails with EISDIR on Linux and EPERM on macOS: no object has that key.
-      const isFolder = errCode(e) === 'EPERM' && (await fs.lstat(file).then((s) => s.isDirectory(), () => false));
+      const isFolder =
+        errCode(e) === 'EPERM' &&
+        (await fs.lstat(file).then(
+          (s) => s.isDirectory(),
+          () => false,
+        ));
       if (!isMissing(e) && !isFolder) throw e;
       removed = false;
     }
     // An object store has no folders: drop those left empty, up to the bucket.
     for (let d = path.dirname(file); d !== dir && d.startsWith(dir + path.sep); d = path.dirname(d)) {
-      try { await fs.rmdir(d); } catch { break; }
+      try {
+        await fs.rmdir(d);
+      } catch {
+        break;
+      }
     }
     return removed;
   }

@@ -1,7 +1,15 @@
 // The object-storage port: the local warehouse folder and S3-compatible stores implement it.
 
-export interface BucketInfo { name: string; createdAt: Date; location: string /* 'local' or a region */ }
-export interface ObjectInfo { key: string; size: number; lastModified: Date }
+export interface BucketInfo {
+  name: string;
+  createdAt: Date;
+  location: string /* 'local' or a region */;
+}
+export interface ObjectInfo {
+  key: string;
+  size: number;
+  lastModified: Date;
+}
 export interface ListObjectsOptions {
   prefix?: string;
   /** Only keys strictly after this one. */
@@ -51,7 +59,11 @@ export class StorageConflictError extends InvalidStorageNameError {
 /** The store failed or refused a request (unreachable, access denied, …); the message never carries credentials. */
 export class StorageBackendError extends Error {
   override name = 'StorageBackendError';
-  constructor(message: string, readonly code: string, readonly status: number | undefined) {
+  constructor(
+    message: string,
+    readonly code: string,
+    readonly status: number | undefined,
+  ) {
     super(message);
   }
 }
@@ -74,8 +86,12 @@ const IPV4 = /^\d+(\.\d+){3}$/;
 
 /** S3/OBS rules: 3..63 of [a-z0-9.-], alphanumeric at both ends, no '..' nor '.-'/'-.' (OBS), not an IP address. */
 export function validateBucketName(name: string): void {
-  const ok = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(name)
-    && !name.includes('..') && !name.includes('.-') && !name.includes('-.') && !IPV4.test(name);
+  const ok =
+    /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(name) &&
+    !name.includes('..') &&
+    !name.includes('.-') &&
+    !name.includes('-.') &&
+    !IPV4.test(name);
   if (!ok) throw new InvalidStorageNameError(`invalid bucket name '${name}'`);
 }
 

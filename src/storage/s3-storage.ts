@@ -1,10 +1,29 @@
 import {
-  type BucketLocationConstraint, CreateBucketCommand, DeleteObjectCommand, DeleteObjectsCommand, GetObjectCommand, HeadBucketCommand, HeadObjectCommand,
-  ListBucketsCommand, ListObjectsCommand, PutObjectCommand, S3Client, S3ServiceException,
+  type BucketLocationConstraint,
+  CreateBucketCommand,
+  DeleteObjectCommand,
+  DeleteObjectsCommand,
+  GetObjectCommand,
+  HeadBucketCommand,
+  HeadObjectCommand,
+  ListBucketsCommand,
+  ListObjectsCommand,
+  PutObjectCommand,
+  S3Client,
+  S3ServiceException,
 } from '@aws-sdk/client-s3';
 import {
-  type BucketInfo, type ListObjectsOptions, type ListObjectsResult, type ObjectInfo, type ObjectStorage,
-  InvalidStorageNameError, StorageBackendError, StorageConflictError, StorageNotFoundError, compareKeys, validateBucketName,
+  type BucketInfo,
+  compareKeys,
+  InvalidStorageNameError,
+  type ListObjectsOptions,
+  type ListObjectsResult,
+  type ObjectInfo,
+  type ObjectStorage,
+  StorageBackendError,
+  StorageConflictError,
+  StorageNotFoundError,
+  validateBucketName,
   validateObjectKey,
 } from './object-storage.js';
 
@@ -42,26 +61,42 @@ function mapError(e: unknown, operation: string, bucket?: string, key?: string):
     const status = e.$metadata.httpStatusCode;
     if (noSuchBucket(e)) return new StorageNotFoundError(`bucket '${bucket}' does not exist`);
     if (NOT_FOUND_CODES.has(e.name) || status === 404) {
-      return new StorageNotFoundError(key === undefined ? `${what}: not found` : `object '${key}' does not exist in bucket '${bucket}'`);
+      return new StorageNotFoundError(
+        key === undefined ? `${what}: not found` : `object '${key}' does not exist in bucket '${bucket}'`,
+      );
     }
-    if (e.name === 'InvalidBucketName' || e.name === 'KeyTooLongError') return new InvalidStorageNameError(`${what}: ${e.name}`);
+    if (e.name === 'InvalidBucketName' || e.name === 'KeyTooLongError')
+      return new InvalidStorageNameError(`${what}: ${e.name}`);
     // SDK errors carry more fields (the access key id, the string to sign) that must not reach a log: keep none of them.
-    return new StorageBackendError(`S3 ${what} failed: ${e.name}${status ? ` (HTTP ${status})` : ''}: ${e.message}`, e.name, status);
+    return new StorageBackendError(
+      `S3 ${what} failed: ${e.name}${status ? ` (HTTP ${status})` : ''}: ${e.message}`,
+      e.name,
+      status,
+    );
   }
-  const code = e instanceof Error && 'code' in e && typeof e.code === 'string' ? e.code : e instanceof Error ? e.name : 'Error';
+  const code =
+    e instanceof Error && 'code' in e && typeof e.code === 'string' ? e.code : e instanceof Error ? e.name : 'Error';
   return new StorageBackendError(`S3 ${what} failed: ${e instanceof Error ? e.message : String(e)}`, code, undefined);
 }
 
 function validateS3Key(key: string): void {
   validateObjectKey(key);
-  if (XML_UNSAFE.test(key)) throw new InvalidStorageNameError(`invalid object key '${JSON.stringify(key).slice(1, -1)}': must not contain control characters`);
+  if (XML_UNSAFE.test(key))
+    throw new InvalidStorageNameError(
+      `invalid object key '${JSON.stringify(key).slice(1, -1)}': must not contain control characters`,
+    );
 }
 
 const maxKey = (a: string, b: string): string => (compareKeys(a, b) >= 0 ? a : b);
 
 /** The next request's marker; a truncated answer that does not move it would make us ask forever. */
 function advance(after: string, next: string, bucket: string): string {
-  if (compareKeys(next, after) <= 0) throw new StorageBackendError(`S3 ListObjects on bucket '${bucket}' was truncated without moving past '${after}'`, 'ListObjects', undefined);
+  if (compareKeys(next, after) <= 0)
+    throw new StorageBackendError(
+      `S3 ListObjects on bucket '${bucket}' was truncated without moving past '${after}'`,
+      'ListObjects',
+      undefined,
+    );
   return next;
 }
 
@@ -101,10 +136,14 @@ export class S3ObjectStorage implements ObjectStorage {
     const out: BucketInfo[] = [];
     let token: string | undefined;
     do {
-      const res = await this.client.send(new ListBucketsCommand(token ? { ContinuationToken: token } : {}))
-        .catch((e: unknown) => { throw mapError(e, 'ListBuckets'); });
+      const res = await this.client
+        .send(new ListBucketsCommand(token ? { ContinuationToken: token } : {}))
+        .catch((e: unknown) => {
+          throw mapError(e, 'ListBuckets');
+        });
       for (const b of res.Buckets ?? []) {
-        if (b.Name) out.push({ name: b.Name, createdAt: b.CreationDate ?? new Date(0), location: b.BucketRegion ?? this.region });
+        if (b.Name)
+          out.push({ name: b.Name, createdAt: b.CreationDate ?? new Date(0), location: b.BucketRegion ?? this.region });
       }
       token = res.ContinuationToken;
     } while (token);
@@ -114,7 +153,10 @@ export class S3ObjectStorage implements ObjectStorage {
   async createBucket(name: string): Promise<void> {
     validateBucketName(name);
     // us-east-1 is S3's default and must not be named as a constraint; every other region must be.
-    const config = this.region === 'us-east-1' ? {} : { CreateBucketConfiguration: { LocationConstraint: this.region as BucketLocationConstraint } };
+    const config =
+      this.region === 'us-east-1'
+        ? {}
+        : { CreateBucketConfiguration: { LocationConstraint: this.region as BucketLocationConstraint } };
     try {
       await this.client.send(new CreateBucketCommand({ Bucket: name, ...config }));
     } catch (e) {
@@ -143,8 +185,9 @@ export class S3ObjectStorage implements ObjectStorage {
   async putObject(bucket: string, key: string, body: Buffer | string): Promise<void> {
     validateBucketName(bucket);
     validateS3Key(key);
-    await this.client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body }))
-      .catch((e: unknown) => { throw mapError(e, 'PutObject', bucket, key); });
+    await this.client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body })).catch((e: unknown) => {
+      throw mapError(e, 'PutObject', bucket, key);
+    });
   }
 
   async getObject(bucket: string, key: string): Promise<Buffer> {
@@ -164,7 +207,9 @@ export class S3ObjectStorage implements ObjectStorage {
     validateS3Key(key);
     if (end <= start) return Buffer.alloc(0);
     try {
-      const res = await this.client.send(new GetObjectCommand({ Bucket: bucket, Key: key, Range: `bytes=${Math.max(0, start)}-${end - 1}` }));
+      const res = await this.client.send(
+        new GetObjectCommand({ Bucket: bucket, Key: key, Range: `bytes=${Math.max(0, start)}-${end - 1}` }),
+      );
       const bytes = await (res.Body as { transformToByteArray(): Promise<Uint8Array> }).transformToByteArray();
       return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     } catch (e) {
@@ -214,18 +259,25 @@ export class S3ObjectStorage implements ObjectStorage {
   }
 
   private async deleteBatch(bucket: string, keys: string[]): Promise<number> {
-    const res = await this.client.send(new DeleteObjectsCommand({
-      Bucket: bucket,
-      Delete: { Objects: keys.map((Key) => ({ Key })), Quiet: true },
-      // Content-MD5, which every S3-compatible store accepts here; MinIO and others refuse the SDK's default CRC32 alone.
-      ChecksumAlgorithm: 'MD5',
-    })).catch((e: unknown) => { throw mapError(e, 'DeleteObjects', bucket); });
+    const res = await this.client
+      .send(
+        new DeleteObjectsCommand({
+          Bucket: bucket,
+          Delete: { Objects: keys.map((Key) => ({ Key })), Quiet: true },
+          // Content-MD5, which every S3-compatible store accepts here; MinIO and others refuse the SDK's default CRC32 alone.
+          ChecksumAlgorithm: 'MD5',
+        }),
+      )
+      .catch((e: unknown) => {
+        throw mapError(e, 'DeleteObjects', bucket);
+      });
     const errors = res.Errors ?? [];
     if (errors.length) {
       const first = errors[0];
       throw new StorageBackendError(
         `S3 DeleteObjects on bucket '${bucket}' failed for ${errors.length} of ${keys.length} keys, first '${first?.Key}': ${first?.Code}: ${first?.Message}`,
-        first?.Code ?? 'DeleteObjects', undefined,
+        first?.Code ?? 'DeleteObjects',
+        undefined,
       );
     }
     return keys.length;
@@ -252,8 +304,10 @@ export class S3ObjectStorage implements ObjectStorage {
       after = advance(after, page.continueAfter, bucket);
     }
     type Entry = { key: string; object?: ObjectInfo };
-    const entries: Entry[] = [...objects.map((o) => ({ key: o.key, object: o })), ...[...prefixes].map((key) => ({ key }))]
-      .sort((a, b) => compareKeys(a.key, b.key));
+    const entries: Entry[] = [
+      ...objects.map((o) => ({ key: o.key, object: o })),
+      ...[...prefixes].map((key) => ({ key })),
+    ].sort((a, b) => compareKeys(a.key, b.key));
     const page = entries.slice(0, opts.limit);
     const last = page.at(-1);
     return {
@@ -268,12 +322,26 @@ export class S3ObjectStorage implements ObjectStorage {
    * entries after `after`: a common prefix at or before the marker was returned by an earlier page, which S3 itself
    * does not know when the marker lies inside it. `continueAfter` is the marker for the next request.
    */
-  private async listRequest(bucket: string, prefix: string, delimiter: string | undefined, after: string, maxKeys: number)
-    : Promise<{ objects: ObjectInfo[]; prefixes: string[]; truncated: boolean; continueAfter: string }> {
-    const res = await this.client.send(new ListObjectsCommand({
-      Bucket: bucket, MaxKeys: maxKeys,
-      ...(prefix ? { Prefix: prefix } : {}), ...(delimiter ? { Delimiter: delimiter } : {}), ...(after ? { Marker: after } : {}),
-    })).catch((e: unknown) => { throw mapError(e, 'ListObjects', bucket); });
+  private async listRequest(
+    bucket: string,
+    prefix: string,
+    delimiter: string | undefined,
+    after: string,
+    maxKeys: number,
+  ): Promise<{ objects: ObjectInfo[]; prefixes: string[]; truncated: boolean; continueAfter: string }> {
+    const res = await this.client
+      .send(
+        new ListObjectsCommand({
+          Bucket: bucket,
+          MaxKeys: maxKeys,
+          ...(prefix ? { Prefix: prefix } : {}),
+          ...(delimiter ? { Delimiter: delimiter } : {}),
+          ...(after ? { Marker: after } : {}),
+        }),
+      )
+      .catch((e: unknown) => {
+        throw mapError(e, 'ListObjects', bucket);
+      });
     let continueAfter = maxKey(after, res.NextMarker ?? '');
     const objects: ObjectInfo[] = [];
     for (const o of res.Contents ?? []) {

@@ -1,4 +1,4 @@
-import type { CompiledQuery, Compilable } from 'kysely';
+import type { Compilable, CompiledQuery } from 'kysely';
 import type { Db } from './dialect.js';
 
 type SyncReader = (sql: string, parameters: readonly unknown[]) => unknown[];

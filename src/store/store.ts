@@ -1,12 +1,12 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
+import { Kysely, type LogEvent, Migrator, PostgresDialect, SqliteDialect, sql } from 'kysely';
 import pg from 'pg';
-import { Kysely, type LogEvent, Migrator, PostgresDialect, sql, SqliteDialect } from 'kysely';
-import type { Database } from './schema.js';
-import { type Db, type Dialect, DIALECTS, type SqlDialect, type Tx } from './dialect.js';
+import { type Db, DIALECTS, type Dialect, type SqlDialect, type Tx } from './dialect.js';
 import { migrationProvider } from './migrations/index.js';
 import { registerSyncReader } from './prepared.js';
+import type { Database } from './schema.js';
 
 export type { Db, Dialect, Tx } from './dialect.js';
 
@@ -15,7 +15,10 @@ export class Store {
   /** The statements this store's database spells its own way. */
   readonly sql: SqlDialect;
 
-  constructor(readonly db: Db, readonly dialect: Dialect) {
+  constructor(
+    readonly db: Db,
+    readonly dialect: Dialect,
+  ) {
     this.sql = DIALECTS[dialect];
   }
 
@@ -45,7 +48,11 @@ export class Store {
   async migrate(): Promise<string[]> {
     // Numbers are reserved per branch (0015 may ship before 0013): a database that applied a
     // later one still takes an earlier one that arrives afterwards.
-    const migrator = new Migrator({ db: this.db, provider: migrationProvider(this.dialect), allowUnorderedMigrations: true });
+    const migrator = new Migrator({
+      db: this.db,
+      provider: migrationProvider(this.dialect),
+      allowUnorderedMigrations: true,
+    });
     const { error, results } = await migrator.migrateToLatest();
     if (error) throw error instanceof Error ? error : new Error(String(error));
     return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
@@ -94,7 +101,11 @@ export class Store {
 
   /** Names of migrations known to this build but not applied to the database. */
   async pendingMigrations(): Promise<string[]> {
-    const migrator = new Migrator({ db: this.db, provider: migrationProvider(this.dialect), allowUnorderedMigrations: true });
+    const migrator = new Migrator({
+      db: this.db,
+      provider: migrationProvider(this.dialect),
+      allowUnorderedMigrations: true,
+    });
     return (await migrator.getMigrations()).filter((m) => !m.executedAt).map((m) => m.name);
   }
 
@@ -128,7 +139,12 @@ export function openStore(databaseUrl: string): Store {
     let localWrites = 0;
     const observed = observer();
     const db = new Kysely<Database>({
-      dialect: new SqliteDialect({ database: withStatementCache(database, () => { localWrites++; }) }), log: observed.log,
+      dialect: new SqliteDialect({
+        database: withStatementCache(database, () => {
+          localWrites++;
+        }),
+      }),
+      log: observed.log,
     });
     const store = new Store(db, 'sqlite');
     observed.store = store;
@@ -162,7 +178,10 @@ export function openStore(databaseUrl: string): Store {
   }
   const pool = new pg.Pool({ connectionString: databaseUrl, max: 10 });
   const observed = observer();
-  const store = new Store(new Kysely<Database>({ dialect: new PostgresDialect({ pool }), log: observed.log }), 'postgres');
+  const store = new Store(
+    new Kysely<Database>({ dialect: new PostgresDialect({ pool }), log: observed.log }),
+    'postgres',
+  );
   observed.store = store;
   store.poolStats = () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount });
   return store;
@@ -209,7 +228,10 @@ function withStatementCache(database: SqliteDatabase.Database, onWrite?: () => v
   });
 }
 
-interface DriverError { code?: unknown; errno?: unknown }
+interface DriverError {
+  code?: unknown;
+  errno?: unknown;
+}
 
 function codeOf(err: unknown): string {
   const c = (err as DriverError | null)?.code;

@@ -13,7 +13,12 @@ export interface Grantees {
 }
 
 /** Creates `<p>_direct`, a group `<p>_group` holding `<p>_grp_user`, and a role `<p>_role` held by `<p>_role_user`. */
-export async function createGrantees(server: TestServer, token: string, instanceBase: string, p: string): Promise<Grantees> {
+export async function createGrantees(
+  server: TestServer,
+  token: string,
+  instanceBase: string,
+  p: string,
+): Promise<Grantees> {
   const ok = async (method: string, path: string, body?: unknown) => {
     const r = await server.request(method, path, { token, body });
     if (r.status >= 300) throw new Error(`${method} ${path}: ${r.status} ${r.text}`);
@@ -25,11 +30,15 @@ export async function createGrantees(server: TestServer, token: string, instance
   const u = await ok('GET', `/v3/users?name=${users.group}`);
   await ok('PUT', `/v3/groups/${g.json.group.id}/users/${u.json.users[0].id}`);
   await ok('POST', `${instanceBase}/roles`, { role_name: `${p}_role` });
-  await ok('POST', `${instanceBase}/users/${users.role}/grant-roles`, [{ role_name: `${p}_role`, principal_source: 'LOCAL' }]);
+  await ok('POST', `${instanceBase}/users/${users.role}/grant-roles`, [
+    { role_name: `${p}_role`, principal_source: 'LOCAL' },
+  ]);
   const tokens = {} as Record<How, string>;
-  for (const [how, name] of Object.entries(users) as [How, string][]) tokens[how] = (await server.login(name, 'Pass-word-123')).token;
+  for (const [how, name] of Object.entries(users) as [How, string][])
+    tokens[how] = (await server.login(name, 'Pass-word-123')).token;
   return {
-    users, tokens,
+    users,
+    tokens,
     principals: {
       direct: { principal_name: users.direct, principal_source: 'IAM', principal_type: 'USER' },
       group: { principal_name: `${p}_group`, principal_source: 'IAM', principal_type: 'GROUP' },

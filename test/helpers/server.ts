@@ -11,7 +11,10 @@ import pg from 'pg';
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 export const CLI = path.join(ROOT, 'dist/src/cli.js');
 
-export interface Backend { name: 'sqlite' | 'postgres'; adminUrl?: string }
+export interface Backend {
+  name: 'sqlite' | 'postgres';
+  adminUrl?: string;
+}
 
 let pgAvailable: Promise<boolean> | undefined;
 const PG_ADMIN_URL = process.env.LAKEFORM_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -35,10 +38,13 @@ async function probePostgres(): Promise<boolean> {
  * suite fast. LAKEFORM_TEST_POSTGRES=all runs every file on PostgreSQL too (a slow, thorough run).
  */
 export const POSTGRES_FILES = new Map([
-  ['store', 'compare-and-swap, unique and foreign-key violations by SQLSTATE, retried serialization failures, keyset pages, filters'],
+  [
+    'store',
+    'compare-and-swap, unique and foreign-key violations by SQLSTATE, retried serialization failures, keyset pages, filters',
+  ],
   ['migrations', 'every migration step on PostgreSQL types, indexes and constraints'],
   ['alarms', 'the row lock capping rules per instance; two replicas evaluating one store'],
-  ['jobs', 'runs leased across two replicas; a dead replica\'s lease'],
+  ['jobs', "runs leased across two replicas; a dead replica's lease"],
   ['instances', 'the row lock behind the instance quota; unique names under concurrency'],
   ['iam', 'the row lock behind the access-key limit, under concurrent creates; token expiry and revocation'],
   ['constraints', 'unique and foreign-key violations decided by PostgreSQL under concurrency'],
@@ -74,17 +80,33 @@ export async function backends(): Promise<Backend[]> {
   if ((!only || only.includes('postgres')) && wanted) {
     pgAvailable ??= probePostgres();
     if (await pgAvailable) list.push({ name: 'postgres', adminUrl: PG_ADMIN_URL });
-    else if (process.env.LAKEFORM_TEST_REQUIRE_PG === '1') throw new Error(`PostgreSQL is required (LAKEFORM_TEST_REQUIRE_PG=1) but ${PG_ADMIN_URL} is unreachable`);
+    else if (process.env.LAKEFORM_TEST_REQUIRE_PG === '1')
+      throw new Error(`PostgreSQL is required (LAKEFORM_TEST_REQUIRE_PG=1) but ${PG_ADMIN_URL} is unreachable`);
   }
   return list;
 }
 
-export interface Response<T = any> { status: number; headers: Headers; text: string; json: T }
+export interface Response<T = any> {
+  status: number;
+  headers: Headers;
+  text: string;
+  json: T;
+}
 
-export interface RequestOptions { token?: string; body?: unknown; rawBody?: string | Buffer; headers?: Record<string, string>; query?: Record<string, string | number | boolean | string[] | undefined> }
+export interface RequestOptions {
+  token?: string;
+  body?: unknown;
+  rawBody?: string | Buffer;
+  headers?: Record<string, string>;
+  query?: Record<string, string | number | boolean | string[] | undefined>;
+}
 
 /** The URL, headers and body of a request as `fetch` sends them. */
-function prepare(base: string, urlPath: string, o: RequestOptions): { url: URL; headers: Record<string, string>; body?: string | Buffer } {
+function prepare(
+  base: string,
+  urlPath: string,
+  o: RequestOptions,
+): { url: URL; headers: Record<string, string>; body?: string | Buffer } {
   const url = new URL(base + urlPath);
   for (const [k, v] of Object.entries(o.query ?? {})) {
     for (const x of Array.isArray(v) ? v : v === undefined ? [] : [v]) url.searchParams.append(k, String(x));
@@ -93,17 +115,29 @@ function prepare(base: string, urlPath: string, o: RequestOptions): { url: URL; 
   if (o.token) headers['X-Auth-Token'] = o.token;
   let body: string | Buffer | undefined;
   if (o.rawBody !== undefined) body = o.rawBody;
-  else if (o.body !== undefined) { body = JSON.stringify(o.body); headers['Content-Type'] ??= 'application/json'; }
+  else if (o.body !== undefined) {
+    body = JSON.stringify(o.body);
+    headers['Content-Type'] ??= 'application/json';
+  }
   return { url, headers, body };
 }
 
 function answer<T>(status: number, headers: Headers, text: string): Response<T> {
   let json: any;
-  try { json = text ? JSON.parse(text) : undefined; } catch { json = undefined; }
+  try {
+    json = text ? JSON.parse(text) : undefined;
+  } catch {
+    json = undefined;
+  }
   return { status, headers, text, json };
 }
 
-export async function request<T = any>(base: string, method: string, urlPath: string, o: RequestOptions = {}): Promise<Response<T>> {
+export async function request<T = any>(
+  base: string,
+  method: string,
+  urlPath: string,
+  o: RequestOptions = {},
+): Promise<Response<T>> {
   const { url, headers, body } = prepare(base, urlPath, o);
   const res = await fetch(url, { method, headers, body });
   return answer(res.status, res.headers, await res.text());
@@ -113,12 +147,24 @@ export async function request<T = any>(base: string, method: string, urlPath: st
  * The same request through Fastify's inject: every hook, parser, schema and serializer of the app, without a socket
  * (and without fetch's cost in the test's own thread). Headers a fetch would send are sent as well.
  */
-async function injectRequest<T>(app: FastifyInstance, base: string, method: string, urlPath: string, o: RequestOptions = {}): Promise<Response<T>> {
+async function injectRequest<T>(
+  app: FastifyInstance,
+  base: string,
+  method: string,
+  urlPath: string,
+  o: RequestOptions = {},
+): Promise<Response<T>> {
   const { url, headers, body } = prepare(base, urlPath, o);
   const sent: Record<string, string> = { host: url.host, 'user-agent': 'node', ...headers };
   // fetch labels a string body it was given without a type as text.
-  if (typeof body === 'string' && !Object.keys(sent).some((k) => k.toLowerCase() === 'content-type')) sent['content-type'] = 'text/plain;charset=UTF-8';
-  const res = await app.inject({ method: method as 'GET', url: url.pathname + url.search, headers: sent, ...(body !== undefined ? { payload: body } : {}) });
+  if (typeof body === 'string' && !Object.keys(sent).some((k) => k.toLowerCase() === 'content-type'))
+    sent['content-type'] = 'text/plain;charset=UTF-8';
+  const res = await app.inject({
+    method: method as 'GET',
+    url: url.pathname + url.search,
+    headers: sent,
+    ...(body !== undefined ? { payload: body } : {}),
+  });
   const h = new Headers();
   for (const [k, v] of Object.entries(res.headers)) {
     for (const x of Array.isArray(v) ? v : v === undefined ? [] : [v]) h.append(k, String(x));
@@ -143,14 +189,22 @@ export interface TestServer {
   passTime(ms: number): Promise<void>;
   request<T = any>(method: string, urlPath: string, o?: RequestOptions): Promise<Response<T>>;
   /** Password login; returns the token and the project id it is scoped to. */
-  login(user?: string, password?: string, project?: string, domain?: string): Promise<{ token: string; projectId: string; userId: string }>;
+  login(
+    user?: string,
+    password?: string,
+    project?: string,
+    domain?: string,
+  ): Promise<{ token: string; projectId: string; userId: string }>;
   stop(signal?: NodeJS.Signals): Promise<number | null>;
   /** Stops the process but keeps the data, for restart tests. */
   restart(): Promise<TestServer>;
 }
 
 export interface StartOptions {
-  env?: Record<string, string>; dataDir?: string; databaseUrl?: string; adminPassword?: string;
+  env?: Record<string, string>;
+  dataDir?: string;
+  databaseUrl?: string;
+  adminPassword?: string;
   /** Remove the data dir (and PostgreSQL database) on stop even though it was passed in: set by restart(). */
   ownsData?: boolean;
   /**
@@ -167,7 +221,11 @@ export async function createPgDatabase(adminUrl: string): Promise<string> {
   const name = `lf_test_${randomBytes(6).toString('hex')}`;
   const client = new pg.Client({ connectionString: adminUrl });
   await client.connect();
-  try { await client.query(`CREATE DATABASE ${name}`); } finally { await client.end(); }
+  try {
+    await client.query(`CREATE DATABASE ${name}`);
+  } finally {
+    await client.end();
+  }
   const u = new URL(adminUrl);
   u.pathname = `/${name}`;
   return u.toString();
@@ -177,7 +235,11 @@ export async function dropPgDatabase(adminUrl: string, databaseUrl: string): Pro
   const name = new URL(databaseUrl).pathname.slice(1);
   const client = new pg.Client({ connectionString: adminUrl });
   await client.connect();
-  try { await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`); } finally { await client.end(); }
+  try {
+    await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+  } finally {
+    await client.end();
+  }
 }
 
 /**
@@ -188,25 +250,52 @@ export async function dropPgDatabase(adminUrl: string, databaseUrl: string): Pro
  */
 export async function startServer(backend: Backend, o: StartOptions = {}): Promise<TestServer> {
   const dataDir = o.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'lakeform-test-'));
-  const databaseUrl = o.databaseUrl ?? (backend.name === 'postgres' ? await createPgDatabase(backend.adminUrl as string) : `sqlite:${path.join(dataDir, 'lakeform.db')}`);
+  const databaseUrl =
+    o.databaseUrl ??
+    (backend.name === 'postgres'
+      ? await createPgDatabase(backend.adminUrl as string)
+      : `sqlite:${path.join(dataDir, 'lakeform.db')}`);
   const adminPassword = o.adminPassword ?? `Test-${randomBytes(9).toString('hex')}`;
   const env: Record<string, string | undefined> = {
-    ...process.env, LAKEFORM_DATA_DIR: dataDir, LAKEFORM_DATABASE_URL: databaseUrl, LAKEFORM_ADMIN_PASSWORD: adminPassword,
-    LAKEFORM_LOG_LEVEL: 'info', LAKEFORM_PORT: '', LAKEFORM_HOST: '127.0.0.1', LAKEFORM_HMS_PORT: '0', ...(o.env ?? {}),
+    ...process.env,
+    LAKEFORM_DATA_DIR: dataDir,
+    LAKEFORM_DATABASE_URL: databaseUrl,
+    LAKEFORM_ADMIN_PASSWORD: adminPassword,
+    LAKEFORM_LOG_LEVEL: 'info',
+    LAKEFORM_PORT: '',
+    LAKEFORM_HOST: '127.0.0.1',
+    LAKEFORM_HMS_PORT: '0',
+    ...(o.env ?? {}),
   };
-  const asProcess = o.process || process.env.LAKEFORM_TEST_PROCESS === '1' || backend.name === 'postgres' || inProcessDatabases.has(databaseUrl);
+  const asProcess =
+    o.process ||
+    process.env.LAKEFORM_TEST_PROCESS === '1' ||
+    backend.name === 'postgres' ||
+    inProcessDatabases.has(databaseUrl);
   const running = asProcess ? await spawnServer(env) : await startInProcess(env, databaseUrl);
 
   const server: TestServer = {
-    url: running.url, process: asProcess, backend, adminPassword, dataDir, databaseUrl,
+    url: running.url,
+    process: asProcess,
+    backend,
+    adminPassword,
+    dataDir,
+    databaseUrl,
     output: running.output,
     passTime: running.passTime,
-    request: (method, urlPath, ro) => running.app ? injectRequest(running.app, running.url, method, urlPath, ro) : request(running.url, method, urlPath, ro),
+    request: (method, urlPath, ro) =>
+      running.app
+        ? injectRequest(running.app, running.url, method, urlPath, ro)
+        : request(running.url, method, urlPath, ro),
     async login(user = 'admin', password = adminPassword, project = 'default', domain = 'default') {
-      const r = await server.request('POST', '/v3/auth/tokens', { body: { auth: {
-        identity: { methods: ['password'], password: { user: { name: user, password, domain: { name: domain } } } },
-        scope: { project: { name: project } },
-      } } });
+      const r = await server.request('POST', '/v3/auth/tokens', {
+        body: {
+          auth: {
+            identity: { methods: ['password'], password: { user: { name: user, password, domain: { name: domain } } } },
+            scope: { project: { name: project } },
+          },
+        },
+      });
       const token = r.headers.get('x-subject-token');
       if (r.status !== 201 || !token) throw new Error(`login of ${user} failed: ${r.status} ${r.text}`);
       return { token, projectId: r.json.token.project.id as string, userId: r.json.token.user.id as string };
@@ -228,47 +317,72 @@ export async function startServer(backend: Backend, o: StartOptions = {}): Promi
 }
 
 interface Running {
-  url: string; app?: FastifyInstance; output(): string; passTime(ms: number): Promise<void>;
+  url: string;
+  app?: FastifyInstance;
+  output(): string;
+  passTime(ms: number): Promise<void>;
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
 /** `lakeform serve --port 0` as a child process; resolves once it listens. */
 async function spawnServer(env: Record<string, string | undefined>): Promise<Running> {
-  const child: ChildProcess = spawn(process.execPath, [CLI, 'serve', '--port', '0'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child: ChildProcess = spawn(process.execPath, [CLI, 'serve', '--port', '0'], {
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let out = '';
-  child.stdout?.on('data', (d: Buffer) => { out += d.toString(); });
-  child.stderr?.on('data', (d: Buffer) => { out += d.toString(); });
+  child.stdout?.on('data', (d: Buffer) => {
+    out += d.toString();
+  });
+  child.stderr?.on('data', (d: Buffer) => {
+    out += d.toString();
+  });
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   const url = await new Promise<string>((resolve, reject) => {
     // A server that never listens is killed: left running, it would keep the test's process alive.
-    const timer = setTimeout(() => { child.kill('SIGKILL'); reject(new Error(`server did not start in 60 s:\n${out}`)); }, 60_000);
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`server did not start in 60 s:\n${out}`));
+    }, 60_000);
     const check = () => {
       const m = out.match(/lakeform listening on (http:\/\/[^\s"]+)/);
-      if (m) { clearTimeout(timer); resolve(m[1] as string); }
+      if (m) {
+        clearTimeout(timer);
+        resolve(m[1] as string);
+      }
     };
     child.stdout?.on('data', check);
     child.stderr?.on('data', check);
-    void exited.then((code) => { clearTimeout(timer); reject(new Error(`server exited with ${code} before listening:\n${out}`)); });
+    void exited.then((code) => {
+      clearTimeout(timer);
+      reject(new Error(`server exited with ${code} before listening:\n${out}`));
+    });
   });
   let stopped: Promise<number | null> | undefined;
-  const stop = (signal: NodeJS.Signals = 'SIGTERM') => (stopped ??= (async () => {
-    if (child.exitCode === null) child.kill(signal);
-    const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-    const code = await exited;
-    clearTimeout(timer);
-    return code;
-  })());
+  const stop = (signal: NodeJS.Signals = 'SIGTERM') =>
+    (stopped ??= (async () => {
+      if (child.exitCode === null) child.kill(signal);
+      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+      const code = await exited;
+      clearTimeout(timer);
+      return code;
+    })());
   return { url, output: () => out, passTime: (ms) => new Promise((r) => setTimeout(r, ms)), stop };
 }
 
 /** The server's own start-up (config from the environment, migrations, bootstrap, workers) in this process. */
 async function startInProcess(env: Record<string, string | undefined>, databaseUrl: string): Promise<Running> {
   const [{ loadConfig }, { createLogger, startServer: start }] = await Promise.all([
-    import('../../src/config.js'), import('../../src/server.js'),
+    import('../../src/config.js'),
+    import('../../src/server.js'),
   ]);
   const config = loadConfig(env, { port: 0 });
   let out = '';
-  const log = createLogger(config.logLevel, { write: (line: string) => { out += line; } });
+  const log = createLogger(config.logLevel, {
+    write: (line: string) => {
+      out += line;
+    },
+  });
   // The system's time plus what the test let pass.
   let skipped = 0;
   const clock = { now: () => Date.now() + skipped };
@@ -281,27 +395,39 @@ async function startInProcess(env: Record<string, string | undefined>, databaseU
     throw err;
   }
   let stopped: Promise<number | null> | undefined;
-  const stop = (signal?: NodeJS.Signals) => (stopped ??= (async () => {
-    // A signal is for a process; a test that sends one needs `process: true`.
-    if (signal) throw new Error(`an in-process server cannot take ${signal}; start it with process: true`);
-    try {
-      await running.close();
-    } finally {
-      inProcessDatabases.delete(databaseUrl);
-    }
-    return 0;
-  })());
-  const passTime = async (ms: number) => { skipped += ms; };
+  const stop = (signal?: NodeJS.Signals) =>
+    (stopped ??= (async () => {
+      // A signal is for a process; a test that sends one needs `process: true`.
+      if (signal) throw new Error(`an in-process server cannot take ${signal}; start it with process: true`);
+      try {
+        await running.close();
+      } finally {
+        inProcessDatabases.delete(databaseUrl);
+      }
+      return 0;
+    })());
+  const passTime = async (ms: number) => {
+    skipped += ms;
+  };
   return { url: running.url, app: running.app, output: () => out, passTime, stop };
 }
 
 /** Creates an instance and waits until it is RUNNING; returns its id. */
-export async function createRunningInstance(server: TestServer, token: string, projectId: string, name: string): Promise<string> {
-  const created = await server.request('POST', `/v1/${projectId}/instances`, { token, body: { name, charge_mode: 'postPaid', shared: true } });
+export async function createRunningInstance(
+  server: TestServer,
+  token: string,
+  projectId: string,
+  name: string,
+): Promise<string> {
+  const created = await server.request('POST', `/v1/${projectId}/instances`, {
+    token,
+    body: { name, charge_mode: 'postPaid', shared: true },
+  });
   if (created.status !== 202) throw new Error(`creating instance ${name} failed: ${created.status} ${created.text}`);
   const id = created.json.instance_id as string;
   for (let i = 0; i < 200; i++) {
-    if ((await server.request('GET', `/v1/${projectId}/instances/${id}`, { token })).json?.status === 'RUNNING') return id;
+    if ((await server.request('GET', `/v1/${projectId}/instances/${id}`, { token })).json?.status === 'RUNNING')
+      return id;
     await new Promise((r) => setTimeout(r, 50));
   }
   throw new Error(`instance ${name} did not become RUNNING`);

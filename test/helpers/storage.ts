@@ -3,10 +3,15 @@ import assert from 'node:assert/strict';
 import type { ListObjectsOptions, ObjectStorage } from '../../src/storage/object-storage.js';
 
 /** S3 order: UTF-8 bytes. */
-export const byteOrder = (a: string, b: string): number => Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
+export const byteOrder = (a: string, b: string): number =>
+  Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
 
 /** Follows nextMarker to the end, checking the paging contract of every page on the way. */
-export async function listAll(storage: ObjectStorage, bucket: string, opts: ListObjectsOptions): Promise<{ items: string[]; pages: number }> {
+export async function listAll(
+  storage: ObjectStorage,
+  bucket: string,
+  opts: ListObjectsOptions,
+): Promise<{ items: string[]; pages: number }> {
   const items: string[] = [];
   let marker = opts.marker;
   for (let pages = 1; ; pages++) {
@@ -24,7 +29,35 @@ export async function listAll(storage: ObjectStorage, bucket: string, opts: List
 
 /** Keys whose order differs between UTF-16 code units, code points and folder walks; S3 orders them by UTF-8 bytes. */
 export const TRICKY = [
-  'a/b', 'a/c/d', 'a-b', 'a.b', 'ab', 'a0', 'A', '_x', '~', 'é', 'z', '😀', '\uFFFD', '\uFB00', '\uE000',
-  'b/😀/x', 'b/\uE000/y', 'b/\uFFFD', 'b/c', 'b-c', 'b.c/d', 'b/c0', 'data/part-0001.parquet', 'data/.part-0001.crc',
-  'data/_SUCCESS', 'dt=2024-01-01/x', 'dt=2024-01-02/x', 'dt=2024-01-02/y', 'dt=2024/z', 'x y/z', 'ünï/cödé',
+  'a/b',
+  'a/c/d',
+  'a-b',
+  'a.b',
+  'ab',
+  'a0',
+  'A',
+  '_x',
+  '~',
+  'é',
+  'z',
+  '😀',
+  '\uFFFD',
+  '\uFB00',
+  '\uE000',
+  'b/😀/x',
+  'b/\uE000/y',
+  'b/\uFFFD',
+  'b/c',
+  'b-c',
+  'b.c/d',
+  'b/c0',
+  'data/part-0001.parquet',
+  'data/.part-0001.crc',
+  'data/_SUCCESS',
+  'dt=2024-01-01/x',
+  'dt=2024-01-02/x',
+  'dt=2024-01-02/y',
+  'dt=2024/z',
+  'x y/z',
+  'ünï/cödé',
 ];

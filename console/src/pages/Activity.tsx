@@ -10,21 +10,35 @@ export default function Activity() {
   const { instance = 'default' } = useParams();
   return (
     <Stack>
-      <Title order={1} size="h2">Activity</Title>
+      <Title order={1} size="h2">
+        Activity
+      </Title>
       <Tabs defaultValue="events" keepMounted={false}>
         <Tabs.List>
           <Tabs.Tab value="events">Metadata events</Tabs.Tab>
           <Tabs.Tab value="audit">Audit events</Tabs.Tab>
         </Tabs.List>
-        <Tabs.Panel value="events" pt="sm"><Events instance={instance} /></Tabs.Panel>
-        <Tabs.Panel value="audit" pt="sm"><Audit instance={instance} /></Tabs.Panel>
+        <Tabs.Panel value="events" pt="sm">
+          <Events instance={instance} />
+        </Tabs.Panel>
+        <Tabs.Panel value="audit" pt="sm">
+          <Audit instance={instance} />
+        </Tabs.Panel>
       </Tabs>
     </Stack>
   );
 }
 
-interface MetadataEvent { event_id: number; event_time: string; metadata_action_type: string; catalog_name?: string;
-  database_name?: string; object_name?: string; principal?: string; metadata_object?: Record<string, unknown> }
+interface MetadataEvent {
+  event_id: number;
+  event_time: string;
+  metadata_action_type: string;
+  catalog_name?: string;
+  database_name?: string;
+  object_name?: string;
+  principal?: string;
+  metadata_object?: Record<string, unknown>;
+}
 
 const iso = (local: string) => (local ? new Date(local).toISOString() : undefined);
 
@@ -36,51 +50,110 @@ function Events({ instance }: { instance: string }) {
   const [object, setObject] = useState('');
   const q = useQuery({
     queryKey: ['events', instance, range, ...keyset.key],
-    queryFn: () => api<{ metadata_events: MetadataEvent[]; page_info: PageInfo }>(inst(instance, '/metadata-event'),
-      { query: { limit: 100, begin_time: iso(range.begin), end_time: iso(range.end), ...keyset.query } }),
+    queryFn: () =>
+      api<{ metadata_events: MetadataEvent[]; page_info: PageInfo }>(inst(instance, '/metadata-event'), {
+        query: { limit: 100, begin_time: iso(range.begin), end_time: iso(range.end), ...keyset.query },
+      }),
   });
-  const events = (q.data?.metadata_events ?? []).filter((e) => (!action || e.metadata_action_type === action) &&
-    (!object || [e.catalog_name, e.database_name, e.object_name].join('.').includes(object)));
+  const events = (q.data?.metadata_events ?? []).filter(
+    (e) =>
+      (!action || e.metadata_action_type === action) &&
+      (!object || [e.catalog_name, e.database_name, e.object_name].join('.').includes(object)),
+  );
   const actions = [...new Set((q.data?.metadata_events ?? []).map((e) => e.metadata_action_type))].sort();
   return (
     <Stack>
-      <form onSubmit={(e: FormEvent) => { e.preventDefault(); setRange(draft); keyset.reset(); }}
-        aria-label="Event filters">
+      <form
+        onSubmit={(e: FormEvent) => {
+          e.preventDefault();
+          setRange(draft);
+          keyset.reset();
+        }}
+        aria-label="Event filters"
+      >
         <Group align="flex-end">
-          <TextInput type="datetime-local" label="From" value={draft.begin}
-            onChange={(e) => setDraft({ ...draft, begin: e.currentTarget.value })} />
-          <TextInput type="datetime-local" label="To" value={draft.end}
-            onChange={(e) => setDraft({ ...draft, end: e.currentTarget.value })} />
+          <TextInput
+            type="datetime-local"
+            label="From"
+            value={draft.begin}
+            onChange={(e) => setDraft({ ...draft, begin: e.currentTarget.value })}
+          />
+          <TextInput
+            type="datetime-local"
+            label="To"
+            value={draft.end}
+            onChange={(e) => setDraft({ ...draft, end: e.currentTarget.value })}
+          />
           <Button type="submit">Apply time range</Button>
-          <Select label="Action (this page)" clearable placeholder="any" data={actions} value={action}
-            onChange={setAction} w={220} />
-          <TextInput label="Object name contains (this page)" value={object}
-            onChange={(e) => setObject(e.currentTarget.value)} />
+          <Select
+            label="Action (this page)"
+            clearable
+            placeholder="any"
+            data={actions}
+            value={action}
+            onChange={setAction}
+            w={220}
+          />
+          <TextInput
+            label="Object name contains (this page)"
+            value={object}
+            onChange={(e) => setObject(e.currentTarget.value)}
+          />
         </Group>
       </form>
       <ErrorAlert error={q.error} />
-      {q.isPending ? <Loading label="Loading events" /> : (
+      {q.isPending ? (
+        <Loading label="Loading events" />
+      ) : (
         <Table striped withTableBorder aria-label="Metadata events">
-          <Table.Thead><Table.Tr><Table.Th>#</Table.Th><Table.Th>Time</Table.Th><Table.Th>Action</Table.Th>
-            <Table.Th>Object</Table.Th><Table.Th>By</Table.Th></Table.Tr></Table.Thead>
-          <Table.Tbody>{events.map((e) => (
-            <Table.Tr key={e.event_id}>
-              <Table.Td>{e.event_id}</Table.Td><Table.Td>{when(e.event_time)}</Table.Td>
-              <Table.Td><Badge variant="light">{e.metadata_action_type}</Badge></Table.Td>
-              <Table.Td><Code>{[e.catalog_name, e.database_name, e.object_name].filter(Boolean).join('.')}</Code></Table.Td>
-              <Table.Td>{e.principal}</Table.Td>
+          <Table.Thead>
+            <Table.Tr>
+              <Table.Th>#</Table.Th>
+              <Table.Th>Time</Table.Th>
+              <Table.Th>Action</Table.Th>
+              <Table.Th>Object</Table.Th>
+              <Table.Th>By</Table.Th>
             </Table.Tr>
-          ))}</Table.Tbody>
+          </Table.Thead>
+          <Table.Tbody>
+            {events.map((e) => (
+              <Table.Tr key={e.event_id}>
+                <Table.Td>{e.event_id}</Table.Td>
+                <Table.Td>{when(e.event_time)}</Table.Td>
+                <Table.Td>
+                  <Badge variant="light">{e.metadata_action_type}</Badge>
+                </Table.Td>
+                <Table.Td>
+                  <Code>{[e.catalog_name, e.database_name, e.object_name].filter(Boolean).join('.')}</Code>
+                </Table.Td>
+                <Table.Td>{e.principal}</Table.Td>
+              </Table.Tr>
+            ))}
+          </Table.Tbody>
         </Table>
       )}
-      {q.data && events.length === 0 && <Text size="sm" c="dimmed">No events.</Text>}
+      {q.data && events.length === 0 && (
+        <Text size="sm" c="dimmed">
+          No events.
+        </Text>
+      )}
       <Pager info={q.data?.page_info} keyset={keyset} label="Events" />
     </Stack>
   );
 }
 
-interface AuditEvent { event_id?: string; id?: string; time?: string; event_time?: string; user_name?: string;
-  operation?: string; result?: string; reason?: string; detail?: unknown; [k: string]: unknown }
+interface AuditEvent {
+  event_id?: string;
+  id?: string;
+  time?: string;
+  event_time?: string;
+  user_name?: string;
+  operation?: string;
+  result?: string;
+  reason?: string;
+  detail?: unknown;
+  [k: string]: unknown;
+}
 
 function Audit({ instance }: { instance: string }) {
   const [result, setResult] = useState<string | null>(null);
@@ -88,34 +161,67 @@ function Audit({ instance }: { instance: string }) {
   const marker = markers[markers.length - 1];
   const q = useQuery({
     queryKey: ['audit', instance, result, marker],
-    queryFn: () => api<{ audit_events: AuditEvent[]; page_info: PageInfo }>(inst(instance, '/audit-events'),
-      { query: { limit: 50, result: result ?? undefined, marker } }),
+    queryFn: () =>
+      api<{ audit_events: AuditEvent[]; page_info: PageInfo }>(inst(instance, '/audit-events'), {
+        query: { limit: 50, result: result ?? undefined, marker },
+      }),
   });
   const rows = q.data?.audit_events ?? [];
   const first = rows[0];
-  const cols = first ? Object.keys(first).filter((k) => typeof first[k] !== 'object').slice(0, 8) : [];
+  const cols = first
+    ? Object.keys(first)
+        .filter((k) => typeof first[k] !== 'object')
+        .slice(0, 8)
+    : [];
   const next = q.data?.page_info?.next_marker;
   return (
     <Stack>
-      <Select label="Result" clearable placeholder="any" w={200} data={['success', 'denied']} value={result}
-        onChange={(v) => { setResult(v); setMarkers([]); }} />
+      <Select
+        label="Result"
+        clearable
+        placeholder="any"
+        w={200}
+        data={['success', 'denied']}
+        value={result}
+        onChange={(v) => {
+          setResult(v);
+          setMarkers([]);
+        }}
+      />
       <ErrorAlert error={q.error} />
-      {q.isPending ? <Loading label="Loading audit events" /> : rows.length === 0
-        ? <Text size="sm" c="dimmed">No audit events.</Text> : (
-          <Table striped withTableBorder aria-label="Audit events">
-            <Table.Thead><Table.Tr>{cols.map((c) => <Table.Th key={c}>{c.replace(/_/g, ' ')}</Table.Th>)}</Table.Tr>
-            </Table.Thead>
-            <Table.Tbody>{rows.map((r) => (
+      {q.isPending ? (
+        <Loading label="Loading audit events" />
+      ) : rows.length === 0 ? (
+        <Text size="sm" c="dimmed">
+          No audit events.
+        </Text>
+      ) : (
+        <Table striped withTableBorder aria-label="Audit events">
+          <Table.Thead>
+            <Table.Tr>
+              {cols.map((c) => (
+                <Table.Th key={c}>{c.replace(/_/g, ' ')}</Table.Th>
+              ))}
+            </Table.Tr>
+          </Table.Thead>
+          <Table.Tbody>
+            {rows.map((r) => (
               <Table.Tr key={String(r.id ?? r.event_id ?? JSON.stringify(r))}>
-                {cols.map((c) => <Table.Td key={c}>{String(r[c] ?? '')}</Table.Td>)}</Table.Tr>
-            ))}</Table.Tbody>
-          </Table>
-        )}
+                {cols.map((c) => (
+                  <Table.Td key={c}>{String(r[c] ?? '')}</Table.Td>
+                ))}
+              </Table.Tr>
+            ))}
+          </Table.Tbody>
+        </Table>
+      )}
       <Group gap="xs" role="group" aria-label="Audit pages">
         <Button size="xs" variant="default" disabled={!markers.length} onClick={() => setMarkers(markers.slice(0, -1))}>
-          Newer</Button>
-        <Button size="xs" variant="default" disabled={!next}
-          onClick={() => next && setMarkers([...markers, next])}>Older</Button>
+          Newer
+        </Button>
+        <Button size="xs" variant="default" disabled={!next} onClick={() => next && setMarkers([...markers, next])}>
+          Older
+        </Button>
       </Group>
     </Stack>
   );

@@ -1,4 +1,17 @@
-import { Badge, Button, Group, NumberInput, Select, Stack, Switch, Table, Tabs, Text, TextInput, Title } from '@mantine/core';
+import {
+  Badge,
+  Button,
+  Group,
+  NumberInput,
+  Select,
+  Stack,
+  Switch,
+  Table,
+  Tabs,
+  Text,
+  TextInput,
+  Title,
+} from '@mantine/core';
 import { useQuery } from '@tanstack/react-query';
 import { useState } from 'react';
 import { useParams } from 'react-router';
@@ -9,21 +22,51 @@ import { ActionModal, ErrorAlert, Loading, OffsetPager, when } from '../ui';
 const METRICS = ['REQUEST_RATE_RATIO', 'QUOTA_USAGE_RATIO', 'DENIED_REQUEST_RATE', 'JOB_FAILURES'];
 const COMPARISONS = ['>', '>=', '<', '<=', '='];
 
-interface Rule { rule_id: string; rule_name: string; description: string; metric: string; comparison_operator: string;
-  threshold: number; evaluation_period: number; enabled: boolean; webhook_url?: string }
-interface AlarmRecord { record_id: string; rule_id: string; rule_name: string; metric: string; comparison_operator: string;
-  threshold: number; status: string; value: number; open_time: string; acknowledged_by?: string; comment?: string;
-  resolve_time?: string; resolve_reason?: string }
+interface Rule {
+  rule_id: string;
+  rule_name: string;
+  description: string;
+  metric: string;
+  comparison_operator: string;
+  threshold: number;
+  evaluation_period: number;
+  enabled: boolean;
+  webhook_url?: string;
+}
+interface AlarmRecord {
+  record_id: string;
+  rule_id: string;
+  rule_name: string;
+  metric: string;
+  comparison_operator: string;
+  threshold: number;
+  status: string;
+  value: number;
+  open_time: string;
+  acknowledged_by?: string;
+  comment?: string;
+  resolve_time?: string;
+  resolve_reason?: string;
+}
 
 export default function Alarms() {
   const { instance = 'default' } = useParams();
   return (
     <Stack>
-      <Title order={1} size="h2">Alarms</Title>
+      <Title order={1} size="h2">
+        Alarms
+      </Title>
       <Tabs defaultValue="records" keepMounted={false}>
-        <Tabs.List><Tabs.Tab value="records">Records</Tabs.Tab><Tabs.Tab value="rules">Rules</Tabs.Tab></Tabs.List>
-        <Tabs.Panel value="records" pt="sm"><Records instance={instance} /></Tabs.Panel>
-        <Tabs.Panel value="rules" pt="sm"><Rules instance={instance} /></Tabs.Panel>
+        <Tabs.List>
+          <Tabs.Tab value="records">Records</Tabs.Tab>
+          <Tabs.Tab value="rules">Rules</Tabs.Tab>
+        </Tabs.List>
+        <Tabs.Panel value="records" pt="sm">
+          <Records instance={instance} />
+        </Tabs.Panel>
+        <Tabs.Panel value="rules" pt="sm">
+          <Rules instance={instance} />
+        </Tabs.Panel>
       </Tabs>
     </Stack>
   );
@@ -35,36 +78,74 @@ function Rules({ instance }: { instance: string }) {
   const [deleting, setDeleting] = useState<Rule | null>(null);
   const q = useQuery({
     queryKey: ['alarm-rules', instance, offset],
-    queryFn: () => api<{ rules: Rule[]; total: number }>(inst(instance, '/alarms/rules'), { query: { offset, limit: 20 } }),
+    queryFn: () =>
+      api<{ rules: Rule[]; total: number }>(inst(instance, '/alarms/rules'), { query: { offset, limit: 20 } }),
   });
   return (
     <Stack>
-      <Group><Button onClick={() => setEditing('new')}>Create rule</Button></Group>
+      <Group>
+        <Button onClick={() => setEditing('new')}>Create rule</Button>
+      </Group>
       <ErrorAlert error={q.error} />
-      {q.isPending ? <Loading label="Loading rules" /> : (
+      {q.isPending ? (
+        <Loading label="Loading rules" />
+      ) : (
         <Table striped withTableBorder aria-label="Alarm rules">
-          <Table.Thead><Table.Tr><Table.Th>Name</Table.Th><Table.Th>Condition</Table.Th><Table.Th>Period</Table.Th>
-            <Table.Th>Enabled</Table.Th><Table.Th>Actions</Table.Th></Table.Tr></Table.Thead>
-          <Table.Tbody>{q.data?.rules.map((r) => (
-            <Table.Tr key={r.rule_id}>
-              <Table.Td>{r.rule_name}</Table.Td>
-              <Table.Td>{r.metric} {r.comparison_operator} {r.threshold}</Table.Td>
-              <Table.Td>{r.evaluation_period} s</Table.Td><Table.Td>{r.enabled ? 'yes' : 'no'}</Table.Td>
-              <Table.Td><Group gap={4}>
-                <Button size="compact-xs" variant="subtle" onClick={() => setEditing(r)}>Edit</Button>
-                <Button size="compact-xs" variant="subtle" color="red" onClick={() => setDeleting(r)}>Delete</Button>
-              </Group></Table.Td>
+          <Table.Thead>
+            <Table.Tr>
+              <Table.Th>Name</Table.Th>
+              <Table.Th>Condition</Table.Th>
+              <Table.Th>Period</Table.Th>
+              <Table.Th>Enabled</Table.Th>
+              <Table.Th>Actions</Table.Th>
             </Table.Tr>
-          ))}</Table.Tbody>
+          </Table.Thead>
+          <Table.Tbody>
+            {q.data?.rules.map((r) => (
+              <Table.Tr key={r.rule_id}>
+                <Table.Td>{r.rule_name}</Table.Td>
+                <Table.Td>
+                  {r.metric} {r.comparison_operator} {r.threshold}
+                </Table.Td>
+                <Table.Td>{r.evaluation_period} s</Table.Td>
+                <Table.Td>{r.enabled ? 'yes' : 'no'}</Table.Td>
+                <Table.Td>
+                  <Group gap={4}>
+                    <Button size="compact-xs" variant="subtle" onClick={() => setEditing(r)}>
+                      Edit
+                    </Button>
+                    <Button size="compact-xs" variant="subtle" color="red" onClick={() => setDeleting(r)}>
+                      Delete
+                    </Button>
+                  </Group>
+                </Table.Td>
+              </Table.Tr>
+            ))}
+          </Table.Tbody>
         </Table>
       )}
-      {q.data?.rules.length === 0 && <Text size="sm" c="dimmed">No rules.</Text>}
+      {q.data?.rules.length === 0 && (
+        <Text size="sm" c="dimmed">
+          No rules.
+        </Text>
+      )}
       <OffsetPager offset={offset} limit={20} total={q.data?.total} onChange={setOffset} label="Rules" />
-      {editing && <RuleDialog instance={instance} rule={editing === 'new' ? undefined : editing}
-        onClose={() => setEditing(null)} />}
-      <ActionModal opened={deleting !== null} onClose={() => setDeleting(null)} title="Delete rule" color="red"
-        submitLabel="Delete" invalidate={[['alarm-rules', instance]]}
-        submit={() => api(inst(instance, `/alarms/rules/${enc(deleting?.rule_id ?? '')}`), { method: 'DELETE' })}>
+      {editing && (
+        <RuleDialog
+          instance={instance}
+          rule={editing === 'new' ? undefined : editing}
+          onClose={() => setEditing(null)}
+        />
+      )}
+      <ActionModal
+        opened={deleting !== null}
+        onClose={() => setDeleting(null)}
+        title="Delete rule"
+        color="red"
+        submitLabel="Delete"
+        invalidate={[['alarm-rules', instance]]}
+        submit={() => api(inst(instance, `/alarms/rules/${enc(deleting?.rule_id ?? '')}`), { method: 'DELETE' })}
+      >
         <Text>Delete rule {deleting?.rule_name}?</Text>
       </ActionModal>
     </Stack>
@@ -72,32 +153,79 @@ function Rules({ instance }: { instance: string }) {
 }
 
 function RuleDialog({ instance, rule, onClose }: { instance: string; rule?: Rule; onClose: () => void }) {
-  const [f, setF] = useState({ rule_name: rule?.rule_name ?? '', description: rule?.description ?? '',
-    metric: rule?.metric ?? 'REQUEST_RATE_RATIO', comparison_operator: rule?.comparison_operator ?? '>=',
-    threshold: rule?.threshold ?? 0.8, evaluation_period: rule?.evaluation_period ?? 60, enabled: rule?.enabled ?? true,
-    webhook_url: rule?.webhook_url ?? '' });
+  const [f, setF] = useState({
+    rule_name: rule?.rule_name ?? '',
+    description: rule?.description ?? '',
+    metric: rule?.metric ?? 'REQUEST_RATE_RATIO',
+    comparison_operator: rule?.comparison_operator ?? '>=',
+    threshold: rule?.threshold ?? 0.8,
+    evaluation_period: rule?.evaluation_period ?? 60,
+    enabled: rule?.enabled ?? true,
+    webhook_url: rule?.webhook_url ?? '',
+  });
   return (
-    <ActionModal opened onClose={onClose} title={rule ? `Edit rule ${rule.rule_name}` : 'Create alarm rule'}
+    <ActionModal
+      opened
+      onClose={onClose}
+      title={rule ? `Edit rule ${rule.rule_name}` : 'Create alarm rule'}
       invalidate={[['alarm-rules', instance]]}
-      submit={() => rule
-        ? api(inst(instance, `/alarms/rules/${enc(rule.rule_id)}`), { method: 'PUT',
-          body: { ...f, webhook_url: f.webhook_url || null } })
-        : api(inst(instance, '/alarms/rules'), { method: 'POST', body: { ...f, webhook_url: f.webhook_url || undefined,
-          description: f.description || undefined } })}>
-      <TextInput label="Rule name" required value={f.rule_name}
-        onChange={(e) => setF({ ...f, rule_name: e.currentTarget.value })} />
-      <TextInput label="Description" value={f.description} onChange={(e) => setF({ ...f, description: e.currentTarget.value })} />
+      submit={() =>
+        rule
+          ? api(inst(instance, `/alarms/rules/${enc(rule.rule_id)}`), {
+              method: 'PUT',
+              body: { ...f, webhook_url: f.webhook_url || null },
+            })
+          : api(inst(instance, '/alarms/rules'), {
+              method: 'POST',
+              body: { ...f, webhook_url: f.webhook_url || undefined, description: f.description || undefined },
+            })
+      }
+    >
+      <TextInput
+        label="Rule name"
+        required
+        value={f.rule_name}
+        onChange={(e) => setF({ ...f, rule_name: e.currentTarget.value })}
+      />
+      <TextInput
+        label="Description"
+        value={f.description}
+        onChange={(e) => setF({ ...f, description: e.currentTarget.value })}
+      />
       <Group grow>
-        <Select label="Metric" data={METRICS} value={f.metric} allowDeselect={false}
-          onChange={(v) => setF({ ...f, metric: v ?? f.metric })} />
-        <Select label="Comparison" data={COMPARISONS} value={f.comparison_operator} allowDeselect={false}
-          onChange={(v) => setF({ ...f, comparison_operator: v ?? f.comparison_operator })} />
-        <NumberInput label="Threshold" value={f.threshold} min={0} decimalScale={4}
-          onChange={(v) => setF({ ...f, threshold: Number(v) })} />
-        <NumberInput label="Period (seconds)" value={f.evaluation_period} min={1}
-          onChange={(v) => setF({ ...f, evaluation_period: Number(v) })} />
+        <Select
+          label="Metric"
+          data={METRICS}
+          value={f.metric}
+          allowDeselect={false}
+          onChange={(v) => setF({ ...f, metric: v ?? f.metric })}
+        />
+        <Select
+          label="Comparison"
+          data={COMPARISONS}
+          value={f.comparison_operator}
+          allowDeselect={false}
+          onChange={(v) => setF({ ...f, comparison_operator: v ?? f.comparison_operator })}
+        />
+        <NumberInput
+          label="Threshold"
+          value={f.threshold}
+          min={0}
+          decimalScale={4}
+          onChange={(v) => setF({ ...f, threshold: Number(v) })}
+        />
+        <NumberInput
+          label="Period (seconds)"
+          value={f.evaluation_period}
+          min={1}
+          onChange={(v) => setF({ ...f, evaluation_period: Number(v) })}
+        />
       </Group>
-      <TextInput label="Webhook URL" value={f.webhook_url} onChange={(e) => setF({ ...f, webhook_url: e.currentTarget.value })} />
+      <TextInput
+        label="Webhook URL"
+        value={f.webhook_url}
+        onChange={(e) => setF({ ...f, webhook_url: e.currentTarget.value })}
+      />
       <Switch label="Enabled" checked={f.enabled} onChange={(e) => setF({ ...f, enabled: e.currentTarget.checked })} />
     </ActionModal>
   );
@@ -112,58 +240,133 @@ function Records({ instance }: { instance: string }) {
   const marker = markers[markers.length - 1];
   const q = useQuery({
     queryKey: ['alarm-records', instance, status, marker],
-    queryFn: () => api<{ records: AlarmRecord[]; page_info: PageInfo }>(inst(instance, '/alarms/records'),
-      { query: { limit: 50, status: status ?? undefined, marker } }),
+    queryFn: () =>
+      api<{ records: AlarmRecord[]; page_info: PageInfo }>(inst(instance, '/alarms/records'), {
+        query: { limit: 50, status: status ?? undefined, marker },
+      }),
     refetchInterval: 10_000,
   });
   const next = q.data?.page_info?.next_marker;
   return (
     <Stack>
-      <Select label="Status" clearable placeholder="any" w={200} data={['OPEN', 'ACKNOWLEDGED', 'RESOLVED']}
-        value={status} onChange={(v) => { setStatus(v); setMarkers([]); }} />
+      <Select
+        label="Status"
+        clearable
+        placeholder="any"
+        w={200}
+        data={['OPEN', 'ACKNOWLEDGED', 'RESOLVED']}
+        value={status}
+        onChange={(v) => {
+          setStatus(v);
+          setMarkers([]);
+        }}
+      />
       <ErrorAlert error={q.error} />
-      {q.isPending ? <Loading label="Loading alarm records" /> : (
+      {q.isPending ? (
+        <Loading label="Loading alarm records" />
+      ) : (
         <Table striped withTableBorder aria-label="Alarm records">
-          <Table.Thead><Table.Tr><Table.Th>Opened</Table.Th><Table.Th>Rule</Table.Th><Table.Th>Value</Table.Th>
-            <Table.Th>Status</Table.Th><Table.Th>Note</Table.Th><Table.Th>Actions</Table.Th></Table.Tr></Table.Thead>
-          <Table.Tbody>{q.data?.records.map((r) => (
-            <Table.Tr key={r.record_id}>
-              <Table.Td>{when(r.open_time)}</Table.Td>
-              <Table.Td>{r.rule_name}: {r.metric} {r.comparison_operator} {r.threshold}</Table.Td>
-              <Table.Td>{r.value}</Table.Td>
-              <Table.Td><Badge color={r.status === 'OPEN' ? 'red' : r.status === 'RESOLVED' ? 'green' : 'yellow'}>
-                {r.status}</Badge></Table.Td>
-              <Table.Td>{r.resolve_reason ?? ''} {r.acknowledged_by ? `ack by ${r.acknowledged_by}` : ''} {r.comment}</Table.Td>
-              <Table.Td><Group gap={4}>
-                {r.status === 'OPEN' && <Button size="compact-xs" variant="subtle"
-                  onClick={() => { setComment(''); setAcking(r); }}>Acknowledge</Button>}
-                {r.status !== 'RESOLVED' && <Button size="compact-xs" variant="subtle"
-                  onClick={() => setResolving(r)}>Resolve</Button>}
-              </Group></Table.Td>
+          <Table.Thead>
+            <Table.Tr>
+              <Table.Th>Opened</Table.Th>
+              <Table.Th>Rule</Table.Th>
+              <Table.Th>Value</Table.Th>
+              <Table.Th>Status</Table.Th>
+              <Table.Th>Note</Table.Th>
+              <Table.Th>Actions</Table.Th>
             </Table.Tr>
-          ))}</Table.Tbody>
+          </Table.Thead>
+          <Table.Tbody>
+            {q.data?.records.map((r) => (
+              <Table.Tr key={r.record_id}>
+                <Table.Td>{when(r.open_time)}</Table.Td>
+                <Table.Td>
+                  {r.rule_name}: {r.metric} {r.comparison_operator} {r.threshold}
+                </Table.Td>
+                <Table.Td>{r.value}</Table.Td>
+                <Table.Td>
+                  <Badge color={r.status === 'OPEN' ? 'red' : r.status === 'RESOLVED' ? 'green' : 'yellow'}>
+                    {r.status}
+                  </Badge>
+                </Table.Td>
+                <Table.Td>
+                  {r.resolve_reason ?? ''} {r.acknowledged_by ? `ack by ${r.acknowledged_by}` : ''} {r.comment}
+                </Table.Td>
+                <Table.Td>
+                  <Group gap={4}>
+                    {r.status === 'OPEN' && (
+                      <Button
+                        size="compact-xs"
+                        variant="subtle"
+                        onClick={() => {
+                          setComment('');
+                          setAcking(r);
+                        }}
+                      >
+                        Acknowledge
+                      </Button>
+                    )}
+                    {r.status !== 'RESOLVED' && (
+                      <Button size="compact-xs" variant="subtle" onClick={() => setResolving(r)}>
+                        Resolve
+                      </Button>
+                    )}
+                  </Group>
+                </Table.Td>
+              </Table.Tr>
+            ))}
+          </Table.Tbody>
         </Table>
       )}
-      {q.data?.records.length === 0 && <Text size="sm" c="dimmed">No records.</Text>}
+      {q.data?.records.length === 0 && (
+        <Text size="sm" c="dimmed">
+          No records.
+        </Text>
+      )}
       <Group gap="xs" role="group" aria-label="Record pages">
         <Button size="xs" variant="default" disabled={!markers.length} onClick={() => setMarkers(markers.slice(0, -1))}>
-          Newer</Button>
-        <Button size="xs" variant="default" disabled={!next}
-          onClick={() => next && setMarkers([...markers, next])}>Older</Button>
+          Newer
+        </Button>
+        <Button size="xs" variant="default" disabled={!next} onClick={() => next && setMarkers([...markers, next])}>
+          Older
+        </Button>
       </Group>
-      <ActionModal opened={acking !== null} onClose={() => setAcking(null)} title="Acknowledge alarm"
-        submitLabel="Acknowledge" invalidate={[['alarm-records', instance]]}
-        submit={() => api(inst(instance, `/alarms/records/${enc(acking?.record_id ?? '')}/acknowledge`),
-          { method: 'POST', body: comment ? { comment } : {} })}>
+      <ActionModal
+        opened={acking !== null}
+        onClose={() => setAcking(null)}
+        title="Acknowledge alarm"
+        submitLabel="Acknowledge"
+        invalidate={[['alarm-records', instance]]}
+        submit={() =>
+          api(inst(instance, `/alarms/records/${enc(acking?.record_id ?? '')}/acknowledge`), {
+            method: 'POST',
+            body: comment ? { comment } : {},
+          })
+        }
+      >
         <TextInput label="Comment" value={comment} onChange={(e) => setComment(e.currentTarget.value)} />
       </ActionModal>
-      <ActionModal opened={resolving !== null} onClose={() => setResolving(null)} title="Resolve alarm"
-        submitLabel="Disable the rule" invalidate={[['alarm-records', instance], ['alarm-rules', instance]]}
+      <ActionModal
+        opened={resolving !== null}
+        onClose={() => setResolving(null)}
+        title="Resolve alarm"
+        submitLabel="Disable the rule"
+        invalidate={[
+          ['alarm-records', instance],
+          ['alarm-rules', instance],
+        ]}
         // The API resolves a record when its condition clears or its rule is disabled, changed or deleted.
-        submit={() => api(inst(instance, `/alarms/rules/${enc(resolving?.rule_id ?? '')}`),
-          { method: 'PUT', body: { enabled: false } })}>
-        <Text>A record resolves by itself when its condition clears. To resolve it now, disable its rule
-          {' '}{resolving?.rule_name}; enable it again on the Rules tab.</Text>
+        submit={() =>
+          api(inst(instance, `/alarms/rules/${enc(resolving?.rule_id ?? '')}`), {
+            method: 'PUT',
+            body: { enabled: false },
+          })
+        }
+      >
+        <Text>
+          A record resolves by itself when its condition clears. To resolve it now, disable its rule{' '}
+          {resolving?.rule_name}; enable it again on the Rules tab.
+        </Text>
       </ActionModal>
     </Stack>
   );

@@ -20,10 +20,21 @@ export const SpecRequest = Type.Object({
 
 /** An instance as the API returns it (LakeFormationInstanceDetail). */
 export const InstanceDetail = Type.Object({
-  instance_id: Type.String(), name: Type.String(), description: Type.String(), charge_mode: Type.String(),
-  shared: Type.Boolean(), enterprise_project_id: Type.String(), status: Type.String(), in_recycle_bin: Type.Boolean(),
-  default_instance: Type.Boolean(), create_time: Type.String(), update_time: Type.String(),
-  specs: Type.Array(Type.Object({ spec_code: Type.String(), stride_num: Type.Integer(), product_id: Type.Optional(Type.String()) })),
+  instance_id: Type.String(),
+  name: Type.String(),
+  description: Type.String(),
+  charge_mode: Type.String(),
+  shared: Type.Boolean(),
+  enterprise_project_id: Type.String(),
+  status: Type.String(),
+  in_recycle_bin: Type.Boolean(),
+  default_instance: Type.Boolean(),
+  create_time: Type.String(),
+  update_time: Type.String(),
+  specs: Type.Array(
+    Type.Object({ spec_code: Type.String(), stride_num: Type.Integer(), product_id: Type.Optional(Type.String()) }),
+  ),
   tags: Type.Array(Type.Object({ key: Type.String(), value: Type.String() })),
-  resource_progress: Type.Optional(Type.Integer()), scale_progress: Type.Optional(Type.Integer()),
+  resource_progress: Type.Optional(Type.Integer()),
+  scale_progress: Type.Optional(Type.Integer()),
 });

@@ -1,11 +1,16 @@
-import { failedRunsSince } from '../../store/jobs/job-repository.js';
 import type { Logger } from 'pino';
+import {
+  deniedSince,
+  insertRequestSamples,
+  pruneRequestSamples,
+  requestsSince,
+} from '../../store/alarms/metric-repository.js';
+import { openRecord, resolveOfRule, rulesWithUnresolved } from '../../store/alarms/record-repository.js';
+import { enabledRules } from '../../store/alarms/rule-repository.js';
+import { failedRunsSince } from '../../store/jobs/job-repository.js';
+import { countCatalogs } from '../../store/lakecat/catalog-repository.js';
 import type { AlarmRecordRow, AlarmRuleRow } from '../../store/schema.js';
 import type { Store } from '../../store/store.js';
-import { enabledRules } from '../../store/alarms/rule-repository.js';
-import { openRecord, resolveOfRule, rulesWithUnresolved } from '../../store/alarms/record-repository.js';
-import { deniedSince, insertRequestSamples, pruneRequestSamples, requestsSince } from '../../store/alarms/metric-repository.js';
-import { countCatalogs } from '../../store/lakecat/catalog-repository.js';
 import { newHexId } from '../iam/crypto-util.js';
 import type { InstanceService } from '../instances/instance-service.js';
 import { CATALOG_QUOTA } from '../lakecat/catalog-service.js';
@@ -37,8 +42,12 @@ export class AlarmEvaluator {
   private prunedAt = 0;
 
   constructor(
-    private readonly store: Store, private readonly instances: InstanceService, private readonly counter: RequestCounter,
-    private readonly notifier: WebhookNotifier, private readonly log: Logger, private readonly settings: EvaluatorSettings,
+    private readonly store: Store,
+    private readonly instances: InstanceService,
+    private readonly counter: RequestCounter,
+    private readonly notifier: WebhookNotifier,
+    private readonly log: Logger,
+    private readonly settings: EvaluatorSettings,
   ) {}
 
   start(): void {
@@ -49,8 +58,11 @@ export class AlarmEvaluator {
   /** A pass still running when the next is due makes that one skip: passes never overlap. */
   private tick(): void {
     if (this.stopped || this.running) return;
-    this.running = this.evaluate().catch((err: unknown) => this.log.error({ err }, 'alarm evaluation pass failed'))
-      .finally(() => { this.running = undefined; });
+    this.running = this.evaluate()
+      .catch((err: unknown) => this.log.error({ err }, 'alarm evaluation pass failed'))
+      .finally(() => {
+        this.running = undefined;
+      });
   }
 
   async stop(): Promise<void> {
@@ -90,7 +102,10 @@ export class AlarmEvaluator {
       } else if (!breached && unresolved.has(rule.id)) {
         if (await resolveOfRule(db, rule.id, iso(now), 'CONDITION_CLEARED')) {
           resolved++;
-          this.log.info({ rule_id: rule.id, instance_id: rule.instance_id, metric: rule.metric, value }, 'alarm resolved');
+          this.log.info(
+            { rule_id: rule.id, instance_id: rule.instance_id, metric: rule.metric, value },
+            'alarm resolved',
+          );
         }
       }
     }
@@ -128,7 +143,9 @@ export class AlarmEvaluator {
   private async storeRequestCounts(rules: AlarmRuleRow[], now: number): Promise<void> {
     const counts = this.counter.drain();
     const watched = new Set(rules.filter((r) => r.metric === 'REQUEST_RATE_RATIO').map((r) => r.instance_id));
-    const rows = [...counts].filter(([id]) => watched.has(id)).map(([instanceId, requests]) => ({ instanceId, requests }));
+    const rows = [...counts]
+      .filter(([id]) => watched.has(id))
+      .map(([instanceId, requests]) => ({ instanceId, requests }));
     try {
       await insertRequestSamples(this.store.db, this.settings.replicaId, iso(now), rows);
     } catch (err) {
@@ -139,18 +156,54 @@ export class AlarmEvaluator {
 
   private async open(rule: AlarmRuleRow, value: number, now: number): Promise<boolean> {
     const record: AlarmRecordRow = {
-      id: newHexId(), project_id: rule.project_id, instance_id: rule.instance_id, rule_id: rule.id, rule_name: rule.name, metric: rule.metric,
-      comparison: rule.comparison, threshold: rule.threshold, period_seconds: rule.period_seconds, status: 'OPEN', value, opened_at: iso(now),
-      acknowledged_by: null, acknowledged_at: null, ack_comment: null, resolved_at: null, resolve_reason: null,
-      notification_status: rule.webhook_url ? 'PENDING' : 'NONE', notification_error: null, notified_at: null,
+      id: newHexId(),
+      project_id: rule.project_id,
+      instance_id: rule.instance_id,
+      rule_id: rule.id,
+      rule_name: rule.name,
+      metric: rule.metric,
+      comparison: rule.comparison,
+      threshold: rule.threshold,
+      period_seconds: rule.period_seconds,
+      status: 'OPEN',
+      value,
+      opened_at: iso(now),
+      acknowledged_by: null,
+      acknowledged_at: null,
+      ack_comment: null,
+      resolved_at: null,
+      resolve_reason: null,
+      notification_status: rule.webhook_url ? 'PENDING' : 'NONE',
+      notification_error: null,
+      notified_at: null,
     };
     const mine = await openRecord(this.store.db, {
-      id: record.id, ruleId: rule.id, ruleVersion: rule.version, value, openedAt: record.opened_at, notificationStatus: record.notification_status,
+      id: record.id,
+      ruleId: rule.id,
+      ruleVersion: rule.version,
+      value,
+      openedAt: record.opened_at,
+      notificationStatus: record.notification_status,
     });
     if (!mine) return false; // another replica opened it, or the rule changed since it was read
-    this.log.warn({ record_id: record.id, rule_id: rule.id, instance_id: rule.instance_id, metric: rule.metric, value, threshold: rule.threshold }, 'alarm opened');
+    this.log.warn(
+      {
+        record_id: record.id,
+        rule_id: rule.id,
+        instance_id: rule.instance_id,
+        metric: rule.metric,
+        value,
+        threshold: rule.threshold,
+      },
+      'alarm opened',
+    );
     if (rule.webhook_url) {
-      this.notifier.send(rule.webhook_url, { event: 'ALARM_OPENED', project_id: rule.project_id, instance_id: rule.instance_id, record: recordView(record) });
+      this.notifier.send(rule.webhook_url, {
+        event: 'ALARM_OPENED',
+        project_id: rule.project_id,
+        instance_id: rule.instance_id,
+        record: recordView(record),
+      });
     }
     return true;
   }

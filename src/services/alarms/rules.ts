@@ -20,11 +20,16 @@ export const RULE_NAME = /^[a-zA-Z0-9_-]{1,64}$/;
 /** Whether `value comparison threshold` holds. */
 export function holds(value: number, comparison: Comparison, threshold: number): boolean {
   switch (comparison) {
-    case '>': return value > threshold;
-    case '>=': return value >= threshold;
-    case '<': return value < threshold;
-    case '<=': return value <= threshold;
-    case '=': return value === threshold;
+    case '>':
+      return value > threshold;
+    case '>=':
+      return value >= threshold;
+    case '<':
+      return value < threshold;
+    case '<=':
+      return value <= threshold;
+    case '=':
+      return value === threshold;
   }
 }
 
@@ -40,9 +45,11 @@ export function validateWebhookUrl(raw: string): string {
   } catch {
     throw invalid(`webhook_url '${raw}' is not an absolute URL`);
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw invalid(`webhook_url must use http or https, not ${url.protocol.replace(/:$/, '')}`);
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    throw invalid(`webhook_url must use http or https, not ${url.protocol.replace(/:$/, '')}`);
   if (!url.hostname) throw invalid('webhook_url must name a host');
-  if (url.username || url.password) throw invalid('webhook_url must not carry credentials (user:password@); put a token in the path or query instead');
+  if (url.username || url.password)
+    throw invalid('webhook_url must not carry credentials (user:password@); put a token in the path or query instead');
   if (url.hash) throw invalid('webhook_url must not have a #fragment');
   return raw;
 }

@@ -3,16 +3,24 @@ import { setNotification } from '../../store/alarms/record-repository.js';
 import { nowIso, type Store } from '../../store/store.js';
 import type { RecordView } from './views.js';
 
-export interface AlarmNotification { event: 'ALARM_OPENED'; project_id: string; instance_id: string; record: RecordView }
+export interface AlarmNotification {
+  event: 'ALARM_OPENED';
+  project_id: string;
+  instance_id: string;
+  record: RecordView;
+}
 
-interface Delivery { url: string; notification: AlarmNotification }
+interface Delivery {
+  url: string;
+  notification: AlarmNotification;
+}
 
 /** Why a delivery failed, in a line an operator can act on. */
 function describeFailure(err: unknown, timeoutMs: number): string {
   const e = err as { name?: string; message?: string; cause?: { code?: string; message?: string } };
   if (e.name === 'TimeoutError' || e.name === 'AbortError') return `no answer within ${timeoutMs / 1000} s`;
   const cause = e.cause?.code ?? e.cause?.message;
-  return (cause ? `${e.message ?? 'request failed'}: ${cause}` : e.message ?? String(err)).slice(0, 500);
+  return (cause ? `${e.message ?? 'request failed'}: ${cause}` : (e.message ?? String(err))).slice(0, 500);
 }
 
 /**
@@ -26,14 +34,22 @@ export class WebhookNotifier {
   private stopped = false;
 
   constructor(
-    private readonly store: Store, private readonly log: Logger, private readonly timeoutMs: number, private readonly userAgent: string,
-    private readonly maxInFlight = 8, private readonly maxQueued = 1000,
+    private readonly store: Store,
+    private readonly log: Logger,
+    private readonly timeoutMs: number,
+    private readonly userAgent: string,
+    private readonly maxInFlight = 8,
+    private readonly maxQueued = 1000,
   ) {}
 
   /** Queues a delivery; returns at once. */
   send(url: string, notification: AlarmNotification): void {
     if (this.stopped || this.queue.length >= this.maxQueued) {
-      void this.settle(notification.record.record_id, 'FAILED', this.stopped ? 'not sent: the server was stopping' : 'not sent: too many notifications waiting');
+      void this.settle(
+        notification.record.record_id,
+        'FAILED',
+        this.stopped ? 'not sent: the server was stopping' : 'not sent: too many notifications waiting',
+      );
       return;
     }
     this.queue.push({ url, notification });
@@ -43,7 +59,10 @@ export class WebhookNotifier {
   private pump(): void {
     while (this.inFlight.size < this.maxInFlight && this.queue.length > 0) {
       const d = this.queue.shift() as Delivery;
-      const p = this.deliver(d).finally(() => { this.inFlight.delete(p); this.pump(); });
+      const p = this.deliver(d).finally(() => {
+        this.inFlight.delete(p);
+        this.pump();
+      });
       this.inFlight.add(p);
     }
   }
@@ -52,12 +71,24 @@ export class WebhookNotifier {
     const id = d.notification.record.record_id;
     try {
       const res = await fetch(d.url, {
-        method: 'POST', redirect: 'manual', signal: AbortSignal.timeout(this.timeoutMs), body: JSON.stringify(d.notification),
-        headers: { 'Content-Type': 'application/json', 'User-Agent': this.userAgent, 'X-Lakeform-Event': d.notification.event, 'X-Lakeform-Delivery': id },
+        method: 'POST',
+        redirect: 'manual',
+        signal: AbortSignal.timeout(this.timeoutMs),
+        body: JSON.stringify(d.notification),
+        headers: {
+          'Content-Type': 'application/json',
+          'User-Agent': this.userAgent,
+          'X-Lakeform-Event': d.notification.event,
+          'X-Lakeform-Delivery': id,
+        },
       });
       await res.body?.cancel().catch(() => undefined);
       if (res.status >= 200 && res.status < 300) return await this.settle(id, 'SENT', null);
-      await this.settle(id, 'FAILED', `the webhook answered HTTP ${res.status}${res.status >= 300 && res.status < 400 ? ' (redirects are not followed)' : ''}`);
+      await this.settle(
+        id,
+        'FAILED',
+        `the webhook answered HTTP ${res.status}${res.status >= 300 && res.status < 400 ? ' (redirects are not followed)' : ''}`,
+      );
     } catch (err) {
       await this.settle(id, 'FAILED', describeFailure(err, this.timeoutMs));
     }
@@ -76,6 +107,11 @@ export class WebhookNotifier {
   async stop(): Promise<void> {
     this.stopped = true;
     const dropped = this.queue.splice(0);
-    await Promise.all([...dropped.map((d) => this.settle(d.notification.record.record_id, 'FAILED', 'not sent: the server was stopping')), ...this.inFlight]);
+    await Promise.all([
+      ...dropped.map((d) =>
+        this.settle(d.notification.record.record_id, 'FAILED', 'not sent: the server was stopping'),
+      ),
+      ...this.inFlight,
+    ]);
   }
 }

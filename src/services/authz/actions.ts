@@ -25,7 +25,12 @@ export type Requirement =
   | { kind: 'see'; object: Exclude<ObjectKind, 'instance'> }
   | { kind: 'privilege'; object: Exclude<ObjectKind, 'instance'>; privileges: readonly [string, ...string[]] }
   | { kind: 'within'; object: 'catalog' | 'database' }
-  | { kind: 'create'; object: 'catalog' | 'database'; privilege: string; creates: 'database' | 'table' | 'function' | 'dataset' }
+  | {
+      kind: 'create';
+      object: 'catalog' | 'database';
+      privilege: string;
+      creates: 'database' | 'table' | 'function' | 'dataset';
+    }
   | { kind: 'admin'; refusal: string }
   | { kind: 'own' }
   | { kind: 'authenticated' }
@@ -34,10 +39,14 @@ export type Requirement =
 type Named = Exclude<ObjectKind, 'instance'>;
 type Container = 'catalog' | 'database';
 const see = <O extends Named>(object: O) => ({ kind: 'see', object }) as const;
-const priv = <O extends Named>(object: O, ...privileges: [string, ...string[]]) => ({ kind: 'privilege', object, privileges }) as const;
+const priv = <O extends Named>(object: O, ...privileges: [string, ...string[]]) =>
+  ({ kind: 'privilege', object, privileges }) as const;
 const within = <O extends Container>(object: O) => ({ kind: 'within', object }) as const;
-const create = <O extends Container>(object: O, privilege: string, creates: 'database' | 'table' | 'function' | 'dataset') =>
-  ({ kind: 'create', object, privilege, creates }) as const;
+const create = <O extends Container>(
+  object: O,
+  privilege: string,
+  creates: 'database' | 'table' | 'function' | 'dataset',
+) => ({ kind: 'create', object, privilege, creates }) as const;
 const admin = (refusal: string) => ({ kind: 'admin', refusal }) as const;
 const own = { kind: 'own' } as const;
 const authenticated = { kind: 'authenticated' } as const;
@@ -210,7 +219,10 @@ export function declarationOf(name: string): Requirement | undefined {
 export const isActionName = (name: string): name is ActionName => declarationOf(name) !== undefined;
 
 /** An entry of a protocol's table: an operation, an Iceberg endpoint or a Thrift method. */
-export interface ActionEntry { name: string; action?: string }
+export interface ActionEntry {
+  name: string;
+  action?: string;
+}
 
 /**
  * The start-up check: every entry names an action, and every named action is declared.

@@ -5,15 +5,16 @@
  * reported missing (404), exactly as absent ones; visible ones without the privilege are a
  * 403 naming it.
  */
-import type { Db, Store, Tx } from '../../store/store.js';
-import type { CatalogRow, DatabaseRow, DatasetRow, FunctionRow, InstanceRow, TableRow } from '../../store/schema.js';
+
 import type { StoredPolicy } from '../../store/governance/policy-repository.js';
 import { findCatalog } from '../../store/lakecat/catalog-repository.js';
 import { findDatabase } from '../../store/lakecat/database-repository.js';
 import { findDataset } from '../../store/lakecat/dataset-repository.js';
 import { findFunction } from '../../store/lakecat/function-repository.js';
-import { findTable, findTableByPath } from '../../store/lakecat/table-repository.js';
 import { ownsWithin } from '../../store/lakecat/ownership-repository.js';
+import { findTable, findTableByPath } from '../../store/lakecat/table-repository.js';
+import type { CatalogRow, DatabaseRow, DatasetRow, FunctionRow, InstanceRow, TableRow } from '../../store/schema.js';
+import type { Db, Store, Tx } from '../../store/store.js';
 import { forbidden, notFound } from '../errors.js';
 import type { PolicyService } from '../governance/policy-service.js';
 import type { Principal } from '../iam/principal.js';
@@ -21,7 +22,10 @@ import type { InstanceService } from '../instances/instance-service.js';
 import { ACTIONS, type ActionName, type ObjectKind, type Requirement } from './actions.js';
 import { type Decision, decide, decideCaller, manages, type ObjectFacts } from './decision.js';
 
-interface At { projectId: string; instance: string }
+interface At {
+  projectId: string;
+  instance: string;
+}
 /** A typed reference to the object an action addresses, by the names a protocol gives. */
 export type ObjectRef =
   | (At & { kind: 'instance' })
@@ -31,44 +35,79 @@ export type ObjectRef =
   | (At & { kind: 'function'; catalog: string; database: string; function: string })
   | (At & { kind: 'dataset'; catalog: string; database: string; dataset: string });
 
-interface InstanceScope { instance: InstanceRow; grants: StoredPolicy[]; decision: Decision }
-export interface CatalogScope extends InstanceScope { catalog: CatalogRow }
-export interface DatabaseScope extends CatalogScope { database: DatabaseRow }
+interface InstanceScope {
+  instance: InstanceRow;
+  grants: StoredPolicy[];
+  decision: Decision;
+}
+export interface CatalogScope extends InstanceScope {
+  catalog: CatalogRow;
+}
+export interface DatabaseScope extends CatalogScope {
+  database: DatabaseRow;
+}
 /** A table is found by one read on the hot path: its instance id, not the instance row. */
 export interface TableScope {
-  instanceId: string; table: TableRow; grants: StoredPolicy[]; decision: Decision;
+  instanceId: string;
+  table: TableRow;
+  grants: StoredPolicy[];
+  decision: Decision;
   /** Its database, except on the hot path (an owner's or administrator's read by path). */
   database?: DatabaseRow;
 }
-export interface FunctionScope extends DatabaseScope { function: FunctionRow }
-export interface DatasetScope extends DatabaseScope { dataset: DatasetRow }
+export interface FunctionScope extends DatabaseScope {
+  function: FunctionRow;
+}
+export interface DatasetScope extends DatabaseScope {
+  dataset: DatasetRow;
+}
 
-interface ScopeOf { instance: InstanceScope; catalog: CatalogScope; database: DatabaseScope; table: TableScope; function: FunctionScope; dataset: DatasetScope }
+interface ScopeOf {
+  instance: InstanceScope;
+  catalog: CatalogScope;
+  database: DatabaseScope;
+  table: TableScope;
+  function: FunctionScope;
+  dataset: DatasetScope;
+}
 
 type Declared<A extends ActionName> = (typeof ACTIONS)[A];
 /** The kind of object an action's declaration addresses (the instance when it names none). */
-export type TargetOf<A extends ActionName> = Declared<A> extends { object: infer K extends ObjectKind } ? K : 'instance';
+export type TargetOf<A extends ActionName> =
+  Declared<A> extends { object: infer K extends ObjectKind } ? K : 'instance';
 export type RefOf<A extends ActionName> = Extract<ObjectRef, { kind: TargetOf<A> }>;
 export type Resolved<A extends ActionName> = ScopeOf[TargetOf<A>];
 
 const missingCatalog = (name: string) => notFound(`catalog ${name} does not exist`, 'common.01000001');
-const missingDatabase = (name: string, catalog: string) => notFound(`database ${name} does not exist in catalog ${catalog}`, 'common.01000001');
-const missingObject = (kind: string, name: string, database: string) => notFound(`${kind} ${name} does not exist in database ${database}`, 'common.01000001');
+const missingDatabase = (name: string, catalog: string) =>
+  notFound(`database ${name} does not exist in catalog ${catalog}`, 'common.01000001');
+const missingObject = (kind: string, name: string, database: string) =>
+  notFound(`${kind} ${name} does not exist in database ${database}`, 'common.01000001');
 
 /** The 403 of a visible object without the privilege, naming it. */
 function refusal(req: Requirement, o: ObjectFacts, privilege: string): Error {
   const path = [o.catalog, o.database, o.name].filter((x) => x !== undefined).join('.');
   if (req.kind === 'create') {
     return req.object === 'catalog'
-      ? forbidden(`creating a ${req.creates} in catalog ${o.catalog} needs an administrator, the catalog's owner, or a grant of ${privilege} on the catalog`)
-      : forbidden(`creating a ${req.creates} in database ${o.database} needs an administrator, the database's owner, or a grant of ${privilege} on the database or its catalog`);
+      ? forbidden(
+          `creating a ${req.creates} in catalog ${o.catalog} needs an administrator, the catalog's owner, or a grant of ${privilege} on the catalog`,
+        )
+      : forbidden(
+          `creating a ${req.creates} in database ${o.database} needs an administrator, the database's owner, or a grant of ${privilege} on the database or its catalog`,
+        );
   }
-  if (o.kind === 'catalog') return forbidden(`${privilege} on catalog ${path} needs a grant of ${privilege} (or ALL) on it`);
-  if (o.kind === 'database') return forbidden(`${privilege} on database ${path} needs a grant of ${privilege} (or ALL) on it or its catalog`);
+  if (o.kind === 'catalog')
+    return forbidden(`${privilege} on catalog ${path} needs a grant of ${privilege} (or ALL) on it`);
+  if (o.kind === 'database')
+    return forbidden(`${privilege} on database ${path} needs a grant of ${privilege} (or ALL) on it or its catalog`);
   if (o.kind === 'dataset') {
-    return forbidden(`${privilege} on dataset ${path} needs its owner, the database's owner, or a grant of ${privilege} (or ALL) on the database or its catalog`);
+    return forbidden(
+      `${privilege} on dataset ${path} needs its owner, the database's owner, or a grant of ${privilege} (or ALL) on the database or its catalog`,
+    );
   }
-  return forbidden(`${privilege} on ${o.kind} ${path} needs a grant of ${privilege} (or ALL) on it, its database or its catalog`);
+  return forbidden(
+    `${privilege} on ${o.kind} ${path} needs a grant of ${privilege} (or ALL) on it, its database or its catalog`,
+  );
 }
 
 /** Resolved outside a transaction: what the action's object is found beneath, and the caller's grants. */
@@ -78,7 +117,11 @@ export interface Prepared<A extends ActionName> {
 }
 
 export class Authorizer {
-  constructor(private readonly store: Store, private readonly instances: InstanceService, private readonly policies: PolicyService) {}
+  constructor(
+    private readonly store: Store,
+    private readonly instances: InstanceService,
+    private readonly policies: PolicyService,
+  ) {}
 
   /** The caller's grants in an instance; administrators need none, so none are read. */
   grantsOf(caller: Principal, instanceId: string, knownVersion?: number): Promise<StoredPolicy[]> {
@@ -91,13 +134,23 @@ export class Authorizer {
   }
 
   /** Resolves and decides inside a new transaction, then runs the action with the authorized object in it. */
-  async transact<A extends ActionName, T>(caller: Principal, action: A, ref: RefOf<A>, fn: (r: Resolved<A>, trx: Tx) => Promise<T>): Promise<T> {
+  async transact<A extends ActionName, T>(
+    caller: Principal,
+    action: A,
+    ref: RefOf<A>,
+    fn: (r: Resolved<A>, trx: Tx) => Promise<T>,
+  ): Promise<T> {
     const prepared = await this.prepare(caller, action, ref, false);
     return this.store.transaction(async (trx) => fn(await prepared.resolve(trx), trx));
   }
 
   /** Resolves then runs the action (outside a transaction) with the authorized object. */
-  async run<A extends ActionName, T>(caller: Principal, action: A, ref: RefOf<A>, fn: (r: Resolved<A>) => Promise<T>): Promise<T> {
+  async run<A extends ActionName, T>(
+    caller: Principal,
+    action: A,
+    ref: RefOf<A>,
+    fn: (r: Resolved<A>) => Promise<T>,
+  ): Promise<T> {
     return fn(await this.check(caller, action, ref));
   }
 
@@ -105,7 +158,12 @@ export class Authorizer {
    * The containers and grants of an action, read before its transaction (SQLite has one
    * connection: a read beside an open transaction would wait for it).
    */
-  async prepare<A extends ActionName>(caller: Principal, action: A, ref: RefOf<A>, fast: boolean): Promise<Prepared<A>> {
+  async prepare<A extends ActionName>(
+    caller: Principal,
+    action: A,
+    ref: RefOf<A>,
+    fast: boolean,
+  ): Promise<Prepared<A>> {
     const req: Requirement = ACTIONS[action];
     const r = ref as ObjectRef;
     const target = 'object' in req ? req.object : 'instance';
@@ -129,11 +187,24 @@ export class Authorizer {
     // The database as a container (listings, creates, datasets): it must show, and whether the catalog exists is as private.
     if (r.kind === 'dataset' || req.kind === 'within' || req.kind === 'create') {
       const database = await findDatabase(this.store.db, { instanceId: instance.id, catalogName }, name);
-      const dbFacts = database && await this.withOwnership(caller, { kind: 'database', catalog: catalogName, database: name, row: database }, grants, this.store.db);
+      const dbFacts =
+        database &&
+        (await this.withOwnership(
+          caller,
+          { kind: 'database', catalog: catalogName, database: name, row: database },
+          grants,
+          this.store.db,
+        ));
       const shown = dbFacts ? decide({ kind: 'see', object: 'database' }, caller, dbFacts, grants) : undefined;
       if (!shown?.visible) {
-        const cFacts = await this.withOwnership(caller, { kind: 'catalog', catalog: catalogName, row: catalog }, grants, this.store.db);
-        if (!decide({ kind: 'see', object: 'catalog' }, caller, cFacts, grants).visible) throw missingCatalog(catalogName);
+        const cFacts = await this.withOwnership(
+          caller,
+          { kind: 'catalog', catalog: catalogName, row: catalog },
+          grants,
+          this.store.db,
+        );
+        if (!decide({ kind: 'see', object: 'catalog' }, caller, cFacts, grants).visible)
+          throw missingCatalog(catalogName);
       }
       if (!database || !shown || !dbFacts) throw missingDatabase(name, catalogName);
       if (r.kind === 'database') {
@@ -143,36 +214,76 @@ export class Authorizer {
       // A dataset, in its visible database.
       if (r.kind !== 'dataset') throw new Error(`action ${action} addresses a database`);
       const datasetName = r.dataset.toLowerCase();
-      return { resolve: async (q: Db = this.store.db) => {
-        const dataset = await findDataset(q, { instanceId: instance.id, catalogName, databaseName: name }, datasetName);
-        if (!dataset) throw missingObject('dataset', datasetName, name);
-        const facts: ObjectFacts = { kind: 'dataset', catalog: catalogName, database: name, name: dataset.name, row: dataset, container: database, ownsInside: true };
-        return { instance, catalog, database, dataset, grants, decision: this.enforce(req, caller, facts, grants) };
-      } } as unknown as Prepared<A>;
+      return {
+        resolve: async (q: Db = this.store.db) => {
+          const dataset = await findDataset(
+            q,
+            { instanceId: instance.id, catalogName, databaseName: name },
+            datasetName,
+          );
+          if (!dataset) throw missingObject('dataset', datasetName, name);
+          const facts: ObjectFacts = {
+            kind: 'dataset',
+            catalog: catalogName,
+            database: name,
+            name: dataset.name,
+            row: dataset,
+            container: database,
+            ownsInside: true,
+          };
+          return { instance, catalog, database, dataset, grants, decision: this.enforce(req, caller, facts, grants) };
+        },
+      } as unknown as Prepared<A>;
     }
     if (r.kind === 'database') {
-      return { resolve: async (q: Db = this.store.db) => {
-        const database = await findDatabase(q, { instanceId: instance.id, catalogName }, name);
-        if (!database) throw missingDatabase(name, catalogName);
-        const facts = await this.withOwnership(caller, { kind: 'database', catalog: catalogName, database: name, row: database }, grants, q);
-        return { instance, catalog, database, grants, decision: this.enforce(req, caller, facts, grants, undefined, () => missingDatabase(name, catalogName)) };
-      } } as unknown as Prepared<A>;
+      return {
+        resolve: async (q: Db = this.store.db) => {
+          const database = await findDatabase(q, { instanceId: instance.id, catalogName }, name);
+          if (!database) throw missingDatabase(name, catalogName);
+          const facts = await this.withOwnership(
+            caller,
+            { kind: 'database', catalog: catalogName, database: name, row: database },
+            grants,
+            q,
+          );
+          return {
+            instance,
+            catalog,
+            database,
+            grants,
+            decision: this.enforce(req, caller, facts, grants, undefined, () => missingDatabase(name, catalogName)),
+          };
+        },
+      } as unknown as Prepared<A>;
     }
     // A function: its database must exist; the function itself must show.
     if (r.kind !== 'function') throw new Error(`action ${action} addresses no function`);
     const database = await findDatabase(this.store.db, { instanceId: instance.id, catalogName }, name);
     if (!database) throw missingDatabase(name, catalogName);
     const fn = r.function.toLowerCase();
-    return { resolve: async (q: Db = this.store.db) => {
-      const row = await findFunction(q, { instanceId: instance.id, catalogName, databaseName: name }, fn);
-      const missing = () => missingObject('function', fn, name);
-      if (!row) throw missing();
-      const facts: ObjectFacts = { kind: 'function', catalog: catalogName, database: name, name: row.name, row };
-      return { instance, catalog, database, function: row, grants, decision: this.enforce(req, caller, facts, grants, undefined, missing) };
-    } } as unknown as Prepared<A>;
+    return {
+      resolve: async (q: Db = this.store.db) => {
+        const row = await findFunction(q, { instanceId: instance.id, catalogName, databaseName: name }, fn);
+        const missing = () => missingObject('function', fn, name);
+        if (!row) throw missing();
+        const facts: ObjectFacts = { kind: 'function', catalog: catalogName, database: name, name: row.name, row };
+        return {
+          instance,
+          catalog,
+          database,
+          function: row,
+          grants,
+          decision: this.enforce(req, caller, facts, grants, undefined, missing),
+        };
+      },
+    } as unknown as Prepared<A>;
   }
 
-  private async prepareCatalog(caller: Principal, req: Requirement, r: Extract<ObjectRef, { kind: 'catalog' }>): Promise<Prepared<ActionName>> {
+  private async prepareCatalog(
+    caller: Principal,
+    req: Requirement,
+    r: Extract<ObjectRef, { kind: 'catalog' }>,
+  ): Promise<Prepared<ActionName>> {
     const instance = await this.instances.active(r.projectId, r.instance);
     const name = r.catalog.toLowerCase();
     const grants = await this.grantsOf(caller, instance.id);
@@ -180,19 +291,34 @@ export class Authorizer {
       const catalog = await findCatalog(q, instance.id, name);
       if (!catalog) throw missingCatalog(name);
       const facts = await this.withOwnership(caller, { kind: 'catalog', catalog: name, row: catalog }, grants, q);
-      return { instance, catalog, grants, decision: this.enforce(req, caller, facts, grants, undefined, () => missingCatalog(name)) };
+      return {
+        instance,
+        catalog,
+        grants,
+        decision: this.enforce(req, caller, facts, grants, undefined, () => missingCatalog(name)),
+      };
     };
     return { resolve } as unknown as Prepared<ActionName>;
   }
 
-  private async prepareTable(caller: Principal, req: Requirement, r: Extract<ObjectRef, { kind: 'table' }>, fast: boolean): Promise<Prepared<ActionName>> {
+  private async prepareTable(
+    caller: Principal,
+    req: Requirement,
+    r: Extract<ObjectRef, { kind: 'table' }>,
+    fast: boolean,
+  ): Promise<Prepared<ActionName>> {
     const [c, d, n] = [r.catalog.toLowerCase(), r.database.toLowerCase(), r.table.toLowerCase()];
     if (fast) {
       // Hot path: one prepared read of the table with its instance's state. Anything unusual
       // (a missing link, an instance not serving, no ownership) takes the full path for its exact answer.
       const hit = await findTableByPath(this.store.db, r.projectId, r.instance, c, d, n);
       if (hit && hit.instance_status === 'RUNNING' && !hit.instance_in_recycle_bin && manages(caller, hit)) {
-        const decision: Decision = { allowed: true, visible: true, basis: caller.isAdmin ? 'administrator' : 'owner', grants: [] };
+        const decision: Decision = {
+          allowed: true,
+          visible: true,
+          basis: caller.isAdmin ? 'administrator' : 'owner',
+          grants: [],
+        };
         const scope: TableScope = { instanceId: hit.instance_id, table: hit, grants: [], decision };
         return { resolve: async () => scope } as unknown as Prepared<ActionName>;
       }
@@ -208,14 +334,21 @@ export class Authorizer {
       const missing = () => missingObject('table', n, d);
       if (!table) throw missing();
       const facts: ObjectFacts = { kind: 'table', catalog: c, database: d, name: table.name, row: table };
-      return { instanceId: instance.id, table, database, grants, decision: this.enforce(req, caller, facts, grants, undefined, missing) };
+      return {
+        instanceId: instance.id,
+        table,
+        database,
+        grants,
+        decision: this.enforce(req, caller, facts, grants, undefined, missing),
+      };
     };
     return { resolve } as unknown as Prepared<ActionName>;
   }
 
   /** Whether a catalog or database shows to the caller (listings filter by it). */
   async shows(caller: Principal, o: ObjectFacts, grants: StoredPolicy[], q: Db = this.store.db): Promise<boolean> {
-    return decide({ kind: 'see', object: o.kind }, caller, await this.withOwnership(caller, o, grants, q), grants).visible;
+    return decide({ kind: 'see', object: o.kind }, caller, await this.withOwnership(caller, o, grants, q), grants)
+      .visible;
   }
 
   /**
@@ -225,14 +358,34 @@ export class Authorizer {
   private async withOwnership(caller: Principal, o: ObjectFacts, grants: StoredPolicy[], q: Db): Promise<ObjectFacts> {
     if (decide({ kind: 'see', object: o.kind }, caller, o, grants).visible) return o;
     const row = o.row as CatalogRow | DatabaseRow;
-    return { ...o, ownsInside: await ownsWithin(q, row.instance_id, caller.userName, o.catalog, o.kind === 'database' ? o.database : undefined) };
+    return {
+      ...o,
+      ownsInside: await ownsWithin(
+        q,
+        row.instance_id,
+        caller.userName,
+        o.catalog,
+        o.kind === 'database' ? o.database : undefined,
+      ),
+    };
   }
 
   /** Decides and throws the denial: 404 for an object the caller cannot see, 403 naming the missing privilege. */
-  private enforce(req: Requirement, caller: Principal, o: ObjectFacts, grants: StoredPolicy[], known?: Decision, missing?: () => Error): Decision {
-    const decision = known && req.kind !== 'create' && req.kind !== 'privilege' ? known : decide(req, caller, o, grants);
+  private enforce(
+    req: Requirement,
+    caller: Principal,
+    o: ObjectFacts,
+    grants: StoredPolicy[],
+    known?: Decision,
+    missing?: () => Error,
+  ): Decision {
+    const decision =
+      known && req.kind !== 'create' && req.kind !== 'privilege' ? known : decide(req, caller, o, grants);
     if (decision.allowed) return decision;
-    if (!decision.visible) throw (missing ?? (() => notFound(`${o.kind} ${o.name ?? o.database ?? o.catalog} does not exist`, 'common.01000001')))();
+    if (!decision.visible)
+      throw (
+        missing ?? (() => notFound(`${o.kind} ${o.name ?? o.database ?? o.catalog} does not exist`, 'common.01000001'))
+      )();
     throw refusal(req, o, decision.missing ?? 'a privilege');
   }
 }

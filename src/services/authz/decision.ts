@@ -8,7 +8,10 @@ import { PolicyService } from '../governance/policy-service.js';
 import type { Principal } from '../iam/principal.js';
 import type { ObjectKind, Requirement } from './actions.js';
 
-export interface Owned { owner: string; owner_type: string }
+export interface Owned {
+  owner: string;
+  owner_type: string;
+}
 
 /** The object a decision is about, by its path, with its owner (and its database's, for a dataset). */
 export interface ObjectFacts {
@@ -39,20 +42,33 @@ export interface Decision {
 }
 
 /** Administrators and the owning user may do anything with an object. */
-export const manages = (p: Principal, row: Owned): boolean => p.isAdmin || (row.owner_type === 'USER' && row.owner === p.userName);
+export const manages = (p: Principal, row: Owned): boolean =>
+  p.isAdmin || (row.owner_type === 'USER' && row.owner === p.userName);
 
-const RESOURCE_TYPE = { catalog: 'CATALOG', database: 'DATABASE', table: 'TABLE', function: 'FUNC', dataset: 'DATABASE' } as const;
+const RESOURCE_TYPE = {
+  catalog: 'CATALOG',
+  database: 'DATABASE',
+  table: 'TABLE',
+  function: 'FUNC',
+  dataset: 'DATABASE',
+} as const;
 
 /** The resource the grants are matched against: a dataset has no grants of its own, its database's count. */
 function resourceOf(o: ObjectFacts) {
   if (o.kind === 'catalog') return { resource_type: 'CATALOG', catalog: o.catalog };
-  if (o.kind === 'database' || o.kind === 'dataset') return { resource_type: 'DATABASE', catalog: o.catalog, database: o.database };
-  if (o.kind === 'function') return { resource_type: RESOURCE_TYPE.function, catalog: o.catalog, database: o.database, function: o.name };
+  if (o.kind === 'database' || o.kind === 'dataset')
+    return { resource_type: 'DATABASE', catalog: o.catalog, database: o.database };
+  if (o.kind === 'function')
+    return { resource_type: RESOURCE_TYPE.function, catalog: o.catalog, database: o.database, function: o.name };
   return { resource_type: RESOURCE_TYPE.table, catalog: o.catalog, database: o.database, table: o.name };
 }
 
 /** Whether the object shows to the caller, and the grants that show it. */
-export function visibility(p: Principal, o: ObjectFacts, grants: StoredPolicy[]): { visible: boolean; basis: Basis; grants: StoredPolicy[] } {
+export function visibility(
+  p: Principal,
+  o: ObjectFacts,
+  grants: StoredPolicy[],
+): { visible: boolean; basis: Basis; grants: StoredPolicy[] } {
   if (p.isAdmin) return { visible: true, basis: 'administrator', grants: [] };
   if (manages(p, o.row)) return { visible: true, basis: 'owner', grants: [] };
   if (o.kind === 'table' || o.kind === 'function') {
@@ -60,12 +76,18 @@ export function visibility(p: Principal, o: ObjectFacts, grants: StoredPolicy[])
     return { visible: e.allowed, basis: e.allowed ? 'grants' : 'none', grants: e.grants };
   }
   // Catalogs and databases (and so datasets): a grant reaching into them, or something the caller owns inside.
-  const target = o.kind === 'dataset' ? o.container ?? o.row : o.row;
+  const target = o.kind === 'dataset' ? (o.container ?? o.row) : o.row;
   if (o.kind === 'dataset' && manages(p, target)) return { visible: true, basis: 'owner', grants: [] };
-  const sees = o.kind === 'catalog'
-    ? catalogSeen(grants, o.catalog)
-    : PolicyService.seesDatabase(grants, o.catalog, o.database as string);
-  if (sees) return { visible: true, basis: 'grants', grants: PolicyService.reachingInto(grants, o.catalog, o.kind === 'catalog' ? undefined : o.database) };
+  const sees =
+    o.kind === 'catalog'
+      ? catalogSeen(grants, o.catalog)
+      : PolicyService.seesDatabase(grants, o.catalog, o.database as string);
+  if (sees)
+    return {
+      visible: true,
+      basis: 'grants',
+      grants: PolicyService.reachingInto(grants, o.catalog, o.kind === 'catalog' ? undefined : o.database),
+    };
   if (o.ownsInside) return { visible: true, basis: 'ownership-inside', grants: [] };
   return { visible: false, basis: 'none', grants: [] };
 }
@@ -73,12 +95,19 @@ export function visibility(p: Principal, o: ObjectFacts, grants: StoredPolicy[])
 /** A catalog shows to a grant reaching into it, or on it (even one to create databases only). */
 function catalogSeen(grants: StoredPolicy[], catalog: string): boolean {
   const databases = PolicyService.visibleDatabases(grants, catalog);
-  return databases === 'all' || databases.length > 0
-    || grants.some((g) => g.effect === 1 && g.resource_type === 'CATALOG' && g.resource_name === catalog);
+  return (
+    databases === 'all' ||
+    databases.length > 0 ||
+    grants.some((g) => g.effect === 1 && g.resource_type === 'CATALOG' && g.resource_name === catalog)
+  );
 }
 
 /** Whether one of the privileges is granted on the object (or above), with the deciding grants. */
-function privileged(o: ObjectFacts, privileges: readonly string[], grants: StoredPolicy[]): { allowed: boolean; grants: StoredPolicy[] } {
+function privileged(
+  o: ObjectFacts,
+  privileges: readonly string[],
+  grants: StoredPolicy[],
+): { allowed: boolean; grants: StoredPolicy[] } {
   const r = resourceOf(o);
   let denied: StoredPolicy[] = [];
   for (const x of privileges) {
@@ -99,7 +128,8 @@ export function decide(req: Requirement, p: Principal, o: ObjectFacts, grants: S
   }
   const v = visibility(p, o, grants);
   if (!v.visible) return { allowed: false, visible: false, basis: 'none', grants: [] };
-  if (req.kind === 'see' || req.kind === 'within') return { allowed: true, visible: true, basis: v.basis, grants: v.grants };
+  if (req.kind === 'see' || req.kind === 'within')
+    return { allowed: true, visible: true, basis: v.basis, grants: v.grants };
   const privileges = req.kind === 'create' ? [req.privilege] : req.privileges;
   // Creating in a container is its owner's right; a dataset's owner and its database's owner manage it.
   if (manages(p, o.row) || (o.kind === 'dataset' && o.container && manages(p, o.container))) {

@@ -1,21 +1,31 @@
 import { randomUUID } from 'node:crypto';
-import type { Store } from '../../store/store.js';
-import type { AccessClientRow } from '../../store/schema.js';
 import * as repo from '../../store/console/access-repository.js';
+import type { AccessClientRow } from '../../store/schema.js';
+import type { Store } from '../../store/store.js';
+import { type Clock, isoNow, systemClock } from '../clock.js';
 import { forbidden, notFound, unlessDuplicate } from '../errors.js';
 import type { Principal } from '../iam/principal.js';
 import type { InstanceService } from '../instances/instance-service.js';
-import { isoNow, systemClock, type Clock } from '../clock.js';
 
 /** How long a new access client stays CREATING: the reference's create is asynchronous (202). */
 const SETTLE_MS = 1000;
 
-export interface AccessConnection { domain: string; ip: string; vpcep_id: string; owner: string }
+export interface AccessConnection {
+  domain: string;
+  ip: string;
+  vpcep_id: string;
+  owner: string;
+}
 
 function view(r: AccessClientRow) {
   return {
-    id: r.id, name: r.name, access_mode: r.access_mode, status: r.status, create_time: r.created_at,
-    ...(r.vpc_id ? { vpc_id: r.vpc_id } : {}), ...(r.subnet_id ? { subnet_id: r.subnet_id } : {}),
+    id: r.id,
+    name: r.name,
+    access_mode: r.access_mode,
+    status: r.status,
+    create_time: r.created_at,
+    ...(r.vpc_id ? { vpc_id: r.vpc_id } : {}),
+    ...(r.subnet_id ? { subnet_id: r.subnet_id } : {}),
     access_connections: JSON.parse(r.connections) as AccessConnection[],
   };
 }
@@ -26,52 +36,124 @@ function view(r: AccessClientRow) {
  * endpoints it serves); access infos map a custom domain to them.
  */
 export class AccessService {
-  constructor(private readonly store: Store, private readonly instances: InstanceService, private readonly clock: Clock = systemClock) {}
+  constructor(
+    private readonly store: Store,
+    private readonly instances: InstanceService,
+    private readonly clock: Clock = systemClock,
+  ) {}
 
   private async instance(caller: Principal, projectId: string, instanceRef: string, write: boolean) {
     const instance = await this.instances.active(projectId, instanceRef);
-    if (write && !caller.isAdmin) throw forbidden('managing access to an instance needs an administrator of the project');
+    if (write && !caller.isAdmin)
+      throw forbidden('managing access to an instance needs an administrator of the project');
     return instance;
   }
 
   /** The endpoints of this server, as a client would be given them. */
-  private connections(baseUrl: string, instanceId: string, owner: string, requested: { domain?: string; vpcep_id?: string }[]): AccessConnection[] {
+  private connections(
+    baseUrl: string,
+    instanceId: string,
+    owner: string,
+    requested: { domain?: string; vpcep_id?: string }[],
+  ): AccessConnection[] {
     const url = new URL(baseUrl);
-    const rest: AccessConnection = { domain: url.host, ip: url.hostname, vpcep_id: `lakeform-rest-${instanceId}`, owner };
-    return [rest, ...requested.filter((c) => c.domain).map((c) => ({ domain: c.domain as string, ip: url.hostname, vpcep_id: c.vpcep_id || rest.vpcep_id, owner }))];
+    const rest: AccessConnection = {
+      domain: url.host,
+      ip: url.hostname,
+      vpcep_id: `lakeform-rest-${instanceId}`,
+      owner,
+    };
+    return [
+      rest,
+      ...requested
+        .filter((c) => c.domain)
+        .map((c) => ({ domain: c.domain as string, ip: url.hostname, vpcep_id: c.vpcep_id || rest.vpcep_id, owner })),
+    ];
   }
 
-  async applyForAccess(caller: Principal, projectId: string, instanceRef: string, items: { domain: string; vpcep_id: string }[]): Promise<void> {
+  async applyForAccess(
+    caller: Principal,
+    projectId: string,
+    instanceRef: string,
+    items: { domain: string; vpcep_id: string }[],
+  ): Promise<void> {
     const instance = await this.instance(caller, projectId, instanceRef, true);
     const now = isoNow(this.clock);
     await this.store.transaction(async (trx) => {
-      for (const i of items) await repo.upsertAccessInfo(trx, { instance_id: instance.id, domain: i.domain.toLowerCase(), vpcep_id: i.vpcep_id, created_at: now });
+      for (const i of items)
+        await repo.upsertAccessInfo(trx, {
+          instance_id: instance.id,
+          domain: i.domain.toLowerCase(),
+          vpcep_id: i.vpcep_id,
+          created_at: now,
+        });
     });
   }
 
-  async listAccessInfos(caller: Principal, projectId: string, instanceRef: string, offset: number, limit: number, baseUrl: string) {
+  async listAccessInfos(
+    caller: Principal,
+    projectId: string,
+    instanceRef: string,
+    offset: number,
+    limit: number,
+    baseUrl: string,
+  ) {
     const instance = await this.instance(caller, projectId, instanceRef, false);
     const { rows, total } = await repo.pageAccessInfos(this.store.db, instance.id, offset, limit);
     // The service a domain reaches is this server's REST endpoint for the instance.
-    return { access_infos: rows.map((r) => ({ domain: r.domain, vpcep_service_name: `${baseUrl.replace(/\/$/, '')}/v1/${projectId}/instances/${instance.id}` })), total };
+    return {
+      access_infos: rows.map((r) => ({
+        domain: r.domain,
+        vpcep_service_name: `${baseUrl.replace(/\/$/, '')}/v1/${projectId}/instances/${instance.id}`,
+      })),
+      total,
+    };
   }
 
-  async create(caller: Principal, projectId: string, instanceRef: string, input: {
-    name: string; access_mode?: string; vpc_id?: string; subnet_id?: string; access_connections?: { domain?: string; vpcep_id?: string }[];
-  }, baseUrl: string) {
+  async create(
+    caller: Principal,
+    projectId: string,
+    instanceRef: string,
+    input: {
+      name: string;
+      access_mode?: string;
+      vpc_id?: string;
+      subnet_id?: string;
+      access_connections?: { domain?: string; vpcep_id?: string }[];
+    },
+    baseUrl: string,
+  ) {
     const instance = await this.instance(caller, projectId, instanceRef, true);
     const now = new Date(this.clock.now());
     const row: AccessClientRow = {
-      id: randomUUID(), instance_id: instance.id, name: input.name, access_mode: input.access_mode ?? 'SYSTEM',
-      vpc_id: input.vpc_id ?? null, subnet_id: input.subnet_id ?? null,
-      connections: JSON.stringify(this.connections(baseUrl, instance.id, caller.userName, input.access_connections ?? [])),
-      status: 'CREATING', ready_at: new Date(now.getTime() + SETTLE_MS).toISOString(), created_by: caller.userName, created_at: now.toISOString(),
+      id: randomUUID(),
+      instance_id: instance.id,
+      name: input.name,
+      access_mode: input.access_mode ?? 'SYSTEM',
+      vpc_id: input.vpc_id ?? null,
+      subnet_id: input.subnet_id ?? null,
+      connections: JSON.stringify(
+        this.connections(baseUrl, instance.id, caller.userName, input.access_connections ?? []),
+      ),
+      status: 'CREATING',
+      ready_at: new Date(now.getTime() + SETTLE_MS).toISOString(),
+      created_by: caller.userName,
+      created_at: now.toISOString(),
     };
-    await unlessDuplicate(`an access client named ${input.name} already exists`, () => this.store.transaction((trx) => repo.insertAccessClient(trx, row)));
+    await unlessDuplicate(`an access client named ${input.name} already exists`, () =>
+      this.store.transaction((trx) => repo.insertAccessClient(trx, row)),
+    );
     return view(row);
   }
 
-  async list(caller: Principal, projectId: string, instanceRef: string, f: { id?: string; name?: string }, offset: number, limit: number) {
+  async list(
+    caller: Principal,
+    projectId: string,
+    instanceRef: string,
+    f: { id?: string; name?: string },
+    offset: number,
+    limit: number,
+  ) {
     const instance = await this.instance(caller, projectId, instanceRef, false);
     await repo.settleAccessClients(this.store.db, instance.id, isoNow(this.clock));
     const { rows, total } = await repo.pageAccessClients(this.store.db, instance.id, f, offset, limit);
@@ -88,13 +170,16 @@ export class AccessService {
 
   async rename(caller: Principal, projectId: string, instanceRef: string, id: string, name: string) {
     const instance = await this.instance(caller, projectId, instanceRef, true);
-    const ok = await unlessDuplicate(`an access client named ${name} already exists`, () => this.store.transaction((trx) => repo.renameAccessClient(trx, instance.id, id, name)));
+    const ok = await unlessDuplicate(`an access client named ${name} already exists`, () =>
+      this.store.transaction((trx) => repo.renameAccessClient(trx, instance.id, id, name)),
+    );
     if (!ok) throw notFound(`access client ${id} does not exist`, 'common.01000001');
     return this.show(caller, projectId, instanceRef, id);
   }
 
   async delete(caller: Principal, projectId: string, instanceRef: string, id: string): Promise<void> {
     const instance = await this.instance(caller, projectId, instanceRef, true);
-    if (!(await repo.deleteAccessClient(this.store.db, instance.id, id))) throw notFound(`access client ${id} does not exist`, 'common.01000001');
+    if (!(await repo.deleteAccessClient(this.store.db, instance.id, id)))
+      throw notFound(`access client ${id} does not exist`, 'common.01000001');
   }
 }

@@ -1,9 +1,9 @@
+import * as repo from '../../store/console/agency-repository.js';
 import type { Store } from '../../store/store.js';
 import { nowIso } from '../../store/store.js';
-import * as repo from '../../store/console/agency-repository.js';
 import { forbidden, notFound, unlessDuplicate } from '../errors.js';
-import type { Principal } from '../iam/principal.js';
 import type { AccessKeyService } from '../iam/access-key-service.js';
+import type { Principal } from '../iam/principal.js';
 
 export const AGENCY_TYPES = ['JOB_TRUST', 'ADMIN_TRUST'] as const;
 const AGENCY_NAMES: Record<string, string> = { JOB_TRUST: 'lakeform_job_trust', ADMIN_TRUST: 'lakeform_admin_trust' };
@@ -15,12 +15,23 @@ const TABLE_SERVICE_SECONDS = 900;
  * administration through ADMIN_TRUST). One of each type per account (domain).
  */
 export class AgencyService {
-  constructor(private readonly store: Store, private readonly accessKeys: AccessKeyService) {}
+  constructor(
+    private readonly store: Store,
+    private readonly accessKeys: AccessKeyService,
+  ) {}
 
   async create(caller: Principal, type: string): Promise<{ agency_type: string }> {
     if (!caller.isAdmin) throw forbidden('creating an agency needs an administrator of the account');
-    const row = { domain_id: caller.domainId, agency_type: type, name: AGENCY_NAMES[type] ?? type.toLowerCase(), created_by: caller.userName, created_at: nowIso() };
-    await unlessDuplicate(`an agency of type ${type} already exists`, () => this.store.transaction((trx) => repo.insertAgency(trx, row)));
+    const row = {
+      domain_id: caller.domainId,
+      agency_type: type,
+      name: AGENCY_NAMES[type] ?? type.toLowerCase(),
+      created_by: caller.userName,
+      created_at: nowIso(),
+    };
+    await unlessDuplicate(`an agency of type ${type} already exists`, () =>
+      this.store.transaction((trx) => repo.insertAgency(trx, row)),
+    );
     return { agency_type: type };
   }
 
@@ -32,7 +43,8 @@ export class AgencyService {
 
   async delete(caller: Principal, type: string): Promise<void> {
     if (!caller.isAdmin) throw forbidden('deleting an agency needs an administrator of the account');
-    if (!(await repo.deleteAgency(this.store.db, caller.domainId, type))) throw notFound(`no agency of type ${type} exists`, 'common.01000001');
+    if (!(await repo.deleteAgency(this.store.db, caller.domainId, type)))
+      throw notFound(`no agency of type ${type} exists`, 'common.01000001');
   }
 
   /**
@@ -42,12 +54,18 @@ export class AgencyService {
    */
   async tableServiceCredential(caller: Principal) {
     if (!caller.isAdmin) throw forbidden('the table service credential is issued to administrators only');
-    if (caller.via !== 'token') throw forbidden('the table service credential is issued against a token: authenticate with X-Auth-Token');
+    if (caller.via !== 'token')
+      throw forbidden('the table service credential is issued against a token: authenticate with X-Auth-Token');
     const issued = new Date();
     const t = await this.accessKeys.createTemporary(caller, TABLE_SERVICE_SECONDS);
     return {
-      agency_name: 'lakeform_table_service', agency_type: 'TABLE_SERVICE_TRUST', access: t.access, secret: t.secret,
-      security_token: t.securitytoken, issued_at: issued.toISOString(), expires_at: t.expires_at,
+      agency_name: 'lakeform_table_service',
+      agency_type: 'TABLE_SERVICE_TRUST',
+      access: t.access,
+      secret: t.secret,
+      security_token: t.securitytoken,
+      issued_at: issued.toISOString(),
+      expires_at: t.expires_at,
     };
   }
 }

@@ -1,18 +1,20 @@
-import type { Store } from '../../store/store.js';
-import { otherTableUnder } from '../../store/lakecat/table-repository.js';
-import { forbidden, invalid } from '../errors.js';
-import type { Principal, StorageScope } from '../iam/principal.js';
-import type { AccessKeyService } from '../iam/access-key-service.js';
 import type { PrefixCredential } from '../../storage/sts.js';
-import type { InstanceService } from '../instances/instance-service.js';
+import { otherTableUnder } from '../../store/lakecat/table-repository.js';
+import type { Store } from '../../store/store.js';
+import { forbidden, invalid } from '../errors.js';
 import type { PolicyService } from '../governance/policy-service.js';
+import type { AccessKeyService } from '../iam/access-key-service.js';
+import type { Principal, StorageScope } from '../iam/principal.js';
+import type { InstanceService } from '../instances/instance-service.js';
 import type { TableService } from '../lakecat/table-service.js';
 import { type LocationService, storageCoordinates } from './location-service.js';
 
 const DEFAULT_DURATION_SECONDS = 3600;
 
 export interface CredentialRequest {
-  user_names?: string[]; groups?: string[]; roles?: string[];
+  user_names?: string[];
+  groups?: string[];
+  roles?: string[];
   /** lakeform's additions: what the credential reaches, how, and for how long. */
   table?: { catalog_name: string; database_name: string; table_name: string };
   location?: string;
@@ -32,49 +34,94 @@ const METACHARACTERS = /[*?[\]{}$%"\\\s]/;
  */
 export class CredentialService {
   constructor(
-    private readonly store: Store, private readonly instances: InstanceService, private readonly tables: TableService,
-    private readonly policies: PolicyService, private readonly locations: LocationService, private readonly accessKeys: AccessKeyService,
-    private readonly defaultBucket: string, private readonly localWarehouse: string | undefined,
+    private readonly store: Store,
+    private readonly instances: InstanceService,
+    private readonly tables: TableService,
+    private readonly policies: PolicyService,
+    private readonly locations: LocationService,
+    private readonly accessKeys: AccessKeyService,
+    private readonly defaultBucket: string,
+    private readonly localWarehouse: string | undefined,
     /** The object store's STS, when it has one: credentials then work against the store itself. */
-    private readonly stsVend?: (bucket: string, prefix: string, write: boolean, durationSeconds: number, sessionName: string) => Promise<PrefixCredential>,
+    private readonly stsVend?: (
+      bucket: string,
+      prefix: string,
+      write: boolean,
+      durationSeconds: number,
+      sessionName: string,
+    ) => Promise<PrefixCredential>,
   ) {}
 
   async vend(caller: Principal, projectId: string, instanceRef: string, req: CredentialRequest) {
     const instance = await this.instances.active(projectId, instanceRef);
-    const others = [...(req.user_names ?? []).filter((u) => u !== caller.userName), ...(req.groups ?? []), ...(req.roles ?? [])];
-    if (others.length && !caller.isAdmin) throw forbidden('only an administrator may ask for credentials on behalf of other principals');
+    const others = [
+      ...(req.user_names ?? []).filter((u) => u !== caller.userName),
+      ...(req.groups ?? []),
+      ...(req.roles ?? []),
+    ];
+    if (others.length && !caller.isAdmin)
+      throw forbidden('only an administrator may ask for credentials on behalf of other principals');
     const access = req.access ?? 'READ';
     const action = access === 'READ' ? 'SELECT' : 'INSERT';
     // The reference's ShowCredential lasts an hour unless asked otherwise.
     const duration = req.duration_seconds ?? DEFAULT_DURATION_SECONDS;
-    if (!Number.isInteger(duration) || duration < 900 || duration > 43_200) throw invalid('duration_seconds must be an integer from 900 to 43200');
+    if (!Number.isInteger(duration) || duration < 900 || duration > 43_200)
+      throw invalid('duration_seconds must be an integer from 900 to 43200');
 
     let location: string;
     let tableId = '';
     if (req.table) {
       const t = req.table;
       // Visibility and the privilege first: a table the caller may not use yields nothing, not even a hint.
-      const row = await this.tables.resolve(caller, projectId, instanceRef, t.catalog_name, t.database_name, t.table_name, caller.isAdmin ? 'read' : action);
+      const row = await this.tables.resolve(
+        caller,
+        projectId,
+        instanceRef,
+        t.catalog_name,
+        t.database_name,
+        t.table_name,
+        caller.isAdmin ? 'read' : action,
+      );
       const named = [
         ...(req.user_names ?? []).map((n) => ({ principal_name: n, principal_type: 'USER', principal_source: 'IAM' })),
         ...(req.groups ?? []).map((n) => ({ principal_name: n, principal_type: 'GROUP', principal_source: 'IAM' })),
         ...(req.roles ?? []).map((n) => ({ principal_name: n, principal_type: 'ROLE', principal_source: 'LOCAL' })),
       ].filter((p) => !(p.principal_type === 'USER' && p.principal_name === caller.userName)); // the caller was checked above
       if (caller.isAdmin && named.length) {
-        const resource = { resource_type: 'TABLE', catalog: row.catalog_name, database: row.database_name, table: row.name };
-        const answers = await this.policies.check(caller, projectId, instanceRef, named.map((p) => ({ action, principal: [p], resource })));
+        const resource = {
+          resource_type: 'TABLE',
+          catalog: row.catalog_name,
+          database: row.database_name,
+          table: row.name,
+        };
+        const answers = await this.policies.check(
+          caller,
+          projectId,
+          instanceRef,
+          named.map((p) => ({ action, principal: [p], resource })),
+        );
         const refused = named.filter((_, i) => !answers[i]?.check_result);
-        if (refused.length) throw forbidden(`${refused.map((p) => p.principal_name).join(', ')} lack ${action} on table ${row.catalog_name}.${row.database_name}.${row.name}`);
+        if (refused.length)
+          throw forbidden(
+            `${refused.map((p) => p.principal_name).join(', ')} lack ${action} on table ${row.catalog_name}.${row.database_name}.${row.name}`,
+          );
       }
-      const stored = (JSON.parse(row.definition) as { storage_descriptor?: { location?: string } }).storage_descriptor?.location;
+      const stored = (JSON.parse(row.definition) as { storage_descriptor?: { location?: string } }).storage_descriptor
+        ?.location;
       if (!stored) throw invalid(`table ${row.name} has no storage location (a view holds no data)`);
       location = stored;
       tableId = row.id;
     } else if (req.location !== undefined) {
-      if (!caller.isAdmin || others.length) throw forbidden('a credential for a bare location is issued to administrators for themselves only; name a table otherwise');
+      if (!caller.isAdmin || others.length)
+        throw forbidden(
+          'a credential for a bare location is issued to administrators for themselves only; name a table otherwise',
+        );
       location = req.location;
     } else {
-      if (!caller.isAdmin || others.length) throw forbidden('name a table: only an administrator asking for itself receives a credential for the whole instance folder');
+      if (!caller.isAdmin || others.length)
+        throw forbidden(
+          'name a table: only an administrator asking for itself receives a credential for the whole instance folder',
+        );
       location = `obs://${this.defaultBucket}/instances/${instance.id}`;
     }
 
@@ -83,25 +130,58 @@ export class CredentialService {
     await this.locations.assertUsable(caller, instance.id, location, undefined, true);
     const overlapping = await otherTableUnder(this.store.db, instance.id, target, tableId);
     if (req.table && overlapping) {
-      throw forbidden(`location ${location} also holds table ${overlapping.catalog_name}.${overlapping.database_name}.${overlapping.name}: no credential is issued for it`);
+      throw forbidden(
+        `location ${location} also holds table ${overlapping.catalog_name}.${overlapping.database_name}.${overlapping.name}: no credential is issued for it`,
+      );
     }
     const location_ = `obs://${target.bucket}/${target.key}`;
     if (this.stsVend) {
-      const c = await this.stsVend(target.bucket, `${target.key}/`, access === 'READ_WRITE', duration, `lakeform-${caller.userName}`);
-      return { access: c.access, secret: c.secret, security_token: c.sessionToken, expires_at: c.expiresAt, location: location_ };
+      const c = await this.stsVend(
+        target.bucket,
+        `${target.key}/`,
+        access === 'READ_WRITE',
+        duration,
+        `lakeform-${caller.userName}`,
+      );
+      return {
+        access: c.access,
+        secret: c.secret,
+        security_token: c.sessionToken,
+        expires_at: c.expiresAt,
+        location: location_,
+      };
     }
-    const scope: StorageScope = { bucket: target.bucket, prefixes: [`${target.key}/`], access, instanceId: instance.id };
+    const scope: StorageScope = {
+      bucket: target.bucket,
+      prefixes: [`${target.key}/`],
+      access,
+      instanceId: instance.id,
+    };
     const t = await this.accessKeys.createTemporary(caller, duration, scope);
-    return { access: t.access, secret: t.secret, security_token: t.securitytoken, expires_at: t.expires_at, location: location_ };
+    return {
+      access: t.access,
+      secret: t.secret,
+      security_token: t.securitytoken,
+      expires_at: t.expires_at,
+      location: location_,
+    };
   }
 
   /** The bucket and key a location names, for either storage spelling or a file under the local warehouse. */
   private coordinates(location: string): { bucket: string; key: string; file?: string } {
     const c = storageCoordinates(location, this.localWarehouse);
-    if (!c) throw invalid(`location ${location} is not an obs:// or s3:// location, nor a file under the local warehouse`);
+    if (!c)
+      throw invalid(`location ${location} is not an obs:// or s3:// location, nor a file under the local warehouse`);
     const { bucket, key } = c;
-    if (!bucket || !key || METACHARACTERS.test(key) || key.split('/').some((s) => s === '' || s === '.' || s === '..')) {
-      throw invalid(`location ${location} must be a plain path inside a bucket: no wildcards, policy characters or relative segments`);
+    if (
+      !bucket ||
+      !key ||
+      METACHARACTERS.test(key) ||
+      key.split('/').some((s) => s === '' || s === '.' || s === '..')
+    ) {
+      throw invalid(
+        `location ${location} must be a plain path inside a bucket: no wildcards, policy characters or relative segments`,
+      );
     }
     return c;
   }

@@ -1,10 +1,10 @@
 import path from 'node:path';
 import { LRUCache } from 'lru-cache';
-import type { Db, Store } from '../../store/store.js';
-import { nowIso } from '../../store/store.js';
-import * as repo from '../../store/console/location-repository.js';
 import type { ObjectStorage } from '../../storage/object-storage.js';
 import { parseLocation } from '../../storage/object-storage.js';
+import * as repo from '../../store/console/location-repository.js';
+import type { Db, Store } from '../../store/store.js';
+import { nowIso } from '../../store/store.js';
 import { conflict, forbidden, invalid, notFound } from '../errors.js';
 import type { Principal } from '../iam/principal.js';
 import { validateLocation } from '../lakecat/names.js';
@@ -13,7 +13,10 @@ import { validateLocation } from '../lakecat/names.js';
  * The bucket and key a location names: obs:// and s3:// name the same storage, and a file
  * under the local warehouse is <warehouse>/<bucket>/<key>. Null for anything else.
  */
-export function storageCoordinates(location: string, localWarehouse: string | undefined): { bucket: string; key: string; file?: string } | null {
+export function storageCoordinates(
+  location: string,
+  localWarehouse: string | undefined,
+): { bucket: string; key: string; file?: string } | null {
   const parsed = parseLocation(location);
   if (!parsed) return null;
   if (parsed.scheme !== 'file') return { bucket: parsed.bucket, key: parsed.key.replace(/\/+$/, '') };
@@ -36,14 +39,21 @@ export function isWithin(location: string, root: string): boolean {
  * warehouse folders).
  */
 export class LocationService {
-  constructor(private readonly store: Store, private readonly storage: ObjectStorage, private readonly localWarehouse: string | undefined, private readonly defaultBucket: string) {}
+  constructor(
+    private readonly store: Store,
+    private readonly storage: ObjectStorage,
+    private readonly localWarehouse: string | undefined,
+    private readonly defaultBucket: string,
+  ) {}
 
   /** A location in its one stored spelling; wildcards and relative segments never pass. */
   private normalize(location: string): string {
-    if (/[*?[\]{}]/.test(location)) throw invalid(`location '${location}' must be a plain path: wildcards are not allowed`);
+    if (/[*?[\]{}]/.test(location))
+      throw invalid(`location '${location}' must be a plain path: wildcards are not allowed`);
     const clean = validateLocation('location', location, this.localWarehouse).replace(/\/+$/, '');
     const parsed = parseLocation(clean);
-    if (!parsed || (parsed.scheme !== 'file' && !parsed.key)) throw invalid(`location '${location}' must name a path inside a bucket`);
+    if (!parsed || (parsed.scheme !== 'file' && !parsed.key))
+      throw invalid(`location '${location}' must name a path inside a bucket`);
     return clean;
   }
 
@@ -63,11 +73,24 @@ export class LocationService {
     for (const l of clean) {
       const parsed = parseLocation(l);
       if (parsed && parsed.scheme !== 'file' && !(await this.storage.bucketExists(parsed.bucket))) {
-        throw notFound(`bucket ${parsed.bucket} of location ${l} does not exist in the object storage`, 'common.01000001');
+        throw notFound(
+          `bucket ${parsed.bucket} of location ${l} does not exist in the object storage`,
+          'common.01000001',
+        );
       }
     }
     const now = nowIso();
-    await this.store.transaction((trx) => repo.insertLocations(trx, clean.map((location) => ({ domain_id: caller.domainId, location, created_by: caller.userName, created_at: now }))));
+    await this.store.transaction((trx) =>
+      repo.insertLocations(
+        trx,
+        clean.map((location) => ({
+          domain_id: caller.domainId,
+          location,
+          created_by: caller.userName,
+          created_at: now,
+        })),
+      ),
+    );
     return { locations: clean };
   }
 
@@ -83,7 +106,8 @@ export class LocationService {
       for (const l of clean) {
         const user = await repo.objectUnder(trx, caller.domainId, l);
         if (user) throw conflict(`location ${l} is used by ${user}: move or drop it first`);
-        if (!(await repo.deleteLocation(trx, caller.domainId, l))) throw notFound(`location ${l} is not authorized`, 'common.01000001');
+        if (!(await repo.deleteLocation(trx, caller.domainId, l)))
+          throw notFound(`location ${l} is not authorized`, 'common.01000001');
       }
     });
     return { locations: clean };
@@ -95,22 +119,36 @@ export class LocationService {
    * locations once it has any (`strict`: even when it has none). The instance's own folder of
    * the default bucket is always allowed, another instance's never.
    */
-  async assertUsable(caller: Principal, instanceId: string, location: string, q: Db = this.store.db, strict = false): Promise<void> {
+  async assertUsable(
+    caller: Principal,
+    instanceId: string,
+    location: string,
+    q: Db = this.store.db,
+    strict = false,
+  ): Promise<void> {
     const parsed = storageCoordinates(location, this.localWarehouse);
     if (!parsed) return; // validateLocation has refused what is neither storage nor the warehouse
-    if (!(await this.bucketExists(parsed.bucket))) throw invalid(`location ${location} is in bucket ${parsed.bucket}, which the object storage does not have`);
+    if (!(await this.bucketExists(parsed.bucket)))
+      throw invalid(`location ${location} is in bucket ${parsed.bucket}, which the object storage does not have`);
     // The default bucket's instance folders each belong to their instance: another's is never allowed.
     if (parsed.bucket === this.defaultBucket && isWithin(parsed.key, 'instances')) {
       if (isWithin(parsed.key, `instances/${instanceId}`)) return;
       throw forbidden(`location ${location} is inside another instance's warehouse folder`);
     }
     if (!(await this.isAuthorized(caller.domainId, parsed, q, !strict))) {
-      throw forbidden(`location ${location} is outside the account's authorized locations (ListAuthorizedLocation lists them)`);
+      throw forbidden(
+        `location ${location} is outside the account's authorized locations (ListAuthorizedLocation lists them)`,
+      );
     }
   }
 
   /** Whether a bucket path lies inside one of the account's authorized locations; `unlessNone`: true when it has none. */
-  async isAuthorized(domainId: string, parsed: { bucket: string; key: string }, q: Db = this.store.db, unlessNone = false): Promise<boolean> {
+  async isAuthorized(
+    domainId: string,
+    parsed: { bucket: string; key: string },
+    q: Db = this.store.db,
+    unlessNone = false,
+  ): Promise<boolean> {
     const authorized = (await repo.allLocations(q, domainId)).map((r) => r.location);
     if (authorized.length === 0) return unlessNone;
     const bucketPath = `${parsed.bucket}/${parsed.key}`.replace(/\/+$/, '');

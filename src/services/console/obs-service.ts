@@ -1,7 +1,7 @@
-import type { Store } from '../../store/store.js';
-import { instanceIdsOf } from '../../store/instances/instance-repository.js';
 import type { ObjectStorage } from '../../storage/object-storage.js';
 import { compareKeys } from '../../storage/object-storage.js';
+import { instanceIdsOf } from '../../store/instances/instance-repository.js';
+import type { Store } from '../../store/store.js';
 import { forbidden, notFound } from '../errors.js';
 import type { Principal } from '../iam/principal.js';
 import type { LocationService } from './location-service.js';
@@ -19,13 +19,17 @@ function disjoint(prefixes: string[]): string[] {
  */
 export class ObsService {
   constructor(
-    private readonly store: Store, private readonly storage: ObjectStorage, private readonly locations: LocationService,
-    private readonly defaultBucket: string, private readonly region: string,
+    private readonly store: Store,
+    private readonly storage: ObjectStorage,
+    private readonly locations: LocationService,
+    private readonly defaultBucket: string,
+    private readonly region: string,
   ) {}
 
   private async prefixes(caller: Principal, projectId: string, bucket: string): Promise<string[] | undefined> {
     const out = await this.locations.prefixesIn(caller.domainId, bucket);
-    if (bucket === this.defaultBucket) for (const id of await instanceIdsOf(this.store.db, projectId)) out.push(`instances/${id}/`);
+    if (bucket === this.defaultBucket)
+      for (const id of await instanceIdsOf(this.store.db, projectId)) out.push(`instances/${id}/`);
     return bucket === this.defaultBucket || out.length > 0 ? disjoint(out) : undefined;
   }
 
@@ -33,19 +37,33 @@ export class ObsService {
     if (!caller.isAdmin) throw forbidden('browsing object storage needs an administrator of the project');
     const visible = await this.locations.buckets(caller.domainId);
     visible.add(this.defaultBucket);
-    const all = (await this.storage.listBuckets()).filter((b) => visible.has(b.name)).sort((a, b) => compareKeys(a.name, b.name));
+    const all = (await this.storage.listBuckets())
+      .filter((b) => visible.has(b.name))
+      .sort((a, b) => compareKeys(a.name, b.name));
     return {
-      buckets: all.slice(offset, offset + limit).map((b) => ({ id: b.name, name: b.name, location: this.region, creation_date: b.createdAt.toISOString() })),
+      buckets: all
+        .slice(offset, offset + limit)
+        .map((b) => ({ id: b.name, name: b.name, location: this.region, creation_date: b.createdAt.toISOString() })),
       total: all.length,
     };
   }
 
-  async listObjects(caller: Principal, projectId: string, bucket: string, q: { prefix?: string; marker?: string; limit: number }) {
+  async listObjects(
+    caller: Principal,
+    projectId: string,
+    bucket: string,
+    q: { prefix?: string; marker?: string; limit: number },
+  ) {
     // A vended storage credential lists its own prefixes and nothing else.
     const scope = caller.storageScope;
     if (!scope && !caller.isAdmin) throw forbidden('browsing object storage needs an administrator of the project');
-    const allowed = scope ? (scope.bucket === bucket ? disjoint(scope.prefixes) : undefined) : await this.prefixes(caller, projectId, bucket);
-    if (!allowed || !(await this.storage.bucketExists(bucket))) throw notFound(`bucket ${bucket} does not exist`, 'common.01000001');
+    const allowed = scope
+      ? scope.bucket === bucket
+        ? disjoint(scope.prefixes)
+        : undefined
+      : await this.prefixes(caller, projectId, bucket);
+    if (!allowed || !(await this.storage.bucketExists(bucket)))
+      throw notFound(`bucket ${bucket} does not exist`, 'common.01000001');
     const prefix = q.prefix ?? '';
     // The requested prefix inside an allowed one lists as asked; above several, each allowed one below it is listed in turn.
     const ranges = allowed.some((a) => prefix.startsWith(a)) ? [prefix] : allowed.filter((a) => a.startsWith(prefix));
@@ -54,9 +72,16 @@ export class ObsService {
     for (const range of ranges) {
       if (q.marker && compareKeys(q.marker, range) >= 0 && !q.marker.startsWith(range)) continue;
       const want = q.limit - names.length;
-      const r = await this.storage.listObjects(bucket, { prefix: range, marker: q.marker?.startsWith(range) ? q.marker || undefined : undefined, limit: want });
+      const r = await this.storage.listObjects(bucket, {
+        prefix: range,
+        marker: q.marker?.startsWith(range) ? q.marker || undefined : undefined,
+        limit: want,
+      });
       names.push(...r.objects.map((o) => o.key));
-      if (r.nextMarker) { next = r.nextMarker; break; }
+      if (r.nextMarker) {
+        next = r.nextMarker;
+        break;
+      }
       if (names.length >= q.limit) {
         // Full exactly at a range's end: the next call resumes after the last name.
         if (range !== ranges[ranges.length - 1]) next = names[names.length - 1] as string;

@@ -1,18 +1,21 @@
 import { randomBytes } from 'node:crypto';
-import type { RoleMemberRow, RoleRow } from '../../store/schema.js';
-import { type Db, nowIso, type Store, type Tx } from '../../store/store.js';
+import { appendAudit } from '../../store/governance/audit-repository.js';
+import { bumpGovernance } from '../../store/governance/policy-repository.js';
 import * as repo from '../../store/governance/role-repository.js';
 import { findUserByName } from '../../store/iam/users-repository.js';
+import type { RoleMemberRow, RoleRow } from '../../store/schema.js';
+import { type Db, nowIso, type Store, type Tx } from '../../store/store.js';
 import { forbidden, notFound, unlessDuplicate } from '../errors.js';
 import type { Principal } from '../iam/principal.js';
 import type { InstanceService } from '../instances/instance-service.js';
 import { keysetPage, type Paging } from '../paging.js';
 import type { PolicyService } from './policy-service.js';
 import { missingPrincipals, type PrincipalRef } from './principals.js';
-import { bumpGovernance } from '../../store/governance/policy-repository.js';
-import { appendAudit } from '../../store/governance/audit-repository.js';
 
-export interface RoleRef { role_name: string; principal_source?: string }
+export interface RoleRef {
+  role_name: string;
+  principal_source?: string;
+}
 
 /** Roles are LakeCat's own principals: they come from here, not from a directory. */
 export const ROLE_SOURCE = 'LOCAL';
@@ -20,8 +23,16 @@ export const MAX_ROLE_NAMES = 100_000;
 
 const newId = () => randomBytes(16).toString('hex');
 const memberKey = (p: PrincipalRef) => `${p.principal_name}/${p.principal_type}/${p.principal_source}`;
-const roleView = (r: RoleRow) => ({ role_name: r.name, description: r.description, principal_source: r.principal_source });
-const memberView = (m: RoleMemberRow): PrincipalRef => ({ principal_name: m.principal_name, principal_source: m.principal_source, principal_type: m.principal_type });
+const roleView = (r: RoleRow) => ({
+  role_name: r.name,
+  description: r.description,
+  principal_source: r.principal_source,
+});
+const memberView = (m: RoleMemberRow): PrincipalRef => ({
+  principal_name: m.principal_name,
+  principal_source: m.principal_source,
+  principal_type: m.principal_type,
+});
 
 /**
  * Roles of an instance and who holds them. Members are IAM users and groups of the project's
@@ -30,16 +41,37 @@ const memberView = (m: RoleMemberRow): PrincipalRef => ({ principal_name: m.prin
  * project's administrators; a user may read their own roles.
  */
 export class RoleService {
-  constructor(private readonly store: Store, private readonly instances: InstanceService, private readonly policies: PolicyService) {}
+  constructor(
+    private readonly store: Store,
+    private readonly instances: InstanceService,
+    private readonly policies: PolicyService,
+  ) {}
 
   private async admin(caller: Principal, projectId: string, instanceRef: string): Promise<string> {
     const instance = await this.instances.active(projectId, instanceRef);
-    if (!caller.isAdmin) throw forbidden('managing roles, users and groups of an instance needs an administrator of the project');
+    if (!caller.isAdmin)
+      throw forbidden('managing roles, users and groups of an instance needs an administrator of the project');
     return instance.id;
   }
 
-  private audit(q: Db, caller: Principal, projectId: string, instanceId: string, action: string, resource: string, detail?: unknown) {
-    return appendAudit(q, { project_id: projectId, instance_id: instanceId, principal: caller.userName, action, resource, result: 'success', detail: detail === undefined ? null : JSON.stringify(detail) });
+  private audit(
+    q: Db,
+    caller: Principal,
+    projectId: string,
+    instanceId: string,
+    action: string,
+    resource: string,
+    detail?: unknown,
+  ) {
+    return appendAudit(q, {
+      project_id: projectId,
+      instance_id: instanceId,
+      principal: caller.userName,
+      action,
+      resource,
+      result: 'success',
+      detail: detail === undefined ? null : JSON.stringify(detail),
+    });
   }
 
   private async role(q: Db, instanceId: string, name: string): Promise<RoleRow> {
@@ -48,14 +80,29 @@ export class RoleService {
     return r;
   }
 
-  async create(caller: Principal, projectId: string, instanceRef: string, input: { role_name: string; description?: string }) {
+  async create(
+    caller: Principal,
+    projectId: string,
+    instanceRef: string,
+    input: { role_name: string; description?: string },
+  ) {
     const instanceId = await this.admin(caller, projectId, instanceRef);
     const now = nowIso();
-    const row: RoleRow = { id: newId(), instance_id: instanceId, name: input.role_name.toLowerCase(), description: input.description ?? '', principal_source: ROLE_SOURCE, created_at: now, updated_at: now };
-    await unlessDuplicate(`role ${row.name} already exists`, () => this.store.transaction(async (trx) => {
-      await repo.insertRole(trx, row);
-      await this.audit(trx, caller, projectId, instanceId, 'CREATE_ROLE', `role ${row.name}`);
-    }));
+    const row: RoleRow = {
+      id: newId(),
+      instance_id: instanceId,
+      name: input.role_name.toLowerCase(),
+      description: input.description ?? '',
+      principal_source: ROLE_SOURCE,
+      created_at: now,
+      updated_at: now,
+    };
+    await unlessDuplicate(`role ${row.name} already exists`, () =>
+      this.store.transaction(async (trx) => {
+        await repo.insertRole(trx, row);
+        await this.audit(trx, caller, projectId, instanceId, 'CREATE_ROLE', `role ${row.name}`);
+      }),
+    );
     return roleView(row);
   }
 
@@ -65,17 +112,32 @@ export class RoleService {
   }
 
   /** A different role_name renames the role; its members and its own memberships follow. */
-  async update(caller: Principal, projectId: string, instanceRef: string, name: string, input: { role_name: string; description?: string }) {
+  async update(
+    caller: Principal,
+    projectId: string,
+    instanceRef: string,
+    name: string,
+    input: { role_name: string; description?: string },
+  ) {
     const instanceId = await this.admin(caller, projectId, instanceRef);
     return this.store.transaction(async (trx) => {
       const current = await this.role(trx, instanceId, name);
-      const patch = { name: input.role_name.toLowerCase(), description: input.description ?? current.description, updated_at: nowIso() };
-      await unlessDuplicate(`role ${patch.name} already exists`, () => repo.updateRole(trx, instanceId, current.name, patch));
+      const patch = {
+        name: input.role_name.toLowerCase(),
+        description: input.description ?? current.description,
+        updated_at: nowIso(),
+      };
+      await unlessDuplicate(`role ${patch.name} already exists`, () =>
+        repo.updateRole(trx, instanceId, current.name, patch),
+      );
       if (patch.name !== current.name) {
         await this.policies.roleRenamed(trx, projectId, instanceId, current.name, patch.name);
         await bumpGovernance(trx, instanceId);
       }
-      await this.audit(trx, caller, projectId, instanceId, 'UPDATE_ROLE', `role ${current.name}`, { role_name: patch.name, description: patch.description });
+      await this.audit(trx, caller, projectId, instanceId, 'UPDATE_ROLE', `role ${current.name}`, {
+        role_name: patch.name,
+        description: patch.description,
+      });
       return roleView({ ...current, ...patch });
     });
   }
@@ -116,11 +178,21 @@ export class RoleService {
   }
 
   /** Checks principals before they join a role: directory users and groups must exist, roles too, and no role may contain itself. */
-  private async checkPrincipals(trx: Tx, caller: Principal, instanceId: string, roleName: string, principals: PrincipalRef[]): Promise<void> {
+  private async checkPrincipals(
+    trx: Tx,
+    caller: Principal,
+    instanceId: string,
+    roleName: string,
+    principals: PrincipalRef[],
+  ): Promise<void> {
     const errors = await missingPrincipals(trx, caller.domainId, instanceId, principals);
     for (const p of principals) {
       const member = p.principal_name.toLowerCase();
-      if (p.principal_type === 'ROLE' && !errors.some((e) => e === `role ${member} does not exist`) && await this.reaches(trx, instanceId, roleName, member)) {
+      if (
+        p.principal_type === 'ROLE' &&
+        !errors.some((e) => e === `role ${member} does not exist`) &&
+        (await this.reaches(trx, instanceId, roleName, member))
+      ) {
         errors.push(`role ${member} would contain role ${roleName}, which contains it: roles may not form a cycle`);
       }
     }
@@ -136,21 +208,36 @@ export class RoleService {
       if (r === from) return true;
       if (seen.has(r)) continue;
       seen.add(r);
-      queue.push(...await repo.rolesOfMember(trx, instanceId, 'ROLE', r));
+      queue.push(...(await repo.rolesOfMember(trx, instanceId, 'ROLE', r)));
     }
     return false;
   }
 
   private normalized(p: PrincipalRef): PrincipalRef {
-    return p.principal_type === 'ROLE' ? { ...p, principal_name: p.principal_name.toLowerCase(), principal_source: ROLE_SOURCE } : p;
+    return p.principal_type === 'ROLE'
+      ? { ...p, principal_name: p.principal_name.toLowerCase(), principal_source: ROLE_SOURCE }
+      : p;
   }
 
   private memberRows(instanceId: string, roleName: string, principals: PrincipalRef[]): RoleMemberRow[] {
     const now = nowIso();
-    return principals.map((p) => ({ id: newId(), instance_id: instanceId, role_name: roleName, member_key: memberKey(p), ...p, created_at: now }));
+    return principals.map((p) => ({
+      id: newId(),
+      instance_id: instanceId,
+      role_name: roleName,
+      member_key: memberKey(p),
+      ...p,
+      created_at: now,
+    }));
   }
 
-  async addPrincipals(caller: Principal, projectId: string, instanceRef: string, roleName: string, principals: PrincipalRef[]): Promise<void> {
+  async addPrincipals(
+    caller: Principal,
+    projectId: string,
+    instanceRef: string,
+    roleName: string,
+    principals: PrincipalRef[],
+  ): Promise<void> {
     const instanceId = await this.admin(caller, projectId, instanceRef);
     const wanted = principals.map((p) => this.normalized(p));
     await this.store.transaction(async (trx) => {
@@ -162,18 +249,35 @@ export class RoleService {
     });
   }
 
-  async removePrincipals(caller: Principal, projectId: string, instanceRef: string, roleName: string, principals: PrincipalRef[]): Promise<void> {
+  async removePrincipals(
+    caller: Principal,
+    projectId: string,
+    instanceRef: string,
+    roleName: string,
+    principals: PrincipalRef[],
+  ): Promise<void> {
     const instanceId = await this.admin(caller, projectId, instanceRef);
     await this.store.transaction(async (trx) => {
       const role = await this.role(trx, instanceId, roleName);
-      await repo.removeMembers(trx, instanceId, role.name, principals.map((p) => memberKey(this.normalized(p))));
+      await repo.removeMembers(
+        trx,
+        instanceId,
+        role.name,
+        principals.map((p) => memberKey(this.normalized(p))),
+      );
       await bumpGovernance(trx, instanceId);
       await this.audit(trx, caller, projectId, instanceId, 'REVOKE_PRINCIPALS', `role ${role.name}`, principals);
     });
   }
 
   /** Replaces a role's members with exactly these; returns them. */
-  async replacePrincipals(caller: Principal, projectId: string, instanceRef: string, roleName: string, principals: PrincipalRef[]): Promise<PrincipalRef[]> {
+  async replacePrincipals(
+    caller: Principal,
+    projectId: string,
+    instanceRef: string,
+    roleName: string,
+    principals: PrincipalRef[],
+  ): Promise<PrincipalRef[]> {
     const instanceId = await this.admin(caller, projectId, instanceRef);
     const wanted = principals.map((p) => this.normalized(p));
     return this.store.transaction(async (trx) => {
@@ -187,7 +291,13 @@ export class RoleService {
     });
   }
 
-  async principals(caller: Principal, projectId: string, instanceRef: string, roleName: string, q: Paging & { pattern?: string }) {
+  async principals(
+    caller: Principal,
+    projectId: string,
+    instanceRef: string,
+    roleName: string,
+    q: Paging & { pattern?: string },
+  ) {
     const instanceId = await this.admin(caller, projectId, instanceRef);
     const role = await this.role(this.store.db, instanceId, roleName);
     const f = { instanceId, roleName: role.name, pattern: q.pattern };
@@ -205,12 +315,23 @@ export class RoleService {
 
   // A user's roles. The user is named in the path; an IAM user of the domain must exist.
 
-  private async userScope(caller: Principal, projectId: string, instanceRef: string, userName: string, write: boolean): Promise<string> {
+  private async userScope(
+    caller: Principal,
+    projectId: string,
+    instanceRef: string,
+    userName: string,
+    write: boolean,
+  ): Promise<string> {
     const instance = await this.instances.active(projectId, instanceRef);
     if (!caller.isAdmin && (write || caller.userName !== userName)) {
-      throw forbidden(write ? 'granting roles needs an administrator of the project' : 'a user may list only their own roles; other users\' need an administrator');
+      throw forbidden(
+        write
+          ? 'granting roles needs an administrator of the project'
+          : "a user may list only their own roles; other users' need an administrator",
+      );
     }
-    if (!(await findUserByName(this.store.db, caller.domainId, userName))) throw notFound(`IAM user ${userName} does not exist`, 'common.01000001');
+    if (!(await findUserByName(this.store.db, caller.domainId, userName)))
+      throw notFound(`IAM user ${userName} does not exist`, 'common.01000001');
     return instance.id;
   }
 
@@ -218,7 +339,8 @@ export class RoleService {
     const names = [...new Set(refs.map((r) => r.role_name.toLowerCase()))];
     const found = await repo.findRolesByName(trx, instanceId, names);
     const missing = names.filter((n) => !found.some((r) => r.name === n));
-    if (missing.length) throw notFound(`no role was changed: role ${missing.join(', ')} does not exist`, 'common.01000001');
+    if (missing.length)
+      throw notFound(`no role was changed: role ${missing.join(', ')} does not exist`, 'common.01000001');
     return found;
   }
 
@@ -226,24 +348,44 @@ export class RoleService {
     return { principal_name: userName, principal_source: 'IAM', principal_type: 'USER' };
   }
 
-  async userRoles(caller: Principal, projectId: string, instanceRef: string, userName: string, q: Paging & { pattern?: string }) {
+  async userRoles(
+    caller: Principal,
+    projectId: string,
+    instanceRef: string,
+    userName: string,
+    q: Paging & { pattern?: string },
+  ) {
     const instanceId = await this.userScope(caller, projectId, instanceRef, userName, false);
     return this.pageOfRoles({ instanceId, pattern: q.pattern, memberName: userName, memberType: 'USER' }, q);
   }
 
-  async grantRoles(caller: Principal, projectId: string, instanceRef: string, userName: string, refs: RoleRef[]): Promise<void> {
+  async grantRoles(
+    caller: Principal,
+    projectId: string,
+    instanceRef: string,
+    userName: string,
+    refs: RoleRef[],
+  ): Promise<void> {
     const instanceId = await this.userScope(caller, projectId, instanceRef, userName, true);
     await this.store.transaction(async (trx) => {
-      for (const role of await this.rolesNamed(trx, instanceId, refs)) await repo.addMembers(trx, this.memberRows(instanceId, role.name, [this.userMember(userName)]));
+      for (const role of await this.rolesNamed(trx, instanceId, refs))
+        await repo.addMembers(trx, this.memberRows(instanceId, role.name, [this.userMember(userName)]));
       await bumpGovernance(trx, instanceId);
       await this.audit(trx, caller, projectId, instanceId, 'GRANT_ROLES', `user ${userName}`, refs);
     });
   }
 
-  async revokeRoles(caller: Principal, projectId: string, instanceRef: string, userName: string, refs: RoleRef[]): Promise<void> {
+  async revokeRoles(
+    caller: Principal,
+    projectId: string,
+    instanceRef: string,
+    userName: string,
+    refs: RoleRef[],
+  ): Promise<void> {
     const instanceId = await this.userScope(caller, projectId, instanceRef, userName, true);
     await this.store.transaction(async (trx) => {
-      for (const role of await this.rolesNamed(trx, instanceId, refs)) await repo.removeMembers(trx, instanceId, role.name, [memberKey(this.userMember(userName))]);
+      for (const role of await this.rolesNamed(trx, instanceId, refs))
+        await repo.removeMembers(trx, instanceId, role.name, [memberKey(this.userMember(userName))]);
       await bumpGovernance(trx, instanceId);
       await this.audit(trx, caller, projectId, instanceId, 'REVOKE_ROLES', `user ${userName}`, refs);
     });
@@ -254,8 +396,15 @@ export class RoleService {
     const instanceId = await this.userScope(caller, projectId, instanceRef, userName, true);
     return this.store.transaction(async (trx) => {
       const wanted = await this.rolesNamed(trx, instanceId, refs);
-      await repo.removeMemberEverywhere(trx, instanceId, 'USER', userName, wanted.map((r) => r.name));
-      for (const role of wanted) await repo.addMembers(trx, this.memberRows(instanceId, role.name, [this.userMember(userName)]));
+      await repo.removeMemberEverywhere(
+        trx,
+        instanceId,
+        'USER',
+        userName,
+        wanted.map((r) => r.name),
+      );
+      for (const role of wanted)
+        await repo.addMembers(trx, this.memberRows(instanceId, role.name, [this.userMember(userName)]));
       await bumpGovernance(trx, instanceId);
       await this.audit(trx, caller, projectId, instanceId, 'UPDATE_ROLES', `user ${userName}`, refs);
       return wanted.map(roleView);
@@ -264,7 +413,12 @@ export class RoleService {
 
   // The domain's directory, as LakeCat sees it: IAM users and groups.
 
-  async users(caller: Principal, projectId: string, instanceRef: string, q: Paging & { source: string; pattern?: string }) {
+  async users(
+    caller: Principal,
+    projectId: string,
+    instanceRef: string,
+    q: Paging & { source: string; pattern?: string },
+  ) {
     await this.admin(caller, projectId, instanceRef);
     if (q.source !== 'IAM') return { users: [], page_info: { current_count: 0 } }; // no external directory is connected
     const db = this.store.db;
@@ -277,7 +431,10 @@ export class RoleService {
       keyOf: (u) => u.name,
       markerOf: (u) => u.id,
     });
-    return { users: page.rows.map((u) => ({ user_id: u.id, user_name: u.name, user_source: 'IAM' })), page_info: page.info };
+    return {
+      users: page.rows.map((u) => ({ user_id: u.id, user_name: u.name, user_source: 'IAM' })),
+      page_info: page.info,
+    };
   }
 
   async groups(caller: Principal, projectId: string, instanceRef: string, q: Paging & { source: string }) {
@@ -292,6 +449,9 @@ export class RoleService {
       keyOf: (g) => g.name,
       markerOf: (g) => g.id,
     });
-    return { user_group: page.rows.map((g) => ({ group_id: g.id, group_name: g.name, group_source: 'IAM' })), page_info: page.info };
+    return {
+      user_group: page.rows.map((g) => ({ group_id: g.id, group_name: g.name, group_source: 'IAM' })),
+      page_info: page.info,
+    };
   }
 }

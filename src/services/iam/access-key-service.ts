@@ -1,10 +1,10 @@
 import { LRUCache } from 'lru-cache';
+import * as keysRepo from '../../store/iam/access-keys-repository.js';
+import * as projectsRepo from '../../store/iam/projects-repository.js';
+import * as usersRepo from '../../store/iam/users-repository.js';
+import type { AccessKeyRow } from '../../store/schema.js';
 import type { Store } from '../../store/store.js';
 import { isUniqueViolation, nowIso } from '../../store/store.js';
-import type { AccessKeyRow } from '../../store/schema.js';
-import * as keysRepo from '../../store/iam/access-keys-repository.js';
-import * as usersRepo from '../../store/iam/users-repository.js';
-import * as projectsRepo from '../../store/iam/projects-repository.js';
 import { forbidden, invalid, notFound, ServiceError } from '../errors.js';
 import { newAccessKeyId, newOpaqueToken, newSecretKey, type SecretBox, sha256Hex } from './crypto-util.js';
 import type { Principal, StorageScope } from './principal.js';
@@ -13,27 +13,49 @@ import type { TokenService } from './token-service.js';
 export const MAX_PERMANENT_KEYS_PER_USER = 2;
 
 export interface AccessKeyView {
-  access: string; user_id: string; status: string; description: string; create_time: string; last_use_time?: string;
+  access: string;
+  user_id: string;
+  status: string;
+  description: string;
+  create_time: string;
+  last_use_time?: string;
 }
 
-export interface TemporaryCredential { access: string; secret: string; securitytoken: string; expires_at: string }
+export interface TemporaryCredential {
+  access: string;
+  secret: string;
+  securitytoken: string;
+  expires_at: string;
+}
 
 /** What a verified signature stands for. */
-export interface KeyCredentials { secret: string; principal: Principal }
+export interface KeyCredentials {
+  secret: string;
+  principal: Principal;
+}
 
 const view = (k: AccessKeyRow): AccessKeyView => ({
-  access: k.access, user_id: k.user_id, status: k.status, description: k.description, create_time: k.created_at,
+  access: k.access,
+  user_id: k.user_id,
+  status: k.status,
+  description: k.description,
+  create_time: k.created_at,
   ...(k.last_used_at ? { last_use_time: k.last_used_at } : {}),
 });
 
 /** Permanent and temporary AK/SK pairs; secrets are sealed at rest and shown once. */
 export class AccessKeyService {
-  constructor(private readonly store: Store, private readonly box: SecretBox, private readonly tokens: TokenService) {}
+  constructor(
+    private readonly store: Store,
+    private readonly box: SecretBox,
+    private readonly tokens: TokenService,
+  ) {}
 
   private async ownedUser(caller: Principal, userId: string) {
     const user = await usersRepo.findUserById(this.store.db, userId);
     if (!user || user.domain_id !== caller.domainId) throw notFound(`user ${userId} does not exist`);
-    if (user.id !== caller.userId && !caller.isAdmin) throw forbidden('only an administrator may manage the access keys of another user');
+    if (user.id !== caller.userId && !caller.isAdmin)
+      throw forbidden('only an administrator may manage the access keys of another user');
     return user;
   }
 
@@ -42,14 +64,26 @@ export class AccessKeyService {
     if (description.length > 255) throw invalid('description must be at most 255 characters');
     const secret = newSecretKey();
     const row: AccessKeyRow = {
-      access: newAccessKeyId(), user_id: userId, secret_enc: this.box.seal(secret), status: 'active', description,
-      kind: 'permanent', session_token_hash: null, project_id: null, expires_at: null, created_at: nowIso(), last_used_at: null,
+      access: newAccessKeyId(),
+      user_id: userId,
+      secret_enc: this.box.seal(secret),
+      status: 'active',
+      description,
+      kind: 'permanent',
+      session_token_hash: null,
+      project_id: null,
+      expires_at: null,
+      created_at: nowIso(),
+      last_used_at: null,
     };
     await this.store.transaction(async (trx) => {
       // The user's row lock makes the count and the insert one step for concurrent creates.
       await usersRepo.lockUser(this.store, trx, userId);
-      if (await keysRepo.countPermanentKeys(trx, userId) >= MAX_PERMANENT_KEYS_PER_USER) {
-        throw new ServiceError('quota_exceeded', `a user may hold at most ${MAX_PERMANENT_KEYS_PER_USER} access keys; delete one first`);
+      if ((await keysRepo.countPermanentKeys(trx, userId)) >= MAX_PERMANENT_KEYS_PER_USER) {
+        throw new ServiceError(
+          'quota_exceeded',
+          `a user may hold at most ${MAX_PERMANENT_KEYS_PER_USER} access keys; delete one first`,
+        );
       }
       await keysRepo.insertAccessKey(trx, row);
     });
@@ -76,10 +110,16 @@ export class AccessKeyService {
     return view(await this.ownedKey(caller, access));
   }
 
-  async update(caller: Principal, access: string, patch: { status?: string; description?: string }): Promise<AccessKeyView> {
+  async update(
+    caller: Principal,
+    access: string,
+    patch: { status?: string; description?: string },
+  ): Promise<AccessKeyView> {
     await this.ownedKey(caller, access);
-    if (patch.status !== undefined && patch.status !== 'active' && patch.status !== 'inactive') throw invalid("status must be 'active' or 'inactive'");
-    if (patch.description !== undefined && patch.description.length > 255) throw invalid('description must be at most 255 characters');
+    if (patch.status !== undefined && patch.status !== 'active' && patch.status !== 'inactive')
+      throw invalid("status must be 'active' or 'inactive'");
+    if (patch.description !== undefined && patch.description.length > 255)
+      throw invalid('description must be at most 255 characters');
     await keysRepo.updateAccessKey(this.store.db, access, patch);
     return view(await this.ownedKey(caller, access));
   }
@@ -90,7 +130,11 @@ export class AccessKeyService {
   }
 
   /** A short-lived AK/SK + security token carrying the caller's identity and project scope. */
-  async createTemporary(caller: Principal, durationSeconds = 900, storageScope?: StorageScope): Promise<TemporaryCredential> {
+  async createTemporary(
+    caller: Principal,
+    durationSeconds = 900,
+    storageScope?: StorageScope,
+  ): Promise<TemporaryCredential> {
     // A storage credential may also be asked for with a signature: it reaches far less than its asker.
     if (caller.via !== 'token' && !storageScope) throw forbidden('temporary access keys are issued against a token');
     if (!Number.isInteger(durationSeconds) || durationSeconds < 900 || durationSeconds > 86400) {
@@ -106,8 +150,17 @@ export class AccessKeyService {
       const access = newAccessKeyId();
       try {
         await keysRepo.insertAccessKey(this.store.db, {
-          access, user_id: caller.userId, secret_enc: this.box.seal(secret), status: 'active', description: '',
-          kind: 'temporary', session_token_hash: sha256Hex(securitytoken), project_id: caller.projectId, expires_at, created_at: nowIso(), last_used_at: null,
+          access,
+          user_id: caller.userId,
+          secret_enc: this.box.seal(secret),
+          status: 'active',
+          description: '',
+          kind: 'temporary',
+          session_token_hash: sha256Hex(securitytoken),
+          project_id: caller.projectId,
+          expires_at,
+          created_at: nowIso(),
+          last_used_at: null,
           storage_scope: storageScope ? JSON.stringify(storageScope) : null,
         });
         return { access, secret, securitytoken, expires_at };
@@ -121,7 +174,11 @@ export class AccessKeyService {
    * The secret and identity behind an access key, for signature verification. Null when the key
    * is unknown, inactive, expired, or a temporary key without its matching security token.
    */
-  async credentialsFor(access: string, securityToken: string | undefined, projectId: string | null): Promise<KeyCredentials | null> {
+  async credentialsFor(
+    access: string,
+    securityToken: string | undefined,
+    projectId: string | null,
+  ): Promise<KeyCredentials | null> {
     const key = await keysRepo.findAccessKey(this.store.db, access);
     if (key?.status !== 'active') return null;
     if (key.kind === 'temporary') {

@@ -1,11 +1,11 @@
 import { randomBytes } from 'node:crypto';
+import { bumpGovernanceOfDomain } from '../../store/governance/policy-repository.js';
+import * as projectsRepo from '../../store/iam/projects-repository.js';
+import { deleteUserTokens } from '../../store/iam/tokens-repository.js';
+import * as usersRepo from '../../store/iam/users-repository.js';
+import type { GroupRow, ProjectRow, UserRow } from '../../store/schema.js';
 import type { Store } from '../../store/store.js';
 import { isUniqueViolation, nowIso } from '../../store/store.js';
-import type { GroupRow, ProjectRow, UserRow } from '../../store/schema.js';
-import * as projectsRepo from '../../store/iam/projects-repository.js';
-import { bumpGovernanceOfDomain } from '../../store/governance/policy-repository.js';
-import * as usersRepo from '../../store/iam/users-repository.js';
-import { deleteUserTokens } from '../../store/iam/tokens-repository.js';
 import { conflict, forbidden, invalid, notFound, unlessDuplicate } from '../errors.js';
 import { hashPassword, newHexId } from './crypto-util.js';
 import { ADMIN_GROUP, type Principal } from './principal.js';
@@ -19,13 +19,33 @@ export function checkPassword(password: string, userName: string): void {
 }
 
 function checkName(kind: string, name: string): void {
-  if (!NAME_PATTERN.test(name)) throw invalid(`${kind} name '${name}' is invalid: use 1 to 64 letters, digits, '_', '-' or '.'`);
+  if (!NAME_PATTERN.test(name))
+    throw invalid(`${kind} name '${name}' is invalid: use 1 to 64 letters, digits, '_', '-' or '.'`);
 }
 
-export interface BootstrapResult { created: boolean; generatedPassword?: string; domainId: string; projectId: string; userId: string }
+export interface BootstrapResult {
+  created: boolean;
+  generatedPassword?: string;
+  domainId: string;
+  projectId: string;
+  userId: string;
+}
 
-export interface NewUser { name: string; password: string; domainId?: string; description?: string; email?: string | null; enabled?: boolean }
-export interface UserUpdate { name?: string; password?: string; description?: string; email?: string | null; enabled?: boolean }
+export interface NewUser {
+  name: string;
+  password: string;
+  domainId?: string;
+  description?: string;
+  email?: string | null;
+  enabled?: boolean;
+}
+export interface UserUpdate {
+  name?: string;
+  password?: string;
+  description?: string;
+  email?: string | null;
+  enabled?: boolean;
+}
 
 /** Domains, projects, users and groups: the identity model behind tokens and access keys. */
 export class IdentityService {
@@ -48,9 +68,26 @@ export class IdentityService {
     try {
       await this.store.transaction(async (trx) => {
         await projectsRepo.insertDomain(trx, { id: ids.domainId, name: 'default', created_at: now });
-        await projectsRepo.insertProject(trx, { id: ids.projectId, domain_id: ids.domainId, name: 'default', description: 'Default project', enabled: 1, created_at: now, updated_at: now });
-        await usersRepo.insertGroup(trx, { id: ids.groupId, domain_id: ids.domainId, name: ADMIN_GROUP, description: 'Administrators of the domain', created_at: now });
-        await usersRepo.insertUser(trx, this.userRow(ids.userId, ids.domainId, { name: 'admin', password }, passwordHash, now));
+        await projectsRepo.insertProject(trx, {
+          id: ids.projectId,
+          domain_id: ids.domainId,
+          name: 'default',
+          description: 'Default project',
+          enabled: 1,
+          created_at: now,
+          updated_at: now,
+        });
+        await usersRepo.insertGroup(trx, {
+          id: ids.groupId,
+          domain_id: ids.domainId,
+          name: ADMIN_GROUP,
+          description: 'Administrators of the domain',
+          created_at: now,
+        });
+        await usersRepo.insertUser(
+          trx,
+          this.userRow(ids.userId, ids.domainId, { name: 'admin', password }, passwordHash, now),
+        );
         await usersRepo.addMember(trx, ids.groupId, ids.userId);
       });
     } catch (err) {
@@ -62,9 +99,19 @@ export class IdentityService {
 
   private userRow(id: string, domainId: string, u: NewUser, passwordHash: string, now: string): UserRow {
     return {
-      id, domain_id: domainId, name: u.name, password_hash: passwordHash, enabled: u.enabled === false ? 0 : 1,
-      description: u.description ?? '', email: u.email ?? null, password_expires_at: null,
-      failed_logins: 0, locked_until: null, created_at: now, updated_at: now, last_login_at: null,
+      id,
+      domain_id: domainId,
+      name: u.name,
+      password_hash: passwordHash,
+      enabled: u.enabled === false ? 0 : 1,
+      description: u.description ?? '',
+      email: u.email ?? null,
+      password_expires_at: null,
+      failed_logins: 0,
+      locked_until: null,
+      created_at: now,
+      updated_at: now,
+      last_login_at: null,
     };
   }
 
@@ -76,14 +123,31 @@ export class IdentityService {
 
   // ---- domains and projects
 
-  async domainByName(name: string) { return projectsRepo.findDomainByName(this.store.db, name); }
-  async domainById(id: string) { return projectsRepo.findDomainById(this.store.db, id); }
-  async projectById(id: string) { return projectsRepo.findProjectById(this.store.db, id); }
-  async projectByName(domainId: string, name: string) { return projectsRepo.findProjectByName(this.store.db, domainId, name); }
+  async domainByName(name: string) {
+    return projectsRepo.findDomainByName(this.store.db, name);
+  }
+  async domainById(id: string) {
+    return projectsRepo.findDomainById(this.store.db, id);
+  }
+  async projectById(id: string) {
+    return projectsRepo.findProjectById(this.store.db, id);
+  }
+  async projectByName(domainId: string, name: string) {
+    return projectsRepo.findProjectByName(this.store.db, domainId, name);
+  }
 
-  async listProjects(caller: Principal, f: { name?: string; domainId?: string; enabled?: boolean; limit: number; marker?: string }): Promise<ProjectRow[]> {
+  async listProjects(
+    caller: Principal,
+    f: { name?: string; domainId?: string; enabled?: boolean; limit: number; marker?: string },
+  ): Promise<ProjectRow[]> {
     if (f.domainId !== undefined && f.domainId !== caller.domainId) return [];
-    return projectsRepo.listProjects(this.store.db, { domainId: caller.domainId, name: f.name, enabled: f.enabled, limit: f.limit, afterId: f.marker });
+    return projectsRepo.listProjects(this.store.db, {
+      domainId: caller.domainId,
+      name: f.name,
+      enabled: f.enabled,
+      limit: f.limit,
+      afterId: f.marker,
+    });
   }
 
   async getProject(caller: Principal, id: string): Promise<ProjectRow> {
@@ -92,25 +156,44 @@ export class IdentityService {
     return p;
   }
 
-  async createProject(caller: Principal, input: { name: string; description?: string; domainId?: string }): Promise<ProjectRow> {
+  async createProject(
+    caller: Principal,
+    input: { name: string; description?: string; domainId?: string },
+  ): Promise<ProjectRow> {
     this.requireAdmin(caller, input.domainId ?? caller.domainId);
     checkName('project', input.name);
     const now = nowIso();
-    const row: ProjectRow = { id: newHexId(), domain_id: caller.domainId, name: input.name, description: input.description ?? '', enabled: 1, created_at: now, updated_at: now };
-    await unlessDuplicate(`a project named '${input.name}' already exists`, () => projectsRepo.insertProject(this.store.db, row));
+    const row: ProjectRow = {
+      id: newHexId(),
+      domain_id: caller.domainId,
+      name: input.name,
+      description: input.description ?? '',
+      enabled: 1,
+      created_at: now,
+      updated_at: now,
+    };
+    await unlessDuplicate(`a project named '${input.name}' already exists`, () =>
+      projectsRepo.insertProject(this.store.db, row),
+    );
     return row;
   }
 
-  async updateProject(caller: Principal, id: string, patch: { name?: string; description?: string; enabled?: boolean }): Promise<ProjectRow> {
+  async updateProject(
+    caller: Principal,
+    id: string,
+    patch: { name?: string; description?: string; enabled?: boolean },
+  ): Promise<ProjectRow> {
     const p = await this.getProject(caller, id);
     this.requireAdmin(caller, p.domain_id);
     if (patch.name !== undefined) checkName('project', patch.name);
-    await unlessDuplicate(`a project named '${patch.name}' already exists`, () => projectsRepo.updateProject(this.store.db, id, {
-      ...(patch.name !== undefined ? { name: patch.name } : {}),
-      ...(patch.description !== undefined ? { description: patch.description } : {}),
-      ...(patch.enabled !== undefined ? { enabled: patch.enabled ? 1 : 0 } : {}),
-      updated_at: nowIso(),
-    }));
+    await unlessDuplicate(`a project named '${patch.name}' already exists`, () =>
+      projectsRepo.updateProject(this.store.db, id, {
+        ...(patch.name !== undefined ? { name: patch.name } : {}),
+        ...(patch.description !== undefined ? { description: patch.description } : {}),
+        ...(patch.enabled !== undefined ? { enabled: patch.enabled ? 1 : 0 } : {}),
+        updated_at: nowIso(),
+      }),
+    );
     return this.getProject(caller, id);
   }
 
@@ -118,14 +201,18 @@ export class IdentityService {
     const p = await this.getProject(caller, id);
     this.requireAdmin(caller, p.domain_id);
     await this.store.transaction(async (trx) => {
-      if (await projectsRepo.countProjectInstances(trx, id) > 0) throw conflict(`project ${p.name} still has instances; delete them first`);
+      if ((await projectsRepo.countProjectInstances(trx, id)) > 0)
+        throw conflict(`project ${p.name} still has instances; delete them first`);
       await projectsRepo.deleteProject(trx, id);
     });
   }
 
   // ---- users
 
-  async listUsers(caller: Principal, f: { name?: string; enabled?: boolean; limit: number; marker?: string }): Promise<UserRow[]> {
+  async listUsers(
+    caller: Principal,
+    f: { name?: string; enabled?: boolean; limit: number; marker?: string },
+  ): Promise<UserRow[]> {
     this.requireAdmin(caller);
     return usersRepo.listUsers(this.store.db, { domainId: caller.domainId, ...f, afterId: f.marker });
   }
@@ -145,7 +232,9 @@ export class IdentityService {
     checkPassword(input.password, input.name);
     const now = nowIso();
     const row = this.userRow(newHexId(), domainId, input, await hashPassword(input.password), now);
-    await unlessDuplicate(`a user named '${input.name}' already exists`, () => usersRepo.insertUser(this.store.db, row));
+    await unlessDuplicate(`a user named '${input.name}' already exists`, () =>
+      usersRepo.insertUser(this.store.db, row),
+    );
     return row;
   }
 
@@ -169,11 +258,13 @@ export class IdentityService {
       set.failed_logins = 0;
       set.locked_until = null;
     }
-    await unlessDuplicate(`a user named '${patch.name}' already exists`, () => this.store.transaction(async (trx) => {
-      await usersRepo.updateUser(trx, id, set);
-      // A new password or a disabled account ends every session the user had.
-      if (patch.password !== undefined || patch.enabled === false) await deleteUserTokens(trx, id);
-    }));
+    await unlessDuplicate(`a user named '${patch.name}' already exists`, () =>
+      this.store.transaction(async (trx) => {
+        await usersRepo.updateUser(trx, id, set);
+        // A new password or a disabled account ends every session the user had.
+        if (patch.password !== undefined || patch.enabled === false) await deleteUserTokens(trx, id);
+      }),
+    );
     return (await usersRepo.findUserById(this.store.db, id)) as UserRow;
   }
 
@@ -190,7 +281,12 @@ export class IdentityService {
   // ---- groups
 
   async listGroups(caller: Principal, f: { name?: string; limit: number; marker?: string }): Promise<GroupRow[]> {
-    return usersRepo.listGroups(this.store.db, { domainId: caller.domainId, name: f.name, limit: f.limit, afterId: f.marker });
+    return usersRepo.listGroups(this.store.db, {
+      domainId: caller.domainId,
+      name: f.name,
+      limit: f.limit,
+      afterId: f.marker,
+    });
   }
 
   async getGroup(caller: Principal, id: string): Promise<GroupRow> {
@@ -199,11 +295,22 @@ export class IdentityService {
     return g;
   }
 
-  async createGroup(caller: Principal, input: { name: string; description?: string; domainId?: string }): Promise<GroupRow> {
+  async createGroup(
+    caller: Principal,
+    input: { name: string; description?: string; domainId?: string },
+  ): Promise<GroupRow> {
     this.requireAdmin(caller, input.domainId ?? caller.domainId);
     checkName('group', input.name);
-    const row: GroupRow = { id: newHexId(), domain_id: caller.domainId, name: input.name, description: input.description ?? '', created_at: nowIso() };
-    await unlessDuplicate(`a group named '${input.name}' already exists`, () => usersRepo.insertGroup(this.store.db, row));
+    const row: GroupRow = {
+      id: newHexId(),
+      domain_id: caller.domainId,
+      name: input.name,
+      description: input.description ?? '',
+      created_at: nowIso(),
+    };
+    await unlessDuplicate(`a group named '${input.name}' already exists`, () =>
+      usersRepo.insertGroup(this.store.db, row),
+    );
     return row;
   }
 
@@ -214,7 +321,9 @@ export class IdentityService {
       checkName('group', patch.name);
       if (g.name === ADMIN_GROUP && patch.name !== ADMIN_GROUP) throw invalid('the admin group cannot be renamed');
     }
-    await unlessDuplicate(`a group named '${patch.name}' already exists`, () => usersRepo.updateGroup(this.store.db, id, patch));
+    await unlessDuplicate(`a group named '${patch.name}' already exists`, () =>
+      usersRepo.updateGroup(this.store.db, id, patch),
+    );
     return this.getGroup(caller, id);
   }
 
@@ -242,7 +351,8 @@ export class IdentityService {
   async removeUserFromGroup(caller: Principal, groupId: string, userId: string): Promise<void> {
     const g = await this.getGroup(caller, groupId);
     this.requireAdmin(caller, g.domain_id);
-    if (g.name === ADMIN_GROUP && userId === caller.userId) throw invalid('you cannot remove yourself from the admin group');
+    if (g.name === ADMIN_GROUP && userId === caller.userId)
+      throw invalid('you cannot remove yourself from the admin group');
     const removed = await this.store.transaction(async (trx) => {
       const n = await usersRepo.removeMember(trx, groupId, userId);
       if (n > 0) await bumpGovernanceOfDomain(trx, g.domain_id);
@@ -267,7 +377,10 @@ export class IdentityService {
   }
 
   /** Resolves a user for the CLI and token issuance; never throws on absence. */
-  async userByName(domainId: string, name: string) { return usersRepo.findUserByName(this.store.db, domainId, name); }
-  async userById(id: string) { return usersRepo.findUserById(this.store.db, id); }
+  async userByName(domainId: string, name: string) {
+    return usersRepo.findUserByName(this.store.db, domainId, name);
+  }
+  async userById(id: string) {
+    return usersRepo.findUserById(this.store.db, id);
+  }
 }
-

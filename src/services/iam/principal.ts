@@ -18,6 +18,11 @@ export interface Principal {
 }
 
 /** What a vended storage credential reaches: key prefixes (each ending in '/') of one bucket. */
-export interface StorageScope { bucket: string; prefixes: string[]; access: 'READ' | 'READ_WRITE'; instanceId: string }
+export interface StorageScope {
+  bucket: string;
+  prefixes: string[];
+  access: 'READ' | 'READ_WRITE';
+  instanceId: string;
+}
 
 export const ADMIN_GROUP = 'admin';

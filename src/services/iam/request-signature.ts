@@ -13,7 +13,11 @@ export interface SignedRequestInput {
   body: Buffer;
 }
 
-export interface ParsedAuthorization { accessKey: string; signedHeaders: string[]; signature: string }
+export interface ParsedAuthorization {
+  accessKey: string;
+  signedHeaders: string[];
+  signature: string;
+}
 
 export type SignatureCheck = { ok: true; accessKey: string } | { ok: false; reason: string };
 
@@ -48,7 +52,13 @@ export function parseAuthorization(header: string): ParsedAuthorization | null {
 
 const isHex = (c: number): boolean => (c >= 48 && c <= 57) || (c >= 65 && c <= 70) || (c >= 97 && c <= 102);
 const isUnreserved = (b: number): boolean =>
-  (b >= 65 && b <= 90) || (b >= 97 && b <= 122) || (b >= 48 && b <= 57) || b === 45 || b === 46 || b === 95 || b === 126;
+  (b >= 65 && b <= 90) ||
+  (b >= 97 && b <= 122) ||
+  (b >= 48 && b <= 57) ||
+  b === 45 ||
+  b === 46 ||
+  b === 95 ||
+  b === 126;
 
 /** Lenient decoding: a '%' not followed by two hex digits stays a literal '%'. */
 function percentDecode(s: string): Buffer {
@@ -72,7 +82,8 @@ function percentDecode(s: string): Buffer {
 /** Everything but A-Z a-z 0-9 - _ . ~ becomes %XX with upper-case hex. */
 function percentEncode(bytes: Buffer): string {
   let out = '';
-  for (const b of bytes) out += isUnreserved(b) ? String.fromCharCode(b) : `%${b.toString(16).toUpperCase().padStart(2, '0')}`;
+  for (const b of bytes)
+    out += isUnreserved(b) ? String.fromCharCode(b) : `%${b.toString(16).toUpperCase().padStart(2, '0')}`;
   return out;
 }
 
@@ -94,12 +105,15 @@ function canonicalUri(path: string): string {
 
 function canonicalQuery(query: string): string {
   // The SDKs sort the decoded names and values, so comparison is on decoded bytes, not on the encoded text.
-  const pairs = query.split('&').filter((kv) => kv !== '').map((kv) => {
-    const eq = kv.indexOf('=');
-    const name = eq < 0 ? kv : kv.slice(0, eq);
-    const value = eq < 0 ? '' : kv.slice(eq + 1);
-    return [percentDecode(name.replace(/\+/g, '%20')), percentDecode(value.replace(/\+/g, '%20'))] as const;
-  });
+  const pairs = query
+    .split('&')
+    .filter((kv) => kv !== '')
+    .map((kv) => {
+      const eq = kv.indexOf('=');
+      const name = eq < 0 ? kv : kv.slice(0, eq);
+      const value = eq < 0 ? '' : kv.slice(eq + 1);
+      return [percentDecode(name.replace(/\+/g, '%20')), percentDecode(value.replace(/\+/g, '%20'))] as const;
+    });
   pairs.sort((a, b) => Buffer.compare(a[0], b[0]) || Buffer.compare(a[1], b[1]));
   return pairs.map(([n, v]) => `${percentEncode(n)}=${percentEncode(v)}`).join('&');
 }
@@ -120,7 +134,14 @@ function buildCanonical(input: SignedRequestInput, names: string[], lineOrder: s
   const { path, query } = splitUrl(input.rawUrl);
   const headerLines = lineOrder.map((n) => `${n}:${(headerValue(input.headers, n) ?? '').trim()}\n`).join('');
   const payloadHash = headerValue(input.headers, 'x-sdk-content-sha256')?.trim() ?? sha256Hex(input.body);
-  return [input.method.toUpperCase(), canonicalUri(path), canonicalQuery(query), headerLines, names.join(';'), payloadHash].join('\n');
+  return [
+    input.method.toUpperCase(),
+    canonicalUri(path),
+    canonicalQuery(query),
+    headerLines,
+    names.join(';'),
+    payloadHash,
+  ].join('\n');
 }
 
 export function canonicalRequest(input: SignedRequestInput, signedHeaders: string[]): string {
@@ -137,7 +158,10 @@ export function sign(secretKey: string, sdkDate: string, canonical: string): str
 
 /** UTC time as YYYYMMDD'T'HHMMSS'Z'. */
 export function formatSdkDate(d: Date): string {
-  return d.toISOString().replace(/\.\d{3}Z$/, 'Z').replace(/[-:]/g, '');
+  return d
+    .toISOString()
+    .replace(/\.\d{3}Z$/, 'Z')
+    .replace(/[-:]/g, '');
 }
 
 export function parseSdkDate(value: string): Date | null {
@@ -162,7 +186,10 @@ const minutes = (ms: number): string => {
 };
 
 export function verifyRequestSignature(
-  input: SignedRequestInput, secretFor: (accessKey: string) => string | undefined, now: Date, maxSkewMs = 15 * 60 * 1000,
+  input: SignedRequestInput,
+  secretFor: (accessKey: string) => string | undefined,
+  now: Date,
+  maxSkewMs = 15 * 60 * 1000,
 ): SignatureCheck {
   const rawAuth = input.headers.authorization;
   if (typeof rawAuth !== 'string') return { ok: false, reason: 'the request carries no single Authorization header' };
@@ -177,8 +204,10 @@ export function verifyRequestSignature(
   const when = parseSdkDate(sdkDate);
   if (!when) return { ok: false, reason: 'X-Sdk-Date is malformed; expected a UTC time such as 20240101T000000Z' };
   const skew = when.getTime() - now.getTime();
-  if (skew > maxSkewMs) return { ok: false, reason: `X-Sdk-Date is more than ${minutes(maxSkewMs)} ahead of the server clock` };
-  if (-skew > maxSkewMs) return { ok: false, reason: `X-Sdk-Date is more than ${minutes(maxSkewMs)} behind the server clock` };
+  if (skew > maxSkewMs)
+    return { ok: false, reason: `X-Sdk-Date is more than ${minutes(maxSkewMs)} ahead of the server clock` };
+  if (-skew > maxSkewMs)
+    return { ok: false, reason: `X-Sdk-Date is more than ${minutes(maxSkewMs)} behind the server clock` };
 
   // The payload hash is taken from this header, so a hash that is not the body's would let the body be swapped.
   const declared = headerValue(input.headers, 'x-sdk-content-sha256')?.trim();
@@ -194,12 +223,20 @@ export function verifyRequestSignature(
   if (localeOrder.join(';') !== names.join(';')) candidates.push(buildCanonical(input, names, localeOrder));
   let match = false;
   for (const canonical of candidates) match = sameHex(sign(secret, sdkDate, canonical), auth.signature) || match;
-  return match ? { ok: true, accessKey: auth.accessKey } : { ok: false, reason: 'the signature does not match the request' };
+  return match
+    ? { ok: true, accessKey: auth.accessKey }
+    : { ok: false, reason: 'the signature does not match the request' };
 }
 
 /** Client side, for tests and tools: the headers that sign a request the way the SDKs do. */
 export function signRequest(opts: {
-  method: string; url: string; headers: Record<string, string>; body?: string | Buffer; accessKey: string; secretKey: string; date?: Date;
+  method: string;
+  url: string;
+  headers: Record<string, string>;
+  body?: string | Buffer;
+  accessKey: string;
+  secretKey: string;
+  date?: Date;
 }): Record<string, string> {
   const url = new URL(opts.url);
   const out: Record<string, string> = {};
@@ -212,12 +249,16 @@ export function signRequest(opts: {
     lower[l] = v;
   }
   // As in the SDKs, a caller-supplied X-Sdk-Date is kept.
-  if (lower['x-sdk-date'] === undefined) lower['x-sdk-date'] = out['X-Sdk-Date'] = formatSdkDate(opts.date ?? new Date());
+  if (lower['x-sdk-date'] === undefined)
+    lower['x-sdk-date'] = out['X-Sdk-Date'] = formatSdkDate(opts.date ?? new Date());
   if (lower.host === undefined) lower.host = out.Host = url.host;
   const signed = Object.keys(lower).sort(byteOrder);
   const body = opts.body === undefined ? Buffer.alloc(0) : Buffer.from(opts.body);
   const sdkDate = lower['x-sdk-date'];
-  const canonical = buildCanonical({ method: opts.method, rawUrl: url.pathname + url.search, headers: lower, body }, signed);
+  const canonical = buildCanonical(
+    { method: opts.method, rawUrl: url.pathname + url.search, headers: lower, body },
+    signed,
+  );
   out.Authorization = `${ALGORITHM} Access=${opts.accessKey}, SignedHeaders=${signed.join(';')}, Signature=${sign(opts.secretKey, sdkDate, canonical)}`;
   return out;
 }

@@ -1,22 +1,28 @@
 import { LRUCache } from 'lru-cache';
-import { countedCache } from '../telemetry.js';
-import type { Store } from '../../store/store.js';
-import type { ProjectRow, UserRow } from '../../store/schema.js';
 import * as projectsRepo from '../../store/iam/projects-repository.js';
-import * as usersRepo from '../../store/iam/users-repository.js';
 import * as tokensRepo from '../../store/iam/tokens-repository.js';
+import * as usersRepo from '../../store/iam/users-repository.js';
+import type { ProjectRow, UserRow } from '../../store/schema.js';
+import type { Store } from '../../store/store.js';
+import { type Clock, isoNow, systemClock } from '../clock.js';
 import { invalid, notFound, unauthenticated } from '../errors.js';
+import { countedCache } from '../telemetry.js';
 import { DUMMY_PASSWORD_HASH, newOpaqueToken, sha256Hex, verifyPassword } from './crypto-util.js';
 import { ADMIN_GROUP, type Principal } from './principal.js';
-import { isoNow, systemClock, type Clock } from '../clock.js';
 
-export interface NameOrId { id?: string; name?: string }
+export interface NameOrId {
+  id?: string;
+  name?: string;
+}
 export interface PasswordLogin {
   user: { id?: string; name?: string; password: string; domain?: NameOrId };
   scope: { project?: NameOrId & { domain?: NameOrId }; domain?: NameOrId };
 }
 
-export interface IssuedToken { token: string; principal: Principal }
+export interface IssuedToken {
+  token: string;
+  principal: Principal;
+}
 
 const LOCK_THRESHOLD = 5;
 const LOCK_MINUTES = 15;
@@ -27,10 +33,18 @@ export class TokenService {
   private readonly cache: LRUCache<string, Principal>;
   private readonly cacheEnabled: boolean;
 
-  constructor(private readonly store: Store, private readonly ttlSeconds: number, cacheSeconds: number, private readonly clock: Clock = systemClock) {
+  constructor(
+    private readonly store: Store,
+    private readonly ttlSeconds: number,
+    cacheSeconds: number,
+    private readonly clock: Clock = systemClock,
+  ) {
     // A replica may serve a validated token from memory for a few seconds; revocation on this
     // replica evicts at once, other replicas notice within cacheSeconds.
-    this.cache = countedCache('tokens', new LRUCache({ max: 10_000, ttl: Math.max(1, cacheSeconds) * 1000, ttlAutopurge: false }));
+    this.cache = countedCache(
+      'tokens',
+      new LRUCache({ max: 10_000, ttl: Math.max(1, cacheSeconds) * 1000, ttlAutopurge: false }),
+    );
     this.cacheEnabled = cacheSeconds > 0;
   }
 
@@ -45,12 +59,21 @@ export class TokenService {
       throw unauthenticated('The account is locked after too many failed logins; try again later.', 'IAM.0007');
     }
     if (!(await verifyPassword(login.user.password, user.password_hash))) {
-      await usersRepo.recordFailedLogin(this.store.db, user.id, LOCK_THRESHOLD, new Date(now.getTime() + LOCK_MINUTES * 60_000).toISOString());
+      await usersRepo.recordFailedLogin(
+        this.store.db,
+        user.id,
+        LOCK_THRESHOLD,
+        new Date(now.getTime() + LOCK_MINUTES * 60_000).toISOString(),
+      );
       throw unauthenticated(WRONG_CREDENTIALS, 'IAM.0006');
     }
     if (!user.enabled) throw unauthenticated('The user is disabled.', 'IAM.0008');
     const project = await this.resolveScope(user, login.scope);
-    await usersRepo.updateUser(this.store.db, user.id, { failed_logins: 0, locked_until: null, last_login_at: now.toISOString() });
+    await usersRepo.updateUser(this.store.db, user.id, {
+      failed_logins: 0,
+      locked_until: null,
+      last_login_at: now.toISOString(),
+    });
     return this.issue(user, project, ['password'], now);
   }
 
@@ -62,7 +85,9 @@ export class TokenService {
     }
     if (!u.name) throw invalid('auth.identity.password.user needs a name or an id');
     if (!u.domain?.id && !u.domain?.name) throw invalid('auth.identity.password.user.domain needs a name or an id');
-    const domain = u.domain.id ? await projectsRepo.findDomainById(this.store.db, u.domain.id) : await projectsRepo.findDomainByName(this.store.db, u.domain.name ?? '');
+    const domain = u.domain.id
+      ? await projectsRepo.findDomainById(this.store.db, u.domain.id)
+      : await projectsRepo.findDomainByName(this.store.db, u.domain.name ?? '');
     if (!domain) return undefined;
     return usersRepo.findUserByName(this.store.db, domain.id, u.name);
   }
@@ -79,7 +104,9 @@ export class TokenService {
       const ref = scope.project;
       const project = ref.id
         ? await projectsRepo.findProjectById(this.store.db, ref.id)
-        : ref.name ? await projectsRepo.findProjectByName(this.store.db, user.domain_id, ref.name) : undefined;
+        : ref.name
+          ? await projectsRepo.findProjectByName(this.store.db, user.domain_id, ref.name)
+          : undefined;
       if (!ref.id && !ref.name) throw invalid('auth.scope.project needs a name or an id');
       if (!project || project.domain_id !== user.domain_id || !project.enabled) {
         throw unauthenticated('The project in the scope does not exist or the user has no access to it.', 'IAM.0009');
@@ -105,16 +132,32 @@ export class TokenService {
     return this.issue(user, project, ['token'], new Date(this.clock.now()), current.token.expiresAt);
   }
 
-  private async issue(user: UserRow, project: ProjectRow | null, methods: string[], now: Date, notAfter?: string): Promise<IssuedToken> {
+  private async issue(
+    user: UserRow,
+    project: ProjectRow | null,
+    methods: string[],
+    now: Date,
+    notAfter?: string,
+  ): Promise<IssuedToken> {
     const token = newOpaqueToken('lf1.');
     const issuedAt = now.toISOString();
     const natural = new Date(now.getTime() + this.ttlSeconds * 1000).toISOString();
     const expiresAt = notAfter !== undefined && notAfter < natural ? notAfter : natural;
     await tokensRepo.insertToken(this.store.db, {
-      token_hash: sha256Hex(token), user_id: user.id, domain_id: user.domain_id, project_id: project?.id ?? null,
-      methods: methods.join(','), issued_at: issuedAt, expires_at: expiresAt,
+      token_hash: sha256Hex(token),
+      user_id: user.id,
+      domain_id: user.domain_id,
+      project_id: project?.id ?? null,
+      methods: methods.join(','),
+      issued_at: issuedAt,
+      expires_at: expiresAt,
     });
-    const principal = await this.principalFor(user, project, methods, { hash: sha256Hex(token), issuedAt, expiresAt, expiresAtMs: Date.parse(expiresAt) });
+    const principal = await this.principalFor(user, project, methods, {
+      hash: sha256Hex(token),
+      issuedAt,
+      expiresAt,
+      expiresAtMs: Date.parse(expiresAt),
+    });
     return { token, principal };
   }
 
@@ -123,7 +166,12 @@ export class TokenService {
    * client-credentials exchange), scoped to a project of its domain: the one named, else the
    * project named `fallbackProjectName` (the region, as SDKs discover it).
    */
-  async issueForUser(userId: string, projectId: string | undefined, fallbackProjectName: string, method: string): Promise<IssuedToken | undefined> {
+  async issueForUser(
+    userId: string,
+    projectId: string | undefined,
+    fallbackProjectName: string,
+    method: string,
+  ): Promise<IssuedToken | undefined> {
     const user = await usersRepo.findUserById(this.store.db, userId);
     if (!user?.enabled) return undefined;
     const project = projectId
@@ -152,7 +200,12 @@ export class TokenService {
     if (!user?.enabled) return null;
     const project = row.project_id ? await projectsRepo.findProjectById(this.store.db, row.project_id) : null;
     if (row.project_id && !project?.enabled) return null;
-    const principal = await this.principalFor(user, project ?? null, row.methods.split(','), { hash, issuedAt: row.issued_at, expiresAt: row.expires_at, expiresAtMs: Date.parse(row.expires_at) });
+    const principal = await this.principalFor(user, project ?? null, row.methods.split(','), {
+      hash,
+      issuedAt: row.issued_at,
+      expiresAt: row.expires_at,
+      expiresAtMs: Date.parse(row.expires_at),
+    });
     if (this.cacheEnabled) this.cache.set(token, principal);
     return principal;
   }
@@ -162,7 +215,8 @@ export class TokenService {
     const hash = sha256Hex(token);
     const row = await tokensRepo.findToken(this.store.db, hash);
     const own = row?.user_id === caller.userId;
-    if (!row || (!own && !(caller.isAdmin && row.domain_id === caller.domainId))) throw notFound('the token does not exist');
+    if (!row || (!own && !(caller.isAdmin && row.domain_id === caller.domainId)))
+      throw notFound('the token does not exist');
     await tokensRepo.deleteToken(this.store.db, hash);
     this.cache.delete(token);
   }
@@ -172,13 +226,27 @@ export class TokenService {
     this.cache.clear();
   }
 
-  async principalFor(user: UserRow, project: ProjectRow | null, methods: string[], token?: Principal['token'], via: Principal['via'] = 'token'): Promise<Principal> {
+  async principalFor(
+    user: UserRow,
+    project: ProjectRow | null,
+    methods: string[],
+    token?: Principal['token'],
+    via: Principal['via'] = 'token',
+  ): Promise<Principal> {
     const domain = await projectsRepo.findDomainById(this.store.db, user.domain_id);
     const admin = await usersRepo.findGroupByName(this.store.db, user.domain_id, ADMIN_GROUP);
     const isAdmin = admin ? await usersRepo.isMember(this.store.db, admin.id, user.id) : false;
     return {
-      userId: user.id, userName: user.name, domainId: user.domain_id, domainName: domain?.name ?? '',
-      projectId: project?.id ?? null, projectName: project?.name ?? null, isAdmin, via, methods, token,
+      userId: user.id,
+      userName: user.name,
+      domainId: user.domain_id,
+      domainName: domain?.name ?? '',
+      projectId: project?.id ?? null,
+      projectName: project?.name ?? null,
+      isAdmin,
+      via,
+      methods,
+      token,
     };
   }
 

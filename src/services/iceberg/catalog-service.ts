@@ -3,21 +3,22 @@
 // metadata file (the Hive convention), so both APIs see one catalog. Every call goes through the
 // LakeCat services and gets their authorization, visibility, locations and metadata events.
 // Its parts: names.ts, namespaces.ts, tables.ts, commits.ts, register.ts, metadata-files.ts.
+
+import type { ObjectStorage } from '../../storage/object-storage.js';
 import type { InstanceService } from '../instances/instance-service.js';
 import type { CatalogService } from '../lakecat/catalog-service.js';
 import type { DatabaseService } from '../lakecat/database-service.js';
-import type { TableService } from '../lakecat/table-service.js';
 import { allowAnyLocation, type LocationGuard } from '../lakecat/names.js';
-import type { ObjectStorage } from '../../storage/object-storage.js';
+import type { TableService } from '../lakecat/table-service.js';
 import { IcebergCommits } from './commits.js';
 import { MetadataFiles } from './metadata-files.js';
 import { IcebergNamespaces } from './namespaces.js';
 import { IcebergRegistration } from './register.js';
 import { IcebergTables } from './tables.js';
 
+export type { CommitRequest } from './commits.js';
 export * from './names.js';
 export type { IcebergTable, LoadResult } from './tables.js';
-export type { CommitRequest } from './commits.js';
 
 export class IcebergCatalog {
   readonly files: MetadataFiles;

@@ -2,22 +2,22 @@
 // metadata, a new metadata file written, and the LakeCat table's pointer swapped to it only if the
 // table is still at the version read; one table, or several at once in a transaction.
 import { randomUUID } from 'node:crypto';
-import type { DatabaseView } from '../lakecat/database-service.js';
-import type { TableService } from '../lakecat/table-service.js';
-import type { LocationGuard } from '../lakecat/names.js';
 import { ConcurrentChange, ServiceError } from '../errors.js';
+import type { DatabaseView } from '../lakecat/database-service.js';
+import type { LocationGuard } from '../lakecat/names.js';
+import type { TableService } from '../lakecat/table-service.js';
 import { badRequest, commitFailed, isMissing } from './errors.js';
 import type { Recorder } from './idempotency.js';
 import type { MetadataFiles } from './metadata-files.js';
-import { databaseNameOf, identifier, tableName, type Caller, type Warehouse } from './names.js';
-import type { IcebergNamespaces } from './namespaces.js';
 import { checkTableMetadata } from './metadata-rules.js';
+import { type Caller, databaseNameOf, identifier, tableName, type Warehouse } from './names.js';
+import type { IcebergNamespaces } from './namespaces.js';
 import { assertTablePaths } from './paths.js';
 import {
   applyUpdates,
+  CommitConflict,
   checkCreated,
   checkRequirements,
-  CommitConflict,
   emptyMetadata,
   InvalidUpdate,
   type Requirement,

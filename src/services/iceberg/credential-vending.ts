@@ -5,10 +5,13 @@
 import type { Logger } from 'pino';
 import type { CredentialService } from '../console/credential-service.js';
 import { ServiceError } from '../errors.js';
-import { unsupported } from './errors.js';
 import type { Caller, Warehouse } from './catalog-service.js';
+import { unsupported } from './errors.js';
 
-export interface StorageCredential { prefix: string; config: Record<string, string> }
+export interface StorageCredential {
+  prefix: string;
+  config: Record<string, string>;
+}
 
 /** What vending needs to know of the object storage; for S3, what engines need to reach it. */
 export type VendingStorage =
@@ -16,14 +19,26 @@ export type VendingStorage =
   | { kind: 's3'; sts: boolean; endpoint: string; region: string; pathStyle: boolean };
 
 /** The table a credential is for: its LakeCat path and its location, which is the credential's prefix. */
-export interface VendTarget { w: Warehouse; namespace: string; name: string; location: string }
+export interface VendTarget {
+  w: Warehouse;
+  namespace: string;
+  name: string;
+  location: string;
+}
 
 /** One hour: engines refresh through loadCredentials before it runs out. */
 const DURATION_SECONDS = 3600;
 
 export class IcebergCredentials {
-  constructor(private readonly credentials: CredentialService, private readonly storage: VendingStorage, private readonly log: Logger) {
-    if (!this.vends()) log.info('Iceberg credential vending is off: S3 storage without an STS (LAKEFORM_S3_STS_ROLE_ARN); loads carry no storage-credentials');
+  constructor(
+    private readonly credentials: CredentialService,
+    private readonly storage: VendingStorage,
+    private readonly log: Logger,
+  ) {
+    if (!this.vends())
+      log.info(
+        'Iceberg credential vending is off: S3 storage without an STS (LAKEFORM_S3_STS_ROLE_ARN); loads carry no storage-credentials',
+      );
   }
 
   /**
@@ -42,7 +57,9 @@ export class IcebergCredentials {
    */
   async vend(p: Caller, t: VendTarget): Promise<StorageCredential[]> {
     if (!this.vends()) {
-      throw unsupported('credential vending on S3 storage needs the store\'s STS: set LAKEFORM_S3_STS_ROLE_ARN (and LAKEFORM_S3_STS_ENDPOINT)');
+      throw unsupported(
+        "credential vending on S3 storage needs the store's STS: set LAKEFORM_S3_STS_ROLE_ARN (and LAKEFORM_S3_STS_ENDPOINT)",
+      );
     }
     const table = { catalog_name: t.w.catalog, database_name: t.namespace, table_name: t.name };
     const ask = (access: 'READ' | 'READ_WRITE') =>
@@ -56,11 +73,17 @@ export class IcebergCredentials {
       c = await ask('READ');
     }
     const config: Record<string, string> = {
-      's3.access-key-id': c.access, 's3.secret-access-key': c.secret, 's3.session-token': c.security_token,
+      's3.access-key-id': c.access,
+      's3.secret-access-key': c.secret,
+      's3.session-token': c.security_token,
       's3.session-token-expires-at-ms': String(Date.parse(c.expires_at)),
     };
     if (this.storage.kind === 's3') {
-      Object.assign(config, { 's3.endpoint': this.storage.endpoint, 's3.path-style-access': String(this.storage.pathStyle), 'client.region': this.storage.region });
+      Object.assign(config, {
+        's3.endpoint': this.storage.endpoint,
+        's3.path-style-access': String(this.storage.pathStyle),
+        'client.region': this.storage.region,
+      });
     }
     return [{ prefix: t.location, config }];
   }
@@ -70,7 +93,11 @@ export class IcebergCredentials {
    * location holds another table's data, the storage cannot vend, its STS fails) still loads:
    * the engine may have its own access; the reason is logged and loadCredentials answers it.
    */
-  async attach<R extends { config: Record<string, string> }>(p: Caller, t: VendTarget, result: R): Promise<R & { 'storage-credentials'?: StorageCredential[] }> {
+  async attach<R extends { config: Record<string, string> }>(
+    p: Caller,
+    t: VendTarget,
+    result: R,
+  ): Promise<R & { 'storage-credentials'?: StorageCredential[] }> {
     if (!this.vends()) return result; // said once at start, not on every load
     try {
       const credentials = await this.vend(p, t);
@@ -79,8 +106,14 @@ export class IcebergCredentials {
     } catch (err) {
       // A refusal is expected (warn); anything else, an STS that failed, is the operator's to see (error).
       const expected = err instanceof ServiceError;
-      this.log[expected ? 'warn' : 'error']({ user: p.userName, table: `${t.w.instanceId}/${t.w.catalog}.${t.namespace}.${t.name}`, ...(expected ? { reason: (err as Error).message } : { err }) },
-        'no vended credentials for an Iceberg table load');
+      this.log[expected ? 'warn' : 'error'](
+        {
+          user: p.userName,
+          table: `${t.w.instanceId}/${t.w.catalog}.${t.namespace}.${t.name}`,
+          ...(expected ? { reason: (err as Error).message } : { err }),
+        },
+        'no vended credentials for an Iceberg table load',
+      );
       return result;
     }
   }

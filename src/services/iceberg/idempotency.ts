@@ -3,12 +3,18 @@
 // finds either the change with its answer or neither; a deterministic refusal (the protocol says
 // which: invalid, not found, conflict) is recorded after it, and a server failure not at all, so
 // it can be retried. Answers are the protocol's (status and body); this service only keeps them.
-import { parseIceberg, stringifyIceberg } from './json.js';
+
+import {
+  deleteExpiredAnswer,
+  deleteExpiredAnswers,
+  findAnswer,
+  insertAnswer,
+} from '../../store/iceberg/idempotency-repository.js';
+import type { IcebergIdempotencyRow } from '../../store/schema.js';
 import type { Store, Tx } from '../../store/store.js';
 import { nowIso } from '../../store/store.js';
-import { deleteExpiredAnswer, deleteExpiredAnswers, findAnswer, insertAnswer } from '../../store/iceberg/idempotency-repository.js';
-import type { IcebergIdempotencyRow } from '../../store/schema.js';
 import { badRequest, unprocessable } from './errors.js';
+import { parseIceberg, stringifyIceberg } from './json.js';
 
 /** The reuse window clients are told (GET /v1/config); answers are kept twice as long, for clock skew and slow retries. */
 export const IDEMPOTENCY_LIFETIME = 'PT30M';
@@ -16,7 +22,10 @@ const KEEP_MS = 60 * 60 * 1000;
 const KEY = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
 
 /** An answer as the protocol gives it: a status of 400 or above is a recorded refusal. */
-export interface Answer { status: number; body: unknown }
+export interface Answer {
+  status: number;
+  body: unknown;
+}
 /** The protocol's answer to a refusal that a retry would get again, or undefined (not recorded). */
 export type RefusalAnswer = (err: unknown) => Answer | undefined;
 /** Given the answer a mutation will give, the work that records it inside the mutation's transaction. */
@@ -30,15 +39,26 @@ export class Idempotency {
    * path, body): the same key on another request is refused rather than answered wrongly.
    * A replayed refusal comes back as an answer whose status is 400 or above.
    */
-  async run(projectId: string, key: string | undefined, fingerprint: string, status: number,
-    op: (record: Recorder | undefined) => Promise<unknown>, refusal: RefusalAnswer): Promise<Answer> {
+  async run(
+    projectId: string,
+    key: string | undefined,
+    fingerprint: string,
+    status: number,
+    op: (record: Recorder | undefined) => Promise<unknown>,
+    refusal: RefusalAnswer,
+  ): Promise<Answer> {
     if (key === undefined) return { status, body: await op(undefined) };
     if (!KEY.test(key)) throw badRequest('Idempotency-Key must be a UUID (36 characters, UUIDv7 recommended)');
     const row = (s: number, body: unknown): IcebergIdempotencyRow => {
       const now = new Date();
       return {
-        project_id: projectId, idempotency_key: key.toLowerCase(), fingerprint, status: s, body: body === undefined ? null : stringifyIceberg(body),
-        created_at: now.toISOString(), expires_at: new Date(now.getTime() + KEEP_MS).toISOString(),
+        project_id: projectId,
+        idempotency_key: key.toLowerCase(),
+        fingerprint,
+        status: s,
+        body: body === undefined ? null : stringifyIceberg(body),
+        created_at: now.toISOString(),
+        expires_at: new Date(now.getTime() + KEEP_MS).toISOString(),
       };
     };
     const prior = await findAnswer(this.store.db, projectId, key.toLowerCase(), nowIso());

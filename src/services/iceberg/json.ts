@@ -5,7 +5,8 @@
 // is exact but several times slower, and metadata files are large.
 import { isInteger, isSafeNumber, parse, stringify } from 'lossless-json';
 
-const parseNumber = (text: string): number | bigint => (isInteger(text) && !isSafeNumber(text) ? BigInt(text) : Number(text));
+const parseNumber = (text: string): number | bigint =>
+  isInteger(text) && !isSafeNumber(text) ? BigInt(text) : Number(text);
 /** Every integer beyond 2^53 has at least 16 digits; a text without such a run has none. */
 const LONG_DIGITS = /\d{16}/;
 

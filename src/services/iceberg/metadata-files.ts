@@ -1,9 +1,9 @@
 // Metadata files of Iceberg tables and views in object storage: where a location is, reading
 // (lossless JSON) and writing them, and a cache of parsed table metadata.
 import { LRUCache } from 'lru-cache';
-import { countedCache } from '../telemetry.js';
+import { type ObjectStorage, StorageNotFoundError } from '../../storage/object-storage.js';
 import { storageCoordinates } from '../console/location-service.js';
-import { StorageNotFoundError, type ObjectStorage } from '../../storage/object-storage.js';
+import { countedCache } from '../telemetry.js';
 import { badRequest, missing } from './errors.js';
 import { parseIceberg, stringifyIceberg } from './json.js';
 import type { TableMetadata } from './table-metadata.js';
@@ -16,11 +16,14 @@ import type { TableMetadata } from './table-metadata.js';
 const METADATA_CACHE_BYTES = 64 * 1024 * 1024;
 
 export class MetadataFiles {
-  private readonly cache = countedCache('iceberg_metadata', new LRUCache<string, TableMetadata>({
-    max: 1024,
-    maxSize: METADATA_CACHE_BYTES,
-    maxEntrySize: METADATA_CACHE_BYTES / 4,
-  }));
+  private readonly cache = countedCache(
+    'iceberg_metadata',
+    new LRUCache<string, TableMetadata>({
+      max: 1024,
+      maxSize: METADATA_CACHE_BYTES,
+      maxEntrySize: METADATA_CACHE_BYTES / 4,
+    }),
+  );
 
   constructor(
     readonly storage: ObjectStorage,

@@ -15,12 +15,23 @@ const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null 
 const isInt = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v);
 /** A 64-bit integer as the lossless parser gives it: a safe number or a bigint. */
 const isLong = (v: unknown): v is number | bigint => isInt(v) || typeof v === 'bigint';
-const bad = (message: string): never => {
+function bad(message: string): never {
   throw new InvalidUpdate(message);
-};
+}
 
 const SIMPLE = new Set([
-  'boolean', 'int', 'long', 'float', 'double', 'date', 'time', 'timestamp', 'timestamptz', 'string', 'uuid', 'binary',
+  'boolean',
+  'int',
+  'long',
+  'float',
+  'double',
+  'date',
+  'time',
+  'timestamp',
+  'timestamptz',
+  'string',
+  'uuid',
+  'binary',
 ]);
 /** Primitive types format version 3 added. */
 const V3_ONLY = new Set(['timestamp_ns', 'timestamptz_ns', 'unknown', 'variant', 'geometry', 'geography']);
@@ -48,11 +59,15 @@ export function primitiveKind(t: string, formatVersion: number, where: string): 
     if (formatVersion < 3) bad(`${where}: type ${t} needs format version 3, the table has ${formatVersion}`);
     return kind;
   }
-  return bad(`${where}: unknown Iceberg type '${t}'`);
+  bad(`${where}: unknown Iceberg type '${t}'`);
 }
 
 /** A field's type as the checks see it: its primitive kind, or the nested kind. */
-interface FieldInfo { kind: string; required: boolean; path: string }
+interface FieldInfo {
+  kind: string;
+  required: boolean;
+  path: string;
+}
 
 /**
  * Checks one schema's types and collects its field ids (unique across the whole schema) with
@@ -70,7 +85,7 @@ export function checkSchema(schema: unknown, formatVersion: number, where: strin
   const kindOf = (t: unknown, path: string): string => {
     if (typeof t === 'string') return primitiveKind(t, formatVersion, path);
     if (isObject(t) && (t.type === 'struct' || t.type === 'list' || t.type === 'map')) return t.type;
-    return bad(`${path}: a type is a primitive name or a struct, list or map`);
+    bad(`${path}: a type is a primitive name or a struct, list or map`);
   };
   const visit = (t: unknown, path: string): void => {
     if (typeof t === 'string') return;
@@ -79,7 +94,7 @@ export function checkSchema(schema: unknown, formatVersion: number, where: strin
       if (!Array.isArray(o.fields)) bad(`${path}: a struct needs fields`);
       const names = new Set<string>();
       for (const f of o.fields as unknown[]) {
-        if (!isObject(f)) return bad(`${path}: a struct field must be an object`);
+        if (!isObject(f)) bad(`${path}: a struct field must be an object`);
         if (typeof f.name !== 'string' || !f.name) bad(`${path}: every field needs a name`);
         const fp = `${path}.${f.name as string}`;
         if (names.has(f.name as string)) bad(`${path}: field ${f.name as string} appears twice`);
@@ -117,7 +132,7 @@ export function checkSchema(schema: unknown, formatVersion: number, where: strin
     if (!Array.isArray(identifiers)) bad(`${where}: identifier-field-ids must be an array`);
     for (const id of identifiers as unknown[]) {
       const f = isInt(id) ? ids.get(id) : undefined;
-      if (!f) return bad(`${where}: identifier field ${String(id)} is not a field of the schema`);
+      if (!f) bad(`${where}: identifier field ${String(id)} is not a field of the schema`);
       if (!f.required) bad(`${where}: identifier field ${f.path} must be required`);
       if (f.kind === 'float' || f.kind === 'double' || !isPrimitiveKind(f.kind))
         bad(`${where}: identifier field ${f.path} must be a primitive other than float and double`);
@@ -129,15 +144,26 @@ export function checkSchema(schema: unknown, formatVersion: number, where: strin
 const isPrimitiveKind = (k: string) => k !== 'struct' && k !== 'list' && k !== 'map';
 const TIME_KINDS = new Set(['timestamp', 'timestamptz', 'timestamp_ns', 'timestamptz_ns']);
 const BUCKETABLE = new Set([
-  'int', 'long', 'decimal', 'date', 'time', 'timestamp', 'timestamptz', 'timestamp_ns', 'timestamptz_ns', 'string',
-  'uuid', 'fixed', 'binary',
+  'int',
+  'long',
+  'decimal',
+  'date',
+  'time',
+  'timestamp',
+  'timestamptz',
+  'timestamp_ns',
+  'timestamptz_ns',
+  'string',
+  'uuid',
+  'fixed',
+  'binary',
 ]);
 const TRUNCATABLE = new Set(['int', 'long', 'decimal', 'string', 'binary']);
 const MAX_INT = 2147483647;
 
 /** Checks a transform name and that it accepts a source of `kind`. */
 export function checkTransform(transform: unknown, kind: string, where: string): void {
-  if (typeof transform !== 'string') return bad(`${where}: transform must be a string`);
+  if (typeof transform !== 'string') bad(`${where}: transform must be a string`);
   const width = /^(bucket|truncate)\[\s*(\d+)\s*\]$/.exec(transform);
   if (width) {
     const n = Number(width[2]);
@@ -174,11 +200,11 @@ export function checkSpecFields(
   formatVersion: number,
   where: string,
 ): void {
-  if (!Array.isArray(fields)) return bad(`${where}: fields must be an array`);
+  if (!Array.isArray(fields)) bad(`${where}: fields must be an array`);
   const names = new Set<string>();
   const ids = new Set<number>();
   for (const f of fields as unknown[]) {
-    if (!isObject(f)) return bad(`${where}: a partition field must be an object`);
+    if (!isObject(f)) bad(`${where}: a partition field must be an object`);
     if (typeof f.name !== 'string' || !f.name) bad(`${where}: every partition field needs a name`);
     const fp = `${where} field ${f.name as string}`;
     if (names.has(f.name as string)) bad(`${where}: partition field name ${f.name as string} appears twice`);
@@ -189,7 +215,7 @@ export function checkSpecFields(
       ids.add(f['field-id'] as number);
     } else if (formatVersion > 1) bad(`${fp}: format version ${formatVersion} needs a field-id`);
     const source = isInt(f['source-id']) ? sources.get(f['source-id']) : undefined;
-    if (!source) return bad(`${fp}: source-id ${String(f['source-id'])} is not a field of the schema`);
+    if (!source) bad(`${fp}: source-id ${String(f['source-id'])} is not a field of the schema`);
     if (!isPrimitiveKind(source.kind)) bad(`${fp}: source ${source.path} is not a primitive field`);
     checkTransform(f.transform, source.kind, fp);
   }
@@ -197,22 +223,22 @@ export function checkSpecFields(
 
 /** Checks sort fields against the fields they may take their source from. */
 export function checkSortFields(fields: unknown, sources: Map<number, FieldInfo>, where: string): void {
-  if (!Array.isArray(fields)) return bad(`${where}: fields must be an array`);
+  if (!Array.isArray(fields)) bad(`${where}: fields must be an array`);
   for (const [i, f] of (fields as unknown[]).entries()) {
     const fp = `${where} field ${i}`;
-    if (!isObject(f)) return bad(`${fp}: a sort field must be an object`);
+    if (!isObject(f)) bad(`${fp}: a sort field must be an object`);
     if (f.direction !== 'asc' && f.direction !== 'desc') bad(`${fp}: direction must be asc or desc`);
     if (f['null-order'] !== 'nulls-first' && f['null-order'] !== 'nulls-last')
       bad(`${fp}: null-order must be nulls-first or nulls-last`);
     const source = isInt(f['source-id']) ? sources.get(f['source-id']) : undefined;
-    if (!source) return bad(`${fp}: source-id ${String(f['source-id'])} is not a field of the schema`);
+    if (!source) bad(`${fp}: source-id ${String(f['source-id'])} is not a field of the schema`);
     if (!isPrimitiveKind(source.kind)) bad(`${fp}: source ${source.path} is not a primitive field`);
     checkTransform(f.transform, source.kind, fp);
   }
 }
 
 export function checkProperties(props: unknown, where: string): void {
-  if (!isObject(props)) return bad(`${where} must be an object`);
+  if (!isObject(props)) bad(`${where} must be an object`);
   for (const [k, v] of Object.entries(props))
     if (typeof v !== 'string') bad(`${where}: property ${k} must be a string, not ${v === null ? 'null' : typeof v}`);
 }
@@ -225,7 +251,7 @@ const nonNegative = (v: unknown, what: string) => {
 /** A ref's own rules: its type, and retention fields that are non-negative and fit its type. */
 export function checkRef(name: string, ref: unknown): void {
   const where = `ref ${name}`;
-  if (!isObject(ref)) return bad(`${where} must be an object`);
+  if (!isObject(ref)) bad(`${where} must be an object`);
   if (ref.type !== 'branch' && ref.type !== 'tag') bad(`${where}: type must be branch or tag, not ${String(ref.type)}`);
   if (name === 'main' && ref.type !== 'branch') bad('main must be a branch');
   if (!isLong(ref['snapshot-id'])) bad(`${where}: snapshot-id must be an integer`);

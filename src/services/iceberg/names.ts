@@ -3,8 +3,8 @@
 // names, identifiers of request bodies and page sizes. Pure functions.
 import type { Principal } from '../iam/principal.js';
 import { DATABASE_NAME } from '../lakecat/database-service.js';
-import { ICEBERG_TABLE_NAME } from '../lakecat/table-service.js';
 import { normalizeName } from '../lakecat/names.js';
+import { ICEBERG_TABLE_NAME } from '../lakecat/table-service.js';
 import { badRequest } from './errors.js';
 
 /** Separates the instance id from the catalog name in the prefix the config endpoint hands out. */

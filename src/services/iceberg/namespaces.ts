@@ -6,14 +6,14 @@ import type { DatabaseService, DatabaseView } from '../lakecat/database-service.
 import { badRequest, named, unprocessable } from './errors.js';
 import type { Recorder } from './idempotency.js';
 import {
+  type Caller,
   databaseNameOf,
   isStringMap,
   levelsOf,
+  type Page,
   pageSizeOf,
   parsePrefix,
   pathLevels,
-  type Caller,
-  type Page,
   type Warehouse,
 } from './names.js';
 

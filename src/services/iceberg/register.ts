@@ -1,13 +1,14 @@
 // Registering an existing Iceberg metadata file as a table (or, with overwrite, pointing an
 // existing table at it): the file is read and checked, its paths pass the location guard.
-import type { TableService } from '../lakecat/table-service.js';
+
 import type { LocationGuard } from '../lakecat/names.js';
+import type { TableService } from '../lakecat/table-service.js';
 import { badRequest, isMissing, named } from './errors.js';
 import type { Recorder } from './idempotency.js';
 import type { MetadataFiles } from './metadata-files.js';
-import { tableName, type Caller, type Warehouse } from './names.js';
-import type { IcebergNamespaces } from './namespaces.js';
 import { checkMetadata } from './metadata-rules.js';
+import { type Caller, tableName, type Warehouse } from './names.js';
+import type { IcebergNamespaces } from './namespaces.js';
 import { assertTablePaths } from './paths.js';
 import type { IcebergTables, LoadResult } from './tables.js';
 

@@ -3,9 +3,35 @@
 // defines them. Pure functions: the commit endpoint runs them inside its compare-and-swap.
 
 import { stringifyIceberg } from './json.js';
-import { checkProperties, checkRef, checkSchema, checkSortFields, checkSpecFields, InvalidUpdate } from './metadata-rules.js';
-import type { IcebergSchema, PartitionSpec, SortOrder, Snapshot, SnapshotRef, StatisticsFile, PartitionStatisticsFile, TableMetadata } from './metadata-types.js';
-export type { IcebergSchema, PartitionSpec, SortOrder, Snapshot, SnapshotRef, StatisticsFile, PartitionStatisticsFile, TableMetadata } from './metadata-types.js';
+import {
+  checkProperties,
+  checkRef,
+  checkSchema,
+  checkSortFields,
+  checkSpecFields,
+  InvalidUpdate,
+} from './metadata-rules.js';
+import type {
+  IcebergSchema,
+  PartitionSpec,
+  PartitionStatisticsFile,
+  Snapshot,
+  SnapshotRef,
+  SortOrder,
+  StatisticsFile,
+  TableMetadata,
+} from './metadata-types.js';
+
+export type {
+  IcebergSchema,
+  PartitionSpec,
+  PartitionStatisticsFile,
+  Snapshot,
+  SnapshotRef,
+  SortOrder,
+  StatisticsFile,
+  TableMetadata,
+} from './metadata-types.js';
 
 export type Requirement =
   | { type: 'assert-create' }
@@ -39,7 +65,9 @@ export type Update =
   | { action: 'remove-partition-statistics'; 'snapshot-id': number };
 
 /** A requirement the current metadata does not meet: the commit lost a race (a failed commit, retryable). */
-export class CommitConflict extends Error { override name = 'CommitConflict'; }
+export class CommitConflict extends Error {
+  override name = 'CommitConflict';
+}
 /** An update that cannot apply to any metadata (invalid). */
 export { InvalidUpdate };
 
@@ -54,21 +82,41 @@ export function checkRequirements(base: TableMetadata | undefined, requirements:
     }
     if (!base) throw new CommitConflict(`${r.type}: the table does not exist`);
     const fail = (what: string, expected: unknown, found: unknown) => {
-      throw new CommitConflict(`${r.type}: ${what} is ${stringifyIceberg(found ?? null)}, expected ${stringifyIceberg(expected)}`);
+      throw new CommitConflict(
+        `${r.type}: ${what} is ${stringifyIceberg(found ?? null)}, expected ${stringifyIceberg(expected)}`,
+      );
     };
     switch (r.type) {
-      case 'assert-table-uuid': if (base['table-uuid'] !== r.uuid) fail('the table uuid', r.uuid, base['table-uuid']); break;
+      case 'assert-table-uuid':
+        if (base['table-uuid'] !== r.uuid) fail('the table uuid', r.uuid, base['table-uuid']);
+        break;
       case 'assert-ref-snapshot-id': {
         const found = base.refs[r.ref]?.['snapshot-id'] ?? null;
         if (found !== r['snapshot-id']) fail(`ref ${r.ref}`, r['snapshot-id'], found);
         break;
       }
-      case 'assert-last-assigned-field-id': if (base['last-column-id'] !== r['last-assigned-field-id']) fail('the last assigned field id', r['last-assigned-field-id'], base['last-column-id']); break;
-      case 'assert-current-schema-id': if (base['current-schema-id'] !== r['current-schema-id']) fail('the current schema id', r['current-schema-id'], base['current-schema-id']); break;
-      case 'assert-last-assigned-partition-id': if (base['last-partition-id'] !== r['last-assigned-partition-id']) fail('the last assigned partition id', r['last-assigned-partition-id'], base['last-partition-id']); break;
-      case 'assert-default-spec-id': if (base['default-spec-id'] !== r['default-spec-id']) fail('the default spec id', r['default-spec-id'], base['default-spec-id']); break;
-      case 'assert-default-sort-order-id': if (base['default-sort-order-id'] !== r['default-sort-order-id']) fail('the default sort order id', r['default-sort-order-id'], base['default-sort-order-id']); break;
-      default: throw new InvalidUpdate(`unknown requirement ${(r as { type: string }).type}`);
+      case 'assert-last-assigned-field-id':
+        if (base['last-column-id'] !== r['last-assigned-field-id'])
+          fail('the last assigned field id', r['last-assigned-field-id'], base['last-column-id']);
+        break;
+      case 'assert-current-schema-id':
+        if (base['current-schema-id'] !== r['current-schema-id'])
+          fail('the current schema id', r['current-schema-id'], base['current-schema-id']);
+        break;
+      case 'assert-last-assigned-partition-id':
+        if (base['last-partition-id'] !== r['last-assigned-partition-id'])
+          fail('the last assigned partition id', r['last-assigned-partition-id'], base['last-partition-id']);
+        break;
+      case 'assert-default-spec-id':
+        if (base['default-spec-id'] !== r['default-spec-id'])
+          fail('the default spec id', r['default-spec-id'], base['default-spec-id']);
+        break;
+      case 'assert-default-sort-order-id':
+        if (base['default-sort-order-id'] !== r['default-sort-order-id'])
+          fail('the default sort order id', r['default-sort-order-id'], base['default-sort-order-id']);
+        break;
+      default:
+        throw new InvalidUpdate(`unknown requirement ${(r as { type: string }).type}`);
     }
   }
 }
@@ -76,7 +124,15 @@ export function checkRequirements(base: TableMetadata | undefined, requirements:
 /** The highest field id in a schema, nested fields included (list elements, map keys and values). */
 function maxFieldId(type: unknown): number {
   if (!type || typeof type !== 'object') return 0;
-  const t = type as { fields?: { id: number; type: unknown }[]; 'element-id'?: number; element?: unknown; 'key-id'?: number; 'value-id'?: number; key?: unknown; value?: unknown };
+  const t = type as {
+    fields?: { id: number; type: unknown }[];
+    'element-id'?: number;
+    element?: unknown;
+    'key-id'?: number;
+    'value-id'?: number;
+    key?: unknown;
+    value?: unknown;
+  };
   let max = 0;
   for (const f of t.fields ?? []) max = Math.max(max, f.id, maxFieldId(f.type));
   if (t['element-id'] !== undefined) max = Math.max(max, t['element-id'], maxFieldId(t.element));
@@ -102,9 +158,14 @@ export function applyUpdates(base: TableMetadata, updates: Update[], nowMs: numb
   // are shared with `base` (a deep clone of a table with thousands of snapshots dominated a commit).
   const m: TableMetadata = {
     ...base,
-    schemas: [...base.schemas], 'partition-specs': [...base['partition-specs']], 'sort-orders': [...base['sort-orders']],
-    snapshots: [...(base.snapshots ?? [])], 'snapshot-log': [...(base['snapshot-log'] ?? [])],
-    'metadata-log': [...(base['metadata-log'] ?? [])], refs: { ...base.refs }, properties: { ...base.properties },
+    schemas: [...base.schemas],
+    'partition-specs': [...base['partition-specs']],
+    'sort-orders': [...base['sort-orders']],
+    snapshots: [...(base.snapshots ?? [])],
+    'snapshot-log': [...(base['snapshot-log'] ?? [])],
+    'metadata-log': [...(base['metadata-log'] ?? [])],
+    refs: { ...base.refs },
+    properties: { ...base.properties },
   };
   let snapshotIds: Set<unknown> | undefined;
   let lastSchema: number | undefined;
@@ -113,11 +174,15 @@ export function applyUpdates(base: TableMetadata, updates: Update[], nowMs: numb
   for (const u of updates) {
     switch (u.action) {
       case 'assign-uuid':
-        if (m['table-uuid'] && m['table-uuid'] !== u.uuid) throw new InvalidUpdate('a table uuid cannot change once assigned');
+        if (m['table-uuid'] && m['table-uuid'] !== u.uuid)
+          throw new InvalidUpdate('a table uuid cannot change once assigned');
         m['table-uuid'] = u.uuid;
         break;
       case 'upgrade-format-version':
-        if (u['format-version'] < m['format-version']) throw new InvalidUpdate(`format version ${m['format-version']} cannot be downgraded to ${u['format-version']}`);
+        if (u['format-version'] < m['format-version'])
+          throw new InvalidUpdate(
+            `format version ${m['format-version']} cannot be downgraded to ${u['format-version']}`,
+          );
         if (u['format-version'] > 3) throw new InvalidUpdate(`format version ${u['format-version']} is not supported`);
         if (u['format-version'] >= 3 && m['format-version'] < 3) m['next-row-id'] = 0;
         m['format-version'] = u['format-version'];
@@ -125,10 +190,20 @@ export function applyUpdates(base: TableMetadata, updates: Update[], nowMs: numb
       case 'add-schema': {
         checkSchema(u.schema, m['format-version'], 'add-schema');
         if (u['last-column-id'] !== undefined && u['last-column-id'] < m['last-column-id'])
-          throw new InvalidUpdate(`add-schema: last-column-id cannot go back from ${m['last-column-id']} to ${u['last-column-id']}`);
+          throw new InvalidUpdate(
+            `add-schema: last-column-id cannot go back from ${m['last-column-id']} to ${u['last-column-id']}`,
+          );
         // A schema equal to an existing one is reused, as the reference implementation does.
-        const same = m.schemas.find((s) => stringifyIceberg(s.fields) === stringifyIceberg(u.schema.fields) && stringifyIceberg(s['identifier-field-ids'] ?? []) === stringifyIceberg(u.schema['identifier-field-ids'] ?? []));
-        if (same) { lastSchema = same['schema-id']; break; }
+        const same = m.schemas.find(
+          (s) =>
+            stringifyIceberg(s.fields) === stringifyIceberg(u.schema.fields) &&
+            stringifyIceberg(s['identifier-field-ids'] ?? []) ===
+              stringifyIceberg(u.schema['identifier-field-ids'] ?? []),
+        );
+        if (same) {
+          lastSchema = same['schema-id'];
+          break;
+        }
         const id = Math.max(-1, ...m.schemas.map((s) => s['schema-id'])) + 1;
         m.schemas.push({ ...u.schema, 'schema-id': id });
         m['last-column-id'] = Math.max(m['last-column-id'], u['last-column-id'] ?? 0, maxFieldId(u.schema));
@@ -146,7 +221,10 @@ export function applyUpdates(base: TableMetadata, updates: Update[], nowMs: numb
         // A new spec takes its sources from the current schema; field ids it leaves out are assigned below.
         checkSpecFields(u.spec?.fields, currentFields(m), 1, 'add-spec');
         const same = m['partition-specs'].find((s) => stringifyIceberg(s.fields) === stringifyIceberg(u.spec.fields));
-        if (same) { lastSpec = same['spec-id']; break; }
+        if (same) {
+          lastSpec = same['spec-id'];
+          break;
+        }
         const id = Math.max(-1, ...m['partition-specs'].map((s) => s['spec-id'])) + 1;
         let next = m['last-partition-id'];
         const fields = u.spec.fields.map((f) => ({ ...f, 'field-id': f['field-id'] ?? ++next }));
@@ -157,46 +235,69 @@ export function applyUpdates(base: TableMetadata, updates: Update[], nowMs: numb
       }
       case 'set-default-spec': {
         const id = u['spec-id'] === -1 ? lastSpec : u['spec-id'];
-        if (id === undefined || !m['partition-specs'].some((s) => s['spec-id'] === id)) throw new InvalidUpdate(`there is no partition spec ${u['spec-id']}`);
+        if (id === undefined || !m['partition-specs'].some((s) => s['spec-id'] === id))
+          throw new InvalidUpdate(`there is no partition spec ${u['spec-id']}`);
         m['default-spec-id'] = id;
         break;
       }
       case 'add-sort-order': {
         checkSortFields(u['sort-order']?.fields, currentFields(m), 'add-sort-order');
-        const same = m['sort-orders'].find((o) => stringifyIceberg(o.fields) === stringifyIceberg(u['sort-order'].fields));
-        if (same) { lastOrder = same['order-id']; break; }
+        const same = m['sort-orders'].find(
+          (o) => stringifyIceberg(o.fields) === stringifyIceberg(u['sort-order'].fields),
+        );
+        if (same) {
+          lastOrder = same['order-id'];
+          break;
+        }
         // Order 0 is reserved for "unsorted".
-        const id = u['sort-order'].fields.length === 0 ? 0 : Math.max(0, ...m['sort-orders'].map((o) => o['order-id'])) + 1;
+        const id =
+          u['sort-order'].fields.length === 0 ? 0 : Math.max(0, ...m['sort-orders'].map((o) => o['order-id'])) + 1;
         m['sort-orders'].push({ ...u['sort-order'], 'order-id': id });
         lastOrder = id;
         break;
       }
       case 'set-default-sort-order': {
         const id = u['sort-order-id'] === -1 ? lastOrder : u['sort-order-id'];
-        if (id === undefined || !m['sort-orders'].some((o) => o['order-id'] === id)) throw new InvalidUpdate(`there is no sort order ${u['sort-order-id']}`);
+        if (id === undefined || !m['sort-orders'].some((o) => o['order-id'] === id))
+          throw new InvalidUpdate(`there is no sort order ${u['sort-order-id']}`);
         m['default-sort-order-id'] = id;
         break;
       }
       case 'add-snapshot': {
         const s = u.snapshot;
-        if (!m.schemas.length || !m['partition-specs'].length || !m['sort-orders'].length) throw new InvalidUpdate('a snapshot needs a schema, a partition spec and a sort order first');
+        if (!m.schemas.length || !m['partition-specs'].length || !m['sort-orders'].length)
+          throw new InvalidUpdate('a snapshot needs a schema, a partition spec and a sort order first');
         snapshotIds ??= new Set(m.snapshots.map((x) => x['snapshot-id']));
         if (snapshotIds.has(s['snapshot-id'])) throw new InvalidUpdate(`snapshot ${s['snapshot-id']} already exists`);
         const last = m['last-sequence-number'] ?? 0;
         // The table spec requires both of a v2 snapshot; a v1 snapshot may list its manifests inline instead.
-        if (m['format-version'] > 1 && (typeof s['sequence-number'] !== 'number' || typeof s['manifest-list'] !== 'string')) {
-          throw new InvalidUpdate(`snapshot ${s['snapshot-id']} needs a sequence-number and a manifest-list in a format version ${m['format-version']} table`);
+        if (
+          m['format-version'] > 1 &&
+          (typeof s['sequence-number'] !== 'number' || typeof s['manifest-list'] !== 'string')
+        ) {
+          throw new InvalidUpdate(
+            `snapshot ${s['snapshot-id']} needs a sequence-number and a manifest-list in a format version ${m['format-version']} table`,
+          );
         }
-        if (s['schema-id'] !== undefined && !m.schemas.some((x) => x['schema-id'] === s['schema-id'])) throw new InvalidUpdate(`snapshot ${s['snapshot-id']} names schema ${s['schema-id']}, which the table does not have`);
+        if (s['schema-id'] !== undefined && !m.schemas.some((x) => x['schema-id'] === s['schema-id']))
+          throw new InvalidUpdate(
+            `snapshot ${s['snapshot-id']} names schema ${s['schema-id']}, which the table does not have`,
+          );
         // Behind the table: another commit got there first, so the client retries on fresh metadata (a failed commit, not an invalid one).
         if (m['format-version'] > 1 && s['parent-snapshot-id'] != null && (s['sequence-number'] ?? 0) <= last) {
-          throw new CommitConflict(`snapshot ${s['snapshot-id']} has sequence number ${s['sequence-number'] ?? 0}, not above the table's ${last}`);
+          throw new CommitConflict(
+            `snapshot ${s['snapshot-id']} has sequence number ${s['sequence-number'] ?? 0}, not above the table's ${last}`,
+          );
         }
         if (m['format-version'] >= 3) {
           // Row lineage: each snapshot's rows get ids from the table's next-row-id on.
-          if (typeof s['first-row-id'] !== 'number') throw new InvalidUpdate(`snapshot ${s['snapshot-id']} needs a first-row-id in format version 3`);
+          if (typeof s['first-row-id'] !== 'number')
+            throw new InvalidUpdate(`snapshot ${s['snapshot-id']} needs a first-row-id in format version 3`);
           const nextRowId = m['next-row-id'] ?? 0;
-          if (s['first-row-id'] < nextRowId) throw new CommitConflict(`snapshot ${s['snapshot-id']} has first-row-id ${s['first-row-id']}, behind the table's next-row-id ${nextRowId}`);
+          if (s['first-row-id'] < nextRowId)
+            throw new CommitConflict(
+              `snapshot ${s['snapshot-id']} has first-row-id ${s['first-row-id']}, behind the table's next-row-id ${nextRowId}`,
+            );
           m['next-row-id'] = nextRowId + (s['added-rows'] ?? 0);
         }
         m.snapshots.push(s);
@@ -207,7 +308,10 @@ export function applyUpdates(base: TableMetadata, updates: Update[], nowMs: numb
       case 'set-snapshot-ref': {
         const { action: _a, 'ref-name': name, ...ref } = u;
         checkRef(name, ref);
-        if (!m.snapshots.some((s) => s['snapshot-id'] === ref['snapshot-id'])) throw new InvalidUpdate(`ref ${name} points at snapshot ${ref['snapshot-id']}, which the table does not have`);
+        if (!m.snapshots.some((s) => s['snapshot-id'] === ref['snapshot-id']))
+          throw new InvalidUpdate(
+            `ref ${name} points at snapshot ${ref['snapshot-id']}, which the table does not have`,
+          );
         if (name === MAIN && ref.type !== 'branch') throw new InvalidUpdate('main must be a branch');
         m.refs[name] = ref;
         if (name === MAIN && m['current-snapshot-id'] !== ref['snapshot-id']) {
@@ -221,7 +325,8 @@ export function applyUpdates(base: TableMetadata, updates: Update[], nowMs: numb
         snapshotIds = undefined;
         m.snapshots = m.snapshots.filter((s) => !gone.has(s['snapshot-id']));
         for (const [name, ref] of Object.entries(m.refs)) if (gone.has(ref['snapshot-id'])) delete m.refs[name];
-        if (m['current-snapshot-id'] != null && gone.has(m['current-snapshot-id'])) m['current-snapshot-id'] = NO_SNAPSHOT;
+        if (m['current-snapshot-id'] != null && gone.has(m['current-snapshot-id']))
+          m['current-snapshot-id'] = NO_SNAPSHOT;
         m.statistics = (m.statistics ?? []).filter((s) => !gone.has(s['snapshot-id']));
         m['partition-statistics'] = (m['partition-statistics'] ?? []).filter((s) => !gone.has(s['snapshot-id']));
         break;
@@ -251,11 +356,16 @@ export function applyUpdates(base: TableMetadata, updates: Update[], nowMs: numb
         break;
       case 'set-partition-statistics': {
         const id = u['partition-statistics']['snapshot-id'];
-        m['partition-statistics'] = [...(m['partition-statistics'] ?? []).filter((s) => s['snapshot-id'] !== id), u['partition-statistics']];
+        m['partition-statistics'] = [
+          ...(m['partition-statistics'] ?? []).filter((s) => s['snapshot-id'] !== id),
+          u['partition-statistics'],
+        ];
         break;
       }
       case 'remove-partition-statistics':
-        m['partition-statistics'] = (m['partition-statistics'] ?? []).filter((s) => s['snapshot-id'] !== u['snapshot-id']);
+        m['partition-statistics'] = (m['partition-statistics'] ?? []).filter(
+          (s) => s['snapshot-id'] !== u['snapshot-id'],
+        );
         break;
       default:
         throw new InvalidUpdate(`unknown update action ${(u as { action: string }).action}`);
@@ -274,7 +384,11 @@ const NO_SNAPSHOT = -1;
  * `partition-spec`, which v2 dropped; v2 requires `last-sequence-number`.
  */
 function finish(m: TableMetadata, base: TableMetadata, nowMs: number): TableMetadata {
-  if (m['current-snapshot-id'] === null || m['current-snapshot-id'] === undefined || m['current-snapshot-id'] === NO_SNAPSHOT) {
+  if (
+    m['current-snapshot-id'] === null ||
+    m['current-snapshot-id'] === undefined ||
+    m['current-snapshot-id'] === NO_SNAPSHOT
+  ) {
     m['current-snapshot-id'] = m['format-version'] >= 3 ? null : NO_SNAPSHOT;
   }
   if (m['format-version'] === 1) {
@@ -296,17 +410,36 @@ function finish(m: TableMetadata, base: TableMetadata, nowMs: number): TableMeta
  */
 export function emptyMetadata(location: string, nowMs: number): TableMetadata {
   return {
-    'format-version': 1, 'table-uuid': '', location, 'last-sequence-number': 0, 'last-updated-ms': nowMs,
-    'last-column-id': 0, 'current-schema-id': -1, schemas: [], 'default-spec-id': -1, 'partition-specs': [], 'last-partition-id': 999,
-    'default-sort-order-id': -1, 'sort-orders': [], properties: {}, 'current-snapshot-id': -1, snapshots: [], 'snapshot-log': [], 'metadata-log': [], refs: {},
+    'format-version': 1,
+    'table-uuid': '',
+    location,
+    'last-sequence-number': 0,
+    'last-updated-ms': nowMs,
+    'last-column-id': 0,
+    'current-schema-id': -1,
+    schemas: [],
+    'default-spec-id': -1,
+    'partition-specs': [],
+    'last-partition-id': 999,
+    'default-sort-order-id': -1,
+    'sort-orders': [],
+    properties: {},
+    'current-snapshot-id': -1,
+    snapshots: [],
+    'snapshot-log': [],
+    'metadata-log': [],
+    refs: {},
   };
 }
 
 /** What a staged create's updates must have produced before the table can exist. */
 export function checkCreated(m: TableMetadata): void {
-  if (!m.schemas.some((s) => s['schema-id'] === m['current-schema-id'])) throw new InvalidUpdate('a new table needs a schema and a current schema');
-  if (!m['partition-specs'].some((s) => s['spec-id'] === m['default-spec-id'])) throw new InvalidUpdate('a new table needs a default partition spec');
-  if (!m['sort-orders'].some((o) => o['order-id'] === m['default-sort-order-id'])) throw new InvalidUpdate('a new table needs a default sort order');
+  if (!m.schemas.some((s) => s['schema-id'] === m['current-schema-id']))
+    throw new InvalidUpdate('a new table needs a schema and a current schema');
+  if (!m['partition-specs'].some((s) => s['spec-id'] === m['default-spec-id']))
+    throw new InvalidUpdate('a new table needs a default partition spec');
+  if (!m['sort-orders'].some((o) => o['order-id'] === m['default-sort-order-id']))
+    throw new InvalidUpdate('a new table needs a default sort order');
 }
 
 /** The metadata with only the snapshots a ref points at (loadTable's `snapshots=refs`). */

@@ -2,28 +2,28 @@
 // current metadata file (the Hive convention): finding, listing, creating, loading, dropping and
 // renaming them. Commits are in commits.ts, registering an existing file in register.ts.
 import { createHash, randomUUID } from 'node:crypto';
-import { VIEW_TYPES, type TableService } from '../lakecat/table-service.js';
+import { ServiceError } from '../errors.js';
 import { deleteLocationData } from '../lakecat/data-files.js';
 import type { LocationGuard } from '../lakecat/names.js';
-import { ServiceError } from '../errors.js';
+import { type TableService, VIEW_TYPES } from '../lakecat/table-service.js';
 import { badRequest, exists, missing, named } from './errors.js';
 import type { Recorder } from './idempotency.js';
 import type { MetadataFiles } from './metadata-files.js';
+import { checkMetadata } from './metadata-rules.js';
 import {
+  type Caller,
   databaseNameOf,
   identifier,
   levelsOf,
+  type Page,
   pageSizeOf,
   tableName,
-  type Caller,
-  type Page,
   type Warehouse,
 } from './names.js';
 import type { IcebergNamespaces } from './namespaces.js';
-import { hiveColumns, newTableMetadata, type CreateRequest } from './new-table.js';
-import { checkMetadata } from './metadata-rules.js';
+import { type CreateRequest, hiveColumns, newTableMetadata } from './new-table.js';
 import { assertTablePaths } from './paths.js';
-import { withRefSnapshotsOnly, type TableMetadata } from './table-metadata.js';
+import { type TableMetadata, withRefSnapshotsOnly } from './table-metadata.js';
 
 /** An Iceberg table as found in LakeCat, with what a commit compares and swaps. */
 export interface IcebergTable {

@@ -2,22 +2,38 @@
 // requirement a view commit may assert and the updates it applies, following the Iceberg view
 // spec and the REST spec's CommitViewRequest. Pure functions: the view service does the IO.
 import { randomUUID } from 'node:crypto';
-import { freshSchema, type IcebergSchema as SchemaFields } from './new-table.js';
 import { checkSchema } from './metadata-rules.js';
+import { freshSchema, type IcebergSchema as SchemaFields } from './new-table.js';
 import { CommitConflict, InvalidUpdate } from './table-metadata.js';
 
 export { CommitConflict, InvalidUpdate };
 
-export interface ViewSchema extends SchemaFields { 'schema-id': number }
-export interface SqlRepresentation { type: 'sql'; sql: string; dialect: string }
+export interface ViewSchema extends SchemaFields {
+  'schema-id': number;
+}
+export interface SqlRepresentation {
+  type: 'sql';
+  sql: string;
+  dialect: string;
+}
 export interface ViewVersion {
-  'version-id': number; 'timestamp-ms': number; 'schema-id': number; summary: Record<string, string>;
-  representations: SqlRepresentation[]; 'default-namespace': string[]; 'default-catalog'?: string;
+  'version-id': number;
+  'timestamp-ms': number;
+  'schema-id': number;
+  summary: Record<string, string>;
+  representations: SqlRepresentation[];
+  'default-namespace': string[];
+  'default-catalog'?: string;
 }
 export interface ViewMetadata {
-  'view-uuid': string; 'format-version': number; location: string; 'current-version-id': number;
-  versions: ViewVersion[]; 'version-log': { 'version-id': number; 'timestamp-ms': number }[];
-  schemas: ViewSchema[]; properties: Record<string, string>;
+  'view-uuid': string;
+  'format-version': number;
+  location: string;
+  'current-version-id': number;
+  versions: ViewVersion[];
+  'version-log': { 'version-id': number; 'timestamp-ms': number }[];
+  schemas: ViewSchema[];
+  properties: Record<string, string>;
 }
 
 export type ViewRequirement = { type: 'assert-view-uuid'; uuid: string };
@@ -42,7 +58,8 @@ export const HISTORY_PROPERTY = 'version.history.num-entries';
 export const DROP_DIALECT_PROPERTY = 'replace.drop-dialect.allowed';
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
-const isStringMap = (v: unknown): v is Record<string, string> => isObject(v) && Object.values(v).every((x) => typeof x === 'string');
+const isStringMap = (v: unknown): v is Record<string, string> =>
+  isObject(v) && Object.values(v).every((x) => typeof x === 'string');
 const isInt = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v);
 const bad = (message: string) => new InvalidUpdate(message);
 
@@ -65,11 +82,15 @@ function checkedVersion(v: unknown): ViewVersion {
   if (!isObject(v)) throw bad('view-version must be an object');
   if (v['version-id'] !== undefined && !isInt(v['version-id'])) throw bad('view-version version-id must be an integer');
   if (!isInt(v['schema-id'])) throw bad('view-version schema-id must be an integer');
-  if (v['timestamp-ms'] !== undefined && !isInt(v['timestamp-ms'])) throw bad('view-version timestamp-ms must be an integer');
+  if (v['timestamp-ms'] !== undefined && !isInt(v['timestamp-ms']))
+    throw bad('view-version timestamp-ms must be an integer');
   if (v.summary !== undefined && !isStringMap(v.summary)) throw bad('view-version summary must map strings to strings');
-  if (!Array.isArray(v['default-namespace']) || !v['default-namespace'].every((l) => typeof l === 'string')) throw bad('view-version default-namespace must be an array of strings');
-  if (v['default-catalog'] !== undefined && v['default-catalog'] !== null && typeof v['default-catalog'] !== 'string') throw bad('view-version default-catalog must be a string');
-  if (!Array.isArray(v.representations) || v.representations.length === 0) throw bad('view-version needs at least one representation');
+  if (!Array.isArray(v['default-namespace']) || !v['default-namespace'].every((l) => typeof l === 'string'))
+    throw bad('view-version default-namespace must be an array of strings');
+  if (v['default-catalog'] !== undefined && v['default-catalog'] !== null && typeof v['default-catalog'] !== 'string')
+    throw bad('view-version default-catalog must be a string');
+  if (!Array.isArray(v.representations) || v.representations.length === 0)
+    throw bad('view-version needs at least one representation');
   const dialects = new Set<string>();
   const representations = v.representations.map((r): SqlRepresentation => {
     if (!isObject(r) || r.type !== 'sql') throw bad('only representations of type sql are supported');
@@ -82,8 +103,11 @@ function checkedVersion(v: unknown): ViewVersion {
     return { type: 'sql', sql: r.sql, dialect: r.dialect };
   });
   return {
-    'version-id': (v['version-id'] as number | undefined) ?? 1, 'timestamp-ms': (v['timestamp-ms'] as number | undefined) ?? 0,
-    'schema-id': v['schema-id'], summary: (v.summary as Record<string, string> | undefined) ?? {}, representations,
+    'version-id': (v['version-id'] as number | undefined) ?? 1,
+    'timestamp-ms': (v['timestamp-ms'] as number | undefined) ?? 0,
+    'schema-id': v['schema-id'],
+    summary: (v.summary as Record<string, string> | undefined) ?? {},
+    representations,
     'default-namespace': v['default-namespace'] as string[],
     ...(typeof v['default-catalog'] === 'string' ? { 'default-catalog': v['default-catalog'] } : {}),
   };
@@ -107,8 +131,10 @@ const sameSchema = (a: ViewSchema, b: ViewSchema) =>
 
 /** Two versions are one if they define the same query: representations, schema and defaults (not id, time or summary). */
 const sameVersion = (a: ViewVersion, b: ViewVersion) =>
-  same(a.representations, b.representations) && a['schema-id'] === b['schema-id']
-  && same(a['default-namespace'], b['default-namespace']) && (a['default-catalog'] ?? null) === (b['default-catalog'] ?? null);
+  same(a.representations, b.representations) &&
+  a['schema-id'] === b['schema-id'] &&
+  same(a['default-namespace'], b['default-namespace']) &&
+  (a['default-catalog'] ?? null) === (b['default-catalog'] ?? null);
 
 function historySize(properties: Record<string, string>): number {
   const raw = properties[HISTORY_PROPERTY];
@@ -126,16 +152,23 @@ class Builder {
   private historyEntry: { 'version-id': number; 'timestamp-ms': number } | undefined;
   readonly m: ViewMetadata;
 
-  constructor(base: ViewMetadata, private readonly now: number) {
+  constructor(
+    base: ViewMetadata,
+    private readonly now: number,
+  ) {
     this.m = structuredClone(base);
   }
 
   addSchema(schema: ViewSchema): number {
     const existing = this.m.schemas.find((s) => sameSchema(s, schema));
-    if (existing) { this.lastSchema = existing['schema-id']; return existing['schema-id']; }
+    if (existing) {
+      this.lastSchema = existing['schema-id'];
+      return existing['schema-id'];
+    }
     // The requested id unless taken; else one past the highest.
     let id = Math.max(0, schema['schema-id']);
-    if (this.m.schemas.some((s) => s['schema-id'] === id)) id = Math.max(...this.m.schemas.map((s) => s['schema-id'])) + 1;
+    if (this.m.schemas.some((s) => s['schema-id'] === id))
+      id = Math.max(...this.m.schemas.map((s) => s['schema-id'])) + 1;
     this.m.schemas.push({ ...schema, 'schema-id': id });
     this.lastSchema = id;
     return id;
@@ -144,10 +177,12 @@ class Builder {
   addVersion(input: ViewVersion): number {
     const version = { ...input, 'timestamp-ms': input['timestamp-ms'] || this.now };
     if (version['schema-id'] === LAST_ADDED) {
-      if (this.lastSchema === undefined) throw bad('view-version schema-id -1 means the schema added last, but this commit adds no schema');
+      if (this.lastSchema === undefined)
+        throw bad('view-version schema-id -1 means the schema added last, but this commit adds no schema');
       version['schema-id'] = this.lastSchema;
     }
-    if (!this.m.schemas.some((s) => s['schema-id'] === version['schema-id'])) throw bad(`view-version names unknown schema ${version['schema-id']}`);
+    if (!this.m.schemas.some((s) => s['schema-id'] === version['schema-id']))
+      throw bad(`view-version names unknown schema ${version['schema-id']}`);
     // A version equal to an existing one is that version again, not a new one.
     const existing = this.m.versions.find((v) => sameVersion(v, version));
     if (existing) {
@@ -165,7 +200,8 @@ class Builder {
 
   setCurrentVersion(requested: number): void {
     const id = requested === LAST_ADDED ? this.lastVersion : requested;
-    if (id === undefined) throw bad('set-current-view-version -1 means the version added last, but this commit adds no version');
+    if (id === undefined)
+      throw bad('set-current-view-version -1 means the version added last, but this commit adds no version');
     const version = this.m.versions.find((v) => v['version-id'] === id);
     if (!version) throw bad(`cannot set the current version to unknown version ${id}`);
     if (id === this.m['current-version-id'] && this.historyEntry === undefined) return;
@@ -178,12 +214,19 @@ class Builder {
     switch (u.action) {
       case 'assign-uuid':
         if (typeof u.uuid !== 'string' || !u.uuid) throw bad('assign-uuid needs a uuid');
-        if (this.m['view-uuid'] && u.uuid !== this.m['view-uuid']) throw bad(`cannot reassign the view uuid ${this.m['view-uuid']} to ${u.uuid}`);
+        if (this.m['view-uuid'] && u.uuid !== this.m['view-uuid'])
+          throw bad(`cannot reassign the view uuid ${this.m['view-uuid']} to ${u.uuid}`);
         this.m['view-uuid'] = u.uuid;
         return;
       case 'upgrade-format-version':
-        if (!isInt(u['format-version']) || u['format-version'] > VIEW_FORMAT_VERSION) throw bad(`view format version ${String(u['format-version'])} is not supported; the highest is ${VIEW_FORMAT_VERSION}`);
-        if (u['format-version'] < this.m['format-version']) throw bad(`cannot downgrade the view format version from ${this.m['format-version']} to ${u['format-version']}`);
+        if (!isInt(u['format-version']) || u['format-version'] > VIEW_FORMAT_VERSION)
+          throw bad(
+            `view format version ${String(u['format-version'])} is not supported; the highest is ${VIEW_FORMAT_VERSION}`,
+          );
+        if (u['format-version'] < this.m['format-version'])
+          throw bad(
+            `cannot downgrade the view format version from ${this.m['format-version']} to ${u['format-version']}`,
+          );
         this.m['format-version'] = u['format-version'];
         return;
       case 'add-schema':
@@ -198,7 +241,8 @@ class Builder {
         Object.assign(this.m.properties, u.updates);
         return;
       case 'remove-properties':
-        if (!Array.isArray(u.removals) || !u.removals.every((k) => typeof k === 'string')) throw bad('remove-properties removals must be an array of strings');
+        if (!Array.isArray(u.removals) || !u.removals.every((k) => typeof k === 'string'))
+          throw bad('remove-properties removals must be an array of strings');
         for (const k of u.removals) delete this.m.properties[k];
         return;
       case 'add-view-version':
@@ -223,7 +267,10 @@ class Builder {
     if (previousCurrent && m.properties[DROP_DIALECT_PROPERTY] !== 'true') {
       const now = new Set(current.representations.map((r) => r.dialect.toLowerCase()));
       const lost = previousCurrent.representations.map((r) => r.dialect.toLowerCase()).filter((d) => !now.has(d));
-      if (lost.length) throw bad(`replacing the view would drop its ${lost.join(', ')} representation; set ${DROP_DIALECT_PROPERTY}=true to allow it`);
+      if (lost.length)
+        throw bad(
+          `replacing the view would drop its ${lost.join(', ')} representation; set ${DROP_DIALECT_PROPERTY}=true to allow it`,
+        );
     }
     if (this.historyEntry) m['version-log'].push(this.historyEntry);
     // Keep the newest versions, never fewer than this commit added, and always the current one.
@@ -231,18 +278,30 @@ class Builder {
     if (m.versions.length > bound) {
       const newestFirst = [...m.versions].sort((a, b) => b['version-id'] - a['version-id']);
       const kept = new Set([current['version-id']]);
-      for (const v of newestFirst) { if (kept.size >= bound) break; kept.add(v['version-id']); }
+      for (const v of newestFirst) {
+        if (kept.size >= bound) break;
+        kept.add(v['version-id']);
+      }
       m.versions = m.versions.filter((v) => kept.has(v['version-id']));
       // The log keeps only the run of entries after the last one naming an expired version.
       const log: ViewMetadata['version-log'] = [];
-      for (const e of m['version-log']) { if (kept.has(e['version-id'])) log.push(e); else log.length = 0; }
+      for (const e of m['version-log']) {
+        if (kept.has(e['version-id'])) log.push(e);
+        else log.length = 0;
+      }
       m['version-log'] = log;
     }
     return m;
   }
 }
 
-export interface CreateViewRequest { name?: unknown; location?: unknown; schema?: unknown; 'view-version'?: unknown; properties?: unknown }
+export interface CreateViewRequest {
+  name?: unknown;
+  location?: unknown;
+  schema?: unknown;
+  'view-version'?: unknown;
+  properties?: unknown;
+}
 
 /** The first metadata of a new view: its schema, one version (id 1) made current. */
 export function newViewMetadata(req: CreateViewRequest, location: string, now = Date.now()): ViewMetadata {
@@ -250,10 +309,19 @@ export function newViewMetadata(req: CreateViewRequest, location: string, now = 
   if (!isStringMap(props)) throw bad('properties must map strings to strings');
   const schema = checkedSchema(req.schema, 'schema');
   const version = checkedVersion(req['view-version']);
-  const b = new Builder({
-    'view-uuid': randomUUID(), 'format-version': VIEW_FORMAT_VERSION, location, 'current-version-id': -1,
-    versions: [], 'version-log': [], schemas: [], properties: { ...props },
-  }, now);
+  const b = new Builder(
+    {
+      'view-uuid': randomUUID(),
+      'format-version': VIEW_FORMAT_VERSION,
+      location,
+      'current-version-id': -1,
+      versions: [],
+      'version-log': [],
+      schemas: [],
+      properties: { ...props },
+    },
+    now,
+  );
   const schemaId = b.addSchema(schema);
   // The request's version describes the request's schema whatever id it gives; created now.
   b.setCurrentVersion(b.addVersion({ ...version, 'version-id': 1, 'schema-id': schemaId, 'timestamp-ms': now }));
@@ -263,8 +331,10 @@ export function newViewMetadata(req: CreateViewRequest, location: string, now = 
 /** Throws CommitConflict if a requirement does not hold on the current metadata. */
 export function checkViewRequirements(base: ViewMetadata, requirements: unknown[]): void {
   for (const r of requirements) {
-    if (!isObject(r) || r.type !== 'assert-view-uuid') throw bad(`view requirement ${isObject(r) ? String(r.type) : String(r)} is not supported`);
-    if (r.uuid !== base['view-uuid']) throw new CommitConflict(`the view's uuid is ${base['view-uuid']}, not ${String(r.uuid)}`);
+    if (!isObject(r) || r.type !== 'assert-view-uuid')
+      throw bad(`view requirement ${isObject(r) ? String(r.type) : String(r)} is not supported`);
+    if (r.uuid !== base['view-uuid'])
+      throw new CommitConflict(`the view's uuid is ${base['view-uuid']}, not ${String(r.uuid)}`);
   }
 }
 
@@ -275,7 +345,8 @@ export function applyViewUpdates(base: ViewMetadata, updates: unknown[], now = D
   return b.build(base.versions.find((v) => v['version-id'] === base['current-version-id']));
 }
 
-export const currentVersion = (m: ViewMetadata): ViewVersion | undefined => m.versions.find((v) => v['version-id'] === m['current-version-id']);
+export const currentVersion = (m: ViewMetadata): ViewVersion | undefined =>
+  m.versions.find((v) => v['version-id'] === m['current-version-id']);
 export const currentSchema = (m: ViewMetadata): ViewSchema | undefined => {
   const v = currentVersion(m);
   return v ? m.schemas.find((s) => s['schema-id'] === v['schema-id']) : undefined;

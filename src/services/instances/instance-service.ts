@@ -1,37 +1,69 @@
 import { randomUUID } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
-import { countedCache } from '../telemetry.js';
+import * as repo from '../../store/instances/instance-repository.js';
+import type { InstanceRow, InstanceTagRow } from '../../store/schema.js';
 import type { Store } from '../../store/store.js';
 import { nowIso } from '../../store/store.js';
-import type { InstanceRow, InstanceTagRow } from '../../store/schema.js';
-import * as repo from '../../store/instances/instance-repository.js';
 import { conflict, forbidden, invalid, notFound, ServiceError, unlessDuplicate } from '../errors.js';
 import type { Principal } from '../iam/principal.js';
+import { countedCache } from '../telemetry.js';
 import { DEFAULT_QPS_STRIDES, QPS_SPEC, type RequestedSpec, validateSpecs } from './specs.js';
 
 export type InstanceStatus =
-  | 'RESOURCE_PREPARATION' | 'RUNNING' | 'RESOURCE_RELEASE' | 'DELETED' | 'RESOURCE_PREPARATION_FAIL'
-  | 'FROZEN_RELEASABLE' | 'FROZEN_UNRELEASABLE' | 'RECOVERING' | 'DELETING' | 'SCALING' | 'SCALE_FAIL';
+  | 'RESOURCE_PREPARATION'
+  | 'RUNNING'
+  | 'RESOURCE_RELEASE'
+  | 'DELETED'
+  | 'RESOURCE_PREPARATION_FAIL'
+  | 'FROZEN_RELEASABLE'
+  | 'FROZEN_UNRELEASABLE'
+  | 'RECOVERING'
+  | 'DELETING'
+  | 'SCALING'
+  | 'SCALE_FAIL';
 
 /** States the lifecycle worker moves on by itself. */
 export const TRANSITIONAL: InstanceStatus[] = ['RESOURCE_PREPARATION', 'SCALING', 'RECOVERING', 'DELETING'];
 
-export interface Tag { key: string; value?: string }
+export interface Tag {
+  key: string;
+  value?: string;
+}
 
 export interface InstanceView {
-  instance_id: string; name: string; description: string; charge_mode: string; shared: boolean;
-  enterprise_project_id: string; status: InstanceStatus; in_recycle_bin: boolean; default_instance: boolean;
-  create_time: string; update_time: string; specs: { spec_code: string; stride_num: number; product_id?: string }[];
-  tags: { key: string; value: string }[]; resource_progress?: number; scale_progress?: number;
+  instance_id: string;
+  name: string;
+  description: string;
+  charge_mode: string;
+  shared: boolean;
+  enterprise_project_id: string;
+  status: InstanceStatus;
+  in_recycle_bin: boolean;
+  default_instance: boolean;
+  create_time: string;
+  update_time: string;
+  specs: { spec_code: string; stride_num: number; product_id?: string }[];
+  tags: { key: string; value: string }[];
+  resource_progress?: number;
+  scale_progress?: number;
 }
 
 export interface CreateInstanceInput {
-  name: string; description?: string; charge_mode: string; shared: boolean; enterprise_project_id?: string;
-  specs?: RequestedSpec[]; tags?: Tag[];
+  name: string;
+  description?: string;
+  charge_mode: string;
+  shared: boolean;
+  enterprise_project_id?: string;
+  specs?: RequestedSpec[];
+  tags?: Tag[];
 }
 
 export interface ListInstancesInput {
-  inRecycleBin: boolean; offset: number; limit: number; name?: string; enterpriseProjectId?: string;
+  inRecycleBin: boolean;
+  offset: number;
+  limit: number;
+  name?: string;
+  enterpriseProjectId?: string;
   tags?: { key: string; values: string[] }[];
 }
 
@@ -47,10 +79,22 @@ function toView(a: repo.InstanceAggregate): InstanceView {
   const r = a.row;
   const status = r.status as InstanceStatus;
   return {
-    instance_id: r.id, name: r.name, description: r.description, charge_mode: r.charge_mode, shared: r.shared === 1,
-    enterprise_project_id: r.enterprise_project_id, status, in_recycle_bin: r.in_recycle_bin === 1,
-    default_instance: r.default_instance === 1, create_time: r.created_at, update_time: r.updated_at,
-    specs: a.specs.map((s) => ({ spec_code: s.spec_code, stride_num: s.stride_num, ...(s.product_id ? { product_id: s.product_id } : {}) })),
+    instance_id: r.id,
+    name: r.name,
+    description: r.description,
+    charge_mode: r.charge_mode,
+    shared: r.shared === 1,
+    enterprise_project_id: r.enterprise_project_id,
+    status,
+    in_recycle_bin: r.in_recycle_bin === 1,
+    default_instance: r.default_instance === 1,
+    create_time: r.created_at,
+    update_time: r.updated_at,
+    specs: a.specs.map((s) => ({
+      spec_code: s.spec_code,
+      stride_num: s.stride_num,
+      ...(s.product_id ? { product_id: s.product_id } : {}),
+    })),
     tags: a.tags.map((t) => ({ key: t.tag_key, value: t.tag_value })),
     ...(status === 'RESOURCE_PREPARATION' ? { resource_progress: 0 } : {}),
     ...(status === 'SCALING' ? { scale_progress: 0 } : {}),
@@ -71,21 +115,30 @@ function checkTags(tags: Tag[]): InstanceTagRow[] {
 export class InstanceService {
   private readonly hooks: InstanceLifecycleHooks[] = [];
   /** Instance reference → rate-limit key and QPS stride; refreshed on scale by this replica, by TTL on others. */
-  private readonly strideCache = countedCache('instance_rate_limits',
-    new LRUCache<string, { instanceId: string; stride: number }>({ max: 100_000, ttl: 5000 }));
-  private readonly viewCache = countedCache('instance_views',
-    new LRUCache<string, { version: number; projectId: string; view: InstanceView }>({ max: 10_000 }));
+  private readonly strideCache = countedCache(
+    'instance_rate_limits',
+    new LRUCache<string, { instanceId: string; stride: number }>({ max: 100_000, ttl: 5000 }),
+  );
+  private readonly viewCache = countedCache(
+    'instance_views',
+    new LRUCache<string, { version: number; projectId: string; view: InstanceView }>({ max: 10_000 }),
+  );
   /** Called after every state change so the lifecycle worker can act at once. */
   onChange: () => void = () => undefined;
 
-  constructor(private readonly store: Store, private readonly instanceQuota: number, private readonly recycleRetentionDays: number) {}
+  constructor(
+    private readonly store: Store,
+    private readonly instanceQuota: number,
+    private readonly recycleRetentionDays: number,
+  ) {}
 
   addHooks(h: InstanceLifecycleHooks): void {
     this.hooks.push(h);
   }
 
   private requireWriter(caller: Principal): void {
-    if (!caller.isAdmin) throw forbidden('managing instances needs an administrator of the domain (member of the admin group)');
+    if (!caller.isAdmin)
+      throw forbidden('managing instances needs an administrator of the domain (member of the admin group)');
   }
 
   private async load(projectId: string, instanceId: string): Promise<repo.InstanceAggregate> {
@@ -97,34 +150,73 @@ export class InstanceService {
   async create(caller: Principal, projectId: string, input: CreateInstanceInput): Promise<InstanceView> {
     this.requireWriter(caller);
     for (const h of this.hooks) await h.admit?.(projectId);
-    const specs = validateSpecs(input.specs?.length ? input.specs : [{ spec_code: QPS_SPEC, stride_num: DEFAULT_QPS_STRIDES }]);
+    const specs = validateSpecs(
+      input.specs?.length ? input.specs : [{ spec_code: QPS_SPEC, stride_num: DEFAULT_QPS_STRIDES }],
+    );
     const tagRows = checkTags(input.tags ?? []);
     const id = randomUUID();
     const now = nowIso();
-    const created = await unlessDuplicate(`an instance named '${input.name}' already exists in this project`, () => this.store.transaction(async (trx) => {
-      await repo.lockProject(this.store, trx, projectId);
-      const used = await repo.countProjectInstances(trx, projectId);
-      if (used >= this.instanceQuota) {
-        throw new ServiceError('quota_exceeded', `the project already has ${used} instances, its quota is ${this.instanceQuota}; delete one (the recycle bin counts too) or raise LAKEFORM_INSTANCE_QUOTA`, 'lakeformation.00010429');
-      }
-      // The first instance of a project becomes its default; the project lock makes this check safe.
-      const hasDefault = (await repo.findDefaultInstanceRow(trx, projectId)) !== undefined;
-      await repo.insertInstance(trx, {
-        id, project_id: projectId, name: input.name, description: input.description ?? '', charge_mode: input.charge_mode,
-        shared: input.shared ? 1 : 0, enterprise_project_id: input.enterprise_project_id ?? '0', status: 'RESOURCE_PREPARATION',
-        in_recycle_bin: 0, default_instance: hasDefault ? 0 : 1, created_at: now, updated_at: now, recycled_at: null,
-      }, specs.map((s) => ({ instance_id: id, spec_code: s.spec_code, stride_num: s.stride_num, product_id: s.product_id ?? '' })),
-      tagRows.map((t) => ({ ...t, instance_id: id })));
-      return repo.findInstance(trx, projectId, id);
-    }), 'lakeformation.00010409');
+    const created = await unlessDuplicate(
+      `an instance named '${input.name}' already exists in this project`,
+      () =>
+        this.store.transaction(async (trx) => {
+          await repo.lockProject(this.store, trx, projectId);
+          const used = await repo.countProjectInstances(trx, projectId);
+          if (used >= this.instanceQuota) {
+            throw new ServiceError(
+              'quota_exceeded',
+              `the project already has ${used} instances, its quota is ${this.instanceQuota}; delete one (the recycle bin counts too) or raise LAKEFORM_INSTANCE_QUOTA`,
+              'lakeformation.00010429',
+            );
+          }
+          // The first instance of a project becomes its default; the project lock makes this check safe.
+          const hasDefault = (await repo.findDefaultInstanceRow(trx, projectId)) !== undefined;
+          await repo.insertInstance(
+            trx,
+            {
+              id,
+              project_id: projectId,
+              name: input.name,
+              description: input.description ?? '',
+              charge_mode: input.charge_mode,
+              shared: input.shared ? 1 : 0,
+              enterprise_project_id: input.enterprise_project_id ?? '0',
+              status: 'RESOURCE_PREPARATION',
+              in_recycle_bin: 0,
+              default_instance: hasDefault ? 0 : 1,
+              created_at: now,
+              updated_at: now,
+              recycled_at: null,
+            },
+            specs.map((s) => ({
+              instance_id: id,
+              spec_code: s.spec_code,
+              stride_num: s.stride_num,
+              product_id: s.product_id ?? '',
+            })),
+            tagRows.map((t) => ({ ...t, instance_id: id })),
+          );
+          return repo.findInstance(trx, projectId, id);
+        }),
+      'lakeformation.00010409',
+    );
     this.onChange();
     if (!created) throw new Error(`instance ${id} vanished inside its own creating transaction`);
     return toView(created);
   }
 
-  async list(_caller: Principal, projectId: string, f: ListInstancesInput): Promise<{ instances: InstanceView[]; total: number }> {
+  async list(
+    _caller: Principal,
+    projectId: string,
+    f: ListInstancesInput,
+  ): Promise<{ instances: InstanceView[]; total: number }> {
     const { rows, total } = await repo.listInstances(this.store.db, {
-      projectId, inRecycleBin: f.inRecycleBin, nameContains: f.name, offset: f.offset, limit: f.limit, tags: f.tags,
+      projectId,
+      inRecycleBin: f.inRecycleBin,
+      nameContains: f.name,
+      offset: f.offset,
+      limit: f.limit,
+      tags: f.tags,
       enterpriseProjectId: f.enterpriseProjectId === 'all_granted_eps' ? undefined : f.enterpriseProjectId,
     });
     return { instances: rows.map(toView), total };
@@ -147,66 +239,136 @@ export class InstanceService {
 
   /** Applies a guarded change; a concurrent change or a wrong state gives a clear 409, never a lost update. */
   private async change(
-    caller: Principal, projectId: string, instanceId: string,
+    caller: Principal,
+    projectId: string,
+    instanceId: string,
     rule: (row: InstanceRow) => void,
     apply: (trx: import('../../store/store.js').Tx, row: InstanceRow, now: string) => Promise<boolean>,
   ): Promise<InstanceView> {
     this.requireWriter(caller);
     const now = nowIso();
-    const changed = await unlessDuplicate('another instance of this project already has that name', () => this.store.transaction(async (trx) => {
-      const row = await repo.findInstanceRow(trx, projectId, instanceId);
-      if (!row) throw notFound(`instance ${instanceId} does not exist`, 'common.01000001');
-      rule(row);
-      if (!(await apply(trx, row, now))) throw conflict(`instance ${instanceId} was changed concurrently; retry`);
-      // Read back inside the transaction: once it commits, the lifecycle worker may move the
-      // instance on (or remove it), and the caller must see what its own request did.
-      return repo.findInstance(trx, projectId, instanceId);
-    }), 'lakeformation.00010409');
+    const changed = await unlessDuplicate(
+      'another instance of this project already has that name',
+      () =>
+        this.store.transaction(async (trx) => {
+          const row = await repo.findInstanceRow(trx, projectId, instanceId);
+          if (!row) throw notFound(`instance ${instanceId} does not exist`, 'common.01000001');
+          rule(row);
+          if (!(await apply(trx, row, now))) throw conflict(`instance ${instanceId} was changed concurrently; retry`);
+          // Read back inside the transaction: once it commits, the lifecycle worker may move the
+          // instance on (or remove it), and the caller must see what its own request did.
+          return repo.findInstance(trx, projectId, instanceId);
+        }),
+      'lakeformation.00010409',
+    );
     this.onChange();
     if (!changed) throw notFound(`instance ${instanceId} does not exist`, 'common.01000001');
     return toView(changed);
   }
 
-  update(caller: Principal, projectId: string, instanceId: string, input: { name: string; description?: string }): Promise<InstanceView> {
-    return this.change(caller, projectId, instanceId, (row) => {
-      if (row.in_recycle_bin) throw conflict('the instance is in the recycle bin; recover it first');
-    }, (trx, row, now) => repo.updateInstanceIf(trx, row.id, { version: row.version }, {
-      name: input.name, ...(input.description !== undefined ? { description: input.description } : {}), updated_at: now,
-    }));
+  update(
+    caller: Principal,
+    projectId: string,
+    instanceId: string,
+    input: { name: string; description?: string },
+  ): Promise<InstanceView> {
+    return this.change(
+      caller,
+      projectId,
+      instanceId,
+      (row) => {
+        if (row.in_recycle_bin) throw conflict('the instance is in the recycle bin; recover it first');
+      },
+      (trx, row, now) =>
+        repo.updateInstanceIf(
+          trx,
+          row.id,
+          { version: row.version },
+          {
+            name: input.name,
+            ...(input.description !== undefined ? { description: input.description } : {}),
+            updated_at: now,
+          },
+        ),
+    );
   }
 
   /** Idempotent: making the default instance the default again changes nothing and succeeds. */
   setDefault(caller: Principal, projectId: string, instanceId: string): Promise<InstanceView> {
-    return this.change(caller, projectId, instanceId, (row) => {
-      if (row.in_recycle_bin || row.status !== 'RUNNING') throw conflict(`only a running instance can become the default; this one is ${row.in_recycle_bin ? 'in the recycle bin' : row.status}`);
-    }, async (trx, row, now) => {
-      if (row.default_instance) return true;
-      await repo.lockProject(this.store, trx, projectId);
-      await repo.clearDefault(trx, projectId, now);
-      return repo.updateInstanceIf(trx, row.id, { version: row.version }, { default_instance: 1, updated_at: now });
-    });
+    return this.change(
+      caller,
+      projectId,
+      instanceId,
+      (row) => {
+        if (row.in_recycle_bin || row.status !== 'RUNNING')
+          throw conflict(
+            `only a running instance can become the default; this one is ${row.in_recycle_bin ? 'in the recycle bin' : row.status}`,
+          );
+      },
+      async (trx, row, now) => {
+        if (row.default_instance) return true;
+        await repo.lockProject(this.store, trx, projectId);
+        await repo.clearDefault(trx, projectId, now);
+        return repo.updateInstanceIf(trx, row.id, { version: row.version }, { default_instance: 1, updated_at: now });
+      },
+    );
   }
 
   scale(caller: Principal, projectId: string, instanceId: string, requested: RequestedSpec[]): Promise<InstanceView> {
     const specs = validateSpecs(requested);
-    return this.change(caller, projectId, instanceId, (row) => {
-      if (row.in_recycle_bin || (row.status !== 'RUNNING' && row.status !== 'SCALE_FAIL')) {
-        throw conflict(`only a running instance can be scaled; this one is ${row.in_recycle_bin ? 'in the recycle bin' : row.status}`);
-      }
-    }, async (trx, row, now) => {
-      if (!(await repo.updateInstanceIf(trx, row.id, { version: row.version, status: ['RUNNING', 'SCALE_FAIL'] }, { status: 'SCALING', updated_at: now }))) return false;
-      await repo.replaceSpecs(trx, row.id, specs.map((s) => ({ instance_id: row.id, spec_code: s.spec_code, stride_num: s.stride_num, product_id: s.product_id ?? '' })));
-      this.forgetLimit(row);
-      return true;
-    });
+    return this.change(
+      caller,
+      projectId,
+      instanceId,
+      (row) => {
+        if (row.in_recycle_bin || (row.status !== 'RUNNING' && row.status !== 'SCALE_FAIL')) {
+          throw conflict(
+            `only a running instance can be scaled; this one is ${row.in_recycle_bin ? 'in the recycle bin' : row.status}`,
+          );
+        }
+      },
+      async (trx, row, now) => {
+        if (
+          !(await repo.updateInstanceIf(
+            trx,
+            row.id,
+            { version: row.version, status: ['RUNNING', 'SCALE_FAIL'] },
+            { status: 'SCALING', updated_at: now },
+          ))
+        )
+          return false;
+        await repo.replaceSpecs(
+          trx,
+          row.id,
+          specs.map((s) => ({
+            instance_id: row.id,
+            spec_code: s.spec_code,
+            stride_num: s.stride_num,
+            product_id: s.product_id ?? '',
+          })),
+        );
+        this.forgetLimit(row);
+        return true;
+      },
+    );
   }
 
   updateTags(caller: Principal, projectId: string, instanceId: string, tags: Tag[]): Promise<InstanceView> {
     const rows = checkTags(tags);
-    return this.change(caller, projectId, instanceId, () => undefined, async (trx, row, now) => {
-      await repo.replaceTags(trx, row.id, rows.map((t) => ({ ...t, instance_id: row.id })));
-      return repo.updateInstanceIf(trx, row.id, { version: row.version }, { updated_at: now });
-    });
+    return this.change(
+      caller,
+      projectId,
+      instanceId,
+      () => undefined,
+      async (trx, row, now) => {
+        await repo.replaceTags(
+          trx,
+          row.id,
+          rows.map((t) => ({ ...t, instance_id: row.id })),
+        );
+        return repo.updateInstanceIf(trx, row.id, { version: row.version }, { updated_at: now });
+      },
+    );
   }
 
   async listProjectTags(_caller: Principal, projectId: string): Promise<{ key: string; values: string[] }[]> {
@@ -221,25 +383,51 @@ export class InstanceService {
 
   /** To the recycle bin (recoverable for the retention period), or for good. */
   delete(caller: Principal, projectId: string, instanceId: string, toRecycleBin: boolean): Promise<InstanceView> {
-    return this.change(caller, projectId, instanceId, (row) => {
-      if (row.status === 'DELETING') throw conflict('the instance is already being deleted');
-      if (toRecycleBin && row.in_recycle_bin) throw conflict('the instance is already in the recycle bin');
-      if (toRecycleBin && row.status !== 'RUNNING') throw conflict(`only a running instance can go to the recycle bin; this one is ${row.status}`);
-    }, (trx, row, now) => repo.updateInstanceIf(trx, row.id, { version: row.version }, toRecycleBin
-      ? { in_recycle_bin: 1, status: 'FROZEN_RELEASABLE', default_instance: 0, recycled_at: now, updated_at: now }
-      : { status: 'DELETING', default_instance: 0, updated_at: now }));
+    return this.change(
+      caller,
+      projectId,
+      instanceId,
+      (row) => {
+        if (row.status === 'DELETING') throw conflict('the instance is already being deleted');
+        if (toRecycleBin && row.in_recycle_bin) throw conflict('the instance is already in the recycle bin');
+        if (toRecycleBin && row.status !== 'RUNNING')
+          throw conflict(`only a running instance can go to the recycle bin; this one is ${row.status}`);
+      },
+      (trx, row, now) =>
+        repo.updateInstanceIf(
+          trx,
+          row.id,
+          { version: row.version },
+          toRecycleBin
+            ? { in_recycle_bin: 1, status: 'FROZEN_RELEASABLE', default_instance: 0, recycled_at: now, updated_at: now }
+            : { status: 'DELETING', default_instance: 0, updated_at: now },
+        ),
+    );
   }
 
   recover(caller: Principal, projectId: string, instanceId: string): Promise<InstanceView> {
-    return this.change(caller, projectId, instanceId, (row) => {
-      if (!row.in_recycle_bin) throw conflict('the instance is not in the recycle bin');
-      if (row.status !== 'FROZEN_RELEASABLE') throw conflict(`the instance cannot be recovered while ${row.status}`);
-    }, (trx, row, now) => repo.updateInstanceIf(trx, row.id, { version: row.version, status: ['FROZEN_RELEASABLE'] },
-      { in_recycle_bin: 0, status: 'RECOVERING', recycled_at: null, updated_at: now }));
+    return this.change(
+      caller,
+      projectId,
+      instanceId,
+      (row) => {
+        if (!row.in_recycle_bin) throw conflict('the instance is not in the recycle bin');
+        if (row.status !== 'FROZEN_RELEASABLE') throw conflict(`the instance cannot be recovered while ${row.status}`);
+      },
+      (trx, row, now) =>
+        repo.updateInstanceIf(
+          trx,
+          row.id,
+          { version: row.version, status: ['FROZEN_RELEASABLE'] },
+          { in_recycle_bin: 0, status: 'RECOVERING', recycled_at: null, updated_at: now },
+        ),
+    );
   }
 
   async quotas(_caller: Principal, projectId: string): Promise<{ type: string; quota: number; used: number }[]> {
-    return [{ type: 'instance', quota: this.instanceQuota, used: await repo.countProjectInstances(this.store.db, projectId) }];
+    return [
+      { type: 'instance', quota: this.instanceQuota, used: await repo.countProjectInstances(this.store.db, projectId) },
+    ];
   }
 
   /**
@@ -247,12 +435,21 @@ export class InstanceService {
    * which must be serving: not in the recycle bin, not being created or deleted.
    */
   async active(projectId: string, instanceIdOrDefault: string): Promise<InstanceRow> {
-    const row = instanceIdOrDefault === 'default'
-      ? await repo.findDefaultInstanceRow(this.store.db, projectId)
-      : await repo.findInstanceRow(this.store.db, projectId, instanceIdOrDefault);
-    if (!row) throw notFound(instanceIdOrDefault === 'default' ? 'the project has no default instance' : `instance ${instanceIdOrDefault} does not exist`, 'common.01000001');
+    const row =
+      instanceIdOrDefault === 'default'
+        ? await repo.findDefaultInstanceRow(this.store.db, projectId)
+        : await repo.findInstanceRow(this.store.db, projectId, instanceIdOrDefault);
+    if (!row)
+      throw notFound(
+        instanceIdOrDefault === 'default'
+          ? 'the project has no default instance'
+          : `instance ${instanceIdOrDefault} does not exist`,
+        'common.01000001',
+      );
     if (row.in_recycle_bin || (row.status !== 'RUNNING' && row.status !== 'SCALING')) {
-      throw conflict(`instance ${row.id} is not serving requests (${row.in_recycle_bin ? 'in the recycle bin' : row.status})`);
+      throw conflict(
+        `instance ${row.id} is not serving requests (${row.in_recycle_bin ? 'in the recycle bin' : row.status})`,
+      );
     }
     return row;
   }
@@ -272,11 +469,15 @@ export class InstanceService {
     return this.strideCache.get(instanceRef === 'default' ? `${projectId}/default` : instanceRef);
   }
 
-  async rateLimitOf(projectId: string, instanceRef: string): Promise<{ instanceId: string; stride: number } | undefined> {
+  async rateLimitOf(
+    projectId: string,
+    instanceRef: string,
+  ): Promise<{ instanceId: string; stride: number } | undefined> {
     const key = instanceRef === 'default' ? `${projectId}/default` : instanceRef;
     const cached = this.strideCache.get(key);
     if (cached !== undefined) return cached;
-    const instanceId = instanceRef === 'default' ? (await repo.findDefaultInstanceRow(this.store.db, projectId))?.id : instanceRef;
+    const instanceId =
+      instanceRef === 'default' ? (await repo.findDefaultInstanceRow(this.store.db, projectId))?.id : instanceRef;
     if (instanceId === undefined) return undefined;
     const stride = await repo.qpsStride(this.store.db, instanceId, QPS_SPEC);
     if (stride === undefined) return undefined;
@@ -301,16 +502,47 @@ export class InstanceService {
         try {
           for (const h of this.hooks) await h.provision?.(row);
         } catch {
-          if (status === 'RESOURCE_PREPARATION') await repo.updateInstanceIf(this.store.db, row.id, { version: row.version }, { status: 'RESOURCE_PREPARATION_FAIL', updated_at: now });
+          if (status === 'RESOURCE_PREPARATION')
+            await repo.updateInstanceIf(
+              this.store.db,
+              row.id,
+              { version: row.version },
+              { status: 'RESOURCE_PREPARATION_FAIL', updated_at: now },
+            );
           continue;
         }
-        if (await repo.updateInstanceIf(this.store.db, row.id, { version: row.version, status: [status] }, { status: 'RUNNING', updated_at: now })) done++;
+        if (
+          await repo.updateInstanceIf(
+            this.store.db,
+            row.id,
+            { version: row.version, status: [status] },
+            { status: 'RUNNING', updated_at: now },
+          )
+        )
+          done++;
       } else if (status === 'SCALING') {
         this.forgetLimit(row);
-        if (await repo.updateInstanceIf(this.store.db, row.id, { version: row.version, status: ['SCALING'] }, { status: 'RUNNING', updated_at: now })) done++;
+        if (
+          await repo.updateInstanceIf(
+            this.store.db,
+            row.id,
+            { version: row.version, status: ['SCALING'] },
+            { status: 'RUNNING', updated_at: now },
+          )
+        )
+          done++;
       } else if (status === 'DELETING' || row.in_recycle_bin) {
         // Claim the release first; only the replica whose claim succeeded deletes.
-        if (status !== 'DELETING' && !(await repo.updateInstanceIf(this.store.db, row.id, { version: row.version, status: [status] }, { status: 'DELETING', updated_at: now }))) continue;
+        if (
+          status !== 'DELETING' &&
+          !(await repo.updateInstanceIf(
+            this.store.db,
+            row.id,
+            { version: row.version, status: [status] },
+            { status: 'DELETING', updated_at: now },
+          ))
+        )
+          continue;
         for (const h of this.hooks) await h.release?.(row);
         if (await repo.deleteInstanceRow(this.store.db, row.id, 'DELETING')) done++;
         this.forgetLimit(row);

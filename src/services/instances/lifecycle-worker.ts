@@ -11,7 +11,11 @@ export class LifecycleWorker {
   private again = false;
   private stopped = false;
 
-  constructor(private readonly instances: InstanceService, private readonly log: Logger, private readonly sweepMs = 2000) {}
+  constructor(
+    private readonly instances: InstanceService,
+    private readonly log: Logger,
+    private readonly sweepMs = 2000,
+  ) {}
 
   start(): void {
     this.instances.onChange = () => this.kick();
@@ -22,7 +26,10 @@ export class LifecycleWorker {
 
   kick(): void {
     if (this.stopped) return;
-    if (this.running) { this.again = true; return; }
+    if (this.running) {
+      this.again = true;
+      return;
+    }
     this.running = (async () => {
       do {
         this.again = false;
@@ -32,7 +39,9 @@ export class LifecycleWorker {
           this.log.error({ err }, 'instance lifecycle pass failed');
         }
       } while (this.again && !this.stopped);
-    })().finally(() => { this.running = undefined; });
+    })().finally(() => {
+      this.running = undefined;
+    });
   }
 
   async stop(): Promise<void> {

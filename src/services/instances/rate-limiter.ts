@@ -1,6 +1,11 @@
 import { LRUCache } from 'lru-cache';
 
-interface Bucket { tokens: number; capacity: number; rate: number; at: number }
+interface Bucket {
+  tokens: number;
+  capacity: number;
+  rate: number;
+  at: number;
+}
 
 /**
  * Token buckets keyed by instance: `rate` tokens per second, bursts up to one second's worth.

@@ -36,7 +36,11 @@ export const SPEC_CATALOG: readonly SpecDefinition[] = [
 
 export const DEFAULT_QPS_STRIDES = 5;
 
-export interface RequestedSpec { spec_code: string; stride_num: number; product_id?: string }
+export interface RequestedSpec {
+  spec_code: string;
+  stride_num: number;
+  product_id?: string;
+}
 
 /** Checks requested specs against the catalogue; every instance ends up with exactly one QPS spec. */
 export function validateSpecs(specs: RequestedSpec[]): RequestedSpec[] {
@@ -46,8 +50,14 @@ export function validateSpecs(specs: RequestedSpec[]): RequestedSpec[] {
     if (!def) throw invalid(`unknown spec_code '${s.spec_code}'; ListSpecs shows the available ones`);
     if (seen.has(s.spec_code)) throw invalid(`spec_code '${s.spec_code}' is given twice`);
     seen.add(s.spec_code);
-    if (s.stride_num < def.min_stride_num || s.stride_num > def.max_stride_num || (s.stride_num - def.min_stride_num) % def.stride !== 0) {
-      throw invalid(`stride_num of ${s.spec_code} must be between ${def.min_stride_num} and ${def.max_stride_num} in steps of ${def.stride}, got ${s.stride_num}`);
+    if (
+      s.stride_num < def.min_stride_num ||
+      s.stride_num > def.max_stride_num ||
+      (s.stride_num - def.min_stride_num) % def.stride !== 0
+    ) {
+      throw invalid(
+        `stride_num of ${s.spec_code} must be between ${def.min_stride_num} and ${def.max_stride_num} in steps of ${def.stride}, got ${s.stride_num}`,
+      );
     }
     if (def.stride_num_whitelist.length && !def.stride_num_whitelist.includes(s.stride_num)) {
       throw invalid(`stride_num of ${s.spec_code} must be one of ${def.stride_num_whitelist.join(', ')}`);

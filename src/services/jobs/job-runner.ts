@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
+import * as repo from '../../store/jobs/job-repository.js';
+import type { JobRow, JobRunRow } from '../../store/schema.js';
 import type { Store } from '../../store/store.js';
 import { nowIso } from '../../store/store.js';
-import type { JobRow, JobRunRow } from '../../store/schema.js';
-import * as repo from '../../store/jobs/job-repository.js';
 import type { Principal } from '../iam/principal.js';
 import { jobRunEnded } from '../telemetry.js';
 
@@ -48,8 +48,14 @@ export class JobRunner {
   private readonly active = new Map<string, { stop: boolean; done: Promise<void> }>();
   private closed = false;
 
-  constructor(private readonly store: Store, private readonly deps: RunnerDeps, private readonly log: Logger,
-    private readonly leaseMs = 15_000, private readonly sweepMs = 1000, private readonly capacity = 2) {}
+  constructor(
+    private readonly store: Store,
+    private readonly deps: RunnerDeps,
+    private readonly log: Logger,
+    private readonly leaseMs = 15_000,
+    private readonly sweepMs = 1000,
+    private readonly capacity = 2,
+  ) {}
 
   start(): void {
     this.timer = setInterval(() => this.kick(), this.sweepMs);
@@ -60,7 +66,11 @@ export class JobRunner {
   /** Looks for work now (a start on this replica calls it). */
   kick(): void {
     if (this.closed || this.sweeping) return;
-    this.sweeping = this.sweep().catch((err: unknown) => this.log.error({ err }, 'job runner sweep failed')).finally(() => { this.sweeping = undefined; });
+    this.sweeping = this.sweep()
+      .catch((err: unknown) => this.log.error({ err }, 'job runner sweep failed'))
+      .finally(() => {
+        this.sweeping = undefined;
+      });
   }
 
   /** A stop asked on this replica reaches its run at once. */
@@ -74,7 +84,12 @@ export class JobRunner {
     const expired = await repo.failExpired(this.store.db, now);
     if (expired) this.log.warn({ runs: expired }, 'job runs whose server stopped were marked FAILED');
     while (!this.closed && this.active.size < this.capacity) {
-      const run = await repo.claimRun(this.store.db, this.owner, nowIso(), new Date(Date.now() + this.leaseMs).toISOString());
+      const run = await repo.claimRun(
+        this.store.db,
+        this.owner,
+        nowIso(),
+        new Date(Date.now() + this.leaseMs).toISOString(),
+      );
       if (!run) break;
       const entry = { stop: false, done: Promise.resolve() };
       this.active.set(run.id, entry);
@@ -91,12 +106,20 @@ export class JobRunner {
       pending.push({ run_id: run.id, at, level, message });
       all.push(`${at} ${level.toUpperCase()} ${message}`);
     };
-    const flush = async () => { await repo.appendLogs(this.store.db, pending.splice(0)); };
+    const flush = async () => {
+      await repo.appendLogs(this.store.db, pending.splice(0));
+    };
     let held = true;
     const beat = setInterval(() => {
       void (async () => {
         await flush();
-        const h = await repo.heartbeat(this.store.db, run.id, this.owner, new Date(Date.now() + this.leaseMs).toISOString(), progress);
+        const h = await repo.heartbeat(
+          this.store.db,
+          run.id,
+          this.owner,
+          new Date(Date.now() + this.leaseMs).toISOString(),
+          progress,
+        );
         held = h.held;
         if (h.stop) entry.stop = true;
       })().catch((err: unknown) => this.log.warn({ err, run: run.id }, 'job heartbeat failed'));
@@ -112,18 +135,27 @@ export class JobRunner {
       if (!handler) throw new Error(`jobs of type ${job.type} cannot run on this server`);
       log('info', `run ${run.id} of job ${job.name} (${job.type}) started as ${prepared.actor.userName}`);
       await handler({
-        job, run, parameter: prepared.parameter, actor: prepared.actor,
+        job,
+        run,
+        parameter: prepared.parameter,
+        actor: prepared.actor,
         log: (level, m) => log(level, m),
         progress: (p) => {
           if (p.step !== undefined) progress.current_step = p.step;
           if (p.done !== undefined) progress.done = p.done;
           if (p.total !== undefined) progress.total = p.total;
         },
-        count: (counter, n = 1) => { progress[counter] += n; },
-        get stopped() { return entry.stop; },
+        count: (counter, n = 1) => {
+          progress[counter] += n;
+        },
+        get stopped() {
+          return entry.stop;
+        },
       });
-      if (entry.stop) { status = 'STOPPED'; message = 'stopped on request'; }
-      else if (progress.failed > 0) {
+      if (entry.stop) {
+        status = 'STOPPED';
+        message = 'stopped on request';
+      } else if (progress.failed > 0) {
         status = progress.created + progress.updated > 0 ? 'PARTIAL_SUCCESS' : 'FAILED';
         message = `${progress.failed} object(s) failed; see the run's log`;
       }
@@ -134,11 +166,16 @@ export class JobRunner {
     } finally {
       clearInterval(beat);
     }
-    log('info', `run ended ${status}: created ${progress.created}, updated ${progress.updated}, skipped ${progress.skipped}, failed ${progress.failed}`);
+    log(
+      'info',
+      `run ended ${status}: created ${progress.created}, updated ${progress.updated}, skipped ${progress.skipped}, failed ${progress.failed}`,
+    );
     await flush();
     // The log is in storage before the run shows as finished, so whoever sees the end can read it.
     if (held && job && this.deps.finished) {
-      await this.deps.finished(job, { ...run, status }, `${all.join('\n')}\n`).catch((err: unknown) => this.log.warn({ err, run: run.id }, 'writing the job log to storage failed'));
+      await this.deps
+        .finished(job, { ...run, status }, `${all.join('\n')}\n`)
+        .catch((err: unknown) => this.log.warn({ err, run: run.id }, 'writing the job log to storage failed'));
     }
     if (!held || !(await repo.finishRun(this.store.db, run.id, this.owner, status, message, nowIso(), progress))) {
       this.log.warn({ run: run.id }, 'a job run lost its lease before it finished');

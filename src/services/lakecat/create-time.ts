@@ -8,7 +8,8 @@ import { invalid } from '../errors.js';
 export function createTimeOf(value: unknown, now: string, what = 'create_time'): string {
   if (value === undefined || value === null || value === '') return now;
   const ms = typeof value === 'string' ? Date.parse(value) : Number.NaN;
-  if (!Number.isFinite(ms)) throw invalid(`${what} must be a date-time such as 2024-01-31T12:00:00Z, not ${JSON.stringify(value)}`);
+  if (!Number.isFinite(ms))
+    throw invalid(`${what} must be a date-time such as 2024-01-31T12:00:00Z, not ${JSON.stringify(value)}`);
   const iso = new Date(ms).toISOString();
   if (iso > now) throw invalid(`${what} ${String(value)} is in the future`);
   return iso;

@@ -1,12 +1,16 @@
 import path from 'node:path';
-import { InvalidStorageNameError, parseLocation, type ObjectStorage } from '../../storage/object-storage.js';
+import { InvalidStorageNameError, type ObjectStorage, parseLocation } from '../../storage/object-storage.js';
 
 /**
  * Removes the objects under a location that lives in our storage (`obs://`/`s3://` buckets it
  * serves, or `file://` under the local warehouse when the local backend serves it). A bucket root
  * is never deleted wholesale.
  */
-export async function deleteLocationData(storage: ObjectStorage, location: string, localWarehouse: string | undefined): Promise<number> {
+export async function deleteLocationData(
+  storage: ObjectStorage,
+  location: string,
+  localWarehouse: string | undefined,
+): Promise<number> {
   const parsed = parseLocation(location);
   if (!parsed) return 0;
   let bucket = parsed.bucket;

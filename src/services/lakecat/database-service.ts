@@ -1,23 +1,23 @@
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
-import type { Store, Tx } from '../../store/store.js';
-import { isForeignKeyViolation, nowIso } from '../../store/store.js';
-import type { CatalogRow, DatabaseRow } from '../../store/schema.js';
+import type { ObjectStorage } from '../../storage/object-storage.js';
+import { foreignKeysIntoDatabase } from '../../store/lakecat/constraint-repository.js';
 import * as repo from '../../store/lakecat/database-repository.js';
+import { countDatasets } from '../../store/lakecat/dataset-repository.js';
 import { appendEvent } from '../../store/lakecat/event-repository.js';
 import { countFunctions } from '../../store/lakecat/function-repository.js';
 import { countTables } from '../../store/lakecat/table-repository.js';
-import { countDatasets } from '../../store/lakecat/dataset-repository.js';
-import { foreignKeysIntoDatabase } from '../../store/lakecat/constraint-repository.js';
-import type { ObjectStorage } from '../../storage/object-storage.js';
+import type { CatalogRow, DatabaseRow } from '../../store/schema.js';
+import type { Store, Tx } from '../../store/store.js';
+import { isForeignKeyViolation, nowIso } from '../../store/store.js';
+import { Authorizer } from '../authz/authorizer.js';
 import { conflict, forbidden, invalid, notFound, unlessDuplicate } from '../errors.js';
+import { PolicyService } from '../governance/policy-service.js';
 import type { Principal } from '../iam/principal.js';
 import type { InstanceService } from '../instances/instance-service.js';
 import { deleteLocationData } from './data-files.js';
-import { Authorizer } from '../authz/authorizer.js';
 import { allowAnyLocation, type LocationGuard, normalizeName, validateLocation } from './names.js';
 import type { WriteOptions } from './table-service.js';
-import { PolicyService } from '../governance/policy-service.js';
 
 export const DATABASE_NAME = /^[a-zA-Z0-9\u4e00-\u9fa5_-]+$/;
 /** A nested Iceberg namespace: LakeCat database names joined by `.` (`sales.eu` is `eu` inside `sales`). */
@@ -27,28 +27,61 @@ export const DEFAULT_DATABASE = 'default';
 export const MAX_DATABASE_NAMES = 100_000;
 
 export interface DatabaseInput {
-  database_name: string; description?: string; location?: string; database_type?: string; external_database_id?: string;
-  connection_name?: string; data_statistic_enable?: boolean; owner?: string; owner_type?: string; owner_auth_source_type?: string;
-  parameters?: Record<string, string>; function_location_list?: string[]; table_location_list?: string[];
+  database_name: string;
+  description?: string;
+  location?: string;
+  database_type?: string;
+  external_database_id?: string;
+  connection_name?: string;
+  data_statistic_enable?: boolean;
+  owner?: string;
+  owner_type?: string;
+  owner_auth_source_type?: string;
+  parameters?: Record<string, string>;
+  function_location_list?: string[];
+  table_location_list?: string[];
 }
 
 export interface DatabaseView {
-  catalog_name: string; database_name: string; description: string; location: string; database_type: string;
-  external_database_id?: string; connection_name?: string; data_statistic_enable: boolean; owner: string; owner_type: string;
-  owner_auth_source_type: string; parameters: Record<string, string>; function_location_list: string[]; table_location_list: string[];
-  create_time: string; update_time: string;
+  catalog_name: string;
+  database_name: string;
+  description: string;
+  location: string;
+  database_type: string;
+  external_database_id?: string;
+  connection_name?: string;
+  data_statistic_enable: boolean;
+  owner: string;
+  owner_type: string;
+  owner_auth_source_type: string;
+  parameters: Record<string, string>;
+  function_location_list: string[];
+  table_location_list: string[];
+  create_time: string;
+  update_time: string;
 }
 
 export type { PageInfo } from '../paging.js';
+
 import { keysetPage, type PageInfo } from '../paging.js';
 
 const view = (r: DatabaseRow): DatabaseView => ({
-  catalog_name: r.catalog_name, database_name: r.name, description: r.description, location: r.location, database_type: r.database_type,
+  catalog_name: r.catalog_name,
+  database_name: r.name,
+  description: r.description,
+  location: r.location,
+  database_type: r.database_type,
   ...(r.external_database_id !== null ? { external_database_id: r.external_database_id } : {}),
   ...(r.connection_name !== null ? { connection_name: r.connection_name } : {}),
-  data_statistic_enable: r.data_statistic_enable === 1, owner: r.owner, owner_type: r.owner_type, owner_auth_source_type: r.owner_source,
-  parameters: JSON.parse(r.parameters) as Record<string, string>, function_location_list: JSON.parse(r.function_locations) as string[],
-  table_location_list: JSON.parse(r.table_locations) as string[], create_time: r.created_at, update_time: r.updated_at,
+  data_statistic_enable: r.data_statistic_enable === 1,
+  owner: r.owner,
+  owner_type: r.owner_type,
+  owner_auth_source_type: r.owner_source,
+  parameters: JSON.parse(r.parameters) as Record<string, string>,
+  function_location_list: JSON.parse(r.function_locations) as string[],
+  table_location_list: JSON.parse(r.table_locations) as string[],
+  create_time: r.created_at,
+  update_time: r.updated_at,
 });
 
 const newId = (): string => randomBytes(16).toString('hex');
@@ -56,10 +89,25 @@ const newId = (): string => randomBytes(16).toString('hex');
 /** The row of a catalog's `default` database, made with the catalog in the same transaction. */
 export function defaultDatabaseRow(catalog: CatalogRow): DatabaseRow {
   return {
-    id: newId(), instance_id: catalog.instance_id, catalog_name: catalog.name, name: DEFAULT_DATABASE, description: 'Default database',
-    location: catalog.location, database_type: 'MANAGED_DATABASE', external_database_id: null, connection_name: null,
-    data_statistic_enable: 0, owner: catalog.owner, owner_type: catalog.owner_type, owner_source: catalog.owner_source,
-    parameters: '{}', function_locations: '[]', table_locations: '[]', created_at: catalog.created_at, updated_at: catalog.created_at, version: 1,
+    id: newId(),
+    instance_id: catalog.instance_id,
+    catalog_name: catalog.name,
+    name: DEFAULT_DATABASE,
+    description: 'Default database',
+    location: catalog.location,
+    database_type: 'MANAGED_DATABASE',
+    external_database_id: null,
+    connection_name: null,
+    data_statistic_enable: 0,
+    owner: catalog.owner,
+    owner_type: catalog.owner_type,
+    owner_source: catalog.owner_source,
+    parameters: '{}',
+    function_locations: '[]',
+    table_locations: '[]',
+    created_at: catalog.created_at,
+    updated_at: catalog.created_at,
+    version: 1,
   };
 }
 
@@ -68,15 +116,22 @@ export class DatabaseService {
   private readonly authz: Authorizer;
 
   constructor(
-    private readonly store: Store, instances: InstanceService, private readonly storage: ObjectStorage,
-    private readonly localWarehouse: string | undefined, private readonly log: Logger, policies: PolicyService,
+    private readonly store: Store,
+    instances: InstanceService,
+    private readonly storage: ObjectStorage,
+    private readonly localWarehouse: string | undefined,
+    private readonly log: Logger,
+    policies: PolicyService,
     private readonly guard: LocationGuard = allowAnyLocation,
   ) {
     this.authz = new Authorizer(store, instances, policies);
   }
 
   /** What a listing shows the caller: everything for administrators; else what they own or a grant reaches into. */
-  private async visibility(caller: Principal, s: repo.DatabaseScope): Promise<Pick<repo.DatabaseFilter, 'ownedBy' | 'grantedNames'>> {
+  private async visibility(
+    caller: Principal,
+    s: repo.DatabaseScope,
+  ): Promise<Pick<repo.DatabaseFilter, 'ownedBy' | 'grantedNames'>> {
     if (caller.isAdmin) return {};
     const v = PolicyService.visibleDatabases(await this.authz.grantsOf(caller, s.instanceId), s.catalogName);
     return v === 'all' ? {} : { ownedBy: caller.userName, grantedNames: v };
@@ -90,10 +145,24 @@ export class DatabaseService {
     return { kind: 'database', projectId, instance: instanceRef, catalog: catalogName, database: name } as const;
   }
 
-  private event(trx: Tx, instanceId: string, type: string, catalog: string, database: string, caller: Principal, detail?: unknown) {
+  private event(
+    trx: Tx,
+    instanceId: string,
+    type: string,
+    catalog: string,
+    database: string,
+    caller: Principal,
+    detail?: unknown,
+  ) {
     return appendEvent(trx, {
-      instance_id: instanceId, event_type: type, catalog_name: catalog, database_name: database, object_name: null,
-      principal: caller.userName, created_at: nowIso(), detail: detail === undefined ? null : JSON.stringify(detail),
+      instance_id: instanceId,
+      event_type: type,
+      catalog_name: catalog,
+      database_name: database,
+      object_name: null,
+      principal: caller.userName,
+      created_at: nowIso(),
+      detail: detail === undefined ? null : JSON.stringify(detail),
     });
   }
 
@@ -106,63 +175,136 @@ export class DatabaseService {
     };
   }
 
-  async create(caller: Principal, projectId: string, instanceRef: string, catalogName: string, input: DatabaseInput, o: WriteOptions & { nested?: boolean } = {}): Promise<DatabaseView> {
-    const { instance, catalog } = await this.authz.check(caller, 'database.create', this.ref(projectId, instanceRef, catalogName));
+  async create(
+    caller: Principal,
+    projectId: string,
+    instanceRef: string,
+    catalogName: string,
+    input: DatabaseInput,
+    o: WriteOptions & { nested?: boolean } = {},
+  ): Promise<DatabaseView> {
+    const { instance, catalog } = await this.authz.check(
+      caller,
+      'database.create',
+      this.ref(projectId, instanceRef, catalogName),
+    );
     if (input.owner !== undefined && input.owner !== '' && input.owner !== caller.userName && !caller.isAdmin) {
       throw forbidden('only an administrator may create a database for another owner');
     }
     const name = normalizeName('database', input.database_name, o.nested ? NESTED_DATABASE_NAME : DATABASE_NAME, 128);
     const loc = this.locations(input);
-    for (const l of [...(loc.location ? [loc.location] : []), ...(loc.functions ?? []), ...(loc.tables ?? [])]) await this.guard(caller, instance.id, l);
+    for (const l of [...(loc.location ? [loc.location] : []), ...(loc.functions ?? []), ...(loc.tables ?? [])])
+      await this.guard(caller, instance.id, l);
     const now = nowIso();
     const row: DatabaseRow = {
-      id: newId(), instance_id: instance.id, catalog_name: catalog.name, name, description: input.description ?? '',
-      location: loc.location ?? `${catalog.location}/${name}.db`, database_type: input.database_type ?? 'MANAGED_DATABASE',
-      external_database_id: input.external_database_id ?? null, connection_name: input.connection_name ?? null,
-      data_statistic_enable: input.data_statistic_enable ? 1 : 0, owner: input.owner || caller.userName, owner_type: input.owner_type ?? 'USER',
-      owner_source: input.owner_auth_source_type ?? 'IAM', parameters: JSON.stringify(input.parameters ?? {}),
-      function_locations: JSON.stringify(loc.functions ?? []), table_locations: JSON.stringify(loc.tables ?? []),
-      created_at: now, updated_at: now, version: 1,
+      id: newId(),
+      instance_id: instance.id,
+      catalog_name: catalog.name,
+      name,
+      description: input.description ?? '',
+      location: loc.location ?? `${catalog.location}/${name}.db`,
+      database_type: input.database_type ?? 'MANAGED_DATABASE',
+      external_database_id: input.external_database_id ?? null,
+      connection_name: input.connection_name ?? null,
+      data_statistic_enable: input.data_statistic_enable ? 1 : 0,
+      owner: input.owner || caller.userName,
+      owner_type: input.owner_type ?? 'USER',
+      owner_source: input.owner_auth_source_type ?? 'IAM',
+      parameters: JSON.stringify(input.parameters ?? {}),
+      function_locations: JSON.stringify(loc.functions ?? []),
+      table_locations: JSON.stringify(loc.tables ?? []),
+      created_at: now,
+      updated_at: now,
+      version: 1,
     };
-    if (row.database_type === 'FOREIGN_DATABASE' && !row.connection_name) throw invalid('a FOREIGN_DATABASE needs a connection_name');
-    await unlessDuplicate(`database ${name} already exists in catalog ${catalog.name}`, () => this.store.transaction(async (trx) => {
-      await repo.insertDatabase(trx, row);
-      await this.event(trx, instance.id, 'CREATE_DATABASE', catalog.name, name, caller, { object: view(row) });
-      await o.within?.(trx);
-    }));
+    if (row.database_type === 'FOREIGN_DATABASE' && !row.connection_name)
+      throw invalid('a FOREIGN_DATABASE needs a connection_name');
+    await unlessDuplicate(`database ${name} already exists in catalog ${catalog.name}`, () =>
+      this.store.transaction(async (trx) => {
+        await repo.insertDatabase(trx, row);
+        await this.event(trx, instance.id, 'CREATE_DATABASE', catalog.name, name, caller, { object: view(row) });
+        await o.within?.(trx);
+      }),
+    );
     return view(row);
   }
 
   async list(
-    caller: Principal, projectId: string, instanceRef: string, catalogName: string,
-    q: { pattern?: string; limit: number; marker?: string; reversePage: boolean; externalDatabaseId?: string; deleted: boolean; childrenOf?: string | null },
+    caller: Principal,
+    projectId: string,
+    instanceRef: string,
+    catalogName: string,
+    q: {
+      pattern?: string;
+      limit: number;
+      marker?: string;
+      reversePage: boolean;
+      externalDatabaseId?: string;
+      deleted: boolean;
+      childrenOf?: string | null;
+    },
   ): Promise<{ databases: DatabaseView[]; page_info: PageInfo }> {
-    const { instance, catalog } = await this.authz.check(caller, 'database.list', this.ref(projectId, instanceRef, catalogName));
+    const { instance, catalog } = await this.authz.check(
+      caller,
+      'database.list',
+      this.ref(projectId, instanceRef, catalogName),
+    );
     const s = { instanceId: instance.id, catalogName: catalog.name };
     // Dropped databases are removed, not kept in a recycle bin: asking for them finds none.
     if (q.deleted) return { databases: [], page_info: { current_count: 0 } };
-    const filter: repo.DatabaseFilter = { pattern: q.pattern, externalDatabaseId: q.externalDatabaseId, childrenOf: q.childrenOf, ...await this.visibility(caller, s) };
+    const filter: repo.DatabaseFilter = {
+      pattern: q.pattern,
+      externalDatabaseId: q.externalDatabaseId,
+      childrenOf: q.childrenOf,
+      ...(await this.visibility(caller, s)),
+    };
     const db = this.store.db;
-    const page = await keysetPage<DatabaseRow, string>({ limit: q.limit === 0 ? 1000 : q.limit, marker: q.marker, reversePage: q.reversePage }, {
-      what: 'a database of this catalog',
-      locate: async (marker) => (await repo.findDatabaseById(db, s, marker))?.name,
-      fetch: (limit, c) => repo.pageDatabases(db, s, filter, limit, c),
-      exists: (name, side) => repo.existsBeyond(db, s, filter, name, side),
-      keyOf: (r) => r.name,
-      markerOf: (r) => r.id,
-    });
+    const page = await keysetPage<DatabaseRow, string>(
+      { limit: q.limit === 0 ? 1000 : q.limit, marker: q.marker, reversePage: q.reversePage },
+      {
+        what: 'a database of this catalog',
+        locate: async (marker) => (await repo.findDatabaseById(db, s, marker))?.name,
+        fetch: (limit, c) => repo.pageDatabases(db, s, filter, limit, c),
+        exists: (name, side) => repo.existsBeyond(db, s, filter, name, side),
+        keyOf: (r) => r.name,
+        markerOf: (r) => r.id,
+      },
+    );
     return { databases: page.rows.map(view), page_info: page.info };
   }
 
-  async names(caller: Principal, projectId: string, instanceRef: string, catalogName: string, pattern?: string): Promise<string[]> {
-    const { instance, catalog } = await this.authz.check(caller, 'database.list', this.ref(projectId, instanceRef, catalogName));
+  async names(
+    caller: Principal,
+    projectId: string,
+    instanceRef: string,
+    catalogName: string,
+    pattern?: string,
+  ): Promise<string[]> {
+    const { instance, catalog } = await this.authz.check(
+      caller,
+      'database.list',
+      this.ref(projectId, instanceRef, catalogName),
+    );
     const s = { instanceId: instance.id, catalogName: catalog.name };
-    const rows = await repo.listDatabaseNames(this.store.db, s, { pattern, ...await this.visibility(caller, s) }, MAX_DATABASE_NAMES);
+    const rows = await repo.listDatabaseNames(
+      this.store.db,
+      s,
+      { pattern, ...(await this.visibility(caller, s)) },
+      MAX_DATABASE_NAMES,
+    );
     return rows.map((r) => r.name);
   }
 
-  async show(caller: Principal, projectId: string, instanceRef: string, catalogName: string, name: string): Promise<DatabaseView> {
-    return view((await this.authz.check(caller, 'database.show', this.dbRef(projectId, instanceRef, catalogName, name))).database);
+  async show(
+    caller: Principal,
+    projectId: string,
+    instanceRef: string,
+    catalogName: string,
+    name: string,
+  ): Promise<DatabaseView> {
+    return view(
+      (await this.authz.check(caller, 'database.show', this.dbRef(projectId, instanceRef, catalogName, name))).database,
+    );
   }
 
   /**
@@ -171,42 +313,76 @@ export class DatabaseService {
    * updates), so a concurrent change is a 409, never a lost update.
    */
   async update(
-    caller: Principal, projectId: string, instanceRef: string, catalogName: string, name: string, input: DatabaseInput,
-    patchParameters?: (current: Record<string, string>) => Record<string, string>, o: WriteOptions = {},
+    caller: Principal,
+    projectId: string,
+    instanceRef: string,
+    catalogName: string,
+    name: string,
+    input: DatabaseInput,
+    patchParameters?: (current: Record<string, string>) => Record<string, string>,
+    o: WriteOptions = {},
   ): Promise<DatabaseView> {
-    const authorized = await this.authz.prepare(caller, 'database.alter', this.dbRef(projectId, instanceRef, catalogName, name), false);
+    const authorized = await this.authz.prepare(
+      caller,
+      'database.alter',
+      this.dbRef(projectId, instanceRef, catalogName, name),
+      false,
+    );
     const current = name.toLowerCase();
     const target = normalizeName('database', input.database_name, DATABASE_NAME, 128);
     const loc = this.locations(input);
     const c = catalogName.toLowerCase();
-    const updated = await unlessDuplicate(`database ${target} already exists in catalog ${c}`, () => this.store.transaction(async (trx) => {
-      const { instance, database: row } = await authorized.resolve(trx);
-      const s = { instanceId: instance.id, catalogName: row.catalog_name };
-      const before = new Set([row.location, ...JSON.parse(row.function_locations) as string[], ...JSON.parse(row.table_locations) as string[]]);
-      for (const l of [...(loc.location ? [loc.location] : []), ...(loc.functions ?? []), ...(loc.tables ?? [])]) if (!before.has(l)) await this.guard(caller, s.instanceId, l, trx);
-      if (input.owner !== undefined && input.owner !== '' && input.owner !== row.owner && !caller.isAdmin) {
-        throw forbidden('only an administrator may give a database to another owner');
-      }
-      if (current === DEFAULT_DATABASE && target !== current) throw invalid('the default database cannot be renamed');
-      const ok = await repo.updateDatabaseIf(trx, s, current, row.version, {
-        name: target, description: input.description ?? row.description, location: loc.location ?? row.location,
-        database_type: input.database_type ?? row.database_type,
-        external_database_id: input.external_database_id ?? row.external_database_id, connection_name: input.connection_name ?? row.connection_name,
-        data_statistic_enable: input.data_statistic_enable === undefined ? row.data_statistic_enable : input.data_statistic_enable ? 1 : 0,
-        owner: input.owner || row.owner, owner_type: input.owner_type ?? row.owner_type, owner_source: input.owner_auth_source_type ?? row.owner_source,
-        parameters: patchParameters ? JSON.stringify(patchParameters(JSON.parse(row.parameters) as Record<string, string>))
-          : input.parameters === undefined ? row.parameters : JSON.stringify(input.parameters),
-        function_locations: loc.functions === undefined ? row.function_locations : JSON.stringify(loc.functions),
-        table_locations: loc.tables === undefined ? row.table_locations : JSON.stringify(loc.tables),
-        updated_at: nowIso(),
-      });
-      if (!ok) throw conflict(`database ${current} was changed concurrently; retry`);
-      await o.within?.(trx);
-      const after = await repo.findDatabase(trx, s, target);
-      await this.event(trx, instance.id, target === current ? 'ALTER_DATABASE' : 'RENAME_DATABASE', s.catalogName, target, caller,
-        { ...(after ? { object: view(after) } : {}), ...(target === current ? {} : { old_name: current }) });
-      return after;
-    }));
+    const updated = await unlessDuplicate(`database ${target} already exists in catalog ${c}`, () =>
+      this.store.transaction(async (trx) => {
+        const { instance, database: row } = await authorized.resolve(trx);
+        const s = { instanceId: instance.id, catalogName: row.catalog_name };
+        const before = new Set([
+          row.location,
+          ...(JSON.parse(row.function_locations) as string[]),
+          ...(JSON.parse(row.table_locations) as string[]),
+        ]);
+        for (const l of [...(loc.location ? [loc.location] : []), ...(loc.functions ?? []), ...(loc.tables ?? [])])
+          if (!before.has(l)) await this.guard(caller, s.instanceId, l, trx);
+        if (input.owner !== undefined && input.owner !== '' && input.owner !== row.owner && !caller.isAdmin) {
+          throw forbidden('only an administrator may give a database to another owner');
+        }
+        if (current === DEFAULT_DATABASE && target !== current) throw invalid('the default database cannot be renamed');
+        const ok = await repo.updateDatabaseIf(trx, s, current, row.version, {
+          name: target,
+          description: input.description ?? row.description,
+          location: loc.location ?? row.location,
+          database_type: input.database_type ?? row.database_type,
+          external_database_id: input.external_database_id ?? row.external_database_id,
+          connection_name: input.connection_name ?? row.connection_name,
+          data_statistic_enable:
+            input.data_statistic_enable === undefined ? row.data_statistic_enable : input.data_statistic_enable ? 1 : 0,
+          owner: input.owner || row.owner,
+          owner_type: input.owner_type ?? row.owner_type,
+          owner_source: input.owner_auth_source_type ?? row.owner_source,
+          parameters: patchParameters
+            ? JSON.stringify(patchParameters(JSON.parse(row.parameters) as Record<string, string>))
+            : input.parameters === undefined
+              ? row.parameters
+              : JSON.stringify(input.parameters),
+          function_locations: loc.functions === undefined ? row.function_locations : JSON.stringify(loc.functions),
+          table_locations: loc.tables === undefined ? row.table_locations : JSON.stringify(loc.tables),
+          updated_at: nowIso(),
+        });
+        if (!ok) throw conflict(`database ${current} was changed concurrently; retry`);
+        await o.within?.(trx);
+        const after = await repo.findDatabase(trx, s, target);
+        await this.event(
+          trx,
+          instance.id,
+          target === current ? 'ALTER_DATABASE' : 'RENAME_DATABASE',
+          s.catalogName,
+          target,
+          caller,
+          { ...(after ? { object: view(after) } : {}), ...(target === current ? {} : { old_name: current }) },
+        );
+        return after;
+      }),
+    );
     if (!updated) throw notFound(`database ${target} does not exist`);
     return view(updated);
   }
@@ -215,40 +391,68 @@ export class DatabaseService {
    * Drops a database. Its tables, functions and datasets go with it only when `cascade` asks; `deleteData` also removes the files under a managed database's location.
    */
   async delete(
-    caller: Principal, projectId: string, instanceRef: string, catalogName: string, name: string,
+    caller: Principal,
+    projectId: string,
+    instanceRef: string,
+    catalogName: string,
+    name: string,
     o: { cascade: boolean; deleteData: boolean; isAsync: boolean; refuseWithChildren?: boolean } & WriteOptions,
   ): Promise<void> {
     const current = name.toLowerCase();
-    const dropped = await this.authz.transact(caller, 'database.drop', this.dbRef(projectId, instanceRef, catalogName, name), async ({ instance, database: row }, trx) => {
-      const s = { instanceId: instance.id, catalogName: row.catalog_name };
-      // As the reference: a catalog's default database lives as long as the catalog.
-      if (current === DEFAULT_DATABASE) throw invalid(`the default database of catalog ${s.catalogName} cannot be deleted`);
-      const [functions, tables, datasets] = await Promise.all([
-        countFunctions(trx, instance.id, s.catalogName, current), countTables(trx, instance.id, s.catalogName, current), countDatasets(trx, instance.id, s.catalogName, current),
-      ]);
-      // An Iceberg namespace with nested namespaces is not empty (whoever may see them).
-      if (o.refuseWithChildren && (await repo.pageDatabases(trx, s, { childrenOf: current }, 1, {})).rows.length) {
-        throw conflict(`namespace ${current} has nested namespaces; drop them first`);
-      }
-      if ((functions > 0 || tables > 0 || datasets > 0) && !o.cascade) {
-        throw conflict(`database ${current} is not empty (${tables} tables, ${functions} functions, ${datasets} datasets); drop them first or pass cascade=true`);
-      }
-      // Its tables go with it, but not from under foreign keys of tables elsewhere.
-      const refs = tables > 0 ? await foreignKeysIntoDatabase(trx, instance.id, s.catalogName, current, 5) : [];
-      if (refs.length) {
-        throw conflict(`database ${current} holds tables referenced by ${refs.map((r) => `foreign key ${r.name} of table ${r.database_name}.${r.table_name}`).join(', ')}; drop those first`);
-      }
-      if (!(await repo.deleteDatabase(trx, s, current))) throw notFound(`database ${current} does not exist`);
-      await this.event(trx, instance.id, 'DROP_DATABASE', s.catalogName, current, caller, { object: view(row), cascade: o.cascade, delete_data: o.deleteData });
-      await o.within?.(trx);
-      return row;
-    }).catch((err: unknown) => {
-      if (isForeignKeyViolation(err)) throw conflict(`a table of database ${current} was just referenced by a foreign key elsewhere; drop that first`);
-      throw err;
-    });
+    const dropped = await this.authz
+      .transact(
+        caller,
+        'database.drop',
+        this.dbRef(projectId, instanceRef, catalogName, name),
+        async ({ instance, database: row }, trx) => {
+          const s = { instanceId: instance.id, catalogName: row.catalog_name };
+          // As the reference: a catalog's default database lives as long as the catalog.
+          if (current === DEFAULT_DATABASE)
+            throw invalid(`the default database of catalog ${s.catalogName} cannot be deleted`);
+          const [functions, tables, datasets] = await Promise.all([
+            countFunctions(trx, instance.id, s.catalogName, current),
+            countTables(trx, instance.id, s.catalogName, current),
+            countDatasets(trx, instance.id, s.catalogName, current),
+          ]);
+          // An Iceberg namespace with nested namespaces is not empty (whoever may see them).
+          if (o.refuseWithChildren && (await repo.pageDatabases(trx, s, { childrenOf: current }, 1, {})).rows.length) {
+            throw conflict(`namespace ${current} has nested namespaces; drop them first`);
+          }
+          if ((functions > 0 || tables > 0 || datasets > 0) && !o.cascade) {
+            throw conflict(
+              `database ${current} is not empty (${tables} tables, ${functions} functions, ${datasets} datasets); drop them first or pass cascade=true`,
+            );
+          }
+          // Its tables go with it, but not from under foreign keys of tables elsewhere.
+          const refs = tables > 0 ? await foreignKeysIntoDatabase(trx, instance.id, s.catalogName, current, 5) : [];
+          if (refs.length) {
+            throw conflict(
+              `database ${current} holds tables referenced by ${refs.map((r) => `foreign key ${r.name} of table ${r.database_name}.${r.table_name}`).join(', ')}; drop those first`,
+            );
+          }
+          if (!(await repo.deleteDatabase(trx, s, current))) throw notFound(`database ${current} does not exist`);
+          await this.event(trx, instance.id, 'DROP_DATABASE', s.catalogName, current, caller, {
+            object: view(row),
+            cascade: o.cascade,
+            delete_data: o.deleteData,
+          });
+          await o.within?.(trx);
+          return row;
+        },
+      )
+      .catch((err: unknown) => {
+        if (isForeignKeyViolation(err))
+          throw conflict(
+            `a table of database ${current} was just referenced by a foreign key elsewhere; drop that first`,
+          );
+        throw err;
+      });
     if (o.deleteData && dropped.database_type === 'MANAGED_DATABASE') {
       const work = deleteLocationData(this.storage, dropped.location, this.localWarehouse);
-      if (o.isAsync) work.catch((err: unknown) => this.log.error({ err, location: dropped.location }, 'deleting the data of a dropped database failed'));
+      if (o.isAsync)
+        work.catch((err: unknown) =>
+          this.log.error({ err, location: dropped.location }, 'deleting the data of a dropped database failed'),
+        );
       else await work;
     }
   }

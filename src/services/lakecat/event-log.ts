@@ -1,5 +1,5 @@
-import { nowIso, type Store } from '../../store/store.js';
 import { appendEvent, countEventsAfter, lastEventId, pageEvents } from '../../store/lakecat/event-repository.js';
+import { nowIso, type Store } from '../../store/store.js';
 import { forbidden, invalid } from '../errors.js';
 import type { Principal } from '../iam/principal.js';
 import type { InstanceService } from '../instances/instance-service.js';

@@ -1,7 +1,7 @@
-import type { Principal } from '../iam/principal.js';
+import { parseLocation, validateBucketName } from '../../storage/object-storage.js';
 import type { Db } from '../../store/store.js';
 import { invalid } from '../errors.js';
-import { parseLocation, validateBucketName } from '../../storage/object-storage.js';
+import type { Principal } from '../iam/principal.js';
 
 /** LakeCat names are case-insensitive and kept lower-case, as Hive does. */
 export function normalizeName(kind: string, name: string, pattern: RegExp, max: number): string {
@@ -29,10 +29,13 @@ export function validateLocation(what: string, location: string, localWarehouse:
   const har = /^har:\/\//.test(location);
   const parsed = parseLocation(har ? location.replace(/^har:/, 'obs:') : location);
   if (!parsed || (!har && !SCHEMES.has(parsed.scheme))) {
-    throw invalid(`${what} '${location}' must be obs://bucket/path, s3://bucket/path or file:// under the local warehouse`);
+    throw invalid(
+      `${what} '${location}' must be obs://bucket/path, s3://bucket/path or file:// under the local warehouse`,
+    );
   }
   if (parsed.scheme === 'file') {
-    if (localWarehouse === undefined) throw invalid(`${what} '${location}': file:// locations need the local storage backend; use obs:// or s3://`);
+    if (localWarehouse === undefined)
+      throw invalid(`${what} '${location}': file:// locations need the local storage backend; use obs:// or s3://`);
     const root = localWarehouse.endsWith('/') ? localWarehouse : `${localWarehouse}/`;
     if (!`${parsed.key}/`.startsWith(root) || parsed.key.split('/').includes('..')) {
       throw invalid(`${what} '${location}' is outside the local warehouse ${localWarehouse}`);

@@ -1,5 +1,12 @@
+import type {
+  CompareOp,
+  Filter,
+  KeyKind,
+  TableField,
+  TypedFilter,
+  TypedValue,
+} from '../../store/lakecat/partition-filter-sql.js';
 import { invalid } from '../errors.js';
-import type { CompareOp, Filter, KeyKind, TableField, TypedFilter, TypedValue } from '../../store/lakecat/partition-filter-sql.js';
 
 /**
  * Hive metastore partition filters: `dt = '2024-01-01' AND (hr < 12 OR region LIKE 'eu%')`.
@@ -8,7 +15,11 @@ import type { CompareOp, Filter, KeyKind, TableField, TypedFilter, TypedValue } 
  * normalised dates for date keys). The store compiles the typed tree into SQL.
  */
 
-export interface Literal { kind: 'string' | 'number' | 'date'; text: string; pos: number }
+export interface Literal {
+  kind: 'string' | 'number' | 'date';
+  text: string;
+  pos: number;
+}
 
 export type FilterExpr =
   | { kind: 'and' | 'or'; left: FilterExpr; right: FilterExpr }
@@ -18,7 +29,11 @@ export type FilterExpr =
   | { kind: 'in'; key: string; keyPos: number; values: Literal[]; negated: boolean }
   | { kind: 'between'; key: string; keyPos: number; low: Literal; high: Literal; negated: boolean };
 
-interface Token { type: 'ident' | 'string' | 'number' | 'op' | 'lparen' | 'rparen' | 'comma' | 'end'; text: string; pos: number }
+interface Token {
+  type: 'ident' | 'string' | 'number' | 'op' | 'lparen' | 'rparen' | 'comma' | 'end';
+  text: string;
+  pos: number;
+}
 
 const KEYWORDS = new Set(['and', 'or', 'not', 'like', 'in', 'between', 'date']);
 
@@ -31,11 +46,23 @@ function tokenize(filter: string): Token[] {
   let i = 0;
   while (i < filter.length) {
     const c = filter[i] as string;
-    if (/\s/.test(c)) { i++; continue; }
+    if (/\s/.test(c)) {
+      i++;
+      continue;
+    }
     const start = i;
-    if (c === '(') { tokens.push({ type: 'lparen', text: c, pos: i++ }); continue; }
-    if (c === ')') { tokens.push({ type: 'rparen', text: c, pos: i++ }); continue; }
-    if (c === ',') { tokens.push({ type: 'comma', text: c, pos: i++ }); continue; }
+    if (c === '(') {
+      tokens.push({ type: 'lparen', text: c, pos: i++ });
+      continue;
+    }
+    if (c === ')') {
+      tokens.push({ type: 'rparen', text: c, pos: i++ });
+      continue;
+    }
+    if (c === ',') {
+      tokens.push({ type: 'comma', text: c, pos: i++ });
+      continue;
+    }
     if (c === "'" || c === '"') {
       // A quote inside is written twice ('it''s') or escaped with a backslash.
       let text = '';
@@ -43,9 +70,17 @@ function tokenize(filter: string): Token[] {
       for (;;) {
         if (i >= filter.length) fail(filter, start, 'the string is not closed');
         const d = filter[i] as string;
-        if (d === '\\' && i + 1 < filter.length) { text += filter[i + 1]; i += 2; continue; }
+        if (d === '\\' && i + 1 < filter.length) {
+          text += filter[i + 1];
+          i += 2;
+          continue;
+        }
         if (d === c) {
-          if (filter[i + 1] === c) { text += c; i += 2; continue; }
+          if (filter[i + 1] === c) {
+            text += c;
+            i += 2;
+            continue;
+          }
           i++;
           break;
         }
@@ -56,9 +91,17 @@ function tokenize(filter: string): Token[] {
       continue;
     }
     const op = /^(<=|>=|<>|!=|==|=|<|>)/.exec(filter.slice(i));
-    if (op) { tokens.push({ type: 'op', text: op[1] === '<>' ? '!=' : op[1] === '==' ? '=' : op[1] as string, pos: i }); i += (op[1] as string).length; continue; }
+    if (op) {
+      tokens.push({ type: 'op', text: op[1] === '<>' ? '!=' : op[1] === '==' ? '=' : (op[1] as string), pos: i });
+      i += (op[1] as string).length;
+      continue;
+    }
     const num = /^-?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?/.exec(filter.slice(i));
-    if (num) { tokens.push({ type: 'number', text: num[0], pos: i }); i += num[0].length; continue; }
+    if (num) {
+      tokens.push({ type: 'number', text: num[0], pos: i });
+      i += num[0].length;
+      continue;
+    }
     const ident = /^[A-Za-z_][A-Za-z0-9_]*/.exec(filter.slice(i)) ?? /^`([^`]+)`/.exec(filter.slice(i));
     if (ident) {
       tokens.push({ type: 'ident', text: ident[1] ?? ident[0], pos: i });
@@ -96,7 +139,8 @@ export function parseFilter(filter: string): FilterExpr | undefined {
     }
     return fail(filter, t.pos, `expected a value, found ${describe(t)}`);
   };
-  const isLiteralStart = (t: Token) => t.type === 'string' || t.type === 'number' || (isKeyword(t, 'date') && tokens[at + 1]?.type === 'string');
+  const isLiteralStart = (t: Token) =>
+    t.type === 'string' || t.type === 'number' || (isKeyword(t, 'date') && tokens[at + 1]?.type === 'string');
 
   // predicate := key op literal | literal op key | key [NOT] LIKE s | key [NOT] IN (...) | key [NOT] BETWEEN a AND b
   const predicate = (): FilterExpr => {
@@ -106,25 +150,37 @@ export function parseFilter(filter: string): FilterExpr | undefined {
       const o = next();
       if (o.type !== 'op') fail(filter, o.pos, `expected a comparison, found ${describe(o)}`);
       const k = next();
-      if (k.type !== 'ident' || KEYWORDS.has(k.text.toLowerCase())) fail(filter, k.pos, `expected a partition key, found ${describe(k)}`);
+      if (k.type !== 'ident' || KEYWORDS.has(k.text.toLowerCase()))
+        fail(filter, k.pos, `expected a partition key, found ${describe(k)}`);
       const flipped: Record<string, CompareOp> = { '=': '=', '!=': '!=', '<': '>', '<=': '>=', '>': '<', '>=': '<=' };
       return { kind: 'compare', key: k.text, keyPos: k.pos, op: flipped[o.text] as CompareOp, value };
     }
     const k = next();
-    if (k.type !== 'ident' || KEYWORDS.has(k.text.toLowerCase())) fail(filter, k.pos, `expected a partition key, found ${describe(k)}`);
+    if (k.type !== 'ident' || KEYWORDS.has(k.text.toLowerCase()))
+      fail(filter, k.pos, `expected a partition key, found ${describe(k)}`);
     const base = { key: k.text, keyPos: k.pos };
     let negated = false;
-    if (isKeyword(peek(), 'not')) { next(); negated = true; }
+    if (isKeyword(peek(), 'not')) {
+      next();
+      negated = true;
+    }
     const t = peek();
-    if (isKeyword(t, 'like')) { next(); return { kind: 'like', ...base, pattern: literal(), negated }; }
+    if (isKeyword(t, 'like')) {
+      next();
+      return { kind: 'like', ...base, pattern: literal(), negated };
+    }
     if (isKeyword(t, 'in')) {
       next();
       const open = next();
       if (open.type !== 'lparen') fail(filter, open.pos, `expected '(' after IN, found ${describe(open)}`);
       const values = [literal()];
-      while (peek().type === 'comma') { next(); values.push(literal()); }
+      while (peek().type === 'comma') {
+        next();
+        values.push(literal());
+      }
       const close = next();
-      if (close.type !== 'rparen') fail(filter, close.pos, `expected ',' or ')' in the IN list, found ${describe(close)}`);
+      if (close.type !== 'rparen')
+        fail(filter, close.pos, `expected ',' or ')' in the IN list, found ${describe(close)}`);
       return { kind: 'in', ...base, values, negated };
     }
     if (isKeyword(t, 'between')) {
@@ -140,7 +196,10 @@ export function parseFilter(filter: string): FilterExpr | undefined {
   };
   const unary = (): FilterExpr => {
     const t = peek();
-    if (isKeyword(t, 'not')) { next(); return { kind: 'not', expr: unary() }; }
+    if (isKeyword(t, 'not')) {
+      next();
+      return { kind: 'not', expr: unary() };
+    }
     if (t.type === 'lparen') {
       next();
       const e = or();
@@ -152,12 +211,18 @@ export function parseFilter(filter: string): FilterExpr | undefined {
   };
   const and = (): FilterExpr => {
     let left = unary();
-    while (isKeyword(peek(), 'and')) { next(); left = { kind: 'and', left, right: unary() }; }
+    while (isKeyword(peek(), 'and')) {
+      next();
+      left = { kind: 'and', left, right: unary() };
+    }
     return left;
   };
   function or(): FilterExpr {
     let left = and();
-    while (isKeyword(peek(), 'or')) { next(); left = { kind: 'or', left, right: and() }; }
+    while (isKeyword(peek(), 'or')) {
+      next();
+      left = { kind: 'or', left, right: and() };
+    }
     return left;
   }
   const expr = or();
@@ -166,11 +231,15 @@ export function parseFilter(filter: string): FilterExpr | undefined {
   return expr;
 }
 
-export interface PartitionKey { name: string; type: string }
+export interface PartitionKey {
+  name: string;
+  type: string;
+}
 
 export function keyKind(type: string): KeyKind {
   const t = type.trim().toLowerCase();
-  if (/^(tinyint|smallint|int|integer|bigint|float|double|double precision|real|decimal|numeric)(\s*\(.*\))?$/.test(t)) return 'number';
+  if (/^(tinyint|smallint|int|integer|bigint|float|double|double precision|real|decimal|numeric)(\s*\(.*\))?$/.test(t))
+    return 'number';
   if (t === 'date') return 'date';
   return 'string';
 }
@@ -179,7 +248,10 @@ export function keyKind(type: string): KeyKind {
 export const DEFAULT_PARTITION_VALUE = '__HIVE_DEFAULT_PARTITION__';
 
 const INTEGER_RANGES: Record<string, [bigint, bigint]> = {
-  tinyint: [-128n, 127n], smallint: [-32768n, 32767n], int: [-2147483648n, 2147483647n], integer: [-2147483648n, 2147483647n],
+  tinyint: [-128n, 127n],
+  smallint: [-32768n, 32767n],
+  int: [-2147483648n, 2147483647n],
+  integer: [-2147483648n, 2147483647n],
   bigint: [-9223372036854775808n, 9223372036854775807n],
 };
 
@@ -213,32 +285,44 @@ export function partitionValue(key: PartitionKey, value: string): { text: string
   }
   if (keyKind(t) === 'number') {
     const n = Number(value.trim());
-    if (value.trim() === '' || !Number.isFinite(n)) return `'${value}' is not a number (partition key ${key.name} is ${t})`;
+    if (value.trim() === '' || !Number.isFinite(n))
+      return `'${value}' is not a number (partition key ${key.name} is ${t})`;
     return { text: value, num: n };
   }
   if (t === 'date') {
     const d = normalizeDate(value);
     return d ? { text: d, num: epochDay(d) } : `'${value}' is not a date yyyy-mm-dd (partition key ${key.name})`;
   }
-  if (t === 'boolean' && !/^(true|false)$/i.test(value)) return `'${value}' is not a boolean (partition key ${key.name})`;
+  if (t === 'boolean' && !/^(true|false)$/i.test(value))
+    return `'${value}' is not a boolean (partition key ${key.name})`;
   return { text: value, num: null };
 }
 
 /** How a filter names a field: what the store compares, how, and what to call it in messages. */
-export interface ResolvedKey<K> { key: K; as: KeyKind; label: string; type: string }
+export interface ResolvedKey<K> {
+  key: K;
+  as: KeyKind;
+  label: string;
+  type: string;
+}
 
 /**
  * Resolves a parsed filter against the fields it may name: `resolveKey` turns a name into the
  * store's key (or fails at its position), and literals become the values the store compares.
  */
-export function resolveFilter<K>(filter: string, expr: FilterExpr, resolveKey: (name: string, pos: number) => ResolvedKey<K>,
-  literal?: (lit: Literal, k: ResolvedKey<K>) => TypedValue | undefined): Filter<K> {
+export function resolveFilter<K>(
+  filter: string,
+  expr: FilterExpr,
+  resolveKey: (name: string, pos: number) => ResolvedKey<K>,
+  literal?: (lit: Literal, k: ResolvedKey<K>) => TypedValue | undefined,
+): Filter<K> {
   const value = (lit: Literal, k: ResolvedKey<K>): TypedValue => {
     const own = literal?.(lit, k);
     if (own !== undefined) return own;
     if (k.as === 'number') {
       const n = Number(lit.text);
-      if (lit.kind === 'date' || lit.text.trim() === '' || !Number.isFinite(n)) fail(filter, lit.pos, `'${lit.text}' is not a number, and ${k.label} is ${k.type}`);
+      if (lit.kind === 'date' || lit.text.trim() === '' || !Number.isFinite(n))
+        fail(filter, lit.pos, `'${lit.text}' is not a number, and ${k.label} is ${k.type}`);
       return n;
     }
     if (k.as === 'date') {
@@ -250,8 +334,11 @@ export function resolveFilter<K>(filter: string, expr: FilterExpr, resolveKey: (
   };
   const walk = (e: FilterExpr): Filter<K> => {
     switch (e.kind) {
-      case 'and': case 'or': return { kind: e.kind, left: walk(e.left), right: walk(e.right) };
-      case 'not': return { kind: 'not', expr: walk(e.expr) };
+      case 'and':
+      case 'or':
+        return { kind: e.kind, left: walk(e.left), right: walk(e.right) };
+      case 'not':
+        return { kind: 'not', expr: walk(e.expr) };
       case 'compare': {
         const k = resolveKey(e.key, e.keyPos);
         return { kind: 'compare', key: k.key, as: k.as, op: e.op, value: value(e.value, k) };
@@ -268,7 +355,14 @@ export function resolveFilter<K>(filter: string, expr: FilterExpr, resolveKey: (
       }
       case 'between': {
         const k = resolveKey(e.key, e.keyPos);
-        return { kind: 'between', key: k.key, as: k.as, low: value(e.low, k), high: value(e.high, k), negated: e.negated };
+        return {
+          kind: 'between',
+          key: k.key,
+          as: k.as,
+          low: value(e.low, k),
+          high: value(e.high, k),
+          negated: e.negated,
+        };
       }
     }
   };
@@ -280,9 +374,13 @@ export function typeFilter(filter: string, expr: FilterExpr, keys: PartitionKey[
   return resolveFilter<number>(filter, expr, (name, pos) => {
     const index = keys.findIndex((k) => k.name.toLowerCase() === name.toLowerCase());
     if (index < 0) {
-      fail(filter, pos, keys.length
-        ? `'${name}' is not a partition key of the table (its keys: ${keys.map((k) => k.name).join(', ')})`
-        : `'${name}' is not a partition key: the table is not partitioned`);
+      fail(
+        filter,
+        pos,
+        keys.length
+          ? `'${name}' is not a partition key of the table (its keys: ${keys.map((k) => k.name).join(', ')})`
+          : `'${name}' is not a partition key: the table is not partitioned`,
+      );
     }
     const key = keys[index] as PartitionKey;
     return { key: index, as: keyKind(key.type), label: key.name, type: key.type };
@@ -299,20 +397,31 @@ const TABLE_PARAMS = 'hive_filter_field_params__';
  * `hive_filter_field_last_access__` (seconds since the epoch; compared as the time it stands for).
  */
 export function typeTableFilter(filter: string, expr: FilterExpr): Filter<TableField> {
-  return resolveFilter<TableField>(filter, expr, (name, pos) => {
-    const n = name.toLowerCase();
-    if (n === TABLE_OWNER) return { key: { kind: 'owner' }, as: 'string', label: 'the owner', type: 'string' };
-    if (n === TABLE_LAST_ACCESS) return { key: { kind: 'last_access' }, as: 'string', label: 'the last access time', type: 'a time' };
-    if (n.startsWith(TABLE_PARAMS) && name.length > TABLE_PARAMS.length) {
-      const key = name.slice(TABLE_PARAMS.length);
-      if (/["\\]/.test(key)) fail(filter, pos, `parameter key '${key}' holds a character a filter cannot name`);
-      return { key: { kind: 'param', key }, as: 'string', label: `parameter ${key}`, type: 'string' };
-    }
-    return fail(filter, pos, `'${name}' is not a table field; use ${TABLE_OWNER}, ${TABLE_LAST_ACCESS} or ${TABLE_PARAMS}<key>`);
-  }, (lit, k) => {
-    if ((k.key as TableField).kind !== 'last_access') return undefined;
-    const seconds = Number(lit.text);
-    if (lit.kind !== 'number' || !Number.isInteger(seconds)) fail(filter, lit.pos, `'${lit.text}' is not a time in seconds since the epoch`);
-    return new Date(seconds * 1000).toISOString();
-  });
+  return resolveFilter<TableField>(
+    filter,
+    expr,
+    (name, pos) => {
+      const n = name.toLowerCase();
+      if (n === TABLE_OWNER) return { key: { kind: 'owner' }, as: 'string', label: 'the owner', type: 'string' };
+      if (n === TABLE_LAST_ACCESS)
+        return { key: { kind: 'last_access' }, as: 'string', label: 'the last access time', type: 'a time' };
+      if (n.startsWith(TABLE_PARAMS) && name.length > TABLE_PARAMS.length) {
+        const key = name.slice(TABLE_PARAMS.length);
+        if (/["\\]/.test(key)) fail(filter, pos, `parameter key '${key}' holds a character a filter cannot name`);
+        return { key: { kind: 'param', key }, as: 'string', label: `parameter ${key}`, type: 'string' };
+      }
+      return fail(
+        filter,
+        pos,
+        `'${name}' is not a table field; use ${TABLE_OWNER}, ${TABLE_LAST_ACCESS} or ${TABLE_PARAMS}<key>`,
+      );
+    },
+    (lit, k) => {
+      if ((k.key as TableField).kind !== 'last_access') return undefined;
+      const seconds = Number(lit.text);
+      if (lit.kind !== 'number' || !Number.isInteger(seconds))
+        fail(filter, lit.pos, `'${lit.text}' is not a time in seconds since the epoch`);
+      return new Date(seconds * 1000).toISOString();
+    },
+  );
 }

@@ -1,28 +1,37 @@
 import { Readable } from 'node:stream';
 import type { Logger } from 'pino';
-import type { TableRow } from '../../store/schema.js';
-import { isForeignKeyViolation, isUniqueViolation, nowIso, type Store, type Tx } from '../../store/store.js';
+import type { ObjectStorage } from '../../storage/object-storage.js';
 import { appendEvents, type NewMetadataEvent } from '../../store/lakecat/event-repository.js';
 import type { TypedFilter } from '../../store/lakecat/partition-filter-sql.js';
 import * as repo from '../../store/lakecat/partition-repository.js';
 import { deletePartitionStatistics } from '../../store/lakecat/statistics-repository.js';
-import type { ObjectStorage } from '../../storage/object-storage.js';
+import type { TableRow } from '../../store/schema.js';
+import { isForeignKeyViolation, isUniqueViolation, nowIso, type Store, type Tx } from '../../store/store.js';
 import { conflict, invalid, notFound, unlessDuplicate } from '../errors.js';
 import type { Principal } from '../iam/principal.js';
+import { keysetPage, type Paging } from '../paging.js';
 import { RawJson } from '../raw-json.js';
 import { createTimeOf } from './create-time.js';
 import { deleteLocationData } from './data-files.js';
-import { keysetPage, type Paging } from '../paging.js';
 import { some, validateLocation } from './names.js';
 import { keyKind, type PartitionKey, parseFilter, partitionValue, typeFilter } from './partition-filter.js';
 import type { Column, StorageDescriptor, TableAction, TableService } from './table-service.js';
 
 export interface PartitionInput {
-  partition_values: string[]; storage_descriptor: StorageDescriptor; parameters?: Record<string, string>;
-  create_time?: string; last_access_time?: string;
+  partition_values: string[];
+  storage_descriptor: StorageDescriptor;
+  parameters?: Record<string, string>;
+  create_time?: string;
+  last_access_time?: string;
 }
 
-export interface TablePath { projectId: string; instanceRef: string; catalogName: string; databaseName: string; tableName: string }
+export interface TablePath {
+  projectId: string;
+  instanceRef: string;
+  catalogName: string;
+  databaseName: string;
+  tableName: string;
+}
 
 /** Most partitions one batch call may carry. */
 export const PARTITION_BATCH_MAX = 1000;
@@ -61,12 +70,19 @@ type Built = repo.NewPartition;
 /** Partitions of a table: batch writes, filtered keyset listings, and their events. */
 export class PartitionService {
   constructor(
-    private readonly store: Store, private readonly tables: TableService, private readonly storage: ObjectStorage,
-    private readonly localWarehouse: string | undefined, private readonly log: Logger,
+    private readonly store: Store,
+    private readonly tables: TableService,
+    private readonly storage: ObjectStorage,
+    private readonly localWarehouse: string | undefined,
+    private readonly log: Logger,
   ) {}
 
   /** The table at the path (the caller may act on it) and its partition keys; a table without keys has no partitions. */
-  async partitionedTable(caller: Principal, p: TablePath, action: TableAction): Promise<{ table: TableRow; keys: PartitionKey[] }> {
+  async partitionedTable(
+    caller: Principal,
+    p: TablePath,
+    action: TableAction,
+  ): Promise<{ table: TableRow; keys: PartitionKey[] }> {
     const table = await this.tables.authorized(caller, action, p);
     return { table, keys: partitionKeys(table) };
   }
@@ -76,15 +92,21 @@ export class PartitionService {
    * parameters, written by `build`) is spliced in as it is, never parsed.
    */
   viewJson(table: TableRow, p: repo.StoredPartition): string {
-    const head = `{"catalog_name":${JSON.stringify(table.catalog_name)},"database_name":${JSON.stringify(table.database_name)},"table_name":${JSON.stringify(table.name)},`
-      + `"partition_values":${p.partition_values},"create_time":${JSON.stringify(p.created_at)},"last_access_time":${JSON.stringify(p.last_access_time)},`;
+    const head =
+      `{"catalog_name":${JSON.stringify(table.catalog_name)},"database_name":${JSON.stringify(table.database_name)},"table_name":${JSON.stringify(table.name)},` +
+      `"partition_values":${p.partition_values},"create_time":${JSON.stringify(p.created_at)},"last_access_time":${JSON.stringify(p.last_access_time)},`;
     return head + p.definition.slice(1);
   }
 
   /** Values checked against the keys (count and type), normalised as stored; or the reason they do not fit. */
-  private checkValues(keys: PartitionKey[], values: string[], memo?: Map<string, ReturnType<typeof partitionValue>>[]): { text: string; num: number | null }[] | string {
+  private checkValues(
+    keys: PartitionKey[],
+    values: string[],
+    memo?: Map<string, ReturnType<typeof partitionValue>>[],
+  ): { text: string; num: number | null }[] | string {
     if (keys.length === 0) return 'the table is not partitioned';
-    if (values.length !== keys.length) return `${values.length} values given; the table has ${keys.length} partition keys (${keys.map((k) => k.name).join(', ')})`;
+    if (values.length !== keys.length)
+      return `${values.length} values given; the table has ${keys.length} partition keys (${keys.map((k) => k.name).join(', ')})`;
     const out: { text: string; num: number | null }[] = [];
     for (let i = 0; i < keys.length; i++) {
       // A batch repeats values (a day's hours): each distinct value of a key is checked once.
@@ -103,11 +125,23 @@ export class PartitionService {
   /** The name partition values address, normalised as stored; undefined when no partition can have them. */
   nameOf(keys: PartitionKey[], values: string[]): string | undefined {
     const checked = this.checkValues(keys, values);
-    return typeof checked === 'string' ? undefined : partitionName(keys, checked.map((v) => v.text));
+    return typeof checked === 'string'
+      ? undefined
+      : partitionName(
+          keys,
+          checked.map((v) => v.text),
+        );
   }
 
-  private build(table: TableRow, keys: PartitionKey[], input: PartitionInput, now: string, createdAt = now, base = tableLocation(table),
-    memo?: Map<string, ReturnType<typeof partitionValue>>[]): Built | string {
+  private build(
+    table: TableRow,
+    keys: PartitionKey[],
+    input: PartitionInput,
+    now: string,
+    createdAt = now,
+    base = tableLocation(table),
+    memo?: Map<string, ReturnType<typeof partitionValue>>[],
+  ): Built | string {
     const values = this.checkValues(keys, input.partition_values, memo);
     if (typeof values === 'string') return values;
     const texts = values.map((v) => v.text);
@@ -115,7 +149,9 @@ export class PartitionService {
     const sd = input.storage_descriptor;
     let location: string | undefined;
     try {
-      location = sd.location ? validateLocation('storage_descriptor.location', sd.location, this.localWarehouse) : undefined;
+      location = sd.location
+        ? validateLocation('storage_descriptor.location', sd.location, this.localWarehouse)
+        : undefined;
     } catch (err) {
       return (err as Error).message;
     }
@@ -125,8 +161,13 @@ export class PartitionService {
     const definition = { parameters: input.parameters ?? {}, storage_descriptor: sd };
     return {
       row: {
-        table_id: table.id, name, partition_values: JSON.stringify(texts), definition: JSON.stringify(definition),
-        created_at: createdAt, updated_at: now, last_access_time: input.last_access_time ?? now,
+        table_id: table.id,
+        name,
+        partition_values: JSON.stringify(texts),
+        definition: JSON.stringify(definition),
+        created_at: createdAt,
+        updated_at: now,
+        last_access_time: input.last_access_time ?? now,
       },
       values,
     };
@@ -148,7 +189,10 @@ export class PartitionService {
         return;
       }
       const b = this.build(table, keys, input, now, created, base, memo);
-      if (typeof b === 'string') { errors.push(`partitions[${i}] (${input.partition_values.join(', ')}): ${b}`); return; }
+      if (typeof b === 'string') {
+        errors.push(`partitions[${i}] (${input.partition_values.join(', ')}): ${b}`);
+        return;
+      }
       if (seen.has(b.row.name)) errors.push(`partitions[${i}]: ${b.row.name} appears twice in the batch`);
       seen.add(b.row.name);
       built.push(b);
@@ -157,14 +201,25 @@ export class PartitionService {
     return built;
   }
 
-  private events(table: TableRow, type: string, caller: Principal, rows: repo.StoredPartition[]): { events: NewMetadataEvent[]; views: string[] } {
+  private events(
+    table: TableRow,
+    type: string,
+    caller: Principal,
+    rows: repo.StoredPartition[],
+  ): { events: NewMetadataEvent[]; views: string[] } {
     const at = nowIso();
     const views = rows.map((r) => this.viewJson(table, r));
     return {
       views,
       events: rows.map((r, i) => ({
-        instance_id: table.instance_id, event_type: type, catalog_name: table.catalog_name, database_name: table.database_name,
-        object_name: `${table.name}/${r.name}`, principal: caller.userName, created_at: at, detail: `{"object":${views[i] as string}}`,
+        instance_id: table.instance_id,
+        event_type: type,
+        catalog_name: table.catalog_name,
+        database_name: table.database_name,
+        object_name: `${table.name}/${r.name}`,
+        principal: caller.userName,
+        created_at: at,
+        detail: `{"object":${views[i] as string}}`,
       })),
     };
   }
@@ -196,10 +251,14 @@ export class PartitionService {
       // The unique (table, name) constraint refused the batch; only now is it worth finding which names exist.
       if (!isUniqueViolation(err)) throw err;
       const existing = await repo.findPartitionsByName(this.store.db, table.id, names);
-      throw conflict(`no partition was added: table ${table.name} already has ${existing.length ? some(existing.map((e) => e.name)) : 'a partition of the batch (added concurrently)'}`);
+      throw conflict(
+        `no partition was added: table ${table.name} already has ${existing.length ? some(existing.map((e) => e.name)) : 'a partition of the batch (added concurrently)'}`,
+      );
     }
     // The planner must know a table grew to pick the value index for a selective filter.
-    this.store.noteRowsWritten('partitions', inserted.length).catch((err: unknown) => this.log.warn({ err }, 'refreshing the planner statistics failed'));
+    this.store
+      .noteRowsWritten('partitions', inserted.length)
+      .catch((err: unknown) => this.log.warn({ err }, 'refreshing the planner statistics failed'));
     return RawJson.array(inserted);
   }
 
@@ -214,11 +273,18 @@ export class PartitionService {
   /** Looks up every value list in a transaction; fails naming the missing ones unless they may be skipped. */
   private async existing(trx: Tx, table: TableRow, keys: PartitionKey[], valueLists: string[][], skipMissing: boolean) {
     const wanted = valueLists.map((v) => ({ values: v, name: this.nameOf(keys, v) }));
-    const rows = await repo.findPartitionsByName(trx, table.id, wanted.flatMap((w) => (w.name ? [w.name] : [])));
+    const rows = await repo.findPartitionsByName(
+      trx,
+      table.id,
+      wanted.flatMap((w) => (w.name ? [w.name] : [])),
+    );
     const byName = new Map(rows.map((r) => [r.name, r]));
     const missing = wanted.filter((w) => !w.name || !byName.has(w.name));
     if (missing.length && !skipMissing) {
-      throw notFound(`nothing was changed: table ${table.name} has no partition ${some(missing.map((m) => `(${m.values.join(', ')})`))}`, 'common.01000001');
+      throw notFound(
+        `nothing was changed: table ${table.name} has no partition ${some(missing.map((m) => `(${m.values.join(', ')})`))}`,
+        'common.01000001',
+      );
     }
     return { byName, wanted };
   }
@@ -228,17 +294,38 @@ export class PartitionService {
     const { table, keys } = await this.partitionedTable(caller, p, 'partition.alter');
     const now = nowIso();
     return this.write(table, async (trx) => {
-      const { byName, wanted } = await this.existing(trx, table, keys, entries.map((e) => e.partition_values), false);
+      const { byName, wanted } = await this.existing(
+        trx,
+        table,
+        keys,
+        entries.map((e) => e.partition_values),
+        false,
+      );
       const updated: repo.StoredPartition[] = [];
       const errors: string[] = [];
       for (const [i, e] of entries.entries()) {
         const old = byName.get(wanted[i]?.name as string) as repo.StoredPartition;
         const b = this.build(table, keys, e.partition, now, old.created_at);
-        if (typeof b === 'string') { errors.push(`partition_inputs[${i}]: ${b}`); continue; }
+        if (typeof b === 'string') {
+          errors.push(`partition_inputs[${i}]: ${b}`);
+          continue;
+        }
         const renamed = b.row.name !== old.name;
-        await unlessDuplicate(`nothing was changed: table ${table.name} already has partition ${b.row.name}`, () => repo.updatePartition(trx, old.id, {
-          name: b.row.name, partition_values: b.row.partition_values, definition: b.row.definition, updated_at: now, last_access_time: b.row.last_access_time,
-        }, renamed ? b.values : undefined, table.id));
+        await unlessDuplicate(`nothing was changed: table ${table.name} already has partition ${b.row.name}`, () =>
+          repo.updatePartition(
+            trx,
+            old.id,
+            {
+              name: b.row.name,
+              partition_values: b.row.partition_values,
+              definition: b.row.definition,
+              updated_at: now,
+              last_access_time: b.row.last_access_time,
+            },
+            renamed ? b.values : undefined,
+            table.id,
+          ),
+        );
         updated.push({ ...old, ...b.row, id: old.id });
       }
       if (errors.length) throw invalid(`nothing was changed: ${some(errors, 5)}`);
@@ -254,7 +341,11 @@ export class PartitionService {
     const dropped = await this.write(table, async (trx) => {
       const { byName } = await this.existing(trx, table, keys, valueLists, o.ifExists);
       const rows = [...byName.values()];
-      await repo.deletePartitions(trx, table.id, rows.map((r) => r.id));
+      await repo.deletePartitions(
+        trx,
+        table.id,
+        rows.map((r) => r.id),
+      );
       const { events, views } = this.events(table, 'DROP_PARTITION', caller, rows);
       await appendEvents(trx, events);
       return { rows, views };
@@ -266,11 +357,17 @@ export class PartitionService {
   /** Empties the data of partitions of a managed table and drops their statistics; definitions stay. */
   async truncate(caller: Principal, p: TablePath, valueLists: string[][]): Promise<void> {
     const { table, keys } = await this.partitionedTable(caller, p, 'partition.truncate');
-    if (table.table_type !== 'MANAGED_TABLE') throw invalid(`table ${table.name} is a ${table.table_type}; only partitions of a MANAGED_TABLE can be truncated`);
+    if (table.table_type !== 'MANAGED_TABLE')
+      throw invalid(
+        `table ${table.name} is a ${table.table_type}; only partitions of a MANAGED_TABLE can be truncated`,
+      );
     const rows = await this.write(table, async (trx) => {
       const { byName } = await this.existing(trx, table, keys, valueLists, false);
       const found = [...byName.values()];
-      await deletePartitionStatistics(trx, found.map((r) => r.id));
+      await deletePartitionStatistics(
+        trx,
+        found.map((r) => r.id),
+      );
       await appendEvents(trx, this.events(table, 'TRUNCATE_PARTITION', caller, found).events);
       return found;
     });
@@ -279,7 +376,8 @@ export class PartitionService {
 
   private async deleteData(rows: repo.StoredPartition[]): Promise<void> {
     for (const r of rows) {
-      const location = (JSON.parse(r.definition) as { storage_descriptor?: { location?: string } }).storage_descriptor?.location;
+      const location = (JSON.parse(r.definition) as { storage_descriptor?: { location?: string } }).storage_descriptor
+        ?.location;
       if (location) await deleteLocationData(this.storage, location, this.localWarehouse);
     }
   }
@@ -292,16 +390,18 @@ export class PartitionService {
       if (parsed) typed = typeFilter(filter, parsed, keys);
     }
     if (partial?.length) {
-      if (partial.length > keys.length) throw invalid(`${partial.length} partition values given; the table has ${keys.length} partition keys`);
+      if (partial.length > keys.length)
+        throw invalid(`${partial.length} partition values given; the table has ${keys.length} partition keys`);
       partial.forEach((v, i) => {
         if (v === '' || v === '*') return;
         const key = keys[i] as PartitionKey;
         const checked = partitionValue(key, v);
         if (typeof checked === 'string') throw invalid(`partition_values[${i}]: ${checked}`);
         // Typed keys compare by number (so the number index serves them); the default partition has none.
-        const leaf: TypedFilter = checked.num === null
-          ? { kind: 'compare', key: i, as: 'string', op: '=', value: checked.text }
-          : { kind: 'compare', key: i, as: keyKind(key.type), op: '=', value: checked.num };
+        const leaf: TypedFilter =
+          checked.num === null
+            ? { kind: 'compare', key: i, as: 'string', op: '=', value: checked.text }
+            : { kind: 'compare', key: i, as: keyKind(key.type), op: '=', value: checked.num };
         typed = typed ? { kind: 'and', left: typed, right: leaf } : leaf;
       });
     }
@@ -323,7 +423,9 @@ export class PartitionService {
   async list(caller: Principal, p: TablePath, q: Paging & { filter?: string; partialValues?: string[] }) {
     const { table, keys } = await this.partitionedTable(caller, p, 'partition.list');
     const page = await this.page(this.query(table, keys, q.filter, q.partialValues), table.id, q, false);
-    return new RawJson(`{"partitions":${RawJson.array(page.rows.map((r) => this.viewJson(table, r))).text},"page_info":${JSON.stringify(page.info)}}`);
+    return new RawJson(
+      `{"partitions":${RawJson.array(page.rows.map((r) => this.viewJson(table, r))).text},"page_info":${JSON.stringify(page.info)}}`,
+    );
   }
 
   async names(caller: Principal, p: TablePath, q: Paging & { filter?: string }) {

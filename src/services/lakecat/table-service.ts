@@ -1,31 +1,34 @@
 import { randomBytes } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
-import { countedCache } from '../telemetry.js';
 import type { Logger } from 'pino';
-import type { Store, Tx } from '../../store/store.js';
-import { isForeignKeyViolation, nowIso } from '../../store/store.js';
-import type { DatabaseRow, TableRow } from '../../store/schema.js';
-import * as repo from '../../store/lakecat/table-repository.js';
+import type { ObjectStorage } from '../../storage/object-storage.js';
+import type { StoredPolicy } from '../../store/governance/policy-repository.js';
+import { foreignKeysIntoTable, listConstraints } from '../../store/lakecat/constraint-repository.js';
 import { appendEvent } from '../../store/lakecat/event-repository.js';
 import { tableHasPartitions } from '../../store/lakecat/partition-repository.js';
-import { deleteAllPartitionStatistics, deleteStatisticsOfDroppedColumns, deleteTableStatistics } from '../../store/lakecat/statistics-repository.js';
-import { foreignKeysIntoTable, listConstraints } from '../../store/lakecat/constraint-repository.js';
-import type { ObjectStorage } from '../../storage/object-storage.js';
-import { ConcurrentChange, conflict, forbidden, invalid, notFound, unlessDuplicate } from '../errors.js';
-import { RawJson } from '../raw-json.js';
-import { type Action, PolicyService } from '../governance/policy-service.js';
+import {
+  deleteAllPartitionStatistics,
+  deleteStatisticsOfDroppedColumns,
+  deleteTableStatistics,
+} from '../../store/lakecat/statistics-repository.js';
+import * as repo from '../../store/lakecat/table-repository.js';
+import type { DatabaseRow, TableRow } from '../../store/schema.js';
+import type { Store, Tx } from '../../store/store.js';
+import { isForeignKeyViolation, nowIso } from '../../store/store.js';
 import { ACTIONS, type ActionName } from '../authz/actions.js';
 import { Authorizer, type Prepared, type TargetOf } from '../authz/authorizer.js';
 import { decide, manages, visibility } from '../authz/decision.js';
-import type { StoredPolicy } from '../../store/governance/policy-repository.js';
+import { ConcurrentChange, conflict, forbidden, invalid, notFound, unlessDuplicate } from '../errors.js';
+import { type Action, PolicyService } from '../governance/policy-service.js';
 import type { Principal } from '../iam/principal.js';
 import type { InstanceService } from '../instances/instance-service.js';
+import { keysetPage, type Paging } from '../paging.js';
+import { RawJson } from '../raw-json.js';
+import { countedCache } from '../telemetry.js';
 import { createTimeOf } from './create-time.js';
 import { deleteLocationData } from './data-files.js';
-import { keysetPage, type Paging } from '../paging.js';
-import { allowAnyLocation, type LocationGuard, normalizeName, validateLocation } from './names.js';
+import { allowAnyLocation, type LocationGuard, normalizeName, some, validateLocation } from './names.js';
 import { parseFilter, typeTableFilter } from './partition-filter.js';
-import { some } from './names.js';
 
 export const TABLE_NAME = /^[a-zA-Z0-9\u4e00-\u9fa5_]+$/;
 /**
@@ -35,48 +38,100 @@ export const TABLE_NAME = /^[a-zA-Z0-9\u4e00-\u9fa5_]+$/;
 export const ICEBERG_TABLE_NAME = /^(?!\.)[\p{L}\p{N}_.-]+$/u;
 
 /** Work a write does inside its transaction, such as recording an Iceberg idempotency key with the change. */
-export interface WriteOptions { within?: (trx: Tx) => Promise<void> }
-export interface TableWriteOptions extends WriteOptions { icebergNames?: boolean }
+export interface WriteOptions {
+  within?: (trx: Tx) => Promise<void>;
+}
+export interface TableWriteOptions extends WriteOptions {
+  icebergNames?: boolean;
+}
 export interface TableUpdate {
-  table: Partial<TableInput>; version_id?: string;
+  table: Partial<TableInput>;
+  version_id?: string;
   /** Another database of the same catalog to move the table into (Iceberg's rename across namespaces). */
   moveTo?: string;
 }
 interface PreparedUpdate {
-  authorized: Prepared<'table.alter'>; name: string; body: TableUpdate;
+  authorized: Prepared<'table.alter'>;
+  name: string;
+  body: TableUpdate;
   target?: { s: Required<repo.TableScope>; database: DatabaseRow; grants: StoredPolicy[] };
 }
 
 /** Actions on a table by the privilege they need (for callers that name the privilege: Iceberg, credential vending). */
 export type TableAction = { [A in ActionName]: TargetOf<A> extends 'table' ? A : never }[ActionName];
-const BY_PRIVILEGE: Record<string, TableAction> = { read: 'table.show', ALTER: 'table.alter', DROP: 'table.drop', DELETE: 'table.truncate', SELECT: 'table.select', INSERT: 'table.insert' };
+const BY_PRIVILEGE: Record<string, TableAction> = {
+  read: 'table.show',
+  ALTER: 'table.alter',
+  DROP: 'table.drop',
+  DELETE: 'table.truncate',
+  SELECT: 'table.select',
+  INSERT: 'table.insert',
+};
 
 const tableName = (name: string, o: TableWriteOptions): string =>
-  o.icebergNames ? normalizeName('table', name, ICEBERG_TABLE_NAME, 256) : normalizeName('table', name, TABLE_NAME, 256);
+  o.icebergNames
+    ? normalizeName('table', name, ICEBERG_TABLE_NAME, 256)
+    : normalizeName('table', name, TABLE_NAME, 256);
 export const MAX_TABLE_NAMES = 100_000;
 export const VIEW_TYPES = new Set(['VIRTUAL_VIEW', 'MATERIALIZED_VIEW']);
 
-export interface Column { column_name: string; column_type: string; comment?: string }
+export interface Column {
+  column_name: string;
+  column_type: string;
+  comment?: string;
+}
 export interface StorageDescriptor {
-  columns: Column[]; location?: string; bucket_columns?: string[]; sort_columns?: { column?: string; sort_order?: number }[];
+  columns: Column[];
+  location?: string;
+  bucket_columns?: string[];
+  sort_columns?: { column?: string; sort_order?: number }[];
   [field: string]: unknown;
 }
 export interface TableInput {
-  table_name: string; table_type: string; table_format?: string; owner?: string; owner_type?: string;
-  storage_descriptor: StorageDescriptor; partition_keys?: Column[]; parameters?: Record<string, string>;
-  view_original_text?: string; view_expanded_text?: string; create_open_table_format_input?: Record<string, unknown>;
+  table_name: string;
+  table_type: string;
+  table_format?: string;
+  owner?: string;
+  owner_type?: string;
+  storage_descriptor: StorageDescriptor;
+  partition_keys?: Column[];
+  parameters?: Record<string, string>;
+  view_original_text?: string;
+  view_expanded_text?: string;
+  create_open_table_format_input?: Record<string, unknown>;
   [field: string]: unknown;
 }
 
 /** Fields kept in the definition JSON: everything written except what has a column of its own. */
-const OWN_COLUMNS = new Set(['table_name', 'table_type', 'table_format', 'owner', 'owner_type', 'create_time', 'version_id']);
+const OWN_COLUMNS = new Set([
+  'table_name',
+  'table_type',
+  'table_format',
+  'owner',
+  'owner_type',
+  'create_time',
+  'version_id',
+]);
 
 function view(r: TableRow): Record<string, unknown> {
   const d = JSON.parse(r.definition) as Record<string, unknown>;
   return {
-    catalog_name: r.catalog_name, database_name: r.database_name, table_name: r.name, table_type: r.table_type, table_format: r.table_format,
-    owner: r.owner, owner_type: r.owner_type, retention: 0, parameters: {}, partition_keys: [], view_original_text: '', view_expanded_text: '',
-    ...d, create_time: r.created_at, update_time: r.updated_at, last_access_time: (d.last_access_time as string | undefined) ?? r.created_at,
+    catalog_name: r.catalog_name,
+    database_name: r.database_name,
+    table_name: r.name,
+    table_type: r.table_type,
+    table_format: r.table_format,
+    owner: r.owner,
+    owner_type: r.owner_type,
+    retention: 0,
+    parameters: {},
+    partition_keys: [],
+    view_original_text: '',
+    view_expanded_text: '',
+    ...d,
+    create_time: r.created_at,
+    update_time: r.updated_at,
+    last_access_time: (d.last_access_time as string | undefined) ?? r.created_at,
     version_id: String(r.version),
   };
 }
@@ -87,12 +142,15 @@ function pick(v: Record<string, unknown>, fields: string[] | undefined): Record<
   return Object.fromEntries(Object.entries(v).filter(([k]) => k === 'table_name' || fields.includes(k)));
 }
 
-
 /** Tables of a database: the Hive model of columns, partition keys, storage and views. */
 export class TableService {
   constructor(
-    private readonly store: Store, instances: InstanceService, private readonly storage: ObjectStorage,
-    private readonly localWarehouse: string | undefined, private readonly log: Logger, policies: PolicyService,
+    private readonly store: Store,
+    instances: InstanceService,
+    private readonly storage: ObjectStorage,
+    private readonly localWarehouse: string | undefined,
+    private readonly log: Logger,
+    policies: PolicyService,
     private readonly guard: LocationGuard = allowAnyLocation,
   ) {
     this.authz = new Authorizer(store, instances, policies);
@@ -105,25 +163,58 @@ export class TableService {
   }
 
   /** The database a listing or a create works in: it must show to the caller. */
-  private async databaseScope(caller: Principal, action: 'table.list' | 'table.create', projectId: string, instanceRef: string, catalogName: string,
-    databaseName: string): Promise<{ s: Required<repo.TableScope>; database: DatabaseRow; grants: StoredPolicy[] }> {
-    const d = await this.authz.check(caller, action, { kind: 'database', projectId, instance: instanceRef, catalog: catalogName, database: databaseName });
-    return { s: { instanceId: d.instance.id, catalogName: d.catalog.name, databaseName: d.database.name }, database: d.database, grants: d.grants };
+  private async databaseScope(
+    caller: Principal,
+    action: 'table.list' | 'table.create',
+    projectId: string,
+    instanceRef: string,
+    catalogName: string,
+    databaseName: string,
+  ): Promise<{ s: Required<repo.TableScope>; database: DatabaseRow; grants: StoredPolicy[] }> {
+    const d = await this.authz.check(caller, action, {
+      kind: 'database',
+      projectId,
+      instance: instanceRef,
+      catalog: catalogName,
+      database: databaseName,
+    });
+    return {
+      s: { instanceId: d.instance.id, catalogName: d.catalog.name, databaseName: d.database.name },
+      database: d.database,
+      grants: d.grants,
+    };
   }
 
   private ref(projectId: string, instanceRef: string, catalogName: string, databaseName: string, name: string) {
-    return { kind: 'table', projectId, instance: instanceRef, catalog: catalogName, database: databaseName, table: name } as const;
+    return {
+      kind: 'table',
+      projectId,
+      instance: instanceRef,
+      catalog: catalogName,
+      database: databaseName,
+      table: name,
+    } as const;
   }
 
   private event(trx: Tx, s: Required<repo.TableScope>, type: string, name: string, caller: Principal, detail: unknown) {
     return appendEvent(trx, {
-      instance_id: s.instanceId, event_type: type, catalog_name: s.catalogName, database_name: s.databaseName, object_name: name,
-      principal: caller.userName, created_at: nowIso(), detail: JSON.stringify(detail),
+      instance_id: s.instanceId,
+      event_type: type,
+      catalog_name: s.catalogName,
+      database_name: s.databaseName,
+      object_name: name,
+      principal: caller.userName,
+      created_at: nowIso(),
+      detail: JSON.stringify(detail),
     });
   }
 
   /** The rules a table definition must satisfy beyond its schema. Returns the definition to store. */
-  private definition(input: TableInput, name: string, database: DatabaseRow): { format: string; definition: Record<string, unknown> } {
+  private definition(
+    input: TableInput,
+    name: string,
+    database: DatabaseRow,
+  ): { format: string; definition: Record<string, unknown> } {
     const format = input.table_format ?? 'HIVE';
     const sd = input.storage_descriptor;
     const seen = new Set<string>();
@@ -133,44 +224,90 @@ export class TableService {
       seen.add(key);
     }
     const columnNames = new Set(sd.columns.map((c) => c.column_name.toLowerCase()));
-    for (const b of sd.bucket_columns ?? []) if (!columnNames.has(b.toLowerCase())) throw invalid(`bucket column ${b} is not a column of the table`);
-    for (const o of sd.sort_columns ?? []) if (o.column && !columnNames.has(o.column.toLowerCase())) throw invalid(`sort column ${o.column} is not a column of the table`);
+    for (const b of sd.bucket_columns ?? [])
+      if (!columnNames.has(b.toLowerCase())) throw invalid(`bucket column ${b} is not a column of the table`);
+    for (const o of sd.sort_columns ?? [])
+      if (o.column && !columnNames.has(o.column.toLowerCase()))
+        throw invalid(`sort column ${o.column} is not a column of the table`);
     const isView = VIEW_TYPES.has(input.table_type);
     if (isView && !input.view_original_text) throw invalid(`a ${input.table_type} needs view_original_text`);
     if (!isView && (input.view_original_text || input.view_expanded_text)) throw invalid('only views carry view text');
-    if (input.create_open_table_format_input?.create_iceberg_table_input && format !== 'ICEBERG') throw invalid('an Iceberg definition needs table_format ICEBERG');
-    if (input.create_open_table_format_input?.create_lance_table_input && format !== 'LANCE') throw invalid('a Lance definition needs table_format LANCE');
+    if (input.create_open_table_format_input?.create_iceberg_table_input && format !== 'ICEBERG')
+      throw invalid('an Iceberg definition needs table_format ICEBERG');
+    if (input.create_open_table_format_input?.create_lance_table_input && format !== 'LANCE')
+      throw invalid('a Lance definition needs table_format LANCE');
     const location = sd.location
       ? validateLocation('storage_descriptor.location', sd.location, this.localWarehouse)
-      : isView ? undefined : `${database.location}/${name}`;
+      : isView
+        ? undefined
+        : `${database.location}/${name}`;
     const definition: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(input)) if (!OWN_COLUMNS.has(k) && v !== undefined) definition[k] = v;
     definition.storage_descriptor = { ...sd, ...(location ? { location } : {}) };
     return { format, definition };
   }
 
-  async create(caller: Principal, projectId: string, instanceRef: string, catalogName: string, databaseName: string, input: TableInput, o: TableWriteOptions = {}) {
+  async create(
+    caller: Principal,
+    projectId: string,
+    instanceRef: string,
+    catalogName: string,
+    databaseName: string,
+    input: TableInput,
+    o: TableWriteOptions = {},
+  ) {
     const { s, row } = await this.prepareCreate(caller, projectId, instanceRef, catalogName, databaseName, input, o);
-    await unlessDuplicate(`table ${row.name} already exists in database ${s.databaseName}`, () => this.store.transaction(async (trx) => {
-      await this.insertIn(trx, caller, s, row);
-      await o.within?.(trx);
-    }));
-    this.store.noteRowsWritten('tables', 1).catch((err: unknown) => this.log.warn({ err }, 'refreshing the planner statistics failed'));
+    await unlessDuplicate(`table ${row.name} already exists in database ${s.databaseName}`, () =>
+      this.store.transaction(async (trx) => {
+        await this.insertIn(trx, caller, s, row);
+        await o.within?.(trx);
+      }),
+    );
+    this.store
+      .noteRowsWritten('tables', 1)
+      .catch((err: unknown) => this.log.warn({ err }, 'refreshing the planner statistics failed'));
     return view(row);
   }
 
   /** Everything a create checks before its transaction, and the row it will insert. */
-  private async prepareCreate(caller: Principal, projectId: string, instanceRef: string, catalogName: string, databaseName: string, input: TableInput, o: TableWriteOptions) {
-    const { s, database } = await this.databaseScope(caller, 'table.create', projectId, instanceRef, catalogName, databaseName);
-    if (input.owner && input.owner !== caller.userName && !caller.isAdmin) throw forbidden('only an administrator may create a table for another owner');
+  private async prepareCreate(
+    caller: Principal,
+    projectId: string,
+    instanceRef: string,
+    catalogName: string,
+    databaseName: string,
+    input: TableInput,
+    o: TableWriteOptions,
+  ) {
+    const { s, database } = await this.databaseScope(
+      caller,
+      'table.create',
+      projectId,
+      instanceRef,
+      catalogName,
+      databaseName,
+    );
+    if (input.owner && input.owner !== caller.userName && !caller.isAdmin)
+      throw forbidden('only an administrator may create a table for another owner');
     const name = tableName(input.table_name, o);
     const { format, definition } = this.definition(input, name, database);
-    if (input.storage_descriptor.location) await this.guard(caller, s.instanceId, (definition.storage_descriptor as StorageDescriptor).location as string);
+    if (input.storage_descriptor.location)
+      await this.guard(caller, s.instanceId, (definition.storage_descriptor as StorageDescriptor).location as string);
     const now = nowIso();
     const row: TableRow = {
-      id: randomBytes(16).toString('hex'), instance_id: s.instanceId, catalog_name: s.catalogName, database_name: s.databaseName, name,
-      table_type: input.table_type, table_format: format, owner: input.owner || caller.userName, owner_type: input.owner_type ?? 'USER',
-      definition: JSON.stringify(definition), created_at: createTimeOf(input.create_time, now), updated_at: now, version: 1,
+      id: randomBytes(16).toString('hex'),
+      instance_id: s.instanceId,
+      catalog_name: s.catalogName,
+      database_name: s.databaseName,
+      name,
+      table_type: input.table_type,
+      table_format: format,
+      owner: input.owner || caller.userName,
+      owner_type: input.owner_type ?? 'USER',
+      definition: JSON.stringify(definition),
+      created_at: createTimeOf(input.create_time, now),
+      updated_at: now,
+      version: 1,
     };
     return { s, row };
   }
@@ -184,13 +321,37 @@ export class TableService {
    * The table at a path that the caller may act on, or the exact error (instance not serving,
    * missing catalog, database or table, no rights). Partitions and statistics start here.
    */
-  async resolve(caller: Principal, projectId: string, instanceRef: string, catalogName: string, databaseName: string, name: string, privilege: Action = 'read'): Promise<TableRow> {
-    return this.authorized(caller, BY_PRIVILEGE[privilege] ?? 'table.show', { projectId, instanceRef, catalogName, databaseName, tableName: name });
+  async resolve(
+    caller: Principal,
+    projectId: string,
+    instanceRef: string,
+    catalogName: string,
+    databaseName: string,
+    name: string,
+    privilege: Action = 'read',
+  ): Promise<TableRow> {
+    return this.authorized(caller, BY_PRIVILEGE[privilege] ?? 'table.show', {
+      projectId,
+      instanceRef,
+      catalogName,
+      databaseName,
+      tableName: name,
+    });
   }
 
   /** The table at a path after the wrapper authorized the action on it (partitions, statistics and constraints start here). */
-  async authorized(caller: Principal, action: TableAction, p: { projectId: string; instanceRef: string; catalogName: string; databaseName: string; tableName: string }): Promise<TableRow> {
-    return (await this.authz.check(caller, action, this.ref(p.projectId, p.instanceRef, p.catalogName, p.databaseName, p.tableName))).table;
+  async authorized(
+    caller: Principal,
+    action: TableAction,
+    p: { projectId: string; instanceRef: string; catalogName: string; databaseName: string; tableName: string },
+  ): Promise<TableRow> {
+    return (
+      await this.authz.check(
+        caller,
+        action,
+        this.ref(p.projectId, p.instanceRef, p.catalogName, p.databaseName, p.tableName),
+      )
+    ).table;
   }
 
   /**
@@ -198,22 +359,41 @@ export class TableService {
    * replica answers with the stored state); only turning it into JSON is skipped while the
    * stamp (version and path) is unchanged. Bounded, so memory does not grow with the tables.
    */
-  private readonly shown = countedCache('table_answers', new LRUCache<string, { stamp: string; json: RawJson }>({ max: 10_000 }));
+  private readonly shown = countedCache(
+    'table_answers',
+    new LRUCache<string, { stamp: string; json: RawJson }>({ max: 10_000 }),
+  );
 
   /** The stamp and view of a path as of a store change mark: while the mark holds, nothing changed (SQLite). */
-  private readonly shownAt = new LRUCache<string, { mark: string; stamp: repo.TableStamp; json: RawJson }>({ max: 10_000 });
+  private readonly shownAt = new LRUCache<string, { mark: string; stamp: repo.TableStamp; json: RawJson }>({
+    max: 10_000,
+  });
 
-  async show(caller: Principal, projectId: string, instanceRef: string, catalogName: string, databaseName: string, name: string, versionId?: string) {
+  async show(
+    caller: Principal,
+    projectId: string,
+    instanceRef: string,
+    catalogName: string,
+    databaseName: string,
+    name: string,
+    versionId?: string,
+  ) {
     const [c, d, n] = [catalogName.toLowerCase(), databaseName.toLowerCase(), name.toLowerCase()];
     if (versionId === undefined) {
       // Hottest path (SQLite): nothing was committed since this path was last read.
       const mark = this.store.changeMark();
       const path = `${projectId}/${instanceRef}/${c}/${d}/${n}`;
       const known = mark === undefined ? undefined : this.shownAt.get(path);
-      if (known && known.mark === mark && await this.maySee(caller, known.stamp, c, d, n)) return this.forCaller(caller, known.stamp.instance_id, known.json, c, d, n, known.stamp);
+      if (known && known.mark === mark && (await this.maySee(caller, known.stamp, c, d, n)))
+        return this.forCaller(caller, known.stamp.instance_id, known.json, c, d, n, known.stamp);
       // Hot path: a narrow read of the table's stamp; a cached view with the same stamp is current.
       const t = await repo.findTableStampByPath(this.store.db, projectId, instanceRef, c, d, n);
-      if (t && t.instance_status === 'RUNNING' && !t.instance_in_recycle_bin && await this.maySee(caller, t, c, d, n)) {
+      if (
+        t &&
+        t.instance_status === 'RUNNING' &&
+        !t.instance_in_recycle_bin &&
+        (await this.maySee(caller, t, c, d, n))
+      ) {
         const hit = this.shown.get(t.id);
         if (hit?.stamp === `${t.version}/${t.updated_at}/${c}/${d}/${n}`) {
           if (mark !== undefined) this.shownAt.set(path, { mark, stamp: t, json: hit.json });
@@ -223,9 +403,13 @@ export class TableService {
     }
     const row = await this.resolve(caller, projectId, instanceRef, catalogName, databaseName, name);
     // Only the current version is kept: asking for another one finds nothing.
-    if (versionId !== undefined && versionId !== String(row.version)) throw notFound(`table ${row.name} has no version ${versionId}`, 'common.01000001');
+    if (versionId !== undefined && versionId !== String(row.version))
+      throw notFound(`table ${row.name} has no version ${versionId}`, 'common.01000001');
     const json = new RawJson(JSON.stringify(view(row)));
-    this.shown.set(row.id, { stamp: `${row.version}/${row.updated_at}/${row.catalog_name}/${row.database_name}/${row.name}`, json });
+    this.shown.set(row.id, {
+      stamp: `${row.version}/${row.updated_at}/${row.catalog_name}/${row.database_name}/${row.name}`,
+      json,
+    });
     return this.forCaller(caller, row.instance_id, json, row.catalog_name, row.database_name, row.name, row);
   }
 
@@ -233,16 +417,31 @@ export class TableService {
    * The table as this caller may read it: whole for its owner, administrators and grants on
    * the table or above; with only the columns its column grants allow otherwise.
    */
-  private async forCaller(caller: Principal, instanceId: string, json: RawJson, catalog: string, database: string, name: string,
-    owner?: { owner: string; owner_type: string; governance_version?: number }): Promise<RawJson> {
+  private async forCaller(
+    caller: Principal,
+    instanceId: string,
+    json: RawJson,
+    catalog: string,
+    database: string,
+    name: string,
+    owner?: { owner: string; owner_type: string; governance_version?: number },
+  ): Promise<RawJson> {
     if (caller.isAdmin || (owner && manages(caller, owner))) return json;
     const grants = await this.grantsOf(caller, instanceId, owner?.governance_version);
     const r = { resource_type: 'TABLE', catalog, database, table: name };
     if (PolicyService.permitsWholeTable(grants, r)) return json;
-    const table = JSON.parse(json.text) as { owner: string; owner_type: string; storage_descriptor?: { columns?: Column[] } };
+    const table = JSON.parse(json.text) as {
+      owner: string;
+      owner_type: string;
+      storage_descriptor?: { columns?: Column[] };
+    };
     if (manages(caller, table)) return json;
     const columns = table.storage_descriptor?.columns ?? [];
-    const visible = PolicyService.visibleColumns(grants, r, columns.map((x) => x.column_name));
+    const visible = PolicyService.visibleColumns(
+      grants,
+      r,
+      columns.map((x) => x.column_name),
+    );
     if (visible === 'all') return json;
     if (table.storage_descriptor) table.storage_descriptor.columns = columns.filter((x) => visible.has(x.column_name));
     return new RawJson(JSON.stringify(table));
@@ -258,22 +457,50 @@ export class TableService {
     const grants = await this.grantsOf(caller, table.instance_id);
     const r = { resource_type: 'TABLE', catalog: table.catalog_name, database: table.database_name, table: table.name };
     if (PolicyService.permitsWholeTable(grants, r)) return 'all';
-    const d = JSON.parse(table.definition) as { storage_descriptor?: { columns?: Column[] }; partition_keys?: Column[] };
-    const visible = PolicyService.visibleColumns(grants, r, (d.storage_descriptor?.columns ?? []).map((c) => c.column_name));
+    const d = JSON.parse(table.definition) as {
+      storage_descriptor?: { columns?: Column[] };
+      partition_keys?: Column[];
+    };
+    const visible = PolicyService.visibleColumns(
+      grants,
+      r,
+      (d.storage_descriptor?.columns ?? []).map((c) => c.column_name),
+    );
     return visible === 'all' ? visible : new Set([...visible, ...(d.partition_keys ?? []).map((c) => c.column_name)]);
   }
 
   /** Whether the caller may see a table known by its stamp: its owner, an administrator, or a grant reaching it (the grant set is cached while the store is unchanged). */
-  private async maySee(caller: Principal, t: repo.TableStamp, catalog: string, database: string, name: string): Promise<boolean> {
+  private async maySee(
+    caller: Principal,
+    t: repo.TableStamp,
+    catalog: string,
+    database: string,
+    name: string,
+  ): Promise<boolean> {
     if (manages(caller, t)) return true;
     const grants = await this.grantsOf(caller, t.instance_id, t.governance_version);
     return visibility(caller, { kind: 'table', catalog, database, name, row: t }, grants).visible;
   }
 
   /** Replaces the definition; a different table_name renames; a version_id must match the stored version. */
-  async update(caller: Principal, projectId: string, instanceRef: string, catalogName: string, databaseName: string, name: string,
-    body: TableUpdate, o: TableWriteOptions = {}) {
-    const [updated] = await this.updateMany(caller, projectId, instanceRef, catalogName, [{ databaseName, name, body }], o);
+  async update(
+    caller: Principal,
+    projectId: string,
+    instanceRef: string,
+    catalogName: string,
+    databaseName: string,
+    name: string,
+    body: TableUpdate,
+    o: TableWriteOptions = {},
+  ) {
+    const [updated] = await this.updateMany(
+      caller,
+      projectId,
+      instanceRef,
+      catalogName,
+      [{ databaseName, name, body }],
+      o,
+    );
     return updated as Record<string, unknown>;
   }
 
@@ -281,20 +508,37 @@ export class TableService {
    * Several table updates (and creates) in one transaction: all land or none (Iceberg's
    * multi-table commit). Each is checked exactly as a single update or create is.
    */
-  async updateMany(caller: Principal, projectId: string, instanceRef: string, catalogName: string,
-    items: { databaseName: string; name: string; body: TableUpdate }[], o: TableWriteOptions & { creates?: { databaseName: string; input: TableInput }[] } = {}) {
+  async updateMany(
+    caller: Principal,
+    projectId: string,
+    instanceRef: string,
+    catalogName: string,
+    items: { databaseName: string; name: string; body: TableUpdate }[],
+    o: TableWriteOptions & { creates?: { databaseName: string; input: TableInput }[] } = {},
+  ) {
     const creates: { s: Required<repo.TableScope>; row: TableRow }[] = [];
-    for (const c of o.creates ?? []) creates.push(await this.prepareCreate(caller, projectId, instanceRef, catalogName, c.databaseName, c.input, o));
+    for (const c of o.creates ?? [])
+      creates.push(await this.prepareCreate(caller, projectId, instanceRef, catalogName, c.databaseName, c.input, o));
     const prepared: PreparedUpdate[] = [];
     for (const it of items) {
-      const authorized = await this.authz.prepare(caller, 'table.alter', this.ref(projectId, instanceRef, catalogName, it.databaseName, it.name), false);
-      const target = it.body.moveTo !== undefined && it.body.moveTo.toLowerCase() !== it.databaseName.toLowerCase()
-        ? await this.databaseScope(caller, 'table.list', projectId, instanceRef, catalogName, it.body.moveTo) : undefined;
+      const authorized = await this.authz.prepare(
+        caller,
+        'table.alter',
+        this.ref(projectId, instanceRef, catalogName, it.databaseName, it.name),
+        false,
+      );
+      const target =
+        it.body.moveTo !== undefined && it.body.moveTo.toLowerCase() !== it.databaseName.toLowerCase()
+          ? await this.databaseScope(caller, 'table.list', projectId, instanceRef, catalogName, it.body.moveTo)
+          : undefined;
       prepared.push({ authorized, name: it.name.toLowerCase(), body: it.body, target });
     }
     if (!prepared.length && !creates.length) return [];
     const updated = await this.store.transaction(async (trx) => {
-      for (const c of creates) await unlessDuplicate(`table ${c.row.name} already exists in database ${c.s.databaseName}`, () => this.insertIn(trx, caller, c.s, c.row));
+      for (const c of creates)
+        await unlessDuplicate(`table ${c.row.name} already exists in database ${c.s.databaseName}`, () =>
+          this.insertIn(trx, caller, c.s, c.row),
+        );
       const out: TableRow[] = [];
       for (const it of prepared) out.push(await this.updateIn(trx, caller, it, o));
       await o.within?.(trx);
@@ -310,71 +554,127 @@ export class TableService {
     if (!database) throw new Error('a table resolved outside the hot path carries its database');
     const expected = body.version_id ?? (body.table.version_id as string | undefined);
     if (expected !== undefined && expected !== String(row.version)) {
-      throw new ConcurrentChange(`table ${current} is at version ${row.version}, not ${expected}: it changed since it was read`);
+      throw new ConcurrentChange(
+        `table ${current} is at version ${row.version}, not ${expected}: it changed since it was read`,
+      );
     }
     const old = view(row);
     const merged = { ...old, ...body.table } as unknown as TableInput;
     // A name the table already has stays valid (an Iceberg name may be wider than LakeCat's own).
     const target = merged.table_name.toLowerCase() === current ? current : tableName(merged.table_name, o);
-    if (body.table.owner !== undefined && body.table.owner !== row.owner && !caller.isAdmin) throw forbidden('only an administrator may give a table to another owner');
+    if (body.table.owner !== undefined && body.table.owner !== row.owner && !caller.isAdmin)
+      throw forbidden('only an administrator may give a table to another owner');
     // Moving to another database: the caller must be allowed to create tables there.
     const to = it.target;
-    if (to && !decide(ACTIONS['table.create'], caller, { kind: 'database', catalog: to.s.catalogName, database: to.database.name, row: to.database, ownsInside: true },
-      to.grants).allowed) {
-      throw forbidden(`moving table ${current} into database ${to.database.name} needs a grant of CREATE_TABLE on that database`);
+    if (
+      to &&
+      !decide(
+        ACTIONS['table.create'],
+        caller,
+        { kind: 'database', catalog: to.s.catalogName, database: to.database.name, row: to.database, ownsInside: true },
+        to.grants,
+      ).allowed
+    ) {
+      throw forbidden(
+        `moving table ${current} into database ${to.database.name} needs a grant of CREATE_TABLE on that database`,
+      );
     }
     const { format, definition } = this.definition(merged, target, to?.database ?? database);
     const location = (definition.storage_descriptor as StorageDescriptor).location;
-    if (location && location !== (old.storage_descriptor as StorageDescriptor | undefined)?.location) await this.guard(caller, s.instanceId, location, trx);
+    if (location && location !== (old.storage_descriptor as StorageDescriptor | undefined)?.location)
+      await this.guard(caller, s.instanceId, location, trx);
     for (const k of ['catalog_name', 'database_name', 'update_time']) delete definition[k];
     // Partitions are named and typed by the keys: they cannot change under existing partitions.
-    const keysOf = (t: Partial<TableInput>) => JSON.stringify((t.partition_keys ?? []).map((c) => [c.column_name.toLowerCase(), c.column_type.toLowerCase()]));
-    if (keysOf(merged) !== keysOf(old as Partial<TableInput>) && await tableHasPartitions(trx, row.id)) {
+    const keysOf = (t: Partial<TableInput>) =>
+      JSON.stringify((t.partition_keys ?? []).map((c) => [c.column_name.toLowerCase(), c.column_type.toLowerCase()]));
+    if (keysOf(merged) !== keysOf(old as Partial<TableInput>) && (await tableHasPartitions(trx, row.id))) {
       throw invalid(`table ${current} has partitions: its partition keys cannot change`);
     }
-    await deleteStatisticsOfDroppedColumns(trx, row.id, merged.storage_descriptor.columns.map((c) => c.column_name.toLowerCase()));
+    await deleteStatisticsOfDroppedColumns(
+      trx,
+      row.id,
+      merged.storage_descriptor.columns.map((c) => c.column_name.toLowerCase()),
+    );
     const where = to?.s ?? s;
-    const ok = await unlessDuplicate(`table ${target} already exists in database ${where.databaseName}`, () => repo.updateTableIf(trx, s, current, row.version, {
-      name: target, table_type: merged.table_type, table_format: format, owner: merged.owner ?? row.owner, owner_type: merged.owner_type ?? row.owner_type,
-      definition: JSON.stringify(definition), updated_at: nowIso(), ...(to ? { database_name: to.s.databaseName } : {}),
-    }));
+    const ok = await unlessDuplicate(`table ${target} already exists in database ${where.databaseName}`, () =>
+      repo.updateTableIf(trx, s, current, row.version, {
+        name: target,
+        table_type: merged.table_type,
+        table_format: format,
+        owner: merged.owner ?? row.owner,
+        owner_type: merged.owner_type ?? row.owner_type,
+        definition: JSON.stringify(definition),
+        updated_at: nowIso(),
+        ...(to ? { database_name: to.s.databaseName } : {}),
+      }),
+    );
     if (!ok) throw new ConcurrentChange(`table ${current} was changed concurrently; retry`);
     // Checked under the row lock the update took, which constraint writes take too.
-    const kept = new Set([...merged.storage_descriptor.columns, ...(merged.partition_keys ?? [])].map((c) => c.column_name.toLowerCase()));
+    const kept = new Set(
+      [...merged.storage_descriptor.columns, ...(merged.partition_keys ?? [])].map((c) => c.column_name.toLowerCase()),
+    );
     for (const c of await listConstraints(trx, row.id)) {
       const gone = (JSON.parse(c.columns) as string[]).filter((x) => !kept.has(x.toLowerCase()));
-      if (gone.length) throw conflict(`column ${gone.join(', ')} of table ${current} is used by ${c.constraint_type} ${c.name}; drop the constraint first`);
+      if (gone.length)
+        throw conflict(
+          `column ${gone.join(', ')} of table ${current} is used by ${c.constraint_type} ${c.name}; drop the constraint first`,
+        );
     }
     const after = await repo.findTable(trx, where, target);
     if (!after) throw notFound(`table ${current} does not exist`);
     const renamed = target !== current || to !== undefined;
-    await this.event(trx, where, renamed ? 'RENAME_TABLE' : 'ALTER_TABLE', target, caller,
-      { object: view(after), ...(renamed ? { old_name: current, ...(to ? { old_database: s.databaseName } : {}) } : {}) });
+    await this.event(trx, where, renamed ? 'RENAME_TABLE' : 'ALTER_TABLE', target, caller, {
+      object: view(after),
+      ...(renamed ? { old_name: current, ...(to ? { old_database: s.databaseName } : {}) } : {}),
+    });
     return after;
   }
 
-  async delete(caller: Principal, projectId: string, instanceRef: string, catalogName: string, databaseName: string, name: string,
-    o: { deleteData: boolean; isAsync: boolean } & WriteOptions) {
+  async delete(
+    caller: Principal,
+    projectId: string,
+    instanceRef: string,
+    catalogName: string,
+    databaseName: string,
+    name: string,
+    o: { deleteData: boolean; isAsync: boolean } & WriteOptions,
+  ) {
     const current = name.toLowerCase();
-    const dropped = await this.authz.transact(caller, 'table.drop', this.ref(projectId, instanceRef, catalogName, databaseName, name), async ({ table: row }, trx) => {
-      const s = { instanceId: row.instance_id, catalogName: row.catalog_name, databaseName: row.database_name };
-      // As Hive: a table other tables' foreign keys reference stays until they are dropped (its own constraints go with it).
-      const refs = await foreignKeysIntoTable(trx, row.id, 5);
-      if (refs.length) throw conflict(`table ${current} is referenced by ${some(refs.map((r) => `foreign key ${r.name} of table ${r.database_name}.${r.table_name}`), 4)}; drop those first`);
-      if (!(await repo.deleteTable(trx, s, current))) throw notFound(`table ${current} does not exist`);
-      await this.event(trx, s, 'DROP_TABLE', current, caller, { object: view(row), delete_data: o.deleteData });
-      await o.within?.(trx);
-      return row;
-    }).catch((err: unknown) => {
-      // A foreign key into the table was added after the check above (the database's own key refused the drop).
-      if (isForeignKeyViolation(err)) throw conflict(`table ${current} was just referenced by a foreign key of another table; drop that first`);
-      throw err;
-    });
-    const location = (JSON.parse(dropped.definition) as { storage_descriptor?: { location?: string } }).storage_descriptor?.location;
+    const dropped = await this.authz
+      .transact(
+        caller,
+        'table.drop',
+        this.ref(projectId, instanceRef, catalogName, databaseName, name),
+        async ({ table: row }, trx) => {
+          const s = { instanceId: row.instance_id, catalogName: row.catalog_name, databaseName: row.database_name };
+          // As Hive: a table other tables' foreign keys reference stays until they are dropped (its own constraints go with it).
+          const refs = await foreignKeysIntoTable(trx, row.id, 5);
+          if (refs.length)
+            throw conflict(
+              `table ${current} is referenced by ${some(
+                refs.map((r) => `foreign key ${r.name} of table ${r.database_name}.${r.table_name}`),
+                4,
+              )}; drop those first`,
+            );
+          if (!(await repo.deleteTable(trx, s, current))) throw notFound(`table ${current} does not exist`);
+          await this.event(trx, s, 'DROP_TABLE', current, caller, { object: view(row), delete_data: o.deleteData });
+          await o.within?.(trx);
+          return row;
+        },
+      )
+      .catch((err: unknown) => {
+        // A foreign key into the table was added after the check above (the database's own key refused the drop).
+        if (isForeignKeyViolation(err))
+          throw conflict(`table ${current} was just referenced by a foreign key of another table; drop that first`);
+        throw err;
+      });
+    const location = (JSON.parse(dropped.definition) as { storage_descriptor?: { location?: string } })
+      .storage_descriptor?.location;
     // Only a managed table's files are ours to remove; an external table's data belongs to its writer.
     if (o.deleteData && dropped.table_type === 'MANAGED_TABLE' && location) {
       const work = deleteLocationData(this.storage, location, this.localWarehouse);
-      if (o.isAsync) work.catch((err: unknown) => this.log.error({ err, location }, 'deleting the data of a dropped table failed'));
+      if (o.isAsync)
+        work.catch((err: unknown) => this.log.error({ err, location }, 'deleting the data of a dropped table failed'));
       else await work;
     }
   }
@@ -383,64 +683,154 @@ export class TableService {
    * Empties a managed table's data and keeps its definition, as Hive's TRUNCATE: an external
    * table's files belong to whoever writes them, and a view has none.
    */
-  async truncate(caller: Principal, projectId: string, instanceRef: string, catalogName: string, databaseName: string, name: string): Promise<number> {
+  async truncate(
+    caller: Principal,
+    projectId: string,
+    instanceRef: string,
+    catalogName: string,
+    databaseName: string,
+    name: string,
+  ): Promise<number> {
     const current = name.toLowerCase();
-    const row = await this.authz.transact(caller, 'table.truncate', this.ref(projectId, instanceRef, catalogName, databaseName, name), async ({ table: r }, trx) => {
-      const s = { instanceId: r.instance_id, catalogName: r.catalog_name, databaseName: r.database_name };
-      if (r.table_type !== 'MANAGED_TABLE') throw invalid(`table ${current} is a ${r.table_type}; only a MANAGED_TABLE can be truncated`);
-      // The data goes, so what was measured of it goes too.
-      await deleteTableStatistics(trx, r.id);
-      await deleteAllPartitionStatistics(trx, r.id);
-      await this.event(trx, s, 'TRUNCATE_TABLE', current, caller, { object: view(r) });
-      return r;
-    });
-    const location = (JSON.parse(row.definition) as { storage_descriptor?: { location?: string } }).storage_descriptor?.location;
+    const row = await this.authz.transact(
+      caller,
+      'table.truncate',
+      this.ref(projectId, instanceRef, catalogName, databaseName, name),
+      async ({ table: r }, trx) => {
+        const s = { instanceId: r.instance_id, catalogName: r.catalog_name, databaseName: r.database_name };
+        if (r.table_type !== 'MANAGED_TABLE')
+          throw invalid(`table ${current} is a ${r.table_type}; only a MANAGED_TABLE can be truncated`);
+        // The data goes, so what was measured of it goes too.
+        await deleteTableStatistics(trx, r.id);
+        await deleteAllPartitionStatistics(trx, r.id);
+        await this.event(trx, s, 'TRUNCATE_TABLE', current, caller, { object: view(r) });
+        return r;
+      },
+    );
+    const location = (JSON.parse(row.definition) as { storage_descriptor?: { location?: string } }).storage_descriptor
+      ?.location;
     return location ? deleteLocationData(this.storage, location, this.localWarehouse) : 0;
   }
 
-  async names(caller: Principal, projectId: string, instanceRef: string, catalogName: string, databaseName: string, pattern?: string, type?: string) {
+  async names(
+    caller: Principal,
+    projectId: string,
+    instanceRef: string,
+    catalogName: string,
+    databaseName: string,
+    pattern?: string,
+    type?: string,
+  ) {
     const { s } = await this.databaseScope(caller, 'table.list', projectId, instanceRef, catalogName, databaseName);
-    const rows = await repo.listTableNames(this.store.db, s, { pattern, ...(type ? { types: [type] } : {}), ...await this.visibility(caller, s) }, MAX_TABLE_NAMES);
+    const rows = await repo.listTableNames(
+      this.store.db,
+      s,
+      { pattern, ...(type ? { types: [type] } : {}), ...(await this.visibility(caller, s)) },
+      MAX_TABLE_NAMES,
+    );
     return rows.map((r) => r.name);
   }
 
-  async byNames(caller: Principal, projectId: string, instanceRef: string, catalogName: string, databaseName: string, names: string[]) {
+  async byNames(
+    caller: Principal,
+    projectId: string,
+    instanceRef: string,
+    catalogName: string,
+    databaseName: string,
+    names: string[],
+  ) {
     const { s } = await this.databaseScope(caller, 'table.list', projectId, instanceRef, catalogName, databaseName);
-    const rows = await repo.findTablesByName(this.store.db, s, [...new Set(names.map((n) => n.toLowerCase()))], await this.visibility(caller, s));
+    const rows = await repo.findTablesByName(
+      this.store.db,
+      s,
+      [...new Set(names.map((n) => n.toLowerCase()))],
+      await this.visibility(caller, s),
+    );
     return rows.map(view);
   }
 
   /** What a listing may show the caller: everything for administrators; else what they own or a grant reaches. */
   private async visibility(caller: Principal, s: repo.TableScope): Promise<repo.TableFilter> {
     if (caller.isAdmin) return {};
-    return { ownedBy: caller.userName, grantedBy: PolicyService.visibleObjects(await this.grantsOf(caller, s.instanceId), s.catalogName, 'TABLE').map((g) => ({ database: g.database, table: g.name })) };
+    return {
+      ownedBy: caller.userName,
+      grantedBy: PolicyService.visibleObjects(await this.grantsOf(caller, s.instanceId), s.catalogName, 'TABLE').map(
+        (g) => ({ database: g.database, table: g.name }),
+      ),
+    };
   }
 
-  async list(caller: Principal, projectId: string, instanceRef: string, catalogName: string, databaseName: string,
-    q: Paging & { pattern?: string; format?: string; type?: string; excludeTypes?: string[]; filter?: string; deleted: boolean; includeFields?: string[] }) {
+  async list(
+    caller: Principal,
+    projectId: string,
+    instanceRef: string,
+    catalogName: string,
+    databaseName: string,
+    q: Paging & {
+      pattern?: string;
+      format?: string;
+      type?: string;
+      excludeTypes?: string[];
+      filter?: string;
+      deleted: boolean;
+      includeFields?: string[];
+    },
+  ) {
     const { s } = await this.databaseScope(caller, 'table.list', projectId, instanceRef, catalogName, databaseName);
     const parsed = q.filter ? parseFilter(q.filter) : undefined;
     const expression = parsed && q.filter ? typeTableFilter(q.filter, parsed) : undefined;
     // Dropped tables are not kept, so a listing of them is empty.
     if (q.deleted) return { tables: [], page_info: { current_count: 0 } };
-    const page = await this.page(s, {
-      pattern: q.pattern, format: q.format, expression, ...(q.type ? { types: [q.type] } : {}), ...(q.excludeTypes ? { excludeTypes: q.excludeTypes } : {}), ...await this.visibility(caller, s),
-    }, q);
+    const page = await this.page(
+      s,
+      {
+        pattern: q.pattern,
+        format: q.format,
+        expression,
+        ...(q.type ? { types: [q.type] } : {}),
+        ...(q.excludeTypes ? { excludeTypes: q.excludeTypes } : {}),
+        ...(await this.visibility(caller, s)),
+      },
+      q,
+    );
     return { tables: page.rows.map((r) => pick(view(r), q.includeFields)), page_info: page.info };
   }
 
   /** Table summaries across the catalog's databases, in (database, table) order. */
-  async meta(caller: Principal, projectId: string, instanceRef: string, catalogName: string,
-    q: Paging & { databasePattern?: string; pattern?: string; types?: string[] }) {
-    const c = await this.authz.check(caller, 'table.search', { kind: 'catalog', projectId, instance: instanceRef, catalog: catalogName });
+  async meta(
+    caller: Principal,
+    projectId: string,
+    instanceRef: string,
+    catalogName: string,
+    q: Paging & { databasePattern?: string; pattern?: string; types?: string[] },
+  ) {
+    const c = await this.authz.check(caller, 'table.search', {
+      kind: 'catalog',
+      projectId,
+      instance: instanceRef,
+      catalog: catalogName,
+    });
     const s = { instanceId: c.instance.id, catalogName: c.catalog.name };
-    const page = await this.page(s, { databasePattern: q.databasePattern, pattern: q.pattern, types: q.types, ...await this.visibility(caller, s) }, q);
+    const page = await this.page(
+      s,
+      { databasePattern: q.databasePattern, pattern: q.pattern, types: q.types, ...(await this.visibility(caller, s)) },
+      q,
+    );
     return {
       table_metas: page.rows.map((r) => {
-        const d = JSON.parse(r.definition) as { comments?: string; partition_keys?: Column[]; storage_descriptor?: { columns?: Column[] } };
+        const d = JSON.parse(r.definition) as {
+          comments?: string;
+          partition_keys?: Column[];
+          storage_descriptor?: { columns?: Column[] };
+        };
         return {
-          catalog_name: r.catalog_name, database_name: r.database_name, table_name: r.name, table_type: r.table_type, comments: d.comments ?? '',
-          columns: d.storage_descriptor?.columns ?? [], partition_keys: d.partition_keys ?? [],
+          catalog_name: r.catalog_name,
+          database_name: r.database_name,
+          table_name: r.name,
+          table_type: r.table_type,
+          comments: d.comments ?? '',
+          columns: d.storage_descriptor?.columns ?? [],
+          partition_keys: d.partition_keys ?? [],
         };
       }),
       page_info: page.info,
@@ -458,5 +848,4 @@ export class TableService {
       markerOf: (r) => r.id,
     });
   }
-
 }

@@ -2,7 +2,11 @@ import type { AccessClientRow, AccessInfoRow } from '../schema.js';
 import type { Db } from '../store.js';
 
 export async function upsertAccessInfo(q: Db, row: AccessInfoRow): Promise<void> {
-  await q.insertInto('access_infos').values(row).onConflict((oc) => oc.columns(['instance_id', 'domain']).doUpdateSet({ vpcep_id: row.vpcep_id })).execute();
+  await q
+    .insertInto('access_infos')
+    .values(row)
+    .onConflict((oc) => oc.columns(['instance_id', 'domain']).doUpdateSet({ vpcep_id: row.vpcep_id }))
+    .execute();
 }
 
 export async function pageAccessInfos(q: Db, instanceId: string, offset: number, limit: number) {
@@ -19,9 +23,20 @@ export async function insertAccessClient(q: Db, row: AccessClientRow): Promise<v
 }
 
 export const findAccessClient = (q: Db, instanceId: string, id: string) =>
-  q.selectFrom('access_clients').selectAll().where('instance_id', '=', instanceId).where('id', '=', id).executeTakeFirst();
+  q
+    .selectFrom('access_clients')
+    .selectAll()
+    .where('instance_id', '=', instanceId)
+    .where('id', '=', id)
+    .executeTakeFirst();
 
-export async function pageAccessClients(q: Db, instanceId: string, f: { id?: string; name?: string }, offset: number, limit: number) {
+export async function pageAccessClients(
+  q: Db,
+  instanceId: string,
+  f: { id?: string; name?: string },
+  offset: number,
+  limit: number,
+) {
   let base = q.selectFrom('access_clients').where('instance_id', '=', instanceId);
   if (f.id) base = base.where('id', '=', f.id);
   // The name filter is a keyword: it may appear anywhere in the name (the pattern keeps it to [A-Za-z0-9_-]).
@@ -35,16 +50,30 @@ export async function pageAccessClients(q: Db, instanceId: string, f: { id?: str
 
 /** A client still CREATING past its ready time is RUNNING: settled on read, the same on every replica. */
 export async function settleAccessClients(q: Db, instanceId: string, now: string): Promise<void> {
-  await q.updateTable('access_clients').set({ status: 'RUNNING' })
-    .where('instance_id', '=', instanceId).where('status', '=', 'CREATING').where('ready_at', '<=', now).execute();
+  await q
+    .updateTable('access_clients')
+    .set({ status: 'RUNNING' })
+    .where('instance_id', '=', instanceId)
+    .where('status', '=', 'CREATING')
+    .where('ready_at', '<=', now)
+    .execute();
 }
 
 export async function renameAccessClient(q: Db, instanceId: string, id: string, name: string): Promise<boolean> {
-  const r = await q.updateTable('access_clients').set({ name }).where('instance_id', '=', instanceId).where('id', '=', id).executeTakeFirst();
+  const r = await q
+    .updateTable('access_clients')
+    .set({ name })
+    .where('instance_id', '=', instanceId)
+    .where('id', '=', id)
+    .executeTakeFirst();
   return Number(r.numUpdatedRows) > 0;
 }
 
 export async function deleteAccessClient(q: Db, instanceId: string, id: string): Promise<boolean> {
-  const r = await q.deleteFrom('access_clients').where('instance_id', '=', instanceId).where('id', '=', id).executeTakeFirst();
+  const r = await q
+    .deleteFrom('access_clients')
+    .where('instance_id', '=', instanceId)
+    .where('id', '=', id)
+    .executeTakeFirst();
   return Number(r.numDeletedRows) > 0;
 }

@@ -1,15 +1,27 @@
 import { sql } from 'kysely';
+import { tableLocationAtOrUnder } from '../lakecat/table-repository.js';
 import type { AuthorizedLocationRow } from '../schema.js';
 import type { Db } from '../store.js';
-import { tableLocationAtOrUnder } from '../lakecat/table-repository.js';
 
 export const allLocations = (q: Db, domainId: string) =>
-  q.selectFrom('authorized_locations').select('location').where('domain_id', '=', domainId).orderBy('location').execute();
+  q
+    .selectFrom('authorized_locations')
+    .select('location')
+    .where('domain_id', '=', domainId)
+    .orderBy('location')
+    .execute();
 
 /** A page in location order; `contains` matches anywhere in the path, literally. */
-export async function pageLocations(q: Db, domainId: string, contains: string | undefined, offset: number, limit: number) {
+export async function pageLocations(
+  q: Db,
+  domainId: string,
+  contains: string | undefined,
+  offset: number,
+  limit: number,
+) {
   let query = q.selectFrom('authorized_locations').where('domain_id', '=', domainId);
-  if (contains) query = query.where(sql<boolean>`location LIKE ${`%${contains.replace(/[\\%_]/g, (c) => `\\${c}`)}%`} ESCAPE '\\'`);
+  if (contains)
+    query = query.where(sql<boolean>`location LIKE ${`%${contains.replace(/[\\%_]/g, (c) => `\\${c}`)}%`} ESCAPE '\\'`);
   const [rows, total] = await Promise.all([
     query.select('location').orderBy('location').offset(offset).limit(limit).execute(),
     query.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow(),
@@ -19,12 +31,20 @@ export async function pageLocations(q: Db, domainId: string, contains: string | 
 
 export async function insertLocations(q: Db, rows: AuthorizedLocationRow[]): Promise<void> {
   for (const row of rows) {
-    await q.insertInto('authorized_locations').values(row).onConflict((oc) => oc.columns(['domain_id', 'location']).doNothing()).execute();
+    await q
+      .insertInto('authorized_locations')
+      .values(row)
+      .onConflict((oc) => oc.columns(['domain_id', 'location']).doNothing())
+      .execute();
   }
 }
 
 export async function deleteLocation(q: Db, domainId: string, location: string): Promise<boolean> {
-  const r = await q.deleteFrom('authorized_locations').where('domain_id', '=', domainId).where('location', '=', location).executeTakeFirst();
+  const r = await q
+    .deleteFrom('authorized_locations')
+    .where('domain_id', '=', domainId)
+    .where('location', '=', location)
+    .executeTakeFirst();
   return Number(r.numDeletedRows) > 0;
 }
 
@@ -34,14 +54,30 @@ export async function deleteLocation(q: Db, domainId: string, location: string):
  */
 export async function objectUnder(q: Db, domainId: string, location: string): Promise<string | undefined> {
   const like = `${location.replace(/[\\%_]/g, (c) => `\\${c}`)}/%`;
-  const inDomain = (alias: string) => sql<boolean>`${sql.ref(`${alias}.instance_id`)} IN (SELECT i.id FROM instances i JOIN projects p ON p.id = i.project_id WHERE p.domain_id = ${domainId})`;
-  const catalog = await q.selectFrom('catalogs as c').select('c.name').where(inDomain('c'))
-    .where((eb) => eb.or([eb('c.location', '=', location), eb('c.location', 'like', sql<string>`${like} ESCAPE '\\'`)])).limit(1).executeTakeFirst();
+  const inDomain = (alias: string) =>
+    sql<boolean>`${sql.ref(`${alias}.instance_id`)} IN (SELECT i.id FROM instances i JOIN projects p ON p.id = i.project_id WHERE p.domain_id = ${domainId})`;
+  const catalog = await q
+    .selectFrom('catalogs as c')
+    .select('c.name')
+    .where(inDomain('c'))
+    .where((eb) => eb.or([eb('c.location', '=', location), eb('c.location', 'like', sql<string>`${like} ESCAPE '\\'`)]))
+    .limit(1)
+    .executeTakeFirst();
   if (catalog) return `catalog ${catalog.name}`;
-  const database = await q.selectFrom('databases as d').select(['d.catalog_name', 'd.name']).where(inDomain('d'))
-    .where((eb) => eb.or([eb('d.location', '=', location), eb('d.location', 'like', sql<string>`${like} ESCAPE '\\'`)])).limit(1).executeTakeFirst();
+  const database = await q
+    .selectFrom('databases as d')
+    .select(['d.catalog_name', 'd.name'])
+    .where(inDomain('d'))
+    .where((eb) => eb.or([eb('d.location', '=', location), eb('d.location', 'like', sql<string>`${like} ESCAPE '\\'`)]))
+    .limit(1)
+    .executeTakeFirst();
   if (database) return `database ${database.catalog_name}.${database.name}`;
-  const table = await q.selectFrom('tables as t').select(['t.catalog_name', 't.database_name', 't.name']).where(inDomain('t'))
-    .where(tableLocationAtOrUnder('t.definition', [location])).limit(1).executeTakeFirst();
+  const table = await q
+    .selectFrom('tables as t')
+    .select(['t.catalog_name', 't.database_name', 't.name'])
+    .where(inDomain('t'))
+    .where(tableLocationAtOrUnder('t.definition', [location]))
+    .limit(1)
+    .executeTakeFirst();
   return table ? `table ${table.catalog_name}.${table.database_name}.${table.name}` : undefined;
 }

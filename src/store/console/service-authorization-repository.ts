@@ -6,8 +6,14 @@ export const listAgreements = (q: Db, projectId: string) =>
 
 /** Signing again records the newer version. */
 export async function upsertAgreement(q: Db, row: AgreementRow): Promise<void> {
-  await q.insertInto('agreements').values(row)
-    .onConflict((oc) => oc.columns(['project_id', 'name']).doUpdateSet({ version: row.version, signed_by: row.signed_by, signed_at: row.signed_at }))
+  await q
+    .insertInto('agreements')
+    .values(row)
+    .onConflict((oc) =>
+      oc
+        .columns(['project_id', 'name'])
+        .doUpdateSet({ version: row.version, signed_by: row.signed_by, signed_at: row.signed_at }),
+    )
     .execute();
 }
 
@@ -20,7 +26,13 @@ export const listAccessServices = (q: Db, projectId: string) =>
   q.selectFrom('access_services').selectAll().where('project_id', '=', projectId).orderBy('name').execute();
 
 export async function upsertAccessService(q: Db, row: AccessServiceRow): Promise<void> {
-  await q.insertInto('access_services').values(row)
-    .onConflict((oc) => oc.columns(['project_id', 'name']).doUpdateSet({ granted: row.granted, description: row.description, updated_at: row.updated_at }))
+  await q
+    .insertInto('access_services')
+    .values(row)
+    .onConflict((oc) =>
+      oc
+        .columns(['project_id', 'name'])
+        .doUpdateSet({ granted: row.granted, description: row.description, updated_at: row.updated_at }),
+    )
     .execute();
 }

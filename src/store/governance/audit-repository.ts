@@ -5,10 +5,17 @@ export type NewAuditEvent = Omit<AuditEventRow, 'id' | 'created_at'> & { created
 
 /** Appends to the audit trail; inside the transaction of the change it records, where there is one. */
 export async function appendAudit(q: Db, e: NewAuditEvent): Promise<void> {
-  await q.insertInto('audit_events').values({ ...e, created_at: e.created_at ?? new Date().toISOString() }).execute();
+  await q
+    .insertInto('audit_events')
+    .values({ ...e, created_at: e.created_at ?? new Date().toISOString() })
+    .execute();
 }
 
-export interface AuditFilter { projectId: string; instanceId?: string; result?: string }
+export interface AuditFilter {
+  projectId: string;
+  instanceId?: string;
+  result?: string;
+}
 
 function filtered(q: Db, f: AuditFilter) {
   let query = q.selectFrom('audit_events').where('project_id', '=', f.projectId);
@@ -21,6 +28,9 @@ function filtered(q: Db, f: AuditFilter) {
 export async function pageAudit(q: Db, f: AuditFilter, limit: number, beforeId?: number) {
   let query = filtered(q, f).selectAll();
   if (beforeId !== undefined) query = query.where('id', '<', beforeId);
-  const rows = await query.orderBy('id', 'desc').limit(limit + 1).execute();
+  const rows = await query
+    .orderBy('id', 'desc')
+    .limit(limit + 1)
+    .execute();
   return { rows: rows.slice(0, limit).map((r) => ({ ...r, id: Number(r.id) })), more: rows.length > limit };
 }

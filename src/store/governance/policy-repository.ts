@@ -1,18 +1,32 @@
+import { preparedQuery } from '../prepared.js';
 import type { PolicyChangeRow, PolicyRow } from '../schema.js';
 import type { Db } from '../store.js';
-import { preparedQuery } from '../prepared.js';
 
 export type StoredPolicy = Omit<PolicyRow, 'id'> & { id: number };
 const asStored = (r: { id: unknown }) => ({ ...r, id: Number(r.id) }) as StoredPolicy;
 
 export interface PolicyIdentity {
-  instance_id: string; principal_type: string; principal_source: string; principal_name: string; resource_type: string; resource_name: string; effect: number;
+  instance_id: string;
+  principal_type: string;
+  principal_source: string;
+  principal_name: string;
+  resource_type: string;
+  resource_name: string;
+  effect: number;
 }
 
 export async function findPolicy(q: Db, k: PolicyIdentity): Promise<StoredPolicy | undefined> {
-  const r = await q.selectFrom('policies').selectAll().where('instance_id', '=', k.instance_id).where('principal_type', '=', k.principal_type)
-    .where('principal_source', '=', k.principal_source).where('principal_name', '=', k.principal_name).where('resource_type', '=', k.resource_type)
-    .where('resource_name', '=', k.resource_name).where('effect', '=', k.effect).executeTakeFirst();
+  const r = await q
+    .selectFrom('policies')
+    .selectAll()
+    .where('instance_id', '=', k.instance_id)
+    .where('principal_type', '=', k.principal_type)
+    .where('principal_source', '=', k.principal_source)
+    .where('principal_name', '=', k.principal_name)
+    .where('resource_type', '=', k.resource_type)
+    .where('resource_name', '=', k.resource_name)
+    .where('effect', '=', k.effect)
+    .executeTakeFirst();
   return r && asStored(r);
 }
 
@@ -21,7 +35,13 @@ export async function insertPolicy(q: Db, row: Omit<PolicyRow, 'id'>): Promise<n
   return Number(r.id);
 }
 
-export async function updatePolicy(q: Db, id: number, patch: Partial<Pick<PolicyRow, 'permissions' | 'grantable' | 'condition' | 'data_filter' | 'data_mask' | 'updated_at'>>): Promise<void> {
+export async function updatePolicy(
+  q: Db,
+  id: number,
+  patch: Partial<
+    Pick<PolicyRow, 'permissions' | 'grantable' | 'condition' | 'data_filter' | 'data_mask' | 'updated_at'>
+  >,
+): Promise<void> {
   await q.updateTable('policies').set(patch).where('id', '=', id).execute();
 }
 
@@ -35,26 +55,54 @@ export async function appendPolicyChange(q: Db, c: Omit<PolicyChangeRow, 'id'>):
 }
 
 export async function policyVersion(q: Db, instanceId: string): Promise<number> {
-  const r = await q.selectFrom('policy_changes').select((eb) => eb.fn.max('id').as('v')).where('instance_id', '=', instanceId).executeTakeFirst();
+  const r = await q
+    .selectFrom('policy_changes')
+    .select((eb) => eb.fn.max('id').as('v'))
+    .where('instance_id', '=', instanceId)
+    .executeTakeFirst();
   return r?.v === null || r?.v === undefined ? 0 : Number(r.v);
 }
 
-export async function changesSince(q: Db, instanceId: string, version: number): Promise<(Omit<PolicyChangeRow, 'id'> & { id: number })[]> {
-  return q.selectFrom('policy_changes').selectAll().where('instance_id', '=', instanceId).where('id', '>', version).orderBy('id').execute();
+export async function changesSince(
+  q: Db,
+  instanceId: string,
+  version: number,
+): Promise<(Omit<PolicyChangeRow, 'id'> & { id: number })[]> {
+  return q
+    .selectFrom('policy_changes')
+    .selectAll()
+    .where('instance_id', '=', instanceId)
+    .where('id', '>', version)
+    .orderBy('id')
+    .execute();
 }
 
-export interface PrincipalKey { type: string; name: string }
+export interface PrincipalKey {
+  type: string;
+  name: string;
+}
 
 /** Every policy held by any of these principals (by type and name; any source). */
 export async function policiesOf(q: Db, instanceId: string, principals: PrincipalKey[]): Promise<StoredPolicy[]> {
   if (principals.length === 0) return [];
-  const rows = await q.selectFrom('policies').selectAll().where('instance_id', '=', instanceId)
-    .where((eb) => eb.or(principals.map((p) => eb.and([eb('principal_type', '=', p.type), eb('principal_name', '=', p.name)])))).execute();
+  const rows = await q
+    .selectFrom('policies')
+    .selectAll()
+    .where('instance_id', '=', instanceId)
+    .where((eb) =>
+      eb.or(principals.map((p) => eb.and([eb('principal_type', '=', p.type), eb('principal_name', '=', p.name)]))),
+    )
+    .execute();
   return rows.map(asStored);
 }
 
 export interface PolicyFilter {
-  instanceId: string; principalType?: string; principalSource?: string; principalName?: string; resourceType?: string; resourceName?: string;
+  instanceId: string;
+  principalType?: string;
+  principalSource?: string;
+  principalName?: string;
+  resourceType?: string;
+  resourceName?: string;
 }
 
 function filtered(q: Db, f: PolicyFilter) {
@@ -78,8 +126,19 @@ export async function pagePolicies(q: Db, f: PolicyFilter, limit: number, cursor
   return { rows: page, more: rows.length > limit };
 }
 
-export async function policyExistsBeyond(q: Db, f: PolicyFilter, id: number, side: 'before' | 'after'): Promise<boolean> {
-  return (await filtered(q, f).select('id').where('id', side === 'before' ? '<' : '>', id).limit(1).executeTakeFirst()) !== undefined;
+export async function policyExistsBeyond(
+  q: Db,
+  f: PolicyFilter,
+  id: number,
+  side: 'before' | 'after',
+): Promise<boolean> {
+  return (
+    (await filtered(q, f)
+      .select('id')
+      .where('id', side === 'before' ? '<' : '>', id)
+      .limit(1)
+      .executeTakeFirst()) !== undefined
+  );
 }
 
 export async function findPolicyById(q: Db, f: PolicyFilter, id: number): Promise<StoredPolicy | undefined> {
@@ -88,22 +147,33 @@ export async function findPolicyById(q: Db, f: PolicyFilter, id: number): Promis
 }
 
 export async function allPolicies(q: Db, instanceId: string): Promise<StoredPolicy[]> {
-  return (await q.selectFrom('policies').selectAll().where('instance_id', '=', instanceId).orderBy('id').execute()).map(asStored);
+  return (await q.selectFrom('policies').selectAll().where('instance_id', '=', instanceId).orderBy('id').execute()).map(
+    asStored,
+  );
 }
 
 /** Moves an instance's governance version: call it in the transaction of the change. */
 export async function bumpGovernance(q: Db, instanceId: string): Promise<void> {
-  await q.updateTable('instances').set((eb) => ({ governance_version: eb('governance_version', '+', 1) })).where('id', '=', instanceId).execute();
+  await q
+    .updateTable('instances')
+    .set((eb) => ({ governance_version: eb('governance_version', '+', 1) }))
+    .where('id', '=', instanceId)
+    .execute();
 }
 
 /** An IAM group changed members: every instance of the domain's projects may grant differently now. */
 export async function bumpGovernanceOfDomain(q: Db, domainId: string): Promise<void> {
-  await q.updateTable('instances').set((eb) => ({ governance_version: eb('governance_version', '+', 1) }))
-    .where('project_id', 'in', q.selectFrom('projects').select('id').where('domain_id', '=', domainId)).execute();
+  await q
+    .updateTable('instances')
+    .set((eb) => ({ governance_version: eb('governance_version', '+', 1) }))
+    .where('project_id', 'in', q.selectFrom('projects').select('id').where('domain_id', '=', domainId))
+    .execute();
 }
 
-const selectGovernanceVersion = preparedQuery((q: Db, instanceId: string) =>
-  q.selectFrom('instances').select('governance_version').where('id', '=', instanceId), 1);
+const selectGovernanceVersion = preparedQuery(
+  (q: Db, instanceId: string) => q.selectFrom('instances').select('governance_version').where('id', '=', instanceId),
+  1,
+);
 
 export async function governanceVersion(q: Db, instanceId: string): Promise<number> {
   const rows = await selectGovernanceVersion(q, instanceId);
@@ -111,14 +181,46 @@ export async function governanceVersion(q: Db, instanceId: string): Promise<numb
 }
 
 /** A role was renamed: its grants follow it. Returns the policies changed. */
-export async function renameRolePrincipal(q: Db, instanceId: string, from: string, to: string): Promise<StoredPolicy[]> {
-  await q.updateTable('policies').set({ principal_name: to }).where('instance_id', '=', instanceId).where('principal_type', '=', 'ROLE').where('principal_name', '=', from).execute();
-  return (await q.selectFrom('policies').selectAll().where('instance_id', '=', instanceId).where('principal_type', '=', 'ROLE').where('principal_name', '=', to).execute()).map(asStored);
+export async function renameRolePrincipal(
+  q: Db,
+  instanceId: string,
+  from: string,
+  to: string,
+): Promise<StoredPolicy[]> {
+  await q
+    .updateTable('policies')
+    .set({ principal_name: to })
+    .where('instance_id', '=', instanceId)
+    .where('principal_type', '=', 'ROLE')
+    .where('principal_name', '=', from)
+    .execute();
+  return (
+    await q
+      .selectFrom('policies')
+      .selectAll()
+      .where('instance_id', '=', instanceId)
+      .where('principal_type', '=', 'ROLE')
+      .where('principal_name', '=', to)
+      .execute()
+  ).map(asStored);
 }
 
 /** A role was deleted: so are its grants. Returns the policies deleted. */
 export async function deleteRolePolicies(q: Db, instanceId: string, role: string): Promise<StoredPolicy[]> {
-  const rows = (await q.selectFrom('policies').selectAll().where('instance_id', '=', instanceId).where('principal_type', '=', 'ROLE').where('principal_name', '=', role).execute()).map(asStored);
-  await q.deleteFrom('policies').where('instance_id', '=', instanceId).where('principal_type', '=', 'ROLE').where('principal_name', '=', role).execute();
+  const rows = (
+    await q
+      .selectFrom('policies')
+      .selectAll()
+      .where('instance_id', '=', instanceId)
+      .where('principal_type', '=', 'ROLE')
+      .where('principal_name', '=', role)
+      .execute()
+  ).map(asStored);
+  await q
+    .deleteFrom('policies')
+    .where('instance_id', '=', instanceId)
+    .where('principal_type', '=', 'ROLE')
+    .where('principal_name', '=', role)
+    .execute();
   return rows;
 }

@@ -1,5 +1,5 @@
-import type { Db } from '../store.js';
 import type { AccessKeyRow } from '../schema.js';
+import type { Db } from '../store.js';
 
 export async function insertAccessKey(q: Db, row: AccessKeyRow): Promise<void> {
   await q.insertInto('access_keys').values(row).execute();
@@ -9,20 +9,31 @@ export const findAccessKey = (q: Db, access: string) =>
   q.selectFrom('access_keys').selectAll().where('access', '=', access).executeTakeFirst();
 
 export const listPermanentKeys = (q: Db, userId?: string, domainId?: string) => {
-  let query = q.selectFrom('access_keys').innerJoin('users', 'users.id', 'access_keys.user_id')
-    .selectAll('access_keys').where('access_keys.kind', '=', 'permanent');
+  let query = q
+    .selectFrom('access_keys')
+    .innerJoin('users', 'users.id', 'access_keys.user_id')
+    .selectAll('access_keys')
+    .where('access_keys.kind', '=', 'permanent');
   if (userId !== undefined) query = query.where('access_keys.user_id', '=', userId);
   if (domainId !== undefined) query = query.where('users.domain_id', '=', domainId);
   return query.orderBy('access_keys.created_at').orderBy('access_keys.access').limit(1000).execute();
 };
 
 export async function countPermanentKeys(q: Db, userId: string): Promise<number> {
-  const r = await q.selectFrom('access_keys').select((eb) => eb.fn.countAll<number | string>().as('n'))
-    .where('user_id', '=', userId).where('kind', '=', 'permanent').executeTakeFirstOrThrow();
+  const r = await q
+    .selectFrom('access_keys')
+    .select((eb) => eb.fn.countAll<number | string>().as('n'))
+    .where('user_id', '=', userId)
+    .where('kind', '=', 'permanent')
+    .executeTakeFirstOrThrow();
   return Number(r.n);
 }
 
-export async function updateAccessKey(q: Db, access: string, patch: Partial<Pick<AccessKeyRow, 'status' | 'description' | 'last_used_at'>>): Promise<void> {
+export async function updateAccessKey(
+  q: Db,
+  access: string,
+  patch: Partial<Pick<AccessKeyRow, 'status' | 'description' | 'last_used_at'>>,
+): Promise<void> {
   await q.updateTable('access_keys').set(patch).where('access', '=', access).execute();
 }
 
@@ -32,6 +43,10 @@ export async function deleteAccessKey(q: Db, access: string): Promise<number> {
 }
 
 export async function deleteExpiredTemporaryKeys(q: Db, nowIso: string): Promise<number> {
-  const r = await q.deleteFrom('access_keys').where('kind', '=', 'temporary').where('expires_at', '<=', nowIso).executeTakeFirst();
+  const r = await q
+    .deleteFrom('access_keys')
+    .where('kind', '=', 'temporary')
+    .where('expires_at', '<=', nowIso)
+    .executeTakeFirst();
   return Number(r.numDeletedRows);
 }

@@ -1,5 +1,5 @@
-import type { Db } from '../store.js';
 import type { DomainRow, ProjectRow } from '../schema.js';
+import type { Db } from '../store.js';
 
 export const findDomainById = (q: Db, id: string) =>
   q.selectFrom('domains').selectAll().where('id', '=', id).executeTakeFirst();
@@ -17,7 +17,13 @@ export const findProjectById = (q: Db, id: string) =>
 export const findProjectByName = (q: Db, domainId: string, name: string) =>
   q.selectFrom('projects').selectAll().where('domain_id', '=', domainId).where('name', '=', name).executeTakeFirst();
 
-export interface ProjectFilter { domainId: string; name?: string; enabled?: boolean; limit: number; afterId?: string }
+export interface ProjectFilter {
+  domainId: string;
+  name?: string;
+  enabled?: boolean;
+  limit: number;
+  afterId?: string;
+}
 
 /** Projects of one domain, in id order, keyset-paged. */
 export async function listProjects(q: Db, f: ProjectFilter): Promise<ProjectRow[]> {
@@ -32,7 +38,11 @@ export async function insertProject(q: Db, row: ProjectRow): Promise<void> {
   await q.insertInto('projects').values(row).execute();
 }
 
-export async function updateProject(q: Db, id: string, patch: Partial<Pick<ProjectRow, 'name' | 'description' | 'enabled' | 'updated_at'>>): Promise<void> {
+export async function updateProject(
+  q: Db,
+  id: string,
+  patch: Partial<Pick<ProjectRow, 'name' | 'description' | 'enabled' | 'updated_at'>>,
+): Promise<void> {
   await q.updateTable('projects').set(patch).where('id', '=', id).execute();
 }
 
@@ -42,8 +52,11 @@ export async function deleteProject(q: Db, id: string): Promise<number> {
 }
 
 export async function countProjectInstances(q: Db, projectId: string): Promise<number> {
-  const r = await q.selectFrom('instances').select((eb) => eb.fn.countAll<number | string>().as('n'))
-    .where('project_id', '=', projectId).executeTakeFirstOrThrow();
+  const r = await q
+    .selectFrom('instances')
+    .select((eb) => eb.fn.countAll<number | string>().as('n'))
+    .where('project_id', '=', projectId)
+    .executeTakeFirstOrThrow();
   return Number(r.n);
 }
 
@@ -52,6 +65,10 @@ export const getSetting = async (q: Db, name: string): Promise<string | undefine
 
 /** Inserts the setting unless one exists; returns the value that is stored afterwards. */
 export async function putSettingIfAbsent(q: Db, name: string, value: string): Promise<string> {
-  await q.insertInto('server_settings').values({ name, value }).onConflict((oc) => oc.column('name').doNothing()).execute();
+  await q
+    .insertInto('server_settings')
+    .values({ name, value })
+    .onConflict((oc) => oc.column('name').doNothing())
+    .execute();
   return (await getSetting(q, name)) ?? value;
 }

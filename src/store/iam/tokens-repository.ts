@@ -1,5 +1,5 @@
-import type { Db } from '../store.js';
 import type { TokenRow } from '../schema.js';
+import type { Db } from '../store.js';
 
 export async function insertToken(q: Db, row: TokenRow): Promise<void> {
   await q.insertInto('tokens').values(row).execute();

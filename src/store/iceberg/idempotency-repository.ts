@@ -1,9 +1,13 @@
-import type { Db } from '../store.js';
 import type { IcebergIdempotencyRow } from '../schema.js';
+import type { Db } from '../store.js';
 
 export const findAnswer = (q: Db, projectId: string, key: string, now: string) =>
-  q.selectFrom('iceberg_idempotency_keys').selectAll()
-    .where('project_id', '=', projectId).where('idempotency_key', '=', key).where('expires_at', '>', now)
+  q
+    .selectFrom('iceberg_idempotency_keys')
+    .selectAll()
+    .where('project_id', '=', projectId)
+    .where('idempotency_key', '=', key)
+    .where('expires_at', '>', now)
     .executeTakeFirst();
 
 /** Fails on a duplicate key: the caller's transaction then rolls back with its change. */
@@ -13,11 +17,24 @@ export async function insertAnswer(q: Db, row: IcebergIdempotencyRow): Promise<v
 
 /** Replaces an expired answer under the same key, which may be reused once its lifetime is over. */
 export async function deleteExpiredAnswer(q: Db, projectId: string, key: string, now: string): Promise<void> {
-  await q.deleteFrom('iceberg_idempotency_keys').where('project_id', '=', projectId).where('idempotency_key', '=', key).where('expires_at', '<=', now).execute();
+  await q
+    .deleteFrom('iceberg_idempotency_keys')
+    .where('project_id', '=', projectId)
+    .where('idempotency_key', '=', key)
+    .where('expires_at', '<=', now)
+    .execute();
 }
 
 export async function deleteExpiredAnswers(q: Db, now: string, limit: number): Promise<number> {
-  const victims = q.selectFrom('iceberg_idempotency_keys').select('idempotency_key').where('expires_at', '<=', now).limit(limit);
-  const r = await q.deleteFrom('iceberg_idempotency_keys').where('expires_at', '<=', now).where('idempotency_key', 'in', victims).executeTakeFirst();
+  const victims = q
+    .selectFrom('iceberg_idempotency_keys')
+    .select('idempotency_key')
+    .where('expires_at', '<=', now)
+    .limit(limit);
+  const r = await q
+    .deleteFrom('iceberg_idempotency_keys')
+    .where('expires_at', '<=', now)
+    .where('idempotency_key', 'in', victims)
+    .executeTakeFirst();
   return Number(r.numDeletedRows);
 }

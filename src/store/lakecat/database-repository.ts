@@ -1,19 +1,30 @@
 import { sql } from 'kysely';
 import type { DatabaseRow } from '../schema.js';
+import type { Db } from '../store.js';
 import { pageFromRows } from './keyset.js';
 import { grantLike, hiveNamePattern } from './name-pattern.js';
-import type { Db } from '../store.js';
 
-export interface DatabaseScope { instanceId: string; catalogName: string }
+export interface DatabaseScope {
+  instanceId: string;
+  catalogName: string;
+}
 
 export const findDatabase = (q: Db, s: DatabaseScope, name: string) =>
-  q.selectFrom('databases').selectAll()
-    .where('instance_id', '=', s.instanceId).where('catalog_name', '=', s.catalogName).where('name', '=', name)
+  q
+    .selectFrom('databases')
+    .selectAll()
+    .where('instance_id', '=', s.instanceId)
+    .where('catalog_name', '=', s.catalogName)
+    .where('name', '=', name)
     .executeTakeFirst();
 
 export const findDatabaseById = (q: Db, s: DatabaseScope, id: string) =>
-  q.selectFrom('databases').selectAll()
-    .where('instance_id', '=', s.instanceId).where('catalog_name', '=', s.catalogName).where('id', '=', id)
+  q
+    .selectFrom('databases')
+    .selectAll()
+    .where('instance_id', '=', s.instanceId)
+    .where('catalog_name', '=', s.catalogName)
+    .where('id', '=', id)
     .executeTakeFirst();
 
 export interface DatabaseFilter {
@@ -28,7 +39,10 @@ export interface DatabaseFilter {
 }
 
 function filtered(q: Db, s: DatabaseScope, f: DatabaseFilter) {
-  let query = q.selectFrom('databases').where('instance_id', '=', s.instanceId).where('catalog_name', '=', s.catalogName);
+  let query = q
+    .selectFrom('databases')
+    .where('instance_id', '=', s.instanceId)
+    .where('catalog_name', '=', s.catalogName);
   const byName = hiveNamePattern('name', f.pattern);
   if (byName) query = query.where(byName);
   if (f.externalDatabaseId !== undefined) query = query.where('external_database_id', '=', f.externalDatabaseId);
@@ -36,14 +50,18 @@ function filtered(q: Db, s: DatabaseScope, f: DatabaseFilter) {
   else if (f.childrenOf !== undefined) {
     // One level down only; LIKE (not a range) because a database's collation may ignore punctuation.
     const parent = grantLike(f.childrenOf);
-    query = query.where(sql<boolean>`name LIKE ${`${parent}.%`} ESCAPE '\\' AND name NOT LIKE ${`${parent}.%.%`} ESCAPE '\\'`);
+    query = query.where(
+      sql<boolean>`name LIKE ${`${parent}.%`} ESCAPE '\\' AND name NOT LIKE ${`${parent}.%.%`} ESCAPE '\\'`,
+    );
   }
   if (f.ownedBy !== undefined) {
     const owned = sql<boolean>`(owner_type = 'USER' AND owner = ${f.ownedBy})`;
     // Owning a table, function or dataset inside shows the database too (index seeks: migrations 0012 and 0014).
-    const ownsInside = (['tables', 'functions', 'datasets'] as const).map((t) => sql<boolean>`EXISTS (SELECT 1 FROM ${sql.table(t)} o
+    const ownsInside = (['tables', 'functions', 'datasets'] as const).map(
+      (t) => sql<boolean>`EXISTS (SELECT 1 FROM ${sql.table(t)} o
       WHERE o.instance_id = databases.instance_id AND o.owner = ${f.ownedBy} AND o.owner_type = 'USER'
-        AND o.catalog_name = databases.catalog_name AND o.database_name = databases.name)`);
+        AND o.catalog_name = databases.catalog_name AND o.database_name = databases.name)`,
+    );
     const granted = (f.grantedNames ?? []).map((n) => sql<boolean>`name LIKE ${grantLike(n)} ESCAPE '\\'`);
     query = query.where(sql<boolean>`(${sql.join([owned, ...granted, ...ownsInside], sql` OR `)})`);
   }
@@ -56,7 +74,11 @@ function filtered(q: Db, s: DatabaseScope, f: DatabaseFilter) {
  * another page follows in the direction of travel.
  */
 export async function pageDatabases(
-  q: Db, s: DatabaseScope, f: DatabaseFilter, limit: number, cursor: { after?: string; before?: string },
+  q: Db,
+  s: DatabaseScope,
+  f: DatabaseFilter,
+  limit: number,
+  cursor: { after?: string; before?: string },
 ): Promise<{ rows: DatabaseRow[]; more: boolean }> {
   let query = filtered(q, s, f).selectAll();
   if (cursor.before !== undefined) query = query.where('name', '<', cursor.before).orderBy('name', 'desc');
@@ -68,8 +90,18 @@ export async function pageDatabases(
 }
 
 /** Whether any matching database sorts before (or after) a name: for the other page marker. */
-export async function existsBeyond(q: Db, s: DatabaseScope, f: DatabaseFilter, name: string, side: 'before' | 'after'): Promise<boolean> {
-  const row = await filtered(q, s, f).select('id').where('name', side === 'before' ? '<' : '>', name).limit(1).executeTakeFirst();
+export async function existsBeyond(
+  q: Db,
+  s: DatabaseScope,
+  f: DatabaseFilter,
+  name: string,
+  side: 'before' | 'after',
+): Promise<boolean> {
+  const row = await filtered(q, s, f)
+    .select('id')
+    .where('name', side === 'before' ? '<' : '>', name)
+    .limit(1)
+    .executeTakeFirst();
   return row !== undefined;
 }
 
@@ -77,8 +109,12 @@ export const listDatabaseNames = (q: Db, s: DatabaseScope, f: DatabaseFilter, ca
   filtered(q, s, f).select('name').orderBy('name').limit(cap).execute();
 
 export async function countDatabases(q: Db, s: DatabaseScope): Promise<number> {
-  const r = await q.selectFrom('databases').select((eb) => eb.fn.countAll<number | string>().as('n'))
-    .where('instance_id', '=', s.instanceId).where('catalog_name', '=', s.catalogName).executeTakeFirstOrThrow();
+  const r = await q
+    .selectFrom('databases')
+    .select((eb) => eb.fn.countAll<number | string>().as('n'))
+    .where('instance_id', '=', s.instanceId)
+    .where('catalog_name', '=', s.catalogName)
+    .executeTakeFirstOrThrow();
   return Number(r.n);
 }
 
@@ -87,15 +123,29 @@ export async function insertDatabase(q: Db, row: DatabaseRow): Promise<void> {
 }
 
 export async function updateDatabaseIf(
-  q: Db, s: DatabaseScope, name: string, version: number, patch: Partial<Omit<DatabaseRow, 'id' | 'instance_id' | 'catalog_name' | 'created_at' | 'version'>>,
+  q: Db,
+  s: DatabaseScope,
+  name: string,
+  version: number,
+  patch: Partial<Omit<DatabaseRow, 'id' | 'instance_id' | 'catalog_name' | 'created_at' | 'version'>>,
 ): Promise<boolean> {
-  const r = await q.updateTable('databases').set((eb) => ({ ...patch, version: eb('version', '+', 1) }))
-    .where('instance_id', '=', s.instanceId).where('catalog_name', '=', s.catalogName).where('name', '=', name).where('version', '=', version)
+  const r = await q
+    .updateTable('databases')
+    .set((eb) => ({ ...patch, version: eb('version', '+', 1) }))
+    .where('instance_id', '=', s.instanceId)
+    .where('catalog_name', '=', s.catalogName)
+    .where('name', '=', name)
+    .where('version', '=', version)
     .executeTakeFirst();
   return Number(r.numUpdatedRows) === 1;
 }
 
 export async function deleteDatabase(q: Db, s: DatabaseScope, name: string): Promise<boolean> {
-  const r = await q.deleteFrom('databases').where('instance_id', '=', s.instanceId).where('catalog_name', '=', s.catalogName).where('name', '=', name).executeTakeFirst();
+  const r = await q
+    .deleteFrom('databases')
+    .where('instance_id', '=', s.instanceId)
+    .where('catalog_name', '=', s.catalogName)
+    .where('name', '=', name)
+    .executeTakeFirst();
   return Number(r.numDeletedRows) === 1;
 }

@@ -1,10 +1,19 @@
-import type { Db } from '../store.js';
-import type { MetadataEventRow } from '../schema.js';
-import { pageFromRows } from './keyset.js';
 import { bulkInsert } from '../bulk-insert.js';
+import type { MetadataEventRow } from '../schema.js';
+import type { Db } from '../store.js';
+import { pageFromRows } from './keyset.js';
 
 export type NewMetadataEvent = Omit<MetadataEventRow, 'id'>;
-const EVENT_COLUMNS = ['instance_id', 'event_type', 'catalog_name', 'database_name', 'object_name', 'principal', 'created_at', 'detail'] satisfies (keyof NewMetadataEvent)[];
+const EVENT_COLUMNS = [
+  'instance_id',
+  'event_type',
+  'catalog_name',
+  'database_name',
+  'object_name',
+  'principal',
+  'created_at',
+  'detail',
+] satisfies (keyof NewMetadataEvent)[];
 
 /** Appends to the metadata event log; call it inside the transaction of the change it records. */
 export async function appendEvent(q: Db, event: NewMetadataEvent): Promise<void> {
@@ -13,10 +22,15 @@ export async function appendEvent(q: Db, event: NewMetadataEvent): Promise<void>
 
 /** Appends many events (a batch of partitions) in as few statements as the parameter limits allow. */
 export async function appendEvents(q: Db, events: NewMetadataEvent[]): Promise<void> {
-  for (let i = 0; i < events.length; i += 500) await bulkInsert(q, 'metadata_events', EVENT_COLUMNS, events.slice(i, i + 500));
+  for (let i = 0; i < events.length; i += 500)
+    await bulkInsert(q, 'metadata_events', EVENT_COLUMNS, events.slice(i, i + 500));
 }
 
-export interface EventWindow { instanceId: string; beginTime?: string; endTime?: string }
+export interface EventWindow {
+  instanceId: string;
+  beginTime?: string;
+  endTime?: string;
+}
 
 function windowed(q: Db, w: EventWindow) {
   let query = q.selectFrom('metadata_events').where('instance_id', '=', w.instanceId);
@@ -26,7 +40,12 @@ function windowed(q: Db, w: EventWindow) {
 }
 
 /** One page of events in id order: after `afterId`, or (reverse) before `beforeId`; one extra row tells whether more follow. */
-export async function pageEvents(q: Db, w: EventWindow, limit: number, cursor: { afterId?: number; beforeId?: number }) {
+export async function pageEvents(
+  q: Db,
+  w: EventWindow,
+  limit: number,
+  cursor: { afterId?: number; beforeId?: number },
+) {
   let query = windowed(q, w).selectAll();
   if (cursor.beforeId !== undefined) query = query.where('id', '<', cursor.beforeId).orderBy('id', 'desc');
   else query = (cursor.afterId !== undefined ? query.where('id', '>', cursor.afterId) : query).orderBy('id', 'asc');
@@ -34,17 +53,34 @@ export async function pageEvents(q: Db, w: EventWindow, limit: number, cursor: {
 }
 
 export async function eventExistsBeyond(q: Db, w: EventWindow, id: number, side: 'before' | 'after'): Promise<boolean> {
-  return (await windowed(q, w).select('id').where('id', side === 'before' ? '<' : '>', id).limit(1).executeTakeFirst()) !== undefined;
+  return (
+    (await windowed(q, w)
+      .select('id')
+      .where('id', side === 'before' ? '<' : '>', id)
+      .limit(1)
+      .executeTakeFirst()) !== undefined
+  );
 }
 
 /** The newest event id of an instance's log (0 when empty). */
 export async function lastEventId(q: Db, instanceId: string): Promise<number> {
-  const r = await q.selectFrom('metadata_events').select('id').where('instance_id', '=', instanceId).orderBy('id', 'desc').limit(1).executeTakeFirst();
+  const r = await q
+    .selectFrom('metadata_events')
+    .select('id')
+    .where('instance_id', '=', instanceId)
+    .orderBy('id', 'desc')
+    .limit(1)
+    .executeTakeFirst();
   return r ? Number(r.id) : 0;
 }
 
 /** How many events follow `afterId` (up to `toId`), of one catalog and database when given. */
-export async function countEventsAfter(q: Db, instanceId: string, afterId: number, f: { catalog?: string; database?: string; toId?: number } = {}): Promise<number> {
+export async function countEventsAfter(
+  q: Db,
+  instanceId: string,
+  afterId: number,
+  f: { catalog?: string; database?: string; toId?: number } = {},
+): Promise<number> {
   let query = q.selectFrom('metadata_events').where('instance_id', '=', instanceId).where('id', '>', afterId);
   if (f.toId !== undefined) query = query.where('id', '<=', f.toId);
   if (f.catalog !== undefined) query = query.where('catalog_name', '=', f.catalog);

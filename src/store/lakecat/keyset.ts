@@ -1,7 +1,10 @@
 import { type RawBuilder, sql } from 'kysely';
 
 /** A position in listings ordered by (database_name, name), as functions and tables are. */
-export interface DatabaseNameKey { database_name: string; name: string }
+export interface DatabaseNameKey {
+  database_name: string;
+  name: string;
+}
 
 /** Rows strictly after (or before) a key in (database_name, name) order, as one SQL condition. */
 export function beyondKey(k: DatabaseNameKey, side: 'before' | 'after'): RawBuilder<boolean> {

@@ -43,19 +43,30 @@ export function keysOf(f: TypedFilter, into = new Map<number, 'text' | 'typed'>(
 export const keyAlias = (index: number) => sql.raw(`v${index}`);
 
 /** A partition key's column in its joined alias: the number for typed keys, else the text. */
-export const partitionColumn = (index: number, as: KeyKind): RawBuilder<unknown> => sql.raw(`v${index}.${as === 'string' ? 'value' : 'num_value'}`);
+export const partitionColumn = (index: number, as: KeyKind): RawBuilder<unknown> =>
+  sql.raw(`v${index}.${as === 'string' ? 'value' : 'num_value'}`);
 
 const OPS: Record<CompareOp, string> = { '=': '=', '!=': '<>', '<': '<', '<=': '<=', '>': '>', '>=': '>=' };
 
 /** The filter as one SQL condition, each key read through `column`; every literal is a bound parameter. */
-export function filterCondition<K>(f: Filter<K>, column: (key: K, as: KeyKind) => RawBuilder<unknown>): RawBuilder<boolean> {
+export function filterCondition<K>(
+  f: Filter<K>,
+  column: (key: K, as: KeyKind) => RawBuilder<unknown>,
+): RawBuilder<boolean> {
   switch (f.kind) {
-    case 'and': return sql<boolean>`(${filterCondition(f.left, column)} AND ${filterCondition(f.right, column)})`;
-    case 'or': return sql<boolean>`(${filterCondition(f.left, column)} OR ${filterCondition(f.right, column)})`;
-    case 'not': return sql<boolean>`(NOT ${filterCondition(f.expr, column)})`;
-    case 'compare': return sql<boolean>`${column(f.key, f.as)} ${sql.raw(OPS[f.op])} ${f.value}`;
-    case 'like': return sql<boolean>`${column(f.key, 'string')} ${sql.raw(f.negated ? 'NOT LIKE' : 'LIKE')} ${f.pattern} ESCAPE '\\'`;
-    case 'in': return sql<boolean>`${column(f.key, f.as)} ${sql.raw(f.negated ? 'NOT IN' : 'IN')} (${sql.join(f.values)})`;
-    case 'between': return sql<boolean>`${column(f.key, f.as)} ${sql.raw(f.negated ? 'NOT BETWEEN' : 'BETWEEN')} ${f.low} AND ${f.high}`;
+    case 'and':
+      return sql<boolean>`(${filterCondition(f.left, column)} AND ${filterCondition(f.right, column)})`;
+    case 'or':
+      return sql<boolean>`(${filterCondition(f.left, column)} OR ${filterCondition(f.right, column)})`;
+    case 'not':
+      return sql<boolean>`(NOT ${filterCondition(f.expr, column)})`;
+    case 'compare':
+      return sql<boolean>`${column(f.key, f.as)} ${sql.raw(OPS[f.op])} ${f.value}`;
+    case 'like':
+      return sql<boolean>`${column(f.key, 'string')} ${sql.raw(f.negated ? 'NOT LIKE' : 'LIKE')} ${f.pattern} ESCAPE '\\'`;
+    case 'in':
+      return sql<boolean>`${column(f.key, f.as)} ${sql.raw(f.negated ? 'NOT IN' : 'IN')} (${sql.join(f.values)})`;
+    case 'between':
+      return sql<boolean>`${column(f.key, f.as)} ${sql.raw(f.negated ? 'NOT BETWEEN' : 'BETWEEN')} ${f.low} AND ${f.high}`;
   }
 }

@@ -1,6 +1,6 @@
 import { type RawBuilder, sql } from 'kysely';
-import type { PartitionRow, PartitionValueRow } from '../schema.js';
 import { bulkInsert } from '../bulk-insert.js';
+import type { PartitionRow, PartitionValueRow } from '../schema.js';
 import type { Db } from '../store.js';
 import { filterCondition, keyAlias, keysOf, partitionColumn, type TypedFilter } from './partition-filter-sql.js';
 
@@ -17,8 +17,22 @@ export interface NewPartition {
 const PARTITION_CHUNK = 400;
 const VALUE_CHUNK = 1500;
 
-const PARTITION_COLUMNS = ['table_id', 'name', 'partition_values', 'definition', 'created_at', 'updated_at', 'last_access_time'] satisfies (keyof PartitionRow)[];
-const VALUE_COLUMNS = ['partition_id', 'table_id', 'key_index', 'value', 'num_value'] satisfies (keyof PartitionValueRow)[];
+const PARTITION_COLUMNS = [
+  'table_id',
+  'name',
+  'partition_values',
+  'definition',
+  'created_at',
+  'updated_at',
+  'last_access_time',
+] satisfies (keyof PartitionRow)[];
+const VALUE_COLUMNS = [
+  'partition_id',
+  'table_id',
+  'key_index',
+  'value',
+  'num_value',
+] satisfies (keyof PartitionValueRow)[];
 
 const asStored = (r: { id: unknown }) => ({ ...r, id: String(r.id) }) as StoredPartition;
 
@@ -27,12 +41,21 @@ const asStored = (r: { id: unknown }) => ({ ...r, id: String(r.id) }) as StoredP
  * left alone (ON CONFLICT DO NOTHING); otherwise the unique (table, name) constraint fails the
  * whole transaction. Returns the partitions inserted.
  */
-export async function insertPartitions(q: Db, parts: NewPartition[], skipExisting: boolean): Promise<StoredPartition[]> {
+export async function insertPartitions(
+  q: Db,
+  parts: NewPartition[],
+  skipExisting: boolean,
+): Promise<StoredPartition[]> {
   const inserted: StoredPartition[] = [];
   for (let i = 0; i < parts.length; i += PARTITION_CHUNK) {
     const chunk = parts.slice(i, i + PARTITION_CHUNK);
-    const rows = await bulkInsert<Omit<PartitionRow, 'id'>, { id: number; name: string }>(q, 'partitions', PARTITION_COLUMNS, chunk.map((p) => p.row),
-      { returning: ['id', 'name'], ...(skipExisting ? { onConflictDoNothing: ['table_id', 'name'] } : {}) });
+    const rows = await bulkInsert<Omit<PartitionRow, 'id'>, { id: number; name: string }>(
+      q,
+      'partitions',
+      PARTITION_COLUMNS,
+      chunk.map((p) => p.row),
+      { returning: ['id', 'name'], ...(skipExisting ? { onConflictDoNothing: ['table_id', 'name'] } : {}) },
+    );
     const byName = new Map(chunk.map((p) => [p.row.name, p]));
     const values: PartitionValueRow[] = [];
     for (const r of rows) {
@@ -42,7 +65,8 @@ export async function insertPartitions(q: Db, parts: NewPartition[], skipExistin
         values.push({ partition_id: r.id, table_id: p.row.table_id, key_index: k, value: v.text, num_value: v.num });
       });
     }
-    for (let j = 0; j < values.length; j += VALUE_CHUNK) await bulkInsert(q, 'partition_values', VALUE_COLUMNS, values.slice(j, j + VALUE_CHUNK));
+    for (let j = 0; j < values.length; j += VALUE_CHUNK)
+      await bulkInsert(q, 'partition_values', VALUE_COLUMNS, values.slice(j, j + VALUE_CHUNK));
   }
   return inserted;
 }
@@ -52,7 +76,12 @@ export async function findPartitionsByName(q: Db, tableId: string, names: string
   const out: StoredPartition[] = [];
   const unique = [...new Set(names)];
   for (let i = 0; i < unique.length; i += 500) {
-    const rows = await q.selectFrom('partitions').selectAll().where('table_id', '=', tableId).where('name', 'in', unique.slice(i, i + 500)).execute();
+    const rows = await q
+      .selectFrom('partitions')
+      .selectAll()
+      .where('table_id', '=', tableId)
+      .where('name', 'in', unique.slice(i, i + 500))
+      .execute();
     out.push(...rows.map(asStored));
   }
   return out.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
@@ -60,61 +89,114 @@ export async function findPartitionsByName(q: Db, tableId: string, names: string
 
 export async function findPartitionById(q: Db, tableId: string, id: string): Promise<StoredPartition | undefined> {
   if (!/^\d{1,18}$/.test(id)) return undefined;
-  const r = await q.selectFrom('partitions').selectAll().where('table_id', '=', tableId).where('id', '=', Number(id)).executeTakeFirst();
+  const r = await q
+    .selectFrom('partitions')
+    .selectAll()
+    .where('table_id', '=', tableId)
+    .where('id', '=', Number(id))
+    .executeTakeFirst();
   return r && asStored(r);
 }
 
-export interface PartitionQuery { tableId: string; filter?: TypedFilter }
+export interface PartitionQuery {
+  tableId: string;
+  filter?: TypedFilter;
+}
 
 /** FROM/WHERE of a filtered partition query: one join per key the filter reads, all bound. */
 function fromWhere(pq: PartitionQuery, extra?: RawBuilder<boolean>) {
   const keys = pq.filter ? [...keysOf(pq.filter)] : [];
   // A text key's values have no number: saying so lets the planner use the text index (partial on that).
-  const joins = keys.map(([k, kind]) => sql`JOIN partition_values ${keyAlias(k)} ON ${keyAlias(k)}.partition_id = p.id AND ${keyAlias(k)}.table_id = ${pq.tableId} AND ${keyAlias(k)}.key_index = ${k}${kind === 'text' ? sql` AND ${keyAlias(k)}.num_value IS NULL` : sql``}`);
+  const joins = keys.map(
+    ([k, kind]) =>
+      sql`JOIN partition_values ${keyAlias(k)} ON ${keyAlias(k)}.partition_id = p.id AND ${keyAlias(k)}.table_id = ${pq.tableId} AND ${keyAlias(k)}.key_index = ${k}${kind === 'text' ? sql` AND ${keyAlias(k)}.num_value IS NULL` : sql``}`,
+  );
   const conditions = [sql`p.table_id = ${pq.tableId}`];
   if (pq.filter) conditions.push(filterCondition(pq.filter, partitionColumn));
   if (extra) conditions.push(extra);
   return sql`FROM partitions p ${sql.join(joins, sql` `)} WHERE ${sql.join(conditions, sql` AND `)}`;
 }
 
-const beyond = (name: string, side: 'before' | 'after') => sql<boolean>`p.name ${sql.raw(side === 'before' ? '<' : '>')} ${name}`;
+const beyond = (name: string, side: 'before' | 'after') =>
+  sql<boolean>`p.name ${sql.raw(side === 'before' ? '<' : '>')} ${name}`;
 
 /**
  * A keyset page in name order: forward after `after`, or backward before `before`; one row
  * beyond the limit is read to tell whether more follow. `namesOnly` reads just id and name.
  */
-export async function pagePartitions(q: Db, pq: PartitionQuery, limit: number, cursor: { after?: string; before?: string }, namesOnly = false) {
+export async function pagePartitions(
+  q: Db,
+  pq: PartitionQuery,
+  limit: number,
+  cursor: { after?: string; before?: string },
+  namesOnly = false,
+) {
   const backward = cursor.before !== undefined;
-  const position = cursor.before !== undefined ? beyond(cursor.before, 'before') : cursor.after !== undefined ? beyond(cursor.after, 'after') : undefined;
+  const position =
+    cursor.before !== undefined
+      ? beyond(cursor.before, 'before')
+      : cursor.after !== undefined
+        ? beyond(cursor.after, 'after')
+        : undefined;
   const columns = namesOnly ? sql`p.id, p.name` : sql`p.*`;
-  const { rows } = await sql<PartitionRow>`SELECT ${columns} ${fromWhere(pq, position)} ORDER BY p.name ${sql.raw(backward ? 'DESC' : 'ASC')} LIMIT ${limit + 1}`.execute(q);
+  const { rows } =
+    await sql<PartitionRow>`SELECT ${columns} ${fromWhere(pq, position)} ORDER BY p.name ${sql.raw(backward ? 'DESC' : 'ASC')} LIMIT ${limit + 1}`.execute(
+      q,
+    );
   const page = rows.slice(0, limit).map(asStored);
   if (backward) page.reverse();
   return { rows: page, more: rows.length > limit };
 }
 
-export async function partitionExistsBeyond(q: Db, pq: PartitionQuery, name: string, side: 'before' | 'after'): Promise<boolean> {
+export async function partitionExistsBeyond(
+  q: Db,
+  pq: PartitionQuery,
+  name: string,
+  side: 'before' | 'after',
+): Promise<boolean> {
   const { rows } = await sql`SELECT 1 AS one ${fromWhere(pq, beyond(name, side))} LIMIT 1`.execute(q);
   return rows.length > 0;
 }
 
 /** Partitions of an instance, counted table by table through the (table, name) index. */
 export async function countPartitions(q: Db, instanceId: string): Promise<number> {
-  const r = await q.selectFrom('partitions').select((eb) => eb.fn.countAll<number | string>().as('n'))
-    .where('table_id', 'in', q.selectFrom('tables').select('id').where('instance_id', '=', instanceId)).executeTakeFirstOrThrow();
+  const r = await q
+    .selectFrom('partitions')
+    .select((eb) => eb.fn.countAll<number | string>().as('n'))
+    .where('table_id', 'in', q.selectFrom('tables').select('id').where('instance_id', '=', instanceId))
+    .executeTakeFirstOrThrow();
   return Number(r.n);
 }
 
 export async function tableHasPartitions(q: Db, tableId: string): Promise<boolean> {
-  return (await q.selectFrom('partitions').select('id').where('table_id', '=', tableId).limit(1).executeTakeFirst()) !== undefined;
+  return (
+    (await q.selectFrom('partitions').select('id').where('table_id', '=', tableId).limit(1).executeTakeFirst()) !==
+    undefined
+  );
 }
 
-export async function updatePartition(q: Db, id: string, patch: Partial<Pick<PartitionRow, 'name' | 'partition_values' | 'definition' | 'updated_at' | 'last_access_time'>>,
-  values?: NewPartition['values'], tableId?: string): Promise<void> {
+export async function updatePartition(
+  q: Db,
+  id: string,
+  patch: Partial<Pick<PartitionRow, 'name' | 'partition_values' | 'definition' | 'updated_at' | 'last_access_time'>>,
+  values?: NewPartition['values'],
+  tableId?: string,
+): Promise<void> {
   await q.updateTable('partitions').set(patch).where('id', '=', Number(id)).execute();
   if (values && tableId) {
     await q.deleteFrom('partition_values').where('partition_id', '=', Number(id)).execute();
-    await q.insertInto('partition_values').values(values.map((v, k) => ({ partition_id: Number(id), table_id: tableId, key_index: k, value: v.text, num_value: v.num }))).execute();
+    await q
+      .insertInto('partition_values')
+      .values(
+        values.map((v, k) => ({
+          partition_id: Number(id),
+          table_id: tableId,
+          key_index: k,
+          value: v.text,
+          num_value: v.num,
+        })),
+      )
+      .execute();
   }
 }
 
@@ -122,7 +204,11 @@ export async function updatePartition(q: Db, id: string, patch: Partial<Pick<Par
 export async function deletePartitions(q: Db, tableId: string, ids: string[]): Promise<number> {
   let n = 0;
   for (let i = 0; i < ids.length; i += 500) {
-    const r = await q.deleteFrom('partitions').where('table_id', '=', tableId).where('id', 'in', ids.slice(i, i + 500).map(Number)).executeTakeFirst();
+    const r = await q
+      .deleteFrom('partitions')
+      .where('table_id', '=', tableId)
+      .where('id', 'in', ids.slice(i, i + 500).map(Number))
+      .executeTakeFirst();
     n += Number(r.numDeletedRows);
   }
   return n;

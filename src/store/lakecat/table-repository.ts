@@ -1,14 +1,21 @@
 import { type RawBuilder, sql } from 'kysely';
-import type { TableRow } from '../schema.js';
-import { type Filter, filterCondition, type TableField } from './partition-filter-sql.js';
 import { type Db, dialectOf, type SqlDialect } from '../dialect.js';
+import { preparedQuery } from '../prepared.js';
+import type { TableRow } from '../schema.js';
 import { beyondKey, type DatabaseNameKey, pageFromRows } from './keyset.js';
 import { hiveNamePattern, ownedOrGranted } from './name-pattern.js';
-import { preparedQuery } from '../prepared.js';
+import { type Filter, filterCondition, type TableField } from './partition-filter-sql.js';
 
-export interface TableScope { instanceId: string; catalogName: string; databaseName?: string }
+export interface TableScope {
+  instanceId: string;
+  catalogName: string;
+  databaseName?: string;
+}
 export interface TableFilter {
-  pattern?: string; databasePattern?: string; types?: string[]; format?: string;
+  pattern?: string;
+  databasePattern?: string;
+  types?: string[];
+  format?: string;
   /** Table types left out (the Iceberg catalog lists tables without views). */
   excludeTypes?: string[];
   /** Hive's table filter (owner, parameters, last access time). */
@@ -29,7 +36,13 @@ function filtered(q: Db, s: TableScope, f: TableFilter) {
   if (f.types?.length) query = query.where('table_type', 'in', f.types);
   if (f.excludeTypes?.length) query = query.where('table_type', 'not in', f.excludeTypes);
   if (f.format !== undefined) query = query.where('table_format', '=', f.format);
-  if (f.ownedBy !== undefined) query = query.where(ownedOrGranted(f.ownedBy, (f.grantedBy ?? []).map((g) => ({ database: g.database, name: g.table }))));
+  if (f.ownedBy !== undefined)
+    query = query.where(
+      ownedOrGranted(
+        f.ownedBy,
+        (f.grantedBy ?? []).map((g) => ({ database: g.database, name: g.table })),
+      ),
+    );
   if (f.expression) query = query.where(filterCondition(f.expression, tableFieldColumn(dialectOf(q))));
   return query;
 }
@@ -40,10 +53,12 @@ function filtered(q: Db, s: TableScope, f: TableFilter) {
  */
 function tableFieldColumn(d: SqlDialect) {
   return (field: TableField): RawBuilder<unknown> => {
-    const text = field.kind === 'owner' ? sql`owner`
-      : field.kind === 'last_access'
-        ? sql`COALESCE(${d.jsonText('definition', ['last_access_time'])}, created_at)`
-        : d.jsonText('definition', ['parameters', field.key]);
+    const text =
+      field.kind === 'owner'
+        ? sql`owner`
+        : field.kind === 'last_access'
+          ? sql`COALESCE(${d.jsonText('definition', ['last_access_time'])}, created_at)`
+          : d.jsonText('definition', ['parameters', field.key]);
     return d.bytewise(text);
   };
 }
@@ -55,25 +70,51 @@ export const findTableById = (q: Db, s: TableScope, id: string) =>
   filtered(q, s, {}).selectAll().where('id', '=', id).executeTakeFirst();
 
 export const findTablesByName = (q: Db, s: Required<TableScope>, names: string[], f: TableFilter) =>
-  names.length === 0 ? Promise.resolve([]) : filtered(q, s, f).selectAll().where('name', 'in', names).orderBy('name').execute();
+  names.length === 0
+    ? Promise.resolve([])
+    : filtered(q, s, f).selectAll().where('name', 'in', names).orderBy('name').execute();
 
 /** A keyset page in (database_name, name) order, forward after `after` or backward before `before`. */
-export async function pageTables(q: Db, s: TableScope, f: TableFilter, limit: number, cursor: { after?: DatabaseNameKey; before?: DatabaseNameKey }) {
+export async function pageTables(
+  q: Db,
+  s: TableScope,
+  f: TableFilter,
+  limit: number,
+  cursor: { after?: DatabaseNameKey; before?: DatabaseNameKey },
+) {
   let query = filtered(q, s, f).selectAll();
-  if (cursor.before) query = query.where(beyondKey(cursor.before, 'before')).orderBy('database_name', 'desc').orderBy('name', 'desc');
-  else query = (cursor.after ? query.where(beyondKey(cursor.after, 'after')) : query).orderBy('database_name', 'asc').orderBy('name', 'asc');
+  if (cursor.before)
+    query = query.where(beyondKey(cursor.before, 'before')).orderBy('database_name', 'desc').orderBy('name', 'desc');
+  else
+    query = (cursor.after ? query.where(beyondKey(cursor.after, 'after')) : query)
+      .orderBy('database_name', 'asc')
+      .orderBy('name', 'asc');
   return pageFromRows(await query.limit(limit + 1).execute(), limit, cursor.before !== undefined);
 }
 
-export async function tableExistsBeyond(q: Db, s: TableScope, f: TableFilter, k: DatabaseNameKey, side: 'before' | 'after'): Promise<boolean> {
+export async function tableExistsBeyond(
+  q: Db,
+  s: TableScope,
+  f: TableFilter,
+  k: DatabaseNameKey,
+  side: 'before' | 'after',
+): Promise<boolean> {
   return (await filtered(q, s, f).select('id').where(beyondKey(k, side)).limit(1).executeTakeFirst()) !== undefined;
 }
 
 export const listTableNames = (q: Db, s: Required<TableScope>, f: TableFilter, cap: number) =>
   filtered(q, s, f).select('name').orderBy('name').limit(cap).execute();
 
-export async function countTables(q: Db, instanceId: string, catalogName?: string, databaseName?: string): Promise<number> {
-  let query = q.selectFrom('tables').select((eb) => eb.fn.countAll<number | string>().as('n')).where('instance_id', '=', instanceId);
+export async function countTables(
+  q: Db,
+  instanceId: string,
+  catalogName?: string,
+  databaseName?: string,
+): Promise<number> {
+  let query = q
+    .selectFrom('tables')
+    .select((eb) => eb.fn.countAll<number | string>().as('n'))
+    .where('instance_id', '=', instanceId);
   if (catalogName !== undefined) query = query.where('catalog_name', '=', catalogName);
   if (databaseName !== undefined) query = query.where('database_name', '=', databaseName);
   return Number((await query.executeTakeFirstOrThrow()).n);
@@ -84,69 +125,157 @@ export async function insertTable(q: Db, row: TableRow): Promise<void> {
 }
 
 export async function updateTableIf(
-  q: Db, s: Required<TableScope>, name: string, version: number,
-  patch: Partial<Pick<TableRow, 'name' | 'database_name' | 'table_type' | 'table_format' | 'owner' | 'owner_type' | 'definition' | 'updated_at'>>,
+  q: Db,
+  s: Required<TableScope>,
+  name: string,
+  version: number,
+  patch: Partial<
+    Pick<
+      TableRow,
+      'name' | 'database_name' | 'table_type' | 'table_format' | 'owner' | 'owner_type' | 'definition' | 'updated_at'
+    >
+  >,
 ): Promise<boolean> {
-  const r = await q.updateTable('tables').set((eb) => ({ ...patch, version: eb('version', '+', 1) }))
-    .where('instance_id', '=', s.instanceId).where('catalog_name', '=', s.catalogName).where('database_name', '=', s.databaseName)
-    .where('name', '=', name).where('version', '=', version).executeTakeFirst();
+  const r = await q
+    .updateTable('tables')
+    .set((eb) => ({ ...patch, version: eb('version', '+', 1) }))
+    .where('instance_id', '=', s.instanceId)
+    .where('catalog_name', '=', s.catalogName)
+    .where('database_name', '=', s.databaseName)
+    .where('name', '=', name)
+    .where('version', '=', version)
+    .executeTakeFirst();
   return Number(r.numUpdatedRows) === 1;
 }
 
 export async function deleteTable(q: Db, s: Required<TableScope>, name: string): Promise<boolean> {
-  const r = await q.deleteFrom('tables').where('instance_id', '=', s.instanceId).where('catalog_name', '=', s.catalogName)
-    .where('database_name', '=', s.databaseName).where('name', '=', name).executeTakeFirst();
+  const r = await q
+    .deleteFrom('tables')
+    .where('instance_id', '=', s.instanceId)
+    .where('catalog_name', '=', s.catalogName)
+    .where('database_name', '=', s.databaseName)
+    .where('name', '=', name)
+    .executeTakeFirst();
   return Number(r.numDeletedRows) === 1;
 }
 
 export type TableWithInstance = TableRow & { instance_status: string; instance_in_recycle_bin: number };
 
-const byInstanceId = preparedQuery((q: Db, projectId: string, instanceId: string, catalog: string, database: string, name: string) =>
-  q.selectFrom('tables').innerJoin('instances', 'instances.id', 'tables.instance_id').selectAll('tables')
-    .select(['instances.status as instance_status', 'instances.in_recycle_bin as instance_in_recycle_bin'])
-    .where('instances.project_id', '=', projectId).where('instances.id', '=', instanceId)
-    .where('tables.catalog_name', '=', catalog).where('tables.database_name', '=', database).where('tables.name', '=', name), 5);
+const byInstanceId = preparedQuery(
+  (q: Db, projectId: string, instanceId: string, catalog: string, database: string, name: string) =>
+    q
+      .selectFrom('tables')
+      .innerJoin('instances', 'instances.id', 'tables.instance_id')
+      .selectAll('tables')
+      .select(['instances.status as instance_status', 'instances.in_recycle_bin as instance_in_recycle_bin'])
+      .where('instances.project_id', '=', projectId)
+      .where('instances.id', '=', instanceId)
+      .where('tables.catalog_name', '=', catalog)
+      .where('tables.database_name', '=', database)
+      .where('tables.name', '=', name),
+  5,
+);
 
-const byDefaultInstance = preparedQuery((q: Db, projectId: string, catalog: string, database: string, name: string) =>
-  q.selectFrom('tables').innerJoin('instances', 'instances.id', 'tables.instance_id').selectAll('tables')
-    .select(['instances.status as instance_status', 'instances.in_recycle_bin as instance_in_recycle_bin'])
-    .where('instances.project_id', '=', projectId).where('instances.default_instance', '=', sql.lit(1)) // a literal: prepared queries take only their arguments
-    .where('tables.catalog_name', '=', catalog).where('tables.database_name', '=', database).where('tables.name', '=', name), 4);
+const byDefaultInstance = preparedQuery(
+  (q: Db, projectId: string, catalog: string, database: string, name: string) =>
+    q
+      .selectFrom('tables')
+      .innerJoin('instances', 'instances.id', 'tables.instance_id')
+      .selectAll('tables')
+      .select(['instances.status as instance_status', 'instances.in_recycle_bin as instance_in_recycle_bin'])
+      .where('instances.project_id', '=', projectId)
+      .where('instances.default_instance', '=', sql.lit(1)) // a literal: prepared queries take only their arguments
+      .where('tables.catalog_name', '=', catalog)
+      .where('tables.database_name', '=', database)
+      .where('tables.name', '=', name),
+  4,
+);
 
 /**
  * A table and the state of its instance in one prepared read (the foreign keys guarantee the
  * catalog and database exist). Undefined when any link of the path is missing.
  */
-export async function findTableByPath(q: Db, projectId: string, instanceRef: string, catalog: string, database: string, name: string): Promise<TableWithInstance | undefined> {
-  const rows = instanceRef === 'default'
-    ? await byDefaultInstance(q, projectId, catalog, database, name)
-    : await byInstanceId(q, projectId, instanceRef, catalog, database, name);
+export async function findTableByPath(
+  q: Db,
+  projectId: string,
+  instanceRef: string,
+  catalog: string,
+  database: string,
+  name: string,
+): Promise<TableWithInstance | undefined> {
+  const rows =
+    instanceRef === 'default'
+      ? await byDefaultInstance(q, projectId, catalog, database, name)
+      : await byInstanceId(q, projectId, instanceRef, catalog, database, name);
   return rows[0] as TableWithInstance | undefined;
 }
 
 /** What decides whether a cached view of a table is still current, and who may see it. */
 export interface TableStamp {
-  id: string; instance_id: string; governance_version: number; version: number; updated_at: string; owner: string; owner_type: string; instance_status: string; instance_in_recycle_bin: number;
+  id: string;
+  instance_id: string;
+  governance_version: number;
+  version: number;
+  updated_at: string;
+  owner: string;
+  owner_type: string;
+  instance_status: string;
+  instance_in_recycle_bin: number;
 }
 
-const STAMP_COLUMNS = ['tables.id', 'tables.instance_id', 'tables.version', 'tables.updated_at', 'tables.owner', 'tables.owner_type',
-  'instances.status as instance_status', 'instances.in_recycle_bin as instance_in_recycle_bin', 'instances.governance_version'] as const;
+const STAMP_COLUMNS = [
+  'tables.id',
+  'tables.instance_id',
+  'tables.version',
+  'tables.updated_at',
+  'tables.owner',
+  'tables.owner_type',
+  'instances.status as instance_status',
+  'instances.in_recycle_bin as instance_in_recycle_bin',
+  'instances.governance_version',
+] as const;
 
-const stampByInstanceId = preparedQuery((q: Db, projectId: string, instanceId: string, catalog: string, database: string, name: string) =>
-  q.selectFrom('tables').innerJoin('instances', 'instances.id', 'tables.instance_id').select(STAMP_COLUMNS)
-    .where('instances.project_id', '=', projectId).where('instances.id', '=', instanceId)
-    .where('tables.catalog_name', '=', catalog).where('tables.database_name', '=', database).where('tables.name', '=', name), 5);
+const stampByInstanceId = preparedQuery(
+  (q: Db, projectId: string, instanceId: string, catalog: string, database: string, name: string) =>
+    q
+      .selectFrom('tables')
+      .innerJoin('instances', 'instances.id', 'tables.instance_id')
+      .select(STAMP_COLUMNS)
+      .where('instances.project_id', '=', projectId)
+      .where('instances.id', '=', instanceId)
+      .where('tables.catalog_name', '=', catalog)
+      .where('tables.database_name', '=', database)
+      .where('tables.name', '=', name),
+  5,
+);
 
-const stampByDefaultInstance = preparedQuery((q: Db, projectId: string, catalog: string, database: string, name: string) =>
-  q.selectFrom('tables').innerJoin('instances', 'instances.id', 'tables.instance_id').select(STAMP_COLUMNS)
-    .where('instances.project_id', '=', projectId).where('instances.default_instance', '=', sql.lit(1)) // a literal: prepared queries take only their arguments
-    .where('tables.catalog_name', '=', catalog).where('tables.database_name', '=', database).where('tables.name', '=', name), 4);
+const stampByDefaultInstance = preparedQuery(
+  (q: Db, projectId: string, catalog: string, database: string, name: string) =>
+    q
+      .selectFrom('tables')
+      .innerJoin('instances', 'instances.id', 'tables.instance_id')
+      .select(STAMP_COLUMNS)
+      .where('instances.project_id', '=', projectId)
+      .where('instances.default_instance', '=', sql.lit(1)) // a literal: prepared queries take only their arguments
+      .where('tables.catalog_name', '=', catalog)
+      .where('tables.database_name', '=', database)
+      .where('tables.name', '=', name),
+  4,
+);
 
 /** The stamp of the table at a path (no definition: the read a cached view needs). */
-export async function findTableStampByPath(q: Db, projectId: string, instanceRef: string, catalog: string, database: string, name: string): Promise<TableStamp | undefined> {
-  const rows = instanceRef === 'default'
-    ? await stampByDefaultInstance(q, projectId, catalog, database, name)
-    : await stampByInstanceId(q, projectId, instanceRef, catalog, database, name);
+export async function findTableStampByPath(
+  q: Db,
+  projectId: string,
+  instanceRef: string,
+  catalog: string,
+  database: string,
+  name: string,
+): Promise<TableStamp | undefined> {
+  const rows =
+    instanceRef === 'default'
+      ? await stampByDefaultInstance(q, projectId, catalog, database, name)
+      : await stampByInstanceId(q, projectId, instanceRef, catalog, database, name);
   return rows[0] as TableStamp | undefined;
 }
 
@@ -154,10 +283,25 @@ export async function findTableStampByPath(q: Db, projectId: string, instanceRef
  * A table of the instance, other than `exceptId`, whose storage location lies under `root`
  * (a bucket path `bucket/key`), in any of the spellings a location may take; undefined if none.
  */
-export async function otherTableUnder(q: Db, instanceId: string, root: { bucket: string; key: string; file?: string }, exceptId: string) {
-  const spellings = [`obs://${root.bucket}/${root.key}`, `s3://${root.bucket}/${root.key}`, ...(root.file ? [`file://${root.file}`] : [])];
-  return q.selectFrom('tables').select(['catalog_name', 'database_name', 'name']).where('instance_id', '=', instanceId).where('id', '!=', exceptId)
-    .where(tableLocationAtOrUnder('definition', spellings)).limit(1).executeTakeFirst();
+export async function otherTableUnder(
+  q: Db,
+  instanceId: string,
+  root: { bucket: string; key: string; file?: string },
+  exceptId: string,
+) {
+  const spellings = [
+    `obs://${root.bucket}/${root.key}`,
+    `s3://${root.bucket}/${root.key}`,
+    ...(root.file ? [`file://${root.file}`] : []),
+  ];
+  return q
+    .selectFrom('tables')
+    .select(['catalog_name', 'database_name', 'name'])
+    .where('instance_id', '=', instanceId)
+    .where('id', '!=', exceptId)
+    .where(tableLocationAtOrUnder('definition', spellings))
+    .limit(1)
+    .executeTakeFirst();
 }
 
 /**
@@ -166,10 +310,15 @@ export async function otherTableUnder(q: Db, instanceId: string, root: { bucket:
  */
 export function tableLocationAtOrUnder(definition: string, locations: string[]): RawBuilder<boolean> {
   const likes = locations.flatMap((l) => {
-    const escaped = JSON.stringify(l).slice(1, -1).replace(/[\\%_]/g, (c) => `\\${c}`);
+    const escaped = JSON.stringify(l)
+      .slice(1, -1)
+      .replace(/[\\%_]/g, (c) => `\\${c}`);
     return [`%"location":"${escaped}"%`, `%"location":"${escaped}/%`];
   });
-  return sql<boolean>`(${sql.join(likes.map((l) => sql`${sql.ref(definition)} LIKE ${l} ESCAPE '\\'`), sql` OR `)})`;
+  return sql<boolean>`(${sql.join(
+    likes.map((l) => sql`${sql.ref(definition)} LIKE ${l} ESCAPE '\\'`),
+    sql` OR `,
+  )})`;
 }
 
 /**
@@ -178,6 +327,10 @@ export function tableLocationAtOrUnder(definition: string, locations: string[]):
  * SQLite has one writer). False when the table is gone.
  */
 export async function lockTable(q: Db, id: string): Promise<boolean> {
-  const r = await q.updateTable('tables').set((eb) => ({ version: eb.ref('version') })).where('id', '=', id).executeTakeFirst();
+  const r = await q
+    .updateTable('tables')
+    .set((eb) => ({ version: eb.ref('version') }))
+    .where('id', '=', id)
+    .executeTakeFirst();
   return Number(r.numUpdatedRows) === 1;
 }

@@ -5,7 +5,8 @@ import type { Dialect } from '../dialect.js';
 export function migration(dialect: Dialect) {
   return {
     async up(db: Kysely<unknown>): Promise<void> {
-      await db.schema.createTable('catalogs')
+      await db.schema
+        .createTable('catalogs')
         .addColumn('instance_id', 'text', (c) => c.notNull().references('instances.id').onDelete('cascade'))
         .addColumn('name', 'text', (c) => c.notNull())
         .addColumn('description', 'text')
@@ -21,8 +22,11 @@ export function migration(dialect: Dialect) {
         .execute();
 
       // The id orders events; it must grow with every commit, so it comes from the database.
-      await db.schema.createTable('metadata_events')
-        .addColumn('id', dialect === 'postgres' ? 'bigserial' : 'integer', (c) => (dialect === 'postgres' ? c.primaryKey() : c.primaryKey().autoIncrement()))
+      await db.schema
+        .createTable('metadata_events')
+        .addColumn('id', dialect === 'postgres' ? 'bigserial' : 'integer', (c) =>
+          dialect === 'postgres' ? c.primaryKey() : c.primaryKey().autoIncrement(),
+        )
         .addColumn('instance_id', 'text', (c) => c.notNull().references('instances.id').onDelete('cascade'))
         .addColumn('event_type', 'text', (c) => c.notNull())
         .addColumn('catalog_name', 'text', (c) => c.notNull())
@@ -32,7 +36,11 @@ export function migration(dialect: Dialect) {
         .addColumn('created_at', 'text', (c) => c.notNull())
         .addColumn('detail', 'text')
         .execute();
-      await db.schema.createIndex('metadata_events_instance_idx').on('metadata_events').columns(['instance_id', 'id']).execute();
+      await db.schema
+        .createIndex('metadata_events_instance_idx')
+        .on('metadata_events')
+        .columns(['instance_id', 'id'])
+        .execute();
     },
     async down(db: Kysely<unknown>): Promise<void> {
       await db.schema.dropTable('metadata_events').ifExists().execute();

@@ -7,7 +7,8 @@ import type { Dialect } from '../dialect.js';
 export const migration = (dialect: Dialect) => ({ up: (db: Kysely<unknown>) => up(db, dialect), down });
 
 async function up(db: Kysely<unknown>, dialect: Dialect): Promise<void> {
-  await db.schema.createTable('databases')
+  await db.schema
+    .createTable('databases')
     .addColumn('id', 'text', (c) => c.notNull().unique())
     .addColumn('instance_id', 'text', (c) => c.notNull())
     .addColumn('catalog_name', 'text', (c) => c.notNull())
@@ -28,12 +29,24 @@ async function up(db: Kysely<unknown>, dialect: Dialect): Promise<void> {
     .addColumn('updated_at', 'text', (c) => c.notNull())
     .addColumn('version', 'integer', (c) => c.notNull().defaultTo(1))
     .addPrimaryKeyConstraint('databases_pk', ['instance_id', 'catalog_name', 'name'])
-    .addForeignKeyConstraint('databases_catalog_fk', ['instance_id', 'catalog_name'], 'catalogs', ['instance_id', 'name'],
-      (fk) => fk.onDelete('cascade').onUpdate('cascade'))
+    .addForeignKeyConstraint(
+      'databases_catalog_fk',
+      ['instance_id', 'catalog_name'],
+      'catalogs',
+      ['instance_id', 'name'],
+      (fk) => fk.onDelete('cascade').onUpdate('cascade'),
+    )
     .execute();
-  await db.schema.createIndex('databases_external_idx').on('databases').columns(['instance_id', 'external_database_id']).execute();
+  await db.schema
+    .createIndex('databases_external_idx')
+    .on('databases')
+    .columns(['instance_id', 'external_database_id'])
+    .execute();
   // Catalogs made before this migration get the `default` database every catalog now has.
-  const newId = dialect === 'postgres' ? sql`md5(random()::text || clock_timestamp()::text || name)` : sql`lower(hex(randomblob(16)))`;
+  const newId =
+    dialect === 'postgres'
+      ? sql`md5(random()::text || clock_timestamp()::text || name)`
+      : sql`lower(hex(randomblob(16)))`;
   await sql`INSERT INTO databases (id, instance_id, catalog_name, name, description, location, database_type, owner, owner_type,
       owner_source, created_at, updated_at)
     SELECT ${newId}, instance_id, name, 'default', 'Default database', location, 'MANAGED_DATABASE', owner, owner_type,

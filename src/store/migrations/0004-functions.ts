@@ -3,7 +3,8 @@ import type { Kysely } from 'kysely';
 // LakeCat functions, under a database: renames of the database (or its catalog) carry them along,
 // and dropping the database removes them (the service refuses that without cascade).
 export async function up(db: Kysely<unknown>): Promise<void> {
-  await db.schema.createTable('functions')
+  await db.schema
+    .createTable('functions')
     .addColumn('id', 'text', (c) => c.notNull().unique())
     .addColumn('instance_id', 'text', (c) => c.notNull())
     .addColumn('catalog_name', 'text', (c) => c.notNull())
@@ -19,8 +20,13 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('updated_at', 'text', (c) => c.notNull())
     .addColumn('version', 'integer', (c) => c.notNull().defaultTo(1))
     .addPrimaryKeyConstraint('functions_pk', ['instance_id', 'catalog_name', 'database_name', 'name'])
-    .addForeignKeyConstraint('functions_database_fk', ['instance_id', 'catalog_name', 'database_name'], 'databases', ['instance_id', 'catalog_name', 'name'],
-      (fk) => fk.onDelete('cascade').onUpdate('cascade'))
+    .addForeignKeyConstraint(
+      'functions_database_fk',
+      ['instance_id', 'catalog_name', 'database_name'],
+      'databases',
+      ['instance_id', 'catalog_name', 'name'],
+      (fk) => fk.onDelete('cascade').onUpdate('cascade'),
+    )
     .execute();
 }
 

@@ -4,7 +4,8 @@ import type { Kysely } from 'kysely';
 // view text, open-format input) is kept as written, as JSON, so it reads back field for field;
 // the columns listings filter on are real columns with indexes.
 export async function up(db: Kysely<unknown>): Promise<void> {
-  await db.schema.createTable('tables')
+  await db.schema
+    .createTable('tables')
     .addColumn('id', 'text', (c) => c.notNull().unique())
     .addColumn('instance_id', 'text', (c) => c.notNull())
     .addColumn('catalog_name', 'text', (c) => c.notNull())
@@ -19,10 +20,19 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('updated_at', 'text', (c) => c.notNull())
     .addColumn('version', 'integer', (c) => c.notNull().defaultTo(1))
     .addPrimaryKeyConstraint('tables_pk', ['instance_id', 'catalog_name', 'database_name', 'name'])
-    .addForeignKeyConstraint('tables_database_fk', ['instance_id', 'catalog_name', 'database_name'], 'databases', ['instance_id', 'catalog_name', 'name'],
-      (fk) => fk.onDelete('cascade').onUpdate('cascade'))
+    .addForeignKeyConstraint(
+      'tables_database_fk',
+      ['instance_id', 'catalog_name', 'database_name'],
+      'databases',
+      ['instance_id', 'catalog_name', 'name'],
+      (fk) => fk.onDelete('cascade').onUpdate('cascade'),
+    )
     .execute();
-  await db.schema.createIndex('tables_type_idx').on('tables').columns(['instance_id', 'catalog_name', 'database_name', 'table_type', 'name']).execute();
+  await db.schema
+    .createIndex('tables_type_idx')
+    .on('tables')
+    .columns(['instance_id', 'catalog_name', 'database_name', 'table_type', 'name'])
+    .execute();
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {

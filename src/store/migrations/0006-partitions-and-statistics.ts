@@ -14,7 +14,8 @@ export function migration(dialect: Dialect) {
   const bytewise = dialect === 'postgres' ? sql`text COLLATE "C"` : 'text';
   return {
     async up(db: Kysely<unknown>): Promise<void> {
-      await db.schema.createTable('partitions')
+      await db.schema
+        .createTable('partitions')
         .addColumn('id', serial, (c) => (dialect === 'postgres' ? c.primaryKey() : c.primaryKey().autoIncrement()))
         .addColumn('table_id', 'text', (c) => c.notNull().references('tables.id').onDelete('cascade'))
         .addColumn('name', bytewise, (c) => c.notNull())
@@ -26,7 +27,8 @@ export function migration(dialect: Dialect) {
         .addUniqueConstraint('partitions_table_name_uq', ['table_id', 'name'])
         .execute();
 
-      let values = db.schema.createTable('partition_values')
+      let values = db.schema
+        .createTable('partition_values')
         .addColumn('partition_id', ref, (c) => c.notNull().references('partitions.id').onDelete('cascade'))
         .addColumn('table_id', 'text', (c) => c.notNull())
         .addColumn('key_index', 'integer', (c) => c.notNull())
@@ -35,12 +37,21 @@ export function migration(dialect: Dialect) {
         .addPrimaryKeyConstraint('partition_values_pk', ['partition_id', 'key_index']);
       if (dialect === 'sqlite') values = values.modifyEnd(sql`WITHOUT ROWID`); // the key is the row: one B-tree fewer
       await values.execute();
-      await db.schema.createIndex('partition_values_text_idx').on('partition_values').columns(['table_id', 'key_index', 'value'])
-        .where(sql.ref('num_value'), 'is', null).execute();
-      await db.schema.createIndex('partition_values_num_idx').on('partition_values').columns(['table_id', 'key_index', 'num_value'])
-        .where(sql.ref('num_value'), 'is not', null).execute();
+      await db.schema
+        .createIndex('partition_values_text_idx')
+        .on('partition_values')
+        .columns(['table_id', 'key_index', 'value'])
+        .where(sql.ref('num_value'), 'is', null)
+        .execute();
+      await db.schema
+        .createIndex('partition_values_num_idx')
+        .on('partition_values')
+        .columns(['table_id', 'key_index', 'num_value'])
+        .where(sql.ref('num_value'), 'is not', null)
+        .execute();
 
-      await db.schema.createTable('table_column_statistics')
+      await db.schema
+        .createTable('table_column_statistics')
         .addColumn('table_id', 'text', (c) => c.notNull().references('tables.id').onDelete('cascade'))
         .addColumn('column_name', 'text', (c) => c.notNull())
         .addColumn('column_type', 'text', (c) => c.notNull())
@@ -50,7 +61,8 @@ export function migration(dialect: Dialect) {
         .addPrimaryKeyConstraint('table_column_statistics_pk', ['table_id', 'column_name'])
         .execute();
 
-      await db.schema.createTable('partition_column_statistics')
+      await db.schema
+        .createTable('partition_column_statistics')
         .addColumn('partition_id', ref, (c) => c.notNull().references('partitions.id').onDelete('cascade'))
         .addColumn('table_id', 'text', (c) => c.notNull())
         .addColumn('column_name', 'text', (c) => c.notNull())
@@ -61,10 +73,15 @@ export function migration(dialect: Dialect) {
         .addPrimaryKeyConstraint('partition_column_statistics_pk', ['partition_id', 'column_name'])
         .execute();
       if (dialect === 'sqlite') await pinPlannerStatistics(db);
-      await db.schema.createIndex('partition_column_statistics_table_idx').on('partition_column_statistics').columns(['table_id', 'column_name']).execute();
+      await db.schema
+        .createIndex('partition_column_statistics_table_idx')
+        .on('partition_column_statistics')
+        .columns(['table_id', 'column_name'])
+        .execute();
     },
     async down(db: Kysely<unknown>): Promise<void> {
-      for (const t of ['partition_column_statistics', 'table_column_statistics', 'partition_values', 'partitions']) await db.schema.dropTable(t).ifExists().execute();
+      for (const t of ['partition_column_statistics', 'table_column_statistics', 'partition_values', 'partitions'])
+        await db.schema.dropTable(t).ifExists().execute();
     },
   };
 }
@@ -87,6 +104,7 @@ async function pinPlannerStatistics(db: Kysely<unknown>): Promise<void> {
     ['partition_values', 'partition_values_text_idx', '3000000 300000 100000 100'],
   ];
   await sql`DELETE FROM sqlite_stat1 WHERE tbl IN ('partitions', 'partition_values')`.execute(db);
-  for (const [tbl, idx, stat] of pinned) await sql`INSERT INTO sqlite_stat1 (tbl, idx, stat) VALUES (${tbl}, ${idx}, ${stat})`.execute(db);
+  for (const [tbl, idx, stat] of pinned)
+    await sql`INSERT INTO sqlite_stat1 (tbl, idx, stat) VALUES (${tbl}, ${idx}, ${stat})`.execute(db);
   await sql`ANALYZE sqlite_schema`.execute(db);
 }

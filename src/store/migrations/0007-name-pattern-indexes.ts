@@ -10,15 +10,26 @@ export function migration(dialect: Dialect) {
     async up(db: Kysely<unknown>): Promise<void> {
       await db.schema.dropIndex('tables_type_idx').execute();
       if (dialect !== 'postgres') return;
-      await sql`CREATE INDEX databases_name_pattern_idx ON databases (instance_id, catalog_name, name text_pattern_ops)`.execute(db);
-      await sql`CREATE INDEX tables_name_pattern_idx ON tables (instance_id, catalog_name, database_name, name text_pattern_ops)`.execute(db);
-      await sql`CREATE INDEX functions_name_pattern_idx ON functions (instance_id, catalog_name, database_name, name text_pattern_ops)`.execute(db);
+      await sql`CREATE INDEX databases_name_pattern_idx ON databases (instance_id, catalog_name, name text_pattern_ops)`.execute(
+        db,
+      );
+      await sql`CREATE INDEX tables_name_pattern_idx ON tables (instance_id, catalog_name, database_name, name text_pattern_ops)`.execute(
+        db,
+      );
+      await sql`CREATE INDEX functions_name_pattern_idx ON functions (instance_id, catalog_name, database_name, name text_pattern_ops)`.execute(
+        db,
+      );
     },
     async down(db: Kysely<unknown>): Promise<void> {
       if (dialect === 'postgres') {
-        for (const name of ['databases_name_pattern_idx', 'tables_name_pattern_idx', 'functions_name_pattern_idx']) await db.schema.dropIndex(name).ifExists().execute();
+        for (const name of ['databases_name_pattern_idx', 'tables_name_pattern_idx', 'functions_name_pattern_idx'])
+          await db.schema.dropIndex(name).ifExists().execute();
       }
-      await db.schema.createIndex('tables_type_idx').on('tables').columns(['instance_id', 'catalog_name', 'database_name', 'table_type', 'name']).execute();
+      await db.schema
+        .createIndex('tables_type_idx')
+        .on('tables')
+        .columns(['instance_id', 'catalog_name', 'database_name', 'table_type', 'name'])
+        .execute();
     },
   };
 }

@@ -8,7 +8,8 @@ export function migration(dialect: Dialect) {
   const serial = dialect === 'postgres' ? 'bigserial' : 'integer';
   return {
     async up(db: Kysely<unknown>): Promise<void> {
-      await db.schema.createTable('policies')
+      await db.schema
+        .createTable('policies')
         .addColumn('id', serial, (c) => (dialect === 'postgres' ? c.primaryKey() : c.primaryKey().autoIncrement()))
         .addColumn('instance_id', 'text', (c) => c.notNull().references('instances.id').onDelete('cascade'))
         .addColumn('principal_type', 'text', (c) => c.notNull())
@@ -27,10 +28,23 @@ export function migration(dialect: Dialect) {
         .addColumn('created_by', 'text', (c) => c.notNull())
         .addColumn('created_at', 'text', (c) => c.notNull())
         .addColumn('updated_at', 'text', (c) => c.notNull())
-        .addUniqueConstraint('policies_identity_uq', ['instance_id', 'principal_type', 'principal_source', 'principal_name', 'resource_type', 'resource_name', 'effect'])
+        .addUniqueConstraint('policies_identity_uq', [
+          'instance_id',
+          'principal_type',
+          'principal_source',
+          'principal_name',
+          'resource_type',
+          'resource_name',
+          'effect',
+        ])
         .execute();
-      await db.schema.createIndex('policies_resource_idx').on('policies').columns(['instance_id', 'resource_type', 'resource_name']).execute();
-      await db.schema.createTable('policy_changes')
+      await db.schema
+        .createIndex('policies_resource_idx')
+        .on('policies')
+        .columns(['instance_id', 'resource_type', 'resource_name'])
+        .execute();
+      await db.schema
+        .createTable('policy_changes')
         .addColumn('id', serial, (c) => (dialect === 'postgres' ? c.primaryKey() : c.primaryKey().autoIncrement()))
         .addColumn('instance_id', 'text', (c) => c.notNull().references('instances.id').onDelete('cascade'))
         .addColumn('policy_id', 'integer', (c) => c.notNull())
@@ -39,7 +53,11 @@ export function migration(dialect: Dialect) {
         .addColumn('policy', 'text', (c) => c.notNull())
         .addColumn('created_at', 'text', (c) => c.notNull())
         .execute();
-      await db.schema.createIndex('policy_changes_instance_idx').on('policy_changes').columns(['instance_id', 'id']).execute();
+      await db.schema
+        .createIndex('policy_changes_instance_idx')
+        .on('policy_changes')
+        .columns(['instance_id', 'id'])
+        .execute();
     },
     async down(db: Kysely<unknown>): Promise<void> {
       await db.schema.dropTable('policy_changes').ifExists().execute();

@@ -6,8 +6,11 @@ import type { Dialect } from '../dialect.js';
 export function migration(dialect: Dialect) {
   return {
     async up(db: Kysely<unknown>): Promise<void> {
-      await db.schema.createTable('audit_events')
-        .addColumn('id', dialect === 'postgres' ? 'bigserial' : 'integer', (c) => (dialect === 'postgres' ? c.primaryKey() : c.primaryKey().autoIncrement()))
+      await db.schema
+        .createTable('audit_events')
+        .addColumn('id', dialect === 'postgres' ? 'bigserial' : 'integer', (c) =>
+          dialect === 'postgres' ? c.primaryKey() : c.primaryKey().autoIncrement(),
+        )
         .addColumn('project_id', 'text', (c) => c.notNull())
         .addColumn('instance_id', 'text')
         .addColumn('principal', 'text', (c) => c.notNull())
@@ -17,7 +20,11 @@ export function migration(dialect: Dialect) {
         .addColumn('detail', 'text')
         .addColumn('created_at', 'text', (c) => c.notNull())
         .execute();
-      await db.schema.createIndex('audit_events_project_idx').on('audit_events').columns(['project_id', 'id']).execute();
+      await db.schema
+        .createIndex('audit_events_project_idx')
+        .on('audit_events')
+        .columns(['project_id', 'id'])
+        .execute();
     },
     async down(db: Kysely<unknown>): Promise<void> {
       await db.schema.dropTable('audit_events').ifExists().execute();

@@ -4,7 +4,8 @@ import { type Kysely, sql } from 'kysely';
 // services per project; agencies and authorized storage locations per account (domain);
 // access infos and access clients per instance.
 export async function up(db: Kysely<unknown>): Promise<void> {
-  await db.schema.createTable('agreements')
+  await db.schema
+    .createTable('agreements')
     .addColumn('project_id', 'text', (c) => c.notNull())
     .addColumn('name', 'text', (c) => c.notNull())
     .addColumn('version', 'text', (c) => c.notNull())
@@ -12,7 +13,8 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('signed_at', 'text', (c) => c.notNull())
     .addPrimaryKeyConstraint('agreements_pk', ['project_id', 'name'])
     .execute();
-  await db.schema.createTable('access_services')
+  await db.schema
+    .createTable('access_services')
     .addColumn('project_id', 'text', (c) => c.notNull())
     .addColumn('name', 'text', (c) => c.notNull())
     .addColumn('granted', 'integer', (c) => c.notNull())
@@ -20,7 +22,8 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('updated_at', 'text', (c) => c.notNull())
     .addPrimaryKeyConstraint('access_services_pk', ['project_id', 'name'])
     .execute();
-  await db.schema.createTable('agencies')
+  await db.schema
+    .createTable('agencies')
     .addColumn('domain_id', 'text', (c) => c.notNull())
     .addColumn('agency_type', 'text', (c) => c.notNull())
     .addColumn('name', 'text', (c) => c.notNull())
@@ -28,21 +31,24 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('created_at', 'text', (c) => c.notNull())
     .addPrimaryKeyConstraint('agencies_pk', ['domain_id', 'agency_type'])
     .execute();
-  await db.schema.createTable('authorized_locations')
+  await db.schema
+    .createTable('authorized_locations')
     .addColumn('domain_id', 'text', (c) => c.notNull())
     .addColumn('location', 'text', (c) => c.notNull())
     .addColumn('created_by', 'text', (c) => c.notNull())
     .addColumn('created_at', 'text', (c) => c.notNull())
     .addPrimaryKeyConstraint('authorized_locations_pk', ['domain_id', 'location'])
     .execute();
-  await db.schema.createTable('access_infos')
+  await db.schema
+    .createTable('access_infos')
     .addColumn('instance_id', 'text', (c) => c.notNull())
     .addColumn('domain', 'text', (c) => c.notNull())
     .addColumn('vpcep_id', 'text', (c) => c.notNull())
     .addColumn('created_at', 'text', (c) => c.notNull())
     .addPrimaryKeyConstraint('access_infos_pk', ['instance_id', 'domain'])
     .execute();
-  await db.schema.createTable('access_clients')
+  await db.schema
+    .createTable('access_clients')
     .addColumn('id', 'text', (c) => c.primaryKey())
     .addColumn('instance_id', 'text', (c) => c.notNull())
     .addColumn('name', 'text', (c) => c.notNull())
@@ -58,12 +64,24 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .execute();
   // A vended storage credential: a temporary key that only reaches these storage prefixes.
   await db.schema.alterTable('access_keys').addColumn('storage_scope', 'text').execute();
-  await db.schema.createIndex('access_clients_name_idx').on('access_clients').columns(['instance_id', 'name']).unique().execute();
+  await db.schema
+    .createIndex('access_clients_name_idx')
+    .on('access_clients')
+    .columns(['instance_id', 'name'])
+    .unique()
+    .execute();
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {
   await sql`ALTER TABLE access_keys DROP COLUMN storage_scope`.execute(db);
-  for (const t of ['access_clients', 'access_infos', 'authorized_locations', 'agencies', 'access_services', 'agreements']) {
+  for (const t of [
+    'access_clients',
+    'access_infos',
+    'authorized_locations',
+    'agencies',
+    'access_services',
+    'agreements',
+  ]) {
     await db.schema.dropTable(t).ifExists().execute();
   }
 }

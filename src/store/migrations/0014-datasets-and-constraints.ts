@@ -16,7 +16,8 @@ import type { Dialect } from '../dialect.js';
 export function migration(dialect: Dialect) {
   return {
     async up(db: Kysely<unknown>): Promise<void> {
-      await db.schema.createTable('datasets')
+      await db.schema
+        .createTable('datasets')
         .addColumn('id', 'text', (c) => c.notNull().unique())
         .addColumn('instance_id', 'text', (c) => c.notNull())
         .addColumn('catalog_name', 'text', (c) => c.notNull())
@@ -35,16 +36,32 @@ export function migration(dialect: Dialect) {
         .addColumn('updated_at', 'text', (c) => c.notNull())
         .addColumn('version', 'integer', (c) => c.notNull().defaultTo(1))
         .addPrimaryKeyConstraint('datasets_pk', ['instance_id', 'catalog_name', 'database_name', 'name'])
-        .addForeignKeyConstraint('datasets_database_fk', ['instance_id', 'catalog_name', 'database_name'], 'databases', ['instance_id', 'catalog_name', 'name'],
-          (fk) => fk.onDelete('cascade').onUpdate('cascade'))
+        .addForeignKeyConstraint(
+          'datasets_database_fk',
+          ['instance_id', 'catalog_name', 'database_name'],
+          'databases',
+          ['instance_id', 'catalog_name', 'name'],
+          (fk) => fk.onDelete('cascade').onUpdate('cascade'),
+        )
         .execute();
-      await db.schema.createIndex('datasets_format_idx').on('datasets').columns(['instance_id', 'catalog_name', 'database_name', 'format', 'name']).execute();
-      await db.schema.createIndex('datasets_owner_idx').on('datasets').columns(['instance_id', 'owner', 'catalog_name', 'database_name']).execute();
+      await db.schema
+        .createIndex('datasets_format_idx')
+        .on('datasets')
+        .columns(['instance_id', 'catalog_name', 'database_name', 'format', 'name'])
+        .execute();
+      await db.schema
+        .createIndex('datasets_owner_idx')
+        .on('datasets')
+        .columns(['instance_id', 'owner', 'catalog_name', 'database_name'])
+        .execute();
       if (dialect === 'postgres') {
-        await sql`CREATE INDEX datasets_name_pattern_idx ON datasets (instance_id, catalog_name, database_name, name text_pattern_ops)`.execute(db);
+        await sql`CREATE INDEX datasets_name_pattern_idx ON datasets (instance_id, catalog_name, database_name, name text_pattern_ops)`.execute(
+          db,
+        );
       }
 
-      await db.schema.createTable('table_constraints')
+      await db.schema
+        .createTable('table_constraints')
         .addColumn('id', 'text', (c) => c.primaryKey())
         .addColumn('table_id', 'text', (c) => c.notNull().references('tables.id').onDelete('cascade'))
         .addColumn('name', 'text', (c) => c.notNull())
@@ -63,9 +80,18 @@ export function migration(dialect: Dialect) {
         .addColumn('created_at', 'text', (c) => c.notNull())
         .addUniqueConstraint('table_constraints_name_uq', ['table_id', 'name'])
         .execute();
-      await db.schema.createIndex('table_constraints_one_primary_key').on('table_constraints').column('table_id').unique()
-        .where(sql.ref('constraint_type'), '=', 'PRIMARY_KEY').execute();
-      await db.schema.createIndex('table_constraints_parent_idx').on('table_constraints').column('parent_constraint_id').execute();
+      await db.schema
+        .createIndex('table_constraints_one_primary_key')
+        .on('table_constraints')
+        .column('table_id')
+        .unique()
+        .where(sql.ref('constraint_type'), '=', 'PRIMARY_KEY')
+        .execute();
+      await db.schema
+        .createIndex('table_constraints_parent_idx')
+        .on('table_constraints')
+        .column('parent_constraint_id')
+        .execute();
     },
     async down(db: Kysely<unknown>): Promise<void> {
       await db.schema.dropTable('table_constraints').ifExists().execute();

@@ -7,7 +7,8 @@ import type { Dialect } from '../dialect.js';
 export function migration(dialect: Dialect) {
   return {
     async up(db: Kysely<unknown>): Promise<void> {
-      await db.schema.createTable('lf_jobs')
+      await db.schema
+        .createTable('lf_jobs')
         .addColumn('id', 'text', (c) => c.primaryKey())
         .addColumn('instance_id', 'text', (c) => c.notNull())
         .addColumn('name', 'text', (c) => c.notNull())
@@ -22,7 +23,8 @@ export function migration(dialect: Dialect) {
         .addColumn('updated_at', 'text', (c) => c.notNull())
         .execute();
       await db.schema.createIndex('lf_jobs_name_idx').on('lf_jobs').columns(['instance_id', 'name']).unique().execute();
-      await db.schema.createTable('lf_job_runs')
+      await db.schema
+        .createTable('lf_job_runs')
         .addColumn('id', 'text', (c) => c.primaryKey())
         .addColumn('job_id', 'text', (c) => c.notNull())
         .addColumn('instance_id', 'text', (c) => c.notNull())
@@ -43,12 +45,25 @@ export function migration(dialect: Dialect) {
         .addColumn('started_at', 'text')
         .addColumn('ended_at', 'text')
         .execute();
-      await db.schema.createIndex('lf_job_runs_job_idx').on('lf_job_runs').columns(['job_id', 'submitted_at']).execute();
-      await db.schema.createIndex('lf_job_runs_status_idx').on('lf_job_runs').columns(['status', 'submitted_at']).execute();
+      await db.schema
+        .createIndex('lf_job_runs_job_idx')
+        .on('lf_job_runs')
+        .columns(['job_id', 'submitted_at'])
+        .execute();
+      await db.schema
+        .createIndex('lf_job_runs_status_idx')
+        .on('lf_job_runs')
+        .columns(['status', 'submitted_at'])
+        .execute();
       // One active run per job, decided by the database.
-      await sql`CREATE UNIQUE INDEX lf_job_runs_active_idx ON lf_job_runs (job_id) WHERE status IN ('SUBMITTED', 'RUNNING')`.execute(db);
-      await db.schema.createTable('lf_job_run_logs')
-        .addColumn('id', dialect === 'postgres' ? 'bigserial' : 'integer', (c) => (dialect === 'postgres' ? c.primaryKey() : c.primaryKey().autoIncrement()))
+      await sql`CREATE UNIQUE INDEX lf_job_runs_active_idx ON lf_job_runs (job_id) WHERE status IN ('SUBMITTED', 'RUNNING')`.execute(
+        db,
+      );
+      await db.schema
+        .createTable('lf_job_run_logs')
+        .addColumn('id', dialect === 'postgres' ? 'bigserial' : 'integer', (c) =>
+          dialect === 'postgres' ? c.primaryKey() : c.primaryKey().autoIncrement(),
+        )
         .addColumn('run_id', 'text', (c) => c.notNull())
         .addColumn('at', 'text', (c) => c.notNull())
         .addColumn('level', 'text', (c) => c.notNull())

@@ -1,14 +1,14 @@
 // What the Iceberg operations share: their defaults in the operation table, the caller's checked
 // and rate-counted warehouse, and Idempotency-Key handling.
 import { createHash } from 'node:crypto';
-import type { TSchema } from 'typebox';
 import type { FastifyRequest } from 'fastify';
+import type { TSchema } from 'typebox';
 import type { AppServices } from '../../../services/app-services.js';
-import { pathLevels, type Caller, type Warehouse } from '../../../services/iceberg/catalog-service.js';
+import { type Caller, pathLevels, type Warehouse } from '../../../services/iceberg/catalog-service.js';
 import type { Recorder } from '../../../services/iceberg/idempotency.js';
 import { stringifyIceberg } from '../../../services/iceberg/json.js';
 import { finalRefusal } from '../../iceberg-wire.js';
-import { type HandlerContext, operation, type Operation } from '../../operation.js';
+import { type HandlerContext, type Operation, operation } from '../../operation.js';
 
 export const V1 = '/iceberg/v1';
 export const NAMESPACES = `${V1}/{prefix}/namespaces`;

@@ -3,7 +3,7 @@
 // IcebergCatalog's. The config endpoint lists exactly the endpoints of this table.
 import { timingSafeEqual } from 'node:crypto';
 import type { AppServices } from '../../../services/app-services.js';
-import { PREFIX_SEPARATOR, type Caller } from '../../../services/iceberg/catalog-service.js';
+import { type Caller, PREFIX_SEPARATOR } from '../../../services/iceberg/catalog-service.js';
 import { IDEMPOTENCY_LIFETIME } from '../../../services/iceberg/idempotency.js';
 import type { Operation } from '../../operation.js';
 import { CatalogConfig, ConfigQuery, OAuthTokenRequest, OAuthTokenResponse } from '../../schemas/iceberg.js';

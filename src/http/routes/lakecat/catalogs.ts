@@ -1,6 +1,6 @@
 import { Type } from 'typebox';
 import type { AppServices } from '../../../services/app-services.js';
-import { operation, type Operation } from '../../operation.js';
+import { type Operation, operation } from '../../operation.js';
 import { CatalogName, CatalogPath, InstanceScope, OwnerSource, OwnerType } from '../../schemas/lakecat.js';
 
 const GROUP = 'LakeCat/Catalog';
@@ -19,38 +19,83 @@ const CatalogInput = Type.Object({
   ...Owner,
 });
 const Catalog = Type.Object({
-  catalog_name: Type.String(), description: Type.Optional(Type.String()), location: Type.String(),
-  database_location_list: Type.Array(Type.String()), owner: Type.String(), owner_type: Type.String(), owner_source: Type.String(),
-  create_time: Type.String(), update_time: Type.String(),
+  catalog_name: Type.String(),
+  description: Type.Optional(Type.String()),
+  location: Type.String(),
+  database_location_list: Type.Array(Type.String()),
+  owner: Type.String(),
+  owner_type: Type.String(),
+  owner_source: Type.String(),
+  create_time: Type.String(),
+  update_time: Type.String(),
 });
 
 export function catalogOperations(s: AppServices): Operation[] {
   const c = s.catalogs;
   return [
     operation({
-      name: 'CreateCatalog', action: 'catalog.create', group: GROUP, method: 'POST', path: '/v1/{project_id}/instances/{instance_id}/catalogs', status: 201,
-      params: InstanceScope, body: CatalogInput, response: Catalog, rateLimited: true,
+      name: 'CreateCatalog',
+      action: 'catalog.create',
+      group: GROUP,
+      method: 'POST',
+      path: '/v1/{project_id}/instances/{instance_id}/catalogs',
+      status: 201,
+      params: InstanceScope,
+      body: CatalogInput,
+      response: Catalog,
+      rateLimited: true,
       handler: ({ principal, params, body }) => c.create(principal, params.project_id, params.instance_id, body),
     }),
     operation({
-      name: 'ListCatalogs', action: 'catalog.list', group: GROUP, method: 'GET', path: '/v1/{project_id}/instances/{instance_id}/catalogs', status: 200,
-      params: InstanceScope, response: Type.Array(Catalog), rateLimited: true,
+      name: 'ListCatalogs',
+      action: 'catalog.list',
+      group: GROUP,
+      method: 'GET',
+      path: '/v1/{project_id}/instances/{instance_id}/catalogs',
+      status: 200,
+      params: InstanceScope,
+      response: Type.Array(Catalog),
+      rateLimited: true,
       handler: ({ principal, params }) => c.list(principal, params.project_id, params.instance_id),
     }),
     operation({
-      name: 'ShowCatalog', action: 'catalog.show', group: GROUP, method: 'GET', path: '/v1/{project_id}/instances/{instance_id}/catalogs/{catalog_name}', status: 200,
-      params: CatalogPath, response: Catalog, rateLimited: true,
+      name: 'ShowCatalog',
+      action: 'catalog.show',
+      group: GROUP,
+      method: 'GET',
+      path: '/v1/{project_id}/instances/{instance_id}/catalogs/{catalog_name}',
+      status: 200,
+      params: CatalogPath,
+      response: Catalog,
+      rateLimited: true,
       handler: ({ principal, params }) => c.show(principal, params.project_id, params.instance_id, params.catalog_name),
     }),
     operation({
-      name: 'UpdateCatalog', action: 'catalog.alter', group: GROUP, method: 'PUT', path: '/v1/{project_id}/instances/{instance_id}/catalogs/{catalog_name}', status: 200,
-      params: CatalogPath, body: CatalogInput, response: Catalog, rateLimited: true,
-      handler: ({ principal, params, body }) => c.update(principal, params.project_id, params.instance_id, params.catalog_name, body),
+      name: 'UpdateCatalog',
+      action: 'catalog.alter',
+      group: GROUP,
+      method: 'PUT',
+      path: '/v1/{project_id}/instances/{instance_id}/catalogs/{catalog_name}',
+      status: 200,
+      params: CatalogPath,
+      body: CatalogInput,
+      response: Catalog,
+      rateLimited: true,
+      handler: ({ principal, params, body }) =>
+        c.update(principal, params.project_id, params.instance_id, params.catalog_name, body),
     }),
     operation({
-      name: 'DeleteCatalog', action: 'catalog.drop', group: GROUP, method: 'DELETE', path: '/v1/{project_id}/instances/{instance_id}/catalogs/{catalog_name}', status: 200,
-      params: CatalogPath, rateLimited: true,
-      handler: async ({ principal, params }) => { await c.delete(principal, params.project_id, params.instance_id, params.catalog_name); },
+      name: 'DeleteCatalog',
+      action: 'catalog.drop',
+      group: GROUP,
+      method: 'DELETE',
+      path: '/v1/{project_id}/instances/{instance_id}/catalogs/{catalog_name}',
+      status: 200,
+      params: CatalogPath,
+      rateLimited: true,
+      handler: async ({ principal, params }) => {
+        await c.delete(principal, params.project_id, params.instance_id, params.catalog_name);
+      },
     }),
   ];
 }

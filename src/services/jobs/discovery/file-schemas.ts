@@ -1,13 +1,16 @@
-import { parquetMetadataAsync, parquetSchema } from 'hyparquet';
-import type { SchemaTree } from 'hyparquet';
 import avro from 'avsc';
 import { parse as parseCsv } from 'csv-parse/sync';
+import type { SchemaTree } from 'hyparquet';
+import { parquetMetadataAsync, parquetSchema } from 'hyparquet';
 
 // Reading a table schema from one data file, in Hive type names. Parquet and Avro carry their
 // schema; CSV (with a header) and JSON lines are typed from a sample of their rows.
 
 export type FileFormat = 'parquet' | 'csv' | 'json' | 'avro';
-export interface Column { column_name: string; column_type: string }
+export interface Column {
+  column_name: string;
+  column_type: string;
+}
 
 /** Rows read from a text file to infer its types. */
 const SAMPLE_ROWS = 1000;
@@ -22,7 +25,10 @@ export function formatOf(key: string): FileFormat | undefined {
 }
 
 /** A file read in pieces: large data files are never loaded whole. */
-export interface FileBytes { size: number; range(start: number, end: number): Promise<Buffer> }
+export interface FileBytes {
+  size: number;
+  range(start: number, end: number): Promise<Buffer>;
+}
 
 /** How much of a text file is read for its sample: the first rows, not the whole file. */
 const TEXT_SAMPLE_BYTES = 8 * 1024 * 1024;
@@ -39,10 +45,14 @@ async function textSample(file: FileBytes): Promise<Buffer> {
 
 export async function readSchema(format: FileFormat, file: FileBytes): Promise<Column[]> {
   switch (format) {
-    case 'parquet': return parquetColumns(file);
-    case 'csv': return csvColumns(await textSample(file));
-    case 'json': return jsonColumns(await textSample(file));
-    case 'avro': return avroColumns(await file.range(0, Math.min(file.size, AVRO_HEADER_BYTES)));
+    case 'parquet':
+      return parquetColumns(file);
+    case 'csv':
+      return csvColumns(await textSample(file));
+    case 'json':
+      return jsonColumns(await textSample(file));
+    case 'avro':
+      return avroColumns(await file.range(0, Math.min(file.size, AVRO_HEADER_BYTES)));
   }
 }
 
@@ -55,7 +65,7 @@ function parquetType(t: SchemaTree): string {
     if (logical?.type === 'LIST' || e.converted_type === 'LIST') {
       const repeated = t.children[0] as SchemaTree;
       // A LIST wraps a repeated group of one element (or the element itself, in legacy files).
-      const element = repeated.children.length === 1 ? repeated.children[0] as SchemaTree : repeated;
+      const element = repeated.children.length === 1 ? (repeated.children[0] as SchemaTree) : repeated;
       return `array<${parquetType(element)}>`;
     }
     if (logical?.type === 'MAP' || e.converted_type === 'MAP' || e.converted_type === 'MAP_KEY_VALUE') {
@@ -67,26 +77,57 @@ function parquetType(t: SchemaTree): string {
   if (logical?.type === 'DECIMAL') return `decimal(${logical.precision},${logical.scale})`;
   if (e.converted_type === 'DECIMAL') return `decimal(${e.precision ?? 38},${e.scale ?? 0})`;
   if (logical?.type === 'DATE' || e.converted_type === 'DATE') return 'date';
-  if (logical?.type === 'TIMESTAMP' || e.converted_type === 'TIMESTAMP_MILLIS' || e.converted_type === 'TIMESTAMP_MICROS') return 'timestamp';
-  if (logical?.type === 'STRING' || logical?.type === 'ENUM' || logical?.type === 'JSON' || logical?.type === 'UUID' || e.converted_type === 'UTF8' || e.converted_type === 'ENUM' || e.converted_type === 'JSON') return 'string';
-  if (logical?.type === 'INTEGER') return logical.bitWidth <= 8 ? 'tinyint' : logical.bitWidth <= 16 ? 'smallint' : logical.bitWidth <= 32 ? 'int' : 'bigint';
+  if (
+    logical?.type === 'TIMESTAMP' ||
+    e.converted_type === 'TIMESTAMP_MILLIS' ||
+    e.converted_type === 'TIMESTAMP_MICROS'
+  )
+    return 'timestamp';
+  if (
+    logical?.type === 'STRING' ||
+    logical?.type === 'ENUM' ||
+    logical?.type === 'JSON' ||
+    logical?.type === 'UUID' ||
+    e.converted_type === 'UTF8' ||
+    e.converted_type === 'ENUM' ||
+    e.converted_type === 'JSON'
+  )
+    return 'string';
+  if (logical?.type === 'INTEGER')
+    return logical.bitWidth <= 8
+      ? 'tinyint'
+      : logical.bitWidth <= 16
+        ? 'smallint'
+        : logical.bitWidth <= 32
+          ? 'int'
+          : 'bigint';
   if (e.converted_type === 'INT_8') return 'tinyint';
   if (e.converted_type === 'INT_16') return 'smallint';
   switch (e.type) {
-    case 'BOOLEAN': return 'boolean';
-    case 'INT32': return 'int';
-    case 'INT64': return 'bigint';
-    case 'INT96': return 'timestamp';
-    case 'FLOAT': return 'float';
-    case 'DOUBLE': return 'double';
-    default: return 'binary';
+    case 'BOOLEAN':
+      return 'boolean';
+    case 'INT32':
+      return 'int';
+    case 'INT64':
+      return 'bigint';
+    case 'INT96':
+      return 'timestamp';
+    case 'FLOAT':
+      return 'float';
+    case 'DOUBLE':
+      return 'double';
+    default:
+      return 'binary';
   }
 }
 
 /** Only the footer is read: its length is in the last 8 bytes, the schema just before them. */
 async function parquetColumns(file: FileBytes): Promise<Column[]> {
   const asArrayBuffer = (b: Buffer) => b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer;
-  const metadata = await parquetMetadataAsync({ byteLength: file.size, slice: async (start: number, end?: number) => asArrayBuffer(await file.range(start, end ?? file.size)) });
+  const metadata = await parquetMetadataAsync({
+    byteLength: file.size,
+    slice: async (start: number, end?: number) => asArrayBuffer(await file.range(start, end ?? file.size)),
+  });
   const tree = parquetSchema(metadata);
   return tree.children.map((c) => ({ column_name: c.element.name, column_type: parquetType(c) }));
 }
@@ -117,7 +158,8 @@ function textType(value: string): string {
   const v = value.trim();
   if (/^(true|false)$/i.test(v)) return 'boolean';
   if (INT32.test(v) && Math.abs(Number(v)) <= 2_147_483_647) return 'int';
-  if (INTEGER.test(v) && BigInt(v) <= 9_223_372_036_854_775_807n && BigInt(v) >= -9_223_372_036_854_775_808n) return 'bigint';
+  if (INTEGER.test(v) && BigInt(v) <= 9_223_372_036_854_775_807n && BigInt(v) >= -9_223_372_036_854_775_808n)
+    return 'bigint';
   if (DECIMAL.test(v)) return 'double';
   if (DATE.test(v)) return 'date';
   if (TIMESTAMP.test(v)) return 'timestamp';
@@ -126,14 +168,22 @@ function textType(value: string): string {
 
 /** Folds a sample's value types: text wins over anything it cannot be widened with. */
 function fold(types: Map<string, string | undefined>, name: string, t: string | undefined): void {
-  if (t === undefined) { if (!types.has(name)) types.set(name, undefined); return; }
+  if (t === undefined) {
+    if (!types.has(name)) types.set(name, undefined);
+    return;
+  }
   const seen = types.get(name);
-  types.set(name, seen === undefined ? t : widen(seen, t) ?? 'string');
+  types.set(name, seen === undefined ? t : (widen(seen, t) ?? 'string'));
 }
 
 function csvColumns(bytes: Buffer): Column[] {
   const text = bytes.toString('utf8');
-  const rows = parseCsv(text, { to_line: SAMPLE_ROWS + 1, relax_column_count: true, skip_empty_lines: true, bom: true }) as string[][];
+  const rows = parseCsv(text, {
+    to_line: SAMPLE_ROWS + 1,
+    relax_column_count: true,
+    skip_empty_lines: true,
+    bom: true,
+  }) as string[][];
   const header = rows[0];
   if (!header || header.length === 0) throw new Error('the CSV file has no header row');
   const types = new Map<string, string | undefined>();
@@ -150,10 +200,16 @@ function jsonType(v: unknown): string | undefined {
   if (v === null || v === undefined) return undefined;
   if (typeof v === 'boolean') return 'boolean';
   if (typeof v === 'number') return Number.isInteger(v) ? (Math.abs(v) <= 2_147_483_647 ? 'int' : 'bigint') : 'double';
-  if (typeof v === 'string') { const t = textType(v); return t === 'date' || t === 'timestamp' ? t : 'string'; }
+  if (typeof v === 'string') {
+    const t = textType(v);
+    return t === 'date' || t === 'timestamp' ? t : 'string';
+  }
   if (Array.isArray(v)) {
     let inner: string | undefined;
-    for (const x of v) { const t = jsonType(x); if (t) inner = inner === undefined ? t : widen(inner, t) ?? 'string'; }
+    for (const x of v) {
+      const t = jsonType(x);
+      if (t) inner = inner === undefined ? t : (widen(inner, t) ?? 'string');
+    }
     return `array<${inner ?? 'string'}>`;
   }
   const fields = Object.entries(v as Record<string, unknown>).map(([k, x]) => `${k}:${jsonType(x) ?? 'string'}`);
@@ -167,7 +223,11 @@ function jsonColumns(bytes: Buffer): Column[] {
     if (!line.trim()) continue;
     if (++n > SAMPLE_ROWS) break;
     let row: unknown;
-    try { row = JSON.parse(line); } catch { throw new Error(`line ${n} is not JSON`); }
+    try {
+      row = JSON.parse(line);
+    } catch {
+      throw new Error(`line ${n} is not JSON`);
+    }
     if (!row || typeof row !== 'object' || Array.isArray(row)) throw new Error(`line ${n} is not a JSON object`);
     for (const [k, v] of Object.entries(row as Record<string, unknown>)) {
       const t = jsonType(v);
@@ -182,26 +242,58 @@ function jsonColumns(bytes: Buffer): Column[] {
 
 // --- Avro: the writer's schema from the file header.
 
-type AvroSchema = string | { type: unknown; logicalType?: string; precision?: number; scale?: number; items?: AvroSchema; values?: AvroSchema; fields?: { name: string; type: AvroSchema }[] } | AvroSchema[];
+type AvroSchema =
+  | string
+  | {
+      type: unknown;
+      logicalType?: string;
+      precision?: number;
+      scale?: number;
+      items?: AvroSchema;
+      values?: AvroSchema;
+      fields?: { name: string; type: AvroSchema }[];
+    }
+  | AvroSchema[];
 
 function avroType(s: AvroSchema): string {
   if (Array.isArray(s)) {
     const branches = s.filter((b) => b !== 'null');
-    return branches.length === 1 ? avroType(branches[0] as AvroSchema) : `uniontype<${branches.map(avroType).join(',')}>`;
+    return branches.length === 1
+      ? avroType(branches[0] as AvroSchema)
+      : `uniontype<${branches.map(avroType).join(',')}>`;
   }
   if (typeof s === 'string') {
-    return ({ int: 'int', long: 'bigint', float: 'float', double: 'double', boolean: 'boolean', string: 'string', bytes: 'binary', null: 'void' } as Record<string, string>)[s] ?? 'string';
+    return (
+      (
+        {
+          int: 'int',
+          long: 'bigint',
+          float: 'float',
+          double: 'double',
+          boolean: 'boolean',
+          string: 'string',
+          bytes: 'binary',
+          null: 'void',
+        } as Record<string, string>
+      )[s] ?? 'string'
+    );
   }
   if (s.logicalType === 'date') return 'date';
   if (s.logicalType === 'timestamp-millis' || s.logicalType === 'timestamp-micros') return 'timestamp';
   if (s.logicalType === 'decimal') return `decimal(${s.precision ?? 38},${s.scale ?? 0})`;
   switch (s.type) {
-    case 'record': return `struct<${(s.fields ?? []).map((f) => `${f.name}:${avroType(f.type)}`).join(',')}>`;
-    case 'array': return `array<${avroType(s.items as AvroSchema)}>`;
-    case 'map': return `map<string,${avroType(s.values as AvroSchema)}>`;
-    case 'enum': return 'string';
-    case 'fixed': return 'binary';
-    default: return avroType(s.type as AvroSchema);
+    case 'record':
+      return `struct<${(s.fields ?? []).map((f) => `${f.name}:${avroType(f.type)}`).join(',')}>`;
+    case 'array':
+      return `array<${avroType(s.items as AvroSchema)}>`;
+    case 'map':
+      return `map<string,${avroType(s.values as AvroSchema)}>`;
+    case 'enum':
+      return 'string';
+    case 'fixed':
+      return 'binary';
+    default:
+      return avroType(s.type as AvroSchema);
   }
 }
 
@@ -210,7 +302,10 @@ function avroColumns(bytes: Buffer): Promise<Column[]> {
     const decoder = new avro.streams.BlockDecoder();
     decoder.on('metadata', (_type: unknown, _codec: unknown, header: { meta: Record<string, Buffer> }) => {
       try {
-        const schema = JSON.parse((header.meta['avro.schema'] as Buffer).toString('utf8')) as { type: string; fields?: { name: string; type: AvroSchema }[] };
+        const schema = JSON.parse((header.meta['avro.schema'] as Buffer).toString('utf8')) as {
+          type: string;
+          fields?: { name: string; type: AvroSchema }[];
+        };
         if (schema.type !== 'record' || !schema.fields) throw new Error('the Avro file does not hold records');
         resolve(schema.fields.map((f) => ({ column_name: f.name, column_type: avroType(f.type) })));
       } catch (err) {
@@ -228,21 +323,35 @@ function avroColumns(bytes: Buffer): Promise<Column[]> {
 /** Storage descriptor fields Hive engines need to read a format. */
 export function storageOf(format: FileFormat): Record<string, unknown> {
   switch (format) {
-    case 'parquet': return {
-      input_format: 'org.apache.hadoop.hive.ql.io.parquet.MapredParquetInputFormat', output_format: 'org.apache.hadoop.hive.ql.io.parquet.MapredParquetOutputFormat',
-      serde_info: { serialization_library: 'org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe', parameters: {} },
-    };
-    case 'csv': return {
-      input_format: 'org.apache.hadoop.mapred.TextInputFormat', output_format: 'org.apache.hadoop.hive.ql.io.HiveIgnoreKeyTextOutputFormat',
-      serde_info: { serialization_library: 'org.apache.hadoop.hive.serde2.OpenCSVSerde', parameters: { separatorChar: ',', quoteChar: '"' } },
-    };
-    case 'json': return {
-      input_format: 'org.apache.hadoop.mapred.TextInputFormat', output_format: 'org.apache.hadoop.hive.ql.io.HiveIgnoreKeyTextOutputFormat',
-      serde_info: { serialization_library: 'org.apache.hive.hcatalog.data.JsonSerDe', parameters: {} },
-    };
-    case 'avro': return {
-      input_format: 'org.apache.hadoop.hive.ql.io.avro.AvroContainerInputFormat', output_format: 'org.apache.hadoop.hive.ql.io.avro.AvroContainerOutputFormat',
-      serde_info: { serialization_library: 'org.apache.hadoop.hive.serde2.avro.AvroSerDe', parameters: {} },
-    };
+    case 'parquet':
+      return {
+        input_format: 'org.apache.hadoop.hive.ql.io.parquet.MapredParquetInputFormat',
+        output_format: 'org.apache.hadoop.hive.ql.io.parquet.MapredParquetOutputFormat',
+        serde_info: {
+          serialization_library: 'org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe',
+          parameters: {},
+        },
+      };
+    case 'csv':
+      return {
+        input_format: 'org.apache.hadoop.mapred.TextInputFormat',
+        output_format: 'org.apache.hadoop.hive.ql.io.HiveIgnoreKeyTextOutputFormat',
+        serde_info: {
+          serialization_library: 'org.apache.hadoop.hive.serde2.OpenCSVSerde',
+          parameters: { separatorChar: ',', quoteChar: '"' },
+        },
+      };
+    case 'json':
+      return {
+        input_format: 'org.apache.hadoop.mapred.TextInputFormat',
+        output_format: 'org.apache.hadoop.hive.ql.io.HiveIgnoreKeyTextOutputFormat',
+        serde_info: { serialization_library: 'org.apache.hive.hcatalog.data.JsonSerDe', parameters: {} },
+      };
+    case 'avro':
+      return {
+        input_format: 'org.apache.hadoop.hive.ql.io.avro.AvroContainerInputFormat',
+        output_format: 'org.apache.hadoop.hive.ql.io.avro.AvroContainerOutputFormat',
+        serde_info: { serialization_library: 'org.apache.hadoop.hive.serde2.avro.AvroSerDe', parameters: {} },
+      };
   }
 }

@@ -3,16 +3,20 @@
  * password or the raw URL (which may carry one).
  */
 export type HmsSourceErrorKind =
-  | 'invalid_connection'     // the URL or datasource type is wrong
-  | 'connection_failed'      // unreachable, refused, timed out, TLS, connection lost
-  | 'authentication_failed'  // wrong user or password, or the user may not use that database
-  | 'unknown_database'       // the server has no database of that name
-  | 'not_hms'                // the database holds no (complete) Hive Metastore schema
-  | 'not_found'              // the catalog, database or table is not in the metastore
-  | 'read_failed';           // a query failed after connecting
+  | 'invalid_connection' // the URL or datasource type is wrong
+  | 'connection_failed' // unreachable, refused, timed out, TLS, connection lost
+  | 'authentication_failed' // wrong user or password, or the user may not use that database
+  | 'unknown_database' // the server has no database of that name
+  | 'not_hms' // the database holds no (complete) Hive Metastore schema
+  | 'not_found' // the catalog, database or table is not in the metastore
+  | 'read_failed'; // a query failed after connecting
 
 export class HmsSourceError extends Error {
-  constructor(readonly kind: HmsSourceErrorKind, message: string, readonly driverCode?: string) {
+  constructor(
+    readonly kind: HmsSourceErrorKind,
+    message: string,
+    readonly driverCode?: string,
+  ) {
     super(message);
     this.name = 'HmsSourceError';
   }

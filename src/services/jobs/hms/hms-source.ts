@@ -4,9 +4,9 @@ import { connectPostgres } from './postgres-source.js';
 import { checkSize, inspectSchema, SqlHmsSource, type SqlPort } from './sql-reader.js';
 import type { HmsConnection, HmsDatasourceType, HmsSource, HmsSourceOptions } from './types.js';
 
-export * from './types.js';
 export { HmsSourceError, type HmsSourceErrorKind } from './errors.js';
-export { parseJdbcUrl, type JdbcTarget } from './jdbc-url.js';
+export { type JdbcTarget, parseJdbcUrl } from './jdbc-url.js';
+export * from './types.js';
 
 const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
 
@@ -15,11 +15,17 @@ const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
  * Fails with an HmsSourceError when the URL is wrong, the server cannot be reached or refuses
  * the credentials, the database holds no metastore schema, or the catalog is not in it.
  */
-export async function openHmsSource(type: HmsDatasourceType, connection: HmsConnection, sourceCatalog: string, options: HmsSourceOptions = {}): Promise<HmsSource> {
+export async function openHmsSource(
+  type: HmsDatasourceType,
+  connection: HmsConnection,
+  sourceCatalog: string,
+  options: HmsSourceOptions = {},
+): Promise<HmsSource> {
   const target = parseJdbcUrl(type, connection);
   if (options.listPageSize !== undefined) checkSize('listPageSize', options.listPageSize);
   const timeout = options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
-  const port: SqlPort = target.dialect === 'mysql' ? await connectMysql(target, timeout) : await connectPostgres(target, timeout);
+  const port: SqlPort =
+    target.dialect === 'mysql' ? await connectMysql(target, timeout) : await connectPostgres(target, timeout);
   const server = `${target.dialect === 'mysql' ? 'MySQL' : 'PostgreSQL'} ${describeTarget(target)}`;
   // Hive stores catalog names in lower case.
   const catalog = sourceCatalog.trim().toLowerCase();
@@ -27,7 +33,10 @@ export async function openHmsSource(type: HmsDatasourceType, connection: HmsConn
     const schema = await inspectSchema(port, server);
     const source = new SqlHmsSource(port, catalog, schema, options.listPageSize);
     await source.checkCatalog();
-    options.log?.('info', `reading catalog ${catalog} of a Hive Metastore ${schema.generation} schema${schema.version ? ` (version ${schema.version})` : ''} in ${server} as ${target.user ?? '(default user)'}`);
+    options.log?.(
+      'info',
+      `reading catalog ${catalog} of a Hive Metastore ${schema.generation} schema${schema.version ? ` (version ${schema.version})` : ''} in ${server} as ${target.user ?? '(default user)'}`,
+    );
     return source;
   } catch (err) {
     await port.close();

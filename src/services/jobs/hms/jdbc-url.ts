@@ -18,14 +18,17 @@ export interface JdbcTarget {
 }
 
 const DIALECT_OF: Record<HmsDatasourceType, HmsDialect> = {
-  OPEN_FOR_MYSQL: 'mysql', MRS_RDS_FOR_MYSQL: 'mysql', MRS_RDS_FOR_PG: 'postgres',
+  OPEN_FOR_MYSQL: 'mysql',
+  MRS_RDS_FOR_MYSQL: 'mysql',
+  MRS_RDS_FOR_PG: 'postgres',
 };
 const SCHEME_DIALECT: Record<string, HmsDialect> = { mysql: 'mysql', mariadb: 'mysql', postgresql: 'postgres' };
 const DEFAULT_PORT: Record<HmsDialect, number> = { mysql: 3306, postgres: 5432 };
 const SHAPE = 'jdbc:mysql://host:port/database, jdbc:mariadb://… or jdbc:postgresql://host:port/database';
 
 /** Host, port and database only: what messages and logs may show of a connection. */
-export const describeTarget = (t: JdbcTarget) => `${t.host.includes(':') ? `[${t.host}]` : t.host}:${t.port}/${t.database}`;
+export const describeTarget = (t: JdbcTarget) =>
+  `${t.host.includes(':') ? `[${t.host}]` : t.host}:${t.port}/${t.database}`;
 
 /** The TLS a URL asks for through the parameters Connector/J, the MariaDB connector and pgJDBC understand. */
 function tlsOf(q: URLSearchParams): JdbcTarget['tls'] {
@@ -37,7 +40,7 @@ function tlsOf(q: URLSearchParams): JdbcTarget['tls'] {
   if (mode !== undefined) {
     if (mode.startsWith('verify')) return 'verified';
     if (mode === 'required' || mode === 'require' || mode === 'trust') return 'unverified';
-    return 'off';  // disable(d), allow, prefer(red): the drivers here cannot fall back, so plain
+    return 'off'; // disable(d), allow, prefer(red): the drivers here cannot fall back, so plain
   }
   const on = get('usessl') ?? get('ssl');
   if (on === 'true') return get('verifyservercertificate') === 'false' ? 'unverified' : 'verified';
@@ -50,13 +53,21 @@ function tlsOf(q: URLSearchParams): JdbcTarget['tls'] {
  */
 export function parseJdbcUrl(type: HmsDatasourceType, connection: HmsConnection): JdbcTarget {
   const dialect = DIALECT_OF[type];
-  if (!dialect) throw new HmsSourceError('invalid_connection', `unknown datasource type ${JSON.stringify(type)} (expected OPEN_FOR_MYSQL, MRS_RDS_FOR_MYSQL or MRS_RDS_FOR_PG)`);
+  if (!dialect)
+    throw new HmsSourceError(
+      'invalid_connection',
+      `unknown datasource type ${JSON.stringify(type)} (expected OPEN_FOR_MYSQL, MRS_RDS_FOR_MYSQL or MRS_RDS_FOR_PG)`,
+    );
   const raw = (connection.jdbc_url ?? '').trim();
   const m = /^jdbc:([a-z]+):(\/\/.*)$/i.exec(raw);
   const scheme = m?.[1]?.toLowerCase();
-  if (!m || !scheme || !SCHEME_DIALECT[scheme]) throw new HmsSourceError('invalid_connection', `jdbc_url is not a JDBC URL this reader knows (expected ${SHAPE})`);
+  if (!m || !scheme || !SCHEME_DIALECT[scheme])
+    throw new HmsSourceError('invalid_connection', `jdbc_url is not a JDBC URL this reader knows (expected ${SHAPE})`);
   if (SCHEME_DIALECT[scheme] !== dialect) {
-    throw new HmsSourceError('invalid_connection', `jdbc_url is a jdbc:${scheme} URL but the datasource type ${type} needs ${dialect === 'mysql' ? 'jdbc:mysql or jdbc:mariadb' : 'jdbc:postgresql'}`);
+    throw new HmsSourceError(
+      'invalid_connection',
+      `jdbc_url is a jdbc:${scheme} URL but the datasource type ${type} needs ${dialect === 'mysql' ? 'jdbc:mysql or jdbc:mariadb' : 'jdbc:postgresql'}`,
+    );
   }
   let url: URL;
   try {
@@ -65,7 +76,11 @@ export function parseJdbcUrl(type: HmsDatasourceType, connection: HmsConnection)
     throw new HmsSourceError('invalid_connection', `jdbc_url is malformed (expected ${SHAPE})`);
   }
   const host = url.hostname.replace(/^\[(.*)\]$/, '$1');
-  if (!host || host.includes(',')) throw new HmsSourceError('invalid_connection', 'jdbc_url must name exactly one host (failover lists are not supported)');
+  if (!host || host.includes(','))
+    throw new HmsSourceError(
+      'invalid_connection',
+      'jdbc_url must name exactly one host (failover lists are not supported)',
+    );
   const port = url.port ? Number(url.port) : DEFAULT_PORT[dialect];
   let database: string;
   try {
@@ -73,15 +88,32 @@ export function parseJdbcUrl(type: HmsDatasourceType, connection: HmsConnection)
   } catch {
     throw new HmsSourceError('invalid_connection', 'jdbc_url has a malformed database name');
   }
-  if (!database || database.includes('/')) throw new HmsSourceError('invalid_connection', `jdbc_url must name the metastore database (expected ${SHAPE})`);
+  if (!database || database.includes('/'))
+    throw new HmsSourceError('invalid_connection', `jdbc_url must name the metastore database (expected ${SHAPE})`);
   const q = url.searchParams;
-  const decode = (s: string) => { try { return decodeURIComponent(s); } catch { return s; } };
+  const decode = (s: string) => {
+    try {
+      return decodeURIComponent(s);
+    } catch {
+      return s;
+    }
+  };
   const user = connection.username || (url.username ? decode(url.username) : undefined) || q.get('user') || undefined;
-  const password = connection.password ?? ((url.password ? decode(url.password) : undefined) || q.get('password') || undefined);
-  const target: JdbcTarget = { dialect, host, port, database, tls: tlsOf(q), ...(user ? { user } : {}), ...(password !== undefined ? { password } : {}) };
+  const password =
+    connection.password ?? ((url.password ? decode(url.password) : undefined) || q.get('password') || undefined);
+  const target: JdbcTarget = {
+    dialect,
+    host,
+    port,
+    database,
+    tls: tlsOf(q),
+    ...(user ? { user } : {}),
+    ...(password !== undefined ? { password } : {}),
+  };
   const schema = q.get('currentSchema');
   if (schema && dialect === 'postgres') {
-    if (!/^[A-Za-z_][A-Za-z0-9_$]*$/.test(schema)) throw new HmsSourceError('invalid_connection', 'jdbc_url currentSchema must be a plain schema name');
+    if (!/^[A-Za-z_][A-Za-z0-9_$]*$/.test(schema))
+      throw new HmsSourceError('invalid_connection', 'jdbc_url currentSchema must be a plain schema name');
     target.schema = schema;
   }
   return target;

@@ -2,16 +2,21 @@ import { ServiceError } from '../../errors.js';
 import type { CatalogService } from '../../lakecat/catalog-service.js';
 import type { DatabaseService } from '../../lakecat/database-service.js';
 import type { FunctionService } from '../../lakecat/function-service.js';
-import type { PartitionService, PartitionInput } from '../../lakecat/partition-service.js';
+import type { PartitionInput, PartitionService } from '../../lakecat/partition-service.js';
 import type { StorageDescriptor, TableInput, TableService } from '../../lakecat/table-service.js';
 import type { JobContext, JobHandler } from '../job-runner.js';
 import { compareCatalogs } from './comparison.js';
 import { type HmsDatasourceType, type HmsStorage, type HmsTable, openHmsSource } from './hms-source.js';
 
 interface MigrationParameter {
-  datasource_type: HmsDatasourceType; datasource_parameter: { jdbc_url: string; username?: string; password?: string };
-  source_catalog: string; target_catalog: string; conflict_strategy?: string; sync_objects?: string[];
-  locations?: { key: string; value: string }[]; default_owner?: string;
+  datasource_type: HmsDatasourceType;
+  datasource_parameter: { jdbc_url: string; username?: string; password?: string };
+  source_catalog: string;
+  target_catalog: string;
+  conflict_strategy?: string;
+  sync_objects?: string[];
+  locations?: { key: string; value: string }[];
+  default_owner?: string;
 }
 
 const KINDS = ['DATABASE', 'TABLE', 'PARTITION', 'FUNCTION'];
@@ -27,7 +32,10 @@ export function kindsOf(p: MigrationParameter, cascade = false): Set<string> {
   const asked = (p.sync_objects ?? []).map((k) => k.toUpperCase());
   if (asked.length === 0 || asked.includes('ALL')) return new Set(KINDS);
   const kinds = new Set(asked.filter((k) => KINDS.includes(k)));
-  if (cascade && kinds.has('DATABASE')) { kinds.add('TABLE'); kinds.add('FUNCTION'); }
+  if (cascade && kinds.has('DATABASE')) {
+    kinds.add('TABLE');
+    kinds.add('FUNCTION');
+  }
   if (cascade && kinds.has('TABLE')) kinds.add('PARTITION');
   return kinds;
 }
@@ -36,7 +44,9 @@ export function kindsOf(p: MigrationParameter, cascade = false): Set<string> {
 function rewriter(pairs: { key: string; value: string }[] | undefined) {
   return (location: string | undefined): string | undefined => {
     if (!location) return location;
-    const pair = (pairs ?? []).find((x) => location === x.key || location.startsWith(x.key.endsWith('/') ? x.key : `${x.key}/`));
+    const pair = (pairs ?? []).find(
+      (x) => location === x.key || location.startsWith(x.key.endsWith('/') ? x.key : `${x.key}/`),
+    );
     return pair ? pair.value.replace(/\/+$/, '') + location.slice(pair.key.replace(/\/+$/, '').length) : location;
   };
 }
@@ -53,7 +63,11 @@ const isKind = (err: unknown, kind: string) => err instanceof ServiceError && er
  * it compares instead (comparison.ts) and writes nothing.
  */
 export function migrationJob(deps: {
-  catalogs: CatalogService; databases: DatabaseService; tables: TableService; partitions: PartitionService; functions: FunctionService;
+  catalogs: CatalogService;
+  databases: DatabaseService;
+  tables: TableService;
+  partitions: PartitionService;
+  functions: FunctionService;
 }): JobHandler {
   return async (ctx: JobContext) => {
     const p = ctx.parameter.metadata_migration_parameter as MigrationParameter;
@@ -66,43 +80,79 @@ export function migrationJob(deps: {
     const catalog = p.target_catalog;
     await deps.catalogs.show(ctx.actor, projectId, instance, catalog);
     ctx.progress({ step: 'connecting to the metastore' });
-    const source = await openHmsSource(p.datasource_type, p.datasource_parameter, p.source_catalog, { log: (level, m) => ctx.log(level, m) });
+    const source = await openHmsSource(p.datasource_type, p.datasource_parameter, p.source_catalog, {
+      log: (level, m) => ctx.log(level, m),
+    });
     try {
       const counts = await source.counts();
-      const total = (kinds.has('DATABASE') ? counts.databases : 0) + (kinds.has('TABLE') ? counts.tables : 0)
-        + (kinds.has('PARTITION') ? counts.partitions : 0) + (kinds.has('FUNCTION') ? counts.functions : 0);
+      const total =
+        (kinds.has('DATABASE') ? counts.databases : 0) +
+        (kinds.has('TABLE') ? counts.tables : 0) +
+        (kinds.has('PARTITION') ? counts.partitions : 0) +
+        (kinds.has('FUNCTION') ? counts.functions : 0);
       let done = 0;
       const step = (n = 1) => {
         done += n;
         ctx.progress({ done });
       };
       ctx.progress({ step: comparing ? 'comparing' : 'migrating', done: 0, total });
-      ctx.log('info', `source catalog ${p.source_catalog} (HMS ${source.schemaGeneration}${source.schemaVersion ? ` ${source.schemaVersion}` : ''}): ${counts.databases} database(s), ${counts.tables} table(s), ${counts.partitions} partition(s), ${counts.functions} function(s)`);
+      ctx.log(
+        'info',
+        `source catalog ${p.source_catalog} (HMS ${source.schemaGeneration}${source.schemaVersion ? ` ${source.schemaVersion}` : ''}): ${counts.databases} database(s), ${counts.tables} table(s), ${counts.partitions} partition(s), ${counts.functions} function(s)`,
+      );
       if (comparing) {
         // Reads both sides and writes nothing to the target.
         const summary = await compareCatalogs(deps, ctx, source, { catalog, kinds, rewrite, step });
         if (summary) {
           const total = Object.values(summary).reduce((a, b) => a + b, 0);
-          ctx.log('info', `comparison summary: ${total} difference(s); ${Object.entries(summary).map(([k, n]) => `${k} ${n}`).join(', ')}`);
+          ctx.log(
+            'info',
+            `comparison summary: ${total} difference(s); ${Object.entries(summary)
+              .map(([k, n]) => `${k} ${n}`)
+              .join(', ')}`,
+          );
         }
         return;
       }
       const owner = (o: string | undefined) => o || p.default_owner || undefined;
 
       /** Creates, or applies the strategy to an existing object; returns whether the object now holds the source's version. */
-      const apply = async (what: string, create: () => Promise<unknown>, update: () => Promise<unknown>): Promise<boolean> => {
+      const apply = async (
+        what: string,
+        create: () => Promise<unknown>,
+        update: () => Promise<unknown>,
+      ): Promise<boolean> => {
         try {
           if (strategy === 'UPDATE') {
-            try { await update(); ctx.count('updated'); return true; } catch (err) {
+            try {
+              await update();
+              ctx.count('updated');
+              return true;
+            } catch (err) {
               if (!isKind(err, 'not_found')) throw err;
-              ctx.log('info', `${what}: not in the target, and UPDATE changes existing objects only; skipped`); ctx.count('skipped'); return false;
+              ctx.log('info', `${what}: not in the target, and UPDATE changes existing objects only; skipped`);
+              ctx.count('skipped');
+              return false;
             }
           }
-          try { await create(); ctx.count('created'); return true; } catch (err) {
+          try {
+            await create();
+            ctx.count('created');
+            return true;
+          } catch (err) {
             if (!isKind(err, 'conflict')) throw err;
-            if (strategy === 'SKIP') { ctx.count('skipped'); return false; }
-            if (strategy === 'FAIL') { ctx.log('error', `${what}: exists in the target (FAIL)`); ctx.count('failed'); return false; }
-            await update(); ctx.count('updated'); return true;
+            if (strategy === 'SKIP') {
+              ctx.count('skipped');
+              return false;
+            }
+            if (strategy === 'FAIL') {
+              ctx.log('error', `${what}: exists in the target (FAIL)`);
+              ctx.count('failed');
+              return false;
+            }
+            await update();
+            ctx.count('updated');
+            return true;
           }
         } catch (err) {
           ctx.log('error', `${what}: ${message(err)}`);
@@ -114,13 +164,18 @@ export function migrationJob(deps: {
       for await (const db of source.databases()) {
         if (ctx.stopped) return;
         const dbInput = {
-          database_name: db.name, description: db.description, location: rewrite(db.location), parameters: db.parameters,
+          database_name: db.name,
+          description: db.description,
+          location: rewrite(db.location),
+          parameters: db.parameters,
           ...(owner(db.owner) ? { owner: owner(db.owner), owner_type: db.ownerType ?? 'USER' } : {}),
         };
         if (kinds.has('DATABASE')) {
-          await apply(`database ${db.name}`,
+          await apply(
+            `database ${db.name}`,
             () => deps.databases.create(ctx.actor, projectId, instance, catalog, dbInput),
-            () => deps.databases.update(ctx.actor, projectId, instance, catalog, db.name, dbInput));
+            () => deps.databases.update(ctx.actor, projectId, instance, catalog, db.name, dbInput),
+          );
           step();
         }
         if (kinds.has('TABLE') || kinds.has('PARTITION')) {
@@ -131,21 +186,31 @@ export function migrationJob(deps: {
             if (kinds.has('TABLE')) {
               const input = tableInput(t, rewrite, owner(t.owner));
               const { table_name: _n, owner_type: _o, ...changes } = input;
-              ready = await apply(what,
+              ready = await apply(
+                what,
                 () => deps.tables.create(ctx.actor, projectId, instance, catalog, db.name, input),
-                () => deps.tables.update(ctx.actor, projectId, instance, catalog, db.name, t.name, { table: changes }));
+                () => deps.tables.update(ctx.actor, projectId, instance, catalog, db.name, t.name, { table: changes }),
+              );
               step();
             }
             if (!kinds.has('PARTITION') || t.partitionKeys.length === 0) continue;
             if (!ready && strategy !== 'SKIP') continue;
-            const path = { projectId, instanceRef: instance, catalogName: catalog, databaseName: db.name, tableName: t.name };
+            const path = {
+              projectId,
+              instanceRef: instance,
+              catalogName: catalog,
+              databaseName: db.name,
+              tableName: t.name,
+            };
             let added = 0;
             let seen = 0;
             for await (const batch of source.partitions(db.name, t.name, 1000)) {
               if (ctx.stopped) return;
               seen += batch.length;
               const inputs: PartitionInput[] = batch.map((x) => ({
-                partition_values: x.values, storage_descriptor: storageDescriptor(x.storage, rewrite), parameters: x.parameters,
+                partition_values: x.values,
+                storage_descriptor: storageDescriptor(x.storage, rewrite),
+                parameters: x.parameters,
                 ...(isoOf(x.createTime) ? { create_time: isoOf(x.createTime) } : {}),
               }));
               try {
@@ -168,13 +233,19 @@ export function migrationJob(deps: {
           for await (const f of source.functions(db.name)) {
             if (ctx.stopped) return;
             const input = {
-              function_name: f.name, class_name: f.className, function_type: 'JAVA',
+              function_name: f.name,
+              class_name: f.className,
+              function_type: 'JAVA',
               resource_uris: f.resourceUris.map((u) => ({ type: u.type, uri: rewrite(u.uri) as string })),
-              ...(owner(f.owner) ? { owner: owner(f.owner), owner_type: f.ownerType ?? 'USER' } : { owner_type: 'USER' }),
+              ...(owner(f.owner)
+                ? { owner: owner(f.owner), owner_type: f.ownerType ?? 'USER' }
+                : { owner_type: 'USER' }),
             };
-            await apply(`function ${db.name}.${f.name}`,
+            await apply(
+              `function ${db.name}.${f.name}`,
               () => deps.functions.create(ctx.actor, projectId, instance, catalog, db.name, input),
-              () => deps.functions.update(ctx.actor, projectId, instance, catalog, db.name, f.name, input));
+              () => deps.functions.update(ctx.actor, projectId, instance, catalog, db.name, f.name, input),
+            );
             step();
           }
         }
@@ -188,25 +259,50 @@ export function migrationJob(deps: {
 function storageDescriptor(s: HmsStorage, rewrite: (l: string | undefined) => string | undefined): StorageDescriptor {
   const location = rewrite(s.location);
   return {
-    columns: s.columns.map((c) => ({ column_name: c.name, column_type: c.type, ...(c.comment ? { comment: c.comment } : {}) })),
+    columns: s.columns.map((c) => ({
+      column_name: c.name,
+      column_type: c.type,
+      ...(c.comment ? { comment: c.comment } : {}),
+    })),
     ...(location ? { location } : {}),
-    ...(s.inputFormat ? { input_format: s.inputFormat } : {}), ...(s.outputFormat ? { output_format: s.outputFormat } : {}),
-    compressed: s.compressed, number_of_buckets: s.numBuckets, bucket_columns: s.bucketColumns,
+    ...(s.inputFormat ? { input_format: s.inputFormat } : {}),
+    ...(s.outputFormat ? { output_format: s.outputFormat } : {}),
+    compressed: s.compressed,
+    number_of_buckets: s.numBuckets,
+    bucket_columns: s.bucketColumns,
     sort_columns: s.sortColumns.map((x) => ({ column: x.column, sort_order: x.order })),
-    parameters: s.parameters, stored_as_sub_directories: s.storedAsSubDirectories,
-    serde_info: { ...(s.serdeName ? { name: s.serdeName } : {}), ...(s.serdeLib ? { serialization_library: s.serdeLib } : {}), parameters: s.serdeParameters },
+    parameters: s.parameters,
+    stored_as_sub_directories: s.storedAsSubDirectories,
+    serde_info: {
+      ...(s.serdeName ? { name: s.serdeName } : {}),
+      ...(s.serdeLib ? { serialization_library: s.serdeLib } : {}),
+      parameters: s.serdeParameters,
+    },
   };
 }
 
-function tableInput(t: HmsTable, rewrite: (l: string | undefined) => string | undefined, owner: string | undefined): TableInput {
+function tableInput(
+  t: HmsTable,
+  rewrite: (l: string | undefined) => string | undefined,
+  owner: string | undefined,
+): TableInput {
   const type = TABLE_TYPES.has(t.tableType) ? t.tableType : 'EXTERNAL_TABLE';
   const isView = type === 'VIRTUAL_VIEW' || type === 'MATERIALIZED_VIEW';
   const sd = storageDescriptor(t.storage, rewrite);
   if (isView) delete sd.location;
   return {
-    table_name: t.name, table_type: type, owner_type: 'USER', ...(owner ? { owner } : {}),
-    storage_descriptor: sd, partition_keys: t.partitionKeys.map((c) => ({ column_name: c.name, column_type: c.type, ...(c.comment ? { comment: c.comment } : {}) })),
-    parameters: t.parameters, retention: t.retention,
+    table_name: t.name,
+    table_type: type,
+    owner_type: 'USER',
+    ...(owner ? { owner } : {}),
+    storage_descriptor: sd,
+    partition_keys: t.partitionKeys.map((c) => ({
+      column_name: c.name,
+      column_type: c.type,
+      ...(c.comment ? { comment: c.comment } : {}),
+    })),
+    parameters: t.parameters,
+    retention: t.retention,
     ...(isView ? { view_original_text: t.viewOriginalText ?? '', view_expanded_text: t.viewExpandedText ?? '' } : {}),
     ...(isoOf(t.createTime) ? { create_time: isoOf(t.createTime) } : {}),
   };

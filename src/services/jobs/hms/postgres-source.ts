@@ -1,22 +1,48 @@
 import pg from 'pg';
+import { type DriverCodes, mapDriverError } from './driver-errors.js';
 import type { JdbcTarget } from './jdbc-url.js';
 import type { Row, SqlPort } from './sql-reader.js';
-import { type DriverCodes, mapDriverError } from './driver-errors.js';
 
-const NETWORK = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ECONNRESET', 'EPIPE',
-  '57P01', '57P02', '57P03', '08000', '08003', '08006', '08001', '08004']);
+const NETWORK = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ECONNRESET',
+  'EPIPE',
+  '57P01',
+  '57P02',
+  '57P03',
+  '08000',
+  '08003',
+  '08006',
+  '08001',
+  '08004',
+]);
 
 const POSTGRES: DriverCodes = {
-  product: 'PostgreSQL', unknownDatabase: '3D000', network: NETWORK, lost: /connection terminated/i,
-  authentication: (code, where, t, detail) => (code === '28P01' || code === '28000' ? `${where} refused the user name or password of ${t.user ?? '(no user)'} (${detail})` : undefined),
+  product: 'PostgreSQL',
+  unknownDatabase: '3D000',
+  network: NETWORK,
+  lost: /connection terminated/i,
+  authentication: (code, where, t, detail) =>
+    code === '28P01' || code === '28000'
+      ? `${where} refused the user name or password of ${t.user ?? '(no user)'} (${detail})`
+      : undefined,
 };
 const mapError = (err: unknown, t: JdbcTarget, phase: 'connect' | 'query') => mapDriverError(err, t, phase, POSTGRES);
 
 /** One pg connection, read-only for the session, reading the metastore's quoted upper-case tables. */
 export async function connectPostgres(t: JdbcTarget, connectTimeoutMs: number): Promise<SqlPort> {
   const client = new pg.Client({
-    host: t.host, port: t.port, database: t.database, connectionTimeoutMillis: connectTimeoutMs,
-    ...(t.user !== undefined ? { user: t.user } : {}), ...(t.password !== undefined ? { password: t.password } : {}),
+    host: t.host,
+    port: t.port,
+    database: t.database,
+    connectionTimeoutMillis: connectTimeoutMs,
+    ...(t.user !== undefined ? { user: t.user } : {}),
+    ...(t.password !== undefined ? { password: t.password } : {}),
     ...(t.tls !== 'off' ? { ssl: { rejectUnauthorized: t.tls === 'verified' } } : {}),
   });
   // A connection dropping while idle is an 'error' event; unheard, it would end the process.
@@ -53,8 +79,11 @@ export async function connectPostgres(t: JdbcTarget, connectTimeoutMs: number): 
       }
     },
     async describe(tables) {
-      const rows = await port.query(`SELECT c.table_name AS t, c.column_name AS c FROM information_schema.columns c
-        WHERE c.table_schema = current_schema() AND c.table_name = ANY(?)`, [tables]);
+      const rows = await port.query(
+        `SELECT c.table_name AS t, c.column_name AS c FROM information_schema.columns c
+        WHERE c.table_schema = current_schema() AND c.table_name = ANY(?)`,
+        [tables],
+      );
       const out = new Map<string, Set<string>>();
       for (const r of rows) {
         const name = String(r.t);

@@ -5,35 +5,88 @@
 export type HmsDatasourceType = 'OPEN_FOR_MYSQL' | 'MRS_RDS_FOR_MYSQL' | 'MRS_RDS_FOR_PG';
 
 /** `jdbc:mysql://`, `jdbc:mariadb://` or `jdbc:postgresql://host[:port]/database[?…]`; these fields win over the URL's own user and password. */
-export interface HmsConnection { jdbc_url: string; username?: string; password?: string }
+export interface HmsConnection {
+  jdbc_url: string;
+  username?: string;
+  password?: string;
+}
 
-export interface HmsColumn { name: string; type: string; comment?: string }
+export interface HmsColumn {
+  name: string;
+  type: string;
+  comment?: string;
+}
 
 export interface HmsStorage {
-  location?: string; inputFormat?: string; outputFormat?: string; serdeLib?: string; serdeName?: string;
-  serdeParameters: Record<string, string>; parameters: Record<string, string>; columns: HmsColumn[]; numBuckets: number;
-  bucketColumns: string[]; sortColumns: { column: string; order: number }[]; compressed: boolean; storedAsSubDirectories: boolean;
+  location?: string;
+  inputFormat?: string;
+  outputFormat?: string;
+  serdeLib?: string;
+  serdeName?: string;
+  serdeParameters: Record<string, string>;
+  parameters: Record<string, string>;
+  columns: HmsColumn[];
+  numBuckets: number;
+  bucketColumns: string[];
+  sortColumns: { column: string; order: number }[];
+  compressed: boolean;
+  storedAsSubDirectories: boolean;
 }
 
 export type HmsPrincipalType = 'USER' | 'ROLE' | 'GROUP';
 
-export interface HmsDatabase { name: string; description: string; location: string; owner?: string; ownerType?: HmsPrincipalType; parameters: Record<string, string> }
-
-export interface HmsTable {
-  database: string; name: string; tableType: string; owner?: string; ownerType?: string; createTime: number; lastAccessTime: number; retention: number;
-  storage: HmsStorage; partitionKeys: HmsColumn[]; parameters: Record<string, string>; viewOriginalText?: string; viewExpandedText?: string;
+export interface HmsDatabase {
+  name: string;
+  description: string;
+  location: string;
+  owner?: string;
+  ownerType?: HmsPrincipalType;
+  parameters: Record<string, string>;
 }
 
-export interface HmsPartition { values: string[]; createTime: number; lastAccessTime: number; storage: HmsStorage; parameters: Record<string, string> }
+export interface HmsTable {
+  database: string;
+  name: string;
+  tableType: string;
+  owner?: string;
+  ownerType?: string;
+  createTime: number;
+  lastAccessTime: number;
+  retention: number;
+  storage: HmsStorage;
+  partitionKeys: HmsColumn[];
+  parameters: Record<string, string>;
+  viewOriginalText?: string;
+  viewExpandedText?: string;
+}
+
+export interface HmsPartition {
+  values: string[];
+  createTime: number;
+  lastAccessTime: number;
+  storage: HmsStorage;
+  parameters: Record<string, string>;
+}
 
 export type HmsResourceType = 'JAR' | 'FILE' | 'ARCHIVE';
 
 export interface HmsFunction {
-  database: string; name: string; className: string; owner?: string; ownerType?: string; functionType: number; createTime: number;
+  database: string;
+  name: string;
+  className: string;
+  owner?: string;
+  ownerType?: string;
+  functionType: number;
+  createTime: number;
   resourceUris: { type: HmsResourceType; uri: string }[];
 }
 
-export interface HmsCounts { databases: number; tables: number; partitions: number; functions: number }
+export interface HmsCounts {
+  databases: number;
+  tables: number;
+  partitions: number;
+  functions: number;
+}
 
 /**
  * A read-only view of one catalog of a metastore. Every listing comes in creation (id) order,

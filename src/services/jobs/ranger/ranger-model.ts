@@ -5,11 +5,17 @@
  * skipped) and lenient about absence (Ranger's own defaults: enabled, access policy, no items).
  */
 
-export interface RangerResource { values: string[]; isExcludes: boolean; isRecursive: boolean }
+export interface RangerResource {
+  values: string[];
+  isExcludes: boolean;
+  isRecursive: boolean;
+}
 export interface RangerItem {
   /** Access types whose `isAllowed` is not false, as written (lower-cased). */
   accesses: string[];
-  users: string[]; groups: string[]; roles: string[];
+  users: string[];
+  groups: string[];
+  roles: string[];
   /** How many conditions it has (its own, and a mask's conditionExpr): lakeform evaluates none. */
   conditions: number;
   delegateAdmin: boolean;
@@ -17,13 +23,23 @@ export interface RangerItem {
   rowFilter?: { filterExpr?: string };
 }
 export interface RangerPolicy {
-  id?: number; name?: string; serviceType: string;
-  isEnabled: boolean; policyType: number; policyPriority: number; isDenyAllElse: boolean;
+  id?: number;
+  name?: string;
+  serviceType: string;
+  isEnabled: boolean;
+  policyType: number;
+  policyPriority: number;
+  isDenyAllElse: boolean;
   resources: Record<string, RangerResource>;
-  policyItems: RangerItem[]; denyPolicyItems: RangerItem[]; allowExceptions: RangerItem[]; denyExceptions: RangerItem[];
-  dataMaskPolicyItems: RangerItem[]; rowFilterPolicyItems: RangerItem[];
+  policyItems: RangerItem[];
+  denyPolicyItems: RangerItem[];
+  allowExceptions: RangerItem[];
+  denyExceptions: RangerItem[];
+  dataMaskPolicyItems: RangerItem[];
+  rowFilterPolicyItems: RangerItem[];
   /** Policy-level conditions and validity schedules: how many (we do not evaluate them). */
-  conditions: number; validitySchedules: number;
+  conditions: number;
+  validitySchedules: number;
 }
 
 /** A policy that is not shaped as Ranger writes one; the message names the field. */
@@ -48,11 +64,17 @@ const isStrings = (v: unknown): v is string[] => Array.isArray(v) && v.every(isS
 export function exportedPolicies(exported: unknown): unknown[] {
   let input = exported;
   if (typeof input === 'string') {
-    try { input = JSON.parse(input); } catch { throw new Error('not an Apache Ranger policy export: the text is not JSON'); }
+    try {
+      input = JSON.parse(input);
+    } catch {
+      throw new Error('not an Apache Ranger policy export: the text is not JSON');
+    }
   }
-  if (!isObj(input)) throw new Error('not an Apache Ranger policy export: expected a JSON object with "policies" (and "metaDataInfo")');
+  if (!isObj(input))
+    throw new Error('not an Apache Ranger policy export: expected a JSON object with "policies" (and "metaDataInfo")');
   if (!Array.isArray(input.policies)) throw new Error('not an Apache Ranger policy export: it has no "policies" array');
-  if (input.metaDataInfo !== undefined && !isObj(input.metaDataInfo)) throw new Error('not an Apache Ranger policy export: "metaDataInfo" is not an object');
+  if (input.metaDataInfo !== undefined && !isObj(input.metaDataInfo))
+    throw new Error('not an Apache Ranger policy export: "metaDataInfo" is not an object');
   return input.policies;
 }
 
@@ -67,7 +89,11 @@ function readResource(key: string, raw: unknown): RangerResource {
   try {
     const values = field(raw, 'values', isStrings, 'a list of strings', []);
     if (values.length === 0) throw new MalformedPolicy('values is empty');
-    return { values, isExcludes: field(raw, 'isExcludes', isBool, 'a boolean', false), isRecursive: field(raw, 'isRecursive', isBool, 'a boolean', false) };
+    return {
+      values,
+      isExcludes: field(raw, 'isExcludes', isBool, 'a boolean', false),
+      isRecursive: field(raw, 'isRecursive', isBool, 'a boolean', false),
+    };
   } catch (e) {
     throw e instanceof MalformedPolicy ? new MalformedPolicy(`resources.${key}.${e.message}`) : e;
   }
@@ -128,9 +154,12 @@ export function readPolicy(raw: unknown): RangerPolicy {
     policyPriority: field(raw, 'policyPriority', isInt, 'an integer', 0),
     isDenyAllElse: field(raw, 'isDenyAllElse', isBool, 'a boolean', false),
     resources,
-    policyItems: items('policyItems'), denyPolicyItems: items('denyPolicyItems'),
-    allowExceptions: items('allowExceptions'), denyExceptions: items('denyExceptions'),
-    dataMaskPolicyItems: items('dataMaskPolicyItems'), rowFilterPolicyItems: items('rowFilterPolicyItems'),
+    policyItems: items('policyItems'),
+    denyPolicyItems: items('denyPolicyItems'),
+    allowExceptions: items('allowExceptions'),
+    denyExceptions: items('denyExceptions'),
+    dataMaskPolicyItems: items('dataMaskPolicyItems'),
+    rowFilterPolicyItems: items('rowFilterPolicyItems'),
     conditions: field(raw, 'conditions', isArray, 'a list', []).length,
     validitySchedules: field(raw, 'validitySchedules', isArray, 'a list', []).length,
   };

@@ -43,38 +43,67 @@ const COLUMN_NAME = /^[a-z0-9_\-+\\(), \u4e00-\u9fa5]{1,767}$/;
 const URI = /^(obs|har|s3|file):\/\/.+\/.+$/;
 const UNSUPPORTED_ACCESS = new Set(['index', 'lock', 'refresh', 'repladmin', 'serviceadmin', 'tempudfadmin']);
 const KNOWN_ACCESS = new Set(['select', 'read', 'update', 'write', 'drop', 'alter', 'create', 'all']);
-const TABLE_ACCESS = new Map([['select', ['SELECT']], ['read', ['SELECT']], ['update', ['INSERT', 'UPDATE', 'DELETE']], ['write', ['INSERT']], ['drop', ['DROP']], ['alter', ['ALTER']]]);
-const FUNCTION_ACCESS = new Map([['select', ['EXEC']], ['drop', ['DROP']], ['alter', ['ALTER']]]);
-const URI_ACCESS = new Map([['read', ['READ']], ['write', ['WRITE']]]);
+const TABLE_ACCESS = new Map([
+  ['select', ['SELECT']],
+  ['read', ['SELECT']],
+  ['update', ['INSERT', 'UPDATE', 'DELETE']],
+  ['write', ['INSERT']],
+  ['drop', ['DROP']],
+  ['alter', ['ALTER']],
+]);
+const FUNCTION_ACCESS = new Map([
+  ['select', ['EXEC']],
+  ['drop', ['DROP']],
+  ['alter', ['ALTER']],
+]);
+const URI_ACCESS = new Map([
+  ['read', ['READ']],
+  ['write', ['WRITE']],
+]);
 
 function names(what: string, r: RangerResource, valid: RegExp): string[] {
-  return [...new Set(r.values.map((raw) => {
-    const v = raw.toLowerCase();
-    if (v.includes('?')) throw new Unrepresentable(`${what} ${raw} uses the wildcard ?, which lakeform does not have`);
-    if (v.includes('{')) throw new Unrepresentable(`${what} ${raw} uses a Ranger macro, which lakeform cannot expand`);
-    if (!valid.test(v)) throw new Unrepresentable(`${what} ${raw} is not a name lakeform can grant on`);
-    return v;
-  }))];
+  return [
+    ...new Set(
+      r.values.map((raw) => {
+        const v = raw.toLowerCase();
+        if (v.includes('?'))
+          throw new Unrepresentable(`${what} ${raw} uses the wildcard ?, which lakeform does not have`);
+        if (v.includes('{'))
+          throw new Unrepresentable(`${what} ${raw} uses a Ranger macro, which lakeform cannot expand`);
+        if (!valid.test(v)) throw new Unrepresentable(`${what} ${raw} is not a name lakeform can grant on`);
+        return v;
+      }),
+    ),
+  ];
 }
 
 function notExcluded(what: string, r: RangerResource | undefined): void {
-  if (r?.isExcludes) throw new Unrepresentable(`${what} values are excluded (isExcludes): lakeform grants cannot name "all but" ${what}s`);
+  if (r?.isExcludes)
+    throw new Unrepresentable(
+      `${what} values are excluded (isExcludes): lakeform grants cannot name "all but" ${what}s`,
+    );
 }
 
 /** The objects of a policy's resources; throws Unrepresentable (or MalformedPolicy for shapes Ranger does not write). */
 export function planResources(resources: Record<string, RangerResource>): Plan {
   const keys = Object.keys(resources).sort();
-  for (const k of ['global', 'hiveservice']) if (keys.includes(k)) throw new Unrepresentable(`the ${k} resource has no lakeform equivalent`);
+  for (const k of ['global', 'hiveservice'])
+    if (keys.includes(k)) throw new Unrepresentable(`the ${k} resource has no lakeform equivalent`);
   const { database, table, column, udf, url } = resources;
   const unknown = keys.filter((k) => !['database', 'table', 'column', 'udf', 'url'].includes(k));
   if (unknown.length) throw new MalformedPolicy(`resources has ${unknown.join(', ')}, not a hive resource`);
   if (url) {
     if (keys.length > 1) throw new MalformedPolicy('resources combine url with other resources');
     notExcluded('url', url);
-    if (!url.isRecursive) throw new Unrepresentable('the url is not recursive, and lakeform URI grants always reach below the path');
+    if (!url.isRecursive)
+      throw new Unrepresentable('the url is not recursive, and lakeform URI grants always reach below the path');
     for (const u of url.values) {
-      if (!URI.test(u) || u.length > 4000) throw new Unrepresentable(`url ${u} is not a location lakeform grants on (obs://, s3://, har:// or file:// with a path)`);
-      if (u.includes('?') || u.includes('{')) throw new Unrepresentable(`url ${u} uses a Ranger wildcard or macro lakeform does not have`);
+      if (!URI.test(u) || u.length > 4000)
+        throw new Unrepresentable(
+          `url ${u} is not a location lakeform grants on (obs://, s3://, har:// or file:// with a path)`,
+        );
+      if (u.includes('?') || u.includes('{'))
+        throw new Unrepresentable(`url ${u} uses a Ranger wildcard or macro lakeform does not have`);
     }
     return { kind: 'uris', uris: url.values };
   }
@@ -96,7 +125,10 @@ export function planResources(resources: Record<string, RangerResource>): Plan {
 }
 
 function bound(n: number): void {
-  if (n > MAX_RESOURCES) throw new Unrepresentable(`its values combine into ${n} resources, more than the ${MAX_RESOURCES} one policy may import`);
+  if (n > MAX_RESOURCES)
+    throw new Unrepresentable(
+      `its values combine into ${n} resources, more than the ${MAX_RESOURCES} one policy may import`,
+    );
 }
 
 function columnSpec(column: RangerResource | undefined): ColumnSpec | 'all' {
@@ -104,30 +136,58 @@ function columnSpec(column: RangerResource | undefined): ColumnSpec | 'all' {
   const all = column.values.includes('*');
   if (all && column.isExcludes) throw new Unrepresentable('it excludes every column (*), so it applies to none');
   if (all) return 'all';
-  if (column.values.length > 1000) throw new Unrepresentable(`it names ${column.values.length} columns, more than the 1000 a grant takes`);
-  for (const c of column.values) if (c.includes('*')) throw new Unrepresentable(`column ${c} is a pattern; lakeform column grants name columns exactly`);
+  if (column.values.length > 1000)
+    throw new Unrepresentable(`it names ${column.values.length} columns, more than the 1000 a grant takes`);
+  for (const c of column.values)
+    if (c.includes('*'))
+      throw new Unrepresentable(`column ${c} is a pattern; lakeform column grants name columns exactly`);
   return { column_name: names('column', column, COLUMN_NAME), filter: column.isExcludes ? 'Exclude' : 'Include' };
 }
 
 /** One grant an item yields on one resource, before principals are attached. */
-export interface Target { resource: ResourceInfo; permissions: string[] }
+export interface Target {
+  resource: ResourceInfo;
+  permissions: string[];
+}
 
 const catalogRes = (catalog: string): ResourceInfo => ({ type: 'CATALOG', catalogs: [{ name: catalog }] });
-const databaseRes = (catalog: string, d: string): ResourceInfo => ({ type: 'DATABASE', catalogs: [{ name: catalog, databases: [{ name: d }] }] });
+const databaseRes = (catalog: string, d: string): ResourceInfo => ({
+  type: 'DATABASE',
+  catalogs: [{ name: catalog, databases: [{ name: d }] }],
+});
 
 /** Every resource of a plan, in the order of the policy's values. */
-export function resourcesOf(plan: Plan, catalog: string): { resource: ResourceInfo; database?: string; wholeDatabase: boolean }[] {
-  if (plan.kind === 'uris') return plan.uris.map((u) => ({ resource: { type: 'URI', uris: [u] }, wholeDatabase: false }));
+export function resourcesOf(
+  plan: Plan,
+  catalog: string,
+): { resource: ResourceInfo; database?: string; wholeDatabase: boolean }[] {
+  if (plan.kind === 'uris')
+    return plan.uris.map((u) => ({ resource: { type: 'URI', uris: [u] }, wholeDatabase: false }));
   const out = [];
   for (const d of plan.databases) {
     if (plan.kind === 'functions') {
-      for (const f of plan.functions) out.push({ resource: { type: 'FUNC', catalogs: [{ name: catalog, databases: [{ name: d, functions: [{ name: f }] }] }] }, database: d, wholeDatabase: f === '*' });
+      for (const f of plan.functions)
+        out.push({
+          resource: { type: 'FUNC', catalogs: [{ name: catalog, databases: [{ name: d, functions: [{ name: f }] }] }] },
+          database: d,
+          wholeDatabase: f === '*',
+        });
       continue;
     }
     for (const t of plan.tables) {
-      if (plan.columns === 'all' && t === '*') { out.push({ resource: databaseRes(catalog, d), database: d, wholeDatabase: true }); continue; }
+      if (plan.columns === 'all' && t === '*') {
+        out.push({ resource: databaseRes(catalog, d), database: d, wholeDatabase: true });
+        continue;
+      }
       const columns = plan.columns === 'all' ? {} : { columns: plan.columns };
-      out.push({ resource: { type: plan.columns === 'all' ? 'TABLE' : 'COLUMN', catalogs: [{ name: catalog, databases: [{ name: d, tables: [{ name: t, ...columns }] }] }] }, database: d, wholeDatabase: false });
+      out.push({
+        resource: {
+          type: plan.columns === 'all' ? 'TABLE' : 'COLUMN',
+          catalogs: [{ name: catalog, databases: [{ name: d, tables: [{ name: t, ...columns }] }] }],
+        },
+        database: d,
+        wholeDatabase: false,
+      });
     }
   }
   return out;
@@ -138,7 +198,12 @@ export function resourcesOf(plan: Plan, catalog: string): { resource: ResourceIn
  * itself, and any CREATE_* grant on its container. Access types that cannot be imported are
  * returned as notes.
  */
-export function targetsFor(plan: Plan, catalog: string, r: ReturnType<typeof resourcesOf>[number], accesses: string[]): { targets: Target[]; notes: string[] } {
+export function targetsFor(
+  plan: Plan,
+  catalog: string,
+  r: ReturnType<typeof resourcesOf>[number],
+  accesses: string[],
+): { targets: Target[]; notes: string[] } {
   const own = new Set<string>();
   const onDatabase = new Set<string>();
   const onCatalog = new Set<string>();
@@ -147,7 +212,10 @@ export function targetsFor(plan: Plan, catalog: string, r: ReturnType<typeof res
   const simple = plan.kind === 'uris' ? URI_ACCESS : plan.kind === 'functions' ? FUNCTION_ACCESS : TABLE_ACCESS;
   const create = () => {
     if (plan.kind === 'uris') return false;
-    if (!r.wholeDatabase) notes.push(`create on named ${where} cannot be limited to those names in lakeform (it is granted on a database): not imported`);
+    if (!r.wholeDatabase)
+      notes.push(
+        `create on named ${where} cannot be limited to those names in lakeform (it is granted on a database): not imported`,
+      );
     else if (plan.kind === 'functions') onDatabase.add('CREATE_FUNC');
     else {
       own.add('CREATE_TABLE');
@@ -158,19 +226,27 @@ export function targetsFor(plan: Plan, catalog: string, r: ReturnType<typeof res
   for (const a of accesses) {
     if (UNSUPPORTED_ACCESS.has(a)) notes.push(`access ${a} has no lakeform equivalent: not imported`);
     else if (plan.kind === 'tables' && plan.databaseOnly && a !== 'create' && KNOWN_ACCESS.has(a)) {
-      notes.push(`${a} on a database alone (no table resource) ${a === 'all' ? 'is imported as its create part' : 'is not imported'}: lakeform's database grants also reach the tables`);
+      notes.push(
+        `${a} on a database alone (no table resource) ${a === 'all' ? 'is imported as its create part' : 'is not imported'}: lakeform's database grants also reach the tables`,
+      );
       if (a === 'all') create();
     } else if (a === 'all') {
       own.add('ALL');
       if (r.wholeDatabase && plan.kind === 'functions') onDatabase.add('CREATE_FUNC');
       if (r.wholeDatabase && plan.kind === 'tables' && r.database === '*') onCatalog.add('CREATE_DATABASE');
     } else if (simple.has(a)) for (const p of simple.get(a) as string[]) own.add(p);
-    else if (!(a === 'create' && create())) notes.push(KNOWN_ACCESS.has(a) ? `access ${a} has no meaning on ${where} in lakeform: not imported` : `unknown access type ${a}: not imported`);
+    else if (!(a === 'create' && create()))
+      notes.push(
+        KNOWN_ACCESS.has(a)
+          ? `access ${a} has no meaning on ${where} in lakeform: not imported`
+          : `unknown access type ${a}: not imported`,
+      );
   }
   const sorted = (s: Set<string>) => [...s].sort();
   const targets: Target[] = [];
   if (own.size) targets.push({ resource: r.resource, permissions: sorted(own) });
-  if (onDatabase.size && r.database !== undefined) targets.push({ resource: databaseRes(catalog, r.database), permissions: sorted(onDatabase) });
+  if (onDatabase.size && r.database !== undefined)
+    targets.push({ resource: databaseRes(catalog, r.database), permissions: sorted(onDatabase) });
   if (onCatalog.size) targets.push({ resource: catalogRes(catalog), permissions: sorted(onCatalog) });
   return { targets, notes };
 }
