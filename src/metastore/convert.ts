@@ -415,6 +415,15 @@ export function statsObjectIn(o: H.ColumnStatisticsObj, what: string): ColumnSta
   throw invalid(`${what} (${o.colName}): statistics of this kind are not kept`);
 }
 
+/** The fields the ranged kinds (long, double, decimal, date) share: bounds, nulls, distinct values and the sketch. */
+const ranged = <V>(s: Record<string, any>, low: V, high: V) => ({
+  lowValue: low,
+  highValue: high,
+  numNulls: s.number_of_null ?? 0,
+  numDVs: s.number_of_distinct_value ?? 0,
+  bitVectors: bytes(s.bit_vector) as Buffer,
+});
+
 export function statsObjectOut(o: ColumnStatisticsObject): H.ColumnStatisticsObj {
   const g = (k: string) => (o[k] ?? {}) as Record<string, any>;
   let data: H.ColumnStatisticsData;
@@ -422,26 +431,14 @@ export function statsObjectOut(o: ColumnStatisticsObject): H.ColumnStatisticsObj
     case 'longStats': {
       const s = g('long_statistics_data');
       data = new T.ColumnStatisticsData({
-        longStats: new T.LongColumnStatsData({
-          lowValue: s.minimum_value,
-          highValue: s.maximum_value,
-          numNulls: s.number_of_null ?? 0,
-          numDVs: s.number_of_distinct_value ?? 0,
-          bitVectors: bytes(s.bit_vector) as Buffer,
-        }),
+        longStats: new T.LongColumnStatsData(ranged(s, s.minimum_value, s.maximum_value)),
       });
       break;
     }
     case 'doubleStats': {
       const s = g('double_statistics_data');
       data = new T.ColumnStatisticsData({
-        doubleStats: new T.DoubleColumnStatsData({
-          lowValue: s.minimum_value,
-          highValue: s.maximum_value,
-          numNulls: s.number_of_null ?? 0,
-          numDVs: s.number_of_distinct_value ?? 0,
-          bitVectors: bytes(s.bit_vector) as Buffer,
-        }),
+        doubleStats: new T.DoubleColumnStatsData(ranged(s, s.minimum_value, s.maximum_value)),
       });
       break;
     }
@@ -485,13 +482,7 @@ export function statsObjectOut(o: ColumnStatisticsObject): H.ColumnStatisticsObj
       const dec = (x: { scale?: number; unscaled?: string } | undefined) =>
         x?.unscaled ? new T.Decimal({ scale: x.scale ?? 0, unscaled: Buffer.from(x.unscaled, 'base64') }) : undefined;
       data = new T.ColumnStatisticsData({
-        decimalStats: new T.DecimalColumnStatsData({
-          lowValue: dec(s.minimum_value),
-          highValue: dec(s.maximum_value),
-          numNulls: s.number_of_null ?? 0,
-          numDVs: s.number_of_distinct_value ?? 0,
-          bitVectors: bytes(s.bit_vector) as Buffer,
-        }),
+        decimalStats: new T.DecimalColumnStatsData(ranged(s, dec(s.minimum_value), dec(s.maximum_value))),
       });
       break;
     }
@@ -502,13 +493,7 @@ export function statsObjectOut(o: ColumnStatisticsObject): H.ColumnStatisticsObj
           ? new T.Date({ daysSinceEpoch: Math.round(Date.parse(`${x.slice(0, 10)}T00:00:00Z`) / EPOCH_DAY) })
           : undefined;
       data = new T.ColumnStatisticsData({
-        dateStats: new T.DateColumnStatsData({
-          lowValue: day(s.minimum_value),
-          highValue: day(s.maximum_value),
-          numNulls: s.number_of_null ?? 0,
-          numDVs: s.number_of_distinct_value ?? 0,
-          bitVectors: bytes(s.bit_vector) as Buffer,
-        }),
+        dateStats: new T.DateColumnStatsData(ranged(s, day(s.minimum_value), day(s.maximum_value))),
       });
       break;
     }
