@@ -43,6 +43,9 @@ export interface Config {
   icebergMetricsRetentionDays: number;
   /** The most Iceberg metrics reports kept per table (the newest). */
   icebergMetricsMaxPerTable: number;
+  /** Scan planning: live data files above which a plan runs in the background, and file scan tasks per plan task. */
+  icebergPlanSyncFiles: number;
+  icebergPlanTaskFiles: number;
   /** GET /metrics served (LAKEFORM_METRICS=on, the default) or not (off). */
   metrics: boolean;
   /** Serve /metrics on this port (on the same host) instead of the API's, when set. */
@@ -208,6 +211,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Conf
     alarmWebhookTimeoutSeconds: intFrom(env, 'LAKEFORM_ALARM_WEBHOOK_TIMEOUT_SECONDS', 5, 1, 60),
     icebergMetricsRetentionDays: intFrom(env, 'LAKEFORM_ICEBERG_METRICS_RETENTION_DAYS', 7, 1, 3650),
     icebergMetricsMaxPerTable: intFrom(env, 'LAKEFORM_ICEBERG_METRICS_MAX_PER_TABLE', 1000, 1, 1_000_000),
+    icebergPlanSyncFiles: intFrom(env, 'LAKEFORM_ICEBERG_PLAN_SYNC_FILES', 10_000, 0, 10_000_000),
+    icebergPlanTaskFiles: intFrom(env, 'LAKEFORM_ICEBERG_PLAN_TASK_FILES', 1000, 1, 100_000),
     hms: hmsFrom(env, overrides.host ?? (env.LAKEFORM_HOST || '127.0.0.1')),
     metrics: onOff(env, 'LAKEFORM_METRICS', true),
     metricsPort: env.LAKEFORM_METRICS_PORT ? intFrom(env, 'LAKEFORM_METRICS_PORT', 0, 0, 65535) : undefined,

@@ -42,8 +42,8 @@ const assertIcebergError = (r: Response, status: number, type: string, what: str
 
 describe('the Iceberg operations in the table', () => {
   const iceberg = allOperations({} as AppServices).filter((op) => op.wire === 'iceberg');
-  test('all 26 are there, on the Iceberg wire, each naming its action and declaring its path and body schemas', () => {
-    assert.equal(iceberg.length, 26);
+  test('all 30 are there, on the Iceberg wire, each naming its action and declaring its path and body schemas', () => {
+    assert.equal(iceberg.length, 30);
     for (const op of iceberg) {
       assert.match(op.action ?? '', /^[a-z]+\.[a-z]+$/, `${op.name} names its action`);
       assert.ok(op.path.startsWith('/iceberg/v1/'), op.path);
@@ -68,6 +68,8 @@ describe('domain errors on the Iceberg wire', () => {
       [missing('namespace', 'n'), 404, 'NoSuchNamespaceException'],
       [missing('table', 't'), 404, 'NoSuchTableException'],
       [missing('view', 'v'), 404, 'NoSuchViewException'],
+      [missing('plan', 'p'), 404, 'NoSuchPlanIdException'],
+      [missing('plan_task', 'pt'), 404, 'NoSuchPlanTaskException'],
       [new ServiceError('conflict', 'c'), 409, 'AlreadyExistsException'],
       [exists('e'), 409, 'AlreadyExistsException'],
       [refused('not_empty', 'ne'), 409, 'NamespaceNotEmptyException'],

@@ -75,6 +75,8 @@ const MISSING: Record<NonNullable<ErrorDetail['subject']>, string> = {
   namespace: 'NoSuchNamespaceException',
   table: 'NoSuchTableException',
   view: 'NoSuchViewException',
+  plan: 'NoSuchPlanIdException',
+  plan_task: 'NoSuchPlanTaskException',
 };
 const CONFLICT: Record<NonNullable<ErrorDetail['reason']>, string> = {
   exists: 'AlreadyExistsException',

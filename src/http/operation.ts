@@ -75,10 +75,12 @@ export function operation<P extends TSchema, Q extends TSchema, B extends TSchem
   return { auth: 'required', rateLimited: false, bodyRequired: true, ...o } as unknown as Operation;
 }
 
-export const pathParams = (path: string): string[] => [...path.matchAll(/\{(\w+)\}/g)].map((m) => m[1] as string);
+export const pathParams = (path: string): string[] => [...path.matchAll(/\{([\w-]+)\}/g)].map((m) => m[1] as string);
 
-export const toFastifyPath = (path: string): string => path.replace(/\{(\w+)\}/g, ':$1');
+/** A dash ends a Fastify parameter name, so a spec's `{plan-id}` is the handler's `plan_id`. */
+export const toFastifyPath = (path: string): string =>
+  path.replace(/\{([\w-]+)\}/g, (_m, name: string) => `:${name.replaceAll('-', '_')}`);
 
 /** A matcher for the 405 check: does a request path fit this operation's template? */
 export const pathMatcher = (path: string): RegExp =>
-  new RegExp(`^${path.replace(/[.*+?^$()|[\]\\]/g, '\\$&').replace(/\\?\{(\w+)\\?\}/g, '[^/]+')}/?$`);
+  new RegExp(`^${path.replace(/[.*+?^$()|[\]\\]/g, '\\$&').replace(/\\?\{([\w-]+)\\?\}/g, '[^/]+')}/?$`);

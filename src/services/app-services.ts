@@ -25,6 +25,7 @@ import { IcebergCatalog } from './iceberg/catalog-service.js';
 import { IcebergCredentials, type VendingStorage } from './iceberg/credential-vending.js';
 import { Idempotency } from './iceberg/idempotency.js';
 import { IcebergMetricsService } from './iceberg/metrics-service.js';
+import { DEFAULT_PLANNING, ScanPlanning } from './iceberg/scan/scan-planning.js';
 import { IcebergViews } from './iceberg/view-service.js';
 import { InstanceService } from './instances/instance-service.js';
 import { RateLimiter } from './instances/rate-limiter.js';
@@ -80,6 +81,8 @@ export interface AppServices {
   icebergViews: IcebergViews;
   icebergMetrics: IcebergMetricsService;
   icebergCredentials: IcebergCredentials;
+  /** Iceberg server-side scan planning. */
+  icebergPlanning: ScanPlanning;
   rateLimiter: RateLimiter;
   /** Requests per instance, for REQUEST_RATE_RATIO alarms: counted where the rate limit is applied. */
   requestCounter: RequestCounter;
@@ -234,6 +237,18 @@ export async function createServices(
       credentials,
       vendingStorage(config),
       log.child({ component: 'iceberg' }),
+    ),
+    icebergPlanning: new ScanPlanning(
+      iceberg.tables,
+      iceberg.files,
+      store,
+      clock,
+      log.child({ component: 'iceberg' }),
+      {
+        ...DEFAULT_PLANNING,
+        syncFiles: config.icebergPlanSyncFiles,
+        taskFiles: config.icebergPlanTaskFiles,
+      },
     ),
     ping: () => store.ping(),
   };

@@ -18,7 +18,7 @@ export type ErrorKind =
   | 'unsupported';
 
 /** What a not-found is about, for protocols that name it (Iceberg: NoSuchTableException, ...). */
-export type Subject = 'warehouse' | 'namespace' | 'table' | 'view';
+export type Subject = 'warehouse' | 'namespace' | 'table' | 'view' | 'plan' | 'plan_task';
 /** Why a conflict is one: a name taken, a container not empty, a commit whose requirements failed. */
 export type ConflictReason = 'exists' | 'not_empty' | 'commit_failed';
 

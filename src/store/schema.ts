@@ -523,6 +523,28 @@ export interface IcebergIdempotencyRow {
   expires_at: string;
 }
 
+export interface IcebergScanPlanRow {
+  project_id: string;
+  plan_id: string;
+  instance_id: string;
+  /** catalog, namespace and table the plan is of, so another table's path cannot reach it. */
+  table_key: string;
+  /** submitted, completed, failed or cancelled. */
+  status: string;
+  error: string | null;
+  task_count: number;
+  created_at: string;
+  expires_at: string;
+}
+
+export interface IcebergScanPlanTaskRow {
+  project_id: string;
+  plan_id: string;
+  task_no: number;
+  /** The ScanTasks JSON of the page (lossless integers). */
+  body: string;
+}
+
 export interface Database {
   domains: DomainRow;
   projects: ProjectRow;
@@ -565,4 +587,6 @@ export interface Database {
   alarm_records: AlarmRecordRow;
   alarm_request_samples: AlarmRequestSampleRow;
   lf_iceberg_metrics_reports: IcebergMetricsReportRow;
+  iceberg_scan_plans: IcebergScanPlanRow;
+  iceberg_scan_plan_tasks: IcebergScanPlanTaskRow;
 }

@@ -61,6 +61,13 @@ export const DropTableQuery = Type.Object({
   purgeRequested: Type.Optional(Type.Union([Type.Literal('true'), Type.Literal('false')])),
 });
 export const CredentialsQuery = Type.Object({ planId: Type.Optional(Type.String()) });
+export const PlanPath = Type.Object({
+  prefix: Type.String({ minLength: 1 }),
+  namespace: Type.String({ minLength: 1 }),
+  table: Type.String({ minLength: 1 }),
+  /** The spec's `{plan-id}` (a dash ends a route parameter's name). */
+  plan_id: Type.String({ minLength: 1 }),
+});
 
 // Types and schemas. A nested type is checked here to be a primitive name or an object with a
 // type; how deep it goes is bounded by the body depth limit, and its content by the services.
@@ -297,6 +304,19 @@ export const ReportMetricsRequest = tagged(
   ],
   'ReportMetricsRequest',
 );
+/** A scan to plan; the filter's shape (the spec's Predicate) is checked when it is bound to the table's schema. */
+export const PlanTableScanRequest = Type.Object({
+  'snapshot-id': Type.Optional(Long),
+  select: Type.Optional(Strings),
+  filter: Type.Optional(Type.Unknown()),
+  'min-rows-requested': Type.Optional(Long),
+  'case-sensitive': Type.Optional(Type.Boolean()),
+  'use-snapshot-schema': Type.Optional(Type.Boolean()),
+  'start-snapshot-id': Type.Optional(Long),
+  'end-snapshot-id': Type.Optional(Long),
+  'stats-fields': Type.Optional(Strings),
+});
+export const FetchScanTasksRequest = Type.Object({ 'plan-task': Type.String({ minLength: 1 }) });
 /** The OAuth2 token request (form-encoded; the spec deprecates the endpoint but clients still use it). */
 export const OAuthTokenRequest = Type.Object({
   grant_type: Type.Optional(Type.String()),
@@ -342,6 +362,27 @@ export const LoadViewResult = Type.Object({
   metadata: Type.Object({ 'view-uuid': Type.String() }),
   config: Type.Optional(StringMap),
 });
+const PlanStatus = Type.Union([
+  Type.Literal('completed'),
+  Type.Literal('submitted'),
+  Type.Literal('cancelled'),
+  Type.Literal('failed'),
+]);
+const ScanTasksShape = {
+  'plan-tasks': Type.Optional(Strings),
+  'file-scan-tasks': Type.Optional(
+    Type.Array(Type.Object({ 'data-file': Type.Object({ 'file-path': Type.String() }) })),
+  ),
+  'delete-files': Type.Optional(Type.Array(Type.Object({ 'file-path': Type.String() }))),
+};
+/** planTableScan and fetchPlanningResult answers: a status, and with "completed" the tasks. */
+export const PlanningResult = Type.Object({
+  status: PlanStatus,
+  'plan-id': Type.Optional(Type.String()),
+  ...ScanTasksShape,
+  'storage-credentials': Type.Optional(Type.Array(StorageCredential)),
+});
+export const FetchScanTasksResult = Type.Object(ScanTasksShape);
 export const OAuthTokenResponse = Type.Object({
   access_token: Type.String(),
   token_type: Type.String(),

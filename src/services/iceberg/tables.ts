@@ -64,7 +64,7 @@ export class IcebergTables {
     w: Warehouse,
     levels: string[],
     table: string,
-    action: 'read' | 'ALTER' = 'read',
+    action: 'read' | 'ALTER' | 'SELECT' = 'read',
   ): Promise<IcebergTable> {
     const database = databaseNameOf(levels);
     // The table first (one read on the hot path); only a miss asks whether the namespace is there, to name the error.

@@ -41,6 +41,18 @@ export async function warehouseOf(
   return { p, w };
 }
 
+/**
+ * Whether the client accepts vended credentials. The header is a comma-separated list of the
+ * mechanisms the client supports, and the spec lets a server use "any or none of" them: the
+ * others (remote-signing) are ignored, and the table loads without delegated access.
+ */
+export const asksVended = (request: FastifyRequest): boolean => {
+  const h = request.headers['x-iceberg-access-delegation'];
+  return (Array.isArray(h) ? h.join(',') : (h ?? ''))
+    .split(',')
+    .some((m) => m.trim().toLowerCase() === 'vended-credentials');
+};
+
 /** What a request was, for telling a retry from another request that reuses its key. */
 function fingerprint(request: FastifyRequest, p: Caller): string {
   return createHash('sha256')

@@ -9,6 +9,7 @@ import type { Operation } from '../../operation.js';
 import { CatalogConfig, ConfigQuery, OAuthTokenRequest, OAuthTokenResponse } from '../../schemas/iceberg.js';
 import { icebergOperation, V1 } from './context.js';
 import { namespaceOperations } from './namespaces.js';
+import { scanOperations } from './scan.js';
 import { tableOperations } from './tables.js';
 import { viewOperations } from './views.js';
 
@@ -31,7 +32,7 @@ export function icebergEndpoints(ops: Operation[]): string[] {
 }
 
 export function icebergOperations(s: AppServices): Operation[] {
-  const catalog = [...namespaceOperations(s), ...tableOperations(s), ...viewOperations(s)];
+  const catalog = [...namespaceOperations(s), ...tableOperations(s), ...scanOperations(s), ...viewOperations(s)];
   const endpoints = icebergEndpoints(catalog);
   return [
     icebergOperation({

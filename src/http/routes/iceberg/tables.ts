@@ -23,22 +23,10 @@ import {
   ReportMetricsRequest,
   TablePath,
 } from '../../schemas/iceberg.js';
-import { icebergOperation, idempotent, levelsOf, NAMESPACE, V1, warehouseOf } from './context.js';
+import { asksVended, icebergOperation, idempotent, levelsOf, NAMESPACE, V1, warehouseOf } from './context.js';
 
 const TABLES = `${NAMESPACE}/tables`;
 const TABLE = `${TABLES}/{table}`;
-
-/**
- * Whether the client accepts vended credentials. The header is a comma-separated list of the
- * mechanisms the client supports, and the spec lets a server use "any or none of" them: the
- * others (remote-signing) are ignored, and the table loads without delegated access.
- */
-const asksVended = (request: FastifyRequest): boolean => {
-  const h = request.headers['x-iceberg-access-delegation'];
-  return (Array.isArray(h) ? h.join(',') : (h ?? ''))
-    .split(',')
-    .some((m) => m.trim().toLowerCase() === 'vended-credentials');
-};
 
 export function tableOperations(s: AppServices): Operation[] {
   /** A LoadTableResult with vended credentials when asked for; secrets are never stored by an HTTP cache. */
