@@ -214,6 +214,8 @@ export async function startServer(
       await worker.stop();
       // Running jobs stop at their next safe point, keeping what they wrote consistent.
       await services.jobRunner.stop();
+      // Background scan plans finish (or fail) while the store is still open.
+      await services.icebergPlanning.drain();
       storage.close?.();
       await alarms.stop();
       await store.close();

@@ -60,6 +60,7 @@ export const POSTGRES_FILES = new Map([
   ['web-console', "the console's main scenario on a PostgreSQL store"],
   ['backup', 'the export of one REPEATABLE READ snapshot under write load, restored into an empty database'],
   ['operations', 'the readiness checks, store query metrics and pool gauges over PostgreSQL'],
+  ['iceberg-scan-planning', 'plans and their tasks kept in PostgreSQL, answered by a second replica'],
 ]);
 
 /** The test file this process runs (node --test runs each file in a process of its own). */
