@@ -630,8 +630,10 @@ for (const backend of await backends()) {
       assert.match(f.json.error.message, /ghost\.avro/);
     });
 
-    test('a plan made on one replica is answered by another (state in the store)', // Replicas share PostgreSQL; a second SQLite process would cost seconds to show the same.
-    { skip: backend.name === 'sqlite' }, async () => {
+    // Replicas share PostgreSQL; a second SQLite process would cost seconds to show the same.
+    test('a plan made on one replica is answered by another (state in the store)', {
+      skip: backend.name === 'sqlite',
+    }, async () => {
       const other = await startServer(backend, {
         databaseUrl: server.databaseUrl,
         dataDir: server.dataDir,
