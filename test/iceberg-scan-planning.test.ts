@@ -744,6 +744,7 @@ for (const backend of await backends()) {
       assert.equal(f['spec-id'], 0);
       assert.equal(f.content, 'data');
       assert.equal(f['record-count'], 10);
+      assert.deepEqual(tasks[0]?.task['residual-filter'], { type: 'eq', term: 'id', value: 13 });
       assert.deepEqual(f.partition, [rowsOf(1)[0]?.cat, '2026-01-02', bucketOfUser(rowsOf(1)[0]?.user as string)]);
     });
 

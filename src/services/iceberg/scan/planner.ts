@@ -25,6 +25,8 @@ export interface PlanInput {
   /** The schema the filter is bound to and bounds are read with. */
   schema: IcebergSchema;
   filter: Bound;
+  /** The filter as the client sent it: every task's residual (the client evaluates it per row). */
+  residual: unknown;
   /** Column ids whose stats the client asked for (`stats-fields`). */
   statsFields: Set<number>;
   /** An incremental scan: only files these snapshots added; deletes are not applied (append scans). */
@@ -32,10 +34,11 @@ export interface PlanInput {
   read: (location: string) => Promise<Buffer>;
 }
 
-/** A file scan task before it is put on a page: its data file and the delete files it needs. */
+/** A file scan task before it is put on a page: its data file, the delete files it needs, its residual. */
 export interface PlannedTask {
   dataFile: Json;
   deletes: Json[];
+  residual: unknown;
 }
 
 interface SpecInfo {
@@ -134,7 +137,11 @@ export async function planFiles(input: PlanInput): Promise<PlannedTask[]> {
     if (positions.some((d) => d.file.format === 'puffin'))
       positions = positions.filter((d) => d.file.format === 'puffin');
     const equalities = [...(equality.get(key) ?? []), ...global].filter((d) => d.seq > seq);
-    return { dataFile: json, deletes: [...positions.map((d) => d.json), ...equalities.map((d) => d.json)] };
+    return {
+      dataFile: json,
+      deletes: [...positions.map((d) => d.json), ...equalities.map((d) => d.json)],
+      residual: input.residual,
+    };
   });
 }
 
@@ -152,7 +159,12 @@ export function scanTasksOf(tasks: PlannedTask[]): { 'delete-files': Json[]; 'fi
       }
       return i;
     });
-    return { 'data-file': t.dataFile, ...(refs.length ? { 'delete-file-references': refs } : {}) };
+    // The residual is always given: clients that find none may apply none (Java's reads it as is).
+    return {
+      'data-file': t.dataFile,
+      ...(refs.length ? { 'delete-file-references': refs } : {}),
+      'residual-filter': t.residual,
+    };
   });
   return { 'delete-files': deleteFiles, 'file-scan-tasks': fileScanTasks };
 }

@@ -59,7 +59,7 @@ export const DEFAULT_PLANNING: PlanningLimits = {
 type Json = Record<string, unknown>;
 export type PlanResult =
   | ({ status: 'completed'; 'plan-id'?: string } & Json)
-  | { status: 'submitted'; 'plan-id': string }
+  | { status: 'submitted'; 'plan-id'?: string }
   | { status: 'cancelled' }
   | { status: 'failed'; message: string };
 
@@ -114,7 +114,9 @@ export class ScanPlanning {
 
     const planId = randomUUID();
     const manifests = snapshot?.['manifest-list'] ? await manifestListOf(snapshot['manifest-list'], this.read) : [];
-    const plan = () => planFiles({ metadata, manifests, schema, filter, statsFields, addedBy, read: this.read });
+    const residual = req.filter === undefined || req.filter === null ? true : req.filter;
+    const plan = () =>
+      planFiles({ metadata, manifests, schema, filter, residual, statsFields, addedBy, read: this.read });
     const live = manifests.filter((m) => m.content === 0).reduce((n, m) => n + (m.liveFiles ?? 0n), 0n);
     const row = (status: string, taskCount = 0): IcebergScanPlanRow => ({
       project_id: p.projectId,
@@ -206,7 +208,7 @@ export class ScanPlanning {
       case 'submitted':
         if (this.clock.now() - Date.parse(row.created_at) > this.limits.deadlineMs)
           return at({ status: 'failed', message: 'planning did not finish: the server planning it stopped' });
-        return at({ status: 'submitted', 'plan-id': planId });
+        return at({ status: 'submitted' });
       case 'completed':
         return at({
           status: 'completed',
