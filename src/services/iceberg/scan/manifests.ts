@@ -6,19 +6,30 @@ import { badRequest } from '../errors.js';
 
 type Rec = Record<string, unknown>;
 
-/** Avro's long as bigint, so no 64-bit id loses digits. */
-const BigLong = avro.types.LongType.__with({
-  fromBuffer: (buf: Buffer) => buf.readBigInt64LE(0),
-  toBuffer: (n: bigint) => {
-    const b = Buffer.alloc(8);
-    b.writeBigInt64LE(BigInt(n));
-    return b;
-  },
-  fromJSON: (x: unknown) => BigInt(x as number),
-  toJSON: (n: bigint) => Number(n),
-  isValid: (n: unknown) => typeof n === 'bigint',
-  compare: (a: bigint, b: bigint) => (a < b ? -1 : a > b ? 1 : 0),
-});
+/**
+ * Avro's long, exact over the whole 64-bit range (snapshot ids use it): a number when it is one
+ * (most counts and sizes, and cheap), else a bigint. avsc's own long refuses values beyond 2^53.
+ */
+// biome-ignore lint/suspicious/noExplicitAny: avsc's LongType and Tap are not in its type declarations
+class ExactLongType extends (avro.types.LongType as any) {
+  _read(tap: { buf: Buffer; pos: number; readLong(): number }): number | bigint {
+    const start = tap.pos;
+    const n = tap.readLong();
+    if (Math.abs(n) < 2 ** 52) return n;
+    // Beyond 2^52 avsc's float arithmetic may round: read the varint again, as a bigint.
+    tap.pos = start;
+    let v = 0n;
+    let shift = 0n;
+    let b: number;
+    do {
+      b = tap.buf[tap.pos++] as number;
+      v |= BigInt(b & 0x7f) << shift;
+      shift += 7n;
+    } while (b & 0x80);
+    return (v >> 1n) ^ -(v & 1n);
+  }
+}
+const ExactLong = new ExactLongType() as unknown as avro.Type;
 
 /** The records and key-value metadata of an Avro container file. */
 export function readAvro(bytes: Buffer, what: string): Promise<{ records: Rec[]; meta: Record<string, string> }> {
@@ -26,7 +37,7 @@ export function readAvro(bytes: Buffer, what: string): Promise<{ records: Rec[];
     const records: Rec[] = [];
     const meta: Record<string, string> = {};
     const decoder = new avro.streams.BlockDecoder({
-      parseHook: (schema: unknown) => avro.Type.forSchema(schema as avro.Schema, { registry: { long: BigLong } }),
+      parseHook: (schema: unknown) => avro.Type.forSchema(schema as avro.Schema, { registry: { long: ExactLong } }),
     });
     decoder.on('metadata', (_type: unknown, _codec: string, header: { meta: Record<string, Buffer> }) => {
       for (const [k, v] of Object.entries(header.meta)) if (!k.startsWith('avro.')) meta[k] = v.toString('utf8');

@@ -106,17 +106,19 @@ export async function planFiles(input: PlanInput): Promise<PlannedTask[]> {
   const positional = new Map<string, { seq: bigint; json: Json; file: ContentFile }[]>();
   const equality = new Map<string, { seq: bigint; json: Json }[]>();
   const global: { seq: bigint; json: Json }[] = [];
-  const data: { entry: Entry; key: string; json: Json }[] = [];
+  const data: { entry: Entry; spec: SpecInfo; json: Json }[] = [];
   for (const { m, entries } of read) {
     const spec = specOf(m.specId);
     for (const e of entries) {
       if (e.status === 2) continue;
       if (input.addedBy && (e.status !== 1 || !input.addedBy.has(e.snapshotId))) continue;
-      const key = partitionKey(e.file, spec);
       if (m.content === 0 && e.file.content === 0) {
         if (!mayMatch(input.filter, fileEvidence(e.file, spec, types))) continue;
-        data.push({ entry: e, key, json: contentJson(e.file, spec, types, input.statsFields) });
-      } else if (e.file.content === 1) {
+        data.push({ entry: e, spec, json: contentJson(e.file, spec, types, input.statsFields) });
+        continue;
+      }
+      const key = partitionKey(e.file, spec);
+      if (e.file.content === 1) {
         const at = positional.get(key) ?? [];
         at.push({ seq: e.sequenceNumber, json: contentJson(e.file, spec, types, input.statsFields), file: e.file });
         positional.set(key, at);
@@ -128,7 +130,10 @@ export async function planFiles(input: PlanInput): Promise<PlannedTask[]> {
     }
   }
 
-  return data.map(({ entry, key, json }) => {
+  const anyDeletes = positional.size > 0 || equality.size > 0 || global.length > 0;
+  return data.map(({ entry, spec, json }) => {
+    if (!anyDeletes) return { dataFile: json, deletes: [], residual: input.residual };
+    const key = partitionKey(entry.file, spec);
     const seq = entry.sequenceNumber;
     let positions = (positional.get(key) ?? []).filter(
       (d) => d.seq >= seq && (d.file.referencedDataFile === undefined || d.file.referencedDataFile === entry.file.path),
