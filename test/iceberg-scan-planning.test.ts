@@ -12,6 +12,7 @@ import { after, before, describe, test } from 'node:test';
 import avro from 'avsc';
 import { parquetReadObjects } from 'hyparquet';
 import { parquetWriteBuffer } from 'hyparquet-writer';
+import { readAvro } from '../src/services/iceberg/scan/manifests.js';
 import { applyTransform, icebergHash, literalOf } from '../src/services/iceberg/scan/values.js';
 import { backends, createRunningInstance, startServer, type TestServer, warehouseFile } from './helpers/server.js';
 
@@ -321,6 +322,39 @@ describe("Iceberg's 32-bit hash and bucket transform (table spec, Appendix B tes
       applyTransform('bucket[16]', 'decimal(9,2)', literalOf('decimal(9,2)', '14.20', 'c')),
       1646729059 % 16,
     );
+  });
+});
+
+describe('manifest Avro longs', () => {
+  test('64-bit values (snapshot ids) are read exactly; small ones as numbers', async () => {
+    const exact = avro.types.LongType.__with({
+      fromBuffer: (b: Buffer) => b.readBigInt64LE(0),
+      toBuffer: (n: bigint) => {
+        const b = Buffer.alloc(8);
+        b.writeBigInt64LE(n);
+        return b;
+      },
+      fromJSON: BigInt,
+      toJSON: Number,
+      isValid: (x: unknown) => typeof x === 'bigint',
+      compare: (a: bigint, b: bigint) => (a < b ? -1 : a > b ? 1 : 0),
+    });
+    const schema = { type: 'record', name: 'x', fields: [{ name: 'a', type: ['null', 'long'] }] };
+    const type = avro.Type.forSchema(schema as never, { registry: { long: exact } } as never);
+    const values = [0n, -1n, 2n ** 52n - 1n, 2n ** 52n + 1n, 2n ** 53n + 1n, -(2n ** 63n), 2n ** 63n - 1n];
+    const encoder = new avro.streams.BlockEncoder(type);
+    const chunks: Buffer[] = [];
+    encoder.on('data', (c: Buffer) => chunks.push(c));
+    const ended = new Promise<void>((resolve) => encoder.on('end', () => resolve()));
+    for (const a of values) encoder.write({ a });
+    encoder.end();
+    await ended;
+    const { records } = await readAvro(Buffer.concat(chunks), 'a test file');
+    assert.deepEqual(
+      records.map((r) => BigInt(r.a as bigint)),
+      values,
+    );
+    assert.equal(typeof records[2]?.a, 'number');
   });
 });
 
