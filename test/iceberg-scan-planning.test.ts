@@ -700,6 +700,20 @@ for (const backend of await backends()) {
       }
     });
 
+    test('a table without a snapshot plans to nothing', async () => {
+      const created = await ice('POST', `/iceberg/v1/${prefix}/namespaces/sales/tables`, {
+        body: { name: 'empty', schema: SCHEMA, 'partition-spec': SPEC },
+      });
+      assert.equal(created.status, 200, created.text);
+      const r = await ice('POST', `/iceberg/v1/${prefix}/namespaces/sales/tables/empty/plan`, {
+        body: { filter: { type: 'eq', term: 'cat', value: 'a' } },
+      });
+      assert.equal(r.status, 200, r.text);
+      assert.equal(r.json.status, 'completed');
+      assert.deepEqual(r.json['file-scan-tasks'], []);
+      assert.deepEqual(r.json['delete-files'], []);
+    });
+
     test('config advertises the four planning endpoints', async () => {
       const r = await ice('GET', `/iceberg/v1/config?warehouse=${prefix.replace('~', '/')}`);
       assert.equal(r.status, 200, r.text);
