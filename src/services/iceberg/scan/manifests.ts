@@ -149,8 +149,9 @@ export function manifestEntries(records: Rec[], m: ManifestFile): Entry[] {
     const status = Number(r.status);
     const f = (r.data_file ?? {}) as Rec;
     const partition = f.partition && typeof f.partition === 'object' ? Object.values(f.partition as Rec) : [];
-    // Added entries inherit a null sequence number and snapshot id from the manifest (v2 inheritance).
-    const seq = big(r.sequence_number) ?? (status === 1 || m.sequenceNumber === 0n ? m.sequenceNumber : 0n);
+    // Added entries inherit a null sequence number and snapshot id from the manifest (v2 inheritance);
+    // format 1 has none (0).
+    const seq = big(r.sequence_number) ?? (status === 1 ? m.sequenceNumber : 0n);
     return {
       status,
       snapshotId: big(r.snapshot_id) ?? m.addedSnapshotId,

@@ -114,18 +114,22 @@ export async function planFiles(input: PlanInput): Promise<PlannedTask[]> {
       if (input.addedBy && (e.status !== 1 || !input.addedBy.has(e.snapshotId))) continue;
       if (m.content === 0 && e.file.content === 0) {
         if (!mayMatch(input.filter, fileEvidence(e.file, spec, types))) continue;
-        data.push({ entry: e, spec, json: contentJson(e.file, spec, types, input.statsFields) });
+        data.push({ entry: e, spec, json: contentJson(e.file, spec, input.statsFields) });
         continue;
       }
       const key = partitionKey(e.file, spec);
       if (e.file.content === 1) {
         const at = positional.get(key) ?? [];
-        at.push({ seq: e.sequenceNumber, json: contentJson(e.file, spec, types, input.statsFields), file: e.file });
+        at.push({ seq: e.sequenceNumber, json: contentJson(e.file, spec, input.statsFields), file: e.file });
         positional.set(key, at);
       } else if (e.file.content === 2) {
-        const d = { seq: e.sequenceNumber, json: contentJson(e.file, spec, types, input.statsFields) };
+        const d = { seq: e.sequenceNumber, json: contentJson(e.file, spec, input.statsFields) };
         if (spec.unpartitioned) global.push(d);
-        else equality.set(key, [...(equality.get(key) ?? []), d]);
+        else {
+          const at = equality.get(key) ?? [];
+          at.push(d);
+          equality.set(key, at);
+        }
       }
     }
   }
@@ -253,7 +257,7 @@ function boundMap(m: Map<number, Buffer> | undefined, keep: Set<number>) {
 }
 
 /** A data or delete file as the REST spec's ContentFile JSON; column stats only for the asked fields. */
-function contentJson(file: ContentFile, spec: SpecInfo, _types: Map<number, string>, stats: Set<number>): Json {
+function contentJson(file: ContentFile, spec: SpecInfo, stats: Set<number>): Json {
   const values = partitionValues(file, spec);
   const out: Json = {
     'spec-id': file.specId,
