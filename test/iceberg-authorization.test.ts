@@ -32,6 +32,8 @@ interface IcebergCase {
   destroys?: boolean;
   /** A list: refused also means a 200 that shows nothing of the fixture. */
   lists?: string;
+  /** The path's `{plan-id}` needs a plan of the fixture's table: an administrator makes one first. */
+  plan?: boolean;
 }
 
 const SCHEMA = { type: 'struct', fields: [{ id: 1, name: 'id', required: true, type: 'long' }] };
@@ -171,6 +173,37 @@ const CASES: Record<string, IcebergCase> = {
     on: 'TABLE',
     lakeFormation: 'ShowCredential',
     ok: 200,
+  },
+  // Scan planning reads the table's data: its privilege is SELECT, as for vended credentials.
+  'POST /v1/{prefix}/namespaces/{namespace}/tables/{table}/plan': {
+    privilege: 'SELECT',
+    on: 'TABLE',
+    lakeFormation: 'ShowCredential',
+    ok: 200,
+    body: { filter: { type: 'eq', term: 'id', value: 1 } },
+  },
+  'GET /v1/{prefix}/namespaces/{namespace}/tables/{table}/plan/{plan-id}': {
+    privilege: 'SELECT',
+    on: 'TABLE',
+    lakeFormation: 'ShowCredential',
+    ok: 200,
+    plan: true,
+  },
+  'DELETE /v1/{prefix}/namespaces/{namespace}/tables/{table}/plan/{plan-id}': {
+    privilege: 'SELECT',
+    on: 'TABLE',
+    lakeFormation: 'ShowCredential',
+    ok: 204,
+    plan: true,
+  },
+  // The fixture's table has no snapshot, so no plan has tasks: allowed, the call reaches the lookup of
+  // the task (404 NoSuchPlanTaskException, which the refusals below never are).
+  'POST /v1/{prefix}/namespaces/{namespace}/tables/{table}/tasks': {
+    privilege: 'SELECT',
+    on: 'TABLE',
+    lakeFormation: 'ShowCredential',
+    ok: 404,
+    body: { 'plan-task': '00000000-0000-4000-8000-000000000000~0' },
   },
   'POST /v1/{prefix}/transactions/commit': {
     privilege: 'ALTER',
@@ -340,8 +373,14 @@ for (const backend of await backends()) {
       const k = CASES[endpoint];
       return k?.makeBody ? k.makeBody((method, p) => asAdmin(method, p), `/v1/${instance}~${c}`) : k?.body;
     };
-    const call = async (endpoint: string, c: string, t: string): Promise<Response> =>
-      ice(methodOf(endpoint), pathOf(endpoint, `${instance}~${c}`), t, await bodyOf(endpoint, c));
+    const call = async (endpoint: string, c: string, t: string): Promise<Response> => {
+      let p = pathOf(endpoint, `${instance}~${c}`);
+      if (CASES[endpoint]?.plan) {
+        const made = await asAdmin('POST', `/v1/${instance}~${c}/namespaces/d/tables/t/plan`, {});
+        p = p.replace('{plan-id}', made.json['plan-id']);
+      }
+      return ice(methodOf(endpoint), p, t, await bodyOf(endpoint, c));
+    };
 
     /** Refused: 403 naming the privilege, or a 404 as for what does not exist (or, for a list, nothing of the fixture); and nothing changed. */
     async function assertRefused(endpoint: string, c: string, t: string, when: string) {
