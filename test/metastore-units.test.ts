@@ -6,12 +6,12 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, test } from 'node:test';
 import { readMethods } from '../src/metastore/idl-info.js';
-import { LocationMap } from '../src/metastore/locations.js';
 import { METHODS } from '../src/metastore/methods.js';
 import { namePattern, parseDbName, partitionSpecOf, partitionValuesOf } from '../src/metastore/names.js';
 import { tjson } from '../src/metastore/notifications.js';
 import { T, thrift } from '../src/metastore/runtime.js';
 import { BinaryWriter } from '../src/metastore/writer.js';
+import { LocationMap } from '../src/services/engine-locations.js';
 import { ROOT } from './helpers/server.js';
 
 describe('metastore names', () => {

@@ -1,10 +1,10 @@
+import type { LocationMap } from '../services/engine-locations.js';
 import { invalid } from '../services/errors.js';
 import type { DatabaseInput, DatabaseView } from '../services/lakecat/database-service.js';
 import type { FunctionInput, FunctionView } from '../services/lakecat/function-service.js';
 import type { PartitionInput } from '../services/lakecat/partition-service.js';
 import type { ColumnStatisticsObject } from '../services/lakecat/statistics-service.js';
 import type { Column, StorageDescriptor, TableInput } from '../services/lakecat/table-service.js';
-import type { LocationMap } from './locations.js';
 import { type HmsTypes as H, num, T } from './runtime.js';
 
 /**
