@@ -95,8 +95,14 @@ async function addPartitions(
   return out;
 }
 
-async function alterPartitions(c: Ctx, db: string, table: string, parts: H.Partition[]): Promise<void> {
-  const p = path(c, db, table);
+async function alterPartitions(
+  c: Ctx,
+  db: string,
+  table: string,
+  parts: H.Partition[],
+  catName?: string | null,
+): Promise<void> {
+  const p = path(c, db, table, catName);
   const entries = parts.map((part, i) => ({
     partition_values: part.values,
     partition: partitionIn(part, c.loc, `new_parts[${i}]`),
@@ -194,6 +200,18 @@ export const PARTITION_METHODS: Record<string, MethodEntry> = {
     action: 'partition.list',
     run: (c, a) => partitions(c, path(c, a.db_name, a.tbl_name), { partial: a.part_vals ?? [] }, int16(a.max_parts)),
   },
+  get_partitions_ps_with_auth_req: {
+    action: 'partition.list',
+    run: async (c, a) => {
+      const r = a.req as H.GetPartitionsPsWithAuthRequest;
+      const p = path(c, r?.dbName, r?.tblName, r?.catName);
+      // Hive 4 names partitions either by (partial) values or by partition names.
+      const parts = r?.partNames?.length
+        ? await byValues(c, p, r.partNames.map(partitionValuesOf))
+        : await partitions(c, p, { partial: r?.partVals ?? [] }, int16(r?.maxParts));
+      return new T.GetPartitionsPsWithAuthResponse({ partitions: parts });
+    },
+  },
   get_partition_names: {
     action: 'partition.list',
     run: (c, a) => partitionNames(c, path(c, a.db_name, a.tbl_name), int16(a.max_parts)),
@@ -215,6 +233,13 @@ export const PARTITION_METHODS: Record<string, MethodEntry> = {
   get_partitions_by_filter: {
     action: 'partition.list',
     run: (c, a) => partitions(c, path(c, a.db_name, a.tbl_name), { filter: a.filter ?? '' }, int16(a.max_parts)),
+  },
+  get_partitions_by_filter_req: {
+    action: 'partition.list',
+    run: (c, a) => {
+      const r = a.req as H.GetPartitionsByFilterRequest;
+      return partitions(c, path(c, r?.dbName, r?.tblName, r?.catName), { filter: r?.filter ?? '' }, int16(r?.maxParts));
+    },
   },
   get_num_partitions_by_filter: {
     action: 'partition.list',
@@ -241,6 +266,14 @@ export const PARTITION_METHODS: Record<string, MethodEntry> = {
   alter_partitions_with_environment_context: {
     action: 'partition.alter',
     run: (c, a) => alterPartitions(c, a.db_name, a.tbl_name, a.new_parts ?? []),
+  },
+  alter_partitions_req: {
+    action: 'partition.alter',
+    run: async (c, a) => {
+      const r = a.req as H.AlterPartitionsRequest;
+      await alterPartitions(c, r?.dbName, r?.tableName, r?.partitions ?? [], r?.catName);
+      return new T.AlterPartitionsResponse();
+    },
   },
   rename_partition: {
     action: 'partition.alter',
