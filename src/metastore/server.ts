@@ -4,12 +4,13 @@ import type { Logger } from 'pino';
 import type { HmsConfig } from '../config.js';
 import type { AppServices } from '../services/app-services.js';
 import { assertDeclarations } from '../services/authz/actions.js';
+import type { LocationMap } from '../services/engine-locations.js';
 import { ConcurrentChange, invalid, ServiceError } from '../services/errors.js';
 import type { Principal } from '../services/iam/principal.js';
+import { QPS_SPEC } from '../services/instances/specs.js';
 import { EventLog } from '../services/lakecat/event-log.js';
 import type { ProjectRow } from '../store/schema.js';
 import { type MethodInfo, readMethods } from './idl-info.js';
-import { LocationMap } from './locations.js';
 import { type Ctx, METHODS, type MethodEntry, metastoreEntries } from './methods.js';
 import { T, ThriftHiveMetastore, thrift } from './runtime.js';
 import { SaslPlain } from './sasl.js';
@@ -112,6 +113,7 @@ const OUTCOME: Record<string, number> = {
   forbidden: 403,
   not_found: 404,
   conflict: 409,
+  rate_limited: 429,
 };
 
 /** How long a connection's principal (admin membership) is reused before it is read again. */
@@ -175,17 +177,34 @@ class Connection {
     return p;
   }
 
+  private async admit(projectId: string, instanceId: string): Promise<void> {
+    const s = this.sh.s;
+    const limit = await s.instances.rateLimitOf(projectId, instanceId);
+    if (!limit) return; // an unknown instance: the call itself says so
+    const rate = s.rateLimiter.admit(limit, s.config.qpsPerStride, s.requestCounter);
+    if (rate !== undefined) {
+      throw new ServiceError(
+        'rate_limited',
+        `the instance's request rate limit (${rate} requests/s from its ${QPS_SPEC} spec) is exceeded; slow down`,
+      );
+    }
+  }
+
   private async invoke(info: MethodInfo, entry: MethodEntry, args: unknown[]): Promise<unknown> {
     const named = Object.fromEntries(info.args.map((a, i) => [a, args[i]]));
     const started = performance.now();
     let caller: Principal | undefined;
     try {
       caller = entry.open ? undefined : await this.caller();
+      const projectId = (await this.sh.tenant.project()).project.id;
+      const instance = entry.open ? this.sh.instance : await this.sh.tenant.instanceId(this.sh.instance);
+      // A metadata call counts against the instance's QPS spec as a REST request does (housekeeping does not).
+      if (!entry.open) await this.admit(projectId, instance);
       const c: Ctx = {
         s: this.sh.s,
         caller: caller as Principal,
-        projectId: (await this.sh.tenant.project()).project.id,
-        instance: entry.open ? this.sh.instance : await this.sh.tenant.instanceId(this.sh.instance),
+        projectId,
+        instance,
         loc: this.sh.loc,
         eventLog: this.sh.eventLog,
         maxPartitions: this.sh.cfg.maxPartitions,
@@ -265,7 +284,6 @@ export async function startMetastore(
   s: AppServices,
   cfg: HmsConfig,
   log: Logger,
-  storage: { kind: 'local' | 's3'; localWarehouse?: string },
   observe?: Shared['observe'],
 ): Promise<MetastoreEndpoint> {
   const methods = readMethods();
@@ -277,7 +295,7 @@ export async function startMetastore(
     cfg,
     log: log.child({ component: 'metastore' }),
     tenant: new Tenant(s, cfg),
-    loc: new LocationMap(storage.kind, storage.localWarehouse),
+    loc: s.engineLocations,
     eventLog: new EventLog(s.store, s.instances, s.tables),
     observe,
     methods,
