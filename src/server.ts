@@ -161,19 +161,15 @@ export async function startServer(
   // The Hive Metastore Thrift endpoint over the same services (LAKEFORM_HMS_PORT=0 turns it off).
   // LAKEFORM_HMS_ENDPOINTS adds one port per further project or instance served.
   const metastores: MetastoreEndpoint[] = [];
-  const warehouse = {
-    kind: config.storage.kind,
-    localWarehouse: config.storage.kind === 'local' ? localWarehouse(config) : undefined,
-  };
   try {
     // Metastore calls count in the same metrics as HTTP requests (wire `metastore`).
     const observe = (c: { operation: string; status: number; seconds: number; denied: boolean }) => {
       metrics.observeRequest({ wire: 'metastore', operation: c.operation, status: c.status, seconds: c.seconds });
       if (c.status < 400 || c.denied) metrics.observeDecision(c.denied ? 'deny' : 'allow', `hms:${c.operation}`);
     };
-    if (config.hms.port !== 0) metastores.push(await startMetastore(services, config.hms, log, warehouse, observe));
+    if (config.hms.port !== 0) metastores.push(await startMetastore(services, config.hms, log, observe));
     for (const e of config.hms.extra) {
-      metastores.push(await startMetastore(services, { ...config.hms, ...e, extra: [] }, log, warehouse, observe));
+      metastores.push(await startMetastore(services, { ...config.hms, ...e, extra: [] }, log, observe));
     }
   } catch (err) {
     for (const m of metastores) await m.close();

@@ -10,8 +10,16 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { signRequest } from '../src/services/iam/request-signature.js';
+import { S3ObjectStorage } from '../src/storage/s3-storage.js';
 import { startS3Server, type TestS3Server } from './helpers/s3-server.js';
-import { type Backend, backends, createRunningInstance, startServer, warehouseFile } from './helpers/server.js';
+import {
+  type Backend,
+  backends,
+  createRunningInstance,
+  startServer,
+  storedLocation,
+  warehouseFile,
+} from './helpers/server.js';
 import { type AssumeRoleCall, startSts } from './helpers/sts-server.js';
 
 const VENDED = { 'X-Iceberg-Access-Delegation': 'vended-credentials' };
@@ -91,7 +99,8 @@ for (const backend of await backends()) {
       const r = await fetch(url, { headers });
       return { status: r.status, json: (await r.json()) as { object_names?: string[] } };
     }
-    const keyOf = (location: string) => location.replace(/^obs:\/\/lakeform\//, '');
+    /** The object key of a location engines get (file:// on the local backend). */
+    const keyOf = (location: string) => storedLocation(env.server.dataDir, location).replace(/^obs:\/\/lakeform\//, '');
 
     before(async () => {
       env = await setUp(backend);
@@ -112,7 +121,8 @@ for (const backend of await backends()) {
       const c = credsOf(r.json);
       const location = r.json.metadata.location as string;
       assert.equal(c.prefix, location);
-      assert.match(location, new RegExp(`^obs://lakeform/instances/${env.instance}/.*/orders$`));
+      const warehouse = path.join(env.server.dataDir, 'warehouse');
+      assert.match(location, new RegExp(`^file://${warehouse}/lakeform/instances/${env.instance}/.*/orders$`));
       for (const k of KEYS) assert.ok(c.config[k], k);
       for (const k of KEYS)
         assert.equal(r.json.config[k], c.config[k], `config mirrors ${k} for clients that read only config`);
@@ -397,6 +407,46 @@ for (const backend of await backends()) {
       assert.deepEqual(policy.Statement[0]?.Resource, [`arn:aws:s3:::${bucket}/${key}/*`], 'orders/ keeps orders2 out');
       assert.ok(policy.Statement[0]?.Action.includes('s3:PutObject'), 'the administrator may write');
       assert.equal((sts.calls[before] as AssumeRoleCall).DurationSeconds, '3600');
+    });
+
+    test('on S3 engines get s3:// locations whose metadata object exists; s3a:// is accepted; LakeFormation keeps obs://', async () => {
+      const store = new S3ObjectStorage(s3.settings);
+      const r = await env.ice('GET', env.table('orders'));
+      assert.equal(r.status, 200, r.text);
+      const m = r.json.metadata;
+      assert.match(m.location, new RegExp(`^s3://${bucket}/instances/${env.instance}/.*/orders$`));
+      const key = (r.json['metadata-location'] as string).replace(`s3://${bucket}/`, '');
+      assert.ok(r.json['metadata-location'].startsWith(`${m.location}/metadata/`));
+      assert.ok((await store.getObject(bucket, key)).length > 0, 'the metadata file is the object at that key');
+      const lf = (
+        await env.ok('GET', `/v1/${env.project}/instances/${env.instance}/catalogs/lake/databases/sales/tables/orders`)
+      ).json;
+      assert.equal(lf.parameters.metadata_location, `obs://${bucket}/${key}`);
+
+      const placed = m.location.replace(/^s3:/, 's3a:').replace(/orders$/, 'placed_s3a');
+      const made = await env.ice('POST', `/${env.prefix}/namespaces/sales/tables`, {
+        body: { name: 'placed_s3a', schema: SCHEMA, location: placed },
+      });
+      assert.equal(made.status, 200, made.text);
+      assert.equal(made.json.metadata.location, placed.replace('s3a://', 's3://'));
+      const shown = (
+        await env.ok(
+          'GET',
+          `/v1/${env.project}/instances/${env.instance}/catalogs/lake/databases/sales/tables/placed_s3a`,
+        )
+      ).json;
+      assert.equal(shown.storage_descriptor.location, placed.replace('s3a://', 'obs://'));
+      // No scheme gets around the guards: a relative segment, a file:// path or another instance's folder.
+      for (const [location, status] of [
+        [`s3a://${bucket}/instances/${env.instance}/../not-${env.instance}/x`, 400],
+        ['file:///tmp/x', 400],
+        [`s3a://${bucket}/instances/not-${env.instance}/x`, 403],
+      ] as const) {
+        const refused = await env.ice('POST', `/${env.prefix}/namespaces/sales/tables`, {
+          body: { name: 'escape', schema: SCHEMA, location },
+        });
+        assert.equal(refused.status, status, `${location}: ${refused.text}`);
+      }
     });
 
     test('a reader gets read-only credentials, a writer read-write; loadCredentials asks the STS again', async () => {

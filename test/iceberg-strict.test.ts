@@ -419,7 +419,7 @@ for (const backend of await backends()) {
       realFetch = globalThis.fetch;
       globalThis.fetch = (async (input: string | URL | Request, init?: RequestInit) => {
         const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
-        if (!url.startsWith('obs://')) return realFetch(input, init);
+        if (!url.startsWith('obs://') && !url.startsWith('file://')) return realFetch(input, init);
         try {
           return new Response(fs.readFileSync(fileOf(url)), { status: 200 });
         } catch {

@@ -73,6 +73,8 @@ for (const backend of await backends()) {
         ? (m[3] as string)
         : path.join(server.dataDir, 'warehouse', m[2] as string, (m[3] as string).slice(1));
     };
+    /** The engine form of a stored location: the local backend's folder (docs/metastore.md, one rule). */
+    const engineOf = (stored: string): string => `file://${fileOf(stored)}`;
     const create = (namespace: string, name: string, extra: Record<string, unknown> = {}) =>
       ice('POST', tables(namespace), {
         body: {
@@ -184,15 +186,17 @@ for (const backend of await backends()) {
       assert.equal(m['current-snapshot-id'], -1);
       assert.deepEqual([m.snapshots, m['snapshot-log'], m['metadata-log'], m.refs], [[], [], [], {}]);
       const db = (await server.request('GET', `${lf()}/sales`, { token })).json;
-      assert.equal(m.location, `${db.location}/orders`);
+      assert.equal(m.location, engineOf(`${db.location}/orders`));
       assert.match(
         r.json['metadata-location'],
         new RegExp(`^${m.location}/metadata/00000-[0-9a-f-]{36}\\.metadata\\.json$`),
       );
       assert.deepEqual(r.json.config, {});
 
-      const onDisk = JSON.parse(fs.readFileSync(fileOf(r.json['metadata-location']), 'utf8'));
-      assert.deepEqual(onDisk, m);
+      // The file sits where the engine was told, and keeps the stored obs:// form inside.
+      const onDisk = JSON.parse(fs.readFileSync(new URL(r.json['metadata-location']), 'utf8'));
+      assert.equal(onDisk.location, `${db.location}/orders`);
+      assert.deepEqual({ ...onDisk, location: engineOf(onDisk.location) }, m);
       for (const k of [
         'format-version',
         'table-uuid',
@@ -230,8 +234,10 @@ for (const backend of await backends()) {
       ]);
       const loaded = await ice('GET', `${tables('sales')}/orders`);
       assert.equal(shown.json.parameters.table_type, 'ICEBERG');
-      assert.equal(shown.json.parameters.metadata_location, loaded.json['metadata-location']);
-      assert.equal(shown.json.storage_descriptor.location, loaded.json.metadata.location);
+      // LakeFormation keeps obs://; engines get the same paths as file:// on the local backend.
+      assert.match(shown.json.parameters.metadata_location, /^obs:\/\//);
+      assert.equal(engineOf(shown.json.parameters.metadata_location), loaded.json['metadata-location']);
+      assert.equal(engineOf(shown.json.storage_descriptor.location), loaded.json.metadata.location);
     });
 
     test('create honours a location in the request, and refuses one outside the storage', async () => {
@@ -239,9 +245,9 @@ for (const backend of await backends()) {
       const location = `${db.location}/elsewhere/placed`;
       const r = await create('other', 'placed', { location: `${location}/` });
       assert.equal(r.status, 200, r.text);
-      assert.equal(r.json.metadata.location, location);
-      assert.ok(r.json['metadata-location'].startsWith(`${location}/metadata/`));
-      assert.ok(fs.existsSync(fileOf(r.json['metadata-location'])));
+      assert.equal(r.json.metadata.location, engineOf(location));
+      assert.ok(r.json['metadata-location'].startsWith(`${engineOf(location)}/metadata/`));
+      assert.ok(fs.existsSync(new URL(r.json['metadata-location'])));
       assert.equal(
         (await server.request('GET', `${lf()}/other/tables/placed`, { token })).json.storage_descriptor.location,
         location,
@@ -250,6 +256,57 @@ for (const backend of await backends()) {
       assert.equal(outside.status, 400, outside.text);
       assert.equal((await ice('HEAD', `${tables('other')}/outside`)).status, 404);
       assert.equal((await ice('DELETE', `${tables('other')}/placed`)).status, 204);
+    });
+
+    test('engines may send file://, s3a:// or obs:// paths, all stored as obs://; no scheme or .. escapes the guards', async () => {
+      const db = (await server.request('GET', `${lf()}/other`, { token })).json;
+      const stored = `${db.location}/via_file`;
+      const r = await create('other', 'via_file', {
+        location: engineOf(stored),
+        properties: { 'write.data.path': `${engineOf(stored)}/d` },
+      });
+      assert.equal(r.status, 200, r.text);
+      assert.equal(r.json.metadata.location, engineOf(stored));
+      assert.equal(r.json.metadata.properties['write.data.path'], `${engineOf(stored)}/d`);
+      assert.ok(fs.existsSync(new URL(r.json['metadata-location'])));
+      const shown = (await server.request('GET', `${lf()}/other/tables/via_file`, { token })).json;
+      assert.equal(shown.storage_descriptor.location, stored);
+      assert.equal(shown.parameters['write.data.path'], `${stored}/d`);
+      const viaS3a = await create('other', 'via_s3a', { location: `${stored.replace(/^obs:/, 's3a:')}2` });
+      assert.equal(viaS3a.status, 200, viaS3a.text);
+      assert.equal(viaS3a.json.metadata.location, `${engineOf(stored)}2`);
+
+      const warehouse = path.join(server.dataDir, 'warehouse');
+      const escapes: [string, number][] = [
+        [`${engineOf(db.location)}/../../x`, 400],
+        [`file://${warehouse}/../outside`, 400],
+        ['file:///etc/lakeform', 400],
+        [`${stored.replace(/^obs:/, 's3a:')}/../../../x`, 400],
+        [`s3a://lakeform/instances/not-${instance}/x`, 403],
+        [`file://${warehouse}/lakeform/instances/not-${instance}/x`, 403],
+      ];
+      for (const [location, status] of escapes) {
+        const refused = await create('other', 'escape', { location });
+        assert.equal(refused.status, status, `${location}: ${refused.text}`);
+        const moved = await ice('POST', `${tables('other')}/via_file`, {
+          body: { requirements: [], updates: [{ action: 'set-properties', updates: { 'write.data.path': location } }] },
+        });
+        assert.equal(moved.status, status, `write.data.path ${location}: ${moved.text}`);
+      }
+      assert.equal((await ice('HEAD', `${tables('other')}/escape`)).status, 404);
+
+      // A namespace's location too: given as file://, shown so, stored as obs://.
+      const nsStored = `${db.location.replace(/\/other\.db$/, '')}/placed_ns`;
+      const ns = await ice('POST', `/${prefix}/namespaces`, {
+        body: { namespace: ['placed_ns'], properties: { location: engineOf(nsStored) } },
+      });
+      assert.equal(ns.status, 200, ns.text);
+      assert.equal(ns.json.properties.location, engineOf(nsStored));
+      assert.equal((await ice('GET', `/${prefix}/namespaces/placed_ns`)).json.properties.location, engineOf(nsStored));
+      assert.equal((await server.request('GET', `${lf()}/placed_ns`, { token })).json.location, nsStored);
+      for (const t of ['via_file', 'via_s3a'])
+        assert.equal((await ice('DELETE', `${tables('other')}/${t}`)).status, 204);
+      assert.equal((await ice('DELETE', `/${prefix}/namespaces/placed_ns`)).status, 204);
     });
 
     test('every primitive type has its Hive column type', async () => {

@@ -7,7 +7,14 @@ import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { backends, createRunningInstance, startServer, type TestServer, warehouseFile } from './helpers/server.js';
+import {
+  backends,
+  createRunningInstance,
+  startServer,
+  storedLocation,
+  type TestServer,
+  warehouseFile,
+} from './helpers/server.js';
 
 const SCHEMA = {
   type: 'struct',
@@ -56,6 +63,13 @@ for (const backend of await backends()) {
     const lf = (ns: string, name: string) =>
       `/v1/${project}/instances/${instance}/catalogs/lake/databases/${ns}/tables/${name}`;
     const fileOf = (location: string) => warehouseFile(server.dataDir, location);
+    const stored = (location: string) => storedLocation(server.dataDir, location);
+    /** A metadata file as engines see it: the file keeps the stored obs:// location. */
+    const onDisk = (location: string) => {
+      const m = JSON.parse(fs.readFileSync(fileOf(location), 'utf8'));
+      assert.match(m.location, /^obs:\/\//);
+      return { ...m, location: `file://${fileOf(m.location)}` };
+    };
     const createView = (name: string, o: Record<string, unknown> = {}, ns = 'sales') =>
       ice('POST', views(ns), {
         name,
@@ -145,7 +159,8 @@ for (const backend of await backends()) {
       );
       assert.match(r.json['metadata-location'], /\/sales\.db\/basic\/metadata\/00000-[0-9a-f-]+\.metadata\.json$/);
       assert.equal(m.location, r.json['metadata-location'].replace(/\/metadata\/[^/]+$/, ''));
-      assert.deepEqual(JSON.parse(fs.readFileSync(fileOf(r.json['metadata-location']), 'utf8')), m);
+      assert.match(m.location, /^file:\/\//, 'engines get file:// locations on the local backend');
+      assert.deepEqual(onDisk(r.json['metadata-location']), m);
 
       assert.equal((await ice('HEAD', `${views()}/basic`)).status, 204);
       const loaded = await ice('GET', `${views()}/basic`);
@@ -282,7 +297,7 @@ for (const backend of await backends()) {
           ['city', 'string'],
         ],
       );
-      assert.equal(t.json.parameters.metadata_location, r.json['metadata-location']);
+      assert.equal(t.json.parameters.metadata_location, stored(r.json['metadata-location']));
       assert.equal(t.json.parameters.table_type, 'ICEBERG-VIEW');
       // A replace with another schema shows there too.
       const rep = await replace('lf_view', 'select count(*) as total from sales.t', {
@@ -296,8 +311,8 @@ for (const backend of await backends()) {
         after.json.storage_descriptor.columns.map((c: { column_name: string }) => c.column_name),
         ['total'],
       );
-      assert.equal(after.json.parameters.metadata_location, rep.json['metadata-location']);
-      assert.equal(after.json.parameters.previous_metadata_location, r.json['metadata-location']);
+      assert.equal(after.json.parameters.metadata_location, stored(rep.json['metadata-location']));
+      assert.equal(after.json.parameters.previous_metadata_location, stored(r.json['metadata-location']));
     });
 
     test('replace adds a version, writes the next metadata file and moves the pointer; a wrong uuid is 409', async () => {
@@ -330,7 +345,7 @@ for (const backend of await backends()) {
         [1, 2],
       );
       assert.equal(m.properties.k, 'v');
-      assert.deepEqual(JSON.parse(fs.readFileSync(fileOf(r.json['metadata-location']), 'utf8')), m);
+      assert.deepEqual(onDisk(r.json['metadata-location']), m);
       assert.ok(fs.existsSync(fileOf(created.json['metadata-location'])), 'the previous file stays');
       assert.deepEqual((await ice('GET', `${views()}/rep`)).json.metadata, m);
 

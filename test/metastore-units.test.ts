@@ -6,12 +6,13 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, test } from 'node:test';
 import { readMethods } from '../src/metastore/idl-info.js';
-import { LocationMap } from '../src/metastore/locations.js';
+import { MalformedMessage, messageLength } from '../src/metastore/message-scan.js';
 import { METHODS } from '../src/metastore/methods.js';
 import { namePattern, parseDbName, partitionSpecOf, partitionValuesOf } from '../src/metastore/names.js';
 import { tjson } from '../src/metastore/notifications.js';
 import { T, thrift } from '../src/metastore/runtime.js';
 import { BinaryWriter } from '../src/metastore/writer.js';
+import { LocationMap } from '../src/services/engine-locations.js';
 import { ROOT } from './helpers/server.js';
 
 describe('metastore names', () => {
@@ -139,5 +140,54 @@ describe('metastore method table', () => {
   test('embedded objects are TJSONProtocol text', () => {
     const json = JSON.parse(tjson(new T.FieldSchema({ name: 'a', type: 'int', comment: '' })));
     assert.deepEqual(json, { 1: { str: 'a' }, 2: { str: 'int' }, 3: { str: '' } });
+  });
+});
+
+describe('metastore message scan', () => {
+  /** A strict binary call of add_partitions with `n` partitions, as the runtime's client writes it. */
+  const call = (n: number): Buffer => {
+    let out: Buffer = Buffer.alloc(0);
+    const w = new BinaryWriter((b) => {
+      out = b;
+    }, false);
+    const Type = thrift.Thrift.Type;
+    w.writeMessageBegin('add_partitions', thrift.Thrift.MessageType.CALL, 7);
+    w.writeFieldBegin('new_parts', Type.LIST, 1);
+    w.writeListBegin(Type.STRUCT, n);
+    for (let i = 0; i < n; i++)
+      (
+        new T.Partition({
+          values: ['2024-01-01', String(i)],
+          dbName: 'db',
+          tableName: 't',
+          createTime: 1,
+          lastAccessTime: 0,
+          parameters: { numRows: String(i) },
+          sd: new T.StorageDescriptor({
+            cols: [new T.FieldSchema({ name: 'id', type: 'bigint', comment: '' })],
+          } as never),
+        } as never) as unknown as { write(p: unknown): void }
+      ).write(w);
+    w.writeFieldStop();
+    w.flush();
+    return out;
+  };
+
+  test('tells a whole message, an incomplete one at every cut, and the start of the next', () => {
+    const msg = call(50);
+    assert.equal(messageLength(msg, 0, 1 << 20), msg.length);
+    for (const cut of [1, 4, 9, 30, Math.floor(msg.length / 2), msg.length - 1])
+      assert.equal(messageLength(msg.subarray(0, cut), 0, 1 << 20), undefined, `cut at ${cut}`);
+    const two = Buffer.concat([msg, call(3)]);
+    assert.equal(messageLength(two, msg.length, 1 << 20), two.length - msg.length);
+  });
+
+  test('refuses what is not a strict binary message or announces too much', () => {
+    assert.throws(() => messageLength(Buffer.from([0, 0, 0, 5, 1, 2, 3, 4, 5]), 0, 100), MalformedMessage);
+    const huge = Buffer.from([0x80, 1, 0, 1, 0x7f, 0xff, 0xff, 0xff]);
+    assert.throws(() => messageLength(huge, 0, 1000), MalformedMessage);
+    // The 26-byte header (version, 'add_partitions', sequence id), then a field of no known type.
+    const badType = Buffer.concat([call(0).subarray(0, 26), Buffer.from([99, 0, 1])]);
+    assert.throws(() => messageLength(badType, 0, 1000), /unknown field type 99/);
   });
 });

@@ -412,6 +412,98 @@ for (const backend of await backends()) {
       );
     });
 
+    test("Hive 4's partition forms: ps_with_auth_req, by_filter_req, alter_partitions_req, statistics _req", async () => {
+      const c = await client();
+      await c.ok('create_table', { tbl: table('h4p') });
+      const parts = [];
+      for (const dt of ['2024-06-01', '2024-06-02', '2024-06-03'])
+        for (const hr of [1, 2]) parts.push(partition('h4p', dt, hr));
+      assert.equal(await c.ok('add_partitions', { new_parts: parts }), 6);
+      const values = (ps: { values: string[] }[]) => ps.map((p) => p.values.join('/')).sort();
+
+      const ps = await c.ok('get_partitions_ps_with_auth_req', {
+        req: { catName: 'hive', dbName: 'default', tblName: 'h4p', partVals: ['', '2'], maxParts: -1, userName: 'x' },
+      });
+      assert.deepEqual(values(ps.partitions), ['2024-06-01/2', '2024-06-02/2', '2024-06-03/2']);
+      const byName = await c.ok('get_partitions_ps_with_auth_req', {
+        req: { dbName: '@hive#default', tblName: 'h4p', partNames: ['dt=2024-06-03/hr=1', 'dt=2024-07-01/hr=1'] },
+      });
+      assert.deepEqual(values(byName.partitions), ['2024-06-03/1'], 'by names, a missing one left out');
+      assert.equal(
+        (await c.call('get_partitions_ps_with_auth_req', { req: { dbName: 'default', tblName: 'nope' } })).error?.type,
+        'NoSuchObjectException',
+      );
+
+      const filtered = await c.ok('get_partitions_by_filter_req', {
+        req: { dbName: 'default', tblName: 'h4p', filter: `dt >= "2024-06-02" and hr = 1`, maxParts: -1 },
+      });
+      assert.deepEqual(values(filtered), ['2024-06-02/1', '2024-06-03/1']);
+      const one = await c.ok('get_partitions_by_filter_req', {
+        req: { dbName: 'default', tblName: 'h4p', filter: 'hr = 1', maxParts: 1 },
+      });
+      assert.equal(one.length, 1, 'maxParts is honoured');
+      const bad = await c.call('get_partitions_by_filter_req', {
+        req: { dbName: 'default', tblName: 'h4p', filter: 'dt >>> 1' },
+      });
+      assert.equal(bad.error?.type, 'MetaException', JSON.stringify(bad));
+
+      const changed = filtered.map((p: { parameters: Record<string, string> }) => ({
+        ...p,
+        parameters: { ...p.parameters, numRows: '42' },
+      }));
+      assert.deepEqual(
+        await c.ok('alter_partitions_req', {
+          req: { catName: 'hive', dbName: 'default', tableName: 'h4p', partitions: changed, writeId: -1 },
+        }),
+        {},
+      );
+      const after = await c.ok('get_partitions_by_filter_req', {
+        req: { dbName: 'default', tblName: 'h4p', filter: 'hr = 1', maxParts: -1 },
+      });
+      assert.deepEqual(
+        after.map((p: { values: string[]; parameters: Record<string, string> }) => [p.values[0], p.parameters.numRows]),
+        [
+          ['2024-06-01', undefined],
+          ['2024-06-02', '42'],
+          ['2024-06-03', '42'],
+        ],
+      );
+      const missing = await c.call('alter_partitions_req', {
+        req: { dbName: 'default', tableName: 'h4p', partitions: [{ ...changed[0], values: ['2030-01-01', '1'] }] },
+      });
+      assert.ok(missing.error, 'altering a partition that does not exist is refused');
+
+      const stats = (isTblLevel: boolean, partName?: string) => ({
+        req: {
+          colStats: [
+            {
+              statsDesc: { isTblLevel, dbName: 'default', tableName: 'h4p', ...(partName ? { partName } : {}) },
+              statsObj: [
+                {
+                  colName: 'id',
+                  colType: 'bigint',
+                  statsData: { longStats: { lowValue: 3, highValue: 9, numNulls: 0, numDVs: 4 } },
+                },
+              ],
+            },
+          ],
+          engine: 'hive',
+        },
+      });
+      assert.deepEqual(await c.ok('update_table_column_statistics_req', stats(true)), { result: true });
+      assert.deepEqual(await c.ok('update_partition_column_statistics_req', stats(false, 'dt=2024-06-01/hr=1')), {
+        result: true,
+      });
+      const ts = await c.ok('get_table_statistics_req', {
+        request: { dbName: 'default', tblName: 'h4p', colNames: ['id'] },
+      });
+      assert.deepEqual(ts.tableStats[0].statsData.longStats, { lowValue: 3, highValue: 9, numNulls: 0, numDVs: 4 });
+      const pst = await c.ok('get_partitions_statistics_req', {
+        request: { dbName: 'default', tblName: 'h4p', colNames: ['id'], partNames: ['dt=2024-06-01/hr=1'] },
+      });
+      assert.deepEqual(Object.keys(pst.partStats), ['dt=2024-06-01/hr=1']);
+    });
+
     test('a grant and a revoke are seen through the metastore; refusals name the privilege', async () => {
       const c = await client();
       await c.ok('create_table', { tbl: table('secret') });
@@ -773,5 +865,68 @@ describe('metastore endpoint with SASL PLAIN', { skip }, () => {
     } finally {
       await trusting.stop();
     }
+  });
+});
+
+describe("metastore calls and the instance's QPS limit", { skip }, () => {
+  let server: TestServer;
+  let port: number;
+  let genDir: string;
+  const clients: HmsClient[] = [];
+
+  before(async () => {
+    const [backend] = await backends();
+    genDir = generatePythonClient();
+    port = await freePort();
+    // 1 call/s per stride: the instance's 5 strides give a bucket of 5 that refills 5 a second.
+    server = await startServer(backend!, { env: { LAKEFORM_HMS_PORT: String(port), LAKEFORM_QPS_PER_STRIDE: '1' } });
+  });
+  after(async () => {
+    for (const c of clients) c.close();
+    await server?.stop();
+    if (genDir) fs.rmSync(genDir, { recursive: true, force: true });
+  });
+
+  test('Thrift calls take from the same bucket as REST requests; over it they are MetaExceptions', async () => {
+    const { token, projectId } = await server.login();
+    const instance = await createRunningInstance(server, token, projectId, 'hms_rate');
+    const c = new HmsClient((tooling as { python: string }).python, genDir);
+    clients.push(c);
+    assert.deepEqual(await c.open(port), { ok: true });
+    const started = performance.now();
+    const burst = await c.send({
+      op: 'parallel',
+      port,
+      connections: 10,
+      calls: [
+        ['set_ugi', { user_name: 'admin', group_names: [] }],
+        ...Array.from({ length: 6 }, () => ['get_all_databases', {}]),
+      ],
+    });
+    const rest = await Promise.all(
+      Array.from({ length: 10 }, () =>
+        server.request('GET', `/v1/${projectId}/instances/${instance}/catalogs`, { token }),
+      ),
+    );
+    const refill = Math.ceil(((performance.now() - started) / 1000) * 5);
+    const answers = (burst.ok as { ok?: unknown; error?: { type: string; message: string } }[][]).flatMap((conn) =>
+      conn.slice(1),
+    );
+    assert.equal(answers.length, 60);
+    const thriftOk = answers.filter((a) => 'ok' in a).length;
+    const refused = answers.filter((a) => a.error);
+    assert.ok(thriftOk >= 5, `a full bucket first: ${thriftOk}`);
+    assert.ok(refused.length > 0, 'the burst goes over the limit');
+    for (const r of refused) {
+      assert.equal(r.error?.type, 'MetaException');
+      assert.match(r.error?.message ?? '', /request rate limit \(5 requests\/s/);
+    }
+    const restOk = rest.filter((r) => r.status === 200).length;
+    assert.ok(
+      rest.every((r) => r.status === 200 || r.status === 429),
+      rest.map((r) => r.status).join(),
+    );
+    // One bucket for both protocols: together they never get more than it holds plus its refill.
+    assert.ok(thriftOk + restOk <= 5 + refill, `thrift ${thriftOk} + rest ${restOk} > 5 + ${refill}`);
   });
 });

@@ -241,10 +241,8 @@ export async function buildApp(services: AppServices, opts: AppOptions): Promise
   const signatureAuth = signatureAuthentication(services.accessKeys);
 
   const overLimit = (limit: { instanceId: string; stride: number }): void => {
-    const rate = limit.stride * opts.qpsPerStride;
-    // Offered load, refused requests included: the alarm ratio shows how far over its limit an instance is asked to go.
-    services.requestCounter.hit(limit.instanceId);
-    if (!services.rateLimiter.take(limit.instanceId, rate)) {
+    const rate = services.rateLimiter.admit(limit, opts.qpsPerStride, services.requestCounter);
+    if (rate !== undefined) {
       throw new HttpError(
         429,
         'APIG.0308',

@@ -1,10 +1,10 @@
 import type { AppServices } from '../services/app-services.js';
+import type { LocationMap } from '../services/engine-locations.js';
 import { invalid } from '../services/errors.js';
 import type { Principal } from '../services/iam/principal.js';
 import type { EventLog } from '../services/lakecat/event-log.js';
 import type { TablePath } from '../services/lakecat/partition-service.js';
 import { tableOut } from './convert.js';
-import type { LocationMap } from './locations.js';
 import { dbRef } from './names.js';
 import type { HmsTypes as H } from './runtime.js';
 

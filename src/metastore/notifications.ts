@@ -3,9 +3,9 @@ import type { MetadataEventRow } from '../store/schema.js';
 
 type EventRow = Omit<MetadataEventRow, 'id'> & { id: number | string };
 
+import type { LocationMap } from '../services/engine-locations.js';
 import type { Ctx, MethodEntry } from './context.js';
 import { databaseOut, functionOut, partitionOut, tableOut } from './convert.js';
-import type { LocationMap } from './locations.js';
 import { dbRef, parseDbName } from './names.js';
 import { type HmsTypes as H, num, T, thrift } from './runtime.js';
 

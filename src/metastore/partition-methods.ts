@@ -1,7 +1,7 @@
 import { invalid, notFound } from '../services/errors.js';
 import { PARTITION_BATCH_MAX, partitionName, type TablePath } from '../services/lakecat/partition-service.js';
 import { type Ctx, getTable, int16, type MethodEntry, PAGE, path } from './context.js';
-import { partitionIn, partitionOut } from './convert.js';
+import { partitionIn, partitionOut, partitionPlain } from './convert.js';
 import { partitionSpecOf, partitionValuesOf } from './names.js';
 import { type HmsTypes as H, T } from './runtime.js';
 
@@ -27,7 +27,7 @@ async function partitions(
       reversePage: false,
     });
     const page = JSON.parse(raw.text) as { partitions: Record<string, unknown>[]; page_info: { next_marker?: string } };
-    for (const v of page.partitions) out.push(partitionOut(v, c.loc));
+    for (const v of page.partitions) out.push(partitionPlain(v, c.loc));
     if (out.length > c.maxPartitions) {
       throw invalid(
         `more than ${c.maxPartitions} partitions of ${p.tableName} match; pass max_parts or a narrower filter`,
@@ -59,7 +59,7 @@ async function byValues(c: Ctx, p: TablePath, lists: string[][]): Promise<H.Part
   const out: H.Partition[] = [];
   for (let i = 0; i < lists.length; i += PARTITION_BATCH_MAX) {
     const raw = await c.s.partitions.byValues(c.caller, p, lists.slice(i, i + PARTITION_BATCH_MAX));
-    out.push(...(JSON.parse(raw.text) as Record<string, unknown>[]).map((v) => partitionOut(v, c.loc)));
+    out.push(...(JSON.parse(raw.text) as Record<string, unknown>[]).map((v) => partitionPlain(v, c.loc)));
   }
   return out;
 }
@@ -70,13 +70,30 @@ async function onePartition(c: Ctx, p: TablePath, values: string[]): Promise<H.P
   return found;
 }
 
-/** Adds partitions of one or more tables (grouped per table, each group all or nothing). */
+/**
+ * Adds partitions of one or more tables (grouped per table, each group all or nothing). Returns
+ * the added ones, or only how many when `count` asks for no more (add_partitions answers a number).
+ */
 async function addPartitions(
   c: Ctx,
   parts: H.Partition[],
   ifNotExists: boolean,
   catName?: string | null,
-): Promise<Record<string, unknown>[]> {
+): Promise<Record<string, unknown>[]>;
+async function addPartitions(
+  c: Ctx,
+  parts: H.Partition[],
+  ifNotExists: boolean,
+  catName: string | null | undefined,
+  count: true,
+): Promise<number>;
+async function addPartitions(
+  c: Ctx,
+  parts: H.Partition[],
+  ifNotExists: boolean,
+  catName?: string | null,
+  count = false,
+): Promise<Record<string, unknown>[] | number> {
   const groups = new Map<string, { p: TablePath; inputs: ReturnType<typeof partitionIn>[] }>();
   parts.forEach((part, i) => {
     const p = path(c, part.dbName, part.tableName, part.catName ?? catName);
@@ -86,17 +103,25 @@ async function addPartitions(
     groups.set(key, g);
   });
   const out: Record<string, unknown>[] = [];
+  let added = 0;
   for (const g of groups.values()) {
     for (let i = 0; i < g.inputs.length; i += PARTITION_BATCH_MAX) {
       const raw = await c.s.partitions.add(c.caller, g.p, g.inputs.slice(i, i + PARTITION_BATCH_MAX), ifNotExists);
-      out.push(...(JSON.parse(raw.text) as Record<string, unknown>[]));
+      if (count && raw.count !== undefined) added += raw.count;
+      else out.push(...(JSON.parse(raw.text) as Record<string, unknown>[]));
     }
   }
-  return out;
+  return count ? added + out.length : out;
 }
 
-async function alterPartitions(c: Ctx, db: string, table: string, parts: H.Partition[]): Promise<void> {
-  const p = path(c, db, table);
+async function alterPartitions(
+  c: Ctx,
+  db: string,
+  table: string,
+  parts: H.Partition[],
+  catName?: string | null,
+): Promise<void> {
+  const p = path(c, db, table, catName);
   const entries = parts.map((part, i) => ({
     partition_values: part.values,
     partition: partitionIn(part, c.loc, `new_parts[${i}]`),
@@ -134,7 +159,7 @@ export const PARTITION_METHODS: Record<string, MethodEntry> = {
   },
   add_partitions: {
     action: 'partition.add',
-    run: async (c, a) => (await addPartitions(c, a.new_parts ?? [], false)).length,
+    run: (c, a) => addPartitions(c, a.new_parts ?? [], false, undefined, true),
   },
   add_partitions_req: {
     action: 'partition.add',
@@ -143,10 +168,12 @@ export const PARTITION_METHODS: Record<string, MethodEntry> = {
       const parts = (r?.parts ?? []).map((p) =>
         Object.assign(p, { dbName: p.dbName || r.dbName, tableName: p.tableName || r.tblName }),
       );
+      if (r?.needResult === false) {
+        await addPartitions(c, parts, Boolean(r?.ifNotExists), r?.catName, true);
+        return new T.AddPartitionsResult({});
+      }
       const added = await addPartitions(c, parts, Boolean(r?.ifNotExists), r?.catName);
-      return new T.AddPartitionsResult(
-        r?.needResult === false ? {} : { partitions: added.map((v) => partitionOut(v, c.loc)) },
-      );
+      return new T.AddPartitionsResult({ partitions: added.map((v) => partitionPlain(v, c.loc)) });
     },
   },
   get_partition: {
@@ -194,6 +221,18 @@ export const PARTITION_METHODS: Record<string, MethodEntry> = {
     action: 'partition.list',
     run: (c, a) => partitions(c, path(c, a.db_name, a.tbl_name), { partial: a.part_vals ?? [] }, int16(a.max_parts)),
   },
+  get_partitions_ps_with_auth_req: {
+    action: 'partition.list',
+    run: async (c, a) => {
+      const r = a.req as H.GetPartitionsPsWithAuthRequest;
+      const p = path(c, r?.dbName, r?.tblName, r?.catName);
+      // Hive 4 names partitions either by (partial) values or by partition names.
+      const parts = r?.partNames?.length
+        ? await byValues(c, p, r.partNames.map(partitionValuesOf))
+        : await partitions(c, p, { partial: r?.partVals ?? [] }, int16(r?.maxParts));
+      return new T.GetPartitionsPsWithAuthResponse({ partitions: parts });
+    },
+  },
   get_partition_names: {
     action: 'partition.list',
     run: (c, a) => partitionNames(c, path(c, a.db_name, a.tbl_name), int16(a.max_parts)),
@@ -215,6 +254,13 @@ export const PARTITION_METHODS: Record<string, MethodEntry> = {
   get_partitions_by_filter: {
     action: 'partition.list',
     run: (c, a) => partitions(c, path(c, a.db_name, a.tbl_name), { filter: a.filter ?? '' }, int16(a.max_parts)),
+  },
+  get_partitions_by_filter_req: {
+    action: 'partition.list',
+    run: (c, a) => {
+      const r = a.req as H.GetPartitionsByFilterRequest;
+      return partitions(c, path(c, r?.dbName, r?.tblName, r?.catName), { filter: r?.filter ?? '' }, int16(r?.maxParts));
+    },
   },
   get_num_partitions_by_filter: {
     action: 'partition.list',
@@ -241,6 +287,14 @@ export const PARTITION_METHODS: Record<string, MethodEntry> = {
   alter_partitions_with_environment_context: {
     action: 'partition.alter',
     run: (c, a) => alterPartitions(c, a.db_name, a.tbl_name, a.new_parts ?? []),
+  },
+  alter_partitions_req: {
+    action: 'partition.alter',
+    run: async (c, a) => {
+      const r = a.req as H.AlterPartitionsRequest;
+      await alterPartitions(c, r?.dbName, r?.tableName, r?.partitions ?? [], r?.catName);
+      return new T.AlterPartitionsResponse();
+    },
   },
   rename_partition: {
     action: 'partition.alter',

@@ -4,12 +4,14 @@ import type { Logger } from 'pino';
 import type { HmsConfig } from '../config.js';
 import type { AppServices } from '../services/app-services.js';
 import { assertDeclarations } from '../services/authz/actions.js';
+import type { LocationMap } from '../services/engine-locations.js';
 import { ConcurrentChange, invalid, ServiceError } from '../services/errors.js';
 import type { Principal } from '../services/iam/principal.js';
+import { QPS_SPEC } from '../services/instances/specs.js';
 import { EventLog } from '../services/lakecat/event-log.js';
 import type { ProjectRow } from '../store/schema.js';
 import { type MethodInfo, readMethods } from './idl-info.js';
-import { LocationMap } from './locations.js';
+import { messageLength } from './message-scan.js';
 import { type Ctx, METHODS, type MethodEntry, metastoreEntries } from './methods.js';
 import { T, ThriftHiveMetastore, thrift } from './runtime.js';
 import { SaslPlain } from './sasl.js';
@@ -112,6 +114,7 @@ const OUTCOME: Record<string, number> = {
   forbidden: 403,
   not_found: 404,
   conflict: 409,
+  rate_limited: 429,
 };
 
 /** How long a connection's principal (admin membership) is reused before it is read again. */
@@ -175,17 +178,34 @@ class Connection {
     return p;
   }
 
+  private async admit(projectId: string, instanceId: string): Promise<void> {
+    const s = this.sh.s;
+    const limit = await s.instances.rateLimitOf(projectId, instanceId);
+    if (!limit) return; // an unknown instance: the call itself says so
+    const rate = s.rateLimiter.admit(limit, s.config.qpsPerStride, s.requestCounter);
+    if (rate !== undefined) {
+      throw new ServiceError(
+        'rate_limited',
+        `the instance's request rate limit (${rate} requests/s from its ${QPS_SPEC} spec) is exceeded; slow down`,
+      );
+    }
+  }
+
   private async invoke(info: MethodInfo, entry: MethodEntry, args: unknown[]): Promise<unknown> {
     const named = Object.fromEntries(info.args.map((a, i) => [a, args[i]]));
     const started = performance.now();
     let caller: Principal | undefined;
     try {
       caller = entry.open ? undefined : await this.caller();
+      const projectId = (await this.sh.tenant.project()).project.id;
+      const instance = entry.open ? this.sh.instance : await this.sh.tenant.instanceId(this.sh.instance);
+      // A metadata call counts against the instance's QPS spec as a REST request does (housekeeping does not).
+      if (!entry.open) await this.admit(projectId, instance);
       const c: Ctx = {
         s: this.sh.s,
         caller: caller as Principal,
-        projectId: (await this.sh.tenant.project()).project.id,
-        instance: entry.open ? this.sh.instance : await this.sh.tenant.instanceId(this.sh.instance),
+        projectId,
+        instance,
         loc: this.sh.loc,
         eventLog: this.sh.eventLog,
         maxPartitions: this.sh.cfg.maxPartitions,
@@ -265,7 +285,6 @@ export async function startMetastore(
   s: AppServices,
   cfg: HmsConfig,
   log: Logger,
-  storage: { kind: 'local' | 's3'; localWarehouse?: string },
   observe?: Shared['observe'],
 ): Promise<MetastoreEndpoint> {
   const methods = readMethods();
@@ -277,7 +296,7 @@ export async function startMetastore(
     cfg,
     log: log.child({ component: 'metastore' }),
     tenant: new Tenant(s, cfg),
-    loc: new LocationMap(storage.kind, storage.localWarehouse),
+    loc: s.engineLocations,
     eventLog: new EventLog(s.store, s.instances, s.tables),
     observe,
     methods,
@@ -340,67 +359,73 @@ function serve(sh: Shared, socket: net.Socket, remote: string, sasl?: SaslPlain)
     socket.destroy();
   };
 
-  /** Framed messages: a 4-byte length then the message; each frame is one call. */
-  const framed = (conn: Connection) => {
-    let pending: Buffer = Buffer.alloc(0);
+  /** Runs one whole message (its bytes only) through the connection's processor. */
+  const run = (conn: Connection, message: Buffer, framedReply: boolean): boolean => {
+    const input = new thrift.TBinaryProtocol(new thrift.TFramedTransport(message));
+    try {
+      conn.process(input, new BinaryWriter(write, framedReply));
+      return true;
+    } catch (err) {
+      fail(`unreadable message: ${(err as Error).message}`);
+      return false;
+    }
+  };
+
+  /**
+   * Bytes gathered until a whole message is there: chunks are kept as they come and joined once,
+   * so a large message costs one copy, not one per chunk. `length` tells a whole message's length
+   * from the bytes so far (undefined while it cannot tell); the body of a message is `skip` bytes in.
+   */
+  const gather = (conn: Connection, length: (b: Buffer) => number | undefined, skip: number, framedReply: boolean) => {
+    let chunks: Buffer[] = [];
+    let have = 0;
+    let known: number | undefined; // the whole message's length, once the bytes tell it
     return (data: Buffer) => {
-      pending = pending.length ? Buffer.concat([pending, data]) : data;
-      while (pending.length >= 4) {
-        const size = pending.readInt32BE(0);
-        if (size < 0 || size > max) return fail(`frame of ${size} bytes (the most is ${max})`);
-        if (pending.length < 4 + size) return;
-        const frame = pending.subarray(4, 4 + size);
-        pending = pending.subarray(4 + size);
-        const input = new thrift.TBinaryProtocol(new thrift.TFramedTransport(frame));
-        const output = new BinaryWriter(write, true);
-        try {
-          conn.process(input, output);
-        } catch (err) {
-          return fail(`unreadable message: ${(err as Error).message}`);
+      chunks.push(data);
+      have += data.length;
+      while (have > 0) {
+        if (known === undefined) {
+          const all = chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, have);
+          chunks = [all];
+          try {
+            known = length(all);
+          } catch (err) {
+            return fail(`unreadable message: ${(err as Error).message}`);
+          }
+          if (known === undefined) {
+            if (have > max + skip) fail(`message larger than ${max} bytes`);
+            return;
+          }
+          if (known - skip > max) return fail(`message of ${known - skip} bytes (the most is ${max})`);
         }
+        if (have < known) return;
+        const all = chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, have);
+        const message = all.subarray(skip, known);
+        const rest = all.subarray(known);
+        chunks = rest.length ? [rest] : [];
+        have = rest.length;
+        known = undefined;
+        if (!run(conn, message, framedReply)) return;
       }
     };
   };
 
-  /** Unframed messages: read as they complete; a partial one waits for more bytes. */
-  const unframed = (conn: Connection) => {
-    let reader: { readCursor: number; writeCursor: number } | undefined;
-    const receive = thrift.TBufferedTransport.receiver(
-      (r: { readCursor: number; writeCursor: number; commitPosition(): void; rollbackPosition(): void }) => {
-        reader = r;
-        while (r.readCursor < r.writeCursor) {
-          const input = new thrift.TBinaryProtocol(r);
-          const output = new BinaryWriter(write, false);
-          try {
-            conn.process(input, output);
-            r.commitPosition();
-          } catch (err) {
-            if (err instanceof thrift.InputBufferUnderrunError) {
-              r.rollbackPosition();
-              return;
-            }
-            return fail(`unreadable message: ${(err as Error).message}`);
-          }
-        }
+  /** Framed messages: a 4-byte length then the message; each frame is one call. */
+  const framed = (conn: Connection) =>
+    gather(
+      conn,
+      (b) => {
+        if (b.length < 4) return undefined;
+        const size = b.readInt32BE(0);
+        if (size < 0) throw new Error(`frame of ${size} bytes`);
+        return 4 + size;
       },
+      4,
+      true,
     );
-    // A large message arrives in many chunks: parsing after each one would re-read it from the
-    // start every time, so the chunks that arrive together are gathered first.
-    const chunks: Buffer[] = [];
-    let scheduled = false;
-    return (data: Buffer) => {
-      chunks.push(data);
-      if (scheduled) return;
-      scheduled = true;
-      setImmediate(() => {
-        scheduled = false;
-        const all = chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks);
-        chunks.length = 0;
-        receive(all);
-        if (reader && reader.writeCursor - reader.readCursor > max) fail(`message larger than ${max} bytes`);
-      });
-    };
-  };
+
+  /** Unframed messages: their length is found by scanning their structure, then each is parsed once. */
+  const unframed = (conn: Connection) => gather(conn, (b) => messageLength(b, 0, max), 0, false);
 
   const write = (buf: Buffer) => {
     if (!socket.destroyed) socket.write(buf);

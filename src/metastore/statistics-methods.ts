@@ -57,6 +57,11 @@ async function partitionStatistics(
   });
 }
 
+async function setAll(c: Ctx, r: H.SetPartitionsStatsRequest | undefined): Promise<boolean> {
+  for (const cs of r?.colStats ?? []) await setStatistics(c, cs, Boolean(r?.needMerge));
+  return true;
+}
+
 /** Column statistics of tables and partitions. */
 export const STATISTICS_METHODS: Record<string, MethodEntry> = {
   // statistics
@@ -68,10 +73,18 @@ export const STATISTICS_METHODS: Record<string, MethodEntry> = {
   set_aggr_stats_for: {
     action: 'statistics.update',
     run: async (c, a) => {
-      const r = a.request as H.SetPartitionsStatsRequest;
-      for (const cs of r?.colStats ?? []) await setStatistics(c, cs, Boolean(r.needMerge));
+      await setAll(c, a.request);
       return true;
     },
+  },
+  // Hive 4's forms of the two updates above.
+  update_table_column_statistics_req: {
+    action: 'statistics.update',
+    run: async (c, a) => new T.SetPartitionsStatsResponse({ result: await setAll(c, a.req) }),
+  },
+  update_partition_column_statistics_req: {
+    action: 'statistics.update',
+    run: async (c, a) => new T.SetPartitionsStatsResponse({ result: await setAll(c, a.req) }),
   },
   get_table_column_statistics: {
     action: 'statistics.show',

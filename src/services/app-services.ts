@@ -13,6 +13,7 @@ import { CredentialService } from './console/credential-service.js';
 import { LocationService, storageCoordinates } from './console/location-service.js';
 import { ObsService } from './console/obs-service.js';
 import { agreementRules, ServiceAuthorizationService } from './console/service-authorization-service.js';
+import { LocationMap } from './engine-locations.js';
 import { AuditService } from './governance/audit-service.js';
 import { PolicyService } from './governance/policy-service.js';
 import { RoleService } from './governance/role-service.js';
@@ -69,6 +70,8 @@ export interface AppServices {
   serviceAuthorization: ServiceAuthorizationService;
   agencies: AgencyService;
   locations: LocationService;
+  /** The one rule between stored obs:// locations and the file:// or s3:// ones engines use (metastore, Iceberg REST). */
+  engineLocations: LocationMap;
   obs: ObsService;
   access: AccessService;
   credentials: CredentialService;
@@ -219,6 +222,7 @@ export async function createServices(
     serviceAuthorization,
     agencies: new AgencyService(store, accessKeys),
     locations,
+    engineLocations: new LocationMap(storage.kind, localWarehouse),
     obs: new ObsService(store, storage, locations, config.defaultBucket, config.region),
     access: new AccessService(store, instances, clock),
     jobs,

@@ -434,11 +434,21 @@ export async function createRunningInstance(
   throw new Error(`instance ${name} did not become RUNNING`);
 }
 
-/** The file behind an `obs://bucket/key` location of a server on the local storage backend. */
+/**
+ * The file behind a location of a server on the local storage backend: the stored `obs://bucket/key`
+ * (LakeFormation API) or the `file://` path engines get (Iceberg REST, metastore).
+ */
 export function warehouseFile(dataDir: string, location: string): string {
+  if (location.startsWith('file://')) return fileURLToPath(location);
   const m = /^obs:\/\/([^/]+)\/(.*)$/.exec(location);
   if (!m) throw new Error(`${location} is not an obs:// location of the local warehouse`);
   return path.join(dataDir, 'warehouse', m[1] as string, m[2] as string);
+}
+
+/** The stored obs:// form of a file:// location engines get from a server on the local backend. */
+export function storedLocation(dataDir: string, location: string): string {
+  if (!location.startsWith('file://')) return location;
+  return `obs://${path.relative(path.join(dataDir, 'warehouse'), fileURLToPath(location))}`;
 }
 
 /** Waits (up to 5 s) until GET `url` answers 404, as an instance purged by the lifecycle worker does; returns the last status. */

@@ -63,6 +63,11 @@ import GetPartitionsByNamesRequest = ttypes.GetPartitionsByNamesRequest
 import GetPartitionsByNamesResult = ttypes.GetPartitionsByNamesResult
 import PartitionsRequest = ttypes.PartitionsRequest
 import PartitionsResponse = ttypes.PartitionsResponse
+import GetPartitionsByFilterRequest = ttypes.GetPartitionsByFilterRequest
+import GetPartitionsPsWithAuthRequest = ttypes.GetPartitionsPsWithAuthRequest
+import GetPartitionsPsWithAuthResponse = ttypes.GetPartitionsPsWithAuthResponse
+import AlterPartitionsRequest = ttypes.AlterPartitionsRequest
+import AlterPartitionsResponse = ttypes.AlterPartitionsResponse
 import BooleanColumnStatsData = ttypes.BooleanColumnStatsData
 import DoubleColumnStatsData = ttypes.DoubleColumnStatsData
 import LongColumnStatsData = ttypes.LongColumnStatsData
@@ -78,6 +83,7 @@ import ColumnStatisticsDesc = ttypes.ColumnStatisticsDesc
 import ColumnStatistics = ttypes.ColumnStatistics
 import AggrStats = ttypes.AggrStats
 import SetPartitionsStatsRequest = ttypes.SetPartitionsStatsRequest
+import SetPartitionsStatsResponse = ttypes.SetPartitionsStatsResponse
 import TableStatsRequest = ttypes.TableStatsRequest
 import TableStatsResult = ttypes.TableStatsResult
 import PartitionsStatsRequest = ttypes.PartitionsStatsRequest
@@ -342,6 +348,10 @@ declare class Client extends FacebookService.Client {
 
   get_partitions_ps_with_auth(db_name: string, tbl_name: string, part_vals: string[], max_parts?: number, user_name?: string, group_names?: string[], callback?: (error: ttypes.NoSuchObjectException | ttypes.MetaException, response: Partition[])=>void): void;
 
+  get_partitions_ps_with_auth_req(req: GetPartitionsPsWithAuthRequest): GetPartitionsPsWithAuthResponse;
+
+  get_partitions_ps_with_auth_req(req: GetPartitionsPsWithAuthRequest, callback?: (error: ttypes.MetaException | ttypes.NoSuchObjectException, response: GetPartitionsPsWithAuthResponse)=>void): void;
+
   get_partition_names_ps(db_name: string, tbl_name: string, part_vals: string[], max_parts?: number): string[];
 
   get_partition_names_ps(db_name: string, tbl_name: string, part_vals: string[], max_parts?: number, callback?: (error: ttypes.MetaException | ttypes.NoSuchObjectException, response: string[])=>void): void;
@@ -349,6 +359,10 @@ declare class Client extends FacebookService.Client {
   get_partitions_by_filter(db_name: string, tbl_name: string, filter: string, max_parts?: number): Partition[];
 
   get_partitions_by_filter(db_name: string, tbl_name: string, filter: string, max_parts?: number, callback?: (error: ttypes.MetaException | ttypes.NoSuchObjectException, response: Partition[])=>void): void;
+
+  get_partitions_by_filter_req(req: GetPartitionsByFilterRequest): Partition[];
+
+  get_partitions_by_filter_req(req: GetPartitionsByFilterRequest, callback?: (error: ttypes.MetaException | ttypes.NoSuchObjectException, response: Partition[])=>void): void;
 
   get_num_partitions_by_filter(db_name: string, tbl_name: string, filter: string): number;
 
@@ -369,6 +383,10 @@ declare class Client extends FacebookService.Client {
   alter_partitions_with_environment_context(db_name: string, tbl_name: string, new_parts: Partition[], environment_context: EnvironmentContext): void;
 
   alter_partitions_with_environment_context(db_name: string, tbl_name: string, new_parts: Partition[], environment_context: EnvironmentContext, callback?: (error: ttypes.InvalidOperationException | ttypes.MetaException, response: void)=>void): void;
+
+  alter_partitions_req(req: AlterPartitionsRequest): AlterPartitionsResponse;
+
+  alter_partitions_req(req: AlterPartitionsRequest, callback?: (error: ttypes.InvalidOperationException | ttypes.MetaException, response: AlterPartitionsResponse)=>void): void;
 
   alter_partition_with_environment_context(db_name: string, tbl_name: string, new_part: Partition, environment_context: EnvironmentContext): void;
 
@@ -417,6 +435,14 @@ declare class Client extends FacebookService.Client {
   update_partition_column_statistics(stats_obj: ColumnStatistics): boolean;
 
   update_partition_column_statistics(stats_obj: ColumnStatistics, callback?: (error: ttypes.NoSuchObjectException | ttypes.InvalidObjectException | ttypes.MetaException | ttypes.InvalidInputException, response: boolean)=>void): void;
+
+  update_table_column_statistics_req(req: SetPartitionsStatsRequest): SetPartitionsStatsResponse;
+
+  update_table_column_statistics_req(req: SetPartitionsStatsRequest, callback?: (error: ttypes.NoSuchObjectException | ttypes.InvalidObjectException | ttypes.MetaException | ttypes.InvalidInputException, response: SetPartitionsStatsResponse)=>void): void;
+
+  update_partition_column_statistics_req(req: SetPartitionsStatsRequest): SetPartitionsStatsResponse;
+
+  update_partition_column_statistics_req(req: SetPartitionsStatsRequest, callback?: (error: ttypes.NoSuchObjectException | ttypes.InvalidObjectException | ttypes.MetaException | ttypes.InvalidInputException, response: SetPartitionsStatsResponse)=>void): void;
 
   get_table_column_statistics(db_name: string, tbl_name: string, col_name: string): ColumnStatistics;
 
@@ -550,13 +576,16 @@ declare class Processor extends FacebookService.Processor {
   process_get_partition_names(seqid: number, input: thrift.TProtocol, output: thrift.TProtocol): void;
   process_get_partitions_ps(seqid: number, input: thrift.TProtocol, output: thrift.TProtocol): void;
   process_get_partitions_ps_with_auth(seqid: number, input: thrift.TProtocol, output: thrift.TProtocol): void;
+  process_get_partitions_ps_with_auth_req(seqid: number, input: thrift.TProtocol, output: thrift.TProtocol): void;
   process_get_partition_names_ps(seqid: number, input: thrift.TProtocol, output: thrift.TProtocol): void;
   process_get_partitions_by_filter(seqid: number, input: thrift.TProtocol, output: thrift.TProtocol): void;
+  process_get_partitions_by_filter_req(seqid: number, input: thrift.TProtocol, output: thrift.TProtocol): void;
   process_get_num_partitions_by_filter(seqid: number, input: thrift.TProtocol, output: thrift.TProtocol): void;
   process_get_partitions_by_names(seqid: number, input: thrift.TProtocol, output: thrift.TProtocol): void;
   process_alter_partition(seqid: number, input: thrift.TProtocol, output: thrift.TProtocol): void;
   process_alter_partitions(seqid: number, input: thrift.TProtocol, output: thrift.TProtocol): void;
   process_alter_partitions_with_environment_context(seqid: number, input: thrift.TProtocol, output: thrift.TProtocol): void;
+  process_alter_partitions_req(seqid: number, input: thrift.TProtocol, output: thrift.TProtocol): void;
   process_alter_partition_with_environment_context(seqid: number, input: thrift.TProtocol, output: thrift.TProtocol): void;
   process_rename_partition(seqid: number, input: thrift.TProtocol, output: thrift.TProtocol): void;
   process_partition_name_to_vals(seqid: number, input: thrift.TProtocol, output: thrift.TProtocol): void;
@@ -569,6 +598,8 @@ declare class Processor extends FacebookService.Processor {
   process_get_check_constraints(seqid: number, input: thrift.TProtocol, output: thrift.TProtocol): void;
   process_update_table_column_statistics(seqid: number, input: thrift.TProtocol, output: thrift.TProtocol): void;
   process_update_partition_column_statistics(seqid: number, input: thrift.TProtocol, output: thrift.TProtocol): void;
+  process_update_table_column_statistics_req(seqid: number, input: thrift.TProtocol, output: thrift.TProtocol): void;
+  process_update_partition_column_statistics_req(seqid: number, input: thrift.TProtocol, output: thrift.TProtocol): void;
   process_get_table_column_statistics(seqid: number, input: thrift.TProtocol, output: thrift.TProtocol): void;
   process_get_partition_column_statistics(seqid: number, input: thrift.TProtocol, output: thrift.TProtocol): void;
   process_get_table_statistics_req(seqid: number, input: thrift.TProtocol, output: thrift.TProtocol): void;

@@ -52,12 +52,12 @@ ThriftHiveMetastore_set_ugi_args.prototype.read = function(input) {
       case 2:
       if (ftype == Thrift.Type.LIST) {
         this.group_names = [];
-        var _rtmp3267 = input.readListBegin();
-        var _size266 = _rtmp3267.size || 0;
-        for (var _i268 = 0; _i268 < _size266; ++_i268) {
-          var elem269 = null;
-          elem269 = input.readString();
-          this.group_names.push(elem269);
+        var _rtmp3297 = input.readListBegin();
+        var _size296 = _rtmp3297.size || 0;
+        for (var _i298 = 0; _i298 < _size296; ++_i298) {
+          var elem299 = null;
+          elem299 = input.readString();
+          this.group_names.push(elem299);
         }
         input.readListEnd();
       } else {
@@ -83,10 +83,10 @@ ThriftHiveMetastore_set_ugi_args.prototype.write = function(output) {
   if (this.group_names !== null && this.group_names !== undefined) {
     output.writeFieldBegin('group_names', Thrift.Type.LIST, 2);
     output.writeListBegin(Thrift.Type.STRING, this.group_names.length);
-    for (var iter270 in this.group_names) {
-      if (this.group_names.hasOwnProperty(iter270)) {
-        iter270 = this.group_names[iter270];
-        output.writeString(iter270);
+    for (var iter300 in this.group_names) {
+      if (this.group_names.hasOwnProperty(iter300)) {
+        iter300 = this.group_names[iter300];
+        output.writeString(iter300);
       }
     }
     output.writeListEnd();
@@ -127,12 +127,12 @@ ThriftHiveMetastore_set_ugi_result.prototype.read = function(input) {
       case 0:
       if (ftype == Thrift.Type.LIST) {
         this.success = [];
-        var _rtmp3272 = input.readListBegin();
-        var _size271 = _rtmp3272.size || 0;
-        for (var _i273 = 0; _i273 < _size271; ++_i273) {
-          var elem274 = null;
-          elem274 = input.readString();
-          this.success.push(elem274);
+        var _rtmp3302 = input.readListBegin();
+        var _size301 = _rtmp3302.size || 0;
+        for (var _i303 = 0; _i303 < _size301; ++_i303) {
+          var elem304 = null;
+          elem304 = input.readString();
+          this.success.push(elem304);
         }
         input.readListEnd();
       } else {
@@ -161,10 +161,10 @@ ThriftHiveMetastore_set_ugi_result.prototype.write = function(output) {
   if (this.success !== null && this.success !== undefined) {
     output.writeFieldBegin('success', Thrift.Type.LIST, 0);
     output.writeListBegin(Thrift.Type.STRING, this.success.length);
-    for (var iter275 in this.success) {
-      if (this.success.hasOwnProperty(iter275)) {
-        iter275 = this.success[iter275];
-        output.writeString(iter275);
+    for (var iter305 in this.success) {
+      if (this.success.hasOwnProperty(iter305)) {
+        iter305 = this.success[iter305];
+        output.writeString(iter305);
       }
     }
     output.writeListEnd();
@@ -1370,12 +1370,12 @@ ThriftHiveMetastore_get_databases_result.prototype.read = function(input) {
       case 0:
       if (ftype == Thrift.Type.LIST) {
         this.success = [];
-        var _rtmp3277 = input.readListBegin();
-        var _size276 = _rtmp3277.size || 0;
-        for (var _i278 = 0; _i278 < _size276; ++_i278) {
-          var elem279 = null;
-          elem279 = input.readString();
-          this.success.push(elem279);
+        var _rtmp3307 = input.readListBegin();
+        var _size306 = _rtmp3307.size || 0;
+        for (var _i308 = 0; _i308 < _size306; ++_i308) {
+          var elem309 = null;
+          elem309 = input.readString();
+          this.success.push(elem309);
         }
         input.readListEnd();
       } else {
@@ -1404,10 +1404,10 @@ ThriftHiveMetastore_get_databases_result.prototype.write = function(output) {
   if (this.success !== null && this.success !== undefined) {
     output.writeFieldBegin('success', Thrift.Type.LIST, 0);
     output.writeListBegin(Thrift.Type.STRING, this.success.length);
-    for (var iter280 in this.success) {
-      if (this.success.hasOwnProperty(iter280)) {
-        iter280 = this.success[iter280];
-        output.writeString(iter280);
+    for (var iter310 in this.success) {
+      if (this.success.hasOwnProperty(iter310)) {
+        iter310 = this.success[iter310];
+        output.writeString(iter310);
       }
     }
     output.writeListEnd();
@@ -1478,12 +1478,12 @@ ThriftHiveMetastore_get_all_databases_result.prototype.read = function(input) {
       case 0:
       if (ftype == Thrift.Type.LIST) {
         this.success = [];
-        var _rtmp3282 = input.readListBegin();
-        var _size281 = _rtmp3282.size || 0;
-        for (var _i283 = 0; _i283 < _size281; ++_i283) {
-          var elem284 = null;
-          elem284 = input.readString();
-          this.success.push(elem284);
+        var _rtmp3312 = input.readListBegin();
+        var _size311 = _rtmp3312.size || 0;
+        for (var _i313 = 0; _i313 < _size311; ++_i313) {
+          var elem314 = null;
+          elem314 = input.readString();
+          this.success.push(elem314);
         }
         input.readListEnd();
       } else {
@@ -1512,10 +1512,10 @@ ThriftHiveMetastore_get_all_databases_result.prototype.write = function(output) 
   if (this.success !== null && this.success !== undefined) {
     output.writeFieldBegin('success', Thrift.Type.LIST, 0);
     output.writeListBegin(Thrift.Type.STRING, this.success.length);
-    for (var iter285 in this.success) {
-      if (this.success.hasOwnProperty(iter285)) {
-        iter285 = this.success[iter285];
-        output.writeString(iter285);
+    for (var iter315 in this.success) {
+      if (this.success.hasOwnProperty(iter315)) {
+        iter315 = this.success[iter315];
+        output.writeString(iter315);
       }
     }
     output.writeListEnd();
@@ -1777,13 +1777,13 @@ ThriftHiveMetastore_get_fields_result.prototype.read = function(input) {
       case 0:
       if (ftype == Thrift.Type.LIST) {
         this.success = [];
-        var _rtmp3287 = input.readListBegin();
-        var _size286 = _rtmp3287.size || 0;
-        for (var _i288 = 0; _i288 < _size286; ++_i288) {
-          var elem289 = null;
-          elem289 = new ttypes.FieldSchema();
-          elem289.read(input);
-          this.success.push(elem289);
+        var _rtmp3317 = input.readListBegin();
+        var _size316 = _rtmp3317.size || 0;
+        for (var _i318 = 0; _i318 < _size316; ++_i318) {
+          var elem319 = null;
+          elem319 = new ttypes.FieldSchema();
+          elem319.read(input);
+          this.success.push(elem319);
         }
         input.readListEnd();
       } else {
@@ -1828,10 +1828,10 @@ ThriftHiveMetastore_get_fields_result.prototype.write = function(output) {
   if (this.success !== null && this.success !== undefined) {
     output.writeFieldBegin('success', Thrift.Type.LIST, 0);
     output.writeListBegin(Thrift.Type.STRUCT, this.success.length);
-    for (var iter290 in this.success) {
-      if (this.success.hasOwnProperty(iter290)) {
-        iter290 = this.success[iter290];
-        iter290.write(output);
+    for (var iter320 in this.success) {
+      if (this.success.hasOwnProperty(iter320)) {
+        iter320 = this.success[iter320];
+        iter320.write(output);
       }
     }
     output.writeListEnd();
@@ -1983,13 +1983,13 @@ ThriftHiveMetastore_get_fields_with_environment_context_result.prototype.read = 
       case 0:
       if (ftype == Thrift.Type.LIST) {
         this.success = [];
-        var _rtmp3292 = input.readListBegin();
-        var _size291 = _rtmp3292.size || 0;
-        for (var _i293 = 0; _i293 < _size291; ++_i293) {
-          var elem294 = null;
-          elem294 = new ttypes.FieldSchema();
-          elem294.read(input);
-          this.success.push(elem294);
+        var _rtmp3322 = input.readListBegin();
+        var _size321 = _rtmp3322.size || 0;
+        for (var _i323 = 0; _i323 < _size321; ++_i323) {
+          var elem324 = null;
+          elem324 = new ttypes.FieldSchema();
+          elem324.read(input);
+          this.success.push(elem324);
         }
         input.readListEnd();
       } else {
@@ -2034,10 +2034,10 @@ ThriftHiveMetastore_get_fields_with_environment_context_result.prototype.write =
   if (this.success !== null && this.success !== undefined) {
     output.writeFieldBegin('success', Thrift.Type.LIST, 0);
     output.writeListBegin(Thrift.Type.STRUCT, this.success.length);
-    for (var iter295 in this.success) {
-      if (this.success.hasOwnProperty(iter295)) {
-        iter295 = this.success[iter295];
-        iter295.write(output);
+    for (var iter325 in this.success) {
+      if (this.success.hasOwnProperty(iter325)) {
+        iter325 = this.success[iter325];
+        iter325.write(output);
       }
     }
     output.writeListEnd();
@@ -2172,13 +2172,13 @@ ThriftHiveMetastore_get_schema_result.prototype.read = function(input) {
       case 0:
       if (ftype == Thrift.Type.LIST) {
         this.success = [];
-        var _rtmp3297 = input.readListBegin();
-        var _size296 = _rtmp3297.size || 0;
-        for (var _i298 = 0; _i298 < _size296; ++_i298) {
-          var elem299 = null;
-          elem299 = new ttypes.FieldSchema();
-          elem299.read(input);
-          this.success.push(elem299);
+        var _rtmp3327 = input.readListBegin();
+        var _size326 = _rtmp3327.size || 0;
+        for (var _i328 = 0; _i328 < _size326; ++_i328) {
+          var elem329 = null;
+          elem329 = new ttypes.FieldSchema();
+          elem329.read(input);
+          this.success.push(elem329);
         }
         input.readListEnd();
       } else {
@@ -2223,10 +2223,10 @@ ThriftHiveMetastore_get_schema_result.prototype.write = function(output) {
   if (this.success !== null && this.success !== undefined) {
     output.writeFieldBegin('success', Thrift.Type.LIST, 0);
     output.writeListBegin(Thrift.Type.STRUCT, this.success.length);
-    for (var iter300 in this.success) {
-      if (this.success.hasOwnProperty(iter300)) {
-        iter300 = this.success[iter300];
-        iter300.write(output);
+    for (var iter330 in this.success) {
+      if (this.success.hasOwnProperty(iter330)) {
+        iter330 = this.success[iter330];
+        iter330.write(output);
       }
     }
     output.writeListEnd();
@@ -2378,13 +2378,13 @@ ThriftHiveMetastore_get_schema_with_environment_context_result.prototype.read = 
       case 0:
       if (ftype == Thrift.Type.LIST) {
         this.success = [];
-        var _rtmp3302 = input.readListBegin();
-        var _size301 = _rtmp3302.size || 0;
-        for (var _i303 = 0; _i303 < _size301; ++_i303) {
-          var elem304 = null;
-          elem304 = new ttypes.FieldSchema();
-          elem304.read(input);
-          this.success.push(elem304);
+        var _rtmp3332 = input.readListBegin();
+        var _size331 = _rtmp3332.size || 0;
+        for (var _i333 = 0; _i333 < _size331; ++_i333) {
+          var elem334 = null;
+          elem334 = new ttypes.FieldSchema();
+          elem334.read(input);
+          this.success.push(elem334);
         }
         input.readListEnd();
       } else {
@@ -2429,10 +2429,10 @@ ThriftHiveMetastore_get_schema_with_environment_context_result.prototype.write =
   if (this.success !== null && this.success !== undefined) {
     output.writeFieldBegin('success', Thrift.Type.LIST, 0);
     output.writeListBegin(Thrift.Type.STRUCT, this.success.length);
-    for (var iter305 in this.success) {
-      if (this.success.hasOwnProperty(iter305)) {
-        iter305 = this.success[iter305];
-        iter305.write(output);
+    for (var iter335 in this.success) {
+      if (this.success.hasOwnProperty(iter335)) {
+        iter335 = this.success[iter335];
+        iter335.write(output);
       }
     }
     output.writeListEnd();
@@ -4044,12 +4044,12 @@ ThriftHiveMetastore_truncate_table_args.prototype.read = function(input) {
       case 3:
       if (ftype == Thrift.Type.LIST) {
         this.partNames = [];
-        var _rtmp3307 = input.readListBegin();
-        var _size306 = _rtmp3307.size || 0;
-        for (var _i308 = 0; _i308 < _size306; ++_i308) {
-          var elem309 = null;
-          elem309 = input.readString();
-          this.partNames.push(elem309);
+        var _rtmp3337 = input.readListBegin();
+        var _size336 = _rtmp3337.size || 0;
+        for (var _i338 = 0; _i338 < _size336; ++_i338) {
+          var elem339 = null;
+          elem339 = input.readString();
+          this.partNames.push(elem339);
         }
         input.readListEnd();
       } else {
@@ -4080,10 +4080,10 @@ ThriftHiveMetastore_truncate_table_args.prototype.write = function(output) {
   if (this.partNames !== null && this.partNames !== undefined) {
     output.writeFieldBegin('partNames', Thrift.Type.LIST, 3);
     output.writeListBegin(Thrift.Type.STRING, this.partNames.length);
-    for (var iter310 in this.partNames) {
-      if (this.partNames.hasOwnProperty(iter310)) {
-        iter310 = this.partNames[iter310];
-        output.writeString(iter310);
+    for (var iter340 in this.partNames) {
+      if (this.partNames.hasOwnProperty(iter340)) {
+        iter340 = this.partNames[iter340];
+        output.writeString(iter340);
       }
     }
     output.writeListEnd();
@@ -4242,12 +4242,12 @@ ThriftHiveMetastore_get_tables_result.prototype.read = function(input) {
       case 0:
       if (ftype == Thrift.Type.LIST) {
         this.success = [];
-        var _rtmp3312 = input.readListBegin();
-        var _size311 = _rtmp3312.size || 0;
-        for (var _i313 = 0; _i313 < _size311; ++_i313) {
-          var elem314 = null;
-          elem314 = input.readString();
-          this.success.push(elem314);
+        var _rtmp3342 = input.readListBegin();
+        var _size341 = _rtmp3342.size || 0;
+        for (var _i343 = 0; _i343 < _size341; ++_i343) {
+          var elem344 = null;
+          elem344 = input.readString();
+          this.success.push(elem344);
         }
         input.readListEnd();
       } else {
@@ -4276,10 +4276,10 @@ ThriftHiveMetastore_get_tables_result.prototype.write = function(output) {
   if (this.success !== null && this.success !== undefined) {
     output.writeFieldBegin('success', Thrift.Type.LIST, 0);
     output.writeListBegin(Thrift.Type.STRING, this.success.length);
-    for (var iter315 in this.success) {
-      if (this.success.hasOwnProperty(iter315)) {
-        iter315 = this.success[iter315];
-        output.writeString(iter315);
+    for (var iter345 in this.success) {
+      if (this.success.hasOwnProperty(iter345)) {
+        iter345 = this.success[iter345];
+        output.writeString(iter345);
       }
     }
     output.writeListEnd();
@@ -4404,12 +4404,12 @@ ThriftHiveMetastore_get_tables_by_type_result.prototype.read = function(input) {
       case 0:
       if (ftype == Thrift.Type.LIST) {
         this.success = [];
-        var _rtmp3317 = input.readListBegin();
-        var _size316 = _rtmp3317.size || 0;
-        for (var _i318 = 0; _i318 < _size316; ++_i318) {
-          var elem319 = null;
-          elem319 = input.readString();
-          this.success.push(elem319);
+        var _rtmp3347 = input.readListBegin();
+        var _size346 = _rtmp3347.size || 0;
+        for (var _i348 = 0; _i348 < _size346; ++_i348) {
+          var elem349 = null;
+          elem349 = input.readString();
+          this.success.push(elem349);
         }
         input.readListEnd();
       } else {
@@ -4438,10 +4438,10 @@ ThriftHiveMetastore_get_tables_by_type_result.prototype.write = function(output)
   if (this.success !== null && this.success !== undefined) {
     output.writeFieldBegin('success', Thrift.Type.LIST, 0);
     output.writeListBegin(Thrift.Type.STRING, this.success.length);
-    for (var iter320 in this.success) {
-      if (this.success.hasOwnProperty(iter320)) {
-        iter320 = this.success[iter320];
-        output.writeString(iter320);
+    for (var iter350 in this.success) {
+      if (this.success.hasOwnProperty(iter350)) {
+        iter350 = this.success[iter350];
+        output.writeString(iter350);
       }
     }
     output.writeListEnd();
@@ -4501,12 +4501,12 @@ ThriftHiveMetastore_get_table_meta_args.prototype.read = function(input) {
       case 3:
       if (ftype == Thrift.Type.LIST) {
         this.tbl_types = [];
-        var _rtmp3322 = input.readListBegin();
-        var _size321 = _rtmp3322.size || 0;
-        for (var _i323 = 0; _i323 < _size321; ++_i323) {
-          var elem324 = null;
-          elem324 = input.readString();
-          this.tbl_types.push(elem324);
+        var _rtmp3352 = input.readListBegin();
+        var _size351 = _rtmp3352.size || 0;
+        for (var _i353 = 0; _i353 < _size351; ++_i353) {
+          var elem354 = null;
+          elem354 = input.readString();
+          this.tbl_types.push(elem354);
         }
         input.readListEnd();
       } else {
@@ -4537,10 +4537,10 @@ ThriftHiveMetastore_get_table_meta_args.prototype.write = function(output) {
   if (this.tbl_types !== null && this.tbl_types !== undefined) {
     output.writeFieldBegin('tbl_types', Thrift.Type.LIST, 3);
     output.writeListBegin(Thrift.Type.STRING, this.tbl_types.length);
-    for (var iter325 in this.tbl_types) {
-      if (this.tbl_types.hasOwnProperty(iter325)) {
-        iter325 = this.tbl_types[iter325];
-        output.writeString(iter325);
+    for (var iter355 in this.tbl_types) {
+      if (this.tbl_types.hasOwnProperty(iter355)) {
+        iter355 = this.tbl_types[iter355];
+        output.writeString(iter355);
       }
     }
     output.writeListEnd();
@@ -4581,13 +4581,13 @@ ThriftHiveMetastore_get_table_meta_result.prototype.read = function(input) {
       case 0:
       if (ftype == Thrift.Type.LIST) {
         this.success = [];
-        var _rtmp3327 = input.readListBegin();
-        var _size326 = _rtmp3327.size || 0;
-        for (var _i328 = 0; _i328 < _size326; ++_i328) {
-          var elem329 = null;
-          elem329 = new ttypes.TableMeta();
-          elem329.read(input);
-          this.success.push(elem329);
+        var _rtmp3357 = input.readListBegin();
+        var _size356 = _rtmp3357.size || 0;
+        for (var _i358 = 0; _i358 < _size356; ++_i358) {
+          var elem359 = null;
+          elem359 = new ttypes.TableMeta();
+          elem359.read(input);
+          this.success.push(elem359);
         }
         input.readListEnd();
       } else {
@@ -4616,10 +4616,10 @@ ThriftHiveMetastore_get_table_meta_result.prototype.write = function(output) {
   if (this.success !== null && this.success !== undefined) {
     output.writeFieldBegin('success', Thrift.Type.LIST, 0);
     output.writeListBegin(Thrift.Type.STRUCT, this.success.length);
-    for (var iter330 in this.success) {
-      if (this.success.hasOwnProperty(iter330)) {
-        iter330 = this.success[iter330];
-        iter330.write(output);
+    for (var iter360 in this.success) {
+      if (this.success.hasOwnProperty(iter360)) {
+        iter360 = this.success[iter360];
+        iter360.write(output);
       }
     }
     output.writeListEnd();
@@ -4715,12 +4715,12 @@ ThriftHiveMetastore_get_all_tables_result.prototype.read = function(input) {
       case 0:
       if (ftype == Thrift.Type.LIST) {
         this.success = [];
-        var _rtmp3332 = input.readListBegin();
-        var _size331 = _rtmp3332.size || 0;
-        for (var _i333 = 0; _i333 < _size331; ++_i333) {
-          var elem334 = null;
-          elem334 = input.readString();
-          this.success.push(elem334);
+        var _rtmp3362 = input.readListBegin();
+        var _size361 = _rtmp3362.size || 0;
+        for (var _i363 = 0; _i363 < _size361; ++_i363) {
+          var elem364 = null;
+          elem364 = input.readString();
+          this.success.push(elem364);
         }
         input.readListEnd();
       } else {
@@ -4749,10 +4749,10 @@ ThriftHiveMetastore_get_all_tables_result.prototype.write = function(output) {
   if (this.success !== null && this.success !== undefined) {
     output.writeFieldBegin('success', Thrift.Type.LIST, 0);
     output.writeListBegin(Thrift.Type.STRING, this.success.length);
-    for (var iter335 in this.success) {
-      if (this.success.hasOwnProperty(iter335)) {
-        iter335 = this.success[iter335];
-        output.writeString(iter335);
+    for (var iter365 in this.success) {
+      if (this.success.hasOwnProperty(iter365)) {
+        iter365 = this.success[iter365];
+        output.writeString(iter365);
       }
     }
     output.writeListEnd();
@@ -4954,12 +4954,12 @@ ThriftHiveMetastore_get_table_objects_by_name_args.prototype.read = function(inp
       case 2:
       if (ftype == Thrift.Type.LIST) {
         this.tbl_names = [];
-        var _rtmp3337 = input.readListBegin();
-        var _size336 = _rtmp3337.size || 0;
-        for (var _i338 = 0; _i338 < _size336; ++_i338) {
-          var elem339 = null;
-          elem339 = input.readString();
-          this.tbl_names.push(elem339);
+        var _rtmp3367 = input.readListBegin();
+        var _size366 = _rtmp3367.size || 0;
+        for (var _i368 = 0; _i368 < _size366; ++_i368) {
+          var elem369 = null;
+          elem369 = input.readString();
+          this.tbl_names.push(elem369);
         }
         input.readListEnd();
       } else {
@@ -4985,10 +4985,10 @@ ThriftHiveMetastore_get_table_objects_by_name_args.prototype.write = function(ou
   if (this.tbl_names !== null && this.tbl_names !== undefined) {
     output.writeFieldBegin('tbl_names', Thrift.Type.LIST, 2);
     output.writeListBegin(Thrift.Type.STRING, this.tbl_names.length);
-    for (var iter340 in this.tbl_names) {
-      if (this.tbl_names.hasOwnProperty(iter340)) {
-        iter340 = this.tbl_names[iter340];
-        output.writeString(iter340);
+    for (var iter370 in this.tbl_names) {
+      if (this.tbl_names.hasOwnProperty(iter370)) {
+        iter370 = this.tbl_names[iter370];
+        output.writeString(iter370);
       }
     }
     output.writeListEnd();
@@ -5021,13 +5021,13 @@ ThriftHiveMetastore_get_table_objects_by_name_result.prototype.read = function(i
       case 0:
       if (ftype == Thrift.Type.LIST) {
         this.success = [];
-        var _rtmp3342 = input.readListBegin();
-        var _size341 = _rtmp3342.size || 0;
-        for (var _i343 = 0; _i343 < _size341; ++_i343) {
-          var elem344 = null;
-          elem344 = new ttypes.Table();
-          elem344.read(input);
-          this.success.push(elem344);
+        var _rtmp3372 = input.readListBegin();
+        var _size371 = _rtmp3372.size || 0;
+        for (var _i373 = 0; _i373 < _size371; ++_i373) {
+          var elem374 = null;
+          elem374 = new ttypes.Table();
+          elem374.read(input);
+          this.success.push(elem374);
         }
         input.readListEnd();
       } else {
@@ -5051,10 +5051,10 @@ ThriftHiveMetastore_get_table_objects_by_name_result.prototype.write = function(
   if (this.success !== null && this.success !== undefined) {
     output.writeFieldBegin('success', Thrift.Type.LIST, 0);
     output.writeListBegin(Thrift.Type.STRUCT, this.success.length);
-    for (var iter345 in this.success) {
-      if (this.success.hasOwnProperty(iter345)) {
-        iter345 = this.success[iter345];
-        iter345.write(output);
+    for (var iter375 in this.success) {
+      if (this.success.hasOwnProperty(iter375)) {
+        iter375 = this.success[iter375];
+        iter375.write(output);
       }
     }
     output.writeListEnd();
@@ -5493,12 +5493,12 @@ ThriftHiveMetastore_get_table_names_by_filter_result.prototype.read = function(i
       case 0:
       if (ftype == Thrift.Type.LIST) {
         this.success = [];
-        var _rtmp3347 = input.readListBegin();
-        var _size346 = _rtmp3347.size || 0;
-        for (var _i348 = 0; _i348 < _size346; ++_i348) {
-          var elem349 = null;
-          elem349 = input.readString();
-          this.success.push(elem349);
+        var _rtmp3377 = input.readListBegin();
+        var _size376 = _rtmp3377.size || 0;
+        for (var _i378 = 0; _i378 < _size376; ++_i378) {
+          var elem379 = null;
+          elem379 = input.readString();
+          this.success.push(elem379);
         }
         input.readListEnd();
       } else {
@@ -5543,10 +5543,10 @@ ThriftHiveMetastore_get_table_names_by_filter_result.prototype.write = function(
   if (this.success !== null && this.success !== undefined) {
     output.writeFieldBegin('success', Thrift.Type.LIST, 0);
     output.writeListBegin(Thrift.Type.STRING, this.success.length);
-    for (var iter350 in this.success) {
-      if (this.success.hasOwnProperty(iter350)) {
-        iter350 = this.success[iter350];
-        output.writeString(iter350);
+    for (var iter380 in this.success) {
+      if (this.success.hasOwnProperty(iter380)) {
+        iter380 = this.success[iter380];
+        output.writeString(iter380);
       }
     }
     output.writeListEnd();
@@ -6255,13 +6255,13 @@ ThriftHiveMetastore_add_partitions_args.prototype.read = function(input) {
       case 1:
       if (ftype == Thrift.Type.LIST) {
         this.new_parts = [];
-        var _rtmp3352 = input.readListBegin();
-        var _size351 = _rtmp3352.size || 0;
-        for (var _i353 = 0; _i353 < _size351; ++_i353) {
-          var elem354 = null;
-          elem354 = new ttypes.Partition();
-          elem354.read(input);
-          this.new_parts.push(elem354);
+        var _rtmp3382 = input.readListBegin();
+        var _size381 = _rtmp3382.size || 0;
+        for (var _i383 = 0; _i383 < _size381; ++_i383) {
+          var elem384 = null;
+          elem384 = new ttypes.Partition();
+          elem384.read(input);
+          this.new_parts.push(elem384);
         }
         input.readListEnd();
       } else {
@@ -6285,10 +6285,10 @@ ThriftHiveMetastore_add_partitions_args.prototype.write = function(output) {
   if (this.new_parts !== null && this.new_parts !== undefined) {
     output.writeFieldBegin('new_parts', Thrift.Type.LIST, 1);
     output.writeListBegin(Thrift.Type.STRUCT, this.new_parts.length);
-    for (var iter355 in this.new_parts) {
-      if (this.new_parts.hasOwnProperty(iter355)) {
-        iter355 = this.new_parts[iter355];
-        iter355.write(output);
+    for (var iter385 in this.new_parts) {
+      if (this.new_parts.hasOwnProperty(iter385)) {
+        iter385 = this.new_parts[iter385];
+        iter385.write(output);
       }
     }
     output.writeListEnd();
@@ -6619,12 +6619,12 @@ ThriftHiveMetastore_drop_partition_args.prototype.read = function(input) {
       case 3:
       if (ftype == Thrift.Type.LIST) {
         this.part_vals = [];
-        var _rtmp3357 = input.readListBegin();
-        var _size356 = _rtmp3357.size || 0;
-        for (var _i358 = 0; _i358 < _size356; ++_i358) {
-          var elem359 = null;
-          elem359 = input.readString();
-          this.part_vals.push(elem359);
+        var _rtmp3387 = input.readListBegin();
+        var _size386 = _rtmp3387.size || 0;
+        for (var _i388 = 0; _i388 < _size386; ++_i388) {
+          var elem389 = null;
+          elem389 = input.readString();
+          this.part_vals.push(elem389);
         }
         input.readListEnd();
       } else {
@@ -6662,10 +6662,10 @@ ThriftHiveMetastore_drop_partition_args.prototype.write = function(output) {
   if (this.part_vals !== null && this.part_vals !== undefined) {
     output.writeFieldBegin('part_vals', Thrift.Type.LIST, 3);
     output.writeListBegin(Thrift.Type.STRING, this.part_vals.length);
-    for (var iter360 in this.part_vals) {
-      if (this.part_vals.hasOwnProperty(iter360)) {
-        iter360 = this.part_vals[iter360];
-        output.writeString(iter360);
+    for (var iter390 in this.part_vals) {
+      if (this.part_vals.hasOwnProperty(iter390)) {
+        iter390 = this.part_vals[iter390];
+        output.writeString(iter390);
       }
     }
     output.writeListEnd();
@@ -6822,12 +6822,12 @@ ThriftHiveMetastore_drop_partition_with_environment_context_args.prototype.read 
       case 3:
       if (ftype == Thrift.Type.LIST) {
         this.part_vals = [];
-        var _rtmp3362 = input.readListBegin();
-        var _size361 = _rtmp3362.size || 0;
-        for (var _i363 = 0; _i363 < _size361; ++_i363) {
-          var elem364 = null;
-          elem364 = input.readString();
-          this.part_vals.push(elem364);
+        var _rtmp3392 = input.readListBegin();
+        var _size391 = _rtmp3392.size || 0;
+        for (var _i393 = 0; _i393 < _size391; ++_i393) {
+          var elem394 = null;
+          elem394 = input.readString();
+          this.part_vals.push(elem394);
         }
         input.readListEnd();
       } else {
@@ -6873,10 +6873,10 @@ ThriftHiveMetastore_drop_partition_with_environment_context_args.prototype.write
   if (this.part_vals !== null && this.part_vals !== undefined) {
     output.writeFieldBegin('part_vals', Thrift.Type.LIST, 3);
     output.writeListBegin(Thrift.Type.STRING, this.part_vals.length);
-    for (var iter365 in this.part_vals) {
-      if (this.part_vals.hasOwnProperty(iter365)) {
-        iter365 = this.part_vals[iter365];
-        output.writeString(iter365);
+    for (var iter395 in this.part_vals) {
+      if (this.part_vals.hasOwnProperty(iter395)) {
+        iter395 = this.part_vals[iter395];
+        output.writeString(iter395);
       }
     }
     output.writeListEnd();
@@ -7415,12 +7415,12 @@ ThriftHiveMetastore_get_partition_args.prototype.read = function(input) {
       case 3:
       if (ftype == Thrift.Type.LIST) {
         this.part_vals = [];
-        var _rtmp3367 = input.readListBegin();
-        var _size366 = _rtmp3367.size || 0;
-        for (var _i368 = 0; _i368 < _size366; ++_i368) {
-          var elem369 = null;
-          elem369 = input.readString();
-          this.part_vals.push(elem369);
+        var _rtmp3397 = input.readListBegin();
+        var _size396 = _rtmp3397.size || 0;
+        for (var _i398 = 0; _i398 < _size396; ++_i398) {
+          var elem399 = null;
+          elem399 = input.readString();
+          this.part_vals.push(elem399);
         }
         input.readListEnd();
       } else {
@@ -7451,10 +7451,10 @@ ThriftHiveMetastore_get_partition_args.prototype.write = function(output) {
   if (this.part_vals !== null && this.part_vals !== undefined) {
     output.writeFieldBegin('part_vals', Thrift.Type.LIST, 3);
     output.writeListBegin(Thrift.Type.STRING, this.part_vals.length);
-    for (var iter370 in this.part_vals) {
-      if (this.part_vals.hasOwnProperty(iter370)) {
-        iter370 = this.part_vals[iter370];
-        output.writeString(iter370);
+    for (var iter400 in this.part_vals) {
+      if (this.part_vals.hasOwnProperty(iter400)) {
+        iter400 = this.part_vals[iter400];
+        output.writeString(iter400);
       }
     }
     output.writeListEnd();
@@ -7607,12 +7607,12 @@ ThriftHiveMetastore_get_partition_with_auth_args.prototype.read = function(input
       case 3:
       if (ftype == Thrift.Type.LIST) {
         this.part_vals = [];
-        var _rtmp3372 = input.readListBegin();
-        var _size371 = _rtmp3372.size || 0;
-        for (var _i373 = 0; _i373 < _size371; ++_i373) {
-          var elem374 = null;
-          elem374 = input.readString();
-          this.part_vals.push(elem374);
+        var _rtmp3402 = input.readListBegin();
+        var _size401 = _rtmp3402.size || 0;
+        for (var _i403 = 0; _i403 < _size401; ++_i403) {
+          var elem404 = null;
+          elem404 = input.readString();
+          this.part_vals.push(elem404);
         }
         input.readListEnd();
       } else {
@@ -7629,12 +7629,12 @@ ThriftHiveMetastore_get_partition_with_auth_args.prototype.read = function(input
       case 5:
       if (ftype == Thrift.Type.LIST) {
         this.group_names = [];
-        var _rtmp3376 = input.readListBegin();
-        var _size375 = _rtmp3376.size || 0;
-        for (var _i377 = 0; _i377 < _size375; ++_i377) {
-          var elem378 = null;
-          elem378 = input.readString();
-          this.group_names.push(elem378);
+        var _rtmp3406 = input.readListBegin();
+        var _size405 = _rtmp3406.size || 0;
+        for (var _i407 = 0; _i407 < _size405; ++_i407) {
+          var elem408 = null;
+          elem408 = input.readString();
+          this.group_names.push(elem408);
         }
         input.readListEnd();
       } else {
@@ -7665,10 +7665,10 @@ ThriftHiveMetastore_get_partition_with_auth_args.prototype.write = function(outp
   if (this.part_vals !== null && this.part_vals !== undefined) {
     output.writeFieldBegin('part_vals', Thrift.Type.LIST, 3);
     output.writeListBegin(Thrift.Type.STRING, this.part_vals.length);
-    for (var iter379 in this.part_vals) {
-      if (this.part_vals.hasOwnProperty(iter379)) {
-        iter379 = this.part_vals[iter379];
-        output.writeString(iter379);
+    for (var iter409 in this.part_vals) {
+      if (this.part_vals.hasOwnProperty(iter409)) {
+        iter409 = this.part_vals[iter409];
+        output.writeString(iter409);
       }
     }
     output.writeListEnd();
@@ -7682,10 +7682,10 @@ ThriftHiveMetastore_get_partition_with_auth_args.prototype.write = function(outp
   if (this.group_names !== null && this.group_names !== undefined) {
     output.writeFieldBegin('group_names', Thrift.Type.LIST, 5);
     output.writeListBegin(Thrift.Type.STRING, this.group_names.length);
-    for (var iter380 in this.group_names) {
-      if (this.group_names.hasOwnProperty(iter380)) {
-        iter380 = this.group_names[iter380];
-        output.writeString(iter380);
+    for (var iter410 in this.group_names) {
+      if (this.group_names.hasOwnProperty(iter410)) {
+        iter410 = this.group_names[iter410];
+        output.writeString(iter410);
       }
     }
     output.writeListEnd();
@@ -8072,13 +8072,13 @@ ThriftHiveMetastore_get_partitions_result.prototype.read = function(input) {
       case 0:
       if (ftype == Thrift.Type.LIST) {
         this.success = [];
-        var _rtmp3382 = input.readListBegin();
-        var _size381 = _rtmp3382.size || 0;
-        for (var _i383 = 0; _i383 < _size381; ++_i383) {
-          var elem384 = null;
-          elem384 = new ttypes.Partition();
-          elem384.read(input);
-          this.success.push(elem384);
+        var _rtmp3412 = input.readListBegin();
+        var _size411 = _rtmp3412.size || 0;
+        for (var _i413 = 0; _i413 < _size411; ++_i413) {
+          var elem414 = null;
+          elem414 = new ttypes.Partition();
+          elem414.read(input);
+          this.success.push(elem414);
         }
         input.readListEnd();
       } else {
@@ -8115,10 +8115,10 @@ ThriftHiveMetastore_get_partitions_result.prototype.write = function(output) {
   if (this.success !== null && this.success !== undefined) {
     output.writeFieldBegin('success', Thrift.Type.LIST, 0);
     output.writeListBegin(Thrift.Type.STRUCT, this.success.length);
-    for (var iter385 in this.success) {
-      if (this.success.hasOwnProperty(iter385)) {
-        iter385 = this.success[iter385];
-        iter385.write(output);
+    for (var iter415 in this.success) {
+      if (this.success.hasOwnProperty(iter415)) {
+        iter415 = this.success[iter415];
+        iter415.write(output);
       }
     }
     output.writeListEnd();
@@ -8487,12 +8487,12 @@ ThriftHiveMetastore_get_partitions_with_auth_args.prototype.read = function(inpu
       case 5:
       if (ftype == Thrift.Type.LIST) {
         this.group_names = [];
-        var _rtmp3387 = input.readListBegin();
-        var _size386 = _rtmp3387.size || 0;
-        for (var _i388 = 0; _i388 < _size386; ++_i388) {
-          var elem389 = null;
-          elem389 = input.readString();
-          this.group_names.push(elem389);
+        var _rtmp3417 = input.readListBegin();
+        var _size416 = _rtmp3417.size || 0;
+        for (var _i418 = 0; _i418 < _size416; ++_i418) {
+          var elem419 = null;
+          elem419 = input.readString();
+          this.group_names.push(elem419);
         }
         input.readListEnd();
       } else {
@@ -8533,10 +8533,10 @@ ThriftHiveMetastore_get_partitions_with_auth_args.prototype.write = function(out
   if (this.group_names !== null && this.group_names !== undefined) {
     output.writeFieldBegin('group_names', Thrift.Type.LIST, 5);
     output.writeListBegin(Thrift.Type.STRING, this.group_names.length);
-    for (var iter390 in this.group_names) {
-      if (this.group_names.hasOwnProperty(iter390)) {
-        iter390 = this.group_names[iter390];
-        output.writeString(iter390);
+    for (var iter420 in this.group_names) {
+      if (this.group_names.hasOwnProperty(iter420)) {
+        iter420 = this.group_names[iter420];
+        output.writeString(iter420);
       }
     }
     output.writeListEnd();
@@ -8585,13 +8585,13 @@ ThriftHiveMetastore_get_partitions_with_auth_result.prototype.read = function(in
       case 0:
       if (ftype == Thrift.Type.LIST) {
         this.success = [];
-        var _rtmp3392 = input.readListBegin();
-        var _size391 = _rtmp3392.size || 0;
-        for (var _i393 = 0; _i393 < _size391; ++_i393) {
-          var elem394 = null;
-          elem394 = new ttypes.Partition();
-          elem394.read(input);
-          this.success.push(elem394);
+        var _rtmp3422 = input.readListBegin();
+        var _size421 = _rtmp3422.size || 0;
+        for (var _i423 = 0; _i423 < _size421; ++_i423) {
+          var elem424 = null;
+          elem424 = new ttypes.Partition();
+          elem424.read(input);
+          this.success.push(elem424);
         }
         input.readListEnd();
       } else {
@@ -8628,10 +8628,10 @@ ThriftHiveMetastore_get_partitions_with_auth_result.prototype.write = function(o
   if (this.success !== null && this.success !== undefined) {
     output.writeFieldBegin('success', Thrift.Type.LIST, 0);
     output.writeListBegin(Thrift.Type.STRUCT, this.success.length);
-    for (var iter395 in this.success) {
-      if (this.success.hasOwnProperty(iter395)) {
-        iter395 = this.success[iter395];
-        iter395.write(output);
+    for (var iter425 in this.success) {
+      if (this.success.hasOwnProperty(iter425)) {
+        iter425 = this.success[iter425];
+        iter425.write(output);
       }
     }
     output.writeListEnd();
@@ -8769,12 +8769,12 @@ ThriftHiveMetastore_get_partition_names_result.prototype.read = function(input) 
       case 0:
       if (ftype == Thrift.Type.LIST) {
         this.success = [];
-        var _rtmp3397 = input.readListBegin();
-        var _size396 = _rtmp3397.size || 0;
-        for (var _i398 = 0; _i398 < _size396; ++_i398) {
-          var elem399 = null;
-          elem399 = input.readString();
-          this.success.push(elem399);
+        var _rtmp3427 = input.readListBegin();
+        var _size426 = _rtmp3427.size || 0;
+        for (var _i428 = 0; _i428 < _size426; ++_i428) {
+          var elem429 = null;
+          elem429 = input.readString();
+          this.success.push(elem429);
         }
         input.readListEnd();
       } else {
@@ -8811,10 +8811,10 @@ ThriftHiveMetastore_get_partition_names_result.prototype.write = function(output
   if (this.success !== null && this.success !== undefined) {
     output.writeFieldBegin('success', Thrift.Type.LIST, 0);
     output.writeListBegin(Thrift.Type.STRING, this.success.length);
-    for (var iter400 in this.success) {
-      if (this.success.hasOwnProperty(iter400)) {
-        iter400 = this.success[iter400];
-        output.writeString(iter400);
+    for (var iter430 in this.success) {
+      if (this.success.hasOwnProperty(iter430)) {
+        iter430 = this.success[iter430];
+        output.writeString(iter430);
       }
     }
     output.writeListEnd();
@@ -8883,12 +8883,12 @@ ThriftHiveMetastore_get_partitions_ps_args.prototype.read = function(input) {
       case 3:
       if (ftype == Thrift.Type.LIST) {
         this.part_vals = [];
-        var _rtmp3402 = input.readListBegin();
-        var _size401 = _rtmp3402.size || 0;
-        for (var _i403 = 0; _i403 < _size401; ++_i403) {
-          var elem404 = null;
-          elem404 = input.readString();
-          this.part_vals.push(elem404);
+        var _rtmp3432 = input.readListBegin();
+        var _size431 = _rtmp3432.size || 0;
+        for (var _i433 = 0; _i433 < _size431; ++_i433) {
+          var elem434 = null;
+          elem434 = input.readString();
+          this.part_vals.push(elem434);
         }
         input.readListEnd();
       } else {
@@ -8926,10 +8926,10 @@ ThriftHiveMetastore_get_partitions_ps_args.prototype.write = function(output) {
   if (this.part_vals !== null && this.part_vals !== undefined) {
     output.writeFieldBegin('part_vals', Thrift.Type.LIST, 3);
     output.writeListBegin(Thrift.Type.STRING, this.part_vals.length);
-    for (var iter405 in this.part_vals) {
-      if (this.part_vals.hasOwnProperty(iter405)) {
-        iter405 = this.part_vals[iter405];
-        output.writeString(iter405);
+    for (var iter435 in this.part_vals) {
+      if (this.part_vals.hasOwnProperty(iter435)) {
+        iter435 = this.part_vals[iter435];
+        output.writeString(iter435);
       }
     }
     output.writeListEnd();
@@ -8983,13 +8983,13 @@ ThriftHiveMetastore_get_partitions_ps_result.prototype.read = function(input) {
       case 0:
       if (ftype == Thrift.Type.LIST) {
         this.success = [];
-        var _rtmp3407 = input.readListBegin();
-        var _size406 = _rtmp3407.size || 0;
-        for (var _i408 = 0; _i408 < _size406; ++_i408) {
-          var elem409 = null;
-          elem409 = new ttypes.Partition();
-          elem409.read(input);
-          this.success.push(elem409);
+        var _rtmp3437 = input.readListBegin();
+        var _size436 = _rtmp3437.size || 0;
+        for (var _i438 = 0; _i438 < _size436; ++_i438) {
+          var elem439 = null;
+          elem439 = new ttypes.Partition();
+          elem439.read(input);
+          this.success.push(elem439);
         }
         input.readListEnd();
       } else {
@@ -9026,10 +9026,10 @@ ThriftHiveMetastore_get_partitions_ps_result.prototype.write = function(output) 
   if (this.success !== null && this.success !== undefined) {
     output.writeFieldBegin('success', Thrift.Type.LIST, 0);
     output.writeListBegin(Thrift.Type.STRUCT, this.success.length);
-    for (var iter410 in this.success) {
-      if (this.success.hasOwnProperty(iter410)) {
-        iter410 = this.success[iter410];
-        iter410.write(output);
+    for (var iter440 in this.success) {
+      if (this.success.hasOwnProperty(iter440)) {
+        iter440 = this.success[iter440];
+        iter440.write(output);
       }
     }
     output.writeListEnd();
@@ -9106,12 +9106,12 @@ ThriftHiveMetastore_get_partitions_ps_with_auth_args.prototype.read = function(i
       case 3:
       if (ftype == Thrift.Type.LIST) {
         this.part_vals = [];
-        var _rtmp3412 = input.readListBegin();
-        var _size411 = _rtmp3412.size || 0;
-        for (var _i413 = 0; _i413 < _size411; ++_i413) {
-          var elem414 = null;
-          elem414 = input.readString();
-          this.part_vals.push(elem414);
+        var _rtmp3442 = input.readListBegin();
+        var _size441 = _rtmp3442.size || 0;
+        for (var _i443 = 0; _i443 < _size441; ++_i443) {
+          var elem444 = null;
+          elem444 = input.readString();
+          this.part_vals.push(elem444);
         }
         input.readListEnd();
       } else {
@@ -9135,12 +9135,12 @@ ThriftHiveMetastore_get_partitions_ps_with_auth_args.prototype.read = function(i
       case 6:
       if (ftype == Thrift.Type.LIST) {
         this.group_names = [];
-        var _rtmp3416 = input.readListBegin();
-        var _size415 = _rtmp3416.size || 0;
-        for (var _i417 = 0; _i417 < _size415; ++_i417) {
-          var elem418 = null;
-          elem418 = input.readString();
-          this.group_names.push(elem418);
+        var _rtmp3446 = input.readListBegin();
+        var _size445 = _rtmp3446.size || 0;
+        for (var _i447 = 0; _i447 < _size445; ++_i447) {
+          var elem448 = null;
+          elem448 = input.readString();
+          this.group_names.push(elem448);
         }
         input.readListEnd();
       } else {
@@ -9171,10 +9171,10 @@ ThriftHiveMetastore_get_partitions_ps_with_auth_args.prototype.write = function(
   if (this.part_vals !== null && this.part_vals !== undefined) {
     output.writeFieldBegin('part_vals', Thrift.Type.LIST, 3);
     output.writeListBegin(Thrift.Type.STRING, this.part_vals.length);
-    for (var iter419 in this.part_vals) {
-      if (this.part_vals.hasOwnProperty(iter419)) {
-        iter419 = this.part_vals[iter419];
-        output.writeString(iter419);
+    for (var iter449 in this.part_vals) {
+      if (this.part_vals.hasOwnProperty(iter449)) {
+        iter449 = this.part_vals[iter449];
+        output.writeString(iter449);
       }
     }
     output.writeListEnd();
@@ -9193,10 +9193,10 @@ ThriftHiveMetastore_get_partitions_ps_with_auth_args.prototype.write = function(
   if (this.group_names !== null && this.group_names !== undefined) {
     output.writeFieldBegin('group_names', Thrift.Type.LIST, 6);
     output.writeListBegin(Thrift.Type.STRING, this.group_names.length);
-    for (var iter420 in this.group_names) {
-      if (this.group_names.hasOwnProperty(iter420)) {
-        iter420 = this.group_names[iter420];
-        output.writeString(iter420);
+    for (var iter450 in this.group_names) {
+      if (this.group_names.hasOwnProperty(iter450)) {
+        iter450 = this.group_names[iter450];
+        output.writeString(iter450);
       }
     }
     output.writeListEnd();
@@ -9245,13 +9245,13 @@ ThriftHiveMetastore_get_partitions_ps_with_auth_result.prototype.read = function
       case 0:
       if (ftype == Thrift.Type.LIST) {
         this.success = [];
-        var _rtmp3422 = input.readListBegin();
-        var _size421 = _rtmp3422.size || 0;
-        for (var _i423 = 0; _i423 < _size421; ++_i423) {
-          var elem424 = null;
-          elem424 = new ttypes.Partition();
-          elem424.read(input);
-          this.success.push(elem424);
+        var _rtmp3452 = input.readListBegin();
+        var _size451 = _rtmp3452.size || 0;
+        for (var _i453 = 0; _i453 < _size451; ++_i453) {
+          var elem454 = null;
+          elem454 = new ttypes.Partition();
+          elem454.read(input);
+          this.success.push(elem454);
         }
         input.readListEnd();
       } else {
@@ -9288,13 +9288,154 @@ ThriftHiveMetastore_get_partitions_ps_with_auth_result.prototype.write = functio
   if (this.success !== null && this.success !== undefined) {
     output.writeFieldBegin('success', Thrift.Type.LIST, 0);
     output.writeListBegin(Thrift.Type.STRUCT, this.success.length);
-    for (var iter425 in this.success) {
-      if (this.success.hasOwnProperty(iter425)) {
-        iter425 = this.success[iter425];
-        iter425.write(output);
+    for (var iter455 in this.success) {
+      if (this.success.hasOwnProperty(iter455)) {
+        iter455 = this.success[iter455];
+        iter455.write(output);
       }
     }
     output.writeListEnd();
+    output.writeFieldEnd();
+  }
+  if (this.o1 !== null && this.o1 !== undefined) {
+    output.writeFieldBegin('o1', Thrift.Type.STRUCT, 1);
+    this.o1.write(output);
+    output.writeFieldEnd();
+  }
+  if (this.o2 !== null && this.o2 !== undefined) {
+    output.writeFieldBegin('o2', Thrift.Type.STRUCT, 2);
+    this.o2.write(output);
+    output.writeFieldEnd();
+  }
+  output.writeFieldStop();
+  output.writeStructEnd();
+  return;
+};
+
+var ThriftHiveMetastore_get_partitions_ps_with_auth_req_args = function(args) {
+  this.req = null;
+  if (args) {
+    if (args.req !== undefined && args.req !== null) {
+      this.req = new ttypes.GetPartitionsPsWithAuthRequest(args.req);
+    }
+  }
+};
+ThriftHiveMetastore_get_partitions_ps_with_auth_req_args.prototype = {};
+ThriftHiveMetastore_get_partitions_ps_with_auth_req_args.prototype.read = function(input) {
+  input.readStructBegin();
+  while (true) {
+    var ret = input.readFieldBegin();
+    var ftype = ret.ftype;
+    var fid = ret.fid;
+    if (ftype == Thrift.Type.STOP) {
+      break;
+    }
+    switch (fid) {
+      case 1:
+      if (ftype == Thrift.Type.STRUCT) {
+        this.req = new ttypes.GetPartitionsPsWithAuthRequest();
+        this.req.read(input);
+      } else {
+        input.skip(ftype);
+      }
+      break;
+      case 0:
+        input.skip(ftype);
+        break;
+      default:
+        input.skip(ftype);
+    }
+    input.readFieldEnd();
+  }
+  input.readStructEnd();
+  return;
+};
+
+ThriftHiveMetastore_get_partitions_ps_with_auth_req_args.prototype.write = function(output) {
+  output.writeStructBegin('ThriftHiveMetastore_get_partitions_ps_with_auth_req_args');
+  if (this.req !== null && this.req !== undefined) {
+    output.writeFieldBegin('req', Thrift.Type.STRUCT, 1);
+    this.req.write(output);
+    output.writeFieldEnd();
+  }
+  output.writeFieldStop();
+  output.writeStructEnd();
+  return;
+};
+
+var ThriftHiveMetastore_get_partitions_ps_with_auth_req_result = function(args) {
+  this.success = null;
+  this.o1 = null;
+  this.o2 = null;
+  if (args instanceof ttypes.MetaException) {
+    this.o1 = args;
+    return;
+  }
+  if (args instanceof ttypes.NoSuchObjectException) {
+    this.o2 = args;
+    return;
+  }
+  if (args) {
+    if (args.success !== undefined && args.success !== null) {
+      this.success = new ttypes.GetPartitionsPsWithAuthResponse(args.success);
+    }
+    if (args.o1 !== undefined && args.o1 !== null) {
+      this.o1 = args.o1;
+    }
+    if (args.o2 !== undefined && args.o2 !== null) {
+      this.o2 = args.o2;
+    }
+  }
+};
+ThriftHiveMetastore_get_partitions_ps_with_auth_req_result.prototype = {};
+ThriftHiveMetastore_get_partitions_ps_with_auth_req_result.prototype.read = function(input) {
+  input.readStructBegin();
+  while (true) {
+    var ret = input.readFieldBegin();
+    var ftype = ret.ftype;
+    var fid = ret.fid;
+    if (ftype == Thrift.Type.STOP) {
+      break;
+    }
+    switch (fid) {
+      case 0:
+      if (ftype == Thrift.Type.STRUCT) {
+        this.success = new ttypes.GetPartitionsPsWithAuthResponse();
+        this.success.read(input);
+      } else {
+        input.skip(ftype);
+      }
+      break;
+      case 1:
+      if (ftype == Thrift.Type.STRUCT) {
+        this.o1 = new ttypes.MetaException();
+        this.o1.read(input);
+      } else {
+        input.skip(ftype);
+      }
+      break;
+      case 2:
+      if (ftype == Thrift.Type.STRUCT) {
+        this.o2 = new ttypes.NoSuchObjectException();
+        this.o2.read(input);
+      } else {
+        input.skip(ftype);
+      }
+      break;
+      default:
+        input.skip(ftype);
+    }
+    input.readFieldEnd();
+  }
+  input.readStructEnd();
+  return;
+};
+
+ThriftHiveMetastore_get_partitions_ps_with_auth_req_result.prototype.write = function(output) {
+  output.writeStructBegin('ThriftHiveMetastore_get_partitions_ps_with_auth_req_result');
+  if (this.success !== null && this.success !== undefined) {
+    output.writeFieldBegin('success', Thrift.Type.STRUCT, 0);
+    this.success.write(output);
     output.writeFieldEnd();
   }
   if (this.o1 !== null && this.o1 !== undefined) {
@@ -9360,12 +9501,12 @@ ThriftHiveMetastore_get_partition_names_ps_args.prototype.read = function(input)
       case 3:
       if (ftype == Thrift.Type.LIST) {
         this.part_vals = [];
-        var _rtmp3427 = input.readListBegin();
-        var _size426 = _rtmp3427.size || 0;
-        for (var _i428 = 0; _i428 < _size426; ++_i428) {
-          var elem429 = null;
-          elem429 = input.readString();
-          this.part_vals.push(elem429);
+        var _rtmp3457 = input.readListBegin();
+        var _size456 = _rtmp3457.size || 0;
+        for (var _i458 = 0; _i458 < _size456; ++_i458) {
+          var elem459 = null;
+          elem459 = input.readString();
+          this.part_vals.push(elem459);
         }
         input.readListEnd();
       } else {
@@ -9403,10 +9544,10 @@ ThriftHiveMetastore_get_partition_names_ps_args.prototype.write = function(outpu
   if (this.part_vals !== null && this.part_vals !== undefined) {
     output.writeFieldBegin('part_vals', Thrift.Type.LIST, 3);
     output.writeListBegin(Thrift.Type.STRING, this.part_vals.length);
-    for (var iter430 in this.part_vals) {
-      if (this.part_vals.hasOwnProperty(iter430)) {
-        iter430 = this.part_vals[iter430];
-        output.writeString(iter430);
+    for (var iter460 in this.part_vals) {
+      if (this.part_vals.hasOwnProperty(iter460)) {
+        iter460 = this.part_vals[iter460];
+        output.writeString(iter460);
       }
     }
     output.writeListEnd();
@@ -9460,12 +9601,12 @@ ThriftHiveMetastore_get_partition_names_ps_result.prototype.read = function(inpu
       case 0:
       if (ftype == Thrift.Type.LIST) {
         this.success = [];
-        var _rtmp3432 = input.readListBegin();
-        var _size431 = _rtmp3432.size || 0;
-        for (var _i433 = 0; _i433 < _size431; ++_i433) {
-          var elem434 = null;
-          elem434 = input.readString();
-          this.success.push(elem434);
+        var _rtmp3462 = input.readListBegin();
+        var _size461 = _rtmp3462.size || 0;
+        for (var _i463 = 0; _i463 < _size461; ++_i463) {
+          var elem464 = null;
+          elem464 = input.readString();
+          this.success.push(elem464);
         }
         input.readListEnd();
       } else {
@@ -9502,10 +9643,10 @@ ThriftHiveMetastore_get_partition_names_ps_result.prototype.write = function(out
   if (this.success !== null && this.success !== undefined) {
     output.writeFieldBegin('success', Thrift.Type.LIST, 0);
     output.writeListBegin(Thrift.Type.STRING, this.success.length);
-    for (var iter435 in this.success) {
-      if (this.success.hasOwnProperty(iter435)) {
-        iter435 = this.success[iter435];
-        output.writeString(iter435);
+    for (var iter465 in this.success) {
+      if (this.success.hasOwnProperty(iter465)) {
+        iter465 = this.success[iter465];
+        output.writeString(iter465);
       }
     }
     output.writeListEnd();
@@ -9659,13 +9800,13 @@ ThriftHiveMetastore_get_partitions_by_filter_result.prototype.read = function(in
       case 0:
       if (ftype == Thrift.Type.LIST) {
         this.success = [];
-        var _rtmp3437 = input.readListBegin();
-        var _size436 = _rtmp3437.size || 0;
-        for (var _i438 = 0; _i438 < _size436; ++_i438) {
-          var elem439 = null;
-          elem439 = new ttypes.Partition();
-          elem439.read(input);
-          this.success.push(elem439);
+        var _rtmp3467 = input.readListBegin();
+        var _size466 = _rtmp3467.size || 0;
+        for (var _i468 = 0; _i468 < _size466; ++_i468) {
+          var elem469 = null;
+          elem469 = new ttypes.Partition();
+          elem469.read(input);
+          this.success.push(elem469);
         }
         input.readListEnd();
       } else {
@@ -9702,10 +9843,166 @@ ThriftHiveMetastore_get_partitions_by_filter_result.prototype.write = function(o
   if (this.success !== null && this.success !== undefined) {
     output.writeFieldBegin('success', Thrift.Type.LIST, 0);
     output.writeListBegin(Thrift.Type.STRUCT, this.success.length);
-    for (var iter440 in this.success) {
-      if (this.success.hasOwnProperty(iter440)) {
-        iter440 = this.success[iter440];
-        iter440.write(output);
+    for (var iter470 in this.success) {
+      if (this.success.hasOwnProperty(iter470)) {
+        iter470 = this.success[iter470];
+        iter470.write(output);
+      }
+    }
+    output.writeListEnd();
+    output.writeFieldEnd();
+  }
+  if (this.o1 !== null && this.o1 !== undefined) {
+    output.writeFieldBegin('o1', Thrift.Type.STRUCT, 1);
+    this.o1.write(output);
+    output.writeFieldEnd();
+  }
+  if (this.o2 !== null && this.o2 !== undefined) {
+    output.writeFieldBegin('o2', Thrift.Type.STRUCT, 2);
+    this.o2.write(output);
+    output.writeFieldEnd();
+  }
+  output.writeFieldStop();
+  output.writeStructEnd();
+  return;
+};
+
+var ThriftHiveMetastore_get_partitions_by_filter_req_args = function(args) {
+  this.req = null;
+  if (args) {
+    if (args.req !== undefined && args.req !== null) {
+      this.req = new ttypes.GetPartitionsByFilterRequest(args.req);
+    }
+  }
+};
+ThriftHiveMetastore_get_partitions_by_filter_req_args.prototype = {};
+ThriftHiveMetastore_get_partitions_by_filter_req_args.prototype.read = function(input) {
+  input.readStructBegin();
+  while (true) {
+    var ret = input.readFieldBegin();
+    var ftype = ret.ftype;
+    var fid = ret.fid;
+    if (ftype == Thrift.Type.STOP) {
+      break;
+    }
+    switch (fid) {
+      case 1:
+      if (ftype == Thrift.Type.STRUCT) {
+        this.req = new ttypes.GetPartitionsByFilterRequest();
+        this.req.read(input);
+      } else {
+        input.skip(ftype);
+      }
+      break;
+      case 0:
+        input.skip(ftype);
+        break;
+      default:
+        input.skip(ftype);
+    }
+    input.readFieldEnd();
+  }
+  input.readStructEnd();
+  return;
+};
+
+ThriftHiveMetastore_get_partitions_by_filter_req_args.prototype.write = function(output) {
+  output.writeStructBegin('ThriftHiveMetastore_get_partitions_by_filter_req_args');
+  if (this.req !== null && this.req !== undefined) {
+    output.writeFieldBegin('req', Thrift.Type.STRUCT, 1);
+    this.req.write(output);
+    output.writeFieldEnd();
+  }
+  output.writeFieldStop();
+  output.writeStructEnd();
+  return;
+};
+
+var ThriftHiveMetastore_get_partitions_by_filter_req_result = function(args) {
+  this.success = null;
+  this.o1 = null;
+  this.o2 = null;
+  if (args instanceof ttypes.MetaException) {
+    this.o1 = args;
+    return;
+  }
+  if (args instanceof ttypes.NoSuchObjectException) {
+    this.o2 = args;
+    return;
+  }
+  if (args) {
+    if (args.success !== undefined && args.success !== null) {
+      this.success = Thrift.copyList(args.success, [ttypes.Partition]);
+    }
+    if (args.o1 !== undefined && args.o1 !== null) {
+      this.o1 = args.o1;
+    }
+    if (args.o2 !== undefined && args.o2 !== null) {
+      this.o2 = args.o2;
+    }
+  }
+};
+ThriftHiveMetastore_get_partitions_by_filter_req_result.prototype = {};
+ThriftHiveMetastore_get_partitions_by_filter_req_result.prototype.read = function(input) {
+  input.readStructBegin();
+  while (true) {
+    var ret = input.readFieldBegin();
+    var ftype = ret.ftype;
+    var fid = ret.fid;
+    if (ftype == Thrift.Type.STOP) {
+      break;
+    }
+    switch (fid) {
+      case 0:
+      if (ftype == Thrift.Type.LIST) {
+        this.success = [];
+        var _rtmp3472 = input.readListBegin();
+        var _size471 = _rtmp3472.size || 0;
+        for (var _i473 = 0; _i473 < _size471; ++_i473) {
+          var elem474 = null;
+          elem474 = new ttypes.Partition();
+          elem474.read(input);
+          this.success.push(elem474);
+        }
+        input.readListEnd();
+      } else {
+        input.skip(ftype);
+      }
+      break;
+      case 1:
+      if (ftype == Thrift.Type.STRUCT) {
+        this.o1 = new ttypes.MetaException();
+        this.o1.read(input);
+      } else {
+        input.skip(ftype);
+      }
+      break;
+      case 2:
+      if (ftype == Thrift.Type.STRUCT) {
+        this.o2 = new ttypes.NoSuchObjectException();
+        this.o2.read(input);
+      } else {
+        input.skip(ftype);
+      }
+      break;
+      default:
+        input.skip(ftype);
+    }
+    input.readFieldEnd();
+  }
+  input.readStructEnd();
+  return;
+};
+
+ThriftHiveMetastore_get_partitions_by_filter_req_result.prototype.write = function(output) {
+  output.writeStructBegin('ThriftHiveMetastore_get_partitions_by_filter_req_result');
+  if (this.success !== null && this.success !== undefined) {
+    output.writeFieldBegin('success', Thrift.Type.LIST, 0);
+    output.writeListBegin(Thrift.Type.STRUCT, this.success.length);
+    for (var iter475 in this.success) {
+      if (this.success.hasOwnProperty(iter475)) {
+        iter475 = this.success[iter475];
+        iter475.write(output);
       }
     }
     output.writeListEnd();
@@ -9938,12 +10235,12 @@ ThriftHiveMetastore_get_partitions_by_names_args.prototype.read = function(input
       case 3:
       if (ftype == Thrift.Type.LIST) {
         this.names = [];
-        var _rtmp3442 = input.readListBegin();
-        var _size441 = _rtmp3442.size || 0;
-        for (var _i443 = 0; _i443 < _size441; ++_i443) {
-          var elem444 = null;
-          elem444 = input.readString();
-          this.names.push(elem444);
+        var _rtmp3477 = input.readListBegin();
+        var _size476 = _rtmp3477.size || 0;
+        for (var _i478 = 0; _i478 < _size476; ++_i478) {
+          var elem479 = null;
+          elem479 = input.readString();
+          this.names.push(elem479);
         }
         input.readListEnd();
       } else {
@@ -9974,10 +10271,10 @@ ThriftHiveMetastore_get_partitions_by_names_args.prototype.write = function(outp
   if (this.names !== null && this.names !== undefined) {
     output.writeFieldBegin('names', Thrift.Type.LIST, 3);
     output.writeListBegin(Thrift.Type.STRING, this.names.length);
-    for (var iter445 in this.names) {
-      if (this.names.hasOwnProperty(iter445)) {
-        iter445 = this.names[iter445];
-        output.writeString(iter445);
+    for (var iter480 in this.names) {
+      if (this.names.hasOwnProperty(iter480)) {
+        iter480 = this.names[iter480];
+        output.writeString(iter480);
       }
     }
     output.writeListEnd();
@@ -10026,13 +10323,13 @@ ThriftHiveMetastore_get_partitions_by_names_result.prototype.read = function(inp
       case 0:
       if (ftype == Thrift.Type.LIST) {
         this.success = [];
-        var _rtmp3447 = input.readListBegin();
-        var _size446 = _rtmp3447.size || 0;
-        for (var _i448 = 0; _i448 < _size446; ++_i448) {
-          var elem449 = null;
-          elem449 = new ttypes.Partition();
-          elem449.read(input);
-          this.success.push(elem449);
+        var _rtmp3482 = input.readListBegin();
+        var _size481 = _rtmp3482.size || 0;
+        for (var _i483 = 0; _i483 < _size481; ++_i483) {
+          var elem484 = null;
+          elem484 = new ttypes.Partition();
+          elem484.read(input);
+          this.success.push(elem484);
         }
         input.readListEnd();
       } else {
@@ -10069,10 +10366,10 @@ ThriftHiveMetastore_get_partitions_by_names_result.prototype.write = function(ou
   if (this.success !== null && this.success !== undefined) {
     output.writeFieldBegin('success', Thrift.Type.LIST, 0);
     output.writeListBegin(Thrift.Type.STRUCT, this.success.length);
-    for (var iter450 in this.success) {
-      if (this.success.hasOwnProperty(iter450)) {
-        iter450 = this.success[iter450];
-        iter450.write(output);
+    for (var iter485 in this.success) {
+      if (this.success.hasOwnProperty(iter485)) {
+        iter485 = this.success[iter485];
+        iter485.write(output);
       }
     }
     output.writeListEnd();
@@ -10290,13 +10587,13 @@ ThriftHiveMetastore_alter_partitions_args.prototype.read = function(input) {
       case 3:
       if (ftype == Thrift.Type.LIST) {
         this.new_parts = [];
-        var _rtmp3452 = input.readListBegin();
-        var _size451 = _rtmp3452.size || 0;
-        for (var _i453 = 0; _i453 < _size451; ++_i453) {
-          var elem454 = null;
-          elem454 = new ttypes.Partition();
-          elem454.read(input);
-          this.new_parts.push(elem454);
+        var _rtmp3487 = input.readListBegin();
+        var _size486 = _rtmp3487.size || 0;
+        for (var _i488 = 0; _i488 < _size486; ++_i488) {
+          var elem489 = null;
+          elem489 = new ttypes.Partition();
+          elem489.read(input);
+          this.new_parts.push(elem489);
         }
         input.readListEnd();
       } else {
@@ -10327,10 +10624,10 @@ ThriftHiveMetastore_alter_partitions_args.prototype.write = function(output) {
   if (this.new_parts !== null && this.new_parts !== undefined) {
     output.writeFieldBegin('new_parts', Thrift.Type.LIST, 3);
     output.writeListBegin(Thrift.Type.STRUCT, this.new_parts.length);
-    for (var iter455 in this.new_parts) {
-      if (this.new_parts.hasOwnProperty(iter455)) {
-        iter455 = this.new_parts[iter455];
-        iter455.write(output);
+    for (var iter490 in this.new_parts) {
+      if (this.new_parts.hasOwnProperty(iter490)) {
+        iter490 = this.new_parts[iter490];
+        iter490.write(output);
       }
     }
     output.writeListEnd();
@@ -10462,13 +10759,13 @@ ThriftHiveMetastore_alter_partitions_with_environment_context_args.prototype.rea
       case 3:
       if (ftype == Thrift.Type.LIST) {
         this.new_parts = [];
-        var _rtmp3457 = input.readListBegin();
-        var _size456 = _rtmp3457.size || 0;
-        for (var _i458 = 0; _i458 < _size456; ++_i458) {
-          var elem459 = null;
-          elem459 = new ttypes.Partition();
-          elem459.read(input);
-          this.new_parts.push(elem459);
+        var _rtmp3492 = input.readListBegin();
+        var _size491 = _rtmp3492.size || 0;
+        for (var _i493 = 0; _i493 < _size491; ++_i493) {
+          var elem494 = null;
+          elem494 = new ttypes.Partition();
+          elem494.read(input);
+          this.new_parts.push(elem494);
         }
         input.readListEnd();
       } else {
@@ -10507,10 +10804,10 @@ ThriftHiveMetastore_alter_partitions_with_environment_context_args.prototype.wri
   if (this.new_parts !== null && this.new_parts !== undefined) {
     output.writeFieldBegin('new_parts', Thrift.Type.LIST, 3);
     output.writeListBegin(Thrift.Type.STRUCT, this.new_parts.length);
-    for (var iter460 in this.new_parts) {
-      if (this.new_parts.hasOwnProperty(iter460)) {
-        iter460 = this.new_parts[iter460];
-        iter460.write(output);
+    for (var iter495 in this.new_parts) {
+      if (this.new_parts.hasOwnProperty(iter495)) {
+        iter495 = this.new_parts[iter495];
+        iter495.write(output);
       }
     }
     output.writeListEnd();
@@ -10584,6 +10881,147 @@ ThriftHiveMetastore_alter_partitions_with_environment_context_result.prototype.r
 
 ThriftHiveMetastore_alter_partitions_with_environment_context_result.prototype.write = function(output) {
   output.writeStructBegin('ThriftHiveMetastore_alter_partitions_with_environment_context_result');
+  if (this.o1 !== null && this.o1 !== undefined) {
+    output.writeFieldBegin('o1', Thrift.Type.STRUCT, 1);
+    this.o1.write(output);
+    output.writeFieldEnd();
+  }
+  if (this.o2 !== null && this.o2 !== undefined) {
+    output.writeFieldBegin('o2', Thrift.Type.STRUCT, 2);
+    this.o2.write(output);
+    output.writeFieldEnd();
+  }
+  output.writeFieldStop();
+  output.writeStructEnd();
+  return;
+};
+
+var ThriftHiveMetastore_alter_partitions_req_args = function(args) {
+  this.req = null;
+  if (args) {
+    if (args.req !== undefined && args.req !== null) {
+      this.req = new ttypes.AlterPartitionsRequest(args.req);
+    }
+  }
+};
+ThriftHiveMetastore_alter_partitions_req_args.prototype = {};
+ThriftHiveMetastore_alter_partitions_req_args.prototype.read = function(input) {
+  input.readStructBegin();
+  while (true) {
+    var ret = input.readFieldBegin();
+    var ftype = ret.ftype;
+    var fid = ret.fid;
+    if (ftype == Thrift.Type.STOP) {
+      break;
+    }
+    switch (fid) {
+      case 1:
+      if (ftype == Thrift.Type.STRUCT) {
+        this.req = new ttypes.AlterPartitionsRequest();
+        this.req.read(input);
+      } else {
+        input.skip(ftype);
+      }
+      break;
+      case 0:
+        input.skip(ftype);
+        break;
+      default:
+        input.skip(ftype);
+    }
+    input.readFieldEnd();
+  }
+  input.readStructEnd();
+  return;
+};
+
+ThriftHiveMetastore_alter_partitions_req_args.prototype.write = function(output) {
+  output.writeStructBegin('ThriftHiveMetastore_alter_partitions_req_args');
+  if (this.req !== null && this.req !== undefined) {
+    output.writeFieldBegin('req', Thrift.Type.STRUCT, 1);
+    this.req.write(output);
+    output.writeFieldEnd();
+  }
+  output.writeFieldStop();
+  output.writeStructEnd();
+  return;
+};
+
+var ThriftHiveMetastore_alter_partitions_req_result = function(args) {
+  this.success = null;
+  this.o1 = null;
+  this.o2 = null;
+  if (args instanceof ttypes.InvalidOperationException) {
+    this.o1 = args;
+    return;
+  }
+  if (args instanceof ttypes.MetaException) {
+    this.o2 = args;
+    return;
+  }
+  if (args) {
+    if (args.success !== undefined && args.success !== null) {
+      this.success = new ttypes.AlterPartitionsResponse(args.success);
+    }
+    if (args.o1 !== undefined && args.o1 !== null) {
+      this.o1 = args.o1;
+    }
+    if (args.o2 !== undefined && args.o2 !== null) {
+      this.o2 = args.o2;
+    }
+  }
+};
+ThriftHiveMetastore_alter_partitions_req_result.prototype = {};
+ThriftHiveMetastore_alter_partitions_req_result.prototype.read = function(input) {
+  input.readStructBegin();
+  while (true) {
+    var ret = input.readFieldBegin();
+    var ftype = ret.ftype;
+    var fid = ret.fid;
+    if (ftype == Thrift.Type.STOP) {
+      break;
+    }
+    switch (fid) {
+      case 0:
+      if (ftype == Thrift.Type.STRUCT) {
+        this.success = new ttypes.AlterPartitionsResponse();
+        this.success.read(input);
+      } else {
+        input.skip(ftype);
+      }
+      break;
+      case 1:
+      if (ftype == Thrift.Type.STRUCT) {
+        this.o1 = new ttypes.InvalidOperationException();
+        this.o1.read(input);
+      } else {
+        input.skip(ftype);
+      }
+      break;
+      case 2:
+      if (ftype == Thrift.Type.STRUCT) {
+        this.o2 = new ttypes.MetaException();
+        this.o2.read(input);
+      } else {
+        input.skip(ftype);
+      }
+      break;
+      default:
+        input.skip(ftype);
+    }
+    input.readFieldEnd();
+  }
+  input.readStructEnd();
+  return;
+};
+
+ThriftHiveMetastore_alter_partitions_req_result.prototype.write = function(output) {
+  output.writeStructBegin('ThriftHiveMetastore_alter_partitions_req_result');
+  if (this.success !== null && this.success !== undefined) {
+    output.writeFieldBegin('success', Thrift.Type.STRUCT, 0);
+    this.success.write(output);
+    output.writeFieldEnd();
+  }
   if (this.o1 !== null && this.o1 !== undefined) {
     output.writeFieldBegin('o1', Thrift.Type.STRUCT, 1);
     this.o1.write(output);
@@ -10817,12 +11255,12 @@ ThriftHiveMetastore_rename_partition_args.prototype.read = function(input) {
       case 3:
       if (ftype == Thrift.Type.LIST) {
         this.part_vals = [];
-        var _rtmp3462 = input.readListBegin();
-        var _size461 = _rtmp3462.size || 0;
-        for (var _i463 = 0; _i463 < _size461; ++_i463) {
-          var elem464 = null;
-          elem464 = input.readString();
-          this.part_vals.push(elem464);
+        var _rtmp3497 = input.readListBegin();
+        var _size496 = _rtmp3497.size || 0;
+        for (var _i498 = 0; _i498 < _size496; ++_i498) {
+          var elem499 = null;
+          elem499 = input.readString();
+          this.part_vals.push(elem499);
         }
         input.readListEnd();
       } else {
@@ -10861,10 +11299,10 @@ ThriftHiveMetastore_rename_partition_args.prototype.write = function(output) {
   if (this.part_vals !== null && this.part_vals !== undefined) {
     output.writeFieldBegin('part_vals', Thrift.Type.LIST, 3);
     output.writeListBegin(Thrift.Type.STRING, this.part_vals.length);
-    for (var iter465 in this.part_vals) {
-      if (this.part_vals.hasOwnProperty(iter465)) {
-        iter465 = this.part_vals[iter465];
-        output.writeString(iter465);
+    for (var iter500 in this.part_vals) {
+      if (this.part_vals.hasOwnProperty(iter500)) {
+        iter500 = this.part_vals[iter500];
+        output.writeString(iter500);
       }
     }
     output.writeListEnd();
@@ -11033,12 +11471,12 @@ ThriftHiveMetastore_partition_name_to_vals_result.prototype.read = function(inpu
       case 0:
       if (ftype == Thrift.Type.LIST) {
         this.success = [];
-        var _rtmp3467 = input.readListBegin();
-        var _size466 = _rtmp3467.size || 0;
-        for (var _i468 = 0; _i468 < _size466; ++_i468) {
-          var elem469 = null;
-          elem469 = input.readString();
-          this.success.push(elem469);
+        var _rtmp3502 = input.readListBegin();
+        var _size501 = _rtmp3502.size || 0;
+        for (var _i503 = 0; _i503 < _size501; ++_i503) {
+          var elem504 = null;
+          elem504 = input.readString();
+          this.success.push(elem504);
         }
         input.readListEnd();
       } else {
@@ -11067,10 +11505,10 @@ ThriftHiveMetastore_partition_name_to_vals_result.prototype.write = function(out
   if (this.success !== null && this.success !== undefined) {
     output.writeFieldBegin('success', Thrift.Type.LIST, 0);
     output.writeListBegin(Thrift.Type.STRING, this.success.length);
-    for (var iter470 in this.success) {
-      if (this.success.hasOwnProperty(iter470)) {
-        iter470 = this.success[iter470];
-        output.writeString(iter470);
+    for (var iter505 in this.success) {
+      if (this.success.hasOwnProperty(iter505)) {
+        iter505 = this.success[iter505];
+        output.writeString(iter505);
       }
     }
     output.writeListEnd();
@@ -11166,14 +11604,14 @@ ThriftHiveMetastore_partition_name_to_spec_result.prototype.read = function(inpu
       case 0:
       if (ftype == Thrift.Type.MAP) {
         this.success = {};
-        var _rtmp3472 = input.readMapBegin();
-        var _size471 = _rtmp3472.size || 0;
-        for (var _i473 = 0; _i473 < _size471; ++_i473) {
-          var key474 = null;
-          var val475 = null;
-          key474 = input.readString();
-          val475 = input.readString();
-          this.success[key474] = val475;
+        var _rtmp3507 = input.readMapBegin();
+        var _size506 = _rtmp3507.size || 0;
+        for (var _i508 = 0; _i508 < _size506; ++_i508) {
+          var key509 = null;
+          var val510 = null;
+          key509 = input.readString();
+          val510 = input.readString();
+          this.success[key509] = val510;
         }
         input.readMapEnd();
       } else {
@@ -11202,11 +11640,11 @@ ThriftHiveMetastore_partition_name_to_spec_result.prototype.write = function(out
   if (this.success !== null && this.success !== undefined) {
     output.writeFieldBegin('success', Thrift.Type.MAP, 0);
     output.writeMapBegin(Thrift.Type.STRING, Thrift.Type.STRING, Thrift.objectLength(this.success));
-    for (var kiter476 in this.success) {
-      if (this.success.hasOwnProperty(kiter476)) {
-        var viter477 = this.success[kiter476];
-        output.writeString(kiter476);
-        output.writeString(viter477);
+    for (var kiter511 in this.success) {
+      if (this.success.hasOwnProperty(kiter511)) {
+        var viter512 = this.success[kiter511];
+        output.writeString(kiter511);
+        output.writeString(viter512);
       }
     }
     output.writeMapEnd();
@@ -12405,6 +12843,372 @@ ThriftHiveMetastore_update_partition_column_statistics_result.prototype.write = 
   if (this.success !== null && this.success !== undefined) {
     output.writeFieldBegin('success', Thrift.Type.BOOL, 0);
     output.writeBool(this.success);
+    output.writeFieldEnd();
+  }
+  if (this.o1 !== null && this.o1 !== undefined) {
+    output.writeFieldBegin('o1', Thrift.Type.STRUCT, 1);
+    this.o1.write(output);
+    output.writeFieldEnd();
+  }
+  if (this.o2 !== null && this.o2 !== undefined) {
+    output.writeFieldBegin('o2', Thrift.Type.STRUCT, 2);
+    this.o2.write(output);
+    output.writeFieldEnd();
+  }
+  if (this.o3 !== null && this.o3 !== undefined) {
+    output.writeFieldBegin('o3', Thrift.Type.STRUCT, 3);
+    this.o3.write(output);
+    output.writeFieldEnd();
+  }
+  if (this.o4 !== null && this.o4 !== undefined) {
+    output.writeFieldBegin('o4', Thrift.Type.STRUCT, 4);
+    this.o4.write(output);
+    output.writeFieldEnd();
+  }
+  output.writeFieldStop();
+  output.writeStructEnd();
+  return;
+};
+
+var ThriftHiveMetastore_update_table_column_statistics_req_args = function(args) {
+  this.req = null;
+  if (args) {
+    if (args.req !== undefined && args.req !== null) {
+      this.req = new ttypes.SetPartitionsStatsRequest(args.req);
+    }
+  }
+};
+ThriftHiveMetastore_update_table_column_statistics_req_args.prototype = {};
+ThriftHiveMetastore_update_table_column_statistics_req_args.prototype.read = function(input) {
+  input.readStructBegin();
+  while (true) {
+    var ret = input.readFieldBegin();
+    var ftype = ret.ftype;
+    var fid = ret.fid;
+    if (ftype == Thrift.Type.STOP) {
+      break;
+    }
+    switch (fid) {
+      case 1:
+      if (ftype == Thrift.Type.STRUCT) {
+        this.req = new ttypes.SetPartitionsStatsRequest();
+        this.req.read(input);
+      } else {
+        input.skip(ftype);
+      }
+      break;
+      case 0:
+        input.skip(ftype);
+        break;
+      default:
+        input.skip(ftype);
+    }
+    input.readFieldEnd();
+  }
+  input.readStructEnd();
+  return;
+};
+
+ThriftHiveMetastore_update_table_column_statistics_req_args.prototype.write = function(output) {
+  output.writeStructBegin('ThriftHiveMetastore_update_table_column_statistics_req_args');
+  if (this.req !== null && this.req !== undefined) {
+    output.writeFieldBegin('req', Thrift.Type.STRUCT, 1);
+    this.req.write(output);
+    output.writeFieldEnd();
+  }
+  output.writeFieldStop();
+  output.writeStructEnd();
+  return;
+};
+
+var ThriftHiveMetastore_update_table_column_statistics_req_result = function(args) {
+  this.success = null;
+  this.o1 = null;
+  this.o2 = null;
+  this.o3 = null;
+  this.o4 = null;
+  if (args instanceof ttypes.NoSuchObjectException) {
+    this.o1 = args;
+    return;
+  }
+  if (args instanceof ttypes.InvalidObjectException) {
+    this.o2 = args;
+    return;
+  }
+  if (args instanceof ttypes.MetaException) {
+    this.o3 = args;
+    return;
+  }
+  if (args instanceof ttypes.InvalidInputException) {
+    this.o4 = args;
+    return;
+  }
+  if (args) {
+    if (args.success !== undefined && args.success !== null) {
+      this.success = new ttypes.SetPartitionsStatsResponse(args.success);
+    }
+    if (args.o1 !== undefined && args.o1 !== null) {
+      this.o1 = args.o1;
+    }
+    if (args.o2 !== undefined && args.o2 !== null) {
+      this.o2 = args.o2;
+    }
+    if (args.o3 !== undefined && args.o3 !== null) {
+      this.o3 = args.o3;
+    }
+    if (args.o4 !== undefined && args.o4 !== null) {
+      this.o4 = args.o4;
+    }
+  }
+};
+ThriftHiveMetastore_update_table_column_statistics_req_result.prototype = {};
+ThriftHiveMetastore_update_table_column_statistics_req_result.prototype.read = function(input) {
+  input.readStructBegin();
+  while (true) {
+    var ret = input.readFieldBegin();
+    var ftype = ret.ftype;
+    var fid = ret.fid;
+    if (ftype == Thrift.Type.STOP) {
+      break;
+    }
+    switch (fid) {
+      case 0:
+      if (ftype == Thrift.Type.STRUCT) {
+        this.success = new ttypes.SetPartitionsStatsResponse();
+        this.success.read(input);
+      } else {
+        input.skip(ftype);
+      }
+      break;
+      case 1:
+      if (ftype == Thrift.Type.STRUCT) {
+        this.o1 = new ttypes.NoSuchObjectException();
+        this.o1.read(input);
+      } else {
+        input.skip(ftype);
+      }
+      break;
+      case 2:
+      if (ftype == Thrift.Type.STRUCT) {
+        this.o2 = new ttypes.InvalidObjectException();
+        this.o2.read(input);
+      } else {
+        input.skip(ftype);
+      }
+      break;
+      case 3:
+      if (ftype == Thrift.Type.STRUCT) {
+        this.o3 = new ttypes.MetaException();
+        this.o3.read(input);
+      } else {
+        input.skip(ftype);
+      }
+      break;
+      case 4:
+      if (ftype == Thrift.Type.STRUCT) {
+        this.o4 = new ttypes.InvalidInputException();
+        this.o4.read(input);
+      } else {
+        input.skip(ftype);
+      }
+      break;
+      default:
+        input.skip(ftype);
+    }
+    input.readFieldEnd();
+  }
+  input.readStructEnd();
+  return;
+};
+
+ThriftHiveMetastore_update_table_column_statistics_req_result.prototype.write = function(output) {
+  output.writeStructBegin('ThriftHiveMetastore_update_table_column_statistics_req_result');
+  if (this.success !== null && this.success !== undefined) {
+    output.writeFieldBegin('success', Thrift.Type.STRUCT, 0);
+    this.success.write(output);
+    output.writeFieldEnd();
+  }
+  if (this.o1 !== null && this.o1 !== undefined) {
+    output.writeFieldBegin('o1', Thrift.Type.STRUCT, 1);
+    this.o1.write(output);
+    output.writeFieldEnd();
+  }
+  if (this.o2 !== null && this.o2 !== undefined) {
+    output.writeFieldBegin('o2', Thrift.Type.STRUCT, 2);
+    this.o2.write(output);
+    output.writeFieldEnd();
+  }
+  if (this.o3 !== null && this.o3 !== undefined) {
+    output.writeFieldBegin('o3', Thrift.Type.STRUCT, 3);
+    this.o3.write(output);
+    output.writeFieldEnd();
+  }
+  if (this.o4 !== null && this.o4 !== undefined) {
+    output.writeFieldBegin('o4', Thrift.Type.STRUCT, 4);
+    this.o4.write(output);
+    output.writeFieldEnd();
+  }
+  output.writeFieldStop();
+  output.writeStructEnd();
+  return;
+};
+
+var ThriftHiveMetastore_update_partition_column_statistics_req_args = function(args) {
+  this.req = null;
+  if (args) {
+    if (args.req !== undefined && args.req !== null) {
+      this.req = new ttypes.SetPartitionsStatsRequest(args.req);
+    }
+  }
+};
+ThriftHiveMetastore_update_partition_column_statistics_req_args.prototype = {};
+ThriftHiveMetastore_update_partition_column_statistics_req_args.prototype.read = function(input) {
+  input.readStructBegin();
+  while (true) {
+    var ret = input.readFieldBegin();
+    var ftype = ret.ftype;
+    var fid = ret.fid;
+    if (ftype == Thrift.Type.STOP) {
+      break;
+    }
+    switch (fid) {
+      case 1:
+      if (ftype == Thrift.Type.STRUCT) {
+        this.req = new ttypes.SetPartitionsStatsRequest();
+        this.req.read(input);
+      } else {
+        input.skip(ftype);
+      }
+      break;
+      case 0:
+        input.skip(ftype);
+        break;
+      default:
+        input.skip(ftype);
+    }
+    input.readFieldEnd();
+  }
+  input.readStructEnd();
+  return;
+};
+
+ThriftHiveMetastore_update_partition_column_statistics_req_args.prototype.write = function(output) {
+  output.writeStructBegin('ThriftHiveMetastore_update_partition_column_statistics_req_args');
+  if (this.req !== null && this.req !== undefined) {
+    output.writeFieldBegin('req', Thrift.Type.STRUCT, 1);
+    this.req.write(output);
+    output.writeFieldEnd();
+  }
+  output.writeFieldStop();
+  output.writeStructEnd();
+  return;
+};
+
+var ThriftHiveMetastore_update_partition_column_statistics_req_result = function(args) {
+  this.success = null;
+  this.o1 = null;
+  this.o2 = null;
+  this.o3 = null;
+  this.o4 = null;
+  if (args instanceof ttypes.NoSuchObjectException) {
+    this.o1 = args;
+    return;
+  }
+  if (args instanceof ttypes.InvalidObjectException) {
+    this.o2 = args;
+    return;
+  }
+  if (args instanceof ttypes.MetaException) {
+    this.o3 = args;
+    return;
+  }
+  if (args instanceof ttypes.InvalidInputException) {
+    this.o4 = args;
+    return;
+  }
+  if (args) {
+    if (args.success !== undefined && args.success !== null) {
+      this.success = new ttypes.SetPartitionsStatsResponse(args.success);
+    }
+    if (args.o1 !== undefined && args.o1 !== null) {
+      this.o1 = args.o1;
+    }
+    if (args.o2 !== undefined && args.o2 !== null) {
+      this.o2 = args.o2;
+    }
+    if (args.o3 !== undefined && args.o3 !== null) {
+      this.o3 = args.o3;
+    }
+    if (args.o4 !== undefined && args.o4 !== null) {
+      this.o4 = args.o4;
+    }
+  }
+};
+ThriftHiveMetastore_update_partition_column_statistics_req_result.prototype = {};
+ThriftHiveMetastore_update_partition_column_statistics_req_result.prototype.read = function(input) {
+  input.readStructBegin();
+  while (true) {
+    var ret = input.readFieldBegin();
+    var ftype = ret.ftype;
+    var fid = ret.fid;
+    if (ftype == Thrift.Type.STOP) {
+      break;
+    }
+    switch (fid) {
+      case 0:
+      if (ftype == Thrift.Type.STRUCT) {
+        this.success = new ttypes.SetPartitionsStatsResponse();
+        this.success.read(input);
+      } else {
+        input.skip(ftype);
+      }
+      break;
+      case 1:
+      if (ftype == Thrift.Type.STRUCT) {
+        this.o1 = new ttypes.NoSuchObjectException();
+        this.o1.read(input);
+      } else {
+        input.skip(ftype);
+      }
+      break;
+      case 2:
+      if (ftype == Thrift.Type.STRUCT) {
+        this.o2 = new ttypes.InvalidObjectException();
+        this.o2.read(input);
+      } else {
+        input.skip(ftype);
+      }
+      break;
+      case 3:
+      if (ftype == Thrift.Type.STRUCT) {
+        this.o3 = new ttypes.MetaException();
+        this.o3.read(input);
+      } else {
+        input.skip(ftype);
+      }
+      break;
+      case 4:
+      if (ftype == Thrift.Type.STRUCT) {
+        this.o4 = new ttypes.InvalidInputException();
+        this.o4.read(input);
+      } else {
+        input.skip(ftype);
+      }
+      break;
+      default:
+        input.skip(ftype);
+    }
+    input.readFieldEnd();
+  }
+  input.readStructEnd();
+  return;
+};
+
+ThriftHiveMetastore_update_partition_column_statistics_req_result.prototype.write = function(output) {
+  output.writeStructBegin('ThriftHiveMetastore_update_partition_column_statistics_req_result');
+  if (this.success !== null && this.success !== undefined) {
+    output.writeFieldBegin('success', Thrift.Type.STRUCT, 0);
+    this.success.write(output);
     output.writeFieldEnd();
   }
   if (this.o1 !== null && this.o1 !== undefined) {
@@ -14459,12 +15263,12 @@ ThriftHiveMetastore_get_functions_result.prototype.read = function(input) {
       case 0:
       if (ftype == Thrift.Type.LIST) {
         this.success = [];
-        var _rtmp3479 = input.readListBegin();
-        var _size478 = _rtmp3479.size || 0;
-        for (var _i480 = 0; _i480 < _size478; ++_i480) {
-          var elem481 = null;
-          elem481 = input.readString();
-          this.success.push(elem481);
+        var _rtmp3514 = input.readListBegin();
+        var _size513 = _rtmp3514.size || 0;
+        for (var _i515 = 0; _i515 < _size513; ++_i515) {
+          var elem516 = null;
+          elem516 = input.readString();
+          this.success.push(elem516);
         }
         input.readListEnd();
       } else {
@@ -14493,10 +15297,10 @@ ThriftHiveMetastore_get_functions_result.prototype.write = function(output) {
   if (this.success !== null && this.success !== undefined) {
     output.writeFieldBegin('success', Thrift.Type.LIST, 0);
     output.writeListBegin(Thrift.Type.STRING, this.success.length);
-    for (var iter482 in this.success) {
-      if (this.success.hasOwnProperty(iter482)) {
-        iter482 = this.success[iter482];
-        output.writeString(iter482);
+    for (var iter517 in this.success) {
+      if (this.success.hasOwnProperty(iter517)) {
+        iter517 = this.success[iter517];
+        output.writeString(iter517);
       }
     }
     output.writeListEnd();
@@ -18842,6 +19646,71 @@ ThriftHiveMetastoreClient.prototype.recv_get_partitions_ps_with_auth = function(
   return callback('get_partitions_ps_with_auth failed: unknown result');
 };
 
+ThriftHiveMetastoreClient.prototype.get_partitions_ps_with_auth_req = function(req, callback) {
+  this._seqid = this.new_seqid();
+  if (callback === undefined) {
+    var _defer = Q.defer();
+    this._reqs[this.seqid()] = function(error, result) {
+      if (error) {
+        _defer.reject(error);
+      } else {
+        _defer.resolve(result);
+      }
+    };
+    this.send_get_partitions_ps_with_auth_req(req);
+    return _defer.promise;
+  } else {
+    this._reqs[this.seqid()] = callback;
+    this.send_get_partitions_ps_with_auth_req(req);
+  }
+};
+
+ThriftHiveMetastoreClient.prototype.send_get_partitions_ps_with_auth_req = function(req) {
+  var output = new this.pClass(this.output);
+  var params = {
+    req: req
+  };
+  var args = new ThriftHiveMetastore_get_partitions_ps_with_auth_req_args(params);
+  try {
+    output.writeMessageBegin('get_partitions_ps_with_auth_req', Thrift.MessageType.CALL, this.seqid());
+    args.write(output);
+    output.writeMessageEnd();
+    return this.output.flush();
+  }
+  catch (e) {
+    delete this._reqs[this.seqid()];
+    if (typeof output.reset === 'function') {
+      output.reset();
+    }
+    throw e;
+  }
+};
+
+ThriftHiveMetastoreClient.prototype.recv_get_partitions_ps_with_auth_req = function(input,mtype,rseqid) {
+  var callback = this._reqs[rseqid] || function() {};
+  delete this._reqs[rseqid];
+  if (mtype == Thrift.MessageType.EXCEPTION) {
+    var x = new Thrift.TApplicationException();
+    x.read(input);
+    input.readMessageEnd();
+    return callback(x);
+  }
+  var result = new ThriftHiveMetastore_get_partitions_ps_with_auth_req_result();
+  result.read(input);
+  input.readMessageEnd();
+
+  if (null !== result.o1) {
+    return callback(result.o1);
+  }
+  if (null !== result.o2) {
+    return callback(result.o2);
+  }
+  if (null !== result.success) {
+    return callback(null, result.success);
+  }
+  return callback('get_partitions_ps_with_auth_req failed: unknown result');
+};
+
 ThriftHiveMetastoreClient.prototype.get_partition_names_ps = function(db_name, tbl_name, part_vals, max_parts, callback) {
   this._seqid = this.new_seqid();
   if (callback === undefined) {
@@ -18976,6 +19845,71 @@ ThriftHiveMetastoreClient.prototype.recv_get_partitions_by_filter = function(inp
     return callback(null, result.success);
   }
   return callback('get_partitions_by_filter failed: unknown result');
+};
+
+ThriftHiveMetastoreClient.prototype.get_partitions_by_filter_req = function(req, callback) {
+  this._seqid = this.new_seqid();
+  if (callback === undefined) {
+    var _defer = Q.defer();
+    this._reqs[this.seqid()] = function(error, result) {
+      if (error) {
+        _defer.reject(error);
+      } else {
+        _defer.resolve(result);
+      }
+    };
+    this.send_get_partitions_by_filter_req(req);
+    return _defer.promise;
+  } else {
+    this._reqs[this.seqid()] = callback;
+    this.send_get_partitions_by_filter_req(req);
+  }
+};
+
+ThriftHiveMetastoreClient.prototype.send_get_partitions_by_filter_req = function(req) {
+  var output = new this.pClass(this.output);
+  var params = {
+    req: req
+  };
+  var args = new ThriftHiveMetastore_get_partitions_by_filter_req_args(params);
+  try {
+    output.writeMessageBegin('get_partitions_by_filter_req', Thrift.MessageType.CALL, this.seqid());
+    args.write(output);
+    output.writeMessageEnd();
+    return this.output.flush();
+  }
+  catch (e) {
+    delete this._reqs[this.seqid()];
+    if (typeof output.reset === 'function') {
+      output.reset();
+    }
+    throw e;
+  }
+};
+
+ThriftHiveMetastoreClient.prototype.recv_get_partitions_by_filter_req = function(input,mtype,rseqid) {
+  var callback = this._reqs[rseqid] || function() {};
+  delete this._reqs[rseqid];
+  if (mtype == Thrift.MessageType.EXCEPTION) {
+    var x = new Thrift.TApplicationException();
+    x.read(input);
+    input.readMessageEnd();
+    return callback(x);
+  }
+  var result = new ThriftHiveMetastore_get_partitions_by_filter_req_result();
+  result.read(input);
+  input.readMessageEnd();
+
+  if (null !== result.o1) {
+    return callback(result.o1);
+  }
+  if (null !== result.o2) {
+    return callback(result.o2);
+  }
+  if (null !== result.success) {
+    return callback(null, result.success);
+  }
+  return callback('get_partitions_by_filter_req failed: unknown result');
 };
 
 ThriftHiveMetastoreClient.prototype.get_num_partitions_by_filter = function(db_name, tbl_name, filter, callback) {
@@ -19303,6 +20237,71 @@ ThriftHiveMetastoreClient.prototype.recv_alter_partitions_with_environment_conte
     return callback(result.o2);
   }
   callback(null);
+};
+
+ThriftHiveMetastoreClient.prototype.alter_partitions_req = function(req, callback) {
+  this._seqid = this.new_seqid();
+  if (callback === undefined) {
+    var _defer = Q.defer();
+    this._reqs[this.seqid()] = function(error, result) {
+      if (error) {
+        _defer.reject(error);
+      } else {
+        _defer.resolve(result);
+      }
+    };
+    this.send_alter_partitions_req(req);
+    return _defer.promise;
+  } else {
+    this._reqs[this.seqid()] = callback;
+    this.send_alter_partitions_req(req);
+  }
+};
+
+ThriftHiveMetastoreClient.prototype.send_alter_partitions_req = function(req) {
+  var output = new this.pClass(this.output);
+  var params = {
+    req: req
+  };
+  var args = new ThriftHiveMetastore_alter_partitions_req_args(params);
+  try {
+    output.writeMessageBegin('alter_partitions_req', Thrift.MessageType.CALL, this.seqid());
+    args.write(output);
+    output.writeMessageEnd();
+    return this.output.flush();
+  }
+  catch (e) {
+    delete this._reqs[this.seqid()];
+    if (typeof output.reset === 'function') {
+      output.reset();
+    }
+    throw e;
+  }
+};
+
+ThriftHiveMetastoreClient.prototype.recv_alter_partitions_req = function(input,mtype,rseqid) {
+  var callback = this._reqs[rseqid] || function() {};
+  delete this._reqs[rseqid];
+  if (mtype == Thrift.MessageType.EXCEPTION) {
+    var x = new Thrift.TApplicationException();
+    x.read(input);
+    input.readMessageEnd();
+    return callback(x);
+  }
+  var result = new ThriftHiveMetastore_alter_partitions_req_result();
+  result.read(input);
+  input.readMessageEnd();
+
+  if (null !== result.o1) {
+    return callback(result.o1);
+  }
+  if (null !== result.o2) {
+    return callback(result.o2);
+  }
+  if (null !== result.success) {
+    return callback(null, result.success);
+  }
+  return callback('alter_partitions_req failed: unknown result');
 };
 
 ThriftHiveMetastoreClient.prototype.alter_partition_with_environment_context = function(db_name, tbl_name, new_part, environment_context, callback) {
@@ -20089,6 +21088,148 @@ ThriftHiveMetastoreClient.prototype.recv_update_partition_column_statistics = fu
     return callback(null, result.success);
   }
   return callback('update_partition_column_statistics failed: unknown result');
+};
+
+ThriftHiveMetastoreClient.prototype.update_table_column_statistics_req = function(req, callback) {
+  this._seqid = this.new_seqid();
+  if (callback === undefined) {
+    var _defer = Q.defer();
+    this._reqs[this.seqid()] = function(error, result) {
+      if (error) {
+        _defer.reject(error);
+      } else {
+        _defer.resolve(result);
+      }
+    };
+    this.send_update_table_column_statistics_req(req);
+    return _defer.promise;
+  } else {
+    this._reqs[this.seqid()] = callback;
+    this.send_update_table_column_statistics_req(req);
+  }
+};
+
+ThriftHiveMetastoreClient.prototype.send_update_table_column_statistics_req = function(req) {
+  var output = new this.pClass(this.output);
+  var params = {
+    req: req
+  };
+  var args = new ThriftHiveMetastore_update_table_column_statistics_req_args(params);
+  try {
+    output.writeMessageBegin('update_table_column_statistics_req', Thrift.MessageType.CALL, this.seqid());
+    args.write(output);
+    output.writeMessageEnd();
+    return this.output.flush();
+  }
+  catch (e) {
+    delete this._reqs[this.seqid()];
+    if (typeof output.reset === 'function') {
+      output.reset();
+    }
+    throw e;
+  }
+};
+
+ThriftHiveMetastoreClient.prototype.recv_update_table_column_statistics_req = function(input,mtype,rseqid) {
+  var callback = this._reqs[rseqid] || function() {};
+  delete this._reqs[rseqid];
+  if (mtype == Thrift.MessageType.EXCEPTION) {
+    var x = new Thrift.TApplicationException();
+    x.read(input);
+    input.readMessageEnd();
+    return callback(x);
+  }
+  var result = new ThriftHiveMetastore_update_table_column_statistics_req_result();
+  result.read(input);
+  input.readMessageEnd();
+
+  if (null !== result.o1) {
+    return callback(result.o1);
+  }
+  if (null !== result.o2) {
+    return callback(result.o2);
+  }
+  if (null !== result.o3) {
+    return callback(result.o3);
+  }
+  if (null !== result.o4) {
+    return callback(result.o4);
+  }
+  if (null !== result.success) {
+    return callback(null, result.success);
+  }
+  return callback('update_table_column_statistics_req failed: unknown result');
+};
+
+ThriftHiveMetastoreClient.prototype.update_partition_column_statistics_req = function(req, callback) {
+  this._seqid = this.new_seqid();
+  if (callback === undefined) {
+    var _defer = Q.defer();
+    this._reqs[this.seqid()] = function(error, result) {
+      if (error) {
+        _defer.reject(error);
+      } else {
+        _defer.resolve(result);
+      }
+    };
+    this.send_update_partition_column_statistics_req(req);
+    return _defer.promise;
+  } else {
+    this._reqs[this.seqid()] = callback;
+    this.send_update_partition_column_statistics_req(req);
+  }
+};
+
+ThriftHiveMetastoreClient.prototype.send_update_partition_column_statistics_req = function(req) {
+  var output = new this.pClass(this.output);
+  var params = {
+    req: req
+  };
+  var args = new ThriftHiveMetastore_update_partition_column_statistics_req_args(params);
+  try {
+    output.writeMessageBegin('update_partition_column_statistics_req', Thrift.MessageType.CALL, this.seqid());
+    args.write(output);
+    output.writeMessageEnd();
+    return this.output.flush();
+  }
+  catch (e) {
+    delete this._reqs[this.seqid()];
+    if (typeof output.reset === 'function') {
+      output.reset();
+    }
+    throw e;
+  }
+};
+
+ThriftHiveMetastoreClient.prototype.recv_update_partition_column_statistics_req = function(input,mtype,rseqid) {
+  var callback = this._reqs[rseqid] || function() {};
+  delete this._reqs[rseqid];
+  if (mtype == Thrift.MessageType.EXCEPTION) {
+    var x = new Thrift.TApplicationException();
+    x.read(input);
+    input.readMessageEnd();
+    return callback(x);
+  }
+  var result = new ThriftHiveMetastore_update_partition_column_statistics_req_result();
+  result.read(input);
+  input.readMessageEnd();
+
+  if (null !== result.o1) {
+    return callback(result.o1);
+  }
+  if (null !== result.o2) {
+    return callback(result.o2);
+  }
+  if (null !== result.o3) {
+    return callback(result.o3);
+  }
+  if (null !== result.o4) {
+    return callback(result.o4);
+  }
+  if (null !== result.success) {
+    return callback(null, result.success);
+  }
+  return callback('update_partition_column_statistics_req failed: unknown result');
 };
 
 ThriftHiveMetastoreClient.prototype.get_table_column_statistics = function(db_name, tbl_name, col_name, callback) {
@@ -23701,6 +24842,48 @@ ThriftHiveMetastoreProcessor.prototype.process_get_partitions_ps_with_auth = fun
     });
   }
 };
+ThriftHiveMetastoreProcessor.prototype.process_get_partitions_ps_with_auth_req = function(seqid, input, output) {
+  var args = new ThriftHiveMetastore_get_partitions_ps_with_auth_req_args();
+  args.read(input);
+  input.readMessageEnd();
+  if (this._handler.get_partitions_ps_with_auth_req.length === 1) {
+    Q.fcall(this._handler.get_partitions_ps_with_auth_req.bind(this._handler),
+      args.req
+    ).then(function(result) {
+      var result_obj = new ThriftHiveMetastore_get_partitions_ps_with_auth_req_result({success: result});
+      output.writeMessageBegin("get_partitions_ps_with_auth_req", Thrift.MessageType.REPLY, seqid);
+      result_obj.write(output);
+      output.writeMessageEnd();
+      output.flush();
+    }).catch(function (err) {
+      var result;
+      if (err instanceof ttypes.MetaException || err instanceof ttypes.NoSuchObjectException) {
+        result = new ThriftHiveMetastore_get_partitions_ps_with_auth_req_result(err);
+        output.writeMessageBegin("get_partitions_ps_with_auth_req", Thrift.MessageType.REPLY, seqid);
+      } else {
+        result = new Thrift.TApplicationException(Thrift.TApplicationExceptionType.UNKNOWN, err.message);
+        output.writeMessageBegin("get_partitions_ps_with_auth_req", Thrift.MessageType.EXCEPTION, seqid);
+      }
+      result.write(output);
+      output.writeMessageEnd();
+      output.flush();
+    });
+  } else {
+    this._handler.get_partitions_ps_with_auth_req(args.req, function (err, result) {
+      var result_obj;
+      if ((err === null || typeof err === 'undefined') || err instanceof ttypes.MetaException || err instanceof ttypes.NoSuchObjectException) {
+        result_obj = new ThriftHiveMetastore_get_partitions_ps_with_auth_req_result((err !== null || typeof err === 'undefined') ? err : {success: result});
+        output.writeMessageBegin("get_partitions_ps_with_auth_req", Thrift.MessageType.REPLY, seqid);
+      } else {
+        result_obj = new Thrift.TApplicationException(Thrift.TApplicationExceptionType.UNKNOWN, err.message);
+        output.writeMessageBegin("get_partitions_ps_with_auth_req", Thrift.MessageType.EXCEPTION, seqid);
+      }
+      result_obj.write(output);
+      output.writeMessageEnd();
+      output.flush();
+    });
+  }
+};
 ThriftHiveMetastoreProcessor.prototype.process_get_partition_names_ps = function(seqid, input, output) {
   var args = new ThriftHiveMetastore_get_partition_names_ps_args();
   args.read(input);
@@ -23784,6 +24967,48 @@ ThriftHiveMetastoreProcessor.prototype.process_get_partitions_by_filter = functi
       } else {
         result_obj = new Thrift.TApplicationException(Thrift.TApplicationExceptionType.UNKNOWN, err.message);
         output.writeMessageBegin("get_partitions_by_filter", Thrift.MessageType.EXCEPTION, seqid);
+      }
+      result_obj.write(output);
+      output.writeMessageEnd();
+      output.flush();
+    });
+  }
+};
+ThriftHiveMetastoreProcessor.prototype.process_get_partitions_by_filter_req = function(seqid, input, output) {
+  var args = new ThriftHiveMetastore_get_partitions_by_filter_req_args();
+  args.read(input);
+  input.readMessageEnd();
+  if (this._handler.get_partitions_by_filter_req.length === 1) {
+    Q.fcall(this._handler.get_partitions_by_filter_req.bind(this._handler),
+      args.req
+    ).then(function(result) {
+      var result_obj = new ThriftHiveMetastore_get_partitions_by_filter_req_result({success: result});
+      output.writeMessageBegin("get_partitions_by_filter_req", Thrift.MessageType.REPLY, seqid);
+      result_obj.write(output);
+      output.writeMessageEnd();
+      output.flush();
+    }).catch(function (err) {
+      var result;
+      if (err instanceof ttypes.MetaException || err instanceof ttypes.NoSuchObjectException) {
+        result = new ThriftHiveMetastore_get_partitions_by_filter_req_result(err);
+        output.writeMessageBegin("get_partitions_by_filter_req", Thrift.MessageType.REPLY, seqid);
+      } else {
+        result = new Thrift.TApplicationException(Thrift.TApplicationExceptionType.UNKNOWN, err.message);
+        output.writeMessageBegin("get_partitions_by_filter_req", Thrift.MessageType.EXCEPTION, seqid);
+      }
+      result.write(output);
+      output.writeMessageEnd();
+      output.flush();
+    });
+  } else {
+    this._handler.get_partitions_by_filter_req(args.req, function (err, result) {
+      var result_obj;
+      if ((err === null || typeof err === 'undefined') || err instanceof ttypes.MetaException || err instanceof ttypes.NoSuchObjectException) {
+        result_obj = new ThriftHiveMetastore_get_partitions_by_filter_req_result((err !== null || typeof err === 'undefined') ? err : {success: result});
+        output.writeMessageBegin("get_partitions_by_filter_req", Thrift.MessageType.REPLY, seqid);
+      } else {
+        result_obj = new Thrift.TApplicationException(Thrift.TApplicationExceptionType.UNKNOWN, err.message);
+        output.writeMessageBegin("get_partitions_by_filter_req", Thrift.MessageType.EXCEPTION, seqid);
       }
       result_obj.write(output);
       output.writeMessageEnd();
@@ -24005,6 +25230,48 @@ ThriftHiveMetastoreProcessor.prototype.process_alter_partitions_with_environment
       } else {
         result_obj = new Thrift.TApplicationException(Thrift.TApplicationExceptionType.UNKNOWN, err.message);
         output.writeMessageBegin("alter_partitions_with_environment_context", Thrift.MessageType.EXCEPTION, seqid);
+      }
+      result_obj.write(output);
+      output.writeMessageEnd();
+      output.flush();
+    });
+  }
+};
+ThriftHiveMetastoreProcessor.prototype.process_alter_partitions_req = function(seqid, input, output) {
+  var args = new ThriftHiveMetastore_alter_partitions_req_args();
+  args.read(input);
+  input.readMessageEnd();
+  if (this._handler.alter_partitions_req.length === 1) {
+    Q.fcall(this._handler.alter_partitions_req.bind(this._handler),
+      args.req
+    ).then(function(result) {
+      var result_obj = new ThriftHiveMetastore_alter_partitions_req_result({success: result});
+      output.writeMessageBegin("alter_partitions_req", Thrift.MessageType.REPLY, seqid);
+      result_obj.write(output);
+      output.writeMessageEnd();
+      output.flush();
+    }).catch(function (err) {
+      var result;
+      if (err instanceof ttypes.InvalidOperationException || err instanceof ttypes.MetaException) {
+        result = new ThriftHiveMetastore_alter_partitions_req_result(err);
+        output.writeMessageBegin("alter_partitions_req", Thrift.MessageType.REPLY, seqid);
+      } else {
+        result = new Thrift.TApplicationException(Thrift.TApplicationExceptionType.UNKNOWN, err.message);
+        output.writeMessageBegin("alter_partitions_req", Thrift.MessageType.EXCEPTION, seqid);
+      }
+      result.write(output);
+      output.writeMessageEnd();
+      output.flush();
+    });
+  } else {
+    this._handler.alter_partitions_req(args.req, function (err, result) {
+      var result_obj;
+      if ((err === null || typeof err === 'undefined') || err instanceof ttypes.InvalidOperationException || err instanceof ttypes.MetaException) {
+        result_obj = new ThriftHiveMetastore_alter_partitions_req_result((err !== null || typeof err === 'undefined') ? err : {success: result});
+        output.writeMessageBegin("alter_partitions_req", Thrift.MessageType.REPLY, seqid);
+      } else {
+        result_obj = new Thrift.TApplicationException(Thrift.TApplicationExceptionType.UNKNOWN, err.message);
+        output.writeMessageBegin("alter_partitions_req", Thrift.MessageType.EXCEPTION, seqid);
       }
       result_obj.write(output);
       output.writeMessageEnd();
@@ -24515,6 +25782,90 @@ ThriftHiveMetastoreProcessor.prototype.process_update_partition_column_statistic
       } else {
         result_obj = new Thrift.TApplicationException(Thrift.TApplicationExceptionType.UNKNOWN, err.message);
         output.writeMessageBegin("update_partition_column_statistics", Thrift.MessageType.EXCEPTION, seqid);
+      }
+      result_obj.write(output);
+      output.writeMessageEnd();
+      output.flush();
+    });
+  }
+};
+ThriftHiveMetastoreProcessor.prototype.process_update_table_column_statistics_req = function(seqid, input, output) {
+  var args = new ThriftHiveMetastore_update_table_column_statistics_req_args();
+  args.read(input);
+  input.readMessageEnd();
+  if (this._handler.update_table_column_statistics_req.length === 1) {
+    Q.fcall(this._handler.update_table_column_statistics_req.bind(this._handler),
+      args.req
+    ).then(function(result) {
+      var result_obj = new ThriftHiveMetastore_update_table_column_statistics_req_result({success: result});
+      output.writeMessageBegin("update_table_column_statistics_req", Thrift.MessageType.REPLY, seqid);
+      result_obj.write(output);
+      output.writeMessageEnd();
+      output.flush();
+    }).catch(function (err) {
+      var result;
+      if (err instanceof ttypes.NoSuchObjectException || err instanceof ttypes.InvalidObjectException || err instanceof ttypes.MetaException || err instanceof ttypes.InvalidInputException) {
+        result = new ThriftHiveMetastore_update_table_column_statistics_req_result(err);
+        output.writeMessageBegin("update_table_column_statistics_req", Thrift.MessageType.REPLY, seqid);
+      } else {
+        result = new Thrift.TApplicationException(Thrift.TApplicationExceptionType.UNKNOWN, err.message);
+        output.writeMessageBegin("update_table_column_statistics_req", Thrift.MessageType.EXCEPTION, seqid);
+      }
+      result.write(output);
+      output.writeMessageEnd();
+      output.flush();
+    });
+  } else {
+    this._handler.update_table_column_statistics_req(args.req, function (err, result) {
+      var result_obj;
+      if ((err === null || typeof err === 'undefined') || err instanceof ttypes.NoSuchObjectException || err instanceof ttypes.InvalidObjectException || err instanceof ttypes.MetaException || err instanceof ttypes.InvalidInputException) {
+        result_obj = new ThriftHiveMetastore_update_table_column_statistics_req_result((err !== null || typeof err === 'undefined') ? err : {success: result});
+        output.writeMessageBegin("update_table_column_statistics_req", Thrift.MessageType.REPLY, seqid);
+      } else {
+        result_obj = new Thrift.TApplicationException(Thrift.TApplicationExceptionType.UNKNOWN, err.message);
+        output.writeMessageBegin("update_table_column_statistics_req", Thrift.MessageType.EXCEPTION, seqid);
+      }
+      result_obj.write(output);
+      output.writeMessageEnd();
+      output.flush();
+    });
+  }
+};
+ThriftHiveMetastoreProcessor.prototype.process_update_partition_column_statistics_req = function(seqid, input, output) {
+  var args = new ThriftHiveMetastore_update_partition_column_statistics_req_args();
+  args.read(input);
+  input.readMessageEnd();
+  if (this._handler.update_partition_column_statistics_req.length === 1) {
+    Q.fcall(this._handler.update_partition_column_statistics_req.bind(this._handler),
+      args.req
+    ).then(function(result) {
+      var result_obj = new ThriftHiveMetastore_update_partition_column_statistics_req_result({success: result});
+      output.writeMessageBegin("update_partition_column_statistics_req", Thrift.MessageType.REPLY, seqid);
+      result_obj.write(output);
+      output.writeMessageEnd();
+      output.flush();
+    }).catch(function (err) {
+      var result;
+      if (err instanceof ttypes.NoSuchObjectException || err instanceof ttypes.InvalidObjectException || err instanceof ttypes.MetaException || err instanceof ttypes.InvalidInputException) {
+        result = new ThriftHiveMetastore_update_partition_column_statistics_req_result(err);
+        output.writeMessageBegin("update_partition_column_statistics_req", Thrift.MessageType.REPLY, seqid);
+      } else {
+        result = new Thrift.TApplicationException(Thrift.TApplicationExceptionType.UNKNOWN, err.message);
+        output.writeMessageBegin("update_partition_column_statistics_req", Thrift.MessageType.EXCEPTION, seqid);
+      }
+      result.write(output);
+      output.writeMessageEnd();
+      output.flush();
+    });
+  } else {
+    this._handler.update_partition_column_statistics_req(args.req, function (err, result) {
+      var result_obj;
+      if ((err === null || typeof err === 'undefined') || err instanceof ttypes.NoSuchObjectException || err instanceof ttypes.InvalidObjectException || err instanceof ttypes.MetaException || err instanceof ttypes.InvalidInputException) {
+        result_obj = new ThriftHiveMetastore_update_partition_column_statistics_req_result((err !== null || typeof err === 'undefined') ? err : {success: result});
+        output.writeMessageBegin("update_partition_column_statistics_req", Thrift.MessageType.REPLY, seqid);
+      } else {
+        result_obj = new Thrift.TApplicationException(Thrift.TApplicationExceptionType.UNKNOWN, err.message);
+        output.writeMessageBegin("update_partition_column_statistics_req", Thrift.MessageType.EXCEPTION, seqid);
       }
       result_obj.write(output);
       output.writeMessageEnd();

@@ -345,6 +345,60 @@ declare class PartitionsResponse {
     constructor(args?: { partitions: Partition[]; });
 }
 
+declare class GetPartitionsByFilterRequest {
+  public catName?: string;
+  public dbName: string;
+  public tblName: string;
+  public filter: string;
+  public maxParts?: number;
+  public skipColumnSchemaForPartition?: boolean;
+  public includeParamKeyPattern?: string;
+  public excludeParamKeyPattern?: string;
+
+    constructor(args?: { catName?: string; dbName: string; tblName: string; filter: string; maxParts?: number; skipColumnSchemaForPartition?: boolean; includeParamKeyPattern?: string; excludeParamKeyPattern?: string; });
+}
+
+declare class GetPartitionsPsWithAuthRequest {
+  public catName?: string;
+  public dbName: string;
+  public tblName: string;
+  public partVals?: string[];
+  public maxParts?: number;
+  public userName?: string;
+  public groupNames?: string[];
+  public validWriteIdList?: string;
+  public id?: Int64;
+  public skipColumnSchemaForPartition?: boolean;
+  public includeParamKeyPattern?: string;
+  public excludeParamKeyPattern?: string;
+  public partNames?: string[];
+
+    constructor(args?: { catName?: string; dbName: string; tblName: string; partVals?: string[]; maxParts?: number; userName?: string; groupNames?: string[]; validWriteIdList?: string; id?: Int64; skipColumnSchemaForPartition?: boolean; includeParamKeyPattern?: string; excludeParamKeyPattern?: string; partNames?: string[]; });
+}
+
+declare class GetPartitionsPsWithAuthResponse {
+  public partitions: Partition[];
+
+    constructor(args?: { partitions: Partition[]; });
+}
+
+declare class AlterPartitionsRequest {
+  public catName?: string;
+  public dbName: string;
+  public tableName: string;
+  public partitions: Partition[];
+  public environmentContext?: EnvironmentContext;
+  public writeId?: Int64;
+  public validWriteIdList?: string;
+  public skipColumnSchemaForPartition?: boolean;
+  public partitionColSchema?: FieldSchema[];
+
+    constructor(args?: { catName?: string; dbName: string; tableName: string; partitions: Partition[]; environmentContext?: EnvironmentContext; writeId?: Int64; validWriteIdList?: string; skipColumnSchemaForPartition?: boolean; partitionColSchema?: FieldSchema[]; });
+}
+
+declare class AlterPartitionsResponse {
+}
+
 declare class BooleanColumnStatsData {
   public numTrues: Int64;
   public numFalses: Int64;
@@ -482,6 +536,12 @@ declare class SetPartitionsStatsRequest {
   public engine?: string;
 
     constructor(args?: { colStats: ColumnStatistics[]; needMerge?: boolean; writeId?: Int64; validWriteIdList?: string; engine?: string; });
+}
+
+declare class SetPartitionsStatsResponse {
+  public result: boolean;
+
+    constructor(args?: { result: boolean; });
 }
 
 declare class TableStatsRequest {

@@ -3863,6 +3863,760 @@ PartitionsResponse.prototype.write = function(output) {
   return;
 };
 
+var GetPartitionsByFilterRequest = module.exports.GetPartitionsByFilterRequest = function(args) {
+  this.catName = null;
+  this.dbName = null;
+  this.tblName = null;
+  this.filter = null;
+  this.maxParts = -1;
+  this.skipColumnSchemaForPartition = null;
+  this.includeParamKeyPattern = null;
+  this.excludeParamKeyPattern = null;
+  if (args) {
+    if (args.catName !== undefined && args.catName !== null) {
+      this.catName = args.catName;
+    }
+    if (args.dbName !== undefined && args.dbName !== null) {
+      this.dbName = args.dbName;
+    }
+    if (args.tblName !== undefined && args.tblName !== null) {
+      this.tblName = args.tblName;
+    }
+    if (args.filter !== undefined && args.filter !== null) {
+      this.filter = args.filter;
+    }
+    if (args.maxParts !== undefined && args.maxParts !== null) {
+      this.maxParts = args.maxParts;
+    }
+    if (args.skipColumnSchemaForPartition !== undefined && args.skipColumnSchemaForPartition !== null) {
+      this.skipColumnSchemaForPartition = args.skipColumnSchemaForPartition;
+    }
+    if (args.includeParamKeyPattern !== undefined && args.includeParamKeyPattern !== null) {
+      this.includeParamKeyPattern = args.includeParamKeyPattern;
+    }
+    if (args.excludeParamKeyPattern !== undefined && args.excludeParamKeyPattern !== null) {
+      this.excludeParamKeyPattern = args.excludeParamKeyPattern;
+    }
+  }
+};
+GetPartitionsByFilterRequest.prototype = {};
+GetPartitionsByFilterRequest.prototype.read = function(input) {
+  input.readStructBegin();
+  while (true) {
+    var ret = input.readFieldBegin();
+    var ftype = ret.ftype;
+    var fid = ret.fid;
+    if (ftype == Thrift.Type.STOP) {
+      break;
+    }
+    switch (fid) {
+      case 1:
+      if (ftype == Thrift.Type.STRING) {
+        this.catName = input.readString();
+      } else {
+        input.skip(ftype);
+      }
+      break;
+      case 2:
+      if (ftype == Thrift.Type.STRING) {
+        this.dbName = input.readString();
+      } else {
+        input.skip(ftype);
+      }
+      break;
+      case 3:
+      if (ftype == Thrift.Type.STRING) {
+        this.tblName = input.readString();
+      } else {
+        input.skip(ftype);
+      }
+      break;
+      case 4:
+      if (ftype == Thrift.Type.STRING) {
+        this.filter = input.readString();
+      } else {
+        input.skip(ftype);
+      }
+      break;
+      case 5:
+      if (ftype == Thrift.Type.I16) {
+        this.maxParts = input.readI16();
+      } else {
+        input.skip(ftype);
+      }
+      break;
+      case 6:
+      if (ftype == Thrift.Type.BOOL) {
+        this.skipColumnSchemaForPartition = input.readBool();
+      } else {
+        input.skip(ftype);
+      }
+      break;
+      case 7:
+      if (ftype == Thrift.Type.STRING) {
+        this.includeParamKeyPattern = input.readString();
+      } else {
+        input.skip(ftype);
+      }
+      break;
+      case 8:
+      if (ftype == Thrift.Type.STRING) {
+        this.excludeParamKeyPattern = input.readString();
+      } else {
+        input.skip(ftype);
+      }
+      break;
+      default:
+        input.skip(ftype);
+    }
+    input.readFieldEnd();
+  }
+  input.readStructEnd();
+  return;
+};
+
+GetPartitionsByFilterRequest.prototype.write = function(output) {
+  output.writeStructBegin('GetPartitionsByFilterRequest');
+  if (this.catName !== null && this.catName !== undefined) {
+    output.writeFieldBegin('catName', Thrift.Type.STRING, 1);
+    output.writeString(this.catName);
+    output.writeFieldEnd();
+  }
+  if (this.dbName !== null && this.dbName !== undefined) {
+    output.writeFieldBegin('dbName', Thrift.Type.STRING, 2);
+    output.writeString(this.dbName);
+    output.writeFieldEnd();
+  }
+  if (this.tblName !== null && this.tblName !== undefined) {
+    output.writeFieldBegin('tblName', Thrift.Type.STRING, 3);
+    output.writeString(this.tblName);
+    output.writeFieldEnd();
+  }
+  if (this.filter !== null && this.filter !== undefined) {
+    output.writeFieldBegin('filter', Thrift.Type.STRING, 4);
+    output.writeString(this.filter);
+    output.writeFieldEnd();
+  }
+  if (this.maxParts !== null && this.maxParts !== undefined) {
+    output.writeFieldBegin('maxParts', Thrift.Type.I16, 5);
+    output.writeI16(this.maxParts);
+    output.writeFieldEnd();
+  }
+  if (this.skipColumnSchemaForPartition !== null && this.skipColumnSchemaForPartition !== undefined) {
+    output.writeFieldBegin('skipColumnSchemaForPartition', Thrift.Type.BOOL, 6);
+    output.writeBool(this.skipColumnSchemaForPartition);
+    output.writeFieldEnd();
+  }
+  if (this.includeParamKeyPattern !== null && this.includeParamKeyPattern !== undefined) {
+    output.writeFieldBegin('includeParamKeyPattern', Thrift.Type.STRING, 7);
+    output.writeString(this.includeParamKeyPattern);
+    output.writeFieldEnd();
+  }
+  if (this.excludeParamKeyPattern !== null && this.excludeParamKeyPattern !== undefined) {
+    output.writeFieldBegin('excludeParamKeyPattern', Thrift.Type.STRING, 8);
+    output.writeString(this.excludeParamKeyPattern);
+    output.writeFieldEnd();
+  }
+  output.writeFieldStop();
+  output.writeStructEnd();
+  return;
+};
+
+var GetPartitionsPsWithAuthRequest = module.exports.GetPartitionsPsWithAuthRequest = function(args) {
+  this.catName = null;
+  this.dbName = null;
+  this.tblName = null;
+  this.partVals = null;
+  this.maxParts = -1;
+  this.userName = null;
+  this.groupNames = null;
+  this.validWriteIdList = null;
+  this.id = new Int64(-1);
+  this.skipColumnSchemaForPartition = null;
+  this.includeParamKeyPattern = null;
+  this.excludeParamKeyPattern = null;
+  this.partNames = null;
+  if (args) {
+    if (args.catName !== undefined && args.catName !== null) {
+      this.catName = args.catName;
+    }
+    if (args.dbName !== undefined && args.dbName !== null) {
+      this.dbName = args.dbName;
+    } else {
+      throw new Thrift.TProtocolException(Thrift.TProtocolExceptionType.UNKNOWN, 'Required field dbName is unset!');
+    }
+    if (args.tblName !== undefined && args.tblName !== null) {
+      this.tblName = args.tblName;
+    } else {
+      throw new Thrift.TProtocolException(Thrift.TProtocolExceptionType.UNKNOWN, 'Required field tblName is unset!');
+    }
+    if (args.partVals !== undefined && args.partVals !== null) {
+      this.partVals = Thrift.copyList(args.partVals, [null]);
+    }
+    if (args.maxParts !== undefined && args.maxParts !== null) {
+      this.maxParts = args.maxParts;
+    }
+    if (args.userName !== undefined && args.userName !== null) {
+      this.userName = args.userName;
+    }
+    if (args.groupNames !== undefined && args.groupNames !== null) {
+      this.groupNames = Thrift.copyList(args.groupNames, [null]);
+    }
+    if (args.validWriteIdList !== undefined && args.validWriteIdList !== null) {
+      this.validWriteIdList = args.validWriteIdList;
+    }
+    if (args.id !== undefined && args.id !== null) {
+      this.id = args.id;
+    }
+    if (args.skipColumnSchemaForPartition !== undefined && args.skipColumnSchemaForPartition !== null) {
+      this.skipColumnSchemaForPartition = args.skipColumnSchemaForPartition;
+    }
+    if (args.includeParamKeyPattern !== undefined && args.includeParamKeyPattern !== null) {
+      this.includeParamKeyPattern = args.includeParamKeyPattern;
+    }
+    if (args.excludeParamKeyPattern !== undefined && args.excludeParamKeyPattern !== null) {
+      this.excludeParamKeyPattern = args.excludeParamKeyPattern;
+    }
+    if (args.partNames !== undefined && args.partNames !== null) {
+      this.partNames = Thrift.copyList(args.partNames, [null]);
+    }
+  }
+};
+GetPartitionsPsWithAuthRequest.prototype = {};
+GetPartitionsPsWithAuthRequest.prototype.read = function(input) {
+  input.readStructBegin();
+  while (true) {
+    var ret = input.readFieldBegin();
+    var ftype = ret.ftype;
+    var fid = ret.fid;
+    if (ftype == Thrift.Type.STOP) {
+      break;
+    }
+    switch (fid) {
+      case 1:
+      if (ftype == Thrift.Type.STRING) {
+        this.catName = input.readString();
+      } else {
+        input.skip(ftype);
+      }
+      break;
+      case 2:
+      if (ftype == Thrift.Type.STRING) {
+        this.dbName = input.readString();
+      } else {
+        input.skip(ftype);
+      }
+      break;
+      case 3:
+      if (ftype == Thrift.Type.STRING) {
+        this.tblName = input.readString();
+      } else {
+        input.skip(ftype);
+      }
+      break;
+      case 4:
+      if (ftype == Thrift.Type.LIST) {
+        this.partVals = [];
+        var _rtmp3155 = input.readListBegin();
+        var _size154 = _rtmp3155.size || 0;
+        for (var _i156 = 0; _i156 < _size154; ++_i156) {
+          var elem157 = null;
+          elem157 = input.readString();
+          this.partVals.push(elem157);
+        }
+        input.readListEnd();
+      } else {
+        input.skip(ftype);
+      }
+      break;
+      case 5:
+      if (ftype == Thrift.Type.I16) {
+        this.maxParts = input.readI16();
+      } else {
+        input.skip(ftype);
+      }
+      break;
+      case 6:
+      if (ftype == Thrift.Type.STRING) {
+        this.userName = input.readString();
+      } else {
+        input.skip(ftype);
+      }
+      break;
+      case 7:
+      if (ftype == Thrift.Type.LIST) {
+        this.groupNames = [];
+        var _rtmp3159 = input.readListBegin();
+        var _size158 = _rtmp3159.size || 0;
+        for (var _i160 = 0; _i160 < _size158; ++_i160) {
+          var elem161 = null;
+          elem161 = input.readString();
+          this.groupNames.push(elem161);
+        }
+        input.readListEnd();
+      } else {
+        input.skip(ftype);
+      }
+      break;
+      case 8:
+      if (ftype == Thrift.Type.STRING) {
+        this.validWriteIdList = input.readString();
+      } else {
+        input.skip(ftype);
+      }
+      break;
+      case 9:
+      if (ftype == Thrift.Type.I64) {
+        this.id = input.readI64();
+      } else {
+        input.skip(ftype);
+      }
+      break;
+      case 10:
+      if (ftype == Thrift.Type.BOOL) {
+        this.skipColumnSchemaForPartition = input.readBool();
+      } else {
+        input.skip(ftype);
+      }
+      break;
+      case 11:
+      if (ftype == Thrift.Type.STRING) {
+        this.includeParamKeyPattern = input.readString();
+      } else {
+        input.skip(ftype);
+      }
+      break;
+      case 12:
+      if (ftype == Thrift.Type.STRING) {
+        this.excludeParamKeyPattern = input.readString();
+      } else {
+        input.skip(ftype);
+      }
+      break;
+      case 13:
+      if (ftype == Thrift.Type.LIST) {
+        this.partNames = [];
+        var _rtmp3163 = input.readListBegin();
+        var _size162 = _rtmp3163.size || 0;
+        for (var _i164 = 0; _i164 < _size162; ++_i164) {
+          var elem165 = null;
+          elem165 = input.readString();
+          this.partNames.push(elem165);
+        }
+        input.readListEnd();
+      } else {
+        input.skip(ftype);
+      }
+      break;
+      default:
+        input.skip(ftype);
+    }
+    input.readFieldEnd();
+  }
+  input.readStructEnd();
+  return;
+};
+
+GetPartitionsPsWithAuthRequest.prototype.write = function(output) {
+  output.writeStructBegin('GetPartitionsPsWithAuthRequest');
+  if (this.catName !== null && this.catName !== undefined) {
+    output.writeFieldBegin('catName', Thrift.Type.STRING, 1);
+    output.writeString(this.catName);
+    output.writeFieldEnd();
+  }
+  if (this.dbName !== null && this.dbName !== undefined) {
+    output.writeFieldBegin('dbName', Thrift.Type.STRING, 2);
+    output.writeString(this.dbName);
+    output.writeFieldEnd();
+  }
+  if (this.tblName !== null && this.tblName !== undefined) {
+    output.writeFieldBegin('tblName', Thrift.Type.STRING, 3);
+    output.writeString(this.tblName);
+    output.writeFieldEnd();
+  }
+  if (this.partVals !== null && this.partVals !== undefined) {
+    output.writeFieldBegin('partVals', Thrift.Type.LIST, 4);
+    output.writeListBegin(Thrift.Type.STRING, this.partVals.length);
+    for (var iter166 in this.partVals) {
+      if (this.partVals.hasOwnProperty(iter166)) {
+        iter166 = this.partVals[iter166];
+        output.writeString(iter166);
+      }
+    }
+    output.writeListEnd();
+    output.writeFieldEnd();
+  }
+  if (this.maxParts !== null && this.maxParts !== undefined) {
+    output.writeFieldBegin('maxParts', Thrift.Type.I16, 5);
+    output.writeI16(this.maxParts);
+    output.writeFieldEnd();
+  }
+  if (this.userName !== null && this.userName !== undefined) {
+    output.writeFieldBegin('userName', Thrift.Type.STRING, 6);
+    output.writeString(this.userName);
+    output.writeFieldEnd();
+  }
+  if (this.groupNames !== null && this.groupNames !== undefined) {
+    output.writeFieldBegin('groupNames', Thrift.Type.LIST, 7);
+    output.writeListBegin(Thrift.Type.STRING, this.groupNames.length);
+    for (var iter167 in this.groupNames) {
+      if (this.groupNames.hasOwnProperty(iter167)) {
+        iter167 = this.groupNames[iter167];
+        output.writeString(iter167);
+      }
+    }
+    output.writeListEnd();
+    output.writeFieldEnd();
+  }
+  if (this.validWriteIdList !== null && this.validWriteIdList !== undefined) {
+    output.writeFieldBegin('validWriteIdList', Thrift.Type.STRING, 8);
+    output.writeString(this.validWriteIdList);
+    output.writeFieldEnd();
+  }
+  if (this.id !== null && this.id !== undefined) {
+    output.writeFieldBegin('id', Thrift.Type.I64, 9);
+    output.writeI64(this.id);
+    output.writeFieldEnd();
+  }
+  if (this.skipColumnSchemaForPartition !== null && this.skipColumnSchemaForPartition !== undefined) {
+    output.writeFieldBegin('skipColumnSchemaForPartition', Thrift.Type.BOOL, 10);
+    output.writeBool(this.skipColumnSchemaForPartition);
+    output.writeFieldEnd();
+  }
+  if (this.includeParamKeyPattern !== null && this.includeParamKeyPattern !== undefined) {
+    output.writeFieldBegin('includeParamKeyPattern', Thrift.Type.STRING, 11);
+    output.writeString(this.includeParamKeyPattern);
+    output.writeFieldEnd();
+  }
+  if (this.excludeParamKeyPattern !== null && this.excludeParamKeyPattern !== undefined) {
+    output.writeFieldBegin('excludeParamKeyPattern', Thrift.Type.STRING, 12);
+    output.writeString(this.excludeParamKeyPattern);
+    output.writeFieldEnd();
+  }
+  if (this.partNames !== null && this.partNames !== undefined) {
+    output.writeFieldBegin('partNames', Thrift.Type.LIST, 13);
+    output.writeListBegin(Thrift.Type.STRING, this.partNames.length);
+    for (var iter168 in this.partNames) {
+      if (this.partNames.hasOwnProperty(iter168)) {
+        iter168 = this.partNames[iter168];
+        output.writeString(iter168);
+      }
+    }
+    output.writeListEnd();
+    output.writeFieldEnd();
+  }
+  output.writeFieldStop();
+  output.writeStructEnd();
+  return;
+};
+
+var GetPartitionsPsWithAuthResponse = module.exports.GetPartitionsPsWithAuthResponse = function(args) {
+  this.partitions = null;
+  if (args) {
+    if (args.partitions !== undefined && args.partitions !== null) {
+      this.partitions = Thrift.copyList(args.partitions, [ttypes.Partition]);
+    } else {
+      throw new Thrift.TProtocolException(Thrift.TProtocolExceptionType.UNKNOWN, 'Required field partitions is unset!');
+    }
+  }
+};
+GetPartitionsPsWithAuthResponse.prototype = {};
+GetPartitionsPsWithAuthResponse.prototype.read = function(input) {
+  input.readStructBegin();
+  while (true) {
+    var ret = input.readFieldBegin();
+    var ftype = ret.ftype;
+    var fid = ret.fid;
+    if (ftype == Thrift.Type.STOP) {
+      break;
+    }
+    switch (fid) {
+      case 1:
+      if (ftype == Thrift.Type.LIST) {
+        this.partitions = [];
+        var _rtmp3170 = input.readListBegin();
+        var _size169 = _rtmp3170.size || 0;
+        for (var _i171 = 0; _i171 < _size169; ++_i171) {
+          var elem172 = null;
+          elem172 = new ttypes.Partition();
+          elem172.read(input);
+          this.partitions.push(elem172);
+        }
+        input.readListEnd();
+      } else {
+        input.skip(ftype);
+      }
+      break;
+      case 0:
+        input.skip(ftype);
+        break;
+      default:
+        input.skip(ftype);
+    }
+    input.readFieldEnd();
+  }
+  input.readStructEnd();
+  return;
+};
+
+GetPartitionsPsWithAuthResponse.prototype.write = function(output) {
+  output.writeStructBegin('GetPartitionsPsWithAuthResponse');
+  if (this.partitions !== null && this.partitions !== undefined) {
+    output.writeFieldBegin('partitions', Thrift.Type.LIST, 1);
+    output.writeListBegin(Thrift.Type.STRUCT, this.partitions.length);
+    for (var iter173 in this.partitions) {
+      if (this.partitions.hasOwnProperty(iter173)) {
+        iter173 = this.partitions[iter173];
+        iter173.write(output);
+      }
+    }
+    output.writeListEnd();
+    output.writeFieldEnd();
+  }
+  output.writeFieldStop();
+  output.writeStructEnd();
+  return;
+};
+
+var AlterPartitionsRequest = module.exports.AlterPartitionsRequest = function(args) {
+  this.catName = null;
+  this.dbName = null;
+  this.tableName = null;
+  this.partitions = null;
+  this.environmentContext = null;
+  this.writeId = new Int64(-1);
+  this.validWriteIdList = null;
+  this.skipColumnSchemaForPartition = null;
+  this.partitionColSchema = null;
+  if (args) {
+    if (args.catName !== undefined && args.catName !== null) {
+      this.catName = args.catName;
+    }
+    if (args.dbName !== undefined && args.dbName !== null) {
+      this.dbName = args.dbName;
+    } else {
+      throw new Thrift.TProtocolException(Thrift.TProtocolExceptionType.UNKNOWN, 'Required field dbName is unset!');
+    }
+    if (args.tableName !== undefined && args.tableName !== null) {
+      this.tableName = args.tableName;
+    } else {
+      throw new Thrift.TProtocolException(Thrift.TProtocolExceptionType.UNKNOWN, 'Required field tableName is unset!');
+    }
+    if (args.partitions !== undefined && args.partitions !== null) {
+      this.partitions = Thrift.copyList(args.partitions, [ttypes.Partition]);
+    } else {
+      throw new Thrift.TProtocolException(Thrift.TProtocolExceptionType.UNKNOWN, 'Required field partitions is unset!');
+    }
+    if (args.environmentContext !== undefined && args.environmentContext !== null) {
+      this.environmentContext = new ttypes.EnvironmentContext(args.environmentContext);
+    }
+    if (args.writeId !== undefined && args.writeId !== null) {
+      this.writeId = args.writeId;
+    }
+    if (args.validWriteIdList !== undefined && args.validWriteIdList !== null) {
+      this.validWriteIdList = args.validWriteIdList;
+    }
+    if (args.skipColumnSchemaForPartition !== undefined && args.skipColumnSchemaForPartition !== null) {
+      this.skipColumnSchemaForPartition = args.skipColumnSchemaForPartition;
+    }
+    if (args.partitionColSchema !== undefined && args.partitionColSchema !== null) {
+      this.partitionColSchema = Thrift.copyList(args.partitionColSchema, [ttypes.FieldSchema]);
+    }
+  }
+};
+AlterPartitionsRequest.prototype = {};
+AlterPartitionsRequest.prototype.read = function(input) {
+  input.readStructBegin();
+  while (true) {
+    var ret = input.readFieldBegin();
+    var ftype = ret.ftype;
+    var fid = ret.fid;
+    if (ftype == Thrift.Type.STOP) {
+      break;
+    }
+    switch (fid) {
+      case 1:
+      if (ftype == Thrift.Type.STRING) {
+        this.catName = input.readString();
+      } else {
+        input.skip(ftype);
+      }
+      break;
+      case 2:
+      if (ftype == Thrift.Type.STRING) {
+        this.dbName = input.readString();
+      } else {
+        input.skip(ftype);
+      }
+      break;
+      case 3:
+      if (ftype == Thrift.Type.STRING) {
+        this.tableName = input.readString();
+      } else {
+        input.skip(ftype);
+      }
+      break;
+      case 4:
+      if (ftype == Thrift.Type.LIST) {
+        this.partitions = [];
+        var _rtmp3175 = input.readListBegin();
+        var _size174 = _rtmp3175.size || 0;
+        for (var _i176 = 0; _i176 < _size174; ++_i176) {
+          var elem177 = null;
+          elem177 = new ttypes.Partition();
+          elem177.read(input);
+          this.partitions.push(elem177);
+        }
+        input.readListEnd();
+      } else {
+        input.skip(ftype);
+      }
+      break;
+      case 5:
+      if (ftype == Thrift.Type.STRUCT) {
+        this.environmentContext = new ttypes.EnvironmentContext();
+        this.environmentContext.read(input);
+      } else {
+        input.skip(ftype);
+      }
+      break;
+      case 6:
+      if (ftype == Thrift.Type.I64) {
+        this.writeId = input.readI64();
+      } else {
+        input.skip(ftype);
+      }
+      break;
+      case 7:
+      if (ftype == Thrift.Type.STRING) {
+        this.validWriteIdList = input.readString();
+      } else {
+        input.skip(ftype);
+      }
+      break;
+      case 8:
+      if (ftype == Thrift.Type.BOOL) {
+        this.skipColumnSchemaForPartition = input.readBool();
+      } else {
+        input.skip(ftype);
+      }
+      break;
+      case 9:
+      if (ftype == Thrift.Type.LIST) {
+        this.partitionColSchema = [];
+        var _rtmp3179 = input.readListBegin();
+        var _size178 = _rtmp3179.size || 0;
+        for (var _i180 = 0; _i180 < _size178; ++_i180) {
+          var elem181 = null;
+          elem181 = new ttypes.FieldSchema();
+          elem181.read(input);
+          this.partitionColSchema.push(elem181);
+        }
+        input.readListEnd();
+      } else {
+        input.skip(ftype);
+      }
+      break;
+      default:
+        input.skip(ftype);
+    }
+    input.readFieldEnd();
+  }
+  input.readStructEnd();
+  return;
+};
+
+AlterPartitionsRequest.prototype.write = function(output) {
+  output.writeStructBegin('AlterPartitionsRequest');
+  if (this.catName !== null && this.catName !== undefined) {
+    output.writeFieldBegin('catName', Thrift.Type.STRING, 1);
+    output.writeString(this.catName);
+    output.writeFieldEnd();
+  }
+  if (this.dbName !== null && this.dbName !== undefined) {
+    output.writeFieldBegin('dbName', Thrift.Type.STRING, 2);
+    output.writeString(this.dbName);
+    output.writeFieldEnd();
+  }
+  if (this.tableName !== null && this.tableName !== undefined) {
+    output.writeFieldBegin('tableName', Thrift.Type.STRING, 3);
+    output.writeString(this.tableName);
+    output.writeFieldEnd();
+  }
+  if (this.partitions !== null && this.partitions !== undefined) {
+    output.writeFieldBegin('partitions', Thrift.Type.LIST, 4);
+    output.writeListBegin(Thrift.Type.STRUCT, this.partitions.length);
+    for (var iter182 in this.partitions) {
+      if (this.partitions.hasOwnProperty(iter182)) {
+        iter182 = this.partitions[iter182];
+        iter182.write(output);
+      }
+    }
+    output.writeListEnd();
+    output.writeFieldEnd();
+  }
+  if (this.environmentContext !== null && this.environmentContext !== undefined) {
+    output.writeFieldBegin('environmentContext', Thrift.Type.STRUCT, 5);
+    this.environmentContext.write(output);
+    output.writeFieldEnd();
+  }
+  if (this.writeId !== null && this.writeId !== undefined) {
+    output.writeFieldBegin('writeId', Thrift.Type.I64, 6);
+    output.writeI64(this.writeId);
+    output.writeFieldEnd();
+  }
+  if (this.validWriteIdList !== null && this.validWriteIdList !== undefined) {
+    output.writeFieldBegin('validWriteIdList', Thrift.Type.STRING, 7);
+    output.writeString(this.validWriteIdList);
+    output.writeFieldEnd();
+  }
+  if (this.skipColumnSchemaForPartition !== null && this.skipColumnSchemaForPartition !== undefined) {
+    output.writeFieldBegin('skipColumnSchemaForPartition', Thrift.Type.BOOL, 8);
+    output.writeBool(this.skipColumnSchemaForPartition);
+    output.writeFieldEnd();
+  }
+  if (this.partitionColSchema !== null && this.partitionColSchema !== undefined) {
+    output.writeFieldBegin('partitionColSchema', Thrift.Type.LIST, 9);
+    output.writeListBegin(Thrift.Type.STRUCT, this.partitionColSchema.length);
+    for (var iter183 in this.partitionColSchema) {
+      if (this.partitionColSchema.hasOwnProperty(iter183)) {
+        iter183 = this.partitionColSchema[iter183];
+        iter183.write(output);
+      }
+    }
+    output.writeListEnd();
+    output.writeFieldEnd();
+  }
+  output.writeFieldStop();
+  output.writeStructEnd();
+  return;
+};
+
+var AlterPartitionsResponse = module.exports.AlterPartitionsResponse = function(args) {
+};
+AlterPartitionsResponse.prototype = {};
+AlterPartitionsResponse.prototype.read = function(input) {
+  input.readStructBegin();
+  while (true) {
+    var ret = input.readFieldBegin();
+    var ftype = ret.ftype;
+    if (ftype == Thrift.Type.STOP) {
+      break;
+    }
+    input.skip(ftype);
+    input.readFieldEnd();
+  }
+  input.readStructEnd();
+  return;
+};
+
+AlterPartitionsResponse.prototype.write = function(output) {
+  output.writeStructBegin('AlterPartitionsResponse');
+  output.writeFieldStop();
+  output.writeStructEnd();
+  return;
+};
+
 var BooleanColumnStatsData = module.exports.BooleanColumnStatsData = function(args) {
   this.numTrues = null;
   this.numFalses = null;
@@ -5182,13 +5936,13 @@ ColumnStatistics.prototype.read = function(input) {
       case 2:
       if (ftype == Thrift.Type.LIST) {
         this.statsObj = [];
-        var _rtmp3155 = input.readListBegin();
-        var _size154 = _rtmp3155.size || 0;
-        for (var _i156 = 0; _i156 < _size154; ++_i156) {
-          var elem157 = null;
-          elem157 = new ttypes.ColumnStatisticsObj();
-          elem157.read(input);
-          this.statsObj.push(elem157);
+        var _rtmp3185 = input.readListBegin();
+        var _size184 = _rtmp3185.size || 0;
+        for (var _i186 = 0; _i186 < _size184; ++_i186) {
+          var elem187 = null;
+          elem187 = new ttypes.ColumnStatisticsObj();
+          elem187.read(input);
+          this.statsObj.push(elem187);
         }
         input.readListEnd();
       } else {
@@ -5228,10 +5982,10 @@ ColumnStatistics.prototype.write = function(output) {
   if (this.statsObj !== null && this.statsObj !== undefined) {
     output.writeFieldBegin('statsObj', Thrift.Type.LIST, 2);
     output.writeListBegin(Thrift.Type.STRUCT, this.statsObj.length);
-    for (var iter158 in this.statsObj) {
-      if (this.statsObj.hasOwnProperty(iter158)) {
-        iter158 = this.statsObj[iter158];
-        iter158.write(output);
+    for (var iter188 in this.statsObj) {
+      if (this.statsObj.hasOwnProperty(iter188)) {
+        iter188 = this.statsObj[iter188];
+        iter188.write(output);
       }
     }
     output.writeListEnd();
@@ -5286,13 +6040,13 @@ AggrStats.prototype.read = function(input) {
       case 1:
       if (ftype == Thrift.Type.LIST) {
         this.colStats = [];
-        var _rtmp3160 = input.readListBegin();
-        var _size159 = _rtmp3160.size || 0;
-        for (var _i161 = 0; _i161 < _size159; ++_i161) {
-          var elem162 = null;
-          elem162 = new ttypes.ColumnStatisticsObj();
-          elem162.read(input);
-          this.colStats.push(elem162);
+        var _rtmp3190 = input.readListBegin();
+        var _size189 = _rtmp3190.size || 0;
+        for (var _i191 = 0; _i191 < _size189; ++_i191) {
+          var elem192 = null;
+          elem192 = new ttypes.ColumnStatisticsObj();
+          elem192.read(input);
+          this.colStats.push(elem192);
         }
         input.readListEnd();
       } else {
@@ -5327,10 +6081,10 @@ AggrStats.prototype.write = function(output) {
   if (this.colStats !== null && this.colStats !== undefined) {
     output.writeFieldBegin('colStats', Thrift.Type.LIST, 1);
     output.writeListBegin(Thrift.Type.STRUCT, this.colStats.length);
-    for (var iter163 in this.colStats) {
-      if (this.colStats.hasOwnProperty(iter163)) {
-        iter163 = this.colStats[iter163];
-        iter163.write(output);
+    for (var iter193 in this.colStats) {
+      if (this.colStats.hasOwnProperty(iter193)) {
+        iter193 = this.colStats[iter193];
+        iter193.write(output);
       }
     }
     output.writeListEnd();
@@ -5391,13 +6145,13 @@ SetPartitionsStatsRequest.prototype.read = function(input) {
       case 1:
       if (ftype == Thrift.Type.LIST) {
         this.colStats = [];
-        var _rtmp3165 = input.readListBegin();
-        var _size164 = _rtmp3165.size || 0;
-        for (var _i166 = 0; _i166 < _size164; ++_i166) {
-          var elem167 = null;
-          elem167 = new ttypes.ColumnStatistics();
-          elem167.read(input);
-          this.colStats.push(elem167);
+        var _rtmp3195 = input.readListBegin();
+        var _size194 = _rtmp3195.size || 0;
+        for (var _i196 = 0; _i196 < _size194; ++_i196) {
+          var elem197 = null;
+          elem197 = new ttypes.ColumnStatistics();
+          elem197.read(input);
+          this.colStats.push(elem197);
         }
         input.readListEnd();
       } else {
@@ -5446,10 +6200,10 @@ SetPartitionsStatsRequest.prototype.write = function(output) {
   if (this.colStats !== null && this.colStats !== undefined) {
     output.writeFieldBegin('colStats', Thrift.Type.LIST, 1);
     output.writeListBegin(Thrift.Type.STRUCT, this.colStats.length);
-    for (var iter168 in this.colStats) {
-      if (this.colStats.hasOwnProperty(iter168)) {
-        iter168 = this.colStats[iter168];
-        iter168.write(output);
+    for (var iter198 in this.colStats) {
+      if (this.colStats.hasOwnProperty(iter198)) {
+        iter198 = this.colStats[iter198];
+        iter198.write(output);
       }
     }
     output.writeListEnd();
@@ -5473,6 +6227,58 @@ SetPartitionsStatsRequest.prototype.write = function(output) {
   if (this.engine !== null && this.engine !== undefined) {
     output.writeFieldBegin('engine', Thrift.Type.STRING, 5);
     output.writeString(this.engine);
+    output.writeFieldEnd();
+  }
+  output.writeFieldStop();
+  output.writeStructEnd();
+  return;
+};
+
+var SetPartitionsStatsResponse = module.exports.SetPartitionsStatsResponse = function(args) {
+  this.result = null;
+  if (args) {
+    if (args.result !== undefined && args.result !== null) {
+      this.result = args.result;
+    } else {
+      throw new Thrift.TProtocolException(Thrift.TProtocolExceptionType.UNKNOWN, 'Required field result is unset!');
+    }
+  }
+};
+SetPartitionsStatsResponse.prototype = {};
+SetPartitionsStatsResponse.prototype.read = function(input) {
+  input.readStructBegin();
+  while (true) {
+    var ret = input.readFieldBegin();
+    var ftype = ret.ftype;
+    var fid = ret.fid;
+    if (ftype == Thrift.Type.STOP) {
+      break;
+    }
+    switch (fid) {
+      case 1:
+      if (ftype == Thrift.Type.BOOL) {
+        this.result = input.readBool();
+      } else {
+        input.skip(ftype);
+      }
+      break;
+      case 0:
+        input.skip(ftype);
+        break;
+      default:
+        input.skip(ftype);
+    }
+    input.readFieldEnd();
+  }
+  input.readStructEnd();
+  return;
+};
+
+SetPartitionsStatsResponse.prototype.write = function(output) {
+  output.writeStructBegin('SetPartitionsStatsResponse');
+  if (this.result !== null && this.result !== undefined) {
+    output.writeFieldBegin('result', Thrift.Type.BOOL, 1);
+    output.writeBool(this.result);
     output.writeFieldEnd();
   }
   output.writeFieldStop();
@@ -5542,12 +6348,12 @@ TableStatsRequest.prototype.read = function(input) {
       case 3:
       if (ftype == Thrift.Type.LIST) {
         this.colNames = [];
-        var _rtmp3170 = input.readListBegin();
-        var _size169 = _rtmp3170.size || 0;
-        for (var _i171 = 0; _i171 < _size169; ++_i171) {
-          var elem172 = null;
-          elem172 = input.readString();
-          this.colNames.push(elem172);
+        var _rtmp3200 = input.readListBegin();
+        var _size199 = _rtmp3200.size || 0;
+        for (var _i201 = 0; _i201 < _size199; ++_i201) {
+          var elem202 = null;
+          elem202 = input.readString();
+          this.colNames.push(elem202);
         }
         input.readListEnd();
       } else {
@@ -5599,10 +6405,10 @@ TableStatsRequest.prototype.write = function(output) {
   if (this.colNames !== null && this.colNames !== undefined) {
     output.writeFieldBegin('colNames', Thrift.Type.LIST, 3);
     output.writeListBegin(Thrift.Type.STRING, this.colNames.length);
-    for (var iter173 in this.colNames) {
-      if (this.colNames.hasOwnProperty(iter173)) {
-        iter173 = this.colNames[iter173];
-        output.writeString(iter173);
+    for (var iter203 in this.colNames) {
+      if (this.colNames.hasOwnProperty(iter203)) {
+        iter203 = this.colNames[iter203];
+        output.writeString(iter203);
       }
     }
     output.writeListEnd();
@@ -5656,13 +6462,13 @@ TableStatsResult.prototype.read = function(input) {
       case 1:
       if (ftype == Thrift.Type.LIST) {
         this.tableStats = [];
-        var _rtmp3175 = input.readListBegin();
-        var _size174 = _rtmp3175.size || 0;
-        for (var _i176 = 0; _i176 < _size174; ++_i176) {
-          var elem177 = null;
-          elem177 = new ttypes.ColumnStatisticsObj();
-          elem177.read(input);
-          this.tableStats.push(elem177);
+        var _rtmp3205 = input.readListBegin();
+        var _size204 = _rtmp3205.size || 0;
+        for (var _i206 = 0; _i206 < _size204; ++_i206) {
+          var elem207 = null;
+          elem207 = new ttypes.ColumnStatisticsObj();
+          elem207.read(input);
+          this.tableStats.push(elem207);
         }
         input.readListEnd();
       } else {
@@ -5690,10 +6496,10 @@ TableStatsResult.prototype.write = function(output) {
   if (this.tableStats !== null && this.tableStats !== undefined) {
     output.writeFieldBegin('tableStats', Thrift.Type.LIST, 1);
     output.writeListBegin(Thrift.Type.STRUCT, this.tableStats.length);
-    for (var iter178 in this.tableStats) {
-      if (this.tableStats.hasOwnProperty(iter178)) {
-        iter178 = this.tableStats[iter178];
-        iter178.write(output);
+    for (var iter208 in this.tableStats) {
+      if (this.tableStats.hasOwnProperty(iter208)) {
+        iter208 = this.tableStats[iter208];
+        iter208.write(output);
       }
     }
     output.writeListEnd();
@@ -5777,12 +6583,12 @@ PartitionsStatsRequest.prototype.read = function(input) {
       case 3:
       if (ftype == Thrift.Type.LIST) {
         this.colNames = [];
-        var _rtmp3180 = input.readListBegin();
-        var _size179 = _rtmp3180.size || 0;
-        for (var _i181 = 0; _i181 < _size179; ++_i181) {
-          var elem182 = null;
-          elem182 = input.readString();
-          this.colNames.push(elem182);
+        var _rtmp3210 = input.readListBegin();
+        var _size209 = _rtmp3210.size || 0;
+        for (var _i211 = 0; _i211 < _size209; ++_i211) {
+          var elem212 = null;
+          elem212 = input.readString();
+          this.colNames.push(elem212);
         }
         input.readListEnd();
       } else {
@@ -5792,12 +6598,12 @@ PartitionsStatsRequest.prototype.read = function(input) {
       case 4:
       if (ftype == Thrift.Type.LIST) {
         this.partNames = [];
-        var _rtmp3184 = input.readListBegin();
-        var _size183 = _rtmp3184.size || 0;
-        for (var _i185 = 0; _i185 < _size183; ++_i185) {
-          var elem186 = null;
-          elem186 = input.readString();
-          this.partNames.push(elem186);
+        var _rtmp3214 = input.readListBegin();
+        var _size213 = _rtmp3214.size || 0;
+        for (var _i215 = 0; _i215 < _size213; ++_i215) {
+          var elem216 = null;
+          elem216 = input.readString();
+          this.partNames.push(elem216);
         }
         input.readListEnd();
       } else {
@@ -5849,10 +6655,10 @@ PartitionsStatsRequest.prototype.write = function(output) {
   if (this.colNames !== null && this.colNames !== undefined) {
     output.writeFieldBegin('colNames', Thrift.Type.LIST, 3);
     output.writeListBegin(Thrift.Type.STRING, this.colNames.length);
-    for (var iter187 in this.colNames) {
-      if (this.colNames.hasOwnProperty(iter187)) {
-        iter187 = this.colNames[iter187];
-        output.writeString(iter187);
+    for (var iter217 in this.colNames) {
+      if (this.colNames.hasOwnProperty(iter217)) {
+        iter217 = this.colNames[iter217];
+        output.writeString(iter217);
       }
     }
     output.writeListEnd();
@@ -5861,10 +6667,10 @@ PartitionsStatsRequest.prototype.write = function(output) {
   if (this.partNames !== null && this.partNames !== undefined) {
     output.writeFieldBegin('partNames', Thrift.Type.LIST, 4);
     output.writeListBegin(Thrift.Type.STRING, this.partNames.length);
-    for (var iter188 in this.partNames) {
-      if (this.partNames.hasOwnProperty(iter188)) {
-        iter188 = this.partNames[iter188];
-        output.writeString(iter188);
+    for (var iter218 in this.partNames) {
+      if (this.partNames.hasOwnProperty(iter218)) {
+        iter218 = this.partNames[iter218];
+        output.writeString(iter218);
       }
     }
     output.writeListEnd();
@@ -5918,23 +6724,23 @@ PartitionsStatsResult.prototype.read = function(input) {
       case 1:
       if (ftype == Thrift.Type.MAP) {
         this.partStats = {};
-        var _rtmp3190 = input.readMapBegin();
-        var _size189 = _rtmp3190.size || 0;
-        for (var _i191 = 0; _i191 < _size189; ++_i191) {
-          var key192 = null;
-          var val193 = null;
-          key192 = input.readString();
-          val193 = [];
-          var _rtmp3195 = input.readListBegin();
-          var _size194 = _rtmp3195.size || 0;
-          for (var _i196 = 0; _i196 < _size194; ++_i196) {
-            var elem197 = null;
-            elem197 = new ttypes.ColumnStatisticsObj();
-            elem197.read(input);
-            val193.push(elem197);
+        var _rtmp3220 = input.readMapBegin();
+        var _size219 = _rtmp3220.size || 0;
+        for (var _i221 = 0; _i221 < _size219; ++_i221) {
+          var key222 = null;
+          var val223 = null;
+          key222 = input.readString();
+          val223 = [];
+          var _rtmp3225 = input.readListBegin();
+          var _size224 = _rtmp3225.size || 0;
+          for (var _i226 = 0; _i226 < _size224; ++_i226) {
+            var elem227 = null;
+            elem227 = new ttypes.ColumnStatisticsObj();
+            elem227.read(input);
+            val223.push(elem227);
           }
           input.readListEnd();
-          this.partStats[key192] = val193;
+          this.partStats[key222] = val223;
         }
         input.readMapEnd();
       } else {
@@ -5962,15 +6768,15 @@ PartitionsStatsResult.prototype.write = function(output) {
   if (this.partStats !== null && this.partStats !== undefined) {
     output.writeFieldBegin('partStats', Thrift.Type.MAP, 1);
     output.writeMapBegin(Thrift.Type.STRING, Thrift.Type.LIST, Thrift.objectLength(this.partStats));
-    for (var kiter198 in this.partStats) {
-      if (this.partStats.hasOwnProperty(kiter198)) {
-        var viter199 = this.partStats[kiter198];
-        output.writeString(kiter198);
-        output.writeListBegin(Thrift.Type.STRUCT, viter199.length);
-        for (var iter200 in viter199) {
-          if (viter199.hasOwnProperty(iter200)) {
-            iter200 = viter199[iter200];
-            iter200.write(output);
+    for (var kiter228 in this.partStats) {
+      if (this.partStats.hasOwnProperty(kiter228)) {
+        var viter229 = this.partStats[kiter228];
+        output.writeString(kiter228);
+        output.writeListBegin(Thrift.Type.STRUCT, viter229.length);
+        for (var iter230 in viter229) {
+          if (viter229.hasOwnProperty(iter230)) {
+            iter230 = viter229[iter230];
+            iter230.write(output);
           }
         }
         output.writeListEnd();
@@ -6155,13 +6961,13 @@ Function.prototype.read = function(input) {
       case 8:
       if (ftype == Thrift.Type.LIST) {
         this.resourceUris = [];
-        var _rtmp3202 = input.readListBegin();
-        var _size201 = _rtmp3202.size || 0;
-        for (var _i203 = 0; _i203 < _size201; ++_i203) {
-          var elem204 = null;
-          elem204 = new ttypes.ResourceUri();
-          elem204.read(input);
-          this.resourceUris.push(elem204);
+        var _rtmp3232 = input.readListBegin();
+        var _size231 = _rtmp3232.size || 0;
+        for (var _i233 = 0; _i233 < _size231; ++_i233) {
+          var elem234 = null;
+          elem234 = new ttypes.ResourceUri();
+          elem234.read(input);
+          this.resourceUris.push(elem234);
         }
         input.readListEnd();
       } else {
@@ -6224,10 +7030,10 @@ Function.prototype.write = function(output) {
   if (this.resourceUris !== null && this.resourceUris !== undefined) {
     output.writeFieldBegin('resourceUris', Thrift.Type.LIST, 8);
     output.writeListBegin(Thrift.Type.STRUCT, this.resourceUris.length);
-    for (var iter205 in this.resourceUris) {
-      if (this.resourceUris.hasOwnProperty(iter205)) {
-        iter205 = this.resourceUris[iter205];
-        iter205.write(output);
+    for (var iter235 in this.resourceUris) {
+      if (this.resourceUris.hasOwnProperty(iter235)) {
+        iter235 = this.resourceUris[iter235];
+        iter235.write(output);
       }
     }
     output.writeListEnd();
@@ -6265,13 +7071,13 @@ GetAllFunctionsResponse.prototype.read = function(input) {
       case 1:
       if (ftype == Thrift.Type.LIST) {
         this.functions = [];
-        var _rtmp3207 = input.readListBegin();
-        var _size206 = _rtmp3207.size || 0;
-        for (var _i208 = 0; _i208 < _size206; ++_i208) {
-          var elem209 = null;
-          elem209 = new ttypes.Function();
-          elem209.read(input);
-          this.functions.push(elem209);
+        var _rtmp3237 = input.readListBegin();
+        var _size236 = _rtmp3237.size || 0;
+        for (var _i238 = 0; _i238 < _size236; ++_i238) {
+          var elem239 = null;
+          elem239 = new ttypes.Function();
+          elem239.read(input);
+          this.functions.push(elem239);
         }
         input.readListEnd();
       } else {
@@ -6295,10 +7101,10 @@ GetAllFunctionsResponse.prototype.write = function(output) {
   if (this.functions !== null && this.functions !== undefined) {
     output.writeFieldBegin('functions', Thrift.Type.LIST, 1);
     output.writeListBegin(Thrift.Type.STRUCT, this.functions.length);
-    for (var iter210 in this.functions) {
-      if (this.functions.hasOwnProperty(iter210)) {
-        iter210 = this.functions[iter210];
-        iter210.write(output);
+    for (var iter240 in this.functions) {
+      if (this.functions.hasOwnProperty(iter240)) {
+        iter240 = this.functions[iter240];
+        iter240.write(output);
       }
     }
     output.writeListEnd();
@@ -7546,13 +8352,13 @@ PrimaryKeysResponse.prototype.read = function(input) {
       case 1:
       if (ftype == Thrift.Type.LIST) {
         this.primaryKeys = [];
-        var _rtmp3212 = input.readListBegin();
-        var _size211 = _rtmp3212.size || 0;
-        for (var _i213 = 0; _i213 < _size211; ++_i213) {
-          var elem214 = null;
-          elem214 = new ttypes.SQLPrimaryKey();
-          elem214.read(input);
-          this.primaryKeys.push(elem214);
+        var _rtmp3242 = input.readListBegin();
+        var _size241 = _rtmp3242.size || 0;
+        for (var _i243 = 0; _i243 < _size241; ++_i243) {
+          var elem244 = null;
+          elem244 = new ttypes.SQLPrimaryKey();
+          elem244.read(input);
+          this.primaryKeys.push(elem244);
         }
         input.readListEnd();
       } else {
@@ -7576,10 +8382,10 @@ PrimaryKeysResponse.prototype.write = function(output) {
   if (this.primaryKeys !== null && this.primaryKeys !== undefined) {
     output.writeFieldBegin('primaryKeys', Thrift.Type.LIST, 1);
     output.writeListBegin(Thrift.Type.STRUCT, this.primaryKeys.length);
-    for (var iter215 in this.primaryKeys) {
-      if (this.primaryKeys.hasOwnProperty(iter215)) {
-        iter215 = this.primaryKeys[iter215];
-        iter215.write(output);
+    for (var iter245 in this.primaryKeys) {
+      if (this.primaryKeys.hasOwnProperty(iter245)) {
+        iter245 = this.primaryKeys[iter245];
+        iter245.write(output);
       }
     }
     output.writeListEnd();
@@ -7725,13 +8531,13 @@ ForeignKeysResponse.prototype.read = function(input) {
       case 1:
       if (ftype == Thrift.Type.LIST) {
         this.foreignKeys = [];
-        var _rtmp3217 = input.readListBegin();
-        var _size216 = _rtmp3217.size || 0;
-        for (var _i218 = 0; _i218 < _size216; ++_i218) {
-          var elem219 = null;
-          elem219 = new ttypes.SQLForeignKey();
-          elem219.read(input);
-          this.foreignKeys.push(elem219);
+        var _rtmp3247 = input.readListBegin();
+        var _size246 = _rtmp3247.size || 0;
+        for (var _i248 = 0; _i248 < _size246; ++_i248) {
+          var elem249 = null;
+          elem249 = new ttypes.SQLForeignKey();
+          elem249.read(input);
+          this.foreignKeys.push(elem249);
         }
         input.readListEnd();
       } else {
@@ -7755,10 +8561,10 @@ ForeignKeysResponse.prototype.write = function(output) {
   if (this.foreignKeys !== null && this.foreignKeys !== undefined) {
     output.writeFieldBegin('foreignKeys', Thrift.Type.LIST, 1);
     output.writeListBegin(Thrift.Type.STRUCT, this.foreignKeys.length);
-    for (var iter220 in this.foreignKeys) {
-      if (this.foreignKeys.hasOwnProperty(iter220)) {
-        iter220 = this.foreignKeys[iter220];
-        iter220.write(output);
+    for (var iter250 in this.foreignKeys) {
+      if (this.foreignKeys.hasOwnProperty(iter250)) {
+        iter250 = this.foreignKeys[iter250];
+        iter250.write(output);
       }
     }
     output.writeListEnd();
@@ -7878,13 +8684,13 @@ UniqueConstraintsResponse.prototype.read = function(input) {
       case 1:
       if (ftype == Thrift.Type.LIST) {
         this.uniqueConstraints = [];
-        var _rtmp3222 = input.readListBegin();
-        var _size221 = _rtmp3222.size || 0;
-        for (var _i223 = 0; _i223 < _size221; ++_i223) {
-          var elem224 = null;
-          elem224 = new ttypes.SQLUniqueConstraint();
-          elem224.read(input);
-          this.uniqueConstraints.push(elem224);
+        var _rtmp3252 = input.readListBegin();
+        var _size251 = _rtmp3252.size || 0;
+        for (var _i253 = 0; _i253 < _size251; ++_i253) {
+          var elem254 = null;
+          elem254 = new ttypes.SQLUniqueConstraint();
+          elem254.read(input);
+          this.uniqueConstraints.push(elem254);
         }
         input.readListEnd();
       } else {
@@ -7908,10 +8714,10 @@ UniqueConstraintsResponse.prototype.write = function(output) {
   if (this.uniqueConstraints !== null && this.uniqueConstraints !== undefined) {
     output.writeFieldBegin('uniqueConstraints', Thrift.Type.LIST, 1);
     output.writeListBegin(Thrift.Type.STRUCT, this.uniqueConstraints.length);
-    for (var iter225 in this.uniqueConstraints) {
-      if (this.uniqueConstraints.hasOwnProperty(iter225)) {
-        iter225 = this.uniqueConstraints[iter225];
-        iter225.write(output);
+    for (var iter255 in this.uniqueConstraints) {
+      if (this.uniqueConstraints.hasOwnProperty(iter255)) {
+        iter255 = this.uniqueConstraints[iter255];
+        iter255.write(output);
       }
     }
     output.writeListEnd();
@@ -8031,13 +8837,13 @@ NotNullConstraintsResponse.prototype.read = function(input) {
       case 1:
       if (ftype == Thrift.Type.LIST) {
         this.notNullConstraints = [];
-        var _rtmp3227 = input.readListBegin();
-        var _size226 = _rtmp3227.size || 0;
-        for (var _i228 = 0; _i228 < _size226; ++_i228) {
-          var elem229 = null;
-          elem229 = new ttypes.SQLNotNullConstraint();
-          elem229.read(input);
-          this.notNullConstraints.push(elem229);
+        var _rtmp3257 = input.readListBegin();
+        var _size256 = _rtmp3257.size || 0;
+        for (var _i258 = 0; _i258 < _size256; ++_i258) {
+          var elem259 = null;
+          elem259 = new ttypes.SQLNotNullConstraint();
+          elem259.read(input);
+          this.notNullConstraints.push(elem259);
         }
         input.readListEnd();
       } else {
@@ -8061,10 +8867,10 @@ NotNullConstraintsResponse.prototype.write = function(output) {
   if (this.notNullConstraints !== null && this.notNullConstraints !== undefined) {
     output.writeFieldBegin('notNullConstraints', Thrift.Type.LIST, 1);
     output.writeListBegin(Thrift.Type.STRUCT, this.notNullConstraints.length);
-    for (var iter230 in this.notNullConstraints) {
-      if (this.notNullConstraints.hasOwnProperty(iter230)) {
-        iter230 = this.notNullConstraints[iter230];
-        iter230.write(output);
+    for (var iter260 in this.notNullConstraints) {
+      if (this.notNullConstraints.hasOwnProperty(iter260)) {
+        iter260 = this.notNullConstraints[iter260];
+        iter260.write(output);
       }
     }
     output.writeListEnd();
@@ -8184,13 +8990,13 @@ DefaultConstraintsResponse.prototype.read = function(input) {
       case 1:
       if (ftype == Thrift.Type.LIST) {
         this.defaultConstraints = [];
-        var _rtmp3232 = input.readListBegin();
-        var _size231 = _rtmp3232.size || 0;
-        for (var _i233 = 0; _i233 < _size231; ++_i233) {
-          var elem234 = null;
-          elem234 = new ttypes.SQLDefaultConstraint();
-          elem234.read(input);
-          this.defaultConstraints.push(elem234);
+        var _rtmp3262 = input.readListBegin();
+        var _size261 = _rtmp3262.size || 0;
+        for (var _i263 = 0; _i263 < _size261; ++_i263) {
+          var elem264 = null;
+          elem264 = new ttypes.SQLDefaultConstraint();
+          elem264.read(input);
+          this.defaultConstraints.push(elem264);
         }
         input.readListEnd();
       } else {
@@ -8214,10 +9020,10 @@ DefaultConstraintsResponse.prototype.write = function(output) {
   if (this.defaultConstraints !== null && this.defaultConstraints !== undefined) {
     output.writeFieldBegin('defaultConstraints', Thrift.Type.LIST, 1);
     output.writeListBegin(Thrift.Type.STRUCT, this.defaultConstraints.length);
-    for (var iter235 in this.defaultConstraints) {
-      if (this.defaultConstraints.hasOwnProperty(iter235)) {
-        iter235 = this.defaultConstraints[iter235];
-        iter235.write(output);
+    for (var iter265 in this.defaultConstraints) {
+      if (this.defaultConstraints.hasOwnProperty(iter265)) {
+        iter265 = this.defaultConstraints[iter265];
+        iter265.write(output);
       }
     }
     output.writeListEnd();
@@ -8337,13 +9143,13 @@ CheckConstraintsResponse.prototype.read = function(input) {
       case 1:
       if (ftype == Thrift.Type.LIST) {
         this.checkConstraints = [];
-        var _rtmp3237 = input.readListBegin();
-        var _size236 = _rtmp3237.size || 0;
-        for (var _i238 = 0; _i238 < _size236; ++_i238) {
-          var elem239 = null;
-          elem239 = new ttypes.SQLCheckConstraint();
-          elem239.read(input);
-          this.checkConstraints.push(elem239);
+        var _rtmp3267 = input.readListBegin();
+        var _size266 = _rtmp3267.size || 0;
+        for (var _i268 = 0; _i268 < _size266; ++_i268) {
+          var elem269 = null;
+          elem269 = new ttypes.SQLCheckConstraint();
+          elem269.read(input);
+          this.checkConstraints.push(elem269);
         }
         input.readListEnd();
       } else {
@@ -8367,10 +9173,10 @@ CheckConstraintsResponse.prototype.write = function(output) {
   if (this.checkConstraints !== null && this.checkConstraints !== undefined) {
     output.writeFieldBegin('checkConstraints', Thrift.Type.LIST, 1);
     output.writeListBegin(Thrift.Type.STRUCT, this.checkConstraints.length);
-    for (var iter240 in this.checkConstraints) {
-      if (this.checkConstraints.hasOwnProperty(iter240)) {
-        iter240 = this.checkConstraints[iter240];
-        iter240.write(output);
+    for (var iter270 in this.checkConstraints) {
+      if (this.checkConstraints.hasOwnProperty(iter270)) {
+        iter270 = this.checkConstraints[iter270];
+        iter270.write(output);
       }
     }
     output.writeListEnd();
@@ -8427,12 +9233,12 @@ NotificationEventRequest.prototype.read = function(input) {
       case 3:
       if (ftype == Thrift.Type.LIST) {
         this.eventTypeSkipList = [];
-        var _rtmp3242 = input.readListBegin();
-        var _size241 = _rtmp3242.size || 0;
-        for (var _i243 = 0; _i243 < _size241; ++_i243) {
-          var elem244 = null;
-          elem244 = input.readString();
-          this.eventTypeSkipList.push(elem244);
+        var _rtmp3272 = input.readListBegin();
+        var _size271 = _rtmp3272.size || 0;
+        for (var _i273 = 0; _i273 < _size271; ++_i273) {
+          var elem274 = null;
+          elem274 = input.readString();
+          this.eventTypeSkipList.push(elem274);
         }
         input.readListEnd();
       } else {
@@ -8463,10 +9269,10 @@ NotificationEventRequest.prototype.write = function(output) {
   if (this.eventTypeSkipList !== null && this.eventTypeSkipList !== undefined) {
     output.writeFieldBegin('eventTypeSkipList', Thrift.Type.LIST, 3);
     output.writeListBegin(Thrift.Type.STRING, this.eventTypeSkipList.length);
-    for (var iter245 in this.eventTypeSkipList) {
-      if (this.eventTypeSkipList.hasOwnProperty(iter245)) {
-        iter245 = this.eventTypeSkipList[iter245];
-        output.writeString(iter245);
+    for (var iter275 in this.eventTypeSkipList) {
+      if (this.eventTypeSkipList.hasOwnProperty(iter275)) {
+        iter275 = this.eventTypeSkipList[iter275];
+        output.writeString(iter275);
       }
     }
     output.writeListEnd();
@@ -8668,13 +9474,13 @@ NotificationEventResponse.prototype.read = function(input) {
       case 1:
       if (ftype == Thrift.Type.LIST) {
         this.events = [];
-        var _rtmp3247 = input.readListBegin();
-        var _size246 = _rtmp3247.size || 0;
-        for (var _i248 = 0; _i248 < _size246; ++_i248) {
-          var elem249 = null;
-          elem249 = new ttypes.NotificationEvent();
-          elem249.read(input);
-          this.events.push(elem249);
+        var _rtmp3277 = input.readListBegin();
+        var _size276 = _rtmp3277.size || 0;
+        for (var _i278 = 0; _i278 < _size276; ++_i278) {
+          var elem279 = null;
+          elem279 = new ttypes.NotificationEvent();
+          elem279.read(input);
+          this.events.push(elem279);
         }
         input.readListEnd();
       } else {
@@ -8698,10 +9504,10 @@ NotificationEventResponse.prototype.write = function(output) {
   if (this.events !== null && this.events !== undefined) {
     output.writeFieldBegin('events', Thrift.Type.LIST, 1);
     output.writeListBegin(Thrift.Type.STRUCT, this.events.length);
-    for (var iter250 in this.events) {
-      if (this.events.hasOwnProperty(iter250)) {
-        iter250 = this.events[iter250];
-        iter250.write(output);
+    for (var iter280 in this.events) {
+      if (this.events.hasOwnProperty(iter280)) {
+        iter280 = this.events[iter280];
+        iter280.write(output);
       }
     }
     output.writeListEnd();
@@ -8970,12 +9776,12 @@ InsertEventRequestData.prototype.read = function(input) {
       case 2:
       if (ftype == Thrift.Type.LIST) {
         this.filesAdded = [];
-        var _rtmp3252 = input.readListBegin();
-        var _size251 = _rtmp3252.size || 0;
-        for (var _i253 = 0; _i253 < _size251; ++_i253) {
-          var elem254 = null;
-          elem254 = input.readString();
-          this.filesAdded.push(elem254);
+        var _rtmp3282 = input.readListBegin();
+        var _size281 = _rtmp3282.size || 0;
+        for (var _i283 = 0; _i283 < _size281; ++_i283) {
+          var elem284 = null;
+          elem284 = input.readString();
+          this.filesAdded.push(elem284);
         }
         input.readListEnd();
       } else {
@@ -8985,12 +9791,12 @@ InsertEventRequestData.prototype.read = function(input) {
       case 3:
       if (ftype == Thrift.Type.LIST) {
         this.filesAddedChecksum = [];
-        var _rtmp3256 = input.readListBegin();
-        var _size255 = _rtmp3256.size || 0;
-        for (var _i257 = 0; _i257 < _size255; ++_i257) {
-          var elem258 = null;
-          elem258 = input.readString();
-          this.filesAddedChecksum.push(elem258);
+        var _rtmp3286 = input.readListBegin();
+        var _size285 = _rtmp3286.size || 0;
+        for (var _i287 = 0; _i287 < _size285; ++_i287) {
+          var elem288 = null;
+          elem288 = input.readString();
+          this.filesAddedChecksum.push(elem288);
         }
         input.readListEnd();
       } else {
@@ -9016,10 +9822,10 @@ InsertEventRequestData.prototype.write = function(output) {
   if (this.filesAdded !== null && this.filesAdded !== undefined) {
     output.writeFieldBegin('filesAdded', Thrift.Type.LIST, 2);
     output.writeListBegin(Thrift.Type.STRING, this.filesAdded.length);
-    for (var iter259 in this.filesAdded) {
-      if (this.filesAdded.hasOwnProperty(iter259)) {
-        iter259 = this.filesAdded[iter259];
-        output.writeString(iter259);
+    for (var iter289 in this.filesAdded) {
+      if (this.filesAdded.hasOwnProperty(iter289)) {
+        iter289 = this.filesAdded[iter289];
+        output.writeString(iter289);
       }
     }
     output.writeListEnd();
@@ -9028,10 +9834,10 @@ InsertEventRequestData.prototype.write = function(output) {
   if (this.filesAddedChecksum !== null && this.filesAddedChecksum !== undefined) {
     output.writeFieldBegin('filesAddedChecksum', Thrift.Type.LIST, 3);
     output.writeListBegin(Thrift.Type.STRING, this.filesAddedChecksum.length);
-    for (var iter260 in this.filesAddedChecksum) {
-      if (this.filesAddedChecksum.hasOwnProperty(iter260)) {
-        iter260 = this.filesAddedChecksum[iter260];
-        output.writeString(iter260);
+    for (var iter290 in this.filesAddedChecksum) {
+      if (this.filesAddedChecksum.hasOwnProperty(iter290)) {
+        iter290 = this.filesAddedChecksum[iter290];
+        output.writeString(iter290);
       }
     }
     output.writeListEnd();
@@ -9168,12 +9974,12 @@ FireEventRequest.prototype.read = function(input) {
       case 5:
       if (ftype == Thrift.Type.LIST) {
         this.partitionVals = [];
-        var _rtmp3262 = input.readListBegin();
-        var _size261 = _rtmp3262.size || 0;
-        for (var _i263 = 0; _i263 < _size261; ++_i263) {
-          var elem264 = null;
-          elem264 = input.readString();
-          this.partitionVals.push(elem264);
+        var _rtmp3292 = input.readListBegin();
+        var _size291 = _rtmp3292.size || 0;
+        for (var _i293 = 0; _i293 < _size291; ++_i293) {
+          var elem294 = null;
+          elem294 = input.readString();
+          this.partitionVals.push(elem294);
         }
         input.readListEnd();
       } else {
@@ -9221,10 +10027,10 @@ FireEventRequest.prototype.write = function(output) {
   if (this.partitionVals !== null && this.partitionVals !== undefined) {
     output.writeFieldBegin('partitionVals', Thrift.Type.LIST, 5);
     output.writeListBegin(Thrift.Type.STRING, this.partitionVals.length);
-    for (var iter265 in this.partitionVals) {
-      if (this.partitionVals.hasOwnProperty(iter265)) {
-        iter265 = this.partitionVals[iter265];
-        output.writeString(iter265);
+    for (var iter295 in this.partitionVals) {
+      if (this.partitionVals.hasOwnProperty(iter295)) {
+        iter295 = this.partitionVals[iter295];
+        output.writeString(iter295);
       }
     }
     output.writeListEnd();

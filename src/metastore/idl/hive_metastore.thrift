@@ -275,6 +275,52 @@ struct PartitionsResponse {
   1: required list<Partition> partitions,
 }
 
+struct GetPartitionsByFilterRequest {
+  1: optional string catName,
+  2: string dbName,
+  3: string tblName,
+  4: string filter,
+  5: optional i16 maxParts = -1,
+  6: optional bool skipColumnSchemaForPartition,
+  7: optional string includeParamKeyPattern,
+  8: optional string excludeParamKeyPattern,
+}
+
+struct GetPartitionsPsWithAuthRequest {
+  1: optional string catName,
+  2: required string dbName,
+  3: required string tblName,
+  4: optional list<string> partVals,
+  5: optional i16 maxParts = -1,
+  6: optional string userName,
+  7: optional list<string> groupNames,
+  8: optional string validWriteIdList,
+  9: optional i64 id = -1,
+  10: optional bool skipColumnSchemaForPartition,
+  11: optional string includeParamKeyPattern,
+  12: optional string excludeParamKeyPattern,
+  13: optional list<string> partNames,
+}
+
+struct GetPartitionsPsWithAuthResponse {
+  1: required list<Partition> partitions,
+}
+
+struct AlterPartitionsRequest {
+  1: optional string catName,
+  2: required string dbName,
+  3: required string tableName,
+  4: required list<Partition> partitions,
+  5: optional EnvironmentContext environmentContext,
+  6: optional i64 writeId = -1,
+  7: optional string validWriteIdList,
+  8: optional bool skipColumnSchemaForPartition,
+  9: optional list<FieldSchema> partitionColSchema,
+}
+
+struct AlterPartitionsResponse {
+}
+
 # ---- column statistics ----
 
 struct BooleanColumnStatsData {
@@ -386,6 +432,10 @@ struct SetPartitionsStatsRequest {
   3: optional i64 writeId = -1,
   4: optional string validWriteIdList,
   5: optional string engine,
+}
+
+struct SetPartitionsStatsResponse {
+  1: required bool result,
 }
 
 struct TableStatsRequest {
@@ -774,10 +824,14 @@ service ThriftHiveMetastore extends fb303.FacebookService {
   list<Partition> get_partitions_ps_with_auth(1: string db_name, 2: string tbl_name, 3: list<string> part_vals,
     4: i16 max_parts = -1, 5: string user_name, 6: list<string> group_names)
     throws (1: NoSuchObjectException o1, 2: MetaException o2),
+  GetPartitionsPsWithAuthResponse get_partitions_ps_with_auth_req(1: GetPartitionsPsWithAuthRequest req)
+    throws (1: MetaException o1, 2: NoSuchObjectException o2),
   list<string> get_partition_names_ps(1: string db_name, 2: string tbl_name, 3: list<string> part_vals,
     4: i16 max_parts = -1) throws (1: MetaException o1, 2: NoSuchObjectException o2),
   list<Partition> get_partitions_by_filter(1: string db_name, 2: string tbl_name, 3: string filter,
     4: i16 max_parts = -1) throws (1: MetaException o1, 2: NoSuchObjectException o2),
+  list<Partition> get_partitions_by_filter_req(1: GetPartitionsByFilterRequest req)
+    throws (1: MetaException o1, 2: NoSuchObjectException o2),
   i32 get_num_partitions_by_filter(1: string db_name, 2: string tbl_name, 3: string filter)
     throws (1: MetaException o1, 2: NoSuchObjectException o2),
   list<Partition> get_partitions_by_names(1: string db_name, 2: string tbl_name, 3: list<string> names)
@@ -788,6 +842,8 @@ service ThriftHiveMetastore extends fb303.FacebookService {
     throws (1: InvalidOperationException o1, 2: MetaException o2),
   void alter_partitions_with_environment_context(1: string db_name, 2: string tbl_name, 3: list<Partition> new_parts,
     4: EnvironmentContext environment_context) throws (1: InvalidOperationException o1, 2: MetaException o2),
+  AlterPartitionsResponse alter_partitions_req(1: AlterPartitionsRequest req)
+    throws (1: InvalidOperationException o1, 2: MetaException o2),
   void alter_partition_with_environment_context(1: string db_name, 2: string tbl_name, 3: Partition new_part,
     4: EnvironmentContext environment_context) throws (1: InvalidOperationException o1, 2: MetaException o2),
   void rename_partition(1: string db_name, 2: string tbl_name, 3: list<string> part_vals, 4: Partition new_part)
@@ -813,6 +869,10 @@ service ThriftHiveMetastore extends fb303.FacebookService {
   bool update_table_column_statistics(1: ColumnStatistics stats_obj)
     throws (1: NoSuchObjectException o1, 2: InvalidObjectException o2, 3: MetaException o3, 4: InvalidInputException o4),
   bool update_partition_column_statistics(1: ColumnStatistics stats_obj)
+    throws (1: NoSuchObjectException o1, 2: InvalidObjectException o2, 3: MetaException o3, 4: InvalidInputException o4),
+  SetPartitionsStatsResponse update_table_column_statistics_req(1: SetPartitionsStatsRequest req)
+    throws (1: NoSuchObjectException o1, 2: InvalidObjectException o2, 3: MetaException o3, 4: InvalidInputException o4),
+  SetPartitionsStatsResponse update_partition_column_statistics_req(1: SetPartitionsStatsRequest req)
     throws (1: NoSuchObjectException o1, 2: InvalidObjectException o2, 3: MetaException o3, 4: InvalidInputException o4),
   ColumnStatistics get_table_column_statistics(1: string db_name, 2: string tbl_name, 3: string col_name)
     throws (1: NoSuchObjectException o1, 2: MetaException o2, 3: InvalidInputException o3, 4: InvalidObjectException o4),

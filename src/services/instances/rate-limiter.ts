@@ -28,6 +28,21 @@ export class RateLimiter {
     return true;
   }
 
+  /**
+   * One request of an instance, from any protocol (REST, Iceberg REST, metastore): counted as
+   * offered load (refused ones too, for the request-rate alarms) and taken from the instance's
+   * bucket of `stride × qpsPerStride` per second. Returns the rate exceeded, or undefined when admitted.
+   */
+  admit(
+    limit: { instanceId: string; stride: number },
+    qpsPerStride: number,
+    counter: { hit(instanceId: string): void },
+  ): number | undefined {
+    const rate = limit.stride * qpsPerStride;
+    counter.hit(limit.instanceId);
+    return this.take(limit.instanceId, rate) ? undefined : rate;
+  }
+
   forget(key: string): void {
     this.buckets.delete(key);
   }

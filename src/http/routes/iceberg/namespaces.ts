@@ -12,8 +12,10 @@ import {
   UpdateNamespacePropertiesResponse,
 } from '../../schemas/iceberg.js';
 import { icebergOperation, idempotent, levelsOf, NAMESPACE, NAMESPACES, warehouseOf } from './context.js';
+import { namespaceIn, namespaceOut } from './engine-paths.js';
 
 export function namespaceOperations(s: AppServices): Operation[] {
+  const loc = s.engineLocations;
   return [
     icebergOperation({
       name: 'IcebergListNamespaces',
@@ -40,7 +42,15 @@ export function namespaceOperations(s: AppServices): Operation[] {
       response: NamespaceResponse,
       handler: async (ctx) => {
         const { p, w } = await warehouseOf(s, ctx);
-        return idempotent(s, ctx, p, 200, (record) => s.iceberg.namespaces.createNamespace(p, w, ctx.body, record));
+        const body = namespaceIn(loc, ctx.body, 'properties');
+        return idempotent(
+          s,
+          ctx,
+          p,
+          200,
+          (record) => s.iceberg.namespaces.createNamespace(p, w, body, record),
+          async (answer) => namespaceOut(loc, answer),
+        );
       },
     }),
     icebergOperation({
@@ -53,7 +63,7 @@ export function namespaceOperations(s: AppServices): Operation[] {
       response: NamespaceResponse,
       handler: async (ctx) => {
         const { p, w } = await warehouseOf(s, ctx);
-        return s.iceberg.namespaces.loadNamespace(p, w, levelsOf(ctx));
+        return namespaceOut(loc, await s.iceberg.namespaces.loadNamespace(p, w, levelsOf(ctx)));
       },
     }),
     icebergOperation({
@@ -91,8 +101,9 @@ export function namespaceOperations(s: AppServices): Operation[] {
       response: UpdateNamespacePropertiesResponse,
       handler: async (ctx) => {
         const { p, w } = await warehouseOf(s, ctx);
+        const body = namespaceIn(loc, ctx.body, 'updates');
         return idempotent(s, ctx, p, 200, (record) =>
-          s.iceberg.namespaces.updateNamespaceProperties(p, w, levelsOf(ctx), ctx.body, record),
+          s.iceberg.namespaces.updateNamespaceProperties(p, w, levelsOf(ctx), body, record),
         );
       },
     }),

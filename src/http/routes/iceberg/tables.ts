@@ -24,12 +24,18 @@ import {
   TablePath,
 } from '../../schemas/iceberg.js';
 import { asksVended, icebergOperation, idempotent, levelsOf, NAMESPACE, V1, warehouseOf } from './context.js';
+import { commitIn, createIn, loadResultOut, registerIn, transactionIn } from './engine-paths.js';
 
 const TABLES = `${NAMESPACE}/tables`;
 const TABLE = `${TABLES}/{table}`;
 
 export function tableOperations(s: AppServices): Operation[] {
-  /** A LoadTableResult with vended credentials when asked for; secrets are never stored by an HTTP cache. */
+  const loc = s.engineLocations;
+  const out = async (body: unknown) => loadResultOut(loc, body);
+  /**
+   * A LoadTableResult with vended credentials when asked for, in engine locations; secrets are never
+   * stored by an HTTP cache.
+   */
   const loadResult = async <R extends { config: Record<string, string> }>(
     request: FastifyRequest,
     reply: FastifyReply,
@@ -38,11 +44,11 @@ export function tableOperations(s: AppServices): Operation[] {
     result: R,
   ) => {
     void reply.header('Vary', 'X-Iceberg-Access-Delegation');
-    if (!asksVended(request)) return result;
+    if (!asksVended(request)) return loadResultOut(loc, result);
     void reply.header('Cache-Control', 'no-store');
-    return s.icebergCredentials.attach(p, t, result);
+    return loadResultOut(loc, await s.icebergCredentials.attach(p, t, result));
   };
-  /** For a create or register: credentials for the table just made, added to its (recorded) answer. */
+  /** For a create or register: its (recorded) answer in engine locations, with credentials for the table just made. */
   const withCredentials = (
     request: FastifyRequest,
     reply: FastifyReply,
@@ -51,7 +57,7 @@ export function tableOperations(s: AppServices): Operation[] {
   ) =>
     asksVended(request)
       ? async (body: unknown) => loadResult(request, reply, p, await find(), body as LoadResult)
-      : undefined;
+      : out;
 
   return [
     icebergOperation({
@@ -79,11 +85,12 @@ export function tableOperations(s: AppServices): Operation[] {
       response: LoadTableResult,
       handler: async (ctx) => {
         const { p, w } = await warehouseOf(s, ctx);
-        const { body, request, reply } = ctx;
+        const { request, reply } = ctx;
+        const body = createIn(loc, ctx.body);
         // A staged create makes no table yet: there is nothing to vend for.
         const vend =
           body['stage-create'] === true
-            ? undefined
+            ? out
             : withCredentials(request, reply, p, () => s.iceberg.tables.table(p, w, levelsOf(ctx), body.name));
         return idempotent(
           s,
@@ -114,7 +121,7 @@ export function tableOperations(s: AppServices): Operation[] {
           ctx,
           p,
           200,
-          (record) => s.iceberg.registration.registerTable(p, w, levelsOf(ctx), ctx.body, record),
+          (record) => s.iceberg.registration.registerTable(p, w, levelsOf(ctx), registerIn(loc, ctx.body), record),
           vend,
         );
       },
@@ -163,7 +170,7 @@ export function tableOperations(s: AppServices): Operation[] {
         const t = await s.iceberg.tables.table(p, w, levelsOf(ctx), ctx.params.table);
         const credentials = await s.icebergCredentials.vend(p, t);
         ctx.reply.header('Cache-Control', 'no-store');
-        return { 'storage-credentials': credentials };
+        return loadResultOut(loc, { 'storage-credentials': credentials });
       },
     }),
     icebergOperation({
@@ -177,8 +184,14 @@ export function tableOperations(s: AppServices): Operation[] {
       response: CommitTableResponse,
       handler: async (ctx) => {
         const { p, w } = await warehouseOf(s, ctx);
-        return idempotent(s, ctx, p, 200, (record) =>
-          s.iceberg.commits.commitTable(p, w, levelsOf(ctx), ctx.params.table, ctx.body, record),
+        const body = commitIn(loc, ctx.body);
+        return idempotent(
+          s,
+          ctx,
+          p,
+          200,
+          (record) => s.iceberg.commits.commitTable(p, w, levelsOf(ctx), ctx.params.table, body, record),
+          out,
         );
       },
     }),
@@ -233,7 +246,8 @@ export function tableOperations(s: AppServices): Operation[] {
       body: CommitTransactionRequest,
       handler: async (ctx) => {
         const { p, w } = await warehouseOf(s, ctx);
-        return idempotent(s, ctx, p, 204, (record) => s.iceberg.commits.commitTransaction(p, w, ctx.body, record));
+        const body = transactionIn(loc, ctx.body);
+        return idempotent(s, ctx, p, 204, (record) => s.iceberg.commits.commitTransaction(p, w, body, record));
       },
     }),
     // Metrics reports of Iceberg clients: accepted (204) and kept by the metrics service.

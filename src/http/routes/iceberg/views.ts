@@ -14,11 +14,14 @@ import {
   ViewPath,
 } from '../../schemas/iceberg.js';
 import { icebergOperation, idempotent, levelsOf, NAMESPACE, V1, warehouseOf } from './context.js';
+import { commitIn, createIn, loadResultOut } from './engine-paths.js';
 
 const VIEWS = `${NAMESPACE}/views`;
 const VIEW = `${VIEWS}/{view}`;
 
 export function viewOperations(s: AppServices): Operation[] {
+  const loc = s.engineLocations;
+  const out = async (body: unknown) => loadResultOut(loc, body);
   return [
     icebergOperation({
       name: 'IcebergListViews',
@@ -45,8 +48,14 @@ export function viewOperations(s: AppServices): Operation[] {
       response: LoadViewResult,
       handler: async (ctx) => {
         const { p, w } = await warehouseOf(s, ctx);
-        return idempotent(s, ctx, p, 200, (record) =>
-          s.icebergViews.createView(p, w, levelsOf(ctx), ctx.body as ServiceCreateView, record),
+        const body = createIn(loc, ctx.body as ServiceCreateView);
+        return idempotent(
+          s,
+          ctx,
+          p,
+          200,
+          (record) => s.icebergViews.createView(p, w, levelsOf(ctx), body, record),
+          out,
         );
       },
     }),
@@ -60,7 +69,7 @@ export function viewOperations(s: AppServices): Operation[] {
       response: LoadViewResult,
       handler: async (ctx) => {
         const { p, w } = await warehouseOf(s, ctx);
-        return s.icebergViews.loadView(p, w, levelsOf(ctx), ctx.params.view);
+        return loadResultOut(loc, await s.icebergViews.loadView(p, w, levelsOf(ctx), ctx.params.view));
       },
     }),
     icebergOperation({
@@ -86,8 +95,14 @@ export function viewOperations(s: AppServices): Operation[] {
       response: LoadViewResult,
       handler: async (ctx) => {
         const { p, w } = await warehouseOf(s, ctx);
-        return idempotent(s, ctx, p, 200, (record) =>
-          s.icebergViews.replaceView(p, w, levelsOf(ctx), ctx.params.view, ctx.body, record),
+        const body = commitIn(loc, ctx.body);
+        return idempotent(
+          s,
+          ctx,
+          p,
+          200,
+          (record) => s.icebergViews.replaceView(p, w, levelsOf(ctx), ctx.params.view, body, record),
+          out,
         );
       },
     }),

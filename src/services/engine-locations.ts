@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { invalid } from '../services/errors.js';
+import { invalid } from './errors.js';
 
 /**
  * The one rule mapping stored locations to the ones engines use, and back.

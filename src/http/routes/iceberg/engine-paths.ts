@@ -1,0 +1,114 @@
+// Locations on the Iceberg wire follow the engine-location rule of services/engine-locations.ts (the
+// metastore's too): engines get file:// (local backend) or s3:// paths they can open, and may send
+// those, s3a:// or obs://; the services and the metadata files keep the stored obs:// form, so the
+// location guards see one spelling whatever scheme came in.
+import type { LocationMap } from '../../../services/engine-locations.js';
+import { PATH_PROPERTIES } from '../../../services/iceberg/paths.js';
+
+type Json = Record<string, unknown>;
+const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** Properties naming storage paths: a table's or view's write.* ones, a namespace's `location`. */
+const TABLE_PATHS: readonly string[] = PATH_PROPERTIES;
+const NAMESPACE_PATHS: readonly string[] = ['location'];
+
+function propertiesOut(loc: LocationMap, props: unknown, keys = TABLE_PATHS): unknown {
+  if (!isObject(props)) return props;
+  const out: Json = { ...props };
+  for (const k of keys) if (typeof out[k] === 'string') out[k] = loc.toEngine(out[k] as string);
+  return out;
+}
+
+function propertiesIn(loc: LocationMap, props: unknown, what: string, keys = TABLE_PATHS): unknown {
+  if (!isObject(props)) return props;
+  const out: Json = { ...props };
+  for (const k of keys) {
+    const v = out[k];
+    if (typeof v === 'string' && v !== '') out[k] = loc.fromEngine(`${what} ${k}`, v);
+  }
+  return out;
+}
+
+const mapField = (loc: LocationMap, o: unknown, field: string): unknown =>
+  isObject(o) && typeof o[field] === 'string' ? { ...o, [field]: loc.toEngine(o[field] as string) } : o;
+const mapEach = (loc: LocationMap, list: unknown, field: string): unknown =>
+  Array.isArray(list) ? list.map((e) => mapField(loc, e, field)) : list;
+
+/**
+ * Table or view metadata as engines see it. The object given may be a cached one: it is copied,
+ * never changed. Paths engines wrote themselves (manifest lists, statistics files) are shown in
+ * the same form when they were stored as obs://, and left as they are otherwise.
+ */
+function metadataOut(loc: LocationMap, m: unknown): unknown {
+  if (!isObject(m)) return m;
+  const out: Json = { ...m, properties: propertiesOut(loc, m.properties) };
+  if (typeof m.location === 'string') out.location = loc.toEngine(m.location);
+  for (const [list, field] of [
+    ['metadata-log', 'metadata-file'],
+    ['snapshots', 'manifest-list'],
+    ['statistics', 'statistics-path'],
+    ['partition-statistics', 'statistics-path'],
+  ] as const) {
+    if (list in m) out[list] = mapEach(loc, m[list], field);
+  }
+  return out;
+}
+
+/** A LoadTableResult, CommitTableResponse or LoadViewResult (credentials included) as engines see it. */
+export function loadResultOut(loc: LocationMap, body: unknown): unknown {
+  if (!isObject(body)) return body;
+  const out: Json = { ...body };
+  if (typeof body['metadata-location'] === 'string')
+    out['metadata-location'] = loc.toEngine(body['metadata-location'] as string);
+  if ('metadata' in body) out.metadata = metadataOut(loc, body.metadata);
+  if ('storage-credentials' in body) out['storage-credentials'] = mapEach(loc, body['storage-credentials'], 'prefix');
+  return out;
+}
+
+/** A namespace answer (create, load) as engines see it. */
+export function namespaceOut(loc: LocationMap, body: unknown): unknown {
+  return isObject(body) && 'properties' in body
+    ? { ...body, properties: propertiesOut(loc, body.properties, NAMESPACE_PATHS) }
+    : body;
+}
+
+/** A create-table or create-view request with its location and path properties in the stored form. */
+export function createIn<B>(loc: LocationMap, body: B): B {
+  if (!isObject(body)) return body;
+  const out: Json = { ...body };
+  if (typeof body.location === 'string' && body.location !== '')
+    out.location = loc.fromEngine('location', body.location);
+  if ('properties' in body) out.properties = propertiesIn(loc, body.properties, 'property');
+  return out as B;
+}
+
+/** A namespace create (properties) or properties update (updates) in the stored form. */
+export function namespaceIn<B>(loc: LocationMap, body: B, field: 'properties' | 'updates'): B {
+  if (!isObject(body) || !(field in body)) return body;
+  return { ...body, [field]: propertiesIn(loc, body[field], 'property', NAMESPACE_PATHS) } as B;
+}
+
+/** The updates of a table or view commit that move a location or a write path, in the stored form. */
+export function commitIn<B>(loc: LocationMap, body: B): B {
+  if (!isObject(body) || !Array.isArray(body.updates)) return body;
+  const updates = body.updates.map((u: unknown) => {
+    if (!isObject(u)) return u;
+    if (u.action === 'set-location' && typeof u.location === 'string' && u.location !== '')
+      return { ...u, location: loc.fromEngine('set-location', u.location) };
+    if (u.action === 'set-properties') return { ...u, updates: propertiesIn(loc, u.updates, 'set-properties') };
+    return u;
+  });
+  return { ...body, updates } as B;
+}
+
+/** A multi-table commit: each table's changes as commitIn. */
+export function transactionIn<B>(loc: LocationMap, body: B): B {
+  if (!isObject(body) || !Array.isArray(body['table-changes'])) return body;
+  return { ...body, 'table-changes': body['table-changes'].map((c: unknown) => commitIn(loc, c)) } as B;
+}
+
+/** A register request: the metadata file named in the stored form. */
+export function registerIn<B>(loc: LocationMap, body: B): B {
+  if (!isObject(body) || typeof body['metadata-location'] !== 'string' || body['metadata-location'] === '') return body;
+  return { ...body, 'metadata-location': loc.fromEngine('metadata-location', body['metadata-location']) } as B;
+}
