@@ -18,6 +18,12 @@ export function documentedExample(op: Operation): unknown {
   return DOC.paths[op.path]?.[op.method.toLowerCase()]?.requestBody?.content?.['application/json']?.example;
 }
 
+/** The example body of an operation with the world's ids filled in. */
+export const filledExample = (op: Operation, ctx: Ctx): unknown => {
+  const example = EXAMPLE_BODIES[op.name] ?? documentedExample(op);
+  return example === undefined ? undefined : fill(example, ctx);
+};
+
 export const opNamed = (name: string): Operation => {
   const op = OPERATIONS.find((o) => o.name === name);
   if (!op) throw new Error(`no operation ${name}`);
@@ -65,29 +71,26 @@ interface Step {
   /** Extra query parameters. */
   query?: Record<string, string>;
   /** Ids to keep from the answer. */
-  capture?: (r: Response, ctx: Ctx) => void;
+  capture?: (r: Response) => Ctx;
 }
 
 /** Every operation with a body, in the order its example can succeed in; a few without one in between. */
 const STEPS: Step[] = [
   { op: 'KeystoneCreateUserToken' },
-  { op: 'KeystoneCreateProject', capture: (r, c) => void (c.id = r.json.project.id) },
+  { op: 'KeystoneCreateProject', capture: (r) => ({ id: r.json.project.id }) },
   { op: 'KeystoneUpdateProject' },
-  { op: 'KeystoneCreateUser', capture: (r, c) => void (c.user_id = r.json.user.id) },
+  { op: 'KeystoneCreateUser', capture: (r) => ({ user_id: r.json.user.id }) },
   { op: 'KeystoneUpdateUser' },
-  { op: 'KeystoneCreateGroup', capture: (r, c) => void (c.group_id = r.json.group.id) },
+  { op: 'KeystoneCreateGroup', capture: (r) => ({ group_id: r.json.group.id }) },
   { op: 'KeystoneUpdateGroup' },
   { op: 'KeystoneAddUserToGroup' },
   {
     op: 'CreatePermanentAccessKey',
-    capture: (r, c) => {
-      c.access_key = r.json.credential.access;
-      c.secret_key = r.json.credential.secret;
-    },
+    capture: (r) => ({ access_key: r.json.credential.access, secret_key: r.json.credential.secret }),
   },
   { op: 'UpdatePermanentAccessKey' },
   { op: 'CreateTemporaryAccessKeyByToken' },
-  { op: 'CreateLakeFormationInstance', capture: (r, c) => void (c.instance_id = r.json.instance_id) },
+  { op: 'CreateLakeFormationInstance', capture: (r) => ({ instance_id: r.json.instance_id }) },
   { op: 'UpdateLakeFormationInstance' },
   { op: 'BatchUpdateLakeFormationInstanceTags' },
   { op: 'UpdateLakeFormationInstanceScale' },
@@ -125,26 +128,26 @@ const STEPS: Step[] = [
   { op: 'AuthorizeAccessService' },
   { op: 'CreateAgency' },
   { op: 'ApplyForAccess' },
-  { op: 'CreateAccessClient', capture: (r, c) => void (c.client_id = r.json.id ?? r.json.client_id) },
+  { op: 'CreateAccessClient', capture: (r) => ({ client_id: r.json.id ?? r.json.client_id }) },
   { op: 'UpdateAccessClient' },
   { op: 'ShowCredential' },
-  { op: 'CreateJobByInstance', capture: (r, c) => void (c.job_id = r.json.id) },
+  { op: 'CreateJobByInstance', capture: (r) => ({ job_id: r.json.id }) },
   { op: 'UpdateJobByInstance' },
-  { op: 'CreateAlarmRule', capture: (r, c) => void (c.rule_id = r.json.rule_id) },
+  { op: 'CreateAlarmRule', capture: (r) => ({ rule_id: r.json.rule_id }) },
   { op: 'UpdateAlarmRule' },
   { op: 'AcknowledgeAlarmRecord' },
   { op: 'IcebergOAuthToken' },
   { op: 'IcebergCreateNamespace' },
   { op: 'IcebergUpdateNamespaceProperties' },
-  { op: 'IcebergCreateTable', capture: (r, c) => void (c.metadata_location = r.json['metadata-location']) },
+  { op: 'IcebergCreateTable', capture: (r) => ({ metadata_location: r.json['metadata-location'] }) },
   { op: 'IcebergCommitTable' },
   { op: 'IcebergRegisterTable' },
   { op: 'IcebergRenameTable' },
   { op: 'IcebergCommitTransaction' },
   { op: 'IcebergReportMetrics' },
-  { op: 'IcebergCreateView', capture: (r, c) => void (c.view_uuid = r.json.metadata['view-uuid']) },
+  { op: 'IcebergCreateView', capture: (r) => ({ view_uuid: r.json.metadata['view-uuid'] }) },
   { op: 'IcebergReplaceView' },
-  { op: 'IcebergRenameView', capture: (_r, c) => void (c.view = 'latest_clicks') },
+  { op: 'IcebergRenameView', capture: (_r) => ({ view: 'latest_clicks' }) },
   // Undoing: after everything that needed what they take away.
   { op: 'BatchDeletePartition' },
   { op: 'RevokePrincipals' },
@@ -184,18 +187,17 @@ export async function buildWorld(server: TestServer, onSent: (s: Sent) => void):
   const world: World = {
     ctx,
     token: '',
-    send: (op, o = {}) =>
-      server.request(op.method, o.url ?? urlOf(op, ctx), {
+    send: (op, o = {}) => {
+      const headers: Record<string, string> = { ...o.headers };
+      if (op.wire === 'iceberg') headers.Authorization = `Bearer ${world.token}`;
+      if (o.rawBody !== undefined) headers['Content-Type'] ??= 'application/json';
+      return server.request(op.method, o.url ?? urlOf(op, ctx), {
         token: world.token,
-        ...(op.wire === 'iceberg' ? { headers: { Authorization: `Bearer ${world.token}`, ...o.headers } } : {}),
-        ...(o.headers && op.wire !== 'iceberg' ? { headers: o.headers } : {}),
-        ...(o.rawBody !== undefined
-          ? { rawBody: o.rawBody, headers: { 'Content-Type': 'application/json', ...o.headers } }
-          : o.body !== undefined
-            ? { body: o.body }
-            : {}),
+        headers,
+        ...(o.rawBody !== undefined ? { rawBody: o.rawBody } : o.body !== undefined ? { body: o.body } : {}),
         ...(o.query ? { query: o.query } : {}),
-      }),
+      });
+    },
   };
   for (const step of STEPS) {
     const op = opNamed(step.op);
@@ -207,7 +209,7 @@ export async function buildWorld(server: TestServer, onSent: (s: Sent) => void):
           server,
         )) ?? 'none';
     }
-    if (op.name === 'CreateCatalog') {
+    if (op.name === 'UpdateLakeFormationInstance') {
       const show = urlOf(opNamed('ShowLakeFormationInstance'), ctx);
       await poll(
         async () =>
@@ -226,7 +228,7 @@ export async function buildWorld(server: TestServer, onSent: (s: Sent) => void):
       world.token = response.headers.get('x-subject-token') ?? '';
       ctx.project_id = response.json?.token?.project?.id;
     }
-    if (response.status < 300) step.capture?.(response, ctx);
+    if (response.status < 300 && step.capture) Object.assign(ctx, step.capture(response));
     onSent({ op, response });
   }
   return world;
