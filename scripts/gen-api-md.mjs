@@ -20,8 +20,9 @@ const out = [
   '',
   'Every operation the server serves, generated from the operation table by `scripts/gen-api-md.mjs`',
   '(do not edit by hand). The server publishes the same as OpenAPI 3.1 at `/openapi.json`, browsable',
-  "at `/docs`. Example bodies are the smallest bodies each operation's schema accepts; what each part",
-  'of the API does is in [api-guide.md](api-guide.md) and [iceberg.md](iceberg.md).',
+  'at `/docs`. Example bodies come from src/http/examples.ts; test/api-examples.test.ts sends each,',
+  'in order, to a real server, where it succeeds (a `{name}` is an id from an earlier answer). What',
+  'each part of the API does is in [api-guide.md](api-guide.md) and [iceberg.md](iceberg.md).',
   '',
 ];
 const groups = new Map();

@@ -18,6 +18,7 @@ import { checkProjectScope, projectScope, signatureAuthentication, tokenAuthenti
 import { serveConsole } from './console-static.js';
 import { HttpError, handleError, sendError } from './errors.js';
 import { bearerAuthentication, handleIcebergError, icebergValidator, sendIcebergError } from './iceberg-wire.js';
+import { closedSchema, parameterProblem, valueProblem } from './input-check.js';
 import { MAX_BODY_DEPTH, nestsDeeperThan } from './json-depth.js';
 import { Metrics } from './metrics.js';
 import { type Operation, pathMatcher, toFastifyPath } from './operation.js';
@@ -361,13 +362,28 @@ export async function buildApp(services: AppServices, opts: AppOptions): Promise
       );
     };
   };
+  // Text no backend can store and numbers that do not fit, refused alike wherever they are (input-check.ts):
+  // the path and query before anything reads them (the rate limit looks the instance up), the body once parsed.
+  const refuse = (problem: string | undefined) =>
+    problem ? new HttpError(400, 'common.01000001', `invalid request: ${problem}`) : undefined;
+  const parameterCheck: Hook = (request, _reply, done) =>
+    done(
+      refuse(parameterProblem(request.params, 'path parameter') ?? parameterProblem(request.query, 'query parameter')),
+    );
+  const inputCheck: Hook = (request, _reply, done) =>
+    done(refuse(request.body === undefined ? undefined : valueProblem(request.body, '')));
   const withBodyCheck = (op: Operation, hooks: { onRequest?: Hook; preValidation?: Hook }) => {
     const checks = [
       hooks.preValidation,
+      inputCheck,
       queryCheck(op),
       op.body ? (op.bodyRequired ? bodyHooks.required : bodyHooks.optional) : undefined,
     ].filter((h): h is Hook => h !== undefined);
-    return checks.length ? { ...hooks, preValidation: checks } : hooks;
+    return {
+      ...hooks,
+      onRequest: [parameterCheck, ...(hooks.onRequest ? [hooks.onRequest] : [])],
+      preValidation: checks,
+    };
   };
 
   // A GET whose path has its own HEAD operation does not get Fastify's automatic HEAD, nor does an
@@ -379,7 +395,9 @@ export async function buildApp(services: AppServices, opts: AppOptions): Promise
     const schema: Record<string, unknown> = {};
     if (op.params) schema.params = op.params;
     if (op.query) schema.querystring = op.query;
-    if (op.body) schema.body = op.body;
+    // LakeFormation and IAM bodies take only their declared fields; Iceberg clients send fields of newer
+    // spec versions, which the spec says to ignore.
+    if (op.body) schema.body = op.wire === 'iceberg' ? op.body : closedSchema(op.body);
     if (op.response) schema.response = { [op.status]: op.response };
     app.route({
       method: op.method,

@@ -1,6 +1,7 @@
 import { Ajv } from 'ajv';
 import addFormats from 'ajv-formats';
 import type { TSchema } from 'typebox';
+import { EXAMPLE_BODIES } from './examples.js';
 import { type Operation, pathParams } from './operation.js';
 import { SHARED_SCHEMAS } from './schemas/iceberg.js';
 
@@ -241,7 +242,7 @@ export function openApiDocument(ops: Operation[], version: string): Json {
       },
     };
     if (op.body) {
-      const example = exampleFor(op.body);
+      const example = EXAMPLE_BODIES[op.name] ?? exampleFor(op.body);
       entry.requestBody = {
         required: op.bodyRequired,
         content: {

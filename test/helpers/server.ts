@@ -61,6 +61,7 @@ export const POSTGRES_FILES = new Map([
   ['backup', 'the export of one REPEATABLE READ snapshot under write load, restored into an empty database'],
   ['operations', 'the readiness checks, store query metrics and pool gauges over PostgreSQL'],
   ['iceberg-scan-planning', 'plans and their tasks kept in PostgreSQL, answered by a second replica'],
+  ['fuzz', "malformed input on every route: PostgreSQL's own refusals (NUL, ranges) never reach a client as a 500"],
 ]);
 
 /** The test file this process runs (node --test runs each file in a process of its own). */

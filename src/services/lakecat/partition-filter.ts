@@ -35,6 +35,12 @@ interface Token {
   pos: number;
 }
 
+/**
+ * How deep a filter's tree may go: NOT, parentheses, and each AND or OR of a chain add a level
+ * (docs/api-guide.md, "Limits"). SQLite stops at 1,000 levels of SQL expression; 100 leaves room.
+ */
+export const MAX_FILTER_DEPTH = 100;
+
 const KEYWORDS = new Set(['and', 'or', 'not', 'like', 'in', 'between', 'date']);
 
 function fail(filter: string, pos: number, what: string): never {
@@ -194,17 +200,22 @@ export function parseFilter(filter: string): FilterExpr | undefined {
     if (o.type !== 'op') fail(filter, o.pos, `expected a comparison after '${k.text}', found ${describe(o)}`);
     return { kind: 'compare', ...base, op: o.text as CompareOp, value: literal() };
   };
+  let nesting = 0; // NOT and parentheses open now: refused before the recursion gets deep
   const unary = (): FilterExpr => {
     const t = peek();
+    if ((isKeyword(t, 'not') || t.type === 'lparen') && ++nesting > MAX_FILTER_DEPTH) tooDeep(filter);
     if (isKeyword(t, 'not')) {
       next();
-      return { kind: 'not', expr: unary() };
+      const e: FilterExpr = { kind: 'not', expr: unary() };
+      nesting--;
+      return e;
     }
     if (t.type === 'lparen') {
       next();
       const e = or();
       const close = next();
       if (close.type !== 'rparen') fail(filter, close.pos, `expected ')', found ${describe(close)}`);
+      nesting--;
       return e;
     }
     return predicate();
@@ -228,7 +239,25 @@ export function parseFilter(filter: string): FilterExpr | undefined {
   const expr = or();
   const rest = peek();
   if (rest.type !== 'end') fail(filter, rest.pos, `unexpected ${describe(rest)}`);
+  if (depthOf(expr) > MAX_FILTER_DEPTH) tooDeep(filter);
   return expr;
+}
+
+function tooDeep(filter: string): never {
+  return fail(filter, 0, `the filter nests deeper than ${MAX_FILTER_DEPTH} levels (NOT, parentheses, AND, OR)`);
+}
+
+/** The depth of a tree, without recursion: a chain of a thousand ANDs is a thousand deep. */
+function depthOf(root: FilterExpr): number {
+  let max = 0;
+  const stack: [FilterExpr, number][] = [[root, 1]];
+  for (let item = stack.pop(); item; item = stack.pop()) {
+    const [e, d] = item;
+    if (d > max) max = d;
+    if (e.kind === 'and' || e.kind === 'or') stack.push([e.left, d + 1], [e.right, d + 1]);
+    else if (e.kind === 'not') stack.push([e.expr, d + 1]);
+  }
+  return max;
 }
 
 export interface PartitionKey {
@@ -419,7 +448,8 @@ export function typeTableFilter(filter: string, expr: FilterExpr): Filter<TableF
     (lit, k) => {
       if ((k.key as TableField).kind !== 'last_access') return undefined;
       const seconds = Number(lit.text);
-      if (lit.kind !== 'number' || !Number.isInteger(seconds))
+      // A time a date can hold: ±8.64e12 s around the epoch.
+      if (lit.kind !== 'number' || !Number.isInteger(seconds) || Math.abs(seconds) > 8.64e12)
         fail(filter, lit.pos, `'${lit.text}' is not a time in seconds since the epoch`);
       return new Date(seconds * 1000).toISOString();
     },

@@ -42,6 +42,7 @@ export async function updatePolicy(
     Pick<PolicyRow, 'permissions' | 'grantable' | 'condition' | 'data_filter' | 'data_mask' | 'updated_at'>
   >,
 ): Promise<void> {
+  if (Object.values(patch).every((v) => v === undefined)) return; // nothing to change: SQL has no empty SET
   await q.updateTable('policies').set(patch).where('id', '=', id).execute();
 }
 

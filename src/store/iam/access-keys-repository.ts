@@ -34,6 +34,7 @@ export async function updateAccessKey(
   access: string,
   patch: Partial<Pick<AccessKeyRow, 'status' | 'description' | 'last_used_at'>>,
 ): Promise<void> {
+  if (Object.values(patch).every((v) => v === undefined)) return; // nothing to change: SQL has no empty SET
   await q.updateTable('access_keys').set(patch).where('access', '=', access).execute();
 }
 

@@ -43,6 +43,7 @@ export async function updateProject(
   id: string,
   patch: Partial<Pick<ProjectRow, 'name' | 'description' | 'enabled' | 'updated_at'>>,
 ): Promise<void> {
+  if (Object.values(patch).every((v) => v === undefined)) return; // nothing to change: SQL has no empty SET
   await q.updateTable('projects').set(patch).where('id', '=', id).execute();
 }
 

@@ -30,6 +30,7 @@ export async function insertUser(q: Db, row: UserRow): Promise<void> {
 export type UserPatch = Partial<Omit<UserRow, 'id' | 'domain_id' | 'created_at'>>;
 
 export async function updateUser(q: Db, id: string, patch: UserPatch): Promise<void> {
+  if (Object.values(patch).every((v) => v === undefined)) return; // nothing to change: SQL has no empty SET
   await q.updateTable('users').set(patch).where('id', '=', id).execute();
 }
 
@@ -80,6 +81,7 @@ export async function updateGroup(
   id: string,
   patch: Partial<Pick<GroupRow, 'name' | 'description'>>,
 ): Promise<void> {
+  if (Object.values(patch).every((v) => v === undefined)) return; // nothing to change: SQL has no empty SET
   await q.updateTable('groups').set(patch).where('id', '=', id).execute();
 }
 

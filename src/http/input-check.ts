@@ -1,0 +1,83 @@
+/**
+ * What no request may carry anywhere (path, query or body), checked once for every operation
+ * before its schema: text that PostgreSQL cannot store (a NUL character; an unpaired UTF-16
+ * surrogate, which is not Unicode text at all) and numbers that do not fit (1e309 and Infinity
+ * read as a double's infinity). Both backends refuse them alike, with a 400 naming the field.
+ */
+
+// A NUL, a high surrogate without its low half, or a low surrogate without its high half.
+// biome-ignore lint/suspicious/noControlCharactersInRegex: finding a NUL is the point
+const UNSTORABLE_RE = /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+/** Spelt in the query string: a number word, or a decimal literal (beyond a double's range when not finite). */
+const NOT_FINITE = /^[+-]?(?:inf(?:inity)?|nan)$/i;
+const DECIMAL = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:e[+-]?\d+)?$/i;
+
+function textProblem(s: string): string | undefined {
+  const m = UNSTORABLE_RE.exec(s);
+  if (!m) return undefined;
+  return m[0] === '\u0000'
+    ? 'holds a NUL character (\\u0000), which text cannot store'
+    : 'holds an unpaired UTF-16 surrogate, which is not valid Unicode text';
+}
+
+const name = (at: string, key: string): string => (at ? `${at}.${key}` : key);
+
+/** The first problem in a parsed JSON value, as "<field path> <what is wrong>", or undefined. */
+export function valueProblem(v: unknown, at: string): string | undefined {
+  if (typeof v === 'string') {
+    const p = textProblem(v);
+    return p && `${at || 'the body'} ${p}`;
+  }
+  if (typeof v === 'number') return Number.isFinite(v) ? undefined : `${at || 'the body'} is a number beyond range`;
+  if (Array.isArray(v)) {
+    for (let i = 0; i < v.length; i++) {
+      const p = valueProblem(v[i], `${at}[${i}]`);
+      if (p) return p;
+    }
+    return undefined;
+  }
+  if (v && typeof v === 'object') {
+    for (const [k, x] of Object.entries(v)) {
+      const kp = textProblem(k);
+      if (kp) return `a field name in ${at || 'the body'} ${kp}`;
+      const p = valueProblem(x, name(at, k));
+      if (p) return p;
+    }
+  }
+  return undefined;
+}
+
+/** The first problem of the query string or path parameters (strings, or arrays of them). */
+export function parameterProblem(values: unknown, where: 'query parameter' | 'path parameter'): string | undefined {
+  if (!values || typeof values !== 'object') return undefined;
+  for (const [k, raw] of Object.entries(values)) {
+    for (const v of Array.isArray(raw) ? raw : [raw]) {
+      if (typeof v !== 'string') continue;
+      const p = textProblem(v);
+      if (p) return `${where} ${k} ${p}`;
+      if (NOT_FINITE.test(v.trim())) return `${where} ${k} is not a finite number`;
+      if (DECIMAL.test(v) && !Number.isFinite(Number(v))) return `${where} ${k} is a number beyond range`;
+    }
+  }
+  return undefined;
+}
+
+/**
+ * A request body schema in which every object lists all the fields it takes: an object schema
+ * with `properties` and no rule for other fields refuses them (a 400 that names them), so an
+ * unknown field, however deep, is never stored and echoed back. Maps (`patternProperties`) stay
+ * open. The operation table keeps its schemas; the routes validate with these.
+ */
+export function closedSchema<T>(schema: T): T {
+  if (Array.isArray(schema)) return schema.map(closedSchema) as T;
+  if (!schema || typeof schema !== 'object') return schema;
+  const s = schema as Record<string, unknown>;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(s)) out[k] = k === 'properties' ? mapValues(v, closedSchema) : closedSchema(v);
+  if (s.properties && s.additionalProperties === undefined && s.patternProperties === undefined)
+    out.additionalProperties = false;
+  return out as T;
+}
+
+const mapValues = (o: unknown, f: (v: unknown) => unknown): unknown =>
+  Object.fromEntries(Object.entries(o as Record<string, unknown>).map(([k, v]) => [k, f(v)]));
