@@ -823,6 +823,18 @@ for (const backend of await backends()) {
       assert.equal(unknown.json.error.type, 'NoSuchPlanIdException');
     });
 
+    test('cancel of a background plan: it stays cancelled when the planner finishes', async () => {
+      const r = await ice('POST', `${tablePath()}/plan`, { body: { 'snapshot-id': 104 } });
+      assert.equal(r.json.status, 'submitted', r.text);
+      assert.equal((await ice('DELETE', `${tablePath()}/plan/${r.json['plan-id']}`)).status, 204);
+      // Planning 14 files takes well under this; the answer must not turn back to completed.
+      for (let i = 0; i < 8; i++) {
+        const f = await ice('GET', `${tablePath()}/plan/${r.json['plan-id']}`);
+        assert.deepEqual(f.json, { status: 'cancelled' });
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+    });
+
     test('refusals: a wrong snapshot, an unknown column, a bad literal, both scan kinds at once are 400s in Iceberg shape', async () => {
       for (const body of [
         { 'snapshot-id': 999 },
