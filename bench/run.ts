@@ -119,7 +119,8 @@ async function startServer(): Promise<{
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   const url = `http://127.0.0.1:${port}`;
-  for (let i = 0; i < 100; i++) {
+  // Up to a minute: a loaded machine starts the server slowly.
+  for (let i = 0; i < 300; i++) {
     try {
       if ((await fetch(`${url}/healthz`)).ok) break;
     } catch {

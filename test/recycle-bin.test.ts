@@ -220,6 +220,16 @@ for (const backend of await backends()) {
       assert.equal(none.status, 404, 'nothing of that name in the bin');
     });
 
+    test('entries follow a rename of the database they were dropped from', async () => {
+      await ok('POST', `${cat()}/databases`, { database_name: 'ren' });
+      await ok('POST', tables('ren'), tableBody('r'));
+      await ok('DELETE', `${tables('ren')}/r`);
+      await ok('PUT', `${cat()}/databases/ren`, { database_name: 'ren2' });
+      assert.equal((await dropped('ren2')).tables[0].database_name, 'ren2');
+      await ok('POST', `${tables('ren2')}/r/restore`, {});
+      assert.equal((await ok('GET', `${tables('ren2')}/r`)).json.database_name, 'ren2');
+    });
+
     test('purge after retention (clock injected): internal tables lose their files, external ones never', async () => {
       await ok('POST', `${cat()}/databases`, { database_name: 'lake' });
       const lake = path.join(warehouse(), 'lake.db');

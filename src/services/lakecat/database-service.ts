@@ -457,6 +457,13 @@ export class DatabaseService {
           updated_at: nowIso(),
         });
         if (!ok) throw conflict(`database ${current} was changed concurrently; retry`);
+        if (target !== current)
+          await binRepo.containerRenamed(
+            trx,
+            instance.id,
+            { catalog: s.catalogName, database: current },
+            { catalog: s.catalogName, database: target },
+          );
         await o.within?.(trx);
         const after = await repo.findDatabase(trx, s, target);
         await this.event(

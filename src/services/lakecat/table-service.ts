@@ -883,7 +883,9 @@ export class TableService {
       what: 'a dropped table of this database',
       locate: async (marker) => {
         const e = await binRepo.findEntry(db, s.instanceId, marker);
-        return e && e.kind === 'TABLE' && e.database_name === s.databaseName ? binRepo.entryKey(e) : undefined;
+        return e && e.kind === 'TABLE' && e.catalog_name === s.catalogName && e.database_name === s.databaseName
+          ? binRepo.entryKey(e)
+          : undefined;
       },
       fetch: (limit, c) => binRepo.pageEntries(db, bs, f, limit, c),
       exists: (k, side) => binRepo.entryExistsBeyond(db, bs, f, k, side),

@@ -332,3 +332,29 @@ export async function setRetention(q: Db, instanceId: string, days: number, now:
     .onConflict((oc) => oc.column('instance_id').doUpdateSet({ retention_days: days, updated_at: now }))
     .execute();
 }
+
+/** A live catalog or database was renamed: the entries dropped from it follow, so they restore into it. */
+export async function containerRenamed(
+  q: Db,
+  instanceId: string,
+  from: { catalog: string; database?: string },
+  to: { catalog: string; database?: string },
+): Promise<void> {
+  if (from.database === undefined) {
+    await q
+      .updateTable('recycle_bin')
+      .set({ catalog_name: to.catalog })
+      .where('instance_id', '=', instanceId)
+      .where('catalog_name', '=', from.catalog)
+      .execute();
+    return;
+  }
+  await q
+    .updateTable('recycle_bin')
+    .set({ database_name: to.database as string })
+    .where('instance_id', '=', instanceId)
+    .where('kind', '=', 'TABLE')
+    .where('catalog_name', '=', from.catalog)
+    .where('database_name', '=', from.database)
+    .execute();
+}
