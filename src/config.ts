@@ -19,6 +19,8 @@ export interface Config {
   qpsPerStride: number;
   instanceQuota: number;
   recycleBinRetentionDays: number;
+  /** Days a dropped database or table stays in the metadata recycle bin (an instance may set its own). */
+  metadataRecycleBinDays: number;
   /** How long a validated token may be served from a replica's memory before the store is asked again. */
   tokenCacheSeconds: number;
   /** Key (hex or base64, 32 bytes) that encrypts access-key secrets at rest; generated when absent. */
@@ -198,6 +200,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Conf
     qpsPerStride: intFrom(env, 'LAKEFORM_QPS_PER_STRIDE', 100, 1, 1_000_000),
     instanceQuota: intFrom(env, 'LAKEFORM_INSTANCE_QUOTA', 10, 0, 10_000),
     recycleBinRetentionDays: intFrom(env, 'LAKEFORM_RECYCLE_BIN_DAYS', 7, 0, 3650),
+    metadataRecycleBinDays: intFrom(env, 'LAKEFORM_METADATA_RECYCLE_BIN_DAYS', 7, 0, 3650),
     tokenCacheSeconds: intFrom(env, 'LAKEFORM_TOKEN_CACHE_SECONDS', 5, 0, 300),
     masterKey: env.LAKEFORM_MASTER_KEY || undefined,
     region: env.LAKEFORM_REGION || 'default',

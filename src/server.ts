@@ -138,7 +138,9 @@ export async function startServer(
     config.metrics && config.metricsPort !== undefined
       ? await serveMetricsApart(metrics, config.host, config.metricsPort, log)
       : undefined;
-  const worker = new LifecycleWorker(services.instances, log);
+  const worker = new LifecycleWorker(services.instances, log, 2000, [
+    { name: 'recycle bin purge', run: () => services.recycleBin.purgeDue() },
+  ]);
   worker.start();
   services.jobRunner.start();
   const alarms = new AlarmEvaluator(

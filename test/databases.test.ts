@@ -224,21 +224,46 @@ for (const backend of await backends()) {
       assert.match(del.json.error_msg, /not empty/);
     });
 
-    test('delete_data removes the files under a managed database; without it they stay', async () => {
+    test("delete_data removes each internal table's files at purge; never an external table's, never by prefix", async () => {
       const warehouse = path.join(server.dataDir, 'warehouse', 'lakeform', 'lake');
+      const file = (...p: string[]) => {
+        fs.mkdirSync(path.join(warehouse, ...p), { recursive: true });
+        fs.writeFileSync(path.join(warehouse, ...p, 'part-0.parquet'), 'data');
+        return path.join(warehouse, ...p, 'part-0.parquet');
+      };
+      const columns = [{ column_name: 'id', column_type: 'int' }];
       for (const db of ['keepdata', 'dropdata']) {
         assert.equal((await server.request('POST', dbs(), { token, body: { database_name: db } })).status, 201);
-        fs.mkdirSync(path.join(warehouse, `${db}.db`, 't1'), { recursive: true });
-        fs.writeFileSync(path.join(warehouse, `${db}.db`, 't1', 'part-0.parquet'), 'data');
+        for (const [name, type] of [
+          ['t1', 'MANAGED_TABLE'],
+          ['x1', 'EXTERNAL_TABLE'],
+        ] as const) {
+          const body = {
+            table_name: name,
+            table_type: type,
+            owner_type: 'USER',
+            storage_descriptor: { columns, location: `obs://lakeform/lake/${db}.db/${name}` },
+          };
+          const r = await server.request('POST', `${dbs()}/${db}/tables`, { token, body });
+          assert.equal(r.status, 201, r.text);
+        }
       }
-      assert.equal((await server.request('DELETE', `${dbs()}/keepdata`, { token })).status, 200);
-      assert.ok(fs.existsSync(path.join(warehouse, 'keepdata.db', 't1', 'part-0.parquet')));
+      const kept = [file('keepdata.db', 't1'), file('dropdata.db', 'x1'), file('dropdata.db', 'loose')];
+      const managed = file('dropdata.db', 't1');
+      assert.equal(
+        (await server.request('DELETE', `${dbs()}/keepdata`, { token, query: { cascade: true } })).status,
+        200,
+      );
       assert.equal(
         (await server.request('DELETE', `${dbs()}/dropdata`, { token, query: { delete_data: true, cascade: true } }))
           .status,
         200,
       );
-      assert.ok(!fs.existsSync(path.join(warehouse, 'dropdata.db', 't1', 'part-0.parquet')));
+      assert.ok(fs.existsSync(managed), 'the data stays while the database is in the recycle bin');
+      const purge = await server.request('DELETE', `/v1/${project}/instances/${instance}/recycle-bin`, { token });
+      assert.equal(purge.status, 200, purge.text);
+      assert.ok(!fs.existsSync(managed), "the managed table's own files go at purge");
+      for (const f of kept) assert.ok(fs.existsSync(f), `${f} stays`);
       assert.equal((await server.request('GET', `${dbs()}/dropdata`, { token })).status, 404);
       assert.equal((await server.request('DELETE', `${dbs()}/dropdata`, { token })).status, 404);
     });

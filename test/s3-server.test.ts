@@ -70,7 +70,7 @@ for (const backend of await backends()) {
       assert.match(server.output(), /"storage":"s3".*lakeform listening/);
     });
 
-    test("DeleteTable with delete_data removes a managed table's objects from S3, and nothing else", async () => {
+    test("DeleteTable with delete_data removes a managed table's objects from S3 at purge, and nothing else", async () => {
       const r = await server.request('POST', `${db}/tables`, { token, body: table('orders', 'MANAGED_TABLE') });
       assert.equal(r.status, 201, r.text);
       const loc = parseLocation(r.json.storage_descriptor.location as string);
@@ -92,7 +92,10 @@ for (const backend of await backends()) {
         const dropped = await server.request('DELETE', `${db}/tables/${name}`, { token, query: { delete_data: true } });
         assert.equal(dropped.status, 200, dropped.text);
       }
-      assert.deepEqual(await keysUnder(bucket, `${loc.key}/`), [], "the managed table's objects are gone");
+      assert.deepEqual(await keysUnder(bucket, `${loc.key}/`), [...data].sort(), 'kept while in the recycle bin');
+      const purged = await server.request('DELETE', db.replace(/\/catalogs\/.*$/, '/recycle-bin'), { token });
+      assert.equal(purged.status, 200, purged.text);
+      assert.deepEqual(await keysUnder(bucket, `${loc.key}/`), [], "the managed table's objects are gone at purge");
       assert.deepEqual(await keysUnder(bucket, loc.key), [...neighbours].sort(), 'its neighbours stay');
       assert.deepEqual(await keysUnder(bucket, 'external/'), ['external/ext/part-0'], "an external table's data stays");
     });

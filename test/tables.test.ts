@@ -436,7 +436,7 @@ for (const backend of await backends()) {
       assert.equal((await server.request('DELETE', `${tables()}/scratch`, { token })).status, 200);
     });
 
-    test("drop: delete_data removes a managed table's files, never an external table's; databases with tables need cascade", async () => {
+    test("drop: delete_data removes a managed table's files at purge, never an external table's; databases with tables need cascade", async () => {
       const dir = path.join(server.dataDir, 'warehouse', 'lakeform', 'tc', 'hr.db', 'staff');
       fs.mkdirSync(dir, { recursive: true });
       fs.writeFileSync(path.join(dir, 'part-0'), 'x');
@@ -453,7 +453,13 @@ for (const backend of await backends()) {
         (await server.request('DELETE', `${tables('hr')}/staff`, { token, query: { delete_data: true } })).status,
         200,
       );
-      assert.ok(!fs.existsSync(path.join(dir, 'part-0')), 'managed data goes');
+      assert.ok(fs.existsSync(path.join(dir, 'part-0')), 'the dropped table waits in the recycle bin with its data');
+      assert.equal(
+        (await server.request('DELETE', `/v1/${project}/instances/${instance}/recycle-bin`, { token })).status,
+        200,
+      );
+      assert.ok(!fs.existsSync(path.join(dir, 'part-0')), 'managed data goes when the entry is purged');
+      assert.ok(fs.existsSync(path.join(ext, 'part-0')), 'external data stays, purged or not');
       const count = await server.request('POST', `/v1/${project}/instances/${instance}/metaobj/count`, { token });
       assert.equal(count.json.tables_count, 5);
       assert.equal(

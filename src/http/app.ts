@@ -39,6 +39,7 @@ import { datasetOperations } from './routes/lakecat/datasets.js';
 import { functionOperations } from './routes/lakecat/functions.js';
 import { metadataOperations } from './routes/lakecat/metadata.js';
 import { partitionOperations } from './routes/lakecat/partitions.js';
+import { recycleBinOperations } from './routes/lakecat/recycle-bin.js';
 import { tableOperations } from './routes/lakecat/tables.js';
 
 /** Every operation the server serves: the table routes, hooks and generated tests come from. */
@@ -49,6 +50,7 @@ export function allOperations(services: AppServices): Operation[] {
     ...catalogOperations(services),
     ...databaseOperations(services),
     ...tableOperations(services),
+    ...recycleBinOperations(services),
     ...partitionOperations(services),
     ...constraintOperations(services),
     ...functionOperations(services),

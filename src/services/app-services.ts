@@ -42,6 +42,7 @@ import { DatasetService } from './lakecat/dataset-service.js';
 import { FunctionService } from './lakecat/function-service.js';
 import { MetadataService } from './lakecat/metadata-service.js';
 import { PartitionService } from './lakecat/partition-service.js';
+import { RecycleBin } from './lakecat/recycle-bin.js';
 import { StatisticsService } from './lakecat/statistics-service.js';
 import { TableService } from './lakecat/table-service.js';
 
@@ -59,6 +60,7 @@ export interface AppServices {
   databases: DatabaseService;
   functions: FunctionService;
   tables: TableService;
+  recycleBin: RecycleBin;
   partitions: PartitionService;
   statistics: StatisticsService;
   datasets: DatasetService;
@@ -149,11 +151,21 @@ export async function createServices(
     policies,
     guard,
   );
-  const databases = new DatabaseService(store, instances, storage, localWarehouse, log, policies, guard);
+  const recycleBin = new RecycleBin(
+    store,
+    instances,
+    policies,
+    storage,
+    localWarehouse,
+    log.child({ component: 'recycle-bin' }),
+    clock,
+    config.metadataRecycleBinDays,
+  );
+  const databases = new DatabaseService(store, instances, localWarehouse, policies, recycleBin, guard);
   instances.addHooks({ provision: (instance) => catalogs.ensureDefaultCatalog(instance) });
   const serviceAuthorization = new ServiceAuthorizationService(store, agreementRules(config.agreementUrl));
   if (config.requireAgreement) instances.addHooks({ admit: (projectId) => serviceAuthorization.admit(projectId) });
-  const tables = new TableService(store, instances, storage, localWarehouse, log, policies, guard);
+  const tables = new TableService(store, instances, storage, localWarehouse, log, policies, recycleBin, guard);
   const partitions = new PartitionService(store, tables, storage, localWarehouse, log);
   const functions = new FunctionService(store, instances, policies);
   const jobHandlers = {
@@ -210,6 +222,7 @@ export async function createServices(
     databases,
     functions,
     tables,
+    recycleBin,
     partitions,
     statistics: new StatisticsService(store, partitions),
     datasets: new DatasetService(store, instances, storage, localWarehouse, log, policies, guard),

@@ -545,6 +545,43 @@ export interface IcebergScanPlanTaskRow {
   body: string;
 }
 
+export interface RecycleBinRow {
+  id: string;
+  instance_id: string;
+  /** DATABASE or TABLE. */
+  kind: string;
+  catalog_name: string;
+  /** A table's database; a database entry's own name. */
+  database_name: string;
+  name: string;
+  object_id: string;
+  object_type: string;
+  table_format: string | null;
+  owner: string;
+  owner_type: string;
+  delete_data: number;
+  dropped_at: string;
+  dropped_by: string;
+  purge_at: string;
+  claimed_by: string | null;
+  claimed_at: string | null;
+}
+
+export interface RecycleBinGrantRow {
+  entry_id: string;
+  principal_type: string;
+  principal_name: string;
+  effect: number;
+  /** JSON of the policy row, without its id. */
+  policy: string;
+}
+
+export interface RecycleBinSettingRow {
+  instance_id: string;
+  retention_days: number;
+  updated_at: string;
+}
+
 export interface Database {
   domains: DomainRow;
   projects: ProjectRow;
@@ -561,6 +598,9 @@ export interface Database {
   databases: DatabaseRow;
   functions: FunctionRow;
   tables: TableRow;
+  recycle_bin: RecycleBinRow;
+  recycle_bin_grants: RecycleBinGrantRow;
+  recycle_bin_settings: RecycleBinSettingRow;
   datasets: DatasetRow;
   table_constraints: TableConstraintRow;
   metadata_events: MetadataEventRow;

@@ -62,6 +62,10 @@ export const POSTGRES_FILES = new Map([
   ['operations', 'the readiness checks, store query metrics and pool gauges over PostgreSQL'],
   ['iceberg-scan-planning', 'plans and their tasks kept in PostgreSQL, answered by a second replica'],
   ['fuzz', "malformed input on every route: PostgreSQL's own refusals (NUL, ranges) never reach a client as a 500"],
+  [
+    'recycle-bin',
+    'soft drops renamed through cascading keys, restores under unique names, purges claimed once by two replicas',
+  ],
 ]);
 
 /** The test file this process runs (node --test runs each file in a process of its own). */
@@ -214,6 +218,8 @@ export interface StartOptions {
    * run in the test's process and PostgreSQL ones as processes; LAKEFORM_TEST_PROCESS=1 makes every server a process.
    */
   process?: boolean;
+  /** Run in the test's process on PostgreSQL too, for a test that moves the server's clock (passTime) there. */
+  inProcess?: boolean;
 }
 
 /** Database URLs of the servers running in this process: a second server on one of them must be a process. */
@@ -272,7 +278,7 @@ export async function startServer(backend: Backend, o: StartOptions = {}): Promi
   const asProcess =
     o.process ||
     process.env.LAKEFORM_TEST_PROCESS === '1' ||
-    backend.name === 'postgres' ||
+    (backend.name === 'postgres' && !o.inProcess) ||
     inProcessDatabases.has(databaseUrl);
   const running = asProcess ? await spawnServer(env) : await startInProcess(env, databaseUrl);
 

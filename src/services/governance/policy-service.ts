@@ -7,6 +7,7 @@ import { findCatalog } from '../../store/lakecat/catalog-repository.js';
 import { findDatabase } from '../../store/lakecat/database-repository.js';
 import { findFunction } from '../../store/lakecat/function-repository.js';
 import { findTable } from '../../store/lakecat/table-repository.js';
+import type { PolicyRow } from '../../store/schema.js';
 import { type Db, nowIso, type Store, type Tx } from '../../store/store.js';
 import { forbidden, invalid, notFound } from '../errors.js';
 import type { Principal } from '../iam/principal.js';
@@ -595,6 +596,65 @@ export class PolicyService {
       await this.change(trx, instanceId, p, 2, projectId);
   }
 
+  /**
+   * An object was dropped into the recycle bin (in this transaction): the grants on it and below
+   * leave the live set, engines hear of it, and the rows are returned for the bin to keep.
+   */
+  async objectDropped(trx: Tx, projectId: string, instanceId: string, path: string[]): Promise<repo.StoredPolicy[]> {
+    const on = (await repo.policiesUnder(trx, instanceId, path.join('.'))).filter((p) => {
+      if (p.resource_type === 'URI') return false;
+      const c = resourceOf(p).catalogs?.[0];
+      const d = c?.databases?.[0];
+      const o = d?.tables?.[0] ?? d?.functions?.[0];
+      const names = [c?.name, d?.name, o?.name].slice(0, path.length);
+      return names.every((n, i) => n === path[i]);
+    });
+    if (!on.length) return [];
+    await repo.bumpGovernance(trx, instanceId);
+    for (const p of on) {
+      await repo.deletePolicy(trx, p.id);
+      await this.change(trx, instanceId, p, 2, projectId);
+    }
+    return on;
+  }
+
+  /**
+   * A dropped object came back (in this transaction), perhaps renamed: its grants return under
+   * the path it has now. A grant made meanwhile on the same principal and resource is kept as is.
+   */
+  async objectRestored(
+    trx: Tx,
+    projectId: string,
+    instanceId: string,
+    from: string[],
+    to: string[],
+    rows: Omit<PolicyRow, 'id'>[],
+  ): Promise<void> {
+    if (!rows.length) return;
+    await repo.bumpGovernance(trx, instanceId);
+    const prefix = from.join('.');
+    for (const row of rows) {
+      const r = JSON.parse(row.resource) as ResourceInfo;
+      const c = r.catalogs?.[0];
+      const d = c?.databases?.[0];
+      const o = d?.tables?.[0] ?? d?.functions?.[0];
+      const named = [c, d, o];
+      to.forEach((n, i) => {
+        const part = named[i];
+        if (part) part.name = n;
+      });
+      const moved = {
+        ...row,
+        instance_id: instanceId,
+        resource: JSON.stringify(r),
+        resource_name: to.join('.') + row.resource_name.slice(prefix.length),
+      };
+      if (await repo.findPolicy(trx, moved)) continue;
+      const id = await repo.insertPolicy(trx, moved);
+      await this.change(trx, instanceId, { ...moved, id }, 0, projectId);
+    }
+  }
+
   /** The reference's LakeFormationPolicy. */
   view(p: repo.StoredPolicy, projectId: string) {
     const obligation = [
@@ -844,6 +904,15 @@ export class PolicyService {
    * group-member change moves it, in its own transaction, on any replica). On SQLite an
    * unchanged store mark spares even reading the version.
    */
+  /** The principals whose grants reach the caller in an instance (itself, its groups, their roles). */
+  principalKeys(caller: Principal, instanceId: string): Promise<repo.PrincipalKey[]> {
+    return this.expand(this.store.db, caller, instanceId, {
+      principal_type: 'USER',
+      principal_source: 'IAM',
+      principal_name: caller.userName,
+    });
+  }
+
   async effectiveFor(caller: Principal, instanceId: string, knownVersion?: number): Promise<repo.StoredPolicy[]> {
     const mark = this.store.changeMark();
     const key = `${instanceId}/${caller.userId}`;

@@ -237,11 +237,13 @@ export class IcebergTables {
       this.tables.delete(p, p.projectId, w.instanceId, w.catalog, t.namespace, t.name, {
         deleteData: false,
         isAsync: false,
+        // Without purge the table waits in the recycle bin, restorable; purgeRequested removes it at once.
+        purge,
         within: record?.(undefined),
       }),
       { not_found: 'table' },
     );
-    // TableService removes only a managed table's files; a purge asks for this external table's too.
+    // The purge removes only an internal table's files; purgeRequested asks for this external table's too.
     if (purge && t.location) await deleteLocationData(this.files.storage, t.location, this.files.localWarehouse);
   }
 

@@ -4,6 +4,7 @@ import type { InstanceService } from './instance-service.js';
 /**
  * Drives instances through their asynchronous states. A change on this replica kicks it at
  * once; a periodic sweep picks up work left by restarts, other replicas, and recycle-bin expiry.
+ * Other sweeps ride along (the metadata recycle bin's purge): each claims its rows the same way.
  */
 export class LifecycleWorker {
   private timer: NodeJS.Timeout | undefined;
@@ -15,6 +16,7 @@ export class LifecycleWorker {
     private readonly instances: InstanceService,
     private readonly log: Logger,
     private readonly sweepMs = 2000,
+    private readonly passes: { name: string; run: () => Promise<unknown> }[] = [],
   ) {}
 
   start(): void {
@@ -37,6 +39,13 @@ export class LifecycleWorker {
           await this.instances.advanceLifecycle();
         } catch (err) {
           this.log.error({ err }, 'instance lifecycle pass failed');
+        }
+        for (const p of this.passes) {
+          try {
+            await p.run();
+          } catch (err) {
+            this.log.error({ err }, `${p.name} pass failed`);
+          }
         }
       } while (this.again && !this.stopped);
     })().finally(() => {

@@ -3,6 +3,7 @@ import { deleteDatabase, insertDatabase, listDatabaseNames } from '../../store/l
 import { countDatasets } from '../../store/lakecat/dataset-repository.js';
 import { appendEvent } from '../../store/lakecat/event-repository.js';
 import { countFunctions } from '../../store/lakecat/function-repository.js';
+import { containerRenamed } from '../../store/lakecat/recycle-bin-repository.js';
 import { countTables } from '../../store/lakecat/table-repository.js';
 import type { CatalogRow, InstanceRow } from '../../store/schema.js';
 import type { Store, Tx } from '../../store/store.js';
@@ -210,6 +211,7 @@ export class CatalogService {
         if (!(await repo.updateCatalogIf(trx, instance.id, current, row.version, patch))) {
           throw conflict(`catalog ${current} was changed concurrently; retry`);
         }
+        if (target !== current) await containerRenamed(trx, instance.id, { catalog: current }, { catalog: target });
         const after = await repo.findCatalog(trx, instance.id, target);
         await this.event(trx, instance, target === current ? 'ALTER_CATALOG' : 'RENAME_CATALOG', target, caller, {
           ...(after ? { object: view(after) } : {}),

@@ -1,13 +1,12 @@
 import { randomBytes } from 'node:crypto';
-import type { Logger } from 'pino';
-import type { ObjectStorage } from '../../storage/object-storage.js';
 import { foreignKeysIntoDatabase } from '../../store/lakecat/constraint-repository.js';
 import * as repo from '../../store/lakecat/database-repository.js';
 import { countDatasets } from '../../store/lakecat/dataset-repository.js';
 import { appendEvent } from '../../store/lakecat/event-repository.js';
 import { countFunctions } from '../../store/lakecat/function-repository.js';
+import * as binRepo from '../../store/lakecat/recycle-bin-repository.js';
 import { countTables } from '../../store/lakecat/table-repository.js';
-import type { CatalogRow, DatabaseRow } from '../../store/schema.js';
+import type { CatalogRow, DatabaseRow, RecycleBinRow } from '../../store/schema.js';
 import type { Store, Tx } from '../../store/store.js';
 import { isForeignKeyViolation, nowIso } from '../../store/store.js';
 import { Authorizer } from '../authz/authorizer.js';
@@ -15,8 +14,8 @@ import { conflict, forbidden, invalid, notFound, unlessDuplicate } from '../erro
 import { PolicyService } from '../governance/policy-service.js';
 import type { Principal } from '../iam/principal.js';
 import type { InstanceService } from '../instances/instance-service.js';
-import { deleteLocationData } from './data-files.js';
 import { allowAnyLocation, type LocationGuard, normalizeName, validateLocation } from './names.js';
+import { type BinFields, binFields, type RecycleBin } from './recycle-bin.js';
 import type { WriteOptions } from './table-service.js';
 
 export const DATABASE_NAME = /^[a-zA-Z0-9\u4e00-\u9fa5_-]+$/;
@@ -118,10 +117,9 @@ export class DatabaseService {
   constructor(
     private readonly store: Store,
     instances: InstanceService,
-    private readonly storage: ObjectStorage,
     private readonly localWarehouse: string | undefined,
-    private readonly log: Logger,
     policies: PolicyService,
+    private readonly bin: RecycleBin,
     private readonly guard: LocationGuard = allowAnyLocation,
   ) {
     this.authz = new Authorizer(store, instances, policies);
@@ -250,8 +248,7 @@ export class DatabaseService {
       this.ref(projectId, instanceRef, catalogName),
     );
     const s = { instanceId: instance.id, catalogName: catalog.name };
-    // Dropped databases are removed, not kept in a recycle bin: asking for them finds none.
-    if (q.deleted) return { databases: [], page_info: { current_count: 0 } };
+    if (q.deleted) return this.listDropped(caller, s, q);
     const filter: repo.DatabaseFilter = {
       pattern: q.pattern,
       externalDatabaseId: q.externalDatabaseId,
@@ -271,6 +268,97 @@ export class DatabaseService {
       },
     );
     return { databases: page.rows.map(view), page_info: page.info };
+  }
+
+  /** The recycle bin's databases of a catalog: what the caller could see before the drop, paged as the live list. */
+  private async listDropped(
+    caller: Principal,
+    s: repo.DatabaseScope,
+    q: { pattern?: string; limit: number; marker?: string; reversePage: boolean },
+  ): Promise<{ databases: (DatabaseView & BinFields)[]; page_info: PageInfo }> {
+    const bs: binRepo.BinScope = { instanceId: s.instanceId, kind: 'DATABASE', catalogName: s.catalogName };
+    const live = await this.visibility(caller, s);
+    const f: binRepo.BinFilter = {
+      pattern: q.pattern,
+      ...(live.ownedBy !== undefined
+        ? {
+            ownedBy: live.ownedBy,
+            grantedBy: (live.grantedNames ?? []).map((n) => ({ database: n })),
+            ...(await this.bin.visibility(caller, s.instanceId)),
+          }
+        : {}),
+    };
+    const db = this.store.db;
+    const page = await keysetPage<RecycleBinRow, binRepo.BinKey>(
+      { limit: q.limit === 0 ? 1000 : q.limit, marker: q.marker, reversePage: q.reversePage },
+      {
+        what: 'a dropped database of this catalog',
+        locate: async (marker) => {
+          const e = await binRepo.findEntry(db, s.instanceId, marker);
+          return e && e.kind === 'DATABASE' && e.catalog_name === s.catalogName ? binRepo.entryKey(e) : undefined;
+        },
+        fetch: (limit, c) => binRepo.pageEntries(db, bs, f, limit, c),
+        exists: (k, side) => binRepo.entryExistsBeyond(db, bs, f, k, side),
+        keyOf: binRepo.entryKey,
+        markerOf: (r) => r.id,
+      },
+    );
+    const databases: (DatabaseView & BinFields)[] = [];
+    for (const e of page.rows) {
+      const row = await binRepo.binnedDatabase(db, e);
+      if (row) databases.push({ ...view({ ...row, catalog_name: e.catalog_name, name: e.name }), ...binFields(e) });
+    }
+    return { databases, page_info: page.info };
+  }
+
+  /**
+   * Brings a dropped database back from the recycle bin, under its old name or `newName`, with
+   * its tables, functions, datasets and the grants on them. Needs what the drop needed (DROP), on the catalog.
+   */
+  async restore(
+    caller: Principal,
+    projectId: string,
+    instanceRef: string,
+    catalogName: string,
+    dropped: { name: string; id?: string },
+    newName?: string,
+  ): Promise<DatabaseView> {
+    const authorized = await this.authz.prepare(
+      caller,
+      'database.restore',
+      this.ref(projectId, instanceRef, catalogName),
+      false,
+    );
+    const restored = await this.store.transaction(async (trx) => {
+      const { instance, catalog } = await authorized.resolve(trx);
+      const was = dropped.name.toLowerCase();
+      const e = await binRepo.findDropped(
+        trx,
+        { instanceId: instance.id, kind: 'DATABASE', catalogName: catalog.name, databaseName: was },
+        was,
+        dropped.id,
+      );
+      if (!e)
+        throw notFound(
+          `no dropped database ${was}${dropped.id ? ` with recycle bin id ${dropped.id}` : ''} in catalog ${catalog.name}`,
+        );
+      const name = newName === undefined ? e.name : normalizeName('database', newName, DATABASE_NAME, 128);
+      // The grants first: the entry (and the grants it keeps) goes with the restore.
+      await this.bin.restoreGrants(trx, projectId, e, [catalog.name, name]);
+      const ok = await unlessDuplicate(`database ${name} already exists in catalog ${catalog.name}`, () =>
+        binRepo.restoreDatabase(trx, e, { catalog: catalog.name, name }, nowIso()),
+      );
+      if (!ok) throw notFound(`recycle bin entry ${e.id} is being purged`);
+      const row = await repo.findDatabase(trx, { instanceId: instance.id, catalogName: catalog.name }, name);
+      if (!row) throw notFound(`database ${name} does not exist`);
+      await this.event(trx, instance.id, 'RESTORE_DATABASE', catalog.name, name, caller, {
+        object: view(row),
+        recycle_bin_id: e.id,
+        ...(name !== e.name ? { old_name: e.name } : {}),
+      });
+      return row;
+    });
+    return view(restored);
   }
 
   async names(
@@ -369,6 +457,13 @@ export class DatabaseService {
           updated_at: nowIso(),
         });
         if (!ok) throw conflict(`database ${current} was changed concurrently; retry`);
+        if (target !== current)
+          await binRepo.containerRenamed(
+            trx,
+            instance.id,
+            { catalog: s.catalogName, database: current },
+            { catalog: s.catalogName, database: target },
+          );
         await o.within?.(trx);
         const after = await repo.findDatabase(trx, s, target);
         await this.event(
@@ -388,7 +483,9 @@ export class DatabaseService {
   }
 
   /**
-   * Drops a database. Its tables, functions and datasets go with it only when `cascade` asks; `deleteData` also removes the files under a managed database's location.
+   * Drops a database into the recycle bin. Its tables, functions and datasets go with it only when `cascade` asks;
+   * `deleteData`: each internal table's own files go when the entry is purged (never the database folder by prefix).
+   * Returns the bin entry's id.
    */
   async delete(
     caller: Principal,
@@ -397,7 +494,7 @@ export class DatabaseService {
     catalogName: string,
     name: string,
     o: { cascade: boolean; deleteData: boolean; isAsync: boolean; refuseWithChildren?: boolean } & WriteOptions,
-  ): Promise<void> {
+  ): Promise<string> {
     const current = name.toLowerCase();
     const dropped = await this.authz
       .transact(
@@ -430,14 +527,15 @@ export class DatabaseService {
               `database ${current} holds tables referenced by ${refs.map((r) => `foreign key ${r.name} of table ${r.database_name}.${r.table_name}`).join(', ')}; drop those first`,
             );
           }
-          if (!(await repo.deleteDatabase(trx, s, current))) throw notFound(`database ${current} does not exist`);
+          const e = await this.bin.dropDatabase(trx, caller, projectId, row, o.deleteData);
           await this.event(trx, instance.id, 'DROP_DATABASE', s.catalogName, current, caller, {
             object: view(row),
             cascade: o.cascade,
             delete_data: o.deleteData,
+            recycle_bin_id: e.id,
           });
           await o.within?.(trx);
-          return row;
+          return e;
         },
       )
       .catch((err: unknown) => {
@@ -447,13 +545,6 @@ export class DatabaseService {
           );
         throw err;
       });
-    if (o.deleteData && dropped.database_type === 'MANAGED_DATABASE') {
-      const work = deleteLocationData(this.storage, dropped.location, this.localWarehouse);
-      if (o.isAsync)
-        work.catch((err: unknown) =>
-          this.log.error({ err, location: dropped.location }, 'deleting the data of a dropped database failed'),
-        );
-      else await work;
-    }
+    return dropped.id;
   }
 }

@@ -6,13 +6,14 @@ import type { StoredPolicy } from '../../store/governance/policy-repository.js';
 import { foreignKeysIntoTable, listConstraints } from '../../store/lakecat/constraint-repository.js';
 import { appendEvent } from '../../store/lakecat/event-repository.js';
 import { tableHasPartitions } from '../../store/lakecat/partition-repository.js';
+import * as binRepo from '../../store/lakecat/recycle-bin-repository.js';
 import {
   deleteAllPartitionStatistics,
   deleteStatisticsOfDroppedColumns,
   deleteTableStatistics,
 } from '../../store/lakecat/statistics-repository.js';
 import * as repo from '../../store/lakecat/table-repository.js';
-import type { DatabaseRow, TableRow } from '../../store/schema.js';
+import type { DatabaseRow, RecycleBinRow, TableRow } from '../../store/schema.js';
 import type { Store, Tx } from '../../store/store.js';
 import { isForeignKeyViolation, nowIso } from '../../store/store.js';
 import { ACTIONS, type ActionName } from '../authz/actions.js';
@@ -29,6 +30,7 @@ import { createTimeOf } from './create-time.js';
 import { deleteLocationData } from './data-files.js';
 import { allowAnyLocation, type LocationGuard, normalizeName, some, validateLocation } from './names.js';
 import { parseFilter, typeTableFilter } from './partition-filter.js';
+import { binFields, type RecycleBin } from './recycle-bin.js';
 
 export const TABLE_NAME = /^[a-zA-Z0-9\u4e00-\u9fa5_]+$/;
 /**
@@ -151,6 +153,7 @@ export class TableService {
     private readonly localWarehouse: string | undefined,
     private readonly log: Logger,
     policies: PolicyService,
+    private readonly bin: RecycleBin,
     private readonly guard: LocationGuard = allowAnyLocation,
   ) {
     this.authz = new Authorizer(store, instances, policies);
@@ -630,6 +633,11 @@ export class TableService {
     return after;
   }
 
+  /**
+   * Drops a table into the recycle bin, with its partitions, statistics, constraints and grants.
+   * `deleteData`: an internal table's files go when the entry is purged. `purge`: purged at once
+   * (Iceberg's purgeRequested). Returns the bin entry's id.
+   */
   async delete(
     caller: Principal,
     projectId: string,
@@ -637,10 +645,10 @@ export class TableService {
     catalogName: string,
     databaseName: string,
     name: string,
-    o: { deleteData: boolean; isAsync: boolean } & WriteOptions,
-  ) {
+    o: { deleteData: boolean; isAsync: boolean; purge?: boolean } & WriteOptions,
+  ): Promise<string> {
     const current = name.toLowerCase();
-    const dropped = await this.authz
+    const entry = await this.authz
       .transact(
         caller,
         'table.drop',
@@ -656,10 +664,14 @@ export class TableService {
                 4,
               )}; drop those first`,
             );
-          if (!(await repo.deleteTable(trx, s, current))) throw notFound(`table ${current} does not exist`);
-          await this.event(trx, s, 'DROP_TABLE', current, caller, { object: view(row), delete_data: o.deleteData });
+          const e = await this.bin.dropTable(trx, caller, projectId, row, o.deleteData || o.purge === true);
+          await this.event(trx, s, 'DROP_TABLE', current, caller, {
+            object: view(row),
+            delete_data: o.deleteData,
+            recycle_bin_id: e.id,
+          });
           await o.within?.(trx);
-          return row;
+          return e;
         },
       )
       .catch((err: unknown) => {
@@ -668,15 +680,61 @@ export class TableService {
           throw conflict(`table ${current} was just referenced by a foreign key of another table; drop that first`);
         throw err;
       });
-    const location = (JSON.parse(dropped.definition) as { storage_descriptor?: { location?: string } })
-      .storage_descriptor?.location;
-    // Only a managed table's files are ours to remove; an external table's data belongs to its writer.
-    if (o.deleteData && dropped.table_type === 'MANAGED_TABLE' && location) {
-      const work = deleteLocationData(this.storage, location, this.localWarehouse);
-      if (o.isAsync)
-        work.catch((err: unknown) => this.log.error({ err, location }, 'deleting the data of a dropped table failed'));
-      else await work;
-    }
+    if (o.purge) await this.bin.purgeNow(entry, caller.userName);
+    return entry.id;
+  }
+
+  /**
+   * Brings a dropped table back from the recycle bin into the database it was dropped from,
+   * under its old name or `newName`, with everything that went with it. Needs what the drop
+   * needed (DROP), on the database.
+   */
+  async restore(
+    caller: Principal,
+    projectId: string,
+    instanceRef: string,
+    catalogName: string,
+    databaseName: string,
+    dropped: { name: string; id?: string },
+    newName?: string,
+  ) {
+    const authorized = await this.authz.prepare(
+      caller,
+      'table.restore',
+      { kind: 'database', projectId, instance: instanceRef, catalog: catalogName, database: databaseName },
+      false,
+    );
+    const restored = await this.store.transaction(async (trx) => {
+      const { instance, database } = await authorized.resolve(trx);
+      const was = dropped.name.toLowerCase();
+      const e = await binRepo.findDropped(
+        trx,
+        { instanceId: instance.id, kind: 'TABLE', catalogName: database.catalog_name, databaseName: database.name },
+        was,
+        dropped.id,
+      );
+      if (!e)
+        throw notFound(
+          `no dropped table ${was}${dropped.id ? ` with recycle bin id ${dropped.id}` : ''} in database ${database.name}`,
+        );
+      const name = newName === undefined ? e.name : tableName(newName, { icebergNames: e.table_format === 'ICEBERG' });
+      const s = { instanceId: instance.id, catalogName: database.catalog_name, databaseName: database.name };
+      // The grants first: the entry (and the grants it keeps) goes with the restore.
+      await this.bin.restoreGrants(trx, projectId, e, [s.catalogName, s.databaseName, name]);
+      const ok = await unlessDuplicate(`table ${name} already exists in database ${database.name}`, () =>
+        binRepo.restoreTable(trx, e, { catalog: s.catalogName, database: s.databaseName, name }, nowIso()),
+      );
+      if (!ok) throw notFound(`recycle bin entry ${e.id} is being purged`);
+      const row = await repo.findTable(trx, s, name);
+      if (!row) throw notFound(`table ${name} does not exist`);
+      await this.event(trx, s, 'RESTORE_TABLE', name, caller, {
+        object: view(row),
+        recycle_bin_id: e.id,
+        ...(name !== e.name ? { old_name: e.name } : {}),
+      });
+      return row;
+    });
+    return view(restored);
   }
 
   /**
@@ -779,8 +837,7 @@ export class TableService {
     const { s } = await this.databaseScope(caller, 'table.list', projectId, instanceRef, catalogName, databaseName);
     const parsed = q.filter ? parseFilter(q.filter) : undefined;
     const expression = parsed && q.filter ? typeTableFilter(q.filter, parsed) : undefined;
-    // Dropped tables are not kept, so a listing of them is empty.
-    if (q.deleted) return { tables: [], page_info: { current_count: 0 } };
+    if (q.deleted) return this.listDropped(caller, s, q);
     const page = await this.page(
       s,
       {
@@ -794,6 +851,55 @@ export class TableService {
       q,
     );
     return { tables: page.rows.map((r) => pick(view(r), q.includeFields)), page_info: page.info };
+  }
+
+  /** The recycle bin's tables of a database: what the caller could see before the drop, paged as the live list. */
+  private async listDropped(
+    caller: Principal,
+    s: Required<repo.TableScope>,
+    q: Paging & { pattern?: string; format?: string; type?: string; includeFields?: string[] },
+  ) {
+    const bs: binRepo.BinScope = {
+      instanceId: s.instanceId,
+      kind: 'TABLE',
+      catalogName: s.catalogName,
+      databaseName: s.databaseName,
+    };
+    const live = await this.visibility(caller, s);
+    const f: binRepo.BinFilter = {
+      pattern: q.pattern,
+      format: q.format,
+      ...(q.type ? { types: [q.type] } : {}),
+      ...(live.ownedBy !== undefined
+        ? {
+            ownedBy: live.ownedBy,
+            grantedBy: (live.grantedBy ?? []).map((g) => ({ database: g.database, name: g.table })),
+            ...(await this.bin.visibility(caller, s.instanceId)),
+          }
+        : {}),
+    };
+    const db = this.store.db;
+    const page = await keysetPage<RecycleBinRow, binRepo.BinKey>(q, {
+      what: 'a dropped table of this database',
+      locate: async (marker) => {
+        const e = await binRepo.findEntry(db, s.instanceId, marker);
+        return e && e.kind === 'TABLE' && e.catalog_name === s.catalogName && e.database_name === s.databaseName
+          ? binRepo.entryKey(e)
+          : undefined;
+      },
+      fetch: (limit, c) => binRepo.pageEntries(db, bs, f, limit, c),
+      exists: (k, side) => binRepo.entryExistsBeyond(db, bs, f, k, side),
+      keyOf: binRepo.entryKey,
+      markerOf: (r) => r.id,
+    });
+    const tables: Record<string, unknown>[] = [];
+    for (const e of page.rows) {
+      const row = await binRepo.binnedTable(db, e);
+      if (!row) continue;
+      const v = view({ ...row, catalog_name: e.catalog_name, database_name: e.database_name, name: e.name });
+      tables.push({ ...pick(v, q.includeFields), ...binFields(e) });
+    }
+    return { tables, page_info: page.info };
   }
 
   /** Table summaries across the catalog's databases, in (database, table) order. */

@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import { preparedQuery } from '../prepared.js';
 import type { PolicyChangeRow, PolicyRow } from '../schema.js';
 import type { Db } from '../store.js';
@@ -224,4 +225,23 @@ export async function deleteRolePolicies(q: Db, instanceId: string, role: string
     .where('principal_name', '=', role)
     .execute();
   return rows;
+}
+
+/** Policies whose resource path is `prefix` or lies below it (columns, tables), for the caller to match exactly. */
+export async function policiesUnder(q: Db, instanceId: string, prefix: string): Promise<StoredPolicy[]> {
+  const like = prefix.replace(/[\\%_]/g, (c) => `\\${c}`);
+  return (
+    await q
+      .selectFrom('policies')
+      .selectAll()
+      .where('instance_id', '=', instanceId)
+      .where((eb) =>
+        eb.or([
+          eb('resource_name', '=', prefix),
+          sql<boolean>`resource_name LIKE ${`${like}.%`} ESCAPE '\\'`,
+          sql<boolean>`resource_name LIKE ${`${like}[%`} ESCAPE '\\'`,
+        ]),
+      )
+      .execute()
+  ).map(asStored);
 }

@@ -1,5 +1,6 @@
 import type { CatalogRow } from '../schema.js';
 import type { Db } from '../store.js';
+import { BIN_CATALOG } from './recycle-bin-repository.js';
 
 export const MAX_CATALOGS_LISTED = 1000;
 
@@ -16,6 +17,7 @@ export const listCatalogs = (q: Db, instanceId: string) =>
     .selectFrom('catalogs')
     .selectAll()
     .where('instance_id', '=', instanceId)
+    .where('name', '!=', BIN_CATALOG)
     .orderBy('name')
     .limit(MAX_CATALOGS_LISTED)
     .execute();
@@ -25,6 +27,7 @@ export async function countCatalogs(q: Db, instanceId: string): Promise<number> 
     .selectFrom('catalogs')
     .select((eb) => eb.fn.countAll<number | string>().as('n'))
     .where('instance_id', '=', instanceId)
+    .where('name', '!=', BIN_CATALOG)
     .executeTakeFirstOrThrow();
   return Number(r.n);
 }
@@ -79,11 +82,13 @@ export async function countObjects(q: Db, instanceId: string): Promise<{ catalog
       .selectFrom('catalogs')
       .select((eb) => eb.fn.countAll<number | string>().as('n'))
       .where('instance_id', '=', instanceId)
+      .where('name', '!=', BIN_CATALOG)
       .executeTakeFirstOrThrow(),
     q
       .selectFrom('databases')
       .select((eb) => eb.fn.countAll<number | string>().as('n'))
       .where('instance_id', '=', instanceId)
+      .where('catalog_name', '!=', BIN_CATALOG)
       .executeTakeFirstOrThrow(),
   ]);
   return { catalogs: Number(c.n), databases: Number(d.n) };

@@ -3,6 +3,7 @@ import { bulkInsert } from '../bulk-insert.js';
 import type { PartitionRow, PartitionValueRow } from '../schema.js';
 import type { Db } from '../store.js';
 import { filterCondition, keyAlias, keysOf, partitionColumn, type TypedFilter } from './partition-filter-sql.js';
+import { BIN_CATALOG } from './recycle-bin-repository.js';
 
 /** A stored partition; ids come back as strings from PostgreSQL's bigint, so they are kept as text. */
 export type StoredPartition = Omit<PartitionRow, 'id'> & { id: string };
@@ -163,7 +164,13 @@ export async function countPartitions(q: Db, instanceId: string): Promise<number
   const r = await q
     .selectFrom('partitions')
     .select((eb) => eb.fn.countAll<number | string>().as('n'))
-    .where('table_id', 'in', q.selectFrom('tables').select('id').where('instance_id', '=', instanceId))
+    .where('table_id', 'in', (eb) =>
+      eb
+        .selectFrom('tables')
+        .select('tables.id')
+        .where('instance_id', '=', instanceId)
+        .where('catalog_name', '!=', BIN_CATALOG),
+    )
     .executeTakeFirstOrThrow();
   return Number(r.n);
 }

@@ -5,6 +5,7 @@ import type { TableRow } from '../schema.js';
 import { beyondKey, type DatabaseNameKey, pageFromRows } from './keyset.js';
 import { hiveNamePattern, ownedOrGranted } from './name-pattern.js';
 import { type Filter, filterCondition, type TableField } from './partition-filter-sql.js';
+import { BIN_CATALOG } from './recycle-bin-repository.js';
 
 export interface TableScope {
   instanceId: string;
@@ -115,7 +116,9 @@ export async function countTables(
     .selectFrom('tables')
     .select((eb) => eb.fn.countAll<number | string>().as('n'))
     .where('instance_id', '=', instanceId);
+  // Tables in the recycle bin are not the instance's tables.
   if (catalogName !== undefined) query = query.where('catalog_name', '=', catalogName);
+  else query = query.where('catalog_name', '!=', BIN_CATALOG);
   if (databaseName !== undefined) query = query.where('database_name', '=', databaseName);
   return Number((await query.executeTakeFirstOrThrow()).n);
 }
@@ -298,6 +301,7 @@ export async function otherTableUnder(
     .selectFrom('tables')
     .select(['catalog_name', 'database_name', 'name'])
     .where('instance_id', '=', instanceId)
+    .where('catalog_name', '!=', BIN_CATALOG) // a dropped table no longer holds its location against others
     .where('id', '!=', exceptId)
     .where(tableLocationAtOrUnder('definition', spellings))
     .limit(1)
@@ -333,4 +337,20 @@ export async function lockTable(q: Db, id: string): Promise<boolean> {
     .where('id', '=', id)
     .executeTakeFirst();
   return Number(r.numUpdatedRows) === 1;
+}
+
+/** Whether a table of the instance other than `exceptIds` (live or in the bin) has its location at or under `location`. */
+export async function locationInUse(
+  q: Db,
+  instanceId: string,
+  location: string,
+  exceptIds: string[],
+): Promise<boolean> {
+  let query = q
+    .selectFrom('tables')
+    .select('id')
+    .where('instance_id', '=', instanceId)
+    .where(tableLocationAtOrUnder('definition', [location.replace(/\/+$/, '')]));
+  if (exceptIds.length) query = query.where('id', 'not in', exceptIds);
+  return (await query.limit(1).executeTakeFirst()) !== undefined;
 }

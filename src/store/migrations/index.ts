@@ -19,6 +19,7 @@ import { migration as m0016 } from './0016-jobs.js';
 import * as m0017 from './0017-iceberg-idempotency.js';
 import { migration as m0018 } from './0018-iceberg-metrics.js';
 import { migration as m0019 } from './0019-job-run-cascade.js';
+import { migration as m0020 } from './0020-metadata-recycle-bin.js';
 import * as m0021 from './0021-iceberg-scan-plans.js';
 
 /**
@@ -46,6 +47,7 @@ export function migrationProvider(dialect: Dialect): MigrationProvider {
     '0017-iceberg-idempotency': m0017,
     '0018-iceberg-metrics': m0018(dialect),
     '0019-job-run-cascade': m0019,
+    '0020-metadata-recycle-bin': m0020,
     '0021-iceberg-scan-plans': m0021,
   };
   return { getMigrations: async () => migrations };

@@ -43,6 +43,11 @@ const Database = Type.Object({
   table_location_list: Type.Array(Type.String()),
   create_time: Type.String(),
   update_time: Type.String(),
+  // A dropped database in the recycle bin (deleted=true).
+  recycle_bin_id: Type.Optional(Type.String()),
+  drop_time: Type.Optional(Type.String()),
+  dropped_by: Type.Optional(Type.String()),
+  purge_time: Type.Optional(Type.String()),
 });
 
 const Pattern = Type.String({ minLength: 1, maxLength: 128, pattern: '^[a-zA-Z0-9\\u4e00-\\u9fa5_|*.-]*$' });
@@ -133,6 +138,30 @@ export function databaseOperations(s: AppServices): Operation[] {
       rateLimited: true,
       handler: ({ principal, params, body }) =>
         d.update(principal, params.project_id, params.instance_id, params.catalog_name, params.database_name, body),
+    }),
+    operation({
+      name: 'RestoreDatabase',
+      action: 'database.restore',
+      group: GROUP,
+      method: 'POST',
+      path: `${base}/{database_name}/restore`,
+      status: 200,
+      params: DatabasePath,
+      rateLimited: true,
+      body: Type.Object({
+        recycle_bin_id: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+        new_database_name: Type.Optional(DatabaseName),
+      }),
+      response: Database,
+      handler: ({ principal, params, body }) =>
+        d.restore(
+          principal,
+          params.project_id,
+          params.instance_id,
+          params.catalog_name,
+          { name: params.database_name, id: body.recycle_bin_id },
+          body.new_database_name,
+        ),
     }),
     operation({
       name: 'DeleteDatabase',

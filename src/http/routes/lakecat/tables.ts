@@ -291,6 +291,31 @@ export function tableOperations(s: AppServices): Operation[] {
       },
     }),
     operation({
+      name: 'RestoreTable',
+      action: 'table.restore',
+      group: GROUP,
+      method: 'POST',
+      path: `${base}/{table_name}/restore`,
+      status: 200,
+      params: TablePath,
+      rateLimited: true,
+      body: Type.Object({
+        recycle_bin_id: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+        new_table_name: Type.Optional(TableRef),
+      }),
+      response: Type.Record(Type.String(), Type.Unknown()),
+      handler: ({ principal, params, body }) =>
+        t.restore(
+          principal,
+          params.project_id,
+          params.instance_id,
+          params.catalog_name,
+          params.database_name,
+          { name: params.table_name, id: body.recycle_bin_id },
+          body.new_table_name,
+        ),
+    }),
+    operation({
       name: 'DeleteTable',
       action: 'table.drop',
       group: GROUP,
