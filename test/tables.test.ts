@@ -212,11 +212,137 @@ for (const backend of await backends()) {
         },
       });
       assert.equal(i.status, 201, i.text);
-      assert.deepEqual(
-        (await server.request('GET', `${tables()}/events`, { token })).json.create_open_table_format_input,
-        iceberg,
-      );
       assert.equal(i.json.table_format, 'ICEBERG');
+      // A real Iceberg table: its first metadata file, pointed at, and loadable through the Iceberg endpoint.
+      const shown = (await server.request('GET', `${tables()}/events`, { token })).json;
+      const metadataLocation = shown.parameters.metadata_location as string;
+      assert.match(metadataLocation, /^obs:\/\/datalake\/events\/metadata\/00000-.*\.metadata\.json$/);
+      assert.equal(shown.create_open_table_format_input, undefined, 'the metadata file is the definition');
+      assert.ok(fs.existsSync(path.join(server.dataDir, 'warehouse', 'datalake', metadataLocation.slice(14))));
+      const loaded = await server.request('GET', `/iceberg/v1/${instance}~tc/namespaces/sales/tables/events`, {
+        headers: { Authorization: `Bearer ${token}` },
+      });
+      assert.equal(loaded.status, 200, loaded.text);
+      assert.equal(loaded.json['metadata-location'], metadataLocation);
+      const m = loaded.json.metadata;
+      assert.deepEqual(m.schemas[0].fields, [{ id: 1, name: 'id', required: true, type: 'long' }]);
+      assert.deepEqual(m.schemas[0]['identifier-field-ids'], [1]);
+      assert.deepEqual(m['partition-specs'][0].fields, [
+        { name: 'id_bucket', transform: 'bucket[16]', 'source-id': 1, 'field-id': 1000 },
+      ]);
+      // Nested types as JSON, a sort order, properties from parameters; columns derived from the schema.
+      const nested = await server.request('POST', tables(), {
+        token,
+        body: {
+          table_name: 'clicks',
+          table_type: 'EXTERNAL_TABLE',
+          table_format: 'ICEBERG',
+          owner_type: 'USER',
+          parameters: { 'write.format.default': 'orc' },
+          storage_descriptor: { columns: [] },
+          create_open_table_format_input: {
+            create_iceberg_table_input: {
+              schema: {
+                schema_id: 0,
+                type: 'struct',
+                identifier_field_ids: [],
+                fields: [
+                  { id: 1, name: 'at', required: false, type: 'TIMESTAMP' },
+                  {
+                    id: 2,
+                    name: 'tags',
+                    required: false,
+                    type: 'LIST',
+                    type_json: '{"type":"list","element-id":3,"element":"string","element-required":false}',
+                  },
+                ],
+              },
+              write_order: {
+                order_id: 1,
+                fields: [{ source_id: 1, transform: 'identity', direction: 'DESC', null_order: 'NULLS_LAST' }],
+              },
+            },
+          },
+        },
+      });
+      assert.equal(nested.status, 201, nested.text);
+      assert.deepEqual(nested.json.storage_descriptor.columns, [
+        { column_name: 'at', column_type: 'timestamp' },
+        { column_name: 'tags', column_type: 'array<string>' },
+      ]);
+      const nm = (
+        await server.request('GET', `/iceberg/v1/${instance}~tc/namespaces/sales/tables/clicks`, {
+          headers: { Authorization: `Bearer ${token}` },
+        })
+      ).json.metadata;
+      assert.equal(nm.properties['write.format.default'], 'orc');
+      assert.deepEqual(nm['sort-orders'][1] ?? nm['sort-orders'][0], {
+        'order-id': 1,
+        fields: [{ transform: 'identity', 'source-id': 1, direction: 'desc', 'null-order': 'nulls-last' }],
+      });
+      // The Iceberg rules apply as on the Iceberg endpoint; Lance has no writer here.
+      const refusals: [Record<string, unknown>, RegExp][] = [
+        [
+          {
+            create_iceberg_table_input: {
+              schema: { type: 'struct', fields: [{ id: 1, name: 'a', type: 'NOPE', required: false }] },
+            },
+          },
+          /NOPE|nope/,
+        ],
+        [
+          {
+            create_iceberg_table_input: {
+              schema: { type: 'struct', fields: [{ id: 1, name: 'a', type: 'DECIMAL', required: false }] },
+            },
+          },
+          /precision/,
+        ],
+        [
+          {
+            create_iceberg_table_input: {
+              schema: { type: 'struct', fields: [{ id: 1, name: 'a', type: 'INTEGER', required: false }] },
+              partition_spec: {
+                spec_id: 0,
+                fields: [{ field_id: 1000, name: 'p', source_id: 9, transform: 'identity' }],
+              },
+            },
+          },
+          /source-id 9/,
+        ],
+        [{ create_lance_table_input: { schema: { fields: [] } } }, /Lance/],
+      ];
+      for (const [open, why] of refusals) {
+        const r = await server.request('POST', tables(), {
+          token,
+          body: {
+            table_name: 'refused',
+            table_type: 'EXTERNAL_TABLE',
+            table_format: open.create_lance_table_input ? 'LANCE' : 'ICEBERG',
+            owner_type: 'USER',
+            storage_descriptor: { columns: [] },
+            create_open_table_format_input: open,
+          },
+        });
+        assert.equal(r.status, 400, r.text);
+        assert.match(r.json.error_msg, why);
+      }
+      const mismatch = await server.request('POST', tables(), {
+        token,
+        body: {
+          table_name: 'refused',
+          table_type: 'EXTERNAL_TABLE',
+          table_format: 'ICEBERG',
+          owner_type: 'USER',
+          storage_descriptor: { columns: [{ column_name: 'other', column_type: 'int' }] },
+          create_open_table_format_input: iceberg,
+        },
+      });
+      assert.equal(mismatch.status, 400, mismatch.text);
+      assert.match(mismatch.json.error_msg, /do not match the Iceberg schema/);
+      assert.equal((await server.request('GET', `${tables()}/refused`, { token })).status, 404);
+      // The listings of the tests below count the tables of this database.
+      assert.equal((await server.request('DELETE', `${tables()}/clicks`, { token })).status, 200);
     });
 
     test('names, by-name lookup, filtered keyset pages and table meta across databases', async () => {

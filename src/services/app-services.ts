@@ -180,6 +180,7 @@ export async function createServices(
   );
   jobs = new JobService(store, instances, box, jobRunner);
   const iceberg = new IcebergCatalog(instances, catalogs, databases, tables, storage, localWarehouse, guard);
+  tables.wireOpenFormats(iceberg.tables);
   const credentials = new CredentialService(
     store,
     instances,

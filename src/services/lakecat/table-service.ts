@@ -57,6 +57,19 @@ interface PreparedUpdate {
   target?: { s: Required<repo.TableScope>; database: DatabaseRow; grants: StoredPolicy[] };
 }
 
+/**
+ * Creates tables of an open format with files of their own (Iceberg: the first metadata file);
+ * the Iceberg catalog implements it, wired in by the composition root (it builds on this service).
+ */
+export interface OpenFormatTables {
+  createFromLakeCat(
+    caller: Principal & { projectId: string },
+    w: { instanceId: string; catalog: string },
+    database: string,
+    input: TableInput,
+  ): Promise<Record<string, unknown>>;
+}
+
 /** Actions on a table by the privilege they need (for callers that name the privilege: Iceberg, credential vending). */
 export type TableAction = { [A in ActionName]: TargetOf<A> extends 'table' ? A : never }[ActionName];
 const BY_PRIVILEGE: Record<string, TableAction> = {
@@ -157,6 +170,48 @@ export class TableService {
   }
 
   private readonly authz: Authorizer;
+  private openFormats?: OpenFormatTables;
+
+  /** The creator of Iceberg tables (set once by the composition root). */
+  wireOpenFormats(o: OpenFormatTables): void {
+    this.openFormats = o;
+  }
+
+  /**
+   * A `create_open_table_format_input` makes a real table of that format or is refused: Iceberg
+   * through the Iceberg catalog; Lance needs a writer of Lance datasets, which this server lacks.
+   */
+  private async createOpenFormat(
+    caller: Principal,
+    projectId: string,
+    instanceRef: string,
+    catalogName: string,
+    databaseName: string,
+    input: TableInput,
+  ) {
+    const open = input.create_open_table_format_input ?? {};
+    const unknown = Object.keys(open).filter(
+      (k) => k !== 'create_iceberg_table_input' && k !== 'create_lance_table_input',
+    );
+    if (unknown.length) throw invalid(`create_open_table_format_input has unknown fields: ${unknown.join(', ')}`);
+    const format = input.table_format ?? 'HIVE';
+    if (open.create_lance_table_input !== undefined) {
+      throw invalid(
+        'create_lance_table_input is not supported: this server has no writer of Lance datasets; ' +
+          'create the dataset with a Lance client and register it as a table of format LANCE (see docs/not-applicable.md)',
+      );
+    }
+    if (open.create_iceberg_table_input === undefined)
+      throw invalid('create_open_table_format_input needs create_iceberg_table_input');
+    if (format !== 'ICEBERG') throw invalid('an Iceberg definition needs table_format ICEBERG');
+    if (!this.openFormats) throw new Error('the Iceberg catalog is not wired to the table service');
+    return this.openFormats.createFromLakeCat(
+      { ...caller, projectId },
+      { instanceId: instanceRef, catalog: catalogName },
+      databaseName,
+      input,
+    );
+  }
 
   private grantsOf(caller: Principal, instanceId: string, knownVersion?: number): Promise<StoredPolicy[]> {
     return this.authz.grantsOf(caller, instanceId, knownVersion);
@@ -232,10 +287,8 @@ export class TableService {
     const isView = VIEW_TYPES.has(input.table_type);
     if (isView && !input.view_original_text) throw invalid(`a ${input.table_type} needs view_original_text`);
     if (!isView && (input.view_original_text || input.view_expanded_text)) throw invalid('only views carry view text');
-    if (input.create_open_table_format_input?.create_iceberg_table_input && format !== 'ICEBERG')
-      throw invalid('an Iceberg definition needs table_format ICEBERG');
-    if (input.create_open_table_format_input?.create_lance_table_input && format !== 'LANCE')
-      throw invalid('a Lance definition needs table_format LANCE');
+    if (input.create_open_table_format_input !== undefined)
+      throw invalid('create_open_table_format_input is read by CreateTable only; the table keeps no copy of it');
     const location = sd.location
       ? validateLocation('storage_descriptor.location', sd.location, this.localWarehouse)
       : isView
@@ -256,6 +309,8 @@ export class TableService {
     input: TableInput,
     o: TableWriteOptions = {},
   ) {
+    if (input.create_open_table_format_input !== undefined)
+      return this.createOpenFormat(caller, projectId, instanceRef, catalogName, databaseName, input);
     const { s, row } = await this.prepareCreate(caller, projectId, instanceRef, catalogName, databaseName, input, o);
     await unlessDuplicate(`table ${row.name} already exists in database ${s.databaseName}`, () =>
       this.store.transaction(async (trx) => {
@@ -560,6 +615,8 @@ export class TableService {
     }
     const old = view(row);
     const merged = { ...old, ...body.table } as unknown as TableInput;
+    // Tables created before it was read stored the create input; an update does not carry it on.
+    if (body.table.create_open_table_format_input === undefined) delete merged.create_open_table_format_input;
     // A name the table already has stays valid (an Iceberg name may be wider than LakeCat's own).
     const target = merged.table_name.toLowerCase() === current ? current : tableName(merged.table_name, o);
     if (body.table.owner !== undefined && body.table.owner !== row.owner && !caller.isAdmin)
