@@ -533,6 +533,90 @@ for (const backend of await backends()) {
       assert.equal(codes.filter((c) => c === 409).length, 9, String(codes));
     });
 
+    test('alter_params: CASCADE reaches the partitions, file statistics on request, is_async after the answer', async () => {
+      assert.equal(
+        (await server.request('POST', `${cat()}/databases`, { token, body: { database_name: 'altering' } })).status,
+        201,
+      );
+      const t = `${tables('altering')}/pt`;
+      const cols = [{ column_name: 'id', column_type: 'bigint' }];
+      const made = await server.request('POST', tables('altering'), {
+        token,
+        body: {
+          table_name: 'pt',
+          table_type: 'MANAGED_TABLE',
+          owner_type: 'USER',
+          partition_keys: [{ column_name: 'dt', column_type: 'string' }],
+          storage_descriptor: { columns: cols },
+        },
+      });
+      assert.equal(made.status, 201, made.text);
+      const add = await server.request('POST', `${t}/partitions/batch-create`, {
+        token,
+        body: {
+          partitions: ['a', 'b', 'c'].map((v) => ({ partition_values: [v], storage_descriptor: { columns: cols } })),
+        },
+      });
+      assert.equal(add.status, 201, add.text);
+      const partColumns = async () =>
+        (await server.request('GET', `${t}/partitions`, { token })).json.partitions.map(
+          (p: { storage_descriptor: { columns: { column_name: string }[] } }) =>
+            p.storage_descriptor.columns.map((c) => c.column_name).join(','),
+        );
+      const alter = (table: Record<string, unknown>, extra: Record<string, unknown> = {}) =>
+        server.request('PUT', t, { token, body: { table, ...extra } });
+      const withCols = (...names: string[]) => ({
+        storage_descriptor: { columns: names.map((n) => ({ column_name: n, column_type: 'bigint' })) },
+      });
+      assert.equal((await alter(withCols('id', 'x'))).status, 200);
+      assert.deepEqual(await partColumns(), ['id', 'id', 'id'], 'without CASCADE the partitions keep their columns');
+      const cascaded = await alter(withCols('id', 'x', 'y'), { alter_params: { CASCADE: 'true' } });
+      assert.equal(cascaded.status, 200, cascaded.text);
+      assert.deepEqual(await partColumns(), ['id,x,y', 'id,x,y', 'id,x,y']);
+      // File statistics: recomputed only when DO_NOT_UPDATE_STATS is false; hidden files do not count.
+      const m = /^obs:\/\/([^/]+)\/(.*)$/.exec(made.json.storage_descriptor.location) as RegExpExecArray;
+      const dir = path.join(server.dataDir, 'warehouse', m[1] as string, m[2] as string);
+      fs.mkdirSync(path.join(dir, 'dt=a'), { recursive: true });
+      fs.writeFileSync(path.join(dir, 'dt=a', 'f1.parquet'), 'x'.repeat(10));
+      fs.writeFileSync(path.join(dir, 'dt=a', 'f2.parquet'), 'x'.repeat(5));
+      fs.writeFileSync(path.join(dir, '_SUCCESS'), '');
+      const counted = await alter(
+        { comments: 'c1' },
+        { alter_params: { DO_NOT_UPDATE_STATS: 'false', STATS_GENERATED: 'TASK' } },
+      );
+      assert.equal(counted.status, 200, counted.text);
+      assert.equal(counted.json.parameters.numFiles, '2');
+      assert.equal(counted.json.parameters.totalSize, '15');
+      assert.deepEqual(JSON.parse(counted.json.parameters.COLUMN_STATS_ACCURATE), { BASIC_STATS: 'true' });
+      fs.writeFileSync(path.join(dir, 'dt=a', 'f3.parquet'), 'x');
+      const kept = await alter({ comments: 'c2' }, { alter_params: { DO_NOT_UPDATE_STATS: 'true' } });
+      assert.equal(kept.json.parameters.numFiles, '2', 'DO_NOT_UPDATE_STATS true keeps them');
+      const byUser = await alter(
+        { comments: 'c3' },
+        { alter_params: { DO_NOT_UPDATE_STATS: false, STATS_GENERATED: 'UNSET' } },
+      );
+      assert.equal(byUser.json.parameters.numFiles, '3');
+      assert.equal(byUser.json.parameters.COLUMN_STATS_ACCURATE, undefined, 'not from a task: not marked accurate');
+      // is_async: the change is answered at once; the files are counted after the answer.
+      fs.writeFileSync(path.join(dir, 'dt=a', 'f4.parquet'), 'x');
+      const later = await alter({ comments: 'c4' }, { is_async: true, alter_params: { DO_NOT_UPDATE_STATS: 'false' } });
+      assert.equal(later.status, 200, later.text);
+      assert.equal(later.json.parameters.numFiles, '3');
+      let seen = '';
+      for (let i = 0; i < 100 && seen !== '4'; i++) {
+        seen = (await server.request('GET', t, { token })).json.parameters.numFiles;
+        if (seen !== '4') await new Promise((r) => setTimeout(r, 20));
+      }
+      assert.equal(seen, '4');
+      for (const bad of [{ FOO: '1' }, { CASCADE: 'maybe' }, { STATS_GENERATED: 'ME' }]) {
+        const r = await alter({ comments: 'bad' }, { alter_params: bad });
+        assert.equal(r.status, 400, `${JSON.stringify(bad)}: ${r.text}`);
+      }
+      assert.equal((await server.request('GET', t, { token })).json.comments, 'c4', 'a refused alter changes nothing');
+      // The drop test below counts the catalog's tables.
+      assert.equal((await server.request('DELETE', t, { token })).status, 200);
+    });
+
     test("truncate empties a managed table's files and keeps the table; other types are refused", async () => {
       assert.equal(
         (

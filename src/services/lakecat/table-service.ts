@@ -5,7 +5,7 @@ import type { ObjectStorage } from '../../storage/object-storage.js';
 import type { StoredPolicy } from '../../store/governance/policy-repository.js';
 import { foreignKeysIntoTable, listConstraints } from '../../store/lakecat/constraint-repository.js';
 import { appendEvent } from '../../store/lakecat/event-repository.js';
-import { tableHasPartitions } from '../../store/lakecat/partition-repository.js';
+import { cascadePartitionColumns, tableHasPartitions } from '../../store/lakecat/partition-repository.js';
 import {
   deleteAllPartitionStatistics,
   deleteStatisticsOfDroppedColumns,
@@ -25,8 +25,9 @@ import type { InstanceService } from '../instances/instance-service.js';
 import { keysetPage, type Paging } from '../paging.js';
 import { RawJson } from '../raw-json.js';
 import { countedCache } from '../telemetry.js';
+import { type AlterParams, alterParamsOf, withFileStats } from './alter-params.js';
 import { createTimeOf } from './create-time.js';
-import { deleteLocationData } from './data-files.js';
+import { deleteLocationData, locationFileStats } from './data-files.js';
 import { allowAnyLocation, type LocationGuard, normalizeName, some, validateLocation } from './names.js';
 import { parseFilter, typeTableFilter } from './partition-filter.js';
 
@@ -49,6 +50,12 @@ export interface TableUpdate {
   version_id?: string;
   /** Another database of the same catalog to move the table into (Iceberg's rename across namespaces). */
   moveTo?: string;
+  /** UpdateTable's alter_params, as given (see alter-params.ts). */
+  alterParams?: Record<string, unknown>;
+  /** With updated file statistics asked for: recompute them after the answer, not before it. */
+  isAsync?: boolean;
+  /** File statistics measured before the transaction, to write with the change. */
+  stats?: { numFiles: number; totalSize: number };
 }
 interface PreparedUpdate {
   authorized: Prepared<'table.alter'>;
@@ -548,15 +555,55 @@ export class TableService {
     body: TableUpdate,
     o: TableWriteOptions = {},
   ) {
-    const [updated] = await this.updateMany(
+    const alter = alterParamsOf(body.alterParams);
+    const locationOf = (t: { storage_descriptor?: { location?: string } }) => t.storage_descriptor?.location;
+    let stats: TableUpdate['stats'];
+    if (alter.updateStats && !body.isAsync) {
+      // Measured before the transaction (storage is slow), at the location the table will have.
+      const row = await this.resolve(caller, projectId, instanceRef, catalogName, databaseName, name, 'ALTER');
+      const location =
+        locationOf(body.table as { storage_descriptor?: { location?: string } }) ??
+        locationOf(JSON.parse(row.definition) as { storage_descriptor?: { location?: string } });
+      if (location) stats = await locationFileStats(this.storage, location, this.localWarehouse);
+    }
+    const [updated] = (await this.updateMany(
       caller,
       projectId,
       instanceRef,
       catalogName,
-      [{ databaseName, name, body }],
+      [{ databaseName, name, body: { ...body, stats } }],
       o,
-    );
-    return updated as Record<string, unknown>;
+    )) as Record<string, unknown>[];
+    const view = updated as Record<string, unknown> & { storage_descriptor?: { location?: string } };
+    const location = locationOf(view);
+    if (alter.updateStats && body.isAsync && location) {
+      // As the deletes' is_async: the change is made now, the slow part (listing the files) after the answer.
+      const later = async () => {
+        const measured = await locationFileStats(this.storage, location, this.localWarehouse);
+        await this.update(
+          caller,
+          projectId,
+          instanceRef,
+          catalogName,
+          view.database_name as string,
+          view.table_name as string,
+          {
+            table: {
+              parameters: withFileStats(
+                (view.parameters ?? {}) as Record<string, string>,
+                measured,
+                alter.statsGenerated,
+              ),
+            },
+            version_id: view.version_id as string,
+          },
+        );
+      };
+      later().catch((err: unknown) =>
+        this.log.warn({ err, table: view.table_name }, 'recomputing the file statistics of a table failed'),
+      );
+    }
+    return view;
   }
 
   /**
@@ -637,6 +684,13 @@ export class TableService {
       );
     }
     const { format, definition } = this.definition(merged, target, to?.database ?? database);
+    const alter: AlterParams = alterParamsOf(body.alterParams);
+    if (body.stats)
+      definition.parameters = withFileStats(
+        (definition.parameters ?? {}) as Record<string, string>,
+        body.stats,
+        alter.statsGenerated,
+      );
     const location = (definition.storage_descriptor as StorageDescriptor).location;
     if (location && location !== (old.storage_descriptor as StorageDescriptor | undefined)?.location)
       await this.guard(caller, s.instanceId, location, trx);
@@ -666,6 +720,10 @@ export class TableService {
       }),
     );
     if (!ok) throw new ConcurrentChange(`table ${current} was changed concurrently; retry`);
+    // CASCADE: the partitions take the new columns in this transaction (Hive's ALTER TABLE ... CASCADE).
+    const columnsOf = (t: Partial<TableInput>) => JSON.stringify(t.storage_descriptor?.columns ?? []);
+    if (alter.cascade && columnsOf(merged) !== columnsOf(old as Partial<TableInput>))
+      await cascadePartitionColumns(trx, row.id, merged.storage_descriptor.columns, nowIso());
     // Checked under the row lock the update took, which constraint writes take too.
     const kept = new Set(
       [...merged.storage_descriptor.columns, ...(merged.partition_keys ?? [])].map((c) => c.column_name.toLowerCase()),
@@ -682,6 +740,7 @@ export class TableService {
     const renamed = target !== current || to !== undefined;
     await this.event(trx, where, renamed ? 'RENAME_TABLE' : 'ALTER_TABLE', target, caller, {
       object: view(after),
+      ...(body.alterParams ? { alter_params: body.alterParams } : {}),
       ...(renamed ? { old_name: current, ...(to ? { old_database: s.databaseName } : {}) } : {}),
     });
     return after;

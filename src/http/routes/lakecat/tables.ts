@@ -255,7 +255,9 @@ export function tableOperations(s: AppServices): Operation[] {
         table: UpdateTableInput,
         version_id: Type.Optional(Type.String({ maxLength: 64 })),
         is_async: Type.Optional(Type.Boolean()),
-        alter_params: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+        alter_params: Type.Optional(
+          Type.Record(Type.String({ maxLength: 255 }), Type.Union([Type.String({ maxLength: 255 }), Type.Boolean()])),
+        ),
       }),
       handler: ({ principal, params, body }) =>
         t.update(
@@ -265,7 +267,12 @@ export function tableOperations(s: AppServices): Operation[] {
           params.catalog_name,
           params.database_name,
           params.table_name,
-          { table: body.table as never, version_id: body.version_id },
+          {
+            table: body.table as never,
+            version_id: body.version_id,
+            alterParams: body.alter_params,
+            isAsync: body.is_async,
+          },
         ),
     }),
     operation({
