@@ -44,7 +44,9 @@ for (const backend of await backends()) {
     const tables = (db = 'sales') => `${cat()}/databases/${db}/tables`;
 
     before(async () => {
-      server = await startServer(backend, { env: { LAKEFORM_QPS_PER_STRIDE: '1000' } });
+      server = await startServer(backend, {
+        env: { LAKEFORM_QPS_PER_STRIDE: '1000', LAKEFORM_TABLE_VERSIONS_KEPT: '3' },
+      });
       ({ token, projectId: project } = await server.login());
       instance = await createRunningInstance(server, token, project, 'tables_inst');
       fs.mkdirSync(path.join(server.dataDir, 'warehouse', 'datalake'));
@@ -481,10 +483,16 @@ for (const backend of await backends()) {
       assert.deepEqual(r.json.parameters, { a: 'b' });
       assert.deepEqual(r.json.partition_keys, current.partition_keys, 'fields not sent are kept');
       assert.equal(r.json.version_id, '2');
-      assert.equal(
-        (await server.request('GET', `${tables()}/orders`, { token, query: { version_id: '1' } })).status,
-        404,
-      );
+      // The definition replaced is kept as version 1.
+      const v1 = await server.request('GET', `${tables()}/orders`, { token, query: { version_id: '1' } });
+      assert.equal(v1.status, 200, v1.text);
+      assert.equal(v1.json.version_id, '1');
+      assert.equal(v1.json.comments, current.comments);
+      assert.deepEqual(v1.json.parameters, current.parameters);
+      for (const missing of ['3', 'abc']) {
+        const r404 = await server.request('GET', `${tables()}/orders`, { token, query: { version_id: missing } });
+        assert.equal(r404.status, 404, r404.text);
+      }
       assert.equal(
         (await server.request('PUT', `${tables()}/orders`, { token, body: { table: { table_name: 't_a' } } })).status,
         409,
@@ -496,6 +504,60 @@ for (const backend of await backends()) {
       assert.equal(renamed.status, 200, renamed.text);
       assert.equal((await server.request('GET', `${tables()}/orders`, { token })).status, 404);
       assert.equal((await server.request('GET', `${tables()}/all_orders`, { token })).json.comments, 'changed');
+      // Versions survive a rename; the listing is newest first, the current one on top.
+      const listed = await server.request('GET', `${tables()}/all_orders/versions`, { token });
+      assert.equal(listed.status, 200, listed.text);
+      assert.deepEqual(
+        listed.json.table_versions.map((v: { version_id: string; is_current: boolean }) => [
+          v.version_id,
+          v.is_current,
+        ]),
+        [
+          ['3', true],
+          ['2', false],
+          ['1', false],
+        ],
+      );
+      assert.equal(listed.json.table_versions[1].table.table_name, 'orders');
+      assert.equal(listed.json.table_versions[1].table.comments, 'changed');
+    });
+
+    test('table versions: paged newest first, bounded by LAKEFORM_TABLE_VERSIONS_KEPT', async () => {
+      const made = await server.request('POST', tables('hr'), {
+        token,
+        body: {
+          table_name: 'versioned',
+          table_type: 'EXTERNAL_TABLE',
+          owner_type: 'USER',
+          storage_descriptor: { columns: [{ column_name: 'c0', column_type: 'int' }] },
+        },
+      });
+      assert.equal(made.status, 201, made.text);
+      const t = `${tables('hr')}/versioned`;
+      for (let i = 1; i <= 5; i++) {
+        const r = await server.request('PUT', t, {
+          token,
+          body: { table: { storage_descriptor: { columns: [{ column_name: `c${i}`, column_type: 'int' }] } } },
+        });
+        assert.equal(r.status, 200, r.text);
+      }
+      // The server keeps 3 replaced versions: 5, 4 and 3 (6 is current).
+      const seen: string[] = [];
+      let marker: string | undefined;
+      do {
+        const page = await server.request('GET', `${t}/versions`, { token, query: { limit: 2, marker } });
+        assert.equal(page.status, 200, page.text);
+        assert.ok(page.json.table_versions.length <= 2);
+        seen.push(...page.json.table_versions.map((v: { version_id: string }) => v.version_id));
+        marker = page.json.page_info.next_marker;
+      } while (marker);
+      assert.deepEqual(seen, ['6', '5', '4', '3']);
+      const v4 = await server.request('GET', t, { token, query: { version_id: '4' } });
+      assert.equal(v4.json.storage_descriptor.columns[0].column_name, 'c3', 'schema history from the versions');
+      assert.equal((await server.request('GET', t, { token, query: { version_id: '2' } })).status, 404);
+      const bad = await server.request('GET', `${t}/versions`, { token, query: { marker: 'x' } });
+      assert.equal(bad.status, 400, bad.text);
+      assert.equal((await server.request('DELETE', t, { token })).status, 200);
     });
 
     test("ShowTable answers from cache only while nothing changed: own writes at once, another process's within 50 ms", async () => {

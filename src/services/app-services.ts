@@ -147,7 +147,9 @@ export async function createServices(
   instances.addHooks({ provision: (instance) => catalogs.ensureDefaultCatalog(instance) });
   const serviceAuthorization = new ServiceAuthorizationService(store, agreementRules(config.agreementUrl));
   if (config.requireAgreement) instances.addHooks({ admit: (projectId) => serviceAuthorization.admit(projectId) });
-  const tables = new TableService(store, instances, storage, localWarehouse, log, policies, guard);
+  const tables = new TableService(store, instances, storage, localWarehouse, log, policies, guard, {
+    versionsKept: config.tableVersionsKept,
+  });
   const partitions = new PartitionService(store, tables, storage, localWarehouse, log);
   const functions = new FunctionService(store, instances, policies);
   const jobHandlers = {

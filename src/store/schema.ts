@@ -172,6 +172,14 @@ export interface FunctionRow {
   version: number;
 }
 
+export interface TableVersionRow {
+  table_id: string;
+  instance_id: string;
+  version: number;
+  snapshot: string;
+  replaced_at: string;
+}
+
 export interface TableRow {
   id: string;
   instance_id: string;
@@ -539,6 +547,7 @@ export interface Database {
   databases: DatabaseRow;
   functions: FunctionRow;
   tables: TableRow;
+  table_versions: TableVersionRow;
   datasets: DatasetRow;
   table_constraints: TableConstraintRow;
   metadata_events: MetadataEventRow;

@@ -12,6 +12,7 @@ import {
   deleteTableStatistics,
 } from '../../store/lakecat/statistics-repository.js';
 import * as repo from '../../store/lakecat/table-repository.js';
+import { findTableVersion, keepTableVersion, pageTableVersions } from '../../store/lakecat/table-version-repository.js';
 import type { DatabaseRow, TableRow } from '../../store/schema.js';
 import type { Store, Tx } from '../../store/store.js';
 import { isForeignKeyViolation, nowIso } from '../../store/store.js';
@@ -172,6 +173,8 @@ export class TableService {
     private readonly log: Logger,
     policies: PolicyService,
     private readonly guard: LocationGuard = allowAnyLocation,
+    /** versionsKept: the most replaced versions kept per table (0: none). */
+    private readonly settings: { versionsKept: number } = { versionsKept: 100 },
   ) {
     this.authz = new Authorizer(store, instances, policies);
   }
@@ -464,9 +467,22 @@ export class TableService {
       }
     }
     const row = await this.resolve(caller, projectId, instanceRef, catalogName, databaseName, name);
-    // Only the current version is kept: asking for another one finds nothing.
-    if (versionId !== undefined && versionId !== String(row.version))
-      throw notFound(`table ${row.name} has no version ${versionId}`, 'common.01000001');
+    if (versionId !== undefined && versionId !== String(row.version)) {
+      const kept = /^\d{1,15}$/.test(versionId)
+        ? await findTableVersion(this.store.db, row.instance_id, row.id, Number(versionId))
+        : undefined;
+      if (!kept) throw notFound(`table ${row.name} has no version ${versionId} (or it is no longer kept)`);
+      // Read as the table is now: a caller limited to some columns sees only those of the old version too.
+      return this.forCaller(
+        caller,
+        row.instance_id,
+        new RawJson(kept.snapshot),
+        row.catalog_name,
+        row.database_name,
+        row.name,
+        row,
+      );
+    }
     const json = new RawJson(JSON.stringify(view(row)));
     this.shown.set(row.id, {
       stamp: `${row.version}/${row.updated_at}/${row.catalog_name}/${row.database_name}/${row.name}`,
@@ -720,6 +736,18 @@ export class TableService {
       }),
     );
     if (!ok) throw new ConcurrentChange(`table ${current} was changed concurrently; retry`);
+    // The definition replaced stays readable as a version (ShowTable's version_id, ListTableVersions).
+    await keepTableVersion(
+      trx,
+      {
+        table_id: row.id,
+        instance_id: row.instance_id,
+        version: row.version,
+        snapshot: JSON.stringify(view(row)),
+        replaced_at: nowIso(),
+      },
+      this.settings.versionsKept,
+    );
     // CASCADE: the partitions take the new columns in this transaction (Hive's ALTER TABLE ... CASCADE).
     const columnsOf = (t: Partial<TableInput>) => JSON.stringify(t.storage_descriptor?.columns ?? []);
     if (alter.cascade && columnsOf(merged) !== columnsOf(old as Partial<TableInput>))
@@ -744,6 +772,60 @@ export class TableService {
       ...(renamed ? { old_name: current, ...(to ? { old_database: s.databaseName } : {}) } : {}),
     });
     return after;
+  }
+
+  /** The kept versions of a table, newest first; the marker is the last version_id of the previous page. */
+  async versions(
+    caller: Principal,
+    projectId: string,
+    instanceRef: string,
+    catalogName: string,
+    databaseName: string,
+    name: string,
+    q: { limit: number; marker?: string },
+  ) {
+    const row = await this.authorized(caller, 'table.versions', {
+      projectId,
+      instanceRef,
+      catalogName,
+      databaseName,
+      tableName: name,
+    });
+    if (q.marker !== undefined && !/^\d{1,15}$/.test(q.marker))
+      throw invalid(`marker ${q.marker} is not a version_id of this listing`);
+    // The first page starts with the current version; the kept ones follow, newest first.
+    const current =
+      q.marker === undefined ? [{ version: row.version, snapshot: JSON.stringify(view(row)), replaced_at: '' }] : [];
+    const rows = [
+      ...current,
+      ...(await pageTableVersions(
+        this.store.db,
+        row.instance_id,
+        row.id,
+        q.limit + 1 - current.length,
+        q.marker === undefined ? undefined : Number(q.marker),
+      )),
+    ];
+    const page = rows.slice(0, q.limit);
+    const last = page[page.length - 1];
+    const columnsOk = await this.readableColumns(caller, row);
+    return {
+      table_versions: page.map((v) => {
+        const t = JSON.parse(v.snapshot) as Record<string, unknown> & { storage_descriptor?: { columns?: Column[] } };
+        if (columnsOk !== 'all' && t.storage_descriptor?.columns)
+          t.storage_descriptor.columns = t.storage_descriptor.columns.filter((c) => columnsOk.has(c.column_name));
+        return {
+          version_id: String(v.version),
+          is_current: v.version === row.version,
+          ...(v.replaced_at ? { replaced_time: v.replaced_at } : {}),
+          table: t,
+        };
+      }),
+      page_info: {
+        current_count: page.length,
+        ...(rows.length > q.limit && last ? { next_marker: String(last.version) } : {}),
+      },
+    };
   }
 
   async delete(

@@ -19,6 +19,7 @@ import { migration as m0016 } from './0016-jobs.js';
 import * as m0017 from './0017-iceberg-idempotency.js';
 import { migration as m0018 } from './0018-iceberg-metrics.js';
 import { migration as m0019 } from './0019-job-run-cascade.js';
+import { migration as m0022 } from './0022-table-versions.js';
 
 /**
  * Versioned migrations, applied in name order on start. Never edit one that has shipped: add
@@ -45,6 +46,7 @@ export function migrationProvider(dialect: Dialect): MigrationProvider {
     '0017-iceberg-idempotency': m0017,
     '0018-iceberg-metrics': m0018(dialect),
     '0019-job-run-cascade': m0019,
+    '0022-table-versions': m0022,
   };
   return { getMigrations: async () => migrations };
 }

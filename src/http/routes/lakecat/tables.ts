@@ -275,6 +275,31 @@ export function tableOperations(s: AppServices): Operation[] {
           },
         ),
     }),
+    // Not in the reference: the versions a table keeps (what ShowTable's version_id reads), newest first.
+    operation({
+      name: 'ListTableVersions',
+      action: 'table.versions',
+      group: 'lakeform/Table',
+      method: 'GET',
+      path: `${base}/{table_name}/versions`,
+      status: 200,
+      params: TablePath,
+      rateLimited: true,
+      query: Type.Object({
+        limit: Type.Integer({ minimum: 1, maximum: 100, default: 20 }),
+        marker: Type.Optional(Type.String({ maxLength: 32 })),
+      }),
+      handler: ({ principal, params, query }) =>
+        t.versions(
+          principal,
+          params.project_id,
+          params.instance_id,
+          params.catalog_name,
+          params.database_name,
+          params.table_name,
+          { limit: query.limit, marker: query.marker || undefined },
+        ),
+    }),
     operation({
       // The SDKs call it DeleteAllTables; it truncates the one table in the path.
       name: 'DeleteAllTables',
