@@ -554,9 +554,12 @@ for (const backend of await backends()) {
       assert.deepEqual(seen, ['6', '5', '4', '3']);
       const v4 = await server.request('GET', t, { token, query: { version_id: '4' } });
       assert.equal(v4.json.storage_descriptor.columns[0].column_name, 'c3', 'schema history from the versions');
-      assert.equal((await server.request('GET', t, { token, query: { version_id: '2' } })).status, 404);
+      const gone = await server.request('GET', t, { token, query: { version_id: '2' } });
+      assert.equal(gone.status, 404);
+      assert.equal(gone.json.error_code, 'lakeformation.01000404', 'a missing object has a code of its own');
       const bad = await server.request('GET', `${t}/versions`, { token, query: { marker: 'x' } });
       assert.equal(bad.status, 400, bad.text);
+      assert.equal(bad.json.error_code, 'common.01000001');
       assert.equal((await server.request('DELETE', t, { token })).status, 200);
     });
 

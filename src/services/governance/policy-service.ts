@@ -417,7 +417,7 @@ export class PolicyService {
         errors.push(`${l.type === 'FUNC' ? 'function' : 'table'} ${c}.${d}.${o} does not exist`);
     }
     errors.push(...(await missingPrincipals(trx, caller.domainId, instanceId, input.principal_list)));
-    if (errors.length) throw notFound(`nothing was granted: ${errors.join('; ')}`, 'common.01000001');
+    if (errors.length) throw notFound(`nothing was granted: ${errors.join('; ')}`);
   }
 
   private principalOf(p: PrincipalRef): PrincipalRef {
