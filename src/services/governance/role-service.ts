@@ -18,7 +18,9 @@ export interface RoleRef {
 }
 
 /** Roles are LakeCat's own principals: they come from here, not from a directory. */
-export const ROLE_SOURCE = 'LOCAL';
+export { ROLE_SOURCE } from './principals.js';
+
+import { ROLE_SOURCE } from './principals.js';
 export const MAX_ROLE_NAMES = 100_000;
 
 const newId = () => randomBytes(16).toString('hex');
@@ -208,7 +210,7 @@ export class RoleService {
       if (r === from) return true;
       if (seen.has(r)) continue;
       seen.add(r);
-      queue.push(...(await repo.rolesOfMember(trx, instanceId, 'ROLE', r)));
+      queue.push(...(await repo.rolesOfMember(trx, instanceId, 'ROLE', r, ROLE_SOURCE)));
     }
     return false;
   }
@@ -355,7 +357,7 @@ export class RoleService {
     q: Paging & { pattern?: string },
   ) {
     const instanceId = await this.userScope(caller, projectId, instanceRef, userName, false);
-    return this.pageOfRoles({ instanceId, pattern: q.pattern, memberName: userName, memberType: 'USER' }, q);
+    return this.pageOfRoles({ instanceId, pattern: q.pattern, memberName: userName, memberType: 'USER', memberSource: 'IAM' }, q);
   }
 
   async grantRoles(
