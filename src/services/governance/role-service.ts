@@ -357,7 +357,10 @@ export class RoleService {
     q: Paging & { pattern?: string },
   ) {
     const instanceId = await this.userScope(caller, projectId, instanceRef, userName, false);
-    return this.pageOfRoles({ instanceId, pattern: q.pattern, memberName: userName, memberType: 'USER', memberSource: 'IAM' }, q);
+    return this.pageOfRoles(
+      { instanceId, pattern: q.pattern, memberName: userName, memberType: 'USER', memberSource: 'IAM' },
+      q,
+    );
   }
 
   async grantRoles(
