@@ -414,6 +414,17 @@ for (const backend of await backends()) {
         query: { table_name_pattern: 'orders', include_fields: 'table_type' },
       });
       assert.deepEqual(slim.json.tables, [{ table_name: 'orders', table_type: 'MANAGED_TABLE' }]);
+      // Up to 5,000 a page when only names are asked for; 1,000 otherwise.
+      const names5k = await server.request('GET', tables(), { token, query: { limit: 5000, include_fields: 'name' } });
+      assert.equal(names5k.status, 200, names5k.text);
+      assert.ok(names5k.json.tables.every((t: Record<string, unknown>) => Object.keys(t).join() === 'table_name'));
+      const whole5k = await server.request('GET', tables(), { token, query: { limit: 5000 } });
+      assert.equal(whole5k.status, 400, whole5k.text);
+      assert.match(whole5k.json.error_msg, /include_fields=name/);
+      assert.equal(
+        (await server.request('GET', tables(), { token, query: { limit: 5001, include_fields: 'name' } })).status,
+        400,
+      );
       const meta = await server.request('GET', `${cat()}/databases/tables`, {
         token,
         query: { database_name_pattern: '*', table_name_pattern: 's*|t_a' },

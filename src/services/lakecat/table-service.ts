@@ -974,6 +974,9 @@ export class TableService {
       includeFields?: string[];
     },
   ) {
+    // The reference: at most 1,000 tables a page, 5,000 when include_fields asks for the name only.
+    const namesOnly = q.includeFields?.length && q.includeFields.every((f) => f === 'name' || f === 'table_name');
+    if (q.limit > 1000 && !namesOnly) throw invalid('limit above 1000 needs include_fields=name (at most 5000)');
     const { s } = await this.databaseScope(caller, 'table.list', projectId, instanceRef, catalogName, databaseName);
     const parsed = q.filter ? parseFilter(q.filter) : undefined;
     const expression = parsed && q.filter ? typeTableFilter(q.filter, parsed) : undefined;

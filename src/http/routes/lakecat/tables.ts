@@ -136,6 +136,8 @@ export function tableOperations(s: AppServices): Operation[] {
         deleted: Type.Boolean({ default: false }),
         include_fields: Type.Optional(Type.String({ maxLength: 1024 })),
         ...Paging,
+        // Up to 5,000 when only names are asked for (checked by the service).
+        limit: Type.Integer({ minimum: 1, maximum: 5000, default: 100 }),
       }),
       response: Type.Object({ tables: Type.Array(Type.Record(Type.String(), Type.Unknown())), page_info: PageInfo }),
       handler: ({ principal, params, query }) =>
