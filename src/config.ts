@@ -41,6 +41,8 @@ export interface Config {
   alarmIntervalSeconds: number;
   /** How long an alarm webhook may take to answer. */
   alarmWebhookTimeoutSeconds: number;
+  /** The most replaced versions of a table kept (UpdateTable keeps the definition it replaces). */
+  tableVersionsKept: number;
   /** Days an Iceberg metrics report is kept. */
   icebergMetricsRetentionDays: number;
   /** The most Iceberg metrics reports kept per table (the newest). */
@@ -212,6 +214,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Conf
     storage: storageFrom(env),
     alarmIntervalSeconds: intFrom(env, 'LAKEFORM_ALARM_INTERVAL_SECONDS', 10, 1, 3600),
     alarmWebhookTimeoutSeconds: intFrom(env, 'LAKEFORM_ALARM_WEBHOOK_TIMEOUT_SECONDS', 5, 1, 60),
+    tableVersionsKept: intFrom(env, 'LAKEFORM_TABLE_VERSIONS_KEPT', 100, 0, 100_000),
     icebergMetricsRetentionDays: intFrom(env, 'LAKEFORM_ICEBERG_METRICS_RETENTION_DAYS', 7, 1, 3650),
     icebergMetricsMaxPerTable: intFrom(env, 'LAKEFORM_ICEBERG_METRICS_MAX_PER_TABLE', 1000, 1, 1_000_000),
     icebergPlanSyncFiles: intFrom(env, 'LAKEFORM_ICEBERG_PLAN_SYNC_FILES', 10_000, 0, 10_000_000),

@@ -282,7 +282,7 @@ for (const backend of await backends()) {
       // The catalog itself is invisible: listing or creating in it is as for a catalog that does not exist.
       const names = await server.request('GET', `${dbs()}/names`, { token: analyst.token });
       assert.equal(names.status, 404, names.text);
-      assert.deepEqual(names.json, { error_code: 'common.01000001', error_msg: 'catalog lake does not exist' });
+      assert.deepEqual(names.json, { error_code: 'lakeformation.01000404', error_msg: 'catalog lake does not exist' });
       assert.equal((await server.request('GET', `${dbs()}/hr`, { token: analyst.token })).status, 404);
       assert.equal(
         (await server.request('POST', dbs(), { token: analyst.token, body: { database_name: 'mine' } })).status,

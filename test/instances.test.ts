@@ -174,7 +174,7 @@ for (const backend of await backends()) {
         body: { name: 'whatever' },
       });
       assert.equal(ghost.status, 404);
-      assert.equal(ghost.json.error_code, 'common.01000001');
+      assert.equal(ghost.json.error_code, 'lakeformation.01000404');
     });
 
     test('set default moves the single default flag; setting it again changes nothing', async () => {

@@ -117,6 +117,14 @@ for (const backend of await backends()) {
         400,
         'names have 4 characters at least',
       );
+      // SMN notifications cannot reach the cloud's notification service from here: refused, not ignored.
+      const smn = discovery('smn_job', 'x', 'db');
+      const notified = await server.request('POST', base(), {
+        token,
+        body: { ...smn, parameter: { ...smn.parameter, smn_notify: true, smn_notify_topic: 'topic' } },
+      });
+      assert.equal(notified.status, 400, notified.text);
+      assert.match(notified.json.error_msg, /SMN/);
       const migration = {
         name: 'hms_import',
         type: 'METADATA_MIGRATION',

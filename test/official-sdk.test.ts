@@ -110,7 +110,7 @@ for (const backend of await backends()) {
       );
       assert.ok(err, 'the SDK raised');
       assert.equal(err.httpStatusCode, 404);
-      assert.equal(err.errorCode, 'common.01000001');
+      assert.equal(err.errorCode, 'lakeformation.01000404');
       assert.match(err.requestId ?? '', /^[0-9a-f]{32}$/);
       const wrong = client(
         new core.BasicCredentials().withAk(ak).withSk('x'.repeat(40)).withProjectId(admin.projectId),

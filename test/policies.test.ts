@@ -794,6 +794,61 @@ for (const backend of await backends()) {
       );
     });
 
+    test('role members keep their principal_source; directory members need no IAM user; checks match the source', async () => {
+      const ldap = (name: string) => ({ principal_name: name, principal_source: 'LDAP', principal_type: 'USER' });
+      assert.equal(
+        (await server.request('POST', `${base()}/roles`, { token, body: { role_name: 'dir_readers' } })).status,
+        201,
+      );
+      // nobody_in_iam exists only in the directory: recorded as given, no IAM lookup.
+      const added = await server.request('POST', `${base()}/roles/dir_readers/grant-principals`, {
+        token,
+        body: [ldap('dana'), ldap('nobody_in_iam'), { ...ldap('saml_sam'), principal_source: 'SAML' }],
+      });
+      assert.equal(added.status, 200, added.text);
+      const members = await server.request('GET', `${base()}/roles/dir_readers/principals`, { token });
+      assert.equal(members.status, 200, members.text);
+      const listed = JSON.stringify(members.json);
+      for (const [n, src] of [
+        ['dana', 'LDAP'],
+        ['nobody_in_iam', 'LDAP'],
+        ['saml_sam', 'SAML'],
+      ])
+        assert.match(
+          listed,
+          new RegExp(
+            `"principal_name":"${n}"[^}]*"principal_source":"${src}"|"principal_source":"${src}"[^}]*"principal_name":"${n}"`,
+          ),
+        );
+      assert.equal(
+        (
+          await grant({
+            principal_list: [role('dir_readers')],
+            resource: tableRes('order_lines'),
+            permissions: ['DROP'],
+          })
+        ).status,
+        200,
+      );
+      // LDAP user dana holds the role; IAM user dana (a different identity of the same name) does not.
+      assert.deepEqual(
+        await check(
+          { action: 'DROP', principal: [ldap('dana')], resource: onTable('order_lines') },
+          { action: 'DROP', principal: [user('dana')], resource: onTable('order_lines') },
+          { action: 'DROP', principal: [ldap('nobody_in_iam')], resource: onTable('order_lines') },
+        ),
+        [true, false, true],
+      );
+      const dana = (await server.login('dana', 'Pass-word-123')).token;
+      const drop = await server.request('DELETE', `${base()}/catalogs/pc/databases/sales/tables/order_lines`, {
+        token: dana,
+      });
+      assert.notEqual(drop.status, 200, 'the IAM user is not the LDAP member');
+      const roles = await server.request('GET', `${base()}/users/dana/roles`, { token });
+      assert.equal(roles.status, 200, roles.text);
+      assert.doesNotMatch(JSON.stringify(roles.json), /dir_readers/, "IAM dana's roles are her own");
+    });
+
     test('property: replaying the deltas from any earlier version gives the full policy set', async () => {
       const sync = (q: Record<string, string | number | boolean>) =>
         server.request('GET', `${base()}/policies/policy`, { token, query: q });

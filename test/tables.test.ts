@@ -44,7 +44,9 @@ for (const backend of await backends()) {
     const tables = (db = 'sales') => `${cat()}/databases/${db}/tables`;
 
     before(async () => {
-      server = await startServer(backend, { env: { LAKEFORM_QPS_PER_STRIDE: '1000' } });
+      server = await startServer(backend, {
+        env: { LAKEFORM_QPS_PER_STRIDE: '1000', LAKEFORM_TABLE_VERSIONS_KEPT: '3' },
+      });
       ({ token, projectId: project } = await server.login());
       instance = await createRunningInstance(server, token, project, 'tables_inst');
       fs.mkdirSync(path.join(server.dataDir, 'warehouse', 'datalake'));
@@ -212,11 +214,137 @@ for (const backend of await backends()) {
         },
       });
       assert.equal(i.status, 201, i.text);
-      assert.deepEqual(
-        (await server.request('GET', `${tables()}/events`, { token })).json.create_open_table_format_input,
-        iceberg,
-      );
       assert.equal(i.json.table_format, 'ICEBERG');
+      // A real Iceberg table: its first metadata file, pointed at, and loadable through the Iceberg endpoint.
+      const shown = (await server.request('GET', `${tables()}/events`, { token })).json;
+      const metadataLocation = shown.parameters.metadata_location as string;
+      assert.match(metadataLocation, /^obs:\/\/datalake\/events\/metadata\/00000-.*\.metadata\.json$/);
+      assert.equal(shown.create_open_table_format_input, undefined, 'the metadata file is the definition');
+      assert.ok(fs.existsSync(path.join(server.dataDir, 'warehouse', 'datalake', metadataLocation.slice(14))));
+      const loaded = await server.request('GET', `/iceberg/v1/${instance}~tc/namespaces/sales/tables/events`, {
+        headers: { Authorization: `Bearer ${token}` },
+      });
+      assert.equal(loaded.status, 200, loaded.text);
+      assert.equal(loaded.json['metadata-location'], metadataLocation);
+      const m = loaded.json.metadata;
+      assert.deepEqual(m.schemas[0].fields, [{ id: 1, name: 'id', required: true, type: 'long' }]);
+      assert.deepEqual(m.schemas[0]['identifier-field-ids'], [1]);
+      assert.deepEqual(m['partition-specs'][0].fields, [
+        { name: 'id_bucket', transform: 'bucket[16]', 'source-id': 1, 'field-id': 1000 },
+      ]);
+      // Nested types as JSON, a sort order, properties from parameters; columns derived from the schema.
+      const nested = await server.request('POST', tables(), {
+        token,
+        body: {
+          table_name: 'clicks',
+          table_type: 'EXTERNAL_TABLE',
+          table_format: 'ICEBERG',
+          owner_type: 'USER',
+          parameters: { 'write.format.default': 'orc' },
+          storage_descriptor: { columns: [] },
+          create_open_table_format_input: {
+            create_iceberg_table_input: {
+              schema: {
+                schema_id: 0,
+                type: 'struct',
+                identifier_field_ids: [],
+                fields: [
+                  { id: 1, name: 'at', required: false, type: 'TIMESTAMP' },
+                  {
+                    id: 2,
+                    name: 'tags',
+                    required: false,
+                    type: 'LIST',
+                    type_json: '{"type":"list","element-id":3,"element":"string","element-required":false}',
+                  },
+                ],
+              },
+              write_order: {
+                order_id: 1,
+                fields: [{ source_id: 1, transform: 'identity', direction: 'DESC', null_order: 'NULLS_LAST' }],
+              },
+            },
+          },
+        },
+      });
+      assert.equal(nested.status, 201, nested.text);
+      assert.deepEqual(nested.json.storage_descriptor.columns, [
+        { column_name: 'at', column_type: 'timestamp' },
+        { column_name: 'tags', column_type: 'array<string>' },
+      ]);
+      const nm = (
+        await server.request('GET', `/iceberg/v1/${instance}~tc/namespaces/sales/tables/clicks`, {
+          headers: { Authorization: `Bearer ${token}` },
+        })
+      ).json.metadata;
+      assert.equal(nm.properties['write.format.default'], 'orc');
+      assert.deepEqual(nm['sort-orders'][1] ?? nm['sort-orders'][0], {
+        'order-id': 1,
+        fields: [{ transform: 'identity', 'source-id': 1, direction: 'desc', 'null-order': 'nulls-last' }],
+      });
+      // The Iceberg rules apply as on the Iceberg endpoint; Lance has no writer here.
+      const refusals: [Record<string, unknown>, RegExp][] = [
+        [
+          {
+            create_iceberg_table_input: {
+              schema: { type: 'struct', fields: [{ id: 1, name: 'a', type: 'NOPE', required: false }] },
+            },
+          },
+          /NOPE|nope/,
+        ],
+        [
+          {
+            create_iceberg_table_input: {
+              schema: { type: 'struct', fields: [{ id: 1, name: 'a', type: 'DECIMAL', required: false }] },
+            },
+          },
+          /precision/,
+        ],
+        [
+          {
+            create_iceberg_table_input: {
+              schema: { type: 'struct', fields: [{ id: 1, name: 'a', type: 'INTEGER', required: false }] },
+              partition_spec: {
+                spec_id: 0,
+                fields: [{ field_id: 1000, name: 'p', source_id: 9, transform: 'identity' }],
+              },
+            },
+          },
+          /source-id 9/,
+        ],
+        [{ create_lance_table_input: { schema: { fields: [] } } }, /Lance/],
+      ];
+      for (const [open, why] of refusals) {
+        const r = await server.request('POST', tables(), {
+          token,
+          body: {
+            table_name: 'refused',
+            table_type: 'EXTERNAL_TABLE',
+            table_format: open.create_lance_table_input ? 'LANCE' : 'ICEBERG',
+            owner_type: 'USER',
+            storage_descriptor: { columns: [] },
+            create_open_table_format_input: open,
+          },
+        });
+        assert.equal(r.status, 400, r.text);
+        assert.match(r.json.error_msg, why);
+      }
+      const mismatch = await server.request('POST', tables(), {
+        token,
+        body: {
+          table_name: 'refused',
+          table_type: 'EXTERNAL_TABLE',
+          table_format: 'ICEBERG',
+          owner_type: 'USER',
+          storage_descriptor: { columns: [{ column_name: 'other', column_type: 'int' }] },
+          create_open_table_format_input: iceberg,
+        },
+      });
+      assert.equal(mismatch.status, 400, mismatch.text);
+      assert.match(mismatch.json.error_msg, /do not match the Iceberg schema/);
+      assert.equal((await server.request('GET', `${tables()}/refused`, { token })).status, 404);
+      // The listings of the tests below count the tables of this database.
+      assert.equal((await server.request('DELETE', `${tables()}/clicks`, { token })).status, 200);
     });
 
     test('names, by-name lookup, filtered keyset pages and table meta across databases', async () => {
@@ -286,6 +414,17 @@ for (const backend of await backends()) {
         query: { table_name_pattern: 'orders', include_fields: 'table_type' },
       });
       assert.deepEqual(slim.json.tables, [{ table_name: 'orders', table_type: 'MANAGED_TABLE' }]);
+      // Up to 5,000 a page when only names are asked for; 1,000 otherwise.
+      const names5k = await server.request('GET', tables(), { token, query: { limit: 5000, include_fields: 'name' } });
+      assert.equal(names5k.status, 200, names5k.text);
+      assert.ok(names5k.json.tables.every((t: Record<string, unknown>) => Object.keys(t).join() === 'table_name'));
+      const whole5k = await server.request('GET', tables(), { token, query: { limit: 5000 } });
+      assert.equal(whole5k.status, 400, whole5k.text);
+      assert.match(whole5k.json.error_msg, /include_fields=name/);
+      assert.equal(
+        (await server.request('GET', tables(), { token, query: { limit: 5001, include_fields: 'name' } })).status,
+        400,
+      );
       const meta = await server.request('GET', `${cat()}/databases/tables`, {
         token,
         query: { database_name_pattern: '*', table_name_pattern: 's*|t_a' },
@@ -355,10 +494,16 @@ for (const backend of await backends()) {
       assert.deepEqual(r.json.parameters, { a: 'b' });
       assert.deepEqual(r.json.partition_keys, current.partition_keys, 'fields not sent are kept');
       assert.equal(r.json.version_id, '2');
-      assert.equal(
-        (await server.request('GET', `${tables()}/orders`, { token, query: { version_id: '1' } })).status,
-        404,
-      );
+      // The definition replaced is kept as version 1.
+      const v1 = await server.request('GET', `${tables()}/orders`, { token, query: { version_id: '1' } });
+      assert.equal(v1.status, 200, v1.text);
+      assert.equal(v1.json.version_id, '1');
+      assert.equal(v1.json.comments, current.comments);
+      assert.deepEqual(v1.json.parameters, current.parameters);
+      for (const missing of ['3', 'abc']) {
+        const r404 = await server.request('GET', `${tables()}/orders`, { token, query: { version_id: missing } });
+        assert.equal(r404.status, 404, r404.text);
+      }
       assert.equal(
         (await server.request('PUT', `${tables()}/orders`, { token, body: { table: { table_name: 't_a' } } })).status,
         409,
@@ -370,6 +515,63 @@ for (const backend of await backends()) {
       assert.equal(renamed.status, 200, renamed.text);
       assert.equal((await server.request('GET', `${tables()}/orders`, { token })).status, 404);
       assert.equal((await server.request('GET', `${tables()}/all_orders`, { token })).json.comments, 'changed');
+      // Versions survive a rename; the listing is newest first, the current one on top.
+      const listed = await server.request('GET', `${tables()}/all_orders/versions`, { token });
+      assert.equal(listed.status, 200, listed.text);
+      assert.deepEqual(
+        listed.json.table_versions.map((v: { version_id: string; is_current: boolean }) => [
+          v.version_id,
+          v.is_current,
+        ]),
+        [
+          ['3', true],
+          ['2', false],
+          ['1', false],
+        ],
+      );
+      assert.equal(listed.json.table_versions[1].table.table_name, 'orders');
+      assert.equal(listed.json.table_versions[1].table.comments, 'changed');
+    });
+
+    test('table versions: paged newest first, bounded by LAKEFORM_TABLE_VERSIONS_KEPT', async () => {
+      const made = await server.request('POST', tables('hr'), {
+        token,
+        body: {
+          table_name: 'versioned',
+          table_type: 'EXTERNAL_TABLE',
+          owner_type: 'USER',
+          storage_descriptor: { columns: [{ column_name: 'c0', column_type: 'int' }] },
+        },
+      });
+      assert.equal(made.status, 201, made.text);
+      const t = `${tables('hr')}/versioned`;
+      for (let i = 1; i <= 5; i++) {
+        const r = await server.request('PUT', t, {
+          token,
+          body: { table: { storage_descriptor: { columns: [{ column_name: `c${i}`, column_type: 'int' }] } } },
+        });
+        assert.equal(r.status, 200, r.text);
+      }
+      // The server keeps 3 replaced versions: 5, 4 and 3 (6 is current).
+      const seen: string[] = [];
+      let marker: string | undefined;
+      do {
+        const page = await server.request('GET', `${t}/versions`, { token, query: { limit: 2, marker } });
+        assert.equal(page.status, 200, page.text);
+        assert.ok(page.json.table_versions.length <= 2);
+        seen.push(...page.json.table_versions.map((v: { version_id: string }) => v.version_id));
+        marker = page.json.page_info.next_marker;
+      } while (marker);
+      assert.deepEqual(seen, ['6', '5', '4', '3']);
+      const v4 = await server.request('GET', t, { token, query: { version_id: '4' } });
+      assert.equal(v4.json.storage_descriptor.columns[0].column_name, 'c3', 'schema history from the versions');
+      const gone = await server.request('GET', t, { token, query: { version_id: '2' } });
+      assert.equal(gone.status, 404);
+      assert.equal(gone.json.error_code, 'lakeformation.01000404', 'a missing object has a code of its own');
+      const bad = await server.request('GET', `${t}/versions`, { token, query: { marker: 'x' } });
+      assert.equal(bad.status, 400, bad.text);
+      assert.equal(bad.json.error_code, 'common.01000001');
+      assert.equal((await server.request('DELETE', t, { token })).status, 200);
     });
 
     test("ShowTable answers from cache only while nothing changed: own writes at once, another process's within 50 ms", async () => {
@@ -405,6 +607,90 @@ for (const backend of await backends()) {
       const codes = all.map((r) => r.status);
       assert.equal(codes.filter((c) => c === 200).length, 1, String(codes));
       assert.equal(codes.filter((c) => c === 409).length, 9, String(codes));
+    });
+
+    test('alter_params: CASCADE reaches the partitions, file statistics on request, is_async after the answer', async () => {
+      assert.equal(
+        (await server.request('POST', `${cat()}/databases`, { token, body: { database_name: 'altering' } })).status,
+        201,
+      );
+      const t = `${tables('altering')}/pt`;
+      const cols = [{ column_name: 'id', column_type: 'bigint' }];
+      const made = await server.request('POST', tables('altering'), {
+        token,
+        body: {
+          table_name: 'pt',
+          table_type: 'MANAGED_TABLE',
+          owner_type: 'USER',
+          partition_keys: [{ column_name: 'dt', column_type: 'string' }],
+          storage_descriptor: { columns: cols },
+        },
+      });
+      assert.equal(made.status, 201, made.text);
+      const add = await server.request('POST', `${t}/partitions/batch-create`, {
+        token,
+        body: {
+          partitions: ['a', 'b', 'c'].map((v) => ({ partition_values: [v], storage_descriptor: { columns: cols } })),
+        },
+      });
+      assert.equal(add.status, 201, add.text);
+      const partColumns = async () =>
+        (await server.request('GET', `${t}/partitions`, { token })).json.partitions.map(
+          (p: { storage_descriptor: { columns: { column_name: string }[] } }) =>
+            p.storage_descriptor.columns.map((c) => c.column_name).join(','),
+        );
+      const alter = (table: Record<string, unknown>, extra: Record<string, unknown> = {}) =>
+        server.request('PUT', t, { token, body: { table, ...extra } });
+      const withCols = (...names: string[]) => ({
+        storage_descriptor: { columns: names.map((n) => ({ column_name: n, column_type: 'bigint' })) },
+      });
+      assert.equal((await alter(withCols('id', 'x'))).status, 200);
+      assert.deepEqual(await partColumns(), ['id', 'id', 'id'], 'without CASCADE the partitions keep their columns');
+      const cascaded = await alter(withCols('id', 'x', 'y'), { alter_params: { CASCADE: 'true' } });
+      assert.equal(cascaded.status, 200, cascaded.text);
+      assert.deepEqual(await partColumns(), ['id,x,y', 'id,x,y', 'id,x,y']);
+      // File statistics: recomputed only when DO_NOT_UPDATE_STATS is false; hidden files do not count.
+      const m = /^obs:\/\/([^/]+)\/(.*)$/.exec(made.json.storage_descriptor.location) as RegExpExecArray;
+      const dir = path.join(server.dataDir, 'warehouse', m[1] as string, m[2] as string);
+      fs.mkdirSync(path.join(dir, 'dt=a'), { recursive: true });
+      fs.writeFileSync(path.join(dir, 'dt=a', 'f1.parquet'), 'x'.repeat(10));
+      fs.writeFileSync(path.join(dir, 'dt=a', 'f2.parquet'), 'x'.repeat(5));
+      fs.writeFileSync(path.join(dir, '_SUCCESS'), '');
+      const counted = await alter(
+        { comments: 'c1' },
+        { alter_params: { DO_NOT_UPDATE_STATS: 'false', STATS_GENERATED: 'TASK' } },
+      );
+      assert.equal(counted.status, 200, counted.text);
+      assert.equal(counted.json.parameters.numFiles, '2');
+      assert.equal(counted.json.parameters.totalSize, '15');
+      assert.deepEqual(JSON.parse(counted.json.parameters.COLUMN_STATS_ACCURATE), { BASIC_STATS: 'true' });
+      fs.writeFileSync(path.join(dir, 'dt=a', 'f3.parquet'), 'x');
+      const kept = await alter({ comments: 'c2' }, { alter_params: { DO_NOT_UPDATE_STATS: 'true' } });
+      assert.equal(kept.json.parameters.numFiles, '2', 'DO_NOT_UPDATE_STATS true keeps them');
+      const byUser = await alter(
+        { comments: 'c3' },
+        { alter_params: { DO_NOT_UPDATE_STATS: false, STATS_GENERATED: 'UNSET' } },
+      );
+      assert.equal(byUser.json.parameters.numFiles, '3');
+      assert.equal(byUser.json.parameters.COLUMN_STATS_ACCURATE, undefined, 'not from a task: not marked accurate');
+      // is_async: the change is answered at once; the files are counted after the answer.
+      fs.writeFileSync(path.join(dir, 'dt=a', 'f4.parquet'), 'x');
+      const later = await alter({ comments: 'c4' }, { is_async: true, alter_params: { DO_NOT_UPDATE_STATS: 'false' } });
+      assert.equal(later.status, 200, later.text);
+      assert.equal(later.json.parameters.numFiles, '3');
+      let seen = '';
+      for (let i = 0; i < 100 && seen !== '4'; i++) {
+        seen = (await server.request('GET', t, { token })).json.parameters.numFiles;
+        if (seen !== '4') await new Promise((r) => setTimeout(r, 20));
+      }
+      assert.equal(seen, '4');
+      for (const bad of [{ FOO: '1' }, { CASCADE: 'maybe' }, { STATS_GENERATED: 'ME' }]) {
+        const r = await alter({ comments: 'bad' }, { alter_params: bad });
+        assert.equal(r.status, 400, `${JSON.stringify(bad)}: ${r.text}`);
+      }
+      assert.equal((await server.request('GET', t, { token })).json.comments, 'c4', 'a refused alter changes nothing');
+      // The drop test below counts the catalog's tables.
+      assert.equal((await server.request('DELETE', t, { token })).status, 200);
     });
 
     test("truncate empties a managed table's files and keeps the table; other types are refused", async () => {

@@ -20,13 +20,17 @@ const STATUS: Record<ErrorKind, number> = {
   unsupported: 501,
 };
 
+/** The code of every 404 for a missing object (an instance, catalog, table, role, job...). */
+export const NOT_FOUND_CODE = 'lakeformation.01000404';
+
 // Codes the reference uses for each class of failure (common.* for the service, APIG.* for the gateway).
 const DEFAULT_CODE: Record<ErrorKind, string> = {
   invalid: 'common.01000001',
   unauthenticated: 'APIG.0301',
   forbidden: 'common.01000003',
-  // The reference's 404 examples carry the 400 code, common.01000001: the reference wins (issue 19).
-  not_found: 'common.01000001',
+  // A missing object has a code of its own (issue 19), in the lakeformation.* family of the reference's
+  // ErrorMessage example; a route that does not exist at all is common.01000404 (see app.ts).
+  not_found: NOT_FOUND_CODE,
   conflict: 'common.01000009',
   quota_exceeded: 'common.01000429',
   rate_limited: 'APIG.0308',

@@ -165,7 +165,9 @@ export async function createServices(
   instances.addHooks({ provision: (instance) => catalogs.ensureDefaultCatalog(instance) });
   const serviceAuthorization = new ServiceAuthorizationService(store, agreementRules(config.agreementUrl));
   if (config.requireAgreement) instances.addHooks({ admit: (projectId) => serviceAuthorization.admit(projectId) });
-  const tables = new TableService(store, instances, storage, localWarehouse, log, policies, recycleBin, guard);
+  const tables = new TableService(store, instances, storage, localWarehouse, log, policies, recycleBin, guard, {
+    versionsKept: config.tableVersionsKept,
+  });
   const partitions = new PartitionService(store, tables, storage, localWarehouse, log);
   const functions = new FunctionService(store, instances, policies);
   const jobHandlers = {
@@ -198,6 +200,7 @@ export async function createServices(
   );
   jobs = new JobService(store, instances, box, jobRunner);
   const iceberg = new IcebergCatalog(instances, catalogs, databases, tables, storage, localWarehouse, guard);
+  tables.wireOpenFormats(iceberg.tables);
   const credentials = new CredentialService(
     store,
     instances,

@@ -19,6 +19,8 @@ export interface SqlDialect {
   lockRow(q: Db, table: LockableTable, id: string): Promise<void>;
   /** The text at a path of object keys inside a JSON document held in a text column. */
   jsonText(column: string, keys: readonly string[]): RawBuilder<unknown>;
+  /** A JSON document (text column) with the value at a path of object keys replaced by a JSON text. */
+  jsonSet(column: string, keys: readonly string[], json: string): RawBuilder<string>;
   /** Text that compares and orders by code point, as SQLite does by default. */
   bytewise(text: RawBuilder<unknown>): RawBuilder<unknown>;
   /** Refreshes the planner's statistics of these tables; SQLite plans from pinned statistics. */
@@ -29,6 +31,8 @@ const sqlite: SqlDialect = {
   name: 'sqlite',
   lockRow: async () => {},
   jsonText: (column, keys) => sql`json_extract(${sql.ref(column)}, ${`$${keys.map((k) => `."${k}"`).join('')}`})`,
+  jsonSet: (column, keys, json) =>
+    sql<string>`json_set(${sql.ref(column)}, ${`$${keys.map((k) => `."${k}"`).join('')}`}, json(${json}))`,
   bytewise: (text) => text,
   analyze: async () => {},
 };
@@ -42,6 +46,8 @@ const postgres: SqlDialect = {
     const path = keys.slice(0, -1).reduce((acc, k) => sql`${acc} -> ${k}`, sql`${sql.ref(column)}::jsonb`);
     return sql`(${path} ->> ${keys[keys.length - 1]})`;
   },
+  jsonSet: (column, keys, json) =>
+    sql<string>`jsonb_set(${sql.ref(column)}::jsonb, ${`{${keys.join(',')}}`}, ${json}::jsonb)::text`,
   bytewise: (text) => sql`(${text} COLLATE "C")`,
   analyze: async (q, tables) => {
     await sql`ANALYZE ${sql.join(tables.map((t) => sql.table(t)))}`.execute(q);

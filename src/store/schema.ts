@@ -172,6 +172,14 @@ export interface FunctionRow {
   version: number;
 }
 
+export interface TableVersionRow {
+  table_id: string;
+  instance_id: string;
+  version: number;
+  snapshot: string;
+  replaced_at: string;
+}
+
 export interface TableRow {
   id: string;
   instance_id: string;
@@ -601,6 +609,7 @@ export interface Database {
   recycle_bin: RecycleBinRow;
   recycle_bin_grants: RecycleBinGrantRow;
   recycle_bin_settings: RecycleBinSettingRow;
+  table_versions: TableVersionRow;
   datasets: DatasetRow;
   table_constraints: TableConstraintRow;
   metadata_events: MetadataEventRow;

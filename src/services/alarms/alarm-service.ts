@@ -62,7 +62,7 @@ export class AlarmService {
 
   private async rule(q: Db, instance: InstanceRow, id: string): Promise<AlarmRuleRow> {
     const row = await rules.findRule(q, instance.project_id, instance.id, id);
-    if (!row) throw notFound(`alarm rule ${id} does not exist`, 'common.01000001');
+    if (!row) throw notFound(`alarm rule ${id} does not exist`);
     return row;
   }
 
@@ -173,7 +173,7 @@ export class AlarmService {
     await this.store.transaction(async (trx) => {
       const current = await this.rule(trx, instance, id);
       if (!(await rules.deleteRule(trx, instance.project_id, instance.id, id)))
-        throw notFound(`alarm rule ${id} does not exist`, 'common.01000001');
+        throw notFound(`alarm rule ${id} does not exist`);
       await records.resolveOfRule(trx, id, nowIso(), 'RULE_DELETED');
       await this.audit(trx, caller, instance, 'DELETE_ALARM_RULE', current);
     });
@@ -212,7 +212,7 @@ export class AlarmService {
   async showRecord(caller: Principal, projectId: string, instanceRef: string, id: string) {
     const instance = await this.admin(caller, projectId, instanceRef);
     const row = await records.findRecord(this.store.db, instance.project_id, instance.id, id);
-    if (!row) throw notFound(`alarm record ${id} does not exist`, 'common.01000001');
+    if (!row) throw notFound(`alarm record ${id} does not exist`);
     return recordView(row);
   }
 
@@ -225,7 +225,7 @@ export class AlarmService {
     return this.store.transaction(async (trx) => {
       const load = async () => {
         const row = await records.findRecord(trx, instance.project_id, instance.id, id);
-        if (!row) throw notFound(`alarm record ${id} does not exist`, 'common.01000001');
+        if (!row) throw notFound(`alarm record ${id} does not exist`);
         if (row.status === 'RESOLVED')
           throw conflict(
             `alarm record ${id} is already resolved (${row.resolve_reason ?? 'CONDITION_CLEARED'}); there is nothing to acknowledge`,

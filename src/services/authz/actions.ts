@@ -76,6 +76,8 @@ export const ACTIONS = {
   'table.list': within('database'),
   'table.search': within('catalog'),
   'table.show': see('table'),
+  // The kept versions of a table (a lakeform extension): what ShowTable with version_id shows.
+  'table.versions': see('table'),
   'table.alter': priv('table', 'ALTER'),
   'table.drop': priv('table', 'DROP'),
   // A dropped table is restored by whoever could drop tables of its database (the table itself is gone).

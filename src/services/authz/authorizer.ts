@@ -78,11 +78,11 @@ export type TargetOf<A extends ActionName> =
 export type RefOf<A extends ActionName> = Extract<ObjectRef, { kind: TargetOf<A> }>;
 export type Resolved<A extends ActionName> = ScopeOf[TargetOf<A>];
 
-const missingCatalog = (name: string) => notFound(`catalog ${name} does not exist`, 'common.01000001');
+const missingCatalog = (name: string) => notFound(`catalog ${name} does not exist`);
 const missingDatabase = (name: string, catalog: string) =>
-  notFound(`database ${name} does not exist in catalog ${catalog}`, 'common.01000001');
+  notFound(`database ${name} does not exist in catalog ${catalog}`);
 const missingObject = (kind: string, name: string, database: string) =>
-  notFound(`${kind} ${name} does not exist in database ${database}`, 'common.01000001');
+  notFound(`${kind} ${name} does not exist in database ${database}`);
 
 /** The 403 of a visible object without the privilege, naming it. */
 function refusal(req: Requirement, o: ObjectFacts, privilege: string): Error {
@@ -383,9 +383,7 @@ export class Authorizer {
       known && req.kind !== 'create' && req.kind !== 'privilege' ? known : decide(req, caller, o, grants);
     if (decision.allowed) return decision;
     if (!decision.visible)
-      throw (
-        missing ?? (() => notFound(`${o.kind} ${o.name ?? o.database ?? o.catalog} does not exist`, 'common.01000001'))
-      )();
+      throw (missing ?? (() => notFound(`${o.kind} ${o.name ?? o.database ?? o.catalog} does not exist`)))();
     throw refusal(req, o, decision.missing ?? 'a privilege');
   }
 }

@@ -164,7 +164,7 @@ export class AccessService {
     const instance = await this.instance(caller, projectId, instanceRef, false);
     await repo.settleAccessClients(this.store.db, instance.id, isoNow(this.clock));
     const row = await repo.findAccessClient(this.store.db, instance.id, id);
-    if (!row) throw notFound(`access client ${id} does not exist`, 'common.01000001');
+    if (!row) throw notFound(`access client ${id} does not exist`);
     return view(row);
   }
 
@@ -173,13 +173,13 @@ export class AccessService {
     const ok = await unlessDuplicate(`an access client named ${name} already exists`, () =>
       this.store.transaction((trx) => repo.renameAccessClient(trx, instance.id, id, name)),
     );
-    if (!ok) throw notFound(`access client ${id} does not exist`, 'common.01000001');
+    if (!ok) throw notFound(`access client ${id} does not exist`);
     return this.show(caller, projectId, instanceRef, id);
   }
 
   async delete(caller: Principal, projectId: string, instanceRef: string, id: string): Promise<void> {
     const instance = await this.instance(caller, projectId, instanceRef, true);
     if (!(await repo.deleteAccessClient(this.store.db, instance.id, id)))
-      throw notFound(`access client ${id} does not exist`, 'common.01000001');
+      throw notFound(`access client ${id} does not exist`);
   }
 }

@@ -37,14 +37,14 @@ export class AgencyService {
 
   async show(caller: Principal, type: string): Promise<{ agency_type: string }> {
     const row = await repo.findAgency(this.store.db, caller.domainId, type);
-    if (!row) throw notFound(`no agency of type ${type} exists; CreateAgency makes one`, 'common.01000001');
+    if (!row) throw notFound(`no agency of type ${type} exists; CreateAgency makes one`);
     return { agency_type: row.agency_type };
   }
 
   async delete(caller: Principal, type: string): Promise<void> {
     if (!caller.isAdmin) throw forbidden('deleting an agency needs an administrator of the account');
     if (!(await repo.deleteAgency(this.store.db, caller.domainId, type)))
-      throw notFound(`no agency of type ${type} exists`, 'common.01000001');
+      throw notFound(`no agency of type ${type} exists`);
   }
 
   /**

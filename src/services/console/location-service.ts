@@ -73,10 +73,7 @@ export class LocationService {
     for (const l of clean) {
       const parsed = parseLocation(l);
       if (parsed && parsed.scheme !== 'file' && !(await this.storage.bucketExists(parsed.bucket))) {
-        throw notFound(
-          `bucket ${parsed.bucket} of location ${l} does not exist in the object storage`,
-          'common.01000001',
-        );
+        throw notFound(`bucket ${parsed.bucket} of location ${l} does not exist in the object storage`);
       }
     }
     const now = nowIso();
@@ -106,8 +103,7 @@ export class LocationService {
       for (const l of clean) {
         const user = await repo.objectUnder(trx, caller.domainId, l);
         if (user) throw conflict(`location ${l} is used by ${user}: move or drop it first`);
-        if (!(await repo.deleteLocation(trx, caller.domainId, l)))
-          throw notFound(`location ${l} is not authorized`, 'common.01000001');
+        if (!(await repo.deleteLocation(trx, caller.domainId, l))) throw notFound(`location ${l} is not authorized`);
       }
     });
     return { locations: clean };

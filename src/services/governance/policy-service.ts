@@ -13,7 +13,7 @@ import { forbidden, invalid, notFound } from '../errors.js';
 import type { Principal } from '../iam/principal.js';
 import type { InstanceService } from '../instances/instance-service.js';
 import { keysetPage, type Paging } from '../paging.js';
-import { missingPrincipals, type PrincipalRef } from './principals.js';
+import { missingPrincipals, type PrincipalRef, ROLE_SOURCE } from './principals.js';
 
 export interface ColumnSpec {
   column_name: string[];
@@ -418,7 +418,7 @@ export class PolicyService {
         errors.push(`${l.type === 'FUNC' ? 'function' : 'table'} ${c}.${d}.${o} does not exist`);
     }
     errors.push(...(await missingPrincipals(trx, caller.domainId, instanceId, input.principal_list)));
-    if (errors.length) throw notFound(`nothing was granted: ${errors.join('; ')}`, 'common.01000001');
+    if (errors.length) throw notFound(`nothing was granted: ${errors.join('; ')}`);
   }
 
   private principalOf(p: PrincipalRef): PrincipalRef {
@@ -839,20 +839,23 @@ export class PolicyService {
   /** Every principal whose grants reach the given one: itself, its IAM groups (for an IAM user), and the roles holding any of them, transitively. */
   private async expand(db: Db, caller: Principal, instanceId: string, p: PrincipalRef): Promise<repo.PrincipalKey[]> {
     const found = new Map<string, repo.PrincipalKey>();
-    const add = (type: string, name: string) => found.set(`${type}/${name}`, { type, name });
-    const name = p.principal_type === 'ROLE' ? p.principal_name.toLowerCase() : p.principal_name;
-    add(p.principal_type, name);
+    const add = (type: string, name: string, source: string) =>
+      found.set(`${type}/${source}/${name}`, { type, name, source });
+    const role = p.principal_type === 'ROLE';
+    const name = role ? p.principal_name.toLowerCase() : p.principal_name;
+    add(p.principal_type, name, role ? ROLE_SOURCE : p.principal_source);
+    // Only an IAM user has IAM groups; a directory's user is known by its name alone.
     if (p.principal_type === 'USER' && p.principal_source === 'IAM') {
       const user = await findUserByName(db, caller.domainId, name);
-      if (user) for (const g of await listUserGroups(db, user.id)) add('GROUP', g.name);
+      if (user) for (const g of await listUserGroups(db, user.id)) add('GROUP', g.name, 'IAM');
     }
     const queue = [...found.values()];
     while (queue.length) {
       const m = queue.shift() as repo.PrincipalKey;
-      for (const role of await rolesOfMember(db, instanceId, m.type, m.name)) {
-        if (found.has(`ROLE/${role}`)) continue;
-        add('ROLE', role);
-        queue.push({ type: 'ROLE', name: role });
+      for (const r of await rolesOfMember(db, instanceId, m.type, m.name, m.source)) {
+        if (found.has(`ROLE/${ROLE_SOURCE}/${r}`)) continue;
+        add('ROLE', r, ROLE_SOURCE);
+        queue.push({ type: 'ROLE', name: r, source: ROLE_SOURCE });
       }
     }
     return [...found.values()];
@@ -872,7 +875,7 @@ export class PolicyService {
   ): Promise<CheckAnswer> {
     const keys = new Map<string, repo.PrincipalKey>();
     for (const p of r.principal)
-      for (const k of await this.expand(db, caller, instanceId, p)) keys.set(`${k.type}/${k.name}`, k);
+      for (const k of await this.expand(db, caller, instanceId, p)) keys.set(`${k.type}/${k.source}/${k.name}`, k);
     const policies = (await repo.policiesOf(db, instanceId, [...keys.values()])).filter((p) => covers(p, r.resource));
     const why = (ps: repo.StoredPolicy[]) => (explain ? { deciding_policies: ps.map(decidingView) } : {});
     const denied = policies.find((p) => p.effect === 0 && includes(JSON.parse(p.permissions) as string[], r.action));

@@ -2,6 +2,9 @@ import { findRole } from '../../store/governance/role-repository.js';
 import { findGroupByName, findUserByName } from '../../store/iam/users-repository.js';
 import type { Db } from '../../store/store.js';
 
+/** The source of a role as a grantee or member: roles are the instance's own. */
+export const ROLE_SOURCE = 'LOCAL';
+
 /** A grantee or role member: an IAM user or group, a user or group of an external directory, or a role. */
 export interface PrincipalRef {
   principal_name: string;

@@ -18,7 +18,9 @@ export interface RoleRef {
 }
 
 /** Roles are LakeCat's own principals: they come from here, not from a directory. */
-export const ROLE_SOURCE = 'LOCAL';
+export { ROLE_SOURCE } from './principals.js';
+
+import { ROLE_SOURCE } from './principals.js';
 export const MAX_ROLE_NAMES = 100_000;
 
 const newId = () => randomBytes(16).toString('hex');
@@ -76,7 +78,7 @@ export class RoleService {
 
   private async role(q: Db, instanceId: string, name: string): Promise<RoleRow> {
     const r = await repo.findRole(q, instanceId, name.toLowerCase());
-    if (!r) throw notFound(`role ${name.toLowerCase()} does not exist`, 'common.01000001');
+    if (!r) throw notFound(`role ${name.toLowerCase()} does not exist`);
     return r;
   }
 
@@ -151,7 +153,7 @@ export class RoleService {
       await this.audit(trx, caller, projectId, instanceId, 'DELETE_ROLE', `role ${name.toLowerCase()}`);
       return true;
     });
-    if (!gone) throw notFound(`role ${name.toLowerCase()} does not exist`, 'common.01000001');
+    if (!gone) throw notFound(`role ${name.toLowerCase()} does not exist`);
   }
 
   async list(caller: Principal, projectId: string, instanceRef: string, q: Paging & { pattern?: string }) {
@@ -196,7 +198,7 @@ export class RoleService {
         errors.push(`role ${member} would contain role ${roleName}, which contains it: roles may not form a cycle`);
       }
     }
-    if (errors.length) throw notFound(`no principal was changed: ${errors.join('; ')}`, 'common.01000001');
+    if (errors.length) throw notFound(`no principal was changed: ${errors.join('; ')}`);
   }
 
   /** Whether `target` is `from` or a role that (transitively) holds `from` among its members. */
@@ -208,7 +210,7 @@ export class RoleService {
       if (r === from) return true;
       if (seen.has(r)) continue;
       seen.add(r);
-      queue.push(...(await repo.rolesOfMember(trx, instanceId, 'ROLE', r)));
+      queue.push(...(await repo.rolesOfMember(trx, instanceId, 'ROLE', r, ROLE_SOURCE)));
     }
     return false;
   }
@@ -331,7 +333,7 @@ export class RoleService {
       );
     }
     if (!(await findUserByName(this.store.db, caller.domainId, userName)))
-      throw notFound(`IAM user ${userName} does not exist`, 'common.01000001');
+      throw notFound(`IAM user ${userName} does not exist`);
     return instance.id;
   }
 
@@ -339,8 +341,7 @@ export class RoleService {
     const names = [...new Set(refs.map((r) => r.role_name.toLowerCase()))];
     const found = await repo.findRolesByName(trx, instanceId, names);
     const missing = names.filter((n) => !found.some((r) => r.name === n));
-    if (missing.length)
-      throw notFound(`no role was changed: role ${missing.join(', ')} does not exist`, 'common.01000001');
+    if (missing.length) throw notFound(`no role was changed: role ${missing.join(', ')} does not exist`);
     return found;
   }
 
@@ -356,7 +357,10 @@ export class RoleService {
     q: Paging & { pattern?: string },
   ) {
     const instanceId = await this.userScope(caller, projectId, instanceRef, userName, false);
-    return this.pageOfRoles({ instanceId, pattern: q.pattern, memberName: userName, memberType: 'USER' }, q);
+    return this.pageOfRoles(
+      { instanceId, pattern: q.pattern, memberName: userName, memberType: 'USER', memberSource: 'IAM' },
+      q,
+    );
   }
 
   async grantRoles(

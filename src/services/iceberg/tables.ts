@@ -5,9 +5,10 @@ import { createHash, randomUUID } from 'node:crypto';
 import { ServiceError } from '../errors.js';
 import { deleteLocationData } from '../lakecat/data-files.js';
 import type { LocationGuard } from '../lakecat/names.js';
-import { type TableService, VIEW_TYPES } from '../lakecat/table-service.js';
+import { type TableInput, type TableService, VIEW_TYPES } from '../lakecat/table-service.js';
 import { badRequest, exists, missing, named } from './errors.js';
 import type { Recorder } from './idempotency.js';
+import { icebergCreateRequest } from './lakecat-input.js';
 import type { MetadataFiles } from './metadata-files.js';
 import { checkMetadata } from './metadata-rules.js';
 import {
@@ -202,6 +203,51 @@ export class IcebergTables {
       throw err;
     }
     return answer;
+  }
+
+  /**
+   * LakeCat's CreateTable with a `create_iceberg_table_input`: the same table an Iceberg create
+   * makes (first metadata file, metadata_location), with the LakeCat fields the caller gave
+   * (type, owner, comments). Its parameters are the Iceberg properties; its columns come from
+   * the schema, so columns given must match it, and partitions are the spec's, not Hive keys.
+   */
+  async createFromLakeCat(p: Caller, w: Warehouse, database: string, input: TableInput) {
+    const { create_open_table_format_input: open, partition_keys: keys, ...rest } = input;
+    if (VIEW_TYPES.has(input.table_type)) throw badRequest(`a ${input.table_type} cannot be an Iceberg table`);
+    if (keys?.length)
+      throw badRequest(
+        'an Iceberg table is partitioned by create_iceberg_table_input.partition_spec, not partition_keys',
+      );
+    const request = icebergCreateRequest(open?.create_iceberg_table_input, input.parameters);
+    const db = await this.namespaces.namespace(p, w, levelsOf(database));
+    const given = input.storage_descriptor.location?.replace(/\/+$/, '');
+    const location = given || `${db.location}/${input.table_name.toLowerCase()}`;
+    const metadata = newTableMetadata(request, location) as unknown as TableMetadata;
+    checkMetadata(metadata);
+    const columns = hiveColumns(metadata.schemas[0] as never);
+    const shape = (c: { column_name: string; column_type: string }[]) =>
+      c.map((x) => `${x.column_name.toLowerCase()} ${x.column_type.replace(/\s+/g, '').toLowerCase()}`).join(', ');
+    if (input.storage_descriptor.columns.length && shape(input.storage_descriptor.columns) !== shape(columns))
+      throw badRequest(
+        `storage_descriptor.columns (${shape(input.storage_descriptor.columns)}) do not match the Iceberg schema ` +
+          `(${shape(columns)}): leave them empty or give the schema's`,
+      );
+    const metadataLocation = `${location}/metadata/00000-${randomUUID()}.metadata.json`;
+    this.files.coordinates(metadataLocation);
+    await assertTablePaths(this.guard, p, w.instanceId, this.files.localWarehouse, metadata);
+    await this.files.writeMetadata(metadataLocation, metadata);
+    try {
+      const made = this.definition(input.table_name, metadata, metadataLocation);
+      return await this.tables.create(p, p.projectId, w.instanceId, w.catalog, database, {
+        ...rest,
+        table_format: 'ICEBERG',
+        storage_descriptor: { ...input.storage_descriptor, columns, ...(given ? { location: given } : {}) },
+        parameters: made.parameters,
+      });
+    } catch (err) {
+      await this.files.removeFile(metadataLocation);
+      throw err;
+    }
   }
 
   async loadTable(

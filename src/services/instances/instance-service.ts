@@ -143,7 +143,7 @@ export class InstanceService {
 
   private async load(projectId: string, instanceId: string): Promise<repo.InstanceAggregate> {
     const a = await repo.findInstance(this.store.db, projectId, instanceId);
-    if (!a) throw notFound(`instance ${instanceId} does not exist`, 'common.01000001');
+    if (!a) throw notFound(`instance ${instanceId} does not exist`);
     return a;
   }
 
@@ -228,7 +228,7 @@ export class InstanceService {
    */
   async show(_caller: Principal, projectId: string, instanceId: string): Promise<InstanceView> {
     const version = await repo.findInstanceVersion(this.store.db, projectId, instanceId);
-    if (version === undefined) throw notFound(`instance ${instanceId} does not exist`, 'common.01000001');
+    if (version === undefined) throw notFound(`instance ${instanceId} does not exist`);
     const hit = this.viewCache.get(instanceId);
     if (hit && hit.version === version && hit.projectId === projectId) return hit.view;
     const a = await this.load(projectId, instanceId);
@@ -252,7 +252,7 @@ export class InstanceService {
       () =>
         this.store.transaction(async (trx) => {
           const row = await repo.findInstanceRow(trx, projectId, instanceId);
-          if (!row) throw notFound(`instance ${instanceId} does not exist`, 'common.01000001');
+          if (!row) throw notFound(`instance ${instanceId} does not exist`);
           rule(row);
           if (!(await apply(trx, row, now))) throw conflict(`instance ${instanceId} was changed concurrently; retry`);
           // Read back inside the transaction: once it commits, the lifecycle worker may move the
@@ -262,7 +262,7 @@ export class InstanceService {
       'lakeformation.00010409',
     );
     this.onChange();
-    if (!changed) throw notFound(`instance ${instanceId} does not exist`, 'common.01000001');
+    if (!changed) throw notFound(`instance ${instanceId} does not exist`);
     return toView(changed);
   }
 
@@ -444,7 +444,6 @@ export class InstanceService {
         instanceIdOrDefault === 'default'
           ? 'the project has no default instance'
           : `instance ${instanceIdOrDefault} does not exist`,
-        'common.01000001',
       );
     if (row.in_recycle_bin || (row.status !== 'RUNNING' && row.status !== 'SCALING')) {
       throw conflict(

@@ -86,12 +86,18 @@ export class JobService {
   private async load(caller: Principal, projectId: string, instanceRef: string, id: string): Promise<JobRow> {
     const instance = await this.instance(caller, projectId, instanceRef);
     const job = await repo.findJob(this.store.db, instance.id, id);
-    if (!job) throw notFound(`job ${id} does not exist`, 'common.01000001');
+    if (!job) throw notFound(`job ${id} does not exist`);
     return job;
   }
 
   /** The parameter a job of this type needs, checked before it is stored. */
   private checkParameter(type: JobType, parameter: Record<string, unknown>): void {
+    // SMN is the cloud's notification service: a self-hosted server cannot publish to a topic of it.
+    if (parameter.smn_notify === true || parameter.smn_notify_topic)
+      throw invalid(
+        'smn_notify and smn_notify_topic do not apply here: SMN is a cloud notification service this server ' +
+          'cannot reach; a job failure can notify through an alarm rule with a webhook (see docs/not-applicable.md)',
+      );
     const key = PARAMETER_OF[type];
     const p = parameter[key] as Record<string, unknown> | undefined;
     if (!p || typeof p !== 'object') throw invalid(`a ${type} job needs parameter.${key}`);
@@ -235,7 +241,7 @@ export class JobService {
     const job = await this.load(caller, projectId, instanceRef, id);
     const r = await this.store.transaction((trx) => repo.deleteJobUnlessActive(trx, job.instance_id, job.id));
     if (r === 'active') throw conflict(`job ${job.name} is submitted or running: stop it before deleting it`);
-    if (r === 'missing') throw notFound(`job ${id} does not exist`, 'common.01000001');
+    if (r === 'missing') throw notFound(`job ${id} does not exist`);
   }
 
   /** Submits a run; one run at a time per job (the database decides). */
@@ -313,7 +319,7 @@ export class JobService {
   ) {
     const job = await this.load(caller, projectId, instanceRef, id);
     const run = await repo.findRun(this.store.db, runId);
-    if (!run || run.job_id !== job.id) throw notFound(`job ${job.name} has no run ${runId}`, 'common.01000001');
+    if (!run || run.job_id !== job.id) throw notFound(`job ${job.name} has no run ${runId}`);
     const after = q.marker ? Number(q.marker) : 0;
     if (!Number.isInteger(after) || after < 0) throw invalid('marker must be a marker returned by this operation');
     const rows = await repo.pageLogs(this.store.db, run.id, after, q.limit);

@@ -379,7 +379,7 @@ export class ConstraintService {
     }
     await this.write(table, async (trx) => {
       if (!(await lockTable(trx, table.id)))
-        throw notFound(`table ${table.name} does not exist in database ${table.database_name}`, 'common.01000001');
+        throw notFound(`table ${table.name} does not exist in database ${table.database_name}`);
       const current = (await findTableById(
         trx,
         { instanceId: table.instance_id, catalogName: table.catalog_name },
@@ -518,9 +518,9 @@ export class ConstraintService {
     const current = name.toLowerCase();
     await this.write(table, async (trx) => {
       if (!(await lockTable(trx, table.id)))
-        throw notFound(`table ${table.name} does not exist in database ${table.database_name}`, 'common.01000001');
+        throw notFound(`table ${table.name} does not exist in database ${table.database_name}`);
       const c = await repo.findConstraint(trx, table.id, current);
-      if (!c) throw notFound(`table ${table.name} has no constraint named ${current}`, 'common.01000001');
+      if (!c) throw notFound(`table ${table.name} has no constraint named ${current}`);
       const refs = await repo.foreignKeysOnKey(trx, c.id, 5);
       if (refs.length) {
         throw conflict(

@@ -155,7 +155,7 @@ export class DatasetService {
 
   private async load(q: Db, s: repo.DatasetScope, name: string): Promise<DatasetRow> {
     const row = await repo.findDataset(q, s, name);
-    if (!row) throw notFound(`dataset ${name} does not exist in database ${s.databaseName}`, 'common.01000001');
+    if (!row) throw notFound(`dataset ${name} does not exist in database ${s.databaseName}`);
     return row;
   }
 
@@ -177,7 +177,7 @@ export class DatasetService {
     try {
       return await this.store.transaction(fn);
     } catch (err) {
-      if (isForeignKeyViolation(err)) throw notFound(`database ${s.databaseName} no longer exists`, 'common.01000001');
+      if (isForeignKeyViolation(err)) throw notFound(`database ${s.databaseName} no longer exists`);
       throw err;
     }
   }

@@ -229,7 +229,7 @@ export class PartitionService {
     try {
       return await this.store.transaction(fn);
     } catch (err) {
-      if (isForeignKeyViolation(err)) throw notFound(`table ${table.name} no longer exists`, 'common.01000001');
+      if (isForeignKeyViolation(err)) throw notFound(`table ${table.name} no longer exists`);
       throw err;
     }
   }
@@ -283,7 +283,6 @@ export class PartitionService {
     if (missing.length && !skipMissing) {
       throw notFound(
         `nothing was changed: table ${table.name} has no partition ${some(missing.map((m) => `(${m.values.join(', ')})`))}`,
-        'common.01000001',
       );
     }
     return { byName, wanted };

@@ -235,10 +235,9 @@ export class StatisticsService {
     const { table } = await this.partitions.partitionedTable(caller, p, 'statistics.delete');
     const column = columnName?.toLowerCase();
     if (column !== undefined && !this.columnsOf(table).has(column))
-      throw notFound(`${columnName} is not a column of table ${table.name}`, 'common.01000001');
+      throw notFound(`${columnName} is not a column of table ${table.name}`);
     const n = await repo.deleteTableStatistics(this.store.db, table.id, column);
-    if (column !== undefined && n === 0)
-      throw notFound(`column ${column} of table ${table.name} has no statistics`, 'common.01000001');
+    if (column !== undefined && n === 0) throw notFound(`column ${column} of table ${table.name} has no statistics`);
   }
 
   /** Partitions by value lists; fails naming the value lists that address no partition. */
@@ -278,10 +277,7 @@ export class StatisticsService {
     await this.store.transaction(async (trx) => {
       const { byName, wanted, missing } = await this.findPartitions(table.id, keys, lists, table.name, trx);
       if (missing.length)
-        throw notFound(
-          `no statistics were written: table ${table.name} has no partition ${some(missing)}`,
-          'common.01000001',
-        );
+        throw notFound(`no statistics were written: table ${table.name} has no partition ${some(missing)}`);
       const all = [];
       for (const [i, fresh] of prepared.entries()) {
         const part = byName.get(wanted[i]?.name as string) as StoredPartition;
@@ -351,16 +347,15 @@ export class StatisticsService {
   async deletePartition(caller: Principal, p: TablePath, values: string[], columnName?: string): Promise<void> {
     const { table, keys } = await this.partitions.partitionedTable(caller, p, 'statistics.delete');
     const { byName, missing } = await this.findPartitions(table.id, keys, [values], table.name);
-    if (missing.length) throw notFound(`table ${table.name} has no partition ${some(missing)}`, 'common.01000001');
+    if (missing.length) throw notFound(`table ${table.name} has no partition ${some(missing)}`);
     const column = columnName?.toLowerCase();
     if (column !== undefined && !this.columnsOf(table).has(column))
-      throw notFound(`${columnName} is not a column of table ${table.name}`, 'common.01000001');
+      throw notFound(`${columnName} is not a column of table ${table.name}`);
     const n = await repo.deletePartitionStatistics(
       this.store.db,
       [...byName.values()].map((r) => r.id),
       column,
     );
-    if (column !== undefined && n === 0)
-      throw notFound(`column ${column} of that partition has no statistics`, 'common.01000001');
+    if (column !== undefined && n === 0) throw notFound(`column ${column} of that partition has no statistics`);
   }
 }

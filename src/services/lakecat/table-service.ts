@@ -5,7 +5,7 @@ import type { ObjectStorage } from '../../storage/object-storage.js';
 import type { StoredPolicy } from '../../store/governance/policy-repository.js';
 import { foreignKeysIntoTable, listConstraints } from '../../store/lakecat/constraint-repository.js';
 import { appendEvent } from '../../store/lakecat/event-repository.js';
-import { tableHasPartitions } from '../../store/lakecat/partition-repository.js';
+import { cascadePartitionColumns, tableHasPartitions } from '../../store/lakecat/partition-repository.js';
 import * as binRepo from '../../store/lakecat/recycle-bin-repository.js';
 import {
   deleteAllPartitionStatistics,
@@ -13,6 +13,7 @@ import {
   deleteTableStatistics,
 } from '../../store/lakecat/statistics-repository.js';
 import * as repo from '../../store/lakecat/table-repository.js';
+import { findTableVersion, keepTableVersion, pageTableVersions } from '../../store/lakecat/table-version-repository.js';
 import type { DatabaseRow, RecycleBinRow, TableRow } from '../../store/schema.js';
 import type { Store, Tx } from '../../store/store.js';
 import { isForeignKeyViolation, nowIso } from '../../store/store.js';
@@ -26,8 +27,9 @@ import type { InstanceService } from '../instances/instance-service.js';
 import { keysetPage, type Paging } from '../paging.js';
 import { RawJson } from '../raw-json.js';
 import { countedCache } from '../telemetry.js';
+import { type AlterParams, alterParamsOf, withFileStats } from './alter-params.js';
 import { createTimeOf } from './create-time.js';
-import { deleteLocationData } from './data-files.js';
+import { deleteLocationData, locationFileStats } from './data-files.js';
 import { allowAnyLocation, type LocationGuard, normalizeName, some, validateLocation } from './names.js';
 import { parseFilter, typeTableFilter } from './partition-filter.js';
 import { binFields, type RecycleBin } from './recycle-bin.js';
@@ -51,12 +53,31 @@ export interface TableUpdate {
   version_id?: string;
   /** Another database of the same catalog to move the table into (Iceberg's rename across namespaces). */
   moveTo?: string;
+  /** UpdateTable's alter_params, as given (see alter-params.ts). */
+  alterParams?: Record<string, unknown>;
+  /** With updated file statistics asked for: recompute them after the answer, not before it. */
+  isAsync?: boolean;
+  /** File statistics measured before the transaction, to write with the change. */
+  stats?: { numFiles: number; totalSize: number };
 }
 interface PreparedUpdate {
   authorized: Prepared<'table.alter'>;
   name: string;
   body: TableUpdate;
   target?: { s: Required<repo.TableScope>; database: DatabaseRow; grants: StoredPolicy[] };
+}
+
+/**
+ * Creates tables of an open format with files of their own (Iceberg: the first metadata file);
+ * the Iceberg catalog implements it, wired in by the composition root (it builds on this service).
+ */
+export interface OpenFormatTables {
+  createFromLakeCat(
+    caller: Principal & { projectId: string },
+    w: { instanceId: string; catalog: string },
+    database: string,
+    input: TableInput,
+  ): Promise<Record<string, unknown>>;
 }
 
 /** Actions on a table by the privilege they need (for callers that name the privilege: Iceberg, credential vending). */
@@ -155,11 +176,55 @@ export class TableService {
     policies: PolicyService,
     private readonly bin: RecycleBin,
     private readonly guard: LocationGuard = allowAnyLocation,
+    /** versionsKept: the most replaced versions kept per table (0: none). */
+    private readonly settings: { versionsKept: number } = { versionsKept: 100 },
   ) {
     this.authz = new Authorizer(store, instances, policies);
   }
 
   private readonly authz: Authorizer;
+  private openFormats?: OpenFormatTables;
+
+  /** The creator of Iceberg tables (set once by the composition root). */
+  wireOpenFormats(o: OpenFormatTables): void {
+    this.openFormats = o;
+  }
+
+  /**
+   * A `create_open_table_format_input` makes a real table of that format or is refused: Iceberg
+   * through the Iceberg catalog; Lance needs a writer of Lance datasets, which this server lacks.
+   */
+  private async createOpenFormat(
+    caller: Principal,
+    projectId: string,
+    instanceRef: string,
+    catalogName: string,
+    databaseName: string,
+    input: TableInput,
+  ) {
+    const open = input.create_open_table_format_input ?? {};
+    const unknown = Object.keys(open).filter(
+      (k) => k !== 'create_iceberg_table_input' && k !== 'create_lance_table_input',
+    );
+    if (unknown.length) throw invalid(`create_open_table_format_input has unknown fields: ${unknown.join(', ')}`);
+    const format = input.table_format ?? 'HIVE';
+    if (open.create_lance_table_input !== undefined) {
+      throw invalid(
+        'create_lance_table_input is not supported: this server has no writer of Lance datasets; ' +
+          'create the dataset with a Lance client and register it as a table of format LANCE (see docs/not-applicable.md)',
+      );
+    }
+    if (open.create_iceberg_table_input === undefined)
+      throw invalid('create_open_table_format_input needs create_iceberg_table_input');
+    if (format !== 'ICEBERG') throw invalid('an Iceberg definition needs table_format ICEBERG');
+    if (!this.openFormats) throw new Error('the Iceberg catalog is not wired to the table service');
+    return this.openFormats.createFromLakeCat(
+      { ...caller, projectId },
+      { instanceId: instanceRef, catalog: catalogName },
+      databaseName,
+      input,
+    );
+  }
 
   private grantsOf(caller: Principal, instanceId: string, knownVersion?: number): Promise<StoredPolicy[]> {
     return this.authz.grantsOf(caller, instanceId, knownVersion);
@@ -235,10 +300,8 @@ export class TableService {
     const isView = VIEW_TYPES.has(input.table_type);
     if (isView && !input.view_original_text) throw invalid(`a ${input.table_type} needs view_original_text`);
     if (!isView && (input.view_original_text || input.view_expanded_text)) throw invalid('only views carry view text');
-    if (input.create_open_table_format_input?.create_iceberg_table_input && format !== 'ICEBERG')
-      throw invalid('an Iceberg definition needs table_format ICEBERG');
-    if (input.create_open_table_format_input?.create_lance_table_input && format !== 'LANCE')
-      throw invalid('a Lance definition needs table_format LANCE');
+    if (input.create_open_table_format_input !== undefined)
+      throw invalid('create_open_table_format_input is read by CreateTable only; the table keeps no copy of it');
     const location = sd.location
       ? validateLocation('storage_descriptor.location', sd.location, this.localWarehouse)
       : isView
@@ -259,6 +322,8 @@ export class TableService {
     input: TableInput,
     o: TableWriteOptions = {},
   ) {
+    if (input.create_open_table_format_input !== undefined)
+      return this.createOpenFormat(caller, projectId, instanceRef, catalogName, databaseName, input);
     const { s, row } = await this.prepareCreate(caller, projectId, instanceRef, catalogName, databaseName, input, o);
     await unlessDuplicate(`table ${row.name} already exists in database ${s.databaseName}`, () =>
       this.store.transaction(async (trx) => {
@@ -405,9 +470,22 @@ export class TableService {
       }
     }
     const row = await this.resolve(caller, projectId, instanceRef, catalogName, databaseName, name);
-    // Only the current version is kept: asking for another one finds nothing.
-    if (versionId !== undefined && versionId !== String(row.version))
-      throw notFound(`table ${row.name} has no version ${versionId}`, 'common.01000001');
+    if (versionId !== undefined && versionId !== String(row.version)) {
+      const kept = /^\d{1,15}$/.test(versionId)
+        ? await findTableVersion(this.store.db, row.instance_id, row.id, Number(versionId))
+        : undefined;
+      if (!kept) throw notFound(`table ${row.name} has no version ${versionId} (or it is no longer kept)`);
+      // Read as the table is now: a caller limited to some columns sees only those of the old version too.
+      return this.forCaller(
+        caller,
+        row.instance_id,
+        new RawJson(kept.snapshot),
+        row.catalog_name,
+        row.database_name,
+        row.name,
+        row,
+      );
+    }
     const json = new RawJson(JSON.stringify(view(row)));
     this.shown.set(row.id, {
       stamp: `${row.version}/${row.updated_at}/${row.catalog_name}/${row.database_name}/${row.name}`,
@@ -496,15 +574,55 @@ export class TableService {
     body: TableUpdate,
     o: TableWriteOptions = {},
   ) {
-    const [updated] = await this.updateMany(
+    const alter = alterParamsOf(body.alterParams);
+    const locationOf = (t: { storage_descriptor?: { location?: string } }) => t.storage_descriptor?.location;
+    let stats: TableUpdate['stats'];
+    if (alter.updateStats && !body.isAsync) {
+      // Measured before the transaction (storage is slow), at the location the table will have.
+      const row = await this.resolve(caller, projectId, instanceRef, catalogName, databaseName, name, 'ALTER');
+      const location =
+        locationOf(body.table as { storage_descriptor?: { location?: string } }) ??
+        locationOf(JSON.parse(row.definition) as { storage_descriptor?: { location?: string } });
+      if (location) stats = await locationFileStats(this.storage, location, this.localWarehouse);
+    }
+    const [updated] = (await this.updateMany(
       caller,
       projectId,
       instanceRef,
       catalogName,
-      [{ databaseName, name, body }],
+      [{ databaseName, name, body: { ...body, stats } }],
       o,
-    );
-    return updated as Record<string, unknown>;
+    )) as Record<string, unknown>[];
+    const view = updated as Record<string, unknown> & { storage_descriptor?: { location?: string } };
+    const location = locationOf(view);
+    if (alter.updateStats && body.isAsync && location) {
+      // As the deletes' is_async: the change is made now, the slow part (listing the files) after the answer.
+      const later = async () => {
+        const measured = await locationFileStats(this.storage, location, this.localWarehouse);
+        await this.update(
+          caller,
+          projectId,
+          instanceRef,
+          catalogName,
+          view.database_name as string,
+          view.table_name as string,
+          {
+            table: {
+              parameters: withFileStats(
+                (view.parameters ?? {}) as Record<string, string>,
+                measured,
+                alter.statsGenerated,
+              ),
+            },
+            version_id: view.version_id as string,
+          },
+        );
+      };
+      later().catch((err: unknown) =>
+        this.log.warn({ err, table: view.table_name }, 'recomputing the file statistics of a table failed'),
+      );
+    }
+    return view;
   }
 
   /**
@@ -563,6 +681,8 @@ export class TableService {
     }
     const old = view(row);
     const merged = { ...old, ...body.table } as unknown as TableInput;
+    // Tables created before it was read stored the create input; an update does not carry it on.
+    if (body.table.create_open_table_format_input === undefined) delete merged.create_open_table_format_input;
     // A name the table already has stays valid (an Iceberg name may be wider than LakeCat's own).
     const target = merged.table_name.toLowerCase() === current ? current : tableName(merged.table_name, o);
     if (body.table.owner !== undefined && body.table.owner !== row.owner && !caller.isAdmin)
@@ -583,6 +703,13 @@ export class TableService {
       );
     }
     const { format, definition } = this.definition(merged, target, to?.database ?? database);
+    const alter: AlterParams = alterParamsOf(body.alterParams);
+    if (body.stats)
+      definition.parameters = withFileStats(
+        (definition.parameters ?? {}) as Record<string, string>,
+        body.stats,
+        alter.statsGenerated,
+      );
     const location = (definition.storage_descriptor as StorageDescriptor).location;
     if (location && location !== (old.storage_descriptor as StorageDescriptor | undefined)?.location)
       await this.guard(caller, s.instanceId, location, trx);
@@ -612,6 +739,22 @@ export class TableService {
       }),
     );
     if (!ok) throw new ConcurrentChange(`table ${current} was changed concurrently; retry`);
+    // The definition replaced stays readable as a version (ShowTable's version_id, ListTableVersions).
+    await keepTableVersion(
+      trx,
+      {
+        table_id: row.id,
+        instance_id: row.instance_id,
+        version: row.version,
+        snapshot: JSON.stringify(view(row)),
+        replaced_at: nowIso(),
+      },
+      this.settings.versionsKept,
+    );
+    // CASCADE: the partitions take the new columns in this transaction (Hive's ALTER TABLE ... CASCADE).
+    const columnsOf = (t: Partial<TableInput>) => JSON.stringify(t.storage_descriptor?.columns ?? []);
+    if (alter.cascade && columnsOf(merged) !== columnsOf(old as Partial<TableInput>))
+      await cascadePartitionColumns(trx, row.id, merged.storage_descriptor.columns, nowIso());
     // Checked under the row lock the update took, which constraint writes take too.
     const kept = new Set(
       [...merged.storage_descriptor.columns, ...(merged.partition_keys ?? [])].map((c) => c.column_name.toLowerCase()),
@@ -628,9 +771,64 @@ export class TableService {
     const renamed = target !== current || to !== undefined;
     await this.event(trx, where, renamed ? 'RENAME_TABLE' : 'ALTER_TABLE', target, caller, {
       object: view(after),
+      ...(body.alterParams ? { alter_params: body.alterParams } : {}),
       ...(renamed ? { old_name: current, ...(to ? { old_database: s.databaseName } : {}) } : {}),
     });
     return after;
+  }
+
+  /** The kept versions of a table, newest first; the marker is the last version_id of the previous page. */
+  async versions(
+    caller: Principal,
+    projectId: string,
+    instanceRef: string,
+    catalogName: string,
+    databaseName: string,
+    name: string,
+    q: { limit: number; marker?: string },
+  ) {
+    const row = await this.authorized(caller, 'table.versions', {
+      projectId,
+      instanceRef,
+      catalogName,
+      databaseName,
+      tableName: name,
+    });
+    if (q.marker !== undefined && !/^\d{1,15}$/.test(q.marker))
+      throw invalid(`marker ${q.marker} is not a version_id of this listing`);
+    // The first page starts with the current version; the kept ones follow, newest first.
+    const current =
+      q.marker === undefined ? [{ version: row.version, snapshot: JSON.stringify(view(row)), replaced_at: '' }] : [];
+    const rows = [
+      ...current,
+      ...(await pageTableVersions(
+        this.store.db,
+        row.instance_id,
+        row.id,
+        q.limit + 1 - current.length,
+        q.marker === undefined ? undefined : Number(q.marker),
+      )),
+    ];
+    const page = rows.slice(0, q.limit);
+    const last = page[page.length - 1];
+    const columnsOk = await this.readableColumns(caller, row);
+    return {
+      table_versions: page.map((v) => {
+        const t = JSON.parse(v.snapshot) as Record<string, unknown> & { storage_descriptor?: { columns?: Column[] } };
+        if (columnsOk !== 'all' && t.storage_descriptor?.columns)
+          t.storage_descriptor.columns = t.storage_descriptor.columns.filter((c) => columnsOk.has(c.column_name));
+        return {
+          version_id: String(v.version),
+          is_current: v.version === row.version,
+          ...(v.replaced_at ? { replaced_time: v.replaced_at } : {}),
+          table: t,
+        };
+      }),
+      page_info: {
+        current_count: page.length,
+        ...(rows.length > q.limit && last ? { next_marker: String(last.version) } : {}),
+      },
+    };
   }
 
   /**
@@ -834,6 +1032,9 @@ export class TableService {
       includeFields?: string[];
     },
   ) {
+    // The reference: at most 1,000 tables a page, 5,000 when include_fields asks for the name only.
+    const namesOnly = q.includeFields?.length && q.includeFields.every((f) => f === 'name' || f === 'table_name');
+    if (q.limit > 1000 && !namesOnly) throw invalid('limit above 1000 needs include_fields=name (at most 5000)');
     const { s } = await this.databaseScope(caller, 'table.list', projectId, instanceRef, catalogName, databaseName);
     const parsed = q.filter ? parseFilter(q.filter) : undefined;
     const expression = parsed && q.filter ? typeTableFilter(q.filter, parsed) : undefined;

@@ -82,6 +82,8 @@ export async function changesSince(
 export interface PrincipalKey {
   type: string;
   name: string;
+  /** IAM, SAML, LDAP, LOCAL...: a grant to LDAP user alice is not a grant to IAM user alice. */
+  source: string;
 }
 
 /** Every policy held by any of these principals (by type and name; any source). */
@@ -92,7 +94,15 @@ export async function policiesOf(q: Db, instanceId: string, principals: Principa
     .selectAll()
     .where('instance_id', '=', instanceId)
     .where((eb) =>
-      eb.or(principals.map((p) => eb.and([eb('principal_type', '=', p.type), eb('principal_name', '=', p.name)]))),
+      eb.or(
+        principals.map((p) =>
+          eb.and([
+            eb('principal_type', '=', p.type),
+            eb('principal_name', '=', p.name),
+            eb('principal_source', '=', p.source),
+          ]),
+        ),
+      ),
     )
     .execute();
   return rows.map(asStored);

@@ -60,6 +60,8 @@ export interface RoleFilter {
   pattern?: string;
   memberName?: string;
   memberType?: string;
+  /** The member's source (IAM for an IAM user): a directory user of the same name is another member. */
+  memberSource?: string;
 }
 
 function roles(q: Db, f: RoleFilter) {
@@ -75,7 +77,8 @@ function roles(q: Db, f: RoleFilter) {
         .select('role_name')
         .where('instance_id', '=', f.instanceId)
         .where('principal_type', '=', f.memberType ?? 'USER')
-        .where('principal_name', '=', f.memberName),
+        .where('principal_name', '=', f.memberName)
+        .where('principal_source', '=', f.memberSource ?? 'IAM'),
     );
   }
   return query;
@@ -193,13 +196,21 @@ export async function removeAllMembers(q: Db, instanceId: string, roleName: stri
 }
 
 /** The roles a principal is a direct member of. */
-export async function rolesOfMember(q: Db, instanceId: string, type: string, name: string): Promise<string[]> {
+/** The roles holding a member, matched by type, name and source (LDAP user alice is not IAM user alice). */
+export async function rolesOfMember(
+  q: Db,
+  instanceId: string,
+  type: string,
+  name: string,
+  source: string,
+): Promise<string[]> {
   const rows = await q
     .selectFrom('role_members')
     .select('role_name')
     .where('instance_id', '=', instanceId)
     .where('principal_type', '=', type)
     .where('principal_name', '=', name)
+    .where('principal_source', '=', source)
     .execute();
   return rows.map((r) => r.role_name);
 }

@@ -1,5 +1,6 @@
 import { type RawBuilder, sql } from 'kysely';
 import { bulkInsert } from '../bulk-insert.js';
+import { dialectOf } from '../dialect.js';
 import type { PartitionRow, PartitionValueRow } from '../schema.js';
 import type { Db } from '../store.js';
 import { filterCondition, keyAlias, keysOf, partitionColumn, type TypedFilter } from './partition-filter-sql.js';
@@ -219,4 +220,37 @@ export async function deletePartitions(q: Db, tableId: string, ids: string[]): P
     n += Number(r.numDeletedRows);
   }
   return n;
+}
+
+/** Partitions rewritten per statement of a cascade: each batch is one keyset range of ids. */
+export const CASCADE_BATCH = 5000;
+
+/**
+ * Sets every partition's storage-descriptor columns of a table to `columns` (an ALTER ... CASCADE),
+ * in keyset batches by id, each one UPDATE done by the database: no partition row is read into
+ * memory, however many the table has. Runs in the caller's transaction. Returns the count.
+ */
+export async function cascadePartitionColumns(
+  q: Db,
+  tableId: string,
+  columns: unknown[],
+  updatedAt: string,
+  batch = CASCADE_BATCH,
+): Promise<number> {
+  const json = JSON.stringify(columns);
+  const set = dialectOf(q).jsonSet('definition', ['storage_descriptor', 'columns'], json);
+  let after = -1;
+  let total = 0;
+  for (;;) {
+    const bound = await sql<{ hi: number | string | null; n: number | string }>`
+      SELECT max(id) AS hi, count(*) AS n FROM (
+        SELECT id FROM partitions WHERE table_id = ${tableId} AND id > ${after} ORDER BY id LIMIT ${batch}
+      ) b`.execute(q);
+    const hi = bound.rows[0]?.hi;
+    if (hi === null || hi === undefined) return total;
+    await sql`UPDATE partitions SET definition = ${set}, updated_at = ${updatedAt}
+      WHERE table_id = ${tableId} AND id > ${after} AND id <= ${Number(hi)}`.execute(q);
+    total += Number(bound.rows[0]?.n ?? 0);
+    after = Number(hi);
+  }
 }

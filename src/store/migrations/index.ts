@@ -21,6 +21,7 @@ import { migration as m0018 } from './0018-iceberg-metrics.js';
 import { migration as m0019 } from './0019-job-run-cascade.js';
 import { migration as m0020 } from './0020-metadata-recycle-bin.js';
 import * as m0021 from './0021-iceberg-scan-plans.js';
+import { migration as m0022 } from './0022-table-versions.js';
 
 /**
  * Versioned migrations, applied in name order on start. Never edit one that has shipped: add
@@ -49,6 +50,7 @@ export function migrationProvider(dialect: Dialect): MigrationProvider {
     '0019-job-run-cascade': m0019,
     '0020-metadata-recycle-bin': m0020,
     '0021-iceberg-scan-plans': m0021,
+    '0022-table-versions': m0022,
   };
   return { getMigrations: async () => migrations };
 }

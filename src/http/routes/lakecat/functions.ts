@@ -83,7 +83,7 @@ export function functionOperations(s: AppServices): Operation[] {
       rateLimited: true,
       query: Type.Object({
         function_name_pattern: Type.Optional(Pattern),
-        limit: Type.Integer({ minimum: 1, maximum: 1000, default: 1000 }),
+        limit: Type.Integer({ minimum: 1, maximum: 2000, default: 1000 }),
         marker: Type.Optional(Type.String({ maxLength: 256 })),
         reverse_page: Type.Boolean({ default: false }),
       }),

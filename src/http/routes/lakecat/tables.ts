@@ -136,6 +136,8 @@ export function tableOperations(s: AppServices): Operation[] {
         deleted: Type.Boolean({ default: false }),
         include_fields: Type.Optional(Type.String({ maxLength: 1024 })),
         ...Paging,
+        // Up to 5,000 when only names are asked for (checked by the service).
+        limit: Type.Integer({ minimum: 1, maximum: 5000, default: 100 }),
       }),
       response: Type.Object({ tables: Type.Array(Type.Record(Type.String(), Type.Unknown())), page_info: PageInfo }),
       handler: ({ principal, params, query }) =>
@@ -255,7 +257,9 @@ export function tableOperations(s: AppServices): Operation[] {
         table: UpdateTableInput,
         version_id: Type.Optional(Type.String({ maxLength: 64 })),
         is_async: Type.Optional(Type.Boolean()),
-        alter_params: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+        alter_params: Type.Optional(
+          Type.Record(Type.String({ maxLength: 255 }), Type.Union([Type.String({ maxLength: 255 }), Type.Boolean()])),
+        ),
       }),
       handler: ({ principal, params, body }) =>
         t.update(
@@ -265,7 +269,37 @@ export function tableOperations(s: AppServices): Operation[] {
           params.catalog_name,
           params.database_name,
           params.table_name,
-          { table: body.table as never, version_id: body.version_id },
+          {
+            table: body.table as never,
+            version_id: body.version_id,
+            alterParams: body.alter_params,
+            isAsync: body.is_async,
+          },
+        ),
+    }),
+    // Not in the reference: the versions a table keeps (what ShowTable's version_id reads), newest first.
+    operation({
+      name: 'ListTableVersions',
+      action: 'table.versions',
+      group: 'lakeform/Table',
+      method: 'GET',
+      path: `${base}/{table_name}/versions`,
+      status: 200,
+      params: TablePath,
+      rateLimited: true,
+      query: Type.Object({
+        limit: Type.Integer({ minimum: 1, maximum: 100, default: 20 }),
+        marker: Type.Optional(Type.String({ maxLength: 32 })),
+      }),
+      handler: ({ principal, params, query }) =>
+        t.versions(
+          principal,
+          params.project_id,
+          params.instance_id,
+          params.catalog_name,
+          params.database_name,
+          params.table_name,
+          { limit: query.limit, marker: query.marker || undefined },
         ),
     }),
     operation({

@@ -1,0 +1,45 @@
+import type { TableVersionRow } from '../schema.js';
+import type { Db } from '../store.js';
+
+/** Keeps a replaced version of a table, then drops those beyond the newest `keep`. */
+export async function keepTableVersion(q: Db, row: TableVersionRow, keep: number): Promise<void> {
+  if (keep > 0) await q.insertInto('table_versions').values(row).execute();
+  await q
+    .deleteFrom('table_versions')
+    .where('table_id', '=', row.table_id)
+    .where('instance_id', '=', row.instance_id)
+    .where('version', '<=', row.version - keep)
+    .execute();
+}
+
+export async function findTableVersion(
+  q: Db,
+  instanceId: string,
+  tableId: string,
+  version: number,
+): Promise<TableVersionRow | undefined> {
+  return q
+    .selectFrom('table_versions')
+    .selectAll()
+    .where('table_id', '=', tableId)
+    .where('instance_id', '=', instanceId)
+    .where('version', '=', version)
+    .executeTakeFirst();
+}
+
+/** A page of a table's kept versions, newest first, strictly below `before` when given. */
+export async function pageTableVersions(
+  q: Db,
+  instanceId: string,
+  tableId: string,
+  limit: number,
+  before?: number,
+): Promise<TableVersionRow[]> {
+  let query = q
+    .selectFrom('table_versions')
+    .selectAll()
+    .where('table_id', '=', tableId)
+    .where('instance_id', '=', instanceId);
+  if (before !== undefined) query = query.where('version', '<', before);
+  return query.orderBy('version', 'desc').limit(limit).execute();
+}
