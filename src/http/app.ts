@@ -18,7 +18,7 @@ import { checkProjectScope, projectScope, signatureAuthentication, tokenAuthenti
 import { serveConsole } from './console-static.js';
 import { HttpError, handleError, sendError } from './errors.js';
 import { bearerAuthentication, handleIcebergError, icebergValidator, sendIcebergError } from './iceberg-wire.js';
-import { closedSchema, parameterProblem, valueProblem } from './input-check.js';
+import { parameterProblem, strictSchema, valueProblem } from './input-check.js';
 import { MAX_BODY_DEPTH, nestsDeeperThan } from './json-depth.js';
 import { Metrics } from './metrics.js';
 import { type Operation, pathMatcher, toFastifyPath } from './operation.js';
@@ -396,10 +396,12 @@ export async function buildApp(services: AppServices, opts: AppOptions): Promise
   for (const op of ops) {
     const schema: Record<string, unknown> = {};
     if (op.params) schema.params = op.params;
-    if (op.query) schema.querystring = op.query;
-    // LakeFormation and IAM bodies take only their declared fields; Iceberg clients send fields of newer
+    // LakeFormation and IAM bodies take only their declared fields, and whole numbers a double keeps exact.
+    // Iceberg's schemas say for themselves (64-bit ids are exact there); its clients send fields of newer
     // spec versions, which the spec says to ignore.
-    if (op.body) schema.body = op.wire === 'iceberg' ? op.body : closedSchema(op.body);
+    const iceberg = op.wire === 'iceberg';
+    if (op.query) schema.querystring = iceberg ? op.query : strictSchema(op.query, false);
+    if (op.body) schema.body = iceberg ? op.body : strictSchema(op.body, true);
     if (op.response) schema.response = { [op.status]: op.response };
     app.route({
       method: op.method,

@@ -63,19 +63,26 @@ export function parameterProblem(values: unknown, where: 'query parameter' | 'pa
 }
 
 /**
- * A request body schema in which every object lists all the fields it takes: an object schema
- * with `properties` and no rule for other fields refuses them (a 400 that names them), so an
- * unknown field, however deep, is never stored and echoed back. Maps (`patternProperties`) stay
- * open. The operation table keeps its schemas; the routes validate with these.
+ * A request schema as the routes validate it (the operation table keeps its own). Every whole
+ * number takes only what a JSON number keeps exact, ±(2^53 − 1), unless the schema bounds it
+ * tighter: 99999999999999999999999 would otherwise arrive as 1e23 and be stored rounded. With
+ * `closed`, an object schema with `properties` and no rule for other fields refuses them (a 400
+ * that names them), so an unknown field, however deep, is never stored and echoed back; maps
+ * (`patternProperties`) stay open.
  */
-export function closedSchema<T>(schema: T): T {
-  if (Array.isArray(schema)) return schema.map(closedSchema) as T;
+export function strictSchema<T>(schema: T, closed: boolean): T {
+  if (Array.isArray(schema)) return schema.map((x) => strictSchema(x, closed)) as T;
   if (!schema || typeof schema !== 'object') return schema;
   const s = schema as Record<string, unknown>;
   const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(s)) out[k] = k === 'properties' ? mapValues(v, closedSchema) : closedSchema(v);
-  if (s.properties && s.additionalProperties === undefined && s.patternProperties === undefined)
+  for (const [k, v] of Object.entries(s))
+    out[k] = k === 'properties' ? mapValues(v, (x) => strictSchema(x, closed)) : strictSchema(v, closed);
+  if (closed && s.properties && s.additionalProperties === undefined && s.patternProperties === undefined)
     out.additionalProperties = false;
+  if (s.type === 'integer') {
+    if (s.maximum === undefined && s.exclusiveMaximum === undefined) out.maximum = Number.MAX_SAFE_INTEGER;
+    if (s.minimum === undefined && s.exclusiveMinimum === undefined) out.minimum = -Number.MAX_SAFE_INTEGER;
+  }
   return out as T;
 }
 

@@ -25,6 +25,11 @@ const DatabaseInput = Type.Object({
   function_location_list: Type.Optional(Type.Array(Location, { maxItems: 1000 })),
   table_location_list: Type.Optional(Type.Array(Location, { maxItems: 1000 })),
 });
+// The reference's UpdateDatabase example sends the catalog's name too; the path names the catalog.
+const DatabaseUpdate = Type.Object({
+  ...DatabaseInput.properties,
+  catalog_name: Type.Optional(Type.String({ maxLength: 256 })),
+});
 
 const Database = Type.Object({
   catalog_name: Type.String(),
@@ -133,7 +138,7 @@ export function databaseOperations(s: AppServices): Operation[] {
       path: `${base}/{database_name}`,
       status: 200,
       params: DatabasePath,
-      body: DatabaseInput,
+      body: DatabaseUpdate,
       response: Database,
       rateLimited: true,
       handler: ({ principal, params, body }) =>

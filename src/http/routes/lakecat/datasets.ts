@@ -57,6 +57,13 @@ const AlterDatasetInput = Type.Object({
   owner: Type.Optional(Type.String({ maxLength: 128 })),
   owner_type: Type.Optional(Type.String({ maxLength: 64 })),
   owner_source: Type.Optional(Type.String({ maxLength: 64 })),
+  // What ShowDataset answers besides, so that the shown object can be sent back; never changed by an update.
+  catalog_name: Type.Optional(Type.String({ maxLength: 256 })),
+  database_name: Type.Optional(Type.String({ maxLength: 256 })),
+  database_id: Type.Optional(Type.String({ maxLength: 64 })),
+  dataset_id: Type.Optional(Type.String({ maxLength: 64 })),
+  create_time: Type.Optional(Type.String({ maxLength: 64 })),
+  update_time: Type.Optional(Type.String({ maxLength: 64 })),
 });
 const Dataset = Type.Object({
   catalog_name: Type.String(),
