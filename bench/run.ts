@@ -1088,8 +1088,8 @@ async function hms(
       name: '1,000 table names',
       hms: 4.3,
       n: 40,
-      thrift: () => c.get_all_tables('hmsbench').then(count(1004, 'names')),
-      rest: () => json(`${tables}/names`, 'GET', undefined, auth).then((r) => count(1004, 'names')(r.body)),
+      thrift: () => c.get_all_tables('hmsbench').then(count(1005, 'names')),
+      rest: () => json(`${tables}/names`, 'GET', undefined, auth).then((r) => count(1005, 'names')(r.body)),
     },
     {
       name: '1,000 partitions',
