@@ -186,6 +186,11 @@ for (const backend of await backends()) {
       });
       assert.equal(taken.status, 409, taken.text);
       assert.match(taken.json.error_msg, /already exists/);
+      const filtered = await server.request('GET', tables(), {
+        token,
+        query: { deleted: 'true', filter: 'hive_filter_field_owner__ = "admin"' },
+      });
+      assert.equal(filtered.status, 400, 'a filter the bin cannot apply is refused, not ignored');
       // Paged like the live list.
       const first = await dropped('sales', token, { table_name_pattern: 'dup', limit: '1' });
       assert.equal(first.tables.length, 1);

@@ -248,7 +248,11 @@ export class DatabaseService {
       this.ref(projectId, instanceRef, catalogName),
     );
     const s = { instanceId: instance.id, catalogName: catalog.name };
-    if (q.deleted) return this.listDropped(caller, s, q);
+    if (q.deleted) {
+      if (q.externalDatabaseId !== undefined)
+        throw invalid('external_database_id does not apply with deleted=true; use database_name_pattern');
+      return this.listDropped(caller, s, q);
+    }
     const filter: repo.DatabaseFilter = {
       pattern: q.pattern,
       externalDatabaseId: q.externalDatabaseId,

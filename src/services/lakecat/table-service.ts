@@ -1038,7 +1038,12 @@ export class TableService {
     const { s } = await this.databaseScope(caller, 'table.list', projectId, instanceRef, catalogName, databaseName);
     const parsed = q.filter ? parseFilter(q.filter) : undefined;
     const expression = parsed && q.filter ? typeTableFilter(q.filter, parsed) : undefined;
-    if (q.deleted) return this.listDropped(caller, s, q);
+    if (q.deleted) {
+      // The bin keeps what listings filter dropped tables by: names, type and format.
+      if (q.filter)
+        throw invalid('filter does not apply with deleted=true; use table_name_pattern, table_type or table_format');
+      return this.listDropped(caller, s, q);
+    }
     const page = await this.page(
       s,
       {
