@@ -380,4 +380,9 @@ export const EXAMPLE_BODIES: Record<string, unknown> = {
     source: { namespace: ['lake'], name: 'recent_clicks' },
     destination: { namespace: ['lake'], name: 'latest_clicks' },
   },
+  UpdateRecycleBin: { retention_days: 14 },
+  RestoreTable: { recycle_bin_id: '{table_bin_id}' },
+  RestoreDatabase: { recycle_bin_id: '{database_bin_id}', new_database_name: 'shop_restored' },
+  IcebergPlanTableScan: { select: ['id', 'ts'], filter: { type: 'gt-eq', term: 'ts', value: '2026-12-01T00:00:00' } },
+  IcebergFetchScanTasks: { 'plan-task': '{plan_task}' },
 };

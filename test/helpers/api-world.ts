@@ -64,6 +64,8 @@ export const urlOf = (op: Operation, ctx: Ctx): string =>
 export interface Sent {
   op: Operation;
   response: Response;
+  /** The status a documented refusal gets (a success otherwise). */
+  expect?: number;
 }
 
 interface Step {
@@ -72,6 +74,12 @@ interface Step {
   query?: Record<string, string>;
   /** Ids to keep from the answer. */
   capture?: (r: Response) => Ctx;
+  /** A documented refusal the example is expected to get, instead of a success. */
+  expect?: number;
+  /** A body other than the operation's example (a second object of the same kind). */
+  body?: unknown;
+  /** Path parameters other than the world's. */
+  path?: Ctx;
 }
 
 /** Every operation with a body, in the order its example can succeed in; a few without one in between. */
@@ -94,6 +102,7 @@ const STEPS: Step[] = [
   { op: 'UpdateLakeFormationInstance' },
   { op: 'BatchUpdateLakeFormationInstanceTags' },
   { op: 'UpdateLakeFormationInstanceScale' },
+  { op: 'UpdateRecycleBin' },
   { op: 'AuthorizeLocation' },
   { op: 'CreateCatalog' },
   { op: 'UpdateCatalog' },
@@ -141,6 +150,9 @@ const STEPS: Step[] = [
   { op: 'IcebergUpdateNamespaceProperties' },
   { op: 'IcebergCreateTable', capture: (r) => ({ metadata_location: r.json['metadata-location'] }) },
   { op: 'IcebergCommitTable' },
+  { op: 'IcebergPlanTableScan' },
+  // A table without snapshots plans to no task; a plan task of a large plan is tested in iceberg-scan-planning.
+  { op: 'IcebergFetchScanTasks', expect: 404 },
   { op: 'IcebergRegisterTable' },
   { op: 'IcebergRenameTable' },
   { op: 'IcebergCommitTransaction' },
@@ -148,6 +160,22 @@ const STEPS: Step[] = [
   { op: 'IcebergCreateView', capture: (r) => ({ view_uuid: r.json.metadata['view-uuid'] }) },
   { op: 'IcebergReplaceView' },
   { op: 'IcebergRenameView', capture: (_r) => ({ view: 'latest_clicks' }) },
+  // A drop and its restore leave the world as it was (the table comes back with its partitions and grants).
+  { op: 'DeleteTable' },
+  {
+    op: 'ListTables',
+    query: { deleted: 'true' },
+    capture: (r) => ({ table_bin_id: r.json.tables?.[0]?.recycle_bin_id }),
+  },
+  { op: 'RestoreTable' },
+  { op: 'CreateDatabase', body: { database_name: 'scratch', description: 'dropped, then restored' } },
+  { op: 'DeleteDatabase', path: { database_name: 'scratch' } },
+  {
+    op: 'ListDatabases',
+    query: { deleted: 'true' },
+    capture: (r) => ({ database_bin_id: r.json.databases?.[0]?.recycle_bin_id }),
+  },
+  { op: 'RestoreDatabase', path: { database_name: 'scratch' } },
   // Undoing: after everything that needed what they take away.
   { op: 'BatchDeletePartition' },
   { op: 'RevokePrincipals' },
@@ -219,8 +247,9 @@ export async function buildWorld(server: TestServer, onSent: (s: Sent) => void):
       );
       ctx.prefix = `${ctx.instance_id}~sales`;
     }
-    const example = EXAMPLE_BODIES[op.name];
+    const example = step.body ?? EXAMPLE_BODIES[op.name];
     const response = await world.send(op, {
+      ...(step.path ? { url: urlOf(op, { ...ctx, ...step.path }) } : {}),
       ...(example !== undefined ? { body: fill(example, ctx) } : {}),
       ...(step.query ? { query: step.query } : {}),
     });
@@ -229,7 +258,7 @@ export async function buildWorld(server: TestServer, onSent: (s: Sent) => void):
       ctx.project_id = response.json?.token?.project?.id;
     }
     if (response.status < 300 && step.capture) Object.assign(ctx, step.capture(response));
-    onSent({ op, response });
+    onSent({ op, response, ...(step.expect ? { expect: step.expect } : {}) });
   }
   return world;
 }
