@@ -139,12 +139,23 @@ export function decide(req: Requirement, p: Principal, o: ObjectFacts, grants: S
     : { allowed: false, visible: true, missing: privileges[0], basis: 'none', grants: e.grants };
 }
 
-/** The requirements that name no object: an administrator, the caller's own object, any caller, anyone. */
-export function decideCaller(req: Requirement, p: Principal, ownerId?: string): Decision {
+/** What a caller-level decision knows of its object: whose it is and in which domain (absent: the caller's). */
+export interface CallerFacts {
+  ownerId?: string;
+  /** The owner by user name (a member of an instance named in a path). */
+  ownerName?: string;
+  domainId?: string;
+}
+
+/**
+ * The requirements that name no LakeCat object: an administrator (of the object's domain), the
+ * caller's own object, any caller, anyone. Another's object under `own` with no refusal is invisible.
+ */
+export function decideCaller(req: Requirement, p: Principal, f: CallerFacts = {}): Decision {
   const yes = (basis: Basis): Decision => ({ allowed: true, visible: true, basis, grants: [] });
-  const no: Decision = { allowed: false, visible: true, basis: 'none', grants: [] };
   if (req.kind === 'public' || req.kind === 'authenticated') return yes('none');
-  if (p.isAdmin) return yes('administrator');
-  if (req.kind === 'own') return ownerId === undefined || ownerId === p.userId ? yes('owner') : no;
-  return no;
+  if (p.isAdmin && (f.domainId === undefined || f.domainId === p.domainId)) return yes('administrator');
+  if (req.kind === 'own' && (f.ownerId === p.userId || f.ownerName === p.userName)) return yes('owner');
+  const visible = req.kind !== 'own' || req.refusal !== undefined;
+  return { allowed: false, visible, basis: 'none', grants: [] };
 }

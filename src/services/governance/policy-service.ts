@@ -8,6 +8,7 @@ import { findDatabase } from '../../store/lakecat/database-repository.js';
 import { findFunction } from '../../store/lakecat/function-repository.js';
 import { findTable } from '../../store/lakecat/table-repository.js';
 import { type Db, nowIso, type Store, type Tx } from '../../store/store.js';
+import { Authorizer } from '../authz/authorizer.js';
 import { forbidden, invalid, notFound } from '../errors.js';
 import type { Principal } from '../iam/principal.js';
 import type { InstanceService } from '../instances/instance-service.js';
@@ -142,16 +143,23 @@ export interface CheckAnswer {
  * through the user's IAM groups, and through roles held by any of them, roles nested in roles).
  */
 export class PolicyService {
+  private readonly authz: Authorizer;
+
   constructor(
     private readonly store: Store,
-    private readonly instances: InstanceService,
-  ) {}
+    instances: InstanceService,
+  ) {
+    this.authz = new Authorizer(store, instances, this);
+  }
 
-  private async admin(caller: Principal, projectId: string, instanceRef: string): Promise<string> {
-    const instance = await this.instances.active(projectId, instanceRef);
-    if (!caller.isAdmin)
-      throw forbidden('granting, revoking and reading policies needs an administrator of the project');
-    return instance.id;
+  /** The instance of an administrator's action on policies, authorized by its declaration. */
+  private async admin(
+    caller: Principal,
+    action: 'policy.check' | 'policy.list' | 'policy.sync',
+    projectId: string,
+    instanceRef: string,
+  ): Promise<string> {
+    return (await this.authz.check(caller, action, { kind: 'instance', projectId, instance: instanceRef })).instance.id;
   }
 
   /**
@@ -165,9 +173,10 @@ export class PolicyService {
     instanceRef: string,
     ls: Leaf[],
     permissions: string[],
-    verb: string,
+    verb: 'grant' | 'revoke',
   ): Promise<string> {
-    const instance = await this.instances.active(projectId, instanceRef);
+    const at = { kind: 'instance', projectId, instance: instanceRef } as const;
+    const { instance } = await this.authz.check(caller, verb === 'grant' ? 'policy.grant' : 'policy.revoke', at);
     if (caller.isAdmin) return instance.id;
     const grants = await this.effectiveFor(caller, instance.id);
     const db = this.store.db;
@@ -534,7 +543,7 @@ export class PolicyService {
     instanceRef: string,
     q: Paging & Omit<repo.PolicyFilter, 'instanceId'>,
   ) {
-    const instanceId = await this.admin(caller, projectId, instanceRef);
+    const instanceId = await this.admin(caller, 'policy.list', projectId, instanceRef);
     const page = await this.pageOf(
       this.store.db,
       {
@@ -549,7 +558,7 @@ export class PolicyService {
 
   /** ListPolicy: the grants as Ranger policies, paged. */
   async list(caller: Principal, projectId: string, instanceRef: string, q: Paging) {
-    const instanceId = await this.admin(caller, projectId, instanceRef);
+    const instanceId = await this.admin(caller, 'policy.list', projectId, instanceRef);
     const page = await this.pageOf(this.store.db, { instanceId }, q);
     return { policies: page.rows.map((r) => this.rangerView(r, projectId)), page_info: page.info };
   }
@@ -564,7 +573,7 @@ export class PolicyService {
     instanceRef: string,
     q: { lastKnownVersion?: number; supportsDeltas: boolean; returnPolicies: boolean },
   ) {
-    const instanceId = await this.admin(caller, projectId, instanceRef);
+    const instanceId = await this.admin(caller, 'policy.sync', projectId, instanceRef);
     return this.store.transaction(async (trx) => {
       const version = await repo.policyVersion(trx, instanceId);
       const base = { policy_version: version, policy_updateTime: nowIso() };
@@ -698,7 +707,7 @@ export class PolicyService {
     requests: AccessRequest[],
     o: { explain?: boolean } = {},
   ): Promise<CheckAnswer[]> {
-    const instanceId = await this.admin(caller, projectId, instanceRef);
+    const instanceId = await this.admin(caller, 'policy.check', projectId, instanceRef);
     const out = [];
     for (const r of requests) out.push(await this.decide(this.store.db, caller, instanceId, r, o.explain === true));
     return out;
