@@ -110,8 +110,8 @@ export const ACTIONS = {
   'table.truncate': priv('table', 'DELETE'),
   'table.select': priv('table', 'SELECT'),
   'table.insert': priv('table', 'INSERT'),
-  // Iceberg's loadCredentials: the table must show; what the credential reaches follows SELECT and INSERT.
-  'credential.show': see('table'),
+  // Iceberg's loadCredentials: READ_WRITE with INSERT, READ with SELECT (the credential service decides which).
+  'credential.show': priv('table', 'SELECT', 'INSERT'),
   'partition.add': priv('table', 'ALTER'),
   'partition.list': see('table'),
   'partition.alter': priv('table', 'ALTER'),
