@@ -25,7 +25,10 @@ const HOWS = ['direct', 'group', 'role'] as const;
 const PLACEHOLDER = '00000000-0000-4000-8000-000000000000';
 const PASSWORD = 'Pass-word-123';
 
-/** Valid bodies, so that a refusal is authorization's and not validation's: a new route with a body and none here fails. */
+/**
+ * Valid bodies, so that a refusal is authorization's and not validation's: a new route with a
+ * body and none here fails.
+ */
 const principal = [{ principal_name: 'a_user', principal_source: 'IAM', principal_type: 'USER' }];
 const BODIES: Record<string, unknown> = {
   KeystoneCreateProject: { project: { name: 'by-user' } },
@@ -204,7 +207,10 @@ describe('authorization of caller-level routes (sqlite)', () => {
 
   for (const how of HOWS) {
     const reached = how === 'direct' ? 'to the user' : `through ${how === 'group' ? 'an IAM group' : 'a role'}`;
-    test(`a user holding ALL on every catalog (granted ${reached}): refused what is for administrators and others' objects, served their own and any caller's`, async () => {
+    const title =
+      `a user holding ALL on every catalog (granted ${reached}): refused what is for administrators and ` +
+      "others' objects, served their own and any caller's";
+    test(title, async () => {
       const mine = grantees.tokens[how];
       for (const op of byCaller) {
         const d = ACTIONS[op.action] as Requirement;

@@ -393,7 +393,8 @@ for (const backend of await backends()) {
           assert.equal(
             r.status,
             k.ok,
-            `${endpoint} as ${how} with ${k.privilege} on the ${k.on.toLowerCase()} (${k.action}): ${r.status} ${r.text}`,
+            `${endpoint} as ${how} with ${k.privilege} on the ${k.on.toLowerCase()} (${k.action}): ` +
+              `${r.status} ${r.text}`,
           );
           if (k.lists)
             assert.ok(r.text.includes(k.lists), `${endpoint}: the granted list shows the fixture: ${r.text}`);

@@ -195,7 +195,10 @@ const CONTAINER_ONLY = new Set([
 const CATALOG_ONLY = new Set(['CREATE_DATABASE', 'REGISTER_MODEL', 'LIST_MODEL']);
 const reachesObjects = (p: StoredPolicy) => permissionsOf(p).some((x) => !CONTAINER_ONLY.has(x));
 
-/** Whether a policy lets its holder see a table or function at all: a column grant on a table does; CREATE_TABLE on its database does not. */
+/**
+ * Whether a policy lets its holder see a table or function at all: a column grant on a table
+ * does; CREATE_TABLE on its database does not.
+ */
 function touches(p: StoredPolicy, req: AccessRequest['resource']): boolean {
   if (!reachesObjects(p)) return false;
   if (p.resource_type === 'COLUMN') return covers({ ...p, resource_type: 'TABLE' }, req);
