@@ -175,6 +175,7 @@ const ADMIN_REQUESTS: Record<string, { body?: unknown; query?: Record<string, st
   UpdateLakeFormationInstanceScale: { body: { specs: [{ spec_code: 'lakeformation.unit.basic.qps', stride_num: 8 }] } },
   BatchUpdateLakeFormationInstanceTags: { body: { tags: [{ key: 'by', value: 'user' }] } },
   CreateAccessClient: { body: { name: 'by_user', access_mode: 'SYSTEM' } },
+  ApplyForAccess: { body: [{ domain: 'by.user.example', vpcep_id: 'x' }] },
   UpdateAccessClient: { body: { name: 'by_user' } },
   CreateJobByInstance: { body: { name: 'by_user', type: 'METADATA_DISCOVERY', parameter: {} } },
   UpdateJobByInstance: { body: { name: 'by_user', parameter: {} } },

@@ -195,8 +195,8 @@ describe('the decision (pure)', () => {
   test('administrator-only, own, authenticated and public actions', () => {
     assert.equal(decideCaller(ACTIONS['role.create'], u).allowed, false);
     assert.equal(decideCaller(ACTIONS['role.create'], user('root', true)).allowed, true);
-    assert.equal(decideCaller(ACTIONS['access-key.list'], u, u.userId).allowed, true);
-    assert.equal(decideCaller(ACTIONS['access-key.list'], u, 'another').allowed, false);
+    assert.equal(decideCaller(ACTIONS['access-key.list'], u, { ownerId: u.userId }).allowed, true);
+    assert.equal(decideCaller(ACTIONS['access-key.list'], u, { ownerId: 'another' }).allowed, false);
     assert.equal(decideCaller(ACTIONS['catalog.list'], u).allowed, true);
     assert.equal(decideCaller(ACTIONS['token.create'], u).allowed, true);
   });

@@ -31,7 +31,7 @@ export function consoleOperations(s: AppServices): Operation[] {
       path: '/v1/{project_id}/agreement-rule',
       status: 200,
       params: ProjectParams,
-      handler: async () => auth.showRules(),
+      handler: ({ principal, params }) => auth.showRules(principal, params.project_id),
     }),
     operation({
       name: 'CreateAgreement',
@@ -107,7 +107,7 @@ export function consoleOperations(s: AppServices): Operation[] {
       path: '/v1/{project_id}/access-service',
       status: 200,
       params: ProjectParams,
-      handler: ({ params }) => auth.showAccessServices(params.project_id),
+      handler: ({ principal, params }) => auth.showAccessServices(principal, params.project_id),
     }),
     operation({
       name: 'CreateAgency',
@@ -195,7 +195,8 @@ export function consoleOperations(s: AppServices): Operation[] {
       status: 200,
       params: ProjectParams,
       query: Type.Object({ offset: Offset, limit: Limit(100) }),
-      handler: ({ principal, query }) => s.obs.listBuckets(principal, query.offset, query.limit),
+      handler: ({ principal, params, query }) =>
+        s.obs.listBuckets(principal, params.project_id, query.offset, query.limit),
     }),
     operation({
       name: 'ListObsObject',

@@ -3,12 +3,15 @@ import * as rules from '../../store/alarms/rule-repository.js';
 import { appendAudit } from '../../store/governance/audit-repository.js';
 import type { AlarmRuleRow, InstanceRow } from '../../store/schema.js';
 import { type Db, nowIso, type Store } from '../../store/store.js';
-import { conflict, forbidden, invalid, notFound, ServiceError, unlessDuplicate } from '../errors.js';
+import { Authorizer } from '../authz/authorizer.js';
+import { conflict, invalid, notFound, ServiceError, unlessDuplicate } from '../errors.js';
 import { newHexId } from '../iam/crypto-util.js';
 import type { Principal } from '../iam/principal.js';
 import type { InstanceService } from '../instances/instance-service.js';
 import { ALARM_RULE_QUOTA, type Comparison, type Metric, type ResolveReason, validateWebhookUrl } from './rules.js';
 import { recordView, ruleView } from './views.js';
+
+type AlarmAction = 'alarm.create' | 'alarm.list' | 'alarm.show' | 'alarm.alter' | 'alarm.drop' | 'alarm.acknowledge';
 
 export interface RuleInput {
   rule_name: string;
@@ -30,15 +33,18 @@ export type RuleUpdate = Partial<Omit<RuleInput, 'webhook_url'>> & { webhook_url
  * refuses anyone else.
  */
 export class AlarmService {
+  private readonly authz: Authorizer;
+
   constructor(
     private readonly store: Store,
-    private readonly instances: InstanceService,
-  ) {}
+    instances: InstanceService,
+  ) {
+    this.authz = new Authorizer(store, instances);
+  }
 
-  private async admin(caller: Principal, projectId: string, instanceRef: string): Promise<InstanceRow> {
-    const instance = await this.instances.active(projectId, instanceRef);
-    if (!caller.isAdmin) throw forbidden('alarms of an instance are managed and read by administrators of the project');
-    return instance;
+  /** The instance of an alarm action, authorized by its declaration. */
+  private async admin(caller: Principal, action: AlarmAction, projectId: string, instanceRef: string) {
+    return (await this.authz.check(caller, action, { kind: 'instance', projectId, instance: instanceRef })).instance;
   }
 
   private audit(
@@ -67,7 +73,7 @@ export class AlarmService {
   }
 
   async createRule(caller: Principal, projectId: string, instanceRef: string, input: RuleInput) {
-    const instance = await this.admin(caller, projectId, instanceRef);
+    const instance = await this.admin(caller, 'alarm.create', projectId, instanceRef);
     const webhook = input.webhook_url ? validateWebhookUrl(input.webhook_url) : null;
     const now = nowIso();
     const row: AlarmRuleRow = {
@@ -109,7 +115,7 @@ export class AlarmService {
     instanceRef: string,
     q: { offset: number; limit: number; metric?: string; enabled?: boolean },
   ) {
-    const instance = await this.admin(caller, projectId, instanceRef);
+    const instance = await this.admin(caller, 'alarm.list', projectId, instanceRef);
     const { rows, total } = await rules.listRules(
       this.store.db,
       { projectId: instance.project_id, instanceId: instance.id, metric: q.metric, enabled: q.enabled },
@@ -120,7 +126,7 @@ export class AlarmService {
   }
 
   async showRule(caller: Principal, projectId: string, instanceRef: string, id: string) {
-    const instance = await this.admin(caller, projectId, instanceRef);
+    const instance = await this.admin(caller, 'alarm.show', projectId, instanceRef);
     return ruleView(await this.rule(this.store.db, instance, id));
   }
 
@@ -130,7 +136,7 @@ export class AlarmService {
    * resolves it; the evaluator opens a new one if the new condition holds.
    */
   async updateRule(caller: Principal, projectId: string, instanceRef: string, id: string, input: RuleUpdate) {
-    const instance = await this.admin(caller, projectId, instanceRef);
+    const instance = await this.admin(caller, 'alarm.alter', projectId, instanceRef);
     if (Object.keys(input).length === 0) throw invalid('an update needs at least one field to change');
     const webhook =
       input.webhook_url === undefined ? undefined : input.webhook_url ? validateWebhookUrl(input.webhook_url) : null;
@@ -169,7 +175,7 @@ export class AlarmService {
 
   /** Deletes a rule; its records stay as history, an open one resolved (RULE_DELETED). */
   async deleteRule(caller: Principal, projectId: string, instanceRef: string, id: string): Promise<void> {
-    const instance = await this.admin(caller, projectId, instanceRef);
+    const instance = await this.admin(caller, 'alarm.drop', projectId, instanceRef);
     await this.store.transaction(async (trx) => {
       const current = await this.rule(trx, instance, id);
       if (!(await rules.deleteRule(trx, instance.project_id, instance.id, id)))
@@ -186,7 +192,7 @@ export class AlarmService {
     instanceRef: string,
     q: { limit: number; marker?: string; status?: string; rule_id?: string },
   ) {
-    const instance = await this.admin(caller, projectId, instanceRef);
+    const instance = await this.admin(caller, 'alarm.list', projectId, instanceRef);
     const db = this.store.db;
     let after: { opened_at: string; id: string } | undefined;
     if (q.marker !== undefined) {
@@ -210,7 +216,7 @@ export class AlarmService {
   }
 
   async showRecord(caller: Principal, projectId: string, instanceRef: string, id: string) {
-    const instance = await this.admin(caller, projectId, instanceRef);
+    const instance = await this.admin(caller, 'alarm.show', projectId, instanceRef);
     const row = await records.findRecord(this.store.db, instance.project_id, instance.id, id);
     if (!row) throw notFound(`alarm record ${id} does not exist`);
     return recordView(row);
@@ -221,7 +227,7 @@ export class AlarmService {
    * condition clears. Acknowledging it again changes nothing; a resolved record cannot be.
    */
   async acknowledge(caller: Principal, projectId: string, instanceRef: string, id: string, comment?: string) {
-    const instance = await this.admin(caller, projectId, instanceRef);
+    const instance = await this.admin(caller, 'alarm.acknowledge', projectId, instanceRef);
     return this.store.transaction(async (trx) => {
       const load = async () => {
         const row = await records.findRecord(trx, instance.project_id, instance.id, id);

@@ -1,9 +1,9 @@
 /**
- * The one wrapper every LakeCat action goes through: it resolves the object an action names
- * (a typed reference), gathers the caller's grants, decides (decision.ts, pure) and only then
- * hands the resolved, authorized object to the action. Objects the caller cannot see are
- * reported missing (404), exactly as absent ones; visible ones without the privilege are a
- * 403 naming it.
+ * The one wrapper every service action goes through: it resolves the object an action names
+ * (a typed reference), gathers the caller's grants when the declaration reads them, decides
+ * (decision.ts, pure) and only then hands the resolved, authorized object to the action.
+ * Objects the caller cannot see are reported missing (404), exactly as absent ones; visible
+ * ones without the privilege are a 403 naming it (or the declaration's refusal).
  */
 
 import type { StoredPolicy } from '../../store/governance/policy-repository.js';
@@ -16,11 +16,21 @@ import { findTable, findTableByPath } from '../../store/lakecat/table-repository
 import type { CatalogRow, DatabaseRow, DatasetRow, FunctionRow, InstanceRow, TableRow } from '../../store/schema.js';
 import type { Db, Store, Tx } from '../../store/store.js';
 import { forbidden, notFound } from '../errors.js';
-import type { PolicyService } from '../governance/policy-service.js';
 import type { Principal } from '../iam/principal.js';
-import type { InstanceService } from '../instances/instance-service.js';
-import { ACTIONS, type ActionName, type ObjectKind, type Requirement } from './actions.js';
+import { ACTIONS, type ActionName, type ObjectKind, type Requirement, type Subject } from './actions.js';
 import { type Decision, decide, decideCaller, manages, type ObjectFacts } from './decision.js';
+import { findSubject, type SubjectRef, type SubjectScopeOf } from './subjects.js';
+
+export type { SubjectRef } from './subjects.js';
+
+/** How the authorizer finds a serving instance of a project (the instance service). */
+export interface InstanceLookup {
+  active(projectId: string, instanceIdOrDefault: string): Promise<InstanceRow>;
+}
+/** Where a caller's grants in an instance come from (the policy service). */
+export interface GrantSource {
+  effectiveFor(caller: Principal, instanceId: string, knownVersion?: number): Promise<StoredPolicy[]>;
+}
 
 interface At {
   projectId: string;
@@ -33,7 +43,8 @@ export type ObjectRef =
   | (At & { kind: 'database'; catalog: string; database: string })
   | (At & { kind: 'table'; catalog: string; database: string; table: string })
   | (At & { kind: 'function'; catalog: string; database: string; function: string })
-  | (At & { kind: 'dataset'; catalog: string; database: string; dataset: string });
+  | (At & { kind: 'dataset'; catalog: string; database: string; dataset: string })
+  | SubjectRef;
 
 interface InstanceScope {
   instance: InstanceRow;
@@ -62,7 +73,8 @@ export interface DatasetScope extends DatabaseScope {
   dataset: DatasetRow;
 }
 
-interface ScopeOf {
+interface ScopeOf extends Omit<SubjectScopeOf, 'member'> {
+  member: InstanceScope;
   instance: InstanceScope;
   catalog: CatalogScope;
   database: DatabaseScope;
@@ -74,7 +86,11 @@ interface ScopeOf {
 type Declared<A extends ActionName> = (typeof ACTIONS)[A];
 /** The kind of object an action's declaration addresses (the instance when it names none). */
 export type TargetOf<A extends ActionName> =
-  Declared<A> extends { object: infer K extends ObjectKind } ? K : 'instance';
+  Declared<A> extends { object: infer K extends ObjectKind }
+    ? K
+    : Declared<A> extends { on: infer S extends Subject }
+      ? S
+      : 'instance';
 export type RefOf<A extends ActionName> = Extract<ObjectRef, { kind: TargetOf<A> }>;
 export type Resolved<A extends ActionName> = ScopeOf[TargetOf<A>];
 
@@ -110,6 +126,10 @@ function refusal(req: Requirement, o: ObjectFacts, privilege: string): Error {
   );
 }
 
+/** The 403 of a caller-level requirement: its declared refusal. */
+const refusalOf = (action: string, req: Requirement): string =>
+  (req.kind === 'admin' || req.kind === 'own') && req.refusal ? req.refusal : `${action} is not allowed`;
+
 /** Resolved outside a transaction: what the action's object is found beneath, and the caller's grants. */
 export interface Prepared<A extends ActionName> {
   /** Finds the object itself (in `q`, the action's transaction), decides, and throws 404 or 403 on a denial. */
@@ -117,15 +137,26 @@ export interface Prepared<A extends ActionName> {
 }
 
 export class Authorizer {
+  /**
+   * Services of identities and of the account pass no instance lookup or grant source; their
+   * actions address no instance (a reference to one is then a programming error).
+   */
   constructor(
     private readonly store: Store,
-    private readonly instances: InstanceService,
-    private readonly policies: PolicyService,
+    private readonly lookup?: InstanceLookup,
+    private readonly policies?: GrantSource,
   ) {}
+
+  private get instances(): InstanceLookup {
+    if (!this.lookup) throw new Error('this authorizer was given no instance lookup');
+    return this.lookup;
+  }
 
   /** The caller's grants in an instance; administrators need none, so none are read. */
   grantsOf(caller: Principal, instanceId: string, knownVersion?: number): Promise<StoredPolicy[]> {
-    return caller.isAdmin ? Promise.resolve([]) : this.policies.effectiveFor(caller, instanceId, knownVersion);
+    if (caller.isAdmin) return Promise.resolve([]);
+    if (!this.policies) throw new Error('this authorizer was given no grant source');
+    return this.policies.effectiveFor(caller, instanceId, knownVersion);
   }
 
   /** Resolves, decides and returns the authorized object (read outside any transaction). */
@@ -166,14 +197,29 @@ export class Authorizer {
   ): Promise<Prepared<A>> {
     const req: Requirement = ACTIONS[action];
     const r = ref as ObjectRef;
-    const target = 'object' in req ? req.object : 'instance';
+    const target = 'object' in req ? req.object : 'on' in req ? req.on : 'instance';
     if (r.kind !== target) throw new Error(`action ${action} addresses a ${target}, not a ${r.kind}`);
+    if (req.kind === 'public') throw new Error(`action ${action} is public: it has no caller to authorize`);
     const done = <S>(s: S) => ({ resolve: async () => s }) as unknown as Prepared<A>;
-    if (r.kind === 'instance') {
+    if (r.kind === 'instance' || r.kind === 'member') {
       const instance = await this.instances.active(r.projectId, r.instance);
-      const decision = decideCaller(req, caller);
-      if (!decision.allowed) throw forbidden(req.kind === 'admin' ? req.refusal : `${action} is not allowed`);
+      const decision = decideCaller(req, caller, r.kind === 'member' ? { ownerName: r.userName } : {});
+      if (!decision.allowed) throw forbidden(refusalOf(action, req));
       return done({ instance, grants: [], decision });
+    }
+    if (
+      r.kind === 'project' ||
+      r.kind === 'domain' ||
+      r.kind === 'iam-project' ||
+      r.kind === 'user' ||
+      r.kind === 'group' ||
+      r.kind === 'access-key' ||
+      r.kind === 'token'
+    ) {
+      const found = await findSubject(this.store.db, caller, r);
+      const decision = decideCaller(req, caller, found.facts);
+      if (!decision.allowed) throw decision.visible ? forbidden(refusalOf(action, req)) : found.missing();
+      return done({ ...found.scope, decision });
     }
     if (r.kind === 'catalog') return this.prepareCatalog(caller, req, r) as unknown as Prepared<A>;
     if (r.kind === 'table') return this.prepareTable(caller, req, r, fast) as unknown as Prepared<A>;

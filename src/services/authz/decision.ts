@@ -4,7 +4,7 @@
  * owns something inside a container) and the authorizer turns a denial into 404 or 403.
  */
 import type { StoredPolicy } from '../../store/governance/policy-repository.js';
-import { PolicyService } from '../governance/policy-service.js';
+import * as rules from '../governance/grant-rules.js';
 import type { Principal } from '../iam/principal.js';
 import type { ObjectKind, Requirement } from './actions.js';
 
@@ -72,21 +72,19 @@ export function visibility(
   if (p.isAdmin) return { visible: true, basis: 'administrator', grants: [] };
   if (manages(p, o.row)) return { visible: true, basis: 'owner', grants: [] };
   if (o.kind === 'table' || o.kind === 'function') {
-    const e = PolicyService.explain(grants, 'read', resourceOf(o));
+    const e = rules.explain(grants, 'read', resourceOf(o));
     return { visible: e.allowed, basis: e.allowed ? 'grants' : 'none', grants: e.grants };
   }
   // Catalogs and databases (and so datasets): a grant reaching into them, or something the caller owns inside.
   const target = o.kind === 'dataset' ? (o.container ?? o.row) : o.row;
   if (o.kind === 'dataset' && manages(p, target)) return { visible: true, basis: 'owner', grants: [] };
   const sees =
-    o.kind === 'catalog'
-      ? catalogSeen(grants, o.catalog)
-      : PolicyService.seesDatabase(grants, o.catalog, o.database as string);
+    o.kind === 'catalog' ? catalogSeen(grants, o.catalog) : rules.seesDatabase(grants, o.catalog, o.database as string);
   if (sees)
     return {
       visible: true,
       basis: 'grants',
-      grants: PolicyService.reachingInto(grants, o.catalog, o.kind === 'catalog' ? undefined : o.database),
+      grants: rules.reachingInto(grants, o.catalog, o.kind === 'catalog' ? undefined : o.database),
     };
   if (o.ownsInside) return { visible: true, basis: 'ownership-inside', grants: [] };
   return { visible: false, basis: 'none', grants: [] };
@@ -94,7 +92,7 @@ export function visibility(
 
 /** A catalog shows to a grant reaching into it, or on it (even one to create databases only). */
 function catalogSeen(grants: StoredPolicy[], catalog: string): boolean {
-  const databases = PolicyService.visibleDatabases(grants, catalog);
+  const databases = rules.visibleDatabases(grants, catalog);
   return (
     databases === 'all' ||
     databases.length > 0 ||
@@ -111,7 +109,7 @@ function privileged(
   const r = resourceOf(o);
   let denied: StoredPolicy[] = [];
   for (const x of privileges) {
-    const e = PolicyService.explain(grants, x, r);
+    const e = rules.explain(grants, x, r);
     if (e.allowed) return e;
     if (e.grants.length) denied = e.grants;
   }
@@ -141,12 +139,23 @@ export function decide(req: Requirement, p: Principal, o: ObjectFacts, grants: S
     : { allowed: false, visible: true, missing: privileges[0], basis: 'none', grants: e.grants };
 }
 
-/** The requirements that name no object: an administrator, the caller's own object, any caller, anyone. */
-export function decideCaller(req: Requirement, p: Principal, ownerId?: string): Decision {
+/** What a caller-level decision knows of its object: whose it is and in which domain (absent: the caller's). */
+export interface CallerFacts {
+  ownerId?: string;
+  /** The owner by user name (a member of an instance named in a path). */
+  ownerName?: string;
+  domainId?: string;
+}
+
+/**
+ * The requirements that name no LakeCat object: an administrator (of the object's domain), the
+ * caller's own object, any caller, anyone. Another's object under `own` with no refusal is invisible.
+ */
+export function decideCaller(req: Requirement, p: Principal, f: CallerFacts = {}): Decision {
   const yes = (basis: Basis): Decision => ({ allowed: true, visible: true, basis, grants: [] });
-  const no: Decision = { allowed: false, visible: true, basis: 'none', grants: [] };
   if (req.kind === 'public' || req.kind === 'authenticated') return yes('none');
-  if (p.isAdmin) return yes('administrator');
-  if (req.kind === 'own') return ownerId === undefined || ownerId === p.userId ? yes('owner') : no;
-  return no;
+  if (p.isAdmin && (f.domainId === undefined || f.domainId === p.domainId)) return yes('administrator');
+  if (req.kind === 'own' && (f.ownerId === p.userId || f.ownerName === p.userName)) return yes('owner');
+  const visible = req.kind !== 'own' || req.refusal !== undefined;
+  return { allowed: false, visible, basis: 'none', grants: [] };
 }

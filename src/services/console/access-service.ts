@@ -2,8 +2,9 @@ import { randomUUID } from 'node:crypto';
 import * as repo from '../../store/console/access-repository.js';
 import type { AccessClientRow } from '../../store/schema.js';
 import type { Store } from '../../store/store.js';
+import { Authorizer } from '../authz/authorizer.js';
 import { type Clock, isoNow, systemClock } from '../clock.js';
-import { forbidden, notFound, unlessDuplicate } from '../errors.js';
+import { notFound, unlessDuplicate } from '../errors.js';
 import type { Principal } from '../iam/principal.js';
 import type { InstanceService } from '../instances/instance-service.js';
 
@@ -35,18 +36,29 @@ function view(r: AccessClientRow) {
  * real endpoints of this server that clients use (its REST base URL, and the protocol
  * endpoints it serves); access infos map a custom domain to them.
  */
+type AccessAction =
+  | 'access.apply'
+  | 'access.list'
+  | 'access-client.create'
+  | 'access-client.list'
+  | 'access-client.show'
+  | 'access-client.alter'
+  | 'access-client.drop';
+
 export class AccessService {
+  private readonly authz: Authorizer;
+
   constructor(
     private readonly store: Store,
-    private readonly instances: InstanceService,
+    instances: InstanceService,
     private readonly clock: Clock = systemClock,
-  ) {}
+  ) {
+    this.authz = new Authorizer(store, instances);
+  }
 
-  private async instance(caller: Principal, projectId: string, instanceRef: string, write: boolean) {
-    const instance = await this.instances.active(projectId, instanceRef);
-    if (write && !caller.isAdmin)
-      throw forbidden('managing access to an instance needs an administrator of the project');
-    return instance;
+  /** The instance of an access action, authorized by its declaration. */
+  private async instance(caller: Principal, action: AccessAction, projectId: string, instanceRef: string) {
+    return (await this.authz.check(caller, action, { kind: 'instance', projectId, instance: instanceRef })).instance;
   }
 
   /** The endpoints of this server, as a client would be given them. */
@@ -77,7 +89,7 @@ export class AccessService {
     instanceRef: string,
     items: { domain: string; vpcep_id: string }[],
   ): Promise<void> {
-    const instance = await this.instance(caller, projectId, instanceRef, true);
+    const instance = await this.instance(caller, 'access.apply', projectId, instanceRef);
     const now = isoNow(this.clock);
     await this.store.transaction(async (trx) => {
       for (const i of items)
@@ -98,7 +110,7 @@ export class AccessService {
     limit: number,
     baseUrl: string,
   ) {
-    const instance = await this.instance(caller, projectId, instanceRef, false);
+    const instance = await this.instance(caller, 'access.list', projectId, instanceRef);
     const { rows, total } = await repo.pageAccessInfos(this.store.db, instance.id, offset, limit);
     // The service a domain reaches is this server's REST endpoint for the instance.
     return {
@@ -123,7 +135,7 @@ export class AccessService {
     },
     baseUrl: string,
   ) {
-    const instance = await this.instance(caller, projectId, instanceRef, true);
+    const instance = await this.instance(caller, 'access-client.create', projectId, instanceRef);
     const now = new Date(this.clock.now());
     const row: AccessClientRow = {
       id: randomUUID(),
@@ -154,14 +166,14 @@ export class AccessService {
     offset: number,
     limit: number,
   ) {
-    const instance = await this.instance(caller, projectId, instanceRef, false);
+    const instance = await this.instance(caller, 'access-client.list', projectId, instanceRef);
     await repo.settleAccessClients(this.store.db, instance.id, isoNow(this.clock));
     const { rows, total } = await repo.pageAccessClients(this.store.db, instance.id, f, offset, limit);
     return { access_client_infos: rows.map(view), total };
   }
 
   async show(caller: Principal, projectId: string, instanceRef: string, id: string) {
-    const instance = await this.instance(caller, projectId, instanceRef, false);
+    const instance = await this.instance(caller, 'access-client.show', projectId, instanceRef);
     await repo.settleAccessClients(this.store.db, instance.id, isoNow(this.clock));
     const row = await repo.findAccessClient(this.store.db, instance.id, id);
     if (!row) throw notFound(`access client ${id} does not exist`);
@@ -169,7 +181,7 @@ export class AccessService {
   }
 
   async rename(caller: Principal, projectId: string, instanceRef: string, id: string, name: string) {
-    const instance = await this.instance(caller, projectId, instanceRef, true);
+    const instance = await this.instance(caller, 'access-client.alter', projectId, instanceRef);
     const ok = await unlessDuplicate(`an access client named ${name} already exists`, () =>
       this.store.transaction((trx) => repo.renameAccessClient(trx, instance.id, id, name)),
     );
@@ -178,7 +190,7 @@ export class AccessService {
   }
 
   async delete(caller: Principal, projectId: string, instanceRef: string, id: string): Promise<void> {
-    const instance = await this.instance(caller, projectId, instanceRef, true);
+    const instance = await this.instance(caller, 'access-client.drop', projectId, instanceRef);
     if (!(await repo.deleteAccessClient(this.store.db, instance.id, id)))
       throw notFound(`access client ${id} does not exist`);
   }

@@ -1,6 +1,7 @@
 import * as repo from '../../store/console/agency-repository.js';
 import type { Store } from '../../store/store.js';
 import { nowIso } from '../../store/store.js';
+import { Authorizer } from '../authz/authorizer.js';
 import { forbidden, notFound, unlessDuplicate } from '../errors.js';
 import type { AccessKeyService } from '../iam/access-key-service.js';
 import type { Principal } from '../iam/principal.js';
@@ -18,10 +19,14 @@ export class AgencyService {
   constructor(
     private readonly store: Store,
     private readonly accessKeys: AccessKeyService,
-  ) {}
+  ) {
+    this.authz = new Authorizer(store);
+  }
+
+  private readonly authz: Authorizer;
 
   async create(caller: Principal, type: string): Promise<{ agency_type: string }> {
-    if (!caller.isAdmin) throw forbidden('creating an agency needs an administrator of the account');
+    await this.authz.check(caller, 'agency.create', { kind: 'domain' });
     const row = {
       domain_id: caller.domainId,
       agency_type: type,
@@ -36,13 +41,14 @@ export class AgencyService {
   }
 
   async show(caller: Principal, type: string): Promise<{ agency_type: string }> {
+    await this.authz.check(caller, 'agency.show', { kind: 'domain' });
     const row = await repo.findAgency(this.store.db, caller.domainId, type);
     if (!row) throw notFound(`no agency of type ${type} exists; CreateAgency makes one`);
     return { agency_type: row.agency_type };
   }
 
   async delete(caller: Principal, type: string): Promise<void> {
-    if (!caller.isAdmin) throw forbidden('deleting an agency needs an administrator of the account');
+    await this.authz.check(caller, 'agency.drop', { kind: 'domain' });
     if (!(await repo.deleteAgency(this.store.db, caller.domainId, type)))
       throw notFound(`no agency of type ${type} exists`);
   }
@@ -53,7 +59,7 @@ export class AgencyService {
    * with it. Only administrators receive one; nothing long-lived leaves the server.
    */
   async tableServiceCredential(caller: Principal) {
-    if (!caller.isAdmin) throw forbidden('the table service credential is issued to administrators only');
+    await this.authz.check(caller, 'agency.credential', { kind: 'domain' });
     if (caller.via !== 'token')
       throw forbidden('the table service credential is issued against a token: authenticate with X-Auth-Token');
     const issued = new Date();

@@ -1,6 +1,7 @@
 import type { PrefixCredential } from '../../storage/sts.js';
 import { otherTableUnder } from '../../store/lakecat/table-repository.js';
 import type { Store } from '../../store/store.js';
+import { Authorizer } from '../authz/authorizer.js';
 import { forbidden, invalid } from '../errors.js';
 import type { PolicyService } from '../governance/policy-service.js';
 import type { AccessKeyService } from '../iam/access-key-service.js';
@@ -33,9 +34,11 @@ const METACHARACTERS = /[*?[\]{}$%"\\\s]/;
  * (and calls no other operation) until it expires; asking again refreshes it.
  */
 export class CredentialService {
+  private readonly authz: Authorizer;
+
   constructor(
     private readonly store: Store,
-    private readonly instances: InstanceService,
+    instances: InstanceService,
     private readonly tables: TableService,
     private readonly policies: PolicyService,
     private readonly locations: LocationService,
@@ -50,10 +53,13 @@ export class CredentialService {
       durationSeconds: number,
       sessionName: string,
     ) => Promise<PrefixCredential>,
-  ) {}
+  ) {
+    this.authz = new Authorizer(store, instances, policies);
+  }
 
   async vend(caller: Principal, projectId: string, instanceRef: string, req: CredentialRequest) {
-    const instance = await this.instances.active(projectId, instanceRef);
+    const at = { kind: 'instance', projectId, instance: instanceRef } as const;
+    const { instance } = await this.authz.check(caller, 'credential.vend', at);
     const others = [
       ...(req.user_names ?? []).filter((u) => u !== caller.userName),
       ...(req.groups ?? []),

@@ -5,6 +5,7 @@ import { parseLocation } from '../../storage/object-storage.js';
 import * as repo from '../../store/console/location-repository.js';
 import type { Db, Store } from '../../store/store.js';
 import { nowIso } from '../../store/store.js';
+import { Authorizer } from '../authz/authorizer.js';
 import { conflict, forbidden, invalid, notFound } from '../errors.js';
 import type { Principal } from '../iam/principal.js';
 import { validateLocation } from '../lakecat/names.js';
@@ -44,7 +45,11 @@ export class LocationService {
     private readonly storage: ObjectStorage,
     private readonly localWarehouse: string | undefined,
     private readonly defaultBucket: string,
-  ) {}
+  ) {
+    this.authz = new Authorizer(store);
+  }
+
+  private readonly authz: Authorizer;
 
   /** A location in its one stored spelling; wildcards and relative segments never pass. */
   private normalize(location: string): string {
@@ -68,7 +73,7 @@ export class LocationService {
   }
 
   async authorize(caller: Principal, locations: string[]): Promise<{ locations: string[] }> {
-    if (!caller.isAdmin) throw forbidden('authorizing storage locations needs an administrator of the account');
+    await this.authz.check(caller, 'location.authorize', { kind: 'domain' });
     const clean = [...new Set(locations.map((l) => this.normalize(l)))];
     for (const l of clean) {
       const parsed = parseLocation(l);
@@ -92,12 +97,13 @@ export class LocationService {
   }
 
   async list(caller: Principal, q: { location?: string; offset: number; limit: number }) {
+    await this.authz.check(caller, 'location.list', { kind: 'domain' });
     return repo.pageLocations(this.store.db, caller.domainId, q.location || undefined, q.offset, q.limit);
   }
 
   /** Withdraws authorizations; one that a catalog, database or table still uses stays, and the call fails whole. */
   async cancel(caller: Principal, locations: string[]): Promise<{ locations: string[] }> {
-    if (!caller.isAdmin) throw forbidden('withdrawing storage locations needs an administrator of the account');
+    await this.authz.check(caller, 'location.cancel', { kind: 'domain' });
     const clean = [...new Set(locations.map((l) => this.normalize(l)))];
     await this.store.transaction(async (trx) => {
       for (const l of clean) {

@@ -2,7 +2,8 @@ import type { ObjectStorage } from '../../storage/object-storage.js';
 import { compareKeys } from '../../storage/object-storage.js';
 import { instanceIdsOf } from '../../store/instances/instance-repository.js';
 import type { Store } from '../../store/store.js';
-import { forbidden, notFound } from '../errors.js';
+import { Authorizer } from '../authz/authorizer.js';
+import { notFound } from '../errors.js';
 import type { Principal } from '../iam/principal.js';
 import type { LocationService } from './location-service.js';
 
@@ -24,7 +25,11 @@ export class ObsService {
     private readonly locations: LocationService,
     private readonly defaultBucket: string,
     private readonly region: string,
-  ) {}
+  ) {
+    this.authz = new Authorizer(store);
+  }
+
+  private readonly authz: Authorizer;
 
   private async prefixes(caller: Principal, projectId: string, bucket: string): Promise<string[] | undefined> {
     const out = await this.locations.prefixesIn(caller.domainId, bucket);
@@ -33,8 +38,8 @@ export class ObsService {
     return bucket === this.defaultBucket || out.length > 0 ? disjoint(out) : undefined;
   }
 
-  async listBuckets(caller: Principal, offset: number, limit: number) {
-    if (!caller.isAdmin) throw forbidden('browsing object storage needs an administrator of the project');
+  async listBuckets(caller: Principal, projectId: string, offset: number, limit: number) {
+    await this.authz.check(caller, 'storage.browse', { kind: 'project', projectId });
     const visible = await this.locations.buckets(caller.domainId);
     visible.add(this.defaultBucket);
     const all = (await this.storage.listBuckets())
@@ -56,7 +61,7 @@ export class ObsService {
   ) {
     // A vended storage credential lists its own prefixes and nothing else.
     const scope = caller.storageScope;
-    if (!scope && !caller.isAdmin) throw forbidden('browsing object storage needs an administrator of the project');
+    if (!scope) await this.authz.check(caller, 'storage.browse', { kind: 'project', projectId });
     const allowed = scope
       ? scope.bucket === bucket
         ? disjoint(scope.prefixes)

@@ -2,6 +2,7 @@ import { hasAgency } from '../../store/console/agency-repository.js';
 import * as repo from '../../store/console/service-authorization-repository.js';
 import type { Store } from '../../store/store.js';
 import { nowIso } from '../../store/store.js';
+import { Authorizer } from '../authz/authorizer.js';
 import { forbidden, invalid } from '../errors.js';
 import type { Principal } from '../iam/principal.js';
 
@@ -32,19 +33,24 @@ function projectOf(caller: Principal): string {
 
 /** Agreements signed per project, and the services a project lets act on its data. */
 export class ServiceAuthorizationService {
+  private readonly authz: Authorizer;
+
   constructor(
     private readonly store: Store,
     private readonly rules: AgreementRule[],
-  ) {}
+  ) {
+    this.authz = new Authorizer(store);
+  }
 
-  showRules(): { agreement_rules: AgreementRule[] } {
+  async showRules(caller: Principal, projectId: string): Promise<{ agreement_rules: AgreementRule[] }> {
+    await this.authz.check(caller, 'agreement.show', { kind: 'project', projectId });
     return { agreement_rules: this.rules };
   }
 
   /** Signs each agreement at the version the rules give; an unknown name or version is refused whole. */
   async sign(caller: Principal, agreements: { agreement_name?: string; agreement_version?: string }[]): Promise<void> {
     const projectId = projectOf(caller);
-    if (!caller.isAdmin) throw forbidden('signing agreements needs an administrator of the project');
+    await this.authz.check(caller, 'agreement.sign', { kind: 'project', projectId });
     for (const a of agreements) {
       const rule = this.rules.find((r) => r.agreement_name === a.agreement_name);
       if (!rule)
@@ -72,6 +78,7 @@ export class ServiceAuthorizationService {
 
   async show(caller: Principal) {
     const projectId = projectOf(caller);
+    await this.authz.check(caller, 'agreement.show', { kind: 'project', projectId });
     const rows = await repo.listAgreements(this.store.db, projectId);
     return {
       agreements: rows.map((r) => ({ agreement_name: r.name, agreement_version: r.version })),
@@ -82,7 +89,7 @@ export class ServiceAuthorizationService {
   /** Withdraws every agreement of the project. */
   async withdraw(caller: Principal): Promise<void> {
     const projectId = projectOf(caller);
-    if (!caller.isAdmin) throw forbidden('withdrawing agreements needs an administrator of the project');
+    await this.authz.check(caller, 'agreement.withdraw', { kind: 'project', projectId });
     await repo.deleteAgreements(this.store.db, projectId);
   }
 
@@ -105,7 +112,7 @@ export class ServiceAuthorizationService {
     projectId: string,
     services: { name: string; grant?: boolean; description?: string }[],
   ): Promise<void> {
-    if (!caller.isAdmin) throw forbidden('authorizing access services needs an administrator of the project');
+    await this.authz.check(caller, 'access-service.authorize', { kind: 'project', projectId });
     const names = new Set<string>();
     for (const s of services) {
       if (!/^[A-Za-z0-9_-]{1,20}$/.test(s.name))
@@ -127,7 +134,8 @@ export class ServiceAuthorizationService {
     });
   }
 
-  async showAccessServices(projectId: string) {
+  async showAccessServices(caller: Principal, projectId: string) {
+    await this.authz.check(caller, 'access-service.show', { kind: 'project', projectId });
     const rows = await repo.listAccessServices(this.store.db, projectId);
     return { access_services: rows.map((r) => ({ name: r.name, grant: r.granted === 1, description: r.description })) };
   }

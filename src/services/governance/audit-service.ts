@@ -1,15 +1,20 @@
 import { appendAudit, pageAudit } from '../../store/governance/audit-repository.js';
 import type { Store } from '../../store/store.js';
-import { forbidden, invalid } from '../errors.js';
+import { Authorizer } from '../authz/authorizer.js';
+import { invalid } from '../errors.js';
 import type { Principal } from '../iam/principal.js';
 import type { InstanceService } from '../instances/instance-service.js';
 
 /** The governance audit trail: changes to grants and roles (written with them) and refused requests. */
 export class AuditService {
+  private readonly authz: Authorizer;
+
   constructor(
     private readonly store: Store,
     private readonly instances: InstanceService,
-  ) {}
+  ) {
+    this.authz = new Authorizer(store, instances);
+  }
 
   /** A request refused for want of a privilege. The instance is as the path named it. */
   async denied(
@@ -45,8 +50,8 @@ export class AuditService {
     instanceRef: string,
     q: { limit: number; marker?: string; result?: string },
   ) {
-    const instance = await this.instances.active(projectId, instanceRef);
-    if (!caller.isAdmin) throw forbidden('reading the audit trail needs an administrator of the project');
+    const at = { kind: 'instance', projectId, instance: instanceRef } as const;
+    const { instance } = await this.authz.check(caller, 'audit.list', at);
     const before = q.marker === undefined ? undefined : Number(q.marker);
     if (before !== undefined && (!Number.isSafeInteger(before) || before < 0))
       throw invalid(`marker '${q.marker}' is not an audit event id`);

@@ -5,12 +5,23 @@ import * as repo from '../../store/governance/role-repository.js';
 import { findUserByName } from '../../store/iam/users-repository.js';
 import type { RoleMemberRow, RoleRow } from '../../store/schema.js';
 import { type Db, nowIso, type Store, type Tx } from '../../store/store.js';
-import { forbidden, notFound, unlessDuplicate } from '../errors.js';
+import { Authorizer } from '../authz/authorizer.js';
+import { notFound, unlessDuplicate } from '../errors.js';
 import type { Principal } from '../iam/principal.js';
 import type { InstanceService } from '../instances/instance-service.js';
 import { keysetPage, type Paging } from '../paging.js';
 import type { PolicyService } from './policy-service.js';
 import { missingPrincipals, type PrincipalRef } from './principals.js';
+
+type RoleAction =
+  | 'role.create'
+  | 'role.list'
+  | 'role.show'
+  | 'role.alter'
+  | 'role.drop'
+  | 'role.list-members'
+  | 'role.grant-members'
+  | 'role.list-principals';
 
 export interface RoleRef {
   role_name: string;
@@ -43,17 +54,19 @@ const memberView = (m: RoleMemberRow): PrincipalRef => ({
  * project's administrators; a user may read their own roles.
  */
 export class RoleService {
+  private readonly authz: Authorizer;
+
   constructor(
     private readonly store: Store,
-    private readonly instances: InstanceService,
+    instances: InstanceService,
     private readonly policies: PolicyService,
-  ) {}
+  ) {
+    this.authz = new Authorizer(store, instances, policies);
+  }
 
-  private async admin(caller: Principal, projectId: string, instanceRef: string): Promise<string> {
-    const instance = await this.instances.active(projectId, instanceRef);
-    if (!caller.isAdmin)
-      throw forbidden('managing roles, users and groups of an instance needs an administrator of the project');
-    return instance.id;
+  /** The instance of an administrator's action on roles, authorized by its declaration. */
+  private async admin(caller: Principal, action: RoleAction, projectId: string, instanceRef: string): Promise<string> {
+    return (await this.authz.check(caller, action, { kind: 'instance', projectId, instance: instanceRef })).instance.id;
   }
 
   private audit(
@@ -88,7 +101,7 @@ export class RoleService {
     instanceRef: string,
     input: { role_name: string; description?: string },
   ) {
-    const instanceId = await this.admin(caller, projectId, instanceRef);
+    const instanceId = await this.admin(caller, 'role.create', projectId, instanceRef);
     const now = nowIso();
     const row: RoleRow = {
       id: newId(),
@@ -109,7 +122,7 @@ export class RoleService {
   }
 
   async show(caller: Principal, projectId: string, instanceRef: string, name: string) {
-    const instanceId = await this.admin(caller, projectId, instanceRef);
+    const instanceId = await this.admin(caller, 'role.show', projectId, instanceRef);
     return roleView(await this.role(this.store.db, instanceId, name));
   }
 
@@ -121,7 +134,7 @@ export class RoleService {
     name: string,
     input: { role_name: string; description?: string },
   ) {
-    const instanceId = await this.admin(caller, projectId, instanceRef);
+    const instanceId = await this.admin(caller, 'role.alter', projectId, instanceRef);
     return this.store.transaction(async (trx) => {
       const current = await this.role(trx, instanceId, name);
       const patch = {
@@ -145,7 +158,7 @@ export class RoleService {
   }
 
   async delete(caller: Principal, projectId: string, instanceRef: string, name: string): Promise<void> {
-    const instanceId = await this.admin(caller, projectId, instanceRef);
+    const instanceId = await this.admin(caller, 'role.drop', projectId, instanceRef);
     const gone = await this.store.transaction(async (trx) => {
       if (!(await repo.deleteRole(trx, instanceId, name.toLowerCase()))) return false;
       await this.policies.roleDeleted(trx, projectId, instanceId, name.toLowerCase());
@@ -157,7 +170,7 @@ export class RoleService {
   }
 
   async list(caller: Principal, projectId: string, instanceRef: string, q: Paging & { pattern?: string }) {
-    const instanceId = await this.admin(caller, projectId, instanceRef);
+    const instanceId = await this.admin(caller, 'role.list', projectId, instanceRef);
     return this.pageOfRoles({ instanceId, pattern: q.pattern }, q);
   }
 
@@ -175,7 +188,7 @@ export class RoleService {
   }
 
   async names(caller: Principal, projectId: string, instanceRef: string): Promise<string[]> {
-    const instanceId = await this.admin(caller, projectId, instanceRef);
+    const instanceId = await this.admin(caller, 'role.list', projectId, instanceRef);
     return (await repo.listRoleNames(this.store.db, instanceId, MAX_ROLE_NAMES)).map((r) => r.name);
   }
 
@@ -240,7 +253,7 @@ export class RoleService {
     roleName: string,
     principals: PrincipalRef[],
   ): Promise<void> {
-    const instanceId = await this.admin(caller, projectId, instanceRef);
+    const instanceId = await this.admin(caller, 'role.grant-members', projectId, instanceRef);
     const wanted = principals.map((p) => this.normalized(p));
     await this.store.transaction(async (trx) => {
       const role = await this.role(trx, instanceId, roleName);
@@ -258,7 +271,7 @@ export class RoleService {
     roleName: string,
     principals: PrincipalRef[],
   ): Promise<void> {
-    const instanceId = await this.admin(caller, projectId, instanceRef);
+    const instanceId = await this.admin(caller, 'role.grant-members', projectId, instanceRef);
     await this.store.transaction(async (trx) => {
       const role = await this.role(trx, instanceId, roleName);
       await repo.removeMembers(
@@ -280,7 +293,7 @@ export class RoleService {
     roleName: string,
     principals: PrincipalRef[],
   ): Promise<PrincipalRef[]> {
-    const instanceId = await this.admin(caller, projectId, instanceRef);
+    const instanceId = await this.admin(caller, 'role.grant-members', projectId, instanceRef);
     const wanted = principals.map((p) => this.normalized(p));
     return this.store.transaction(async (trx) => {
       const role = await this.role(trx, instanceId, roleName);
@@ -300,7 +313,7 @@ export class RoleService {
     roleName: string,
     q: Paging & { pattern?: string },
   ) {
-    const instanceId = await this.admin(caller, projectId, instanceRef);
+    const instanceId = await this.admin(caller, 'role.list-members', projectId, instanceRef);
     const role = await this.role(this.store.db, instanceId, roleName);
     const f = { instanceId, roleName: role.name, pattern: q.pattern };
     const db = this.store.db;
@@ -324,14 +337,10 @@ export class RoleService {
     userName: string,
     write: boolean,
   ): Promise<string> {
-    const instance = await this.instances.active(projectId, instanceRef);
-    if (!caller.isAdmin && (write || caller.userName !== userName)) {
-      throw forbidden(
-        write
-          ? 'granting roles needs an administrator of the project'
-          : "a user may list only their own roles; other users' need an administrator",
-      );
-    }
+    const at = { projectId, instance: instanceRef };
+    const { instance } = write
+      ? await this.authz.check(caller, 'role.grant-to-user', { kind: 'instance', ...at })
+      : await this.authz.check(caller, 'role.list-of-user', { kind: 'member', ...at, userName });
     if (!(await findUserByName(this.store.db, caller.domainId, userName)))
       throw notFound(`IAM user ${userName} does not exist`);
     return instance.id;
@@ -423,7 +432,7 @@ export class RoleService {
     instanceRef: string,
     q: Paging & { source: string; pattern?: string },
   ) {
-    await this.admin(caller, projectId, instanceRef);
+    await this.admin(caller, 'role.list-principals', projectId, instanceRef);
     if (q.source !== 'IAM') return { users: [], page_info: { current_count: 0 } }; // no external directory is connected
     const db = this.store.db;
     const f = { domainId: caller.domainId, pattern: q.pattern };
@@ -442,7 +451,7 @@ export class RoleService {
   }
 
   async groups(caller: Principal, projectId: string, instanceRef: string, q: Paging & { source: string }) {
-    await this.admin(caller, projectId, instanceRef);
+    await this.admin(caller, 'role.list-principals', projectId, instanceRef);
     if (q.source !== 'IAM') return { user_group: [], page_info: { current_count: 0 } };
     const db = this.store.db;
     const page = await keysetPage(q, {

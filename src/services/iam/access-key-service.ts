@@ -5,12 +5,15 @@ import * as usersRepo from '../../store/iam/users-repository.js';
 import type { AccessKeyRow } from '../../store/schema.js';
 import type { Store } from '../../store/store.js';
 import { isUniqueViolation, nowIso } from '../../store/store.js';
-import { forbidden, invalid, notFound, ServiceError } from '../errors.js';
+import { Authorizer } from '../authz/authorizer.js';
+import { forbidden, invalid, ServiceError } from '../errors.js';
 import { newAccessKeyId, newOpaqueToken, newSecretKey, type SecretBox, sha256Hex } from './crypto-util.js';
 import type { Principal, StorageScope } from './principal.js';
 import type { TokenService } from './token-service.js';
 
 export const MAX_PERMANENT_KEYS_PER_USER = 2;
+
+type KeyAction = 'access-key.show' | 'access-key.alter' | 'access-key.drop';
 
 export interface AccessKeyView {
   access: string;
@@ -45,22 +48,18 @@ const view = (k: AccessKeyRow): AccessKeyView => ({
 
 /** Permanent and temporary AK/SK pairs; secrets are sealed at rest and shown once. */
 export class AccessKeyService {
+  private readonly authz: Authorizer;
+
   constructor(
     private readonly store: Store,
     private readonly box: SecretBox,
     private readonly tokens: TokenService,
-  ) {}
-
-  private async ownedUser(caller: Principal, userId: string) {
-    const user = await usersRepo.findUserById(this.store.db, userId);
-    if (!user || user.domain_id !== caller.domainId) throw notFound(`user ${userId} does not exist`);
-    if (user.id !== caller.userId && !caller.isAdmin)
-      throw forbidden('only an administrator may manage the access keys of another user');
-    return user;
+  ) {
+    this.authz = new Authorizer(store);
   }
 
   async create(caller: Principal, userId: string, description = ''): Promise<AccessKeyView & { secret: string }> {
-    await this.ownedUser(caller, userId);
+    await this.authz.check(caller, 'access-key.create', { kind: 'user', id: userId });
     if (description.length > 255) throw invalid('description must be at most 255 characters');
     const secret = newSecretKey();
     const row: AccessKeyRow = {
@@ -91,23 +90,18 @@ export class AccessKeyService {
   }
 
   async list(caller: Principal, userId?: string): Promise<AccessKeyView[]> {
-    if (userId !== undefined) await this.ownedUser(caller, userId);
+    // Without a user: the caller's own keys (an administrator's: the domain's), so nothing to resolve.
+    if (userId !== undefined) await this.authz.check(caller, 'access-key.list', { kind: 'user', id: userId });
     const owner = userId ?? (caller.isAdmin ? undefined : caller.userId);
     return (await keysRepo.listPermanentKeys(this.store.db, owner, caller.domainId)).map(view);
   }
 
-  private async ownedKey(caller: Principal, access: string): Promise<AccessKeyRow> {
-    const key = await keysRepo.findAccessKey(this.store.db, access);
-    if (key?.kind !== 'permanent') throw notFound(`access key ${access} does not exist`);
-    const user = await usersRepo.findUserById(this.store.db, key.user_id);
-    if (!user || user.domain_id !== caller.domainId || (user.id !== caller.userId && !caller.isAdmin)) {
-      throw notFound(`access key ${access} does not exist`);
-    }
-    return key;
+  private async ownedKey(caller: Principal, action: KeyAction, access: string): Promise<AccessKeyRow> {
+    return (await this.authz.check(caller, action, { kind: 'access-key', access })).key;
   }
 
   async show(caller: Principal, access: string): Promise<AccessKeyView> {
-    return view(await this.ownedKey(caller, access));
+    return view(await this.ownedKey(caller, 'access-key.show', access));
   }
 
   async update(
@@ -115,17 +109,17 @@ export class AccessKeyService {
     access: string,
     patch: { status?: string; description?: string },
   ): Promise<AccessKeyView> {
-    await this.ownedKey(caller, access);
+    await this.ownedKey(caller, 'access-key.alter', access);
     if (patch.status !== undefined && patch.status !== 'active' && patch.status !== 'inactive')
       throw invalid("status must be 'active' or 'inactive'");
     if (patch.description !== undefined && patch.description.length > 255)
       throw invalid('description must be at most 255 characters');
     await keysRepo.updateAccessKey(this.store.db, access, patch);
-    return view(await this.ownedKey(caller, access));
+    return view(await this.ownedKey(caller, 'access-key.alter', access));
   }
 
   async delete(caller: Principal, access: string): Promise<void> {
-    await this.ownedKey(caller, access);
+    await this.ownedKey(caller, 'access-key.drop', access);
     await keysRepo.deleteAccessKey(this.store.db, access);
   }
 
@@ -135,6 +129,7 @@ export class AccessKeyService {
     durationSeconds = 900,
     storageScope?: StorageScope,
   ): Promise<TemporaryCredential> {
+    await this.authz.check(caller, 'access-key.create-temporary', { kind: 'domain' });
     // A storage credential may also be asked for with a signature: it reaches far less than its asker.
     if (caller.via !== 'token' && !storageScope) throw forbidden('temporary access keys are issued against a token');
     if (!Number.isInteger(durationSeconds) || durationSeconds < 900 || durationSeconds > 86400) {

@@ -6,7 +6,8 @@ import * as usersRepo from '../../store/iam/users-repository.js';
 import type { GroupRow, ProjectRow, UserRow } from '../../store/schema.js';
 import type { Store } from '../../store/store.js';
 import { isUniqueViolation, nowIso } from '../../store/store.js';
-import { conflict, forbidden, invalid, notFound, unlessDuplicate } from '../errors.js';
+import { Authorizer } from '../authz/authorizer.js';
+import { conflict, invalid, notFound, unlessDuplicate } from '../errors.js';
 import { hashPassword, newHexId } from './crypto-util.js';
 import { ADMIN_GROUP, type Principal } from './principal.js';
 
@@ -49,7 +50,11 @@ export interface UserUpdate {
 
 /** Domains, projects, users and groups: the identity model behind tokens and access keys. */
 export class IdentityService {
-  constructor(private readonly store: Store) {}
+  private readonly authz: Authorizer;
+
+  constructor(private readonly store: Store) {
+    this.authz = new Authorizer(store);
+  }
 
   /** First start: domain `default`, project `default`, group `admin`, user `admin`. Safe to race from several replicas. */
   async bootstrap(adminPassword: string | undefined): Promise<BootstrapResult> {
@@ -115,12 +120,6 @@ export class IdentityService {
     };
   }
 
-  requireAdmin(caller: Principal, domainId: string = caller.domainId): void {
-    if (!caller.isAdmin || caller.domainId !== domainId) {
-      throw forbidden('this operation needs an administrator of the domain (member of the admin group)');
-    }
-  }
-
   // ---- domains and projects
 
   async domainByName(name: string) {
@@ -139,7 +138,9 @@ export class IdentityService {
   async listProjects(
     caller: Principal,
     f: { name?: string; domainId?: string; enabled?: boolean; limit: number; marker?: string },
+    action: 'project.list' | 'project.list-own' = 'project.list',
   ): Promise<ProjectRow[]> {
+    await this.authz.check(caller, action, { kind: 'domain' });
     if (f.domainId !== undefined && f.domainId !== caller.domainId) return [];
     return projectsRepo.listProjects(this.store.db, {
       domainId: caller.domainId,
@@ -151,16 +152,14 @@ export class IdentityService {
   }
 
   async getProject(caller: Principal, id: string): Promise<ProjectRow> {
-    const p = await projectsRepo.findProjectById(this.store.db, id);
-    if (!p || p.domain_id !== caller.domainId) throw notFound(`project ${id} does not exist`);
-    return p;
+    return (await this.authz.check(caller, 'project.show', { kind: 'iam-project', id })).project;
   }
 
   async createProject(
     caller: Principal,
     input: { name: string; description?: string; domainId?: string },
   ): Promise<ProjectRow> {
-    this.requireAdmin(caller, input.domainId ?? caller.domainId);
+    await this.authz.check(caller, 'project.create', { kind: 'domain', domainId: input.domainId });
     checkName('project', input.name);
     const now = nowIso();
     const row: ProjectRow = {
@@ -183,8 +182,7 @@ export class IdentityService {
     id: string,
     patch: { name?: string; description?: string; enabled?: boolean },
   ): Promise<ProjectRow> {
-    const p = await this.getProject(caller, id);
-    this.requireAdmin(caller, p.domain_id);
+    await this.authz.check(caller, 'project.alter', { kind: 'iam-project', id });
     if (patch.name !== undefined) checkName('project', patch.name);
     await unlessDuplicate(`a project named '${patch.name}' already exists`, () =>
       projectsRepo.updateProject(this.store.db, id, {
@@ -198,8 +196,7 @@ export class IdentityService {
   }
 
   async deleteProject(caller: Principal, id: string): Promise<void> {
-    const p = await this.getProject(caller, id);
-    this.requireAdmin(caller, p.domain_id);
+    const { project: p } = await this.authz.check(caller, 'project.drop', { kind: 'iam-project', id });
     await this.store.transaction(async (trx) => {
       if ((await projectsRepo.countProjectInstances(trx, id)) > 0)
         throw conflict(`project ${p.name} still has instances; delete them first`);
@@ -213,21 +210,17 @@ export class IdentityService {
     caller: Principal,
     f: { name?: string; enabled?: boolean; limit: number; marker?: string },
   ): Promise<UserRow[]> {
-    this.requireAdmin(caller);
+    await this.authz.check(caller, 'user.list', { kind: 'domain' });
     return usersRepo.listUsers(this.store.db, { domainId: caller.domainId, ...f, afterId: f.marker });
   }
 
   async getUser(caller: Principal, id: string): Promise<UserRow> {
-    const u = await usersRepo.findUserById(this.store.db, id);
-    if (!u || u.domain_id !== caller.domainId) throw notFound(`user ${id} does not exist`);
-    if (u.id !== caller.userId) this.requireAdmin(caller);
-    return u;
+    return (await this.authz.check(caller, 'user.show', { kind: 'user', id })).user;
   }
 
   /** Creates a user in the caller's domain (the CLI passes a system principal). */
   async createUser(caller: Principal, input: NewUser): Promise<UserRow> {
-    const domainId = input.domainId ?? caller.domainId;
-    this.requireAdmin(caller, domainId);
+    const { domainId } = await this.authz.check(caller, 'user.create', { kind: 'domain', domainId: input.domainId });
     checkName('user', input.name);
     checkPassword(input.password, input.name);
     const now = nowIso();
@@ -239,12 +232,11 @@ export class IdentityService {
   }
 
   async updateUser(caller: Principal, id: string, patch: UserUpdate): Promise<UserRow> {
-    const u = await this.getUser(caller, id);
+    const { user: u } = await this.authz.check(caller, 'user.alter', { kind: 'user', id });
     const self = u.id === caller.userId;
     // Users may change their own password and description; everything else is for admins.
-    if (!caller.isAdmin && (patch.name !== undefined || patch.enabled !== undefined)) {
-      throw forbidden('only an administrator may rename, enable or disable a user');
-    }
+    if (patch.name !== undefined || patch.enabled !== undefined)
+      await this.authz.check(caller, 'user.alter-account', { kind: 'user', id });
     if (patch.name !== undefined) checkName('user', patch.name);
     if (patch.enabled === false && self) throw invalid('you cannot disable your own account');
     const set: usersRepo.UserPatch = { updated_at: nowIso() };
@@ -269,8 +261,7 @@ export class IdentityService {
   }
 
   async deleteUser(caller: Principal, id: string): Promise<void> {
-    const u = await this.getUser(caller, id);
-    this.requireAdmin(caller, u.domain_id);
+    const { user: u } = await this.authz.check(caller, 'user.drop', { kind: 'user', id });
     if (u.id === caller.userId) throw invalid('you cannot delete your own account');
     await this.store.transaction(async (trx) => {
       await usersRepo.deleteUser(trx, id);
@@ -281,6 +272,7 @@ export class IdentityService {
   // ---- groups
 
   async listGroups(caller: Principal, f: { name?: string; limit: number; marker?: string }): Promise<GroupRow[]> {
+    await this.authz.check(caller, 'group.list', { kind: 'domain' });
     return usersRepo.listGroups(this.store.db, {
       domainId: caller.domainId,
       name: f.name,
@@ -290,16 +282,14 @@ export class IdentityService {
   }
 
   async getGroup(caller: Principal, id: string): Promise<GroupRow> {
-    const g = await usersRepo.findGroupById(this.store.db, id);
-    if (!g || g.domain_id !== caller.domainId) throw notFound(`group ${id} does not exist`);
-    return g;
+    return (await this.authz.check(caller, 'group.show', { kind: 'group', id })).group;
   }
 
   async createGroup(
     caller: Principal,
     input: { name: string; description?: string; domainId?: string },
   ): Promise<GroupRow> {
-    this.requireAdmin(caller, input.domainId ?? caller.domainId);
+    await this.authz.check(caller, 'group.create', { kind: 'domain', domainId: input.domainId });
     checkName('group', input.name);
     const row: GroupRow = {
       id: newHexId(),
@@ -315,8 +305,7 @@ export class IdentityService {
   }
 
   async updateGroup(caller: Principal, id: string, patch: { name?: string; description?: string }): Promise<GroupRow> {
-    const g = await this.getGroup(caller, id);
-    this.requireAdmin(caller, g.domain_id);
+    const { group: g } = await this.authz.check(caller, 'group.alter', { kind: 'group', id });
     if (patch.name !== undefined) {
       checkName('group', patch.name);
       if (g.name === ADMIN_GROUP && patch.name !== ADMIN_GROUP) throw invalid('the admin group cannot be renamed');
@@ -328,8 +317,7 @@ export class IdentityService {
   }
 
   async deleteGroup(caller: Principal, id: string): Promise<void> {
-    const g = await this.getGroup(caller, id);
-    this.requireAdmin(caller, g.domain_id);
+    const { group: g } = await this.authz.check(caller, 'group.drop', { kind: 'group', id });
     if (g.name === ADMIN_GROUP) throw invalid('the admin group cannot be deleted');
     await this.store.transaction(async (trx) => {
       await usersRepo.deleteGroup(trx, id);
@@ -338,8 +326,7 @@ export class IdentityService {
   }
 
   async addUserToGroup(caller: Principal, groupId: string, userId: string): Promise<void> {
-    const g = await this.getGroup(caller, groupId);
-    this.requireAdmin(caller, g.domain_id);
+    const { group: g } = await this.authz.check(caller, 'group.add-member', { kind: 'group', id: groupId });
     const u = await usersRepo.findUserById(this.store.db, userId);
     if (!u || u.domain_id !== g.domain_id) throw notFound(`user ${userId} does not exist`);
     await this.store.transaction(async (trx) => {
@@ -349,8 +336,7 @@ export class IdentityService {
   }
 
   async removeUserFromGroup(caller: Principal, groupId: string, userId: string): Promise<void> {
-    const g = await this.getGroup(caller, groupId);
-    this.requireAdmin(caller, g.domain_id);
+    const { group: g } = await this.authz.check(caller, 'group.remove-member', { kind: 'group', id: groupId });
     if (g.name === ADMIN_GROUP && userId === caller.userId)
       throw invalid('you cannot remove yourself from the admin group');
     const removed = await this.store.transaction(async (trx) => {
@@ -362,17 +348,17 @@ export class IdentityService {
   }
 
   async isUserInGroup(caller: Principal, groupId: string, userId: string): Promise<boolean> {
-    await this.getGroup(caller, groupId);
+    await this.authz.check(caller, 'group.check-member', { kind: 'group', id: groupId });
     return usersRepo.isMember(this.store.db, groupId, userId);
   }
 
   async listGroupUsers(caller: Principal, groupId: string, limit: number, marker?: string): Promise<UserRow[]> {
-    await this.getGroup(caller, groupId);
+    await this.authz.check(caller, 'group.list-members', { kind: 'group', id: groupId });
     return usersRepo.listGroupMembers(this.store.db, groupId, limit, marker);
   }
 
   async listUserGroups(caller: Principal, userId: string): Promise<GroupRow[]> {
-    await this.getUser(caller, userId);
+    await this.authz.check(caller, 'user.list-groups', { kind: 'user', id: userId });
     return usersRepo.listUserGroups(this.store.db, userId);
   }
 

@@ -4,8 +4,9 @@ import * as tokensRepo from '../../store/iam/tokens-repository.js';
 import * as usersRepo from '../../store/iam/users-repository.js';
 import type { ProjectRow, UserRow } from '../../store/schema.js';
 import type { Store } from '../../store/store.js';
+import { Authorizer } from '../authz/authorizer.js';
 import { type Clock, isoNow, systemClock } from '../clock.js';
-import { invalid, notFound, unauthenticated } from '../errors.js';
+import { invalid, unauthenticated } from '../errors.js';
 import { countedCache } from '../telemetry.js';
 import { DUMMY_PASSWORD_HASH, newOpaqueToken, sha256Hex, verifyPassword } from './crypto-util.js';
 import { ADMIN_GROUP, type Principal } from './principal.js';
@@ -32,6 +33,7 @@ const WRONG_CREDENTIALS = 'The username or password is wrong.';
 export class TokenService {
   private readonly cache: LRUCache<string, Principal>;
   private readonly cacheEnabled: boolean;
+  private readonly authz: Authorizer;
 
   constructor(
     private readonly store: Store,
@@ -39,6 +41,7 @@ export class TokenService {
     cacheSeconds: number,
     private readonly clock: Clock = systemClock,
   ) {
+    this.authz = new Authorizer(store);
     // A replica may serve a validated token from memory for a few seconds; revocation on this
     // replica evicts at once, other replicas notice within cacheSeconds.
     this.cache = countedCache(
@@ -210,13 +213,21 @@ export class TokenService {
     return principal;
   }
 
+  /** Who a token stands for, as the caller may see it: their own, or any of the domain for an administrator. */
+  async inspect(caller: Principal, token: string): Promise<Principal> {
+    const subject = await this.validate(token);
+    const owner = subject ? { userId: subject.userId, domainId: subject.domainId } : undefined;
+    const missing = 'the token in X-Subject-Token does not exist or has expired';
+    await this.authz.check(caller, 'token.validate', { kind: 'token', owner, missing });
+    return subject as Principal;
+  }
+
   /** Ends a token: the caller's own, or any token of the domain for an administrator. */
   async revoke(caller: Principal, token: string): Promise<void> {
     const hash = sha256Hex(token);
     const row = await tokensRepo.findToken(this.store.db, hash);
-    const own = row?.user_id === caller.userId;
-    if (!row || (!own && !(caller.isAdmin && row.domain_id === caller.domainId)))
-      throw notFound('the token does not exist');
+    const owner = row ? { userId: row.user_id, domainId: row.domain_id } : undefined;
+    await this.authz.check(caller, 'token.revoke', { kind: 'token', owner, missing: 'the token does not exist' });
     await tokensRepo.deleteToken(this.store.db, hash);
     this.cache.delete(token);
   }

@@ -4,7 +4,8 @@ import * as repo from '../../store/instances/instance-repository.js';
 import type { InstanceRow, InstanceTagRow } from '../../store/schema.js';
 import type { Store } from '../../store/store.js';
 import { nowIso } from '../../store/store.js';
-import { conflict, forbidden, invalid, notFound, ServiceError, unlessDuplicate } from '../errors.js';
+import { Authorizer } from '../authz/authorizer.js';
+import { conflict, invalid, notFound, ServiceError, unlessDuplicate } from '../errors.js';
 import type { Principal } from '../iam/principal.js';
 import { countedCache } from '../telemetry.js';
 import { DEFAULT_QPS_STRIDES, QPS_SPEC, type RequestedSpec, validateSpecs } from './specs.js';
@@ -21,6 +22,15 @@ export type InstanceStatus =
   | 'DELETING'
   | 'SCALING'
   | 'SCALE_FAIL';
+
+type ChangeAction = 'instance.alter' | 'instance.tag' | 'instance.drop' | 'instance.restore';
+type InstanceAction =
+  | ChangeAction
+  | 'instance.create'
+  | 'instance.list'
+  | 'instance.show'
+  | 'instance.list-tags'
+  | 'quota.list';
 
 /** States the lifecycle worker moves on by itself. */
 export const TRANSITIONAL: InstanceStatus[] = ['RESOURCE_PREPARATION', 'SCALING', 'RECOVERING', 'DELETING'];
@@ -126,19 +136,23 @@ export class InstanceService {
   /** Called after every state change so the lifecycle worker can act at once. */
   onChange: () => void = () => undefined;
 
+  private readonly authz: Authorizer;
+
   constructor(
     private readonly store: Store,
     private readonly instanceQuota: number,
     private readonly recycleRetentionDays: number,
-  ) {}
+  ) {
+    this.authz = new Authorizer(store, this);
+  }
 
   addHooks(h: InstanceLifecycleHooks): void {
     this.hooks.push(h);
   }
 
-  private requireWriter(caller: Principal): void {
-    if (!caller.isAdmin)
-      throw forbidden('managing instances needs an administrator of the domain (member of the admin group)');
+  /** Authorizes an action on the project's instances by its declaration (the project scope is the protocol's). */
+  private async authorize(caller: Principal, action: InstanceAction, projectId: string): Promise<void> {
+    await this.authz.check(caller, action, { kind: 'project', projectId });
   }
 
   private async load(projectId: string, instanceId: string): Promise<repo.InstanceAggregate> {
@@ -148,7 +162,7 @@ export class InstanceService {
   }
 
   async create(caller: Principal, projectId: string, input: CreateInstanceInput): Promise<InstanceView> {
-    this.requireWriter(caller);
+    await this.authorize(caller, 'instance.create', projectId);
     for (const h of this.hooks) await h.admit?.(projectId);
     const specs = validateSpecs(
       input.specs?.length ? input.specs : [{ spec_code: QPS_SPEC, stride_num: DEFAULT_QPS_STRIDES }],
@@ -206,10 +220,11 @@ export class InstanceService {
   }
 
   async list(
-    _caller: Principal,
+    caller: Principal,
     projectId: string,
     f: ListInstancesInput,
   ): Promise<{ instances: InstanceView[]; total: number }> {
+    await this.authorize(caller, 'instance.list', projectId);
     const { rows, total } = await repo.listInstances(this.store.db, {
       projectId,
       inRecycleBin: f.inRecycleBin,
@@ -226,7 +241,8 @@ export class InstanceService {
    * Reading the version is a fraction of the cost of reading the aggregate, so views are kept
    * per instance and reused while the stored version is unchanged: always current, on any replica.
    */
-  async show(_caller: Principal, projectId: string, instanceId: string): Promise<InstanceView> {
+  async show(caller: Principal, projectId: string, instanceId: string): Promise<InstanceView> {
+    await this.authorize(caller, 'instance.show', projectId);
     const version = await repo.findInstanceVersion(this.store.db, projectId, instanceId);
     if (version === undefined) throw notFound(`instance ${instanceId} does not exist`);
     const hit = this.viewCache.get(instanceId);
@@ -240,12 +256,13 @@ export class InstanceService {
   /** Applies a guarded change; a concurrent change or a wrong state gives a clear 409, never a lost update. */
   private async change(
     caller: Principal,
+    action: ChangeAction,
     projectId: string,
     instanceId: string,
     rule: (row: InstanceRow) => void,
     apply: (trx: import('../../store/store.js').Tx, row: InstanceRow, now: string) => Promise<boolean>,
   ): Promise<InstanceView> {
-    this.requireWriter(caller);
+    await this.authorize(caller, action, projectId);
     const now = nowIso();
     const changed = await unlessDuplicate(
       'another instance of this project already has that name',
@@ -274,6 +291,7 @@ export class InstanceService {
   ): Promise<InstanceView> {
     return this.change(
       caller,
+      'instance.alter',
       projectId,
       instanceId,
       (row) => {
@@ -297,6 +315,7 @@ export class InstanceService {
   setDefault(caller: Principal, projectId: string, instanceId: string): Promise<InstanceView> {
     return this.change(
       caller,
+      'instance.alter',
       projectId,
       instanceId,
       (row) => {
@@ -318,6 +337,7 @@ export class InstanceService {
     const specs = validateSpecs(requested);
     return this.change(
       caller,
+      'instance.alter',
       projectId,
       instanceId,
       (row) => {
@@ -357,6 +377,7 @@ export class InstanceService {
     const rows = checkTags(tags);
     return this.change(
       caller,
+      'instance.tag',
       projectId,
       instanceId,
       () => undefined,
@@ -371,7 +392,8 @@ export class InstanceService {
     );
   }
 
-  async listProjectTags(_caller: Principal, projectId: string): Promise<{ key: string; values: string[] }[]> {
+  async listProjectTags(caller: Principal, projectId: string): Promise<{ key: string; values: string[] }[]> {
+    await this.authorize(caller, 'instance.list-tags', projectId);
     const out = new Map<string, string[]>();
     for (const r of await repo.projectTags(this.store.db, projectId)) {
       const values = out.get(r.tag_key) ?? [];
@@ -385,6 +407,7 @@ export class InstanceService {
   delete(caller: Principal, projectId: string, instanceId: string, toRecycleBin: boolean): Promise<InstanceView> {
     return this.change(
       caller,
+      'instance.drop',
       projectId,
       instanceId,
       (row) => {
@@ -408,6 +431,7 @@ export class InstanceService {
   recover(caller: Principal, projectId: string, instanceId: string): Promise<InstanceView> {
     return this.change(
       caller,
+      'instance.restore',
       projectId,
       instanceId,
       (row) => {
@@ -424,7 +448,8 @@ export class InstanceService {
     );
   }
 
-  async quotas(_caller: Principal, projectId: string): Promise<{ type: string; quota: number; used: number }[]> {
+  async quotas(caller: Principal, projectId: string): Promise<{ type: string; quota: number; used: number }[]> {
+    await this.authorize(caller, 'quota.list', projectId);
     return [
       { type: 'instance', quota: this.instanceQuota, used: await repo.countProjectInstances(this.store.db, projectId) },
     ];

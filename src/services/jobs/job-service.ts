@@ -3,11 +3,14 @@ import * as repo from '../../store/jobs/job-repository.js';
 import type { JobRow, JobRunRow } from '../../store/schema.js';
 import type { Store } from '../../store/store.js';
 import { nowIso } from '../../store/store.js';
-import { conflict, forbidden, invalid, notFound, unlessDuplicate } from '../errors.js';
+import { Authorizer } from '../authz/authorizer.js';
+import { conflict, invalid, notFound, unlessDuplicate } from '../errors.js';
 import type { SecretBox } from '../iam/crypto-util.js';
 import type { Principal } from '../iam/principal.js';
 import type { InstanceService } from '../instances/instance-service.js';
 import type { JobRunner } from './job-runner.js';
+
+type JobAction = 'job.create' | 'job.list' | 'job.show' | 'job.alter' | 'job.drop' | 'job.start' | 'job.stop';
 
 export const JOB_TYPES = ['METADATA_MIGRATION', 'PERMISSION_MIGRATION', 'METADATA_DISCOVERY'] as const;
 export type JobType = (typeof JOB_TYPES)[number];
@@ -70,21 +73,30 @@ function mapSecrets(parameter: Record<string, unknown>, f: (v: string) => string
  * A job acts as its creator; runs are executed by the JobRunner.
  */
 export class JobService {
+  private readonly authz: Authorizer;
+
   constructor(
     private readonly store: Store,
-    private readonly instances: InstanceService,
+    instances: InstanceService,
     private readonly box: SecretBox,
     private readonly runner: JobRunner,
-  ) {}
-
-  private async instance(caller: Principal, projectId: string, instanceRef: string) {
-    const instance = await this.instances.active(projectId, instanceRef);
-    if (!caller.isAdmin) throw forbidden('jobs are managed by administrators of the project');
-    return instance;
+  ) {
+    this.authz = new Authorizer(store, instances);
   }
 
-  private async load(caller: Principal, projectId: string, instanceRef: string, id: string): Promise<JobRow> {
-    const instance = await this.instance(caller, projectId, instanceRef);
+  /** The instance of a job action, authorized by its declaration. */
+  private async instance(caller: Principal, action: JobAction, projectId: string, instanceRef: string) {
+    return (await this.authz.check(caller, action, { kind: 'instance', projectId, instance: instanceRef })).instance;
+  }
+
+  private async load(
+    caller: Principal,
+    action: JobAction,
+    projectId: string,
+    instanceRef: string,
+    id: string,
+  ): Promise<JobRow> {
+    const instance = await this.instance(caller, action, projectId, instanceRef);
     const job = await repo.findJob(this.store.db, instance.id, id);
     if (!job) throw notFound(`job ${id} does not exist`);
     return job;
@@ -152,7 +164,7 @@ export class JobService {
   }
 
   async create(caller: Principal, projectId: string, instanceRef: string, input: JobInput) {
-    const instance = await this.instance(caller, projectId, instanceRef);
+    const instance = await this.instance(caller, 'job.create', projectId, instanceRef);
     const type = input.type as JobType;
     if (!JOB_TYPES.includes(type)) throw invalid(`type must be one of ${JOB_TYPES.join(', ')}`);
     this.checkParameter(type, input.parameter);
@@ -182,7 +194,7 @@ export class JobService {
     instanceRef: string,
     q: { type: string; name_pattern?: string; status?: string; offset: number; limit: number },
   ) {
-    const instance = await this.instance(caller, projectId, instanceRef);
+    const instance = await this.instance(caller, 'job.list', projectId, instanceRef);
     const { rows, total } = await repo.pageJobs(
       this.store.db,
       instance.id,
@@ -205,12 +217,12 @@ export class JobService {
   }
 
   async show(caller: Principal, projectId: string, instanceRef: string, id: string) {
-    return this.view(await this.load(caller, projectId, instanceRef, id));
+    return this.view(await this.load(caller, 'job.show', projectId, instanceRef, id));
   }
 
   /** Replaces name, description and parameter; the type stays. Not while a run is active. */
   async update(caller: Principal, projectId: string, instanceRef: string, id: string, input: JobInput) {
-    const job = await this.load(caller, projectId, instanceRef, id);
+    const job = await this.load(caller, 'job.alter', projectId, instanceRef, id);
     if (await repo.activeRun(this.store.db, job.id))
       throw conflict(`job ${job.name} is running: stop it before changing it`);
     this.checkParameter(job.type as JobType, input.parameter);
@@ -238,7 +250,7 @@ export class JobService {
   }
 
   async delete(caller: Principal, projectId: string, instanceRef: string, id: string): Promise<void> {
-    const job = await this.load(caller, projectId, instanceRef, id);
+    const job = await this.load(caller, 'job.drop', projectId, instanceRef, id);
     const r = await this.store.transaction((trx) => repo.deleteJobUnlessActive(trx, job.instance_id, job.id));
     if (r === 'active') throw conflict(`job ${job.name} is submitted or running: stop it before deleting it`);
     if (r === 'missing') throw notFound(`job ${id} does not exist`);
@@ -246,7 +258,7 @@ export class JobService {
 
   /** Submits a run; one run at a time per job (the database decides). */
   async start(caller: Principal, projectId: string, instanceRef: string, id: string, mode = 'NORMAL', cascade = false) {
-    const job = await this.load(caller, projectId, instanceRef, id);
+    const job = await this.load(caller, 'job.start', projectId, instanceRef, id);
     // Only a metadata migration can compare: the other kinds have no target to read back.
     if (mode === 'COMPARISON' && job.type !== 'METADATA_MIGRATION') {
       throw invalid(`mode COMPARISON applies to METADATA_MIGRATION jobs only; job ${job.name} is ${job.type}`);
@@ -281,7 +293,7 @@ export class JobService {
   }
 
   async stop(caller: Principal, projectId: string, instanceRef: string, id: string) {
-    const job = await this.load(caller, projectId, instanceRef, id);
+    const job = await this.load(caller, 'job.stop', projectId, instanceRef, id);
     const active = await repo.activeRun(this.store.db, job.id);
     const r = await repo.requestStop(this.store.db, job.id, nowIso());
     if (r === 'idle') throw conflict(`job ${job.name} has no run to stop`);
@@ -300,7 +312,7 @@ export class JobService {
     id: string,
     q: { status?: string; offset: number; limit: number },
   ) {
-    const job = await this.load(caller, projectId, instanceRef, id);
+    const job = await this.load(caller, 'job.show', projectId, instanceRef, id);
     const { rows, total } = await repo.pageRuns(this.store.db, job.id, q.status, q.offset, q.limit);
     return {
       total,
@@ -317,7 +329,7 @@ export class JobService {
     runId: string,
     q: { marker?: string; limit: number },
   ) {
-    const job = await this.load(caller, projectId, instanceRef, id);
+    const job = await this.load(caller, 'job.show', projectId, instanceRef, id);
     const run = await repo.findRun(this.store.db, runId);
     if (!run || run.job_id !== job.id) throw notFound(`job ${job.name} has no run ${runId}`);
     const after = q.marker ? Number(q.marker) : 0;

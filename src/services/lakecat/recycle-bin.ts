@@ -7,7 +7,8 @@ import { locationInUse } from '../../store/lakecat/table-repository.js';
 import type { DatabaseRow, PolicyRow, RecycleBinRow, TableRow } from '../../store/schema.js';
 import type { Store, Tx } from '../../store/store.js';
 import { type Clock, isoNow } from '../clock.js';
-import { forbidden, invalid, notFound } from '../errors.js';
+import { Authorizer } from '../authz/authorizer.js';
+import { invalid, notFound } from '../errors.js';
 import type { PolicyService } from '../governance/policy-service.js';
 import type { Principal } from '../iam/principal.js';
 import type { InstanceService } from '../instances/instance-service.js';
@@ -44,17 +45,20 @@ const locationOf = (definition: string): string | undefined =>
  */
 export class RecycleBin {
   private readonly replica = randomUUID();
+  private readonly authz: Authorizer;
 
   constructor(
     private readonly store: Store,
-    private readonly instances: InstanceService,
+    instances: InstanceService,
     private readonly policies: PolicyService,
     private readonly storage: ObjectStorage,
     private readonly localWarehouse: string | undefined,
     private readonly log: Logger,
     private readonly clock: Clock,
     private readonly defaultDays: number,
-  ) {}
+  ) {
+    this.authz = new Authorizer(store, instances, policies);
+  }
 
   now(): string {
     return isoNow(this.clock);
@@ -186,10 +190,19 @@ export class RecycleBin {
     return { principals: await this.policies.principalKeys(caller, instanceId) };
   }
 
+  /** The instance, once the declared action allows the caller on it. */
+  private async instanceFor(
+    caller: Principal,
+    action: 'recycle-bin.purge' | 'recycle-bin.show' | 'recycle-bin.configure',
+    projectId: string,
+    instanceRef: string,
+  ) {
+    return (await this.authz.check(caller, action, { kind: 'instance', projectId, instance: instanceRef })).instance;
+  }
+
   /** An administrator's purge: one entry, or the whole bin of the instance. Returns the entries purged. */
   async purge(caller: Principal, projectId: string, instanceRef: string, entryId?: string): Promise<number> {
-    const instance = await this.instances.active(projectId, instanceRef);
-    if (!caller.isAdmin) throw forbidden('purging the recycle bin needs an administrator of the project');
+    const instance = await this.instanceFor(caller, 'recycle-bin.purge', projectId, instanceRef);
     if (entryId !== undefined) {
       const e = await repo.findEntry(this.store.db, instance.id, entryId);
       if (!e) throw notFound(`recycle bin entry ${entryId} does not exist`);
@@ -210,16 +223,13 @@ export class RecycleBin {
   }
 
   async retention(caller: Principal, projectId: string, instanceRef: string) {
-    const instance = await this.instances.active(projectId, instanceRef);
-    // Any member of the project may read the setting; changing it is for administrators.
-    void caller;
+    const instance = await this.instanceFor(caller, 'recycle-bin.show', projectId, instanceRef);
     const days = await repo.findRetention(this.store.db, instance.id);
     return { retention_days: days ?? this.defaultDays, default_retention_days: this.defaultDays };
   }
 
   async setRetention(caller: Principal, projectId: string, instanceRef: string, days: number) {
-    const instance = await this.instances.active(projectId, instanceRef);
-    if (!caller.isAdmin) throw forbidden('setting the recycle bin retention needs an administrator of the project');
+    const instance = await this.instanceFor(caller, 'recycle-bin.configure', projectId, instanceRef);
     if (!Number.isInteger(days) || days < 0 || days > 3650)
       throw invalid('retention_days must be a whole number of days from 0 to 3650');
     await this.store.transaction((trx) => repo.setRetention(trx, instance.id, days, this.now()));
