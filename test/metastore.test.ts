@@ -70,6 +70,9 @@ function rawCall(method: string, framed = false): Buffer {
   return Buffer.concat([len, msg]);
 }
 
+// Asked before the IDL test runs: its synchronous thrift-compiler call would stall PostgreSQL's probe past its timeout.
+const stores = await backends();
+
 describe('metastore IDL and generated code', { skip }, () => {
   test('the committed generated code is what thrift-compiler makes of the IDL', () => {
     const out = fs.mkdtempSync(path.join(os.tmpdir(), 'lakeform-hmsgen-'));
@@ -85,7 +88,7 @@ describe('metastore IDL and generated code', { skip }, () => {
   });
 });
 
-for (const backend of await backends()) {
+for (const backend of stores) {
   describe(`metastore endpoint (${backend.name})`, { skip }, () => {
     let server: TestServer;
     let port: number;

@@ -41,6 +41,7 @@ import { metadataOperations } from './routes/lakecat/metadata.js';
 import { partitionOperations } from './routes/lakecat/partitions.js';
 import { recycleBinOperations } from './routes/lakecat/recycle-bin.js';
 import { tableOperations } from './routes/lakecat/tables.js';
+import { requestValidator } from './validator.js';
 
 /** Every operation the server serves: the table routes, hooks and generated tests come from. */
 export function allOperations(services: AppServices): Operation[] {
@@ -104,16 +105,8 @@ export async function buildApp(services: AppServices, opts: AppOptions): Promise
       );
     },
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 1024 },
-    ajv: {
-      customOptions: {
-        removeAdditional: false,
-        coerceTypes: 'array',
-        useDefaults: true,
-        allErrors: true,
-        verbose: true,
-      },
-    },
   });
+  app.setValidatorCompiler(requestValidator);
   type RouteConfig = { operation?: string; wire?: Operation['wire'] | 'ops'; action?: string } | undefined;
   // Every route as registered, for the OpenAPI coverage test.
   const servedRoutes: { method: string; url: string }[] = [];

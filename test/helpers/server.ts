@@ -33,9 +33,9 @@ async function probePostgres(): Promise<boolean> {
 }
 
 /**
- * Test files that also run on PostgreSQL, their servers as real `lakeform serve` processes, and what of PostgreSQL
- * each keeps covered. Every other HTTP suite runs on SQLite only, in the test's own process: that is what makes the
- * suite fast. LAKEFORM_TEST_POSTGRES=all runs every file on PostgreSQL too (a slow, thorough run).
+ * Test files that also run on PostgreSQL, and what of PostgreSQL each keeps covered (servers of the files in
+ * POSTGRES_PROCESS_FILES as real `lakeform serve` processes). Every other HTTP suite runs on SQLite only: that is
+ * what makes the suite fast. LAKEFORM_TEST_POSTGRES=all runs every file on PostgreSQL too (a slow, thorough run).
  */
 export const POSTGRES_FILES = new Map([
   [
@@ -67,6 +67,13 @@ export const POSTGRES_FILES = new Map([
     'soft drops renamed through cascading keys, restores under unique names, purges claimed once by two replicas',
   ],
 ]);
+
+/**
+ * Files whose PostgreSQL servers run as real `lakeform serve` processes, for what a process adds: replicas that are
+ * separate processes, the command line's own start-up and signals, a browser and the CLI talking to a real port. The
+ * other files' PostgreSQL servers run in the test's process like the SQLite ones (LAKEFORM_TEST_PROCESS=1: all).
+ */
+export const POSTGRES_PROCESS_FILES = new Set(['alarms', 'jobs', 'backup', 'web-console']);
 
 /** The test file this process runs (node --test runs each file in a process of its own). */
 function testFile(): string {
@@ -214,8 +221,8 @@ export interface StartOptions {
   /** Remove the data dir (and PostgreSQL database) on stop even though it was passed in: set by restart(). */
   ownsData?: boolean;
   /**
-   * Run `lakeform serve` as a child process (for signals, exit codes, the CLI's own start-up). Otherwise SQLite servers
-   * run in the test's process and PostgreSQL ones as processes; LAKEFORM_TEST_PROCESS=1 makes every server a process.
+   * Run `lakeform serve` as a child process (for signals, exit codes, the CLI's own start-up). Otherwise servers run
+   * in the test's process, but for PostgreSQL in POSTGRES_PROCESS_FILES; LAKEFORM_TEST_PROCESS=1 makes all processes.
    */
   process?: boolean;
   /** Run in the test's process on PostgreSQL too, for a test that moves the server's clock (passTime) there. */
@@ -253,7 +260,7 @@ export async function dropPgDatabase(adminUrl: string, databaseUrl: string): Pro
 /**
  * Starts a lakeform server on a fresh data dir (and a fresh PostgreSQL database), listening on a free port of
  * 127.0.0.1: the production start-up (src/server.ts) in this process, or `lakeform serve --port 0` as a child process
- * when asked, on PostgreSQL, or when another server of this process has the same SQLite file open (better-sqlite3 is
+ * when asked, on PostgreSQL in POSTGRES_PROCESS_FILES, or when another server of this process has the same SQLite file open (better-sqlite3 is
  * synchronous: two connections of one thread waiting on each other's lock would stall until the busy timeout).
  */
 export async function startServer(backend: Backend, o: StartOptions = {}): Promise<TestServer> {
@@ -278,7 +285,7 @@ export async function startServer(backend: Backend, o: StartOptions = {}): Promi
   const asProcess =
     o.process ||
     process.env.LAKEFORM_TEST_PROCESS === '1' ||
-    (backend.name === 'postgres' && !o.inProcess) ||
+    (backend.name === 'postgres' && POSTGRES_PROCESS_FILES.has(testFile()) && !o.inProcess) ||
     inProcessDatabases.has(databaseUrl);
   const running = asProcess ? await spawnServer(env) : await startInProcess(env, databaseUrl);
 
