@@ -170,6 +170,65 @@ for (const backend of await backends()) {
       assert.equal(loaded.metadata['metadata-log'].length, 10, 'each commit wrote one new version');
     });
 
+    test('40 concurrent compatible appends all land (over two replicas on PostgreSQL); a conflicting one gets 409', async () => {
+      await createTable('busy');
+      // PostgreSQL: a second replica, a real server process on the same database and warehouse.
+      const other =
+        backend.name === 'postgres'
+          ? await startServer(backend, {
+              databaseUrl: server.databaseUrl,
+              dataDir: server.dataDir,
+              env: { LAKEFORM_QPS_PER_STRIDE: '10000' },
+            })
+          : undefined;
+      try {
+        const via = (i: number) => (other && i % 2 ? other : server);
+        const append = (i: number) =>
+          via(i).request('POST', `/iceberg/v1${table('busy')}`, {
+            headers: { Authorization: `Bearer ${token}` },
+            body: {
+              requirements: [],
+              updates: [
+                { action: 'add-snapshot', snapshot: snapshot(5000 + i, 1) },
+                { action: 'set-snapshot-ref', 'ref-name': 'main', type: 'branch', 'snapshot-id': 5000 + i },
+              ],
+            },
+          });
+        const stale = () =>
+          commit(
+            'busy',
+            [{ type: 'assert-ref-snapshot-id', ref: 'main', 'snapshot-id': 1 }],
+            [{ action: 'set-properties', updates: { never: 'x' } }],
+          );
+        const [answers, refused] = await Promise.all([
+          Promise.all(Array.from({ length: 40 }, (_, i) => append(i))),
+          stale(),
+        ]);
+        assert.deepEqual(
+          answers.map((a) => a.status),
+          Array(40).fill(200),
+          answers
+            .filter((a) => a.status !== 200)
+            .map((a) => a.text)
+            .join('\n'),
+        );
+        assert.equal(refused.status, 409, refused.text);
+        assert.equal(refused.json.error.type, 'CommitFailedException');
+        const loaded = (await ice('GET', table('busy'))).json.metadata;
+        assert.deepEqual(
+          loaded.snapshots
+            .map((s: { 'snapshot-id': number }) => s['snapshot-id'])
+            .sort((a: number, b: number) => a - b),
+          Array.from({ length: 40 }, (_, i) => 5000 + i),
+          'every acknowledged append is in the metadata',
+        );
+        assert.equal(loaded['metadata-log'].length, 40, 'one new version per commit');
+        assert.equal(loaded.properties.never, undefined);
+      } finally {
+        await other?.stop();
+      }
+    });
+
     test('schema evolution through a commit shows in the LakeFormation columns', async () => {
       const created = await createTable('evolve');
       const r = await commit(

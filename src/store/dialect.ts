@@ -25,6 +25,11 @@ export interface SqlDialect {
   bytewise(text: RawBuilder<unknown>): RawBuilder<unknown>;
   /** Refreshes the planner's statistics of these tables; SQLite plans from pinned statistics. */
   analyze(q: Db, tables: readonly ('tables' | 'partitions' | 'partition_values')[]): Promise<void>;
+  /**
+   * Takes a named lock until the transaction ends, whichever replica holds it; SQLite has one
+   * writing process, which serialises in memory instead (see Store.serialized).
+   */
+  lockName(q: Db, name: string): Promise<void>;
 }
 
 const sqlite: SqlDialect = {
@@ -35,6 +40,7 @@ const sqlite: SqlDialect = {
     sql<string>`json_set(${sql.ref(column)}, ${`$${keys.map((k) => `."${k}"`).join('')}`}, json(${json}))`,
   bytewise: (text) => text,
   analyze: async () => {},
+  lockName: async () => {},
 };
 
 const postgres: SqlDialect = {
@@ -51,6 +57,10 @@ const postgres: SqlDialect = {
   bytewise: (text) => sql`(${text} COLLATE "C")`,
   analyze: async (q, tables) => {
     await sql`ANALYZE ${sql.join(tables.map((t) => sql.table(t)))}`.execute(q);
+  },
+  // A 64-bit hash of the name: a collision only makes two names wait for each other.
+  lockName: async (q, name) => {
+    await sql`SELECT pg_advisory_xact_lock(hashtextextended(${name}, 0))`.execute(q);
   },
 };
 

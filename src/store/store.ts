@@ -45,6 +45,74 @@ export class Store {
     }
   }
 
+  /** Tails of the in-process queues per lock name (see serialized). */
+  private readonly lockTails = new Map<string, Promise<void>>();
+  /** Connections that may wait on or hold named locks at once: the rest of the pool stays free for reads. */
+  private lockSlots = 5;
+  private readonly lockWaiters: (() => void)[] = [];
+
+  /**
+   * Runs fn while holding the named locks: one holder per name at a time, in this process and,
+   * on PostgreSQL, across replicas (an advisory lock held by a transaction of its own, released
+   * when it ends or its connection dies). fn runs its own statements and transactions beside it.
+   * Names are taken in sorted order, so two holders of overlapping sets cannot deadlock.
+   */
+  async serialized<T>(names: string[], fn: () => Promise<T>): Promise<T> {
+    const sorted = [...new Set(names)].sort();
+    const releases: (() => void)[] = [];
+    try {
+      // In this process first: a replica holds at most one database connection per name.
+      for (const name of sorted) releases.push(await this.localLock(name));
+      if (this.dialect !== 'postgres') return await fn();
+      await this.lockSlot();
+      releases.push(() => this.unlockSlot());
+      let done = false;
+      let result: T | undefined;
+      try {
+        await this.db.transaction().execute(async (trx) => {
+          for (const name of sorted) await this.sql.lockName(trx, name);
+          result = await fn();
+          done = true;
+        });
+      } catch (err) {
+        // Ending the lock's transaction failed after fn's own work landed: the lock is gone with its connection.
+        if (!done) throw err;
+      }
+      return result as T;
+    } finally {
+      for (const release of releases.reverse()) release();
+    }
+  }
+
+  private async localLock(name: string): Promise<() => void> {
+    const previous = this.lockTails.get(name) ?? Promise.resolve();
+    let release = () => {};
+    const mine = new Promise<void>((r) => {
+      release = r;
+    });
+    const tail = previous.then(() => mine);
+    this.lockTails.set(name, tail);
+    await previous;
+    return () => {
+      release();
+      if (this.lockTails.get(name) === tail) this.lockTails.delete(name);
+    };
+  }
+
+  private async lockSlot(): Promise<void> {
+    if (this.lockSlots > 0) {
+      this.lockSlots--;
+      return;
+    }
+    await new Promise<void>((r) => this.lockWaiters.push(r));
+  }
+
+  private unlockSlot(): void {
+    const next = this.lockWaiters.shift();
+    if (next) next();
+    else this.lockSlots++;
+  }
+
   async migrate(): Promise<string[]> {
     // Numbers are reserved per branch (0015 may ship before 0013): a database that applied a
     // later one still takes an earlier one that arrives afterwards.

@@ -26,7 +26,7 @@ import {
 } from './table-metadata.js';
 import type { IcebergTable, IcebergTables } from './tables.js';
 
-/** How often a commit that lost the race to a compatible one is redone before the client is told to retry. */
+/** How often a commit that lost to a write outside the commit lock is redone before the client is told to retry. */
 const COMMIT_ATTEMPTS = 20;
 
 /** The number in a metadata file's name (`00003-<uuid>.metadata.json`), to name the next one. */
@@ -176,56 +176,75 @@ export class IcebergCommits {
     answerOf: (prepared: PreparedCommit[]) => T,
     record?: Recorder,
   ): Promise<T[]> {
+    // One commit per table at a time, across replicas: the base is read and the pointer swapped
+    // under the table's commit lock, so compatible commits queue instead of racing. The version
+    // check stays: a LakeCat write to the table takes no such lock, and is then redone upon.
+    const locked = changes.map((c) => ({ databaseName: databaseNameOf(c.levels), name: c.name }));
     for (let attempt = 0; attempt < COMMIT_ATTEMPTS; attempt++) {
-      const prepared: PreparedCommit[] = [];
-      try {
-        for (const c of changes) prepared.push(await this.prepare(p, w, c));
-        const answer = answerOf(prepared);
-        const within = record?.(answer);
-        // Staged creates (no current table) are inserted in the same transaction as the updates.
-        await this.tables.updateMany(
-          p,
-          p.projectId,
-          w.instanceId,
-          w.catalog,
-          prepared
-            .filter((c) => c.current)
-            .map((c) => {
-              const t = c.current as IcebergTable;
-              return {
-                databaseName: t.namespace,
-                name: t.name,
-                body: {
-                  version_id: t.version,
-                  table: this.icebergTables.definition(t.name, c.next, c.metadataLocation, t),
-                },
-              };
-            }),
-          {
-            icebergNames: true,
-            within,
-            creates: prepared
-              .filter((c) => !c.current)
-              .map((c) => ({
-                databaseName: c.database,
-                input: this.icebergTables.definition(c.name, c.next, c.metadataLocation),
-              })),
-          },
-        );
-        // Only files of this table's own location: a log entry pointing elsewhere is not ours to delete.
-        for (const c of prepared)
-          for (const f of c.expired) if (f.startsWith(`${c.next.location}/metadata/`)) await this.files.removeFile(f);
-        return [answer];
-      } catch (err) {
-        await Promise.all(prepared.map((c) => this.files.removeFile(c.metadataLocation)));
-        if (!(err instanceof ServiceError && err.kind === 'conflict')) throw err;
-        // A name taken by a staged create's rival, or a constraint: final. A version race: redone.
-        if (!(err instanceof ConcurrentChange)) throw commitFailed(err.message);
-        // Another commit moved a pointer: try again on its metadata, after a short random pause.
-        await new Promise((r) => setTimeout(r, 2 + Math.random() * 15));
-      }
+      const landed = await this.tables.withCommitLock(p.projectId, w.instanceId, w.catalog, locked, () =>
+        this.attempt(p, w, changes, answerOf, record),
+      );
+      if (landed) return [landed.answer];
+      // Lost to a writer outside the lock: a pause growing with each attempt, randomised.
+      await new Promise((r) => setTimeout(r, Math.min(200, 2 ** attempt) * (0.5 + Math.random())));
     }
     throw commitFailed('the commit kept losing to concurrent commits; retry');
+  }
+
+  /** One try of a commit: its answer, or undefined when it lost to a concurrent change and may be redone. */
+  private async attempt<T>(
+    p: Caller,
+    w: Warehouse,
+    changes: TableChange[],
+    answerOf: (prepared: PreparedCommit[]) => T,
+    record?: Recorder,
+  ): Promise<{ answer: T } | undefined> {
+    const prepared: PreparedCommit[] = [];
+    try {
+      for (const c of changes) prepared.push(await this.prepare(p, w, c));
+      const answer = answerOf(prepared);
+      const within = record?.(answer);
+      // Staged creates (no current table) are inserted in the same transaction as the updates.
+      await this.tables.updateMany(
+        p,
+        p.projectId,
+        w.instanceId,
+        w.catalog,
+        prepared
+          .filter((c) => c.current)
+          .map((c) => {
+            const t = c.current as IcebergTable;
+            return {
+              databaseName: t.namespace,
+              name: t.name,
+              body: {
+                version_id: t.version,
+                table: this.icebergTables.definition(t.name, c.next, c.metadataLocation, t),
+              },
+            };
+          }),
+        {
+          icebergNames: true,
+          within,
+          creates: prepared
+            .filter((c) => !c.current)
+            .map((c) => ({
+              databaseName: c.database,
+              input: this.icebergTables.definition(c.name, c.next, c.metadataLocation),
+            })),
+        },
+      );
+      // Only files of this table's own location: a log entry pointing elsewhere is not ours to delete.
+      for (const c of prepared)
+        for (const f of c.expired) if (f.startsWith(`${c.next.location}/metadata/`)) await this.files.removeFile(f);
+      return { answer };
+    } catch (err) {
+      await Promise.all(prepared.map((c) => this.files.removeFile(c.metadataLocation)));
+      if (!(err instanceof ServiceError && err.kind === 'conflict')) throw err;
+      // A name taken by a staged create's rival, or a constraint: final. A version race: redone.
+      if (!(err instanceof ConcurrentChange)) throw commitFailed(err.message);
+      return undefined;
+    }
   }
 }
 

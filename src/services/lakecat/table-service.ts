@@ -626,6 +626,23 @@ export class TableService {
   }
 
   /**
+   * Runs fn holding the commit locks of these tables (named, whether they exist yet or not): one
+   * holder per table at a time, across replicas. Iceberg commits read their base and swap under it.
+   */
+  withCommitLock<T>(
+    projectId: string,
+    instanceRef: string,
+    catalogName: string,
+    tables: { databaseName: string; name: string }[],
+    fn: () => Promise<T>,
+  ): Promise<T> {
+    const names = tables.map((t) =>
+      ['table-commit', projectId, instanceRef, catalogName, t.databaseName, t.name].join('/').toLowerCase(),
+    );
+    return this.store.serialized(names, fn);
+  }
+
+  /**
    * Several table updates (and creates) in one transaction: all land or none (Iceberg's
    * multi-table commit). Each is checked exactly as a single update or create is.
    */
