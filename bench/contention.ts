@@ -1,0 +1,127 @@
+/**
+ * contention: the latency of a short write (an Iceberg append commit) alone and while six writers add 1,000-partition
+ * batches to tables of their own, side by side in one run. Target: p99 under that load <= 10x the idle p50.
+ */
+
+type Json = (
+  url: string,
+  method: string,
+  body: unknown,
+  headers: Record<string, string>,
+) => Promise<{ headers: Headers; body: Record<string, unknown> | undefined }>;
+
+const quantile = (xs: number[], q: number) =>
+  [...xs].sort((x, y) => x - y)[Math.min(xs.length - 1, Math.floor(xs.length * q))] as number;
+
+export async function contention(
+  server: { url: string },
+  token: string,
+  projectId: string,
+  instanceId: string,
+  json: Json,
+  backend: string,
+): Promise<void> {
+  const auth = { 'X-Auth-Token': token };
+  const tables = `${server.url}/v1/${projectId}/instances/${instanceId}/catalogs/hive/databases/default/tables`;
+  const sd = {
+    columns: [{ column_name: 'id', column_type: 'bigint' }],
+    compressed: false,
+    parameters: {},
+    serde_info: {
+      serialization_library: 'org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe',
+      parameters: {},
+    },
+  };
+  const WRITERS = 6;
+  for (let w = 0; w < WRITERS; w++)
+    await json(
+      tables,
+      'POST',
+      {
+        table_name: `load${w}`,
+        table_type: 'EXTERNAL_TABLE',
+        owner_type: 'USER',
+        storage_descriptor: sd,
+        partition_keys: [{ column_name: 'n', column_type: 'int' }],
+      },
+      auth,
+    );
+  const ice = { Authorization: `Bearer ${token}` };
+  const base = `${server.url}/iceberg/v1/${instanceId}~hive`;
+  await json(`${base}/namespaces`, 'POST', { namespace: ['contention'] }, ice);
+  await json(
+    `${base}/namespaces/contention/tables`,
+    'POST',
+    { name: 'hot', schema: { type: 'struct', fields: [{ id: 1, name: 'id', required: true, type: 'long' }] } },
+    ice,
+  );
+  let snapshot = 0;
+  const commit = async () => {
+    const id = ++snapshot;
+    const t0 = performance.now();
+    await json(
+      `${base}/namespaces/contention/tables/hot`,
+      'POST',
+      {
+        requirements: [],
+        updates: [
+          {
+            action: 'add-snapshot',
+            snapshot: {
+              'snapshot-id': id,
+              'sequence-number': id,
+              'timestamp-ms': Date.now(),
+              'manifest-list': `s3://b/snap-${id}.avro`,
+              summary: { operation: 'append' },
+            },
+          },
+          { action: 'set-snapshot-ref', 'ref-name': 'main', type: 'branch', 'snapshot-id': id },
+        ],
+      },
+      ice,
+    );
+    return performance.now() - t0;
+  };
+  const commits = async (n: number) => {
+    const out: number[] = [];
+    for (let i = 0; i < n; i++) out.push(await commit());
+    return out;
+  };
+  await commits(10); // warm-up
+  const idle = await commits(30);
+
+  let stop = false;
+  let batches = 0;
+  const writer = async (w: number) => {
+    for (let b = 0; !stop; b++) {
+      const partitions = Array.from({ length: 1000 }, (_, k) => ({
+        partition_values: [String(b * 1000 + k)],
+        parameters: { numRows: '1' },
+        storage_descriptor: sd,
+      }));
+      await json(`${tables}/load${w}/partitions/batch-create`, 'POST', { partitions }, auth);
+      batches++;
+    }
+  };
+  const writers = Array.from({ length: WRITERS }, (_, w) => writer(w));
+  await new Promise((r) => setTimeout(r, 1000)); // the writers get going
+  const t0 = performance.now();
+  const busy = await commits(40);
+  const seconds = (performance.now() - t0) / 1000;
+  stop = true;
+  const written = batches;
+  await Promise.all(writers);
+
+  const ms = (x: number) => `${x.toFixed(1)} ms`;
+  const idleP50 = quantile(idle, 0.5);
+  const busyP99 = quantile(busy, 0.99);
+  console.log(`bench contention (${backend})`);
+  console.log(`  Iceberg commit alone: p50 ${ms(idleP50)}, p99 ${ms(quantile(idle, 0.99))}`);
+  console.log(
+    `  Iceberg commit beside ${WRITERS} writers of 1,000-partition batches (${(written / seconds).toFixed(1)} batches/s): ` +
+      `p50 ${ms(quantile(busy, 0.5))}, p99 ${ms(busyP99)}, max ${ms(Math.max(...busy))}`,
+  );
+  console.log(
+    `  p99 under load / idle p50: ${(busyP99 / idleP50).toFixed(1)} (target <= 10: ${busyP99 <= 10 * idleP50 ? 'met' : 'NOT met'})`,
+  );
+}
