@@ -43,6 +43,7 @@ const BODIES: Record<string, unknown> = {
   CreateLakeFormationInstance: { name: 'by_user', charge_mode: 'postPaid', shared: true },
   UpdateLakeFormationInstance: { name: 'by_user' },
   UpdateLakeFormationInstanceScale: { specs: [{ spec_code: 'lakeformation.unit.basic.qps', stride_num: 8 }] },
+  UpdateRecycleBin: { retention_days: 3 },
   BatchUpdateLakeFormationInstanceTags: { tags: [{ key: 'by', value: 'user' }] },
   CreateCatalog: { catalog_name: 'by_user' },
   CountMetaObj: {},
