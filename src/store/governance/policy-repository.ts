@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import { preparedQuery } from '../prepared.js';
 import type { PolicyChangeRow, PolicyRow } from '../schema.js';
 import type { Db } from '../store.js';
@@ -113,6 +114,8 @@ export interface PolicyFilter {
   principalName?: string;
   resourceType?: string;
   resourceName?: string;
+  /** A keyword found, ignoring case, in the principal's or the resource's name. */
+  keyword?: string;
 }
 
 function filtered(q: Db, f: PolicyFilter) {
@@ -122,6 +125,16 @@ function filtered(q: Db, f: PolicyFilter) {
   if (f.principalName) query = query.where('principal_name', '=', f.principalName);
   if (f.resourceType) query = query.where('resource_type', '=', f.resourceType);
   if (f.resourceName) query = query.where('resource_name', '=', f.resourceName);
+  if (f.keyword) {
+    // LIKE wildcards in the keyword match themselves (ESCAPE works alike on SQLite and PostgreSQL).
+    const pattern = `%${f.keyword.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+    query = query.where(({ or }) =>
+      or([
+        sql<boolean>`lower(principal_name) like ${pattern} escape '\\'`,
+        sql<boolean>`lower(resource_name) like ${pattern} escape '\\'`,
+      ]),
+    );
+  }
   return query;
 }
 
