@@ -293,23 +293,20 @@ export class InstanceService {
     );
   }
 
-  /** Only a non-default instance can be made the default (the reference says so): the default again is a 400. */
+  /** Idempotent: making the default instance the default again changes nothing and succeeds. */
   setDefault(caller: Principal, projectId: string, instanceId: string): Promise<InstanceView> {
     return this.change(
       caller,
       projectId,
       instanceId,
       (row) => {
-        if (row.default_instance)
-          throw invalid(
-            `instance ${instanceId} is already the default; only a non-default instance can be set as default`,
-          );
         if (row.in_recycle_bin || row.status !== 'RUNNING')
           throw conflict(
             `only a running instance can become the default; this one is ${row.in_recycle_bin ? 'in the recycle bin' : row.status}`,
           );
       },
       async (trx, row, now) => {
+        if (row.default_instance) return true;
         await repo.lockProject(this.store, trx, projectId);
         await repo.clearDefault(trx, projectId, now);
         return repo.updateInstanceIf(trx, row.id, { version: row.version }, { default_instance: 1, updated_at: now });
