@@ -139,13 +139,19 @@ function filtered(q: Db, f: PolicyFilter) {
 }
 
 /** A keyset page in id order (ids are the markers). */
-export async function pagePolicies(q: Db, f: PolicyFilter, limit: number, cursor: { after?: number; before?: number }) {
+export async function pagePolicies(
+  q: Db,
+  f: PolicyFilter,
+  limit: number,
+  cursor: { after?: number; before?: number; last?: boolean },
+) {
   let query = filtered(q, f).selectAll();
-  if (cursor.before !== undefined) query = query.where('id', '<', cursor.before).orderBy('id', 'desc');
+  if (cursor.before !== undefined || cursor.last)
+    query = (cursor.before !== undefined ? query.where('id', '<', cursor.before) : query).orderBy('id', 'desc');
   else query = (cursor.after !== undefined ? query.where('id', '>', cursor.after) : query).orderBy('id', 'asc');
   const rows = (await query.limit(limit + 1).execute()).map(asStored);
   const page = rows.slice(0, limit);
-  if (cursor.before !== undefined) page.reverse();
+  if (cursor.before !== undefined || cursor.last) page.reverse();
   return { rows: page, more: rows.length > limit };
 }
 
