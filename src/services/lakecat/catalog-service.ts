@@ -20,6 +20,7 @@ export const CATALOG_QUOTA = 100;
 
 export interface CatalogInput {
   catalog_name: string;
+  branch_name?: string;
   description?: string;
   location?: string;
   database_location_list?: string[];
@@ -30,6 +31,7 @@ export interface CatalogInput {
 
 export interface CatalogView {
   catalog_name: string;
+  branch_name?: string;
   description?: string;
   location: string;
   database_location_list: string[];
@@ -42,6 +44,7 @@ export interface CatalogView {
 
 const view = (r: CatalogRow): CatalogView => ({
   catalog_name: r.name,
+  ...(r.branch_name != null ? { branch_name: r.branch_name } : {}),
   ...(r.description !== null ? { description: r.description } : {}),
   location: r.location,
   database_location_list: JSON.parse(r.database_locations) as string[],
@@ -119,6 +122,7 @@ export class CatalogService {
     const row: CatalogRow = {
       instance_id: instance.id,
       name,
+      branch_name: input.branch_name ?? null,
       description: input.description ?? null,
       location: location ?? this.defaultLocation(instance.id, name),
       database_locations: JSON.stringify(dbLocations),
@@ -198,6 +202,7 @@ export class CatalogService {
         }
         const patch = {
           name: target,
+          branch_name: input.branch_name ?? row.branch_name,
           description: input.description ?? row.description,
           location: location ?? row.location,
           database_locations:

@@ -20,6 +20,7 @@ import * as m0017 from './0017-iceberg-idempotency.js';
 import { migration as m0018 } from './0018-iceberg-metrics.js';
 import { migration as m0019 } from './0019-job-run-cascade.js';
 import { migration as m0022 } from './0022-table-versions.js';
+import { migration as m0023 } from './0023-catalog-branch-name.js';
 
 /**
  * Versioned migrations, applied in name order on start. Never edit one that has shipped: add
@@ -47,6 +48,7 @@ export function migrationProvider(dialect: Dialect): MigrationProvider {
     '0018-iceberg-metrics': m0018(dialect),
     '0019-job-run-cascade': m0019,
     '0022-table-versions': m0022,
+    '0023-catalog-branch-name': m0023,
   };
   return { getMigrations: async () => migrations };
 }
