@@ -76,7 +76,12 @@ const BODIES: Record<string, unknown> = {
   AuthorizeLocation: { locations: ['obs://lakeform/by_user'] },
   CancelAuthorizeLocation: { locations: ['obs://lakeform/by_user'] },
   ApplyForAccess: [{ domain: 'by.user.example', vpcep_id: 'x' }],
-  CreateAccessClient: { name: 'by_user', access_mode: 'SYSTEM' },
+  CreateAccessClient: {
+    name: 'by_user',
+    access_mode: 'SYSTEM',
+    vpc_id: '11111111-2222-4333-8444-555555555555',
+    subnet_id: '66666666-7777-4888-9999-000000000000',
+  },
   UpdateAccessClient: { name: 'by_user' },
   ShowCredential: { table: { catalog_name: 'cc', database_name: 'd', table_name: 't' } },
   CreateJobByInstance: { name: 'by_user', type: 'METADATA_DISCOVERY', parameter: {} },

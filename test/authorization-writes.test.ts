@@ -174,7 +174,14 @@ const ADMIN_REQUESTS: Record<string, { body?: unknown; query?: Record<string, st
   UpdateLakeFormationInstance: { body: { name: 'by_user' } },
   UpdateLakeFormationInstanceScale: { body: { specs: [{ spec_code: 'lakeformation.unit.basic.qps', stride_num: 8 }] } },
   BatchUpdateLakeFormationInstanceTags: { body: { tags: [{ key: 'by', value: 'user' }] } },
-  CreateAccessClient: { body: { name: 'by_user', access_mode: 'SYSTEM' } },
+  CreateAccessClient: {
+    body: {
+      name: 'by_user',
+      access_mode: 'SYSTEM',
+      vpc_id: '11111111-2222-4333-8444-555555555555',
+      subnet_id: '66666666-7777-4888-9999-000000000000',
+    },
+  },
   ApplyForAccess: { body: [{ domain: 'by.user.example', vpcep_id: 'x' }] },
   UpdateAccessClient: { body: { name: 'by_user' } },
   CreateJobByInstance: { body: { name: 'by_user', type: 'METADATA_DISCOVERY', parameter: {} } },

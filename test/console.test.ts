@@ -356,9 +356,10 @@ for (const backend of await backends()) {
       assert.equal(infos.json.total, 1);
       assert.equal(infos.json.access_infos[0].domain, 'lake.example.com');
       assert.equal(infos.json.access_infos[0].vpcep_service_name, `${server.url}/v1/${project}/instances/${instance}`);
+      const vpc = { vpc_id: '11111111-2222-4333-8444-555555555555', subnet_id: '66666666-7777-4888-9999-000000000000' };
       const created = await server.request('POST', `${base}/access-clients`, {
         token,
-        body: { name: 'spark_prod', access_mode: 'SYSTEM' },
+        body: { name: 'spark_prod', access_mode: 'SYSTEM', ...vpc },
       });
       assert.equal(created.status, 202, created.text);
       assert.equal(created.json.status, 'CREATING');
@@ -368,15 +369,17 @@ for (const backend of await backends()) {
         'the REST endpoint of this server',
       );
       assert.equal(
-        (await server.request('POST', `${base}/access-clients`, { token, body: { name: 'spark_prod' } })).status,
+        (await server.request('POST', `${base}/access-clients`, { token, body: { name: 'spark_prod', ...vpc } }))
+          .status,
         409,
       );
       assert.equal(
-        (await server.request('POST', `${base}/access-clients`, { token, body: { name: 'x' } })).status,
+        (await server.request('POST', `${base}/access-clients`, { token, body: { name: 'x', ...vpc } })).status,
         400,
       );
       assert.equal(
-        (await server.request('POST', `${base}/access-clients`, { token, body: { name: 'trino_adhoc' } })).status,
+        (await server.request('POST', `${base}/access-clients`, { token, body: { name: 'trino_adhoc', ...vpc } }))
+          .status,
         202,
       );
       await server.passTime(1100);

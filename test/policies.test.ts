@@ -331,6 +331,43 @@ for (const backend of await backends()) {
       assert.deepEqual(deny.deny_policy_items[0].groups, ['bi']);
     });
 
+    test('ListInterfaces applies its filter: a keyword in the principal or resource name, any case', async () => {
+      type Shown = { principal_name: string; resource_name: string };
+      const all = (await server.request('GET', `${base()}/policies/show`, { token })).json.policies as Shown[];
+      const hits = (kw: string) =>
+        all.filter((p) => `${p.principal_name}\n${p.resource_name}`.toLowerCase().includes(kw.toLowerCase()));
+      // A keyword that narrows the list: part of a principal's or a resource's name.
+      const words = all.flatMap((p) => [p.principal_name, p.resource_name.split('.').at(-1) ?? '']);
+      const kw = words.map((w) => w.slice(1, 4)).find((w) => w && hits(w).length < all.length) ?? 'x';
+      for (const filter of [kw, kw.toUpperCase(), 'bi', 'no_such%thing']) {
+        const r = await server.request('GET', `${base()}/policies/show`, { token, query: { filter } });
+        assert.equal(r.status, 200, r.text);
+        assert.deepEqual(
+          r.json.policies,
+          all.filter((p) => hits(filter).includes(p)),
+          filter,
+        );
+      }
+      assert.ok(hits(kw).length > 0 && hits(kw).length < all.length, `the keyword ${kw} narrows the list`);
+    });
+
+    test('reverse_page without a marker lists the last page; its previous_marker pages back', async () => {
+      const all = (await server.request('GET', `${base()}/policies/show`, { token })).json.policies;
+      assert.ok(all.length > 2);
+      const last = await server.request('GET', `${base()}/policies/show`, {
+        token,
+        query: { limit: 2, reverse_page: true },
+      });
+      assert.equal(last.status, 200, last.text);
+      assert.deepEqual(last.json.policies, all.slice(-2), 'the end of the listing, in listing order');
+      assert.equal(last.json.page_info.next_marker, undefined, 'nothing follows the last page');
+      const before = await server.request('GET', `${base()}/policies/show`, {
+        token,
+        query: { limit: 2, reverse_page: true, marker: last.json.page_info.previous_marker },
+      });
+      assert.deepEqual(before.json.policies, all.slice(-4, -2));
+    });
+
     test('grants are enforced on tables: what a grant reaches is visible, actions it lacks are 403, the rest stays invisible', async () => {
       const dana = (await server.login('dana', 'Pass-word-123')).token;
       const t = `${base()}/catalogs/pc/databases/sales/tables`;

@@ -69,6 +69,27 @@ for (const backend of await backends()) {
       await server?.stop();
     });
 
+    test('a catalog keeps its branch_name: created, shown, listed, kept by an update that omits it, replaced', async () => {
+      const cats = `/v1/${project}/instances/${instance}/catalogs`;
+      const made = await server.request('POST', cats, {
+        token,
+        body: { catalog_name: 'branched', branch_name: 'dev_1' },
+      });
+      assert.equal(made.status, 201, made.text);
+      assert.equal(made.json.branch_name, 'dev_1');
+      assert.equal((await server.request('GET', `${cats}/branched`, { token })).json.branch_name, 'dev_1');
+      const listed = (await server.request('GET', cats, { token })).json;
+      assert.equal(listed.find((c: { catalog_name: string }) => c.catalog_name === 'branched').branch_name, 'dev_1');
+      const body = { catalog_name: 'branched', description: 'kept' };
+      assert.equal((await server.request('PUT', `${cats}/branched`, { token, body })).status, 200);
+      assert.equal((await server.request('GET', `${cats}/branched`, { token })).json.branch_name, 'dev_1');
+      const moved = { ...body, branch_name: 'main' };
+      assert.equal((await server.request('PUT', `${cats}/branched`, { token, body: moved })).status, 200);
+      assert.equal((await server.request('GET', `${cats}/branched`, { token })).json.branch_name, 'main');
+      const bad = await server.request('POST', cats, { token, body: { catalog_name: 'bad_b', branch_name: 'a-b' } });
+      assert.equal(bad.status, 400, 'the pattern of the reference');
+    });
+
     test('a partitioned table round-trips field for field; its location defaults under the database', async () => {
       const body = {
         table_name: 'Orders',

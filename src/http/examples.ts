@@ -258,7 +258,12 @@ export const EXAMPLE_BODIES: Record<string, unknown> = {
   AuthorizeLocation: { locations: ['obs://lakeform/sales', 'obs://lakeform/landing'] },
   CancelAuthorizeLocation: { locations: ['obs://lakeform/landing'] },
   ApplyForAccess: [{ domain: 'lakeformation.example.com', vpcep_id: '0612ab34cd56ef7890ab12cd34ef5678a8fb' }],
-  CreateAccessClient: { name: 'spark_client', access_mode: 'SYSTEM' },
+  CreateAccessClient: {
+    name: 'spark_client',
+    access_mode: 'SYSTEM',
+    vpc_id: '11111111-2222-4333-8444-555555555555',
+    subnet_id: '66666666-7777-4888-9999-000000000000',
+  },
   UpdateAccessClient: { name: 'spark_client_2' },
   ShowCredential: {
     table: { catalog_name: 'sales', database_name: 'shop', table_name: 'orders' },

@@ -19,7 +19,7 @@ export interface KeysetSource<R, K> {
   /** The key of the row a marker names; undefined when the marker names none of this listing. */
   locate(marker: string): Promise<K | undefined>;
   /** Up to `limit` rows in listing order after `after` (or before `before`, returned in order), and whether more follow. */
-  fetch(limit: number, cursor: { after?: K; before?: K }): Promise<{ rows: R[]; more: boolean }>;
+  fetch(limit: number, cursor: { after?: K; before?: K; last?: boolean }): Promise<{ rows: R[]; more: boolean }>;
   /** Whether any row of the listing lies beyond a key on one side. */
   exists(key: K, side: 'before' | 'after'): Promise<boolean>;
   keyOf(row: R): K;
@@ -27,7 +27,8 @@ export interface KeysetSource<R, K> {
 }
 
 /**
- * One keyset page: forward after the marker, or with `reversePage` the page before it. The
+ * One keyset page: forward after the marker, or with `reversePage` the page before it (without a
+ * marker, the last page of the listing). The
  * extra row read by `fetch` tells whether a page follows in the direction of travel; one
  * probe tells whether one lies the other way.
  */
@@ -38,8 +39,11 @@ export async function keysetPage<R, K>(p: Paging, s: KeysetSource<R, K>): Promis
     if (at === undefined)
       throw invalid(`marker '${p.marker}' does not point at ${s.what}; list again from the first page`);
   }
-  const backward = p.reversePage && at !== undefined;
-  const { rows, more } = await s.fetch(p.limit, backward ? { before: at } : { after: at });
+  const backward = p.reversePage;
+  const { rows, more } = await s.fetch(
+    p.limit,
+    !backward ? { after: at } : at !== undefined ? { before: at } : { last: true },
+  );
   const first = rows[0];
   const last = rows[rows.length - 1];
   const hasNext = backward ? last !== undefined && (await s.exists(s.keyOf(last), 'after')) : more;

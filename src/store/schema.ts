@@ -118,6 +118,8 @@ export interface InstanceTagRow {
 export interface CatalogRow {
   instance_id: string;
   name: string;
+  /** The reference's branch_name, stored and returned as given. */
+  branch_name?: string | null;
   description: string | null;
   location: string;
   /** JSON array of storage locations databases of this catalog may use. */

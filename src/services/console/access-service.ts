@@ -4,12 +4,14 @@ import type { AccessClientRow } from '../../store/schema.js';
 import type { Store } from '../../store/store.js';
 import { Authorizer } from '../authz/authorizer.js';
 import { type Clock, isoNow, systemClock } from '../clock.js';
-import { notFound, unlessDuplicate } from '../errors.js';
+import { invalid, notFound, ServiceError, unlessDuplicate } from '../errors.js';
 import type { Principal } from '../iam/principal.js';
 import type { InstanceService } from '../instances/instance-service.js';
 
 /** How long a new access client stays CREATING: the reference's create is asynchronous (202). */
 const SETTLE_MS = 1000;
+/** The reference: at most 20 access clients per instance. */
+export const ACCESS_CLIENT_LIMIT = 20;
 
 export interface AccessConnection {
   domain: string;
@@ -136,12 +138,18 @@ export class AccessService {
     baseUrl: string,
   ) {
     const instance = await this.instance(caller, 'access-client.create', projectId, instanceRef);
+    const mode = input.access_mode ?? 'SYSTEM';
+    // The reference's mode rules: SYSTEM needs the VPC and subnet, CUSTOM the connections made outside.
+    if (mode === 'SYSTEM' && (!input.vpc_id || !input.subnet_id))
+      throw invalid('access_mode SYSTEM needs vpc_id and subnet_id');
+    if (mode === 'CUSTOM' && !input.access_connections?.length)
+      throw invalid('access_mode CUSTOM needs access_connections');
     const now = new Date(this.clock.now());
     const row: AccessClientRow = {
       id: randomUUID(),
       instance_id: instance.id,
       name: input.name,
-      access_mode: input.access_mode ?? 'SYSTEM',
+      access_mode: mode,
       vpc_id: input.vpc_id ?? null,
       subnet_id: input.subnet_id ?? null,
       connections: JSON.stringify(
@@ -153,7 +161,16 @@ export class AccessService {
       created_at: now.toISOString(),
     };
     await unlessDuplicate(`an access client named ${input.name} already exists`, () =>
-      this.store.transaction((trx) => repo.insertAccessClient(trx, row)),
+      this.store.transaction(async (trx) => {
+        // The instance row lock makes the count and the insert one decision on PostgreSQL.
+        await repo.lockInstanceClients(this.store, trx, instance.id);
+        if ((await repo.countAccessClients(trx, instance.id)) >= ACCESS_CLIENT_LIMIT)
+          throw new ServiceError(
+            'quota_exceeded',
+            `an instance has at most ${ACCESS_CLIENT_LIMIT} access clients; delete one first`,
+          );
+        await repo.insertAccessClient(trx, row);
+      }),
     );
     return view(row);
   }

@@ -21,6 +21,7 @@ export const CATALOG_QUOTA = 100;
 
 export interface CatalogInput {
   catalog_name: string;
+  branch_name?: string;
   description?: string;
   location?: string;
   database_location_list?: string[];
@@ -31,6 +32,7 @@ export interface CatalogInput {
 
 export interface CatalogView {
   catalog_name: string;
+  branch_name?: string;
   description?: string;
   location: string;
   database_location_list: string[];
@@ -43,6 +45,7 @@ export interface CatalogView {
 
 const view = (r: CatalogRow): CatalogView => ({
   catalog_name: r.name,
+  ...(r.branch_name != null ? { branch_name: r.branch_name } : {}),
   ...(r.description !== null ? { description: r.description } : {}),
   location: r.location,
   database_location_list: JSON.parse(r.database_locations) as string[],
@@ -120,6 +123,7 @@ export class CatalogService {
     const row: CatalogRow = {
       instance_id: instance.id,
       name,
+      branch_name: input.branch_name ?? null,
       description: input.description ?? null,
       location: location ?? this.defaultLocation(instance.id, name),
       database_locations: JSON.stringify(dbLocations),
@@ -199,6 +203,7 @@ export class CatalogService {
         }
         const patch = {
           name: target,
+          branch_name: input.branch_name ?? row.branch_name,
           description: input.description ?? row.description,
           location: location ?? row.location,
           database_locations:

@@ -1,5 +1,5 @@
 import type { AccessClientRow, AccessInfoRow } from '../schema.js';
-import type { Db } from '../store.js';
+import type { Db, Store } from '../store.js';
 
 export async function upsertAccessInfo(q: Db, row: AccessInfoRow): Promise<void> {
   await q
@@ -16,6 +16,20 @@ export async function pageAccessInfos(q: Db, instanceId: string, offset: number,
     base.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow(),
   ]);
   return { rows, total: Number(total.n) };
+}
+
+/** Serialises access-client creation per instance on PostgreSQL (SQLite has one writer anyway). */
+export async function lockInstanceClients(store: Store, q: Db, instanceId: string): Promise<void> {
+  await store.sql.lockRow(q, 'instances', instanceId);
+}
+
+export async function countAccessClients(q: Db, instanceId: string): Promise<number> {
+  const r = await q
+    .selectFrom('access_clients')
+    .select((eb) => eb.fn.countAll<number | string>().as('n'))
+    .where('instance_id', '=', instanceId)
+    .executeTakeFirstOrThrow();
+  return Number(r.n);
 }
 
 export async function insertAccessClient(q: Db, row: AccessClientRow): Promise<void> {

@@ -115,6 +115,8 @@ export interface PolicyFilter {
   principalName?: string;
   resourceType?: string;
   resourceName?: string;
+  /** A keyword found, ignoring case, in the principal's or the resource's name. */
+  keyword?: string;
 }
 
 function filtered(q: Db, f: PolicyFilter) {
@@ -124,17 +126,33 @@ function filtered(q: Db, f: PolicyFilter) {
   if (f.principalName) query = query.where('principal_name', '=', f.principalName);
   if (f.resourceType) query = query.where('resource_type', '=', f.resourceType);
   if (f.resourceName) query = query.where('resource_name', '=', f.resourceName);
+  if (f.keyword) {
+    // LIKE wildcards in the keyword match themselves (ESCAPE works alike on SQLite and PostgreSQL).
+    const pattern = `%${f.keyword.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+    query = query.where(({ or }) =>
+      or([
+        sql<boolean>`lower(principal_name) like ${pattern} escape '\\'`,
+        sql<boolean>`lower(resource_name) like ${pattern} escape '\\'`,
+      ]),
+    );
+  }
   return query;
 }
 
 /** A keyset page in id order (ids are the markers). */
-export async function pagePolicies(q: Db, f: PolicyFilter, limit: number, cursor: { after?: number; before?: number }) {
+export async function pagePolicies(
+  q: Db,
+  f: PolicyFilter,
+  limit: number,
+  cursor: { after?: number; before?: number; last?: boolean },
+) {
   let query = filtered(q, f).selectAll();
-  if (cursor.before !== undefined) query = query.where('id', '<', cursor.before).orderBy('id', 'desc');
+  if (cursor.before !== undefined || cursor.last)
+    query = (cursor.before !== undefined ? query.where('id', '<', cursor.before) : query).orderBy('id', 'desc');
   else query = (cursor.after !== undefined ? query.where('id', '>', cursor.after) : query).orderBy('id', 'asc');
   const rows = (await query.limit(limit + 1).execute()).map(asStored);
   const page = rows.slice(0, limit);
-  if (cursor.before !== undefined) page.reverse();
+  if (cursor.before !== undefined || cursor.last) page.reverse();
   return { rows: page, more: rows.length > limit };
 }
 

@@ -84,15 +84,28 @@ function roles(q: Db, f: RoleFilter) {
   return query;
 }
 
-export async function pageRoles(q: Db, f: RoleFilter, limit: number, cursor: { after?: string; before?: string }) {
+export async function pageRoles(
+  q: Db,
+  f: RoleFilter,
+  limit: number,
+  cursor: { after?: string; before?: string; last?: boolean },
+) {
   let query = roles(q, f).selectAll('roles');
-  if (cursor.before !== undefined) query = query.where('roles.name', '<', cursor.before).orderBy('roles.name', 'desc');
+  if (cursor.before !== undefined || cursor.last)
+    query = (cursor.before !== undefined ? query.where('roles.name', '<', cursor.before) : query).orderBy(
+      'roles.name',
+      'desc',
+    );
   else
     query = (cursor.after !== undefined ? query.where('roles.name', '>', cursor.after) : query).orderBy(
       'roles.name',
       'asc',
     );
-  return pageFromRows(await query.limit(limit + 1).execute(), limit, cursor.before !== undefined);
+  return pageFromRows(
+    await query.limit(limit + 1).execute(),
+    limit,
+    cursor.before !== undefined || cursor.last === true,
+  );
 }
 
 export async function roleExistsBeyond(q: Db, f: RoleFilter, name: string, side: 'before' | 'after'): Promise<boolean> {
@@ -132,15 +145,28 @@ function members(q: Db, f: MemberFilter) {
   return query;
 }
 
-export async function pageMembers(q: Db, f: MemberFilter, limit: number, cursor: { after?: string; before?: string }) {
+export async function pageMembers(
+  q: Db,
+  f: MemberFilter,
+  limit: number,
+  cursor: { after?: string; before?: string; last?: boolean },
+) {
   let query = members(q, f).selectAll();
-  if (cursor.before !== undefined) query = query.where('member_key', '<', cursor.before).orderBy('member_key', 'desc');
+  if (cursor.before !== undefined || cursor.last)
+    query = (cursor.before !== undefined ? query.where('member_key', '<', cursor.before) : query).orderBy(
+      'member_key',
+      'desc',
+    );
   else
     query = (cursor.after !== undefined ? query.where('member_key', '>', cursor.after) : query).orderBy(
       'member_key',
       'asc',
     );
-  return pageFromRows(await query.limit(limit + 1).execute(), limit, cursor.before !== undefined);
+  return pageFromRows(
+    await query.limit(limit + 1).execute(),
+    limit,
+    cursor.before !== undefined || cursor.last === true,
+  );
 }
 
 export async function memberExistsBeyond(
@@ -261,14 +287,19 @@ export async function pageDomainUsers(
   q: Db,
   f: DirectoryFilter,
   limit: number,
-  cursor: { after?: string; before?: string },
+  cursor: { after?: string; before?: string; last?: boolean },
 ) {
   let query = q.selectFrom('users').selectAll().where('domain_id', '=', f.domainId);
   const byName = hiveNamePattern(sql`lower(name)`, f.pattern);
   if (byName) query = query.where(byName);
-  if (cursor.before !== undefined) query = query.where('name', '<', cursor.before).orderBy('name', 'desc');
+  if (cursor.before !== undefined || cursor.last)
+    query = (cursor.before !== undefined ? query.where('name', '<', cursor.before) : query).orderBy('name', 'desc');
   else query = (cursor.after !== undefined ? query.where('name', '>', cursor.after) : query).orderBy('name', 'asc');
-  return pageFromRows<UserRow>(await query.limit(limit + 1).execute(), limit, cursor.before !== undefined);
+  return pageFromRows<UserRow>(
+    await query.limit(limit + 1).execute(),
+    limit,
+    cursor.before !== undefined || cursor.last === true,
+  );
 }
 
 export async function domainUserBeyond(
@@ -291,12 +322,17 @@ export async function pageDomainGroups(
   q: Db,
   domainId: string,
   limit: number,
-  cursor: { after?: string; before?: string },
+  cursor: { after?: string; before?: string; last?: boolean },
 ) {
   let query = q.selectFrom('groups').selectAll().where('domain_id', '=', domainId);
-  if (cursor.before !== undefined) query = query.where('name', '<', cursor.before).orderBy('name', 'desc');
+  if (cursor.before !== undefined || cursor.last)
+    query = (cursor.before !== undefined ? query.where('name', '<', cursor.before) : query).orderBy('name', 'desc');
   else query = (cursor.after !== undefined ? query.where('name', '>', cursor.after) : query).orderBy('name', 'asc');
-  return pageFromRows<GroupRow>(await query.limit(limit + 1).execute(), limit, cursor.before !== undefined);
+  return pageFromRows<GroupRow>(
+    await query.limit(limit + 1).execute(),
+    limit,
+    cursor.before !== undefined || cursor.last === true,
+  );
 }
 
 export async function domainGroupBeyond(

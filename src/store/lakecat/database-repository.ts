@@ -78,15 +78,20 @@ export async function pageDatabases(
   s: DatabaseScope,
   f: DatabaseFilter,
   limit: number,
-  cursor: { after?: string; before?: string },
+  cursor: { after?: string; before?: string; last?: boolean },
 ): Promise<{ rows: DatabaseRow[]; more: boolean }> {
   let query = filtered(q, s, f).selectAll();
-  if (cursor.before !== undefined) query = query.where('name', '<', cursor.before).orderBy('name', 'desc');
+  if (cursor.before !== undefined || cursor.last)
+    query = (cursor.before !== undefined ? query.where('name', '<', cursor.before) : query).orderBy('name', 'desc');
   else {
     if (cursor.after !== undefined) query = query.where('name', '>', cursor.after);
     query = query.orderBy('name', 'asc');
   }
-  return pageFromRows(await query.limit(limit + 1).execute(), limit, cursor.before !== undefined);
+  return pageFromRows(
+    await query.limit(limit + 1).execute(),
+    limit,
+    cursor.before !== undefined || cursor.last === true,
+  );
 }
 
 /** Whether any matching database sorts before (or after) a name: for the other page marker. */

@@ -40,12 +40,17 @@ export async function pageDatasets(
   s: DatasetScope,
   f: DatasetFilter,
   limit: number,
-  cursor: { after?: string; before?: string },
+  cursor: { after?: string; before?: string; last?: boolean },
 ) {
   let query = filtered(q, s, f).selectAll();
-  if (cursor.before !== undefined) query = query.where('name', '<', cursor.before).orderBy('name', 'desc');
+  if (cursor.before !== undefined || cursor.last)
+    query = (cursor.before !== undefined ? query.where('name', '<', cursor.before) : query).orderBy('name', 'desc');
   else query = (cursor.after !== undefined ? query.where('name', '>', cursor.after) : query).orderBy('name', 'asc');
-  return pageFromRows(await query.limit(limit + 1).execute(), limit, cursor.before !== undefined);
+  return pageFromRows(
+    await query.limit(limit + 1).execute(),
+    limit,
+    cursor.before !== undefined || cursor.last === true,
+  );
 }
 
 export async function datasetExistsBeyond(

@@ -46,16 +46,22 @@ export async function pageFunctions(
   s: FunctionScope,
   f: FunctionFilter,
   limit: number,
-  cursor: { after?: DatabaseNameKey; before?: DatabaseNameKey },
+  cursor: { after?: DatabaseNameKey; before?: DatabaseNameKey; last?: boolean },
 ) {
   let query = filtered(q, s, f).selectAll();
-  if (cursor.before)
-    query = query.where(beyondKey(cursor.before, 'before')).orderBy('database_name', 'desc').orderBy('name', 'desc');
+  if (cursor.before || cursor.last)
+    query = (cursor.before ? query.where(beyondKey(cursor.before, 'before')) : query)
+      .orderBy('database_name', 'desc')
+      .orderBy('name', 'desc');
   else
     query = (cursor.after ? query.where(beyondKey(cursor.after, 'after')) : query)
       .orderBy('database_name', 'asc')
       .orderBy('name', 'asc');
-  return pageFromRows(await query.limit(limit + 1).execute(), limit, cursor.before !== undefined);
+  return pageFromRows(
+    await query.limit(limit + 1).execute(),
+    limit,
+    cursor.before !== undefined || cursor.last === true,
+  );
 }
 
 export async function functionExistsBeyond(

@@ -130,10 +130,10 @@ export async function pagePartitions(
   q: Db,
   pq: PartitionQuery,
   limit: number,
-  cursor: { after?: string; before?: string },
+  cursor: { after?: string; before?: string; last?: boolean },
   namesOnly = false,
 ) {
-  const backward = cursor.before !== undefined;
+  const backward = cursor.before !== undefined || cursor.last === true;
   const position =
     cursor.before !== undefined
       ? beyond(cursor.before, 'before')

@@ -199,6 +199,7 @@ export function policyOperations(s: AppServices): Operation[] {
           principalName: query.principal_name,
           resourceType: query.resource_type,
           resourceName: query.resource_name?.toLowerCase(),
+          keyword: query.filter,
           limit: query.limit,
           marker: query.marker || undefined,
           reversePage: query.reverse_page,

@@ -20,6 +20,7 @@ const CatalogInput = Type.Object({
 });
 const Catalog = Type.Object({
   catalog_name: Type.String(),
+  branch_name: Type.Optional(Type.String()),
   description: Type.Optional(Type.String()),
   location: Type.String(),
   database_location_list: Type.Array(Type.String()),
