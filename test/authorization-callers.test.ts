@@ -188,7 +188,7 @@ describe('authorization of caller-level routes (sqlite)', () => {
       .replace('{access_key}', key)
       .replace('{role_name}', 'a_role')
       .replace('{bucket_name}', 'lakeform')
-      .replace(/\{(rule|record)_id\}/g, '0'.repeat(32))
+      .replace(/\{(rule|record|recycle_bin)_id\}/g, '0'.repeat(32))
       .replace(/\{\w+\}/g, PLACEHOLDER);
     const body = JSON.parse(
       JSON.stringify(BODIES[op.name] ?? null)

@@ -27,6 +27,8 @@ interface Request {
   destroys?: boolean;
   /** The fixture holds no database of its own (a catalog is dropped only when empty). */
   bare?: boolean;
+  /** The fixture's table or database is dropped into the recycle bin first (and made again), for a restore. */
+  binned?: 'table' | 'database';
 }
 interface WriteCase extends Request {
   /** The one privilege that opens the operation ('' when none does), and what it is granted on. */
@@ -130,6 +132,8 @@ const REQUESTS: Record<string, Request> = {
   CreateDataset: { body: { dataset_name: 'made', storage_type: 'MANAGED' } },
   UpdateDataset: { body: { description: 'changed' } },
   DeleteDataset: { destroys: true },
+  RestoreTable: { body: { new_table_name: 'restored' }, binned: 'table' },
+  RestoreDatabase: { body: { new_database_name: 'restored' }, binned: 'database' },
 };
 
 /** The cases, from the declarations: an operation whose action is undeclared or has no request fails by name. */
@@ -145,6 +149,7 @@ const adminOnly = table.filter(
 );
 const ADMIN_REQUESTS: Record<string, { body?: unknown; query?: Record<string, string> }> = {
   CreateCatalog: { body: { catalog_name: 'by_user' } },
+  UpdateRecycleBin: { body: { retention_days: 3 } },
   CreateRole: { body: { role_name: 'by_user' } },
   UpdateRole: { body: { role_name: 'a_role', description: 'x' } },
   DeleteRole: {},
@@ -240,6 +245,13 @@ for (const backend of await backends()) {
     });
 
     /** Catalog `c`, database `d`, partitioned managed table `t` (partition a, statistics on id, primary key k), function `f` and dataset `s`; what exists already stays. */
+    /** Drops the fixture's table or database into the recycle bin, and makes the fixture again. */
+    async function intoTheBin(kind: 'table' | 'database', c: string) {
+      const d = `${base()}/catalogs/${c}/databases`;
+      await ok('DELETE', kind === 'table' ? `${d}/d/tables/t` : `${d}/d?cascade=true`);
+      await fixture(c, false);
+    }
+
     async function fixture(c: string, bare: boolean) {
       const quietly = async (method: string, path: string, body?: unknown) => {
         const r = await server.request(method, path, { token, body });
@@ -395,6 +407,7 @@ for (const backend of await backends()) {
           if (!k.privilege) continue;
           const c = `w${index}_${n++}`;
           await fixture(c, k.bare === true);
+          if (k.binned) await intoTheBin(k.binned, c);
           await assertRefused(how, op, c, 'with no grant');
           assert.equal(await checkAs(how, k, c), false, `${op.name}: check-permission before the grant`);
           const policy = {
@@ -430,7 +443,7 @@ for (const backend of await backends()) {
         .replace('{instance_id}', instance)
         .replace('{role_name}', 'a_role')
         .replace('{user_name}', 'a_user')
-        .replace(/\{(rule|record)_id\}/g, '0'.repeat(32))
+        .replace(/\{(rule|record|recycle_bin)_id\}/g, '0'.repeat(32))
         .replace(/\{\w+\}/g, '00000000-0000-4000-8000-000000000000');
 
     test('every operation declared for administrators has a valid request here', () => {

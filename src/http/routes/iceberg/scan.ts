@@ -15,6 +15,7 @@ import {
   TablePath,
 } from '../../schemas/iceberg.js';
 import { asksVended, icebergOperation, levelsOf, NAMESPACE, warehouseOf } from './context.js';
+import { loadResultOut } from './engine-paths.js';
 
 const TABLE = `${NAMESPACE}/tables/{table}`;
 
@@ -33,7 +34,7 @@ export function scanOperations(s: AppServices): Operation[] {
     if (r.status !== 'completed' || !asksVended(request)) return r;
     return s.icebergCredentials
       .attach(p, t, { ...r, config: {} })
-      .then(({ config: _, ...withCredentials }) => withCredentials);
+      .then(({ config: _, ...withCredentials }) => loadResultOut(s.engineLocations, withCredentials));
   };
   return [
     icebergOperation({

@@ -224,12 +224,18 @@ export class ScanPlanning {
   /** cancelPlanning: the plan's tasks are released; fetching it answers "cancelled" until it expires. */
   async cancel(p: Caller, w: Warehouse, levels: string[], name: string, planId: string): Promise<void> {
     const t = await this.tables.table(p, w, levels, name, 'SELECT');
-    const row = await this.planRow(p, t, planId);
-    if (row.status === 'cancelled') return;
-    await this.store.transaction(async (trx) => {
-      if (await movePlan(trx, p.projectId, planId, row.status, { status: 'cancelled', task_count: 0 }))
+    // A planner may finish between the read and the move: read again, so the cancel holds whatever it met.
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const row = await this.planRow(p, t, planId);
+      if (row.status === 'cancelled') return;
+      const moved = await this.store.transaction(async (trx) => {
+        if (!(await movePlan(trx, p.projectId, planId, row.status, { status: 'cancelled', task_count: 0 })))
+          return false;
         await deleteTasks(trx, p.projectId, planId);
-    });
+        return true;
+      });
+      if (moved) return;
+    }
   }
 
   /** fetchScanTasks: one page of a completed plan. */
