@@ -675,6 +675,56 @@ for (const backend of await backends()) {
       );
     });
 
+    test("a dropped table's foreign keys hold nothing live; a restore brings back only those whose key is live", async () => {
+      const rb = (t: string) => server.request('POST', `${table('binned', t)}/restore`, { token, body: {} });
+      const fks = async (t: string) => namesOf((await list('binned', t, 'FOREIGN_KEY')).foreign_keys);
+      assert.equal(
+        (await server.request('POST', `${cat()}/databases`, { token, body: { database_name: 'binned' } })).status,
+        201,
+      );
+      for (const t of ['p', 'c', 'd']) await createTable('binned', t, [col('id')]);
+      assert.equal((await add('binned', 'p', { primary_keys: [pk('p_pk', 'id')] })).status, 200);
+      for (const t of ['c', 'd'])
+        assert.equal(
+          (await add('binned', t, { foreign_keys: [fk(`${t}_fk`, 'id', { db: 'binned', table: 'p', column: 'id' })] }))
+            .status,
+          200,
+        );
+      assert.equal((await server.request('DELETE', table('binned', 'c'), { token })).status, 200);
+      const held = await server.request('DELETE', table('binned', 'p'), { token });
+      await refused(held, 409, /referenced by foreign key d_fk of table binned\.d; drop/);
+      assert.doesNotMatch(held.json.error_msg, /c_fk|recycle/i, 'a dropped table holds nothing');
+      assert.equal((await server.request('DELETE', table('binned', 'd'), { token })).status, 200);
+      assert.equal((await server.request('DELETE', table('binned', 'p'), { token })).status, 200);
+      assert.equal((await rb('c')).status, 200);
+      assert.deepEqual(await fks('c'), [], 'its key still in the bin, the foreign key is not revived');
+      assert.equal((await rb('p')).status, 200);
+      assert.equal((await rb('d')).status, 200);
+      assert.deepEqual(await fks('d'), ['d_fk'], 'its key live again, the foreign key is back');
+      // A purge takes along other dropped tables' foreign keys into what it removes.
+      assert.equal((await server.request('DELETE', table('binned', 'd'), { token })).status, 200);
+      assert.equal((await server.request('DELETE', `${cons('binned', 'p')}/p_pk`, { token })).status, 200);
+      assert.equal((await add('binned', 'p', { primary_keys: [pk('p_pk2', 'id')] })).status, 200);
+      assert.equal(
+        (await add('binned', 'c', { foreign_keys: [fk('c_fk', 'id', { db: 'binned', table: 'p', column: 'id' })] }))
+          .status,
+        200,
+      );
+      for (const t of ['c', 'p'])
+        assert.equal((await server.request('DELETE', table('binned', t), { token })).status, 200);
+      const bin = await server.request('GET', `${cat()}/databases/binned/tables`, {
+        token,
+        query: { deleted: 'true' },
+      });
+      const id = bin.json.tables.find((t: { table_name: string }) => t.table_name === 'p')?.recycle_bin_id;
+      assert.ok(id, bin.text);
+      const purge = (path = '') =>
+        server.request('DELETE', `/v1/${project}/instances/${instance}/recycle-bin${path}`, { token });
+      const purged = await purge(`/${id}`);
+      assert.equal(purged.status, 200, purged.text);
+      assert.equal((await purge()).status, 200);
+    });
+
     test('dropping the instance for good takes every constraint with it', async () => {
       assert.equal(
         (await server.request('POST', `${cat()}/databases`, { token, body: { database_name: 'again' } })).status,

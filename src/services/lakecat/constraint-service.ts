@@ -530,6 +530,7 @@ export class ConstraintService {
           )}; drop those first`,
         );
       }
+      await repo.deleteBinnedForeignKeysOn(trx, c.id);
       await repo.deleteConstraint(trx, c.id);
       await this.events(trx, table, 'DROP_CONSTRAINT', caller, [c]);
     });

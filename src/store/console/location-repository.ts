@@ -1,4 +1,5 @@
 import { sql } from 'kysely';
+import { BIN_CATALOG } from '../lakecat/recycle-bin-repository.js';
 import { tableLocationAtOrUnder } from '../lakecat/table-repository.js';
 import type { AuthorizedLocationRow } from '../schema.js';
 import type { Db } from '../store.js';
@@ -50,7 +51,8 @@ export async function deleteLocation(q: Db, domainId: string, location: string):
 
 /**
  * One metadata object of the domain stored at or under a location (catalog, database or table),
- * or undefined. Table locations live in the definition JSON, so they are matched there.
+ * or undefined. Table locations live in the definition JSON, so they are matched there. Dropped
+ * objects (in the recycle bin) hold no location: a restore brings them back where they were.
  */
 export async function objectUnder(q: Db, domainId: string, location: string): Promise<string | undefined> {
   const like = `${location.replace(/[\\%_]/g, (c) => `\\${c}`)}/%`;
@@ -60,6 +62,7 @@ export async function objectUnder(q: Db, domainId: string, location: string): Pr
     .selectFrom('catalogs as c')
     .select('c.name')
     .where(inDomain('c'))
+    .where('c.name', '!=', BIN_CATALOG)
     .where((eb) => eb.or([eb('c.location', '=', location), eb('c.location', 'like', sql<string>`${like} ESCAPE '\\'`)]))
     .limit(1)
     .executeTakeFirst();
@@ -68,6 +71,7 @@ export async function objectUnder(q: Db, domainId: string, location: string): Pr
     .selectFrom('databases as d')
     .select(['d.catalog_name', 'd.name'])
     .where(inDomain('d'))
+    .where('d.catalog_name', '!=', BIN_CATALOG)
     .where((eb) => eb.or([eb('d.location', '=', location), eb('d.location', 'like', sql<string>`${like} ESCAPE '\\'`)]))
     .limit(1)
     .executeTakeFirst();
@@ -76,6 +80,7 @@ export async function objectUnder(q: Db, domainId: string, location: string): Pr
     .selectFrom('tables as t')
     .select(['t.catalog_name', 't.database_name', 't.name'])
     .where(inDomain('t'))
+    .where('t.catalog_name', '!=', BIN_CATALOG)
     .where(tableLocationAtOrUnder('t.definition', [location]))
     .limit(1)
     .executeTakeFirst();

@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import type { TableConstraintRow } from '../schema.js';
 import type { Db } from '../store.js';
+import { BIN_CATALOG } from './recycle-bin-repository.js';
 
 /** A constraint with the names of its table and, for a foreign key, of the key it references. */
 export interface StoredConstraint extends TableConstraintRow {
@@ -71,7 +72,18 @@ const referencing = (q: Db) =>
     .selectFrom('table_constraints as fk')
     .innerJoin('table_constraints as k', 'k.id', 'fk.parent_constraint_id')
     .innerJoin('tables as ft', 'ft.id', 'fk.table_id')
+    // A dropped table's foreign keys hold nothing live (restore brings back only those whose key still exists).
+    .where('ft.catalog_name', '<>', BIN_CATALOG)
     .select(['fk.name', 'ft.database_name', 'ft.name as table_name']);
+
+/** A key goes: the foreign keys of dropped tables (in the recycle bin) that reference it go with it. */
+export async function deleteBinnedForeignKeysOn(q: Db, keyId: string): Promise<void> {
+  await q
+    .deleteFrom('table_constraints')
+    .where('parent_constraint_id', '=', keyId)
+    .where('table_id', 'in', (eb) => eb.selectFrom('tables').select('id').where('catalog_name', '=', BIN_CATALOG))
+    .execute();
+}
 
 /** Foreign keys referencing one key (a primary key or unique constraint); the first `cap`. */
 export const foreignKeysOnKey = (q: Db, keyId: string, cap: number): Promise<Reference[]> =>

@@ -2,6 +2,7 @@ import type { FunctionRow } from '../schema.js';
 import type { Db } from '../store.js';
 import { beyondKey, type DatabaseNameKey, pageFromRows } from './keyset.js';
 import { hiveNamePattern, ownedOrGranted } from './name-pattern.js';
+import { BIN_CATALOG } from './recycle-bin-repository.js';
 
 export interface FunctionScope {
   instanceId: string;
@@ -87,7 +88,11 @@ export async function countFunctions(
     .selectFrom('functions')
     .select((eb) => eb.fn.countAll<number | string>().as('n'))
     .where('instance_id', '=', instanceId);
-  if (catalogName !== undefined) query = query.where('catalog_name', '=', catalogName);
+  // Live functions only: a dropped database's functions wait in the bin.
+  query =
+    catalogName !== undefined
+      ? query.where('catalog_name', '=', catalogName)
+      : query.where('catalog_name', '!=', BIN_CATALOG);
   if (databaseName !== undefined) query = query.where('database_name', '=', databaseName);
   return Number((await query.executeTakeFirstOrThrow()).n);
 }

@@ -168,6 +168,7 @@ export async function restoreTable(
     .where('catalog_name', '=', BIN_CATALOG)
     .executeTakeFirst();
   if (Number(r.numUpdatedRows) !== 1) return false;
+  await dropDanglingForeignKeys(q, entry.instance_id, [entry.object_id]);
   return deleteEntry(q, entry.id);
 }
 
@@ -186,8 +187,60 @@ export async function restoreDatabase(
     .where('catalog_name', '=', BIN_CATALOG)
     .executeTakeFirst();
   if (Number(r.numUpdatedRows) !== 1) return false;
+  const tables = await q
+    .selectFrom('tables')
+    .select('id')
+    .where('instance_id', '=', entry.instance_id)
+    .where('catalog_name', '=', to.catalog)
+    .where('database_name', '=', to.name)
+    .execute();
+  await dropDanglingForeignKeys(
+    q,
+    entry.instance_id,
+    tables.map((t) => t.id),
+  );
   return deleteEntry(q, entry.id);
 }
+
+/**
+ * Restored tables lose the foreign keys whose referenced table is still in the bin: a live table
+ * never references a dropped one. (Those whose key was dropped or purged went then.)
+ */
+async function dropDanglingForeignKeys(q: Db, instanceId: string, tableIds: string[]): Promise<void> {
+  for (let i = 0; i < tableIds.length; i += 500)
+    await q
+      .deleteFrom('table_constraints')
+      .where('table_id', 'in', tableIds.slice(i, i + 500))
+      .where('parent_constraint_id', 'in', (eb) =>
+        eb
+          .selectFrom('table_constraints as k')
+          .innerJoin('tables as kt', 'kt.id', 'k.table_id')
+          .select('k.id')
+          .where('kt.instance_id', '=', instanceId)
+          .where('kt.catalog_name', '=', BIN_CATALOG),
+      )
+      .execute();
+}
+
+/** Before a purge: other dropped tables' foreign keys into the purged tables' keys go (restore would drop them). */
+async function dropForeignKeysInto(q: Db, purged: ReturnType<typeof purgedTables>): Promise<void> {
+  await q
+    .deleteFrom('table_constraints')
+    .where('table_id', 'not in', purged)
+    .where('parent_constraint_id', 'in', (eb) =>
+      eb.selectFrom('table_constraints as k').select('k.id').where('k.table_id', 'in', purged),
+    )
+    .execute();
+}
+
+const purgedTables = (q: Db, entry: RecycleBinRow) => {
+  const base = q
+    .selectFrom('tables')
+    .select('id')
+    .where('instance_id', '=', entry.instance_id)
+    .where('catalog_name', '=', BIN_CATALOG);
+  return entry.kind === 'TABLE' ? base.where('id', '=', entry.object_id) : base.where('database_name', '=', entry.id);
+};
 
 async function deleteEntry(q: Db, id: string): Promise<boolean> {
   const r = await q.deleteFrom('recycle_bin').where('id', '=', id).executeTakeFirst();
@@ -196,6 +249,7 @@ async function deleteEntry(q: Db, id: string): Promise<boolean> {
 
 /** Removes an entry and what it holds for good (the keys cascade to partitions, statistics, constraints). */
 export async function purgeEntry(q: Db, entry: RecycleBinRow): Promise<boolean> {
+  await dropForeignKeysInto(q, purgedTables(q, entry));
   if (entry.kind === 'TABLE')
     await q
       .deleteFrom('tables')
