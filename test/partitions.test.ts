@@ -400,6 +400,16 @@ for (const backend of await backends()) {
         partial.json.partitions.map((p: { partition_values: string[] }) => p.partition_values.join('/')),
         ['2024-01-02/10', '2024-01-02/9'],
       );
+      // The reference's priority: a filter decides alone; partition_values apply only without one.
+      const ranked = await server.request('GET', parts(), {
+        token,
+        query: { filter: 'hr = 7', partition_values: ['2024-01-02'] },
+      });
+      assert.equal(ranked.status, 200, ranked.text);
+      assert.deepEqual(
+        ranked.json.partitions.map((p: { partition_values: string[] }) => p.partition_values.join('/')),
+        ['2024-01-01/7'],
+      );
       const partialAny = await server.request('GET', parts(), { token, query: { partition_values: ['', '0'] } });
       assert.deepEqual(
         partialAny.json.partitions.map((p: { partition_values: string[] }) => p.partition_values.join('/')),

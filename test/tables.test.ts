@@ -489,6 +489,16 @@ for (const backend of await backends()) {
         [],
         'nothing was accessed after 2100',
       );
+      // The reference's priority: a name pattern or a table type decides, and the filter applies only without both.
+      const nobody = 'hive_filter_field_owner__ = "nobody"';
+      const ranked = async (query: Record<string, string>) => {
+        const r = await server.request('GET', tables(), { token, query: { filter: nobody, ...query } });
+        assert.equal(r.status, 200, r.text);
+        return r.json.tables.map((t: { table_name: string }) => t.table_name);
+      };
+      assert.deepEqual(await ranked({ table_name_pattern: 't_*' }), ['t_a', 't_b', 't_c'], 'the pattern decides');
+      assert.deepEqual(await ranked({ table_type: 'MANAGED_TABLE' }), ['orders'], 'the type decides');
+      assert.deepEqual(await ranked({ table_format: 'HIVE' }), [], 'the format does not outrank the filter');
       for (const bad of [
         'owner = "x"',
         'hive_filter_field_last_access__ > "yesterday"',

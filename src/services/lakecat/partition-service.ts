@@ -388,7 +388,8 @@ export class PartitionService {
       const parsed = parseFilter(filter);
       if (parsed) typed = typeFilter(filter, parsed, keys);
     }
-    if (partial?.length) {
+    // The reference's priority: a filter decides alone; partition_values apply only without one.
+    if (partial?.length && !typed) {
       if (partial.length > keys.length)
         throw invalid(`${partial.length} partition values given; the table has ${keys.length} partition keys`);
       partial.forEach((v, i) => {

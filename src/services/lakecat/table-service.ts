@@ -1054,7 +1054,9 @@ export class TableService {
     if (q.limit > 1000 && !namesOnly) throw invalid('limit above 1000 needs include_fields=name (at most 5000)');
     const { s } = await this.databaseScope(caller, 'table.list', projectId, instanceRef, catalogName, databaseName);
     const parsed = q.filter ? parseFilter(q.filter) : undefined;
-    const expression = parsed && q.filter ? typeTableFilter(q.filter, parsed) : undefined;
+    const typed = parsed && q.filter ? typeTableFilter(q.filter, parsed) : undefined;
+    // The reference's priority: a name pattern or a table type decides; the filter applies only without both.
+    const expression = q.pattern !== undefined || q.type !== undefined ? undefined : typed;
     if (q.deleted) {
       // The bin keeps what listings filter dropped tables by: names, type and format.
       if (q.filter)
