@@ -298,6 +298,22 @@ for (const backend of await backends()) {
         (await grant({ principal_list: [role('analyst')], resource: tableRes('orders'), permissions: ['FLY'] })).status,
         400,
       );
+      // A condition cannot be evaluated (no request carries its context): refused, never stored to allow always.
+      for (const verb of ['grant', 'revoke']) {
+        const c = await server.request('POST', `${base()}/policies/${verb}`, {
+          token,
+          body: {
+            effect: true,
+            principal_list: [role('analyst')],
+            resource: tableRes('orders'),
+            permissions: ['SELECT'],
+            conditions: 'ip=127.0.0.1',
+          },
+        });
+        assert.equal(c.status, 400, c.text);
+        assert.match(c.json.error_msg, /conditions "ip=127\.0\.0\.1" cannot be evaluated/);
+      }
+      assert.equal((await server.request('GET', `${base()}/policies/show`, { token })).json.policies.length, before);
       const dana = await server.login('dana', 'Pass-word-123');
       assert.equal(
         (

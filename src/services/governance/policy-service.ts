@@ -38,6 +38,18 @@ export interface PolicyInput {
   data_filter?: string;
   data_mask?: string;
 }
+/**
+ * A condition (the reference's example: `ip=127.0.0.1`) needs the context of the access it
+ * limits, and no request this server decides on carries one (check-permission names principal,
+ * resource and action only): stored, it would allow always. So a grant or revoke naming one is refused.
+ */
+function refuseConditions(input: PolicyInput): void {
+  if (input.conditions !== undefined)
+    throw invalid(
+      `conditions "${input.conditions.slice(0, 100)}" cannot be evaluated by this server: an access request carries no client address or other context to test it against, so the grant would apply always; grant without conditions, and limit where engines connect from at the network`,
+    );
+}
+
 /** One resource a grant names: a path of names (catalog, database, table or function) or a URI. */
 interface Leaf {
   type: string;
@@ -270,6 +282,7 @@ export class PolicyService {
 
   /** Adds the permissions to each principal's policy on each resource (creating it when new); returns the policies as they now stand. */
   async grant(caller: Principal, projectId: string, instanceRef: string, input: PolicyInput) {
+    refuseConditions(input);
     const ls = leaves(input.resource);
     const instanceId = await this.delegate(
       caller,
@@ -341,6 +354,7 @@ export class PolicyService {
 
   /** Removes the permissions from each principal's policy on each resource; a policy left with none is deleted. Revoking what was never granted changes nothing. */
   async revoke(caller: Principal, projectId: string, instanceRef: string, input: PolicyInput): Promise<void> {
+    refuseConditions(input);
     const ls = leaves(input.resource);
     const instanceId = await this.delegate(caller, projectId, instanceRef, ls, input.permissions, 'revoke');
     await this.store.transaction(async (trx) => {
