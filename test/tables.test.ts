@@ -90,6 +90,39 @@ for (const backend of await backends()) {
       assert.equal(bad.status, 400, 'the pattern of the reference');
     });
 
+    test('external_table_id: given at creation, returned by ShowTable and ListTables, never changed by an update', async () => {
+      const body = {
+        table_name: 'ext_id',
+        table_type: 'EXTERNAL_TABLE',
+        owner_type: 'USER',
+        external_table_id: 'client-T_42',
+        storage_descriptor: { columns: [{ column_name: 'a', column_type: 'int' }] },
+      };
+      assert.equal((await server.request('POST', tables('hr'), { token, body })).status, 201);
+      const shown = await server.request('GET', `${tables('hr')}/ext_id`, { token });
+      assert.equal(shown.json.external_table_id, 'client-T_42');
+      const listed = await server.request('GET', tables('hr'), { token, query: { table_name_pattern: 'ext_id' } });
+      assert.equal(listed.json.tables[0].external_table_id, 'client-T_42');
+      const put = (table: Record<string, unknown>) =>
+        server.request('PUT', `${tables('hr')}/ext_id`, { token, body: { table } });
+      const same = await put({ external_table_id: 'client-T_42', comments: 'same id sent back' });
+      assert.equal(same.status, 200, same.text);
+      assert.equal((await put({ comments: 'omitted' })).status, 200);
+      const moved = await put({ external_table_id: 'other' });
+      assert.equal(moved.status, 400, moved.text);
+      assert.match(moved.json.error_msg, /external_table_id .*cannot change .*"client-T_42"/);
+      assert.equal(
+        (await server.request('GET', `${tables('hr')}/ext_id`, { token })).json.external_table_id,
+        'client-T_42',
+      );
+      const bad = await server.request('POST', tables('hr'), {
+        token,
+        body: { ...body, table_name: 'ext_bad', external_table_id: 'has space' },
+      });
+      assert.equal(bad.status, 400, 'the pattern of the reference');
+      assert.equal((await server.request('DELETE', `${tables('hr')}/ext_id`, { token })).status, 200);
+    });
+
     test('a partitioned table round-trips field for field; its location defaults under the database', async () => {
       const body = {
         table_name: 'Orders',

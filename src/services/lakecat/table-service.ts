@@ -697,6 +697,12 @@ export class TableService {
       );
     }
     const old = view(row);
+    // The reference: the client's table id is given at creation and never changes.
+    const externalId = body.table.external_table_id;
+    if (externalId !== undefined && externalId !== old.external_table_id)
+      throw invalid(
+        `external_table_id is set when a table is created and cannot change (table ${current} has ${old.external_table_id === undefined ? 'none' : `"${String(old.external_table_id)}"`})`,
+      );
     const merged = { ...old, ...body.table } as unknown as TableInput;
     // Tables created before it was read stored the create input; an update does not carry it on.
     if (body.table.create_open_table_format_input === undefined) delete merged.create_open_table_format_input;

@@ -86,7 +86,7 @@ const tableFields = {
   last_access_time: Type.Optional(Type.String()),
   last_analyzed_time: Type.Optional(Type.String()),
   create_time: Type.Optional(Type.String()),
-  external_table_id: Type.Optional(Type.String({ maxLength: 64 })),
+  external_table_id: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9_-]{1,64}$' })),
   create_open_table_format_input: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
 };
 const CreateTableInput = Type.Object({ table_name: TableName, ...tableFields, owner_type: OwnerType });
