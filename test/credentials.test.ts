@@ -213,6 +213,36 @@ for (const backend of await backends()) {
       assert.equal(viaFile.status, 403, `the same folder spelled as a file: ${viaFile.text}`);
     });
 
+    test("identities without a table (the reference's request): the credential reaches the tables they hold the privilege on, and nothing else", async () => {
+      for (const [body, as] of [
+        [{ user_names: ['reader'] }, token],
+        [{ user_names: ['reader'] }, users.reader],
+        [{ user_names: ['reader', 'nobody'], groups: [], roles: [] }, token],
+      ] as const) {
+        const r = await vend(body, as);
+        assert.equal(r.status, 200, r.text);
+        assert.deepEqual(r.json.tables, ['c.d.orders']);
+        assert.equal(r.json.locations.length, 1);
+        assert.match(r.json.locations[0], /\/c\/d\.db\/orders$/);
+        const names = (await listWith(r.json)).json.object_names as string[];
+        assert.deepEqual(names.sort(), [
+          `instances/${instance}/c/d.db/orders/dt=1/part-1.parquet`,
+          `instances/${instance}/c/d.db/orders/part-0.parquet`,
+        ]);
+        assert.deepEqual(
+          (await listWith(r.json, `instances/${instance}/c/d.db/orders2`)).json.object_names,
+          [],
+          'not the sibling orders2',
+        );
+      }
+      const none = await vend({ user_names: ['nobody'] });
+      assert.equal(none.status, 403, none.text);
+      assert.match(none.json.error_msg, /user nobody hold SELECT on no table/);
+      assert.equal((await vend({ user_names: ['reader'] }, users.nobody)).status, 403, 'only for itself');
+      const write = await vend({ user_names: ['reader'], access: 'READ_WRITE' });
+      assert.equal(write.status, 403, 'SELECT is no INSERT');
+    });
+
     test('an administrator asking for itself without a table gets the instance folder, and only it', async () => {
       const r = await vend({ user_names: ['admin'] });
       assert.equal(r.status, 200, r.text);

@@ -113,7 +113,7 @@ function stsVend(config: Config) {
   const s = config.storage;
   if (s.kind !== 's3' || !s.sts) return undefined;
   const settings = { ...s, sts: s.sts };
-  return async (bucket: string, prefix: string, write: boolean, seconds: number, session: string) =>
+  return async (bucket: string, prefix: string | string[], write: boolean, seconds: number, session: string) =>
     (await import('../storage/sts.js')).assumeRoleForPrefix(settings, bucket, prefix, write, seconds, session);
 }
 

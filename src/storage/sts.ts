@@ -13,7 +13,8 @@ export interface PrefixCredential {
  * ending in '/', checked by the caller to hold no wildcard or policy character), and listing
  * of that prefix only. AssumeRole intersects it with the role's own policy, so it can only narrow.
  */
-export function prefixPolicy(bucket: string, prefix: string, write: boolean): string {
+export function prefixPolicy(bucket: string, prefix: string | string[], write: boolean): string {
+  const prefixes = typeof prefix === 'string' ? [prefix] : prefix;
   const objectActions = [
     's3:GetObject',
     's3:GetObjectVersion',
@@ -22,22 +23,22 @@ export function prefixPolicy(bucket: string, prefix: string, write: boolean): st
   return JSON.stringify({
     Version: '2012-10-17',
     Statement: [
-      { Effect: 'Allow', Action: objectActions, Resource: [`arn:aws:s3:::${bucket}/${prefix}*`] },
+      { Effect: 'Allow', Action: objectActions, Resource: prefixes.map((p) => `arn:aws:s3:::${bucket}/${p}*`) },
       {
         Effect: 'Allow',
         Action: ['s3:ListBucket'],
         Resource: [`arn:aws:s3:::${bucket}`],
-        Condition: { StringLike: { 's3:prefix': [`${prefix}*`] } },
+        Condition: { StringLike: { 's3:prefix': prefixes.map((p) => `${p}*`) } },
       },
     ],
   });
 }
 
-/** Asks the store's STS for a credential limited to one prefix. */
+/** Asks the store's STS for a credential limited to one prefix (or a few, each a table's). */
 export async function assumeRoleForPrefix(
   s: S3Settings & { sts: NonNullable<S3Settings['sts']> },
   bucket: string,
-  prefix: string,
+  prefix: string | string[],
   write: boolean,
   durationSeconds: number,
   sessionName: string,

@@ -1,9 +1,9 @@
 import type { PrefixCredential } from '../../storage/sts.js';
-import { otherTableUnder } from '../../store/lakecat/table-repository.js';
+import { instanceTablesAfter, otherTableUnder } from '../../store/lakecat/table-repository.js';
 import type { Store } from '../../store/store.js';
 import { Authorizer } from '../authz/authorizer.js';
 import { forbidden, invalid } from '../errors.js';
-import type { PolicyService } from '../governance/policy-service.js';
+import { PolicyService } from '../governance/policy-service.js';
 import type { AccessKeyService } from '../iam/access-key-service.js';
 import type { Principal, StorageScope } from '../iam/principal.js';
 import type { InstanceService } from '../instances/instance-service.js';
@@ -11,6 +11,9 @@ import type { TableService } from '../lakecat/table-service.js';
 import { type LocationService, storageCoordinates } from './location-service.js';
 
 const DEFAULT_DURATION_SECONDS = 3600;
+/** Tables one identity credential may cover, and the scan's step over an instance's tables. */
+const MAX_IDENTITY_TABLES = 50;
+const IDENTITY_SCAN_STEP = 500;
 
 export interface CredentialRequest {
   user_names?: string[];
@@ -48,7 +51,7 @@ export class CredentialService {
     /** The object store's STS, when it has one: credentials then work against the store itself. */
     private readonly stsVend?: (
       bucket: string,
-      prefix: string,
+      prefix: string | string[],
       write: boolean,
       durationSeconds: number,
       sessionName: string,
@@ -73,6 +76,10 @@ export class CredentialService {
     const duration = req.duration_seconds ?? DEFAULT_DURATION_SECONDS;
     if (!Number.isInteger(duration) || duration < 900 || duration > 43_200)
       throw invalid('duration_seconds must be an integer from 900 to 43200');
+
+    const selfNamed = !caller.isAdmin && (req.user_names ?? []).includes(caller.userName);
+    if (!req.table && req.location === undefined && (others.length || selfNamed))
+      return this.vendForIdentity(caller, instance.id, req, action, duration);
 
     let location: string;
     let tableId = '';
@@ -140,37 +147,107 @@ export class CredentialService {
         `location ${location} also holds table ${overlapping.catalog_name}.${overlapping.database_name}.${overlapping.name}: no credential is issued for it`,
       );
     }
-    const location_ = `obs://${target.bucket}/${target.key}`;
-    if (this.stsVend) {
-      const c = await this.stsVend(
-        target.bucket,
-        `${target.key}/`,
-        access === 'READ_WRITE',
-        duration,
-        `lakeform-${caller.userName}`,
+    const issued = await this.issue(caller, instance.id, target.bucket, [`${target.key}/`], access, duration);
+    return { ...issued, location: `obs://${target.bucket}/${target.key}` };
+  }
+
+  /**
+   * The reference's request: identities (user names, groups, roles) and no table. They are one
+   * identity together, as check-permission reads a principal list, and the credential reaches
+   * the data of every table that identity holds the privilege on (or owns), and nothing else.
+   */
+  private async vendForIdentity(
+    caller: Principal,
+    instanceId: string,
+    req: CredentialRequest,
+    action: 'SELECT' | 'INSERT',
+    duration: number,
+  ) {
+    const named = [
+      ...(req.user_names ?? []).map((n) => ({ principal_name: n, principal_type: 'USER', principal_source: 'IAM' })),
+      ...(req.groups ?? []).map((n) => ({ principal_name: n, principal_type: 'GROUP', principal_source: 'IAM' })),
+      ...(req.roles ?? []).map((n) => ({ principal_name: n, principal_type: 'ROLE', principal_source: 'LOCAL' })),
+    ];
+    const who = named.map((p) => `${p.principal_type.toLowerCase()} ${p.principal_name}`).join(', ');
+    const policies = await this.policies.identityPolicies(caller, instanceId, named);
+    const owns = (owner: string, type: string) =>
+      named.some(
+        (p) =>
+          p.principal_type === type &&
+          (type === 'ROLE' ? p.principal_name.toLowerCase() === owner.toLowerCase() : p.principal_name === owner),
       );
-      return {
-        access: c.access,
-        secret: c.secret,
-        security_token: c.sessionToken,
-        expires_at: c.expiresAt,
-        location: location_,
-      };
+    const reached: { id: string; name: string; location: string }[] = [];
+    // In steps: an instance may hold more tables than are worth reading at once.
+    for (let after = ''; ; ) {
+      const rows = await instanceTablesAfter(this.store.db, instanceId, after, IDENTITY_SCAN_STEP);
+      for (const r of rows) {
+        const resource = { resource_type: 'TABLE', catalog: r.catalog_name, database: r.database_name, table: r.name };
+        if (!owns(r.owner, r.owner_type) && !PolicyService.permits(policies, action, resource)) continue;
+        const location = (JSON.parse(r.definition) as { storage_descriptor?: { location?: string } }).storage_descriptor
+          ?.location;
+        if (!location) continue; // a view holds no data
+        if (reached.length === MAX_IDENTITY_TABLES)
+          throw invalid(
+            `${who} reach more than ${MAX_IDENTITY_TABLES} tables: one credential covers at most ${MAX_IDENTITY_TABLES}; name a table`,
+          );
+        reached.push({ id: r.id, name: `${r.catalog_name}.${r.database_name}.${r.name}`, location });
+      }
+      const last = rows[rows.length - 1];
+      if (!last || rows.length < IDENTITY_SCAN_STEP) break;
+      after = last.id;
     }
-    const scope: StorageScope = {
-      bucket: target.bucket,
-      prefixes: [`${target.key}/`],
-      access,
-      instanceId: instance.id,
-    };
-    const t = await this.accessKeys.createTemporary(caller, duration, scope);
+    if (!reached.length) throw forbidden(`${who} hold ${action} on no table with a storage location in this instance`);
+    const targets = reached.map((t) => ({ ...t, at: this.coordinates(t.location) }));
+    const buckets = [...new Set(targets.map((t) => t.at.bucket))];
+    if (buckets.length > 1)
+      throw invalid(
+        `the tables ${who} reach lie in ${buckets.length} buckets (${buckets.join(', ')}); a credential reaches one: name a table`,
+      );
+    const ids = reached.map((t) => t.id);
+    for (const t of targets) {
+      await this.locations.assertUsable(caller, instanceId, t.location, undefined, true);
+      const overlapping = await otherTableUnder(this.store.db, instanceId, t.at, ids);
+      if (overlapping)
+        throw forbidden(
+          `location ${t.location} of table ${t.name} also holds table ${overlapping.catalog_name}.${overlapping.database_name}.${overlapping.name}, which ${who} do not reach: no credential is issued`,
+        );
+    }
+    // A prefix inside another one adds nothing.
+    const prefixes = [...new Set(targets.map((t) => `${t.at.key}/`))]
+      .sort()
+      .filter((p, i, all) => !all.slice(0, i).some((q) => p.startsWith(q)));
+    const bucket = buckets[0] as string;
+    const issued = await this.issue(
+      caller,
+      instanceId,
+      bucket,
+      prefixes,
+      action === 'SELECT' ? 'READ' : 'READ_WRITE',
+      duration,
+    );
     return {
-      access: t.access,
-      secret: t.secret,
-      security_token: t.securitytoken,
-      expires_at: t.expires_at,
-      location: location_,
+      ...issued,
+      locations: prefixes.map((p) => `obs://${bucket}/${p.slice(0, -1)}`),
+      tables: reached.map((t) => t.name),
     };
+  }
+
+  /** A temporary credential reaching the prefixes of one bucket: the store's STS when it has one, else our own key. */
+  private async issue(
+    caller: Principal,
+    instanceId: string,
+    bucket: string,
+    prefixes: string[],
+    access: 'READ' | 'READ_WRITE',
+    duration: number,
+  ) {
+    if (this.stsVend) {
+      const c = await this.stsVend(bucket, prefixes, access === 'READ_WRITE', duration, `lakeform-${caller.userName}`);
+      return { access: c.access, secret: c.secret, security_token: c.sessionToken, expires_at: c.expiresAt };
+    }
+    const scope: StorageScope = { bucket, prefixes, access, instanceId };
+    const t = await this.accessKeys.createTemporary(caller, duration, scope);
+    return { access: t.access, secret: t.secret, security_token: t.securitytoken, expires_at: t.expires_at };
   }
 
   /** The bucket and key a location names, for either storage spelling or a file under the local warehouse. */

@@ -755,6 +755,15 @@ export class PolicyService {
     });
   }
 
+  /** The grants that reach an identity named by its principals together (a user, its groups, its roles), as check-permission reads a principal list. */
+  async identityPolicies(caller: Principal, instanceId: string, principals: PrincipalRef[]) {
+    const keys = new Map<string, repo.PrincipalKey>();
+    for (const p of principals)
+      for (const k of await this.expand(this.store.db, caller, instanceId, p))
+        keys.set(`${k.type}/${k.source}/${k.name}`, k);
+    return repo.policiesOf(this.store.db, instanceId, [...keys.values()]);
+  }
+
   async effectiveFor(caller: Principal, instanceId: string, knownVersion?: number): Promise<repo.StoredPolicy[]> {
     const mark = this.store.changeMark();
     const key = `${instanceId}/${caller.userId}`;

@@ -292,12 +292,25 @@ export async function findTableStampByPath(
  * A table of the instance, other than `exceptId`, whose storage location lies under `root`
  * (a bucket path `bucket/key`), in any of the spellings a location may take; undefined if none.
  */
+/** A step of every live table of an instance in id order (for scans that must not hold them all). */
+export const instanceTablesAfter = (q: Db, instanceId: string, afterId: string, limit: number) =>
+  q
+    .selectFrom('tables')
+    .select(['id', 'catalog_name', 'database_name', 'name', 'owner', 'owner_type', 'definition'])
+    .where('instance_id', '=', instanceId)
+    .where('catalog_name', '!=', BIN_CATALOG)
+    .where('id', '>', afterId)
+    .orderBy('id')
+    .limit(limit)
+    .execute();
+
 export async function otherTableUnder(
   q: Db,
   instanceId: string,
   root: { bucket: string; key: string; file?: string },
-  exceptId: string,
+  exceptId: string | string[],
 ) {
+  const except = typeof exceptId === 'string' ? [exceptId] : exceptId;
   const spellings = [
     `obs://${root.bucket}/${root.key}`,
     `s3://${root.bucket}/${root.key}`,
@@ -308,7 +321,7 @@ export async function otherTableUnder(
     .select(['catalog_name', 'database_name', 'name'])
     .where('instance_id', '=', instanceId)
     .where('catalog_name', '!=', BIN_CATALOG) // a dropped table no longer holds its location against others
-    .where('id', '!=', exceptId)
+    .where('id', 'not in', except.length ? except : [''])
     .where(tableLocationAtOrUnder('definition', spellings))
     .limit(1)
     .executeTakeFirst();
