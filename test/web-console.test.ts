@@ -270,6 +270,30 @@ for (const backend of missing ? [] : await backends()) {
       await axe(page, 'partitions with a bad filter');
     });
 
+    test('the table page shows schema history from the kept versions: each change in words, newest first', async () => {
+      const url = `/v1/${admin.projectId}/instances/${instanceId}/catalogs/sales/databases/shop/tables/orders`;
+      const current = (await server.request('GET', url, { token: admin.token })).json;
+      const sd = current.storage_descriptor;
+      const put = await server.request('PUT', url, {
+        token: admin.token,
+        body: {
+          table: {
+            storage_descriptor: { ...sd, columns: [...sd.columns, { column_name: 'note', column_type: 'string' }] },
+          },
+        },
+      });
+      assert.equal(put.status, 200, put.text);
+      await page.goto(`${server.url}/console/i/${instanceId}/catalogs/sales/shop/tables/orders`);
+      await page.getByRole('heading', { name: 'Table orders' }).waitFor();
+      await page.getByRole('tab', { name: 'Schema history' }).click();
+      const rows = page.getByRole('table', { name: 'Schema history' }).locator('tbody tr');
+      await rowCount(rows, 2);
+      assert.match((await rows.nth(0).textContent()) ?? '', /current.*added note string.*customer string, note string/);
+      assert.match((await rows.nth(1).textContent()) ?? '', /first kept version/);
+      assert.doesNotMatch((await rows.nth(1).textContent()) ?? '', /note/);
+      await axe(page, 'schema history');
+    });
+
     test('grant a second user SELECT; that user sees the table and is refused the drop with the API message', async () => {
       await page.goto(`${server.url}/console/i/${instanceId}/access`);
       await page.getByRole('button', { name: 'Grant' }).click();

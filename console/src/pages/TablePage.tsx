@@ -90,6 +90,7 @@ export default function TablePage() {
           <Tabs.Tab value="statistics">Statistics</Tabs.Tab>
           <Tabs.Tab value="details">Properties and storage</Tabs.Tab>
           <Tabs.Tab value="constraints">Constraints</Tabs.Tab>
+          <Tabs.Tab value="history">Schema history</Tabs.Tab>
           {iceberg && <Tabs.Tab value="iceberg">Iceberg</Tabs.Tab>}
           <Tabs.Tab value="ddl">DDL</Tabs.Tab>
         </Tabs.List>
@@ -132,6 +133,9 @@ export default function TablePage() {
         </Tabs.Panel>
         <Tabs.Panel value="constraints" pt="sm">
           <Constraints instance={instance} path={path} />
+        </Tabs.Panel>
+        <Tabs.Panel value="history" pt="sm">
+          <SchemaHistory instance={instance} path={path} />
         </Tabs.Panel>
         {iceberg && (
           <Tabs.Panel value="iceberg" pt="sm">
@@ -427,6 +431,104 @@ function Constraints({ instance, path }: { instance: string; path: string }) {
             No constraints of this type.
           </Text>
         ))}
+    </Stack>
+  );
+}
+
+interface TableVersion {
+  version_id: string;
+  is_current: boolean;
+  replaced_time?: string;
+  table: TableDef;
+}
+type Col = { column_name: string; column_type: string };
+
+const columnsOf = (t: TableDef): Col[] => [...(t.storage_descriptor?.columns ?? []), ...(t.partition_keys ?? [])];
+
+/** What changed in the columns from the older definition to the newer one, in words. */
+function schemaChange(older: TableDef | undefined, newer: TableDef): string {
+  if (!older) return '';
+  const before = new Map(columnsOf(older).map((c) => [c.column_name.toLowerCase(), c]));
+  const after = new Map(columnsOf(newer).map((c) => [c.column_name.toLowerCase(), c]));
+  const out: string[] = [];
+  for (const [k, c] of after) {
+    const was = before.get(k);
+    if (!was) out.push(`added ${c.column_name} ${c.column_type}`);
+    else if (was.column_type.toLowerCase() !== c.column_type.toLowerCase())
+      out.push(`${c.column_name} ${was.column_type} → ${c.column_type}`);
+  }
+  for (const [k, c] of before) if (!after.has(k)) out.push(`dropped ${c.column_name}`);
+  return out.length ? out.join(', ') : 'no column change';
+}
+
+const HISTORY_PAGE = 20;
+
+/** The table's kept definitions (ListTableVersions), newest first, each with its columns and what it changed. */
+function SchemaHistory({ instance, path }: { instance: string; path: string }) {
+  // Markers of the pages seen, to step back: the listing pages forward only.
+  const [markers, setMarkers] = useState<string[]>([]);
+  const marker = markers[markers.length - 1];
+  const q = useQuery({
+    queryKey: ['table-versions', instance, path, marker ?? ''],
+    queryFn: ({ signal }) =>
+      api<{ table_versions: TableVersion[]; page_info: PageInfo }>(inst(instance, `${path}/versions`), {
+        signal,
+        query: { limit: HISTORY_PAGE + 1, marker },
+      }),
+    placeholderData: (prev) => prev,
+  });
+  if (q.isPending) return <Loading label="Loading schema history" />;
+  if (q.error) return <ErrorAlert error={q.error} />;
+  // One more than shown: the oldest shown is compared with the one before it.
+  const all = q.data.table_versions;
+  const shown = all.slice(0, HISTORY_PAGE);
+  const next = all.length > HISTORY_PAGE ? shown[shown.length - 1]?.version_id : undefined;
+  return (
+    <Stack>
+      <Table striped withTableBorder aria-label="Schema history" aria-busy={q.isFetching}>
+        <Table.Thead>
+          <Table.Tr>
+            <Table.Th>Version</Table.Th>
+            <Table.Th>Replaced</Table.Th>
+            <Table.Th>Change</Table.Th>
+            <Table.Th>Columns</Table.Th>
+          </Table.Tr>
+        </Table.Thead>
+        <Table.Tbody>
+          {shown.map((v, i) => (
+            <Table.Tr key={v.version_id}>
+              <Table.Td>
+                {v.version_id}{' '}
+                {v.is_current && (
+                  <Badge size="sm" variant="light">
+                    current
+                  </Badge>
+                )}
+              </Table.Td>
+              <Table.Td>{v.replaced_time ? when(v.replaced_time) : ''}</Table.Td>
+              <Table.Td>{schemaChange(all[i + 1]?.table, v.table) || 'first kept version'}</Table.Td>
+              <Table.Td>
+                {columnsOf(v.table)
+                  .map((c) => `${c.column_name} ${c.column_type}`)
+                  .join(', ')}
+              </Table.Td>
+            </Table.Tr>
+          ))}
+        </Table.Tbody>
+      </Table>
+      <Group gap="xs" aria-label="Schema history pages" role="group">
+        <Button
+          size="xs"
+          variant="default"
+          disabled={!markers.length}
+          onClick={() => setMarkers((m) => m.slice(0, -1))}
+        >
+          Newer versions
+        </Button>
+        <Button size="xs" variant="default" disabled={!next} onClick={() => next && setMarkers((m) => [...m, next])}>
+          Older versions
+        </Button>
+      </Group>
     </Stack>
   );
 }
