@@ -61,6 +61,7 @@ export const POSTGRES_FILES = new Map([
   ['backup', 'the export of one REPEATABLE READ snapshot under write load, restored into an empty database'],
   ['operations', 'the readiness checks, store query metrics and pool gauges over PostgreSQL'],
   ['iceberg-scan-planning', 'plans and their tasks kept in PostgreSQL, answered by a second replica'],
+  ['crash-recovery', 'kill -9 of a server process during bulk partition inserts and Iceberg commits, then a restart'],
   ['fuzz', "malformed input on every route: PostgreSQL's own refusals (NUL, ranges) never reach a client as a 500"],
   [
     'recycle-bin',
@@ -73,7 +74,7 @@ export const POSTGRES_FILES = new Map([
  * separate processes, the command line's own start-up and signals, a browser and the CLI talking to a real port. The
  * other files' PostgreSQL servers run in the test's process like the SQLite ones (LAKEFORM_TEST_PROCESS=1: all).
  */
-export const POSTGRES_PROCESS_FILES = new Set(['alarms', 'jobs', 'backup', 'web-console']);
+export const POSTGRES_PROCESS_FILES = new Set(['alarms', 'jobs', 'backup', 'web-console', 'crash-recovery']);
 
 /** The test file this process runs (node --test runs each file in a process of its own). */
 function testFile(): string {
