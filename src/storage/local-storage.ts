@@ -358,8 +358,12 @@ export class LocalObjectStorage implements ObjectStorage {
  * folder entry too (ext4, xfs). A crash mid-write leaves a partial file no one names, as a failed write does.
  */
 async function writeNew(parent: string, file: string, body: Buffer | string): Promise<void> {
-  await fs.mkdir(parent, { recursive: true });
-  const handle = await fs.open(file, 'wx');
+  // The folder usually exists (a table's metadata folder): made only when the create says it is missing.
+  const handle = await fs.open(file, 'wx').catch(async (e: unknown) => {
+    if (errCode(e) !== 'ENOENT') throw e;
+    await fs.mkdir(parent, { recursive: true });
+    return fs.open(file, 'wx');
+  });
   try {
     try {
       await handle.writeFile(body);
