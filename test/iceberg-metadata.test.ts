@@ -3,6 +3,7 @@
 
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { checkTableMetadata } from '../src/services/iceberg/metadata-rules.js';
 import { newTableMetadata } from '../src/services/iceberg/new-table.js';
 import {
   applyUpdates,
@@ -358,5 +359,34 @@ describe('Iceberg commit updates', () => {
       'obs://b/t',
     );
     assert.deepEqual([v3['format-version'], v3['next-row-id'], v3['current-snapshot-id']], [3, 0, null]);
+  });
+});
+
+describe('Iceberg metadata rules on a commit', () => {
+  test('snapshots shared with a base are skipped only when that base itself passed the rules', () => {
+    const append = (m: TableMetadata, id: number) =>
+      applyUpdates(
+        m,
+        [
+          { action: 'add-snapshot', snapshot: snapshot(id, id, id > 1 ? id - 1 : undefined) },
+          { action: 'set-snapshot-ref', 'ref-name': 'main', type: 'branch', 'snapshot-id': id },
+        ],
+        1_800_000_000_000,
+      );
+    // A base no check has seen (an engine's own file) with a bad snapshot: the commit on it is refused.
+    const foreign = append(base(), 1);
+    (foreign.snapshots[0] as { summary: unknown }).summary = { operation: 'append', 'added-files': 3 };
+    assert.throws(() => checkTableMetadata(append(foreign, 2), foreign), /property added-files must be a string/);
+    // A base that passed: its snapshots are not checked again, a new bad one still is.
+    const good = append(base(), 1);
+    checkTableMetadata(good);
+    const next = append(good, 2);
+    checkTableMetadata(next, good);
+    const bad = applyUpdates(
+      next,
+      [{ action: 'add-snapshot', snapshot: { ...snapshot(3, 3, 2), 'timestamp-ms': 'soon' as unknown as number } }],
+      1,
+    );
+    assert.throws(() => checkTableMetadata(bad, next), /snapshot 3: timestamp-ms must be an integer/);
   });
 });

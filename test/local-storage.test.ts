@@ -199,6 +199,26 @@ describe('LocalObjectStorage', () => {
     assert.ok((await storage.listBuckets()).some((b) => b.name === 'linked-bucket'));
   });
 
+  test('a new key is written in place: whole, never over an existing object, and not out of the bucket', async () => {
+    const { root, outside, storage } = fresh();
+    await storage.createBucket('bk1');
+    const body = 'm'.repeat(100_000);
+    await storage.putObject('bk1', 't/metadata/00001-a.metadata.json', body, { newKey: true });
+    assert.equal((await storage.getObject('bk1', 't/metadata/00001-a.metadata.json')).toString(), body);
+    assert.deepEqual(filesUnder(path.join(root, 'bk1')), [path.join('t', 'metadata', '00001-a.metadata.json')]);
+    // A name already taken is a conflict and keeps its object; a plain put still replaces it.
+    await assert.rejects(
+      storage.putObject('bk1', 't/metadata/00001-a.metadata.json', 'other', { newKey: true }),
+      StorageConflictError,
+    );
+    assert.equal((await storage.getObject('bk1', 't/metadata/00001-a.metadata.json')).toString(), body);
+    await storage.putObject('bk1', 't/metadata/00001-a.metadata.json', 'replaced');
+    assert.equal((await storage.getObject('bk1', 't/metadata/00001-a.metadata.json')).toString(), 'replaced');
+    fs.symlinkSync(outside, path.join(root, 'bk1', 'link'));
+    await assert.rejects(storage.putObject('bk1', 'link/new', 'pwned', { newKey: true }), InvalidStorageNameError);
+    assert.deepEqual(fs.readdirSync(outside), ['secret']);
+  });
+
   test('deletePrefix removes everything under a prefix, over several pages', async () => {
     const { root, storage } = fresh();
     await storage.createBucket('bk1');

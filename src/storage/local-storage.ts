@@ -172,13 +172,13 @@ export class LocalObjectStorage implements ObjectStorage {
     }
   }
 
-  async putObject(bucket: string, key: string, body: Buffer | string): Promise<void> {
+  async putObject(bucket: string, key: string, body: Buffer | string, opts?: { newKey?: boolean }): Promise<void> {
     const { dir, file } = await this.objectPath(bucket, key);
     const parent = path.dirname(file);
     await this.assertInside(dir, parent, key);
     for (let attempt = 1; ; attempt++) {
       try {
-        await writeAtomically(parent, file, body);
+        await (opts?.newKey ? writeNew(parent, file, body) : writeAtomically(parent, file, body));
         return;
       } catch (e) {
         const c = errCode(e);
@@ -348,6 +348,32 @@ export class LocalObjectStorage implements ObjectStorage {
 
     await walk('');
     return { objects, commonPrefixes, ...(truncated && last !== undefined ? { nextMarker: last } : {}) };
+  }
+}
+
+/**
+ * A file under a name no reader knows yet, written in place: created exclusively (an existing one is a
+ * conflict), written and fsynced once. The rename and the folder fsync writeAtomically needs cost a
+ * second journal commit; here the fsync of a new file commits the journal transaction that holds its
+ * folder entry too (ext4, xfs). A crash mid-write leaves a partial file no one names, as a failed write does.
+ */
+async function writeNew(parent: string, file: string, body: Buffer | string): Promise<void> {
+  // The folder usually exists (a table's metadata folder): made only when the create says it is missing.
+  const handle = await fs.open(file, 'wx').catch(async (e: unknown) => {
+    if (errCode(e) !== 'ENOENT') throw e;
+    await fs.mkdir(parent, { recursive: true });
+    return fs.open(file, 'wx');
+  });
+  try {
+    try {
+      await handle.writeFile(body);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+  } catch (e) {
+    await fs.rm(file, { force: true });
+    throw e;
   }
 }
 

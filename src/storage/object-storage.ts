@@ -31,7 +31,11 @@ export interface ObjectStorage {
   createBucket(name: string): Promise<void>;
   bucketExists(name: string): Promise<boolean>;
   listObjects(bucket: string, opts: ListObjectsOptions): Promise<ListObjectsResult>;
-  putObject(bucket: string, key: string, body: Buffer | string): Promise<void>;
+  /**
+   * `newKey`: the caller names a key no reader knows yet (a uuid name) and never writes it twice, so the
+   * local backend writes it in place (one write, one fsync) instead of through a renamed temporary file.
+   */
+  putObject(bucket: string, key: string, body: Buffer | string, opts?: { newKey?: boolean }): Promise<void>;
   /** Throws StorageNotFoundError for a missing key. */
   getObject(bucket: string, key: string): Promise<Buffer>;
   /** Bytes [start, end) of an object (end clamped to its size): a file's footer without reading it whole. */

@@ -182,7 +182,8 @@ export class S3ObjectStorage implements ObjectStorage {
     }
   }
 
-  async putObject(bucket: string, key: string, body: Buffer | string): Promise<void> {
+  /** An object appears whole or not at all in S3: a new key needs nothing more. */
+  async putObject(bucket: string, key: string, body: Buffer | string, _opts?: { newKey?: boolean }): Promise<void> {
     validateBucketName(bucket);
     validateS3Key(key);
     await this.client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body })).catch((e: unknown) => {

@@ -36,9 +36,10 @@ export class MetadataFiles {
     return c;
   }
 
+  /** A new metadata file: every name is new (a uuid in it) and written once, so it is written in place (newKey). */
   async writeFile(location: string, body: string): Promise<void> {
     const c = this.coordinates(location);
-    await this.storage.putObject(c.bucket, c.key, body);
+    await this.storage.putObject(c.bucket, c.key, body, { newKey: true });
   }
 
   /** Best effort: a file left behind is harmless, a failed cleanup must not fail the call. */

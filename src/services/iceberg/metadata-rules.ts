@@ -324,13 +324,20 @@ export function checkTableMetadata(m: TableMetadata, base?: TableMetadata): void
     bad(`default-sort-order-id ${String(m['default-sort-order-id'])} is not a sort order`);
 
   const snapshotIds = new Set<number | bigint>();
-  for (const s of m.snapshots ?? []) {
+  const snapshots = m.snapshots ?? [];
+  // Snapshots this metadata shares, in order, with a base that passed these rules were checked with it.
+  const before = base && passed.has(base) ? (base.snapshots ?? []) : [];
+  let shared = 0;
+  while (shared < before.length && snapshots[shared] === before[shared]) shared++;
+  for (let i = 0; i < snapshots.length; i++) {
+    const s = snapshots[i] as (typeof snapshots)[number];
     const where = `snapshot ${String(s?.['snapshot-id'])}`;
-    if (!isLong(s?.['snapshot-id'])) bad(`${where}: snapshot-id must be an integer`);
+    if (i >= shared && !isLong(s?.['snapshot-id'])) bad(`${where}: snapshot-id must be an integer`);
     if (snapshotIds.has(s['snapshot-id'])) bad(`snapshot id ${String(s['snapshot-id'])} appears twice`);
     snapshotIds.add(s['snapshot-id']);
     if (s['schema-id'] !== undefined && !schemaIds.has(s['schema-id']))
       bad(`${where} names schema ${String(s['schema-id'])}, which the table does not have`);
+    if (i < shared) continue;
     if (!isLong(s['timestamp-ms'])) bad(`${where}: timestamp-ms must be an integer`);
     nonNegative(s['sequence-number'], `${where}: sequence-number`);
     if (!isObject(s.summary) || typeof s.summary.operation !== 'string')
@@ -353,7 +360,15 @@ export function checkTableMetadata(m: TableMetadata, base?: TableMetadata): void
   for (const st of m['partition-statistics'] ?? [])
     if (!snapshotIds.has(st['snapshot-id']))
       bad(`partition statistics ${st['statistics-path']} name snapshot ${String(st['snapshot-id'])}, not in the table`);
+  passed.add(m);
 }
+
+/**
+ * Metadata objects that passed checkTableMetadata. Metadata objects and their snapshots are never
+ * changed once made (the metadata cache shares them), so a commit's check of the metadata it makes
+ * from one of these skips the per-snapshot rules for the snapshots it shares with it.
+ */
+const passed = new WeakSet<object>();
 
 /** checkTableMetadata for a service: a broken rule is a bad request (400) naming it. */
 export function checkMetadata(m: TableMetadata, base?: TableMetadata, what = ''): void {

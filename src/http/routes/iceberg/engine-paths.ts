@@ -3,7 +3,9 @@
 // those, s3a:// or obs://; the services and the metadata files keep the stored obs:// form, so the
 // location guards see one spelling whatever scheme came in.
 import type { LocationMap } from '../../../services/engine-locations.js';
+import { stringifyIceberg } from '../../../services/iceberg/json.js';
 import { PATH_PROPERTIES } from '../../../services/iceberg/paths.js';
+import { RawJson } from '../../../services/raw-json.js';
 
 type Json = Record<string, unknown>;
 const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -54,15 +56,46 @@ function metadataOut(loc: LocationMap, m: unknown): unknown {
   return out;
 }
 
-/** A LoadTableResult, CommitTableResponse or LoadViewResult (credentials included) as engines see it. */
+/**
+ * The engine form of metadata objects, as JSON text. Metadata objects are never changed once made
+ * (the metadata cache shares them), so the text a commit's answer made serves every load of that
+ * version after it: a large table's metadata is mapped and serialised once, not on every answer.
+ * Held only as long as the metadata object is (the metadata cache bounds them).
+ */
+const engineTexts = new WeakMap<LocationMap, WeakMap<object, string>>();
+
+function metadataText(loc: LocationMap, m: Json): string {
+  let texts = engineTexts.get(loc);
+  if (!texts) {
+    texts = new WeakMap();
+    engineTexts.set(loc, texts);
+  }
+  let text = texts.get(m);
+  if (text === undefined) {
+    text = stringifyIceberg(metadataOut(loc, m));
+    texts.set(m, text);
+  }
+  return text;
+}
+
+/**
+ * A LoadTableResult, CommitTableResponse or LoadViewResult (credentials included) as engines see it:
+ * with metadata, JSON text around the metadata's cached engine text.
+ */
 export function loadResultOut(loc: LocationMap, body: unknown): unknown {
   if (!isObject(body)) return body;
   const out: Json = { ...body };
   if (typeof body['metadata-location'] === 'string')
     out['metadata-location'] = loc.toEngine(body['metadata-location'] as string);
-  if ('metadata' in body) out.metadata = metadataOut(loc, body.metadata);
   if ('storage-credentials' in body) out['storage-credentials'] = mapEach(loc, body['storage-credentials'], 'prefix');
-  return out;
+  if (!isObject(body.metadata)) {
+    if ('metadata' in body) out.metadata = body.metadata;
+    return out;
+  }
+  delete out.metadata;
+  const rest = stringifyIceberg(out);
+  const metadata = `"metadata":${metadataText(loc, body.metadata)}`;
+  return new RawJson(rest === '{}' ? `{${metadata}}` : `{${metadata},${rest.slice(1)}`);
 }
 
 /** A namespace answer (create, load) as engines see it. */
