@@ -109,6 +109,16 @@ for (const backend of await backends()) {
       assert.equal(lf.json.parameters.metadata_location, stored(r.json['metadata-location']));
       assert.equal(lf.json.parameters.previous_metadata_location, stored(created['metadata-location']));
       assert.equal(lf.json.parameters['commit.by'], 'test');
+      // A removed property leaves the LakeFormation parameters too.
+      const removed = await commit('orders', [], [{ action: 'remove-properties', removals: ['commit.by'] }]);
+      assert.equal(removed.status, 200, removed.text);
+      const after = await server.request(
+        'GET',
+        `/v1/${project}/instances/${instance}/catalogs/lake/databases/sales/tables/orders`,
+        { token },
+      );
+      assert.equal(after.json.parameters['commit.by'], undefined);
+      assert.equal(after.json.parameters.metadata_location, stored(removed.json['metadata-location']));
     });
 
     test('a stale requirement fails with CommitFailedException and changes nothing; a bad update is 400', async () => {

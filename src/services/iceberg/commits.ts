@@ -116,6 +116,9 @@ export class IcebergCommits {
       next,
       metadataLocation,
       expired,
+      ...(current
+        ? { removedProperties: Object.keys(base.properties ?? {}).filter((k) => !(k in next.properties)) }
+        : {}),
     };
   }
 
@@ -219,7 +222,7 @@ export class IcebergCommits {
               name: t.name,
               body: {
                 version_id: t.version,
-                table: this.icebergTables.definition(t.name, c.next, c.metadataLocation, t),
+                table: this.icebergTables.definition(t.name, c.next, c.metadataLocation, t, c.removedProperties),
               },
             };
           }),
@@ -264,6 +267,8 @@ interface PreparedCommit {
   expired: string[];
   /** Absent for a staged create. */
   current?: IcebergTable;
+  /** Properties the commit removed: they leave the LakeCat parameters too. */
+  removedProperties?: string[];
 }
 
 /** The changes of a commit or transaction request, shape-checked. */

@@ -141,7 +141,15 @@ export class IcebergTables {
   }
 
   /** The LakeCat definition of an Iceberg table at a metadata file. */
-  definition(name: string, metadata: TableMetadata, metadataLocation: string, previous?: IcebergTable) {
+  definition(
+    name: string,
+    metadata: TableMetadata,
+    metadataLocation: string,
+    previous?: IcebergTable,
+    removedProperties: string[] = [],
+  ) {
+    const kept = { ...(previous?.parameters ?? {}) };
+    for (const k of removedProperties) delete kept[k];
     const schema =
       metadata.schemas.find((x) => x['schema-id'] === metadata['current-schema-id']) ?? metadata.schemas[0];
     return {
@@ -150,7 +158,7 @@ export class IcebergTables {
       table_format: 'ICEBERG',
       storage_descriptor: { columns: schema ? hiveColumns(schema) : [], location: metadata.location },
       parameters: {
-        ...(previous?.parameters ?? {}),
+        ...kept,
         ...metadata.properties,
         table_type: 'ICEBERG',
         metadata_location: metadataLocation,
