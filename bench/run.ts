@@ -1156,6 +1156,8 @@ async function hms(
         ),
     },
   ];
+  // LAKEFORM_BENCH_MARKS: each call's window (monotonic µs, as in CPU profiles) is written there, to slice profiles by call.
+  const marks = process.env.LAKEFORM_BENCH_MARKS ? ([] as string[]) : undefined;
   console.log(
     `bench hms (${args.postgres ? 'postgres' : 'sqlite'}; Thrift p50 beside REST p50, same run; Hive Metastore's published figures)`,
   );
@@ -1167,8 +1169,12 @@ async function hms(
     const ts: number[] = [];
     const rs: number[] = [];
     for (let i = 1; i <= op.n; i++) {
+      const t0 = process.hrtime.bigint();
       ts.push(...(await timed(1, () => op.thrift(i))));
+      const t1 = process.hrtime.bigint();
       rs.push(...(await timed(1, () => op.rest(i))));
+      const t2 = process.hrtime.bigint();
+      marks?.push(`${op.name}\tthrift\t${t0 / 1000n}\t${t1 / 1000n}`, `${op.name}\trest\t${t1 / 1000n}\t${t2 / 1000n}`);
     }
     const t = median(ts);
     const r = median(rs);
@@ -1178,6 +1184,7 @@ async function hms(
       `  ${op.name.padEnd(26)} thrift ${t.toFixed(1)} ms  rest ${r.toFixed(1)} ms  thrift/rest ${ratio.toFixed(2)} (target <= 1.5)${vsHms}`,
     );
   }
+  if (marks) fs.writeFileSync(process.env.LAKEFORM_BENCH_MARKS as string, `${marks.join('\n')}\n`);
   conn.end();
   plain.end();
 }

@@ -66,6 +66,8 @@ function tableLocation(table: TableRow): string | undefined {
 export { some } from './names.js';
 
 type Built = repo.NewPartition;
+/** A partition as stored: its definition (storage descriptor and parameters) is JSON text. */
+export type StoredPartition = repo.StoredPartition;
 
 /** Partitions of a table: batch writes, filtered keyset listings, and their events. */
 export class PartitionService {
@@ -425,6 +427,43 @@ export class PartitionService {
     return new RawJson(
       `{"partitions":${RawJson.array(page.rows.map((r) => this.viewJson(table, r))).text},"page_info":${JSON.stringify(page.info)}}`,
     );
+  }
+
+  /**
+   * The partitions `list` pages through, as stored rows in keyset steps of at most `step`, up to
+   * `limit` in all: for a protocol that encodes each step itself (the metastore's binary answers),
+   * so a large answer never holds more than one step of rows. The table is authorized once, before
+   * the first step.
+   */
+  async *scan(
+    caller: Principal,
+    p: TablePath,
+    q: { filter?: string; partialValues?: string[] },
+    limit: number,
+    step = 1000,
+  ): AsyncGenerator<{ table: TableRow; rows: StoredPartition[] }> {
+    const { table, keys } = await this.partitionedTable(caller, p, 'partition.list');
+    const pq = this.query(table, keys, q.filter, q.partialValues);
+    let sent = 0;
+    let after: string | undefined;
+    while (sent < limit) {
+      const { rows, more } = await repo.pagePartitions(this.store.db, pq, Math.min(step, limit - sent), { after });
+      if (rows.length) yield { table, rows };
+      sent += rows.length;
+      after = rows[rows.length - 1]?.name;
+      if (!more) break;
+    }
+  }
+
+  /** The partitions of these value lists that exist, as stored rows in name order (see scan). */
+  async rowsByValues(
+    caller: Principal,
+    p: TablePath,
+    valueLists: string[][],
+  ): Promise<{ table: TableRow; rows: StoredPartition[] }> {
+    const { table, keys } = await this.partitionedTable(caller, p, 'partition.list');
+    const names = valueLists.map((v) => this.nameOf(keys, v)).filter((n): n is string => n !== undefined);
+    return { table, rows: await repo.findPartitionsByName(this.store.db, table.id, names) };
   }
 
   async names(caller: Principal, p: TablePath, q: Paging & { filter?: string }) {
