@@ -1031,9 +1031,32 @@ async function hms(
     );
   }
 
+  // The runtime's framed receiver concatenates everything received so far at every chunk (a
+  // 400 KB answer arrives in a dozen): this one keeps the chunks and joins them once per frame.
+  class ClientFramed extends thrift.TFramedTransport {
+    static receiver(callback: (t: unknown, seqid?: number) => void, seqid?: number) {
+      let chunks: Buffer[] = [];
+      let have = 0;
+      return (data: Buffer) => {
+        chunks.push(data);
+        have += data.length;
+        for (;;) {
+          if (have < 4) return;
+          if (chunks.length > 1 && (chunks[0] as Buffer).length < 4) chunks = [Buffer.concat(chunks, have)];
+          const size = (chunks[0] as Buffer).readInt32BE(0);
+          if (have < 4 + size) return;
+          const all = chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, have);
+          const rest = all.subarray(4 + size);
+          chunks = rest.length ? [rest] : [];
+          have = rest.length;
+          callback(new (ClientFramed as new (b: Buffer) => unknown)(all.subarray(4, 4 + size)), seqid);
+        }
+      };
+    }
+  }
   // Framed, so that the Node client parses an answer once it is whole rather than after every chunk.
   const conn = thrift.createConnection('127.0.0.1', server.hmsPort, {
-    transport: thrift.TFramedTransport,
+    transport: ClientFramed,
     protocol: ClientProtocol,
   });
   await new Promise<void>((resolve, reject) => {

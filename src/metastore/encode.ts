@@ -1,5 +1,5 @@
 import type { LocationMap } from '../services/engine-locations.js';
-import type { StoredPartition } from '../services/lakecat/partition-service.js';
+import type { ListedPartition } from '../services/lakecat/partition-service.js';
 import { seconds, skewedInfoOf } from './convert.js';
 import { BinaryWriter } from './writer.js';
 
@@ -106,7 +106,7 @@ function writeStorageDescriptor(w: BinaryWriter, sd: Sd | undefined, loc: Locati
 }
 
 /** One Partition struct (its fields and stop) from a stored row of `table`. */
-export function writePartition(w: BinaryWriter, table: PartitionOwner, row: StoredPartition, loc: LocationMap): void {
+export function writePartition(w: BinaryWriter, table: PartitionOwner, row: ListedPartition, loc: LocationMap): void {
   const def = JSON.parse(row.definition) as { parameters?: Record<string, string>; storage_descriptor?: Sd };
   const values = JSON.parse(row.partition_values) as string[];
   w.writeFieldBegin('', LIST, 1);
@@ -136,7 +136,7 @@ export class EncodedPartitions {
 
   constructor(private readonly inStruct: boolean) {}
 
-  add(table: PartitionOwner, row: StoredPartition, loc: LocationMap): void {
+  add(table: PartitionOwner, row: ListedPartition, loc: LocationMap): void {
     writePartition(this.body, table, row, loc);
     this.count++;
   }

@@ -1,5 +1,5 @@
 import { invalid, notFound } from '../services/errors.js';
-import type { StoredPartition } from '../services/lakecat/partition-service.js';
+import type { ListedPartition } from '../services/lakecat/partition-service.js';
 import { PARTITION_BATCH_MAX, partitionName, type TablePath } from '../services/lakecat/partition-service.js';
 import { type Ctx, getTable, int16, type MethodEntry, PAGE, path } from './context.js';
 import { partitionIn, partitionOut, partitionPlain } from './convert.js';
@@ -31,7 +31,7 @@ async function scan(
   p: TablePath,
   q: { filter?: string; partial?: string[] },
   max: number,
-  each: (table: PartitionOwner, rows: StoredPartition[]) => void,
+  each: (table: PartitionOwner, rows: ListedPartition[]) => void,
 ): Promise<void> {
   if (q.filter !== undefined && q.filter.length > 65_536)
     throw invalid('the partition filter is longer than 65536 characters');

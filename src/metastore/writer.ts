@@ -95,9 +95,20 @@ export class BinaryWriter {
     // Room for the longest encoding, then the length is written in front of what it came to:
     // one pass over the string instead of measuring it first.
     this.room(4 + s.length * 3);
-    const n = this.buf.write(s, this.pos + 4, 'utf8');
+    const n = s.length <= 64 ? this.shortString(s) : this.buf.write(s, this.pos + 4, 'utf8');
     this.buf.writeInt32BE(n, this.pos);
     this.pos += 4 + n;
+  }
+  /** A short string's bytes after the length's place: ASCII copied by hand (a native call costs more), else UTF-8. */
+  private shortString(s: string): number {
+    const buf = this.buf;
+    const at = this.pos + 4;
+    for (let i = 0; i < s.length; i++) {
+      const c = s.charCodeAt(i);
+      if (c >= 0x80) return buf.write(s, at, 'utf8');
+      buf[at + i] = c;
+    }
+    return s.length;
   }
   writeBinary(b: Buffer | Uint8Array | string): void {
     if (typeof b === 'string') {
