@@ -434,8 +434,10 @@ export class PartitionService {
   async list(caller: Principal, p: TablePath, q: Paging & { filter?: string; partialValues?: string[] }) {
     const { table, keys } = await this.partitionedTable(caller, p, 'partition.list');
     const page = await this.page(this.query(table, keys, q.filter, q.partialValues), table.id, q, false);
-    return new RawJson(
-      `{"partitions":[${this.viewsJson(table, page.rows).join(',')}],"page_info":${JSON.stringify(page.info)}}`,
+    return RawJson.concat(
+      '{"partitions":[',
+      this.viewsJson(table, page.rows),
+      `],"page_info":${JSON.stringify(page.info)}}`,
     );
   }
 
