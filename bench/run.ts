@@ -1038,9 +1038,32 @@ async function hms(
     );
   }
 
+  // The runtime's framed receiver concatenates everything received so far at every chunk (a
+  // 400 KB answer arrives in a dozen): this one keeps the chunks and joins them once per frame.
+  class ClientFramed extends thrift.TFramedTransport {
+    static receiver(callback: (t: unknown, seqid?: number) => void, seqid?: number) {
+      let chunks: Buffer[] = [];
+      let have = 0;
+      return (data: Buffer) => {
+        chunks.push(data);
+        have += data.length;
+        for (;;) {
+          if (have < 4) return;
+          if (chunks.length > 1 && (chunks[0] as Buffer).length < 4) chunks = [Buffer.concat(chunks, have)];
+          const size = (chunks[0] as Buffer).readInt32BE(0);
+          if (have < 4 + size) return;
+          const all = chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, have);
+          const rest = all.subarray(4 + size);
+          chunks = rest.length ? [rest] : [];
+          have = rest.length;
+          callback(new (ClientFramed as new (b: Buffer) => unknown)(all.subarray(4, 4 + size)), seqid);
+        }
+      };
+    }
+  }
   // Framed, so that the Node client parses an answer once it is whole rather than after every chunk.
   const conn = thrift.createConnection('127.0.0.1', server.hmsPort, {
-    transport: thrift.TFramedTransport,
+    transport: ClientFramed,
     protocol: ClientProtocol,
   });
   await new Promise<void>((resolve, reject) => {
@@ -1163,6 +1186,8 @@ async function hms(
         ),
     },
   ];
+  // LAKEFORM_BENCH_MARKS: each call's window (monotonic µs, as in CPU profiles) is written there, to slice profiles by call.
+  const marks = process.env.LAKEFORM_BENCH_MARKS ? ([] as string[]) : undefined;
   console.log(
     `bench hms (${args.postgres ? 'postgres' : 'sqlite'}; Thrift p50 beside REST p50, same run; Hive Metastore's published figures)`,
   );
@@ -1174,8 +1199,12 @@ async function hms(
     const ts: number[] = [];
     const rs: number[] = [];
     for (let i = 1; i <= op.n; i++) {
+      const t0 = process.hrtime.bigint();
       ts.push(...(await timed(1, () => op.thrift(i))));
+      const t1 = process.hrtime.bigint();
       rs.push(...(await timed(1, () => op.rest(i))));
+      const t2 = process.hrtime.bigint();
+      marks?.push(`${op.name}\tthrift\t${t0 / 1000n}\t${t1 / 1000n}`, `${op.name}\trest\t${t1 / 1000n}\t${t2 / 1000n}`);
     }
     const t = median(ts);
     const r = median(rs);
@@ -1185,6 +1214,7 @@ async function hms(
       `  ${op.name.padEnd(26)} thrift ${t.toFixed(1)} ms  rest ${r.toFixed(1)} ms  thrift/rest ${ratio.toFixed(2)} (target <= 1.5)${vsHms}`,
     );
   }
+  if (marks) fs.writeFileSync(process.env.LAKEFORM_BENCH_MARKS as string, `${marks.join('\n')}\n`);
   conn.end();
   plain.end();
 }

@@ -5,12 +5,15 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, test } from 'node:test';
+import { readArgs, readable } from '../src/metastore/args.js';
+import { partitionPlain } from '../src/metastore/convert.js';
+import { EncodedPartitions } from '../src/metastore/encode.js';
 import { readMethods } from '../src/metastore/idl-info.js';
 import { MalformedMessage, messageLength } from '../src/metastore/message-scan.js';
 import { METHODS } from '../src/metastore/methods.js';
 import { namePattern, parseDbName, partitionSpecOf, partitionValuesOf } from '../src/metastore/names.js';
 import { tjson } from '../src/metastore/notifications.js';
-import { T, thrift } from '../src/metastore/runtime.js';
+import { type HmsTypes as H, T, ThriftHiveMetastoreClient, thrift } from '../src/metastore/runtime.js';
 import { BinaryWriter } from '../src/metastore/writer.js';
 import { LocationMap } from '../src/services/engine-locations.js';
 import { ROOT } from './helpers/server.js';
@@ -136,6 +139,122 @@ describe('metastore method table', () => {
       trans.flush();
       assert.ok(ours && theirs && ours.equals(theirs));
     }
+  });
+  test('partitions encoded from stored rows are the bytes of the generated Partition structs', () => {
+    const loc = new LocationMap('local', '/data/warehouse');
+    const owner = { catalog_name: 'hive', database_name: 'sales', name: 'orders' };
+    const sd = (extra: Record<string, unknown>) => ({
+      columns: [
+        { column_name: 'id', column_type: 'bigint' },
+        { column_name: 'näme', column_type: 'string', comment: 'ü€😀' },
+      ],
+      compressed: false,
+      parameters: {},
+      serde_info: {
+        serialization_library: 'org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe',
+        parameters: {},
+      },
+      ...extra,
+    });
+    const row = (values: string[], definition: unknown, i: number) => ({
+      id: String(i),
+      table_id: 't',
+      name: `p${i}`,
+      partition_values: JSON.stringify(values),
+      definition: JSON.stringify(definition),
+      created_at: '2024-05-01T10:00:00.000Z',
+      updated_at: '2024-05-01T10:00:00.000Z',
+      last_access_time: i % 2 ? '2024-05-02T00:00:00.000Z' : '',
+    });
+    const rows = [
+      row(['2024-01-01', '0'], { parameters: { numRows: '10', b: 'x', '1': 'first' }, storage_descriptor: sd({}) }, 1),
+      row(
+        ['2024-01-02', 'ä/b'],
+        {
+          parameters: {},
+          storage_descriptor: sd({
+            location: 'obs://lakeform/instances/x/hive/sales.db/orders/dt=2024-01-02',
+            input_format: 'in',
+            output_format: 'out',
+            compressed: true,
+            number_of_buckets: 4,
+            bucket_columns: ['id'],
+            sort_columns: [{ column: 'id', sort_order: 0 }, { column: 'näme' }],
+            parameters: { 'serialization.format': '1' },
+            serde_info: { name: 'sd', parameters: { 'field.delim': ',' } },
+            skewed_info: {
+              skewed_column_names: ['id'],
+              skewed_column_values: [['1'], ['2']],
+              skewed_column_value_location_maps: { '["1"]': 'obs://lakeform/x/1' },
+            },
+            stored_as_sub_directories: false,
+          }),
+        },
+        2,
+      ),
+      row(['x', 'y'], { parameters: { big: 'v'.repeat(70_000) } }, 3),
+    ];
+    const ours = new EncodedPartitions(false);
+    for (const r of rows) ours.add(owner, r, loc);
+    const oursWriter = new BinaryWriter(() => {}, false);
+    ours.writeSuccess(oursWriter);
+    // The generated path: the listing's JSON view, its plain fields, the Thrift objects and their write.
+    const views = rows.map((r) => ({
+      catalog_name: owner.catalog_name,
+      database_name: owner.database_name,
+      table_name: owner.name,
+      partition_values: JSON.parse(r.partition_values),
+      create_time: r.created_at,
+      last_access_time: r.last_access_time,
+      ...JSON.parse(r.definition),
+    }));
+    let theirs: Buffer | undefined;
+    const trans = new thrift.TBufferedTransport(undefined, (b: Buffer) => {
+      theirs = b;
+    });
+    const p = new thrift.TBinaryProtocol(trans);
+    p.writeFieldBegin('success', thrift.Thrift.Type.LIST, 0);
+    p.writeListBegin(thrift.Thrift.Type.STRUCT, views.length);
+    for (const v of views) (new T.Partition(partitionPlain(v, loc)) as unknown as { write(o: unknown): void }).write(p);
+    trans.flush();
+    assert.ok(theirs);
+    assert.equal(oursWriter.bytes().toString('hex'), theirs.toString('hex'));
+  });
+  test('arguments read by their IDL types are what the generated client wrote', () => {
+    const sent = (call: (c: any) => void): Buffer => {
+      let out: Buffer | undefined;
+      const trans = new thrift.TBufferedTransport(undefined, (b: Buffer) => {
+        out = b;
+      });
+      call(new (ThriftHiveMetastoreClient as new (t: unknown, p: unknown) => unknown)(trans, thrift.TBinaryProtocol));
+      return out as Buffer;
+    };
+    const read = (bytes: Buffer) => {
+      const input = new thrift.TBinaryProtocol(new thrift.TFramedTransport(bytes));
+      const { fname } = input.readMessageBegin();
+      return readArgs(input, methods.get(fname)?.fields ?? []);
+    };
+    assert.deepEqual(read(sent((c) => c.send_get_partitions_ps('db', 'tbl', ['2024-01-01', ''], 17))), [
+      'db',
+      'tbl',
+      ['2024-01-01', ''],
+      17,
+    ]);
+    assert.deepEqual(read(sent((c) => c.send_get_partitions_by_filter('db', 'tbl', "a = 'x'", -1))), [
+      'db',
+      'tbl',
+      "a = 'x'",
+      -1,
+    ]);
+    const [req] = read(
+      sent((c) =>
+        c.send_get_partitions_ps_with_auth_req({ dbName: 'd', tblName: 't', partNames: ['a=1'], maxParts: 3 }),
+      ),
+    ) as H.GetPartitionsPsWithAuthRequest[];
+    assert.ok(req instanceof T.GetPartitionsPsWithAuthRequest);
+    assert.deepEqual([req.dbName, req.tblName, req.partNames, req.maxParts], ['d', 't', ['a=1'], 3]);
+    // Every method answered with encoded bytes has arguments this reader reads.
+    for (const m of methods.values()) if (METHODS[m.name]?.encoded) assert.ok(m.fields.every((f) => readable(f.type)));
   });
   test('embedded objects are TJSONProtocol text', () => {
     const json = JSON.parse(tjson(new T.FieldSchema({ name: 'a', type: 'int', comment: '' })));

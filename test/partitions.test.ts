@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { RawJson } from '../src/services/raw-json.js';
 import { prng } from './helpers/prng.js';
 import { backends, createRunningInstance, startServer, type TestServer } from './helpers/server.js';
 
@@ -734,3 +735,21 @@ for (const backend of await backends()) {
     });
   });
 }
+
+describe('partition listings written as bytes', () => {
+  test('RawJson.concat is the joined text in UTF-8, however many bytes its pieces take', () => {
+    const items = [
+      ...Array.from({ length: 300 }, (_, i) => JSON.stringify({ i, v: 'x'.repeat(i) })),
+      // Multi-byte pieces last, where the ASCII-sized buffer has no room left for them.
+      ...Array.from({ length: 50 }, (_, i) => JSON.stringify({ i, v: 'ü€😀'.repeat(200 + i) })),
+    ];
+    const raw = RawJson.concat('{"partitions":[', items, '],"page_info":{}}');
+    const text = `{"partitions":[${items.join(',')}],"page_info":{}}`;
+    assert.ok(Buffer.isBuffer(raw.body));
+    assert.ok((raw.body as Buffer).equals(Buffer.from(text, 'utf8')));
+    assert.equal(raw.text, text);
+    assert.equal(raw.count, items.length);
+    assert.equal(RawJson.array([]).text, '[]');
+    assert.deepEqual(JSON.parse(RawJson.array(['1', '"ä"']).text), [1, 'ä']);
+  });
+});

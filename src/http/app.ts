@@ -425,7 +425,7 @@ export async function buildApp(services: AppServices, opts: AppOptions): Promise
         if (reply.sent) return reply;
         reply.code(reply.statusCode !== 200 ? reply.statusCode : op.status);
         if (result === undefined) return reply.send();
-        if (result instanceof RawJson) return reply.type('application/json').send(result.text);
+        if (result instanceof RawJson) return reply.type('application/json').send(result.body);
         return reply.type('application/json').send(result);
       },
     });

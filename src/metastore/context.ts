@@ -7,6 +7,7 @@ import type { TablePath } from '../services/lakecat/partition-service.js';
 import { tableOut } from './convert.js';
 import { dbRef } from './names.js';
 import type { HmsTypes as H } from './runtime.js';
+import type { BinaryWriter } from './writer.js';
 
 /** What a method runs with: the services, the caller, the instance served and the location rule. */
 export interface Ctx {
@@ -31,7 +32,14 @@ export type Args = Record<string, any>;
 export interface MethodEntry {
   action: string;
   open?: boolean;
+  /** `run` answers an Encoded: the server writes its bytes instead of a generated result struct. */
+  encoded?: boolean;
   run(c: Ctx, a: Args): Promise<unknown> | unknown;
+}
+
+/** An answer a method encoded itself (a large list): it writes its result struct's success field. */
+export interface Encoded {
+  writeSuccess(w: BinaryWriter): void;
 }
 
 export const PAGE = 1000;

@@ -15,7 +15,7 @@ import { type HmsTypes as H, num, T } from './runtime.js';
 const COLUMN_NAME = /^[a-zA-Z0-9_\-+*\\(), \u4e00-\u9fa5]+$/;
 const TABLE_TYPES = new Set(['MANAGED_TABLE', 'EXTERNAL_TABLE', 'VIRTUAL_VIEW', 'MATERIALIZED_VIEW']);
 
-const seconds = (iso: unknown): number => {
+export const seconds = (iso: unknown): number => {
   const t = typeof iso === 'string' ? Date.parse(iso) : Number.NaN;
   return Number.isNaN(t) ? 0 : Math.floor(t / 1000);
 };
@@ -113,18 +113,27 @@ export function storageDescriptorOut(sd: Record<string, unknown> | undefined, lo
   return new T.StorageDescriptor(storageDescriptorPlain(sd, loc));
 }
 
+/** A stored skewed_info as the Thrift struct (its location map is keyed by value lists, kept as JSON text keys). */
+export function skewedInfoOf(stored: unknown): H.SkewedInfo {
+  const skew = stored as {
+    skewed_column_names?: string[];
+    skewed_column_values?: string[][];
+    skewed_column_value_location_maps?: Record<string, string>;
+  };
+  return new T.SkewedInfo({
+    skewedColNames: skew.skewed_column_names ?? [],
+    skewedColValues: skew.skewed_column_values ?? [],
+    skewedColValueLocationMaps: new Map(
+      Object.entries(skew.skewed_column_value_location_maps ?? {}).map(([k, v]) => [JSON.parse(k) as string[], v]),
+    ) as unknown as { [k: string]: string },
+  });
+}
+
 /** The fields of a StorageDescriptor as the generated constructors take them (they copy into Thrift objects). */
 function storageDescriptorPlain(sd: Record<string, unknown> | undefined, loc: LocationMap): H.StorageDescriptor {
   const s = (sd ?? {}) as StorageDescriptor & Record<string, any>;
   const serde = s.serde_info as
     | { name?: string; serialization_library?: string; parameters?: Record<string, string> }
-    | undefined;
-  const skew = s.skewed_info as
-    | {
-        skewed_column_names?: string[];
-        skewed_column_values?: string[][];
-        skewed_column_value_location_maps?: Record<string, string>;
-      }
     | undefined;
   return {
     cols: fieldSchemas(s.columns),
@@ -141,20 +150,7 @@ function storageDescriptorPlain(sd: Record<string, unknown> | undefined, loc: Lo
     bucketCols: s.bucket_columns ?? [],
     sortCols: (s.sort_columns ?? []).map((o) => ({ col: o.column ?? '', order: o.sort_order ?? 1 }) as H.Order),
     parameters: s.parameters ?? {},
-    ...(skew
-      ? {
-          skewedInfo: new T.SkewedInfo({
-            skewedColNames: skew.skewed_column_names ?? [],
-            skewedColValues: skew.skewed_column_values ?? [],
-            skewedColValueLocationMaps: new Map(
-              Object.entries(skew.skewed_column_value_location_maps ?? {}).map(([k, v]) => [
-                JSON.parse(k) as string[],
-                v,
-              ]),
-            ) as unknown as { [k: string]: string },
-          }),
-        }
-      : {}),
+    ...(s.skewed_info ? { skewedInfo: skewedInfoOf(s.skewed_info) } : {}),
     ...(typeof s.stored_as_sub_directories === 'boolean'
       ? { storedAsSubDirectories: s.stored_as_sub_directories }
       : {}),

@@ -6,7 +6,11 @@ import { METASTORE_SRC } from './runtime.js';
 export interface MethodInfo {
   name: string;
   args: string[];
+  /** The arguments' field ids and IDL types, in order (as `args`). */
+  fields: { id: number; type: string; name: string }[];
   throws: string[];
+  /** The result struct's field id of each declared exception type. */
+  throwIds: Record<string, number>;
   oneway: boolean;
 }
 
@@ -21,15 +25,20 @@ export function readMethods(): Map<string, MethodInfo> {
     const body = text.slice(text.indexOf('{', text.indexOf('service ')) + 1);
     const re = /(oneway\s+)?(?!oneway\b)\w[\w<>, .]*?\s+(\w+)\s*\(([^)]*)\)\s*(?:throws\s*\(([^)]*)\))?\s*[,;]?/g;
     for (const m of body.matchAll(re)) {
-      const args = (m[3] ?? '')
-        .split(',')
-        .map((a) => /\d+\s*:\s*[\w<>. ]+?\s+(\w+)\s*(=.*)?$/.exec(a.trim())?.[1])
-        .filter((a): a is string => a !== undefined);
-      const throws = (m[4] ?? '')
-        .split(',')
-        .map((t) => /:\s*([\w.]+)\s+\w+/.exec(t.trim())?.[1])
-        .filter((t): t is string => t !== undefined);
-      out.set(m[2] as string, { name: m[2] as string, args, throws, oneway: Boolean(m[1]) });
+      const fields = [...(m[3] ?? '').matchAll(/(\d+)\s*:\s*([\w.]+(?:<[\w<>., ]*>)?)\s+(\w+)/g)].map((a) => ({
+        id: Number(a[1]),
+        type: (a[2] as string).replace(/\s+/g, ''),
+        name: a[3] as string,
+      }));
+      const thrown = [...(m[4] ?? '').matchAll(/(\d+)\s*:\s*([\w.]+)\s+\w+/g)];
+      out.set(m[2] as string, {
+        name: m[2] as string,
+        args: fields.map((f) => f.name),
+        fields,
+        throws: thrown.map((t) => t[2] as string),
+        throwIds: Object.fromEntries(thrown.map((t) => [t[2] as string, Number(t[1])])),
+        oneway: Boolean(m[1]),
+      });
     }
   }
   return out;

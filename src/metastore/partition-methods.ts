@@ -1,40 +1,66 @@
 import { invalid, notFound } from '../services/errors.js';
+import type { ListedPartition } from '../services/lakecat/partition-service.js';
 import { PARTITION_BATCH_MAX, partitionName, type TablePath } from '../services/lakecat/partition-service.js';
 import { type Ctx, getTable, int16, type MethodEntry, PAGE, path } from './context.js';
 import { partitionIn, partitionOut, partitionPlain } from './convert.js';
+import { EncodedPartitions, type PartitionOwner } from './encode.js';
 import { partitionSpecOf, partitionValuesOf } from './names.js';
 import { type HmsTypes as H, T } from './runtime.js';
 
-/** Partitions page by page (keyset, 1,000 a step) up to `max`; more than the server's cap is refused, not truncated. */
+/**
+ * Partitions of a keyset scan (1,000 a step) up to `max`, encoded step by step as they come, so
+ * only their bytes are held; more than the server's cap is refused, not truncated.
+ */
 async function partitions(
   c: Ctx,
   p: TablePath,
   q: { filter?: string; partial?: string[] },
   max: number,
-): Promise<H.Partition[]> {
+  inStruct = false,
+): Promise<EncodedPartitions> {
+  const out = new EncodedPartitions(inStruct);
+  await scan(c, p, q, max, (table, rows) => {
+    for (const r of rows) out.add(table, r, c.loc);
+  });
+  return out;
+}
+
+/** Runs `each` over the steps of a partition scan; refuses more than the server's cap. */
+async function scan(
+  c: Ctx,
+  p: TablePath,
+  q: { filter?: string; partial?: string[] },
+  max: number,
+  each: (table: PartitionOwner, rows: ListedPartition[]) => void,
+): Promise<void> {
   if (q.filter !== undefined && q.filter.length > 65_536)
     throw invalid('the partition filter is longer than 65536 characters');
-  const out: H.Partition[] = [];
-  let marker: string | undefined;
-  for (;;) {
-    const want = Math.min(PAGE, max - out.length, c.maxPartitions + 1 - out.length);
-    if (want <= 0) break;
-    const raw = await c.s.partitions.list(c.caller, p, {
-      filter: q.filter,
-      partialValues: q.partial,
-      limit: want,
-      marker,
-      reversePage: false,
-    });
-    const page = JSON.parse(raw.text) as { partitions: Record<string, unknown>[]; page_info: { next_marker?: string } };
-    for (const v of page.partitions) out.push(partitionPlain(v, c.loc));
-    if (out.length > c.maxPartitions) {
+  if (max <= 0) return; // asks for none: nothing is read (nor checked)
+  let seen = 0;
+  const steps = c.s.partitions.scan(
+    c.caller,
+    p,
+    { filter: q.filter, partialValues: q.partial },
+    Math.min(max, c.maxPartitions + 1),
+    PAGE,
+  );
+  for await (const { table, rows } of steps) {
+    seen += rows.length;
+    if (seen > c.maxPartitions) {
       throw invalid(
         `more than ${c.maxPartitions} partitions of ${p.tableName} match; pass max_parts or a narrower filter`,
       );
     }
-    marker = page.page_info.next_marker;
-    if (!marker) break;
+    each(table, rows);
+  }
+}
+
+/** Partitions by their value lists, encoded as found (lists without a partition are left out). */
+async function encodedByValues(c: Ctx, p: TablePath, lists: string[][], inStruct = false): Promise<EncodedPartitions> {
+  const out = new EncodedPartitions(inStruct);
+  for (let i = 0; i < lists.length; i += PARTITION_BATCH_MAX) {
+    const { table, rows } = await c.s.partitions.rowsByValues(c.caller, p, lists.slice(i, i + PARTITION_BATCH_MAX));
+    for (const r of rows) out.add(table, r, c.loc);
   }
   return out;
 }
@@ -190,47 +216,50 @@ export const PARTITION_METHODS: Record<string, MethodEntry> = {
   },
   get_partitions: {
     action: 'partition.list',
+    encoded: true,
     run: (c, a) => partitions(c, path(c, a.db_name, a.tbl_name), {}, int16(a.max_parts)),
   },
   get_partitions_req: {
     action: 'partition.list',
-    run: async (c, a) => {
+    encoded: true,
+    run: (c, a) => {
       const r = a.req as H.PartitionsRequest;
-      const parts = await partitions(c, path(c, r?.dbName, r?.tblName, r?.catName), {}, int16(r?.maxParts));
-      return new T.PartitionsResponse({ partitions: parts });
+      return partitions(c, path(c, r?.dbName, r?.tblName, r?.catName), {}, int16(r?.maxParts), true);
     },
   },
   get_partitions_by_names_req: {
     action: 'partition.list',
-    run: async (c, a) => {
+    encoded: true,
+    run: (c, a) => {
       const r = a.req as H.GetPartitionsByNamesRequest;
-      return new T.GetPartitionsByNamesResult({
-        partitions: await byValues(c, path(c, r?.db_name, r?.tbl_name), (r?.names ?? []).map(partitionValuesOf)),
-      });
+      return encodedByValues(c, path(c, r?.db_name, r?.tbl_name), (r?.names ?? []).map(partitionValuesOf), true);
     },
   },
   get_partitions_with_auth: {
     action: 'partition.list',
+    encoded: true,
     run: (c, a) => partitions(c, path(c, a.db_name, a.tbl_name), {}, int16(a.max_parts)),
   },
   get_partitions_ps: {
     action: 'partition.list',
+    encoded: true,
     run: (c, a) => partitions(c, path(c, a.db_name, a.tbl_name), { partial: a.part_vals ?? [] }, int16(a.max_parts)),
   },
   get_partitions_ps_with_auth: {
     action: 'partition.list',
+    encoded: true,
     run: (c, a) => partitions(c, path(c, a.db_name, a.tbl_name), { partial: a.part_vals ?? [] }, int16(a.max_parts)),
   },
   get_partitions_ps_with_auth_req: {
     action: 'partition.list',
-    run: async (c, a) => {
+    encoded: true,
+    run: (c, a) => {
       const r = a.req as H.GetPartitionsPsWithAuthRequest;
       const p = path(c, r?.dbName, r?.tblName, r?.catName);
       // Hive 4 names partitions either by (partial) values or by partition names.
-      const parts = r?.partNames?.length
-        ? await byValues(c, p, r.partNames.map(partitionValuesOf))
-        : await partitions(c, p, { partial: r?.partVals ?? [] }, int16(r?.maxParts));
-      return new T.GetPartitionsPsWithAuthResponse({ partitions: parts });
+      return r?.partNames?.length
+        ? encodedByValues(c, p, r.partNames.map(partitionValuesOf), true)
+        : partitions(c, p, { partial: r?.partVals ?? [] }, int16(r?.maxParts), true);
     },
   },
   get_partition_names: {
@@ -247,16 +276,21 @@ export const PARTITION_METHODS: Record<string, MethodEntry> = {
         name: k.name,
         type: k.type,
       }));
-      const parts = await partitions(c, p, { partial }, int16(a.max_parts));
-      return parts.map((x) => partitionName(keys, x.values));
+      const names: string[] = [];
+      await scan(c, p, { partial }, int16(a.max_parts), (_t, rows) => {
+        for (const r of rows) names.push(partitionName(keys, JSON.parse(r.partition_values) as string[]));
+      });
+      return names;
     },
   },
   get_partitions_by_filter: {
     action: 'partition.list',
+    encoded: true,
     run: (c, a) => partitions(c, path(c, a.db_name, a.tbl_name), { filter: a.filter ?? '' }, int16(a.max_parts)),
   },
   get_partitions_by_filter_req: {
     action: 'partition.list',
+    encoded: true,
     run: (c, a) => {
       const r = a.req as H.GetPartitionsByFilterRequest;
       return partitions(c, path(c, r?.dbName, r?.tblName, r?.catName), { filter: r?.filter ?? '' }, int16(r?.maxParts));
@@ -264,13 +298,25 @@ export const PARTITION_METHODS: Record<string, MethodEntry> = {
   },
   get_num_partitions_by_filter: {
     action: 'partition.list',
-    run: async (c, a) =>
-      (await partitions(c, path(c, a.db_name, a.tbl_name), { filter: a.filter ?? '' }, Number.POSITIVE_INFINITY))
-        .length,
+    run: async (c, a) => {
+      let n = 0;
+      await scan(
+        c,
+        path(c, a.db_name, a.tbl_name),
+        { filter: a.filter ?? '' },
+        Number.POSITIVE_INFINITY,
+        (_t, rows) => {
+          n += rows.length;
+        },
+      );
+      return n;
+    },
   },
   get_partitions_by_names: {
     action: 'partition.list',
-    run: (c, a) => byValues(c, path(c, a.db_name, a.tbl_name), ((a.names ?? []) as string[]).map(partitionValuesOf)),
+    encoded: true,
+    run: (c, a) =>
+      encodedByValues(c, path(c, a.db_name, a.tbl_name), ((a.names ?? []) as string[]).map(partitionValuesOf)),
   },
   alter_partition: {
     action: 'partition.alter',

@@ -10,6 +10,8 @@ import type { Principal } from '../services/iam/principal.js';
 import { QPS_SPEC } from '../services/instances/specs.js';
 import { EventLog } from '../services/lakecat/event-log.js';
 import type { ProjectRow } from '../store/schema.js';
+import { readArgs, readable } from './args.js';
+import type { Encoded } from './context.js';
 import { type MethodInfo, readMethods } from './idl-info.js';
 import { messageLength } from './message-scan.js';
 import { type Ctx, METHODS, type MethodEntry, metastoreEntries } from './methods.js';
@@ -275,9 +277,58 @@ class Connection {
       : new Error(`internal error in ${info.name}`);
   }
 
-  /** Runs the message at the head of `input` (its reply goes to `output`). */
-  process(input: unknown, output: unknown): void {
-    this.processor.process(input, output);
+  /** Runs one whole message (its reply goes to `output`). */
+  process(message: Buffer, output: BinaryWriter): void {
+    const input = new thrift.TBinaryProtocol(new thrift.TFramedTransport(message));
+    const head = input.readMessageBegin() as { fname: string; rseqid: number };
+    const entry = METHODS[head.fname];
+    const info = this.sh.methods.get(head.fname);
+    if (entry?.encoded && info) this.processEncoded(info, entry, head.rseqid, input, output);
+    else this.processor.process(new thrift.TBinaryProtocol(new thrift.TFramedTransport(message)), output);
+  }
+
+  /**
+   * A method whose answer comes encoded (large partition lists): its arguments are read by their
+   * IDL types and its reply written as the generated processor would, without the result struct
+   * (whose constructor would copy every partition into Thrift objects first).
+   */
+  private processEncoded(info: MethodInfo, entry: MethodEntry, seqid: number, input: any, w: BinaryWriter): void {
+    const args = readArgs(input, info.fields);
+    input.readMessageEnd();
+    const Type = thrift.Thrift.Type;
+    const reply = (fn: () => void) => {
+      try {
+        fn();
+      } catch (err) {
+        w.reset();
+        w.writeMessageBegin(info.name, thrift.Thrift.MessageType.EXCEPTION, seqid);
+        new thrift.Thrift.TApplicationException(
+          thrift.Thrift.TApplicationExceptionType.UNKNOWN,
+          (err as Error).message,
+        ).write(w);
+      }
+      w.flush();
+    };
+    this.invoke(info, entry, args).then(
+      (out) =>
+        reply(() => {
+          w.writeMessageBegin(info.name, thrift.Thrift.MessageType.REPLY, seqid);
+          (out as Encoded).writeSuccess(w);
+          w.writeFieldStop();
+        }),
+      (err: Error) =>
+        reply(() => {
+          const declared = Object.keys(info.throwIds).find((t) => {
+            const cls = (T as unknown as Record<string, unknown>)[t];
+            return typeof cls === 'function' && err instanceof cls;
+          });
+          if (!declared) throw err;
+          w.writeMessageBegin(info.name, thrift.Thrift.MessageType.REPLY, seqid);
+          w.writeFieldBegin('', Type.STRUCT, info.throwIds[declared] as number);
+          (err as unknown as { write(o: BinaryWriter): void }).write(w);
+          w.writeFieldStop();
+        }),
+    );
   }
 }
 
@@ -291,6 +342,11 @@ export async function startMetastore(
   const missing = [...methods.keys()].filter((m) => !METHODS[m]);
   if (missing.length) throw new Error(`metastore: IDL methods without a handler: ${missing.join(', ')}`);
   assertDeclarations(metastoreEntries(), 'metastore method');
+  const unreadable = [...methods.values()].filter(
+    (m) => METHODS[m.name]?.encoded && !m.fields.every((f) => readable(f.type)),
+  );
+  if (unreadable.length)
+    throw new Error(`metastore: encoded methods with arguments readArgs cannot read: ${unreadable.map((m) => m.name)}`);
   const sh: Shared = {
     s,
     cfg,
@@ -361,9 +417,8 @@ function serve(sh: Shared, socket: net.Socket, remote: string, sasl?: SaslPlain)
 
   /** Runs one whole message (its bytes only) through the connection's processor. */
   const run = (conn: Connection, message: Buffer, framedReply: boolean): boolean => {
-    const input = new thrift.TBinaryProtocol(new thrift.TFramedTransport(message));
     try {
-      conn.process(input, new BinaryWriter(write, framedReply));
+      conn.process(message, new BinaryWriter(write, framedReply));
       return true;
     } catch (err) {
       fail(`unreadable message: ${(err as Error).message}`);

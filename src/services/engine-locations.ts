@@ -17,13 +17,22 @@ export class LocationMap {
     private readonly warehouse: string | undefined,
   ) {}
 
+  /** The engine form of the last bucket mapped: a listing maps thousands of locations in one bucket. */
+  private last: { bucket: string; prefix: string } | undefined;
+
   toEngine(stored: string | undefined | null): string {
     if (!stored) return '';
     const m = /^obs:\/\/([^/]+)(\/.*)?$/.exec(stored);
     if (!m) return stored;
-    if (this.kind === 'local' && this.warehouse)
-      return `file://${path.posix.join(this.warehouse, m[1] as string)}${m[2] ?? ''}`;
-    return `s3://${m[1] as string}${m[2] ?? ''}`;
+    const bucket = m[1] as string;
+    if (this.last?.bucket !== bucket) {
+      const prefix =
+        this.kind === 'local' && this.warehouse
+          ? `file://${path.posix.join(this.warehouse, bucket)}`
+          : `s3://${bucket}`;
+      this.last = { bucket, prefix };
+    }
+    return `${this.last.prefix}${m[2] ?? ''}`;
   }
 
   fromEngine(what: string, loc: string | undefined | null): string | undefined {

@@ -66,6 +66,8 @@ function tableLocation(table: TableRow): string | undefined {
 export { some } from './names.js';
 
 type Built = repo.NewPartition;
+/** A partition as a listing reads it: its definition (storage descriptor and parameters) is JSON text. */
+export type ListedPartition = repo.ListedPartition;
 
 /** Partitions of a table: batch writes, filtered keyset listings, and their events. */
 export class PartitionService {
@@ -91,11 +93,21 @@ export class PartitionService {
    * The reference's Partition as JSON text: the stored definition (storage descriptor and
    * parameters, written by `build`) is spliced in as it is, never parsed.
    */
-  viewJson(table: TableRow, p: repo.StoredPartition): string {
-    const head =
-      `{"catalog_name":${JSON.stringify(table.catalog_name)},"database_name":${JSON.stringify(table.database_name)},"table_name":${JSON.stringify(table.name)},` +
-      `"partition_values":${p.partition_values},"create_time":${JSON.stringify(p.created_at)},"last_access_time":${JSON.stringify(p.last_access_time)},`;
-    return head + p.definition.slice(1);
+  viewJson(table: TableRow, p: repo.ListedPartition): string {
+    return this.viewsJson(table, [p])[0] as string;
+  }
+
+  /** viewJson of many partitions of one table (the table's part of the text is written once). */
+  viewsJson(table: TableRow, rows: repo.ListedPartition[]): string[] {
+    const prefix = `{"catalog_name":${JSON.stringify(table.catalog_name)},"database_name":${JSON.stringify(table.database_name)},"table_name":${JSON.stringify(table.name)},"partition_values":`;
+    const out = new Array<string>(rows.length);
+    for (let i = 0; i < rows.length; i++) {
+      const p = rows[i] as repo.ListedPartition;
+      out[i] =
+        `${prefix}${p.partition_values},"create_time":${JSON.stringify(p.created_at)},"last_access_time":${JSON.stringify(p.last_access_time)},` +
+        p.definition.slice(1);
+    }
+    return out;
   }
 
   /** Values checked against the keys (count and type), normalised as stored; or the reason they do not fit. */
@@ -208,7 +220,7 @@ export class PartitionService {
     rows: repo.StoredPartition[],
   ): { events: NewMetadataEvent[]; views: string[] } {
     const at = nowIso();
-    const views = rows.map((r) => this.viewJson(table, r));
+    const views = this.viewsJson(table, rows);
     return {
       views,
       events: rows.map((r, i) => ({
@@ -267,7 +279,7 @@ export class PartitionService {
     const { table, keys } = await this.partitionedTable(caller, p, 'partition.list');
     const names = valueLists.map((v) => this.nameOf(keys, v)).filter((n): n is string => n !== undefined);
     const rows = await repo.findPartitionsByName(this.store.db, table.id, names);
-    return RawJson.array(rows.map((r) => this.viewJson(table, r)));
+    return RawJson.array(this.viewsJson(table, rows));
   }
 
   /** Looks up every value list in a transaction; fails naming the missing ones unless they may be skipped. */
@@ -410,7 +422,7 @@ export class PartitionService {
 
   private page(pq: repo.PartitionQuery, tableId: string, p: Paging, namesOnly: boolean) {
     const db = this.store.db;
-    return keysetPage<repo.StoredPartition, string>(p, {
+    return keysetPage<repo.ListedPartition, string>(p, {
       what: 'a partition of this table',
       locate: async (marker) => (await repo.findPartitionById(db, tableId, marker))?.name,
       fetch: (limit, c) => repo.pagePartitions(db, pq, limit, c, namesOnly),
@@ -423,9 +435,48 @@ export class PartitionService {
   async list(caller: Principal, p: TablePath, q: Paging & { filter?: string; partialValues?: string[] }) {
     const { table, keys } = await this.partitionedTable(caller, p, 'partition.list');
     const page = await this.page(this.query(table, keys, q.filter, q.partialValues), table.id, q, false);
-    return new RawJson(
-      `{"partitions":${RawJson.array(page.rows.map((r) => this.viewJson(table, r))).text},"page_info":${JSON.stringify(page.info)}}`,
+    return RawJson.concat(
+      '{"partitions":[',
+      this.viewsJson(table, page.rows),
+      `],"page_info":${JSON.stringify(page.info)}}`,
     );
+  }
+
+  /**
+   * The partitions `list` pages through, as stored rows in keyset steps of at most `step`, up to
+   * `limit` in all: for a protocol that encodes each step itself (the metastore's binary answers),
+   * so a large answer never holds more than one step of rows. The table is authorized once, before
+   * the first step.
+   */
+  async *scan(
+    caller: Principal,
+    p: TablePath,
+    q: { filter?: string; partialValues?: string[] },
+    limit: number,
+    step = 1000,
+  ): AsyncGenerator<{ table: TableRow; rows: ListedPartition[] }> {
+    const { table, keys } = await this.partitionedTable(caller, p, 'partition.list');
+    const pq = this.query(table, keys, q.filter, q.partialValues);
+    let sent = 0;
+    let after: string | undefined;
+    while (sent < limit) {
+      const { rows, more } = await repo.pagePartitions(this.store.db, pq, Math.min(step, limit - sent), { after });
+      if (rows.length) yield { table, rows };
+      sent += rows.length;
+      after = rows[rows.length - 1]?.name;
+      if (!more) break;
+    }
+  }
+
+  /** The partitions of these value lists that exist, as stored rows in name order (see scan). */
+  async rowsByValues(
+    caller: Principal,
+    p: TablePath,
+    valueLists: string[][],
+  ): Promise<{ table: TableRow; rows: ListedPartition[] }> {
+    const { table, keys } = await this.partitionedTable(caller, p, 'partition.list');
+    const names = valueLists.map((v) => this.nameOf(keys, v)).filter((n): n is string => n !== undefined);
+    return { table, rows: await repo.findPartitionsByName(this.store.db, table.id, names) };
   }
 
   async names(caller: Principal, p: TablePath, q: Paging & { filter?: string }) {

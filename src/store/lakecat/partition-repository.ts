@@ -8,6 +8,11 @@ import { BIN_CATALOG } from './recycle-bin-repository.js';
 
 /** A stored partition; ids come back as strings from PostgreSQL's bigint, so they are kept as text. */
 export type StoredPartition = Omit<PartitionRow, 'id'> & { id: string };
+/** What a listing reads of a partition (not its table id or update time). */
+export type ListedPartition = Pick<
+  StoredPartition,
+  'id' | 'name' | 'partition_values' | 'definition' | 'created_at' | 'last_access_time'
+>;
 
 export interface NewPartition {
   row: Omit<PartitionRow, 'id'>;
@@ -36,7 +41,11 @@ const VALUE_COLUMNS = [
   'num_value',
 ] satisfies (keyof PartitionValueRow)[];
 
-const asStored = (r: { id: unknown }) => ({ ...r, id: String(r.id) }) as StoredPartition;
+// In place: rows come fresh from the driver, and a page of 1,000 need not be copied.
+const asStored = <R extends { id: unknown }>(r: R) => {
+  r.id = String(r.id);
+  return r as R & StoredPartition;
+};
 
 /**
  * Inserts partitions and their key values. With `skipExisting`, a name the table already has is
@@ -119,6 +128,8 @@ function fromWhere(pq: PartitionQuery, extra?: RawBuilder<boolean>) {
   return sql`FROM partitions p ${sql.join(joins, sql` `)} WHERE ${sql.join(conditions, sql` AND `)}`;
 }
 
+const LISTED = sql.raw('p.id, p.name, p.partition_values, p.definition, p.created_at, p.last_access_time');
+
 const beyond = (name: string, side: 'before' | 'after') =>
   sql<boolean>`p.name ${sql.raw(side === 'before' ? '<' : '>')} ${name}`;
 
@@ -140,14 +151,21 @@ export async function pagePartitions(
       : cursor.after !== undefined
         ? beyond(cursor.after, 'after')
         : undefined;
-  const columns = namesOnly ? sql`p.id, p.name` : sql`p.*`;
-  const { rows } =
-    await sql<PartitionRow>`SELECT ${columns} ${fromWhere(pq, position)} ORDER BY p.name ${sql.raw(backward ? 'DESC' : 'ASC')} LIMIT ${limit + 1}`.execute(
-      q,
-    );
-  const page = rows.slice(0, limit).map(asStored);
+  const order = sql.raw(backward ? 'DESC' : 'ASC');
+  let query: RawBuilder<ListedPartition>;
+  if (namesOnly)
+    query = sql`SELECT p.id, p.name ${fromWhere(pq, position)} ORDER BY p.name ${order} LIMIT ${limit + 1}`;
+  else if (pq.filter)
+    // Joined key values: the page is sorted as ids and names, then its rows read by id, rather
+    // than sorting whole rows (definitions and all).
+    query = sql`SELECT ${LISTED} FROM partitions p WHERE p.id IN (SELECT p.id ${fromWhere(pq, position)} ORDER BY p.name ${order} LIMIT ${limit + 1}) ORDER BY p.name ${order}`;
+  else query = sql`SELECT ${LISTED} ${fromWhere(pq, position)} ORDER BY p.name ${order} LIMIT ${limit + 1}`;
+  const { rows } = await query.execute(q);
+  const more = rows.length > limit;
+  const page: ListedPartition[] = [];
+  for (let i = 0; i < rows.length && i < limit; i++) page.push(asStored(rows[i] as { id: unknown }));
   if (backward) page.reverse();
-  return { rows: page, more: rows.length > limit };
+  return { rows: page, more };
 }
 
 export async function partitionExistsBeyond(
