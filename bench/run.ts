@@ -31,8 +31,10 @@
  * the first screen loads (target: <= 300 KB) and time to interactive of the sign-in page and of the catalog browser
  * (signed in), each the median of 5 cold loads, against loading a trivial page of the server (GET /) in the same browser.
  * recycle-bin: ShowTable and ListTables (a 1,000 page, and a name pattern) p50 in a database of --bin-tables live
- * tables, first with an empty recycle bin, then with as many dropped tables of the same database in the bin
- * (target: within 1.2x); DeleteTable (a soft drop) p50 and a restore p50.
+ * tables on two servers (own stores) seeded alike, requests alternating between them; then the second drops as many
+ * tables of the same database into its bin: the median of the pairs' ratios, with that bin against without (target:
+ * within 1.2x); also the ratio while both bins were empty (the noise floor) and the second server's own
+ * before/after ratio; DeleteTable (a soft drop) p50 and a restore p50.
  * alter-cascade: UpdateTable adding a column with alter_params CASCADE on a table of --partitions partitions (every
  * partition's storage descriptor rewritten in one transaction, keyset batches in SQL), against the same change without
  * CASCADE and against the time it took to add those partitions; the server's RSS before and after (target: the cascade
@@ -289,74 +291,117 @@ async function lakecatTables(
   );
 }
 
+/** Times `n` rounds of two calls, alternating which goes first, so drift of the machine weighs on both alike. */
+async function paired(
+  n: number,
+  first: (i: number) => Promise<void>,
+  second: (i: number) => Promise<void>,
+): Promise<[number[], number[]]> {
+  const out: [number[], number[]] = [[], []];
+  for (let i = 0; i < n; i++) {
+    for (const side of i % 2 === 0 ? [0, 1] : [1, 0]) {
+      const t0 = performance.now();
+      await (side === 0 ? first : second)(i);
+      out[side]?.push(performance.now() - t0);
+    }
+  }
+  return out;
+}
+
 async function recycleBin(server: { url: string }, token: string, projectId: string, instanceId: string) {
-  const auth = { 'X-Auth-Token': token };
-  const inst = `${server.url}/v1/${projectId}/instances/${instanceId}`;
-  await json(`${inst}/catalogs`, 'POST', { catalog_name: 'binbench' }, auth);
-  const db = `${inst}/catalogs/binbench/databases/d/tables`;
-  await json(`${inst}/catalogs/binbench/databases`, 'POST', { database_name: 'd' }, auth);
-  const table = (name: string) => ({
-    table_name: name,
-    table_type: 'EXTERNAL_TABLE',
-    owner_type: 'USER',
-    partition_keys: [{ column_name: 'dt', column_type: 'string' }],
-    storage_descriptor: { columns: [{ column_name: 'id', column_type: 'bigint' }] },
-  });
-  const N = Number(args['bin-tables']);
-  const name = (p: string, i: number) => `${p}${String(i).padStart(7, '0')}`;
-  const t0 = performance.now();
-  await inParallel(N, 8, (i) => json(db, 'POST', table(name('t', i)), auth).then(() => undefined));
-  const seeded = (performance.now() - t0) / 1000;
-  const sample = async () => {
-    const show = await timed(300, (i) =>
-      json(`${db}/${name('t', (i * 7919) % N)}`, 'GET', undefined, auth).then(() => undefined),
+  // Two servers with their own stores, seeded alike; then only the second drops as many tables again into its
+  // bin. Requests alternate between the two, so the load of the machine at any moment weighs on both: a
+  // before/after comparison on one server mostly measures how the machine drifted in between.
+  const control = await startServer();
+  try {
+    const c = await benchInstance(control);
+    const side = (url: string, token: string, projectId: string, instanceId: string) => {
+      const auth = { 'X-Auth-Token': token };
+      const inst = `${url}/v1/${projectId}/instances/${instanceId}`;
+      return { url, auth, inst, db: `${inst}/catalogs/binbench/databases/d/tables` };
+    };
+    const sides = [
+      side(control.url, c.token, c.projectId, c.instanceId),
+      side(server.url, token, projectId, instanceId),
+    ];
+    const [noBin, bin] = sides as [ReturnType<typeof side>, ReturnType<typeof side>];
+    const table = (name: string) => ({
+      table_name: name,
+      table_type: 'EXTERNAL_TABLE',
+      owner_type: 'USER',
+      partition_keys: [{ column_name: 'dt', column_type: 'string' }],
+      storage_descriptor: { columns: [{ column_name: 'id', column_type: 'bigint' }] },
+    });
+    const N = Number(args['bin-tables']);
+    const name = (p: string, i: number) => `${p}${String(i).padStart(7, '0')}`;
+    const t0 = performance.now();
+    await Promise.all(
+      sides.map(async (s) => {
+        await json(`${s.inst}/catalogs`, 'POST', { catalog_name: 'binbench' }, s.auth);
+        await json(`${s.inst}/catalogs/binbench/databases`, 'POST', { database_name: 'd' }, s.auth);
+        await inParallel(N, 8, (i) => json(s.db, 'POST', table(name('t', i)), s.auth).then(() => undefined));
+      }),
     );
-    const page = await timed(50, () => json(`${db}?limit=1000`, 'GET', undefined, auth).then(() => undefined));
-    const pattern = await timed(50, () =>
-      json(`${db}?limit=100&table_name_pattern=t00001*`, 'GET', undefined, auth).then(() => undefined),
+    const seeded = (performance.now() - t0) / 1000;
+    const show = (s: typeof bin) => (i: number) =>
+      json(`${s.db}/${name('t', (i * 7919) % N)}`, 'GET', undefined, s.auth).then(() => undefined);
+    const page = (s: typeof bin) => () => json(`${s.db}?limit=1000`, 'GET', undefined, s.auth).then(() => undefined);
+    const pattern = (s: typeof bin) => () =>
+      json(`${s.db}?limit=100&table_name_pattern=t00001*`, 'GET', undefined, s.auth).then(() => undefined);
+    const noop = (s: typeof bin) => () => json(`${s.url}/`, 'GET', undefined, {}).then(() => undefined);
+    // The ratio is the median of the pairs' ratios (as the hms mode's): one slow moment spoils one pair, not a side.
+    type Pair = { noBin: number; bin: number; ratio: number };
+    const pair = async (n: number, f: (s: typeof bin) => (i: number) => Promise<void>): Promise<Pair> => {
+      const [x, y] = await paired(n, f(noBin), f(bin));
+      return { noBin: median(x), bin: median(y), ratio: median(y.map((t, i) => t / (x[i] as number))) };
+    };
+    const sample = async () => ({
+      show: await pair(300, show),
+      page: await pair(50, page),
+      pattern: await pair(50, pattern),
+      noop: await pair(300, noop),
+    });
+    await sample(); // warm-up
+    // Both bins empty: what the two servers differ by without any bin (the noise floor of the ratio).
+    const empty = await sample();
+    // As many tables again in the second server, dropped: its bin then holds N tables of this very database.
+    const t1 = performance.now();
+    await inParallel(N, 8, (i) => json(bin.db, 'POST', table(name('x', i)), bin.auth).then(() => undefined));
+    const drops = await timed(200, (i) =>
+      json(`${bin.db}/${name('x', i)}`, 'DELETE', undefined, bin.auth).then(() => undefined),
     );
-    // The machine drifts between the two phases: each phase's figures are also read against a no-op request's.
-    const noop = await timed(300, () => json(`${server.url}/`, 'GET', undefined, {}).then(() => undefined));
-    return { show: median(show), page: median(page), pattern: median(pattern), noop: median(noop) };
-  };
-  await sample(); // warm-up
-  const empty = await sample();
-  // As many tables again, dropped: the bin then holds N tables of this very database.
-  const t1 = performance.now();
-  await inParallel(N, 8, (i) => json(db, 'POST', table(name('x', i)), auth).then(() => undefined));
-  const drops = await timed(200, (i) => json(`${db}/${name('x', i)}`, 'DELETE', undefined, auth).then(() => undefined));
-  await inParallel(N - 200, 8, (i) =>
-    json(`${db}/${name('x', i + 200)}`, 'DELETE', undefined, auth).then(() => undefined),
-  );
-  const binned = (performance.now() - t1) / 1000;
-  await sample(); // warm-up
-  const full = await sample();
-  const deleted = await timed(20, () =>
-    json(`${db}?limit=1000&deleted=true`, 'GET', undefined, auth).then(() => undefined),
-  );
-  const restores = await timed(50, (i) =>
-    json(`${db}/${name('x', i)}/restore`, 'POST', {}, auth).then(() => undefined),
-  );
-  const ms = (x: number) => `${x.toFixed(2)} ms`;
-  // Each ratio as measured, then normalised by the phases' no-op p50.
-  const ratio = (a: number, b: number) =>
-    `${(a / b).toFixed(2)}, per no-op ${(a / full.noop / (b / empty.noop)).toFixed(2)}`;
-  console.log(
-    `bench recycle-bin (${args.postgres ? 'postgres' : 'sqlite'}; ${N} live tables seeded in ${seeded.toFixed(1)} s; ${N} more created and dropped in ${binned.toFixed(1)} s)`,
-  );
-  console.log(
-    `  ShowTable p50            empty bin ${ms(empty.show)}   ${N} in the bin ${ms(full.show)}   ratio ${ratio(full.show, empty.show)} (target <= 1.2)`,
-  );
-  console.log(
-    `  ListTables 1,000 page    empty bin ${ms(empty.page)}   ${N} in the bin ${ms(full.page)}   ratio ${ratio(full.page, empty.page)} (target <= 1.2)`,
-  );
-  console.log(
-    `  ListTables by pattern    empty bin ${ms(empty.pattern)}   ${N} in the bin ${ms(full.pattern)}   ratio ${ratio(full.pattern, empty.pattern)} (target <= 1.2)`,
-  );
-  console.log(`  no-op p50               empty bin ${ms(empty.noop)}   ${N} in the bin ${ms(full.noop)}`);
-  console.log(
-    `  DeleteTable (soft) p50 ${ms(median(drops))}; ListTables deleted=true 1,000 page p50 ${ms(median(deleted))}; RestoreTable p50 ${ms(median(restores))}`,
-  );
+    await inParallel(N - 200, 8, (i) =>
+      json(`${bin.db}/${name('x', i + 200)}`, 'DELETE', undefined, bin.auth).then(() => undefined),
+    );
+    const binned = (performance.now() - t1) / 1000;
+    await sample(); // warm-up
+    const full = await sample();
+    const deleted = await timed(20, () =>
+      json(`${bin.db}?limit=1000&deleted=true`, 'GET', undefined, bin.auth).then(() => undefined),
+    );
+    const restores = await timed(50, (i) =>
+      json(`${bin.db}/${name('x', i)}/restore`, 'POST', {}, bin.auth).then(() => undefined),
+    );
+    const ms = (x: number) => `${x.toFixed(2)} ms`;
+    const line = (what: string, k: 'show' | 'page' | 'pattern') =>
+      console.log(
+        `  ${what.padEnd(24)} no bin ${ms(full[k].noBin)}   ${N} in the bin ${ms(full[k].bin)}   ratio ${full[k].ratio.toFixed(2)} (target <= 1.2); both bins empty ${empty[k].ratio.toFixed(2)}; the bin's server before/after the drops, per no-op ${(full[k].bin / full.noop.bin / (empty[k].bin / empty.noop.bin)).toFixed(2)}`,
+      );
+    console.log(
+      `bench recycle-bin (${args.postgres ? 'postgres' : 'sqlite'}; two servers, ${N} live tables each seeded in ${seeded.toFixed(1)} s; ${N} more created and dropped into the second's bin in ${binned.toFixed(1)} s; requests alternate between the servers)`,
+    );
+    line('ShowTable p50', 'show');
+    line('ListTables 1,000 page', 'page');
+    line('ListTables by pattern', 'pattern');
+    console.log(
+      `  no-op p50                no bin ${ms(full.noop.noBin)}   ${N} in the bin ${ms(full.noop.bin)}   (both bins empty: ${ms(empty.noop.noBin)}, ${ms(empty.noop.bin)})`,
+    );
+    console.log(
+      `  DeleteTable (soft) p50 ${ms(median(drops))}; ListTables deleted=true 1,000 page p50 ${ms(median(deleted))}; RestoreTable p50 ${ms(median(restores))}`,
+    );
+  } finally {
+    await control.stop();
+  }
 }
 
 /** Resident memory of a process, from /proc (Linux). */
@@ -866,47 +911,52 @@ async function alterCascade(
   console.log(`  server RSS ${before.toFixed(0)} MB before the cascade, ${after.toFixed(0)} MB after`);
 }
 
+/** Signs in as the administrator and creates a RUNNING instance without a QPS limit. */
+async function benchInstance(server: { url: string; password: string }) {
+  const login = await json(
+    `${server.url}/v3/auth/tokens`,
+    'POST',
+    {
+      auth: {
+        identity: {
+          methods: ['password'],
+          password: { user: { name: 'admin', password: server.password, domain: { name: 'default' } } },
+        },
+        scope: { project: { name: 'default' } },
+      },
+    },
+    {},
+  );
+  const token = login.headers.get('x-subject-token') as string;
+  const projectId = login.body.token.project.id as string;
+  const auth = { 'X-Auth-Token': token };
+  const created = await json(
+    `${server.url}/v1/${projectId}/instances`,
+    'POST',
+    { name: 'bench_instance', charge_mode: 'postPaid', shared: true },
+    auth,
+  );
+  const instanceId = created.body.instance_id as string;
+  const showUrl = `${server.url}/v1/${projectId}/instances/${instanceId}`;
+  for (let i = 0; i < 50; i++) {
+    // wait for RUNNING, then lift the QPS limit out of the way
+    if ((await json(showUrl, 'GET', undefined, auth)).body.status === 'RUNNING') break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  await json(
+    `${showUrl}/scale`,
+    'POST',
+    { specs: [{ spec_code: 'lakeformation.unit.basic.qps', stride_num: 10000 }] },
+    auth,
+  );
+  await new Promise((r) => setTimeout(r, 500));
+  return { token, projectId, instanceId, showUrl, auth };
+}
+
 async function main(): Promise<void> {
   const server = await startServer();
   try {
-    const login = await json(
-      `${server.url}/v3/auth/tokens`,
-      'POST',
-      {
-        auth: {
-          identity: {
-            methods: ['password'],
-            password: { user: { name: 'admin', password: server.password, domain: { name: 'default' } } },
-          },
-          scope: { project: { name: 'default' } },
-        },
-      },
-      {},
-    );
-    const token = login.headers.get('x-subject-token') as string;
-    const projectId = login.body.token.project.id as string;
-    const auth = { 'X-Auth-Token': token };
-    const created = await json(
-      `${server.url}/v1/${projectId}/instances`,
-      'POST',
-      { name: 'bench_instance', charge_mode: 'postPaid', shared: true },
-      auth,
-    );
-    const instanceId = created.body.instance_id as string;
-    const showUrl = `${server.url}/v1/${projectId}/instances/${instanceId}`;
-    for (let i = 0; i < 50; i++) {
-      // wait for RUNNING, then lift the QPS limit out of the way
-      if ((await json(showUrl, 'GET', undefined, auth)).body.status === 'RUNNING') break;
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    await json(
-      `${showUrl}/scale`,
-      'POST',
-      { specs: [{ spec_code: 'lakeformation.unit.basic.qps', stride_num: 10000 }] },
-      auth,
-    );
-    await new Promise((r) => setTimeout(r, 500));
-
+    const { token, projectId, instanceId, showUrl, auth } = await benchInstance(server);
     if (args.only === undefined || args.only === 'instance-show') await instanceShow(server.url, showUrl, auth);
     if (args.only === undefined || args.only === 'lakecat-tables')
       await lakecatTables(server, token, projectId, instanceId);

@@ -1,4 +1,16 @@
-import { Alert, Button, Center, Code, Group, Loader, Modal, Stack, Table, Text } from '@mantine/core';
+import {
+  Alert,
+  Button,
+  Center,
+  Code,
+  Group,
+  Loader,
+  Modal,
+  Stack,
+  Table,
+  type TableTrProps,
+  Text,
+} from '@mantine/core';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, type ReactNode, useState } from 'react';
 import { errorText } from './api';
@@ -54,6 +66,120 @@ export function Pager({
         Next page
       </Button>
     </Group>
+  );
+}
+
+/** Paging through listings that give only a next marker: Older follows it, Newer goes back to the markers seen. */
+export function useMarkerStack() {
+  const [markers, setMarkers] = useState<string[]>([]);
+  return {
+    marker: markers[markers.length - 1] as string | undefined,
+    atNewest: markers.length === 0,
+    older: (next?: string) => next && setMarkers([...markers, next]),
+    newer: () => setMarkers(markers.slice(0, -1)),
+    reset: () => setMarkers([]),
+  };
+}
+
+export function MarkerStackPager({
+  stack,
+  next,
+  label,
+}: {
+  stack: ReturnType<typeof useMarkerStack>;
+  next?: string;
+  label: string;
+}) {
+  return (
+    <Group gap="xs" role="group" aria-label={`${label} pages`}>
+      <Button size="xs" variant="default" disabled={stack.atNewest} onClick={() => stack.newer()}>
+        Newer
+      </Button>
+      <Button size="xs" variant="default" disabled={!next} onClick={() => stack.older(next)}>
+        Older
+      </Button>
+    </Group>
+  );
+}
+
+/**
+ * A page of a listing: the query's error, a loader until its first answer, the table, a note when the page is
+ * empty (below the table, or with `emptyInsteadOfTable` in its place), then the pager.
+ */
+export function PagedTable<R>({
+  query,
+  label,
+  loadingLabel,
+  columns,
+  rows,
+  rowKey,
+  cells,
+  rowProps,
+  empty,
+  emptyInsteadOfTable = false,
+  striped = true,
+  highlightOnHover,
+  busy,
+  pager,
+}: {
+  query: { error: unknown; isPending: boolean };
+  /** The table's accessible name. */
+  label: string;
+  loadingLabel: string;
+  columns: string[];
+  /** The page's rows; undefined before an answer (then no empty note shows). */
+  rows: R[] | undefined;
+  rowKey: (r: R) => string | number;
+  /** The row's Table.Td cells. */
+  cells: (r: R) => ReactNode;
+  rowProps?: (r: R) => TableTrProps;
+  empty?: string;
+  emptyInsteadOfTable?: boolean;
+  striped?: boolean;
+  highlightOnHover?: boolean;
+  busy?: boolean;
+  pager: ReactNode;
+}) {
+  const note =
+    empty !== undefined && rows?.length === 0 ? (
+      <Text size="sm" c="dimmed">
+        {empty}
+      </Text>
+    ) : null;
+  return (
+    <>
+      <ErrorAlert error={query.error} />
+      {query.isPending ? (
+        <Loading label={loadingLabel} />
+      ) : emptyInsteadOfTable && note ? (
+        note
+      ) : (
+        <Table
+          striped={striped}
+          withTableBorder
+          highlightOnHover={highlightOnHover}
+          aria-label={label}
+          aria-busy={busy}
+        >
+          <Table.Thead>
+            <Table.Tr>
+              {columns.map((c) => (
+                <Table.Th key={c}>{c}</Table.Th>
+              ))}
+            </Table.Tr>
+          </Table.Thead>
+          <Table.Tbody>
+            {(rows ?? []).map((r) => (
+              <Table.Tr key={rowKey(r)} {...rowProps?.(r)}>
+                {cells(r)}
+              </Table.Tr>
+            ))}
+          </Table.Tbody>
+        </Table>
+      )}
+      {emptyInsteadOfTable ? null : note}
+      {pager}
+    </>
   );
 }
 

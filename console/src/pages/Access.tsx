@@ -20,7 +20,7 @@ import { type FormEvent, useState } from 'react';
 import { useParams } from 'react-router';
 import { api, enc, inst } from '../api';
 import type { PageInfo } from '../types';
-import { ActionModal, ErrorAlert, Loading, Pager, useKeyset, useToggle } from '../ui';
+import { ActionModal, ErrorAlert, Loading, PagedTable, Pager, useKeyset, useToggle } from '../ui';
 
 const PERMISSIONS = [
   'ALL',
@@ -308,53 +308,39 @@ function Grants({ instance }: { instance: string }) {
         />
         <Button onClick={openGrant}>Grant</Button>
       </Group>
-      <ErrorAlert error={q.error} />
-      {q.isPending ? (
-        <Loading label="Loading grants" />
-      ) : (
-        <Table striped withTableBorder aria-label="Grants">
-          <Table.Thead>
-            <Table.Tr>
-              <Table.Th>Principal</Table.Th>
-              <Table.Th>Resource</Table.Th>
-              <Table.Th>Permissions</Table.Th>
-              <Table.Th>Effect</Table.Th>
-              <Table.Th>Actions</Table.Th>
-            </Table.Tr>
-          </Table.Thead>
-          <Table.Tbody>
-            {(q.data?.policies ?? []).map((p) => (
-              <Table.Tr key={policyKey(p)}>
-                <Table.Td>
-                  {p.principal_type} {p.principal_name}
-                </Table.Td>
-                <Table.Td>
-                  {p.resource.type} {p.resource_name ?? JSON.stringify(p.resource)}
-                </Table.Td>
-                <Table.Td>
-                  {p.permissions.map((x) => (
-                    <Badge key={x} mr={4} variant="light">
-                      {x}
-                    </Badge>
-                  ))}
-                </Table.Td>
-                <Table.Td>{p.effect === false ? <Badge color="red">deny</Badge> : 'allow'}</Table.Td>
-                <Table.Td>
-                  <Button size="compact-xs" variant="subtle" color="red" onClick={() => setRevoking(p)}>
-                    Revoke
-                  </Button>
-                </Table.Td>
-              </Table.Tr>
-            ))}
-          </Table.Tbody>
-        </Table>
-      )}
-      {q.data?.policies.length === 0 && (
-        <Text size="sm" c="dimmed">
-          No grants.
-        </Text>
-      )}
-      <Pager info={q.data?.page_info} keyset={keyset} label="Grants" />
+      <PagedTable
+        query={q}
+        label="Grants"
+        loadingLabel="Loading grants"
+        columns={['Principal', 'Resource', 'Permissions', 'Effect', 'Actions']}
+        rows={q.data?.policies}
+        rowKey={policyKey}
+        cells={(p) => (
+          <>
+            <Table.Td>
+              {p.principal_type} {p.principal_name}
+            </Table.Td>
+            <Table.Td>
+              {p.resource.type} {p.resource_name ?? JSON.stringify(p.resource)}
+            </Table.Td>
+            <Table.Td>
+              {p.permissions.map((x) => (
+                <Badge key={x} mr={4} variant="light">
+                  {x}
+                </Badge>
+              ))}
+            </Table.Td>
+            <Table.Td>{p.effect === false ? <Badge color="red">deny</Badge> : 'allow'}</Table.Td>
+            <Table.Td>
+              <Button size="compact-xs" variant="subtle" color="red" onClick={() => setRevoking(p)}>
+                Revoke
+              </Button>
+            </Table.Td>
+          </>
+        )}
+        empty="No grants."
+        pager={<Pager info={q.data?.page_info} keyset={keyset} label="Grants" />}
+      />
       <ActionModal
         opened={granting}
         onClose={closeGrant}
@@ -600,32 +586,27 @@ function Roles({ instance }: { instance: string }) {
         <Group>
           <Button onClick={openCreate}>Create role</Button>
         </Group>
-        <ErrorAlert error={q.error} />
-        {q.isPending ? (
-          <Loading label="Loading roles" />
-        ) : (
-          <Table striped withTableBorder highlightOnHover aria-label="Roles">
-            <Table.Thead>
-              <Table.Tr>
-                <Table.Th>Role</Table.Th>
-                <Table.Th>Description</Table.Th>
-              </Table.Tr>
-            </Table.Thead>
-            <Table.Tbody>
-              {(q.data?.roles ?? []).map((r) => (
-                <Table.Tr key={r.role_name} bg={r.role_name === selected ? 'blue.0' : undefined}>
-                  <Table.Td>
-                    <Button variant="subtle" size="compact-sm" onClick={() => setSelected(r.role_name)}>
-                      {r.role_name}
-                    </Button>
-                  </Table.Td>
-                  <Table.Td>{r.description}</Table.Td>
-                </Table.Tr>
-              ))}
-            </Table.Tbody>
-          </Table>
-        )}
-        <Pager info={q.data?.page_info} keyset={keyset} label="Roles" />
+        <PagedTable
+          query={q}
+          label="Roles"
+          loadingLabel="Loading roles"
+          highlightOnHover
+          columns={['Role', 'Description']}
+          rows={q.data?.roles}
+          rowKey={(r) => r.role_name}
+          rowProps={(r) => ({ bg: r.role_name === selected ? 'blue.0' : undefined })}
+          cells={(r) => (
+            <>
+              <Table.Td>
+                <Button variant="subtle" size="compact-sm" onClick={() => setSelected(r.role_name)}>
+                  {r.role_name}
+                </Button>
+              </Table.Td>
+              <Table.Td>{r.description}</Table.Td>
+            </>
+          )}
+          pager={<Pager info={q.data?.page_info} keyset={keyset} label="Roles" />}
+        />
       </Stack>
       {selected ? (
         <RoleMembers instance={instance} role={selected} />
@@ -684,36 +665,28 @@ function RoleMembers({ instance, role }: { instance: string; role: string }) {
           Add member
         </Button>
       </Group>
-      <ErrorAlert error={q.error} />
-      {q.isPending ? (
-        <Loading label="Loading members" />
-      ) : (
-        <Table withTableBorder aria-label={`Members of ${role}`}>
-          <Table.Thead>
-            <Table.Tr>
-              <Table.Th>Member</Table.Th>
-              <Table.Th>Type</Table.Th>
-              <Table.Th>Source</Table.Th>
-              <Table.Th>Actions</Table.Th>
-            </Table.Tr>
-          </Table.Thead>
-          <Table.Tbody>
-            {(q.data?.principals ?? []).map((m) => (
-              <Table.Tr key={`${m.principal_type}:${m.principal_name}`}>
-                <Table.Td>{m.principal_name}</Table.Td>
-                <Table.Td>{m.principal_type}</Table.Td>
-                <Table.Td>{m.principal_source}</Table.Td>
-                <Table.Td>
-                  <Button size="compact-xs" variant="subtle" color="red" onClick={() => revoke(m)}>
-                    Remove
-                  </Button>
-                </Table.Td>
-              </Table.Tr>
-            ))}
-          </Table.Tbody>
-        </Table>
-      )}
-      <Pager info={q.data?.page_info} keyset={keyset} label="Members" />
+      <PagedTable
+        query={q}
+        label={`Members of ${role}`}
+        loadingLabel="Loading members"
+        striped={false}
+        columns={['Member', 'Type', 'Source', 'Actions']}
+        rows={q.data?.principals}
+        rowKey={(m) => `${m.principal_type}:${m.principal_name}`}
+        cells={(m) => (
+          <>
+            <Table.Td>{m.principal_name}</Table.Td>
+            <Table.Td>{m.principal_type}</Table.Td>
+            <Table.Td>{m.principal_source}</Table.Td>
+            <Table.Td>
+              <Button size="compact-xs" variant="subtle" color="red" onClick={() => revoke(m)}>
+                Remove
+              </Button>
+            </Table.Td>
+          </>
+        )}
+        pager={<Pager info={q.data?.page_info} keyset={keyset} label="Members" />}
+      />
       <ActionModal
         opened={adding}
         onClose={closeAdd}
@@ -753,55 +726,43 @@ function UsersAndGroups({ instance }: { instance: string }) {
         <Title order={2} size="h4">
           IAM users
         </Title>
-        <ErrorAlert error={u.error} />
-        {u.isPending ? (
-          <Loading label="Loading users" />
-        ) : (
-          <Table withTableBorder aria-label="Users">
-            <Table.Thead>
-              <Table.Tr>
-                <Table.Th>User</Table.Th>
-                <Table.Th>Source</Table.Th>
-              </Table.Tr>
-            </Table.Thead>
-            <Table.Tbody>
-              {u.data?.users.map((x) => (
-                <Table.Tr key={x.user_id}>
-                  <Table.Td>{x.user_name}</Table.Td>
-                  <Table.Td>{x.user_source}</Table.Td>
-                </Table.Tr>
-              ))}
-            </Table.Tbody>
-          </Table>
-        )}
-        <Pager info={u.data?.page_info} keyset={users} label="Users" />
+        <PagedTable
+          query={u}
+          label="Users"
+          loadingLabel="Loading users"
+          striped={false}
+          columns={['User', 'Source']}
+          rows={u.data?.users}
+          rowKey={(x) => x.user_id}
+          cells={(x) => (
+            <>
+              <Table.Td>{x.user_name}</Table.Td>
+              <Table.Td>{x.user_source}</Table.Td>
+            </>
+          )}
+          pager={<Pager info={u.data?.page_info} keyset={users} label="Users" />}
+        />
       </Stack>
       <Stack>
         <Title order={2} size="h4">
           IAM groups
         </Title>
-        <ErrorAlert error={g.error} />
-        {g.isPending ? (
-          <Loading label="Loading groups" />
-        ) : (
-          <Table withTableBorder aria-label="Groups">
-            <Table.Thead>
-              <Table.Tr>
-                <Table.Th>Group</Table.Th>
-                <Table.Th>Source</Table.Th>
-              </Table.Tr>
-            </Table.Thead>
-            <Table.Tbody>
-              {g.data?.user_group.map((x) => (
-                <Table.Tr key={x.group_id}>
-                  <Table.Td>{x.group_name}</Table.Td>
-                  <Table.Td>{x.group_source}</Table.Td>
-                </Table.Tr>
-              ))}
-            </Table.Tbody>
-          </Table>
-        )}
-        <Pager info={g.data?.page_info} keyset={groups} label="Groups" />
+        <PagedTable
+          query={g}
+          label="Groups"
+          loadingLabel="Loading groups"
+          striped={false}
+          columns={['Group', 'Source']}
+          rows={g.data?.user_group}
+          rowKey={(x) => x.group_id}
+          cells={(x) => (
+            <>
+              <Table.Td>{x.group_name}</Table.Td>
+              <Table.Td>{x.group_source}</Table.Td>
+            </>
+          )}
+          pager={<Pager info={g.data?.page_info} keyset={groups} label="Groups" />}
+        />
       </Stack>
     </SimpleGrid>
   );

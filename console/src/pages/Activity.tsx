@@ -1,10 +1,10 @@
-import { Badge, Button, Code, Group, Select, Stack, Table, Tabs, Text, TextInput, Title } from '@mantine/core';
+import { Badge, Button, Code, Group, Select, Stack, Table, Tabs, TextInput, Title } from '@mantine/core';
 import { useQuery } from '@tanstack/react-query';
 import { type FormEvent, useState } from 'react';
 import { useParams } from 'react-router';
 import { api, inst } from '../api';
 import type { PageInfo } from '../types';
-import { ErrorAlert, Loading, Pager, useKeyset, when } from '../ui';
+import { MarkerStackPager, PagedTable, Pager, useKeyset, useMarkerStack, when } from '../ui';
 
 export default function Activity() {
   const { instance = 'default' } = useParams();
@@ -101,43 +101,29 @@ function Events({ instance }: { instance: string }) {
           />
         </Group>
       </form>
-      <ErrorAlert error={q.error} />
-      {q.isPending ? (
-        <Loading label="Loading events" />
-      ) : (
-        <Table striped withTableBorder aria-label="Metadata events">
-          <Table.Thead>
-            <Table.Tr>
-              <Table.Th>#</Table.Th>
-              <Table.Th>Time</Table.Th>
-              <Table.Th>Action</Table.Th>
-              <Table.Th>Object</Table.Th>
-              <Table.Th>By</Table.Th>
-            </Table.Tr>
-          </Table.Thead>
-          <Table.Tbody>
-            {events.map((e) => (
-              <Table.Tr key={e.event_id}>
-                <Table.Td>{e.event_id}</Table.Td>
-                <Table.Td>{when(e.event_time)}</Table.Td>
-                <Table.Td>
-                  <Badge variant="light">{e.metadata_action_type}</Badge>
-                </Table.Td>
-                <Table.Td>
-                  <Code>{[e.catalog_name, e.database_name, e.object_name].filter(Boolean).join('.')}</Code>
-                </Table.Td>
-                <Table.Td>{e.principal}</Table.Td>
-              </Table.Tr>
-            ))}
-          </Table.Tbody>
-        </Table>
-      )}
-      {q.data && events.length === 0 && (
-        <Text size="sm" c="dimmed">
-          No events.
-        </Text>
-      )}
-      <Pager info={q.data?.page_info} keyset={keyset} label="Events" />
+      <PagedTable
+        query={q}
+        label="Metadata events"
+        loadingLabel="Loading events"
+        columns={['#', 'Time', 'Action', 'Object', 'By']}
+        rows={q.data ? events : undefined}
+        rowKey={(e) => e.event_id}
+        cells={(e) => (
+          <>
+            <Table.Td>{e.event_id}</Table.Td>
+            <Table.Td>{when(e.event_time)}</Table.Td>
+            <Table.Td>
+              <Badge variant="light">{e.metadata_action_type}</Badge>
+            </Table.Td>
+            <Table.Td>
+              <Code>{[e.catalog_name, e.database_name, e.object_name].filter(Boolean).join('.')}</Code>
+            </Table.Td>
+            <Table.Td>{e.principal}</Table.Td>
+          </>
+        )}
+        empty="No events."
+        pager={<Pager info={q.data?.page_info} keyset={keyset} label="Events" />}
+      />
     </Stack>
   );
 }
@@ -157,13 +143,12 @@ interface AuditEvent {
 
 function Audit({ instance }: { instance: string }) {
   const [result, setResult] = useState<string | null>(null);
-  const [markers, setMarkers] = useState<string[]>([]);
-  const marker = markers[markers.length - 1];
+  const pages = useMarkerStack();
   const q = useQuery({
-    queryKey: ['audit', instance, result, marker],
+    queryKey: ['audit', instance, result, pages.marker],
     queryFn: () =>
       api<{ audit_events: AuditEvent[]; page_info: PageInfo }>(inst(instance, '/audit-events'), {
-        query: { limit: 50, result: result ?? undefined, marker },
+        query: { limit: 50, result: result ?? undefined, marker: pages.marker },
       }),
   });
   const rows = q.data?.audit_events ?? [];
@@ -185,44 +170,21 @@ function Audit({ instance }: { instance: string }) {
         value={result}
         onChange={(v) => {
           setResult(v);
-          setMarkers([]);
+          pages.reset();
         }}
       />
-      <ErrorAlert error={q.error} />
-      {q.isPending ? (
-        <Loading label="Loading audit events" />
-      ) : rows.length === 0 ? (
-        <Text size="sm" c="dimmed">
-          No audit events.
-        </Text>
-      ) : (
-        <Table striped withTableBorder aria-label="Audit events">
-          <Table.Thead>
-            <Table.Tr>
-              {cols.map((c) => (
-                <Table.Th key={c}>{c.replace(/_/g, ' ')}</Table.Th>
-              ))}
-            </Table.Tr>
-          </Table.Thead>
-          <Table.Tbody>
-            {rows.map((r) => (
-              <Table.Tr key={String(r.id ?? r.event_id ?? JSON.stringify(r))}>
-                {cols.map((c) => (
-                  <Table.Td key={c}>{String(r[c] ?? '')}</Table.Td>
-                ))}
-              </Table.Tr>
-            ))}
-          </Table.Tbody>
-        </Table>
-      )}
-      <Group gap="xs" role="group" aria-label="Audit pages">
-        <Button size="xs" variant="default" disabled={!markers.length} onClick={() => setMarkers(markers.slice(0, -1))}>
-          Newer
-        </Button>
-        <Button size="xs" variant="default" disabled={!next} onClick={() => next && setMarkers([...markers, next])}>
-          Older
-        </Button>
-      </Group>
+      <PagedTable
+        query={q}
+        label="Audit events"
+        loadingLabel="Loading audit events"
+        columns={cols.map((c) => c.replace(/_/g, ' '))}
+        rows={rows}
+        rowKey={(r) => String(r.id ?? r.event_id ?? JSON.stringify(r))}
+        cells={(r) => cols.map((c) => <Table.Td key={c}>{String(r[c] ?? '')}</Table.Td>)}
+        empty="No audit events."
+        emptyInsteadOfTable
+        pager={<MarkerStackPager stack={pages} next={next} label="Audit" />}
+      />
     </Stack>
   );
 }

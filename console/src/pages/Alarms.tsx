@@ -17,7 +17,7 @@ import { useState } from 'react';
 import { useParams } from 'react-router';
 import { api, enc, inst } from '../api';
 import type { PageInfo } from '../types';
-import { ActionModal, ErrorAlert, Loading, OffsetPager, when } from '../ui';
+import { ActionModal, MarkerStackPager, OffsetPager, PagedTable, useMarkerStack, when } from '../ui';
 
 const METRICS = ['REQUEST_RATE_RATIO', 'QUOTA_USAGE_RATIO', 'DENIED_REQUEST_RATE', 'JOB_FAILURES'];
 const COMPARISONS = ['>', '>=', '<', '<=', '='];
@@ -86,50 +86,36 @@ function Rules({ instance }: { instance: string }) {
       <Group>
         <Button onClick={() => setEditing('new')}>Create rule</Button>
       </Group>
-      <ErrorAlert error={q.error} />
-      {q.isPending ? (
-        <Loading label="Loading rules" />
-      ) : (
-        <Table striped withTableBorder aria-label="Alarm rules">
-          <Table.Thead>
-            <Table.Tr>
-              <Table.Th>Name</Table.Th>
-              <Table.Th>Condition</Table.Th>
-              <Table.Th>Period</Table.Th>
-              <Table.Th>Enabled</Table.Th>
-              <Table.Th>Actions</Table.Th>
-            </Table.Tr>
-          </Table.Thead>
-          <Table.Tbody>
-            {q.data?.rules.map((r) => (
-              <Table.Tr key={r.rule_id}>
-                <Table.Td>{r.rule_name}</Table.Td>
-                <Table.Td>
-                  {r.metric} {r.comparison_operator} {r.threshold}
-                </Table.Td>
-                <Table.Td>{r.evaluation_period} s</Table.Td>
-                <Table.Td>{r.enabled ? 'yes' : 'no'}</Table.Td>
-                <Table.Td>
-                  <Group gap={4}>
-                    <Button size="compact-xs" variant="subtle" onClick={() => setEditing(r)}>
-                      Edit
-                    </Button>
-                    <Button size="compact-xs" variant="subtle" color="red" onClick={() => setDeleting(r)}>
-                      Delete
-                    </Button>
-                  </Group>
-                </Table.Td>
-              </Table.Tr>
-            ))}
-          </Table.Tbody>
-        </Table>
-      )}
-      {q.data?.rules.length === 0 && (
-        <Text size="sm" c="dimmed">
-          No rules.
-        </Text>
-      )}
-      <OffsetPager offset={offset} limit={20} total={q.data?.total} onChange={setOffset} label="Rules" />
+      <PagedTable
+        query={q}
+        label="Alarm rules"
+        loadingLabel="Loading rules"
+        columns={['Name', 'Condition', 'Period', 'Enabled', 'Actions']}
+        rows={q.data?.rules}
+        rowKey={(r) => r.rule_id}
+        cells={(r) => (
+          <>
+            <Table.Td>{r.rule_name}</Table.Td>
+            <Table.Td>
+              {r.metric} {r.comparison_operator} {r.threshold}
+            </Table.Td>
+            <Table.Td>{r.evaluation_period} s</Table.Td>
+            <Table.Td>{r.enabled ? 'yes' : 'no'}</Table.Td>
+            <Table.Td>
+              <Group gap={4}>
+                <Button size="compact-xs" variant="subtle" onClick={() => setEditing(r)}>
+                  Edit
+                </Button>
+                <Button size="compact-xs" variant="subtle" color="red" onClick={() => setDeleting(r)}>
+                  Delete
+                </Button>
+              </Group>
+            </Table.Td>
+          </>
+        )}
+        empty="No rules."
+        pager={<OffsetPager offset={offset} limit={20} total={q.data?.total} onChange={setOffset} label="Rules" />}
+      />
       {editing && (
         <RuleDialog
           instance={instance}
@@ -233,16 +219,15 @@ function RuleDialog({ instance, rule, onClose }: { instance: string; rule?: Rule
 
 function Records({ instance }: { instance: string }) {
   const [status, setStatus] = useState<string | null>('OPEN');
-  const [markers, setMarkers] = useState<string[]>([]);
+  const pages = useMarkerStack();
   const [acking, setAcking] = useState<AlarmRecord | null>(null);
   const [resolving, setResolving] = useState<AlarmRecord | null>(null);
   const [comment, setComment] = useState('');
-  const marker = markers[markers.length - 1];
   const q = useQuery({
-    queryKey: ['alarm-records', instance, status, marker],
+    queryKey: ['alarm-records', instance, status, pages.marker],
     queryFn: () =>
       api<{ records: AlarmRecord[]; page_info: PageInfo }>(inst(instance, '/alarms/records'), {
-        query: { limit: 50, status: status ?? undefined, marker },
+        query: { limit: 50, status: status ?? undefined, marker: pages.marker },
       }),
     refetchInterval: 10_000,
   });
@@ -258,79 +243,57 @@ function Records({ instance }: { instance: string }) {
         value={status}
         onChange={(v) => {
           setStatus(v);
-          setMarkers([]);
+          pages.reset();
         }}
       />
-      <ErrorAlert error={q.error} />
-      {q.isPending ? (
-        <Loading label="Loading alarm records" />
-      ) : (
-        <Table striped withTableBorder aria-label="Alarm records">
-          <Table.Thead>
-            <Table.Tr>
-              <Table.Th>Opened</Table.Th>
-              <Table.Th>Rule</Table.Th>
-              <Table.Th>Value</Table.Th>
-              <Table.Th>Status</Table.Th>
-              <Table.Th>Note</Table.Th>
-              <Table.Th>Actions</Table.Th>
-            </Table.Tr>
-          </Table.Thead>
-          <Table.Tbody>
-            {q.data?.records.map((r) => (
-              <Table.Tr key={r.record_id}>
-                <Table.Td>{when(r.open_time)}</Table.Td>
-                <Table.Td>
-                  {r.rule_name}: {r.metric} {r.comparison_operator} {r.threshold}
-                </Table.Td>
-                <Table.Td>{r.value}</Table.Td>
-                <Table.Td>
-                  <Badge color={r.status === 'OPEN' ? 'red' : r.status === 'RESOLVED' ? 'green' : 'yellow'}>
-                    {r.status}
-                  </Badge>
-                </Table.Td>
-                <Table.Td>
-                  {r.resolve_reason ?? ''} {r.acknowledged_by ? `ack by ${r.acknowledged_by}` : ''} {r.comment}
-                </Table.Td>
-                <Table.Td>
-                  <Group gap={4}>
-                    {r.status === 'OPEN' && (
-                      <Button
-                        size="compact-xs"
-                        variant="subtle"
-                        onClick={() => {
-                          setComment('');
-                          setAcking(r);
-                        }}
-                      >
-                        Acknowledge
-                      </Button>
-                    )}
-                    {r.status !== 'RESOLVED' && (
-                      <Button size="compact-xs" variant="subtle" onClick={() => setResolving(r)}>
-                        Resolve
-                      </Button>
-                    )}
-                  </Group>
-                </Table.Td>
-              </Table.Tr>
-            ))}
-          </Table.Tbody>
-        </Table>
-      )}
-      {q.data?.records.length === 0 && (
-        <Text size="sm" c="dimmed">
-          No records.
-        </Text>
-      )}
-      <Group gap="xs" role="group" aria-label="Record pages">
-        <Button size="xs" variant="default" disabled={!markers.length} onClick={() => setMarkers(markers.slice(0, -1))}>
-          Newer
-        </Button>
-        <Button size="xs" variant="default" disabled={!next} onClick={() => next && setMarkers([...markers, next])}>
-          Older
-        </Button>
-      </Group>
+      <PagedTable
+        query={q}
+        label="Alarm records"
+        loadingLabel="Loading alarm records"
+        columns={['Opened', 'Rule', 'Value', 'Status', 'Note', 'Actions']}
+        rows={q.data?.records}
+        rowKey={(r) => r.record_id}
+        cells={(r) => (
+          <>
+            <Table.Td>{when(r.open_time)}</Table.Td>
+            <Table.Td>
+              {r.rule_name}: {r.metric} {r.comparison_operator} {r.threshold}
+            </Table.Td>
+            <Table.Td>{r.value}</Table.Td>
+            <Table.Td>
+              <Badge color={r.status === 'OPEN' ? 'red' : r.status === 'RESOLVED' ? 'green' : 'yellow'}>
+                {r.status}
+              </Badge>
+            </Table.Td>
+            <Table.Td>
+              {r.resolve_reason ?? ''} {r.acknowledged_by ? `ack by ${r.acknowledged_by}` : ''} {r.comment}
+            </Table.Td>
+            <Table.Td>
+              <Group gap={4}>
+                {r.status === 'OPEN' && (
+                  <Button
+                    size="compact-xs"
+                    variant="subtle"
+                    onClick={() => {
+                      setComment('');
+                      setAcking(r);
+                    }}
+                  >
+                    Acknowledge
+                  </Button>
+                )}
+                {r.status !== 'RESOLVED' && (
+                  <Button size="compact-xs" variant="subtle" onClick={() => setResolving(r)}>
+                    Resolve
+                  </Button>
+                )}
+              </Group>
+            </Table.Td>
+          </>
+        )}
+        empty="No records."
+        pager={<MarkerStackPager stack={pages} next={next} label="Record" />}
+      />
       <ActionModal
         opened={acking !== null}
         onClose={() => setAcking(null)}

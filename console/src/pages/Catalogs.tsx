@@ -25,6 +25,7 @@ import {
   formatProps,
   KeyValues,
   Loading,
+  PagedTable,
   Pager,
   parseProps,
   useKeyset,
@@ -564,47 +565,32 @@ function TableList({ instance, catalog, database }: { instance: string; catalog:
         />
         <Button onClick={openCreate}>Create table</Button>
       </Group>
-      <ErrorAlert error={q.error} />
-      {q.isPending ? (
-        <Loading label="Loading tables" />
-      ) : (
-        <Table striped withTableBorder aria-label="Tables" aria-busy={q.isFetching}>
-          <Table.Thead>
-            <Table.Tr>
-              <Table.Th>Name</Table.Th>
-              <Table.Th>Type</Table.Th>
-              <Table.Th>Format</Table.Th>
-              <Table.Th>Owner</Table.Th>
-              <Table.Th>Comment</Table.Th>
-            </Table.Tr>
-          </Table.Thead>
-          <Table.Tbody>
-            {(q.data?.tables ?? []).map((t) => (
-              <Table.Tr key={t.table_name}>
-                <Table.Td>
-                  <Link to={`/i/${instance}/catalogs/${catalog}/${database}/tables/${t.table_name}`}>
-                    {t.table_name}
-                  </Link>
-                </Table.Td>
-                <Table.Td>
-                  <Badge variant="light" color={t.table_type === 'VIRTUAL_VIEW' ? 'grape' : 'blue'}>
-                    {t.table_type}
-                  </Badge>
-                </Table.Td>
-                <Table.Td>{t.table_format}</Table.Td>
-                <Table.Td>{t.owner}</Table.Td>
-                <Table.Td>{t.comments}</Table.Td>
-              </Table.Tr>
-            ))}
-          </Table.Tbody>
-        </Table>
-      )}
-      {q.data && q.data.tables.length === 0 && (
-        <Text size="sm" c="dimmed">
-          No tables here.
-        </Text>
-      )}
-      <Pager info={q.data?.page_info} keyset={keyset} label="Tables" />
+      <PagedTable
+        query={q}
+        label="Tables"
+        loadingLabel="Loading tables"
+        busy={q.isFetching}
+        columns={['Name', 'Type', 'Format', 'Owner', 'Comment']}
+        rows={q.data?.tables}
+        rowKey={(t) => t.table_name}
+        cells={(t) => (
+          <>
+            <Table.Td>
+              <Link to={`/i/${instance}/catalogs/${catalog}/${database}/tables/${t.table_name}`}>{t.table_name}</Link>
+            </Table.Td>
+            <Table.Td>
+              <Badge variant="light" color={t.table_type === 'VIRTUAL_VIEW' ? 'grape' : 'blue'}>
+                {t.table_type}
+              </Badge>
+            </Table.Td>
+            <Table.Td>{t.table_format}</Table.Td>
+            <Table.Td>{t.owner}</Table.Td>
+            <Table.Td>{t.comments}</Table.Td>
+          </>
+        )}
+        empty="No tables here."
+        pager={<Pager info={q.data?.page_info} keyset={keyset} label="Tables" />}
+      />
       {creating && (
         <TableDialog instance={instance} catalog={catalog} database={database} opened onClose={closeCreate} />
       )}
@@ -792,38 +778,28 @@ function FunctionList({ instance, catalog, database }: { instance: string; catal
       <Group>
         <Button onClick={openCreate}>Create function</Button>
       </Group>
-      <ErrorAlert error={q.error} />
-      {q.isPending ? (
-        <Loading label="Loading functions" />
-      ) : (
-        <Table striped withTableBorder aria-label="Functions">
-          <Table.Thead>
-            <Table.Tr>
-              <Table.Th>Name</Table.Th>
-              <Table.Th>Class</Table.Th>
-              <Table.Th>Resources</Table.Th>
-              <Table.Th>Owner</Table.Th>
-              <Table.Th>Actions</Table.Th>
-            </Table.Tr>
-          </Table.Thead>
-          <Table.Tbody>
-            {(q.data?.functions ?? []).map((fn) => (
-              <Table.Tr key={fn.function_name}>
-                <Table.Td>{fn.function_name}</Table.Td>
-                <Table.Td>{fn.class_name}</Table.Td>
-                <Table.Td>{fn.resource_uris.map((r) => `${r.type} ${r.uri}`).join(', ')}</Table.Td>
-                <Table.Td>{fn.owner}</Table.Td>
-                <Table.Td>
-                  <Button size="compact-xs" color="red" variant="subtle" onClick={() => setDropping(fn.function_name)}>
-                    Delete {fn.function_name}
-                  </Button>
-                </Table.Td>
-              </Table.Tr>
-            ))}
-          </Table.Tbody>
-        </Table>
-      )}
-      <Pager info={q.data?.page_info} keyset={keyset} label="Functions" />
+      <PagedTable
+        query={q}
+        label="Functions"
+        loadingLabel="Loading functions"
+        columns={['Name', 'Class', 'Resources', 'Owner', 'Actions']}
+        rows={q.data?.functions}
+        rowKey={(fn) => fn.function_name}
+        cells={(fn) => (
+          <>
+            <Table.Td>{fn.function_name}</Table.Td>
+            <Table.Td>{fn.class_name}</Table.Td>
+            <Table.Td>{fn.resource_uris.map((r) => `${r.type} ${r.uri}`).join(', ')}</Table.Td>
+            <Table.Td>{fn.owner}</Table.Td>
+            <Table.Td>
+              <Button size="compact-xs" color="red" variant="subtle" onClick={() => setDropping(fn.function_name)}>
+                Delete {fn.function_name}
+              </Button>
+            </Table.Td>
+          </>
+        )}
+        pager={<Pager info={q.data?.page_info} keyset={keyset} label="Functions" />}
+      />
       <ActionModal
         opened={creating}
         onClose={closeCreate}
