@@ -1124,8 +1124,9 @@ export class TableService {
       markerOf: (r) => r.id,
     });
     const tables: Record<string, unknown>[] = [];
+    const binned = await binRepo.binnedTables(db, s.instanceId, page.rows);
     for (const e of page.rows) {
-      const row = await binRepo.binnedTable(db, e);
+      const row = binned.get(e.object_id);
       if (!row) continue;
       const v = view({ ...row, catalog_name: e.catalog_name, database_name: e.database_name, name: e.name });
       tables.push({ ...pick(v, q.includeFields), ...binFields(e) });

@@ -113,15 +113,26 @@ export const findDropped = (q: Db, s: BinScope & { databaseName: string }, name:
 export const grantsOfEntry = (q: Db, id: string) =>
   q.selectFrom('recycle_bin_grants').selectAll().where('entry_id', '=', id).execute();
 
-/** The dropped table of an entry (or undefined), in the bin. */
-export const binnedTable = (q: Db, entry: RecycleBinRow) =>
-  q
+/** The dropped tables of a page of entries, in one query, by object id. */
+export async function binnedTables(
+  q: Db,
+  instanceId: string,
+  entries: RecycleBinRow[],
+): Promise<Map<string, TableRow>> {
+  if (!entries.length) return new Map();
+  const rows = await q
     .selectFrom('tables')
     .selectAll()
-    .where('instance_id', '=', entry.instance_id)
-    .where('id', '=', entry.object_id)
+    .where('instance_id', '=', instanceId)
+    .where(
+      'id',
+      'in',
+      entries.map((e) => e.object_id),
+    )
     .where('catalog_name', '=', BIN_CATALOG)
-    .executeTakeFirst();
+    .execute();
+  return new Map(rows.map((r) => [r.id, r as TableRow]));
+}
 
 export const binnedDatabase = (q: Db, entry: RecycleBinRow) =>
   q
