@@ -14,7 +14,12 @@ for (const backend of await backends()) {
     let token: string;
     let project: string;
     before(async () => {
-      server = await startServer(backend, { env: { LAKEFORM_BODY_LIMIT_BYTES: '4096' }, process: true });
+      // On an empty database: the restart test checks the first start migrated and the second did not.
+      server = await startServer(backend, {
+        env: { LAKEFORM_BODY_LIMIT_BYTES: '4096' },
+        process: true,
+        migrated: false,
+      });
       ({ token, projectId: project } = await server.login());
     });
     after(async () => {
@@ -117,6 +122,7 @@ for (const backend of await backends()) {
     });
 
     test('a restart keeps data and tokens; migrations do not run twice', async () => {
+      assert.match(server.output(), /applied schema migrations/, 'the first start migrated the empty database');
       server = await server.restart();
       const r = await server.request('GET', `/v1/${project}/instances`, { token });
       assert.equal(r.status, 200, 'a token issued before the restart still works');

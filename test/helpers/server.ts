@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -228,17 +228,89 @@ export interface StartOptions {
   process?: boolean;
   /** Run in the test's process on PostgreSQL too, for a test that moves the server's clock (passTime) there. */
   inProcess?: boolean;
+  /**
+   * A fresh database starts as a copy of one already migrated to the current schema (made once per schema); false:
+   * the server migrates an empty one itself.
+   */
+  migrated?: boolean;
 }
 
 /** Database URLs of the servers running in this process: a second server on one of them must be a process. */
 const inProcessDatabases = new Set<string>();
 
-export async function createPgDatabase(adminUrl: string): Promise<string> {
+/**
+ * A key of the schema the migrations build: the compiled migrations and the dialect they read. A template made by
+ * other migrations has another key, so a copied template is never stale.
+ */
+function schemaKey(): string {
+  const dir = path.join(ROOT, 'dist/src/store/migrations');
+  const hash = createHash('sha256');
+  for (const f of fs
+    .readdirSync(dir)
+    .filter((n) => n.endsWith('.js'))
+    .sort()) {
+    hash.update(f).update(fs.readFileSync(path.join(dir, f)));
+  }
+  hash.update(fs.readFileSync(path.join(ROOT, 'dist/src/store/dialect.js')));
+  return hash.digest('hex').slice(0, 16);
+}
+
+let sqliteTemplate: string | undefined;
+
+/**
+ * A SQLite file migrated to the latest schema, made once per schema (by whichever test process needs it first) and
+ * copied into each fresh data dir: the servers then start on it as on a database they migrated themselves.
+ */
+async function migratedSqliteFile(): Promise<string> {
+  if (sqliteTemplate) return sqliteTemplate;
+  const file = path.join(os.tmpdir(), `lakeform-template-${schemaKey()}.db`);
+  if (!fs.existsSync(file)) {
+    const { openStore } = await import('../../src/store/store.js');
+    const tmp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}`;
+    const store = openStore(`sqlite:${tmp}`);
+    await store.migrate();
+    await store.close();
+    // Closed, the WAL is checkpointed into the file; the rename makes the template appear whole or not at all.
+    fs.renameSync(tmp, file);
+  }
+  sqliteTemplate = file;
+  return file;
+}
+
+/** The same for PostgreSQL: a database migrated once per schema, which new test databases are created from. */
+async function migratedPgTemplate(client: pg.Client, adminUrl: string): Promise<string> {
+  const name = `lakeform_tpl_${schemaKey()}`;
+  // One test process makes it; the others wait on the lock, then find it.
+  await client.query('SELECT pg_advisory_lock(hashtext($1))', [name]);
+  try {
+    const found = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
+    if (found.rowCount) return name;
+    const tmp = `${name}_${randomBytes(4).toString('hex')}`;
+    await client.query(`CREATE DATABASE ${tmp}`);
+    const u = new URL(adminUrl);
+    u.pathname = `/${tmp}`;
+    const { openStore } = await import('../../src/store/store.js');
+    const store = openStore(u.toString());
+    try {
+      await store.migrate();
+    } finally {
+      await store.close();
+    }
+    await client.query(`ALTER DATABASE ${tmp} RENAME TO ${name}`);
+    return name;
+  } finally {
+    await client.query('SELECT pg_advisory_unlock(hashtext($1))', [name]);
+  }
+}
+
+/** A new, empty PostgreSQL database; `migrated`: created from the template of the current schema. */
+export async function createPgDatabase(adminUrl: string, o: { migrated?: boolean } = {}): Promise<string> {
   const name = `lf_test_${randomBytes(6).toString('hex')}`;
   const client = new pg.Client({ connectionString: adminUrl });
   await client.connect();
   try {
-    await client.query(`CREATE DATABASE ${name}`);
+    const template = o.migrated ? await migratedPgTemplate(client, adminUrl) : undefined;
+    await client.query(`CREATE DATABASE ${name}${template ? ` TEMPLATE ${template}` : ''}`);
   } finally {
     await client.end();
   }
@@ -266,11 +338,15 @@ export async function dropPgDatabase(adminUrl: string, databaseUrl: string): Pro
  */
 export async function startServer(backend: Backend, o: StartOptions = {}): Promise<TestServer> {
   const dataDir = o.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'lakeform-test-'));
-  const databaseUrl =
-    o.databaseUrl ??
-    (backend.name === 'postgres'
-      ? await createPgDatabase(backend.adminUrl as string)
-      : `sqlite:${path.join(dataDir, 'lakeform.db')}`);
+  const migrated = o.migrated ?? true;
+  let databaseUrl = o.databaseUrl;
+  if (!databaseUrl && backend.name === 'postgres')
+    databaseUrl = await createPgDatabase(backend.adminUrl as string, { migrated });
+  if (!databaseUrl) {
+    const file = path.join(dataDir, 'lakeform.db');
+    if (migrated && !fs.existsSync(file)) fs.copyFileSync(await migratedSqliteFile(), file);
+    databaseUrl = `sqlite:${file}`;
+  }
   const adminPassword = o.adminPassword ?? `Test-${randomBytes(9).toString('hex')}`;
   const env: Record<string, string | undefined> = {
     ...process.env,

@@ -127,7 +127,12 @@ export class InstanceService {
   /** Instance reference → rate-limit key and QPS stride; refreshed on scale by this replica, by TTL on others. */
   private readonly strideCache = countedCache(
     'instance_rate_limits',
-    new LRUCache<string, { instanceId: string; stride: number }>({ max: 100_000, ttl: 5000 }),
+    // Counted by maxSize: a max of 100,000 would be allocated up front at every start (see RateLimiter).
+    new LRUCache<string, { instanceId: string; stride: number }>({
+      maxSize: 100_000,
+      sizeCalculation: () => 1,
+      ttl: 5000,
+    }),
   );
   private readonly viewCache = countedCache(
     'instance_views',

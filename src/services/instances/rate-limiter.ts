@@ -12,7 +12,9 @@ interface Bucket {
  * Each replica enforces the limit for the requests it serves.
  */
 export class RateLimiter {
-  private readonly buckets = new LRUCache<string, Bucket>({ max: 100_000 });
+  // Bounded by maxSize counting entries rather than by max, which makes lru-cache allocate all 100,000 slots up front
+  // (tens of milliseconds at every start).
+  private readonly buckets = new LRUCache<string, Bucket>({ maxSize: 100_000, sizeCalculation: () => 1 });
 
   /** Takes one token; returns false when the caller is over its rate. */
   take(key: string, ratePerSecond: number, now = performance.now()): boolean {
