@@ -13,6 +13,7 @@ import { ServiceError } from '../services/errors.js';
 import { parseIceberg, stringifyIceberg } from '../services/iceberg/json.js';
 import { PREFIX_SEPARATOR } from '../services/iceberg/names.js';
 import { QPS_SPEC } from '../services/instances/specs.js';
+import { LONG_BODY_BYTES } from '../services/pacer.js';
 import { RawJson } from '../services/raw-json.js';
 import { checkProjectScope, projectScope, signatureAuthentication, tokenAuthentication } from './auth.js';
 import { serveConsole } from './console-static.js';
@@ -119,11 +120,18 @@ export async function buildApp(services: AppServices, opts: AppOptions): Promise
   app.decorate('metrics', metrics);
   if (!opts.metrics) app.addHook('onClose', async () => metrics.close());
 
+  const pacer = services.pacer;
+  const isLong = (request: FastifyRequest) => (request.rawBody?.length ?? 0) >= LONG_BODY_BYTES;
   // Keep the exact bytes: AK/SK signatures are computed over them.
   // Iceberg bodies carry 64-bit ids: parsed without rounding them (services/iceberg/json.ts).
   app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body: Buffer, done) => {
     request.rawBody = body;
     if (body.length === 0) return done(null, undefined);
+    // A large body is parsed once short requests have had their turn (services/pacer.ts).
+    if (isLong(request)) pacer.turn().then(() => parseJson(request, body, done), done);
+    else parseJson(request, body, done);
+  });
+  const parseJson = (request: FastifyRequest, body: Buffer, done: (err: Error | null, body?: unknown) => void) => {
     const text = body.toString('utf8');
     if (nestsDeeperThan(text, MAX_BODY_DEPTH)) {
       return done(
@@ -136,7 +144,7 @@ export async function buildApp(services: AppServices, opts: AppOptions): Promise
     } catch {
       done(new HttpError(400, 'common.01000001', 'the request body is not valid JSON'), undefined);
     }
-  });
+  };
   // Forms only where the protocol uses them (the Iceberg OAuth token endpoint); a repeated field keeps its last value.
   app.addContentTypeParser(
     'application/x-www-form-urlencoded',
@@ -173,6 +181,8 @@ export async function buildApp(services: AppServices, opts: AppOptions): Promise
 
   app.addHook('onRequest', async (request, reply) => {
     reply.header('X-Request-Id', request.id);
+    // Short requests go ahead of long work between its steps; a large body announces long work.
+    if (!(Number(request.headers['content-length']) >= LONG_BODY_BYTES)) reply.raw.once('close', pacer.begin());
   });
   const logRequests = opts.logger.isLevelEnabled('info'); // the level is fixed for the process
   app.addHook('onResponse', async (request, reply) => {
@@ -367,9 +377,15 @@ export async function buildApp(services: AppServices, opts: AppOptions): Promise
     );
   const inputCheck: Hook = (request, _reply, done) =>
     done(refuse(request.body === undefined ? undefined : valueProblem(request.body, '')));
+  // Long work (a large body) steps aside for short requests between checking and handling it.
+  const paceLong: Hook = (request, _reply, done) => {
+    if (isLong(request)) pacer.turn().then(() => done(), done);
+    else done();
+  };
   const withBodyCheck = (op: Operation, hooks: { onRequest?: Hook; preValidation?: Hook }) => {
     const checks = [
       hooks.preValidation,
+      paceLong,
       inputCheck,
       queryCheck(op),
       op.body ? (op.bodyRequired ? bodyHooks.required : bodyHooks.optional) : undefined,
@@ -378,6 +394,7 @@ export async function buildApp(services: AppServices, opts: AppOptions): Promise
       ...hooks,
       onRequest: [parameterCheck, ...(hooks.onRequest ? [hooks.onRequest] : [])],
       preValidation: checks,
+      preHandler: paceLong,
     };
   };
 

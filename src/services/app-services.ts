@@ -45,6 +45,7 @@ import { PartitionService } from './lakecat/partition-service.js';
 import { RecycleBin } from './lakecat/recycle-bin.js';
 import { StatisticsService } from './lakecat/statistics-service.js';
 import { TableService } from './lakecat/table-service.js';
+import { Pacer } from './pacer.js';
 
 /** The composition root: every service, wired to the store, storage and configuration. */
 export interface AppServices {
@@ -62,6 +63,8 @@ export interface AppServices {
   tables: TableService;
   recycleBin: RecycleBin;
   partitions: PartitionService;
+  /** Short requests ahead of long batches on the JavaScript thread. */
+  pacer: Pacer;
   statistics: StatisticsService;
   datasets: DatasetService;
   constraints: ConstraintService;
@@ -168,7 +171,8 @@ export async function createServices(
   const tables = new TableService(store, instances, storage, localWarehouse, log, policies, recycleBin, guard, {
     versionsKept: config.tableVersionsKept,
   });
-  const partitions = new PartitionService(store, tables, storage, localWarehouse, log);
+  const pacer = new Pacer();
+  const partitions = new PartitionService(store, tables, storage, localWarehouse, log, pacer);
   const functions = new FunctionService(store, instances, policies);
   const jobHandlers = {
     METADATA_MIGRATION: migrationJob({ catalogs, databases, tables, partitions, functions }),
@@ -227,6 +231,7 @@ export async function createServices(
     tables,
     recycleBin,
     partitions,
+    pacer,
     statistics: new StatisticsService(store, partitions),
     datasets: new DatasetService(store, instances, storage, localWarehouse, log, policies, guard),
     constraints: new ConstraintService(store, tables),

@@ -9,6 +9,7 @@ import type { TableRow } from '../../store/schema.js';
 import { isForeignKeyViolation, isUniqueViolation, nowIso, type Store, type Tx } from '../../store/store.js';
 import { conflict, invalid, notFound, unlessDuplicate } from '../errors.js';
 import type { Principal } from '../iam/principal.js';
+import { Pacer } from '../pacer.js';
 import { keysetPage, type Paging } from '../paging.js';
 import { RawJson } from '../raw-json.js';
 import { createTimeOf } from './create-time.js';
@@ -33,6 +34,8 @@ export interface TablePath {
   tableName: string;
 }
 
+/** Entries of a batch built between two turns of the pacer. */
+const STEP = 200;
 /** Most partitions one batch call may carry. */
 export const PARTITION_BATCH_MAX = 1000;
 /** Names read per step when ListPartitionNamesWithoutLimit streams every name of a table. */
@@ -68,6 +71,11 @@ export { some } from './names.js';
 type Built = repo.NewPartition;
 /** A partition as a listing reads it: its definition (storage descriptor and parameters) is JSON text. */
 export type ListedPartition = repo.ListedPartition;
+/** What a partition's view and event are written from: a stored row or one about to be inserted. */
+type PartitionText = Pick<
+  repo.StoredPartition,
+  'name' | 'partition_values' | 'created_at' | 'last_access_time' | 'definition'
+>;
 
 /** Partitions of a table: batch writes, filtered keyset listings, and their events. */
 export class PartitionService {
@@ -77,6 +85,7 @@ export class PartitionService {
     private readonly storage: ObjectStorage,
     private readonly localWarehouse: string | undefined,
     private readonly log: Logger,
+    private readonly pacer = new Pacer(),
   ) {}
 
   /** The table at the path (the caller may act on it) and its partition keys; a table without keys has no partitions. */
@@ -93,16 +102,16 @@ export class PartitionService {
    * The reference's Partition as JSON text: the stored definition (storage descriptor and
    * parameters, written by `build`) is spliced in as it is, never parsed.
    */
-  viewJson(table: TableRow, p: repo.ListedPartition): string {
+  viewJson(table: TableRow, p: PartitionText): string {
     return this.viewsJson(table, [p])[0] as string;
   }
 
   /** viewJson of many partitions of one table (the table's part of the text is written once). */
-  viewsJson(table: TableRow, rows: repo.ListedPartition[]): string[] {
+  viewsJson(table: TableRow, rows: PartitionText[]): string[] {
     const prefix = `{"catalog_name":${JSON.stringify(table.catalog_name)},"database_name":${JSON.stringify(table.database_name)},"table_name":${JSON.stringify(table.name)},"partition_values":`;
     const out = new Array<string>(rows.length);
     for (let i = 0; i < rows.length; i++) {
-      const p = rows[i] as repo.ListedPartition;
+      const p = rows[i] as PartitionText;
       out[i] =
         `${prefix}${p.partition_values},"create_time":${JSON.stringify(p.created_at)},"last_access_time":${JSON.stringify(p.last_access_time)},` +
         p.definition.slice(1);
@@ -185,30 +194,40 @@ export class PartitionService {
     };
   }
 
-  /** Builds a whole batch or fails naming every entry that does not fit (and duplicates within it). */
-  private buildAll(table: TableRow, keys: PartitionKey[], inputs: PartitionInput[], now: string): Built[] {
+  /**
+   * Builds a whole batch or fails naming every entry that does not fit (and duplicates within it),
+   * stepping aside for short requests every few hundred entries.
+   */
+  private async buildAll(
+    table: TableRow,
+    keys: PartitionKey[],
+    inputs: PartitionInput[],
+    now: string,
+  ): Promise<Built[]> {
     const built: Built[] = [];
     const errors: string[] = [];
     const seen = new Set<string>();
     const base = tableLocation(table);
     const memo = keys.map(() => new Map<string, ReturnType<typeof partitionValue>>());
-    inputs.forEach((input, i) => {
+    for (let i = 0; i < inputs.length; i++) {
+      if (i > 0 && i % STEP === 0) await this.pacer.turn();
+      const input = inputs[i] as PartitionInput;
       let created: string;
       try {
         created = createTimeOf(input.create_time, now);
       } catch (err) {
         errors.push(`partitions[${i}] (${input.partition_values.join(', ')}): ${(err as Error).message}`);
-        return;
+        continue;
       }
       const b = this.build(table, keys, input, now, created, base, memo);
       if (typeof b === 'string') {
         errors.push(`partitions[${i}] (${input.partition_values.join(', ')}): ${b}`);
-        return;
+        continue;
       }
       if (seen.has(b.row.name)) errors.push(`partitions[${i}]: ${b.row.name} appears twice in the batch`);
       seen.add(b.row.name);
       built.push(b);
-    });
+    }
     if (errors.length) throw invalid(`no partition was added to table ${table.name}: ${some(errors, 5)}`);
     return built;
   }
@@ -217,7 +236,7 @@ export class PartitionService {
     table: TableRow,
     type: string,
     caller: Principal,
-    rows: repo.StoredPartition[],
+    rows: PartitionText[],
   ): { events: NewMetadataEvent[]; views: string[] } {
     const at = nowIso();
     const views = this.viewsJson(table, rows);
@@ -249,13 +268,29 @@ export class PartitionService {
   /** AddPartitions: all of the batch or none; with ifNotExists, partitions that exist are skipped and only the new ones returned. */
   async add(caller: Principal, p: TablePath, inputs: PartitionInput[], ifNotExists: boolean) {
     const { table, keys } = await this.partitionedTable(caller, p, 'partition.add');
-    const built = this.buildAll(table, keys, inputs, nowIso());
+    const built = await this.buildAll(table, keys, inputs, nowIso());
     const names = built.map((b) => b.row.name);
+    // Views and events are written before the transaction, which then only inserts: on SQLite it
+    // holds the one connection, so every other write waits for it.
+    const all = this.events(
+      table,
+      'CREATE_PARTITION',
+      caller,
+      built.map((b) => b.row),
+    );
+    await this.pacer.turn();
     let inserted: string[];
     try {
       inserted = await this.write(table, async (trx) => {
         const rows = await repo.insertPartitions(trx, built, ifNotExists);
-        const { events, views } = this.events(table, 'CREATE_PARTITION', caller, rows);
+        let { events, views } = all;
+        if (rows.length < built.length) {
+          // Names the table already had were skipped: only the inserted ones are events and answers.
+          const kept = new Set(rows.map((r) => r.name));
+          const keep = built.map((b) => kept.has(b.row.name));
+          events = events.filter((_, i) => keep[i]);
+          views = views.filter((_, i) => keep[i]);
+        }
         await appendEvents(trx, events);
         return views;
       });
@@ -271,6 +306,7 @@ export class PartitionService {
     this.store
       .noteRowsWritten('partitions', inserted.length)
       .catch((err: unknown) => this.log.warn({ err }, 'refreshing the planner statistics failed'));
+    await this.pacer.turn();
     return RawJson.array(inserted);
   }
 
