@@ -1,3 +1,5 @@
+import { Worker } from 'node:worker_threads';
+
 /**
  * contention: the latency of a short write (an Iceberg append commit) alone and while six writers add 1,000-partition
  * batches to tables of their own, side by side in one run. Target: p99 under that load <= 10x the idle p50.
@@ -90,27 +92,26 @@ export async function contention(
   await commits(10); // warm-up
   const idle = await commits(30);
 
-  let stop = false;
+  // The writers run in a worker thread: their JSON work must not stall this thread's timed commits.
   let batches = 0;
-  const writer = async (w: number) => {
-    for (let b = 0; !stop; b++) {
-      const partitions = Array.from({ length: 1000 }, (_, k) => ({
-        partition_values: [String(b * 1000 + k)],
-        parameters: { numRows: '1' },
-        storage_descriptor: sd,
-      }));
-      await json(`${tables}/load${w}/partitions/batch-create`, 'POST', { partitions }, auth);
-      batches++;
-    }
-  };
-  const writers = Array.from({ length: WRITERS }, (_, w) => writer(w));
+  const load = new Worker(new URL('./contention-writers.js', import.meta.url), {
+    workerData: { tables, token, writers: WRITERS, sd },
+  });
+  const finished = new Promise<void>((resolve, reject) => {
+    load.on('message', (m: { batches: number; done?: boolean }) => {
+      batches = m.batches;
+      if (m.done) resolve();
+    });
+    load.on('error', reject);
+  });
   await new Promise((r) => setTimeout(r, 1000)); // the writers get going
   const t0 = performance.now();
   const busy = await commits(40);
   const seconds = (performance.now() - t0) / 1000;
-  stop = true;
   const written = batches;
-  await Promise.all(writers);
+  load.postMessage('stop');
+  await finished;
+  await load.terminate();
 
   const ms = (x: number) => `${x.toFixed(1)} ms`;
   const idleP50 = quantile(idle, 0.5);

@@ -39,8 +39,10 @@
  * partition's storage descriptor rewritten in one transaction, keyset batches in SQL), against the same change without
  * CASCADE and against the time it took to add those partitions; the server's RSS before and after (target: the cascade
  * costs less than adding the partitions did, and memory does not grow with the partitions).
+ * contention: an Iceberg append commit's latency alone and beside six writers of 1,000-partition batches, same run
+ * (target: p99 under that load <= 10x the idle p50; see bench/contention.ts).
  * --only instance-show|lakecat-tables|lakecat-partitions|governance|discovery|iceberg|hms|console|recycle-bin|
- * alter-cascade runs one of them.
+ * alter-cascade|contention runs one of them.
  */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -54,6 +56,7 @@ import zlib from 'node:zlib';
 import autocannon from 'autocannon';
 import { parquetWriteBuffer } from 'hyparquet-writer';
 import pg from 'pg';
+import { contention } from './contention.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const { values: args } = parseArgs({
@@ -970,6 +973,8 @@ async function main(): Promise<void> {
     if (args.only === undefined || args.only === 'recycle-bin') await recycleBin(server, token, projectId, instanceId);
     if (args.only === undefined || args.only === 'alter-cascade')
       await alterCascade(server, token, projectId, instanceId);
+    if (args.only === undefined || args.only === 'contention')
+      await contention(server, token, projectId, instanceId, json, args.postgres ? 'postgres' : 'sqlite');
   } finally {
     await server.stop();
   }
