@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
+import { cacheBound } from '../../memory.js';
 import * as repo from '../../store/instances/instance-repository.js';
 import type { InstanceRow, InstanceTagRow } from '../../store/schema.js';
 import type { Store } from '../../store/store.js';
@@ -127,11 +128,11 @@ export class InstanceService {
   /** Instance reference → rate-limit key and QPS stride; refreshed on scale by this replica, by TTL on others. */
   private readonly strideCache = countedCache(
     'instance_rate_limits',
-    new LRUCache<string, { instanceId: string; stride: number }>({ max: 100_000, ttl: 5000 }),
+    new LRUCache<string, { instanceId: string; stride: number }>({ max: cacheBound(100_000), ttl: 5000 }),
   );
   private readonly viewCache = countedCache(
     'instance_views',
-    new LRUCache<string, { version: number; projectId: string; view: InstanceView }>({ max: 10_000 }),
+    new LRUCache<string, { version: number; projectId: string; view: InstanceView }>({ max: cacheBound(10_000) }),
   );
   /** Called after every state change so the lifecycle worker can act at once. */
   onChange: () => void = () => undefined;
