@@ -37,8 +37,10 @@
  * partition's storage descriptor rewritten in one transaction, keyset batches in SQL), against the same change without
  * CASCADE and against the time it took to add those partitions; the server's RSS before and after (target: the cascade
  * costs less than adding the partitions did, and memory does not grow with the partitions).
+ * rate-limit (bench/replicas.ts): two replicas on one store against one instance's QPS spec (target <= 1.2x).
+ * soak (bench/soak.ts, --minutes N, default 10): RSS and p99 each minute of a mixed load within LAKEFORM_MEMORY_MB.
  * --only instance-show|lakecat-tables|lakecat-partitions|governance|discovery|iceberg|hms|console|recycle-bin|
- * alter-cascade runs one of them.
+ * alter-cascade|rate-limit|soak runs one of them.
  */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';

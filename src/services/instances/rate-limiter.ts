@@ -24,7 +24,7 @@ interface Lease {
 }
 
 /** A leased batch is this many seconds' worth of the rate (at least one token). */
-const BATCH_SECONDS = 0.02;
+const BATCH_SECONDS = 0.1;
 const LEASE_MS = 1000;
 
 /**
@@ -71,8 +71,9 @@ export class RateLimiter {
         const now = this.now();
         lease.tokens = granted;
         lease.expiresAt = now + LEASE_MS;
-        // Nothing granted: the next whole token is due in (1 - left) / rate seconds.
-        lease.emptyUntil = granted > 0 ? 0 : now + (Math.max(0, 1 - left) / rate) * 1000;
+        // Less granted than asked: the bucket is empty, and the next whole token is due in
+        // (1 - left) / rate seconds. Until then whoever finds the lease spent is refused at once.
+        lease.emptyUntil = granted >= want ? 0 : now + (Math.max(0, 1 - left) / rate) * 1000;
       })
       .finally(() => {
         lease.pending = undefined;
