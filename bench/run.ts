@@ -41,8 +41,10 @@
  * costs less than adding the partitions did, and memory does not grow with the partitions).
  * contention: an Iceberg append commit's latency alone and beside six writers of 1,000-partition batches, same run
  * (target: p99 under that load <= 10x the idle p50; see bench/contention.ts).
+ * rate-limit (bench/replicas.ts): two replicas on one store against one instance's QPS spec (target <= 1.2x).
+ * soak (bench/soak.ts, --minutes N, default 10): RSS and p99 each minute of a mixed load within LAKEFORM_MEMORY_MB.
  * --only instance-show|lakecat-tables|lakecat-partitions|governance|discovery|iceberg|hms|console|recycle-bin|
- * alter-cascade|contention runs one of them.
+ * alter-cascade|contention|rate-limit|soak runs one of them.
  */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -57,6 +59,8 @@ import autocannon from 'autocannon';
 import { parquetWriteBuffer } from 'hyparquet-writer';
 import pg from 'pg';
 import { contention } from './contention.js';
+import { rateLimitReplicas } from './replicas.js';
+import { soak } from './soak.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const { values: args } = parseArgs({
@@ -68,6 +72,7 @@ const { values: args } = parseArgs({
     'bin-tables': { type: 'string', default: '100000' },
     partitions: { type: 'string', default: '1000000' },
     only: { type: 'string' },
+    minutes: { type: 'string', default: '10' },
   },
 });
 const SECONDS = Number(args.seconds);
@@ -100,19 +105,32 @@ async function pgDatabase(adminUrl: string): Promise<{ url: string; drop: () => 
   return { url: u.toString(), drop: () => admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`) };
 }
 
-async function startServer(): Promise<{
+export interface BenchServer {
   url: string;
   password: string;
   pid: number;
   dataDir: string;
   hmsPort: number;
+  /** The store's URL (sqlite:<file> or postgres://). */
+  databaseUrl: string;
   stop: () => Promise<void>;
-}> {
+}
+
+/**
+ * `lakeform serve` as a child process on a fresh data dir. Options: more environment; a store
+ * to share (a second replica: the first one's stop drops it); PostgreSQL through another admin
+ * URL than --postgres, or SQLite (postgres: null) whatever --postgres says; the admin password.
+ */
+export async function startServer(
+  o: { env?: Record<string, string>; databaseUrl?: string; postgres?: string | null; password?: string } = {},
+): Promise<BenchServer> {
   const port = await freePort();
   const hmsPort = await freePort();
-  const database = args.postgres ? await pgDatabase(args.postgres) : undefined;
+  const adminUrl = o.postgres === undefined ? args.postgres : (o.postgres ?? undefined);
+  const database = o.databaseUrl === undefined && adminUrl ? await pgDatabase(adminUrl) : undefined;
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'lakeform-bench-'));
-  const password = `Bench-${randomBytes(9).toString('hex')}`;
+  const databaseUrl = o.databaseUrl ?? database?.url ?? `sqlite:${path.join(dataDir, 'lakeform.db')}`;
+  const password = o.password ?? `Bench-${randomBytes(9).toString('hex')}`;
   // LAKEFORM_BENCH_PROFILE_DIR: the server writes a CPU profile there when it stops (node --cpu-prof).
   const profile = process.env.LAKEFORM_BENCH_PROFILE_DIR;
   const nodeArgs = profile ? ['--cpu-prof', `--cpu-prof-dir=${profile}`] : [];
@@ -124,7 +142,8 @@ async function startServer(): Promise<{
       LAKEFORM_ADMIN_PASSWORD: password,
       LAKEFORM_LOG_LEVEL: 'warn',
       LAKEFORM_HMS_PORT: String(hmsPort),
-      ...(database ? { LAKEFORM_DATABASE_URL: database.url } : {}),
+      LAKEFORM_DATABASE_URL: databaseUrl,
+      ...o.env,
     },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
@@ -144,9 +163,12 @@ async function startServer(): Promise<{
     pid: child.pid as number,
     dataDir,
     hmsPort,
+    databaseUrl,
     stop: async () => {
-      child.kill('SIGTERM');
-      await new Promise((r) => child.on('exit', r));
+      if (child.exitCode === null && child.signalCode === null) {
+        child.kill('SIGTERM');
+        await new Promise((r) => child.on('exit', r));
+      }
       fs.rmSync(dataDir, { recursive: true, force: true });
       await database?.drop();
     },
@@ -957,6 +979,22 @@ async function benchInstance(server: { url: string; password: string }) {
 }
 
 async function main(): Promise<void> {
+  // Modes that start servers of their own.
+  const own = {
+    'rate-limit': () =>
+      rateLimitReplicas({ startServer, json, postgres: args.postgres, seconds: SECONDS, connections: CONNECTIONS }),
+    soak: () =>
+      soak({ startServer, json, rssMb, minutes: Number(args.minutes), postgres: args.postgres !== undefined }),
+  };
+  if (args.only !== undefined && args.only in own) {
+    await own[args.only as keyof typeof own]();
+    return;
+  }
+  await mainServerModes();
+  if (args.only === undefined) for (const mode of Object.values(own)) await mode();
+}
+
+async function mainServerModes(): Promise<void> {
   const server = await startServer();
   try {
     const { token, projectId, instanceId, showUrl, auth } = await benchInstance(server);

@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { memoryBudgetMb } from './memory.js';
 import type { S3Settings } from './storage/s3-storage.js';
 
 /** Where table data lives: the local warehouse folder, or an S3-compatible store. */
@@ -56,6 +57,8 @@ export interface Config {
   metricsPort: number | undefined;
   /** The Hive Metastore Thrift endpoint (src/metastore); port 0 turns it off. */
   hms: HmsConfig;
+  /** LAKEFORM_MEMORY_MB: the V8 heap, SQLite's page cache and every cache are sized from it (src/memory.ts). */
+  memoryMb: number | undefined;
 }
 
 /** Settings of the Hive Metastore Thrift endpoint (LAKEFORM_HMS_*), documented in docs/metastore.md. */
@@ -222,5 +225,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Conf
     hms: hmsFrom(env, overrides.host ?? (env.LAKEFORM_HOST || '127.0.0.1')),
     metrics: onOff(env, 'LAKEFORM_METRICS', true),
     metricsPort: env.LAKEFORM_METRICS_PORT ? intFrom(env, 'LAKEFORM_METRICS_PORT', 0, 0, 65535) : undefined,
+    memoryMb: memoryBudgetMb(env),
   };
 }

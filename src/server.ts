@@ -1,12 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
+import v8 from 'node:v8';
 import type { FastifyInstance } from 'fastify';
 import pino, { type Logger } from 'pino';
 import pretty from 'pino-pretty';
 import type { Config } from './config.js';
 import { buildApp } from './http/app.js';
 import { Metrics } from './http/metrics.js';
+import { memoryPlan, sizeCachesFor } from './memory.js';
 import { type MetastoreEndpoint, startMetastore } from './metastore/server.js';
 import { AlarmEvaluator } from './services/alarms/evaluator.js';
 import { WebhookNotifier } from './services/alarms/webhook.js';
@@ -102,7 +104,12 @@ export async function startServer(
   clock?: Clock,
 ): Promise<RunningServer> {
   fs.mkdirSync(config.dataDir, { recursive: true });
-  const store = openStore(config.databaseUrl);
+  const memory = memoryPlan(config.memoryMb);
+  sizeCachesFor(memory);
+  const store = openStore(config.databaseUrl, {
+    sqliteCacheMb: memory.sqliteCacheMb,
+    onConnectionError: (err) => log.warn({ err }, 'a database connection was closed by the server; it is replaced'),
+  });
   const applied = await store.migrate();
   if (applied.length) log.info({ migrations: applied }, 'applied schema migrations');
   if (config.storage.kind === 'local') fs.mkdirSync(localWarehouse(config), { recursive: true });
@@ -187,6 +194,10 @@ export async function startServer(
       data_dir: config.dataDir,
       storage: s.kind,
       ...(s.kind === 's3' ? { s3_endpoint: s.endpoint } : {}),
+      // What the heap may grow to: half of LAKEFORM_MEMORY_MB when one is set (plus the young generation).
+      ...(config.memoryMb !== undefined
+        ? { memory_mb: config.memoryMb, heap_limit_mb: Math.round(v8.getHeapStatistics().heap_size_limit / 2 ** 20) }
+        : {}),
     },
     `lakeform listening on ${address}`,
   );

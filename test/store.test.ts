@@ -324,5 +324,23 @@ for (const backend of await backends()) {
         ['NEW', 'PERM'],
       );
     });
+
+    test('connections ended by the database server are replaced, not fatal', async (t) => {
+      if (backend.name !== 'postgres') return t.skip('PostgreSQL only: SQLite has no server to end connections');
+      const seen: Error[] = [];
+      const s = openStore(url, { onConnectionError: (err) => seen.push(err) });
+      try {
+        await sql`select 1`.execute(s.db);
+        await sql`select pg_terminate_backend(pid) from pg_stat_activity
+          where datname = current_database() and pid <> pg_backend_pid()`.execute(store.db);
+        // The pool notices the ended idle connection on its own socket.
+        for (let i = 0; i < 100 && seen.length === 0; i++) await new Promise((r) => setTimeout(r, 20));
+        assert.ok(seen.length > 0, 'the ended connection was reported');
+        const r = await sql<{ one: number }>`select 1 as one`.execute(s.db);
+        assert.equal(r.rows[0]?.one, 1);
+      } finally {
+        await s.close();
+      }
+    });
   });
 }

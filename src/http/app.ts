@@ -246,8 +246,7 @@ export async function buildApp(services: AppServices, opts: AppOptions): Promise
   const bearerAuth = bearerAuthentication(services.tokens);
   const signatureAuth = signatureAuthentication(services.accessKeys);
 
-  const overLimit = (limit: { instanceId: string; stride: number }): void => {
-    const rate = services.rateLimiter.admit(limit, opts.qpsPerStride, services.requestCounter);
+  const refuseOver = (rate: number | undefined): void => {
     if (rate !== undefined) {
       throw new HttpError(
         429,
@@ -262,7 +261,7 @@ export async function buildApp(services: AppServices, opts: AppOptions): Promise
     if (!params.instance_id || !params.project_id) return;
     const limit = await services.instances.rateLimitOf(params.project_id, params.instance_id);
     if (limit === undefined) return; // unknown instance: the handler answers 404
-    overLimit(limit);
+    refuseOver(await services.rateLimiter.admit(limit, opts.qpsPerStride, services.requestCounter));
   };
 
   // A token is checked as soon as the request is routed, with the scope check and the rate limit,
@@ -287,7 +286,10 @@ export async function buildApp(services: AppServices, opts: AppOptions): Promise
     if (!params.instance_id || !params.project_id) return true;
     const limit = services.instances.cachedRateLimit(params.project_id, params.instance_id);
     if (!limit) return false;
-    overLimit(limit);
+    // Undecided without the store (this replica's lease ran out): the asynchronous path asks it.
+    const rate = services.rateLimiter.admitNow(limit, opts.qpsPerStride, services.requestCounter);
+    if (rate === null) return false;
+    refuseOver(rate);
     return true;
   };
   const gate = (limited: boolean) => ({
@@ -332,7 +334,7 @@ export async function buildApp(services: AppServices, opts: AppOptions): Promise
   /** For operations that learn their instance in the handler: counted once it is known to be the caller's. */
   const rateLimitInstance = async (projectId: string, instanceId: string): Promise<void> => {
     const limit = await services.instances.rateLimitOf(projectId, instanceId);
-    if (limit) overLimit(limit);
+    if (limit) refuseOver(await services.rateLimiter.admit(limit, opts.qpsPerStride, services.requestCounter));
   };
 
   // A body left out: refused by name when required (the schema would only say "must be object"),

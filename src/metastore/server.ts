@@ -184,7 +184,7 @@ class Connection {
     const s = this.sh.s;
     const limit = await s.instances.rateLimitOf(projectId, instanceId);
     if (!limit) return; // an unknown instance: the call itself says so
-    const rate = s.rateLimiter.admit(limit, s.config.qpsPerStride, s.requestCounter);
+    const rate = await s.rateLimiter.admit(limit, s.config.qpsPerStride, s.requestCounter);
     if (rate !== undefined) {
       throw new ServiceError(
         'rate_limited',

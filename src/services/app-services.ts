@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { Config } from '../config.js';
 import type { ObjectStorage } from '../storage/object-storage.js';
 import { getSetting, putSettingIfAbsent } from '../store/iam/projects-repository.js';
+import { takeTokens } from '../store/instances/rate-buckets.js';
 import type { Db, Store } from '../store/store.js';
 import { AlarmService } from './alarms/alarm-service.js';
 import { RequestCounter } from './alarms/request-counter.js';
@@ -239,7 +240,7 @@ export async function createServices(
     policies,
     audit: new AuditService(store, instances),
     metadata: new MetadataService(store, instances, config, policies),
-    rateLimiter: new RateLimiter(),
+    rateLimiter: new RateLimiter((id, spec, want) => takeTokens(store.db, id, spec, want, Date.now())),
     serviceAuthorization,
     agencies: new AgencyService(store, accessKeys),
     locations,

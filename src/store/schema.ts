@@ -523,6 +523,15 @@ export interface AlarmRequestSampleRow {
   requests: number;
 }
 
+/** An instance's token bucket, shared by the replicas (see src/store/instances/rate-buckets.ts). */
+export interface RateBucketRow {
+  instance_id: string;
+  tokens: number;
+  /** Milliseconds since the epoch of the last refill. */
+  refilled_at: number;
+  version: number;
+}
+
 export interface IcebergIdempotencyRow {
   project_id: string;
   idempotency_key: string;
@@ -637,6 +646,7 @@ export interface Database {
   iceberg_idempotency_keys: IcebergIdempotencyRow;
   alarm_records: AlarmRecordRow;
   alarm_request_samples: AlarmRequestSampleRow;
+  rate_buckets: RateBucketRow;
   lf_iceberg_metrics_reports: IcebergMetricsReportRow;
   iceberg_scan_plans: IcebergScanPlanRow;
   iceberg_scan_plan_tasks: IcebergScanPlanTaskRow;

@@ -187,7 +187,11 @@ export class Store {
   }
 }
 
-export function openStore(databaseUrl: string): Store {
+/** sqliteCacheMb: SQLite's page cache of the main connection (from the memory budget; 64 MB without one). */
+export function openStore(
+  databaseUrl: string,
+  o: { sqliteCacheMb?: number; onConnectionError?: (err: Error) => void } = {},
+): Store {
   if (databaseUrl.startsWith('sqlite:')) {
     const file = databaseUrl.slice('sqlite:'.length);
     if (file !== ':memory:') fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
@@ -197,7 +201,7 @@ export function openStore(databaseUrl: string): Store {
     database.pragma('foreign_keys = ON');
     database.pragma('busy_timeout = 5000');
     // 64 MB of page cache: index inserts into tables of millions of partitions stay in memory.
-    database.pragma('cache_size = -65536');
+    database.pragma(`cache_size = -${Math.floor((o.sqliteCacheMb ?? 64) * 1024)}`);
     // Checkpoint every ~40 MB of WAL rather than 4 MB: bulk partition writes touch the same index
     // pages batch after batch, and each checkpoint then copies them once instead of ten times.
     database.pragma('wal_autocheckpoint = 10000');
@@ -245,6 +249,9 @@ export function openStore(databaseUrl: string): Store {
     return store;
   }
   const pool = new pg.Pool({ connectionString: databaseUrl, max: 10 });
+  // An idle connection the server ended (a restart, pg_terminate_backend) is dropped by the pool; without a
+  // listener its 'error' event would end the process.
+  pool.on('error', (err) => o.onConnectionError?.(err));
   const observed = observer();
   const store = new Store(
     new Kysely<Database>({ dialect: new PostgresDialect({ pool }), log: observed.log }),

@@ -63,6 +63,7 @@ export const POSTGRES_FILES = new Map([
   ['iceberg-scan-planning', 'plans and their tasks kept in PostgreSQL, answered by a second replica'],
   ['crash-recovery', 'kill -9 of a server process during bulk partition inserts and Iceberg commits, then a restart'],
   ['fuzz', "malformed input on every route: PostgreSQL's own refusals (NUL, ranges) never reach a client as a 500"],
+  ['rate-limit-replicas', "one instance's token bucket shared by two replica processes through PostgreSQL"],
   [
     'recycle-bin',
     'soft drops renamed through cascading keys, restores under unique names, purges claimed once by two replicas',

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { LRUCache } from 'lru-cache';
+import { cacheBound } from '../../memory.js';
 import type { ObjectStorage } from '../../storage/object-storage.js';
 import { parseLocation } from '../../storage/object-storage.js';
 import * as repo from '../../store/console/location-repository.js';
@@ -63,7 +64,7 @@ export class LocationService {
   }
 
   /** Buckets seen to exist recently: a location check costs no storage call on the hot path. */
-  private readonly knownBuckets = new LRUCache<string, true>({ max: 1000, ttl: 10_000 });
+  private readonly knownBuckets = new LRUCache<string, true>({ max: cacheBound(1000), ttl: 10_000 });
 
   private async bucketExists(bucket: string): Promise<boolean> {
     if (this.knownBuckets.get(bucket)) return true;

@@ -1,4 +1,5 @@
 import { LRUCache } from 'lru-cache';
+import { cacheBound } from '../../memory.js';
 import { appendAudit } from '../../store/governance/audit-repository.js';
 import * as repo from '../../store/governance/policy-repository.js';
 import { rolesOfMember } from '../../store/governance/role-repository.js';
@@ -739,7 +740,12 @@ export class PolicyService {
   private readonly effectiveCache = new LRUCache<
     string,
     { mark?: string; version: number; policies: repo.StoredPolicy[] }
-  >({ max: 10_000 });
+  >({
+    max: cacheBound(10_000),
+    // Bounded by the grants held too: one caller may have thousands.
+    maxSize: cacheBound(200_000),
+    sizeCalculation: (e) => e.policies.length + 1,
+  });
 
   /**
    * Valid while the instance's governance version holds (every grant, role-member and IAM

@@ -1,4 +1,5 @@
 import { LRUCache } from 'lru-cache';
+import { cacheBound } from '../../memory.js';
 import * as keysRepo from '../../store/iam/access-keys-repository.js';
 import * as projectsRepo from '../../store/iam/projects-repository.js';
 import * as usersRepo from '../../store/iam/users-repository.js';
@@ -201,7 +202,7 @@ export class AccessKeyService {
     await keysRepo.updateAccessKey(this.store.db, access, { last_used_at: new Date(now).toISOString() });
   }
 
-  private readonly lastTouched = new LRUCache<string, number>({ max: 10_000 });
+  private readonly lastTouched = new LRUCache<string, number>({ max: cacheBound(10_000) });
 
   async purgeExpired(): Promise<number> {
     return keysRepo.deleteExpiredTemporaryKeys(this.store.db, nowIso());

@@ -1,4 +1,5 @@
 import { LRUCache } from 'lru-cache';
+import { cacheBound } from '../../memory.js';
 import * as projectsRepo from '../../store/iam/projects-repository.js';
 import * as tokensRepo from '../../store/iam/tokens-repository.js';
 import * as usersRepo from '../../store/iam/users-repository.js';
@@ -46,7 +47,7 @@ export class TokenService {
     // replica evicts at once, other replicas notice within cacheSeconds.
     this.cache = countedCache(
       'tokens',
-      new LRUCache({ max: 10_000, ttl: Math.max(1, cacheSeconds) * 1000, ttlAutopurge: false }),
+      new LRUCache({ max: cacheBound(10_000), ttl: Math.max(1, cacheSeconds) * 1000, ttlAutopurge: false }),
     );
     this.cacheEnabled = cacheSeconds > 0;
   }

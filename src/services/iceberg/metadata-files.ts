@@ -1,6 +1,7 @@
 // Metadata files of Iceberg tables and views in object storage: where a location is, reading
 // (lossless JSON) and writing them, and a cache of parsed table metadata.
 import { LRUCache } from 'lru-cache';
+import { cacheBound } from '../../memory.js';
 import { type ObjectStorage, StorageNotFoundError } from '../../storage/object-storage.js';
 import { storageCoordinates } from '../console/location-service.js';
 import { countedCache } from '../telemetry.js';
@@ -13,15 +14,15 @@ import type { TableMetadata } from './table-metadata.js';
  * never goes stale; the cache is bounded by the files' total size (a table with many snapshots
  * has a large file), and a file above a quarter of it is not kept.
  */
-const METADATA_CACHE_BYTES = 64 * 1024 * 1024;
+const metadataCacheBytes = () => cacheBound(64 * 1024 * 1024);
 
 export class MetadataFiles {
   private readonly cache = countedCache(
     'iceberg_metadata',
     new LRUCache<string, TableMetadata>({
-      max: 1024,
-      maxSize: METADATA_CACHE_BYTES,
-      maxEntrySize: METADATA_CACHE_BYTES / 4,
+      max: cacheBound(1024),
+      maxSize: metadataCacheBytes(),
+      maxEntrySize: metadataCacheBytes() / 4,
     }),
   );
 

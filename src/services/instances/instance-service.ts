@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
+import { cacheBound } from '../../memory.js';
 import * as repo from '../../store/instances/instance-repository.js';
 import type { InstanceRow, InstanceTagRow } from '../../store/schema.js';
 import type { Store } from '../../store/store.js';
@@ -127,16 +128,16 @@ export class InstanceService {
   /** Instance reference → rate-limit key and QPS stride; refreshed on scale by this replica, by TTL on others. */
   private readonly strideCache = countedCache(
     'instance_rate_limits',
-    // Counted by maxSize: a max of 100,000 would be allocated up front at every start (see RateLimiter).
+    // Counted by maxSize: a max would be allocated up front at every start (see RateLimiter).
     new LRUCache<string, { instanceId: string; stride: number }>({
-      maxSize: 100_000,
+      maxSize: cacheBound(100_000),
       sizeCalculation: () => 1,
       ttl: 5000,
     }),
   );
   private readonly viewCache = countedCache(
     'instance_views',
-    new LRUCache<string, { version: number; projectId: string; view: InstanceView }>({ max: 10_000 }),
+    new LRUCache<string, { version: number; projectId: string; view: InstanceView }>({ max: cacheBound(10_000) }),
   );
   /** Called after every state change so the lifecycle worker can act at once. */
   onChange: () => void = () => undefined;

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
 import type { Logger } from 'pino';
+import { cacheBound } from '../../memory.js';
 import type { ObjectStorage } from '../../storage/object-storage.js';
 import type { StoredPolicy } from '../../store/governance/policy-repository.js';
 import { foreignKeysIntoTable, listConstraints } from '../../store/lakecat/constraint-repository.js';
@@ -429,12 +430,12 @@ export class TableService {
    */
   private readonly shown = countedCache(
     'table_answers',
-    new LRUCache<string, { stamp: string; json: RawJson }>({ max: 10_000 }),
+    new LRUCache<string, { stamp: string; json: RawJson }>({ max: cacheBound(10_000) }),
   );
 
   /** The stamp and view of a path as of a store change mark: while the mark holds, nothing changed (SQLite). */
   private readonly shownAt = new LRUCache<string, { mark: string; stamp: repo.TableStamp; json: RawJson }>({
-    max: 10_000,
+    max: cacheBound(10_000),
   });
 
   async show(

@@ -23,6 +23,7 @@ import { migration as m0020 } from './0020-metadata-recycle-bin.js';
 import * as m0021 from './0021-iceberg-scan-plans.js';
 import { migration as m0022 } from './0022-table-versions.js';
 import { migration as m0023 } from './0023-catalog-branch-name.js';
+import { migration as m0024 } from './0024-rate-buckets.js';
 
 /**
  * Versioned migrations, applied in name order on start. Never edit one that has shipped: add
@@ -53,6 +54,7 @@ export function migrationProvider(dialect: Dialect): MigrationProvider {
     '0021-iceberg-scan-plans': m0021,
     '0022-table-versions': m0022,
     '0023-catalog-branch-name': m0023,
+    '0024-rate-buckets': m0024,
   };
   return { getMigrations: async () => migrations };
 }
