@@ -119,10 +119,12 @@ export async function contention(
   console.log(`bench contention (${backend})`);
   console.log(`  Iceberg commit alone: p50 ${ms(idleP50)}, p99 ${ms(quantile(idle, 0.99))}`);
   console.log(
-    `  Iceberg commit beside ${WRITERS} writers of 1,000-partition batches (${(written / seconds).toFixed(1)} batches/s): ` +
+    `  Iceberg commit beside ${WRITERS} writers of 1,000-partition ` +
+      `batches (${(written / seconds).toFixed(1)} batches/s): ` +
       `p50 ${ms(quantile(busy, 0.5))}, p99 ${ms(busyP99)}, max ${ms(Math.max(...busy))}`,
   );
   console.log(
-    `  p99 under load / idle p50: ${(busyP99 / idleP50).toFixed(1)} (target <= 10: ${busyP99 <= 10 * idleP50 ? 'met' : 'NOT met'})`,
+    `  p99 under load / idle p50: ${(busyP99 / idleP50).toFixed(1)} ` +
+      `(target <= 10: ${busyP99 <= 10 * idleP50 ? 'met' : 'NOT met'})`,
   );
 }

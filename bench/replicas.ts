@@ -104,7 +104,10 @@ async function run(deps: ReplicaDeps, backend: string, postgres: string | null):
     const offered = both.reduce((s, x) => s + x.sent, 0) / seconds;
     console.log(`bench rate-limit (${backend}; two replicas on one store; spec ${SPEC} requests/s, ${seconds} s each)`);
     console.log(
-      `  two replicas: ${twoRate.toFixed(1)} admitted/s (${both.map((x) => (x.ok / seconds).toFixed(1)).join(' + ')}) of ${offered.toFixed(0)} offered/s: ${(twoRate / SPEC).toFixed(2)}x the spec (target <= 1.2)`,
+      `  two replicas: ${twoRate.toFixed(1)} admitted/s ` +
+        `(${both.map((x) => (x.ok / seconds).toFixed(1)).join(' + ')}) ` +
+        `of ${offered.toFixed(0)} offered/s: ` +
+        `${(twoRate / SPEC).toFixed(2)}x the spec (target <= 1.2)`,
     );
     console.log(`  one replica alone: ${oneRate.toFixed(1)} admitted/s: ${(oneRate / SPEC).toFixed(2)}x the spec`);
   } finally {

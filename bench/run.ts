@@ -29,7 +29,8 @@
  * 1.5x) and the published Hive Metastore figures (target: at most 1/4 of them).
  * console: the web console in Debian's chromium (skipped without /usr/bin/chromium): the gzipped JavaScript and CSS
  * the first screen loads (target: <= 300 KB) and time to interactive of the sign-in page and of the catalog browser
- * (signed in), each the median of 5 cold loads, against loading a trivial page of the server (GET /) in the same browser.
+ * (signed in), each the median of 5 cold loads, against loading a trivial page of the server (GET /) in the same
+ * browser.
  * recycle-bin: ShowTable and ListTables (a 1,000 page, and a name pattern) p50 in a database of --bin-tables live
  * tables on two servers (own stores) seeded alike, requests alternating between them; then the second drops as many
  * tables of the same database into its bin: the median of the pairs' ratios, with that bin against without (target:
@@ -294,25 +295,37 @@ async function lakecatTables(
   }
   const ms = (x: number) => `${x.toFixed(2)} ms`;
   console.log(
-    `bench lakecat-tables (${args.postgres ? 'postgres' : 'sqlite'}; ${TOTAL} tables seeded in ${seedSeconds.toFixed(1)} s = ${(TOTAL / seedSeconds).toFixed(0)} creates/s over 8 connections)`,
+    `bench lakecat-tables (${args.postgres ? 'postgres' : 'sqlite'}; ` +
+      `${TOTAL} tables seeded in ${seedSeconds.toFixed(1)} s = ` +
+      `${(TOTAL / seedSeconds).toFixed(0)} creates/s over 8 ` +
+      `connections)`,
   );
   console.log(
-    `  ShowTable p50           10 tables ${ms(small.show)}   ${TOTAL} tables ${ms(large.show)}   ratio ${(large.show / small.show).toFixed(2)} (target <= 2, p50 <= 1 ms)`,
+    `  ShowTable p50           10 tables ${ms(small.show)}   ` +
+      `${TOTAL} tables ${ms(large.show)}   ratio ` +
+      `${(large.show / small.show).toFixed(2)} (target <= 2, p50 <= 1 ms)`,
   );
   console.log(
     `  ListTables 1,000 page   10 tables ${ms(small.page)}   ${TOTAL} tables ${ms(large.page)}   (target <= 5 ms)`,
   );
   console.log(
-    `  ListTableNames, 1,000 names   1,000 tables ${ms(mid.names)}   ${TOTAL} tables ${ms(large.names)}   ratio ${(large.names / mid.names).toFixed(2)} (target <= 2, <= 5 ms)`,
+    `  ListTableNames, 1,000 names   1,000 tables ${ms(mid.names)}   ` +
+      `${TOTAL} tables ${ms(large.names)}   ratio ` +
+      `${(large.names / mid.names).toFixed(2)} (target <= 2, <= 5 ms)`,
   );
   console.log(
-    `  server RSS              ${rssBefore.toFixed(0)} MB with 10 tables, ${rssAfter.toFixed(0)} MB after seeding and reading ${TOTAL}`,
+    `  server RSS              ${rssBefore.toFixed(0)} MB with 10 ` +
+      `tables, ${rssAfter.toFixed(0)} MB after seeding and reading ` +
+      `${TOTAL}`,
   );
   console.log(
     `  CreateTable p50         ${ms(median(created))} (first ten: ${ms(median(createTimes))}; target <= 5 ms)`,
   );
   console.log(
-    `  ShowTable / no-op req/s per round ${rounds.map((r) => r.toFixed(2)).join(' ')} (${absolute.join(', ')}); median ${median(rounds).toFixed(2)} (target >= 0.50)`,
+    `  ShowTable / no-op req/s per round ` +
+      `${rounds.map((r) => r.toFixed(2)).join(' ')} ` +
+      `(${absolute.join(', ')}); median ${median(rounds).toFixed(2)} ` +
+      `(target >= 0.50)`,
   );
 }
 
@@ -410,19 +423,31 @@ async function recycleBin(server: { url: string }, token: string, projectId: str
     const ms = (x: number) => `${x.toFixed(2)} ms`;
     const line = (what: string, k: 'show' | 'page' | 'pattern') =>
       console.log(
-        `  ${what.padEnd(24)} no bin ${ms(full[k].noBin)}   ${N} in the bin ${ms(full[k].bin)}   ratio ${full[k].ratio.toFixed(2)} (target <= 1.2); both bins empty ${empty[k].ratio.toFixed(2)}; the bin's server before/after the drops, per no-op ${(full[k].bin / full.noop.bin / (empty[k].bin / empty.noop.bin)).toFixed(2)}`,
+        `  ${what.padEnd(24)} no bin ${ms(full[k].noBin)}   ${N} in the ` +
+          `bin ${ms(full[k].bin)}   ratio ${full[k].ratio.toFixed(2)} ` +
+          `(target <= 1.2); both bins empty ${empty[k].ratio.toFixed(2)}; ` +
+          `the bin's server before/after the drops, per no-op ` +
+          `${(full[k].bin / full.noop.bin / (empty[k].bin / empty.noop.bin)).toFixed(2)}`,
       );
     console.log(
-      `bench recycle-bin (${args.postgres ? 'postgres' : 'sqlite'}; two servers, ${N} live tables each seeded in ${seeded.toFixed(1)} s; ${N} more created and dropped into the second's bin in ${binned.toFixed(1)} s; requests alternate between the servers)`,
+      `bench recycle-bin (${args.postgres ? 'postgres' : 'sqlite'}; ` +
+        `two servers, ${N} live tables each seeded in ` +
+        `${seeded.toFixed(1)} s; ${N} more created and dropped into the ` +
+        `second's bin in ${binned.toFixed(1)} s; requests alternate ` +
+        `between the servers)`,
     );
     line('ShowTable p50', 'show');
     line('ListTables 1,000 page', 'page');
     line('ListTables by pattern', 'pattern');
     console.log(
-      `  no-op p50                no bin ${ms(full.noop.noBin)}   ${N} in the bin ${ms(full.noop.bin)}   (both bins empty: ${ms(empty.noop.noBin)}, ${ms(empty.noop.bin)})`,
+      `  no-op p50                no bin ${ms(full.noop.noBin)}   ${N} ` +
+        `in the bin ${ms(full.noop.bin)}   (both bins empty: ` +
+        `${ms(empty.noop.noBin)}, ${ms(empty.noop.bin)})`,
     );
     console.log(
-      `  DeleteTable (soft) p50 ${ms(median(drops))}; ListTables deleted=true 1,000 page p50 ${ms(median(deleted))}; RestoreTable p50 ${ms(median(restores))}`,
+      `  DeleteTable (soft) p50 ${ms(median(drops))}; ListTables ` +
+        `deleted=true 1,000 page p50 ${ms(median(deleted))}; ` +
+        `RestoreTable p50 ${ms(median(restores))}`,
     );
   } finally {
     await control.stop();
@@ -558,13 +583,20 @@ async function lakecatPartitions(
     `  AddPartitions, 1,000 per call, 2 in flight: ${rate.toFixed(0)} partitions/s sustained (target >= 20,000)`,
   );
   console.log(
-    `  filter dt = <day> (100 matches) p50   10,000 partitions ${ms(small)}   ${TOTAL} partitions ${ms(big)}   ratio ${(big / small).toFixed(2)} (targets: <= 50 ms, ratio <= 2)`,
+    `  filter dt = <day> (100 matches) p50   10,000 partitions ` +
+      `${ms(small)}   ${TOTAL} partitions ${ms(big)}   ratio ` +
+      `${(big / small).toFixed(2)} (targets: <= 50 ms, ratio <= 2)`,
   );
   console.log(
-    `  hmsbench: 1,000 names ${ms(namesPage)} (HMS 9 ms); 1,000 partitions ${ms(partsPage)} (HMS 33 ms); filtered fetch on 10,000 ${ms(filtered10k)} (HMS 36 ms); adding 1,000 ${ms(adds)} (HMS 3 s)`,
+    `  hmsbench: 1,000 names ${ms(namesPage)} (HMS 9 ms); 1,000 ` +
+      `partitions ${ms(partsPage)} (HMS 33 ms); filtered fetch on ` +
+      `10,000 ${ms(filtered10k)} (HMS 36 ms); adding 1,000 ${ms(adds)} ` +
+      `(HMS 3 s)`,
   );
   console.log(
-    `  every name streamed: ${(all.body as string[]).length} names in ${streamSeconds.toFixed(1)} s; server RSS ${before.toFixed(0)} MB before, ${after.toFixed(0)} MB after`,
+    `  every name streamed: ${(all.body as string[]).length} names ` +
+      `in ${streamSeconds.toFixed(1)} s; server RSS ` +
+      `${before.toFixed(0)} MB before, ${after.toFixed(0)} MB after`,
   );
 }
 
@@ -658,7 +690,9 @@ async function governance(
     `bench governance (${args.postgres ? 'postgres' : 'sqlite'}; a user holding 1,000 grants through 10 roles)`,
   );
   console.log(
-    `  ShowTable p50 user/admin per round ${figures.join(', ')}; ratios ${rounds.map((x) => x.toFixed(2)).join(' ')}; median ${median(rounds).toFixed(2)} (target <= 1.20)`,
+    `  ShowTable p50 user/admin per round ${figures.join(', ')}; ` +
+      `ratios ${rounds.map((x) => x.toFixed(2)).join(' ')}; median ` +
+      `${median(rounds).toFixed(2)} (target <= 1.20)`,
   );
   console.log(`  a table no grant reaches: ${refused.status}`);
 }
@@ -734,13 +768,19 @@ async function discovery(
   const rate = (files: number, s: number) => files / s;
   console.log(`bench discovery (${args.postgres ? 'postgres' : 'sqlite'}; Parquet files in the local warehouse)`);
   console.log(
-    `  1,000 files in 100 partitions: ${small.seconds.toFixed(2)} s, ${rate(1000, small.seconds).toFixed(0)} files/s (${small.job.status})`,
+    `  1,000 files in 100 partitions: ${small.seconds.toFixed(2)} s, ` +
+      `${rate(1000, small.seconds).toFixed(0)} files/s ` +
+      `(${small.job.status})`,
   );
   console.log(
-    `  10,000 files in 1,000 partitions: ${large.seconds.toFixed(2)} s, ${rate(10_000, large.seconds).toFixed(0)} files/s (${large.job.status}, ${large.job.last_run.created} table)`,
+    `  10,000 files in 1,000 partitions: ${large.seconds.toFixed(2)} ` +
+      `s, ${rate(10_000, large.seconds).toFixed(0)} files/s ` +
+      `(${large.job.status}, ${large.job.last_run.created} table)`,
   );
   console.log(
-    `  throughput ratio large/small ${(rate(10_000, large.seconds) / rate(1000, small.seconds)).toFixed(2)} (target >= 0.5)`,
+    `  throughput ratio large/small ` +
+      `${(rate(10_000, large.seconds) / rate(1000, small.seconds)).toFixed(2)} ` +
+      `(target >= 0.5)`,
   );
 }
 
@@ -854,18 +894,29 @@ async function iceberg(server: { url: string; dataDir: string }, token: string, 
   console.log(`  disk limit: ${limit.toFixed(0)} files of ${metadataBytes} bytes written+fsynced per second`);
   console.log(`  loadTable p50 ${median(load).toFixed(2)} ms${sqlite ? ' (target <= 0.5 ms)' : ''}`);
   console.log(
-    `  commits on one table, one after another: ${oneTable.toFixed(0)}/s, ${(oneTable / limit).toFixed(2)} of the disk limit` +
+    `  commits on one table, one after another: ` +
+      `${oneTable.toFixed(0)}/s, ${(oneTable / limit).toFixed(2)} of ` +
+      `the disk limit` +
       (sqlite ? ' (target >= 0.3)' : ` (Nessie's goal 333/s: ratio ${(oneTable / 333).toFixed(2)})`),
   );
   console.log(
-    `  commits spread over 100 tables, 16 at a time: ${spread.toFixed(0)}/s, ${(spread / limit).toFixed(2)} of the disk limit` +
+    `  commits spread over 100 tables, 16 at a time: ` +
+      `${spread.toFixed(0)}/s, ${(spread / limit).toFixed(2)} of the ` +
+      `disk limit` +
       (sqlite ? ' (target >= 0.6)' : ''),
   );
   console.log(
-    `  commits at 100 snapshots ${at100.rate.toFixed(0)}/s, at 10,000 ${at10k.rate.toFixed(0)}/s: ratio ${(at10k.rate / at100.rate).toFixed(2)} (target >= 0.7)`,
+    `  commits at 100 snapshots ${at100.rate.toFixed(0)}/s, at ` +
+      `10,000 ${at10k.rate.toFixed(0)}/s: ratio ` +
+      `${(at10k.rate / at100.rate).toFixed(2)} (target >= 0.7)`,
   );
   console.log(
-    `    the disk's limit for those metadata files (${at100.bytes} and ${at10k.bytes} bytes): ${at100.limit.toFixed(0)}/s and ${at10k.limit.toFixed(0)}/s, ratio ${(at10k.limit / at100.limit).toFixed(2)}; commits reach ${(at100.rate / at100.limit).toFixed(2)} and ${(at10k.rate / at10k.limit).toFixed(2)} of it`,
+    `    the disk's limit for those metadata files (${at100.bytes} ` +
+      `and ${at10k.bytes} bytes): ${at100.limit.toFixed(0)}/s and ` +
+      `${at10k.limit.toFixed(0)}/s, ratio ` +
+      `${(at10k.limit / at100.limit).toFixed(2)}; commits reach ` +
+      `${(at100.rate / at100.limit).toFixed(2)} and ` +
+      `${(at10k.rate / at10k.limit).toFixed(2)} of it`,
   );
 }
 
@@ -931,7 +982,11 @@ async function alterCascade(
   if (check.body.partitions[0].storage_descriptor.columns.length !== 5) throw new Error('the cascade did not land');
   console.log(`bench alter-cascade (${args.postgres ? 'postgres' : 'sqlite'}; ${TOTAL} partitions)`);
   console.log(
-    `  UpdateTable + CASCADE: ${cascaded.toFixed(1)} s (${(TOTAL / cascaded).toFixed(0)} partitions/s); without CASCADE ${(plain * 1000).toFixed(1)} ms; adding the partitions took ${seeded.toFixed(1)} s: cascade/add ratio ${(cascaded / seeded).toFixed(2)} (target < 1)`,
+    `  UpdateTable + CASCADE: ${cascaded.toFixed(1)} s ` +
+      `(${(TOTAL / cascaded).toFixed(0)} partitions/s); without ` +
+      `CASCADE ${(plain * 1000).toFixed(1)} ms; adding the partitions ` +
+      `took ${seeded.toFixed(1)} s: cascade/add ratio ` +
+      `${(cascaded / seeded).toFixed(2)} (target < 1)`,
   );
   console.log(`  server RSS ${before.toFixed(0)} MB before the cascade, ${after.toFixed(0)} MB after`);
 }
@@ -1279,10 +1334,12 @@ async function hms(
         ),
     },
   ];
-  // LAKEFORM_BENCH_MARKS: each call's window (monotonic µs, as in CPU profiles) is written there, to slice profiles by call.
+  // LAKEFORM_BENCH_MARKS: each call's window (monotonic µs, as in CPU profiles) is written there, to slice profiles by
+  // call.
   const marks = process.env.LAKEFORM_BENCH_MARKS ? ([] as string[]) : undefined;
   console.log(
-    `bench hms (${args.postgres ? 'postgres' : 'sqlite'}; Thrift p50 beside REST p50, same run; Hive Metastore's published figures)`,
+    `bench hms (${args.postgres ? 'postgres' : 'sqlite'}; Thrift p50 ` +
+      `beside REST p50, same run; Hive Metastore's published figures)`,
   );
   for (const op of ops) {
     await op.thrift(0);
@@ -1304,7 +1361,9 @@ async function hms(
     const ratio = median(ts.map((x, i) => x / (rs[i] as number)));
     const vsHms = Number.isNaN(op.hms) ? '' : `; HMS ${op.hms} ms, ratio ${(t / op.hms).toFixed(2)} (target <= 0.25)`;
     console.log(
-      `  ${op.name.padEnd(26)} thrift ${t.toFixed(1)} ms  rest ${r.toFixed(1)} ms  thrift/rest ${ratio.toFixed(2)} (target <= 1.5)${vsHms}`,
+      `  ${op.name.padEnd(26)} thrift ${t.toFixed(1)} ms  rest ` +
+        `${r.toFixed(1)} ms  thrift/rest ${ratio.toFixed(2)} (target <= ` +
+        `1.5)${vsHms}`,
     );
   }
   if (marks) fs.writeFileSync(process.env.LAKEFORM_BENCH_MARKS as string, `${marks.join('\n')}\n`);
@@ -1329,13 +1388,15 @@ async function instanceShow(base: string, showUrl: string, auth: Record<string, 
     }
     const ratio = median(rounds.map((r) => r.show / r.noop));
     console.log(
-      `bench instance-show (${args.postgres ? 'postgres' : 'sqlite'}, ${CONNECTIONS} connections, 5 alternating rounds of ${SECONDS}s)`,
+      `bench instance-show (${args.postgres ? 'postgres' : 'sqlite'}, ` +
+        `${CONNECTIONS} connections, 5 alternating rounds of ${SECONDS}s)`,
     );
     console.log(`  no-op route GET /                   ${median(rounds.map((r) => r.noop)).toFixed(0)} req/s (median)`);
     console.log(`  ShowLakeFormationInstance (token)   ${median(rounds.map((r) => r.show)).toFixed(0)} req/s (median)`);
     console.log(`  per-round ratios ${rounds.map((r) => (r.show / r.noop).toFixed(2)).join(' ')}`);
     console.log(
-      `  ratio ${ratio.toFixed(2)} (median; target >= 0.50: ${ratio >= 0.5 ? 'met' : 'NOT met'}); non-2xx/errors: ${errors}`,
+      `  ratio ${ratio.toFixed(2)} (median; target >= 0.50: ` +
+        `${ratio >= 0.5 ? 'met' : 'NOT met'}); non-2xx/errors: ${errors}`,
     );
   }
 }
@@ -1436,10 +1497,14 @@ async function webConsole(
     );
     console.log(`  a trivial page (GET /)           ${bare.toFixed(0)} ms`);
     console.log(
-      `  sign-in page interactive         ${median(times.signin).toFixed(0)} ms (ratio ${(median(times.signin) / bare).toFixed(1)})`,
+      `  sign-in page interactive         ` +
+        `${median(times.signin).toFixed(0)} ms (ratio ` +
+        `${(median(times.signin) / bare).toFixed(1)})`,
     );
     console.log(
-      `  catalog browser interactive      ${median(times.catalogs).toFixed(0)} ms (ratio ${(median(times.catalogs) / bare).toFixed(1)})`,
+      `  catalog browser interactive      ` +
+        `${median(times.catalogs).toFixed(0)} ms (ratio ` +
+        `${(median(times.catalogs) / bare).toFixed(1)})`,
     );
   } finally {
     await context.close();

@@ -225,11 +225,15 @@ export async function soak(deps: SoakDeps): Promise<void> {
       const x = rss[m - 1] as { server: number; launcher: number };
       const lat = latencies[m - 1] ?? [];
       console.log(
-        `  minute ${m}: RSS ${x.server.toFixed(0)} MB (+ ${x.launcher.toFixed(0)} MB launcher), ${lat.length} requests, p99 ${quantile(lat, 0.99).toFixed(1)} ms`,
+        `  minute ${m}: RSS ${x.server.toFixed(0)} MB (+ ` +
+          `${x.launcher.toFixed(0)} MB launcher), ${lat.length} requests, ` +
+          `p99 ${quantile(lat, 0.99).toFixed(1)} ms`,
       );
     }, 60_000);
     console.log(
-      `bench soak (${deps.postgres ? 'postgres' : 'sqlite'}; LAKEFORM_MEMORY_MB=${BUDGET_MB}; ${minutes} minutes, ${WORKERS} writers/readers)`,
+      `bench soak (${deps.postgres ? 'postgres' : 'sqlite'}; ` +
+        `LAKEFORM_MEMORY_MB=${BUDGET_MB}; ${minutes} minutes, ${WORKERS} ` +
+        `writers/readers)`,
     );
     try {
       await Promise.all(Array.from({ length: WORKERS }, (_, w) => worker(w)));
@@ -243,13 +247,19 @@ export async function soak(deps: SoakDeps): Promise<void> {
     const p99 = (m: number) => quantile(latencies[m] ?? [], 0.99);
     const lastMinute = rss.length - 1;
     console.log(
-      `  peak RSS ${peak.toFixed(0)} MB (server + launcher) of the ${BUDGET_MB} MB budget: ${(peak / BUDGET_MB).toFixed(2)} (target <= 1)`,
+      `  peak RSS ${peak.toFixed(0)} MB (server + launcher) of the ` +
+        `${BUDGET_MB} MB budget: ${(peak / BUDGET_MB).toFixed(2)} ` +
+        `(target <= 1)`,
     );
     console.log(
-      `  RSS last/second minute ${last.server.toFixed(0)}/${second.server.toFixed(0)} MB: ${(last.server / second.server).toFixed(2)} (target <= 1.2)`,
+      `  RSS last/second minute ` +
+        `${last.server.toFixed(0)}/${second.server.toFixed(0)} MB: ` +
+        `${(last.server / second.server).toFixed(2)} (target <= 1.2)`,
     );
     console.log(
-      `  p99 last/second minute ${p99(lastMinute).toFixed(1)}/${p99(1).toFixed(1)} ms: ${(p99(lastMinute) / p99(1)).toFixed(2)} (target <= 1.5)`,
+      `  p99 last/second minute ` +
+        `${p99(lastMinute).toFixed(1)}/${p99(1).toFixed(1)} ms: ` +
+        `${(p99(lastMinute) / p99(1)).toFixed(2)} (target <= 1.5)`,
     );
   } finally {
     await server.stop();

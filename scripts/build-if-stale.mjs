@@ -30,5 +30,6 @@ const sources = Math.max(
 );
 if (built && sources <= built) process.exit(0);
 const tsc = spawnSync('npm', ['run', 'build'], { cwd: root, stdio: 'inherit' });
-if (tsc.status === 0 && fs.existsSync(stamp)) fs.utimesSync(stamp, new Date(), new Date()); // tsc leaves the file alone when nothing changed
+// tsc leaves the file alone when nothing changed
+if (tsc.status === 0 && fs.existsSync(stamp)) fs.utimesSync(stamp, new Date(), new Date());
 process.exit(tsc.status ?? 1);

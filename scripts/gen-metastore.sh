@@ -4,7 +4,10 @@
 set -eu
 here=$(cd "$(dirname "$0")/.." && pwd)
 out=${1:-$here/src/metastore/gen}
-command -v thrift >/dev/null || { echo "thrift-compiler is not installed (apt-get install thrift-compiler)" >&2; exit 2; }
+if ! command -v thrift >/dev/null; then
+  echo "thrift-compiler is not installed (apt-get install thrift-compiler)" >&2
+  exit 2
+fi
 rm -rf "$out" && mkdir -p "$out"
 thrift -r --gen js:node,ts -out "$out" "$here/src/metastore/idl/hive_metastore.thrift"
 # The package is ESM; the generated modules are CommonJS.

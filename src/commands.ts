@@ -313,7 +313,8 @@ program
       if (pending.length)
         throw new ServiceError(
           'conflict',
-          `the store has pending migrations (${pending.join(', ')}); start the server or run \`lakeform migrate\` first`,
+          `the store has pending migrations (${pending.join(', ')}); start ` +
+            `the server or run \`lakeform migrate\` first`,
         );
       const result =
         store.dialect === 'sqlite'

@@ -33,7 +33,9 @@ export interface Config {
   publicUrl: string | undefined;
   /** Where the terms a project signs (ShowAgreementRule) can be read. */
   agreementUrl: string;
-  /** Refuse new instances in a project until it has signed the agreements (off by default: a laptop needs no ceremony). */
+  /**
+   * Refuse new instances in a project until it has signed the agreements (off by default: a laptop needs no ceremony).
+   */
   requireAgreement: boolean;
   /** How long a job run's lease lasts without a heartbeat: a dead replica's run fails after it. */
   jobLeaseSeconds: number;
@@ -132,7 +134,8 @@ function storageFrom(env: NodeJS.ProcessEnv): StorageConfig {
   // A URL with user info would put a credential in every log line that names the endpoint.
   if (url.username || url.password)
     throw new Error(
-      'LAKEFORM_S3_ENDPOINT must not carry credentials; use LAKEFORM_S3_ACCESS_KEY_ID and LAKEFORM_S3_SECRET_ACCESS_KEY',
+      'LAKEFORM_S3_ENDPOINT must not carry credentials; use ' +
+        'LAKEFORM_S3_ACCESS_KEY_ID and LAKEFORM_S3_SECRET_ACCESS_KEY',
     );
   return {
     kind,

@@ -128,7 +128,10 @@ export async function startServer(
     if (boot.generatedPassword) {
       // Printed once, to the terminal rather than the structured log.
       process.stderr.write(
-        `\n  lakeform: generated password for user 'admin' (domain 'default'): ${boot.generatedPassword}\n  Store it now; it is not shown again. Set LAKEFORM_ADMIN_PASSWORD to choose one on first start.\n\n`,
+        `\n  lakeform: generated password for user 'admin' (domain ` +
+          `'default'): ${boot.generatedPassword}\n  Store it now; it is ` +
+          `not shown again. Set LAKEFORM_ADMIN_PASSWORD to choose one on ` +
+          `first start.\n\n`,
       );
     }
   }

@@ -147,136 +147,146 @@ describe('alarms', { concurrency: true }, async () => {
 
       // Each on its own instance (the replicas on their own store), all at once.
       describe('rules and records', { concurrency: true }, () => {
-        test('rules: create, show, list in pages, update, delete; names unique per instance; `default` names the default instance', async () => {
-          const i = inst.crud;
-          const created = await createRule(i, {
-            rule_name: 'Rate_Hot',
-            description: 'too busy',
-            metric: 'REQUEST_RATE_RATIO',
-            comparison_operator: '>',
-            threshold: 0.8,
-            evaluation_period: 60,
-            webhook_url: 'https://hooks.example.com/a?k=1',
-          });
-          assert.match(created.rule_id, /^[0-9a-f]{32}$/);
-          assert.deepEqual(
-            { ...created, rule_id: undefined, create_time: undefined, update_time: undefined },
-            {
-              rule_id: undefined,
-              rule_name: 'rate_hot',
+        test(
+          'rules: create, show, list in pages, update, delete; names ' +
+            'unique per instance; `default` names the default instance',
+          async () => {
+            const i = inst.crud;
+            const created = await createRule(i, {
+              rule_name: 'Rate_Hot',
               description: 'too busy',
               metric: 'REQUEST_RATE_RATIO',
               comparison_operator: '>',
               threshold: 0.8,
               evaluation_period: 60,
-              enabled: true,
               webhook_url: 'https://hooks.example.com/a?k=1',
-              created_by: 'admin',
-              create_time: undefined,
-              update_time: undefined,
-            },
-          );
-          const dup = await server.request('POST', `${base(i)}/rules`, {
-            token,
-            body: { ...rule({ rule_name: 'RATE_HOT' }) },
-          });
-          assert.equal(dup.status, 409, dup.text);
-          assert.match(dup.json.error_msg, /rate_hot already exists/);
-          // The same name in another instance is another rule.
-          await createRule(inst.life, rule({ rule_name: 'rate_hot', enabled: false }));
-
-          const shown = await server.request('GET', `${base(i)}/rules/${created.rule_id}`, { token });
-          assert.equal(shown.status, 200, shown.text);
-          assert.deepEqual(shown.json, created);
-          const viaDefault = await server.request(
-            'GET',
-            `/v1/${project}/instances/default/alarms/rules/${created.rule_id}`,
-            { token },
-          );
-          assert.deepEqual(viaDefault.json, created);
-          assert.equal(
-            (await server.request('GET', `${base(inst.burst)}/rules/${created.rule_id}`, { token })).status,
-            404,
-            'a rule is found through its own instance only',
-          );
-          assert.equal((await server.request('GET', `${base(i)}/rules/${MISSING_ID}`, { token })).status, 404);
-
-          for (const n of ['b_denied', 'c_jobs', 'd_quota']) {
-            await createRule(
-              i,
-              rule({
-                rule_name: n,
-                metric:
-                  n === 'b_denied' ? 'DENIED_REQUEST_RATE' : n === 'c_jobs' ? 'JOB_FAILURES' : 'QUOTA_USAGE_RATIO',
-                enabled: n !== 'c_jobs',
-                threshold: 1000,
-              }),
+            });
+            assert.match(created.rule_id, /^[0-9a-f]{32}$/);
+            assert.deepEqual(
+              { ...created, rule_id: undefined, create_time: undefined, update_time: undefined },
+              {
+                rule_id: undefined,
+                rule_name: 'rate_hot',
+                description: 'too busy',
+                metric: 'REQUEST_RATE_RATIO',
+                comparison_operator: '>',
+                threshold: 0.8,
+                evaluation_period: 60,
+                enabled: true,
+                webhook_url: 'https://hooks.example.com/a?k=1',
+                created_by: 'admin',
+                create_time: undefined,
+                update_time: undefined,
+              },
             );
-          }
-          const page1 = await server.request('GET', `${base(i)}/rules`, { token, query: { limit: 2 } });
-          assert.equal(page1.status, 200, page1.text);
-          assert.equal(page1.json.total, 4);
-          assert.deepEqual(
-            page1.json.rules.map((r: { rule_name: string }) => r.rule_name),
-            ['b_denied', 'c_jobs'],
-          );
-          const page2 = await server.request('GET', `${base(i)}/rules`, { token, query: { limit: 2, offset: 2 } });
-          assert.deepEqual(
-            page2.json.rules.map((r: { rule_name: string }) => r.rule_name),
-            ['d_quota', 'rate_hot'],
-          );
-          const disabled = await server.request('GET', `${base(i)}/rules`, { token, query: { enabled: false } });
-          assert.deepEqual([disabled.json.total, disabled.json.rules[0].rule_name], [1, 'c_jobs']);
-          const byMetric = await server.request('GET', `${base(i)}/rules`, {
-            token,
-            query: { metric: 'REQUEST_RATE_RATIO' },
-          });
-          assert.deepEqual(
-            byMetric.json.rules.map((r: { rule_id: string }) => r.rule_id),
-            [created.rule_id],
-          );
+            const dup = await server.request('POST', `${base(i)}/rules`, {
+              token,
+              body: { ...rule({ rule_name: 'RATE_HOT' }) },
+            });
+            assert.equal(dup.status, 409, dup.text);
+            assert.match(dup.json.error_msg, /rate_hot already exists/);
+            // The same name in another instance is another rule.
+            await createRule(inst.life, rule({ rule_name: 'rate_hot', enabled: false }));
 
-          const renamedAway = await server.request('PUT', `${base(i)}/rules/${created.rule_id}`, {
-            token,
-            body: { rule_name: 'D_QUOTA' },
-          });
-          assert.equal(renamedAway.status, 409, renamedAway.text);
-          const updated = await server.request('PUT', `${base(i)}/rules/${created.rule_id}`, {
-            token,
-            body: { threshold: 0.9, webhook_url: null, rule_name: 'rate_warm' },
-          });
-          assert.equal(updated.status, 200, updated.text);
-          assert.equal(updated.json.threshold, 0.9);
-          assert.equal(updated.json.rule_name, 'rate_warm');
-          assert.equal(updated.json.webhook_url, undefined, 'null removes the webhook');
-          assert.equal(updated.json.description, 'too busy', 'fields not given keep their value');
-          assert.equal(updated.json.evaluation_period, 60);
-          assert.deepEqual(
-            (await server.request('GET', `${base(i)}/rules/${created.rule_id}`, { token })).json,
-            updated.json,
-          );
-          const empty = await server.request('PUT', `${base(i)}/rules/${created.rule_id}`, { token, body: {} });
-          assert.equal(empty.status, 400, empty.text);
-          assert.match(empty.json.error_msg, /at least one field/);
+            const shown = await server.request('GET', `${base(i)}/rules/${created.rule_id}`, { token });
+            assert.equal(shown.status, 200, shown.text);
+            assert.deepEqual(shown.json, created);
+            const viaDefault = await server.request(
+              'GET',
+              `/v1/${project}/instances/default/alarms/rules/${created.rule_id}`,
+              { token },
+            );
+            assert.deepEqual(viaDefault.json, created);
+            assert.equal(
+              (await server.request('GET', `${base(inst.burst)}/rules/${created.rule_id}`, { token })).status,
+              404,
+              'a rule is found through its own instance only',
+            );
+            assert.equal((await server.request('GET', `${base(i)}/rules/${MISSING_ID}`, { token })).status, 404);
 
-          assert.equal((await server.request('DELETE', `${base(i)}/rules/${created.rule_id}`, { token })).status, 204);
-          assert.equal((await server.request('DELETE', `${base(i)}/rules/${created.rule_id}`, { token })).status, 404);
-          assert.equal((await server.request('GET', `${base(i)}/rules/${created.rule_id}`, { token })).status, 404);
-          assert.equal((await server.request('GET', `${base(i)}/rules`, { token })).json.total, 3);
-          // Changes that took effect are in the audit trail (the refused rename and the empty update are not).
-          const audit = await server.request('GET', `/v1/${project}/instances/${i}/audit-events`, {
-            token,
-            query: { result: 'success' },
-          });
-          const actions = audit.json.audit_events
-            .filter((e: { resource: string }) => e.resource.includes(created.rule_id))
-            .map((e: { action: string; principal: string }) => `${e.action} by ${e.principal}`);
-          assert.deepEqual(actions, [
-            'DELETE_ALARM_RULE by admin',
-            'UPDATE_ALARM_RULE by admin',
-            'CREATE_ALARM_RULE by admin',
-          ]);
-        });
+            for (const n of ['b_denied', 'c_jobs', 'd_quota']) {
+              await createRule(
+                i,
+                rule({
+                  rule_name: n,
+                  metric:
+                    n === 'b_denied' ? 'DENIED_REQUEST_RATE' : n === 'c_jobs' ? 'JOB_FAILURES' : 'QUOTA_USAGE_RATIO',
+                  enabled: n !== 'c_jobs',
+                  threshold: 1000,
+                }),
+              );
+            }
+            const page1 = await server.request('GET', `${base(i)}/rules`, { token, query: { limit: 2 } });
+            assert.equal(page1.status, 200, page1.text);
+            assert.equal(page1.json.total, 4);
+            assert.deepEqual(
+              page1.json.rules.map((r: { rule_name: string }) => r.rule_name),
+              ['b_denied', 'c_jobs'],
+            );
+            const page2 = await server.request('GET', `${base(i)}/rules`, { token, query: { limit: 2, offset: 2 } });
+            assert.deepEqual(
+              page2.json.rules.map((r: { rule_name: string }) => r.rule_name),
+              ['d_quota', 'rate_hot'],
+            );
+            const disabled = await server.request('GET', `${base(i)}/rules`, { token, query: { enabled: false } });
+            assert.deepEqual([disabled.json.total, disabled.json.rules[0].rule_name], [1, 'c_jobs']);
+            const byMetric = await server.request('GET', `${base(i)}/rules`, {
+              token,
+              query: { metric: 'REQUEST_RATE_RATIO' },
+            });
+            assert.deepEqual(
+              byMetric.json.rules.map((r: { rule_id: string }) => r.rule_id),
+              [created.rule_id],
+            );
+
+            const renamedAway = await server.request('PUT', `${base(i)}/rules/${created.rule_id}`, {
+              token,
+              body: { rule_name: 'D_QUOTA' },
+            });
+            assert.equal(renamedAway.status, 409, renamedAway.text);
+            const updated = await server.request('PUT', `${base(i)}/rules/${created.rule_id}`, {
+              token,
+              body: { threshold: 0.9, webhook_url: null, rule_name: 'rate_warm' },
+            });
+            assert.equal(updated.status, 200, updated.text);
+            assert.equal(updated.json.threshold, 0.9);
+            assert.equal(updated.json.rule_name, 'rate_warm');
+            assert.equal(updated.json.webhook_url, undefined, 'null removes the webhook');
+            assert.equal(updated.json.description, 'too busy', 'fields not given keep their value');
+            assert.equal(updated.json.evaluation_period, 60);
+            assert.deepEqual(
+              (await server.request('GET', `${base(i)}/rules/${created.rule_id}`, { token })).json,
+              updated.json,
+            );
+            const empty = await server.request('PUT', `${base(i)}/rules/${created.rule_id}`, { token, body: {} });
+            assert.equal(empty.status, 400, empty.text);
+            assert.match(empty.json.error_msg, /at least one field/);
+
+            assert.equal(
+              (await server.request('DELETE', `${base(i)}/rules/${created.rule_id}`, { token })).status,
+              204,
+            );
+            assert.equal(
+              (await server.request('DELETE', `${base(i)}/rules/${created.rule_id}`, { token })).status,
+              404,
+            );
+            assert.equal((await server.request('GET', `${base(i)}/rules/${created.rule_id}`, { token })).status, 404);
+            assert.equal((await server.request('GET', `${base(i)}/rules`, { token })).json.total, 3);
+            // Changes that took effect are in the audit trail (the refused rename and the empty update are not).
+            const audit = await server.request('GET', `/v1/${project}/instances/${i}/audit-events`, {
+              token,
+              query: { result: 'success' },
+            });
+            const actions = audit.json.audit_events
+              .filter((e: { resource: string }) => e.resource.includes(created.rule_id))
+              .map((e: { action: string; principal: string }) => `${e.action} by ${e.principal}`);
+            assert.deepEqual(actions, [
+              'DELETE_ALARM_RULE by admin',
+              'UPDATE_ALARM_RULE by admin',
+              'CREATE_ALARM_RULE by admin',
+            ]);
+          },
+        );
 
         test('bad input gets 400 naming what is wrong, and creates nothing', async () => {
           const i = inst.valid;
@@ -376,239 +386,266 @@ describe('alarms', { concurrency: true }, async () => {
           await createRule(i, rule({ rule_name: 'one_more', enabled: false }));
         });
 
-        test('REQUEST_RATE_RATIO: a burst over the QPS limit opens a record, the webhook hears of it, and it resolves when traffic stops', async () => {
-          const i = inst.burst;
-          const hot = await createRule(i, {
-            rule_name: 'hot',
-            metric: 'REQUEST_RATE_RATIO',
-            comparison_operator: '>=',
-            threshold: 0.5,
-            evaluation_period: 3,
-            webhook_url: ok.url,
-          });
-          const never = await createRule(i, {
-            rule_name: 'never',
-            metric: 'REQUEST_RATE_RATIO',
-            comparison_operator: '>',
-            threshold: 50,
-            evaluation_period: 3,
-          });
-          await sleep(1300);
-          assert.deepEqual(await recordsOf(i, hot.rule_id), [], 'no traffic, no alarm');
+        test(
+          'REQUEST_RATE_RATIO: a burst over the QPS limit opens a record, ' +
+            'the webhook hears of it, and it resolves when traffic stops',
+          async () => {
+            const i = inst.burst;
+            const hot = await createRule(i, {
+              rule_name: 'hot',
+              metric: 'REQUEST_RATE_RATIO',
+              comparison_operator: '>=',
+              threshold: 0.5,
+              evaluation_period: 3,
+              webhook_url: ok.url,
+            });
+            const never = await createRule(i, {
+              rule_name: 'never',
+              metric: 'REQUEST_RATE_RATIO',
+              comparison_operator: '>',
+              threshold: 50,
+              evaluation_period: 3,
+            });
+            await sleep(1300);
+            assert.deepEqual(await recordsOf(i, hot.rule_id), [], 'no traffic, no alarm');
 
-          // 60 requests at once to a rate-limited LakeCat route: the limit is 10/s, so most are refused, and all count.
-          const burst = await Promise.all(
-            Array.from({ length: 60 }, () =>
-              server.request('GET', `/v1/${project}/instances/${i}/catalogs`, { token }),
-            ),
-          );
-          const statuses = burst.map((r) => r.status);
-          assert.ok(
-            statuses.includes(429) && statuses.includes(200),
-            `expected both 200 and 429: ${statuses.join(',')}`,
-          );
+            // 60 requests at once to a rate-limited LakeCat route: the limit is 10/s, so most are refused, and all
+            // count.
+            const burst = await Promise.all(
+              Array.from({ length: 60 }, () =>
+                server.request('GET', `/v1/${project}/instances/${i}/catalogs`, { token }),
+              ),
+            );
+            const statuses = burst.map((r) => r.status);
+            assert.ok(
+              statuses.includes(429) && statuses.includes(200),
+              `expected both 200 and 429: ${statuses.join(',')}`,
+            );
 
-          const opened = await firstRecord(i, hot.rule_id, 5000);
-          assert.equal(opened.status, 'OPEN');
-          assert.equal(opened.metric, 'REQUEST_RATE_RATIO');
-          // 60 requests over a 3 s window at 10 req/s = 2.0 (less if the burst straddled two samples).
-          assert.ok(opened.value >= 0.5 && opened.value <= 2.2, `value ${opened.value}`);
-          const call = await waitFor('the webhook call', async () =>
-            ok.calls.find((c) => c.body.record.rule_id === hot.rule_id),
-          );
-          assert.equal(call.headers['content-type'], 'application/json');
-          assert.equal(call.headers['x-lakeform-event'], 'ALARM_OPENED');
-          assert.equal(call.headers['x-lakeform-delivery'], opened.record_id);
-          assert.equal(call.body.event, 'ALARM_OPENED');
-          assert.equal(call.body.project_id, project);
-          assert.equal(call.body.instance_id, i);
-          assert.equal(call.body.record.notification_status, 'PENDING');
-          assert.deepEqual(
-            omit(call.body.record, 'notification_status'),
-            omit(opened, 'notification_status', 'notification_time'),
-          );
-          const sent = await waitFor('notification SENT', async () => {
-            const r = (await recordsOf(i, hot.rule_id))[0];
-            return r?.notification_status === 'SENT' && r;
-          });
-          assert.equal(sent.notification_error, undefined);
-          assert.deepEqual(await recordsOf(i, never.rule_id), [], 'a ratio of 50 was never reached');
-
-          // Reading alarms is not counted against the instance: this polling cannot keep the alarm open.
-          const done = await waitFor(
-            'the record to resolve',
-            async () => {
+            const opened = await firstRecord(i, hot.rule_id, 5000);
+            assert.equal(opened.status, 'OPEN');
+            assert.equal(opened.metric, 'REQUEST_RATE_RATIO');
+            // 60 requests over a 3 s window at 10 req/s = 2.0 (less if the burst straddled two samples).
+            assert.ok(opened.value >= 0.5 && opened.value <= 2.2, `value ${opened.value}`);
+            const call = await waitFor('the webhook call', async () =>
+              ok.calls.find((c) => c.body.record.rule_id === hot.rule_id),
+            );
+            assert.equal(call.headers['content-type'], 'application/json');
+            assert.equal(call.headers['x-lakeform-event'], 'ALARM_OPENED');
+            assert.equal(call.headers['x-lakeform-delivery'], opened.record_id);
+            assert.equal(call.body.event, 'ALARM_OPENED');
+            assert.equal(call.body.project_id, project);
+            assert.equal(call.body.instance_id, i);
+            assert.equal(call.body.record.notification_status, 'PENDING');
+            assert.deepEqual(
+              omit(call.body.record, 'notification_status'),
+              omit(opened, 'notification_status', 'notification_time'),
+            );
+            const sent = await waitFor('notification SENT', async () => {
               const r = (await recordsOf(i, hot.rule_id))[0];
-              return r?.status === 'RESOLVED' && r;
-            },
-            7000,
-          );
-          assert.equal(done.resolve_reason, 'CONDITION_CLEARED');
-          assert.ok(done.resolve_time > done.open_time);
-          await sleep(1200);
-          assert.equal((await recordsOf(i, hot.rule_id)).length, 1, 'resolved, and not opened again');
-          assert.equal(
-            ok.calls.filter((c) => c.body.record.rule_id === hot.rule_id).length,
-            1,
-            'one notification per record',
-          );
-        });
+              return r?.notification_status === 'SENT' && r;
+            });
+            assert.equal(sent.notification_error, undefined);
+            assert.deepEqual(await recordsOf(i, never.rule_id), [], 'a ratio of 50 was never reached');
 
-        test('DENIED_REQUEST_RATE: refusals of a non-administrator open a record; acknowledged, it stays the one record until the condition clears', async () => {
-          const i = inst.denied;
-          const denied = await createRule(i, {
-            rule_name: 'denials',
-            metric: 'DENIED_REQUEST_RATE',
-            comparison_operator: '>=',
-            threshold: 20,
-            evaluation_period: 8,
-          });
-          const flood = await createRule(i, {
-            rule_name: 'denial_flood',
-            metric: 'DENIED_REQUEST_RATE',
-            comparison_operator: '>=',
-            threshold: 1000,
-            evaluation_period: 8,
-          });
-          await sleep(1300);
-          assert.deepEqual(await recordsOf(i, denied.rule_id), [], 'nothing refused yet');
+            // Reading alarms is not counted against the instance: this polling cannot keep the alarm open.
+            const done = await waitFor(
+              'the record to resolve',
+              async () => {
+                const r = (await recordsOf(i, hot.rule_id))[0];
+                return r?.status === 'RESOLVED' && r;
+              },
+              7000,
+            );
+            assert.equal(done.resolve_reason, 'CONDITION_CLEARED');
+            assert.ok(done.resolve_time > done.open_time);
+            await sleep(1200);
+            assert.equal((await recordsOf(i, hot.rule_id)).length, 1, 'resolved, and not opened again');
+            assert.equal(
+              ok.calls.filter((c) => c.body.record.rule_id === hot.rule_id).length,
+              1,
+              'one notification per record',
+            );
+          },
+        );
 
-          // Every alarm operation refuses a user who is not an administrator, and changes nothing.
-          const calls: [string, string, unknown?][] = [
-            ['GET', '/rules'],
-            ['POST', '/rules', rule({ rule_name: 'sneaky' })],
-            ['GET', `/rules/${denied.rule_id}`],
-            ['PUT', `/rules/${denied.rule_id}`, { enabled: false }],
-            ['DELETE', `/rules/${denied.rule_id}`],
-            ['GET', '/records'],
-            ['GET', `/records/${MISSING_ID}`],
-            ['POST', `/records/${MISSING_ID}/acknowledge`, {}],
-          ];
-          for (const [method, path, body] of calls) {
-            const r = await server.request(method, `${base(i)}${path}`, { token: userToken, body });
-            assert.equal(r.status, 403, `${method} ${path}: ${r.text}`);
-            assert.match(r.json.error_msg, /administrators of the project/);
-          }
-          const still = await server.request('GET', `${base(i)}/rules/${denied.rule_id}`, { token });
-          assert.equal(still.json.enabled, true);
-          assert.equal((await server.request('GET', `${base(i)}/rules`, { token })).json.total, 2);
+        test(
+          'DENIED_REQUEST_RATE: refusals of a non-administrator open a ' +
+            'record; acknowledged, it stays the one record until the ' +
+            'condition clears',
+          async () => {
+            const i = inst.denied;
+            const denied = await createRule(i, {
+              rule_name: 'denials',
+              metric: 'DENIED_REQUEST_RATE',
+              comparison_operator: '>=',
+              threshold: 20,
+              evaluation_period: 8,
+            });
+            const flood = await createRule(i, {
+              rule_name: 'denial_flood',
+              metric: 'DENIED_REQUEST_RATE',
+              comparison_operator: '>=',
+              threshold: 1000,
+              evaluation_period: 8,
+            });
+            await sleep(1300);
+            assert.deepEqual(await recordsOf(i, denied.rule_id), [], 'nothing refused yet');
 
-          // 8 refusals in an 8 s window = 60 per minute (2, the fewest that reach 20, = 15).
-          const opened = await firstRecord(i, denied.rule_id, 4000);
-          assert.equal(opened.status, 'OPEN');
-          assert.ok(opened.value >= 20 && opened.value <= 60, `value ${opened.value}`);
-          assert.equal(opened.notification_status, 'NONE');
-          assert.deepEqual(await recordsOf(i, flood.rule_id), []);
+            // Every alarm operation refuses a user who is not an administrator, and changes nothing.
+            const calls: [string, string, unknown?][] = [
+              ['GET', '/rules'],
+              ['POST', '/rules', rule({ rule_name: 'sneaky' })],
+              ['GET', `/rules/${denied.rule_id}`],
+              ['PUT', `/rules/${denied.rule_id}`, { enabled: false }],
+              ['DELETE', `/rules/${denied.rule_id}`],
+              ['GET', '/records'],
+              ['GET', `/records/${MISSING_ID}`],
+              ['POST', `/records/${MISSING_ID}/acknowledge`, {}],
+            ];
+            for (const [method, path, body] of calls) {
+              const r = await server.request(method, `${base(i)}${path}`, { token: userToken, body });
+              assert.equal(r.status, 403, `${method} ${path}: ${r.text}`);
+              assert.match(r.json.error_msg, /administrators of the project/);
+            }
+            const still = await server.request('GET', `${base(i)}/rules/${denied.rule_id}`, { token });
+            assert.equal(still.json.enabled, true);
+            assert.equal((await server.request('GET', `${base(i)}/rules`, { token })).json.total, 2);
 
-          const ack = await server.request('POST', `${base(i)}/records/${opened.record_id}/acknowledge`, {
-            token,
-            body: { comment: 'looking into it' },
-          });
-          assert.equal(ack.status, 200, ack.text);
-          assert.equal(ack.json.status, 'ACKNOWLEDGED');
-          assert.equal(ack.json.acknowledged_by, 'admin');
-          assert.equal(ack.json.comment, 'looking into it');
-          const again = await server.request('POST', `${base(i)}/records/${opened.record_id}/acknowledge`, { token });
-          assert.equal(again.status, 200, again.text);
-          assert.deepEqual(again.json, ack.json, 'acknowledging again changes nothing');
-          const shown = await server.request('GET', `${base(i)}/records/${opened.record_id}`, { token });
-          assert.deepEqual(shown.json, ack.json);
+            // 8 refusals in an 8 s window = 60 per minute (2, the fewest that reach 20, = 15).
+            const opened = await firstRecord(i, denied.rule_id, 4000);
+            assert.equal(opened.status, 'OPEN');
+            assert.ok(opened.value >= 20 && opened.value <= 60, `value ${opened.value}`);
+            assert.equal(opened.notification_status, 'NONE');
+            assert.deepEqual(await recordsOf(i, flood.rule_id), []);
 
-          const byStatus = await server.request('GET', `${base(i)}/records`, {
-            token,
-            query: { status: 'ACKNOWLEDGED' },
-          });
-          assert.deepEqual(
-            byStatus.json.records.map((r: { record_id: string }) => r.record_id),
-            [opened.record_id],
-          );
-
-          // Passes go on while the refusals are in the window: the acknowledged record stays the only one until it resolves.
-          let passesWhileAcknowledged = 0;
-          const resolved = await waitFor(
-            'the acknowledged record to resolve',
-            async () => {
-              const rs = await recordsOf(i, denied.rule_id);
-              assert.equal(rs.length, 1, `one record while the condition holds: ${JSON.stringify(rs)}`);
-              if (rs[0]?.status === 'ACKNOWLEDGED') passesWhileAcknowledged++;
-              return rs[0]?.status === 'RESOLVED' && rs[0];
-            },
-            12_000,
-          );
-          assert.ok(passesWhileAcknowledged >= 5, `looked ${passesWhileAcknowledged} times while it was acknowledged`);
-          assert.equal(resolved.acknowledged_by, 'admin', 'who acknowledged it is kept');
-          assert.equal(resolved.resolve_reason, 'CONDITION_CLEARED');
-          const late = await server.request('POST', `${base(i)}/records/${opened.record_id}/acknowledge`, { token });
-          assert.equal(late.status, 409, late.text);
-          assert.match(late.json.error_msg, /already resolved/);
-          // The refusals are in the audit trail the metric reads; the acknowledgement too, once.
-          const audit = await server.request('GET', `/v1/${project}/instances/${i}/audit-events`, {
-            token,
-            query: { result: 'denied' },
-          });
-          assert.equal(audit.json.audit_events.filter((e: { principal: string }) => e.principal === 'olga').length, 8);
-          const acks = (
-            await server.request('GET', `/v1/${project}/instances/${i}/audit-events`, {
+            const ack = await server.request('POST', `${base(i)}/records/${opened.record_id}/acknowledge`, {
               token,
-              query: { result: 'success' },
-            })
-          ).json.audit_events.filter((e: { action: string }) => e.action === 'ACKNOWLEDGE_ALARM');
-          assert.equal(acks.length, 1);
-          assert.deepEqual(JSON.parse(acks[0].detail), { record_id: opened.record_id, comment: 'looking into it' });
-        });
+              body: { comment: 'looking into it' },
+            });
+            assert.equal(ack.status, 200, ack.text);
+            assert.equal(ack.json.status, 'ACKNOWLEDGED');
+            assert.equal(ack.json.acknowledged_by, 'admin');
+            assert.equal(ack.json.comment, 'looking into it');
+            const again = await server.request('POST', `${base(i)}/records/${opened.record_id}/acknowledge`, { token });
+            assert.equal(again.status, 200, again.text);
+            assert.deepEqual(again.json, ack.json, 'acknowledging again changes nothing');
+            const shown = await server.request('GET', `${base(i)}/records/${opened.record_id}`, { token });
+            assert.deepEqual(shown.json, ack.json);
 
-        test('opening is one conditional insert: concurrent opens for one rule open one record; a changed rule opens none', async () => {
-          // Never true (no evaluator opens it), on an instance in the recycle bin (no evaluator resolves it): only this test opens and resolves.
-          const i = inst.race;
-          const r = await createRule(
-            i,
-            rule({ rule_name: 'race', metric: 'JOB_FAILURES', comparison_operator: '>', threshold: 0 }),
-          );
-          assert.equal(
-            (
-              await server.request('DELETE', `/v1/${project}/instances/${i}`, {
+            const byStatus = await server.request('GET', `${base(i)}/records`, {
+              token,
+              query: { status: 'ACKNOWLEDGED' },
+            });
+            assert.deepEqual(
+              byStatus.json.records.map((r: { record_id: string }) => r.record_id),
+              [opened.record_id],
+            );
+
+            // Passes go on while the refusals are in the window: the acknowledged record stays the only one until it
+            // resolves.
+            let passesWhileAcknowledged = 0;
+            const resolved = await waitFor(
+              'the acknowledged record to resolve',
+              async () => {
+                const rs = await recordsOf(i, denied.rule_id);
+                assert.equal(rs.length, 1, `one record while the condition holds: ${JSON.stringify(rs)}`);
+                if (rs[0]?.status === 'ACKNOWLEDGED') passesWhileAcknowledged++;
+                return rs[0]?.status === 'RESOLVED' && rs[0];
+              },
+              12_000,
+            );
+            assert.ok(
+              passesWhileAcknowledged >= 5,
+              `looked ${passesWhileAcknowledged} times while it was acknowledged`,
+            );
+            assert.equal(resolved.acknowledged_by, 'admin', 'who acknowledged it is kept');
+            assert.equal(resolved.resolve_reason, 'CONDITION_CLEARED');
+            const late = await server.request('POST', `${base(i)}/records/${opened.record_id}/acknowledge`, { token });
+            assert.equal(late.status, 409, late.text);
+            assert.match(late.json.error_msg, /already resolved/);
+            // The refusals are in the audit trail the metric reads; the acknowledgement too, once.
+            const audit = await server.request('GET', `/v1/${project}/instances/${i}/audit-events`, {
+              token,
+              query: { result: 'denied' },
+            });
+            assert.equal(
+              audit.json.audit_events.filter((e: { principal: string }) => e.principal === 'olga').length,
+              8,
+            );
+            const acks = (
+              await server.request('GET', `/v1/${project}/instances/${i}/audit-events`, {
                 token,
-                query: { to_recycle_bin: true },
+                query: { result: 'success' },
               })
-            ).status,
-            202,
-          );
-          const store = openStore(server.databaseUrl);
-          try {
-            await Promise.all(Array.from({ length: 10 }, () => sql`SELECT 1`.execute(store.db))); // every pooled connection open: the attempts run at once
-            const row = await findRule(store.db, project, i, r.rule_id);
-            assert.ok(row);
-            const attempt = (n: number, version = row.version) =>
-              openRecord(store.db, {
-                id: `${'f'.repeat(30)}${String(n).padStart(2, '0')}`,
-                ruleId: r.rule_id,
-                ruleVersion: version,
-                value: 1,
-                openedAt: new Date().toISOString(),
-                notificationStatus: 'NONE',
-              });
-            const unresolved = async () =>
+            ).json.audit_events.filter((e: { action: string }) => e.action === 'ACKNOWLEDGE_ALARM');
+            assert.equal(acks.length, 1);
+            assert.deepEqual(JSON.parse(acks[0].detail), { record_id: opened.record_id, comment: 'looking into it' });
+          },
+        );
+
+        test(
+          'opening is one conditional insert: concurrent opens for one ' +
+            'rule open one record; a changed rule opens none',
+          async () => {
+            // Never true (no evaluator opens it), on an instance in the recycle bin (no evaluator resolves it): only
+            // this
+            // test opens and resolves.
+            const i = inst.race;
+            const r = await createRule(
+              i,
+              rule({ rule_name: 'race', metric: 'JOB_FAILURES', comparison_operator: '>', threshold: 0 }),
+            );
+            assert.equal(
               (
-                await store.db
-                  .selectFrom('alarm_records')
-                  .select('id')
-                  .where('rule_id', '=', r.rule_id)
-                  .where('status', '<>', 'RESOLVED')
-                  .execute()
-              ).length;
-            const wins = await Promise.all(Array.from({ length: 10 }, (_, n) => attempt(n)));
-            assert.equal(wins.filter(Boolean).length, 1, `opened: ${wins.join(',')}`);
-            assert.equal(await unresolved(), 1);
-            assert.equal(await attempt(20), false, 'one is open already');
-            assert.equal(await resolveOfRule(store.db, r.rule_id, new Date().toISOString(), 'CONDITION_CLEARED'), true);
-            assert.equal(await attempt(21, row.version + 1), false, 'a stale rule version opens nothing');
-            assert.equal(await unresolved(), 0);
-            assert.equal(await attempt(22), true, 'once resolved, the next may open');
-            assert.equal(await unresolved(), 1);
-          } finally {
-            await store.close();
-          }
-        });
+                await server.request('DELETE', `/v1/${project}/instances/${i}`, {
+                  token,
+                  query: { to_recycle_bin: true },
+                })
+              ).status,
+              202,
+            );
+            const store = openStore(server.databaseUrl);
+            try {
+              // every pooled connection open: the attempts run at once
+              await Promise.all(Array.from({ length: 10 }, () => sql`SELECT 1`.execute(store.db)));
+              const row = await findRule(store.db, project, i, r.rule_id);
+              assert.ok(row);
+              const attempt = (n: number, version = row.version) =>
+                openRecord(store.db, {
+                  id: `${'f'.repeat(30)}${String(n).padStart(2, '0')}`,
+                  ruleId: r.rule_id,
+                  ruleVersion: version,
+                  value: 1,
+                  openedAt: new Date().toISOString(),
+                  notificationStatus: 'NONE',
+                });
+              const unresolved = async () =>
+                (
+                  await store.db
+                    .selectFrom('alarm_records')
+                    .select('id')
+                    .where('rule_id', '=', r.rule_id)
+                    .where('status', '<>', 'RESOLVED')
+                    .execute()
+                ).length;
+              const wins = await Promise.all(Array.from({ length: 10 }, (_, n) => attempt(n)));
+              assert.equal(wins.filter(Boolean).length, 1, `opened: ${wins.join(',')}`);
+              assert.equal(await unresolved(), 1);
+              assert.equal(await attempt(20), false, 'one is open already');
+              assert.equal(
+                await resolveOfRule(store.db, r.rule_id, new Date().toISOString(), 'CONDITION_CLEARED'),
+                true,
+              );
+              assert.equal(await attempt(21, row.version + 1), false, 'a stale rule version opens nothing');
+              assert.equal(await unresolved(), 0);
+              assert.equal(await attempt(22), true, 'once resolved, the next may open');
+              assert.equal(await unresolved(), 1);
+            } finally {
+              await store.close();
+            }
+          },
+        );
 
         test('webhook failures are stored on the record, and a slow webhook never holds up the evaluator', async () => {
           const i = inst.notify;
@@ -664,11 +701,13 @@ describe('alarms', { concurrency: true }, async () => {
             took(hang) >= 990 && took(hang) < 3000,
             `the timeout ended the hanging call after ${took(hang)} ms`,
           );
-          // Rules are evaluated in name order: had the pass waited on a_hang's webhook, the others would have been sent after its
+          // Rules are evaluated in name order: had the pass waited on a_hang's webhook, the others would have been sent
+          // after its
           // timeout ended. An order, not a number of milliseconds, so a loaded machine cannot fail it.
           assert.ok(
             took(error) < took(hang) && took(refused) < took(hang),
-            `the others were sent after ${took(error)} and ${took(refused)} ms, the hanging one ended after ${took(hang)} ms`,
+            `the others were sent after ${took(error)} and ${took(refused)} ` +
+              `ms, the hanging one ended after ${took(hang)} ms`,
           );
           assert.equal(hanging.calls.length, 1, 'one attempt, no retries');
           assert.equal(failing.calls.length, 1, 'one attempt, no retries');
@@ -679,99 +718,109 @@ describe('alarms', { concurrency: true }, async () => {
           );
         });
 
-        test('changing the condition, disabling or deleting a rule resolves its open record; records stay, newest first, paged', async () => {
-          const i = inst.life;
-          const a = await createRule(i, rule({ rule_name: 'life_a' }));
-          const b = await createRule(i, rule({ rule_name: 'life_b' }));
-          const c = await createRule(i, rule({ rule_name: 'life_c' }));
-          const [ra, rb, rc] = await Promise.all([
-            firstRecord(i, a.rule_id),
-            firstRecord(i, b.rule_id),
-            firstRecord(i, c.rule_id),
-          ]);
+        test(
+          'changing the condition, disabling or deleting a rule resolves ' +
+            'its open record; records stay, newest first, paged',
+          async () => {
+            const i = inst.life;
+            const a = await createRule(i, rule({ rule_name: 'life_a' }));
+            const b = await createRule(i, rule({ rule_name: 'life_b' }));
+            const c = await createRule(i, rule({ rule_name: 'life_c' }));
+            const [ra, rb, rc] = await Promise.all([
+              firstRecord(i, a.rule_id),
+              firstRecord(i, b.rule_id),
+              firstRecord(i, c.rule_id),
+            ]);
 
-          assert.equal(
-            (
-              await server.request('PUT', `${base(i)}/rules/${a.rule_id}`, {
-                token,
-                body: { description: 'only words' },
-              })
-            ).status,
-            200,
-          );
-          assert.equal(
-            (await recordsOf(i, a.rule_id))[0]?.status,
-            'OPEN',
-            'a description does not change the condition',
-          );
-          assert.equal(
-            (await server.request('PUT', `${base(i)}/rules/${a.rule_id}`, { token, body: { threshold: 0.02 } })).status,
-            200,
-          );
-          assert.equal(
-            (await server.request('PUT', `${base(i)}/rules/${b.rule_id}`, { token, body: { enabled: false } })).status,
-            200,
-          );
-          assert.equal((await server.request('DELETE', `${base(i)}/rules/${c.rule_id}`, { token })).status, 204);
-          const after = async (id: string) => (await server.request('GET', `${base(i)}/records/${id}`, { token })).json;
-          assert.deepEqual(
-            [(await after(ra.record_id)).status, (await after(ra.record_id)).resolve_reason],
-            ['RESOLVED', 'RULE_CHANGED'],
-          );
-          assert.deepEqual(
-            [(await after(rb.record_id)).status, (await after(rb.record_id)).resolve_reason],
-            ['RESOLVED', 'RULE_DISABLED'],
-          );
-          const gone = await after(rc.record_id);
-          assert.deepEqual([gone.status, gone.resolve_reason, gone.rule_name], ['RESOLVED', 'RULE_DELETED', 'life_c']);
-          await sleep(1300);
-          assert.equal((await recordsOf(i, a.rule_id)).length, 1, '0.01 >= 0.02 does not hold: nothing new opened');
-          assert.equal((await recordsOf(i, b.rule_id)).length, 1, 'a disabled rule is not evaluated');
+            assert.equal(
+              (
+                await server.request('PUT', `${base(i)}/rules/${a.rule_id}`, {
+                  token,
+                  body: { description: 'only words' },
+                })
+              ).status,
+              200,
+            );
+            assert.equal(
+              (await recordsOf(i, a.rule_id))[0]?.status,
+              'OPEN',
+              'a description does not change the condition',
+            );
+            assert.equal(
+              (await server.request('PUT', `${base(i)}/rules/${a.rule_id}`, { token, body: { threshold: 0.02 } }))
+                .status,
+              200,
+            );
+            assert.equal(
+              (await server.request('PUT', `${base(i)}/rules/${b.rule_id}`, { token, body: { enabled: false } }))
+                .status,
+              200,
+            );
+            assert.equal((await server.request('DELETE', `${base(i)}/rules/${c.rule_id}`, { token })).status, 204);
+            const after = async (id: string) =>
+              (await server.request('GET', `${base(i)}/records/${id}`, { token })).json;
+            assert.deepEqual(
+              [(await after(ra.record_id)).status, (await after(ra.record_id)).resolve_reason],
+              ['RESOLVED', 'RULE_CHANGED'],
+            );
+            assert.deepEqual(
+              [(await after(rb.record_id)).status, (await after(rb.record_id)).resolve_reason],
+              ['RESOLVED', 'RULE_DISABLED'],
+            );
+            const gone = await after(rc.record_id);
+            assert.deepEqual(
+              [gone.status, gone.resolve_reason, gone.rule_name],
+              ['RESOLVED', 'RULE_DELETED', 'life_c'],
+            );
+            await sleep(1300);
+            assert.equal((await recordsOf(i, a.rule_id)).length, 1, '0.01 >= 0.02 does not hold: nothing new opened');
+            assert.equal((await recordsOf(i, b.rule_id)).length, 1, 'a disabled rule is not evaluated');
 
-          // Back to a condition that holds: a second record opens; the first keeps its snapshot of the rule.
-          assert.equal(
-            (await server.request('PUT', `${base(i)}/rules/${a.rule_id}`, { token, body: { threshold: 0.005 } }))
-              .status,
-            200,
-          );
-          const second = await waitFor('a second record', async () => {
-            const rs = await recordsOf(i, a.rule_id);
-            return rs.length === 2 && rs;
-          });
-          assert.deepEqual(
-            second.map((r) => [r.status, r.threshold]),
-            [
-              ['OPEN', 0.005],
-              ['RESOLVED', 0.01],
-            ],
-          );
-          const open = await server.request('GET', `${base(i)}/records`, { token, query: { status: 'OPEN' } });
-          assert.deepEqual(
-            open.json.records.map((r: { record_id: string }) => r.record_id),
-            [second[0]?.record_id],
-          );
+            // Back to a condition that holds: a second record opens; the first keeps its snapshot of the rule.
+            assert.equal(
+              (await server.request('PUT', `${base(i)}/rules/${a.rule_id}`, { token, body: { threshold: 0.005 } }))
+                .status,
+              200,
+            );
+            const second = await waitFor('a second record', async () => {
+              const rs = await recordsOf(i, a.rule_id);
+              return rs.length === 2 && rs;
+            });
+            assert.deepEqual(
+              second.map((r) => [r.status, r.threshold]),
+              [
+                ['OPEN', 0.005],
+                ['RESOLVED', 0.01],
+              ],
+            );
+            const open = await server.request('GET', `${base(i)}/records`, { token, query: { status: 'OPEN' } });
+            assert.deepEqual(
+              open.json.records.map((r: { record_id: string }) => r.record_id),
+              [second[0]?.record_id],
+            );
 
-          const all = (await server.request('GET', `${base(i)}/records`, { token })).json.records as {
-            record_id: string;
-            open_time: string;
-          }[];
-          assert.equal(all.length, 4);
-          const times = all.map((r) => r.open_time);
-          assert.deepEqual(times, [...times].sort().reverse(), 'newest first');
-          const seen: string[] = [];
-          let marker: string | undefined;
-          do {
-            const page = await server.request('GET', `${base(i)}/records`, { token, query: { limit: 3, marker } });
-            assert.equal(page.status, 200, page.text);
-            assert.equal(page.json.page_info.current_count, page.json.records.length);
-            seen.push(...page.json.records.map((r: { record_id: string }) => r.record_id));
-            marker = page.json.page_info.next_marker;
-          } while (marker);
-          assert.deepEqual(
-            seen,
-            all.map((r) => r.record_id),
-          );
-        });
+            const all = (await server.request('GET', `${base(i)}/records`, { token })).json.records as {
+              record_id: string;
+              open_time: string;
+            }[];
+            assert.equal(all.length, 4);
+            const times = all.map((r) => r.open_time);
+            assert.deepEqual(times, [...times].sort().reverse(), 'newest first');
+            const seen: string[] = [];
+            let marker: string | undefined;
+            do {
+              const page = await server.request('GET', `${base(i)}/records`, { token, query: { limit: 3, marker } });
+              assert.equal(page.status, 200, page.text);
+              assert.equal(page.json.page_info.current_count, page.json.records.length);
+              seen.push(...page.json.records.map((r: { record_id: string }) => r.record_id));
+              marker = page.json.page_info.next_marker;
+            } while (marker);
+            assert.deepEqual(
+              seen,
+              all.map((r) => r.record_id),
+            );
+          },
+        );
         test('two replicas on one store open one record per rule between them, and notify once', async () => {
           // A store of their own: the other tests' records are opened by one evaluator only.
           const a = await startServer(backend, { env: ENV, process: true });

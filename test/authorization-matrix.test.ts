@@ -1,7 +1,8 @@
 // Enforcement, generated from the operation table and the declarations of its actions: every
 // read (GET) of the LakeCat object tree, each declared to need its object shown (or its
 // container, for a listing), is called by users who reach a table and a function directly,
-// through an IAM group and through a role. Before the grant each is denied (404, or a list of catalogs without them), with
+// through an IAM group and through a role. Before the grant each is denied (404, or a list of catalogs without them),
+// with
 // it each succeeds and sees them, after the revoke each is denied again; check-permission
 // answers the same at every step.
 
@@ -16,7 +17,10 @@ import { backends, createRunningInstance, startServer, type TestServer } from '.
 const lakecatGets = allOperations({} as AppServices).filter(
   (op) => op.method === 'GET' && op.path.startsWith('/v1/{project_id}/instances/{instance_id}/catalogs'),
 );
-/** Reads by declaration: the object must show (or its container, for a listing); the list of catalogs shows what the grants reach. */
+/**
+ * Reads by declaration: the object must show (or its container, for a listing); the list of catalogs shows what the
+ * grants reach.
+ */
 const isRead = (action: keyof typeof ACTIONS) =>
   ['see', 'within'].includes(ACTIONS[action].kind) || action === 'catalog.list';
 const reads = lakecatGets.filter((op) => isRead(op.action));
@@ -153,7 +157,8 @@ for (const backend of await backends()) {
       const r = await server.request('POST', `${base()}/policies/check-permission`, { token, body });
       assert.equal(r.status, 200, r.text);
       assert.equal(r.json[0].deciding_policies, undefined, 'the reference answer, unless an explanation is asked for');
-      // The lakeform extension: the same answer, with the policies that decided it (the grant to the user, its group or its role).
+      // The lakeform extension: the same answer, with the policies that decided it (the grant to the user, its group or
+      // its role).
       const explained = await server.request('POST', `${base()}/policies/check-permission`, {
         token,
         body,
@@ -179,25 +184,29 @@ for (const backend of await backends()) {
     }
 
     for (const how of ['direct', 'group', 'role'] as const) {
-      test(`a grant ${how === 'direct' ? 'to the user' : `through ${how === 'group' ? 'an IAM group' : 'a role'}`}: denied, then allowed on every read, then denied after the revoke`, async () => {
-        assert.equal(await readsAs(how), false, 'no grant yet');
-        assert.equal(await checkAs(how), false);
-        const grant = async (path: string, res: unknown, permissions: string[]) => {
-          const r = await server.request('POST', `${base()}/policies/${path}`, {
-            token,
-            body: { effect: true, principal_list: [principals[how]], resource: res, permissions },
-          });
-          assert.equal(r.status, 200, r.text);
-        };
-        await grant('grant', resource, ['DESCRIBE']);
-        await grant('grant', fnResource, ['EXEC']);
-        assert.equal(await readsAs(how), true, 'granted');
-        assert.equal(await checkAs(how), true);
-        await grant('revoke', resource, ['DESCRIBE']);
-        await grant('revoke', fnResource, ['EXEC']);
-        assert.equal(await readsAs(how), false, 'revoked: denied on the next request');
-        assert.equal(await checkAs(how), false);
-      });
+      test(
+        `a grant ${how === 'direct' ? 'to the user' : `through ${how === 'group' ? 'an IAM group' : 'a role'}`}: ` +
+          `denied, then allowed on every read, then denied after the revoke`,
+        async () => {
+          assert.equal(await readsAs(how), false, 'no grant yet');
+          assert.equal(await checkAs(how), false);
+          const grant = async (path: string, res: unknown, permissions: string[]) => {
+            const r = await server.request('POST', `${base()}/policies/${path}`, {
+              token,
+              body: { effect: true, principal_list: [principals[how]], resource: res, permissions },
+            });
+            assert.equal(r.status, 200, r.text);
+          };
+          await grant('grant', resource, ['DESCRIBE']);
+          await grant('grant', fnResource, ['EXEC']);
+          assert.equal(await readsAs(how), true, 'granted');
+          assert.equal(await checkAs(how), true);
+          await grant('revoke', resource, ['DESCRIBE']);
+          await grant('revoke', fnResource, ['EXEC']);
+          assert.equal(await readsAs(how), false, 'revoked: denied on the next request');
+          assert.equal(await checkAs(how), false);
+        },
+      );
     }
   });
 }

@@ -46,7 +46,10 @@ const LEVEL = {
   dataset: 'DATABASE',
 } as const;
 
-/** What the declaration says opens an operation: its privilege on its object, or (a read) DESCRIBE on the table it shows. */
+/**
+ * What the declaration says opens an operation: its privilege on its object, or (a read) DESCRIBE on the table it
+ * shows.
+ */
 function needs(d: Requirement): Pick<WriteCase, 'privilege' | 'on' | 'reads'> {
   if (d.kind === 'privilege') return { privilege: d.privileges[0], on: LEVEL[d.object] };
   if (d.kind === 'create') return { privilege: d.privilege, on: LEVEL[d.object] };
@@ -143,7 +146,10 @@ const CASES: Record<string, WriteCase> = Object.fromEntries(
     .map((op) => [op.name, { ...REQUESTS[op.name], ...needs(ACTIONS[op.action]) }]),
 );
 
-/** The instance's operations declared for administrators only; a valid request each (so the refusal is authorization, not validation). */
+/**
+ * The instance's operations declared for administrators only; a valid request each (so the refusal is authorization,
+ * not validation).
+ */
 const adminOnly = table.filter(
   (op) => ACTIONS[op.action].kind === 'admin' && op.path.includes('/instances/{instance_id}'),
 );
@@ -244,7 +250,10 @@ for (const backend of await backends()) {
       for (const op of lakecatWrites) assert.equal(CASES[op.name]?.privilege === '', adminOnly.includes(op), op.name);
     });
 
-    /** Catalog `c`, database `d`, partitioned managed table `t` (partition a, statistics on id, primary key k), function `f` and dataset `s`; what exists already stays. */
+    /**
+     * Catalog `c`, database `d`, partitioned managed table `t` (partition a, statistics on id, primary key k), function
+     * `f` and dataset `s`; what exists already stays.
+     */
     /** Drops the fixture's table or database into the recycle bin, and makes the fixture again. */
     async function intoTheBin(kind: 'table' | 'database', c: string) {
       const d = `${base()}/catalogs/${c}/databases`;
@@ -400,36 +409,42 @@ for (const backend of await backends()) {
 
     const hows = ['direct', 'group', 'role'] as const;
     for (const [index, how] of hows.entries()) {
-      test(`every write, granted ${how === 'direct' ? 'to the user' : `through ${how === 'group' ? 'an IAM group' : 'a role'}`}: refused, then allowed by exactly its privilege, then refused after the revoke`, async () => {
-        let n = 0;
-        for (const op of lakecatWrites) {
-          const k = CASES[op.name] as WriteCase;
-          if (!k.privilege) continue;
-          const c = `w${index}_${n++}`;
-          await fixture(c, k.bare === true);
-          if (k.binned) await intoTheBin(k.binned, c);
-          await assertRefused(how, op, c, 'with no grant');
-          assert.equal(await checkAs(how, k, c), false, `${op.name}: check-permission before the grant`);
-          const policy = {
-            effect: true,
-            principal_list: [principals[how]],
-            resource: resourceOf(k.on, c),
-            permissions: [k.privilege],
-          };
-          await ok('POST', `${base()}/policies/grant`, policy);
-          assert.equal(await checkAs(how, k, c), true, `${op.name}: check-permission with the grant`);
-          const r = await callAs(how, op, c);
-          assert.ok(
-            r.status < 300,
-            `${op.name} as ${how} with ${k.privilege} on the ${k.on.toLowerCase()}: ${r.status} ${r.text}`,
-          );
-          if (k.reads) assert.match(r.text, /"(t|id|a)"/, `${op.name}: the granted read shows the object`);
-          await ok('POST', `${base()}/policies/revoke`, policy);
-          assert.equal(await checkAs(how, k, c), false, `${op.name}: check-permission after the revoke`);
-          if (k.destroys) await fixture(c, k.bare === true);
-          await assertRefused(how, op, c, 'after the revoke');
-        }
-      });
+      test(
+        `every write, granted ` +
+          `${how === 'direct' ? 'to the user' : `through ${how === 'group' ? 'an IAM group' : 'a role'}`}: ` +
+          `refused, then allowed by exactly its privilege, then refused ` +
+          `after the revoke`,
+        async () => {
+          let n = 0;
+          for (const op of lakecatWrites) {
+            const k = CASES[op.name] as WriteCase;
+            if (!k.privilege) continue;
+            const c = `w${index}_${n++}`;
+            await fixture(c, k.bare === true);
+            if (k.binned) await intoTheBin(k.binned, c);
+            await assertRefused(how, op, c, 'with no grant');
+            assert.equal(await checkAs(how, k, c), false, `${op.name}: check-permission before the grant`);
+            const policy = {
+              effect: true,
+              principal_list: [principals[how]],
+              resource: resourceOf(k.on, c),
+              permissions: [k.privilege],
+            };
+            await ok('POST', `${base()}/policies/grant`, policy);
+            assert.equal(await checkAs(how, k, c), true, `${op.name}: check-permission with the grant`);
+            const r = await callAs(how, op, c);
+            assert.ok(
+              r.status < 300,
+              `${op.name} as ${how} with ${k.privilege} on the ${k.on.toLowerCase()}: ${r.status} ${r.text}`,
+            );
+            if (k.reads) assert.match(r.text, /"(t|id|a)"/, `${op.name}: the granted read shows the object`);
+            await ok('POST', `${base()}/policies/revoke`, policy);
+            assert.equal(await checkAs(how, k, c), false, `${op.name}: check-permission after the revoke`);
+            if (k.destroys) await fixture(c, k.bare === true);
+            await assertRefused(how, op, c, 'after the revoke');
+          }
+        },
+      );
     }
 
     // Granting with a wildcard is for administrators too, though granting as such is open to owners and grant options.
@@ -452,42 +467,47 @@ for (const backend of await backends()) {
         assert.ok(!op.body || ADMIN_REQUESTS[op.name], `${op.name} has no request in this matrix`);
     });
 
-    test('operations no grant opens refuse a user holding ALL on every catalog (directly, through a group, through a role), and an administrator may call them', async () => {
-      for (const how of hows) {
-        const everything = {
-          effect: true,
-          principal_list: [principals[how]],
-          resource: { type: 'CATALOG', catalogs: [{ name: '*' }] },
-          permissions: ['ALL'],
-        };
-        await ok('POST', `${base()}/policies/grant`, everything);
-        for (const op of refusedToAll) {
-          const k = ADMIN_REQUESTS[op.name] ?? {};
-          const r = await server.request(op.method, adminPath(op), {
-            token: tokens[how],
-            body: k.body,
-            query: k.query,
-          });
-          assert.equal(r.status, 403, `${op.name} as a holder of ALL (${how}): ${r.status} ${r.text}`);
-          assert.ok(r.json.error_code && r.json.error_msg, `${op.name}: a JSON error`);
+    test(
+      'operations no grant opens refuse a user holding ALL on every ' +
+        'catalog (directly, through a group, through a role), and an ' +
+        'administrator may call them',
+      async () => {
+        for (const how of hows) {
+          const everything = {
+            effect: true,
+            principal_list: [principals[how]],
+            resource: { type: 'CATALOG', catalogs: [{ name: '*' }] },
+            permissions: ['ALL'],
+          };
+          await ok('POST', `${base()}/policies/grant`, everything);
+          for (const op of refusedToAll) {
+            const k = ADMIN_REQUESTS[op.name] ?? {};
+            const r = await server.request(op.method, adminPath(op), {
+              token: tokens[how],
+              body: k.body,
+              query: k.query,
+            });
+            assert.equal(r.status, 403, `${op.name} as a holder of ALL (${how}): ${r.status} ${r.text}`);
+            assert.ok(r.json.error_code && r.json.error_msg, `${op.name}: a JSON error`);
+          }
+          await ok('POST', `${base()}/policies/revoke`, everything);
         }
-        await ok('POST', `${base()}/policies/revoke`, everything);
-      }
-      // The same requests from an administrator pass authorization (in an order where each finds what it needs).
-      for (const name of [
-        'CreateCatalog',
-        'BatchCheckPermission',
-        'UpdateRole',
-        'AssociatePrincipals',
-        'RevokePrincipals',
-        'AssociateRoles',
-        'RevokeRoles',
-        'BatchCancelAuthorizationInterface',
-      ]) {
-        const op = refusedToAll.find((o) => o.name === name) as { method: string; path: string };
-        const k = ADMIN_REQUESTS[name] as { body?: unknown };
-        await ok(op.method, adminPath(op), k.body);
-      }
-    });
+        // The same requests from an administrator pass authorization (in an order where each finds what it needs).
+        for (const name of [
+          'CreateCatalog',
+          'BatchCheckPermission',
+          'UpdateRole',
+          'AssociatePrincipals',
+          'RevokePrincipals',
+          'AssociateRoles',
+          'RevokeRoles',
+          'BatchCancelAuthorizationInterface',
+        ]) {
+          const op = refusedToAll.find((o) => o.name === name) as { method: string; path: string };
+          const k = ADMIN_REQUESTS[name] as { body?: unknown };
+          await ok(op.method, adminPath(op), k.body);
+        }
+      },
+    );
   });
 }

@@ -126,22 +126,26 @@ describe('the decision (pure)', () => {
     assert.equal(decide(ACTIONS['table.drop'], user('root', true), table, []).basis, 'administrator');
   });
 
-  test('a grant that shows the table without the privilege is a visible denial naming it; the granting policy decides', () => {
-    const describe = grant('TABLE', ['c', 'd', 't'], ['DESCRIBE']);
-    const denied = decide(ACTIONS['table.drop'], u, table, [describe]);
-    assert.deepEqual([denied.allowed, denied.visible, denied.missing], [false, true, 'DROP']);
-    const drop = grant('DATABASE', ['c', 'd'], ['DROP']);
-    const allowed = decide(ACTIONS['table.drop'], u, table, [describe, drop]);
-    assert.equal(allowed.allowed, true);
-    assert.deepEqual(
-      allowed.grants.map((g) => g.id),
-      [drop.id],
-    );
-    assert.deepEqual(
-      decide(ACTIONS['table.show'], u, table, [describe]).grants.map((g) => g.id),
-      [describe.id],
-    );
-  });
+  test(
+    'a grant that shows the table without the privilege is a visible ' +
+      'denial naming it; the granting policy decides',
+    () => {
+      const describe = grant('TABLE', ['c', 'd', 't'], ['DESCRIBE']);
+      const denied = decide(ACTIONS['table.drop'], u, table, [describe]);
+      assert.deepEqual([denied.allowed, denied.visible, denied.missing], [false, true, 'DROP']);
+      const drop = grant('DATABASE', ['c', 'd'], ['DROP']);
+      const allowed = decide(ACTIONS['table.drop'], u, table, [describe, drop]);
+      assert.equal(allowed.allowed, true);
+      assert.deepEqual(
+        allowed.grants.map((g) => g.id),
+        [drop.id],
+      );
+      assert.deepEqual(
+        decide(ACTIONS['table.show'], u, table, [describe]).grants.map((g) => g.id),
+        [describe.id],
+      );
+    },
+  );
 
   test('a deny overrides an allow and is the deciding grant', () => {
     const all = grant('CATALOG', ['c'], ['ALL']);
@@ -154,19 +158,23 @@ describe('the decision (pure)', () => {
     );
   });
 
-  test('creating in a database needs its privilege on the database or its catalog; CREATE_TABLE does not show the tables', () => {
-    const database: ObjectFacts = {
-      kind: 'database',
-      catalog: 'c',
-      database: 'd',
-      row: { owner: 'x', owner_type: 'USER' },
-    };
-    const create = grant('DATABASE', ['c', 'd'], ['CREATE_TABLE']);
-    assert.equal(decide(ACTIONS['table.create'], u, database, [create]).allowed, true);
-    const f = decide(ACTIONS['function.create'], u, database, [create]);
-    assert.deepEqual([f.allowed, f.visible, f.missing], [false, true, 'CREATE_FUNC']);
-    assert.equal(decide(ACTIONS['table.show'], u, table, [create]).visible, false);
-  });
+  test(
+    'creating in a database needs its privilege on the database or ' +
+      'its catalog; CREATE_TABLE does not show the tables',
+    () => {
+      const database: ObjectFacts = {
+        kind: 'database',
+        catalog: 'c',
+        database: 'd',
+        row: { owner: 'x', owner_type: 'USER' },
+      };
+      const create = grant('DATABASE', ['c', 'd'], ['CREATE_TABLE']);
+      assert.equal(decide(ACTIONS['table.create'], u, database, [create]).allowed, true);
+      const f = decide(ACTIONS['function.create'], u, database, [create]);
+      assert.deepEqual([f.allowed, f.visible, f.missing], [false, true, 'CREATE_FUNC']);
+      assert.equal(decide(ACTIONS['table.show'], u, table, [create]).visible, false);
+    },
+  );
 
   test('a catalog or database shows to whoever owns something inside it', () => {
     const catalog: ObjectFacts = { kind: 'catalog', catalog: 'c', row: { owner: 'x', owner_type: 'USER' } };

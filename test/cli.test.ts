@@ -107,49 +107,55 @@ describe('lakeform CLI', () => {
       fs.rmSync(dataDir, { recursive: true, force: true });
     }
   });
-  test('LAKEFORM_MEMORY_MB caps the V8 heap of `lakeform serve`; signals reach the server; it dies with its parent', async () => {
-    const server = await startServer({ name: 'sqlite' }, { process: true, env: { LAKEFORM_MEMORY_MB: '256' } });
-    let url = server.url;
-    try {
-      const line = server
-        .output()
-        .split('\n')
-        .find((l) => l.includes('lakeform listening on'));
-      const started = JSON.parse(line ?? '{}');
-      assert.equal(started.memory_mb, 256);
-      // Half the budget for the old generation, plus the young one; V8's default here is gigabytes.
-      assert.ok(started.heap_limit_mb >= 128 && started.heap_limit_mb <= 160, `heap limit ${started.heap_limit_mb} MB`);
-      assert.equal((await server.request('GET', '/healthz')).status, 200);
-      assert.equal(await server.stop('SIGTERM'), 0, 'SIGTERM reaches the server, which stops cleanly');
-      assert.match(server.output(), /shutting down: finishing in-flight requests/);
-
-      const killed = await startServer({ name: 'sqlite' }, { process: true, env: { LAKEFORM_MEMORY_MB: '256' } });
-      url = killed.url;
-      assert.equal((await killed.request('GET', '/healthz')).status, 200);
-      assert.equal(await killed.stop('SIGKILL'), null);
-      let gone = false;
-      for (let i = 0; i < 100 && !gone; i++) {
-        gone = await fetch(`${url}/healthz`).then(
-          () => false,
-          () => true,
+  test(
+    'LAKEFORM_MEMORY_MB caps the V8 heap of `lakeform serve`; ' + 'signals reach the server; it dies with its parent',
+    async () => {
+      const server = await startServer({ name: 'sqlite' }, { process: true, env: { LAKEFORM_MEMORY_MB: '256' } });
+      let url = server.url;
+      try {
+        const line = server
+          .output()
+          .split('\n')
+          .find((l) => l.includes('lakeform listening on'));
+        const started = JSON.parse(line ?? '{}');
+        assert.equal(started.memory_mb, 256);
+        // Half the budget for the old generation, plus the young one; V8's default here is gigabytes.
+        assert.ok(
+          started.heap_limit_mb >= 128 && started.heap_limit_mb <= 160,
+          `heap limit ${started.heap_limit_mb} MB`,
         );
-        if (!gone) await new Promise((r) => setTimeout(r, 100));
-      }
-      assert.ok(gone, 'the server went with its killed parent');
-    } finally {
-      await server.stop();
-    }
+        assert.equal((await server.request('GET', '/healthz')).status, 200);
+        assert.equal(await server.stop('SIGTERM'), 0, 'SIGTERM reaches the server, which stops cleanly');
+        assert.match(server.output(), /shutting down: finishing in-flight requests/);
 
-    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'lakeform-cli-memory-'));
-    const bad = await run(process.execPath, [CLI, 'serve'], {
-      env: { ...process.env, LAKEFORM_MEMORY_MB: '12', LAKEFORM_DATA_DIR: dataDir },
-    })
-      .then(
-        () => null,
-        (e: { code: number; stderr: string }) => e,
-      )
-      .finally(() => fs.rmSync(dataDir, { recursive: true, force: true }));
-    assert.equal(bad?.code, 1);
-    assert.match(bad?.stderr ?? '', /LAKEFORM_MEMORY_MB must be an integer between 128 and 1048576, got '12'/);
-  });
+        const killed = await startServer({ name: 'sqlite' }, { process: true, env: { LAKEFORM_MEMORY_MB: '256' } });
+        url = killed.url;
+        assert.equal((await killed.request('GET', '/healthz')).status, 200);
+        assert.equal(await killed.stop('SIGKILL'), null);
+        let gone = false;
+        for (let i = 0; i < 100 && !gone; i++) {
+          gone = await fetch(`${url}/healthz`).then(
+            () => false,
+            () => true,
+          );
+          if (!gone) await new Promise((r) => setTimeout(r, 100));
+        }
+        assert.ok(gone, 'the server went with its killed parent');
+      } finally {
+        await server.stop();
+      }
+
+      const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'lakeform-cli-memory-'));
+      const bad = await run(process.execPath, [CLI, 'serve'], {
+        env: { ...process.env, LAKEFORM_MEMORY_MB: '12', LAKEFORM_DATA_DIR: dataDir },
+      })
+        .then(
+          () => null,
+          (e: { code: number; stderr: string }) => e,
+        )
+        .finally(() => fs.rmSync(dataDir, { recursive: true, force: true }));
+      assert.equal(bad?.code, 1);
+      assert.match(bad?.stderr ?? '', /LAKEFORM_MEMORY_MB must be an integer between 128 and 1048576, got '12'/);
+    },
+  );
 });

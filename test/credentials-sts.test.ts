@@ -52,36 +52,39 @@ describe("vended credentials from the object store's STS (sqlite, S3 storage)", 
     await s3?.stop();
   });
 
-  test("AssumeRole is asked with a session policy of exactly the table's prefix, and its credential is returned", async () => {
-    const r = await server.request('POST', `/v1/${project}/instances/${instance}/credential`, {
-      token,
-      body: { table: { catalog_name: 'c', database_name: 'd', table_name: 'orders' }, duration_seconds: 1800 },
-    });
-    assert.equal(r.status, 200, r.text);
-    assert.deepEqual(
-      [r.json.access, r.json.secret, r.json.security_token],
-      ['ASIASTSVENDED1', 'vended-secret-1', 'vended-session-1'],
-    );
-    const call = sts.calls[0] as AssumeRoleCall;
-    assert.equal(call.RoleArn, 'arn:aws:iam::000000000000:role/lakeform');
-    assert.equal(call.DurationSeconds, '1800');
-    const prefix = `instances/${instance}/c/d.db/orders/`;
-    const policy = JSON.parse(call.Policy) as {
-      Statement: { Action: string[]; Resource: string[]; Condition?: Record<string, Record<string, string[]>> }[];
-    };
-    assert.deepEqual(
-      policy.Statement[0]?.Resource,
-      [`arn:aws:s3:::sts-warehouse/${prefix}*`],
-      'objects under the prefix only; the trailing / keeps orders2 out',
-    );
-    assert.deepEqual(policy.Statement[0]?.Action, ['s3:GetObject', 's3:GetObjectVersion'], 'READ grants no write');
-    assert.deepEqual(policy.Statement[1]?.Condition, { StringLike: { 's3:prefix': [`${prefix}*`] } });
-    assert.equal(
-      (call.Policy.match(/[*?]/g) ?? []).length,
-      2,
-      "no wildcard but the two the policy puts at the prefix's end",
-    );
-  });
+  test(
+    'AssumeRole is asked with a session policy of exactly the ' + "table's prefix, and its credential is returned",
+    async () => {
+      const r = await server.request('POST', `/v1/${project}/instances/${instance}/credential`, {
+        token,
+        body: { table: { catalog_name: 'c', database_name: 'd', table_name: 'orders' }, duration_seconds: 1800 },
+      });
+      assert.equal(r.status, 200, r.text);
+      assert.deepEqual(
+        [r.json.access, r.json.secret, r.json.security_token],
+        ['ASIASTSVENDED1', 'vended-secret-1', 'vended-session-1'],
+      );
+      const call = sts.calls[0] as AssumeRoleCall;
+      assert.equal(call.RoleArn, 'arn:aws:iam::000000000000:role/lakeform');
+      assert.equal(call.DurationSeconds, '1800');
+      const prefix = `instances/${instance}/c/d.db/orders/`;
+      const policy = JSON.parse(call.Policy) as {
+        Statement: { Action: string[]; Resource: string[]; Condition?: Record<string, Record<string, string[]>> }[];
+      };
+      assert.deepEqual(
+        policy.Statement[0]?.Resource,
+        [`arn:aws:s3:::sts-warehouse/${prefix}*`],
+        'objects under the prefix only; the trailing / keeps orders2 out',
+      );
+      assert.deepEqual(policy.Statement[0]?.Action, ['s3:GetObject', 's3:GetObjectVersion'], 'READ grants no write');
+      assert.deepEqual(policy.Statement[1]?.Condition, { StringLike: { 's3:prefix': [`${prefix}*`] } });
+      assert.equal(
+        (call.Policy.match(/[*?]/g) ?? []).length,
+        2,
+        "no wildcard but the two the policy puts at the prefix's end",
+      );
+    },
+  );
 
   test('READ_WRITE adds the write actions; nothing reaches the STS for a request refused before', async () => {
     const before = sts.calls.length;

@@ -105,51 +105,59 @@ for (const backend of await backends()) {
       await server?.stop();
     });
 
-    test("a reader of a table gets a temporary credential that lists exactly that table's prefix, not its sibling orders2", async () => {
-      const r = await vend(onTable('orders', { user_names: ['reader'] }), users.reader);
-      assert.equal(r.status, 200, r.text);
-      for (const k of ['access', 'secret', 'security_token', 'expires_at']) assert.ok(r.json[k], k);
-      assert.equal(r.json.location, `obs://lakeform/instances/${instance}/c/d.db/orders`);
-      const ttl = Date.parse(r.json.expires_at) - Date.now();
-      assert.ok(ttl > 3_540_000 && ttl <= 3_600_000 + 5000, `by default it lasts the reference's hour (${ttl} ms)`);
-      const everything = await listWith(r.json);
-      assert.equal(everything.status, 200, JSON.stringify(everything.json));
-      assert.deepEqual(everything.json.object_names, [
-        `instances/${instance}/c/d.db/orders/dt=1/part-1.parquet`,
-        `instances/${instance}/c/d.db/orders/part-0.parquet`,
-      ]);
-      assert.deepEqual(
-        (await listWith(r.json, `instances/${instance}/c/d.db/orders2`)).json.object_names,
-        [],
-        'a sibling prefix is outside the scope',
-      );
-      assert.deepEqual((await listWith(r.json, `instances/${other}/`)).json.object_names, []);
-      assert.equal((await withCredential(r.json, `/v1/${project}/obs/buckets/elsewhere?limit=10`)).status, 404);
-      // The credential is for storage only: no other operation accepts it.
-      const api = await withCredential(r.json, `${tables()}`);
-      assert.equal(api.status, 403, JSON.stringify(api.json));
-      assert.match(String(api.json.error_msg), /storage credential/);
-      assert.equal((await withCredential(r.json, `/v1/${project}/obs/buckets`)).status, 403);
-      // Asking again refreshes: a second, independent credential.
-      const again = await vend(onTable('orders'), users.reader);
-      assert.notEqual(again.json.access, r.json.access);
-      assert.equal((await listWith(again.json)).status, 200);
-    });
+    test(
+      'a reader of a table gets a temporary credential that lists ' +
+        "exactly that table's prefix, not its sibling orders2",
+      async () => {
+        const r = await vend(onTable('orders', { user_names: ['reader'] }), users.reader);
+        assert.equal(r.status, 200, r.text);
+        for (const k of ['access', 'secret', 'security_token', 'expires_at']) assert.ok(r.json[k], k);
+        assert.equal(r.json.location, `obs://lakeform/instances/${instance}/c/d.db/orders`);
+        const ttl = Date.parse(r.json.expires_at) - Date.now();
+        assert.ok(ttl > 3_540_000 && ttl <= 3_600_000 + 5000, `by default it lasts the reference's hour (${ttl} ms)`);
+        const everything = await listWith(r.json);
+        assert.equal(everything.status, 200, JSON.stringify(everything.json));
+        assert.deepEqual(everything.json.object_names, [
+          `instances/${instance}/c/d.db/orders/dt=1/part-1.parquet`,
+          `instances/${instance}/c/d.db/orders/part-0.parquet`,
+        ]);
+        assert.deepEqual(
+          (await listWith(r.json, `instances/${instance}/c/d.db/orders2`)).json.object_names,
+          [],
+          'a sibling prefix is outside the scope',
+        );
+        assert.deepEqual((await listWith(r.json, `instances/${other}/`)).json.object_names, []);
+        assert.equal((await withCredential(r.json, `/v1/${project}/obs/buckets/elsewhere?limit=10`)).status, 404);
+        // The credential is for storage only: no other operation accepts it.
+        const api = await withCredential(r.json, `${tables()}`);
+        assert.equal(api.status, 403, JSON.stringify(api.json));
+        assert.match(String(api.json.error_msg), /storage credential/);
+        assert.equal((await withCredential(r.json, `/v1/${project}/obs/buckets`)).status, 403);
+        // Asking again refreshes: a second, independent credential.
+        const again = await vend(onTable('orders'), users.reader);
+        assert.notEqual(again.json.access, r.json.access);
+        assert.equal((await listWith(again.json)).status, 200);
+      },
+    );
 
-    test('validation comes before vending: an invisible table is 404, a missing privilege 403, and neither issues anything', async () => {
-      const invisible = await vend(onTable('orders'), users.nobody);
-      assert.equal(invisible.status, 404, invisible.text);
-      assert.equal(invisible.json.access, undefined);
-      assert.deepEqual(
-        await vend(onTable('orders2'), users.reader).then((r) => r.status),
-        404,
-        'no grant reaches orders2',
-      );
-      const write = await vend(onTable('orders', { access: 'READ_WRITE' }), users.reader);
-      assert.equal(write.status, 403, write.text);
-      assert.match(write.json.error_msg, /INSERT/);
-      assert.equal((await vend(onTable('nosuch'), users.reader)).status, 404);
-    });
+    test(
+      'validation comes before vending: an invisible table is 404, a ' +
+        'missing privilege 403, and neither issues anything',
+      async () => {
+        const invisible = await vend(onTable('orders'), users.nobody);
+        assert.equal(invisible.status, 404, invisible.text);
+        assert.equal(invisible.json.access, undefined);
+        assert.deepEqual(
+          await vend(onTable('orders2'), users.reader).then((r) => r.status),
+          404,
+          'no grant reaches orders2',
+        );
+        const write = await vend(onTable('orders', { access: 'READ_WRITE' }), users.reader);
+        assert.equal(write.status, 403, write.text);
+        assert.match(write.json.error_msg, /INSERT/);
+        assert.equal((await vend(onTable('nosuch'), users.reader)).status, 404);
+      },
+    );
 
     test('names cannot widen a scope: wildcards and pattern characters are refused by the name rules', async () => {
       for (const name of ['order*', 'orders%', 'ord?rs', 'orders/..', '*']) {
@@ -162,86 +170,99 @@ for (const backend of await backends()) {
       );
     });
 
-    test('principals: a user asks only for itself; an administrator asking for others needs them to hold the privilege', async () => {
-      assert.equal((await vend(onTable('orders', { user_names: ['nobody'] }), users.reader)).status, 403);
-      assert.equal((await vend(onTable('orders', { roles: ['any_role'] }), users.reader)).status, 403);
-      const forReader = await vend(onTable('orders', { user_names: ['reader'] }));
-      assert.equal(forReader.status, 200, forReader.text);
-      const refused = await vend(onTable('orders2', { user_names: ['reader'] }));
-      assert.equal(refused.status, 403, refused.text);
-      assert.match(refused.json.error_msg, /reader lack SELECT/);
-    });
+    test(
+      'principals: a user asks only for itself; an administrator ' +
+        'asking for others needs them to hold the privilege',
+      async () => {
+        assert.equal((await vend(onTable('orders', { user_names: ['nobody'] }), users.reader)).status, 403);
+        assert.equal((await vend(onTable('orders', { roles: ['any_role'] }), users.reader)).status, 403);
+        const forReader = await vend(onTable('orders', { user_names: ['reader'] }));
+        assert.equal(forReader.status, 200, forReader.text);
+        const refused = await vend(onTable('orders2', { user_names: ['reader'] }));
+        assert.equal(refused.status, 403, refused.text);
+        assert.match(refused.json.error_msg, /reader lack SELECT/);
+      },
+    );
 
-    test("locations: a view has none; a table whose location holds other tables gets nothing; bare locations stay in the project's own space", async () => {
-      assert.equal((await vend(onTable('view1'))).status, 400);
-      const wide = await vend(onTable('wide'));
-      assert.equal(wide.status, 403, wide.text);
-      assert.match(wide.json.error_msg, /also holds table c\.d\.orders/);
-      const foreign = await vend({ location: `obs://lakeform/instances/${other}` });
-      assert.equal(foreign.status, 403, "another instance's folder");
-      assert.equal((await vend({ location: `obs://lakeform/instances/${instance}/c/*` })).status, 400);
-      assert.equal((await vend({ location: `obs://lakeform/instances/${instance}/c/../../${other}` })).status, 400);
-      assert.equal((await vend({ location: 'obs://lakeform/elsewhere' })).status, 403, 'not authorized');
-      assert.equal(
-        (await vend({ location: 'obs://lakeform/elsewhere' }, users.reader)).status,
-        403,
-        'bare locations are for administrators',
-      );
-      // Creating a table that points into another instance's folder is refused up front.
-      const sneaky = await server.request('POST', tables(), {
-        token,
-        body: {
-          table_name: 'sneaky',
-          table_type: 'EXTERNAL_TABLE',
-          owner_type: 'USER',
-          storage_descriptor: { columns: [], location: `obs://lakeform/instances/${other}` },
-        },
-      });
-      assert.equal(sneaky.status, 403, sneaky.text);
-      const viaFile = await server.request('POST', tables(), {
-        token,
-        body: {
-          table_name: 'sneaky2',
-          table_type: 'EXTERNAL_TABLE',
-          owner_type: 'USER',
-          storage_descriptor: {
-            columns: [],
-            location: `file://${path.join(server.dataDir, 'warehouse', 'lakeform', 'instances', other, 'x')}`,
-          },
-        },
-      });
-      assert.equal(viaFile.status, 403, `the same folder spelled as a file: ${viaFile.text}`);
-    });
-
-    test("identities without a table (the reference's request): the credential reaches the tables they hold the privilege on, and nothing else", async () => {
-      for (const [body, as] of [
-        [{ user_names: ['reader'] }, token],
-        [{ user_names: ['reader'] }, users.reader],
-        [{ user_names: ['reader', 'nobody'], groups: [], roles: [] }, token],
-      ] as const) {
-        const r = await vend(body, as);
-        assert.equal(r.status, 200, r.text);
-        assert.deepEqual(r.json.tables, ['c.d.orders']);
-        assert.equal(r.json.locations.length, 1);
-        assert.match(r.json.locations[0], /\/c\/d\.db\/orders$/);
-        const names = (await listWith(r.json)).json.object_names as string[];
-        assert.deepEqual(names.sort(), [
-          `instances/${instance}/c/d.db/orders/dt=1/part-1.parquet`,
-          `instances/${instance}/c/d.db/orders/part-0.parquet`,
-        ]);
-        assert.deepEqual(
-          (await listWith(r.json, `instances/${instance}/c/d.db/orders2`)).json.object_names,
-          [],
-          'not the sibling orders2',
+    test(
+      'locations: a view has none; a table whose location holds other ' +
+        "tables gets nothing; bare locations stay in the project's own space",
+      async () => {
+        assert.equal((await vend(onTable('view1'))).status, 400);
+        const wide = await vend(onTable('wide'));
+        assert.equal(wide.status, 403, wide.text);
+        assert.match(wide.json.error_msg, /also holds table c\.d\.orders/);
+        const foreign = await vend({ location: `obs://lakeform/instances/${other}` });
+        assert.equal(foreign.status, 403, "another instance's folder");
+        assert.equal((await vend({ location: `obs://lakeform/instances/${instance}/c/*` })).status, 400);
+        assert.equal((await vend({ location: `obs://lakeform/instances/${instance}/c/../../${other}` })).status, 400);
+        assert.equal((await vend({ location: 'obs://lakeform/elsewhere' })).status, 403, 'not authorized');
+        assert.equal(
+          (await vend({ location: 'obs://lakeform/elsewhere' }, users.reader)).status,
+          403,
+          'bare locations are for administrators',
         );
-      }
-      const none = await vend({ user_names: ['nobody'] });
-      assert.equal(none.status, 403, none.text);
-      assert.match(none.json.error_msg, /user nobody hold SELECT on no table/);
-      assert.equal((await vend({ user_names: ['reader'] }, users.nobody)).status, 403, 'only for itself');
-      const write = await vend({ user_names: ['reader'], access: 'READ_WRITE' });
-      assert.equal(write.status, 403, 'SELECT is no INSERT');
-    });
+        // Creating a table that points into another instance's folder is refused up front.
+        const sneaky = await server.request('POST', tables(), {
+          token,
+          body: {
+            table_name: 'sneaky',
+            table_type: 'EXTERNAL_TABLE',
+            owner_type: 'USER',
+            storage_descriptor: { columns: [], location: `obs://lakeform/instances/${other}` },
+          },
+        });
+        assert.equal(sneaky.status, 403, sneaky.text);
+        const viaFile = await server.request('POST', tables(), {
+          token,
+          body: {
+            table_name: 'sneaky2',
+            table_type: 'EXTERNAL_TABLE',
+            owner_type: 'USER',
+            storage_descriptor: {
+              columns: [],
+              location: `file://${path.join(server.dataDir, 'warehouse', 'lakeform', 'instances', other, 'x')}`,
+            },
+          },
+        });
+        assert.equal(viaFile.status, 403, `the same folder spelled as a file: ${viaFile.text}`);
+      },
+    );
+
+    test(
+      "identities without a table (the reference's request): the " +
+        'credential reaches the tables they hold the privilege on, and ' +
+        'nothing else',
+      async () => {
+        for (const [body, as] of [
+          [{ user_names: ['reader'] }, token],
+          [{ user_names: ['reader'] }, users.reader],
+          [{ user_names: ['reader', 'nobody'], groups: [], roles: [] }, token],
+        ] as const) {
+          const r = await vend(body, as);
+          assert.equal(r.status, 200, r.text);
+          assert.deepEqual(r.json.tables, ['c.d.orders']);
+          assert.equal(r.json.locations.length, 1);
+          assert.match(r.json.locations[0], /\/c\/d\.db\/orders$/);
+          const names = (await listWith(r.json)).json.object_names as string[];
+          assert.deepEqual(names.sort(), [
+            `instances/${instance}/c/d.db/orders/dt=1/part-1.parquet`,
+            `instances/${instance}/c/d.db/orders/part-0.parquet`,
+          ]);
+          assert.deepEqual(
+            (await listWith(r.json, `instances/${instance}/c/d.db/orders2`)).json.object_names,
+            [],
+            'not the sibling orders2',
+          );
+        }
+        const none = await vend({ user_names: ['nobody'] });
+        assert.equal(none.status, 403, none.text);
+        assert.match(none.json.error_msg, /user nobody hold SELECT on no table/);
+        assert.equal((await vend({ user_names: ['reader'] }, users.nobody)).status, 403, 'only for itself');
+        const write = await vend({ user_names: ['reader'], access: 'READ_WRITE' });
+        assert.equal(write.status, 403, 'SELECT is no INSERT');
+      },
+    );
 
     test('an administrator asking for itself without a table gets the instance folder, and only it', async () => {
       const r = await vend({ user_names: ['admin'] });

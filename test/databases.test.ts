@@ -54,57 +54,60 @@ for (const backend of await backends()) {
       assert.equal((await server.request('GET', `${dbs()}/default`, { token })).status, 200);
     });
 
-    test('create round-trips every field; names are lower-cased; the default location is <catalog>/<name>.db', async () => {
-      const body = {
-        database_name: 'Sales',
-        description: 'sales data',
-        owner: 'admin',
-        owner_type: 'USER',
-        owner_auth_source_type: 'IAM',
-        parameters: { team: 'finance', 'retention.days': '30' },
-        external_database_id: 'ext-1',
-        data_statistic_enable: true,
-        function_location_list: ['obs://lakeform/lake/udf'],
-        table_location_list: ['obs://lakeform/lake/tables'],
-      };
-      const r = await server.request('POST', dbs(), { token, body });
-      assert.equal(r.status, 201, r.text);
-      assert.equal(r.json.database_name, 'sales');
-      assert.equal(r.json.catalog_name, 'lake');
-      assert.equal(r.json.location, 'obs://lakeform/lake/sales.db');
-      assert.deepEqual(r.json.parameters, body.parameters);
-      assert.equal(r.json.external_database_id, 'ext-1');
-      assert.equal(r.json.data_statistic_enable, true);
-      assert.equal(r.json.database_type, 'MANAGED_DATABASE');
-      assert.deepEqual(r.json.function_location_list, body.function_location_list);
-      assert.deepEqual(r.json.table_location_list, body.table_location_list);
-      const shown = await server.request('GET', `${dbs()}/SALES`, { token });
-      assert.deepEqual(shown.json, r.json);
-      assert.equal((await server.request('POST', dbs(), { token, body: { database_name: 'SALES' } })).status, 409);
-      assert.equal((await server.request('POST', dbs(), { token, body: { database_name: 'bad name' } })).status, 400);
-      assert.equal(
-        (await server.request('POST', dbs(), { token, body: { database_name: 'x', location: 'ftp://x/y' } })).status,
-        400,
-      );
-      assert.equal(
-        (
-          await server.request('POST', dbs(), {
-            token,
-            body: { database_name: 'f', database_type: 'FOREIGN_DATABASE' },
-          })
-        ).status,
-        400,
-      );
-      assert.equal(
-        (
-          await server.request('POST', `/v1/${project}/instances/${instance}/catalogs/nope/databases`, {
-            token,
-            body: { database_name: 'x' },
-          })
-        ).status,
-        404,
-      );
-    });
+    test(
+      'create round-trips every field; names are lower-cased; the ' + 'default location is <catalog>/<name>.db',
+      async () => {
+        const body = {
+          database_name: 'Sales',
+          description: 'sales data',
+          owner: 'admin',
+          owner_type: 'USER',
+          owner_auth_source_type: 'IAM',
+          parameters: { team: 'finance', 'retention.days': '30' },
+          external_database_id: 'ext-1',
+          data_statistic_enable: true,
+          function_location_list: ['obs://lakeform/lake/udf'],
+          table_location_list: ['obs://lakeform/lake/tables'],
+        };
+        const r = await server.request('POST', dbs(), { token, body });
+        assert.equal(r.status, 201, r.text);
+        assert.equal(r.json.database_name, 'sales');
+        assert.equal(r.json.catalog_name, 'lake');
+        assert.equal(r.json.location, 'obs://lakeform/lake/sales.db');
+        assert.deepEqual(r.json.parameters, body.parameters);
+        assert.equal(r.json.external_database_id, 'ext-1');
+        assert.equal(r.json.data_statistic_enable, true);
+        assert.equal(r.json.database_type, 'MANAGED_DATABASE');
+        assert.deepEqual(r.json.function_location_list, body.function_location_list);
+        assert.deepEqual(r.json.table_location_list, body.table_location_list);
+        const shown = await server.request('GET', `${dbs()}/SALES`, { token });
+        assert.deepEqual(shown.json, r.json);
+        assert.equal((await server.request('POST', dbs(), { token, body: { database_name: 'SALES' } })).status, 409);
+        assert.equal((await server.request('POST', dbs(), { token, body: { database_name: 'bad name' } })).status, 400);
+        assert.equal(
+          (await server.request('POST', dbs(), { token, body: { database_name: 'x', location: 'ftp://x/y' } })).status,
+          400,
+        );
+        assert.equal(
+          (
+            await server.request('POST', dbs(), {
+              token,
+              body: { database_name: 'f', database_type: 'FOREIGN_DATABASE' },
+            })
+          ).status,
+          400,
+        );
+        assert.equal(
+          (
+            await server.request('POST', `/v1/${project}/instances/${instance}/catalogs/nope/databases`, {
+              token,
+              body: { database_name: 'x' },
+            })
+          ).status,
+          404,
+        );
+      },
+    );
 
     test('fifty parallel creates of one database: one 201, forty-nine 409', async () => {
       const all = await Promise.all(
@@ -224,49 +227,52 @@ for (const backend of await backends()) {
       assert.match(del.json.error_msg, /not empty/);
     });
 
-    test("delete_data removes each internal table's files at purge; never an external table's, never by prefix", async () => {
-      const warehouse = path.join(server.dataDir, 'warehouse', 'lakeform', 'lake');
-      const file = (...p: string[]) => {
-        fs.mkdirSync(path.join(warehouse, ...p), { recursive: true });
-        fs.writeFileSync(path.join(warehouse, ...p, 'part-0.parquet'), 'data');
-        return path.join(warehouse, ...p, 'part-0.parquet');
-      };
-      const columns = [{ column_name: 'id', column_type: 'int' }];
-      for (const db of ['keepdata', 'dropdata']) {
-        assert.equal((await server.request('POST', dbs(), { token, body: { database_name: db } })).status, 201);
-        for (const [name, type] of [
-          ['t1', 'MANAGED_TABLE'],
-          ['x1', 'EXTERNAL_TABLE'],
-        ] as const) {
-          const body = {
-            table_name: name,
-            table_type: type,
-            owner_type: 'USER',
-            storage_descriptor: { columns, location: `obs://lakeform/lake/${db}.db/${name}` },
-          };
-          const r = await server.request('POST', `${dbs()}/${db}/tables`, { token, body });
-          assert.equal(r.status, 201, r.text);
+    test(
+      "delete_data removes each internal table's files at purge; never " + "an external table's, never by prefix",
+      async () => {
+        const warehouse = path.join(server.dataDir, 'warehouse', 'lakeform', 'lake');
+        const file = (...p: string[]) => {
+          fs.mkdirSync(path.join(warehouse, ...p), { recursive: true });
+          fs.writeFileSync(path.join(warehouse, ...p, 'part-0.parquet'), 'data');
+          return path.join(warehouse, ...p, 'part-0.parquet');
+        };
+        const columns = [{ column_name: 'id', column_type: 'int' }];
+        for (const db of ['keepdata', 'dropdata']) {
+          assert.equal((await server.request('POST', dbs(), { token, body: { database_name: db } })).status, 201);
+          for (const [name, type] of [
+            ['t1', 'MANAGED_TABLE'],
+            ['x1', 'EXTERNAL_TABLE'],
+          ] as const) {
+            const body = {
+              table_name: name,
+              table_type: type,
+              owner_type: 'USER',
+              storage_descriptor: { columns, location: `obs://lakeform/lake/${db}.db/${name}` },
+            };
+            const r = await server.request('POST', `${dbs()}/${db}/tables`, { token, body });
+            assert.equal(r.status, 201, r.text);
+          }
         }
-      }
-      const kept = [file('keepdata.db', 't1'), file('dropdata.db', 'x1'), file('dropdata.db', 'loose')];
-      const managed = file('dropdata.db', 't1');
-      assert.equal(
-        (await server.request('DELETE', `${dbs()}/keepdata`, { token, query: { cascade: true } })).status,
-        200,
-      );
-      assert.equal(
-        (await server.request('DELETE', `${dbs()}/dropdata`, { token, query: { delete_data: true, cascade: true } }))
-          .status,
-        200,
-      );
-      assert.ok(fs.existsSync(managed), 'the data stays while the database is in the recycle bin');
-      const purge = await server.request('DELETE', `/v1/${project}/instances/${instance}/recycle-bin`, { token });
-      assert.equal(purge.status, 200, purge.text);
-      assert.ok(!fs.existsSync(managed), "the managed table's own files go at purge");
-      for (const f of kept) assert.ok(fs.existsSync(f), `${f} stays`);
-      assert.equal((await server.request('GET', `${dbs()}/dropdata`, { token })).status, 404);
-      assert.equal((await server.request('DELETE', `${dbs()}/dropdata`, { token })).status, 404);
-    });
+        const kept = [file('keepdata.db', 't1'), file('dropdata.db', 'x1'), file('dropdata.db', 'loose')];
+        const managed = file('dropdata.db', 't1');
+        assert.equal(
+          (await server.request('DELETE', `${dbs()}/keepdata`, { token, query: { cascade: true } })).status,
+          200,
+        );
+        assert.equal(
+          (await server.request('DELETE', `${dbs()}/dropdata`, { token, query: { delete_data: true, cascade: true } }))
+            .status,
+          200,
+        );
+        assert.ok(fs.existsSync(managed), 'the data stays while the database is in the recycle bin');
+        const purge = await server.request('DELETE', `/v1/${project}/instances/${instance}/recycle-bin`, { token });
+        assert.equal(purge.status, 200, purge.text);
+        assert.ok(!fs.existsSync(managed), "the managed table's own files go at purge");
+        for (const f of kept) assert.ok(fs.existsSync(f), `${f} stays`);
+        assert.equal((await server.request('GET', `${dbs()}/dropdata`, { token })).status, 404);
+        assert.equal((await server.request('DELETE', `${dbs()}/dropdata`, { token })).status, 404);
+      },
+    );
 
     test('a user who is neither admin nor owner sees and changes nothing; an owner manages its own', async () => {
       assert.equal(

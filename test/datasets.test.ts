@@ -45,53 +45,56 @@ for (const backend of await backends()) {
       await server?.stop();
     });
 
-    test('create round-trips every field; names are lower-cased; a managed dataset lives under its database', async () => {
-      const body = managed('Photos', {
-        description: 'product photos',
-        dataset_format: { format: 'IMAGE', content_types: ['JPG', 'PNG', 'JPG'] },
-        owner: 'admin',
-        owner_type: 'USER',
-        owner_source: 'IAM',
-        properties: { team: 'web', 'retention.days': '30' },
-      });
-      const r = await server.request('POST', sets(), { token, body });
-      assert.equal(r.status, 201, r.text);
-      const db = (await server.request('GET', `${cat()}/databases/media`, { token })).json;
-      assert.equal(r.json.dataset_name, 'photos');
-      assert.equal(r.json.database_name, 'media');
-      assert.equal(r.json.catalog_name, 'dsc');
-      assert.equal(r.json.storage_type, 'MANAGED');
-      assert.equal(r.json.location, `${db.location}/photos.dataset`);
-      assert.deepEqual(
-        r.json.dataset_format,
-        { format: 'IMAGE', content_types: ['JPG', 'PNG'] },
-        'repeats are dropped',
-      );
-      assert.deepEqual(r.json.properties, body.properties);
-      assert.equal(r.json.description, 'product photos');
-      assert.equal(r.json.owner, 'admin');
-      assert.match(r.json.dataset_id, /^[0-9a-f]{32}$/);
-      assert.match(r.json.database_id, /^[0-9a-f]{32}$/);
-      assert.ok(r.json.create_time && r.json.update_time);
-      assert.deepEqual((await server.request('GET', `${sets()}/PHOTOS`, { token })).json, r.json);
+    test(
+      'create round-trips every field; names are lower-cased; a ' + 'managed dataset lives under its database',
+      async () => {
+        const body = managed('Photos', {
+          description: 'product photos',
+          dataset_format: { format: 'IMAGE', content_types: ['JPG', 'PNG', 'JPG'] },
+          owner: 'admin',
+          owner_type: 'USER',
+          owner_source: 'IAM',
+          properties: { team: 'web', 'retention.days': '30' },
+        });
+        const r = await server.request('POST', sets(), { token, body });
+        assert.equal(r.status, 201, r.text);
+        const db = (await server.request('GET', `${cat()}/databases/media`, { token })).json;
+        assert.equal(r.json.dataset_name, 'photos');
+        assert.equal(r.json.database_name, 'media');
+        assert.equal(r.json.catalog_name, 'dsc');
+        assert.equal(r.json.storage_type, 'MANAGED');
+        assert.equal(r.json.location, `${db.location}/photos.dataset`);
+        assert.deepEqual(
+          r.json.dataset_format,
+          { format: 'IMAGE', content_types: ['JPG', 'PNG'] },
+          'repeats are dropped',
+        );
+        assert.deepEqual(r.json.properties, body.properties);
+        assert.equal(r.json.description, 'product photos');
+        assert.equal(r.json.owner, 'admin');
+        assert.match(r.json.dataset_id, /^[0-9a-f]{32}$/);
+        assert.match(r.json.database_id, /^[0-9a-f]{32}$/);
+        assert.ok(r.json.create_time && r.json.update_time);
+        assert.deepEqual((await server.request('GET', `${sets()}/PHOTOS`, { token })).json, r.json);
 
-      const ext = await server.request('POST', sets(), {
-        token,
-        body: {
-          dataset_name: 'raw-logs',
-          storage_type: 'EXTERNAL',
-          location: 'obs://lakeform/landing/logs/',
-          dataset_format: { format: 'TEXT', content_types: [] },
-        },
-      });
-      assert.equal(ext.status, 201, ext.text);
-      assert.equal(ext.json.location, 'obs://lakeform/landing/logs');
-      assert.equal(
-        (await server.request('POST', sets(), { token, body: managed('bare') })).json.dataset_format,
-        undefined,
-        'a format is optional',
-      );
-    });
+        const ext = await server.request('POST', sets(), {
+          token,
+          body: {
+            dataset_name: 'raw-logs',
+            storage_type: 'EXTERNAL',
+            location: 'obs://lakeform/landing/logs/',
+            dataset_format: { format: 'TEXT', content_types: [] },
+          },
+        });
+        assert.equal(ext.status, 201, ext.text);
+        assert.equal(ext.json.location, 'obs://lakeform/landing/logs');
+        assert.equal(
+          (await server.request('POST', sets(), { token, body: managed('bare') })).json.dataset_format,
+          undefined,
+          'a format is optional',
+        );
+      },
+    );
 
     test('bad input is a 400 naming what is wrong; a taken name is a 409; a missing database a 404', async () => {
       const refused = async (body: unknown, pattern: RegExp, status = 400) => {
@@ -246,38 +249,43 @@ for (const backend of await backends()) {
       assert.equal((await server.request('PUT', `${sets()}/nope`, { token, body: { description: 'x' } })).status, 404);
     });
 
-    test("delete_data removes a managed dataset's files; without it they stay; an external dataset's files are never the catalog's", async () => {
-      const location = (await server.request('GET', `${sets()}/clip_a`, { token })).json.location as string;
-      const dirOf = (loc: string) => path.join(server.dataDir, 'warehouse', ...loc.replace(/^obs:\/\//, '').split('/'));
-      for (const n of ['clip_a', 'clip_b']) {
-        const loc = (await server.request('GET', `${sets()}/${n}`, { token })).json.location as string;
-        fs.mkdirSync(path.join(dirOf(loc), 'sub'), { recursive: true });
-        fs.writeFileSync(path.join(dirOf(loc), 'sub', 'v-0.mp4'), 'x');
-      }
-      const sibling = path.join(path.dirname(dirOf(location)), 'clip_a_table');
-      fs.mkdirSync(sibling, { recursive: true });
-      fs.writeFileSync(path.join(sibling, 'part-0'), 'x');
-      assert.equal((await server.request('DELETE', `${sets()}/clip_b`, { token })).status, 200);
-      assert.ok(
-        fs.existsSync(path.join(dirOf(location.replace('clip_a', 'clip_b')), 'sub', 'v-0.mp4')),
-        'without delete_data the files stay',
-      );
-      const r = await server.request('DELETE', `${sets()}/clip_a`, { token, query: { delete_data: true } });
-      assert.equal(r.status, 200, r.text);
-      assert.ok(!fs.existsSync(path.join(dirOf(location), 'sub', 'v-0.mp4')), 'the managed files are gone');
-      assert.ok(fs.existsSync(path.join(sibling, 'part-0')), 'nothing beside the dataset is touched');
-      assert.equal((await server.request('GET', `${sets()}/clip_a`, { token })).status, 404);
-      const ext = await server.request('DELETE', `${sets()}/raw-logs`, { token, query: { delete_data: true } });
-      assert.equal(ext.status, 400, ext.text);
-      assert.match(ext.json.error_msg, /EXTERNAL/);
-      assert.equal(
-        (await server.request('GET', `${sets()}/raw-logs`, { token })).status,
-        200,
-        'a refused drop keeps the dataset',
-      );
-      assert.equal((await server.request('DELETE', `${sets()}/raw-logs`, { token })).status, 200);
-      assert.equal((await server.request('DELETE', `${sets()}/raw-logs`, { token })).status, 404);
-    });
+    test(
+      "delete_data removes a managed dataset's files; without it they " +
+        "stay; an external dataset's files are never the catalog's",
+      async () => {
+        const location = (await server.request('GET', `${sets()}/clip_a`, { token })).json.location as string;
+        const dirOf = (loc: string) =>
+          path.join(server.dataDir, 'warehouse', ...loc.replace(/^obs:\/\//, '').split('/'));
+        for (const n of ['clip_a', 'clip_b']) {
+          const loc = (await server.request('GET', `${sets()}/${n}`, { token })).json.location as string;
+          fs.mkdirSync(path.join(dirOf(loc), 'sub'), { recursive: true });
+          fs.writeFileSync(path.join(dirOf(loc), 'sub', 'v-0.mp4'), 'x');
+        }
+        const sibling = path.join(path.dirname(dirOf(location)), 'clip_a_table');
+        fs.mkdirSync(sibling, { recursive: true });
+        fs.writeFileSync(path.join(sibling, 'part-0'), 'x');
+        assert.equal((await server.request('DELETE', `${sets()}/clip_b`, { token })).status, 200);
+        assert.ok(
+          fs.existsSync(path.join(dirOf(location.replace('clip_a', 'clip_b')), 'sub', 'v-0.mp4')),
+          'without delete_data the files stay',
+        );
+        const r = await server.request('DELETE', `${sets()}/clip_a`, { token, query: { delete_data: true } });
+        assert.equal(r.status, 200, r.text);
+        assert.ok(!fs.existsSync(path.join(dirOf(location), 'sub', 'v-0.mp4')), 'the managed files are gone');
+        assert.ok(fs.existsSync(path.join(sibling, 'part-0')), 'nothing beside the dataset is touched');
+        assert.equal((await server.request('GET', `${sets()}/clip_a`, { token })).status, 404);
+        const ext = await server.request('DELETE', `${sets()}/raw-logs`, { token, query: { delete_data: true } });
+        assert.equal(ext.status, 400, ext.text);
+        assert.match(ext.json.error_msg, /EXTERNAL/);
+        assert.equal(
+          (await server.request('GET', `${sets()}/raw-logs`, { token })).status,
+          200,
+          'a refused drop keeps the dataset',
+        );
+        assert.equal((await server.request('DELETE', `${sets()}/raw-logs`, { token })).status, 200);
+        assert.equal((await server.request('DELETE', `${sets()}/raw-logs`, { token })).status, 404);
+      },
+    );
 
     test('every change is in the metadata event log with the dataset as ShowDataset returns it', async () => {
       const r = await server.request('GET', `/v1/${project}/instances/${instance}/metadata-event`, {
@@ -297,139 +305,148 @@ for (const backend of await backends()) {
       assert.deepEqual(dropped, ['clip_b', 'clip_a', 'raw-logs']);
     });
 
-    test('a database holding datasets is dropped only with cascade; a rename carries them; a catalog with one stays', async () => {
-      assert.equal((await server.request('POST', sets('other'), { token, body: managed('kept') })).status, 201);
-      const refused = await server.request('DELETE', `${cat()}/databases/other`, { token });
-      assert.equal(refused.status, 409, refused.text);
-      assert.match(refused.json.error_msg, /1 datasets/);
-      const renamed = await server.request('PUT', `${cat()}/databases/other`, {
-        token,
-        body: { database_name: 'moved' },
-      });
-      assert.equal(renamed.status, 200, renamed.text);
-      const shown = await server.request('GET', `${sets('moved')}/kept`, { token });
-      assert.equal(shown.status, 200, shown.text);
-      assert.equal(shown.json.database_name, 'moved');
-      assert.equal((await server.request('GET', `${sets('other')}/kept`, { token })).status, 404);
-      assert.equal(
-        (await server.request('DELETE', `${cat()}/databases/moved`, { token, query: { cascade: true } })).status,
-        200,
-      );
-      assert.equal(
-        (await server.request('POST', `${cat()}/databases`, { token, body: { database_name: 'moved' } })).status,
-        201,
-      );
-      assert.deepEqual(
-        names(await server.request('GET', sets('moved'), { token })),
-        [],
-        'the cascade took the datasets with the database',
-      );
-
-      const base = `/v1/${project}/instances/${instance}/catalogs`;
-      assert.equal((await server.request('POST', base, { token, body: { catalog_name: 'lonely' } })).status, 201);
-      assert.equal(
-        (await server.request('POST', `${base}/lonely/databases/default/datasets`, { token, body: managed('only') }))
-          .status,
-        201,
-      );
-      const cat409 = await server.request('DELETE', `${base}/lonely`, { token });
-      assert.equal(cat409.status, 409, cat409.text);
-      assert.equal(
-        (await server.request('DELETE', `${base}/lonely/databases/default/datasets/only`, { token })).status,
-        200,
-      );
-      assert.equal((await server.request('DELETE', `${base}/lonely`, { token })).status, 200);
-    });
-
-    test('access: the database must be visible; creating takes CREATE_TABLE, changing ALTER, dropping DROP on it, or owning the dataset', async () => {
-      assert.equal(
-        (
-          await server.request('POST', '/v3/users', {
-            token,
-            body: { user: { name: 'ds_user', password: 'Pass-word-123' } },
-          })
-        ).status,
-        201,
-      );
-      const dev = (await server.login('ds_user', 'Pass-word-123')).token;
-      const policy = (permissions: string[]) => ({
-        effect: true,
-        principal_list: [{ principal_name: 'ds_user', principal_source: 'IAM', principal_type: 'USER' }],
-        resource: { type: 'DATABASE', catalogs: [{ name: 'dsc', databases: [{ name: 'media' }] }] },
-        permissions,
-      });
-      const grant = async (verb: 'grant' | 'revoke', permissions: string[]) =>
+    test(
+      'a database holding datasets is dropped only with cascade; a ' + 'rename carries them; a catalog with one stays',
+      async () => {
+        assert.equal((await server.request('POST', sets('other'), { token, body: managed('kept') })).status, 201);
+        const refused = await server.request('DELETE', `${cat()}/databases/other`, { token });
+        assert.equal(refused.status, 409, refused.text);
+        assert.match(refused.json.error_msg, /1 datasets/);
+        const renamed = await server.request('PUT', `${cat()}/databases/other`, {
+          token,
+          body: { database_name: 'moved' },
+        });
+        assert.equal(renamed.status, 200, renamed.text);
+        const shown = await server.request('GET', `${sets('moved')}/kept`, { token });
+        assert.equal(shown.status, 200, shown.text);
+        assert.equal(shown.json.database_name, 'moved');
+        assert.equal((await server.request('GET', `${sets('other')}/kept`, { token })).status, 404);
         assert.equal(
-          (
-            await server.request('POST', `/v1/${project}/instances/${instance}/policies/${verb}`, {
-              token,
-              body: policy(permissions),
-            })
-          ).status,
+          (await server.request('DELETE', `${cat()}/databases/moved`, { token, query: { cascade: true } })).status,
           200,
         );
-      for (const [method, p, body] of [
-        ['GET', sets()],
-        ['GET', `${sets()}/photos`],
-        ['POST', sets(), managed('mine')],
-        ['PUT', `${sets()}/photos`, { description: 'x' }],
-        ['DELETE', `${sets()}/photos`],
-      ] as const) {
-        const r = await server.request(method, p, { token: dev, body });
-        assert.equal(r.status, 404, `${method} ${p} before any grant: ${r.text}`);
-      }
-      await grant('grant', ['DESCRIBE']);
-      assert.equal(
-        (await server.request('GET', `${sets()}/photos`, { token: dev })).status,
-        200,
-        'whoever sees the database sees its datasets',
-      );
-      assert.ok(names(await server.request('GET', sets(), { token: dev })).includes('photos'));
-      for (const [method, p, body, privilege] of [
-        ['POST', sets(), managed('mine'), 'CREATE_TABLE'],
-        ['PUT', `${sets()}/photos`, { description: 'x' }, 'ALTER'],
-        ['DELETE', `${sets()}/photos`, undefined, 'DROP'],
-      ] as const) {
-        const r = await server.request(method, p, { token: dev, body });
-        assert.equal(r.status, 403, `${method} ${p} with DESCRIBE only: ${r.text}`);
-        assert.match(r.json.error_msg, new RegExp(privilege));
-      }
-      await grant('grant', ['CREATE_TABLE']);
-      const mine = await server.request('POST', sets(), { token: dev, body: managed('mine') });
-      assert.equal(mine.status, 201, mine.text);
-      assert.equal(mine.json.owner, 'ds_user');
-      assert.equal(
-        (await server.request('POST', sets(), { token: dev, body: managed('theirs', { owner: 'admin' }) })).status,
-        403,
-        'only administrators create for others',
-      );
-      assert.equal(
-        (await server.request('PUT', `${sets()}/mine`, { token: dev, body: { description: 'by its owner' } })).status,
-        200,
-      );
-      await grant('grant', ['ALTER']);
-      assert.equal(
-        (await server.request('PUT', `${sets()}/photos`, { token: dev, body: { description: 'by a grantee' } })).status,
-        200,
-      );
-      assert.equal((await server.request('DELETE', `${sets()}/photos`, { token: dev })).status, 403);
-      await grant('revoke', ['DESCRIBE', 'CREATE_TABLE', 'ALTER']);
-      // Owning a dataset inside keeps the database (and so its datasets) visible, as for tables.
-      assert.equal((await server.request('GET', `${sets()}/photos`, { token: dev })).status, 200);
-      assert.equal(
-        (await server.request('PUT', `${sets()}/photos`, { token: dev, body: { description: 'x' } })).status,
-        403,
-      );
-      assert.equal(
-        (await server.request('DELETE', `${sets()}/mine`, { token: dev })).status,
-        200,
-        'the owner drops what it owns',
-      );
-      assert.equal(
-        (await server.request('GET', sets(), { token: dev })).status,
-        404,
-        'owning nothing there any more, the database is invisible again',
-      );
-    });
+        assert.equal(
+          (await server.request('POST', `${cat()}/databases`, { token, body: { database_name: 'moved' } })).status,
+          201,
+        );
+        assert.deepEqual(
+          names(await server.request('GET', sets('moved'), { token })),
+          [],
+          'the cascade took the datasets with the database',
+        );
+
+        const base = `/v1/${project}/instances/${instance}/catalogs`;
+        assert.equal((await server.request('POST', base, { token, body: { catalog_name: 'lonely' } })).status, 201);
+        assert.equal(
+          (await server.request('POST', `${base}/lonely/databases/default/datasets`, { token, body: managed('only') }))
+            .status,
+          201,
+        );
+        const cat409 = await server.request('DELETE', `${base}/lonely`, { token });
+        assert.equal(cat409.status, 409, cat409.text);
+        assert.equal(
+          (await server.request('DELETE', `${base}/lonely/databases/default/datasets/only`, { token })).status,
+          200,
+        );
+        assert.equal((await server.request('DELETE', `${base}/lonely`, { token })).status, 200);
+      },
+    );
+
+    test(
+      'access: the database must be visible; creating takes ' +
+        'CREATE_TABLE, changing ALTER, dropping DROP on it, or owning ' +
+        'the dataset',
+      async () => {
+        assert.equal(
+          (
+            await server.request('POST', '/v3/users', {
+              token,
+              body: { user: { name: 'ds_user', password: 'Pass-word-123' } },
+            })
+          ).status,
+          201,
+        );
+        const dev = (await server.login('ds_user', 'Pass-word-123')).token;
+        const policy = (permissions: string[]) => ({
+          effect: true,
+          principal_list: [{ principal_name: 'ds_user', principal_source: 'IAM', principal_type: 'USER' }],
+          resource: { type: 'DATABASE', catalogs: [{ name: 'dsc', databases: [{ name: 'media' }] }] },
+          permissions,
+        });
+        const grant = async (verb: 'grant' | 'revoke', permissions: string[]) =>
+          assert.equal(
+            (
+              await server.request('POST', `/v1/${project}/instances/${instance}/policies/${verb}`, {
+                token,
+                body: policy(permissions),
+              })
+            ).status,
+            200,
+          );
+        for (const [method, p, body] of [
+          ['GET', sets()],
+          ['GET', `${sets()}/photos`],
+          ['POST', sets(), managed('mine')],
+          ['PUT', `${sets()}/photos`, { description: 'x' }],
+          ['DELETE', `${sets()}/photos`],
+        ] as const) {
+          const r = await server.request(method, p, { token: dev, body });
+          assert.equal(r.status, 404, `${method} ${p} before any grant: ${r.text}`);
+        }
+        await grant('grant', ['DESCRIBE']);
+        assert.equal(
+          (await server.request('GET', `${sets()}/photos`, { token: dev })).status,
+          200,
+          'whoever sees the database sees its datasets',
+        );
+        assert.ok(names(await server.request('GET', sets(), { token: dev })).includes('photos'));
+        for (const [method, p, body, privilege] of [
+          ['POST', sets(), managed('mine'), 'CREATE_TABLE'],
+          ['PUT', `${sets()}/photos`, { description: 'x' }, 'ALTER'],
+          ['DELETE', `${sets()}/photos`, undefined, 'DROP'],
+        ] as const) {
+          const r = await server.request(method, p, { token: dev, body });
+          assert.equal(r.status, 403, `${method} ${p} with DESCRIBE only: ${r.text}`);
+          assert.match(r.json.error_msg, new RegExp(privilege));
+        }
+        await grant('grant', ['CREATE_TABLE']);
+        const mine = await server.request('POST', sets(), { token: dev, body: managed('mine') });
+        assert.equal(mine.status, 201, mine.text);
+        assert.equal(mine.json.owner, 'ds_user');
+        assert.equal(
+          (await server.request('POST', sets(), { token: dev, body: managed('theirs', { owner: 'admin' }) })).status,
+          403,
+          'only administrators create for others',
+        );
+        assert.equal(
+          (await server.request('PUT', `${sets()}/mine`, { token: dev, body: { description: 'by its owner' } })).status,
+          200,
+        );
+        await grant('grant', ['ALTER']);
+        assert.equal(
+          (await server.request('PUT', `${sets()}/photos`, { token: dev, body: { description: 'by a grantee' } }))
+            .status,
+          200,
+        );
+        assert.equal((await server.request('DELETE', `${sets()}/photos`, { token: dev })).status, 403);
+        await grant('revoke', ['DESCRIBE', 'CREATE_TABLE', 'ALTER']);
+        // Owning a dataset inside keeps the database (and so its datasets) visible, as for tables.
+        assert.equal((await server.request('GET', `${sets()}/photos`, { token: dev })).status, 200);
+        assert.equal(
+          (await server.request('PUT', `${sets()}/photos`, { token: dev, body: { description: 'x' } })).status,
+          403,
+        );
+        assert.equal(
+          (await server.request('DELETE', `${sets()}/mine`, { token: dev })).status,
+          200,
+          'the owner drops what it owns',
+        );
+        assert.equal(
+          (await server.request('GET', sets(), { token: dev })).status,
+          404,
+          'owning nothing there any more, the database is invisible again',
+        );
+      },
+    );
   });
 }

@@ -22,7 +22,9 @@ const BODY_CASES = 8;
 const QUERY_CASES = 4;
 const PATH_CASES = 3;
 
-/** Tables that a refused request may write: the audit of a refusal, request samples for alarms, the evaluator's records. */
+/**
+ * Tables that a refused request may write: the audit of a refusal, request samples for alarms, the evaluator's records.
+ */
 const LOG_TABLES = new Set(['audit_events', 'alarm_request_samples', 'alarm_records', 'iceberg_idempotency_keys']);
 
 // Raw JSON that JSON.stringify cannot write: numbers beyond a double and beyond 64 bits.
@@ -247,82 +249,86 @@ for (const backend of await backends()) {
       await server?.stop();
     });
 
-    test('every operation, mutated: no 5xx, a refused write creates nothing, reads after an accepted write answer', async () => {
-      assert.deepEqual(unbuilt, [], 'the world the cases run in is whole');
-      const rand = prng(SEED);
-      const failures: string[] = [];
-      let sent = 0;
-      const started = Date.now();
-      /** The reads of the operation's own path and the paths above it, plus a filtered table list. */
-      const readsAround = (op: Operation): Operation[] =>
-        OPERATIONS.filter(
-          (r) =>
-            r.method === 'GET' &&
-            r.wire === op.wire &&
-            (op.path === r.path || op.path.startsWith(`${r.path}/`)) &&
-            !(r.query as { required?: string[] } | undefined)?.required?.length,
-        ).slice(-4);
-      const relogin = async () => {
-        const { token } = await server.login();
-        world.token = token;
-      };
-      const slow: [string, number][] = [];
-      // The row counts as they stand, while only refusals and reads have happened since they were taken.
-      let known: Record<string, number> | undefined;
-      for (const op of ORDER) {
-        const t0 = Date.now();
-        for (const c of casesOf(op, world, rand)) {
-          const write = WRITES.has(op.method);
-          const before = write ? (known ?? (await rows.counts())) : undefined;
-          const r = c.rawUrl
-            ? await rawRequest(server.url, op.method, c.rawUrl, world.token, c.body)
-            : await world.send(op, { rawBody: c.body, query: c.query });
-          sent++;
-          const label = `${op.name} ${c.kind}`;
-          if (r.status >= 500) failures.push(`${label}: ${r.status} ${r.text.slice(0, 200)}`);
-          known = before;
-          if (before && r.status >= 400) {
-            const now = await rows.counts();
-            const changed = Object.keys(now).filter((t) => now[t] !== before[t]);
-            if (changed.length) failures.push(`${label}: refused with ${r.status}, yet changed ${changed.join(', ')}`);
-            known = now;
+    test(
+      'every operation, mutated: no 5xx, a refused write creates ' + 'nothing, reads after an accepted write answer',
+      async () => {
+        assert.deepEqual(unbuilt, [], 'the world the cases run in is whole');
+        const rand = prng(SEED);
+        const failures: string[] = [];
+        let sent = 0;
+        const started = Date.now();
+        /** The reads of the operation's own path and the paths above it, plus a filtered table list. */
+        const readsAround = (op: Operation): Operation[] =>
+          OPERATIONS.filter(
+            (r) =>
+              r.method === 'GET' &&
+              r.wire === op.wire &&
+              (op.path === r.path || op.path.startsWith(`${r.path}/`)) &&
+              !(r.query as { required?: string[] } | undefined)?.required?.length,
+          ).slice(-4);
+        const relogin = async () => {
+          const { token } = await server.login();
+          world.token = token;
+        };
+        const slow: [string, number][] = [];
+        // The row counts as they stand, while only refusals and reads have happened since they were taken.
+        let known: Record<string, number> | undefined;
+        for (const op of ORDER) {
+          const t0 = Date.now();
+          for (const c of casesOf(op, world, rand)) {
+            const write = WRITES.has(op.method);
+            const before = write ? (known ?? (await rows.counts())) : undefined;
+            const r = c.rawUrl
+              ? await rawRequest(server.url, op.method, c.rawUrl, world.token, c.body)
+              : await world.send(op, { rawBody: c.body, query: c.query });
+            sent++;
+            const label = `${op.name} ${c.kind}`;
+            if (r.status >= 500) failures.push(`${label}: ${r.status} ${r.text.slice(0, 200)}`);
+            known = before;
+            if (before && r.status >= 400) {
+              const now = await rows.counts();
+              const changed = Object.keys(now).filter((t) => now[t] !== before[t]);
+              if (changed.length)
+                failures.push(`${label}: refused with ${r.status}, yet changed ${changed.join(', ')}`);
+              known = now;
+            }
+            if (r.status === 401) {
+              await relogin();
+              known = undefined;
+            }
+            if (!before || r.status >= 400) continue;
+            known = undefined;
+            // What a 202 starts in the background (an instance's default catalog) lands before the next case.
+            let last = r.status === 202 ? JSON.stringify(await rows.counts()) : '';
+            for (let i = 0; r.status === 202 && i < 16; i++) {
+              await new Promise((res) => setTimeout(res, 250));
+              const now = JSON.stringify(await rows.counts());
+              if (now === last) break;
+              last = now;
+            }
+            for (const read of readsAround(op)) {
+              const after = await world.send(read);
+              if (after.status >= 500) failures.push(`${label}: accepted, then ${read.name} answers ${after.status}`);
+            }
+            const tables = OPERATIONS.find((o) => o.name === 'ListTables') as Operation;
+            const listed = await world.send(tables, {
+              query: { filter: "hive_filter_field_params__classification = 'x'" },
+            });
+            if (listed.status >= 500)
+              failures.push(`${label}: accepted, then a filtered ListTables answers ${listed.status}`);
           }
-          if (r.status === 401) {
+          if (DESTRUCTIVE.test(op.name) || op.method === 'DELETE') {
             await relogin();
             known = undefined;
           }
-          if (!before || r.status >= 400) continue;
-          known = undefined;
-          // What a 202 starts in the background (an instance's default catalog) lands before the next case.
-          let last = r.status === 202 ? JSON.stringify(await rows.counts()) : '';
-          for (let i = 0; r.status === 202 && i < 16; i++) {
-            await new Promise((res) => setTimeout(res, 250));
-            const now = JSON.stringify(await rows.counts());
-            if (now === last) break;
-            last = now;
-          }
-          for (const read of readsAround(op)) {
-            const after = await world.send(read);
-            if (after.status >= 500) failures.push(`${label}: accepted, then ${read.name} answers ${after.status}`);
-          }
-          const tables = OPERATIONS.find((o) => o.name === 'ListTables') as Operation;
-          const listed = await world.send(tables, {
-            query: { filter: "hive_filter_field_params__classification = 'x'" },
-          });
-          if (listed.status >= 500)
-            failures.push(`${label}: accepted, then a filtered ListTables answers ${listed.status}`);
+          slow.push([op.name, Date.now() - t0]);
         }
-        if (DESTRUCTIVE.test(op.name) || op.method === 'DELETE') {
-          await relogin();
-          known = undefined;
-        }
-        slow.push([op.name, Date.now() - t0]);
-      }
-      if (process.env.FUZZ_PROFILE) console.log(JSON.stringify(slow.sort((a, b) => b[1] - a[1]).slice(0, 15)));
-      console.log(
-        `fuzz ${backend.name}: ${sent} requests over ${ORDER.length} operations in ${Date.now() - started} ms`,
-      );
-      assert.deepEqual(failures, []);
-    });
+        if (process.env.FUZZ_PROFILE) console.log(JSON.stringify(slow.sort((a, b) => b[1] - a[1]).slice(0, 15)));
+        console.log(
+          `fuzz ${backend.name}: ${sent} requests over ${ORDER.length} operations in ${Date.now() - started} ms`,
+        );
+        assert.deepEqual(failures, []);
+      },
+    );
   });
 }

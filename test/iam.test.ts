@@ -211,32 +211,35 @@ for (const backend of await backends()) {
       assert.equal((await server.request('GET', `/v3/users/${carolId}`, { token: admin.token })).status, 404);
     });
 
-    test('projects: create, list by name (SDK discovery), update, refuse deleting a project with instances', async () => {
-      const p = await server.request('POST', '/v3/projects', {
-        token: admin.token,
-        body: { project: { name: 'analytics', description: 'team' } },
-      });
-      assert.equal(p.status, 201, p.text);
-      assert.match(p.json.project.id, /^[0-9a-f]{32}$/);
-      const found = await server.request('GET', '/v3/projects', { token: admin.token, query: { name: 'analytics' } });
-      assert.deepEqual(
-        found.json.projects.map((x: { id: string }) => x.id),
-        [p.json.project.id],
-      );
-      const patched = await server.request('PATCH', `/v3/projects/${p.json.project.id}`, {
-        token: admin.token,
-        body: { project: { description: 'renamed team' } },
-      });
-      assert.equal(patched.json.project.description, 'renamed team');
-      const scoped = await server.login('admin', server.adminPassword, 'analytics');
-      const inst = await server.request('POST', `/v1/${scoped.projectId}/instances`, {
-        token: scoped.token,
-        body: { name: 'in_analytics', charge_mode: 'postPaid', shared: true },
-      });
-      assert.equal(inst.status, 202, inst.text);
-      const del = await server.request('DELETE', `/v3/projects/${p.json.project.id}`, { token: admin.token });
-      assert.equal(del.status, 409);
-    });
+    test(
+      'projects: create, list by name (SDK discovery), update, refuse ' + 'deleting a project with instances',
+      async () => {
+        const p = await server.request('POST', '/v3/projects', {
+          token: admin.token,
+          body: { project: { name: 'analytics', description: 'team' } },
+        });
+        assert.equal(p.status, 201, p.text);
+        assert.match(p.json.project.id, /^[0-9a-f]{32}$/);
+        const found = await server.request('GET', '/v3/projects', { token: admin.token, query: { name: 'analytics' } });
+        assert.deepEqual(
+          found.json.projects.map((x: { id: string }) => x.id),
+          [p.json.project.id],
+        );
+        const patched = await server.request('PATCH', `/v3/projects/${p.json.project.id}`, {
+          token: admin.token,
+          body: { project: { description: 'renamed team' } },
+        });
+        assert.equal(patched.json.project.description, 'renamed team');
+        const scoped = await server.login('admin', server.adminPassword, 'analytics');
+        const inst = await server.request('POST', `/v1/${scoped.projectId}/instances`, {
+          token: scoped.token,
+          body: { name: 'in_analytics', charge_mode: 'postPaid', shared: true },
+        });
+        assert.equal(inst.status, 202, inst.text);
+        const del = await server.request('DELETE', `/v3/projects/${p.json.project.id}`, { token: admin.token });
+        assert.equal(del.status, 409);
+      },
+    );
 
     test('access keys: created once with the secret, listed without it, at most two per user', async () => {
       const c1 = await server.request('POST', '/v3.0/OS-CREDENTIAL/credentials', {

@@ -334,7 +334,10 @@ for (const backend of await backends()) {
       return ice(methodOf(endpoint), p, t, await bodyOf(endpoint, c));
     };
 
-    /** Refused: 403 naming the privilege, or a 404 as for what does not exist (or, for a list, nothing of the fixture); and nothing changed. */
+    /**
+     * Refused: 403 naming the privilege, or a 404 as for what does not exist (or, for a list, nothing of the fixture);
+     * and nothing changed.
+     */
     async function assertRefused(endpoint: string, c: string, t: string, when: string) {
       const k = CASES[endpoint] as IcebergCase;
       const before = await snapshot(c);
@@ -360,37 +363,41 @@ for (const backend of await backends()) {
         assert.ok(icebergOps.has(e), `${e} is no Iceberg entry of the operation table`);
     });
 
-    test('a token of another project gets, on every endpoint, the 404 of a warehouse that does not exist, and changes nothing', async () => {
-      await fixture('tenant', false);
-      const before = await snapshot('tenant');
-      for (const endpoint of ICEBERG_ENDPOINTS) {
-        if (!CASES[endpoint]) continue; // reported by its own test below
-        const answers: string[] = [];
-        for (const target of [instance, MISSING_INSTANCE]) {
-          const r = await ice(
-            methodOf(endpoint),
-            pathOf(endpoint, `${target}~tenant`),
-            foreign,
-            await bodyOf(endpoint, 'tenant'),
-          );
-          assert.equal(r.status, 404, `${endpoint} for ${target}: ${r.status} ${r.text}`);
-          if (methodOf(endpoint) !== 'HEAD') {
-            assert.equal(r.json.error.type, 'NoSuchWarehouseException', `${endpoint}: ${r.text}`);
-            assert.ok(!r.text.includes(project), `${endpoint}: the answer names the owner's project: ${r.text}`);
+    test(
+      'a token of another project gets, on every endpoint, the 404 of ' +
+        'a warehouse that does not exist, and changes nothing',
+      async () => {
+        await fixture('tenant', false);
+        const before = await snapshot('tenant');
+        for (const endpoint of ICEBERG_ENDPOINTS) {
+          if (!CASES[endpoint]) continue; // reported by its own test below
+          const answers: string[] = [];
+          for (const target of [instance, MISSING_INSTANCE]) {
+            const r = await ice(
+              methodOf(endpoint),
+              pathOf(endpoint, `${target}~tenant`),
+              foreign,
+              await bodyOf(endpoint, 'tenant'),
+            );
+            assert.equal(r.status, 404, `${endpoint} for ${target}: ${r.status} ${r.text}`);
+            if (methodOf(endpoint) !== 'HEAD') {
+              assert.equal(r.json.error.type, 'NoSuchWarehouseException', `${endpoint}: ${r.text}`);
+              assert.ok(!r.text.includes(project), `${endpoint}: the answer names the owner's project: ${r.text}`);
+            }
+            answers.push(`${r.status} ${r.text.replaceAll(target, '<instance>')}`);
           }
-          answers.push(`${r.status} ${r.text.replaceAll(target, '<instance>')}`);
+          assert.equal(
+            answers[0],
+            answers[1],
+            `${endpoint}: an existing and a missing warehouse must get the same answer`,
+          );
         }
-        assert.equal(
-          answers[0],
-          answers[1],
-          `${endpoint}: an existing and a missing warehouse must get the same answer`,
-        );
-      }
-      assert.equal(await snapshot('tenant'), before, 'the owner sees the catalog unchanged');
-    });
+        assert.equal(await snapshot('tenant'), before, 'the owner sees the catalog unchanged');
+      },
+    );
 
     for (const [index, endpoint] of ICEBERG_ENDPOINTS.entries()) {
-      test(`${endpoint}: refused without a grant, allowed by exactly its privilege, refused after the revoke`, async () => {
+      test(`${endpoint}: refused without a grant, allowed by just its privilege, refused after revoking`, async () => {
         const k = CASES[endpoint];
         assert.ok(k, `${endpoint} has no case: add its request to REQUESTS in test/iceberg-authorization.test.ts`);
         for (const how of HOWS) {
@@ -407,7 +414,8 @@ for (const backend of await backends()) {
             const r = await server.request('POST', `${base()}/policies/${verb}`, { token, body });
             assert.equal(r.status, 200, r.text);
           };
-          // A grant on the neighbouring namespace shows the warehouse, so what refuses next is the object's own check.
+          // A grant on the neighbouring namespace shows the warehouse, so what refuses next is the object's own
+          // check.
           const neighbour = policy(
             { type: 'TABLE', catalogs: [{ name: c, databases: [{ name: 'e', tables: [{ name: 'n' }] }] }] },
             'DESCRIBE',

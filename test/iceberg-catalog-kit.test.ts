@@ -86,42 +86,46 @@ for (const backend of await backends()) {
       await server?.stop();
     });
 
-    test('nested namespaces: listed level by level, loaded, refused while they have children, seen by LakeFormation as dotted names', async () => {
-      await createNs('org');
-      await createNs('org', 'eu');
-      await createNs('org', 'us');
-      await createNs('org', 'eu', 'paris');
-      const top = await ice('GET', ns());
-      assert.equal(top.status, 200);
-      assert.ok(top.json.namespaces.some((n: string[]) => n.join() === 'org'));
-      assert.ok(!top.json.namespaces.some((n: string[]) => n.length > 1), 'the top level lists no nested namespace');
-      const children = await ice('GET', `${ns()}?parent=org`);
-      assert.deepEqual(children.json.namespaces, [
-        ['org', 'eu'],
-        ['org', 'us'],
-      ]);
-      const grandchildren = await ice('GET', `${ns()}?parent=${encodeURIComponent('org\u001feu')}`);
-      assert.deepEqual(grandchildren.json.namespaces, [['org', 'eu', 'paris']]);
-      assert.deepEqual((await ice('GET', `${ns()}?parent=${encodeURIComponent('org\u001fus')}`)).json.namespaces, []);
-      assert.equal((await ice('GET', `${ns()}?parent=nowhere`)).status, 404);
-      const loaded = await ice('GET', ns('org', 'eu', 'paris'));
-      assert.deepEqual(loaded.json.namespace, ['org', 'eu', 'paris']);
-      assert.equal((await ice('HEAD', ns('org', 'eu'))).status, 204);
-      assert.equal((await lf('/databases/org.eu.paris')).status, 200);
-      // A table in a nested namespace.
-      await createTable('org\u001feu', 'sales');
-      const listed = await ice('GET', tables('org', 'eu'));
-      assert.deepEqual(listed.json.identifiers, [{ namespace: ['org', 'eu'], name: 'sales' }]);
-      // Not empty: a child namespace or a table keeps it.
-      const dropParent = await ice('DELETE', ns('org', 'eu'));
-      assert.equal(dropParent.status, 409);
-      assert.equal(dropParent.json.error.type, 'NamespaceNotEmptyException');
-      assert.equal((await ice('DELETE', ns('org', 'eu', 'paris'))).status, 204);
-      assert.equal((await ice('DELETE', ns('org', 'eu'))).status, 409, 'the table still keeps it');
-      assert.equal((await ice('DELETE', `${tables('org', 'eu')}/sales`)).status, 204);
-      assert.equal((await ice('DELETE', ns('org', 'eu'))).status, 204);
-      assert.deepEqual((await ice('GET', `${ns()}?parent=org`)).json.namespaces, [['org', 'us']]);
-    });
+    test(
+      'nested namespaces: listed level by level, loaded, refused while ' +
+        'they have children, seen by LakeFormation as dotted names',
+      async () => {
+        await createNs('org');
+        await createNs('org', 'eu');
+        await createNs('org', 'us');
+        await createNs('org', 'eu', 'paris');
+        const top = await ice('GET', ns());
+        assert.equal(top.status, 200);
+        assert.ok(top.json.namespaces.some((n: string[]) => n.join() === 'org'));
+        assert.ok(!top.json.namespaces.some((n: string[]) => n.length > 1), 'the top level lists no nested namespace');
+        const children = await ice('GET', `${ns()}?parent=org`);
+        assert.deepEqual(children.json.namespaces, [
+          ['org', 'eu'],
+          ['org', 'us'],
+        ]);
+        const grandchildren = await ice('GET', `${ns()}?parent=${encodeURIComponent('org\u001feu')}`);
+        assert.deepEqual(grandchildren.json.namespaces, [['org', 'eu', 'paris']]);
+        assert.deepEqual((await ice('GET', `${ns()}?parent=${encodeURIComponent('org\u001fus')}`)).json.namespaces, []);
+        assert.equal((await ice('GET', `${ns()}?parent=nowhere`)).status, 404);
+        const loaded = await ice('GET', ns('org', 'eu', 'paris'));
+        assert.deepEqual(loaded.json.namespace, ['org', 'eu', 'paris']);
+        assert.equal((await ice('HEAD', ns('org', 'eu'))).status, 204);
+        assert.equal((await lf('/databases/org.eu.paris')).status, 200);
+        // A table in a nested namespace.
+        await createTable('org\u001feu', 'sales');
+        const listed = await ice('GET', tables('org', 'eu'));
+        assert.deepEqual(listed.json.identifiers, [{ namespace: ['org', 'eu'], name: 'sales' }]);
+        // Not empty: a child namespace or a table keeps it.
+        const dropParent = await ice('DELETE', ns('org', 'eu'));
+        assert.equal(dropParent.status, 409);
+        assert.equal(dropParent.json.error.type, 'NamespaceNotEmptyException');
+        assert.equal((await ice('DELETE', ns('org', 'eu', 'paris'))).status, 204);
+        assert.equal((await ice('DELETE', ns('org', 'eu'))).status, 409, 'the table still keeps it');
+        assert.equal((await ice('DELETE', `${tables('org', 'eu')}/sales`)).status, 204);
+        assert.equal((await ice('DELETE', ns('org', 'eu'))).status, 204);
+        assert.deepEqual((await ice('GET', `${ns()}?parent=org`)).json.namespaces, [['org', 'us']]);
+      },
+    );
 
     test('table names with dots: create, exist, list, load, rename, drop', async () => {
       await createNs('dots');
@@ -145,55 +149,58 @@ for (const backend of await backends()) {
       assert.equal((await ice('DELETE', `${tables('dots')}/still.with.dot`)).status, 204);
     });
 
-    test('staged create: nothing exists until the commit that asserts creation, which makes the table once', async () => {
-      await createNs('staging');
-      const staged = await ice('POST', tables('staging'), { name: 'ctas', schema: SCHEMA, 'stage-create': true });
-      assert.equal(staged.status, 200, staged.text);
-      assert.equal((await ice('HEAD', `${tables('staging')}/ctas`)).status, 404);
-      const uuid = randomUUID();
-      const location = staged.json.metadata.location as string;
-      const commit = () =>
-        ice('POST', `${tables('staging')}/ctas`, {
+    test(
+      'staged create: nothing exists until the commit that asserts ' + 'creation, which makes the table once',
+      async () => {
+        await createNs('staging');
+        const staged = await ice('POST', tables('staging'), { name: 'ctas', schema: SCHEMA, 'stage-create': true });
+        assert.equal(staged.status, 200, staged.text);
+        assert.equal((await ice('HEAD', `${tables('staging')}/ctas`)).status, 404);
+        const uuid = randomUUID();
+        const location = staged.json.metadata.location as string;
+        const commit = () =>
+          ice('POST', `${tables('staging')}/ctas`, {
+            requirements: [{ type: 'assert-create' }],
+            updates: createUpdates(uuid, location),
+          });
+        const done = await commit();
+        assert.equal(done.status, 200, done.text);
+        const m = done.json.metadata;
+        assert.equal(m['table-uuid'], uuid);
+        assert.equal(m['format-version'], 2);
+        assert.equal(m['current-snapshot-id'], 7);
+        assert.equal(m['default-spec-id'], 0);
+        assert.equal(m['last-partition-id'], 1000);
+        assert.match(done.json['metadata-location'], /\/metadata\/00000-[0-9a-f-]+\.metadata\.json$/);
+        const loaded = await ice('GET', `${tables('staging')}/ctas`);
+        assert.equal(loaded.json.metadata['table-uuid'], uuid);
+        const shown = await lf('/databases/staging/tables/ctas');
+        assert.equal(shown.json.table_format, 'ICEBERG');
+        assert.deepEqual(
+          shown.json.storage_descriptor.columns.map((c: { column_name: string }) => c.column_name),
+          ['id', 'day'],
+        );
+        // A second create of the same name lost: the table exists now.
+        const again = await commit();
+        assert.equal(again.status, 409);
+        assert.equal(again.json.error.type, 'CommitFailedException');
+        // A staged name already taken is refused at once; a commit without assert-create to a missing table is 404.
+        assert.equal(
+          (await ice('POST', tables('staging'), { name: 'ctas', schema: SCHEMA, 'stage-create': true })).status,
+          409,
+        );
+        const missing = await ice('POST', `${tables('staging')}/nothing`, { requirements: [], updates: [] });
+        assert.equal(missing.status, 404);
+        assert.equal(missing.json.error.type, 'NoSuchTableException');
+        // Updates that leave no schema cannot create a table.
+        const incomplete = await ice('POST', `${tables('staging')}/half`, {
           requirements: [{ type: 'assert-create' }],
-          updates: createUpdates(uuid, location),
+          updates: [{ action: 'assign-uuid', uuid: randomUUID() }],
         });
-      const done = await commit();
-      assert.equal(done.status, 200, done.text);
-      const m = done.json.metadata;
-      assert.equal(m['table-uuid'], uuid);
-      assert.equal(m['format-version'], 2);
-      assert.equal(m['current-snapshot-id'], 7);
-      assert.equal(m['default-spec-id'], 0);
-      assert.equal(m['last-partition-id'], 1000);
-      assert.match(done.json['metadata-location'], /\/metadata\/00000-[0-9a-f-]+\.metadata\.json$/);
-      const loaded = await ice('GET', `${tables('staging')}/ctas`);
-      assert.equal(loaded.json.metadata['table-uuid'], uuid);
-      const shown = await lf('/databases/staging/tables/ctas');
-      assert.equal(shown.json.table_format, 'ICEBERG');
-      assert.deepEqual(
-        shown.json.storage_descriptor.columns.map((c: { column_name: string }) => c.column_name),
-        ['id', 'day'],
-      );
-      // A second create of the same name lost: the table exists now.
-      const again = await commit();
-      assert.equal(again.status, 409);
-      assert.equal(again.json.error.type, 'CommitFailedException');
-      // A staged name already taken is refused at once; a commit without assert-create to a missing table is 404.
-      assert.equal(
-        (await ice('POST', tables('staging'), { name: 'ctas', schema: SCHEMA, 'stage-create': true })).status,
-        409,
-      );
-      const missing = await ice('POST', `${tables('staging')}/nothing`, { requirements: [], updates: [] });
-      assert.equal(missing.status, 404);
-      assert.equal(missing.json.error.type, 'NoSuchTableException');
-      // Updates that leave no schema cannot create a table.
-      const incomplete = await ice('POST', `${tables('staging')}/half`, {
-        requirements: [{ type: 'assert-create' }],
-        updates: [{ action: 'assign-uuid', uuid: randomUUID() }],
-      });
-      assert.equal(incomplete.status, 400, incomplete.text);
-      assert.equal((await ice('HEAD', `${tables('staging')}/half`)).status, 404);
-    });
+        assert.equal(incomplete.status, 400, incomplete.text);
+        assert.equal((await ice('HEAD', `${tables('staging')}/half`)).status, 404);
+      },
+    );
 
     test('register: an existing metadata file becomes a table; taken names, missing files and overwrite', async () => {
       await createNs('reg');
@@ -401,132 +408,140 @@ for (const backend of await backends()) {
       assert.equal((await ice('GET', `${tables('snaps')}/history?snapshots=some`)).status, 400);
     });
 
-    test('one metadata, two views: Iceberg changes are in the LakeCat event log, and LakeCat changes show through Iceberg', async () => {
-      await createNs('events');
-      const t = await createTable('events', 'logged');
-      assert.equal(
-        (
-          await ice('POST', `${tables('events')}/logged`, {
-            requirements: [],
-            updates: [{ action: 'set-properties', updates: { x: '1' } }],
-          })
-        ).status,
-        200,
-      );
-      assert.equal(
-        (
-          await ice('POST', `/${prefix}/tables/rename`, {
-            source: { namespace: ['events'], name: 'logged' },
-            destination: { namespace: ['events'], name: 'logged2' },
-          })
-        ).status,
-        204,
-      );
-      assert.equal((await ice('DELETE', `${tables('events')}/logged2`)).status, 204);
-      const r = await server.request('GET', `/v1/${project}/instances/${instance}/metadata-event`, {
-        token,
-        query: { limit: 1000 },
-      });
-      assert.equal(r.status, 200, r.text);
-      const mine = r.json.metadata_events
-        .filter((e: { database_name?: string }) => e.database_name === 'events')
-        .map(
-          (e: { metadata_action_type: string; object_name?: string; database_name: string }) =>
-            `${e.metadata_action_type} ${e.object_name ?? e.database_name}`,
+    test(
+      'one metadata, two views: Iceberg changes are in the LakeCat ' +
+        'event log, and LakeCat changes show through Iceberg',
+      async () => {
+        await createNs('events');
+        const t = await createTable('events', 'logged');
+        assert.equal(
+          (
+            await ice('POST', `${tables('events')}/logged`, {
+              requirements: [],
+              updates: [{ action: 'set-properties', updates: { x: '1' } }],
+            })
+          ).status,
+          200,
         );
-      assert.deepEqual(mine, [
-        'CREATE_DATABASE events',
-        'CREATE_TABLE logged',
-        'ALTER_TABLE logged',
-        'RENAME_TABLE logged2',
-        'DROP_TABLE logged2',
-      ]);
-      const created = r.json.metadata_events.find(
-        (e: { metadata_action_type: string; object_name: string }) =>
-          e.metadata_action_type === 'CREATE_TABLE' && e.object_name === 'logged',
-      );
-      assert.equal(
-        created.metadata_object.parameters.metadata_location,
-        storedLocation(server.dataDir, t['metadata-location']),
-      );
-      // The other way: a database made through LakeFormation is a namespace; its drop is seen at once.
-      const lfDb = await server.request('POST', `/v1/${project}/instances/${instance}/catalogs/lake/databases`, {
-        token,
-        body: { database_name: 'from_lf' },
-      });
-      assert.equal(lfDb.status, 201, lfDb.text);
-      assert.equal((await ice('HEAD', ns('from_lf'))).status, 204);
-      assert.equal(
-        (
-          await server.request('DELETE', `/v1/${project}/instances/${instance}/catalogs/lake/databases/from_lf`, {
-            token,
-          })
-        ).status,
-        200,
-      );
-      assert.equal((await ice('HEAD', ns('from_lf'))).status, 404);
-    });
+        assert.equal(
+          (
+            await ice('POST', `/${prefix}/tables/rename`, {
+              source: { namespace: ['events'], name: 'logged' },
+              destination: { namespace: ['events'], name: 'logged2' },
+            })
+          ).status,
+          204,
+        );
+        assert.equal((await ice('DELETE', `${tables('events')}/logged2`)).status, 204);
+        const r = await server.request('GET', `/v1/${project}/instances/${instance}/metadata-event`, {
+          token,
+          query: { limit: 1000 },
+        });
+        assert.equal(r.status, 200, r.text);
+        const mine = r.json.metadata_events
+          .filter((e: { database_name?: string }) => e.database_name === 'events')
+          .map(
+            (e: { metadata_action_type: string; object_name?: string; database_name: string }) =>
+              `${e.metadata_action_type} ${e.object_name ?? e.database_name}`,
+          );
+        assert.deepEqual(mine, [
+          'CREATE_DATABASE events',
+          'CREATE_TABLE logged',
+          'ALTER_TABLE logged',
+          'RENAME_TABLE logged2',
+          'DROP_TABLE logged2',
+        ]);
+        const created = r.json.metadata_events.find(
+          (e: { metadata_action_type: string; object_name: string }) =>
+            e.metadata_action_type === 'CREATE_TABLE' && e.object_name === 'logged',
+        );
+        assert.equal(
+          created.metadata_object.parameters.metadata_location,
+          storedLocation(server.dataDir, t['metadata-location']),
+        );
+        // The other way: a database made through LakeFormation is a namespace; its drop is seen at once.
+        const lfDb = await server.request('POST', `/v1/${project}/instances/${instance}/catalogs/lake/databases`, {
+          token,
+          body: { database_name: 'from_lf' },
+        });
+        assert.equal(lfDb.status, 201, lfDb.text);
+        assert.equal((await ice('HEAD', ns('from_lf'))).status, 204);
+        assert.equal(
+          (
+            await server.request('DELETE', `/v1/${project}/instances/${instance}/catalogs/lake/databases/from_lf`, {
+              token,
+            })
+          ).status,
+          200,
+        );
+        assert.equal((await ice('HEAD', ns('from_lf'))).status, 404);
+      },
+    );
 
-    test('Idempotency-Key: a retry gets the first answer and changes nothing more; another request under the key is refused', async () => {
-      await createNs('idem');
-      const key = () => ({ 'Idempotency-Key': randomUUID() });
-      // Create namespace: the retry is answered 200 again instead of AlreadyExists.
-      const k1 = key();
-      const first = await ice('POST', ns(), { namespace: ['idem_ns'], properties: { a: '1' } }, k1);
-      const retry = await ice('POST', ns(), { namespace: ['idem_ns'], properties: { a: '1' } }, k1);
-      assert.equal(first.status, 200);
-      assert.equal(retry.status, 200, retry.text);
-      assert.deepEqual(retry.json, first.json);
-      const reused = await ice('POST', ns(), { namespace: ['other_ns'] }, k1);
-      assert.equal(reused.status, 422);
-      assert.equal((await ice('HEAD', ns('other_ns'))).status, 404);
-      assert.equal((await ice('POST', ns(), { namespace: ['x'] }, { 'Idempotency-Key': 'not-a-uuid' })).status, 400);
+    test(
+      'Idempotency-Key: a retry gets the first answer and changes ' +
+        'nothing more; another request under the key is refused',
+      async () => {
+        await createNs('idem');
+        const key = () => ({ 'Idempotency-Key': randomUUID() });
+        // Create namespace: the retry is answered 200 again instead of AlreadyExists.
+        const k1 = key();
+        const first = await ice('POST', ns(), { namespace: ['idem_ns'], properties: { a: '1' } }, k1);
+        const retry = await ice('POST', ns(), { namespace: ['idem_ns'], properties: { a: '1' } }, k1);
+        assert.equal(first.status, 200);
+        assert.equal(retry.status, 200, retry.text);
+        assert.deepEqual(retry.json, first.json);
+        const reused = await ice('POST', ns(), { namespace: ['other_ns'] }, k1);
+        assert.equal(reused.status, 422);
+        assert.equal((await ice('HEAD', ns('other_ns'))).status, 404);
+        assert.equal((await ice('POST', ns(), { namespace: ['x'] }, { 'Idempotency-Key': 'not-a-uuid' })).status, 400);
 
-      // Commit: retried, the table advanced once.
-      const t = await createTable('idem', 'events');
-      const k2 = key();
-      const body = {
-        requirements: [{ type: 'assert-table-uuid', uuid: t.metadata['table-uuid'] }],
-        updates: [
-          { action: 'add-snapshot', snapshot: snapshot(5, 1) },
-          { action: 'set-snapshot-ref', 'ref-name': 'main', type: 'branch', 'snapshot-id': 5 },
-        ],
-      };
-      const c1 = await ice('POST', `${tables('idem')}/events`, body, k2);
-      const c2 = await ice('POST', `${tables('idem')}/events`, body, k2);
-      assert.equal(c1.status, 200, c1.text);
-      assert.equal(c2.status, 200, c2.text);
-      assert.equal(c2.json['metadata-location'], c1.json['metadata-location']);
-      const now = await ice('GET', `${tables('idem')}/events`);
-      assert.equal(now.json['metadata-location'], c1.json['metadata-location']);
-      assert.equal(now.json.metadata['metadata-log'].length, 1, 'one commit, not two');
+        // Commit: retried, the table advanced once.
+        const t = await createTable('idem', 'events');
+        const k2 = key();
+        const body = {
+          requirements: [{ type: 'assert-table-uuid', uuid: t.metadata['table-uuid'] }],
+          updates: [
+            { action: 'add-snapshot', snapshot: snapshot(5, 1) },
+            { action: 'set-snapshot-ref', 'ref-name': 'main', type: 'branch', 'snapshot-id': 5 },
+          ],
+        };
+        const c1 = await ice('POST', `${tables('idem')}/events`, body, k2);
+        const c2 = await ice('POST', `${tables('idem')}/events`, body, k2);
+        assert.equal(c1.status, 200, c1.text);
+        assert.equal(c2.status, 200, c2.text);
+        assert.equal(c2.json['metadata-location'], c1.json['metadata-location']);
+        const now = await ice('GET', `${tables('idem')}/events`);
+        assert.equal(now.json['metadata-location'], c1.json['metadata-location']);
+        assert.equal(now.json.metadata['metadata-log'].length, 1, 'one commit, not two');
 
-      // Concurrent retries of one commit: one change, one answer for all.
-      const k3 = key();
-      const body3 = { requirements: [], updates: [{ action: 'set-properties', updates: { concurrent: 'yes' } }] };
-      const answers = await Promise.all(
-        Array.from({ length: 6 }, () => ice('POST', `${tables('idem')}/events`, body3, k3)),
-      );
-      assert.deepEqual(
-        answers.map((a) => a.status),
-        Array(6).fill(200),
-        answers.map((a) => a.text).join('\n'),
-      );
-      assert.equal(new Set(answers.map((a) => a.json['metadata-location'])).size, 1);
-      assert.equal((await ice('GET', `${tables('idem')}/events`)).json.metadata['metadata-log'].length, 2);
+        // Concurrent retries of one commit: one change, one answer for all.
+        const k3 = key();
+        const body3 = { requirements: [], updates: [{ action: 'set-properties', updates: { concurrent: 'yes' } }] };
+        const answers = await Promise.all(
+          Array.from({ length: 6 }, () => ice('POST', `${tables('idem')}/events`, body3, k3)),
+        );
+        assert.deepEqual(
+          answers.map((a) => a.status),
+          Array(6).fill(200),
+          answers.map((a) => a.text).join('\n'),
+        );
+        assert.equal(new Set(answers.map((a) => a.json['metadata-location'])).size, 1);
+        assert.equal((await ice('GET', `${tables('idem')}/events`)).json.metadata['metadata-log'].length, 2);
 
-      // A final refusal is replayed too: the drop of a missing table stays 404 after the table appears.
-      const k4 = key();
-      assert.equal((await ice('DELETE', `${tables('idem')}/later`, undefined, k4)).status, 404);
-      await createTable('idem', 'later');
-      const replayed = await ice('DELETE', `${tables('idem')}/later`, undefined, k4);
-      assert.equal(replayed.status, 404);
-      assert.equal(replayed.json.error.type, 'NoSuchTableException');
-      assert.equal((await ice('HEAD', `${tables('idem')}/later`)).status, 204);
-      // And a drop retried is 204 twice.
-      const k5 = key();
-      assert.equal((await ice('DELETE', `${tables('idem')}/later`, undefined, k5)).status, 204);
-      assert.equal((await ice('DELETE', `${tables('idem')}/later`, undefined, k5)).status, 204);
-    });
+        // A final refusal is replayed too: the drop of a missing table stays 404 after the table appears.
+        const k4 = key();
+        assert.equal((await ice('DELETE', `${tables('idem')}/later`, undefined, k4)).status, 404);
+        await createTable('idem', 'later');
+        const replayed = await ice('DELETE', `${tables('idem')}/later`, undefined, k4);
+        assert.equal(replayed.status, 404);
+        assert.equal(replayed.json.error.type, 'NoSuchTableException');
+        assert.equal((await ice('HEAD', `${tables('idem')}/later`)).status, 204);
+        // And a drop retried is 204 twice.
+        const k5 = key();
+        assert.equal((await ice('DELETE', `${tables('idem')}/later`, undefined, k5)).status, 204);
+        assert.equal((await ice('DELETE', `${tables('idem')}/later`, undefined, k5)).status, 204);
+      },
+    );
   });
 }

@@ -90,71 +90,79 @@ describe('Iceberg commit requirements', () => {
 });
 
 describe('Iceberg commit updates', () => {
-  test('an append: add-snapshot then set-snapshot-ref main moves the current snapshot and logs it; the base is not touched', () => {
-    const m = base();
-    const after = applyUpdates(
-      m,
-      [
-        { action: 'add-snapshot', snapshot: snapshot(101, 1) },
-        { action: 'set-snapshot-ref', 'ref-name': 'main', type: 'branch', 'snapshot-id': 101 },
-      ],
-      1_800_000_000_000,
-    );
-    assert.equal(after['current-snapshot-id'], 101);
-    assert.deepEqual(after.refs.main, { type: 'branch', 'snapshot-id': 101 });
-    assert.equal(after['last-sequence-number'], 1);
-    assert.deepEqual(after['snapshot-log'], [{ 'snapshot-id': 101, 'timestamp-ms': 1_800_000_000_000 }]);
-    assert.equal(after['last-updated-ms'], 1_800_000_000_000);
-    assert.equal(m.snapshots.length, 0, 'applied to a copy');
-    assert.throws(
-      () => applyUpdates(after, [{ action: 'add-snapshot', snapshot: snapshot(102, 1, 101) }], 1),
-      CommitConflict,
-      'a sequence number behind the table lost a race: retryable',
-    );
-    assert.throws(
-      () =>
-        applyUpdates(
-          after,
-          [{ action: 'set-snapshot-ref', 'ref-name': 'main', type: 'branch', 'snapshot-id': 999 }],
-          1,
-        ),
-      InvalidUpdate,
-    );
-    assert.throws(
-      () =>
-        applyUpdates(after, [{ action: 'set-snapshot-ref', 'ref-name': 'main', type: 'tag', 'snapshot-id': 101 }], 1),
-      InvalidUpdate,
-    );
-  });
+  test(
+    'an append: add-snapshot then set-snapshot-ref main moves the ' +
+      'current snapshot and logs it; the base is not touched',
+    () => {
+      const m = base();
+      const after = applyUpdates(
+        m,
+        [
+          { action: 'add-snapshot', snapshot: snapshot(101, 1) },
+          { action: 'set-snapshot-ref', 'ref-name': 'main', type: 'branch', 'snapshot-id': 101 },
+        ],
+        1_800_000_000_000,
+      );
+      assert.equal(after['current-snapshot-id'], 101);
+      assert.deepEqual(after.refs.main, { type: 'branch', 'snapshot-id': 101 });
+      assert.equal(after['last-sequence-number'], 1);
+      assert.deepEqual(after['snapshot-log'], [{ 'snapshot-id': 101, 'timestamp-ms': 1_800_000_000_000 }]);
+      assert.equal(after['last-updated-ms'], 1_800_000_000_000);
+      assert.equal(m.snapshots.length, 0, 'applied to a copy');
+      assert.throws(
+        () => applyUpdates(after, [{ action: 'add-snapshot', snapshot: snapshot(102, 1, 101) }], 1),
+        CommitConflict,
+        'a sequence number behind the table lost a race: retryable',
+      );
+      assert.throws(
+        () =>
+          applyUpdates(
+            after,
+            [{ action: 'set-snapshot-ref', 'ref-name': 'main', type: 'branch', 'snapshot-id': 999 }],
+            1,
+          ),
+        InvalidUpdate,
+      );
+      assert.throws(
+        () =>
+          applyUpdates(after, [{ action: 'set-snapshot-ref', 'ref-name': 'main', type: 'tag', 'snapshot-id': 101 }], 1),
+        InvalidUpdate,
+      );
+    },
+  );
 
-  test('schema evolution: add-schema assigns the next id and raises last-column-id (nested ids count); -1 means the one just added', () => {
-    const evolved: Update[] = [
-      {
-        action: 'add-schema',
-        schema: {
-          'schema-id': 7,
-          type: 'struct',
-          fields: [
-            ...base().schemas[0]!.fields,
-            {
-              id: 3,
-              name: 'tags',
-              required: false,
-              type: { type: 'list', 'element-id': 4, element: 'string', 'element-required': false },
-            },
-          ],
+  test(
+    'schema evolution: add-schema assigns the next id and raises ' +
+      'last-column-id (nested ids count); -1 means the one just added',
+    () => {
+      const evolved: Update[] = [
+        {
+          action: 'add-schema',
+          schema: {
+            'schema-id': 7,
+            type: 'struct',
+            fields: [
+              ...base().schemas[0]!.fields,
+              {
+                id: 3,
+                name: 'tags',
+                required: false,
+                type: { type: 'list', 'element-id': 4, element: 'string', 'element-required': false },
+              },
+            ],
+          },
         },
-      },
-      { action: 'set-current-schema', 'schema-id': -1 },
-    ];
-    const after = applyUpdates(base(), evolved, 2);
-    assert.equal(after['current-schema-id'], 1, 'ids are assigned by the table, not taken from the request');
-    assert.equal(after['last-column-id'], 4);
-    const again = applyUpdates(after, evolved, 3);
-    assert.equal(again.schemas.length, 2, 'an identical schema is reused');
-    assert.throws(() => applyUpdates(base(), [{ action: 'set-current-schema', 'schema-id': -1 }], 1), InvalidUpdate);
-    assert.throws(() => applyUpdates(base(), [{ action: 'set-current-schema', 'schema-id': 9 }], 1), InvalidUpdate);
-  });
+        { action: 'set-current-schema', 'schema-id': -1 },
+      ];
+      const after = applyUpdates(base(), evolved, 2);
+      assert.equal(after['current-schema-id'], 1, 'ids are assigned by the table, not taken from the request');
+      assert.equal(after['last-column-id'], 4);
+      const again = applyUpdates(after, evolved, 3);
+      assert.equal(again.schemas.length, 2, 'an identical schema is reused');
+      assert.throws(() => applyUpdates(base(), [{ action: 'set-current-schema', 'schema-id': -1 }], 1), InvalidUpdate);
+      assert.throws(() => applyUpdates(base(), [{ action: 'set-current-schema', 'schema-id': 9 }], 1), InvalidUpdate);
+    },
+  );
 
   test('partition specs and sort orders get fresh ids; defaults follow -1', () => {
     const after = applyUpdates(
@@ -241,41 +249,45 @@ describe('Iceberg commit updates', () => {
     assert.throws(() => applyUpdates(m, [{ action: 'no-such-action' } as unknown as Update], 14), InvalidUpdate);
   });
 
-  test('format 3 row lineage: upgrading starts next-row-id at 0, each snapshot must start at or after it and advances it', () => {
-    let m = applyUpdates(base(), [{ action: 'upgrade-format-version', 'format-version': 3 }], 1);
-    assert.equal(m['next-row-id'], 0);
-    assert.throws(
-      () => applyUpdates(m, [{ action: 'add-snapshot', snapshot: snapshot(1, 1) }], 2),
-      InvalidUpdate,
-      'first-row-id is required',
-    );
-    m = applyUpdates(
-      m,
-      [{ action: 'add-snapshot', snapshot: { ...snapshot(1, 1), 'first-row-id': 0, 'added-rows': 25 } }],
-      2,
-    );
-    assert.equal(m['next-row-id'], 25);
-    assert.throws(
-      () =>
-        applyUpdates(
-          m,
-          [{ action: 'add-snapshot', snapshot: { ...snapshot(2, 2, 1), 'first-row-id': 10, 'added-rows': 5 } }],
-          3,
-        ),
-      CommitConflict,
-    );
-    m = applyUpdates(
-      m,
-      [{ action: 'add-snapshot', snapshot: { ...snapshot(2, 2, 1), 'first-row-id': 25, 'added-rows': 5 } }],
-      3,
-    );
-    assert.equal(m['next-row-id'], 30);
-    // Format 2 tables carry no row lineage.
-    assert.equal(
-      applyUpdates(base(), [{ action: 'add-snapshot', snapshot: snapshot(1, 1) }], 1)['next-row-id'],
-      undefined,
-    );
-  });
+  test(
+    'format 3 row lineage: upgrading starts next-row-id at 0, each ' +
+      'snapshot must start at or after it and advances it',
+    () => {
+      let m = applyUpdates(base(), [{ action: 'upgrade-format-version', 'format-version': 3 }], 1);
+      assert.equal(m['next-row-id'], 0);
+      assert.throws(
+        () => applyUpdates(m, [{ action: 'add-snapshot', snapshot: snapshot(1, 1) }], 2),
+        InvalidUpdate,
+        'first-row-id is required',
+      );
+      m = applyUpdates(
+        m,
+        [{ action: 'add-snapshot', snapshot: { ...snapshot(1, 1), 'first-row-id': 0, 'added-rows': 25 } }],
+        2,
+      );
+      assert.equal(m['next-row-id'], 25);
+      assert.throws(
+        () =>
+          applyUpdates(
+            m,
+            [{ action: 'add-snapshot', snapshot: { ...snapshot(2, 2, 1), 'first-row-id': 10, 'added-rows': 5 } }],
+            3,
+          ),
+        CommitConflict,
+      );
+      m = applyUpdates(
+        m,
+        [{ action: 'add-snapshot', snapshot: { ...snapshot(2, 2, 1), 'first-row-id': 25, 'added-rows': 5 } }],
+        3,
+      );
+      assert.equal(m['next-row-id'], 30);
+      // Format 2 tables carry no row lineage.
+      assert.equal(
+        applyUpdates(base(), [{ action: 'add-snapshot', snapshot: snapshot(1, 1) }], 1)['next-row-id'],
+        undefined,
+      );
+    },
+  );
 
   test('no current snapshot is -1 before format version 3, as the reference writer spells it', () => {
     let m = applyUpdates(
@@ -306,60 +318,66 @@ describe('Iceberg commit updates', () => {
     }
   });
 
-  test('format version 1 on request: v1 fields kept in step with the current schema and spec, dropped by the upgrade', () => {
-    const created = newTableMetadata(
-      {
-        schema: { type: 'struct', fields: [{ id: 1, name: 'id', required: true, type: 'long' }] },
-        properties: { 'format-version': '1', a: 'b' },
-      },
-      'obs://b/t',
-      1,
-    ) as unknown as TableMetadata;
-    assert.equal(created['format-version'], 1);
-    assert.deepEqual(created.properties, { a: 'b' });
-    assert.equal(created['last-sequence-number'], undefined);
-    assert.deepEqual(created['partition-spec'], []);
-    const evolved = applyUpdates(
-      created,
-      [
+  test(
+    'format version 1 on request: v1 fields kept in step with the ' + 'current schema and spec, dropped by the upgrade',
+    () => {
+      const created = newTableMetadata(
         {
-          action: 'add-schema',
-          schema: {
-            'schema-id': 1,
-            type: 'struct',
-            fields: [
-              { id: 1, name: 'id', required: true, type: 'long' },
-              { id: 2, name: 'x', required: false, type: 'int' },
-            ],
-          },
+          schema: { type: 'struct', fields: [{ id: 1, name: 'id', required: true, type: 'long' }] },
+          properties: { 'format-version': '1', a: 'b' },
         },
-        { action: 'set-current-schema', 'schema-id': -1 },
-        { action: 'add-spec', spec: { 'spec-id': 1, fields: [{ name: 'x', transform: 'identity', 'source-id': 2 }] } },
-        { action: 'set-default-spec', 'spec-id': -1 },
-      ],
-      2,
-    );
-    assert.deepEqual((evolved.schema as { fields: unknown[] }).fields, evolved.schemas[1]?.fields);
-    assert.deepEqual(evolved['partition-spec'], evolved['partition-specs'][1]?.fields);
-    const upgraded = applyUpdates(evolved, [{ action: 'upgrade-format-version', 'format-version': 2 }], 3);
-    assert.deepEqual(
-      [upgraded.schema, upgraded['partition-spec'], upgraded['last-sequence-number']],
-      [undefined, undefined, 0],
-    );
-    assert.throws(
-      () =>
-        newTableMetadata(
-          { schema: { type: 'struct', fields: [] }, properties: { 'format-version': '4' } },
-          'obs://b/t',
-        ),
-      /format-version 4/,
-    );
-    const v3 = newTableMetadata(
-      { schema: { type: 'struct', fields: [] }, properties: { 'format-version': '3' } },
-      'obs://b/t',
-    );
-    assert.deepEqual([v3['format-version'], v3['next-row-id'], v3['current-snapshot-id']], [3, 0, null]);
-  });
+        'obs://b/t',
+        1,
+      ) as unknown as TableMetadata;
+      assert.equal(created['format-version'], 1);
+      assert.deepEqual(created.properties, { a: 'b' });
+      assert.equal(created['last-sequence-number'], undefined);
+      assert.deepEqual(created['partition-spec'], []);
+      const evolved = applyUpdates(
+        created,
+        [
+          {
+            action: 'add-schema',
+            schema: {
+              'schema-id': 1,
+              type: 'struct',
+              fields: [
+                { id: 1, name: 'id', required: true, type: 'long' },
+                { id: 2, name: 'x', required: false, type: 'int' },
+              ],
+            },
+          },
+          { action: 'set-current-schema', 'schema-id': -1 },
+          {
+            action: 'add-spec',
+            spec: { 'spec-id': 1, fields: [{ name: 'x', transform: 'identity', 'source-id': 2 }] },
+          },
+          { action: 'set-default-spec', 'spec-id': -1 },
+        ],
+        2,
+      );
+      assert.deepEqual((evolved.schema as { fields: unknown[] }).fields, evolved.schemas[1]?.fields);
+      assert.deepEqual(evolved['partition-spec'], evolved['partition-specs'][1]?.fields);
+      const upgraded = applyUpdates(evolved, [{ action: 'upgrade-format-version', 'format-version': 2 }], 3);
+      assert.deepEqual(
+        [upgraded.schema, upgraded['partition-spec'], upgraded['last-sequence-number']],
+        [undefined, undefined, 0],
+      );
+      assert.throws(
+        () =>
+          newTableMetadata(
+            { schema: { type: 'struct', fields: [] }, properties: { 'format-version': '4' } },
+            'obs://b/t',
+          ),
+        /format-version 4/,
+      );
+      const v3 = newTableMetadata(
+        { schema: { type: 'struct', fields: [] }, properties: { 'format-version': '3' } },
+        'obs://b/t',
+      );
+      assert.deepEqual([v3['format-version'], v3['next-row-id'], v3['current-snapshot-id']], [3, 0, null]);
+    },
+  );
 });
 
 describe('Iceberg metadata rules on a commit', () => {

@@ -185,27 +185,30 @@ for (const backend of await backends()) {
       assert.equal((await stored('orders')).length, 2, 'another table keeps its own');
     });
 
-    test('reports older than LAKEFORM_ICEBERG_METRICS_RETENTION_DAYS (7) are dropped when the next arrives', async () => {
-      assert.equal((await ice('POST', metrics('aged'), scanReport(1))).status, 204);
-      assert.equal((await ice('POST', metrics('aged'), scanReport(2))).status, 204);
-      const [newer, older] = await stored('aged');
-      const daysAgo = (d: number) => new Date(Date.now() - d * 86_400_000).toISOString();
-      await store.db
-        .updateTable('lf_iceberg_metrics_reports')
-        .set({ created_at: daysAgo(8) })
-        .where('id', '=', older?.id as number)
-        .execute();
-      await store.db
-        .updateTable('lf_iceberg_metrics_reports')
-        .set({ created_at: daysAgo(6) })
-        .where('id', '=', newer?.id as number)
-        .execute();
-      assert.equal((await ice('POST', metrics('aged'), scanReport(3))).status, 204);
-      assert.deepEqual(
-        (await stored('aged')).map((r) => r.snapshot_id),
-        ['3', '2'],
-        'the 8-day-old report is gone, the 6-day-old one stays',
-      );
-    });
+    test(
+      'reports older than LAKEFORM_ICEBERG_METRICS_RETENTION_DAYS (7) ' + 'are dropped when the next arrives',
+      async () => {
+        assert.equal((await ice('POST', metrics('aged'), scanReport(1))).status, 204);
+        assert.equal((await ice('POST', metrics('aged'), scanReport(2))).status, 204);
+        const [newer, older] = await stored('aged');
+        const daysAgo = (d: number) => new Date(Date.now() - d * 86_400_000).toISOString();
+        await store.db
+          .updateTable('lf_iceberg_metrics_reports')
+          .set({ created_at: daysAgo(8) })
+          .where('id', '=', older?.id as number)
+          .execute();
+        await store.db
+          .updateTable('lf_iceberg_metrics_reports')
+          .set({ created_at: daysAgo(6) })
+          .where('id', '=', newer?.id as number)
+          .execute();
+        assert.equal((await ice('POST', metrics('aged'), scanReport(3))).status, 204);
+        assert.deepEqual(
+          (await stored('aged')).map((r) => r.snapshot_id),
+          ['3', '2'],
+          'the 8-day-old report is gone, the 6-day-old one stays',
+        );
+      },
+    );
   });
 }

@@ -112,20 +112,23 @@ for (const backend of await backends()) {
       assert.equal((await server.request('GET', `${lf()}/events`, { token })).status, 404);
     });
 
-    test('a nested namespace needs its parent; levels with dots and bad bodies are 400 in the Iceberg shape', async () => {
-      const orphan = await ice('POST', ns(), { body: { namespace: ['a', 'b'] } });
-      assert.equal(orphan.status, 404);
-      assert.equal(orphan.json.error.type, 'NoSuchNamespaceException');
-      assert.equal((await ice('GET', `${ns()}/a%1Fb`)).status, 404);
-      const dotted = await ice('POST', ns(), { body: { namespace: ['a.b'] } });
-      assert.equal(dotted.status, 400);
-      assert.equal(dotted.json.error.type, 'BadRequestException');
-      assert.match(dotted.json.error.message, /joined with '\.'/);
-      assert.equal((await ice('POST', ns(), { body: { namespace: [] } })).status, 400);
-      assert.equal((await ice('POST', ns(), { body: { namespace: 'flat' } })).status, 400);
-      assert.equal((await ice('POST', ns(), { body: { namespace: ['bad name'] } })).status, 400);
-      assert.equal((await ice('GET', '/nosep/namespaces')).status, 400);
-    });
+    test(
+      'a nested namespace needs its parent; levels with dots and bad ' + 'bodies are 400 in the Iceberg shape',
+      async () => {
+        const orphan = await ice('POST', ns(), { body: { namespace: ['a', 'b'] } });
+        assert.equal(orphan.status, 404);
+        assert.equal(orphan.json.error.type, 'NoSuchNamespaceException');
+        assert.equal((await ice('GET', `${ns()}/a%1Fb`)).status, 404);
+        const dotted = await ice('POST', ns(), { body: { namespace: ['a.b'] } });
+        assert.equal(dotted.status, 400);
+        assert.equal(dotted.json.error.type, 'BadRequestException');
+        assert.match(dotted.json.error.message, /joined with '\.'/);
+        assert.equal((await ice('POST', ns(), { body: { namespace: [] } })).status, 400);
+        assert.equal((await ice('POST', ns(), { body: { namespace: 'flat' } })).status, 400);
+        assert.equal((await ice('POST', ns(), { body: { namespace: ['bad name'] } })).status, 400);
+        assert.equal((await ice('GET', '/nosep/namespaces')).status, 400);
+      },
+    );
 
     test('listing pages with pageSize and pageToken; a parent has no children', async () => {
       for (const n of ['p1', 'p2', 'p3', 'p4', 'p5'])
@@ -220,128 +223,135 @@ for (const backend of await backends()) {
       assert.equal(bad.json.error.type, 'NotAuthorizedException');
     });
 
-    test('OAuth2 client credentials: an AK/SK becomes a bearer token; a wrong secret is 401 invalid_client', async () => {
-      const me = await server.login();
-      const key = await server.request('POST', '/v3.0/OS-CREDENTIAL/credentials', {
-        token,
-        body: { credential: { user_id: me.userId } },
-      });
-      assert.equal(key.status, 201, key.text);
-      const { access, secret } = key.json.credential;
-      const form = (fields: Record<string, string>) =>
-        server.request('POST', '/iceberg/v1/oauth/tokens', {
-          rawBody: new URLSearchParams(fields).toString(),
-          headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+    test(
+      'OAuth2 client credentials: an AK/SK becomes a bearer token; a ' + 'wrong secret is 401 invalid_client',
+      async () => {
+        const me = await server.login();
+        const key = await server.request('POST', '/v3.0/OS-CREDENTIAL/credentials', {
+          token,
+          body: { credential: { user_id: me.userId } },
         });
-      const r = await form({
-        grant_type: 'client_credentials',
-        client_id: access,
-        client_secret: secret,
-        scope: 'catalog',
-      });
-      assert.equal(r.status, 200, r.text);
-      assert.equal(r.json.token_type, 'bearer');
-      assert.equal(r.json.issued_token_type, 'urn:ietf:params:oauth:token-type:access_token');
-      assert.ok(r.json.expires_in > 3600 && r.json.expires_in <= 86400, String(r.json.expires_in));
-      const listed = await ice('GET', ns(), { t: r.json.access_token });
-      assert.equal(listed.status, 200, listed.text);
-      assert.ok(listed.json.namespaces.length > 0);
-      const wrong = await form({ grant_type: 'client_credentials', client_id: access, client_secret: `${secret}x` });
-      assert.equal(wrong.status, 401);
-      assert.equal(wrong.json.error, 'invalid_client');
-      const unknown = await form({ grant_type: 'client_credentials', client_id: 'NOSUCHKEY', client_secret: secret });
-      assert.equal(unknown.status, 401);
-      assert.equal((await form({ grant_type: 'password', client_id: access, client_secret: secret })).status, 400);
-      const scoped = await form({
-        grant_type: 'client_credentials',
-        client_id: access,
-        client_secret: secret,
-        scope: `catalog project:${project}`,
-      });
-      assert.equal(scoped.status, 200, scoped.text);
-      assert.equal(
-        (
-          await form({
-            grant_type: 'client_credentials',
-            client_id: access,
-            client_secret: secret,
-            scope: 'project:0123456789abcdef0123456789abcdef',
-          })
-        ).status,
-        400,
-      );
-      // Token exchange, as clients refresh a session: a valid token becomes a fresh one of the same user and project.
-      const exchange = (subject: string) =>
-        form({
-          grant_type: 'urn:ietf:params:oauth:grant-type:token-exchange',
-          subject_token: subject,
-          subject_token_type: 'urn:ietf:params:oauth:token-type:access_token',
+        assert.equal(key.status, 201, key.text);
+        const { access, secret } = key.json.credential;
+        const form = (fields: Record<string, string>) =>
+          server.request('POST', '/iceberg/v1/oauth/tokens', {
+            rawBody: new URLSearchParams(fields).toString(),
+            headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+          });
+        const r = await form({
+          grant_type: 'client_credentials',
+          client_id: access,
+          client_secret: secret,
           scope: 'catalog',
         });
-      const refreshed = await exchange(r.json.access_token);
-      assert.equal(refreshed.status, 200, refreshed.text);
-      assert.notEqual(refreshed.json.access_token, r.json.access_token);
-      assert.equal((await ice('GET', ns(), { t: refreshed.json.access_token })).status, 200);
-      const bogus = await exchange('not-a-token');
-      assert.equal(bogus.status, 400);
-      assert.equal(bogus.json.error, 'invalid_request');
-      const revoked = await server.request('DELETE', '/v3/auth/tokens', {
-        token,
-        headers: { 'X-Subject-Token': refreshed.json.access_token },
-      });
-      assert.ok(revoked.status === 204 || revoked.status === 200, revoked.text);
-      assert.equal((await exchange(refreshed.json.access_token)).status, 400, 'a revoked token cannot be exchanged');
-    });
-
-    test('a user without grants sees nothing; a database grant shows that namespace only; DROP needs its own grant', async () => {
-      assert.equal(
-        (
-          await server.request('POST', '/v3/users', {
-            token,
-            body: { user: { name: 'iceuser', password: 'Ice-user-pass-1' } },
-          })
-        ).status,
-        201,
-      );
-      const u = await server.login('iceuser', 'Ice-user-pass-1');
-      const hidden = await ice('GET', ns(), { t: u.token });
-      assert.equal(hidden.status, 404, hidden.text);
-      assert.equal((await ice('GET', `${ns()}/props`, { t: u.token })).status, 404);
-      assert.equal((await ice('POST', ns(), { t: u.token, body: { namespace: ['mine'] } })).status, 404);
-      const g = await server.request('POST', `/v1/${project}/instances/${instance}/policies/grant`, {
-        token,
-        body: {
-          effect: true,
-          principal_list: [user('iceuser')],
-          resource: { type: 'DATABASE', catalogs: [{ name: 'lake', databases: [{ name: 'props' }] }] },
-          permissions: ['SELECT'],
-        },
-      });
-      assert.equal(g.status, 200, g.text);
-      const visible = await ice('GET', ns(), { t: u.token });
-      assert.equal(visible.status, 200, visible.text);
-      assert.deepEqual(visible.json.namespaces, [['props']]);
-      assert.equal((await ice('GET', `${ns()}/props`, { t: u.token })).status, 200);
-      const drop = await ice('DELETE', `${ns()}/props`, { t: u.token });
-      assert.equal(drop.status, 403, drop.text);
-      assert.equal(drop.json.error.type, 'ForbiddenException');
-      const alter = await ice('POST', `${ns()}/props/properties`, { t: u.token, body: { updates: { x: '1' } } });
-      assert.equal(alter.status, 403);
-      // Refusals land in the instance's audit trail, as on the LakeFormation routes (written after the answer: poll briefly).
-      let mine: string[] = [];
-      for (let i = 0; i < 50 && mine.length < 2; i++) {
-        if (i) await new Promise((r) => setTimeout(r, 20));
-        const audit = await server.request('GET', `/v1/${project}/instances/${instance}/audit-events`, {
-          token,
-          query: { result: 'denied' },
+        assert.equal(r.status, 200, r.text);
+        assert.equal(r.json.token_type, 'bearer');
+        assert.equal(r.json.issued_token_type, 'urn:ietf:params:oauth:token-type:access_token');
+        assert.ok(r.json.expires_in > 3600 && r.json.expires_in <= 86400, String(r.json.expires_in));
+        const listed = await ice('GET', ns(), { t: r.json.access_token });
+        assert.equal(listed.status, 200, listed.text);
+        assert.ok(listed.json.namespaces.length > 0);
+        const wrong = await form({ grant_type: 'client_credentials', client_id: access, client_secret: `${secret}x` });
+        assert.equal(wrong.status, 401);
+        assert.equal(wrong.json.error, 'invalid_client');
+        const unknown = await form({ grant_type: 'client_credentials', client_id: 'NOSUCHKEY', client_secret: secret });
+        assert.equal(unknown.status, 401);
+        assert.equal((await form({ grant_type: 'password', client_id: access, client_secret: secret })).status, 400);
+        const scoped = await form({
+          grant_type: 'client_credentials',
+          client_id: access,
+          client_secret: secret,
+          scope: `catalog project:${project}`,
         });
-        mine = audit.json.audit_events
-          .filter((e: { principal: string }) => e.principal === 'iceuser')
-          .map((e: { action: string }) => e.action)
-          .sort();
-      }
-      assert.deepEqual(mine, ['IcebergDropNamespace', 'IcebergUpdateNamespaceProperties']);
-    });
+        assert.equal(scoped.status, 200, scoped.text);
+        assert.equal(
+          (
+            await form({
+              grant_type: 'client_credentials',
+              client_id: access,
+              client_secret: secret,
+              scope: 'project:0123456789abcdef0123456789abcdef',
+            })
+          ).status,
+          400,
+        );
+        // Token exchange, as clients refresh a session: a valid token becomes a fresh one of the same user and project.
+        const exchange = (subject: string) =>
+          form({
+            grant_type: 'urn:ietf:params:oauth:grant-type:token-exchange',
+            subject_token: subject,
+            subject_token_type: 'urn:ietf:params:oauth:token-type:access_token',
+            scope: 'catalog',
+          });
+        const refreshed = await exchange(r.json.access_token);
+        assert.equal(refreshed.status, 200, refreshed.text);
+        assert.notEqual(refreshed.json.access_token, r.json.access_token);
+        assert.equal((await ice('GET', ns(), { t: refreshed.json.access_token })).status, 200);
+        const bogus = await exchange('not-a-token');
+        assert.equal(bogus.status, 400);
+        assert.equal(bogus.json.error, 'invalid_request');
+        const revoked = await server.request('DELETE', '/v3/auth/tokens', {
+          token,
+          headers: { 'X-Subject-Token': refreshed.json.access_token },
+        });
+        assert.ok(revoked.status === 204 || revoked.status === 200, revoked.text);
+        assert.equal((await exchange(refreshed.json.access_token)).status, 400, 'a revoked token cannot be exchanged');
+      },
+    );
+
+    test(
+      'a user without grants sees nothing; a database grant shows that ' + 'namespace only; DROP needs its own grant',
+      async () => {
+        assert.equal(
+          (
+            await server.request('POST', '/v3/users', {
+              token,
+              body: { user: { name: 'iceuser', password: 'Ice-user-pass-1' } },
+            })
+          ).status,
+          201,
+        );
+        const u = await server.login('iceuser', 'Ice-user-pass-1');
+        const hidden = await ice('GET', ns(), { t: u.token });
+        assert.equal(hidden.status, 404, hidden.text);
+        assert.equal((await ice('GET', `${ns()}/props`, { t: u.token })).status, 404);
+        assert.equal((await ice('POST', ns(), { t: u.token, body: { namespace: ['mine'] } })).status, 404);
+        const g = await server.request('POST', `/v1/${project}/instances/${instance}/policies/grant`, {
+          token,
+          body: {
+            effect: true,
+            principal_list: [user('iceuser')],
+            resource: { type: 'DATABASE', catalogs: [{ name: 'lake', databases: [{ name: 'props' }] }] },
+            permissions: ['SELECT'],
+          },
+        });
+        assert.equal(g.status, 200, g.text);
+        const visible = await ice('GET', ns(), { t: u.token });
+        assert.equal(visible.status, 200, visible.text);
+        assert.deepEqual(visible.json.namespaces, [['props']]);
+        assert.equal((await ice('GET', `${ns()}/props`, { t: u.token })).status, 200);
+        const drop = await ice('DELETE', `${ns()}/props`, { t: u.token });
+        assert.equal(drop.status, 403, drop.text);
+        assert.equal(drop.json.error.type, 'ForbiddenException');
+        const alter = await ice('POST', `${ns()}/props/properties`, { t: u.token, body: { updates: { x: '1' } } });
+        assert.equal(alter.status, 403);
+        // Refusals land in the instance's audit trail, as on the LakeFormation routes (written after the answer: poll
+        // briefly).
+        let mine: string[] = [];
+        for (let i = 0; i < 50 && mine.length < 2; i++) {
+          if (i) await new Promise((r) => setTimeout(r, 20));
+          const audit = await server.request('GET', `/v1/${project}/instances/${instance}/audit-events`, {
+            token,
+            query: { result: 'denied' },
+          });
+          mine = audit.json.audit_events
+            .filter((e: { principal: string }) => e.principal === 'iceuser')
+            .map((e: { action: string }) => e.action)
+            .sort();
+        }
+        assert.deepEqual(mine, ['IcebergDropNamespace', 'IcebergUpdateNamespaceProperties']);
+      },
+    );
 
     test('iceberg-js, a third-party client, drives config and namespaces', async () => {
       const catalog = new IcebergRestCatalog({

@@ -55,7 +55,9 @@ function usersInDistinctBuckets(): string[] {
 const USERS = usersInDistinctBuckets();
 const bucketOfUser = (u: string) => (icebergHash('string', u) & 0x7fffffff) % BUCKETS;
 
-/** The rows of data file i: ids i*10..i*10+9, one category, day and user per file (files 12 and 13 repeat 1 and 2's). */
+/**
+ * The rows of data file i: ids i*10..i*10+9, one category, day and user per file (files 12 and 13 repeat 1 and 2's).
+ */
 function rowsOf(i: number): Row[] {
   const b = i >= 12 ? i - 11 : i;
   const cat = CATS[b % 4] ?? null;
@@ -648,21 +650,24 @@ for (const backend of await backends()) {
       await server?.stop();
     });
 
-    test('manifests are skipped by their partition summaries: one that was never written is not read for cat = a', async () => {
-      const filter = { type: 'eq', term: 'cat', value: 'a' };
-      const { tasks } = await planAll({ 'snapshot-id': 105, filter });
-      assert.deepEqual(tasks.map((t) => t.path).sort(), bruteForce(104, filter));
-      // Without a filter it must be read, and planning (in the background) fails, saying why.
-      const r = await ice('POST', `${tablePath()}/plan`, { body: { 'snapshot-id': 105 } });
-      assert.equal(r.json.status, 'submitted', r.text);
-      let f = r;
-      for (let i = 0; f.json.status === 'submitted' && i < 200; i++) {
-        await new Promise((resolve) => setTimeout(resolve, 25));
-        f = await ice('GET', `${tablePath()}/plan/${r.json['plan-id']}`);
-      }
-      assert.equal(f.json.status, 'failed', f.text);
-      assert.match(f.json.error.message, /ghost\.avro/);
-    });
+    test(
+      'manifests are skipped by their partition summaries: one that ' + 'was never written is not read for cat = a',
+      async () => {
+        const filter = { type: 'eq', term: 'cat', value: 'a' };
+        const { tasks } = await planAll({ 'snapshot-id': 105, filter });
+        assert.deepEqual(tasks.map((t) => t.path).sort(), bruteForce(104, filter));
+        // Without a filter it must be read, and planning (in the background) fails, saying why.
+        const r = await ice('POST', `${tablePath()}/plan`, { body: { 'snapshot-id': 105 } });
+        assert.equal(r.json.status, 'submitted', r.text);
+        let f = r;
+        for (let i = 0; f.json.status === 'submitted' && i < 200; i++) {
+          await new Promise((resolve) => setTimeout(resolve, 25));
+          f = await ice('GET', `${tablePath()}/plan/${r.json['plan-id']}`);
+        }
+        assert.equal(f.json.status, 'failed', f.text);
+        assert.match(f.json.error.message, /ghost\.avro/);
+      },
+    );
 
     // Replicas share PostgreSQL; a second SQLite process would cost seconds to show the same.
     test('a plan made on one replica is answered by another (state in the store)', {
@@ -766,18 +771,22 @@ for (const backend of await backends()) {
       assert.ok(early.tasks.every((t) => t.deletes.length === 0));
     });
 
-    test('a large result is paged into plan tasks; a small one is inline; a large snapshot is planned in the background', async () => {
-      const small = await planAll({ 'snapshot-id': 101, filter: { type: 'eq', term: 'cat', value: 'b' } });
-      assert.deepEqual(small.shapes, []);
-      assert.ok(small.first['plan-id'] && small.first['file-scan-tasks'].length > 0);
-      const paged = await planAll({ 'snapshot-id': 101 });
-      assert.equal(paged.first['file-scan-tasks'], undefined);
-      assert.deepEqual(paged.shapes, ['plan-task', 'plan-task'], '6 files at 4 per plan task');
-      assert.equal(paged.tasks.length, 6);
-      const background = await planAll({});
-      assert.equal(background.shapes[0], 'submitted');
-      assert.equal(background.shapes.filter((s) => s === 'plan-task').length, 4, '14 files at 4 per plan task');
-    });
+    test(
+      'a large result is paged into plan tasks; a small one is inline; ' +
+        'a large snapshot is planned in the background',
+      async () => {
+        const small = await planAll({ 'snapshot-id': 101, filter: { type: 'eq', term: 'cat', value: 'b' } });
+        assert.deepEqual(small.shapes, []);
+        assert.ok(small.first['plan-id'] && small.first['file-scan-tasks'].length > 0);
+        const paged = await planAll({ 'snapshot-id': 101 });
+        assert.equal(paged.first['file-scan-tasks'], undefined);
+        assert.deepEqual(paged.shapes, ['plan-task', 'plan-task'], '6 files at 4 per plan task');
+        assert.equal(paged.tasks.length, 6);
+        const background = await planAll({});
+        assert.equal(background.shapes[0], 'submitted');
+        assert.equal(background.shapes.filter((s) => s === 'plan-task').length, 4, '14 files at 4 per plan task');
+      },
+    );
 
     test('column stats come for the stats-fields only', async () => {
       const { tasks } = await planAll({
@@ -835,23 +844,27 @@ for (const backend of await backends()) {
       }
     });
 
-    test('refusals: a wrong snapshot, an unknown column, a bad literal, both scan kinds at once are 400s in Iceberg shape', async () => {
-      for (const body of [
-        { 'snapshot-id': 999 },
-        { filter: { type: 'eq', term: 'nope', value: 1 } },
-        { filter: { type: 'eq', term: 'id', value: 'x' } },
-        { filter: { type: 'lt', term: 'ts', value: 'yesterday' } },
-        { filter: { type: 'frobnicate', term: 'id' } },
-        { 'snapshot-id': 101, 'start-snapshot-id': 101, 'end-snapshot-id': 102 },
-        { 'start-snapshot-id': 102, 'end-snapshot-id': 101 },
-        { 'stats-fields': ['nope'] },
-      ]) {
-        const r = await ice('POST', `${tablePath()}/plan`, { body });
-        assert.equal(r.status, 400, `${JSON.stringify(body)}: ${r.text}`);
-        assert.equal(r.json.error.type, 'BadRequestException');
-        assert.equal(r.json.error.code, 400);
-      }
-    });
+    test(
+      'refusals: a wrong snapshot, an unknown column, a bad literal, ' +
+        'both scan kinds at once are 400s in Iceberg shape',
+      async () => {
+        for (const body of [
+          { 'snapshot-id': 999 },
+          { filter: { type: 'eq', term: 'nope', value: 1 } },
+          { filter: { type: 'eq', term: 'id', value: 'x' } },
+          { filter: { type: 'lt', term: 'ts', value: 'yesterday' } },
+          { filter: { type: 'frobnicate', term: 'id' } },
+          { 'snapshot-id': 101, 'start-snapshot-id': 101, 'end-snapshot-id': 102 },
+          { 'start-snapshot-id': 102, 'end-snapshot-id': 101 },
+          { 'stats-fields': ['nope'] },
+        ]) {
+          const r = await ice('POST', `${tablePath()}/plan`, { body });
+          assert.equal(r.status, 400, `${JSON.stringify(body)}: ${r.text}`);
+          assert.equal(r.json.error.type, 'BadRequestException');
+          assert.equal(r.json.error.code, 400);
+        }
+      },
+    );
 
     test("planning needs the table's SELECT: a reader plans, a user with ALTER only gets 403", async () => {
       const ok = await planAll({ 'snapshot-id': 101, filter: { type: 'eq', term: 'cat', value: 'a' } }, reader);

@@ -579,28 +579,32 @@ for (const backend of await backends()) {
       }
     });
 
-    test('property: generated commits write metadata the independent judges accept, or are refused with nothing written', async () => {
-      let [written, refusals] = [0, 0];
-      await fc.assert(
-        fc.asyncProperty(plan, async (p) => {
-          const t = await create();
-          const updates = validUpdates(p, t.location);
-          if (p.invalid) {
-            const { update, names } = invalidUpdate(p.invalid.kind, p.invalid.pick, t.location);
-            updates.splice(p.invalid.at % (updates.length + 1), 0, update);
-            await refused(t, { requirements: [], updates }, 400, names);
-            refusals++;
-            return;
-          }
-          const r = await ice('POST', `${tablesPath()}/${t.name}`, { requirements: [], updates });
-          assert.equal(r.status, 200, `${JSON.stringify(updates).slice(0, 600)} → ${r.text}`);
-          await judge(r.json, JSON.stringify(updates).slice(0, 300));
-          written++;
-        }),
-        // Bounded: each run creates a table and commits once; the seed is printed on failure.
-        { numRuns: Number(process.env.LAKEFORM_TEST_PROPERTY_RUNS ?? 40), endOnFailure: true },
-      );
-      assert.ok(written > 0 && refusals > 0, `both kinds were tried (${written} written, ${refusals} refused)`);
-    });
+    test(
+      'property: generated commits write metadata the independent ' +
+        'judges accept, or are refused with nothing written',
+      async () => {
+        let [written, refusals] = [0, 0];
+        await fc.assert(
+          fc.asyncProperty(plan, async (p) => {
+            const t = await create();
+            const updates = validUpdates(p, t.location);
+            if (p.invalid) {
+              const { update, names } = invalidUpdate(p.invalid.kind, p.invalid.pick, t.location);
+              updates.splice(p.invalid.at % (updates.length + 1), 0, update);
+              await refused(t, { requirements: [], updates }, 400, names);
+              refusals++;
+              return;
+            }
+            const r = await ice('POST', `${tablesPath()}/${t.name}`, { requirements: [], updates });
+            assert.equal(r.status, 200, `${JSON.stringify(updates).slice(0, 600)} → ${r.text}`);
+            await judge(r.json, JSON.stringify(updates).slice(0, 300));
+            written++;
+          }),
+          // Bounded: each run creates a table and commits once; the seed is printed on failure.
+          { numRuns: Number(process.env.LAKEFORM_TEST_PROPERTY_RUNS ?? 40), endOnFailure: true },
+        );
+        assert.ok(written > 0 && refusals > 0, `both kinds were tried (${written} written, ${refusals} refused)`);
+      },
+    );
   });
 }

@@ -258,56 +258,65 @@ for (const backend of await backends()) {
       assert.equal((await ice('DELETE', `${tables('other')}/placed`)).status, 204);
     });
 
-    test('engines may send file://, s3a:// or obs:// paths, all stored as obs://; no scheme or .. escapes the guards', async () => {
-      const db = (await server.request('GET', `${lf()}/other`, { token })).json;
-      const stored = `${db.location}/via_file`;
-      const r = await create('other', 'via_file', {
-        location: engineOf(stored),
-        properties: { 'write.data.path': `${engineOf(stored)}/d` },
-      });
-      assert.equal(r.status, 200, r.text);
-      assert.equal(r.json.metadata.location, engineOf(stored));
-      assert.equal(r.json.metadata.properties['write.data.path'], `${engineOf(stored)}/d`);
-      assert.ok(fs.existsSync(new URL(r.json['metadata-location'])));
-      const shown = (await server.request('GET', `${lf()}/other/tables/via_file`, { token })).json;
-      assert.equal(shown.storage_descriptor.location, stored);
-      assert.equal(shown.parameters['write.data.path'], `${stored}/d`);
-      const viaS3a = await create('other', 'via_s3a', { location: `${stored.replace(/^obs:/, 's3a:')}2` });
-      assert.equal(viaS3a.status, 200, viaS3a.text);
-      assert.equal(viaS3a.json.metadata.location, `${engineOf(stored)}2`);
-
-      const warehouse = path.join(server.dataDir, 'warehouse');
-      const escapes: [string, number][] = [
-        [`${engineOf(db.location)}/../../x`, 400],
-        [`file://${warehouse}/../outside`, 400],
-        ['file:///etc/lakeform', 400],
-        [`${stored.replace(/^obs:/, 's3a:')}/../../../x`, 400],
-        [`s3a://lakeform/instances/not-${instance}/x`, 403],
-        [`file://${warehouse}/lakeform/instances/not-${instance}/x`, 403],
-      ];
-      for (const [location, status] of escapes) {
-        const refused = await create('other', 'escape', { location });
-        assert.equal(refused.status, status, `${location}: ${refused.text}`);
-        const moved = await ice('POST', `${tables('other')}/via_file`, {
-          body: { requirements: [], updates: [{ action: 'set-properties', updates: { 'write.data.path': location } }] },
+    test(
+      'engines may send file://, s3a:// or obs:// paths, all stored as ' + 'obs://; no scheme or .. escapes the guards',
+      async () => {
+        const db = (await server.request('GET', `${lf()}/other`, { token })).json;
+        const stored = `${db.location}/via_file`;
+        const r = await create('other', 'via_file', {
+          location: engineOf(stored),
+          properties: { 'write.data.path': `${engineOf(stored)}/d` },
         });
-        assert.equal(moved.status, status, `write.data.path ${location}: ${moved.text}`);
-      }
-      assert.equal((await ice('HEAD', `${tables('other')}/escape`)).status, 404);
+        assert.equal(r.status, 200, r.text);
+        assert.equal(r.json.metadata.location, engineOf(stored));
+        assert.equal(r.json.metadata.properties['write.data.path'], `${engineOf(stored)}/d`);
+        assert.ok(fs.existsSync(new URL(r.json['metadata-location'])));
+        const shown = (await server.request('GET', `${lf()}/other/tables/via_file`, { token })).json;
+        assert.equal(shown.storage_descriptor.location, stored);
+        assert.equal(shown.parameters['write.data.path'], `${stored}/d`);
+        const viaS3a = await create('other', 'via_s3a', { location: `${stored.replace(/^obs:/, 's3a:')}2` });
+        assert.equal(viaS3a.status, 200, viaS3a.text);
+        assert.equal(viaS3a.json.metadata.location, `${engineOf(stored)}2`);
 
-      // A namespace's location too: given as file://, shown so, stored as obs://.
-      const nsStored = `${db.location.replace(/\/other\.db$/, '')}/placed_ns`;
-      const ns = await ice('POST', `/${prefix}/namespaces`, {
-        body: { namespace: ['placed_ns'], properties: { location: engineOf(nsStored) } },
-      });
-      assert.equal(ns.status, 200, ns.text);
-      assert.equal(ns.json.properties.location, engineOf(nsStored));
-      assert.equal((await ice('GET', `/${prefix}/namespaces/placed_ns`)).json.properties.location, engineOf(nsStored));
-      assert.equal((await server.request('GET', `${lf()}/placed_ns`, { token })).json.location, nsStored);
-      for (const t of ['via_file', 'via_s3a'])
-        assert.equal((await ice('DELETE', `${tables('other')}/${t}`)).status, 204);
-      assert.equal((await ice('DELETE', `/${prefix}/namespaces/placed_ns`)).status, 204);
-    });
+        const warehouse = path.join(server.dataDir, 'warehouse');
+        const escapes: [string, number][] = [
+          [`${engineOf(db.location)}/../../x`, 400],
+          [`file://${warehouse}/../outside`, 400],
+          ['file:///etc/lakeform', 400],
+          [`${stored.replace(/^obs:/, 's3a:')}/../../../x`, 400],
+          [`s3a://lakeform/instances/not-${instance}/x`, 403],
+          [`file://${warehouse}/lakeform/instances/not-${instance}/x`, 403],
+        ];
+        for (const [location, status] of escapes) {
+          const refused = await create('other', 'escape', { location });
+          assert.equal(refused.status, status, `${location}: ${refused.text}`);
+          const moved = await ice('POST', `${tables('other')}/via_file`, {
+            body: {
+              requirements: [],
+              updates: [{ action: 'set-properties', updates: { 'write.data.path': location } }],
+            },
+          });
+          assert.equal(moved.status, status, `write.data.path ${location}: ${moved.text}`);
+        }
+        assert.equal((await ice('HEAD', `${tables('other')}/escape`)).status, 404);
+
+        // A namespace's location too: given as file://, shown so, stored as obs://.
+        const nsStored = `${db.location.replace(/\/other\.db$/, '')}/placed_ns`;
+        const ns = await ice('POST', `/${prefix}/namespaces`, {
+          body: { namespace: ['placed_ns'], properties: { location: engineOf(nsStored) } },
+        });
+        assert.equal(ns.status, 200, ns.text);
+        assert.equal(ns.json.properties.location, engineOf(nsStored));
+        assert.equal(
+          (await ice('GET', `/${prefix}/namespaces/placed_ns`)).json.properties.location,
+          engineOf(nsStored),
+        );
+        assert.equal((await server.request('GET', `${lf()}/placed_ns`, { token })).json.location, nsStored);
+        for (const t of ['via_file', 'via_s3a'])
+          assert.equal((await ice('DELETE', `${tables('other')}/${t}`)).status, 204);
+        assert.equal((await ice('DELETE', `/${prefix}/namespaces/placed_ns`)).status, 204);
+      },
+    );
 
     test('every primitive type has its Hive column type', async () => {
       const types: [string, string][] = [
@@ -486,125 +495,132 @@ for (const backend of await backends()) {
       );
     });
 
-    test('a user without grants sees nothing; a table grant shows that table; another project sees nothing', async () => {
-      assert.equal(
-        (
-          await server.request('POST', '/v3/users', {
-            token,
-            body: { user: { name: 'icet', password: 'Ice-tables-pass-1' } },
-          })
-        ).status,
-        201,
-      );
-      const u = await server.login('icet', 'Ice-tables-pass-1');
-      assert.equal((await ice('GET', tables('sales'), { t: u.token })).status, 404);
-      assert.equal((await ice('GET', `${tables('sales')}/orders`, { t: u.token })).status, 404);
-      assert.equal((await ice('HEAD', `${tables('sales')}/orders`, { t: u.token })).status, 404);
-      assert.equal((await ice('DELETE', `${tables('sales')}/orders`, { t: u.token })).status, 404);
-      const g = await server.request('POST', `/v1/${project}/instances/${instance}/policies/grant`, {
-        token,
-        body: {
-          effect: true,
-          principal_list: [user('icet')],
-          resource: {
-            type: 'TABLE',
-            catalogs: [{ name: 'lake', databases: [{ name: 'other', tables: [{ name: 'l1' }] }] }],
-          },
-          permissions: ['SELECT'],
-        },
-      });
-      assert.equal(g.status, 200, g.text);
-      const listed = await ice('GET', tables('other'), { t: u.token });
-      assert.equal(listed.status, 200, listed.text);
-      assert.deepEqual(listed.json.identifiers, [{ namespace: ['other'], name: 'l1' }]);
-      assert.equal((await ice('GET', `${tables('other')}/l1`, { t: u.token })).status, 200);
-      const drop = await ice('DELETE', `${tables('other')}/l1`, { t: u.token });
-      assert.equal(drop.status, 403, drop.text);
-      assert.equal(drop.json.error.type, 'ForbiddenException');
-      assert.equal((await ice('HEAD', `${tables('other')}/l1`)).status, 204, 'still there');
-
-      assert.equal(
-        (await server.request('POST', '/v3/projects', { token, body: { project: { name: 'ice-tables-other' } } }))
-          .status,
-        201,
-      );
-      const other = await server.login('admin', server.adminPassword, 'ice-tables-other');
-      assert.equal((await ice('GET', tables('sales'), { t: other.token })).status, 404);
-      assert.equal((await ice('GET', `${tables('sales')}/orders`, { t: other.token })).status, 404);
-      assert.equal((await ice('DELETE', `${tables('sales')}/orders`, { t: other.token })).status, 404);
-      assert.equal((await ice('HEAD', `${tables('sales')}/orders`)).status, 204, 'still there');
-    });
-
-    test('iceberg-js, a third-party client, creates, loads, commits, lists, renames across namespaces, registers and drops a table', async () => {
-      const catalog = new IcebergRestCatalog({
-        baseUrl: `${server.url}/iceberg/`,
-        warehouse: `${instance}/lake`,
-        auth: { type: 'bearer', token },
-      });
-      const created = await catalog.createTable({ namespace: ['sales'] }, {
-        name: 'via_js',
-        schema: {
-          type: 'struct',
-          fields: [
-            { id: 1, name: 'id', type: 'long', required: true },
-            { id: 2, name: 'name', type: 'string', required: false },
-          ],
-        },
-        'partition-spec': { 'spec-id': 0, fields: [{ name: 'id_bucket', transform: 'bucket[4]', 'source-id': 1 }] },
-      } as Parameters<typeof catalog.createTable>[1]);
-      assert.equal(created['format-version'], 2);
-      const loaded = await catalog.loadTable({ namespace: ['sales'], name: 'via_js' });
-      assert.equal(loaded['table-uuid'], created['table-uuid']);
-      assert.equal(await catalog.tableExists({ namespace: ['sales'], name: 'via_js' }), true);
-      const names = (await catalog.listTables({ namespace: ['sales'] })).identifiers.map((i) => i.name);
-      assert.ok(names.includes('via_js') && names.includes('orders') && !names.includes('hive_t'), names.join(','));
-      // A commit through the client: an appended snapshot and a property, guarded by the table's uuid.
-      const committed = await catalog.commitTable({ namespace: ['sales'], name: 'via_js' }, {
-        requirements: [
-          { type: 'assert-table-uuid', uuid: created['table-uuid'] },
-          { type: 'assert-ref-snapshot-id', ref: 'main', 'snapshot-id': null },
-        ],
-        updates: [
-          {
-            action: 'add-snapshot',
-            snapshot: {
-              'snapshot-id': 42,
-              'sequence-number': 1,
-              'timestamp-ms': Date.now(),
-              'manifest-list': 'obs://x/snap-42.avro',
-              summary: { operation: 'append' },
-              'schema-id': 0,
+    test(
+      'a user without grants sees nothing; a table grant shows that ' + 'table; another project sees nothing',
+      async () => {
+        assert.equal(
+          (
+            await server.request('POST', '/v3/users', {
+              token,
+              body: { user: { name: 'icet', password: 'Ice-tables-pass-1' } },
+            })
+          ).status,
+          201,
+        );
+        const u = await server.login('icet', 'Ice-tables-pass-1');
+        assert.equal((await ice('GET', tables('sales'), { t: u.token })).status, 404);
+        assert.equal((await ice('GET', `${tables('sales')}/orders`, { t: u.token })).status, 404);
+        assert.equal((await ice('HEAD', `${tables('sales')}/orders`, { t: u.token })).status, 404);
+        assert.equal((await ice('DELETE', `${tables('sales')}/orders`, { t: u.token })).status, 404);
+        const g = await server.request('POST', `/v1/${project}/instances/${instance}/policies/grant`, {
+          token,
+          body: {
+            effect: true,
+            principal_list: [user('icet')],
+            resource: {
+              type: 'TABLE',
+              catalogs: [{ name: 'lake', databases: [{ name: 'other', tables: [{ name: 'l1' }] }] }],
             },
+            permissions: ['SELECT'],
           },
-          { action: 'set-snapshot-ref', 'ref-name': 'main', type: 'branch', 'snapshot-id': 42 },
-          { action: 'set-properties', updates: { 'written.by': 'iceberg-js' } },
-        ],
-      } as Parameters<typeof catalog.commitTable>[1]);
-      assert.equal(committed.metadata['current-snapshot-id'], 42);
-      const reloaded = await catalog.loadTable({ namespace: ['sales'], name: 'via_js' });
-      assert.equal(reloaded.properties?.['written.by'], 'iceberg-js');
-      // A nested namespace and a rename into it, then register the table's metadata under another name.
-      await catalog.createNamespace({ namespace: ['sales', 'archive'] });
-      const children = await catalog.listNamespaces({ parent: { namespace: ['sales'] } });
-      assert.deepEqual(children.namespaces, [{ namespace: ['sales', 'archive'] }]);
-      await catalog.renameTable({
-        source: { namespace: ['sales'], name: 'via_js' },
-        destination: { namespace: ['sales', 'archive'], name: 'via_js2' },
-      });
-      assert.equal(await catalog.tableExists({ namespace: ['sales'], name: 'via_js' }), false);
-      assert.equal(await catalog.tableExists({ namespace: ['sales', 'archive'], name: 'via_js2' }), true);
-      const location = (await ice('GET', `/${prefix}/namespaces/sales%1Farchive/tables/via_js2`)).json[
-        'metadata-location'
-      ];
-      const registered = await catalog.registerTable(
-        { namespace: ['sales', 'archive'] },
-        { name: 'via_js_copy', 'metadata-location': location },
-      );
-      assert.equal(registered['table-uuid'], created['table-uuid']);
-      await catalog.dropTable({ namespace: ['sales', 'archive'], name: 'via_js_copy' });
-      await catalog.dropTable({ namespace: ['sales', 'archive'], name: 'via_js2' }, { purge: true });
-      assert.equal(await catalog.tableExists({ namespace: ['sales', 'archive'], name: 'via_js2' }), false);
-      await catalog.dropNamespace({ namespace: ['sales', 'archive'] });
-    });
+        });
+        assert.equal(g.status, 200, g.text);
+        const listed = await ice('GET', tables('other'), { t: u.token });
+        assert.equal(listed.status, 200, listed.text);
+        assert.deepEqual(listed.json.identifiers, [{ namespace: ['other'], name: 'l1' }]);
+        assert.equal((await ice('GET', `${tables('other')}/l1`, { t: u.token })).status, 200);
+        const drop = await ice('DELETE', `${tables('other')}/l1`, { t: u.token });
+        assert.equal(drop.status, 403, drop.text);
+        assert.equal(drop.json.error.type, 'ForbiddenException');
+        assert.equal((await ice('HEAD', `${tables('other')}/l1`)).status, 204, 'still there');
+
+        assert.equal(
+          (await server.request('POST', '/v3/projects', { token, body: { project: { name: 'ice-tables-other' } } }))
+            .status,
+          201,
+        );
+        const other = await server.login('admin', server.adminPassword, 'ice-tables-other');
+        assert.equal((await ice('GET', tables('sales'), { t: other.token })).status, 404);
+        assert.equal((await ice('GET', `${tables('sales')}/orders`, { t: other.token })).status, 404);
+        assert.equal((await ice('DELETE', `${tables('sales')}/orders`, { t: other.token })).status, 404);
+        assert.equal((await ice('HEAD', `${tables('sales')}/orders`)).status, 204, 'still there');
+      },
+    );
+
+    test(
+      'iceberg-js, a third-party client, creates, loads, commits, ' +
+        'lists, renames across namespaces, registers and drops a table',
+      async () => {
+        const catalog = new IcebergRestCatalog({
+          baseUrl: `${server.url}/iceberg/`,
+          warehouse: `${instance}/lake`,
+          auth: { type: 'bearer', token },
+        });
+        const created = await catalog.createTable({ namespace: ['sales'] }, {
+          name: 'via_js',
+          schema: {
+            type: 'struct',
+            fields: [
+              { id: 1, name: 'id', type: 'long', required: true },
+              { id: 2, name: 'name', type: 'string', required: false },
+            ],
+          },
+          'partition-spec': { 'spec-id': 0, fields: [{ name: 'id_bucket', transform: 'bucket[4]', 'source-id': 1 }] },
+        } as Parameters<typeof catalog.createTable>[1]);
+        assert.equal(created['format-version'], 2);
+        const loaded = await catalog.loadTable({ namespace: ['sales'], name: 'via_js' });
+        assert.equal(loaded['table-uuid'], created['table-uuid']);
+        assert.equal(await catalog.tableExists({ namespace: ['sales'], name: 'via_js' }), true);
+        const names = (await catalog.listTables({ namespace: ['sales'] })).identifiers.map((i) => i.name);
+        assert.ok(names.includes('via_js') && names.includes('orders') && !names.includes('hive_t'), names.join(','));
+        // A commit through the client: an appended snapshot and a property, guarded by the table's uuid.
+        const committed = await catalog.commitTable({ namespace: ['sales'], name: 'via_js' }, {
+          requirements: [
+            { type: 'assert-table-uuid', uuid: created['table-uuid'] },
+            { type: 'assert-ref-snapshot-id', ref: 'main', 'snapshot-id': null },
+          ],
+          updates: [
+            {
+              action: 'add-snapshot',
+              snapshot: {
+                'snapshot-id': 42,
+                'sequence-number': 1,
+                'timestamp-ms': Date.now(),
+                'manifest-list': 'obs://x/snap-42.avro',
+                summary: { operation: 'append' },
+                'schema-id': 0,
+              },
+            },
+            { action: 'set-snapshot-ref', 'ref-name': 'main', type: 'branch', 'snapshot-id': 42 },
+            { action: 'set-properties', updates: { 'written.by': 'iceberg-js' } },
+          ],
+        } as Parameters<typeof catalog.commitTable>[1]);
+        assert.equal(committed.metadata['current-snapshot-id'], 42);
+        const reloaded = await catalog.loadTable({ namespace: ['sales'], name: 'via_js' });
+        assert.equal(reloaded.properties?.['written.by'], 'iceberg-js');
+        // A nested namespace and a rename into it, then register the table's metadata under another name.
+        await catalog.createNamespace({ namespace: ['sales', 'archive'] });
+        const children = await catalog.listNamespaces({ parent: { namespace: ['sales'] } });
+        assert.deepEqual(children.namespaces, [{ namespace: ['sales', 'archive'] }]);
+        await catalog.renameTable({
+          source: { namespace: ['sales'], name: 'via_js' },
+          destination: { namespace: ['sales', 'archive'], name: 'via_js2' },
+        });
+        assert.equal(await catalog.tableExists({ namespace: ['sales'], name: 'via_js' }), false);
+        assert.equal(await catalog.tableExists({ namespace: ['sales', 'archive'], name: 'via_js2' }), true);
+        const location = (await ice('GET', `/${prefix}/namespaces/sales%1Farchive/tables/via_js2`)).json[
+          'metadata-location'
+        ];
+        const registered = await catalog.registerTable(
+          { namespace: ['sales', 'archive'] },
+          { name: 'via_js_copy', 'metadata-location': location },
+        );
+        assert.equal(registered['table-uuid'], created['table-uuid']);
+        await catalog.dropTable({ namespace: ['sales', 'archive'], name: 'via_js_copy' });
+        await catalog.dropTable({ namespace: ['sales', 'archive'], name: 'via_js2' }, { purge: true });
+        assert.equal(await catalog.tableExists({ namespace: ['sales', 'archive'], name: 'via_js2' }), false);
+        await catalog.dropNamespace({ namespace: ['sales', 'archive'] });
+      },
+    );
   });
 }

@@ -172,62 +172,65 @@ for (const backend of await backends()) {
       }
     });
 
-    test('new tables: unpartitioned; partitioned by identity, bucket and day with a sort order and nested types', async () => {
-      await validate(await create('plain'), 'unpartitioned');
-      const nested = await create('parted', {
-        schema: {
-          type: 'struct',
-          'identifier-field-ids': [1],
-          fields: [
-            { id: 1, name: 'id', required: true, type: 'long' },
-            { id: 2, name: 'ts', required: false, type: 'timestamptz' },
-            { id: 3, name: 'region', required: false, type: 'string' },
-            {
-              id: 4,
-              name: 'address',
-              required: false,
-              type: { type: 'struct', fields: [{ id: 5, name: 'city', required: false, type: 'string' }] },
-            },
-            {
-              id: 6,
-              name: 'tags',
-              required: false,
-              type: { type: 'list', 'element-id': 7, element: 'string', 'element-required': false },
-            },
-            {
-              id: 8,
-              name: 'attrs',
-              required: false,
-              type: {
-                type: 'map',
-                'key-id': 9,
-                key: 'string',
-                'value-id': 10,
-                value: { type: 'struct', fields: [{ id: 11, name: 'v', required: false, type: 'double' }] },
-                'value-required': false,
+    test(
+      'new tables: unpartitioned; partitioned by identity, bucket and ' + 'day with a sort order and nested types',
+      async () => {
+        await validate(await create('plain'), 'unpartitioned');
+        const nested = await create('parted', {
+          schema: {
+            type: 'struct',
+            'identifier-field-ids': [1],
+            fields: [
+              { id: 1, name: 'id', required: true, type: 'long' },
+              { id: 2, name: 'ts', required: false, type: 'timestamptz' },
+              { id: 3, name: 'region', required: false, type: 'string' },
+              {
+                id: 4,
+                name: 'address',
+                required: false,
+                type: { type: 'struct', fields: [{ id: 5, name: 'city', required: false, type: 'string' }] },
               },
-            },
-          ],
-        },
-        'partition-spec': {
-          fields: [
-            { name: 'region', transform: 'identity', 'source-id': 3 },
-            { name: 'id_bucket', transform: 'bucket[16]', 'source-id': 1 },
-            { name: 'ts_day', transform: 'day', 'source-id': 2 },
-          ],
-        },
-        'write-order': {
-          fields: [
-            { transform: 'identity', 'source-id': 2, direction: 'desc', 'null-order': 'nulls-last' },
-            { transform: 'bucket[4]', 'source-id': 5 },
-          ],
-        },
-        properties: { 'write.format.default': 'parquet' },
-      });
-      const m = await validate(nested, 'partitioned, sorted, nested');
-      assert.equal(m['last-partition-id'], 1002);
-      assert.equal(m['last-column-id'], 11);
-    });
+              {
+                id: 6,
+                name: 'tags',
+                required: false,
+                type: { type: 'list', 'element-id': 7, element: 'string', 'element-required': false },
+              },
+              {
+                id: 8,
+                name: 'attrs',
+                required: false,
+                type: {
+                  type: 'map',
+                  'key-id': 9,
+                  key: 'string',
+                  'value-id': 10,
+                  value: { type: 'struct', fields: [{ id: 11, name: 'v', required: false, type: 'double' }] },
+                  'value-required': false,
+                },
+              },
+            ],
+          },
+          'partition-spec': {
+            fields: [
+              { name: 'region', transform: 'identity', 'source-id': 3 },
+              { name: 'id_bucket', transform: 'bucket[16]', 'source-id': 1 },
+              { name: 'ts_day', transform: 'day', 'source-id': 2 },
+            ],
+          },
+          'write-order': {
+            fields: [
+              { transform: 'identity', 'source-id': 2, direction: 'desc', 'null-order': 'nulls-last' },
+              { transform: 'bucket[4]', 'source-id': 5 },
+            ],
+          },
+          properties: { 'write.format.default': 'parquet' },
+        });
+        const m = await validate(nested, 'partitioned, sorted, nested');
+        assert.equal(m['last-partition-id'], 1002);
+        assert.equal(m['last-column-id'], 11);
+      },
+    );
 
     test('format version 1 on request, then upgraded to 2', async () => {
       const created = await create('old', {
@@ -272,272 +275,277 @@ for (const backend of await backends()) {
       assert.equal(bad.status, 400, bad.text);
     });
 
-    test('every kind of commit writes valid metadata, and icebird reads the rows through a real manifest list', async () => {
-      const created = await create('evolving', { properties: { 'format-version': '2' } });
-      let m = await validate(created, 'created');
-      const uuid = m['table-uuid'];
-      const location: string = m.location;
-      await assert.rejects(
-        icebergRead({ tableUrl: location, metadata: m as never }),
-        /No current snapshot/,
-        'icebird sees an empty table',
-      );
+    test(
+      'every kind of commit writes valid metadata, and icebird reads ' + 'the rows through a real manifest list',
+      async () => {
+        const created = await create('evolving', { properties: { 'format-version': '2' } });
+        let m = await validate(created, 'created');
+        const uuid = m['table-uuid'];
+        const location: string = m.location;
+        await assert.rejects(
+          icebergRead({ tableUrl: location, metadata: m as never }),
+          /No current snapshot/,
+          'icebird sees an empty table',
+        );
 
-      // A data file, a manifest and a manifest list, written by other libraries than the server's.
-      const schema0 = m.schemas[0];
-      const dataLocation = `${location}/data/00000-0.parquet`;
-      const parquet = Buffer.from(
-        parquetWriteBuffer({
-          columnData: [
-            { name: 'id', data: [1n, 2n, 3n], type: 'INT64' },
-            { name: 'name', data: ['a', 'b', 'c'], type: 'STRING' },
-          ] as never,
-          kvMetadata: [{ key: 'iceberg.schema', value: JSON.stringify(schema0) }],
-        }),
-      );
-      fs.mkdirSync(path.dirname(fileOf(dataLocation)), { recursive: true });
-      fs.writeFileSync(fileOf(dataLocation), parquet);
-      const avroFile = async (location: string, schema: object, rows: object[]) => {
-        // Encoded in memory and written whole: the file is complete before anything reads it.
-        const encoder = new avro.streams.BlockEncoder(schema as never);
-        const chunks: Buffer[] = [];
-        encoder.on('data', (c: Buffer) => chunks.push(c));
-        const ended = new Promise<void>((resolve) => encoder.on('end', () => resolve()));
-        for (const r of rows) encoder.write(r);
-        encoder.end();
-        await ended;
-        const bytes = Buffer.concat(chunks);
-        fs.writeFileSync(fileOf(location), bytes);
-        return bytes.length;
-      };
-      const manifest = `${location}/metadata/m0.avro`;
-      const manifestLength = await avroFile(
-        manifest,
-        {
-          type: 'record',
-          name: 'manifest_entry',
-          fields: [
-            { name: 'status', type: 'int' },
-            { name: 'snapshot_id', type: ['null', 'long'] },
-            { name: 'sequence_number', type: ['null', 'long'] },
-            { name: 'file_sequence_number', type: ['null', 'long'] },
+        // A data file, a manifest and a manifest list, written by other libraries than the server's.
+        const schema0 = m.schemas[0];
+        const dataLocation = `${location}/data/00000-0.parquet`;
+        const parquet = Buffer.from(
+          parquetWriteBuffer({
+            columnData: [
+              { name: 'id', data: [1n, 2n, 3n], type: 'INT64' },
+              { name: 'name', data: ['a', 'b', 'c'], type: 'STRING' },
+            ] as never,
+            kvMetadata: [{ key: 'iceberg.schema', value: JSON.stringify(schema0) }],
+          }),
+        );
+        fs.mkdirSync(path.dirname(fileOf(dataLocation)), { recursive: true });
+        fs.writeFileSync(fileOf(dataLocation), parquet);
+        const avroFile = async (location: string, schema: object, rows: object[]) => {
+          // Encoded in memory and written whole: the file is complete before anything reads it.
+          const encoder = new avro.streams.BlockEncoder(schema as never);
+          const chunks: Buffer[] = [];
+          encoder.on('data', (c: Buffer) => chunks.push(c));
+          const ended = new Promise<void>((resolve) => encoder.on('end', () => resolve()));
+          for (const r of rows) encoder.write(r);
+          encoder.end();
+          await ended;
+          const bytes = Buffer.concat(chunks);
+          fs.writeFileSync(fileOf(location), bytes);
+          return bytes.length;
+        };
+        const manifest = `${location}/metadata/m0.avro`;
+        const manifestLength = await avroFile(
+          manifest,
+          {
+            type: 'record',
+            name: 'manifest_entry',
+            fields: [
+              { name: 'status', type: 'int' },
+              { name: 'snapshot_id', type: ['null', 'long'] },
+              { name: 'sequence_number', type: ['null', 'long'] },
+              { name: 'file_sequence_number', type: ['null', 'long'] },
+              {
+                name: 'data_file',
+                type: {
+                  type: 'record',
+                  name: 'r2',
+                  fields: [
+                    { name: 'content', type: 'int' },
+                    { name: 'file_path', type: 'string' },
+                    { name: 'file_format', type: 'string' },
+                    { name: 'partition', type: { type: 'record', name: 'r102', fields: [] } },
+                    { name: 'record_count', type: 'long' },
+                    { name: 'file_size_in_bytes', type: 'long' },
+                  ],
+                },
+              },
+            ],
+          },
+          [
             {
-              name: 'data_file',
-              type: {
-                type: 'record',
-                name: 'r2',
-                fields: [
-                  { name: 'content', type: 'int' },
-                  { name: 'file_path', type: 'string' },
-                  { name: 'file_format', type: 'string' },
-                  { name: 'partition', type: { type: 'record', name: 'r102', fields: [] } },
-                  { name: 'record_count', type: 'long' },
-                  { name: 'file_size_in_bytes', type: 'long' },
-                ],
+              status: 1,
+              snapshot_id: 1001,
+              sequence_number: 1,
+              file_sequence_number: 1,
+              data_file: {
+                content: 0,
+                file_path: dataLocation,
+                file_format: 'PARQUET',
+                partition: {},
+                record_count: 3,
+                file_size_in_bytes: parquet.length,
               },
             },
           ],
-        },
-        [
+        );
+        const manifestList = `${location}/metadata/snap-1001.avro`;
+        await avroFile(
+          manifestList,
           {
-            status: 1,
-            snapshot_id: 1001,
-            sequence_number: 1,
-            file_sequence_number: 1,
-            data_file: {
+            type: 'record',
+            name: 'manifest_file',
+            fields: [
+              { name: 'manifest_path', type: 'string' },
+              { name: 'manifest_length', type: 'long' },
+              { name: 'partition_spec_id', type: 'int' },
+              { name: 'content', type: 'int' },
+              { name: 'sequence_number', type: 'long' },
+              { name: 'min_sequence_number', type: 'long' },
+              { name: 'added_snapshot_id', type: 'long' },
+              { name: 'added_files_count', type: 'int' },
+              { name: 'existing_files_count', type: 'int' },
+              { name: 'deleted_files_count', type: 'int' },
+              { name: 'added_rows_count', type: 'long' },
+              { name: 'existing_rows_count', type: 'long' },
+              { name: 'deleted_rows_count', type: 'long' },
+            ],
+          },
+          [
+            {
+              manifest_path: manifest,
+              manifest_length: manifestLength,
+              partition_spec_id: 0,
               content: 0,
-              file_path: dataLocation,
-              file_format: 'PARQUET',
-              partition: {},
-              record_count: 3,
-              file_size_in_bytes: parquet.length,
+              sequence_number: 1,
+              min_sequence_number: 1,
+              added_snapshot_id: 1001,
+              added_files_count: 1,
+              existing_files_count: 0,
+              deleted_files_count: 0,
+              added_rows_count: 3,
+              existing_rows_count: 0,
+              deleted_rows_count: 0,
             },
-          },
-        ],
-      );
-      const manifestList = `${location}/metadata/snap-1001.avro`;
-      await avroFile(
-        manifestList,
-        {
-          type: 'record',
-          name: 'manifest_file',
-          fields: [
-            { name: 'manifest_path', type: 'string' },
-            { name: 'manifest_length', type: 'long' },
-            { name: 'partition_spec_id', type: 'int' },
-            { name: 'content', type: 'int' },
-            { name: 'sequence_number', type: 'long' },
-            { name: 'min_sequence_number', type: 'long' },
-            { name: 'added_snapshot_id', type: 'long' },
-            { name: 'added_files_count', type: 'int' },
-            { name: 'existing_files_count', type: 'int' },
-            { name: 'deleted_files_count', type: 'int' },
-            { name: 'added_rows_count', type: 'long' },
-            { name: 'existing_rows_count', type: 'long' },
-            { name: 'deleted_rows_count', type: 'long' },
           ],
-        },
-        [
-          {
-            manifest_path: manifest,
-            manifest_length: manifestLength,
-            partition_spec_id: 0,
-            content: 0,
-            sequence_number: 1,
-            min_sequence_number: 1,
-            added_snapshot_id: 1001,
-            added_files_count: 1,
-            existing_files_count: 0,
-            deleted_files_count: 0,
-            added_rows_count: 3,
-            existing_rows_count: 0,
-            deleted_rows_count: 0,
-          },
-        ],
-      );
-      const snap = (id: number, seq: number, parent?: number) => ({
-        'snapshot-id': id,
-        ...(parent ? { 'parent-snapshot-id': parent } : {}),
-        'sequence-number': seq,
-        'timestamp-ms': Date.now(),
-        'manifest-list': manifestList,
-        summary: { operation: 'append', 'added-records': '3' },
-        'schema-id': 0,
-      });
+        );
+        const snap = (id: number, seq: number, parent?: number) => ({
+          'snapshot-id': id,
+          ...(parent ? { 'parent-snapshot-id': parent } : {}),
+          'sequence-number': seq,
+          'timestamp-ms': Date.now(),
+          'manifest-list': manifestList,
+          summary: { operation: 'append', 'added-records': '3' },
+          'schema-id': 0,
+        });
 
-      m = await validate(
-        await commit(
-          'evolving',
-          [
-            { action: 'add-snapshot', snapshot: snap(1001, 1) },
-            { action: 'set-snapshot-ref', 'ref-name': 'main', type: 'branch', 'snapshot-id': 1001 },
-          ],
-          [
-            { type: 'assert-table-uuid', uuid },
-            { type: 'assert-ref-snapshot-id', ref: 'main', 'snapshot-id': null },
-          ],
-        ),
-        'append',
-      );
-      assert.deepEqual(await icebergRead({ tableUrl: location, metadata: m as never }), [
-        { id: 1n, name: 'a' },
-        { id: 2n, name: 'b' },
-        { id: 3n, name: 'c' },
-      ]);
+        m = await validate(
+          await commit(
+            'evolving',
+            [
+              { action: 'add-snapshot', snapshot: snap(1001, 1) },
+              { action: 'set-snapshot-ref', 'ref-name': 'main', type: 'branch', 'snapshot-id': 1001 },
+            ],
+            [
+              { type: 'assert-table-uuid', uuid },
+              { type: 'assert-ref-snapshot-id', ref: 'main', 'snapshot-id': null },
+            ],
+          ),
+          'append',
+        );
+        assert.deepEqual(await icebergRead({ tableUrl: location, metadata: m as never }), [
+          { id: 1n, name: 'a' },
+          { id: 2n, name: 'b' },
+          { id: 3n, name: 'c' },
+        ]);
 
-      m = await validate(
-        await commit(
-          'evolving',
-          [
-            {
-              action: 'add-schema',
-              schema: {
-                type: 'struct',
-                'schema-id': 1,
-                fields: [...schema0.fields, { id: 3, name: 'note', required: false, type: 'string' }],
+        m = await validate(
+          await commit(
+            'evolving',
+            [
+              {
+                action: 'add-schema',
+                schema: {
+                  type: 'struct',
+                  'schema-id': 1,
+                  fields: [...schema0.fields, { id: 3, name: 'note', required: false, type: 'string' }],
+                },
               },
-            },
-            { action: 'set-current-schema', 'schema-id': -1 },
-          ],
-          [{ type: 'assert-current-schema-id', 'current-schema-id': 0 }],
-        ),
-        'schema evolution',
-      );
-      assert.equal(m['current-schema-id'], 1);
-      // icebird reads through the current schema: the new column has no data yet.
-      assert.deepEqual(await icebergRead({ tableUrl: location, metadata: m as never }), [
-        { id: 1n, name: 'a', note: undefined },
-        { id: 2n, name: 'b', note: undefined },
-        { id: 3n, name: 'c', note: undefined },
-      ]);
+              { action: 'set-current-schema', 'schema-id': -1 },
+            ],
+            [{ type: 'assert-current-schema-id', 'current-schema-id': 0 }],
+          ),
+          'schema evolution',
+        );
+        assert.equal(m['current-schema-id'], 1);
+        // icebird reads through the current schema: the new column has no data yet.
+        assert.deepEqual(await icebergRead({ tableUrl: location, metadata: m as never }), [
+          { id: 1n, name: 'a', note: undefined },
+          { id: 2n, name: 'b', note: undefined },
+          { id: 3n, name: 'c', note: undefined },
+        ]);
 
-      m = await validate(
-        await commit(
-          'evolving',
-          [
-            {
-              action: 'add-spec',
-              spec: {
-                fields: [
-                  { name: 'id_b', transform: 'bucket[8]', 'source-id': 1 },
-                  { name: 'name', transform: 'identity', 'source-id': 2 },
-                ],
+        m = await validate(
+          await commit(
+            'evolving',
+            [
+              {
+                action: 'add-spec',
+                spec: {
+                  fields: [
+                    { name: 'id_b', transform: 'bucket[8]', 'source-id': 1 },
+                    { name: 'name', transform: 'identity', 'source-id': 2 },
+                  ],
+                },
               },
-            },
-            { action: 'set-default-spec', 'spec-id': -1 },
-            {
-              action: 'add-sort-order',
-              'sort-order': {
-                fields: [{ transform: 'identity', 'source-id': 3, direction: 'asc', 'null-order': 'nulls-first' }],
+              { action: 'set-default-spec', 'spec-id': -1 },
+              {
+                action: 'add-sort-order',
+                'sort-order': {
+                  fields: [{ transform: 'identity', 'source-id': 3, direction: 'asc', 'null-order': 'nulls-first' }],
+                },
               },
+              { action: 'set-default-sort-order', 'sort-order-id': -1 },
+            ],
+            [{ type: 'assert-last-assigned-partition-id', 'last-assigned-partition-id': 999 }],
+          ),
+          'partition and sort evolution',
+        );
+        assert.equal(m['last-partition-id'], 1001);
+
+        m = await validate(
+          await commit('evolving', [
+            { action: 'set-properties', updates: { 'commit.retry.num-retries': '4' } },
+            { action: 'remove-properties', removals: ['nothing'] },
+          ]),
+          'properties',
+        );
+
+        m = await validate(
+          await commit('evolving', [
+            { action: 'add-snapshot', snapshot: { ...snap(1002, 2, 1001), 'schema-id': 1 } },
+            { action: 'set-snapshot-ref', 'ref-name': 'main', type: 'branch', 'snapshot-id': 1002 },
+            {
+              action: 'set-snapshot-ref',
+              'ref-name': 'first',
+              type: 'tag',
+              'snapshot-id': 1001,
+              'max-ref-age-ms': 86_400_000,
             },
-            { action: 'set-default-sort-order', 'sort-order-id': -1 },
-          ],
-          [{ type: 'assert-last-assigned-partition-id', 'last-assigned-partition-id': 999 }],
-        ),
-        'partition and sort evolution',
-      );
-      assert.equal(m['last-partition-id'], 1001);
+          ]),
+          'second append and a tag',
+        );
+        m = await validate(
+          await commit('evolving', [{ action: 'remove-snapshots', 'snapshot-ids': [1001] }]),
+          'expire the first snapshot',
+        );
+        assert.deepEqual(Object.keys(m.refs), ['main'], 'the tag of an expired snapshot goes with it');
+        assert.equal(
+          (await icebergRead({ tableUrl: location, metadata: m as never })).length,
+          3,
+          'icebird still reads the current snapshot',
+        );
 
-      m = await validate(
-        await commit('evolving', [
-          { action: 'set-properties', updates: { 'commit.retry.num-retries': '4' } },
-          { action: 'remove-properties', removals: ['nothing'] },
-        ]),
-        'properties',
-      );
-
-      m = await validate(
-        await commit('evolving', [
-          { action: 'add-snapshot', snapshot: { ...snap(1002, 2, 1001), 'schema-id': 1 } },
-          { action: 'set-snapshot-ref', 'ref-name': 'main', type: 'branch', 'snapshot-id': 1002 },
-          {
-            action: 'set-snapshot-ref',
-            'ref-name': 'first',
-            type: 'tag',
-            'snapshot-id': 1001,
-            'max-ref-age-ms': 86_400_000,
-          },
-        ]),
-        'second append and a tag',
-      );
-      m = await validate(
-        await commit('evolving', [{ action: 'remove-snapshots', 'snapshot-ids': [1001] }]),
-        'expire the first snapshot',
-      );
-      assert.deepEqual(Object.keys(m.refs), ['main'], 'the tag of an expired snapshot goes with it');
-      assert.equal(
-        (await icebergRead({ tableUrl: location, metadata: m as never })).length,
-        3,
-        'icebird still reads the current snapshot',
-      );
-
-      m = await validate(
-        await commit('evolving', [{ action: 'remove-snapshot-ref', 'ref-name': 'main' }]),
-        'main removed',
-      );
-      assert.equal(m['current-snapshot-id'], -1);
-      m = await validate(
-        await commit('evolving', [
-          { action: 'set-snapshot-ref', 'ref-name': 'main', type: 'branch', 'snapshot-id': 1002 },
-        ]),
-        'main back',
-      );
-      m = await validate(
-        await commit('evolving', [{ action: 'remove-snapshots', 'snapshot-ids': [1002] }]),
-        'every snapshot expired',
-      );
-      assert.equal(m['current-snapshot-id'], -1);
-      assert.deepEqual([m.snapshots, m.refs], [[], {}]);
-      assert.equal(m['metadata-log'].length, 9, 'every earlier file is logged');
-    });
+        m = await validate(
+          await commit('evolving', [{ action: 'remove-snapshot-ref', 'ref-name': 'main' }]),
+          'main removed',
+        );
+        assert.equal(m['current-snapshot-id'], -1);
+        m = await validate(
+          await commit('evolving', [
+            { action: 'set-snapshot-ref', 'ref-name': 'main', type: 'branch', 'snapshot-id': 1002 },
+          ]),
+          'main back',
+        );
+        m = await validate(
+          await commit('evolving', [{ action: 'remove-snapshots', 'snapshot-ids': [1002] }]),
+          'every snapshot expired',
+        );
+        assert.equal(m['current-snapshot-id'], -1);
+        assert.deepEqual([m.snapshots, m.refs], [[], {}]);
+        assert.equal(m['metadata-log'].length, 9, 'every earlier file is logged');
+      },
+    );
 
     // Reference clients draw snapshot ids from the whole positive long range; JSON.parse rounds
     // those above 2^53, so the file would name another snapshot than the client's manifests do.
     test('a 64-bit snapshot id is written digit for digit, and answered so', async () => {
       await create('wide');
       const id = '8744736658442914487';
-      const raw = `{"requirements":[],"updates":[{"action":"add-snapshot","snapshot":{"snapshot-id":${id},"sequence-number":1,"timestamp-ms":1,"manifest-list":"obs://x/l.avro","summary":{"operation":"append"}}}]}`;
+      const raw =
+        `{"requirements":[],"updates":[{"action":"add-snapshot","snapshot":{"snapshot-id":${id},` +
+        `"sequence-number":1,"timestamp-ms":1,"manifest-list":"obs://x/l.avro","summary":{"operation":"append"}}}]}`;
       const r = await server.request('POST', `/iceberg/v1${tablesPath()}/wide`, {
         headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
         rawBody: raw,
@@ -549,13 +557,17 @@ for (const backend of await backends()) {
       );
       assert.ok(r.text.includes(`"snapshot-id":${id}`), 'the answer has it exactly');
       // A ref to it, asserted by the same id, and the load says it digit for digit.
-      const ref = `{"requirements":[{"type":"assert-ref-snapshot-id","ref":"main","snapshot-id":null}],"updates":[{"action":"set-snapshot-ref","ref-name":"main","type":"branch","snapshot-id":${id}}]}`;
+      const ref =
+        `{"requirements":[{"type":"assert-ref-snapshot-id","ref":"main","snapshot-id":null}],` +
+        `"updates":[{"action":"set-snapshot-ref","ref-name":"main","type":"branch","snapshot-id":${id}}]}`;
       const set = await server.request('POST', `/iceberg/v1${tablesPath()}/wide`, {
         headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
         rawBody: ref,
       });
       assert.equal(set.status, 200, set.text);
-      const again = `{"requirements":[{"type":"assert-ref-snapshot-id","ref":"main","snapshot-id":${id}}],"updates":[{"action":"set-properties","updates":{"k":"v"}}]}`;
+      const again =
+        `{"requirements":[{"type":"assert-ref-snapshot-id","ref":"main","snapshot-id":${id}}],` +
+        `"updates":[{"action":"set-properties","updates":{"k":"v"}}]}`;
       const asserted = await server.request('POST', `/iceberg/v1${tablesPath()}/wide`, {
         headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
         rawBody: again,
@@ -567,29 +579,33 @@ for (const backend of await backends()) {
       assert.ok(loaded.text.includes(`"current-snapshot-id":${id}`), loaded.text.slice(0, 400));
     });
 
-    test('a v2 snapshot without a sequence number or manifest list, or naming an unknown schema, is refused and nothing is written', async () => {
-      const created = await create('strict');
-      for (const snapshot of [
-        { 'snapshot-id': 1, 'timestamp-ms': 1, 'manifest-list': 'obs://x/l.avro', summary: { operation: 'append' } },
-        { 'snapshot-id': 1, 'sequence-number': 1, 'timestamp-ms': 1, summary: { operation: 'append' } },
-        {
-          'snapshot-id': 1,
-          'sequence-number': 1,
-          'timestamp-ms': 1,
-          'manifest-list': 'obs://x/l.avro',
-          summary: { operation: 'append' },
-          'schema-id': 7,
-        },
-      ]) {
-        const r = await ice('POST', `${tablesPath()}/strict`, {
-          requirements: [],
-          updates: [{ action: 'add-snapshot', snapshot }],
-        });
-        assert.equal(r.status, 400, r.text);
-        assert.equal(r.json.error.type, 'BadRequestException');
-      }
-      const loaded = await ice('GET', `${tablesPath()}/strict`);
-      assert.equal(loaded.json['metadata-location'], created['metadata-location']);
-    });
+    test(
+      'a v2 snapshot without a sequence number or manifest list, or ' +
+        'naming an unknown schema, is refused and nothing is written',
+      async () => {
+        const created = await create('strict');
+        for (const snapshot of [
+          { 'snapshot-id': 1, 'timestamp-ms': 1, 'manifest-list': 'obs://x/l.avro', summary: { operation: 'append' } },
+          { 'snapshot-id': 1, 'sequence-number': 1, 'timestamp-ms': 1, summary: { operation: 'append' } },
+          {
+            'snapshot-id': 1,
+            'sequence-number': 1,
+            'timestamp-ms': 1,
+            'manifest-list': 'obs://x/l.avro',
+            summary: { operation: 'append' },
+            'schema-id': 7,
+          },
+        ]) {
+          const r = await ice('POST', `${tablesPath()}/strict`, {
+            requirements: [],
+            updates: [{ action: 'add-snapshot', snapshot }],
+          });
+          assert.equal(r.status, 400, r.text);
+          assert.equal(r.json.error.type, 'BadRequestException');
+        }
+        const loaded = await ice('GET', `${tablesPath()}/strict`);
+        assert.equal(loaded.json['metadata-location'], created['metadata-location']);
+      },
+    );
   });
 }

@@ -315,85 +315,91 @@ for (const backend of await backends()) {
       assert.equal(after.json.parameters.previous_metadata_location, stored(r.json['metadata-location']));
     });
 
-    test('replace adds a version, writes the next metadata file and moves the pointer; a wrong uuid is 409', async () => {
-      const created = await createView('rep');
-      const uuid = created.json.metadata['view-uuid'];
-      const r = await replace('rep', 'select count(*) as total from sales.t', {
-        uuid,
-        schema: OTHER_SCHEMA,
-        extra: [
-          { action: 'set-properties', updates: { k: 'v' } },
-          { action: 'remove-properties', removals: ['nope'] },
-        ],
-      });
-      assert.equal(r.status, 200, r.text);
-      assert.match(r.json['metadata-location'], /\/metadata\/00001-[0-9a-f-]+\.metadata\.json$/);
-      const m = r.json.metadata;
-      assert.equal(m['view-uuid'], uuid);
-      assert.equal(m['current-version-id'], 2);
-      assert.deepEqual(
-        m.versions.map((v: { 'version-id': number }) => v['version-id']),
-        [1, 2],
-      );
-      assert.deepEqual(
-        m.schemas.map((s: { 'schema-id': number }) => s['schema-id']),
-        [0, 1],
-      );
-      assert.equal(m.versions[1]['schema-id'], 1, '-1 became the schema added in the same commit');
-      assert.deepEqual(
-        m['version-log'].map((e: { 'version-id': number }) => e['version-id']),
-        [1, 2],
-      );
-      assert.equal(m.properties.k, 'v');
-      assert.deepEqual(onDisk(r.json['metadata-location']), m);
-      assert.ok(fs.existsSync(fileOf(created.json['metadata-location'])), 'the previous file stays');
-      assert.deepEqual((await ice('GET', `${views()}/rep`)).json.metadata, m);
+    test(
+      'replace adds a version, writes the next metadata file and moves ' + 'the pointer; a wrong uuid is 409',
+      async () => {
+        const created = await createView('rep');
+        const uuid = created.json.metadata['view-uuid'];
+        const r = await replace('rep', 'select count(*) as total from sales.t', {
+          uuid,
+          schema: OTHER_SCHEMA,
+          extra: [
+            { action: 'set-properties', updates: { k: 'v' } },
+            { action: 'remove-properties', removals: ['nope'] },
+          ],
+        });
+        assert.equal(r.status, 200, r.text);
+        assert.match(r.json['metadata-location'], /\/metadata\/00001-[0-9a-f-]+\.metadata\.json$/);
+        const m = r.json.metadata;
+        assert.equal(m['view-uuid'], uuid);
+        assert.equal(m['current-version-id'], 2);
+        assert.deepEqual(
+          m.versions.map((v: { 'version-id': number }) => v['version-id']),
+          [1, 2],
+        );
+        assert.deepEqual(
+          m.schemas.map((s: { 'schema-id': number }) => s['schema-id']),
+          [0, 1],
+        );
+        assert.equal(m.versions[1]['schema-id'], 1, '-1 became the schema added in the same commit');
+        assert.deepEqual(
+          m['version-log'].map((e: { 'version-id': number }) => e['version-id']),
+          [1, 2],
+        );
+        assert.equal(m.properties.k, 'v');
+        assert.deepEqual(onDisk(r.json['metadata-location']), m);
+        assert.ok(fs.existsSync(fileOf(created.json['metadata-location'])), 'the previous file stays');
+        assert.deepEqual((await ice('GET', `${views()}/rep`)).json.metadata, m);
 
-      const wrong = await replace('rep', 'select 42', { uuid: '00000000-0000-0000-0000-000000000000' });
-      assert.equal(wrong.status, 409, wrong.text);
-      assert.equal(wrong.json.error.type, 'CommitFailedException');
-      assert.equal(
-        (await ice('GET', `${views()}/rep`)).json['metadata-location'],
-        r.json['metadata-location'],
-        'a refused replace changes nothing',
-      );
+        const wrong = await replace('rep', 'select 42', { uuid: '00000000-0000-0000-0000-000000000000' });
+        assert.equal(wrong.status, 409, wrong.text);
+        assert.equal(wrong.json.error.type, 'CommitFailedException');
+        assert.equal(
+          (await ice('GET', `${views()}/rep`)).json['metadata-location'],
+          r.json['metadata-location'],
+          'a refused replace changes nothing',
+        );
 
-      // Back to the first query: version 1 is reused, not copied.
-      const back = await ice('POST', `${views()}/rep`, {
-        requirements: [{ type: 'assert-view-uuid', uuid }],
-        updates: [
-          { action: 'add-view-version', 'view-version': version('select id, city from sales.t', { 'version-id': 3 }) },
-          { action: 'set-current-view-version', 'view-version-id': -1 },
-        ],
-      });
-      assert.equal(back.status, 200, back.text);
-      assert.equal(back.json.metadata['current-version-id'], 1);
-      assert.equal(back.json.metadata.versions.length, 2);
+        // Back to the first query: version 1 is reused, not copied.
+        const back = await ice('POST', `${views()}/rep`, {
+          requirements: [{ type: 'assert-view-uuid', uuid }],
+          updates: [
+            {
+              action: 'add-view-version',
+              'view-version': version('select id, city from sales.t', { 'version-id': 3 }),
+            },
+            { action: 'set-current-view-version', 'view-version-id': -1 },
+          ],
+        });
+        assert.equal(back.status, 200, back.text);
+        assert.equal(back.json.metadata['current-version-id'], 1);
+        assert.equal(back.json.metadata.versions.length, 2);
 
-      const bad = await ice('POST', `${views()}/rep`, {
-        requirements: [],
-        updates: [{ action: 'set-current-view-version', 'view-version-id': 9 }],
-      });
-      assert.equal(bad.status, 400, bad.text);
-      assert.equal(
-        (
-          await ice('POST', `${views()}/rep`, {
-            requirements: [],
-            updates: [{ action: 'upgrade-format-version', 'format-version': 2 }],
-          })
-        ).status,
-        400,
-      );
-      assert.equal((await ice('POST', `${views()}/rep`, { requirements: [], updates: 'x' })).status, 400);
-      assert.equal(
-        (await replace('rep', 'select 1', { dialect: 'trino' })).status,
-        400,
-        'dropping the spark dialect needs replace.drop-dialect.allowed',
-      );
-      const missing = await replace('nosuch', 'select 1');
-      assert.equal(missing.status, 404);
-      assert.equal(missing.json.error.type, 'NoSuchViewException');
-    });
+        const bad = await ice('POST', `${views()}/rep`, {
+          requirements: [],
+          updates: [{ action: 'set-current-view-version', 'view-version-id': 9 }],
+        });
+        assert.equal(bad.status, 400, bad.text);
+        assert.equal(
+          (
+            await ice('POST', `${views()}/rep`, {
+              requirements: [],
+              updates: [{ action: 'upgrade-format-version', 'format-version': 2 }],
+            })
+          ).status,
+          400,
+        );
+        assert.equal((await ice('POST', `${views()}/rep`, { requirements: [], updates: 'x' })).status, 400);
+        assert.equal(
+          (await replace('rep', 'select 1', { dialect: 'trino' })).status,
+          400,
+          'dropping the spark dialect needs replace.drop-dialect.allowed',
+        );
+        const missing = await replace('nosuch', 'select 1');
+        assert.equal(missing.status, 404);
+        assert.equal(missing.json.error.type, 'NoSuchViewException');
+      },
+    );
 
     test('a replace after drop and re-create under the same name fails on the old uuid', async () => {
       const first = await createView('recreated');
@@ -469,137 +475,146 @@ for (const backend of await backends()) {
       assert.equal(t.json.parameters.c, '3');
     });
 
-    test('a user granted SELECT on a view loads it but may not replace or drop it; without grants it is invisible', async () => {
-      const created = await createView('guarded');
-      assert.equal(
-        (
-          await server.request('POST', '/v3/users', {
-            token,
-            body: { user: { name: 'icev', password: 'Ice-views-pass-1' } },
-          })
-        ).status,
-        201,
-      );
-      const u = await server.login('icev', 'Ice-views-pass-1');
-      const as = (method: string, p: string, body?: unknown) =>
-        server.request(method, `/iceberg/v1${p}`, { headers: { Authorization: `Bearer ${u.token}` }, body });
-      assert.equal((await as('GET', `${views()}/guarded`)).status, 404);
-      assert.equal((await as('DELETE', `${views()}/guarded`)).status, 404);
-      const g = await server.request('POST', `/v1/${project}/instances/${instance}/policies/grant`, {
-        token,
-        body: {
-          effect: true,
-          principal_list: [{ principal_name: 'icev', principal_source: 'IAM', principal_type: 'USER' }],
-          resource: {
-            type: 'TABLE',
-            catalogs: [{ name: 'lake', databases: [{ name: 'sales', tables: [{ name: 'guarded' }] }] }],
+    test(
+      'a user granted SELECT on a view loads it but may not replace or ' + 'drop it; without grants it is invisible',
+      async () => {
+        const created = await createView('guarded');
+        assert.equal(
+          (
+            await server.request('POST', '/v3/users', {
+              token,
+              body: { user: { name: 'icev', password: 'Ice-views-pass-1' } },
+            })
+          ).status,
+          201,
+        );
+        const u = await server.login('icev', 'Ice-views-pass-1');
+        const as = (method: string, p: string, body?: unknown) =>
+          server.request(method, `/iceberg/v1${p}`, { headers: { Authorization: `Bearer ${u.token}` }, body });
+        assert.equal((await as('GET', `${views()}/guarded`)).status, 404);
+        assert.equal((await as('DELETE', `${views()}/guarded`)).status, 404);
+        const g = await server.request('POST', `/v1/${project}/instances/${instance}/policies/grant`, {
+          token,
+          body: {
+            effect: true,
+            principal_list: [{ principal_name: 'icev', principal_source: 'IAM', principal_type: 'USER' }],
+            resource: {
+              type: 'TABLE',
+              catalogs: [{ name: 'lake', databases: [{ name: 'sales', tables: [{ name: 'guarded' }] }] }],
+            },
+            permissions: ['SELECT'],
           },
-          permissions: ['SELECT'],
-        },
-      });
-      assert.equal(g.status, 200, g.text);
-      assert.equal((await as('GET', `${views()}/guarded`)).status, 200);
-      assert.deepEqual((await as('GET', views())).json.identifiers, [{ namespace: ['sales'], name: 'guarded' }]);
-      const rep = await as('POST', `${views()}/guarded`, {
-        requirements: [],
-        updates: [{ action: 'set-location', location: 'obs://lakeform/elsewhere/guarded' }],
-      });
-      assert.equal(rep.status, 403, rep.text);
-      assert.equal(rep.json.error.type, 'ForbiddenException');
-      assert.equal((await as('DELETE', `${views()}/guarded`)).status, 403);
-      const now = await ice('GET', `${views()}/guarded`);
-      assert.equal(now.json['metadata-location'], created.json['metadata-location'], 'unchanged');
-      const dir = path.dirname(fileOf(created.json['metadata-location']));
-      assert.deepEqual(fs.readdirSync(dir).length, 1, 'no file is left behind by the refused replace');
-      assert.ok(
-        !fs.existsSync(path.join(server.dataDir, 'warehouse', 'lakeform', 'elsewhere')),
-        'nothing is left at the asked location',
-      );
-    });
-
-    test('rename: to a new name, onto a view or table (409), of a missing view (404), to a missing namespace (404)', async () => {
-      assert.equal((await createView('ren_a')).status, 200);
-      assert.equal((await createView('ren_b')).status, 200);
-      assert.equal((await createTable('ren_t')).status, 200);
-      const rename = (from: string, to: string, toNs = 'sales', fromNs = 'sales') =>
-        ice('POST', `/${prefix}/views/rename`, {
-          source: { namespace: [fromNs], name: from },
-          destination: { namespace: [toNs], name: to },
         });
-      const ontoView = await rename('ren_a', 'ren_b');
-      assert.equal(ontoView.status, 409);
-      assert.equal(ontoView.json.error.type, 'AlreadyExistsException');
-      const ontoTable = await rename('ren_a', 'ren_t');
-      assert.equal(ontoTable.status, 409);
-      assert.equal(ontoTable.json.error.type, 'AlreadyExistsException');
-      const missing = await rename('ren_none', 'ren_x');
-      assert.equal(missing.status, 404);
-      assert.equal(missing.json.error.type, 'NoSuchViewException');
-      const missingSrcNs = await rename('ren_a', 'ren_x', 'sales', 'nosuch');
-      assert.equal(missingSrcNs.status, 404);
-      assert.equal(missingSrcNs.json.error.type, 'NoSuchViewException');
-      const missingNs = await rename('ren_a', 'ren_x', 'nosuch');
-      assert.equal(missingNs.status, 404);
-      assert.equal(missingNs.json.error.type, 'NoSuchNamespaceException');
-      const tableAsView = await rename('ren_t', 'ren_x');
-      assert.equal(tableAsView.status, 404, 'a table is not renamed as a view');
-      assert.equal(
-        (
-          await ice('POST', `/${prefix}/tables/rename`, {
-            source: { namespace: ['sales'], name: 'ren_a' },
-            destination: { namespace: ['sales'], name: 'ren_y' },
-          })
-        ).status,
-        404,
-        'nor a view as a table',
-      );
+        assert.equal(g.status, 200, g.text);
+        assert.equal((await as('GET', `${views()}/guarded`)).status, 200);
+        assert.deepEqual((await as('GET', views())).json.identifiers, [{ namespace: ['sales'], name: 'guarded' }]);
+        const rep = await as('POST', `${views()}/guarded`, {
+          requirements: [],
+          updates: [{ action: 'set-location', location: 'obs://lakeform/elsewhere/guarded' }],
+        });
+        assert.equal(rep.status, 403, rep.text);
+        assert.equal(rep.json.error.type, 'ForbiddenException');
+        assert.equal((await as('DELETE', `${views()}/guarded`)).status, 403);
+        const now = await ice('GET', `${views()}/guarded`);
+        assert.equal(now.json['metadata-location'], created.json['metadata-location'], 'unchanged');
+        const dir = path.dirname(fileOf(created.json['metadata-location']));
+        assert.deepEqual(fs.readdirSync(dir).length, 1, 'no file is left behind by the refused replace');
+        assert.ok(
+          !fs.existsSync(path.join(server.dataDir, 'warehouse', 'lakeform', 'elsewhere')),
+          'nothing is left at the asked location',
+        );
+      },
+    );
 
-      const before = (await ice('GET', `${views()}/ren_a`)).json;
-      assert.equal((await rename('ren_a', 'ren_c')).status, 204);
-      assert.equal((await ice('HEAD', `${views()}/ren_a`)).status, 404);
-      const after = await ice('GET', `${views()}/ren_c`);
-      assert.equal(after.status, 200);
-      assert.deepEqual(after.json.metadata, before.metadata);
-      // Across namespaces too: the view moves, its metadata stays where it is.
-      assert.equal((await rename('ren_c', 'ren_d', 'other')).status, 204);
-      assert.equal((await ice('HEAD', `${views()}/ren_c`)).status, 404);
-      const moved = await ice('GET', `/${prefix}/namespaces/other/views/ren_d`);
-      assert.equal(moved.status, 200, moved.text);
-      assert.equal(moved.json['metadata-location'], after.json['metadata-location']);
-    });
+    test(
+      'rename: to a new name, onto a view or table (409), of a missing ' + 'view (404), to a missing namespace (404)',
+      async () => {
+        assert.equal((await createView('ren_a')).status, 200);
+        assert.equal((await createView('ren_b')).status, 200);
+        assert.equal((await createTable('ren_t')).status, 200);
+        const rename = (from: string, to: string, toNs = 'sales', fromNs = 'sales') =>
+          ice('POST', `/${prefix}/views/rename`, {
+            source: { namespace: [fromNs], name: from },
+            destination: { namespace: [toNs], name: to },
+          });
+        const ontoView = await rename('ren_a', 'ren_b');
+        assert.equal(ontoView.status, 409);
+        assert.equal(ontoView.json.error.type, 'AlreadyExistsException');
+        const ontoTable = await rename('ren_a', 'ren_t');
+        assert.equal(ontoTable.status, 409);
+        assert.equal(ontoTable.json.error.type, 'AlreadyExistsException');
+        const missing = await rename('ren_none', 'ren_x');
+        assert.equal(missing.status, 404);
+        assert.equal(missing.json.error.type, 'NoSuchViewException');
+        const missingSrcNs = await rename('ren_a', 'ren_x', 'sales', 'nosuch');
+        assert.equal(missingSrcNs.status, 404);
+        assert.equal(missingSrcNs.json.error.type, 'NoSuchViewException');
+        const missingNs = await rename('ren_a', 'ren_x', 'nosuch');
+        assert.equal(missingNs.status, 404);
+        assert.equal(missingNs.json.error.type, 'NoSuchNamespaceException');
+        const tableAsView = await rename('ren_t', 'ren_x');
+        assert.equal(tableAsView.status, 404, 'a table is not renamed as a view');
+        assert.equal(
+          (
+            await ice('POST', `/${prefix}/tables/rename`, {
+              source: { namespace: ['sales'], name: 'ren_a' },
+              destination: { namespace: ['sales'], name: 'ren_y' },
+            })
+          ).status,
+          404,
+          'nor a view as a table',
+        );
 
-    test('Idempotency-Key: a retried create, replace, rename or drop gets its first answer and changes nothing more', async () => {
-      const key = () => ({ 'Idempotency-Key': randomUUID() });
-      const body = { name: 'idem_v', schema: SCHEMA, 'view-version': version('select 1'), properties: {} };
-      const k1 = key();
-      const c1 = await ice('POST', views(), body, undefined, k1);
-      const c2 = await ice('POST', views(), body, undefined, k1);
-      assert.equal(c1.status, 200, c1.text);
-      assert.equal(c2.status, 200, c2.text);
-      assert.equal(c2.json['metadata-location'], c1.json['metadata-location']);
-      assert.equal((await ice('POST', views(), body)).status, 409, 'without the key it is a second create');
-      const replaceBody = { requirements: [], updates: [{ action: 'set-properties', updates: { round: '1' } }] };
-      const k2 = key();
-      const r1 = await ice('POST', `${views()}/idem_v`, replaceBody, undefined, k2);
-      const r2 = await ice('POST', `${views()}/idem_v`, replaceBody, undefined, k2);
-      assert.equal(r1.status, 200, r1.text);
-      assert.equal(r2.json['metadata-location'], r1.json['metadata-location']);
-      assert.equal(
-        (await ice('GET', `${views()}/idem_v`)).json['metadata-location'],
-        r1.json['metadata-location'],
-        'one replace, not two',
-      );
-      const k3 = key();
-      const renameBody = {
-        source: { namespace: ['sales'], name: 'idem_v' },
-        destination: { namespace: ['sales'], name: 'idem_w' },
-      };
-      assert.equal((await ice('POST', `/${prefix}/views/rename`, renameBody, undefined, k3)).status, 204);
-      assert.equal((await ice('POST', `/${prefix}/views/rename`, renameBody, undefined, k3)).status, 204);
-      const k4 = key();
-      assert.equal((await ice('DELETE', `${views()}/idem_w`, undefined, undefined, k4)).status, 204);
-      assert.equal((await ice('DELETE', `${views()}/idem_w`, undefined, undefined, k4)).status, 204);
-      assert.equal((await ice('HEAD', `${views()}/idem_w`)).status, 404);
-    });
+        const before = (await ice('GET', `${views()}/ren_a`)).json;
+        assert.equal((await rename('ren_a', 'ren_c')).status, 204);
+        assert.equal((await ice('HEAD', `${views()}/ren_a`)).status, 404);
+        const after = await ice('GET', `${views()}/ren_c`);
+        assert.equal(after.status, 200);
+        assert.deepEqual(after.json.metadata, before.metadata);
+        // Across namespaces too: the view moves, its metadata stays where it is.
+        assert.equal((await rename('ren_c', 'ren_d', 'other')).status, 204);
+        assert.equal((await ice('HEAD', `${views()}/ren_c`)).status, 404);
+        const moved = await ice('GET', `/${prefix}/namespaces/other/views/ren_d`);
+        assert.equal(moved.status, 200, moved.text);
+        assert.equal(moved.json['metadata-location'], after.json['metadata-location']);
+      },
+    );
+
+    test(
+      'Idempotency-Key: a retried create, replace, rename or drop gets ' + 'its first answer and changes nothing more',
+      async () => {
+        const key = () => ({ 'Idempotency-Key': randomUUID() });
+        const body = { name: 'idem_v', schema: SCHEMA, 'view-version': version('select 1'), properties: {} };
+        const k1 = key();
+        const c1 = await ice('POST', views(), body, undefined, k1);
+        const c2 = await ice('POST', views(), body, undefined, k1);
+        assert.equal(c1.status, 200, c1.text);
+        assert.equal(c2.status, 200, c2.text);
+        assert.equal(c2.json['metadata-location'], c1.json['metadata-location']);
+        assert.equal((await ice('POST', views(), body)).status, 409, 'without the key it is a second create');
+        const replaceBody = { requirements: [], updates: [{ action: 'set-properties', updates: { round: '1' } }] };
+        const k2 = key();
+        const r1 = await ice('POST', `${views()}/idem_v`, replaceBody, undefined, k2);
+        const r2 = await ice('POST', `${views()}/idem_v`, replaceBody, undefined, k2);
+        assert.equal(r1.status, 200, r1.text);
+        assert.equal(r2.json['metadata-location'], r1.json['metadata-location']);
+        assert.equal(
+          (await ice('GET', `${views()}/idem_v`)).json['metadata-location'],
+          r1.json['metadata-location'],
+          'one replace, not two',
+        );
+        const k3 = key();
+        const renameBody = {
+          source: { namespace: ['sales'], name: 'idem_v' },
+          destination: { namespace: ['sales'], name: 'idem_w' },
+        };
+        assert.equal((await ice('POST', `/${prefix}/views/rename`, renameBody, undefined, k3)).status, 204);
+        assert.equal((await ice('POST', `/${prefix}/views/rename`, renameBody, undefined, k3)).status, 204);
+        const k4 = key();
+        assert.equal((await ice('DELETE', `${views()}/idem_w`, undefined, undefined, k4)).status, 204);
+        assert.equal((await ice('DELETE', `${views()}/idem_w`, undefined, undefined, k4)).status, 204);
+        assert.equal((await ice('HEAD', `${views()}/idem_w`)).status, 404);
+      },
+    );
   });
 }

@@ -257,7 +257,8 @@ for (const backend of await backends()) {
         );
       }
       const bigId =
-        '{"name":"x","schema":{"type":"struct","fields":[{"id":9007199254740993,"name":"x","required":true,"type":"long"}]}}';
+        '{"name":"x","schema":{"type":"struct","fields":' +
+        '[{"id":9007199254740993,"name":"x","required":true,"type":"long"}]}}';
       assertIcebergError(
         await ice('POST', `/${prefix}/namespaces/wire/tables`, { rawBody: bigId }),
         400,
@@ -297,7 +298,7 @@ for (const backend of await backends()) {
       assert.equal((await ice('HEAD', table('t'))).status, 204, 'the table is still there');
     });
 
-    test(`bodies nested deeper than ${MAX_BODY_DEPTH} levels are 400 on every mutation, Idempotency-Key or not`, async () => {
+    test(`bodies nested over ${MAX_BODY_DEPTH} levels are 400 on every mutation, Idempotency-Key or not`, async () => {
       const deep = nested(5000);
       const targets: [string, string][] = [
         ['POST', table('t')],
@@ -318,7 +319,9 @@ for (const backend of await backends()) {
         }
       }
       // At the limit a body is read as usual (here refused for its shape, not its depth).
-      const r = await ice('POST', table('t'), { rawBody: `{"updates":[],"identifier":${nested(MAX_BODY_DEPTH - 1)}}` });
+      const r = await ice('POST', table('t'), {
+        rawBody: `{"updates":[],"identifier":${nested(MAX_BODY_DEPTH - 1)}}`,
+      });
       assertIcebergError(r, 400, 'BadRequestException', 'a body at the limit');
       assert.doesNotMatch(r.json.error.message, /deeper than/);
       // The LakeFormation routes share the limit, in their own shape.

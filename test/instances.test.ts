@@ -123,40 +123,46 @@ for (const backend of await backends()) {
       assert.equal(q1.json.quotas.resources[0].used, 4);
     });
 
-    test('list filters by name, tags and enterprise project, pages with offset/limit and counts the total', async () => {
-      const all = await server.request('GET', base(), { token, query: { limit: 100 } });
-      assert.equal(all.status, 200);
-      assert.equal(all.json.total, 4);
-      const names = all.json.instances.map((i: { name: string }) => i.name);
-      assert.deepEqual([...names].sort(), ['inst_four', 'inst_one', 'inst_race', 'inst_three']);
-      const page1 = await server.request('GET', base(), { token, query: { offset: 0, limit: 3 } });
-      const page2 = await server.request('GET', base(), { token, query: { offset: 3, limit: 3 } });
-      assert.equal(page1.json.instances.length, 3);
-      assert.equal(page2.json.instances.length, 1);
-      assert.equal(page2.json.total, 4);
-      const seen = [...page1.json.instances, ...page2.json.instances].map(
-        (i: { instance_id: string }) => i.instance_id,
-      );
-      assert.equal(new Set(seen).size, 4, 'pages do not overlap');
-      const byName = await server.request('GET', base(), { token, query: { name: 'inst_on' } });
-      assert.deepEqual(
-        byName.json.instances.map((i: { name: string }) => i.name),
-        ['inst_one'],
-      );
-      const byTag = await server.request('GET', base(), { token, query: { tags: '[{key:env,values:[dev]}]' } });
-      assert.deepEqual(
-        byTag.json.instances.map((i: { name: string }) => i.name),
-        ['inst_one'],
-      );
-      const byTagNoMatch = await server.request('GET', base(), { token, query: { tags: '[{key:env,values:[prod]}]' } });
-      assert.equal(byTagNoMatch.json.total, 0);
-      const badTag = await server.request('GET', base(), { token, query: { tags: 'env=dev' } });
-      assert.equal(badTag.status, 400);
-      const eps = await server.request('GET', base(), { token, query: { enterprise_project_id: 'other' } });
-      assert.equal(eps.json.total, 0);
-      const badLimit = await server.request('GET', base(), { token, query: { limit: 0 } });
-      assert.equal(badLimit.status, 400);
-    });
+    test(
+      'list filters by name, tags and enterprise project, pages with ' + 'offset/limit and counts the total',
+      async () => {
+        const all = await server.request('GET', base(), { token, query: { limit: 100 } });
+        assert.equal(all.status, 200);
+        assert.equal(all.json.total, 4);
+        const names = all.json.instances.map((i: { name: string }) => i.name);
+        assert.deepEqual([...names].sort(), ['inst_four', 'inst_one', 'inst_race', 'inst_three']);
+        const page1 = await server.request('GET', base(), { token, query: { offset: 0, limit: 3 } });
+        const page2 = await server.request('GET', base(), { token, query: { offset: 3, limit: 3 } });
+        assert.equal(page1.json.instances.length, 3);
+        assert.equal(page2.json.instances.length, 1);
+        assert.equal(page2.json.total, 4);
+        const seen = [...page1.json.instances, ...page2.json.instances].map(
+          (i: { instance_id: string }) => i.instance_id,
+        );
+        assert.equal(new Set(seen).size, 4, 'pages do not overlap');
+        const byName = await server.request('GET', base(), { token, query: { name: 'inst_on' } });
+        assert.deepEqual(
+          byName.json.instances.map((i: { name: string }) => i.name),
+          ['inst_one'],
+        );
+        const byTag = await server.request('GET', base(), { token, query: { tags: '[{key:env,values:[dev]}]' } });
+        assert.deepEqual(
+          byTag.json.instances.map((i: { name: string }) => i.name),
+          ['inst_one'],
+        );
+        const byTagNoMatch = await server.request('GET', base(), {
+          token,
+          query: { tags: '[{key:env,values:[prod]}]' },
+        });
+        assert.equal(byTagNoMatch.json.total, 0);
+        const badTag = await server.request('GET', base(), { token, query: { tags: 'env=dev' } });
+        assert.equal(badTag.status, 400);
+        const eps = await server.request('GET', base(), { token, query: { enterprise_project_id: 'other' } });
+        assert.equal(eps.json.total, 0);
+        const badLimit = await server.request('GET', base(), { token, query: { limit: 0 } });
+        assert.equal(badLimit.status, 400);
+      },
+    );
 
     test('update changes name and description; a taken name gets 409; an unknown instance 404', async () => {
       const r = await server.request('PUT', `${base()}/${first}`, {
@@ -231,38 +237,48 @@ for (const backend of await backends()) {
       assert.equal(after.filter((r) => r.status === 429).length, 0);
     });
 
-    test('access clients: the mode checks of the reference, and at most 20 per instance, also under concurrency', async () => {
-      // inst_four was scaled above, so this burst is not rate limited.
-      const list = await server.request('GET', base(), { token, query: { limit: 100 } });
-      const id = list.json.instances.find((i: { name: string }) => i.name === 'inst_four').instance_id as string;
-      const clients = `${base()}/${id}/access-clients`;
-      const vpc = { vpc_id: '11111111-2222-4333-8444-555555555555', subnet_id: '66666666-7777-4888-9999-000000000000' };
-      const post = (body: Record<string, unknown>) => server.request('POST', clients, { token, body });
-      for (const [body, msg] of [
-        [{ name: 'sys_bare' }, /SYSTEM needs vpc_id and subnet_id/],
-        [{ name: 'sys_half', access_mode: 'SYSTEM', vpc_id: vpc.vpc_id }, /SYSTEM needs vpc_id and subnet_id/],
-        [{ name: 'custom_bare', access_mode: 'CUSTOM', ...vpc }, /CUSTOM needs access_connections/],
-        [{ name: 'custom_empty', access_mode: 'CUSTOM', access_connections: [] }, /CUSTOM needs access_connections/],
-      ] as const) {
-        const r = await post(body);
-        assert.equal(r.status, 400, `${body.name}: ${r.text}`);
-        assert.match(r.json.error_msg, msg);
-      }
-      const custom = await post({ name: 'custom_ok', access_mode: 'CUSTOM', access_connections: [{ vpcep_id: 'ep' }] });
-      assert.equal(custom.status, 202, custom.text);
-      const burst = await Promise.all(Array.from({ length: 21 }, (_, i) => post({ name: `client_${i}`, ...vpc })));
-      assert.deepEqual(
-        burst.map((r) => r.status).sort(),
-        [...Array(19).fill(202), 429, 429].sort(),
-        'with custom_ok, 19 more fill the instance and the other two of the burst are refused',
-      );
-      const refused = burst.find((r) => r.status === 429);
-      assert.match(refused?.json.error_msg, /at most 20 access clients/, 'the quota, not the rate limit');
-      assert.equal((await server.request('GET', clients, { token, query: { limit: 100 } })).json.total, 20);
-      const gone = burst.find((r) => r.status === 202)?.json.id as string;
-      assert.equal((await server.request('DELETE', `${clients}/${gone}`, { token })).status, 200);
-      assert.equal((await post({ name: 'client_again', ...vpc })).status, 202, 'a freed place can be taken again');
-    });
+    test(
+      'access clients: the mode checks of the reference, and at most ' + '20 per instance, also under concurrency',
+      async () => {
+        // inst_four was scaled above, so this burst is not rate limited.
+        const list = await server.request('GET', base(), { token, query: { limit: 100 } });
+        const id = list.json.instances.find((i: { name: string }) => i.name === 'inst_four').instance_id as string;
+        const clients = `${base()}/${id}/access-clients`;
+        const vpc = {
+          vpc_id: '11111111-2222-4333-8444-555555555555',
+          subnet_id: '66666666-7777-4888-9999-000000000000',
+        };
+        const post = (body: Record<string, unknown>) => server.request('POST', clients, { token, body });
+        for (const [body, msg] of [
+          [{ name: 'sys_bare' }, /SYSTEM needs vpc_id and subnet_id/],
+          [{ name: 'sys_half', access_mode: 'SYSTEM', vpc_id: vpc.vpc_id }, /SYSTEM needs vpc_id and subnet_id/],
+          [{ name: 'custom_bare', access_mode: 'CUSTOM', ...vpc }, /CUSTOM needs access_connections/],
+          [{ name: 'custom_empty', access_mode: 'CUSTOM', access_connections: [] }, /CUSTOM needs access_connections/],
+        ] as const) {
+          const r = await post(body);
+          assert.equal(r.status, 400, `${body.name}: ${r.text}`);
+          assert.match(r.json.error_msg, msg);
+        }
+        const custom = await post({
+          name: 'custom_ok',
+          access_mode: 'CUSTOM',
+          access_connections: [{ vpcep_id: 'ep' }],
+        });
+        assert.equal(custom.status, 202, custom.text);
+        const burst = await Promise.all(Array.from({ length: 21 }, (_, i) => post({ name: `client_${i}`, ...vpc })));
+        assert.deepEqual(
+          burst.map((r) => r.status).sort(),
+          [...Array(19).fill(202), 429, 429].sort(),
+          'with custom_ok, 19 more fill the instance and the other two of the burst are refused',
+        );
+        const refused = burst.find((r) => r.status === 429);
+        assert.match(refused?.json.error_msg, /at most 20 access clients/, 'the quota, not the rate limit');
+        assert.equal((await server.request('GET', clients, { token, query: { limit: 100 } })).json.total, 20);
+        const gone = burst.find((r) => r.status === 202)?.json.id as string;
+        assert.equal((await server.request('DELETE', `${clients}/${gone}`, { token })).status, 200);
+        assert.equal((await post({ name: 'client_again', ...vpc })).status, 202, 'a freed place can be taken again');
+      },
+    );
 
     test('tags: batch update replaces the set, the project tag list aggregates keys and values', async () => {
       const r = await server.request('PUT', `${base()}/${first}/tags`, {

@@ -415,97 +415,104 @@ for (const backend of stores) {
       );
     });
 
-    test("Hive 4's partition forms: ps_with_auth_req, by_filter_req, alter_partitions_req, statistics _req", async () => {
-      const c = await client();
-      await c.ok('create_table', { tbl: table('h4p') });
-      const parts = [];
-      for (const dt of ['2024-06-01', '2024-06-02', '2024-06-03'])
-        for (const hr of [1, 2]) parts.push(partition('h4p', dt, hr));
-      assert.equal(await c.ok('add_partitions', { new_parts: parts }), 6);
-      const values = (ps: { values: string[] }[]) => ps.map((p) => p.values.join('/')).sort();
+    test(
+      "Hive 4's partition forms: ps_with_auth_req, by_filter_req, " + 'alter_partitions_req, statistics _req',
+      async () => {
+        const c = await client();
+        await c.ok('create_table', { tbl: table('h4p') });
+        const parts = [];
+        for (const dt of ['2024-06-01', '2024-06-02', '2024-06-03'])
+          for (const hr of [1, 2]) parts.push(partition('h4p', dt, hr));
+        assert.equal(await c.ok('add_partitions', { new_parts: parts }), 6);
+        const values = (ps: { values: string[] }[]) => ps.map((p) => p.values.join('/')).sort();
 
-      const ps = await c.ok('get_partitions_ps_with_auth_req', {
-        req: { catName: 'hive', dbName: 'default', tblName: 'h4p', partVals: ['', '2'], maxParts: -1, userName: 'x' },
-      });
-      assert.deepEqual(values(ps.partitions), ['2024-06-01/2', '2024-06-02/2', '2024-06-03/2']);
-      const byName = await c.ok('get_partitions_ps_with_auth_req', {
-        req: { dbName: '@hive#default', tblName: 'h4p', partNames: ['dt=2024-06-03/hr=1', 'dt=2024-07-01/hr=1'] },
-      });
-      assert.deepEqual(values(byName.partitions), ['2024-06-03/1'], 'by names, a missing one left out');
-      assert.equal(
-        (await c.call('get_partitions_ps_with_auth_req', { req: { dbName: 'default', tblName: 'nope' } })).error?.type,
-        'NoSuchObjectException',
-      );
+        const ps = await c.ok('get_partitions_ps_with_auth_req', {
+          req: { catName: 'hive', dbName: 'default', tblName: 'h4p', partVals: ['', '2'], maxParts: -1, userName: 'x' },
+        });
+        assert.deepEqual(values(ps.partitions), ['2024-06-01/2', '2024-06-02/2', '2024-06-03/2']);
+        const byName = await c.ok('get_partitions_ps_with_auth_req', {
+          req: { dbName: '@hive#default', tblName: 'h4p', partNames: ['dt=2024-06-03/hr=1', 'dt=2024-07-01/hr=1'] },
+        });
+        assert.deepEqual(values(byName.partitions), ['2024-06-03/1'], 'by names, a missing one left out');
+        assert.equal(
+          (await c.call('get_partitions_ps_with_auth_req', { req: { dbName: 'default', tblName: 'nope' } })).error
+            ?.type,
+          'NoSuchObjectException',
+        );
 
-      const filtered = await c.ok('get_partitions_by_filter_req', {
-        req: { dbName: 'default', tblName: 'h4p', filter: `dt >= "2024-06-02" and hr = 1`, maxParts: -1 },
-      });
-      assert.deepEqual(values(filtered), ['2024-06-02/1', '2024-06-03/1']);
-      const one = await c.ok('get_partitions_by_filter_req', {
-        req: { dbName: 'default', tblName: 'h4p', filter: 'hr = 1', maxParts: 1 },
-      });
-      assert.equal(one.length, 1, 'maxParts is honoured');
-      const bad = await c.call('get_partitions_by_filter_req', {
-        req: { dbName: 'default', tblName: 'h4p', filter: 'dt >>> 1' },
-      });
-      assert.equal(bad.error?.type, 'MetaException', JSON.stringify(bad));
+        const filtered = await c.ok('get_partitions_by_filter_req', {
+          req: { dbName: 'default', tblName: 'h4p', filter: `dt >= "2024-06-02" and hr = 1`, maxParts: -1 },
+        });
+        assert.deepEqual(values(filtered), ['2024-06-02/1', '2024-06-03/1']);
+        const one = await c.ok('get_partitions_by_filter_req', {
+          req: { dbName: 'default', tblName: 'h4p', filter: 'hr = 1', maxParts: 1 },
+        });
+        assert.equal(one.length, 1, 'maxParts is honoured');
+        const bad = await c.call('get_partitions_by_filter_req', {
+          req: { dbName: 'default', tblName: 'h4p', filter: 'dt >>> 1' },
+        });
+        assert.equal(bad.error?.type, 'MetaException', JSON.stringify(bad));
 
-      const changed = filtered.map((p: { parameters: Record<string, string> }) => ({
-        ...p,
-        parameters: { ...p.parameters, numRows: '42' },
-      }));
-      assert.deepEqual(
-        await c.ok('alter_partitions_req', {
-          req: { catName: 'hive', dbName: 'default', tableName: 'h4p', partitions: changed, writeId: -1 },
-        }),
-        {},
-      );
-      const after = await c.ok('get_partitions_by_filter_req', {
-        req: { dbName: 'default', tblName: 'h4p', filter: 'hr = 1', maxParts: -1 },
-      });
-      assert.deepEqual(
-        after.map((p: { values: string[]; parameters: Record<string, string> }) => [p.values[0], p.parameters.numRows]),
-        [
-          ['2024-06-01', undefined],
-          ['2024-06-02', '42'],
-          ['2024-06-03', '42'],
-        ],
-      );
-      const missing = await c.call('alter_partitions_req', {
-        req: { dbName: 'default', tableName: 'h4p', partitions: [{ ...changed[0], values: ['2030-01-01', '1'] }] },
-      });
-      assert.ok(missing.error, 'altering a partition that does not exist is refused');
-
-      const stats = (isTblLevel: boolean, partName?: string) => ({
-        req: {
-          colStats: [
-            {
-              statsDesc: { isTblLevel, dbName: 'default', tableName: 'h4p', ...(partName ? { partName } : {}) },
-              statsObj: [
-                {
-                  colName: 'id',
-                  colType: 'bigint',
-                  statsData: { longStats: { lowValue: 3, highValue: 9, numNulls: 0, numDVs: 4 } },
-                },
-              ],
-            },
+        const changed = filtered.map((p: { parameters: Record<string, string> }) => ({
+          ...p,
+          parameters: { ...p.parameters, numRows: '42' },
+        }));
+        assert.deepEqual(
+          await c.ok('alter_partitions_req', {
+            req: { catName: 'hive', dbName: 'default', tableName: 'h4p', partitions: changed, writeId: -1 },
+          }),
+          {},
+        );
+        const after = await c.ok('get_partitions_by_filter_req', {
+          req: { dbName: 'default', tblName: 'h4p', filter: 'hr = 1', maxParts: -1 },
+        });
+        assert.deepEqual(
+          after.map((p: { values: string[]; parameters: Record<string, string> }) => [
+            p.values[0],
+            p.parameters.numRows,
+          ]),
+          [
+            ['2024-06-01', undefined],
+            ['2024-06-02', '42'],
+            ['2024-06-03', '42'],
           ],
-          engine: 'hive',
-        },
-      });
-      assert.deepEqual(await c.ok('update_table_column_statistics_req', stats(true)), { result: true });
-      assert.deepEqual(await c.ok('update_partition_column_statistics_req', stats(false, 'dt=2024-06-01/hr=1')), {
-        result: true,
-      });
-      const ts = await c.ok('get_table_statistics_req', {
-        request: { dbName: 'default', tblName: 'h4p', colNames: ['id'] },
-      });
-      assert.deepEqual(ts.tableStats[0].statsData.longStats, { lowValue: 3, highValue: 9, numNulls: 0, numDVs: 4 });
-      const pst = await c.ok('get_partitions_statistics_req', {
-        request: { dbName: 'default', tblName: 'h4p', colNames: ['id'], partNames: ['dt=2024-06-01/hr=1'] },
-      });
-      assert.deepEqual(Object.keys(pst.partStats), ['dt=2024-06-01/hr=1']);
-    });
+        );
+        const missing = await c.call('alter_partitions_req', {
+          req: { dbName: 'default', tableName: 'h4p', partitions: [{ ...changed[0], values: ['2030-01-01', '1'] }] },
+        });
+        assert.ok(missing.error, 'altering a partition that does not exist is refused');
+
+        const stats = (isTblLevel: boolean, partName?: string) => ({
+          req: {
+            colStats: [
+              {
+                statsDesc: { isTblLevel, dbName: 'default', tableName: 'h4p', ...(partName ? { partName } : {}) },
+                statsObj: [
+                  {
+                    colName: 'id',
+                    colType: 'bigint',
+                    statsData: { longStats: { lowValue: 3, highValue: 9, numNulls: 0, numDVs: 4 } },
+                  },
+                ],
+              },
+            ],
+            engine: 'hive',
+          },
+        });
+        assert.deepEqual(await c.ok('update_table_column_statistics_req', stats(true)), { result: true });
+        assert.deepEqual(await c.ok('update_partition_column_statistics_req', stats(false, 'dt=2024-06-01/hr=1')), {
+          result: true,
+        });
+        const ts = await c.ok('get_table_statistics_req', {
+          request: { dbName: 'default', tblName: 'h4p', colNames: ['id'] },
+        });
+        assert.deepEqual(ts.tableStats[0].statsData.longStats, { lowValue: 3, highValue: 9, numNulls: 0, numDVs: 4 });
+        const pst = await c.ok('get_partitions_statistics_req', {
+          request: { dbName: 'default', tblName: 'h4p', colNames: ['id'], partNames: ['dt=2024-06-01/hr=1'] },
+        });
+        assert.deepEqual(Object.keys(pst.partStats), ['dt=2024-06-01/hr=1']);
+      },
+    );
 
     test('a grant and a revoke are seen through the metastore; refusals name the privilege', async () => {
       const c = await client();

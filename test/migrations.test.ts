@@ -21,22 +21,27 @@ async function describeSchema(store: Store): Promise<unknown> {
   let tables: string[];
   if (store.dialect === 'sqlite') {
     const objects = (await rows(
-      sql`SELECT type, name, tbl_name, sql FROM sqlite_master WHERE name NOT LIKE 'sqlite_autoindex%' ORDER BY type, name`,
+      sql`SELECT type, name, tbl_name, sql FROM sqlite_master WHERE name NOT LIKE 'sqlite_autoindex%' ORDER BY
+        type, name`,
     )) as { type: string; name: string }[];
     tables = objects.filter((o) => o.type === 'table' && o.name !== 'sqlite_sequence').map((o) => o.name);
     schema = { objects };
   } else {
     const columns =
-      await rows(sql`SELECT table_name, column_name, ordinal_position, data_type, collation_name, is_nullable, column_default
+      await rows(sql`SELECT table_name, column_name, ordinal_position, data_type, collation_name, is_nullable,
+        column_default
       FROM information_schema.columns WHERE table_schema = current_schema() ORDER BY table_name, ordinal_position`);
     const indexes = await rows(
-      sql`SELECT tablename, indexname, indexdef FROM pg_indexes WHERE schemaname = current_schema() ORDER BY tablename, indexname`,
+      sql`SELECT tablename, indexname, indexdef FROM pg_indexes WHERE schemaname = current_schema() ORDER BY
+        tablename, indexname`,
     );
     const constraints =
       await rows(sql`SELECT c.conrelid::regclass::text AS on_table, c.conname, pg_get_constraintdef(c.oid) AS def
-      FROM pg_constraint c JOIN pg_namespace n ON n.oid = c.connamespace WHERE n.nspname = current_schema() ORDER BY 1, 2`);
+      FROM pg_constraint c JOIN pg_namespace n ON n.oid = c.connamespace WHERE n.nspname = current_schema()
+      ORDER BY 1, 2`);
     const sequences = await rows(
-      sql`SELECT sequence_name, data_type FROM information_schema.sequences WHERE sequence_schema = current_schema() ORDER BY 1`,
+      sql`SELECT sequence_name, data_type FROM information_schema.sequences WHERE sequence_schema =
+        current_schema() ORDER BY 1`,
     );
     tables = (
       (await rows(sql`SELECT tablename FROM pg_tables WHERE schemaname = current_schema() ORDER BY 1`)) as {

@@ -26,7 +26,10 @@ interface Backend {
   fresh(): ObjectStorage;
   /** What `listBuckets` reports as a bucket's location. */
   location: string;
-  /** Set when the server behind the backend does not list exactly as S3 does: the tests that would only test the server are skipped. */
+  /**
+   * Set when the server behind the backend does not list exactly as S3 does: the tests that would only test the server
+   * are skipped.
+   */
   inexactListing?: string;
 }
 
@@ -40,7 +43,8 @@ after(async () => {
 });
 
 const S3RVER_ORDER =
-  's3rver lists keys in the order of its folder walk and skips folders named with the delimiter; S3 lists by UTF-8 bytes';
+  's3rver lists keys in the order of its folder walk and skips ' +
+  'folders named with the delimiter; S3 lists by UTF-8 bytes';
 const freshS3 =
   (options = {}) =>
   () => {
@@ -69,7 +73,10 @@ const BACKENDS: Backend[] = [
   },
 ];
 
-/** Nested keys that a folder walk visits in S3 order too (no segment is a prefix of a sibling followed by a byte below '/'). */
+/**
+ * Nested keys that a folder walk visits in S3 order too (no segment is a prefix of a sibling followed by a byte below
+ * '/').
+ */
 const PLAIN = [
   'a/b',
   'a/c/d',

@@ -66,7 +66,9 @@ describe('AKSKSigner.sign called directly', () => {
     ) as Record<string, string>;
     assert.equal(
       out.Authorization,
-      `SDK-HMAC-SHA256 Access=${AK}, SignedHeaders=content-type;host;x-project-id;x-sdk-date, Signature=f3e84ffe1b300ec21c6c4d8f530a28eca2e2659825d4d8000a5af88eb1ac1f16`,
+      `SDK-HMAC-SHA256 Access=${AK}, ` +
+        `SignedHeaders=content-type;host;x-project-id;x-sdk-date, ` +
+        `Signature=f3e84ffe1b300ec21c6c4d8f530a28eca2e2659825d4d8000a5af88eb1ac1f16`,
     );
     const req: SignedRequestInput = {
       method: 'GET',
@@ -287,14 +289,21 @@ describe('requests sent by the SDK client over a loopback socket', () => {
     assert.deepEqual(verify(req), { ok: false, reason: 'the signature does not match the request' });
   });
 
-  test('known SDK limitation: a path parameter that url.parse escapes (here a space) is signed double-encoded', async () => {
-    const req = await send({ method: 'GET', url: '/v1/{project_id}/x/{name}', pathParams: { name: 'a b' } });
-    assert.ok(req.rawUrl.endsWith('/x/a%20b'));
-    assert.equal(verify(req).ok, false);
-    // The SDK signed the segment "a%20b" encoded again ("a%2520b"); signing that form reproduces its signature.
-    const names = signedHeadersOf(req).split(';');
-    const date = String(req.headers['x-sdk-date']);
-    const doubled = sign(SK, date, canonicalRequest({ ...req, rawUrl: req.rawUrl.replace('a%20b', 'a%2520b') }, names));
-    assert.match(String(req.headers.authorization), new RegExp(`Signature=${doubled}$`));
-  });
+  test(
+    'known SDK limitation: a path parameter that url.parse escapes ' + '(here a space) is signed double-encoded',
+    async () => {
+      const req = await send({ method: 'GET', url: '/v1/{project_id}/x/{name}', pathParams: { name: 'a b' } });
+      assert.ok(req.rawUrl.endsWith('/x/a%20b'));
+      assert.equal(verify(req).ok, false);
+      // The SDK signed the segment "a%20b" encoded again ("a%2520b"); signing that form reproduces its signature.
+      const names = signedHeadersOf(req).split(';');
+      const date = String(req.headers['x-sdk-date']);
+      const doubled = sign(
+        SK,
+        date,
+        canonicalRequest({ ...req, rawUrl: req.rawUrl.replace('a%20b', 'a%2520b') }, names),
+      );
+      assert.match(String(req.headers.authorization), new RegExp(`Signature=${doubled}$`));
+    },
+  );
 });

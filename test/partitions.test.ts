@@ -215,119 +215,127 @@ for (const backend of await backends()) {
       await server?.stop();
     });
 
-    test('AddPartitions stores a batch, normalises values, derives names and locations, and reads back field for field', async () => {
-      const batch = [
-        part(['2024-01-01', '0']),
-        part(['2024-01-01', '7']),
-        part(['2024-1-2', '10']),
-        part(['2024-01-02', '9'], { storage_descriptor: sd('obs://lakeform/elsewhere/p9') }),
-      ];
-      const r = await server.request('POST', `${parts()}/batch-create`, {
-        token,
-        body: { if_not_exist: false, partitions: batch },
-      });
-      assert.equal(r.status, 201, r.text);
-      assert.equal(r.json.length, 4);
-      const first = r.json[0];
-      assert.equal(first.table_name, 'events');
-      assert.deepEqual(first.partition_values, ['2024-01-01', '0']);
-      assert.equal(first.storage_descriptor.location, 'obs://lakeform/pc/sales.db/events/dt=2024-01-01/hr=0');
-      assert.deepEqual(first.storage_descriptor.columns, COLUMNS);
-      assert.deepEqual(first.parameters, { src: 't' });
-      assert.deepEqual(r.json[2].partition_values, ['2024-01-02', '10'], 'dates are stored as yyyy-mm-dd');
-      assert.equal(r.json[3].storage_descriptor.location, 'obs://lakeform/elsewhere/p9');
-      const got = await server.request('POST', `${parts()}/batch-get`, {
-        token,
-        body: {
-          values: [
-            ['2024-01-02', '9'],
-            ['2024-01-01', '0'],
-            ['2030-01-01', '1'],
-          ],
-        },
-      });
-      assert.equal(got.status, 200, got.text);
-      assert.deepEqual(
-        got.json.map((p: { partition_values: string[] }) => p.partition_values.join('/')),
-        ['2024-01-01/0', '2024-01-02/9'],
-      );
-      assert.deepEqual(got.json[0], first);
-      const all = await server.request('GET', `${parts()}/names`, { token, query: { limit: -1 } });
-      assert.deepEqual(all.json, [
-        'dt=2024-01-01/hr=0',
-        'dt=2024-01-01/hr=7',
-        'dt=2024-01-02/hr=10',
-        'dt=2024-01-02/hr=9',
-      ]);
-    });
+    test(
+      'AddPartitions stores a batch, normalises values, derives names ' +
+        'and locations, and reads back field for field',
+      async () => {
+        const batch = [
+          part(['2024-01-01', '0']),
+          part(['2024-01-01', '7']),
+          part(['2024-1-2', '10']),
+          part(['2024-01-02', '9'], { storage_descriptor: sd('obs://lakeform/elsewhere/p9') }),
+        ];
+        const r = await server.request('POST', `${parts()}/batch-create`, {
+          token,
+          body: { if_not_exist: false, partitions: batch },
+        });
+        assert.equal(r.status, 201, r.text);
+        assert.equal(r.json.length, 4);
+        const first = r.json[0];
+        assert.equal(first.table_name, 'events');
+        assert.deepEqual(first.partition_values, ['2024-01-01', '0']);
+        assert.equal(first.storage_descriptor.location, 'obs://lakeform/pc/sales.db/events/dt=2024-01-01/hr=0');
+        assert.deepEqual(first.storage_descriptor.columns, COLUMNS);
+        assert.deepEqual(first.parameters, { src: 't' });
+        assert.deepEqual(r.json[2].partition_values, ['2024-01-02', '10'], 'dates are stored as yyyy-mm-dd');
+        assert.equal(r.json[3].storage_descriptor.location, 'obs://lakeform/elsewhere/p9');
+        const got = await server.request('POST', `${parts()}/batch-get`, {
+          token,
+          body: {
+            values: [
+              ['2024-01-02', '9'],
+              ['2024-01-01', '0'],
+              ['2030-01-01', '1'],
+            ],
+          },
+        });
+        assert.equal(got.status, 200, got.text);
+        assert.deepEqual(
+          got.json.map((p: { partition_values: string[] }) => p.partition_values.join('/')),
+          ['2024-01-01/0', '2024-01-02/9'],
+        );
+        assert.deepEqual(got.json[0], first);
+        const all = await server.request('GET', `${parts()}/names`, { token, query: { limit: -1 } });
+        assert.deepEqual(all.json, [
+          'dt=2024-01-01/hr=0',
+          'dt=2024-01-01/hr=7',
+          'dt=2024-01-02/hr=10',
+          'dt=2024-01-02/hr=9',
+        ]);
+      },
+    );
 
-    test('bad values fail the whole batch naming each entry; duplicates get 409 naming them; if_not_exist adds only the new ones', async () => {
-      const bad = await server.request('POST', `${parts()}/batch-create`, {
-        token,
-        body: {
-          if_not_exist: false,
-          partitions: [
-            part(['2024-02-01', '1']),
-            part(['2024-02-30', '1']),
-            part(['2024-02-01', 'x']),
-            part(['2024-02-01', '99999999999']),
-            part(['2024-02-01']),
-            part(['2024-02-01', '1']),
-          ],
-        },
-      });
-      assert.equal(bad.status, 400, bad.text);
-      for (const why of [
-        'partitions[1]',
-        'not a date',
-        'partitions[2]',
-        'not a int',
-        'out of the range',
-        '1 values given',
-        'twice',
-      ])
-        assert.ok(bad.json.error_msg.includes(why), `${why}: ${bad.json.error_msg}`);
-      const dup = await server.request('POST', `${parts()}/batch-create`, {
-        token,
-        body: { if_not_exist: false, partitions: [part(['2024-03-01', '1']), part(['2024-01-01', '0'])] },
-      });
-      assert.equal(dup.status, 409, dup.text);
-      assert.match(dup.json.error_msg, /dt=2024-01-01\/hr=0/);
-      const before = await server.request('GET', `${parts()}/names`, { token, query: { limit: -1 } });
-      assert.equal(before.json.length, 4, 'nothing of a failed batch was added');
-      const skip = await server.request('POST', `${parts()}/batch-create`, {
-        token,
-        body: { if_not_exist: true, partitions: [part(['2024-03-01', '1']), part(['2024-01-01', '0'])] },
-      });
-      assert.equal(skip.status, 201, skip.text);
-      assert.deepEqual(
-        skip.json.map((p: { partition_values: string[] }) => p.partition_values),
-        [['2024-03-01', '1']],
-      );
-      const flat = await server.request('POST', `${parts('flat')}/batch-create`, {
-        token,
-        body: { if_not_exist: false, partitions: [part(['a'])] },
-      });
-      assert.equal(flat.status, 400);
-      assert.match(flat.json.error_msg, /not partitioned/);
-      assert.equal(
-        (
-          await server.request('POST', `${parts('nope')}/batch-create`, {
-            token,
-            body: { if_not_exist: false, partitions: [part(['a'])] },
-          })
-        ).status,
-        404,
-      );
-      const tooMany = await server.request('POST', `${parts()}/batch-create`, {
-        token,
-        body: {
-          if_not_exist: false,
-          partitions: Array.from({ length: 1001 }, (_, i) => part(['2025-01-01', String(i)])),
-        },
-      });
-      assert.equal(tooMany.status, 400);
-    });
+    test(
+      'bad values fail the whole batch naming each entry; duplicates ' +
+        'get 409 naming them; if_not_exist adds only the new ones',
+      async () => {
+        const bad = await server.request('POST', `${parts()}/batch-create`, {
+          token,
+          body: {
+            if_not_exist: false,
+            partitions: [
+              part(['2024-02-01', '1']),
+              part(['2024-02-30', '1']),
+              part(['2024-02-01', 'x']),
+              part(['2024-02-01', '99999999999']),
+              part(['2024-02-01']),
+              part(['2024-02-01', '1']),
+            ],
+          },
+        });
+        assert.equal(bad.status, 400, bad.text);
+        for (const why of [
+          'partitions[1]',
+          'not a date',
+          'partitions[2]',
+          'not a int',
+          'out of the range',
+          '1 values given',
+          'twice',
+        ])
+          assert.ok(bad.json.error_msg.includes(why), `${why}: ${bad.json.error_msg}`);
+        const dup = await server.request('POST', `${parts()}/batch-create`, {
+          token,
+          body: { if_not_exist: false, partitions: [part(['2024-03-01', '1']), part(['2024-01-01', '0'])] },
+        });
+        assert.equal(dup.status, 409, dup.text);
+        assert.match(dup.json.error_msg, /dt=2024-01-01\/hr=0/);
+        const before = await server.request('GET', `${parts()}/names`, { token, query: { limit: -1 } });
+        assert.equal(before.json.length, 4, 'nothing of a failed batch was added');
+        const skip = await server.request('POST', `${parts()}/batch-create`, {
+          token,
+          body: { if_not_exist: true, partitions: [part(['2024-03-01', '1']), part(['2024-01-01', '0'])] },
+        });
+        assert.equal(skip.status, 201, skip.text);
+        assert.deepEqual(
+          skip.json.map((p: { partition_values: string[] }) => p.partition_values),
+          [['2024-03-01', '1']],
+        );
+        const flat = await server.request('POST', `${parts('flat')}/batch-create`, {
+          token,
+          body: { if_not_exist: false, partitions: [part(['a'])] },
+        });
+        assert.equal(flat.status, 400);
+        assert.match(flat.json.error_msg, /not partitioned/);
+        assert.equal(
+          (
+            await server.request('POST', `${parts('nope')}/batch-create`, {
+              token,
+              body: { if_not_exist: false, partitions: [part(['a'])] },
+            })
+          ).status,
+          404,
+        );
+        const tooMany = await server.request('POST', `${parts()}/batch-create`, {
+          token,
+          body: {
+            if_not_exist: false,
+            partitions: Array.from({ length: 1001 }, (_, i) => part(['2025-01-01', String(i)])),
+          },
+        });
+        assert.equal(tooMany.status, 400);
+      },
+    );
 
     test('concurrent adds of one partition: exactly one succeeds, the others get a clean 409', async () => {
       const all = await Promise.all(
@@ -528,67 +536,70 @@ for (const backend of await backends()) {
       assert.equal(clash.status, 409, clash.text);
     });
 
-    test("drop and truncate: all or none, if_exist skips, delete_data removes a managed table's partition files", async () => {
-      const dir = path.join(
-        server.dataDir,
-        'warehouse',
-        'lakeform',
-        'pc',
-        'sales.db',
-        'events',
-        'dt=2024-01-01',
-        'hr=0',
-      );
-      fs.mkdirSync(dir, { recursive: true });
-      fs.writeFileSync(path.join(dir, 'part-0'), 'x');
-      const trunc = await server.request('POST', `${parts()}/batch-truncate`, {
-        token,
-        body: { partition_values: [['2024-01-01', '0']] },
-      });
-      assert.equal(trunc.status, 204, trunc.text);
-      assert.ok(!fs.existsSync(path.join(dir, 'part-0')));
-      fs.mkdirSync(dir, { recursive: true });
-      fs.writeFileSync(path.join(dir, 'part-1'), 'x');
-      const missing = await server.request('POST', `${parts()}/batch-drop`, {
-        token,
-        body: {
-          partition_values: [
-            ['2024-01-01', '0'],
-            ['2031-01-01', '0'],
-          ],
-        },
-      });
-      assert.equal(missing.status, 404, missing.text);
-      assert.equal(
-        (await server.request('POST', `${parts()}/batch-get`, { token, body: { values: [['2024-01-01', '0']] } })).json
-          .length,
-        1,
-        'nothing was dropped',
-      );
-      const r = await server.request('POST', `${parts()}/batch-drop`, {
-        token,
-        body: {
-          partition_values: [
-            ['2024-01-01', '0'],
-            ['2031-01-01', '0'],
-          ],
-          if_exist: true,
-          delete_data: true,
-        },
-      });
-      assert.equal(r.status, 200, r.text);
-      assert.deepEqual(
-        r.json.map((p: { partition_values: string[] }) => p.partition_values),
-        [['2024-01-01', '0']],
-      );
-      assert.ok(!fs.existsSync(path.join(dir, 'part-1')), 'the partition files went with it');
-      assert.equal(
-        (await server.request('POST', `${parts('prop')}/batch-truncate`, { token, body: { partition_values: [] } }))
-          .status,
-        400,
-        'an external table is not truncated',
-      );
-    });
+    test(
+      'drop and truncate: all or none, if_exist skips, delete_data ' + "removes a managed table's partition files",
+      async () => {
+        const dir = path.join(
+          server.dataDir,
+          'warehouse',
+          'lakeform',
+          'pc',
+          'sales.db',
+          'events',
+          'dt=2024-01-01',
+          'hr=0',
+        );
+        fs.mkdirSync(dir, { recursive: true });
+        fs.writeFileSync(path.join(dir, 'part-0'), 'x');
+        const trunc = await server.request('POST', `${parts()}/batch-truncate`, {
+          token,
+          body: { partition_values: [['2024-01-01', '0']] },
+        });
+        assert.equal(trunc.status, 204, trunc.text);
+        assert.ok(!fs.existsSync(path.join(dir, 'part-0')));
+        fs.mkdirSync(dir, { recursive: true });
+        fs.writeFileSync(path.join(dir, 'part-1'), 'x');
+        const missing = await server.request('POST', `${parts()}/batch-drop`, {
+          token,
+          body: {
+            partition_values: [
+              ['2024-01-01', '0'],
+              ['2031-01-01', '0'],
+            ],
+          },
+        });
+        assert.equal(missing.status, 404, missing.text);
+        assert.equal(
+          (await server.request('POST', `${parts()}/batch-get`, { token, body: { values: [['2024-01-01', '0']] } }))
+            .json.length,
+          1,
+          'nothing was dropped',
+        );
+        const r = await server.request('POST', `${parts()}/batch-drop`, {
+          token,
+          body: {
+            partition_values: [
+              ['2024-01-01', '0'],
+              ['2031-01-01', '0'],
+            ],
+            if_exist: true,
+            delete_data: true,
+          },
+        });
+        assert.equal(r.status, 200, r.text);
+        assert.deepEqual(
+          r.json.map((p: { partition_values: string[] }) => p.partition_values),
+          [['2024-01-01', '0']],
+        );
+        assert.ok(!fs.existsSync(path.join(dir, 'part-1')), 'the partition files went with it');
+        assert.equal(
+          (await server.request('POST', `${parts('prop')}/batch-truncate`, { token, body: { partition_values: [] } }))
+            .status,
+          400,
+          'an external table is not truncated',
+        );
+      },
+    );
 
     test('every change is a metadata event; CountMetaObj counts partitions from the store', async () => {
       const ev = await server.request('GET', `/v1/${project}/instances/${instance}/metadata-event`, {
@@ -671,68 +682,71 @@ for (const backend of await backends()) {
       }
     });
 
-    test('a caller-supplied create_time is kept by CreateTable, CreateFunction and AddPartitions; a bad one is a 400', async () => {
-      const when = '2019-03-04T05:06:07.000Z';
-      const tbl = {
-        table_name: 'dated',
-        table_type: 'MANAGED_TABLE',
-        owner_type: 'USER',
-        storage_descriptor: { columns: COLUMNS },
-        partition_keys: [{ column_name: 'dt', column_type: 'string' }],
-      };
-      const created = await server.request('POST', `${db()}/tables`, {
-        token,
-        body: { ...tbl, create_time: '2019-03-04T05:06:07Z' },
-      });
-      assert.equal(created.status, 201, created.text);
-      assert.equal((await server.request('GET', t('dated'), { token })).json.create_time, when);
-      const added = await server.request('POST', `${parts('dated')}/batch-create`, {
-        token,
-        body: {
-          if_not_exist: false,
-          partitions: [{ ...part(['2019-03-04']), create_time: when }, part(['2024-01-01'])],
-        },
-      });
-      assert.equal(added.status, 201, added.text);
-      const listed = (await server.request('GET', parts('dated'), { token })).json.partitions as {
-        partition_values: string[];
-        create_time: string;
-      }[];
-      assert.equal(listed.find((x) => x.partition_values[0] === '2019-03-04')?.create_time, when);
-      assert.notEqual(
-        listed.find((x) => x.partition_values[0] === '2024-01-01')?.create_time,
-        when,
-        'without one, the time of the add',
-      );
-      const fn = {
-        function_name: 'dated_fn',
-        class_name: 'com.example.Dated',
-        function_type: 'JAVA',
-        owner_type: 'USER',
-        create_time: when,
-      };
-      const f = await server.request('POST', `${db()}/functions`, { token, body: fn });
-      assert.equal(f.status, 201, f.text);
-      assert.equal((await server.request('GET', `${db()}/functions/dated_fn`, { token })).json.create_time, when);
-      for (const bad of ['yesterday', '2999-01-01T00:00:00Z']) {
-        const r = await server.request('POST', `${db()}/tables`, {
+    test(
+      'a caller-supplied create_time is kept by CreateTable, ' + 'CreateFunction and AddPartitions; a bad one is a 400',
+      async () => {
+        const when = '2019-03-04T05:06:07.000Z';
+        const tbl = {
+          table_name: 'dated',
+          table_type: 'MANAGED_TABLE',
+          owner_type: 'USER',
+          storage_descriptor: { columns: COLUMNS },
+          partition_keys: [{ column_name: 'dt', column_type: 'string' }],
+        };
+        const created = await server.request('POST', `${db()}/tables`, {
           token,
-          body: { ...tbl, table_name: 'bad_time', create_time: bad },
+          body: { ...tbl, create_time: '2019-03-04T05:06:07Z' },
         });
-        assert.equal(r.status, 400, r.text);
-        assert.match(r.json.error_msg, /create_time/);
-        const fr = await server.request('POST', `${db()}/functions`, {
+        assert.equal(created.status, 201, created.text);
+        assert.equal((await server.request('GET', t('dated'), { token })).json.create_time, when);
+        const added = await server.request('POST', `${parts('dated')}/batch-create`, {
           token,
-          body: { ...fn, function_name: 'bad_time', create_time: bad },
+          body: {
+            if_not_exist: false,
+            partitions: [{ ...part(['2019-03-04']), create_time: when }, part(['2024-01-01'])],
+          },
         });
-        assert.equal(fr.status, 400, fr.text);
-        const pr = await server.request('POST', `${parts('dated')}/batch-create`, {
-          token,
-          body: { if_not_exist: false, partitions: [{ ...part(['2020-01-01']), create_time: bad }] },
-        });
-        assert.equal(pr.status, 400, pr.text);
-      }
-    });
+        assert.equal(added.status, 201, added.text);
+        const listed = (await server.request('GET', parts('dated'), { token })).json.partitions as {
+          partition_values: string[];
+          create_time: string;
+        }[];
+        assert.equal(listed.find((x) => x.partition_values[0] === '2019-03-04')?.create_time, when);
+        assert.notEqual(
+          listed.find((x) => x.partition_values[0] === '2024-01-01')?.create_time,
+          when,
+          'without one, the time of the add',
+        );
+        const fn = {
+          function_name: 'dated_fn',
+          class_name: 'com.example.Dated',
+          function_type: 'JAVA',
+          owner_type: 'USER',
+          create_time: when,
+        };
+        const f = await server.request('POST', `${db()}/functions`, { token, body: fn });
+        assert.equal(f.status, 201, f.text);
+        assert.equal((await server.request('GET', `${db()}/functions/dated_fn`, { token })).json.create_time, when);
+        for (const bad of ['yesterday', '2999-01-01T00:00:00Z']) {
+          const r = await server.request('POST', `${db()}/tables`, {
+            token,
+            body: { ...tbl, table_name: 'bad_time', create_time: bad },
+          });
+          assert.equal(r.status, 400, r.text);
+          assert.match(r.json.error_msg, /create_time/);
+          const fr = await server.request('POST', `${db()}/functions`, {
+            token,
+            body: { ...fn, function_name: 'bad_time', create_time: bad },
+          });
+          assert.equal(fr.status, 400, fr.text);
+          const pr = await server.request('POST', `${parts('dated')}/batch-create`, {
+            token,
+            body: { if_not_exist: false, partitions: [{ ...part(['2020-01-01']), create_time: bad }] },
+          });
+          assert.equal(pr.status, 400, pr.text);
+        }
+      },
+    );
   });
 }
 

@@ -172,43 +172,46 @@ for (const backend of await backends()) {
       assert.equal((await server.request('GET', `${tables('tmpdb')}/t1`, { token: analyst })).status, 200);
     });
 
-    test('a same-name create while the old one is in the bin, then a restore under a new name (409 under the old)', async () => {
-      await ok('POST', tables(), tableBody('dup'));
-      await ok('DELETE', `${tables()}/dup`);
-      await ok('POST', tables(), tableBody('dup', 'EXTERNAL_TABLE'));
-      await ok('DELETE', `${tables()}/dup`);
-      await ok('POST', tables(), tableBody('dup'));
-      const bin = (await dropped('sales', token, { table_name_pattern: 'dup' })).tables;
-      assert.equal(bin.length, 2, 'both drops sit side by side');
-      const taken = await server.request('POST', `${tables()}/dup/restore`, {
-        token,
-        body: { recycle_bin_id: bin[0].recycle_bin_id },
-      });
-      assert.equal(taken.status, 409, taken.text);
-      assert.match(taken.json.error_msg, /already exists/);
-      const filtered = await server.request('GET', tables(), {
-        token,
-        query: { deleted: 'true', filter: 'hive_filter_field_owner__ = "admin"' },
-      });
-      assert.equal(filtered.status, 400, 'a filter the bin cannot apply is refused, not ignored');
-      // Paged like the live list.
-      const first = await dropped('sales', token, { table_name_pattern: 'dup', limit: '1' });
-      assert.equal(first.tables.length, 1);
-      const second = await dropped('sales', token, {
-        table_name_pattern: 'dup',
-        limit: '1',
-        marker: first.page_info.next_marker,
-      });
-      assert.equal(second.tables.length, 1);
-      assert.notEqual(second.tables[0].recycle_bin_id, first.tables[0].recycle_bin_id);
-      const r = await ok('POST', `${tables()}/dup/restore`, {
-        recycle_bin_id: bin[0].recycle_bin_id,
-        new_table_name: 'dup_old',
-      });
-      assert.equal(r.json.table_name, 'dup_old');
-      assert.equal((await ok('GET', `${tables()}/dup_old`)).json.table_type, bin[0].table_type);
-      assert.equal((await ok('GET', `${tables()}/dup`)).json.table_type, 'MANAGED_TABLE');
-    });
+    test(
+      'a same-name create while the old one is in the bin, then a ' + 'restore under a new name (409 under the old)',
+      async () => {
+        await ok('POST', tables(), tableBody('dup'));
+        await ok('DELETE', `${tables()}/dup`);
+        await ok('POST', tables(), tableBody('dup', 'EXTERNAL_TABLE'));
+        await ok('DELETE', `${tables()}/dup`);
+        await ok('POST', tables(), tableBody('dup'));
+        const bin = (await dropped('sales', token, { table_name_pattern: 'dup' })).tables;
+        assert.equal(bin.length, 2, 'both drops sit side by side');
+        const taken = await server.request('POST', `${tables()}/dup/restore`, {
+          token,
+          body: { recycle_bin_id: bin[0].recycle_bin_id },
+        });
+        assert.equal(taken.status, 409, taken.text);
+        assert.match(taken.json.error_msg, /already exists/);
+        const filtered = await server.request('GET', tables(), {
+          token,
+          query: { deleted: 'true', filter: 'hive_filter_field_owner__ = "admin"' },
+        });
+        assert.equal(filtered.status, 400, 'a filter the bin cannot apply is refused, not ignored');
+        // Paged like the live list.
+        const first = await dropped('sales', token, { table_name_pattern: 'dup', limit: '1' });
+        assert.equal(first.tables.length, 1);
+        const second = await dropped('sales', token, {
+          table_name_pattern: 'dup',
+          limit: '1',
+          marker: first.page_info.next_marker,
+        });
+        assert.equal(second.tables.length, 1);
+        assert.notEqual(second.tables[0].recycle_bin_id, first.tables[0].recycle_bin_id);
+        const r = await ok('POST', `${tables()}/dup/restore`, {
+          recycle_bin_id: bin[0].recycle_bin_id,
+          new_table_name: 'dup_old',
+        });
+        assert.equal(r.json.table_name, 'dup_old');
+        assert.equal((await ok('GET', `${tables()}/dup_old`)).json.table_type, bin[0].table_type);
+        assert.equal((await ok('GET', `${tables()}/dup`)).json.table_type, 'MANAGED_TABLE');
+      },
+    );
 
     test('restore needs the privilege the drop needed, on the parent', async () => {
       await ok('POST', tables('hr'), tableBody('staff'));
@@ -277,32 +280,35 @@ for (const backend of await backends()) {
       assert.equal(kinds.filter((e) => e.database_name === 'lake').length, 5);
     });
 
-    test('DeleteDatabase with delete_data: each internal table at its own location, at purge; never by prefix', async () => {
-      await ok('POST', `${cat()}/databases`, { database_name: 'gone' });
-      await ok('POST', tables('gone'), tableBody('m'));
-      await ok(
-        'POST',
-        tables('gone'),
-        tableBody('far', 'MANAGED_TABLE', { location: 'obs://lakeform/rb/elsewhere/far' }),
-      );
-      await ok('POST', tables('gone'), tableBody('x', 'EXTERNAL_TABLE', { location: 'obs://lakeform/rb/gone.db/x' }));
-      const m = writeFile(path.join(warehouse(), 'gone.db', 'm'));
-      const far = writeFile(path.join(warehouse(), 'elsewhere', 'far'));
-      const x = writeFile(path.join(warehouse(), 'gone.db', 'x'));
-      const loose = writeFile(path.join(warehouse(), 'gone.db', 'loose'));
-      await ok('DELETE', `${cat()}/databases/gone`, undefined, token, { cascade: 'true', delete_data: 'true' });
-      assert.ok(fs.existsSync(m), 'nothing deleted before the purge');
-      const id = (await ok('GET', `${cat()}/databases`, undefined, token, { deleted: 'true' })).json.databases.find(
-        (d: { database_name: string }) => d.database_name === 'gone',
-      ).recycle_bin_id;
-      const purge = await server.request('DELETE', `${inst()}/recycle-bin/${id}`, { token: analyst });
-      assert.equal(purge.status, 403, 'an administrator purges');
-      assert.equal((await ok('DELETE', `${inst()}/recycle-bin/${id}`)).json.purged, 1);
-      assert.ok(!fs.existsSync(m) && !fs.existsSync(far), 'internal tables, each at its own location');
-      assert.ok(fs.existsSync(x), 'the external table under the database folder keeps its data');
-      assert.ok(fs.existsSync(loose), 'the database folder is not deleted by prefix');
-      assert.equal((await server.request('DELETE', `${inst()}/recycle-bin/${id}`, { token })).status, 404);
-    });
+    test(
+      'DeleteDatabase with delete_data: each internal table at its own ' + 'location, at purge; never by prefix',
+      async () => {
+        await ok('POST', `${cat()}/databases`, { database_name: 'gone' });
+        await ok('POST', tables('gone'), tableBody('m'));
+        await ok(
+          'POST',
+          tables('gone'),
+          tableBody('far', 'MANAGED_TABLE', { location: 'obs://lakeform/rb/elsewhere/far' }),
+        );
+        await ok('POST', tables('gone'), tableBody('x', 'EXTERNAL_TABLE', { location: 'obs://lakeform/rb/gone.db/x' }));
+        const m = writeFile(path.join(warehouse(), 'gone.db', 'm'));
+        const far = writeFile(path.join(warehouse(), 'elsewhere', 'far'));
+        const x = writeFile(path.join(warehouse(), 'gone.db', 'x'));
+        const loose = writeFile(path.join(warehouse(), 'gone.db', 'loose'));
+        await ok('DELETE', `${cat()}/databases/gone`, undefined, token, { cascade: 'true', delete_data: 'true' });
+        assert.ok(fs.existsSync(m), 'nothing deleted before the purge');
+        const id = (await ok('GET', `${cat()}/databases`, undefined, token, { deleted: 'true' })).json.databases.find(
+          (d: { database_name: string }) => d.database_name === 'gone',
+        ).recycle_bin_id;
+        const purge = await server.request('DELETE', `${inst()}/recycle-bin/${id}`, { token: analyst });
+        assert.equal(purge.status, 403, 'an administrator purges');
+        assert.equal((await ok('DELETE', `${inst()}/recycle-bin/${id}`)).json.purged, 1);
+        assert.ok(!fs.existsSync(m) && !fs.existsSync(far), 'internal tables, each at its own location');
+        assert.ok(fs.existsSync(x), 'the external table under the database folder keeps its data');
+        assert.ok(fs.existsSync(loose), 'the database folder is not deleted by prefix');
+        assert.equal((await server.request('DELETE', `${inst()}/recycle-bin/${id}`, { token })).status, 404);
+      },
+    );
 
     test('the whole bin purged by an administrator; the retention set per instance', async () => {
       await ok('POST', tables('hr'), tableBody('a1'));

@@ -88,7 +88,10 @@ describe('worked example A (Node SDK form)', () => {
       ...get,
       headers: {
         ...get.headers,
-        authorization: `SDK-HMAC-SHA256 Access=${AK}, SignedHeaders=content-type;host;x-project-id;x-sdk-date, Signature=f3e84ffe1b300ec21c6c4d8f530a28eca2e2659825d4d8000a5af88eb1ac1f16`,
+        authorization:
+          `SDK-HMAC-SHA256 Access=${AK}, ` +
+          `SignedHeaders=content-type;host;x-project-id;x-sdk-date, ` +
+          `Signature=f3e84ffe1b300ec21c6c4d8f530a28eca2e2659825d4d8000a5af88eb1ac1f16`,
       },
     };
     assert.deepEqual(verifyRequestSignature(req, secretFor, NOW), { ok: true, accessKey: AK });
@@ -114,7 +117,10 @@ describe('worked example A (Node SDK form)', () => {
       ...post,
       headers: {
         ...post.headers,
-        authorization: `SDK-HMAC-SHA256 Access=${AK}, SignedHeaders=content-type;host;x-project-id;x-sdk-date, Signature=4092943421a83728e1d226a055cdb29ed53f6b48603acfa248ed3d8a9726b8d1`,
+        authorization:
+          `SDK-HMAC-SHA256 Access=${AK}, ` +
+          `SignedHeaders=content-type;host;x-project-id;x-sdk-date, ` +
+          `Signature=4092943421a83728e1d226a055cdb29ed53f6b48603acfa248ed3d8a9726b8d1`,
       },
     };
     assert.deepEqual(verifyRequestSignature(req, secretFor, NOW), { ok: true, accessKey: AK });
@@ -155,7 +161,10 @@ describe('worked example B (Go SDK form: no host, content-type sent but unsigned
       ...get,
       headers: {
         ...headers,
-        authorization: `SDK-HMAC-SHA256 Access=${AK}, SignedHeaders=user-agent;x-project-id;x-sdk-date, Signature=dc703844e39b4178977737548690d5d84a993aca554bd2e6744f6c91b367d629`,
+        authorization:
+          `SDK-HMAC-SHA256 Access=${AK}, ` +
+          `SignedHeaders=user-agent;x-project-id;x-sdk-date, ` +
+          `Signature=dc703844e39b4178977737548690d5d84a993aca554bd2e6744f6c91b367d629`,
       },
     };
     assert.deepEqual(verifyRequestSignature(req, secretFor, NOW), { ok: true, accessKey: AK });
@@ -465,7 +474,8 @@ describe('verification', () => {
     const canonical = ['GET', '/p/', '', lines, names.join(';'), EMPTY_SHA256].join('\n');
     const req = input('GET', '/p', {
       ...headers,
-      authorization: `SDK-HMAC-SHA256 Access=${AK}, SignedHeaders=${names.join(';')}, Signature=${sign(SK, DATE, canonical)}`,
+      authorization:
+        `SDK-HMAC-SHA256 Access=${AK}, SignedHeaders=${names.join(';')}, ` + `Signature=${sign(SK, DATE, canonical)}`,
     });
     assert.equal(verifyRequestSignature(req, secretFor, NOW).ok, true);
   });
@@ -495,7 +505,10 @@ describe('signRequest round trip', () => {
     assert.equal(headers.Host, '127.0.0.1:8080');
     assert.match(
       headers.Authorization ?? '',
-      /^SDK-HMAC-SHA256 Access=EXAMPLEAK0123456789A, SignedHeaders=content-type;host;x-project-id;x-sdk-date, Signature=[0-9a-f]{64}$/,
+      new RegExp(
+        '^SDK-HMAC-SHA256 Access=EXAMPLEAK0123456789A, ' +
+          'SignedHeaders=content-type;host;x-project-id;x-sdk-date, Signature=[0-9a-f]{64}$',
+      ),
     );
     assert.deepEqual(verifyRequestSignature(toInput('POST', url, headers, body), secretFor, NOW), {
       ok: true,
@@ -519,7 +532,9 @@ describe('signRequest round trip', () => {
     });
     assert.equal(
       headers.Authorization,
-      `SDK-HMAC-SHA256 Access=${AK}, SignedHeaders=content-type;host;x-project-id;x-sdk-date, Signature=f3e84ffe1b300ec21c6c4d8f530a28eca2e2659825d4d8000a5af88eb1ac1f16`,
+      `SDK-HMAC-SHA256 Access=${AK}, ` +
+        `SignedHeaders=content-type;host;x-project-id;x-sdk-date, ` +
+        `Signature=f3e84ffe1b300ec21c6c4d8f530a28eca2e2659825d4d8000a5af88eb1ac1f16`,
     );
   });
 

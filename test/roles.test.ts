@@ -126,106 +126,115 @@ for (const backend of await backends()) {
       );
     });
 
-    test('principals: IAM users and groups must exist, roles nest without cycles, lists page, replace and revoke', async () => {
-      const p = `${base()}/roles/data_readers`;
-      const add = await server.request('POST', `${p}/grant-principals`, {
-        token,
-        body: [user('ana'), user('bob'), group('analysts'), user('ext_user', 'LDAP'), role('writers')],
-      });
-      assert.equal(add.status, 200, add.text);
-      const missing = await server.request('POST', `${p}/grant-principals`, {
-        token,
-        body: [user('carl'), user('ghost'), group('nogroup'), role('norole')],
-      });
-      assert.equal(missing.status, 404, missing.text);
-      for (const why of ['ghost', 'nogroup', 'norole']) assert.match(missing.json.error_msg, new RegExp(why));
-      const list = async (query: Record<string, string | number> = {}) =>
-        server.request('GET', `${p}/principals`, { token, query });
-      const all = await list();
-      assert.deepEqual(
-        all.json.principals.map((x: { principal_name: string }) => x.principal_name),
-        ['ana', 'analysts', 'bob', 'ext_user', 'writers'],
-        'carl was not added: the batch failed',
-      );
-      const page1 = await list({ limit: 3 });
-      const page2 = await list({ limit: 3, marker: page1.json.page_info.next_marker });
-      assert.deepEqual([...page1.json.principals, ...page2.json.principals], all.json.principals);
-      assert.deepEqual(
-        (await list({ principal_pattern: 'an*' })).json.principals.map(
-          (x: { principal_name: string }) => x.principal_name,
-        ),
-        ['ana', 'analysts'],
-      );
-      const cycle = await server.request('POST', `${base()}/roles/writers/grant-principals`, {
-        token,
-        body: [role('data_readers')],
-      });
-      assert.equal(cycle.status, 404, cycle.text);
-      assert.match(cycle.json.error_msg, /cycle/);
-      const self = await server.request('POST', `${p}/grant-principals`, { token, body: [role('data_readers')] });
-      assert.match(self.json.error_msg, /cycle/);
-      assert.equal(
-        (await server.request('POST', `${p}/revoke-principals`, { token, body: [user('bob')] })).status,
-        200,
-      );
-      const replaced = await server.request('PUT', `${p}/update-principals`, {
-        token,
-        body: [user('ana'), group('engineers')],
-      });
-      assert.equal(replaced.status, 200, replaced.text);
-      assert.deepEqual(replaced.json, [user('ana'), group('engineers')]);
-      assert.deepEqual((await list()).json.principals, [user('ana'), group('engineers')]);
-      assert.equal((await server.request('GET', `${base()}/roles/nope/principals`, { token })).status, 404);
-    });
+    test(
+      'principals: IAM users and groups must exist, roles nest without ' + 'cycles, lists page, replace and revoke',
+      async () => {
+        const p = `${base()}/roles/data_readers`;
+        const add = await server.request('POST', `${p}/grant-principals`, {
+          token,
+          body: [user('ana'), user('bob'), group('analysts'), user('ext_user', 'LDAP'), role('writers')],
+        });
+        assert.equal(add.status, 200, add.text);
+        const missing = await server.request('POST', `${p}/grant-principals`, {
+          token,
+          body: [user('carl'), user('ghost'), group('nogroup'), role('norole')],
+        });
+        assert.equal(missing.status, 404, missing.text);
+        for (const why of ['ghost', 'nogroup', 'norole']) assert.match(missing.json.error_msg, new RegExp(why));
+        const list = async (query: Record<string, string | number> = {}) =>
+          server.request('GET', `${p}/principals`, { token, query });
+        const all = await list();
+        assert.deepEqual(
+          all.json.principals.map((x: { principal_name: string }) => x.principal_name),
+          ['ana', 'analysts', 'bob', 'ext_user', 'writers'],
+          'carl was not added: the batch failed',
+        );
+        const page1 = await list({ limit: 3 });
+        const page2 = await list({ limit: 3, marker: page1.json.page_info.next_marker });
+        assert.deepEqual([...page1.json.principals, ...page2.json.principals], all.json.principals);
+        assert.deepEqual(
+          (await list({ principal_pattern: 'an*' })).json.principals.map(
+            (x: { principal_name: string }) => x.principal_name,
+          ),
+          ['ana', 'analysts'],
+        );
+        const cycle = await server.request('POST', `${base()}/roles/writers/grant-principals`, {
+          token,
+          body: [role('data_readers')],
+        });
+        assert.equal(cycle.status, 404, cycle.text);
+        assert.match(cycle.json.error_msg, /cycle/);
+        const self = await server.request('POST', `${p}/grant-principals`, { token, body: [role('data_readers')] });
+        assert.match(self.json.error_msg, /cycle/);
+        assert.equal(
+          (await server.request('POST', `${p}/revoke-principals`, { token, body: [user('bob')] })).status,
+          200,
+        );
+        const replaced = await server.request('PUT', `${p}/update-principals`, {
+          token,
+          body: [user('ana'), group('engineers')],
+        });
+        assert.equal(replaced.status, 200, replaced.text);
+        assert.deepEqual(replaced.json, [user('ana'), group('engineers')]);
+        assert.deepEqual((await list()).json.principals, [user('ana'), group('engineers')]);
+        assert.equal((await server.request('GET', `${base()}/roles/nope/principals`, { token })).status, 404);
+      },
+    );
 
-    test("a user's roles: grant, list, replace, revoke; renaming or deleting a role carries its memberships", async () => {
-      const u = `${base()}/users/bob`;
-      assert.equal(
-        (await server.request('POST', `${u}/grant-roles`, { token, body: [roleRef('owners'), roleRef('writers')] }))
-          .status,
-        200,
-      );
-      const listed = await server.request('GET', `${u}/roles`, { token });
-      assert.deepEqual(
-        listed.json.roles.map((r: { role_name: string }) => r.role_name),
-        ['owners', 'writers'],
-      );
-      assert.equal(
-        (await server.request('POST', `${u}/grant-roles`, { token, body: [roleRef('owners'), roleRef('ghost')] }))
-          .status,
-        404,
-      );
-      const replaced = await server.request('PUT', `${u}/update-roles`, {
-        token,
-        body: [roleRef('writers'), roleRef('data_readers')],
-      });
-      assert.equal(replaced.status, 200, replaced.text);
-      assert.deepEqual(
-        replaced.json.map((r: { role_name: string }) => r.role_name),
-        ['data_readers', 'writers'],
-      );
-      assert.deepEqual(
-        (await server.request('GET', `${u}/roles`, { token })).json.roles.map(
-          (r: { role_name: string }) => r.role_name,
-        ),
-        ['data_readers', 'writers'],
-      );
-      const renamed = await server.request('PUT', `${base()}/roles/writers`, { token, body: { role_name: 'editors' } });
-      assert.equal(renamed.status, 200, renamed.text);
-      assert.deepEqual(
-        (await server.request('GET', `${u}/roles`, { token })).json.roles.map(
-          (r: { role_name: string }) => r.role_name,
-        ),
-        ['data_readers', 'editors'],
-      );
-      assert.equal(
-        (await server.request('POST', `${u}/revoke-roles`, { token, body: [roleRef('editors')] })).status,
-        200,
-      );
-      assert.equal((await server.request('DELETE', `${base()}/roles/data_readers`, { token })).status, 204);
-      assert.deepEqual((await server.request('GET', `${u}/roles`, { token })).json.roles, []);
-      assert.equal((await server.request('GET', `${base()}/users/nobody/roles`, { token })).status, 404);
-    });
+    test(
+      "a user's roles: grant, list, replace, revoke; renaming or " + 'deleting a role carries its memberships',
+      async () => {
+        const u = `${base()}/users/bob`;
+        assert.equal(
+          (await server.request('POST', `${u}/grant-roles`, { token, body: [roleRef('owners'), roleRef('writers')] }))
+            .status,
+          200,
+        );
+        const listed = await server.request('GET', `${u}/roles`, { token });
+        assert.deepEqual(
+          listed.json.roles.map((r: { role_name: string }) => r.role_name),
+          ['owners', 'writers'],
+        );
+        assert.equal(
+          (await server.request('POST', `${u}/grant-roles`, { token, body: [roleRef('owners'), roleRef('ghost')] }))
+            .status,
+          404,
+        );
+        const replaced = await server.request('PUT', `${u}/update-roles`, {
+          token,
+          body: [roleRef('writers'), roleRef('data_readers')],
+        });
+        assert.equal(replaced.status, 200, replaced.text);
+        assert.deepEqual(
+          replaced.json.map((r: { role_name: string }) => r.role_name),
+          ['data_readers', 'writers'],
+        );
+        assert.deepEqual(
+          (await server.request('GET', `${u}/roles`, { token })).json.roles.map(
+            (r: { role_name: string }) => r.role_name,
+          ),
+          ['data_readers', 'writers'],
+        );
+        const renamed = await server.request('PUT', `${base()}/roles/writers`, {
+          token,
+          body: { role_name: 'editors' },
+        });
+        assert.equal(renamed.status, 200, renamed.text);
+        assert.deepEqual(
+          (await server.request('GET', `${u}/roles`, { token })).json.roles.map(
+            (r: { role_name: string }) => r.role_name,
+          ),
+          ['data_readers', 'editors'],
+        );
+        assert.equal(
+          (await server.request('POST', `${u}/revoke-roles`, { token, body: [roleRef('editors')] })).status,
+          200,
+        );
+        assert.equal((await server.request('DELETE', `${base()}/roles/data_readers`, { token })).status, 204);
+        assert.deepEqual((await server.request('GET', `${u}/roles`, { token })).json.roles, []);
+        assert.equal((await server.request('GET', `${base()}/users/nobody/roles`, { token })).status, 404);
+      },
+    );
 
     test('only administrators manage roles; a user may read their own roles', async () => {
       assert.equal(

@@ -70,35 +70,47 @@ for (const backend of await backends()) {
       assert.match(server.output(), /"storage":"s3".*lakeform listening/);
     });
 
-    test("DeleteTable with delete_data removes a managed table's objects from S3 at purge, and nothing else", async () => {
-      const r = await server.request('POST', `${db}/tables`, { token, body: table('orders', 'MANAGED_TABLE') });
-      assert.equal(r.status, 201, r.text);
-      const loc = parseLocation(r.json.storage_descriptor.location as string);
-      assert.ok(loc?.scheme === 'obs' && loc.bucket === bucket, r.json.storage_descriptor.location);
-      const data = ['part-00000.parquet', 'dt=2024-01-01/part-00000.parquet', '_SUCCESS'].map((f) => `${loc.key}/${f}`);
-      // Same leading characters, other tables.
-      const neighbours = [`${loc.key}2/part-00000.parquet`, `${loc.key}_backup/part-00000.parquet`];
-      for (const k of [...data, ...neighbours]) await storage.putObject(bucket, k, 'rows');
-      assert.deepEqual(await keysUnder(bucket, `${loc.key}/`), [...data].sort());
+    test(
+      "DeleteTable with delete_data removes a managed table's objects " + 'from S3 at purge, and nothing else',
+      async () => {
+        const r = await server.request('POST', `${db}/tables`, { token, body: table('orders', 'MANAGED_TABLE') });
+        assert.equal(r.status, 201, r.text);
+        const loc = parseLocation(r.json.storage_descriptor.location as string);
+        assert.ok(loc?.scheme === 'obs' && loc.bucket === bucket, r.json.storage_descriptor.location);
+        const data = ['part-00000.parquet', 'dt=2024-01-01/part-00000.parquet', '_SUCCESS'].map(
+          (f) => `${loc.key}/${f}`,
+        );
+        // Same leading characters, other tables.
+        const neighbours = [`${loc.key}2/part-00000.parquet`, `${loc.key}_backup/part-00000.parquet`];
+        for (const k of [...data, ...neighbours]) await storage.putObject(bucket, k, 'rows');
+        assert.deepEqual(await keysUnder(bucket, `${loc.key}/`), [...data].sort());
 
-      const ext = await server.request('POST', `${db}/tables`, {
-        token,
-        body: table('ext', 'EXTERNAL_TABLE', `s3://${bucket}/external/ext`),
-      });
-      assert.equal(ext.status, 201, ext.text);
-      await storage.putObject(bucket, 'external/ext/part-0', 'theirs');
+        const ext = await server.request('POST', `${db}/tables`, {
+          token,
+          body: table('ext', 'EXTERNAL_TABLE', `s3://${bucket}/external/ext`),
+        });
+        assert.equal(ext.status, 201, ext.text);
+        await storage.putObject(bucket, 'external/ext/part-0', 'theirs');
 
-      for (const name of ['orders', 'ext']) {
-        const dropped = await server.request('DELETE', `${db}/tables/${name}`, { token, query: { delete_data: true } });
-        assert.equal(dropped.status, 200, dropped.text);
-      }
-      assert.deepEqual(await keysUnder(bucket, `${loc.key}/`), [...data].sort(), 'kept while in the recycle bin');
-      const purged = await server.request('DELETE', db.replace(/\/catalogs\/.*$/, '/recycle-bin'), { token });
-      assert.equal(purged.status, 200, purged.text);
-      assert.deepEqual(await keysUnder(bucket, `${loc.key}/`), [], "the managed table's objects are gone at purge");
-      assert.deepEqual(await keysUnder(bucket, loc.key), [...neighbours].sort(), 'its neighbours stay');
-      assert.deepEqual(await keysUnder(bucket, 'external/'), ['external/ext/part-0'], "an external table's data stays");
-    });
+        for (const name of ['orders', 'ext']) {
+          const dropped = await server.request('DELETE', `${db}/tables/${name}`, {
+            token,
+            query: { delete_data: true },
+          });
+          assert.equal(dropped.status, 200, dropped.text);
+        }
+        assert.deepEqual(await keysUnder(bucket, `${loc.key}/`), [...data].sort(), 'kept while in the recycle bin');
+        const purged = await server.request('DELETE', db.replace(/\/catalogs\/.*$/, '/recycle-bin'), { token });
+        assert.equal(purged.status, 200, purged.text);
+        assert.deepEqual(await keysUnder(bucket, `${loc.key}/`), [], "the managed table's objects are gone at purge");
+        assert.deepEqual(await keysUnder(bucket, loc.key), [...neighbours].sort(), 'its neighbours stay');
+        assert.deepEqual(
+          await keysUnder(bucket, 'external/'),
+          ['external/ext/part-0'],
+          "an external table's data stays",
+        );
+      },
+    );
 
     test('file:// locations are refused: no local warehouse backs them', async () => {
       const r = await server.request('POST', `${db}/tables`, {

@@ -99,22 +99,25 @@ describe('S3ObjectStorage', () => {
     );
   });
 
-  test('keys a folder cannot hold side by side are fine on S3; keys a listing could not return are refused', async () => {
-    const storage = open();
-    await storage.createBucket('bk1');
-    for (const k of ['a/b', 'a/b/c', 'n/']) await storage.putObject('bk1', k, k);
-    assert.deepEqual(
-      (await storage.listObjects('bk1', { limit: 10 })).objects.map((o) => o.key),
-      ['a/b', 'a/b/c', 'n/'],
-    );
-    assert.equal((await storage.getObject('bk1', 'a/b')).toString(), 'a/b');
-    const before = s3.requests.length;
-    for (const key of ['a\u0001b', 'line\nbreak', 'cr\r', 'tab\t', 'del\u007f']) {
-      await assert.rejects(storage.putObject('bk1', key, 'v'), InvalidStorageNameError, JSON.stringify(key));
-      await assert.rejects(storage.getObject('bk1', key), InvalidStorageNameError);
-    }
-    assert.equal(s3.requests.length, before, 'refused before any request');
-  });
+  test(
+    'keys a folder cannot hold side by side are fine on S3; keys a ' + 'listing could not return are refused',
+    async () => {
+      const storage = open();
+      await storage.createBucket('bk1');
+      for (const k of ['a/b', 'a/b/c', 'n/']) await storage.putObject('bk1', k, k);
+      assert.deepEqual(
+        (await storage.listObjects('bk1', { limit: 10 })).objects.map((o) => o.key),
+        ['a/b', 'a/b/c', 'n/'],
+      );
+      assert.equal((await storage.getObject('bk1', 'a/b')).toString(), 'a/b');
+      const before = s3.requests.length;
+      for (const key of ['a\u0001b', 'line\nbreak', 'cr\r', 'tab\t', 'del\u007f']) {
+        await assert.rejects(storage.putObject('bk1', key, 'v'), InvalidStorageNameError, JSON.stringify(key));
+        await assert.rejects(storage.getObject('bk1', key), InvalidStorageNameError);
+      }
+      assert.equal(s3.requests.length, before, 'refused before any request');
+    },
+  );
 
   test("a refused credential is an error naming the store's code, and nothing of the credential", async () => {
     const keyId = 'AKIDLEAKCHECK00000001';

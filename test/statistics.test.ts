@@ -174,77 +174,84 @@ for (const backend of await backends()) {
       );
     });
 
-    test('merge widens extremes and adds counts as Hive does; without merge the new statistics replace the old', async () => {
-      const merged = await server.request('POST', `${t()}/column-statistics`, {
-        token,
-        body: {
-          merge: true,
-          table_column_statistics: {
-            column_statistics_desc: {},
-            column_statistics_objects: [
-              {
-                column_name: 'id',
-                column_type: 'bigint',
-                data_type: 'longStats',
-                long_statistics_data: {
-                  minimum_value: 3,
-                  maximum_value: 5000,
-                  number_of_distinct_value: 100,
-                  number_of_null: 3,
+    test(
+      'merge widens extremes and adds counts as Hive does; without ' + 'merge the new statistics replace the old',
+      async () => {
+        const merged = await server.request('POST', `${t()}/column-statistics`, {
+          token,
+          body: {
+            merge: true,
+            table_column_statistics: {
+              column_statistics_desc: {},
+              column_statistics_objects: [
+                {
+                  column_name: 'id',
+                  column_type: 'bigint',
+                  data_type: 'longStats',
+                  long_statistics_data: {
+                    minimum_value: 3,
+                    maximum_value: 5000,
+                    number_of_distinct_value: 100,
+                    number_of_null: 3,
+                  },
                 },
-              },
-              {
-                column_name: 'amount',
-                column_type: 'decimal(10,2)',
-                data_type: 'decimalStats',
-                decimal_statistics_data: {
-                  minimum_value: dec(-100),
-                  maximum_value: dec(5000),
-                  number_of_distinct_value: 20,
-                  number_of_null: 0,
+                {
+                  column_name: 'amount',
+                  column_type: 'decimal(10,2)',
+                  data_type: 'decimalStats',
+                  decimal_statistics_data: {
+                    minimum_value: dec(-100),
+                    maximum_value: dec(5000),
+                    number_of_distinct_value: 20,
+                    number_of_null: 0,
+                  },
                 },
-              },
-              {
-                column_name: 'ok',
-                column_type: 'boolean',
-                data_type: 'booleanStats',
-                boolean_statistics_data: { number_of_true: 1, number_of_false: 1, number_of_null: 1 },
-              },
-            ],
+                {
+                  column_name: 'ok',
+                  column_type: 'boolean',
+                  data_type: 'booleanStats',
+                  boolean_statistics_data: { number_of_true: 1, number_of_false: 1, number_of_null: 1 },
+                },
+              ],
+            },
           },
-        },
-      });
-      assert.equal(merged.status, 200, merged.text);
-      const got = byName(
-        (
-          await server.request('POST', `${t()}/column-statistics/batch-get`, {
-            token,
-            body: { column_names: ['id', 'amount', 'ok'] },
-          })
-        ).json,
-      );
-      assert.deepEqual(got.id.long_statistics_data, {
-        minimum_value: -5,
-        maximum_value: 5000,
-        number_of_distinct_value: 900,
-        number_of_null: 5,
-      });
-      assert.deepEqual(got.amount.decimal_statistics_data.minimum_value, dec(-100));
-      assert.deepEqual(got.amount.decimal_statistics_data.maximum_value, dec(9999));
-      assert.deepEqual(got.ok.boolean_statistics_data, { number_of_true: 11, number_of_false: 6, number_of_null: 2 });
-      await server.request('POST', `${t()}/column-statistics`, {
-        token,
-        body: {
-          merge: false,
-          table_column_statistics: { column_statistics_desc: {}, column_statistics_objects: [ALL_TYPES[0]] },
-        },
-      });
-      const replaced = byName(
-        (await server.request('POST', `${t()}/column-statistics/batch-get`, { token, body: { column_names: ['id'] } }))
-          .json,
-      );
-      assert.deepEqual(replaced.id, ALL_TYPES[0]);
-    });
+        });
+        assert.equal(merged.status, 200, merged.text);
+        const got = byName(
+          (
+            await server.request('POST', `${t()}/column-statistics/batch-get`, {
+              token,
+              body: { column_names: ['id', 'amount', 'ok'] },
+            })
+          ).json,
+        );
+        assert.deepEqual(got.id.long_statistics_data, {
+          minimum_value: -5,
+          maximum_value: 5000,
+          number_of_distinct_value: 900,
+          number_of_null: 5,
+        });
+        assert.deepEqual(got.amount.decimal_statistics_data.minimum_value, dec(-100));
+        assert.deepEqual(got.amount.decimal_statistics_data.maximum_value, dec(9999));
+        assert.deepEqual(got.ok.boolean_statistics_data, { number_of_true: 11, number_of_false: 6, number_of_null: 2 });
+        await server.request('POST', `${t()}/column-statistics`, {
+          token,
+          body: {
+            merge: false,
+            table_column_statistics: { column_statistics_desc: {}, column_statistics_objects: [ALL_TYPES[0]] },
+          },
+        });
+        const replaced = byName(
+          (
+            await server.request('POST', `${t()}/column-statistics/batch-get`, {
+              token,
+              body: { column_names: ['id'] },
+            })
+          ).json,
+        );
+        assert.deepEqual(replaced.id, ALL_TYPES[0]);
+      },
+    );
 
     test('bad statistics are refused naming the entry, and nothing is written', async () => {
       const cases: [unknown[], RegExp][] = [
@@ -460,60 +467,69 @@ for (const backend of await backends()) {
       );
     });
 
-    test('dropping a partition drops its statistics: a partition added again under the same values has none', async () => {
-      assert.equal(
-        (await server.request('POST', `${t()}/partitions/batch-drop`, { token, body: { partition_values: [['b']] } }))
-          .status,
-        200,
-      );
-      assert.equal(
-        (
-          await server.request('POST', `${t()}/partitions/batch-create`, {
-            token,
-            body: {
-              if_not_exist: false,
-              partitions: [{ partition_values: ['b'], storage_descriptor: { columns: COLUMNS } }],
-            },
-          })
-        ).status,
-        201,
-      );
-      const r = await server.request('POST', `${t()}/partitions/column-statistics/batch-get`, {
-        token,
-        body: { aggregate_statics: false, column_names: ['id'], partition_values_list: [['b']] },
-      });
-      assert.deepEqual(r.json, { column_statistics: {}, found_partition_number: 1 });
-    });
+    test(
+      'dropping a partition drops its statistics: a partition added ' + 'again under the same values has none',
+      async () => {
+        assert.equal(
+          (await server.request('POST', `${t()}/partitions/batch-drop`, { token, body: { partition_values: [['b']] } }))
+            .status,
+          200,
+        );
+        assert.equal(
+          (
+            await server.request('POST', `${t()}/partitions/batch-create`, {
+              token,
+              body: {
+                if_not_exist: false,
+                partitions: [{ partition_values: ['b'], storage_descriptor: { columns: COLUMNS } }],
+              },
+            })
+          ).status,
+          201,
+        );
+        const r = await server.request('POST', `${t()}/partitions/column-statistics/batch-get`, {
+          token,
+          body: { aggregate_statics: false, column_names: ['id'], partition_values_list: [['b']] },
+        });
+        assert.deepEqual(r.json, { column_statistics: {}, found_partition_number: 1 });
+      },
+    );
 
-    test('an update that drops a column drops its statistics; partition keys cannot change under partitions', async () => {
-      await server.request('POST', `${t()}/column-statistics`, {
-        token,
-        body: {
-          merge: false,
-          table_column_statistics: {
-            column_statistics_desc: {},
-            column_statistics_objects: [ALL_TYPES[1], ALL_TYPES[4]],
+    test(
+      'an update that drops a column drops its statistics; partition ' + 'keys cannot change under partitions',
+      async () => {
+        await server.request('POST', `${t()}/column-statistics`, {
+          token,
+          body: {
+            merge: false,
+            table_column_statistics: {
+              column_statistics_desc: {},
+              column_statistics_objects: [ALL_TYPES[1], ALL_TYPES[4]],
+            },
           },
-        },
-      });
-      const cols = COLUMNS.filter((c) => c.column_name !== 'price');
-      const r = await server.request('PUT', t(), { token, body: { table: { storage_descriptor: { columns: cols } } } });
-      assert.equal(r.status, 200, r.text);
-      const left = await server.request('POST', `${t()}/column-statistics/batch-get`, {
-        token,
-        body: { column_names: ['price', 'name'] },
-      });
-      assert.deepEqual(
-        left.json.map((o: { column_name: string }) => o.column_name),
-        ['name'],
-      );
-      const keys = await server.request('PUT', t(), {
-        token,
-        body: { table: { partition_keys: [{ column_name: 'dt', column_type: 'int' }] } },
-      });
-      assert.equal(keys.status, 400, keys.text);
-      assert.match(keys.json.error_msg, /partition keys cannot change/);
-    });
+        });
+        const cols = COLUMNS.filter((c) => c.column_name !== 'price');
+        const r = await server.request('PUT', t(), {
+          token,
+          body: { table: { storage_descriptor: { columns: cols } } },
+        });
+        assert.equal(r.status, 200, r.text);
+        const left = await server.request('POST', `${t()}/column-statistics/batch-get`, {
+          token,
+          body: { column_names: ['price', 'name'] },
+        });
+        assert.deepEqual(
+          left.json.map((o: { column_name: string }) => o.column_name),
+          ['name'],
+        );
+        const keys = await server.request('PUT', t(), {
+          token,
+          body: { table: { partition_keys: [{ column_name: 'dt', column_type: 'int' }] } },
+        });
+        assert.equal(keys.status, 400, keys.text);
+        assert.match(keys.json.error_msg, /partition keys cannot change/);
+      },
+    );
 
     test('a table renamed keeps its partitions and statistics; a dropped table takes them with it', async () => {
       await server.request('POST', `${t()}/column-statistics`, {

@@ -131,23 +131,26 @@ for (const backend of await backends()) {
       assert.equal((await findCatalog(store.db, instance, 'cas'))?.description, after1?.description);
     });
 
-    test('a taken name is a unique violation, a missing parent a foreign-key violation, told apart from each other', async () => {
-      const taken = await insertCatalog(store.db, catalog('c')).then(
-        () => undefined,
-        (e: unknown) => e,
-      );
-      assert.ok(taken, 'the second insert of a name fails');
-      assert.equal(isUniqueViolation(taken), true, String(taken));
-      assert.equal(isForeignKeyViolation(taken), false);
-      assert.equal(isRetryableConflict(taken), false);
-      const orphan = await insertDatabase(store.db, database('orphan', { catalog_name: 'no_such_catalog' })).then(
-        () => undefined,
-        (e: unknown) => e,
-      );
-      assert.ok(orphan, 'a database of a missing catalog is refused');
-      assert.equal(isForeignKeyViolation(orphan), true, String(orphan));
-      assert.equal(isUniqueViolation(orphan), false);
-    });
+    test(
+      'a taken name is a unique violation, a missing parent a ' + 'foreign-key violation, told apart from each other',
+      async () => {
+        const taken = await insertCatalog(store.db, catalog('c')).then(
+          () => undefined,
+          (e: unknown) => e,
+        );
+        assert.ok(taken, 'the second insert of a name fails');
+        assert.equal(isUniqueViolation(taken), true, String(taken));
+        assert.equal(isForeignKeyViolation(taken), false);
+        assert.equal(isRetryableConflict(taken), false);
+        const orphan = await insertDatabase(store.db, database('orphan', { catalog_name: 'no_such_catalog' })).then(
+          () => undefined,
+          (e: unknown) => e,
+        );
+        assert.ok(orphan, 'a database of a missing catalog is refused');
+        assert.equal(isForeignKeyViolation(orphan), true, String(orphan));
+        assert.equal(isUniqueViolation(orphan), false);
+      },
+    );
 
     test('a transaction is all or nothing, and one that lost a serialization race is retried', async () => {
       await assert.rejects(
@@ -184,31 +187,34 @@ for (const backend of await backends()) {
     });
 
     if (backend.name === 'postgres') {
-      test('two transactions updating the same rows in opposite orders: the deadlock is retried and both commit', async () => {
-        for (const n of ['dl_a', 'dl_b']) await insertCatalog(store.db, catalog(n));
-        const touch = (first: string, second: string) =>
-          store.transaction(async (trx) => {
-            await trx
-              .updateTable('catalogs')
-              .set({ description: first })
-              .where('instance_id', '=', instance)
-              .where('name', '=', first)
-              .execute();
-            await sql`SELECT pg_sleep(0.2)`.execute(trx);
-            await trx
-              .updateTable('catalogs')
-              .set({ description: first })
-              .where('instance_id', '=', instance)
-              .where('name', '=', second)
-              .execute();
-          });
-        await Promise.all([touch('dl_a', 'dl_b'), touch('dl_b', 'dl_a')]);
-        const names = [
-          (await findCatalog(store.db, instance, 'dl_a'))?.description,
-          (await findCatalog(store.db, instance, 'dl_b'))?.description,
-        ];
-        assert.ok(names[0] === names[1], `one transaction's writes won both rows: ${names}`);
-      });
+      test(
+        'two transactions updating the same rows in opposite orders: the ' + 'deadlock is retried and both commit',
+        async () => {
+          for (const n of ['dl_a', 'dl_b']) await insertCatalog(store.db, catalog(n));
+          const touch = (first: string, second: string) =>
+            store.transaction(async (trx) => {
+              await trx
+                .updateTable('catalogs')
+                .set({ description: first })
+                .where('instance_id', '=', instance)
+                .where('name', '=', first)
+                .execute();
+              await sql`SELECT pg_sleep(0.2)`.execute(trx);
+              await trx
+                .updateTable('catalogs')
+                .set({ description: first })
+                .where('instance_id', '=', instance)
+                .where('name', '=', second)
+                .execute();
+            });
+          await Promise.all([touch('dl_a', 'dl_b'), touch('dl_b', 'dl_a')]);
+          const names = [
+            (await findCatalog(store.db, instance, 'dl_a'))?.description,
+            (await findCatalog(store.db, instance, 'dl_b'))?.description,
+          ];
+          assert.ok(names[0] === names[1], `one transaction's writes won both rows: ${names}`);
+        },
+      );
     }
 
     test('keyset pages walk forward and back in code-point order, with a correct "more" at each end', async () => {
@@ -245,25 +251,28 @@ for (const backend of await backends()) {
       assert.equal(await existsBeyond(store.db, scope, f, 'a_1', 'before'), false);
     });
 
-    test('filters compile to SQL: Hive patterns, LIKE wildcards taken literally, grants, ownership and nesting', async () => {
-      const names = async (f: DatabaseFilter) =>
-        (await pageDatabases(store.db, scope, f, 100, {})).rows.map((r) => r.name);
-      for (const n of ['f_x1', 'fax1', 'f%y', 'g.h', 'g.h.i', 'g.j'])
-        await insertDatabase(store.db, database(n, { owner: n === 'fax1' ? 'olga' : 'admin' }));
-      assert.deepEqual(await names({ pattern: 'f_*' }), ['f_x1'], '_ is no wildcard');
-      assert.deepEqual(await names({ pattern: 'F%*' }), ['f%y'], '% is no wildcard; patterns ignore case');
-      assert.deepEqual(await names({ pattern: 'fax1|g.j' }), ['fax1', 'g.j']);
-      assert.deepEqual(await names({ pattern: 'f*|g*', childrenOf: null }), ['f%y', 'f_x1', 'fax1']);
-      assert.deepEqual(await names({ childrenOf: 'g' }), ['g.h', 'g.j'], 'one level down only');
-      assert.deepEqual(await names({ pattern: 'f*|g*', ownedBy: 'olga' }), ['fax1']);
-      assert.deepEqual(await names({ pattern: 'f*|g*', ownedBy: 'olga', grantedNames: ['g.*', 'f_*'] }), [
-        'f_x1',
-        'fax1',
-        'g.h',
-        'g.h.i',
-        'g.j',
-      ]);
-    });
+    test(
+      'filters compile to SQL: Hive patterns, LIKE wildcards taken ' + 'literally, grants, ownership and nesting',
+      async () => {
+        const names = async (f: DatabaseFilter) =>
+          (await pageDatabases(store.db, scope, f, 100, {})).rows.map((r) => r.name);
+        for (const n of ['f_x1', 'fax1', 'f%y', 'g.h', 'g.h.i', 'g.j'])
+          await insertDatabase(store.db, database(n, { owner: n === 'fax1' ? 'olga' : 'admin' }));
+        assert.deepEqual(await names({ pattern: 'f_*' }), ['f_x1'], '_ is no wildcard');
+        assert.deepEqual(await names({ pattern: 'F%*' }), ['f%y'], '% is no wildcard; patterns ignore case');
+        assert.deepEqual(await names({ pattern: 'fax1|g.j' }), ['fax1', 'g.j']);
+        assert.deepEqual(await names({ pattern: 'f*|g*', childrenOf: null }), ['f%y', 'f_x1', 'fax1']);
+        assert.deepEqual(await names({ childrenOf: 'g' }), ['g.h', 'g.j'], 'one level down only');
+        assert.deepEqual(await names({ pattern: 'f*|g*', ownedBy: 'olga' }), ['fax1']);
+        assert.deepEqual(await names({ pattern: 'f*|g*', ownedBy: 'olga', grantedNames: ['g.*', 'f_*'] }), [
+          'f_x1',
+          'fax1',
+          'g.h',
+          'g.h.i',
+          'g.j',
+        ]);
+      },
+    );
 
     test('the purge of expired credentials deletes expired tokens and temporary keys, and nothing else', async () => {
       const user = randomUUID();

@@ -69,59 +69,65 @@ for (const backend of await backends()) {
       await server?.stop();
     });
 
-    test('a catalog keeps its branch_name: created, shown, listed, kept by an update that omits it, replaced', async () => {
-      const cats = `/v1/${project}/instances/${instance}/catalogs`;
-      const made = await server.request('POST', cats, {
-        token,
-        body: { catalog_name: 'branched', branch_name: 'dev_1' },
-      });
-      assert.equal(made.status, 201, made.text);
-      assert.equal(made.json.branch_name, 'dev_1');
-      assert.equal((await server.request('GET', `${cats}/branched`, { token })).json.branch_name, 'dev_1');
-      const listed = (await server.request('GET', cats, { token })).json;
-      assert.equal(listed.find((c: { catalog_name: string }) => c.catalog_name === 'branched').branch_name, 'dev_1');
-      const body = { catalog_name: 'branched', description: 'kept' };
-      assert.equal((await server.request('PUT', `${cats}/branched`, { token, body })).status, 200);
-      assert.equal((await server.request('GET', `${cats}/branched`, { token })).json.branch_name, 'dev_1');
-      const moved = { ...body, branch_name: 'main' };
-      assert.equal((await server.request('PUT', `${cats}/branched`, { token, body: moved })).status, 200);
-      assert.equal((await server.request('GET', `${cats}/branched`, { token })).json.branch_name, 'main');
-      const bad = await server.request('POST', cats, { token, body: { catalog_name: 'bad_b', branch_name: 'a-b' } });
-      assert.equal(bad.status, 400, 'the pattern of the reference');
-    });
+    test(
+      'a catalog keeps its branch_name: created, shown, listed, kept ' + 'by an update that omits it, replaced',
+      async () => {
+        const cats = `/v1/${project}/instances/${instance}/catalogs`;
+        const made = await server.request('POST', cats, {
+          token,
+          body: { catalog_name: 'branched', branch_name: 'dev_1' },
+        });
+        assert.equal(made.status, 201, made.text);
+        assert.equal(made.json.branch_name, 'dev_1');
+        assert.equal((await server.request('GET', `${cats}/branched`, { token })).json.branch_name, 'dev_1');
+        const listed = (await server.request('GET', cats, { token })).json;
+        assert.equal(listed.find((c: { catalog_name: string }) => c.catalog_name === 'branched').branch_name, 'dev_1');
+        const body = { catalog_name: 'branched', description: 'kept' };
+        assert.equal((await server.request('PUT', `${cats}/branched`, { token, body })).status, 200);
+        assert.equal((await server.request('GET', `${cats}/branched`, { token })).json.branch_name, 'dev_1');
+        const moved = { ...body, branch_name: 'main' };
+        assert.equal((await server.request('PUT', `${cats}/branched`, { token, body: moved })).status, 200);
+        assert.equal((await server.request('GET', `${cats}/branched`, { token })).json.branch_name, 'main');
+        const bad = await server.request('POST', cats, { token, body: { catalog_name: 'bad_b', branch_name: 'a-b' } });
+        assert.equal(bad.status, 400, 'the pattern of the reference');
+      },
+    );
 
-    test('external_table_id: given at creation, returned by ShowTable and ListTables, never changed by an update', async () => {
-      const body = {
-        table_name: 'ext_id',
-        table_type: 'EXTERNAL_TABLE',
-        owner_type: 'USER',
-        external_table_id: 'client-T_42',
-        storage_descriptor: { columns: [{ column_name: 'a', column_type: 'int' }] },
-      };
-      assert.equal((await server.request('POST', tables('hr'), { token, body })).status, 201);
-      const shown = await server.request('GET', `${tables('hr')}/ext_id`, { token });
-      assert.equal(shown.json.external_table_id, 'client-T_42');
-      const listed = await server.request('GET', tables('hr'), { token, query: { table_name_pattern: 'ext_id' } });
-      assert.equal(listed.json.tables[0].external_table_id, 'client-T_42');
-      const put = (table: Record<string, unknown>) =>
-        server.request('PUT', `${tables('hr')}/ext_id`, { token, body: { table } });
-      const same = await put({ external_table_id: 'client-T_42', comments: 'same id sent back' });
-      assert.equal(same.status, 200, same.text);
-      assert.equal((await put({ comments: 'omitted' })).status, 200);
-      const moved = await put({ external_table_id: 'other' });
-      assert.equal(moved.status, 400, moved.text);
-      assert.match(moved.json.error_msg, /external_table_id .*cannot change .*"client-T_42"/);
-      assert.equal(
-        (await server.request('GET', `${tables('hr')}/ext_id`, { token })).json.external_table_id,
-        'client-T_42',
-      );
-      const bad = await server.request('POST', tables('hr'), {
-        token,
-        body: { ...body, table_name: 'ext_bad', external_table_id: 'has space' },
-      });
-      assert.equal(bad.status, 400, 'the pattern of the reference');
-      assert.equal((await server.request('DELETE', `${tables('hr')}/ext_id`, { token })).status, 200);
-    });
+    test(
+      'external_table_id: given at creation, returned by ShowTable and ' + 'ListTables, never changed by an update',
+      async () => {
+        const body = {
+          table_name: 'ext_id',
+          table_type: 'EXTERNAL_TABLE',
+          owner_type: 'USER',
+          external_table_id: 'client-T_42',
+          storage_descriptor: { columns: [{ column_name: 'a', column_type: 'int' }] },
+        };
+        assert.equal((await server.request('POST', tables('hr'), { token, body })).status, 201);
+        const shown = await server.request('GET', `${tables('hr')}/ext_id`, { token });
+        assert.equal(shown.json.external_table_id, 'client-T_42');
+        const listed = await server.request('GET', tables('hr'), { token, query: { table_name_pattern: 'ext_id' } });
+        assert.equal(listed.json.tables[0].external_table_id, 'client-T_42');
+        const put = (table: Record<string, unknown>) =>
+          server.request('PUT', `${tables('hr')}/ext_id`, { token, body: { table } });
+        const same = await put({ external_table_id: 'client-T_42', comments: 'same id sent back' });
+        assert.equal(same.status, 200, same.text);
+        assert.equal((await put({ comments: 'omitted' })).status, 200);
+        const moved = await put({ external_table_id: 'other' });
+        assert.equal(moved.status, 400, moved.text);
+        assert.match(moved.json.error_msg, /external_table_id .*cannot change .*"client-T_42"/);
+        assert.equal(
+          (await server.request('GET', `${tables('hr')}/ext_id`, { token })).json.external_table_id,
+          'client-T_42',
+        );
+        const bad = await server.request('POST', tables('hr'), {
+          token,
+          body: { ...body, table_name: 'ext_bad', external_table_id: 'has space' },
+        });
+        assert.equal(bad.status, 400, 'the pattern of the reference');
+        assert.equal((await server.request('DELETE', `${tables('hr')}/ext_id`, { token })).status, 200);
+      },
+    );
 
     test('a partitioned table round-trips field for field; its location defaults under the database', async () => {
       const body = {
@@ -639,28 +645,33 @@ for (const backend of await backends()) {
       assert.equal((await server.request('DELETE', t, { token })).status, 200);
     });
 
-    test("ShowTable answers from cache only while nothing changed: own writes at once, another process's within 50 ms", async () => {
-      const first = await server.request('GET', `${tables()}/t_b`, { token });
-      assert.equal(first.status, 200, first.text);
-      const up = await server.request('PUT', `${tables()}/t_b`, { token, body: { table: { comments: 'via api' } } });
-      assert.equal(up.status, 200, up.text);
-      assert.equal((await server.request('GET', `${tables()}/t_b`, { token })).json.comments, 'via api');
-      if (backend.name !== 'sqlite') return;
-      // Another process writes the database file directly, as the admin CLI does.
-      const other = new SqliteDatabase(path.join(server.dataDir, 'lakeform.db'));
-      try {
-        other.pragma('busy_timeout = 5000');
-        other
-          .prepare(
-            `UPDATE tables SET version = version + 1, definition = json_set(definition, '$.comments', 'from outside') WHERE name = 't_b'`,
-          )
-          .run();
-      } finally {
-        other.close();
-      }
-      await new Promise((r) => setTimeout(r, 120));
-      assert.equal((await server.request('GET', `${tables()}/t_b`, { token })).json.comments, 'from outside');
-    });
+    test(
+      'ShowTable answers from cache only while nothing changed: own ' +
+        "writes at once, another process's within 50 ms",
+      async () => {
+        const first = await server.request('GET', `${tables()}/t_b`, { token });
+        assert.equal(first.status, 200, first.text);
+        const up = await server.request('PUT', `${tables()}/t_b`, { token, body: { table: { comments: 'via api' } } });
+        assert.equal(up.status, 200, up.text);
+        assert.equal((await server.request('GET', `${tables()}/t_b`, { token })).json.comments, 'via api');
+        if (backend.name !== 'sqlite') return;
+        // Another process writes the database file directly, as the admin CLI does.
+        const other = new SqliteDatabase(path.join(server.dataDir, 'lakeform.db'));
+        try {
+          other.pragma('busy_timeout = 5000');
+          other
+            .prepare(
+              `UPDATE tables SET version = version + 1, definition = ` +
+                `json_set(definition, '$.comments', 'from outside') WHERE name = 't_b'`,
+            )
+            .run();
+        } finally {
+          other.close();
+        }
+        await new Promise((r) => setTimeout(r, 120));
+        assert.equal((await server.request('GET', `${tables()}/t_b`, { token })).json.comments, 'from outside');
+      },
+    );
 
     test('concurrent updates with the same version: one wins, the others get 409', async () => {
       const v = (await server.request('GET', `${tables()}/t_a`, { token })).json.version_id;
@@ -674,89 +685,99 @@ for (const backend of await backends()) {
       assert.equal(codes.filter((c) => c === 409).length, 9, String(codes));
     });
 
-    test('alter_params: CASCADE reaches the partitions, file statistics on request, is_async after the answer', async () => {
-      assert.equal(
-        (await server.request('POST', `${cat()}/databases`, { token, body: { database_name: 'altering' } })).status,
-        201,
-      );
-      const t = `${tables('altering')}/pt`;
-      const cols = [{ column_name: 'id', column_type: 'bigint' }];
-      const made = await server.request('POST', tables('altering'), {
-        token,
-        body: {
-          table_name: 'pt',
-          table_type: 'MANAGED_TABLE',
-          owner_type: 'USER',
-          partition_keys: [{ column_name: 'dt', column_type: 'string' }],
-          storage_descriptor: { columns: cols },
-        },
-      });
-      assert.equal(made.status, 201, made.text);
-      const add = await server.request('POST', `${t}/partitions/batch-create`, {
-        token,
-        body: {
-          partitions: ['a', 'b', 'c'].map((v) => ({ partition_values: [v], storage_descriptor: { columns: cols } })),
-        },
-      });
-      assert.equal(add.status, 201, add.text);
-      const partColumns = async () =>
-        (await server.request('GET', `${t}/partitions`, { token })).json.partitions.map(
-          (p: { storage_descriptor: { columns: { column_name: string }[] } }) =>
-            p.storage_descriptor.columns.map((c) => c.column_name).join(','),
+    test(
+      'alter_params: CASCADE reaches the partitions, file statistics ' + 'on request, is_async after the answer',
+      async () => {
+        assert.equal(
+          (await server.request('POST', `${cat()}/databases`, { token, body: { database_name: 'altering' } })).status,
+          201,
         );
-      const alter = (table: Record<string, unknown>, extra: Record<string, unknown> = {}) =>
-        server.request('PUT', t, { token, body: { table, ...extra } });
-      const withCols = (...names: string[]) => ({
-        storage_descriptor: { columns: names.map((n) => ({ column_name: n, column_type: 'bigint' })) },
-      });
-      assert.equal((await alter(withCols('id', 'x'))).status, 200);
-      assert.deepEqual(await partColumns(), ['id', 'id', 'id'], 'without CASCADE the partitions keep their columns');
-      const cascaded = await alter(withCols('id', 'x', 'y'), { alter_params: { CASCADE: 'true' } });
-      assert.equal(cascaded.status, 200, cascaded.text);
-      assert.deepEqual(await partColumns(), ['id,x,y', 'id,x,y', 'id,x,y']);
-      // File statistics: recomputed only when DO_NOT_UPDATE_STATS is false; hidden files do not count.
-      const m = /^obs:\/\/([^/]+)\/(.*)$/.exec(made.json.storage_descriptor.location) as RegExpExecArray;
-      const dir = path.join(server.dataDir, 'warehouse', m[1] as string, m[2] as string);
-      fs.mkdirSync(path.join(dir, 'dt=a'), { recursive: true });
-      fs.writeFileSync(path.join(dir, 'dt=a', 'f1.parquet'), 'x'.repeat(10));
-      fs.writeFileSync(path.join(dir, 'dt=a', 'f2.parquet'), 'x'.repeat(5));
-      fs.writeFileSync(path.join(dir, '_SUCCESS'), '');
-      const counted = await alter(
-        { comments: 'c1' },
-        { alter_params: { DO_NOT_UPDATE_STATS: 'false', STATS_GENERATED: 'TASK' } },
-      );
-      assert.equal(counted.status, 200, counted.text);
-      assert.equal(counted.json.parameters.numFiles, '2');
-      assert.equal(counted.json.parameters.totalSize, '15');
-      assert.deepEqual(JSON.parse(counted.json.parameters.COLUMN_STATS_ACCURATE), { BASIC_STATS: 'true' });
-      fs.writeFileSync(path.join(dir, 'dt=a', 'f3.parquet'), 'x');
-      const kept = await alter({ comments: 'c2' }, { alter_params: { DO_NOT_UPDATE_STATS: 'true' } });
-      assert.equal(kept.json.parameters.numFiles, '2', 'DO_NOT_UPDATE_STATS true keeps them');
-      const byUser = await alter(
-        { comments: 'c3' },
-        { alter_params: { DO_NOT_UPDATE_STATS: false, STATS_GENERATED: 'UNSET' } },
-      );
-      assert.equal(byUser.json.parameters.numFiles, '3');
-      assert.equal(byUser.json.parameters.COLUMN_STATS_ACCURATE, undefined, 'not from a task: not marked accurate');
-      // is_async: the change is answered at once; the files are counted after the answer.
-      fs.writeFileSync(path.join(dir, 'dt=a', 'f4.parquet'), 'x');
-      const later = await alter({ comments: 'c4' }, { is_async: true, alter_params: { DO_NOT_UPDATE_STATS: 'false' } });
-      assert.equal(later.status, 200, later.text);
-      assert.equal(later.json.parameters.numFiles, '3');
-      let seen = '';
-      for (let i = 0; i < 100 && seen !== '4'; i++) {
-        seen = (await server.request('GET', t, { token })).json.parameters.numFiles;
-        if (seen !== '4') await new Promise((r) => setTimeout(r, 20));
-      }
-      assert.equal(seen, '4');
-      for (const bad of [{ FOO: '1' }, { CASCADE: 'maybe' }, { STATS_GENERATED: 'ME' }]) {
-        const r = await alter({ comments: 'bad' }, { alter_params: bad });
-        assert.equal(r.status, 400, `${JSON.stringify(bad)}: ${r.text}`);
-      }
-      assert.equal((await server.request('GET', t, { token })).json.comments, 'c4', 'a refused alter changes nothing');
-      // The drop test below counts the catalog's tables.
-      assert.equal((await server.request('DELETE', t, { token })).status, 200);
-    });
+        const t = `${tables('altering')}/pt`;
+        const cols = [{ column_name: 'id', column_type: 'bigint' }];
+        const made = await server.request('POST', tables('altering'), {
+          token,
+          body: {
+            table_name: 'pt',
+            table_type: 'MANAGED_TABLE',
+            owner_type: 'USER',
+            partition_keys: [{ column_name: 'dt', column_type: 'string' }],
+            storage_descriptor: { columns: cols },
+          },
+        });
+        assert.equal(made.status, 201, made.text);
+        const add = await server.request('POST', `${t}/partitions/batch-create`, {
+          token,
+          body: {
+            partitions: ['a', 'b', 'c'].map((v) => ({ partition_values: [v], storage_descriptor: { columns: cols } })),
+          },
+        });
+        assert.equal(add.status, 201, add.text);
+        const partColumns = async () =>
+          (await server.request('GET', `${t}/partitions`, { token })).json.partitions.map(
+            (p: { storage_descriptor: { columns: { column_name: string }[] } }) =>
+              p.storage_descriptor.columns.map((c) => c.column_name).join(','),
+          );
+        const alter = (table: Record<string, unknown>, extra: Record<string, unknown> = {}) =>
+          server.request('PUT', t, { token, body: { table, ...extra } });
+        const withCols = (...names: string[]) => ({
+          storage_descriptor: { columns: names.map((n) => ({ column_name: n, column_type: 'bigint' })) },
+        });
+        assert.equal((await alter(withCols('id', 'x'))).status, 200);
+        assert.deepEqual(await partColumns(), ['id', 'id', 'id'], 'without CASCADE the partitions keep their columns');
+        const cascaded = await alter(withCols('id', 'x', 'y'), { alter_params: { CASCADE: 'true' } });
+        assert.equal(cascaded.status, 200, cascaded.text);
+        assert.deepEqual(await partColumns(), ['id,x,y', 'id,x,y', 'id,x,y']);
+        // File statistics: recomputed only when DO_NOT_UPDATE_STATS is false; hidden files do not count.
+        const m = /^obs:\/\/([^/]+)\/(.*)$/.exec(made.json.storage_descriptor.location) as RegExpExecArray;
+        const dir = path.join(server.dataDir, 'warehouse', m[1] as string, m[2] as string);
+        fs.mkdirSync(path.join(dir, 'dt=a'), { recursive: true });
+        fs.writeFileSync(path.join(dir, 'dt=a', 'f1.parquet'), 'x'.repeat(10));
+        fs.writeFileSync(path.join(dir, 'dt=a', 'f2.parquet'), 'x'.repeat(5));
+        fs.writeFileSync(path.join(dir, '_SUCCESS'), '');
+        const counted = await alter(
+          { comments: 'c1' },
+          { alter_params: { DO_NOT_UPDATE_STATS: 'false', STATS_GENERATED: 'TASK' } },
+        );
+        assert.equal(counted.status, 200, counted.text);
+        assert.equal(counted.json.parameters.numFiles, '2');
+        assert.equal(counted.json.parameters.totalSize, '15');
+        assert.deepEqual(JSON.parse(counted.json.parameters.COLUMN_STATS_ACCURATE), { BASIC_STATS: 'true' });
+        fs.writeFileSync(path.join(dir, 'dt=a', 'f3.parquet'), 'x');
+        const kept = await alter({ comments: 'c2' }, { alter_params: { DO_NOT_UPDATE_STATS: 'true' } });
+        assert.equal(kept.json.parameters.numFiles, '2', 'DO_NOT_UPDATE_STATS true keeps them');
+        const byUser = await alter(
+          { comments: 'c3' },
+          { alter_params: { DO_NOT_UPDATE_STATS: false, STATS_GENERATED: 'UNSET' } },
+        );
+        assert.equal(byUser.json.parameters.numFiles, '3');
+        assert.equal(byUser.json.parameters.COLUMN_STATS_ACCURATE, undefined, 'not from a task: not marked accurate');
+        // is_async: the change is answered at once; the files are counted after the answer.
+        fs.writeFileSync(path.join(dir, 'dt=a', 'f4.parquet'), 'x');
+        const later = await alter(
+          { comments: 'c4' },
+          { is_async: true, alter_params: { DO_NOT_UPDATE_STATS: 'false' } },
+        );
+        assert.equal(later.status, 200, later.text);
+        assert.equal(later.json.parameters.numFiles, '3');
+        let seen = '';
+        for (let i = 0; i < 100 && seen !== '4'; i++) {
+          seen = (await server.request('GET', t, { token })).json.parameters.numFiles;
+          if (seen !== '4') await new Promise((r) => setTimeout(r, 20));
+        }
+        assert.equal(seen, '4');
+        for (const bad of [{ FOO: '1' }, { CASCADE: 'maybe' }, { STATS_GENERATED: 'ME' }]) {
+          const r = await alter({ comments: 'bad' }, { alter_params: bad });
+          assert.equal(r.status, 400, `${JSON.stringify(bad)}: ${r.text}`);
+        }
+        assert.equal(
+          (await server.request('GET', t, { token })).json.comments,
+          'c4',
+          'a refused alter changes nothing',
+        );
+        // The drop test below counts the catalog's tables.
+        assert.equal((await server.request('DELETE', t, { token })).status, 200);
+      },
+    );
 
     test("truncate empties a managed table's files and keeps the table; other types are refused", async () => {
       assert.equal(
@@ -787,41 +808,45 @@ for (const backend of await backends()) {
       assert.equal((await server.request('DELETE', `${tables()}/scratch`, { token })).status, 200);
     });
 
-    test("drop: delete_data removes a managed table's files at purge, never an external table's; databases with tables need cascade", async () => {
-      const dir = path.join(server.dataDir, 'warehouse', 'lakeform', 'tc', 'hr.db', 'staff');
-      fs.mkdirSync(dir, { recursive: true });
-      fs.writeFileSync(path.join(dir, 'part-0'), 'x');
-      const ext = path.join(server.dataDir, 'warehouse', 'lakeform', 'tc', 'sales.db', 't_b');
-      fs.mkdirSync(ext, { recursive: true });
-      fs.writeFileSync(path.join(ext, 'part-0'), 'x');
-      assert.equal(
-        (await server.request('DELETE', `${tables()}/t_b`, { token, query: { delete_data: true } })).status,
-        200,
-      );
-      assert.ok(fs.existsSync(path.join(ext, 'part-0')), 'external data stays');
-      assert.equal((await server.request('DELETE', `${cat()}/databases/hr`, { token })).status, 409);
-      assert.equal(
-        (await server.request('DELETE', `${tables('hr')}/staff`, { token, query: { delete_data: true } })).status,
-        200,
-      );
-      assert.ok(fs.existsSync(path.join(dir, 'part-0')), 'the dropped table waits in the recycle bin with its data');
-      assert.equal(
-        (await server.request('DELETE', `/v1/${project}/instances/${instance}/recycle-bin`, { token })).status,
-        200,
-      );
-      assert.ok(!fs.existsSync(path.join(dir, 'part-0')), 'managed data goes when the entry is purged');
-      assert.ok(fs.existsSync(path.join(ext, 'part-0')), 'external data stays, purged or not');
-      const count = await server.request('POST', `/v1/${project}/instances/${instance}/metaobj/count`, { token });
-      assert.equal(count.json.tables_count, 5);
-      assert.equal(
-        (await server.request('DELETE', `${cat()}/databases/sales`, { token, query: { cascade: true } })).status,
-        200,
-      );
-      assert.equal(
-        (await server.request('POST', `/v1/${project}/instances/${instance}/metaobj/count`, { token })).json
-          .tables_count,
-        0,
-      );
-    });
+    test(
+      "drop: delete_data removes a managed table's files at purge, " +
+        "never an external table's; databases with tables need cascade",
+      async () => {
+        const dir = path.join(server.dataDir, 'warehouse', 'lakeform', 'tc', 'hr.db', 'staff');
+        fs.mkdirSync(dir, { recursive: true });
+        fs.writeFileSync(path.join(dir, 'part-0'), 'x');
+        const ext = path.join(server.dataDir, 'warehouse', 'lakeform', 'tc', 'sales.db', 't_b');
+        fs.mkdirSync(ext, { recursive: true });
+        fs.writeFileSync(path.join(ext, 'part-0'), 'x');
+        assert.equal(
+          (await server.request('DELETE', `${tables()}/t_b`, { token, query: { delete_data: true } })).status,
+          200,
+        );
+        assert.ok(fs.existsSync(path.join(ext, 'part-0')), 'external data stays');
+        assert.equal((await server.request('DELETE', `${cat()}/databases/hr`, { token })).status, 409);
+        assert.equal(
+          (await server.request('DELETE', `${tables('hr')}/staff`, { token, query: { delete_data: true } })).status,
+          200,
+        );
+        assert.ok(fs.existsSync(path.join(dir, 'part-0')), 'the dropped table waits in the recycle bin with its data');
+        assert.equal(
+          (await server.request('DELETE', `/v1/${project}/instances/${instance}/recycle-bin`, { token })).status,
+          200,
+        );
+        assert.ok(!fs.existsSync(path.join(dir, 'part-0')), 'managed data goes when the entry is purged');
+        assert.ok(fs.existsSync(path.join(ext, 'part-0')), 'external data stays, purged or not');
+        const count = await server.request('POST', `/v1/${project}/instances/${instance}/metaobj/count`, { token });
+        assert.equal(count.json.tables_count, 5);
+        assert.equal(
+          (await server.request('DELETE', `${cat()}/databases/sales`, { token, query: { cascade: true } })).status,
+          200,
+        );
+        assert.equal(
+          (await server.request('POST', `/v1/${project}/instances/${instance}/metaobj/count`, { token })).json
+            .tables_count,
+          0,
+        );
+      },
+    );
   });
 }

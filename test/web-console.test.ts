@@ -294,52 +294,55 @@ for (const backend of missing ? [] : await backends()) {
       await axe(page, 'schema history');
     });
 
-    test('grant a second user SELECT; that user sees the table and is refused the drop with the API message', async () => {
-      await page.goto(`${server.url}/console/i/${instanceId}/access`);
-      await page.getByRole('button', { name: 'Grant' }).click();
-      const d = dialog(page);
-      await d.getByLabel('Principal name').fill('reader');
-      await pick(page, 'Catalog', 'sales', d);
-      await pick(page, 'Database', 'shop', d);
-      await pick(page, 'Table', 'orders', d);
-      await d.getByRole('button', { name: 'Grant' }).click();
-      await d.waitFor({ state: 'hidden' });
-      await page.getByRole('table', { name: 'Grants' }).getByText('reader').waitFor();
-      await axe(page, 'access');
-      await page.getByRole('tab', { name: "Why can / can't" }).click();
-      await page.getByLabel('Principal name').fill('reader');
-      await pick(page, 'Catalog', 'sales');
-      await pick(page, 'Database', 'shop');
-      await pick(page, 'Table', 'orders');
-      await pick(page, 'Action', 'DROP');
-      await page.getByRole('button', { name: 'Check' }).click();
-      await page.getByRole('status').filter({ hasText: 'reader cannot DROP' }).waitFor();
-      await pick(page, 'Action', 'SELECT');
-      await page.getByRole('button', { name: 'Check' }).click();
-      await page.getByRole('status').filter({ hasText: 'reader can SELECT' }).waitFor();
-      await page.getByText('SELECT on TABLE sales.shop.orders (to user reader)').waitFor();
-      await axe(page, 'why can');
-      await shot(page, 'access');
+    test(
+      'grant a second user SELECT; that user sees the table and is ' + 'refused the drop with the API message',
+      async () => {
+        await page.goto(`${server.url}/console/i/${instanceId}/access`);
+        await page.getByRole('button', { name: 'Grant' }).click();
+        const d = dialog(page);
+        await d.getByLabel('Principal name').fill('reader');
+        await pick(page, 'Catalog', 'sales', d);
+        await pick(page, 'Database', 'shop', d);
+        await pick(page, 'Table', 'orders', d);
+        await d.getByRole('button', { name: 'Grant' }).click();
+        await d.waitFor({ state: 'hidden' });
+        await page.getByRole('table', { name: 'Grants' }).getByText('reader').waitFor();
+        await axe(page, 'access');
+        await page.getByRole('tab', { name: "Why can / can't" }).click();
+        await page.getByLabel('Principal name').fill('reader');
+        await pick(page, 'Catalog', 'sales');
+        await pick(page, 'Database', 'shop');
+        await pick(page, 'Table', 'orders');
+        await pick(page, 'Action', 'DROP');
+        await page.getByRole('button', { name: 'Check' }).click();
+        await page.getByRole('status').filter({ hasText: 'reader cannot DROP' }).waitFor();
+        await pick(page, 'Action', 'SELECT');
+        await page.getByRole('button', { name: 'Check' }).click();
+        await page.getByRole('status').filter({ hasText: 'reader can SELECT' }).waitFor();
+        await page.getByText('SELECT on TABLE sales.shop.orders (to user reader)').waitFor();
+        await axe(page, 'why can');
+        await shot(page, 'access');
 
-      await signOut(page);
-      await signIn(page, server, 'reader', READER_PASSWORD);
-      await page.goto(`${server.url}/console/i/${instanceId}/catalogs/sales/shop`);
-      await page.getByRole('table', { name: 'Tables' }).getByRole('link', { name: 'orders' }).click();
-      await page.getByRole('heading', { name: 'Table orders' }).waitFor();
-      await page.getByRole('button', { name: 'Drop table' }).click();
-      await dialog(page).getByRole('button', { name: 'Drop' }).click();
-      const refusal = await dialog(page).getByRole('alert').textContent();
-      const reader = await server.login('reader', READER_PASSWORD);
-      const api = await server.request(
-        'DELETE',
-        `/v1/${reader.projectId}/instances/${instanceId}/catalogs/sales/databases/shop/tables/orders`,
-        { token: reader.token },
-      );
-      assert.equal(api.status, 403);
-      assert.ok(refusal?.includes(api.json.error_msg), `${refusal} shows ${api.json.error_msg}`);
-      await dialog(page).getByRole('button', { name: 'Cancel' }).click();
-      await signOut(page);
-    });
+        await signOut(page);
+        await signIn(page, server, 'reader', READER_PASSWORD);
+        await page.goto(`${server.url}/console/i/${instanceId}/catalogs/sales/shop`);
+        await page.getByRole('table', { name: 'Tables' }).getByRole('link', { name: 'orders' }).click();
+        await page.getByRole('heading', { name: 'Table orders' }).waitFor();
+        await page.getByRole('button', { name: 'Drop table' }).click();
+        await dialog(page).getByRole('button', { name: 'Drop' }).click();
+        const refusal = await dialog(page).getByRole('alert').textContent();
+        const reader = await server.login('reader', READER_PASSWORD);
+        const api = await server.request(
+          'DELETE',
+          `/v1/${reader.projectId}/instances/${instanceId}/catalogs/sales/databases/shop/tables/orders`,
+          { token: reader.token },
+        );
+        assert.equal(api.status, 403);
+        assert.ok(refusal?.includes(api.json.error_msg), `${refusal} shows ${api.json.error_msg}`);
+        await dialog(page).getByRole('button', { name: 'Cancel' }).click();
+        await signOut(page);
+      },
+    );
 
     test('an expired session returns to sign-in with a message', async () => {
       await signIn(page, server, 'admin', server.adminPassword);

@@ -102,7 +102,9 @@ export async function buildApp(services: AppServices, opts: AppOptions): Promise
       const body = JSON.stringify({ error_code: `common.01000${status}`, error_msg: message });
       const title = status === 431 ? 'Request Header Fields Too Large' : 'Bad Request';
       socket.end(
-        `HTTP/1.1 ${status} ${title}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+        `HTTP/1.1 ${status} ${title}\r\nContent-Type: ` +
+          `application/json\r\nContent-Length: ` +
+          `${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
       );
     },
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 1024 },

@@ -184,7 +184,8 @@ export function describeValidation(
       const values = allowedValues(v.schema);
       text = values
         ? `${field(at)} must be one of ${values.join(', ')}`
-        : `${field(at)} must be ${[...new Set(((v.schema as Record<string, unknown>[]) ?? []).map(typeOfBranch))].join(' or ')}`;
+        : `${field(at)} must be ` +
+          `${[...new Set(((v.schema as Record<string, unknown>[]) ?? []).map(typeOfBranch))].join(' or ')}`;
     } else if (v.keyword === 'pattern' && typeof p.pattern === 'string') {
       text = `${field(at)} ${patternInWords(p.pattern) ?? 'is not in the form this field takes'}`;
     } else if (v.keyword === 'type') text = `${field(at)} must be ${String(p.type).replace(',', ' or ')}`;

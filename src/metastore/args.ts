@@ -89,7 +89,10 @@ function readValue(input: any, type: string): unknown {
   return s;
 }
 
-/** The arguments struct of a call, in the order of `fields`; a field of another id or type is skipped, as the generated code does. */
+/**
+ * The arguments struct of a call, in the order of `fields`; a field of another id or type is skipped, as the generated
+ * code does.
+ */
 export function readArgs(input: any, fields: { id: number; type: string }[]): unknown[] {
   const out: unknown[] = fields.map(() => null);
   input.readStructBegin();

@@ -76,7 +76,9 @@ export interface AppServices {
   serviceAuthorization: ServiceAuthorizationService;
   agencies: AgencyService;
   locations: LocationService;
-  /** The one rule between stored obs:// locations and the file:// or s3:// ones engines use (metastore, Iceberg REST). */
+  /**
+   * The one rule between stored obs:// locations and the file:// or s3:// ones engines use (metastore, Iceberg REST).
+   */
   engineLocations: LocationMap;
   obs: ObsService;
   access: AccessService;
@@ -107,12 +109,16 @@ async function masterKey(config: Config, store: Store, log: Logger): Promise<str
   const existing = await getSetting(store.db, 'master_key');
   if (existing) return existing;
   log.warn(
-    'LAKEFORM_MASTER_KEY is not set: generated one and stored it in the metadata database; set it in production to keep secrets sealed apart from the data',
+    'LAKEFORM_MASTER_KEY is not set: generated one and stored it in ' +
+      'the metadata database; set it in production to keep secrets ' +
+      'sealed apart from the data',
   );
   return putSettingIfAbsent(store.db, 'master_key', SecretBox.generateKey());
 }
 
-/** With S3 storage and an STS role configured, vended credentials come from the store's STS (the SDK loads only then). */
+/**
+ * With S3 storage and an STS role configured, vended credentials come from the store's STS (the SDK loads only then).
+ */
 function stsVend(config: Config) {
   const s = config.storage;
   if (s.kind !== 's3' || !s.sts) return undefined;

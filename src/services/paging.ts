@@ -18,7 +18,9 @@ export interface KeysetSource<R, K> {
   what: string;
   /** The key of the row a marker names; undefined when the marker names none of this listing. */
   locate(marker: string): Promise<K | undefined>;
-  /** Up to `limit` rows in listing order after `after` (or before `before`, returned in order), and whether more follow. */
+  /**
+   * Up to `limit` rows in listing order after `after` (or before `before`, returned in order), and whether more follow.
+   */
   fetch(limit: number, cursor: { after?: K; before?: K; last?: boolean }): Promise<{ rows: R[]; more: boolean }>;
   /** Whether any row of the listing lies beyond a key on one side. */
   exists(key: K, side: 'before' | 'after'): Promise<boolean>;

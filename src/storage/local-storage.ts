@@ -43,7 +43,9 @@ function validateLocalKey(key: string): void {
   }
 }
 
-/** Sub-folders and regular files of a folder; symlinks are skipped, as following them could loop or leave the bucket. */
+/**
+ * Sub-folders and regular files of a folder; symlinks are skipped, as following them could loop or leave the bucket.
+ */
 async function readEntries(dir: string): Promise<Dirent[]> {
   try {
     const entries = await fs.readdir(dir, { withFileTypes: true });
@@ -154,7 +156,10 @@ export class LocalObjectStorage implements ObjectStorage {
     return { dir, file };
   }
 
-  /** The deepest existing ancestor of `p` (or `p` itself) must really lie in the bucket, whatever symlinks are on the way. */
+  /**
+   * The deepest existing ancestor of `p` (or `p` itself) must really lie in the bucket, whatever symlinks are on the
+   * way.
+   */
   private async assertInside(dir: string, p: string, key: string): Promise<void> {
     for (let cur = p; ; cur = path.dirname(cur)) {
       let real: string;

@@ -74,7 +74,10 @@ export class StorageBackendError extends Error {
 
 export type StorageLocation = { scheme: 'obs' | 's3' | 'file'; bucket: string; key: string };
 
-/** obs://bucket/a/b and s3://bucket/a give the bucket and the key without its leading '/'; file:///abs gives bucket '' and the absolute path. */
+/**
+ * obs://bucket/a/b and s3://bucket/a give the bucket and the key without its leading '/'; file:///abs gives bucket ''
+ * and the absolute path.
+ */
 export function parseLocation(uri: string): StorageLocation | null {
   const m = /^(obs|s3|file):\/\/([^/]*)(\/.*)?$/.exec(uri);
   if (!m) return null;

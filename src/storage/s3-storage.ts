@@ -35,7 +35,10 @@ export interface S3Settings {
   accessKeyId: string;
   secretAccessKey: string;
   sessionToken?: string | undefined;
-  /** With a role, vended credentials come from the store's STS (AssumeRole with a session policy); without, from lakeform. */
+  /**
+   * With a role, vended credentials come from the store's STS (AssumeRole with a session policy); without, from
+   * lakeform.
+   */
   sts?: { endpoint: string; roleArn: string } | undefined;
 }
 
@@ -47,7 +50,8 @@ export interface S3StorageOptions {
 /** S3 returns at most this many keys per listing and takes at most this many per DeleteObjects. */
 const S3_MAX_KEYS = 1000;
 
-// A listing is XML, which cannot carry these characters (and normalises '\r'): such a key could be written but never listed.
+// A listing is XML, which cannot carry these characters (and normalises '\r'): such a key could be written but never
+// listed.
 // biome-ignore lint/suspicious/noControlCharactersInRegex: these control characters are what it looks for
 const XML_UNSAFE = /[\u0000-\u001f\u007f\ufffe\uffff]/;
 
@@ -56,7 +60,8 @@ const noSuchBucket = (e: unknown): boolean => e instanceof S3ServiceException &&
 
 /** The port's error for a failed SDK call: the operation, the names, and the store's code, status and message only. */
 function mapError(e: unknown, operation: string, bucket?: string, key?: string): Error {
-  const what = `${operation}${bucket === undefined ? '' : ` on bucket '${bucket}'`}${key === undefined ? '' : ` key '${key}'`}`;
+  const on = bucket === undefined ? '' : ` on bucket '${bucket}'`;
+  const what = `${operation}${on}${key === undefined ? '' : ` key '${key}'`}`;
   if (e instanceof S3ServiceException) {
     const status = e.$metadata.httpStatusCode;
     if (noSuchBucket(e)) return new StorageNotFoundError(`bucket '${bucket}' does not exist`);
@@ -67,7 +72,8 @@ function mapError(e: unknown, operation: string, bucket?: string, key?: string):
     }
     if (e.name === 'InvalidBucketName' || e.name === 'KeyTooLongError')
       return new InvalidStorageNameError(`${what}: ${e.name}`);
-    // SDK errors carry more fields (the access key id, the string to sign) that must not reach a log: keep none of them.
+    // SDK errors carry more fields (the access key id, the string to sign) that must not reach a log: keep none of
+    // them.
     return new StorageBackendError(
       `S3 ${what} failed: ${e.name}${status ? ` (HTTP ${status})` : ''}: ${e.message}`,
       e.name,
@@ -120,7 +126,8 @@ export class S3ObjectStorage implements ObjectStorage {
         secretAccessKey: settings.secretAccessKey,
         ...(settings.sessionToken ? { sessionToken: settings.sessionToken } : {}),
       },
-      // Many S3-compatible stores reject or ignore the newer CRC checksum headers; send them only where S3 requires one.
+      // Many S3-compatible stores reject or ignore the newer CRC checksum headers; send them only where S3 requires
+      // one.
       requestChecksumCalculation: 'WHEN_REQUIRED',
       responseChecksumValidation: 'WHEN_REQUIRED',
       // Without timeouts a store that stops answering would hold a DROP … delete_data forever.
@@ -265,7 +272,8 @@ export class S3ObjectStorage implements ObjectStorage {
         new DeleteObjectsCommand({
           Bucket: bucket,
           Delete: { Objects: keys.map((Key) => ({ Key })), Quiet: true },
-          // Content-MD5, which every S3-compatible store accepts here; MinIO and others refuse the SDK's default CRC32 alone.
+          // Content-MD5, which every S3-compatible store accepts here; MinIO and others refuse the SDK's default CRC32
+          // alone.
           ChecksumAlgorithm: 'MD5',
         }),
       )
@@ -276,7 +284,9 @@ export class S3ObjectStorage implements ObjectStorage {
     if (errors.length) {
       const first = errors[0];
       throw new StorageBackendError(
-        `S3 DeleteObjects on bucket '${bucket}' failed for ${errors.length} of ${keys.length} keys, first '${first?.Key}': ${first?.Code}: ${first?.Message}`,
+        `S3 DeleteObjects on bucket '${bucket}' failed for ` +
+          `${errors.length} of ${keys.length} keys, first '${first?.Key}': ` +
+          `${first?.Code}: ${first?.Message}`,
         first?.Code ?? 'DeleteObjects',
         undefined,
       );

@@ -74,7 +74,11 @@ export async function assumeRoleForPrefix(
     // The SDK's error carries the signed request: keep only what it says.
     const e = err as { name?: string; message?: string; $metadata?: { httpStatusCode?: number } };
     throw new Error(
-      `the object store's STS refused AssumeRole (${e.name ?? 'error'}${e.$metadata?.httpStatusCode ? `, HTTP ${e.$metadata.httpStatusCode}` : ''}): ${e.message ?? ''}`.trim(),
+      (
+        `the object store's STS refused AssumeRole ` +
+        `(${e.name ?? 'error'}${e.$metadata?.httpStatusCode ? `, HTTP ${e.$metadata.httpStatusCode}` : ''}): ` +
+        `${e.message ?? ''}`
+      ).trim(),
     );
   } finally {
     client.destroy();

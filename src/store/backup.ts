@@ -112,9 +112,8 @@ export async function backupPostgres(store: Store, dest: string, migrations: str
           tables++;
           await write(JSON.stringify({ table }));
           // A cursor of the snapshot: memory stays bounded whatever the table's size.
-          await sql`DECLARE backup_rows NO SCROLL CURSOR FOR SELECT row_to_json(t)::text AS r FROM ${sql.table(table)} t`.execute(
-            trx,
-          );
+          await sql`DECLARE backup_rows NO SCROLL CURSOR FOR SELECT row_to_json(t)::text AS r FROM
+            ${sql.table(table)} t`.execute(trx);
           for (;;) {
             const batch = (await sql<{ r: string }>`FETCH ${sql.raw(String(BATCH))} FROM backup_rows`.execute(trx))
               .rows;
@@ -218,9 +217,8 @@ export async function restorePostgres(
       WHERE table_schema = 'public' AND column_default LIKE 'nextval(%'`.execute(trx)
     ).rows;
     for (const s of serials) {
-      await sql`SELECT setval(pg_get_serial_sequence(${s.t}, ${s.c}), coalesce((SELECT max(${sql.ref(s.c)}) FROM ${sql.table(s.t)}), 0) + 1, false)`.execute(
-        trx,
-      );
+      await sql`SELECT setval(pg_get_serial_sequence(${s.t}, ${s.c}), coalesce((SELECT max(${sql.ref(s.c)})
+        FROM ${sql.table(s.t)}), 0) + 1, false)`.execute(trx);
     }
   });
   return { tables, rows };

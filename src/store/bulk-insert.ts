@@ -32,7 +32,9 @@ export async function bulkInsert<T extends object, R = unknown>(
     byShape = new Map();
     compiled.set(adapter, byShape);
   }
-  const key = `${table}|${columns.join(',')}|${rows.length}|${o.returning?.join(',') ?? ''}|${o.onConflictDoNothing?.join(',') ?? ''}`;
+  const key =
+    `${table}|${columns.join(',')}|${rows.length}|` +
+    `${o.returning?.join(',') ?? ''}|${o.onConflictDoNothing?.join(',') ?? ''}`;
   let text = byShape.get(key);
   if (text === undefined) {
     const template = Array.from({ length: rows.length }, () =>

@@ -230,7 +230,9 @@ export interface TableConstraintRow {
   constraint_type: string;
   /** JSON array of column names, in key order. */
   columns: string;
-  /** A foreign key's referenced primary key or unique constraint, and its columns (JSON) matching `columns` one to one. */
+  /**
+   * A foreign key's referenced primary key or unique constraint, and its columns (JSON) matching `columns` one to one.
+   */
   parent_constraint_id: string | null;
   parent_columns: string | null;
   update_rule: number | null;

@@ -107,7 +107,9 @@ class Admin {
       const chunk = rows.slice(i, i + per);
       const tuple = `(${columns.map(() => '?').join(', ')})`;
       await this.exec(
-        `INSERT INTO ${this.q(table)} (${columns.map((c) => this.q(c)).join(', ')}) VALUES ${chunk.map(() => tuple).join(', ')}`,
+        `INSERT INTO ${this.q(table)} ` +
+          `(${columns.map((c) => this.q(c)).join(', ')}) VALUES ` +
+          `${chunk.map(() => tuple).join(', ')}`,
         chunk.flat(),
       );
     }
@@ -144,7 +146,8 @@ const SCHEMA: TableSpec[] = [
   {
     name: 'DBS',
     columns:
-      'DB_ID id!, DESC u4000, DB_LOCATION_URI s4000!, NAME s128, OWNER_NAME s128, OWNER_TYPE s10, CTLG_NAME s256!@3>CTLGS.NAME',
+      'DB_ID id!, DESC u4000, DB_LOCATION_URI s4000!, NAME s128, ' +
+      'OWNER_NAME s128, OWNER_TYPE s10, CTLG_NAME s256!@3>CTLGS.NAME',
     key: 'DB_ID',
     unique: 'NAME, CTLG_NAME@3',
   },
@@ -158,7 +161,9 @@ const SCHEMA: TableSpec[] = [
   {
     name: 'SERDES',
     columns:
-      'SERDE_ID id!, NAME s128, SLIB s4000, DESCRIPTION s4000@3, SERIALIZER_CLASS s4000@3, DESERIALIZER_CLASS s4000@3, SERDE_TYPE int@3',
+      'SERDE_ID id!, NAME s128, SLIB s4000, DESCRIPTION s4000@3, ' +
+      'SERIALIZER_CLASS s4000@3, DESERIALIZER_CLASS s4000@3, ' +
+      'SERDE_TYPE int@3',
     key: 'SERDE_ID',
   },
   {
@@ -169,7 +174,9 @@ const SCHEMA: TableSpec[] = [
   {
     name: 'SDS',
     columns:
-      'SD_ID id!, CD_ID id>CDS, INPUT_FORMAT s4000, IS_COMPRESSED bool!, IS_STOREDASSUBDIRECTORIES bool!, LOCATION s4000, NUM_BUCKETS int!, OUTPUT_FORMAT s4000, SERDE_ID id>SERDES',
+      'SD_ID id!, CD_ID id>CDS, INPUT_FORMAT s4000, IS_COMPRESSED ' +
+      'bool!, IS_STOREDASSUBDIRECTORIES bool!, LOCATION s4000, ' +
+      'NUM_BUCKETS int!, OUTPUT_FORMAT s4000, SERDE_ID id>SERDES',
     key: 'SD_ID',
   },
   { name: 'SD_PARAMS', columns: 'SD_ID id!>SDS, PARAM_KEY s256!, PARAM_VALUE text', key: 'SD_ID, PARAM_KEY' },
@@ -186,7 +193,10 @@ const SCHEMA: TableSpec[] = [
   {
     name: 'TBLS',
     columns:
-      'TBL_ID id!, CREATE_TIME time!, DB_ID id>DBS, LAST_ACCESS_TIME time!, OWNER s767, OWNER_TYPE s10@3, RETENTION int!, SD_ID id>SDS, TBL_NAME s256, TBL_TYPE s128, VIEW_EXPANDED_TEXT text, VIEW_ORIGINAL_TEXT text, IS_REWRITE_ENABLED bool!@3',
+      'TBL_ID id!, CREATE_TIME time!, DB_ID id>DBS, LAST_ACCESS_TIME ' +
+      'time!, OWNER s767, OWNER_TYPE s10@3, RETENTION int!, SD_ID ' +
+      'id>SDS, TBL_NAME s256, TBL_TYPE s128, VIEW_EXPANDED_TEXT text, ' +
+      'VIEW_ORIGINAL_TEXT text, IS_REWRITE_ENABLED bool!@3',
     key: 'TBL_ID',
     unique: 'TBL_NAME, DB_ID',
   },
@@ -215,7 +225,8 @@ const SCHEMA: TableSpec[] = [
   {
     name: 'FUNCS',
     columns:
-      'FUNC_ID id!, CLASS_NAME s4000, CREATE_TIME time!, DB_ID id>DBS, FUNC_NAME s128, FUNC_TYPE int!, OWNER_NAME s128, OWNER_TYPE s10',
+      'FUNC_ID id!, CLASS_NAME s4000, CREATE_TIME time!, DB_ID id>DBS, ' +
+      'FUNC_NAME s128, FUNC_TYPE int!, OWNER_NAME s128, OWNER_TYPE s10',
     key: 'FUNC_ID',
     unique: 'FUNC_NAME, DB_ID',
   },
@@ -272,7 +283,10 @@ function ddl(spec: TableSpec, backend: HmsBackendName, variant: HmsVariant, q: (
   parts.push(`PRIMARY KEY (${names(spec.key)})`);
   if (spec.unique) parts.push(`UNIQUE (${names(spec.unique)})`);
   parts.push(...fks);
-  return `CREATE TABLE ${q(spec.name)} (\n  ${parts.join(',\n  ')}\n)${backend === 'mariadb' ? ' ENGINE=InnoDB DEFAULT CHARSET=latin1' : ''}`;
+  return (
+    `CREATE TABLE ${q(spec.name)} (\n  ` +
+    `${parts.join(',\n  ')}\n)${backend === 'mariadb' ? ' ENGINE=InnoDB DEFAULT CHARSET=latin1' : ''}`
+  );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -332,7 +346,9 @@ export class HmsFixture {
     const user = over.user ?? decodeURIComponent(u.username);
     const password = over.password ?? decodeURIComponent(u.password);
     return {
-      jdbc_url: `jdbc:${scheme}://${u.hostname}:${over.port ?? (u.port || (scheme === 'mysql' ? 3306 : 5432))}/${over.database ?? this.database}`,
+      jdbc_url:
+        `jdbc:${scheme}://${u.hostname}:${over.port ?? (u.port || (scheme === 'mysql' ? 3306 : 5432))}` +
+        `/${over.database ?? this.database}`,
       ...(user ? { username: user } : {}),
       ...(password ? { password } : {}),
     };
@@ -721,7 +737,10 @@ export function sampleModel(): HmsModel {
   };
   const viewText = 'SELECT order_id, amount FROM orders WHERE amount > 100';
   // Longer than any VARCHAR: view texts are MEDIUMTEXT/TEXT.
-  const expanded = `SELECT \`orders\`.\`order_id\`, \`orders\`.\`amount\` FROM \`sales\`.\`orders\` WHERE \`orders\`.\`amount\` > 100 ${'/* padding */ '.repeat(1500)}`;
+  const expanded =
+    `SELECT \`orders\`.\`order_id\`, \`orders\`.\`amount\` FROM ` +
+    `\`sales\`.\`orders\` WHERE \`orders\`.\`amount\` > 100 ` +
+    `${'/* padding */ '.repeat(1500)}`;
   const view: ModelTable = {
     catalog: 'hive',
     table: {

@@ -40,7 +40,8 @@ async function probePostgres(): Promise<boolean> {
 export const POSTGRES_FILES = new Map([
   [
     'store',
-    'compare-and-swap, unique and foreign-key violations by SQLSTATE, retried serialization failures, keyset pages, filters',
+    'compare-and-swap, unique and foreign-key violations by ' +
+      'SQLSTATE, retried serialization failures, keyset pages, filters',
   ],
   ['migrations', 'every migration step on PostgreSQL types, indexes and constraints'],
   ['alarms', 'the row lock capping rules per instance; two replicas evaluating one store'],
@@ -334,7 +335,8 @@ export async function dropPgDatabase(adminUrl: string, databaseUrl: string): Pro
 /**
  * Starts a lakeform server on a fresh data dir (and a fresh PostgreSQL database), listening on a free port of
  * 127.0.0.1: the production start-up (src/server.ts) in this process, or `lakeform serve --port 0` as a child process
- * when asked, on PostgreSQL in POSTGRES_PROCESS_FILES, or when another server of this process has the same SQLite file open (better-sqlite3 is
+ * when asked, on PostgreSQL in POSTGRES_PROCESS_FILES, or when another server of this process has the same SQLite file
+ * open (better-sqlite3 is
  * synchronous: two connections of one thread waiting on each other's lock would stall until the busy timeout).
  */
 export async function startServer(backend: Backend, o: StartOptions = {}): Promise<TestServer> {
@@ -543,7 +545,10 @@ export function storedLocation(dataDir: string, location: string): string {
   return `obs://${path.relative(path.join(dataDir, 'warehouse'), fileURLToPath(location))}`;
 }
 
-/** Waits (up to 5 s) until GET `url` answers 404, as an instance purged by the lifecycle worker does; returns the last status. */
+/**
+ * Waits (up to 5 s) until GET `url` answers 404, as an instance purged by the lifecycle worker does; returns the last
+ * status.
+ */
 export async function waitUntilGone(server: TestServer, token: string, url: string): Promise<number> {
   let status = 0;
   for (let i = 0; i < 100; i++) {

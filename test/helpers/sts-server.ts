@@ -24,10 +24,14 @@ export async function startSts(): Promise<{ endpoint: string; calls: AssumeRoleC
       res.writeHead(200, { 'Content-Type': 'text/xml' });
       res.end(
         `<AssumeRoleResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><AssumeRoleResult><Credentials>` +
-          `<AccessKeyId>ASIASTSVENDED${calls.length}</AccessKeyId><SecretAccessKey>vended-secret-${calls.length}</SecretAccessKey>` +
-          `<SessionToken>vended-session-${calls.length}</SessionToken><Expiration>${expires}</Expiration></Credentials>` +
-          `<AssumedRoleUser><Arn>arn:aws:sts::000000000000:assumed-role/lakeform/${form.RoleSessionName}</Arn><AssumedRoleId>AROA:x</AssumedRoleId></AssumedRoleUser>` +
-          `</AssumeRoleResult><ResponseMetadata><RequestId>r${calls.length}</RequestId></ResponseMetadata></AssumeRoleResponse>`,
+          `<AccessKeyId>ASIASTSVENDED${calls.length}</AccessKeyId>` +
+          `<SecretAccessKey>vended-secret-${calls.length}</SecretAccessKey>` +
+          `<SessionToken>vended-session-${calls.length}</SessionToken>` +
+          `<Expiration>${expires}</Expiration></Credentials>` +
+          `<AssumedRoleUser><Arn>arn:aws:sts::000000000000:assumed-role/lakeform/${form.RoleSessionName}</Arn>` +
+          `<AssumedRoleId>AROA:x</AssumedRoleId></AssumedRoleUser>` +
+          `</AssumeRoleResult><ResponseMetadata><RequestId>r${calls.length}</RequestId></ResponseMetadata>` +
+          `</AssumeRoleResponse>`,
       );
     });
   });

@@ -64,6 +64,11 @@ interface Policy extends Principal {
   effect?: boolean;
 }
 // A grant has no id of its own: who, on what, allow or deny, and which permissions tell two rows apart.
+/** A policy in words: "DENY SELECT on TABLE db.t (to user alice)". */
+const policyText = (p: Policy) =>
+  `${p.effect === false ? 'DENY ' : ''}${p.permissions.join(', ')} on ${p.resource.type} ` +
+  `${p.resource_name ?? JSON.stringify(p.resource)} (to ${p.principal_type.toLowerCase()} ${p.principal_name})`;
+
 const policyKey = (p: Policy) =>
   JSON.stringify([
     p.principal_type,
@@ -498,11 +503,7 @@ function Why({ instance }: { instance: string }) {
             ) : (
               <List size="sm">
                 {relevant.map((p) => (
-                  <List.Item key={policyKey(p)}>
-                    {p.effect === false ? 'DENY ' : ''}
-                    {p.permissions.join(', ')} on {p.resource.type} {p.resource_name ?? JSON.stringify(p.resource)} (to{' '}
-                    {p.principal_type.toLowerCase()} {p.principal_name})
-                  </List.Item>
+                  <List.Item key={policyKey(p)}>{policyText(p)}</List.Item>
                 ))}
               </List>
             )}

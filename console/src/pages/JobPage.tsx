@@ -103,8 +103,8 @@ export default function JobPage() {
           {last && (
             <Stack gap={4} aria-label="Last run" role="region">
               <Text size="sm">
-                Last run: {last.current_step || last.status} — {last.done} of {last.total || '?'} done, {last.created}{' '}
-                created, {last.updated} updated, {last.skipped} skipped, {last.failed} failed
+                Last run: {last.current_step || last.status} — {`${last.done} of ${last.total || '?'} done`},{' '}
+                {last.created} created, {last.updated} updated, {last.skipped} skipped, {last.failed} failed
               </Text>
               <Progress
                 value={last.total ? (100 * last.done) / last.total : active(last.status) ? 5 : 100}

@@ -216,7 +216,8 @@ export function instanceOperations(s: AppServices): Operation[] {
       status: 200,
       params: ProjectParams,
       query: Type.Object({ use_predefine_tags: Type.Boolean({ default: false }) }),
-      // Predefined tags live in a cloud tag service; a self-hosted server has none, so both answers are the project's own tags.
+      // Predefined tags live in a cloud tag service; a self-hosted server has none, so both answers are the project's
+      // own tags.
       handler: async ({ principal, params }) => ({ tags: await inst.listProjectTags(principal, params.project_id) }),
     }),
   ];

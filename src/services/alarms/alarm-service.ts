@@ -234,7 +234,9 @@ export class AlarmService {
         if (!row) throw notFound(`alarm record ${id} does not exist`);
         if (row.status === 'RESOLVED')
           throw conflict(
-            `alarm record ${id} is already resolved (${row.resolve_reason ?? 'CONDITION_CLEARED'}); there is nothing to acknowledge`,
+            `alarm record ${id} is already resolved ` +
+              `(${row.resolve_reason ?? 'CONDITION_CLEARED'}); there is ` +
+              `nothing to acknowledge`,
           );
         return row;
       };

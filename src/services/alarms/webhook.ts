@@ -87,7 +87,8 @@ export class WebhookNotifier {
       await this.settle(
         id,
         'FAILED',
-        `the webhook answered HTTP ${res.status}${res.status >= 300 && res.status < 400 ? ' (redirects are not followed)' : ''}`,
+        `the webhook answered HTTP ` +
+          `${res.status}${res.status >= 300 && res.status < 400 ? ' (redirects are not followed)' : ''}`,
       );
     } catch (err) {
       await this.settle(id, 'FAILED', describeFailure(err, this.timeoutMs));
@@ -103,7 +104,10 @@ export class WebhookNotifier {
     }
   }
 
-  /** Sends nothing more; what is queued is marked not sent; waits for deliveries under way (each bounded by the timeout). */
+  /**
+   * Sends nothing more; what is queued is marked not sent; waits for deliveries under way (each bounded by the
+   * timeout).
+   */
   async stop(): Promise<void> {
     this.stopped = true;
     const dropped = this.queue.splice(0);

@@ -106,10 +106,14 @@ function refusal(req: Requirement, o: ObjectFacts, privilege: string): Error {
   if (req.kind === 'create') {
     return req.object === 'catalog'
       ? forbidden(
-          `creating a ${req.creates} in catalog ${o.catalog} needs an administrator, the catalog's owner, or a grant of ${privilege} on the catalog`,
+          `creating a ${req.creates} in catalog ${o.catalog} needs an ` +
+            `administrator, the catalog's owner, or a grant of ${privilege} ` +
+            `on the catalog`,
         )
       : forbidden(
-          `creating a ${req.creates} in database ${o.database} needs an administrator, the database's owner, or a grant of ${privilege} on the database or its catalog`,
+          `creating a ${req.creates} in database ${o.database} needs an ` +
+            `administrator, the database's owner, or a grant of ${privilege} ` +
+            `on the database or its catalog`,
         );
   }
   if (o.kind === 'catalog')
@@ -118,7 +122,9 @@ function refusal(req: Requirement, o: ObjectFacts, privilege: string): Error {
     return forbidden(`${privilege} on database ${path} needs a grant of ${privilege} (or ALL) on it or its catalog`);
   if (o.kind === 'dataset') {
     return forbidden(
-      `${privilege} on dataset ${path} needs its owner, the database's owner, or a grant of ${privilege} (or ALL) on the database or its catalog`,
+      `${privilege} on dataset ${path} needs its owner, the database's ` +
+        `owner, or a grant of ${privilege} (or ALL) on the database or ` +
+        `its catalog`,
     );
   }
   return forbidden(
@@ -230,7 +236,8 @@ export class Authorizer {
     if (!catalog) throw missingCatalog(catalogName);
     const grants = await this.grantsOf(caller, instance.id);
     const name = r.database.toLowerCase();
-    // The database as a container (listings, creates, datasets): it must show, and whether the catalog exists is as private.
+    // The database as a container (listings, creates, datasets): it must show, and whether the catalog exists is as
+    // private.
     if (r.kind === 'dataset' || req.kind === 'within' || req.kind === 'create') {
       const database = await findDatabase(this.store.db, { instanceId: instance.id, catalogName }, name);
       const dbFacts =

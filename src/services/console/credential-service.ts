@@ -99,7 +99,8 @@ export class CredentialService {
         ...(req.user_names ?? []).map((n) => ({ principal_name: n, principal_type: 'USER', principal_source: 'IAM' })),
         ...(req.groups ?? []).map((n) => ({ principal_name: n, principal_type: 'GROUP', principal_source: 'IAM' })),
         ...(req.roles ?? []).map((n) => ({ principal_name: n, principal_type: 'ROLE', principal_source: 'LOCAL' })),
-      ].filter((p) => !(p.principal_type === 'USER' && p.principal_name === caller.userName)); // the caller was checked above
+        // the caller was checked above
+      ].filter((p) => !(p.principal_type === 'USER' && p.principal_name === caller.userName));
       if (caller.isAdmin && named.length) {
         const resource = {
           resource_type: 'TABLE',
@@ -116,7 +117,9 @@ export class CredentialService {
         const refused = named.filter((_, i) => !answers[i]?.check_result);
         if (refused.length)
           throw forbidden(
-            `${refused.map((p) => p.principal_name).join(', ')} lack ${action} on table ${row.catalog_name}.${row.database_name}.${row.name}`,
+            `${refused.map((p) => p.principal_name).join(', ')} lack ` +
+              `${action} on table ` +
+              `${row.catalog_name}.${row.database_name}.${row.name}`,
           );
       }
       const stored = (JSON.parse(row.definition) as { storage_descriptor?: { location?: string } }).storage_descriptor
@@ -139,12 +142,15 @@ export class CredentialService {
     }
 
     const target = this.coordinates(location);
-    // Only the instance's own folder or an authorized location of the account: never another instance's or project's data.
+    // Only the instance's own folder or an authorized location of the account: never another instance's or project's
+    // data.
     await this.locations.assertUsable(caller, instance.id, location, undefined, true);
     const overlapping = await otherTableUnder(this.store.db, instance.id, target, tableId);
     if (req.table && overlapping) {
       throw forbidden(
-        `location ${location} also holds table ${overlapping.catalog_name}.${overlapping.database_name}.${overlapping.name}: no credential is issued for it`,
+        `location ${location} also holds table ` +
+          `${overlapping.catalog_name}.${overlapping.database_name}.${overlapping.name}: ` +
+          `no credential is issued for it`,
       );
     }
     const issued = await this.issue(caller, instance.id, target.bucket, [`${target.key}/`], access, duration);
@@ -188,7 +194,8 @@ export class CredentialService {
         if (!location) continue; // a view holds no data
         if (reached.length === MAX_IDENTITY_TABLES)
           throw invalid(
-            `${who} reach more than ${MAX_IDENTITY_TABLES} tables: one credential covers at most ${MAX_IDENTITY_TABLES}; name a table`,
+            `${who} reach more than ${MAX_IDENTITY_TABLES} tables: one ` +
+              `credential covers at most ${MAX_IDENTITY_TABLES}; name a table`,
           );
         reached.push({ id: r.id, name: `${r.catalog_name}.${r.database_name}.${r.name}`, location });
       }
@@ -201,7 +208,8 @@ export class CredentialService {
     const buckets = [...new Set(targets.map((t) => t.at.bucket))];
     if (buckets.length > 1)
       throw invalid(
-        `the tables ${who} reach lie in ${buckets.length} buckets (${buckets.join(', ')}); a credential reaches one: name a table`,
+        `the tables ${who} reach lie in ${buckets.length} buckets ` +
+          `(${buckets.join(', ')}); a credential reaches one: name a table`,
       );
     const ids = reached.map((t) => t.id);
     for (const t of targets) {
@@ -209,7 +217,9 @@ export class CredentialService {
       const overlapping = await otherTableUnder(this.store.db, instanceId, t.at, ids);
       if (overlapping)
         throw forbidden(
-          `location ${t.location} of table ${t.name} also holds table ${overlapping.catalog_name}.${overlapping.database_name}.${overlapping.name}, which ${who} do not reach: no credential is issued`,
+          `location ${t.location} of table ${t.name} also holds table ` +
+            `${overlapping.catalog_name}.${overlapping.database_name}.${overlapping.name}, ` +
+            `which ${who} do not reach: no credential is issued`,
         );
     }
     // A prefix inside another one adds nothing.
@@ -263,7 +273,8 @@ export class CredentialService {
       key.split('/').some((s) => s === '' || s === '.' || s === '..')
     ) {
       throw invalid(
-        `location ${location} must be a plain path inside a bucket: no wildcards, policy characters or relative segments`,
+        `location ${location} must be a plain path inside a bucket: no ` +
+          `wildcards, policy characters or relative segments`,
       );
     }
     return c;

@@ -145,7 +145,9 @@ export class LocationService {
     }
   }
 
-  /** Whether a bucket path lies inside one of the account's authorized locations; `unlessNone`: true when it has none. */
+  /**
+   * Whether a bucket path lies inside one of the account's authorized locations; `unlessNone`: true when it has none.
+   */
   async isAuthorized(
     domainId: string,
     parsed: { bucket: string; key: string },

@@ -69,7 +69,8 @@ export class ObsService {
       : await this.prefixes(caller, projectId, bucket);
     if (!allowed || !(await this.storage.bucketExists(bucket))) throw notFound(`bucket ${bucket} does not exist`);
     const prefix = q.prefix ?? '';
-    // The requested prefix inside an allowed one lists as asked; above several, each allowed one below it is listed in turn.
+    // The requested prefix inside an allowed one lists as asked; above several, each allowed one below it is listed in
+    // turn.
     const ranges = allowed.some((a) => prefix.startsWith(a)) ? [prefix] : allowed.filter((a) => a.startsWith(prefix));
     const names: string[] = [];
     let next = '';

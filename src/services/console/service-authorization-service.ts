@@ -101,7 +101,10 @@ export class ServiceAuthorizationService {
     );
     if (missing.length) {
       throw forbidden(
-        `the project has not signed ${missing.map((r) => `${r.agreement_name} ${r.agreement_version}`).join(', ')}: sign with CreateAgreement first (ShowAgreementRule lists the terms)`,
+        `the project has not signed ` +
+          `${missing.map((r) => `${r.agreement_name} ${r.agreement_version}`).join(', ')}: ` +
+          `sign with CreateAgreement first (ShowAgreementRule lists the ` +
+          `terms)`,
         'lakeformation.00010004',
       );
     }

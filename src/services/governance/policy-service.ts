@@ -47,7 +47,11 @@ export interface PolicyInput {
 function refuseConditions(input: PolicyInput): void {
   if (input.conditions !== undefined)
     throw invalid(
-      `conditions "${input.conditions.slice(0, 100)}" cannot be evaluated by this server: an access request carries no client address or other context to test it against, so the grant would apply always; grant without conditions, and limit where engines connect from at the network`,
+      `conditions "${input.conditions.slice(0, 100)}" cannot be ` +
+        `evaluated by this server: an access request carries no client ` +
+        `address or other context to test it against, so the grant would ` +
+        `apply always; grant without conditions, and limit where engines ` +
+        `connect from at the network`,
     );
 }
 
@@ -223,7 +227,8 @@ export class PolicyService {
       );
       if (missing.length)
         throw forbidden(
-          `to ${verb} ${missing.join(', ')} on ${leafName(l)} needs an administrator, its owner, or those permissions with grant option`,
+          `to ${verb} ${missing.join(', ')} on ${leafName(l)} needs an ` +
+            `administrator, its owner, or those permissions with grant option`,
         );
     }
     return instance.id;
@@ -281,7 +286,10 @@ export class PolicyService {
     });
   }
 
-  /** Adds the permissions to each principal's policy on each resource (creating it when new); returns the policies as they now stand. */
+  /**
+   * Adds the permissions to each principal's policy on each resource (creating it when new); returns the policies as
+   * they now stand.
+   */
   async grant(caller: Principal, projectId: string, instanceRef: string, input: PolicyInput) {
     refuseConditions(input);
     const ls = leaves(input.resource);
@@ -353,7 +361,10 @@ export class PolicyService {
     return { policies: result.map((r) => this.view(r, projectId)), page_info: { current_count: result.length } };
   }
 
-  /** Removes the permissions from each principal's policy on each resource; a policy left with none is deleted. Revoking what was never granted changes nothing. */
+  /**
+   * Removes the permissions from each principal's policy on each resource; a policy left with none is deleted. Revoking
+   * what was never granted changes nothing.
+   */
   async revoke(caller: Principal, projectId: string, instanceRef: string, input: PolicyInput): Promise<void> {
     refuseConditions(input);
     const ls = leaves(input.resource);
@@ -676,7 +687,10 @@ export class PolicyService {
     });
   }
 
-  /** Every principal whose grants reach the given one: itself, its IAM groups (for an IAM user), and the roles holding any of them, transitively. */
+  /**
+   * Every principal whose grants reach the given one: itself, its IAM groups (for an IAM user), and the roles holding
+   * any of them, transitively.
+   */
   private async expand(db: Db, caller: Principal, instanceId: string, p: PrincipalRef): Promise<repo.PrincipalKey[]> {
     const found = new Map<string, repo.PrincipalKey>();
     const add = (type: string, name: string, source: string) =>
@@ -722,7 +736,9 @@ export class PolicyService {
     if (denied)
       return {
         check_result: false,
-        error_message: `denied by policy ${denied.principal_type.toLowerCase()}:${denied.principal_name}@${denied.resource_name}`,
+        error_message:
+          `denied by policy ` +
+          `${denied.principal_type.toLowerCase()}:${denied.principal_name}@${denied.resource_name}`,
         ...why([denied]),
       };
     const allowing = policies.filter(
@@ -736,7 +752,10 @@ export class PolicyService {
     };
   }
 
-  /** The caller's grants (as an IAM user: with its groups and roles) in an instance; cached while the store is unchanged (SQLite). */
+  /**
+   * The caller's grants (as an IAM user: with its groups and roles) in an instance; cached while the store is unchanged
+   * (SQLite).
+   */
   private readonly effectiveCache = new LRUCache<
     string,
     { mark?: string; version: number; policies: repo.StoredPolicy[] }
@@ -761,7 +780,10 @@ export class PolicyService {
     });
   }
 
-  /** The grants that reach an identity named by its principals together (a user, its groups, its roles), as check-permission reads a principal list. */
+  /**
+   * The grants that reach an identity named by its principals together (a user, its groups, its roles), as
+   * check-permission reads a principal list.
+   */
   async identityPolicies(caller: Principal, instanceId: string, principals: PrincipalRef[]) {
     const keys = new Map<string, repo.PrincipalKey>();
     for (const p of principals)

@@ -12,7 +12,10 @@ export interface PrincipalRef {
   principal_type: string;
 }
 
-/** What of these principals does not exist: IAM users and groups of the domain, and roles of the instance (external directories cannot be checked). */
+/**
+ * What of these principals does not exist: IAM users and groups of the domain, and roles of the instance (external
+ * directories cannot be checked).
+ */
 export async function missingPrincipals(
   q: Db,
   domainId: string,

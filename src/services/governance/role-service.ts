@@ -192,7 +192,10 @@ export class RoleService {
     return (await repo.listRoleNames(this.store.db, instanceId, MAX_ROLE_NAMES)).map((r) => r.name);
   }
 
-  /** Checks principals before they join a role: directory users and groups must exist, roles too, and no role may contain itself. */
+  /**
+   * Checks principals before they join a role: directory users and groups must exist, roles too, and no role may
+   * contain itself.
+   */
   private async checkPrincipals(
     trx: Tx,
     caller: Principal,

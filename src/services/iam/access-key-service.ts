@@ -183,7 +183,8 @@ export class AccessKeyService {
     }
     const user = await usersRepo.findUserById(this.store.db, key.user_id);
     if (!user?.enabled) return null;
-    // A temporary key keeps the project of the token it came from; a permanent key may address any project of its domain.
+    // A temporary key keeps the project of the token it came from; a permanent key may address any project of its
+    // domain.
     const wantedProject = key.kind === 'temporary' ? key.project_id : projectId;
     const found = wantedProject ? await projectsRepo.findProjectById(this.store.db, wantedProject) : undefined;
     // A project outside the user's domain leaves the principal unscoped: the scope check then says 403.

@@ -56,7 +56,9 @@ export class IdentityService {
     this.authz = new Authorizer(store);
   }
 
-  /** First start: domain `default`, project `default`, group `admin`, user `admin`. Safe to race from several replicas. */
+  /**
+   * First start: domain `default`, project `default`, group `admin`, user `admin`. Safe to race from several replicas.
+   */
   async bootstrap(adminPassword: string | undefined): Promise<BootstrapResult> {
     const existing = await projectsRepo.findDomainByName(this.store.db, 'default');
     if (existing) {

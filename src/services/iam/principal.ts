@@ -13,7 +13,9 @@ export interface Principal {
   methods: string[];
   /** Present when authenticated by a token. */
   token?: { hash: string; issuedAt: string; expiresAt: string; expiresAtMs: number };
-  /** Set for a vended storage credential: it may only list and read (or write) these prefixes, and call nothing else. */
+  /**
+   * Set for a vended storage credential: it may only list and read (or write) these prefixes, and call nothing else.
+   */
   storageScope?: StorageScope;
 }
 

@@ -259,6 +259,9 @@ export function signRequest(opts: {
     { method: opts.method, rawUrl: url.pathname + url.search, headers: lower, body },
     signed,
   );
-  out.Authorization = `${ALGORITHM} Access=${opts.accessKey}, SignedHeaders=${signed.join(';')}, Signature=${sign(opts.secretKey, sdkDate, canonical)}`;
+  out.Authorization =
+    `${ALGORITHM} Access=${opts.accessKey}, ` +
+    `SignedHeaders=${signed.join(';')}, ` +
+    `Signature=${sign(opts.secretKey, sdkDate, canonical)}`;
   return out;
 }

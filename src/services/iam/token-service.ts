@@ -262,7 +262,10 @@ export class TokenService {
     };
   }
 
-  /** A user's identity in a project, as background work acting for them sees it now; undefined once they are gone or disabled. */
+  /**
+   * A user's identity in a project, as background work acting for them sees it now; undefined once they are gone or
+   * disabled.
+   */
   async principalOfUser(userId: string, projectId: string, methods: string[]): Promise<Principal | undefined> {
     const user = await usersRepo.findUserById(this.store.db, userId);
     const project = await projectsRepo.findProjectById(this.store.db, projectId);

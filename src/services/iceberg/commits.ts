@@ -91,7 +91,8 @@ export class IcebergCommits {
     await assertTablePaths(this.guard, p, w.instanceId, this.files.localWarehouse, next, current ? base : undefined);
     let expired: string[] = [];
     if (current) {
-      // The log keeps the last `write.metadata.previous-versions-max` files (100 by default), as Iceberg's own writers do.
+      // The log keeps the last `write.metadata.previous-versions-max` files (100 by default), as Iceberg's own writers
+      // do.
       const log = [
         ...(base['metadata-log'] ?? []),
         { 'metadata-file': current.metadataLocation, 'timestamp-ms': base['last-updated-ms'] },
@@ -105,7 +106,8 @@ export class IcebergCommits {
         expired = log.slice(0, -max).map((e) => e['metadata-file']);
     }
     const version = current ? fileVersion(current.metadataLocation) + 1 : 0;
-    const metadataLocation = `${next.location}/metadata/${String(version).padStart(5, '0')}-${randomUUID()}.metadata.json`;
+    const fileName = `${String(version).padStart(5, '0')}-${randomUUID()}.metadata.json`;
+    const metadataLocation = `${next.location}/metadata/${fileName}`;
     this.files.coordinates(metadataLocation);
     await this.files.writeMetadata(metadataLocation, next);
     return {
@@ -263,7 +265,9 @@ interface PreparedCommit {
   database: string;
   next: TableMetadata;
   metadataLocation: string;
-  /** Metadata files dropped from the log, to delete once the commit landed (write.metadata.delete-after-commit.enabled). */
+  /**
+   * Metadata files dropped from the log, to delete once the commit landed (write.metadata.delete-after-commit.enabled).
+   */
   expired: string[];
   /** Absent for a staged create. */
   current?: IcebergTable;

@@ -37,7 +37,8 @@ export class IcebergCredentials {
   ) {
     if (!this.vends())
       log.info(
-        'Iceberg credential vending is off: S3 storage without an STS (LAKEFORM_S3_STS_ROLE_ARN); loads carry no storage-credentials',
+        'Iceberg credential vending is off: S3 storage without an STS ' +
+          '(LAKEFORM_S3_STS_ROLE_ARN); loads carry no storage-credentials',
       );
   }
 
@@ -58,7 +59,8 @@ export class IcebergCredentials {
   async vend(p: Caller, t: VendTarget): Promise<StorageCredential[]> {
     if (!this.vends()) {
       throw unsupported(
-        "credential vending on S3 storage needs the store's STS: set LAKEFORM_S3_STS_ROLE_ARN (and LAKEFORM_S3_STS_ENDPOINT)",
+        "credential vending on S3 storage needs the store's STS: set " +
+          'LAKEFORM_S3_STS_ROLE_ARN (and LAKEFORM_S3_STS_ENDPOINT)',
       );
     }
     const table = { catalog_name: t.w.catalog, database_name: t.namespace, table_name: t.name };

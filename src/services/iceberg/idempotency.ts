@@ -16,7 +16,9 @@ import { nowIso } from '../../store/store.js';
 import { badRequest, unprocessable } from './errors.js';
 import { parseIceberg, stringifyIceberg } from './json.js';
 
-/** The reuse window clients are told (GET /v1/config); answers are kept twice as long, for clock skew and slow retries. */
+/**
+ * The reuse window clients are told (GET /v1/config); answers are kept twice as long, for clock skew and slow retries.
+ */
 export const IDEMPOTENCY_LIFETIME = 'PT30M';
 const KEEP_MS = 60 * 60 * 1000;
 const KEY = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;

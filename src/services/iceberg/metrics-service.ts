@@ -20,7 +20,10 @@ const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null 
 const isInt = (v: unknown): boolean => (typeof v === 'number' && Number.isInteger(v)) || typeof v === 'bigint';
 const isStringMap = (v: unknown): boolean => isObject(v) && Object.values(v).every((x) => typeof x === 'string');
 
-/** Why a metric result is neither a counter ({unit, value}) nor a timer ({time-unit, count, total-duration}), or undefined. */
+/**
+ * Why a metric result is neither a counter ({unit, value}) nor a timer ({time-unit, count, total-duration}), or
+ * undefined.
+ */
 function metricProblem(name: string, m: unknown): string | undefined {
   if (!isObject(m)) return `metric ${name} must be an object`;
   const counter = typeof m.unit === 'string' && isInt(m.value);

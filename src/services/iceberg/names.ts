@@ -46,7 +46,9 @@ export function databaseNameOf(levels: string[]): string {
   for (const l of levels) {
     if (!DATABASE_NAME.test(l)) {
       throw badRequest(
-        `namespace level '${l}' is invalid: a level is letters, digits, '_' or '-' (nested namespaces are stored as LakeCat databases named by their levels joined with '.')`,
+        `namespace level '${l}' is invalid: a level is letters, digits, ` +
+          `'_' or '-' (nested namespaces are stored as LakeCat databases ` +
+          `named by their levels joined with '.')`,
       );
     }
   }
@@ -73,7 +75,8 @@ export const icebergName = (kind: 'table' | 'view', name: string): string => {
     return normalizeName(kind, name, ICEBERG_TABLE_NAME, 256);
   } catch {
     throw badRequest(
-      `${kind} name '${name}' is invalid: letters, digits, '_', '-' and '.', not starting with '.', at most 256 characters`,
+      `${kind} name '${name}' is invalid: letters, digits, '_', '-' ` +
+        `and '.', not starting with '.', at most 256 characters`,
     );
   }
 };

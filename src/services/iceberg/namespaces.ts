@@ -132,7 +132,10 @@ export class IcebergNamespaces {
     );
   }
 
-  /** Removals and updates applied to the stored properties inside one transaction: a concurrent change is a conflict, never a lost update. */
+  /**
+   * Removals and updates applied to the stored properties inside one transaction: a concurrent change is a conflict,
+   * never a lost update.
+   */
   async updateNamespaceProperties(
     p: Caller,
     w: Warehouse,

@@ -50,7 +50,9 @@ export async function assertTablePaths(
     const c = storageCoordinates(path, localWarehouse);
     if (!c?.bucket || !c.key || METACHARACTERS.test(path) || path.split('/').some((s) => s === '.' || s === '..')) {
       throw badRequest(
-        `${what} ${path} must be a plain path inside a bucket of this service's object storage: no wildcards, policy characters or relative segments`,
+        `${what} ${path} must be a plain path inside a bucket of this ` +
+          `service's object storage: no wildcards, policy characters or ` +
+          `relative segments`,
       );
     }
     // The guard's refusals stay LakeCat errors (forbidden or invalid); a forbidden one is audited.

@@ -276,17 +276,20 @@ export function applyUpdates(base: TableMetadata, updates: Update[], nowMs: numb
           (typeof s['sequence-number'] !== 'number' || typeof s['manifest-list'] !== 'string')
         ) {
           throw new InvalidUpdate(
-            `snapshot ${s['snapshot-id']} needs a sequence-number and a manifest-list in a format version ${m['format-version']} table`,
+            `snapshot ${s['snapshot-id']} needs a sequence-number and a ` +
+              `manifest-list in a format version ${m['format-version']} table`,
           );
         }
         if (s['schema-id'] !== undefined && !m.schemas.some((x) => x['schema-id'] === s['schema-id']))
           throw new InvalidUpdate(
             `snapshot ${s['snapshot-id']} names schema ${s['schema-id']}, which the table does not have`,
           );
-        // Behind the table: another commit got there first, so the client retries on fresh metadata (a failed commit, not an invalid one).
+        // Behind the table: another commit got there first, so the client retries on fresh metadata (a failed commit,
+        // not an invalid one).
         if (m['format-version'] > 1 && s['parent-snapshot-id'] != null && (s['sequence-number'] ?? 0) <= last) {
           throw new CommitConflict(
-            `snapshot ${s['snapshot-id']} has sequence number ${s['sequence-number'] ?? 0}, not above the table's ${last}`,
+            `snapshot ${s['snapshot-id']} has sequence number ` +
+              `${s['sequence-number'] ?? 0}, not above the table's ${last}`,
           );
         }
         if (m['format-version'] >= 3) {
@@ -296,7 +299,9 @@ export function applyUpdates(base: TableMetadata, updates: Update[], nowMs: numb
           const nextRowId = m['next-row-id'] ?? 0;
           if (s['first-row-id'] < nextRowId)
             throw new CommitConflict(
-              `snapshot ${s['snapshot-id']} has first-row-id ${s['first-row-id']}, behind the table's next-row-id ${nextRowId}`,
+              `snapshot ${s['snapshot-id']} has first-row-id ` +
+                `${s['first-row-id']}, behind the table's next-row-id ` +
+                `${nextRowId}`,
             );
           m['next-row-id'] = nextRowId + (s['added-rows'] ?? 0);
         }

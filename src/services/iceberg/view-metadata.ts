@@ -129,7 +129,9 @@ function same(a: unknown, b: unknown): boolean {
 const sameSchema = (a: ViewSchema, b: ViewSchema) =>
   same(a.fields, b.fields) && same(a['identifier-field-ids'] ?? [], b['identifier-field-ids'] ?? []);
 
-/** Two versions are one if they define the same query: representations, schema and defaults (not id, time or summary). */
+/**
+ * Two versions are one if they define the same query: representations, schema and defaults (not id, time or summary).
+ */
 const sameVersion = (a: ViewVersion, b: ViewVersion) =>
   same(a.representations, b.representations) &&
   a['schema-id'] === b['schema-id'] &&
@@ -221,7 +223,8 @@ class Builder {
       case 'upgrade-format-version':
         if (!isInt(u['format-version']) || u['format-version'] > VIEW_FORMAT_VERSION)
           throw bad(
-            `view format version ${String(u['format-version'])} is not supported; the highest is ${VIEW_FORMAT_VERSION}`,
+            `view format version ${String(u['format-version'])} is not ` +
+              `supported; the highest is ${VIEW_FORMAT_VERSION}`,
           );
         if (u['format-version'] < this.m['format-version'])
           throw bad(
@@ -269,7 +272,8 @@ class Builder {
       const lost = previousCurrent.representations.map((r) => r.dialect.toLowerCase()).filter((d) => !now.has(d));
       if (lost.length)
         throw bad(
-          `replacing the view would drop its ${lost.join(', ')} representation; set ${DROP_DIALECT_PROPERTY}=true to allow it`,
+          `replacing the view would drop its ${lost.join(', ')} ` +
+            `representation; set ${DROP_DIALECT_PROPERTY}=true to allow it`,
         );
     }
     if (this.historyEntry) m['version-log'].push(this.historyEntry);

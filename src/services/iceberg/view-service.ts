@@ -67,7 +67,9 @@ export class IcebergViews {
     return (await this.catalog.files.readJson<ViewMetadata>(location, 'view', `view ${v.namespace}.${v.name}`)).value;
   }
 
-  /** The LakeCat view behind an identifier; a table, or a view that is not an Iceberg view, is no view here (not found). */
+  /**
+   * The LakeCat view behind an identifier; a table, or a view that is not an Iceberg view, is no view here (not found).
+   */
   async view(p: Caller, w: Warehouse, levels: string[], name: string): Promise<IcebergView> {
     const db = await this.catalog.namespaces.namespace(p, w, levels);
     const shown = await this.tables
@@ -147,7 +149,8 @@ export class IcebergViews {
       throw err;
     }
     const metadataLocation = nextMetadataLocation(metadata, undefined);
-    this.catalog.files.coordinates(metadataLocation); // a location outside our storage is refused before anything is written
+    // a location outside our storage is refused before anything is written
+    this.catalog.files.coordinates(metadataLocation);
     const schema = currentSchema(metadata);
     const text = hiveViewText(metadata);
     // The file first, then the view and (with an Idempotency-Key) its answer in one transaction;

@@ -185,7 +185,9 @@ export class InstanceService {
           if (used >= this.instanceQuota) {
             throw new ServiceError(
               'quota_exceeded',
-              `the project already has ${used} instances, its quota is ${this.instanceQuota}; delete one (the recycle bin counts too) or raise LAKEFORM_INSTANCE_QUOTA`,
+              `the project already has ${used} instances, its quota is ` +
+                `${this.instanceQuota}; delete one (the recycle bin counts too) ` +
+                `or raise LAKEFORM_INSTANCE_QUOTA`,
               'lakeformation.00010429',
             );
           }
@@ -327,7 +329,8 @@ export class InstanceService {
       (row) => {
         if (row.in_recycle_bin || row.status !== 'RUNNING')
           throw conflict(
-            `only a running instance can become the default; this one is ${row.in_recycle_bin ? 'in the recycle bin' : row.status}`,
+            `only a running instance can become the default; this one is ` +
+              `${row.in_recycle_bin ? 'in the recycle bin' : row.status}`,
           );
       },
       async (trx, row, now) => {
@@ -349,7 +352,8 @@ export class InstanceService {
       (row) => {
         if (row.in_recycle_bin || (row.status !== 'RUNNING' && row.status !== 'SCALE_FAIL')) {
           throw conflict(
-            `only a running instance can be scaled; this one is ${row.in_recycle_bin ? 'in the recycle bin' : row.status}`,
+            `only a running instance can be scaled; this one is ` +
+              `${row.in_recycle_bin ? 'in the recycle bin' : row.status}`,
           );
         }
       },

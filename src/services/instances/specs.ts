@@ -56,7 +56,9 @@ export function validateSpecs(specs: RequestedSpec[]): RequestedSpec[] {
       (s.stride_num - def.min_stride_num) % def.stride !== 0
     ) {
       throw invalid(
-        `stride_num of ${s.spec_code} must be between ${def.min_stride_num} and ${def.max_stride_num} in steps of ${def.stride}, got ${s.stride_num}`,
+        `stride_num of ${s.spec_code} must be between ` +
+          `${def.min_stride_num} and ${def.max_stride_num} in steps of ` +
+          `${def.stride}, got ${s.stride_num}`,
       );
     }
     if (def.stride_num_whitelist.length && !def.stride_num_whitelist.includes(s.stride_num)) {

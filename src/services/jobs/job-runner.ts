@@ -168,7 +168,9 @@ export class JobRunner {
     }
     log(
       'info',
-      `run ended ${status}: created ${progress.created}, updated ${progress.updated}, skipped ${progress.skipped}, failed ${progress.failed}`,
+      `run ended ${status}: created ${progress.created}, updated ` +
+        `${progress.updated}, skipped ${progress.skipped}, failed ` +
+        `${progress.failed}`,
     );
     await flush();
     // The log is in storage before the run shows as finished, so whoever sees the end can read it.

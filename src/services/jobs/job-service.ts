@@ -131,7 +131,8 @@ export class JobService {
       need('target_catalog');
       if (!['OPEN_FOR_MYSQL', 'MRS_RDS_FOR_MYSQL', 'MRS_RDS_FOR_PG'].includes(String(p.datasource_type))) {
         throw invalid(
-          'datasource_type must be OPEN_FOR_MYSQL, MRS_RDS_FOR_MYSQL or MRS_RDS_FOR_PG (a Hive Metastore on MySQL/MariaDB or PostgreSQL)',
+          'datasource_type must be OPEN_FOR_MYSQL, MRS_RDS_FOR_MYSQL or ' +
+            'MRS_RDS_FOR_PG (a Hive Metastore on MySQL/MariaDB or PostgreSQL)',
         );
       }
       const ds = p.datasource_parameter as Record<string, unknown> | undefined;

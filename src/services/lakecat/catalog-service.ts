@@ -59,7 +59,9 @@ const view = (r: CatalogRow): CatalogView => ({
 export interface CatalogSettings {
   /** Bucket of the default warehouse: catalogs without a location live under obs://<bucket>/instances/<id>/. */
   defaultBucket: string;
-  /** Absolute path of the local warehouse folder, the only place file:// locations may point to; none on other backends. */
+  /**
+   * Absolute path of the local warehouse folder, the only place file:// locations may point to; none on other backends.
+   */
   localWarehouse: string | undefined;
 }
 

@@ -185,7 +185,9 @@ export function draftsOf(input: ConstraintsInput): Draft[] {
   }
   if (drafts.size === 0)
     throw invalid(
-      'the request names no constraint: fill primary_keys, foreign_keys, unique_constraints, not_null_constraints, check_constraints or default_constraints',
+      'the request names no constraint: fill primary_keys, ' +
+        'foreign_keys, unique_constraints, not_null_constraints, ' +
+        'check_constraints or default_constraints',
     );
   const out: Draft[] = [];
   for (const d of drafts.values()) {
@@ -326,7 +328,10 @@ export function listView(type: ConstraintType, rows: repo.StoredConstraint[]): R
   return out;
 }
 
-/** Hive-style constraints of a table (primary, foreign and unique keys, not-null, check, default): recorded, not enforced on data. */
+/**
+ * Hive-style constraints of a table (primary, foreign and unique keys, not-null, check, default): recorded, not
+ * enforced on data.
+ */
 export class ConstraintService {
   constructor(
     private readonly store: Store,
@@ -361,7 +366,10 @@ export class ConstraintService {
     );
   }
 
-  /** BatchCreateConstraint: all of the batch or none. Needs ALTER on the table; a foreign key's parent table must be visible to the caller. */
+  /**
+   * BatchCreateConstraint: all of the batch or none. Needs ALTER on the table; a foreign key's parent table must be
+   * visible to the caller.
+   */
   async create(caller: Principal, p: TablePath, input: ConstraintsInput): Promise<void> {
     const table = await this.tables.authorized(caller, 'constraint.create', p);
     const drafts = draftsOf(input);
@@ -409,7 +417,8 @@ export class ConstraintService {
       // The checks above saw none of these; a concurrent batch got there first.
       if (isUniqueViolation(err))
         throw conflict(
-          `a constraint of the batch was added to table ${table.name} concurrently (a name or the primary key); list them and retry`,
+          `a constraint of the batch was added to table ${table.name} ` +
+            `concurrently (a name or the primary key); list them and retry`,
         );
       throw err;
     });
@@ -420,7 +429,9 @@ export class ConstraintService {
     const missing = d.columns.filter((c) => !own.has(c.toLowerCase()));
     if (missing.length)
       throw invalid(
-        `${d.type} ${d.name}: ${missing.join(', ')} ${missing.length > 1 ? 'are not columns' : 'is not a column'} of the table`,
+        `${d.type} ${d.name}: ${missing.join(', ')} ` +
+          `${missing.length > 1 ? 'are not columns' : 'is not a column'} ` +
+          `of the table`,
       );
     return {
       id: randomBytes(16).toString('hex'),
@@ -453,7 +464,9 @@ export class ConstraintService {
     const where = `${parent.row.database_name}.${parent.row.name}`;
     if (missing.length)
       throw invalid(
-        `FOREIGN_KEY ${d.name}: ${missing.join(', ')} ${missing.length > 1 ? 'are not columns' : 'is not a column'} of table ${where}`,
+        `FOREIGN_KEY ${d.name}: ${missing.join(', ')} ` +
+          `${missing.length > 1 ? 'are not columns' : 'is not a column'} ` +
+          `of table ${where}`,
       );
     const wanted = (d.parentColumns ?? []).map((c) => c.toLowerCase());
     const keys = (await repo.listConstraints(trx, parent.row.id)).filter(
@@ -470,7 +483,8 @@ export class ConstraintService {
         );
       if (!fits(key))
         throw invalid(
-          `FOREIGN_KEY ${d.name}: key ${key.name} of table ${where} is on (${columnsOfKey(key).join(', ')}), not (${wanted.join(', ')})`,
+          `FOREIGN_KEY ${d.name}: key ${key.name} of table ${where} is on ` +
+            `(${columnsOfKey(key).join(', ')}), not (${wanted.join(', ')})`,
         );
     } else {
       key = keys
@@ -478,7 +492,8 @@ export class ConstraintService {
         .sort((a, b) => (a.constraint_type === 'PRIMARY_KEY' ? -1 : b.constraint_type === 'PRIMARY_KEY' ? 1 : 0))[0];
       if (!key)
         throw invalid(
-          `FOREIGN_KEY ${d.name}: (${wanted.join(', ')}) of table ${where} is not its primary key or a unique constraint`,
+          `FOREIGN_KEY ${d.name}: (${wanted.join(', ')}) of table ${where} ` +
+            `is not its primary key or a unique constraint`,
         );
     }
     return {

@@ -344,7 +344,9 @@ export class DatabaseService {
       );
       if (!e)
         throw notFound(
-          `no dropped database ${was}${dropped.id ? ` with recycle bin id ${dropped.id}` : ''} in catalog ${catalog.name}`,
+          `no dropped database ` +
+            `${was}${dropped.id ? ` with recycle bin id ${dropped.id}` : ''} ` +
+            `in catalog ${catalog.name}`,
         );
       const name = newName === undefined ? e.name : normalizeName('database', newName, DATABASE_NAME, 128);
       // The grants first: the entry (and the grants it keeps) goes with the restore.
@@ -521,14 +523,18 @@ export class DatabaseService {
           }
           if ((functions > 0 || tables > 0 || datasets > 0) && !o.cascade) {
             throw conflict(
-              `database ${current} is not empty (${tables} tables, ${functions} functions, ${datasets} datasets); drop them first or pass cascade=true`,
+              `database ${current} is not empty (${tables} tables, ` +
+                `${functions} functions, ${datasets} datasets); drop them first ` +
+                `or pass cascade=true`,
             );
           }
           // Its tables go with it, but not from under foreign keys of tables elsewhere.
           const refs = tables > 0 ? await foreignKeysIntoDatabase(trx, instance.id, s.catalogName, current, 5) : [];
           if (refs.length) {
             throw conflict(
-              `database ${current} holds tables referenced by ${refs.map((r) => `foreign key ${r.name} of table ${r.database_name}.${r.table_name}`).join(', ')}; drop those first`,
+              `database ${current} holds tables referenced by ` +
+                `${refs.map((r) => `foreign key ${r.name} of table ${r.database_name}.${r.table_name}`).join(', ')}; ` +
+                `drop those first`,
             );
           }
           const e = await this.bin.dropDatabase(trx, caller, projectId, row, o.deleteData);

@@ -93,7 +93,8 @@ function checkedFormat(f: DatasetFormat | undefined): { format: string | null; c
   const wrong = allowed ? f.content_types.filter((t) => !allowed.includes(t)) : [];
   if (wrong.length)
     throw invalid(
-      `dataset_format.content_types: ${wrong.join(', ')} is not a content type of ${f.format} (one of ${allowed?.join(', ')})`,
+      `dataset_format.content_types: ${wrong.join(', ')} is not a ` +
+        `content type of ${f.format} (one of ${allowed?.join(', ')})`,
     );
   return { format: f.format, content_types: JSON.stringify([...new Set(f.content_types)]) };
 }
@@ -198,7 +199,8 @@ export class DatasetService {
     const format = checkedFormat(input.dataset_format);
     let location: string;
     if (input.storage_type === 'MANAGED') {
-      // The service places managed data; `.dataset` keeps it apart from tables (whose names take no dot) in the same folder.
+      // The service places managed data; `.dataset` keeps it apart from tables (whose names take no dot) in the same
+      // folder.
       if (input.location !== undefined && input.location !== '')
         throw invalid(
           'a MANAGED dataset is stored where the service places it; give a location only with storage_type EXTERNAL',

@@ -156,7 +156,10 @@ export class MetadataService {
     };
   }
 
-  /** The change log of the instance, oldest first, paged by event id. Administrators only: it spans every owner's objects. */
+  /**
+   * The change log of the instance, oldest first, paged by event id. Administrators only: it spans every owner's
+   * objects.
+   */
   async events(
     caller: Principal,
     projectId: string,

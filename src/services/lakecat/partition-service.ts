@@ -88,7 +88,9 @@ export class PartitionService {
     private readonly pacer = new Pacer(),
   ) {}
 
-  /** The table at the path (the caller may act on it) and its partition keys; a table without keys has no partitions. */
+  /**
+   * The table at the path (the caller may act on it) and its partition keys; a table without keys has no partitions.
+   */
   async partitionedTable(
     caller: Principal,
     p: TablePath,
@@ -108,12 +110,16 @@ export class PartitionService {
 
   /** viewJson of many partitions of one table (the table's part of the text is written once). */
   viewsJson(table: TableRow, rows: PartitionText[]): string[] {
-    const prefix = `{"catalog_name":${JSON.stringify(table.catalog_name)},"database_name":${JSON.stringify(table.database_name)},"table_name":${JSON.stringify(table.name)},"partition_values":`;
+    const prefix =
+      `{"catalog_name":${JSON.stringify(table.catalog_name)},` +
+      `"database_name":${JSON.stringify(table.database_name)},` +
+      `"table_name":${JSON.stringify(table.name)},"partition_values":`;
     const out = new Array<string>(rows.length);
     for (let i = 0; i < rows.length; i++) {
       const p = rows[i] as PartitionText;
       out[i] =
-        `${prefix}${p.partition_values},"create_time":${JSON.stringify(p.created_at)},"last_access_time":${JSON.stringify(p.last_access_time)},` +
+        `${prefix}${p.partition_values},"create_time":${JSON.stringify(p.created_at)},` +
+        `"last_access_time":${JSON.stringify(p.last_access_time)},` +
         p.definition.slice(1);
     }
     return out;
@@ -127,7 +133,10 @@ export class PartitionService {
   ): { text: string; num: number | null }[] | string {
     if (keys.length === 0) return 'the table is not partitioned';
     if (values.length !== keys.length)
-      return `${values.length} values given; the table has ${keys.length} partition keys (${keys.map((k) => k.name).join(', ')})`;
+      return (
+        `${values.length} values given; the table has ${keys.length} ` +
+        `partition keys (${keys.map((k) => k.name).join(', ')})`
+      );
     const out: { text: string; num: number | null }[] = [];
     for (let i = 0; i < keys.length; i++) {
       // A batch repeats values (a day's hours): each distinct value of a key is checked once.
@@ -265,7 +274,10 @@ export class PartitionService {
     }
   }
 
-  /** AddPartitions: all of the batch or none; with ifNotExists, partitions that exist are skipped and only the new ones returned. */
+  /**
+   * AddPartitions: all of the batch or none; with ifNotExists, partitions that exist are skipped and only the new ones
+   * returned.
+   */
   async add(caller: Principal, p: TablePath, inputs: PartitionInput[], ifNotExists: boolean) {
     const { table, keys } = await this.partitionedTable(caller, p, 'partition.add');
     const built = await this.buildAll(table, keys, inputs, nowIso());
@@ -299,7 +311,8 @@ export class PartitionService {
       if (!isUniqueViolation(err)) throw err;
       const existing = await repo.findPartitionsByName(this.store.db, table.id, names);
       throw conflict(
-        `no partition was added: table ${table.name} already has ${existing.length ? some(existing.map((e) => e.name)) : 'a partition of the batch (added concurrently)'}`,
+        `no partition was added: table ${table.name} already has ` +
+          `${existing.length ? some(existing.map((e) => e.name)) : 'a partition of the batch (added concurrently)'}`,
       );
     }
     // The planner must know a table grew to pick the value index for a selective filter.
@@ -330,13 +343,17 @@ export class PartitionService {
     const missing = wanted.filter((w) => !w.name || !byName.has(w.name));
     if (missing.length && !skipMissing) {
       throw notFound(
-        `nothing was changed: table ${table.name} has no partition ${some(missing.map((m) => `(${m.values.join(', ')})`))}`,
+        `nothing was changed: table ${table.name} has no partition ` +
+          `${some(missing.map((m) => `(${m.values.join(', ')})`))}`,
       );
     }
     return { byName, wanted };
   }
 
-  /** BatchUpdatePartition: each entry names a partition by its current values and gives its new definition (new values rename it). */
+  /**
+   * BatchUpdatePartition: each entry names a partition by its current values and gives its new definition (new values
+   * rename it).
+   */
   async alter(caller: Principal, p: TablePath, entries: { partition_values: string[]; partition: PartitionInput }[]) {
     const { table, keys } = await this.partitionedTable(caller, p, 'partition.alter');
     const now = nowIso();
@@ -382,7 +399,10 @@ export class PartitionService {
     });
   }
 
-  /** BatchDeletePartition: all or none (unless ifExists skips the missing); data of a managed table's partitions is removed on request. */
+  /**
+   * BatchDeletePartition: all or none (unless ifExists skips the missing); data of a managed table's partitions is
+   * removed on request.
+   */
   async drop(caller: Principal, p: TablePath, valueLists: string[][], o: { ifExists: boolean; deleteData: boolean }) {
     const { table, keys } = await this.partitionedTable(caller, p, 'partition.drop');
     const dropped = await this.write(table, async (trx) => {
@@ -429,7 +449,9 @@ export class PartitionService {
     }
   }
 
-  /** A filter and a partial value list (ListPartitions' partition_values; '' or '*' match anything) as one typed filter. */
+  /**
+   * A filter and a partial value list (ListPartitions' partition_values; '' or '*' match anything) as one typed filter.
+   */
   private query(table: TableRow, keys: PartitionKey[], filter?: string, partial?: string[]): repo.PartitionQuery {
     let typed: TypedFilter | undefined;
     if (filter !== undefined) {

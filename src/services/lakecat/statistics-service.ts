@@ -153,7 +153,9 @@ export class StatisticsService {
         errors.push(`${where}[${i}]: data_type ${o.data_type} needs ${field}`);
       else if (!(statsFor(column.column_type) ?? [o.data_type]).includes(o.data_type))
         errors.push(
-          `${where}[${i}]: column ${name} is ${column.column_type}, which takes ${statsFor(column.column_type)?.join(' or ')}, not ${o.data_type}`,
+          `${where}[${i}]: column ${name} is ${column.column_type}, which ` +
+            `takes ${statsFor(column.column_type)?.join(' or ')}, not ` +
+            `${o.data_type}`,
         );
       else if (seen.has(name)) errors.push(`${where}[${i}]: column ${name} appears twice`);
       else {
@@ -183,7 +185,9 @@ export class StatisticsService {
     };
   }
 
-  /** New rows merged into the stored ones of the same column (when the data types agree; otherwise the new one wins). */
+  /**
+   * New rows merged into the stored ones of the same column (when the data types agree; otherwise the new one wins).
+   */
   private merged(fresh: ColumnStatisticsRow[], stored: ColumnStatisticsRow[]): ColumnStatisticsRow[] {
     const byColumn = new Map(stored.map((s) => [s.column_name, s]));
     return fresh.map((f) => {

@@ -212,7 +212,8 @@ export class TableService {
     if (open.create_lance_table_input !== undefined) {
       throw invalid(
         'create_lance_table_input is not supported: this server has no writer of Lance datasets; ' +
-          'create the dataset with a Lance client and register it as a table of format LANCE (see docs/not-applicable.md)',
+          'create the dataset with a Lance client and register it as a ' +
+          'table of format LANCE (see docs/not-applicable.md)',
       );
     }
     if (open.create_iceberg_table_input === undefined)
@@ -408,7 +409,10 @@ export class TableService {
     });
   }
 
-  /** The table at a path after the wrapper authorized the action on it (partitions, statistics and constraints start here). */
+  /**
+   * The table at a path after the wrapper authorized the action on it (partitions, statistics and constraints start
+   * here).
+   */
   async authorized(
     caller: Principal,
     action: TableAction,
@@ -551,7 +555,10 @@ export class TableService {
     return visible === 'all' ? visible : new Set([...visible, ...(d.partition_keys ?? []).map((c) => c.column_name)]);
   }
 
-  /** Whether the caller may see a table known by its stamp: its owner, an administrator, or a grant reaching it (the grant set is cached while the store is unchanged). */
+  /**
+   * Whether the caller may see a table known by its stamp: its owner, an administrator, or a grant reaching it (the
+   * grant set is cached while the store is unchanged).
+   */
   private async maySee(
     caller: Principal,
     t: repo.TableStamp,
@@ -702,7 +709,9 @@ export class TableService {
     const externalId = body.table.external_table_id;
     if (externalId !== undefined && externalId !== old.external_table_id)
       throw invalid(
-        `external_table_id is set when a table is created and cannot change (table ${current} has ${old.external_table_id === undefined ? 'none' : `"${String(old.external_table_id)}"`})`,
+        `external_table_id is set when a table is created and cannot ` +
+          `change (table ${current} has ` +
+          `${old.external_table_id === undefined ? 'none' : `"${String(old.external_table_id)}"`})`,
       );
     const merged = { ...old, ...body.table } as unknown as TableInput;
     // Tables created before it was read stored the create input; an update does not carry it on.
@@ -787,7 +796,8 @@ export class TableService {
       const gone = (JSON.parse(c.columns) as string[]).filter((x) => !kept.has(x.toLowerCase()));
       if (gone.length)
         throw conflict(
-          `column ${gone.join(', ')} of table ${current} is used by ${c.constraint_type} ${c.name}; drop the constraint first`,
+          `column ${gone.join(', ')} of table ${current} is used by ` +
+            `${c.constraint_type} ${c.name}; drop the constraint first`,
         );
     }
     const after = await repo.findTable(trx, where, target);
@@ -877,7 +887,8 @@ export class TableService {
         this.ref(projectId, instanceRef, catalogName, databaseName, name),
         async ({ table: row }, trx) => {
           const s = { instanceId: row.instance_id, catalogName: row.catalog_name, databaseName: row.database_name };
-          // As Hive: a table other tables' foreign keys reference stays until they are dropped (its own constraints go with it).
+          // As Hive: a table other tables' foreign keys reference stays until they are dropped (its own constraints go
+          // with it).
           const refs = await foreignKeysIntoTable(trx, row.id, 5);
           if (refs.length)
             throw conflict(
@@ -937,7 +948,9 @@ export class TableService {
       );
       if (!e)
         throw notFound(
-          `no dropped table ${was}${dropped.id ? ` with recycle bin id ${dropped.id}` : ''} in database ${database.name}`,
+          `no dropped table ` +
+            `${was}${dropped.id ? ` with recycle bin id ${dropped.id}` : ''} ` +
+            `in database ${database.name}`,
         );
       const name = newName === undefined ? e.name : tableName(newName, { icebergNames: e.table_format === 'ICEBERG' });
       const s = { instanceId: instance.id, catalogName: database.catalog_name, databaseName: database.name };

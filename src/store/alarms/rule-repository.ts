@@ -23,7 +23,10 @@ export async function countRules(q: Db, instanceId: string): Promise<number> {
   return Number(r.n);
 }
 
-/** Serialises rule creation per instance on PostgreSQL, so the quota check and the insert are one decision (SQLite has one writer anyway). */
+/**
+ * Serialises rule creation per instance on PostgreSQL, so the quota check and the insert are one decision (SQLite has
+ * one writer anyway).
+ */
 export async function lockInstance(store: Store, q: Db, instanceId: string): Promise<void> {
   await store.sql.lockRow(q, 'instances', instanceId);
 }

@@ -57,7 +57,8 @@ export async function deleteLocation(q: Db, domainId: string, location: string):
 export async function objectUnder(q: Db, domainId: string, location: string): Promise<string | undefined> {
   const like = `${location.replace(/[\\%_]/g, (c) => `\\${c}`)}/%`;
   const inDomain = (alias: string) =>
-    sql<boolean>`${sql.ref(`${alias}.instance_id`)} IN (SELECT i.id FROM instances i JOIN projects p ON p.id = i.project_id WHERE p.domain_id = ${domainId})`;
+    sql<boolean>`${sql.ref(`${alias}.instance_id`)} IN (SELECT i.id FROM instances i JOIN projects p ON p.id =
+      i.project_id WHERE p.domain_id = ${domainId})`;
   const catalog = await q
     .selectFrom('catalogs as c')
     .select('c.name')

@@ -14,7 +14,10 @@ export async function insertRole(q: Db, row: RoleRow): Promise<void> {
   await q.insertInto('roles').values(row).execute();
 }
 
-/** Renames (members follow by the cascading key) and re-describes a role; where it is itself a member, its name follows too. */
+/**
+ * Renames (members follow by the cascading key) and re-describes a role; where it is itself a member, its name follows
+ * too.
+ */
 export async function updateRole(
   q: Db,
   instanceId: string,

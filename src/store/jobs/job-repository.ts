@@ -147,7 +147,9 @@ export async function claimRun(q: Db, owner: string, now: string, leaseUntil: st
   return Number(r.numUpdatedRows) > 0 ? findRun(q, next.id) : undefined;
 }
 
-/** Extends a lease and reports progress; false when the run is no longer this owner's. Returns whether a stop was asked. */
+/**
+ * Extends a lease and reports progress; false when the run is no longer this owner's. Returns whether a stop was asked.
+ */
 export async function heartbeat(
   q: Db,
   runId: string,

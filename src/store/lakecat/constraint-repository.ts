@@ -37,7 +37,10 @@ function joined(q: Db) {
     ]);
 }
 
-/** A table's constraints in name order, optionally of one type, foreign keys optionally only those into one database or table. */
+/**
+ * A table's constraints in name order, optionally of one type, foreign keys optionally only those into one database or
+ * table.
+ */
 export async function listConstraints(q: Db, tableId: string, f: ConstraintFilter = {}): Promise<StoredConstraint[]> {
   let query = joined(q).where('c.table_id', '=', tableId);
   if (f.type !== undefined) query = query.where('c.constraint_type', '=', f.type);
@@ -120,7 +123,8 @@ export const foreignKeysIntoDatabase = (
     .where('kt.catalog_name', '=', catalog)
     .where('kt.database_name', '=', database)
     .where(
-      sql<boolean>`NOT (ft.instance_id = kt.instance_id AND ft.catalog_name = kt.catalog_name AND ft.database_name = kt.database_name)`,
+      sql<boolean>`NOT (ft.instance_id = kt.instance_id AND ft.catalog_name = kt.catalog_name AND
+        ft.database_name = kt.database_name)`,
     )
     .orderBy('ft.database_name')
     .orderBy('ft.name')

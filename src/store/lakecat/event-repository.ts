@@ -39,7 +39,10 @@ function windowed(q: Db, w: EventWindow) {
   return query;
 }
 
-/** One page of events in id order: after `afterId`, or (reverse) before `beforeId`; one extra row tells whether more follow. */
+/**
+ * One page of events in id order: after `afterId`, or (reverse) before `beforeId`; one extra row tells whether more
+ * follow.
+ */
 export async function pageEvents(
   q: Db,
   w: EventWindow,

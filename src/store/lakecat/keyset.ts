@@ -9,7 +9,8 @@ export interface DatabaseNameKey {
 /** Rows strictly after (or before) a key in (database_name, name) order, as one SQL condition. */
 export function beyondKey(k: DatabaseNameKey, side: 'before' | 'after'): RawBuilder<boolean> {
   const op = sql.raw(side === 'before' ? '<' : '>');
-  return sql<boolean>`(database_name ${op} ${k.database_name} OR (database_name = ${k.database_name} AND name ${op} ${k.name}))`;
+  return sql<boolean>`(database_name ${op} ${k.database_name} OR (database_name = ${k.database_name} AND name
+    ${op} ${k.name}))`;
 }
 
 /**

@@ -63,10 +63,12 @@ export function filterCondition<K>(
     case 'compare':
       return sql<boolean>`${column(f.key, f.as)} ${sql.raw(OPS[f.op])} ${f.value}`;
     case 'like':
-      return sql<boolean>`${column(f.key, 'string')} ${sql.raw(f.negated ? 'NOT LIKE' : 'LIKE')} ${f.pattern} ESCAPE '\\'`;
+      return sql<boolean>`${column(f.key, 'string')} ${sql.raw(f.negated ? 'NOT LIKE' : 'LIKE')} ${f.pattern}
+        ESCAPE '\\'`;
     case 'in':
       return sql<boolean>`${column(f.key, f.as)} ${sql.raw(f.negated ? 'NOT IN' : 'IN')} (${sql.join(f.values)})`;
     case 'between':
-      return sql<boolean>`${column(f.key, f.as)} ${sql.raw(f.negated ? 'NOT BETWEEN' : 'BETWEEN')} ${f.low} AND ${f.high}`;
+      return sql<boolean>`${column(f.key, f.as)} ${sql.raw(f.negated ? 'NOT BETWEEN' : 'BETWEEN')} ${f.low} AND
+        ${f.high}`;
   }
 }

@@ -120,7 +120,9 @@ function fromWhere(pq: PartitionQuery, extra?: RawBuilder<boolean>) {
   // A text key's values have no number: saying so lets the planner use the text index (partial on that).
   const joins = keys.map(
     ([k, kind]) =>
-      sql`JOIN partition_values ${keyAlias(k)} ON ${keyAlias(k)}.partition_id = p.id AND ${keyAlias(k)}.table_id = ${pq.tableId} AND ${keyAlias(k)}.key_index = ${k}${kind === 'text' ? sql` AND ${keyAlias(k)}.num_value IS NULL` : sql``}`,
+      sql`JOIN partition_values ${keyAlias(k)} ON ${keyAlias(k)}.partition_id = p.id
+        AND ${keyAlias(k)}.table_id = ${pq.tableId} AND ${keyAlias(k)}.key_index = ${k}
+        ${kind === 'text' ? sql`AND ${keyAlias(k)}.num_value IS NULL` : sql``}`,
   );
   const conditions = [sql`p.table_id = ${pq.tableId}`];
   if (pq.filter) conditions.push(filterCondition(pq.filter, partitionColumn));
@@ -158,7 +160,9 @@ export async function pagePartitions(
   else if (pq.filter)
     // Joined key values: the page is sorted as ids and names, then its rows read by id, rather
     // than sorting whole rows (definitions and all).
-    query = sql`SELECT ${LISTED} FROM partitions p WHERE p.id IN (SELECT p.id ${fromWhere(pq, position)} ORDER BY p.name ${order} LIMIT ${limit + 1}) ORDER BY p.name ${order}`;
+    query = sql`SELECT ${LISTED} FROM partitions p WHERE p.id IN
+      (SELECT p.id ${fromWhere(pq, position)} ORDER BY p.name ${order} LIMIT ${limit + 1})
+      ORDER BY p.name ${order}`;
   else query = sql`SELECT ${LISTED} ${fromWhere(pq, position)} ORDER BY p.name ${order} LIMIT ${limit + 1}`;
   const { rows } = await query.execute(q);
   const more = rows.length > limit;

@@ -358,7 +358,9 @@ export async function lockTable(q: Db, id: string): Promise<boolean> {
   return Number(r.numUpdatedRows) === 1;
 }
 
-/** Whether a table of the instance other than `exceptIds` (live or in the bin) has its location at or under `location`. */
+/**
+ * Whether a table of the instance other than `exceptIds` (live or in the bin) has its location at or under `location`.
+ */
 export async function locationInUse(
   q: Db,
   instanceId: string,

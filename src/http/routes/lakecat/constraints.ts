@@ -130,7 +130,8 @@ const at = (p: PathParams): ServiceTablePath => ({
 export function constraintOperations(s: AppServices): Operation[] {
   const c = s.constraints;
   const base =
-    '/v1/{project_id}/instances/{instance_id}/catalogs/{catalog_name}/databases/{database_name}/tables/{table_name}/constraints';
+    '/v1/{project_id}/instances/{instance_id}/catalogs/{catalog_name}' +
+    '/databases/{database_name}/tables/{table_name}/constraints';
   return [
     operation({
       name: 'BatchCreateConstraint',

@@ -241,7 +241,8 @@ function fileEvidence(file: ContentFile, spec: SpecInfo, types: Map<number, stri
 
 /** Delete files of one partition (spec and tuple) share a key; data files look theirs up by it. */
 function partitionKey(file: ContentFile, spec: SpecInfo): string {
-  return `${spec.spec['spec-id']}|${JSON.stringify(partitionValues(file, spec), (_k, v) => (typeof v === 'bigint' ? String(v) : v))}`;
+  const values = JSON.stringify(partitionValues(file, spec), (_k, v) => (typeof v === 'bigint' ? String(v) : v));
+  return `${spec.spec['spec-id']}|${values}`;
 }
 
 const hex = (b: Buffer) => b.toString('hex').toUpperCase();

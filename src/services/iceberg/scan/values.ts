@@ -237,7 +237,10 @@ export function toJson(type: string, v: Value): unknown {
   if (type === 'time') {
     const us = v as bigint;
     const s = Number(us / 1_000_000n);
-    return `${pad(Math.floor(s / 3600))}:${pad(Math.floor(s / 60) % 60)}:${pad(s % 60)}.${pad(Number(us % 1_000_000n), 6)}`;
+    return (
+      `${pad(Math.floor(s / 3600))}:${pad(Math.floor(s / 60) % 60)}:${pad(s % 60)}` +
+      `.${pad(Number(us % 1_000_000n), 6)}`
+    );
   }
   if (isTimestamp(type)) {
     const unit = isNanos(type) ? 1_000_000_000n : 1_000_000n;

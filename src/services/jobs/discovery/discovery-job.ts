@@ -113,7 +113,8 @@ export function discoveryJob(deps: {
     // An empty or missing location is a mistake to report, not a success with an empty database.
     if (!dataKeys.length) {
       throw new Error(
-        `nothing to discover: ${p.data_location} ${keys.length ? `holds only hidden files (${keys.length})` : 'does not exist or holds no files'}`,
+        `nothing to discover: ${p.data_location} ` +
+          `${keys.length ? `holds only hidden files (${keys.length})` : 'does not exist or holds no files'}`,
       );
     }
 
@@ -150,7 +151,9 @@ export function discoveryJob(deps: {
       if (pkeys.join('/') !== t.keys.join('/')) {
         ctx.log(
           'error',
-          `${key}: partition folders (${pkeys.join(', ') || 'none'}) differ from the table's (${t.keys.join(', ') || 'none'}); skipped`,
+          `${key}: partition folders (${pkeys.join(', ') || 'none'}) ` +
+            `differ from the table's (${t.keys.join(', ') || 'none'}); ` +
+            `skipped`,
         );
         ctx.count('failed');
         continue;
@@ -200,7 +203,8 @@ export function discoveryJob(deps: {
     const usable = [...tables.values()].filter((t) => t.format && t.columns.length > 0);
     if (!usable.length)
       throw new Error(
-        `no table found under ${p.data_location}: none of its ${dataKeys.length} file(s) could be read as a table (see the log)`,
+        `no table found under ${p.data_location}: none of its ` +
+          `${dataKeys.length} file(s) could be read as a table (see the log)`,
       );
     ctx.progress({ step: 'writing metadata' });
     try {
@@ -260,7 +264,9 @@ export function discoveryJob(deps: {
           ctx.count('created');
           ctx.log(
             'info',
-            `table ${t.name}: created (${t.format}, ${columns.length} column(s), ${partitionKeys.length} partition key(s), ${t.files} file(s))`,
+            `table ${t.name}: created (${t.format}, ${columns.length} ` +
+              `column(s), ${partitionKeys.length} partition key(s), ${t.files} ` +
+              `file(s))`,
           );
         } else if (strategy === 'SKIP') {
           ctx.log('info', `table ${t.name}: exists; skipped (SKIP)`);

@@ -35,7 +35,10 @@ export async function openHmsSource(
     await source.checkCatalog();
     options.log?.(
       'info',
-      `reading catalog ${catalog} of a Hive Metastore ${schema.generation} schema${schema.version ? ` (version ${schema.version})` : ''} in ${server} as ${target.user ?? '(default user)'}`,
+      `reading catalog ${catalog} of a Hive Metastore ` +
+        `${schema.generation} ` +
+        `schema${schema.version ? ` (version ${schema.version})` : ''} ` +
+        `in ${server} as ${target.user ?? '(default user)'}`,
     );
     return source;
   } catch (err) {

@@ -66,7 +66,9 @@ export function parseJdbcUrl(type: HmsDatasourceType, connection: HmsConnection)
   if (SCHEME_DIALECT[scheme] !== dialect) {
     throw new HmsSourceError(
       'invalid_connection',
-      `jdbc_url is a jdbc:${scheme} URL but the datasource type ${type} needs ${dialect === 'mysql' ? 'jdbc:mysql or jdbc:mariadb' : 'jdbc:postgresql'}`,
+      `jdbc_url is a jdbc:${scheme} URL but the datasource type ` +
+        `${type} needs ` +
+        `${dialect === 'mysql' ? 'jdbc:mysql or jdbc:mariadb' : 'jdbc:postgresql'}`,
     );
   }
   let url: URL;

@@ -98,7 +98,11 @@ export function migrationJob(deps: {
       ctx.progress({ step: comparing ? 'comparing' : 'migrating', done: 0, total });
       ctx.log(
         'info',
-        `source catalog ${p.source_catalog} (HMS ${source.schemaGeneration}${source.schemaVersion ? ` ${source.schemaVersion}` : ''}): ${counts.databases} database(s), ${counts.tables} table(s), ${counts.partitions} partition(s), ${counts.functions} function(s)`,
+        `source catalog ${p.source_catalog} (HMS ` +
+          `${source.schemaGeneration}${source.schemaVersion ? ` ${source.schemaVersion}` : ''}): ` +
+          `${counts.databases} database(s), ${counts.tables} table(s), ` +
+          `${counts.partitions} partition(s), ${counts.functions} ` +
+          `function(s)`,
       );
       if (comparing) {
         // Reads both sides and writes nothing to the target.
@@ -116,7 +120,10 @@ export function migrationJob(deps: {
       }
       const owner = (o: string | undefined) => o || p.default_owner || undefined;
 
-      /** Creates, or applies the strategy to an existing object; returns whether the object now holds the source's version. */
+      /**
+       * Creates, or applies the strategy to an existing object; returns whether the object now holds the source's
+       * version.
+       */
       const apply = async (
         what: string,
         create: () => Promise<unknown>,

@@ -114,7 +114,8 @@ const columnOf = (r: Row): HmsColumn => ({
 const SD_COLUMNS = `s."SD_ID" AS sd_id, s."CD_ID" AS cd_id, s."LOCATION" AS location, s."INPUT_FORMAT" AS input_format,
   s."OUTPUT_FORMAT" AS output_format, s."NUM_BUCKETS" AS num_buckets, s."IS_COMPRESSED" AS compressed,
   s."IS_STOREDASSUBDIRECTORIES" AS subdirs, se."SERDE_ID" AS serde_id, se."NAME" AS serde_name, se."SLIB" AS serde_lib`;
-const SD_JOIN = `LEFT JOIN "SDS" s ON s."SD_ID" = {owner}."SD_ID" LEFT JOIN "SERDES" se ON se."SERDE_ID" = s."SERDE_ID"`;
+const SD_JOIN =
+  `LEFT JOIN "SDS" s ON s."SD_ID" = {owner}."SD_ID" LEFT JOIN ` + `"SERDES" se ON se."SERDE_ID" = s."SERDE_ID"`;
 
 interface StorageDetails {
   columns: Map<number, HmsColumn[]>;
@@ -258,7 +259,8 @@ export class SqlHmsSource implements HmsSource {
       const params = paramsBy(
         await this.port.query(
           `SELECT p."DB_ID" AS id, p."PARAM_KEY" AS k, p."PARAM_VALUE" AS v
-        FROM "DATABASE_PARAMS" p JOIN "DBS" d ON d."DB_ID" = p."DB_ID" WHERE ${this.inCatalog} AND d."DB_ID" BETWEEN ? AND ?`,
+        FROM "DATABASE_PARAMS" p JOIN "DBS" d ON d."DB_ID" = p."DB_ID" WHERE ${this.inCatalog} AND d."DB_ID"
+        BETWEEN ? AND ?`,
           [...this.catalogParams, id(first.id), id(last.id)],
         ),
       );
@@ -291,16 +293,22 @@ export class SqlHmsSource implements HmsSource {
     return id(rows[0].id);
   }
 
-  /** Columns, parameters, serde parameters, bucketing and sort columns of the storage descriptors `sds` selects: five queries, whatever their number. */
+  /**
+   * Columns, parameters, serde parameters, bucketing and sort columns of the storage descriptors `sds` selects: five
+   * queries, whatever their number.
+   */
   private async storageDetails(sds: string, params: unknown[]): Promise<StorageDetails> {
     const [columns, sdParams, serdeParams, buckets, sorts] = await Promise.all([
       this.port.query(
-        `SELECT x."CD_ID" AS id, x."COLUMN_NAME" AS name, x."TYPE_NAME" AS type, x."COMMENT" AS col_comment FROM "COLUMNS_V2" x
-        WHERE x."CD_ID" IN (SELECT s."CD_ID" FROM "SDS" s WHERE s."SD_ID" IN (${sds})) ORDER BY x."CD_ID", x."INTEGER_IDX"`,
+        `SELECT x."CD_ID" AS id, x."COLUMN_NAME" AS name, x."TYPE_NAME" AS type, x."COMMENT" AS col_comment
+        FROM "COLUMNS_V2" x
+        WHERE x."CD_ID" IN (SELECT s."CD_ID" FROM "SDS" s WHERE s."SD_ID" IN (${sds})) ORDER BY x."CD_ID",
+        x."INTEGER_IDX"`,
         params,
       ),
       this.port.query(
-        `SELECT x."SD_ID" AS id, x."PARAM_KEY" AS k, x."PARAM_VALUE" AS v FROM "SD_PARAMS" x WHERE x."SD_ID" IN (${sds})`,
+        `SELECT x."SD_ID" AS id, x."PARAM_KEY" AS k, x."PARAM_VALUE" AS ` +
+          `v FROM "SD_PARAMS" x WHERE x."SD_ID" IN (${sds})`,
         params,
       ),
       this.port.query(
@@ -314,7 +322,8 @@ export class SqlHmsSource implements HmsSource {
         params,
       ),
       this.port.query(
-        `SELECT x."SD_ID" AS id, x."COLUMN_NAME" AS name, x."ORDER" AS ord FROM "SORT_COLS" x WHERE x."SD_ID" IN (${sds})
+        `SELECT x."SD_ID" AS id, x."COLUMN_NAME" AS name, x."ORDER" AS ord FROM "SORT_COLS" x WHERE x."SD_ID"
+        IN (${sds})
         ORDER BY x."SD_ID", x."INTEGER_IDX"`,
         params,
       ),
@@ -335,7 +344,8 @@ export class SqlHmsSource implements HmsSource {
     for (;;) {
       const rows = await this.port.query(
         `SELECT t."TBL_ID" AS id, t."TBL_NAME" AS name, t."TBL_TYPE" AS table_type, t."OWNER" AS owner,
-          ${ownerType} AS owner_type, t."CREATE_TIME" AS create_time, t."LAST_ACCESS_TIME" AS last_access_time, t."RETENTION" AS retention,
+          ${ownerType} AS owner_type, t."CREATE_TIME" AS create_time, t."LAST_ACCESS_TIME" AS last_access_time,
+          t."RETENTION" AS retention,
           t."VIEW_ORIGINAL_TEXT" AS view_original_text, t."VIEW_EXPANDED_TEXT" AS view_expanded_text, ${SD_COLUMNS}
         FROM "TBLS" t ${SD_JOIN.replace('{owner}', 't')}
         WHERE t."DB_ID" = ? AND t."TBL_ID" > ? ORDER BY t."TBL_ID" LIMIT ?`,
@@ -354,7 +364,8 @@ export class SqlHmsSource implements HmsSource {
           scope,
         ),
         this.port.query(
-          `SELECT x."TBL_ID" AS id, x."PKEY_NAME" AS name, x."PKEY_TYPE" AS type, x."PKEY_COMMENT" AS col_comment FROM "PARTITION_KEYS" x
+          `SELECT x."TBL_ID" AS id, x."PKEY_NAME" AS name, x."PKEY_TYPE" AS type, x."PKEY_COMMENT" AS
+          col_comment FROM "PARTITION_KEYS" x
           JOIN "TBLS" t ON t."TBL_ID" = x."TBL_ID" WHERE ${inPage} ORDER BY x."TBL_ID", x."INTEGER_IDX"`,
           scope,
         ),
@@ -404,7 +415,8 @@ export class SqlHmsSource implements HmsSource {
     let after = BEFORE_FIRST_ID;
     for (;;) {
       const rows = await this.port.query(
-        `SELECT p."PART_ID" AS id, p."CREATE_TIME" AS create_time, p."LAST_ACCESS_TIME" AS last_access_time, ${SD_COLUMNS}
+        `SELECT p."PART_ID" AS id, p."CREATE_TIME" AS create_time, p."LAST_ACCESS_TIME" AS last_access_time,
+        ${SD_COLUMNS}
         FROM "PARTITIONS" p ${SD_JOIN.replace('{owner}', 'p')}
         WHERE p."TBL_ID" = ? AND p."PART_ID" > ? ORDER BY p."PART_ID" LIMIT ?`,
         [tblId, after, batchSize],
@@ -460,7 +472,8 @@ export class SqlHmsSource implements HmsSource {
       if (!first || !last) return;
       const resources = await this.port.query(
         `SELECT x."FUNC_ID" AS id, x."RESOURCE_TYPE" AS rtype, x."RESOURCE_URI" AS uri FROM "FUNC_RU" x
-        JOIN "FUNCS" f ON f."FUNC_ID" = x."FUNC_ID" WHERE f."DB_ID" = ? AND f."FUNC_ID" BETWEEN ? AND ? ORDER BY x."FUNC_ID", x."INTEGER_IDX"`,
+        JOIN "FUNCS" f ON f."FUNC_ID" = x."FUNC_ID" WHERE f."DB_ID" = ? AND f."FUNC_ID" BETWEEN ? AND ? ORDER
+        BY x."FUNC_ID", x."INTEGER_IDX"`,
         [dbId, id(first.id), id(last.id)],
       );
       const byFunction = group(resources, (r) => r);
@@ -498,7 +511,8 @@ export class SqlHmsSource implements HmsSource {
       `SELECT
         (SELECT COUNT(*) FROM "DBS" d WHERE ${c}) AS n_db,
         (SELECT COUNT(*) FROM "TBLS" t JOIN "DBS" d ON d."DB_ID" = t."DB_ID" WHERE ${c}) AS n_tbl,
-        (SELECT COUNT(*) FROM "PARTITIONS" p JOIN "TBLS" t ON t."TBL_ID" = p."TBL_ID" JOIN "DBS" d ON d."DB_ID" = t."DB_ID" WHERE ${c}) AS n_part,
+        (SELECT COUNT(*) FROM "PARTITIONS" p JOIN "TBLS" t ON t."TBL_ID" = p."TBL_ID" JOIN "DBS" d ON d."DB_ID"
+        = t."DB_ID" WHERE ${c}) AS n_part,
         (SELECT COUNT(*) FROM "FUNCS" f JOIN "DBS" d ON d."DB_ID" = f."DB_ID" WHERE ${c}) AS n_func`,
       [...this.catalogParams, ...this.catalogParams, ...this.catalogParams, ...this.catalogParams],
     );

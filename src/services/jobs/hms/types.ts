@@ -4,7 +4,10 @@
  */
 export type HmsDatasourceType = 'OPEN_FOR_MYSQL' | 'MRS_RDS_FOR_MYSQL' | 'MRS_RDS_FOR_PG';
 
-/** `jdbc:mysql://`, `jdbc:mariadb://` or `jdbc:postgresql://host[:port]/database[?…]`; these fields win over the URL's own user and password. */
+/**
+ * `jdbc:mysql://`, `jdbc:mariadb://` or `jdbc:postgresql://host[:port]/database[?…]`; these fields win over the URL's
+ * own user and password.
+ */
 export interface HmsConnection {
   jdbc_url: string;
   username?: string;

@@ -70,7 +70,9 @@ export function permissionJob(deps: {
       } catch (err) {
         ctx.log(
           'error',
-          `grant of ${grant.permissions.join(',')} to ${grant.principal_list.map((x) => x.principal_name).join(',')}: ${err instanceof Error ? err.message : String(err)}`,
+          `grant of ${grant.permissions.join(',')} to ` +
+            `${grant.principal_list.map((x) => x.principal_name).join(',')}: ` +
+            `${err instanceof Error ? err.message : String(err)}`,
         );
         ctx.count('failed');
       }
@@ -78,7 +80,9 @@ export function permissionJob(deps: {
     }
     ctx.log(
       'info',
-      `${result.counts.policies} Ranger policies read: ${result.grants.length} grant(s) from ${result.counts.imported} policies, ${result.counts.skipped} skipped`,
+      `${result.counts.policies} Ranger policies read: ` +
+        `${result.grants.length} grant(s) from ${result.counts.imported} ` +
+        `policies, ${result.counts.skipped} skipped`,
     );
   };
 }

@@ -64,7 +64,9 @@ export class PrincipalMapper {
             : undefined;
       if (!target)
         this.problems.push(
-          `${kind}_to "${raw}" is not one of ${[...SOURCES.flatMap((s) => ['USER', 'GROUP'].map((t) => `${s}_${t}`)), 'LOCAL_ROLE'].join(', ')}: every Ranger ${kind} is skipped`,
+          `${kind}_to "${raw}" is not one of ` +
+            `${[...SOURCES.flatMap((s) => ['USER', 'GROUP'].map((t) => `${s}_${t}`)), 'LOCAL_ROLE'].join(', ')}: ` +
+            `every Ranger ${kind} is skipped`,
         );
       this.targets.set(kind, target);
       for (const part of ['prefix', 'suffix'] as const) {

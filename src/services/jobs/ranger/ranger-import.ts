@@ -181,7 +181,8 @@ class Importer {
     if (p.isDenyAllElse)
       note(
         'warn',
-        'isDenyAllElse is not imported: lakeform refuses what no grant allows, but does not override other grants on these resources',
+        'isDenyAllElse is not imported: lakeform refuses what no grant ' +
+          'allows, but does not override other grants on these resources',
       );
     if (p.policyPriority > 0)
       note(
@@ -239,13 +240,16 @@ class Importer {
           if (effect) {
             note(
               'warn',
-              `${label} has conditions or validity schedules, which lakeform does not evaluate: not imported, as it would allow always`,
+              `${label} has conditions or validity schedules, which lakeform ` +
+                `does not evaluate: not imported, as it would allow always`,
             );
             return;
           }
           note(
             'warn',
-            `${label} has conditions or validity schedules, which lakeform does not evaluate: imported as a deny that always applies (stricter)`,
+            `${label} has conditions or validity schedules, which lakeform ` +
+              `does not evaluate: imported as a deny that always applies ` +
+              `(stricter)`,
           );
         }
         const targets: Target[] = [];
@@ -273,17 +277,23 @@ class Importer {
     if (p.allowExceptions.length)
       note(
         'warn',
-        `allowExceptions (${p.allowExceptions.length}) are not imported: lakeform has no exceptions, so the principals they except keep what the allow items grant`,
+        `allowExceptions (${p.allowExceptions.length}) are not imported: ` +
+          `lakeform has no exceptions, so the principals they except keep ` +
+          `what the allow items grant`,
       );
     if (p.denyExceptions.length)
       note(
         'warn',
-        `denyExceptions (${p.denyExceptions.length}) are not imported: the deny items apply to the principals they except too (stricter)`,
+        `denyExceptions (${p.denyExceptions.length}) are not imported: ` +
+          `the deny items apply to the principals they except too ` +
+          `(stricter)`,
       );
     if (reachesFunctions && plan.kind === 'tables')
       note(
         'info',
-        'granted database-wide: in lakeform such a grant also reaches the functions of the database, which Ranger keeps under udf policies',
+        'granted database-wide: in lakeform such a grant also reaches ' +
+          'the functions of the database, which Ranger keeps under udf ' +
+          'policies',
       );
   }
 
@@ -303,7 +313,8 @@ class Importer {
         : undefined;
     if (!one || one.database.includes('*') || one.table.includes('*'))
       throw new Unrepresentable(
-        `a ${what} applies to one named table, and this policy names ${plan.kind === 'tables' ? 'several or a pattern' : plan.kind}`,
+        `a ${what} applies to one named table, and this policy names ` +
+          `${plan.kind === 'tables' ? 'several or a pattern' : plan.kind}`,
       );
     const columns = plan.kind === 'tables' ? plan.columns : 'all';
     if (mask && (columns === 'all' || columns.filter === 'Exclude'))
@@ -359,7 +370,8 @@ class Importer {
         if (!item.rowFilter.filterExpr) {
           note(
             'warn',
-            `${label} has no filter expression (its principals see every row): lakeform has no exemption from other filters; not imported`,
+            `${label} has no filter expression (its principals see every ` +
+              `row): lakeform has no exemption from other filters; not imported`,
           );
           return;
         }
@@ -372,12 +384,14 @@ class Importer {
       if (conditional || item.conditions > 0)
         note(
           'warn',
-          `${label} has conditions or validity schedules, which lakeform does not evaluate: the ${what} always applies (stricter)`,
+          `${label} has conditions or validity schedules, which lakeform ` +
+            `does not evaluate: the ${what} always applies (stricter)`,
         );
       if (item.delegateAdmin)
         note(
           'warn',
-          `${label}: delegateAdmin is not imported (grant option on SELECT would let its holders pass on access without the ${what})`,
+          `${label}: delegateAdmin is not imported (grant option on SELECT ` +
+            `would let its holders pass on access without the ${what})`,
         );
       const objectKey = `${what}|${resourceText(resource)}`;
       const kept = principals.filter((pr) => {
@@ -390,7 +404,9 @@ class Importer {
         if (had.value !== value)
           note(
             'warn',
-            `${label}: ${principalText(pr)} already has another ${what} on ${resourceText(resource)} (policy ${had.policy}); lakeform keeps one per principal and object: not imported for them`,
+            `${label}: ${principalText(pr)} already has another ${what} on ` +
+              `${resourceText(resource)} (policy ${had.policy}); lakeform ` +
+              `keeps one per principal and object: not imported for them`,
           );
         return had.value === value;
       });
@@ -412,7 +428,10 @@ class Importer {
     });
   }
 
-  /** Filters and masks ride on a SELECT grant: name whoever gains SELECT that no access policy of the export gave them directly. */
+  /**
+   * Filters and masks ride on a SELECT grant: name whoever gains SELECT that no access policy of the export gave them
+   * directly.
+   */
   checkObligations(): void {
     for (const o of this.obligations) {
       const bare = o.grant.principal_list.filter(
@@ -429,13 +448,22 @@ class Importer {
       this.report.push({
         level: 'warn',
         policy: o.ref,
-        message: `this ${o.what} grants SELECT on ${resourceText(o.grant.resource)} to ${bare.map(principalText).join(', ')}, which no access policy of the export grants directly (lakeform carries a ${o.what} on a SELECT grant; Ranger's grant nothing): check their access through groups and roles`,
+        message:
+          `this ${o.what} grants SELECT on ` +
+          `${resourceText(o.grant.resource)} to ` +
+          `${bare.map(principalText).join(', ')}, which no access policy ` +
+          `of the export grants directly (lakeform carries a ${o.what} on ` +
+          `a SELECT grant; Ranger's grant nothing): check their access ` +
+          `through groups and roles`,
       });
     }
   }
 }
 
-/** Maps an Apache Ranger policy export to lakeform grants and a report; throws only when the input is not a Ranger export. */
+/**
+ * Maps an Apache Ranger policy export to lakeform grants and a report; throws only when the input is not a Ranger
+ * export.
+ */
 export function mapRangerExport(
   exported: unknown,
   rules: PrincipalMappingRules,

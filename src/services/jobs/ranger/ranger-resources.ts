@@ -84,7 +84,9 @@ function notExcluded(what: string, r: RangerResource | undefined): void {
     );
 }
 
-/** The objects of a policy's resources; throws Unrepresentable (or MalformedPolicy for shapes Ranger does not write). */
+/**
+ * The objects of a policy's resources; throws Unrepresentable (or MalformedPolicy for shapes Ranger does not write).
+ */
 export function planResources(resources: Record<string, RangerResource>): Plan {
   const keys = Object.keys(resources).sort();
   for (const k of ['global', 'hiveservice'])
@@ -214,7 +216,8 @@ export function targetsFor(
     if (plan.kind === 'uris') return false;
     if (!r.wholeDatabase)
       notes.push(
-        `create on named ${where} cannot be limited to those names in lakeform (it is granted on a database): not imported`,
+        `create on named ${where} cannot be limited to those names in ` +
+          `lakeform (it is granted on a database): not imported`,
       );
     else if (plan.kind === 'functions') onDatabase.add('CREATE_FUNC');
     else {
@@ -227,7 +230,9 @@ export function targetsFor(
     if (UNSUPPORTED_ACCESS.has(a)) notes.push(`access ${a} has no lakeform equivalent: not imported`);
     else if (plan.kind === 'tables' && plan.databaseOnly && a !== 'create' && KNOWN_ACCESS.has(a)) {
       notes.push(
-        `${a} on a database alone (no table resource) ${a === 'all' ? 'is imported as its create part' : 'is not imported'}: lakeform's database grants also reach the tables`,
+        `${a} on a database alone (no table resource) ` +
+          `${a === 'all' ? 'is imported as its create part' : 'is not imported'}: ` +
+          `lakeform's database grants also reach the tables`,
       );
       if (a === 'all') create();
     } else if (a === 'all') {
