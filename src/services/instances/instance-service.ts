@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
 import { cacheBound } from '../../memory.js';
 import * as repo from '../../store/instances/instance-repository.js';
+import { resetBucket } from '../../store/instances/rate-buckets.js';
 import type { InstanceRow, InstanceTagRow } from '../../store/schema.js';
 import type { Store } from '../../store/store.js';
 import { nowIso } from '../../store/store.js';
@@ -377,6 +378,7 @@ export class InstanceService {
             product_id: s.product_id ?? '',
           })),
         );
+        await resetBucket(trx, row.id);
         this.forgetLimit(row);
         return true;
       },

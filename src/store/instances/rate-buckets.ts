@@ -59,3 +59,8 @@ export async function takeTokens(
   // Replicas racing this hard for one bucket: refuse this once rather than spin.
   return { granted: 0, left: 0 };
 }
+
+/** A new QPS spec starts a full bucket at the new rate (the scale is the caller's whole new budget). */
+export async function resetBucket(q: Db, instanceId: string): Promise<void> {
+  await q.deleteFrom('rate_buckets').where('instance_id', '=', instanceId).execute();
+}
