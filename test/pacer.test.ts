@@ -47,3 +47,25 @@ test('a request counts as short only for a while: an old one holds nothing back'
   await pacer.turn();
   assert.equal(pacer.short, 0);
 });
+
+test("a short request's own work does not wait for itself, but waits for another short request", async () => {
+  const pacer = new Pacer(60_000, 60_000);
+  let mine: Promise<void> | undefined;
+  const end = pacer.begin(() => {
+    mine = pacer.turn();
+  });
+  await mine; // would wait a minute if the request counted itself
+  const other = pacer.begin();
+  let passed = false;
+  pacer.begin(() => {
+    void pacer.turn().then(() => {
+      passed = true;
+    });
+  });
+  for (let i = 0; i < 5; i++) await tick();
+  assert.equal(passed, false, 'another short request in flight holds it');
+  other();
+  end();
+  for (let i = 0; i < 5; i++) await tick();
+  assert.equal(passed, true);
+});

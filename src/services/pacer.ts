@@ -1,3 +1,5 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+
 /**
  * Short requests ahead of long work on the one JavaScript thread. Long work (a 1,000-partition
  * batch: parsing, checking, building, writing and answering it) runs in steps and calls `turn()`
@@ -8,6 +10,8 @@
  */
 export class Pacer {
   private readonly shortStarts = new Map<number, number>();
+  /** The short request the current async context serves: its own steps never wait for it. */
+  private readonly own = new AsyncLocalStorage<number>();
   private next = 0;
   private waiting = new Set<() => void>();
 
@@ -16,12 +20,16 @@ export class Pacer {
     private readonly agingMs = 2000,
   ) {}
 
-  /** A short request begins; the returned function ends it (calling it again does nothing). */
-  begin(): () => void {
+  /**
+   * A short request begins; the returned function ends it (calling it again does nothing). `within`, when given,
+   * runs in the request's async context, so that work the request does itself is not held back by its own entry.
+   */
+  begin(within?: () => void): () => void {
     const id = this.next++;
     this.shortStarts.set(id, performance.now());
+    if (within) this.own.run(id, within);
     return () => {
-      if (this.shortStarts.delete(id) && this.shortStarts.size === 0) this.wake();
+      if (this.shortStarts.delete(id)) this.wake();
     };
   }
 
@@ -33,23 +41,29 @@ export class Pacer {
   /** Called by long work between its steps. */
   async turn(): Promise<void> {
     await new Promise<void>((r) => setImmediate(r));
-    if (!this.anyShort()) return;
-    await new Promise<void>((resolve) => {
-      const done = () => {
-        clearTimeout(timer);
-        this.waiting.delete(done);
-        resolve();
-      };
-      const timer = setTimeout(done, this.maxWaitMs);
-      this.waiting.add(done);
-    });
+    const deadline = performance.now() + this.maxWaitMs;
+    // Every end wakes the waiters, which look again in their own context (their own entry does not count).
+    while (this.anyShort()) {
+      const left = deadline - performance.now();
+      if (left <= 0) return;
+      await new Promise<void>((resolve) => {
+        const done = () => {
+          clearTimeout(timer);
+          this.waiting.delete(done);
+          resolve();
+        };
+        const timer = setTimeout(done, left);
+        this.waiting.add(done);
+      });
+    }
   }
 
   private anyShort(): boolean {
     if (this.shortStarts.size === 0) return false;
     const now = performance.now();
     for (const [id, at] of this.shortStarts) if (now - at > this.agingMs) this.shortStarts.delete(id);
-    return this.shortStarts.size > 0;
+    const own = this.own.getStore();
+    return this.shortStarts.size > (own !== undefined && this.shortStarts.has(own) ? 1 : 0);
   }
 
   private wake(): void {
