@@ -1,4 +1,5 @@
 import { Worker } from 'node:worker_threads';
+import { appendUpdates } from './requests.js';
 
 /**
  * contention: the latency of a short write (an Iceberg append commit) alone and while six writers add 1,000-partition
@@ -66,19 +67,7 @@ export async function contention(
       'POST',
       {
         requirements: [],
-        updates: [
-          {
-            action: 'add-snapshot',
-            snapshot: {
-              'snapshot-id': id,
-              'sequence-number': id,
-              'timestamp-ms': Date.now(),
-              'manifest-list': `s3://b/snap-${id}.avro`,
-              summary: { operation: 'append' },
-            },
-          },
-          { action: 'set-snapshot-ref', 'ref-name': 'main', type: 'branch', 'snapshot-id': id },
-        ],
+        updates: appendUpdates(id),
       },
       ice,
     );

@@ -5,6 +5,7 @@
  */
 import autocannon from 'autocannon';
 import pg from 'pg';
+import { passwordLogin } from './requests.js';
 
 interface Server {
   url: string;
@@ -62,20 +63,7 @@ async function run(deps: ReplicaDeps, backend: string, postgres: string | null):
   let b: Server | undefined;
   try {
     b = await deps.startServer({ env, databaseUrl: a.databaseUrl, password: a.password });
-    const login = await deps.json(
-      `${a.url}/v3/auth/tokens`,
-      'POST',
-      {
-        auth: {
-          identity: {
-            methods: ['password'],
-            password: { user: { name: 'admin', password: a.password, domain: { name: 'default' } } },
-          },
-          scope: { project: { name: 'default' } },
-        },
-      },
-      {},
-    );
+    const login = await deps.json(`${a.url}/v3/auth/tokens`, 'POST', passwordLogin('admin', a.password), {});
     const token = login.headers.get('x-subject-token') as string;
     const projectId = (login.body as { token: { project: { id: string } } }).token.project.id;
     const auth = { 'X-Auth-Token': token };

@@ -61,6 +61,7 @@ import { parquetWriteBuffer } from 'hyparquet-writer';
 import pg from 'pg';
 import { contention } from './contention.js';
 import { rateLimitReplicas } from './replicas.js';
+import { appendSnapshot, appendUpdates, passwordLogin } from './requests.js';
 import { soak } from './soak.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -658,20 +659,7 @@ async function governance(
     Array.from({ length: 10 }, (_, r) => ({ role_name: `gov_role_${r}`, principal_source: 'LOCAL' })),
     admin,
   );
-  const login = await json(
-    `${server.url}/v3/auth/tokens`,
-    'POST',
-    {
-      auth: {
-        identity: {
-          methods: ['password'],
-          password: { user: { name: 'gov_user', password, domain: { name: 'default' } } },
-        },
-        scope: { project: { name: 'default' } },
-      },
-    },
-    {},
-  );
+  const login = await json(`${server.url}/v3/auth/tokens`, 'POST', passwordLogin('gov_user', password), {});
   const user = { 'X-Auth-Token': login.headers.get('x-subject-token') as string };
   const show = (headers: Record<string, string>) =>
     timed(1000, (i) => json(`${tables}/${name((i * 7) % 1000)}`, 'GET', undefined, headers).then(() => undefined));
@@ -811,23 +799,13 @@ async function iceberg(server: { url: string; dataDir: string }, token: string, 
       { name, schema: { type: 'struct', fields: [{ id: 1, name: 'id', required: true, type: 'long' }] } },
       auth,
     );
-  const snapshot = (id: number, seq: number) => ({
-    'snapshot-id': id,
-    'sequence-number': seq,
-    'timestamp-ms': Date.now(),
-    'manifest-list': `s3://b/snap-${id}.avro`,
-    summary: { operation: 'append' },
-  });
   const append = async (table: string, id: number, seq: number, parent: number | null) => {
     const r = await json(
       `${base}/namespaces/bench/tables/${table}`,
       'POST',
       {
         requirements: [{ type: 'assert-ref-snapshot-id', ref: 'main', 'snapshot-id': parent }],
-        updates: [
-          { action: 'add-snapshot', snapshot: snapshot(id, seq) },
-          { action: 'set-snapshot-ref', 'ref-name': 'main', type: 'branch', 'snapshot-id': id },
-        ],
+        updates: appendUpdates(id, seq),
       },
       auth,
     );
@@ -867,7 +845,7 @@ async function iceberg(server: { url: string; dataDir: string }, token: string, 
         {
           requirements: [],
           updates: [
-            ...ids.map((id) => ({ action: 'add-snapshot', snapshot: snapshot(id, id) })),
+            ...ids.map((id) => ({ action: 'add-snapshot', snapshot: appendSnapshot(id) })),
             { action: 'set-snapshot-ref', 'ref-name': 'main', type: 'branch', 'snapshot-id': ids[ids.length - 1] },
           ],
         },
@@ -993,20 +971,7 @@ async function alterCascade(
 
 /** Signs in as the administrator and creates a RUNNING instance without a QPS limit. */
 async function benchInstance(server: { url: string; password: string }) {
-  const login = await json(
-    `${server.url}/v3/auth/tokens`,
-    'POST',
-    {
-      auth: {
-        identity: {
-          methods: ['password'],
-          password: { user: { name: 'admin', password: server.password, domain: { name: 'default' } } },
-        },
-        scope: { project: { name: 'default' } },
-      },
-    },
-    {},
-  );
+  const login = await json(`${server.url}/v3/auth/tokens`, 'POST', passwordLogin('admin', server.password), {});
   const token = login.headers.get('x-subject-token') as string;
   const projectId = login.body.token.project.id as string;
   const auth = { 'X-Auth-Token': token };

@@ -7,6 +7,7 @@
  * minute's RSS at most 1.2x the second minute's; the last minute's p99 at most 1.5x the second's.
  */
 import fs from 'node:fs';
+import { appendUpdates, passwordLogin } from './requests.js';
 
 interface Server {
   url: string;
@@ -52,20 +53,7 @@ export async function soak(deps: SoakDeps): Promise<void> {
   try {
     const pid = serverPid(server.pid);
     const login = async () => {
-      const r = await deps.json(
-        `${server.url}/v3/auth/tokens`,
-        'POST',
-        {
-          auth: {
-            identity: {
-              methods: ['password'],
-              password: { user: { name: 'admin', password: server.password, domain: { name: 'default' } } },
-            },
-            scope: { project: { name: 'default' } },
-          },
-        },
-        {},
-      );
+      const r = await deps.json(`${server.url}/v3/auth/tokens`, 'POST', passwordLogin('admin', server.password), {});
       return {
         token: r.headers.get('x-subject-token') as string,
         projectId: (r.body as { token: { project: { id: string } } }).token.project.id,
@@ -188,19 +176,7 @@ export async function soak(deps: SoakDeps): Promise<void> {
                 requirements: [
                   { type: 'assert-ref-snapshot-id', ref: 'main', 'snapshot-id': id === 1 ? null : id - 1 },
                 ],
-                updates: [
-                  {
-                    action: 'add-snapshot',
-                    snapshot: {
-                      'snapshot-id': id,
-                      'sequence-number': id,
-                      'timestamp-ms': Date.now(),
-                      'manifest-list': `s3://b/snap-${id}.avro`,
-                      summary: { operation: 'append' },
-                    },
-                  },
-                  { action: 'set-snapshot-ref', 'ref-name': 'main', type: 'branch', 'snapshot-id': id },
-                ],
+                updates: appendUpdates(id),
               },
               ice,
             ),

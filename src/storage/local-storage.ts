@@ -370,15 +370,20 @@ async function writeNew(parent: string, file: string, body: Buffer | string): Pr
     return fs.open(file, 'wx');
   });
   try {
-    try {
-      await handle.writeFile(body);
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
+    await writeSynced(handle, body);
   } catch (e) {
     await fs.rm(file, { force: true });
     throw e;
+  }
+}
+
+/** Writes the whole body, fsyncs it and closes the file, closed even when the write fails. */
+async function writeSynced(handle: fs.FileHandle, body: Buffer | string): Promise<void> {
+  try {
+    await handle.writeFile(body);
+    await handle.sync();
+  } finally {
+    await handle.close();
   }
 }
 
@@ -388,12 +393,7 @@ async function writeAtomically(parent: string, file: string, body: Buffer | stri
   const tmp = path.join(parent, TEMP_PREFIX + randomBytes(8).toString('hex'));
   const handle = await fs.open(tmp, 'wx');
   try {
-    try {
-      await handle.writeFile(body);
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
+    await writeSynced(handle, body);
     await fs.rename(tmp, file);
   } catch (e) {
     await fs.rm(tmp, { force: true });
