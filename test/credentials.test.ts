@@ -264,6 +264,75 @@ for (const backend of await backends()) {
       },
     );
 
+    test(
+      'among many near-miss locations (t1 and t10, `_` and `%` in paths, both spellings) the lookups find exactly ' +
+        'the table asked for and the tables truly under it',
+      async () => {
+        const ok = async (method: string, p: string, body?: unknown) => {
+          const r = await server.request(method, p, { token, body });
+          assert.ok(r.status < 300, `${method} ${p}: ${r.status} ${r.text}`);
+        };
+        await ok('POST', `${base()}/catalogs/c/databases`, { database_name: 'near' });
+        const root = `obs://lakeform/instances/${instance}/c/near.db`;
+        const at = {
+          t1: `${root}/t1`,
+          t10: `${root}/t10`,
+          t1_x: `${root}/t1_x`,
+          pct1: `${root}/t1%`, // its own credential would be refused: `%` is a policy character
+          w_1: `${root}/w_1`,
+          wx1: `${root}/wx1/sub`, // what an unescaped `w_1/%` would take for a table under w_1
+          wpct: `${root}/w%1/sub`,
+          holder: `${root}/h`,
+          held: `s3://lakeform/instances/${instance}/c/near.db/h/inner`, // the other spelling, truly under h
+          hx: `${root}/hx`,
+        };
+        // Filler first: the tables asked for are not the first rows of the instance.
+        for (let i = 0; i < 30; i++) at[`f${i}` as keyof typeof at] = `${root}/t1${i}x/f`;
+        for (const [name, location] of Object.entries(at))
+          await ok('POST', `${base()}/catalogs/c/databases/near/tables`, {
+            table_name: name,
+            table_type: 'EXTERNAL_TABLE',
+            owner_type: 'USER',
+            storage_descriptor: { columns: [], location },
+          });
+        const near = (table_name: string) => ({ table: { catalog_name: 'c', database_name: 'near', table_name } });
+        for (const name of ['t1', 't10', 'w_1', 'hx']) {
+          const r = await vend(near(name));
+          assert.equal(r.status, 200, `${name}: no other table lies under its location: ${r.text}`);
+          assert.equal(r.json.location, at[name as keyof typeof at]);
+        }
+        const holder = await vend(near('holder'));
+        assert.equal(holder.status, 403, holder.text);
+        assert.match(holder.json.error_msg, /also holds table c\.near\.held/);
+
+        // The identity path: grants (exact, `*`, a denial) and ownership decide, in SQL, among all of them.
+        await ok('POST', '/v3/users', { user: { name: 'picker', password: 'Pass-word-123' } });
+        const grant = async (effect: boolean, name: string) =>
+          ok('POST', `${base()}/policies/grant`, {
+            effect,
+            principal_list: [{ principal_name: 'picker', principal_source: 'IAM', principal_type: 'USER' }],
+            resource: { type: 'TABLE', catalogs: [{ name: 'c', databases: [{ name: 'near', tables: [{ name }] }] }] },
+            permissions: ['SELECT'],
+          });
+        const picked = async () => {
+          const r = await vend({ user_names: ['picker'] });
+          assert.equal(r.status, 200, r.text);
+          return { tables: [...r.json.tables].sort(), locations: [...r.json.locations].sort() };
+        };
+        await grant(true, 'w_1');
+        assert.deepEqual(await picked(), { tables: ['c.near.w_1'], locations: [at.w_1] }, '`_` is no wildcard');
+        await grant(true, 't1*');
+        await grant(false, 't1_x');
+        const both = await picked();
+        assert.deepEqual(
+          both.tables,
+          ['c.near.t1', 'c.near.t10', 'c.near.w_1'],
+          'the denial of t1_x holds over the pattern',
+        );
+        assert.deepEqual(both.locations, [at.t1, at.t10, at.w_1].sort());
+      },
+    );
+
     test('an administrator asking for itself without a table gets the instance folder, and only it', async () => {
       const r = await vend({ user_names: ['admin'] });
       assert.equal(r.status, 200, r.text);

@@ -1,5 +1,5 @@
 import type { PrefixCredential } from '../../storage/sts.js';
-import { instanceTablesAfter, otherTableUnder } from '../../store/lakecat/table-repository.js';
+import { otherTableUnder, otherTableUnderAny, tablesReachedBy } from '../../store/lakecat/table-repository.js';
 import type { Store } from '../../store/store.js';
 import { Authorizer } from '../authz/authorizer.js';
 import { forbidden, invalid } from '../errors.js';
@@ -11,9 +11,8 @@ import type { TableService } from '../lakecat/table-service.js';
 import { type LocationService, storageCoordinates } from './location-service.js';
 
 const DEFAULT_DURATION_SECONDS = 3600;
-/** Tables one identity credential may cover, and the scan's step over an instance's tables. */
+/** Tables one identity credential may cover. */
 const MAX_IDENTITY_TABLES = 50;
-const IDENTITY_SCAN_STEP = 500;
 
 export interface CredentialRequest {
   user_names?: string[];
@@ -145,8 +144,9 @@ export class CredentialService {
     // Only the instance's own folder or an authorized location of the account: never another instance's or project's
     // data.
     await this.locations.assertUsable(caller, instance.id, location, undefined, true);
-    const overlapping = await otherTableUnder(this.store.db, instance.id, target, tableId);
-    if (req.table && overlapping) {
+    // Only a table's credential is refused for holding other tables (an administrator's bare location is not).
+    const overlapping = req.table && (await otherTableUnder(this.store.db, instance.id, target, tableId));
+    if (overlapping) {
       throw forbidden(
         `location ${location} also holds table ` +
           `${overlapping.catalog_name}.${overlapping.database_name}.${overlapping.name}: ` +
@@ -182,27 +182,35 @@ export class CredentialService {
           p.principal_type === type &&
           (type === 'ROLE' ? p.principal_name.toLowerCase() === owner.toLowerCase() : p.principal_name === owner),
       );
-    const reached: { id: string; name: string; location: string }[] = [];
-    // In steps: an instance may hold more tables than are worth reading at once.
-    for (let after = ''; ; ) {
-      const rows = await instanceTablesAfter(this.store.db, instanceId, after, IDENTITY_SCAN_STEP);
-      for (const r of rows) {
+    // One query finds what the identity owns or its grants reach (bounded: one more than a credential covers);
+    // each row is then decided again by the grant rules themselves, so the SQL can narrow but never widen.
+    const rows = await tablesReachedBy(
+      this.store.db,
+      instanceId,
+      {
+        users: named.filter((p) => p.principal_type === 'USER').map((p) => p.principal_name),
+        groups: named.filter((p) => p.principal_type === 'GROUP').map((p) => p.principal_name),
+        roles: named.filter((p) => p.principal_type === 'ROLE').map((p) => p.principal_name),
+      },
+      PolicyService.tableGrantPaths(policies, action),
+      MAX_IDENTITY_TABLES + 1,
+    );
+    const reached = rows
+      .filter((r) => {
         const resource = { resource_type: 'TABLE', catalog: r.catalog_name, database: r.database_name, table: r.name };
-        if (!owns(r.owner, r.owner_type) && !PolicyService.permits(policies, action, resource)) continue;
-        const location = (JSON.parse(r.definition) as { storage_descriptor?: { location?: string } }).storage_descriptor
-          ?.location;
-        if (!location) continue; // a view holds no data
-        if (reached.length === MAX_IDENTITY_TABLES)
-          throw invalid(
-            `${who} reach more than ${MAX_IDENTITY_TABLES} tables: one ` +
-              `credential covers at most ${MAX_IDENTITY_TABLES}; name a table`,
-          );
-        reached.push({ id: r.id, name: `${r.catalog_name}.${r.database_name}.${r.name}`, location });
-      }
-      const last = rows[rows.length - 1];
-      if (!last || rows.length < IDENTITY_SCAN_STEP) break;
-      after = last.id;
-    }
+        return r.location && (owns(r.owner, r.owner_type) || PolicyService.permits(policies, action, resource));
+      })
+      .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
+      .map((r) => ({
+        id: r.id,
+        name: `${r.catalog_name}.${r.database_name}.${r.name}`,
+        location: r.location as string,
+      }));
+    if (reached.length > MAX_IDENTITY_TABLES)
+      throw invalid(
+        `${who} reach more than ${MAX_IDENTITY_TABLES} tables: one ` +
+          `credential covers at most ${MAX_IDENTITY_TABLES}; name a table`,
+      );
     if (!reached.length) throw forbidden(`${who} hold ${action} on no table with a storage location in this instance`);
     const targets = reached.map((t) => ({ ...t, at: this.coordinates(t.location) }));
     const buckets = [...new Set(targets.map((t) => t.at.bucket))];
@@ -212,9 +220,16 @@ export class CredentialService {
           `(${buckets.join(', ')}); a credential reaches one: name a table`,
       );
     const ids = reached.map((t) => t.id);
+    // One query says whether any target holds another table; only then is each asked, to name it.
+    const anyOverlap = await otherTableUnderAny(
+      this.store.db,
+      instanceId,
+      targets.map((t) => t.at),
+      ids,
+    );
     for (const t of targets) {
       await this.locations.assertUsable(caller, instanceId, t.location, undefined, true);
-      const overlapping = await otherTableUnder(this.store.db, instanceId, t.at, ids);
+      const overlapping = anyOverlap && (await otherTableUnder(this.store.db, instanceId, t.at, ids));
       if (overlapping)
         throw forbidden(
           `location ${t.location} of table ${t.name} also holds table ` +

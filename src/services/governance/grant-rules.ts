@@ -322,3 +322,48 @@ export function seesDatabase(policies: StoredPolicy[], catalog: string, database
   const v = visibleDatabases(policies, catalog);
   return v === 'all' || v.some((pattern) => wildcard(pattern, database));
 }
+
+/** A (catalog, database, table) path of a grant: `*` a wildcard; an absent part and all below it any. */
+export interface TableGrantPath {
+  catalog?: string;
+  database?: string;
+  name?: string;
+}
+
+/**
+ * The grant paths that decide `permits(policies, action, table)` for every table at once: a
+ * table is permitted when an `allow` path reaches it and no `deny` path does. As `covers` reads
+ * a grant, a path stops at its first absent part; a path naming all three parts covers the table
+ * unless it names a function or is a column grant; URI grants cover no table. What a store
+ * compiles to SQL.
+ */
+export function tableGrantPaths(
+  policies: StoredPolicy[],
+  action: string,
+): { allow: TableGrantPath[]; deny: TableGrantPath[] } {
+  const allow: TableGrantPath[] = [];
+  const deny: TableGrantPath[] = [];
+  const seen = new Set<string>();
+  for (const p of policies) {
+    if (p.resource_type === 'URI' || (p.effect !== 0 && p.effect !== 1)) continue;
+    if (!includes(permissionsOf(p), action)) continue;
+    const c = resourceOf(p).catalogs?.[0];
+    const d = c?.databases?.[0];
+    const t = d?.tables?.[0];
+    const f = d?.functions?.[0];
+    const have = [c?.name, d?.name, t?.name ?? f?.name];
+    const cut = have.indexOf(undefined);
+    if (cut === -1 && (f || p.resource_type === 'COLUMN')) continue;
+    const [catalog, database, name] = cut === -1 ? have : have.slice(0, cut);
+    const key = JSON.stringify([p.effect, catalog, database, name]);
+    if (seen.has(key)) continue; // many grants share a path
+    seen.add(key);
+    const path = {
+      ...(catalog !== undefined ? { catalog } : {}),
+      ...(database !== undefined ? { database } : {}),
+      ...(name !== undefined ? { name } : {}),
+    };
+    (p.effect === 1 ? allow : deny).push(path);
+  }
+  return { allow, deny };
+}

@@ -818,6 +818,7 @@ export class PolicyService {
   static explain = rules.explain;
   static reachingInto = rules.reachingInto;
   static permitsWholeTable = rules.permitsWholeTable;
+  static tableGrantPaths = rules.tableGrantPaths;
   static visibleColumns = rules.visibleColumns;
   static visibleObjects = rules.visibleObjects;
   static visibleDatabases = rules.visibleDatabases;

@@ -82,7 +82,7 @@ export async function objectUnder(q: Db, domainId: string, location: string): Pr
     .select(['t.catalog_name', 't.database_name', 't.name'])
     .where(inDomain('t'))
     .where('t.catalog_name', '!=', BIN_CATALOG)
-    .where(tableLocationAtOrUnder('t.definition', [location]))
+    .where(tableLocationAtOrUnder(q, [location], inDomain('t'), 't.definition'))
     .limit(1)
     .executeTakeFirst();
   return table ? `table ${table.catalog_name}.${table.database_name}.${table.name}` : undefined;

@@ -3,7 +3,7 @@ import { type Db, dialectOf, type SqlDialect } from '../dialect.js';
 import { preparedQuery } from '../prepared.js';
 import type { TableRow } from '../schema.js';
 import { beyondKey, type DatabaseNameKey, pageFromRows } from './keyset.js';
-import { hiveNamePattern, ownedOrGranted } from './name-pattern.js';
+import { anyOf, type GrantPath, grantPathMatches, hiveNamePattern, ownedOrGranted } from './name-pattern.js';
 import { type Filter, filterCondition, type TableField } from './partition-filter-sql.js';
 import { BIN_CATALOG } from './recycle-bin-repository.js';
 
@@ -289,59 +289,115 @@ export async function findTableStampByPath(
 }
 
 /**
+ * A table's storage location as the expression index tables_location_idx holds it (migration
+ * 0025): spelled exactly so, a condition on it is an index range; byte-wise on both databases.
+ */
+export function storedLocation(q: Db, definition = 'definition'): RawBuilder<string | null> {
+  return dialectOf(q).name === 'postgres'
+    ? sql<string | null>`((${sql.ref(definition)}::json -> 'storage_descriptor' ->> 'location') COLLATE "C")`
+    : sql<string | null>`json_extract(${sql.ref(definition)}, '$.storage_descriptor.location')`;
+}
+
+/**
+ * A condition: the table's storage location is one of `locations` or lies below one by whole
+ * path segments (`s3://b/t1` is not under `s3://b/t10`): `l/` up to `l0` ('0' follows '/'), a
+ * range rather than LIKE, so no character of a location is a wildcard. Every arm repeats the
+ * instance condition, so each is one range of the index (SQLite's OR plan needs that).
+ */
+export function tableLocationAtOrUnder(
+  q: Db,
+  locations: string[],
+  instance: RawBuilder<boolean>,
+  definition = 'definition',
+): RawBuilder<boolean> {
+  const at = storedLocation(q, definition);
+  return anyOf(
+    locations.flatMap((l) => [
+      sql<boolean>`(${instance} AND ${at} = ${l})`,
+      sql<boolean>`(${instance} AND ${at} >= ${`${l}/`} AND ${at} < ${`${l}0`})`,
+    ]),
+  );
+}
+
+/**
  * A table of the instance, other than `exceptId`, whose storage location lies under `root`
  * (a bucket path `bucket/key`), in any of the spellings a location may take; undefined if none.
  */
-/** A step of every live table of an instance in id order (for scans that must not hold them all). */
-export const instanceTablesAfter = (q: Db, instanceId: string, afterId: string, limit: number) =>
-  q
-    .selectFrom('tables')
-    .select(['id', 'catalog_name', 'database_name', 'name', 'owner', 'owner_type', 'definition'])
-    .where('instance_id', '=', instanceId)
-    .where('catalog_name', '!=', BIN_CATALOG)
-    .where('id', '>', afterId)
-    .orderBy('id')
-    .limit(limit)
-    .execute();
-
 export async function otherTableUnder(
   q: Db,
   instanceId: string,
   root: { bucket: string; key: string; file?: string },
   exceptId: string | string[],
 ) {
+  return otherTableUnderAny(q, instanceId, [root], exceptId);
+}
+
+/** The same for several roots at once: a table, other than `exceptId`, under any of them. */
+export async function otherTableUnderAny(
+  q: Db,
+  instanceId: string,
+  roots: { bucket: string; key: string; file?: string }[],
+  exceptId: string | string[],
+) {
   const except = typeof exceptId === 'string' ? [exceptId] : exceptId;
-  const spellings = [
+  const spellings = roots.flatMap((root) => [
     `obs://${root.bucket}/${root.key}`,
     `s3://${root.bucket}/${root.key}`,
     ...(root.file ? [`file://${root.file}`] : []),
-  ];
+  ]);
   return q
     .selectFrom('tables')
     .select(['catalog_name', 'database_name', 'name'])
     .where('instance_id', '=', instanceId)
     .where('catalog_name', '!=', BIN_CATALOG) // a dropped table no longer holds its location against others
     .where('id', 'not in', except.length ? except : [''])
-    .where(tableLocationAtOrUnder('definition', spellings))
+    .where(tableLocationAtOrUnder(q, spellings, sql<boolean>`instance_id = ${instanceId}`))
     .limit(1)
     .executeTakeFirst();
 }
 
+/** Who an identity is, as table owners are named: users and groups exactly, roles in any case. */
+export interface OwnerNames {
+  users: string[];
+  groups: string[];
+  roles: string[];
+}
+
 /**
- * A condition on a table's definition JSON: its storage location is one of `locations`, or
- * lies below one. The location sits in the JSON as a JSON string, so it is matched as one.
+ * Live tables of an instance with a storage location that an identity owns, or that its grants
+ * reach (`allow`) and none of its denials (`deny`) do; at most `limit`, in no order. One query:
+ * the grant paths are compiled to conditions, not tested table by table.
  */
-export function tableLocationAtOrUnder(definition: string, locations: string[]): RawBuilder<boolean> {
-  const likes = locations.flatMap((l) => {
-    const escaped = JSON.stringify(l)
-      .slice(1, -1)
-      .replace(/[\\%_]/g, (c) => `\\${c}`);
-    return [`%"location":"${escaped}"%`, `%"location":"${escaped}/%`];
-  });
-  return sql<boolean>`(${sql.join(
-    likes.map((l) => sql`${sql.ref(definition)} LIKE ${l} ESCAPE '\\'`),
-    sql` OR `,
-  )})`;
+export function tablesReachedBy(
+  q: Db,
+  instanceId: string,
+  owners: OwnerNames,
+  grants: { allow: GrantPath[]; deny: GrantPath[] },
+  limit: number,
+) {
+  const location = storedLocation(q);
+  // Each arm names the instance, so each can be an index search (owner, names) rather than one scan of the instance.
+  const inInstance = sql<boolean>`instance_id = ${instanceId}`;
+  const arm = (c: RawBuilder<boolean>) => sql<boolean>`(${inInstance} AND ${c})`;
+  const owned = [
+    ...(owners.users.length ? [arm(sql`owner_type = 'USER' AND owner IN (${sql.join(owners.users)})`)] : []),
+    ...(owners.groups.length ? [arm(sql`owner_type = 'GROUP' AND owner IN (${sql.join(owners.groups)})`)] : []),
+    ...(owners.roles.length
+      ? [arm(sql`owner_type = 'ROLE' AND lower(owner) IN (${sql.join(owners.roles.map((r) => r.toLowerCase()))})`)]
+      : []),
+  ];
+  let query = q
+    .selectFrom('tables')
+    .select(['id', 'catalog_name', 'database_name', 'name', 'owner', 'owner_type'])
+    .select(location.as('location'))
+    .where('instance_id', '=', instanceId)
+    .where('catalog_name', '!=', BIN_CATALOG)
+    .where(sql<boolean>`${location} <> ''`) // a view holds no data
+    .where(anyOf([...owned, ...grants.allow.map((g) => arm(grantPathMatches(g)))]));
+  // owned OR (allowed AND NOT denied), as (owned OR allowed) AND (owned OR NOT denied): the first is the index's.
+  if (grants.deny.length)
+    query = query.where(anyOf([...owned, sql<boolean>`NOT ${anyOf(grants.deny.map(grantPathMatches))}`]));
+  return query.limit(limit).execute();
 }
 
 /**
@@ -371,7 +427,7 @@ export async function locationInUse(
     .selectFrom('tables')
     .select('id')
     .where('instance_id', '=', instanceId)
-    .where(tableLocationAtOrUnder('definition', [location.replace(/\/+$/, '')]));
+    .where(tableLocationAtOrUnder(q, [location.replace(/\/+$/, '')], sql<boolean>`instance_id = ${instanceId}`));
   if (exceptIds.length) query = query.where('id', 'not in', exceptIds);
   return (await query.limit(1).executeTakeFirst()) !== undefined;
 }
