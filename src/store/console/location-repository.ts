@@ -80,7 +80,6 @@ export async function objectUnder(q: Db, domainId: string, location: string): Pr
   const table = await q
     .selectFrom('tables as t')
     .select(['t.catalog_name', 't.database_name', 't.name'])
-    .where(inDomain('t'))
     .where('t.catalog_name', '!=', BIN_CATALOG)
     .where(tableLocationAtOrUnder(q, [location], inDomain('t'), 't.definition'))
     .limit(1)

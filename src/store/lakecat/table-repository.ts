@@ -345,15 +345,18 @@ export async function otherTableUnderAny(
     `s3://${root.bucket}/${root.key}`,
     ...(root.file ? [`file://${root.file}`] : []),
   ]);
-  return q
-    .selectFrom('tables')
-    .select(['catalog_name', 'database_name', 'name'])
-    .where('instance_id', '=', instanceId)
-    .where('catalog_name', '!=', BIN_CATALOG) // a dropped table no longer holds its location against others
-    .where('id', 'not in', except.length ? except : [''])
-    .where(tableLocationAtOrUnder(q, spellings, sql<boolean>`instance_id = ${instanceId}`))
-    .limit(1)
-    .executeTakeFirst();
+  return (
+    q
+      .selectFrom('tables')
+      .select(['catalog_name', 'database_name', 'name'])
+      // The instance only inside each arm: a condition on it out here lets SQLite, without statistics of the tables,
+      // prefer reading the whole instance to the arms' ranges.
+      .where('catalog_name', '!=', BIN_CATALOG) // a dropped table no longer holds its location against others
+      .where('id', 'not in', except.length ? except : [''])
+      .where(tableLocationAtOrUnder(q, spellings, sql<boolean>`instance_id = ${instanceId}`))
+      .limit(1)
+      .executeTakeFirst()
+  );
 }
 
 /** Who an identity is, as table owners are named: users and groups exactly, roles in any case. */
@@ -375,6 +378,7 @@ export function tablesReachedBy(
   grants: { allow: GrantPath[]; deny: GrantPath[] },
   limit: number,
 ) {
+  const d = dialectOf(q);
   const location = storedLocation(q);
   // Each arm names the instance, so each can be an index search (owner, names) rather than one scan of the instance.
   const inInstance = sql<boolean>`instance_id = ${instanceId}`;
@@ -382,15 +386,20 @@ export function tablesReachedBy(
   const owned = [
     ...(owners.users.length ? [arm(sql`owner_type = 'USER' AND owner IN (${sql.join(owners.users)})`)] : []),
     ...(owners.groups.length ? [arm(sql`owner_type = 'GROUP' AND owner IN (${sql.join(owners.groups)})`)] : []),
-    ...(owners.roles.length
-      ? [arm(sql`owner_type = 'ROLE' AND lower(owner) IN (${sql.join(owners.roles.map((r) => r.toLowerCase()))})`)]
-      : []),
+    // A role owner matches in any case. Every ASCII case spelling of a name lies byte-wise between its upper- and its
+    // lower-case one, which bounds the owner index's range.
+    ...[...new Set(owners.roles.map((r) => r.toLowerCase()))].map((r) => {
+      const owner = d.bytewise(sql.ref('owner'));
+      return arm(
+        sql`owner_type = 'ROLE' AND ${owner} >= ${r.toUpperCase()} AND ${owner} <= ${r} AND lower(owner) = ${r}`,
+      );
+    }),
   ];
   let query = q
     .selectFrom('tables')
     .select(['id', 'catalog_name', 'database_name', 'name', 'owner', 'owner_type'])
     .select(location.as('location'))
-    .where('instance_id', '=', instanceId)
+    // The instance is in each arm only (see otherTableUnderAny).
     .where('catalog_name', '!=', BIN_CATALOG)
     .where(sql<boolean>`${location} <> ''`) // a view holds no data
     .where(anyOf([...owned, ...grants.allow.map((g) => arm(grantPathMatches(g)))]));
@@ -426,7 +435,6 @@ export async function locationInUse(
   let query = q
     .selectFrom('tables')
     .select('id')
-    .where('instance_id', '=', instanceId)
     .where(tableLocationAtOrUnder(q, [location.replace(/\/+$/, '')], sql<boolean>`instance_id = ${instanceId}`));
   if (exceptIds.length) query = query.where('id', 'not in', exceptIds);
   return (await query.limit(1).executeTakeFirst()) !== undefined;
