@@ -249,3 +249,14 @@ export class EncodedPartitions {
     if (this.inStruct) w.writeFieldStop();
   }
 }
+
+/** A list<string> answer (table names): written as it is, without the generated result struct's copy of it. */
+export class EncodedStrings {
+  constructor(private readonly list: string[]) {}
+
+  writeSuccess(w: BinaryWriter): void {
+    w.writeFieldBegin('success', LIST, 0);
+    w.writeListBegin(STRING, this.list.length);
+    for (const s of this.list) w.writeString(s);
+  }
+}
