@@ -1040,7 +1040,7 @@ async function mainServerModes(): Promise<void> {
 
 /** The hmsbench operations over Thrift (the generated Node client) and over REST, p50 of each, in one run. */
 async function hms(
-  server: { url: string; hmsPort: number },
+  server: { url: string; hmsPort: number; pid: number },
   token: string,
   projectId: string,
   instanceId: string,
@@ -1084,6 +1084,14 @@ async function hms(
       (this as unknown as Record<string, unknown>).writeMessageEnd = () => this.w.flush();
     }
   }
+  // The server's main thread's time on a CPU (ns, Linux): unlike wall time, not stretched by other load on the machine.
+  const serverCpu = () => {
+    try {
+      return Number(fs.readFileSync(`/proc/${server.pid}/schedstat`, 'utf8').split(' ')[0]);
+    } catch {
+      return Number.NaN;
+    }
+  };
   const auth = { 'X-Auth-Token': token };
   const base = `${server.url}/v1/${projectId}/instances/${instanceId}/catalogs/hive/databases`;
   const columns = [
@@ -1174,28 +1182,21 @@ async function hms(
       };
     }
   }
+  /** A client on a new connection through `transport`, signed in as admin. */
+  const connect = async (transport: unknown) => {
+    const conn = thrift.createConnection('127.0.0.1', server.hmsPort, { transport, protocol: ClientProtocol });
+    await new Promise<void>((resolve, reject) => {
+      conn.once('connect', resolve);
+      conn.once('error', reject);
+    });
+    const client = thrift.createClient(ThriftHiveMetastoreClient, conn);
+    await client.set_ugi('admin', []);
+    return { conn, client };
+  };
   // Framed, so that the Node client parses an answer once it is whole rather than after every chunk.
-  const conn = thrift.createConnection('127.0.0.1', server.hmsPort, {
-    transport: ClientFramed,
-    protocol: ClientProtocol,
-  });
-  await new Promise<void>((resolve, reject) => {
-    conn.once('connect', resolve);
-    conn.once('error', reject);
-  });
-  const c = thrift.createClient(ThriftHiveMetastoreClient, conn);
-  await c.set_ugi('admin', []);
+  const { conn, client: c } = await connect(ClientFramed);
   // Unframed, as Spark and Trino connect: a large request reaches the server in many chunks.
-  const plain = thrift.createConnection('127.0.0.1', server.hmsPort, {
-    transport: thrift.TBufferedTransport,
-    protocol: ClientProtocol,
-  });
-  await new Promise<void>((resolve, reject) => {
-    plain.once('connect', resolve);
-    plain.once('error', reject);
-  });
-  const u = thrift.createClient(ThriftHiveMetastoreClient, plain);
-  await u.set_ugi('admin', []);
+  const { conn: plain, client: u } = await connect(thrift.TBufferedTransport);
   const thriftPart = (i: number, tableName = 'adds_thrift') => ({
     values: [day(Math.floor(i / 100)), String(i % 100)],
     dbName: 'hmsbench',
@@ -1313,22 +1314,28 @@ async function hms(
     // ratio is the median of the pairs' ratios, which one noisy pair cannot move.
     const ts: number[] = [];
     const rs: number[] = [];
+    const cpu = { thrift: 0, rest: 0 };
     for (let i = 1; i <= op.n; i++) {
+      const c0 = serverCpu();
       const t0 = process.hrtime.bigint();
       ts.push(...(await timed(1, () => op.thrift(i))));
       const t1 = process.hrtime.bigint();
+      const c1 = serverCpu();
       rs.push(...(await timed(1, () => op.rest(i))));
       const t2 = process.hrtime.bigint();
+      cpu.thrift += c1 - c0;
+      cpu.rest += serverCpu() - c1;
       marks?.push(`${op.name}\tthrift\t${t0 / 1000n}\t${t1 / 1000n}`, `${op.name}\trest\t${t1 / 1000n}\t${t2 / 1000n}`);
     }
     const t = median(ts);
     const r = median(rs);
     const ratio = median(ts.map((x, i) => x / (rs[i] as number)));
     const vsHms = Number.isNaN(op.hms) ? '' : `; HMS ${op.hms} ms, ratio ${(t / op.hms).toFixed(2)} (target <= 0.25)`;
+    const perCall = (ns: number) => (ns / op.n / 1e6).toFixed(2);
     console.log(
       `  ${op.name.padEnd(26)} thrift ${t.toFixed(1)} ms  rest ` +
         `${r.toFixed(1)} ms  thrift/rest ${ratio.toFixed(2)} (target <= ` +
-        `1.5)${vsHms}`,
+        `1.5)${vsHms}; server CPU per call: thrift ${perCall(cpu.thrift)} ms, rest ${perCall(cpu.rest)} ms`,
     );
   }
   if (marks) fs.writeFileSync(process.env.LAKEFORM_BENCH_MARKS as string, `${marks.join('\n')}\n`);

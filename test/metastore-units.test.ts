@@ -48,6 +48,11 @@ describe('metastore location rule', () => {
       'file:///data/warehouse/lakeform/instances/x/hive/default.db/t',
     );
     assert.equal(s3.toEngine('obs://lakeform/a/b'), 's3://lakeform/a/b');
+    assert.equal(s3.toEngine('obs://bucket'), 's3://bucket');
+    assert.equal(s3.toEngine('obs://other/x'), 's3://other/x');
+    // Not of the stored form: shown as stored.
+    for (const odd of ['obs://', 'obs:///k', 'hdfs://nn/x', 'obs://b/k\nx', 'OBS://b/k'])
+      assert.equal(s3.toEngine(odd), odd);
     assert.equal(local.fromEngine('l', 'file:///data/warehouse/lakeform/a/b/'), 'obs://lakeform/a/b');
     assert.equal(local.fromEngine('l', 'file:/data/warehouse/lakeform/a'), 'obs://lakeform/a');
     for (const scheme of ['s3', 's3a', 's3n', 'obs'])
@@ -123,7 +128,7 @@ describe('metastore method table', () => {
     for (const obj of [table, stats] as unknown as { write(p: unknown): void }[]) {
       let ours: Buffer | undefined;
       const w = new BinaryWriter((b) => {
-        ours = b;
+        ours = ours ? Buffer.concat([ours, b]) : b;
       }, false);
       w.writeMessageBegin('m', 2, 7);
       obj.write(w);
@@ -139,6 +144,30 @@ describe('metastore method table', () => {
       trans.flush();
       assert.ok(ours && theirs && ours.equals(theirs));
     }
+  });
+  test('a large reply is sent in pieces that join to one whole frame', () => {
+    const sent: Buffer[] = [];
+    const w = new BinaryWriter((b) => sent.push(b), true);
+    const big = 'x'.repeat(150_000);
+    w.writeMessageBegin('m', 2, 7);
+    for (let i = 0; i < 3; i++) w.writeString(big);
+    w.writePieces([Buffer.from('tail-piece')]);
+    w.writeI32(-2);
+    w.flush();
+    assert.ok(sent.length > 1);
+    const all = Buffer.concat(sent);
+    assert.equal(all.readInt32BE(0), all.length - 4);
+    const input = new thrift.TBinaryProtocol(new thrift.TFramedTransport(all.subarray(4)));
+    assert.equal(input.readMessageBegin().fname, 'm');
+    for (let i = 0; i < 3; i++) assert.equal(input.readString(), big);
+    assert.equal(all.subarray(-14, -4).toString(), 'tail-piece');
+    assert.equal(all.readInt32BE(all.length - 4), -2);
+    // The next message starts afresh.
+    sent.length = 0;
+    w.writeMessageBegin('n', 2, 8);
+    w.flush();
+    assert.equal(sent.length, 1);
+    assert.equal((sent[0] as Buffer).readInt32BE(0), (sent[0] as Buffer).length - 4);
   });
   test('partitions encoded from stored rows are the bytes of the generated Partition structs', () => {
     const loc = new LocationMap('local', '/data/warehouse');
@@ -193,6 +222,23 @@ describe('metastore method table', () => {
         2,
       ),
       row(['x', 'y'], { parameters: { big: 'v'.repeat(70_000) } }, 3),
+      // Alike but for their locations (the encoded descriptor is reused), then each differing in one place.
+      ...[
+        {},
+        { location: 'obs://lakeform/t/p4' },
+        { location: 'obs://lakeform/t/p5' },
+        { location: 'obs://other/t/p6', serde_info: { parameters: { 'field.delim': ';' } } },
+        { location: 'obs://other/t/p7', serde_info: { parameters: { 'field.delim': ',' } } },
+        { location: 'obs://other/t/p8', columns: [{ column_name: 'id', column_type: 'int' }] },
+        { location: 'obs://other/t/p9', bucket_columns: ['id'], number_of_buckets: 2 },
+        { location: 'obs://other/t/p10', bucket_columns: ['näme'], number_of_buckets: 2 },
+        { location: 'obs://other/t/p11', sort_columns: [{ column: 'id', sort_order: 1 }] },
+        { location: 'obs://other/t/p12', parameters: { a: '1' } },
+        { location: 'obs://other/t/p13', parameters: { a: '2' } },
+        { location: 'obs://other/t/p14', compressed: true },
+      ].map((extra, i) =>
+        row(['v', String(i)], { parameters: { n: String(i) }, storage_descriptor: sd(extra) }, 4 + i),
+      ),
     ];
     const ours = new EncodedPartitions(false);
     for (const r of rows) ours.add(owner, r, loc);
@@ -267,7 +313,7 @@ describe('metastore message scan', () => {
   const call = (n: number): Buffer => {
     let out: Buffer = Buffer.alloc(0);
     const w = new BinaryWriter((b) => {
-      out = b;
+      out = Buffer.concat([out, b]);
     }, false);
     const Type = thrift.Thrift.Type;
     w.writeMessageBegin('add_partitions', thrift.Thrift.MessageType.CALL, 7);

@@ -55,8 +55,7 @@ function string(w: BinaryWriter, id: number, s: string): void {
   w.writeString(s);
 }
 
-function writeStorageDescriptor(w: BinaryWriter, sd: Sd | undefined, loc: LocationMap): void {
-  const s = sd ?? {};
+function writeColumns(w: BinaryWriter, s: Sd): void {
   const cols = s.columns ?? [];
   w.writeFieldBegin('', LIST, 1);
   w.writeListBegin(STRUCT, cols.length);
@@ -66,7 +65,10 @@ function writeStorageDescriptor(w: BinaryWriter, sd: Sd | undefined, loc: Locati
     string(w, 3, c.comment ?? '');
     w.writeFieldStop();
   }
-  string(w, 2, loc.toEngine(s.location));
+}
+
+/** The storage descriptor's fields after its location (3 on), and its stop. */
+function writeAfterLocation(w: BinaryWriter, s: Sd): void {
   string(w, 3, s.input_format ?? '');
   string(w, 4, s.output_format ?? '');
   w.writeFieldBegin('', BOOL, 5);
@@ -105,8 +107,102 @@ function writeStorageDescriptor(w: BinaryWriter, sd: Sd | undefined, loc: Locati
   w.writeFieldStop();
 }
 
+const sameMap = (a: Record<string, string> | undefined, b: Record<string, string> | undefined): boolean => {
+  if (a === b) return true;
+  if (!a || !b) return false;
+  const keys = Object.keys(a);
+  if (keys.length !== Object.keys(b).length) return false;
+  for (const k of keys) if (a[k] !== b[k]) return false;
+  return true;
+};
+
+const sameList = <X>(a: X[] | undefined, b: X[] | undefined, same: (x: X, y: X) => boolean): boolean => {
+  if (a === b) return true;
+  if (!a || !b || a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (!same(a[i] as X, b[i] as X)) return false;
+  return true;
+};
+
+/** Whether two stored descriptors encode alike but for their locations (compared as stored: a miss is safe). */
+function sameButLocation(a: Sd, b: Sd): boolean {
+  return (
+    a.input_format === b.input_format &&
+    a.output_format === b.output_format &&
+    a.compressed === b.compressed &&
+    a.number_of_buckets === b.number_of_buckets &&
+    a.stored_as_sub_directories === b.stored_as_sub_directories &&
+    !a.skewed_info &&
+    !b.skewed_info &&
+    sameList(
+      a.columns,
+      b.columns,
+      (x, y) => x.column_name === y.column_name && x.column_type === y.column_type && x.comment === y.comment,
+    ) &&
+    (a.serde_info === b.serde_info ||
+      (a.serde_info !== undefined &&
+        b.serde_info !== undefined &&
+        a.serde_info.name === b.serde_info.name &&
+        a.serde_info.serialization_library === b.serde_info.serialization_library &&
+        sameMap(a.serde_info.parameters, b.serde_info.parameters))) &&
+    sameList(a.bucket_columns, b.bucket_columns, (x, y) => x === y) &&
+    sameList(a.sort_columns, b.sort_columns, (x, y) => x.column === y.column && x.sort_order === y.sort_order) &&
+    sameMap(a.parameters, b.parameters)
+  );
+}
+
+/**
+ * The last storage descriptor encoded, as the bytes before and after its location: a table's
+ * partitions mostly differ only there, so the next one alike is copied rather than encoded.
+ */
+export class DescriptorCache {
+  private last: { sd: Sd; head: Buffer; tail: Buffer } | undefined;
+  private readonly scratch = new BinaryWriter(() => {}, false);
+
+  write(w: BinaryWriter, sd: Sd | undefined, loc: LocationMap): void {
+    const s = sd ?? {};
+    let last = this.last;
+    if (!last || !sameButLocation(last.sd, s)) {
+      const scratch = this.scratch;
+      writeColumns(scratch, s);
+      const head = Buffer.from(scratch.bytes());
+      scratch.reset();
+      writeAfterLocation(scratch, s);
+      last = { sd: s, head, tail: Buffer.from(scratch.bytes()) };
+      scratch.reset();
+      this.last = last;
+    }
+    w.writeRaw(last.head);
+    string(w, 2, loc.toEngine(s.location));
+    w.writeRaw(last.tail);
+  }
+}
+
+/**
+ * `seconds`, remembering its last two answers: a listing's partitions mostly carry the times of the batch that
+ * created them, and parsing a date costs more than encoding the rest of the field.
+ */
+const recent: [unknown, number][] = [
+  ['', 0],
+  ['', 0],
+];
+function secondsOf(iso: unknown): number {
+  const [a, b] = recent as [[unknown, number], [unknown, number]];
+  if (a[0] === iso) return a[1];
+  if (b[0] === iso) return b[1];
+  const s = seconds(iso);
+  recent[1] = a;
+  recent[0] = [iso, s];
+  return s;
+}
+
 /** One Partition struct (its fields and stop) from a stored row of `table`. */
-export function writePartition(w: BinaryWriter, table: PartitionOwner, row: ListedPartition, loc: LocationMap): void {
+export function writePartition(
+  w: BinaryWriter,
+  table: PartitionOwner,
+  row: ListedPartition,
+  loc: LocationMap,
+  sds = new DescriptorCache(),
+): void {
   const def = JSON.parse(row.definition) as { parameters?: Record<string, string>; storage_descriptor?: Sd };
   const values = JSON.parse(row.partition_values) as string[];
   w.writeFieldBegin('', LIST, 1);
@@ -115,11 +211,11 @@ export function writePartition(w: BinaryWriter, table: PartitionOwner, row: List
   string(w, 2, table.database_name);
   string(w, 3, table.name);
   w.writeFieldBegin('', I32, 4);
-  w.writeI32(seconds(row.created_at));
+  w.writeI32(secondsOf(row.created_at));
   w.writeFieldBegin('', I32, 5);
-  w.writeI32(seconds(row.last_access_time));
+  w.writeI32(secondsOf(row.last_access_time));
   w.writeFieldBegin('', STRUCT, 6);
-  writeStorageDescriptor(w, def.storage_descriptor, loc);
+  sds.write(w, def.storage_descriptor, loc);
   stringMap(w, 7, def.parameters);
   if (table.catalog_name !== null && table.catalog_name !== undefined) string(w, 9, table.catalog_name);
   w.writeFieldStop();
@@ -132,12 +228,13 @@ export function writePartition(w: BinaryWriter, table: PartitionOwner, row: List
  */
 export class EncodedPartitions {
   private readonly body = new BinaryWriter(() => {}, false);
+  private readonly sds = new DescriptorCache();
   count = 0;
 
   constructor(private readonly inStruct: boolean) {}
 
   add(table: PartitionOwner, row: ListedPartition, loc: LocationMap): void {
-    writePartition(this.body, table, row, loc);
+    writePartition(this.body, table, row, loc, this.sds);
     this.count++;
   }
 
@@ -148,7 +245,18 @@ export class EncodedPartitions {
       w.writeFieldBegin('partitions', LIST, 1);
     } else w.writeFieldBegin('success', LIST, 0);
     w.writeListBegin(STRUCT, this.count);
-    w.writeRaw(this.body.bytes());
+    w.writePieces(this.body.take());
     if (this.inStruct) w.writeFieldStop();
+  }
+}
+
+/** A list<string> answer (table names): written as it is, without the generated result struct's copy of it. */
+export class EncodedStrings {
+  constructor(private readonly list: string[]) {}
+
+  writeSuccess(w: BinaryWriter): void {
+    w.writeFieldBegin('success', LIST, 0);
+    w.writeListBegin(STRING, this.list.length);
+    for (const s of this.list) w.writeString(s);
   }
 }

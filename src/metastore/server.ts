@@ -482,8 +482,20 @@ function serve(sh: Shared, socket: net.Socket, remote: string, sasl?: SaslPlain)
   /** Unframed messages: their length is found by scanning their structure, then each is parsed once. */
   const unframed = (conn: Connection) => gather(conn, (b) => messageLength(b, 0, max), 0, false);
 
+  // A large reply comes in several pieces: corked until the tick ends, they leave in one writev.
+  let corked = false;
+  const uncork = () => {
+    corked = false;
+    socket.uncork();
+  };
   const write = (buf: Buffer) => {
-    if (!socket.destroyed) socket.write(buf);
+    if (socket.destroyed) return;
+    if (!corked) {
+      corked = true;
+      socket.cork();
+      process.nextTick(uncork);
+    }
+    socket.write(buf);
   };
 
   socket.on('data', (data: Buffer) => {

@@ -1,5 +1,6 @@
 import { type Ctx, getTable, int16, type MethodEntry, PAGE, path, tableInfo, tablesByName } from './context.js';
 import { tableIn } from './convert.js';
+import { EncodedStrings } from './encode.js';
 import { dbRef, namePattern, parseDbName, partitionValuesOf } from './names.js';
 import { type HmsTypes as H, T } from './runtime.js';
 
@@ -31,16 +32,18 @@ async function fields(c: Ctx, db: string, name: string, withKeys: boolean): Prom
   return withKeys ? [...t.sd.cols, ...t.partitionKeys] : t.sd.cols;
 }
 
-async function tableNames(c: Ctx, db: string, pattern?: string | null, type?: string | null): Promise<string[]> {
+async function tableNames(c: Ctx, db: string, pattern?: string | null, type?: string | null): Promise<EncodedStrings> {
   const r = dbRef(db);
-  return c.s.tables.names(
-    c.caller,
-    c.projectId,
-    c.instance,
-    r.catalog,
-    r.database,
-    namePattern(pattern),
-    type || undefined,
+  return new EncodedStrings(
+    await c.s.tables.names(
+      c.caller,
+      c.projectId,
+      c.instance,
+      r.catalog,
+      r.database,
+      namePattern(pattern),
+      type || undefined,
+    ),
   );
 }
 
@@ -71,9 +74,13 @@ export const TABLE_METHODS: Record<string, MethodEntry> = {
     run: async (c, a) =>
       new T.GetTablesResult({ tables: await tablesByName(c, a.req?.dbName, a.req?.tblNames, a.req?.catName) }),
   },
-  get_tables: { action: 'table.list', run: (c, a) => tableNames(c, a.db_name, a.pattern) },
-  get_all_tables: { action: 'table.list', run: (c, a) => tableNames(c, a.db_name) },
-  get_tables_by_type: { action: 'table.list', run: (c, a) => tableNames(c, a.db_name, a.pattern, a.tableType) },
+  get_tables: { action: 'table.list', encoded: true, run: (c, a) => tableNames(c, a.db_name, a.pattern) },
+  get_all_tables: { action: 'table.list', encoded: true, run: (c, a) => tableNames(c, a.db_name) },
+  get_tables_by_type: {
+    action: 'table.list',
+    encoded: true,
+    run: (c, a) => tableNames(c, a.db_name, a.pattern, a.tableType),
+  },
   get_table_names_by_filter: {
     action: 'table.list',
     run: async (c, a) => {

@@ -6,9 +6,19 @@
  */
 const VERSION_1 = 0x80010000;
 
+/** Strings up to this long are copied by hand when ASCII: below it a native call costs more than the loop. */
+const HAND_COPY = 1024;
+/** A flushed buffer above this size is handed over as it is (and a new one started) rather than copied. */
+const HAND_OVER = 16 * 1024;
+/** Buffers grow by doubling up to this size; a message past it continues in further buffers of it. */
+const CHUNK = 64 * 1024;
+
 export class BinaryWriter {
   private buf = Buffer.allocUnsafe(4096);
   private pos = 0;
+  /** Bytes before `buf` in this message: finished pieces, sent in order before it without being copied into it. */
+  private pieces: Buffer[] = [];
+  private piecesLength = 0;
 
   /** `framed` puts the 4-byte length first, as TFramedTransport does. */
   constructor(
@@ -20,6 +30,14 @@ export class BinaryWriter {
 
   private room(n: number): void {
     if (this.pos + n <= this.buf.length) return;
+    if (this.buf.length >= CHUNK && this.pos > 0) {
+      // A large message goes on in a new buffer rather than copying what it holds into a twice larger one.
+      this.pieces.push(this.buf.subarray(0, this.pos));
+      this.piecesLength += this.pos;
+      this.buf = Buffer.allocUnsafe(Math.max(CHUNK, n));
+      this.pos = 0;
+      return;
+    }
     let size = this.buf.length * 2;
     while (size < this.pos + n) size *= 2;
     const next = Buffer.allocUnsafe(size);
@@ -36,8 +54,13 @@ export class BinaryWriter {
   writeStructBegin(): void {}
   writeStructEnd(): void {}
   writeFieldBegin(_name: string, type: number, id: number): void {
-    this.writeByte(type);
-    this.writeI16(id);
+    this.room(3);
+    const buf = this.buf;
+    const p = this.pos;
+    buf[p] = type;
+    buf[p + 1] = id >> 8;
+    buf[p + 2] = id;
+    this.pos = p + 3;
   }
   writeFieldEnd(): void {}
   writeFieldStop(): void {
@@ -61,20 +84,30 @@ export class BinaryWriter {
   writeBool(b: boolean): void {
     this.writeByte(b ? 1 : 0);
   }
+  // Plain stores into the Uint8Array (which keeps the low byte): the Buffer methods check ranges on every call.
   writeByte(b: number): void {
     this.room(1);
-    this.buf.writeInt8(((b & 0xff) << 24) >> 24, this.pos);
-    this.pos += 1;
+    this.buf[this.pos++] = b;
   }
   writeI16(v: number): void {
     this.room(2);
-    this.buf.writeInt16BE(v, this.pos);
-    this.pos += 2;
+    const buf = this.buf;
+    const p = this.pos;
+    buf[p] = v >> 8;
+    buf[p + 1] = v;
+    this.pos = p + 2;
   }
   writeI32(v: number): void {
     this.room(4);
-    this.buf.writeInt32BE(v | 0, this.pos);
+    this.i32At(v, this.pos);
     this.pos += 4;
+  }
+  private i32At(v: number, p: number): void {
+    const buf = this.buf;
+    buf[p] = v >>> 24;
+    buf[p + 1] = v >>> 16;
+    buf[p + 2] = v >>> 8;
+    buf[p + 3] = v;
   }
   writeI64(v: number | { buffer: Buffer; offset?: number }): void {
     this.room(8);
@@ -95,12 +128,12 @@ export class BinaryWriter {
     // Room for the longest encoding, then the length is written in front of what it came to:
     // one pass over the string instead of measuring it first.
     this.room(4 + s.length * 3);
-    const n = s.length <= 64 ? this.shortString(s) : this.buf.write(s, this.pos + 4, 'utf8');
-    this.buf.writeInt32BE(n, this.pos);
+    const n = s.length <= HAND_COPY ? this.handCopied(s) : this.buf.write(s, this.pos + 4, 'utf8');
+    this.i32At(n, this.pos);
     this.pos += 4 + n;
   }
-  /** A short string's bytes after the length's place: ASCII copied by hand (a native call costs more), else UTF-8. */
-  private shortString(s: string): number {
+  /** A string's bytes after the length's place: ASCII copied by hand, else UTF-8 by the runtime. */
+  private handCopied(s: string): number {
     const buf = this.buf;
     const at = this.pos + 4;
     for (let i = 0; i < s.length; i++) {
@@ -123,21 +156,57 @@ export class BinaryWriter {
   /** Bytes another writer encoded (its `bytes()`), copied in as they are. */
   writeRaw(b: Buffer): void {
     this.room(b.length);
-    b.copy(this.buf, this.pos);
+    this.buf.set(b, this.pos);
     this.pos += b.length;
   }
-  /** What has been written since the start or the last flush (a view, valid until the next write). */
+  /**
+   * Buffers that follow what is written so far, sent as they are rather than copied (a large encoded answer): the
+   * caller must not change them afterwards.
+   */
+  writePieces(pieces: Buffer[]): void {
+    this.pieces.push(this.buf.subarray(0, this.pos), ...pieces);
+    this.piecesLength += this.pos;
+    for (const p of pieces) this.piecesLength += p.length;
+    // The bytes so far now belong to a piece: go on in a new buffer.
+    this.buf = Buffer.allocUnsafe(4096);
+    this.pos = 0;
+  }
+  /** What has been written since the start or the last flush (a view valid until the next write, or a copy). */
   bytes(): Buffer {
-    return this.buf.subarray(this.framed ? 4 : 0, this.pos);
+    const last = this.buf.subarray(0, this.pos);
+    const all = this.pieces.length ? Buffer.concat([...this.pieces, last]) : last;
+    return all.subarray(this.framed ? 4 : 0);
+  }
+  /** What an unframed writer holds, as pieces that are the caller's to keep; the writer starts over. */
+  take(): Buffer[] {
+    if (this.framed) throw new Error('BinaryWriter.take: only for an unframed writer');
+    const last = this.buf.subarray(0, this.pos);
+    const out = [...this.pieces, this.pos > HAND_OVER ? last : Buffer.from(last)];
+    if (this.pos > HAND_OVER) this.buf = Buffer.allocUnsafe(4096);
+    this.pieces = [];
+    this.piecesLength = 0;
+    this.pos = 0;
+    return out;
   }
   /** Forgets what has been written since the last flush (a reply that failed half-way). */
   reset(): void {
+    this.pieces = [];
+    this.piecesLength = 0;
     this.pos = this.framed ? 4 : 0;
   }
   flush(): void {
-    if (this.framed) this.buf.writeInt32BE(this.pos - 4, 0);
-    const out = Buffer.from(this.buf.subarray(0, this.pos));
+    const pieces = this.pieces;
+    const first = pieces[0] ?? this.buf;
+    if (this.framed) first.writeInt32BE(this.piecesLength + this.pos - 4, 0);
+    for (const p of pieces) this.onFlush(p);
+    // A large buffer goes as it is (a new one is started); a small one is copied and kept for the next message.
+    const last = this.buf.subarray(0, this.pos);
+    if (this.pos > HAND_OVER) {
+      this.onFlush(last);
+      this.buf = Buffer.allocUnsafe(4096);
+    } else this.onFlush(Buffer.from(last));
+    this.pieces = [];
+    this.piecesLength = 0;
     this.pos = this.framed ? 4 : 0;
-    this.onFlush(out);
   }
 }

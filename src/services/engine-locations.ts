@@ -11,6 +11,9 @@ import { invalid } from './errors.js';
  * come back to `obs://`. A `.` or `..` segment, or a file:// path outside the warehouse, is
  * refused; the services' location guards then apply to the stored form as for every other caller.
  */
+/** What a regex `.` does not match: a stored location holding one is shown as it is. */
+const LINE_END = /[\n\r\u2028\u2029]/;
+
 export class LocationMap {
   constructor(
     private readonly kind: 'local' | 's3',
@@ -22,9 +25,12 @@ export class LocationMap {
 
   toEngine(stored: string | undefined | null): string {
     if (!stored) return '';
-    const m = /^obs:\/\/([^/]+)(\/.*)?$/.exec(stored);
-    if (!m) return stored;
-    const bucket = m[1] as string;
+    // obs://<bucket>[/<key>] by hand (a listing maps thousands): what /^obs:\/\/([^/]+)(\/.*)?$/ would match.
+    if (!stored.startsWith('obs://')) return stored;
+    const slash = stored.indexOf('/', 6);
+    const bucket = slash < 0 ? stored.slice(6) : stored.slice(6, slash);
+    const key = slash < 0 ? '' : stored.slice(slash);
+    if (!bucket || LINE_END.test(key)) return stored;
     if (this.last?.bucket !== bucket) {
       const prefix =
         this.kind === 'local' && this.warehouse
@@ -32,7 +38,7 @@ export class LocationMap {
           : `s3://${bucket}`;
       this.last = { bucket, prefix };
     }
-    return `${this.last.prefix}${m[2] ?? ''}`;
+    return `${this.last.prefix}${key}`;
   }
 
   fromEngine(what: string, loc: string | undefined | null): string | undefined {

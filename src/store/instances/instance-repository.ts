@@ -27,16 +27,27 @@ export async function lockProject(store: Store, q: Db, projectId: string): Promi
   await store.sql.lockRow(q, 'projects', projectId);
 }
 
-export const findInstanceRow = (q: Db, projectId: string, id: string) =>
-  q.selectFrom('instances').selectAll().where('project_id', '=', projectId).where('id', '=', id).executeTakeFirst();
+// Read by every authorization (instances.active): compiled once (see preparedQuery).
+const instanceById = preparedQuery(
+  (q: Db, projectId: string, id: string) =>
+    q.selectFrom('instances').selectAll().where('project_id', '=', projectId).where('id', '=', id),
+  2,
+);
+const defaultInstance = preparedQuery(
+  (q: Db, projectId: string) =>
+    q
+      .selectFrom('instances')
+      .selectAll()
+      .where('project_id', '=', projectId)
+      .where('default_instance', '=', sql.lit(1)), // a literal: prepared queries take only their arguments
+  1,
+);
 
-export const findDefaultInstanceRow = (q: Db, projectId: string) =>
-  q
-    .selectFrom('instances')
-    .selectAll()
-    .where('project_id', '=', projectId)
-    .where('default_instance', '=', 1)
-    .executeTakeFirst();
+export const findInstanceRow = async (q: Db, projectId: string, id: string): Promise<InstanceRow | undefined> =>
+  (await instanceById(q, projectId, id))[0];
+
+export const findDefaultInstanceRow = async (q: Db, projectId: string): Promise<InstanceRow | undefined> =>
+  (await defaultInstance(q, projectId))[0];
 
 export async function loadAggregate(q: Db, row: InstanceRow): Promise<InstanceAggregate> {
   const [specs, tags] = await Promise.all([

@@ -1,16 +1,19 @@
+import { preparedQuery } from '../prepared.js';
 import type { CatalogRow } from '../schema.js';
 import type { Db } from '../store.js';
 import { BIN_CATALOG } from './recycle-bin-repository.js';
 
 export const MAX_CATALOGS_LISTED = 1000;
 
-export const findCatalog = (q: Db, instanceId: string, name: string) =>
-  q
-    .selectFrom('catalogs')
-    .selectAll()
-    .where('instance_id', '=', instanceId)
-    .where('name', '=', name)
-    .executeTakeFirst();
+// Read by every authorization of a database-scoped call: compiled once (see preparedQuery).
+const catalogByName = preparedQuery(
+  (q: Db, instanceId: string, name: string) =>
+    q.selectFrom('catalogs').selectAll().where('instance_id', '=', instanceId).where('name', '=', name),
+  2,
+);
+
+export const findCatalog = async (q: Db, instanceId: string, name: string): Promise<CatalogRow | undefined> =>
+  (await catalogByName(q, instanceId, name))[0];
 
 export const listCatalogs = (q: Db, instanceId: string) =>
   q

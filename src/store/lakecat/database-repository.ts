@@ -1,4 +1,5 @@
 import { sql } from 'kysely';
+import { preparedQuery } from '../prepared.js';
 import type { DatabaseRow } from '../schema.js';
 import type { Db } from '../store.js';
 import { pageFromRows } from './keyset.js';
@@ -9,14 +10,20 @@ export interface DatabaseScope {
   catalogName: string;
 }
 
-export const findDatabase = (q: Db, s: DatabaseScope, name: string) =>
-  q
-    .selectFrom('databases')
-    .selectAll()
-    .where('instance_id', '=', s.instanceId)
-    .where('catalog_name', '=', s.catalogName)
-    .where('name', '=', name)
-    .executeTakeFirst();
+// Read by every authorization of a database-scoped call: compiled once (see preparedQuery).
+const databaseByName = preparedQuery(
+  (q: Db, instanceId: string, catalogName: string, name: string) =>
+    q
+      .selectFrom('databases')
+      .selectAll()
+      .where('instance_id', '=', instanceId)
+      .where('catalog_name', '=', catalogName)
+      .where('name', '=', name),
+  3,
+);
+
+export const findDatabase = async (q: Db, s: DatabaseScope, name: string): Promise<DatabaseRow | undefined> =>
+  (await databaseByName(q, s.instanceId, s.catalogName, name))[0];
 
 export const findDatabaseById = (q: Db, s: DatabaseScope, id: string) =>
   q

@@ -109,8 +109,17 @@ export async function tableExistsBeyond(
   return (await filtered(q, s, f).select('id').where(beyondKey(k, side)).limit(1).executeTakeFirst()) !== undefined;
 }
 
+// Every name of a database (an administrator's get_all_tables, SHOW TABLES): compiled once (see preparedQuery).
+const allTableNames = preparedQuery(
+  (q: Db, instanceId: string, catalogName: string, databaseName: string, cap: number) =>
+    filtered(q, { instanceId, catalogName, databaseName }, {}).select('name').orderBy('name').limit(cap),
+  4,
+);
+
 export const listTableNames = (q: Db, s: Required<TableScope>, f: TableFilter, cap: number) =>
-  filtered(q, s, f).select('name').orderBy('name').limit(cap).execute();
+  Object.values(f).every((v) => v === undefined)
+    ? allTableNames(q, s.instanceId, s.catalogName, s.databaseName, cap)
+    : filtered(q, s, f).select('name').orderBy('name').limit(cap).execute();
 
 export async function countTables(
   q: Db,
