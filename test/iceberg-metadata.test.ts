@@ -3,6 +3,7 @@
 
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { stringifyIceberg, stringifyMetadata } from '../src/services/iceberg/json.js';
 import { checkTableMetadata } from '../src/services/iceberg/metadata-rules.js';
 import { newTableMetadata } from '../src/services/iceberg/new-table.js';
 import {
@@ -406,5 +407,33 @@ describe('Iceberg metadata rules on a commit', () => {
       1,
     );
     assert.throws(() => checkTableMetadata(bad, next), /snapshot 3: timestamp-ms must be an integer/);
+  });
+});
+
+describe('Iceberg metadata text', () => {
+  test('written item by item, it is exactly the text of the whole, across commits that share items', () => {
+    let m = base();
+    for (let i = 1; i <= 3; i++) {
+      m = applyUpdates(
+        m,
+        [
+          { action: 'add-snapshot', snapshot: snapshot(i, i, i > 1 ? i - 1 : undefined) },
+          { action: 'set-snapshot-ref', 'ref-name': 'main', type: 'branch', 'snapshot-id': i },
+        ],
+        1_700_000_000_100 + i,
+      );
+      m['metadata-log'] = [...m['metadata-log'], { 'metadata-file': `obs://lakeform/m${i}.json`, 'timestamp-ms': i }];
+      // Each version is written after the one it shares its items with, as commits write them.
+      assert.equal(stringifyMetadata(m as never), stringifyIceberg(m));
+    }
+    // Beyond 2^53 (a bigint), a field left undefined, a list that is not one: as the whole is written.
+    const odd = {
+      ...m,
+      snapshots: [...m.snapshots, { ...snapshot(4, 4, 3), 'snapshot-id': 2n ** 63n - 1n }],
+      'sort-orders': undefined,
+      statistics: 'not a list',
+    };
+    assert.equal(stringifyMetadata(odd as never), stringifyIceberg(odd));
+    assert.match(stringifyMetadata(odd as never), /"snapshot-id":9223372036854775807/);
   });
 });

@@ -222,6 +222,8 @@ export class IcebergCommits {
             return {
               databaseName: t.namespace,
               name: t.name,
+              // Authorized and read by prepare(): not again (the version compare-and-swap stands for a second read).
+              ...(t.read ? { read: t.read } : {}),
               body: {
                 version_id: t.version,
                 table: this.icebergTables.definition(t.name, c.next, c.metadataLocation, t, c.removedProperties),

@@ -23,3 +23,60 @@ export function stringifyIceberg(value: unknown): string {
     return stringify(value) ?? 'null';
   }
 }
+
+/**
+ * The items of table metadata's lists (snapshots, logs, schemas, specs, statistics) as JSON text, by item object.
+ * A commit copies the lists but shares their items with the version before, and an item is never changed once in
+ * a metadata object (the metadata cache shares them too): so each item is written once, however many versions
+ * hold it, and a commit writes only what it added. Held only as long as the item is.
+ */
+const itemTexts = new WeakMap<object, string>();
+
+/** The lists whose items stringifyMetadata writes through an item cache. */
+export const METADATA_LISTS: ReadonlySet<string> = new Set([
+  'snapshots',
+  'snapshot-log',
+  'metadata-log',
+  'schemas',
+  'partition-specs',
+  'sort-orders',
+  'statistics',
+  'partition-statistics',
+]);
+
+/** One list item as stringifyIceberg writes it, made once per item object. */
+export function itemText(item: unknown): string {
+  if (typeof item !== 'object' || item === null) return stringifyIceberg(item);
+  let text = itemTexts.get(item);
+  if (text === undefined) {
+    text = stringifyIceberg(item);
+    itemTexts.set(item, text);
+  }
+  return text;
+}
+
+/**
+ * Metadata as JSON text, exactly as stringifyIceberg writes it (same keys in the same order), with the items of
+ * METADATA_LISTS written by `item` (by default itemText: their cached stored form).
+ */
+export function stringifyMetadata(
+  m: Record<string, unknown>,
+  item: (list: string, value: unknown) => string = (_list, value) => itemText(value),
+): string {
+  const parts: string[] = [];
+  for (const key of Object.keys(m)) {
+    const v = m[key];
+    // Skipped as JSON.stringify skips them.
+    if (v === undefined || typeof v === 'function' || typeof v === 'symbol') continue;
+    let text: string;
+    if (METADATA_LISTS.has(key) && Array.isArray(v)) {
+      const items = new Array<string>(v.length);
+      for (let i = 0; i < v.length; i++) items[i] = item(key, v[i]);
+      text = `[${items.join(',')}]`;
+    } else {
+      text = stringifyIceberg(v);
+    }
+    parts.push(`${JSON.stringify(key)}:${text}`);
+  }
+  return `{${parts.join(',')}}`;
+}

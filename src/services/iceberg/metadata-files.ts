@@ -6,7 +6,7 @@ import { type ObjectStorage, StorageNotFoundError } from '../../storage/object-s
 import { storageCoordinates } from '../console/location-service.js';
 import { countedCache } from '../telemetry.js';
 import { badRequest, missing } from './errors.js';
-import { parseIceberg, stringifyIceberg } from './json.js';
+import { parseIceberg, stringifyMetadata } from './json.js';
 import type { TableMetadata } from './table-metadata.js';
 
 /**
@@ -73,7 +73,8 @@ export class MetadataFiles {
   }
 
   async writeMetadata(location: string, m: TableMetadata): Promise<void> {
-    const text = stringifyIceberg(m);
+    // Only the items this version added are written out anew (see stringifyMetadata).
+    const text = stringifyMetadata(m as unknown as Record<string, unknown>);
     await this.writeFile(location, text);
     this.cache.set(location, m, { size: Math.max(1, text.length) });
   }

@@ -5,7 +5,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { ServiceError } from '../errors.js';
 import { deleteLocationData } from '../lakecat/data-files.js';
 import type { LocationGuard } from '../lakecat/names.js';
-import { type TableInput, type TableService, VIEW_TYPES } from '../lakecat/table-service.js';
+import { type TableForUpdate, type TableInput, type TableService, VIEW_TYPES } from '../lakecat/table-service.js';
 import { badRequest, exists, missing, named } from './errors.js';
 import type { Recorder } from './idempotency.js';
 import { icebergCreateRequest } from './lakecat-input.js';
@@ -36,6 +36,8 @@ export interface IcebergTable {
   /** The LakeCat table's version and parameters: the commit's compare-and-swap is on them. */
   version: string;
   parameters: Record<string, string>;
+  /** Found for ALTER: authorized and read once, for the commit's update to take back. */
+  read?: TableForUpdate;
 }
 
 export interface LoadResult {
@@ -82,22 +84,33 @@ export class IcebergTables {
       parameters?: Record<string, string>;
       storage_descriptor?: { location?: string };
     };
+    const fromRow = (row: {
+      definition: string;
+      name: string;
+      table_type: string;
+      table_format: string;
+      version: number;
+    }) => ({
+      ...(JSON.parse(row.definition) as Shown),
+      table_name: row.name,
+      table_type: row.table_type,
+      table_format: row.table_format,
+      version_id: String(row.version),
+    });
     let t: Shown;
+    let read: TableForUpdate | undefined;
     if (action === 'read') {
       t = JSON.parse(
         (await this.tables.show(p, p.projectId, w.instanceId, w.catalog, database, table).catch(absent)).text,
       ) as Shown;
+    } else if (action === 'ALTER') {
+      // Authorized and read once for the commit, which hands it back to its update.
+      read = await this.tables.forUpdate(p, p.projectId, w.instanceId, w.catalog, database, table).catch(absent);
+      t = fromRow(read.row);
     } else {
-      const row = await this.tables
-        .resolve(p, p.projectId, w.instanceId, w.catalog, database, table, action)
-        .catch(absent);
-      t = {
-        ...(JSON.parse(row.definition) as Shown),
-        table_name: row.name,
-        table_type: row.table_type,
-        table_format: row.table_format,
-        version_id: String(row.version),
-      };
+      t = fromRow(
+        await this.tables.resolve(p, p.projectId, w.instanceId, w.catalog, database, table, action).catch(absent),
+      );
     }
     const metadataLocation = t.parameters?.metadata_location;
     // An Iceberg view has a metadata_location too, but it is not a table.
@@ -116,6 +129,7 @@ export class IcebergTables {
       metadataLocation,
       version: t.version_id,
       parameters: t.parameters ?? {},
+      ...(read ? { read } : {}),
     };
   }
 

@@ -140,6 +140,8 @@ export class InstanceService {
     'instance_views',
     new LRUCache<string, { version: number; projectId: string; view: InstanceView }>({ max: cacheBound(10_000) }),
   );
+  /** Serving instances' rows as of a store change mark (see active). */
+  private readonly activeAt = new LRUCache<string, { mark: string; row: InstanceRow }>({ max: cacheBound(1_000) });
   /** Called after every state change so the lifecycle worker can act at once. */
   onChange: () => void = () => undefined;
 
@@ -472,6 +474,12 @@ export class InstanceService {
    * which must be serving: not in the recycle bin, not being created or deleted.
    */
   async active(projectId: string, instanceIdOrDefault: string): Promise<InstanceRow> {
+    // A request asks this more than once (its warehouse, then its object's authorization): while the store's change
+    // mark holds (SQLite), nothing changed since the last read, so that row is still the row.
+    const mark = this.store.changeMark();
+    const key = `${projectId}/${instanceIdOrDefault}`;
+    const known = mark === undefined ? undefined : this.activeAt.get(key);
+    if (known && known.mark === mark) return known.row;
     const row =
       instanceIdOrDefault === 'default'
         ? await repo.findDefaultInstanceRow(this.store.db, projectId)
@@ -487,6 +495,9 @@ export class InstanceService {
         `instance ${row.id} is not serving requests (${row.in_recycle_bin ? 'in the recycle bin' : row.status})`,
       );
     }
+    // Shared by the requests that find it here: frozen, so none can change it for the others.
+    Object.freeze(row);
+    if (mark !== undefined) this.activeAt.set(key, { mark, row });
     return row;
   }
 

@@ -19,7 +19,7 @@ import type { DatabaseRow, RecycleBinRow, TableRow } from '../../store/schema.js
 import type { Store, Tx } from '../../store/store.js';
 import { isForeignKeyViolation, nowIso } from '../../store/store.js';
 import { ACTIONS, type ActionName } from '../authz/actions.js';
-import { Authorizer, type Prepared, type TargetOf } from '../authz/authorizer.js';
+import { Authorizer, type Prepared, type Resolved, type TargetOf } from '../authz/authorizer.js';
 import { decide, manages, visibility } from '../authz/decision.js';
 import { ConcurrentChange, conflict, forbidden, invalid, notFound, unlessDuplicate } from '../errors.js';
 import { type Action, PolicyService } from '../governance/policy-service.js';
@@ -61,6 +61,16 @@ export interface TableUpdate {
   /** File statistics measured before the transaction, to write with the change. */
   stats?: { numFiles: number; totalSize: number };
 }
+/**
+ * A table authorized for ALTER and read once, outside a transaction, for a read-modify-write (an Iceberg commit):
+ * updateMany takes it back instead of authorizing and reading again. Its update's compare-and-swap on the version
+ * read stands in for the second read; a table changed since fails it (a concurrent change), to be read again.
+ */
+export interface TableForUpdate {
+  readonly row: TableRow;
+  readonly scope: Resolved<'table.alter'>;
+}
+
 interface PreparedUpdate {
   authorized: Prepared<'table.alter'>;
   name: string;
@@ -409,6 +419,20 @@ export class TableService {
     });
   }
 
+  /** The table at a path, authorized for ALTER and read for an update through updateMany (see TableForUpdate). */
+  async forUpdate(
+    caller: Principal,
+    projectId: string,
+    instanceRef: string,
+    catalogName: string,
+    databaseName: string,
+    name: string,
+  ): Promise<TableForUpdate> {
+    const ref = this.ref(projectId, instanceRef, catalogName, databaseName, name);
+    const scope = await (await this.authz.prepare(caller, 'table.alter', ref, false)).resolve();
+    return { row: scope.table, scope };
+  }
+
   /**
    * The table at a path after the wrapper authorized the action on it (partitions, statistics and constraints start
    * here).
@@ -659,7 +683,7 @@ export class TableService {
     projectId: string,
     instanceRef: string,
     catalogName: string,
-    items: { databaseName: string; name: string; body: TableUpdate }[],
+    items: { databaseName: string; name: string; body: TableUpdate; read?: TableForUpdate }[],
     o: TableWriteOptions & { creates?: { databaseName: string; input: TableInput }[] } = {},
   ) {
     const creates: { s: Required<repo.TableScope>; row: TableRow }[] = [];
@@ -667,12 +691,15 @@ export class TableService {
       creates.push(await this.prepareCreate(caller, projectId, instanceRef, catalogName, c.databaseName, c.input, o));
     const prepared: PreparedUpdate[] = [];
     for (const it of items) {
-      const authorized = await this.authz.prepare(
-        caller,
-        'table.alter',
-        this.ref(projectId, instanceRef, catalogName, it.databaseName, it.name),
-        false,
-      );
+      const read = it.read;
+      const authorized = read
+        ? ({ resolve: async () => read.scope } as Prepared<'table.alter'>)
+        : await this.authz.prepare(
+            caller,
+            'table.alter',
+            this.ref(projectId, instanceRef, catalogName, it.databaseName, it.name),
+            false,
+          );
       const target =
         it.body.moveTo !== undefined && it.body.moveTo.toLowerCase() !== it.databaseName.toLowerCase()
           ? await this.databaseScope(caller, 'table.list', projectId, instanceRef, catalogName, it.body.moveTo)

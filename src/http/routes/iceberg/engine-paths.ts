@@ -3,7 +3,7 @@
 // those, s3a:// or obs://; the services and the metadata files keep the stored obs:// form, so the
 // location guards see one spelling whatever scheme came in.
 import type { LocationMap } from '../../../services/engine-locations.js';
-import { stringifyIceberg } from '../../../services/iceberg/json.js';
+import { itemText, stringifyIceberg, stringifyMetadata } from '../../../services/iceberg/json.js';
 import { PATH_PROPERTIES } from '../../../services/iceberg/paths.js';
 import { RawJson } from '../../../services/raw-json.js';
 
@@ -36,31 +36,55 @@ const mapField = (loc: LocationMap, o: unknown, field: string): unknown =>
 const mapEach = (loc: LocationMap, list: unknown, field: string): unknown =>
   Array.isArray(list) ? list.map((e) => mapField(loc, e, field)) : list;
 
+/** The path field of each list's items that engines see in their own form. */
+const LIST_PATHS: Readonly<Record<string, string>> = {
+  'metadata-log': 'metadata-file',
+  snapshots: 'manifest-list',
+  statistics: 'statistics-path',
+  'partition-statistics': 'statistics-path',
+};
+
 /**
- * Table or view metadata as engines see it. The object given may be a cached one: it is copied,
- * never changed. Paths engines wrote themselves (manifest lists, statistics files) are shown in
- * the same form when they were stored as obs://, and left as they are otherwise.
+ * Engine-form texts, by location map, list and item object. Items are shared between metadata versions and never
+ * changed (see stringifyMetadata), so a commit's answer writes only the items it added; held as long as the item.
  */
-function metadataOut(loc: LocationMap, m: unknown): unknown {
-  if (!isObject(m)) return m;
+const engineItems = new WeakMap<LocationMap, Map<string, WeakMap<object, string>>>();
+
+function engineItemText(loc: LocationMap, list: string, item: unknown): string {
+  const field = LIST_PATHS[list];
+  // Items without a path (schemas, specs, logs of snapshots) read the same: their stored text serves.
+  if (field === undefined || !isObject(item)) return itemText(item);
+  let lists = engineItems.get(loc);
+  if (!lists) {
+    lists = new Map();
+    engineItems.set(loc, lists);
+  }
+  let texts = lists.get(list);
+  if (!texts) {
+    texts = new WeakMap();
+    lists.set(list, texts);
+  }
+  let text = texts.get(item);
+  if (text === undefined) {
+    // Paths engines wrote themselves are shown in the same form when they were stored as obs://, left as they are
+    // otherwise.
+    text = stringifyIceberg(mapField(loc, item, field));
+    texts.set(item, text);
+  }
+  return text;
+}
+
+/** Table or view metadata as engines see it, as JSON text: the object given may be a cached one, never changed. */
+function metadataOut(loc: LocationMap, m: Json): string {
   const out: Json = { ...m, properties: propertiesOut(loc, m.properties) };
   if (typeof m.location === 'string') out.location = loc.toEngine(m.location);
-  for (const [list, field] of [
-    ['metadata-log', 'metadata-file'],
-    ['snapshots', 'manifest-list'],
-    ['statistics', 'statistics-path'],
-    ['partition-statistics', 'statistics-path'],
-  ] as const) {
-    if (list in m) out[list] = mapEach(loc, m[list], field);
-  }
-  return out;
+  return stringifyMetadata(out, (list, item) => engineItemText(loc, list, item));
 }
 
 /**
  * The engine form of metadata objects, as JSON text. Metadata objects are never changed once made
  * (the metadata cache shares them), so the text a commit's answer made serves every load of that
- * version after it: a large table's metadata is mapped and serialised once, not on every answer.
- * Held only as long as the metadata object is (the metadata cache bounds them).
+ * version after it. Held only as long as the metadata object is (the metadata cache bounds them).
  */
 const engineTexts = new WeakMap<LocationMap, WeakMap<object, string>>();
 
@@ -72,7 +96,7 @@ function metadataText(loc: LocationMap, m: Json): string {
   }
   let text = texts.get(m);
   if (text === undefined) {
-    text = stringifyIceberg(metadataOut(loc, m));
+    text = metadataOut(loc, m);
     texts.set(m, text);
   }
   return text;
