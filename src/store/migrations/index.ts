@@ -24,6 +24,7 @@ import * as m0021 from './0021-iceberg-scan-plans.js';
 import { migration as m0022 } from './0022-table-versions.js';
 import { migration as m0023 } from './0023-catalog-branch-name.js';
 import { migration as m0024 } from './0024-rate-buckets.js';
+import { migration as m0025 } from './0025-staged-partitions.js';
 
 /**
  * Versioned migrations, applied in name order on start. Never edit one that has shipped: add
@@ -55,6 +56,7 @@ export function migrationProvider(dialect: Dialect): MigrationProvider {
     '0022-table-versions': m0022,
     '0023-catalog-branch-name': m0023,
     '0024-rate-buckets': m0024,
+    '0025-staged-partitions': m0025(dialect),
   };
   return { getMigrations: async () => migrations };
 }
