@@ -17,12 +17,14 @@ const sd = {
 const part = (n: number) => ({ partition_values: [String(n)], parameters: { n: String(n) }, storage_descriptor: sd });
 const batch = (from: number, count: number) => Array.from({ length: count }, (_, i) => part(from + i));
 
+type Part = { partition_values: string[] };
 const sqlite = (await backends()).find((b) => b.name === 'sqlite');
 
 describe('staged partition batches (sqlite)', { skip: sqlite ? false : 'SQLite not selected' }, () => {
   let server: TestServer;
   let token: string;
   let tables: string;
+  let instanceUrl: string;
   const file = () => path.join(server.dataDir, 'lakeform.db');
   /** Rows in the stage, read over a connection of the test's own (the server's are busy or closed). */
   const staged = () => {
@@ -66,7 +68,8 @@ describe('staged partition batches (sqlite)', { skip: sqlite ? false : 'SQLite n
     server = await startServer(sqlite as NonNullable<typeof sqlite>, { env: { LAKEFORM_QPS_PER_STRIDE: '5000' } });
     const project = await login();
     const instance = await createRunningInstance(server, token, project, 'staged_inst');
-    tables = `/v1/${project}/instances/${instance}/catalogs/hive/databases/default/tables`;
+    instanceUrl = `/v1/${project}/instances/${instance}`;
+    tables = `${instanceUrl}/catalogs/hive/databases/default/tables`;
   });
   afterEach(() => {
     batchHooks.staged = undefined;
@@ -120,11 +123,25 @@ describe('staged partition batches (sqlite)', { skip: sqlite ? false : 'SQLite n
       raced = true;
       assert.equal((await add('race', [part(1998)])).status, 201);
     };
+    const since = new Date(Date.now() - 1).toISOString();
     const skip = await add('race', batch(1000, 1000), true);
     assert.equal(skip.status, 201, skip.text);
     assert.equal(skip.json.length, 999, 'the concurrently added partition is not in the answer');
     assert.ok(!skip.json.some((p: { partition_values: string[] }) => p.partition_values[0] === '1998'));
     assert.equal((await names('race')).length, 1001);
+    // One event per partition added (the skipped one has the concurrent add's only), each the answer's partition.
+    const ev = await server.request('GET', `${instanceUrl}/metadata-event`, {
+      token,
+      query: { limit: 1000, begin_time: since },
+    });
+    assert.equal(ev.status, 200, ev.text);
+    const created = (ev.json.metadata_events as { metadata_action_type: string; metadata_object: Part }[])
+      .filter((e) => e.metadata_action_type === 'CREATE_PARTITION')
+      .map((e) => e.metadata_object);
+    assert.equal(created.length, 1000);
+    assert.equal(created.filter((p) => p.partition_values[0] === '1998').length, 1);
+    const byValue = new Map(created.map((p) => [p.partition_values[0], p]));
+    for (const p of skip.json as Part[]) assert.deepEqual(byValue.get(p.partition_values[0]), p);
     // Landed partitions have their key values (a filter finds them), the concurrently added one too.
     const found = await server.request('GET', `${tables}/race/partitions`, {
       token,
@@ -162,7 +179,7 @@ describe('staged partition batches (sqlite)', { skip: sqlite ? false : 'SQLite n
       const now = new Date().toISOString();
       const row = w.prepare(
         `INSERT INTO staged_partitions (batch_id, seq, table_id, name, partition_values, definition, created_at,
-          updated_at, last_access_time, event_detail, staged_at) VALUES ('lost', ?, ?, ?, ?, '{}', ?, ?, ?, '{}', ?)`,
+          updated_at, last_access_time, staged_at) VALUES ('lost', ?, ?, ?, ?, '{}', ?, ?, ?, ?)`,
       );
       const value = w.prepare(
         "INSERT INTO staged_partition_values (batch_id, seq, key_index, value, num_value) VALUES ('lost', ?, 0, ?, ?)",

@@ -292,7 +292,6 @@ export interface StagedPartitionRow {
   created_at: string;
   updated_at: string;
   last_access_time: string;
-  event_detail: string;
   staged_at: string;
 }
 

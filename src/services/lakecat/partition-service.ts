@@ -123,10 +123,7 @@ export class PartitionService {
 
   /** viewJson of many partitions of one table (the table's part of the text is written once). */
   viewsJson(table: TableRow, rows: PartitionText[]): string[] {
-    const prefix =
-      `{"catalog_name":${JSON.stringify(table.catalog_name)},` +
-      `"database_name":${JSON.stringify(table.database_name)},` +
-      `"table_name":${JSON.stringify(table.name)},"partition_values":`;
+    const prefix = this.viewPrefix(table);
     const out = new Array<string>(rows.length);
     for (let i = 0; i < rows.length; i++) {
       const p = rows[i] as PartitionText;
@@ -136,6 +133,15 @@ export class PartitionService {
         p.definition.slice(1);
     }
     return out;
+  }
+
+  /** A view's text up to the partition's values (a staged batch's events are written from it too). */
+  private viewPrefix(table: TableRow): string {
+    return (
+      `{"catalog_name":${JSON.stringify(table.catalog_name)},` +
+      `"database_name":${JSON.stringify(table.database_name)},` +
+      `"table_name":${JSON.stringify(table.name)},"partition_values":`
+    );
   }
 
   /** Values checked against the keys (count and type), normalised as stored; or the reason they do not fit. */
@@ -259,9 +265,9 @@ export class PartitionService {
     type: string,
     caller: Principal,
     rows: PartitionText[],
+    views = this.viewsJson(table, rows),
   ): { events: NewMetadataEvent[]; views: string[] } {
     const at = nowIso();
-    const views = this.viewsJson(table, rows);
     return {
       views,
       events: rows.map((r, i) => ({
@@ -295,19 +301,17 @@ export class PartitionService {
     const { table, keys } = await this.partitionedTable(caller, p, 'partition.add');
     const built = await this.buildAll(table, keys, inputs, nowIso());
     const names = built.map((b) => b.row.name);
-    // Views and events are written before any transaction, which then only inserts.
-    const all = this.events(
+    // Views (and events) are written before any transaction, which then only inserts.
+    const views = this.viewsJson(
       table,
-      'CREATE_PARTITION',
-      caller,
       built.map((b) => b.row),
     );
     let inserted: string[];
     try {
       inserted =
         this.store.dialect === 'sqlite'
-          ? await this.addStaged(table, built, all, ifNotExists)
-          : await this.addAtOnce(table, built, all, ifNotExists);
+          ? await this.addStaged(caller, table, built, views, ifNotExists)
+          : await this.addAtOnce(caller, table, built, views, ifNotExists);
     } catch (err) {
       // The unique (table, name) constraint refused the batch; only now is it worth finding which names exist.
       if (!isUniqueViolation(err)) throw err;
@@ -326,7 +330,14 @@ export class PartitionService {
   }
 
   /** The batch in one transaction (PostgreSQL: it holds one connection of the pool, and others go on). */
-  private async addAtOnce(table: TableRow, built: Built[], all: ReturnType<typeof this.events>, ifNotExists: boolean) {
+  private async addAtOnce(caller: Principal, table: TableRow, built: Built[], views: string[], ifNotExists: boolean) {
+    const all = this.events(
+      table,
+      'CREATE_PARTITION',
+      caller,
+      built.map((b) => b.row),
+      views,
+    );
     await this.pacer.turn();
     return this.write(table, async (trx) => {
       const rows = await repo.insertPartitions(trx, built, ifNotExists);
@@ -350,45 +361,40 @@ export class PartitionService {
    * batch or, with ifNotExists, are skipped; a dropped table is a 404). Readers never see the stage: a batch is
    * visible whole or not at all, and a crash leaves only staged rows, swept at start-up.
    */
-  private async addStaged(table: TableRow, built: Built[], all: ReturnType<typeof this.events>, ifNotExists: boolean) {
+  private async addStaged(caller: Principal, table: TableRow, built: Built[], views: string[], ifNotExists: boolean) {
     if (built.length === 0) return [];
     const batchId = randomUUID();
     const stagedAt = nowIso();
-    const details = all.events.map((e) => e.detail as string);
-    let landed = false;
     try {
       for (let i = 0; i < built.length; i += STAGE_CHUNK) {
         const end = i + STAGE_CHUNK;
         await this.inLane(() =>
-          this.store.transaction((trx) =>
-            stage.stagePartitions(trx, batchId, i, built.slice(i, end), details.slice(i, end), stagedAt),
-          ),
+          this.store.transaction((trx) => stage.stagePartitions(trx, batchId, i, built.slice(i, end), stagedAt)),
         );
         await batchHooks.staged?.({ tableId: table.id, staged: Math.min(end, built.length), size: built.length });
       }
-      const e = all.events[0] as (typeof all.events)[number];
       const keys = JSON.stringify(partitionKeys(table));
       const { skipped } = await this.inLane(() =>
         this.write(table, async (trx) => {
-          const landed = await stage.landBatch(trx, batchId, table.id, built.length, ifNotExists, {
-            instance_id: e.instance_id,
-            event_type: e.event_type,
-            catalog_name: e.catalog_name,
+          const result = await stage.landBatch(trx, batchId, table.id, built.length, ifNotExists, {
+            instance_id: table.instance_id,
+            event_type: 'CREATE_PARTITION',
+            catalog_name: table.catalog_name,
             database_name: table.database_name,
             object_prefix: `${table.name}/`,
-            principal: e.principal,
-            created_at: e.created_at,
+            detail_prefix: `{"object":${this.viewPrefix(table)}`,
+            principal: caller.userName,
+            created_at: nowIso(),
           });
           // The batch was built for these keys; an ALTER meanwhile changed them (undone by the throw).
-          if (JSON.stringify(partitionKeys({ ...table, definition: landed.definition })) !== keys)
+          if (JSON.stringify(partitionKeys({ ...table, definition: result.definition })) !== keys)
             throw conflict(`no partition was added: the partition keys of table ${table.name} changed meanwhile`);
-          return landed;
+          return result;
         }),
       );
-      landed = true;
-      if (skipped.length === 0) return all.views;
+      if (skipped.length === 0) return views;
       const gone = new Set(skipped);
-      return all.views.filter((_, i) => !gone.has((built[i] as Built).row.name));
+      return views.filter((_, i) => !gone.has((built[i] as Built).row.name));
     } catch (err) {
       if (err instanceof stage.StagedTableGone) throw notFound(`table ${table.name} no longer exists`);
       if (err instanceof stage.StagedBatchLost)
@@ -398,10 +404,10 @@ export class PartitionService {
         );
       throw err;
     } finally {
-      if (!landed)
-        await this.inLane(() => this.store.transaction((trx) => stage.dropBatch(trx, batchId))).catch((err: unknown) =>
-          this.log.warn({ err }, 'deleting a staged partition batch failed (the sweep will)'),
-        );
+      // Landed or not, the stage is emptied (landed: after the landing, which stays short).
+      await this.inLane(() => this.store.transaction((trx) => stage.dropBatch(trx, batchId))).catch((err: unknown) =>
+        this.log.warn({ err }, 'deleting a staged partition batch failed (the sweep will)'),
+      );
     }
   }
 

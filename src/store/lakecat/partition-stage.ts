@@ -18,7 +18,6 @@ const PARTITION_COLUMNS = [
   'created_at',
   'updated_at',
   'last_access_time',
-  'event_detail',
   'staged_at',
 ] satisfies (keyof StagedPartitionRow)[];
 const VALUE_COLUMNS = [
@@ -33,13 +32,12 @@ const VALUE_COLUMNS = [
 const ROWS_PER_STATEMENT = 250;
 const VALUES_PER_STATEMENT = 1500;
 
-/** Stages partitions `first`.. of a batch with their events' details; run it in a transaction of its own. */
+/** Stages partitions `first`.. of a batch; run it in a transaction of its own. */
 export async function stagePartitions(
   q: Db,
   batchId: string,
   first: number,
   parts: NewPartition[],
-  eventDetails: string[],
   stagedAt: string,
 ): Promise<void> {
   for (let i = 0; i < parts.length; i += ROWS_PER_STATEMENT) {
@@ -48,7 +46,7 @@ export async function stagePartitions(
     for (let j = i; j < Math.min(parts.length, i + ROWS_PER_STATEMENT); j++) {
       const p = parts[j] as NewPartition;
       const seq = first + j;
-      rows.push({ batch_id: batchId, seq, ...p.row, event_detail: eventDetails[j] as string, staged_at: stagedAt });
+      rows.push({ batch_id: batchId, seq, ...p.row, staged_at: stagedAt });
       p.values.forEach((v, k) => {
         values.push({ batch_id: batchId, seq, key_index: k, value: v.text, num_value: v.num });
       });
@@ -67,6 +65,11 @@ export interface BatchEvent {
   database_name: string;
   /** object_name is this followed by the partition's name. */
   object_prefix: string;
+  /**
+   * The detail up to the partition's values: `{"object":` and the view's table part. The rest is the partition's
+   * own, as the service's viewJson writes it (values, times, then the definition's members).
+   */
+  detail_prefix: string;
   principal: string;
   created_at: string;
 }
@@ -77,8 +80,8 @@ export class StagedBatchLost extends Error {}
 export class StagedTableGone extends Error {}
 
 /**
- * Moves a staged batch of `size` partitions into the table, with their key values and events, and
- * deletes it from the stage; run it in one transaction. With `skipExisting`, names the table has by
+ * Moves a staged batch of `size` partitions into the table, with their key values and events; run it
+ * in one transaction, then dropBatch. With `skipExisting`, names the table has by
  * now are left out and returned; otherwise such a name fails the insert (the unique constraint).
  * Returns the table's definition as it is now, for the caller to check it still fits the batch
  * (its partition keys); throwing then undoes the landing.
@@ -124,9 +127,11 @@ export async function landBatch(
     INSERT INTO metadata_events
       (instance_id, event_type, catalog_name, database_name, object_name, principal, created_at, detail)
     SELECT ${event.instance_id}, ${event.event_type}, ${event.catalog_name}, ${event.database_name},
-      ${event.object_prefix} || name, ${event.principal}, ${event.created_at}, event_detail
+      ${event.object_prefix} || name, ${event.principal}, ${event.created_at},
+      ${event.detail_prefix} || partition_values || ',"create_time":' || json_quote(created_at)
+        || ',"last_access_time":' || json_quote(last_access_time) || ',' || substr(definition, 2) || '}'
     FROM staged_partitions WHERE batch_id = ${batchId} ORDER BY seq`.execute(q);
-  await dropBatch(q, batchId);
+  // The stage is emptied after, in a transaction of its own: this one stays short.
   return { skipped, definition: table.definition };
 }
 

@@ -8,7 +8,7 @@ import type { Dialect } from '../dialect.js';
 // into partitions checks the table still exists.
 export function migration(dialect: Dialect) {
   // Key values are small: the key is the row (one B-tree), and a batch's values one key range to delete. Staged
-  // partitions are large rows (definition and event), which SQLite keeps better in a rowid table.
+  // partitions are large rows (their definitions), which SQLite keeps better in a rowid table.
   const clustered = <T extends { modifyEnd(s: ReturnType<typeof sql>): T }>(b: T) =>
     dialect === 'sqlite' ? b.modifyEnd(sql`WITHOUT ROWID`) : b;
   return {
@@ -24,8 +24,6 @@ export function migration(dialect: Dialect) {
         .addColumn('created_at', 'text', (c) => c.notNull())
         .addColumn('updated_at', 'text', (c) => c.notNull())
         .addColumn('last_access_time', 'text', (c) => c.notNull())
-        /** The CREATE_PARTITION event's detail, written with the partition when it lands. */
-        .addColumn('event_detail', 'text', (c) => c.notNull())
         /** When the chunk was staged (ISO-8601): abandoned batches are swept by age. */
         .addColumn('staged_at', 'text', (c) => c.notNull())
         .addPrimaryKeyConstraint('staged_partitions_pk', ['batch_id', 'seq'])
