@@ -39,7 +39,7 @@ export interface TablePath {
 /** Entries of a batch built between two turns of the pacer. */
 const STEP = 200;
 /** Partitions of a batch staged per transaction (SQLite): other writes run between two. */
-const STAGE_CHUNK = 250;
+const STAGE_CHUNK = 100;
 /** A staged batch this old was abandoned (its process died or lost it): the periodic sweep deletes it. */
 const STAGED_MAX_AGE_MS = 10 * 60_000;
 /** Most partitions one batch call may carry. */
