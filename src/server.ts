@@ -118,6 +118,8 @@ export async function startServer(
   // because a deployment may grant access to a bucket it made itself without the right to create buckets.
   if (!(await storage.bucketExists(config.defaultBucket))) await storage.createBucket(config.defaultBucket);
   const services = await createServices(config, store, storage, log, VERSION, clock);
+  // Partition batches a crash left staged never land (services/lakecat/partition-service.ts: addStaged).
+  await services.partitions.sweepStaged(true);
 
   const boot = await services.identity.bootstrap(config.adminPassword);
   if (boot.created) {
@@ -150,6 +152,7 @@ export async function startServer(
       : undefined;
   const worker = new LifecycleWorker(services.instances, log, 2000, [
     { name: 'recycle bin purge', run: () => services.recycleBin.purgeDue() },
+    { name: 'staged partition sweep', run: () => services.partitions.sweepStaged() },
   ]);
   worker.start();
   services.jobRunner.start();

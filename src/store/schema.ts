@@ -280,6 +280,29 @@ export interface PartitionValueRow {
   num_value: number | null;
 }
 
+/** A partition of a batch staged before it lands (migration 0026); never read but by the landing. */
+export interface StagedPartitionRow {
+  batch_id: string;
+  /** Position in the batch. */
+  seq: number;
+  table_id: string;
+  name: string;
+  partition_values: string;
+  definition: string;
+  created_at: string;
+  updated_at: string;
+  last_access_time: string;
+  staged_at: string;
+}
+
+export interface StagedPartitionValueRow {
+  batch_id: string;
+  seq: number;
+  key_index: number;
+  value: string;
+  num_value: number | null;
+}
+
 export interface ColumnStatisticsRow {
   column_name: string;
   column_type: string;
@@ -628,6 +651,8 @@ export interface Database {
   metadata_events: MetadataEventRow;
   partitions: PartitionRow;
   partition_values: PartitionValueRow;
+  staged_partitions: StagedPartitionRow;
+  staged_partition_values: StagedPartitionValueRow;
   table_column_statistics: TableColumnStatisticsRow;
   partition_column_statistics: PartitionColumnStatisticsRow;
   roles: RoleRow;

@@ -1,13 +1,15 @@
+import { randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
 import type { Logger } from 'pino';
 import type { ObjectStorage } from '../../storage/object-storage.js';
 import { appendEvents, type NewMetadataEvent } from '../../store/lakecat/event-repository.js';
 import type { TypedFilter } from '../../store/lakecat/partition-filter-sql.js';
 import * as repo from '../../store/lakecat/partition-repository.js';
+import * as stage from '../../store/lakecat/partition-stage.js';
 import { deletePartitionStatistics } from '../../store/lakecat/statistics-repository.js';
 import type { TableRow } from '../../store/schema.js';
 import { isForeignKeyViolation, isUniqueViolation, nowIso, type Store, type Tx } from '../../store/store.js';
-import { conflict, invalid, notFound, unlessDuplicate } from '../errors.js';
+import { conflict, invalid, notFound, ServiceError, unlessDuplicate } from '../errors.js';
 import type { Principal } from '../iam/principal.js';
 import { Pacer } from '../pacer.js';
 import { keysetPage, type Paging } from '../paging.js';
@@ -36,6 +38,10 @@ export interface TablePath {
 
 /** Entries of a batch built between two turns of the pacer. */
 const STEP = 200;
+/** Partitions of a batch staged per transaction (SQLite): other writes run between two. */
+const STAGE_CHUNK = 100;
+/** A staged batch this old was abandoned (its process died or lost it): the periodic sweep deletes it. */
+const STAGED_MAX_AGE_MS = 10 * 60_000;
 /** Most partitions one batch call may carry. */
 export const PARTITION_BATCH_MAX = 1000;
 /** Names read per step when ListPartitionNamesWithoutLimit streams every name of a table. */
@@ -77,8 +83,15 @@ type PartitionText = Pick<
   'name' | 'partition_values' | 'created_at' | 'last_access_time' | 'definition'
 >;
 
+/** For tests: called after each staged chunk of a batch, before the next (SQLite). */
+export const batchHooks: { staged?: (s: { tableId: string; staged: number; size: number }) => Promise<void> } = {};
+
 /** Partitions of a table: batch writes, filtered keyset listings, and their events. */
 export class PartitionService {
+  /** The tail of the lane of long batches' transactions (see inLane). */
+  private laneTail: Promise<void> = Promise.resolve();
+  private lastSweep = 0;
+
   constructor(
     private readonly store: Store,
     private readonly tables: TableService,
@@ -110,10 +123,7 @@ export class PartitionService {
 
   /** viewJson of many partitions of one table (the table's part of the text is written once). */
   viewsJson(table: TableRow, rows: PartitionText[]): string[] {
-    const prefix =
-      `{"catalog_name":${JSON.stringify(table.catalog_name)},` +
-      `"database_name":${JSON.stringify(table.database_name)},` +
-      `"table_name":${JSON.stringify(table.name)},"partition_values":`;
+    const prefix = this.viewPrefix(table);
     const out = new Array<string>(rows.length);
     for (let i = 0; i < rows.length; i++) {
       const p = rows[i] as PartitionText;
@@ -123,6 +133,15 @@ export class PartitionService {
         p.definition.slice(1);
     }
     return out;
+  }
+
+  /** A view's text up to the partition's values (a staged batch's events are written from it too). */
+  private viewPrefix(table: TableRow): string {
+    return (
+      `{"catalog_name":${JSON.stringify(table.catalog_name)},` +
+      `"database_name":${JSON.stringify(table.database_name)},` +
+      `"table_name":${JSON.stringify(table.name)},"partition_values":`
+    );
   }
 
   /** Values checked against the keys (count and type), normalised as stored; or the reason they do not fit. */
@@ -246,9 +265,9 @@ export class PartitionService {
     type: string,
     caller: Principal,
     rows: PartitionText[],
+    views = this.viewsJson(table, rows),
   ): { events: NewMetadataEvent[]; views: string[] } {
     const at = nowIso();
-    const views = this.viewsJson(table, rows);
     return {
       views,
       events: rows.map((r, i) => ({
@@ -282,30 +301,17 @@ export class PartitionService {
     const { table, keys } = await this.partitionedTable(caller, p, 'partition.add');
     const built = await this.buildAll(table, keys, inputs, nowIso());
     const names = built.map((b) => b.row.name);
-    // Views and events are written before the transaction, which then only inserts: on SQLite it
-    // holds the one connection, so every other write waits for it.
-    const all = this.events(
+    // Views (and events) are written before any transaction, which then only inserts.
+    const views = this.viewsJson(
       table,
-      'CREATE_PARTITION',
-      caller,
       built.map((b) => b.row),
     );
-    await this.pacer.turn();
     let inserted: string[];
     try {
-      inserted = await this.write(table, async (trx) => {
-        const rows = await repo.insertPartitions(trx, built, ifNotExists);
-        let { events, views } = all;
-        if (rows.length < built.length) {
-          // Names the table already had were skipped: only the inserted ones are events and answers.
-          const kept = new Set(rows.map((r) => r.name));
-          const keep = built.map((b) => kept.has(b.row.name));
-          events = events.filter((_, i) => keep[i]);
-          views = views.filter((_, i) => keep[i]);
-        }
-        await appendEvents(trx, events);
-        return views;
-      });
+      inserted =
+        this.store.dialect === 'sqlite'
+          ? await this.addStaged(caller, table, built, views, ifNotExists)
+          : await this.addAtOnce(caller, table, built, views, ifNotExists);
     } catch (err) {
       // The unique (table, name) constraint refused the batch; only now is it worth finding which names exist.
       if (!isUniqueViolation(err)) throw err;
@@ -321,6 +327,122 @@ export class PartitionService {
       .catch((err: unknown) => this.log.warn({ err }, 'refreshing the planner statistics failed'));
     await this.pacer.turn();
     return RawJson.array(inserted);
+  }
+
+  /** The batch in one transaction (PostgreSQL: it holds one connection of the pool, and others go on). */
+  private async addAtOnce(caller: Principal, table: TableRow, built: Built[], views: string[], ifNotExists: boolean) {
+    const all = this.events(
+      table,
+      'CREATE_PARTITION',
+      caller,
+      built.map((b) => b.row),
+      views,
+    );
+    await this.pacer.turn();
+    return this.write(table, async (trx) => {
+      const rows = await repo.insertPartitions(trx, built, ifNotExists);
+      let { events, views } = all;
+      if (rows.length < built.length) {
+        // Names the table already had were skipped: only the inserted ones are events and answers.
+        const kept = new Set(rows.map((r) => r.name));
+        const keep = built.map((b) => kept.has(b.row.name));
+        events = events.filter((_, i) => keep[i]);
+        views = views.filter((_, i) => keep[i]);
+      }
+      await appendEvents(trx, events);
+      return views;
+    });
+  }
+
+  /**
+   * The batch staged, then landed (SQLite, where a transaction holds the one connection and every other statement
+   * waits for it): its rows go to the stage in short transactions, with short requests' statements between them, and
+   * one short transaction moves them in and checks what may have changed meanwhile (names added concurrently fail the
+   * batch or, with ifNotExists, are skipped; a dropped table is a 404). Readers never see the stage: a batch is
+   * visible whole or not at all, and a crash leaves only staged rows, swept at start-up.
+   */
+  private async addStaged(caller: Principal, table: TableRow, built: Built[], views: string[], ifNotExists: boolean) {
+    if (built.length === 0) return [];
+    const batchId = randomUUID();
+    const stagedAt = nowIso();
+    try {
+      for (let i = 0; i < built.length; i += STAGE_CHUNK) {
+        const end = i + STAGE_CHUNK;
+        await this.inLane(() =>
+          this.store.transaction((trx) => stage.stagePartitions(trx, batchId, i, built.slice(i, end), stagedAt)),
+        );
+        await batchHooks.staged?.({ tableId: table.id, staged: Math.min(end, built.length), size: built.length });
+      }
+      const keys = JSON.stringify(partitionKeys(table));
+      const { skipped } = await this.inLane(() =>
+        this.write(table, async (trx) => {
+          const result = await stage.landBatch(trx, batchId, table.id, built.length, ifNotExists, {
+            instance_id: table.instance_id,
+            event_type: 'CREATE_PARTITION',
+            catalog_name: table.catalog_name,
+            database_name: table.database_name,
+            object_prefix: `${table.name}/`,
+            detail_prefix: `{"object":${this.viewPrefix(table)}`,
+            principal: caller.userName,
+            created_at: nowIso(),
+          });
+          // The batch was built for these keys; an ALTER meanwhile changed them (undone by the throw).
+          if (JSON.stringify(partitionKeys({ ...table, definition: result.definition })) !== keys)
+            throw conflict(`no partition was added: the partition keys of table ${table.name} changed meanwhile`);
+          return result;
+        }),
+      );
+      if (skipped.length === 0) return views;
+      const gone = new Set(skipped);
+      return views.filter((_, i) => !gone.has((built[i] as Built).row.name));
+    } catch (err) {
+      if (err instanceof stage.StagedTableGone) throw notFound(`table ${table.name} no longer exists`);
+      if (err instanceof stage.StagedBatchLost)
+        throw new ServiceError(
+          'unavailable',
+          `no partition was added to table ${table.name}: the batch was swept as abandoned; send it again`,
+        );
+      throw err;
+    } finally {
+      // Landed or not, the stage is emptied (landed: after the landing, which stays short).
+      await this.inLane(() => this.store.transaction((trx) => stage.dropBatch(trx, batchId))).catch((err: unknown) =>
+        this.log.warn({ err }, 'deleting a staged partition batch failed (the sweep will)'),
+      );
+    }
+  }
+
+  /**
+   * Runs one transaction of a long batch: one at a time over all batches, each after short requests in flight had
+   * their turn, so a short write's statements queue behind at most one such transaction.
+   */
+  private async inLane<T>(fn: () => Promise<T>): Promise<T> {
+    const previous = this.laneTail;
+    let release = () => {};
+    this.laneTail = new Promise<void>((r) => {
+      release = r;
+    });
+    await previous;
+    try {
+      await this.pacer.turn();
+      return await fn();
+    } finally {
+      release();
+    }
+  }
+
+  /**
+   * Deletes staged batches that will never land (SQLite): at start-up every one (a crash left it), later those staged
+   * long ago, at most once a minute. Returns the partitions deleted.
+   */
+  async sweepStaged(atStart = false): Promise<number> {
+    if (this.store.dialect !== 'sqlite') return 0;
+    const now = Date.now();
+    if (!atStart && now - this.lastSweep < 60_000) return 0;
+    this.lastSweep = now;
+    const before = atStart ? undefined : new Date(now - STAGED_MAX_AGE_MS).toISOString();
+    const n = await this.store.transaction((trx) => stage.sweepStaged(trx, before));
+    if (n) this.log.info({ partitions: n }, 'deleted staged partition batches that never landed');
+    return n;
   }
 
   /** Partitions by their full value lists; values that name no partition are left out. */

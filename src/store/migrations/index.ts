@@ -25,6 +25,7 @@ import { migration as m0022 } from './0022-table-versions.js';
 import { migration as m0023 } from './0023-catalog-branch-name.js';
 import { migration as m0024 } from './0024-rate-buckets.js';
 import { migration as m0025 } from './0025-table-location-index.js';
+import { migration as m0026 } from './0026-staged-partitions.js';
 
 /**
  * Versioned migrations, applied in name order on start. Never edit one that has shipped: add
@@ -57,6 +58,7 @@ export function migrationProvider(dialect: Dialect): MigrationProvider {
     '0023-catalog-branch-name': m0023,
     '0024-rate-buckets': m0024,
     '0025-table-location-index': m0025(dialect),
+    '0026-staged-partitions': m0026(dialect),
   };
   return { getMigrations: async () => migrations };
 }
