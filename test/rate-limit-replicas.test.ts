@@ -66,79 +66,82 @@ async function drive(servers: TestServer[], url: string, token: string, seconds:
 
 const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
 
-for (const backend of await backends()) {
-  describe(`rate limit across replicas (${backend.name})`, () => {
-    let a: TestServer;
-    let b: TestServer;
-    const dirs: string[] = [];
-    let databaseUrl: string;
-    let token: string;
-    let url: string;
-    before(async () => {
-      // The data dirs and the database are the test's: a replica killed below must not take them along.
-      for (let i = 0; i < 2; i++) dirs.push(fs.mkdtempSync(path.join(os.tmpdir(), 'lakeform-test-')));
-      // Both start on a store already migrated (SQLite: the helper's copy into the first data dir).
-      const pgUrl =
-        backend.name === 'postgres'
-          ? await createPgDatabase(backend.adminUrl as string, { migrated: true })
-          : undefined;
-      a = await startServer(backend, { process: true, dataDir: dirs[0], databaseUrl: pgUrl, env: ENV });
-      databaseUrl = a.databaseUrl;
-      // The second replica starts while the first serves the set-up.
-      const second = startServer(backend, {
-        dataDir: dirs[1],
-        databaseUrl,
-        adminPassword: a.adminPassword,
-        env: ENV,
+// Both stores at once: each waits mostly on its drives and its processes starting.
+describe('rate limit across replicas', { concurrency: true }, async () => {
+  for (const backend of await backends()) {
+    describe(`rate limit across replicas (${backend.name})`, { concurrency: false }, () => {
+      let a: TestServer;
+      let b: TestServer;
+      const dirs: string[] = [];
+      let databaseUrl: string;
+      let token: string;
+      let url: string;
+      before(async () => {
+        // The data dirs and the database are the test's: a replica killed below must not take them along.
+        for (let i = 0; i < 2; i++) dirs.push(fs.mkdtempSync(path.join(os.tmpdir(), 'lakeform-test-')));
+        // Both start on a store already migrated (SQLite: the helper's copy into the first data dir).
+        const pgUrl =
+          backend.name === 'postgres'
+            ? await createPgDatabase(backend.adminUrl as string, { migrated: true })
+            : undefined;
+        a = await startServer(backend, { process: true, dataDir: dirs[0], databaseUrl: pgUrl, env: ENV });
+        databaseUrl = a.databaseUrl;
+        // The second replica starts while the first serves the set-up.
+        const second = startServer(backend, {
+          dataDir: dirs[1],
+          databaseUrl,
+          adminPassword: a.adminPassword,
+          env: ENV,
+        });
+        const login = await a.login();
+        token = login.token;
+        const id = await createRunningInstance(a, token, login.projectId, 'rate_replicas');
+        url = `/v1/${login.projectId}/instances/${id}`;
+        b = await second;
       });
-      const login = await a.login();
-      token = login.token;
-      const id = await createRunningInstance(a, token, login.projectId, 'rate_replicas');
-      url = `/v1/${login.projectId}/instances/${id}`;
-      b = await second;
-    });
-    after(async () => {
-      await b?.stop();
-      await a?.stop();
-      if (backend.name === 'postgres' && databaseUrl) await dropPgDatabase(backend.adminUrl as string, databaseUrl);
-      for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
-    });
+      after(async () => {
+        await b?.stop();
+        await a?.stop();
+        if (backend.name === 'postgres' && databaseUrl) await dropPgDatabase(backend.adminUrl as string, databaseUrl);
+        for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
+      });
 
-    test('two replicas together admit no more than the spec', async (t) => {
-      const d = await drive([a, b], url, token, SECONDS, OFFERED);
-      const total = sum(d.admitted);
-      t.diagnostic(
-        `sent ${d.sent}, admitted ${d.admitted} (refused ${d.refused}) in ${d.seconds.toFixed(1)} s at ${RATE}/s`,
-      );
-      // At most: a full bucket (RATE), its refill over the window, and one leased token a replica.
-      // Checked against 1.2× of that: per-replica buckets would admit about twice as many.
-      const bound = 1.2 * (RATE + RATE * d.seconds + 2);
-      assert.ok(total <= bound, `admitted ${d.admitted} in ${d.seconds.toFixed(1)} s: over ${bound.toFixed(0)}`);
-      // This run could tell: a bucket of each replica's own would have admitted a full budget (or all it was sent)
-      // on each, over the bound.
-      const perReplica = sum(d.sent.map((n) => Math.min(n, RATE + RATE * d.seconds)));
-      assert.ok(perReplica > bound, `per-replica buckets would admit ${perReplica.toFixed(0)}, within the bound`);
-      // Both replicas served and both refused: each took its part of one budget.
-      for (const i of [0, 1]) {
-        assert.ok((d.admitted[i] as number) > 0, `replica ${i} admitted nothing: ${d.admitted}`);
-        assert.ok((d.refused[i] as number) > 0, `replica ${i} refused nothing: ${d.refused}`);
-      }
-      // And the budget is spent, not lost: well over half of it was admitted.
-      assert.ok(total >= 0.5 * RATE * d.seconds, `admitted only ${total} in ${d.seconds.toFixed(1)} s`);
-    });
+      test('two replicas together admit no more than the spec', async (t) => {
+        const d = await drive([a, b], url, token, SECONDS, OFFERED);
+        const total = sum(d.admitted);
+        t.diagnostic(
+          `sent ${d.sent}, admitted ${d.admitted} (refused ${d.refused}) in ${d.seconds.toFixed(1)} s at ${RATE}/s`,
+        );
+        // At most: a full bucket (RATE), its refill over the window, and one leased token a replica.
+        // Checked against 1.2× of that: per-replica buckets would admit about twice as many.
+        const bound = 1.2 * (RATE + RATE * d.seconds + 2);
+        assert.ok(total <= bound, `admitted ${d.admitted} in ${d.seconds.toFixed(1)} s: over ${bound.toFixed(0)}`);
+        // This run could tell: a bucket of each replica's own would have admitted a full budget (or all it was sent)
+        // on each, over the bound.
+        const perReplica = sum(d.sent.map((n) => Math.min(n, RATE + RATE * d.seconds)));
+        assert.ok(perReplica > bound, `per-replica buckets would admit ${perReplica.toFixed(0)}, within the bound`);
+        // Both replicas served and both refused: each took its part of one budget.
+        for (const i of [0, 1]) {
+          assert.ok((d.admitted[i] as number) > 0, `replica ${i} admitted nothing: ${d.admitted}`);
+          assert.ok((d.refused[i] as number) > 0, `replica ${i} refused nothing: ${d.refused}`);
+        }
+        // And the budget is spent, not lost: well over half of it was admitted.
+        assert.ok(total >= 0.5 * RATE * d.seconds, `admitted only ${total} in ${d.seconds.toFixed(1)} s`);
+      });
 
-    test("a replica's death leaves the whole rate to the other", async (t) => {
-      assert.equal(await a.stop('SIGKILL'), null);
-      const d = await drive([b], url, token, SECONDS, OFFERED);
-      const admitted = d.admitted[0] as number;
-      t.diagnostic(
-        `sent ${d.sent}, admitted ${admitted} (refused ${d.refused}) in ${d.seconds.toFixed(1)} s at ${RATE}/s`,
-      );
-      // Half the budget (a share kept for the dead replica) would admit at most RATE/2 a second
-      // plus a burst of RATE/2..RATE: at most 0.5 × RATE × seconds + RATE, under this bound.
-      const least = 0.5 * RATE * d.seconds + RATE + 2;
-      assert.ok(admitted > least, `admitted ${admitted} in ${d.seconds.toFixed(1)} s, not over ${least.toFixed(0)}`);
-      assert.ok(admitted <= 1.2 * (RATE + RATE * d.seconds + 1), `admitted ${admitted} in ${d.seconds.toFixed(1)} s`);
+      test("a replica's death leaves the whole rate to the other", async (t) => {
+        assert.equal(await a.stop('SIGKILL'), null);
+        const d = await drive([b], url, token, SECONDS, OFFERED);
+        const admitted = d.admitted[0] as number;
+        t.diagnostic(
+          `sent ${d.sent}, admitted ${admitted} (refused ${d.refused}) in ${d.seconds.toFixed(1)} s at ${RATE}/s`,
+        );
+        // Half the budget (a share kept for the dead replica) would admit at most RATE/2 a second
+        // plus a burst of RATE/2..RATE: at most 0.5 × RATE × seconds + RATE, under this bound.
+        const least = 0.5 * RATE * d.seconds + RATE + 2;
+        assert.ok(admitted > least, `admitted ${admitted} in ${d.seconds.toFixed(1)} s, not over ${least.toFixed(0)}`);
+        assert.ok(admitted <= 1.2 * (RATE + RATE * d.seconds + 1), `admitted ${admitted} in ${d.seconds.toFixed(1)} s`);
+      });
     });
-  });
-}
+  }
+});
