@@ -69,10 +69,11 @@ for (const backend of await backends()) {
     test(`${title}: no acknowledged write lost, no partial batch`, async (t) => {
       const rand = prng(SEED);
       const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'lakeform-crash-'));
-      const databaseUrl =
+      // A store already migrated: on SQLite the helper copies one into the data dir at the first start.
+      let databaseUrl =
         backend.name === 'postgres'
-          ? await createPgDatabase(backend.adminUrl as string)
-          : `sqlite:${path.join(dataDir, 'lakeform.db')}`;
+          ? await createPgDatabase(backend.adminUrl as string, { migrated: true })
+          : undefined;
       // The same data dir, database and admin password at every start: the store bootstrapped at the first start is
       // the one each later start opens, so a new login lands in the same project and sees the same instance.
       const adminPassword = `Crash-${randomBytes(9).toString('hex')}`;
@@ -88,6 +89,7 @@ for (const backend of await backends()) {
       try {
         const setup = await start();
         server = setup;
+        databaseUrl = setup.databaseUrl;
         const first = await setup.login();
         const projectId = first.projectId;
         let token = first.token;
@@ -393,7 +395,7 @@ for (const backend of await backends()) {
         }
       } finally {
         await server?.stop('SIGKILL').catch(() => undefined);
-        if (backend.name === 'postgres') await dropPgDatabase(backend.adminUrl as string, databaseUrl);
+        if (backend.name === 'postgres' && databaseUrl) await dropPgDatabase(backend.adminUrl as string, databaseUrl);
         fs.rmSync(dataDir, { recursive: true, force: true });
       }
     });
