@@ -4,9 +4,8 @@ import path from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import type { Config } from './config.js';
 import { type ConfigOverrides, loadConfig } from './config.js';
-import { CONSOLE_DIR } from './http/console-static.js';
-import { createLogger, startServer, VERSION } from './server.js';
-import { type AppServices, createServices } from './services/app-services.js';
+import { createLogger, VERSION } from './logger.js';
+import type { AppServices } from './services/app-services.js';
 import { ServiceError } from './services/errors.js';
 import type { Principal } from './services/iam/principal.js';
 import { createObjectStorage, localWarehouse } from './storage/index.js';
@@ -61,6 +60,11 @@ program
       overrides({ ...(opts.port !== undefined ? { port: opts.port } : {}), ...(opts.host ? { host: opts.host } : {}) }),
     );
     const log = createLogger(config.logLevel);
+    // Loaded here, not at the top: an admin command needs neither the server nor the HTTP app.
+    const [{ startServer }, { CONSOLE_DIR }] = await Promise.all([
+      import('./server.js'),
+      import('./http/console-static.js'),
+    ]);
     const server = await startServer(config, log);
     // For the person at the terminal, like the generated password: the structured log stays on stdout.
     if (fs.existsSync(path.join(CONSOLE_DIR, 'index.html')))
@@ -128,6 +132,8 @@ async function withServices(
   const storage = await createObjectStorage(config);
   try {
     await store.migrate();
+    // Loaded once the store is found: a refused command stops before this.
+    const { createServices } = await import('./services/app-services.js');
     const services = await createServices(config, store, storage, log, VERSION);
     await services.identity.bootstrap(config.adminPassword);
     const admin = async (domainName = 'default'): Promise<Principal> => {

@@ -3,11 +3,11 @@ import fs from 'node:fs';
 import http from 'node:http';
 import v8 from 'node:v8';
 import type { FastifyInstance } from 'fastify';
-import pino, { type Logger } from 'pino';
-import pretty from 'pino-pretty';
+import type { Logger } from 'pino';
 import type { Config } from './config.js';
 import { buildApp } from './http/app.js';
 import { Metrics } from './http/metrics.js';
+import { createLogger, VERSION } from './logger.js';
 import { memoryPlan, sizeCachesFor } from './memory.js';
 import { type MetastoreEndpoint, startMetastore } from './metastore/server.js';
 import { AlarmEvaluator } from './services/alarms/evaluator.js';
@@ -18,7 +18,7 @@ import { LifecycleWorker } from './services/instances/lifecycle-worker.js';
 import { createObjectStorage, localWarehouse } from './storage/index.js';
 import { openStore } from './store/store.js';
 
-export const VERSION = '0.1.0';
+export { createLogger, VERSION } from './logger.js';
 
 /** GET /metrics on a port of its own (LAKEFORM_METRICS_PORT), e.g. one only the scraper's network reaches. */
 async function serveMetricsApart(metrics: Metrics, host: string, port: number, log: Logger): Promise<http.Server> {
@@ -44,53 +44,13 @@ async function serveMetricsApart(metrics: Metrics, host: string, port: number, l
   return server;
 }
 
-/**
- * Structured logs to stdout (the server) or stderr (the admin commands, whose stdout is their JSON result), or to
- * a given stream (a server the tests run in their own process). LAKEFORM_LOG_FORMAT=pretty: one human line per entry.
- */
-export function createLogger(
-  level: string,
-  to: 1 | 2 | pino.DestinationStream = 1,
-  format = process.env.LAKEFORM_LOG_FORMAT || 'json',
-): Logger {
-  if (format !== 'json' && format !== 'pretty')
-    throw new Error(`LAKEFORM_LOG_FORMAT must be json or pretty, got '${format}'`);
-  const destination =
-    typeof to !== 'number'
-      ? to
-      : format === 'pretty'
-        ? pretty({
-            destination: to,
-            sync: true,
-            colorize: false,
-            singleLine: true,
-            translateTime: 'SYS:HH:MM:ss.l',
-            ignore: 'pid,hostname,service',
-          })
-        : pino.destination({ fd: to, sync: true });
-  return pino(
-    {
-      level,
-      base: { service: 'lakeform' },
-      redact: {
-        paths: [
-          'req.headers["x-auth-token"]',
-          'req.headers.authorization',
-          'req.headers["x-security-token"]',
-          '*.password',
-        ],
-        censor: '[redacted]',
-      },
-    },
-    destination,
-  );
-}
-
 export interface RunningServer {
   app: FastifyInstance;
   services: AppServices;
   url: string;
   metastore?: MetastoreEndpoint;
+  /** The alarm evaluator, whose passes a test with a moved clock runs itself. */
+  alarms: AlarmEvaluator;
   close(): Promise<void>;
 }
 
@@ -160,9 +120,10 @@ export async function startServer(
     services.store,
     services.instances,
     services.requestCounter,
-    new WebhookNotifier(services.store, log, config.alarmWebhookTimeoutSeconds * 1000, `lakeform/${VERSION}`),
+    new WebhookNotifier(services.store, log, config.alarmWebhookTimeoutSeconds * 1000, `lakeform/${VERSION}`, clock),
     log,
     { intervalMs: config.alarmIntervalSeconds * 1000, qpsPerStride: config.qpsPerStride, replicaId: randomUUID() },
+    clock,
   );
   alarms.start();
   const purge = setInterval(() => {
@@ -235,5 +196,5 @@ export async function startServer(
       await alarms.stop();
       await store.close();
     })());
-  return { app, services, url: address, metastore, close };
+  return { app, services, url: address, metastore, alarms, close };
 }

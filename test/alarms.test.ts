@@ -1,22 +1,28 @@
 // Alarms: rules (CRUD, validation), the evaluator opening and resolving records for each metric,
 // webhook notifications, acknowledgement, administrators only, and one unresolved record per
-// rule even with two replicas racing. Servers run the evaluator every second.
+// rule even with two replicas racing. Servers run in the test's process and their evaluator every
+// second; the tests run passes themselves and move the servers' clock instead of sleeping.
 
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { sql } from 'kysely';
+import { createLogger, type RunningServer } from '../src/server.js';
+import { AlarmEvaluator } from '../src/services/alarms/evaluator.js';
+import { RequestCounter } from '../src/services/alarms/request-counter.js';
+import { WebhookNotifier } from '../src/services/alarms/webhook.js';
 import { openRecord, resolveOfRule } from '../src/store/alarms/record-repository.js';
 import { findRule } from '../src/store/alarms/rule-repository.js';
-import { openStore } from '../src/store/store.js';
+import { openStore, type Store } from '../src/store/store.js';
 import { backends, createRunningInstance, startServer, type TestServer } from './helpers/server.js';
 
 // A QPS spec of 5 strides × 2 = 10 requests/s per instance, so a small burst goes over it.
+// Webhooks get 2 s: a loaded machine may take more than 1 s to answer a local request.
 const ENV = {
   LAKEFORM_ALARM_INTERVAL_SECONDS: '1',
   LAKEFORM_QPS_PER_STRIDE: '2',
-  LAKEFORM_ALARM_WEBHOOK_TIMEOUT_SECONDS: '1',
+  LAKEFORM_ALARM_WEBHOOK_TIMEOUT_SECONDS: '2',
 };
 const MISSING_ID = '0123456789abcdef0123456789abcdef';
 
@@ -69,7 +75,11 @@ async function waitFor<T>(what: string, probe: () => Promise<T | undefined | fal
 const omit = (o: Record<string, unknown>, ...keys: string[]) =>
   Object.fromEntries(Object.entries(o).filter(([k]) => !keys.includes(k)));
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** The evaluator of an in-process server. */
+function evaluatorOf(s: TestServer): AlarmEvaluator {
+  assert.ok(s.running, 'the server runs in the test process');
+  return s.running.alarms;
+}
 
 const rule = (over: Record<string, unknown> = {}) => ({
   rule_name: 'quota_any',
@@ -80,7 +90,7 @@ const rule = (over: Record<string, unknown> = {}) => ({
   ...over,
 });
 
-// Both stores at once: each run waits mostly on the evaluator's clock.
+// Both stores at once, each on a server (and a clock) of its own.
 describe('alarms', { concurrency: true }, async () => {
   for (const backend of await backends()) {
     describe(`alarms (${backend.name})`, () => {
@@ -114,11 +124,21 @@ describe('alarms', { concurrency: true }, async () => {
         assert.equal(r.status, 200, r.text);
         return r.json.records as Record<string, any>[];
       };
-      const firstRecord = (i: string, ruleId: string, timeoutMs?: number) =>
-        waitFor(`a record of rule ${ruleId}`, async () => (await recordsOf(i, ruleId))[0], timeoutMs);
+      /** One evaluator pass now; `ms` first moves the server's clock on (the windows slide). */
+      const pass = async (ms = 0) => {
+        await server.passTime(ms);
+        return evaluatorOf(server).pass();
+      };
+      /** The rule's newest record after one pass. */
+      const firstRecord = async (i: string, ruleId: string) => {
+        await pass();
+        const r = (await recordsOf(i, ruleId))[0];
+        assert.ok(r, `a record of rule ${ruleId}`);
+        return r;
+      };
 
       before(async () => {
-        server = await startServer(backend, { env: ENV, process: true });
+        server = await startServer(backend, { env: ENV, inProcess: true });
         ({ token, projectId: project } = await server.login());
         // Created one after the other: the first is the project's default instance.
         for (const k of Object.keys(inst) as (keyof typeof inst)[])
@@ -145,8 +165,8 @@ describe('alarms', { concurrency: true }, async () => {
         await Promise.all([ok, failing, hanging].map((h) => h?.close()));
       });
 
-      // Each on its own instance (the replicas on their own store), all at once.
-      describe('rules and records', { concurrency: true }, () => {
+      // Each on its own instance (the replicas on their own store), one after the other: they move one clock.
+      describe('rules and records', { concurrency: false }, () => {
         test(
           'rules: create, show, list in pages, update, delete; names ' +
             'unique per instance; `default` names the default instance',
@@ -406,7 +426,7 @@ describe('alarms', { concurrency: true }, async () => {
               threshold: 50,
               evaluation_period: 3,
             });
-            await sleep(1300);
+            await pass();
             assert.deepEqual(await recordsOf(i, hot.rule_id), [], 'no traffic, no alarm');
 
             // 60 requests at once to a rate-limited LakeCat route: the limit is 10/s, so most are refused, and all
@@ -422,10 +442,11 @@ describe('alarms', { concurrency: true }, async () => {
               `expected both 200 and 429: ${statuses.join(',')}`,
             );
 
-            const opened = await firstRecord(i, hot.rule_id, 5000);
+            const opened = await firstRecord(i, hot.rule_id);
             assert.equal(opened.status, 'OPEN');
             assert.equal(opened.metric, 'REQUEST_RATE_RATIO');
-            // 60 requests over a 3 s window at 10 req/s = 2.0 (less if the burst straddled two samples).
+            // 60 requests over a 3 s window at 10 req/s = 2.0 (less if the interval's own pass opened it in the
+            // middle of the burst).
             assert.ok(opened.value >= 0.5 && opened.value <= 2.2, `value ${opened.value}`);
             const call = await waitFor('the webhook call', async () =>
               ok.calls.find((c) => c.body.record.rule_id === hot.rule_id),
@@ -448,18 +469,16 @@ describe('alarms', { concurrency: true }, async () => {
             assert.equal(sent.notification_error, undefined);
             assert.deepEqual(await recordsOf(i, never.rule_id), [], 'a ratio of 50 was never reached');
 
-            // Reading alarms is not counted against the instance: this polling cannot keep the alarm open.
-            const done = await waitFor(
-              'the record to resolve',
-              async () => {
-                const r = (await recordsOf(i, hot.rule_id))[0];
-                return r?.status === 'RESOLVED' && r;
-              },
-              7000,
-            );
+            // Reading alarms is not counted against the instance: this polling did not add to the rate.
+            await pass(1000);
+            assert.equal((await recordsOf(i, hot.rule_id))[0]?.status, 'OPEN', 'the burst is still in the window');
+            // 3 s on, the burst's samples are out of the window.
+            await pass(2100);
+            const done = (await recordsOf(i, hot.rule_id))[0];
+            assert.equal(done?.status, 'RESOLVED', JSON.stringify(done));
             assert.equal(done.resolve_reason, 'CONDITION_CLEARED');
             assert.ok(done.resolve_time > done.open_time);
-            await sleep(1200);
+            await pass(1000);
             assert.equal((await recordsOf(i, hot.rule_id)).length, 1, 'resolved, and not opened again');
             assert.equal(
               ok.calls.filter((c) => c.body.record.rule_id === hot.rule_id).length,
@@ -489,7 +508,7 @@ describe('alarms', { concurrency: true }, async () => {
               threshold: 1000,
               evaluation_period: 8,
             });
-            await sleep(1300);
+            await pass();
             assert.deepEqual(await recordsOf(i, denied.rule_id), [], 'nothing refused yet');
 
             // Every alarm operation refuses a user who is not an administrator, and changes nothing.
@@ -512,8 +531,9 @@ describe('alarms', { concurrency: true }, async () => {
             assert.equal(still.json.enabled, true);
             assert.equal((await server.request('GET', `${base(i)}/rules`, { token })).json.total, 2);
 
-            // 8 refusals in an 8 s window = 60 per minute (2, the fewest that reach 20, = 15).
-            const opened = await firstRecord(i, denied.rule_id, 4000);
+            // 8 refusals in an 8 s window = 60 per minute (2, the fewest that reach 20, = 15; less than 60 if the
+            // interval's own pass opened it before the last refusals).
+            const opened = await firstRecord(i, denied.rule_id);
             assert.equal(opened.status, 'OPEN');
             assert.ok(opened.value >= 20 && opened.value <= 60, `value ${opened.value}`);
             assert.equal(opened.notification_status, 'NONE');
@@ -542,23 +562,18 @@ describe('alarms', { concurrency: true }, async () => {
               [opened.record_id],
             );
 
-            // Passes go on while the refusals are in the window: the acknowledged record stays the only one until it
-            // resolves.
-            let passesWhileAcknowledged = 0;
-            const resolved = await waitFor(
-              'the acknowledged record to resolve',
-              async () => {
-                const rs = await recordsOf(i, denied.rule_id);
-                assert.equal(rs.length, 1, `one record while the condition holds: ${JSON.stringify(rs)}`);
-                if (rs[0]?.status === 'ACKNOWLEDGED') passesWhileAcknowledged++;
-                return rs[0]?.status === 'RESOLVED' && rs[0];
-              },
-              12_000,
-            );
-            assert.ok(
-              passesWhileAcknowledged >= 5,
-              `looked ${passesWhileAcknowledged} times while it was acknowledged`,
-            );
+            // Passes go on while the refusals are in the window, a second apart: the acknowledged record stays the only
+            // one until it resolves.
+            for (let n = 0; n < 5; n++) {
+              await pass(1000);
+              const rs = await recordsOf(i, denied.rule_id);
+              assert.equal(rs.length, 1, `one record while the condition holds: ${JSON.stringify(rs)}`);
+              assert.equal(rs[0]?.status, 'ACKNOWLEDGED', `pass ${n}`);
+            }
+            // 8 s after the refusals, none is in the window.
+            await pass(3100);
+            const resolved = (await recordsOf(i, denied.rule_id))[0];
+            assert.equal(resolved?.status, 'RESOLVED', JSON.stringify(resolved));
             assert.equal(resolved.acknowledged_by, 'admin', 'who acknowledged it is kept');
             assert.equal(resolved.resolve_reason, 'CONDITION_CLEARED');
             const late = await server.request('POST', `${base(i)}/records/${opened.record_id}/acknowledge`, { token });
@@ -589,8 +604,8 @@ describe('alarms', { concurrency: true }, async () => {
             'rule open one record; a changed rule opens none',
           async () => {
             // Never true (no evaluator opens it), on an instance in the recycle bin (no evaluator resolves it): only
-            // this
-            // test opens and resolves.
+            // this test opens and resolves. Through the server's own store: a second SQLite connection in this thread
+            // would wait on the server's transactions while holding up the thread they run in.
             const i = inst.race;
             const r = await createRule(
               i,
@@ -605,8 +620,8 @@ describe('alarms', { concurrency: true }, async () => {
               ).status,
               202,
             );
-            const store = openStore(server.databaseUrl);
-            try {
+            const store = (server.running as RunningServer).services.store;
+            {
               // every pooled connection open: the attempts run at once
               await Promise.all(Array.from({ length: 10 }, () => sql`SELECT 1`.execute(store.db)));
               const row = await findRule(store.db, project, i, r.rule_id);
@@ -641,8 +656,6 @@ describe('alarms', { concurrency: true }, async () => {
               assert.equal(await unresolved(), 0);
               assert.equal(await attempt(22), true, 'once resolved, the next may open');
               assert.equal(await unresolved(), 1);
-            } finally {
-              await store.close();
             }
           },
         );
@@ -658,7 +671,7 @@ describe('alarms', { concurrency: true }, async () => {
             refused: (await createRule(i, at2('c_refused', refusedUrl))).rule_id,
             none: (await createRule(i, at2('d_none'))).rule_id,
           };
-          await sleep(1200);
+          await pass();
           assert.deepEqual(await recordsOf(i, ids.hang), [], 'the condition does not hold yet');
           assert.equal(
             (
@@ -669,6 +682,7 @@ describe('alarms', { concurrency: true }, async () => {
             ).status,
             201,
           );
+          await pass();
           const settled = async (id: string) =>
             waitFor(
               `notification outcome of ${id}`,
@@ -684,7 +698,7 @@ describe('alarms', { concurrency: true }, async () => {
             settled(ids.refused),
             settled(ids.none),
           ]);
-          assert.deepEqual([hang.notification_status, hang.notification_error], ['FAILED', 'no answer within 1 s']);
+          assert.deepEqual([hang.notification_status, hang.notification_error], ['FAILED', 'no answer within 2 s']);
           assert.deepEqual(
             [error.notification_status, error.notification_error],
             ['FAILED', 'the webhook answered HTTP 500'],
@@ -698,12 +712,11 @@ describe('alarms', { concurrency: true }, async () => {
           assert.equal(new Set([hang, error, refused, none].map((r) => r.open_time)).size, 1, 'opened in one pass');
           const took = (r: Record<string, any>) => Date.parse(r.notification_time) - Date.parse(r.open_time);
           assert.ok(
-            took(hang) >= 990 && took(hang) < 3000,
+            took(hang) >= 1990 && took(hang) < 4000,
             `the timeout ended the hanging call after ${took(hang)} ms`,
           );
           // Rules are evaluated in name order: had the pass waited on a_hang's webhook, the others would have been sent
-          // after its
-          // timeout ended. An order, not a number of milliseconds, so a loaded machine cannot fail it.
+          // after its timeout ended. An order, not a number of milliseconds, so a loaded machine cannot fail it.
           assert.ok(
             took(error) < took(hang) && took(refused) < took(hang),
             `the others were sent after ${took(error)} and ${took(refused)} ` +
@@ -772,7 +785,7 @@ describe('alarms', { concurrency: true }, async () => {
               [gone.status, gone.resolve_reason, gone.rule_name],
               ['RESOLVED', 'RULE_DELETED', 'life_c'],
             );
-            await sleep(1300);
+            await pass(1000);
             assert.equal((await recordsOf(i, a.rule_id)).length, 1, '0.01 >= 0.02 does not hold: nothing new opened');
             assert.equal((await recordsOf(i, b.rule_id)).length, 1, 'a disabled rule is not evaluated');
 
@@ -782,10 +795,9 @@ describe('alarms', { concurrency: true }, async () => {
                 .status,
               200,
             );
-            const second = await waitFor('a second record', async () => {
-              const rs = await recordsOf(i, a.rule_id);
-              return rs.length === 2 && rs;
-            });
+            await pass(1000);
+            const second = await recordsOf(i, a.rule_id);
+            assert.equal(second.length, 2, 'a second record');
             assert.deepEqual(
               second.map((r) => [r.status, r.threshold]),
               [
@@ -822,15 +834,30 @@ describe('alarms', { concurrency: true }, async () => {
           },
         );
         test('two replicas on one store open one record per rule between them, and notify once', async () => {
-          // A store of their own: the other tests' records are opened by one evaluator only.
-          const a = await startServer(backend, { env: ENV, process: true });
-          const b = await startServer(backend, {
-            env: ENV,
-            dataDir: a.dataDir,
-            databaseUrl: a.databaseUrl,
-            adminPassword: a.adminPassword,
-            process: true,
+          // A store of their own, whose server runs no pass of its own in the test's time: the passes are the two
+          // replicas', run at the same moment, each reading the condition true and no record open.
+          const a = await startServer(backend, {
+            env: { ...ENV, LAKEFORM_ALARM_INTERVAL_SECONDS: '3600' },
+            inProcess: true,
           });
+          const services = (a.running as RunningServer).services;
+          // On PostgreSQL each replica has a pool of its own; on SQLite they share the server's connection (a second
+          // one in this thread would hold the thread up while it waits on the first's lock).
+          const stores =
+            backend.name === 'postgres' ? [openStore(a.databaseUrl), openStore(a.databaseUrl)] : [services.store];
+          const log = createLogger('warn', { write: () => undefined });
+          const replicas = [0, 1].map(
+            (n) =>
+              new AlarmEvaluator(
+                stores[n % stores.length] as Store,
+                services.instances,
+                new RequestCounter(),
+                new WebhookNotifier(stores[n % stores.length] as Store, log, 2000, 'lakeform/test'),
+                log,
+                { intervalMs: 1000, qpsPerStride: 2, replicaId: `replica-${n}` },
+              ),
+          );
+          let ruleId = '';
           try {
             const { token: t, projectId: p } = await a.login();
             const i = await createRunningInstance(a, t, p, 'replicated');
@@ -841,30 +868,36 @@ describe('alarms', { concurrency: true }, async () => {
               body: rule({ rule_name: 'catalogs_used', threshold: 0.02, webhook_url: ok.url }),
             });
             assert.equal(created.status, 201, created.text);
-            await sleep(1200);
+            ruleId = created.json.rule_id;
+            const both = async () => (await Promise.all(replicas.map((r) => r.pass()))).map((x) => x.opened);
+            assert.deepEqual(await both(), [0, 0]);
             assert.equal(
-              (await b.request('POST', `/v1/${p}/instances/${i}/catalogs`, { token: t, body: { catalog_name: 'two' } }))
+              (await a.request('POST', `/v1/${p}/instances/${i}/catalogs`, { token: t, body: { catalog_name: 'two' } }))
                 .status,
               201,
             );
-            const list = async (s: TestServer) =>
-              (await s.request('GET', `${path}/records`, { token: t, query: { rule_id: created.json.rule_id } })).json
-                .records as Record<string, any>[];
-            const first = await waitFor('a record', async () => (await list(a))[0], 4000);
-            assert.equal(first.value, 0.02, 'two catalogs of 100');
-            await sleep(2500); // several passes of both replicas while the condition holds
-            const viaA = await list(a);
-            assert.equal(viaA.length, 1, JSON.stringify(viaA));
-            assert.deepEqual(await list(b), viaA);
-            await waitFor('the webhook call', async () =>
-              ok.calls.some((c) => c.body.record.rule_id === created.json.rule_id),
+            // Several passes of both replicas while the condition holds.
+            const opened: number[] = [];
+            for (let n = 0; n < 4; n++) opened.push(...(await both()));
+            assert.equal(
+              opened.reduce((x, y) => x + y),
+              1,
+              `opened by the passes: ${opened.join(',')}`,
             );
-            await sleep(300);
-            assert.equal(ok.calls.filter((c) => c.body.record.rule_id === created.json.rule_id).length, 1);
+            const list = async () =>
+              (await a.request('GET', `${path}/records`, { token: t, query: { rule_id: ruleId } })).json
+                .records as Record<string, any>[];
+            const records = await list();
+            assert.equal(records.length, 1, JSON.stringify(records));
+            assert.equal(records[0]?.value, 0.02, 'two catalogs of 100');
+            await waitFor('the notification sent', async () => (await list())[0]?.notification_status === 'SENT');
           } finally {
-            await b.stop();
+            // Stopping waits for deliveries under way: every call either replica made is in by now.
+            for (const r of replicas) await r.stop();
+            if (backend.name === 'postgres') for (const s of stores) await s.close();
             await a.stop();
           }
+          assert.equal(ok.calls.filter((c) => c.body.record.rule_id === ruleId).length, 1, 'one notification');
         });
       });
     });

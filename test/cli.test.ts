@@ -8,7 +8,7 @@ import path from 'node:path';
 import { describe, test } from 'node:test';
 import { promisify } from 'node:util';
 import { signRequest } from '../src/services/iam/request-signature.js';
-import { CLI, startServer } from './helpers/server.js';
+import { CLI, ROOT, startServer } from './helpers/server.js';
 
 const run = promisify(execFile);
 
@@ -108,11 +108,19 @@ describe('lakeform CLI', () => {
     }
   });
   test(
-    'LAKEFORM_MEMORY_MB caps the V8 heap of `lakeform serve`; ' + 'signals reach the server; it dies with its parent',
+    'LAKEFORM_MEMORY_MB caps the V8 heap of `lakeform serve`; it prints the console URL; ' +
+      'signals reach the server; it dies with its parent',
     async () => {
       const server = await startServer({ name: 'sqlite' }, { process: true, env: { LAKEFORM_MEMORY_MB: '256' } });
       let url = server.url;
       try {
+        // For the person at the terminal, when the console is built (npm test builds it). It is written just after
+        // the server listens, so it may trail the start by a moment.
+        const printed = new RegExp(`lakeform console: ${server.url}/console/`);
+        if (fs.existsSync(path.join(ROOT, 'dist/console/index.html'))) {
+          for (let i = 0; i < 100 && !printed.test(server.output()); i++) await new Promise((r) => setTimeout(r, 50));
+          assert.match(server.output(), printed);
+        } else assert.doesNotMatch(server.output(), /lakeform console:/);
         const line = server
           .output()
           .split('\n')

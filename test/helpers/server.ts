@@ -6,6 +6,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
 import pg from 'pg';
+import type { RunningServer } from '../../src/server.js';
 
 /** dist/test/helpers → the project root. */
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
@@ -64,7 +65,7 @@ export const POSTGRES_FILES = new Map([
   ['iceberg-scan-planning', 'plans and their tasks kept in PostgreSQL, answered by a second replica'],
   ['crash-recovery', 'kill -9 of a server process during bulk partition inserts and Iceberg commits, then a restart'],
   ['fuzz', "malformed input on every route: PostgreSQL's own refusals (NUL, ranges) never reach a client as a 500"],
-  ['rate-limit-replicas', "one instance's token bucket shared by two replica processes through PostgreSQL"],
+  ['rate-limit-replicas', "one instance's token bucket shared by two replicas through PostgreSQL"],
   [
     'recycle-bin',
     'soft drops renamed through cascading keys, restores under unique names, purges claimed once by two replicas',
@@ -192,6 +193,8 @@ export interface TestServer {
   url: string;
   /** Whether the server is a `lakeform serve` child process rather than an app in the test's process. */
   process: boolean;
+  /** An in-process server's own objects (its services, its alarm evaluator); undefined for a process. */
+  running?: RunningServer;
   backend: Backend;
   adminPassword: string;
   dataDir: string;
@@ -372,6 +375,7 @@ export async function startServer(backend: Backend, o: StartOptions = {}): Promi
   const server: TestServer = {
     url: running.url,
     process: asProcess,
+    running: running.server,
     backend,
     adminPassword,
     dataDir,
@@ -414,6 +418,7 @@ export async function startServer(backend: Backend, o: StartOptions = {}): Promi
 interface Running {
   url: string;
   app?: FastifyInstance;
+  server?: RunningServer;
   output(): string;
   passTime(ms: number): Promise<void>;
   stop(signal?: NodeJS.Signals): Promise<number | null>;
@@ -504,7 +509,7 @@ async function startInProcess(env: Record<string, string | undefined>, databaseU
   const passTime = async (ms: number) => {
     skipped += ms;
   };
-  return { url: running.url, app: running.app, output: () => out, passTime, stop };
+  return { url: running.url, app: running.app, server: running, output: () => out, passTime, stop };
 }
 
 /** Creates an instance and waits until it is RUNNING; returns its id. */

@@ -2,8 +2,9 @@ import * as records from '../../store/alarms/record-repository.js';
 import * as rules from '../../store/alarms/rule-repository.js';
 import { appendAudit } from '../../store/governance/audit-repository.js';
 import type { AlarmRuleRow, InstanceRow } from '../../store/schema.js';
-import { type Db, nowIso, type Store } from '../../store/store.js';
+import type { Db, Store } from '../../store/store.js';
 import { Authorizer } from '../authz/authorizer.js';
+import { type Clock, isoNow, systemClock } from '../clock.js';
 import { conflict, invalid, notFound, ServiceError, unlessDuplicate } from '../errors.js';
 import { newHexId } from '../iam/crypto-util.js';
 import type { Principal } from '../iam/principal.js';
@@ -38,6 +39,7 @@ export class AlarmService {
   constructor(
     private readonly store: Store,
     instances: InstanceService,
+    private readonly clock: Clock = systemClock,
   ) {
     this.authz = new Authorizer(store, instances);
   }
@@ -75,7 +77,7 @@ export class AlarmService {
   async createRule(caller: Principal, projectId: string, instanceRef: string, input: RuleInput) {
     const instance = await this.admin(caller, 'alarm.create', projectId, instanceRef);
     const webhook = input.webhook_url ? validateWebhookUrl(input.webhook_url) : null;
-    const now = nowIso();
+    const now = isoNow(this.clock);
     const row: AlarmRuleRow = {
       id: newHexId(),
       project_id: instance.project_id,
@@ -152,7 +154,7 @@ export class AlarmService {
           ...(input.evaluation_period !== undefined ? { period_seconds: input.evaluation_period } : {}),
           ...(input.enabled !== undefined ? { enabled: input.enabled ? 1 : 0 } : {}),
           ...(webhook !== undefined ? { webhook_url: webhook } : {}),
-          updated_at: nowIso(),
+          updated_at: isoNow(this.clock),
         };
         if (!(await rules.updateRuleIf(trx, current.id, current.version, patch)))
           throw conflict(`alarm rule ${id} was changed concurrently; retry`);
@@ -180,7 +182,7 @@ export class AlarmService {
       const current = await this.rule(trx, instance, id);
       if (!(await rules.deleteRule(trx, instance.project_id, instance.id, id)))
         throw notFound(`alarm rule ${id} does not exist`);
-      await records.resolveOfRule(trx, id, nowIso(), 'RULE_DELETED');
+      await records.resolveOfRule(trx, id, isoNow(this.clock), 'RULE_DELETED');
       await this.audit(trx, caller, instance, 'DELETE_ALARM_RULE', current);
     });
   }
@@ -242,7 +244,7 @@ export class AlarmService {
       };
       const row = await load();
       if (row.status === 'ACKNOWLEDGED') return recordView(row);
-      const now = nowIso();
+      const now = isoNow(this.clock);
       // Conditional on OPEN: the evaluator may resolve it at the same moment.
       if (!(await records.acknowledge(trx, id, caller.userName, now, comment ?? null))) return recordView(await load());
       await this.audit(

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import { setNotification } from '../../store/alarms/record-repository.js';
-import { nowIso, type Store } from '../../store/store.js';
+import type { Store } from '../../store/store.js';
+import { type Clock, isoNow, systemClock } from '../clock.js';
 import type { RecordView } from './views.js';
 
 export interface AlarmNotification {
@@ -38,6 +39,7 @@ export class WebhookNotifier {
     private readonly log: Logger,
     private readonly timeoutMs: number,
     private readonly userAgent: string,
+    private readonly clock: Clock = systemClock,
     private readonly maxInFlight = 8,
     private readonly maxQueued = 1000,
   ) {}
@@ -98,7 +100,7 @@ export class WebhookNotifier {
   private async settle(recordId: string, status: 'SENT' | 'FAILED', error: string | null): Promise<void> {
     if (error) this.log.warn({ record_id: recordId, reason: error }, 'alarm webhook notification failed');
     try {
-      await setNotification(this.store.db, recordId, status, nowIso(), error);
+      await setNotification(this.store.db, recordId, status, isoNow(this.clock), error);
     } catch (err) {
       this.log.error({ err, record_id: recordId }, 'could not store the outcome of an alarm notification');
     }

@@ -1,6 +1,7 @@
 import { appendAudit, pageAudit } from '../../store/governance/audit-repository.js';
 import type { Store } from '../../store/store.js';
 import { Authorizer } from '../authz/authorizer.js';
+import { type Clock, isoNow, systemClock } from '../clock.js';
 import { invalid } from '../errors.js';
 import type { Principal } from '../iam/principal.js';
 import type { InstanceService } from '../instances/instance-service.js';
@@ -12,6 +13,8 @@ export class AuditService {
   constructor(
     private readonly store: Store,
     private readonly instances: InstanceService,
+    // The refusals' times, which the DENIED_REQUEST_RATE alarms count over a window of the same clock.
+    private readonly clock: Clock = systemClock,
   ) {
     this.authz = new Authorizer(store, instances);
   }
@@ -40,6 +43,7 @@ export class AuditService {
       resource: path.slice(0, 4000),
       result: 'denied',
       detail: reason.slice(0, 4000),
+      created_at: isoNow(this.clock),
     });
   }
 
