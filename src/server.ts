@@ -1,19 +1,21 @@
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
+import { createRequire } from 'node:module';
 import v8 from 'node:v8';
 import type { FastifyInstance } from 'fastify';
 import pino, { type Logger } from 'pino';
-import pretty from 'pino-pretty';
+import type pretty from 'pino-pretty';
 import type { Config } from './config.js';
 import { buildApp } from './http/app.js';
 import { Metrics } from './http/metrics.js';
 import { memoryPlan, sizeCachesFor } from './memory.js';
-import { type MetastoreEndpoint, startMetastore } from './metastore/server.js';
+import type { MetastoreEndpoint } from './metastore/server.js';
 import { AlarmEvaluator } from './services/alarms/evaluator.js';
 import { WebhookNotifier } from './services/alarms/webhook.js';
 import { type AppServices, createServices } from './services/app-services.js';
 import type { Clock } from './services/clock.js';
+import { DEFAULT_PASSWORD_HASH_COST } from './services/iam/crypto-util.js';
 import { LifecycleWorker } from './services/instances/lifecycle-worker.js';
 import { createObjectStorage, localWarehouse } from './storage/index.js';
 import { openStore } from './store/store.js';
@@ -44,6 +46,9 @@ async function serveMetricsApart(metrics: Metrics, host: string, port: number, l
   return server;
 }
 
+/** pino-pretty, required only for pretty logs: the JSON default then loads none of it (30 modules). */
+const loadPretty = (): unknown => createRequire(import.meta.url)('pino-pretty');
+
 /**
  * Structured logs to stdout (the server) or stderr (the admin commands, whose stdout is their JSON result), or to
  * a given stream (a server the tests run in their own process). LAKEFORM_LOG_FORMAT=pretty: one human line per entry.
@@ -59,7 +64,7 @@ export function createLogger(
     typeof to !== 'number'
       ? to
       : format === 'pretty'
-        ? pretty({
+        ? (loadPretty() as typeof pretty)({
             destination: to,
             sync: true,
             colorize: false,
@@ -118,6 +123,11 @@ export async function startServer(
   // because a deployment may grant access to a bucket it made itself without the right to create buckets.
   if (!(await storage.bucketExists(config.defaultBucket))) await storage.createBucket(config.defaultBucket);
   const services = await createServices(config, store, storage, log, VERSION, clock);
+  if (config.passwordHashCost < DEFAULT_PASSWORD_HASH_COST)
+    log.warn(
+      { password_hash_cost: config.passwordHashCost, default: DEFAULT_PASSWORD_HASH_COST },
+      'LAKEFORM_PASSWORD_HASH_COST is below the default: new passwords are hashed weakly (meant for tests only)',
+    );
 
   const boot = await services.identity.bootstrap(config.adminPassword);
   if (boot.created) {
@@ -179,9 +189,14 @@ export async function startServer(
       metrics.observeRequest({ wire: 'metastore', operation: c.operation, status: c.status, seconds: c.seconds });
       if (c.status < 400 || c.denied) metrics.observeDecision(c.denied ? 'deny' : 'allow', `hms:${c.operation}`);
     };
-    if (config.hms.port !== 0) metastores.push(await startMetastore(services, config.hms, log, observe));
-    for (const e of config.hms.extra) {
-      metastores.push(await startMetastore(services, { ...config.hms, ...e, extra: [] }, log, observe));
+    const served = [
+      ...(config.hms.port !== 0 ? [config.hms] : []),
+      ...config.hms.extra.map((e) => ({ ...config.hms, ...e, extra: [] })),
+    ];
+    if (served.length) {
+      // Loaded only when served: Thrift and the generated Hive code cost about 0.1 s of CPU at every start.
+      const { startMetastore } = await import('./metastore/server.js');
+      for (const hms of served) metastores.push(await startMetastore(services, hms, log, observe));
     }
   } catch (err) {
     for (const m of metastores) await m.close();
