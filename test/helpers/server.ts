@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
-import pg from 'pg';
+import type pg from 'pg';
 import './lean-runner.js';
 
 /** dist/test/helpers → the project root. */
@@ -20,8 +20,11 @@ export interface Backend {
 let pgAvailable: Promise<boolean> | undefined;
 const PG_ADMIN_URL = process.env.LAKEFORM_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
+/** The PostgreSQL driver, loaded by the first file that asks for a database (most run on SQLite only). */
+const pgClient = async (): Promise<typeof pg.Client> => (await import('pg')).default.Client;
+
 async function probePostgres(): Promise<boolean> {
-  const client = new pg.Client({ connectionString: PG_ADMIN_URL, connectionTimeoutMillis: 2000 });
+  const client = new (await pgClient())({ connectionString: PG_ADMIN_URL, connectionTimeoutMillis: 2000 });
   try {
     await client.connect();
     await client.query('SELECT 1');
@@ -309,7 +312,7 @@ async function migratedPgTemplate(client: pg.Client, adminUrl: string): Promise<
 /** A new, empty PostgreSQL database; `migrated`: created from the template of the current schema. */
 export async function createPgDatabase(adminUrl: string, o: { migrated?: boolean } = {}): Promise<string> {
   const name = `lf_test_${randomBytes(6).toString('hex')}`;
-  const client = new pg.Client({ connectionString: adminUrl });
+  const client = new (await pgClient())({ connectionString: adminUrl });
   await client.connect();
   try {
     const template = o.migrated ? await migratedPgTemplate(client, adminUrl) : undefined;
@@ -324,7 +327,7 @@ export async function createPgDatabase(adminUrl: string, o: { migrated?: boolean
 
 export async function dropPgDatabase(adminUrl: string, databaseUrl: string): Promise<void> {
   const name = new URL(databaseUrl).pathname.slice(1);
-  const client = new pg.Client({ connectionString: adminUrl });
+  const client = new (await pgClient())({ connectionString: adminUrl });
   await client.connect();
   try {
     await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
