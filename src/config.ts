@@ -15,6 +15,8 @@ export interface Config {
   adminPassword: string | undefined;
   logLevel: string;
   tokenTtlSeconds: number;
+  /** scrypt's N (a power of two) for passwords hashed from now on; lower than the default only for tests. */
+  passwordHashCost: number;
   bodyLimitBytes: number;
   /** Requests per second granted by one stride of the QPS spec. */
   qpsPerStride: number;
@@ -189,6 +191,13 @@ function hmsFrom(env: NodeJS.ProcessEnv, host: string): HmsConfig {
   };
 }
 
+/** LAKEFORM_PASSWORD_HASH_COST: scrypt's N, a power of two from 1,024 to 1,048,576 (default 16,384). */
+function passwordHashCost(env: NodeJS.ProcessEnv): number {
+  const n = intFrom(env, 'LAKEFORM_PASSWORD_HASH_COST', 16384, 1024, 1_048_576);
+  if ((n & (n - 1)) !== 0) throw new Error(`LAKEFORM_PASSWORD_HASH_COST must be a power of two, got ${n}`);
+  return n;
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: ConfigOverrides = {}): Config {
   const dataDir = path.resolve(overrides.dataDir ?? (env.LAKEFORM_DATA_DIR || './data'));
   const databaseUrl =
@@ -204,6 +213,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Conf
     adminPassword: env.LAKEFORM_ADMIN_PASSWORD || undefined,
     logLevel: overrides.logLevel ?? (env.LAKEFORM_LOG_LEVEL || 'info'),
     tokenTtlSeconds: intFrom(env, 'LAKEFORM_TOKEN_TTL_SECONDS', 24 * 3600, 1, 30 * 24 * 3600),
+    passwordHashCost: passwordHashCost(env),
     bodyLimitBytes: intFrom(env, 'LAKEFORM_BODY_LIMIT_BYTES', 8 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
     qpsPerStride: intFrom(env, 'LAKEFORM_QPS_PER_STRIDE', 100, 1, 1_000_000),
     instanceQuota: intFrom(env, 'LAKEFORM_INSTANCE_QUOTA', 10, 0, 10_000),

@@ -1,8 +1,12 @@
+import { createRequire } from 'node:module';
 import pino, { type Logger } from 'pino';
-import pretty from 'pino-pretty';
+import type pretty from 'pino-pretty';
 
 /** Apart from the server: the admin commands log and print the version without loading it. */
 export const VERSION = '0.1.0';
+
+/** pino-pretty, required only for pretty logs: the JSON default then loads none of it (30 modules). */
+const loadPretty = (): unknown => createRequire(import.meta.url)('pino-pretty');
 
 /**
  * Structured logs to stdout (the server) or stderr (the admin commands, whose stdout is their JSON result), or to
@@ -19,7 +23,7 @@ export function createLogger(
     typeof to !== 'number'
       ? to
       : format === 'pretty'
-        ? pretty({
+        ? (loadPretty() as typeof pretty)({
             destination: to,
             sync: true,
             colorize: false,

@@ -13,6 +13,7 @@ import { compileIcebergSchema } from '../src/http/iceberg-wire.js';
 import { toFastifyPath } from '../src/http/operation.js';
 import { compileRequestSchema } from '../src/http/validator.js';
 import { createLogger, type RunningServer, startServer } from '../src/server.js';
+import './helpers/lean-runner.js';
 
 describe('OpenAPI document', () => {
   let server: RunningServer;

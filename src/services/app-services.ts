@@ -144,8 +144,14 @@ export async function createServices(
   clock: Clock = systemClock,
 ): Promise<AppServices> {
   const box = new SecretBox(await masterKey(config, store, log));
-  const identity = new IdentityService(store);
-  const tokens = new TokenService(store, config.tokenTtlSeconds, config.tokenCacheSeconds, clock);
+  const identity = new IdentityService(store, config.passwordHashCost);
+  const tokens = new TokenService(
+    store,
+    config.tokenTtlSeconds,
+    config.tokenCacheSeconds,
+    clock,
+    config.passwordHashCost,
+  );
   const accessKeys = new AccessKeyService(store, box, tokens);
   const instances = new InstanceService(store, config.instanceQuota, config.recycleBinRetentionDays);
   // file:// locations name the local warehouse folder, which only the local backend serves.

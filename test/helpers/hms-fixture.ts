@@ -4,6 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import mysql from 'mysql2/promise';
 import pg from 'pg';
+import './lean-runner.js';
 import type {
   HmsColumn,
   HmsConnection,

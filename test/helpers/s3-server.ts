@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import S3rver from '@20minutes/s3rver';
+import './lean-runner.js';
 import type { S3Settings } from '../../src/storage/s3-storage.js';
 
 export interface TestS3Server {

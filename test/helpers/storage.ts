@@ -1,5 +1,6 @@
 // Helpers shared by the object-storage tests.
 import assert from 'node:assert/strict';
+import './lean-runner.js';
 import type { ListObjectsOptions, ObjectStorage } from '../../src/storage/object-storage.js';
 
 /** S3 order: UTF-8 bytes. */

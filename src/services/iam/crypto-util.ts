@@ -8,7 +8,9 @@ import {
   timingSafeEqual,
 } from 'node:crypto';
 
-const SCRYPT = { N: 16384, r: 8, p: 1, keyLen: 32 } as const; // ~16 MiB per hash: memory-hard, ~40 ms
+const SCRYPT = { r: 8, p: 1, keyLen: 32 } as const;
+/** scrypt's N for new hashes: ~16 MiB per hash, memory-hard, ~40 ms of CPU (LAKEFORM_PASSWORD_HASH_COST sets it). */
+export const DEFAULT_PASSWORD_HASH_COST = 16384;
 
 function scryptAsync(password: string, salt: Buffer, n: number, r: number, p: number, len: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
@@ -18,11 +20,14 @@ function scryptAsync(password: string, salt: Buffer, n: number, r: number, p: nu
   });
 }
 
-/** `scrypt$N$r$p$salt$hash`, base64 parts: the parameters travel with the hash so they can be raised later. */
-export async function hashPassword(password: string): Promise<string> {
+/**
+ * `scrypt$N$r$p$salt$hash`, base64 parts: the parameters travel with the hash so they can be raised later, and a hash
+ * made at another cost still verifies.
+ */
+export async function hashPassword(password: string, cost = DEFAULT_PASSWORD_HASH_COST): Promise<string> {
   const salt = randomBytes(16);
-  const key = await scryptAsync(password, salt, SCRYPT.N, SCRYPT.r, SCRYPT.p, SCRYPT.keyLen);
-  return ['scrypt', SCRYPT.N, SCRYPT.r, SCRYPT.p, salt.toString('base64'), key.toString('base64')].join('$');
+  const key = await scryptAsync(password, salt, cost, SCRYPT.r, SCRYPT.p, SCRYPT.keyLen);
+  return ['scrypt', cost, SCRYPT.r, SCRYPT.p, salt.toString('base64'), key.toString('base64')].join('$');
 }
 
 export async function verifyPassword(password: string, stored: string): Promise<boolean> {
@@ -40,9 +45,9 @@ export async function verifyPassword(password: string, stored: string): Promise<
   return key.length === expected.length && timingSafeEqual(key, expected);
 }
 
-/** A hash we can compare against when the user does not exist, so timing does not reveal it. */
-export const DUMMY_PASSWORD_HASH =
-  'scrypt$16384$8$1$AAAAAAAAAAAAAAAAAAAAAA==$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=';
+/** A hash to compare against when the user does not exist, at the cost of real ones, so timing does not reveal it. */
+export const dummyPasswordHash = (cost = DEFAULT_PASSWORD_HASH_COST): string =>
+  `scrypt$${cost}$8$1$AAAAAAAAAAAAAAAAAAAAAA==$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=`;
 
 export const sha256Hex = (s: string): string => createHash('sha256').update(s).digest('hex');
 

@@ -8,7 +8,7 @@ import type { Store } from '../../store/store.js';
 import { isUniqueViolation, nowIso } from '../../store/store.js';
 import { Authorizer } from '../authz/authorizer.js';
 import { conflict, invalid, notFound, unlessDuplicate } from '../errors.js';
-import { hashPassword, newHexId } from './crypto-util.js';
+import { DEFAULT_PASSWORD_HASH_COST, hashPassword, newHexId } from './crypto-util.js';
 import { ADMIN_GROUP, type Principal } from './principal.js';
 
 export const NAME_PATTERN = /^[A-Za-z0-9_.-]{1,64}$/;
@@ -52,7 +52,10 @@ export interface UserUpdate {
 export class IdentityService {
   private readonly authz: Authorizer;
 
-  constructor(private readonly store: Store) {
+  constructor(
+    private readonly store: Store,
+    private readonly passwordHashCost = DEFAULT_PASSWORD_HASH_COST,
+  ) {
     this.authz = new Authorizer(store);
   }
 
@@ -69,7 +72,7 @@ export class IdentityService {
     const generatedPassword = adminPassword ? undefined : `Lf-${randomBytes(18).toString('base64url')}`;
     const password = adminPassword ?? generatedPassword ?? '';
     checkPassword(password, 'admin');
-    const passwordHash = await hashPassword(password);
+    const passwordHash = await hashPassword(password, this.passwordHashCost);
     const now = nowIso();
     const ids = { domainId: newHexId(), projectId: newHexId(), userId: newHexId(), groupId: newHexId() };
     try {
@@ -226,7 +229,13 @@ export class IdentityService {
     checkName('user', input.name);
     checkPassword(input.password, input.name);
     const now = nowIso();
-    const row = this.userRow(newHexId(), domainId, input, await hashPassword(input.password), now);
+    const row = this.userRow(
+      newHexId(),
+      domainId,
+      input,
+      await hashPassword(input.password, this.passwordHashCost),
+      now,
+    );
     await unlessDuplicate(`a user named '${input.name}' already exists`, () =>
       usersRepo.insertUser(this.store.db, row),
     );
@@ -248,7 +257,7 @@ export class IdentityService {
     if (patch.enabled !== undefined) set.enabled = patch.enabled ? 1 : 0;
     if (patch.password !== undefined) {
       checkPassword(patch.password, patch.name ?? u.name);
-      set.password_hash = await hashPassword(patch.password);
+      set.password_hash = await hashPassword(patch.password, this.passwordHashCost);
       set.failed_logins = 0;
       set.locked_until = null;
     }

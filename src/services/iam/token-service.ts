@@ -9,7 +9,13 @@ import { Authorizer } from '../authz/authorizer.js';
 import { type Clock, isoNow, systemClock } from '../clock.js';
 import { invalid, unauthenticated } from '../errors.js';
 import { countedCache } from '../telemetry.js';
-import { DUMMY_PASSWORD_HASH, newOpaqueToken, sha256Hex, verifyPassword } from './crypto-util.js';
+import {
+  DEFAULT_PASSWORD_HASH_COST,
+  dummyPasswordHash,
+  newOpaqueToken,
+  sha256Hex,
+  verifyPassword,
+} from './crypto-util.js';
 import { ADMIN_GROUP, type Principal } from './principal.js';
 
 export interface NameOrId {
@@ -35,14 +41,17 @@ export class TokenService {
   private readonly cache: LRUCache<string, Principal>;
   private readonly cacheEnabled: boolean;
   private readonly authz: Authorizer;
+  private readonly dummyHash: string;
 
   constructor(
     private readonly store: Store,
     private readonly ttlSeconds: number,
     cacheSeconds: number,
     private readonly clock: Clock = systemClock,
+    passwordHashCost = DEFAULT_PASSWORD_HASH_COST,
   ) {
     this.authz = new Authorizer(store);
+    this.dummyHash = dummyPasswordHash(passwordHashCost);
     // A replica may serve a validated token from memory for a few seconds; revocation on this
     // replica evicts at once, other replicas notice within cacheSeconds.
     this.cache = countedCache(
@@ -56,7 +65,7 @@ export class TokenService {
     const user = await this.findLoginUser(login.user);
     const now = new Date(this.clock.now());
     if (!user) {
-      await verifyPassword(login.user.password, DUMMY_PASSWORD_HASH); // same work as a real check
+      await verifyPassword(login.user.password, this.dummyHash); // same work as a real check
       throw unauthenticated(WRONG_CREDENTIALS, 'IAM.0006');
     }
     if (user.locked_until && new Date(user.locked_until) > now) {
