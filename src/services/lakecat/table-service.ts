@@ -780,11 +780,18 @@ export class TableService {
     if (keysOf(merged) !== keysOf(old as Partial<TableInput>) && (await tableHasPartitions(trx, row.id))) {
       throw invalid(`table ${current} has partitions: its partition keys cannot change`);
     }
-    await deleteStatisticsOfDroppedColumns(
-      trx,
-      row.id,
-      merged.storage_descriptor.columns.map((c) => c.column_name.toLowerCase()),
+    // Statistics and constraints name only columns the table had when they were written: an update that drops no
+    // column (most do, as an Iceberg commit adding a snapshot) leaves them valid, so they are not read or cleaned.
+    const names = (cols: readonly Column[] | undefined) =>
+      new Set((cols ?? []).map((c) => c.column_name.toLowerCase()));
+    const columnsNow = names(merged.storage_descriptor.columns);
+    const columnsBefore = names((old.storage_descriptor as StorageDescriptor | undefined)?.columns);
+    const keysNow = names(merged.partition_keys);
+    const dropsColumn = [...columnsBefore].some((c) => !columnsNow.has(c));
+    const dropsKey = [...names((old as Partial<TableInput>).partition_keys)].some(
+      (c) => !keysNow.has(c) && !columnsNow.has(c),
     );
+    if (dropsColumn) await deleteStatisticsOfDroppedColumns(trx, row.id, [...columnsNow]);
     const where = to?.s ?? s;
     const ok = await unlessDuplicate(`table ${target} already exists in database ${where.databaseName}`, () =>
       repo.updateTableIf(trx, s, current, row.version, {
@@ -819,7 +826,7 @@ export class TableService {
     const kept = new Set(
       [...merged.storage_descriptor.columns, ...(merged.partition_keys ?? [])].map((c) => c.column_name.toLowerCase()),
     );
-    for (const c of await listConstraints(trx, row.id)) {
+    for (const c of dropsColumn || dropsKey ? await listConstraints(trx, row.id) : []) {
       const gone = (JSON.parse(c.columns) as string[]).filter((x) => !kept.has(x.toLowerCase()));
       if (gone.length)
         throw conflict(

@@ -77,7 +77,8 @@ export async function idempotent(
   const answer = await s.idempotency.run(
     p.projectId,
     typeof key === 'string' ? key : undefined,
-    fingerprint(ctx.request, p),
+    // Only a keyed request is compared with another (hashing a large commit's body costs more than its lookups).
+    typeof key === 'string' ? fingerprint(ctx.request, p) : '',
     status,
     op,
     finalRefusal,
