@@ -340,7 +340,7 @@ for (const backend of await backends()) {
       const s = openStore(`sqlite:${file}`);
       try {
         await sql`create table blobs (b blob)`.execute(s.db);
-        // About 24 MB in one transaction: past the 16 MB that starts the checkpointer, short of the writer's 40 MB.
+        // About 24 MB in one transaction: past the 4 MB that starts the checkpointer, short of the writer's 40 MB.
         const blob = Buffer.alloc(1024 * 1024, 7);
         await s.transaction(async (trx) => {
           for (let i = 0; i < 24; i++) await sql`insert into blobs values (${blob})`.execute(trx);

@@ -1,12 +1,12 @@
 import fs from 'node:fs';
 import { Worker } from 'node:worker_threads';
 
-/** A WAL this large means bulk writes: from then on a thread of its own checkpoints it. */
-const START_AT_WAL_BYTES = 16 * 1024 * 1024;
+/** A WAL past SQLite's default checkpoint size (4 MB) means bulk writes: from then on a thread checkpoints it. */
+const START_AT_WAL_BYTES = 4 * 1024 * 1024;
 
 /**
  * SQLite checkpoints the WAL on the connection whose commit crosses wal_autocheckpoint: copying
- * tens of MB and an fsync, 100-200 ms on which better-sqlite3 blocks the event loop (the p99 of
+ * tens of MB and an fsync, 80-120 ms during which better-sqlite3 blocks the event loop (the p99 of
  * a short write beside bulk partition batches). Once the WAL grows large, a worker thread
  * checkpoints it every `everyMs` instead; the WAL then restarts before the writer's threshold.
  * A store that never writes much never starts the thread (about 50 ms of CPU). Returns the stop.
@@ -23,7 +23,7 @@ export function checkpointInBackground(file: string, everyMs = 250): () => void 
       // A failing checkpointer only loses the help: the writer's autocheckpoint still bounds the WAL.
       worker.on('error', () => {});
     });
-  }, 1000);
+  }, 250);
   watch.unref();
   return () => {
     stopped = true;
