@@ -4,6 +4,7 @@ import path from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
 import { Kysely, type LogEvent, Migrator, PostgresDialect, SqliteDialect, sql } from 'kysely';
 import type pg from 'pg';
+import { checkpointInBackground } from './checkpointer.js';
 import { type Db, DIALECTS, type Dialect, type SqlDialect, type Tx } from './dialect.js';
 import { migrationProvider } from './migrations/index.js';
 import { registerSyncReader } from './prepared.js';
@@ -231,6 +232,7 @@ export function openStore(
       reader.pragma('case_sensitive_like = ON');
       reader.pragma('busy_timeout = 5000');
       store.onClose(() => reader.close());
+      store.onClose(checkpointInBackground(file));
       registerSyncReader(db, (sql, parameters) => reader.prepare(sql).all(...parameters) as unknown[]);
       // This process's own writes count at once; another process's (the admin CLI on the same
       // file) through SQLite's data_version, sampled at most every 50 ms: reading it costs
