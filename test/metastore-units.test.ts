@@ -259,6 +259,11 @@ describe('metastore method table', () => {
         { parameters: { location: 'obs://t/p8' }, storage_descriptor: sd({ location: 'obs://t/p7' }) },
         32,
       ),
+      // Value lists with escapes, empty values, or spaced otherwise than JSON.stringify writes them.
+      row(['a"b', 'c\\d', 'é'], { parameters: {} }, 36),
+      row(['', ''], { parameters: {} }, 37),
+      { ...row([], { parameters: {} }, 38), partition_values: '["a", "b"]' },
+      { ...row([], { parameters: {} }, 39), partition_values: '[ "a","b" ]' },
       // A column named location (a value, not a key): the definition is still reused.
       ...['obs://t/p9', 'obs://t/p10'].map((location, i) =>
         row(
