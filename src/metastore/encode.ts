@@ -206,6 +206,8 @@ const LOCATION_KEY = /"location"\s*:/g;
 // Not a string's text with nothing escaped (a quote, a backslash or a control character).
 const ESCAPED = /["\\]|[^ -\uffff]/;
 
+const MISSES = 8;
+
 /**
  * The last stored definition parsed, kept as its text before and after its descriptor's location:
  * a table's partitions mostly differ only there, so a text alike around another location is not
@@ -214,6 +216,9 @@ const ESCAPED = /["\\]|[^ -\uffff]/;
  */
 export class DefinitionCache {
   private last: { def: Definition; head: string; tail: string } | undefined;
+  // Misses in a row: a table whose partitions all differ elsewhere (their own statistics in their parameters) stops
+  // paying for a template it never reuses (more than JSON.parse itself).
+  private misses = 0;
 
   /** The definition and its descriptor's location (the one to encode: `def`'s may be another partition's). */
   parse(text: string): { def: Definition; location: string | undefined } {
@@ -226,12 +231,15 @@ export class DefinitionCache {
       text.slice(text.length - last.tail.length) === last.tail
     ) {
       const location = text.slice(last.head.length, text.length - last.tail.length);
-      if (!ESCAPED.test(location)) return { def: last.def, location };
+      if (!ESCAPED.test(location)) {
+        this.misses = 0;
+        return { def: last.def, location };
+      }
     }
     const def = JSON.parse(text) as Definition;
     const location = def.storage_descriptor?.location;
     this.last = undefined;
-    if (typeof location === 'string' && !ESCAPED.test(location)) {
+    if (++this.misses <= MISSES && typeof location === 'string' && !ESCAPED.test(location)) {
       // The descriptor's location key is then the text's only one, so what follows it is that location, as written.
       const keys = [...text.matchAll(LOCATION_KEY)];
       const at = keys.length === 1 ? (keys[0]?.index ?? -1) : -1;
