@@ -190,12 +190,44 @@ describe('metastore method table', () => {
       table_id: 't',
       name: `p${i}`,
       partition_values: JSON.stringify(values),
-      definition: JSON.stringify(definition),
+      definition: typeof definition === 'string' ? definition : JSON.stringify(definition),
       created_at: '2024-05-01T10:00:00.000Z',
       updated_at: '2024-05-01T10:00:00.000Z',
       last_access_time: i % 2 ? '2024-05-02T00:00:00.000Z' : '',
     });
     const rows = [
+      // First: after many misses in a row a listing stops reusing definitions.
+      // Alike but for their locations (the parsed definition is reused), then texts that only look alike.
+      ...['obs://t/p1', 'obs://t/p10', 'obs://t/p', 'obs://t/"q"', 'obs://t/p2', 'obs://t/\u00e9', 'obs://t/p3'].map(
+        (location, i) =>
+          row(['w', String(i)], { parameters: { n: '1' }, storage_descriptor: sd({ location }) }, 20 + i),
+      ),
+      row(['w', '7'], { parameters: { n: '1' }, storage_descriptor: { ...sd({}), location: 'obs://t/p4' } }, 27),
+      row(['w', '8'], '{"parameters":{"n":"1"},"storage_descriptor":{"location": "obs://t/p5"}}', 28),
+      row(['w', '9'], '{"parameters":{"n":"1"},"storage_descriptor":{"location":"obs://t/p\\u00e9"}}', 29),
+      row(['w', '10'], '{"parameters":{"n":"1"},"storage_descriptor":{"location":"obs://t/p6"}}', 30),
+      // A partition parameter named location, alike and then not.
+      row(
+        ['w', '11'],
+        { parameters: { location: 'obs://t/p7' }, storage_descriptor: sd({ location: 'obs://t/p7' }) },
+        31,
+      ),
+      row(
+        ['w', '12'],
+        { parameters: { location: 'obs://t/p8' }, storage_descriptor: sd({ location: 'obs://t/p7' }) },
+        32,
+      ),
+      // A column named location (a value, not a key): the definition is still reused.
+      ...['obs://t/p9', 'obs://t/p10'].map((location, i) =>
+        row(
+          ['w', String(13 + i)],
+          {
+            parameters: {},
+            storage_descriptor: sd({ location, columns: [{ column_name: 'location', column_type: 'int' }] }),
+          },
+          33 + i,
+        ),
+      ),
       row(['2024-01-01', '0'], { parameters: { numRows: '10', b: 'x', '1': 'first' }, storage_descriptor: sd({}) }, 1),
       row(
         ['2024-01-02', 'ä/b'],
@@ -239,6 +271,11 @@ describe('metastore method table', () => {
       ].map((extra, i) =>
         row(['v', String(i)], { parameters: { n: String(i) }, storage_descriptor: sd(extra) }, 4 + i),
       ),
+      // Value lists with escapes, empty values, or spaced otherwise than JSON.stringify writes them.
+      row(['a"b', 'c\\d', 'é'], { parameters: {} }, 36),
+      row(['', ''], { parameters: {} }, 37),
+      { ...row([], { parameters: {} }, 38), partition_values: '["a", "b"]' },
+      { ...row([], { parameters: {} }, 39), partition_values: '[ "a","b" ]' },
     ];
     const ours = new EncodedPartitions(false);
     for (const r of rows) ours.add(owner, r, loc);

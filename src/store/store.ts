@@ -233,7 +233,15 @@ export function openStore(
       reader.pragma('busy_timeout = 5000');
       store.onClose(() => reader.close());
       store.onClose(checkpointInBackground(file));
-      registerSyncReader(db, (sql, parameters) => reader.prepare(sql).all(...parameters) as unknown[]);
+      // Statements are shared by their text: each call sets pluck (on or off) for itself.
+      registerSyncReader(
+        db,
+        (sql, parameters, pluck) =>
+          reader
+            .prepare(sql)
+            .pluck(pluck)
+            .all(...parameters) as unknown[],
+      );
       // This process's own writes count at once; another process's (the admin CLI on the same
       // file) through SQLite's data_version, sampled at most every 50 ms: reading it costs
       // about as much as the reads it saves.

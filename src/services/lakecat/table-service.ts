@@ -1049,13 +1049,12 @@ export class TableService {
     type?: string,
   ) {
     const { s } = await this.databaseScope(caller, 'table.list', projectId, instanceRef, catalogName, databaseName);
-    const rows = await repo.listTableNames(
+    return repo.listTableNames(
       this.store.db,
       s,
       { pattern, ...(type ? { types: [type] } : {}), ...(await this.visibility(caller, s)) },
       MAX_TABLE_NAMES,
     );
-    return rows.map((r) => r.name);
   }
 
   async byNames(

@@ -1,6 +1,6 @@
 import { type RawBuilder, sql } from 'kysely';
 import { type Db, dialectOf, type SqlDialect } from '../dialect.js';
-import { preparedQuery } from '../prepared.js';
+import { preparedColumn, preparedQuery } from '../prepared.js';
 import type { TableRow } from '../schema.js';
 import { beyondKey, type DatabaseNameKey, pageFromRows } from './keyset.js';
 import { anyOf, type GrantPath, grantPathMatches, hiveNamePattern, ownedOrGranted } from './name-pattern.js';
@@ -110,16 +110,16 @@ export async function tableExistsBeyond(
 }
 
 // Every name of a database (an administrator's get_all_tables, SHOW TABLES): compiled once (see preparedQuery).
-const allTableNames = preparedQuery(
+const allTableNames = preparedColumn(
   (q: Db, instanceId: string, catalogName: string, databaseName: string, cap: number) =>
     filtered(q, { instanceId, catalogName, databaseName }, {}).select('name').orderBy('name').limit(cap),
   4,
 );
 
-export const listTableNames = (q: Db, s: Required<TableScope>, f: TableFilter, cap: number) =>
+export const listTableNames = async (q: Db, s: Required<TableScope>, f: TableFilter, cap: number) =>
   Object.values(f).every((v) => v === undefined)
     ? allTableNames(q, s.instanceId, s.catalogName, s.databaseName, cap)
-    : filtered(q, s, f).select('name').orderBy('name').limit(cap).execute();
+    : (await filtered(q, s, f).select('name').orderBy('name').limit(cap).execute()).map((r) => r.name);
 
 export async function countTables(
   q: Db,
