@@ -281,26 +281,16 @@ export interface PartitionValueRow {
 }
 
 /** A partition of a batch staged before it lands (migration 0026); never read but by the landing. */
-export interface StagedPartitionRow {
+export interface StagedPartitionRow extends Omit<PartitionRow, 'id'> {
   batch_id: string;
   /** Position in the batch. */
   seq: number;
-  table_id: string;
-  name: string;
-  partition_values: string;
-  definition: string;
-  created_at: string;
-  updated_at: string;
-  last_access_time: string;
   staged_at: string;
 }
 
-export interface StagedPartitionValueRow {
+export interface StagedPartitionValueRow extends Omit<PartitionValueRow, 'partition_id' | 'table_id'> {
   batch_id: string;
   seq: number;
-  key_index: number;
-  value: string;
-  num_value: number | null;
 }
 
 export interface ColumnStatisticsRow {

@@ -24,7 +24,7 @@ export interface NewPartition {
 const PARTITION_CHUNK = 400;
 const VALUE_CHUNK = 1500;
 
-const PARTITION_COLUMNS = [
+export const PARTITION_COLUMNS = [
   'table_id',
   'name',
   'partition_values',

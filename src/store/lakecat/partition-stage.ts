@@ -2,24 +2,13 @@ import { sql } from 'kysely';
 import { bulkInsert } from '../bulk-insert.js';
 import type { StagedPartitionRow, StagedPartitionValueRow } from '../schema.js';
 import type { Db } from '../store.js';
-import type { NewPartition } from './partition-repository.js';
+import { PARTITION_COLUMNS as LIVE_COLUMNS, type NewPartition } from './partition-repository.js';
 import { BIN_CATALOG } from './recycle-bin-repository.js';
 
 // A batch of partitions staged in short transactions, then landed in one short one (SQLite; see
 // migration 0026). Staged rows are never read but by landBatch; a batch not landed is deleted.
 
-const PARTITION_COLUMNS = [
-  'batch_id',
-  'seq',
-  'table_id',
-  'name',
-  'partition_values',
-  'definition',
-  'created_at',
-  'updated_at',
-  'last_access_time',
-  'staged_at',
-] satisfies (keyof StagedPartitionRow)[];
+const PARTITION_COLUMNS = ['batch_id', 'seq', ...LIVE_COLUMNS, 'staged_at'] satisfies (keyof StagedPartitionRow)[];
 const VALUE_COLUMNS = [
   'batch_id',
   'seq',
