@@ -308,8 +308,9 @@ export class PartitionService {
     );
     let inserted: string[];
     try {
+      // A batch of one chunk is short work: staging it would only queue it in the lane behind short requests.
       inserted =
-        this.store.dialect === 'sqlite'
+        this.store.dialect === 'sqlite' && built.length > STAGE_CHUNK
           ? await this.addStaged(caller, table, built, views, ifNotExists)
           : await this.addAtOnce(caller, table, built, views, ifNotExists);
     } catch (err) {
