@@ -1,18 +1,13 @@
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
-import { appendUpdates } from './requests.js';
+import { appendUpdates, type JsonRequest } from './requests.js';
 
 /**
  * contention: the latency of a short write (an Iceberg append commit) alone and while six writers add 1,000-partition
  * batches to tables of their own, side by side in one run. Target: p99 under that load <= 10x the idle p50.
  */
 
-type Json = (
-  url: string,
-  method: string,
-  body: unknown,
-  headers: Record<string, string>,
-) => Promise<{ headers: Headers; body: Record<string, unknown> | undefined }>;
+type Json = JsonRequest<Record<string, unknown> | undefined>;
 
 const quantile = (xs: number[], q: number) =>
   [...xs].sort((x, y) => x - y)[Math.min(xs.length - 1, Math.floor(xs.length * q))] as number;

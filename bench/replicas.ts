@@ -5,7 +5,7 @@
  */
 import autocannon from 'autocannon';
 import pg from 'pg';
-import { passwordLogin } from './requests.js';
+import { type JsonRequest, passwordLogin } from './requests.js';
 
 interface Server {
   url: string;
@@ -21,12 +21,7 @@ export interface ReplicaDeps {
     postgres?: string | null;
     password?: string;
   }) => Promise<Server>;
-  json: (
-    url: string,
-    method: string,
-    body: unknown,
-    headers: Record<string, string>,
-  ) => Promise<{ headers: Headers; body: unknown }>;
+  json: JsonRequest;
   /** The admin URL of a PostgreSQL to use, if any. */
   postgres: string | undefined;
   seconds: number;

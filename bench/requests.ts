@@ -1,4 +1,11 @@
-/** Request bodies the bench modes share. */
+/** Request bodies the bench modes share, and the JSON request (run.ts's json) they are sent with. */
+
+export type JsonRequest<B = unknown> = (
+  url: string,
+  method: string,
+  body: unknown,
+  headers: Record<string, string>,
+) => Promise<{ headers: Headers; body: B }>;
 
 /** IAM's password sign-in of a user of the default domain, scoped to the default project. */
 export const passwordLogin = (name: string, password: string) => ({

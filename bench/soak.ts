@@ -7,7 +7,7 @@
  * minute's RSS at most 1.2x the second minute's; the last minute's p99 at most 1.5x the second's.
  */
 import fs from 'node:fs';
-import { appendUpdates, passwordLogin } from './requests.js';
+import { appendUpdates, type JsonRequest, passwordLogin } from './requests.js';
 
 interface Server {
   url: string;
@@ -18,12 +18,7 @@ interface Server {
 
 export interface SoakDeps {
   startServer: (o: { env?: Record<string, string> }) => Promise<Server>;
-  json: (
-    url: string,
-    method: string,
-    body: unknown,
-    headers: Record<string, string>,
-  ) => Promise<{ headers: Headers; body: unknown }>;
+  json: JsonRequest;
   rssMb: (pid: number) => number;
   minutes: number;
   postgres: boolean;
