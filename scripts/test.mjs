@@ -39,7 +39,22 @@ files.sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
 
 const concurrency = Number(process.env.LAKEFORM_TEST_CONCURRENCY) || 2;
 const stream = run({ files, concurrency });
+// Every failure is also named on stderr, with its file, and again after the summary: a file that fails outside its
+// tests (a non-zero exit, a stray error after the last test) is a failing suite the summary's "fail" does not count.
+const failures = [];
 stream.on('test:fail', (event) => {
-  if (!event.details?.skip && !event.todo) process.exitCode = 1;
+  if (event.skip || event.todo) return;
+  process.exitCode = 1;
+  const error = event.details?.error;
+  const cause = error?.cause ?? error;
+  const line = `FAILED: ${event.name} (${event.file ?? 'no file'}): ${String(cause?.message ?? cause).split('\n')[0]}`;
+  failures.push(line);
+  process.stderr.write(`${line}\n`);
 });
-stream.compose(process.stdout.isTTY ? spec : tap).pipe(process.stdout);
+const report = stream.compose(process.stdout.isTTY ? spec : tap);
+report.pipe(process.stdout, { end: false });
+report.on('end', () => {
+  // After the summary, as comments, so the tail of a CI log names them.
+  if (failures.length)
+    process.stdout.write(`# ${failures.length} failing:\n${failures.map((f) => `# ${f}`).join('\n')}\n`);
+});
