@@ -169,6 +169,33 @@ describe('staged partition batches (sqlite)', { skip: sqlite ? false : 'SQLite n
     assert.equal(staged(), 0);
   });
 
+  test('a batch of one chunk does not step aside for short requests; a longer one does', {
+    timeout: 30_000,
+  }, async () => {
+    // Waits made unbounded, so a step aside shows as a wait rather than as a quarter second of latency.
+    const pacer = server.running?.services.pacer as unknown as { maxWaitMs: number; begin(): () => void };
+    const bound = pacer.maxWaitMs;
+    pacer.maxWaitMs = 3_600_000;
+    const end = pacer.begin(); // a short request in flight all along
+    try {
+      await createTable('oneChunk');
+      assert.equal((await add('oneChunk', batch(0, 100))).status, 201, 'lands while a short request is in flight');
+      let landed = false;
+      const long = add('oneChunk', batch(100, 101)).then((r) => {
+        landed = true;
+        return r;
+      });
+      await new Promise((r) => setTimeout(r, 200));
+      assert.equal(landed, false, 'a longer batch waits for the short request');
+      end();
+      assert.equal((await long).status, 201);
+      assert.equal((await names('oneChunk')).length, 201);
+    } finally {
+      end();
+      pacer.maxWaitMs = bound;
+    }
+  });
+
   test('a batch a crash left staged never lands and is swept at start-up', async () => {
     await createTable('crashed');
     assert.equal((await add('crashed', [part(1)])).status, 201);
