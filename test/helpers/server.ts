@@ -333,7 +333,17 @@ export async function dropPgDatabase(adminUrl: string, databaseUrl: string): Pro
   const client = new (await pgClient())({ connectionString: adminUrl });
   await client.connect();
   try {
-    await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    // FORCE ends the server's connections, but a connection opening at that moment makes PostgreSQL answer "being
+    // accessed by other users" (55006): try again.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+        break;
+      } catch (err) {
+        if ((err as { code?: string }).code !== '55006' || attempt === 5) throw err;
+        await new Promise((r) => setTimeout(r, 200));
+      }
+    }
   } finally {
     await client.end();
   }
@@ -409,7 +419,8 @@ export async function startServer(backend: Backend, o: StartOptions = {}): Promi
       const code = await running.stop(signal);
       if (!o.dataDir || o.ownsData) {
         if (backend.name === 'postgres') await dropPgDatabase(backend.adminUrl as string, databaseUrl);
-        fs.rmSync(dataDir, { recursive: true, force: true });
+        // Retried: a child's last writes (its SQLite -wal/-shm files) may still be going away as it exits.
+        fs.rmSync(dataDir, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 });
       }
       return code;
     },
