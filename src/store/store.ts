@@ -12,16 +12,27 @@ import type { Database } from './schema.js';
 
 export type { Db, Dialect, Tx } from './dialect.js';
 
+/** What a store's database does differently that services must plan around, without knowing which database it is. */
+export interface StoreCapabilities {
+  /**
+   * One writer at a time for the whole database (SQLite): a long write holds up every other, so long work is split
+   * into short transactions (staged partition batches).
+   */
+  readonly singleWriter: boolean;
+}
+
 /** The metadata store: one Kysely instance over SQLite or PostgreSQL; where they differ is `sql` (see dialect.ts). */
 export class Store {
   /** The statements this store's database spells its own way. */
   readonly sql: SqlDialect;
+  readonly capabilities: StoreCapabilities;
 
   constructor(
     readonly db: Db,
     readonly dialect: Dialect,
   ) {
     this.sql = DIALECTS[dialect];
+    this.capabilities = Object.freeze({ singleWriter: dialect === 'sqlite' });
   }
 
   /** Is the database reachable (a health check)? Throws when it is not. */

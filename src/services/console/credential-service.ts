@@ -182,8 +182,9 @@ export class CredentialService {
           p.principal_type === type &&
           (type === 'ROLE' ? p.principal_name.toLowerCase() === owner.toLowerCase() : p.principal_name === owner),
       );
-    // One query finds what the identity owns or its grants reach (bounded: one more than a credential covers);
-    // each row is then decided again by the grant rules themselves, so the SQL can narrow but never widen.
+    // The store finds what the identity owns or its grants reach, in statements of bounded size however many grants
+    // it holds, and stops one past what a credential covers; the grant rules decide each row again, so the SQL can
+    // narrow but never widen.
     const rows = await tablesReachedBy(
       this.store.db,
       instanceId,
@@ -194,12 +195,12 @@ export class CredentialService {
       },
       PolicyService.tableGrantPaths(policies, action),
       MAX_IDENTITY_TABLES + 1,
+      (r) => {
+        const resource = { resource_type: 'TABLE', catalog: r.catalog_name, database: r.database_name, table: r.name };
+        return !!r.location && (owns(r.owner, r.owner_type) || PolicyService.permits(policies, action, resource));
+      },
     );
     const reached = rows
-      .filter((r) => {
-        const resource = { resource_type: 'TABLE', catalog: r.catalog_name, database: r.database_name, table: r.name };
-        return r.location && (owns(r.owner, r.owner_type) || PolicyService.permits(policies, action, resource));
-      })
       .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
       .map((r) => ({
         id: r.id,

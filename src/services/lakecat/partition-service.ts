@@ -38,7 +38,7 @@ export interface TablePath {
 
 /** Entries of a batch built between two turns of the pacer. */
 const STEP = 200;
-/** Partitions of a batch staged per transaction (SQLite): other writes run between two. */
+/** Partitions of a batch staged per transaction (a single-writer store: SQLite): other writes run between two. */
 const STAGE_CHUNK = 100;
 /** A staged batch this old was abandoned (its process died or lost it): the periodic sweep deletes it. */
 const STAGED_MAX_AGE_MS = 10 * 60_000;
@@ -310,7 +310,7 @@ export class PartitionService {
     try {
       // A batch of one chunk is short work: staging it would only queue it in the lane behind short requests.
       inserted =
-        this.store.dialect === 'sqlite' && built.length > STAGE_CHUNK
+        this.store.capabilities.singleWriter && built.length > STAGE_CHUNK
           ? await this.addStaged(caller, table, built, views, ifNotExists)
           : await this.addAtOnce(caller, table, built, views, ifNotExists);
     } catch (err) {
@@ -434,11 +434,11 @@ export class PartitionService {
   }
 
   /**
-   * Deletes staged batches that will never land (SQLite): at start-up every one (a crash left it), later those staged
-   * long ago, at most once a minute. Returns the partitions deleted.
+   * Deletes staged batches that will never land (a single-writer store stages them): at start-up every one (a crash
+   * left it), later those staged long ago, at most once a minute. Returns the partitions deleted.
    */
   async sweepStaged(atStart = false): Promise<number> {
-    if (this.store.dialect !== 'sqlite') return 0;
+    if (!this.store.capabilities.singleWriter) return 0;
     const now = Date.now();
     if (!atStart && now - this.lastSweep < 60_000) return 0;
     this.lastSweep = now;

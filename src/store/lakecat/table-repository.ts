@@ -375,47 +375,152 @@ export interface OwnerNames {
   roles: string[];
 }
 
+/** A live table with a storage location that an identity may reach (tablesReachedBy). */
+export interface ReachedTable {
+  id: string;
+  catalog_name: string;
+  database_name: string;
+  name: string;
+  owner: string;
+  owner_type: string;
+  location: string | null;
+}
+
+/**
+ * What one statement of tablesReachedBy holds at most: parameters for the owners or grants it
+ * searches and for the denials it excludes (together well below SQLite's 32,766 and PostgreSQL's
+ * 65,535 bound parameters), and OR arms, each of which the planner weighs against every index.
+ */
+const REACH_PARAMETERS = 5_000;
+const DENY_PARAMETERS = 5_000;
+const ARMS = 200;
+
+/** A condition and the parameters it binds. */
+interface Bound {
+  condition: RawBuilder<boolean>;
+  parameters: number;
+}
+
+/**
+ * Grant paths as conditions: the paths naming whole tables exactly, as most do, one IN list per
+ * database (one index search however many tables it names, in lists that fit a statement); each
+ * other path (a wildcard, a catalog or a database) a condition of its own.
+ */
+function pathConditions(paths: GrantPath[], inInstance: RawBuilder<boolean> | undefined, budget: number): Bound[] {
+  const scoped = (c: RawBuilder<boolean>) => (inInstance ? sql<boolean>`(${inInstance} AND ${c})` : c);
+  const extra = inInstance ? 1 : 0;
+  const exact = new Map<string, { catalog: string; database: string; names: string[] }>();
+  const out: Bound[] = [];
+  for (const g of paths) {
+    const parts = [g.catalog, g.database, g.name];
+    if (parts.every((p) => p !== undefined && !p.includes('*'))) {
+      const key = JSON.stringify([g.catalog, g.database]);
+      const names = exact.get(key)?.names ?? [];
+      if (!names.length) exact.set(key, { catalog: g.catalog as string, database: g.database as string, names });
+      names.push(g.name as string);
+      continue;
+    }
+    const parameters = parts.filter((p) => p !== undefined && p !== '*').length + extra;
+    out.push({ condition: scoped(grantPathMatches(g)), parameters });
+  }
+  const step = budget - 2 - extra;
+  for (const { catalog, database, names } of exact.values())
+    for (let i = 0; i < names.length; i += step) {
+      const some = names.slice(i, i + step);
+      out.push({
+        condition: scoped(
+          sql<boolean>`(catalog_name = ${catalog} AND database_name = ${database} AND name IN (${sql.join(some)}))`,
+        ),
+        parameters: some.length + 2 + extra,
+      });
+    }
+  return out;
+}
+
+/** Conditions in runs within a statement's budget of parameters and arms. */
+function runsWithin(conditions: Bound[], budget: number): RawBuilder<boolean>[][] {
+  const runs: RawBuilder<boolean>[][] = [];
+  let run: RawBuilder<boolean>[] = [];
+  let used = 0;
+  for (const c of conditions) {
+    if (run.length && (used + c.parameters > budget || run.length === ARMS)) {
+      runs.push(run);
+      run = [];
+      used = 0;
+    }
+    run.push(c.condition);
+    used += c.parameters;
+  }
+  if (run.length) runs.push(run);
+  return runs;
+}
+
 /**
  * Live tables of an instance with a storage location that an identity owns, or that its grants
- * reach (`allow`) and none of its denials (`deny`) do; at most `limit`, in no order. One query:
- * the grant paths are compiled to conditions, not tested table by table.
+ * reach (`allow`) and none of its denials (`deny`) do, each decided again by `accept` (the grant
+ * rules: the SQL narrows, never widens); at most `limit`, in no order.
+ *
+ * However many grants the identity holds, each statement stays bounded: one statement searches
+ * the owners, one each run of allow conditions, and their answers are merged by id. Each allow
+ * statement also excludes what the first denials reach (a row they reach the rules refuse too,
+ * unless owned, which the owners' statement finds); denials beyond the budget are left to
+ * `accept`. A statement whose page came back full with rows refused reads on in id order (keyset
+ * pages), so refused rows cannot hide the rest.
  */
-export function tablesReachedBy(
+export async function tablesReachedBy(
   q: Db,
   instanceId: string,
   owners: OwnerNames,
   grants: { allow: GrantPath[]; deny: GrantPath[] },
   limit: number,
-) {
-  const d = dialectOf(q);
+  accept: (t: ReachedTable) => boolean,
+): Promise<ReachedTable[]> {
   const location = storedLocation(q);
   // Each arm names the instance, so each can be an index search (owner, names) rather than one scan of the instance.
   const inInstance = sql<boolean>`instance_id = ${instanceId}`;
-  const arm = (c: RawBuilder<boolean>) => sql<boolean>`(${inInstance} AND ${c})`;
+  const arm = (c: RawBuilder<boolean>) => ({ condition: sql<boolean>`(${inInstance} AND ${c})`, parameters: 2 });
   const owned = [
-    ...(owners.users.length ? [arm(sql`owner_type = 'USER' AND owner IN (${sql.join(owners.users)})`)] : []),
-    ...(owners.groups.length ? [arm(sql`owner_type = 'GROUP' AND owner IN (${sql.join(owners.groups)})`)] : []),
-    // A role owner matches in any case. Every ASCII case spelling of a name lies byte-wise between its upper- and its
-    // lower-case one, which bounds the owner index's range.
-    ...[...new Set(owners.roles.map((r) => r.toLowerCase()))].map((r) => {
-      const owner = d.bytewise(sql.ref('owner'));
-      return arm(
-        sql`owner_type = 'ROLE' AND ${owner} >= ${r.toUpperCase()} AND ${owner} <= ${r} AND lower(owner) = ${r}`,
-      );
-    }),
+    ...owners.users.map((u) => arm(sql`owner_type = 'USER' AND owner = ${u}`)),
+    ...owners.groups.map((g) => arm(sql`owner_type = 'GROUP' AND owner = ${g}`)),
+    // A role owner matches in any case: tables_role_owner_idx holds role-owned tables by their lower-cased owner.
+    ...[...new Set(owners.roles.map((r) => r.toLowerCase()))].map((r) =>
+      arm(sql`owner_type = 'ROLE' AND lower(owner) = ${r}`),
+    ),
   ];
-  let query = q
-    .selectFrom('tables')
-    .select(['id', 'catalog_name', 'database_name', 'name', 'owner', 'owner_type'])
-    .select(location.as('location'))
-    // The instance is in each arm only (see otherTableUnderAny).
-    .where('catalog_name', '!=', BIN_CATALOG)
-    .where(sql<boolean>`${location} <> ''`) // a view holds no data
-    .where(anyOf([...owned, ...grants.allow.map((g) => arm(grantPathMatches(g)))]));
-  // owned OR (allowed AND NOT denied), as (owned OR allowed) AND (owned OR NOT denied): the first is the index's.
-  if (grants.deny.length)
-    query = query.where(anyOf([...owned, sql<boolean>`NOT ${anyOf(grants.deny.map(grantPathMatches))}`]));
-  return query.limit(limit).execute();
+  const [denied] = runsWithin(pathConditions(grants.deny, undefined, DENY_PARAMETERS), DENY_PARAMETERS);
+  const notDenied = denied ? sql<boolean>`NOT ${anyOf(denied)}` : undefined;
+  const statements = [
+    ...runsWithin(owned, REACH_PARAMETERS).map((arms) => ({ arms, notDenied: undefined })),
+    ...runsWithin(pathConditions(grants.allow, inInstance, REACH_PARAMETERS), REACH_PARAMETERS).map((arms) => ({
+      arms,
+      notDenied,
+    })),
+  ];
+  const found = new Map<string, ReachedTable>();
+  for (const s of statements) {
+    for (let after: string | undefined; ; ) {
+      let query = q
+        .selectFrom('tables')
+        .select(['id', 'catalog_name', 'database_name', 'name', 'owner', 'owner_type'])
+        .select(location.as('location'))
+        // The instance is in each arm only (see otherTableUnderAny).
+        .where('catalog_name', '!=', BIN_CATALOG)
+        .where(sql<boolean>`${location} <> ''`) // a view holds no data
+        .where(anyOf(s.arms));
+      if (s.notDenied) query = query.where(s.notDenied);
+      if (after !== undefined) query = query.where('id', '>', after).orderBy('id');
+      const rows: ReachedTable[] = await query.limit(limit).execute();
+      for (const r of rows) {
+        if (!accept(r)) continue;
+        found.set(r.id, r);
+        if (found.size === limit) return [...found.values()];
+      }
+      // A page short of the limit is all there is; a full one had rows refused (else `limit` were found): read on.
+      if (rows.length < limit) break;
+      after = after === undefined ? '' : (rows[rows.length - 1] as ReachedTable).id;
+    }
+  }
+  return [...found.values()];
 }
 
 /**

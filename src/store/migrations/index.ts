@@ -26,6 +26,7 @@ import { migration as m0023 } from './0023-catalog-branch-name.js';
 import { migration as m0024 } from './0024-rate-buckets.js';
 import { migration as m0025 } from './0025-table-location-index.js';
 import { migration as m0026 } from './0026-staged-partitions.js';
+import * as m0027 from './0027-role-owner-index.js';
 
 /**
  * Versioned migrations, applied in name order on start. Never edit one that has shipped: add
@@ -59,6 +60,7 @@ export function migrationProvider(dialect: Dialect): MigrationProvider {
     '0024-rate-buckets': m0024,
     '0025-table-location-index': m0025(dialect),
     '0026-staged-partitions': m0026(dialect),
+    '0027-role-owner-index': m0027,
   };
   return { getMigrations: async () => migrations };
 }
