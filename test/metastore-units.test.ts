@@ -274,6 +274,11 @@ describe('metastore method table', () => {
       // Value lists with escapes, empty values, or spaced otherwise than JSON.stringify writes them.
       row(['a"b', 'c\\d', 'é'], { parameters: {} }, 36),
       row(['', ''], { parameters: {} }, 37),
+      // Parameters alike but in another order, or with one value changed: each encodes its own.
+      row(['o', '1'], { parameters: { a: '1', b: '2' } }, 40),
+      row(['o', '2'], { parameters: { b: '2', a: '1' } }, 41),
+      row(['o', '3'], { parameters: { b: '2', a: '1' } }, 42),
+      row(['o', '4'], { parameters: { b: '2', a: '2' } }, 43),
       { ...row([], { parameters: {} }, 38), partition_values: '["a", "b"]' },
       { ...row([], { parameters: {} }, 39), partition_values: '[ "a","b" ]' },
     ];

@@ -162,7 +162,8 @@ export class DescriptorCache {
   write(w: BinaryWriter, sd: Sd | undefined, loc: LocationMap, location = sd?.location): void {
     const s = sd ?? {};
     let last = this.last;
-    if (!last || !sameButLocation(last.sd, s)) {
+    // The same object: a definition the DefinitionCache reused.
+    if (!last || (last.sd !== s && !sameButLocation(last.sd, s))) {
       const scratch = this.scratch;
       writeColumns(scratch, s);
       const head = Buffer.from(scratch.bytes());
@@ -251,6 +252,66 @@ export class DefinitionCache {
   }
 }
 
+/**
+ * The encoded bytes of what a listing's partitions mostly share: their table's names (fields 2 and 3; the catalog,
+ * field 9, and the stop), and the last parameters map (field 7), reused while the next partition's is alike.
+ */
+export class SharedFields {
+  private names: { table: PartitionOwner; head: Buffer; tail: Buffer } | undefined;
+  private params: { map: Record<string, string> | undefined; bytes: Buffer } | undefined;
+  private readonly scratch = new BinaryWriter(() => {}, false);
+
+  private encoded(write: (w: BinaryWriter) => void): Buffer {
+    write(this.scratch);
+    const bytes = Buffer.from(this.scratch.bytes());
+    this.scratch.reset();
+    return bytes;
+  }
+
+  /** The table's fields 2 and 3 (`head`), and its field 9 and the struct's stop (`tail`). */
+  of(table: PartitionOwner): { head: Buffer; tail: Buffer } {
+    let names = this.names;
+    if (names?.table !== table) {
+      names = {
+        table,
+        head: this.encoded((w) => {
+          string(w, 2, table.database_name);
+          string(w, 3, table.name);
+        }),
+        tail: this.encoded((w) => {
+          if (table.catalog_name !== null && table.catalog_name !== undefined) string(w, 9, table.catalog_name);
+          w.writeFieldStop();
+        }),
+      };
+      this.names = names;
+    }
+    return names;
+  }
+
+  writeParameters(w: BinaryWriter, map: Record<string, string> | undefined): void {
+    let params = this.params;
+    // The same object (a definition reused) or one alike: Object.keys' order is what stringMap writes in.
+    if (!params || (params.map !== map && !sameOrderedMap(params.map, map))) {
+      params = { map, bytes: this.encoded((s) => stringMap(s, 7, map)) };
+      this.params = params;
+    }
+    w.writeRaw(params.bytes);
+  }
+}
+
+/** Whether two maps have the same keys in the same order with the same values (so they encode alike). */
+function sameOrderedMap(a: Record<string, string> | undefined, b: Record<string, string> | undefined): boolean {
+  if (!a || !b) return a === b;
+  const ka = Object.keys(a);
+  const kb = Object.keys(b);
+  if (ka.length !== kb.length) return false;
+  for (let i = 0; i < ka.length; i++) {
+    const k = ka[i] as string;
+    if (k !== kb[i] || a[k] !== b[k]) return false;
+  }
+  return true;
+}
+
 /** One Partition struct (its fields and stop) from a stored row of `table`. */
 export function writePartition(
   w: BinaryWriter,
@@ -259,23 +320,23 @@ export function writePartition(
   loc: LocationMap,
   sds = new DescriptorCache(),
   defs = new DefinitionCache(),
+  shared = new SharedFields(),
 ): void {
   const { def, location } = defs.parse(row.definition);
   const values = JSON.parse(row.partition_values) as string[];
+  const names = shared.of(table);
   w.writeFieldBegin('', LIST, 1);
   w.writeListBegin(STRING, values.length);
   for (const v of values) w.writeString(v);
-  string(w, 2, table.database_name);
-  string(w, 3, table.name);
+  w.writeRaw(names.head);
   w.writeFieldBegin('', I32, 4);
   w.writeI32(secondsOf(row.created_at));
   w.writeFieldBegin('', I32, 5);
   w.writeI32(secondsOf(row.last_access_time));
   w.writeFieldBegin('', STRUCT, 6);
   sds.write(w, def.storage_descriptor, loc, location);
-  stringMap(w, 7, def.parameters);
-  if (table.catalog_name !== null && table.catalog_name !== undefined) string(w, 9, table.catalog_name);
-  w.writeFieldStop();
+  shared.writeParameters(w, def.parameters);
+  w.writeRaw(names.tail);
 }
 
 /**
@@ -287,12 +348,13 @@ export class EncodedPartitions {
   private readonly body = new BinaryWriter(() => {}, false);
   private readonly sds = new DescriptorCache();
   private readonly defs = new DefinitionCache();
+  private readonly shared = new SharedFields();
   count = 0;
 
   constructor(private readonly inStruct: boolean) {}
 
   add(table: PartitionOwner, row: ListedPartition, loc: LocationMap): void {
-    writePartition(this.body, table, row, loc, this.sds, this.defs);
+    writePartition(this.body, table, row, loc, this.sds, this.defs, this.shared);
     this.count++;
   }
 

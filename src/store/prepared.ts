@@ -1,8 +1,12 @@
 import type { Compilable, CompiledQuery } from 'kysely';
 import type { Db } from './dialect.js';
 
-/** `pluck`: each row as its first column's value rather than an object (better-sqlite3's pluck). */
-type SyncReader = (sql: string, parameters: readonly unknown[], pluck?: boolean) => unknown[];
+/**
+ * How rows come back: objects, each row's first column's value (better-sqlite3's pluck), or each row as the array
+ * of its columns' values (raw).
+ */
+export type RowMode = 'object' | 'pluck' | 'raw';
+type SyncReader = (sql: string, parameters: readonly unknown[], mode: RowMode) => unknown[];
 const syncReaders = new WeakMap<object, SyncReader>();
 
 /** Lets prepared queries on this handle (not on its transactions) run on a synchronous read connection. */
@@ -49,9 +53,22 @@ function prepared<R, V, A extends unknown[]>(
     const { compiled, slots } = entry;
     const parameters = slots.map((s) => args[s]);
     const reader = syncReaders.get(q);
-    if (reader) return reader(compiled.sql, parameters, pluck) as V[];
+    if (reader) return reader(compiled.sql, parameters, pluck ? 'pluck' : 'object') as V[];
     const result = await q.executeQuery<R>({ ...compiled, parameters });
     if (!pluck) return result.rows as unknown as V[];
     return result.rows.map((r) => Object.values(r as object)[0] as V);
   };
+}
+
+/**
+ * A compiled query's rows as arrays of their columns' values, in the order selected: on SQLite's read connection
+ * (when `q` has one) without an object per row, which better-sqlite3 builds property by property through V8's API
+ * (a 1,000-row page of partitions costs about a third less when the caller builds its own objects from arrays).
+ * Elsewhere (PostgreSQL, a transaction, an in-memory database): the same SQL through Kysely, its rows made arrays.
+ */
+export async function rowArrays(q: Db, compiled: CompiledQuery<unknown>): Promise<unknown[][]> {
+  const reader = syncReaders.get(q);
+  if (reader) return reader(compiled.sql, compiled.parameters, 'raw') as unknown[][];
+  const { rows } = await q.executeQuery(compiled);
+  return rows.map((r) => Object.values(r as object));
 }

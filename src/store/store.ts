@@ -244,14 +244,14 @@ export function openStore(
       reader.pragma('busy_timeout = 5000');
       store.onClose(() => reader.close());
       store.onClose(checkpointInBackground(file));
-      // Statements are shared by their text: each call sets pluck (on or off) for itself.
-      registerSyncReader(
-        db,
-        (sql, parameters, pluck) =>
-          reader
-            .prepare(sql)
-            .pluck(pluck)
-            .all(...parameters) as unknown[],
+      // Statements are shared by their text: each call sets its row mode for itself (raw(false) leaves pluck as it
+      // was, and pluck(false) raw, so both are set).
+      registerSyncReader(db, (sql, parameters, mode) =>
+        reader
+          .prepare(sql)
+          .raw(mode === 'raw')
+          .pluck(mode === 'pluck')
+          .all(...parameters),
       );
       // This process's own writes count at once; another process's (the admin CLI on the same
       // file) through SQLite's data_version, sampled at most every 50 ms: reading it costs

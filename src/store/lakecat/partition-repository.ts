@@ -1,6 +1,7 @@
 import { type RawBuilder, sql } from 'kysely';
 import { bulkInsert } from '../bulk-insert.js';
 import { dialectOf } from '../dialect.js';
+import { rowArrays } from '../prepared.js';
 import type { PartitionRow, PartitionValueRow } from '../schema.js';
 import type { Db } from '../store.js';
 import { filterCondition, keyAlias, keysOf, partitionColumn, type TypedFilter } from './partition-filter-sql.js';
@@ -154,20 +155,34 @@ export async function pagePartitions(
         ? beyond(cursor.after, 'after')
         : undefined;
   const order = sql.raw(backward ? 'DESC' : 'ASC');
-  let query: RawBuilder<ListedPartition>;
+  let query: RawBuilder<unknown>;
   if (namesOnly)
     query = sql`SELECT p.id, p.name ${fromWhere(pq, position)} ORDER BY p.name ${order} LIMIT ${limit + 1}`;
   else if (pq.filter)
-    // Joined key values: the page is sorted as ids and names, then its rows read by id, rather
-    // than sorting whole rows (definitions and all).
-    query = sql`SELECT ${LISTED} FROM partitions p WHERE p.id IN
-      (SELECT p.id ${fromWhere(pq, position)} ORDER BY p.name ${order} LIMIT ${limit + 1})
-      ORDER BY p.name ${order}`;
+    // Joined key values: the page is sorted as ids and names, then its rows read by id in that order, rather than
+    // sorting whole rows (definitions and all); SQLite reads the sorted page as it comes, without sorting it again.
+    query = sql`SELECT ${LISTED} FROM
+      (SELECT p.id, p.name ${fromWhere(pq, position)} ORDER BY p.name ${order} LIMIT ${limit + 1}) ids
+      JOIN partitions p ON p.id = ids.id ORDER BY ids.name ${order}`;
   else query = sql`SELECT ${LISTED} ${fromWhere(pq, position)} ORDER BY p.name ${order} LIMIT ${limit + 1}`;
-  const { rows } = await query.execute(q);
+  const rows = await rowArrays(q, query.compile(q));
   const more = rows.length > limit;
-  const page: ListedPartition[] = [];
-  for (let i = 0; i < rows.length && i < limit; i++) page.push(asStored(rows[i] as { id: unknown }));
+  const n = Math.min(rows.length, limit);
+  const page = new Array<ListedPartition>(n);
+  // Objects of one shape built here: ids come back as strings from PostgreSQL's bigint, so they are kept as text.
+  for (let i = 0; i < n; i++) {
+    const r = rows[i] as unknown[];
+    page[i] = namesOnly
+      ? ({ id: String(r[0]), name: r[1] } as ListedPartition)
+      : {
+          id: String(r[0]),
+          name: r[1] as string,
+          partition_values: r[2] as string,
+          definition: r[3] as string,
+          created_at: r[4] as string,
+          last_access_time: r[5] as string,
+        };
+  }
   if (backward) page.reverse();
   return { rows: page, more };
 }
