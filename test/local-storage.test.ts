@@ -219,6 +219,37 @@ describe('LocalObjectStorage', () => {
     assert.deepEqual(fs.readdirSync(outside), ['secret']);
   });
 
+  test('a put after others into the same bucket is checked as the first was', async () => {
+    // Puts remember the bucket's real folder: a folder turned into a link out of the bucket, a bucket re-pointed or
+    // removed since are each seen as the first put would see them.
+    const { base, root, outside, storage } = fresh();
+    fs.mkdirSync(path.join(base, 'one'));
+    fs.mkdirSync(path.join(base, 'two'));
+    fs.symlinkSync(path.join(base, 'one'), path.join(root, 'moving'));
+    await storage.putObject('moving', 't/metadata/a.json', 'first', { newKey: true });
+    await storage.putObject('moving', 't/metadata/b.json', 'second', { newKey: true });
+    assert.deepEqual(fs.readdirSync(path.join(base, 'one', 't', 'metadata')), ['a.json', 'b.json']);
+    fs.rmSync(path.join(base, 'one', 't', 'metadata'), { recursive: true });
+    fs.symlinkSync(outside, path.join(base, 'one', 't', 'metadata'));
+    await assert.rejects(
+      storage.putObject('moving', 't/metadata/c.json', 'pwned', { newKey: true }),
+      InvalidStorageNameError,
+    );
+    assert.deepEqual(fs.readdirSync(outside), ['secret']);
+    fs.mkdirSync(path.join(base, 'two', 't', 'metadata'), { recursive: true });
+    fs.rmSync(path.join(root, 'moving'));
+    fs.symlinkSync(path.join(base, 'two'), path.join(root, 'moving'));
+    await storage.putObject('moving', 't/metadata/d.json', 'fourth', { newKey: true });
+    assert.equal(fs.readFileSync(path.join(base, 'two', 't', 'metadata', 'd.json'), 'utf8'), 'fourth');
+    await storage.putObject('moving', 't/metadata/e.json', 'fifth', { newKey: true });
+    assert.deepEqual(fs.readdirSync(path.join(base, 'two', 't', 'metadata')), ['d.json', 'e.json']);
+    fs.rmSync(path.join(root, 'moving'));
+    await assert.rejects(
+      storage.putObject('moving', 't/metadata/f.json', 'gone', { newKey: true }),
+      StorageNotFoundError,
+    );
+  });
+
   test('deletePrefix removes everything under a prefix, over several pages', async () => {
     const { root, storage } = fresh();
     await storage.createBucket('bk1');

@@ -135,12 +135,18 @@ export class LocalObjectStorage implements ObjectStorage {
     );
   }
 
+  /** Buckets' real folders as last resolved by bucketDir (see knownParent). */
+  private readonly bucketDirs = new Map<string, string>();
+
   /** The bucket's real folder: every containment check is made against it. */
   private async bucketDir(bucket: string): Promise<string> {
     validateBucketName(bucket);
     try {
       const dir = await fs.realpath(path.join(this.root, bucket));
-      if ((await fs.stat(dir)).isDirectory()) return dir;
+      if ((await fs.stat(dir)).isDirectory()) {
+        this.bucketDirs.set(bucket, dir);
+        return dir;
+      }
     } catch (e) {
       if (!isMissing(e)) throw e;
     }
@@ -177,10 +183,34 @@ export class LocalObjectStorage implements ObjectStorage {
     }
   }
 
+  /**
+   * Where a key's file goes when its folder exists and, reached through the bucket's name, really lies in the bucket's
+   * real folder as last resolved: one realpath where objectPath and assertInside take three calls (a commit writes a
+   * file into its table's metadata folder each time). Undefined: the caller takes the full way, which also names the
+   * error of a bucket gone or moved.
+   */
+  private async knownParent(bucket: string, key: string): Promise<{ parent: string; file: string } | undefined> {
+    const dir = this.bucketDirs.get(bucket);
+    if (dir === undefined) return undefined;
+    validateLocalKey(key);
+    const named = path.join(this.root, bucket, key);
+    if (!named.startsWith(path.join(this.root, bucket) + path.sep)) return undefined;
+    const parent = await fs.realpath(path.dirname(named)).catch(() => undefined);
+    if (parent === undefined || (parent !== dir && !parent.startsWith(dir + path.sep))) return undefined;
+    return { parent, file: path.join(parent, path.basename(named)) };
+  }
+
   async putObject(bucket: string, key: string, body: Buffer | string, opts?: { newKey?: boolean }): Promise<void> {
-    const { dir, file } = await this.objectPath(bucket, key);
-    const parent = path.dirname(file);
-    await this.assertInside(dir, parent, key);
+    const known = await this.knownParent(bucket, key);
+    let parent: string;
+    let file: string;
+    if (known) ({ parent, file } = known);
+    else {
+      let dir: string;
+      ({ dir, file } = await this.objectPath(bucket, key));
+      parent = path.dirname(file);
+      await this.assertInside(dir, parent, key);
+    }
     for (let attempt = 1; ; attempt++) {
       try {
         await (opts?.newKey ? writeNew(parent, file, body) : writeAtomically(parent, file, body));

@@ -57,7 +57,9 @@ export function itemText(item: unknown): string {
 
 /**
  * Metadata as JSON text, exactly as stringifyIceberg writes it (same keys in the same order), with the items of
- * METADATA_LISTS written by `item` (by default itemText: their cached stored form).
+ * METADATA_LISTS written by `item` (by default itemText: their cached stored form). A list's brackets are joined to its
+ * first and last items and every piece goes into one final join, never around a joined text: wrapped, a large text
+ * becomes a pair that is copied flat again when joined or written (half of a commit's garbage was such copies).
  */
 export function stringifyMetadata(
   m: Record<string, unknown>,
@@ -69,14 +71,18 @@ export function stringifyMetadata(
     // Skipped as JSON.stringify skips them.
     if (v === undefined || typeof v === 'function' || typeof v === 'symbol') continue;
     let text: string;
-    if (METADATA_LISTS.has(key) && Array.isArray(v)) {
+    if (METADATA_LISTS.has(key) && Array.isArray(v) && v.length > 0) {
       const items = new Array<string>(v.length);
       for (let i = 0; i < v.length; i++) items[i] = item(key, v[i]);
-      text = `[${items.join(',')}]`;
+      items[0] = `[${items[0]}`;
+      items[v.length - 1] = `${items[v.length - 1]}]`;
+      text = items.join(',');
     } else {
       text = stringifyIceberg(v);
     }
-    parts.push(`${JSON.stringify(key)}:${text}`);
+    parts.push(`${parts.length === 0 ? '{' : ','}${JSON.stringify(key)}:`, text);
   }
-  return `{${parts.join(',')}}`;
+  if (parts.length === 0) return '{}';
+  parts.push('}');
+  return parts.join('');
 }

@@ -793,7 +793,7 @@ export class TableService {
     );
     if (dropsColumn) await deleteStatisticsOfDroppedColumns(trx, row.id, [...columnsNow]);
     const where = to?.s ?? s;
-    const ok = await unlessDuplicate(`table ${target} already exists in database ${where.databaseName}`, () =>
+    const after = await unlessDuplicate(`table ${target} already exists in database ${where.databaseName}`, () =>
       repo.updateTableIf(trx, s, current, row.version, {
         name: target,
         table_type: merged.table_type,
@@ -805,7 +805,7 @@ export class TableService {
         ...(to ? { database_name: to.s.databaseName } : {}),
       }),
     );
-    if (!ok) throw new ConcurrentChange(`table ${current} was changed concurrently; retry`);
+    if (!after) throw new ConcurrentChange(`table ${current} was changed concurrently; retry`);
     // The definition replaced stays readable as a version (ShowTable's version_id, ListTableVersions).
     await keepTableVersion(
       trx,
@@ -834,8 +834,6 @@ export class TableService {
             `${c.constraint_type} ${c.name}; drop the constraint first`,
         );
     }
-    const after = await repo.findTable(trx, where, target);
-    if (!after) throw notFound(`table ${current} does not exist`);
     const renamed = target !== current || to !== undefined;
     await this.event(trx, where, renamed ? 'RENAME_TABLE' : 'ALTER_TABLE', target, caller, {
       object: view(after),

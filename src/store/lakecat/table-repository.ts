@@ -153,8 +153,9 @@ export async function updateTableIf(
       'name' | 'database_name' | 'table_type' | 'table_format' | 'owner' | 'owner_type' | 'definition' | 'updated_at'
     >
   >,
-): Promise<boolean> {
-  const r = await q
+): Promise<TableRow | undefined> {
+  // The row as updated comes back with the update: no second read of it.
+  return q
     .updateTable('tables')
     .set((eb) => ({ ...patch, version: eb('version', '+', 1) }))
     .where('instance_id', '=', s.instanceId)
@@ -162,8 +163,8 @@ export async function updateTableIf(
     .where('database_name', '=', s.databaseName)
     .where('name', '=', name)
     .where('version', '=', version)
+    .returningAll()
     .executeTakeFirst();
-  return Number(r.numUpdatedRows) === 1;
 }
 
 export async function deleteTable(q: Db, s: Required<TableScope>, name: string): Promise<boolean> {
