@@ -441,6 +441,26 @@ for (const backend of await backends()) {
       );
     });
 
+    test('a load after a commit answers the new metadata, whatever earlier loads answered', async () => {
+      const url = `${tables('sales')}/orders`;
+      const before = await ice('GET', url);
+      assert.equal((await ice('GET', url)).text, before.text, 'the same metadata answers the same bytes');
+      const committed = await ice('POST', url, {
+        body: { requirements: [], updates: [{ action: 'set-properties', updates: { 'load.after': 'commit' } }] },
+      });
+      assert.equal(committed.status, 200, committed.text);
+      const after = await ice('GET', url);
+      assert.equal(after.status, 200);
+      assert.equal(after.json['metadata-location'], committed.json['metadata-location']);
+      assert.notEqual(after.json['metadata-location'], before.json['metadata-location']);
+      assert.equal(after.json.metadata.properties['load.after'], 'commit');
+      assert.deepEqual(after.json.config, {});
+      assert.notEqual(after.headers.get('etag'), before.headers.get('etag'));
+      const stale = await ice('GET', url, { headers: { 'If-None-Match': String(before.headers.get('etag')) } });
+      assert.equal(stale.status, 200, 'the old tag no longer matches');
+      assert.equal(stale.text, after.text);
+    });
+
     test('drop without purge keeps the files; with purge removes them', async () => {
       const kept = await create('other', 'kept');
       const purged = await create('other', 'purged');

@@ -328,7 +328,15 @@ export async function buildApp(services: AppServices, opts: AppOptions): Promise
     open: gate(false),
     bearer: {
       onRequest: (request: FastifyRequest, _reply: FastifyReply, done: (err?: Error) => void): void => {
-        bearerAuth(request).then(() => done(), done);
+        let pending: Promise<void> | undefined;
+        try {
+          pending = bearerAuth(request);
+        } catch (err) {
+          done(err as Error);
+          return;
+        }
+        if (pending) pending.then(() => done(), done);
+        else done();
       },
     },
   };
@@ -339,6 +347,12 @@ export async function buildApp(services: AppServices, opts: AppOptions): Promise
   };
   /** For operations that learn their instance in the handler: counted once it is known to be the caller's. */
   const rateLimitInstance = async (projectId: string, instanceId: string): Promise<void> => {
+    // As admitCached: an instance whose rate this replica knows, decided without the store when its lease allows.
+    const known = services.instances.cachedRateLimit(projectId, instanceId);
+    if (known) {
+      const rate = services.rateLimiter.admitNow(known, opts.qpsPerStride, services.requestCounter);
+      if (rate !== null) return refuseOver(rate);
+    }
     const limit = await services.instances.rateLimitOf(projectId, instanceId);
     if (limit) refuseOver(await services.rateLimiter.admit(limit, opts.qpsPerStride, services.requestCounter));
   };
@@ -391,18 +405,20 @@ export async function buildApp(services: AppServices, opts: AppOptions): Promise
     else done();
   };
   const withBodyCheck = (op: Operation, hooks: { onRequest?: Hook; preValidation?: Hook }) => {
+    // Fastify reads no body of a GET or HEAD (nor of the HEAD it adds to a GET): nothing there to pace or check.
+    const bodyless = op.method === 'GET' || op.method === 'HEAD';
     const checks = [
       hooks.preValidation,
-      paceLong,
-      inputCheck,
+      bodyless ? undefined : paceLong,
+      bodyless ? undefined : inputCheck,
       queryCheck(op),
       op.body ? (op.bodyRequired ? bodyHooks.required : bodyHooks.optional) : undefined,
     ].filter((h): h is Hook => h !== undefined);
     return {
       ...hooks,
       onRequest: [parameterCheck, ...(hooks.onRequest ? [hooks.onRequest] : [])],
-      preValidation: checks,
-      preHandler: paceLong,
+      ...(checks.length ? { preValidation: checks } : {}),
+      ...(bodyless ? {} : { preHandler: paceLong }),
     };
   };
 

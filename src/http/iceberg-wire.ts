@@ -4,6 +4,7 @@
 import { Ajv } from 'ajv';
 import type { FastifyError, FastifyReply, FastifyRequest, FastifySchema, FastifySchemaValidationError } from 'fastify';
 import { type ErrorDetail, type ErrorKind, forbidden, ServiceError, unauthenticated } from '../services/errors.js';
+import type { Principal } from '../services/iam/principal.js';
 import type { TokenService } from '../services/iam/token-service.js';
 import type { Answer } from '../services/iceberg/idempotency.js';
 import { HttpError } from './errors.js';
@@ -201,17 +202,27 @@ function bearer(request: FastifyRequest): string | undefined {
   return typeof t === 'string' ? t : undefined;
 }
 
-/** An IAM token scoped to a project, sent as `Authorization: Bearer` or X-Auth-Token. */
+/**
+ * An IAM token scoped to a project, sent as `Authorization: Bearer` or X-Auth-Token. A token this
+ * replica validated moments ago is admitted at once (no promise); otherwise the answer is a promise.
+ */
 export function bearerAuthentication(tokens: TokenService) {
-  return async (request: FastifyRequest): Promise<void> => {
+  const admit = (request: FastifyRequest, principal: Principal | null): void => {
+    if (!principal) throw unauthenticated('the bearer token is invalid, expired or revoked');
+    if (!principal.projectId) throw forbidden('the token is not scoped to a project');
+    request.principal = principal;
+  };
+  return (request: FastifyRequest): Promise<void> | undefined => {
     const token = bearer(request);
     if (!token)
       throw unauthenticated(
         'send Authorization: Bearer <token> (an IAM token, or one from POST /iceberg/v1/oauth/tokens)',
       );
-    const principal = tokens.cached(token) ?? (await tokens.validate(token));
-    if (!principal) throw unauthenticated('the bearer token is invalid, expired or revoked');
-    if (!principal.projectId) throw forbidden('the token is not scoped to a project');
-    request.principal = principal;
+    const cached = tokens.cached(token);
+    if (cached) {
+      admit(request, cached);
+      return undefined;
+    }
+    return tokens.validate(token).then((principal) => admit(request, principal));
   };
 }

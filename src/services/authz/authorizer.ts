@@ -6,6 +6,8 @@
  * ones without the privilege are a 403 naming it (or the declaration's refusal).
  */
 
+import { LRUCache } from 'lru-cache';
+import { cacheBound } from '../../memory.js';
 import type { StoredPolicy } from '../../store/governance/policy-repository.js';
 import { findCatalog } from '../../store/lakecat/catalog-repository.js';
 import { findDatabase } from '../../store/lakecat/database-repository.js';
@@ -153,6 +155,29 @@ export class Authorizer {
     private readonly policies?: GrantSource,
   ) {}
 
+  /** Catalog rows read outside a transaction, by the store's change mark they were read at (see catalogRow). */
+  private readonly catalogsAt = new LRUCache<string, { mark: string; row: CatalogRow | undefined }>({
+    max: cacheBound(1_000),
+  });
+
+  /**
+   * A catalog by name. Every call that names a catalog reads it (an Iceberg call: its warehouse): outside a
+   * transaction, while the store's change mark holds (SQLite: nothing written since), the row read at that mark is
+   * still the row, as InstanceService.active keeps instances.
+   */
+  private async catalogRow(q: Db, instanceId: string, name: string): Promise<CatalogRow | undefined> {
+    const mark = q === this.store.db ? this.store.changeMark() : undefined;
+    if (mark === undefined) return findCatalog(q, instanceId, name);
+    const key = `${instanceId}/${name}`;
+    const known = this.catalogsAt.get(key);
+    if (known && known.mark === mark) return known.row;
+    const row = await findCatalog(q, instanceId, name);
+    // Shared by the calls that find it here: frozen, so none can change it for the others.
+    if (row) Object.freeze(row);
+    this.catalogsAt.set(key, { mark, row });
+    return row;
+  }
+
   private get instances(): InstanceLookup {
     if (!this.lookup) throw new Error('this authorizer was given no instance lookup');
     return this.lookup;
@@ -232,7 +257,7 @@ export class Authorizer {
     // A database, function or dataset: the catalog must exist (it need not show for a database or function).
     const instance = await this.instances.active(r.projectId, r.instance);
     const catalogName = r.catalog.toLowerCase();
-    const catalog = await findCatalog(this.store.db, instance.id, catalogName);
+    const catalog = await this.catalogRow(this.store.db, instance.id, catalogName);
     if (!catalog) throw missingCatalog(catalogName);
     const grants = await this.grantsOf(caller, instance.id);
     const name = r.database.toLowerCase();
@@ -341,7 +366,7 @@ export class Authorizer {
     const name = r.catalog.toLowerCase();
     const grants = await this.grantsOf(caller, instance.id);
     const resolve = async (q: Db = this.store.db) => {
-      const catalog = await findCatalog(q, instance.id, name);
+      const catalog = await this.catalogRow(q, instance.id, name);
       if (!catalog) throw missingCatalog(name);
       const facts = await this.withOwnership(caller, { kind: 'catalog', catalog: name, row: catalog }, grants, q);
       return {
@@ -377,7 +402,7 @@ export class Authorizer {
       }
     }
     const instance = await this.instances.active(r.projectId, r.instance);
-    const catalog = await findCatalog(this.store.db, instance.id, c);
+    const catalog = await this.catalogRow(this.store.db, instance.id, c);
     if (!catalog) throw missingCatalog(c);
     const database = await findDatabase(this.store.db, { instanceId: instance.id, catalogName: c }, d);
     if (!database) throw missingDatabase(d, c);

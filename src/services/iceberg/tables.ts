@@ -2,10 +2,13 @@
 // current metadata file (the Hive convention): finding, listing, creating, loading, dropping and
 // renaming them. Commits are in commits.ts, registering an existing file in register.ts.
 import { createHash, randomUUID } from 'node:crypto';
+import { LRUCache } from 'lru-cache';
+import { cacheBound } from '../../memory.js';
 import { ServiceError } from '../errors.js';
 import { deleteLocationData } from '../lakecat/data-files.js';
 import type { LocationGuard } from '../lakecat/names.js';
 import { type TableForUpdate, type TableInput, type TableService, VIEW_TYPES } from '../lakecat/table-service.js';
+import type { RawJson } from '../raw-json.js';
 import { badRequest, exists, missing, named } from './errors.js';
 import type { Recorder } from './idempotency.js';
 import { icebergCreateRequest } from './lakecat-input.js';
@@ -40,6 +43,16 @@ export interface IcebergTable {
   read?: TableForUpdate;
 }
 
+/** What a table lookup reads of a LakeCat table. */
+type Shown = {
+  table_name: string;
+  table_type: string;
+  table_format: string;
+  version_id: string;
+  parameters?: Record<string, string>;
+  storage_descriptor?: { location?: string };
+};
+
 export interface LoadResult {
   'metadata-location': string;
   metadata: TableMetadata;
@@ -49,6 +62,9 @@ export interface LoadResult {
 /** The strong ETag of a table's state: its metadata file names it exactly. */
 export const etagOf = (metadataLocation: string) => `"${createHash('sha256').update(metadataLocation).digest('hex')}"`;
 
+/** Shown tables parsed, by the text ShowTable gave: it gives the same text while the table is unchanged. */
+const shownTables = new WeakMap<RawJson, Shown>();
+
 export class IcebergTables {
   constructor(
     private readonly namespaces: IcebergNamespaces,
@@ -57,6 +73,18 @@ export class IcebergTables {
     /** The LakeCat services' location guard: a table's location and write paths pass it before anything is written. */
     private readonly guard: LocationGuard,
   ) {}
+
+  /** ETags by metadata location: every load of a table answers one (a hash each time otherwise). */
+  private readonly etags = new LRUCache<string, string>({ max: cacheBound(1024) });
+
+  private etagAt(metadataLocation: string): string {
+    let etag = this.etags.get(metadataLocation);
+    if (etag === undefined) {
+      etag = etagOf(metadataLocation);
+      this.etags.set(metadataLocation, etag);
+    }
+    return etag;
+  }
 
   /**
    * The LakeCat table behind an Iceberg identifier; a table of another format is not an Iceberg
@@ -76,14 +104,6 @@ export class IcebergTables {
       await this.namespaces.namespace(p, w, levels);
       throw missing('table', err.message);
     };
-    type Shown = {
-      table_name: string;
-      table_type: string;
-      table_format: string;
-      version_id: string;
-      parameters?: Record<string, string>;
-      storage_descriptor?: { location?: string };
-    };
     const fromRow = (row: {
       definition: string;
       name: string;
@@ -100,9 +120,15 @@ export class IcebergTables {
     let t: Shown;
     let read: TableForUpdate | undefined;
     if (action === 'read') {
-      t = JSON.parse(
-        (await this.tables.show(p, p.projectId, w.instanceId, w.catalog, database, table).catch(absent)).text,
-      ) as Shown;
+      const shown = await this.tables.show(p, p.projectId, w.instanceId, w.catalog, database, table).catch(absent);
+      const known = shownTables.get(shown);
+      if (known) t = known;
+      else {
+        t = JSON.parse(shown.text) as Shown;
+        // Shared by every lookup that gets the same text: frozen, so none can change it for the others.
+        if (t.parameters) Object.freeze(t.parameters);
+        shownTables.set(shown, t);
+      }
     } else if (action === 'ALTER') {
       // Authorized and read once for the commit, which hands it back to its update.
       read = await this.tables.forUpdate(p, p.projectId, w.instanceId, w.catalog, database, table).catch(absent);
@@ -287,7 +313,7 @@ export class IcebergTables {
       'metadata-location': t.metadataLocation,
       metadata: snapshots === 'refs' ? withRefSnapshotsOnly(metadata) : metadata,
       config: {},
-      etag: etagOf(t.metadataLocation),
+      etag: this.etagAt(t.metadataLocation),
       table: t,
     };
   }

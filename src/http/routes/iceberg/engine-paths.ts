@@ -122,6 +122,34 @@ export function loadResultOut(loc: LocationMap, body: unknown): unknown {
   return new RawJson(rest === '{}' ? `{${metadata}}` : `{${metadata},${rest.slice(1)}`);
 }
 
+/**
+ * Load answers without credentials, by metadata object: a table's answer is the same for every load of one metadata
+ * file (the object is the cache's, never changed) and one location map, so it is written once. Only for metadata of
+ * up to SMALL_METADATA characters: a large file's own bytes dominate its answer, and a second copy of them beside
+ * the metadata's cached text would save nothing that matters.
+ */
+const loadBodies = new WeakMap<LocationMap, WeakMap<object, { location: string; body: unknown }>>();
+const SMALL_METADATA = 64 * 1024;
+
+/** loadResultOut of a LoadTableResult without credentials, made once per metadata object and location. */
+export function loadTableOut(
+  loc: LocationMap,
+  result: { 'metadata-location': string; metadata: object; config: Record<string, string> },
+): unknown {
+  if (Object.keys(result.config).length > 0) return loadResultOut(loc, result);
+  let bodies = loadBodies.get(loc);
+  if (!bodies) {
+    bodies = new WeakMap();
+    loadBodies.set(loc, bodies);
+  }
+  const known = bodies.get(result.metadata);
+  if (known?.location === result['metadata-location']) return known.body;
+  const body = loadResultOut(loc, result);
+  if (body instanceof RawJson && body.text.length <= SMALL_METADATA)
+    bodies.set(result.metadata, { location: result['metadata-location'], body });
+  return body;
+}
+
 /** A namespace answer (create, load) as engines see it. */
 export function namespaceOut(loc: LocationMap, body: unknown): unknown {
   return isObject(body) && 'properties' in body

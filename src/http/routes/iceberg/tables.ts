@@ -24,7 +24,7 @@ import {
   TablePath,
 } from '../../schemas/iceberg.js';
 import { asksVended, icebergOperation, idempotent, levelsOf, NAMESPACE, V1, warehouseOf } from './context.js';
-import { commitIn, createIn, loadResultOut, registerIn, transactionIn } from './engine-paths.js';
+import { commitIn, createIn, loadResultOut, loadTableOut, registerIn, transactionIn } from './engine-paths.js';
 
 const TABLES = `${NAMESPACE}/tables`;
 const TABLE = `${TABLES}/{table}`;
@@ -153,7 +153,9 @@ export function tableOperations(s: AppServices): Operation[] {
         // The ETag names the metadata only: a 304 leaves the client its credentials, which it
         // refreshes through loadCredentials.
         reply.header('ETag', etag);
-        return loadResult(request, reply, p, table, loaded);
+        if (asksVended(request)) return loadResult(request, reply, p, table, loaded);
+        reply.header('Vary', 'X-Iceberg-Access-Delegation');
+        return loadTableOut(loc, loaded);
       },
     }),
     icebergOperation({
