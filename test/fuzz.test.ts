@@ -213,8 +213,11 @@ async function counter(server: TestServer): Promise<Counter> {
     .map((r) => r.tablename as string)
     .filter((n) => !LOG_TABLES.has(n));
   const sql = names.map((n) => `SELECT '${n}' AS t, count(*)::int AS n FROM "${n}"`).join(' UNION ALL ');
+  // Prepared once (a named statement): planning this union of every table cost PostgreSQL ~15 ms a count, more than
+  // running it, and the file counts over a thousand times.
+  const query = { name: 'fuzz_row_counts', text: sql };
   return {
-    counts: async () => Object.fromEntries((await client.query(sql)).rows.map((r) => [r.t, r.n])),
+    counts: async () => Object.fromEntries((await client.query(query)).rows.map((r) => [r.t, r.n])),
     close: () => client.end(),
   };
 }

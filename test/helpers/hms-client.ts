@@ -17,7 +17,9 @@ export function thriftTooling(): { python: string; thrift: string } | { missing:
   } catch {
     /* absent */
   }
-  const python = ['python3', '/usr/bin/python3'].find((p) => {
+  // Debian's own python3 first (python3-thrift's): a python3 found on PATH may be a version manager's shim, which
+  // costs half a second of CPU to start.
+  const python = ['/usr/bin/python3', 'python3'].find((p) => {
     try {
       execFileSync(p, ['-c', 'import thrift'], { stdio: 'pipe' });
       return true;
@@ -59,11 +61,14 @@ export type Answer = {
   transport_error?: string;
 };
 
-/** One bridge process, holding one metastore connection at a time. */
-export class HmsClient {
+/** A bridge process, shared by the clients of one generated client folder: it holds a connection for each. */
+class Bridge {
   private readonly child: ChildProcess;
   private readonly waiting: ((line: string) => void)[] = [];
   private stderr = '';
+  /** Clients not closed yet; the process ends (its stdin closed) with the last. */
+  users = 0;
+  nextConn = 1;
 
   constructor(python: string, genDir: string) {
     this.child = spawn(python, [path.join(ROOT, 'test/fixtures/hms_bridge.py'), genDir], {
@@ -73,8 +78,14 @@ export class HmsClient {
     this.child.stderr!.on('data', (d: Buffer) => {
       this.stderr += d.toString();
     });
+    // A bridge that dies answers what it still owed with the reason, rather than leaving the test waiting.
+    this.child.on('exit', (code) => {
+      const line = JSON.stringify({ transport_error: `bridge exited (${code}): ${this.stderr}` });
+      for (const w of this.waiting.splice(0)) w(line);
+    });
   }
 
+  /** Answers come in the order of the requests: the bridge handles one at a time. */
   send(req: Record<string, unknown>): Promise<Answer> {
     return new Promise((resolve, reject) => {
       const timer = setTimeout(
@@ -87,6 +98,37 @@ export class HmsClient {
       });
       this.child.stdin!.write(`${JSON.stringify(req)}\n`);
     });
+  }
+
+  end(): void {
+    this.child.stdin!.end();
+  }
+}
+
+const bridges = new Map<string, Bridge>();
+
+/** A metastore client: one connection at a time, in the bridge process of its folder of generated code. */
+export class HmsClient {
+  private readonly bridge: Bridge;
+  private readonly key: string;
+  private readonly conn: number;
+  private closed = false;
+
+  constructor(python: string, genDir: string) {
+    this.key = `${python}\0${genDir}`;
+    let bridge = bridges.get(this.key);
+    if (!bridge) {
+      bridge = new Bridge(python, genDir);
+      bridges.set(this.key, bridge);
+    }
+    this.bridge = bridge;
+    this.conn = bridge.nextConn++;
+    bridge.users++;
+  }
+
+  /** A request on this client's connection. */
+  send(req: Record<string, unknown>): Promise<Answer> {
+    return this.bridge.send({ ...req, conn: this.conn });
   }
 
   async open(port: number, o: { framed?: boolean; sasl?: [string, string] } = {}): Promise<Answer> {
@@ -104,7 +146,14 @@ export class HmsClient {
     return a.ok;
   }
 
+  /** Closes the connection; the last client of a bridge ends its process. */
   close(): void {
-    this.child.stdin!.end();
+    if (this.closed) return;
+    this.closed = true;
+    void this.send({ op: 'close' }).catch(() => undefined);
+    if (--this.bridge.users === 0) {
+      bridges.delete(this.key);
+      this.bridge.end();
+    }
   }
 }
