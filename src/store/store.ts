@@ -161,7 +161,7 @@ export class Store {
     }
   }
 
-  private readonly closers: (() => void)[] = [];
+  private readonly closers: (() => void | Promise<void>)[] = [];
 
   /** Called with each query's duration in seconds and whether it failed (the metrics' store latency). */
   queryObserver: ((seconds: number, failed: boolean) => void) | undefined;
@@ -179,13 +179,13 @@ export class Store {
     return (await migrator.getMigrations()).filter((m) => !m.executedAt).map((m) => m.name);
   }
 
-  onClose(fn: () => void): void {
+  onClose(fn: () => void | Promise<void>): void {
     this.closers.push(fn);
   }
 
   async close(): Promise<void> {
     await this.db.destroy();
-    for (const fn of this.closers) fn();
+    for (const fn of this.closers) await fn();
   }
 }
 
@@ -231,7 +231,9 @@ export function openStore(
       reader.pragma('query_only = 1');
       reader.pragma('case_sensitive_like = ON');
       reader.pragma('busy_timeout = 5000');
-      store.onClose(() => reader.close());
+      store.onClose(() => {
+        reader.close();
+      });
       store.onClose(checkpointInBackground(file));
       // Statements are shared by their text: each call sets pluck (on or off) for itself.
       registerSyncReader(
