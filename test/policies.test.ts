@@ -714,12 +714,21 @@ for (const backend of await backends()) {
       'the audit trail records grants, revokes, role changes and ' +
         'refused requests, newest first, for administrators',
       async () => {
+        const deniedEvents = () =>
+          server.request('GET', `${base()}/audit-events`, { token, query: { result: 'denied', limit: 5 } });
+        // fay was refused this very call before (the function grant test): the newest refusal until now.
+        const previous = Number((await deniedEvents()).json.audit_events[0]?.id ?? 0);
         const fay = (await server.login('fay', 'Pass-word-123')).token;
         const refused = await server.request('DELETE', `${base()}/catalogs/pc/databases/sales/functions/mask_pii`, {
           token: fay,
         });
         assert.equal(refused.status, 403);
-        await new Promise((r) => setTimeout(r, 100)); // the refusal is recorded after the answer
+        // The refusal is recorded after the answer: wait until it is (a fixed 100 ms was too short under load).
+        let denied = await deniedEvents();
+        for (let i = 0; i < 100 && !(Number(denied.json.audit_events[0]?.id) > previous); i++) {
+          await new Promise((r) => setTimeout(r, 20));
+          denied = await deniedEvents();
+        }
         const all = await server.request('GET', `${base()}/audit-events`, { token, query: { limit: 1000 } });
         assert.equal(all.status, 200, all.text);
         const actions = new Set(all.json.audit_events.map((e: { action: string }) => e.action));
@@ -733,10 +742,6 @@ for (const backend of await backends()) {
           'REVOKE_PRINCIPALS',
         ])
           assert.ok(actions.has(a), a);
-        const denied = await server.request('GET', `${base()}/audit-events`, {
-          token,
-          query: { result: 'denied', limit: 5 },
-        });
         const last = denied.json.audit_events[0];
         assert.equal(last.principal, 'fay');
         assert.equal(last.action, 'DeleteFunction');

@@ -15,26 +15,36 @@ import { SHARED_SCHEMAS } from './schemas/iceberg.js';
  * string is not an array of one string, a repeated query parameter (an array) is not a string,
  * and null is not 0; each is a 400. Ids of the 64-bit range are `iceberg-long` (schemas/iceberg.ts),
  * and update actions and requirements are told apart by their tag (`discriminator`).
+ * Made at the first Iceberg request: checking the shared shapes against the meta-schema costs
+ * some 50 ms of CPU, which a server no Iceberg client calls would pay at every start.
  */
-const ajv = new Ajv({
-  coerceTypes: false,
-  useDefaults: true,
-  removeAdditional: false,
-  allErrors: false,
-  discriminator: true,
-  strict: false,
-  // Shared shapes are compiled once and called, not copied into every request's validator.
-  inlineRefs: false,
-  keywords: [
-    {
-      keyword: 'iceberg-long',
-      schemaType: 'boolean',
-      errors: false,
-      validate: (_schema: boolean, data: unknown) => typeof data === 'bigint' || Number.isSafeInteger(data),
-    },
-  ],
-});
-for (const [id, schema] of Object.entries(SHARED_SCHEMAS)) ajv.addSchema(schema, id);
+let icebergAjv: Ajv | undefined;
+function validatorAjv(): Ajv {
+  if (icebergAjv) return icebergAjv;
+  const ajv = new Ajv({
+    coerceTypes: false,
+    useDefaults: true,
+    removeAdditional: false,
+    allErrors: false,
+    discriminator: true,
+    strict: false,
+    // Shared shapes are compiled once and called, not copied into every request's validator.
+    inlineRefs: false,
+    // As validator.ts: the passes make the generated code smaller, not the validation different.
+    code: { optimize: false },
+    keywords: [
+      {
+        keyword: 'iceberg-long',
+        schemaType: 'boolean',
+        errors: false,
+        validate: (_schema: boolean, data: unknown) => typeof data === 'bigint' || Number.isSafeInteger(data),
+      },
+    ],
+  });
+  for (const [id, schema] of Object.entries(SHARED_SCHEMAS)) ajv.addSchema(schema, id);
+  icebergAjv = ajv;
+  return ajv;
+}
 /**
  * A validator per schema object (routes share their path and query schemas), compiled when it is
  * first used: a server starts without paying for the Iceberg shapes until an Iceberg client calls.
@@ -67,10 +77,10 @@ function warmTheRest(): void {
 export const icebergValidator = ({ schema }: { schema: FastifySchema }): Validate => {
   const known = compiled.get(schema);
   if (known) return known;
-  let inner: ReturnType<typeof ajv.compile> | undefined;
+  let inner: ReturnType<Ajv['compile']> | undefined;
   const compile = () => {
     uncompiled.delete(compile);
-    inner ??= ajv.compile(schema as object);
+    inner ??= validatorAjv().compile(schema as object);
     return inner;
   };
   uncompiled.add(compile);
@@ -87,7 +97,7 @@ export const icebergValidator = ({ schema }: { schema: FastifySchema }): Validat
 
 /** Compiles an Iceberg schema now (the test that every operation's schemas compile, which start-up does not check). */
 export function compileIcebergSchema(schema: object): void {
-  ajv.compile(schema);
+  validatorAjv().compile(schema);
 }
 
 export interface IcebergErrorBody {

@@ -28,22 +28,32 @@ function toOpenApi(schema: unknown): unknown {
   return out;
 }
 
-const ajv = new Ajv({
-  strict: false,
-  allErrors: false,
-  discriminator: true,
-  inlineRefs: false,
-  keywords: [
-    {
-      keyword: 'iceberg-long',
-      schemaType: 'boolean',
-      errors: false,
-      validate: (_s: boolean, data: unknown) => Number.isSafeInteger(data),
-    },
-  ],
-});
-addFormats.default(ajv);
-for (const [id, schema] of Object.entries(SHARED_SCHEMAS)) ajv.addSchema(schema, id);
+/**
+ * The validator of example bodies, made when a document is first built: its meta-schema compile and the shared
+ * shapes cost every process's start-up some 50 ms of CPU, and most never serve /openapi.json.
+ */
+let examplesAjv: Ajv | undefined;
+function exampleValidator(): Ajv {
+  if (examplesAjv) return examplesAjv;
+  const ajv = new Ajv({
+    strict: false,
+    allErrors: false,
+    discriminator: true,
+    inlineRefs: false,
+    keywords: [
+      {
+        keyword: 'iceberg-long',
+        schemaType: 'boolean',
+        errors: false,
+        validate: (_s: boolean, data: unknown) => Number.isSafeInteger(data),
+      },
+    ],
+  });
+  addFormats.default(ajv);
+  for (const [id, schema] of Object.entries(SHARED_SCHEMAS)) ajv.addSchema(schema, id);
+  examplesAjv = ajv;
+  return ajv;
+}
 
 const STRING_CANDIDATES = ['example', 'example_1', 'Example1', 'obs://lakeform/example', 'a', '1', 'x1'];
 
@@ -104,7 +114,7 @@ function exampleFor(schema: TSchema): unknown {
   const sample = sampleOf(schema);
   if (sample === undefined) return undefined;
   try {
-    return ajv.validate(schema as object, structuredClone(sample)) ? sample : undefined;
+    return exampleValidator().validate(schema as object, structuredClone(sample)) ? sample : undefined;
   } catch {
     return undefined;
   }

@@ -172,7 +172,7 @@ export class Store {
     }
   }
 
-  private readonly closers: (() => void)[] = [];
+  private readonly closers: (() => void | Promise<void>)[] = [];
 
   /** Called with each query's duration in seconds and whether it failed (the metrics' store latency). */
   queryObserver: ((seconds: number, failed: boolean) => void) | undefined;
@@ -190,13 +190,13 @@ export class Store {
     return (await migrator.getMigrations()).filter((m) => !m.executedAt).map((m) => m.name);
   }
 
-  onClose(fn: () => void): void {
+  onClose(fn: () => void | Promise<void>): void {
     this.closers.push(fn);
   }
 
   async close(): Promise<void> {
     await this.db.destroy();
-    for (const fn of this.closers) fn();
+    for (const fn of this.closers) await fn();
   }
 }
 
@@ -242,7 +242,9 @@ export function openStore(
       reader.pragma('query_only = 1');
       reader.pragma('case_sensitive_like = ON');
       reader.pragma('busy_timeout = 5000');
-      store.onClose(() => reader.close());
+      store.onClose(() => {
+        reader.close();
+      });
       store.onClose(checkpointInBackground(file));
       // Statements are shared by their text: each call sets its row mode for itself (raw(false) leaves pluck as it
       // was, and pluck(false) raw, so both are set).

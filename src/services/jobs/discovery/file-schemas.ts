@@ -1,7 +1,5 @@
 import avro from 'avsc';
-import { parse as parseCsv } from 'csv-parse/sync';
 import type { SchemaTree } from 'hyparquet';
-import { parquetMetadataAsync, parquetSchema } from 'hyparquet';
 
 // Reading a table schema from one data file, in Hive type names. Parquet and Avro carry their
 // schema; CSV (with a header) and JSON lines are typed from a sample of their rows.
@@ -123,6 +121,8 @@ function parquetType(t: SchemaTree): string {
 
 /** Only the footer is read: its length is in the last 8 bytes, the schema just before them. */
 async function parquetColumns(file: FileBytes): Promise<Column[]> {
+  // Loaded by the first discovery that reads a Parquet file (or CSV, below), not at every server's start.
+  const { parquetMetadataAsync, parquetSchema } = await import('hyparquet');
   const asArrayBuffer = (b: Buffer) => b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer;
   const metadata = await parquetMetadataAsync({
     byteLength: file.size,
@@ -176,7 +176,8 @@ function fold(types: Map<string, string | undefined>, name: string, t: string | 
   types.set(name, seen === undefined ? t : (widen(seen, t) ?? 'string'));
 }
 
-function csvColumns(bytes: Buffer): Column[] {
+async function csvColumns(bytes: Buffer): Promise<Column[]> {
+  const { parse: parseCsv } = await import('csv-parse/sync');
   const text = bytes.toString('utf8');
   const rows = parseCsv(text, {
     to_line: SAMPLE_ROWS + 1,
