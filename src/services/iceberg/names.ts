@@ -95,3 +95,13 @@ export function identifier(x: unknown, what: string): Identifier {
   }
   return { namespace: o.namespace as string[], name: o.name };
 }
+
+/** What a table or view lookup reads of a LakeCat table's ShowTable text. */
+export interface ShownTable {
+  table_name: string;
+  table_type: string;
+  table_format: string;
+  version_id: string;
+  parameters?: Record<string, string>;
+  storage_descriptor?: { location?: string };
+}

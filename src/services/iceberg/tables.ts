@@ -14,6 +14,7 @@ import type { Recorder } from './idempotency.js';
 import { icebergCreateRequest } from './lakecat-input.js';
 import type { MetadataFiles } from './metadata-files.js';
 import { checkMetadata } from './metadata-rules.js';
+import type { ShownTable } from './names.js';
 import {
   type Caller,
   databaseNameOf,
@@ -43,15 +44,7 @@ export interface IcebergTable {
   read?: TableForUpdate;
 }
 
-/** What a table lookup reads of a LakeCat table. */
-type Shown = {
-  table_name: string;
-  table_type: string;
-  table_format: string;
-  version_id: string;
-  parameters?: Record<string, string>;
-  storage_descriptor?: { location?: string };
-};
+type Shown = ShownTable;
 
 export interface LoadResult {
   'metadata-location': string;

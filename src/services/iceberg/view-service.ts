@@ -11,7 +11,16 @@ import type { IcebergCatalog } from './catalog-service.js';
 import { badRequest, commitFailed, isMissing, missing, named } from './errors.js';
 import type { Recorder } from './idempotency.js';
 import { stringifyIceberg } from './json.js';
-import { type Caller, icebergName, identifier, levelsOf, type Page, pageSizeOf, type Warehouse } from './names.js';
+import {
+  type Caller,
+  icebergName,
+  identifier,
+  levelsOf,
+  type Page,
+  pageSizeOf,
+  type ShownTable,
+  type Warehouse,
+} from './names.js';
 import { hiveColumns } from './new-table.js';
 import {
   applyViewUpdates,
@@ -78,14 +87,7 @@ export class IcebergViews {
         if (err instanceof ServiceError && err.kind === 'not_found') throw noSuchView(db.database_name, name);
         throw err;
       });
-    const t = JSON.parse(shown.text) as {
-      table_name: string;
-      table_type: string;
-      table_format: string;
-      version_id: string;
-      parameters?: Record<string, string>;
-      storage_descriptor?: { location?: string };
-    };
+    const t = JSON.parse(shown.text) as ShownTable;
     const metadataLocation = t.parameters?.metadata_location;
     if (t.table_type !== VIEW_TABLE_TYPE || t.table_format !== 'ICEBERG' || !metadataLocation)
       throw noSuchView(db.database_name, t.table_name);
