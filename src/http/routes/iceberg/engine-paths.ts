@@ -54,24 +54,21 @@ function engineItemText(loc: LocationMap, list: string, item: unknown): string {
   const field = LIST_PATHS[list];
   // Items without a path (schemas, specs, logs of snapshots) read the same: their stored text serves.
   if (field === undefined || !isObject(item)) return itemText(item);
-  let lists = engineItems.get(loc);
-  if (!lists) {
-    lists = new Map();
-    engineItems.set(loc, lists);
+  const lists = made(engineItems, loc, () => new Map<string, WeakMap<object, string>>());
+  const texts = made(lists, list, () => new WeakMap<object, string>());
+  // Paths engines wrote themselves are shown in the same form when they were stored as obs://, left as they are
+  // otherwise.
+  return made(texts, item, () => stringifyIceberg(mapField(loc, item, field)));
+}
+
+/** The value a map holds for a key, made and kept on first ask. */
+function made<K, V>(map: { get(k: K): V | undefined; set(k: K, v: V): unknown }, key: K, make: () => V): V {
+  let value = map.get(key);
+  if (value === undefined) {
+    value = make();
+    map.set(key, value);
   }
-  let texts = lists.get(list);
-  if (!texts) {
-    texts = new WeakMap();
-    lists.set(list, texts);
-  }
-  let text = texts.get(item);
-  if (text === undefined) {
-    // Paths engines wrote themselves are shown in the same form when they were stored as obs://, left as they are
-    // otherwise.
-    text = stringifyIceberg(mapField(loc, item, field));
-    texts.set(item, text);
-  }
-  return text;
+  return value;
 }
 
 /** Table or view metadata as engines see it, as JSON text: the object given may be a cached one, never changed. */
@@ -89,17 +86,11 @@ function metadataOut(loc: LocationMap, m: Json): string {
 const engineTexts = new WeakMap<LocationMap, WeakMap<object, string>>();
 
 function metadataText(loc: LocationMap, m: Json): string {
-  let texts = engineTexts.get(loc);
-  if (!texts) {
-    texts = new WeakMap();
-    engineTexts.set(loc, texts);
-  }
-  let text = texts.get(m);
-  if (text === undefined) {
-    text = metadataOut(loc, m);
-    texts.set(m, text);
-  }
-  return text;
+  return made(
+    made(engineTexts, loc, () => new WeakMap<object, string>()),
+    m,
+    () => metadataOut(loc, m),
+  );
 }
 
 /**
