@@ -7,7 +7,7 @@ import path from 'node:path';
 import { describe, test } from 'node:test';
 import { readArgs, readable } from '../src/metastore/args.js';
 import { partitionPlain } from '../src/metastore/convert.js';
-import { EncodedPartitions } from '../src/metastore/encode.js';
+import { EncodedPartitions, EncodedStrings } from '../src/metastore/encode.js';
 import { readMethods } from '../src/metastore/idl-info.js';
 import { MalformedMessage, messageLength } from '../src/metastore/message-scan.js';
 import { METHODS } from '../src/metastore/methods.js';
@@ -168,6 +168,31 @@ describe('metastore method table', () => {
     w.flush();
     assert.equal(sent.length, 1);
     assert.equal((sent[0] as Buffer).readInt32BE(0), (sent[0] as Buffer).length - 4);
+  });
+  test('a frozen (shared) name list is encoded once, to the bytes of a fresh one', () => {
+    const bytesOf = (e: EncodedStrings) => {
+      const sent: Buffer[] = [];
+      const w = new BinaryWriter((b) => sent.push(b), false);
+      e.writeSuccess(w);
+      w.writeFieldStop();
+      w.flush();
+      return Buffer.concat(sent);
+    };
+    // The second list's encoding (over 64 KB) is handed over to the socket rather than copied.
+    for (const n of [3, 20_000]) {
+      const names = Array.from({ length: n }, (_, i) => `tä${i}`);
+      const fresh = bytesOf(new EncodedStrings(names));
+      const shared = Object.freeze([...names]);
+      assert.ok(bytesOf(new EncodedStrings(shared)).equals(fresh));
+      assert.ok(bytesOf(new EncodedStrings(shared)).equals(fresh), 'again, from the encoding kept');
+      const input = new thrift.TBinaryProtocol(new thrift.TFramedTransport(fresh));
+      assert.deepEqual([input.readFieldBegin().fid, input.readListBegin().size], [0, n]);
+      assert.deepEqual(
+        Array.from({ length: n }, () => input.readString()),
+        names,
+      );
+      assert.equal(input.readFieldBegin().ftype, thrift.Thrift.Type.STOP);
+    }
   });
   test('partitions encoded from stored rows are the bytes of the generated Partition structs', () => {
     const loc = new LocationMap('local', '/data/warehouse');

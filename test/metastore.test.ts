@@ -598,6 +598,69 @@ for (const backend of stores) {
       assert.equal((await unknown.call('get_all_databases')).error?.type, 'MetaException', 'no user, no metadata');
     });
 
+    test('name listings follow creates, drops, renames, grants and revokes at once, per caller', async () => {
+      const c = await client();
+      await c.ok('create_database', {
+        database: { name: 'listing', description: '', locationUri: '', parameters: {} },
+      });
+      const inDb = (name: string) => table(name, { dbName: 'listing', partitionKeys: [] });
+      for (const n of ['l_a', 'l_b']) await c.ok('create_table', { tbl: inDb(n) });
+      const names = (who = c) => who.ok('get_all_tables', { db_name: 'listing' });
+      // Each change is asked about twice before and once after: a listing kept from before it must not answer.
+      assert.deepEqual(await names(), ['l_a', 'l_b']);
+      assert.deepEqual(await names(), ['l_a', 'l_b']);
+      await c.ok('create_table', { tbl: inDb('l_c') });
+      assert.deepEqual(await names(), ['l_a', 'l_b', 'l_c'], 'a create over Thrift');
+      const made = await rest('POST', '/listing/tables', {
+        table_name: 'l_d',
+        table_type: 'EXTERNAL_TABLE',
+        owner_type: 'USER',
+        storage_descriptor: { columns: [{ column_name: 'id', column_type: 'bigint' }] },
+      });
+      assert.equal(made.status, 201, made.text);
+      assert.deepEqual(await names(), ['l_a', 'l_b', 'l_c', 'l_d'], 'a create over REST');
+      assert.deepEqual(await c.ok('get_tables', { db_name: 'listing', pattern: 'l_c|l_d' }), ['l_c', 'l_d']);
+      await c.ok('drop_table', { dbname: 'listing', name: 'l_a', deleteData: false });
+      assert.deepEqual(await names(), ['l_b', 'l_c', 'l_d'], 'a drop');
+      assert.deepEqual(await c.ok('get_tables', { db_name: 'listing', pattern: 'l_c|l_d' }), ['l_c', 'l_d']);
+      await c.ok('alter_table', { dbname: 'listing', tbl_name: 'l_b', new_tbl: inDb('l_r') });
+      assert.deepEqual(await names(), ['l_c', 'l_d', 'l_r'], 'a rename');
+      assert.deepEqual(await c.ok('get_tables', { db_name: 'listing', pattern: 'l_r' }), ['l_r']);
+
+      const created = await server.request('POST', '/v3/users', {
+        token,
+        body: { user: { name: 'carol', password: 'Pass-word-123' } },
+      });
+      assert.equal(created.status, 201, created.text);
+      const carol = await client('carol');
+      const grant = async (verb: 'grant' | 'revoke', name: string) => {
+        const r = await server.request('POST', `/v1/${project}/instances/${instance}/policies/${verb}`, {
+          token,
+          body: {
+            effect: true,
+            principal_list: [{ principal_name: 'carol', principal_source: 'IAM', principal_type: 'USER' }],
+            resource: {
+              type: 'TABLE',
+              catalogs: [{ name: 'hive', databases: [{ name: 'listing', tables: [{ name }] }] }],
+            },
+            permissions: ['SELECT'],
+          },
+        });
+        assert.equal(r.status, 200, r.text);
+      };
+      await grant('grant', 'l_r');
+      // The administrator's listing, just taken, is not another caller's.
+      assert.deepEqual(await names(), ['l_c', 'l_d', 'l_r']);
+      assert.deepEqual(await names(carol), ['l_r'], 'only what a grant reaches');
+      assert.deepEqual(await names(carol), ['l_r']);
+      assert.deepEqual(await names(), ['l_c', 'l_d', 'l_r']);
+      await grant('grant', 'l_c');
+      assert.deepEqual(await names(carol), ['l_c', 'l_r'], 'a grant');
+      await grant('revoke', 'l_c');
+      assert.deepEqual(await names(carol), ['l_r'], 'a revoke');
+      assert.deepEqual(await names(), ['l_c', 'l_d', 'l_r']);
+    });
+
     test('unserved methods answer UNKNOWN_METHOD, on both transports', async () => {
       const c = await client();
       for (const framed of [false, true]) {

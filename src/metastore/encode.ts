@@ -370,13 +370,38 @@ export class EncodedPartitions {
   }
 }
 
+/** A list's bytes are handed to the socket as they are above this size, copied into the reply below it. */
+const HAND_OVER = 64 * 1024;
+
+/**
+ * The encodings of frozen lists (a listing the services cache and share, see TableService.names): a list that
+ * cannot change is encoded once while it lives.
+ */
+const encodedLists = new WeakMap<readonly string[], Buffer>();
+
+function writeStrings(w: BinaryWriter, list: readonly string[]): void {
+  w.writeListBegin(STRING, list.length);
+  for (const s of list) w.writeString(s);
+}
+
 /** A list<string> answer (table names): written as it is, without the generated result struct's copy of it. */
 export class EncodedStrings {
-  constructor(private readonly list: string[]) {}
+  constructor(private readonly list: readonly string[]) {}
 
   writeSuccess(w: BinaryWriter): void {
     w.writeFieldBegin('success', LIST, 0);
-    w.writeListBegin(STRING, this.list.length);
-    for (const s of this.list) w.writeString(s);
+    if (!Object.isFrozen(this.list)) {
+      writeStrings(w, this.list);
+      return;
+    }
+    let bytes = encodedLists.get(this.list);
+    if (!bytes) {
+      const own = new BinaryWriter(() => {}, false);
+      writeStrings(own, this.list);
+      bytes = Buffer.concat(own.take());
+      encodedLists.set(this.list, bytes);
+    }
+    if (bytes.length > HAND_OVER) w.writePieces([bytes]);
+    else w.writeRaw(bytes);
   }
 }

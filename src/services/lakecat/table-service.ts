@@ -107,6 +107,16 @@ const tableName = (name: string, o: TableWriteOptions): string =>
     ? normalizeName('table', name, ICEBERG_TABLE_NAME, 256)
     : normalizeName('table', name, TABLE_NAME, 256);
 export const MAX_TABLE_NAMES = 100_000;
+const NAMES_CACHE_BYTES = () => cacheBound(32 * 1024 * 1024);
+/**
+ * About what a cached name list holds: each name as a string, twice over for its Thrift encoding
+ * (src/metastore/encode.ts keeps one per list), and a slot.
+ */
+const namesBytes = (names: readonly string[]) => {
+  let n = 16;
+  for (const name of names) n += 2 * name.length + 48;
+  return n;
+};
 export const VIEW_TYPES = new Set(['VIRTUAL_VIEW', 'MATERIALIZED_VIEW']);
 
 export interface Column {
@@ -1037,6 +1047,21 @@ export class TableService {
     return location ? deleteLocationData(this.storage, location, this.localWarehouse) : 0;
   }
 
+  /**
+   * Name listings (get_all_tables, SHOW TABLES) as of a store change mark (SQLite): current while the mark holds, as
+   * every commit (a create, drop or rename, a grant or revoke) moves it. Bounded by the bytes of the names held; the
+   * lists are shared by the calls that find them, so frozen.
+   */
+  private readonly namesAt = countedCache(
+    'table_names',
+    new LRUCache<string, { mark: string; names: readonly string[] }>({
+      max: cacheBound(1_000),
+      maxSize: NAMES_CACHE_BYTES(),
+      maxEntrySize: NAMES_CACHE_BYTES() / 4,
+      sizeCalculation: (e, key) => namesBytes(e.names) + key.length,
+    }),
+  );
+
   async names(
     caller: Principal,
     projectId: string,
@@ -1045,14 +1070,19 @@ export class TableService {
     databaseName: string,
     pattern?: string,
     type?: string,
-  ) {
+  ): Promise<readonly string[]> {
     const { s } = await this.databaseScope(caller, 'table.list', projectId, instanceRef, catalogName, databaseName);
-    return repo.listTableNames(
-      this.store.db,
-      s,
-      { pattern, ...(type ? { types: [type] } : {}), ...(await this.visibility(caller, s)) },
-      MAX_TABLE_NAMES,
-    );
+    const filter = { pattern, ...(type ? { types: [type] } : {}), ...(await this.visibility(caller, s)) };
+    // Taken before the read: a write between the two leaves newer names under an older mark, never the reverse.
+    const mark = this.store.changeMark();
+    if (mark === undefined) return repo.listTableNames(this.store.db, s, filter, MAX_TABLE_NAMES);
+    // The list is a function of the database and the filter (which holds what this caller may see): keyed by both.
+    const key = JSON.stringify([s.instanceId, s.catalogName, s.databaseName, filter]);
+    const known = this.namesAt.get(key);
+    if (known?.mark === mark) return known.names;
+    const names = Object.freeze(await repo.listTableNames(this.store.db, s, filter, MAX_TABLE_NAMES));
+    this.namesAt.set(key, { mark, names });
+    return names;
   }
 
   async byNames(
