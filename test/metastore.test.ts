@@ -659,6 +659,10 @@ for (const backend of stores) {
       await grant('revoke', 'l_c');
       assert.deepEqual(await names(carol), ['l_r'], 'a revoke');
       assert.deepEqual(await names(), ['l_c', 'l_d', 'l_r']);
+      await c.ok('drop_database', { name: 'listing', deleteData: false, cascade: true });
+      const gone = await c.call('get_all_tables', { db_name: 'listing' });
+      assert.equal(gone.error?.type, 'MetaException', 'a dropped database');
+      assert.match(gone.error?.message ?? '', /listing/);
     });
 
     test('unserved methods answer UNKNOWN_METHOD, on both transports', async () => {

@@ -178,6 +178,27 @@ export class Authorizer {
     return row;
   }
 
+  /** Database rows read outside a transaction, by the store's change mark they were read at (see databaseRow). */
+  private readonly databasesAt = new LRUCache<string, { mark: string; row: DatabaseRow | undefined }>({
+    max: cacheBound(1_000),
+  });
+
+  /**
+   * A database by name, outside a transaction: every database-scoped call (a listing, a create) reads it; while the
+   * store's change mark holds, the row read at that mark is still the row, as in catalogRow.
+   */
+  private async databaseRow(instanceId: string, catalogName: string, name: string): Promise<DatabaseRow | undefined> {
+    const mark = this.store.changeMark();
+    if (mark === undefined) return findDatabase(this.store.db, { instanceId, catalogName }, name);
+    const key = `${instanceId}/${catalogName}/${name}`;
+    const known = this.databasesAt.get(key);
+    if (known && known.mark === mark) return known.row;
+    const row = await findDatabase(this.store.db, { instanceId, catalogName }, name);
+    if (row) Object.freeze(row);
+    this.databasesAt.set(key, { mark, row });
+    return row;
+  }
+
   private get instances(): InstanceLookup {
     if (!this.lookup) throw new Error('this authorizer was given no instance lookup');
     return this.lookup;
@@ -264,7 +285,7 @@ export class Authorizer {
     // The database as a container (listings, creates, datasets): it must show, and whether the catalog exists is as
     // private.
     if (r.kind === 'dataset' || req.kind === 'within' || req.kind === 'create') {
-      const database = await findDatabase(this.store.db, { instanceId: instance.id, catalogName }, name);
+      const database = await this.databaseRow(instance.id, catalogName, name);
       const dbFacts =
         database &&
         (await this.withOwnership(
