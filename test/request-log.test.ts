@@ -48,7 +48,7 @@ test('entries below the level make no child and write nothing', () => {
   log.error({ err: new Error('boom') }, 'unhandled error');
   assert.equal(children(), 1);
   assert.equal(lines[0]?.reqId, 'r2');
-  assert.equal((lines[0]?.err as { message?: string }).message, 'boom');
+  assert.equal((lines[0]?.err as { message?: string } | undefined)?.message, 'boom');
 });
 
 test('a child of the request logger keeps the request id; a route level gets its child at once', () => {
