@@ -50,6 +50,7 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
+import http from 'node:http';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -186,6 +187,29 @@ async function json(url: string, method: string, body: unknown, headers: Record<
   const text = await r.text();
   if (!r.ok) throw new Error(`${method} ${url}: ${r.status} ${text}`);
   return { headers: r.headers, body: text ? JSON.parse(text) : undefined };
+}
+
+/**
+ * GETs over node:http with one keep-alive connection, the body read and parsed as json() does: beside fetch (undici),
+ * whose own CPU in this process is part of every p50 measured with it.
+ */
+function keepAliveGetter(): { get: (url: string, headers: Record<string, string>) => Promise<unknown>; close(): void } {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+  const get = (url: string, headers: Record<string, string>) =>
+    new Promise<unknown>((resolve, reject) => {
+      const req = http.get(url, { agent, headers: { 'Content-Type': 'application/json', ...headers } }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8');
+          if ((res.statusCode ?? 0) >= 300) reject(new Error(`GET ${url}: ${res.statusCode} ${text}`));
+          else resolve(text ? JSON.parse(text) : undefined);
+        });
+        res.on('error', reject);
+      });
+      req.on('error', reject);
+    });
+  return { get, close: () => agent.destroy() };
 }
 
 async function load(
@@ -882,12 +906,37 @@ async function iceberg(
   };
   const at100 = await rateAt(100);
   const at10k = await rateAt(10_000);
+  // loadTable again once the server has run a while (a fresh table as small as `hot` was), from two clients taking
+  // turns (50 loads each): fetch, as above, and node:http with a keep-alive connection. Each p50 includes its client's
+  // own CPU; the garbage one client leaves may be collected during the other's turn.
+  await create('warm');
+  const warmUrl = `${base}/namespaces/bench/tables/warm`;
+  const keepAlive = keepAliveGetter();
+  const warm = { fetch: { ms: [] as number[], cpu: 0 }, http: { ms: [] as number[], cpu: 0 } };
+  const warmCpu0 = cpuMs(server.pid);
+  for (let i = 0; i < 1000; i++) {
+    const viaFetch = Math.floor(i / 50) % 2 === 0;
+    const w = viaFetch ? warm.fetch : warm.http;
+    const c0 = process.cpuUsage();
+    const t = performance.now();
+    await (viaFetch ? json(warmUrl, 'GET', undefined, auth) : keepAlive.get(warmUrl, auth));
+    w.ms.push(performance.now() - t);
+    const c = process.cpuUsage(c0);
+    w.cpu += (c.user + c.system) / 1000;
+  }
+  const warmServerCpu = (cpuMs(server.pid) - warmCpu0) / 1000;
+  keepAlive.close();
   const sqlite = !args.postgres;
   console.log(`bench iceberg (${sqlite ? 'sqlite' : 'postgres'})`);
   console.log(`  disk limit: ${limit.toFixed(0)} files of ${metadataBytes} bytes written+fsynced per second`);
   console.log(
     `  loadTable p50 ${median(load).toFixed(2)} ms${sqlite ? ' (target <= 0.5 ms)' : ''}; ` +
       `server CPU ${loadCpu.toFixed(2)} ms a load`,
+  );
+  console.log(
+    `    warm, clients taking turns: p50 ${median(warm.fetch.ms).toFixed(2)} ms with fetch (its own CPU ` +
+      `${(warm.fetch.cpu / 500).toFixed(2)} ms a load), ${median(warm.http.ms).toFixed(2)} ms with node:http ` +
+      `keep-alive (${(warm.http.cpu / 500).toFixed(2)} ms); server CPU ${warmServerCpu.toFixed(2)} ms a load`,
   );
   console.log(
     `  commits on one table, one after another: ` +

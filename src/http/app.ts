@@ -24,6 +24,7 @@ import { MAX_BODY_DEPTH, nestsDeeperThan } from './json-depth.js';
 import { Metrics } from './metrics.js';
 import { type Operation, pathMatcher, toFastifyPath } from './operation.js';
 import { registerOpsRoutes } from './ops-routes.js';
+import { requestLogger } from './request-log.js';
 import { alarmOperations } from './routes/alarms.js';
 import { consoleOperations } from './routes/console.js';
 import { auditOperations } from './routes/governance/audit.js';
@@ -82,6 +83,7 @@ export async function buildApp(services: AppServices, opts: AppOptions): Promise
     loggerInstance: opts.logger as FastifyBaseLogger,
     // One log line per request, written by our onResponse hook with the caller and timing.
     logController: new LogController({ disableRequestLogging: true }),
+    childLoggerFactory: requestLogger,
     bodyLimit: opts.bodyLimit,
     genReqId: () => randomUUID().replace(/-/g, ''), // randomUUID draws from a cached entropy pool
     return503OnClosing: true,
@@ -191,9 +193,11 @@ export async function buildApp(services: AppServices, opts: AppOptions): Promise
     reply.raw.once('finish', end);
   });
   const logRequests = opts.logger.isLevelEnabled('info'); // the level is fixed for the process
-  app.addHook('onResponse', async (request, reply) => {
-    const config = request.routeOptions.config as RouteConfig;
-    const operation = config?.operation ?? (request.routeOptions.url ? request.routeOptions.url : 'unmatched');
+  // Without a promise: every request runs it.
+  app.addHook('onResponse', (request, reply, done) => {
+    const route = request.routeOptions; // a getter that builds a new object each time
+    const config = route.config as RouteConfig;
+    const operation = config?.operation ?? (route.url ? route.url : 'unmatched');
     const status = reply.statusCode;
     if (logRequests) {
       request.log.info(
@@ -214,6 +218,7 @@ export async function buildApp(services: AppServices, opts: AppOptions): Promise
     if (request.principal && config?.operation && (status < 400 || status === 403)) {
       metrics.observeDecision(status === 403 ? 'deny' : 'allow', config.action ?? config.operation);
     }
+    done();
   });
   app.setErrorHandler((err, request, reply) => {
     const iceberg = wireOf(request) === 'iceberg';
