@@ -3,7 +3,7 @@
 
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { stringifyIceberg, stringifyMetadata } from '../src/services/iceberg/json.js';
+import { ListTexts, stringifyIceberg, stringifyMetadata } from '../src/services/iceberg/json.js';
 import { checkTableMetadata } from '../src/services/iceberg/metadata-rules.js';
 import { newTableMetadata } from '../src/services/iceberg/new-table.js';
 import {
@@ -435,5 +435,54 @@ describe('Iceberg metadata text', () => {
     };
     assert.equal(stringifyMetadata(odd as never), stringifyIceberg(odd));
     assert.match(stringifyMetadata(odd as never), /"snapshot-id":9223372036854775807/);
+  });
+
+  test('lists kept between versions: grown, branched, windowed, changed in place, each version as a whole', () => {
+    const lists = new ListTexts();
+    // A form of its own (a marker on every item), as the engine form is: its texts never mix with the stored ones.
+    const item = (_list: string, v: unknown) => stringifyIceberg(v).replace(/^\{/, '{"form":1,');
+    const expected = (m: TableMetadata) => {
+      const marked: Record<string, unknown> = { ...m };
+      for (const k of ['snapshots', 'snapshot-log', 'metadata-log', 'schemas', 'partition-specs', 'sort-orders'])
+        marked[k] = (m[k as keyof TableMetadata] as object[]).map((x) => ({ form: 1, ...x }));
+      return stringifyIceberg(marked);
+    };
+    const versions: TableMetadata[] = [];
+    let m = base();
+    let id = 0;
+    for (let v = 1; v <= 40; v++) {
+      // Some commits add several snapshots, some none; the metadata log keeps its last 5 entries.
+      const updates: Update[] = [];
+      for (let k = 0; k < v % 3; k++) {
+        id++;
+        updates.push({ action: 'add-snapshot', snapshot: snapshot(id, id, id > 1 ? id - 1 : undefined) });
+      }
+      if (id > 0) updates.push({ action: 'set-snapshot-ref', 'ref-name': 'main', type: 'branch', 'snapshot-id': id });
+      m = applyUpdates(m, updates, 1_700_000_000_100 + v);
+      m['metadata-log'] = [
+        ...m['metadata-log'],
+        { 'metadata-file': `obs://lakeform/m${v}.json`, 'timestamp-ms': v },
+      ].slice(-5);
+      assert.equal(stringifyMetadata(m as never), stringifyIceberg(m));
+      assert.equal(stringifyMetadata(m as never, item, lists), expected(m));
+      versions.push(m);
+    }
+    // A version branched from an older one (a commit that lost the race and was redone), and the older ones again.
+    for (const old of [versions[10], versions[39], versions[3]] as TableMetadata[]) {
+      const next = applyUpdates(
+        old,
+        [{ action: 'add-snapshot', snapshot: snapshot(1000 + old.snapshots.length, 1) }],
+        9,
+      );
+      for (const x of [next, old]) {
+        assert.equal(stringifyMetadata(x as never), stringifyIceberg(x));
+        assert.equal(stringifyMetadata(x as never, item, lists), expected(x));
+      }
+    }
+    // A list changed in place after it was written is written as it now is.
+    const changed = versions[39] as TableMetadata;
+    changed.snapshots[0] = snapshot(2000, 1);
+    assert.equal(stringifyMetadata(changed as never), stringifyIceberg(changed));
+    assert.equal(stringifyMetadata(changed as never, item, lists), expected(changed));
   });
 });
