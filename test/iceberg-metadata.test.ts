@@ -408,6 +408,59 @@ describe('Iceberg metadata rules on a commit', () => {
     );
     assert.throws(() => checkTableMetadata(bad, next), /snapshot 3: timestamp-ms must be an integer/);
   });
+
+  test('snapshot ids known from the versions before still refuse a repeated id and a ref to no snapshot', () => {
+    // Twenty checked commits: the ids of each are the base's and its own, made one set again every few versions.
+    let m = base();
+    checkTableMetadata(m);
+    for (let id = 1; id <= 20; id++) {
+      const next = applyUpdates(
+        m,
+        [
+          { action: 'add-snapshot', snapshot: snapshot(id, id, id > 1 ? id - 1 : undefined) },
+          { action: 'set-snapshot-ref', 'ref-name': 'main', type: 'branch', 'snapshot-id': id },
+        ],
+        1_800_000_000_000 + id,
+      );
+      checkTableMetadata(next, m);
+      m = next;
+    }
+    for (const old of [1, 9, 17, 20]) {
+      assert.throws(
+        () => applyUpdates(m, [{ action: 'add-snapshot', snapshot: snapshot(old, 21, 20) }], 1),
+        new RegExp(`snapshot ${old} already exists`),
+      );
+      // Past applyUpdates (a repeated id written straight into the list): the whole-metadata rules refuse it.
+      const repeated = { ...m, snapshots: [...m.snapshots, { ...snapshot(old, 21, 20) }] };
+      assert.throws(() => checkTableMetadata(repeated, m), new RegExp(`snapshot id ${old} appears twice`));
+    }
+    assert.throws(
+      () => applyUpdates(m, [{ action: 'set-snapshot-ref', 'ref-name': 'b', type: 'branch', 'snapshot-id': 99 }], 1),
+      /ref b points at snapshot 99, which the table does not have/,
+    );
+    const dangling = {
+      ...m,
+      snapshots: [...m.snapshots, snapshot(21, 21, 20)],
+      refs: { ...m.refs, b: { 'snapshot-id': 99, type: 'branch' } },
+    };
+    assert.throws(() => checkTableMetadata(dangling as TableMetadata, m), /ref b points at snapshot 99/);
+    // Removed snapshots are gone from the ids: a ref to one is refused, and its id may be used again.
+    const removed = applyUpdates(m, [{ action: 'remove-snapshots', 'snapshot-ids': [5] }], 1);
+    checkTableMetadata(removed, m);
+    assert.throws(
+      () =>
+        applyUpdates(removed, [{ action: 'set-snapshot-ref', 'ref-name': 'b', type: 'branch', 'snapshot-id': 5 }], 1),
+      /ref b points at snapshot 5/,
+    );
+    const again = applyUpdates(removed, [{ action: 'add-snapshot', snapshot: snapshot(5, 21, 20) }], 1);
+    checkTableMetadata(again, removed);
+    // A snapshot whose schema the commit removed is refused, though the base had checked it.
+    const gone = { ...again, schemas: [{ ...(again.schemas[0] as object), 'schema-id': 1 }], 'current-schema-id': 1 };
+    assert.throws(
+      () => checkTableMetadata(gone as TableMetadata, again),
+      /names schema 0, which the table does not have/,
+    );
+  });
 });
 
 describe('Iceberg metadata text', () => {
