@@ -3,7 +3,7 @@
 
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { stringifyIceberg, stringifyMetadata } from '../src/services/iceberg/json.js';
+import { ListTexts, stringifyIceberg, stringifyMetadata } from '../src/services/iceberg/json.js';
 import { checkTableMetadata } from '../src/services/iceberg/metadata-rules.js';
 import { newTableMetadata } from '../src/services/iceberg/new-table.js';
 import {
@@ -408,6 +408,59 @@ describe('Iceberg metadata rules on a commit', () => {
     );
     assert.throws(() => checkTableMetadata(bad, next), /snapshot 3: timestamp-ms must be an integer/);
   });
+
+  test('snapshot ids known from the versions before still refuse a repeated id and a ref to no snapshot', () => {
+    // Twenty checked commits: the ids of each are the base's and its own, made one set again every few versions.
+    let m = base();
+    checkTableMetadata(m);
+    for (let id = 1; id <= 20; id++) {
+      const next = applyUpdates(
+        m,
+        [
+          { action: 'add-snapshot', snapshot: snapshot(id, id, id > 1 ? id - 1 : undefined) },
+          { action: 'set-snapshot-ref', 'ref-name': 'main', type: 'branch', 'snapshot-id': id },
+        ],
+        1_800_000_000_000 + id,
+      );
+      checkTableMetadata(next, m);
+      m = next;
+    }
+    for (const old of [1, 9, 17, 20]) {
+      assert.throws(
+        () => applyUpdates(m, [{ action: 'add-snapshot', snapshot: snapshot(old, 21, 20) }], 1),
+        new RegExp(`snapshot ${old} already exists`),
+      );
+      // Past applyUpdates (a repeated id written straight into the list): the whole-metadata rules refuse it.
+      const repeated = { ...m, snapshots: [...m.snapshots, { ...snapshot(old, 21, 20) }] };
+      assert.throws(() => checkTableMetadata(repeated, m), new RegExp(`snapshot id ${old} appears twice`));
+    }
+    assert.throws(
+      () => applyUpdates(m, [{ action: 'set-snapshot-ref', 'ref-name': 'b', type: 'branch', 'snapshot-id': 99 }], 1),
+      /ref b points at snapshot 99, which the table does not have/,
+    );
+    const dangling = {
+      ...m,
+      snapshots: [...m.snapshots, snapshot(21, 21, 20)],
+      refs: { ...m.refs, b: { 'snapshot-id': 99, type: 'branch' } },
+    };
+    assert.throws(() => checkTableMetadata(dangling as TableMetadata, m), /ref b points at snapshot 99/);
+    // Removed snapshots are gone from the ids: a ref to one is refused, and its id may be used again.
+    const removed = applyUpdates(m, [{ action: 'remove-snapshots', 'snapshot-ids': [5] }], 1);
+    checkTableMetadata(removed, m);
+    assert.throws(
+      () =>
+        applyUpdates(removed, [{ action: 'set-snapshot-ref', 'ref-name': 'b', type: 'branch', 'snapshot-id': 5 }], 1),
+      /ref b points at snapshot 5/,
+    );
+    const again = applyUpdates(removed, [{ action: 'add-snapshot', snapshot: snapshot(5, 21, 20) }], 1);
+    checkTableMetadata(again, removed);
+    // A snapshot whose schema the commit removed is refused, though the base had checked it.
+    const gone = { ...again, schemas: [{ ...(again.schemas[0] as object), 'schema-id': 1 }], 'current-schema-id': 1 };
+    assert.throws(
+      () => checkTableMetadata(gone as TableMetadata, again),
+      /names schema 0, which the table does not have/,
+    );
+  });
 });
 
 describe('Iceberg metadata text', () => {
@@ -435,5 +488,54 @@ describe('Iceberg metadata text', () => {
     };
     assert.equal(stringifyMetadata(odd as never), stringifyIceberg(odd));
     assert.match(stringifyMetadata(odd as never), /"snapshot-id":9223372036854775807/);
+  });
+
+  test('lists kept between versions: grown, branched, windowed, changed in place, each version as a whole', () => {
+    const lists = new ListTexts();
+    // A form of its own (a marker on every item), as the engine form is: its texts never mix with the stored ones.
+    const item = (_list: string, v: unknown) => stringifyIceberg(v).replace(/^\{/, '{"form":1,');
+    const expected = (m: TableMetadata) => {
+      const marked: Record<string, unknown> = { ...m };
+      for (const k of ['snapshots', 'snapshot-log', 'metadata-log', 'schemas', 'partition-specs', 'sort-orders'])
+        marked[k] = (m[k as keyof TableMetadata] as object[]).map((x) => ({ form: 1, ...x }));
+      return stringifyIceberg(marked);
+    };
+    const versions: TableMetadata[] = [];
+    let m = base();
+    let id = 0;
+    for (let v = 1; v <= 40; v++) {
+      // Some commits add several snapshots, some none; the metadata log keeps its last 5 entries.
+      const updates: Update[] = [];
+      for (let k = 0; k < v % 3; k++) {
+        id++;
+        updates.push({ action: 'add-snapshot', snapshot: snapshot(id, id, id > 1 ? id - 1 : undefined) });
+      }
+      if (id > 0) updates.push({ action: 'set-snapshot-ref', 'ref-name': 'main', type: 'branch', 'snapshot-id': id });
+      m = applyUpdates(m, updates, 1_700_000_000_100 + v);
+      m['metadata-log'] = [
+        ...m['metadata-log'],
+        { 'metadata-file': `obs://lakeform/m${v}.json`, 'timestamp-ms': v },
+      ].slice(-5);
+      assert.equal(stringifyMetadata(m as never), stringifyIceberg(m));
+      assert.equal(stringifyMetadata(m as never, item, lists), expected(m));
+      versions.push(m);
+    }
+    // A version branched from an older one (a commit that lost the race and was redone), and the older ones again.
+    for (const old of [versions[10], versions[39], versions[3]] as TableMetadata[]) {
+      const next = applyUpdates(
+        old,
+        [{ action: 'add-snapshot', snapshot: snapshot(1000 + old.snapshots.length, 1) }],
+        9,
+      );
+      for (const x of [next, old]) {
+        assert.equal(stringifyMetadata(x as never), stringifyIceberg(x));
+        assert.equal(stringifyMetadata(x as never, item, lists), expected(x));
+      }
+    }
+    // A list changed in place after it was written is written as it now is.
+    const changed = versions[39] as TableMetadata;
+    changed.snapshots[0] = snapshot(2000, 1);
+    assert.equal(stringifyMetadata(changed as never), stringifyIceberg(changed));
+    assert.equal(stringifyMetadata(changed as never, item, lists), expected(changed));
   });
 });

@@ -22,8 +22,30 @@ function textProblem(s: string): string | undefined {
 
 const name = (at: string, key: string): string => (at ? `${at}.${key}` : key);
 
+/**
+ * Whether a parsed JSON value has any problem, with no field path made: every request's body is walked, and naming
+ * each node on the way (a string per field, an entries array per object) cost more than the checks themselves.
+ */
+function anyProblem(v: unknown): boolean {
+  if (typeof v === 'string') return UNSTORABLE_RE.test(v);
+  if (typeof v === 'number') return !Number.isFinite(v);
+  if (Array.isArray(v)) {
+    for (let i = 0; i < v.length; i++) if (anyProblem(v[i])) return true;
+    return false;
+  }
+  if (v && typeof v === 'object') {
+    for (const k of Object.keys(v))
+      if (UNSTORABLE_RE.test(k) || anyProblem((v as Record<string, unknown>)[k])) return true;
+  }
+  return false;
+}
+
 /** The first problem in a parsed JSON value, as "<field path> <what is wrong>", or undefined. */
 export function valueProblem(v: unknown, at: string): string | undefined {
+  return anyProblem(v) ? firstProblem(v, at) : undefined;
+}
+
+function firstProblem(v: unknown, at: string): string | undefined {
   if (typeof v === 'string') {
     const p = textProblem(v);
     return p && `${at || 'the body'} ${p}`;
@@ -31,7 +53,7 @@ export function valueProblem(v: unknown, at: string): string | undefined {
   if (typeof v === 'number') return Number.isFinite(v) ? undefined : `${at || 'the body'} is a number beyond range`;
   if (Array.isArray(v)) {
     for (let i = 0; i < v.length; i++) {
-      const p = valueProblem(v[i], `${at}[${i}]`);
+      const p = firstProblem(v[i], `${at}[${i}]`);
       if (p) return p;
     }
     return undefined;
@@ -40,7 +62,7 @@ export function valueProblem(v: unknown, at: string): string | undefined {
     for (const [k, x] of Object.entries(v)) {
       const kp = textProblem(k);
       if (kp) return `a field name in ${at || 'the body'} ${kp}`;
-      const p = valueProblem(x, name(at, k));
+      const p = firstProblem(x, name(at, k));
       if (p) return p;
     }
   }

@@ -323,13 +323,18 @@ export function checkTableMetadata(m: TableMetadata, base?: TableMetadata): void
   if (!orderIds.has(m['default-sort-order-id']))
     bad(`default-sort-order-id ${String(m['default-sort-order-id'])} is not a sort order`);
 
-  const snapshotIds = new Set<number | bigint>();
   const snapshots = m.snapshots ?? [];
   // Snapshots this metadata shares, in order, with a base that passed these rules were checked with it.
   const before = base && passed.has(base) ? (base.snapshots ?? []) : [];
   let shared = 0;
   while (shared < before.length && snapshots[shared] === before[shared]) shared++;
-  for (let i = 0; i < snapshots.length; i++) {
+  // All of the base's snapshots kept in order (a commit that adds some): their ids are the base's, known already, and
+  // their schemas are still there when none of the base's schemas went.
+  const baseIds = shared > 0 && shared === before.length ? idsOfList.get(before) : undefined;
+  const snapshotIds = new SnapshotIds(baseIds);
+  const schemasKept =
+    baseIds !== undefined && (base as TableMetadata).schemas.every((s) => schemaIds.has(s['schema-id']));
+  for (let i = baseIds ? shared : 0; i < snapshots.length; i++) {
     const s = snapshots[i] as (typeof snapshots)[number];
     const where = `snapshot ${String(s?.['snapshot-id'])}`;
     if (i >= shared && !isLong(s?.['snapshot-id'])) bad(`${where}: snapshot-id must be an integer`);
@@ -344,6 +349,14 @@ export function checkTableMetadata(m: TableMetadata, base?: TableMetadata): void
       bad(`${where}: the summary needs an operation`);
     checkProperties(s.summary, `${where} summary`);
   }
+  if (baseIds && !schemasKept)
+    for (let i = 0; i < shared; i++) {
+      const s = snapshots[i] as (typeof snapshots)[number];
+      if (s['schema-id'] !== undefined && !schemaIds.has(s['schema-id']))
+        bad(
+          `snapshot ${String(s['snapshot-id'])} names schema ${String(s['schema-id'])}, which the table does not have`,
+        );
+    }
   const current_ = m['current-snapshot-id'];
   if (current_ !== null && current_ !== undefined && current_ !== -1 && !snapshotIds.has(current_))
     bad(`current-snapshot-id ${String(current_)} is not a snapshot of the table`);
@@ -361,7 +374,48 @@ export function checkTableMetadata(m: TableMetadata, base?: TableMetadata): void
     if (!snapshotIds.has(st['snapshot-id']))
       bad(`partition statistics ${st['statistics-path']} name snapshot ${String(st['snapshot-id'])}, not in the table`);
   passed.add(m);
+  if (m.snapshots) idsOfList.set(m.snapshots, snapshotIds.settled());
 }
+
+/**
+ * The ids of a snapshot list: those of the list it extends (when known) and its own. A commit on a table of 10,000
+ * snapshots thus hashes the ids it adds, not all of them; every few versions the layers are made one set again.
+ */
+export class SnapshotIds {
+  private readonly own = new Set<unknown>();
+  private readonly depth: number;
+
+  constructor(private readonly base?: SnapshotIds) {
+    this.depth = base ? base.depth + 1 : 0;
+  }
+
+  has(id: unknown): boolean {
+    return this.own.has(id) || (this.base?.has(id) ?? false);
+  }
+
+  add(id: unknown): void {
+    this.own.add(id);
+  }
+
+  /** This, or one set of the same ids once the layers are deep. */
+  settled(): SnapshotIds {
+    if (this.depth < 8) return this;
+    const flat = new SnapshotIds();
+    for (let l: SnapshotIds | undefined = this; l; l = l.base) for (const id of l.own) flat.own.add(id);
+    return flat;
+  }
+
+  /** The ids of a list: from its layers when it passed checkTableMetadata (never changed since), else counted. */
+  static of(list: readonly { 'snapshot-id': unknown }[]): SnapshotIds {
+    const known = idsOfList.get(list);
+    const ids = new SnapshotIds(known);
+    if (!known) for (const s of list) ids.add(s['snapshot-id']);
+    return ids;
+  }
+}
+
+/** The snapshot ids of the snapshot lists of metadata that passed checkTableMetadata. */
+const idsOfList = new WeakMap<readonly unknown[], SnapshotIds>();
 
 /**
  * Metadata objects that passed checkTableMetadata. Metadata objects and their snapshots are never

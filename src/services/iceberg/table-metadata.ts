@@ -10,6 +10,7 @@ import {
   checkSortFields,
   checkSpecFields,
   InvalidUpdate,
+  SnapshotIds,
 } from './metadata-rules.js';
 import type {
   IcebergSchema,
@@ -167,7 +168,13 @@ export function applyUpdates(base: TableMetadata, updates: Update[], nowMs: numb
     refs: { ...base.refs },
     properties: { ...base.properties },
   };
-  let snapshotIds: Set<unknown> | undefined;
+  // The snapshot ids of m.snapshots, made when first needed: from the base's list while it is unchanged.
+  let snapshotIds: SnapshotIds | undefined;
+  let removed = false;
+  const idsNow = () => {
+    snapshotIds ??= SnapshotIds.of(removed ? m.snapshots : (base.snapshots ?? []));
+    return snapshotIds;
+  };
   let lastSchema: number | undefined;
   let lastSpec: number | undefined;
   let lastOrder: number | undefined;
@@ -267,8 +274,7 @@ export function applyUpdates(base: TableMetadata, updates: Update[], nowMs: numb
         const s = u.snapshot;
         if (!m.schemas.length || !m['partition-specs'].length || !m['sort-orders'].length)
           throw new InvalidUpdate('a snapshot needs a schema, a partition spec and a sort order first');
-        snapshotIds ??= new Set(m.snapshots.map((x) => x['snapshot-id']));
-        if (snapshotIds.has(s['snapshot-id'])) throw new InvalidUpdate(`snapshot ${s['snapshot-id']} already exists`);
+        if (idsNow().has(s['snapshot-id'])) throw new InvalidUpdate(`snapshot ${s['snapshot-id']} already exists`);
         const last = m['last-sequence-number'] ?? 0;
         // The table spec requires both of a v2 snapshot; a v1 snapshot may list its manifests inline instead.
         if (
@@ -306,14 +312,14 @@ export function applyUpdates(base: TableMetadata, updates: Update[], nowMs: numb
           m['next-row-id'] = nextRowId + (s['added-rows'] ?? 0);
         }
         m.snapshots.push(s);
-        snapshotIds.add(s['snapshot-id']);
+        idsNow().add(s['snapshot-id']);
         m['last-sequence-number'] = Math.max(last, s['sequence-number'] ?? 0);
         break;
       }
       case 'set-snapshot-ref': {
         const { action: _a, 'ref-name': name, ...ref } = u;
         checkRef(name, ref);
-        if (!m.snapshots.some((s) => s['snapshot-id'] === ref['snapshot-id']))
+        if (!idsNow().has(ref['snapshot-id']))
           throw new InvalidUpdate(
             `ref ${name} points at snapshot ${ref['snapshot-id']}, which the table does not have`,
           );
@@ -328,6 +334,7 @@ export function applyUpdates(base: TableMetadata, updates: Update[], nowMs: numb
       case 'remove-snapshots': {
         const gone = new Set(u['snapshot-ids']);
         snapshotIds = undefined;
+        removed = true;
         m.snapshots = m.snapshots.filter((s) => !gone.has(s['snapshot-id']));
         for (const [name, ref] of Object.entries(m.refs)) if (gone.has(ref['snapshot-id'])) delete m.refs[name];
         if (m['current-snapshot-id'] != null && gone.has(m['current-snapshot-id']))

@@ -3,7 +3,7 @@
 // those, s3a:// or obs://; the services and the metadata files keep the stored obs:// form, so the
 // location guards see one spelling whatever scheme came in.
 import type { LocationMap } from '../../../services/engine-locations.js';
-import { itemText, stringifyIceberg, stringifyMetadata } from '../../../services/iceberg/json.js';
+import { itemText, ListTexts, stringifyIceberg, stringifyMetadata } from '../../../services/iceberg/json.js';
 import { PATH_PROPERTIES } from '../../../services/iceberg/paths.js';
 import { RawJson } from '../../../services/raw-json.js';
 
@@ -71,11 +71,18 @@ function made<K, V>(map: { get(k: K): V | undefined; set(k: K, v: V): unknown },
   return value;
 }
 
+/** The engine form's list texts, by location map (see ListTexts). */
+const engineLists = new WeakMap<LocationMap, ListTexts>();
+
 /** Table or view metadata as engines see it, as JSON text: the object given may be a cached one, never changed. */
 function metadataOut(loc: LocationMap, m: Json): string {
   const out: Json = { ...m, properties: propertiesOut(loc, m.properties) };
   if (typeof m.location === 'string') out.location = loc.toEngine(m.location);
-  return stringifyMetadata(out, (list, item) => engineItemText(loc, list, item));
+  return stringifyMetadata(
+    out,
+    (list, item) => engineItemText(loc, list, item),
+    made(engineLists, loc, () => new ListTexts()),
+  );
 }
 
 /**
