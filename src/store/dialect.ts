@@ -1,4 +1,12 @@
-import { type Kysely, PostgresAdapter, type RawBuilder, sql, type Transaction } from 'kysely';
+import {
+  type Compilable,
+  CompiledQuery,
+  type Kysely,
+  PostgresAdapter,
+  type RawBuilder,
+  sql,
+  type Transaction,
+} from 'kysely';
 import type { Database } from './schema.js';
 
 export type Dialect = 'sqlite' | 'postgres';
@@ -30,6 +38,12 @@ export interface SqlDialect {
    * writing process, which serialises in memory instead (see Store.serialized).
    */
   lockName(q: Db, name: string): Promise<void>;
+  /**
+   * Runs statements that change data and answer nothing needed, as if one after another: on PostgreSQL as one
+   * statement (each a WITH part), one round trip for them all; SQLite has no round trips, so it runs them in turn.
+   * They must not touch the same rows: PostgreSQL runs the parts on one snapshot, none sees another's change.
+   */
+  writeAll(q: Db, statements: readonly Compilable<unknown>[]): Promise<void>;
 }
 
 const sqlite: SqlDialect = {
@@ -41,6 +55,9 @@ const sqlite: SqlDialect = {
   bytewise: (text) => text,
   analyze: async () => {},
   lockName: async () => {},
+  writeAll: async (q, statements) => {
+    for (const st of statements) await q.executeQuery(st.compile());
+  },
 };
 
 const postgres: SqlDialect = {
@@ -61,6 +78,24 @@ const postgres: SqlDialect = {
   // A 64-bit hash of the name: a collision only makes two names wait for each other.
   lockName: async (q, name) => {
     await sql`SELECT pg_advisory_xact_lock(hashtextextended(${name}, 0))`.execute(q);
+  },
+  writeAll: async (q, statements) => {
+    if (statements.length < 2) {
+      for (const st of statements) await q.executeQuery(st.compile());
+      return;
+    }
+    const parameters: unknown[] = [];
+    const parts = statements.map((st, i) => {
+      const c = st.compile();
+      const offset = parameters.length;
+      parameters.push(...c.parameters);
+      // Each statement numbers its parameters from $1: shifted past the previous ones' (quoted text left as it is).
+      const text = c.sql.replace(/("(?:[^"]|"")*")|('(?:[^']|'')*')|\$(\d+)/g, (m, _d, _s, n: string | undefined) =>
+        n === undefined ? m : `$${Number(n) + offset}`,
+      );
+      return `w${i} AS (${text})`;
+    });
+    await q.executeQuery(CompiledQuery.raw(`WITH ${parts.join(', ')} SELECT 1`, parameters));
   },
 };
 

@@ -69,14 +69,16 @@ export class Store {
    * on PostgreSQL, across replicas (an advisory lock held by a transaction of its own, released
    * when it ends or its connection dies). fn runs its own statements and transactions beside it.
    * Names are taken in sorted order, so two holders of overlapping sets cannot deadlock.
+   * `acrossReplicas: false` takes only this process's locks: no connection, no round trip (callers that check what
+   * they write, such as a compare-and-swap, and take the shared lock once they lose to another replica).
    */
-  async serialized<T>(names: string[], fn: () => Promise<T>): Promise<T> {
+  async serialized<T>(names: string[], fn: () => Promise<T>, o: { acrossReplicas?: boolean } = {}): Promise<T> {
     const sorted = [...new Set(names)].sort();
     const releases: (() => void)[] = [];
     try {
       // In this process first: a replica holds at most one database connection per name.
       for (const name of sorted) releases.push(await this.localLock(name));
-      if (this.dialect !== 'postgres') return await fn();
+      if (this.dialect !== 'postgres' || o.acrossReplicas === false) return await fn();
       await this.lockSlot();
       releases.push(() => this.unlockSlot());
       let done = false;

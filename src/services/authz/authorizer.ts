@@ -9,7 +9,7 @@
 import { LRUCache } from 'lru-cache';
 import { cacheBound } from '../../memory.js';
 import type { StoredPolicy } from '../../store/governance/policy-repository.js';
-import { findCatalog } from '../../store/lakecat/catalog-repository.js';
+import { findCatalog, findInstanceWithCatalog } from '../../store/lakecat/catalog-repository.js';
 import { findDatabase } from '../../store/lakecat/database-repository.js';
 import { findDataset } from '../../store/lakecat/dataset-repository.js';
 import { findFunction } from '../../store/lakecat/function-repository.js';
@@ -161,6 +161,24 @@ export class Authorizer {
   });
 
   /**
+   * The serving instance a call names and its catalog by name. Without a change mark (PostgreSQL, where nothing is
+   * kept between calls) one joined read answers both, a round trip instead of two; anything unusual (either missing,
+   * an instance not running) takes the two reads for its exact answer.
+   */
+  private async instanceAndCatalog(
+    projectId: string,
+    instanceRef: string,
+    name: string,
+  ): Promise<{ instance: InstanceRow; catalog: CatalogRow | undefined }> {
+    if (this.store.changeMark() === undefined) {
+      const hit = await findInstanceWithCatalog(this.store.db, projectId, instanceRef, name);
+      if (hit && hit.instance.status === 'RUNNING' && !hit.instance.in_recycle_bin) return hit;
+    }
+    const instance = await this.instances.active(projectId, instanceRef);
+    return { instance, catalog: await this.catalogRow(this.store.db, instance.id, name) };
+  }
+
+  /**
    * A catalog by name. Every call that names a catalog reads it (an Iceberg call: its warehouse): outside a
    * transaction, while the store's change mark holds (SQLite: nothing written since), the row read at that mark is
    * still the row, as InstanceService.active keeps instances.
@@ -276,9 +294,8 @@ export class Authorizer {
     if (r.kind === 'catalog') return this.prepareCatalog(caller, req, r) as unknown as Prepared<A>;
     if (r.kind === 'table') return this.prepareTable(caller, req, r, fast) as unknown as Prepared<A>;
     // A database, function or dataset: the catalog must exist (it need not show for a database or function).
-    const instance = await this.instances.active(r.projectId, r.instance);
     const catalogName = r.catalog.toLowerCase();
-    const catalog = await this.catalogRow(this.store.db, instance.id, catalogName);
+    const { instance, catalog } = await this.instanceAndCatalog(r.projectId, r.instance, catalogName);
     if (!catalog) throw missingCatalog(catalogName);
     const grants = await this.grantsOf(caller, instance.id);
     const name = r.database.toLowerCase();
@@ -383,11 +400,12 @@ export class Authorizer {
     req: Requirement,
     r: Extract<ObjectRef, { kind: 'catalog' }>,
   ): Promise<Prepared<ActionName>> {
-    const instance = await this.instances.active(r.projectId, r.instance);
     const name = r.catalog.toLowerCase();
+    const { instance, catalog: read } = await this.instanceAndCatalog(r.projectId, r.instance, name);
     const grants = await this.grantsOf(caller, instance.id);
     const resolve = async (q: Db = this.store.db) => {
-      const catalog = await this.catalogRow(q, instance.id, name);
+      // In a transaction the catalog is read again, under it.
+      const catalog = q === this.store.db && read ? read : await this.catalogRow(q, instance.id, name);
       if (!catalog) throw missingCatalog(name);
       const facts = await this.withOwnership(caller, { kind: 'catalog', catalog: name, row: catalog }, grants, q);
       return {

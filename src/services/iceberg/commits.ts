@@ -181,13 +181,18 @@ export class IcebergCommits {
     answerOf: (prepared: PreparedCommit[]) => T,
     record?: Recorder,
   ): Promise<T[]> {
-    // One commit per table at a time, across replicas: the base is read and the pointer swapped
-    // under the table's commit lock, so compatible commits queue instead of racing. The version
+    // One commit per table at a time (across replicas once they raced: see withCommitLock): the base is read and the
+    // pointer swapped under the table's commit lock, so compatible commits queue instead of racing. The version
     // check stays: a LakeCat write to the table takes no such lock, and is then redone upon.
     const locked = changes.map((c) => ({ databaseName: databaseNameOf(c.levels), name: c.name }));
     for (let attempt = 0; attempt < COMMIT_ATTEMPTS; attempt++) {
-      const landed = await this.tables.withCommitLock(p.projectId, w.instanceId, w.catalog, locked, () =>
-        this.attempt(p, w, changes, answerOf, record),
+      const landed = await this.tables.withCommitLock(
+        p.projectId,
+        w.instanceId,
+        w.catalog,
+        locked,
+        () => this.attempt(p, w, changes, answerOf, record),
+        attempt,
       );
       if (landed) return [landed.answer];
       // Lost to a writer outside the lock: a pause growing with each attempt, randomised.

@@ -3,9 +3,11 @@ import { LRUCache } from 'lru-cache';
 import type { Logger } from 'pino';
 import { cacheBound } from '../../memory.js';
 import type { ObjectStorage } from '../../storage/object-storage.js';
+import { dialectOf } from '../../store/dialect.js';
 import type { StoredPolicy } from '../../store/governance/policy-repository.js';
 import { foreignKeysIntoTable, listConstraints } from '../../store/lakecat/constraint-repository.js';
-import { appendEvent } from '../../store/lakecat/event-repository.js';
+import { findDatabase } from '../../store/lakecat/database-repository.js';
+import { appendEvent, eventInsert, type NewMetadataEvent } from '../../store/lakecat/event-repository.js';
 import { cascadePartitionColumns, tableHasPartitions } from '../../store/lakecat/partition-repository.js';
 import * as binRepo from '../../store/lakecat/recycle-bin-repository.js';
 import {
@@ -14,7 +16,11 @@ import {
   deleteTableStatistics,
 } from '../../store/lakecat/statistics-repository.js';
 import * as repo from '../../store/lakecat/table-repository.js';
-import { findTableVersion, keepTableVersion, pageTableVersions } from '../../store/lakecat/table-version-repository.js';
+import {
+  findTableVersion,
+  keepTableVersionWrites,
+  pageTableVersions,
+} from '../../store/lakecat/table-version-repository.js';
 import type { DatabaseRow, RecycleBinRow, TableRow } from '../../store/schema.js';
 import type { Store, Tx } from '../../store/store.js';
 import { isForeignKeyViolation, nowIso } from '../../store/store.js';
@@ -34,6 +40,31 @@ import { deleteLocationData, locationFileStats } from './data-files.js';
 import { allowAnyLocation, type LocationGuard, normalizeName, some, validateLocation } from './names.js';
 import { parseFilter, typeTableFilter } from './partition-filter.js';
 import { binFields, type RecycleBin } from './recycle-bin.js';
+
+/** The event log's row of a change to a table. */
+function eventRow(
+  s: Required<repo.TableScope>,
+  type: string,
+  name: string,
+  caller: Principal,
+  detail: unknown,
+): NewMetadataEvent {
+  return {
+    instance_id: s.instanceId,
+    event_type: type,
+    catalog_name: s.catalogName,
+    database_name: s.databaseName,
+    object_name: name,
+    principal: caller.userName,
+    created_at: nowIso(),
+    detail: JSON.stringify(detail),
+  };
+}
+
+/** A table without a location read without its database: a defect, since its location comes from the database. */
+const missingDatabaseRow = (table: string): never => {
+  throw new Error(`the database of table ${table} was not read`);
+};
 
 export const TABLE_NAME = /^[a-zA-Z0-9\u4e00-\u9fa5_]+$/;
 /**
@@ -287,23 +318,14 @@ export class TableService {
   }
 
   private event(trx: Tx, s: Required<repo.TableScope>, type: string, name: string, caller: Principal, detail: unknown) {
-    return appendEvent(trx, {
-      instance_id: s.instanceId,
-      event_type: type,
-      catalog_name: s.catalogName,
-      database_name: s.databaseName,
-      object_name: name,
-      principal: caller.userName,
-      created_at: nowIso(),
-      detail: JSON.stringify(detail),
-    });
+    return appendEvent(trx, eventRow(s, type, name, caller, detail));
   }
 
   /** The rules a table definition must satisfy beyond its schema. Returns the definition to store. */
   private definition(
     input: TableInput,
     name: string,
-    database: DatabaseRow,
+    database: DatabaseRow | undefined,
   ): { format: string; definition: Record<string, unknown> } {
     const format = input.table_format ?? 'HIVE';
     const sd = input.storage_descriptor;
@@ -328,7 +350,7 @@ export class TableService {
       ? validateLocation('storage_descriptor.location', sd.location, this.localWarehouse)
       : isView
         ? undefined
-        : `${database.location}/${name}`;
+        : `${(database ?? missingDatabaseRow(name)).location}/${name}`;
     const definition: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(input)) if (!OWN_COLUMNS.has(k) && v !== undefined) definition[k] = v;
     definition.storage_descriptor = { ...sd, ...(location ? { location } : {}) };
@@ -439,7 +461,8 @@ export class TableService {
     name: string,
   ): Promise<TableForUpdate> {
     const ref = this.ref(projectId, instanceRef, catalogName, databaseName, name);
-    const scope = await (await this.authz.prepare(caller, 'table.alter', ref, false)).resolve();
+    // The one-read hot path when it applies: the update reads the database only if it needs its location.
+    const scope = await (await this.authz.prepare(caller, 'table.alter', ref, true)).resolve();
     return { row: scope.table, scope };
   }
 
@@ -667,9 +690,14 @@ export class TableService {
     return view;
   }
 
+  /** Commit lock names by when they were last seen contended across replicas (see withCommitLock). */
+  private readonly contended = new LRUCache<string, number>({ max: cacheBound(4096) });
+
   /**
    * Runs fn holding the commit locks of these tables (named, whether they exist yet or not): one
-   * holder per table at a time, across replicas. Iceberg commits read their base and swap under it.
+   * holder per table at a time. Iceberg commits read their base and swap under it. In this process always; across
+   * replicas (a database round trip or three) only on a retry, and for a minute after one on any of these tables:
+   * the compare-and-swap keeps a commit correct without it, and the shared lock then queues replicas that race.
    */
   withCommitLock<T>(
     projectId: string,
@@ -677,11 +705,15 @@ export class TableService {
     catalogName: string,
     tables: { databaseName: string; name: string }[],
     fn: () => Promise<T>,
+    attempt = 0,
   ): Promise<T> {
     const names = tables.map((t) =>
       ['table-commit', projectId, instanceRef, catalogName, t.databaseName, t.name].join('/').toLowerCase(),
     );
-    return this.store.serialized(names, fn);
+    const now = Date.now();
+    if (attempt > 0) for (const n of names) this.contended.set(n, now);
+    const acrossReplicas = attempt > 0 || names.some((n) => now - (this.contended.get(n) ?? -Infinity) < 60_000);
+    return this.store.serialized(names, fn, { acrossReplicas });
   }
 
   /**
@@ -732,9 +764,8 @@ export class TableService {
 
   private async updateIn(trx: Tx, caller: Principal, it: PreparedUpdate, o: TableWriteOptions): Promise<TableRow> {
     const { name: current, body } = it;
-    const { table: row, database } = await it.authorized.resolve(trx);
+    const { table: row, database: known } = await it.authorized.resolve(trx);
     const s = { instanceId: row.instance_id, catalogName: row.catalog_name, databaseName: row.database_name };
-    if (!database) throw new Error('a table resolved outside the hot path carries its database');
     const expected = body.version_id ?? (body.table.version_id as string | undefined);
     if (expected !== undefined && expected !== String(row.version)) {
       throw new ConcurrentChange(
@@ -772,7 +803,14 @@ export class TableService {
         `moving table ${current} into database ${to.database.name} needs a grant of CREATE_TABLE on that database`,
       );
     }
-    const { format, definition } = this.definition(merged, target, to?.database ?? database);
+    // The hot path's read carries no database: its row is read only for a table without a location of its own.
+    const database =
+      to?.database ??
+      known ??
+      (merged.storage_descriptor?.location || VIEW_TYPES.has(merged.table_type)
+        ? undefined
+        : await findDatabase(trx, s, s.databaseName));
+    const { format, definition } = this.definition(merged, target, database);
     const alter: AlterParams = alterParamsOf(body.alterParams);
     if (body.stats)
       definition.parameters = withFileStats(
@@ -816,18 +854,6 @@ export class TableService {
       }),
     );
     if (!after) throw new ConcurrentChange(`table ${current} was changed concurrently; retry`);
-    // The definition replaced stays readable as a version (ShowTable's version_id, ListTableVersions).
-    await keepTableVersion(
-      trx,
-      {
-        table_id: row.id,
-        instance_id: row.instance_id,
-        version: row.version,
-        snapshot: JSON.stringify(view(row)),
-        replaced_at: nowIso(),
-      },
-      this.settings.versionsKept,
-    );
     // CASCADE: the partitions take the new columns in this transaction (Hive's ALTER TABLE ... CASCADE).
     const columnsOf = (t: Partial<TableInput>) => JSON.stringify(t.storage_descriptor?.columns ?? []);
     if (alter.cascade && columnsOf(merged) !== columnsOf(old as Partial<TableInput>))
@@ -845,11 +871,29 @@ export class TableService {
         );
     }
     const renamed = target !== current || to !== undefined;
-    await this.event(trx, where, renamed ? 'RENAME_TABLE' : 'ALTER_TABLE', target, caller, {
-      object: view(after),
-      ...(body.alterParams ? { alter_params: body.alterParams } : {}),
-      ...(renamed ? { old_name: current, ...(to ? { old_database: s.databaseName } : {}) } : {}),
-    });
+    // The definition replaced stays readable as a version (ShowTable's version_id, ListTableVersions); it and the
+    // event are written together (one round trip on PostgreSQL).
+    await dialectOf(trx).writeAll(trx, [
+      ...keepTableVersionWrites(
+        trx,
+        {
+          table_id: row.id,
+          instance_id: row.instance_id,
+          version: row.version,
+          snapshot: JSON.stringify(view(row)),
+          replaced_at: nowIso(),
+        },
+        this.settings.versionsKept,
+      ),
+      eventInsert(
+        trx,
+        eventRow(where, renamed ? 'RENAME_TABLE' : 'ALTER_TABLE', target, caller, {
+          object: view(after),
+          ...(body.alterParams ? { alter_params: body.alterParams } : {}),
+          ...(renamed ? { old_name: current, ...(to ? { old_database: s.databaseName } : {}) } : {}),
+        }),
+      ),
+    ]);
     return after;
   }
 

@@ -1,5 +1,6 @@
+import { sql } from 'kysely';
 import { preparedQuery } from '../prepared.js';
-import type { CatalogRow } from '../schema.js';
+import type { CatalogRow, InstanceRow } from '../schema.js';
 import type { Db } from '../store.js';
 import { BIN_CATALOG } from './recycle-bin-repository.js';
 
@@ -14,6 +15,70 @@ const catalogByName = preparedQuery(
 
 export const findCatalog = async (q: Db, instanceId: string, name: string): Promise<CatalogRow | undefined> =>
   (await catalogByName(q, instanceId, name))[0];
+
+const CATALOG_COLUMNS = [
+  'instance_id',
+  'name',
+  'branch_name',
+  'description',
+  'location',
+  'database_locations',
+  'owner',
+  'owner_type',
+  'owner_source',
+  'created_at',
+  'updated_at',
+  'version',
+] as const satisfies readonly (keyof CatalogRow)[];
+const catalogSelection = CATALOG_COLUMNS.map((c) => `catalogs.${c} as catalog__${c}` as const);
+
+const instanceWithCatalog = preparedQuery(
+  (q: Db, projectId: string, instanceId: string, name: string) =>
+    q
+      .selectFrom('instances')
+      .innerJoin('catalogs', 'catalogs.instance_id', 'instances.id')
+      .selectAll('instances')
+      .select(catalogSelection)
+      .where('instances.project_id', '=', projectId)
+      .where('instances.id', '=', instanceId)
+      .where('catalogs.name', '=', name),
+  3,
+);
+const defaultInstanceWithCatalog = preparedQuery(
+  (q: Db, projectId: string, name: string) =>
+    q
+      .selectFrom('instances')
+      .innerJoin('catalogs', 'catalogs.instance_id', 'instances.id')
+      .selectAll('instances')
+      .select(catalogSelection)
+      .where('instances.project_id', '=', projectId)
+      .where('instances.default_instance', '=', sql.lit(1)) // a literal: prepared queries take only their arguments
+      .where('catalogs.name', '=', name),
+  2,
+);
+
+/**
+ * An instance (by id, or `default`) and its catalog by name in one read: undefined when either is missing.
+ */
+export async function findInstanceWithCatalog(
+  q: Db,
+  projectId: string,
+  instanceRef: string,
+  name: string,
+): Promise<{ instance: InstanceRow; catalog: CatalogRow } | undefined> {
+  const [row] =
+    instanceRef === 'default'
+      ? await defaultInstanceWithCatalog(q, projectId, name)
+      : await instanceWithCatalog(q, projectId, instanceRef, name);
+  if (!row) return undefined;
+  const instance: Record<string, unknown> = {};
+  const catalog: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(row)) {
+    if (k.startsWith('catalog__')) catalog[k.slice('catalog__'.length)] = v;
+    else instance[k] = v;
+  }
+  return { instance: instance as unknown as InstanceRow, catalog: catalog as unknown as CatalogRow };
+}
 
 export const listCatalogs = (q: Db, instanceId: string) =>
   q

@@ -1,3 +1,4 @@
+import type { Compilable } from 'kysely';
 import { bulkInsert } from '../bulk-insert.js';
 import type { MetadataEventRow } from '../schema.js';
 import type { Db } from '../store.js';
@@ -17,7 +18,12 @@ const EVENT_COLUMNS = [
 
 /** Appends to the metadata event log; call it inside the transaction of the change it records. */
 export async function appendEvent(q: Db, event: NewMetadataEvent): Promise<void> {
-  await q.insertInto('metadata_events').values(event).execute();
+  await q.executeQuery(eventInsert(q, event).compile());
+}
+
+/** appendEvent's statement, to run with others of the change (see SqlDialect.writeAll). */
+export function eventInsert(q: Db, event: NewMetadataEvent): Compilable<unknown> {
+  return q.insertInto('metadata_events').values(event);
 }
 
 /** Appends many events (a batch of partitions) in as few statements as the parameter limits allow. */

@@ -1,15 +1,18 @@
+import type { Compilable } from 'kysely';
 import type { TableVersionRow } from '../schema.js';
 import type { Db } from '../store.js';
 
-/** Keeps a replaced version of a table, then drops those beyond the newest `keep`. */
-export async function keepTableVersion(q: Db, row: TableVersionRow, keep: number): Promise<void> {
-  if (keep > 0) await q.insertInto('table_versions').values(row).execute();
-  await q
+/**
+ * Keeps a replaced version of a table, then drops those beyond the newest `keep`: the statements, to run with others
+ * of the change (see SqlDialect.writeAll). The insert and the delete touch different rows.
+ */
+export function keepTableVersionWrites(q: Db, row: TableVersionRow, keep: number): Compilable<unknown>[] {
+  const trim = q
     .deleteFrom('table_versions')
     .where('table_id', '=', row.table_id)
     .where('instance_id', '=', row.instance_id)
-    .where('version', '<=', row.version - keep)
-    .execute();
+    .where('version', '<=', row.version - keep);
+  return keep > 0 ? [q.insertInto('table_versions').values(row), trim] : [trim];
 }
 
 export async function findTableVersion(
