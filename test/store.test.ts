@@ -186,6 +186,32 @@ for (const backend of await backends()) {
       assert.equal(once, 1);
     });
 
+    test('statements written together land as if run in turn, each with its own parameters; all or none', async () => {
+      const q = store.db;
+      await store.sql.writeAll(q, [
+        q.insertInto('catalogs').values(catalog('together_a')),
+        q.insertInto('catalogs').values({ ...catalog('together_b'), description: 'second', version: 7 }),
+        q.deleteFrom('catalogs').where('instance_id', '=', instance).where('name', '=', 'together_gone'),
+      ]);
+      const a = await findCatalog(q, instance, 'together_a');
+      const b = await findCatalog(q, instance, 'together_b');
+      assert.equal(a?.description, null);
+      assert.equal(a?.version, 1);
+      assert.equal(b?.description, 'second');
+      assert.equal(b?.version, 7);
+      // A unique violation in one of them: in a transaction, none of them lands (on PostgreSQL they are one statement).
+      await assert.rejects(
+        store.transaction((trx) =>
+          store.sql.writeAll(trx, [
+            trx.insertInto('catalogs').values(catalog('together_c')),
+            trx.insertInto('catalogs').values(catalog('together_a')),
+          ]),
+        ),
+        (err: unknown) => isUniqueViolation(err),
+      );
+      assert.equal(await findCatalog(q, instance, 'together_c'), undefined);
+    });
+
     if (backend.name === 'postgres') {
       test(
         'two transactions updating the same rows in opposite orders: the ' + 'deadlock is retried and both commit',
