@@ -66,7 +66,8 @@ describe('metadata migration', { concurrency: true }, () => {
           target_catalog: catalog,
           conflict_strategy: 'UPSERT',
           default_owner: 'migrator',
-          // The metastore's HDFS and one of its S3A buckets move to our storage; s3a://logs is left unmapped on purpose.
+          // The metastore's HDFS and one of its S3A buckets move to our storage; s3a://logs is left unmapped on
+          // purpose.
           locations: [
             { key: 'hdfs://nn:8020', value: target() },
             { key: 's3a://web-bucket', value: `${target()}/web-bucket` },
@@ -223,7 +224,9 @@ describe('metadata migration', { concurrency: true }, () => {
         return (logs.json.logs as { message: string }[]).map((l) => l.message).join('\n');
       }
 
-      test('COMPARISON compares source and target, writes nothing, and logs each difference and a summary', async () => {
+      const comparison =
+        'COMPARISON compares source and target, writes nothing, and logs each difference and a summary';
+      test(comparison, async () => {
         const orders = `${lake()}/migrated/databases/sales/tables/orders`;
         const first = (await server.request('GET', `${orders}/partitions`, { token, query: { limit: 1 } })).json
           .partitions[0];
