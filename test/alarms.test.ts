@@ -91,12 +91,9 @@ const rule = (over: Record<string, unknown> = {}) => ({
 });
 
 // Both stores at once, each on a server (and a clock) of its own.
-// The stores are known before the suite is declared: subtests declared after an await in its body run outside it,
-// one after another.
-const stores = await backends();
-describe('alarms', { concurrency: true }, () => {
-  for (const backend of stores) {
-    describe(`alarms (${backend.name})`, { concurrency: false }, () => {
+describe('alarms', { concurrency: true }, async () => {
+  for (const backend of await backends()) {
+    describe(`alarms (${backend.name})`, () => {
       let server: TestServer;
       let token: string;
       let project: string;
