@@ -52,6 +52,8 @@ export interface RunningServer {
   metastore?: MetastoreEndpoint;
   /** The alarm evaluator, whose passes a test with a moved clock runs itself. */
   alarms: AlarmEvaluator;
+  /** The lifecycle worker (instances, recycle bin purge, staged sweep), kicked by a test that moved the clock. */
+  lifecycle: LifecycleWorker;
   close(): Promise<void>;
 }
 
@@ -207,5 +209,5 @@ export async function startServer(
       await alarms.stop();
       await store.close();
     })());
-  return { app, services, url: address, metastore, alarms, close };
+  return { app, services, url: address, metastore, alarms, lifecycle: worker, close };
 }

@@ -25,343 +25,357 @@ const snapshot = (id: number, seq: number, parent?: number) => ({
   'schema-id': 0,
 });
 
-for (const backend of await backends()) {
-  describe(`iceberg commits (${backend.name})`, () => {
-    let server: TestServer;
-    let token: string;
-    let project: string;
-    let instance: string;
-    let prefix: string;
-    const ice = (method: string, p: string, body?: unknown) =>
-      server.request(method, `/iceberg/v1${p}`, { headers: { Authorization: `Bearer ${token}` }, body });
-    const table = (name: string) => `/${prefix}/namespaces/sales/tables/${name}`;
-    const commit = (name: string, requirements: unknown[], updates: unknown[]) =>
-      ice('POST', table(name), { requirements, updates });
-    const fileOf = (location: string) => warehouseFile(server.dataDir, location);
+// Both stores side by side: each waits mostly on its servers and its store. The stores are known before the suite is
+// declared (subtests declared after an await in its body would run outside it).
+const stores = await backends();
+describe('iceberg commits', { concurrency: true }, () => {
+  for (const backend of stores) {
+    describe(`iceberg commits (${backend.name})`, { concurrency: false }, () => {
+      let server: TestServer;
+      let token: string;
+      let project: string;
+      let instance: string;
+      let prefix: string;
+      const ice = (method: string, p: string, body?: unknown) =>
+        server.request(method, `/iceberg/v1${p}`, { headers: { Authorization: `Bearer ${token}` }, body });
+      const table = (name: string) => `/${prefix}/namespaces/sales/tables/${name}`;
+      const commit = (name: string, requirements: unknown[], updates: unknown[]) =>
+        ice('POST', table(name), { requirements, updates });
+      const fileOf = (location: string) => warehouseFile(server.dataDir, location);
 
-    before(async () => {
-      server = await startServer(backend, { env: { LAKEFORM_QPS_PER_STRIDE: '10000' } });
-      ({ token, projectId: project } = await server.login());
-      instance = await createRunningInstance(server, token, project, 'ice_commits');
-      assert.equal(
-        (
-          await server.request('POST', `/v1/${project}/instances/${instance}/catalogs`, {
-            token,
-            body: { catalog_name: 'lake' },
-          })
-        ).status,
-        201,
-      );
-      prefix = `${instance}~lake`;
-      assert.equal((await ice('POST', `/${prefix}/namespaces`, { namespace: ['sales'] })).status, 200);
-    });
-    after(async () => {
-      await server?.stop();
-    });
-
-    const createTable = async (name: string) => {
-      const r = await ice('POST', `/${prefix}/namespaces/sales/tables`, {
-        name,
-        schema: { type: 'struct', fields: [{ id: 1, name: 'id', required: true, type: 'long' }] },
+      before(async () => {
+        server = await startServer(backend, { env: { LAKEFORM_QPS_PER_STRIDE: '10000' } });
+        ({ token, projectId: project } = await server.login());
+        instance = await createRunningInstance(server, token, project, 'ice_commits');
+        assert.equal(
+          (
+            await server.request('POST', `/v1/${project}/instances/${instance}/catalogs`, {
+              token,
+              body: { catalog_name: 'lake' },
+            })
+          ).status,
+          201,
+        );
+        prefix = `${instance}~lake`;
+        assert.equal((await ice('POST', `/${prefix}/namespaces`, { namespace: ['sales'] })).status, 200);
       });
-      assert.equal(r.status, 200, r.text);
-      return r.json;
-    };
+      after(async () => {
+        await server?.stop();
+      });
 
-    test(
-      'an append commits: the pointer moves to a new metadata file, ' + 'the old one is logged, load sees it',
-      async () => {
-        const created = await createTable('orders');
-        const r = await commit(
+      const createTable = async (name: string) => {
+        const r = await ice('POST', `/${prefix}/namespaces/sales/tables`, {
+          name,
+          schema: { type: 'struct', fields: [{ id: 1, name: 'id', required: true, type: 'long' }] },
+        });
+        assert.equal(r.status, 200, r.text);
+        return r.json;
+      };
+
+      test(
+        'an append commits: the pointer moves to a new metadata file, ' + 'the old one is logged, load sees it',
+        async () => {
+          const created = await createTable('orders');
+          const r = await commit(
+            'orders',
+            [
+              { type: 'assert-table-uuid', uuid: created.metadata['table-uuid'] },
+              { type: 'assert-ref-snapshot-id', ref: 'main', 'snapshot-id': null },
+            ],
+            [
+              { action: 'add-snapshot', snapshot: snapshot(11, 1) },
+              { action: 'set-snapshot-ref', 'ref-name': 'main', type: 'branch', 'snapshot-id': 11 },
+              { action: 'set-properties', updates: { 'commit.by': 'test' } },
+            ],
+          );
+          assert.equal(r.status, 200, r.text);
+          assert.match(r.json['metadata-location'], /\/metadata\/00001-[0-9a-f-]+\.metadata\.json$/);
+          assert.equal(r.json.metadata['current-snapshot-id'], 11);
+          assert.deepEqual(
+            r.json.metadata['metadata-log'].map((e: { 'metadata-file': string }) => e['metadata-file']),
+            [created['metadata-location']],
+          );
+          const onDisk = JSON.parse(fs.readFileSync(fileOf(r.json['metadata-location']), 'utf8'));
+          assert.equal(onDisk['current-snapshot-id'], 11);
+          assert.ok(
+            fs.existsSync(fileOf(created['metadata-location'])),
+            'the old file stays for readers of the previous version',
+          );
+          const loaded = await ice('GET', table('orders'));
+          assert.equal(loaded.json['metadata-location'], r.json['metadata-location']);
+          assert.equal(loaded.json.metadata.properties['commit.by'], 'test');
+          // Both views: the LakeFormation table points at the new file and carries the property.
+          const lf = await server.request(
+            'GET',
+            `/v1/${project}/instances/${instance}/catalogs/lake/databases/sales/tables/orders`,
+            { token },
+          );
+          // LakeFormation keeps the stored obs:// form of the file:// paths engines get.
+          const stored = (l: string) => storedLocation(server.dataDir, l);
+          assert.equal(lf.json.parameters.metadata_location, stored(r.json['metadata-location']));
+          assert.equal(lf.json.parameters.previous_metadata_location, stored(created['metadata-location']));
+          assert.equal(lf.json.parameters['commit.by'], 'test');
+          // A removed property leaves the LakeFormation parameters too.
+          const removed = await commit('orders', [], [{ action: 'remove-properties', removals: ['commit.by'] }]);
+          assert.equal(removed.status, 200, removed.text);
+          const after = await server.request(
+            'GET',
+            `/v1/${project}/instances/${instance}/catalogs/lake/databases/sales/tables/orders`,
+            { token },
+          );
+          assert.equal(after.json.parameters['commit.by'], undefined);
+          assert.equal(after.json.parameters.metadata_location, stored(removed.json['metadata-location']));
+        },
+      );
+
+      const stale = 'a stale requirement fails with CommitFailedException and changes nothing; a bad update is 400';
+      test(stale, async () => {
+        const before = await ice('GET', table('orders'));
+        const stale = await commit(
           'orders',
+          [{ type: 'assert-ref-snapshot-id', ref: 'main', 'snapshot-id': null }],
+          [{ action: 'add-snapshot', snapshot: snapshot(12, 2, 11) }],
+        );
+        assert.equal(stale.status, 409, stale.text);
+        assert.equal(stale.json.error.type, 'CommitFailedException');
+        assert.equal((await ice('GET', table('orders'))).json['metadata-location'], before.json['metadata-location']);
+        const bad = await commit('orders', [], [{ action: 'set-current-schema', 'schema-id': 42 }]);
+        assert.equal(bad.status, 400, bad.text);
+        assert.equal((await commit('orders', [], 'x' as unknown as unknown[])).status, 400);
+        assert.equal((await commit('nosuch', [], [])).status, 404);
+      });
+
+      test(
+        '50 concurrent appends on one base: exactly one wins, the others ' +
+          'get CommitFailedException, nothing is lost',
+        async () => {
+          const created = await createTable('race');
+          const answers = await Promise.all(
+            Array.from({ length: 50 }, (_, i) =>
+              commit(
+                'race',
+                [{ type: 'assert-ref-snapshot-id', ref: 'main', 'snapshot-id': null }],
+                [
+                  { action: 'add-snapshot', snapshot: snapshot(1000 + i, 1) },
+                  { action: 'set-snapshot-ref', 'ref-name': 'main', type: 'branch', 'snapshot-id': 1000 + i },
+                ],
+              ),
+            ),
+          );
+          const won = answers.filter((a) => a.status === 200);
+          assert.equal(won.length, 1, answers.map((a) => a.status).join(','));
+          assert.ok(
+            answers.every(
+              (a) => a.status === 200 || (a.status === 409 && a.json.error.type === 'CommitFailedException'),
+            ),
+          );
+          const loaded = (await ice('GET', table('race'))).json;
+          assert.equal(loaded.metadata['current-snapshot-id'], won[0]?.json.metadata['current-snapshot-id']);
+          assert.equal(loaded.metadata.snapshots.length, 1);
+          assert.equal(loaded['metadata-location'], won[0]?.json['metadata-location']);
+          assert.equal(loaded.metadata['metadata-log'][0]['metadata-file'], created['metadata-location']);
+        },
+      );
+
+      test(
+        'compatible concurrent commits all land: the server redoes a ' +
+          'commit that lost to one its requirements allow',
+        async () => {
+          await createTable('props');
+          const answers = await Promise.all(
+            Array.from({ length: 10 }, (_, i) =>
+              commit('props', [], [{ action: 'set-properties', updates: { [`k${i}`]: String(i) } }]),
+            ),
+          );
+          assert.deepEqual(
+            answers.map((a) => a.status),
+            Array(10).fill(200),
+            answers.map((a) => a.text).join('\n'),
+          );
+          const loaded = (await ice('GET', table('props'))).json;
+          for (let i = 0; i < 10; i++) assert.equal(loaded.metadata.properties[`k${i}`], String(i));
+          assert.equal(loaded.metadata['metadata-log'].length, 10, 'each commit wrote one new version');
+        },
+      );
+
+      test(
+        '40 concurrent compatible appends all land (over two replicas on ' + 'PostgreSQL); a conflicting one gets 409',
+        async () => {
+          await createTable('busy');
+          // PostgreSQL: a second replica, a real server process on the same database and warehouse.
+          const other =
+            backend.name === 'postgres'
+              ? await startServer(backend, {
+                  databaseUrl: server.databaseUrl,
+                  dataDir: server.dataDir,
+                  env: { LAKEFORM_QPS_PER_STRIDE: '10000' },
+                })
+              : undefined;
+          try {
+            const via = (i: number) => (other && i % 2 ? other : server);
+            const append = (i: number) =>
+              via(i).request('POST', `/iceberg/v1${table('busy')}`, {
+                headers: { Authorization: `Bearer ${token}` },
+                body: {
+                  requirements: [],
+                  updates: [
+                    { action: 'add-snapshot', snapshot: snapshot(5000 + i, 1) },
+                    { action: 'set-snapshot-ref', 'ref-name': 'main', type: 'branch', 'snapshot-id': 5000 + i },
+                  ],
+                },
+              });
+            const stale = () =>
+              commit(
+                'busy',
+                [{ type: 'assert-ref-snapshot-id', ref: 'main', 'snapshot-id': 1 }],
+                [{ action: 'set-properties', updates: { never: 'x' } }],
+              );
+            const [answers, refused] = await Promise.all([
+              Promise.all(Array.from({ length: 40 }, (_, i) => append(i))),
+              stale(),
+            ]);
+            assert.deepEqual(
+              answers.map((a) => a.status),
+              Array(40).fill(200),
+              answers
+                .filter((a) => a.status !== 200)
+                .map((a) => a.text)
+                .join('\n'),
+            );
+            assert.equal(refused.status, 409, refused.text);
+            assert.equal(refused.json.error.type, 'CommitFailedException');
+            const loaded = (await ice('GET', table('busy'))).json.metadata;
+            assert.deepEqual(
+              loaded.snapshots
+                .map((s: { 'snapshot-id': number }) => s['snapshot-id'])
+                .sort((a: number, b: number) => a - b),
+              Array.from({ length: 40 }, (_, i) => 5000 + i),
+              'every acknowledged append is in the metadata',
+            );
+            assert.equal(loaded['metadata-log'].length, 40, 'one new version per commit');
+            assert.equal(loaded.properties.never, undefined);
+          } finally {
+            await other?.stop();
+          }
+        },
+      );
+
+      test('schema evolution through a commit shows in the LakeFormation columns', async () => {
+        const created = await createTable('evolve');
+        const r = await commit(
+          'evolve',
+          [{ type: 'assert-current-schema-id', 'current-schema-id': created.metadata['current-schema-id'] }],
           [
-            { type: 'assert-table-uuid', uuid: created.metadata['table-uuid'] },
-            { type: 'assert-ref-snapshot-id', ref: 'main', 'snapshot-id': null },
-          ],
-          [
-            { action: 'add-snapshot', snapshot: snapshot(11, 1) },
-            { action: 'set-snapshot-ref', 'ref-name': 'main', type: 'branch', 'snapshot-id': 11 },
-            { action: 'set-properties', updates: { 'commit.by': 'test' } },
+            {
+              action: 'add-schema',
+              schema: {
+                type: 'struct',
+                'schema-id': 1,
+                fields: [
+                  { id: 1, name: 'id', required: true, type: 'long' },
+                  { id: 2, name: 'note', required: false, type: 'string' },
+                ],
+              },
+              'last-column-id': 2,
+            },
+            { action: 'set-current-schema', 'schema-id': -1 },
           ],
         );
         assert.equal(r.status, 200, r.text);
-        assert.match(r.json['metadata-location'], /\/metadata\/00001-[0-9a-f-]+\.metadata\.json$/);
-        assert.equal(r.json.metadata['current-snapshot-id'], 11);
-        assert.deepEqual(
-          r.json.metadata['metadata-log'].map((e: { 'metadata-file': string }) => e['metadata-file']),
-          [created['metadata-location']],
-        );
-        const onDisk = JSON.parse(fs.readFileSync(fileOf(r.json['metadata-location']), 'utf8'));
-        assert.equal(onDisk['current-snapshot-id'], 11);
-        assert.ok(
-          fs.existsSync(fileOf(created['metadata-location'])),
-          'the old file stays for readers of the previous version',
-        );
-        const loaded = await ice('GET', table('orders'));
-        assert.equal(loaded.json['metadata-location'], r.json['metadata-location']);
-        assert.equal(loaded.json.metadata.properties['commit.by'], 'test');
-        // Both views: the LakeFormation table points at the new file and carries the property.
+        assert.equal(r.json.metadata['last-column-id'], 2);
         const lf = await server.request(
           'GET',
-          `/v1/${project}/instances/${instance}/catalogs/lake/databases/sales/tables/orders`,
+          `/v1/${project}/instances/${instance}/catalogs/lake/databases/sales/tables/evolve`,
           { token },
-        );
-        // LakeFormation keeps the stored obs:// form of the file:// paths engines get.
-        const stored = (l: string) => storedLocation(server.dataDir, l);
-        assert.equal(lf.json.parameters.metadata_location, stored(r.json['metadata-location']));
-        assert.equal(lf.json.parameters.previous_metadata_location, stored(created['metadata-location']));
-        assert.equal(lf.json.parameters['commit.by'], 'test');
-        // A removed property leaves the LakeFormation parameters too.
-        const removed = await commit('orders', [], [{ action: 'remove-properties', removals: ['commit.by'] }]);
-        assert.equal(removed.status, 200, removed.text);
-        const after = await server.request(
-          'GET',
-          `/v1/${project}/instances/${instance}/catalogs/lake/databases/sales/tables/orders`,
-          { token },
-        );
-        assert.equal(after.json.parameters['commit.by'], undefined);
-        assert.equal(after.json.parameters.metadata_location, stored(removed.json['metadata-location']));
-      },
-    );
-
-    test('a stale requirement fails with CommitFailedException and changes nothing; a bad update is 400', async () => {
-      const before = await ice('GET', table('orders'));
-      const stale = await commit(
-        'orders',
-        [{ type: 'assert-ref-snapshot-id', ref: 'main', 'snapshot-id': null }],
-        [{ action: 'add-snapshot', snapshot: snapshot(12, 2, 11) }],
-      );
-      assert.equal(stale.status, 409, stale.text);
-      assert.equal(stale.json.error.type, 'CommitFailedException');
-      assert.equal((await ice('GET', table('orders'))).json['metadata-location'], before.json['metadata-location']);
-      const bad = await commit('orders', [], [{ action: 'set-current-schema', 'schema-id': 42 }]);
-      assert.equal(bad.status, 400, bad.text);
-      assert.equal((await commit('orders', [], 'x' as unknown as unknown[])).status, 400);
-      assert.equal((await commit('nosuch', [], [])).status, 404);
-    });
-
-    test(
-      '50 concurrent appends on one base: exactly one wins, the others ' + 'get CommitFailedException, nothing is lost',
-      async () => {
-        const created = await createTable('race');
-        const answers = await Promise.all(
-          Array.from({ length: 50 }, (_, i) =>
-            commit(
-              'race',
-              [{ type: 'assert-ref-snapshot-id', ref: 'main', 'snapshot-id': null }],
-              [
-                { action: 'add-snapshot', snapshot: snapshot(1000 + i, 1) },
-                { action: 'set-snapshot-ref', 'ref-name': 'main', type: 'branch', 'snapshot-id': 1000 + i },
-              ],
-            ),
-          ),
-        );
-        const won = answers.filter((a) => a.status === 200);
-        assert.equal(won.length, 1, answers.map((a) => a.status).join(','));
-        assert.ok(
-          answers.every((a) => a.status === 200 || (a.status === 409 && a.json.error.type === 'CommitFailedException')),
-        );
-        const loaded = (await ice('GET', table('race'))).json;
-        assert.equal(loaded.metadata['current-snapshot-id'], won[0]?.json.metadata['current-snapshot-id']);
-        assert.equal(loaded.metadata.snapshots.length, 1);
-        assert.equal(loaded['metadata-location'], won[0]?.json['metadata-location']);
-        assert.equal(loaded.metadata['metadata-log'][0]['metadata-file'], created['metadata-location']);
-      },
-    );
-
-    test(
-      'compatible concurrent commits all land: the server redoes a ' + 'commit that lost to one its requirements allow',
-      async () => {
-        await createTable('props');
-        const answers = await Promise.all(
-          Array.from({ length: 10 }, (_, i) =>
-            commit('props', [], [{ action: 'set-properties', updates: { [`k${i}`]: String(i) } }]),
-          ),
         );
         assert.deepEqual(
-          answers.map((a) => a.status),
-          Array(10).fill(200),
-          answers.map((a) => a.text).join('\n'),
+          lf.json.storage_descriptor.columns.map(
+            (c: { column_name: string; column_type: string }) => `${c.column_name}:${c.column_type}`,
+          ),
+          ['id:bigint', 'note:string'],
         );
-        const loaded = (await ice('GET', table('props'))).json;
-        for (let i = 0; i < 10; i++) assert.equal(loaded.metadata.properties[`k${i}`], String(i));
-        assert.equal(loaded.metadata['metadata-log'].length, 10, 'each commit wrote one new version');
-      },
-    );
+      });
 
-    test(
-      '40 concurrent compatible appends all land (over two replicas on ' + 'PostgreSQL); a conflicting one gets 409',
-      async () => {
-        await createTable('busy');
-        // PostgreSQL: a second replica, a real server process on the same database and warehouse.
-        const other =
-          backend.name === 'postgres'
-            ? await startServer(backend, {
-                databaseUrl: server.databaseUrl,
-                dataDir: server.dataDir,
-                env: { LAKEFORM_QPS_PER_STRIDE: '10000' },
-              })
-            : undefined;
-        try {
-          const via = (i: number) => (other && i % 2 ? other : server);
-          const append = (i: number) =>
-            via(i).request('POST', `/iceberg/v1${table('busy')}`, {
-              headers: { Authorization: `Bearer ${token}` },
-              body: {
-                requirements: [],
-                updates: [
-                  { action: 'add-snapshot', snapshot: snapshot(5000 + i, 1) },
-                  { action: 'set-snapshot-ref', 'ref-name': 'main', type: 'branch', 'snapshot-id': 5000 + i },
-                ],
-              },
-            });
-          const stale = () =>
-            commit(
-              'busy',
-              [{ type: 'assert-ref-snapshot-id', ref: 'main', 'snapshot-id': 1 }],
-              [{ action: 'set-properties', updates: { never: 'x' } }],
-            );
-          const [answers, refused] = await Promise.all([
-            Promise.all(Array.from({ length: 40 }, (_, i) => append(i))),
-            stale(),
-          ]);
-          assert.deepEqual(
-            answers.map((a) => a.status),
-            Array(40).fill(200),
-            answers
-              .filter((a) => a.status !== 200)
-              .map((a) => a.text)
-              .join('\n'),
-          );
-          assert.equal(refused.status, 409, refused.text);
-          assert.equal(refused.json.error.type, 'CommitFailedException');
-          const loaded = (await ice('GET', table('busy'))).json.metadata;
-          assert.deepEqual(
-            loaded.snapshots
-              .map((s: { 'snapshot-id': number }) => s['snapshot-id'])
-              .sort((a: number, b: number) => a - b),
-            Array.from({ length: 40 }, (_, i) => 5000 + i),
-            'every acknowledged append is in the metadata',
-          );
-          assert.equal(loaded['metadata-log'].length, 40, 'one new version per commit');
-          assert.equal(loaded.properties.never, undefined);
-        } finally {
-          await other?.stop();
-        }
-      },
-    );
-
-    test('schema evolution through a commit shows in the LakeFormation columns', async () => {
-      const created = await createTable('evolve');
-      const r = await commit(
-        'evolve',
-        [{ type: 'assert-current-schema-id', 'current-schema-id': created.metadata['current-schema-id'] }],
-        [
-          {
-            action: 'add-schema',
-            schema: {
-              type: 'struct',
-              'schema-id': 1,
-              fields: [
-                { id: 1, name: 'id', required: true, type: 'long' },
-                { id: 2, name: 'note', required: false, type: 'string' },
-              ],
+      test('a user who may only read the table commits nothing: 403 before any metadata file is written', async () => {
+        const created = await createTable('guarded');
+        assert.equal(
+          (
+            await server.request('POST', '/v3/users', {
+              token,
+              body: { user: { name: 'reader', password: 'Reader-pass-1' } },
+            })
+          ).status,
+          201,
+        );
+        const reader = (await server.login('reader', 'Reader-pass-1')).token;
+        const g = await server.request('POST', `/v1/${project}/instances/${instance}/policies/grant`, {
+          token,
+          body: {
+            effect: true,
+            principal_list: [{ principal_name: 'reader', principal_source: 'IAM', principal_type: 'USER' }],
+            resource: {
+              type: 'TABLE',
+              catalogs: [{ name: 'lake', databases: [{ name: 'sales', tables: [{ name: 'guarded' }] }] }],
             },
-            'last-column-id': 2,
+            permissions: ['SELECT'],
           },
-          { action: 'set-current-schema', 'schema-id': -1 },
-        ],
-      );
-      assert.equal(r.status, 200, r.text);
-      assert.equal(r.json.metadata['last-column-id'], 2);
-      const lf = await server.request(
-        'GET',
-        `/v1/${project}/instances/${instance}/catalogs/lake/databases/sales/tables/evolve`,
-        { token },
-      );
-      assert.deepEqual(
-        lf.json.storage_descriptor.columns.map(
-          (c: { column_name: string; column_type: string }) => `${c.column_name}:${c.column_type}`,
-        ),
-        ['id:bigint', 'note:string'],
-      );
-    });
-
-    test('a user who may only read the table commits nothing: 403 before any metadata file is written', async () => {
-      const created = await createTable('guarded');
-      assert.equal(
-        (
-          await server.request('POST', '/v3/users', {
-            token,
-            body: { user: { name: 'reader', password: 'Reader-pass-1' } },
-          })
-        ).status,
-        201,
-      );
-      const reader = (await server.login('reader', 'Reader-pass-1')).token;
-      const g = await server.request('POST', `/v1/${project}/instances/${instance}/policies/grant`, {
-        token,
-        body: {
-          effect: true,
-          principal_list: [{ principal_name: 'reader', principal_source: 'IAM', principal_type: 'USER' }],
-          resource: {
-            type: 'TABLE',
-            catalogs: [{ name: 'lake', databases: [{ name: 'sales', tables: [{ name: 'guarded' }] }] }],
-          },
-          permissions: ['SELECT'],
-        },
-      });
-      assert.equal(g.status, 200, g.text);
-      const folder = path.dirname(fileOf(created['metadata-location']));
-      const before = fs.readdirSync(folder).sort();
-      const touched = fs.statSync(folder).mtimeMs;
-      await new Promise((r) => setTimeout(r, 20)); // a later write would give the folder a later mtime
-      const r = await server.request('POST', `/iceberg/v1${table('guarded')}`, {
-        headers: { Authorization: `Bearer ${reader}` },
-        body: { requirements: [], updates: [{ action: 'set-properties', updates: { x: 'y' } }] },
-      });
-      assert.equal(r.status, 403, r.text);
-      assert.equal(r.json.error.type, 'ForbiddenException');
-      assert.deepEqual(fs.readdirSync(folder).sort(), before, 'no file was left');
-      assert.equal(
-        fs.statSync(folder).mtimeMs,
-        touched,
-        'no file was written and removed either: the folder is untouched',
-      );
-      assert.equal(
-        (
-          await server.request('GET', `/iceberg/v1${table('guarded')}`, {
-            headers: { Authorization: `Bearer ${reader}` },
-          })
-        ).status,
-        200,
-        'reading is allowed',
-      );
-    });
-
-    test(
-      'the metadata log keeps write.metadata.previous-versions-max ' +
-        'files; delete-after-commit removes the older ones',
-      async () => {
-        const created = await createTable('logged');
-        const props = {
-          'write.metadata.previous-versions-max': '2',
-          'write.metadata.delete-after-commit.enabled': 'true',
-        };
-        const files = [created['metadata-location'] as string];
-        for (let i = 0; i < 5; i++) {
-          const r = await commit('logged', [], [{ action: 'set-properties', updates: { ...props, round: String(i) } }]);
-          assert.equal(r.status, 200, r.text);
-          files.push(r.json['metadata-location']);
-        }
-        const m = (await ice('GET', table('logged'))).json.metadata;
-        assert.deepEqual(
-          m['metadata-log'].map((e: { 'metadata-file': string }) => e['metadata-file']),
-          files.slice(-3, -1),
+        });
+        assert.equal(g.status, 200, g.text);
+        const folder = path.dirname(fileOf(created['metadata-location']));
+        const before = fs.readdirSync(folder).sort();
+        const touched = fs.statSync(folder).mtimeMs;
+        await new Promise((r) => setTimeout(r, 20)); // a later write would give the folder a later mtime
+        const r = await server.request('POST', `/iceberg/v1${table('guarded')}`, {
+          headers: { Authorization: `Bearer ${reader}` },
+          body: { requirements: [], updates: [{ action: 'set-properties', updates: { x: 'y' } }] },
+        });
+        assert.equal(r.status, 403, r.text);
+        assert.equal(r.json.error.type, 'ForbiddenException');
+        assert.deepEqual(fs.readdirSync(folder).sort(), before, 'no file was left');
+        assert.equal(
+          fs.statSync(folder).mtimeMs,
+          touched,
+          'no file was written and removed either: the folder is untouched',
         );
-        for (const f of files.slice(0, -3)) assert.ok(!fs.existsSync(fileOf(f)), `${f} is gone`);
-        for (const f of files.slice(-3)) assert.ok(fs.existsSync(fileOf(f)), `${f} stays`);
-      },
-    );
-  });
-}
+        assert.equal(
+          (
+            await server.request('GET', `/iceberg/v1${table('guarded')}`, {
+              headers: { Authorization: `Bearer ${reader}` },
+            })
+          ).status,
+          200,
+          'reading is allowed',
+        );
+      });
+
+      test(
+        'the metadata log keeps write.metadata.previous-versions-max ' +
+          'files; delete-after-commit removes the older ones',
+        async () => {
+          const created = await createTable('logged');
+          const props = {
+            'write.metadata.previous-versions-max': '2',
+            'write.metadata.delete-after-commit.enabled': 'true',
+          };
+          const files = [created['metadata-location'] as string];
+          for (let i = 0; i < 5; i++) {
+            const r = await commit(
+              'logged',
+              [],
+              [{ action: 'set-properties', updates: { ...props, round: String(i) } }],
+            );
+            assert.equal(r.status, 200, r.text);
+            files.push(r.json['metadata-location']);
+          }
+          const m = (await ice('GET', table('logged'))).json.metadata;
+          assert.deepEqual(
+            m['metadata-log'].map((e: { 'metadata-file': string }) => e['metadata-file']),
+            files.slice(-3, -1),
+          );
+          for (const f of files.slice(0, -3)) assert.ok(!fs.existsSync(fileOf(f)), `${f} is gone`);
+          for (const f of files.slice(-3)) assert.ok(fs.existsSync(fileOf(f)), `${f} stays`);
+        },
+      );
+    });
+  }
+});

@@ -672,6 +672,9 @@ for (const backend of stores) {
           op: 'raw',
           port,
           bytes: rawCall('get_partitions_by_expr', framed).toString('base64'),
+          // The server keeps the connection open: read up to the end of its answer, not to a 2 s quiet.
+          framed,
+          message: true,
           wait: 2,
         });
         const buf = Buffer.from(r.ok as string, 'base64').subarray(framed ? 4 : 0);

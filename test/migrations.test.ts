@@ -63,77 +63,83 @@ async function describeSchema(store: Store): Promise<unknown> {
   return { schema, data };
 }
 
-for (const backend of await backends()) {
-  describe(`schema migrations (${backend.name})`, () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lakeform-migrations-'));
-    const databases: string[] = [];
-    after(async () => {
-      for (const url of databases) await dropPgDatabase((backend as Required<Backend>).adminUrl, url);
-      fs.rmSync(dir, { recursive: true, force: true });
-    });
-    /**
-     * `slot`'s database, emptied: a file on SQLite; on PostgreSQL a database per slot whose schema is dropped and
-     * made anew for each step (creating a database per step costs a checkpoint each).
-     */
-    const empty = async (slot: number, label: string): Promise<string> => {
-      if (backend.name === 'sqlite') return `sqlite:${path.join(dir, `${label}.db`)}`;
-      databases[slot] ??= await createPgDatabase((backend as Required<Backend>).adminUrl);
-      const url = databases[slot] as string;
-      const admin = openStore(url);
-      try {
-        await sql`DROP SCHEMA public CASCADE`.execute(admin.db);
-        await sql`CREATE SCHEMA public`.execute(admin.db);
-      } finally {
-        await admin.close();
-      }
-      // No commit waits for its WAL flush: durability across a crash is not what this test is about.
-      const u = new URL(url);
-      u.searchParams.set('options', '-c synchronous_commit=off');
-      return u.toString();
-    };
+// Both stores at once: SQLite's steps are this process's work, PostgreSQL's mostly the server's.
+// Known before the suite is declared: a suite's subtests declared after an await run outside it, one after another.
+const stores = await backends();
+describe('schema migrations', { concurrency: true }, () => {
+  for (const backend of stores) {
+    describe(`schema migrations (${backend.name})`, { concurrency: false }, () => {
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lakeform-migrations-'));
+      const databases: string[] = [];
+      after(async () => {
+        // At once: each drop waits for a checkpoint, and concurrent drops share one.
+        await Promise.all(databases.map((url) => dropPgDatabase((backend as Required<Backend>).adminUrl, url)));
+        fs.rmSync(dir, { recursive: true, force: true });
+      });
+      /**
+       * `slot`'s database, emptied: a file on SQLite; on PostgreSQL a database per slot whose schema is dropped and
+       * made anew for each step (creating a database per step costs a checkpoint each).
+       */
+      const empty = async (slot: number, label: string): Promise<string> => {
+        if (backend.name === 'sqlite') return `sqlite:${path.join(dir, `${label}.db`)}`;
+        databases[slot] ??= await createPgDatabase((backend as Required<Backend>).adminUrl);
+        const url = databases[slot] as string;
+        const admin = openStore(url);
+        try {
+          await sql`DROP SCHEMA public CASCADE`.execute(admin.db);
+          await sql`CREATE SCHEMA public`.execute(admin.db);
+        } finally {
+          await admin.close();
+        }
+        // No commit waits for its WAL flush: durability across a crash is not what this test is about.
+        const u = new URL(url);
+        u.searchParams.set('options', '-c synchronous_commit=off');
+        return u.toString();
+      };
 
-    test('there are migrations, named in order', () => {
-      assert.ok(names.length >= 18, names.join());
-      for (const n of names) assert.match(n, /^\d{4}-[a-z0-9-]+$/);
-    });
+      test('there are migrations, named in order', () => {
+        assert.ok(names.length >= 18, names.join());
+        for (const n of names) assert.match(n, /^\d{4}-[a-z0-9-]+$/);
+      });
 
-    test('a database at every earlier step upgrades to exactly the fresh schema', async () => {
-      const target = openStore(await empty(0, 'latest'));
-      assert.deepEqual(await target.migrate(), names);
-      const expected = await describeSchema(target);
-      await target.close();
-      // A few steps at once, each in a database of its own.
-      const steps = names.slice(0, -1);
-      const slots = 3;
-      await Promise.all(
-        Array.from({ length: slots }, async (_, slot) => {
-          for (const step of steps.filter((_s, i) => i % slots === slot)) {
-            const url = await empty(slot, `at-${step}`);
-            const old = openStore(url);
-            const migrator = new Migrator({
-              db: old.db,
-              provider: migrationProvider(old.dialect),
-              allowUnorderedMigrations: true,
-            });
-            const to = await migrator.migrateTo(step);
-            assert.ifError(to.error);
-            assert.equal(to.results?.at(-1)?.migrationName, step);
-            await old.close();
-            // A newer server opens the database anew and applies the rest.
-            const upgraded = openStore(url);
-            try {
-              assert.deepEqual(
-                await upgraded.migrate(),
-                names.slice(names.indexOf(step) + 1),
-                `the rest after ${step}`,
-              );
-              assert.deepEqual(await describeSchema(upgraded), expected, `upgraded from ${step}`);
-            } finally {
-              await upgraded.close();
+      test('a database at every earlier step upgrades to exactly the fresh schema', async () => {
+        const target = openStore(await empty(0, 'latest'));
+        assert.deepEqual(await target.migrate(), names);
+        const expected = await describeSchema(target);
+        await target.close();
+        // A few steps at once, each in a database of its own.
+        const steps = names.slice(0, -1);
+        const slots = 3;
+        await Promise.all(
+          Array.from({ length: slots }, async (_, slot) => {
+            for (const step of steps.filter((_s, i) => i % slots === slot)) {
+              const url = await empty(slot, `at-${step}`);
+              const old = openStore(url);
+              const migrator = new Migrator({
+                db: old.db,
+                provider: migrationProvider(old.dialect),
+                allowUnorderedMigrations: true,
+              });
+              const to = await migrator.migrateTo(step);
+              assert.ifError(to.error);
+              assert.equal(to.results?.at(-1)?.migrationName, step);
+              await old.close();
+              // A newer server opens the database anew and applies the rest.
+              const upgraded = openStore(url);
+              try {
+                assert.deepEqual(
+                  await upgraded.migrate(),
+                  names.slice(names.indexOf(step) + 1),
+                  `the rest after ${step}`,
+                );
+                assert.deepEqual(await describeSchema(upgraded), expected, `upgraded from ${step}`);
+              } finally {
+                await upgraded.close();
+              }
             }
-          }
-        }),
-      );
+          }),
+        );
+      });
     });
-  });
-}
+  }
+});

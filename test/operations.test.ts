@@ -106,7 +106,8 @@ for (const backend of await backends()) {
   });
 }
 
-describe('operations: configuration', () => {
+// Each test starts servers of its own, which mostly wait on their start-ups: run side by side.
+describe('operations: configuration', { concurrency: true }, () => {
   test('readyz answers 503 and names the storage check when the warehouse bucket is gone', async () => {
     const backend = { name: 'sqlite' } as const; // settings of the server, not of its store
     const server = await startServer(backend as NonNullable<typeof backend>);
@@ -125,16 +126,26 @@ describe('operations: configuration', () => {
 
   test('LAKEFORM_METRICS=off serves no /metrics; LAKEFORM_METRICS_PORT serves it apart', async () => {
     const backend = { name: 'sqlite' } as const; // settings of the server, not of its store
-    const off = await startServer(backend as NonNullable<typeof backend>, { env: { LAKEFORM_METRICS: 'off' } });
+    const port = await freePort();
+    // Both servers start at once (one that started is stopped if the other failed to).
+    const started = await Promise.allSettled([
+      startServer(backend as NonNullable<typeof backend>, { env: { LAKEFORM_METRICS: 'off' } }),
+      startServer(backend as NonNullable<typeof backend>, { env: { LAKEFORM_METRICS_PORT: String(port) } }),
+    ]);
+    const failed = started.find((s) => s.status === 'rejected');
+    if (failed) {
+      for (const s of started) if (s.status === 'fulfilled') await s.value.stop();
+      throw failed.reason;
+    }
+    const [off, apart] = started.map((s) => (s as PromiseFulfilledResult<TestServer>).value) as [
+      TestServer,
+      TestServer,
+    ];
     try {
       assert.equal((await off.request('GET', '/metrics')).status, 404);
     } finally {
       await off.stop();
     }
-    const port = await freePort();
-    const apart = await startServer(backend as NonNullable<typeof backend>, {
-      env: { LAKEFORM_METRICS_PORT: String(port) },
-    });
     try {
       assert.equal((await apart.request('GET', '/metrics')).status, 404);
       await apart.request('GET', '/healthz');
@@ -148,7 +159,8 @@ describe('operations: configuration', () => {
 
   test('access lines carry operation, principal, status and duration; pretty logs are human lines', async () => {
     const backend = { name: 'sqlite' } as const; // settings of the server, not of its store
-    for (const format of ['json', 'pretty']) {
+    // Both processes at once: each spends most of its time starting.
+    const check = async (format: string) => {
       const server = await startServer(backend as NonNullable<typeof backend>, {
         env: { LAKEFORM_LOG_FORMAT: format },
         process: true,
@@ -156,11 +168,15 @@ describe('operations: configuration', () => {
       try {
         const { token, projectId } = await server.login();
         await server.request('GET', `/v1/${projectId}/instances`, { token });
-        await new Promise((r) => setTimeout(r, 100));
-        const line = server
-          .output()
-          .split('\n')
-          .find((l) => l.includes('ListLakeFormationInstances'));
+        // The access line is written after the answer: polled for, among whole lines only.
+        const find = () =>
+          server
+            .output()
+            .split('\n')
+            .slice(0, -1)
+            .find((l) => l.includes('ListLakeFormationInstances'));
+        for (let i = 0; i < 100 && !find(); i++) await new Promise((r) => setTimeout(r, 20));
+        const line = find();
         assert.ok(line, server.output());
         if (format === 'json') {
           const entry = JSON.parse(line);
@@ -176,6 +192,7 @@ describe('operations: configuration', () => {
       } finally {
         await server.stop();
       }
-    }
+    };
+    await Promise.all(['json', 'pretty'].map(check));
   });
 });

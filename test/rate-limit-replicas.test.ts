@@ -66,9 +66,11 @@ async function drive(servers: TestServer[], url: string, token: string, seconds:
 
 const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
 
-// Both stores at once: each waits mostly on its drives and its processes starting.
-describe('rate limit across replicas', { concurrency: true }, async () => {
-  for (const backend of await backends()) {
+// Both stores at once: each waits mostly on its drives and its processes starting. The stores are known before the
+// suite is declared: subtests declared after an await in its body run outside it, one after another.
+const stores = await backends();
+describe('rate limit across replicas', { concurrency: true }, () => {
+  for (const backend of stores) {
     describe(`rate limit across replicas (${backend.name})`, { concurrency: false }, () => {
       let a: TestServer;
       let b: TestServer;
