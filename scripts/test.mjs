@@ -71,7 +71,8 @@ const seconds = (f) => SECONDS[name(f)] ?? DEFAULT_SECONDS;
 const concurrency = Number(process.env.LAKEFORM_TEST_CONCURRENCY) || 2;
 // A few groups per core: fewer start-ups, yet small enough that the last one does not run alone for long.
 // LAKEFORM_TEST_GROUPS=0 runs every file in its own process, as node --test does.
-const groupCount = Number(process.env.LAKEFORM_TEST_GROUPS ?? concurrency * 2);
+const groupsSet = Number.parseInt(process.env.LAKEFORM_TEST_GROUPS ?? '', 10);
+const groupCount = Number.isNaN(groupsSet) ? concurrency * 2 : groupsSet;
 
 // The longest file first into the lightest group.
 const alone = files.filter((f) => OWN_PROCESS.has(name(f)) || groupCount < 1);
