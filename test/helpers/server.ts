@@ -83,9 +83,13 @@ export const POSTGRES_FILES = new Map([
  */
 export const POSTGRES_PROCESS_FILES = new Set(['alarms', 'jobs', 'backup', 'web-console', 'crash-recovery']);
 
-/** The test file this process runs (node --test runs each file in a process of its own). */
+/**
+ * The test file this process runs: its main module (node --test runs each file in a process of its own), or the one
+ * scripts/test-group.mjs names as running when one process runs several.
+ */
 function testFile(): string {
-  return path.basename(process.argv[1] ?? '').replace(/\.test\.[jt]s$/, '');
+  const running = (globalThis as Record<symbol, unknown>)[Symbol.for('lakeform.test.file')];
+  return path.basename(typeof running === 'string' ? running : (process.argv[1] ?? '')).replace(/\.test\.[jt]s$/, '');
 }
 
 /**
