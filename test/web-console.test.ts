@@ -136,6 +136,15 @@ async function rowCount(rows: ReturnType<Page['locator']>, n: number): Promise<v
 
 const dialog = (page: Page) => page.getByRole('dialog');
 
+/**
+ * Opens a dialog with its button once the dialog before it has left the page: a dialog that closes stays in the page
+ * while it leaves, and the next one would then be the second match of `dialog(page)` (a flaky strict-mode failure).
+ */
+async function openDialog(page: Page, button: string): Promise<void> {
+  await page.waitForFunction(`document.querySelectorAll('[role="dialog"]').length === 0`);
+  await page.getByRole('button', { name: button }).click();
+}
+
 /** The file's one chromium, launched by the first scenario; each scenario has a page (and an origin) of its own. */
 let chromiumOnce: ReturnType<typeof launch> | undefined;
 after(async () => {
@@ -198,7 +207,7 @@ for (const backend of missing ? [] : await backends()) {
 
     test('create an instance', async () => {
       await page.getByRole('link', { name: 'Instances' }).click();
-      await page.getByRole('button', { name: 'Create instance' }).click();
+      await openDialog(page, 'Create instance');
       await dialog(page).getByLabel('Instance name').fill('console_main');
       await dialog(page).getByRole('button', { name: 'Create' }).click();
       await page.getByRole('heading', { name: 'Instance console_main' }).waitFor();
@@ -212,7 +221,7 @@ for (const backend of missing ? [] : await backends()) {
     test('create a catalog, a database and a partitioned table; an invalid name shows the API error', async () => {
       await page.goto(`${server.url}/console/i/${instanceId}/catalogs`);
       await page.getByRole('link', { name: 'hive' }).first().waitFor();
-      await page.getByRole('button', { name: 'Create catalog' }).click();
+      await openDialog(page, 'Create catalog');
       await dialog(page).getByLabel('Catalog name').fill('bad name!');
       await dialog(page).getByRole('button', { name: 'Save' }).click();
       await dialog(page)
@@ -222,11 +231,11 @@ for (const backend of missing ? [] : await backends()) {
       await dialog(page).getByLabel('Catalog name').fill('sales');
       await dialog(page).getByRole('button', { name: 'Save' }).click();
       await page.getByRole('heading', { name: 'Catalog sales' }).waitFor();
-      await page.getByRole('button', { name: 'Create database' }).click();
+      await openDialog(page, 'Create database');
       await dialog(page).getByLabel('Database name').fill('shop');
       await dialog(page).getByRole('button', { name: 'Save' }).click();
       await page.getByRole('heading', { name: 'Database sales.shop' }).waitFor();
-      await page.getByRole('button', { name: 'Create table' }).click();
+      await openDialog(page, 'Create table');
       await dialog(page).getByLabel('Table name').fill('orders');
       await dialog(page).getByLabel('Columns').fill('id bigint order id\namount double\ncustomer string');
       await dialog(page).getByLabel('Partition keys').fill('dt date\nregion string');
@@ -251,7 +260,7 @@ for (const backend of missing ? [] : await backends()) {
     test('add partitions and filter them; a bad filter shows the error with its position', async () => {
       await page.getByRole('table', { name: 'Tables' }).getByRole('link', { name: 'orders' }).click();
       await page.getByRole('tab', { name: 'Partitions' }).click();
-      await page.getByRole('button', { name: 'Add partitions' }).click();
+      await openDialog(page, 'Add partitions');
       await dialog(page)
         .getByLabel('Partition values')
         .fill('2024-01-01, eu\n2024-01-02, eu\n2024-01-02, us\n2024-01-03, us');
@@ -309,7 +318,7 @@ for (const backend of missing ? [] : await backends()) {
       'grant a second user SELECT; that user sees the table and is ' + 'refused the drop with the API message',
       async () => {
         await page.goto(`${server.url}/console/i/${instanceId}/access`);
-        await page.getByRole('button', { name: 'Grant' }).click();
+        await openDialog(page, 'Grant');
         const d = dialog(page);
         await d.getByLabel('Principal name').fill('reader');
         await pick(page, 'Catalog', 'sales', d);
@@ -339,7 +348,7 @@ for (const backend of missing ? [] : await backends()) {
         await page.goto(`${server.url}/console/i/${instanceId}/catalogs/sales/shop`);
         await page.getByRole('table', { name: 'Tables' }).getByRole('link', { name: 'orders' }).click();
         await page.getByRole('heading', { name: 'Table orders' }).waitFor();
-        await page.getByRole('button', { name: 'Drop table' }).click();
+        await openDialog(page, 'Drop table');
         await dialog(page).getByRole('button', { name: 'Drop' }).click();
         const refusal = await dialog(page).getByRole('alert').textContent();
         const reader = await server.login('reader', READER_PASSWORD);
@@ -380,7 +389,7 @@ for (const backend of missing ? [] : await backends()) {
           }
         }
         await page.goto(`${server.url}/console/i/${instanceId}/jobs`);
-        await page.getByRole('button', { name: 'Create job' }).click();
+        await openDialog(page, 'Create job');
         const d = dialog(page);
         await d.getByLabel('Job name').fill('discover_raw');
         await d.getByLabel('Data location').fill(`obs://lakeform/instances/${instanceId}/raw`);
@@ -418,7 +427,7 @@ for (const backend of missing ? [] : await backends()) {
       test('alarms and storage pages', async () => {
         await page.goto(`${server.url}/console/i/${instanceId}/alarms`);
         await page.getByRole('tab', { name: 'Rules' }).click();
-        await page.getByRole('button', { name: 'Create rule' }).click();
+        await openDialog(page, 'Create rule');
         await dialog(page).getByLabel('Rule name').fill('busy');
         await dialog(page).getByRole('button', { name: 'Save' }).click();
         await page.getByRole('table', { name: 'Alarm rules' }).getByText('busy').waitFor();
