@@ -12,6 +12,7 @@ import type { Principal } from '../iam/principal.js';
 import type { InstanceService } from '../instances/instance-service.js';
 import { keysetPage, type PageInfo, type Paging } from '../paging.js';
 import { deleteLocationData } from './data-files.js';
+import { eventRow } from './event-row.js';
 import { allowAnyLocation, type LocationGuard, normalizeName, validateLocation } from './names.js';
 
 export const DATASET_NAME = /^[a-zA-Z0-9\u4e00-\u9fa5_-]+$/;
@@ -161,16 +162,7 @@ export class DatasetService {
   }
 
   private event(trx: Tx, s: repo.DatasetScope, type: string, name: string, caller: Principal, detail: unknown) {
-    return appendEvent(trx, {
-      instance_id: s.instanceId,
-      event_type: type,
-      catalog_name: s.catalogName,
-      database_name: s.databaseName,
-      object_name: name,
-      principal: caller.userName,
-      created_at: nowIso(),
-      detail: JSON.stringify(detail),
-    });
+    return appendEvent(trx, eventRow(s, type, name, caller, detail));
   }
 
   /** Runs a write in one transaction; the database vanishing meanwhile is a 404, not a 500. */

@@ -12,6 +12,7 @@ import type { Principal } from '../iam/principal.js';
 import type { InstanceService } from '../instances/instance-service.js';
 import { keysetPage, type PageInfo, type Paging } from '../paging.js';
 import { createTimeOf } from './create-time.js';
+import { eventRow } from './event-row.js';
 import { normalizeName } from './names.js';
 
 export const FUNCTION_NAME = /^[a-zA-Z0-9_]+$/;
@@ -128,16 +129,7 @@ export class FunctionService {
     caller: Principal,
     detail: unknown,
   ) {
-    return appendEvent(trx, {
-      instance_id: s.instanceId,
-      event_type: type,
-      catalog_name: s.catalogName,
-      database_name: s.databaseName,
-      object_name: name,
-      principal: caller.userName,
-      created_at: nowIso(),
-      detail: JSON.stringify(detail),
-    });
+    return appendEvent(trx, eventRow(s, type, name, caller, detail));
   }
 
   private checkUris(uris: ResourceUri[] | undefined): string {

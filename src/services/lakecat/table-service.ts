@@ -7,7 +7,7 @@ import { dialectOf } from '../../store/dialect.js';
 import type { StoredPolicy } from '../../store/governance/policy-repository.js';
 import { foreignKeysIntoTable, listConstraints } from '../../store/lakecat/constraint-repository.js';
 import { findDatabase } from '../../store/lakecat/database-repository.js';
-import { appendEvent, eventInsert, type NewMetadataEvent } from '../../store/lakecat/event-repository.js';
+import { appendEvent, eventInsert } from '../../store/lakecat/event-repository.js';
 import { cascadePartitionColumns, tableHasPartitions } from '../../store/lakecat/partition-repository.js';
 import * as binRepo from '../../store/lakecat/recycle-bin-repository.js';
 import {
@@ -37,29 +37,10 @@ import { countedCache } from '../telemetry.js';
 import { type AlterParams, alterParamsOf, withFileStats } from './alter-params.js';
 import { createTimeOf } from './create-time.js';
 import { deleteLocationData, locationFileStats } from './data-files.js';
+import { eventRow } from './event-row.js';
 import { allowAnyLocation, type LocationGuard, normalizeName, some, validateLocation } from './names.js';
 import { parseFilter, typeTableFilter } from './partition-filter.js';
 import { binFields, type RecycleBin } from './recycle-bin.js';
-
-/** The event log's row of a change to a table. */
-function eventRow(
-  s: Required<repo.TableScope>,
-  type: string,
-  name: string,
-  caller: Principal,
-  detail: unknown,
-): NewMetadataEvent {
-  return {
-    instance_id: s.instanceId,
-    event_type: type,
-    catalog_name: s.catalogName,
-    database_name: s.databaseName,
-    object_name: name,
-    principal: caller.userName,
-    created_at: nowIso(),
-    detail: JSON.stringify(detail),
-  };
-}
 
 /** A table without a location read without its database: a defect, since its location comes from the database. */
 const missingDatabaseRow = (table: string): never => {
