@@ -5,7 +5,14 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
-import { backends, createRunningInstance, startServer, storedLocation, type TestServer } from './helpers/server.js';
+import {
+  backends,
+  createIcebergCatalog,
+  createRunningInstance,
+  startServer,
+  storedLocation,
+  type TestServer,
+} from './helpers/server.js';
 
 const SCHEMA = {
   type: 'struct',
@@ -71,16 +78,7 @@ for (const backend of await backends()) {
       server = await startServer(backend, { env: { LAKEFORM_QPS_PER_STRIDE: '10000' } });
       ({ token, projectId: project } = await server.login());
       instance = await createRunningInstance(server, token, project, 'ice_kit');
-      assert.equal(
-        (
-          await server.request('POST', `/v1/${project}/instances/${instance}/catalogs`, {
-            token,
-            body: { catalog_name: 'lake' },
-          })
-        ).status,
-        201,
-      );
-      prefix = `${instance}~lake`;
+      prefix = await createIcebergCatalog(server, token, project, instance);
     });
     after(async () => {
       await server?.stop();

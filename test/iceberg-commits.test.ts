@@ -8,6 +8,7 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import {
   backends,
+  createIcebergCatalog,
   createRunningInstance,
   startServer,
   storedLocation,
@@ -47,16 +48,7 @@ describe('iceberg commits', { concurrency: true }, () => {
         server = await startServer(backend, { env: { LAKEFORM_QPS_PER_STRIDE: '10000' } });
         ({ token, projectId: project } = await server.login());
         instance = await createRunningInstance(server, token, project, 'ice_commits');
-        assert.equal(
-          (
-            await server.request('POST', `/v1/${project}/instances/${instance}/catalogs`, {
-              token,
-              body: { catalog_name: 'lake' },
-            })
-          ).status,
-          201,
-        );
-        prefix = `${instance}~lake`;
+        prefix = await createIcebergCatalog(server, token, project, instance);
         assert.equal((await ice('POST', `/${prefix}/namespaces`, { namespace: ['sales'] })).status, 200);
       });
       after(async () => {

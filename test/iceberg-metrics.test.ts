@@ -7,7 +7,13 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { listReports } from '../src/store/iceberg/metrics-repository.js';
 import { openStore, type Store } from '../src/store/store.js';
-import { backends, createRunningInstance, startServer, type TestServer } from './helpers/server.js';
+import {
+  backends,
+  createIcebergCatalog,
+  createRunningInstance,
+  startServer,
+  type TestServer,
+} from './helpers/server.js';
 
 /** As the reference Java client sends them. */
 const scanReport = (snapshotId: number) => ({
@@ -58,16 +64,7 @@ for (const backend of await backends()) {
       let project: string;
       ({ token, projectId: project } = await server.login());
       instance = await createRunningInstance(server, token, project, 'ice_metrics');
-      assert.equal(
-        (
-          await server.request('POST', `/v1/${project}/instances/${instance}/catalogs`, {
-            token,
-            body: { catalog_name: 'lake' },
-          })
-        ).status,
-        201,
-      );
-      prefix = `${instance}~lake`;
+      prefix = await createIcebergCatalog(server, token, project, instance);
       assert.equal((await ice('POST', `/${prefix}/namespaces`, { namespace: ['sales'] })).status, 200);
       for (const name of ['orders', 'capped', 'aged']) {
         const r = await ice('POST', `/${prefix}/namespaces/sales/tables`, {

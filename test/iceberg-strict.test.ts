@@ -12,7 +12,14 @@ import { after, before, describe, test } from 'node:test';
 import fc from 'fast-check';
 import { icebergMetadata } from 'icebird';
 import { ajv, specViolations, validSchema } from './helpers/iceberg-spec.js';
-import { backends, createRunningInstance, startServer, type TestServer, warehouseFile } from './helpers/server.js';
+import {
+  backends,
+  createIcebergCatalog,
+  createRunningInstance,
+  startServer,
+  type TestServer,
+  warehouseFile,
+} from './helpers/server.js';
 
 type Json = Record<string, any>;
 
@@ -405,16 +412,7 @@ for (const backend of await backends()) {
       let project: string;
       ({ token, projectId: project } = await server.login());
       const instance = await createRunningInstance(server, token, project, 'ice_strict');
-      assert.equal(
-        (
-          await server.request('POST', `/v1/${project}/instances/${instance}/catalogs`, {
-            token,
-            body: { catalog_name: 'lake' },
-          })
-        ).status,
-        201,
-      );
-      prefix = `${instance}~lake`;
+      prefix = await createIcebergCatalog(server, token, project, instance);
       assert.equal((await ice('POST', `/${prefix}/namespaces`, { namespace: ['lab'] })).status, 200);
       realFetch = globalThis.fetch;
       globalThis.fetch = (async (input: string | URL | Request, init?: RequestInit) => {

@@ -6,7 +6,13 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { IcebergRestCatalog } from 'iceberg-js';
-import { backends, createRunningInstance, startServer, type TestServer } from './helpers/server.js';
+import {
+  backends,
+  createIcebergCatalog,
+  createRunningInstance,
+  startServer,
+  type TestServer,
+} from './helpers/server.js';
 
 const user = (name: string) => ({ principal_name: name, principal_source: 'IAM', principal_type: 'USER' });
 
@@ -88,16 +94,7 @@ for (const backend of await backends()) {
       server = await startServer(backend);
       ({ token, projectId: project } = await server.login());
       instance = await createRunningInstance(server, token, project, 'ice_tables');
-      assert.equal(
-        (
-          await server.request('POST', `/v1/${project}/instances/${instance}/catalogs`, {
-            token,
-            body: { catalog_name: 'lake' },
-          })
-        ).status,
-        201,
-      );
-      prefix = `${instance}~lake`;
+      prefix = await createIcebergCatalog(server, token, project, instance);
       for (const n of ['sales', 'other'])
         assert.equal((await ice('POST', `/${prefix}/namespaces`, { body: { namespace: [n] } })).status, 200);
     });

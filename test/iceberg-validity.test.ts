@@ -13,7 +13,14 @@ import avro from 'avsc';
 import { parquetWriteBuffer } from 'hyparquet-writer';
 import { icebergMetadata, icebergRead } from 'icebird';
 import { ajv, specViolations, validSchema } from './helpers/iceberg-spec.js';
-import { backends, createRunningInstance, startServer, type TestServer, warehouseFile } from './helpers/server.js';
+import {
+  backends,
+  createIcebergCatalog,
+  createRunningInstance,
+  startServer,
+  type TestServer,
+  warehouseFile,
+} from './helpers/server.js';
 
 type Json = Record<string, any>;
 
@@ -42,16 +49,7 @@ for (const backend of await backends()) {
       let project: string;
       ({ token, projectId: project } = await server.login());
       const instance = await createRunningInstance(server, token, project, 'ice_valid');
-      assert.equal(
-        (
-          await server.request('POST', `/v1/${project}/instances/${instance}/catalogs`, {
-            token,
-            body: { catalog_name: 'lake' },
-          })
-        ).status,
-        201,
-      );
-      prefix = `${instance}~lake`;
+      prefix = await createIcebergCatalog(server, token, project, instance);
       assert.equal((await ice('POST', `/${prefix}/namespaces`, { namespace: ['lab'] })).status, 200);
       // icebird fetches what it reads; file:// and obs:// locations are served from the local warehouse, with
       // ranges as S3 would.

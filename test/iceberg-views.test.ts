@@ -9,6 +9,7 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import {
   backends,
+  createIcebergCatalog,
   createRunningInstance,
   startServer,
   storedLocation,
@@ -110,16 +111,7 @@ for (const backend of await backends()) {
       server = await startServer(backend, { env: { LAKEFORM_QPS_PER_STRIDE: '10000' } });
       ({ token, projectId: project } = await server.login());
       instance = await createRunningInstance(server, token, project, 'ice_views');
-      assert.equal(
-        (
-          await server.request('POST', `/v1/${project}/instances/${instance}/catalogs`, {
-            token,
-            body: { catalog_name: 'lake' },
-          })
-        ).status,
-        201,
-      );
-      prefix = `${instance}~lake`;
+      prefix = await createIcebergCatalog(server, token, project, instance);
       for (const n of ['sales', 'other'])
         assert.equal((await ice('POST', `/${prefix}/namespaces`, { namespace: [n] })).status, 200);
     });

@@ -556,6 +556,22 @@ async function startInProcess(env: Record<string, string | undefined>, databaseU
 }
 
 /** Creates an instance and waits until it is RUNNING; returns its id. */
+/** A LakeCat catalog in a running instance (status 201 or a thrown error); its Iceberg prefix, `<instance>~<name>`. */
+export async function createIcebergCatalog(
+  server: TestServer,
+  token: string,
+  projectId: string,
+  instanceId: string,
+  name = 'lake',
+): Promise<string> {
+  const r = await server.request('POST', `/v1/${projectId}/instances/${instanceId}/catalogs`, {
+    token,
+    body: { catalog_name: name },
+  });
+  if (r.status !== 201) throw new Error(`creating catalog ${name} failed: ${r.status} ${r.text}`);
+  return `${instanceId}~${name}`;
+}
+
 export async function createRunningInstance(
   server: TestServer,
   token: string,
