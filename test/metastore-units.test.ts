@@ -59,6 +59,29 @@ describe('metastore location rule', () => {
       assert.equal(s3.fromEngine('l', `${scheme}://bucket/k/x`), 'obs://bucket/k/x');
     assert.equal(local.fromEngine('l', ''), undefined);
   });
+  test('toEngineParts joined is toEngine, bucket by bucket (the encoder writes the parts)', () => {
+    const stored = [
+      'obs://lakeform/a/b',
+      'obs://lakeform/a/c',
+      'obs://lakefor/a',
+      'obs://lakeformx/a',
+      'obs://lakeform',
+      'obs://é/ü',
+      'obs://lakeform/k\nx',
+      'obs://',
+      'hdfs://nn/x',
+      '',
+      undefined,
+      null,
+    ];
+    for (const map of [local, s3])
+      for (const s of stored) {
+        const [prefix, rest] = new LocationMap('s3', undefined).toEngineParts(s);
+        assert.equal(prefix + rest, new LocationMap('s3', undefined).toEngine(s), String(s));
+        // One map across them all, as a listing uses it (its last bucket remembered).
+        assert.equal(map.toEngineParts(s).join(''), map.toEngine(s), String(s));
+      }
+  });
   test('nothing escapes through file://, s3a:// or ..', () => {
     assert.throws(() => local.fromEngine('l', 'file:///etc/passwd'), /outside the warehouse/);
     assert.throws(() => local.fromEngine('l', 'file:///data/warehouse'), /outside the warehouse/);
@@ -145,6 +168,28 @@ describe('metastore method table', () => {
       assert.ok(ours && theirs && ours.equals(theirs));
     }
   });
+  test('a string written as two parts is the bytes of the joined string', () => {
+    const pairs: [string, string][] = [
+      ['file:///data/warehouse/b', '/k/dt=2024-01-01'],
+      ['', ''],
+      ['', 'hdfs://nn/x'],
+      ['s3://b', ''],
+      ['s3://ü', '/€/😀'],
+      ['a\ud83d', '\ude00b'], // a surrogate pair split between the parts
+      ['a', 'x'.repeat(2000)],
+      ['é'.repeat(600), 'ü'.repeat(600)],
+    ];
+    for (const [a, b] of pairs) {
+      const ours = new BinaryWriter(() => {}, false);
+      ours.writeStringPair(a, b);
+      ours.writeI32(7); // what follows lands after the string's bytes
+      const joined = new BinaryWriter(() => {}, false);
+      joined.writeString(a + b);
+      joined.writeI32(7);
+      assert.equal(ours.bytes().toString('hex'), joined.bytes().toString('hex'), `${a} + ${b}`);
+    }
+  });
+
   test('a large reply is sent in pieces that join to one whole frame', () => {
     const sent: Buffer[] = [];
     const w = new BinaryWriter((b) => sent.push(b), true);

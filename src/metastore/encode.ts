@@ -174,7 +174,9 @@ export class DescriptorCache {
       this.last = last;
     }
     w.writeRaw(last.head);
-    string(w, 2, loc.toEngine(location));
+    const [prefix, rest] = loc.toEngineParts(location);
+    w.writeFieldBegin('', STRING, 2);
+    w.writeStringPair(prefix, rest);
     w.writeRaw(last.tail);
   }
 }

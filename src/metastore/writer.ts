@@ -128,14 +128,29 @@ export class BinaryWriter {
     // Room for the longest encoding, then the length is written in front of what it came to:
     // one pass over the string instead of measuring it first.
     this.room(4 + s.length * 3);
-    const n = s.length <= HAND_COPY ? this.handCopied(s) : this.buf.write(s, this.pos + 4, 'utf8');
+    const n = s.length <= HAND_COPY ? this.handCopied(s, this.pos + 4) : this.buf.write(s, this.pos + 4, 'utf8');
     this.i32At(n, this.pos);
     this.pos += 4 + n;
   }
-  /** A string's bytes after the length's place: ASCII copied by hand, else UTF-8 by the runtime. */
-  private handCopied(s: string): number {
+  /**
+   * The string `a + b` (a location's prefix and key), without joining them: a joined string is flattened again to be
+   * copied. The same bytes, as UTF-8 encodes each character alone (a surrogate pair split between them is joined).
+   */
+  writeStringPair(a: string, b: string): void {
+    const last = a.length ? a.charCodeAt(a.length - 1) : 0;
+    if (a.length + b.length > HAND_COPY || (last >= 0xd800 && last < 0xdc00)) {
+      this.writeString(a + b);
+      return;
+    }
+    this.room(4 + (a.length + b.length) * 3);
+    const n = this.handCopied(a, this.pos + 4);
+    const m = this.handCopied(b, this.pos + 4 + n);
+    this.i32At(n + m, this.pos);
+    this.pos += 4 + n + m;
+  }
+  /** A string's bytes at `at` (room made): ASCII copied by hand, else UTF-8 by the runtime. */
+  private handCopied(s: string, at: number): number {
     const buf = this.buf;
-    const at = this.pos + 4;
     for (let i = 0; i < s.length; i++) {
       const c = s.charCodeAt(i);
       if (c >= 0x80) return buf.write(s, at, 'utf8');

@@ -24,21 +24,31 @@ export class LocationMap {
   private last: { bucket: string; prefix: string } | undefined;
 
   toEngine(stored: string | undefined | null): string {
-    if (!stored) return '';
+    const [prefix, rest] = this.toEngineParts(stored);
+    return prefix ? `${prefix}${rest}` : rest;
+  }
+
+  /** toEngine's answer as the two strings it joins (the prefix may be ''): an encoder writes them without joining. */
+  toEngineParts(stored: string | undefined | null): readonly [string, string] {
+    if (!stored) return ['', ''];
     // obs://<bucket>[/<key>] by hand (a listing maps thousands): what /^obs:\/\/([^/]+)(\/.*)?$/ would match.
-    if (!stored.startsWith('obs://')) return stored;
+    if (!stored.startsWith('obs://')) return ['', stored];
     const slash = stored.indexOf('/', 6);
-    const bucket = slash < 0 ? stored.slice(6) : stored.slice(6, slash);
+    // The bucket compared in place: a listing's locations are mostly in the last bucket mapped.
+    const last = this.last;
+    const end = slash < 0 ? stored.length : slash;
+    const bucket =
+      last && end - 6 === last.bucket.length && stored.startsWith(last.bucket, 6) ? last.bucket : stored.slice(6, end);
     const key = slash < 0 ? '' : stored.slice(slash);
-    if (!bucket || LINE_END.test(key)) return stored;
-    if (this.last?.bucket !== bucket) {
+    if (!bucket || LINE_END.test(key)) return ['', stored];
+    if (last?.bucket !== bucket) {
       const prefix =
         this.kind === 'local' && this.warehouse
           ? `file://${path.posix.join(this.warehouse, bucket)}`
           : `s3://${bucket}`;
       this.last = { bucket, prefix };
     }
-    return `${this.last.prefix}${key}`;
+    return [(this.last as { prefix: string }).prefix, key];
   }
 
   fromEngine(what: string, loc: string | undefined | null): string | undefined {
