@@ -24,7 +24,6 @@ import { MAX_BODY_DEPTH, nestsDeeperThan } from './json-depth.js';
 import { Metrics } from './metrics.js';
 import { type Operation, pathMatcher, toFastifyPath } from './operation.js';
 import { registerOpsRoutes } from './ops-routes.js';
-import { requestLogger } from './request-log.js';
 import { alarmOperations } from './routes/alarms.js';
 import { consoleOperations } from './routes/console.js';
 import { auditOperations } from './routes/governance/audit.js';
@@ -83,7 +82,6 @@ export async function buildApp(services: AppServices, opts: AppOptions): Promise
     loggerInstance: opts.logger as FastifyBaseLogger,
     // One log line per request, written by our onResponse hook with the caller and timing.
     logController: new LogController({ disableRequestLogging: true }),
-    childLoggerFactory: requestLogger,
     bodyLimit: opts.bodyLimit,
     genReqId: () => randomUUID().replace(/-/g, ''), // randomUUID draws from a cached entropy pool
     return503OnClosing: true,
