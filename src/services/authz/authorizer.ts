@@ -19,6 +19,7 @@ import type { CatalogRow, DatabaseRow, DatasetRow, FunctionRow, InstanceRow, Tab
 import type { Db, Store, Tx } from '../../store/store.js';
 import { forbidden, notFound } from '../errors.js';
 import type { Principal } from '../iam/principal.js';
+import { type AtMark, ReadAtMark } from '../read-at-mark.js';
 import { ACTIONS, type ActionName, type ObjectKind, type Requirement, type Subject } from './actions.js';
 import { type Decision, decide, decideCaller, manages, type ObjectFacts } from './decision.js';
 import { findSubject, type SubjectRef, type SubjectScopeOf } from './subjects.js';
@@ -156,9 +157,10 @@ export class Authorizer {
   ) {}
 
   /** Catalog rows read outside a transaction, by the store's change mark they were read at (see catalogRow). */
-  private readonly catalogsAt = new LRUCache<string, { mark: string; row: CatalogRow | undefined }>({
-    max: cacheBound(1_000),
-  });
+  private readonly catalogsAt = new ReadAtMark<CatalogRow | undefined>(
+    () => this.store.changeMark(),
+    new LRUCache<string, AtMark<CatalogRow | undefined>>({ max: cacheBound(1_000) }),
+  );
 
   /**
    * The serving instance a call names and its catalog by name. Without a change mark (PostgreSQL, where nothing is
@@ -184,37 +186,25 @@ export class Authorizer {
    * still the row, as InstanceService.active keeps instances.
    */
   private async catalogRow(q: Db, instanceId: string, name: string): Promise<CatalogRow | undefined> {
-    const mark = q === this.store.db ? this.store.changeMark() : undefined;
-    if (mark === undefined) return findCatalog(q, instanceId, name);
-    const key = `${instanceId}/${name}`;
-    const known = this.catalogsAt.get(key);
-    if (known && known.mark === mark) return known.row;
-    const row = await findCatalog(q, instanceId, name);
-    // Shared by the calls that find it here: frozen, so none can change it for the others.
-    if (row) Object.freeze(row);
-    this.catalogsAt.set(key, { mark, row });
-    return row;
+    if (q !== this.store.db) return findCatalog(q, instanceId, name);
+    return this.catalogsAt.get(
+      () => `${instanceId}/${name}`,
+      () => findCatalog(q, instanceId, name),
+    );
   }
 
-  /** Database rows read outside a transaction, by the store's change mark they were read at (see databaseRow). */
-  private readonly databasesAt = new LRUCache<string, { mark: string; row: DatabaseRow | undefined }>({
-    max: cacheBound(1_000),
-  });
+  /** Database rows read outside a transaction, by the store's change mark they were read at. */
+  private readonly databasesAt = new ReadAtMark<DatabaseRow | undefined>(
+    () => this.store.changeMark(),
+    new LRUCache<string, AtMark<DatabaseRow | undefined>>({ max: cacheBound(1_000) }),
+  );
 
-  /**
-   * A database by name, outside a transaction: every database-scoped call (a listing, a create) reads it; while the
-   * store's change mark holds, the row read at that mark is still the row, as in catalogRow.
-   */
-  private async databaseRow(instanceId: string, catalogName: string, name: string): Promise<DatabaseRow | undefined> {
-    const mark = this.store.changeMark();
-    if (mark === undefined) return findDatabase(this.store.db, { instanceId, catalogName }, name);
-    const key = `${instanceId}/${catalogName}/${name}`;
-    const known = this.databasesAt.get(key);
-    if (known && known.mark === mark) return known.row;
-    const row = await findDatabase(this.store.db, { instanceId, catalogName }, name);
-    if (row) Object.freeze(row);
-    this.databasesAt.set(key, { mark, row });
-    return row;
+  /** A database by name, outside a transaction: every database-scoped call (a listing, a create) reads it. */
+  private databaseRow(instanceId: string, catalogName: string, name: string): Promise<DatabaseRow | undefined> {
+    return this.databasesAt.get(
+      () => `${instanceId}/${catalogName}/${name}`,
+      () => findDatabase(this.store.db, { instanceId, catalogName }, name),
+    );
   }
 
   private get instances(): InstanceLookup {

@@ -33,6 +33,7 @@ import type { Principal } from '../iam/principal.js';
 import type { InstanceService } from '../instances/instance-service.js';
 import { keysetPage, type Paging } from '../paging.js';
 import { RawJson } from '../raw-json.js';
+import { type AtMark, ReadAtMark } from '../read-at-mark.js';
 import { countedCache } from '../telemetry.js';
 import { type AlterParams, alterParamsOf, withFileStats } from './alter-params.js';
 import { createTimeOf } from './create-time.js';
@@ -1077,14 +1078,17 @@ export class TableService {
    * every commit (a create, drop or rename, a grant or revoke) moves it. Bounded by the bytes of the names held; the
    * lists are shared by the calls that find them, so frozen.
    */
-  private readonly namesAt = countedCache(
-    'table_names',
-    new LRUCache<string, { mark: string; names: readonly string[] }>({
-      max: cacheBound(1_000),
-      maxSize: NAMES_CACHE_BYTES(),
-      maxEntrySize: NAMES_CACHE_BYTES() / 4,
-      sizeCalculation: (e, key) => namesBytes(e.names) + key.length,
-    }),
+  private readonly namesAt = new ReadAtMark<readonly string[]>(
+    () => this.store.changeMark(),
+    countedCache(
+      'table_names',
+      new LRUCache<string, AtMark<readonly string[]>>({
+        max: cacheBound(1_000),
+        maxSize: NAMES_CACHE_BYTES(),
+        maxEntrySize: NAMES_CACHE_BYTES() / 4,
+        sizeCalculation: (e, key) => namesBytes(e.value) + key.length,
+      }),
+    ),
   );
 
   async names(
@@ -1098,16 +1102,11 @@ export class TableService {
   ): Promise<readonly string[]> {
     const { s } = await this.databaseScope(caller, 'table.list', projectId, instanceRef, catalogName, databaseName);
     const filter = { pattern, ...(type ? { types: [type] } : {}), ...(await this.visibility(caller, s)) };
-    // Taken before the read: a write between the two leaves newer names under an older mark, never the reverse.
-    const mark = this.store.changeMark();
-    if (mark === undefined) return repo.listTableNames(this.store.db, s, filter, MAX_TABLE_NAMES);
     // The list is a function of the database and the filter (which holds what this caller may see): keyed by both.
-    const key = JSON.stringify([s.instanceId, s.catalogName, s.databaseName, filter]);
-    const known = this.namesAt.get(key);
-    if (known?.mark === mark) return known.names;
-    const names = Object.freeze(await repo.listTableNames(this.store.db, s, filter, MAX_TABLE_NAMES));
-    this.namesAt.set(key, { mark, names });
-    return names;
+    return this.namesAt.get(
+      () => JSON.stringify([s.instanceId, s.catalogName, s.databaseName, filter]),
+      () => repo.listTableNames(this.store.db, s, filter, MAX_TABLE_NAMES),
+    );
   }
 
   async byNames(

@@ -1,0 +1,32 @@
+import type { LRUCache } from 'lru-cache';
+
+/** What is kept of a read: its value and the store change mark it was read at. */
+export interface AtMark<V> {
+  mark: string;
+  value: V;
+}
+
+/**
+ * Reads outside a transaction kept by the store's change mark (SQLite, a single writer: every commit moves it). While
+ * the mark holds, the value read at it is still the value; without a mark (PostgreSQL: other replicas write unseen)
+ * every call reads. Kept values are shared by the calls that find them, so they are frozen.
+ */
+export class ReadAtMark<V> {
+  constructor(
+    private readonly changeMark: () => string | undefined,
+    private readonly kept: LRUCache<string, AtMark<V>>,
+  ) {}
+
+  async get(key: () => string, read: () => Promise<V>): Promise<V> {
+    // Taken before the read: a write between the two leaves a newer value under an older mark, never the reverse.
+    const mark = this.changeMark();
+    if (mark === undefined) return read();
+    const k = key();
+    const known = this.kept.get(k);
+    if (known && known.mark === mark) return known.value;
+    const value = await read();
+    if (value !== null && typeof value === 'object') Object.freeze(value);
+    this.kept.set(k, { mark, value });
+    return value;
+  }
+}
