@@ -194,7 +194,7 @@ describe('iceberg commits', { concurrency: true }, () => {
         '40 concurrent compatible appends all land (over two replicas on ' + 'PostgreSQL); a conflicting one gets 409',
         async () => {
           await createTable('busy');
-          // PostgreSQL: a second replica, a real server process on the same database and warehouse.
+          // PostgreSQL: a second replica on the same database and warehouse, with a pool of its own.
           const other =
             backend.name === 'postgres'
               ? await startServer(backend, {

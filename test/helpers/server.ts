@@ -268,7 +268,11 @@ export interface StartOptions {
   migrated?: boolean;
 }
 
-/** Database URLs of the servers running in this process: a second server on one of them must be a process. */
+/**
+ * SQLite files of the servers running in this process: a second server on one of them must be a process. A second
+ * server on a PostgreSQL database runs in this process too: a pool of its own, sharing nothing with the first but the
+ * database, as a replica does.
+ */
 const inProcessDatabases = new Set<string>();
 
 /**
@@ -527,12 +531,13 @@ async function startInProcess(env: Record<string, string | undefined>, databaseU
   // The system's time plus what the test let pass.
   let skipped = 0;
   const clock = { now: () => Date.now() + skipped };
-  inProcessDatabases.add(databaseUrl);
+  const sqlite = databaseUrl.startsWith('sqlite:');
+  if (sqlite) inProcessDatabases.add(databaseUrl);
   let running: Awaited<ReturnType<typeof start>>;
   try {
     running = await start(config, log, clock);
   } catch (err) {
-    inProcessDatabases.delete(databaseUrl);
+    if (sqlite) inProcessDatabases.delete(databaseUrl);
     throw err;
   }
   let stopped: Promise<number | null> | undefined;
@@ -543,7 +548,7 @@ async function startInProcess(env: Record<string, string | undefined>, databaseU
       try {
         await running.close();
       } finally {
-        inProcessDatabases.delete(databaseUrl);
+        if (sqlite) inProcessDatabases.delete(databaseUrl);
       }
       return 0;
     })());
