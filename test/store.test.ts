@@ -366,16 +366,16 @@ for (const backend of await backends()) {
       const s = openStore(`sqlite:${file}`);
       try {
         await sql`create table blobs (b blob)`.execute(s.db);
-        // About 24 MB in one transaction: past the 4 MB that starts the checkpointer, short of the writer's 40 MB.
+        // About 6 MB in one transaction: past the 4 MB that starts the checkpointer, short of the writer's 40 MB.
         const blob = Buffer.alloc(1024 * 1024, 7);
         await s.transaction(async (trx) => {
-          for (let i = 0; i < 24; i++) await sql`insert into blobs values (${blob})`.execute(trx);
+          for (let i = 0; i < 6; i++) await sql`insert into blobs values (${blob})`.execute(trx);
         });
         assert.ok(fs.statSync(file).size < 1024 * 1024, 'nothing was checkpointed by the writer');
         // The pages reach the database file without another write on the store's connection.
-        for (let i = 0; i < 100 && fs.statSync(file).size < 24 * 1024 * 1024; i++)
+        for (let i = 0; i < 100 && fs.statSync(file).size < 6 * 1024 * 1024; i++)
           await new Promise((r) => setTimeout(r, 50));
-        assert.ok(fs.statSync(file).size >= 24 * 1024 * 1024, `database file: ${fs.statSync(file).size} bytes`);
+        assert.ok(fs.statSync(file).size >= 6 * 1024 * 1024, `database file: ${fs.statSync(file).size} bytes`);
       } finally {
         await s.close();
       }
