@@ -7,7 +7,9 @@ import { after, before, describe } from 'node:test';
 import { pathToFileURL } from 'node:url';
 
 const root = path.join(path.dirname(new URL(import.meta.url).pathname), '..');
-const { holdPromiseTracking } = await import(pathToFileURL(path.join(root, 'dist/test/helpers/lean-runner.js')).href);
+const helpers = path.join(root, 'dist/test/helpers');
+const { holdPromiseTracking } = await import(pathToFileURL(path.join(helpers, 'lean-runner.js')).href);
+const { droppedDatabases } = await import(pathToFileURL(path.join(helpers, 'server.js')).href);
 
 // What the helpers read as the running test file (test/helpers/server.ts testFile()), and what a stray error names.
 const RUNNING = Symbol.for('lakeform.test.file');
@@ -41,7 +43,9 @@ export function runGroup(files) {
     describe(file, { timeout: FILE_TIMEOUT_MS }, async () => {
       before(() => running(file));
       if (i === files.length - 1)
-        after(() => {
+        after(async () => {
+          // The test databases of stopped servers, dropped while later files ran (test/helpers/server.ts).
+          await droppedDatabases();
           // Unref'd: it only fires when something else keeps the process alive.
           setTimeout(() => {
             const left = process.getActiveResourcesInfo().join(', ');

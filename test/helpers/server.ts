@@ -378,6 +378,29 @@ export async function dropPgDatabase(adminUrl: string, databaseUrl: string): Pro
 }
 
 /**
+ * Databases of stopped servers still being dropped. DROP DATABASE waits on a checkpoint of the whole cluster (seconds
+ * on a loaded machine): a server's stop does not wait for it, the tests go on meanwhile. A process ends once they are
+ * done (scripts/test-group.mjs waits for them after its last file); a drop that fails fails the suite by that line.
+ */
+const drops = new Set<Promise<void>>();
+
+/** Resolves once every database left by a stopped server is dropped. */
+export async function droppedDatabases(): Promise<void> {
+  while (drops.size) await Promise.all(drops);
+}
+
+function dropLater(adminUrl: string, databaseUrl: string): void {
+  const drop: Promise<void> = dropPgDatabase(adminUrl, databaseUrl)
+    .catch((err: unknown) => {
+      // The prefix scripts/test.mjs fails a run on, naming the line.
+      process.stderr.write(`# lakeform-group: dropping ${databaseUrl} after its server stopped failed: ${err}\n`);
+      process.exitCode = 1;
+    })
+    .finally(() => drops.delete(drop));
+  drops.add(drop);
+}
+
+/**
  * Starts a lakeform server on a fresh data dir (and a fresh PostgreSQL database), listening on a free port of
  * 127.0.0.1: the production start-up (src/server.ts) in this process, or `lakeform serve --port 0` as a child process
  * when asked, on PostgreSQL in POSTGRES_PROCESS_FILES, or when another server of this process has the same SQLite file
@@ -446,7 +469,7 @@ export async function startServer(backend: Backend, o: StartOptions = {}): Promi
     async stop(signal) {
       const code = await running.stop(signal);
       if (!o.dataDir || o.ownsData) {
-        if (backend.name === 'postgres') await dropPgDatabase(backend.adminUrl as string, databaseUrl);
+        if (backend.name === 'postgres') dropLater(backend.adminUrl as string, databaseUrl);
         // Retried: a child's last writes (its SQLite -wal/-shm files) may still be going away as it exits.
         fs.rmSync(dataDir, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 });
       }
