@@ -29,39 +29,42 @@ async function describeSchema(store: Store): Promise<unknown> {
     tables = objects.filter((o) => o.type === 'table' && o.name !== 'sqlite_sequence').map((o) => o.name);
     schema = { objects };
   } else {
-    const columns =
-      await rows(sql`SELECT table_name, column_name, ordinal_position, data_type, collation_name, is_nullable,
+    // At once, each on a connection of the pool.
+    const [columns, indexes, constraints, sequences, names] = await Promise.all([
+      rows(sql`SELECT table_name, column_name, ordinal_position, data_type, collation_name, is_nullable,
         column_default
-      FROM information_schema.columns WHERE table_schema = current_schema() ORDER BY table_name, ordinal_position`);
-    const indexes = await rows(
-      sql`SELECT tablename, indexname, indexdef FROM pg_indexes WHERE schemaname = current_schema() ORDER BY
+      FROM information_schema.columns WHERE table_schema = current_schema() ORDER BY table_name, ordinal_position`),
+      rows(
+        sql`SELECT tablename, indexname, indexdef FROM pg_indexes WHERE schemaname = current_schema() ORDER BY
         tablename, indexname`,
-    );
-    const constraints =
-      await rows(sql`SELECT c.conrelid::regclass::text AS on_table, c.conname, pg_get_constraintdef(c.oid) AS def
+      ),
+      rows(sql`SELECT c.conrelid::regclass::text AS on_table, c.conname, pg_get_constraintdef(c.oid) AS def
       FROM pg_constraint c JOIN pg_namespace n ON n.oid = c.connamespace WHERE n.nspname = current_schema()
-      ORDER BY 1, 2`);
-    const sequences = await rows(
-      sql`SELECT sequence_name, data_type FROM information_schema.sequences WHERE sequence_schema =
+      ORDER BY 1, 2`),
+      rows(
+        sql`SELECT sequence_name, data_type FROM information_schema.sequences WHERE sequence_schema =
         current_schema() ORDER BY 1`,
-    );
-    tables = (
-      (await rows(sql`SELECT tablename FROM pg_tables WHERE schemaname = current_schema() ORDER BY 1`)) as {
-        tablename: string;
-      }[]
-    ).map((t) => t.tablename);
+      ),
+      rows(sql`SELECT tablename FROM pg_tables WHERE schemaname = current_schema() ORDER BY 1`),
+    ]);
+    tables = (names as { tablename: string }[]).map((t) => t.tablename);
     schema = { columns, indexes, constraints, sequences };
   }
   // Rows the migrations wrote (seeds, statistics); the migration log differs only in its timestamps.
   const data: Record<string, unknown[]> = {};
-  for (const t of tables.filter((n) => n !== 'kysely_migration_lock')) {
-    const all = await rows(
-      t === 'kysely_migration'
-        ? sql`SELECT name FROM kysely_migration ORDER BY name`
-        : sql`SELECT * FROM ${sql.table(t)}`,
-    );
-    data[t] = all.map((r) => JSON.stringify(r)).sort();
-  }
+  // At once: on PostgreSQL the pool's connections share some fifty round trips.
+  await Promise.all(
+    tables
+      .filter((n) => n !== 'kysely_migration_lock')
+      .map(async (t) => {
+        const all = await rows(
+          t === 'kysely_migration'
+            ? sql`SELECT name FROM kysely_migration ORDER BY name`
+            : sql`SELECT * FROM ${sql.table(t)}`,
+        );
+        data[t] = all.map((r) => JSON.stringify(r)).sort();
+      }),
+  );
   return { schema, data };
 }
 
