@@ -15,11 +15,10 @@ import pg from 'pg';
 import { item, policy, rangerExport, res, tableRes } from './helpers/ranger-export.js';
 import { backends, createRunningInstance, startServer, type TestServer } from './helpers/server.js';
 
-// One store after the other: both servers run in this process, and side by side each one's work stalled the other's
-// event loop past its job leases and the stop's 2 s. The stores are known before the suite is declared (subtests
-// declared after an await in its body would run outside it).
+// Both stores side by side: each waits mostly on its servers and its store. The stores are known before the suite is
+// declared (subtests declared after an await in its body would run outside it).
 const stores = await backends();
-describe('jobs', { concurrency: false }, () => {
+describe('jobs', { concurrency: true }, () => {
   for (const backend of stores) {
     describe(`jobs (${backend.name})`, { concurrency: false }, () => {
       let server: TestServer;
