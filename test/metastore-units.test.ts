@@ -377,6 +377,28 @@ describe('metastore method table', () => {
     trans.flush();
     assert.ok(theirs);
     assert.equal(oursWriter.bytes().toString('hex'), theirs.toString('hex'));
+    // A page kept whole (shared by the calls that find it) writes the same bytes every time, framed or not.
+    const kept = new EncodedPartitions(false);
+    for (const r of rows) kept.add(owner, r, loc);
+    const page = kept.page();
+    assert.equal(page.count, rows.length);
+    for (let i = 0; i < 2; i++) {
+      const w = new BinaryWriter(() => {}, false);
+      page.writeSuccess(w);
+      assert.equal(w.bytes().toString('hex'), theirs.toString('hex'));
+      const sent: Buffer[] = [];
+      const framed = new BinaryWriter((b) => sent.push(b), true);
+      page.writeSuccess(framed);
+      framed.flush();
+      const whole = Buffer.concat(sent);
+      assert.equal(whole.readInt32BE(0), theirs.length);
+      assert.equal(whole.subarray(4).toString('hex'), theirs.toString('hex'));
+    }
+    assert.equal(
+      page.bytes,
+      theirs.length - 8,
+      "its size is its partitions' bytes (the field and list headers are written with them)",
+    );
   });
   test('arguments read by their IDL types are what the generated client wrote', () => {
     const sent = (call: (c: any) => void): Buffer => {

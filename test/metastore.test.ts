@@ -665,6 +665,144 @@ for (const backend of stores) {
       assert.match(gone.error?.message ?? '', /listing/);
     });
 
+    test('partition listings follow adds, alters, renames, drops, grants and revokes at once, per caller', async () => {
+      const c = await client();
+      await c.ok('create_database', {
+        database: { name: 'plist', description: '', locationUri: '', parameters: {} },
+      });
+      await c.ok('create_table', { tbl: table('pt', { dbName: 'plist' }) });
+      const part = (tbl: string, dt: string, hr: number, extra: Record<string, unknown> = {}) => ({
+        ...partition(tbl, dt, hr),
+        dbName: 'plist',
+        ...extra,
+      });
+      await c.ok('add_partitions', { new_parts: [1, 2, 3].map((hr) => part('pt', '2024-01-01', hr)) });
+      type P = { values: string[]; tableName: string; parameters: Record<string, string>; sd: { location: string } };
+      const shown = (ps: P[]) => ps.map((p) => `${p.tableName}:${p.values.join('/')}:${p.parameters.numFiles ?? ''}`);
+      const all = async (who = c, tbl = 'pt') =>
+        shown(await who.ok('get_partitions', { db_name: 'plist', tbl_name: tbl, max_parts: -1 }));
+      const some = async (who = c, tbl = 'pt') =>
+        shown(
+          await who.ok('get_partitions_by_filter', {
+            db_name: 'plist',
+            tbl_name: tbl,
+            filter: 'hr < 3',
+            max_parts: -1,
+          }),
+        );
+      // Each change is asked about twice before and once after: a listing kept from before it must not answer.
+      const twice = async (want: string[], wantSome: string[]) => {
+        for (let i = 0; i < 2; i++) {
+          assert.deepEqual(await all(), want);
+          assert.deepEqual(await some(), wantSome);
+        }
+      };
+      await twice(
+        ['pt:2024-01-01/1:1', 'pt:2024-01-01/2:1', 'pt:2024-01-01/3:1'],
+        ['pt:2024-01-01/1:1', 'pt:2024-01-01/2:1'],
+      );
+      await c.ok('add_partition', { new_part: part('pt', '2024-01-01', 0) });
+      await twice(
+        ['pt:2024-01-01/0:1', 'pt:2024-01-01/1:1', 'pt:2024-01-01/2:1', 'pt:2024-01-01/3:1'],
+        ['pt:2024-01-01/0:1', 'pt:2024-01-01/1:1', 'pt:2024-01-01/2:1'],
+      );
+      const added = await rest('POST', '/plist/tables/pt/partitions/batch-create', {
+        if_not_exist: false,
+        partitions: [
+          {
+            partition_values: ['2024-01-02', '1'],
+            parameters: { numFiles: '7' },
+            storage_descriptor: { columns: [{ column_name: 'id', column_type: 'bigint' }] },
+          },
+        ],
+      });
+      assert.equal(added.status, 201, added.text);
+      await twice(
+        ['pt:2024-01-01/0:1', 'pt:2024-01-01/1:1', 'pt:2024-01-01/2:1', 'pt:2024-01-01/3:1', 'pt:2024-01-02/1:7'],
+        ['pt:2024-01-01/0:1', 'pt:2024-01-01/1:1', 'pt:2024-01-01/2:1', 'pt:2024-01-02/1:7'],
+      );
+      await c.ok('alter_partition', {
+        db_name: 'plist',
+        tbl_name: 'pt',
+        new_part: part('pt', '2024-01-01', 1, { parameters: { numFiles: '5' } }),
+      });
+      await twice(
+        ['pt:2024-01-01/0:1', 'pt:2024-01-01/1:5', 'pt:2024-01-01/2:1', 'pt:2024-01-01/3:1', 'pt:2024-01-02/1:7'],
+        ['pt:2024-01-01/0:1', 'pt:2024-01-01/1:5', 'pt:2024-01-01/2:1', 'pt:2024-01-02/1:7'],
+      );
+      await c.ok('rename_partition', {
+        db_name: 'plist',
+        tbl_name: 'pt',
+        part_vals: ['2024-01-01', '2'],
+        new_part: part('pt', '2024-01-03', 9),
+      });
+      await twice(
+        ['pt:2024-01-01/0:1', 'pt:2024-01-01/1:5', 'pt:2024-01-01/3:1', 'pt:2024-01-02/1:7', 'pt:2024-01-03/9:1'],
+        ['pt:2024-01-01/0:1', 'pt:2024-01-01/1:5', 'pt:2024-01-02/1:7'],
+      );
+      await c.ok('drop_partition', {
+        db_name: 'plist',
+        tbl_name: 'pt',
+        part_vals: ['2024-01-01', '0'],
+        deleteData: false,
+      });
+      const left = ['pt:2024-01-01/1:5', 'pt:2024-01-01/3:1', 'pt:2024-01-02/1:7', 'pt:2024-01-03/9:1'];
+      await twice(left, ['pt:2024-01-01/1:5', 'pt:2024-01-02/1:7']);
+
+      // Another caller: refused without a grant right after the administrator's listing, listed with one, refused
+      // again after the revoke.
+      const created = await server.request('POST', '/v3/users', {
+        token,
+        body: { user: { name: 'dave', password: 'Pass-word-123' } },
+      });
+      assert.equal(created.status, 201, created.text);
+      const dave = await client('dave');
+      const grant = async (verb: 'grant' | 'revoke', name: string) => {
+        const r = await server.request('POST', `/v1/${project}/instances/${instance}/policies/${verb}`, {
+          token,
+          body: {
+            effect: true,
+            principal_list: [{ principal_name: 'dave', principal_source: 'IAM', principal_type: 'USER' }],
+            resource: {
+              type: 'TABLE',
+              catalogs: [{ name: 'hive', databases: [{ name: 'plist', tables: [{ name }] }] }],
+            },
+            permissions: ['SELECT'],
+          },
+        });
+        assert.equal(r.status, 200, r.text);
+      };
+      const refused = async (what: string) => {
+        const a = await dave.call('get_partitions', { db_name: 'plist', tbl_name: 'pt', max_parts: -1 });
+        assert.ok(a.error, `${what}: ${JSON.stringify(a)}`);
+      };
+      assert.deepEqual(await all(), left);
+      await refused('without a grant');
+      await grant('grant', 'pt');
+      assert.deepEqual(await all(dave), left, 'a grant');
+      assert.deepEqual(await all(dave), left);
+      await grant('revoke', 'pt');
+      await refused('after the revoke');
+      assert.deepEqual(await all(), left);
+
+      // A renamed table's partitions carry its new name; the old name is gone.
+      await c.ok('alter_table', { dbname: 'plist', tbl_name: 'pt', new_tbl: table('pt2', { dbName: 'plist' }) });
+      assert.deepEqual(
+        await all(c, 'pt2'),
+        left.map((p) => p.replace('pt:', 'pt2:')),
+        'a table rename',
+      );
+      assert.ok((await c.call('get_partitions', { db_name: 'plist', tbl_name: 'pt', max_parts: -1 })).error);
+      // Dropped, and made again under the same name with other partitions.
+      await c.ok('drop_table', { dbname: 'plist', name: 'pt2', deleteData: false });
+      assert.ok((await c.call('get_partitions', { db_name: 'plist', tbl_name: 'pt2', max_parts: -1 })).error);
+      await c.ok('create_table', { tbl: table('pt2', { dbName: 'plist' }) });
+      assert.deepEqual(await all(c, 'pt2'), [], 'a table made again');
+      await c.ok('add_partition', { new_part: part('pt2', '2024-02-01', 4) });
+      assert.deepEqual(await all(c, 'pt2'), ['pt2:2024-02-01/4:1']);
+      await c.ok('drop_database', { name: 'plist', deleteData: false, cascade: true });
+    });
+
     test('unserved methods answer UNKNOWN_METHOD, on both transports', async () => {
       const c = await client();
       for (const framed of [false, true]) {

@@ -362,13 +362,44 @@ export class EncodedPartitions {
 
   /** The method result's success field (id 0). */
   writeSuccess(w: BinaryWriter): void {
-    if (this.inStruct) {
-      w.writeFieldBegin('success', STRUCT, 0);
-      w.writeFieldBegin('partitions', LIST, 1);
-    } else w.writeFieldBegin('success', LIST, 0);
-    w.writeListBegin(STRUCT, this.count);
-    w.writePieces(this.body.take());
-    if (this.inStruct) w.writeFieldStop();
+    writeListing(w, this.inStruct, this.count, this.body.take());
+  }
+
+  /** What was added, as an answer that can be written again and again (and shared: see EncodedPage). */
+  page(): EncodedPage {
+    return new EncodedPage(this.inStruct, this.count, this.body.take());
+  }
+}
+
+function writeListing(w: BinaryWriter, inStruct: boolean, count: number, pieces: Buffer[]): void {
+  if (inStruct) {
+    w.writeFieldBegin('success', STRUCT, 0);
+    w.writeFieldBegin('partitions', LIST, 1);
+  } else w.writeFieldBegin('success', LIST, 0);
+  w.writeListBegin(STRUCT, count);
+  w.writePieces(pieces);
+  if (inStruct) w.writeFieldStop();
+}
+
+/**
+ * Encoded partitions kept whole: their pieces are handed to every socket that answers with them, never changed (a
+ * page kept by the store's change mark is shared by the calls that find it).
+ */
+export class EncodedPage {
+  readonly bytes: number;
+
+  constructor(
+    private readonly inStruct: boolean,
+    readonly count: number,
+    private readonly pieces: readonly Buffer[],
+  ) {
+    let n = 0;
+    for (const p of pieces) n += p.length;
+    this.bytes = n;
+  }
+
+  writeSuccess(w: BinaryWriter): void {
+    writeListing(w, this.inStruct, this.count, [...this.pieces]);
   }
 }
 

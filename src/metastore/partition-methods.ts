@@ -3,7 +3,7 @@ import type { ListedPartition } from '../services/lakecat/partition-service.js';
 import { PARTITION_BATCH_MAX, partitionName, type TablePath } from '../services/lakecat/partition-service.js';
 import { type Ctx, getTable, int16, type MethodEntry, PAGE, path } from './context.js';
 import { partitionIn, partitionOut, partitionPlain } from './convert.js';
-import { EncodedPartitions, type PartitionOwner } from './encode.js';
+import { type EncodedPage, EncodedPartitions, type PartitionOwner } from './encode.js';
 import { partitionSpecOf, partitionValuesOf } from './names.js';
 import { type HmsTypes as H, T } from './runtime.js';
 
@@ -17,12 +17,30 @@ async function partitions(
   q: { filter?: string; partial?: string[] },
   max: number,
   inStruct = false,
-): Promise<EncodedPartitions> {
-  const out = new EncodedPartitions(inStruct);
-  await scan(c, p, q, max, (table, rows) => {
-    for (const r of rows) out.add(table, r, c.loc);
-  });
-  return out;
+): Promise<EncodedPage> {
+  checkFilter(q);
+  if (max <= 0) return new EncodedPartitions(inStruct).page(); // asks for none: nothing is read (nor checked)
+  // Kept by the store's change mark (see scanEncoded): the same listing asked again is not read and encoded again.
+  return c.s.partitions.scanEncoded(
+    c.caller,
+    p,
+    { filter: q.filter, partialValues: q.partial },
+    Math.min(max, c.maxPartitions + 1),
+    PAGE,
+    `hms ${inStruct ? 'struct' : 'list'} ${c.loc.form}`,
+    async (steps) => {
+      const out = new EncodedPartitions(inStruct);
+      await eachStep(c, p, steps, (table, rows) => {
+        for (const r of rows) out.add(table, r, c.loc);
+      });
+      return out.page();
+    },
+  );
+}
+
+function checkFilter(q: { filter?: string }): void {
+  if (q.filter !== undefined && q.filter.length > 65_536)
+    throw invalid('the partition filter is longer than 65536 characters');
 }
 
 /** Runs `each` over the steps of a partition scan; refuses more than the server's cap. */
@@ -33,10 +51,8 @@ async function scan(
   max: number,
   each: (table: PartitionOwner, rows: ListedPartition[]) => void,
 ): Promise<void> {
-  if (q.filter !== undefined && q.filter.length > 65_536)
-    throw invalid('the partition filter is longer than 65536 characters');
+  checkFilter(q);
   if (max <= 0) return; // asks for none: nothing is read (nor checked)
-  let seen = 0;
   const steps = c.s.partitions.scan(
     c.caller,
     p,
@@ -44,6 +60,16 @@ async function scan(
     Math.min(max, c.maxPartitions + 1),
     PAGE,
   );
+  await eachStep(c, p, steps, each);
+}
+
+async function eachStep(
+  c: Ctx,
+  p: TablePath,
+  steps: AsyncIterable<{ table: PartitionOwner; rows: ListedPartition[] }>,
+  each: (table: PartitionOwner, rows: ListedPartition[]) => void,
+): Promise<void> {
+  let seen = 0;
   for await (const { table, rows } of steps) {
     seen += rows.length;
     if (seen > c.maxPartitions) {

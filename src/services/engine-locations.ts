@@ -15,10 +15,15 @@ import { invalid } from './errors.js';
 const LINE_END = /[\n\r\u2028\u2029]/;
 
 export class LocationMap {
+  /** The rule as text: locations mapped by maps of one form are mapped alike (a kept encoding is keyed by it). */
+  readonly form: string;
+
   constructor(
     private readonly kind: 'local' | 's3',
     private readonly warehouse: string | undefined,
-  ) {}
+  ) {
+    this.form = JSON.stringify([kind, kind === 'local' ? (warehouse ?? null) : null]);
+  }
 
   /** The engine form of the last bucket mapped: a listing maps thousands of locations in one bucket. */
   private last: { bucket: string; prefix: string } | undefined;

@@ -18,8 +18,17 @@ export class ReadAtMark<V> {
   ) {}
 
   async get(key: () => string, read: () => Promise<V>): Promise<V> {
+    return this.at(this.changeMark(), key, read);
+  }
+
+  /** The mark now: for `at`, when what its key is made of is read after it (and so is no older than it). */
+  mark(): string | undefined {
+    return this.changeMark();
+  }
+
+  /** `get` at a mark taken before (see `mark`): the key and the read must both come after it. */
+  async at(mark: string | undefined, key: () => string, read: () => Promise<V>): Promise<V> {
     // Taken before the read: a write between the two leaves a newer value under an older mark, never the reverse.
-    const mark = this.changeMark();
     if (mark === undefined) return read();
     const k = key();
     const known = this.kept.get(k);

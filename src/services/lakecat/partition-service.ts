@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
+import { LRUCache } from 'lru-cache';
 import type { Logger } from 'pino';
+import { cacheBound } from '../../memory.js';
 import type { ObjectStorage } from '../../storage/object-storage.js';
 import { appendEvents, type NewMetadataEvent } from '../../store/lakecat/event-repository.js';
 import type { TypedFilter } from '../../store/lakecat/partition-filter-sql.js';
@@ -14,6 +16,8 @@ import type { Principal } from '../iam/principal.js';
 import { Pacer } from '../pacer.js';
 import { keysetPage, type Paging } from '../paging.js';
 import { RawJson } from '../raw-json.js';
+import { type AtMark, ReadAtMark } from '../read-at-mark.js';
+import { countedCache } from '../telemetry.js';
 import { createTimeOf } from './create-time.js';
 import { deleteLocationData } from './data-files.js';
 import { some, validateLocation } from './names.js';
@@ -86,8 +90,27 @@ type PartitionText = Pick<
 /** For tests: called after each staged chunk of a batch, before the next (SQLite). */
 export const batchHooks: { staged?: (s: { tableId: string; staged: number; size: number }) => Promise<void> } = {};
 
+/** A listing as a protocol encoded it: kept whole (see scanEncoded), so it tells what it holds. */
+export interface EncodedListing {
+  readonly bytes: number;
+}
+const LISTINGS_CACHE_BYTES = () => cacheBound(32 * 1024 * 1024);
+
 /** Partitions of a table: batch writes, filtered keyset listings, and their events. */
 export class PartitionService {
+  /** Encoded listings (scanEncoded), bounded by their bytes. */
+  private readonly encodedAt = new ReadAtMark<EncodedListing>(
+    () => this.store.changeMark(),
+    countedCache(
+      'partition_listings',
+      new LRUCache<string, AtMark<EncodedListing>>({
+        max: cacheBound(256),
+        maxSize: LISTINGS_CACHE_BYTES(),
+        maxEntrySize: LISTINGS_CACHE_BYTES() / 4,
+        sizeCalculation: (e, key) => Math.max(1, e.value.bytes + key.length * 2),
+      }),
+    ),
+  );
   /** The tail of the lane of long batches' transactions (see inLane). */
   private laneTail: Promise<void> = Promise.resolve();
   private lastSweep = 0;
@@ -639,7 +662,52 @@ export class PartitionService {
     step = 1000,
   ): AsyncGenerator<{ table: TableRow; rows: ListedPartition[] }> {
     const { table, keys } = await this.partitionedTable(caller, p, 'partition.list');
+    yield* this.steps(table, this.query(table, keys, q.filter, q.partialValues), limit, step);
+  }
+
+  /**
+   * A scan as a protocol encodes it (`encode` reads its steps), kept by the store's change mark: a listing asked
+   * again while nothing was written (SQLite: every commit, a grant or revoke too, moves the mark) is the same answer,
+   * and is not read and encoded again. The caller is authorized on every call; what is kept is keyed by the caller,
+   * the table (as it was found, names and all), the query and `form` (what `encode` makes: one form, one kind of V).
+   */
+  async scanEncoded<V extends EncodedListing>(
+    caller: Principal,
+    p: TablePath,
+    q: { filter?: string; partialValues?: string[] },
+    limit: number,
+    step: number,
+    form: string,
+    encode: (steps: AsyncIterable<{ table: TableRow; rows: ListedPartition[] }>) => Promise<V>,
+  ): Promise<V> {
+    // Before the table is found: a write in between (a rename, an alter of its keys) then moves the mark past it.
+    const mark = this.encodedAt.mark();
+    const { table, keys } = await this.partitionedTable(caller, p, 'partition.list');
     const pq = this.query(table, keys, q.filter, q.partialValues);
+    const key = () =>
+      JSON.stringify([
+        form,
+        caller.domainId,
+        caller.userId,
+        caller.projectId,
+        table.id,
+        table.catalog_name,
+        table.database_name,
+        table.name,
+        q.filter ?? null,
+        q.partialValues ?? null,
+        limit,
+        step,
+      ]);
+    return (await this.encodedAt.at(mark, key, () => encode(this.steps(table, pq, limit, step)))) as V;
+  }
+
+  private async *steps(
+    table: TableRow,
+    pq: repo.PartitionQuery,
+    limit: number,
+    step: number,
+  ): AsyncGenerator<{ table: TableRow; rows: ListedPartition[] }> {
     let sent = 0;
     let after: string | undefined;
     while (sent < limit) {

@@ -208,6 +208,16 @@ export async function requestStop(q: Db, jobId: string, now: string): Promise<'s
 
 /** Runs whose lease ran out: their replica died. Marked FAILED so they can be started again. */
 export async function failExpired(q: Db, now: string): Promise<number> {
+  // Looked for first: the sweep runs every second, and an UPDATE that matches nothing still moves SQLite's change
+  // mark (see Store.changeMark), which every read kept by it would then make again.
+  const any = await q
+    .selectFrom('lf_job_runs')
+    .select('id')
+    .where('status', '=', 'RUNNING')
+    .where('lease_expires_at', '<', now)
+    .limit(1)
+    .executeTakeFirst();
+  if (!any) return 0;
   const r = await q
     .updateTable('lf_job_runs')
     .set({
