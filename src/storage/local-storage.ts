@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { closeSync, type Dirent, fsync, openSync, realpathSync, writeFileSync } from 'node:fs';
+import { closeSync, type Dirent, fsync, open, realpathSync, writeFileSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import {
@@ -399,17 +399,14 @@ export class LocalObjectStorage implements ObjectStorage {
  * folder entry too (ext4, xfs). A crash mid-write leaves a partial file no one names, as a failed write does.
  */
 async function writeNew(parent: string, file: string, body: Buffer | string): Promise<void> {
-  // Opened, written and closed synchronously: each costs microseconds in the page cache, less than a trip to the
-  // thread pool; only the fsync, which waits on the disk, leaves the event loop.
+  // Created and fsynced in the thread pool (either may wait on the filesystem's journal, behind another commit's
+  // fsync); written and closed synchronously: in the page cache they cost less than a round trip to the pool.
   // The folder usually exists (a table's metadata folder): made only when the create says it is missing.
-  let fd: number;
-  try {
-    fd = openSync(file, 'wx');
-  } catch (e) {
+  const fd = await openNew(file).catch(async (e: unknown) => {
     if (errCode(e) !== 'ENOENT') throw e;
     await fs.mkdir(parent, { recursive: true });
-    fd = openSync(file, 'wx');
-  }
+    return openNew(file);
+  });
   try {
     try {
       writeFileSync(fd, body);
@@ -422,6 +419,10 @@ async function writeNew(parent: string, file: string, body: Buffer | string): Pr
     throw e;
   }
 }
+
+/** A new file, created exclusively: its descriptor (the callback API: no FileHandle to make and close). */
+const openNew = (file: string) =>
+  new Promise<number>((resolve, reject) => open(file, 'wx', (err, fd) => (err ? reject(err) : resolve(fd))));
 
 /** Writes the whole body, fsyncs it and closes the file, closed even when the write fails. */
 async function writeSynced(handle: fs.FileHandle, body: Buffer | string): Promise<void> {
