@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { Dirent } from 'node:fs';
+import { closeSync, type Dirent, fsync, open, realpathSync, writeFileSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import {
@@ -195,7 +195,13 @@ export class LocalObjectStorage implements ObjectStorage {
     validateLocalKey(key);
     const named = path.join(this.root, bucket, key);
     if (!named.startsWith(path.join(this.root, bucket) + path.sep)) return undefined;
-    const parent = await fs.realpath(path.dirname(named)).catch(() => undefined);
+    // Synchronous: a few lstat calls cost less than a trip to the thread pool and back.
+    let parent: string | undefined;
+    try {
+      parent = realpathSync.native(path.dirname(named));
+    } catch {
+      return undefined;
+    }
     if (parent === undefined || (parent !== dir && !parent.startsWith(dir + path.sep))) return undefined;
     return { parent, file: path.join(parent, path.basename(named)) };
   }
@@ -393,19 +399,30 @@ export class LocalObjectStorage implements ObjectStorage {
  * folder entry too (ext4, xfs). A crash mid-write leaves a partial file no one names, as a failed write does.
  */
 async function writeNew(parent: string, file: string, body: Buffer | string): Promise<void> {
+  // Created and fsynced in the thread pool (either may wait on the filesystem's journal, behind another commit's
+  // fsync); written and closed synchronously: in the page cache they cost less than a round trip to the pool.
   // The folder usually exists (a table's metadata folder): made only when the create says it is missing.
-  const handle = await fs.open(file, 'wx').catch(async (e: unknown) => {
+  const fd = await openNew(file).catch(async (e: unknown) => {
     if (errCode(e) !== 'ENOENT') throw e;
     await fs.mkdir(parent, { recursive: true });
-    return fs.open(file, 'wx');
+    return openNew(file);
   });
   try {
-    await writeSynced(handle, body);
+    try {
+      writeFileSync(fd, body);
+      await new Promise<void>((resolve, reject) => fsync(fd, (err) => (err ? reject(err) : resolve())));
+    } finally {
+      closeSync(fd);
+    }
   } catch (e) {
     await fs.rm(file, { force: true });
     throw e;
   }
 }
+
+/** A new file, created exclusively: its descriptor (the callback API: no FileHandle to make and close). */
+const openNew = (file: string) =>
+  new Promise<number>((resolve, reject) => open(file, 'wx', (err, fd) => (err ? reject(err) : resolve(fd))));
 
 /** Writes the whole body, fsyncs it and closes the file, closed even when the write fails. */
 async function writeSynced(handle: fs.FileHandle, body: Buffer | string): Promise<void> {

@@ -1,5 +1,5 @@
 import type { Compilable, CompiledQuery } from 'kysely';
-import type { Db } from './dialect.js';
+import { type Db, dialectOf } from './dialect.js';
 
 /**
  * How rows come back: objects, each row's first column's value (better-sqlite3's pluck), or each row as the array
@@ -57,6 +57,32 @@ function prepared<R, V, A extends unknown[]>(
     const result = await q.executeQuery<R>({ ...compiled, parameters });
     if (!pluck) return result.rows as unknown as V[];
     return result.rows.map((r) => Object.values(r as object)[0] as V);
+  };
+}
+
+/**
+ * A statement whose SQL never changes, compiled once per dialect (not per database handle, as preparedQuery is), so
+ * that it is built once for every transaction too: the writes of a commit, run alone or together (writeAll). The
+ * Kysely instances of one dialect compile alike (no plugins). Answers the statement with the call's parameters.
+ */
+export function preparedStatement<R, A extends unknown[]>(
+  build: (q: Db, ...args: A) => Compilable<R>,
+  arity: A['length'],
+): (q: Db, ...args: A) => Compilable<R> {
+  const cache = new Map<string, { compiled: CompiledQuery<R>; slots: number[] }>();
+  const placeholders = Array.from({ length: arity }, (_, i) => `\u0000lakeform-arg-${i}`);
+  return (q: Db, ...args: A) => {
+    const dialect = dialectOf(q).name;
+    let entry = cache.get(dialect);
+    if (!entry) {
+      const compiled = build(q, ...(placeholders as unknown as A)).compile();
+      const slots = compiled.parameters.map((p) => placeholders.indexOf(p as string));
+      if (slots.some((s) => s < 0)) throw new Error('a prepared statement may only take its arguments as parameters');
+      entry = { compiled, slots };
+      cache.set(dialect, entry);
+    }
+    const { compiled, slots } = entry;
+    return { compile: () => ({ ...compiled, parameters: slots.map((s) => args[s]) }) };
   };
 }
 

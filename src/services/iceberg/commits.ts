@@ -246,6 +246,7 @@ export class IcebergCommits {
             })),
         },
       );
+      for (const c of prepared) if (c.current) this.files.superseded(c.current.metadataLocation);
       // Only files of this table's own location: a log entry pointing elsewhere is not ours to delete.
       for (const c of prepared)
         for (const f of c.expired) if (f.startsWith(`${c.next.location}/metadata/`)) await this.files.removeFile(f);

@@ -72,6 +72,15 @@ export class MetadataFiles {
     }
   }
 
+  /**
+   * A version a commit replaced: no longer kept. Loads read the current version, so an old one would only hold its
+   * objects and engine text (see engine-paths.ts) in memory until the cache's bound; dropped now, they die young
+   * instead of being copied by every garbage collection on their way to the old generation.
+   */
+  superseded(location: string): void {
+    this.cache.delete(location);
+  }
+
   async writeMetadata(location: string, m: TableMetadata): Promise<void> {
     // Only the items this version added are written out anew (see stringifyMetadata).
     const text = stringifyMetadata(m as unknown as Record<string, unknown>);

@@ -832,7 +832,7 @@ export class TableService {
         owner_type: merged.owner_type ?? row.owner_type,
         definition: JSON.stringify(definition),
         updated_at: nowIso(),
-        ...(to ? { database_name: to.s.databaseName } : {}),
+        database_name: to ? to.s.databaseName : s.databaseName,
       }),
     );
     if (!after) throw new ConcurrentChange(`table ${current} was changed concurrently; retry`);

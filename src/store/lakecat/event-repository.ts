@@ -1,5 +1,6 @@
 import type { Compilable } from 'kysely';
 import { bulkInsert } from '../bulk-insert.js';
+import { preparedStatement } from '../prepared.js';
 import type { MetadataEventRow } from '../schema.js';
 import type { Db } from '../store.js';
 import { pageFromRows } from './keyset.js';
@@ -22,9 +23,45 @@ export async function appendEvent(q: Db, event: NewMetadataEvent): Promise<void>
 }
 
 /** appendEvent's statement, to run with others of the change (see SqlDialect.writeAll). */
-export function eventInsert(q: Db, event: NewMetadataEvent): Compilable<unknown> {
-  return q.insertInto('metadata_events').values(event);
+export function eventInsert(q: Db, e: NewMetadataEvent): Compilable<unknown> {
+  return insertEvent(
+    q,
+    e.instance_id,
+    e.event_type,
+    e.catalog_name,
+    // A field left out is NULL, as an insert without the column would make it.
+    e.database_name ?? null,
+    e.object_name ?? null,
+    e.principal,
+    e.created_at,
+    e.detail ?? null,
+  );
 }
+
+const insertEvent = preparedStatement(
+  (
+    q: Db,
+    instanceId: string,
+    eventType: string,
+    catalogName: string,
+    databaseName: string | null,
+    objectName: string | null,
+    principal: string,
+    createdAt: string,
+    detail: string | null,
+  ) =>
+    q.insertInto('metadata_events').values({
+      instance_id: instanceId,
+      event_type: eventType,
+      catalog_name: catalogName,
+      database_name: databaseName,
+      object_name: objectName,
+      principal,
+      created_at: createdAt,
+      detail,
+    }),
+  8,
+);
 
 /** Appends many events (a batch of partitions) in as few statements as the parameter limits allow. */
 export async function appendEvents(q: Db, events: NewMetadataEvent[]): Promise<void> {

@@ -1,6 +1,6 @@
 import { type RawBuilder, sql } from 'kysely';
 import { type Db, dialectOf, type SqlDialect } from '../dialect.js';
-import { preparedColumn, preparedQuery } from '../prepared.js';
+import { preparedColumn, preparedQuery, preparedStatement } from '../prepared.js';
 import type { TableRow } from '../schema.js';
 import { beyondKey, type DatabaseNameKey, pageFromRows } from './keyset.js';
 import { anyOf, type GrantPath, grantPathMatches, hiveNamePattern, ownedOrGranted } from './name-pattern.js';
@@ -142,29 +142,76 @@ export async function insertTable(q: Db, row: TableRow): Promise<void> {
   await q.insertInto('tables').values(row).execute();
 }
 
+/** What a table update writes (every column, whether it changed or not: one statement, compiled once). */
+export type TablePatch = Pick<
+  TableRow,
+  'name' | 'database_name' | 'table_type' | 'table_format' | 'owner' | 'owner_type' | 'definition' | 'updated_at'
+>;
+
+// The row as updated comes back with the update: no second read of it.
+const updateTableStatement = preparedStatement(
+  (
+    q: Db,
+    instanceId: string,
+    catalogName: string,
+    databaseName: string,
+    name: string,
+    version: number,
+    newName: string,
+    newDatabaseName: string,
+    tableType: string,
+    tableFormat: TableRow['table_format'],
+    owner: string,
+    ownerType: string,
+    definition: string,
+    updatedAt: string,
+  ) =>
+    q
+      .updateTable('tables')
+      .set({
+        name: newName,
+        database_name: newDatabaseName,
+        table_type: tableType,
+        table_format: tableFormat,
+        owner,
+        owner_type: ownerType,
+        definition,
+        updated_at: updatedAt,
+        version: sql<number>`version + 1`,
+      })
+      .where('instance_id', '=', instanceId)
+      .where('catalog_name', '=', catalogName)
+      .where('database_name', '=', databaseName)
+      .where('name', '=', name)
+      .where('version', '=', version)
+      .returningAll(),
+  13,
+);
+
 export async function updateTableIf(
   q: Db,
   s: Required<TableScope>,
   name: string,
   version: number,
-  patch: Partial<
-    Pick<
-      TableRow,
-      'name' | 'database_name' | 'table_type' | 'table_format' | 'owner' | 'owner_type' | 'definition' | 'updated_at'
-    >
-  >,
+  p: TablePatch,
 ): Promise<TableRow | undefined> {
-  // The row as updated comes back with the update: no second read of it.
-  return q
-    .updateTable('tables')
-    .set((eb) => ({ ...patch, version: eb('version', '+', 1) }))
-    .where('instance_id', '=', s.instanceId)
-    .where('catalog_name', '=', s.catalogName)
-    .where('database_name', '=', s.databaseName)
-    .where('name', '=', name)
-    .where('version', '=', version)
-    .returningAll()
-    .executeTakeFirst();
+  const statement = updateTableStatement(
+    q,
+    s.instanceId,
+    s.catalogName,
+    s.databaseName,
+    name,
+    version,
+    p.name,
+    p.database_name,
+    p.table_type,
+    p.table_format,
+    p.owner,
+    p.owner_type,
+    p.definition,
+    p.updated_at,
+  );
+  return (await q.executeQuery(statement.compile())).rows[0] as TableRow | undefined;
 }
 
 export async function deleteTable(q: Db, s: Required<TableScope>, name: string): Promise<boolean> {
