@@ -22,6 +22,7 @@ const resolver: CSSVariablesResolver = () => ({
 // Shade 8 keeps white on filled colours, and coloured text on light ones, above WCAG AA contrast.
 const theme = createTheme({
   primaryShade: 8,
+  respectReducedMotion: true,
   components: {
     Badge: { defaultProps: { variant: 'light' } },
     Alert: { styles: { title: { color: 'var(--mantine-color-text)' } } },

@@ -63,7 +63,7 @@ export const POSTGRES_FILES = new Map([
   ['tenancy', 'project scoping of every write on PostgreSQL'],
   ['credentials', 'location prefixes matched in PostgreSQL SQL'],
   ['metastore', 'every metastore call, the partition filter and the notification log over PostgreSQL'],
-  ['web-console', "the console's main scenario on a PostgreSQL store"],
+  ['web-console', "the console's pages of what the store keeps (instance, table, partitions, grants, activity)"],
   ['backup', 'the export of one REPEATABLE READ snapshot under write load, restored into an empty database'],
   ['operations', 'the readiness checks, store query metrics and pool gauges over PostgreSQL'],
   ['iceberg-scan-planning', 'plans and their tasks kept in PostgreSQL, answered by a second replica'],
