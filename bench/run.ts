@@ -1301,6 +1301,30 @@ async function hms(
     json(`${tables}/t0`, 'PUT', { table: { parameters: { bench_write: String(++writes) } } }, auth).then(
       () => undefined,
     );
+  const page = {
+    name: '1,000 partitions',
+    hms: 33,
+    n: 30,
+    thrift: () => c.get_partitions('hmsbench', 'big', 1000).then(count(1000, 'partitions')),
+    rest: () =>
+      json(`${tables}/big/partitions?limit=1000`, 'GET', undefined, auth).then((r) =>
+        count(1000, 'partitions')(r.body.partitions),
+      ),
+  };
+  const filter = {
+    name: 'by_filter on 10,000',
+    hms: 36,
+    n: 30,
+    thrift: () =>
+      c.get_partitions_by_filter('hmsbench', 'small', "hr < 10 AND dt >= '2000-01-01'", -1).then(count(1000, 'filter')),
+    rest: () =>
+      json(
+        `${tables}/small/partitions?limit=1000&filter=${encodeURIComponent("hr < 10 AND dt >= '2000-01-01'")}`,
+        'GET',
+        undefined,
+        auth,
+      ).then((r) => count(1000, 'filter')(r.body.partitions)),
+  };
   const ops: {
     name: string;
     hms: number;
@@ -1324,60 +1348,10 @@ async function hms(
       thrift: () => c.get_all_tables('hmsbench').then(count(1005, 'names')),
       rest: () => json(`${tables}/names`, 'GET', undefined, auth).then((r) => count(1005, 'names')(r.body)),
     },
-    {
-      name: '1,000 partitions',
-      hms: 33,
-      n: 30,
-      thrift: () => c.get_partitions('hmsbench', 'big', 1000).then(count(1000, 'partitions')),
-      rest: () =>
-        json(`${tables}/big/partitions?limit=1000`, 'GET', undefined, auth).then((r) =>
-          count(1000, 'partitions')(r.body.partitions),
-        ),
-    },
-    {
-      name: 'by_filter on 10,000',
-      hms: 36,
-      n: 30,
-      thrift: () =>
-        c
-          .get_partitions_by_filter('hmsbench', 'small', "hr < 10 AND dt >= '2000-01-01'", -1)
-          .then(count(1000, 'filter')),
-      rest: () =>
-        json(
-          `${tables}/small/partitions?limit=1000&filter=${encodeURIComponent("hr < 10 AND dt >= '2000-01-01'")}`,
-          'GET',
-          undefined,
-          auth,
-        ).then((r) => count(1000, 'filter')(r.body.partitions)),
-    },
-    {
-      name: '1,000 partitions, after a write',
-      hms: 33,
-      n: 30,
-      before: write,
-      thrift: () => c.get_partitions('hmsbench', 'big', 1000).then(count(1000, 'partitions')),
-      rest: () =>
-        json(`${tables}/big/partitions?limit=1000`, 'GET', undefined, auth).then((r) =>
-          count(1000, 'partitions')(r.body.partitions),
-        ),
-    },
-    {
-      name: 'by_filter on 10,000, after a write',
-      hms: 36,
-      n: 30,
-      before: write,
-      thrift: () =>
-        c
-          .get_partitions_by_filter('hmsbench', 'small', "hr < 10 AND dt >= '2000-01-01'", -1)
-          .then(count(1000, 'filter')),
-      rest: () =>
-        json(
-          `${tables}/small/partitions?limit=1000&filter=${encodeURIComponent("hr < 10 AND dt >= '2000-01-01'")}`,
-          'GET',
-          undefined,
-          auth,
-        ).then((r) => count(1000, 'filter')(r.body.partitions)),
-    },
+    page,
+    filter,
+    { ...page, name: '1,000 partitions, after a write', before: write },
+    { ...filter, name: 'by_filter on 10,000, after a write', before: write },
     {
       name: `by_filter on ${TOTAL}`,
       hms: Number.NaN,

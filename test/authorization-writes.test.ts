@@ -13,6 +13,7 @@ import { allOperations } from '../src/http/app.js';
 import type { AppServices } from '../src/services/app-services.js';
 import { ACTIONS, type Requirement } from '../src/services/authz/actions.js';
 import { openStore, type Store } from '../src/store/store.js';
+import { catalogRows } from './helpers/catalog-rows.js';
 import { createGrantees, type Grantees, type How } from './helpers/grantees.js';
 import { backends, createRunningInstance, type Response, startServer, type TestServer } from './helpers/server.js';
 
@@ -309,71 +310,15 @@ for (const backend of await backends()) {
     }
 
     /**
-     * The stored state of catalog `c`: its row and the rows of everything in it (databases, tables and their
-     * partitions, statistics and constraints, functions, datasets, recycle bin entries) and the events logged for it.
-     * A refused call must leave all of it as it was. Read from the store in a few queries: through the API it took ten
-     * requests a snapshot, two around each of the ~150 refused calls, most of the file's requests.
+     * The stored state of catalog `c` (catalogRows): its row, the rows of everything in it and the events logged for
+     * it. Through the API it took ten requests a snapshot, two around each of the ~150 refused calls, most of the
+     * file's requests.
      */
     async function snapshot(c: string): Promise<string> {
-      const inCatalog = <T extends 'databases' | 'tables' | 'functions' | 'datasets' | 'recycle_bin'>(t: T) =>
-        store.db
-          .selectFrom(t as 'databases')
-          .selectAll()
-          .where('instance_id', '=', instance)
-          .where('catalog_name', '=', c)
-          .orderBy('id')
-          .execute();
-      const catalog = await store.db
-        .selectFrom('catalogs')
-        .selectAll()
-        .where('instance_id', '=', instance)
-        .where('name', '=', c)
-        .execute();
-      const [databases, tables, functions, datasets, bin] = await Promise.all([
-        inCatalog('databases'),
-        inCatalog('tables'),
-        inCatalog('functions'),
-        inCatalog('datasets'),
-        inCatalog('recycle_bin'),
-      ]);
-      const ids = tables.map((t) => t.id);
-      const ofTables = ids.length
-        ? await Promise.all([
-            store.db.selectFrom('partitions').selectAll().where('table_id', 'in', ids).orderBy('id').execute(),
-            store.db
-              .selectFrom('partition_values')
-              .selectAll()
-              .where('table_id', 'in', ids)
-              .orderBy('partition_id')
-              .orderBy('key_index')
-              .execute(),
-            store.db.selectFrom('table_constraints').selectAll().where('table_id', 'in', ids).orderBy('id').execute(),
-            store.db
-              .selectFrom('table_column_statistics')
-              .selectAll()
-              .where('table_id', 'in', ids)
-              .orderBy('table_id')
-              .orderBy('column_name')
-              .execute(),
-            store.db
-              .selectFrom('partition_column_statistics')
-              .selectAll()
-              .where('table_id', 'in', ids)
-              .orderBy('partition_id')
-              .orderBy('column_name')
-              .execute(),
-          ])
-        : [];
-      const events = await store.db
-        .selectFrom('metadata_events')
-        .select('id')
-        .where('instance_id', '=', instance)
-        .where('catalog_name', '=', c)
-        .orderBy('id')
-        .execute();
+      const { text, found } = await catalogRows(store, instance, c);
       // The fixture is there: a snapshot of nothing would compare equal to anything.
-      assert.equal(catalog.length, 1, `catalog ${c} exists`);
-      return JSON.stringify({ catalog, databases, tables, functions, datasets, bin, ofTables, events });
+      assert.equal(found.catalogs, 1, `catalog ${c} exists`);
+      return text;
     }
 
     function resourceOf(level: Level, c: string) {

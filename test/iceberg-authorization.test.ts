@@ -15,6 +15,7 @@ import { ICEBERG_ENDPOINTS } from '../src/http/routes/iceberg/index.js';
 import type { AppServices } from '../src/services/app-services.js';
 import { ACTIONS, type Requirement } from '../src/services/authz/actions.js';
 import { openStore, type Store } from '../src/store/store.js';
+import { catalogRows } from './helpers/catalog-rows.js';
 import { createGrantees, type Grantees } from './helpers/grantees.js';
 import { backends, createRunningInstance, type Response, startServer, type TestServer } from './helpers/server.js';
 
@@ -289,49 +290,15 @@ for (const backend of await backends()) {
     }
 
     /**
-     * The stored state of catalog `c`: its namespaces, tables and views (their rows, which name their current
-     * metadata files, written once and never changed), the tables' earlier versions and the metrics reported for
-     * it. Read from the store in four queries: through the Iceberg API it cost about ten requests a snapshot, two
-     * around each of the ~250 refused calls.
+     * The stored state of catalog `c` (catalogRows): its namespaces, tables and views (their rows, which name their
+     * current metadata files, written once and never changed), the tables' earlier versions and the metrics reported
+     * for it. Through the Iceberg API it cost about ten requests a snapshot, two around each of the ~250 refused calls.
      */
     async function snapshot(c: string): Promise<string> {
-      const databases = await store.db
-        .selectFrom('databases')
-        .selectAll()
-        .where('instance_id', '=', instance)
-        .where('catalog_name', '=', c)
-        .orderBy('name')
-        .execute();
-      const tables = await store.db
-        .selectFrom('tables')
-        .selectAll()
-        .where('instance_id', '=', instance)
-        .where('catalog_name', '=', c)
-        .orderBy('database_name')
-        .orderBy('name')
-        .execute();
-      const versions = tables.length
-        ? await store.db
-            .selectFrom('table_versions')
-            .selectAll()
-            .where(
-              'table_id',
-              'in',
-              tables.map((t) => t.id),
-            )
-            .orderBy('table_id')
-            .orderBy('version')
-            .execute()
-        : [];
-      const reports = await store.db
-        .selectFrom('lf_iceberg_metrics_reports')
-        .select('id')
-        .where('instance_id', '=', instance)
-        .where('catalog_name', '=', c)
-        .execute();
+      const { text, found } = await catalogRows(store, instance, c);
       // The fixture is there: a snapshot of nothing would compare equal to anything.
-      assert.ok(databases.length >= 2, `catalog ${c} has its namespaces`);
-      return JSON.stringify({ databases, tables, versions, reports: reports.length });
+      assert.ok(found.databases >= 2, `catalog ${c} has its namespaces`);
+      return text;
     }
 
     function resourceOf(level: Level, c: string) {
