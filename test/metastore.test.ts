@@ -110,6 +110,19 @@ for (const backend of stores) {
     };
     const rest = (method: string, p: string, body?: unknown) =>
       server.request(method, `/v1/${project}/instances/${instance}/catalogs/hive/databases${p}`, { token, body });
+    /** Grants or revokes SELECT on table `name` of database `db` of `hive` to the IAM user `user`. */
+    const selectGrant = async (verb: 'grant' | 'revoke', user: string, db: string, name: string) => {
+      const r = await server.request('POST', `/v1/${project}/instances/${instance}/policies/${verb}`, {
+        token,
+        body: {
+          effect: true,
+          principal_list: [{ principal_name: user, principal_source: 'IAM', principal_type: 'USER' }],
+          resource: { type: 'TABLE', catalogs: [{ name: 'hive', databases: [{ name: db, tables: [{ name }] }] }] },
+          permissions: ['SELECT'],
+        },
+      });
+      assert.equal(r.status, 200, r.text);
+    };
 
     before(async () => {
       port = await freePort();
@@ -633,21 +646,7 @@ for (const backend of stores) {
       });
       assert.equal(created.status, 201, created.text);
       const carol = await client('carol');
-      const grant = async (verb: 'grant' | 'revoke', name: string) => {
-        const r = await server.request('POST', `/v1/${project}/instances/${instance}/policies/${verb}`, {
-          token,
-          body: {
-            effect: true,
-            principal_list: [{ principal_name: 'carol', principal_source: 'IAM', principal_type: 'USER' }],
-            resource: {
-              type: 'TABLE',
-              catalogs: [{ name: 'hive', databases: [{ name: 'listing', tables: [{ name }] }] }],
-            },
-            permissions: ['SELECT'],
-          },
-        });
-        assert.equal(r.status, 200, r.text);
-      };
+      const grant = (verb: 'grant' | 'revoke', name: string) => selectGrant(verb, 'carol', 'listing', name);
       await grant('grant', 'l_r');
       // The administrator's listing, just taken, is not another caller's.
       assert.deepEqual(await names(), ['l_c', 'l_d', 'l_r']);
@@ -757,21 +756,7 @@ for (const backend of stores) {
       });
       assert.equal(created.status, 201, created.text);
       const dave = await client('dave');
-      const grant = async (verb: 'grant' | 'revoke', name: string) => {
-        const r = await server.request('POST', `/v1/${project}/instances/${instance}/policies/${verb}`, {
-          token,
-          body: {
-            effect: true,
-            principal_list: [{ principal_name: 'dave', principal_source: 'IAM', principal_type: 'USER' }],
-            resource: {
-              type: 'TABLE',
-              catalogs: [{ name: 'hive', databases: [{ name: 'plist', tables: [{ name }] }] }],
-            },
-            permissions: ['SELECT'],
-          },
-        });
-        assert.equal(r.status, 200, r.text);
-      };
+      const grant = (verb: 'grant' | 'revoke', name: string) => selectGrant(verb, 'dave', 'plist', name);
       const refused = async (what: string) => {
         const a = await dave.call('get_partitions', { db_name: 'plist', tbl_name: 'pt', max_parts: -1 });
         assert.ok(a.error, `${what}: ${JSON.stringify(a)}`);

@@ -34,20 +34,35 @@ export function preparedColumn<R, A extends unknown[]>(
   return prepared<R, R[keyof R], A>(build, arity, true);
 }
 
+/** A compiled statement and, for each of its parameters, which of the call's arguments it takes. */
+interface Slotted<R> {
+  compiled: CompiledQuery<R>;
+  slots: number[];
+}
+
+/** Compiles `build` with placeholder arguments, to learn where each argument goes among the parameters. */
+function compileSlotted<R, A extends unknown[]>(
+  build: (q: Db, ...args: A) => Compilable<R>,
+  q: Db,
+  arity: number,
+): Slotted<R> {
+  const placeholders = Array.from({ length: arity }, (_, i) => `\u0000lakeform-arg-${i}`);
+  const compiled = build(q, ...(placeholders as unknown as A)).compile();
+  const slots = compiled.parameters.map((p) => placeholders.indexOf(p as string));
+  if (slots.some((s) => s < 0)) throw new Error('a prepared statement may only take its arguments as parameters');
+  return { compiled, slots };
+}
+
 function prepared<R, V, A extends unknown[]>(
   build: (q: Db, ...args: A) => Compilable<R>,
   arity: number,
   pluck: boolean,
 ) {
-  const cache = new WeakMap<Db, { compiled: CompiledQuery<R>; slots: number[] }>();
-  const placeholders = Array.from({ length: arity }, (_, i) => `\u0000lakeform-arg-${i}`);
+  const cache = new WeakMap<Db, Slotted<R>>();
   return async (q: Db, ...args: A): Promise<V[]> => {
     let entry = cache.get(q);
     if (!entry) {
-      const compiled = build(q, ...(placeholders as unknown as A)).compile();
-      const slots = compiled.parameters.map((p) => placeholders.indexOf(p as string));
-      if (slots.some((s) => s < 0)) throw new Error('a prepared query may only take its arguments as parameters');
-      entry = { compiled, slots };
+      entry = compileSlotted(build, q, arity);
       cache.set(q, entry);
     }
     const { compiled, slots } = entry;
@@ -69,16 +84,12 @@ export function preparedStatement<R, A extends unknown[]>(
   build: (q: Db, ...args: A) => Compilable<R>,
   arity: A['length'],
 ): (q: Db, ...args: A) => Compilable<R> {
-  const cache = new Map<string, { compiled: CompiledQuery<R>; slots: number[] }>();
-  const placeholders = Array.from({ length: arity }, (_, i) => `\u0000lakeform-arg-${i}`);
+  const cache = new Map<string, Slotted<R>>();
   return (q: Db, ...args: A) => {
     const dialect = dialectOf(q).name;
     let entry = cache.get(dialect);
     if (!entry) {
-      const compiled = build(q, ...(placeholders as unknown as A)).compile();
-      const slots = compiled.parameters.map((p) => placeholders.indexOf(p as string));
-      if (slots.some((s) => s < 0)) throw new Error('a prepared statement may only take its arguments as parameters');
-      entry = { compiled, slots };
+      entry = compileSlotted(build, q, arity);
       cache.set(dialect, entry);
     }
     const { compiled, slots } = entry;
