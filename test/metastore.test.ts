@@ -110,6 +110,15 @@ for (const backend of stores) {
     };
     const rest = (method: string, p: string, body?: unknown) =>
       server.request(method, `/v1/${project}/instances/${instance}/catalogs/hive/databases${p}`, { token, body });
+    /** A new IAM user `name` and a metastore client signed in as that user. */
+    const newUser = async (name: string) => {
+      const created = await server.request('POST', '/v3/users', {
+        token,
+        body: { user: { name, password: 'Pass-word-123' } },
+      });
+      assert.equal(created.status, 201, created.text);
+      return client(name);
+    };
     /** Grants or revokes SELECT on table `name` of database `db` of `hive` to the IAM user `user`. */
     const selectGrant = async (verb: 'grant' | 'revoke', user: string, db: string, name: string) => {
       const r = await server.request('POST', `/v1/${project}/instances/${instance}/policies/${verb}`, {
@@ -532,16 +541,7 @@ for (const backend of stores) {
     test('a grant and a revoke are seen through the metastore; refusals name the privilege', async () => {
       const c = await client();
       await c.ok('create_table', { tbl: table('secret') });
-      assert.equal(
-        (
-          await server.request('POST', '/v3/users', {
-            token,
-            body: { user: { name: 'bob', password: 'Pass-word-123' } },
-          })
-        ).status,
-        201,
-      );
-      const bob = await client('bob');
+      const bob = await newUser('bob');
       assert.equal(
         (await bob.call('get_table', { dbname: 'default', tbl_name: 'secret' })).error?.type,
         'NoSuchObjectException',
@@ -640,12 +640,7 @@ for (const backend of stores) {
       assert.deepEqual(await names(), ['l_c', 'l_d', 'l_r'], 'a rename');
       assert.deepEqual(await c.ok('get_tables', { db_name: 'listing', pattern: 'l_r' }), ['l_r']);
 
-      const created = await server.request('POST', '/v3/users', {
-        token,
-        body: { user: { name: 'carol', password: 'Pass-word-123' } },
-      });
-      assert.equal(created.status, 201, created.text);
-      const carol = await client('carol');
+      const carol = await newUser('carol');
       const grant = (verb: 'grant' | 'revoke', name: string) => selectGrant(verb, 'carol', 'listing', name);
       await grant('grant', 'l_r');
       // The administrator's listing, just taken, is not another caller's.
@@ -750,12 +745,7 @@ for (const backend of stores) {
 
       // Another caller: refused without a grant right after the administrator's listing, listed with one, refused
       // again after the revoke.
-      const created = await server.request('POST', '/v3/users', {
-        token,
-        body: { user: { name: 'dave', password: 'Pass-word-123' } },
-      });
-      assert.equal(created.status, 201, created.text);
-      const dave = await client('dave');
+      const dave = await newUser('dave');
       const grant = (verb: 'grant' | 'revoke', name: string) => selectGrant(verb, 'dave', 'plist', name);
       const refused = async (what: string) => {
         const a = await dave.call('get_partitions', { db_name: 'plist', tbl_name: 'pt', max_parts: -1 });
