@@ -7,6 +7,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { cacheStats } from '../src/services/telemetry.js';
+import { takeTokens } from '../src/store/instances/rate-buckets.js';
 import { freePort, generatePythonClient, HmsClient, thriftTooling } from './helpers/hms-client.js';
 import { backends, createRunningInstance, ROOT, startServer, type TestServer } from './helpers/server.js';
 
@@ -657,6 +659,41 @@ for (const backend of stores) {
       const gone = await c.call('get_all_tables', { db_name: 'listing' });
       assert.equal(gone.error?.type, 'MetaException', 'a dropped database');
       assert.match(gone.error?.message ?? '', /listing/);
+    });
+
+    test("a kept name listing stays kept across the rate limiter's bucket writes; a real write drops it", async (t) => {
+      const services = server.running?.services;
+      if (backend.name !== 'sqlite' || !services)
+        return t.skip('SQLite in this process only: listings are kept by the store change mark of SQLite');
+      const c = await client();
+      await c.ok('create_database', { database: { name: 'kept', description: '', locationUri: '', parameters: {} } });
+      await c.ok('create_table', { tbl: table('k_a', { dbName: 'kept', partitionKeys: [] }) });
+      const names = () => c.ok('get_all_tables', { db_name: 'kept' });
+      const reads = () => ({ ...(cacheStats().get('table_names') ?? { hits: 0, misses: 0 }) });
+      const bucket = async () =>
+        Number(
+          (
+            await services.store.db
+              .selectFrom('rate_buckets')
+              .select('version')
+              .where('instance_id', '=', instance)
+              .executeTakeFirst()
+          )?.version ?? 0,
+        );
+      assert.deepEqual(await names(), ['k_a']);
+      const kept = reads();
+      // The instance's bucket written as the limiter writes it (every instance has a QPS limit, from its spec).
+      const version = await bucket();
+      await takeTokens(services.store.db, instance, { rate: 1000, capacity: 1000 }, 1, Date.now());
+      assert.ok((await bucket()) > version, 'the bucket was written');
+      // Past the 50 ms between the store's samples of other connections' commits (awaited, not asserted on).
+      await new Promise((r) => setTimeout(r, 60));
+      assert.deepEqual(await names(), ['k_a']);
+      assert.deepEqual(reads(), { hits: kept.hits + 1, misses: kept.misses }, 'answered from the kept listing');
+      await c.ok('create_table', { tbl: table('k_b', { dbName: 'kept', partitionKeys: [] }) });
+      assert.deepEqual(await names(), ['k_a', 'k_b']);
+      assert.equal(reads().misses, kept.misses + 1, 'read again after a create');
+      await c.ok('drop_database', { name: 'kept', deleteData: false, cascade: true });
     });
 
     test('partition listings follow adds, alters, renames, drops, grants and revokes at once, per caller', async () => {

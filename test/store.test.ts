@@ -12,6 +12,7 @@ import { after, before, describe, test } from 'node:test';
 import { sql } from 'kysely';
 import { deleteExpiredTemporaryKeys } from '../src/store/iam/access-keys-repository.js';
 import { deleteExpiredTokens } from '../src/store/iam/tokens-repository.js';
+import { resetBucket, takeTokens } from '../src/store/instances/rate-buckets.js';
 import { findCatalog, insertCatalog, updateCatalogIf } from '../src/store/lakecat/catalog-repository.js';
 import {
   type DatabaseFilter,
@@ -358,6 +359,54 @@ for (const backend of await backends()) {
         left.map((r) => r.access),
         ['NEW', 'PERM'],
       );
+    });
+
+    test('the change mark: bucket writes leave it; other writes, here or by another connection, move it', async (t) => {
+      if (backend.name !== 'sqlite') return t.skip('SQLite only: PostgreSQL has no change mark');
+      // Past the 50 ms between samples of another connection's commits (what is awaited, not asserted on).
+      const sampled = () => new Promise((r) => setTimeout(r, 60));
+      const spec = { rate: 1000, capacity: 1000 };
+      const bucketVersion = async () =>
+        Number(
+          (
+            await store.db
+              .selectFrom('rate_buckets')
+              .select('version')
+              .where('instance_id', '=', instance)
+              .executeTakeFirst()
+          )?.version ?? 0,
+        );
+      await sampled();
+      const before = store.changeMark();
+      assert.ok(before);
+      // The first take inserts the bucket, the next ones update it; a new spec deletes it.
+      for (let i = 0; i < 3; i++) assert.equal((await takeTokens(store.db, instance, spec, 1, Date.now())).granted, 1);
+      assert.equal(await bucketVersion(), 3);
+      await resetBucket(store.db, instance);
+      assert.equal(await bucketVersion(), 0);
+      await takeTokens(store.db, instance, spec, 1, Date.now());
+      await sampled();
+      assert.equal(store.changeMark(), before, 'bucket writes left the mark');
+      // A transaction that writes the bucket and anything else moves it.
+      await store.transaction(async (trx) => {
+        await takeTokens(trx, instance, spec, 1, Date.now());
+        await insertCatalog(trx, catalog('mark_a'));
+      });
+      const local = store.changeMark();
+      assert.notEqual(local, before);
+      // Another connection on the file (the admin CLI, a second server): its commit moves the mark too.
+      const other = openStore(url);
+      try {
+        await insertCatalog(other.db, catalog('mark_b'));
+        let seen = store.changeMark();
+        for (let i = 0; i < 100 && seen === local; i++) {
+          await sampled();
+          seen = store.changeMark();
+        }
+        assert.notEqual(seen, local, "another connection's commit moved the mark");
+      } finally {
+        await other.close();
+      }
     });
 
     test('a large WAL is checkpointed by a thread of its own, before the writer would', async (t) => {

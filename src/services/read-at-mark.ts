@@ -1,4 +1,5 @@
 import type { LRUCache } from 'lru-cache';
+import type { CacheStats } from './telemetry.js';
 
 /** What is kept of a read: its value and the store change mark it was read at. */
 export interface AtMark<V> {
@@ -12,9 +13,11 @@ export interface AtMark<V> {
  * every call reads. Kept values are shared by the calls that find them, so they are frozen.
  */
 export class ReadAtMark<V> {
+  /** `stats`: an answer from what was kept counts as a hit; a read (a value kept at an older mark too) as a miss. */
   constructor(
     private readonly changeMark: () => string | undefined,
     private readonly kept: LRUCache<string, AtMark<V>>,
+    private readonly stats?: CacheStats,
   ) {}
 
   async get(key: () => string, read: () => Promise<V>): Promise<V> {
@@ -32,7 +35,11 @@ export class ReadAtMark<V> {
     if (mark === undefined) return read();
     const k = key();
     const known = this.kept.get(k);
-    if (known && known.mark === mark) return known.value;
+    if (known && known.mark === mark) {
+      if (this.stats) this.stats.hits++;
+      return known.value;
+    }
+    if (this.stats) this.stats.misses++;
     const value = await read();
     if (value !== null && typeof value === 'object') Object.freeze(value);
     this.kept.set(k, { mark, value });

@@ -13,13 +13,19 @@ const caches = new Map<string, CacheStats>();
 type JobListener = (type: string, status: string) => void;
 const jobListeners = new Set<JobListener>();
 
+/** The counters of a cache under a name, for a cache that counts its own hits and misses (see ReadAtMark). */
+export function cacheCounters(name: string): CacheStats {
+  const stats = caches.get(name) ?? { hits: 0, misses: 0 };
+  caches.set(name, stats);
+  return stats;
+}
+
 /** Counts hits and misses of a cache's get() under a name; returns the same cache. */
 export function countedCache<K extends {}, V extends {}, C = unknown>(
   name: string,
   cache: LRUCache<K, V, C>,
 ): LRUCache<K, V, C> {
-  const stats = caches.get(name) ?? { hits: 0, misses: 0 };
-  caches.set(name, stats);
+  const stats = cacheCounters(name);
   const get = cache.get.bind(cache);
   cache.get = ((key: K, options?: unknown) => {
     const v = get(key, options as never);

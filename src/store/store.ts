@@ -227,8 +227,8 @@ export function openStore(
     const observed = observer();
     const db = new Kysely<Database>({
       dialect: new SqliteDialect({
-        database: withStatementCache(database, () => {
-          localWrites++;
+        database: withStatementCache(database, (source) => {
+          if (!MARK_NEUTRAL.test(source)) localWrites++;
         }),
       }),
       log: observed.log,
@@ -257,17 +257,24 @@ export function openStore(
           .pluck(mode === 'pluck')
           .all(...parameters),
       );
-      // This process's own writes count at once; another process's (the admin CLI on the same
-      // file) through SQLite's data_version, sampled at most every 50 ms: reading it costs
-      // about as much as the reads it saves.
-      const dataVersion = reader.prepare('PRAGMA data_version').pluck();
+      // This process's own writes count at once (but for MARK_NEUTRAL ones); another process's (the admin CLI, a
+      // second server on the file) through SQLite's data_version, sampled at most every 50 ms: reading it costs about
+      // as much as the reads it saves. Read on the main connection, where it moves only for other connections'
+      // commits (on the reader it would move for each of this process's own too, rate buckets included).
+      const dataVersion = database.prepare('PRAGMA data_version').pluck();
       let external = dataVersion.get() as number;
       let sampledAt = performance.now();
       store.changeMark = () => {
         const now = performance.now();
-        if (now - sampledAt > 50) {
-          external = dataVersion.get() as number;
-          sampledAt = now;
+        // Not inside a transaction of the main connection (a read there would start its snapshot early), nor while
+        // a statement of it is being iterated (better-sqlite3 refuses): the next call samples instead.
+        if (now - sampledAt > 50 && !database.inTransaction) {
+          try {
+            external = dataVersion.get() as number;
+            sampledAt = now;
+          } catch {
+            // the connection is busy: keep the last sample
+          }
         }
         return `${localWrites}/${external}`;
       };
@@ -299,11 +306,21 @@ function observer(): { store?: Store; log: (event: LogEvent) => void } {
 }
 
 /**
+ * Statements that write only rate_buckets (the QPS limiter's shared bucket, written about once a second under load):
+ * no read kept by the change mark reads that table, so they leave the mark where it is. A transaction that writes
+ * anything else still moves it (by its other statements and its COMMIT).
+ */
+const MARK_NEUTRAL = /^(insert into|update|delete from) "rate_buckets" /;
+
+/**
  * Kysely prepares every query anew; preparing is the largest cost of a small SQLite query, so
  * statements are kept by their SQL text (bounded). better-sqlite3 statements are reusable, and
  * Kysely runs one query at a time on the connection.
  */
-function withStatementCache(database: SqliteDatabase.Database, onWrite?: () => void): SqliteDatabase.Database {
+function withStatementCache(
+  database: SqliteDatabase.Database,
+  onWrite?: (source: string) => void,
+): SqliteDatabase.Database {
   const cache = new Map<string, SqliteDatabase.Statement>();
   const writes = new WeakSet<SqliteDatabase.Statement>();
   const prepare = database.prepare.bind(database);
@@ -324,7 +341,7 @@ function withStatementCache(database: SqliteDatabase.Database, onWrite?: () => v
         }
         // Kysely runs a statement right after preparing it, in the same tick: counting here
         // counts the write before any other code of this process can look.
-        if (onWrite && writes.has(stmt)) onWrite();
+        if (onWrite && writes.has(stmt)) onWrite(source);
         return stmt;
       };
     },

@@ -34,7 +34,7 @@ import type { InstanceService } from '../instances/instance-service.js';
 import { keysetPage, type Paging } from '../paging.js';
 import { RawJson } from '../raw-json.js';
 import { type AtMark, ReadAtMark } from '../read-at-mark.js';
-import { countedCache } from '../telemetry.js';
+import { cacheCounters, countedCache } from '../telemetry.js';
 import { type AlterParams, alterParamsOf, withFileStats } from './alter-params.js';
 import { createTimeOf } from './create-time.js';
 import { deleteLocationData, locationFileStats } from './data-files.js';
@@ -1080,15 +1080,13 @@ export class TableService {
    */
   private readonly namesAt = new ReadAtMark<readonly string[]>(
     () => this.store.changeMark(),
-    countedCache(
-      'table_names',
-      new LRUCache<string, AtMark<readonly string[]>>({
-        max: cacheBound(1_000),
-        maxSize: NAMES_CACHE_BYTES(),
-        maxEntrySize: NAMES_CACHE_BYTES() / 4,
-        sizeCalculation: (e, key) => namesBytes(e.value) + key.length,
-      }),
-    ),
+    new LRUCache<string, AtMark<readonly string[]>>({
+      max: cacheBound(1_000),
+      maxSize: NAMES_CACHE_BYTES(),
+      maxEntrySize: NAMES_CACHE_BYTES() / 4,
+      sizeCalculation: (e, key) => namesBytes(e.value) + key.length,
+    }),
+    cacheCounters('table_names'),
   );
 
   async names(
