@@ -696,6 +696,53 @@ for (const backend of stores) {
       await c.ok('drop_database', { name: 'kept', deleteData: false, cascade: true });
     });
 
+    test('table answers follow alters, renames, drops, re-creates, grants and revokes, per caller', async () => {
+      const c = await client();
+      await c.ok('create_database', { database: { name: 'shown', description: '', locationUri: '', parameters: {} } });
+      const inDb = (name: string, v: string) => table(name, { dbName: 'shown', partitionKeys: [], parameters: { v } });
+      await c.ok('create_table', { tbl: inDb('s_a', '1') });
+      /** What `who` is answered for table `name`, by get_table and get_table_req alike: its `v` or the error's type. */
+      const shown = async (name: string, who = c) => {
+        const old = await who.call('get_table', { dbname: 'shown', tbl_name: name });
+        const req = await who.call('get_table_req', { req: { dbName: 'shown', tblName: name } });
+        const a = 'ok' in old ? `v${old.ok.parameters.v}` : old.error?.type;
+        const b = 'ok' in req ? `v${req.ok.table.parameters.v}` : req.error?.type;
+        assert.equal(b, a, 'get_table_req answers as get_table');
+        return a;
+      };
+      // Each change is asked about twice before and once after: an answer kept from before it must not answer.
+      assert.equal(await shown('s_a'), 'v1');
+      assert.equal(await shown('s_a'), 'v1');
+      await c.ok('alter_table', { dbname: 'shown', tbl_name: 's_a', new_tbl: inDb('s_a', '2') });
+      assert.equal(await shown('s_a'), 'v2', 'an alter over Thrift');
+      assert.equal(await shown('s_a'), 'v2');
+      const altered = await rest('PUT', '/shown/tables/s_a', { table: { parameters: { v: '3' } } });
+      assert.equal(altered.status, 200, altered.text);
+      assert.equal(await shown('s_a'), 'v3', 'an alter over REST');
+      assert.equal(await shown('s_a'), 'v3');
+      await c.ok('alter_table', { dbname: 'shown', tbl_name: 's_a', new_tbl: inDb('s_b', '3') });
+      assert.equal(await shown('s_a'), 'NoSuchObjectException', 'renamed away');
+      assert.equal(await shown('s_b'), 'v3', 'renamed to');
+      assert.equal(await shown('s_b'), 'v3');
+      await c.ok('drop_table', { dbname: 'shown', name: 's_b', deleteData: false });
+      assert.equal(await shown('s_b'), 'NoSuchObjectException', 'a drop');
+      await c.ok('create_table', { tbl: inDb('s_b', '4') });
+      assert.equal(await shown('s_b'), 'v4', 'a re-create');
+      assert.equal(await shown('s_b'), 'v4');
+
+      const erin = await newUser('erin');
+      assert.equal(await shown('s_b', erin), 'NoSuchObjectException', 'invisible without a grant');
+      assert.equal(await shown('s_b', erin), 'NoSuchObjectException');
+      await selectGrant('grant', 'erin', 'shown', 's_b');
+      assert.equal(await shown('s_b', erin), 'v4', 'a grant');
+      assert.equal(await shown('s_b', erin), 'v4');
+      assert.equal(await shown('s_b'), 'v4');
+      await selectGrant('revoke', 'erin', 'shown', 's_b');
+      assert.equal(await shown('s_b', erin), 'NoSuchObjectException', 'a revoke');
+      assert.equal(await shown('s_b'), 'v4', "the administrator's answer is not another caller's");
+      await c.ok('drop_database', { name: 'shown', deleteData: false, cascade: true });
+    });
+
     test('partition listings follow adds, alters, renames, drops, grants and revokes at once, per caller', async () => {
       const c = await client();
       await c.ok('create_database', {

@@ -4,9 +4,9 @@ import { invalid } from '../services/errors.js';
 import type { Principal } from '../services/iam/principal.js';
 import type { EventLog } from '../services/lakecat/event-log.js';
 import type { TablePath } from '../services/lakecat/partition-service.js';
+import type { RawJson } from '../services/raw-json.js';
 import { tableOut } from './convert.js';
 import { dbRef } from './names.js';
-import type { HmsTypes as H } from './runtime.js';
 import type { BinaryWriter } from './writer.js';
 
 /** What a method runs with: the services, the caller, the instance served and the location rule. */
@@ -58,12 +58,13 @@ export const path = (c: Ctx, db: string, table: string, catName?: string | null)
 export const lower = (xs: string[] | null | undefined) => (xs ?? []).map((x) => x.toLowerCase());
 export const int16 = (v: unknown) => (typeof v === 'number' && v >= 0 ? v : Number.POSITIVE_INFINITY);
 
-export function tableInfo(c: Ctx, db: string, name: string, catName?: string | null) {
+/** The table as the caller may see it (authorized on every call): the service's view, shared while unchanged. */
+export function tableView(c: Ctx, db: string, name: string, catName?: string | null): Promise<RawJson> {
   const p = path(c, db, name, catName);
-  return c.s.tables
-    .show(c.caller, p.projectId, p.instanceRef, p.catalogName, p.databaseName, p.tableName)
-    .then((raw) => JSON.parse((raw as { text: string }).text) as Record<string, unknown>);
+  return c.s.tables.show(c.caller, p.projectId, p.instanceRef, p.catalogName, p.databaseName, p.tableName);
 }
+export const tableInfo = async (c: Ctx, db: string, name: string, catName?: string | null) =>
+  JSON.parse((await tableView(c, db, name, catName)).text) as Record<string, unknown>;
 export const getTable = async (c: Ctx, db: string, name: string, catName?: string | null) =>
   tableOut(await tableInfo(c, db, name, catName), c.loc);
 
@@ -72,9 +73,9 @@ export async function tablesByName(
   db: string,
   names: string[] | null | undefined,
   catName?: string | null,
-): Promise<H.Table[]> {
+): Promise<Record<string, unknown>[]> {
   const r = dbRef(db, catName);
-  const out: H.Table[] = [];
+  const out: Record<string, unknown>[] = [];
   const unique = [...new Set(lower(names))];
   for (let i = 0; i < unique.length; i += PAGE) {
     const views = await c.s.tables.byNames(
@@ -85,7 +86,7 @@ export async function tablesByName(
       r.database,
       unique.slice(i, i + PAGE),
     );
-    out.push(...views.map((v) => tableOut(v, c.loc)));
+    out.push(...views);
   }
   return out;
 }

@@ -58,6 +58,9 @@ class Tenant {
     private readonly cfg: HmsConfig,
   ) {}
 
+  /** The project once resolved (what `project` resolves to), for calls that need not wait a tick for it. */
+  projectNow: { project: ProjectRow; domainId: string } | undefined;
+
   project(): Promise<{ project: ProjectRow; domainId: string }> {
     this.resolved ??= (async () => {
       const byId = await this.s.identity.projectById(this.cfg.project);
@@ -68,9 +71,14 @@ class Tenant {
         throw new Error(`LAKEFORM_HMS_PROJECT: no project ${this.cfg.project} in domain ${this.cfg.domain}`);
       return { project, domainId: domain.id };
     })();
-    this.resolved.catch(() => {
-      this.resolved = undefined;
-    });
+    this.resolved.then(
+      (r) => {
+        this.projectNow = r;
+      },
+      () => {
+        this.resolved = undefined;
+      },
+    );
     return this.resolved;
   }
 
@@ -81,8 +89,17 @@ class Tenant {
    * names the instance by id and a change of the project's default is noticed within seconds.
    */
   async instanceId(ref: string): Promise<string> {
+    return this.instanceNow(ref) ?? this.resolveInstance();
+  }
+
+  /** `instanceId` when it needs no store read (undefined: call that). */
+  instanceNow(ref: string): string | undefined {
     if (ref !== 'default') return ref;
     if (this.instanceAt && Date.now() - this.instanceAt.at < 5_000) return this.instanceAt.id;
+    return undefined;
+  }
+
+  private async resolveInstance(): Promise<string> {
     const row = await this.s.instances.active((await this.project()).project.id, 'default');
     this.instanceAt = { id: row.id, at: Date.now() };
     return row.id;
@@ -118,6 +135,12 @@ const OUTCOME: Record<string, number> = {
   conflict: 409,
   rate_limited: 429,
 };
+
+const rateLimited = (rate: number) =>
+  new ServiceError(
+    'rate_limited',
+    `the instance's request rate limit (${rate} requests/s from its ${QPS_SPEC} spec) is exceeded; slow down`,
+  );
 
 /** How long a connection's principal (admin membership) is reused before it is read again. */
 const PRINCIPAL_TTL_MS = 5_000;
@@ -166,8 +189,14 @@ class Connection {
     return groups;
   }
 
+  /** The caller when known moments ago (undefined: ask `caller`). */
+  private callerNow(): Principal | undefined {
+    return this.principal && Date.now() - this.principal.at < PRINCIPAL_TTL_MS ? this.principal.p : undefined;
+  }
+
   private async caller(): Promise<Principal> {
-    if (this.principal && Date.now() - this.principal.at < PRINCIPAL_TTL_MS) return this.principal.p;
+    const known = this.callerNow();
+    if (known) return known;
     const name = this.user ?? (this.sh.cfg.defaultUser || undefined);
     if (name === undefined)
       throw new ServiceError(
@@ -180,17 +209,26 @@ class Connection {
     return p;
   }
 
+  /**
+   * Counts the call against the instance's rate: decided from this replica's lease when it can be (as the REST
+   * API's admitCached), so that most calls wait no tick; `false` when the store must be asked (call admit).
+   */
+  private admitNow(projectId: string, instanceId: string): boolean {
+    const s = this.sh.s;
+    const known = s.instances.cachedRateLimit(projectId, instanceId);
+    if (!known) return false;
+    const rate = s.rateLimiter.admitNow(known, s.config.qpsPerStride, s.requestCounter);
+    if (rate === null) return false;
+    if (rate !== undefined) throw rateLimited(rate);
+    return true;
+  }
+
   private async admit(projectId: string, instanceId: string): Promise<void> {
     const s = this.sh.s;
     const limit = await s.instances.rateLimitOf(projectId, instanceId);
     if (!limit) return; // an unknown instance: the call itself says so
     const rate = await s.rateLimiter.admit(limit, s.config.qpsPerStride, s.requestCounter);
-    if (rate !== undefined) {
-      throw new ServiceError(
-        'rate_limited',
-        `the instance's request rate limit (${rate} requests/s from its ${QPS_SPEC} spec) is exceeded; slow down`,
-      );
-    }
+    if (rate !== undefined) throw rateLimited(rate);
   }
 
   private async invoke(info: MethodInfo, entry: MethodEntry, args: unknown[]): Promise<unknown> {
@@ -198,11 +236,15 @@ class Connection {
     const started = performance.now();
     let caller: Principal | undefined;
     try {
-      caller = entry.open ? undefined : await this.caller();
-      const projectId = (await this.sh.tenant.project()).project.id;
-      const instance = entry.open ? this.sh.instance : await this.sh.tenant.instanceId(this.sh.instance);
+      // Each step taken from what is known without waiting when it can be: a hot call then waits only for its work.
+      caller = entry.open ? undefined : (this.callerNow() ?? (await this.caller()));
+      const tenant = this.sh.tenant;
+      const projectId = (tenant.projectNow ?? (await tenant.project())).project.id;
+      const instance = entry.open
+        ? this.sh.instance
+        : (tenant.instanceNow(this.sh.instance) ?? (await tenant.instanceId(this.sh.instance)));
       // A metadata call counts against the instance's QPS spec as a REST request does (housekeeping does not).
-      if (!entry.open) await this.admit(projectId, instance);
+      if (!entry.open && !this.admitNow(projectId, instance)) await this.admit(projectId, instance);
       const c: Ctx = {
         s: this.sh.s,
         caller: caller as Principal,

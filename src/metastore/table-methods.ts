@@ -1,6 +1,17 @@
-import { type Ctx, getTable, int16, type MethodEntry, PAGE, path, tableInfo, tablesByName } from './context.js';
+import {
+  type Ctx,
+  getTable,
+  int16,
+  type MethodEntry,
+  PAGE,
+  path,
+  tableInfo,
+  tablesByName,
+  tableView,
+} from './context.js';
 import { tableIn } from './convert.js';
 import { EncodedStrings } from './encode.js';
+import { EncodedTable, EncodedTables, tableBytes } from './encode-table.js';
 import { dbRef, namePattern, parseDbName, partitionValuesOf } from './names.js';
 import { type HmsTypes as H, T } from './runtime.js';
 
@@ -62,17 +73,28 @@ async function truncate(c: Ctx, db: string, table: string, partNames: string[] |
 /** Tables and their (empty) constraints. */
 export const TABLE_METHODS: Record<string, MethodEntry> = {
   // tables
-  get_table: { action: 'table.show', run: (c, a) => getTable(c, a.dbname, a.tbl_name) },
+  // Encoded: the hottest calls of every engine, answered with the bytes kept for the view the service returns.
+  get_table: {
+    action: 'table.show',
+    encoded: true,
+    run: async (c, a) => new EncodedTable(tableBytes(await tableView(c, a.dbname, a.tbl_name), c.loc), false),
+  },
   get_table_req: {
     action: 'table.show',
+    encoded: true,
     run: async (c, a) =>
-      new T.GetTableResult({ table: await getTable(c, a.req?.dbName, a.req?.tblName, a.req?.catName) }),
+      new EncodedTable(tableBytes(await tableView(c, a.req?.dbName, a.req?.tblName, a.req?.catName), c.loc), true),
   },
-  get_table_objects_by_name: { action: 'table.list', run: (c, a) => tablesByName(c, a.dbname, a.tbl_names) },
+  get_table_objects_by_name: {
+    action: 'table.list',
+    encoded: true,
+    run: async (c, a) => new EncodedTables(await tablesByName(c, a.dbname, a.tbl_names), c.loc, false),
+  },
   get_table_objects_by_name_req: {
     action: 'table.list',
+    encoded: true,
     run: async (c, a) =>
-      new T.GetTablesResult({ tables: await tablesByName(c, a.req?.dbName, a.req?.tblNames, a.req?.catName) }),
+      new EncodedTables(await tablesByName(c, a.req?.dbName, a.req?.tblNames, a.req?.catName), c.loc, true),
   },
   get_tables: { action: 'table.list', encoded: true, run: (c, a) => tableNames(c, a.db_name, a.pattern) },
   get_all_tables: { action: 'table.list', encoded: true, run: (c, a) => tableNames(c, a.db_name) },
