@@ -458,9 +458,9 @@ function serve(sh: Shared, socket: net.Socket, remote: string, sasl?: SaslPlain)
   };
 
   /** Runs one whole message (its bytes only) through the connection's processor. */
-  const run = (conn: Connection, message: Buffer, framedReply: boolean): boolean => {
+  const run = (conn: Connection, message: Buffer, out: BinaryWriter): boolean => {
     try {
-      conn.process(message, new BinaryWriter(write, framedReply));
+      conn.process(message, out);
       return true;
     } catch (err) {
       fail(`unreadable message: ${(err as Error).message}`);
@@ -477,6 +477,9 @@ function serve(sh: Shared, socket: net.Socket, remote: string, sasl?: SaslPlain)
     let chunks: Buffer[] = [];
     let have = 0;
     let known: number | undefined; // the whole message's length, once the bytes tell it
+    // One writer for the connection's replies: each is written and flushed in one go (no await between), and the
+    // writer keeps its buffer from one to the next.
+    const out = new BinaryWriter(write, framedReply);
     return (data: Buffer) => {
       chunks.push(data);
       have += data.length;
@@ -502,7 +505,7 @@ function serve(sh: Shared, socket: net.Socket, remote: string, sasl?: SaslPlain)
         chunks = rest.length ? [rest] : [];
         have = rest.length;
         known = undefined;
-        if (!run(conn, message, framedReply)) return;
+        if (!run(conn, message, out)) return;
       }
     };
   };
