@@ -470,6 +470,45 @@ describe('iceberg commits', { concurrency: true }, () => {
           }
         },
       );
+
+      const largeAnswers =
+        'large answers (pooled buffers) of concurrent commits and loads on two tables are each their own file';
+      test(largeAnswers, async () => {
+        const engine = (v: unknown) => (typeof v === 'string' && v.startsWith('obs://') ? `file://${fileOf(v)}` : v);
+        const engineForm = (m: Record<string, any>) => ({
+          ...m,
+          location: engine(m.location),
+          'metadata-log': m['metadata-log'].map((e: any) => ({ ...e, 'metadata-file': engine(e['metadata-file']) })),
+        });
+        const names = ['wide_a', 'wide_b'];
+        for (const name of names) {
+          await createTable(name);
+          // 600 snapshots: a file and an answer of well over 64 KB, which are encoded into pooled buffers.
+          const updates: unknown[] = [];
+          for (let i = 1; i <= 600; i++) updates.push({ action: 'add-snapshot', snapshot: snapshot(i, i, i - 1) });
+          updates.push({ action: 'set-snapshot-ref', 'ref-name': 'main', type: 'branch', 'snapshot-id': 600 });
+          assert.equal((await commit(name, [], updates)).status, 200);
+        }
+        const answers = await Promise.all(
+          Array.from({ length: 16 }, async (_, i) => {
+            const name = names[i % 2] as string;
+            if (i % 4 < 2) {
+              const r = await commit(name, [], [{ action: 'set-properties', updates: { [`k${i}`]: `v${i}` } }]);
+              assert.equal(r.status, 200, r.text);
+              return { name, r };
+            }
+            return { name, r: await ice('GET', table(name)) };
+          }),
+        );
+        for (const { name, r } of answers) {
+          assert.equal(r.status, 200, r.text);
+          assert.ok(r.text.length > 64 * 1024);
+          assert.equal(r.text, JSON.stringify(r.json));
+          const file = JSON.parse(fs.readFileSync(fileOf(r.json['metadata-location']), 'utf8'));
+          assert.ok(r.json['metadata-location'].includes(`/${name}/`));
+          assert.deepEqual(r.json.metadata, engineForm(file), `${name}: the answer is its own file's metadata`);
+        }
+      });
     });
   }
 });

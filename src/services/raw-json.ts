@@ -1,3 +1,5 @@
+import { cacheBound } from '../memory.js';
+
 /**
  * A result a service has already written as JSON text, because it is made mostly of JSON the
  * store keeps (partition definitions): splicing the stored text is far cheaper than parsing it
@@ -86,7 +88,7 @@ const POOLED = 64 * 1024;
  * Buffers for large texts, used again. A fresh buffer of a megabyte or more is fresh memory, faulted in page by page
  * and freed only by a garbage collection: at 10,000 snapshots (a 1.5 MB metadata file, written to the file and to the
  * answer each commit) those allocations and the collections they brought cost more than the encoding itself. A few
- * buffers, of 64 MiB at most together, are kept; a larger text gets a buffer of its own.
+ * buffers, of 32 MiB at most together (at the 1,024 MB budget), are kept; a larger text gets a buffer of its own.
  */
 class BufferPool {
   private readonly free: Buffer[] = [];
@@ -121,7 +123,12 @@ class BufferPool {
   }
 }
 
-const pool = new BufferPool(8, 64 * 1024 * 1024);
+let pool: BufferPool | undefined;
+/** Made at first use: the memory budget (cacheBound) is known by then. */
+const thePool = () => {
+  pool ??= new BufferPool(8, cacheBound(32 * 1024 * 1024));
+  return pool;
+};
 
 /**
  * Pieces of text as UTF-8, as utf8Of, into a pooled buffer when large (`release` then gives it back: call it once the
@@ -131,7 +138,7 @@ export function encodePooled(pieces: readonly string[]): Encoded {
   let chars = 0;
   for (const s of pieces) chars += s.length;
   if (chars + 1024 <= POOLED) return { bytes: utf8Of(pieces), release: undefined };
-  const w = new Utf8Writer(chars, (n) => pool.take(n));
+  const w = new Utf8Writer(chars, (n) => thePool().take(n));
   for (const s of pieces) w.put(s);
   const bytes = w.done();
   const whole = w.buffer;
@@ -141,7 +148,7 @@ export function encodePooled(pieces: readonly string[]): Encoded {
     release: () => {
       if (given) return;
       given = true;
-      pool.give(whole);
+      thePool().give(whole);
     },
   };
 }
