@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { specViolations, validSchema } from './helpers/iceberg-spec.js';
 import {
   backends,
   createIcebergCatalog,
@@ -368,6 +369,146 @@ describe('iceberg commits', { concurrency: true }, () => {
           for (const f of files.slice(-3)) assert.ok(fs.existsSync(fileOf(f)), `${f} stays`);
         },
       );
+
+      test(
+        'random commits (appends, expiries, schema changes, refs, properties): each answer is its file in the ' +
+          'engine form, written as JSON.stringify writes it, and a load answers the same',
+        async () => {
+          // A seeded generator (mulberry32), so that a failure can be run again.
+          let seed = backend.name === 'sqlite' ? 7 : 8;
+          const next = () => {
+            seed = (seed + 0x6d2b79f5) | 0;
+            let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+            t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+            return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+          };
+          const pick = <T>(xs: readonly T[]): T => xs[Math.floor(next() * xs.length)] as T;
+          // The engine form of a stored location on the local backend: the file:// path of the file behind it.
+          const engine = (v: unknown) => (typeof v === 'string' && v.startsWith('obs://') ? `file://${fileOf(v)}` : v);
+          const mapped = (list: unknown, field: string) =>
+            Array.isArray(list) ? list.map((x) => ({ ...x, [field]: engine(x[field]) })) : list;
+          const engineForm = (m: Record<string, any>) => ({
+            ...m,
+            location: engine(m.location),
+            snapshots: mapped(m.snapshots, 'manifest-list'),
+            'metadata-log': mapped(m['metadata-log'], 'metadata-file'),
+            ...(m.statistics ? { statistics: mapped(m.statistics, 'statistics-path') } : {}),
+          });
+          let m = (await createTable('shuffled')).metadata;
+          let id = 0;
+          let column = 1;
+          for (let v = 1; v <= 60; v++) {
+            const updates: unknown[] = [];
+            const ids: number[] = m.snapshots.map((x: { 'snapshot-id': number }) => x['snapshot-id']);
+            const r = next();
+            if (r < 0.45) {
+              let seq = m['last-sequence-number'];
+              let parent = m['current-snapshot-id'] === -1 ? undefined : m['current-snapshot-id'];
+              for (let k = 1 + Math.floor(next() * 3); k > 0; k--) {
+                const s: Record<string, unknown> = snapshot(++id, ++seq, parent);
+                // Manifest lists engines name as they see them (s3://), or in the stored form (shown as file://).
+                if (next() < 0.3) s['manifest-list'] = storedLocation(server.dataDir, `${m.location}/m${id}.avro`);
+                updates.push({ action: 'add-snapshot', snapshot: s });
+                parent = id;
+              }
+              updates.push({ action: 'set-snapshot-ref', 'ref-name': 'main', type: 'branch', 'snapshot-id': id });
+            } else if (r < 0.6 && ids.length > 0) {
+              const gone = next() < 0.5 ? ids.slice(0, 1 + Math.floor(next() * ids.length)) : [pick(ids)];
+              updates.push({ action: 'remove-snapshots', 'snapshot-ids': gone });
+            } else if (r < 0.7) {
+              const current = m.schemas.find((x: any) => x['schema-id'] === m['current-schema-id']);
+              column = Math.max(column, m['last-column-id']) + 1;
+              updates.push(
+                {
+                  action: 'add-schema',
+                  schema: {
+                    type: 'struct',
+                    fields: [...current.fields, { id: column, name: `c${column}`, required: false, type: 'int' }],
+                  },
+                },
+                { action: 'set-current-schema', 'schema-id': -1 },
+              );
+            } else if (r < 0.8 && ids.length > 0) {
+              updates.push(
+                next() < 0.7
+                  ? {
+                      action: 'set-snapshot-ref',
+                      'ref-name': pick(['audit', 'nightly']),
+                      type: pick(['tag', 'branch']),
+                      'snapshot-id': pick(ids),
+                    }
+                  : { action: 'remove-snapshot-ref', 'ref-name': pick(['audit', 'nightly', 'main']) },
+              );
+            } else {
+              updates.push(
+                next() < 0.6
+                  ? {
+                      action: 'set-properties',
+                      updates: { [pick(['k1', 'k2', 'write.metadata.previous-versions-max'])]: String(3 + (v % 5)) },
+                    }
+                  : {
+                      action: 'remove-properties',
+                      removals: [pick(['k1', 'k2', 'write.metadata.previous-versions-max'])],
+                    },
+              );
+            }
+            const c = await commit('shuffled', [], updates);
+            assert.equal(c.status, 200, c.text);
+            assert.equal(c.text, JSON.stringify(c.json), `commit ${v}: the answer is compact JSON`);
+            const text = fs.readFileSync(fileOf(c.json['metadata-location']), 'utf8');
+            const file = JSON.parse(text) as Record<string, any>;
+            assert.equal(text, JSON.stringify(file), `commit ${v}: the file is JSON.stringify's text`);
+            assert.ok(validSchema(file), `commit ${v}: ${JSON.stringify(validSchema.errors)}`);
+            assert.deepEqual(specViolations(file), [], `commit ${v}`);
+            assert.deepEqual(c.json.metadata, engineForm(file), `commit ${v}: the answer is the file's metadata`);
+            const max = Number(file.properties['write.metadata.previous-versions-max'] ?? 100);
+            assert.ok(file['metadata-log'].length <= max, `commit ${v}: the log keeps ${max} at most`);
+            const load = await ice('GET', table('shuffled'));
+            assert.equal(load.json['metadata-location'], c.json['metadata-location']);
+            assert.deepEqual(load.json.metadata, c.json.metadata, `commit ${v}: a load answers what the commit did`);
+            m = c.json.metadata;
+          }
+        },
+      );
+
+      const largeAnswers =
+        'large answers (pooled buffers) of concurrent commits and loads on two tables are each their own file';
+      test(largeAnswers, async () => {
+        const engine = (v: unknown) => (typeof v === 'string' && v.startsWith('obs://') ? `file://${fileOf(v)}` : v);
+        const engineForm = (m: Record<string, any>) => ({
+          ...m,
+          location: engine(m.location),
+          'metadata-log': m['metadata-log'].map((e: any) => ({ ...e, 'metadata-file': engine(e['metadata-file']) })),
+        });
+        const names = ['wide_a', 'wide_b'];
+        for (const name of names) {
+          await createTable(name);
+          // 600 snapshots: a file and an answer of well over 64 KB, which are encoded into pooled buffers.
+          const updates: unknown[] = [];
+          for (let i = 1; i <= 600; i++) updates.push({ action: 'add-snapshot', snapshot: snapshot(i, i, i - 1) });
+          updates.push({ action: 'set-snapshot-ref', 'ref-name': 'main', type: 'branch', 'snapshot-id': 600 });
+          assert.equal((await commit(name, [], updates)).status, 200);
+        }
+        const answers = await Promise.all(
+          Array.from({ length: 16 }, async (_, i) => {
+            const name = names[i % 2] as string;
+            if (i % 4 < 2) {
+              const r = await commit(name, [], [{ action: 'set-properties', updates: { [`k${i}`]: `v${i}` } }]);
+              assert.equal(r.status, 200, r.text);
+              return { name, r };
+            }
+            return { name, r: await ice('GET', table(name)) };
+          }),
+        );
+        for (const { name, r } of answers) {
+          assert.equal(r.status, 200, r.text);
+          assert.ok(r.text.length > 64 * 1024);
+          assert.equal(r.text, JSON.stringify(r.json));
+          const file = JSON.parse(fs.readFileSync(fileOf(r.json['metadata-location']), 'utf8'));
+          assert.ok(r.json['metadata-location'].includes(`/${name}/`));
+          assert.deepEqual(r.json.metadata, engineForm(file), `${name}: the answer is its own file's metadata`);
+        }
+      });
     });
   }
 });

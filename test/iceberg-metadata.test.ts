@@ -3,9 +3,18 @@
 
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { ListTexts, stringifyIceberg, stringifyMetadata } from '../src/services/iceberg/json.js';
+import { loadResultOut } from '../src/http/routes/iceberg/engine-paths.js';
+import { LocationMap } from '../src/services/engine-locations.js';
+import {
+  ListTexts,
+  metadataPieces,
+  stringifyAnswer,
+  stringifyIceberg,
+  stringifyMetadata,
+} from '../src/services/iceberg/json.js';
 import { checkTableMetadata } from '../src/services/iceberg/metadata-rules.js';
 import { newTableMetadata } from '../src/services/iceberg/new-table.js';
+import { PATH_PROPERTIES } from '../src/services/iceberg/paths.js';
 import {
   applyUpdates,
   CommitConflict,
@@ -14,6 +23,7 @@ import {
   type TableMetadata,
   type Update,
 } from '../src/services/iceberg/table-metadata.js';
+import { RawJson, utf8Of } from '../src/services/raw-json.js';
 
 function base(): TableMetadata {
   return {
@@ -537,5 +547,135 @@ describe('Iceberg metadata text', () => {
     changed.snapshots[0] = snapshot(2000, 1);
     assert.equal(stringifyMetadata(changed as never), stringifyIceberg(changed));
     assert.equal(stringifyMetadata(changed as never, item, lists), expected(changed));
+  });
+});
+
+describe('Iceberg metadata text over random commits', () => {
+  /** A seeded generator (mulberry32): a failure names its seed, and the run can be repeated. */
+  const random = (seed: number) => () => {
+    seed = (seed + 0x6d2b79f5) | 0;
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  // The engine form on the local backend, spelled out here: obs://<bucket>/<key> is file:///wh/<bucket>/<key>.
+  const loc = new LocationMap('local', '/wh');
+  const engine = (s: unknown) => (typeof s === 'string' && s.startsWith('obs://') ? `file:///wh/${s.slice(6)}` : s);
+  const mapped = (list: unknown, field: string) =>
+    Array.isArray(list) ? list.map((x) => ({ ...x, [field]: engine(x[field]) })) : list;
+  const engineForm = (m: TableMetadata) => {
+    const out: Record<string, unknown> = { ...m, location: engine(m.location), properties: { ...m.properties } };
+    for (const k of PATH_PROPERTIES)
+      if (k in m.properties) (out.properties as Record<string, unknown>)[k] = engine(m.properties[k]);
+    out.snapshots = mapped(m.snapshots, 'manifest-list');
+    out['metadata-log'] = mapped(m['metadata-log'], 'metadata-file');
+    if (m.statistics) out.statistics = mapped(m.statistics, 'statistics-path');
+    return out;
+  };
+  /** The file's text and the commit answer, each made from kept pieces, against the whole written at once. */
+  const check = (m: TableMetadata, at: string) => {
+    assert.equal(utf8Of(metadataPieces(m as never)).toString('utf8'), stringifyIceberg(m), `${at}: the file`);
+    const recorded = { 'metadata-location': 'obs://lakeform/w/db/t/m.json', metadata: m };
+    assert.equal(stringifyAnswer(recorded), stringifyIceberg(recorded), `${at}: the recorded answer`);
+    const answer = loadResultOut(loc, { metadata: m, 'metadata-location': 'obs://lakeform/w/db/t/m.json' });
+    assert.ok(answer instanceof RawJson);
+    assert.equal(
+      answer.text,
+      stringifyIceberg({ metadata: engineForm(m), 'metadata-location': 'file:///wh/lakeform/w/db/t/m.json' }),
+      `${at}: the answer`,
+    );
+  };
+
+  test('snapshots added, removed and expired, schemas, refs, properties, statistics, logs windowed, races', () => {
+    for (const seed of [1, 2, 3, 4, 5, 6]) {
+      const next = random(seed);
+      const pick = <T>(xs: readonly T[]): T => xs[Math.floor(next() * xs.length)] as T;
+      let m = base();
+      const versions: TableMetadata[] = [m];
+      let id = 0;
+      let field = 2;
+      for (let v = 1; v <= 150; v++) {
+        const at = `seed ${seed}, commit ${v}`;
+        // A commit that lost its race is redone on an older version, now and then.
+        if (next() < 0.05) m = pick(versions);
+        const updates: Update[] = [];
+        const ids = () => m.snapshots.map((s) => s['snapshot-id']);
+        const r = next();
+        if (r < 0.5) {
+          // Appends; their manifest lists are an engine's own (s3://) or stored ones (obs://, shown otherwise).
+          let seq = m['last-sequence-number'] ?? 0;
+          let parent = m['current-snapshot-id'] ?? undefined;
+          for (let k = 1 + Math.floor(next() * 3); k > 0; k--) {
+            const s = { ...snapshot(++id, ++seq, parent === -1 ? undefined : (parent ?? undefined)) };
+            if (next() < (seed % 2 ? 0.2 : 0.97)) s['manifest-list'] = `s3://x/snap-${id}.avro`;
+            updates.push({ action: 'add-snapshot', snapshot: s });
+            parent = id;
+          }
+          updates.push({ action: 'set-snapshot-ref', 'ref-name': 'main', type: 'branch', 'snapshot-id': id });
+        } else if (r < 0.6 && m.snapshots.length > 0) {
+          // Expiry of the oldest, or removal of any.
+          const all = ids();
+          const gone = next() < 0.5 ? all.slice(0, 1 + Math.floor(next() * all.length)) : [pick(all)];
+          updates.push({ action: 'remove-snapshots', 'snapshot-ids': gone });
+        } else if (r < 0.68) {
+          field++;
+          const current = m.schemas.find((x) => x['schema-id'] === m['current-schema-id']) ?? m.schemas[0];
+          const fields = [...(current?.fields ?? []), { id: field, name: `c${field}`, required: false, type: 'int' }];
+          updates.push(
+            { action: 'add-schema', schema: { 'schema-id': 0, type: 'struct', fields } as never },
+            { action: 'set-current-schema', 'schema-id': -1 },
+          );
+        } else if (r < 0.78 && m.snapshots.length > 0) {
+          if (next() < 0.7)
+            updates.push({
+              action: 'set-snapshot-ref',
+              'ref-name': pick(['audit', 'nightly', 'v1']),
+              type: next() < 0.5 ? 'tag' : 'branch',
+              'snapshot-id': pick(ids()),
+            });
+          else updates.push({ action: 'remove-snapshot-ref', 'ref-name': pick(['audit', 'nightly', 'v1', 'main']) });
+        } else if (r < 0.9) {
+          if (next() < 0.6)
+            updates.push({
+              action: 'set-properties',
+              updates: { [pick(['owner', 'k1', 'write.data.path'])]: `obs://lakeform/w/db/t/p${v}` },
+            });
+          else updates.push({ action: 'remove-properties', removals: [pick(['owner', 'k1', 'write.data.path'])] });
+        } else if (m.snapshots.length > 0) {
+          const sid = pick(ids());
+          updates.push(
+            next() < 0.7
+              ? {
+                  action: 'set-statistics',
+                  statistics: {
+                    'snapshot-id': sid,
+                    'statistics-path': `obs://lakeform/w/db/t/stats-${v}.puffin`,
+                    'file-size-in-bytes': v,
+                    'file-footer-size-in-bytes': 1,
+                    'blob-metadata': [],
+                  },
+                }
+              : { action: 'remove-statistics', 'snapshot-id': sid },
+          );
+        }
+        const before = m;
+        m = applyUpdates(m, updates, 1_700_000_000_000 + v);
+        // The metadata log as commits keep it: the version replaced, the last few (a small window, to see it move).
+        m['metadata-log'] = [
+          ...(before['metadata-log'] ?? []),
+          { 'metadata-file': `obs://lakeform/w/db/t/metadata/${v}.metadata.json`, 'timestamp-ms': v },
+        ].slice(-(1 + (seed % 4) * 3));
+        check(m, at);
+        versions.push(m);
+        // A version read back from its file (a cold cache): new objects, the same text.
+        if (next() < 0.05) {
+          m = JSON.parse(stringifyIceberg(m)) as TableMetadata;
+          check(m, `${at} (read back)`);
+        }
+      }
+      // Older versions again, as loads of them are answered.
+      for (const old of [versions[3], versions[70], versions[149]] as TableMetadata[])
+        check(old, `seed ${seed}, again`);
+    }
   });
 });

@@ -469,7 +469,11 @@ export async function buildApp(services: AppServices, opts: AppOptions): Promise
         if (reply.sent) return reply;
         reply.code(reply.statusCode !== 200 ? reply.statusCode : op.status);
         if (result === undefined) return reply.send();
-        if (result instanceof RawJson) return reply.type('application/json').send(result.body);
+        if (result instanceof RawJson) {
+          // A pooled buffer goes back once the socket has taken all of it (an aborted answer's is only collected).
+          if (result.release) reply.raw.once('finish', result.release);
+          return reply.type('application/json').send(result.body);
+        }
         return reply.type('application/json').send(result);
       },
     });

@@ -14,7 +14,7 @@ import type { IcebergIdempotencyRow } from '../../store/schema.js';
 import type { Store, Tx } from '../../store/store.js';
 import { nowIso } from '../../store/store.js';
 import { badRequest, unprocessable } from './errors.js';
-import { parseIceberg, stringifyIceberg } from './json.js';
+import { parseIceberg, stringifyAnswer } from './json.js';
 
 /**
  * The reuse window clients are told (GET /v1/config); answers are kept twice as long, for clock skew and slow retries.
@@ -58,7 +58,7 @@ export class Idempotency {
         idempotency_key: key.toLowerCase(),
         fingerprint,
         status: s,
-        body: body === undefined ? null : stringifyIceberg(body),
+        body: body === undefined ? null : stringifyAnswer(body),
         created_at: now.toISOString(),
         expires_at: new Date(now.getTime() + KEEP_MS).toISOString(),
       };

@@ -58,8 +58,21 @@ export function itemText(item: unknown): string {
 /** An item function: the text of one item of a metadata list, by the list's name. */
 export type ItemText = (list: string, value: unknown) => string;
 
+/** Lists this long or shorter are written whole each time (see ListTexts.chunks). */
+const SHORT_LIST = 8;
 /** How far back from a list's end the item its base list ended with is looked for (the items one commit adds). */
 const MAX_ADDED = 4096;
+
+/**
+ * Another form's view of the stored form's list texts, for a form whose items mostly read as they are stored (the
+ * engine form of snapshots whose manifest lists are not obs://): while every item of a list is `same`, that form's
+ * chunks are the stored form's, not a second copy of them.
+ */
+export interface SameAsStored {
+  same(list: string, item: unknown): boolean;
+  /** The stored form's chunks of the list. */
+  stored(list: string, v: readonly unknown[]): readonly string[];
+}
 
 /**
  * The texts of metadata lists (their items joined, brackets left out) in one form, kept by the list's last item, as
@@ -69,14 +82,21 @@ const MAX_ADDED = 4096;
  * before it until that one is more than twice its size: a list is a few dozen chunks at most, and an item is copied
  * a few times over its life instead of once a commit. An entry holds a copy of its list to compare with, so a list
  * changed in place is never served a stale text; an entry a later list grew from or moved past is dropped, so only
- * the newest list of each table is held (as long as its last item is).
+ * the newest list of each table is held (as long as its last item is). With `sameAs`, a list whose items all read as
+ * stored is served the stored chunks (its entry holds none of its own).
  */
 export class ListTexts {
-  private readonly byLast = new WeakMap<object, { list: string; items: unknown[]; chunks: readonly string[] }>();
+  private readonly byLast = new WeakMap<
+    object,
+    { list: string; items: unknown[]; chunks: readonly string[] | undefined }
+  >();
 
-  chunks(list: string, v: readonly unknown[], item: ItemText): readonly string[] {
+  chunks(list: string, v: readonly unknown[], item: ItemText, sameAs?: SameAsStored): readonly string[] {
     const n = v.length;
-    let head: readonly string[] = [];
+    // Nothing to save on a short list, and one looked up would drop the entry of the long list it was taken from
+    // (loadTable's snapshots=refs: the next commit would write the whole list again).
+    if (n <= SHORT_LIST) return [joined(list, v, 0, item)];
+    let head: readonly string[] | undefined = [];
     let from = 0;
     for (let j = n - 1; j >= 0 && j >= n - MAX_ADDED; j--) {
       const key = v[j];
@@ -84,7 +104,7 @@ export class ListTexts {
       const e = this.byLast.get(key);
       if (e === undefined) continue;
       if (e.list === list && e.items.length === j + 1 && samePrefix(e.items, v)) {
-        if (j === n - 1) return e.chunks;
+        if (j === n - 1) return e.chunks ?? (sameAs as SameAsStored).stored(list, v);
         head = e.chunks;
         from = j + 1;
       }
@@ -92,17 +112,36 @@ export class ListTexts {
       this.byLast.delete(key);
       break;
     }
-    const chunks = [...head, joined(list, v, from, item)];
+    const last = v[n - 1];
+    const keep = (chunks: readonly string[] | undefined) => {
+      if (typeof last === 'object' && last !== null) this.byLast.set(last, { list, items: v.slice(), chunks });
+    };
+    if (sameAs) {
+      // Still the stored text throughout (a base found as such, or none found: every item is looked at once).
+      if (head === undefined || from === 0) {
+        let same = true;
+        for (let i = from; i < n && same; i++) same = sameAs.same(list, v[i]);
+        if (same) {
+          keep(undefined);
+          return sameAs.stored(list, v);
+        }
+      }
+      // An item that reads otherwise: this form's own chunks from now on, all written once.
+      if (head === undefined) {
+        head = [];
+        from = 0;
+      }
+    }
+    const chunks = [...(head ?? []), joined(list, v, from, item)];
     // Joined (not concatenated), so every chunk kept is one flat string.
     while (chunks.length > 1) {
-      const last = chunks[chunks.length - 1] as string;
+      const tail = chunks[chunks.length - 1] as string;
       const before = chunks[chunks.length - 2] as string;
-      if (before.length > 2 * last.length) break;
+      if (before.length > 2 * tail.length) break;
       chunks.pop();
-      chunks[chunks.length - 1] = [before, last].join(',');
+      chunks[chunks.length - 1] = [before, tail].join(',');
     }
-    const last = v[n - 1];
-    if (typeof last === 'object' && last !== null) this.byLast.set(last, { list, items: v.slice(), chunks });
+    keep(chunks);
     return chunks;
   }
 }
@@ -124,6 +163,20 @@ const storedItem: ItemText = (_list, value) => itemText(value);
 /** The lists of metadata files as written (stringifyMetadata's default form). */
 const storedLists = new ListTexts();
 
+/** The stored form's chunks of a metadata list (see SameAsStored). */
+export const storedChunks = (list: string, v: readonly unknown[]): readonly string[] =>
+  storedLists.chunks(list, v, storedItem);
+
+/**
+ * A form of metadata text other than the stored one: its item function, the texts of its lists, and, for a form
+ * whose items mostly read as stored, where they do (see SameAsStored).
+ */
+export interface TextForm {
+  item: ItemText;
+  lists: ListTexts | undefined;
+  sameAs?: SameAsStored;
+}
+
 /**
  * Metadata as JSON text, exactly as stringifyIceberg writes it (same keys in the same order), with the items of
  * METADATA_LISTS written by `item` (by default itemText: their cached stored form) and the lists' texts kept in
@@ -134,6 +187,18 @@ export function stringifyMetadata(
   item: ItemText = storedItem,
   lists: ListTexts | undefined = item === storedItem ? storedLists : undefined,
 ): string {
+  return metadataPieces(m, { item, lists }).join('');
+}
+
+/**
+ * stringifyMetadata's text as the pieces it joins, in order (the stored form unless `form` says another): to be
+ * written into one buffer (utf8Of) without a flat copy of the whole text first. The large pieces are the kept texts
+ * of the lists, shared with every other version that holds the same items.
+ */
+export function metadataPieces(
+  m: Record<string, unknown>,
+  form: TextForm = { item: storedItem, lists: storedLists },
+): string[] {
   const parts: string[] = [];
   for (const key of Object.keys(m)) {
     const v = m[key];
@@ -143,7 +208,7 @@ export function stringifyMetadata(
     if (METADATA_LISTS.has(key) && Array.isArray(v) && v.length > 0) {
       // Every piece goes into the one final join, never around a joined text: wrapped, a large text would become a
       // pair copied flat again when joined or written.
-      const chunks = lists ? lists.chunks(key, v, item) : [joined(key, v, 0, item)];
+      const chunks = form.lists ? form.lists.chunks(key, v, form.item, form.sameAs) : [joined(key, v, 0, form.item)];
       parts.push('[');
       for (let i = 0; i < chunks.length; i++) {
         if (i > 0) parts.push(',');
@@ -154,7 +219,28 @@ export function stringifyMetadata(
       parts.push(stringifyIceberg(v));
     }
   }
-  if (parts.length === 0) return '{}';
+  if (parts.length === 0) return ['{}'];
+  parts.push('}');
+  return parts;
+}
+
+/**
+ * An answer that holds metadata (a commit's, a load's) as stringifyIceberg writes it, the metadata from its kept
+ * texts (metadataPieces): a recorded answer (Idempotency-Key) does not write thousands of snapshots out again.
+ */
+export function stringifyAnswer(body: unknown): string {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) return stringifyIceberg(body);
+  const b = body as Record<string, unknown>;
+  const m = b.metadata;
+  if (typeof m !== 'object' || m === null || Array.isArray(m)) return stringifyIceberg(body);
+  const parts: string[] = [];
+  for (const key of Object.keys(b)) {
+    const v = b[key];
+    if (v === undefined || typeof v === 'function' || typeof v === 'symbol') continue;
+    parts.push(parts.length === 0 ? '{' : ',', JSON.stringify(key), ':');
+    if (key === 'metadata') parts.push(...metadataPieces(m as Record<string, unknown>));
+    else parts.push(stringifyIceberg(v));
+  }
   parts.push('}');
   return parts.join('');
 }

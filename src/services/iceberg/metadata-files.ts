@@ -4,17 +4,23 @@ import { LRUCache } from 'lru-cache';
 import { cacheBound } from '../../memory.js';
 import { type ObjectStorage, StorageNotFoundError } from '../../storage/object-storage.js';
 import { storageCoordinates } from '../console/location-service.js';
+import { encodePooled } from '../raw-json.js';
 import { countedCache } from '../telemetry.js';
 import { badRequest, missing } from './errors.js';
-import { parseIceberg, stringifyMetadata } from './json.js';
+import { metadataPieces, parseIceberg } from './json.js';
 import type { TableMetadata } from './table-metadata.js';
 
 /**
  * Parsed metadata files by location. A metadata file never changes once written, so an entry
  * never goes stale; the cache is bounded by the files' total size (a table with many snapshots
- * has a large file), and a file above a quarter of it is not kept.
+ * has a large file, see keptSize), and a file above a quarter of it is not kept.
  */
 const metadataCacheBytes = () => cacheBound(64 * 1024 * 1024);
+/**
+ * What a cached version holds, counted by its file's size: its objects, and the texts of its lists kept by its items
+ * (json.ts: the stored form's, and the engine form's where it reads otherwise) for the next commit and the answers.
+ */
+const keptSize = (fileSize: number) => Math.max(1, 2 * fileSize);
 
 export class MetadataFiles {
   private readonly cache = countedCache(
@@ -22,7 +28,8 @@ export class MetadataFiles {
     new LRUCache<string, TableMetadata>({
       max: cacheBound(1024),
       maxSize: metadataCacheBytes(),
-      maxEntrySize: metadataCacheBytes() / 4,
+      // Files up to a quarter of the bound, as before their kept texts were counted.
+      maxEntrySize: metadataCacheBytes() / 2,
     }),
   );
 
@@ -38,7 +45,7 @@ export class MetadataFiles {
   }
 
   /** A new metadata file: every name is new (a uuid in it) and written once, so it is written in place (newKey). */
-  async writeFile(location: string, body: string): Promise<void> {
+  async writeFile(location: string, body: string | Buffer): Promise<void> {
     const c = this.coordinates(location);
     await this.storage.putObject(c.bucket, c.key, body, { newKey: true });
   }
@@ -54,7 +61,7 @@ export class MetadataFiles {
     const cached = this.cache.get(location);
     if (cached) return cached;
     const { value, size } = await this.readJson<TableMetadata>(location, 'table', 'table');
-    this.cache.set(location, value, { size });
+    this.cache.set(location, value, { size: keptSize(size) });
     return value;
   }
 
@@ -82,9 +89,15 @@ export class MetadataFiles {
   }
 
   async writeMetadata(location: string, m: TableMetadata): Promise<void> {
-    // Only the items this version added are written out anew (see stringifyMetadata).
-    const text = stringifyMetadata(m as unknown as Record<string, unknown>);
-    await this.writeFile(location, text);
-    this.cache.set(location, m, { size: Math.max(1, text.length) });
+    // Only the items this version added are written out anew (see metadataPieces), and the text is encoded once,
+    // from its pieces, into the buffer written (a pooled one, given back once written).
+    const { bytes, release } = encodePooled(metadataPieces(m as unknown as Record<string, unknown>));
+    const size = bytes.length;
+    try {
+      await this.writeFile(location, bytes);
+    } finally {
+      release?.();
+    }
+    this.cache.set(location, m, { size: keptSize(size) });
   }
 }

@@ -3,7 +3,14 @@
 // those, s3a:// or obs://; the services and the metadata files keep the stored obs:// form, so the
 // location guards see one spelling whatever scheme came in.
 import type { LocationMap } from '../../../services/engine-locations.js';
-import { itemText, ListTexts, stringifyIceberg, stringifyMetadata } from '../../../services/iceberg/json.js';
+import {
+  itemText,
+  ListTexts,
+  metadataPieces,
+  type SameAsStored,
+  storedChunks,
+  stringifyIceberg,
+} from '../../../services/iceberg/json.js';
 import { PATH_PROPERTIES } from '../../../services/iceberg/paths.js';
 import { RawJson } from '../../../services/raw-json.js';
 
@@ -50,15 +57,29 @@ const LIST_PATHS: Readonly<Record<string, string>> = {
  */
 const engineItems = new WeakMap<LocationMap, Map<string, WeakMap<object, string>>>();
 
-function engineItemText(loc: LocationMap, list: string, item: unknown): string {
+/** Whether an item reads in the engine form as it is stored: no path, or one that is not obs:// (an engine's own). */
+function sameInEngine(loc: LocationMap, list: string, item: unknown): boolean {
   const field = LIST_PATHS[list];
-  // Items without a path (schemas, specs, logs of snapshots) read the same: their stored text serves.
-  if (field === undefined || !isObject(item)) return itemText(item);
-  const lists = made(engineItems, loc, () => new Map<string, WeakMap<object, string>>());
-  const texts = made(lists, list, () => new WeakMap<object, string>());
-  // Paths engines wrote themselves are shown in the same form when they were stored as obs://, left as they are
-  // otherwise.
-  return made(texts, item, () => stringifyIceberg(mapField(loc, item, field)));
+  if (field === undefined || !isObject(item)) return true;
+  const path = item[field];
+  return typeof path !== 'string' || loc.toEngineParts(path)[0] === '';
+}
+
+function engineItemText(loc: LocationMap, list: string, item: unknown): string {
+  const texts = isObject(item)
+    ? made(
+        made(engineItems, loc, () => new Map<string, WeakMap<object, string>>()),
+        list,
+        () => new WeakMap(),
+      )
+    : undefined;
+  const known = texts?.get(item as object);
+  if (known !== undefined) return known;
+  // Items without a path (schemas, specs, logs of snapshots) or with one that reads the same: their stored text.
+  if (sameInEngine(loc, list, item)) return itemText(item);
+  const text = stringifyIceberg(mapField(loc, item, LIST_PATHS[list] as string));
+  texts?.set(item as object, text);
+  return text;
 }
 
 /** The value a map holds for a key, made and kept on first ask. */
@@ -71,30 +92,35 @@ function made<K, V>(map: { get(k: K): V | undefined; set(k: K, v: V): unknown },
   return value;
 }
 
-/** The engine form's list texts, by location map (see ListTexts). */
-const engineLists = new WeakMap<LocationMap, ListTexts>();
+/** The engine form's list texts, by location map (see ListTexts), and its items that read as stored. */
+const engineLists = new WeakMap<LocationMap, { lists: ListTexts; sameAs: SameAsStored }>();
 
-/** Table or view metadata as engines see it, as JSON text: the object given may be a cached one, never changed. */
-function metadataOut(loc: LocationMap, m: Json): string {
+/**
+ * Table or view metadata as engines see it, as the pieces of its JSON text: the object given may be a cached one,
+ * never changed. Lists whose items all read as stored (snapshots whose manifest lists an engine wrote, schemas, the
+ * snapshot log) are the stored form's kept texts themselves.
+ */
+function metadataOut(loc: LocationMap, m: Json): string[] {
   const out: Json = { ...m, properties: propertiesOut(loc, m.properties) };
   if (typeof m.location === 'string') out.location = loc.toEngine(m.location);
-  return stringifyMetadata(
-    out,
-    (list, item) => engineItemText(loc, list, item),
-    made(engineLists, loc, () => new ListTexts()),
-  );
+  const form = made(engineLists, loc, () => ({
+    lists: new ListTexts(),
+    sameAs: { same: (list, item) => sameInEngine(loc, list, item), stored: storedChunks },
+  }));
+  return metadataPieces(out, { item: (list, item) => engineItemText(loc, list, item), ...form });
 }
 
 /**
- * The engine form of metadata objects, as JSON text. Metadata objects are never changed once made
- * (the metadata cache shares them), so the text a commit's answer made serves every load of that
- * version after it. Held only as long as the metadata object is (the metadata cache bounds them).
+ * The engine form of metadata objects, as the pieces of its JSON text. Metadata objects are never changed once made
+ * (the metadata cache shares them), so the pieces a commit's answer made serve every load of that version after it.
+ * Held only as long as the metadata object is (the metadata cache bounds them); the large pieces are the kept list
+ * texts, not copies of them.
  */
-const engineTexts = new WeakMap<LocationMap, WeakMap<object, string>>();
+const engineTexts = new WeakMap<LocationMap, WeakMap<object, readonly string[]>>();
 
-function metadataText(loc: LocationMap, m: Json): string {
+function metadataText(loc: LocationMap, m: Json): readonly string[] {
   return made(
-    made(engineTexts, loc, () => new WeakMap<object, string>()),
+    made(engineTexts, loc, () => new WeakMap<object, readonly string[]>()),
     m,
     () => metadataOut(loc, m),
   );
@@ -116,8 +142,8 @@ export function loadResultOut(loc: LocationMap, body: unknown): unknown {
   }
   delete out.metadata;
   const rest = stringifyIceberg(out);
-  const metadata = `"metadata":${metadataText(loc, body.metadata)}`;
-  return new RawJson(rest === '{}' ? `{${metadata}}` : `{${metadata},${rest.slice(1)}`);
+  // One buffer, encoded from the metadata's pieces: sent as it is (its length is the Content-Length).
+  return RawJson.of(['{"metadata":', ...metadataText(loc, body.metadata), rest === '{}' ? '}' : `,${rest.slice(1)}`]);
 }
 
 /**
@@ -143,7 +169,7 @@ export function loadTableOut(
   const known = bodies.get(result.metadata);
   if (known?.location === result['metadata-location']) return known.body;
   const body = loadResultOut(loc, result);
-  if (body instanceof RawJson && body.text.length <= SMALL_METADATA)
+  if (body instanceof RawJson && !body.release && body.body.length <= SMALL_METADATA)
     bodies.set(result.metadata, { location: result['metadata-location'], body });
   return body;
 }
