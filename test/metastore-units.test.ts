@@ -399,6 +399,39 @@ describe('metastore method table', () => {
       theirs.length - 8,
       "its size is its partitions' bytes (the field and list headers are written with them)",
     );
+    // The next encoding of the listing reuses the bytes of rows unchanged, text for text, and encodes the others.
+    const encoded = (list: typeof rows, previous?: ReturnType<EncodedPartitions['page']>) => {
+      const out = new EncodedPartitions(false, previous);
+      for (const r of list) out.add(owner, r, loc);
+      const next = out.page();
+      const w = new BinaryWriter(() => {}, false);
+      next.writeSuccess(w);
+      return { page: next, hex: w.bytes().toString('hex'), reused: out.reused };
+    };
+    const again = encoded(rows, page);
+    assert.equal(again.hex, theirs.toString('hex'));
+    assert.equal(again.reused, rows.length);
+    const changed = [
+      row(['new', 'first'], { parameters: {} }, 0), // added before the others
+      ...rows.slice(1, 5), // the first row dropped
+      { ...(rows[5] as (typeof rows)[number]), definition: (rows[6] as (typeof rows)[number]).definition },
+      { ...(rows[6] as (typeof rows)[number]), partition_values: '["w","renamed"]' },
+      { ...(rows[7] as (typeof rows)[number]), created_at: '2025-01-01T00:00:00.000Z' },
+      { ...(rows[8] as (typeof rows)[number]), last_access_time: '2025-01-01T00:00:00.000Z' },
+      ...rows.slice(9, 20),
+      ...rows.slice(21), // one in the middle dropped
+      row(['new', 'last'], { parameters: { big: 'w'.repeat(70_000) } }, 99),
+    ];
+    const fresh = encoded(changed);
+    const reused = encoded(changed, page);
+    assert.equal(reused.hex, fresh.hex);
+    assert.equal(reused.reused, changed.length - 6);
+    // And from that page on: a listing reused twice, then one whose table gained nothing and lost all but one.
+    assert.equal(encoded(changed, reused.page).hex, fresh.hex);
+    assert.equal(
+      encoded([rows[12] as (typeof rows)[number]], reused.page).hex,
+      encoded([rows[12] as (typeof rows)[number]]).hex,
+    );
   });
   test('arguments read by their IDL types are what the generated client wrote', () => {
     const sent = (call: (c: any) => void): Buffer => {

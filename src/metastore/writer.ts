@@ -186,6 +186,10 @@ export class BinaryWriter {
     this.buf = Buffer.allocUnsafe(4096);
     this.pos = 0;
   }
+  /** How many bytes have been written since the start, the last take or the last flush. */
+  get length(): number {
+    return this.piecesLength + this.pos - (this.framed ? 4 : 0);
+  }
   /** What has been written since the start or the last flush (a view valid until the next write, or a copy). */
   bytes(): Buffer {
     const last = this.buf.subarray(0, this.pos);
