@@ -178,6 +178,9 @@ describe('metastore method table', () => {
       ['a\ud83d', '\ude00b'], // a surrogate pair split between the parts
       ['a', 'x'.repeat(2000)],
       ['é'.repeat(600), 'ü'.repeat(600)],
+      // Past 32 characters, copied by the runtime rather than by hand.
+      ['file:///data/warehouse/a-bucket-of-a-long-name', '/instances/0123/hive/sales.db/orders/dt=2024-01-01'],
+      ['file:///data/warehouse/a-bucket-of-a-long-name', `/${'ü'.repeat(40)}/${'€'.repeat(40)}😀`],
     ];
     for (const [a, b] of pairs) {
       const ours = new BinaryWriter(() => {}, false);
@@ -187,6 +190,30 @@ describe('metastore method table', () => {
       joined.writeString(a + b);
       joined.writeI32(7);
       assert.equal(ours.bytes().toString('hex'), joined.bytes().toString('hex'), `${a} + ${b}`);
+    }
+  });
+
+  test('a stored value list written from its text is the bytes of its parsed strings', () => {
+    const plain = ['[]', '[""]', '["",""]', '["2024-01-01","0"]', '["]"]', '["a,b","[c]"]', `["${'x'.repeat(3000)}"]`];
+    // Escaped, not ASCII, spaced otherwise than JSON.stringify writes, or not a list of strings: parsed instead.
+    const other = ['["a\\"b"]', '["c\\\\d"]', '["é"]', '["a", "b"]', '[ "a"]', '["a" ]', '[1]', '["a"]]', '[', '"a"'];
+    for (const text of [...plain, ...other]) {
+      const ours = new BinaryWriter(() => {}, false);
+      ours.writeI32(7);
+      const written = ours.writeJsonStrings(text);
+      assert.equal(written, plain.includes(text), text);
+      if (!written) {
+        assert.equal(ours.length, 4, `${text}: nothing written`);
+        continue;
+      }
+      ours.writeI32(8); // what follows lands after the list
+      const theirs = new BinaryWriter(() => {}, false);
+      theirs.writeI32(7);
+      const values = JSON.parse(text) as string[];
+      theirs.writeListBegin(thrift.Thrift.Type.STRING, values.length);
+      for (const v of values) theirs.writeString(v);
+      theirs.writeI32(8);
+      assert.equal(ours.bytes().toString('hex'), theirs.bytes().toString('hex'), text);
     }
   });
 

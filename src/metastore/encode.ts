@@ -234,7 +234,10 @@ export class DefinitionCache {
       text.slice(text.length - last.tail.length) === last.tail
     ) {
       const location = text.slice(last.head.length, text.length - last.tail.length);
-      if (!ESCAPED.test(location)) {
+      // Without a quote it lies within the string the head opened (the text is JSON: stored ones are written by
+      // JSON.stringify or the database's JSON functions), which then holds no control character; without a
+      // backslash nothing in it is escaped. Two searches cost less than ESCAPED's scan.
+      if (location.indexOf('"') < 0 && location.indexOf('\\') < 0) {
         this.misses = 0;
         return { def: last.def, location };
       }
@@ -325,11 +328,14 @@ export function writePartition(
   shared = new SharedFields(),
 ): void {
   const { def, location } = defs.parse(row.definition);
-  const values = JSON.parse(row.partition_values) as string[];
   const names = shared.of(table);
   w.writeFieldBegin('', LIST, 1);
-  w.writeListBegin(STRING, values.length);
-  for (const v of values) w.writeString(v);
+  // The stored list as it is when it is plain (JSON.parse of so small a text cost a tenth of the encoding).
+  if (!w.writeJsonStrings(row.partition_values)) {
+    const values = JSON.parse(row.partition_values) as string[];
+    w.writeListBegin(STRING, values.length);
+    for (const v of values) w.writeString(v);
+  }
   w.writeRaw(names.head);
   w.writeFieldBegin('', I32, 4);
   w.writeI32(secondsOf(row.created_at));
