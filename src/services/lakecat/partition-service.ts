@@ -78,8 +78,11 @@ function tableLocation(table: TableRow): string | undefined {
 export { some } from './names.js';
 
 type Built = repo.NewPartition;
-/** A partition as a listing reads it: its definition (storage descriptor and parameters) is JSON text. */
-export type ListedPartition = repo.ListedPartition;
+/**
+ * A partition as a scan reads it (see scan): its definition (storage descriptor and parameters) is JSON text, and its
+ * id is not read.
+ */
+export type ListedPartition = repo.ScannedPartition;
 /** What a partition's view and event are written from: a stored row or one about to be inserted. */
 type PartitionText = Pick<
   repo.StoredPartition,
@@ -719,7 +722,7 @@ export class PartitionService {
     let sent = 0;
     let after: string | undefined;
     while (sent < limit) {
-      const { rows, more } = await repo.pagePartitions(this.store.db, pq, Math.min(step, limit - sent), { after });
+      const { rows, more } = await repo.scanPartitions(this.store.db, pq, Math.min(step, limit - sent), after);
       if (rows.length) yield { table, rows };
       sent += rows.length;
       after = rows[rows.length - 1]?.name;
