@@ -400,7 +400,11 @@ export class EncodedPartitions {
   add(table: PartitionOwner, row: ListedPartition, loc: LocationMap): void {
     const prev = this.previous;
     const at = prev ? this.find(prev, row.name) : -1;
+    let kept = row;
     if (prev && at >= 0 && sameRow(prev.rows[at] as ListedPartition, row)) {
+      // The previous row is kept rather than its equal just read: that one dies young, and the collector has no
+      // new rows to copy into the old generation (which had cost a tenth of a reused listing).
+      kept = prev.rows[at] as ListedPartition;
       const start = at === 0 ? 0 : (prev.ends[at - 1] as number);
       if (start !== this.runEnd || this.runEnd === this.runStart) {
         this.flushRun();
@@ -414,8 +418,8 @@ export class EncodedPartitions {
     }
     this.count++;
     if (this.keptText < KEPT_TEXT_MAX) {
-      this.keptText += row.definition.length + row.partition_values.length + row.name.length;
-      this.rows.push(row);
+      this.keptText += kept.definition.length + kept.partition_values.length + kept.name.length;
+      this.rows.push(kept);
       this.ends.push(this.body.length + this.runEnd - this.runStart);
     }
   }
