@@ -136,7 +136,12 @@ export async function startServer(
   const password = o.password ?? `Bench-${randomBytes(9).toString('hex')}`;
   // LAKEFORM_BENCH_PROFILE_DIR: the server writes a CPU profile there when it stops (node --cpu-prof).
   const profile = process.env.LAKEFORM_BENCH_PROFILE_DIR;
-  const nodeArgs = profile ? ['--cpu-prof', `--cpu-prof-dir=${profile}`] : [];
+  // LAKEFORM_BENCH_PROFILE_INTERVAL: its sampling interval in µs (node's default 1000 gives a call of a few ms a
+  // handful of samples).
+  const interval = process.env.LAKEFORM_BENCH_PROFILE_INTERVAL;
+  const nodeArgs = profile
+    ? ['--cpu-prof', `--cpu-prof-dir=${profile}`, ...(interval ? [`--cpu-prof-interval=${interval}`] : [])]
+    : [];
   const child = spawn(process.execPath, [...nodeArgs, path.join(ROOT, 'dist/src/cli.js'), 'serve'], {
     env: {
       ...process.env,

@@ -178,6 +178,9 @@ describe('metastore method table', () => {
       ['a\ud83d', '\ude00b'], // a surrogate pair split between the parts
       ['a', 'x'.repeat(2000)],
       ['é'.repeat(600), 'ü'.repeat(600)],
+      // Past 32 characters, copied by the runtime rather than by hand.
+      ['file:///data/warehouse/a-bucket-of-a-long-name', '/instances/0123/hive/sales.db/orders/dt=2024-01-01'],
+      ['file:///data/warehouse/a-bucket-of-a-long-name', `/${'ü'.repeat(40)}/${'€'.repeat(40)}😀`],
     ];
     for (const [a, b] of pairs) {
       const ours = new BinaryWriter(() => {}, false);
@@ -187,6 +190,30 @@ describe('metastore method table', () => {
       joined.writeString(a + b);
       joined.writeI32(7);
       assert.equal(ours.bytes().toString('hex'), joined.bytes().toString('hex'), `${a} + ${b}`);
+    }
+  });
+
+  test('a stored value list written from its text is the bytes of its parsed strings', () => {
+    const plain = ['[]', '[""]', '["",""]', '["2024-01-01","0"]', '["]"]', '["a,b","[c]"]', `["${'x'.repeat(3000)}"]`];
+    // Escaped, not ASCII, spaced otherwise than JSON.stringify writes, or not a list of strings: parsed instead.
+    const other = ['["a\\"b"]', '["c\\\\d"]', '["é"]', '["a", "b"]', '[ "a"]', '["a" ]', '[1]', '["a"]]', '[', '"a"'];
+    for (const text of [...plain, ...other]) {
+      const ours = new BinaryWriter(() => {}, false);
+      ours.writeI32(7);
+      const written = ours.writeJsonStrings(text);
+      assert.equal(written, plain.includes(text), text);
+      if (!written) {
+        assert.equal(ours.length, 4, `${text}: nothing written`);
+        continue;
+      }
+      ours.writeI32(8); // what follows lands after the list
+      const theirs = new BinaryWriter(() => {}, false);
+      theirs.writeI32(7);
+      const values = JSON.parse(text) as string[];
+      theirs.writeListBegin(thrift.Thrift.Type.STRING, values.length);
+      for (const v of values) theirs.writeString(v);
+      theirs.writeI32(8);
+      assert.equal(ours.bytes().toString('hex'), theirs.bytes().toString('hex'), text);
     }
   });
 
@@ -398,6 +425,39 @@ describe('metastore method table', () => {
       page.bytes,
       theirs.length - 8,
       "its size is its partitions' bytes (the field and list headers are written with them)",
+    );
+    // The next encoding of the listing reuses the bytes of rows unchanged, text for text, and encodes the others.
+    const encoded = (list: typeof rows, previous?: ReturnType<EncodedPartitions['page']>) => {
+      const out = new EncodedPartitions(false, previous);
+      for (const r of list) out.add(owner, r, loc);
+      const next = out.page();
+      const w = new BinaryWriter(() => {}, false);
+      next.writeSuccess(w);
+      return { page: next, hex: w.bytes().toString('hex'), reused: out.reused };
+    };
+    const again = encoded(rows, page);
+    assert.equal(again.hex, theirs.toString('hex'));
+    assert.equal(again.reused, rows.length);
+    const changed = [
+      row(['new', 'first'], { parameters: {} }, 0), // added before the others
+      ...rows.slice(1, 5), // the first row dropped
+      { ...(rows[5] as (typeof rows)[number]), definition: (rows[6] as (typeof rows)[number]).definition },
+      { ...(rows[6] as (typeof rows)[number]), partition_values: '["w","renamed"]' },
+      { ...(rows[7] as (typeof rows)[number]), created_at: '2025-01-01T00:00:00.000Z' },
+      { ...(rows[8] as (typeof rows)[number]), last_access_time: '2025-01-01T00:00:00.000Z' },
+      ...rows.slice(9, 20),
+      ...rows.slice(21), // one in the middle dropped
+      row(['new', 'last'], { parameters: { big: 'w'.repeat(70_000) } }, 99),
+    ];
+    const fresh = encoded(changed);
+    const reused = encoded(changed, page);
+    assert.equal(reused.hex, fresh.hex);
+    assert.equal(reused.reused, changed.length - 6);
+    // And from that page on: a listing reused twice, then one whose table gained nothing and lost all but one.
+    assert.equal(encoded(changed, reused.page).hex, fresh.hex);
+    assert.equal(
+      encoded([rows[12] as (typeof rows)[number]], reused.page).hex,
+      encoded([rows[12] as (typeof rows)[number]]).hex,
     );
   });
   test('arguments read by their IDL types are what the generated client wrote', () => {

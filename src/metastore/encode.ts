@@ -234,7 +234,10 @@ export class DefinitionCache {
       text.slice(text.length - last.tail.length) === last.tail
     ) {
       const location = text.slice(last.head.length, text.length - last.tail.length);
-      if (!ESCAPED.test(location)) {
+      // Without a quote it lies within the string the head opened (the text is JSON: stored ones are written by
+      // JSON.stringify or the database's JSON functions), which then holds no control character; without a
+      // backslash nothing in it is escaped. Two searches cost less than ESCAPED's scan.
+      if (location.indexOf('"') < 0 && location.indexOf('\\') < 0) {
         this.misses = 0;
         return { def: last.def, location };
       }
@@ -325,11 +328,14 @@ export function writePartition(
   shared = new SharedFields(),
 ): void {
   const { def, location } = defs.parse(row.definition);
-  const values = JSON.parse(row.partition_values) as string[];
   const names = shared.of(table);
   w.writeFieldBegin('', LIST, 1);
-  w.writeListBegin(STRING, values.length);
-  for (const v of values) w.writeString(v);
+  // The stored list as it is when it is plain (JSON.parse of so small a text cost a tenth of the encoding).
+  if (!w.writeJsonStrings(row.partition_values)) {
+    const values = JSON.parse(row.partition_values) as string[];
+    w.writeListBegin(STRING, values.length);
+    for (const v of values) w.writeString(v);
+  }
   w.writeRaw(names.head);
   w.writeFieldBegin('', I32, 4);
   w.writeI32(secondsOf(row.created_at));
@@ -342,9 +348,30 @@ export function writePartition(
 }
 
 /**
+ * Text of the rows a page keeps beside its bytes (see EncodedPartitions' `previous`), in characters: about 4,000
+ * partitions of a plain table; the rows of a longer listing past it are encoded anew each time.
+ */
+const KEPT_TEXT_MAX = 2 * 1024 * 1024;
+/** A run of reused bytes this long is handed over as slices of the previous page rather than copied. */
+const SLICE_OVER = 4096;
+
+/** Whether two stored rows of the same name encode alike (the table's names and the location rule being the same). */
+const sameRow = (a: ListedPartition, b: ListedPartition): boolean =>
+  a.definition === b.definition &&
+  a.partition_values === b.partition_values &&
+  a.created_at === b.created_at &&
+  a.last_access_time === b.last_access_time;
+
+/**
  * A list<Partition> answer, encoded as its partitions come (step by step from a keyset scan) so
  * that only their bytes are kept. `inStruct`: the answer is a response struct holding the list as
  * its field 1 (PartitionsResponse and its kind), not the bare list.
+ *
+ * `previous`: the same listing encoded before (the same table, names and location rule; any caller, query or
+ * store state). A partition whose stored row is that listing's row of the same name, text for text, encodes to the
+ * same bytes, so they are copied from it instead: a write elsewhere, or to one partition, does not make the next
+ * listing encode the others again. Nothing but the row's text is trusted: an alter, a rename, a cascade or a
+ * re-created partition changes a text compared here, and a dropped one is not read.
  */
 export class EncodedPartitions {
   private readonly body = new BinaryWriter(() => {}, false);
@@ -352,54 +379,143 @@ export class EncodedPartitions {
   private readonly defs = new DefinitionCache();
   private readonly shared = new SharedFields();
   count = 0;
+  /** Partitions whose bytes were copied from `previous`. */
+  reused = 0;
+  /** Rows encoded, and where each one's bytes end in the answer, for the next encoding of this listing. */
+  private readonly rows: ListedPartition[] = [];
+  private readonly ends: number[] = [];
+  private keptText = 0;
+  /** The bytes of `previous` still to be copied: a run of partitions reused one after the other. */
+  private runStart = 0;
+  private runEnd = 0;
+  /** Where in `previous` the next partition is looked for first (listings come in name order). */
+  private cursor = 0;
+  private byName: Map<string, number> | undefined;
 
-  constructor(private readonly inStruct: boolean) {}
+  constructor(
+    private readonly inStruct: boolean,
+    private readonly previous?: EncodedPage,
+  ) {}
 
   add(table: PartitionOwner, row: ListedPartition, loc: LocationMap): void {
-    writePartition(this.body, table, row, loc, this.sds, this.defs, this.shared);
+    const prev = this.previous;
+    const at = prev ? this.find(prev, row.name) : -1;
+    let kept = row;
+    if (prev && at >= 0 && sameRow(prev.rows[at] as ListedPartition, row)) {
+      // The previous row is kept rather than its equal just read: that one dies young, and the collector has no
+      // new rows to copy into the old generation (which had cost a tenth of a reused listing).
+      kept = prev.rows[at] as ListedPartition;
+      const start = at === 0 ? 0 : (prev.ends[at - 1] as number);
+      if (start !== this.runEnd || this.runEnd === this.runStart) {
+        this.flushRun();
+        this.runStart = start;
+      }
+      this.runEnd = prev.ends[at] as number;
+      this.reused++;
+    } else {
+      this.flushRun();
+      writePartition(this.body, table, row, loc, this.sds, this.defs, this.shared);
+    }
     this.count++;
+    if (this.keptText < KEPT_TEXT_MAX) {
+      this.keptText += kept.definition.length + kept.partition_values.length + kept.name.length;
+      this.rows.push(kept);
+      this.ends.push(this.body.length + this.runEnd - this.runStart);
+    }
+  }
+
+  /** The index of the row named `name` in `prev`, or -1. */
+  private find(prev: EncodedPage, name: string): number {
+    const c = this.cursor;
+    if (prev.rows[c]?.name === name) {
+      this.cursor = c + 1;
+      return c;
+    }
+    // A partition added or dropped in between: looked up by name from here on.
+    let byName = this.byName;
+    if (!byName) {
+      byName = new Map();
+      for (let i = 0; i < prev.rows.length; i++) byName.set((prev.rows[i] as ListedPartition).name, i);
+      this.byName = byName;
+    }
+    const i = byName.get(name);
+    if (i === undefined) return -1;
+    this.cursor = i + 1;
+    return i;
+  }
+
+  /** Copies the pending run of reused bytes from the previous page. */
+  private flushRun(): void {
+    if (this.runEnd > this.runStart) (this.previous as EncodedPage).copy(this.body, this.runStart, this.runEnd);
+    this.runStart = this.runEnd = 0;
   }
 
   /** The method result's success field (id 0). */
   writeSuccess(w: BinaryWriter): void {
+    this.flushRun();
     writeListing(w, this.inStruct, this.count, this.body.take());
   }
 
   /** What was added, as an answer that can be written again and again (and shared: see EncodedPage). */
   page(): EncodedPage {
-    return new EncodedPage(this.inStruct, this.count, this.body.take());
+    this.flushRun();
+    return new EncodedPage(this.inStruct, this.count, this.body.take(), this.rows, this.ends, this.keptText);
   }
 }
 
-function writeListing(w: BinaryWriter, inStruct: boolean, count: number, pieces: Buffer[]): void {
+function writeListing(w: BinaryWriter, inStruct: boolean, count: number, pieces: readonly Buffer[]): void {
   if (inStruct) {
     w.writeFieldBegin('success', STRUCT, 0);
     w.writeFieldBegin('partitions', LIST, 1);
   } else w.writeFieldBegin('success', LIST, 0);
   w.writeListBegin(STRUCT, count);
-  w.writePieces(pieces);
+  w.writePieces([...pieces]);
   if (inStruct) w.writeFieldStop();
 }
 
 /**
  * Encoded partitions kept whole: their pieces are handed to every socket that answers with them, never changed (a
- * page kept by the store's change mark is shared by the calls that find it).
+ * page kept by the store's change mark is shared by the calls that find it). It also keeps the rows it was encoded
+ * from (the first ones, see KEPT_TEXT_MAX) and where each one's bytes end, for the next encoding of its listing.
  */
 export class EncodedPage {
+  /** The partitions' bytes. */
   readonly bytes: number;
+  /** What it holds: its bytes and the kept rows' text, roughly. */
+  readonly size: number;
 
   constructor(
     private readonly inStruct: boolean,
     readonly count: number,
     private readonly pieces: readonly Buffer[],
+    readonly rows: readonly ListedPartition[] = [],
+    readonly ends: readonly number[] = [],
+    keptText = 0,
   ) {
     let n = 0;
     for (const p of pieces) n += p.length;
     this.bytes = n;
+    // A row's other fields and the objects holding them: ~200 bytes.
+    this.size = n + keptText + rows.length * 200;
   }
 
   writeSuccess(w: BinaryWriter): void {
-    writeListing(w, this.inStruct, this.count, [...this.pieces]);
+    writeListing(w, this.inStruct, this.count, this.pieces);
+  }
+
+  /** Writes its bytes from `start` to `end` into `w`: long runs as slices of its pieces, which never change. */
+  copy(w: BinaryWriter, start: number, end: number): void {
+    const slices: Buffer[] = [];
+    let at = 0;
+    for (const p of this.pieces) {
+      const from = Math.max(start, at);
+      const to = Math.min(end, at + p.length);
+      if (from < to) slices.push(p.subarray(from - at, to - at));
+      at += p.length;
+      if (at >= end) break;
+    }
+    if (end - start >= SLICE_OVER) w.writePieces(slices);
+    else for (const s of slices) w.writeRaw(s);
   }
 }
 

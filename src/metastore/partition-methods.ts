@@ -28,8 +28,8 @@ async function partitions(
     Math.min(max, c.maxPartitions + 1),
     PAGE,
     `hms ${inStruct ? 'struct' : 'list'} ${c.loc.form}`,
-    async (steps) => {
-      const out = new EncodedPartitions(inStruct);
+    async (steps, previous) => {
+      const out = new EncodedPartitions(inStruct, previous);
       await eachStep(c, p, steps, (table, rows) => {
         for (const r of rows) out.add(table, r, c.loc);
       });

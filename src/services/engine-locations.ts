@@ -11,8 +11,12 @@ import { invalid } from './errors.js';
  * come back to `obs://`. A `.` or `..` segment, or a file:// path outside the warehouse, is
  * refused; the services' location guards then apply to the stored form as for every other caller.
  */
-/** What a regex `.` does not match: a stored location holding one is shown as it is. */
-const LINE_END = /[\n\r\u2028\u2029]/;
+/**
+ * Whether it holds what a regex `.` does not match (a stored location holding one is shown as it is). Four searches
+ * cost a third of the regex /[\n\r\u2028\u2029]/ on a listing's locations.
+ */
+const hasLineEnd = (s: string): boolean =>
+  s.indexOf('\n') >= 0 || s.indexOf('\r') >= 0 || s.indexOf('\u2028') >= 0 || s.indexOf('\u2029') >= 0;
 
 export class LocationMap {
   /** The rule as text: locations mapped by maps of one form are mapped alike (a kept encoding is keyed by it). */
@@ -45,7 +49,7 @@ export class LocationMap {
     const bucket =
       last && end - 6 === last.bucket.length && stored.startsWith(last.bucket, 6) ? last.bucket : stored.slice(6, end);
     const key = slash < 0 ? '' : stored.slice(slash);
-    if (!bucket || LINE_END.test(key)) return ['', stored];
+    if (!bucket || hasLineEnd(key)) return ['', stored];
     if (last?.bucket !== bucket) {
       const prefix =
         this.kind === 'local' && this.warehouse

@@ -16,7 +16,6 @@ import type { Principal } from '../iam/principal.js';
 import { Pacer } from '../pacer.js';
 import { keysetPage, type Paging } from '../paging.js';
 import { RawJson } from '../raw-json.js';
-import { type AtMark, ReadAtMark } from '../read-at-mark.js';
 import { countedCache } from '../telemetry.js';
 import { createTimeOf } from './create-time.js';
 import { deleteLocationData } from './data-files.js';
@@ -79,8 +78,11 @@ function tableLocation(table: TableRow): string | undefined {
 export { some } from './names.js';
 
 type Built = repo.NewPartition;
-/** A partition as a listing reads it: its definition (storage descriptor and parameters) is JSON text. */
-export type ListedPartition = repo.ListedPartition;
+/**
+ * A partition as a scan reads it (see scan): its definition (storage descriptor and parameters) is JSON text, and its
+ * id is not read.
+ */
+export type ListedPartition = repo.ScannedPartition;
 /** What a partition's view and event are written from: a stored row or one about to be inserted. */
 type PartitionText = Pick<
   repo.StoredPartition,
@@ -90,26 +92,28 @@ type PartitionText = Pick<
 /** For tests: called after each staged chunk of a batch, before the next (SQLite). */
 export const batchHooks: { staged?: (s: { tableId: string; staged: number; size: number }) => Promise<void> } = {};
 
-/** A listing as a protocol encoded it: kept whole (see scanEncoded), so it tells what it holds. */
+/** A listing as a protocol encoded it: kept whole (see scanEncoded), so it tells what it holds (bytes, roughly). */
 export interface EncodedListing {
-  readonly bytes: number;
+  readonly size: number;
+}
+/** A kept listing and the store change mark it was read at (none: PostgreSQL, where it is kept only for reuse). */
+interface KeptListing {
+  mark: string | undefined;
+  value: EncodedListing;
 }
 const LISTINGS_CACHE_BYTES = () => cacheBound(32 * 1024 * 1024);
 
 /** Partitions of a table: batch writes, filtered keyset listings, and their events. */
 export class PartitionService {
-  /** Encoded listings (scanEncoded), bounded by their bytes. */
-  private readonly encodedAt = new ReadAtMark<EncodedListing>(
-    () => this.store.changeMark(),
-    countedCache(
-      'partition_listings',
-      new LRUCache<string, AtMark<EncodedListing>>({
-        max: cacheBound(256),
-        maxSize: LISTINGS_CACHE_BYTES(),
-        maxEntrySize: LISTINGS_CACHE_BYTES() / 4,
-        sizeCalculation: (e, key) => Math.max(1, e.value.bytes + key.length * 2),
-      }),
-    ),
+  /** Encoded listings (scanEncoded), bounded by their size. */
+  private readonly encoded = countedCache(
+    'partition_listings',
+    new LRUCache<string, KeptListing>({
+      max: cacheBound(256),
+      maxSize: LISTINGS_CACHE_BYTES(),
+      maxEntrySize: LISTINGS_CACHE_BYTES() / 4,
+      sizeCalculation: (e, key) => Math.max(1, e.value.size + key.length * 2),
+    }),
   );
   /** The tail of the lane of long batches' transactions (see inLane). */
   private laneTail: Promise<void> = Promise.resolve();
@@ -670,6 +674,8 @@ export class PartitionService {
    * again while nothing was written (SQLite: every commit, a grant or revoke too, moves the mark) is the same answer,
    * and is not read and encoded again. The caller is authorized on every call; what is kept is keyed by the caller,
    * the table (as it was found, names and all), the query and `form` (what `encode` makes: one form, one kind of V).
+   * Otherwise `encode` is given what was kept under that key at another mark (or, on PostgreSQL, which has no mark,
+   * by the last call), for it to reuse what it can check is unchanged.
    */
   async scanEncoded<V extends EncodedListing>(
     caller: Principal,
@@ -678,28 +684,33 @@ export class PartitionService {
     limit: number,
     step: number,
     form: string,
-    encode: (steps: AsyncIterable<{ table: TableRow; rows: ListedPartition[] }>) => Promise<V>,
+    encode: (steps: AsyncIterable<{ table: TableRow; rows: ListedPartition[] }>, previous: V | undefined) => Promise<V>,
   ): Promise<V> {
-    // Before the table is found: a write in between (a rename, an alter of its keys) then moves the mark past it.
-    const mark = this.encodedAt.mark();
+    // Before the table is found: a write in between (a rename, an alter of its keys) then moves the mark past it, and
+    // a write between it and the read leaves a newer answer under an older mark, never the reverse.
+    const mark = this.store.changeMark();
     const { table, keys } = await this.partitionedTable(caller, p, 'partition.list');
     const pq = this.query(table, keys, q.filter, q.partialValues);
-    const key = () =>
-      JSON.stringify([
-        form,
-        caller.domainId,
-        caller.userId,
-        caller.projectId,
-        table.id,
-        table.catalog_name,
-        table.database_name,
-        table.name,
-        q.filter ?? null,
-        q.partialValues ?? null,
-        limit,
-        step,
-      ]);
-    return (await this.encodedAt.at(mark, key, () => encode(this.steps(table, pq, limit, step)))) as V;
+    const key = JSON.stringify([
+      form,
+      caller.domainId,
+      caller.userId,
+      caller.projectId,
+      table.id,
+      table.catalog_name,
+      table.database_name,
+      table.name,
+      q.filter ?? null,
+      q.partialValues ?? null,
+      limit,
+      step,
+    ]);
+    const known = this.encoded.get(key);
+    if (known && mark !== undefined && known.mark === mark) return known.value as V;
+    // Kept values are shared by the calls that find them: frozen.
+    const value = Object.freeze(await encode(this.steps(table, pq, limit, step), known?.value as V | undefined));
+    this.encoded.set(key, { mark, value });
+    return value;
   }
 
   private async *steps(
@@ -711,7 +722,7 @@ export class PartitionService {
     let sent = 0;
     let after: string | undefined;
     while (sent < limit) {
-      const { rows, more } = await repo.pagePartitions(this.store.db, pq, Math.min(step, limit - sent), { after });
+      const { rows, more } = await repo.scanPartitions(this.store.db, pq, Math.min(step, limit - sent), after);
       if (rows.length) yield { table, rows };
       sent += rows.length;
       after = rows[rows.length - 1]?.name;

@@ -132,9 +132,42 @@ function fromWhere(pq: PartitionQuery, extra?: RawBuilder<boolean>) {
 }
 
 const LISTED = sql.raw('p.id, p.name, p.partition_values, p.definition, p.created_at, p.last_access_time');
+const SCANNED = sql.raw('p.name, p.partition_values, p.definition, p.created_at, p.last_access_time');
+
+/** What a scan reads of a partition: a listing's row but its id, which a protocol encoding it has no use for. */
+export type ScannedPartition = Omit<ListedPartition, 'id'>;
 
 const beyond = (name: string, side: 'before' | 'after') =>
   sql<boolean>`p.name ${sql.raw(side === 'before' ? '<' : '>')} ${name}`;
+
+/** A keyset page's statement (see pagePartitions): `columns` read, `limit + 1` rows. */
+function pageQuery(
+  pq: PartitionQuery,
+  limit: number,
+  cursor: { after?: string; before?: string; last?: boolean },
+  columns: 'names' | 'listed' | 'scanned',
+): { query: RawBuilder<unknown>; backward: boolean } {
+  const backward = cursor.before !== undefined || cursor.last === true;
+  const position =
+    cursor.before !== undefined
+      ? beyond(cursor.before, 'before')
+      : cursor.after !== undefined
+        ? beyond(cursor.after, 'after')
+        : undefined;
+  const order = sql.raw(backward ? 'DESC' : 'ASC');
+  const read = columns === 'scanned' ? SCANNED : LISTED;
+  let query: RawBuilder<unknown>;
+  if (columns === 'names')
+    query = sql`SELECT p.id, p.name ${fromWhere(pq, position)} ORDER BY p.name ${order} LIMIT ${limit + 1}`;
+  else if (pq.filter)
+    // Joined key values: the page is sorted as ids and names, then its rows read by id in that order, rather than
+    // sorting whole rows (definitions and all); SQLite reads the sorted page as it comes, without sorting it again.
+    query = sql`SELECT ${read} FROM
+      (SELECT p.id, p.name ${fromWhere(pq, position)} ORDER BY p.name ${order} LIMIT ${limit + 1}) ids
+      JOIN partitions p ON p.id = ids.id ORDER BY ids.name ${order}`;
+  else query = sql`SELECT ${read} ${fromWhere(pq, position)} ORDER BY p.name ${order} LIMIT ${limit + 1}`;
+  return { query, backward };
+}
 
 /**
  * A keyset page in name order: forward after `after`, or backward before `before`; one row
@@ -147,24 +180,7 @@ export async function pagePartitions(
   cursor: { after?: string; before?: string; last?: boolean },
   namesOnly = false,
 ) {
-  const backward = cursor.before !== undefined || cursor.last === true;
-  const position =
-    cursor.before !== undefined
-      ? beyond(cursor.before, 'before')
-      : cursor.after !== undefined
-        ? beyond(cursor.after, 'after')
-        : undefined;
-  const order = sql.raw(backward ? 'DESC' : 'ASC');
-  let query: RawBuilder<unknown>;
-  if (namesOnly)
-    query = sql`SELECT p.id, p.name ${fromWhere(pq, position)} ORDER BY p.name ${order} LIMIT ${limit + 1}`;
-  else if (pq.filter)
-    // Joined key values: the page is sorted as ids and names, then its rows read by id in that order, rather than
-    // sorting whole rows (definitions and all); SQLite reads the sorted page as it comes, without sorting it again.
-    query = sql`SELECT ${LISTED} FROM
-      (SELECT p.id, p.name ${fromWhere(pq, position)} ORDER BY p.name ${order} LIMIT ${limit + 1}) ids
-      JOIN partitions p ON p.id = ids.id ORDER BY ids.name ${order}`;
-  else query = sql`SELECT ${LISTED} ${fromWhere(pq, position)} ORDER BY p.name ${order} LIMIT ${limit + 1}`;
+  const { query, backward } = pageQuery(pq, limit, cursor, namesOnly ? 'names' : 'listed');
   const rows = await rowArrays(q, query.compile(q));
   const more = rows.length > limit;
   const n = Math.min(rows.length, limit);
@@ -185,6 +201,30 @@ export async function pagePartitions(
   }
   if (backward) page.reverse();
   return { rows: page, more };
+}
+
+/** A forward keyset page (see pagePartitions) of what a scan reads, after the partition named `after`. */
+export async function scanPartitions(
+  q: Db,
+  pq: PartitionQuery,
+  limit: number,
+  after: string | undefined,
+): Promise<{ rows: ScannedPartition[]; more: boolean }> {
+  const { query } = pageQuery(pq, limit, { after }, 'scanned');
+  const rows = await rowArrays(q, query.compile(q));
+  const n = Math.min(rows.length, limit);
+  const page = new Array<ScannedPartition>(n);
+  for (let i = 0; i < n; i++) {
+    const r = rows[i] as unknown[];
+    page[i] = {
+      name: r[0] as string,
+      partition_values: r[1] as string,
+      definition: r[2] as string,
+      created_at: r[3] as string,
+      last_access_time: r[4] as string,
+    };
+  }
+  return { rows: page, more: rows.length > limit };
 }
 
 export async function partitionExistsBeyond(
