@@ -19,6 +19,12 @@ export interface StoreCapabilities {
    * into short transactions (staged partition batches).
    */
   readonly singleWriter: boolean;
+  /**
+   * A write its repository folds into one statement (SqlDialect.writeAll, data-modifying WITH parts) is atomic
+   * without a transaction (PostgreSQL): it may skip BEGIN and COMMIT, two round trips. SQLite runs such writes as
+   * statements in turn, within the caller's transaction.
+   */
+  readonly oneStatementWrites: boolean;
 }
 
 /** The metadata store: one Kysely instance over SQLite or PostgreSQL; where they differ is `sql` (see dialect.ts). */
@@ -32,7 +38,10 @@ export class Store {
     readonly dialect: Dialect,
   ) {
     this.sql = DIALECTS[dialect];
-    this.capabilities = Object.freeze({ singleWriter: dialect === 'sqlite' });
+    this.capabilities = Object.freeze({
+      singleWriter: dialect === 'sqlite',
+      oneStatementWrites: dialect === 'postgres',
+    });
   }
 
   /** Is the database reachable (a health check)? Throws when it is not. */
@@ -45,9 +54,21 @@ export class Store {
    * bounded number of times; SQLite serialises all access through its single connection.
    */
   async transaction<T>(fn: (trx: Tx) => Promise<T>): Promise<T> {
+    return this.retried(() => this.db.transaction().execute(fn));
+  }
+
+  /**
+   * Runs fn, whose one write is a single statement (see StoreCapabilities.oneStatementWrites), without a
+   * transaction; retried as transaction() is on a serialization failure or deadlock (the statement then wrote nothing).
+   */
+  async statement<T>(fn: (q: Db) => Promise<T>): Promise<T> {
+    return this.retried(() => fn(this.db));
+  }
+
+  private async retried<T>(run: () => Promise<T>): Promise<T> {
     for (let attempt = 1; ; attempt++) {
       try {
-        return await this.db.transaction().execute(fn);
+        return await run();
       } catch (err) {
         if (attempt < 4 && isRetryableConflict(err)) {
           await new Promise((r) => setTimeout(r, 5 * attempt + Math.random() * 10));
