@@ -7,7 +7,7 @@ import type pg from 'pg';
 import { checkpointInBackground } from './checkpointer.js';
 import { type Db, DIALECTS, type Dialect, type SqlDialect, type Tx } from './dialect.js';
 import { migrationProvider } from './migrations/index.js';
-import { registerSyncReader } from './prepared.js';
+import { registerSyncReader, statementName } from './prepared.js';
 import type { Database } from './schema.js';
 
 export type { Db, Dialect, Tx } from './dialect.js';
@@ -296,8 +296,25 @@ export function openStore(
     return store;
   }
   // Required here: a SQLite store never loads the PostgreSQL driver (70 ms of CPU at start).
-  const { Pool } = createRequire(import.meta.url)('pg') as typeof pg;
-  const pool = new Pool({ connectionString: databaseUrl, max: 10 });
+  const { Pool, Client } = createRequire(import.meta.url)('pg') as typeof pg;
+  // Statements compiled once are sent by name: each connection parses and plans one once, then only binds it.
+  class NamingClient extends Client {
+    /** Statements of this connection prepared again under a new name (see below), by their text. */
+    private readonly renamed = new Map<string, string>();
+    // biome-ignore lint/suspicious/noExplicitAny: pg's query has a dozen overloads; this passes every call through.
+    override query(config: any, values?: any, callback?: any): any {
+      const name =
+        typeof config === 'string' && !callback ? (this.renamed.get(config) ?? statementName(config)) : undefined;
+      if (!name) return super.query(config, values, callback);
+      return super.query({ name, text: config }, values).catch((err: unknown) => {
+        // A prepared statement whose result columns a migration changed (a replica upgraded) fails until it is
+        // prepared again: under another name, as the old one may not be dropped inside a failed transaction.
+        if (codeOf(err) === '0A000') this.renamed.set(config, `${name}_${this.renamed.size + 1}`);
+        throw err;
+      });
+    }
+  }
+  const pool = new Pool({ connectionString: databaseUrl, max: 10, Client: NamingClient });
   // An idle connection the server ended (a restart, pg_terminate_backend) is dropped by the pool; without a
   // listener its 'error' event would end the process.
   pool.on('error', (err) => o.onConnectionError?.(err));
