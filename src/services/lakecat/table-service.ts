@@ -16,7 +16,7 @@ import {
 } from '../../store/lakecat/statistics-repository.js';
 import * as repo from '../../store/lakecat/table-repository.js';
 import { findTableVersion, pageTableVersions } from '../../store/lakecat/table-version-repository.js';
-import type { DatabaseRow, RecycleBinRow, TableRow } from '../../store/schema.js';
+import type { DatabaseRow, IcebergIdempotencyRow, RecycleBinRow, TableRow } from '../../store/schema.js';
 import type { Db, Store, Tx } from '../../store/store.js';
 import { isForeignKeyViolation, nowIso } from '../../store/store.js';
 import { ACTIONS, type ActionName } from '../authz/actions.js';
@@ -52,7 +52,15 @@ export const ICEBERG_TABLE_NAME = /^(?!\.)[\p{L}\p{N}_.-]+$/u;
 
 /** Work a write does inside its transaction, such as recording an Iceberg idempotency key with the change. */
 export interface WriteOptions {
-  within?: (trx: Tx) => Promise<void>;
+  within?: Within;
+}
+/**
+ * Work inside a write's transaction; with `answer`, that work is only this Iceberg Idempotency-Key answer's insert,
+ * which a store that folds a table update into one statement writes as part of it (see updateMany).
+ */
+export interface Within {
+  (trx: Tx): Promise<void>;
+  readonly answer?: IcebergIdempotencyRow;
 }
 export interface TableWriteOptions extends WriteOptions {
   icebergNames?: boolean;
@@ -746,13 +754,25 @@ export class TableService {
     }
     if (!prepared.length && !creates.length) return [];
     const [only] = prepared;
-    if (only && prepared.length === 1 && !creates.length && !o.within && this.store.capabilities.oneStatementWrites) {
+    const within = o.within;
+    if (
+      only &&
+      prepared.length === 1 &&
+      !creates.length &&
+      (!within || within.answer) &&
+      this.store.capabilities.oneStatementWrites
+    ) {
       // One table's update (an Iceberg commit): its checks read first, and when it writes nothing but the row, the
-      // kept version and the event, that is one statement, atomic alone: no transaction (BEGIN, COMMIT) around it.
+      // kept version, the event (and an Idempotency-Key's answer), that is one statement, atomic alone: no
+      // transaction (BEGIN, COMMIT) around it.
       const plan = await this.planUpdate(this.store.db, caller, only, o);
       const after = plan.alone
-        ? await this.store.statement((q) => this.applyUpdate(q, caller, plan))
-        : await this.store.transaction((trx) => this.applyUpdate(trx, caller, plan));
+        ? await this.store.statement((q) => this.applyUpdate(q, caller, plan, within?.answer))
+        : await this.store.transaction(async (trx) => {
+            const row = await this.applyUpdate(trx, caller, plan);
+            await within?.(trx);
+            return row;
+          });
       return [view(after)];
     }
     const updated = await this.store.transaction(async (trx) => {
@@ -882,7 +902,12 @@ export class TableService {
    * An update's writes, after planUpdate: in a transaction, or alone (one statement, atomic by itself) when the plan
    * says it writes nothing else.
    */
-  private async applyUpdate(q: Db, caller: Principal, plan: PlannedUpdate): Promise<TableRow> {
+  private async applyUpdate(
+    q: Db,
+    caller: Principal,
+    plan: PlannedUpdate,
+    answer?: IcebergIdempotencyRow,
+  ): Promise<TableRow> {
     const { current, body, row, s, to, merged, patch } = plan;
     if (plan.dropsColumn) await deleteStatisticsOfDroppedColumns(q, row.id, [...plan.columnsNow]);
     const where = to?.s ?? s;
@@ -905,6 +930,7 @@ export class TableService {
           ...(body.alterParams ? { alter_params: body.alterParams } : {}),
           ...(renamed ? { old_name: current, ...(to ? { old_database: s.databaseName } : {}) } : {}),
         }),
+        answer,
       ),
     );
     if (!updated) throw new ConcurrentChange(`table ${current} was changed concurrently; retry`);
