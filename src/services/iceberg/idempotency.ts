@@ -8,6 +8,7 @@ import {
   deleteExpiredAnswer,
   deleteExpiredAnswers,
   findAnswer,
+  findKeptAnswer,
   insertAnswer,
 } from '../../store/iceberg/idempotency-repository.js';
 import type { IcebergIdempotencyRow } from '../../store/schema.js';
@@ -66,9 +67,11 @@ export class Idempotency {
         expires_at: new Date(now.getTime() + KEEP_MS).toISOString(),
       };
     };
-    const prior = await findAnswer(this.store.db, projectId, key.toLowerCase(), nowIso());
-    if (prior) return replay(prior, fingerprint);
-    await deleteExpiredAnswer(this.store.db, projectId, key.toLowerCase(), nowIso());
+    // One read for a new key (the usual case); an expired answer found under it is deleted before the key is reused.
+    const now = nowIso();
+    const prior = await findKeptAnswer(this.store.db, projectId, key.toLowerCase());
+    if (prior && prior.expires_at > now) return replay(prior, fingerprint);
+    if (prior) await deleteExpiredAnswer(this.store.db, projectId, key.toLowerCase(), now);
     if (Math.random() < 0.01) void deleteExpiredAnswers(this.store.db, nowIso(), 1000).catch(() => undefined);
     try {
       return {
