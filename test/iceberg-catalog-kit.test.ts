@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
+import { openStore } from '../src/store/store.js';
 import {
   backends,
   createIcebergCatalog,
@@ -492,6 +493,20 @@ for (const backend of await backends()) {
         const reused = await ice('POST', ns(), { namespace: ['other_ns'] }, k1);
         assert.equal(reused.status, 422);
         assert.equal((await ice('HEAD', ns('other_ns'))).status, 404);
+        // Once its answer expired, the key may name another request: the old answer goes, the new one is kept.
+        const kept = openStore(server.databaseUrl);
+        try {
+          await kept.db
+            .updateTable('iceberg_idempotency_keys')
+            .set({ expires_at: '2000-01-01T00:00:00.000Z' })
+            .where('idempotency_key', '=', k1['Idempotency-Key'].toLowerCase())
+            .execute();
+        } finally {
+          await kept.close();
+        }
+        const renewed = await ice('POST', ns(), { namespace: ['other_ns'] }, k1);
+        assert.equal(renewed.status, 200, renewed.text);
+        assert.equal((await ice('POST', ns(), { namespace: ['other_ns'] }, k1)).status, 200, 'the new answer, again');
         assert.equal((await ice('POST', ns(), { namespace: ['x'] }, { 'Idempotency-Key': 'not-a-uuid' })).status, 400);
 
         // Commit: retried, the table advanced once.

@@ -20,8 +20,10 @@ import {
   insertDatabase,
   pageDatabases,
 } from '../src/store/lakecat/database-repository.js';
+import { preparedQuery } from '../src/store/prepared.js';
 import type { DatabaseRow } from '../src/store/schema.js';
 import {
+  type Db,
   isForeignKeyViolation,
   isRetryableConflict,
   isUniqueViolation,
@@ -427,6 +429,32 @@ for (const backend of await backends()) {
         assert.ok(fs.statSync(file).size >= 6 * 1024 * 1024, `database file: ${fs.statSync(file).size} bytes`);
       } finally {
         await s.close();
+      }
+    });
+
+    test('a statement compiled once is prepared by name on PostgreSQL, again after its columns changed', async (t) => {
+      if (backend.name !== 'postgres') return t.skip('PostgreSQL only: SQLite prepares in the process');
+      await sql`create table prepared_probe (a integer)`.execute(store.db);
+      await sql`insert into prepared_probe values (1)`.execute(store.db);
+      const probe = preparedQuery((q: Db) => {
+        const text = sql<Record<string, unknown>>`select * from prepared_probe`;
+        return { compile: () => text.compile(q) };
+      }, 0);
+      // A store of its own: queries one after another keep to one connection, whose prepared statements are listed.
+      const s = openStore(url);
+      try {
+        assert.deepEqual(await probe(s.db), [{ a: 1 }]);
+        const kept = await sql<{ n: number }>`select count(*)::int as n from pg_prepared_statements
+          where statement = 'select * from prepared_probe'`.execute(s.db);
+        assert.equal(kept.rows[0]?.n, 1, 'the statement is prepared on the connection');
+        // A replica's migration adds a column: the prepared statement's result changes shape. One call may fail
+        // (PostgreSQL refuses to run it); the next prepares it again and sees the new column.
+        await sql`alter table prepared_probe add column b integer`.execute(store.db);
+        const after = await probe(s.db).catch(() => probe(s.db));
+        assert.deepEqual(after, [{ a: 1, b: null }]);
+      } finally {
+        await s.close();
+        await sql`drop table prepared_probe`.execute(store.db);
       }
     });
 

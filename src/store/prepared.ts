@@ -50,7 +50,20 @@ function compileSlotted<R, A extends unknown[]>(
   const compiled = build(q, ...(placeholders as unknown as A)).compile();
   const slots = compiled.parameters.map((p) => placeholders.indexOf(p as string));
   if (slots.some((s) => s < 0)) throw new Error('a prepared statement may only take its arguments as parameters');
+  if (dialectOf(q).name === 'postgres' && !statementNames.has(compiled.sql))
+    statementNames.set(compiled.sql, `lakeform_${statementNames.size + 1}`);
   return { compiled, slots };
+}
+
+/** The names of the statements compiled once, by their text (a few hundred at most: each is a constant). */
+const statementNames = new Map<string, string>();
+
+/**
+ * The name PostgreSQL connections keep a statement of preparedQuery or preparedStatement prepared under (parsed and
+ * planned once per connection, not on every call); undefined for any other text.
+ */
+export function statementName(sql: string): string | undefined {
+  return statementNames.get(sql);
 }
 
 function prepared<R, V, A extends unknown[]>(

@@ -7,7 +7,7 @@ import type pg from 'pg';
 import { checkpointInBackground } from './checkpointer.js';
 import { type Db, DIALECTS, type Dialect, type SqlDialect, type Tx } from './dialect.js';
 import { migrationProvider } from './migrations/index.js';
-import { registerSyncReader } from './prepared.js';
+import { registerSyncReader, statementName } from './prepared.js';
 import type { Database } from './schema.js';
 
 export type { Db, Dialect, Tx } from './dialect.js';
@@ -19,6 +19,12 @@ export interface StoreCapabilities {
    * into short transactions (staged partition batches).
    */
   readonly singleWriter: boolean;
+  /**
+   * A write its repository folds into one statement (SqlDialect.writeAll, data-modifying WITH parts) is atomic
+   * without a transaction (PostgreSQL): it may skip BEGIN and COMMIT, two round trips. SQLite runs such writes as
+   * statements in turn, within the caller's transaction.
+   */
+  readonly oneStatementWrites: boolean;
 }
 
 /** The metadata store: one Kysely instance over SQLite or PostgreSQL; where they differ is `sql` (see dialect.ts). */
@@ -32,7 +38,10 @@ export class Store {
     readonly dialect: Dialect,
   ) {
     this.sql = DIALECTS[dialect];
-    this.capabilities = Object.freeze({ singleWriter: dialect === 'sqlite' });
+    this.capabilities = Object.freeze({
+      singleWriter: dialect === 'sqlite',
+      oneStatementWrites: dialect === 'postgres',
+    });
   }
 
   /** Is the database reachable (a health check)? Throws when it is not. */
@@ -45,9 +54,21 @@ export class Store {
    * bounded number of times; SQLite serialises all access through its single connection.
    */
   async transaction<T>(fn: (trx: Tx) => Promise<T>): Promise<T> {
+    return this.retried(() => this.db.transaction().execute(fn));
+  }
+
+  /**
+   * Runs fn, whose one write is a single statement (see StoreCapabilities.oneStatementWrites), without a
+   * transaction; retried as transaction() is on a serialization failure or deadlock (the statement then wrote nothing).
+   */
+  async statement<T>(fn: (q: Db) => Promise<T>): Promise<T> {
+    return this.retried(() => fn(this.db));
+  }
+
+  private async retried<T>(run: () => Promise<T>): Promise<T> {
     for (let attempt = 1; ; attempt++) {
       try {
-        return await this.db.transaction().execute(fn);
+        return await run();
       } catch (err) {
         if (attempt < 4 && isRetryableConflict(err)) {
           await new Promise((r) => setTimeout(r, 5 * attempt + Math.random() * 10));
@@ -282,8 +303,25 @@ export function openStore(
     return store;
   }
   // Required here: a SQLite store never loads the PostgreSQL driver (70 ms of CPU at start).
-  const { Pool } = createRequire(import.meta.url)('pg') as typeof pg;
-  const pool = new Pool({ connectionString: databaseUrl, max: 10 });
+  const { Pool, Client } = createRequire(import.meta.url)('pg') as typeof pg;
+  // Statements compiled once are sent by name: each connection parses and plans one once, then only binds it.
+  class NamingClient extends Client {
+    /** Statements of this connection prepared again under a new name (see below), by their text. */
+    private readonly renamed = new Map<string, string>();
+    // biome-ignore lint/suspicious/noExplicitAny: pg's query has a dozen overloads; this passes every call through.
+    override query(config: any, values?: any, callback?: any): any {
+      const name =
+        typeof config === 'string' && !callback ? (this.renamed.get(config) ?? statementName(config)) : undefined;
+      if (!name) return super.query(config, values, callback);
+      return super.query({ name, text: config }, values).catch((err: unknown) => {
+        // A prepared statement whose result columns a migration changed (a replica upgraded) fails until it is
+        // prepared again: under another name, as the old one may not be dropped inside a failed transaction.
+        if (codeOf(err) === '0A000') this.renamed.set(config, `${name}_${this.renamed.size + 1}`);
+        throw err;
+      });
+    }
+  }
+  const pool = new Pool({ connectionString: databaseUrl, max: 10, Client: NamingClient });
   // An idle connection the server ended (a restart, pg_terminate_backend) is dropped by the pool; without a
   // listener its 'error' event would end the process.
   pool.on('error', (err) => o.onConnectionError?.(err));

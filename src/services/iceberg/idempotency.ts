@@ -8,6 +8,7 @@ import {
   deleteExpiredAnswer,
   deleteExpiredAnswers,
   findAnswer,
+  findKeptAnswer,
   insertAnswer,
 } from '../../store/iceberg/idempotency-repository.js';
 import type { IcebergIdempotencyRow } from '../../store/schema.js';
@@ -30,8 +31,11 @@ export interface Answer {
 }
 /** The protocol's answer to a refusal that a retry would get again, or undefined (not recorded). */
 export type RefusalAnswer = (err: unknown) => Answer | undefined;
-/** Given the answer a mutation will give, the work that records it inside the mutation's transaction. */
-export type Recorder = (body: unknown) => (trx: Tx) => Promise<void>;
+/**
+ * Given the answer a mutation will give, the work that records it inside the mutation's transaction, with the row it
+ * inserts (a table update folded into one statement writes it there instead: see TableService.updateMany).
+ */
+export type Recorder = (body: unknown) => ((trx: Tx) => Promise<void>) & { readonly answer: IcebergIdempotencyRow };
 
 export class Idempotency {
   constructor(private readonly store: Store) {}
@@ -63,12 +67,20 @@ export class Idempotency {
         expires_at: new Date(now.getTime() + KEEP_MS).toISOString(),
       };
     };
-    const prior = await findAnswer(this.store.db, projectId, key.toLowerCase(), nowIso());
-    if (prior) return replay(prior, fingerprint);
-    await deleteExpiredAnswer(this.store.db, projectId, key.toLowerCase(), nowIso());
+    // One read for a new key (the usual case); an expired answer found under it is deleted before the key is reused.
+    const now = nowIso();
+    const prior = await findKeptAnswer(this.store.db, projectId, key.toLowerCase());
+    if (prior && prior.expires_at > now) return replay(prior, fingerprint);
+    if (prior) await deleteExpiredAnswer(this.store.db, projectId, key.toLowerCase(), now);
     if (Math.random() < 0.01) void deleteExpiredAnswers(this.store.db, nowIso(), 1000).catch(() => undefined);
     try {
-      return { status, body: await op((body) => (trx) => insertAnswer(trx, row(status, body))) };
+      return {
+        status,
+        body: await op((body) => {
+          const answer = row(status, body);
+          return Object.assign((trx: Tx) => insertAnswer(trx, answer), { answer });
+        }),
+      };
     } catch (err) {
       // A concurrent request with the same key may have finished first: its answer is the answer.
       const again = await findAnswer(this.store.db, projectId, key.toLowerCase(), nowIso()).catch(() => undefined);

@@ -3,11 +3,10 @@ import { LRUCache } from 'lru-cache';
 import type { Logger } from 'pino';
 import { cacheBound } from '../../memory.js';
 import type { ObjectStorage } from '../../storage/object-storage.js';
-import { dialectOf } from '../../store/dialect.js';
 import type { StoredPolicy } from '../../store/governance/policy-repository.js';
 import { foreignKeysIntoTable, listConstraints } from '../../store/lakecat/constraint-repository.js';
 import { findDatabase } from '../../store/lakecat/database-repository.js';
-import { appendEvent, eventInsert } from '../../store/lakecat/event-repository.js';
+import { appendEvent } from '../../store/lakecat/event-repository.js';
 import { cascadePartitionColumns, tableHasPartitions } from '../../store/lakecat/partition-repository.js';
 import * as binRepo from '../../store/lakecat/recycle-bin-repository.js';
 import {
@@ -16,13 +15,9 @@ import {
   deleteTableStatistics,
 } from '../../store/lakecat/statistics-repository.js';
 import * as repo from '../../store/lakecat/table-repository.js';
-import {
-  findTableVersion,
-  keepTableVersionWrites,
-  pageTableVersions,
-} from '../../store/lakecat/table-version-repository.js';
-import type { DatabaseRow, RecycleBinRow, TableRow } from '../../store/schema.js';
-import type { Store, Tx } from '../../store/store.js';
+import { findTableVersion, pageTableVersions } from '../../store/lakecat/table-version-repository.js';
+import type { DatabaseRow, IcebergIdempotencyRow, RecycleBinRow, TableRow } from '../../store/schema.js';
+import type { Db, Store, Tx } from '../../store/store.js';
 import { isForeignKeyViolation, nowIso } from '../../store/store.js';
 import { ACTIONS, type ActionName } from '../authz/actions.js';
 import { Authorizer, type Prepared, type Resolved, type TargetOf } from '../authz/authorizer.js';
@@ -57,7 +52,15 @@ export const ICEBERG_TABLE_NAME = /^(?!\.)[\p{L}\p{N}_.-]+$/u;
 
 /** Work a write does inside its transaction, such as recording an Iceberg idempotency key with the change. */
 export interface WriteOptions {
-  within?: (trx: Tx) => Promise<void>;
+  within?: Within;
+}
+/**
+ * Work inside a write's transaction; with `answer`, that work is only this Iceberg Idempotency-Key answer's insert,
+ * which a store that folds a table update into one statement writes as part of it (see updateMany).
+ */
+export interface Within {
+  (trx: Tx): Promise<void>;
+  readonly answer?: IcebergIdempotencyRow;
 }
 export interface TableWriteOptions extends WriteOptions {
   icebergNames?: boolean;
@@ -89,6 +92,25 @@ interface PreparedUpdate {
   name: string;
   body: TableUpdate;
   target?: { s: Required<repo.TableScope>; database: DatabaseRow; grants: StoredPolicy[] };
+}
+
+/** An update checked and read, ready to write (see TableService.planUpdate). */
+interface PlannedUpdate {
+  /** The table's name as addressed (lower case). */
+  current: string;
+  body: TableUpdate;
+  /** The row read, at the version the update compares with. */
+  row: TableRow;
+  s: Required<repo.TableScope>;
+  to: PreparedUpdate['target'];
+  merged: TableInput;
+  patch: repo.TablePatch;
+  columnsNow: Set<string>;
+  dropsColumn: boolean;
+  dropsKey: boolean;
+  cascade: boolean;
+  /** Nothing written but the row, its kept version and the event: one statement where the store folds them. */
+  alone: boolean;
 }
 
 /**
@@ -731,22 +753,49 @@ export class TableService {
       prepared.push({ authorized, name: it.name.toLowerCase(), body: it.body, target });
     }
     if (!prepared.length && !creates.length) return [];
+    const [only] = prepared;
+    const within = o.within;
+    if (
+      only &&
+      prepared.length === 1 &&
+      !creates.length &&
+      (!within || within.answer) &&
+      this.store.capabilities.oneStatementWrites
+    ) {
+      // One table's update (an Iceberg commit): its checks read first, and when it writes nothing but the row, the
+      // kept version, the event (and an Idempotency-Key's answer), that is one statement, atomic alone: no
+      // transaction (BEGIN, COMMIT) around it.
+      const plan = await this.planUpdate(this.store.db, caller, only, o);
+      const after = plan.alone
+        ? await this.store.statement((q) => this.applyUpdate(q, caller, plan, within?.answer))
+        : await this.store.transaction(async (trx) => {
+            const row = await this.applyUpdate(trx, caller, plan);
+            await within?.(trx);
+            return row;
+          });
+      return [view(after)];
+    }
     const updated = await this.store.transaction(async (trx) => {
       for (const c of creates)
         await unlessDuplicate(`table ${c.row.name} already exists in database ${c.s.databaseName}`, () =>
           this.insertIn(trx, caller, c.s, c.row),
         );
       const out: TableRow[] = [];
-      for (const it of prepared) out.push(await this.updateIn(trx, caller, it, o));
+      for (const it of prepared)
+        out.push(await this.applyUpdate(trx, caller, await this.planUpdate(trx, caller, it, o)));
       await o.within?.(trx);
       return out;
     });
     return [...creates.map((c) => c.row), ...updated].map(view);
   }
 
-  private async updateIn(trx: Tx, caller: Principal, it: PreparedUpdate, o: TableWriteOptions): Promise<TableRow> {
+  /**
+   * An update's checks and reads, before anything is written (in `q`, the update's transaction, or the database when
+   * the update may be one statement: see updateMany). Reads there see what reads in a READ COMMITTED transaction do.
+   */
+  private async planUpdate(q: Db, caller: Principal, it: PreparedUpdate, o: TableWriteOptions): Promise<PlannedUpdate> {
     const { name: current, body } = it;
-    const { table: row, database: known } = await it.authorized.resolve(trx);
+    const { table: row, database: known } = await it.authorized.resolve(q);
     const s = { instanceId: row.instance_id, catalogName: row.catalog_name, databaseName: row.database_name };
     const expected = body.version_id ?? (body.table.version_id as string | undefined);
     if (expected !== undefined && expected !== String(row.version)) {
@@ -791,7 +840,7 @@ export class TableService {
       known ??
       (merged.storage_descriptor?.location || VIEW_TYPES.has(merged.table_type)
         ? undefined
-        : await findDatabase(trx, s, s.databaseName));
+        : await findDatabase(q, s, s.databaseName));
     const { format, definition } = this.definition(merged, target, database);
     const alter: AlterParams = alterParamsOf(body.alterParams);
     if (body.stats)
@@ -802,12 +851,12 @@ export class TableService {
       );
     const location = (definition.storage_descriptor as StorageDescriptor).location;
     if (location && location !== (old.storage_descriptor as StorageDescriptor | undefined)?.location)
-      await this.guard(caller, s.instanceId, location, trx);
+      await this.guard(caller, s.instanceId, location, q);
     for (const k of ['catalog_name', 'database_name', 'update_time']) delete definition[k];
     // Partitions are named and typed by the keys: they cannot change under existing partitions.
     const keysOf = (t: Partial<TableInput>) =>
       JSON.stringify((t.partition_keys ?? []).map((c) => [c.column_name.toLowerCase(), c.column_type.toLowerCase()]));
-    if (keysOf(merged) !== keysOf(old as Partial<TableInput>) && (await tableHasPartitions(trx, row.id))) {
+    if (keysOf(merged) !== keysOf(old as Partial<TableInput>) && (await tableHasPartitions(q, row.id))) {
       throw invalid(`table ${current} has partitions: its partition keys cannot change`);
     }
     // Statistics and constraints name only columns the table had when they were written: an update that drops no
@@ -821,10 +870,17 @@ export class TableService {
     const dropsKey = [...names((old as Partial<TableInput>).partition_keys)].some(
       (c) => !keysNow.has(c) && !columnsNow.has(c),
     );
-    if (dropsColumn) await deleteStatisticsOfDroppedColumns(trx, row.id, [...columnsNow]);
-    const where = to?.s ?? s;
-    const after = await unlessDuplicate(`table ${target} already exists in database ${where.databaseName}`, () =>
-      repo.updateTableIf(trx, s, current, row.version, {
+    // CASCADE: the partitions take the new columns in the update's transaction (Hive's ALTER TABLE ... CASCADE).
+    const columnsOf = (t: Partial<TableInput>) => JSON.stringify(t.storage_descriptor?.columns ?? []);
+    const cascade = alter.cascade && columnsOf(merged) !== columnsOf(old as Partial<TableInput>);
+    return {
+      current,
+      body,
+      row,
+      s,
+      to,
+      merged,
+      patch: {
         name: target,
         table_type: merged.table_type,
         table_format: format,
@@ -833,18 +889,57 @@ export class TableService {
         definition: JSON.stringify(definition),
         updated_at: nowIso(),
         database_name: to ? to.s.databaseName : s.databaseName,
-      }),
+      },
+      columnsNow,
+      dropsColumn,
+      dropsKey,
+      cascade,
+      alone: !dropsColumn && !dropsKey && !cascade,
+    };
+  }
+
+  /**
+   * An update's writes, after planUpdate: in a transaction, or alone (one statement, atomic by itself) when the plan
+   * says it writes nothing else.
+   */
+  private async applyUpdate(
+    q: Db,
+    caller: Principal,
+    plan: PlannedUpdate,
+    answer?: IcebergIdempotencyRow,
+  ): Promise<TableRow> {
+    const { current, body, row, s, to, merged, patch } = plan;
+    if (plan.dropsColumn) await deleteStatisticsOfDroppedColumns(q, row.id, [...plan.columnsNow]);
+    const where = to?.s ?? s;
+    const renamed = patch.name !== current || to !== undefined;
+    // The row as the update leaves it (every column but the version is written, and the version moves by one from
+    // the one compared), for the event written with it.
+    const after: TableRow = { ...row, ...patch, version: row.version + 1 };
+    // The definition replaced stays readable as a version (ShowTable's version_id, ListTableVersions); the update, it
+    // and the event are written together (one statement on PostgreSQL).
+    const updated = await unlessDuplicate(`table ${patch.name} already exists in database ${where.databaseName}`, () =>
+      repo.updateTableKeeping(
+        q,
+        s,
+        current,
+        row.version,
+        patch,
+        { snapshot: JSON.stringify(view(row)), keep: this.settings.versionsKept },
+        eventRow(where, renamed ? 'RENAME_TABLE' : 'ALTER_TABLE', patch.name, caller, {
+          object: view(after),
+          ...(body.alterParams ? { alter_params: body.alterParams } : {}),
+          ...(renamed ? { old_name: current, ...(to ? { old_database: s.databaseName } : {}) } : {}),
+        }),
+        answer,
+      ),
     );
-    if (!after) throw new ConcurrentChange(`table ${current} was changed concurrently; retry`);
-    // CASCADE: the partitions take the new columns in this transaction (Hive's ALTER TABLE ... CASCADE).
-    const columnsOf = (t: Partial<TableInput>) => JSON.stringify(t.storage_descriptor?.columns ?? []);
-    if (alter.cascade && columnsOf(merged) !== columnsOf(old as Partial<TableInput>))
-      await cascadePartitionColumns(trx, row.id, merged.storage_descriptor.columns, nowIso());
+    if (!updated) throw new ConcurrentChange(`table ${current} was changed concurrently; retry`);
+    if (plan.cascade) await cascadePartitionColumns(q, row.id, merged.storage_descriptor.columns, nowIso());
     // Checked under the row lock the update took, which constraint writes take too.
     const kept = new Set(
       [...merged.storage_descriptor.columns, ...(merged.partition_keys ?? [])].map((c) => c.column_name.toLowerCase()),
     );
-    for (const c of dropsColumn || dropsKey ? await listConstraints(trx, row.id) : []) {
+    for (const c of plan.dropsColumn || plan.dropsKey ? await listConstraints(q, row.id) : []) {
       const gone = (JSON.parse(c.columns) as string[]).filter((x) => !kept.has(x.toLowerCase()));
       if (gone.length)
         throw conflict(
@@ -852,30 +947,6 @@ export class TableService {
             `${c.constraint_type} ${c.name}; drop the constraint first`,
         );
     }
-    const renamed = target !== current || to !== undefined;
-    // The definition replaced stays readable as a version (ShowTable's version_id, ListTableVersions); it and the
-    // event are written together (one round trip on PostgreSQL).
-    await dialectOf(trx).writeAll(trx, [
-      ...keepTableVersionWrites(
-        trx,
-        {
-          table_id: row.id,
-          instance_id: row.instance_id,
-          version: row.version,
-          snapshot: JSON.stringify(view(row)),
-          replaced_at: nowIso(),
-        },
-        this.settings.versionsKept,
-      ),
-      eventInsert(
-        trx,
-        eventRow(where, renamed ? 'RENAME_TABLE' : 'ALTER_TABLE', target, caller, {
-          object: view(after),
-          ...(body.alterParams ? { alter_params: body.alterParams } : {}),
-          ...(renamed ? { old_name: current, ...(to ? { old_database: s.databaseName } : {}) } : {}),
-        }),
-      ),
-    ]);
     return after;
   }
 

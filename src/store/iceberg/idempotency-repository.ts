@@ -1,6 +1,15 @@
 import type { IcebergIdempotencyRow } from '../schema.js';
 import type { Db } from '../store.js';
 
+/** The answer kept under a key, expired or not (see deleteExpiredAnswer). */
+export const findKeptAnswer = (q: Db, projectId: string, key: string) =>
+  q
+    .selectFrom('iceberg_idempotency_keys')
+    .selectAll()
+    .where('project_id', '=', projectId)
+    .where('idempotency_key', '=', key)
+    .executeTakeFirst();
+
 export const findAnswer = (q: Db, projectId: string, key: string, now: string) =>
   q
     .selectFrom('iceberg_idempotency_keys')

@@ -1,11 +1,14 @@
 import { type RawBuilder, sql } from 'kysely';
 import { type Db, dialectOf, type SqlDialect } from '../dialect.js';
+import { insertAnswer } from '../iceberg/idempotency-repository.js';
 import { preparedColumn, preparedQuery, preparedStatement } from '../prepared.js';
-import type { TableRow } from '../schema.js';
+import type { IcebergIdempotencyRow, TableRow } from '../schema.js';
+import { eventInsert, type NewMetadataEvent } from './event-repository.js';
 import { beyondKey, type DatabaseNameKey, pageFromRows } from './keyset.js';
 import { anyOf, type GrantPath, grantPathMatches, hiveNamePattern, ownedOrGranted } from './name-pattern.js';
 import { type Filter, filterCondition, type TableField } from './partition-filter-sql.js';
 import { BIN_CATALOG } from './recycle-bin-repository.js';
+import { keepTableVersionWrites } from './table-version-repository.js';
 
 export interface TableScope {
   instanceId: string;
@@ -213,6 +216,155 @@ export async function updateTableIf(
   );
   return (await q.executeQuery(statement.compile())).rows[0] as TableRow | undefined;
 }
+
+/**
+ * updateTableIf with the writes that go with it, all only if the table is still at `version`: the row it replaces kept
+ * as a version (those beyond the newest `keep` dropped), the change's event and, given one, the Iceberg
+ * Idempotency-Key answer that records it. On PostgreSQL one statement whose parts take their row from the update's
+ * (data-modifying WITH): atomic on its own, so it needs no transaction, and one round trip. SQLite, without round
+ * trips, runs them in turn (inside the caller's transaction). False when the table is not at `version` (nothing
+ * written); the row written is the patch on the one read, at `version + 1`.
+ */
+export async function updateTableKeeping(
+  q: Db,
+  s: Required<TableScope>,
+  name: string,
+  version: number,
+  p: TablePatch,
+  kept: { snapshot: string; keep: number },
+  event: NewMetadataEvent,
+  answer?: IcebergIdempotencyRow,
+): Promise<boolean> {
+  const d = dialectOf(q);
+  if (d.name !== 'postgres') {
+    const after = await updateTableIf(q, s, name, version, p);
+    if (after)
+      await d.writeAll(q, [
+        ...keepTableVersionWrites(
+          q,
+          {
+            table_id: after.id,
+            instance_id: after.instance_id,
+            version,
+            snapshot: kept.snapshot,
+            replaced_at: p.updated_at,
+          },
+          kept.keep,
+        ),
+        eventInsert(q, event),
+      ]);
+    if (after && answer) await insertAnswer(q, answer);
+    return after !== undefined;
+  }
+  const statement = (answer ? updateKeepingAnswered : updateKeeping)(
+    q,
+    s.instanceId,
+    s.catalogName,
+    s.databaseName,
+    name,
+    version,
+    p.name,
+    p.database_name,
+    p.table_type,
+    p.table_format,
+    p.owner,
+    p.owner_type,
+    p.definition,
+    p.updated_at,
+    kept.snapshot,
+    kept.keep > 0,
+    version - kept.keep,
+    event.event_type,
+    event.catalog_name,
+    event.database_name ?? null,
+    event.object_name ?? null,
+    event.principal,
+    event.created_at,
+    event.detail ?? null,
+    answer?.project_id,
+    answer?.idempotency_key,
+    answer?.fingerprint,
+    answer?.status,
+    answer?.body ?? null,
+    answer?.created_at,
+    answer?.expires_at,
+  );
+  return (await q.executeQuery(statement.compile())).rows.length === 1;
+}
+
+// PostgreSQL's form of updateTableKeeping, with or without an Iceberg Idempotency-Key's answer. Every part after the
+// update selects from it, so a table not at the version read (no row updated) writes nothing. The parts run on one
+// snapshot: the trim cannot see the version inserted beside it, and needs not (it keeps the newest `keep`, that one
+// among them).
+const updateKeepingStatement = (answered: boolean) =>
+  preparedStatement(
+    (
+      q: Db,
+      instanceId: string,
+      catalogName: string,
+      databaseName: string,
+      name: string,
+      version: number,
+      newName: string,
+      newDatabaseName: string,
+      tableType: string,
+      tableFormat: TableRow['table_format'],
+      owner: string,
+      ownerType: string,
+      definition: string,
+      updatedAt: string,
+      snapshot: string,
+      keepOne: boolean,
+      trimUpTo: number,
+      eventType: string,
+      eventCatalog: string,
+      eventDatabase: string | null,
+      eventObject: string | null,
+      principal: string,
+      createdAt: string,
+      detail: string | null,
+      answerProject?: string,
+      answerKey?: string,
+      fingerprint?: string,
+      status?: number,
+      body?: string | null,
+      answeredAt?: string,
+      expiresAt?: string,
+    ) => {
+      const answering = answered
+        ? sql`, answered as (
+  insert into iceberg_idempotency_keys
+    (project_id, idempotency_key, fingerprint, status, body, created_at, expires_at)
+  select ${answerProject}, ${answerKey}, ${fingerprint}, ${status}, ${body}, ${answeredAt}, ${expiresAt} from u
+)`
+        : sql``;
+      const text = sql<{ id: string }>`with u as (
+  update tables set name = ${newName}, database_name = ${newDatabaseName}, table_type = ${tableType},
+    table_format = ${tableFormat}, owner = ${owner}, owner_type = ${ownerType}, definition = ${definition},
+    updated_at = ${updatedAt}, version = version + 1
+  where instance_id = ${instanceId} and catalog_name = ${catalogName} and database_name = ${databaseName}
+    and name = ${name} and version = ${version}
+  returning id, instance_id, version, updated_at
+), kept as (
+  insert into table_versions (table_id, instance_id, version, snapshot, replaced_at)
+  select id, instance_id, version - 1, ${snapshot}, updated_at from u where ${keepOne}::boolean
+), trimmed as (
+  delete from table_versions where table_id = (select id from u) and instance_id = ${instanceId}
+    and version <= ${trimUpTo}
+), logged as (
+  insert into metadata_events
+    (instance_id, event_type, catalog_name, database_name, object_name, principal, created_at, detail)
+  select instance_id, ${eventType}, ${eventCatalog}, ${eventDatabase}, ${eventObject}, ${principal}, ${createdAt},
+    ${detail}
+  from u
+)${answering}
+select id from u`;
+      return { compile: () => text.compile(q) };
+    },
+    answered ? 30 : 23,
+  );
+const updateKeeping = updateKeepingStatement(false);
+const updateKeepingAnswered = updateKeepingStatement(true);
 
 export async function deleteTable(q: Db, s: Required<TableScope>, name: string): Promise<boolean> {
   const r = await q
