@@ -824,16 +824,23 @@ export class TableService {
     if (dropsColumn) await deleteStatisticsOfDroppedColumns(trx, row.id, [...columnsNow]);
     const where = to?.s ?? s;
     const after = await unlessDuplicate(`table ${target} already exists in database ${where.databaseName}`, () =>
-      repo.updateTableIf(trx, s, current, row.version, {
-        name: target,
-        table_type: merged.table_type,
-        table_format: format,
-        owner: merged.owner ?? row.owner,
-        owner_type: merged.owner_type ?? row.owner_type,
-        definition: JSON.stringify(definition),
-        updated_at: nowIso(),
-        database_name: to ? to.s.databaseName : s.databaseName,
-      }),
+      repo.updateTableIf(
+        trx,
+        s,
+        current,
+        row.version,
+        {
+          name: target,
+          table_type: merged.table_type,
+          table_format: format,
+          owner: merged.owner ?? row.owner,
+          owner_type: merged.owner_type ?? row.owner_type,
+          definition: JSON.stringify(definition),
+          updated_at: nowIso(),
+          database_name: to ? to.s.databaseName : s.databaseName,
+        },
+        row,
+      ),
     );
     if (!after) throw new ConcurrentChange(`table ${current} was changed concurrently; retry`);
     // CASCADE: the partitions take the new columns in this transaction (Hive's ALTER TABLE ... CASCADE).
