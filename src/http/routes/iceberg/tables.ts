@@ -136,14 +136,20 @@ export function tableOperations(s: AppServices): Operation[] {
       query: LoadTableQuery,
       response: LoadTableResult,
       handler: async (ctx) => {
-        const { p, w } = await warehouseOf(s, ctx);
+        const p = ctx.principal as Caller;
         const { request, reply } = ctx;
-        const { etag, table, ...loaded } = await s.iceberg.tables.loadTable(
+        // The warehouse is checked and the call counted (see warehouseOf) in load, which may answer as before.
+        const {
+          etag,
+          table,
+          result: loaded,
+        } = await s.iceberg.tables.load(
           p,
-          w,
+          ctx.params.prefix,
           levelsOf(ctx),
           ctx.params.table,
           ctx.query.snapshots,
+          (w) => ctx.rateLimit(p.projectId, w.instanceId),
         );
         const match = request.headers['if-none-match'];
         if (typeof match === 'string' && match.split(',').some((m) => m.trim().replace(/^W\//, '') === etag)) {
