@@ -509,6 +509,38 @@ for (const backend of await backends()) {
       assert.equal(dropped.json.error.type, 'NoSuchTableException');
     });
 
+    test("a commit's warehouse refuses before its body or its table does", async () => {
+      assert.equal(
+        (await server.request('POST', '/v3/projects', { token, body: { project: { name: 'ice-commit-other' } } }))
+          .status,
+        201,
+      );
+      const foreign = await server.login('admin', server.adminPassword, 'ice-commit-other');
+      const url = `${tables('sales')}/orders`;
+      for (const body of [
+        { requirements: [], updates: [{ action: 'set-location', location: 'file:///a/../b' }] },
+        { requirements: [], updates: [] },
+      ]) {
+        for (const [t, target] of [
+          [foreign.token, url],
+          [foreign.token, `${tables('sales')}/nothing`],
+        ] as const) {
+          const r = await ice('POST', target, { t, body });
+          assert.equal(r.status, 404, r.text);
+          assert.equal(r.json.error.type, 'NoSuchWarehouseException', r.text);
+        }
+      }
+      const bad = await ice('POST', url, {
+        body: { requirements: [], updates: [{ action: 'set-location', location: 'file:///a/../b' }] },
+      });
+      assert.equal(bad.status, 400, bad.text);
+      const missing = await ice('POST', `${tables('sales')}/nothing`, { body: { requirements: [], updates: [] } });
+      assert.equal(missing.status, 404, missing.text);
+      assert.equal(missing.json.error.type, 'NoSuchTableException');
+      const done = await ice('POST', url, { body: { requirements: [], updates: [] } });
+      assert.equal(done.status, 200, done.text);
+    });
+
     test('drop without purge keeps the files; with purge removes them', async () => {
       const kept = await create('other', 'kept');
       const purged = await create('other', 'purged');

@@ -140,8 +140,13 @@ export class IcebergTables {
         shownTables.set(shown, t);
       }
     } else if (action === 'ALTER') {
-      // Authorized and read once for the commit, which hands it back to its update.
-      read = await this.tables.forUpdate(p, p.projectId, w.instanceId, w.catalog, database, table).catch(absent);
+      // Authorized and read once for the commit, which hands it back to its update. A warehouse not checked yet is
+      // not read when the table's hot path finds the table (it shows the warehouse is there), else checked first.
+      if (w.settle) {
+        read = await this.tables.managedForUpdate(p, p.projectId, w.instanceId, w.catalog, database, table);
+        await w.settle(read !== undefined);
+      }
+      read ??= await this.tables.forUpdate(p, p.projectId, w.instanceId, w.catalog, database, table).catch(absent);
       t = fromRow(read.row);
     } else {
       t = fromRow(
