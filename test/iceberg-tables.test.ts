@@ -509,7 +509,7 @@ for (const backend of await backends()) {
       assert.equal(dropped.json.error.type, 'NoSuchTableException');
     });
 
-    test("a commit's warehouse refuses before its body or its table does", async () => {
+    test("a load's or commit's warehouse refuses before its body, namespace or table does", async () => {
       assert.equal(
         (await server.request('POST', '/v3/projects', { token, body: { project: { name: 'ice-commit-other' } } }))
           .status,
@@ -530,6 +530,12 @@ for (const backend of await backends()) {
           assert.equal(r.json.error.type, 'NoSuchWarehouseException', r.text);
         }
       }
+      for (const target of [url, `${tables('sales')}/nothing`, `${tables('a.b')}/orders`]) {
+        const r = await ice('GET', target, { t: foreign.token });
+        assert.equal(r.status, 404, r.text);
+        assert.equal(r.json.error.type, 'NoSuchWarehouseException', r.text);
+      }
+      assert.equal((await ice('GET', `${tables('a.b')}/orders`)).status, 400);
       const bad = await ice('POST', url, {
         body: { requirements: [], updates: [{ action: 'set-location', location: 'file:///a/../b' }] },
       });

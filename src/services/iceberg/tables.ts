@@ -129,7 +129,15 @@ export class IcebergTables {
     });
     let t: Shown;
     let read: TableForUpdate | undefined;
-    if (action === 'read') {
+    // A warehouse not checked yet (see Warehouse.settle) is not read when the table's hot path finds the table.
+    const managed = w.settle
+      ? await this.tables.managedForUpdate(p, p.projectId, w.instanceId, w.catalog, database, table)
+      : undefined;
+    await w.settle?.(managed !== undefined);
+    if (managed && action !== 'ALTER') {
+      // Its manager may do anything with it: shown whole, as ShowTable would show it to them.
+      t = fromRow(managed.row);
+    } else if (action === 'read') {
       const shown = await this.tables.show(p, p.projectId, w.instanceId, w.catalog, database, table).catch(absent);
       const known = shownTables.get(shown);
       if (known) t = known;
@@ -140,13 +148,10 @@ export class IcebergTables {
         shownTables.set(shown, t);
       }
     } else if (action === 'ALTER') {
-      // Authorized and read once for the commit, which hands it back to its update. A warehouse not checked yet is
-      // not read when the table's hot path finds the table (it shows the warehouse is there), else checked first.
-      if (w.settle) {
-        read = await this.tables.managedForUpdate(p, p.projectId, w.instanceId, w.catalog, database, table);
-        await w.settle(read !== undefined);
-      }
-      read ??= await this.tables.forUpdate(p, p.projectId, w.instanceId, w.catalog, database, table).catch(absent);
+      // Authorized and read once for the commit, which hands it back to its update.
+      read =
+        managed ??
+        (await this.tables.forUpdate(p, p.projectId, w.instanceId, w.catalog, database, table).catch(absent));
       t = fromRow(read.row);
     } else {
       t = fromRow(
@@ -345,14 +350,22 @@ export class IcebergTables {
           name,
           snapshots ?? '',
         ].join('\u0000'),
-      async () => {
-        const w = await this.namespaces.warehouse(p, prefix);
-        await count(w);
-        counted = true;
-        const { etag, table, ...result } = await this.loadTable(p, w, levels, name, snapshots);
-        Object.freeze(result.config);
-        return { w, etag, table, result };
-      },
+      () =>
+        // The warehouse is read only when the table's hot path does not find the table (see lazyWarehouse).
+        this.namespaces.lazyWarehouse(
+          p,
+          prefix,
+          (w) => {
+            counted = true;
+            return count(w);
+          },
+          async (lazy) => {
+            const { etag, table, ...result } = await this.loadTable(p, lazy, levels, name, snapshots);
+            Object.freeze(result.config);
+            const w = { instanceId: lazy.instanceId, catalog: lazy.catalog };
+            return { w, etag, table: { ...table, w }, result };
+          },
+        ),
     );
     if (!counted) await count(loaded.w);
     return loaded;

@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
 import type { TSchema } from 'typebox';
 import type { AppServices } from '../../../services/app-services.js';
-import { type Caller, parsePrefix, pathLevels, type Warehouse } from '../../../services/iceberg/catalog-service.js';
+import { type Caller, pathLevels, type Warehouse } from '../../../services/iceberg/catalog-service.js';
 import type { Recorder } from '../../../services/iceberg/idempotency.js';
 import { stringifyIceberg } from '../../../services/iceberg/json.js';
 import { finalRefusal } from '../../iceberg-wire.js';
@@ -41,36 +41,19 @@ export async function warehouseOf(
   return { p, w };
 }
 
-/**
- * warehouseOf for a commit of one table, whose table read by its hot path (a caller who manages the table) shows the
- * warehouse is there and visible: that read settles it (see Warehouse.settle), and the warehouse is read only when it
- * did not find the table, before anything else is. The call is counted once either way, before the commit writes.
- * `run` is the operation: a refusal it meets before the warehouse was settled is answered as warehouseOf would have
- * (the warehouse's own refusal first).
- */
-export async function withLazyWarehouse<T>(
+/** warehouseOf put off for an operation on one table (see IcebergNamespaces.lazyWarehouse). */
+export function withLazyWarehouse<T>(
   s: AppServices,
   ctx: Ctx & { params: { prefix: string } },
   run: (p: Caller, w: Warehouse) => Promise<T>,
 ): Promise<T> {
   const p = ctx.principal as Caller;
-  let settled: Promise<void> | undefined;
-  const w: Warehouse = {
-    ...parsePrefix(ctx.params.prefix),
-    settle: (found) => {
-      settled ??= (async () => {
-        if (!found) await s.iceberg.namespaces.warehouse(p, ctx.params.prefix);
-        await ctx.rateLimit(p.projectId, w.instanceId);
-      })();
-      return settled;
-    },
-  };
-  try {
-    return await run(p, w);
-  } catch (err) {
-    if (!settled) await w.settle?.(false);
-    throw err;
-  }
+  return s.iceberg.namespaces.lazyWarehouse(
+    p,
+    ctx.params.prefix,
+    (w) => ctx.rateLimit(p.projectId, w.instanceId),
+    (w) => run(p, w),
+  );
 }
 
 /**
