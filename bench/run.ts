@@ -852,19 +852,19 @@ async function iceberg(
   };
   await create('hot');
   const loadCpu0 = cpuMs(server.pid);
+  const loadMark0 = process.hrtime.bigint();
   const load = await timed(500, () =>
     json(`${base}/namespaces/bench/tables/hot`, 'GET', undefined, auth).then(() => undefined),
   );
   const loadCpu = (cpuMs(server.pid) - loadCpu0) / 500;
+  const marks = [`iceberg\tloads\t${loadMark0 / 1000n}\t${process.hrtime.bigint() / 1000n}`];
   const N = 300;
   const cpu0 = cpuMs(server.pid);
   const t0 = performance.now();
   const mark0 = process.hrtime.bigint();
   for (let i = 1; i <= N; i++) await append('hot', i, i, i === 1 ? null : i - 1);
   const oneTable = N / ((performance.now() - t0) / 1000);
-  // LAKEFORM_BENCH_MARKS (see hms below): the windows of the one-table commits and of the commits at 100 and 10,000
-  // snapshots, to slice the server's CPU profile by.
-  const marks = [`iceberg\tcommits\t${mark0 / 1000n}\t${process.hrtime.bigint() / 1000n}`];
+  marks.push(`iceberg\tcommits\t${mark0 / 1000n}\t${process.hrtime.bigint() / 1000n}`);
   // Where a commit's time goes: the server's own CPU per commit (all its threads), beside the disk's cost of the file.
   const commitCpu = (cpuMs(server.pid) - cpu0) / N;
   for (let t = 0; t < 100; t++) await create(`t${t}`);
@@ -917,7 +917,6 @@ async function iceberg(
   };
   const at100 = await rateAt(100);
   const at10k = await rateAt(10_000);
-  if (process.env.LAKEFORM_BENCH_MARKS) fs.writeFileSync(process.env.LAKEFORM_BENCH_MARKS, `${marks.join('\n')}\n`);
   // loadTable again once the server has run a while (a fresh table as small as `hot` was), from two clients taking
   // turns (50 loads each): fetch, as above, and node:http with a keep-alive connection. Each p50 includes its client's
   // own CPU; the garbage one client leaves may be collected during the other's turn.
@@ -926,6 +925,7 @@ async function iceberg(
   const keepAlive = keepAliveGetter();
   const warm = { fetch: { ms: [] as number[], cpu: 0 }, http: { ms: [] as number[], cpu: 0 } };
   const warmCpu0 = cpuMs(server.pid);
+  const warmMark0 = process.hrtime.bigint();
   for (let i = 0; i < 1000; i++) {
     const viaFetch = Math.floor(i / 50) % 2 === 0;
     const w = viaFetch ? warm.fetch : warm.http;
@@ -937,6 +937,10 @@ async function iceberg(
     w.cpu += (c.user + c.system) / 1000;
   }
   const warmServerCpu = (cpuMs(server.pid) - warmCpu0) / 1000;
+  marks.push(`iceberg\twarm loads\t${warmMark0 / 1000n}\t${process.hrtime.bigint() / 1000n}`);
+  // LAKEFORM_BENCH_MARKS (see hms below): the windows of the first loads, the one-table commits, the commits at 100 and
+  // 10,000 snapshots and the warm loads, to slice the server's CPU profile by.
+  if (process.env.LAKEFORM_BENCH_MARKS) fs.writeFileSync(process.env.LAKEFORM_BENCH_MARKS, `${marks.join('\n')}\n`);
   keepAlive.close();
   const sqlite = !args.postgres;
   console.log(`bench iceberg (${sqlite ? 'sqlite' : 'postgres'})`);

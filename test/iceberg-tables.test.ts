@@ -458,6 +458,95 @@ for (const backend of await backends()) {
       assert.equal(stale.text, after.text);
     });
 
+    test("a load answered again as before is the caller's own, and follows grants, renames and drops", async () => {
+      assert.equal((await create('other', 'kept_load')).status, 200);
+      const url = `${tables('other')}/kept_load`;
+      const first = await ice('GET', url);
+      assert.equal(first.status, 200, first.text);
+      assert.equal((await ice('GET', url)).text, first.text);
+      const refs = await ice('GET', url, { query: { snapshots: 'refs' } });
+      assert.equal(refs.status, 200, refs.text);
+      assert.equal(
+        (
+          await server.request('POST', '/v3/users', {
+            token,
+            body: { user: { name: 'icek', password: 'Ice-kept-pass-1' } },
+          })
+        ).status,
+        201,
+      );
+      const u = await server.login('icek', 'Ice-kept-pass-1');
+      // Loaded by the administrator just now, with nothing written since: not this caller's answer.
+      assert.equal((await ice('GET', url, { t: u.token })).status, 404);
+      const policy = {
+        effect: true,
+        principal_list: [user('icek')],
+        resource: {
+          type: 'TABLE',
+          catalogs: [{ name: 'lake', databases: [{ name: 'other', tables: [{ name: 'kept_load' }] }] }],
+        },
+        permissions: ['SELECT'],
+      };
+      const grants = `/v1/${project}/instances/${instance}/policies`;
+      assert.equal((await server.request('POST', `${grants}/grant`, { token, body: policy })).status, 200);
+      const granted = await ice('GET', url, { t: u.token });
+      assert.equal(granted.status, 200, granted.text);
+      assert.equal(granted.json['metadata-location'], first.json['metadata-location']);
+      assert.equal((await server.request('POST', `${grants}/revoke`, { token, body: policy })).status, 200);
+      assert.equal((await ice('GET', url, { t: u.token })).status, 404, 'refused again after the revoke');
+      const id = (name: string) => ({ namespace: ['other'], name });
+      const renamed = await ice('POST', `/${prefix}/tables/rename`, {
+        body: { source: id('kept_load'), destination: id('kept_load2') },
+      });
+      assert.equal(renamed.status, 204, renamed.text);
+      assert.equal((await ice('GET', url)).status, 404, 'the old name is gone');
+      const moved = await ice('GET', `${tables('other')}/kept_load2`);
+      assert.equal(moved.status, 200, moved.text);
+      assert.equal(moved.json['metadata-location'], first.json['metadata-location']);
+      assert.equal((await ice('DELETE', `${tables('other')}/kept_load2`)).status, 204);
+      const dropped = await ice('GET', `${tables('other')}/kept_load2`);
+      assert.equal(dropped.status, 404, dropped.text);
+      assert.equal(dropped.json.error.type, 'NoSuchTableException');
+    });
+
+    test("a load's or commit's warehouse refuses before its body, namespace or table does", async () => {
+      assert.equal(
+        (await server.request('POST', '/v3/projects', { token, body: { project: { name: 'ice-commit-other' } } }))
+          .status,
+        201,
+      );
+      const foreign = await server.login('admin', server.adminPassword, 'ice-commit-other');
+      const url = `${tables('sales')}/orders`;
+      for (const body of [
+        { requirements: [], updates: [{ action: 'set-location', location: 'file:///a/../b' }] },
+        { requirements: [], updates: [] },
+      ]) {
+        for (const [t, target] of [
+          [foreign.token, url],
+          [foreign.token, `${tables('sales')}/nothing`],
+        ] as const) {
+          const r = await ice('POST', target, { t, body });
+          assert.equal(r.status, 404, r.text);
+          assert.equal(r.json.error.type, 'NoSuchWarehouseException', r.text);
+        }
+      }
+      for (const target of [url, `${tables('sales')}/nothing`, `${tables('a.b')}/orders`]) {
+        const r = await ice('GET', target, { t: foreign.token });
+        assert.equal(r.status, 404, r.text);
+        assert.equal(r.json.error.type, 'NoSuchWarehouseException', r.text);
+      }
+      assert.equal((await ice('GET', `${tables('a.b')}/orders`)).status, 400);
+      const bad = await ice('POST', url, {
+        body: { requirements: [], updates: [{ action: 'set-location', location: 'file:///a/../b' }] },
+      });
+      assert.equal(bad.status, 400, bad.text);
+      const missing = await ice('POST', `${tables('sales')}/nothing`, { body: { requirements: [], updates: [] } });
+      assert.equal(missing.status, 404, missing.text);
+      assert.equal(missing.json.error.type, 'NoSuchTableException');
+      const done = await ice('POST', url, { body: { requirements: [], updates: [] } });
+      assert.equal(done.status, 200, done.text);
+    });
+
     test('drop without purge keeps the files; with purge removes them', async () => {
       const kept = await create('other', 'kept');
       const purged = await create('other', 'purged');

@@ -168,7 +168,7 @@ describe('operations: configuration', { concurrency: true }, () => {
       });
       try {
         const { token, projectId } = await server.login();
-        await server.request('GET', `/v1/${projectId}/instances`, { token });
+        const listed = await server.request('GET', `/v1/${projectId}/instances`, { token });
         // The access line is written after the answer: polled for, among whole lines only.
         const find = () =>
           server
@@ -185,6 +185,9 @@ describe('operations: configuration', { concurrency: true }, () => {
           assert.equal(entry.user, 'admin');
           assert.equal(entry.status, 200);
           assert.equal(typeof entry.ms, 'number');
+          // The request's own logger (made when it first logs) carries its id.
+          assert.ok(entry.reqId, line);
+          assert.equal(entry.reqId, listed.headers.get('x-request-id'));
         } else {
           assert.throws(() => JSON.parse(line));
           assert.match(line, /INFO.*request/);

@@ -6,7 +6,7 @@ import Fastify, {
   type FastifyRequest,
   LogController,
 } from 'fastify';
-import type { Logger } from 'pino';
+import type { Bindings, ChildLoggerOptions, Logger } from 'pino';
 import type { AppServices } from '../services/app-services.js';
 import { assertDeclarations } from '../services/authz/actions.js';
 import { ServiceError } from '../services/errors.js';
@@ -68,6 +68,64 @@ export function allOperations(services: AppServices): Operation[] {
   ];
 }
 
+/**
+ * A request's logger, made into pino's child of the server's logger when the request first logs: making the child
+ * (bindings serialised, redaction set up) cost about 10 µs of every request's CPU, and most requests log nothing.
+ */
+class RequestLogger {
+  private made: FastifyBaseLogger | undefined;
+
+  constructor(
+    private readonly parent: FastifyBaseLogger,
+    private readonly bindings: Bindings,
+    private readonly options: ChildLoggerOptions,
+  ) {}
+
+  private get logger(): FastifyBaseLogger {
+    this.made ??= this.parent.child(this.bindings, this.options);
+    return this.made;
+  }
+
+  get level(): string {
+    return this.made?.level ?? this.options.level ?? this.parent.level;
+  }
+
+  set level(level: string) {
+    this.logger.level = level;
+  }
+
+  fatal(...args: unknown[]): void {
+    this.write('fatal', args);
+  }
+  error(...args: unknown[]): void {
+    this.write('error', args);
+  }
+  warn(...args: unknown[]): void {
+    this.write('warn', args);
+  }
+  info(...args: unknown[]): void {
+    this.write('info', args);
+  }
+  debug(...args: unknown[]): void {
+    this.write('debug', args);
+  }
+  trace(...args: unknown[]): void {
+    this.write('trace', args);
+  }
+  silent(): void {}
+
+  child(bindings: Bindings, options?: ChildLoggerOptions): FastifyBaseLogger {
+    return this.logger.child(bindings, options);
+  }
+
+  private write(level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace', args: unknown[]): void {
+    // Below the server's level nothing is written, and nothing need be made (a route's own level makes it).
+    const parent = this.parent as Partial<Logger>;
+    if (!this.made && this.options.level === undefined && parent.isLevelEnabled?.(level) === false) return;
+    (this.logger[level] as (...a: unknown[]) => void).apply(this.logger, args);
+  }
+}
+
 export interface AppOptions {
   logger: Logger;
   bodyLimit: number;
@@ -80,6 +138,8 @@ export interface AppOptions {
 export async function buildApp(services: AppServices, opts: AppOptions): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: opts.logger as FastifyBaseLogger,
+    childLoggerFactory: (logger, bindings, options) =>
+      new RequestLogger(logger, bindings, options) as unknown as FastifyBaseLogger,
     // One log line per request, written by our onResponse hook with the caller and timing.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: opts.bodyLimit,

@@ -216,7 +216,9 @@ export async function createServices(
     config.jobLeaseSeconds * 1000,
   );
   jobs = new JobService(store, instances, box, jobRunner);
-  const iceberg = new IcebergCatalog(instances, catalogs, databases, tables, storage, localWarehouse, guard);
+  const iceberg = new IcebergCatalog(instances, catalogs, databases, tables, storage, localWarehouse, guard, () =>
+    store.changeMark(),
+  );
   tables.wireOpenFormats(iceberg.tables);
   const credentials = new CredentialService(
     store,

@@ -7,7 +7,7 @@ import type pg from 'pg';
 import { checkpointInBackground } from './checkpointer.js';
 import { type Db, DIALECTS, type Dialect, type SqlDialect, type Tx } from './dialect.js';
 import { migrationProvider } from './migrations/index.js';
-import { registerSyncReader, statementName } from './prepared.js';
+import { type RowMode, registerSyncReader, statementName } from './prepared.js';
 import type { Database } from './schema.js';
 
 export type { Db, Dialect, Tx } from './dialect.js';
@@ -257,8 +257,8 @@ export function openStore(
     const store = new Store(db, 'sqlite');
     observed.store = store;
     if (file !== ':memory:') {
-      // A second, read-only connection serves prepared lookups synchronously. In WAL mode it reads
-      // the last committed state, so it never sees a transaction of the main connection half-done.
+      // A second, read-only connection serves prepared lookups synchronously while the main connection is inside a
+      // transaction: in WAL mode it reads the last committed state, so it never sees a transaction half-done.
       // Opened read-write with query_only: a SQLITE_OPEN_READONLY connection cannot share the WAL
       // index and rebuilds it from the WAL file on every read.
       const reader = withStatementCache(new SqliteDatabase(file));
@@ -269,15 +269,32 @@ export function openStore(
         reader.close();
       });
       store.onClose(checkpointInBackground(file));
+      // Outside a transaction the main connection serves them itself: it sees only committed state then too, and its
+      // page cache survives its own commits, while the reader's is dropped whole at its first read after any commit
+      // (each lookup after a write read its pages again). Its own statements, not Kysely's of the same text, whose
+      // row modes these calls set.
+      const ownReads = withStatementCache(database);
       // Statements are shared by their text: each call sets its row mode for itself (raw(false) leaves pluck as it
       // was, and pluck(false) raw, so both are set).
-      registerSyncReader(db, (sql, parameters, mode) =>
-        reader
-          .prepare(sql)
+      const read = (on: SqliteDatabase.Database, sql: string, parameters: readonly unknown[], mode: RowMode) => {
+        const statement = on.prepare(sql);
+        // Writes go through Kysely, which counts them for the change mark (the reader refuses them: query_only).
+        if (!statement.readonly) throw new Error('a synchronous read must not write');
+        return statement
           .raw(mode === 'raw')
           .pluck(mode === 'pluck')
-          .all(...parameters),
-      );
+          .all(...parameters);
+      };
+      registerSyncReader(db, (sql, parameters, mode) => {
+        if (database.inTransaction) return read(reader, sql, parameters, mode);
+        try {
+          return read(ownReads, sql, parameters, mode);
+        } catch (err) {
+          // Busy with a statement still iterating: the reader answers, as inside a transaction.
+          if (err instanceof TypeError && /busy/.test(err.message)) return read(reader, sql, parameters, mode);
+          throw err;
+        }
+      });
       // This process's own writes count at once (but for MARK_NEUTRAL ones); another process's (the admin CLI, a
       // second server on the file) through SQLite's data_version, sampled at most every 50 ms: reading it costs about
       // as much as the reads it saves. Read on the main connection, where it moves only for other connections'

@@ -416,19 +416,8 @@ export class Authorizer {
   ): Promise<Prepared<ActionName>> {
     const [c, d, n] = [r.catalog.toLowerCase(), r.database.toLowerCase(), r.table.toLowerCase()];
     if (fast) {
-      // Hot path: one prepared read of the table with its instance's state. Anything unusual
-      // (a missing link, an instance not serving, no ownership) takes the full path for its exact answer.
-      const hit = await findTableByPath(this.store.db, r.projectId, r.instance, c, d, n);
-      if (hit && hit.instance_status === 'RUNNING' && !hit.instance_in_recycle_bin && manages(caller, hit)) {
-        const decision: Decision = {
-          allowed: true,
-          visible: true,
-          basis: caller.isAdmin ? 'administrator' : 'owner',
-          grants: [],
-        };
-        const scope: TableScope = { instanceId: hit.instance_id, table: hit, grants: [], decision };
-        return { resolve: async () => scope } as unknown as Prepared<ActionName>;
-      }
+      const scope = await this.managedTable(caller, r);
+      if (scope) return { resolve: async () => scope } as unknown as Prepared<ActionName>;
     }
     const instance = await this.instances.active(r.projectId, r.instance);
     const catalog = await this.catalogRow(this.store.db, instance.id, c);
@@ -450,6 +439,26 @@ export class Authorizer {
       };
     };
     return { resolve } as unknown as Prepared<ActionName>;
+  }
+
+  /**
+   * The hot path of a table action: one prepared read of the table with its instance's state, for a caller who
+   * manages it (an administrator, its owner), who may do anything with it. Undefined for anything unusual (a missing
+   * link, an instance not serving, another caller), which takes the full path (`prepare`) for its exact answer. Found,
+   * it also shows that the instance serves the caller's project and that its catalog and database exist and show to
+   * the caller (to an owner, through what it owns inside them).
+   */
+  async managedTable(caller: Principal, r: Extract<ObjectRef, { kind: 'table' }>): Promise<TableScope | undefined> {
+    const [c, d, n] = [r.catalog.toLowerCase(), r.database.toLowerCase(), r.table.toLowerCase()];
+    const hit = await findTableByPath(this.store.db, r.projectId, r.instance, c, d, n);
+    if (hit?.instance_status !== 'RUNNING' || hit.instance_in_recycle_bin || !manages(caller, hit)) return undefined;
+    const decision: Decision = {
+      allowed: true,
+      visible: true,
+      basis: caller.isAdmin ? 'administrator' : 'owner',
+      grants: [],
+    };
+    return { instanceId: hit.instance_id, table: hit, grants: [], decision };
   }
 
   /** Whether a catalog or database shows to the caller (listings filter by it). */

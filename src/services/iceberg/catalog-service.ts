@@ -18,7 +18,7 @@ import { IcebergTables } from './tables.js';
 
 export type { CommitRequest } from './commits.js';
 export * from './names.js';
-export type { IcebergTable, LoadResult } from './tables.js';
+export type { IcebergTable, Loaded, LoadResult } from './tables.js';
 
 export class IcebergCatalog {
   readonly files: MetadataFiles;
@@ -36,10 +36,12 @@ export class IcebergCatalog {
     localWarehouse: string | undefined,
     /** The LakeCat services' location guard: a table's location and write paths pass it before anything is written. */
     guard: LocationGuard = allowAnyLocation,
+    /** The store's change mark: loads are kept by it (see IcebergTables.load). */
+    changeMark: () => string | undefined = () => undefined,
   ) {
     this.files = new MetadataFiles(storage, localWarehouse);
     this.namespaces = new IcebergNamespaces(instances, catalogs, databases);
-    this.tables = new IcebergTables(this.namespaces, tables, this.files, guard);
+    this.tables = new IcebergTables(this.namespaces, tables, this.files, guard, changeMark);
     this.commits = new IcebergCommits(this.namespaces, this.tables, tables, this.files, guard);
     this.registration = new IcebergRegistration(this.namespaces, this.tables, tables, this.files, guard);
   }

@@ -17,6 +17,12 @@ export type Caller = Principal & { projectId: string };
 export interface Warehouse {
   instanceId: string;
   catalog: string;
+  /**
+   * Set on a warehouse known only by its prefix yet (see the commit route): checks it visible and counts the call,
+   * once. `found`: the table was found by a caller who manages it (Authorizer.managedTable), which shows the warehouse
+   * is there and visible; only the call is then counted.
+   */
+  settle?: (found: boolean) => Promise<void>;
 }
 export interface Identifier {
   namespace: string[];

@@ -49,6 +49,38 @@ export class IcebergNamespaces {
     return w;
   }
 
+  /**
+   * warehouse() put off (see Warehouse.settle): for an operation on one table, whose read of it by its hot path (a
+   * caller who manages the table) shows the warehouse is there and visible. The warehouse is read only when that read
+   * did not find the table, before anything else is; `count` (the call against the instance's rate) runs once either
+   * way. `run` is the operation: a refusal it meets before the warehouse was settled is answered as warehouse() would
+   * have (the warehouse's own refusal first).
+   */
+  async lazyWarehouse<T>(
+    p: Caller,
+    prefix: string,
+    count: (w: Warehouse) => Promise<void>,
+    run: (w: Warehouse) => Promise<T>,
+  ): Promise<T> {
+    let settled: Promise<void> | undefined;
+    const w: Warehouse = {
+      ...parsePrefix(prefix),
+      settle: (found) => {
+        settled ??= (async () => {
+          if (!found) await this.warehouse(p, prefix);
+          await count(w);
+        })();
+        return settled;
+      },
+    };
+    try {
+      return await run(w);
+    } catch (err) {
+      if (!settled) await w.settle?.(false);
+      throw err;
+    }
+  }
+
   async listNamespaces(
     p: Caller,
     w: Warehouse,

@@ -9,6 +9,7 @@ import { deleteLocationData } from '../lakecat/data-files.js';
 import type { LocationGuard } from '../lakecat/names.js';
 import { type TableForUpdate, type TableInput, type TableService, VIEW_TYPES } from '../lakecat/table-service.js';
 import type { RawJson } from '../raw-json.js';
+import { type AtMark, ReadAtMark } from '../read-at-mark.js';
 import { badRequest, exists, missing, named } from './errors.js';
 import type { Recorder } from './idempotency.js';
 import { icebergCreateRequest } from './lakecat-input.js';
@@ -19,6 +20,7 @@ import {
   type Caller,
   databaseNameOf,
   identifier,
+  LEVEL_SEPARATOR,
   levelsOf,
   type Page,
   pageSizeOf,
@@ -29,6 +31,14 @@ import type { IcebergNamespaces } from './namespaces.js';
 import { type CreateRequest, hiveColumns, newTableMetadata } from './new-table.js';
 import { assertTablePaths } from './paths.js';
 import { type TableMetadata, withRefSnapshotsOnly } from './table-metadata.js';
+
+/** What a load answers, with the table as found (for vended credentials, never kept) and the warehouse it is in. */
+export interface Loaded {
+  w: Warehouse;
+  etag: string;
+  table: IcebergTable;
+  result: LoadResult;
+}
 
 /** An Iceberg table as found in LakeCat, with what a commit compares and swaps. */
 export interface IcebergTable {
@@ -65,7 +75,14 @@ export class IcebergTables {
     private readonly files: MetadataFiles,
     /** The LakeCat services' location guard: a table's location and write paths pass it before anything is written. */
     private readonly guard: LocationGuard,
-  ) {}
+    /** The store's change mark (see Store.changeMark): undefined where nothing may be kept between calls. */
+    changeMark: () => string | undefined = () => undefined,
+  ) {
+    this.loads = new ReadAtMark(changeMark, new LRUCache<string, AtMark<Loaded>>({ max: cacheBound(4096) }));
+  }
+
+  /** Loads by caller, path and options, as of the store change mark they were made at (see load). */
+  private readonly loads: ReadAtMark<Loaded>;
 
   /** ETags by metadata location: every load of a table answers one (a hash each time otherwise). */
   private readonly etags = new LRUCache<string, string>({ max: cacheBound(1024) });
@@ -112,7 +129,15 @@ export class IcebergTables {
     });
     let t: Shown;
     let read: TableForUpdate | undefined;
-    if (action === 'read') {
+    // A warehouse not checked yet (see Warehouse.settle) is not read when the table's hot path finds the table.
+    const managed = w.settle
+      ? await this.tables.managedForUpdate(p, p.projectId, w.instanceId, w.catalog, database, table)
+      : undefined;
+    await w.settle?.(managed !== undefined);
+    if (managed && action !== 'ALTER') {
+      // Its manager may do anything with it: shown whole, as ShowTable would show it to them.
+      t = fromRow(managed.row);
+    } else if (action === 'read') {
       const shown = await this.tables.show(p, p.projectId, w.instanceId, w.catalog, database, table).catch(absent);
       const known = shownTables.get(shown);
       if (known) t = known;
@@ -124,7 +149,9 @@ export class IcebergTables {
       }
     } else if (action === 'ALTER') {
       // Authorized and read once for the commit, which hands it back to its update.
-      read = await this.tables.forUpdate(p, p.projectId, w.instanceId, w.catalog, database, table).catch(absent);
+      read =
+        managed ??
+        (await this.tables.forUpdate(p, p.projectId, w.instanceId, w.catalog, database, table).catch(absent));
       t = fromRow(read.row);
     } else {
       t = fromRow(
@@ -289,6 +316,59 @@ export class IcebergTables {
       await this.files.removeFile(metadataLocation);
       throw err;
     }
+  }
+
+  /**
+   * loadTable by the parts of its path: the warehouse the prefix names checked visible, then the call counted
+   * (`count`: the instance's request rate), then the table loaded. While the store's change mark holds (SQLite:
+   * nothing written since), a caller's load of a path answers as that caller's last one did: the key holds the caller
+   * (whatever its decisions depend on besides the store), the path and the options, so the warehouse and the table are
+   * found and authorized as before with the same outcome. The call is counted either way; vended credentials are the
+   * caller's to attach to each answer, never kept.
+   */
+  async load(
+    p: Caller,
+    prefix: string,
+    levels: string[],
+    name: string,
+    snapshots: string | undefined,
+    count: (w: Warehouse) => Promise<void>,
+  ): Promise<Loaded> {
+    const mark = this.loads.mark();
+    let counted = false;
+    const loaded = await this.loads.at(
+      mark,
+      () =>
+        [
+          p.userId,
+          p.userName,
+          p.domainId,
+          p.projectId,
+          p.isAdmin ? 'admin' : '',
+          prefix,
+          levels.join(LEVEL_SEPARATOR),
+          name,
+          snapshots ?? '',
+        ].join('\u0000'),
+      () =>
+        // The warehouse is read only when the table's hot path does not find the table (see lazyWarehouse).
+        this.namespaces.lazyWarehouse(
+          p,
+          prefix,
+          (w) => {
+            counted = true;
+            return count(w);
+          },
+          async (lazy) => {
+            const { etag, table, ...result } = await this.loadTable(p, lazy, levels, name, snapshots);
+            Object.freeze(result.config);
+            const w = { instanceId: lazy.instanceId, catalog: lazy.catalog };
+            return { w, etag, table: { ...table, w }, result };
+          },
+        ),
+    );
+    if (!counted) await count(loaded.w);
+    return loaded;
   }
 
   async loadTable(

@@ -471,6 +471,25 @@ export class TableService {
   }
 
   /**
+   * forUpdate's hot path alone: the table of a caller who manages it (see Authorizer.managedTable), or undefined where
+   * forUpdate would read more to answer.
+   */
+  async managedForUpdate(
+    caller: Principal,
+    projectId: string,
+    instanceRef: string,
+    catalogName: string,
+    databaseName: string,
+    name: string,
+  ): Promise<TableForUpdate | undefined> {
+    const scope = await this.authz.managedTable(
+      caller,
+      this.ref(projectId, instanceRef, catalogName, databaseName, name),
+    );
+    return scope && { row: scope.table, scope };
+  }
+
+  /**
    * The table at a path after the wrapper authorized the action on it (partitions, statistics and constraints start
    * here).
    */
@@ -931,6 +950,7 @@ export class TableService {
           ...(renamed ? { old_name: current, ...(to ? { old_database: s.databaseName } : {}) } : {}),
         }),
         answer,
+        row,
       ),
     );
     if (!updated) throw new ConcurrentChange(`table ${current} was changed concurrently; retry`);

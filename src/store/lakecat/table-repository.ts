@@ -191,29 +191,81 @@ const updateTableStatement = preparedStatement(
   13,
 );
 
+// An update that keeps the table's name, place, type, format and owner (an Iceberg commit) sets only these: SQLite
+// rewrites the index entries of every column an UPDATE sets, changed or not (the key's and the owner's: two pages more
+// to the WAL per commit), and checks the database's foreign key when the key's columns are set.
+const updateDefinitionStatement = preparedStatement(
+  (
+    q: Db,
+    instanceId: string,
+    catalogName: string,
+    databaseName: string,
+    name: string,
+    version: number,
+    definition: string,
+    updatedAt: string,
+  ) =>
+    q
+      .updateTable('tables')
+      .set({ definition, updated_at: updatedAt, version: sql<number>`version + 1` })
+      .where('instance_id', '=', instanceId)
+      .where('catalog_name', '=', catalogName)
+      .where('database_name', '=', databaseName)
+      .where('name', '=', name)
+      .where('version', '=', version)
+      .returningAll(),
+  7,
+);
+
+/**
+ * Replaces the row of table `name` if it is still at `version` (else undefined: it changed or is gone). `was`, the row
+ * as read: columns the patch leaves as they were are not set.
+ */
 export async function updateTableIf(
   q: Db,
   s: Required<TableScope>,
   name: string,
   version: number,
   p: TablePatch,
+  was?: TableRow,
 ): Promise<TableRow | undefined> {
-  const statement = updateTableStatement(
-    q,
-    s.instanceId,
-    s.catalogName,
-    s.databaseName,
-    name,
-    version,
-    p.name,
-    p.database_name,
-    p.table_type,
-    p.table_format,
-    p.owner,
-    p.owner_type,
-    p.definition,
-    p.updated_at,
-  );
+  const same =
+    was !== undefined &&
+    p.name === was.name &&
+    p.database_name === was.database_name &&
+    p.table_type === was.table_type &&
+    p.table_format === was.table_format &&
+    p.owner === was.owner &&
+    p.owner_type === was.owner_type &&
+    name === was.name &&
+    s.databaseName === was.database_name;
+  const statement = same
+    ? updateDefinitionStatement(
+        q,
+        s.instanceId,
+        s.catalogName,
+        s.databaseName,
+        name,
+        version,
+        p.definition,
+        p.updated_at,
+      )
+    : updateTableStatement(
+        q,
+        s.instanceId,
+        s.catalogName,
+        s.databaseName,
+        name,
+        version,
+        p.name,
+        p.database_name,
+        p.table_type,
+        p.table_format,
+        p.owner,
+        p.owner_type,
+        p.definition,
+        p.updated_at,
+      );
   return (await q.executeQuery(statement.compile())).rows[0] as TableRow | undefined;
 }
 
@@ -223,7 +275,7 @@ export async function updateTableIf(
  * Idempotency-Key answer that records it. On PostgreSQL one statement whose parts take their row from the update's
  * (data-modifying WITH): atomic on its own, so it needs no transaction, and one round trip. SQLite, without round
  * trips, runs them in turn (inside the caller's transaction). False when the table is not at `version` (nothing
- * written); the row written is the patch on the one read, at `version + 1`.
+ * written); the row written is the patch on the one read, at `version + 1`. `was`: the row as read (see updateTableIf).
  */
 export async function updateTableKeeping(
   q: Db,
@@ -234,10 +286,11 @@ export async function updateTableKeeping(
   kept: { snapshot: string; keep: number },
   event: NewMetadataEvent,
   answer?: IcebergIdempotencyRow,
+  was?: TableRow,
 ): Promise<boolean> {
   const d = dialectOf(q);
   if (d.name !== 'postgres') {
-    const after = await updateTableIf(q, s, name, version, p);
+    const after = await updateTableIf(q, s, name, version, p, was);
     if (after)
       await d.writeAll(q, [
         ...keepTableVersionWrites(

@@ -41,6 +41,21 @@ export async function warehouseOf(
   return { p, w };
 }
 
+/** warehouseOf put off for an operation on one table (see IcebergNamespaces.lazyWarehouse). */
+export function withLazyWarehouse<T>(
+  s: AppServices,
+  ctx: Ctx & { params: { prefix: string } },
+  run: (p: Caller, w: Warehouse) => Promise<T>,
+): Promise<T> {
+  const p = ctx.principal as Caller;
+  return s.iceberg.namespaces.lazyWarehouse(
+    p,
+    ctx.params.prefix,
+    (w) => ctx.rateLimit(p.projectId, w.instanceId),
+    (w) => run(p, w),
+  );
+}
+
 /**
  * Whether the client accepts vended credentials. The header is a comma-separated list of the
  * mechanisms the client supports, and the spec lets a server use "any or none of" them: the

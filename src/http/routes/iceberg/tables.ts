@@ -23,7 +23,16 @@ import {
   ReportMetricsRequest,
   TablePath,
 } from '../../schemas/iceberg.js';
-import { asksVended, icebergOperation, idempotent, levelsOf, NAMESPACE, V1, warehouseOf } from './context.js';
+import {
+  asksVended,
+  icebergOperation,
+  idempotent,
+  levelsOf,
+  NAMESPACE,
+  V1,
+  warehouseOf,
+  withLazyWarehouse,
+} from './context.js';
 import { commitIn, createIn, loadResultOut, loadTableOut, registerIn, transactionIn } from './engine-paths.js';
 
 const TABLES = `${NAMESPACE}/tables`;
@@ -136,14 +145,20 @@ export function tableOperations(s: AppServices): Operation[] {
       query: LoadTableQuery,
       response: LoadTableResult,
       handler: async (ctx) => {
-        const { p, w } = await warehouseOf(s, ctx);
+        const p = ctx.principal as Caller;
         const { request, reply } = ctx;
-        const { etag, table, ...loaded } = await s.iceberg.tables.loadTable(
+        // The warehouse is checked and the call counted (see warehouseOf) in load, which may answer as before.
+        const {
+          etag,
+          table,
+          result: loaded,
+        } = await s.iceberg.tables.load(
           p,
-          w,
+          ctx.params.prefix,
           levelsOf(ctx),
           ctx.params.table,
           ctx.query.snapshots,
+          (w) => ctx.rateLimit(p.projectId, w.instanceId),
         );
         const match = request.headers['if-none-match'];
         if (typeof match === 'string' && match.split(',').some((m) => m.trim().replace(/^W\//, '') === etag)) {
@@ -184,18 +199,20 @@ export function tableOperations(s: AppServices): Operation[] {
       params: TablePath,
       body: CommitTableRequest,
       response: CommitTableResponse,
-      handler: async (ctx) => {
-        const { p, w } = await warehouseOf(s, ctx);
-        const body = commitIn(loc, ctx.body);
-        return idempotent(
-          s,
-          ctx,
-          p,
-          200,
-          (record) => s.iceberg.commits.commitTable(p, w, levelsOf(ctx), ctx.params.table, body, record),
-          out,
-        );
-      },
+      handler: async (ctx) =>
+        withLazyWarehouse(s, ctx, async (p, w) => {
+          // A recorded answer is given again without reading the table: the warehouse is checked first then.
+          if (ctx.request.headers['idempotency-key'] !== undefined) await w.settle?.(false);
+          const body = commitIn(loc, ctx.body);
+          return idempotent(
+            s,
+            ctx,
+            p,
+            200,
+            (record) => s.iceberg.commits.commitTable(p, w, levelsOf(ctx), ctx.params.table, body, record),
+            out,
+          );
+        }),
     }),
     icebergOperation({
       name: 'IcebergTableExists',
