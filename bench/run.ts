@@ -962,7 +962,7 @@ async function iceberg(
   );
   console.log(
     `    where the time goes: the server spends ${commitCpu.toFixed(1)} ms of CPU a commit ` +
-      `(HTTP, authorization, ~12 store statements, metadata checks, two serialisations, GC; ` +
+      `(HTTP, authorization, the store, metadata checks, serialisation, GC; ` +
       `${(1000 / commitCpu).toFixed(0)}/s at most on one core), the file itself ${(1000 / limit).toFixed(2)} ms`,
   );
   console.log(
