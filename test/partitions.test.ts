@@ -747,6 +747,47 @@ for (const backend of await backends()) {
         }
       },
     );
+
+    test('listings read back values and parameters holding control characters and any Unicode', async () => {
+      const created = await server.request('POST', `${db()}/tables`, {
+        token,
+        body: {
+          table_name: 'odd',
+          table_type: 'EXTERNAL_TABLE',
+          owner_type: 'USER',
+          storage_descriptor: { columns: COLUMNS },
+          partition_keys: [{ column_name: 'k', column_type: 'string' }],
+        },
+      });
+      assert.equal(created.status, 201, created.text);
+      const odd = ['a\u0001b', '\u0001', 'é✓😀\u0001', 'x\ty\nz', '\u0001\u0001'];
+      const added = await server.request('POST', `${parts('odd')}/batch-create`, {
+        token,
+        body: {
+          if_not_exist: false,
+          partitions: odd.map((v) => part([v], { parameters: { note: `${v}\u0001${v}` } })),
+        },
+      });
+      assert.equal(added.status, 201, added.text);
+      assert.equal(added.json.length, odd.length);
+      // What the add answered (not read through a listing), by value.
+      type Part = { partition_values: string[]; parameters: { note: string } };
+      const asAdded = new Map((added.json as Part[]).map((p) => [p.partition_values[0], p]));
+      const listed = await server.request('GET', parts('odd'), { token, query: { limit: 100 } });
+      assert.equal(listed.json.partitions.length, odd.length);
+      for (const p of listed.json.partitions as Part[]) assert.deepEqual(p, asAdded.get(p.partition_values[0]));
+      const filtered = await server.request('GET', parts('odd'), {
+        token,
+        query: { limit: 100, filter: "k LIKE '%b%' OR k LIKE 'é%'" },
+      });
+      assert.deepEqual((filtered.json.partitions as Part[]).map((p) => p.partition_values[0]).sort(), [
+        'a\u0001b',
+        'é✓😀\u0001',
+      ]);
+      for (const p of filtered.json.partitions as Part[]) assert.deepEqual(p, asAdded.get(p.partition_values[0]));
+      for (const p of listed.json.partitions as Part[])
+        assert.equal(p.parameters.note, `${p.partition_values[0]}\u0001${p.partition_values[0]}`);
+    });
   });
 }
 

