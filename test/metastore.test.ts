@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import SqliteDatabase from 'better-sqlite3';
 import { cacheStats } from '../src/services/telemetry.js';
 import { takeTokens } from '../src/store/instances/rate-buckets.js';
 import { freePort, generatePythonClient, HmsClient, thriftTooling } from './helpers/hms-client.js';
@@ -694,6 +695,79 @@ for (const backend of stores) {
       assert.deepEqual(await names(), ['k_a', 'k_b']);
       assert.equal(reads().misses, kept.misses + 1, 'read again after a create');
       await c.ok('drop_database', { name: 'kept', deleteData: false, cascade: true });
+    });
+
+    test("a kept partition listing outlives other tables' writes, not its table's or another process's", async (t) => {
+      const services = server.running?.services;
+      if (backend.name !== 'sqlite' || !services)
+        return t.skip('SQLite in this process only: listings are kept by the marks of SQLite');
+      const c = await client();
+      await c.ok('create_database', { database: { name: 'pkept', description: '', locationUri: '', parameters: {} } });
+      for (const name of ['pk', 'other']) await c.ok('create_table', { tbl: table(name, { dbName: 'pkept' }) });
+      const part = (tbl: string, hr: number, numFiles = '1') => ({
+        ...partition(tbl, '2024-01-01', hr),
+        dbName: 'pkept',
+        parameters: { numFiles },
+      });
+      await c.ok('add_partitions', { new_parts: [1, 2].map((hr) => part('pk', hr)) });
+      type P = { values: string[]; parameters: Record<string, string> };
+      const listed = async () =>
+        ((await c.ok('get_partitions', { db_name: 'pkept', tbl_name: 'pk', max_parts: -1 })) as P[]).map(
+          (p) => `${p.values.join('/')}:${p.parameters.numFiles}`,
+        );
+      const reads = () => ({ ...(cacheStats().get('partition_listings') ?? { hits: 0, misses: 0 }) });
+      // Past the 50 ms between the store's samples of other connections' commits (awaited, not asserted on).
+      const settle = () => new Promise((r) => setTimeout(r, 60));
+      /** The listing after `change`, and whether it was read again (true) or answered from what was kept. */
+      const after = async (change: () => Promise<unknown>) => {
+        await listed();
+        const before = reads();
+        await change();
+        await settle();
+        const shown = await listed();
+        const now = reads();
+        assert.equal(now.hits + now.misses, before.hits + before.misses + 1);
+        return { shown, read: now.misses > before.misses };
+      };
+      const kept = ['2024-01-01/1:1', '2024-01-01/2:1'];
+      assert.deepEqual(await after(async () => {}), { shown: kept, read: false });
+      // Writes to another table, its row and its partitions: the listing stays.
+      const other = await rest('PUT', '/pkept/tables/other', { table: { parameters: { touched: '1' } } });
+      assert.equal(other.status, 200, other.text);
+      assert.deepEqual(await after(async () => {}), { shown: kept, read: false });
+      assert.deepEqual(await after(() => c.ok('add_partitions', { new_parts: [part('other', 1)] })), {
+        shown: kept,
+        read: false,
+      });
+      // Its own partitions and its own row: read again.
+      assert.deepEqual(
+        await after(() => c.ok('alter_partition', { db_name: 'pkept', tbl_name: 'pk', new_part: part('pk', 1, '5') })),
+        { shown: ['2024-01-01/1:5', '2024-01-01/2:1'], read: true },
+      );
+      assert.deepEqual(
+        await after(() => rest('PUT', '/pkept/tables/pk', { table: { parameters: { touched: '1' } } })),
+        { shown: ['2024-01-01/1:5', '2024-01-01/2:1'], read: true },
+      );
+      // Another connection's write to the same file (as the admin CLI would): seen through SQLite's data_version.
+      const file = server.databaseUrl.slice('sqlite:'.length);
+      assert.deepEqual(
+        await after(async () => {
+          const other = new SqliteDatabase(file);
+          try {
+            other.pragma('busy_timeout = 5000');
+            other
+              .prepare(
+                "UPDATE partitions SET definition = json_set(definition, '$.parameters.numFiles', '9') " +
+                  "WHERE name = 'dt=2024-01-01/hr=2'",
+              )
+              .run();
+          } finally {
+            other.close();
+          }
+        }),
+        { shown: ['2024-01-01/1:5', '2024-01-01/2:9'], read: true },
+      );
+      await c.ok('drop_database', { name: 'pkept', deleteData: false, cascade: true });
     });
 
     test('table answers follow alters, renames, drops, re-creates, grants and revokes, per caller', async () => {

@@ -538,6 +538,12 @@ export interface AlarmRequestSampleRow {
   requests: number;
 }
 
+/** A count that every write to a table's partitions moves (SQLite triggers; see migration 0028). */
+export interface PartitionMarkRow {
+  table_id: string;
+  n: number;
+}
+
 /** An instance's token bucket, shared by the replicas (see src/store/instances/rate-buckets.ts). */
 export interface RateBucketRow {
   instance_id: string;
@@ -664,6 +670,7 @@ export interface Database {
   alarm_records: AlarmRecordRow;
   alarm_request_samples: AlarmRequestSampleRow;
   rate_buckets: RateBucketRow;
+  partition_marks: PartitionMarkRow;
   lf_iceberg_metrics_reports: IcebergMetricsReportRow;
   iceberg_scan_plans: IcebergScanPlanRow;
   iceberg_scan_plan_tasks: IcebergScanPlanTaskRow;

@@ -169,6 +169,13 @@ export class Store {
    */
   changeMark: () => string | undefined = () => undefined;
 
+  /**
+   * The part of changeMark that other processes' commits move (SQLite's data_version, sampled as changeMark samples
+   * it); undefined on PostgreSQL. With a count of its own that this process's writes to something move (a table's
+   * partition mark), it keeps an answer that depends on that something alone across writes to anything else.
+   */
+  externalMark: () => number | undefined = () => undefined;
+
   private readonly analyzed = new Map<string, { rows: number; since: number; running: boolean }>();
 
   /**
@@ -315,6 +322,10 @@ export function openStore(
           }
         }
         return `${localWrites}/${external}`;
+      };
+      store.externalMark = () => {
+        store.changeMark();
+        return external;
       };
     }
     return store;

@@ -16,7 +16,7 @@ import type { Principal } from '../iam/principal.js';
 import { Pacer } from '../pacer.js';
 import { keysetPage, type Paging } from '../paging.js';
 import { RawJson } from '../raw-json.js';
-import { countedCache } from '../telemetry.js';
+import { cacheCounters } from '../telemetry.js';
 import { createTimeOf } from './create-time.js';
 import { deleteLocationData } from './data-files.js';
 import { some, validateLocation } from './names.js';
@@ -106,15 +106,14 @@ const LISTINGS_CACHE_BYTES = () => cacheBound(32 * 1024 * 1024);
 /** Partitions of a table: batch writes, filtered keyset listings, and their events. */
 export class PartitionService {
   /** Encoded listings (scanEncoded), bounded by their size. */
-  private readonly encoded = countedCache(
-    'partition_listings',
-    new LRUCache<string, KeptListing>({
-      max: cacheBound(256),
-      maxSize: LISTINGS_CACHE_BYTES(),
-      maxEntrySize: LISTINGS_CACHE_BYTES() / 4,
-      sizeCalculation: (e, key) => Math.max(1, e.value.size + key.length * 2),
-    }),
-  );
+  private readonly encoded = new LRUCache<string, KeptListing>({
+    max: cacheBound(256),
+    maxSize: LISTINGS_CACHE_BYTES(),
+    maxEntrySize: LISTINGS_CACHE_BYTES() / 4,
+    sizeCalculation: (e, key) => Math.max(1, e.value.size + key.length * 2),
+  });
+  /** Listings answered from what was kept, and listings read (a listing kept at another mark is read again). */
+  private readonly listings = cacheCounters('partition_listings');
   /** The tail of the lane of long batches' transactions (see inLane). */
   private laneTail: Promise<void> = Promise.resolve();
   private lastSweep = 0;
@@ -670,10 +669,11 @@ export class PartitionService {
   }
 
   /**
-   * A scan as a protocol encodes it (`encode` reads its steps), kept by the store's change mark: a listing asked
-   * again while nothing was written (SQLite: every commit, a grant or revoke too, moves the mark) is the same answer,
-   * and is not read and encoded again. The caller is authorized on every call; what is kept is keyed by the caller,
-   * the table (as it was found, names and all), the query and `form` (what `encode` makes: one form, one kind of V).
+   * A scan as a protocol encodes it (`encode` reads its steps), kept by the table's marks: a listing asked again
+   * while neither the table nor its partitions were written (SQLite: the table's version, its partition mark and other
+   * processes' commits) is the same answer, and is not read and encoded again. The caller is authorized on every
+   * call; what is kept is keyed by the caller, the table (as it was found, names and all), the query and `form` (what
+   * `encode` makes: one form, one kind of V).
    * Otherwise `encode` is given what was kept under that key at another mark (or, on PostgreSQL, which has no mark,
    * by the last call), for it to reuse what it can check is unchanged.
    */
@@ -686,10 +686,17 @@ export class PartitionService {
     form: string,
     encode: (steps: AsyncIterable<{ table: TableRow; rows: ListedPartition[] }>, previous: V | undefined) => Promise<V>,
   ): Promise<V> {
-    // Before the table is found: a write in between (a rename, an alter of its keys) then moves the mark past it, and
-    // a write between it and the read leaves a newer answer under an older mark, never the reverse.
-    const mark = this.store.changeMark();
+    // A listing depends on the table as found and its partitions alone: it is kept across writes to anything else.
+    // Other processes' commits are seen only as a whole (taken before the table is found, so one in between moves it
+    // past the answer); the table's version moves with each write to its row, and its partition mark (read after it
+    // was found, before its rows) with each write to its partitions. A write between either and the read leaves a
+    // newer answer under an older mark, never the reverse.
+    const external = this.store.externalMark();
     const { table, keys } = await this.partitionedTable(caller, p, 'partition.list');
+    const mark =
+      external === undefined
+        ? undefined
+        : `${external}/${table.version}/${await repo.partitionMark(this.store.db, table.id)}`;
     const pq = this.query(table, keys, q.filter, q.partialValues);
     const key = JSON.stringify([
       form,
@@ -706,7 +713,11 @@ export class PartitionService {
       step,
     ]);
     const known = this.encoded.get(key);
-    if (known && mark !== undefined && known.mark === mark) return known.value as V;
+    if (known && mark !== undefined && known.mark === mark) {
+      this.listings.hits++;
+      return known.value as V;
+    }
+    this.listings.misses++;
     // Kept values are shared by the calls that find them: frozen.
     const value = Object.freeze(await encode(this.steps(table, pq, limit, step), known?.value as V | undefined));
     this.encoded.set(key, { mark, value });

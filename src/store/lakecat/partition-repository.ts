@@ -1,7 +1,7 @@
 import { type RawBuilder, sql } from 'kysely';
 import { bulkInsert } from '../bulk-insert.js';
 import { dialectOf } from '../dialect.js';
-import { rowArrays } from '../prepared.js';
+import { preparedColumn, rowArrays } from '../prepared.js';
 import type { PartitionRow, PartitionValueRow } from '../schema.js';
 import type { Db } from '../store.js';
 import { filterCondition, keyAlias, keysOf, partitionColumn, type TypedFilter } from './partition-filter-sql.js';
@@ -235,6 +235,20 @@ export async function scanPartitions(
     page[i] = unpack((rows[i] as unknown[])[0] as string);
   }
   return { rows: page, more: rows.length > limit };
+}
+
+const partitionMarkOf = preparedColumn(
+  (q: Db, tableId: string) => q.selectFrom('partition_marks').select('n').where('table_id', '=', tableId),
+  1,
+);
+
+/**
+ * The count every write to a table's partitions moves (SQLite; see migration 0028): 0 for a table whose partitions
+ * were never written. Read outside a transaction, on the synchronous read path where there is one.
+ */
+export async function partitionMark(q: Db, tableId: string): Promise<number> {
+  const [n] = await partitionMarkOf(q, tableId);
+  return Number(n ?? 0);
 }
 
 export async function partitionExistsBeyond(

@@ -27,6 +27,7 @@ import { migration as m0024 } from './0024-rate-buckets.js';
 import { migration as m0025 } from './0025-table-location-index.js';
 import { migration as m0026 } from './0026-staged-partitions.js';
 import * as m0027 from './0027-role-owner-index.js';
+import { migration as m0028 } from './0028-partition-marks.js';
 
 /**
  * Versioned migrations, applied in name order on start. Never edit one that has shipped: add
@@ -61,6 +62,7 @@ export function migrationProvider(dialect: Dialect): MigrationProvider {
     '0025-table-location-index': m0025(dialect),
     '0026-staged-partitions': m0026(dialect),
     '0027-role-owner-index': m0027,
+    '0028-partition-marks': m0028(dialect),
   };
   return { getMigrations: async () => migrations };
 }
