@@ -1,8 +1,8 @@
-import { type RawBuilder, sql } from 'kysely';
+import { type QueryCreator, type RawBuilder, sql } from 'kysely';
 import { type Db, dialectOf, type SqlDialect } from '../dialect.js';
 import { insertAnswer } from '../iceberg/idempotency-repository.js';
 import { preparedColumn, preparedQuery, preparedStatement } from '../prepared.js';
-import type { IcebergIdempotencyRow, TableRow } from '../schema.js';
+import type { Database, IcebergIdempotencyRow, TableRow } from '../schema.js';
 import { eventInsert, type NewMetadataEvent } from './event-repository.js';
 import { beyondKey, type DatabaseNameKey, pageFromRows } from './keyset.js';
 import { anyOf, type GrantPath, grantPathMatches, hiveNamePattern, ownedOrGranted } from './name-pattern.js';
@@ -151,44 +151,86 @@ export type TablePatch = Pick<
   'name' | 'database_name' | 'table_type' | 'table_format' | 'owner' | 'owner_type' | 'definition' | 'updated_at'
 >;
 
+/** An update of a table's row: where it is and the version read, then the new values of its columns. */
+type RowUpdate = [
+  instanceId: string,
+  catalogName: string,
+  databaseName: string,
+  name: string,
+  version: number,
+  newName: string,
+  newDatabaseName: string,
+  tableType: string,
+  tableFormat: TableRow['table_format'],
+  owner: string,
+  ownerType: string,
+  definition: string,
+  updatedAt: string,
+];
+const ROW_UPDATE_ARITY = 13;
+
+/** The UPDATE of a table's row if it is still at the version read (which moves by one). */
+function rowUpdate(
+  q: QueryCreator<Database>,
+  ...[
+    instanceId,
+    catalogName,
+    databaseName,
+    name,
+    version,
+    newName,
+    newDatabaseName,
+    tableType,
+    tableFormat,
+    owner,
+    ownerType,
+    definition,
+    updatedAt,
+  ]: RowUpdate
+) {
+  return q
+    .updateTable('tables')
+    .set({
+      name: newName,
+      database_name: newDatabaseName,
+      table_type: tableType,
+      table_format: tableFormat,
+      owner,
+      owner_type: ownerType,
+      definition,
+      updated_at: updatedAt,
+      version: sql<number>`version + 1`,
+    })
+    .where('instance_id', '=', instanceId)
+    .where('catalog_name', '=', catalogName)
+    .where('database_name', '=', databaseName)
+    .where('name', '=', name)
+    .where('version', '=', version);
+}
+
+/** The RowUpdate of table `name` at `version` in scope `s` to the patch `p`. */
+function rowUpdateOf(s: Required<TableScope>, name: string, version: number, p: TablePatch): RowUpdate {
+  return [
+    s.instanceId,
+    s.catalogName,
+    s.databaseName,
+    name,
+    version,
+    p.name,
+    p.database_name,
+    p.table_type,
+    p.table_format,
+    p.owner,
+    p.owner_type,
+    p.definition,
+    p.updated_at,
+  ];
+}
+
 // The row as updated comes back with the update: no second read of it.
 const updateTableStatement = preparedStatement(
-  (
-    q: Db,
-    instanceId: string,
-    catalogName: string,
-    databaseName: string,
-    name: string,
-    version: number,
-    newName: string,
-    newDatabaseName: string,
-    tableType: string,
-    tableFormat: TableRow['table_format'],
-    owner: string,
-    ownerType: string,
-    definition: string,
-    updatedAt: string,
-  ) =>
-    q
-      .updateTable('tables')
-      .set({
-        name: newName,
-        database_name: newDatabaseName,
-        table_type: tableType,
-        table_format: tableFormat,
-        owner,
-        owner_type: ownerType,
-        definition,
-        updated_at: updatedAt,
-        version: sql<number>`version + 1`,
-      })
-      .where('instance_id', '=', instanceId)
-      .where('catalog_name', '=', catalogName)
-      .where('database_name', '=', databaseName)
-      .where('name', '=', name)
-      .where('version', '=', version)
-      .returningAll(),
-  13,
+  (q: Db, ...u: RowUpdate) => rowUpdate(q, ...u).returningAll(),
+  ROW_UPDATE_ARITY,
 );
 
 // An update that keeps the table's name, place, type, format and owner (an Iceberg commit) sets only these: SQLite
@@ -250,22 +292,7 @@ export async function updateTableIf(
         p.definition,
         p.updated_at,
       )
-    : updateTableStatement(
-        q,
-        s.instanceId,
-        s.catalogName,
-        s.databaseName,
-        name,
-        version,
-        p.name,
-        p.database_name,
-        p.table_type,
-        p.table_format,
-        p.owner,
-        p.owner_type,
-        p.definition,
-        p.updated_at,
-      );
+    : updateTableStatement(q, ...rowUpdateOf(s, name, version, p));
   return (await q.executeQuery(statement.compile())).rows[0] as TableRow | undefined;
 }
 
@@ -311,19 +338,7 @@ export async function updateTableKeeping(
   }
   const statement = (answer ? updateKeepingAnswered : updateKeeping)(
     q,
-    s.instanceId,
-    s.catalogName,
-    s.databaseName,
-    name,
-    version,
-    p.name,
-    p.database_name,
-    p.table_type,
-    p.table_format,
-    p.owner,
-    p.owner_type,
-    p.definition,
-    p.updated_at,
+    ...rowUpdateOf(s, name, version, p),
     kept.snapshot,
     kept.keep > 0,
     version - kept.keep,
@@ -349,41 +364,49 @@ export async function updateTableKeeping(
 // update selects from it, so a table not at the version read (no row updated) writes nothing. The parts run on one
 // snapshot: the trim cannot see the version inserted beside it, and needs not (it keeps the newest `keep`, that one
 // among them).
+/** What updateKeeping writes beside the row: the version it replaces, the trim, the event, and maybe an answer. */
+type Keeping = [
+  snapshot: string,
+  keepOne: boolean,
+  trimUpTo: number,
+  eventType: string,
+  eventCatalog: string,
+  eventDatabase: string | null,
+  eventObject: string | null,
+  principal: string,
+  createdAt: string,
+  detail: string | null,
+  answerProject?: string,
+  answerKey?: string,
+  fingerprint?: string,
+  status?: number,
+  body?: string | null,
+  answeredAt?: string,
+  expiresAt?: string,
+];
 const updateKeepingStatement = (answered: boolean) =>
   preparedStatement(
-    (
-      q: Db,
-      instanceId: string,
-      catalogName: string,
-      databaseName: string,
-      name: string,
-      version: number,
-      newName: string,
-      newDatabaseName: string,
-      tableType: string,
-      tableFormat: TableRow['table_format'],
-      owner: string,
-      ownerType: string,
-      definition: string,
-      updatedAt: string,
-      snapshot: string,
-      keepOne: boolean,
-      trimUpTo: number,
-      eventType: string,
-      eventCatalog: string,
-      eventDatabase: string | null,
-      eventObject: string | null,
-      principal: string,
-      createdAt: string,
-      detail: string | null,
-      answerProject?: string,
-      answerKey?: string,
-      fingerprint?: string,
-      status?: number,
-      body?: string | null,
-      answeredAt?: string,
-      expiresAt?: string,
-    ) => {
+    (q: Db, ...a: [...RowUpdate, ...Keeping]) => {
+      const u = a.slice(0, ROW_UPDATE_ARITY) as RowUpdate;
+      const [
+        snapshot,
+        keepOne,
+        trimUpTo,
+        eventType,
+        eventCatalog,
+        eventDatabase,
+        eventObject,
+        principal,
+        createdAt,
+        detail,
+        answerProject,
+        answerKey,
+        fingerprint,
+        status,
+        body,
+        answeredAt,
+        expiresAt,
+      ] = a.slice(ROW_UPDATE_ARITY) as Keeping;
       const answering = answered
         ? sql`, answered as (
   insert into iceberg_idempotency_keys
@@ -391,18 +414,14 @@ const updateKeepingStatement = (answered: boolean) =>
   select ${answerProject}, ${answerKey}, ${fingerprint}, ${status}, ${body}, ${answeredAt}, ${expiresAt} from u
 )`
         : sql``;
+      // The row's update is the one both stores run (embedded in raw SQL, Kysely adds no parentheses around it).
       const text = sql<{ id: string }>`with u as (
-  update tables set name = ${newName}, database_name = ${newDatabaseName}, table_type = ${tableType},
-    table_format = ${tableFormat}, owner = ${owner}, owner_type = ${ownerType}, definition = ${definition},
-    updated_at = ${updatedAt}, version = version + 1
-  where instance_id = ${instanceId} and catalog_name = ${catalogName} and database_name = ${databaseName}
-    and name = ${name} and version = ${version}
-  returning id, instance_id, version, updated_at
+  ${rowUpdate(q, ...u).returning(['id', 'instance_id', 'version', 'updated_at'])}
 ), kept as (
   insert into table_versions (table_id, instance_id, version, snapshot, replaced_at)
   select id, instance_id, version - 1, ${snapshot}, updated_at from u where ${keepOne}::boolean
 ), trimmed as (
-  delete from table_versions where table_id = (select id from u) and instance_id = ${instanceId}
+  delete from table_versions where table_id = (select id from u) and instance_id = ${u[0]}
     and version <= ${trimUpTo}
 ), logged as (
   insert into metadata_events
@@ -414,7 +433,7 @@ const updateKeepingStatement = (answered: boolean) =>
 select id from u`;
       return { compile: () => text.compile(q) };
     },
-    answered ? 30 : 23,
+    answered ? 30 : 23, // the row's 13, then Keeping's 17 or its first 10
   );
 const updateKeeping = updateKeepingStatement(false);
 const updateKeepingAnswered = updateKeepingStatement(true);
