@@ -22,7 +22,8 @@
  * (sequential appends, each asserting the previous snapshot) and spread over 100 tables (16 at
  * a time), as ratios of the same run's cost of writing+fsyncing one file of the table's metadata
  * size (and against Project Nessie's design goal of 333 commits/s on PostgreSQL: run it with --postgres); the
- * commit rate at 100 and at 10,000 snapshots, beside the disk's limit for metadata files of those two sizes.
+ * commit rate at 100 and at 10,000 snapshots, beside the disk's limit for metadata files of those two sizes. Two
+ * clients take turns: node:http with keep-alive connections (the targets' figures) and fetch.
  * hms: the hmsbench operations over the Hive Metastore Thrift endpoint (getTable, 1,000 table
  * names, 1,000 partitions, get_partitions_by_filter on 10,000 and on --partitions partitions,
  * adding 1,000) beside the same operations over the REST API in the same run (target: within
@@ -194,27 +195,49 @@ async function json(url: string, method: string, body: unknown, headers: Record<
   return { headers: r.headers, body: text ? JSON.parse(text) : undefined };
 }
 
+/** A JSON client: json()'s calls, its answer read and parsed the same way. */
+type JsonClient = (
+  url: string,
+  method: string,
+  body: unknown,
+  headers: Record<string, string>,
+) => Promise<{ body: Awaited<ReturnType<typeof json>>['body'] }>;
+
 /**
- * GETs over node:http with one keep-alive connection, the body read and parsed as json() does: beside fetch (undici),
- * whose own CPU in this process is part of every p50 measured with it.
+ * JSON calls over node:http with keep-alive connections (at most `sockets` at once), the answer read and parsed as
+ * json() does: beside fetch (undici), whose own CPU in this process is part of every figure measured with it.
  */
-function keepAliveGetter(): { get: (url: string, headers: Record<string, string>) => Promise<unknown>; close(): void } {
-  const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
-  const get = (url: string, headers: Record<string, string>) =>
-    new Promise<unknown>((resolve, reject) => {
-      const req = http.get(url, { agent, headers: { 'Content-Type': 'application/json', ...headers } }, (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => {
-          const text = Buffer.concat(chunks).toString('utf8');
-          if ((res.statusCode ?? 0) >= 300) reject(new Error(`GET ${url}: ${res.statusCode} ${text}`));
-          else resolve(text ? JSON.parse(text) : undefined);
-        });
-        res.on('error', reject);
-      });
+function keepAliveClient(sockets = 1): { call: JsonClient; close(): void } {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: sockets });
+  const call: JsonClient = (url, method, body, headers) =>
+    new Promise((resolve, reject) => {
+      const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
+      const req = http.request(
+        url,
+        {
+          method,
+          agent,
+          headers: {
+            'Content-Type': 'application/json',
+            ...(payload ? { 'Content-Length': String(payload.length) } : {}),
+            ...headers,
+          },
+        },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () => {
+            const text = Buffer.concat(chunks).toString('utf8');
+            if ((res.statusCode ?? 0) >= 300) reject(new Error(`${method} ${url}: ${res.statusCode} ${text}`));
+            else resolve({ body: text ? JSON.parse(text) : undefined });
+          });
+          res.on('error', reject);
+        },
+      );
       req.on('error', reject);
+      req.end(payload);
     });
-  return { get, close: () => agent.destroy() };
+  return { call, close: () => agent.destroy() };
 }
 
 async function load(
@@ -830,6 +853,15 @@ async function iceberg(
 ): Promise<void> {
   const auth = { Authorization: `Bearer ${token}` };
   const base = `${server.url}/iceberg/v1/${instanceId}~hive`;
+  // Two clients, taking turns in blocks so that each meets the same table sizes and the same phase of the machine:
+  // node:http with keep-alive connections, and fetch (undici), whose own CPU per call is larger. Both read and parse
+  // every answer. The targets are judged on node:http's figures (the server's, with the least client cost on the two
+  // cores they share); fetch's are printed beside them.
+  const http1 = keepAliveClient(1);
+  const http16 = keepAliveClient(16);
+  const clients = { http: http1.call, fetch: json as JsonClient };
+  type Which = keyof typeof clients;
+  const turns = (block: number, i: number): Which => (Math.floor(i / block) % 2 === 0 ? 'http' : 'fetch');
   await json(`${base}/namespaces`, 'POST', { namespace: ['bench'] }, auth);
   const create = (name: string) =>
     json(
@@ -838,8 +870,8 @@ async function iceberg(
       { name, schema: { type: 'struct', fields: [{ id: 1, name: 'id', required: true, type: 'long' }] } },
       auth,
     );
-  const append = async (table: string, id: number, seq: number, parent: number | null) => {
-    const r = await json(
+  const append = async (call: JsonClient, table: string, id: number, seq: number, parent: number | null) => {
+    const r = await call(
       `${base}/namespaces/bench/tables/${table}`,
       'POST',
       {
@@ -850,32 +882,52 @@ async function iceberg(
     );
     if (r.body?.error) throw new Error(`commit failed: ${JSON.stringify(r.body)}`);
   };
+  /** `n` loads of `url`, the clients taking turns in blocks of 50: each one's latencies and its own CPU a load. */
+  const loads = async (url: string, n: number) => {
+    const by = { http: { ms: [] as number[], cpu: 0 }, fetch: { ms: [] as number[], cpu: 0 } };
+    const cpu0 = cpuMs(server.pid);
+    for (let i = 0; i < n; i++) {
+      const w = by[turns(50, i)];
+      const c0 = process.cpuUsage();
+      const t = performance.now();
+      await clients[turns(50, i)](url, 'GET', undefined, auth);
+      w.ms.push(performance.now() - t);
+      const c = process.cpuUsage(c0);
+      w.cpu += (c.user + c.system) / 1000;
+    }
+    return { ...by, server: (cpuMs(server.pid) - cpu0) / n };
+  };
   await create('hot');
-  const loadCpu0 = cpuMs(server.pid);
   const loadMark0 = process.hrtime.bigint();
-  const load = await timed(500, () =>
-    json(`${base}/namespaces/bench/tables/hot`, 'GET', undefined, auth).then(() => undefined),
-  );
-  const loadCpu = (cpuMs(server.pid) - loadCpu0) / 500;
+  const first = await loads(`${base}/namespaces/bench/tables/hot`, 1000);
   const marks = [`iceberg\tloads\t${loadMark0 / 1000n}\t${process.hrtime.bigint() / 1000n}`];
+  // 300 commits one after another, the clients taking turns every 50: each one's rate over its own 150.
   const N = 300;
+  const spent = { http: 0, fetch: 0 };
   const cpu0 = cpuMs(server.pid);
-  const t0 = performance.now();
   const mark0 = process.hrtime.bigint();
-  for (let i = 1; i <= N; i++) await append('hot', i, i, i === 1 ? null : i - 1);
-  const oneTable = N / ((performance.now() - t0) / 1000);
+  for (let i = 1; i <= N; i++) {
+    const which = turns(50, i - 1);
+    const t = performance.now();
+    await append(clients[which], 'hot', i, i, i === 1 ? null : i - 1);
+    spent[which] += performance.now() - t;
+  }
+  const oneTable = { http: N / 2 / (spent.http / 1000), fetch: N / 2 / (spent.fetch / 1000) };
   marks.push(`iceberg\tcommits\t${mark0 / 1000n}\t${process.hrtime.bigint() / 1000n}`);
   // Where a commit's time goes: the server's own CPU per commit (all its threads), beside the disk's cost of the file.
   const commitCpu = (cpuMs(server.pid) - cpu0) / N;
   for (let t = 0; t < 100; t++) await create(`t${t}`);
-  const M = 1000;
-  const t1 = performance.now();
-  await inParallel(M, 16, async (i) => {
-    const table = `t${i % 100}`;
-    const round = Math.floor(i / 100);
-    await append(table, round + 1, round + 1, round === 0 ? null : round);
-  });
-  const spread = M / ((performance.now() - t1) / 1000);
+  // Ten rounds of one commit to each of 100 tables, 16 at a time (node:http: 16 keep-alive connections), the clients
+  // taking turns by round.
+  const spreadSpent = { http: 0, fetch: 0 };
+  for (let round = 0; round < 10; round++) {
+    const which = turns(1, round);
+    const call = which === 'http' ? http16.call : clients.fetch;
+    const t = performance.now();
+    await inParallel(100, 16, (i) => append(call, `t${i}`, round + 1, round + 1, round === 0 ? null : round));
+    spreadSpent[which] += performance.now() - t;
+  }
+  const spread = { http: 500 / (spreadSpent.http / 1000), fetch: 500 / (spreadSpent.fetch / 1000) };
   // The disk's limit: one new file of the hot table's metadata size, written and fsynced, in the same folder tree.
   const hot = await json(`${base}/namespaces/bench/tables/hot`, 'GET', undefined, auth);
   const metadataBytes = Buffer.byteLength(JSON.stringify(hot.body.metadata));
@@ -907,7 +959,7 @@ async function iceberg(
     await fill(snapshots - 1);
     const t = performance.now();
     const mark = process.hrtime.bigint();
-    for (let i = 0; i < n; i++, next++) await append('deep', next, next, next - 1);
+    for (let i = 0; i < n; i++, next++) await append(clients.http, 'deep', next, next, next - 1);
     const rate = n / ((performance.now() - t) / 1000);
     marks.push(`iceberg\tat${snapshots}\t${mark / 1000n}\t${process.hrtime.bigint() / 1000n}`);
     // The file must hold every unexpired snapshot (the spec), so it grows with them: the disk's own limit at its size.
@@ -917,48 +969,32 @@ async function iceberg(
   };
   const at100 = await rateAt(100);
   const at10k = await rateAt(10_000);
-  // loadTable again once the server has run a while (a fresh table as small as `hot` was), from two clients taking
-  // turns (50 loads each): fetch, as above, and node:http with a keep-alive connection. Each p50 includes its client's
-  // own CPU; the garbage one client leaves may be collected during the other's turn.
+  // loadTable again once the server has run a while (a fresh table as small as `hot` was). Each p50 includes its
+  // client's own CPU; the garbage one client leaves may be collected during the other's turn.
   await create('warm');
-  const warmUrl = `${base}/namespaces/bench/tables/warm`;
-  const keepAlive = keepAliveGetter();
-  const warm = { fetch: { ms: [] as number[], cpu: 0 }, http: { ms: [] as number[], cpu: 0 } };
-  const warmCpu0 = cpuMs(server.pid);
   const warmMark0 = process.hrtime.bigint();
-  for (let i = 0; i < 1000; i++) {
-    const viaFetch = Math.floor(i / 50) % 2 === 0;
-    const w = viaFetch ? warm.fetch : warm.http;
-    const c0 = process.cpuUsage();
-    const t = performance.now();
-    await (viaFetch ? json(warmUrl, 'GET', undefined, auth) : keepAlive.get(warmUrl, auth));
-    w.ms.push(performance.now() - t);
-    const c = process.cpuUsage(c0);
-    w.cpu += (c.user + c.system) / 1000;
-  }
-  const warmServerCpu = (cpuMs(server.pid) - warmCpu0) / 1000;
+  const warm = await loads(`${base}/namespaces/bench/tables/warm`, 1000);
   marks.push(`iceberg\twarm loads\t${warmMark0 / 1000n}\t${process.hrtime.bigint() / 1000n}`);
   // LAKEFORM_BENCH_MARKS (see hms below): the windows of the first loads, the one-table commits, the commits at 100 and
   // 10,000 snapshots and the warm loads, to slice the server's CPU profile by.
   if (process.env.LAKEFORM_BENCH_MARKS) fs.writeFileSync(process.env.LAKEFORM_BENCH_MARKS, `${marks.join('\n')}\n`);
-  keepAlive.close();
+  http1.close();
+  http16.close();
   const sqlite = !args.postgres;
-  console.log(`bench iceberg (${sqlite ? 'sqlite' : 'postgres'})`);
+  const p50s = (l: typeof first) =>
+    `p50 ${median(l.http.ms).toFixed(2)} ms with node:http keep-alive ` +
+    `(its own CPU ${(l.http.cpu / l.http.ms.length).toFixed(2)} ms a load), ` +
+    `${median(l.fetch.ms).toFixed(2)} ms with fetch (${(l.fetch.cpu / l.fetch.ms.length).toFixed(2)} ms); ` +
+    `server CPU ${l.server.toFixed(2)} ms a load`;
+  const ofLimit = (rate: number) => `${rate.toFixed(0)}/s, ${(rate / limit).toFixed(2)} of the disk limit`;
+  console.log(`bench iceberg (${sqlite ? 'sqlite' : 'postgres'}; node:http keep-alive and fetch clients taking turns)`);
   console.log(`  disk limit: ${limit.toFixed(0)} files of ${metadataBytes} bytes written+fsynced per second`);
+  console.log(`  loadTable, the first 1,000: ${p50s(first)}${sqlite ? ' (target <= 0.5 ms)' : ''}`);
+  console.log(`    warm, the server having run a while: ${p50s(warm)}`);
   console.log(
-    `  loadTable p50 ${median(load).toFixed(2)} ms${sqlite ? ' (target <= 0.5 ms)' : ''}; ` +
-      `server CPU ${loadCpu.toFixed(2)} ms a load`,
-  );
-  console.log(
-    `    warm, clients taking turns: p50 ${median(warm.fetch.ms).toFixed(2)} ms with fetch (its own CPU ` +
-      `${(warm.fetch.cpu / 500).toFixed(2)} ms a load), ${median(warm.http.ms).toFixed(2)} ms with node:http ` +
-      `keep-alive (${(warm.http.cpu / 500).toFixed(2)} ms); server CPU ${warmServerCpu.toFixed(2)} ms a load`,
-  );
-  console.log(
-    `  commits on one table, one after another: ` +
-      `${oneTable.toFixed(0)}/s, ${(oneTable / limit).toFixed(2)} of ` +
-      `the disk limit` +
-      (sqlite ? ' (target >= 0.3)' : ` (Nessie's goal 333/s: ratio ${(oneTable / 333).toFixed(2)})`),
+    `  commits on one table, one after another: ${ofLimit(oneTable.http)}` +
+      (sqlite ? ' (target >= 0.3)' : ` (Nessie's goal 333/s: ratio ${(oneTable.http / 333).toFixed(2)})`) +
+      `; with fetch ${ofLimit(oneTable.fetch)}`,
   );
   console.log(
     `    where the time goes: the server spends ${commitCpu.toFixed(1)} ms of CPU a commit ` +
@@ -966,10 +1002,8 @@ async function iceberg(
       `${(1000 / commitCpu).toFixed(0)}/s at most on one core), the file itself ${(1000 / limit).toFixed(2)} ms`,
   );
   console.log(
-    `  commits spread over 100 tables, 16 at a time: ` +
-      `${spread.toFixed(0)}/s, ${(spread / limit).toFixed(2)} of the ` +
-      `disk limit` +
-      (sqlite ? ' (target >= 0.6)' : ''),
+    `  commits spread over 100 tables, 16 at a time: ${ofLimit(spread.http)}${sqlite ? ' (target >= 0.6)' : ''}` +
+      `; with fetch ${ofLimit(spread.fetch)}`,
   );
   console.log(
     `  commits at 100 snapshots ${at100.rate.toFixed(0)}/s, at ` +
