@@ -959,13 +959,17 @@ async function iceberg(
     await fill(snapshots - 1);
     const t = performance.now();
     const mark = process.hrtime.bigint();
+    const serverCpu0 = cpuMs(server.pid);
+    const clientCpu0 = process.cpuUsage();
     for (let i = 0; i < n; i++, next++) await append(clients.http, 'deep', next, next, next - 1);
     const rate = n / ((performance.now() - t) / 1000);
+    const client = process.cpuUsage(clientCpu0);
+    const cpu = { server: (cpuMs(server.pid) - serverCpu0) / n, client: (client.user + client.system) / 1000 / n };
     marks.push(`iceberg\tat${snapshots}\t${mark / 1000n}\t${process.hrtime.bigint() / 1000n}`);
     // The file must hold every unexpired snapshot (the spec), so it grows with them: the disk's own limit at its size.
     const loaded = await json(`${base}/namespaces/bench/tables/deep`, 'GET', undefined, auth);
     const bytes = Buffer.byteLength(JSON.stringify(loaded.body.metadata));
-    return { rate, bytes, limit: fsyncedFilesPerSecond(server.dataDir, bytes, 50) };
+    return { rate, bytes, cpu, limit: fsyncedFilesPerSecond(server.dataDir, bytes, 50) };
   };
   const at100 = await rateAt(100);
   const at10k = await rateAt(10_000);
@@ -1017,6 +1021,12 @@ async function iceberg(
       `${(at10k.limit / at100.limit).toFixed(2)}; commits reach ` +
       `${(at100.rate / at100.limit).toFixed(2)} and ` +
       `${(at10k.rate / at10k.limit).toFixed(2)} of it`,
+  );
+  // What grows with the file: the server's CPU a commit (writing it and its answer) and the client's (reading and
+  // parsing the answer, which holds the whole metadata).
+  console.log(
+    `    CPU a commit at 100 and 10,000 snapshots: the server ${at100.cpu.server.toFixed(1)} and ` +
+      `${at10k.cpu.server.toFixed(1)} ms, the client ${at100.cpu.client.toFixed(1)} and ${at10k.cpu.client.toFixed(1)} ms`,
   );
 }
 
