@@ -177,6 +177,8 @@ export async function buildApp(services: AppServices, opts: AppOptions): Promise
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 1024 },
   });
   app.setValidatorCompiler(requestValidator);
+  // Fields our hooks set on requests, made own fields of every request from the start: requests keep one shape.
+  for (const field of ['principal', 'rawBody', 'signed', 'short'] as const) app.decorateRequest(field, undefined);
   type RouteConfig = { operation?: string; wire?: Operation['wire'] | 'ops'; action?: string } | undefined;
   // Every route as registered, for the OpenAPI coverage test.
   const servedRoutes: { method: string; url: string }[] = [];
