@@ -50,22 +50,32 @@ test('a request counts as short only for a while: an old one holds nothing back'
 
 test("a short request's own work does not wait for itself, but waits for another short request", async () => {
   const pacer = new Pacer(60_000, 60_000);
-  let mine: Promise<void> | undefined;
-  const end = pacer.begin(() => {
-    mine = pacer.turn();
-  });
-  await mine; // would wait a minute if the request counted itself
+  const mine = pacer.begin();
+  await pacer.turn(mine); // would wait a minute if the request counted itself
   const other = pacer.begin();
   let passed = false;
-  pacer.begin(() => {
-    void pacer.turn().then(() => {
-      passed = true;
-    });
+  void pacer.turn(mine).then(() => {
+    passed = true;
   });
   for (let i = 0; i < 5; i++) await tick();
   assert.equal(passed, false, 'another short request in flight holds it');
   other();
-  end();
+  for (let i = 0; i < 5; i++) await tick();
+  assert.equal(passed, true, 'its own entry, still in flight, does not');
+  assert.equal(pacer.short, 1);
+  mine();
+});
+
+test('work that names no request of its own waits for every short one', async () => {
+  const pacer = new Pacer(60_000, 60_000);
+  const first = pacer.begin();
+  let passed = false;
+  void pacer.turn().then(() => {
+    passed = true;
+  });
+  for (let i = 0; i < 5; i++) await tick();
+  assert.equal(passed, false);
+  first();
   for (let i = 0; i < 5; i++) await tick();
   assert.equal(passed, true);
 });

@@ -4,6 +4,7 @@
 // and what a crash leaves staged is swept at start-up and never lands. PostgreSQL adds a batch in one transaction.
 
 import assert from 'node:assert/strict';
+import http from 'node:http';
 import path from 'node:path';
 import { after, afterEach, before, describe, test } from 'node:test';
 import SqliteDatabase from 'better-sqlite3';
@@ -192,6 +193,39 @@ describe('staged partition batches (sqlite)', { skip: sqlite ? false : 'SQLite n
       assert.equal((await names('oneChunk')).length, 201);
     } finally {
       end();
+      pacer.maxWaitMs = bound;
+    }
+  });
+
+  test('a large body sent without a length is paced as long work, but not behind its own entry', {
+    timeout: 30_000,
+  }, async () => {
+    // Chunked, so the request begins as a short one; its body then proves long and steps aside before parsing, for
+    // every short request but itself. Waits unbounded: waiting for itself would never end.
+    const pacer = server.running?.services.pacer as unknown as { maxWaitMs: number; short: number };
+    const bound = pacer.maxWaitMs;
+    pacer.maxWaitMs = 3_600_000;
+    try {
+      await createTable('chunked');
+      const body = Buffer.from(JSON.stringify({ if_not_exist: false, partitions: batch(0, 600) }));
+      assert.ok(body.length >= 64 * 1024, 'a long body');
+      const status = await new Promise<number>((resolve, reject) => {
+        const req = http.request(
+          `${server.url}${tables}/chunked/partitions/batch-create`,
+          { method: 'POST', headers: { 'Content-Type': 'application/json', 'X-Auth-Token': token } },
+          (res) => {
+            res.resume();
+            res.on('end', () => resolve(res.statusCode ?? 0));
+          },
+        );
+        req.on('error', reject);
+        req.write(body.subarray(0, 1000)); // no Content-Length: Node sends it chunked
+        req.end(body.subarray(1000));
+      });
+      assert.equal(status, 201);
+      assert.equal((await names('chunked')).length, 600);
+      assert.equal(pacer.short, 0);
+    } finally {
       pacer.maxWaitMs = bound;
     }
   });

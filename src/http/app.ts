@@ -13,7 +13,7 @@ import { ServiceError } from '../services/errors.js';
 import { parseIceberg, stringifyIceberg } from '../services/iceberg/json.js';
 import { PREFIX_SEPARATOR } from '../services/iceberg/names.js';
 import { QPS_SPEC } from '../services/instances/specs.js';
-import { LONG_BODY_BYTES } from '../services/pacer.js';
+import { LONG_BODY_BYTES, type ShortRequest } from '../services/pacer.js';
 import { RawJson } from '../services/raw-json.js';
 import { checkProjectScope, projectScope, signatureAuthentication, tokenAuthentication } from './auth.js';
 import { serveConsole } from './console-static.js';
@@ -126,6 +126,13 @@ class RequestLogger {
   }
 }
 
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The request's entry in the pacer while it counts as short (services/pacer.ts). */
+    short?: ShortRequest;
+  }
+}
+
 export interface AppOptions {
   logger: Logger;
   bodyLimit: number;
@@ -170,6 +177,8 @@ export async function buildApp(services: AppServices, opts: AppOptions): Promise
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 1024 },
   });
   app.setValidatorCompiler(requestValidator);
+  // Fields our hooks set on requests, made own fields of every request from the start: requests keep one shape.
+  for (const field of ['principal', 'rawBody', 'signed', 'short'] as const) app.decorateRequest(field, undefined);
   type RouteConfig = { operation?: string; wire?: Operation['wire'] | 'ops'; action?: string } | undefined;
   // Every route as registered, for the OpenAPI coverage test.
   const servedRoutes: { method: string; url: string }[] = [];
@@ -190,7 +199,7 @@ export async function buildApp(services: AppServices, opts: AppOptions): Promise
     request.rawBody = body;
     if (body.length === 0) return done(null, undefined);
     // A large body is parsed once short requests have had their turn (services/pacer.ts).
-    if (isLong(request)) pacer.turn().then(() => parseJson(request, body, done), done);
+    if (isLong(request)) pacer.turn(request.short).then(() => parseJson(request, body, done), done);
     else parseJson(request, body, done);
   });
   const parseJson = (request: FastifyRequest, body: Buffer, done: (err: Error | null, body?: unknown) => void) => {
@@ -243,12 +252,13 @@ export async function buildApp(services: AppServices, opts: AppOptions): Promise
 
   app.addHook('onRequest', (request, reply, done) => {
     reply.header('X-Request-Id', request.id);
-    // Short requests go ahead of long work between its steps; a large body announces long work. The rest of a short
-    // request runs in its own context (as @fastify/request-context does), so its own steps never wait for itself.
+    // Short requests go ahead of long work between its steps; a large body announces long work. A short request's
+    // own steps pass its entry to the pacer, so they never wait for it.
     if (Number(request.headers['content-length']) >= LONG_BODY_BYTES) return done();
-    const end = pacer.begin(done);
-    reply.raw.once('close', end);
-    reply.raw.once('finish', end);
+    const end = pacer.begin();
+    request.short = end;
+    reply.raw.once('close', end); // answered (onResponse ends it sooner) or abandoned
+    done();
   });
   const logRequests = opts.logger.isLevelEnabled('info'); // the level is fixed for the process
   // Without a promise: every request runs it.
@@ -257,6 +267,7 @@ export async function buildApp(services: AppServices, opts: AppOptions): Promise
     const config = route.config as RouteConfig;
     const operation = config?.operation ?? (route.url ? route.url : 'unmatched');
     const status = reply.statusCode;
+    request.short?.();
     if (logRequests) {
       request.log.info(
         {
@@ -464,7 +475,7 @@ export async function buildApp(services: AppServices, opts: AppOptions): Promise
     done(refuse(request.body === undefined ? undefined : valueProblem(request.body, '')));
   // Long work (a large body) steps aside for short requests between checking and handling it.
   const paceLong: Hook = (request, _reply, done) => {
-    if (isLong(request)) pacer.turn().then(() => done(), done);
+    if (isLong(request)) pacer.turn(request.short).then(() => done(), done);
     else done();
   };
   const withBodyCheck = (op: Operation, hooks: { onRequest?: Hook; preValidation?: Hook }) => {
@@ -525,6 +536,7 @@ export async function buildApp(services: AppServices, opts: AppOptions): Promise
           request,
           reply,
           rateLimit: rateLimitInstance,
+          short: request.short,
         });
         if (reply.sent) return reply;
         reply.code(reply.statusCode !== 200 ? reply.statusCode : op.status);

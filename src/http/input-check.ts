@@ -69,16 +69,32 @@ function firstProblem(v: unknown, at: string): string | undefined {
   return undefined;
 }
 
+/** What a number check could match starts so, after blanks: a sign, a dot, a digit, or i(nfinity) or n(an). */
+const NUMBERISH = /^\s*[-+.\dinIN]/;
+
+function parameterValueProblem(v: string): string | undefined {
+  const p = textProblem(v);
+  if (p) return p;
+  if (!NUMBERISH.test(v)) return undefined; // a name, as most parameters are
+  if (NOT_FINITE.test(v.trim())) return 'is not a finite number';
+  if (DECIMAL.test(v) && !Number.isFinite(Number(v))) return 'is a number beyond range';
+  return undefined;
+}
+
 /** The first problem of the query string or path parameters (strings, or arrays of them). */
 export function parameterProblem(values: unknown, where: 'query parameter' | 'path parameter'): string | undefined {
   if (!values || typeof values !== 'object') return undefined;
-  for (const [k, raw] of Object.entries(values)) {
-    for (const v of Array.isArray(raw) ? raw : [raw]) {
-      if (typeof v !== 'string') continue;
-      const p = textProblem(v);
+  // Every request's parameters pass here: no entries array, nor an array per value.
+  for (const k of Object.keys(values)) {
+    const raw = (values as Record<string, unknown>)[k];
+    if (typeof raw === 'string') {
+      const p = parameterValueProblem(raw);
       if (p) return `${where} ${k} ${p}`;
-      if (NOT_FINITE.test(v.trim())) return `${where} ${k} is not a finite number`;
-      if (DECIMAL.test(v) && !Number.isFinite(Number(v))) return `${where} ${k} is a number beyond range`;
+    } else if (Array.isArray(raw)) {
+      for (const v of raw) {
+        const p = typeof v === 'string' ? parameterValueProblem(v) : undefined;
+        if (p) return `${where} ${k} ${p}`;
+      }
     }
   }
   return undefined;

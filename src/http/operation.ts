@@ -2,6 +2,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Static, TSchema } from 'typebox';
 import type { ActionName } from '../services/authz/actions.js';
 import type { Principal } from '../services/iam/principal.js';
+import type { ShortRequest } from '../services/pacer.js';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'HEAD';
 
@@ -31,6 +32,8 @@ export interface HandlerContext<P, Q, B> {
    * their instance only in the handler, once it is known to be the caller's.
    */
   rateLimit(projectId: string, instanceId: string): Promise<void>;
+  /** The request's entry in the pacer when it came as a short one: long steps of its own work pass it to turn. */
+  short: ShortRequest | undefined;
 }
 
 /**

@@ -1,5 +1,3 @@
-import { AsyncLocalStorage } from 'node:async_hooks';
-
 /**
  * Short requests ahead of long work on the one JavaScript thread. Long work (a 1,000-partition
  * batch: parsing, checking, building, writing and answering it) runs in steps and calls `turn()`
@@ -9,10 +7,8 @@ import { AsyncLocalStorage } from 'node:async_hooks';
  * (a long listing stream does not hold batches back), so long work is slowed, never starved.
  */
 export class Pacer {
-  private readonly shortStarts = new Map<number, number>();
-  /** The short request the current async context serves: its own steps never wait for it. */
-  private readonly own = new AsyncLocalStorage<number>();
-  private next = 0;
+  /** Short requests in flight, by their entry, and when each began. */
+  private readonly shortStarts = new Map<ShortRequest, number>();
   private waiting = new Set<() => void>();
 
   constructor(
@@ -21,16 +17,17 @@ export class Pacer {
   ) {}
 
   /**
-   * A short request begins; the returned function ends it (calling it again does nothing). `within`, when given,
-   * runs in the request's async context, so that work the request does itself is not held back by its own entry.
+   * A short request begins. Its entry ends it when called (calling it again does nothing), and names it to `turn`:
+   * steps of the request's own work pass it there, so that they are not held back by their own request. Passed
+   * explicitly rather than found through an async context: AsyncLocalStorage turns on async hooks, whose promise
+   * hooks then run on every promise of every request.
    */
-  begin(within?: () => void): () => void {
-    const id = this.next++;
-    this.shortStarts.set(id, performance.now());
-    if (within) this.own.run(id, within);
-    return () => {
-      if (this.shortStarts.delete(id)) this.wake();
+  begin(): ShortRequest {
+    const entry: ShortRequest = () => {
+      if (this.shortStarts.delete(entry)) this.wake();
     };
+    this.shortStarts.set(entry, performance.now());
+    return entry;
   }
 
   /** Short requests in flight (for tests and metrics). */
@@ -38,12 +35,12 @@ export class Pacer {
     return this.shortStarts.size;
   }
 
-  /** Called by long work between its steps. */
-  async turn(): Promise<void> {
+  /** Called by long work between its steps; `own`: the short request the work is done for, if it is one. */
+  async turn(own?: ShortRequest): Promise<void> {
     await new Promise<void>((r) => setImmediate(r));
     const deadline = performance.now() + this.maxWaitMs;
-    // Every end wakes the waiters, which look again in their own context (their own entry does not count).
-    while (this.anyShort()) {
+    // Every end wakes the waiters, which look again (their own entry does not count).
+    while (this.anyShort(own)) {
       const left = deadline - performance.now();
       if (left <= 0) return;
       await new Promise<void>((resolve) => {
@@ -58,20 +55,23 @@ export class Pacer {
     }
   }
 
-  private anyShort(): boolean {
+  private anyShort(own: ShortRequest | undefined): boolean {
     if (this.shortStarts.size === 0) return false;
     const now = performance.now();
-    for (const [id, at] of this.shortStarts) if (now - at > this.agingMs) this.shortStarts.delete(id);
-    const own = this.own.getStore();
+    for (const [entry, at] of this.shortStarts) if (now - at > this.agingMs) this.shortStarts.delete(entry);
     return this.shortStarts.size > (own !== undefined && this.shortStarts.has(own) ? 1 : 0);
   }
 
   private wake(): void {
+    if (this.waiting.size === 0) return;
     const waiting = [...this.waiting];
     this.waiting = new Set();
     for (const done of waiting) done();
   }
 }
+
+/** A short request in flight (Pacer.begin): calling it ends the request. */
+export type ShortRequest = () => void;
 
 /** Request bodies at least this large mark long work (a batch of hundreds of partitions). */
 export const LONG_BODY_BYTES = 64 * 1024;

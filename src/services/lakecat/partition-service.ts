@@ -13,7 +13,7 @@ import type { TableRow } from '../../store/schema.js';
 import { isForeignKeyViolation, isUniqueViolation, nowIso, type Store, type Tx } from '../../store/store.js';
 import { conflict, invalid, notFound, ServiceError, unlessDuplicate } from '../errors.js';
 import type { Principal } from '../iam/principal.js';
-import { Pacer } from '../pacer.js';
+import { Pacer, type ShortRequest } from '../pacer.js';
 import { keysetPage, type Paging } from '../paging.js';
 import { RawJson } from '../raw-json.js';
 import { cacheCounters } from '../telemetry.js';
@@ -257,6 +257,7 @@ export class PartitionService {
     keys: PartitionKey[],
     inputs: PartitionInput[],
     now: string,
+    own: ShortRequest | undefined,
   ): Promise<Built[]> {
     const built: Built[] = [];
     const errors: string[] = [];
@@ -264,7 +265,7 @@ export class PartitionService {
     const base = tableLocation(table);
     const memo = keys.map(() => new Map<string, ReturnType<typeof partitionValue>>());
     for (let i = 0; i < inputs.length; i++) {
-      if (i > 0 && i % STEP === 0) await this.pacer.turn();
+      if (i > 0 && i % STEP === 0) await this.pacer.turn(own);
       const input = inputs[i] as PartitionInput;
       let created: string;
       try {
@@ -321,11 +322,11 @@ export class PartitionService {
 
   /**
    * AddPartitions: all of the batch or none; with ifNotExists, partitions that exist are skipped and only the new ones
-   * returned.
+   * returned. `own`: the request's entry in the pacer when it came as a short request (its steps do not wait for it).
    */
-  async add(caller: Principal, p: TablePath, inputs: PartitionInput[], ifNotExists: boolean) {
+  async add(caller: Principal, p: TablePath, inputs: PartitionInput[], ifNotExists: boolean, own?: ShortRequest) {
     const { table, keys } = await this.partitionedTable(caller, p, 'partition.add');
-    const built = await this.buildAll(table, keys, inputs, nowIso());
+    const built = await this.buildAll(table, keys, inputs, nowIso(), own);
     const names = built.map((b) => b.row.name);
     // Views (and events) are written before any transaction, which then only inserts.
     const views = this.viewsJson(
@@ -337,8 +338,8 @@ export class PartitionService {
       // A batch of one chunk is short work: staging it would only queue it in the lane behind short requests.
       inserted =
         this.store.capabilities.singleWriter && built.length > STAGE_CHUNK
-          ? await this.addStaged(caller, table, built, views, ifNotExists)
-          : await this.addAtOnce(caller, table, built, views, ifNotExists);
+          ? await this.addStaged(caller, table, built, views, ifNotExists, own)
+          : await this.addAtOnce(caller, table, built, views, ifNotExists, own);
     } catch (err) {
       // The unique (table, name) constraint refused the batch; only now is it worth finding which names exist.
       if (!isUniqueViolation(err)) throw err;
@@ -354,12 +355,19 @@ export class PartitionService {
       .catch((err: unknown) => this.log.warn({ err }, 'refreshing the planner statistics failed'));
     // Only long work steps aside: under steady load every turn waits its whole bound, which a batch of one chunk,
     // as short as the writes it would wait for, should not pay.
-    if (built.length > STAGE_CHUNK) await this.pacer.turn();
+    if (built.length > STAGE_CHUNK) await this.pacer.turn(own);
     return RawJson.array(inserted);
   }
 
   /** The batch in one transaction (PostgreSQL: it holds one connection of the pool, and others go on). */
-  private async addAtOnce(caller: Principal, table: TableRow, built: Built[], views: string[], ifNotExists: boolean) {
+  private async addAtOnce(
+    caller: Principal,
+    table: TableRow,
+    built: Built[],
+    views: string[],
+    ifNotExists: boolean,
+    own: ShortRequest | undefined,
+  ) {
     const all = this.events(
       table,
       'CREATE_PARTITION',
@@ -367,7 +375,7 @@ export class PartitionService {
       built.map((b) => b.row),
       views,
     );
-    if (built.length > STAGE_CHUNK) await this.pacer.turn();
+    if (built.length > STAGE_CHUNK) await this.pacer.turn(own);
     return this.write(table, async (trx) => {
       const rows = await repo.insertPartitions(trx, built, ifNotExists);
       let { events, views } = all;
@@ -390,20 +398,27 @@ export class PartitionService {
    * batch or, with ifNotExists, are skipped; a dropped table is a 404). Readers never see the stage: a batch is
    * visible whole or not at all, and a crash leaves only staged rows, swept at start-up.
    */
-  private async addStaged(caller: Principal, table: TableRow, built: Built[], views: string[], ifNotExists: boolean) {
+  private async addStaged(
+    caller: Principal,
+    table: TableRow,
+    built: Built[],
+    views: string[],
+    ifNotExists: boolean,
+    own: ShortRequest | undefined,
+  ) {
     if (built.length === 0) return [];
     const batchId = randomUUID();
     const stagedAt = nowIso();
     try {
       for (let i = 0; i < built.length; i += STAGE_CHUNK) {
         const end = i + STAGE_CHUNK;
-        await this.inLane(() =>
+        await this.inLane(own, () =>
           this.store.transaction((trx) => stage.stagePartitions(trx, batchId, i, built.slice(i, end), stagedAt)),
         );
         await batchHooks.staged?.({ tableId: table.id, staged: Math.min(end, built.length), size: built.length });
       }
       const keys = JSON.stringify(partitionKeys(table));
-      const { skipped } = await this.inLane(() =>
+      const { skipped } = await this.inLane(own, () =>
         this.write(table, async (trx) => {
           const result = await stage.landBatch(trx, batchId, table.id, built.length, ifNotExists, {
             instance_id: table.instance_id,
@@ -434,8 +449,8 @@ export class PartitionService {
       throw err;
     } finally {
       // Landed or not, the stage is emptied (landed: after the landing, which stays short).
-      await this.inLane(() => this.store.transaction((trx) => stage.dropBatch(trx, batchId))).catch((err: unknown) =>
-        this.log.warn({ err }, 'deleting a staged partition batch failed (the sweep will)'),
+      await this.inLane(own, () => this.store.transaction((trx) => stage.dropBatch(trx, batchId))).catch(
+        (err: unknown) => this.log.warn({ err }, 'deleting a staged partition batch failed (the sweep will)'),
       );
     }
   }
@@ -444,7 +459,7 @@ export class PartitionService {
    * Runs one transaction of a long batch: one at a time over all batches, each after short requests in flight had
    * their turn, so a short write's statements queue behind at most one such transaction.
    */
-  private async inLane<T>(fn: () => Promise<T>): Promise<T> {
+  private async inLane<T>(own: ShortRequest | undefined, fn: () => Promise<T>): Promise<T> {
     const previous = this.laneTail;
     let release = () => {};
     this.laneTail = new Promise<void>((r) => {
@@ -452,7 +467,7 @@ export class PartitionService {
     });
     await previous;
     try {
-      await this.pacer.turn();
+      await this.pacer.turn(own);
       return await fn();
     } finally {
       release();

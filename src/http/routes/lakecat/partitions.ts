@@ -135,7 +135,8 @@ export function partitionOperations(s: AppServices): Operation[] {
         if_not_exist: Type.Boolean({ default: false }),
         partitions: Type.Array(PartitionInput, { minItems: 1, maxItems: PARTITION_BATCH_MAX }),
       }),
-      handler: ({ principal, params, body }) => parts.add(principal, at(params), body.partitions, body.if_not_exist),
+      handler: ({ principal, params, body, short }) =>
+        parts.add(principal, at(params), body.partitions, body.if_not_exist, short),
     }),
     operation({
       name: 'ListPartitions',
