@@ -505,7 +505,7 @@ export class TableService {
     const row = this.kept.get(key);
     if (!row) return undefined;
     this.kept.delete(key);
-    this.keptTaken.add(key);
+    this.keptTaken.set(key, true);
     const scope = this.authz.managedScope(caller, row);
     return scope && { row: scope.table, scope, kept: true };
   }
@@ -524,7 +524,7 @@ export class TableService {
     sizeCalculation: (row) => row.definition.length + 512,
   });
   /** Paths whose last commit started from a kept row: a redo that follows may be that row's staleness alone. */
-  private readonly keptTaken = new Set<string>();
+  private readonly keptTaken = new LRUCache<string, true>({ max: cacheBound(10_000) });
 
   /**
    * The table at a path after the wrapper authorized the action on it (partitions, statistics and constraints start
@@ -823,10 +823,10 @@ export class TableService {
       (!within || within.answer) &&
       this.store.capabilities.oneStatementWrites
     ) {
+      const it = items[0] as (typeof items)[number];
+      const path = keptKey(this.ref(projectId, instanceRef, catalogName, it.databaseName, it.name));
       // Written otherwise than by a commit that keeps its row: what was kept is stale.
-      const it = items[0];
-      if (it && !it.read)
-        this.kept.delete(keptKey(this.ref(projectId, instanceRef, catalogName, it.databaseName, it.name)));
+      if (!it.read) this.kept.delete(path);
       // One table's update (an Iceberg commit): its checks read first, and when it writes nothing but the row, the
       // kept version, the event (and an Idempotency-Key's answer), that is one statement, atomic alone: no
       // transaction (BEGIN, COMMIT) around it.
@@ -838,6 +838,7 @@ export class TableService {
             await within?.(trx);
             return row;
           });
+      this.keptTaken.delete(path);
       // A read-modify-write (an Iceberg commit) by its table's path and instance id, that left both as they were: its
       // next one may start from the row it wrote (with the instance state read with it).
       if ('instance_status' in after && instanceRef === after.instance_id && after.name === plan.current && !plan.to)
