@@ -253,6 +253,118 @@ describe('iceberg commits', { concurrency: true }, () => {
         },
       );
 
+      const onlyPostgres = backend.name !== 'postgres' && 'PostgreSQL keeps a commit’s row (SQLite reads it locally)';
+      const append = (via: TestServer, name: string, id: number, requirements: unknown[] = []) =>
+        via.request('POST', `/iceberg/v1${table(name)}`, {
+          headers: { Authorization: `Bearer ${token}` },
+          body: {
+            requirements,
+            updates: [
+              { action: 'add-snapshot', snapshot: snapshot(id, 1) },
+              { action: 'set-snapshot-ref', 'ref-name': 'main', type: 'branch', 'snapshot-id': id },
+            ],
+          },
+        });
+
+      test('a commit after this server’s own commit of the table reads no row: its update starts from the kept one', {
+        skip: onlyPostgres,
+      }, async () => {
+        await createTable('again');
+        assert.equal((await append(server, 'again', 1)).status, 200);
+        const store = server.running?.services.store;
+        assert.ok(store, 'an in-process server');
+        const observed = store.queryObserver;
+        const seen: string[] = [];
+        store.queryObserver = (seconds, failed, text) => {
+          observed?.(seconds, failed, text);
+          if (/"tables"/.test(text)) seen.push(text);
+        };
+        try {
+          const r = await append(server, 'again', 2, [
+            { type: 'assert-ref-snapshot-id', ref: 'main', 'snapshot-id': 1 },
+          ]);
+          assert.equal(r.status, 200, r.text);
+        } finally {
+          store.queryObserver = observed;
+        }
+        assert.deepEqual(
+          seen.map((t) => t.trimStart().slice(0, 9)),
+          ['with u as'],
+          `one statement touches the tables: the update\n${seen.join('\n')}`,
+        );
+        const loaded = (await ice('GET', table('again'))).json.metadata;
+        assert.equal(loaded['current-snapshot-id'], 2);
+        assert.equal(loaded['metadata-log'].length, 2);
+      });
+
+      test('a kept row gone stale is read again: after another replica’s commit, a new table under the name, an ' +
+        'instance that stopped serving', { skip: onlyPostgres }, async () => {
+        const created = await createTable('kept');
+        const other = await startServer(backend, {
+          databaseUrl: server.databaseUrl,
+          dataDir: server.dataDir,
+          env: { LAKEFORM_QPS_PER_STRIDE: '10000' },
+        });
+        const metadataFiles = () => fs.readdirSync(path.dirname(fileOf(created['metadata-location']))).length;
+        try {
+          assert.equal((await append(server, 'kept', 1)).status, 200);
+          // The other replica moves the table on: a commit asserting its state lands here (not refused as stale).
+          assert.equal((await append(other, 'kept', 2)).status, 200);
+          const r = await append(server, 'kept', 3, [
+            { type: 'assert-ref-snapshot-id', ref: 'main', 'snapshot-id': 2 },
+          ]);
+          assert.equal(r.status, 200, r.text);
+          assert.deepEqual(
+            r.json.metadata.snapshots.map((x: { 'snapshot-id': number }) => x['snapshot-id']),
+            [1, 2, 3],
+          );
+
+          // Another table under the same name, at the same version as the row this server kept: the commit lands
+          // on the new table, from its metadata.
+          const drop = await other.request('DELETE', `/iceberg/v1${table('kept')}?purgeRequested=true`, {
+            headers: { Authorization: `Bearer ${token}` },
+          });
+          assert.ok(drop.status === 204 || drop.status === 200, drop.text);
+          const recreated = (
+            await other.request('POST', `/iceberg/v1/${prefix}/namespaces/sales/tables`, {
+              headers: { Authorization: `Bearer ${token}` },
+              body: {
+                name: 'kept',
+                schema: { type: 'struct', fields: [{ id: 1, name: 'id', required: true, type: 'long' }] },
+              },
+            })
+          ).json;
+          for (const id of [21, 22, 23]) assert.equal((await append(other, 'kept', id)).status, 200);
+          const landed = await append(server, 'kept', 24);
+          assert.equal(landed.status, 200, landed.text);
+          assert.equal(landed.json.metadata['table-uuid'], recreated.metadata['table-uuid']);
+          assert.deepEqual(
+            landed.json.metadata.snapshots.map((x: { 'snapshot-id': number }) => x['snapshot-id']),
+            [21, 22, 23, 24],
+          );
+
+          // An instance that stopped serving after the row was kept: refused, nothing written.
+          const db = server.running?.services.store.db;
+          assert.ok(db, 'an in-process server');
+          const setStatus = (status: string) =>
+            db.updateTable('instances').set({ status }).where('id', '=', instance).execute();
+          const before = metadataFiles();
+          await setStatus('FROZEN_RELEASABLE');
+          let refused: Awaited<ReturnType<typeof append>>;
+          try {
+            refused = await append(server, 'kept', 25);
+          } finally {
+            await setStatus('RUNNING');
+          }
+          assert.equal(refused.status, 409, refused.text);
+          assert.equal(metadataFiles(), before, 'no metadata file is left behind');
+          const loaded = (await ice('GET', table('kept'))).json;
+          assert.equal(loaded['metadata-location'], landed.json['metadata-location']);
+        } finally {
+          await other.stop();
+        }
+      });
+
       test('schema evolution through a commit shows in the LakeFormation columns', async () => {
         const created = await createTable('evolve');
         const r = await commit(

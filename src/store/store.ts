@@ -204,8 +204,8 @@ export class Store {
 
   private readonly closers: (() => void | Promise<void>)[] = [];
 
-  /** Called with each query's duration in seconds and whether it failed (the metrics' store latency). */
-  queryObserver: ((seconds: number, failed: boolean) => void) | undefined;
+  /** Called with each query's duration in seconds, whether it failed (the metrics' store latency) and its SQL. */
+  queryObserver: ((seconds: number, failed: boolean, sql: string) => void) | undefined;
 
   /** Connections of the PostgreSQL pool (undefined on SQLite, which has one connection). */
   poolStats: () => { total: number; idle: number; waiting: number } | undefined = () => undefined;
@@ -366,7 +366,8 @@ export function openStore(
 /** Kysely's query log, forwarded to the store's observer once one is set (Kysely times each query). */
 function observer(): { store?: Store; log: (event: LogEvent) => void } {
   const o: { store?: Store; log: (event: LogEvent) => void } = {
-    log: (event) => o.store?.queryObserver?.(event.queryDurationMillis / 1000, event.level === 'error'),
+    log: (event) =>
+      o.store?.queryObserver?.(event.queryDurationMillis / 1000, event.level === 'error', event.query.sql),
   };
   return o;
 }

@@ -14,7 +14,7 @@ import { findDatabase } from '../../store/lakecat/database-repository.js';
 import { findDataset } from '../../store/lakecat/dataset-repository.js';
 import { findFunction } from '../../store/lakecat/function-repository.js';
 import { ownsWithin } from '../../store/lakecat/ownership-repository.js';
-import { findTable, findTableByPath } from '../../store/lakecat/table-repository.js';
+import { findTable, findTableByPath, type TableWithInstance } from '../../store/lakecat/table-repository.js';
 import type { CatalogRow, DatabaseRow, DatasetRow, FunctionRow, InstanceRow, TableRow } from '../../store/schema.js';
 import type { Db, Store, Tx } from '../../store/store.js';
 import { forbidden, notFound } from '../errors.js';
@@ -451,7 +451,12 @@ export class Authorizer {
   async managedTable(caller: Principal, r: Extract<ObjectRef, { kind: 'table' }>): Promise<TableScope | undefined> {
     const [c, d, n] = [r.catalog.toLowerCase(), r.database.toLowerCase(), r.table.toLowerCase()];
     const hit = await findTableByPath(this.store.db, r.projectId, r.instance, c, d, n);
-    if (hit?.instance_status !== 'RUNNING' || hit.instance_in_recycle_bin || !manages(caller, hit)) return undefined;
+    return hit && this.managedScope(caller, hit);
+  }
+
+  /** managedTable's answer from a table row read with its instance's state (read now, or kept: see TableService). */
+  managedScope(caller: Principal, hit: TableWithInstance): TableScope | undefined {
+    if (hit.instance_status !== 'RUNNING' || hit.instance_in_recycle_bin || !manages(caller, hit)) return undefined;
     const decision: Decision = {
       allowed: true,
       visible: true,

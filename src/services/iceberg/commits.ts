@@ -82,6 +82,8 @@ export class IcebergCommits {
       }
       checkTableMetadata(next, current ? base : undefined);
     } catch (err) {
+      // A base this process kept from its last commit (see TableService.kept) may be stale: redone from a fresh read.
+      if (current?.read?.kept) throw new ConcurrentChange(`${c.levels.join('.')}.${c.name} changed since kept`);
       if (err instanceof CommitConflict)
         throw commitFailed(`commit of ${c.levels.join('.')}.${c.name} refused: ${err.message}`);
       if (err instanceof InvalidUpdate) throw badRequest(err.message);

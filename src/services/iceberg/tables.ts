@@ -131,7 +131,9 @@ export class IcebergTables {
     let read: TableForUpdate | undefined;
     // A warehouse not checked yet (see Warehouse.settle) is not read when the table's hot path finds the table.
     const managed = w.settle
-      ? await this.tables.managedForUpdate(p, p.projectId, w.instanceId, w.catalog, database, table)
+      ? await this.tables.managedForUpdate(p, p.projectId, w.instanceId, w.catalog, database, table, {
+          kept: action === 'ALTER',
+        })
       : undefined;
     await w.settle?.(managed !== undefined);
     if (managed && action !== 'ALTER') {

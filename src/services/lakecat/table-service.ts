@@ -85,6 +85,8 @@ export interface TableUpdate {
 export interface TableForUpdate {
   readonly row: TableRow;
   readonly scope: Resolved<'table.alter'>;
+  /** The row this process's last update left, not read (see TableService.kept). */
+  readonly kept?: boolean;
 }
 
 interface PreparedUpdate {
@@ -142,6 +144,10 @@ const tableName = (name: string, o: TableWriteOptions): string =>
     ? normalizeName('table', name, ICEBERG_TABLE_NAME, 256)
     : normalizeName('table', name, TABLE_NAME, 256);
 export const MAX_TABLE_NAMES = 100_000;
+/** A table's path as TableService.kept knows it. */
+const keptKey = (r: { projectId: string; instance: string; catalog: string; database: string; table: string }) =>
+  [r.projectId, r.instance, r.catalog, r.database, r.table].join('\u0000').toLowerCase();
+
 const NAMES_CACHE_BYTES = () => cacheBound(32 * 1024 * 1024);
 /**
  * About what a cached name list holds: each name as a string, twice over for its Thrift encoding
@@ -465,6 +471,8 @@ export class TableService {
     name: string,
   ): Promise<TableForUpdate> {
     const ref = this.ref(projectId, instanceRef, catalogName, databaseName, name);
+    const kept = this.takeKept(caller, ref);
+    if (kept) return kept;
     // The one-read hot path when it applies: the update reads the database only if it needs its location.
     const scope = await (await this.authz.prepare(caller, 'table.alter', ref, true)).resolve();
     return { row: scope.table, scope };
@@ -472,7 +480,8 @@ export class TableService {
 
   /**
    * forUpdate's hot path alone: the table of a caller who manages it (see Authorizer.managedTable), or undefined where
-   * forUpdate would read more to answer.
+   * forUpdate would read more to answer. `kept`: the caller updates it next through updateMany, which may then start
+   * from the row this process's last such update left (see `kept` below) instead of reading it.
    */
   async managedForUpdate(
     caller: Principal,
@@ -481,13 +490,41 @@ export class TableService {
     catalogName: string,
     databaseName: string,
     name: string,
+    o: { kept?: boolean } = {},
   ): Promise<TableForUpdate | undefined> {
-    const scope = await this.authz.managedTable(
-      caller,
-      this.ref(projectId, instanceRef, catalogName, databaseName, name),
-    );
+    const ref = this.ref(projectId, instanceRef, catalogName, databaseName, name);
+    const kept = o.kept ? this.takeKept(caller, ref) : undefined;
+    if (kept) return kept;
+    const scope = await this.authz.managedTable(caller, ref);
     return scope && { row: scope.table, scope };
   }
+
+  /** The kept row of a path, for a caller who manages the table; taken, not shared (a stale one costs one redo). */
+  private takeKept(caller: Principal, ref: ReturnType<TableService['ref']>): TableForUpdate | undefined {
+    const key = keptKey(ref);
+    const row = this.kept.get(key);
+    if (!row) return undefined;
+    this.kept.delete(key);
+    this.keptTaken.set(key, true);
+    const scope = this.authz.managedScope(caller, row);
+    return scope && { row: scope.table, scope, kept: true };
+  }
+
+  /**
+   * The row each Iceberg commit of this process left, by path (PostgreSQL, where reading it again is a round trip):
+   * the next commit's update starts from it. Its compare-and-swap covers what the read would have checked: the row's
+   * id and version (every change of a table moves it: its owner, its place, its definition) and the instance still
+   * serving (see updateTableKeeping); a row changed meanwhile fails it, and the commit is redone from a fresh read.
+   * Whether the caller manages the table is decided again at each use, from the row and the caller of the time.
+   */
+  private readonly kept = new LRUCache<string, repo.TableWithInstance>({
+    max: cacheBound(10_000),
+    // Bounded by size too: a definition of thousands of columns is large.
+    maxSize: cacheBound(16 * 1024 * 1024),
+    sizeCalculation: (row) => row.definition.length + 512,
+  });
+  /** Paths whose last commit started from a kept row: a redo that follows may be that row's staleness alone. */
+  private readonly keptTaken = new LRUCache<string, true>({ max: cacheBound(10_000) });
 
   /**
    * The table at a path after the wrapper authorized the action on it (partitions, statistics and constraints start
@@ -734,7 +771,12 @@ export class TableService {
       ['table-commit', projectId, instanceRef, catalogName, t.databaseName, t.name].join('/').toLowerCase(),
     );
     const now = Date.now();
-    if (attempt > 0) for (const n of names) this.contended.set(n, now);
+    // A first redo after a start from kept rows (see kept), which may just have been stale, reads afresh before it
+    // counts as replicas racing.
+    const paths = tables.map((t) => keptKey(this.ref(projectId, instanceRef, catalogName, t.databaseName, t.name)));
+    const fromKept = attempt === 1 && paths.every((k) => this.keptTaken.has(k));
+    for (const k of paths) this.keptTaken.delete(k);
+    if (attempt > 0 && !fromKept) for (const n of names) this.contended.set(n, now);
     const acrossReplicas = attempt > 0 || names.some((n) => now - (this.contended.get(n) ?? -Infinity) < 60_000);
     return this.store.serialized(names, fn, { acrossReplicas });
   }
@@ -781,6 +823,10 @@ export class TableService {
       (!within || within.answer) &&
       this.store.capabilities.oneStatementWrites
     ) {
+      const it = items[0] as (typeof items)[number];
+      const path = keptKey(this.ref(projectId, instanceRef, catalogName, it.databaseName, it.name));
+      // Written otherwise than by a commit that keeps its row: what was kept is stale.
+      if (!it.read) this.kept.delete(path);
       // One table's update (an Iceberg commit): its checks read first, and when it writes nothing but the row, the
       // kept version, the event (and an Idempotency-Key's answer), that is one statement, atomic alone: no
       // transaction (BEGIN, COMMIT) around it.
@@ -792,6 +838,13 @@ export class TableService {
             await within?.(trx);
             return row;
           });
+      this.keptTaken.delete(path);
+      // A read-modify-write (an Iceberg commit) by its table's path and instance id, that left both as they were: its
+      // next one may start from the row it wrote (with the instance state read with it).
+      if ('instance_status' in after && instanceRef === after.instance_id && after.name === plan.current && !plan.to)
+        this.kept.set(keptKey(this.ref(projectId, instanceRef, after.catalog_name, after.database_name, after.name)), {
+          ...(after as repo.TableWithInstance),
+        });
       return [view(after)];
     }
     const updated = await this.store.transaction(async (trx) => {

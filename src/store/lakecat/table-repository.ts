@@ -336,9 +336,11 @@ export async function updateTableKeeping(
     if (after && answer) await insertAnswer(q, answer);
     return after !== undefined;
   }
+  if (!was) throw new Error('an update in one statement needs the row it was read as');
   const statement = (answer ? updateKeepingAnswered : updateKeeping)(
     q,
     ...rowUpdateOf(s, name, version, p),
+    was.id,
     kept.snapshot,
     kept.keep > 0,
     version - kept.keep,
@@ -366,6 +368,7 @@ export async function updateTableKeeping(
 // among them).
 /** What updateKeeping writes beside the row: the version it replaces, the trim, the event, and maybe an answer. */
 type Keeping = [
+  tableId: string,
   snapshot: string,
   keepOne: boolean,
   trimUpTo: number,
@@ -389,6 +392,7 @@ const updateKeepingStatement = (answered: boolean) =>
     (q: Db, ...a: [...RowUpdate, ...Keeping]) => {
       const u = a.slice(0, ROW_UPDATE_ARITY) as RowUpdate;
       const [
+        tableId,
         snapshot,
         keepOne,
         trimUpTo,
@@ -414,9 +418,22 @@ const updateKeepingStatement = (answered: boolean) =>
   select ${answerProject}, ${answerKey}, ${fingerprint}, ${status}, ${body}, ${answeredAt}, ${expiresAt} from u
 )`
         : sql``;
-      // The row's update is the one both stores run (embedded in raw SQL, Kysely adds no parentheses around it).
+      // The row's update is the one both stores run (embedded in raw SQL, Kysely adds no parentheses around it), here
+      // also only if it is still the row read (not another table since given its name and version) and its instance
+      // still serves: what a commit starting from a kept row (see TableService.kept) has not read again.
+      const update = rowUpdate(q, ...u)
+        .where('id', '=', tableId)
+        .where(({ exists, selectFrom }) =>
+          exists(
+            selectFrom('instances')
+              .select('instances.id')
+              .whereRef('instances.id', '=', 'tables.instance_id')
+              .where('instances.status', 'in', [sql.lit('RUNNING'), sql.lit('SCALING')])
+              .where('instances.in_recycle_bin', '=', sql.lit(0)),
+          ),
+        );
       const text = sql<{ id: string }>`with u as (
-  ${rowUpdate(q, ...u).returning(['id', 'instance_id', 'version', 'updated_at'])}
+  ${update.returning(['id', 'instance_id', 'version', 'updated_at'])}
 ), kept as (
   insert into table_versions (table_id, instance_id, version, snapshot, replaced_at)
   select id, instance_id, version - 1, ${snapshot}, updated_at from u where ${keepOne}::boolean
@@ -433,7 +450,7 @@ const updateKeepingStatement = (answered: boolean) =>
 select id from u`;
       return { compile: () => text.compile(q) };
     },
-    answered ? 30 : 23, // the row's 13, then Keeping's 17 or its first 10
+    answered ? 31 : 24, // the row's 13, then Keeping's 18 or its first 11
   );
 const updateKeeping = updateKeepingStatement(false);
 const updateKeepingAnswered = updateKeepingStatement(true);
