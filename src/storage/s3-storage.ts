@@ -20,6 +20,7 @@ import {
   type ListObjectsResult,
   type ObjectInfo,
   type ObjectStorage,
+  type PutOptions,
   StorageBackendError,
   StorageConflictError,
   StorageNotFoundError,
@@ -190,12 +191,17 @@ export class S3ObjectStorage implements ObjectStorage {
   }
 
   /** An object appears whole or not at all in S3: a new key needs nothing more. */
-  async putObject(bucket: string, key: string, body: Buffer | string, _opts?: { newKey?: boolean }): Promise<void> {
+  async putObject(bucket: string, key: string, body: Buffer | string, opts?: PutOptions): Promise<void> {
     validateBucketName(bucket);
     validateS3Key(key);
-    await this.client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body })).catch((e: unknown) => {
-      throw mapError(e, 'PutObject', bucket, key);
-    });
+    const sent = this.client
+      .send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body }))
+      .catch((e: unknown) => {
+        throw mapError(e, 'PutObject', bucket, key);
+      });
+    // The request is under way: only its answer is awaited.
+    opts?.written?.();
+    await sent;
   }
 
   async getObject(bucket: string, key: string): Promise<Buffer> {

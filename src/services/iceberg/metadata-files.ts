@@ -44,10 +44,13 @@ export class MetadataFiles {
     return c;
   }
 
-  /** A new metadata file: every name is new (a uuid in it) and written once, so it is written in place (newKey). */
-  async writeFile(location: string, body: string | Buffer): Promise<void> {
+  /**
+   * A new metadata file: every name is new (a uuid in it) and written once, so it is written in place (newKey).
+   * `written`: see ObjectStorage.putObject.
+   */
+  async writeFile(location: string, body: string | Buffer, written?: () => void): Promise<void> {
     const c = this.coordinates(location);
-    await this.storage.putObject(c.bucket, c.key, body, { newKey: true });
+    await this.storage.putObject(c.bucket, c.key, body, { newKey: true, ...(written ? { written } : {}) });
   }
 
   /** Best effort: a file left behind is harmless, a failed cleanup must not fail the call. */
@@ -89,15 +92,42 @@ export class MetadataFiles {
   }
 
   async writeMetadata(location: string, m: TableMetadata): Promise<void> {
+    await this.startMetadata(location, m).durable;
+  }
+
+  /**
+   * A metadata file's write, started: `written` once only its durability is awaited (a local file's fsync), for the
+   * caller to do meanwhile what needs no durable file; `durable` once it is (the only point from which a pointer may
+   * name it). Encoded before this returns (the location is checked first: see coordinates).
+   */
+  startMetadata(location: string, m: TableMetadata): MetadataWrite {
     // Only the items this version added are written out anew (see metadataPieces), and the text is encoded once,
     // from its pieces, into the buffer written (a pooled one, given back once written).
     const { bytes, release } = encodePooled(metadataPieces(m as unknown as Record<string, unknown>));
     const size = bytes.length;
-    try {
-      await this.writeFile(location, bytes);
-    } finally {
-      release?.();
-    }
-    this.cache.set(location, m, { size: keptSize(size) });
+    let handedOver = () => {};
+    const written = new Promise<void>((resolve) => {
+      handedOver = resolve;
+    });
+    const durable = this.writeFile(location, bytes, handedOver).then(
+      () => {
+        release?.();
+        this.cache.set(location, m, { size: keptSize(size) });
+      },
+      (err: unknown) => {
+        release?.();
+        throw err;
+      },
+    );
+    // Settles `written` however the write ends, and marks a failure handled until the caller awaits it (a commit may
+    // be preparing another table's file meanwhile).
+    durable.then(handedOver, handedOver);
+    return { written, durable };
   }
+}
+
+/** A metadata file's write under way (see MetadataFiles.startMetadata). */
+export interface MetadataWrite {
+  written: Promise<void>;
+  durable: Promise<void>;
 }
