@@ -20,6 +20,7 @@ import {
   type ListObjectsResult,
   type ObjectInfo,
   type ObjectStorage,
+  type PutBody,
   type PutOptions,
   StorageBackendError,
   StorageConflictError,
@@ -191,14 +192,13 @@ export class S3ObjectStorage implements ObjectStorage {
   }
 
   /** An object appears whole or not at all in S3: a new key needs nothing more. */
-  async putObject(bucket: string, key: string, body: Buffer | string, opts?: PutOptions): Promise<void> {
+  async putObject(bucket: string, key: string, body: PutBody, opts?: PutOptions): Promise<void> {
     validateBucketName(bucket);
     validateS3Key(key);
-    const sent = this.client
-      .send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body }))
-      .catch((e: unknown) => {
-        throw mapError(e, 'PutObject', bucket, key);
-      });
+    const Body = typeof body === 'function' ? body() : body;
+    const sent = this.client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body })).catch((e: unknown) => {
+      throw mapError(e, 'PutObject', bucket, key);
+    });
     // The request is under way: only its answer is awaited.
     opts?.written?.();
     await sent;
