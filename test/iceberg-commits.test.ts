@@ -6,6 +6,8 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import type { RunningServer } from '../src/server.js';
+import { pooledLending } from '../src/services/raw-json.js';
 import { specViolations, validSchema } from './helpers/iceberg-spec.js';
 import {
   backends,
@@ -620,6 +622,117 @@ describe('iceberg commits', { concurrency: true }, () => {
           assert.ok(r.json['metadata-location'].includes(`/${name}/`));
           assert.deepEqual(r.json.metadata, engineForm(file), `${name}: the answer is its own file's metadata`);
         }
+      });
+
+      /**
+       * The server's storage with the puts of one table's metadata files taken over by `put`, which gets the real put
+       * (the storage of a server in this process); undone by the function returned.
+       */
+      const interceptPuts = (name: string, put: (real: () => Promise<void>) => Promise<void>): (() => void) => {
+        const storage = (server.running as RunningServer).services.storage;
+        const original = storage.putObject;
+        storage.putObject = function (this: typeof storage, bucket, key, body, opts) {
+          const real = () => original.call(this, bucket, key, body, opts);
+          return key.includes(`/${name}/metadata/`) ? put(real) : real();
+        };
+        return () => {
+          storage.putObject = original;
+        };
+      };
+      /** A table whose metadata file and commit answer are large enough to be encoded into pooled buffers. */
+      const wideTable = async (name: string) => {
+        await createTable(name);
+        const updates: unknown[] = [];
+        for (let i = 1; i <= 600; i++) updates.push({ action: 'add-snapshot', snapshot: snapshot(i, i, i - 1) });
+        updates.push({ action: 'set-snapshot-ref', 'ref-name': 'main', type: 'branch', 'snapshot-id': 600 });
+        const r = await commit(name, [], updates);
+        assert.equal(r.status, 200, r.text);
+        return r.json;
+      };
+      /** Pooled buffers lent and not given back, once those of answers on their way out are (after their send). */
+      const outstanding = async (since: { lent: number; returned: number }) => {
+        await new Promise((r) => setImmediate(r));
+        const now = pooledLending();
+        return now.lent - since.lent - (now.returned - since.returned);
+      };
+
+      const unsynced =
+        'a commit whose new metadata file fails to become durable moves no pointer, answers an error, and leaves ' +
+        'neither the file nor a pooled buffer behind';
+      test(unsynced, async (t) => {
+        if (!server.running) return t.skip('needs the server in this process');
+        const before = await wideTable('unsynced');
+        const dir = path.dirname(fileOf(before['metadata-location']));
+        const files = fs.readdirSync(dir).sort();
+        const since = pooledLending();
+        let writes = 0;
+        // The file is written and its answer made meanwhile (see IcebergCommits.attempt); then its fsync fails.
+        const restore = interceptPuts('unsynced', async (real) => {
+          writes++;
+          await real();
+          throw Object.assign(new Error('EIO: i/o error, fsync'), { code: 'EIO' });
+        });
+        try {
+          const r = await commit('unsynced', [], [{ action: 'set-properties', updates: { k: 'v' } }]);
+          assert.equal(r.status, 500, r.text);
+          assert.ok(r.json.error, r.text);
+        } finally {
+          restore();
+        }
+        assert.equal(writes, 1);
+        // The file's buffer and the answer's: the answer was made while the file was being synced, then dropped.
+        assert.ok(pooledLending().lent - since.lent >= 2, 'the answer was made during the fsync');
+        const after = await ice('GET', table('unsynced'));
+        assert.equal(after.json['metadata-location'], before['metadata-location'], 'the pointer did not move');
+        assert.equal(after.json.metadata.properties.k, undefined);
+        assert.deepEqual(fs.readdirSync(dir).sort(), files, 'the file written was removed');
+        assert.equal(await outstanding(since), 0, 'every pooled buffer was given back');
+        // The next commit lands as usual.
+        assert.equal((await commit('unsynced', [], [{ action: 'set-properties', updates: { k: 'w' } }])).status, 200);
+      });
+
+      const raced =
+        'a commit that loses its compare-and-swap to a LakeFormation write while its file is being synced is ' +
+        'redone, answers the metadata that landed, and leaves no pooled buffer behind';
+      test(raced, async (t) => {
+        if (!server.running) return t.skip('needs the server in this process');
+        const base = await wideTable('raced');
+        const lakecat = `/v1/${project}/instances/${instance}/catalogs/lake/databases/sales/tables/raced`;
+        const parameters = (await server.request('GET', lakecat, { token })).json.parameters;
+        const since = pooledLending();
+        let writes = 0;
+        // The first commit's file: while its fsync is awaited (its answer made), the table changes outside the commit
+        // lock, so the pointer's compare-and-swap fails.
+        const restore = interceptPuts('raced', async (real) => {
+          writes++;
+          await real();
+          if (writes > 1) return;
+          const lost = await server.request('PUT', lakecat, {
+            token,
+            body: { table: { parameters: { ...parameters, raced: 'yes' } } },
+          });
+          assert.equal(lost.status, 200, lost.text);
+        });
+        let r: Awaited<ReturnType<typeof commit>>;
+        try {
+          r = await commit('raced', [], [{ action: 'set-properties', updates: { k: 'v' } }]);
+        } finally {
+          restore();
+        }
+        assert.equal(r.status, 200, r.text);
+        assert.equal(writes, 2, 'the commit was redone once, with a file of its own');
+        const loaded = await ice('GET', table('raced'));
+        assert.equal(r.json['metadata-location'], loaded.json['metadata-location']);
+        assert.notEqual(r.json['metadata-location'], base['metadata-location']);
+        assert.deepEqual(r.json.metadata, loaded.json.metadata, 'the answer is the metadata that landed');
+        assert.equal(r.json.metadata.properties.k, 'v');
+        assert.equal(r.json.metadata['metadata-log'].at(-1)['metadata-file'], base['metadata-location']);
+        const lf = (await server.request('GET', lakecat, { token })).json.parameters;
+        assert.equal(lf.raced, 'yes', 'the LakeFormation write stands');
+        assert.equal(lf.metadata_location, storedLocation(server.dataDir, r.json['metadata-location']));
+        // Two files and two answers, the first of each made before the race was lost.
+        assert.ok(pooledLending().lent - since.lent >= 4, 'the lost attempt had made its answer');
+        assert.equal(await outstanding(since), 0, 'every pooled buffer was given back');
       });
     });
   }

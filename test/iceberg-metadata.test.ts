@@ -550,6 +550,51 @@ describe('Iceberg metadata text', () => {
   });
 });
 
+describe('Iceberg metadata text of lists that drop their oldest items', () => {
+  test('a log at its bound and expired snapshots: only the items added or dropped are read, each whole', () => {
+    const lists = new ListTexts();
+    const written = new Map<string, number>();
+    // Every item looked at counts: a list written anew looks at all of them.
+    const item = (list: string, v: unknown) => {
+      written.set(list, (written.get(list) ?? 0) + 1);
+      return stringifyIceberg(v).replace(/^\{/, '{"form":1,');
+    };
+    const expected = (m: TableMetadata) => {
+      const marked: Record<string, unknown> = { ...m };
+      for (const k of ['snapshots', 'snapshot-log', 'metadata-log', 'schemas', 'partition-specs', 'sort-orders'])
+        marked[k] = (m[k as keyof TableMetadata] as object[]).map((x) => ({ form: 1, ...x }));
+      return stringifyIceberg(marked);
+    };
+    let m = base();
+    for (let v = 1; v <= 60; v++) {
+      written.clear();
+      const updates: Update[] = [
+        { action: 'add-snapshot', snapshot: snapshot(v, v, v > 1 ? v - 1 : undefined) },
+        { action: 'set-snapshot-ref', 'ref-name': 'main', type: 'branch', 'snapshot-id': v },
+      ];
+      // Every tenth commit only expires the two oldest snapshots: a list that drops items and adds none.
+      const expiring = v % 10 === 0 && m.snapshots.length > 12;
+      m = applyUpdates(
+        m,
+        expiring
+          ? [{ action: 'remove-snapshots', 'snapshot-ids': m.snapshots.slice(0, 2).map((x) => x['snapshot-id']) }]
+          : updates,
+        1_700_000_000_100 + v,
+      );
+      // A log of its last 20 entries (beyond a short list's length), as write.metadata.previous-versions-max keeps.
+      m['metadata-log'] = [
+        ...m['metadata-log'],
+        { 'metadata-file': `obs://lakeform/m${v}.json`, 'timestamp-ms': v },
+      ].slice(-20);
+      assert.equal(stringifyMetadata(m as never, item, lists), expected(m), `version ${v}`);
+      assert.equal(stringifyMetadata(m as never), stringifyIceberg(m), `version ${v}, stored form`);
+      // The entry added, and the one dropped (its text's length says where the kept text begins).
+      if (v > 21) assert.equal(written.get('metadata-log'), 2, `version ${v}: the log's entries added and dropped`);
+      if (expiring) assert.equal(written.get('snapshots'), 2, `version ${v}: the two snapshots expired alone`);
+    }
+  });
+});
+
 describe('Iceberg metadata text over random commits', () => {
   /** A seeded generator (mulberry32): a failure names its seed, and the run can be repeated. */
   const random = (seed: number) => () => {

@@ -219,6 +219,47 @@ describe('LocalObjectStorage', () => {
     assert.deepEqual(fs.readdirSync(outside), ['secret']);
   });
 
+  test('the body of a new key made on demand: made once, the folder made on the way; no file without it', async () => {
+    const { root, outside, storage } = fresh();
+    await storage.createBucket('bk1');
+    let makes = 0;
+    const order: string[] = [];
+    const body = () => {
+      makes++;
+      order.push('made');
+      return Buffer.from('n'.repeat(70_000));
+    };
+    // The folder is missing: the create fails, the folder is made and the create tried again, with the body made once.
+    await storage.putObject('bk1', 'fresh/metadata/00000-a.metadata.json', body, {
+      newKey: true,
+      written: () => order.push('written'),
+    });
+    assert.equal(makes, 1);
+    assert.deepEqual(order, ['made', 'written']);
+    assert.equal(
+      fs.readFileSync(path.join(root, 'bk1', 'fresh', 'metadata', '00000-a.metadata.json'), 'utf8'),
+      'n'.repeat(70_000),
+    );
+    // A body that cannot be made leaves no file, however far its creation had got.
+    await assert.rejects(
+      storage.putObject(
+        'bk1',
+        'fresh/metadata/00001-b.metadata.json',
+        () => {
+          throw new Error('no body');
+        },
+        { newKey: true },
+      ),
+      /no body/,
+    );
+    assert.deepEqual(fs.readdirSync(path.join(root, 'bk1', 'fresh', 'metadata')), ['00000-a.metadata.json']);
+    // Out of the bucket: refused before the body is made.
+    fs.symlinkSync(outside, path.join(root, 'bk1', 'link'));
+    await assert.rejects(storage.putObject('bk1', 'link/new', body, { newKey: true }), InvalidStorageNameError);
+    assert.equal(makes, 1);
+    assert.deepEqual(fs.readdirSync(outside), ['secret']);
+  });
+
   test('a put after others into the same bucket is checked as the first was', async () => {
     // Puts remember the bucket's real folder: a folder turned into a link out of the bucket, a bucket re-pointed or
     // removed since are each seen as the first put would see them.

@@ -123,6 +123,10 @@ class BufferPool {
   }
 }
 
+/** Pooled buffers lent by encodePooled and given back so far: a difference that grows while idle is a leak. */
+const lending = { lent: 0, returned: 0 };
+export const pooledLending = (): Readonly<typeof lending> => ({ ...lending });
+
 let pool: BufferPool | undefined;
 /** Made at first use: the memory budget (cacheBound) is known by then. */
 const thePool = () => {
@@ -143,11 +147,13 @@ export function encodePooled(pieces: readonly string[]): Encoded {
   const bytes = w.done();
   const whole = w.buffer;
   let given = false;
+  lending.lent++;
   return {
     bytes,
     release: () => {
       if (given) return;
       given = true;
+      lending.returned++;
       thePool().give(whole);
     },
   };

@@ -10,6 +10,8 @@ import {
   type ListObjectsResult,
   type ObjectInfo,
   type ObjectStorage,
+  type PutBody,
+  type PutOptions,
   StorageConflictError,
   StorageNotFoundError,
   validateBucketName,
@@ -206,7 +208,10 @@ export class LocalObjectStorage implements ObjectStorage {
     return { parent, file: path.join(parent, path.basename(named)) };
   }
 
-  async putObject(bucket: string, key: string, body: Buffer | string, opts?: { newKey?: boolean }): Promise<void> {
+  async putObject(bucket: string, key: string, given: PutBody, opts?: PutOptions): Promise<void> {
+    let made: Buffer | string | undefined;
+    // Made once, however many times the write is tried.
+    const body = typeof given === 'function' ? () => (made ??= given()) : () => given;
     const known = await this.knownParent(bucket, key);
     let parent: string;
     let file: string;
@@ -219,7 +224,7 @@ export class LocalObjectStorage implements ObjectStorage {
     }
     for (let attempt = 1; ; attempt++) {
       try {
-        await (opts?.newKey ? writeNew(parent, file, body) : writeAtomically(parent, file, body));
+        await (opts?.newKey ? writeNew(parent, file, body, opts.written) : writeAtomically(parent, file, body()));
         return;
       } catch (e) {
         const c = errCode(e);
@@ -398,19 +403,42 @@ export class LocalObjectStorage implements ObjectStorage {
  * second journal commit; here the fsync of a new file commits the journal transaction that holds its
  * folder entry too (ext4, xfs). A crash mid-write leaves a partial file no one names, as a failed write does.
  */
-async function writeNew(parent: string, file: string, body: Buffer | string): Promise<void> {
+async function writeNew(
+  parent: string,
+  file: string,
+  body: () => Buffer | string,
+  written?: () => void,
+): Promise<void> {
   // Created and fsynced in the thread pool (either may wait on the filesystem's journal, behind another commit's
   // fsync); written and closed synchronously: in the page cache they cost less than a round trip to the pool.
   // The folder usually exists (a table's metadata folder): made only when the create says it is missing.
-  const fd = await openNew(file).catch(async (e: unknown) => {
+  const opened = openNew(file).catch(async (e: unknown) => {
     if (errCode(e) !== 'ENOENT') throw e;
     await fs.mkdir(parent, { recursive: true });
     return openNew(file);
   });
+  // The body is made while the file is being created.
+  let bytes: Buffer | string;
+  try {
+    bytes = body();
+  } catch (e) {
+    await opened.then(
+      async (fd) => {
+        closeSync(fd);
+        await fs.rm(file, { force: true });
+      },
+      () => undefined,
+    );
+    throw e;
+  }
+  const fd = await opened;
   try {
     try {
-      writeFileSync(fd, body);
-      await new Promise<void>((resolve, reject) => fsync(fd, (err) => (err ? reject(err) : resolve())));
+      writeFileSync(fd, bytes);
+      const synced = new Promise<void>((resolve, reject) => fsync(fd, (err) => (err ? reject(err) : resolve())));
+      // The fsync is under way in the thread pool: the caller may work meanwhile.
+      written?.();
+      await synced;
     } finally {
       closeSync(fd);
     }

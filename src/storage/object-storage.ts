@@ -24,6 +24,13 @@ export interface ListObjectsResult {
   nextMarker?: string;
 }
 
+export type PutBody = Buffer | string | (() => Buffer | string);
+
+export interface PutOptions {
+  newKey?: boolean;
+  written?: () => void;
+}
+
 export interface ObjectStorage {
   readonly kind: 'local' | 's3';
   listBuckets(): Promise<BucketInfo[]>;
@@ -34,8 +41,12 @@ export interface ObjectStorage {
   /**
    * `newKey`: the caller names a key no reader knows yet (a uuid name) and never writes it twice, so the
    * local backend writes it in place (one write, one fsync) instead of through a renamed temporary file.
+   * `written`: called once the body is handed over and only its durability is awaited (the local file's fsync, an S3
+   * PUT's answer), so the caller can do other work meanwhile; the promise still settles only once it is durable.
+   * A body given as a function is made once, when the backend needs it (the local backend: while a new file is being
+   * created in the thread pool).
    */
-  putObject(bucket: string, key: string, body: Buffer | string, opts?: { newKey?: boolean }): Promise<void>;
+  putObject(bucket: string, key: string, body: PutBody, opts?: PutOptions): Promise<void>;
   /** Throws StorageNotFoundError for a missing key. */
   getObject(bucket: string, key: string): Promise<Buffer>;
   /** Bytes [start, end) of an object (end clamped to its size): a file's footer without reading it whole. */

@@ -20,6 +20,8 @@ import {
   type ListObjectsResult,
   type ObjectInfo,
   type ObjectStorage,
+  type PutBody,
+  type PutOptions,
   StorageBackendError,
   StorageConflictError,
   StorageNotFoundError,
@@ -190,12 +192,16 @@ export class S3ObjectStorage implements ObjectStorage {
   }
 
   /** An object appears whole or not at all in S3: a new key needs nothing more. */
-  async putObject(bucket: string, key: string, body: Buffer | string, _opts?: { newKey?: boolean }): Promise<void> {
+  async putObject(bucket: string, key: string, body: PutBody, opts?: PutOptions): Promise<void> {
     validateBucketName(bucket);
     validateS3Key(key);
-    await this.client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body })).catch((e: unknown) => {
+    const Body = typeof body === 'function' ? body() : body;
+    const sent = this.client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body })).catch((e: unknown) => {
       throw mapError(e, 'PutObject', bucket, key);
     });
+    // The request is under way: only its answer is awaited.
+    opts?.written?.();
+    await sent;
   }
 
   async getObject(bucket: string, key: string): Promise<Buffer> {

@@ -6,9 +6,10 @@ import { ConcurrentChange, ServiceError } from '../errors.js';
 import type { DatabaseView } from '../lakecat/database-service.js';
 import type { LocationGuard } from '../lakecat/names.js';
 import type { TableService } from '../lakecat/table-service.js';
+import { RawJson } from '../raw-json.js';
 import { badRequest, commitFailed, isMissing } from './errors.js';
 import type { Recorder } from './idempotency.js';
-import type { MetadataFiles } from './metadata-files.js';
+import type { MetadataFiles, MetadataWrite } from './metadata-files.js';
 import { checkTableMetadata } from './metadata-rules.js';
 import { type Caller, databaseNameOf, identifier, tableName, type Warehouse } from './names.js';
 import type { IcebergNamespaces } from './namespaces.js';
@@ -50,7 +51,7 @@ export class IcebergCommits {
 
   /**
    * The next metadata of one table of a commit: requirements checked, updates applied, and the
-   * new metadata file written (before any pointer moves: a file no pointer names is harmless).
+   * new metadata file's write started (it is durable before any pointer moves: a file no pointer names is harmless).
    * A table that does not exist is created by a commit that asserts it must not (a staged create).
    */
   private async prepare(
@@ -111,8 +112,9 @@ export class IcebergCommits {
     const fileName = `${String(version).padStart(5, '0')}-${randomUUID()}.metadata.json`;
     const metadataLocation = `${next.location}/metadata/${fileName}`;
     this.files.coordinates(metadataLocation);
-    await this.files.writeMetadata(metadataLocation, next);
+    const file = this.files.startMetadata(metadataLocation, next);
     return {
+      file,
       levels: c.levels,
       name: current?.name ?? tableName(c.name),
       current,
@@ -132,6 +134,8 @@ export class IcebergCommits {
    * table is still at the version read (compare-and-swap). A commit that lost the race to a
    * change its requirements do not reject is redone on the new metadata, a bounded number of
    * times; one whose requirements no longer hold fails (a conflict: commit_failed).
+   * `shape`: makes the answer in the form the caller sends (the route's engine form), while the new file's fsync is
+   * in flight; its result is what is answered then (a pooled RawJson is released if the commit does not land).
    */
   async commitTable(
     p: Caller,
@@ -140,7 +144,8 @@ export class IcebergCommits {
     name: string,
     body: CommitRequest | undefined,
     record?: Recorder,
-  ) {
+    shape?: (answer: CommitAnswer) => unknown,
+  ): Promise<unknown> {
     const [change] = commitChanges([
       { identifier: { namespace: levels, name }, requirements: body?.requirements ?? [], updates: body?.updates },
     ]);
@@ -148,11 +153,12 @@ export class IcebergCommits {
       p,
       w,
       [change as TableChange],
-      (prepared) => {
+      (prepared): CommitAnswer => {
         const c = prepared[0] as PreparedCommit;
         return { 'metadata-location': c.metadataLocation, metadata: c.next };
       },
       record,
+      shape,
     );
     return done;
   }
@@ -182,7 +188,8 @@ export class IcebergCommits {
     changes: TableChange[],
     answerOf: (prepared: PreparedCommit[]) => T,
     record?: Recorder,
-  ): Promise<T[]> {
+    shape?: (answer: T) => unknown,
+  ): Promise<unknown[]> {
     // One commit per table at a time (across replicas once they raced: see withCommitLock): the base is read and the
     // pointer swapped under the table's commit lock, so compatible commits queue instead of racing. The version
     // check stays: a LakeCat write to the table takes no such lock, and is then redone upon.
@@ -193,7 +200,7 @@ export class IcebergCommits {
         w.instanceId,
         w.catalog,
         locked,
-        () => this.attempt(p, w, changes, answerOf, record),
+        () => this.attempt(p, w, changes, answerOf, record, shape),
         attempt,
       );
       if (landed) return [landed.answer];
@@ -210,50 +217,62 @@ export class IcebergCommits {
     changes: TableChange[],
     answerOf: (prepared: PreparedCommit[]) => T,
     record?: Recorder,
-  ): Promise<{ answer: T } | undefined> {
+    shape?: (answer: T) => unknown,
+  ): Promise<{ answer: unknown } | undefined> {
     const prepared: PreparedCommit[] = [];
+    let shaped: unknown;
     try {
       for (const c of changes) prepared.push(await this.prepare(p, w, c));
+      // While the files' fsyncs are in flight: the answer, its recording, the definitions and the caller's form of the
+      // answer. Only the pointers' move waits for the files to be durable.
+      await Promise.all(prepared.map((c) => c.file.written));
       const answer = answerOf(prepared);
       const within = record?.(answer);
+      const updates = prepared
+        .filter((c) => c.current)
+        .map((c) => {
+          const t = c.current as IcebergTable;
+          return {
+            databaseName: t.namespace,
+            name: t.name,
+            // Authorized and read by prepare(): not again (the version compare-and-swap stands for a second read).
+            ...(t.read ? { read: t.read } : {}),
+            body: {
+              version_id: t.version,
+              table: this.icebergTables.definition(t.name, c.next, c.metadataLocation, t, c.removedProperties),
+            },
+          };
+        });
       // Staged creates (no current table) are inserted in the same transaction as the updates.
-      await this.tables.updateMany(
-        p,
-        p.projectId,
-        w.instanceId,
-        w.catalog,
-        prepared
-          .filter((c) => c.current)
-          .map((c) => {
-            const t = c.current as IcebergTable;
-            return {
-              databaseName: t.namespace,
-              name: t.name,
-              // Authorized and read by prepare(): not again (the version compare-and-swap stands for a second read).
-              ...(t.read ? { read: t.read } : {}),
-              body: {
-                version_id: t.version,
-                table: this.icebergTables.definition(t.name, c.next, c.metadataLocation, t, c.removedProperties),
-              },
-            };
-          }),
-        {
-          icebergNames: true,
-          within,
-          creates: prepared
-            .filter((c) => !c.current)
-            .map((c) => ({
-              databaseName: c.database,
-              input: this.icebergTables.definition(c.name, c.next, c.metadataLocation),
-            })),
-        },
-      );
+      const creates = prepared
+        .filter((c) => !c.current)
+        .map((c) => ({
+          databaseName: c.database,
+          input: this.icebergTables.definition(c.name, c.next, c.metadataLocation),
+        }));
+      shaped = shape ? shape(answer) : answer;
+      for (const c of prepared) await c.file.durable;
+      await this.tables.updateMany(p, p.projectId, w.instanceId, w.catalog, updates, {
+        icebergNames: true,
+        within,
+        creates,
+      });
       for (const c of prepared) if (c.current) this.files.superseded(c.current.metadataLocation);
       // Only files of this table's own location: a log entry pointing elsewhere is not ours to delete.
       for (const c of prepared)
         for (const f of c.expired) if (f.startsWith(`${c.next.location}/metadata/`)) await this.files.removeFile(f);
-      return { answer };
+      return { answer: shaped };
     } catch (err) {
+      if (shaped instanceof RawJson) shaped.release?.();
+      // Each file once its write has ended (removed before, it could be created after its removal).
+      await Promise.all(
+        prepared.map((c) =>
+          c.file.durable.then(
+            () => undefined,
+            () => undefined,
+          ),
+        ),
+      );
       await Promise.all(prepared.map((c) => this.files.removeFile(c.metadataLocation)));
       if (!(err instanceof ServiceError && err.kind === 'conflict')) throw err;
       // A name taken by a staged create's rival, or a constraint: final. A version race: redone.
@@ -261,6 +280,12 @@ export class IcebergCommits {
       return undefined;
     }
   }
+}
+
+/** A commit's answer (CommitTableResponse), in the stored form. */
+export interface CommitAnswer {
+  'metadata-location': string;
+  metadata: TableMetadata;
 }
 
 interface TableChange {
@@ -275,6 +300,8 @@ interface PreparedCommit {
   database: string;
   next: TableMetadata;
   metadataLocation: string;
+  /** The new metadata file's write, under way. */
+  file: MetadataWrite;
   /**
    * Metadata files dropped from the log, to delete once the commit landed (write.metadata.delete-after-commit.enabled).
    */

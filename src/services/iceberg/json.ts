@@ -107,6 +107,13 @@ export class ListTexts {
         if (j === n - 1) return e.chunks ?? (sameAs as SameAsStored).stored(list, v);
         head = e.chunks;
         from = j + 1;
+      } else if (e.list === list && e.items.length > j + 1 && sameFrom(e.items, e.items.length - j - 1, v)) {
+        // The base's oldest items dropped (a metadata log at its bound drops one a commit): its chunks without them.
+        const rest = e.chunks && withoutFirst(e.chunks, e.items, e.items.length - j - 1, (x) => item(list, x));
+        if (e.chunks === undefined || rest !== undefined) {
+          head = rest;
+          from = j + 1;
+        }
       }
       // Grown from, or superseded by a list that holds its last item elsewhere (a log that dropped its oldest).
       this.byLast.delete(key);
@@ -132,7 +139,8 @@ export class ListTexts {
         from = 0;
       }
     }
-    const chunks = [...(head ?? []), joined(list, v, from, item)];
+    // Nothing added (a base with only its oldest items dropped): its chunks alone.
+    const chunks = from < n ? [...(head ?? []), joined(list, v, from, item)] : [...(head ?? [])];
     // Joined (not concatenated), so every chunk kept is one flat string.
     while (chunks.length > 1) {
       const tail = chunks[chunks.length - 1] as string;
@@ -151,6 +159,37 @@ function joined(list: string, v: readonly unknown[], from: number, item: ItemTex
   const texts = new Array<string>(v.length - from);
   for (let i = from; i < v.length; i++) texts[i - from] = item(list, v[i]);
   return texts.join(',');
+}
+
+/** Whether `v` begins with exactly the items of `items` from `drop` on, by identity. */
+function sameFrom(items: readonly unknown[], drop: number, v: readonly unknown[]): boolean {
+  for (let i = items.length - 1; i >= drop; i--) if (items[i] !== v[i - drop]) return false;
+  return true;
+}
+
+/**
+ * A list's chunks without the texts of its first `drop` items (cut at the commas after them: a chunk's rest is a slice,
+ * not a copy); undefined if the texts do not fall where the items' texts say, so the list is written anew.
+ */
+function withoutFirst(
+  chunks: readonly string[],
+  items: readonly unknown[],
+  drop: number,
+  text: (item: unknown) => string,
+): string[] | undefined {
+  const rest = [...chunks];
+  let k = 0;
+  while (k < drop) {
+    const first = rest[0];
+    if (first === undefined) return undefined;
+    let at = 0;
+    while (k < drop && at < first.length) at += text(items[k++]).length + 1;
+    // The chunk ends after an item (no comma there) or a comma follows the item just cut.
+    if (at === first.length + 1) rest.shift();
+    else if (at <= first.length && first.charCodeAt(at - 1) === 44) rest[0] = first.slice(at);
+    else return undefined;
+  }
+  return rest;
 }
 
 /** Whether `v` begins with exactly the items of `items`, by identity. */

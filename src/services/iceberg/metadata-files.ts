@@ -2,7 +2,7 @@
 // (lossless JSON) and writing them, and a cache of parsed table metadata.
 import { LRUCache } from 'lru-cache';
 import { cacheBound } from '../../memory.js';
-import { type ObjectStorage, StorageNotFoundError } from '../../storage/object-storage.js';
+import { type ObjectStorage, type PutBody, StorageNotFoundError } from '../../storage/object-storage.js';
 import { storageCoordinates } from '../console/location-service.js';
 import { encodePooled } from '../raw-json.js';
 import { countedCache } from '../telemetry.js';
@@ -44,10 +44,13 @@ export class MetadataFiles {
     return c;
   }
 
-  /** A new metadata file: every name is new (a uuid in it) and written once, so it is written in place (newKey). */
-  async writeFile(location: string, body: string | Buffer): Promise<void> {
+  /**
+   * A new metadata file: every name is new (a uuid in it) and written once, so it is written in place (newKey).
+   * `written`: see ObjectStorage.putObject.
+   */
+  async writeFile(location: string, body: PutBody, written?: () => void): Promise<void> {
     const c = this.coordinates(location);
-    await this.storage.putObject(c.bucket, c.key, body, { newKey: true });
+    await this.storage.putObject(c.bucket, c.key, body, { newKey: true, ...(written ? { written } : {}) });
   }
 
   /** Best effort: a file left behind is harmless, a failed cleanup must not fail the call. */
@@ -89,15 +92,49 @@ export class MetadataFiles {
   }
 
   async writeMetadata(location: string, m: TableMetadata): Promise<void> {
-    // Only the items this version added are written out anew (see metadataPieces), and the text is encoded once,
-    // from its pieces, into the buffer written (a pooled one, given back once written).
-    const { bytes, release } = encodePooled(metadataPieces(m as unknown as Record<string, unknown>));
-    const size = bytes.length;
-    try {
-      await this.writeFile(location, bytes);
-    } finally {
-      release?.();
-    }
-    this.cache.set(location, m, { size: keptSize(size) });
+    await this.startMetadata(location, m).durable;
   }
+
+  /**
+   * A metadata file's write, started: `written` once only its durability is awaited (a local file's fsync), for the
+   * caller to do meanwhile what needs no durable file; `durable` once it is (the only point from which a pointer may
+   * name it). The location is to be checked first (see coordinates).
+   */
+  startMetadata(location: string, m: TableMetadata): MetadataWrite {
+    // Only the items this version added are written out anew (see metadataPieces), and the text is encoded once,
+    // from its pieces, into the buffer written (a pooled one, given back once written): when the storage asks for it
+    // (the local file being created meanwhile).
+    let release: (() => void) | undefined;
+    let size = 1;
+    const encode = () => {
+      const encoded = encodePooled(metadataPieces(m as unknown as Record<string, unknown>));
+      release = encoded.release;
+      size = encoded.bytes.length;
+      return encoded.bytes;
+    };
+    let handedOver = () => {};
+    const written = new Promise<void>((resolve) => {
+      handedOver = resolve;
+    });
+    const durable = this.writeFile(location, encode, handedOver).then(
+      () => {
+        release?.();
+        this.cache.set(location, m, { size: keptSize(size) });
+      },
+      (err: unknown) => {
+        release?.();
+        throw err;
+      },
+    );
+    // Settles `written` however the write ends, and marks a failure handled until the caller awaits it (a commit may
+    // be preparing another table's file meanwhile).
+    durable.then(handedOver, handedOver);
+    return { written, durable };
+  }
+}
+
+/** A metadata file's write under way (see MetadataFiles.startMetadata). */
+export interface MetadataWrite {
+  written: Promise<void>;
+  durable: Promise<void>;
 }

@@ -76,6 +76,32 @@ function fingerprint(request: FastifyRequest, p: Caller): string {
 }
 
 /**
+ * idempotent for a mutation that gives its fresh answer in the form sent itself, made by `shape` (while it waits on
+ * storage: see IcebergCommits.commitTable); a recorded answer given again is shaped here.
+ */
+export async function idempotentShaped(
+  s: AppServices,
+  ctx: Ctx,
+  p: Caller,
+  status: number,
+  op: (record: Recorder | undefined, shape: (body: unknown) => unknown) => Promise<unknown>,
+  shape: (body: unknown) => unknown,
+): Promise<unknown> {
+  let fresh: unknown;
+  return idempotent(
+    s,
+    ctx,
+    p,
+    status,
+    async (record) => {
+      fresh = await op(record, shape);
+      return fresh;
+    },
+    async (body) => (fresh !== undefined && body === fresh ? body : shape(body)),
+  );
+}
+
+/**
  * Runs a mutation under the request's Idempotency-Key, if it has one, and gives its answer (the
  * first answer again, refusals included, for a retry). `status` is the operation's success status;
  * `decorate` adds to a success on its way out what is never recorded (vended credentials).

@@ -27,6 +27,7 @@ import {
   asksVended,
   icebergOperation,
   idempotent,
+  idempotentShaped,
   levelsOf,
   NAMESPACE,
   V1,
@@ -204,13 +205,15 @@ export function tableOperations(s: AppServices): Operation[] {
           // A recorded answer is given again without reading the table: the warehouse is checked first then.
           if (ctx.request.headers['idempotency-key'] !== undefined) await w.settle?.(false);
           const body = commitIn(loc, ctx.body);
-          return idempotent(
+          // The answer's engine form is made while the new metadata file's fsync is in flight.
+          return idempotentShaped(
             s,
             ctx,
             p,
             200,
-            (record) => s.iceberg.commits.commitTable(p, w, levelsOf(ctx), ctx.params.table, body, record),
-            out,
+            (record, shape) =>
+              s.iceberg.commits.commitTable(p, w, levelsOf(ctx), ctx.params.table, body, record, shape),
+            (answer) => loadResultOut(loc, answer),
           );
         }),
     }),
