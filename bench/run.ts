@@ -1037,7 +1037,8 @@ async function iceberg(
   // parsing the answer, which holds the whole metadata).
   console.log(
     `    CPU a commit at 100 and 10,000 snapshots: the server ${at100.cpu.server.toFixed(1)} and ` +
-      `${at10k.cpu.server.toFixed(1)} ms, the client ${at100.cpu.client.toFixed(1)} and ${at10k.cpu.client.toFixed(1)} ms`,
+      `${at10k.cpu.server.toFixed(1)} ms, the client ${at100.cpu.client.toFixed(1)} and ` +
+      `${at10k.cpu.client.toFixed(1)} ms`,
   );
 }
 
