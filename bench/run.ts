@@ -23,7 +23,8 @@
  * a time), as ratios of the same run's cost of writing+fsyncing one file of the table's metadata
  * size (and against Project Nessie's design goal of 333 commits/s on PostgreSQL: run it with --postgres); the
  * commit rate at 100 and at 10,000 snapshots, beside the disk's limit for metadata files of those two sizes. Two
- * clients take turns: node:http with keep-alive connections (the targets' figures) and fetch.
+ * clients take turns: node:http with keep-alive connections (the targets' figures) and fetch; a bare node:http server
+ * doing only a commit's unavoidable work (bench/floor-server.ts) takes turns with ours, as the machine's floor.
  * hms: the hmsbench operations over the Hive Metastore Thrift endpoint (getTable, 1,000 table
  * names, 1,000 partitions, get_partitions_by_filter on 10,000 and on --partitions partitions,
  * adding 1,000) beside the same operations over the REST API in the same run (target: within
@@ -238,6 +239,29 @@ function keepAliveClient(sockets = 1): { call: JsonClient; close(): void } {
       req.end(payload);
     });
   return { call, close: () => agent.destroy() };
+}
+
+/** bench/floor-server.ts in a process of its own, on a fresh folder (see there). */
+async function floorServer(postgres?: string): Promise<{ url: string; stop(): void }> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lakeform-floor-'));
+  const child = spawn(
+    process.execPath,
+    [path.join(ROOT, 'dist/bench/floor-server.js'), dir, ...(postgres ? [postgres] : [])],
+    {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
+  const port = await new Promise<string>((resolve, reject) => {
+    child.stdout.once('data', (d: Buffer) => resolve(d.toString().trim()));
+    child.once('exit', () => reject(new Error('the floor server did not start')));
+  });
+  return {
+    url: `http://127.0.0.1:${port}`,
+    stop: () => {
+      child.kill('SIGTERM');
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
 }
 
 async function load(
@@ -847,7 +871,7 @@ function fsyncedFilesPerSecond(dir: string, size: number, n = 200): number {
 }
 
 async function iceberg(
-  server: { url: string; dataDir: string; pid: number },
+  server: { url: string; dataDir: string; pid: number; databaseUrl: string },
   token: string,
   instanceId: string,
 ): Promise<void> {
@@ -862,6 +886,20 @@ async function iceberg(
   const clients = { http: http1.call, fetch: json as JsonClient };
   type Which = keyof typeof clients;
   const turns = (block: number, i: number): Which => (Math.floor(i / block) % 2 === 0 ? 'http' : 'fetch');
+  const floor = await floorServer(args.postgres ? server.databaseUrl : undefined);
+  const floorSpent = { one: 0, oneN: 0, spread: 0, spreadN: 0, loads: [] as number[] };
+  /** One commit to the floor server (node:http client): a request of a real commit's shape, an answer of `bytes`. */
+  const floorCommit = async (call: JsonClient, table: number, bytes: number, i: number) => {
+    await call(
+      `${floor.url}/commit?table=${table}&bytes=${bytes}`,
+      'POST',
+      {
+        requirements: [{ type: 'assert-ref-snapshot-id', ref: 'main', 'snapshot-id': i }],
+        updates: appendUpdates(i, i),
+      },
+      auth,
+    );
+  };
   await json(`${base}/namespaces`, 'POST', { namespace: ['bench'] }, auth);
   const create = (name: string) =>
     json(
@@ -883,7 +921,7 @@ async function iceberg(
     if (r.body?.error) throw new Error(`commit failed: ${JSON.stringify(r.body)}`);
     return r.body;
   };
-  // The disk's limit: new files of the hot table's metadata size written and fsynced in the same folder tree, 40
+  // The disk's limit: new files of the metadata's size written and fsynced in the same folder tree, 40
   // between every two blocks of commits below, so that it is measured in the same phases of the machine as they are.
   const probe = { files: 0, ms: 0, bytes: 0 };
   const probeDisk = (bytes: number) => {
@@ -903,6 +941,13 @@ async function iceberg(
       w.ms.push(performance.now() - t);
       const c = process.cpuUsage(c0);
       w.cpu += (c.user + c.system) / 1000;
+      // 25 loads of the floor server after every 100 (its p50 is the same client's and machine's best).
+      if (i % 100 === 99)
+        for (let k = 0; k < 25; k++) {
+          const t0 = performance.now();
+          await http1.call(`${floor.url}/load`, 'GET', undefined, auth);
+          floorSpent.loads.push(performance.now() - t0);
+        }
     }
     return { ...by, server: (cpuMs(server.pid) - cpu0) / n };
   };
@@ -920,9 +965,17 @@ async function iceberg(
     const t = performance.now();
     const answer = await append(clients[which], 'hot', i, i, i === 1 ? null : i - 1);
     spent[which] += performance.now() - t;
-    if (i % 50 === 0) probeDisk(Buffer.byteLength(JSON.stringify(answer.metadata)));
+    if (i % 50 === 0) {
+      probeDisk(Buffer.byteLength(JSON.stringify(answer.metadata)));
+      // 25 commits to the floor server, its file and answer of the hot table's metadata size.
+      const f = performance.now();
+      for (let k = 0; k < 25; k++) await floorCommit(http1.call, 0, probe.bytes, i + k);
+      floorSpent.one += performance.now() - f;
+      floorSpent.oneN += 25;
+    }
   }
   const oneTable = { http: N / 2 / (spent.http / 1000), fetch: N / 2 / (spent.fetch / 1000) };
+  const hotBytes = probe.bytes;
   marks.push(`iceberg\tcommits\t${mark0 / 1000n}\t${process.hrtime.bigint() / 1000n}`);
   // Where a commit's time goes: the server's own CPU per commit (all its threads), beside the disk's cost of the file.
   const commitCpu = (cpuMs(server.pid) - cpu0) / N;
@@ -934,9 +987,18 @@ async function iceberg(
     const which = turns(1, round);
     const call = which === 'http' ? http16.call : clients.fetch;
     const t = performance.now();
-    await inParallel(100, 16, (i) => append(call, `t${i}`, round + 1, round + 1, round === 0 ? null : round));
+    let last: { metadata: unknown } | undefined;
+    await inParallel(100, 16, async (i) => {
+      last = await append(call, `t${i}`, round + 1, round + 1, round === 0 ? null : round);
+    });
     spreadSpent[which] += performance.now() - t;
-    probeDisk(probe.bytes);
+    const bytes = Buffer.byteLength(JSON.stringify(last?.metadata));
+    probeDisk(bytes);
+    // The floor server's round: 100 commits, one a table, 16 at a time.
+    const f = performance.now();
+    await inParallel(100, 16, (i) => floorCommit(http16.call, i, bytes, round));
+    floorSpent.spread += performance.now() - f;
+    floorSpent.spreadN += 100;
   }
   const spread = { http: 500 / (spreadSpent.http / 1000), fetch: 500 / (spreadSpent.fetch / 1000) };
   const limit = probe.files / (probe.ms / 1000);
@@ -992,6 +1054,9 @@ async function iceberg(
   if (process.env.LAKEFORM_BENCH_MARKS) fs.writeFileSync(process.env.LAKEFORM_BENCH_MARKS, `${marks.join('\n')}\n`);
   http1.close();
   http16.close();
+  floor.stop();
+  const floorOne = floorSpent.oneN / (floorSpent.one / 1000);
+  const floorSpread = floorSpent.spreadN / (floorSpent.spread / 1000);
   const sqlite = !args.postgres;
   const p50s = (l: typeof first) =>
     `p50 ${median(l.http.ms).toFixed(2)} ms with node:http keep-alive ` +
@@ -1001,11 +1066,16 @@ async function iceberg(
   const ofLimit = (rate: number) => `${rate.toFixed(0)}/s, ${(rate / limit).toFixed(2)} of the disk limit`;
   console.log(`bench iceberg (${sqlite ? 'sqlite' : 'postgres'}; node:http keep-alive and fetch clients taking turns)`);
   console.log(
-    `  disk limit: ${limit.toFixed(0)} files written+fsynced per second (of the hot table's metadata size as it ` +
-      `grew, ${probe.bytes} bytes at the end; ${probe.files} files, taking turns with the commits)`,
+    `  disk limit: ${limit.toFixed(0)} files written+fsynced per second (${probe.files} files taking turns with ` +
+      `the commits, each of the size of the metadata they wrote then: the hot table's up to ${hotBytes} bytes, ` +
+      `then the 100 tables')`,
   );
   console.log(`  loadTable, the first 1,000: ${p50s(first)}${sqlite ? ' (target <= 0.5 ms)' : ''}`);
   console.log(`    warm, the server having run a while: ${p50s(warm)}`);
+  console.log(
+    `    the floor (a bare node:http server answering 2 KB it holds, same client, taking turns): p50 ` +
+      `${median(floorSpent.loads).toFixed(2)} ms`,
+  );
   console.log(
     `  commits on one table, one after another: ${ofLimit(oneTable.http)}` +
       (sqlite ? ' (target >= 0.3)' : ` (Nessie's goal 333/s: ratio ${(oneTable.http / 333).toFixed(2)})`) +
@@ -1017,9 +1087,16 @@ async function iceberg(
       `${(1000 / commitCpu).toFixed(0)}/s at most on one core), the file itself ${(1000 / limit).toFixed(2)} ms`,
   );
   console.log(
+    `    the floor: a bare node:http server that only parses the request, writes and fsyncs a new file of the ` +
+      `same size and swaps the pointer by one UPDATE in the same store (same client, taking turns): ` +
+      `${ofLimit(floorOne)}; ours is ` +
+      `${(oneTable.http / floorOne).toFixed(2)} of it`,
+  );
+  console.log(
     `  commits spread over 100 tables, 16 at a time: ${ofLimit(spread.http)}${sqlite ? ' (target >= 0.6)' : ''}` +
       `; with fetch ${ofLimit(spread.fetch)}`,
   );
+  console.log(`    the floor: ${ofLimit(floorSpread)}; ours is ${(spread.http / floorSpread).toFixed(2)} of it`);
   console.log(
     `  commits at 100 snapshots ${at100.rate.toFixed(0)}/s, at ` +
       `10,000 ${at10k.rate.toFixed(0)}/s: ratio ` +
