@@ -104,8 +104,8 @@ export class IcebergCommits {
         1,
         Number.parseInt(next.properties['write.metadata.previous-versions-max'] ?? '', 10) || 100,
       );
-      next['metadata-log'] = log.slice(-max);
-      if (next.properties['write.metadata.delete-after-commit.enabled'] === 'true')
+      next['metadata-log'] = log.length > max ? log.slice(-max) : log;
+      if (log.length > max && next.properties['write.metadata.delete-after-commit.enabled'] === 'true')
         expired = log.slice(0, -max).map((e) => e['metadata-file']);
     }
     const version = current ? fileVersion(current.metadataLocation) + 1 : 0;

@@ -4,10 +4,18 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
 import { cacheBound } from '../../memory.js';
+import type { TableRow } from '../../store/schema.js';
 import { ServiceError } from '../errors.js';
 import { deleteLocationData } from '../lakecat/data-files.js';
 import type { LocationGuard } from '../lakecat/names.js';
-import { type TableForUpdate, type TableInput, type TableService, VIEW_TYPES } from '../lakecat/table-service.js';
+import {
+  type Column,
+  definitionOf,
+  type TableForUpdate,
+  type TableInput,
+  type TableService,
+  VIEW_TYPES,
+} from '../lakecat/table-service.js';
 import type { RawJson } from '../raw-json.js';
 import { type AtMark, ReadAtMark } from '../read-at-mark.js';
 import { badRequest, exists, missing, named } from './errors.js';
@@ -65,6 +73,20 @@ export interface LoadResult {
 /** The strong ETag of a table's state: its metadata file names it exactly. */
 export const etagOf = (metadataLocation: string) => `"${createHash('sha256').update(metadataLocation).digest('hex')}"`;
 
+/**
+ * The Hive columns of schemas, by schema object: a commit shares its base's schemas (see applyUpdates), so a table's
+ * columns are made once per schema, not once per commit. Never changed by their users.
+ */
+const schemaColumns = new WeakMap<object, Column[]>();
+const columnsOf = (schema: TableMetadata['schemas'][number]): Column[] => {
+  let columns = schemaColumns.get(schema);
+  if (columns === undefined) {
+    columns = hiveColumns(schema);
+    schemaColumns.set(schema, columns);
+  }
+  return columns;
+};
+
 /** Shown tables parsed, by the text ShowTable gave: it gives the same text while the table is unchanged. */
 const shownTables = new WeakMap<RawJson, Shown>();
 
@@ -114,14 +136,8 @@ export class IcebergTables {
       await this.namespaces.namespace(p, w, levels);
       throw missing('table', err.message);
     };
-    const fromRow = (row: {
-      definition: string;
-      name: string;
-      table_type: string;
-      table_format: string;
-      version: number;
-    }) => ({
-      ...(JSON.parse(row.definition) as Shown),
+    const fromRow = (row: TableRow) => ({
+      ...(definitionOf(row) as unknown as Shown),
       table_name: row.name,
       table_type: row.table_type,
       table_format: row.table_format,
@@ -218,7 +234,7 @@ export class IcebergTables {
       table_name: name,
       table_type: 'EXTERNAL_TABLE',
       table_format: 'ICEBERG',
-      storage_descriptor: { columns: schema ? hiveColumns(schema) : [], location: metadata.location },
+      storage_descriptor: { columns: schema ? columnsOf(schema) : [], location: metadata.location },
       parameters: {
         ...kept,
         ...metadata.properties,

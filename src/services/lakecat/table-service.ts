@@ -106,8 +106,10 @@ interface PlannedUpdate {
   s: Required<repo.TableScope>;
   to: PreparedUpdate['target'];
   merged: TableInput;
+  /** The row read as shown (kept as the version replaced), and the definition written. */
+  old: Record<string, unknown>;
+  definition: Record<string, unknown>;
   patch: repo.TablePatch;
-  columnsNow: Set<string>;
   dropsColumn: boolean;
   dropsKey: boolean;
   cascade: boolean;
@@ -199,7 +201,28 @@ const OWN_COLUMNS = new Set([
 ]);
 
 function view(r: TableRow): Record<string, unknown> {
-  const d = JSON.parse(r.definition) as Record<string, unknown>;
+  return viewWith(r, JSON.parse(r.definition) as Record<string, unknown>);
+}
+
+/** Definitions parsed, by row object, with the text parsed (a row changed in place is parsed again). */
+const parsedDefinitions = new WeakMap<TableRow, { text: string; d: Readonly<Record<string, unknown>> }>();
+
+/**
+ * A row's definition parsed once for everyone who reads that row object (an Iceberg commit's lookup and its update
+ * read the same one): shared, so frozen with its parameters; a reader copies what it changes.
+ */
+export function definitionOf(row: TableRow): Readonly<Record<string, unknown>> {
+  const known = parsedDefinitions.get(row);
+  if (known !== undefined && known.text === row.definition) return known.d;
+  const d = JSON.parse(row.definition) as Record<string, unknown>;
+  if (typeof d.parameters === 'object' && d.parameters !== null) Object.freeze(d.parameters);
+  Object.freeze(d);
+  parsedDefinitions.set(row, { text: row.definition, d });
+  return d;
+}
+
+/** A row as the API shows it, with its definition already parsed (an update's, just written: not parsed again). */
+function viewWith(r: TableRow, d: Record<string, unknown>): Record<string, unknown> {
   return {
     catalog_name: r.catalog_name,
     database_name: r.database_name,
@@ -219,6 +242,24 @@ function view(r: TableRow): Record<string, unknown> {
     last_access_time: (d.last_access_time as string | undefined) ?? r.created_at,
     version_id: String(r.version),
   };
+}
+
+/** The names of columns, lower case. */
+const lowerNames = (cols: readonly Column[] | undefined) =>
+  new Set((cols ?? []).map((c) => c.column_name.toLowerCase()));
+
+/** Whether two column lists have the same names (ignoring case) in the same order. */
+function sameNames(a: readonly Column[] | undefined, b: readonly Column[] | undefined): boolean {
+  if (a === b) return true;
+  const n = a?.length ?? 0;
+  if (n !== (b?.length ?? 0)) return false;
+  for (let i = 0; i < n; i++) {
+    const x = (a as readonly Column[])[i]?.column_name;
+    const y = (b as readonly Column[])[i]?.column_name;
+    if (x !== y && (typeof x !== 'string' || typeof y !== 'string' || x.toLowerCase() !== y.toLowerCase()))
+      return false;
+  }
+  return true;
 }
 
 /** Only the fields asked for (plus the name), for ListTables' include_fields. */
@@ -336,21 +377,27 @@ export class TableService {
     input: TableInput,
     name: string,
     database: DatabaseRow | undefined,
+    /** The columns and partition keys have the names of the stored ones, which passed the duplicate check then. */
+    namesKept = false,
   ): { format: string; definition: Record<string, unknown> } {
     const format = input.table_format ?? 'HIVE';
     const sd = input.storage_descriptor;
-    const seen = new Set<string>();
-    for (const c of [...sd.columns, ...(input.partition_keys ?? [])]) {
-      const key = c.column_name.toLowerCase();
-      if (seen.has(key)) throw invalid(`column ${c.column_name} appears twice among the columns and partition keys`);
-      seen.add(key);
+    if (!namesKept) {
+      const seen = new Set<string>();
+      for (const c of [...sd.columns, ...(input.partition_keys ?? [])]) {
+        const key = c.column_name.toLowerCase();
+        if (seen.has(key)) throw invalid(`column ${c.column_name} appears twice among the columns and partition keys`);
+        seen.add(key);
+      }
     }
-    const columnNames = new Set(sd.columns.map((c) => c.column_name.toLowerCase()));
-    for (const b of sd.bucket_columns ?? [])
-      if (!columnNames.has(b.toLowerCase())) throw invalid(`bucket column ${b} is not a column of the table`);
-    for (const o of sd.sort_columns ?? [])
-      if (o.column && !columnNames.has(o.column.toLowerCase()))
-        throw invalid(`sort column ${o.column} is not a column of the table`);
+    if (sd.bucket_columns?.length || sd.sort_columns?.length) {
+      const columnNames = lowerNames(sd.columns);
+      for (const b of sd.bucket_columns ?? [])
+        if (!columnNames.has(b.toLowerCase())) throw invalid(`bucket column ${b} is not a column of the table`);
+      for (const o of sd.sort_columns ?? [])
+        if (o.column && !columnNames.has(o.column.toLowerCase()))
+          throw invalid(`sort column ${o.column} is not a column of the table`);
+    }
     const isView = VIEW_TYPES.has(input.table_type);
     if (isView && !input.view_original_text) throw invalid(`a ${input.table_type} needs view_original_text`);
     if (!isView && (input.view_original_text || input.view_expanded_text)) throw invalid('only views carry view text');
@@ -845,7 +892,7 @@ export class TableService {
         this.kept.set(keptKey(this.ref(projectId, instanceRef, after.catalog_name, after.database_name, after.name)), {
           ...(after as repo.TableWithInstance),
         });
-      return [view(after)];
+      return [viewWith(after, plan.definition)];
     }
     const updated = await this.store.transaction(async (trx) => {
       for (const c of creates)
@@ -875,7 +922,7 @@ export class TableService {
         `table ${current} is at version ${row.version}, not ${expected}: it changed since it was read`,
       );
     }
-    const old = view(row);
+    const old = viewWith(row, definitionOf(row));
     // The reference: the client's table id is given at creation and never changes.
     const externalId = body.table.external_table_id;
     if (externalId !== undefined && externalId !== old.external_table_id)
@@ -913,7 +960,12 @@ export class TableService {
       (merged.storage_descriptor?.location || VIEW_TYPES.has(merged.table_type)
         ? undefined
         : await findDatabase(q, s, s.databaseName));
-    const { format, definition } = this.definition(merged, target, database);
+    // Most updates (an Iceberg commit adding a snapshot) keep every column and key: nothing about them to check again.
+    const oldColumns = (old.storage_descriptor as StorageDescriptor | undefined)?.columns;
+    const oldKeys = (old as Partial<TableInput>).partition_keys;
+    const namesKept =
+      sameNames(merged.storage_descriptor.columns, oldColumns) && sameNames(merged.partition_keys, oldKeys);
+    const { format, definition } = this.definition(merged, target, database, namesKept);
     const alter: AlterParams = alterParamsOf(body.alterParams);
     if (body.stats)
       definition.parameters = withFileStats(
@@ -933,15 +985,14 @@ export class TableService {
     }
     // Statistics and constraints name only columns the table had when they were written: an update that drops no
     // column (most do, as an Iceberg commit adding a snapshot) leaves them valid, so they are not read or cleaned.
-    const names = (cols: readonly Column[] | undefined) =>
-      new Set((cols ?? []).map((c) => c.column_name.toLowerCase()));
-    const columnsNow = names(merged.storage_descriptor.columns);
-    const columnsBefore = names((old.storage_descriptor as StorageDescriptor | undefined)?.columns);
-    const keysNow = names(merged.partition_keys);
-    const dropsColumn = [...columnsBefore].some((c) => !columnsNow.has(c));
-    const dropsKey = [...names((old as Partial<TableInput>).partition_keys)].some(
-      (c) => !keysNow.has(c) && !columnsNow.has(c),
-    );
+    let dropsColumn = false;
+    let dropsKey = false;
+    if (!namesKept) {
+      const columnsNow = lowerNames(merged.storage_descriptor.columns);
+      const keysNow = lowerNames(merged.partition_keys);
+      dropsColumn = [...lowerNames(oldColumns)].some((c) => !columnsNow.has(c));
+      dropsKey = [...lowerNames(oldKeys)].some((c) => !keysNow.has(c) && !columnsNow.has(c));
+    }
     // CASCADE: the partitions take the new columns in the update's transaction (Hive's ALTER TABLE ... CASCADE).
     const columnsOf = (t: Partial<TableInput>) => JSON.stringify(t.storage_descriptor?.columns ?? []);
     const cascade = alter.cascade && columnsOf(merged) !== columnsOf(old as Partial<TableInput>);
@@ -952,6 +1003,8 @@ export class TableService {
       s,
       to,
       merged,
+      old,
+      definition,
       patch: {
         name: target,
         table_type: merged.table_type,
@@ -962,7 +1015,6 @@ export class TableService {
         updated_at: nowIso(),
         database_name: to ? to.s.databaseName : s.databaseName,
       },
-      columnsNow,
       dropsColumn,
       dropsKey,
       cascade,
@@ -981,7 +1033,8 @@ export class TableService {
     answer?: IcebergIdempotencyRow,
   ): Promise<TableRow> {
     const { current, body, row, s, to, merged, patch } = plan;
-    if (plan.dropsColumn) await deleteStatisticsOfDroppedColumns(q, row.id, [...plan.columnsNow]);
+    if (plan.dropsColumn)
+      await deleteStatisticsOfDroppedColumns(q, row.id, [...lowerNames(merged.storage_descriptor.columns)]);
     const where = to?.s ?? s;
     const renamed = patch.name !== current || to !== undefined;
     // The row as the update leaves it (every column but the version is written, and the version moves by one from
@@ -996,9 +1049,9 @@ export class TableService {
         current,
         row.version,
         patch,
-        { snapshot: JSON.stringify(view(row)), keep: this.settings.versionsKept },
+        { snapshot: JSON.stringify(plan.old), keep: this.settings.versionsKept },
         eventRow(where, renamed ? 'RENAME_TABLE' : 'ALTER_TABLE', patch.name, caller, {
-          object: view(after),
+          object: viewWith(after, plan.definition),
           ...(body.alterParams ? { alter_params: body.alterParams } : {}),
           ...(renamed ? { old_name: current, ...(to ? { old_database: s.databaseName } : {}) } : {}),
         }),
@@ -1009,10 +1062,9 @@ export class TableService {
     if (!updated) throw new ConcurrentChange(`table ${current} was changed concurrently; retry`);
     if (plan.cascade) await cascadePartitionColumns(q, row.id, merged.storage_descriptor.columns, nowIso());
     // Checked under the row lock the update took, which constraint writes take too.
-    const kept = new Set(
-      [...merged.storage_descriptor.columns, ...(merged.partition_keys ?? [])].map((c) => c.column_name.toLowerCase()),
-    );
-    for (const c of plan.dropsColumn || plan.dropsKey ? await listConstraints(q, row.id) : []) {
+    if (!plan.dropsColumn && !plan.dropsKey) return after;
+    const kept = lowerNames([...merged.storage_descriptor.columns, ...(merged.partition_keys ?? [])]);
+    for (const c of await listConstraints(q, row.id)) {
       const gone = (JSON.parse(c.columns) as string[]).filter((x) => !kept.has(x.toLowerCase()));
       if (gone.length)
         throw conflict(
