@@ -74,7 +74,23 @@ interface FieldInfo {
  * their kinds: lists need an element and its id, maps a key and a value with their ids, structs
  * fields with unique names; defaults only from format version 3.
  */
-export function checkSchema(schema: unknown, formatVersion: number, where: string): Map<number, FieldInfo> {
+export function checkSchema(schema: unknown, formatVersion: number, where: string): ReadonlyMap<number, FieldInfo> {
+  // Schemas are shared by the versions of a table and never changed in place (see applyUpdates): each commit's check of
+  // the whole metadata finds the fields of the schemas it kept as the last one did.
+  const known = isObject(schema) ? checkedSchemas.get(schema) : undefined;
+  if (known && known.formatVersion === formatVersion && known.where === where) return known.ids;
+  const ids = schemaFields(schema, formatVersion, where);
+  if (isObject(schema)) checkedSchemas.set(schema, { formatVersion, where, ids });
+  return ids;
+}
+
+/** The fields of schemas that passed checkSchema, by schema object, with what they were checked as. */
+const checkedSchemas = new WeakMap<
+  object,
+  { formatVersion: number; where: string; ids: ReadonlyMap<number, FieldInfo> }
+>();
+
+function schemaFields(schema: unknown, formatVersion: number, where: string): Map<number, FieldInfo> {
   const ids = new Map<number, FieldInfo>();
   const take = (id: unknown, info: FieldInfo) => {
     if (!isInt(id) || id < 0) bad(`${info.path}: a field id must be a non-negative integer, not ${String(id)}`);
@@ -196,7 +212,7 @@ export function checkTransform(transform: unknown, kind: string, where: string):
 /** Checks partition fields against the fields they may take their source from. */
 export function checkSpecFields(
   fields: unknown,
-  sources: Map<number, FieldInfo>,
+  sources: ReadonlyMap<number, FieldInfo>,
   formatVersion: number,
   where: string,
 ): void {
@@ -222,7 +238,7 @@ export function checkSpecFields(
 }
 
 /** Checks sort fields against the fields they may take their source from. */
-export function checkSortFields(fields: unknown, sources: Map<number, FieldInfo>, where: string): void {
+export function checkSortFields(fields: unknown, sources: ReadonlyMap<number, FieldInfo>, where: string): void {
   if (!Array.isArray(fields)) bad(`${where}: fields must be an array`);
   for (const [i, f] of (fields as unknown[]).entries()) {
     const fp = `${where} field ${i}`;
@@ -275,7 +291,7 @@ export function checkTableMetadata(m: TableMetadata, base?: TableMetadata): void
   if (!Array.isArray(m.schemas) || m.schemas.length === 0) bad('the table needs a schema');
   const allFields = new Map<number, FieldInfo>();
   const schemaIds = new Set<number>();
-  let current: Map<number, FieldInfo> | undefined;
+  let current: ReadonlyMap<number, FieldInfo> | undefined;
   for (const s of m.schemas) {
     const where = `schema ${String(s?.['schema-id'])}`;
     if (!isInt(s?.['schema-id'])) bad(`${where}: schema-id must be an integer`);
