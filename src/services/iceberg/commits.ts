@@ -9,6 +9,7 @@ import type { TableService } from '../lakecat/table-service.js';
 import { RawJson } from '../raw-json.js';
 import { badRequest, commitFailed, isMissing } from './errors.js';
 import type { Recorder } from './idempotency.js';
+import { METADATA_LISTS } from './json.js';
 import type { MetadataFiles, MetadataWrite } from './metadata-files.js';
 import { checkTableMetadata } from './metadata-rules.js';
 import { type Caller, databaseNameOf, identifier, tableName, type Warehouse } from './names.js';
@@ -107,6 +108,11 @@ export class IcebergCommits {
       next['metadata-log'] = log.length > max ? log.slice(-max) : log;
       if (log.length > max && next.properties['write.metadata.delete-after-commit.enabled'] === 'true')
         expired = log.slice(0, -max).map((e) => e['metadata-file']);
+    }
+    // Never changed from here on (a commit copies its base's lists): frozen, so the texts kept of them need no copy.
+    for (const list of METADATA_LISTS) {
+      const v = (next as unknown as Record<string, unknown>)[list];
+      if (Array.isArray(v)) Object.freeze(v);
     }
     const version = current ? fileVersion(current.metadataLocation) + 1 : 0;
     const fileName = `${String(version).padStart(5, '0')}-${randomUUID()}.metadata.json`;

@@ -121,7 +121,9 @@ export class ListTexts {
     }
     const last = v[n - 1];
     const keep = (chunks: readonly string[] | undefined) => {
-      if (typeof last === 'object' && last !== null) this.byLast.set(last, { list, items: v.slice(), chunks });
+      // A frozen list cannot change: held as it is, not copied (a commit's lists are frozen once made, see commits.ts).
+      if (typeof last === 'object' && last !== null)
+        this.byLast.set(last, { list, items: Object.isFrozen(v) ? (v as unknown[]) : v.slice(), chunks });
     };
     if (sameAs) {
       // Still the stored text throughout (a base found as such, or none found: every item is looked at once).
