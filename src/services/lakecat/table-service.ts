@@ -899,13 +899,16 @@ export class TableService {
         await unlessDuplicate(`table ${c.row.name} already exists in database ${c.s.databaseName}`, () =>
           this.insertIn(trx, caller, c.s, c.row),
         );
-      const out: TableRow[] = [];
-      for (const it of prepared)
-        out.push(await this.applyUpdate(trx, caller, await this.planUpdate(trx, caller, it, o)));
+      const out: Record<string, unknown>[] = [];
+      for (const it of prepared) {
+        const plan = await this.planUpdate(trx, caller, it, o);
+        // Shown from the definition the plan made, not parsed back from its text.
+        out.push(viewWith(await this.applyUpdate(trx, caller, plan), plan.definition));
+      }
       await o.within?.(trx);
       return out;
     });
-    return [...creates.map((c) => c.row), ...updated].map(view);
+    return [...creates.map((c) => view(c.row)), ...updated];
   }
 
   /**
