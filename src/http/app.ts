@@ -20,7 +20,7 @@ import { serveConsole } from './console-static.js';
 import { HttpError, handleError, sendError } from './errors.js';
 import { bearerAuthentication, handleIcebergError, icebergValidator, sendIcebergError } from './iceberg-wire.js';
 import { parameterProblem, strictSchema, valueProblem } from './input-check.js';
-import { MAX_BODY_DEPTH, nestsDeeperThan } from './json-depth.js';
+import { MAX_BODY_DEPTH, STORABLE, scanJson, TOO_DEEP } from './json-depth.js';
 import { Metrics } from './metrics.js';
 import { type Operation, pathMatcher, toFastifyPath } from './operation.js';
 import { registerOpsRoutes } from './ops-routes.js';
@@ -209,20 +209,10 @@ export async function buildApp(services: AppServices, opts: AppOptions): Promise
     if (isLong(request)) pacer.turn(request.short).then(() => parseJson(request, body, done), done);
     else parseJson(request, body, done);
   });
-  /**
-   * What in JSON text could parse to a value input-check.ts refuses: an escaped NUL or surrogate (raw, they are not
-   * valid JSON), a number with an exponent or 309 digits (beyond a double's range). A body without
-   * any is not walked again there.
-   */
-  const ESCAPED_UNSTORABLE = /\\u(?:0000|[dD][89a-fA-F])/;
-  // Each test apart, the costly ones only when cheaper ones leave them possible: a tenth of the walk's time.
-  const maybeUnstorable = (text: string) =>
-    (text.includes('\\u') && ESCAPED_UNSTORABLE.test(text)) ||
-    /\d[eE]/.test(text) ||
-    (text.length >= 309 && /\d{309}/.test(text));
   const parseJson = (request: FastifyRequest, body: Buffer, done: (err: Error | null, body?: unknown) => void) => {
     const text = body.toString('utf8');
-    if (nestsDeeperThan(text, MAX_BODY_DEPTH)) {
+    const scan = scanJson(text, MAX_BODY_DEPTH);
+    if (scan === TOO_DEEP) {
       return done(
         new HttpError(400, 'common.01000001', `the request body nests deeper than ${MAX_BODY_DEPTH} levels`),
         undefined,
@@ -234,7 +224,7 @@ export async function buildApp(services: AppServices, opts: AppOptions): Promise
     } catch {
       return done(new HttpError(400, 'common.01000001', 'the request body is not valid JSON'), undefined);
     }
-    request.bodyClean = !maybeUnstorable(text);
+    request.bodyClean = scan === STORABLE;
     done(null, value);
   };
   // Forms only where the protocol uses them (the Iceberg OAuth token endpoint); a repeated field keeps its last value.
