@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { valueProblem } from '../src/http/input-check.js';
+import { MAYBE_UNSTORABLE, STORABLE, scanJson, TOO_DEEP } from '../src/http/json-depth.js';
 
 describe('request body values', () => {
   test('a clean body has no problem; an unstorable text or number is named by its path, keys included', () => {
@@ -19,5 +20,35 @@ describe('request body values', () => {
     assert.equal(valueProblem({ n: [Number.POSITIVE_INFINITY] }, ''), 'n[0] is a number beyond range');
     // A paired surrogate (an emoji) is text.
     assert.equal(valueProblem({ s: '\ud83d\ude00' }, ''), undefined);
+  });
+});
+
+describe('the scan of JSON text', () => {
+  test('text that could parse to a refused value is never called storable; plain text is', () => {
+    const huge = `2${'0'.repeat(308)}`;
+    const refused = [
+      '"a\\u0000"',
+      '["\\uD800"]',
+      '{"k\\udfff":1}',
+      '{"a":"\\uDbFf\\udc00"}',
+      '1e309',
+      '[-2.5E+400]',
+      huge,
+      `${huge}.5`,
+      '{"a":[1,{"b":1e400}]}',
+    ];
+    for (const text of refused) assert.equal(scanJson(text, 128), MAYBE_UNSTORABLE, text);
+    const plain = [
+      '{"a":"x\\\\u0000"}',
+      '{"a":"\\u00e9\\u0001\\ue000"}',
+      '[1.5,-3,"e1",12345678901234567890]',
+      'true',
+      '{"1e5":2}',
+    ];
+    for (const text of plain) {
+      assert.equal(scanJson(text, 128), STORABLE, text);
+      assert.equal(valueProblem(JSON.parse(text), ''), undefined, text);
+    }
+    assert.equal(scanJson('[[["1e999"]]]', 2), TOO_DEEP);
   });
 });

@@ -78,6 +78,33 @@ describe(`validation errors (${backend?.name})`, () => {
     assert.equal(r.json.error_code, 'common.01000415');
   });
 
+  test('unstorable values are refused however the JSON text spells them', async () => {
+    const huge = `2${'0'.repeat(308)}`; // 2e308, beyond a double's range
+    const cases: [string, RegExp][] = [
+      ['{"name":"a\\u0000b"}', /^invalid request: name holds a NUL character/],
+      ['{"name":"a\\uDC00b"}', /^invalid request: name holds an unpaired UTF-16 surrogate/],
+      ['{"name":"a\\ud800"}', /^invalid request: name holds an unpaired UTF-16 surrogate/],
+      ['{"name":"x","shared":1e309}', /^invalid request: shared is a number beyond range/],
+      ['{"name":"x","shared":-2.5E+400}', /^invalid request: shared is a number beyond range/],
+      [`{"name":"x","shared":${huge}}`, /^invalid request: shared is a number beyond range/],
+      [`{"name":"x","shared":${huge}.5}`, /^invalid request: shared is a number beyond range/],
+    ];
+    const json = { 'Content-Type': 'application/json' };
+    for (const [text, message] of cases) {
+      const r = await server.request('POST', `/v1/${project}/instances`, { token, rawBody: text, headers: json });
+      assert.equal(r.status, 400, text);
+      assert.match(r.json.error_msg, message, text);
+    }
+    // Spelt-out escapes (an escaped backslash, then text) are text like any other: the schema judges them.
+    const r = await server.request('POST', `/v1/${project}/instances`, {
+      token,
+      rawBody: '{"name":"a\\\\u0000"}',
+      headers: json,
+    });
+    assert.equal(r.status, 400);
+    assert.doesNotMatch(r.json.error_msg, /NUL/);
+  });
+
   test('headers too large (431) and a malformed request come in our error shape', async () => {
     const big = await rawRequest(server.url, `GET / HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`);
     assert.match(big, /^HTTP\/1\.1 431/);

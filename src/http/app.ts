@@ -20,7 +20,7 @@ import { serveConsole } from './console-static.js';
 import { HttpError, handleError, sendError } from './errors.js';
 import { bearerAuthentication, handleIcebergError, icebergValidator, sendIcebergError } from './iceberg-wire.js';
 import { parameterProblem, strictSchema, valueProblem } from './input-check.js';
-import { MAX_BODY_DEPTH, nestsDeeperThan } from './json-depth.js';
+import { MAX_BODY_DEPTH, STORABLE, scanJson, TOO_DEEP } from './json-depth.js';
 import { Metrics } from './metrics.js';
 import { type Operation, pathMatcher, toFastifyPath } from './operation.js';
 import { registerOpsRoutes } from './ops-routes.js';
@@ -130,6 +130,10 @@ declare module 'fastify' {
   interface FastifyRequest {
     /** The request's entry in the pacer while it counts as short (services/pacer.ts). */
     short?: ShortRequest;
+    /** An operation's route config, set as its route is entered: routeOptions builds a new object at each read. */
+    operationConfig?: { operation: string; wire: Operation['wire'] | 'lakeformation'; action?: string };
+    /** The JSON body's text holds nothing input-check.ts refuses (no escape of a NUL or surrogate, no huge number). */
+    bodyClean?: boolean;
   }
 }
 
@@ -178,7 +182,8 @@ export async function buildApp(services: AppServices, opts: AppOptions): Promise
   });
   app.setValidatorCompiler(requestValidator);
   // Fields our hooks set on requests, made own fields of every request from the start: requests keep one shape.
-  for (const field of ['principal', 'rawBody', 'signed', 'short'] as const) app.decorateRequest(field, undefined);
+  for (const field of ['principal', 'rawBody', 'signed', 'short', 'operationConfig', 'bodyClean'] as const)
+    app.decorateRequest(field, undefined);
   type RouteConfig = { operation?: string; wire?: Operation['wire'] | 'ops'; action?: string } | undefined;
   // Every route as registered, for the OpenAPI coverage test.
   const servedRoutes: { method: string; url: string }[] = [];
@@ -186,7 +191,9 @@ export async function buildApp(services: AppServices, opts: AppOptions): Promise
   app.addHook('onRoute', (r) => {
     for (const method of [r.method].flat()) servedRoutes.push({ method, url: r.url });
   });
-  const wireOf = (request: FastifyRequest) => (request.routeOptions.config as RouteConfig)?.wire;
+  const configOf = (request: FastifyRequest): RouteConfig =>
+    request.operationConfig ?? (request.routeOptions.config as RouteConfig);
+  const wireOf = (request: FastifyRequest) => configOf(request)?.wire;
   const metrics = opts.metrics ?? new Metrics(services.store);
   app.decorate('metrics', metrics);
   if (!opts.metrics) app.addHook('onClose', async () => metrics.close());
@@ -204,17 +211,21 @@ export async function buildApp(services: AppServices, opts: AppOptions): Promise
   });
   const parseJson = (request: FastifyRequest, body: Buffer, done: (err: Error | null, body?: unknown) => void) => {
     const text = body.toString('utf8');
-    if (nestsDeeperThan(text, MAX_BODY_DEPTH)) {
+    const scan = scanJson(text, MAX_BODY_DEPTH);
+    if (scan === TOO_DEEP) {
       return done(
         new HttpError(400, 'common.01000001', `the request body nests deeper than ${MAX_BODY_DEPTH} levels`),
         undefined,
       );
     }
+    let value: unknown;
     try {
-      done(null, wireOf(request) === 'iceberg' ? parseIceberg(text) : JSON.parse(text));
+      value = wireOf(request) === 'iceberg' ? parseIceberg(text) : JSON.parse(text);
     } catch {
-      done(new HttpError(400, 'common.01000001', 'the request body is not valid JSON'), undefined);
+      return done(new HttpError(400, 'common.01000001', 'the request body is not valid JSON'), undefined);
     }
+    request.bodyClean = scan === STORABLE;
+    done(null, value);
   };
   // Forms only where the protocol uses them (the Iceberg OAuth token endpoint); a repeated field keeps its last value.
   app.addContentTypeParser(
@@ -263,9 +274,12 @@ export async function buildApp(services: AppServices, opts: AppOptions): Promise
   const logRequests = opts.logger.isLevelEnabled('info'); // the level is fixed for the process
   // Without a promise: every request runs it.
   app.addHook('onResponse', (request, reply, done) => {
-    const route = request.routeOptions; // a getter that builds a new object each time
-    const config = route.config as RouteConfig;
-    const operation = config?.operation ?? (route.url ? route.url : 'unmatched');
+    const config = configOf(request);
+    let operation = config?.operation;
+    if (operation === undefined) {
+      const url = request.routeOptions.url; // a getter that builds a new object each time
+      operation = url ? url : 'unmatched';
+    }
     const status = reply.statusCode;
     request.short?.();
     if (logRequests) {
@@ -294,7 +308,7 @@ export async function buildApp(services: AppServices, opts: AppOptions): Promise
     // A service refusing an authenticated caller for want of a privilege is audited and logged.
     if (err instanceof ServiceError && err.kind === 'forbidden' && request.principal) {
       const params = (request.params ?? {}) as Record<string, string | undefined>;
-      const operationName = (request.routeOptions.config as RouteConfig)?.operation ?? request.method;
+      const operationName = configOf(request)?.operation ?? request.method;
       request.log.warn(
         { user: request.principal.userName, operation: operationName, url: request.url, reason: err.message },
         'request denied',
@@ -472,13 +486,17 @@ export async function buildApp(services: AppServices, opts: AppOptions): Promise
       refuse(parameterProblem(request.params, 'path parameter') ?? parameterProblem(request.query, 'query parameter')),
     );
   const inputCheck: Hook = (request, _reply, done) =>
-    done(refuse(request.body === undefined ? undefined : valueProblem(request.body, '')));
+    done(refuse(request.body === undefined || request.bodyClean ? undefined : valueProblem(request.body, '')));
   // Long work (a large body) steps aside for short requests between checking and handling it.
   const paceLong: Hook = (request, _reply, done) => {
     if (isLong(request)) pacer.turn(request.short).then(() => done(), done);
     else done();
   };
-  const withBodyCheck = (op: Operation, hooks: { onRequest?: Hook; preValidation?: Hook }) => {
+  const withBodyCheck = (
+    op: Operation,
+    config: NonNullable<FastifyRequest['operationConfig']>,
+    hooks: { onRequest?: Hook; preValidation?: Hook },
+  ) => {
     // Fastify reads no body of a GET or HEAD (nor of the HEAD it adds to a GET): nothing there to pace or check.
     const bodyless = op.method === 'GET' || op.method === 'HEAD';
     const checks = [
@@ -488,9 +506,13 @@ export async function buildApp(services: AppServices, opts: AppOptions): Promise
       queryCheck(op),
       op.body ? (op.bodyRequired ? bodyHooks.required : bodyHooks.optional) : undefined,
     ].filter((h): h is Hook => h !== undefined);
+    const entered: Hook = (request, reply, done) => {
+      request.operationConfig = config;
+      parameterCheck(request, reply, done);
+    };
     return {
       ...hooks,
-      onRequest: [parameterCheck, ...(hooks.onRequest ? [hooks.onRequest] : [])],
+      onRequest: [entered, ...(hooks.onRequest ? [hooks.onRequest] : [])],
       ...(checks.length ? { preValidation: checks } : {}),
       ...(bodyless ? {} : { preHandler: paceLong }),
     };
@@ -511,15 +533,20 @@ export async function buildApp(services: AppServices, opts: AppOptions): Promise
     if (op.query) schema.querystring = iceberg ? op.query : strictSchema(op.query, false);
     if (op.body) schema.body = iceberg ? op.body : strictSchema(op.body, true);
     if (op.response) schema.response = { [op.status]: op.response };
+    const config = {
+      operation: op.name,
+      wire: op.wire ?? 'lakeformation',
+      ...(op.action ? { action: op.action } : {}),
+    };
     app.route({
       method: op.method,
       url: toFastifyPath(op.path),
       schema,
-      config: { operation: op.name, wire: op.wire ?? 'lakeformation', ...(op.action ? { action: op.action } : {}) },
+      config,
       ...(op.method === 'GET' && !autoHead(op) ? { exposeHeadRoute: false } : {}),
       // The lossless codec writes Iceberg answers, so 64-bit ids reach the client digit for digit.
       ...(op.wire === 'iceberg' ? { serializerCompiler: icebergSerializer, validatorCompiler: icebergValidator } : {}),
-      ...withBodyCheck(op, gateOf(op)),
+      ...withBodyCheck(op, config, gateOf(op)),
       handler: async (request, reply) => {
         if (request.principal?.storageScope && !op.storageCredential) {
           throw new HttpError(
