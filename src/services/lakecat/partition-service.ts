@@ -78,6 +78,17 @@ function tableLocation(table: TableRow): string | undefined {
 export { some } from './names.js';
 
 type Built = repo.NewPartition;
+/** An AddPartitions batch built and ready to write (see add). */
+interface NewBatch {
+  caller: Principal;
+  table: TableRow;
+  built: Built[];
+  /** The partitions' answers, in the order of `built`. */
+  views: string[];
+  ifNotExists: boolean;
+  /** The request's entry in the pacer, when it came as a short request. */
+  own: ShortRequest | undefined;
+}
 /**
  * A partition as a scan reads it (see scan): its definition (storage descriptor and parameters) is JSON text, and its
  * id is not read.
@@ -338,8 +349,8 @@ export class PartitionService {
       // A batch of one chunk is short work: staging it would only queue it in the lane behind short requests.
       inserted =
         this.store.capabilities.singleWriter && built.length > STAGE_CHUNK
-          ? await this.addStaged(caller, table, built, views, ifNotExists, own)
-          : await this.addAtOnce(caller, table, built, views, ifNotExists, own);
+          ? await this.addStaged({ caller, table, built, views, ifNotExists, own })
+          : await this.addAtOnce({ caller, table, built, views, ifNotExists, own });
     } catch (err) {
       // The unique (table, name) constraint refused the batch; only now is it worth finding which names exist.
       if (!isUniqueViolation(err)) throw err;
@@ -360,14 +371,8 @@ export class PartitionService {
   }
 
   /** The batch in one transaction (PostgreSQL: it holds one connection of the pool, and others go on). */
-  private async addAtOnce(
-    caller: Principal,
-    table: TableRow,
-    built: Built[],
-    views: string[],
-    ifNotExists: boolean,
-    own: ShortRequest | undefined,
-  ) {
+  private async addAtOnce(batch: NewBatch) {
+    const { caller, table, built, views, ifNotExists, own } = batch;
     const all = this.events(
       table,
       'CREATE_PARTITION',
@@ -398,14 +403,8 @@ export class PartitionService {
    * batch or, with ifNotExists, are skipped; a dropped table is a 404). Readers never see the stage: a batch is
    * visible whole or not at all, and a crash leaves only staged rows, swept at start-up.
    */
-  private async addStaged(
-    caller: Principal,
-    table: TableRow,
-    built: Built[],
-    views: string[],
-    ifNotExists: boolean,
-    own: ShortRequest | undefined,
-  ) {
+  private async addStaged(batch: NewBatch) {
+    const { caller, table, built, views, ifNotExists, own } = batch;
     if (built.length === 0) return [];
     const batchId = randomUUID();
     const stagedAt = nowIso();
